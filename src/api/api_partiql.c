@@ -23,7 +23,8 @@
  *     the rest of the WHERE when the item exists (a missing item is not an error).
  *   - NextToken is opaque: the position (query number and exclusive start key) with a
  *     digest of the statement and its parameters, MAC'd with a per-process key; a token
- *     that was altered, or is used with another statement, is "Invalid NextToken".
+ *     that was altered is "Invalid NextToken", one used with another statement or other
+ *     parameters "NextToken does not match request".
  *
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.select.html
  */
@@ -54,6 +55,10 @@
 #define TXT_PQ_KEY_TYPE "Key attribute's data type should match its data type in table's schema: Key %s"
 #define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
 #define TXT_PQ_TOKEN "Invalid NextToken"
+/* a token of ours, unaltered, minted for another statement or other parameters (AWS: captured
+ * eu-west-2 2026-07-29 as Dynoxide records it, and eu-west-1 2026-09-03 by floci; a changed
+ * Limit or ConsistentRead is not another request) */
+#define TXT_PQ_TOKEN_MISMATCH "NextToken does not match request"
 #define TXT_PQ_ORDER_HASH                                                                        \
     "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY " \
     "clause."
@@ -676,8 +681,10 @@ static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, 
     }
     if (le64(raw + n - 8) != siphash(r->api->pq_key, raw, n - 8))
         goto bad;
-    if (raw[0] != PQ_TOKEN_VERSION || le64(raw + 3) != stmt_digest(s))
+    if (raw[0] != PQ_TOKEN_VERSION)
         goto bad;
+    if (le64(raw + 3) != stmt_digest(s))
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_TOKEN_MISMATCH);
     *op = (size_t)raw[1] | (size_t)raw[2] << 8;
     if (*op >= nops)
         goto bad;

@@ -97,8 +97,10 @@ def test_order_by_desc(ddb, tab, target):
     assert sks(es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' ORDER BY sk DESC")) == [5, 4, 3, 2, 1]
 
 
-# Limit pages the read; NextToken continues it; a token used with another statement or
-# altered is "Invalid NextToken".
+# Limit pages the read; NextToken continues it; an altered token is "Invalid NextToken", one
+# used with another statement or other parameters "NextToken does not match request" (AWS:
+# captured eu-west-2 2026-07-29 as Dynoxide records it, eu-west-1 2026-09-03 by floci; ddbchat
+# answered "Invalid NextToken"), a changed Limit or ConsistentRead is the same request.
 def test_limit_and_next_token(ddb, ddb_url, tab, target):
     r = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a'", Limit=2)
     assert sks(r) == [1, 2] and "NextToken" in r
@@ -120,9 +122,18 @@ def test_limit_and_next_token(ddb, ddb_url, tab, target):
     if target != "dynamodb-local":
         # DynamoDB Local ignores a token minted for another statement; the service refuses it
         # (conformance suite, tier2 indexQualifier: a token replayed on another index)
+        mismatch = "NextToken does not match request"
         with pytest.raises(ClientError) as e:
             es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'b'", NextToken=tok)
-        assert message(e) == "Invalid NextToken"
+        assert code(e) == V and message(e) == mismatch
+        p = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = ?", [S("a")], Limit=2)
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = ?", [S("b")], NextToken=p["NextToken"])
+        assert code(e) == V and message(e) == mismatch
+        # the same statement and parameters with another Limit and ConsistentRead go on
+        r4 = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = ?", [S("a")], Limit=5,
+                ConsistentRead=True, NextToken=p["NextToken"])
+        assert sks(r4) == [3, 4, 5]
     err(ddb_url, "ExecuteStatement", {"Statement": f"SELECT sk FROM \"{tab}\"", "Limit": 0}, V,
         "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member "
         "must have value greater than or equal to 1")
