@@ -8,12 +8,14 @@
  * part (its arena's share of the budget, pins, reply, error extras, its end) is api_req.c's;
  * this file calls the operations and is called by none of them.
  */
+#include "api/api_conflict.h"
 #include "api/api_int.h"
 #include "api/api_out.h"
 #include "api/api_req.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
+#include "api/api_tstate.h"
 #include "api/api_txn_token.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"

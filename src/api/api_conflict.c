@@ -21,6 +21,7 @@
 #include <time.h>
 #include <string.h>
 
+#include "api/api_conflict.h"
 #include "api/api_int.h"
 #include "base/buf.h"
 #include "value/keycodec.h"

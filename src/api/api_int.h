@@ -1,5 +1,13 @@
 /*
  * api_int — what the api layer shares between its operation files.  Layer: api (private).
+ *
+ * What (nearly) every operation file needs: the api and the request in flight, their pins,
+ * arenas and reply, the table lookup and metadata edits, the handlers the dispatch table
+ * names.  A helper that only some files use has a header of its own, so that its includes
+ * say who uses it: api_backups.h, api_conflict.h, api_item.h, api_jview.h, api_out.h,
+ * api_partiql.h, api_policy.h, api_req.h, api_schema.h, api_tdef.h, api_tdesc.h,
+ * api_text.h, api_throttle.h, api_tstate.h, api_txn_token.h, api_validate.h, api_vector.h,
+ * api_walk.h.
  */
 #ifndef DDB_API_API_INT_H
 #define DDB_API_API_INT_H
@@ -79,7 +87,7 @@ struct api {
     struct api_gone *gone;
     size_t n_gone, cap_gone;
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
-    void *backups;    /* backup and restore workers (op_backup.c) */
+    void *backups;    /* backup and restore workers (api_backups.c) */
     struct expr_cache *xcache; /* parsed expressions by text (api_exprs_get); NULL = none */
 };
 
@@ -96,46 +104,6 @@ struct api {
 #define TXT_T_TOO_BIG                                                                            \
     "Collection size of items exceeded, which can also be caused by the aggregate size of the " \
     "items in the transaction exceeding the 4MB limit"
-
-/* ---- api_tstate.c: the opt-in table state delay (--table-delay) ---- */
-void api_tstate_init(api_t *api, int64_t delay_ms);
-void api_tstate_fini(api_t *api);
-/* The wall ms until which t is CREATING (made by CreateTable under --table-delay less than
- * the delay ago), or 0: ACTIVE (always 0 with the switch off). */
-int64_t api_table_creating_until(const api_t *api, const store_table *t);
-/* Remembers the table DeleteTable just dropped (its store name, its DELETING description,
- * copied) for the delay; nothing with the switch off.  0 or ERR_NOMEM. */
-int api_gone_add(api_t *api, const char *store_name, const json_t *desc);
-/* A new reference to the DELETING description of store_name while it is being deleted, else
- * NULL (also out of memory: then described as gone); api_gone_has: whether it is. */
-json_t *api_gone_get(api_t *api, const char *store_name);
-bool api_gone_has(api_t *api, const char *store_name);
-/* Whether a new table may not take store name sn: a table has it (t, the caller's lookup of
- * sn, or NULL) or one is still DELETING under it (CreateTable, the restores; review19 R1). */
-bool api_table_name_taken(api_t *api, const char *sn, const store_table *t);
-/* Appends the store names of the tables being deleted to names/n (a new arena array; a name
- * that is in names already is not added again).  0 or ERR_NOMEM. */
-int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n);
-
-/* ---- api_conflict.c: the opt-in transaction conflicts ---- */
-#define TXT_TXN_ONGOING "Transaction is ongoing for the item"
-void api_hold_init(api_t *api, bool on);
-void api_hold_fini(api_t *api);
-/* The hold key of the item with key `key` (an M holding the table's key) in table t. */
-int api_hold_key(const store_table *t, const av_t *key, uint64_t *out);
-/* Whether an ongoing transaction or write holds item k (what a TransactGetItems meets). */
-bool api_hold_busy(api_t *api, uint64_t k);
-/* A TransactWriteItems: holds every key unless an ongoing transaction holds one already
- * (busy[i] says which; nothing is taken then).  0 or ERR_NOMEM. */
-int api_hold_take(api_t *api, const uint64_t *keys, size_t n, bool *busy, bool *any_busy);
-void api_hold_release(api_t *api, const uint64_t *keys, size_t n);
-/* Single-item and batch writes: holds each key no ongoing transaction holds; busy[i] says
- * which it did not take (two writes of one item never conflict).  0 or ERR_NOMEM (nothing
- * taken).  Release with the same busy. */
-int api_hold_writes(api_t *api, const uint64_t *keys, size_t n, bool *busy);
-void api_hold_writes_release(api_t *api, const uint64_t *keys, size_t n, const bool *busy);
-/* The test aid's wait (DDBCHAT_CONFLICT_HOLD_MS) of a request that took holds. */
-void api_hold_wait(const api_t *api);
 
 /* A table descriptor pinned for the request (api_call unpins them all at its end). */
 typedef struct api_pin {

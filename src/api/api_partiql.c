@@ -28,6 +28,7 @@
  *
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.select.html
  */
+#include "api/api_conflict.h"
 #include "api/api_partiql.h"
 
 #include <stdio.h>

@@ -20,6 +20,7 @@
 
 #include "api/api_int.h"
 #include "api/api_text.h"
+#include "api/api_tstate.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
 

@@ -17,6 +17,7 @@
 
 #include "api/api_tdesc.h"
 #include "api/api_text.h"
+#include "api/api_tstate.h"
 #include "api/api_vector.h"
 
 /* ---- metadata ------------------------------------------------------------------------ */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_tstate.h"
 #include "value/ddbjson.h"
 
 #define API_GONE_MAX 10000

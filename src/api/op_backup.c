@@ -61,6 +61,7 @@
 #include "api/api_backups.h"
 #include "api/api_int.h"
 #include "api/api_text.h"
+#include "api/api_tstate.h"
 #include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/backoff.h"

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "api/api_conflict.h"
 #include "api/api_item.h"
 #include "api/api_out.h"
 #include "api/api_schema.h"

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_conflict.h"
 #include "api/api_item.h"
 #include "api/api_partiql.h"
 #include "api/api_text.h"

@@ -41,6 +41,7 @@
 #include "api/api_item.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
+#include "api/api_tstate.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "api/api_walk.h"

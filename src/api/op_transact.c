@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/api_conflict.h"
 #include "api/api_item.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
