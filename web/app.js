@@ -38,6 +38,7 @@
     retryTimer: null,
     noticeTimer: null,
     gen: 0, // one per sign-in: what a sign-out leaves running checks it
+    heardAt: 0, // when the stream last said something (an event or its ping)
   };
 
   // ---- errors in words -------------------------------------------------------------------
@@ -685,14 +686,25 @@
   // is a hint, never a reason not to try).  Back: reconnect now, from the last event id,
   // rather than when the backoff next retries, up to 30 s later
   // (test_web.py::test_offline_then_back).
-  function onNetworkChange() {
+  function reconnectNow() {
     if (!state.token || (state.share && !state.share.leader)) return;
     state.retryMs = RETRY_MIN_MS;
     share({ type: 'live', on: false });
     startEvents();
   }
-  window.addEventListener('offline', onNetworkChange);
-  window.addEventListener('online', onNetworkChange);
+  window.addEventListener('offline', reconnectNow);
+  window.addEventListener('online', reconnectNow);
+
+  // The server says 'ping' on every stream every 15 s (events.c).  A stream that has said
+  // nothing for PING_LOST_MS (two pings missed) is dead without knowing it: a server that
+  // hangs, or a connection whose far end went without a word, which nothing closes.  It is
+  // dropped and opened again from the last event id (test_web.py::
+  // test_a_silent_stream_is_reconnected).
+  const PING_LOST_MS = 35000;
+  const heard = () => { state.heardAt = Date.now(); };
+  setInterval(() => {
+    if (state.es && state.live && Date.now() - state.heardAt > PING_LOST_MS) reconnectNow();
+  }, 1000);
 
   // Tells this user's other tabs (followers of the shared stream, below) what happened.
   function share(msg) {
@@ -755,13 +767,15 @@
     const es = new EventSource(`/api/events?${q}`);
     state.es = es;
     es.addEventListener('ready', (ev) => {
+      heard();
       if (ev.lastEventId) state.lastEventId = ev.lastEventId;
       state.retryMs = RETRY_MIN_MS;
       setLive(true);
       share({ type: 'live', on: true, id: state.lastEventId });
       if (!state.listLoaded) loadConversations(true);
     });
-    es.addEventListener('message', onMessageEvent);
+    es.addEventListener('message', (ev) => { heard(); onMessageEvent(ev); });
+    es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
       es.close(); // a new ticket is needed: the old one is used up
