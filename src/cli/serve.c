@@ -817,6 +817,10 @@ out:
     if (api_fd >= 0)
         close(api_fd);
     msg_events_free(events);
+    /* the start-up handle fold may still wait on a remote endpoint: its call ends now, not
+     * after the endpoint's timeouts and retries (review21 MEDIUM 6: ~50 s) */
+    msg_service_stop(svc);
+    msg_backend_abort(backend);
     msg_service_free(svc);
     msg_backend_free(backend);
     api_free(api);

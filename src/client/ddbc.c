@@ -32,6 +32,7 @@ struct ddbc {
     char sigv4[128];          /* "aws:amz:<region>:dynamodb" */
     char userpwd[400];        /* "<access>:<secret>" */
     pthread_key_t handle_key; /* one CURL easy handle per thread */
+    _Atomic bool aborted;     /* ddbc_abort: calls in flight end, new ones fail at once */
 };
 
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
@@ -439,6 +440,21 @@ static void ddbc_backoff(const ddbc_t *c, int attempt, unsigned *seed)
 
 /* One attempt.  Returns 0 with *status set when an HTTP answer arrived (body in r), or a
  * curl failure code (CURLcode > 0). */
+/* libcurl's progress callback (at least once a second while a transfer waits): nonzero
+ * ends the transfer (CURLE_ABORTED_BY_CALLBACK) once ddbc_abort was called. */
+static int ddbc_on_progress(void *ctx, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+                            curl_off_t uln)
+{
+    (void)dlt, (void)dln, (void)ult, (void)uln;
+    return ((ddbc_t *)ctx)->aborted ? 1 : 0;
+}
+
+void ddbc_abort(ddbc_t *c)
+{
+    if (c)
+        c->aborted = true;
+}
+
 static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t body_len,
                              ddbc_resp *r, long *status)
 {
@@ -480,6 +496,9 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     ddbc_curl.easy_setopt(h, CURLOPT_WRITEDATA, r);
     ddbc_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, ddbc_on_header);
     ddbc_curl.easy_setopt(h, CURLOPT_HEADERDATA, r);
+    ddbc_curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    ddbc_curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, ddbc_on_progress);
+    ddbc_curl.easy_setopt(h, CURLOPT_XFERINFODATA, c);
     /* No Accept-Encoding: DynamoDB computes x-amz-crc32 over the gzip-compressed bytes, while
      * libcurl would hand us the decoded body, so every compressed (large) answer would look
      * corrupt (aws/aws-sdk-java#526).  botocore does not ask for compression either. */
@@ -541,8 +560,12 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     json_t *last_extra = NULL;
 
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
-        if (attempt > 0)
+        if (attempt > 0 && !c->aborted)
             ddbc_backoff(c, attempt, &seed);
+        if (c->aborted) { /* ddbc_abort: no (further) attempt */
+            rc = err_set(&last, ERR_TRANSPORT, "%s: the call was aborted (stopping)", c->url);
+            break;
+        }
         ddbc_attempts = attempt + 1;
         ddbc_resp r;
         buf_init(&r.body, DDBC_MAX_RESPONSE);

@@ -63,6 +63,11 @@ void ddbc_free(ddbc_t *c);
  * streams.dynamodb.<region>.amazonaws.com (SigV4 service "dynamodb"), elsewhere the same URL. */
 int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e);
 
+/* For a process that is stopping: the calls in flight end within about a second (libcurl's
+ * progress callback) and every later ddbc_call fails at once, without retries, with
+ * ERR_TRANSPORT.  Irreversible.  Thread-safe; accepts NULL. */
+void ddbc_abort(ddbc_t *c);
+
 /* Attempts made by the last ddbc_call of this thread (for tests and logs). */
 int ddbc_last_attempts(void);
 

@@ -64,6 +64,11 @@ typedef struct msg_backend_ops {
      * call (*out_err_extra).  May be NULL: stream_reader.c then dumps call's tree. */
     int (*call_text)(msg_backend *b, const char *op, json_t *req, char **out_text,
                      size_t *out_len, json_t **out_err_extra, err_t *e);
+    /* For a process that is stopping, before the last users of the backend are joined: the
+     * calls in flight end soon (remote: within about a second, not after the endpoint's
+     * timeouts and retries) and every later call fails at once.  Irreversible.  May be NULL
+     * (embedded: its calls are local and short).  Called through msg_backend_abort. */
+    void (*abort)(msg_backend *b);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
@@ -82,6 +87,12 @@ static inline int msg_backend_call(msg_backend *b, const char *op, json_t *req,
                                    json_t **out_resp, err_t *e)
 {
     return b->ops->call(b, op, req, out_resp, e);
+}
+
+static inline void msg_backend_abort(msg_backend *b)
+{
+    if (b && b->ops->abort)
+        b->ops->abort(b);
 }
 
 static inline void msg_backend_free(msg_backend *b)

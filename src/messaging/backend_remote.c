@@ -64,6 +64,12 @@ static void remote_free(msg_backend *b)
     free(r);
 }
 
+/* Stopping: calls in flight end, later ones fail at once (ddbc_abort). */
+static void remote_abort(msg_backend *b)
+{
+    ddbc_abort(((remote_backend *)b)->client);
+}
+
 static int64_t remote_mono_ms(void)
 {
     struct timespec ts;
@@ -209,6 +215,7 @@ static const msg_backend_ops remote_ops = {
     .free = remote_free,
     .name = "remote",
     .wait_change = remote_wait_change,
+    .abort = remote_abort,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

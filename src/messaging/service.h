@@ -120,6 +120,10 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
  * that misses does not pay for the Scan.  Optional: without it the first such lookup folds.
  * ERR_INTERNAL (no thread). */
 int msg_service_start(msg_service *s, err_t *e);
+/* Asks msg_service_start's work to stop, without waiting (msg_service_free waits): it stops
+ * at its next page, and says nothing of a call that fails from now on (a stopping process
+ * aborts its backend's calls: msg_backend_abort).  Accepts NULL. */
+void msg_service_stop(msg_service *s);
 /* Folds the table's handle rows now, whether or not it was folded before (service_users.c,
  * "handles"): the repair for mixed-case handle rows an older version or an import wrote
  * after the fold (doctor reports them).  A Scan of the whole table.  *out_rows: handle rows

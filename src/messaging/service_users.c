@@ -186,6 +186,12 @@ static void *fold_main(void *arg)
     return NULL;
 }
 
+void msg_service_stop(msg_service *s)
+{
+    if (s)
+        s->fold_stop = true;
+}
+
 int msg_service_start(msg_service *s, err_t *e)
 {
     if (s->fold_thread_on)

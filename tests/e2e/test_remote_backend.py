@@ -403,6 +403,31 @@ def test_rest_server_over_faulty_endpoint(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_stop_does_not_wait_for_the_start_up_fold(proxy, upstream):
+    """`serve --endpoint` folds handle rows at start in a background thread; a stop while
+    its read of the marker row hangs at the endpoint ends within seconds: the stop aborts
+    the backend's calls in flight (msg_backend_abort) instead of waiting out the endpoint's
+    timeouts and retries (review21 MEDIUM 6: 49.6 s)."""
+    import signal
+    proxy.script_for["GetItem"] = ["slow:60"]
+    srv = start_remote_serve(proxy.url)
+    try:
+        deadline = time.time() + 10
+        while "slow:60" not in proxy.ops("GetItem"):
+            assert time.time() < deadline, proxy.ops("GetItem")
+            time.sleep(0.05)
+        time.sleep(0.5)
+        t0 = time.time()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(timeout=60) == 0
+        assert time.time() - t0 < 5, time.time() - t0
+        with open(srv.log) as f:
+            assert "folding" not in f.read()
+    finally:
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_unreachable_endpoint_is_503(proxy, upstream):
     """The endpoint stops answering (connections dropped: down, a network cut) once the
     backend's attempts are spent: the REST API answers 503 `unavailable` with the cause, as it
