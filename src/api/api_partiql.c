@@ -40,6 +40,7 @@
 #include "api/api_throttle.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "base/siphash.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
@@ -88,29 +89,6 @@ int api_pq_init(api_t *api)
                : 0;
 }
 
-/* SipHash-2-4 (Aumasson & Bernstein): the MAC of a NextToken. */
-static uint64_t rotl(uint64_t x, int b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-#define SIPROUND                                                                                 \
-    do {                                                                                         \
-        v0 += v1;                                                                                \
-        v1 = rotl(v1, 13);                                                                       \
-        v1 ^= v0;                                                                                \
-        v0 = rotl(v0, 32);                                                                       \
-        v2 += v3;                                                                                \
-        v3 = rotl(v3, 16);                                                                       \
-        v3 ^= v2;                                                                                \
-        v0 += v3;                                                                                \
-        v3 = rotl(v3, 21);                                                                       \
-        v3 ^= v0;                                                                                \
-        v2 += v1;                                                                                \
-        v1 = rotl(v1, 17);                                                                       \
-        v1 ^= v2;                                                                                \
-        v2 = rotl(v2, 32);                                                                       \
-    } while (0)
-
 static uint64_t le64(const unsigned char *p)
 {
     uint64_t v = 0;
@@ -119,36 +97,7 @@ static uint64_t le64(const unsigned char *p)
     return v;
 }
 
-static uint64_t siphash(const unsigned char key[16], const unsigned char *m, size_t n)
-{
-    uint64_t k0 = le64(key), k1 = le64(key + 8);
-    uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
-    size_t end = n - n % 8;
-    for (size_t i = 0; i < end; i += 8) {
-        uint64_t w = le64(m + i);
-        v3 ^= w;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= w;
-    }
-    uint64_t b = (uint64_t)n << 56;
-    for (size_t i = 0; i < n % 8; i++)
-        b |= (uint64_t)m[end + i] << (8 * i);
-    v3 ^= b;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* ---- request ---------------------------------------------------------------------------- */
-
 
 /* The statement's table, with AWS's text when it does not exist. */
 int api_pq_table(api_req *r, const expr_pq_bound *b, const store_table **out)
@@ -636,7 +585,7 @@ static char *token_make(api_req *r, const pq_stmt *s, size_t op, const av_t *esk
     if (buf_append(&b, head, sizeof head) || (esk && esk->type == AV_M && av_encode(esk, &b)))
         goto done;
     unsigned char mac[8];
-    put_u64(mac, siphash(r->api->pq_key, b.data, b.len));
+    put_u64(mac, siphash24(r->api->pq_key, b.data, b.len));
     if (buf_append(&b, mac, sizeof mac))
         goto done;
     out = arena_alloc(r->arena, b.len * 2 + 1);
@@ -680,7 +629,7 @@ static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, 
             goto bad;
         raw[i] = (unsigned char)(hi << 4 | lo);
     }
-    if (le64(raw + n - 8) != siphash(r->api->pq_key, raw, n - 8))
+    if (le64(raw + n - 8) != siphash24(r->api->pq_key, raw, n - 8))
         goto bad;
     if (raw[0] != PQ_TOKEN_VERSION)
         goto bad;
