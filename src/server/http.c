@@ -1098,7 +1098,7 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
      * request (a client that closed just before may not have been counted out yet) */
     if (r->hc && atomic_load(&r->hc->overflow)) {
         if (http_slot_take(l, r->hc)) /* freed meanwhile, or an idle one gave way */
-            atomic_store(&r->hc->overflow, false);
+            http_slot_got(l, r->hc);
         else if (atomic_load(&l->open) > l->max_connections && http_still_over(l))
             return http_answer_now(r, 0, NULL, true);
     }
@@ -1378,6 +1378,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     atomic_init(&l->in_flight, 0);
     atomic_init(&l->open, 0);
     atomic_init(&l->slots, 0);
+    atomic_init(&l->overflows, 0);
     atomic_init(&l->mem, 0);
     atomic_init(&l->parse, 0);
     atomic_init(&l->reply, 0);

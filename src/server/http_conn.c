@@ -113,6 +113,14 @@ bool http_slot_take(http_listener *l, const http_conn *hc)
     return http_evict_idle(l, hc);
 }
 
+void http_slot_got(http_listener *l, http_conn *hc)
+{
+    if (atomic_exchange(&hc->overflow, false))
+        atomic_fetch_sub(&l->overflows, 1);
+    else /* a freed slot reached it first (http_notify_connection) */
+        atomic_fetch_sub(&l->slots, 1);
+}
+
 /* Whether l is still beyond max_connections once the connections whose client has closed
  * are left out: a client that closes one connection and opens the next is ahead of the MHD
  * thread that notices the close (on a loaded machine by many milliseconds), so `open` still
@@ -160,6 +168,8 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         atomic_init(&hc->idle, true);
         /* beyond the limit an idle connection gives way to it, or it gets the busy reply */
         atomic_init(&hc->overflow, !http_slot_take(l, NULL));
+        if (atomic_load(&hc->overflow))
+            atomic_fetch_add(&l->overflows, 1);
         pthread_mutex_lock(&l->conns_mu);
         hc->next = l->conns;
         if (l->conns)
@@ -180,9 +190,23 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         if (hc->next)
             hc->next->prev = hc->prev;
         /* off the list, so no longer evicted meanwhile: its slot is freed unless it had none
-         * or passed it on */
-        if (!atomic_load(&hc->overflow) && !atomic_load(&hc->evicted))
-            atomic_fetch_sub(&l->slots, 1);
+         * or passed it on; freed, it passes to the connection over the limit that came
+         * first, if any: one that came while this one's client had closed and the server not
+         * yet seen it held none, and the next new connection took it instead (hostile21;
+         * test_overload test_a_freed_slot_goes_to_a_connection_over_the_limit) */
+        if (atomic_exchange(&hc->overflow, false)) {
+            atomic_fetch_sub(&l->overflows, 1);
+        } else if (!atomic_load(&hc->evicted)) {
+            http_conn *o = NULL;
+            if (atomic_load(&l->overflows))
+                for (http_conn *x = l->conns; x; x = x->next) /* newest first: the last */
+                    if (atomic_load(&x->overflow))
+                        o = x;
+            if (o && atomic_exchange(&o->overflow, false))
+                atomic_fetch_sub(&l->overflows, 1);
+            else
+                atomic_fetch_sub(&l->slots, 1);
+        }
         pthread_mutex_unlock(&l->conns_mu);
         http_req_free(hc->spare);
         /* a request whose connection libmicrohttpd closed before it was ever completed: its

@@ -97,6 +97,7 @@ struct http_listener {
     atomic_ulong reaped;    /* connections closed past their request deadline */
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
+    atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
 };
 
 struct http_server {
@@ -177,6 +178,9 @@ unsigned long long http_rx_bytes(int fd);
 /* A slot of l's max_connections for hc (NULL: one not on the list yet): a free one, else an
  * idle connection's.  Whether it got one. */
 bool http_slot_take(http_listener *l, const http_conn *hc);
+/* hc (over the limit) got a slot of its own (http_slot_take): no longer over the limit.
+ * When a freed slot was passed to it meanwhile, the one it took is given back. */
+void http_slot_got(http_listener *l, http_conn *hc);
 /* Whether l is still beyond max_connections once the connections whose client has closed
  * are left out. */
 bool http_still_over(http_listener *l);

@@ -884,3 +884,41 @@ def test_idle_connections_give_way_to_a_new_client(ddbchat_server):
             s.close()
         for c in served:
             c.close()
+
+
+def test_a_freed_slot_goes_to_a_connection_over_the_limit(ddbchat_server):
+    # hostile21: a connection that came over the limit while a slot's holder was closing
+    # (its client had closed, the server had not yet seen it) stayed over the limit when that
+    # slot was freed, and the freed slot went to the next new connection: with two connections
+    # in the middle of a request at --max-connections 2, a third was served (a 200 kept
+    # alive) instead of getting the busy reply (test_serve test_max_connections_limit failed
+    # 2 runs in 6).  A freed slot now passes to a connection over the limit.  The server is
+    # stopped while a slot holder (mid-request) closes and two more connect, so on resuming
+    # the closes and the accepts are seen in either order.
+    import signal
+    srv = ddbchat_server("--max-connections", "2", "--max-connections-per-ip", "0")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    time.sleep(0.3)  # the start-up probe's connection is gone
+    statuses = []
+    for _ in range(6):
+        a = [busy_connection(u.hostname, u.port) for _ in range(2)]
+        time.sleep(0.1)
+        os.kill(srv.proc.pid, signal.SIGSTOP)
+        try:
+            a[0].close()
+            held = [busy_connection(u.hostname, u.port)]
+        finally:
+            os.kill(srv.proc.pid, signal.SIGCONT)
+        time.sleep(0.3)
+        # live: a[1] and held[0], both in the middle of a request: the limit
+        third = socket.create_connection((u.hostname, u.port))
+        third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                      b"Content-Length: 2\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+                      b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        data = read_to_close(third, 5)
+        statuses.append(data[:12])
+        third.close()
+        for s in [a[1]] + held:
+            s.close()
+        time.sleep(0.3)
+    assert all(s == b"HTTP/1.1 400" for s in statuses), statuses
