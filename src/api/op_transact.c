@@ -52,11 +52,6 @@
 /* the ItemCollectionSizeLimitExceeded reason's message (API Reference, TransactWriteItems) */
 #define TXT_T_COLL_TOO_BIG "Collection size exceeded."
 
-static int nomem(api_req *r)
-{
-    return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
 /* ---- TransactWriteItems ------------------------------------------------------------------ */
 
 /* A replay under a ClientRequestToken changes nothing and reports "the number of read capacity
@@ -88,7 +83,7 @@ static int tx_key_partial(api_req *r, const store_keydef *kd, const av_t *src, a
     size_t n = api_key_names(kd, names), got = 0;
     av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
     if (!kv)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n && src && src->type == AV_M; i++) {
         const av_t *v = av_map_gets(src, names[i]);
         if (!v)
@@ -110,7 +105,7 @@ static int tx_flag(api_req *r, twa *a)
     size_t len = strlen(r->err->msg);
     char *m = arena_alloc(r->arena, len + 1);
     if (!m)
-        return nomem(r);
+        return api_nomem(r);
     memcpy(m, r->err->msg, len + 1);
     err_clear(r->err);
     a->w.fail_msg = m;
@@ -248,7 +243,7 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
             return err_set(r->err, ERR_VALIDATION, "%s", w[i].err.msg);
     api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
     if (!rs)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         rs[i].code = reason_code(w[i].rc);
         if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
@@ -300,7 +295,7 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
     bool any = false;
     bool *took = arena_zalloc(r->arena, sizeof *took * n);
     if (!took)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         int rc = api_thr_admit(r, acts[i].w.t, NULL, true, TX_MIN_H);
         err_clear(&w[i].err);
@@ -533,12 +528,12 @@ static int tw_parse_json(api_req *r, twa **out_acts, size_t *out_n, const char *
     if ((rc = api_json_strn(b, "ClientRequestToken", &raw, &raw_len, r->err)))
         return rc;
     if (raw && !(*token = api_txn_token_key(r, raw, raw_len)))
-        return nomem(r);
+        return api_nomem(r);
     if ((rc = api_rcc_parse(r, b, rcc)) || (rc = api_ricm_parse(r, b, ricm)))
         return rc;
     twa *acts = arena_zalloc(r->arena, sizeof *acts * n);
     if (!acts)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++)
         if ((rc = action_kind(r, json_array_get(items, i), &acts[i].kind_name, &acts[i].spec)))
             return rc;
@@ -647,7 +642,7 @@ static int tw_finish(tw_run *run, int rc)
         if (!caps || (token && !rcaps)) {
             if (token) /* committed: a retry must not apply it again */
                 api_txn_token_end_text(r, token, NULL, true);
-            return nomem(r);
+            return api_nomem(r);
         }
         for (size_t i = 0; i < n; i++) {
             api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
@@ -730,7 +725,7 @@ int op_transact_write_items(api_req *r, json_t **out)
     api_arena_for_writes(r, n); /* each action's items until the commit (review14 F3) */
     store_write *w = store_writes_new(r->arena, n);
     if (!w)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         /* our reader's path: an earlier action's table of the same name, looked up once per
          * request (the messaging C+D writes six actions to one table) */
@@ -772,7 +767,7 @@ int op_transact_write_items(api_req *r, json_t **out)
     if (!run) {
         if (token)
             api_txn_token_end_text(r, token, NULL, false);
-        return nomem(r);
+        return api_nomem(r);
     }
     *run = (tw_run){.r = r, .acts = acts, .w = w, .n = n, .token = token, .rcc = rcc,
                   .ricm = ricm};
@@ -802,7 +797,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if (!hk || !busy) {
             if (token)
                 api_txn_token_end_text(r, token, NULL, false);
-            return nomem(r);
+            return api_nomem(r);
         }
         for (size_t i = 0; i < n; i++)
             if (api_hold_key(acts[i].w.t, &acts[i].key, &hk[i]))
@@ -822,7 +817,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if (rc) {
             if (token)
                 api_txn_token_end_text(r, token, NULL, false);
-            return nomem(r);
+            return api_nomem(r);
         }
         api_hold_wait(r->api);
     }
@@ -857,7 +852,7 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
     int *code = arena_zalloc(r->arena, sizeof *code * n);
     char **msg = arena_zalloc(r->arena, sizeof *msg * n);
     if (!code || !msg)
-        return nomem(r);
+        return api_nomem(r);
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         if ((code[i] = api_thr_admit(r, tabs[i], NULL, false, min_h))) {
@@ -872,7 +867,7 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
         return 0;
     api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
     if (!rs)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         if (!code[i])
             api_thr_refund(r, tabs[i], NULL, false, min_h);
@@ -966,7 +961,7 @@ static int tg_parse_json(api_req *r, tga **out_gets, size_t *out_n, api_rcc *rcc
         return rc;
     tga *gets = arena_zalloc(r->arena, sizeof *gets * n);
     if (!gets)
-        return nomem(r);
+        return api_nomem(r);
     /* the request (placeholders, projections, key values); the caller: the tables, the keys */
     for (size_t i = 0; i < n; i++) {
         json_t *g = api_param(json_array_get(items, i), "Get");
@@ -1002,7 +997,7 @@ int op_transact_get_items(api_req *r, json_t **out)
     const char **bad = arena_zalloc(r->arena, sizeof *bad * n);     /* a reason's message */
     const char **bad_code = arena_zalloc(r->arena, sizeof *bad * n); /* and its code */
     if (!tabs || !kp || !keys || !res || !found || !bad || !bad_code)
-        return nomem(r);
+        return api_nomem(r);
     size_t nbad = 0;
     for (size_t i = 0; i < n; i++) {
         if ((rc = gets[i].spec ? api_item_table(r, gets[i].spec, &tabs[i])
@@ -1042,7 +1037,7 @@ int op_transact_get_items(api_req *r, json_t **out)
     if (nbad) {
         api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
         if (!rs)
-            return nomem(r);
+            return api_nomem(r);
         for (size_t i = 0; i < n; i++) {
             rs[i].code = bad[i] ? bad_code[i] : "None";
             rs[i].msg = bad[i];
@@ -1067,7 +1062,7 @@ int op_transact_get_items(api_req *r, json_t **out)
     av_t *proj = arena_zalloc(r->arena, sizeof *proj * n); /* what each Get answers */
     size_t ncap = 0;
     if (!caps || !proj)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         api_cap *c = cap_for(caps, &ncap, tabs[i]);
         uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
