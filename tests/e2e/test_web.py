@@ -626,6 +626,18 @@ if (document.documentElement.scrollWidth > innerWidth) out.push('the page scroll
 return out;"""
 
 
+# The buttons (the top bar's, the list's head) whose words take more than one line.
+ONE_LINE_BUTTONS = """
+const out = [];
+for (const b of document.querySelectorAll('.topbar button, .list-head button')) {
+  const r = document.createRange();
+  r.selectNodeContents(b);
+  const tops = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+  if (tops.size > 1) out.push(`${b.id}: ${tops.size} lines`);
+}
+return out;"""
+
+
 def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     # A 1,000-letter word, a long URL, 300 emoji and a display name of 64 letters without a
     # space (the longest the service takes) on a 375 px phone: everything wraps or is cut
@@ -644,6 +656,9 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     sign_in_by_link(d, web, "web_narrow")
     wait(d, lambda d: conv_names(d) == [name], 5, "the list")
     assert d.execute_script(OFF_SCREEN) == []
+    # the top bar's and the list's buttons keep their words on one line (Sign out wrapped
+    # into two beside a long name)
+    assert d.execute_script(ONE_LINE_BUTTONS) == []
     open_conv(d, name)
     wait(d, lambda d: len(bubbles(d)) == 3, 5, "the messages")
     box = by_css(d, "#text")[0]
