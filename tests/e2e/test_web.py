@@ -1069,7 +1069,7 @@ window.EventSource = class extends RealES {
   }
 };"""
 # POST /api/messages recorded ([text, Idempotency-Key]); mode 'fail': it never reaches the
-# server; 'lose': it is stored and its answer lost; 'slow': it arrives 0.6 s late; else
+# server; 'lose': it is stored and its answer lost; 'slow': it arrives 0.4 s late; else
 # as it is.
 SENDS = """window.__posts = window.__posts || [];
 window.__mode = arguments[0];
@@ -1078,7 +1078,7 @@ window.fetch = async (path, init) => {
   if (!(init && init.method === 'POST' && path === '/api/messages')) return realFetch(path, init);
   window.__posts.push([JSON.parse(init.body).message, init.headers['Idempotency-Key']]);
   const mode = window.__mode;
-  await new Promise((r) => setTimeout(r, mode === 'slow' ? 600 : 200));
+  await new Promise((r) => setTimeout(r, mode === 'slow' ? 400 : 100));
   if (mode === 'fail') throw new TypeError('Failed to fetch');
   const res = await realFetch(path, init);
   if (mode === 'lose') throw new TypeError('Failed to fetch');
@@ -1169,7 +1169,7 @@ def test_failed_sends_stay_in_their_conversation(web, two):
         wait(d, lambda d: "Failing Web" in conv_names(d), 5, "bob's list")
         open_conv(d, "Failing Web")
         type_and_enter(d, "bob after the switch")
-        time.sleep(0.7)  # the first user's send comes back meanwhile
+        time.sleep(0.5)  # the first user's send comes back meanwhile
         wait(d, lambda d: bubbles(d)[-1:] == ["bob after the switch"] and
              not by_css(d, "#messages li.pending"), 5, "bob's message sent")
         st, _, page = rest(web, "GET", f"/api/messages/{ga}", web.tok[me_])
