@@ -245,13 +245,6 @@ int op_describe_export(api_req *r, json_t **out);       /* op_elsewhere.c */
 int op_describe_import(api_req *r, json_t **out);       /* op_elsewhere.c */
 int op_describe_global_table(api_req *r, json_t **out); /* op_elsewhere.c */
 int op_describe_global_table_settings(api_req *r, json_t **out); /* op_elsewhere.c */
-/* The policy document in r->body's member `member` (CreateTable's ResourcePolicy), checked
- * as PutResourcePolicy checks its Policy: *out its canonical text (arena), NULL when the
- * member is absent.  0, ERR_VALIDATION with the service's text, or ERR_NOMEM. (api_policy.c) */
-int api_policy_doc(api_req *r, const char *member, const char **out);
-/* Attaches canonical document doc to a new table's metadata, its revision the creation time
- * ms.  0, or -1 out of memory.  (api_policy.c) */
-int api_policy_attach(json_t *meta, const char *doc, int64_t ms);
 int op_describe_limits(api_req *r, json_t **out);   /* op_misc.c */
 int op_describe_endpoints(api_req *r, json_t **out);/* op_misc.c */
 int op_put_item(api_req *r, json_t **out);          /* op_item.c */

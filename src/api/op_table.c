@@ -36,6 +36,7 @@
 #include <uuid/uuid.h>
 
 #include "api/api_int.h"
+#include "api/api_policy.h"
 #include "api/api_tdef.h"
 #include "api/api_tdesc.h"
 #include "api/api_item.h"
