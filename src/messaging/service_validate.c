@@ -18,10 +18,18 @@ int msg_validate_handle(const char *h, err_t *e)
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+              c == '_' || c == '.' || c == '-')) {
+            /* "@bob", as listings and the CLI show a handle: say how to write it (the rest
+             * is a handle's characters only, safe to echo;
+             * test_messaging.py::test_handle_typed_with_its_at_sign) */
+            err_t rest = {0};
+            if (i == 0 && c == '@' && msg_validate_handle(h + 1, &rest) == 0)
+                return msg_failf(e, MSG_E_INVALID_HANDLE,
+                                 "a handle is written without its '@': %s", h + 1);
             return msg_failf(e, MSG_E_INVALID_HANDLE,
                               "a handle may hold only letters, digits, '_', '.' "
                            "and '-'");
+        }
     }
     return 0;
 }

@@ -249,6 +249,25 @@ def test_cli_refuses_a_string_that_is_no_handle(msg_server, people):
     assert p.returncode == 1 and "ddbchat: invalid_handle:" in p.stderr, p.stderr
 
 
+def test_handle_typed_with_its_at_sign(msg_server, people):
+    # Listings show a handle as "@bob" (the CLI's "BOB (@bob)", `user show`), so people type
+    # it that way: still 400 invalid_handle (a handle holds no '@'; nothing is guessed),
+    # but the message says how to write it, on REST and in the CLI alike.  Before: "a handle
+    # may hold only letters, digits, ...", which does not say what was wrong with "@bob".
+    ids, tok = people
+    want = "a handle is written without its '@': bob"
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hi", "handle": "@bob"})
+    assert st == 400 and b["error"] == {"code": "invalid_handle", "message": want}, b
+    p = cli(msg_server, "send", "alice", "@bob", "hi", check=False)
+    assert p.returncode == 1 and p.stderr == f"ddbchat: invalid_handle: {want}\n", p.stderr
+    for h in ("@", "@@bob", "@bo b", "b@ob"):  # not "@" + a handle: the general text
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                        {"message": "hi", "handle": h})
+        assert st == 400 and b["error"]["code"] == "invalid_handle", (h, b)
+        assert "without its '@'" not in b["error"]["message"], (h, b)
+
+
 def test_length_counts_characters(msg_server, people):
     ids, tok = people
     # 1024 characters of 4 bytes each: accepted (the limit is characters, not bytes)
