@@ -444,8 +444,18 @@ bool api_table_deleting(api_req *r, const char *name);
 size_t api_table_ns(const api_req *r, const char *name, char out[STORE_NAME_MAX]);
 /* The store's name for table `name` of this caller; false when it does not fit. */
 bool api_table_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX]);
+/* A TableName that is the table's ARN ("arn:..."; the API Reference: TableName "You can also
+ * provide the Amazon Resource Name (ARN) of the table"): *name / *len become the table's name
+ * in it (borrowed from *name's text: the ARN's end), or *name NULL when it is another
+ * region's or account's table (no table here).  Any other *name is left as it is.
+ * ERR_VALIDATION for an ARN that names no table, in DynamoDB Local's words (AWS's are
+ * uncaptured): "Valid ARN format is ..." (not arn:aws:dynamodb:<region>:<account>:table/...),
+ * TXT_INVALID_TABLE_NAME (an index's, a stream's or a backup's ARN, or a name outside the
+ * rules).  The one mapping every TableName lookup makes (api_table_named, api_table_get). */
+int api_table_arn_name(api_req *r, const char **name, size_t *len);
 /* api_table with the error code: ERR_VALIDATION (null or invalid name),
- * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request. */
+ * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request.  name may be the
+ * table's ARN (api_table_arn_name). */
 int api_table_named(api_req *r, const char *name, const store_table **out);
 /* The request's TableName, validated; the table looked up (api_table_named). */
 int api_table_lookup(api_req *r, const store_table **out);

@@ -27,6 +27,12 @@ json_t *api_param(const json_t *o, const char *name)
 int api_table_get(api_req *r, const char *name, size_t len, const store_table **out)
 {
     *out = NULL;
+    /* the table's ARN: its name (api_table_arn_name); a bad ARN is its own error */
+    if (len >= 4 && name && memcmp(name, "arn:", 4) == 0) {
+        int rc = api_table_arn_name(r, &name, &len);
+        if (rc)
+            return rc;
+    }
     /* a name CreateTable could not have made (shorter than 3, a NUL inside) names no table:
      * the data-plane operations accept names from 1 character (their model's bound) */
     if (name && len >= 3 && strlen(name) == len)

@@ -86,7 +86,8 @@ static const api_shape sh_attrval = {.name = "AttributeValue", .type = API_ST_AT
 /* TableName of the data-plane operations (TableArn in today's model; the service reports
  * its bounds as 1 and 255). */
 static const api_shape sh_table_name = {.name = "String", .type = API_ST_STRING, .min = 1,
-                                        .max = 255, .pattern = &pat_name_data};
+                                        .max = 255, .pattern = &pat_name_data,
+                                        .arn_ok = true};
 static const api_shape sh_index_name = {.name = "String", .type = API_ST_STRING, .min = 3,
                                         .max = 255, .pattern = &api_pat_name};
 
@@ -524,6 +525,11 @@ static const api_shape in_execute_transaction = {
 
 static const api_shape sh_ct_table_name = {.name = "String", .type = API_ST_STRING, .min = 3,
                                            .max = 255, .pattern = &api_pat_name};
+/* the same for an existing table's operations (DescribeTable, DeleteTable, UpdateTable, the
+ * TTL ones), which also take the table's ARN (CreateTable does not: a new table's name) */
+static const api_shape sh_ctl_table_name = {.name = "String", .type = API_ST_STRING, .min = 3,
+                                            .max = 255, .pattern = &api_pat_name,
+                                            .arn_ok = true};
 static const api_shape sh_attr_name = {.name = "String", .type = API_ST_STRING, .min = 1,
                                        .max = 255};
 static const api_shape sh_key_type = {.name = "String", .type = API_ST_STRING, NOLIM,
@@ -665,6 +671,7 @@ static const api_shape sh_vix_updates = {.name = "List", .type = API_ST_LIST, NO
 /* The TableName of CreateTable / UpdateTable / DeleteTable / DescribeTable and the TTL
  * operations (the service still reports 3..255 there, and '' breaks the pattern too). */
 #define CT_TABLE_NAME {"TableName", &sh_ct_table_name, API_MF_REQUIRED | API_MF_FIRST}
+#define CTL_TABLE_NAME {"TableName", &sh_ctl_table_name, API_MF_REQUIRED | API_MF_FIRST}
 
 /* The GSIs' member errors come before the LSIs', whatever the request's order (eu-west-2 and
  * us-east-1, 2026-10-09: the conformance suite's tier3 validation-ordering/createTable). */
@@ -689,7 +696,7 @@ static const api_shape in_create_table = {
 
 static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
-    .members = MEMBERS(CT_TABLE_NAME)};
+    .members = MEMBERS(CTL_TABLE_NAME)};
 
 /* DescribeContributorInsights and UpdateContributorInsights: the table (a TableArn member
  * in today's model, as the data-plane operations': sh_table_name) and, for a GSI's setting,
@@ -735,7 +742,7 @@ static const api_shape sh_gsi_updates = {.name = "List", .type = API_ST_LIST, NO
 static const api_shape in_update_table = {
     .name = "UpdateTableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"AttributeDefinitions", &sh_attr_defs, 0},
-                       CT_TABLE_NAME,
+                       CTL_TABLE_NAME,
                        {"BillingMode", &sh_billing, 0},
                        {"ProvisionedThroughput", &sh_throughput, 0},
                        {"GlobalSecondaryIndexUpdates", &sh_gsi_updates, 0},
@@ -755,7 +762,7 @@ static const api_shape sh_ttl_spec = {
                        {"AttributeName", &sh_ttl_attr, API_MF_NOT_NULL})};
 static const api_shape in_update_ttl = {
     .name = "UpdateTimeToLiveRequest", .type = API_ST_STRUCT, NOLIM,
-    .members = MEMBERS(CT_TABLE_NAME,
+    .members = MEMBERS(CTL_TABLE_NAME,
                        {"TimeToLiveSpecification", &sh_ttl_spec, API_MF_NOT_NULL})};
 
 static const api_shape sh_list_limit = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,

@@ -100,7 +100,13 @@ typedef struct api_shape {
      * REQUIRED member is a SerializationException "invalid type: null, expected a string at
      * line 1 column N", a missing REQUIRED one "missing field `X` at line 1 column N" */
     bool strict;
+    /* string: a value starting "arn:" is a table's ARN (the API Reference's TableName: "You can
+     * also provide the Amazon Resource Name (ARN) of the table in this parameter"): only its
+     * length is checked here, at most API_TABLE_ARN_MAX; the name's pattern and bounds are not,
+     * and the ARN itself is read at the lookup (api_table.c api_table_arn_name) */
+    bool arn_ok;
 } api_shape;
+#define API_TABLE_ARN_MAX 1024
 
 enum {
     API_MF_NOT_NULL = 1u << 0,

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_tstate.h"
 #include "api/api_validate.h"
@@ -58,12 +59,37 @@ const char *api_table_name(const store_table *t)
     return slash ? slash + 1 : t->name;
 }
 
-/* api_table with the error code: ERR_VALIDATION (null or invalid name),
- * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request. */
+int api_table_arn_name(api_req *r, const char **name, size_t *len)
+{
+    const char *s = *name;
+    if (!s || *len < 4 || memcmp(s, "arn:", 4) != 0)
+        return 0;
+    api_arn a;
+    api_arn_parse(s, *len, r->api->region, r->api->account_id, &a);
+    if (a.cls == API_ARN_BAD || (a.cls == API_ARN_OTHER && !a.name))
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_TABLE_ARN_FORMAT);
+    /* TABLE: the ARN ends with the name (nothing after it), so the name is terminated */
+    if (a.cls != API_ARN_TABLE || a.name_len < 3 || a.name_len > 255 ||
+        !api_name_chars(a.name, a.name_len))
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
+    *name = a.other_region || a.other_account ? NULL : a.name;
+    *len = a.name_len;
+    return 0;
+}
+
 int api_table_named(api_req *r, const char *name, const store_table **out)
 {
     *out = NULL;
-    int rc = api_check_table_name(name, r->err);
+    int rc;
+    if (name && strncmp(name, "arn:", 4) == 0) { /* the table's ARN: its name */
+        const char *given = name;
+        size_t nlen = strlen(name);
+        if ((rc = api_table_arn_name(r, &name, &nlen)))
+            return rc;
+        if (!name) /* another region's or account's table: none here */
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, given);
+    }
+    rc = api_check_table_name(name, r->err);
     if (rc)
         return rc;
     char sn[STORE_NAME_MAX];

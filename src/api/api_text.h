@@ -17,6 +17,13 @@
 #define TXT_RES_NOT_FOUND "Requested resource not found"
 
 /* table names (api_validate.c, op_table.c) */
+/* a TableName starting "arn:" that is not a DynamoDB resource's ARN (DynamoDB Local's text;
+ * AWS's uncaptured; sic: "satisfyregular") */
+#define TXT_TABLE_ARN_FORMAT                                                                    \
+    "Valid ARN format is 'arn:<awsPartition>:<vendor>:<region>:<subscriber>:resourceType/"       \
+    "resourceName', where Resource name must have length less than or equal to 255, Resource " \
+    "name must have length greater than or equal to 3, Resource name must satisfyregular "     \
+    "expression pattern: [a-zA-Z0-9_.-]+"
 #define TXT_INVALID_TABLE_NAME                                                                  \
     "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "  \
     "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"

@@ -763,9 +763,21 @@ static bool node_int(const walk *w, const void *n, long long *out)
     }
 }
 
+/* Whether node n is a table's ARN where sh takes one (api_shape.arn_ok): *len its length. */
+static bool arn_value(const walk *w, const api_shape *sh, const void *n, size_t *len)
+{
+    if (!sh->arn_ok || w->jv->kind(n) != API_JK_STRING)
+        return false;
+    const char *s = w->jv->str(n, len);
+    return *len >= 4 && memcmp(s, "arn:", 4) == 0;
+}
+
 /* Whether node n satisfies shape sh's own constraints (not its children's). */
 static bool shape_ok(const walk *w, const api_shape *sh, const void *n)
 {
+    size_t alen;
+    if (sh->arn_ok && arn_value(w, sh, n, &alen))
+        return alen <= API_TABLE_ARN_MAX;
     if (sh->type == API_ST_INTEGER) {
         long long v = 0;
         if (!node_int(w, n, &v))
@@ -800,6 +812,15 @@ static bool shape_ok(const walk *w, const api_shape *sh, const void *n)
 static void check_node(walk *w, bool bare, const api_shape *sh, const void *n)
 {
     char c[512];
+    size_t alen;
+    if (sh->arn_ok && arn_value(w, sh, n, &alen)) {
+        if (alen > API_TABLE_ARN_MAX) {
+            snprintf(c, sizeof c, "Member must have length less than or equal to %d",
+                     API_TABLE_ARN_MAX);
+            violation(w, bare, sh, n, c);
+        }
+        return;
+    }
     if (sh->type == API_ST_INTEGER) {
         long long v = 0;
         if (!node_int(w, n, &v))

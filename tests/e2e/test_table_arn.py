@@ -1,0 +1,101 @@
+"""A table's ARN in TableName (API Reference, GetItem / Query / DescribeTable ...: "You can also
+provide the Amazon Resource Name (ARN) of the table in this parameter", 1..1024 characters).
+DynamoDB Local 2026-01 accepts it too.  ddbchat refused every ARN ("Member must satisfy regular
+expression pattern").  AWS's texts for an ARN that names no table are uncaptured: the tests
+assert DynamoDB Local's (named where they are used)."""
+import pytest
+from botocore.exceptions import ClientError
+
+from itemlib import ok, err, S
+
+V = "ValidationException"
+# DynamoDB Local's texts (AWS uncaptured)
+ARN_FORMAT = ("Valid ARN format is 'arn:<awsPartition>:<vendor>:<region>:<subscriber>:"
+              "resourceType/resourceName', where Resource name must have length less than or "
+              "equal to 255, Resource name must have length greater than or equal to 3, Resource "
+              "name must satisfyregular expression pattern: [a-zA-Z0-9_.-]+")
+BAD_NAME = ("Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+            "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")
+
+
+@pytest.fixture
+def tarn(ddb, table_name, make_table):
+    name = table_name("arn")
+    desc = make_table(ddb, name)
+    return name, desc["TableArn"]
+
+
+# The item operations and the reads take the ARN for the table; what they answer names the
+# table (ConsumedCapacity's TableName is the name, as DynamoDB Local answers).
+def test_item_operations_by_arn(ddb_url, tarn):
+    name, arn = tarn
+    r = ok(ddb_url, "PutItem", {"TableName": arn, "Item": {"pk": S("a"), "v": S("1")},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"]["TableName"] == name
+    assert ok(ddb_url, "GetItem", {"TableName": arn, "Key": {"pk": S("a")}})["Item"] == {
+        "pk": S("a"), "v": S("1")}
+    r = ok(ddb_url, "UpdateItem", {"TableName": arn, "Key": {"pk": S("a")},
+                                   "UpdateExpression": "SET v = :v",
+                                   "ExpressionAttributeValues": {":v": S("2")},
+                                   "ReturnValues": "ALL_NEW"})
+    assert r["Attributes"]["v"] == S("2")
+    r = ok(ddb_url, "Query", {"TableName": arn, "KeyConditionExpression": "pk = :p",
+                              "ExpressionAttributeValues": {":p": S("a")},
+                              "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Count"] == 1 and r["ConsumedCapacity"]["TableName"] == name
+    assert ok(ddb_url, "Scan", {"TableName": arn})["Count"] == 1
+    r = ok(ddb_url, "DeleteItem", {"TableName": arn, "Key": {"pk": S("a")},
+                                   "ReturnValues": "ALL_OLD"})
+    assert r["Attributes"]["v"] == S("2")
+    assert ok(ddb_url, "GetItem", {"TableName": name, "Key": {"pk": S("a")}}) == {}
+
+
+# DescribeTable and the TTL description take it too; CreateTable does not (a new table's
+# name: ddbchat's model text; DynamoDB Local: its name text).
+def test_describe_by_arn(ddb_url, target, tarn):
+    name, arn = tarn
+    assert ok(ddb_url, "DescribeTable", {"TableName": arn})["Table"]["TableName"] == name
+    assert ok(ddb_url, "DescribeTimeToLive", {"TableName": arn})["TimeToLiveDescription"][
+        "TimeToLiveStatus"] == "DISABLED"
+    new = arn[:arn.rindex("/") + 1] + name + "x"
+    err(ddb_url, "CreateTable", {
+        "TableName": new, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}, V,
+        BAD_NAME if target == "dynamodb-local" else
+        f"1 validation error detected: Value '{new}' at 'tableName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+
+
+# An ARN that names no table: not a DynamoDB resource's ARN, or an index's, or a name outside
+# the rules (DynamoDB Local's texts; AWS uncaptured); one of a table that does not exist is
+# the operation's not-found answer; past 1024 characters, the member's length.
+def test_bad_arns(ddb_url, target, tarn):
+    name, arn = tarn
+    head = arn[:arn.index(":table/")]
+    cases = [("arn:bad", ARN_FORMAT), ("arn:aws:s3:::bucket/" + name, ARN_FORMAT),
+             (head + ":" + name, ARN_FORMAT), (arn + "/index/gi", BAD_NAME),
+             (head + ":table/ab", BAD_NAME)]
+    for a, msg in cases:
+        err(ddb_url, "GetItem", {"TableName": a, "Key": {"pk": S("a")}}, V, msg)
+        err(ddb_url, "DescribeTable", {"TableName": a}, V, msg)
+    missing = head + ":table/" + name + "-missing"
+    if target == "dynamodb-local":
+        msg = "Cannot do operations on a non-existent table"
+        err(ddb_url, "GetItem", {"TableName": missing, "Key": {"pk": S("a")}},
+            "ResourceNotFoundException", msg)
+    else:
+        err(ddb_url, "GetItem", {"TableName": missing, "Key": {"pk": S("a")}},
+            "ResourceNotFoundException", "Requested resource not found")
+        err(ddb_url, "DescribeTable", {"TableName": missing}, "ResourceNotFoundException",
+            f"Requested resource not found: Table: {name}-missing not found")
+        # another region's table is not this endpoint's (DynamoDB Local ignores the ARN's
+        # region and account and answers from its one table)
+        f = arn.split(":")
+        other = ":".join(f[:3] + ["eu-west-3"] + f[4:])
+        err(ddb_url, "GetItem", {"TableName": other, "Key": {"pk": S("a")}},
+            "ResourceNotFoundException", "Requested resource not found")
+        long = "arn:" + "x" * 1021
+        err(ddb_url, "GetItem", {"TableName": long, "Key": {"pk": S("a")}}, V,
+            f"1 validation error detected: Value '{long}' at 'tableName' failed to satisfy "
+            "constraint: Member must have length less than or equal to 1024")
