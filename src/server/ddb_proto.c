@@ -6,10 +6,10 @@
  * Compatibility notes (what DynamoDB / DynamoDB Local do):
  *  - GET / answers "healthy: dynamodb.<region>.amazonaws.com " (real DynamoDB's health check;
  *    DynamoDB Local answers an error instead); other methods and paths get AWS's 404
- *    "<UnknownOperationException/>\n" (http.c routes them).
+ *    "<UnknownOperationException/>\n" (http_routes.c routes them).
  *  - CORS as AWS answers it (dynalite's connection tests, recorded against AWS): an OPTIONS
  *    with an Origin header is a 200 preflight echoing the requested headers and method
- *    (ddb_proto_preflight; http.c adds the Access-Control-* headers), and every reply to a
+ *    (ddb_proto_preflight; http_routes.c adds the Access-Control-* headers), and every reply to a
  *    request with an Origin carries Access-Control-Allow-Origin: *.
  *  - Overload is ThrottlingException (400, "Rate of requests exceeds the allowed throughput."):
  *    both botocore and the JS SDK v3 classify it as a throttling error and retry with backoff.

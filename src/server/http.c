@@ -1,6 +1,8 @@
 /*
- * http — libmicrohttpd glue, the handler pool, and the two listeners' routes and dialects.
- * Layer: server.  See http.h (behaviour) and http_int.h (the model; how to add a route).
+ * http — libmicrohttpd glue, a request's life (head, body, budgets, the pool, replies), and
+ * start/stop.  Layer: server.  See http.h (behaviour) and http_int.h (the model; how to add
+ * a route).  The listeners' routes and dialects are http_routes.c's, their connections
+ * (slots, the reaper) http_conn.c's; what they share, http_srv.h.
  * Tests: tests/unit/server/test_http.c, tests/e2e/test_protocol.py (keep-alive, limits,
  * HTTP edge cases, compressed bodies, dropped and silent clients), tests/e2e/test_overload.py,
  * test_auth.py, test_clients.py.

@@ -5,7 +5,7 @@
  * X-Amz-Target routing to api_call, DynamoDB error bodies); GET / and HEAD / answer AWS's
  * health text; any other method or path AWS's 404 "<UnknownOperationException/>\n".
  * Listener 2, the messaging REST API: every request goes to msg_rest_handle.  Routes are
- * tables in http.c (http_int.h says how to add one).
+ * tables in http_routes.c (http_int.h says how to add one).
  *
  * Threads: each listener runs MHD's polling threads (by default one per CPU in the process's
  * affinity mask: http_default_threads); they parse

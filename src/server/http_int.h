@@ -7,7 +7,7 @@
  * resumes it when the reply is ready.  Either way a handler gets the complete request
  * (body decoded) and fills an http_response.
  *
- * To add a route: a row in a listener's route table in http.c (first match wins).  For a
+ * To add a route: a row in a listener's route table in http_routes.c (first match wins).  For a
  * reply MHD must produce itself (a streamed body, e.g. Server-Sent Events:
  * MHD_create_response_from_callback, with MHD_suspend_connection / MHD_resume_connection
  * from its content reader while no data is ready), a handler sets resp->mhd to that response
