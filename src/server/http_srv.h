@@ -121,6 +121,56 @@ struct http_server {
     pthread_cond_t reaper_cv;
 };
 
+enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED, R_SENT_BY_POOL };
+
+struct http_req {
+    http_listener *l;
+    struct MHD_Connection *conn;
+    int state;
+    const char *method;
+    size_t target_len;
+    char *path;   /* decoded */
+    const char *query;
+    size_t query_len;
+    size_t n_headers, headers_seen;
+    size_t n_params, params_seen;
+    bool params_have_nul, bad_header_byte;
+    bool params_cut; /* the query held more than HTTP_MAX_PARAMS + 1 (http_cut_query) */
+    const char *content_length, *content_encoding;
+    /* the first of each among headers[] (or NULL) */
+    const char *amz_target, *authorization, *content_type;
+    bool cl_conflict, has_te;
+    bool te_other; /* a Transfer-Encoding other than one "chunked" (libmicrohttpd's only) */
+    bool has_origin; /* an Origin header came (http_cors_any) */
+    int hosts;
+    /* body (its buffer: below) */
+    size_t body_len, reserved;
+    size_t expect;         /* its Content-Length when it grows as it arrives (else 0) */
+    size_t parse_reserved; /* of the listener's parse budget (http_parse_take) */
+    size_t reply_charged;  /* of its reply budget (http_reply_charge) */
+    bool too_large;
+    unsigned long long received;
+    bool counted; /* in the listener's in_flight */
+    struct timespec t0;
+    long long enq_ms;  /* handed to the pool at (0: runs on the polling thread) */
+    http_pool_job job; /* when handed to the pool */
+    http_conn *hc;     /* its connection's (NULL if that could not be allocated) */
+    /* a reply to a half-closed client that its committing thread could not write at once
+     * (http_later_done): the head (malloc'ed) and how much of head + body is written */
+    char *hc_head;
+    size_t hc_head_len, hc_off;
+    /* not zeroed on creation (big, or kept when the context is reused): */
+    char *target;      /* raw request target + the decoded path (malloc'ed; target_cap bytes) */
+    size_t target_cap;
+    char *body;        /* the body (malloc'ed; body_cap bytes); one of up to HTTP_SMALL_BODY
+                          is kept with the context for the connection's next request */
+    size_t body_cap;
+    http_response resp;
+    ddb_proto_resp presp; /* a write answered later (http_run_later) */
+    sigv4_header headers[HTTP_MAX_HEADERS];
+    sigv4_param params[HTTP_MAX_PARAMS];
+};
+
 static inline long long http_now_ms(void)
 {
     struct timespec ts;
