@@ -107,25 +107,6 @@ void http_config_default(http_config *c)
     c->region = "us-east-1";
 }
 
-/* ---- helpers ---------------------------------------------------------------------- */
-
-/* One access-log line, written with a single write() so threads do not interleave. */
-void http_access_log(const char *fmt, ...)
-{
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
-    (void)w;
-}
-
 /* ---- request deadlines ------------------------------------------------------------------
  * libmicrohttpd's connection timeout is one of inactivity: every byte restarts it, and it
  * tells us nothing before a request's head is complete, so 1,100 clients that trickled their
@@ -152,17 +133,6 @@ static void http_deadline_cap(http_conn *hc, long long at)
     long long cur = atomic_load(&hc->deadline);
     if (cur == 0 || cur > at)
         atomic_store(&hc->deadline, at);
-}
-
-int http_resp_header(http_response *r, const char *name, const char *value)
-{
-    if (r->n_headers >= HTTP_RESP_MAX_HEADERS || strlen(value) >= HTTP_RESP_HEADER_MAX ||
-        strpbrk(value, "\r\n"))
-        return -1;
-    r->headers[r->n_headers].name = name;
-    memcpy(r->headers[r->n_headers].value, value, strlen(value) + 1);
-    r->n_headers++;
-    return 0;
 }
 
 /* ---- memory budget -------------------------------------------------------------------- */
@@ -875,15 +845,6 @@ static bool http_pool_full(http_server *srv)
 }
 
 /* ---- libmicrohttpd callbacks ----------------------------------------------------------- */
-
-void http_req_free(http_req *r)
-{
-    if (!r)
-        return;
-    free(r->target);
-    free(r->body);
-    free(r);
-}
 
 /* A query of more than HTTP_MAX_PARAMS + 1 parameters is cut after them in libmicrohttpd's
  * own buffer, and r->params_cut set (http_begin answers it 400 "too many query parameters").

@@ -219,7 +219,7 @@ extern const http_dialect http_ddb_dialect, http_rest_dialect;
 void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp,
                     const struct timespec *t0);
 
-/* http.c: frees a request context (NULL: nothing). */
+/* http_req.c: frees a request context (NULL: nothing). */
 void http_req_free(http_req *r);
 
 /* http_conn.c: a listener's connections (see there). */
