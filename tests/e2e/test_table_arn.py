@@ -99,3 +99,29 @@ def test_bad_arns(ddb_url, target, tarn):
         err(ddb_url, "GetItem", {"TableName": long, "Key": {"pk": S("a")}}, V,
             f"1 validation error detected: Value '{long}' at 'tableName' failed to satisfy "
             "constraint: Member must have length less than or equal to 1024")
+
+
+# TransactWriteItems and TransactGetItems take it in their actions' TableName (the API
+# Reference's Put / Update / Delete / ConditionCheck / Get: "You can also provide the ARN"),
+# and an action by ARN and one by name on the same item are one item twice.  DynamoDB Local
+# answers "Cannot do operations on a non-existent table" to an ARN there.
+def test_transactions_by_arn(ddb_url, target, tarn):
+    name, arn = tarn
+    body = {"TransactItems": [{"Put": {"TableName": arn, "Item": {"pk": S("t1")}}},
+                              {"Put": {"TableName": name, "Item": {"pk": S("t2")}}}],
+            "ReturnConsumedCapacity": "TOTAL"}
+    if target == "dynamodb-local":
+        err(ddb_url, "TransactWriteItems", body, "ResourceNotFoundException",
+            "Cannot do operations on a non-existent table")
+        return
+    r = ok(ddb_url, "TransactWriteItems", body)
+    assert r["ConsumedCapacity"] == [{"TableName": name, "CapacityUnits": 4.0,
+                                      "WriteCapacityUnits": 4.0}]
+    r = ok(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": arn, "Key": {"pk": S("t1")}}},
+        {"Get": {"TableName": name, "Key": {"pk": S("t2")}}}]})
+    assert r["Responses"] == [{"Item": {"pk": S("t1")}}, {"Item": {"pk": S("t2")}}]
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": arn, "Item": {"pk": S("t3")}}},
+        {"Delete": {"TableName": name, "Key": {"pk": S("t3")}}}]}, V,
+        "Transaction request cannot include multiple operations on one item")
