@@ -586,6 +586,9 @@ def test_errors_in_words(web, two):
 def test_phone_width_by_keyboard(web, two):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
+    # two conversations of bob's own (run alone, -k, he had none: the earlier tests made them)
+    send_rest(web, "web_dave", "for the phone", handle="web_bob")
+    send_rest(web, "web_carol", "for the phone too", handle="web_bob")
     d = fresh(two[1], width=390, height=800)
     sign_in_by_link(d, web, "web_bob")
     wait(d, lambda d: len(conv_names(d)) >= 2, 5, "the list")
