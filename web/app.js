@@ -175,6 +175,8 @@
     // stops there (state.gen) and leaves the next user's outbox alone
     state.gen++;
     outbox.splice(0);
+    drafts.clear();
+    el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
@@ -402,7 +404,18 @@
     if (el.messages.scrollTop < 80) loadMessages(false);
   });
 
+  // What was typed and not sent stays with its conversation (by the other person's handle):
+  // the composer kept it across conversations, so a reply typed for one went to another
+  // (test_web.py::test_each_conversation_keeps_its_draft).
+  const drafts = new Map();
   function openConversation(group, handle, displayName, focusComposer) {
+    if (state.open) {
+      const key = state.open.handle.toLowerCase();
+      if (el.text.value.trim()) drafts.set(key, el.text.value);
+      else drafts.delete(key);
+    }
+    el.text.value = drafts.get(handle.toLowerCase()) || '';
+    updateCount();
     state.open = {
       group, handle, display_name: displayName, cursor: null, loading: false, seen: new Set(),
     };

@@ -1294,3 +1294,27 @@ def test_a_silent_stream_is_reconnected(web, two):
     wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "live again")
     send_rest(web, "web_alice", "after", group=g)
     wait(d, lambda d: bubbles(d) == ["before", "after"], 3, "the next message")
+
+
+def test_each_conversation_keeps_its_draft(web, two):
+    """Text typed but not sent stays with its conversation: opening another one shows that
+    one's draft (or nothing), and coming back brings it back.  Before, the composer kept the
+    text across conversations, so a reply typed for alice went to bob with Enter."""
+    me_ = "web_drafts"
+    web.tok[me_] = token(add_user(web, me_, "Drafts Web"), exp_in=3600)
+    send_rest(web, "web_alice", "from alice", handle=me_)
+    send_rest(web, "web_bob", "from bob", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "the list")
+    box = lambda: by_css(d, "#text")[0]  # noqa: E731
+    open_conv(d, "Alice Web")
+    box().send_keys("for alice")
+    open_conv(d, "Bob Web")
+    assert box().get_attribute("value") == ""
+    box().send_keys("for bob")
+    open_conv(d, "Alice Web")
+    assert box().get_attribute("value") == "for alice"
+    assert by_css(d, "#count")[0].text == "9 / 1024"
+    open_conv(d, "Bob Web")
+    assert box().get_attribute("value") == "for bob"
