@@ -431,8 +431,9 @@ json_t *api_table_meta(const store_table *t);
 typedef int (*api_meta_fn)(api_req *r, void *ctx, const store_table *cur, json_t *meta);
 int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx);
 /* The caller's table `name` (caller-visible, namespace applied), pinned for the request, in
- * *out; NULL when there is none or it is still being restored.  0 or ERR_NOMEM.
- * (api_table.c) */
+ * *out; NULL when there is none or it is still being restored.  name may be the table's
+ * ARN (api_table_arn_name; another region's or account's: none).  0, ERR_VALIDATION (an ARN
+ * that names no table) or ERR_NOMEM.  (api_table.c) */
 int api_table_find(api_req *r, const char *name, const store_table **out);
 /* --table-delay: whether the caller's table `name` is DELETING (api_table.c). */
 bool api_table_deleting(api_req *r, const char *name);

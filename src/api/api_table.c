@@ -279,6 +279,13 @@ int api_table_find(api_req *r, const char *name, const store_table **out)
     char sn[STORE_NAME_MAX];
     int rc;
     *out = NULL;
+    if (name && strncmp(name, "arn:", 4) == 0) { /* the table's ARN: its name (final21 F3) */
+        size_t nlen = strlen(name);
+        if ((rc = api_table_arn_name(r, &name, &nlen)))
+            return rc;
+        if (!name) /* another region's or account's table: none here */
+            return 0;
+    }
     if (api_table_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
         return rc;
     if (*out && (api_backup_restoring(r->api, *out) || /* not ACTIVE yet: not there */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "api/api_schema.h"
@@ -763,13 +764,24 @@ static bool node_int(const walk *w, const void *n, long long *out)
     }
 }
 
-/* Whether node n is a table's ARN where sh takes one (api_shape.arn_ok): *len its length. */
+/* Whether node n is a table's ARN where sh takes one (api_shape.arn_ok): *len its length.
+ * Only the characters an ARN of a table can hold (a partition, a region, an account, the
+ * table's name: letters, digits and ":/_.-"); any other (a NUL, a blank) is a name that breaks
+ * the pattern, as before ARNs were taken: "<table ARN>\u0000junk" must not reach a lookup
+ * that measures the name up to its NUL (final21 F4: DeleteTable deleted the table). */
 static bool arn_value(const walk *w, const api_shape *sh, const void *n, size_t *len)
 {
     if (!sh->arn_ok || w->jv->kind(n) != API_JK_STRING)
         return false;
     const char *s = w->jv->str(n, len);
-    return *len >= 4 && memcmp(s, "arn:", 4) == 0;
+    if (*len < 4 || memcmp(s, "arn:", 4) != 0)
+        return false;
+    for (size_t i = 4; i < *len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != ':' && c != '/' && c != '_' && c != '.' && c != '-')
+            return false;
+    }
+    return true;
 }
 
 /* Whether node n satisfies shape sh's own constraints (not its children's). */
