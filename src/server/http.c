@@ -22,7 +22,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/tcp.h> /* struct tcp_info's tcpi_bytes_received */
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>

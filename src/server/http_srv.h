@@ -1,8 +1,9 @@
 /*
  * http_srv — what http.c and its parts share: a listener, the server, a connection, a
  * listener's dialect, and the small helpers both use.  Layer: server; private to the
- * server's HTTP files (http.c: libmicrohttpd glue, the request's life, connections, start
- * and stop; http_routes.c: the two listeners' routes and transport replies).  Handlers see
+ * server's HTTP files (http.c: libmicrohttpd glue, the request's life, start and stop;
+ * http_routes.c: the two listeners' routes and transport replies; http_conn.c: connections,
+ * their slots and the reaper; http_req.c: the leaf helpers all three call).  Handlers see
  * only http_int.h.
  */
 #ifndef DDB_SERVER_HTTP_SRV_H
