@@ -12,12 +12,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -35,6 +37,81 @@
 #include "store/store.h"
 
 #define SERVE_MAX_TRIGGERS 64
+
+/* A stop gives the remote backend's calls in flight (the event hub's feed Query, a REST read)
+ * this long, then aborts them (msg_backend_abort), so that a hung or slow endpoint does not
+ * hold the stop for its timeouts and retries (~50 s; final21 F1).  A call at a healthy
+ * endpoint ends well within it. */
+#define SERVE_STOP_GRACE_MS 2000
+
+/* The stop's watchdog: aborts the backend's calls once the grace has passed, unless the stop
+ * finished first (serve_watch_end). */
+typedef struct serve_watch {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    msg_backend *backend;
+    pthread_t th;
+    bool started;
+} serve_watch;
+
+static void *serve_watch_main(void *arg)
+{
+    serve_watch *w = arg;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += SERVE_STOP_GRACE_MS / 1000;
+    until.tv_nsec += (long)(SERVE_STOP_GRACE_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (!w->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
+    bool abort_now = !w->done;
+    pthread_mutex_unlock(&w->mu);
+    if (abort_now)
+        msg_backend_abort(w->backend);
+    return NULL;
+}
+
+/* Starts the watchdog for backend (NULL: nothing to watch; a failed start: no watchdog). */
+static void serve_watch_start(serve_watch *w, msg_backend *backend)
+{
+    w->done = false;
+    w->backend = backend;
+    w->started = false;
+    if (!backend)
+        return;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->started = pthread_create(&w->th, NULL, serve_watch_main, w) == 0;
+    if (!w->started) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+    }
+}
+
+/* The stop is past the backend's last users: the watchdog ends (before the backend is freed). */
+static void serve_watch_end(serve_watch *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->started = false;
+}
 
 typedef struct serve_opts {
     const char *data_dir;
@@ -803,7 +880,9 @@ int cli_serve(int argc, char **argv)
     goto out;
 fail:
     fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
-out:
+out:;
+    serve_watch watch;
+    serve_watch_start(&watch, backend);
     met_remove_collector(metrics, serve_trigger_metrics, triggers);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
         msg_trigger_request_stop(triggers[i]);
@@ -822,6 +901,7 @@ out:
     msg_service_stop(svc);
     msg_backend_abort(backend);
     msg_service_free(svc);
+    serve_watch_end(&watch);
     msg_backend_free(backend);
     api_free(api);
     store_close(store);

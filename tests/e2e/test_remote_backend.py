@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socketserver
 import subprocess
 import threading
@@ -591,3 +592,48 @@ def test_session_token_header_is_signed(signed_upstream):
            for k, v in fwd.items()}
     st, doc = _replay(signed_upstream.ddb_url, fwd, body)
     assert st == 400 and doc["__type"].endswith("#InvalidSignatureException"), doc
+
+
+# A stop while a call of the remote backend hangs at the endpoint (the event hub's feed Query
+# of an open event stream, or a REST read in flight) ends within seconds: the calls in flight
+# get a grace (serve.c SERVE_STOP_GRACE_MS, 2 s) and are then aborted.  Before, the stop
+# waited for the endpoint's timeouts and retries: ~50 s (final21 F1), past the 10 s a docker
+# or systemd stop allows before SIGKILL.
+def _stop_takes(srv, proxy):
+    deadline = time.time() + 15
+    while not any(o.startswith("slow:") for o in proxy.ops("Query")):
+        assert time.time() < deadline, "the Query never reached the endpoint"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    t0 = time.time()
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.proc.wait(timeout=120)
+    return time.time() - t0
+
+
+def test_stop_while_the_event_hubs_query_hangs(proxy, upstream):
+    srv = start_remote_serve(proxy.url)
+    st = None
+    try:
+        u = add_user(srv, f"stoph_{int(time.time() * 1000) % 10**8}", "Stop H")
+        st = open_stream(srv, token(u))
+        time.sleep(1)
+        proxy.script_for["Query"] = ["slow:60"] * 100
+        assert _stop_takes(srv, proxy) < 5
+    finally:
+        if st:
+            st.close()
+        srv.stop()
+
+
+def test_stop_while_a_rest_read_hangs(proxy, upstream):
+    srv = start_remote_serve(proxy.url)
+    try:
+        u = add_user(srv, f"stopr_{int(time.time() * 1000) % 10**8}", "Stop R")
+        tok = token(u)
+        proxy.script_for["Query"] = ["slow:60"] * 100
+        threading.Thread(target=lambda: rest(srv, "GET", "/api/message_groups", tok),
+                         daemon=True).start()
+        assert _stop_takes(srv, proxy) < 5
+    finally:
+        srv.stop()
