@@ -105,6 +105,22 @@ BATCH = json.dumps({"RequestItems": {"big": [
     {"PutRequest": {"Item": {"pk": {"S": f"w{j}"}, "v": {"S": "y" * 1000}}}} for j in range(25)]}})
 
 
+def kept_alive(u, n):
+    """n keep-alive connections to u's endpoint, each answered one ListTables (200) and kept
+    open, idle between requests."""
+    conns = []
+    for _ in range(n):
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.request("POST", "/", body=b"{}", headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+            "Content-Type": "application/x-amz-json-1.0"})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        conns.append(c)
+    return conns
+
+
 def test_single_writes_beyond_capacity_are_refused_at_once(ddbchat_server):
     # PutItem is not handed to the pool (the committing thread answers it, README), but a
     # flood of them meets the same bound: --pool-threads + --queue-limit in flight (here 2),
@@ -448,16 +464,7 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
                          "--connection-timeout", "300")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
-    held = []
-    for _ in range(40):
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        c.request("POST", "/", body=b"{}", headers={
-            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
-            "Content-Type": "application/x-amz-json-1.0"})
-        r = c.getresponse()
-        r.read()
-        assert r.status == 200
-        held.append(c)
+    held = kept_alive(u, 40)
     time.sleep(0.5)  # the reaper's first look after their replies (their byte baseline)
     t0 = time.time()
     assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200  # not busy: one gave way
@@ -856,16 +863,7 @@ def test_idle_connections_give_way_to_a_new_client(ddbchat_server):
                          "--read-timeout", "10", "--connection-timeout", "300")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
-    served = []
-    for _ in range(8):
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        c.request("POST", "/", body=b"{}", headers={
-            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
-            "Content-Type": "application/x-amz-json-1.0"})
-        r = c.getresponse()
-        r.read()
-        assert r.status == 200
-        served.append(c)
+    served = kept_alive(u, 8)
     time.sleep(0.5)  # the reaper's first look after their replies (their byte baseline)
     silent = [socket.create_connection((u.hostname, u.port)) for _ in range(300)]
     time.sleep(0.5)
