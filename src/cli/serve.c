@@ -41,7 +41,9 @@
 /* A stop gives the remote backend's calls in flight (the event hub's feed Query, a REST read)
  * this long, then aborts them (msg_backend_abort), so that a hung or slow endpoint does not
  * hold the stop for its timeouts and retries (~50 s; final21 F1).  A call at a healthy
- * endpoint ends well within it. */
+ * endpoint ends well within it.  The grace counts from the signal, so it includes the
+ * triggers' own stop (up to 5 s): a stop with triggers may abort REST calls still in flight
+ * at a healthy endpoint too (they answer as unavailable; the process is exiting). */
 #define SERVE_STOP_GRACE_MS 2000
 
 /* The stop's watchdog: aborts the backend's calls once the grace has passed, unless the stop
