@@ -435,4 +435,21 @@ int api_legacy_keyconds_jr(api_req *r, const jread_val *o, expr_t **out);
 int api_legacy_updates_jr(api_req *r, const jread_val *o, expr_t **out);
 int api_legacy_attrs_jr(api_req *r, const jread_val *o, expr_t **out);
 
+/* A key condition's operator on the range key (expr's) as the store's range operator: the
+ * Query's and PartiQL SELECT's one mapping. */
+static inline store_rop api_store_rop(expr_krop k)
+{
+    switch (k) {
+    case EXPR_KR_EQ: return STORE_R_EQ;
+    case EXPR_KR_LT: return STORE_R_LT;
+    case EXPR_KR_LE: return STORE_R_LE;
+    case EXPR_KR_GT: return STORE_R_GT;
+    case EXPR_KR_GE: return STORE_R_GE;
+    case EXPR_KR_BETWEEN: return STORE_R_BETWEEN;
+    case EXPR_KR_BEGINS_WITH: return STORE_R_BEGINS_WITH;
+    case EXPR_KR_NONE: break;
+    }
+    return STORE_R_NONE;
+}
+
 #endif

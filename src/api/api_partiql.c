@@ -310,21 +310,6 @@ typedef struct pq_sel {
     bool get;        /* the full primary key of the table by equality: one GetItem */
 } pq_sel;
 
-static store_rop map_rop(expr_krop k)
-{
-    switch (k) {
-    case EXPR_KR_EQ: return STORE_R_EQ;
-    case EXPR_KR_LT: return STORE_R_LT;
-    case EXPR_KR_LE: return STORE_R_LE;
-    case EXPR_KR_GT: return STORE_R_GT;
-    case EXPR_KR_GE: return STORE_R_GE;
-    case EXPR_KR_BETWEEN: return STORE_R_BETWEEN;
-    case EXPR_KR_BEGINS_WITH: return STORE_R_BEGINS_WITH;
-    case EXPR_KR_NONE: break;
-    }
-    return STORE_R_NONE;
-}
-
 static int cmp_hash(const void *a, const void *b)
 {
     const av_t *x = *(const av_t *const *)a, *y = *(const av_t *const *)b;
@@ -505,7 +490,7 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
                     return rc;
                 if (op == EXPR_KR_BEGINS_WITH && kd->range_type == AV_N)
                     continue; /* not a key condition on a number: left to the filter */
-                q->rop = map_rop(op);
+                q->rop = api_store_rop(op);
                 q->r1 = *r1;
                 if (r2)
                     q->r2 = *r2;

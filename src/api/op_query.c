@@ -131,21 +131,6 @@ static int names_not_in_index(api_req *r, const store_table *t, const store_inde
     return 0;
 }
 
-static store_rop map_rop(expr_krop k)
-{
-    switch (k) {
-    case EXPR_KR_EQ: return STORE_R_EQ;
-    case EXPR_KR_LT: return STORE_R_LT;
-    case EXPR_KR_LE: return STORE_R_LE;
-    case EXPR_KR_GT: return STORE_R_GT;
-    case EXPR_KR_GE: return STORE_R_GE;
-    case EXPR_KR_BETWEEN: return STORE_R_BETWEEN;
-    case EXPR_KR_BEGINS_WITH: return STORE_R_BEGINS_WITH;
-    case EXPR_KR_NONE: break;
-    }
-    return STORE_R_NONE;
-}
-
 static const char *const q_legacy[] = {"AttributesToGet", "QueryFilter", "ConditionalOperator",
                                        NULL};
 static const char *const s_legacy[] = {"AttributesToGet", "ScanFilter", "ConditionalOperator",
@@ -767,7 +752,7 @@ static int run(api_req *r, json_t **out, bool query)
     if (query) {
         sq.eq = kcv.eq;
         sq.n_eq = kcv.n_eq;
-        sq.rop = map_rop(kcv.rop);
+        sq.rop = api_store_rop(kcv.rop);
         sq.r1 = kcv.r1;
         sq.r2 = kcv.r2;
     }

@@ -37,13 +37,11 @@
 #include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
-#include "base/siphash.h"
 #include "value/ddbjson.h"
 #include "value/jout.h"
 #include "value/jread.h"
 
 #define TXN_MAX_ITEMS 100
-#define API_TXN_TOKEN_MAX_LEN 36
 
 #define TXT_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_T_ONE_OF "TransactItems can only contain one of Check, Put, Update or Delete"
