@@ -715,7 +715,11 @@ def test_trickling_clients_are_closed_at_their_deadline(ddbchat_server):
     kinds = ["head", "body"] * 10 + ["keepalive", "head"] * 10 + ["head", "body"] * 10
     tr = Trickler(srv.ddb_url, 60, kinds=kinds)
     try:
-        assert _listtables_status(srv.ddb_url, timeout=2) != 200  # every slot is taken
+        # every slot is taken; but a keep-alive trickler between its first reply and the first
+        # byte of its next request counts as idle and may give way to this probe (ee47ca0), so
+        # the probe's answer is not asserted: only that the tricklers are gone by the deadline
+        # (the CI of bd1ab5d once got 200 here)
+        _listtables_status(srv.ddb_url, timeout=2)
         t0 = time.time()
         status = None
         while time.time() - t0 < 5 and status != 200:
