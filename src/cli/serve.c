@@ -79,13 +79,14 @@ static void *serve_watch_main(void *arg)
     return NULL;
 }
 
-/* Starts the watchdog for backend (NULL: nothing to watch; a failed start: no watchdog). */
+/* Starts the watchdog for backend (NULL, or one whose calls cannot be aborted — the embedded
+ * engine's are local and short: nothing to watch; a failed start: no watchdog). */
 static void serve_watch_start(serve_watch *w, msg_backend *backend)
 {
     w->done = false;
     w->backend = backend;
     w->started = false;
-    if (!backend)
+    if (!backend || !backend->ops->abort)
         return;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
