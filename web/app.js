@@ -111,17 +111,47 @@
   // "2026-11-26T12:34:56.123456Z" (microseconds) -> Date (milliseconds).
   const parseTs = (ts) => new Date(ts.length > 24 ? `${ts.slice(0, 23)}Z` : ts);
 
+  // A time of today shows the hour only, another day's its date too.  "Today" moves: a page
+  // left open past midnight showed yesterday's messages as today's, so the day the labels
+  // were drawn in is kept and every label is drawn again once the clock (Date.now, the
+  // page's one clock) leaves it: checked each second and when the tab is shown again
+  // (test_web.py::test_today_becomes_a_date_after_midnight).
+  const labelDay = { from: 0, to: 0 }; // [local midnight, next local midnight) of the labels
+
+  function drawTime(t) {
+    const d = parseTs(t.dateTime);
+    if (Number.isNaN(d.getTime())) { t.textContent = t.dateTime; return; }
+    t.textContent = (d.getTime() >= labelDay.from && d.getTime() < labelDay.to ? fmtTime :
+      fmtDay).format(d);
+  }
+
+  function setLabelDay(now) {
+    const d = new Date(now);
+    d.setHours(0, 0, 0, 0);
+    labelDay.from = d.getTime();
+    d.setDate(d.getDate() + 1);
+    labelDay.to = d.getTime();
+  }
+
+  // Every label drawn again when today is no longer the day they were drawn in.
+  function redrawTimes() {
+    const now = Date.now();
+    if (now >= labelDay.from && now < labelDay.to) return;
+    setLabelDay(now);
+    for (const t of document.querySelectorAll('time[datetime]')) drawTime(t);
+  }
+
   function timeEl(ts) {
-    const d = parseTs(ts);
     const t = document.createElement('time');
     t.dateTime = ts;
-    const now = new Date();
-    const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() &&
-      d.getDate() === now.getDate();
-    t.textContent = Number.isNaN(d.getTime()) ? ts : (today ? fmtTime : fmtDay).format(d);
+    redrawTimes();
+    drawTime(t);
+    const d = parseTs(ts);
     if (!Number.isNaN(d.getTime())) t.title = fmtFull.format(d);
     return t;
   }
+  setInterval(redrawTimes, 1000);
+  document.addEventListener('visibilitychange', redrawTimes);
 
   // ---- sign in / out ---------------------------------------------------------------------
 

@@ -1318,3 +1318,50 @@ def test_each_conversation_keeps_its_draft(web, two):
     assert by_css(d, "#count")[0].text == "9 / 1024"
     open_conv(d, "Bob Web")
     assert box().get_attribute("value") == "for bob"
+
+
+# Run before the page's own script: the page's clock (Date.now) is the test's while
+# window.__now is set, so a test can move it past midnight without waiting a day.
+CLOCK = """(() => { const real = Date.now;
+  Date.now = () => (typeof window.__now === 'number' ? window.__now : real()); })();"""
+
+
+def test_today_becomes_a_date_after_midnight(web, two):
+    """A message of today shows its time only ("11:25 AM"); another day's shows its date too.
+    A page left open past midnight showed yesterday's messages as today's: the labels were
+    fixed when drawn.  The page's clock is set to 1.5 s before the next midnight (UTC), then
+    moved past it: the open conversation's label and the list's both show the date, within
+    the second the page checks its clock in."""
+    me_ = "web_clock"
+    web.tok[me_] = token(add_user(web, me_, "Clock Web"), exp_in=3600)
+    m = send_rest(web, "web_alice", "before midnight", handle=me_)
+    t = datetime.datetime.strptime(m["created_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc)
+    midnight = datetime.datetime.combine(t.date() + datetime.timedelta(days=1),
+                                         datetime.time(), tzinfo=datetime.timezone.utc)
+    ms = int(midnight.timestamp() * 1000)
+    short = t.strftime("%I:%M %p")
+    dated = f"{t.strftime('%b')} {t.day}, {t.year}, {short.lstrip('0')}"  # en-US medium, short
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d, tz="UTC")
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                          {"source": CLOCK + f"window.__now = {ms - 1500};"})
+        sign_in_by_link(d, web, me_)
+        open_conv(d, "Alice Web")
+        labels = lambda d: d.execute_script(  # noqa: E731
+            "return [...document.querySelectorAll('#conversations time, #messages time')]"
+            ".map(e => e.textContent)")
+        wait(d, lambda d: labels(d) == [short, short], 5, "today's labels")
+        d.execute_script(f"window.__now = {ms + 1000};")
+        try:
+            wait(d, lambda d: labels(d) == [dated, dated], 3, "the labels with their date")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {labels(d)} want {dated!r}") from None
+        # and back (the clock set right again): today's labels again
+        d.execute_script(f"window.__now = {ms - 1000};")
+        wait(d, lambda d: labels(d) == [short, short], 3, "today's labels again")
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
