@@ -219,13 +219,43 @@ static int hexval(char c)
     return -1;
 }
 
+/* One form-decoded byte of p[0..end) ('+' a space, "%XY" its byte, else itself) into *c;
+ * returns how many bytes it took. */
+static size_t form_byte(const char *p, const char *end, char *c)
+{
+    if (*p == '+') {
+        *c = ' ';
+        return 1;
+    }
+    if (*p == '%' && end - p > 2 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+        *c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+        return 3;
+    }
+    *c = *p;
+    return 1;
+}
+
+/* Does the form-encoded name k[0..kend) decode to name (a NUL-free string)?  Names are
+ * decoded as values are (the URL Standard's application/x-www-form-urlencoded parser):
+ * "l%69mit" is limit (test_messaging.py::test_query_parameter_names_are_percent_decoded). */
+static bool form_name_is(const char *k, const char *kend, const char *name)
+{
+    while (k < kend) {
+        char c;
+        k += form_byte(k, kend, &c);
+        if (c == '\0' || c != *name++)
+            return false;
+    }
+    return *name == '\0';
+}
+
 /* Finds `name` in the query string q[0..qlen), percent-decoded into out (size n).  false if
  * absent, or unusable: too long for out, or holding a NUL once decoded (a "5%00junk" must not
- * read as "5", issue 9.1), which sets *bad. */
+ * read as "5", issue 9.1), which sets *bad.  The first parameter whose decoded name is `name`
+ * counts. */
 static bool query_param(const char *q, size_t qlen, const char *name, char *out, size_t n,
                         bool *bad)
 {
-    size_t nl = strlen(name);
     *bad = false;
     const char *qe = q ? q + qlen : NULL;
     while (q && q < qe) {
@@ -233,16 +263,11 @@ static bool query_param(const char *q, size_t qlen, const char *name, char *out,
         const char *end = amp ? amp : qe;
         const char *eq = memchr(q, '=', (size_t)(end - q));
         const char *kend = eq ? eq : end;
-        if ((size_t)(kend - q) == nl && strncmp(q, name, nl) == 0) {
+        if (form_name_is(q, kend, name)) {
             size_t o = 0;
-            for (const char *p = eq ? eq + 1 : end; p < end; p++) {
-                char c = *p;
-                if (c == '+')
-                    c = ' ';
-                else if (c == '%' && end - p > 2 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-                    c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-                    p += 2;
-                }
+            for (const char *p = eq ? eq + 1 : end; p < end;) {
+                char c;
+                p += form_byte(p, end, &c);
                 if (o + 1 >= n || c == '\0') {
                     *bad = true;
                     return false;

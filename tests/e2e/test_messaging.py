@@ -812,6 +812,32 @@ def test_limit_is_digits_only(msg_server, people):
         assert st == 200 and len(b) == 1, (path, b)
 
 
+def test_query_parameter_names_are_percent_decoded(msg_server, people):
+    """A query's names are form-decoded like its values (the URL Standard's
+    application/x-www-form-urlencoded parser decodes both, as every client library that builds
+    a query expects): `?l%69mit=1` is `?limit=1`, and `?%6Cimit=x` the same 400 bad_limit as
+    `?limit=x`.  Before, a name was compared as sent: an encoded `limit` was ignored and the
+    page had the default length (session 21's "left alone", rest.c query_param)."""
+    ids, tok = people
+    for i in range(2):
+        st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                        {"message": f"pname{i}", "handle": "bob"})
+        assert st == 200, m
+    g = m["message_group_uuid"]
+    for path in (f"/api/messages/{g}", "/api/message_groups"):
+        st, _, want = rest(msg_server, "GET", f"{path}?limit=1", tok["alice"])
+        assert st == 200 and len(want) == 1, (path, want)
+        for name in ("l%69mit", "%6C%69%6D%69%74", "%6cimit"):
+            st, _, got = rest(msg_server, "GET", f"{path}?{name}=1", tok["alice"])
+            assert st == 200 and got == want, (path, name, got)
+            st, _, b = rest(msg_server, "GET", f"{path}?{name}=x", tok["alice"])
+            assert st == 400 and b["error"]["code"] == "bad_limit", (path, name, b)
+        # a name that decodes to something else (or holds a NUL) is not limit
+        for name in ("limit%00", "lim%20it", "limi"):
+            st, _, got = rest(msg_server, "GET", f"{path}?{name}=x", tok["alice"])
+            assert st == 200, (path, name, got)
+
+
 def test_cli_text_output_escapes_controls(msg_server, people):
     # The CLI's human output is one line per message / conversation / user.  A message (or a
     # display name) holding a line end forged a line of the listing, as if someone else had
