@@ -889,6 +889,12 @@ out:;
     met_remove_collector(metrics, serve_trigger_metrics, triggers);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
         msg_trigger_request_stop(triggers[i]);
+    /* The triggers' backend makes only their stream reads, which a stop may cut short (the
+     * position moves only once a batch is done): aborted at once, so a read hung at a remote
+     * endpoint does not hold the stop for its timeouts and retries (5 x 10 s before;
+     * test_remote_backend.py::test_stop_while_a_triggers_read_hangs).  A running command
+     * keeps its grace (msg_trigger_stop). */
+    msg_backend_abort(tbackend);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
         msg_trigger_stop(triggers[i]);
     msg_backend_free(tbackend);

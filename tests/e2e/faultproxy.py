@@ -11,6 +11,8 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
                answering: the client sees a failure although the write happened
   "slow:<s>"   sleep <s> seconds, then forward
   "deny"       answer 400 AccessDeniedException (an IAM policy without the action)
+  "hang"       read the request and never answer (until close(): then the connection is
+               closed unanswered) -- an endpoint that accepts and then hangs
 
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received,
@@ -54,6 +56,7 @@ class FaultProxy:
         self.answers = []
         self.passthrough = is_probe
         self.lock = threading.Lock()
+        self.closed = threading.Event()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -87,6 +90,10 @@ class FaultProxy:
                 if fault == "deny":
                     return self._answer(400, {"__type": "com.amazon.coral.service#AccessDeniedException",
                                               "message": "injected: not authorized to perform " + op})
+                if fault == "hang":
+                    proxy.closed.wait()
+                    self.close_connection = True
+                    return
                 if fault.startswith("slow:"):
                     time.sleep(float(fault.split(":", 1)[1]))
                 headers = {k: v for k, v in self.headers.items()
@@ -145,5 +152,6 @@ class FaultProxy:
             return [f for o, f in self.log if o == op and f != "pass"]
 
     def close(self):
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()

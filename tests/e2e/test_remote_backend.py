@@ -637,3 +637,82 @@ def test_stop_while_a_rest_read_hangs(proxy, upstream):
         assert _stop_takes(srv, proxy) < 5
     finally:
         srv.stop()
+
+
+# The same stop when the endpoint accepts and never answers (faultproxy "hang") the call in
+# flight: the change feed's GetRecords of a messaging table with a stream, or a trigger's read
+# of its table's stream (`--trigger` over --endpoint: the triggers have a backend of their
+# own).  The stated bound (serve.c SERVE_STOP_GRACE_MS; README "Running on AWS"): 2 s of
+# grace, then the calls are aborted and end within a second.  Before, a trigger's hung read
+# held the stop for the endpoint's timeouts and retries (5 x 10 s: its backend was never
+# aborted), and the feed's for the grace plus the hub's join.
+STOP_BOUND_S = 3.0
+
+
+def _stop_seconds(srv):
+    t0 = time.time()
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.proc.wait(timeout=120)
+    return time.time() - t0
+
+
+def _wait_op(proxy, op, fault, timeout=20):
+    deadline = time.time() + timeout
+    while fault not in proxy.ops(op):
+        assert time.time() < deadline, f"no {op} reached the endpoint: {proxy.log[-20:]}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def streamed_upstream():
+    """A ddbchat endpoint of its own whose messaging table has a stream (the module's
+    upstream has none: enabling one there would change the other tests' change feed)."""
+    srv = start_ddbchat()
+    try:
+        ok(run(srv.ddb_url, "schema-load"))
+        ddb = client_for(srv.ddb_url)
+        ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True,
+                                                               "StreamViewType": "KEYS_ONLY"})
+        srv.ddb = ddb
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_stop_while_the_change_feeds_getrecords_hangs(streamed_upstream):
+    p = FaultProxy(streamed_upstream.ddb_url)
+    srv = None
+    try:
+        srv = start_remote_serve(p.url)
+        _wait_op(p, "GetRecords", "ok")  # the feed follows the stream
+        p.script_for["GetRecords"] = ["hang"] * 100
+        _wait_op(p, "GetRecords", "hang")
+        time.sleep(0.3)
+        took = _stop_seconds(srv)
+        assert took < STOP_BOUND_S + 0.5, took
+    finally:
+        if srv:
+            srv.stop()
+        p.close()
+
+
+def test_stop_while_a_triggers_read_hangs(streamed_upstream, tmp_path):
+    p = FaultProxy(streamed_upstream.ddb_url)
+    srv = None
+    try:
+        p.script_for["GetRecords"] = ["hang"] * 100
+        srv = start_remote_serve(p.url, "--data-dir", str(tmp_path / "d"),
+                                 "--trigger", f"{TABLE}=cat >/dev/null")
+        # the trigger's read and the feed's both hang
+        deadline = time.time() + 20
+        while p.ops("GetRecords").count("hang") < 2:
+            assert time.time() < deadline, p.log[-20:]
+            time.sleep(0.05)
+        time.sleep(0.3)
+        took = _stop_seconds(srv)
+        assert took < STOP_BOUND_S + 0.5, took
+    finally:
+        if srv:
+            srv.stop()
+        p.close()
