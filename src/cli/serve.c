@@ -808,6 +808,9 @@ int cli_serve(int argc, char **argv)
         if (msg_events_new(svc, &events, &e))
             goto fail;
         msg_service_set_events(svc, events);
+        /* streams hold their connections: a share of the REST slots, the rest for requests */
+        unsigned slots = o.max_connections ? o.max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
+        msg_events_set_streams_max(events, (long)slots * MSG_EVENTS_SLOTS_SHARE_4 / 4);
     }
     hc.metrics = metrics;
     if (http_server_start(&hc, api, creds, svc, &srv, &e))

@@ -12,6 +12,7 @@
 #include "messaging/events.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,9 @@ struct msg_events {
     msg_stream *joining; /* streams waiting for their replay */
     char replaying_user[MSG_UUID_LEN + 1]; /* the stream the hub replays now: its user, or "" */
     long n_streams, n_feeds, scans, changes;
+    long streams_max; /* msg_events_set_streams_max */
+    atomic_long buffered; /* unread bytes of every stream (st_append, msg_stream_read, st_free) */
+    long buffered_max;    /* MSG_EVENTS_BUFFERS_MAX, or DDBCHAT_EVENTS_BUFFERS_MB's */
     ev_ticket *tickets;
     size_t n_tickets;
     int64_t next_heartbeat_ms;
@@ -416,13 +420,17 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
 
 /* ---- streams: output ----------------------------------------------------------------- */
 
-/* Appends to the stream (st->mu held).  Over MSG_EVENTS_BUFFER_MAX unread bytes the stream
- * ends: the client reconnects from its last id and the replay catches up. */
+/* Appends to the stream (st->mu held).  Over MSG_EVENTS_BUFFER_MAX unread bytes, or over
+ * MSG_EVENTS_BUFFER_FAIR once the streams' unread bytes together pass the hub's buffered_max,
+ * the stream ends: the client reconnects from its last id and the replay catches up. */
 static void st_append(msg_stream *st, const char *p, size_t n)
 {
     if (st->ended)
         return;
-    if (st->len - st->off + n > MSG_EVENTS_BUFFER_MAX) {
+    size_t unread = st->len - st->off;
+    if (unread + n > MSG_EVENTS_BUFFER_MAX ||
+        (unread + n > MSG_EVENTS_BUFFER_FAIR &&
+         atomic_load(&st->hub->buffered) + (long)n > st->hub->buffered_max)) {
         st->ended = true;
         return;
     }
@@ -449,6 +457,7 @@ static void st_append(msg_stream *st, const char *p, size_t n)
     }
     memcpy(st->buf + st->len, p, n);
     st->len += n;
+    atomic_fetch_add(&st->hub->buffered, (long)n);
 }
 
 static void st_append_event(msg_stream *st, const char *type, const char *data)
@@ -491,6 +500,7 @@ static void ev_flush_wakes(msg_events *h)
 
 static void st_free(msg_stream *st)
 {
+    atomic_fetch_sub(&st->hub->buffered, (long)(st->len - st->off));
     pthread_mutex_destroy(&st->mu);
     free(st->buf);
     free(st);
@@ -888,6 +898,13 @@ static void *ev_watch_main(void *arg)
 
 /* ---- public --------------------------------------------------------------------------- */
 
+void msg_events_set_streams_max(msg_events *h, long max)
+{
+    pthread_mutex_lock(&h->mu);
+    h->streams_max = max < 1 ? 1 : max > MSG_EVENTS_STREAMS_MAX ? MSG_EVENTS_STREAMS_MAX : max;
+    pthread_mutex_unlock(&h->mu);
+}
+
 int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
 {
     *out = NULL;
@@ -896,6 +913,16 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
         return err_set(e, ERR_NOMEM, "out of memory");
     h->svc = svc;
     h->has_feed = svc->backend->ops->wait_change != NULL;
+    h->streams_max = MSG_EVENTS_STREAMS_MAX;
+    atomic_init(&h->buffered, 0);
+    h->buffered_max = MSG_EVENTS_BUFFERS_MAX;
+    const char *bm = getenv("DDBCHAT_EVENTS_BUFFERS_MB"); /* tests: lower only */
+    if (bm && *bm) {
+        char *end;
+        long v = strtol(bm, &end, 10);
+        if (!*end && v >= 1 && v < MSG_EVENTS_BUFFERS_MAX >> 20)
+            h->buffered_max = v << 20;
+    }
     pthread_mutex_init(&h->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -1199,7 +1226,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     pthread_mutex_lock(&h->mu);
     if (h->stopping) {
         rc = msg_fail(e, MSG_E_UNAVAILABLE);
-    } else if (h->n_streams >= MSG_EVENTS_STREAMS_MAX ||
+    } else if (h->n_streams >= h->streams_max ||
                ev_user_streams(h, user) >= MSG_EVENTS_STREAMS_PER_USER) {
         rc = msg_fail(e, MSG_E_OVERLOADED);
     } else {
@@ -1232,6 +1259,7 @@ ssize_t msg_stream_read(msg_stream *st, char *buf, size_t n)
         size_t k = st->len - st->off < n ? st->len - st->off : n;
         memcpy(buf, st->buf + st->off, k);
         st->off += k;
+        atomic_fetch_sub(&st->hub->buffered, (long)k);
         if (st->off == st->len) { /* all read: an idle stream holds no buffer */
             free(st->buf);
             st->buf = NULL;

@@ -63,7 +63,15 @@
 #define MSG_EVENTS_POLL_MAX_MS 5000 /* ... doubling while nothing arrives */
 #define MSG_EVENTS_STREAMS_MAX 20000 /* open streams; more: overloaded */
 #define MSG_EVENTS_STREAMS_PER_USER 64 /* open streams of one user; more: overloaded */
+/* Of the REST listener's connection slots, streams may hold at most this share (numerator
+ * over 4): the rest stay for requests, so open streams never lock other users out */
+#define MSG_EVENTS_SLOTS_SHARE_4 3
 #define MSG_EVENTS_BUFFER_MAX (1 << 20) /* unread bytes per stream; more: the stream ends */
+/* Unread bytes of all streams together: past this, a stream holding more than its fair share
+ * ends instead of growing (clients that stop reading cannot hold a MB each: 3,072 such
+ * streams held 3.4 GB); the test aid DDBCHAT_EVENTS_BUFFERS_MB lowers it, never raises it */
+#define MSG_EVENTS_BUFFERS_MAX (64L << 20)
+#define MSG_EVENTS_BUFFER_FAIR (64 << 10) /* a stream may always hold this much unread */
 #define MSG_TICKET_TTL_S 30
 #define MSG_TICKETS_MAX 4096
 #define MSG_TICKETS_PER_USER 8 /* unexpired tickets of one user: a new one replaces the oldest */
@@ -84,6 +92,11 @@ void msg_events_stop(msg_events *h);
 /* msg_events_stop, then joins the threads and frees the hub; streams still held by a reader
  * stay valid until msg_stream_close.  Accepts NULL. */
 void msg_events_free(msg_events *h);
+/* Caps the streams open at once at max (clamped to 1 .. MSG_EVENTS_STREAMS_MAX, the default):
+ * the server passes MSG_EVENTS_SLOTS_SHARE_4 quarters of its REST listener's connection slots,
+ * so that streams (suspended connections that never give way to a new client) leave room for
+ * every user's requests.  Call before the first stream opens. */
+void msg_events_set_streams_max(msg_events *h, long max);
 
 /* A new ticket for user_uuid into out.  A user holds at most MSG_TICKETS_PER_USER unexpired
  * tickets (the oldest of theirs is given up for the new one).  Row overloaded when
@@ -115,7 +128,7 @@ typedef struct msg_stream_io {
 
 /* Opens a stream for the ticket's user (the ticket is used up, also on failure).
  * last_event_id: NULL/"" = from now on.  Errors (rows): bad_ticket (unknown, used or
- * expired), bad_event_id, overloaded (MSG_EVENTS_STREAMS_MAX streams in all, or
+ * expired), bad_event_id, overloaded (the streams cap in all: msg_events_set_streams_max, or
  * MSG_EVENTS_STREAMS_PER_USER of this user), unavailable (stopped).  The stream starts with
  * "retry:"; the replay and the "ready" event follow from the hub thread. */
 int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,

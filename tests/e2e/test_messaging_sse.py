@@ -255,6 +255,127 @@ def test_per_user_stream_cap_says_when_to_retry(msg_server, people):
             s.close()
 
 
+def test_streams_leave_connection_slots_for_requests(tmp_path):
+    """Open streams are suspended connections, which never give way to a new client as idle
+    ones do: without a cap of their own, two accounts' 2 x 64 streams under --max-connections
+    100 (64 accounts under the default 4,096) held every REST slot and every other user's
+    request, a ticket's included, got server_busy (hostile22).  Streams may hold 3/4 of the
+    slots (MSG_EVENTS_SLOTS_SHARE_4): the next stream is a 503 `overloaded` with Retry-After,
+    and everyone's requests are still served; a stream closed frees its place (once the
+    server writes to it: a suspended connection is not polled, so a heartbeat, shortened here,
+    finds it gone)."""
+    srv = start_ddbchat("--demo", "--max-connections", "40", dynamodb_only=False,
+                        data_dir=str(tmp_path / "d"),
+                        env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_EVENTS_HEARTBEAT_MS": "200"})
+    streams = []
+    try:
+        hogs = [token(add_user(srv, f"hog{i}", f"Hog {i}")) for i in range(2)]
+        other = token(add_user(srv, "bystander", "Bystander"))
+        for i in range(30):                      # 3/4 of 40 slots, from two accounts
+            streams.append(open_stream(srv, hogs[i % 2]))
+        s = Stream(srv, ticket_for(srv, hogs[0]))
+        s.wait_for(lambda s: s.status is not None and s.body, 5)
+        assert s.status == 503 and json.loads(s.body)["error"]["code"] == "overloaded", \
+            (s.status, s.body[:200])
+        assert s.headers.get("retry-after") == "1", s.headers
+        s.close()
+        # everybody else's requests still find a slot, several at once
+        import http.client
+        conns = []
+        for _ in range(8):
+            u = urllib.parse.urlparse(srv.api_url)
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+            c.request("GET", "/api/message_groups", headers={"Authorization": f"Bearer {other}"})
+            conns.append(c)
+        for c in conns:
+            r = c.getresponse()
+            assert r.status == 200, (r.status, r.read()[:200])
+            r.read()
+            c.close()
+        tk = ticket_for(srv, other)              # the ticket route too
+        streams.pop().close()                    # a closed stream frees its place
+        deadline = time.time() + 5
+        while True:
+            s = Stream(srv, tk)
+            s.wait_for(lambda s: s.status is not None and (s.status == 200 or s.body), 5)
+            if s.status == 200 or time.time() > deadline:
+                break
+            s.close()
+            tk = ticket_for(srv, other)
+            time.sleep(0.1)
+        streams.append(s)
+        assert s.status == 200, (s.status, s.body[:200])
+    finally:
+        for s in streams:
+            s.close()
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
+def test_streams_that_are_never_read_hold_bounded_memory(tmp_path):
+    """A client that opens streams and never reads them: each stream's unread bytes stop at
+    MSG_EVENTS_BUFFER_MAX (1 MB), but without a bound on them together 64 such streams held
+    +72 MB (3,072, the streams cap, would hold 3.4 GB; hostile22).  Past the streams' budget
+    (MSG_EVENTS_BUFFERS_MAX, lowered here to 4 MB by the test aid) a stream holding more than
+    MSG_EVENTS_BUFFER_FAIR (64 KB) ends instead of growing; a stream that is read keeps
+    getting every message, and the server answers throughout."""
+    srv = start_ddbchat("--demo", dynamodb_only=False, data_dir=str(tmp_path / "d"),
+                        env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_EVENTS_BUFFERS_MB": "4"})
+    socks = []
+    try:
+        hog, talker = (token(add_user(srv, h, h)) for h in ("deafhog", "talker"))
+        reader_tok = token(add_user(srv, "reader", "Reader"))
+        u = urllib.parse.urlparse(srv.api_url)
+        for _ in range(64):
+            tk = ticket_for(srv, hog)
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect((u.hostname, u.port))
+            s.sendall(f"GET /api/events?ticket={tk} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            socks.append(s)
+        reader = open_stream(srv, reader_tok)
+        time.sleep(0.5)
+        rss0, _ = _proc_stats(srv.proc.pid)
+        text = "\U0001F600" * 1024                  # 4 KB of text an event
+        g = send(srv, talker, text, handle="deafhog")["message_group_uuid"]
+        for i in range(600):                         # ~2.6 MB to each of the 64 streams
+            send(srv, talker, text, group=g)
+            if i % 50 == 0:                          # the reader keeps up: nothing lost
+                m = send(srv, talker, f"to the reader {i}", handle="reader")
+                assert reader.wait_for(
+                    lambda r: any(x["uuid"] == m["uuid"] for x in r.messages()), 5), i
+        time.sleep(1)
+        rss1, _ = _proc_stats(srv.proc.pid)
+        grew = (rss1 - rss0) / 1024
+        with open(f"/proc/{srv.proc.pid}/maps") as f:
+            sanitized = "libasan" in f.read()
+        print(f"\n64 unread streams: RSS +{grew:.1f} MB")
+        if not sanitized:
+            # 4 MB of budget + 64 x 64 KB of fair shares + malloc's slack; 72 MB before
+            assert grew < 24, f"64 streams never read grew the server by {grew:.1f} MB"
+        st, _, _ = rest(srv, "GET", "/api/health")
+        assert st == 200
+        # a non-reader that reads at last finds its stream ended (it reconnects and replays)
+        s = socks[0]
+        s.settimeout(5)
+        got = b""
+        try:
+            while not got.endswith(b"\r\n0\r\n\r\n"):
+                x = s.recv(1 << 20)
+                if not x:
+                    break
+                got += x
+        except socket.timeout:
+            pass
+        assert got.endswith(b"\r\n0\r\n\r\n"), got[-200:]
+        reader.close()
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
 def test_ticket_expires(tmp_path):
     srv = start_ddbchat("--demo", dynamodb_only=False, data_dir=str(tmp_path / "d"),
                         env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_TICKET_TTL_MS": "300"})
