@@ -136,17 +136,6 @@ static void http_deadline_cap(http_conn *hc, long long at)
 
 /* ---- memory budget -------------------------------------------------------------------- */
 
-/* Takes n bytes of a budget of `budget` bytes (*used of them taken): 0, or -1 when it cannot. */
-static int http_take(atomic_size_t *used, size_t budget, size_t n)
-{
-    size_t cur = atomic_load(used);
-    do {
-        if (n > budget || cur > budget - n)
-            return -1;
-    } while (!atomic_compare_exchange_weak(used, &cur, cur + n));
-    return 0;
-}
-
 static int http_budget_take(http_listener *l, size_t n)
 {
     return http_take(&l->mem, l->memory_budget, n);
@@ -183,25 +172,6 @@ static int http_reserve(void *ctx, size_t more)
     return 0;
 }
 
-/* ddb_proto_req.reply_charge: r's reply text holds n bytes past its free part (!must: only if
- * the budget holds it, which a forced charge may have passed). */
-static int http_reply_charge(void *ctx, size_t n, bool must)
-{
-    http_req *r = ctx;
-    http_listener *l = r->l;
-    if (n <= r->reply_charged) {
-        if (!must && atomic_load(&l->reply) - (r->reply_charged - n) > l->reply_budget)
-            return -1;
-        atomic_fetch_sub(&l->reply, r->reply_charged - n);
-    } else if (must) {
-        atomic_fetch_add(&l->reply, n - r->reply_charged);
-    } else if (http_take(&l->reply, l->reply_budget, n - r->reply_charged)) {
-        return -1;
-    }
-    r->reply_charged = n;
-    return 0;
-}
-
 /* Grows the body buffer to hold `need` bytes and a NUL, charging what is allocated to the
  * memory budget: exactly that (a small declared Content-Length) or doubling (up to the
  * declared length, if any).  0, -2 when the budget says no, -3 when out of memory. */
@@ -233,19 +203,6 @@ static int http_body_grow(http_req *r, size_t need, bool exact)
 
 /* ---- replies ------------------------------------------------------------------------ */
 
-/* The header values need no zeroing (2 KB per request): only n_headers of them are read. */
-static void http_resp_init(http_response *r)
-{
-    r->status = 500;
-    r->content_type = NULL;
-    r->body = NULL;
-    r->body_len = 0;
-    r->n_headers = 0;
-    r->close = false;
-    r->no_timeout = false;
-    r->mhd = NULL;
-}
-
 /* The timeout a connection has after this reply: the idle one between requests, but only
  * the read timeout once more than half of max_connections are open, so that clients which
  * make a request and then sit on their keep-alive connection cannot hold every slot for the
@@ -256,19 +213,6 @@ static unsigned http_after_reply_timeout(const http_listener *l)
     if (atomic_load(&l->open) > l->max_connections / 2 && (idle == 0 || idle > l->read_timeout))
         idle = l->read_timeout;
     return idle;
-}
-
-/* Adds "Access-Control-Allow-Origin: *" to r's reply when its dialect answers every origin
- * (cors_any_origin) and the request named one, once (both ways a reply is written call it). */
-static void http_cors_any(http_req *r)
-{
-    http_response *p = &r->resp;
-    if (!r->has_origin || !r->l->dialect->cors_any_origin)
-        return;
-    for (int i = 0; i < p->n_headers; i++)
-        if (strcmp(p->headers[i].name, "Access-Control-Allow-Origin") == 0)
-            return;
-    http_resp_header_built(p, "Access-Control-Allow-Origin", "*", 1);
 }
 
 /* Queues r->resp on the connection (MHD thread).  Takes the body. */

@@ -1,8 +1,8 @@
 /*
  * http_req — the leaf helpers every HTTP file of the server may call: a request context's
- * free, a reply header, the access-log line.  Layer: server.  Below http.c, http_routes.c
- * and http_conn.c (none of which it calls), so that no circle of files forms among them
- * (review21 MEDIUM 9).
+ * free, a reply's charge to the reply budget, a reply header, the access-log line.  Layer:
+ * server.  Below http.c, http_routes.c and http_conn.c (none of which it calls), so that no
+ * circle of files forms among them (review21 MEDIUM 9).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +20,25 @@ void http_req_free(http_req *r)
     free(r->target);
     free(r->body);
     free(r);
+}
+
+/* ddb_proto_req.reply_charge: r's reply text holds n bytes past its free part (!must: only if
+ * the budget holds it, which a forced charge may have passed). */
+int http_reply_charge(void *ctx, size_t n, bool must)
+{
+    http_req *r = ctx;
+    http_listener *l = r->l;
+    if (n <= r->reply_charged) {
+        if (!must && atomic_load(&l->reply) - (r->reply_charged - n) > l->reply_budget)
+            return -1;
+        atomic_fetch_sub(&l->reply, r->reply_charged - n);
+    } else if (must) {
+        atomic_fetch_add(&l->reply, n - r->reply_charged);
+    } else if (http_take(&l->reply, l->reply_budget, n - r->reply_charged)) {
+        return -1;
+    }
+    r->reply_charged = n;
+    return 0;
 }
 
 int http_resp_header(http_response *r, const char *name, const char *value)

@@ -214,6 +214,43 @@ static inline void http_resp_header_built(http_response *r, const char *name, co
     r->n_headers++;
 }
 
+/* Takes n bytes of a budget of `budget` bytes (*used of them taken): 0, or -1 when it cannot. */
+static inline int http_take(atomic_size_t *used, size_t budget, size_t n)
+{
+    size_t cur = atomic_load(used);
+    do {
+        if (n > budget || cur > budget - n)
+            return -1;
+    } while (!atomic_compare_exchange_weak(used, &cur, cur + n));
+    return 0;
+}
+
+/* The header values need no zeroing (2 KB per request): only n_headers of them are read. */
+static inline void http_resp_init(http_response *r)
+{
+    r->status = 500;
+    r->content_type = NULL;
+    r->body = NULL;
+    r->body_len = 0;
+    r->n_headers = 0;
+    r->close = false;
+    r->no_timeout = false;
+    r->mhd = NULL;
+}
+
+/* Adds "Access-Control-Allow-Origin: *" to r's reply when its dialect answers every origin
+ * (cors_any_origin) and the request named one, once (both ways a reply is written call it). */
+static inline void http_cors_any(http_req *r)
+{
+    http_response *p = &r->resp;
+    if (!r->has_origin || !r->l->dialect->cors_any_origin)
+        return;
+    for (int i = 0; i < p->n_headers; i++)
+        if (strcmp(p->headers[i].name, "Access-Control-Allow-Origin") == 0)
+            return;
+    http_resp_header_built(p, "Access-Control-Allow-Origin", "*", 1);
+}
+
 /* http_routes.c: the DynamoDB endpoint's and the REST API's routes and transport replies. */
 extern const http_dialect http_ddb_dialect, http_rest_dialect;
 /* An API reply: counted (/metrics), moved into resp, logged; presp is emptied. */
@@ -222,6 +259,8 @@ void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp
 
 /* http_req.c: frees a request context (NULL: nothing). */
 void http_req_free(http_req *r);
+/* http_req.c: ddb_proto_req.reply_charge (ctx: the http_req). */
+int http_reply_charge(void *ctx, size_t n, bool must);
 
 /* http_conn.c: a listener's connections (see there). */
 /* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
