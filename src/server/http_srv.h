@@ -3,8 +3,8 @@
  * listener's dialect, and the small helpers both use.  Layer: server; private to the
  * server's HTTP files (http.c: libmicrohttpd glue, the request's life, start and stop;
  * http_routes.c: the two listeners' routes and transport replies; http_conn.c: connections,
- * their slots and the reaper; http_req.c: the leaf helpers all three call).  Handlers see
- * only http_int.h.
+ * their slots and the reaper; http_later.c: writes answered later and replies to half-closed
+ * clients; http_req.c: the leaf helpers all four call).  Handlers see only http_int.h.
  */
 #ifndef DDB_SERVER_HTTP_SRV_H
 #define DDB_SERVER_HTTP_SRV_H
@@ -261,6 +261,21 @@ void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp
 void http_req_free(http_req *r);
 /* http_req.c: ddb_proto_req.reply_charge (ctx: the http_req). */
 int http_reply_charge(void *ctx, size_t n, bool must);
+
+/* http_later.c: the replies libmicrohttpd does not send itself (see there). */
+/* Whether r is a write to answer later: one of the DynamoDB endpoint's writes, small enough
+ * to parse on the polling thread, on an engine that queues writes (api_writes_later). */
+bool http_later_ok(const http_req *r);
+/* Runs an http_later_ok request to be answered later (MHD thread).  1: suspended, answered
+ * by the committing thread; 0: r->resp holds the answer; 2: too many in flight, the caller
+ * answers busy; -1: stopping (the caller runs it the usual way). */
+int http_run_later(http_req *r);
+/* A pool thread's write of r's reply when its client has half-closed (with "Connection:
+ * close", waiting up to the read timeout).  True when it wrote. */
+bool http_reply_to_half_closed(http_req *r);
+/* Writes r's reply on socket fd with "Connection: close" by deadline_ms (libmicrohttpd not
+ * involved; http_completed: what fits now).  False when it could not be formatted. */
+bool http_write_reply_close(http_req *r, int fd, long long deadline_ms);
 
 /* http_conn.c: a listener's connections (see there). */
 /* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
