@@ -122,7 +122,7 @@ int api_key_check(api_req *r, const store_keydef *kd, const av_t *src, api_keyfo
     }
     av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
     if (!kv)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         const av_t *v = av_map_gets(src, names[i]);
         if ((rc = key_check_one(r, form, names[i], i == 0 ? kd->hash_type : kd->range_type, v,
@@ -540,7 +540,7 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         av_kv *kv = arena_zalloc(r->arena, sizeof *kv * n);
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!kv || !m)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         const char *k;
         size_t klen;
         json_t *v;
@@ -581,7 +581,7 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         }
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!m)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         int rc = ddbjson_to_item_in(jv, (ddbjson_layer)r->values, r->arena, m, r->err);
         if (rc)
             return eav_wrap(r, jv, rc);
@@ -608,7 +608,7 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
         av_kv *kv = arena_zalloc(r->arena, sizeof *kv * names->n);
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!kv || !m)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         size_t i = 0;
         for (const jread_val *v = names->child; v; v = v->next, i++) {
             if (v->type != JREAD_STRING)
@@ -618,7 +618,7 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
             const char *k = arena_strndup(r->arena, v->key, v->key_len);
             const char *s = arena_strndup(r->arena, v->text, v->len);
             if (!k || !s)
-                return err_set(r->err, ERR_NOMEM, "out of memory");
+                return api_nomem(r);
             kv[i].name = k;
             kv[i].name_len = v->key_len;
             kv[i].val = av_make_s(s, v->len);
@@ -631,7 +631,7 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
             return 1;
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!m)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         int rc = ddbjson_to_item_jr_in(values, (ddbjson_layer)r->values, r->arena, m, r->err);
         if (rc || (rc = api_item_names_check(m, r->err)))
             return rc;
@@ -807,7 +807,7 @@ static int enum_strn(api_req *r, const json_t *o, const char *key, const char **
         nul += (*out)[i] == 0;
     char *d = arena_alloc(r->arena, len + 5 * nul + 1), *p = d;
     if (!d)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     for (size_t i = 0; i < len; i++) {
         if ((*out)[i]) {
             *p++ = (*out)[i];
@@ -1189,7 +1189,7 @@ int api_canceled(api_req *r, const api_reason *rs, size_t n)
         cap += strlen(rs[i].code) + 2;
     char *codes = arena_alloc(r->arena, cap);
     if (!codes)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     codes[0] = 0;
     api_out o;
     api_err_open(r, &o);

@@ -259,7 +259,7 @@ int api_policy_check(api_req *r, const char *text, size_t len, const char **out)
         size_t n = json_is_array(st) ? json_array_size(st) : 1;
         stmts = json_array();
         if (!stmts) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            rc = api_nomem(r);
             goto done;
         }
         for (size_t i = 0; i < n; i++) {
@@ -305,7 +305,7 @@ int api_policy_check(api_req *r, const char *text, size_t len, const char **out)
             if (!c || put_ordered(c, s, st_order, fix_statement_member) ||
                 json_array_append_new(stmts, c)) {
                 json_decref(c);
-                rc = err_set(r->err, ERR_NOMEM, "out of memory");
+                rc = api_nomem(r);
                 goto done;
             }
         }
@@ -329,7 +329,7 @@ int api_policy_check(api_req *r, const char *text, size_t len, const char **out)
         json_object_set(top, "Statement", json_is_array(st) ? stmts : json_array_get(stmts, 0)) ||
         put_ordered(canon, top, top_order, NULL)) {
         json_decref(top);
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto done;
     }
     json_decref(top);
@@ -337,7 +337,7 @@ int api_policy_check(api_req *r, const char *text, size_t len, const char **out)
     *out = dump ? arena_strdup(r->arena, dump) : NULL;
     free(dump);
     if (!*out)
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
 done:
     json_decref(stmts);
     json_decref(canon);

@@ -25,7 +25,7 @@ int api_keep_pin(api_req *r, const store_table *t)
     api_pin *p = arena_alloc(r->arena, sizeof *p);
     if (!p) {
         store_table_unpin(r->api->store, t);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     p->t = t;
     p->next = r->pins;
@@ -180,7 +180,7 @@ int api_req_body(api_req *r)
     if (r->body)
         return 0;
     if (!r->jbody || !(r->body = jread_to_jansson(r->jbody)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     r->body_owned = true;
     return 0;
 }
@@ -223,7 +223,7 @@ int api_err_close(api_req *r, api_out *o)
     if (ao_finish(o, &tree)) {
         api_err_drop(r);
         err_clear(r->err);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     if (!r->w)
         r->err_extra = tree;

@@ -50,7 +50,7 @@ int api_tdef_parse_attrs(api_req *r, json_t *ad, api_tdef_attrs *out)
     out->a = arena_zalloc(r->arena, (n ? n : 1) * sizeof *out->a);
     out->n = 0;
     if (!out->a)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(ad, i);
         const char *name, *type;
@@ -191,7 +191,7 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
     if (n && ix->proj == STORE_PROJ_INCLUDE) {
         ix->include = arena_zalloc(r->arena, n * sizeof *ix->include);
         if (!ix->include)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         for (size_t i = 0; i < n; i++) {
             const char *s = json_string_value(json_array_get(nka, i));
             if (!s)
@@ -718,7 +718,7 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
     if (!seen || !dset) {
         json_decref(seen);
         json_decref(dset);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     if (lsis) {
         if (json_array_size(lsis) == 0) {

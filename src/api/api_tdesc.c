@@ -617,7 +617,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     const char *name = api_table_name(t);
     const char *arn = tbl_arn(r, name);
     if (!arn || !meta) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto done;
     }
 
@@ -635,7 +635,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     json_t *ads = tbl_attr_defs_sorted(ad); /* sorted by name (DDB-TABLE-125) */
     json_decref(ad);
     if (!ads || json_object_set_new(d, "AttributeDefinitions", ads)) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto done;
     }
     json_object_set_new(d, "TableName", json_string(name));
@@ -757,7 +757,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
         const char *label = api_stream_label(r->arena, t->stream_ms);
         const char *sarn = api_stream_arn(r, name, t->stream_ms);
         if (!label || !sarn) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            rc = api_nomem(r);
             goto done;
         }
         json_object_set_new(d, "LatestStreamLabel", json_string(label));
@@ -768,7 +768,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     bool nomem;
     const char *ka = api_sse_key_arn(r, meta, &nomem);
     if (nomem) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto done;
     }
     if (ka) {

@@ -452,7 +452,7 @@ static int vix_def_check(api_req *r, json_t *x, json_t *defs)
     size_t nd = 0, cap = json_array_size(defs);
     def_ent *d = arena_alloc(r->arena, (cap ? cap : 1) * sizeof *d);
     if (!d)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     json_array_foreach(defs, i, el)
     {
         const char *n = jstr(el, "AttributeName"), *t = jstr(el, "AttributeType");
@@ -634,7 +634,7 @@ int api_vix_gsi_key_check(api_req *r, const store_table *t, json_t *ks, json_t *
     vix_defs *owned;
     const vix_defs *d = defs_of(t, &owned);
     if (!d)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     int rc = 0;
     size_t i;
     json_t *el;
@@ -1005,7 +1005,7 @@ int api_vix_scan(api_req *r, const store_table *t, api_vix_item_fn fn, void *ctx
             break;
         arena_reset(&keep);
         if (av_copy(&keep, &res.last_key, &start)) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            rc = api_nomem(r);
             break;
         }
         arena_reset(&page);
@@ -1172,14 +1172,14 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
     uint64_t *count = arena_zalloc(r->arena, n * sizeof *count);
     double *bytes = arena_zalloc(r->arena, n * sizeof *bytes);
     if (!count || !bytes)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     uint64_t items = 0, ib = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &items, &ib, r->err)))
         return rc;
     vix_defs *owned;
     const vix_defs *defs = defs_of(t, &owned);
     if (!defs)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     /* counted from every item of a small table; a big one's counts are reused a while.
      * TableSizeBytes with the vectors as AWS sizes them (name + 4 bytes a dimension, as a
      * write is billed, api_vix_bill): the store's byte counter holds the stored numbers, and
@@ -1210,7 +1210,7 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
     }
     defs_free(owned ? &owned->m : NULL);
     if (json_object_set_new(desc, "TableSizeBytes", json_integer(tsb)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     json_t *list = json_array();
     size_t i;
     json_t *x;
@@ -1245,7 +1245,7 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
             break;
     }
     if (!list || json_object_set_new(desc, "VectorIndexes", list))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 
@@ -1311,7 +1311,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     if (!json_is_array(list)) {
         list = json_array();
         if (!list || json_object_set_new(meta, "Vec", list))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
     }
     /* entries gone by now leave the metadata */
     for (size_t i = json_array_size(list); i-- > 0;)
@@ -1347,7 +1347,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
         if (gsi_busy)
             return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
         if (json_object_set_new(x, "DeletedMs", json_integer(now)))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         prune_defs(cur, meta, list, x);
         return 0;
     }
@@ -1427,17 +1427,17 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
                 if (!json_is_array(defs)) {
                     defs = json_array();
                     if (!defs || json_object_set_new(meta, "AttributeDefinitions", defs))
-                        return err_set(r->err, ERR_NOMEM, "out of memory");
+                        return api_nomem(r);
                 }
                 if (json_array_append(defs, d))
-                    return err_set(r->err, ERR_NOMEM, "out of memory");
+                    return api_nomem(r);
                 break;
             }
         }
     }
     json_t *m = meta_entry(c, now);
     if (!m || json_array_append_new(list, m))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 

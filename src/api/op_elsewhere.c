@@ -24,7 +24,7 @@
 static int empty_list(api_req *r, const char *member, json_t **out)
 {
     *out = json_pack("{s:[]}", member);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 int op_list_exports(api_req *r, json_t **out)

@@ -78,7 +78,7 @@ static int run_write(wreq *q, json_t **out)
     bool held = false, busy = true;
     if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0) {
         if (api_hold_writes(r->api, &hk, 1, &busy))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         if (busy)
             return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
         held = true;
@@ -189,7 +189,7 @@ static int write_later(wreq *q, const store_write *sw)
     api_req *r = q->r;
     wlater *c = arena_alloc(r->arena, sizeof *c);
     if (!c)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     c->q = *q;
     c->sw = *sw;
     c->sw.ctx = &c->q.w; /* apply's context: the copy */
@@ -447,7 +447,7 @@ static int write_table_jr(wreq *q, const wjr *m, api_exprs *x)
 {
     const char *name = arena_strndup(q->r->arena, m->table->text, m->table->len);
     if (!name)
-        return err_set(q->r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(q->r);
     int rc = api_table_get(q->r, name, m->table->len, &q->t);
     if (!rc)
         x->t = q->t;
@@ -473,7 +473,7 @@ int op_put_item(api_req *r, json_t **out)
     av_t *item = arena_zalloc(r->arena, sizeof *item);
     av_t *key = arena_zalloc(r->arena, sizeof *key);
     if (!item || !key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     api_exprs x;
     int rc = W_JANSSON;
     const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
@@ -517,7 +517,7 @@ static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
 {
     av_t *src = arena_zalloc(r->arena, sizeof *src);
     if (!src)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     int rc = api_item_from_json(r, api_param(b, "Key"), src);
     if (rc)
         return rc;
@@ -533,7 +533,7 @@ int op_delete_item(api_req *r, json_t **out)
     q.w.kind = API_W_DELETE;
     av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
     if (!src || !key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     api_exprs x;
     int rc;
     const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
@@ -614,7 +614,7 @@ int op_update_item(api_req *r, json_t **out)
     q.w.kind = API_W_UPDATE;
     av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
     if (!src || !key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     api_exprs x;
     int rc;
     wjr m;
@@ -696,14 +696,14 @@ static int get_key_value(api_req *r, const jread_val *v, av_t *out)
     if (s->key[0] == 'S') {
         const char *p = arena_strndup(r->arena, s->text, s->len);
         if (!p)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         *out = av_make_s(p, s->len);
         return 0;
     }
     err_t ignore = {0};
     if (s->key[0] == 'N' && av_make_n(r->arena, s->text, s->len, out, &ignore) == 0)
         return 0;
-    return ignore.code == ERR_NOMEM ? err_set(r->err, ERR_NOMEM, "out of memory") : GET_JANSSON;
+    return ignore.code == ERR_NOMEM ? api_nomem(r) : GET_JANSSON;
 }
 
 /* The common request straight from our reader's tree (issue 13.1): TableName, a Key of S / N
@@ -733,11 +733,11 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
     if (atg && api_legacy_attrs_jr(r, b, &g->proj)) {
         int rc = r->err->code;
         err_clear(r->err);
-        return rc == ERR_NOMEM ? err_set(r->err, ERR_NOMEM, "out of memory") : GET_JANSSON;
+        return rc == ERR_NOMEM ? api_nomem(r) : GET_JANSSON;
     }
     av_kv *kv = arena_alloc(r->arena, key->n * sizeof *kv);
     if (!kv)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     size_t i = 0;
     for (const jread_val *m = key->child; m; m = m->next, i++) {
         if (m->key_len == 0)
@@ -746,14 +746,14 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
         if (rc)
             return rc;
         if (!(kv[i].name = arena_strndup(r->arena, m->key, m->key_len)))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         kv[i].name_len = m->key_len;
     }
     av_t src = av_make_m(kv, key->n);
     /* a C string for the catalog (the text may point into the body, unterminated) */
     const char *tname = arena_strndup(r->arena, table->text, table->len);
     if (!tname)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     int rc = api_table_get(r, tname, table->len, &g->t);
     if (!rc)
         rc = api_key_extract(r, &g->t->key, &src, API_KEY_PARAM, &g->key);

@@ -102,7 +102,7 @@ static int kds_answer(api_req *r, const kds_req *k, const char *status, const ch
         o = NULL;
     }
     *out = o;
-    return o ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return o ? 0 : api_nomem(r);
 }
 
 static int kds_enable_edit(api_req *r, void *ctx, const store_table *cur, json_t *meta)
@@ -131,7 +131,7 @@ static int kds_enable_edit(api_req *r, void *ctx, const store_table *cur, json_t
     }
     /* an ENABLE_FAILED entry flips to ENABLING: one entry per stream (DDB-TABLE-301) */
     if (!ne || (e ? json_array_set_new(list, at, ne) : json_array_append_new(list, ne)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 
@@ -168,7 +168,7 @@ int op_update_kinesis_streaming_destination(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(k.t);
     if (!meta)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     bool known = kds_find(meta, k.arn, NULL) != NULL;
     json_decref(meta);
     if (!known)
@@ -211,7 +211,7 @@ int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)
     if (!o) {
         if (rc)
             json_decref(list);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     *out = o;
     return 0;

@@ -23,7 +23,7 @@ int op_describe_limits(api_req *r, json_t **out)
     *out = json_pack("{s:i,s:i,s:i,s:i}", "AccountMaxReadCapacityUnits", 80000,
                      "AccountMaxWriteCapacityUnits", 80000, "TableMaxReadCapacityUnits", 40000,
                      "TableMaxWriteCapacityUnits", 40000);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 /* Whether h can name an endpoint: a host name, an IPv4 or a bracketed IPv6 address, and a
@@ -48,5 +48,5 @@ int op_describe_endpoints(api_req *r, json_t **out)
     const char *host = r->caller ? r->caller->host : NULL;
     *out = json_pack("{s:[{s:s,s:i}]}", "Endpoints", "Address",
                      host_ok(host) ? host : API_ENDPOINT_ADDRESS, "CachePeriodInMinutes", 1440);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }

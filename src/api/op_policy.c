@@ -84,7 +84,7 @@ static int pol_arn(api_req *r, pol_target *p)
     memset(p, 0, sizeof *p);
     const char *shown = api_nul_text(r->arena, arn ? arn : "", arn ? len : 0);
     if (!shown)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     p->arn = shown;
     api_arn a;
     api_arn_parse(arn, arn ? len : 0, r->api->region, r->api->account_id, &a);
@@ -99,7 +99,7 @@ static int pol_arn(api_req *r, pol_target *p)
         break;
     case API_ARN_STREAM:
         if (!(p->label = arena_strndup(r->arena, a.sub, a.sub_len)))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         break;
     case API_ARN_INDEX:
         return err_set(r->err, ERR_VALIDATION, TXT_ARN_INDEX "%s", shown);
@@ -109,7 +109,7 @@ static int pol_arn(api_req *r, pol_target *p)
     /* a NUL inside the name keeps it whole (shown): it names no table */
     p->table = memchr(a.name, '\0', a.name_len) ? api_nul_text(r->arena, a.name, a.name_len)
                                                 : arena_strndup(r->arena, a.name, a.name_len);
-    return p->table ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return p->table ? 0 : api_nomem(r);
 }
 
 /* A stream target's label against table t's stream: the not-found when t has another or
@@ -121,7 +121,7 @@ static int pol_stream_check(api_req *r, const pol_target *p, const store_table *
         return 0;
     const char *cur = t->stream_id ? api_stream_label(r->arena, t->stream_ms) : "";
     if (!cur)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     if (strcmp(cur, p->label) != 0)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_POL_STREAM_RNF, p->label, p->table);
     return 0;
@@ -243,7 +243,7 @@ static int pol_edit(api_req *r, void *ctx, const store_table *t, json_t *meta)
     c->rev = c->doc ? json_incref(next) : json_incref(rev);
     json_decref(next);
     if (!ns || pol_slot_set(meta, c->p, ns))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 
@@ -263,7 +263,7 @@ int op_put_resource_policy(api_req *r, json_t **out)
         return rc;
     }
     *out = json_pack("{s:o}", "RevisionId", c.rev);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 int op_get_resource_policy(api_req *r, json_t **out)
@@ -274,14 +274,14 @@ int op_get_resource_policy(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(p.t);
     if (!meta)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     json_t *slot = pol_slot(meta, &p);
     json_t *doc = json_object_get(slot, "Doc");
     if (!json_is_string(doc))
         rc = err_set(r->err, ERR_POLICY_NOT_FOUND, TXT_POL_NOT_FOUND "%s", p.arn);
     else if (!(*out = json_pack("{s:O,s:O}", "Policy", doc, "RevisionId",
                                 json_object_get(slot, "Rev"))))
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
     json_decref(meta);
     return rc;
 }
@@ -300,5 +300,5 @@ int op_delete_resource_policy(api_req *r, json_t **out)
         return rc;
     }
     *out = c.rev ? json_pack("{s:o}", "RevisionId", c.rev) : json_object();
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }

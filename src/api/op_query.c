@@ -405,7 +405,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
         return Q_JANSSON;
     /* the checks before the table, in the jansson path's order; any refusal goes back */
     if (iname && !(q->iname = arena_strndup(r->arena, iname->text, iname->len)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     api_exprs *x = &q->x;
     int rc = api_exprs_init_jr(r, names, values, kc || filter || proj, kc || filter, x);
     if (!rc && filter) /* the jansson path's order: filter, projection, key condition */
@@ -444,7 +444,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
     /* a C string for the catalog (the text may point into the body, unterminated) */
     const char *tname = arena_strndup(r->arena, table->text, table->len);
     if (!tname)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return api_table_get(r, tname, table->len, &q->t);
 }
 
@@ -495,7 +495,7 @@ static int q_index_attrs(api_req *r, const store_table *t, const store_index *ix
 {
     av_kv *kv = arena_alloc(r->arena, (it->u.map.n ? it->u.map.n : 1) * sizeof *kv);
     if (!kv)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     size_t n = 0;
     for (size_t i = 0; i < it->u.map.n; i++)
         if (api_index_has_attr(t, ix, it->u.map.kv[i].name, it->u.map.kv[i].name_len))

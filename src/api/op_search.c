@@ -99,7 +99,7 @@ static int sv_item(void *vctx, const av_t *item)
     void *copy = erc ? NULL : arena_memdup(&c->hold[c->cur], c->enc.data, c->enc.len);
     if (!copy)
         return erc == ERR_INTERNAL ? err_set(c->r->err, ERR_INTERNAL, "unencodable item")
-                                   : err_set(c->r->err, ERR_NOMEM, "out of memory");
+                                   : api_nomem(c->r);
     c->copies++;
     size_t last = c->n_hits < c->topk ? c->n_hits : c->topk - 1;
     memmove(&c->hits[pos + 1], &c->hits[pos], (last - pos) * sizeof *c->hits);
@@ -113,7 +113,7 @@ static int sv_item(void *vctx, const av_t *item)
         arena_reset(to);
         for (size_t i = 0; i < c->n_hits; i++)
             if (!(c->hits[i].data = arena_memdup(to, c->hits[i].data, c->hits[i].len)))
-                return err_set(c->r->err, ERR_NOMEM, "out of memory");
+                return api_nomem(c->r);
         arena_reset(&c->hold[c->cur]);
         c->cur = 1 - c->cur;
         c->copies = c->n_hits;
@@ -459,7 +459,7 @@ int op_search_vectors(api_req *r, json_t **out)
     float *q = arena_alloc(r->arena, (qn ? qn : 1) * sizeof *q);
     float *buf = arena_alloc(r->arena, (v->dims ? v->dims : 1) * sizeof *buf);
     if (!q || !buf)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     for (size_t i = 0; i < qn; i++) {
         json_t *x = json_array_get(sv, i), *n = json_object_get(x, "N");
         if (!json_is_object(x) || json_object_size(x) != 1 || !json_is_string(n) ||
@@ -517,14 +517,14 @@ int op_search_vectors(api_req *r, json_t **out)
     sv_ctx c = {.r = r, .v = v, .query = q, .buf = buf, .cond = cond, .topk = (size_t)topk};
     c.hits = arena_zalloc(r->arena, ((size_t)topk + 1) * sizeof *c.hits);
     if (!c.hits)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     arena_init(&c.hold[0]);
     arena_init(&c.hold[1]);
     buf_init(&c.enc, 0);
     rc = api_vix_scan(r, t, sv_item, &c);
     for (size_t i = 0; rc == 0 && i < c.n_hits; i++) /* the winners into the request's arena */
         if (!(c.hits[i].data = arena_memdup(r->arena, c.hits[i].data, c.hits[i].len)))
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            rc = api_nomem(r);
     arena_fini(&c.hold[0]);
     arena_fini(&c.hold[1]);
     buf_fini(&c.enc);
@@ -595,7 +595,7 @@ int op_search_vectors(api_req *r, json_t **out)
     (void)out;
     return 0;
 nomem:
-    rc = err_set(r->err, ERR_NOMEM, "out of memory");
+    rc = api_nomem(r);
 done:
     arena_fini(&one);
     return rc;

@@ -124,7 +124,7 @@ static int sa_find(api_req *r, const char *arn, store_stream *out)
             continue;
         const char *l = api_stream_label(r->arena, all[i].label_ms);
         if (!l)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         if (strcmp(l, label) != 0)
             continue;
         bool found;
@@ -189,7 +189,7 @@ static int sa_str(api_req *r, const char *key, const char *member, size_t min, s
     if (rc)
         return rc;
     if (*out && !(*out = api_nul_text(r->arena, *out, len)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     api_vld v;
     api_vld_init(&v);
     if (!*out) {
@@ -259,7 +259,7 @@ int op_list_streams(api_req *r, json_t **out)
         char *label = api_stream_label(r->arena, d->label_ms);
         if (!arn || !label) {
             json_decref(arr);
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         }
         if (!started) {
             started = strcmp(arn, esa) == 0;
@@ -277,7 +277,7 @@ int op_list_streams(api_req *r, json_t **out)
     *out = json_pack("{s:o}", "Streams", arr);
     if (*out && more && last)
         json_object_set_new(*out, "LastEvaluatedStreamArn", json_string(last));
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 /* ---- DescribeStream ------------------------------------------------------------------ */
@@ -308,7 +308,7 @@ int op_describe_stream(api_req *r, json_t **out)
         char *id = sa_shard_id(r, &d, sh);
         if (!id) {
             json_decref(shards);
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
         }
         if (!started) {
             started = strcmp(id, esi) == 0;
@@ -341,7 +341,7 @@ int op_describe_stream(api_req *r, json_t **out)
     if (sd && more && last)
         json_object_set_new(sd, "LastEvaluatedShardId", json_string(last));
     *out = json_pack("{s:o}", "StreamDescription", sd);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 /* ---- shard iterators ------------------------------------------------------------------ */
@@ -422,7 +422,7 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
     }
     uint64_t mac;
     if (sa_iter_mac(r, s, (size_t)(bar + 1 - s), raw, &mac))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != mac)
         return sa_verr(r, "Invalid ShardIterator");
     it->sid = (uint32_t)sa_get_le(raw, 4);
@@ -512,7 +512,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
     sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = api_wall_ms()};
     char *s = sa_iter_make(r, arn, &it);
     *out = s ? json_pack("{s:s}", "ShardIterator", s) : NULL;
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 /* ---- GetRecords ---------------------------------------------------------------------- */
@@ -601,7 +601,7 @@ int op_get_records(api_req *r, json_t **out)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
     const char *arn = api_stream_arn(r, sa_user_name(d.table), d.label_ms);
     if (!arn)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     const store_shard *sh = NULL;
     for (size_t i = 0; i < d.n_shards; i++)
         if (d.shards[i].idx == it.shard)
@@ -642,7 +642,7 @@ int op_get_records(api_req *r, json_t **out)
     if (!(end && last >= end)) {
         sa_iter nx = {.sid = d.id, .shard = sh->idx, .pos = last + 1, .issued_ms = now};
         if (!(next = sa_iter_make(r, arn, &nx)))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
     }
     /* the reply, written as it goes: no tree of ~20 nodes per record (issue 11.7) */
     api_out *o = api_reply(r);

@@ -73,7 +73,7 @@ int op_create_table(api_req *r, json_t **out)
     api_tdef_attrs attrs;
     size_t total_proj = 0;
     if (!def)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
 
     if ((rc = api_json_str(body, "TableName", &name, r->err)) ||
         (rc = api_json_arr(body, "KeySchema", &ks, r->err)) ||
@@ -289,7 +289,7 @@ int op_create_table(api_req *r, json_t **out)
     if (tags)
         api_tdef_tags_merge(meta, tags);
     if (rp_doc && api_policy_attach(meta, rp_doc, now)) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto fail;
     }
     api_meta_set_options(meta, sse, tclass, has_dp, dp,
@@ -305,21 +305,21 @@ int op_create_table(api_req *r, json_t **out)
     if (json_array_size(vixj)) { /* created with the table: ACTIVE at once, no AddedMs */
         json_t *ve = api_vix_meta_entries(vixj, 0);
         if (!ve || json_object_set_new(meta, "Vec", ve)) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            rc = api_nomem(r);
             goto fail;
         }
     }
 
     char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto fail;
     }
     def->meta = arena_strdup(r->arena, ms);
     def->meta_len = strlen(ms);
     free(ms);
     if (!def->meta) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        rc = api_nomem(r);
         goto fail;
     }
     def->created_ms = now;
@@ -376,7 +376,7 @@ int op_describe_table(api_req *r, json_t **out)
         if (gone) {
             err_clear(r->err);
             *out = json_pack("{s:o}", "Table", gone);
-            return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+            return *out ? 0 : api_nomem(r);
         }
     }
     if (rc || (rc = api_table_describe_as(r, t, "ACTIVE", NULL, &desc)))
@@ -454,7 +454,7 @@ int op_list_tables(api_req *r, json_t **out)
     /* --table-delay: a table being deleted is still listed (AWS, DDB-TABLE-076) */
     size_t n_store = n;
     if (api_gone_names(r->api, r->arena, &names, &n))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     if (n > n_store)
         qsort(names, n, sizeof *names, tbl_name_ptr_cmp);
     char ns[STORE_NAME_MAX];
@@ -527,7 +527,7 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         return api_verr(r, TXT_TTL_TOO_SOON);
     json_t *v = json_integer((json_int_t)now);
     if (!v || json_object_set_new(meta, "TtlAt", v))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     snprintf(al->next.ttl_attr, sizeof al->next.ttl_attr, "%s", c->en ? c->attr : "");
     return 0;
 }
@@ -634,7 +634,7 @@ int op_describe_contributor_insights(api_req *r, json_t **out)
     json_t *o = meta ? ci_json(r, t, meta, in, true) : NULL;
     json_decref(meta);
     if (!o)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     *out = o;
     return 0;
 }
@@ -666,13 +666,13 @@ static int ci_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     if (!json_is_object(ci)) {
         ci = json_object();
         if (!ci || json_object_set_new(meta, "Ci", ci))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
     }
     json_t *e = json_pack("{s:b,s:I}", "On", c->on, "At", (json_int_t)api_wall_ms());
     json_t *mode = c->on ? json_string(c->mode) : json_incref(cm); /* DISABLE keeps the mode */
     if (!e || (mode && json_object_set_new(e, "Mode", mode)) ||
         json_object_set_new(ci, c->index ? c->index : "", e))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 
@@ -703,7 +703,7 @@ int op_update_contributor_insights(api_req *r, json_t **out)
     if (o && c.on)
         json_object_set_new(o, "ContributorInsightsMode", json_string(c.mode));
     if (!o)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     *out = o;
     return 0;
 }
@@ -725,7 +725,7 @@ static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
             rc = ERR_NOMEM;
     }
     json_decref(meta);
-    return rc ? err_set(r->err, ERR_NOMEM, "out of memory") : 0;
+    return rc ? api_nomem(r) : 0;
 }
 
 int op_list_contributor_insights(api_req *r, json_t **out)
@@ -743,7 +743,7 @@ int op_list_contributor_insights(api_req *r, json_t **out)
         max = 100;
     json_t *arr = json_array();
     if (!arr)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     const store_table *t;
     if (name) {
         if ((rc = api_table_named(r, name, &t)) || (rc = ci_list_table(r, t, arr)))
@@ -786,7 +786,7 @@ int op_list_contributor_insights(api_req *r, json_t **out)
     }
     json_decref(arr);
     if (!o)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     *out = o;
     return 0;
 fail:
@@ -1051,7 +1051,7 @@ int op_list_tags_of_resource(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(t);
     if (!meta)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     json_t *tags = json_object_get(meta, "Tags");
     *out = json_is_array(tags) ? json_pack("{s:O}", "Tags", tags)
                                : json_pack("{s:o}", "Tags", json_array());

@@ -304,7 +304,7 @@ static int ut_parse(api_req *r, ut_req *q)
         const char *in = api_tdef_js(up, "IndexName", &nl); /* present: the model */
         const char *shown = in ? api_nul_text(r->arena, in, nl) : "";
         return shown ? err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_WARM_EMPTY, shown)
-                     : err_set(r->err, ERR_NOMEM, "out of memory");
+                     : api_nomem(r);
     }
     return ut_single_concern(r, q, NULL);
 }
@@ -385,13 +385,13 @@ static int ut_index_phase_check(api_req *r, const ut_req *q, const store_table *
     if (deleting && (q->ptj || changed_billing)) {
         const char *ns = phase_names(r, t, true);
         return ns ? err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_INDEX_DELETING, name, ns)
-                  : err_set(r->err, ERR_NOMEM, "out of memory");
+                  : api_nomem(r);
     }
     if (q->odt) {
         const char *ns = phase_names(r, t, deleting);
         return ns ? err_set(r->err, ERR_RESOURCE_IN_USE,
                             deleting ? TXT_UT_ODT_INDEX_DELETING : TXT_UT_ODT_INDEX_CREATING, ns)
-                  : err_set(r->err, ERR_NOMEM, "out of memory");
+                  : api_nomem(r);
     }
     if (!q->ptj && !changed_billing && !stream && !q->tclass && !json_array_size(q->gu) &&
         (deleting || !q->billing)) /* a re-sent PAY_PER_REQUEST: measured while deleting */
@@ -440,10 +440,10 @@ static int times_record(api_req *r, json_t *meta, const char *key, json_t *keep,
     json_t *at = json_integer((json_int_t)now);
     if (!at || json_array_append_new(keep, at)) {
         json_decref(keep);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     if (json_object_set_new(meta, key, keep))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return 0;
 }
 
@@ -457,7 +457,7 @@ static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
 {
     json_t *keep = times_since(meta, "PprSwitches", now - r->api->ppr_window_ms + 1);
     if (!keep)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     size_t n = json_array_size(keep);
     if (n >= PPR_SWITCHES_PER_WINDOW) {
         int64_t first = json_integer_value(json_array_get(keep, n - PPR_SWITCHES_PER_WINDOW));
@@ -517,7 +517,7 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
     json_t *en = json_object_get(sse, "Enabled");
     const char *type = json_string_value(json_object_get(sse, "SSEType"));
     if (!en && type && strcmp(type, "KMS") == 0 && json_object_set_new(sse, "Enabled", json_true()))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     bool to_owned = !json_is_true(json_object_get(sse, "Enabled"));
     if (!to_owned && n >= SSE_FREE_CHANGES && now - last < w / 4) {
         char end[64], ls[64], ns[64];
@@ -529,7 +529,7 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
     bool nomem;
     const char *ka = api_sse_key_arn(r, meta, &nomem);
     if (nomem)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     if (to_owned && !ka)
         return api_verr(r, TXT_UT_SSE_DEFAULT);
     const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
@@ -537,7 +537,7 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
         return api_verr(r, TXT_UT_SSE_SAME_KEY);
     json_t *keep = times_since(meta, "SseChanges", start);
     if (!keep)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     return times_record(r, meta, "SseChanges", keep, now);
 }
 
@@ -552,7 +552,7 @@ static int class_change(api_req *r, json_t *meta, int64_t now)
 {
     json_t *keep = times_since(meta, "ClassChanges", now - r->api->class_window_ms + 1);
     if (!keep)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     if (json_array_size(keep) >= CLASS_CHANGES) {
         json_decref(keep);
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_CLASS_CHANGES);
@@ -658,7 +658,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if (!json_is_object(gmeta)) {
         gmeta = json_object();
         if (!gmeta || json_object_set_new(meta, "Gsi", gmeta))
-            return err_set(r->err, ERR_NOMEM, "out of memory");
+            return api_nomem(r);
     }
     p->adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->adds);
     p->drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->drops);
@@ -666,7 +666,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     char *kinds = arena_zalloc(r->arena, n_gu ? n_gu : 1);
     size_t n_struct = 0;
     if (!p->adds || !p->drops || !acts || !kinds)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     /* (ut_parse: each entry has an action, one per index) */
     for (size_t i = 0; i < n_gu; i++) {
         acts[i] = ut_action(json_array_get(q->gu, i), &kinds[i]);
@@ -803,7 +803,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 if (!json_is_object(g)) {
                     g = json_object();
                     if (!g || json_object_set_new(gmeta, found->name, g))
-                        return err_set(r->err, ERR_NOMEM, "out of memory");
+                        return api_nomem(r);
                 }
                 if ((rc = ut_gsi_on_demand(r, act, found->name, g, p)))
                     return rc;
@@ -838,7 +838,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (!json_is_object(g)) {
                 g = json_object();
                 if (!g || json_object_set_new(gmeta, found->name, g))
-                    return err_set(r->err, ERR_NOMEM, "out of memory");
+                    return api_nomem(r);
             }
             /* the index is UPDATING for a while, showing its old throughput; a billing
              * switch sets every GSI's throughput at once (ut_apply of the table's) */
@@ -919,7 +919,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                           : q->ptj    ? TXT_UT_IOPS_STREAM_UPDATING
                           : n_struct  ? TXT_UT_INDEX_STREAM_UPDATING
                                       : TXT_UT_CLASS_STREAM_UPDATING;
-        rc = !label ? err_set(r->err, ERR_NOMEM, "out of memory")
+        rc = !label ? api_nomem(r)
                     : err_set(r->err, ERR_RESOURCE_IN_USE, fmt, api_table_name(t), label,
                               op ? op : "ENABLE");
     }
@@ -1018,7 +1018,7 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
     if (!all || !keep) {
         json_decref(all);
         json_decref(keep);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     if (json_is_array(cur))
         json_array_extend(all, cur);
@@ -1103,7 +1103,7 @@ static int ut_vix_answer(api_req *r, const store_table *t, json_t **out)
         return rc;
     json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
     *out = json_pack("{s:o}", "TableDescription", desc);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return *out ? 0 : api_nomem(r);
 }
 
 int op_update_table(api_req *r, json_t **out)
