@@ -194,6 +194,7 @@
     el.app.hidden = false;
     el['signin-error'].hidden = true;
     startLive();
+    fromAddress();
     // The list is loaded once the event stream is open (so nothing falls between the two);
     // without a stream after a few seconds, load it anyway.
     setTimeout(() => { if (state.token && !state.listLoaded) loadConversations(true); }, 3000);
@@ -209,12 +210,25 @@
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
+    history.replaceState(null, '', location.pathname + location.search);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
     });
     state.convs.clear();
+    settled.clear();
+    // nothing of this user stays in the page for the next one: names, the conversation's
+    // partner, a handle typed in "New", a notice, the count of a draft
+    // (test_web.py::test_sign_out_leaves_nothing_of_the_user)
     el.conversations.replaceChildren();
     el.messages.replaceChildren();
+    el.me.replaceChildren();
+    el['conv-title'].textContent = '';
+    el['conv-handle'].textContent = '';
+    el['new-form'].hidden = true;
+    el['new-handle'].value = '';
+    el.notice.hidden = true;
+    el['notice-text'].textContent = '';
+    updateCount();
     el.conv.hidden = true;
     el['conv-none'].hidden = false;
     el.app.classList.remove('show-conv');
@@ -438,12 +452,18 @@
   // the composer kept it across conversations, so a reply typed for one went to another
   // (test_web.py::test_each_conversation_keeps_its_draft).
   const drafts = new Map();
-  function openConversation(group, handle, displayName, focusComposer) {
-    if (state.open) {
-      const key = state.open.handle.toLowerCase();
-      if (el.text.value.trim()) drafts.set(key, el.text.value);
-      else drafts.delete(key);
-    }
+  function keepDraft() {
+    if (!state.open) return;
+    const key = state.open.handle.toLowerCase();
+    if (el.text.value.trim()) drafts.set(key, el.text.value);
+    else drafts.delete(key);
+  }
+
+  // hist: how the history learns of it: a new entry (undefined: the reader chose it),
+  // 'replace' (the entry there names it: an address typed, a draft that got its uuid) or
+  // 'none' (the history brought it: Back, Forward, a reload).
+  function openConversation(group, handle, displayName, focusComposer, hist) {
+    keepDraft();
     el.text.value = drafts.get(handle.toLowerCase()) || '';
     updateCount();
     state.open = {
@@ -473,8 +493,86 @@
     updateTitle();
     for (const x of outbox) if (sameHandle(x.handle, handle)) showEntry(x);
     if (focusComposer) el.text.focus();
+    if (hist !== 'none') remember(state.open, hist === 'replace');
     if (group) loadMessages(true);
   }
+
+  // No conversation open (Back to before the first one opened).
+  function closeConversation() {
+    keepDraft();
+    state.open = null;
+    el.text.value = '';
+    updateCount();
+    for (const b of el.conversations.querySelectorAll('button[aria-current]')) {
+      b.removeAttribute('aria-current');
+    }
+    el.messages.replaceChildren();
+    el['conv-title'].textContent = '';
+    el['conv-handle'].textContent = '';
+    el.conv.hidden = true;
+    el['conv-none'].hidden = false;
+    el.app.classList.remove('show-conv');
+    updateTitle();
+  }
+
+  // The open conversation is in the address, #c=<message_group_uuid> (a draft to a handle:
+  // #to=<handle>), and in the history's state with whom it is, so the browser's Back and
+  // Forward go from one conversation to another and a reload opens the same one; the state
+  // names the user, so another user signed in later in this tab is not sent to it
+  // (test_web.py::test_back_forward_and_reload_keep_the_open_conversation).
+  function remember(o, replace) {
+    const st = { ddbchat: state.me.uuid, group: o.group, handle: o.handle,
+      display_name: o.display_name };
+    const url = location.pathname + location.search + (o.group ?
+      `#c=${encodeURIComponent(o.group)}` : `#to=${encodeURIComponent(o.handle)}`);
+    const cur = history.state;
+    if (replace || (cur && cur.ddbchat === st.ddbchat && cur.group === st.group &&
+        sameHandle(cur.handle, st.handle))) {
+      history.replaceState(st, '', url);
+    } else {
+      history.pushState(st, '', url);
+    }
+  }
+
+  // Opens what the address and the history's state name (after sign-in, Back, Forward).
+  function fromAddress() {
+    const st = history.state;
+    if (st && st.ddbchat) {
+      const o = state.open;
+      if (st.ddbchat !== state.me.uuid || !st.handle) closeConversation();
+      else if (!o || o.group !== st.group || !sameHandle(o.handle, st.handle)) {
+        openConversation(st.group, st.handle, st.display_name, false, 'none');
+      }
+      return;
+    }
+    const h = /^#(c|to)=([^&]*)$/.exec(location.hash);
+    const v = h ? decodeURIComponent(h[2]) : '';
+    if (h && h[1] === 'c' && v) openByGroup(v);
+    else if (h && h[1] === 'to' && v) openByHandle(v, 'replace');
+    else if (state.open) closeConversation();
+  }
+
+  // A conversation named by its uuid only (the address of a bookmark): whom it is with comes
+  // from the list, or else from its messages.
+  async function openByGroup(group) {
+    const gen = state.gen;
+    let c = state.convs.get(group);
+    if (!c) {
+      try {
+        const { data } = await api('GET',
+          `/api/messages/${encodeURIComponent(group)}?limit=${PAGE_MESSAGES}`);
+        if (gen !== state.gen) return;
+        c = state.convs.get(group) || data.map((m) => ({ uuid: group, handle: m.handle,
+          display_name: m.display_name })).find((m) => !sameHandle(m.handle, state.me.handle));
+      } catch (e) {
+        if (gen === state.gen) handleError(e);
+        return;
+      }
+    }
+    if (c) openConversation(group, c.handle, c.display_name, false, 'replace');
+  }
+
+  window.addEventListener('popstate', () => { if (state.token && state.me) fromAddress(); });
 
   // A draft (New, by handle) learns its conversation from its first message sent or
   // received.  The pair may have talked before (a conversation the list has not loaded yet):
@@ -482,6 +580,7 @@
   // (test_web.py::test_new_to_a_handle_with_history_shows_the_history).
   function adoptGroup(o, group) {
     o.group = group;
+    if (state.open === o) remember(o, true);
     loadMessages(true);
   }
 
@@ -518,13 +617,20 @@
     }
     el['new-form'].hidden = true;
     el['new-handle'].value = '';
+    openByHandle(handle);
+  });
+
+  function openByHandle(handle, hist) {
     for (const c of state.convs.values()) {
-      if (sameHandle(c.handle, handle)) { openConversation(c.uuid, c.handle, c.display_name, true); return; }
+      if (sameHandle(c.handle, handle)) {
+        openConversation(c.uuid, c.handle, c.display_name, true, hist);
+        return;
+      }
     }
     // A draft: the conversation starts with its first message (POST with the handle); an
     // unknown handle is reported then, in words.
-    openConversation(null, handle, handle, true);
-  });
+    openConversation(null, handle, handle, true, hist);
+  }
 
   // ---- composer (pattern C) --------------------------------------------------------------
 

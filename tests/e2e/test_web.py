@@ -361,7 +361,9 @@ def test_right_to_left_text_reads_right_to_left(web, two):
     wait(d, lambda d: bubbles(d) == [heb], 5, "the message")
     assert d.execute_script(direction, "#conv-title") == ["rtl"]
     type_and_enter(d, eng)
-    wait(d, lambda d: bubbles(d) == [heb, eng], 5, "the answer")
+    # stored, not the "Sending…" copy (it has no name: the check below saw one name, once)
+    wait(d, lambda d: bubbles(d) == [heb, eng] and not by_css(d, "#messages li.pending"), 5,
+         "the answer")
     assert d.execute_script(direction, "#messages li .text") == ["rtl", "ltr"]
     assert d.execute_script("return [...document.querySelectorAll('#messages li .meta bdi')]"
                             ".map(e => e.textContent)") == ["דוד כהן", "Lee Ltr"]
@@ -1365,3 +1367,90 @@ def test_today_becomes_a_date_after_midnight(web, two):
     finally:
         d.close()
         d.switch_to.window(d.window_handles[0])
+
+
+def test_back_forward_and_reload_keep_the_open_conversation(web, two):
+    """The open conversation is in the address (#c=<message_group_uuid>) and in the history:
+    the browser's Back and Forward go from conversation to conversation (and back to none),
+    a reload opens the same one again, and the address alone (a bookmark, another tab of the
+    same session) opens it too.  Before, Back left the page and a reload lost the
+    conversation.  Signing out leaves no conversation in the address."""
+    me_ = "web_backfwd"
+    web.tok[me_] = token(add_user(web, me_, "History Web"), exp_in=3600)
+    ga = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    gb = send_rest(web, "web_bob", "from bob", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "the list")
+    title = lambda d: by_css(d, "#conv-title")[0].text if by_css(d, "#conv:not([hidden])") \
+        else None  # noqa: E731
+    hash_ = lambda d: d.execute_script("return location.hash")  # noqa: E731
+    open_conv(d, "Alice Web")
+    assert hash_(d) == f"#c={ga}"
+    open_conv(d, "Bob Web")
+    assert hash_(d) == f"#c={gb}"
+    d.back()
+    wait(d, lambda d: title(d) == "Alice Web" and bubbles(d) == ["from alice"], 5,
+         "alice's conversation again, by Back")
+    assert hash_(d) == f"#c={ga}"
+    d.back()
+    wait(d, lambda d: title(d) is None, 5, "no conversation open, by Back again")
+    assert by_css(d, "#app:not([hidden])") and hash_(d) == ""
+    d.forward()
+    wait(d, lambda d: title(d) == "Alice Web" and bubbles(d) == ["from alice"], 5,
+         "alice's conversation, by Forward")
+    d.refresh()
+    wait(d, lambda d: title(d) == "Alice Web" and bubbles(d) == ["from alice"], 10,
+         "alice's conversation after a reload")
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "live after the reload")
+    send_rest(web, "web_alice", "after the reload", group=ga)
+    wait(d, lambda d: bubbles(d) == ["from alice", "after the reload"], 5, "live in it")
+    # the address alone (no history state): bob's
+    d.get("about:blank")
+    d.get(f"{web.api_url}/#c={gb}")
+    wait(d, lambda d: title(d) == "Bob Web" and bubbles(d) == ["from bob"], 10,
+         "bob's conversation from the address")
+    assert notice(d) == ""
+    by_css(d, "#signout")[0].click()
+    wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "the sign-in view")
+    assert hash_(d) == ""
+
+
+def test_sign_out_leaves_nothing_of_the_user(web, two):
+    """Signing out clears what the page keeps of the user, for whoever uses the browser next:
+    no name, handle, conversation partner, message, draft or typed handle anywhere in the
+    page (its text, attributes, field values), nothing in sessionStorage or the address, the
+    count back at 0 with Send usable.  Before, the signed-out page still held the user's name
+    (#me), the last conversation's name and handle, the 'Write to' handle, and a too-long
+    draft's count with Send disabled for the next user."""
+    me_ = "web_leave"
+    web.tok[me_] = token(add_user(web, me_, "Leaving Web"), exp_in=3600)
+    send_rest(web, "web_alice", "a secret from alice", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["a secret from alice"], 5, "the message")
+    d.execute_script("const t = document.getElementById('text'); t.value = 'y'.repeat(1100);"
+                     "t.dispatchEvent(new Event('input'))")
+    assert not by_css(d, "#send")[0].is_enabled()
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys("web_bob")
+    by_css(d, "#signout")[0].click()
+    wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "the sign-in view")
+    page = d.execute_script(
+        "const out = [document.title, location.href, String(sessionStorage.length)];"
+        "for (const e of document.querySelectorAll('*')) {"
+        "  for (const a of e.attributes) out.push(a.value);"
+        "  if ('value' in e && typeof e.value === 'string') out.push(e.value);"
+        "}"
+        "out.push(document.body.textContent); return out.join('\\n');")
+    left = [w for w in ("Leaving Web", me_, "Alice Web", "web_alice", "a secret from alice",
+                        "yyyy", "web_bob") if w in page]
+    assert left == [], left
+    assert d.execute_script("return document.getElementById('count').textContent") == \
+        "0 / 1024"
+    assert d.execute_script("return sessionStorage.length") == 0
+    # the next user in this tab starts clean: Send usable, no 'Write to' form open
+    sign_in_by_link(d, web, "web_dave")
+    open_conv(d, conv_names(d)[0])
+    assert by_css(d, "#send")[0].is_enabled() and by_css(d, "#new-form[hidden]")
