@@ -192,20 +192,21 @@ static int q_rules(api_req *r, qreq *q)
         return rc;
     const char *pname = q->atg ? "AttributesToGet" : "ProjectionExpression";
     enum sel sel = q->sel;
-    if (q->proj && sel == SEL_COUNT)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "only the Count");
-    if (q->proj && sel == SEL_ALL)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "ALL_ATTRIBUTES");
-    if (q->proj && sel == SEL_ALL_PROJ)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname,
-                       "ALL_PROJECTED_ATTRIBUTES");
-    /* Query's text has the model's envelope, Scan's not (the service's, checked by the
-     * conformance suite and LocalStack's AWS-verified tests: test_query_scan) */
+    /* Query's Select texts have the model's envelope, Scan's not (the service's: the
+     * conformance suite and LocalStack's AWS-verified tests for SPECIFIC_ATTRIBUTES; moto's
+     * AWS-verified test_dynamodb_select.py for all four; test_query_scan
+     * test_select_texts_query_enveloped) */
+    const char *env = query ? "1 validation error detected: " : "";
+    const char *what = sel == SEL_COUNT  ? "only the Count"
+                       : sel == SEL_ALL ? "ALL_ATTRIBUTES"
+                       : sel == SEL_ALL_PROJ ? "ALL_PROJECTED_ATTRIBUTES"
+                                             : NULL;
+    if (q->proj && what)
+        return err_set(r->err, ERR_VALIDATION, "%s" TXT_Q_SELECT_WITH, env, pname, what);
     if (!q->proj && sel == SEL_SPECIFIC)
-        return err_set(r->err, ERR_VALIDATION, "%s%s",
-                       query ? "1 validation error detected: " : "", TXT_Q_SPECIFIC);
+        return err_set(r->err, ERR_VALIDATION, "%s%s", env, TXT_Q_SPECIFIC);
     if (sel == SEL_ALL_PROJ && !q->iname)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
+        return err_set(r->err, ERR_VALIDATION, "%s%s", env, TXT_Q_ALLPROJ_TABLE);
     if (query && !q->kc)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
     return 0;

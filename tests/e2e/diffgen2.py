@@ -861,6 +861,8 @@ def rule_lsi_projection_fetch_charge(op, req, a, b):
 
 
 QUERY_REQUEST_TEXTS = ("Cannot specify the ProjectionExpression when choosing to get",
+                       "1 validation error detected: Cannot specify the ProjectionExpression "
+                       "when choosing to get",
                        "1 validation error detected: Must specify the AttributesToGet or "
                        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
 QUERY_KEY_TEXTS = ("HASH key attributes", "RANGE key attributes", "Query key condition not supported",

@@ -389,15 +389,17 @@ def test_lsi_projected_keys_read_the_index_alone(ddb, ddb_url, target, table_nam
 
 
 # A Query's Select refused with its ProjectionExpression is a request check, answered before
-# the key condition's (dynalite's tests, run against AWS, check Select with the request);
+# the key condition's (dynalite's tests, run against AWS, check Select with the request; its
+# text in Query's envelope: moto's AWS-verified test_dynamodb_select.py);
 # DynamoDB Local checks the key condition first.
 def test_query_select_before_key_condition(ddb_url, target, dt):
     body = {"TableName": dt, "IndexName": "gix", "KeyConditionExpression": "pk = :v",
             "ExpressionAttributeValues": {":v": S("x")}, "Select": "ALL_PROJECTED_ATTRIBUTES",
             "ProjectionExpression": "c"}
     err(ddb_url, "Query", body, V, aws_or_local(
-        target, "Cannot specify the ProjectionExpression when choosing to get "
-        "ALL_PROJECTED_ATTRIBUTES", local="Query condition missed key schema element"))
+        target, "1 validation error detected: Cannot specify the ProjectionExpression when "
+        "choosing to get ALL_PROJECTED_ATTRIBUTES", local="Query condition missed key schema "
+        "element"))
 
 
 # ---- the seeded generator ------------------------------------------------------------------

@@ -77,13 +77,16 @@ static void query_validation(void **state)
         const char *extra, *msg;
     } cases[] = {
         {",'Select':'COUNT','ProjectionExpression':'v'",
+         "1 validation error detected: "
          "Cannot specify the ProjectionExpression when choosing to get only the Count"},
         {",'Select':'SPECIFIC_ATTRIBUTES'",
          "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression "
          "when choosing to get SPECIFIC_ATTRIBUTES"},
         {",'Select':'ALL_ATTRIBUTES','ProjectionExpression':'v'",
+         "1 validation error detected: "
          "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"},
         {",'Select':'ALL_PROJECTED_ATTRIBUTES'",
+         "1 validation error detected: "
          "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"},
         {",'Select':'BOGUS'",
          "1 validation error detected: Value 'BOGUS' at 'select' failed to satisfy constraint: "
