@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ extern char **environ;
 #define TRG_LINE_MAX 4000    /* a longer output line is logged in pieces */
 #define TRG_PATH_MAX 4096
 #define TRG_STOP_GRACE_MS 5000 /* a running command's time to finish when the trigger stops */
+#define TRG_KILL_AFTER_MS 1000 /* then SIGTERM to its process group, SIGKILL this much later */
+#define TRG_TICK_MS 100        /* how often a running command's deadlines are looked at */
 
 struct msg_trigger {
     msg_backend *b;
@@ -41,8 +44,7 @@ struct msg_trigger {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    pid_t child; /* the running command, 0 when none (under mu) */
-    struct timespec stop_at; /* when the stop was requested (CLOCK_REALTIME, under mu) */
+    int64_t stop_at; /* when the stop was requested (trg_now_ms, under mu) */
     /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
     uint64_t n_records, n_batches, n_failures;
     int64_t age_ms; /* IteratorAge of the last read */
@@ -208,8 +210,41 @@ static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
     out->len -= start;
 }
 
-/* Runs the command with `input` on its stdin.  Returns the wait status, or -1 (could not
- * run it; errno-style message logged). */
+/* The running command's deadline (trg_now_ms), INT64_MAX while none: TRG_STOP_GRACE_MS
+ * after a stop request. */
+static int64_t trg_deadline(msg_trigger *t)
+{
+    pthread_mutex_lock(&t->mu);
+    int64_t d = t->stop ? t->stop_at + TRG_STOP_GRACE_MS : INT64_MAX;
+    pthread_mutex_unlock(&t->mu);
+    return d;
+}
+
+/* Past the deadline, the command's process group (what it started too) is sent SIGTERM,
+ * TRG_KILL_AFTER_MS later SIGKILL.  *sent: the signals sent so far (0, 1, 2).  true once
+ * TRG_KILL_AFTER_MS more have passed since the SIGKILL: stop waiting for its output (a
+ * process that left the group may still hold the pipe). */
+static bool trg_enforce(msg_trigger *t, pid_t pid, int *sent)
+{
+    int64_t d = trg_deadline(t);
+    if (d == INT64_MAX)
+        return false;
+    int64_t now = trg_now_ms();
+    if (*sent == 0 && now >= d) {
+        kill(-pid, SIGTERM);
+        *sent = 1;
+    }
+    if (*sent == 1 && now >= d + TRG_KILL_AFTER_MS) {
+        kill(-pid, SIGKILL);
+        *sent = 2;
+    }
+    return *sent == 2 && now >= d + 2 * TRG_KILL_AFTER_MS;
+}
+
+/* Runs the command with `input` on its stdin, in a process group of its own (a stop's
+ * signals reach what it started; a terminal's Ctrl-C reaches serve, whose stop gives the
+ * command its grace).  Returns the wait status, or -1 (could not run it; errno-style message
+ * logged). */
 static int trg_run(msg_trigger *t, const char *input, size_t in_len)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1};
@@ -231,13 +266,13 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     sigaddset(&def, SIGPIPE);
     posix_spawnattr_setsigmask(&sa, &t->child_mask);
     posix_spawnattr_setsigdefault(&sa, &def);
-    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&sa, 0);
+    posix_spawnattr_setflags(&sa,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     char *argv[] = {"/bin/sh", "-c", t->command, NULL};
     pid_t pid;
     pthread_mutex_lock(&t->mu);
     int src = t->stop ? ECANCELED : posix_spawn(&pid, "/bin/sh", &fa, &sa, argv, environ);
-    if (src == 0)
-        t->child = pid;
     pthread_mutex_unlock(&t->mu);
     posix_spawnattr_destroy(&sa);
     posix_spawn_file_actions_destroy(&fa);
@@ -253,6 +288,7 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     buf_t ob;
     buf_init(&ob, 0);
     size_t sent = 0;
+    int sigs = 0; /* signals sent to the command's group (trg_enforce) */
     if (in_len == 0) {
         close(in[1]);
         in[1] = -1;
@@ -260,7 +296,10 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     for (;;) {
         struct pollfd pf[2] = {{out[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
         int np = in[1] >= 0 ? 2 : 1;
-        if (poll(pf, (nfds_t)np, -1) < 0) {
+        int pr = poll(pf, (nfds_t)np, TRG_TICK_MS);
+        if (trg_enforce(t, pid, &sigs))
+            break; /* killed: what still holds its output is not waited for */
+        if (pr < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -297,13 +336,16 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     if (in[1] >= 0)
         close(in[1]);
     close(out[0]);
+    /* the output's end is not the command's (it may close its output and go on) */
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    for (long us = 100;; us = us < TRG_TICK_MS * 1000L / 2 ? us * 2 : us) {
+        pid_t w = waitpid(pid, &status, WNOHANG); /* at once, as a rule: its output ended */
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        trg_enforce(t, pid, &sigs);
+        struct timespec tick = {0, us * 1000L};
+        nanosleep(&tick, NULL);
     }
-    pthread_mutex_lock(&t->mu);
-    t->child = 0;
-    pthread_cond_broadcast(&t->cv); /* msg_trigger_stop may wait for it */
-    pthread_mutex_unlock(&t->mu);
     return status;
 fail:
     for (int i = 0; i < 2; i++) {
@@ -562,7 +604,7 @@ void msg_trigger_request_stop(msg_trigger *t)
     pthread_mutex_lock(&t->mu);
     if (!t->stop) {
         t->stop = true;
-        clock_gettime(CLOCK_REALTIME, &t->stop_at);
+        t->stop_at = trg_now_ms();
     }
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
@@ -573,18 +615,10 @@ void msg_trigger_stop(msg_trigger *t)
     if (!t)
         return;
     if (t->thread) {
-        msg_trigger_request_stop(t);
-        pthread_mutex_lock(&t->mu);
         /* a running command gets TRG_STOP_GRACE_MS from the stop request to finish its batch
-         * (then it counts as done), then SIGTERM (its batch is delivered again after a
-         * restart) */
-        struct timespec dl = t->stop_at;
-        dl.tv_sec += TRG_STOP_GRACE_MS / 1000;
-        while (t->child > 0 && pthread_cond_timedwait(&t->cv, &t->mu, &dl) != ETIMEDOUT) {
-        }
-        if (t->child > 0)
-            kill(t->child, SIGTERM);
-        pthread_mutex_unlock(&t->mu);
+         * (then it counts as done), then its process group SIGTERM and SIGKILL (its batch is
+         * delivered again after a restart): trg_run's trg_enforce */
+        msg_trigger_request_stop(t);
         pthread_join(t->thread, NULL);
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);

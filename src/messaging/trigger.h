@@ -62,8 +62,10 @@ void msg_trigger_request_stop(msg_trigger *t);
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b);
 
 /* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to
- * finish (its batch is then done), else it is sent SIGTERM and its batch is not marked done.
- * Accepts NULL. */
+ * finish (its batch is then done), else its process group (the command and what it started)
+ * is sent SIGTERM, and SIGKILL 1 s later, and its batch is not marked done; the stop waits
+ * 7 s at most for it (then its output is no longer read: a process that left the group may
+ * hold it).  Accepts NULL. */
 void msg_trigger_stop(msg_trigger *t);
 
 #endif

@@ -9,6 +9,7 @@ stdin; exit 0 = batch done, else retried in order; the position survives a resta
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -380,6 +381,39 @@ def test_no_stream_after_failed_reads_is_looked_at_every_2s(work, target, ddb_ur
         assert requests >= 6, (requests, t.log_text()[-1500:])
     finally:
         proxy.close()
+
+
+# A command still running at a stop gets 5 s to finish its batch, then it -- its whole
+# process group: what it started too -- is sent SIGTERM, and SIGKILL 1 s later; the stop
+# never waits longer (trigger.h).  Before, SIGTERM went to /bin/sh alone: a command that
+# ignores it held the stop for good, and a child of the shell that kept the output pipe open
+# (`...; sleep 60`: the shell died, sleep did not) held it until that child ended.  Either
+# way the batch is not done: the next start delivers it again (at least once).
+@pytest.mark.parametrize("body", ["sleep 60; true", "trap '' TERM; sleep 60"])
+def test_stop_while_the_command_hangs(work, start_triggered, table_name, body):
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    started = os.path.join(work, "started")
+    cmd = f"cat > {work}/got.json; touch {started}; {body}"
+    t = start_triggered(d, "--trigger", f"{name}={cmd}", "--trigger-from", "trim-horizon")
+    ddb, _ = stream_table(t.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "h0"}})
+    deadline = time.time() + 30
+    while not os.path.exists(started):
+        assert time.time() < deadline, t.log_text()[-2000:]
+        time.sleep(0.05)
+    t0 = time.time()
+    t.srv.proc.send_signal(signal.SIGTERM)
+    t.srv.proc.wait(timeout=120)
+    took = time.time() - t0
+    assert 4.5 < took < 7.5, took  # the 5 s grace, SIGTERM, SIGKILL at 6 s
+    # nothing of the command is left running
+    out = subprocess.run(["pgrep", "-f", f"touch {started}"], capture_output=True, text=True)
+    assert out.stdout.strip() == "", out.stdout
+    # the batch was not done: a restart delivers it again
+    t2 = start_triggered(d, "--trigger", f"{name}={handler_cmd(work)}")
+    assert keys_of(wait_records(work, 1)) == [("INSERT", "h0")]
+    t2.srv.stop()
 
 
 @pytest.mark.parametrize("args,msg", [
