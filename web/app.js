@@ -17,7 +17,7 @@
     'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
-    'count', 'send']) {
+    'count', 'send', 'announce']) {
     el[id] = $(id);
   }
 
@@ -63,6 +63,17 @@
     el.notice.hidden = false;
     clearTimeout(state.noticeTimer);
     state.noticeTimer = setTimeout(() => { el.notice.hidden = true; }, 10000);
+  }
+
+  // Said to screen readers (the live region #announce): each message as it arrives, with
+  // its sender's name, and the composer going over its limit.  The list of messages is not a
+  // live region: opening a conversation or a page of older ones read every message out
+  // (test_web.py::test_accessibility_announcements_names_and_contrast).  The last few stay.
+  function announce(text) {
+    const p = document.createElement('p');
+    p.textContent = text;
+    el.announce.append(p);
+    while (el.announce.childElementCount > 5) el.announce.firstElementChild.remove();
   }
 
   // A failed request: 401 signs out ("sign in again"), anything else is shown as the
@@ -229,6 +240,8 @@
     el.notice.hidden = true;
     el['notice-text'].textContent = '';
     updateCount();
+    el.announce.replaceChildren();
+    announced.clear();
     el.conv.hidden = true;
     el['conv-none'].hidden = false;
     el.app.classList.remove('show-conv');
@@ -641,6 +654,9 @@
     const over = n > MAX_CHARS;
     el.count.textContent = over ? `${n} / ${MAX_CHARS}: too long by ${n - MAX_CHARS}` :
       `${n} / ${MAX_CHARS}`;
+    if (over && !el.count.classList.contains('over')) {
+      announce(`Too long: at most ${MAX_CHARS} characters; this one has ${n}.`);
+    }
     el.count.classList.toggle('over', over);
     el.send.disabled = over;
   }
@@ -866,6 +882,7 @@
     onMessage(ev.lastEventId, ev.data);
   }
 
+  const announced = new Set(); // the uuids of the last messages announced
   function onMessage(id, data) {
     if (id) state.lastEventId = id;
     let m;
@@ -886,6 +903,14 @@
     // conversation is not on screen; counted by uuid, so an event delivered again (a
     // reconnection from an older position) counts once (test_web.py::test_unread_markers).
     const c = state.convs.get(m.message_group_uuid);
+    // the other person's message, new (not one replayed that was seen or read already)
+    const mine = state.me && sameHandle(m.handle, state.me.handle);
+    if (!mine && (!known || m.created_at > c.readTo) && !c.unread.has(m.uuid) &&
+        !announced.has(m.uuid)) {
+      announced.add(m.uuid);
+      if (announced.size > 100) announced.delete(announced.values().next().value);
+      announce(`${m.display_name || m.handle}: ${m.message}`);
+    }
     if (!known) c.readTo = '';
     if (shownGroup() === c.uuid || (state.me && sameHandle(m.handle, state.me.handle))) {
       if (m.created_at > c.readTo) c.readTo = m.created_at;

@@ -1454,3 +1454,101 @@ def test_sign_out_leaves_nothing_of_the_user(web, two):
     sign_in_by_link(d, web, "web_dave")
     open_conv(d, conv_names(d)[0])
     assert by_css(d, "#send")[0].is_enabled() and by_css(d, "#new-form[hidden]")
+
+
+def live_texts(d):
+    """The text inside the page's live regions, from Chromium's accessibility tree (what a
+    screen reader is told to announce when it changes), one string."""
+    nodes = d.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    by_id = {n["nodeId"]: n for n in nodes}
+    out = []
+
+    def walk(n):
+        if n.get("role", {}).get("value") == "StaticText":
+            out.append(n.get("name", {}).get("value", ""))
+        for c in n.get("childIds", []):
+            if c in by_id:
+                walk(by_id[c])
+    for n in nodes:
+        props = {p["name"]: p["value"].get("value") for p in n.get("properties", [])}
+        if props.get("live") in ("polite", "assertive") and not n.get("ignored"):
+            walk(n)
+    return "\n".join(out)
+
+
+def unnamed_controls(d):
+    """Controls (buttons, text fields, links) the accessibility tree gives no name."""
+    nodes = d.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    return [(n["role"]["value"], n.get("backendDOMNodeId")) for n in nodes
+            if not n.get("ignored") and n.get("role", {}).get("value") in
+            ("button", "textbox", "link", "combobox", "checkbox", "searchbox")
+            and not n.get("name", {}).get("value", "").strip()]
+
+
+CONTRAST = open(os.path.join(os.path.dirname(__file__), "web_contrast.js")).read()
+HANG_SENDS = """const realFetch = window.fetch;
+window.fetch = (path, init) => (init && init.method === 'POST' && path === '/api/messages') ?
+  new Promise(() => {}) : realFetch(path, init);"""
+
+
+def test_accessibility_announcements_names_and_contrast(web, two):
+    """For screen readers (Chromium's accessibility tree, CDP): a message that arrives is
+    announced (a live region), with its sender's name, in the open conversation or another
+    one; the messages already there and pages of older ones are not (the list was a live log:
+    opening a conversation or scrolling back read every message out); the character count is
+    not read at each key (it was a live region), but the limit is the composer's description
+    and going over it is announced; every control has a name; every text on screen has WCAG
+    AA contrast, light and dark, also a message being sent, an unread badge and a notice
+    (dark: white on the light blue buttons was 3.2:1)."""
+    me_ = "web_a11y"
+    web.tok[me_] = token(add_user(web, me_, "Access Web"), exp_in=3600)
+    ga = send_rest(web, "web_alice", "old from alice", handle=me_)["message_group_uuid"]
+    gc = send_rest(web, "web_carol", "old from carol", handle=me_)["message_group_uuid"]
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d)
+        sign_in_by_link(d, web, me_)
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: bubbles(d) == ["old from alice"], 5, "the message")
+        assert "old from alice" not in live_texts(d)
+        send_rest(web, "web_alice", "alice says hi", group=ga)
+        send_rest(web, "web_carol", "carol says hi", group=gc)
+        try:
+            wait(d, lambda d: all(x in live_texts(d) for x in
+                                  ("Alice Web", "alice says hi", "Carol Web", "carol says hi")),
+                 5, "both announced")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {live_texts(d)!r}") from None
+        assert "old from" not in live_texts(d)
+        box = by_css(d, "#text")[0]
+        box.send_keys("hello")
+        assert "5 / 1024" not in live_texts(d)
+        desc = d.execute_cdp_cmd("Accessibility.getPartialAXTree", {
+            "backendNodeId": d.execute_cdp_cmd("DOM.describeNode", {
+                "objectId": d.execute_cdp_cmd("Runtime.evaluate", {
+                    "expression": "document.getElementById('text')"})["result"]["objectId"]})
+            ["node"]["backendNodeId"], "fetchRelatives": False})["nodes"][0]
+        assert "1024" in desc.get("description", {}).get("value", ""), desc
+        d.execute_script("arguments[0].value = 'y'.repeat(1100);"
+                         "arguments[0].dispatchEvent(new Event('input'))", box)
+        wait(d, lambda d: "too long" in live_texts(d).lower(), 2, "too long, announced")
+        d.execute_script("arguments[0].value = '';"
+                         "arguments[0].dispatchEvent(new Event('input'))", box)
+        assert unnamed_controls(d) == []
+        # contrast: a message on its way, an unread badge (carol's), a notice, New's form
+        d.execute_script(HANG_SENDS)
+        type_and_enter(d, "on its way")
+        wait(d, lambda d: by_css(d, "#messages li.pending"), 2, "the pending message")
+        by_css(d, "#new-btn")[0].click()
+        by_css(d, "#new-handle")[0].send_keys(me_ + "\n")
+        wait(d, lambda d: notice(d), 2, "a notice")
+        assert by_css(d, "#conversations .unread")
+        for scheme in ("light", "dark"):
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
+                {"name": "prefers-color-scheme", "value": scheme}]})
+            assert d.execute_script(CONTRAST) == [], scheme
+        assert unnamed_controls(d) == []
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
