@@ -388,6 +388,12 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
  * the reply budget cannot hold it (the write then fails, nothing written); else nothing (the
  * other images' room is reserved in apply). */
 int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e);
+/* Runs one item's write sw (its table t, its key) now, not answered later: under
+ * --transaction-conflicts the item is held while it runs (ERR_TRANSACTION_CONFLICT,
+ * TXT_TXN_ONGOING, when an ongoing transaction holds it), admitted by --throttle, written
+ * (store_write_each), counted applied (api_writes_applied).  0 (sw->rc says how the write
+ * went), or the error in r->err.  (api_write.c) */
+int api_write_one(api_req *r, const store_table *t, const av_t *key, store_write *sw);
 
 /* ---- TransactionCanceledException --------------------------------------------------- */
 

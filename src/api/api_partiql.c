@@ -1013,23 +1013,8 @@ int api_pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     store_write sw;
     api_pq_sw_init(&sw, r, &pw, true);
     api_pq_reply_room(r, &pw, &sw, NULL);
-    /* --transaction-conflicts: as PutItem / UpdateItem / DeleteItem (op_item.c) */
-    uint64_t hk;
-    bool held = false, busy = true;
-    if (r->api->txn_conflicts && api_hold_key(pw.t, &pw.key, &hk) == 0) {
-        if (api_hold_writes(r->api, &hk, 1, &busy))
-            return api_nomem(r);
-        if (busy)
-            return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
-        held = true;
-        api_hold_wait(r->api);
-    }
-    rc = api_thr_admit(r, pw.t, NULL, true, API_THR_WRITE); /* --throttle */
-    if (rc == 0 && (rc = store_write_each(r->api->store, &sw, 1, r->err)) == 0)
-        api_writes_applied(r, &sw, 1);
-    if (held)
-        api_hold_writes_release(r->api, &hk, 1, &busy);
-    if (rc)
+    /* --transaction-conflicts, --throttle: as PutItem / UpdateItem / DeleteItem (op_item.c) */
+    if ((rc = api_write_one(r, pw.t, &pw.key, &sw)))
         return rc;
     api_vix_bill(pw.t, &sw); /* a vector is billed at 4 bytes a dimension (api_vector.c) */
     if (sw.rc) {

@@ -5,11 +5,13 @@
  *
  * Used by PutItem / UpdateItem / DeleteItem (op_item.c), BatchWriteItem (op_batch.c),
  * TransactWriteItems (op_transact.c) and PartiQL's writes (api_partiql.c, op_partiql.c); calls
- * no operation.
+ * no operation.  And api_write_one: one item's write run at once, for PutItem / UpdateItem /
+ * DeleteItem (op_item.c) and a PartiQL write statement (api_partiql.c).
  * What one write does is its api_wctx (api_item.h).
  */
 #include <string.h>
 
+#include "api/api_conflict.h"
 #include "api/api_item.h"
 #include "api/api_out.h"
 #include "api/api_schema.h"
@@ -179,4 +181,26 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
     }
     }
     return err_set(e, ERR_INTERNAL, "bad write kind");
+}
+
+int api_write_one(api_req *r, const store_table *t, const av_t *key, store_write *sw)
+{
+    /* --transaction-conflicts: an item an ongoing transaction holds is refused; else the
+     * write holds it while it runs (a TransactGetItems meeting it is cancelled) */
+    uint64_t hk;
+    bool held = false, busy = true;
+    if (r->api->txn_conflicts && api_hold_key(t, key, &hk) == 0) {
+        if (api_hold_writes(r->api, &hk, 1, &busy))
+            return api_nomem(r);
+        if (busy)
+            return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+        held = true;
+        api_hold_wait(r->api);
+    }
+    int rc = api_thr_admit(r, t, NULL, true, API_THR_WRITE); /* --throttle */
+    if (rc == 0 && (rc = store_write_each(r->api->store, sw, 1, r->err)) == 0)
+        api_writes_applied(r, sw, 1);
+    if (held)
+        api_hold_writes_release(r->api, &hk, 1, &busy);
+    return rc;
 }

@@ -72,23 +72,7 @@ static int run_write(wreq *q, json_t **out)
     }
     if (r->later) /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
         return write_later(q, &sw);
-    /* --transaction-conflicts: an item an ongoing transaction holds is refused; else the
-     * write holds it while it runs (a TransactGetItems meeting it is cancelled) */
-    uint64_t hk;
-    bool held = false, busy = true;
-    if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0) {
-        if (api_hold_writes(r->api, &hk, 1, &busy))
-            return api_nomem(r);
-        if (busy)
-            return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
-        held = true;
-        api_hold_wait(r->api);
-    }
-    int rc = api_thr_admit(r, q->t, NULL, true, API_THR_WRITE);
-    if (rc == 0 && (rc = store_write_each(r->api->store, &sw, 1, r->err)) == 0)
-        api_writes_applied(r, &sw, 1);
-    if (held)
-        api_hold_writes_release(r->api, &hk, 1, &busy);
+    int rc = api_write_one(r, q->t, q->w.key, &sw); /* --transaction-conflicts, --throttle */
     if (rc)
         return rc;
     return write_reply(q, &sw);
