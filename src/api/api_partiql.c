@@ -587,15 +587,6 @@ done:
     return out;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Reads a NextToken of tl bytes (a NUL inside is not hex: invalid): *op and *esk (AV_NONE
  * when the query starts at its beginning). */
 static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, size_t nops,
@@ -609,7 +600,7 @@ static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, 
     if (!raw)
         return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(tok[2 * i]), lo = hexval(tok[2 * i + 1]);
+        int hi = api_hex_digit(tok[2 * i]), lo = api_hex_digit(tok[2 * i + 1]);
         if (hi < 0 || lo < 0)
             goto bad;
         raw[i] = (unsigned char)(hi << 4 | lo);

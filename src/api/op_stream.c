@@ -398,15 +398,6 @@ static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
     return arena_printf(r->arena, "%s%s", prefix, hex);
 }
 
-static int sa_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Parses and checks an iterator: 0, or ValidationException "Invalid ShardIterator". */
 static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
 {
@@ -415,7 +406,7 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
         return sa_verr(r, "Invalid ShardIterator");
     unsigned char raw[SA_IT_RAW];
     for (size_t i = 0; i < SA_IT_RAW; i++) {
-        int hi = sa_hex(bar[1 + 2 * i]), lo = sa_hex(bar[2 + 2 * i]);
+        int hi = api_hex_digit(bar[1 + 2 * i]), lo = api_hex_digit(bar[2 + 2 * i]);
         if (hi < 0 || lo < 0)
             return sa_verr(r, "Invalid ShardIterator");
         raw[i] = (unsigned char)(hi << 4 | lo);
