@@ -21,6 +21,8 @@ typedef enum err_wire_kind {
     ERR_WIRE_FRAMEWORK,     /* com.amazon.coral.service#, "message" */
     ERR_WIRE_FRAMEWORK_CAP, /* com.amazon.coral.service#, "Message" */
     ERR_WIRE_AVAILABILITY,  /* com.amazon.coral.availability#, "message" */
+    ERR_WIRE_SERVICE_CAP,   /* com.amazonaws.dynamodb.v20120810#, "Message" (the type's model
+                               names its member so: TransactionCanceledException) */
 } err_wire_kind;
 
 enum {

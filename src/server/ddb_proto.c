@@ -234,7 +234,14 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
      * authorizer's AccessDeniedException with "Message") as com.amazon.coral.*# (dynalite's
      * connection and tag tests, recorded against AWS; review18 L4/L10) */
     err_wire_kind wk = type_override ? ERR_WIRE_SERVICE : err_wire(code);
-    bool ser = wk == ERR_WIRE_FRAMEWORK_CAP;
+    /* "Message" for the framework's capitalised types and TransactionCanceledException, and
+     * for a ConditionalCheckFailedException that carries the old Item (AWS: LocalStack's
+     * snapshot validated 2024-01-03, moto's AWS-verified exceptions; without an Item it is
+     * "message"): test_protocol test_message_key_of_cancel_and_condition_item_errors */
+    bool has_extra = (extra && json_is_object(extra) && json_object_size(extra) > 0) ||
+                     (xw && xw->len > 2);
+    bool ser = wk == ERR_WIRE_FRAMEWORK_CAP || wk == ERR_WIRE_SERVICE_CAP ||
+               (code == ERR_CONDITIONAL_CHECK_FAILED && !type_override && has_extra);
     const char *ns = DDB_PROTO_NS;
     if (wk == ERR_WIRE_VALIDATE)
         ns = DDB_PROTO_NS_VALIDATE;

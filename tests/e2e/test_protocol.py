@@ -745,6 +745,52 @@ def test_error_extra_fields_are_merged(ddb, ddb_url, table_name):
     assert doc["Item"] == {"pk": {"S": "k"}, "v": {"N": "1"}}
 
 
+def test_message_key_of_cancel_and_condition_item_errors(ddb, ddb_url, table_name, target):
+    # Which key holds an error's text.  AWS writes TransactionCanceledException's under
+    # "Message" (its model's member; AWS bodies quoted in aws-sdk-net #1292 and PynamoDB #872,
+    # #1143, #1225), and a ConditionalCheckFailedException's under "Message" when it carries
+    # the old Item (LocalStack's snapshot test_return_values_on_conditions_check_failure,
+    # validated against AWS 2024-01-03: botocore's parse shows no modeled "message" there;
+    # moto's AWS-verified exceptions write it so), under "message" without one.  botocore
+    # fills Error.Message from either, but only the modeled member reaches the top level of
+    # the parsed error (e.response["Message"] for a cancel).  DynamoDB Local writes every
+    # error's text under "Message".
+    name = table_name()
+    make_table(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "v": {"N": "1"}})
+    put = {"TableName": name, "Item": {"pk": {"S": "k"}, "v": {"N": "2"}},
+           "ConditionExpression": "attribute_not_exists(pk)"}
+
+    def body(op, req):
+        status, _, out = raw_request(ddb_url, req, target="DynamoDB_20120810." + op)
+        assert status == 400, out
+        return json.loads(out)
+
+    doc = body("PutItem", dict(put, ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+    assert doc == {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                   "Message": "The conditional request failed",
+                   "Item": {"pk": {"S": "k"}, "v": {"N": "1"}}}
+    doc = body("PutItem", put)
+    assert doc == {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                   aws_or_local(target, "message", local="Message"):
+                       "The conditional request failed"}
+    text = ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+            "[ConditionalCheckFailed]")
+    doc = body("TransactWriteItems", {"TransactItems": [{"Put": put}]})
+    assert doc == {"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                   "Message": text,
+                   "CancellationReasons": [{"Code": "ConditionalCheckFailed",
+                                            "Message": "The conditional request failed"}]}
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{"Put": put}])
+    assert e.value.response["Message"] == e.value.response["Error"]["Message"] == text
+    # PartiQL's transaction cancels with the same exception
+    doc = body("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"INSERT INTO \"{name}\" VALUE {{'pk': 'k'}}"}]})
+    assert doc["__type"].endswith("#TransactionCanceledException") and "message" not in doc
+    assert doc["Message"].startswith("Transaction cancelled"), doc
+
+
 @pytest.mark.requires_ddbchat
 def test_huge_declared_length_answered_at_once(ddb_url):
     # A Content-Length far beyond 16 MB (here 1 GB) is refused with 413 before the body is

@@ -106,7 +106,8 @@ static void assert_error(json_t *doc, const char *full_type, const char *msg)
     assert_non_null(doc);
     assert_string_equal(json_string_value(json_object_get(doc, "__type")), full_type);
     if (msg) {
-        /* a SerializationException's text is under "Message", every other one's "message" */
+        /* "Message" (a SerializationException, a cancel, a condition failure with its Item)
+         * or "message" */
         json_t *m = json_object_get(doc, "message");
         assert_string_equal(json_string_value(m ? m : json_object_get(doc, "Message")), msg);
     }
@@ -331,11 +332,12 @@ static void test_extra_error_fields_merged(void **state)
     json_t *item = json_object_get(doc, "Item");
     assert_non_null(item);
     assert_string_equal(json_string_value(json_object_get(json_object_get(item, "v"), "N")), "1");
-    /* the Item is written as text after __type and message (api_err_open, mem13), the bytes
-     * json_dumps gave the tree it once was, the CRC of what is sent */
+    /* the Item is written as text after __type and Message (api_err_open, mem13), the bytes
+     * json_dumps gave the tree it once was, the CRC of what is sent; with an Item the text is
+     * under "Message", as AWS (test_protocol test_message_key_of_cancel_and_condition_item_errors) */
     static const char want[] =
         "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
-        "\"message\":\"The conditional request failed\",\"Item\":{\"pk\":{\"S\":\"k\"},"
+        "\"Message\":\"The conditional request failed\",\"Item\":{\"pk\":{\"S\":\"k\"},"
         "\"v\":{\"N\":\"1\"}}}";
     assert_int_equal(r.body_len, sizeof want - 1);
     assert_memory_equal(r.body, want, sizeof want - 1);
