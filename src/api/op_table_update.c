@@ -62,6 +62,8 @@ typedef struct ut_plan {
     bool to_ppr;          /* a switch to on-demand */
     bool api_warm_raise;      /* the table's WarmThroughput raised: answered UPDATING with ... */
     long long warm_was[2]; /* ... the values from before */
+    const char *sse_was;   /* the KMS key's ARN a switch to an AWS owned key leaves (arena):
+                            * answered UPDATING with it (sse_change) */
     /* the first unit count over its quota met while validating (40,000 units a table or an
      * index, an on-demand ceiling): refused after the request's validation, as CreateTable
      * does (api_tdef_tp_over_max, api_tdef_odt_over_max) */
@@ -497,8 +499,15 @@ static void sse_time_text(int64_t ms, char out[64])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
-static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, int64_t now)
+/* *out_was: the ARN of the key a switch to an AWS owned key leaves (arena), else NULL; the
+ * answer describes that key UPDATING (AWS: LocalStack's snapshot
+ * test_dynamodb_create_table_with_partial_sse_specification, validated 2024-01-10:
+ * "SSEDescription": {"KMSMasterKeyArn": ..., "SSEType": "KMS", "Status": "UPDATING"};
+ * test_tables test_encryption_disable_answers_updating). */
+static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, int64_t now,
+                      const char **out_was)
 {
+    *out_was = NULL;
     int64_t w = r->api->sse_window_ms, since = now > created ? now - created : 0;
     int64_t start = created + since / w * w, last = 0;
     json_t *old = json_object_get(meta, "SseChanges");
@@ -532,6 +541,9 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
         return api_nomem(r);
     if (to_owned && !ka)
         return api_verr(r, TXT_UT_SSE_DEFAULT);
+    /* a copy: ka may be meta's own string, which the change replaces */
+    if (to_owned && !(*out_was = arena_strdup(r->arena, ka)))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
     if (!to_owned && ka && want && strcmp(want, ka) == 0)
         return api_verr(r, TXT_UT_SSE_SAME_KEY);
@@ -928,7 +940,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if (rc == 0 && changed_billing && to_ppr)
         rc = ppr_switch_budget(r, meta, now);
     if (rc == 0 && q->sse)
-        rc = sse_change(r, meta, q->sse, t->created_ms, now);
+        rc = sse_change(r, meta, q->sse, t->created_ms, now, &p->sse_was);
     if (rc == 0 && q->tclass)
         rc = class_change(r, meta, now);
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
@@ -1173,6 +1185,14 @@ int op_update_table(api_req *r, json_t **out)
     if (c.plan.to_ppr)
         json_object_del(json_object_get(desc, "BillingModeSummary"),
                         "LastUpdateToPayPerRequestDateTime");
+    /* a switch to an AWS owned key answers the KMS key it leaves, UPDATING (sse_change) */
+    if (c.plan.sse_was &&
+        json_object_set_new(desc, "SSEDescription",
+                            json_pack("{s:s,s:s,s:s}", "Status", "UPDATING", "SSEType", "KMS",
+                                      "KMSMasterKeyArn", c.plan.sse_was))) {
+        json_decref(desc);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
     *out = json_pack("{s:o}", "TableDescription", desc);
     return 0;
 }

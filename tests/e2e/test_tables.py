@@ -1357,6 +1357,35 @@ def test_encryption_key_changes_four_a_window(ddb, table_name, target):
     assert sse_refused(ddb, name, "key5")[1] == 5
 
 
+def test_encryption_disable_answers_updating(ddb, table_name, target):
+    # Enabled false on a table encrypted with the AWS managed KMS key: UpdateTable's answer
+    # describes the key it leaves, UPDATING; an UpdateTable that does not touch encryption
+    # answers it ENABLED (LocalStack's snapshots test_dynamodb_create_table_with_partial_sse_
+    # specification and test_dynamodb_update_table_without_sse_specification_change, validated
+    # against AWS 2024-01-10 and 2024-12-09).  DescribeTable then describes no SSE (an AWS
+    # owned key).  DynamoDB Local describes no SSE and calls the switch "Nothing to update".
+    name = table_name("ssedis")
+    made = ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                            ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                            SSESpecification={"Enabled": True})["TableDescription"]
+    if target == "dynamodb-local":
+        assert "SSEDescription" not in made
+        with pytest.raises(ClientError) as ei:
+            ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+        assert err(ei) == ("ValidationException", "Nothing to update")
+        return
+    sse = made["SSEDescription"]
+    assert sorted(sse) == ["KMSMasterKeyArn", "SSEType", "Status"]
+    assert (sse["Status"], sse["SSEType"]) == ("ENABLED", "KMS")
+    assert sse["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:")
+    d = ddb.update_table(TableName=name, TableClass="STANDARD")["TableDescription"]
+    assert d["SSEDescription"] == sse
+    d = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})["TableDescription"]
+    assert d["SSEDescription"] == dict(sse, Status="UPDATING")
+    assert "SSEDescription" not in ddb.describe_table(TableName=name)["Table"]
+
+
 def test_encryption_key_changes_window(ddbchat_server):
     # DDBCHAT_SSE_WINDOW_MS shortens the 24-hour window to 8 s (so the six hours to 2 s); a
     # restored table starts afresh
