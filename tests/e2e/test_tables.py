@@ -169,6 +169,26 @@ def test_describe_raw_fields(ddb, ddb_url, table_name, target):
                            "CreationDateTime"]
 
 
+def test_create_pay_per_request_answer_has_no_switch_time(ddb, table_name, target):
+    # CreateTable's own answer for an on-demand table: BillingModeSummary holds BillingMode
+    # alone; the time of the switch to on-demand (the creation's) is DescribeTable's
+    # (LocalStack's Lambda event-source-mapping snapshots, validated against AWS 2024-10-12,
+    # 2025-02-22 and 2025-10-13: every create-table answer {"BillingMode": "PAY_PER_REQUEST"};
+    # ScyllaDB's DynamoDB-checked test_describe_table_billing for DescribeTable).  DynamoDB
+    # Local answers the time at once.
+    name = table_name("pprans")
+    d = ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}]
+                         )["TableDescription"]
+    assert sorted(d["BillingModeSummary"]) == aws_or_local(
+        target, ["BillingMode"], local=["BillingMode", "LastUpdateToPayPerRequestDateTime"])
+    assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert sorted(t["BillingModeSummary"]) == ["BillingMode", "LastUpdateToPayPerRequestDateTime"]
+    assert t["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] == t["CreationDateTime"]
+
+
 def test_create_pay_per_request(ddb, table_name, target):
     # Pins: on-demand tables report BillingModeSummary PAY_PER_REQUEST, zero provisioned
     # units, on the table and on every GSI (AWS, ack-api-quirks DDB-TABLE-133, 2026-10-08);
