@@ -974,6 +974,8 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
          * test_presigned_query_namespace */
         if (p->namespace_tables && !qauth) {
             int arc = sigv4_parse_authorization(a, &auth, &e);
+            if (!arc) /* a scope that names no caller (its date is not compared unverified) */
+                arc = sigv4_check_scope(&auth, NULL, &e);
             if (arc) {
                 ddb_proto_error_x(resp, arc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
                 goto done;
@@ -989,6 +991,8 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
                     err_clear(&e);
                     const char *v = req->params[i].value;
                     crc = sigv4_parse_credential(v, strlen(v), &auth, &e);
+                    if (!crc)
+                        crc = sigv4_check_scope(&auth, NULL, &e);
                 }
             if (crc) { /* a scope that names no caller: AWS's text for it */
                 ddb_proto_error_x(resp, crc, NULL, e.msg, err_msg_len(&e), NULL, NULL);

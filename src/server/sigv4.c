@@ -537,14 +537,32 @@ int sigv4_check_query(const sigv4_param *params, size_t n, bool has_header, bool
 /* Credential = AKID/YYYYMMDD/region/service/aws4_request (an Authorization's Credential= or a
  * presigned query's X-Amz-Credential): its parts into out's access_key, date, region and
  * service. */
-int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t *e)
+/* A scope part into out (cut at cap - 1 bytes): true when it was cut. */
+static bool sigv4_part(char *out, size_t cap, const char *p)
+{
+    size_t n = strlen(p);
+    bool cut = n >= cap;
+    if (cut)
+        n = cap - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return cut;
+}
+
+/* sigv4_parse_credential, but a Credential of other than 5 parts is only noted
+ * (out->credential_bad, its text in out->credential), for sigv4_verify to tell after the
+ * checks DynamoDB makes before it. */
+static int sigv4_parse_credential_loose(const char *value, size_t len, sigv4_auth *out, err_t *e)
 {
     char cred[SIGV4_KEY_MAX + 3 * SIGV4_SCOPE_PART_MAX + 32];
+    size_t tl = len < sizeof out->credential ? len : sizeof out->credential - 1;
+    memcpy(out->credential, value, tl);
+    out->credential[tl] = '\0';
     /* a key id past IAM's 128 characters is one AWS does not know: not a fault of the scope
      * (it was "Credential should be scoped to a valid region, not 'us-east-1'", or past ~200
      * bytes "Credential is too long."; hostile21, test_auth
      * test_access_key_over_128_bytes_is_unrecognized).  It stands as one byte while the
-     * scope's parts are checked, and no key matches it. */
+     * scope's parts are split, and no key matches it. */
     const char *slash = memchr(value, '/', len);
     size_t klen = slash ? (size_t)(slash - value) : len, off = 0;
     if (klen > SIGV4_KEY_MAX) {
@@ -554,6 +572,9 @@ int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t
     }
     if (sigv4_copy(cred + off, sizeof cred - off, value, len))
         return err_set(e, ERR_INCOMPLETE_SIGNATURE, "Credential is too long.");
+    size_t cl = strlen(cred);
+    while (cl && cred[cl - 1] == '/') /* trailing slashes are ignored (dynalite's index.js) */
+        cred[--cl] = '\0';
     char *parts[5];
     int np = 0;
     char *c = cred;
@@ -566,23 +587,62 @@ int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t
             np++;
         }
     out->key_too_long = off > 0;
-    if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8 ||
-        (!out->key_too_long &&
-         (sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
-          !out->access_key[0])) ||
-        sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
-        sigv4_copy(out->region, sizeof out->region, parts[2], strlen(parts[2])) ||
-        sigv4_copy(out->service, sizeof out->service, parts[3], strlen(parts[3])))
-        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                       "Credential should be scoped to a valid region, not '%.64s'. "
-                       "Credential should be scoped to correct service: 'dynamodb'. "
-                       "Credential should be scoped with a valid terminator: 'aws4_request', "
-                       "not '%.64s'.",
-                       np > 2 ? parts[2] : "", np > 4 ? parts[4] : "");
+    if (np != 5) {
+        out->credential_bad = true;
+        return 0;
+    }
+    if (!out->key_too_long &&
+        (sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
+         !out->access_key[0]))
+        out->key_too_long = true; /* none: no key matches */
+    sigv4_part(out->date, sizeof out->date, parts[1]);
+    out->region_long = sigv4_part(out->region, sizeof out->region, parts[2]);
+    sigv4_part(out->service, sizeof out->service, parts[3]);
+    sigv4_part(out->terminator, sizeof out->terminator, parts[4]);
     return 0;
 }
 
-int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
+#define SIGV4_TXT_CRED_PARTS                                                                 \
+    "Credential must have exactly 5 slash-delimited elements, e.g. "                          \
+    "keyid/date/region/service/term, got '%s'"
+#define SIGV4_TXT_ALGORITHM "Unsupported AWS 'algorithm': '%s' (only " SIGV4_ALGORITHM " for now). "
+
+int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t *e)
+{
+    int rc = sigv4_parse_credential_loose(value, len, out, e);
+    if (!rc && out->credential_bad)
+        rc = err_set(e, ERR_INCOMPLETE_SIGNATURE, SIGV4_TXT_CRED_PARTS, out->credential);
+    return rc;
+}
+
+int sigv4_check_scope(const sigv4_auth *auth, const char *amz_date, err_t *e)
+{
+    char msg[1024];
+    size_t o = 0;
+    if (!auth->region[0] || auth->region_long)
+        o += (size_t)snprintf(msg + o, sizeof msg - o,
+                              "Credential should be scoped to a valid region, not '%s'. ",
+                              auth->region);
+    if (strcmp(auth->service, "dynamodb") != 0)
+        o += (size_t)snprintf(msg + o, sizeof msg - o,
+                              "Credential should be scoped to correct service: 'dynamodb'. ");
+    if (strcmp(auth->terminator, "aws4_request") != 0)
+        o += (size_t)snprintf(msg + o, sizeof msg - o,
+                              "Credential should be scoped with a valid terminator: "
+                              "'aws4_request', not '%s'. ",
+                              auth->terminator);
+    if (amz_date && (strlen(auth->date) != 8 || memcmp(auth->date, amz_date, 8) != 0))
+        o += (size_t)snprintf(msg + o, sizeof msg - o,
+                              "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+                              "version of date from HTTP: '%s' != '%.8s', from '%s'.",
+                              auth->date, amz_date, amz_date);
+    return o ? err_set(e, ERR_INVALID_SIGNATURE, "%s", msg) : 0;
+}
+
+/* sigv4_parse_authorization, but another algorithm and a Credential of other than 5 parts
+ * are only noted in out (algorithm_bad, credential_bad), for sigv4_verify to tell after the
+ * checks DynamoDB makes before them. */
+static int sigv4_parse_authorization_loose(const char *value, sigv4_auth *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     /* not "AWS4-...": no token at all for AWS (dynalite's connection tests, recorded against
@@ -590,13 +650,14 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
     if (!sigv4_is_aws4(value))
         return err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
     const char *p = sigv4_skip_ws(value);
-    size_t alen = strlen(SIGV4_ALGORITHM);
-    if (strncmp(p, SIGV4_ALGORITHM, alen) != 0 || (p[alen] != ' ' && p[alen] != '\t'))
-        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                       "Authorization header requires 'Credential' parameter. Authorization "
-                       "header requires 'Signature' parameter. Authorization header requires "
-                       "'SignedHeaders' parameter. Authorization=%.200s",
-                       value);
+    size_t alen = 0;
+    while (p[alen] && p[alen] != ' ' && p[alen] != '\t')
+        alen++;
+    if (alen != strlen(SIGV4_ALGORITHM) || memcmp(p, SIGV4_ALGORITHM, alen) != 0) {
+        out->algorithm_bad = true;
+        sigv4_copy(out->algorithm, sizeof out->algorithm, p,
+                   alen < sizeof out->algorithm ? alen : sizeof out->algorithm - 1);
+    }
     p += alen;
     bool have_cred = false, have_sh = false, have_sig = false;
     const char *cred = NULL; /* the Credential= value, split once all parts are known */
@@ -657,7 +718,24 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
                      "Authorization header requires 'SignedHeaders' parameter. ");
         return err_set(e, ERR_INCOMPLETE_SIGNATURE, "%sAuthorization=%.200s", msg, value);
     }
-    return sigv4_parse_credential(cred, cred_len, out, e);
+    return sigv4_parse_credential_loose(cred, cred_len, out, e);
+}
+
+/* The faults sigv4_parse_authorization_loose noted: the algorithm, then the Credential's
+ * parts (dynalite's index.js, DynamoDB's order). */
+static int sigv4_shape_fault(const sigv4_auth *auth, err_t *e)
+{
+    if (auth->algorithm_bad)
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE, SIGV4_TXT_ALGORITHM, auth->algorithm);
+    if (auth->credential_bad)
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE, SIGV4_TXT_CRED_PARTS, auth->credential);
+    return 0;
+}
+
+int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
+{
+    int rc = sigv4_parse_authorization_loose(value, out, e);
+    return rc ? rc : sigv4_shape_fault(out, e);
 }
 
 /* ---- canonical request ---------------------------------------------------------- */
@@ -953,9 +1031,10 @@ static bool sigv4_list_has(const char *list, const char *name)
     return false;
 }
 
-/* The checks and the signature both forms share, from the request's time on: the key's
- * secret, the time window, Host signed, the scope's date and service, then the signature over
- * the canonical request.  expires < 0: the header form's window, 15 minutes either way;
+/* The checks and the signature both forms share, from the request's time on, in the order
+ * dynalite's index.js records of DynamoDB: the time window, Host signed, the algorithm and the
+ * Credential's parts (the header form's: sigv4_shape_fault), the scope's parts
+ * (sigv4_check_scope), the key id, then the signature over the canonical request.  expires < 0: the header form's window, 15 minutes either way;
  * otherwise a presigned request's X-Amz-Expires seconds after t (and 15 minutes ahead).
  * payload2: a second payload line to try when the first gives another signature (NULL:
  * none). */
@@ -967,12 +1046,7 @@ static int sigv4_verify_signed(const sigv4_request *req, const sigv4_creds *cred
     buf_t canon, sts;
     buf_init(&canon, SIGV4_CANON_MAX);
     buf_init(&sts, SIGV4_CANON_MAX);
-    const char *secret = auth->key_too_long ? NULL : sigv4_creds_secret(creds, auth->access_key);
-    if (!secret) {
-        rc = err_set(e, ERR_UNRECOGNIZED_CLIENT,
-                     "The security token included in the request is invalid.");
-        goto done;
-    }
+    const char *secret = NULL;
     long long window = expires < 0 ? SIGV4_MAX_SKEW_SECONDS : expires;
     if (t < now - window) {
         char lim[17], nw[17];
@@ -1001,16 +1075,15 @@ static int sigv4_verify_signed(const sigv4_request *req, const sigv4_creds *cred
         rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_HOST_UNSIGNED);
         goto done;
     }
-    if (memcmp(auth->date, amz_date, 8) != 0) {
-        rc = err_set(e, ERR_INVALID_SIGNATURE,
-                     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
-                     "of date from HTTP: '%s' != '%.8s', from '%s'.",
-                     auth->date, amz_date, amz_date);
+    /* then the algorithm and the Credential's parts, the scope's parts, the key id
+     * (dynalite's index.js, DynamoDB's order: a key id it does not know with a date out of
+     * the window is the expired signature, not UnrecognizedClientException) */
+    if ((rc = sigv4_shape_fault(auth, e)) || (rc = sigv4_check_scope(auth, amz_date, e)))
         goto done;
-    }
-    if (strcmp(auth->service, "dynamodb") != 0) {
-        rc = err_set(e, ERR_INVALID_SIGNATURE,
-                     "Credential should be scoped to correct service: 'dynamodb'. ");
+    secret = auth->key_too_long ? NULL : sigv4_creds_secret(creds, auth->access_key);
+    if (!secret) {
+        rc = err_set(e, ERR_UNRECOGNIZED_CLIENT,
+                     "The security token included in the request is invalid.");
         goto done;
     }
     char scope[8 + 2 * SIGV4_SCOPE_PART_MAX + 32]; /* date/region/service/aws4_request */
@@ -1162,7 +1235,7 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
                                 sigv4_header_get(req, "X-Amz-Date") ||
                                     sigv4_header_get(req, "Date"),
                                 e)) ||
-        (rc = sigv4_parse_authorization(hdr, &auth, e)))
+        (rc = sigv4_parse_authorization_loose(hdr, &auth, e)))
         return rc;
     /* request time: X-Amz-Date, else Date */
     char amz_date[17];

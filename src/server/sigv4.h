@@ -37,15 +37,25 @@
  *  SignedHeaders=content-type;host;x-amz-date, Signature=5d67...". */
 typedef struct sigv4_auth {
     char access_key[SIGV4_KEY_MAX + 1];
-    char date[9]; /* YYYYMMDD from the scope */
+    /* the scope's parts as sent (cut at SIGV4_SCOPE_PART_MAX bytes: a part that long is no
+     * valid one); checked against the request by sigv4_check_scope */
+    char date[SIGV4_SCOPE_PART_MAX + 1]; /* YYYYMMDD when valid */
     char region[SIGV4_SCOPE_PART_MAX + 1];
     char service[SIGV4_SCOPE_PART_MAX + 1];
+    char terminator[SIGV4_SCOPE_PART_MAX + 1]; /* "aws4_request" when valid */
+    bool region_long;                          /* region was cut */
+    /* faults AWS names only after the time and Host checks (sigv4_verify): an algorithm
+     * other than AWS4-HMAC-SHA256 (the name, cut), a Credential of other than 5 parts (its
+     * text, cut) */
+    bool algorithm_bad, credential_bad;
+    char algorithm[SIGV4_SCOPE_PART_MAX + 1];
+    char credential[SIGV4_SCOPE_PART_MAX * 4 + 1];
     char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1]; /* "content-type;host;x-amz-date" */
     char signature[65];                                /* lower-case hex, the first 64 */
     size_t signature_len; /* the signature's length as sent: only 64 can match */
-    /* the Credential's key id is longer than SIGV4_KEY_MAX (IAM's maximum): access_key is
-     * empty, and no key matches it (UnrecognizedClientException once the scope's parts have
-     * passed, as AWS checks the key id after them) */
+    /* the Credential's key id is longer than SIGV4_KEY_MAX (IAM's maximum), or empty:
+     * access_key is empty, and no key matches it (UnrecognizedClientException once the
+     * scope's parts have passed, as AWS checks the key id after them) */
     bool key_too_long;
 } sigv4_auth;
 
@@ -104,14 +114,29 @@ int sigv4_check_parts(const char *value, bool has_date, err_t *e);
  * 0 otherwise.  params: decoded names and values. */
 int sigv4_check_query(const sigv4_param *params, size_t n, bool has_header, bool *out_query,
                       err_t *e);
-/* A credential scope "AKID/YYYYMMDD/region/service/aws4_request" (len bytes: an
- * Authorization's Credential= or a presigned query's X-Amz-Credential) into out's access_key,
- * date, region and service; AWS's IncompleteSignatureException text when it is not one. */
+/* A credential "AKID/YYYYMMDD/region/service/aws4_request" (len bytes: an Authorization's
+ * Credential= or a presigned query's X-Amz-Credential; trailing slashes ignored) into out's
+ * access_key, date, region, service and terminator, whatever they say (sigv4_check_scope
+ * judges them).  Not 5 parts: ERR_INCOMPLETE_SIGNATURE "Credential must have exactly 5
+ * slash-delimited elements, e.g. keyid/date/region/service/term, got '<value>'" (DynamoDB's
+ * text, recorded in dynalite's index.js); past ~350 bytes "Credential is too long.". */
 int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t *e);
+/* The scope's parts against the request (amz_date: its YYYYMMDDTHHMMSSZ, or NULL: the date
+ * is not compared): ERR_INVALID_SIGNATURE with a sentence for each part that fails, in
+ * DynamoDB's order and words (dynalite's index.js records one capture with all four):
+ * "Credential should be scoped to a valid region, not '<r>'. " (an empty or over-long
+ * region: any other is taken, as a local endpoint serves every region), "Credential should
+ * be scoped to correct service: 'dynamodb'. ", "Credential should be scoped with a valid
+ * terminator: 'aws4_request', not '<t>'. ", "Date in Credential scope does not match
+ * YYYYMMDD from ISO-8601 version of date from HTTP: '<d>' != '<YYYYMMDD>', from '<date>'.".
+ * 0 when all hold. */
+int sigv4_check_scope(const sigv4_auth *auth, const char *amz_date, err_t *e);
 /* Parses an Authorization header.  Only "AWS4-HMAC-SHA256" is accepted.
  * ERR_MISSING_AUTH_TOKEN when the value does not start "AWS4-" (sigv4_is_aws4);
- * ERR_INCOMPLETE_SIGNATURE (another AWS4- algorithm, missing Credential/SignedHeaders/
- * Signature, bad scope) with DynamoDB's text. */
+ * ERR_INCOMPLETE_SIGNATURE with DynamoDB's text: an item without '=', a missing
+ * Credential/SignedHeaders/Signature, then another algorithm ("Unsupported AWS 'algorithm':
+ * '<a>' (only AWS4-HMAC-SHA256 for now). "), then a Credential of other than 5 parts
+ * (sigv4_parse_credential).  The scope's parts are sigv4_check_scope's. */
 int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e);
 /* Appends the canonical request for `req`, signing the headers named in signed_headers
  * (";"-separated, lower-case).  ERR_NOMEM past the buffer's maximum; ERR_INCOMPLETE_SIGNATURE

@@ -596,3 +596,75 @@ def test_access_key_over_128_bytes_with_namespaces(target, ddb_url, ddbchat_serv
                             "The security token included in the request is invalid.")
     else:  # DynamoDB Local takes any key id as a namespace (it never checks one)
         assert status == 200, doc
+
+
+def _raw_auth(url, authorization, amz_date):
+    """POST ListTables with this Authorization and X-Amz-Date (nothing signed)."""
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=b"{}", headers={
+            "Content-Type": "application/x-amz-json-1.0", "Host": f"{u.hostname}:{u.port}",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "X-Amz-Date": amz_date,
+            "Authorization": authorization})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.mark.requires_ddbchat
+def test_signature_checks_in_dynamodbs_recorded_order(authed):
+    # DynamoDB's order and texts as dynalite's index.js records them from DynamoDB itself:
+    # the date's format and the time window, then Host signed, then the algorithm
+    # (IncompleteSignatureException "Unsupported AWS 'algorithm'"), then the Credential's five
+    # parts (IncompleteSignatureException "Credential must have exactly 5 slash-delimited
+    # elements"), then the scope's parts, one InvalidSignatureException with a sentence for
+    # each that fails (region, service, terminator, date), then the key id
+    # (UnrecognizedClientException), then the signature.  Before (hostile22), the key id came
+    # first, another algorithm was the three "requires" sentences, and a Credential of other
+    # than five parts or a wrong terminator was IncompleteSignatureException with three fixed
+    # scope sentences (session 21's "Left alone", sigv4.c).
+    now = utcnow()
+    x = now.strftime("%Y%m%dT%H%M%SZ")
+    d = x[:8]
+    old = (now - datetime.timedelta(minutes=20)).strftime("%Y%m%dT%H%M%SZ")
+    good_scope = f"{d}/us-east-1/dynamodb/aws4_request"
+
+    def auth(cred, sh="host;x-amz-date", alg="AWS4-HMAC-SHA256", sig="0" * 64):
+        return f"{alg} Credential={cred}, SignedHeaders={sh}, Signature={sig}"
+
+    inc, inv = "IncompleteSignatureException", "InvalidSignatureException"
+    unknown = ("UnrecognizedClientException",
+               "The security token included in the request is invalid.")
+    cases = [
+        # the window before the key id: an unknown key with an old date is the expired one
+        (auth(f"NOPE/{old[:8]}/us-east-1/dynamodb/aws4_request"), old, inv, "Signature expired: "),
+        # Host unsigned before the algorithm, the parts, the scope and the key id
+        (auth("NOPE/b/c/d", sh="x-amz-date", alg="AWS4-HMAC-SHA25"), x, inv,
+         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
+        # the algorithm before the Credential's parts
+        (auth("NOPE/b/c/d", alg="AWS4-HMAC-SHA25"), x, inc,
+         "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA25' (only AWS4-HMAC-SHA256 for now). "),
+        (auth("a/b/c/d"), x, inc, "Credential must have exactly 5 slash-delimited elements, "
+         "e.g. keyid/date/region/service/term, got 'a/b/c/d'"),
+        # every part of the scope that fails, in one answer, before the key id
+        (auth("NOPE/b//d/e"), x, inv,
+         "Credential should be scoped to a valid region, not ''. Credential should be scoped "
+         "to correct service: 'dynamodb'. Credential should be scoped with a valid "
+         f"terminator: 'aws4_request', not 'e'. Date in Credential scope does not match "
+         f"YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '{d}', from '{x}'."),
+        (auth(f"NOPE/{d}/us-east-1/dynamodb/aws4_x"), x, inv,
+         "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_x'. "),
+        (auth(f"{KEY}/{d}/us-east-1/s3/aws4_request"), x, inv,
+         "Credential should be scoped to correct service: 'dynamodb'. "),
+        # trailing slashes are ignored; then the key id, then the signature
+        (auth(f"NOPE/{good_scope}/"), x, *unknown),
+        (auth(f"{KEY}/{good_scope}"), x, inv, MISMATCH),
+    ]
+    for a, when, typ, msg in cases:
+        status, doc = _raw_auth(authed.ddb_url, a, when)
+        got = err(doc)
+        assert status == 400 and got[0] == typ and got[1].startswith(msg), (a, got)
+        if not msg.endswith(": "):
+            assert got[1] == msg or msg == MISMATCH, (a, got)

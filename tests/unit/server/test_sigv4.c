@@ -304,13 +304,23 @@ static void test_parse_authorization(void **state)
     static const struct {
         const char *name, *hdr, *msg_prefix;
     } bad[] = {
-        {"other AWS4- algorithm", "AWS4-HMAC-SHA1 abc", "Authorization header requires 'Credential'"},
+        /* the items first, then the algorithm, then the Credential's parts (DynamoDB's order,
+         * dynalite's index.js) */
+        {"item without =", "AWS4-HMAC-SHA1 abc", "'abc' not a valid key=value pair"},
+        {"other AWS4- algorithm",
+         "AWS4-HMAC-SHA1 Credential=A/r, SignedHeaders=host, Signature=00",
+         "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1' (only AWS4-HMAC-SHA256 for now). "},
         {"no signature",
          "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host",
          "Authorization header requires 'Signature' parameter."},
         {"short scope",
          "AWS4-HMAC-SHA256 Credential=A/20150830/r, SignedHeaders=host, Signature=00",
-         "Credential should be scoped"},
+         "Credential must have exactly 5 slash-delimited elements, e.g. "
+         "keyid/date/region/service/term, got 'A/20150830/r'"},
+        {"six parts",
+         "AWS4-HMAC-SHA256 Credential=A/b/c/d/e/f, SignedHeaders=host, Signature=00",
+         "Credential must have exactly 5 slash-delimited elements, e.g. "
+         "keyid/date/region/service/term, got 'A/b/c/d/e/f'"},
         {"no equals", "AWS4-HMAC-SHA256 garbage", "'garbage' not a valid key=value pair"},
     };
     /* not AWS4- at all: no token (AWS's MissingAuthenticationTokenException) */
@@ -408,12 +418,54 @@ static void test_credential_long_key(void **state)
         assert_int_equal(strlen(a.access_key), lens[i] > SIGV4_KEY_MAX ? 0 : lens[i]);
         assert_string_equal(a.region, "us-east-1");
         assert_string_equal(a.service, "dynamodb");
+        assert_int_equal(sigv4_check_scope(&a, "20150830T000000Z", &e), 0);
         strcpy(v + lens[i], "/20150830/us-east-1/dynamodb/aws4_x");
         err_clear(&e);
-        assert_int_equal(sigv4_parse_credential(v, strlen(v), &a, &e), ERR_INCOMPLETE_SIGNATURE);
-        assert_non_null(strstr(e.msg, "valid terminator: 'aws4_request', not 'aws4_x'"));
+        assert_int_equal(sigv4_parse_credential(v, strlen(v), &a, &e), 0);
+        assert_int_equal(sigv4_check_scope(&a, "20150830T000000Z", &e), ERR_INVALID_SIGNATURE);
+        assert_string_equal(e.msg, "Credential should be scoped with a valid terminator: "
+                                   "'aws4_request', not 'aws4_x'. ");
     }
     free(v);
+}
+
+/* The scope's parts, each failing one its sentence, in DynamoDB's order and words (dynalite's
+ * index.js records the capture of all four: region 'c', service 'd', terminator 'e', date
+ * 'b'); trailing slashes are ignored; a key id that is empty names no key. */
+static void test_check_scope(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cred, *msg;
+    } cases[] = {
+        {"K/20130609/us-east-1/dynamodb/aws4_request", ""},
+        {"K/20130609/local/dynamodb/aws4_request/", ""},
+        {"K/b//d/e",
+         "Credential should be scoped to a valid region, not ''. Credential should be scoped to "
+         "correct service: 'dynamodb'. Credential should be scoped with a valid terminator: "
+         "'aws4_request', not 'e'. Date in Credential scope does not match YYYYMMDD from "
+         "ISO-8601 version of date from HTTP: 'b' != '20130609', from '20130609T095204Z'."},
+        {"K/20130609/us-east-1/iam/aws4_request",
+         "Credential should be scoped to correct service: 'dynamodb'. "},
+        {"K/20130608/us-east-1/dynamodb/aws4_request",
+         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+         "HTTP: '20130608' != '20130609', from '20130609T095204Z'."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sigv4_auth a;
+        memset(&a, 0, sizeof a);
+        err_t e = {0};
+        assert_int_equal(sigv4_parse_credential(cases[i].cred, strlen(cases[i].cred), &a, &e), 0);
+        int rc = sigv4_check_scope(&a, "20130609T095204Z", &e);
+        if (rc != (cases[i].msg[0] ? ERR_INVALID_SIGNATURE : 0) ||
+            (rc && strcmp(e.msg, cases[i].msg) != 0))
+            fail_msg("%s: %d '%s'", cases[i].cred, rc, e.msg);
+    }
+    sigv4_auth a;
+    memset(&a, 0, sizeof a);
+    err_t e = {0};
+    assert_int_equal(sigv4_parse_credential("/20130609/r/dynamodb/aws4_request", 33, &a, &e), 0);
+    assert_true(a.key_too_long); /* no key id: none matches */
 }
 
 static void test_check_parts_as_bytes(void **state)
@@ -795,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_canonical_uri_and_names),
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_credential_long_key),
+        cmocka_unit_test(test_check_scope),
         cmocka_unit_test(test_check_parts_as_bytes),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
