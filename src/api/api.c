@@ -556,6 +556,22 @@ int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_
     return rc;
 }
 
+int api_call_sink_jr(api_t *api, const char *op, const jread_val *req,
+                     const api_caller *caller, const api_sink *sink, json_t **out_extra,
+                     err_t *e)
+{
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    if (row && row->jread)
+        return api_run(api, row, NULL, req, caller, NULL, sink, out_extra, e);
+    *out_extra = NULL; /* the others read jansson's tree, as api_call_out_jr gives them */
+    json_t *j = jread_to_jansson(req);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = api_run(api, row, j, NULL, caller, NULL, sink, out_extra, e);
+    json_decref(j);
+    return rc;
+}
+
 bool api_pq_is_select(const char *text, size_t len)
 {
     expr_pq_kind k;

@@ -156,6 +156,13 @@ typedef struct api_sink {
  * fields or NULL); the sink may have been handed some items before a failure. */
 int api_call_sink(api_t *api, const char *op, json_t *req, const api_caller *caller,
                   const api_sink *sink, json_t **out_extra, err_t *e);
+/* api_call_sink from our reader's tree (value/jread.h; borrowed, with the arena and input it
+ * points into, until the call returns), as api_call_out_jr reads it: the same answers, texts
+ * and order as api_call_sink over the tree json_loadb would give (the messaging service's
+ * requests written as text, backend.h call_req_text). */
+int api_call_sink_jr(api_t *api, const char *op, const struct jread_val *req,
+                     const api_caller *caller, const api_sink *sink, json_t **out_extra,
+                     err_t *e);
 
 /* True when `op` names an operation this endpoint implements. */
 bool api_has_operation(const char *op);

@@ -52,6 +52,15 @@ typedef struct msg_backend_ops {
      * then converts call's tree (ddbjson_to_item). */
     int (*call_items)(msg_backend *b, const char *op, json_t *req, const struct api_sink *sink,
                       json_t **out_err_extra, err_t *e);
+    /* call_items (sink not NULL), or call without the reply (sink NULL: the caller reads only
+     * the outcome and, on failure, *out_err_extra), with the request as JSON text (req, len
+     * bytes; borrowed): the service writes its hot requests with jout instead of building
+     * trees.  The embedded engine reads the text as the DynamoDB endpoint reads a body (jread,
+     * api_call_sink_jr / api_call_out_jr: the answers call gives for json_loadb's tree of the
+     * text).  May be NULL: msgi_call_text then hands jansson's tree of the text to call_items
+     * / call. */
+    int (*call_req_text)(msg_backend *b, const char *op, const char *req, size_t len,
+                         const struct api_sink *sink, json_t **out_err_extra, err_t *e);
     /* The data's version now, without waiting: it changes with every commit that could
      * change what a read answers (embedded: the engine's last transaction id, every process
      * sharing the data dir included).  A read made after taking version v answers what any

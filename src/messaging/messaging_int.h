@@ -88,6 +88,15 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
 struct api_sink;
 int msgi_call_items(msg_service *s, const char *op, json_t *req, const struct api_sink *sink,
                     json_t **out_err_extra, err_t *inner);
+/* msgi_call_items (sink not NULL) or msgi_call without the reply (sink NULL: the writes, whose
+ * caller reads only the outcome) with the request as JSON text: req's text (borrowed; a
+ * failed writer is ERR_NOMEM), written with jout instead of built as a jansson tree.  The
+ * backend's call_req_text when it has one (the embedded engine reads it as the DynamoDB
+ * endpoint reads a body), else call_items / call on jansson's tree of the text.
+ * *out_err_extra as msgi_call_items's (caller owns). */
+struct jout;
+int msgi_call_text(msg_service *s, const char *op, const struct jout *req,
+                   const struct api_sink *sink, json_t **out_err_extra, err_t *inner);
 /* msgi_item_s / msgi_copy_s over a value item (an M): the string the jansson accessors would
  * give (up to a U+0000, as json_string_value's C string ends there). */
 struct av;

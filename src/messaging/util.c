@@ -9,6 +9,8 @@
 #include "messaging/backend.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
+#include "value/jout.h"
+#include "value/jread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +257,39 @@ int msgi_call_items(msg_service *s, const char *op, json_t *req, const api_sink 
         }
     }
     json_decref(req);
+    if (rc && inner->code == 0)
+        err_set(inner, rc, "%s failed", op);
+    return rc;
+}
+
+int msgi_call_text(msg_service *s, const char *op, const jout *req, const api_sink *sink,
+                   json_t **out_err_extra, err_t *inner)
+{
+    *out_err_extra = NULL;
+    err_clear(inner);
+    if (jout_failed(req))
+        return err_set(inner, ERR_NOMEM, "out of memory building a %s request", op);
+    int rc;
+    if (s->backend->ops->call_req_text) {
+        rc = s->backend->ops->call_req_text(s->backend, op, req->p, req->len, sink,
+                                            out_err_extra, inner);
+    } else { /* the tree json_loadb gives for the text, to the tree operations */
+        jread_error je;
+        json_t *tree = jread_jansson(req->p, req->len, &je);
+        if (!tree)
+            return je.nomem ? err_set(inner, ERR_NOMEM, "out of memory building a %s request", op)
+                            : err_set(inner, ERR_INTERNAL, "unreadable %s request: %s", op,
+                                      je.text);
+        if (sink)
+            return msgi_call_items(s, op, tree, sink, out_err_extra, inner);
+        json_t *resp = NULL;
+        rc = msgi_call(s, op, tree, &resp, inner);
+        if (rc)
+            *out_err_extra = resp;
+        else
+            json_decref(resp);
+        return rc;
+    }
     if (rc && inner->code == 0)
         err_set(inner, rc, "%s failed", op);
     return rc;

@@ -916,6 +916,122 @@ static void test_in_progress_is_not_a_second_message(void **state)
     msg_service_free(svc);
 }
 
+/* A backend that keeps the text of each TransactWriteItems it is given (json_dumps of the
+ * tree: a backend without call_req_text gets jansson's tree of the service's text). */
+typedef struct recording_backend {
+    msg_backend base;
+    msg_backend *inner;
+    char *tx[4];
+    int n;
+} recording_backend;
+
+static int recording_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    recording_backend *r = (recording_backend *)b;
+    if (strcmp(op, "TransactWriteItems") == 0 && r->n < 4)
+        r->tx[r->n++] = json_dumps(req, JSON_COMPACT);
+    return msg_backend_call(r->inner, op, req, out, e);
+}
+
+static const msg_backend_ops recording_ops = {
+    .call = recording_call, .free = lagging_free, .name = "recording"};
+
+/* The TransactWriteItems a send writes, member for member: a first message (the pair row put),
+ * the next one (the pair row's update conditioned on the previous time, both conversation
+ * rows moved) and one with an Idempotency-Key (its list stored on the pair row).  The
+ * service writes the request as text (jout, 2026-12 perf22) where it built a tree with
+ * json_pack: this is the text json_dumps gave for that tree. */
+static void test_send_request_text(void **state)
+{
+    (void)state;
+    msg_user a = add_user("rq_a", "Rq \"A\"");
+    msg_user b = add_user("rq_b", "Rq B");
+    recording_backend rb = {.base = {&recording_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&rb.base, &cfg, &svc, &e), 0);
+    msg_message m1, m2, m3;
+    assert_int_equal(msg_send(svc, a.uuid, NULL, "rq_b", "first\n\"line\"", NULL, &m1, &e), 0);
+    const char *g = m1.message_group_uuid;
+    assert_int_equal(msg_send(svc, b.uuid, g, NULL, "second", NULL, &m2, &e), 0);
+    assert_int_equal(msg_send_keyed(svc, a.uuid, g, NULL, "third", NULL, "key-3", &m3, &e), 0);
+    assert_int_equal(rb.n, 3);
+    const char *lo = strcmp(a.uuid, b.uuid) < 0 ? a.uuid : b.uuid;
+    const char *hi = lo == a.uuid ? b.uuid : a.uuid;
+    char tok[3][40], want[4096];
+    for (int i = 0; i < 3; i++) {
+        json_t *j = json_loads(rb.tx[i], 0, NULL);
+        snprintf(tok[i], sizeof tok[i], "%s",
+                 json_string_value(json_object_get(j, "ClientRequestToken")));
+        json_decref(j);
+    }
+    const char *T = ENV.table;
+#define RQ_MSG(u, ts, text, who) \
+    "{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"MSG#%s\"},\"sk\":{\"S\":\"%s\"}," \
+    "\"message_uuid\":{\"S\":\"%s\"},\"message\":{\"S\":\"" text "\"},\"user_uuid\":{\"S\":\"%s\"}," \
+    "\"user_display_name\":{\"S\":\"" who "\"},\"user_handle\":{\"S\":\"%s\"}}," \
+    "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+#define RQ_CONV(text, who) \
+    ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}," \
+    "\"message_group_uuid\":{\"S\":\"%s\"},\"user_uuid\":{\"S\":\"%s\"},\"user_display_name\":" \
+    "{\"S\":\"" who "\"},\"user_handle\":{\"S\":\"%s\"},\"message\":{\"S\":\"" text "\"}}," \
+    "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+#define RQ_DEL                                                                                  \
+    ",{\"Delete\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}},"   \
+    "\"ConditionExpression\":\"message_group_uuid = :g\",\"ExpressionAttributeValues\":"       \
+    "{\":g\":{\"S\":\"%s\"}}}}"
+    snprintf(want, sizeof want,
+             "{\"TransactItems\":[" RQ_MSG(, , "first\\n\\\"line\\\"", "Rq \\\"A\\\"")
+             ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
+             "\"PAIR\"},\"group_uuid\":{\"S\":\"%s\"},\"last_message_at\":{\"S\":\"%s\"}},"
+             "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+             RQ_CONV("first\\n\\\"line\\\"", "Rq B") RQ_CONV("first\\n\\\"line\\\"",
+                                                          "Rq \\\"A\\\"")
+             "],\"ClientRequestToken\":\"%s\"}",
+             T, g, m1.created_at, m1.uuid, a.uuid, a.handle, T, lo, hi, g, m1.created_at, T,
+             a.uuid, m1.created_at, g, b.uuid, b.handle, T, b.uuid, m1.created_at, g, a.uuid,
+             a.handle, tok[0]);
+    assert_string_equal(rb.tx[0], want);
+    snprintf(want, sizeof want,
+             "{\"TransactItems\":[" RQ_MSG(, , "second", "Rq B")
+             ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
+             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts\",\"ConditionExpression\":"
+             "\"last_message_at = :prev\",\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},"
+             "\":prev\":{\"S\":\"%s\"}}}}" RQ_DEL RQ_DEL RQ_CONV("second", "Rq \\\"A\\\"")
+             RQ_CONV("second", "Rq B") "],\"ClientRequestToken\":\"%s\"}",
+             T, g, m2.created_at, m2.uuid, b.uuid, b.handle, T, lo, hi, m2.created_at,
+             m1.created_at, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g, T, b.uuid,
+             m2.created_at, g, a.uuid, a.handle, T, a.uuid, m2.created_at, g, b.uuid, b.handle,
+             tok[1]);
+    assert_string_equal(rb.tx[1], want);
+    snprintf(want, sizeof want,
+             "{\"TransactItems\":[" RQ_MSG(, , "third", "Rq \\\"A\\\"")
+             ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
+             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, #k = :k\","
+             "\"ConditionExpression\":\"last_message_at = :prev\",\"ExpressionAttributeValues\":"
+             "{\":ts\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
+             "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#k\":\"idem_%s\"}}}"
+             RQ_DEL RQ_DEL RQ_CONV("third", "Rq B") RQ_CONV("third", "Rq \\\"A\\\"")
+             "],\"ClientRequestToken\":\"%s\"}",
+             T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at,
+             m2.created_at, m3.created_at, m3.uuid, a.uuid, T, a.uuid, m2.created_at, g, T,
+             b.uuid, m2.created_at, g, T, a.uuid, m3.created_at, g, b.uuid, b.handle, T, b.uuid,
+             m3.created_at, g, a.uuid, a.handle, tok[2]);
+    assert_string_equal(rb.tx[2], want);
+#undef RQ_MSG
+#undef RQ_CONV
+#undef RQ_DEL
+    for (int i = 0; i < rb.n; i++)
+        free(rb.tx[i]);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+    msg_service_free(svc);
+}
+
 /* "In progress" five times: the same request is sent again with the SDKs' kind of back-off
  * (10 ms doubling, each wait drawn in [d/2, d]: at least 5+10+20+40+80 ms in all, the last
  * wait at least 80 ms), not every 2.5 ms at most (before: the five resends within ~10 ms,
@@ -1317,6 +1433,7 @@ int main(void)
         cmocka_unit_test(test_seed_and_demo),
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
+        cmocka_unit_test(test_send_request_text),
         cmocka_unit_test(test_in_progress_backs_off),
         cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
