@@ -88,6 +88,14 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
 struct api_sink;
 int msgi_call_items(msg_service *s, const char *op, json_t *req, const struct api_sink *sink,
                     json_t **out_err_extra, err_t *inner);
+/* A request's members written as JSON text (jout, value/jout.h; its failure is sticky):
+ * "name":"v" and "name":{"S":"v"} (with a comma before it when `comma`), and
+ * ,"Key":{"pk":{"S":pk},"sk":{"S":sk}} (msgi_key2's); what json_dumps writes for the
+ * json_pack trees they replace. */
+struct jout;
+void msgi_jw_str(struct jout *w, bool comma, const char *name, const char *v);
+void msgi_jw_attr(struct jout *w, bool comma, const char *name, const char *v);
+void msgi_jw_key(struct jout *w, const char *pk, const char *sk);
 /* msgi_call_items (sink not NULL) or msgi_call without the reply (sink NULL: the writes, whose
  * caller reads only the outcome) with the request as JSON text: req's text (borrowed; a
  * failed writer is ERR_NOMEM), written with jout instead of built as a jansson tree.  The

@@ -10,7 +10,10 @@
  */
 #include "messaging/messaging_int.h"
 #include "messaging/auth.h"
+#include "api/api.h"
 #include "value/av.h"
+#include "value/ddbjson.h"
+#include "value/jout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,23 +198,44 @@ json_t *msgi_key2(const char *pk, const char *sk)
     return json_pack("{s:{s:s}, s:{s:s}}", "pk", "S", pk, "sk", "S", sk);
 }
 
-/* GetItem (strongly consistent).  *out_item NULL when absent. */
+/* The Item of msgi_get_item's answer as DynamoDB JSON (the tree the reply's text would give). */
+typedef struct item_rd {
+    json_t *item;
+} item_rd;
+
+static int item_to_tree(void *ctx, const char *key, const av_t *item)
+{
+    item_rd *rd = ctx;
+    if (strcmp(key, "Item") != 0)
+        return 0;
+    json_decref(rd->item);
+    rd->item = ddbjson_from_item(item);
+    return rd->item ? 0 : -1;
+}
+
+/* GetItem (strongly consistent).  *out_item NULL when absent.  The request as text, the item
+ * as values (msgi_call_text): only the item's tree is built. */
 int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e)
 {
     *out_item = NULL;
-    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", msgi_key2(pk, sk),
-                            "ConsistentRead", 1);
-    json_t *resp;
+    jout req;
+    jout_init(&req, 0);
+    jout_raw(&req, "{", 1);
+    msgi_jw_str(&req, false, "TableName", s->table);
+    msgi_jw_key(&req, pk, sk);
+    jout_raw(&req, ",\"ConsistentRead\":true}", 23);
+    item_rd rd = {NULL};
+    api_sink sink = {.item = item_to_tree, .ctx = &rd};
+    json_t *extra = NULL;
     err_t in;
-    int rc = msgi_call(s, "GetItem", req, &resp, &in);
+    int rc = msgi_call_text(s, "GetItem", &req, &sink, &extra, &in);
+    jout_fini(&req);
+    json_decref(extra);
     if (rc) {
-        json_decref(resp);
+        json_decref(rd.item);
         return msgi_storage(e, rc, &in);
     }
-    json_t *item = json_object_get(resp, "Item");
-    if (json_is_object(item))
-        *out_item = json_incref(item);
-    json_decref(resp);
+    *out_item = rd.item;
     return 0;
 }
 

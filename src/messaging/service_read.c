@@ -226,21 +226,32 @@ static int query_page(msg_service *s, const char *pk, const char *cursor, const 
     int rc;
     if (cursor && *cursor && (rc = cursor_decode(cursor, pk, &esk, e)))
         return rc;
-    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
-                            "KeyConditionExpression", after ? "pk = :pk AND sk > :t" : "pk = :pk",
-                            "ExpressionAttributeValues", ":pk", "S", pk, "ScanIndexForward",
-                            after ? 1 : 0, "Limit", (int)p->limit + 1);
-    if (req && after)
-        json_object_set_new(json_object_get(req, "ExpressionAttributeValues"), ":t",
-                            json_pack("{s:s}", "S", after));
-    if (req && esk)
-        json_object_set_new(req, "ExclusiveStartKey", esk);
-    else
+    jout req; /* the request as text (msgi_call_text): no tree */
+    jout_init(&req, 0);
+    jout_raw(&req, "{", 1);
+    msgi_jw_str(&req, false, "TableName", s->table);
+    msgi_jw_str(&req, true, "KeyConditionExpression", after ? "pk = :pk AND sk > :t" : "pk = :pk");
+    jout_member_key(&req, true, "ExpressionAttributeValues", 25);
+    jout_raw(&req, "{", 1);
+    msgi_jw_attr(&req, false, ":pk", pk);
+    if (after)
+        msgi_jw_attr(&req, true, ":t", after);
+    jout_raw(&req, "}", 1);
+    jout_member_key(&req, true, "ScanIndexForward", 16);
+    jout_raw(&req, after ? "true" : "false", after ? 4 : 5);
+    jout_member_key(&req, true, "Limit", 5);
+    jout_int(&req, (long long)p->limit + 1);
+    if (esk) {
+        jout_member_key(&req, true, "ExclusiveStartKey", 17);
+        jout_json(&req, esk);
         json_decref(esk);
+    }
+    jout_raw(&req, "}", 1);
     err_t in;
     json_t *extra = NULL;
     api_sink sink = {.item = page_item, .ctx = p};
-    rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
+    rc = msgi_call_text(s, "Query", &req, &sink, &extra, &in);
+    jout_fini(&req);
     json_decref(extra);
     if (rc) {
         if (rc == ERR_VALIDATION && cursor)
@@ -261,42 +272,6 @@ static int check_limit(int limit, int def, int *out, err_t *e)
         return msg_fail(e, MSG_E_BAD_LIMIT);
     *out = limit;
     return 0;
-}
-
-/* The conversation rows of a group (GSI).  *out_rows: a new array reference. */
-static int group_rows(msg_service *s, const char *group, json_t **out_rows, err_t *e)
-{
-    *out_rows = NULL;
-    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
-                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
-                            "ExpressionAttributeValues", ":g", "S", group);
-    json_t *resp;
-    err_t in;
-    int rc = msgi_call(s, "Query", req, &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
-    json_t *items = json_object_get(resp, "Items");
-    *out_rows = json_is_array(items) ? json_incref(items) : json_array();
-    json_decref(resp);
-    return 0;
-}
-
-/* The conversation row of `user` in `group` (new reference) or NULL. */
-static json_t *row_of(json_t *rows, const char *user)
-{
-    char pk[256];
-    snprintf(pk, sizeof pk, "GRP#%s", user);
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        const char *p = msgi_item_s(r, "pk");
-        if (p && strcmp(p, pk) == 0)
-            return json_incref(r);
-    }
-    return NULL;
 }
 
 /* The newest message's sort key (its created_at) of `group` into out, "" when the group has
@@ -387,6 +362,52 @@ static int find_my_row_keyed(msg_service *s, const char *user, const char *group
     }
 }
 
+/* The GSI's rows of a group (two per conversation), read as values (msgi_call_text: no JSON
+ * trees): whether `pk` (GRP#<user>) is among them and, when `row` is asked for, that row as
+ * DynamoDB JSON (the first such row; the only tree built). */
+typedef struct member_rd {
+    const char *pk;
+    size_t pk_len;
+    bool found;
+    bool want_row;
+    json_t *row;
+} member_rd;
+
+static int member_item(void *ctx, const char *key, const av_t *item)
+{
+    member_rd *m = ctx;
+    size_t n;
+    const char *p = strcmp(key, "Items") == 0 ? msgi_av_item_s(item, "pk", &n) : NULL;
+    if (!p || n != m->pk_len || memcmp(p, m->pk, n) != 0 || m->found)
+        return 0;
+    m->found = true;
+    if (m->want_row && !(m->row = ddbjson_from_item(item)))
+        return -1;
+    return 0;
+}
+
+/* The GSI Query of `group`'s rows, each to m (member_item). */
+static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e)
+{
+    jout req;
+    jout_init(&req, 0);
+    jout_raw(&req, "{", 1);
+    msgi_jw_str(&req, false, "TableName", s->table);
+    msgi_jw_str(&req, true, "IndexName", MSG_GSI_NAME);
+    msgi_jw_str(&req, true, "KeyConditionExpression", "message_group_uuid = :g");
+    jout_member_key(&req, true, "ExpressionAttributeValues", 25);
+    jout_raw(&req, "{", 1);
+    msgi_jw_attr(&req, false, ":g", group);
+    jout_raw(&req, "}}", 2);
+    api_sink sink = {.item = member_item, .ctx = m};
+    json_t *extra = NULL;
+    err_t in;
+    int rc = msgi_call_text(s, "Query", &req, &sink, &extra, &in);
+    jout_fini(&req);
+    json_decref(extra);
+    return rc ? msgi_storage(e, rc, &in) : 0;
+}
+
 /* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
  * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
  * AWS, so when the row is not there the keyed read above decides (only paid on a miss: a
@@ -395,51 +416,30 @@ static int find_my_row_keyed(msg_service *s, const char *user, const char *group
 int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
 {
     *out = NULL;
-    json_t *rows;
-    int rc = group_rows(s, group, &rows, e);
-    if (rc)
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
+    int rc = group_rows(s, group, &m, e);
+    if (rc) {
+        json_decref(m.row);
         return rc;
-    *out = row_of(rows, user);
-    json_decref(rows);
-    if (*out)
+    }
+    if ((*out = m.row))
         return 0;
     return find_my_row_keyed(s, user, group, out, e);
 }
 
-/* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not): the
- * GSI's rows read as values (msgi_call_items, no JSON trees: every GET of a conversation's
- * messages asks it); when its row is not among them, find_my_row_keyed decides. */
-typedef struct member_rd {
-    const char *pk;
-    size_t pk_len;
-    bool found;
-} member_rd;
-
-static int member_item(void *ctx, const char *key, const av_t *item)
-{
-    member_rd *m = ctx;
-    size_t n;
-    const char *p = strcmp(key, "Items") == 0 ? msgi_av_item_s(item, "pk", &n) : NULL;
-    if (p && n == m->pk_len && memcmp(p, m->pk, n) == 0)
-        m->found = true;
-    return 0;
-}
-
+/* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not),
+ * without the row's tree: every GET of a conversation's messages asks it; when its row is not
+ * among the GSI's, find_my_row_keyed decides. */
 static int is_member(msg_service *s, const char *user, const char *group, bool *out, err_t *e)
 {
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk)};
-    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
-                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
-                            "ExpressionAttributeValues", ":g", "S", group);
-    api_sink sink = {.item = member_item, .ctx = &m};
-    json_t *extra = NULL;
-    err_t in;
-    int rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
-    json_decref(extra);
+    int rc = group_rows(s, group, &m, e);
     if (rc)
-        return msgi_storage(e, rc, &in);
+        return rc;
     if (!m.found) {
         json_t *mine;
         if ((rc = find_my_row_keyed(s, user, group, &mine, e)))

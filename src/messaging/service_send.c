@@ -15,41 +15,16 @@
 #include <string.h>
 #include <time.h>
 
-/* The request is written as JSON text (jout), as json_dumps would write the tree json_pack
- * built before (the members in the same order): no tree built, walked and freed per send
- * (issue 13: ~160k instructions of a REST POST's ~770k), and the embedded engine reads it as
- * the DynamoDB endpoint reads a body (msgi_call_text).  A member "name":"value". */
-static void w_str(jout *w, bool comma, const char *name, const char *v)
-{
-    jout_member_key(w, comma, name, strlen(name));
-    jout_str(w, v, strlen(v));
-}
-
-/* A member "name":{"S":"value"}. */
-static void w_attr(jout *w, bool comma, const char *name, const char *v)
-{
-    jout_member_key(w, comma, name, strlen(name));
-    jout_raw(w, "{\"S\":", 5);
-    jout_str(w, v, strlen(v));
-    jout_raw(w, "}", 1);
-}
-
-/* "Key":{"pk":{"S":pk},"sk":{"S":sk}} (msgi_key2's). */
-static void w_key(jout *w, const char *pk, const char *sk)
-{
-    jout_member_key(w, true, "Key", 3);
-    jout_raw(w, "{", 1);
-    w_attr(w, false, "pk", pk);
-    w_attr(w, true, "sk", sk);
-    jout_raw(w, "}", 1);
-}
-
+/* The request is written as JSON text (jout, msgi_jw_*), as json_dumps wrote the tree
+ * json_pack built before (the members in the same order): no tree built, walked and freed
+ * per send (issue 13: ~160k instructions of a REST POST's ~770k), and the embedded engine
+ * reads it as the DynamoDB endpoint reads a body (msgi_call_text). */
 /* A message's or conversation row's user_* attributes. */
 static void w_user(jout *w, const msg_user *u)
 {
-    w_attr(w, true, "user_uuid", u->uuid);
-    w_attr(w, true, "user_display_name", u->display_name);
-    w_attr(w, true, "user_handle", u->handle);
+    msgi_jw_attr(w, true, "user_uuid", u->uuid);
+    msgi_jw_attr(w, true, "user_display_name", u->display_name);
+    msgi_jw_attr(w, true, "user_handle", u->handle);
 }
 
 static void conv_put(jout *w, const char *table, const char *owner, const char *ts,
@@ -61,16 +36,16 @@ static void conv_put(jout *w, const char *table, const char *owner, const char *
      * conversations; a message in another of them at the same microsecond must cancel this
      * transaction (retried with a new time), not overwrite that conversation's row */
     jout_raw(w, ",{\"Put\":{", 9);
-    w_str(w, false, "TableName", table);
+    msgi_jw_str(w, false, "TableName", table);
     jout_member_key(w, true, "Item", 4);
     jout_raw(w, "{", 1);
-    w_attr(w, false, "pk", pk);
-    w_attr(w, true, "sk", ts);
-    w_attr(w, true, "message_group_uuid", group);
+    msgi_jw_attr(w, false, "pk", pk);
+    msgi_jw_attr(w, true, "sk", ts);
+    msgi_jw_attr(w, true, "message_group_uuid", group);
     w_user(w, other);
-    w_attr(w, true, "message", text);
+    msgi_jw_attr(w, true, "message", text);
     jout_raw(w, "}", 1);
-    w_str(w, true, "ConditionExpression", "attribute_not_exists(pk)");
+    msgi_jw_str(w, true, "ConditionExpression", "attribute_not_exists(pk)");
     jout_raw(w, "}}", 2);
 }
 
@@ -80,12 +55,12 @@ static void conv_delete(jout *w, const char *table, const char *owner, const cha
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
     jout_raw(w, ",{\"Delete\":{", 12);
-    w_str(w, false, "TableName", table);
-    w_key(w, pk, prev);
-    w_str(w, true, "ConditionExpression", "message_group_uuid = :g");
+    msgi_jw_str(w, false, "TableName", table);
+    msgi_jw_key(w, pk, prev);
+    msgi_jw_str(w, true, "ConditionExpression", "message_group_uuid = :g");
     jout_member_key(w, true, "ExpressionAttributeValues", 25);
     jout_raw(w, "{", 1);
-    w_attr(w, false, ":g", group);
+    msgi_jw_attr(w, false, ":g", group);
     jout_raw(w, "}}}", 3);
 }
 
@@ -326,46 +301,46 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
         jout req;
         jout_init(&req, 0);
         jout_raw(&req, "{\"TransactItems\":[{\"Put\":{", 26);
-        w_str(&req, false, "TableName", s->table);
+        msgi_jw_str(&req, false, "TableName", s->table);
         jout_member_key(&req, true, "Item", 4);
         jout_raw(&req, "{", 1);
-        w_attr(&req, false, "pk", msg_pk);
-        w_attr(&req, true, "sk", ts);
-        w_attr(&req, true, "message_uuid", msg_uuid);
-        w_attr(&req, true, "message", text);
+        msgi_jw_attr(&req, false, "pk", msg_pk);
+        msgi_jw_attr(&req, true, "sk", ts);
+        msgi_jw_attr(&req, true, "message_uuid", msg_uuid);
+        msgi_jw_attr(&req, true, "message", text);
         w_user(&req, &me);
         jout_raw(&req, "}", 1);
-        w_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
+        msgi_jw_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
         jout_raw(&req, "}}", 2);
         if (first) {
             jout_raw(&req, ",{\"Put\":{", 9);
-            w_str(&req, false, "TableName", s->table);
+            msgi_jw_str(&req, false, "TableName", s->table);
             jout_member_key(&req, true, "Item", 4);
             jout_raw(&req, "{", 1);
-            w_attr(&req, false, "pk", pair_pk);
-            w_attr(&req, true, "sk", "PAIR");
-            w_attr(&req, true, "group_uuid", group);
-            w_attr(&req, true, "last_message_at", ts);
+            msgi_jw_attr(&req, false, "pk", pair_pk);
+            msgi_jw_attr(&req, true, "sk", "PAIR");
+            msgi_jw_attr(&req, true, "group_uuid", group);
+            msgi_jw_attr(&req, true, "last_message_at", ts);
             if (keys) {
                 jout_member_key(&req, true, idem_name, strlen(idem_name));
                 jout_json(&req, keys);
             }
             jout_raw(&req, "}", 1);
-            w_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
+            msgi_jw_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
             jout_raw(&req, "}}", 2);
         } else {
             jout_raw(&req, ",{\"Update\":{", 12);
-            w_str(&req, false, "TableName", s->table);
-            w_key(&req, pair_pk, "PAIR");
-            w_str(&req, true, "UpdateExpression",
+            msgi_jw_str(&req, false, "TableName", s->table);
+            msgi_jw_key(&req, pair_pk, "PAIR");
+            msgi_jw_str(&req, true, "UpdateExpression",
                   keys ? "SET last_message_at = :ts, #k = :k" : "SET last_message_at = :ts");
-            w_str(&req, true, "ConditionExpression",
+            msgi_jw_str(&req, true, "ConditionExpression",
                   prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)");
             jout_member_key(&req, true, "ExpressionAttributeValues", 25);
             jout_raw(&req, "{", 1);
-            w_attr(&req, false, ":ts", ts);
+            msgi_jw_attr(&req, false, ":ts", ts);
             if (prev[0])
-                w_attr(&req, true, ":prev", prev);
+                msgi_jw_attr(&req, true, ":prev", prev);
             if (keys) {
                 jout_member_key(&req, true, ":k", 2);
                 jout_json(&req, keys);
@@ -374,7 +349,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             if (keys) {
                 jout_member_key(&req, true, "ExpressionAttributeNames", 24);
                 jout_raw(&req, "{", 1);
-                w_str(&req, false, "#k", idem_name);
+                msgi_jw_str(&req, false, "#k", idem_name);
                 jout_raw(&req, "}", 1);
             }
             jout_raw(&req, "}}", 2);
@@ -391,7 +366,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
         char token[MSG_UUID_LEN + 1];
         msgi_uuid(token);
         jout_raw(&req, "]", 1);
-        w_str(&req, true, "ClientRequestToken", token);
+        msgi_jw_str(&req, true, "ClientRequestToken", token);
         jout_raw(&req, "}", 1);
         err_t in;
         /* TransactionInProgressException: an earlier copy of THIS request (same token; a

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/siphash.h"
 #include "value/av.h"
+#include "value/jout.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -375,11 +376,16 @@ int msg_user_by_uuid(msg_service *s, const char *uuid_in, msg_user *out, err_t *
     memset(out, 0, sizeof *out);
     user_rd rd = {.u = out};
     api_sink sink = {.item = user_item, .ctx = &rd};
-    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", msgi_key2(pk, "USER"),
-                            "ConsistentRead", 1);
+    jout req; /* the request as text (msgi_call_text): no tree */
+    jout_init(&req, 0);
+    jout_raw(&req, "{", 1);
+    msgi_jw_str(&req, false, "TableName", s->table);
+    msgi_jw_key(&req, pk, "USER");
+    jout_raw(&req, ",\"ConsistentRead\":true}", 23);
     json_t *extra = NULL;
     err_t in;
-    int rc = msgi_call_items(s, "GetItem", req, &sink, &extra, &in);
+    int rc = msgi_call_text(s, "GetItem", &req, &sink, &extra, &in);
+    jout_fini(&req);
     json_decref(extra);
     if (rc) {
         memset(out, 0, sizeof *out);

@@ -262,6 +262,29 @@ int msgi_call_items(msg_service *s, const char *op, json_t *req, const api_sink 
     return rc;
 }
 
+void msgi_jw_str(jout *w, bool comma, const char *name, const char *v)
+{
+    jout_member_key(w, comma, name, strlen(name));
+    jout_str(w, v, strlen(v));
+}
+
+void msgi_jw_attr(jout *w, bool comma, const char *name, const char *v)
+{
+    jout_member_key(w, comma, name, strlen(name));
+    jout_raw(w, "{\"S\":", 5);
+    jout_str(w, v, strlen(v));
+    jout_raw(w, "}", 1);
+}
+
+void msgi_jw_key(jout *w, const char *pk, const char *sk)
+{
+    jout_member_key(w, true, "Key", 3);
+    jout_raw(w, "{", 1);
+    msgi_jw_attr(w, false, "pk", pk);
+    msgi_jw_attr(w, true, "sk", sk);
+    jout_raw(w, "}", 1);
+}
+
 int msgi_call_text(msg_service *s, const char *op, const jout *req, const api_sink *sink,
                    json_t **out_err_extra, err_t *inner)
 {

@@ -923,14 +923,40 @@ typedef struct recording_backend {
     msg_backend *inner;
     char *tx[4];
     int n;
+    char *all[64]; /* every request: "<op> <text>" */
+    int n_all;
 } recording_backend;
 
 static int recording_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
     recording_backend *r = (recording_backend *)b;
+    char *t = json_dumps(req, JSON_COMPACT);
     if (strcmp(op, "TransactWriteItems") == 0 && r->n < 4)
-        r->tx[r->n++] = json_dumps(req, JSON_COMPACT);
+        r->tx[r->n++] = strdup(t);
+    if (r->n_all < 64 && t) {
+        size_t n = strlen(op) + strlen(t) + 2;
+        if ((r->all[r->n_all] = malloc(n)))
+            snprintf(r->all[r->n_all++], n, "%s %s", op, t);
+    }
+    free(t);
     return msg_backend_call(r->inner, op, req, out, e);
+}
+
+/* Whether the recording holds request `want` ("<op> <text>"). */
+static bool recorded(const recording_backend *r, const char *want)
+{
+    for (int i = 0; i < r->n_all; i++)
+        if (strcmp(r->all[i], want) == 0)
+            return true;
+    return false;
+}
+
+static void recording_fini(recording_backend *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->tx[i]);
+    for (int i = 0; i < r->n_all; i++)
+        free(r->all[i]);
 }
 
 static const msg_backend_ops recording_ops = {
@@ -1024,8 +1050,50 @@ static void test_send_request_text(void **state)
 #undef RQ_MSG
 #undef RQ_CONV
 #undef RQ_DEL
-    for (int i = 0; i < rb.n; i++)
-        free(rb.tx[i]);
+    /* the reads a send and the listings make, written as text too (perf22): the pair row's
+     * GetItem, the GSI Query of the group's rows, a user row's GetItem, a page's Query */
+    snprintf(want, sizeof want,
+             "GetItem {\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
+             "\"PAIR\"}},\"ConsistentRead\":true}", T, lo, hi);
+    assert_true(recorded(&rb, want));
+    snprintf(want, sizeof want,
+             "Query {\"TableName\":\"%s\",\"IndexName\":\"message-group-sk-index\","
+             "\"KeyConditionExpression\":\"message_group_uuid = :g\",\"ExpressionAttributeValues\":"
+             "{\":g\":{\"S\":\"%s\"}}}", T, g);
+    assert_true(recorded(&rb, want));
+    snprintf(want, sizeof want,
+             "GetItem {\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"USER#%s\"},\"sk\":{\"S\":"
+             "\"USER\"}},\"ConsistentRead\":true}", T, b.uuid);
+    assert_true(recorded(&rb, want));
+    msg_message_page mp;
+    assert_int_equal(msg_list_messages(svc, a.uuid, g, 2, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, 2);
+    assert_non_null(mp.next_cursor);
+    snprintf(want, sizeof want,
+             "Query {\"TableName\":\"%s\",\"KeyConditionExpression\":\"pk = :pk\","
+             "\"ExpressionAttributeValues\":{\":pk\":{\"S\":\"MSG#%s\"}},\"ScanIndexForward\":false,"
+             "\"Limit\":3}", T, g);
+    assert_true(recorded(&rb, want));
+    msg_message_page mp2;
+    assert_int_equal(msg_list_messages(svc, a.uuid, g, 2, mp.next_cursor, &mp2, &e), 0);
+    assert_int_equal(mp2.n, 1);
+    snprintf(want, sizeof want,
+             "Query {\"TableName\":\"%s\",\"KeyConditionExpression\":\"pk = :pk\","
+             "\"ExpressionAttributeValues\":{\":pk\":{\"S\":\"MSG#%s\"}},\"ScanIndexForward\":false,"
+             "\"Limit\":3,\"ExclusiveStartKey\":{\"pk\":{\"S\":\"MSG#%s\"},\"sk\":{\"S\":\"%s\"}}}",
+             T, g, g, m2.created_at);
+    assert_true(recorded(&rb, want));
+    msg_message_page_free(&mp);
+    msg_message_page_free(&mp2);
+    assert_int_equal(msg_list_messages_after(svc, a.uuid, g, 5, m1.created_at, &mp, &e), 0);
+    assert_int_equal(mp.n, 2);
+    snprintf(want, sizeof want,
+             "Query {\"TableName\":\"%s\",\"KeyConditionExpression\":\"pk = :pk AND sk > :t\","
+             "\"ExpressionAttributeValues\":{\":pk\":{\"S\":\"MSG#%s\"},\":t\":{\"S\":\"%s\"}},"
+             "\"ScanIndexForward\":true,\"Limit\":6}", T, g, m1.created_at);
+    assert_true(recorded(&rb, want));
+    msg_message_page_free(&mp);
+    recording_fini(&rb);
     msg_message_fini(&m1);
     msg_message_fini(&m2);
     msg_message_fini(&m3);
