@@ -388,6 +388,10 @@
   function addMessage(m) {
     const o = state.open;
     if (!o || o.seen.has(m.uuid)) return;
+    // older than the oldest shown while older pages are still to load: it comes with them
+    // (a replay of a message the page let go of, boundToNewest, would stand above a gap)
+    const oldest = o.cursor && el.messages.querySelector('li[data-uuid]');
+    if (oldest && m.created_at < oldest.dataset.at) return;
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
     const stick = nearBottom() || mine;
@@ -400,6 +404,42 @@
     else if (after) after.after(li); // the "older" button
     else el.messages.prepend(li);
     if (stick) el.messages.scrollTop = el.messages.scrollHeight;
+    if (stick) boundToNewest();
+  }
+
+  // A long session must not grow without bound: while the newest messages are on screen, the
+  // open conversation keeps at most MAX_SHOWN of them (#messages data-max overrides it, for
+  // tests).  Over it, the newest page is fetched again and what is older than it let go of;
+  // its cursor pages back to them, so scrolling back finds each once, none missing
+  // (test_web.py::test_a_long_conversation_stays_bounded_at_its_newest).  Scrolled back
+  // (reading), nothing is let go of.
+  const MAX_SHOWN = 400;
+  async function boundToNewest() {
+    const o = state.open;
+    const max = Number(el.messages.dataset.max) || MAX_SHOWN;
+    if (!o || !o.group || o.loading || el.messages.childElementCount <= max || !nearBottom() ||
+        el.messages.querySelectorAll('li[data-uuid]').length <= max) return;
+    o.loading = true;
+    try {
+      const { data, next } = await api('GET',
+        `/api/messages/${encodeURIComponent(o.group)}?limit=${PAGE_MESSAGES}`);
+      if (state.open !== o || !data.length || !nearBottom()) return;
+      const oldest = data[0].created_at;
+      for (const li of el.messages.querySelectorAll('li[data-uuid]')) {
+        if (li.dataset.at < oldest) {
+          o.seen.delete(li.dataset.uuid);
+          li.remove();
+        }
+      }
+      o.cursor = next;
+      for (const m of data) addMessage(m); // any that came in between
+      olderButton(!!next);
+      el.messages.scrollTop = el.messages.scrollHeight;
+    } catch (e) {
+      // kept as it is; tried again with the next message or scroll to the bottom
+    } finally {
+      o.loading = false;
+    }
   }
 
   function olderButton(show) {
@@ -427,7 +467,6 @@
       const { data, next } = await api('GET',
         `/api/messages/${encodeURIComponent(o.group)}?${q}`);
       if (state.open !== o) return;
-      o.cursor = next;
       const list = el.messages;
       if (first) {
         for (const m of data) addMessage(m);
@@ -445,6 +484,9 @@
         list.insertBefore(frag, top);
         list.scrollTop = list.scrollHeight - fromBottom;
       }
+      // after the first page's messages went in: messages older than the oldest shown are
+      // left for the older pages while there is a cursor (addMessage)
+      o.cursor = next;
       olderButton(!!o.cursor);
     } catch (e) {
       handleError(e);
@@ -459,6 +501,7 @@
 
   el.messages.addEventListener('scroll', () => {
     if (el.messages.scrollTop < 80) loadMessages(false);
+    else if (nearBottom()) boundToNewest();
   });
 
   // What was typed and not sent stays with its conversation (by the other person's handle):
@@ -756,6 +799,10 @@
   // clocks); a page of history never settles anything: an "ok" from yesterday took a failed
   // "ok" of now away (test_web.py::test_failed_sends_stay_in_their_conversation).
   const settled = new Set();
+  const settle = (uuid) => { // the last few hundred: a live copy comes within seconds
+    settled.add(uuid);
+    if (settled.size > 500) settled.delete(settled.values().next().value);
+  };
   const SKEW_MS = 1000;
   function storedCopy(handle, m) {
     if (settled.has(m.uuid)) return;
@@ -763,7 +810,7 @@
     const x = outbox.find((y) => y.state !== 'queued' && y.body === m.message &&
       sameHandle(y.handle, handle) && at >= y.triedAt - SKEW_MS);
     if (!x) return;
-    settled.add(m.uuid);
+    settle(m.uuid);
     dropEntry(x);
   }
 
@@ -781,7 +828,7 @@
         const { data } = await api('POST', '/api/messages', payload,
           { 'Idempotency-Key': x.key });
         if (gen !== state.gen) return;
-        settled.add(data.uuid);
+        settle(data.uuid);
         dropEntry(x);
         const o = state.open;
         if (o && sameHandle(o.handle, x.handle)) {

@@ -1552,3 +1552,49 @@ def test_accessibility_announcements_names_and_contrast(web, two):
     finally:
         d.close()
         d.switch_to.window(d.window_handles[0])
+
+
+def scroll_back_to_first(d, n, seconds=15):
+    """Scrolls the open conversation to its top until n messages show and no older page is
+    left (or the time is up); returns the texts."""
+    end = time.time() + seconds
+    while time.time() < end:
+        got = d.execute_script(
+            "const m = document.getElementById('messages'); m.scrollTop = 0;"
+            "return m.querySelector('li.older') ? -1 : m.querySelectorAll('li .text').length")
+        if got >= n:
+            break
+        time.sleep(0.1)
+    return bubbles(d)
+
+
+def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
+    """Scrolling back through a conversation pages to its first message with none twice and
+    none missing; back at the newest ones, the page keeps at most its bound of messages
+    (#messages data-max, here 50; 400 by default), however many arrive live, so a long
+    session's page does not grow without bound; scrolling back again pages through all of
+    them once each.  Before, every message loaded or arrived stayed in the page."""
+    me_ = "web_long"
+    web.tok[me_] = token(add_user(web, me_, "Long Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "long 000", handle=me_)["message_group_uuid"]
+    for i in range(1, 120):
+        send_rest(web, "web_alice" if i % 2 else me_, f"long {i:03d}", group=g)
+    d = fresh(two[1], height=600)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d)[-1:] == ["long 119"], 5, "the newest")
+    want = [f"long {i:03d}" for i in range(120)]
+    assert scroll_back_to_first(d, 120) == want
+    d.execute_script("document.getElementById('messages').dataset.max = '50'")
+    shown = lambda d: d.execute_script(  # noqa: E731
+        "return document.querySelectorAll('#messages li[data-uuid]').length")
+    d.execute_script("const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight")
+    wait(d, lambda d: shown(d) <= 50, 5, "the page back to its bound")
+    assert bubbles(d)[-1:] == ["long 119"]
+    for i in range(120, 150):
+        send_rest(web, "web_alice", f"long {i:03d}", group=g)
+    wait(d, lambda d: bubbles(d)[-1:] == ["long 149"], 5, "the live ones")
+    wait(d, lambda d: shown(d) <= 51, 5, "still bounded")
+    want += [f"long {i:03d}" for i in range(120, 150)]
+    got = scroll_back_to_first(d, 150)
+    assert got == want, [x for x in want if x not in got][:5] or got[:5]
