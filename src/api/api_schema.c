@@ -341,9 +341,12 @@ static const api_shape in_scan = {
 
 /* a RequestItems key: a table name, 3..255 (the service's "Map keys must satisfy constraint:
  * [... less than or equal to 255, ... greater than or equal to 3, ...]": the conformance
- * suite's capture of 2026-10-09 and dynalite's AWS-checked test/batchWriteItem.js) */
+ * suite's capture of 2026-10-09 and dynalite's AWS-checked test/batchWriteItem.js), or the
+ * table's ARN (the API Reference: "A map of one or more table names or table ARNs"; the
+ * walker takes an ARN's characters only, api_walk.c arn_chars) */
 static const api_shape sh_batch_table = {.name = "String", .type = API_ST_STRING, .min = 3,
-                                         .max = 255, .pattern = &pat_name_data};
+                                         .max = 255, .pattern = &pat_name_data,
+                                         .arn_ok = true};
 static const api_shape sh_bg_keys = {.name = "List", .type = API_ST_LIST, .min = 1, .max = 100,
                                      .elem = &sh_attr_map};
 /* Keys past 100 in one table: "Value at 'RequestItems.<table>.member.Keys'" (newer wording,

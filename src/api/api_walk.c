@@ -769,19 +769,24 @@ static bool node_int(const walk *w, const void *n, long long *out)
  * table's name: letters, digits and ":/_.-"); any other (a NUL, a blank) is a name that breaks
  * the pattern, as before ARNs were taken: "<table ARN>\u0000junk" must not reach a lookup
  * that measures the name up to its NUL (final21 F4: DeleteTable deleted the table). */
-static bool arn_value(const walk *w, const api_shape *sh, const void *n, size_t *len)
+static bool arn_chars(const char *s, size_t len)
 {
-    if (!sh->arn_ok || w->jv->kind(n) != API_JK_STRING)
+    if (len < 4 || memcmp(s, "arn:", 4) != 0)
         return false;
-    const char *s = w->jv->str(n, len);
-    if (*len < 4 || memcmp(s, "arn:", 4) != 0)
-        return false;
-    for (size_t i = 4; i < *len; i++) {
+    for (size_t i = 4; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!isalnum(c) && c != ':' && c != '/' && c != '_' && c != '.' && c != '-')
             return false;
     }
     return true;
+}
+
+static bool arn_value(const walk *w, const api_shape *sh, const void *n, size_t *len)
+{
+    if (!sh->arn_ok || w->jv->kind(n) != API_JK_STRING)
+        return false;
+    const char *s = w->jv->str(n, len);
+    return arn_chars(s, *len);
 }
 
 /* Whether node n satisfies shape sh's own constraints (not its children's). */
@@ -1382,6 +1387,11 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                         bool ok = (ks->min == API_NOLIM || (int64_t)ku >= ks->min) &&
                                   (ks->max == API_NOLIM || (int64_t)ku <= ks->max) &&
                                   (!ks->pattern || ks->pattern->match(k, kl));
+                        /* a key that is a table's ARN (BatchGetItem's and BatchWriteItem's
+                         * RequestItems): its characters and length, as a TableName's
+                         * (arn_value); "<ARN>\u0000junk" still breaks the pattern */
+                        if (!ok && ks->arn_ok && arn_chars(k, kl))
+                            ok = kl <= API_TABLE_ARN_MAX;
                         bad_key = !ok;
                     }
                     if (check_vals && !bad_val && x && jv->kind(x) != API_JK_NULL)

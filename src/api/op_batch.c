@@ -441,7 +441,11 @@ int op_batch_get_item(api_req *r, json_t **out)
         ao_arr(o, bt->name);
         json_t *keys = NULL; /* the table's Keys, for UnprocessedKeys (bg_spec) */
         api_cap *cap = &caps[ti];
-        cap->table = api_table_name(bt->t);
+        /* the table as the request named it: a given ARN comes back (the API Reference's
+         * ConsumedCapacity.TableName: "If you had specified the Amazon Resource Name (ARN)
+         * of a table in the input, you'll see the table ARN in the response"), as do the
+         * Responses' and UnprocessedKeys' keys (test_table_arn test_batch_by_arn) */
+        cap->table = bt->name;
         size_t admitted = 0;
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
@@ -748,7 +752,7 @@ static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *ke
         const bw_table *bt = &q.tabs[ti];
         const store_table *t = w[bt->first].table;
         api_cap *cap = &caps[ti];
-        cap->table = api_table_name(t);
+        cap->table = bt->name; /* as the request named it (BatchGetItem's, above) */
         size_t admitted = 0;
         for (size_t k = bt->first; k < bt->first + bt->n; k++) {
             if (skip && skip[k])

@@ -127,6 +127,44 @@ def test_transactions_by_arn(ddb_url, target, tarn):
         "Transaction request cannot include multiple operations on one item")
 
 
+# BatchGetItem and BatchWriteItem take the ARN as a RequestItems key (the API Reference:
+# "A map of one or more table names or table ARNs"); what they answer keys the table as the
+# request named it: Responses ("A map of table name or table ARN to a list of items"),
+# UnprocessedKeys / UnprocessedItems ("in the same form as RequestItems") and
+# ConsumedCapacity's TableName ("If you had specified the Amazon Resource Name (ARN) of a table
+# in the input, you'll see the table ARN in the response").  No capture of AWS's keying was
+# found.  DynamoDB Local takes the ARN and answers with the table's name.  ddbchat refused the
+# key ("Map keys must satisfy constraint").
+def test_batch_by_arn(ddb_url, target, tarn):
+    name, arn = tarn
+    shown = name if target == "dynamodb-local" else arn
+    r = ok(ddb_url, "BatchWriteItem", {"RequestItems": {arn: [
+        {"PutRequest": {"Item": {"pk": S("b1"), "v": S("1")}}},
+        {"PutRequest": {"Item": {"pk": S("b2")}}}]}, "ReturnConsumedCapacity": "TOTAL"})
+    assert r["UnprocessedItems"] == {}
+    assert r["ConsumedCapacity"] == [{"TableName": shown, "CapacityUnits": 2.0}]
+    r = ok(ddb_url, "BatchGetItem", {"RequestItems": {arn: {
+        "Keys": [{"pk": S("b1")}, {"pk": S("nope")}], "ProjectionExpression": "v"}},
+        "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Responses"] == {shown: [{"v": S("1")}]}
+    assert r["UnprocessedKeys"] == {}
+    assert [c["TableName"] for c in r["ConsumedCapacity"]] == [shown]
+    r = ok(ddb_url, "BatchWriteItem", {"RequestItems": {arn: [
+        {"DeleteRequest": {"Key": {"pk": S("b2")}}}]}})
+    assert ok(ddb_url, "GetItem", {"TableName": name, "Key": {"pk": S("b2")}}) == {}
+    # an ARN of no table here: the operation's not-found answer
+    head = arn[:arn.index(":table/")]
+    err(ddb_url, "BatchGetItem", {"RequestItems": {head + ":table/" + name + "-missing": {
+        "Keys": [{"pk": S("b1")}]}}}, "ResourceNotFoundException")
+    # a key with a NUL or a blank after the ARN is not an ARN: refused, the table untouched
+    for junk in ("\u0000junk", " "):
+        err(ddb_url, "BatchWriteItem", {"RequestItems": {arn + junk: [
+            {"DeleteRequest": {"Key": {"pk": S("b1")}}}]}}, V)
+        err(ddb_url, "BatchGetItem", {"RequestItems": {arn + junk: {
+            "Keys": [{"pk": S("b1")}]}}}, V)
+    assert ok(ddb_url, "GetItem", {"TableName": name, "Key": {"pk": S("b1")}})["Item"] == {
+        "pk": S("b1"), "v": S("1")}
+
 # An ARN with a NUL (or any character an ARN of a table cannot hold) is not a table's ARN: the
 # name pattern's ValidationException, as before ARNs were taken, and nothing happens to the
 # table the text before the NUL names (final21 F4: DeleteTable deleted it; the Conventions'
