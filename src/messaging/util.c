@@ -352,7 +352,13 @@ int msgi_storage(err_t *e, int rc, const err_t *inner)
      * service (test_remote_backend.py::test_unreachable_endpoint_is_503) */
     if (rc == ERR_TRANSPORT)
         return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s", inner ? inner->msg : "");
-    if (rc == ERR_SERVICE_UNAVAILABLE)
+    /* the endpoint refused the service's credentials (expired temporary ones, a key it does
+     * not know, a signature that does not verify): the service cannot serve until its
+     * operator renews them -- a 503 naming the cause, not the 500 of a failed service
+     * (test_remote_backend.py::test_expired_credentials_are_a_clear_error) */
+    if (rc == ERR_SERVICE_UNAVAILABLE || rc == ERR_EXPIRED_TOKEN || rc == ERR_UNRECOGNIZED_CLIENT ||
+        rc == ERR_INVALID_SIGNATURE || rc == ERR_MISSING_AUTH_TOKEN ||
+        rc == ERR_INCOMPLETE_SIGNATURE)
         return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s: %s", err_type(rc),
                            inner ? inner->msg : "");
     return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), inner ? inner->msg : "");

@@ -11,6 +11,7 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
                answering: the client sees a failure although the write happened
   "slow:<s>"   sleep <s> seconds, then forward
   "deny"       answer 400 AccessDeniedException (an IAM policy without the action)
+  "expired"    answer 400 ExpiredTokenException (temporary credentials past their expiry)
   "hang"       read the request and never answer (until close(): then the connection is
                closed unanswered) -- an endpoint that accepts and then hangs
 
@@ -90,6 +91,9 @@ class FaultProxy:
                 if fault == "deny":
                     return self._answer(400, {"__type": "com.amazon.coral.service#AccessDeniedException",
                                               "message": "injected: not authorized to perform " + op})
+                if fault == "expired":
+                    return self._answer(400, {"__type": "com.amazon.coral.service#ExpiredTokenException",
+                                              "message": "The security token included in the request is expired"})
                 if fault == "hang":
                     proxy.closed.wait()
                     self.close_connection = True

@@ -459,6 +459,45 @@ def test_unreachable_endpoint_is_503(proxy, upstream):
     assert p.returncode == 1 and "ddbchat: unavailable: cannot reach" in p.stderr, p.stderr
 
 
+def test_expired_credentials_are_a_clear_error(proxy, upstream):
+    """Temporary credentials (AWS_SESSION_TOKEN: a role's, an SSO session's) past their
+    expiry: AWS answers every request 400 ExpiredTokenException "The security token included
+    in the request is expired" (com.amazon.coral.service; guregu/dynamo#68 shows the wire).
+    Not worth a retry.  `serve` refuses to start, naming it; a serving process answers 503
+    `unavailable` naming it after one attempt (the service cannot serve until its operator
+    renews the credentials; a 500 `storage` said the service itself failed); the CLI exits 1
+    naming it.  Before, the start-up check took the unknown type for a ValidationException
+    (an implemented operation) and served, and every error read "ValidationException:
+    ExpiredTokenException: ..."."""
+    msg = "ExpiredTokenException: The security token included in the request is expired"
+    proxy.script_for["ListTables"] = ["expired"]
+    p = subprocess.run([ddbchat_bin(), "serve", "--endpoint", proxy.url, "--api-port",
+                        str(free_port()), "--quiet"], capture_output=True, text=True,
+                       env=remote_env(), timeout=60)
+    assert p.returncode == 1 and msg in p.stderr, p.stderr
+    assert "ValidationException" not in p.stderr, p.stderr
+    srv = start_remote_serve(proxy.url)
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        st, _, b = rest(srv, "GET", "/api/me", tok)  # (warms the user cache up)
+        assert st == 200, b
+        n = len(proxy.log)
+        proxy.script = ["expired"] * 50
+        st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+        assert st == 503 and b["error"]["code"] == "unavailable", (st, b)
+        assert msg in b["error"]["message"] and "Validation" not in b["error"]["message"], b
+        assert [f for _, f in proxy.log[n:]].count("expired") == 1, proxy.log  # one attempt
+    finally:
+        proxy.script = []
+        srv.stop()
+        os.unlink(srv.log)
+    proxy.script = ["expired"] * 50
+    p = run(proxy.url, "user", "show", "rb_alice")
+    proxy.script = []
+    assert p.returncode == 1 and f"ddbchat: unavailable: {msg}" in p.stderr, p.stderr
+
+
 # ---- SigV4 against a credential-checking endpoint -------------------------------------------
 
 GOOD_KEY, GOOD_SECRET = "AKIDREMOTETEST", "remote/Secret+Key0123456789"
