@@ -1,19 +1,21 @@
 /*
  * api_backups — the backup and restore jobs of this process (api_backups.c), shared by the
- * backup operations that run them (op_backup.c).  Layer: api (private).
+ * backup operations that run them (op_backup.c) and the restore job (api_restore.c).  Layer:
+ * api (private).
  *
  * The manager (api->backups) and the job list are api_backups.c's: it registers, starts,
  * reaps and frees the jobs, always under the manager's mutex, which only api_backups.c takes
- * (op_backup.c reads done_delay_ms, set once, and counts n_restoring, an atomic, without
- * it); op_backup.c fills a job in before api_bk_start and runs it on the worker thread; the
- * table lookup learns whether a table is being restored from api_backup_restoring
- * (api_int.h).
+ * (api_restore.c reads done_delay_ms, set once, and counts n_restoring, an atomic, without
+ * it); op_backup.c fills a backup job in before api_bk_start and runs it on the worker
+ * thread, api_restore.c a restore job; the table lookup learns whether a table is being
+ * restored from api_backup_restoring (api_int.h).
  */
 #ifndef DDB_API_API_BACKUPS_H
 #define DDB_API_API_BACKUPS_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "api/api_int.h"
 #include "store/backup.h"
@@ -75,6 +77,13 @@ static inline bk_mgr *api_bk_mgr(api_t *api)
     return api->backups;
 }
 
+/* A backup's file name under backups/: its id and ext (".json" the record, ".dump" its
+ * items, ".lock" held while it is written). */
+static inline void api_bk_file(char *out, size_t cap, const char *id, const char *ext)
+{
+    snprintf(out, cap, "%s%s", id, ext);
+}
+
 /* Frees a job that never started or has been joined: unpins its table, abandons its dump,
  * lets go of its lock file. */
 void api_bk_job_free(bk_job *j);
@@ -98,5 +107,11 @@ void api_bk_open(bk_job *j);
 void api_bk_signal(bk_job *j, bool started, bool finished);
 /* Whether the server is stopping (a worker gives up). */
 bool api_bk_stopping(bk_job *j);
+
+/* api_restore.c: starts the job that loads backups/<id>.dump into table t (pitr: a
+ * point-in-time restore's own dump, removed once loaded) and marks it restored.  0 once the
+ * job runs; ERR_NOMEM, or api_bk_start's errors. */
+int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_table *t,
+                         err_t *e);
 
 #endif

@@ -25,16 +25,16 @@
  * the overrides AWS allows: billing mode and throughput, a subset of the GSIs/LSIs, SSE; not
  * tags, streams or TTL, which AWS leaves to be set up again) with metadata "Restore":
  * {"SourceBackupArn","SourceTableArn","RestoreDateTime","InProgress"}; DescribeTable shows it
- * CREATING with RestoreSummary.RestoreInProgress true while a worker loads the dump through
- * the group committer (store_write_each, batches of BK_RESTORE_BATCH), then ACTIVE with
- * RestoreInProgress false.  Until then the table's data-plane operations answer
+ * CREATING with RestoreSummary.RestoreInProgress true while a worker (api_restore.c) loads
+ * the dump through the group committer (store_write_each, batches of BK_RESTORE_BATCH), then
+ * ACTIVE with RestoreInProgress false.  Until then the table's data-plane operations answer
  * ResourceNotFoundException (as DynamoDB does for a table that is not ACTIVE), and DeleteTable
  * / UpdateTable ResourceInUseException.  A restore interrupted by a stop resumes when a
  * server starts (api_opts.resume_jobs): puts are idempotent, so the dump is loaded again from
  * the start.  A batch the disk refuses (full) is written again with back-off until there is
- * room (bk_restore_write): the table stays CREATING meanwhile, never ACTIVE with part of its
- * items.  The data-plane guard covers this process only: a CLI process writing into a
- * table a server is restoring is not stopped.
+ * room (api_restore.c bk_restore_write): the table stays CREATING meanwhile, never ACTIVE
+ * with part of its items.  The data-plane guard covers this process only: a CLI process
+ * writing into a table a server is restoring is not stopped.
  *
  * Point-in-time recovery keeps its history in the store (store/pitr.h: an undo log written
  * with each change).  RestoreTableToPointInTime writes the source table as of the asked time
@@ -49,11 +49,8 @@
  * UnknownOperationException, tests/e2e/test_backups.py), in the block below.  The validation
  * messages use the service's "N validation error(s) detected: ..." form.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <uuid/uuid.h>
@@ -64,7 +61,6 @@
 #include "api/api_tstate.h"
 #include "api/api_vector.h"
 #include "api/api_validate.h"
-#include "base/backoff.h"
 #include "base/log.h"
 #include "store/backup.h"
 #include "store/pitr.h"
@@ -115,9 +111,6 @@
 #define TXT_BK_NEWER                                                                               \
     "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
     "versions up to %d): restore it with that version of ddbchat or a later one"
-#define BK_RESTORE_BATCH 256
-#define BK_RETRY_MS 200        /* a restore's batch refused by the disk: tried again after this, */
-#define BK_RETRY_MAX_MS 10000  /* doubling up to this (as the store's index work, maint.c) */
 #define BK_LIST_MAX 100
 #define BK_ARN_MIN 37
 #define BK_ARN_MAX 1024
@@ -144,11 +137,6 @@ static bool bk_id_ok(const char *id)
         if (i != 14 && !((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
             return false;
     return true;
-}
-
-static void bk_file(char *out, size_t cap, const char *id, const char *ext)
-{
-    snprintf(out, cap, "%s%s", id, ext);
 }
 
 /* The caller's namespace prefix ("" without one). */
@@ -191,7 +179,7 @@ static const char *bk_name_from(api_req *r, const char *name_or_arn)
 static int bk_record_load(store_t *s, const char *id, json_t **out, err_t *e)
 {
     char name[64];
-    bk_file(name, sizeof name, id, ".json");
+    api_bk_file(name, sizeof name, id, ".json");
     arena_t a;
     arena_init(&a);
     char *text = NULL;
@@ -212,7 +200,7 @@ static int bk_record_load(store_t *s, const char *id, json_t **out, err_t *e)
 static int bk_record_save(store_t *s, const char *id, json_t *rec, err_t *e)
 {
     char name[64];
-    bk_file(name, sizeof name, id, ".json");
+    api_bk_file(name, sizeof name, id, ".json");
     char *text = ddbjson_dumps_whole(rec, JSON_COMPACT);
     if (!text)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -230,7 +218,7 @@ static int bk_record_save(store_t *s, const char *id, json_t *rec, err_t *e)
 static int bk_record_remove(store_t *s, const char *id, err_t *e)
 {
     char name[64];
-    bk_file(name, sizeof name, id, ".json");
+    api_bk_file(name, sizeof name, id, ".json");
     int rc = store_bk_remove(s, name, e);
     if (rc) {
         log_error("backup %s: its record cannot be removed (the backup stays): %s", id, e->msg);
@@ -239,7 +227,7 @@ static int bk_record_remove(store_t *s, const char *id, err_t *e)
     static const char *const rest[] = {".dump", ".lock"};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
         err_t ie = {0};
-        bk_file(name, sizeof name, id, rest[i]);
+        api_bk_file(name, sizeof name, id, rest[i]);
         if (store_bk_remove(s, name, &ie))
             log_warn("backup %s: %s left behind: %s", id, name, ie.msg);
     }
@@ -530,7 +518,7 @@ static void *bk_backup_main(void *arg)
     err_t e = {0};
     char name[64], path[4096];
     json_t *rec = NULL;
-    bk_file(name, sizeof name, j->id, ".dump");
+    api_bk_file(name, sizeof name, j->id, ".dump");
     int rc = store_bk_path(s, name, path, sizeof path, &e);
     if (rc == 0) {
         char hdr[96];
@@ -571,7 +559,7 @@ static void *bk_backup_main(void *arg)
     store_bk_unlock(j->lock_fd);
     j->lock_fd = -1;
     char lock[64];
-    bk_file(lock, sizeof lock, j->id, ".lock");
+    api_bk_file(lock, sizeof lock, j->id, ".lock");
     err_t ig = {0};
     store_bk_remove(s, lock, &ig);
     api_bk_signal(j, true, true);
@@ -655,7 +643,7 @@ int op_create_backup(api_req *r, json_t **out)
     json_object_set_new(rec, "Def", bk_def_json(t));
     json_object_set_new(rec, "Meta", meta);
     char lock[64];
-    bk_file(lock, sizeof lock, j->id, ".lock");
+    api_bk_file(lock, sizeof lock, j->id, ".lock");
     if (!arn || !meta) { /* never a backup without the table's settings */
         rc = api_nomem(r);
         goto fail;
@@ -761,7 +749,7 @@ int op_describe_backup(api_req *r, json_t **out)
 static bool bk_creating_somewhere(api_t *api, const char *id)
 {
     char lock[64];
-    bk_file(lock, sizeof lock, id, ".lock");
+    api_bk_file(lock, sizeof lock, id, ".lock");
     int fd = -1;
     err_t e = {0};
     if (store_bk_lock(api->store, lock, false, &fd, &e) != 0)
@@ -920,210 +908,6 @@ int op_list_backups(api_req *r, json_t **out)
 }
 
 /* ---- RestoreTableFromBackup -------------------------------------------------------------------- */
-
-static int bk_restore_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
-                            uint64_t *out_size, err_t *e)
-{
-    (void)old, (void)out_size, (void)a, (void)e;
-    *out_new = ctx;
-    return 0;
-}
-
-/* In the table's write txn: "Restore.InProgress" false. */
-static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
-{
-    bk_job *j = ctx;
-    if (al->cur->id != j->target_id)
-        return err_set(e, ERR_RESOURCE_NOT_FOUND, "the restored table was replaced");
-    json_t *meta = api_table_meta(al->cur);
-    if (!meta)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    json_t *res = json_object_get(meta, "Restore");
-    if (json_is_object(res))
-        json_object_set_new(res, "InProgress", json_false());
-    char *text = ddbjson_dumps_whole(meta, JSON_COMPACT);
-    json_decref(meta);
-    char *copy = text ? arena_strdup(al->arena, text) : NULL;
-    free(text);
-    if (!copy)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    al->next.meta = copy;
-    al->next.meta_len = strlen(copy);
-    return 0;
-}
-
-/* Sleeps ms in steps, unless the server is stopping: true when it is. */
-static bool bk_nap(bk_job *j, int64_t ms)
-{
-    for (int64_t left = ms; left > 0; left -= 50) {
-        if (api_bk_stopping(j))
-            return true;
-        usleep((useconds_t)(left < 50 ? left : 50) * 1000);
-    }
-    return api_bk_stopping(j);
-}
-
-/* Marks the restore finished in the target's metadata (one read-modify-write). */
-/* The dump is in: the data plane opens, then the metadata says ACTIVE (in that order: the
- * other order let a client that had seen ACTIVE be told the table does not exist). */
-static int bk_restore_done(bk_job *j, err_t *e)
-{
-    api_bk_open(j);
-    int rc = store_table_alter(j->api->store, j->target, bk_done_fn, j, NULL, e);
-    if (rc == ERR_RESOURCE_NOT_FOUND) { /* dropped or replaced meanwhile: nothing to mark */
-        err_clear(e);
-        rc = 0;
-    }
-    if (j->m->done_delay_ms > 0) /* (a stop does not wait it out: test_backups
-                                   test_stop_during_the_restore_done_delay) */
-        bk_nap(j, j->m->done_delay_ms);
-    return rc;
-}
-
-/* Writes a restore's batch.  A batch the store refuses as a whole for the disk (ERR_IO: a
- * full or failing disk; nothing of it was written) is written again after BK_RETRY_MS,
- * doubling up to BK_RETRY_MAX_MS, until it goes in or the server stops
- * (ERR_SERVICE_UNAVAILABLE): the table stays CREATING meanwhile and is whole once there is
- * room, without a restart.  Said once, and once more when it works again.  Before, such a
- * failure ended the restore: the table became ACTIVE with the items loaded so far, as for
- * a damaged dump (test_backups test_restore_on_a_full_disk_waits_for_room). */
-static int bk_restore_write(bk_job *j, const store_table *t, av_t *items, arena_t *wa,
-                            store_write *w, size_t n, err_t *e)
-{
-    backoff bo;
-    backoff_init(&bo, BK_RETRY_MS, BK_RETRY_MAX_MS);
-    int rc;
-    for (;;) {
-        arena_reset(wa); /* the writes' own (old items): an attempt's, not kept */
-        for (size_t i = 0; i < n; i++)
-            w[i] = (store_write){.table = t, .key = &items[i], .apply = bk_restore_apply,
-                                 .ctx = &items[i], .arena = wa, .restore = true};
-        rc = store_write_each(j->api->store, w, n, e);
-        if (rc != ERR_IO)
-            break;
-        bool started;
-        int64_t wait = backoff_fail(&bo, &started);
-        if (started)
-            log_warn("restore of %s: writing its items failed: %s; retrying with back-off "
-                     "until there is room (logged once)", j->target, e->msg);
-        err_clear(e);
-        if (bk_nap(j, wait))
-            return ERR_SERVICE_UNAVAILABLE;
-    }
-    if (backoff_ok(&bo) && rc == 0)
-        log_info("restore of %s: writing its items works again", j->target);
-    return rc;
-}
-
-static void *bk_restore_main(void *arg)
-{
-    bk_job *j = arg;
-    store_t *s = j->api->store;
-    err_t e = {0};
-    char name[64], path[4096];
-    store_dump *d = NULL;
-    const char *hdr;
-    size_t hl;
-    arena_t a, wa; /* the batch's items; the writes' outputs */
-    arena_init(&a);
-    arena_init(&wa);
-    api_bk_signal(j, true, false);
-    bk_file(name, sizeof name, j->id, ".dump");
-    int rc = store_bk_path(s, name, path, sizeof path, &e);
-    if (rc == 0)
-        rc = store_dump_open(path, &d, &hdr, &hl, &e);
-    av_t *items = NULL;
-    store_write *w = NULL;
-    if (rc == 0) {
-        items = calloc(BK_RESTORE_BATCH, sizeof *items);
-        w = calloc(BK_RESTORE_BATCH, sizeof *w);
-        if (!items || !w)
-            rc = err_set(&e, ERR_NOMEM, "out of memory");
-    }
-    bool end = false;
-    while (rc == 0 && !end) {
-        if (api_bk_stopping(j)) {
-            rc = ERR_SERVICE_UNAVAILABLE;
-            break;
-        }
-        const store_table *t = store_table_pin(s, j->target);
-        if (!t || t->id != j->target_id) {
-            store_table_unpin(s, t);
-            rc = err_set(&e, ERR_RESOURCE_NOT_FOUND, "the target table is gone");
-            break;
-        }
-        size_t n = 0;
-        arena_reset(&a);
-        while (n < BK_RESTORE_BATCH && !end) {
-            if ((rc = store_dump_next(d, &a, &items[n], &end, &e)))
-                break;
-            if (!end)
-                n++;
-        }
-        if (rc || n == 0) {
-            store_table_unpin(s, t);
-            break;
-        }
-        rc = bk_restore_write(j, t, items, &wa, w, n, &e);
-        store_table_unpin(s, t);
-        for (size_t i = 0; rc == 0 && i < n; i++)
-            if (w[i].rc) /* an item the table refuses (it was in the table): report, go on */
-                log_error("restore of %s: an item was refused: %s", j->target, w[i].err.msg);
-    }
-    free(items);
-    free(w);
-    store_dump_close(d);
-    arena_fini(&a);
-    arena_fini(&wa);
-    if (rc == 0) {
-        rc = bk_restore_done(j, &e);
-    } else if (rc != ERR_SERVICE_UNAVAILABLE) {
-        /* a restore that cannot finish (dump missing or damaged): the table keeps what was
-         * loaded and becomes usable rather than CREATING for ever; the log says why */
-        err_t ie = {0};
-        if (bk_restore_done(j, &ie))
-            log_error("restore of %s: the table cannot be marked restored: %s", j->target,
-                      ie.msg);
-    }
-    if (j->pitr && rc != ERR_SERVICE_UNAVAILABLE) { /* the point-in-time dump was ours */
-        err_t ie = {0};
-        if (store_bk_remove(s, name, &ie)) /* (before: unsaid, the table's copy stayed) */
-            log_warn("restore of %s: its point-in-time dump backups/%s is left behind: %s",
-                     j->target, name, ie.msg);
-    }
-    if (rc == ERR_SERVICE_UNAVAILABLE)
-        log_info("restore of %s paused: the server is stopping (it resumes at the next start)",
-                 j->target);
-    else if (rc)
-        log_error("restore of %s from backup %s failed: %s", j->target, j->id, e.msg);
-    j->rc = rc;
-    j->err = e;
-    api_bk_signal(j, false, true);
-    return NULL;
-}
-
-static int bk_start_restore(api_t *api, const char *id, bool pitr, const store_table *t,
-                            err_t *e)
-{
-    bk_mgr *m = api->backups;
-    bk_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    j->api = api;
-    j->kind = BK_JOB_RESTORE;
-    j->pitr = pitr;
-    j->lock_fd = -1;
-    snprintf(j->id, sizeof j->id, "%s", id);
-    snprintf(j->target, sizeof j->target, "%s", t->name);
-    j->target_id = t->id;
-    atomic_fetch_add(&m->n_restoring, 1);
-    int rc = api_bk_start(m, j, bk_restore_main, e);
-    if (rc) {
-        atomic_fetch_sub(&m->n_restoring, 1);
-        free(j);
-    }
-    return rc;
-}
 
 /* Finds index `name` of kind `global` in the backup's definition. */
 static json_t *bk_def_index(json_t *def, const char *name, bool global)
@@ -1474,7 +1258,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         rc = err_set(r->err, ERR_INTERNAL, "the restored table vanished");
         goto done;
     }
-    if ((rc = bk_start_restore(r->api, id, x->pitr, created, r->err)))
+    if ((rc = api_bk_start_restore(r->api, id, x->pitr, created, r->err)))
         goto done;
     json_t *desc = NULL;
     if ((rc = api_table_describe(r, created, "CREATING", &desc)))
@@ -1813,7 +1597,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     /* the source as of `at`, into a dump of its own that the restore job loads */
     char id[32], name[64], path[4096];
     bk_new_id(id);
-    bk_file(name, sizeof name, id, ".dump");
+    api_bk_file(name, sizeof name, id, ".dump");
     json_t *def = NULL, *meta = NULL, *restore = NULL;
     store_dump *d = NULL;
     bool made = false;
@@ -1911,12 +1695,12 @@ int api_backups_resume(api_t *api, err_t *e)
         if (json_is_true(json_object_get(res, "InProgress")) && p && bk_id_ok(p + 8)) {
             log_info("resuming the restore of %s from backup %s", t->name, p + 8);
             err_t ie = {0};
-            if (bk_start_restore(api, p + 8, false, t, &ie))
+            if (api_bk_start_restore(api, p + 8, false, t, &ie))
                 log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
         } else if (json_is_true(json_object_get(res, "InProgress")) && pd && bk_id_ok(pd)) {
             log_info("resuming the point-in-time restore of %s", t->name);
             err_t ie = {0};
-            if (bk_start_restore(api, pd, true, t, &ie))
+            if (api_bk_start_restore(api, pd, true, t, &ie))
                 log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
         }
         json_decref(meta);
