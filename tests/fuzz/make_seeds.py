@@ -332,6 +332,22 @@ def seeds_rest():
     ]
 
 
+def seeds_eventid():
+    """fuzz_eventid.c: [id] NUL [9-byte operations: conversation, time step]."""
+    g = "0e5b1c2d-0000-4000-8000-00000000000a"
+    ops = bytes([0, 0, 0, 0, 0, 0, 0, 1, 0]) + bytes([5, 1, 0, 0, 0, 0, 3, 0, 0]) * 20
+    return [
+        b"v1:1764000000000000",
+        b"v1:1764000000000000," + g.encode() + b":1764000012345678",
+        b"v1:1764000000000000," + g.encode() + b":1764000012345678\0" + ops,
+        b"v1:0\0" + ops,
+        b"v1:9999999999999999",
+        b"v1:1," + g.upper().encode() + b":2",
+        b"v1:1764000000000000," + g.encode() + b":1," + g.encode() + b":2",
+        b"v2:1",
+    ]
+
+
 def seeds_jread():
     """Request bodies and JSON edge cases for our reader (value/jread.c vs jansson)."""
     out = [dumps(body) for _, body in every(API, 12)]
@@ -438,7 +454,7 @@ def seeds_decode():
 
 TARGETS = {"ddbjson": seeds_ddbjson, "num": seeds_num, "expr": seeds_expr, "api": seeds_api,
            "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest, "jread": seeds_jread,
-           "paths": seeds_paths, "decode": seeds_decode}
+           "paths": seeds_paths, "decode": seeds_decode, "eventid": seeds_eventid}
 
 
 def main():
