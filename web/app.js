@@ -1155,6 +1155,16 @@
   // hold one of the browser's few connections to this server); coming back reopens it,
   // replaying from the last event id.
   window.addEventListener('pagehide', () => stopLive());
+  // The browser freezes a tab hidden for long (Page Lifecycle): it runs nothing then, so as
+  // the tab holding the stream its events waited in it while this user's other tabs, on
+  // screen, heard nothing.  It gives the stream up: joining afresh lets the lock (or the
+  // election) go to another tab, which opens the stream from the last event id it heard,
+  // and queues this one behind it on a new channel, where what the new leader passes on
+  // waits for it until it runs again (test_web.py::
+  // test_a_frozen_tab_gives_the_stream_to_the_others).
+  document.addEventListener('freeze', () => {
+    if (state.token && state.me && state.share && state.share.leader) startLive();
+  });
   window.addEventListener('pageshow', (ev) => { if (ev.persisted && state.token) startLive(); });
 
   el['notice-close'].addEventListener('click', () => { el.notice.hidden = true; });

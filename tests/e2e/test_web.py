@@ -1598,3 +1598,48 @@ def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
     want += [f"long {i:03d}" for i in range(120, 150)]
     got = scroll_back_to_first(d, 150)
     assert got == want, [x for x in want if x not in got][:5] or got[:5]
+
+
+def test_a_frozen_tab_gives_the_stream_to_the_others(web, two):
+    """Two tabs of one user: both live, a message sent in one shows in the other once.  The
+    browser freezes a hidden tab (Page Lifecycle; CDP Page.setWebLifecycleState): the tab
+    holding the shared stream then ran nothing, so the other tab, on screen, said 'live' and
+    got nothing until the frozen one came back.  Frozen, it gives the stream up: the other
+    tab gets the next message within seconds; the frozen one, back, shows it too, once."""
+    me_ = "web_freeze"
+    web.tok[me_] = token(add_user(web, me_, "Freeze Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "before", handle=me_)["message_group_uuid"]
+    d = two[1]
+    first = d.current_window_handle
+    tabs = []
+    try:
+        for _ in range(2):
+            d.switch_to.new_window("tab")
+            tabs.append(d.current_window_handle)
+            fresh(d)
+            sign_in_by_link(d, web, me_)
+            open_conv(d, "Alice Web")
+            wait(d, lambda d: bubbles(d) == ["before"], 5, "the first message")
+        type_and_enter(d, "from the second tab")
+        d.switch_to.window(tabs[0])
+        wait(d, lambda d: bubbles(d) == ["before", "from the second tab"], 5,
+             "the other tab's message, once")
+        d.execute_cdp_cmd("Page.setWebLifecycleState", {"state": "frozen"})
+        d.switch_to.window(tabs[1])
+        send_rest(web, "web_alice", "while frozen", group=g)
+        wait(d, lambda d: bubbles(d)[-1:] == ["while frozen"], 5,
+             "the message in the tab on screen")
+        d.switch_to.window(tabs[0])
+        d.execute_cdp_cmd("Page.setWebLifecycleState", {"state": "active"})
+        wait(d, lambda d: bubbles(d) == ["before", "from the second tab", "while frozen"], 5,
+             "the message in the tab back from frozen, once")
+        send_rest(web, "web_alice", "after", group=g)
+        for h in tabs:
+            d.switch_to.window(h)
+            wait(d, lambda d: bubbles(d) == ["before", "from the second tab", "while frozen",
+                                             "after"], 5, "the next one in each tab, once")
+    finally:
+        for h in tabs:
+            d.switch_to.window(h)
+            d.close()
+        d.switch_to.window(first)
