@@ -19,6 +19,7 @@
 #include "api/api_text.h"
 #include "api/api_tstate.h"
 #include "api/api_vector.h"
+#include "base/siphash.h"
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
@@ -107,22 +108,52 @@ void api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool ha
     api_odt_merge(meta, odt);
 }
 
+/* The id of the account's AWS managed key for DynamoDB (alias/aws/dynamodb): one key in an
+ * account and region, whatever the table (API Reference, SSESpecification: "the default
+ * DynamoDB key alias/aws/dynamodb"), a UUID as KMS's key ids are; here made of the account and
+ * the region, so it stays the same across restarts.  out: 37 bytes. */
+static void sse_managed_key_id(const api_t *api, char out[37])
+{
+    static const unsigned char k[16] = "alias/aws/dynam"; /* 15 bytes and its NUL */
+    char m[128];
+    int n = snprintf(m, sizeof m, "%s|%s", api->account_id, api->region);
+    size_t len = n < 0 ? 0 : (size_t)n >= sizeof m ? sizeof m - 1 : (size_t)n;
+    uint64_t h[2];
+    siphash24_128(k, (const unsigned char *)m, len, h);
+    unsigned char b[16];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(h[0] >> (8 * i));
+        b[8 + i] = (unsigned char)(h[1] >> (8 * i));
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
 /* The ARN DescribeTable names for the KMS key of a table whose metadata meta has encryption
  * enabled (the key given, as an ARN when it is one, else an ARN made of it or, for the AWS
- * managed key, of the table's id); NULL when the table has none (no KMS key) or out of
- * memory (*nomem then). */
+ * managed key, the account's one key: sse_managed_key_id; test_tables
+ * test_aws_managed_key_is_one_per_account); NULL when the table has none (no KMS key) or out
+ * of memory (*nomem then). */
 const char *api_sse_key_arn(api_req *r, json_t *meta, bool *nomem)
 {
     *nomem = false;
-    json_t *sse = json_object_get(meta, "SSE"), *tid = json_object_get(meta, "TableId");
+    json_t *sse = json_object_get(meta, "SSE");
     if (!json_is_true(json_object_get(sse, "Enabled")))
         return NULL;
     const char *key = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
     if (key && strncmp(key, "arn:", 4) == 0)
         return key;
+    char managed[37];
+    if (!key) {
+        sse_managed_key_id(r->api, managed);
+        key = managed;
+    }
     const char *ka = arena_printf(r->arena, "arn:aws:kms:%s:%s:key/%s", r->api->region,
-                                  r->api->account_id,
-                                  key ? key : json_is_string(tid) ? json_string_value(tid) : "");
+                                  r->api->account_id, key);
     *nomem = ka == NULL;
     return ka;
 }

@@ -1406,6 +1406,38 @@ def test_encryption_disable_answers_updating(ddb, table_name, target):
     assert "SSEDescription" not in ddb.describe_table(TableName=name)["Table"]
 
 
+def test_aws_managed_key_is_one_per_account(ddb, table_name, target):
+    # SSESpecification {Enabled: true} without a KMSMasterKeyId encrypts with the account's
+    # AWS managed key, "the default DynamoDB key alias/aws/dynamodb" (API Reference,
+    # SSESpecification): one key in the account and region, so every such table names the same
+    # KMSMasterKeyArn, a key id in UUID form (LocalStack's snapshot test_dynamodb_create_table_
+    # with_partial_sse_specification, validated against AWS 2024-01-10: the key KMS describes
+    # as "Default key that protects my DynamoDB data when no other key is defined"); naming it
+    # by that ARN again is no change.  DynamoDB Local describes no SSE.
+    arns = []
+    for i in range(2):
+        name = table_name("awskey")
+        d = ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             SSESpecification={"Enabled": True})["TableDescription"]
+        if target == "dynamodb-local":
+            assert "SSEDescription" not in d
+            return
+        arns.append(d["SSEDescription"]["KMSMasterKeyArn"])
+        assert ddb.describe_table(TableName=name)["Table"]["SSEDescription"][
+            "KMSMasterKeyArn"] == arns[-1]
+    assert arns[0] == arns[1], arns
+    assert re.fullmatch(r"arn:aws:kms:us-east-1:\d{12}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                        r"[0-9a-f]{4}-[0-9a-f]{12}", arns[0]), arns[0]
+    with pytest.raises(ClientError) as ei:
+        ddb.update_table(TableName=name, SSESpecification={
+            "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": arns[0]})
+    assert err(ei) == ("ValidationException", "One or more parameter values were invalid: "
+                       "Table is already encrypted with given KMSMasterKeyId. Use "
+                       "KMSMasterKeyId parameter if you want to change Master Key")
+
+
 def test_encryption_key_changes_window(ddbchat_server):
     # DDBCHAT_SSE_WINDOW_MS shortens the 24-hour window to 8 s (so the six hours to 2 s); a
     # restored table starts afresh
