@@ -460,6 +460,50 @@ def test_errors(srv):
     assert len(d.list_backups(TableName=tarn)["BackupSummaries"]) == 2
 
 
+def test_table_arn_mapping(srv):
+    """The backup and point-in-time operations map a TableName (or SourceTableArn) that is an
+    ARN as every other lookup does (api_table_arn_name): an ARN that names no table is the
+    same ValidationException GetItem answers (DynamoDB Local's texts; AWS's uncaptured), one
+    of another region's table is not found.  They answered TableNotFoundException to
+    "arn:bad" and to an index's ARN, and ListBackups an empty list (final21 F5)."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "am_src", hash=("pk", "S"))
+    tarn = d.describe_table(TableName="am_src")["Table"]["TableArn"]
+    head = tarn[:tarn.index(":table/")]
+    other = tarn.replace(":us-east-1:", ":eu-west-3:")
+    calls = (("CreateBackup", "TableName", {"BackupName": "bk1"}),
+             ("ListBackups", "TableName", {}),
+             ("DescribeContinuousBackups", "TableName", {}),
+             ("UpdateContinuousBackups", "TableName", {"PointInTimeRecoverySpecification": {
+                 "PointInTimeRecoveryEnabled": True}}),
+             ("RestoreTableToPointInTime", "SourceTableArn", {"TargetTableName": "am_dst",
+                                                              "UseLatestRestorableTime": True}))
+    for bad in ("arn:bad", tarn + "/index/gi", head + ":table/ab", tarn + "\u0000junk"):
+        status, _, got = raw_request(srv.ddb_url, {"TableName": bad, "Key": {"pk": {"S": "a"}}},
+                                     target="DynamoDB_20120810.GetItem")
+        want = json.loads(got)
+        assert status == 400 and want["__type"].endswith("#ValidationException"), got
+        for op, member, extra in calls:
+            status, _, got = raw_request(srv.ddb_url, dict(extra, **{member: bad}),
+                                         target=f"DynamoDB_20120810.{op}")
+            doc = json.loads(got)
+            assert status == 400 and doc["__type"].endswith("#ValidationException"), (op, bad, got)
+            if "\u0000" not in bad:  # GetItem's model refuses that one by its pattern first
+                assert doc["message"] == want["message"], (op, bad, got)
+    for op, member, extra in calls:
+        status, _, got = raw_request(srv.ddb_url, dict(extra, **{member: other}),
+                                     target=f"DynamoDB_20120810.{op}")
+        if op == "ListBackups":
+            assert status == 200 and json.loads(got)["BackupSummaries"] == [], got
+        else:
+            assert status == 400 and json.loads(got) == {
+                "__type": "com.amazonaws.dynamodb.v20120810#TableNotFoundException",
+                "message": f"Table not found: {other}"}, (op, got)
+    assert d.list_backups()["BackupSummaries"] == []
+    # the table's own ARN still names it
+    arn = d.create_backup(TableName=tarn, BackupName="bk_ok")["BackupDetails"]["BackupArn"]
+    assert ARN_RE.match(arn).group(1) == "am_src"
+
 def test_backup_arn_checked_by_its_shape(srv):
     """A BackupArn not shaped arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> is
     ValidationException "Invalid Backup ARN" on DescribeBackup, DeleteBackup and
