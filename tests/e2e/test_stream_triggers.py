@@ -284,6 +284,46 @@ def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
                              [("INSERT", f"b{i}") for i in range(3)])
 
 
+def test_restart_after_the_stream_was_replaced_resumes_the_old_one(work, start_triggered,
+                                                                    table_name):
+    """The saved position is in a stream that was disabled and enabled again while the
+    trigger was not running (a new stream, a new label): the restarted trigger reads the old
+    stream on from its position to its end, then the new one from its first record, as a
+    running trigger does (README: Triggers).  Before, a position of another stream than the
+    table's latest was dropped: the trigger began the new stream at its --trigger-from
+    start, and the old stream's records after the last finished batch were never
+    delivered."""
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger", f"{name}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+    t = start_triggered(d, *args)
+    ddb, _ = stream_table(t.url, name)
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"a{i}"}})
+    wait_records(work, 3)
+    t.srv.stop()
+    t1 = start_triggered(d)  # no trigger: the stream is replaced meanwhile
+    ddb = client_for(t1.url)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a3"}})
+    ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    deadline = time.time() + 60
+    while True:  # DynamoDB Local: the table is UPDATING for a moment
+        try:
+            ddb.update_table(TableName=name, StreamSpecification={
+                "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+            break
+        except ddb.exceptions.ResourceInUseException:
+            assert time.time() < deadline
+            time.sleep(0.2)
+    for i in range(2):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"b{i}"}})
+    t1.srv.stop()
+    start_triggered(d, *args)
+    recs = wait_records(work, 6)
+    assert keys_of(recs) == ([("INSERT", f"a{i}") for i in range(4)] +
+                             [("INSERT", f"b{i}") for i in range(2)])
+
+
 def test_latest_by_default_with_the_example_handler(work, start_triggered, table_name):
     name = table_name("trg")
     example = os.path.join(REPO, "examples", "stream_trigger.py")
