@@ -15,6 +15,9 @@ Options
                           into: its own engine (default), or, over the remote backend
                           (`serve --endpoint`), a separate `ddbchat serve --dynamodb-only` or
                           a DynamoDB Local it starts.
+  --msg-backing-args="..."  with --msg-backend=ddbchat: flags for that backing ddbchat, e.g.
+                          its realism switches ("--gsi-lag 300 --transaction-conflicts
+                          --throttle": README "Realism switches").
 
 Fixtures (all tests may use them)
 ---------------------------------
@@ -94,6 +97,8 @@ def pytest_addoption(parser):
     parser.addoption("--msg-backend", default="embedded",
                      choices=("embedded", "ddbchat", "dynamodb-local"),
                      help="storage behind the messaging tests' server (see msg_fixtures.py)")
+    parser.addoption("--msg-backing-args", default="",
+                     help="flags of the backing ddbchat of --msg-backend=ddbchat")
 
 
 def pytest_configure(config):

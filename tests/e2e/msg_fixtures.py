@@ -89,7 +89,9 @@ def msg_server(pytestconfig):
         pytest.skip("messaging needs --target=ddbchat")
     backend = pytestconfig.getoption("--msg-backend")
     if backend != "embedded":
-        backing = start_ddbchat() if backend == "ddbchat" else start_dynamodb_local()
+        import shlex
+        extra = shlex.split(pytestconfig.getoption("--msg-backing-args"))
+        backing = start_ddbchat(*extra) if backend == "ddbchat" else start_dynamodb_local()
         try:
             srv = start_remote_serve(backing.ddb_url, "--demo", "--cors-origin", CORS_ORIGIN)
         except Exception:
