@@ -402,6 +402,23 @@ int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e);
 int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_write *w,
                   const av_t *old, const av_t *nw, uint64_t *seq);
 
+/* ---- catalog_rec.c ---- */
+/* Encodes t (and the table's next index id) as its catalog record into out (reset first).
+ * 0 or ERR_NOMEM. */
+int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out);
+/* Parses a catalog record into a new heap entry holding one reference.  0, ERR_IO (an
+ * unknown version, a corrupt record) or ERR_NOMEM, with e set. */
+int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, err_t *e);
+/* Frees an entry (NULL: nothing) whatever its references: one never installed, or one whose
+ * last reference went (st_ent_unref). */
+void st_ent_free(store_t *s, cat_ent *c);
+/* Drops one reference; the last one frees the entry. */
+static inline void st_ent_unref(store_t *s, cat_ent *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        st_ent_free(s, c);
+}
+
 /* ---- catalog.c ---- */
 /* Reloads the in-memory catalog from txn if the generation there differs. */
 int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e);
