@@ -640,9 +640,15 @@
     loadMessages(true);
   }
 
+  // The page's own Back (phone width): the list, and the address says so (a reload showed
+  // the conversation left again: test_web.py::
+  // test_back_forward_and_reload_keep_the_open_conversation).
   el.back.addEventListener('click', () => {
-    el.app.classList.remove('show-conv');
     const c = state.open && state.open.group && state.convs.get(state.open.group);
+    closeConversation();
+    if (state.me) {
+      history.replaceState({ ddbchat: state.me.uuid }, '', location.pathname + location.search);
+    }
     if (c && c.li) c.li.firstChild.focus();
   });
 

@@ -1411,6 +1411,15 @@ def test_back_forward_and_reload_keep_the_open_conversation(web, two):
     wait(d, lambda d: title(d) == "Bob Web" and bubbles(d) == ["from bob"], 10,
          "bob's conversation from the address")
     assert notice(d) == ""
+    # phone width: the page's own Back (←) shows the list, and the address says so: a reload
+    # shows the list, not the conversation left (it reopened it)
+    d.set_window_size(375, 700)
+    by_css(d, "#back")[0].click()
+    wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list")
+    assert hash_(d) == ""
+    d.refresh()
+    wait(d, lambda d: by_css(d, "#app:not([hidden])") and conv_names(d), 10, "the page again")
+    assert by_css(d, "#list-pane")[0].is_displayed() and title(d) is None
     by_css(d, "#signout")[0].click()
     wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "the sign-in view")
     assert hash_(d) == ""
