@@ -543,7 +543,7 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
         return api_verr(r, TXT_UT_SSE_DEFAULT);
     /* a copy: ka may be meta's own string, which the change replaces */
     if (to_owned && !(*out_was = arena_strdup(r->arena, ka)))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
     if (!to_owned && ka && want && strcmp(want, ka) == 0)
         return api_verr(r, TXT_UT_SSE_SAME_KEY);
@@ -1191,7 +1191,7 @@ int op_update_table(api_req *r, json_t **out)
                             json_pack("{s:s,s:s,s:s}", "Status", "UPDATING", "SSEType", "KMS",
                                       "KMSMasterKeyArn", c.plan.sse_was))) {
         json_decref(desc);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
+        return api_nomem(r);
     }
     *out = json_pack("{s:o}", "TableDescription", desc);
     return 0;
