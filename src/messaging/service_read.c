@@ -473,15 +473,86 @@ typedef struct msg_rows {
     msg_conversation_page *convs;
 } msg_rows;
 
+/* A listing row's string attributes, found in one pass over its members instead of a look-up
+ * each (six per row: ~1.4k instructions a row): for each name what msgi_av_item_s answers, the
+ * first member of that name when it is an S, up to a U+0000; NULL otherwise. */
+enum { ROW_SK, ROW_UUID, ROW_HANDLE, ROW_NAME, ROW_MESSAGE, ROW_ID, ROW_N };
+typedef struct row_strs {
+    const char *p[ROW_N];
+    size_t n[ROW_N];
+} row_strs;
+
+static void row_read(const av_t *it, const char *id_name, size_t id_len, row_strs *o)
+{
+#define ROW_NAME_(s) {s, sizeof s - 1}
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[ROW_ID] = {ROW_NAME_("sk"), ROW_NAME_("user_uuid"), ROW_NAME_("user_handle"),
+                       ROW_NAME_("user_display_name"), ROW_NAME_("message")};
+#undef ROW_NAME_
+    /* the names' lengths differ (2, 9, 11, 17, 7; the id's 12 or 18): a member's length
+     * picks the one name it can be */
+    signed char by_len[20];
+    memset(by_len, -1, sizeof by_len);
+    for (int j = 0; j < ROW_ID; j++)
+        by_len[names[j].n] = (signed char)j;
+    if (id_len < sizeof by_len && by_len[id_len] < 0)
+        by_len[id_len] = ROW_ID;
+    bool seen[ROW_N] = {false};
+    memset(o, 0, sizeof *o);
+    size_t n = it && it->type == AV_M ? it->u.map.n : 0;
+    for (size_t i = 0; i < n; i++) {
+        const av_kv *kv = &it->u.map.kv[i];
+        if (kv->name_len >= sizeof by_len || by_len[kv->name_len] < 0)
+            continue;
+        int k = by_len[kv->name_len];
+        const char *want = k == ROW_ID ? id_name : names[k].s;
+        if (memcmp(kv->name, want, kv->name_len) != 0 || seen[k])
+            continue;
+        seen[k] = true;
+        if (kv->val.type == AV_S) {
+            o->p[k] = kv->val.u.str.ptr;
+            o->n[k] = strnlen(kv->val.u.str.ptr, kv->val.u.str.len);
+        }
+    }
+}
+
+/* msgi_av_copy_s of attribute k. */
+static bool row_copy(const row_strs *o, int k, char *out, size_t n)
+{
+    if (!o->p[k] || o->n[k] >= n) {
+        if (n)
+            out[0] = 0;
+        return false;
+    }
+    memcpy(out, o->p[k], o->n[k]);
+    out[o->n[k]] = 0;
+    return true;
+}
+
+/* msgi_user_from_row and msgi_row_message_dup from what row_read found. */
+static char *row_user_message(const row_strs *o, msg_user *u)
+{
+    row_copy(o, ROW_UUID, u->uuid, sizeof u->uuid);
+    row_copy(o, ROW_HANDLE, u->handle, sizeof u->handle);
+    row_copy(o, ROW_NAME, u->display_name, sizeof u->display_name);
+    const char *t = o->p[ROW_MESSAGE];
+    return strndup(t ? t : "", t ? o->n[ROW_MESSAGE] : 0);
+}
+
 static int message_row(void *rows, size_t i, const av_t *it)
 {
     msg_rows *r = rows;
     msg_message *m = &r->msgs->items[i];
-    msgi_av_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
-    snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", r->group);
-    msgi_av_copy_s(it, "sk", m->created_at, sizeof m->created_at);
-    msgi_user_from_row(it, &m->sender);
-    m->message = msgi_row_message_dup(it);
+    row_strs o;
+    row_read(it, "message_uuid", 12, &o);
+    row_copy(&o, ROW_ID, m->uuid, sizeof m->uuid);
+    size_t gl = strnlen(r->group, sizeof m->message_group_uuid - 1);
+    memcpy(m->message_group_uuid, r->group, gl);
+    m->message_group_uuid[gl] = 0;
+    row_copy(&o, ROW_SK, m->created_at, sizeof m->created_at);
+    m->message = row_user_message(&o, &m->sender);
     r->msgs->n = i + 1;
     return m->message ? 0 : -1;
 }
@@ -490,10 +561,11 @@ static int conversation_row(void *rows, size_t i, const av_t *it)
 {
     msg_rows *r = rows;
     msg_conversation *c = &r->convs->items[i];
-    msgi_av_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
-    msgi_av_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
-    msgi_user_from_row(it, &c->other);
-    c->message = msgi_row_message_dup(it);
+    row_strs o;
+    row_read(it, "message_group_uuid", 18, &o);
+    row_copy(&o, ROW_ID, c->message_group_uuid, sizeof c->message_group_uuid);
+    row_copy(&o, ROW_SK, c->last_message_at, sizeof c->last_message_at);
+    c->message = row_user_message(&o, &c->other);
     r->convs->n = i + 1;
     return c->message ? 0 : -1;
 }

@@ -184,6 +184,82 @@ static void test_user_cache(void **state)
     assert_int_equal(msg_user_cache_hits(S), h0 + 2 * hit);
 }
 
+/* A listing row's attributes as the service reads them whatever their shape (rows another
+ * writer stored): a message that is not an S reads "", a handle with a U+0000 reads up to it,
+ * a missing name reads "", an attribute that is longer than its field reads "", other
+ * attributes are ignored.  (perf22 reads a row's attributes in one pass over its members
+ * instead of a look-up each: the same answers as 3f9d593's look-ups.) */
+static void test_listing_rows_odd_attributes(void **state)
+{
+    (void)state;
+    msg_user a = add_user("odd_a", "Odd A");
+    msg_user b = add_user("odd_b", "Odd B");
+    msg_message m = send_ok(&a, NULL, "odd_b", "plain", NULL);
+    /* the two rows as stored, put back at the end (later tests check the table's invariants) */
+    json_t *keep[2];
+    char pk[128], long_uuid[200];
+    for (int i = 0; i < 2; i++) {
+        snprintf(pk, sizeof pk, i ? "GRP#%s" : "MSG#%s", i ? b.uuid : m.message_group_uuid);
+        json_t *g = json_pack("{s:s, s:{s:{s:s},s:{s:s}}, s:b}", "TableName", ENV.table, "Key",
+                              "pk", "S", pk, "sk", "S", m.created_at, "ConsistentRead", 1), *gr;
+        err_t ge = {0};
+        assert_int_equal(msg_backend_call(ENV.backend, "GetItem", g, &gr, &ge), 0);
+        keep[i] = json_pack("{s:s, s:O}", "TableName", ENV.table, "Item",
+                            json_object_get(gr, "Item"));
+        assert_non_null(json_object_get(keep[i], "Item"));
+        json_decref(g);
+        json_decref(gr);
+    }
+    memset(long_uuid, 'u', sizeof long_uuid - 1);
+    long_uuid[sizeof long_uuid - 1] = 0;
+    snprintf(pk, sizeof pk, "MSG#%s", m.message_group_uuid);
+    json_t *req = json_pack(
+        "{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:o},s:{s:s},s:{s:s}}}", "TableName",
+        ENV.table, "Item", "pk", "S", pk, "sk", "S", m.created_at, "zzz", "S", "ignored",
+        "message_uuid", "S", long_uuid, "user_handle", "S", json_stringn("h\0x", 3),
+        "message", "N", "5", "user_uuid", "S", a.uuid);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+    snprintf(pk, sizeof pk, "GRP#%s", b.uuid);
+    req = json_pack("{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
+                    ENV.table, "Item", "pk", "S", pk, "sk", "S", m.created_at,
+                    "message_group_uuid", "S", m.message_group_uuid, "user_display_name", "S",
+                    "Odd \"A\"", "user_uuid", "S", a.uuid);
+    assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+    msg_message_page mp;
+    assert_int_equal(msg_list_messages(S, a.uuid, m.message_group_uuid, 0, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, 1);
+    assert_string_equal(mp.items[0].uuid, "");
+    assert_string_equal(mp.items[0].message_group_uuid, m.message_group_uuid);
+    assert_string_equal(mp.items[0].created_at, m.created_at);
+    assert_string_equal(mp.items[0].message, "");
+    assert_string_equal(mp.items[0].sender.handle, "h");
+    assert_string_equal(mp.items[0].sender.display_name, "");
+    assert_string_equal(mp.items[0].sender.uuid, a.uuid);
+    msg_message_page_free(&mp);
+    msg_conversation_page cp;
+    assert_int_equal(msg_list_conversations(S, b.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].message_group_uuid, m.message_group_uuid);
+    assert_string_equal(cp.items[0].last_message_at, m.created_at);
+    assert_string_equal(cp.items[0].message, "");
+    assert_string_equal(cp.items[0].other.display_name, "Odd \"A\"");
+    assert_string_equal(cp.items[0].other.handle, "");
+    assert_string_equal(cp.items[0].other.uuid, a.uuid);
+    msg_conversation_page_free(&cp);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(msg_backend_call(ENV.backend, "PutItem", keep[i], &resp, &e), 0);
+        json_decref(keep[i]);
+        json_decref(resp);
+    }
+    msg_message_fini(&m);
+}
+
 static void test_validation(void **state)
 {
     msg_user a = add_user("val_a", "Val A");
@@ -1502,6 +1578,7 @@ int main(void)
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
         cmocka_unit_test(test_send_request_text),
+        cmocka_unit_test(test_listing_rows_odd_attributes),
         cmocka_unit_test(test_in_progress_backs_off),
         cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
