@@ -147,6 +147,16 @@ static void test_uuid(void **state)
     assert_true(msgi_is_uuid(a));
     assert_string_not_equal(a, b);
     assert_int_equal(a[14], '4');
+    /* version 4 and RFC 4122's variant in every one, lower-case hex (msgi_uuid takes the
+     * kernel's bytes itself since perf22, where libuuid set those bits) */
+    for (int i = 0; i < 1000; i++) {
+        msgi_uuid(a);
+        assert_true(msgi_is_uuid(a));
+        assert_int_equal(a[14], '4');
+        assert_non_null(strchr("89ab", a[19]));
+        for (int j = 0; j < MSG_UUID_LEN; j++)
+            assert_true(a[j] == '-' || (a[j] >= '0' && a[j] <= '9') || (a[j] >= 'a' && a[j] <= 'f'));
+    }
     assert_false(msgi_is_uuid("not-a-uuid"));
     assert_false(msgi_is_uuid("0000000000000000000000000000000000000"));
     assert_false(msgi_is_uuid(NULL));
