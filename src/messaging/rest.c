@@ -92,9 +92,9 @@ static void reply_jout(msg_http_resp *r, jout *w)
 
 /* One {"uuid","display_name","handle","message","created_at"} object of the listings, as
  * json_dumps(JSON_COMPACT) writes json_pack's object (value/jout.h), "," before it unless
- * first. */
+ * first; with `group` (a sent message's answer) "message_group_uuid" last. */
 static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *u,
-                         const char *message, const char *created_at)
+                         const char *message, const char *created_at, const char *group)
 {
     /* each key with its punctuation as one constant (plain ASCII: nothing to escape) */
 #define JL_KEY(s) {s, sizeof s - 1}
@@ -110,6 +110,10 @@ static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         jout_raw(w, key[i].k, key[i].n);
         jout_str(w, v[i], strlen(v[i]));
+    }
+    if (group) {
+        jout_member_key(w, true, "message_group_uuid", 18);
+        jout_str(w, group, strlen(group));
     }
     jout_raw(w, "}", 1);
 }
@@ -403,13 +407,6 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
     return 0;
 }
 
-static json_t *message_json(const msg_message *m)
-{
-    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid", m->uuid, "display_name",
-                     m->sender.display_name, "handle", m->sender.handle, "message", m->message,
-                     "created_at", m->created_at);
-}
-
 static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http_resp *r,
                                const msg_user *me)
 {
@@ -431,7 +428,7 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     for (size_t i = 0; i < p.n; i++) {
         const msg_conversation *c = &p.items[i];
         jout_listing(&w, i == 0, c->message_group_uuid, &c->other, c->message,
-                     c->last_message_at);
+                     c->last_message_at, NULL);
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
@@ -460,7 +457,7 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
     jout_raw(&w, "[", 1);
     for (size_t i = p.n; i-- > 0;) { /* oldest -> newest */
         const msg_message *m = &p.items[i];
-        jout_listing(&w, i == p.n - 1, m->uuid, &m->sender, m->message, m->created_at);
+        jout_listing(&w, i == p.n - 1, m->uuid, &m->sender, m->message, m->created_at, NULL);
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
@@ -571,11 +568,11 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
         reply_err(r, &e);
         goto done;
     }
-    json_t *out = message_json(&m);
-    if (out)
-        json_object_set_new(out, "message_group_uuid", json_string(m.message_group_uuid));
+    jout w; /* what json_dumps wrote for json_pack's object, without the tree */
+    jout_init(&w, 0);
+    jout_listing(&w, true, m.uuid, &m.sender, m.message, m.created_at, m.message_group_uuid);
     msg_message_fini(&m);
-    reply_json(r, 200, out);
+    reply_jout(r, &w);
 done:
     json_decref(body);
 }

@@ -172,6 +172,33 @@ static void test_auth(void **state)
     free(byh);
 }
 
+/* A sent message's answer, byte for byte: json_dumps(JSON_COMPACT)'s text of the object
+ * {uuid, display_name, handle, message, created_at, message_group_uuid} (written with jout
+ * since perf22, where json_pack built the tree): escapes as json_dumps writes them. */
+static void test_post_answer_text(void **state)
+{
+    (void)state;
+    const char *body = "{\"message\":\"say \\\"hi\\\"\\n\\u00e9\\u0001/\",\"handle\":\"rc\"}";
+    msg_http_req req = {.method = "POST", .path = "/api/messages", .body = body,
+                        .body_len = strlen(body)};
+    char auth[4096];
+    snprintf(auth, sizeof auth, "Bearer %s", TA);
+    req.authorization = auth;
+    msg_http_resp raw;
+    msg_rest_handle(ENV.svc, &req, &raw);
+    assert_int_equal(raw.status, 200);
+    json_t *j = json_loadb(raw.body, raw.body_len, 0, NULL);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "{\"uuid\":\"%s\",\"display_name\":\"Rest A\",\"handle\":\"ra\",\"message\":"
+             "\"say \\\"hi\\\"\\n\xc3\xa9\\u0001/\",\"created_at\":\"%s\",\"message_group_uuid\":\"%s\"}",
+             str(j, "uuid"), str(j, "created_at"), str(j, "message_group_uuid"));
+    assert_int_equal(raw.body_len, strlen(want));
+    assert_string_equal(raw.body, want);
+    json_decref(j);
+    free(raw.body);
+}
+
 static void test_conversation(void **state)
 {
     reply r = call("POST", "/api/messages", NULL, TA, "{\"message\":\"hi B\",\"handle\":\"rb\"}");
@@ -533,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_health_and_routes),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_conversation),
+        cmocka_unit_test(test_post_answer_text),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_cors),
         cmocka_unit_test(test_same_answers),
