@@ -155,6 +155,7 @@ typedef struct serve_opts {
     const char *triggers[SERVE_MAX_TRIGGERS]; /* --trigger TABLE=COMMAND */
     size_t n_triggers;
     long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
+    long trigger_timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
     bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
 } serve_opts;
 
@@ -241,6 +242,8 @@ static void serve_usage(FILE *f)
             "                            on its stdin; exit 0 = done (position kept in\n"
             "                            DATA_DIR/triggers), else retried; repeatable\n"
             "  --trigger-batch N         records per batch, 1..1000 (default 100)\n"
+            "  --trigger-timeout S       a run of the command longer than S s is killed and\n"
+            "                            retried, 1..86400 (default 900)\n"
             "  --trigger-from WHERE      latest (default) or trim-horizon: where a trigger\n"
             "                            without a saved position starts\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
@@ -307,6 +310,7 @@ enum {
     OPT_STREAM_ITERATOR,
     OPT_TRIGGER,
     OPT_TRIGGER_BATCH,
+    OPT_TRIGGER_TIMEOUT,
     OPT_TRIGGER_FROM,
     OPT_GSI_LAG,
     OPT_TXN_CONFLICTS,
@@ -351,6 +355,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
         {"trigger", required_argument, NULL, OPT_TRIGGER},
         {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
+        {"trigger-timeout", required_argument, NULL, OPT_TRIGGER_TIMEOUT},
         {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
         {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
         {"backfill-batch-delay-ms", required_argument, NULL, OPT_BACKFILL_DELAY},
@@ -504,6 +509,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--trigger-batch", optarg, 1, MSG_TRIGGER_BATCH_MAX, &v))
                 return 2;
             o->trigger_batch = v;
+            break;
+        case OPT_TRIGGER_TIMEOUT:
+            if (serve_parse_uint("--trigger-timeout", optarg, 1, MSG_TRIGGER_TIMEOUT_MAX_S, &v))
+                return 2;
+            o->trigger_timeout = v;
             break;
         case OPT_TRIGGER_FROM:
             if (strcmp(optarg, "trim-horizon") != 0 && strcmp(optarg, "latest") != 0) {
@@ -862,6 +872,7 @@ int cli_serve(int argc, char **argv)
             if (msg_trigger_parse(o.triggers[i], &table, &cmd, &e))
                 goto fail;
             msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o.trigger_batch,
+                                  .timeout_s = (int)o.trigger_timeout,
                                   .start = o.trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
                                                                   : MSG_SR_LATEST,
                                   .state_dir = sdir};

@@ -38,7 +38,7 @@ extern char **environ;
 struct msg_trigger {
     msg_backend *b;
     char *table, *command, *state_dir;
-    int batch, poll_ms;
+    int batch, poll_ms, timeout_s;
     msg_sr_start start;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -210,27 +210,39 @@ static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
     out->len -= start;
 }
 
-/* The running command's deadline (trg_now_ms), INT64_MAX while none: TRG_STOP_GRACE_MS
- * after a stop request. */
-static int64_t trg_deadline(msg_trigger *t)
+/* The deadline (trg_now_ms) of a run that started at `started`: its timeout, or
+ * TRG_STOP_GRACE_MS after a stop request when that comes first.  *timeout: whether it is the
+ * timeout. */
+static int64_t trg_deadline(msg_trigger *t, int64_t started, bool *timeout)
 {
+    int64_t d = started + (int64_t)t->timeout_s * 1000;
     pthread_mutex_lock(&t->mu);
-    int64_t d = t->stop ? t->stop_at + TRG_STOP_GRACE_MS : INT64_MAX;
+    int64_t s = t->stop ? t->stop_at + TRG_STOP_GRACE_MS : INT64_MAX;
     pthread_mutex_unlock(&t->mu);
-    return d;
+    *timeout = d <= s;
+    return *timeout ? d : s;
 }
 
+/* A run's supervision: its start, the signals sent to its process group so far (0, 1, 2),
+ * and whether its timeout (not a stop) killed it. */
+typedef struct trg_watch {
+    int64_t started;
+    int sent;
+    bool timed_out;
+} trg_watch;
+
 /* Past the deadline, the command's process group (what it started too) is sent SIGTERM,
- * TRG_KILL_AFTER_MS later SIGKILL.  *sent: the signals sent so far (0, 1, 2).  true once
- * TRG_KILL_AFTER_MS more have passed since the SIGKILL: stop waiting for its output (a
- * process that left the group may still hold the pipe). */
-static bool trg_enforce(msg_trigger *t, pid_t pid, int *sent)
+ * TRG_KILL_AFTER_MS later SIGKILL.  true once TRG_KILL_AFTER_MS more have passed since the
+ * SIGKILL: stop waiting for its output (a process that left the group may still hold the
+ * pipe). */
+static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
 {
-    int64_t d = trg_deadline(t);
-    if (d == INT64_MAX)
-        return false;
+    bool timeout;
+    int64_t d = trg_deadline(t, w->started, &timeout);
     int64_t now = trg_now_ms();
+    int *sent = &w->sent;
     if (*sent == 0 && now >= d) {
+        w->timed_out = timeout;
         kill(-pid, SIGTERM);
         *sent = 1;
     }
@@ -244,9 +256,10 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, int *sent)
 /* Runs the command with `input` on its stdin, in a process group of its own (a stop's
  * signals reach what it started; a terminal's Ctrl-C reaches serve, whose stop gives the
  * command its grace).  Returns the wait status, or -1 (could not run it; errno-style message
- * logged). */
-static int trg_run(msg_trigger *t, const char *input, size_t in_len)
+ * logged).  *timed_out: its timeout killed it. */
+static int trg_run(msg_trigger *t, const char *input, size_t in_len, bool *timed_out)
 {
+    *timed_out = false;
     int in[2] = {-1, -1}, out[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
         log_error("trigger %s: pipe: %s", t->table, strerror(errno));
@@ -288,7 +301,7 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     buf_t ob;
     buf_init(&ob, 0);
     size_t sent = 0;
-    int sigs = 0; /* signals sent to the command's group (trg_enforce) */
+    trg_watch sigs = {.started = trg_now_ms()};
     if (in_len == 0) {
         close(in[1]);
         in[1] = -1;
@@ -346,6 +359,7 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
         struct timespec tick = {0, us * 1000L};
         nanosleep(&tick, NULL);
     }
+    *timed_out = sigs.timed_out;
     return status;
 fail:
     for (int i = 0; i < 2; i++) {
@@ -436,7 +450,8 @@ static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
     backoff bo;
     backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
     for (int attempt = 1;; attempt++) {
-        int st = text ? trg_run(t, text, strlen(text)) : -1;
+        bool timed_out = false;
+        int st = text ? trg_run(t, text, strlen(text), &timed_out) : -1;
         if (st == 0) {
             __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
@@ -446,7 +461,11 @@ static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
         if (trg_stopped(t))
             break;
         int delay = (int)backoff_fail(&bo, NULL);
-        if (st < 0)
+        if (timed_out)
+            log_warn("trigger %s: the command timed out after %d s and was killed (batch of "
+                     "%zu records from %s); retry %d in %d ms",
+                     t->table, t->timeout_s, n, first, attempt, delay);
+        else if (st < 0)
             log_warn("trigger %s: the command could not run (batch of %zu records from %s); "
                      "retry %d in %d ms",
                      t->table, n, first, attempt, delay);
@@ -572,6 +591,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
                               : cfg->batch > MSG_TRIGGER_BATCH_MAX ? MSG_TRIGGER_BATCH_MAX
                                                                     : cfg->batch;
     t->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 200;
+    t->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : MSG_TRIGGER_TIMEOUT_DEFAULT_S;
     t->start = cfg->start;
     if (!t->table || !t->command || !t->state_dir) {
         msg_trigger_stop(t);

@@ -11,7 +11,7 @@
  * and never delivers a finished batch again (a batch cut off by a crash or a stop is delivered
  * again: at least once, in order).  Any other status, or a command killed by a signal, is
  * logged with the command's output and the batch is retried, with backoff (200 ms doubling to
- * 30 s), in order, never skipped.  The command's standard output and error go to the log, line
+ * 30 s), in order, never skipped; so is a run past its timeout (cfg.timeout_s), killed.  The command's standard output and error go to the log, line
  * by line.  With no saved position the trigger starts at the stream's LATEST (default) or
  * TRIM_HORIZON (LATEST names no record: until the first batch is done, a restart starts at
  * LATEST again).  A table without a stream (yet) is looked up again every few seconds.
@@ -29,6 +29,8 @@
 
 #define MSG_TRIGGER_BATCH_DEFAULT 100
 #define MSG_TRIGGER_BATCH_MAX 1000
+#define MSG_TRIGGER_TIMEOUT_DEFAULT_S 900 /* Lambda's maximum function timeout */
+#define MSG_TRIGGER_TIMEOUT_MAX_S 86400
 
 typedef struct msg_trigger_cfg {
     const char *table;
@@ -37,6 +39,9 @@ typedef struct msg_trigger_cfg {
     msg_sr_start start;    /* where to begin when no position was saved */
     const char *state_dir; /* where positions are saved (created if missing) */
     int poll_ms;           /* wait after an empty read (default 200) */
+    int timeout_s;         /* a run longer than this is killed (its process group: SIGTERM,
+                            * SIGKILL 1 s later) and counts as failed: retried in order, as a
+                            * Lambda function's timeout (0: MSG_TRIGGER_TIMEOUT_DEFAULT_S) */
 } msg_trigger_cfg;
 
 typedef struct msg_trigger msg_trigger;

@@ -456,12 +456,35 @@ def test_stop_while_the_command_hangs(work, start_triggered, table_name, body):
     t2.srv.stop()
 
 
+def test_a_run_past_the_timeout_is_killed_and_retried(work, start_triggered, table_name):
+    """A command that hangs (a handler stuck on a network call) would hold its batch, and the
+    whole stream behind it, for good.  As a Lambda function's timeout: a run longer than
+    --trigger-timeout (default 900 s, Lambda's maximum) is killed -- its process group,
+    SIGTERM then SIGKILL 1 s later -- logged as timed out, and retried in order like any
+    failed run.  Here the first run hangs, the second finishes."""
+    name = table_name("trg")
+    flag = os.path.join(work, "hung-once")
+    cmd = (f"if [ ! -e {flag} ]; then touch {flag}; sleep 60; fi; "
+           f"{handler_cmd(work)}")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={cmd}",
+                        "--trigger-from", "trim-horizon", "--trigger-timeout", "1")
+    ddb, _ = stream_table(t.url, name)
+    t0 = time.time()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "t0"}})
+    assert keys_of(wait_records(work, 1, timeout=20)) == [("INSERT", "t0")]
+    assert time.time() - t0 < 10
+    assert os.path.exists(flag)
+    assert "timed out after 1 s" in t.log_text(), t.log_text()[-2000:]
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
     (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
     (["--trigger-batch", "0", "--trigger", "t=true"], "--trigger-batch"),
     (["--trigger-batch", "1001", "--trigger", "t=true"], "--trigger-batch"),
     (["--trigger-from", "oldest", "--trigger", "t=true"], "--trigger-from"),
+    (["--trigger-timeout", "0", "--trigger", "t=true"], "--trigger-timeout"),
+    (["--trigger-timeout", "86401", "--trigger", "t=true"], "--trigger-timeout"),
     (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
 ])
 def test_bad_trigger_flags(args, msg):
