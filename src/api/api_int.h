@@ -145,6 +145,10 @@ typedef struct api_req {
     bool applied;          /* a write of the request was applied (api_writes_applied): its
                             * arena grows past the shared budget and no error is the busy
                             * reply, which would have the client apply it again */
+    const char *arn_given; /* the table ARN the request's last api_table_get mapped (arena),
+                            * and the table it named: ConsumedCapacity's TableName echoes it
+                            * (api_cap_table) */
+    const struct store_table *arn_table;
 } api_req;
 
 /* A handler about to queue its writes for a later answer: notes whether an allocation failed

@@ -27,8 +27,12 @@ json_t *api_param(const json_t *o, const char *name)
 int api_table_get(api_req *r, const char *name, size_t len, const store_table **out)
 {
     *out = NULL;
+    const char *given = NULL;
+    size_t given_len = 0;
     /* the table's ARN: its name (api_table_arn_name); a bad ARN is its own error */
     if (len >= 4 && name && memcmp(name, "arn:", 4) == 0) {
+        given = name;
+        given_len = len;
         int rc = api_table_arn_name(r, &name, &len);
         if (rc)
             return rc;
@@ -37,12 +41,22 @@ int api_table_get(api_req *r, const char *name, size_t len, const store_table **
      * the data-plane operations accept names from 1 character (their model's bound) */
     if (name && len >= 3 && strlen(name) == len)
         *out = api_table(r, name);
-    if (*out)
+    if (*out) {
+        if (given) { /* kept for ConsumedCapacity's TableName (api_cap_table) */
+            r->arn_given = arena_strndup(r->arena, given, given_len);
+            r->arn_table = r->arn_given ? *out : NULL;
+        }
         return 0;
+    }
     if (r->err->code && r->err->code != ERR_RESOURCE_NOT_FOUND && r->err->code != ERR_VALIDATION)
         return r->err->code;
     err_clear(r->err);
     return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_RES_NOT_FOUND);
+}
+
+const char *api_cap_table(const api_req *r, const store_table *t)
+{
+    return r->arn_given && r->arn_table == t ? r->arn_given : api_table_name(t);
 }
 
 int api_item_table(api_req *r, json_t *o, const store_table **out)

@@ -286,6 +286,11 @@ void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *ol
 void api_cap_add_vix(api_cap *dst, const api_cap *src);
 /* Adds `h` half units to the index named `name`. */
 void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h);
+/* ConsumedCapacity's TableName for table t of a single-table request: the ARN the request
+ * named it by, when it did (the API Reference's ConsumedCapacity.TableName: "If you had
+ * specified the Amazon Resource Name (ARN) of a table in the input, you'll see the table ARN
+ * in the response"; test_table_arn test_item_operations_by_arn), else its name. */
+const char *api_cap_table(const api_req *r, const store_table *t);
 /* The ConsumedCapacity object for rcc (NULL for NONE): {"TableName","CapacityUnits"} and for
  * INDEXES "Table" and "GlobalSecondaryIndexes" / "LocalSecondaryIndexes". */
 json_t *api_cap_json(const api_cap *cap, api_rcc rcc);

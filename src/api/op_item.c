@@ -135,7 +135,7 @@ static int write_reply(wreq *q, store_write *sw)
     if (q->rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = api_table_name(q->t);
+        cap.table = api_cap_table(q->r, q->t);
         uint64_t sz = sw->old_size > sw->new_size ? sw->old_size : sw->new_size;
         cap.table_h = api_cap_write_h(sz);
         api_cap_add_index_writes(&cap, q->t, old, nw);
@@ -797,7 +797,7 @@ int op_get_item(api_req *r, json_t **out)
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = api_table_name(t);
+        cap.table = api_cap_table(r, t);
         cap.table_h = api_cap_read_h(size, consistent);
         api_cap_out(o, "ConsumedCapacity", &cap, rcc, false);
     }

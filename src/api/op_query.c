@@ -805,7 +805,7 @@ static int run(api_req *r, json_t **out, bool query)
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = api_table_name(t);
+        cap.table = api_cap_table(r, t);
         uint64_t h = api_cap_read_h(res.bytes, consistent);
         if (ix)
             api_cap_add_index(&cap, ix, h);

@@ -25,11 +25,23 @@ def tarn(ddb, table_name, make_table):
     return name, desc["TableArn"]
 
 
-# The item operations and the reads take the ARN for the table; what they answer names the
-# table (ConsumedCapacity's TableName is the name, as DynamoDB Local answers).
-def test_item_operations_by_arn(ddb_url, tarn):
+# The item operations and the reads take the ARN for the table; ConsumedCapacity's TableName
+# is the ARN given (the API Reference's ConsumedCapacity: "If you had specified the Amazon
+# Resource Name (ARN) of a table in the input, you'll see the table ARN in the response";
+# ddbchat answered the name).  DynamoDB Local answers the name.
+def test_item_operations_by_arn(ddb_url, target, tarn):
     name, arn = tarn
+    shown = name if target == "dynamodb-local" else arn
     r = ok(ddb_url, "PutItem", {"TableName": arn, "Item": {"pk": S("a"), "v": S("1")},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"]["TableName"] == shown
+    r = ok(ddb_url, "GetItem", {"TableName": arn, "Key": {"pk": S("a")},
+                                "ReturnConsumedCapacity": "INDEXES"})
+    assert r["ConsumedCapacity"]["TableName"] == shown
+    r = ok(ddb_url, "Scan", {"TableName": arn, "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"]["TableName"] == shown
+    # by name: the name
+    r = ok(ddb_url, "GetItem", {"TableName": name, "Key": {"pk": S("a")},
                                 "ReturnConsumedCapacity": "TOTAL"})
     assert r["ConsumedCapacity"]["TableName"] == name
     assert ok(ddb_url, "GetItem", {"TableName": arn, "Key": {"pk": S("a")}})["Item"] == {
@@ -37,16 +49,16 @@ def test_item_operations_by_arn(ddb_url, tarn):
     r = ok(ddb_url, "UpdateItem", {"TableName": arn, "Key": {"pk": S("a")},
                                    "UpdateExpression": "SET v = :v",
                                    "ExpressionAttributeValues": {":v": S("2")},
-                                   "ReturnValues": "ALL_NEW"})
-    assert r["Attributes"]["v"] == S("2")
+                                   "ReturnValues": "ALL_NEW", "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Attributes"]["v"] == S("2") and r["ConsumedCapacity"]["TableName"] == shown
     r = ok(ddb_url, "Query", {"TableName": arn, "KeyConditionExpression": "pk = :p",
                               "ExpressionAttributeValues": {":p": S("a")},
                               "ReturnConsumedCapacity": "TOTAL"})
-    assert r["Count"] == 1 and r["ConsumedCapacity"]["TableName"] == name
+    assert r["Count"] == 1 and r["ConsumedCapacity"]["TableName"] == shown
     assert ok(ddb_url, "Scan", {"TableName": arn})["Count"] == 1
     r = ok(ddb_url, "DeleteItem", {"TableName": arn, "Key": {"pk": S("a")},
-                                   "ReturnValues": "ALL_OLD"})
-    assert r["Attributes"]["v"] == S("2")
+                                   "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Attributes"]["v"] == S("2") and r["ConsumedCapacity"]["TableName"] == shown
     assert ok(ddb_url, "GetItem", {"TableName": name, "Key": {"pk": S("a")}}) == {}
 
 
