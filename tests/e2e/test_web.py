@@ -1496,8 +1496,11 @@ def unnamed_controls(d):
 
 CONTRAST = open(os.path.join(os.path.dirname(__file__), "web_contrast.js")).read()
 HANG_SENDS = """const realFetch = window.fetch;
-window.fetch = (path, init) => (init && init.method === 'POST' && path === '/api/messages') ?
-  new Promise(() => {}) : realFetch(path, init);"""
+window.fetch = (path, init) => {
+  if (!init || init.method !== 'POST' || path !== '/api/messages') return realFetch(path, init);
+  return init.body.includes('not sent') ? Promise.reject(new TypeError('Failed to fetch')) :
+    new Promise(() => {});
+};"""
 
 
 def test_accessibility_announcements_names_and_contrast(web, two):
@@ -1545,10 +1548,13 @@ def test_accessibility_announcements_names_and_contrast(web, two):
         d.execute_script("arguments[0].value = '';"
                          "arguments[0].dispatchEvent(new Event('input'))", box)
         assert unnamed_controls(d) == []
-        # contrast: a message on its way, an unread badge (carol's), a notice, New's form
+        # contrast: one 'Not sent' (Retry, Discard), a message on its way, an unread badge
+        # (carol's), a notice, New's form
         d.execute_script(HANG_SENDS)
+        type_and_enter(d, "not sent")
+        wait(d, lambda d: by_css(d, "#messages li.failed button.retry"), 2, "'Not sent'")
         type_and_enter(d, "on its way")
-        wait(d, lambda d: by_css(d, "#messages li.pending"), 2, "the pending message")
+        wait(d, lambda d: by_css(d, "#messages li.pending:not(.failed)"), 2, "the pending one")
         by_css(d, "#new-btn")[0].click()
         by_css(d, "#new-handle")[0].send_keys(me_ + "\n")
         wait(d, lambda d: notice(d), 2, "a notice")
