@@ -1160,7 +1160,11 @@ int op_update_table(api_req *r, json_t **out)
     if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
         return rc;
     json_t *desc;
-    if ((rc = api_table_describe_as(r, t, "ACTIVE", c.plan.creating, &desc)))
+    /* a stream enabled or disabled answers UPDATING, as AWS answers every change it starts
+     * (LocalStack's AWS-validated snapshots), though the table is ACTIVE at once here unless
+     * --table-delay keeps it UPDATING */
+    if ((rc = api_table_describe_as(r, t, c.plan.stream_change ? "UPDATING" : "ACTIVE",
+                                    c.plan.creating, &desc)))
         return rc;
     /* the answer's own shape (AWS, ack-api-quirks DDB-TABLE-060/156/183/452): a re-sent
      * PAY_PER_REQUEST says UPDATING (DescribeTable: ACTIVE), one dropped during a switch to

@@ -130,6 +130,26 @@ def test_disable_and_reenable(ddb, streams, table_name, target):
 
 # ---- records ---------------------------------------------------------------------------
 
+def test_stream_change_answers_updating(ddb, table_name, target):
+    """UpdateTable that enables or disables a stream answers TableStatus UPDATING, as AWS
+    does for every change it starts (four of LocalStack's AWS-validated snapshots: enable and
+    disable, 2023-2025); the table itself is ACTIVE at once (ddbchat keeps it UPDATING only
+    under --table-delay), so DescribeTable right after says ACTIVE and the stream is there.
+    DynamoDB Local answers ACTIVE."""
+    name = table_name()
+    make_table(ddb, name)
+    d = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True,
+                                                              "StreamViewType": "KEYS_ONLY"})
+    assert d["TableDescription"]["TableStatus"] == aws_or_local(target, "UPDATING",
+                                                                local="ACTIVE")
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert t["TableStatus"] == "ACTIVE" and t["StreamSpecification"]["StreamEnabled"]
+    d = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    assert d["TableDescription"]["TableStatus"] == aws_or_local(target, "UPDATING",
+                                                                local="ACTIVE")
+    assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+
+
 def test_record_shape(ddb, streams, table_name, target):
     name = table_name()
     arn = stream_table(ddb, name, "NEW_AND_OLD_IMAGES")
