@@ -22,7 +22,6 @@
 #include "base/log.h"
 #include "messaging/messaging_int.h"
 
-#define EV_LATE_US ((int64_t)MSG_EVENTS_LATE_S * 1000000)
 #define EV_CONV_PAGE 200  /* messages read per conversation per scan */
 #define EV_SCAN_MAX 1000  /* events delivered per scan (the rest in the next one) */
 #define EV_GRP_PAGE 100   /* conversation rows per Query page */
@@ -136,138 +135,6 @@ static void ev_deadline(struct timespec *ts, int64_t mono_ms)
     ts->tv_nsec = (long)(mono_ms % 1000) * 1000000L;
 }
 
-/* ---- event ids ------------------------------------------------------------------------ */
-
-static int64_t ev_hi(const msg_event_state *s)
-{
-    int64_t hi = s->floor;
-    for (int i = 0; i < s->n; i++)
-        if (s->pos[i].t > hi)
-            hi = s->pos[i].t;
-    return hi;
-}
-
-/* Where unlisted conversations start: max(floor, newest - look-back). */
-static int64_t ev_lo(const msg_event_state *s)
-{
-    int64_t lo = ev_hi(s) - EV_LATE_US;
-    return lo > s->floor ? lo : s->floor;
-}
-
-int64_t msg_event_state_start(const msg_event_state *s, const char *group)
-{
-    for (int i = 0; i < s->n; i++)
-        if (strcmp(s->pos[i].group, group) == 0)
-            return s->pos[i].t;
-    return ev_lo(s);
-}
-
-static void ev_remove_pos(msg_event_state *s, int i)
-{
-    s->pos[i] = s->pos[s->n - 1];
-    s->n--;
-}
-
-void msg_event_state_apply(msg_event_state *s, const char *group, int64_t t)
-{
-    int i;
-    for (i = 0; i < s->n; i++)
-        if (strcmp(s->pos[i].group, group) == 0)
-            break;
-    if (i == s->n) {
-        if (s->n == MSG_EVENTS_POS_MAX) { /* full: drop the oldest, raise the floor to it */
-            int old = 0;
-            for (int k = 1; k < s->n; k++)
-                if (s->pos[k].t < s->pos[old].t)
-                    old = k;
-            if (s->pos[old].t > s->floor)
-                s->floor = s->pos[old].t;
-            ev_remove_pos(s, old);
-            i = s->n;
-        }
-        snprintf(s->pos[i].group, sizeof s->pos[i].group, "%s", group);
-        s->pos[i].t = t;
-        s->n++;
-    } else if (t > s->pos[i].t) {
-        s->pos[i].t = t;
-    }
-    int64_t lo = ev_hi(s) - EV_LATE_US; /* positions older than the look-back: not needed */
-    for (int k = s->n - 1; k >= 0; k--)
-        if (s->pos[k].t < lo)
-            ev_remove_pos(s, k);
-}
-
-static int ev_pos_cmp(const void *a, const void *b)
-{
-    const msg_event_pos *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return strcmp(x->group, y->group);
-}
-
-void msg_event_id_format(const msg_event_state *s, char *out, size_t n)
-{
-    msg_event_pos p[MSG_EVENTS_POS_MAX];
-    memcpy(p, s->pos, sizeof p[0] * (size_t)s->n);
-    qsort(p, (size_t)s->n, sizeof p[0], ev_pos_cmp);
-    size_t o = 0;
-    int w = snprintf(out, n, "v1:%lld", (long long)s->floor);
-    o = w > 0 ? (size_t)w : 0;
-    for (int i = 0; i < s->n && o < n; i++) {
-        w = snprintf(out + o, n - o, ",%s:%lld", p[i].group, (long long)p[i].t);
-        o += w > 0 ? (size_t)w : 0;
-    }
-}
-
-/* Digits into *out; 0 or -1 (none, more than 16, or garbage). */
-static int ev_parse_num(const char **pp, int64_t *out)
-{
-    const char *p = *pp;
-    int64_t v = 0;
-    int k = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (++k > 16)
-            return -1;
-        v = v * 10 + (*p++ - '0');
-    }
-    if (k == 0)
-        return -1;
-    *pp = p;
-    *out = v;
-    return 0;
-}
-
-int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e)
-{
-    memset(out, 0, sizeof *out);
-    if (!id || strlen(id) >= MSG_EVENT_ID_MAX || strncmp(id, "v1:", 3) != 0)
-        goto bad;
-    const char *p = id + 3;
-    if (ev_parse_num(&p, &out->floor))
-        goto bad;
-    while (*p) {
-        if (*p++ != ',' || out->n == MSG_EVENTS_POS_MAX)
-            goto bad;
-        msg_event_pos *ps = &out->pos[out->n];
-        if (strlen(p) < MSG_UUID_LEN + 2)
-            goto bad;
-        memcpy(ps->group, p, MSG_UUID_LEN);
-        ps->group[MSG_UUID_LEN] = 0;
-        p += MSG_UUID_LEN;
-        if (!msgi_is_uuid(ps->group) || *p++ != ':' || ev_parse_num(&p, &ps->t) ||
-            ps->t < out->floor)
-            goto bad;
-        for (int i = 0; i < out->n; i++)
-            if (strcmp(out->pos[i].group, ps->group) == 0)
-                goto bad;
-        out->n++;
-    }
-    return 0;
-bad:
-    memset(out, 0, sizeof *out);
-    return msg_fail(e, MSG_E_BAD_EVENT_ID);
-}
-
 /* ---- scanning the table --------------------------------------------------------------- */
 
 static void ev_list_fini(ev_list *l)
@@ -361,7 +228,7 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
     msg_service *s = h->svc;
     char pk[8 + MSG_UUID_LEN], lo_ts[MSG_TS_LEN + 1];
     snprintf(pk, sizeof pk, "GRP#%s", user);
-    msg_ts_format(ev_lo(st), lo_ts);
+    msg_ts_format(msgi_event_state_lo(st), lo_ts);
     int64_t cutoff = INT64_MAX;
     json_t *start = NULL;
     int rc = 0;
@@ -620,7 +487,7 @@ static void ev_join(msg_events *h, msg_stream *st)
         }
         snprintf(f->user, sizeof f->user, "%s", st->user);
         /* the feed looks back one window, so a message that commits late is still found */
-        f->st.floor = msg_now_usec() - EV_LATE_US;
+        f->st.floor = msg_now_usec() - MSG_EVENTS_LATE_US;
         f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
         f->next_poll_ms = ev_mono_ms() + f->poll_ms;
         f->dirty = true;
@@ -1199,7 +1066,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
             st.floor = oldest;
             for (int i = st.n - 1; i >= 0; i--)
                 if (st.pos[i].t < oldest)
-                    ev_remove_pos(&st, i);
+                    msgi_event_state_remove(&st, i);
         }
     } else {
         memset(&st, 0, sizeof st);

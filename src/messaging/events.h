@@ -56,6 +56,7 @@
 #include "base/err.h"
 
 #define MSG_EVENTS_LATE_S 60         /* look-back: a message commits within this of created_at */
+#define MSG_EVENTS_LATE_US ((int64_t)MSG_EVENTS_LATE_S * 1000000)
 #define MSG_EVENTS_POS_MAX 16        /* conversation positions an event id carries */
 #define MSG_EVENTS_REPLAY_MAX_S 86400 /* a reconnection replays at most this far back */
 #define MSG_EVENTS_HEARTBEAT_S 15

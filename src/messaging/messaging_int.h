@@ -145,5 +145,9 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
                      err_t *e);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
+/* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);
+ * and removing position i (the last one takes its place). */
+int64_t msgi_event_state_lo(const msg_event_state *s);
+void msgi_event_state_remove(msg_event_state *s, int i);
 
 #endif

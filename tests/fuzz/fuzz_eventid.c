@@ -1,5 +1,5 @@
 /*
- * fuzz_eventid — live delivery's event ids (src/messaging/events.c msg_event_id_parse /
+ * fuzz_eventid — live delivery's event ids (src/messaging/event_id.c msg_event_id_parse /
  * _format / msg_event_state_apply): the Last-Event-ID header or ?last_event_id= of
  * GET /api/events, request input no other target reaches (fuzz_rest has no event hub).
  *
