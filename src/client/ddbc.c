@@ -367,6 +367,7 @@ typedef struct ddbc_resp {
     buf_t body;
     char crc[16]; /* x-amz-crc32 as sent, "" when absent */
     int too_big;
+    int unanswered; /* connected and sent, but no answer within the request timeout */
 } ddbc_resp;
 
 static size_t ddbc_on_body(char *p, size_t size, size_t n, void *ud)
@@ -505,6 +506,11 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     CURLcode rc = ddbc_curl.easy_perform(h);
     if (rc == CURLE_OK)
         ddbc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_off_t connect_us = 0; /* 0: the connection was never made */
+    if (rc == CURLE_OPERATION_TIMEDOUT &&
+        ddbc_curl.easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK &&
+        connect_us > 0)
+        r->unanswered = 1;
     ddbc_curl.slist_free_all(hdrs);
     return rc;
 }
@@ -571,14 +577,23 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         buf_init(&r.body, DDBC_MAX_RESPONSE);
         r.crc[0] = '\0';
         r.too_big = 0;
+        r.unanswered = 0;
         long status = 0;
         json_decref(last_extra);
         last_extra = NULL;
         err_clear(&last);
         CURLcode cc = ddbc_attempt(c, op, body, body_len, &r, &status);
         if (cc != CURLE_OK) {
-            rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
-                         r.too_big ? "response too large" : ddbc_curl.easy_strerror(cc));
+            /* an endpoint that took the request and never answered is not one that "cannot
+             * be reached" (test_remote_backend.py::test_hung_endpoint_is_a_bounded_503) */
+            if (r.unanswered)
+                rc = err_set(&last, ERR_TRANSPORT,
+                             "no answer from %s: timed out after %ld ms (attempt %d of %d)",
+                             c->url, c->cfg.request_timeout_ms, attempt + 1,
+                             c->cfg.max_attempts);
+            else
+                rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
+                             r.too_big ? "response too large" : ddbc_curl.easy_strerror(cc));
             buf_fini(&r.body);
             if (r.too_big)
                 break;

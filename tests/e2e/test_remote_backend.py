@@ -459,6 +459,36 @@ def test_unreachable_endpoint_is_503(proxy, upstream):
     assert p.returncode == 1 and "ddbchat: unavailable: cannot reach" in p.stderr, p.stderr
 
 
+def test_hung_endpoint_is_a_bounded_503(proxy, upstream):
+    """An endpoint that accepts and never answers: each attempt is abandoned after
+    DDBCHAT_REQUEST_TIMEOUT_MS and the call fails after DDBCHAT_MAX_ATTEMPTS of them (README
+    "Running on AWS": about 52 s with the defaults), and the REST request answers 503
+    `unavailable` saying it timed out -- never a request that waits for good."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "2",
+                                             "DDBCHAT_REQUEST_TIMEOUT_MS": "700"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        st, _, b = rest(srv, "GET", "/api/me", tok)
+        assert st == 200, b
+        n = len(proxy.log)
+        proxy.script = ["hang"] * 10
+        t0 = time.time()
+        st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+        took = time.time() - t0
+        assert st == 503 and b["error"]["code"] == "unavailable", (st, b)
+        # it took the request and never answered: not "cannot reach" (before: "cannot reach
+        # http://...: Timeout was reached")
+        assert "no answer from" in b["error"]["message"], b
+        assert "timed out after 700 ms (attempt 2 of 2)" in b["error"]["message"], b
+        assert 1.4 <= took < 4, took  # two attempts of 0.7 s, a short backoff
+        assert [f for _, f in proxy.log[n:]] == ["hang", "hang"], proxy.log[n:]
+    finally:
+        proxy.script = []
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_expired_credentials_are_a_clear_error(proxy, upstream):
     """Temporary credentials (AWS_SESSION_TOKEN: a role's, an SSO session's) past their
     expiry: AWS answers every request 400 ExpiredTokenException "The security token included
