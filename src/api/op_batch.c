@@ -83,6 +83,31 @@ static uint64_t bk_digest(const av_t *key)
     return x;
 }
 
+/* A Keys entry as given, before the table is known (an M of at most two attributes, in any
+ * order): a digest that maps av_equal finds equal share -- per attribute its name, its type
+ * and, for an S, N or B, its bytes (an N's canonical text), summed so the members' order does
+ * not count; any other value by its type alone.  The check before the table then calls
+ * av_equal only for the pairs whose digests match (100 keys have 4,950 pairs: ~1M
+ * instructions of av_equal a BatchGetItem of 100 before, cg_count BatchGet100). */
+static uint64_t bk_digest_given(const av_t *key)
+{
+    const uint64_t prime = 1099511628211ULL;
+    uint64_t sum = 0;
+    for (size_t i = 0; key->type == AV_M && i < key->u.map.n; i++) {
+        const av_kv *kv = &key->u.map.kv[i];
+        uint64_t x = 1469598103934665603ULL;
+        for (size_t j = 0; j < kv->name_len; j++)
+            x = (x ^ (unsigned char)kv->name[j]) * prime;
+        x = (x ^ 0x100 ^ (uint64_t)kv->val.type) * prime;
+        const av_t *v = &kv->val;
+        if (v->type == AV_S || v->type == AV_N || v->type == AV_B)
+            for (size_t j = 0; j < v->u.str.len; j++)
+                x = (x ^ (unsigned char)v->u.str.ptr[j]) * prime;
+        sum += x ^ (x >> 31);
+    }
+    return sum;
+}
+
 /* ---- BatchGetItem --------------------------------------------------------------------- */
 
 typedef struct bg_table {
@@ -336,13 +361,18 @@ int op_batch_get_item(api_req *r, json_t **out)
      * test_batch_get_identical_keys_before_table).  A key has at most two attributes; longer
      * ones fail the schema after the table (not compared here: no n^2 of wide maps).  Keys
      * equal on the key attributes only are found below. */
+    uint64_t *gd = total ? arena_alloc(r->arena, sizeof *gd * total) : NULL;
+    if (total && !gd)
+        return api_nomem(r);
     for (ti = 0; ti < nt; ti++) {
         const av_t *ks = &ksrc[tabs[ti].first];
-        for (size_t i = 1; i < tabs[ti].n; i++) {
+        uint64_t *d = &gd[tabs[ti].first];
+        for (size_t i = 0; i < tabs[ti].n; i++) {
+            d[i] = bk_digest_given(&ks[i]);
             if (ks[i].type != AV_M || ks[i].u.map.n > 2)
                 continue;
             for (size_t j = 0; j < i; j++)
-                if (ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
+                if (d[j] == d[i] && ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
                     av_equal(&ks[j], &ks[i]))
                     return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
         }
