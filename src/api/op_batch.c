@@ -395,8 +395,12 @@ int op_batch_get_item(api_req *r, json_t **out)
             if ((rc = api_key_extract(r, &bt->t->key, &ksrc[k], API_KEY_PARAM, &kv[k])))
                 return rc;
             kd[k] = bk_digest(&kv[k]);
-            for (size_t j = bt->first; j < k; j++)
-                if (kd[j] == kd[k] && api_key_equal(&bt->t->key, &kv[j], &kv[k]))
+            /* every earlier key of the same table, also under another RequestItems key (the
+             * table by name and by ARN: review22 MEDIUM 3, test_table_arn
+             * test_batch_by_arn) */
+            for (size_t j = 0; j < k; j++)
+                if (kd[j] == kd[k] && ktab[j] && ktab[j]->id == bt->t->id &&
+                    api_key_equal(&bt->t->key, &kv[j], &kv[k]))
                     return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
             ktab[k] = bt->t;
             kptr[k] = &kv[k];
@@ -901,8 +905,11 @@ int op_batch_write_item(api_req *r, json_t **out)
                 return rc;
             }
             kd[k] = bk_digest(&keys[k]);
-            for (size_t j = bt->first; j < k; j++)
-                if (kd[j] == kd[k] && api_key_equal(&t->key, &keys[j], &keys[k]))
+            /* every earlier write of the same table, also under another RequestItems key
+             * (by name and by ARN; BatchGetItem's above) */
+            for (size_t j = 0; j < k; j++)
+                if (kd[j] == kd[k] && w[j].table && w[j].table->id == t->id &&
+                    api_key_equal(&t->key, &keys[j], &keys[k]))
                     return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
             cx[k].t = t;
             cx[k].key = &keys[k];
