@@ -44,7 +44,8 @@ oracle:
 e2e: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e --target=dynamodb-local
-	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat \
+		--msg-backing-args="--gsi-lag 300 --transaction-conflicts --throttle"
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=dynamodb-local
 
 # The end-to-end suite against the ASan+UBSan ddbchat (built by `make asan`): every file but
