@@ -144,6 +144,7 @@ struct http_req {
     bool te_other; /* a Transfer-Encoding other than one "chunked" (libmicrohttpd's only) */
     bool has_origin; /* an Origin header came (http_cors_any) */
     int hosts;
+    int auths; /* Authorization headers (REST: more than one is a 400) */
     /* body (its buffer: below) */
     size_t body_len, reserved;
     size_t expect;         /* its Content-Length when it grows as it arrives (else 0) */

@@ -9,6 +9,7 @@ with the server's secret.
 import base64
 import http.client
 import json
+import socket
 import time
 import urllib.parse
 
@@ -1368,3 +1369,36 @@ def test_transport_refusals_libmicrohttpd_answers_itself(msg_server, what, reque
     assert head.split(b" ")[1] == str(status).encode(), out[:300]
     assert b"connection: close" in head.lower(), head
     assert body.startswith(b"<html>"), body[:200]
+
+
+def test_two_authorization_headers_are_refused(msg_server, people):
+    """Authorization is one field (RFC 9110 11.6.2): a request with two was served with the
+    first (a proxy in front that checks the last would disagree on who is asking); it is a
+    400 now, as two Host headers are (hostile22).  One is served as before."""
+    _, tok = people
+    u = urllib.parse.urlparse(msg_server.api_url)
+    good = next(iter(tok.values()))
+
+    def ask(*auths):
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        try:
+            head = "GET /api/message_groups HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            head += "".join(f"Authorization: {a}\r\n" for a in auths)
+            s.sendall((head + "\r\n").encode())
+            out = b""
+            while True:
+                x = s.recv(65536)
+                if not x:
+                    break
+                out += x
+        finally:
+            s.close()
+        head, _, body = out.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body
+
+    assert ask(f"Bearer {good}")[0] == 200
+    for pair in ((f"Bearer {good}", "Bearer x"), ("Bearer x", f"Bearer {good}"),
+                 (f"Bearer {good}", f"Bearer {good}")):
+        status, body = ask(*pair)
+        assert status == 400, (pair, status, body[:200])
+        assert json.loads(body)["error"]["code"] == "bad_request", body[:200]
