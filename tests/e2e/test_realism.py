@@ -205,7 +205,7 @@ def test_transaction_conflicts(ddbchat_server):
     assert fails, "no transaction met another in 10 s"
     for f in fails:
         assert f["__type"].endswith("TransactionCanceledException"), f
-        assert f["message"] == ("Transaction cancelled, please refer cancellation reasons for "
+        assert f["Message"] == ("Transaction cancelled, please refer cancellation reasons for "
                                 "specific reasons [TransactionConflict, None]"), f
         assert f["CancellationReasons"] == [
             {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
@@ -252,7 +252,7 @@ def test_transact_get_meets_a_transaction(ddbchat_server):
         assert g["CancellationReasons"] == [
             {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
             {"Code": "None"}], g
-        assert g["message"] == ("Transaction cancelled, please refer cancellation reasons "
+        assert g["Message"] == ("Transaction cancelled, please refer cancellation reasons "
                                 "for specific reasons [TransactionConflict, None]"), g
 
 
@@ -359,7 +359,7 @@ def test_transact_get_meets_a_single_write(ddbchat_server):
         assert c is not None, f"no TransactGetItems met the ongoing {op}"
         assert c["__type"].endswith("TransactionCanceledException"), c
         assert c["CancellationReasons"] == CONFLICT_REASON, c
-        assert c["message"] == ("Transaction cancelled, please refer cancellation reasons "
+        assert c["Message"] == ("Transaction cancelled, please refer cancellation reasons "
                                 "for specific reasons [TransactionConflict]"), c
         assert tget(url, "tgw", "a")[0]  # released once answered
 
@@ -454,7 +454,7 @@ def test_execute_transaction_meets_holds(ddbchat_server):
             {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]})
         assert not good and e["__type"].endswith("#TransactionCanceledException"), e
         assert e["CancellationReasons"] == [{"Code": "None"}] + CONFLICT_REASON, e
-        assert e["message"].endswith("[None, TransactionConflict]"), e
+        assert e["Message"].endswith("[None, TransactionConflict]"), e
         good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
             {"Statement": "SELECT * FROM tet WHERE pk = 'hot'"}]})
         assert not good and e["CancellationReasons"] == CONFLICT_REASON, e

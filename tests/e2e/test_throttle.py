@@ -391,7 +391,7 @@ def test_transactions(server):
                               {"Put": {"TableName": "txone", "Item": {"pk": S("a")}}}]}
     good, data = call(url, "TransactWriteItems", body)
     assert not good and data["__type"].endswith("#TransactionCanceledException"), data
-    assert data["message"] == ("Transaction cancelled, please refer cancellation reasons for "
+    assert data["Message"] == ("Transaction cancelled, please refer cancellation reasons for "
                                "specific reasons [None, ProvisionedThroughputExceeded]")
     assert data["CancellationReasons"] == [
         {"Code": "None"}, {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}]
