@@ -224,6 +224,7 @@
     history.replaceState(null, '', location.pathname + location.search);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
+      wantGroup: null,
     });
     state.convs.clear();
     settled.clear();
@@ -340,6 +341,9 @@
         }
       }
       el['list-empty'].hidden = state.convs.size > 0;
+      const want = first && state.wantGroup; // the address's conversation (openByGroup)
+      state.wantGroup = first ? null : state.wantGroup;
+      if (want && !state.open) openByGroup(want);
     } catch (e) {
       handleError(e);
     } finally {
@@ -571,48 +575,42 @@
     updateTitle();
   }
 
-  // The open conversation is in the address, #c=<message_group_uuid> (a draft to a handle:
-  // #to=<handle>), and in the history's state with whom it is, so the browser's Back and
-  // Forward go from one conversation to another and a reload opens the same one; the state
-  // names the user, so another user signed in later in this tab is not sent to it
-  // (test_web.py::test_back_forward_and_reload_keep_the_open_conversation).
+  // The open conversation is in the address, #c=<message_group_uuid>, so the browser's Back
+  // and Forward go from one conversation to another and a reload opens the same one
+  // (test_web.py::test_back_forward_and_reload_keep_the_open_conversation).  The history's
+  // state is a marker only, and a draft (no uuid yet) is not in the address: a page cannot
+  // remove the earlier entries of its tab's history, so they name no one; Back after sign-out
+  // clears the address it lands on (test_sign_out_leaves_nothing_of_the_user).
   function remember(o, replace) {
-    const st = { ddbchat: state.me.uuid, group: o.group, handle: o.handle,
-      display_name: o.display_name };
-    const url = location.pathname + location.search + (o.group ?
-      `#c=${encodeURIComponent(o.group)}` : `#to=${encodeURIComponent(o.handle)}`);
-    const cur = history.state;
-    if (replace || (cur && cur.ddbchat === st.ddbchat && cur.group === st.group &&
-        sameHandle(cur.handle, st.handle))) {
-      history.replaceState(st, '', url);
+    if (!o.group) return;
+    const url = `${location.pathname}${location.search}#c=${encodeURIComponent(o.group)}`;
+    if (replace || location.hash === url.slice(url.indexOf('#'))) {
+      history.replaceState({ ddbchat: 1 }, '', url);
     } else {
-      history.pushState(st, '', url);
+      history.pushState({ ddbchat: 1 }, '', url);
     }
   }
 
-  // Opens what the address and the history's state name (after sign-in, Back, Forward).
+  // Opens what the address names (after sign-in, Back, Forward).
   function fromAddress() {
-    const st = history.state;
-    if (st && st.ddbchat) {
-      const o = state.open;
-      if (st.ddbchat !== state.me.uuid || !st.handle) closeConversation();
-      else if (!o || o.group !== st.group || !sameHandle(o.handle, st.handle)) {
-        openConversation(st.group, st.handle, st.display_name, false, 'none');
-      }
-      return;
+    const h = /^#c=([^&]+)$/.exec(location.hash);
+    const group = h ? decodeURIComponent(h[1]) : '';
+    if (!group) {
+      if (state.open) closeConversation();
+    } else if (!state.open || state.open.group !== group) {
+      openByGroup(group);
     }
-    const h = /^#(c|to)=([^&]*)$/.exec(location.hash);
-    const v = h ? decodeURIComponent(h[2]) : '';
-    if (h && h[1] === 'c' && v) openByGroup(v);
-    else if (h && h[1] === 'to' && v) openByHandle(v, 'replace');
-    else if (state.open) closeConversation();
   }
 
-  // A conversation named by its uuid only (the address of a bookmark): whom it is with comes
-  // from the list, or else from its messages.
+  // A conversation named by its uuid only: whom it is with comes from the list (its first
+  // page loaded first), or else from its messages; else it is said in words.
   async function openByGroup(group) {
     const gen = state.gen;
     let c = state.convs.get(group);
+    if (!c && !state.listLoaded) {
+      state.wantGroup = group; // loadConversations opens it
+      return;
+    }
     if (!c) {
       try {
         const { data } = await api('GET',
@@ -626,9 +624,13 @@
       }
     }
     if (c) openConversation(group, c.handle, c.display_name, false, 'replace');
+    else showNotice('The conversation in the address was not found in your conversations.');
   }
 
-  window.addEventListener('popstate', () => { if (state.token && state.me) fromAddress(); });
+  window.addEventListener('popstate', () => {
+    if (state.token && state.me) fromAddress();
+    else if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  });
 
   // A draft (New, by handle) learns its conversation from its first message sent or
   // received.  The pair may have talked before (a conversation the list has not loaded yet):
@@ -636,7 +638,7 @@
   // (test_web.py::test_new_to_a_handle_with_history_shows_the_history).
   function adoptGroup(o, group) {
     o.group = group;
-    if (state.open === o) remember(o, true);
+    if (state.open === o) remember(o, false);
     loadMessages(true);
   }
 
@@ -647,7 +649,7 @@
     const c = state.open && state.open.group && state.convs.get(state.open.group);
     closeConversation();
     if (state.me) {
-      history.replaceState({ ddbchat: state.me.uuid }, '', location.pathname + location.search);
+      history.replaceState({ ddbchat: 1 }, '', location.pathname + location.search);
     }
     if (c && c.li) c.li.firstChild.focus();
   });

@@ -1411,6 +1411,13 @@ def test_back_forward_and_reload_keep_the_open_conversation(web, two):
     wait(d, lambda d: title(d) == "Bob Web" and bubbles(d) == ["from bob"], 10,
          "bob's conversation from the address")
     assert notice(d) == ""
+    # the address of a conversation where only this user has written: whom it is with comes
+    # from the list (it opened nothing, silently)
+    gc = send_rest(web, me_, "only mine", handle="web_carol")["message_group_uuid"]
+    d.get("about:blank")
+    d.get(f"{web.api_url}/#c={gc}")
+    wait(d, lambda d: title(d) == "Carol Web" and bubbles(d) == ["only mine"], 10,
+         "carol's conversation from the address")
     # phone width: the page's own Back (←) shows the list, and the address says so: a reload
     # shows the list, not the conversation left (it reopened it)
     d.set_window_size(375, 700)
@@ -1435,8 +1442,10 @@ def test_sign_out_leaves_nothing_of_the_user(web, two):
     me_ = "web_leave"
     web.tok[me_] = token(add_user(web, me_, "Leaving Web"), exp_in=3600)
     send_rest(web, "web_alice", "a secret from alice", handle=me_)
+    send_rest(web, "web_erin", "from erin", handle=me_)
     d = fresh(two[1])
     sign_in_by_link(d, web, me_)
+    open_conv(d, "Erin Web")
     open_conv(d, "Alice Web")
     wait(d, lambda d: bubbles(d) == ["a secret from alice"], 5, "the message")
     d.execute_script("const t = document.getElementById('text'); t.value = 'y'.repeat(1100);"
@@ -1459,9 +1468,16 @@ def test_sign_out_leaves_nothing_of_the_user(web, two):
     assert d.execute_script("return document.getElementById('count').textContent") == \
         "0 / 1024"
     assert d.execute_script("return sessionStorage.length") == 0
+    # Back: the entry before (erin's conversation) names no one (its history state held the
+    # partner's handle and name) and its address is cleared while signed out
+    d.back()
+    wait(d, lambda d: d.execute_script("return location.hash") == "", 3, "the address cleared")
+    st = d.execute_script("return JSON.stringify(history.state)")
+    assert not any(w in st for w in ("Erin", "erin", "Leaving", me_)), st
+    assert by_css(d, "#signin:not([hidden])")
     # the next user in this tab starts clean: Send usable, no 'Write to' form open
     sign_in_by_link(d, web, "web_dave")
-    open_conv(d, conv_names(d)[0])
+    open_conv(d, wait(d, conv_names, 5, "dave's list")[0])
     assert by_css(d, "#send")[0].is_enabled() and by_css(d, "#new-form[hidden]")
 
 
