@@ -506,10 +506,11 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     CURLcode rc = ddbc_curl.easy_perform(h);
     if (rc == CURLE_OK)
         ddbc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_off_t connect_us = 0; /* 0: the connection was never made */
+    /* the request went out (bytes sent): the endpoint took it and never answered.  Not the
+     * connect time: libcurl reports none for a reused (kept-alive) connection */
+    long sent = 0;
     if (rc == CURLE_OPERATION_TIMEDOUT &&
-        ddbc_curl.easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK &&
-        connect_us > 0)
+        ddbc_curl.easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0)
         r->unanswered = 1;
     ddbc_curl.slist_free_all(hdrs);
     return rc;

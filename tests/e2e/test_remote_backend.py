@@ -489,6 +489,24 @@ def test_hung_endpoint_is_a_bounded_503(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_hung_endpoint_on_a_kept_alive_connection_is_no_answer(proxy, upstream):
+    """The same on a connection kept alive from an earlier answered call (every call after a
+    thread's first rides one): the endpoint took the request, so the error is "no answer
+    from", not "cannot reach" -- libcurl reports no connect time for a reused connection,
+    which the first version of the check read as "never connected" (final22 F3)."""
+    n = len(proxy.log)
+    proxy.script = ["ok"] + ["hang"] * 5
+    try:
+        p = run(proxy.url, "user", "show", "rb_alice",
+                env={"DDBCHAT_MAX_ATTEMPTS": "1", "DDBCHAT_REQUEST_TIMEOUT_MS": "700"})
+    finally:
+        proxy.script = []
+    faults = [f for _, f in proxy.log[n:] if f != "pass"]
+    assert faults[:2] == ["ok", "hang"], proxy.log[n:]
+    assert p.returncode == 1, p
+    assert "no answer from" in p.stderr and "cannot reach" not in p.stderr, p.stderr
+
+
 def test_expired_credentials_are_a_clear_error(proxy, upstream):
     """Temporary credentials (AWS_SESSION_TOKEN: a role's, an SSO session's) past their
     expiry: AWS answers every request 400 ExpiredTokenException "The security token included
