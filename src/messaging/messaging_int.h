@@ -121,10 +121,6 @@ json_t *msgi_key2(const char *pk, const char *sk);
 /* GetItem (strongly consistent) of (pk, sk) in the service's table: *out_item a new reference,
  * NULL when absent.  The backend's errors (msgi_storage). */
 int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e);
-/* The user a message or conversation row names (its user_* attributes) into *u. */
-void msgi_user_from_row(const struct av *row, msg_user *u);
-/* A row's message text, malloc'ed ("" when it has none); NULL when out of memory. */
-char *msgi_row_message_dup(const struct av *row);
 /* TransactionInProgressException's wait: the copy of the request that is still being
  * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
  * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):

@@ -239,22 +239,6 @@ int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_i
     return 0;
 }
 
-/* The user a message or conversation row names (its user_* attributes). */
-void msgi_user_from_row(const av_t *row, msg_user *u)
-{
-    msgi_av_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
-    msgi_av_copy_s(row, "user_handle", u->handle, sizeof u->handle);
-    msgi_av_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
-}
-
-/* A row's message text on the heap ("" when it has none); NULL when out of memory. */
-char *msgi_row_message_dup(const av_t *row)
-{
-    size_t n = 0;
-    const char *t = msgi_av_item_s(row, "message", &n);
-    return strndup(t ? t : "", t ? n : 0);
-}
-
 /* Sleeps before the (n+1)th resend; returns the ms slept. */
 long msgi_in_progress_wait(int n, unsigned *seed)
 {

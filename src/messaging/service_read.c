@@ -531,7 +531,9 @@ static bool row_copy(const row_strs *o, int k, char *out, size_t n)
     return true;
 }
 
-/* msgi_user_from_row and msgi_row_message_dup from what row_read found. */
+/* The user a message or conversation row names (its user_* attributes) into *u, and its
+ * message text, malloc'ed ("" when it has none; NULL when out of memory), from what row_read
+ * found. */
 static char *row_user_message(const row_strs *o, msg_user *u)
 {
     row_copy(o, ROW_UUID, u->uuid, sizeof u->uuid);
