@@ -587,7 +587,11 @@
     if (replace || location.hash === url.slice(url.indexOf('#'))) {
       history.replaceState({ ddbchat: 1 }, '', url);
     } else {
+      // the entry left keeps the title it has now, which the Back button's list shows to
+      // whoever uses the browser next: no one's name in it
+      document.title = 'ddbchat';
       history.pushState({ ddbchat: 1 }, '', url);
+      updateTitle();
     }
   }
 

@@ -1474,6 +1474,12 @@ def test_sign_out_leaves_nothing_of_the_user(web, two):
     wait(d, lambda d: d.execute_script("return location.hash") == "", 3, "the address cleared")
     st = d.execute_script("return JSON.stringify(history.state)")
     assert not any(w in st for w in ("Erin", "erin", "Leaving", me_)), st
+    # nor do the tab's entries' titles, which the Back button's list shows (final22 F2: each
+    # entry kept the title it had when left, the partner's name)
+    entries = d.execute_cdp_cmd("Page.getNavigationHistory", {})["entries"]
+    blank = max(i for i, e in enumerate(entries) if e["url"] == "about:blank")
+    titles = [e["title"] for e in entries[blank + 1:]]  # this user's, since sign_in_by_link
+    assert not [t for t in titles if "Web" in t], titles
     assert by_css(d, "#signin:not([hidden])")
     # the next user in this tab starts clean: Send usable, no 'Write to' form open
     sign_in_by_link(d, web, "web_dave")
