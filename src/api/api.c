@@ -540,36 +540,35 @@ int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *call
     return api_run(api, op ? api_find(op) : NULL, req, NULL, caller, w, NULL, out_extra, e);
 }
 
-int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
-                    jout *w, json_t **out_extra, err_t *e)
+/* api_call_out_jr and api_call_sink_jr: the operations that read jread values take req as it
+ * is; the others read the jansson tree json_loadb would have given. */
+static int api_call_jr(api_t *api, const char *op, const jread_val *req,
+                       const api_caller *caller, jout *w, const api_sink *sink,
+                       json_t **out_extra, err_t *e)
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
     if (row && row->jread)
-        return api_run(api, row, NULL, req, caller, w, NULL, out_extra, e);
-    /* the other operations read the jansson tree json_loadb would have given */
+        return api_run(api, row, NULL, req, caller, w, sink, out_extra, e);
     *out_extra = NULL;
     json_t *j = jread_to_jansson(req);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = api_run(api, row, j, NULL, caller, w, NULL, out_extra, e);
+    int rc = api_run(api, row, j, NULL, caller, w, sink, out_extra, e);
     json_decref(j);
     return rc;
+}
+
+int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
+                    jout *w, json_t **out_extra, err_t *e)
+{
+    return api_call_jr(api, op, req, caller, w, NULL, out_extra, e);
 }
 
 int api_call_sink_jr(api_t *api, const char *op, const jread_val *req,
                      const api_caller *caller, const api_sink *sink, json_t **out_extra,
                      err_t *e)
 {
-    const struct api_op_row *row = op ? api_find(op) : NULL;
-    if (row && row->jread)
-        return api_run(api, row, NULL, req, caller, NULL, sink, out_extra, e);
-    *out_extra = NULL; /* the others read jansson's tree, as api_call_out_jr gives them */
-    json_t *j = jread_to_jansson(req);
-    if (!j)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = api_run(api, row, j, NULL, caller, NULL, sink, out_extra, e);
-    json_decref(j);
-    return rc;
+    return api_call_jr(api, op, req, caller, NULL, sink, out_extra, e);
 }
 
 bool api_pq_is_select(const char *text, size_t len)
