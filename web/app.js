@@ -288,9 +288,9 @@
   function updateTitle() {
     let n = 0;
     for (const c of state.convs.values()) n += c.unread.size;
-    const o = state.token && state.open;
-    const base = o ? `${o.display_name || o.handle} · ddbchat` : 'ddbchat';
-    document.title = n ? `(${n}) ${base}` : base;
+    // no one's name: every entry of the tab's history keeps the title it had when left,
+    // which the Back and Forward lists show to whoever uses the browser next
+    document.title = n ? `(${n}) ddbchat` : 'ddbchat';
   }
 
   // The open conversation, on screen (at phone width the list may be showing instead).
@@ -587,11 +587,7 @@
     if (replace || location.hash === url.slice(url.indexOf('#'))) {
       history.replaceState({ ddbchat: 1 }, '', url);
     } else {
-      // the entry left keeps the title it has now, which the Back button's list shows to
-      // whoever uses the browser next: no one's name in it
-      document.title = 'ddbchat';
       history.pushState({ ddbchat: 1 }, '', url);
-      updateTitle();
     }
   }
 
