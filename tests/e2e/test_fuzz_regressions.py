@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import aws_or_local, raw_request
+from conftest import aws_or_local, raw_request, time_bound
 
 
 @pytest.mark.requires_ddbchat
@@ -283,7 +283,7 @@ def test_create_table_many_gsis_and_definitions_is_not_quadratic(ddb_url, table_
     st, _, payload = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
     took = time.monotonic() - t
     assert st == 400 and "GlobalSecondaryIndex count exceeds" in json.loads(payload)["message"]
-    assert took < 1.5, f"{took:.1f} s"
+    assert took < time_bound(1.5), f"{took:.1f} s"
 
 
 @pytest.mark.requires_ddbchat
@@ -300,7 +300,7 @@ def test_attributes_to_get_of_many_names_is_not_quadratic(ddb_url, table_name, m
     st, _, _ = raw_request(ddb_url, body, target="DynamoDB_20120810.GetItem")
     took = time.monotonic() - t
     assert st == 200
-    assert took < 3.0, f"{took:.1f} s"
+    assert took < time_bound(3.0), f"{took:.1f} s"
     # the duplicate check still finds a repeat, wherever it is
     body["AttributesToGet"].append("a31234")
     st, _, p = raw_request(ddb_url, body, target="DynamoDB_20120810.GetItem")
@@ -330,7 +330,7 @@ def test_attributes_to_get_of_many_names_on_a_wide_item_is_not_quadratic(
     got = json.loads(p)["Item"]
     assert list(got) == [f"a{i}" for i in range(29999, -1, -1)]
     assert got["a17"] == {"N": "17"}
-    assert took < 3.0, f"{took:.1f} s"
+    assert took < time_bound(3.0), f"{took:.1f} s"
 
 
 @pytest.mark.requires_ddbchat
@@ -361,7 +361,7 @@ def test_attribute_updates_of_many_actions_is_not_quadratic(ddb_url, table_name,
     got = json.loads(p)["Attributes"]
     assert list(got) == ["pk", "keep"] + sorted(f"b{i}" for i in range(N))
     assert got[f"b{N - 1}"] == {"N": "2"}
-    assert took < 3.0, f"{took:.1f} s"
+    assert took < time_bound(3.0), f"{took:.1f} s"
 
 
 def _server_cpu_seconds(pid):
@@ -423,7 +423,7 @@ def test_placeholders_looked_up_in_a_big_names_map_is_not_quadratic(ddbchat_serv
     assert st == 400, p
     assert json.loads(p)["message"].startswith(
         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#aaa")
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
     # and with the unused keys gone, the same placeholders resolve
     body["ExpressionAttributeNames"] = {k: v for k, v in names.items() if v != "z"}
     st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Query")
@@ -497,7 +497,7 @@ def test_query_filter_of_many_conditions_is_not_quadratic(ddbchat_server):
     st, p, cpu = _request_cpu(srv, body, "Query")
     assert st == 200, p
     assert json.loads(p)["Count"] == 0
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
     # a key attribute among them is still found
     qf["pk"] = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "w"}]}
     st, _, p = raw_request(srv.ddb_url, {"TableName": name, "QueryFilter": qf, "KeyConditions": {
@@ -543,7 +543,7 @@ def test_set_updates_and_comparisons_of_many_members_are_not_quadratic(ddbchat_s
         ":x": {"SS": new[::-1]}, ":y": {"NS": [f"{i}.0" for i in range(n - 1, -1, -1)]}}})
     assert got["Count"] == 2
     cpu = _server_cpu_seconds(srv.proc.pid) - cpu
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
 
 
 @pytest.mark.requires_ddbchat
@@ -566,7 +566,7 @@ def test_legacy_in_list_of_many_values_is_not_scanned_per_item(ddbchat_server):
     got = json.loads(p)
     assert got["ScannedCount"] == 4000
     assert sorted(int(x["a"]["N"]) for x in got["Items"]) == [17, 2500, 3999]
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
 
 
 @pytest.mark.requires_ddbchat
@@ -587,7 +587,7 @@ def test_contains_of_a_big_constant_set_is_not_scanned_per_item(ddbchat_server):
     got = json.loads(p)
     assert got["ScannedCount"] == 4000
     assert sorted(int(x["a"]["N"]) for x in got["Items"]) == [17, 2500, 3999]
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
 
 
 @pytest.mark.requires_ddbchat
@@ -621,4 +621,4 @@ def test_map_equality_of_many_members_is_not_quadratic(ddbchat_server):
             target="DynamoDB_20120810.UpdateItem", timeout=120)
         assert st == 200, p
     cpu = _server_cpu_seconds(srv.proc.pid) - cpu
-    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"

@@ -14,6 +14,7 @@ import base64
 import pytest
 
 from itemlib import ok, err, S, aws_or_local
+from conftest import time_bound
 
 V = "ValidationException"
 ENV = "1 validation error detected: "
@@ -104,7 +105,7 @@ def test_duplicate_listing_of_a_big_set_is_fast(ddb_url, target, tb):
     data = err(ddb_url, "PutItem", {"TableName": tb, "Item": {"pk": S("big"),
                                                                "s": {"SS": members}}}, V)
     took = time.monotonic() - t0
-    assert took < 10, f"{took:.1f} s for one duplicate listing"
+    assert took < time_bound(10), f"{took:.1f} s for one duplicate listing"
     msg = data.get("message", data.get("Message"))
     if target == "ddbchat":  # the listing whole, ending in the repeat
         assert msg.endswith('"m099999", "m000000"] contains duplicates.'), msg[-80:]
