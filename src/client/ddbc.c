@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct ddbc {
     char userpwd[400];        /* "<access>:<secret>" */
     pthread_key_t handle_key; /* one CURL easy handle per thread */
     _Atomic bool aborted;     /* ddbc_abort: calls in flight end, new ones fail at once */
+    _Atomic int quota;        /* retry tokens left (cfg.retry_quota at most) */
 };
 
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
@@ -172,9 +174,11 @@ int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region,
     memset(cfg, 0, sizeof *cfg);
     cfg->connect_timeout_ms = 3000;
     cfg->request_timeout_ms = 10000;
-    cfg->max_attempts = 5;
+    cfg->max_attempts = 4;
     cfg->base_delay_ms = 25;
-    cfg->max_delay_ms = 2000;
+    cfg->throttle_delay_ms = 1000;
+    cfg->max_delay_ms = 20000;
+    cfg->retry_quota = 500;
 
     const char *profile = getenv("AWS_PROFILE");
     if (!profile || !*profile)
@@ -335,6 +339,7 @@ int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e)
     c->cfg = *cfg;
     if (c->cfg.max_attempts < 1)
         c->cfg.max_attempts = 1;
+    c->quota = c->cfg.retry_quota;
     size_t n = strlen(cfg->endpoint);
     while (n && cfg->endpoint[n - 1] == '/')
         n--;
@@ -409,34 +414,82 @@ static CURL *ddbc_handle(ddbc_t *c)
     return h;
 }
 
-/* Is an error of this type worth another attempt? */
-static int ddbc_retryable_type(const char *type)
+/* What a failed attempt is worth (the SDKs' standard mode): another attempt after a short
+ * backoff (transient), after a long one (throttling: the endpoint asks to slow down), or
+ * none. */
+enum { DDBC_FINAL, DDBC_TRANSIENT, DDBC_THROTTLING };
+
+static bool ddbc_in(const char *type, const char *const *list, size_t n)
 {
-    static const char *const types[] = {"ProvisionedThroughputExceededException",
-                                        "ThrottlingException",
-                                        "RequestLimitExceeded",
-                                        "InternalServerError",
-                                        "ServiceUnavailable",
-                                        "ThrottledException",
-                                        "LimitExceededException",
-                                        "TransactionInProgressException"};
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(type, types[i]) == 0)
-            return 1;
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(type, list[i]) == 0)
+            return true;
+    return false;
 }
 
-/* Full jitter: a random delay in [0, min(max, base * 2^attempt)). */
-static void ddbc_backoff(const ddbc_t *c, int attempt, unsigned *seed)
+/* An error answer's kind from its (bare) type and HTTP status. */
+static int ddbc_error_kind(const char *type, long status)
 {
-    long cap = c->cfg.base_delay_ms;
-    for (int i = 0; i < attempt && cap < c->cfg.max_delay_ms; i++)
+    /* botocore retries/standard.py ThrottledRetryableChecker (the union of every SDK's) */
+    static const char *const throttling[] = {
+        "Throttling",          "ThrottlingException",
+        "ThrottledException",  "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException",
+        "TransactionInProgressException", "RequestLimitExceeded",
+        "BandwidthLimitExceeded", "LimitExceededException",
+        "RequestThrottled",    "SlowDown",
+        "EC2ThrottledException"};
+    /* TransientRetryableChecker's codes, and DynamoDB's own 5xx types whatever the status */
+    static const char *const transient[] = {"RequestTimeout", "RequestTimeoutException",
+                                            "PriorRequestNotComplete", "InternalServerError",
+                                            "ServiceUnavailable"};
+    if (ddbc_in(type, throttling, sizeof throttling / sizeof throttling[0]) || status == 429)
+        return DDBC_THROTTLING;
+    if (ddbc_in(type, transient, sizeof transient / sizeof transient[0]) || status == 500 ||
+        status == 502 || status == 503 || status == 504)
+        return DDBC_TRANSIENT;
+    return DDBC_FINAL;
+}
+
+long ddbc_backoff_cap_ms(const ddbc_config *cfg, int retry, bool throttling)
+{
+    long cap = throttling ? cfg->throttle_delay_ms : cfg->base_delay_ms;
+    for (int i = 1; i < retry && cap < cfg->max_delay_ms; i++)
         cap *= 2;
-    if (cap > c->cfg.max_delay_ms)
-        cap = c->cfg.max_delay_ms;
+    return cap > cfg->max_delay_ms ? cfg->max_delay_ms : cap;
+}
+
+/* Full jitter: a random delay in [0, ddbc_backoff_cap_ms). */
+static void ddbc_backoff(const ddbc_t *c, int retry, bool throttling, unsigned *seed)
+{
+    long cap = ddbc_backoff_cap_ms(&c->cfg, retry, throttling);
     long ms = cap > 0 ? (long)(rand_r(seed) % (unsigned)cap) : 0;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+/* The retry quota: takes cost tokens when that many are left (true), else none (false). */
+static bool ddbc_quota_take(ddbc_t *c, int cost)
+{
+    if (c->cfg.retry_quota <= 0)
+        return true;
+    int q = c->quota;
+    while (q >= cost)
+        if (atomic_compare_exchange_weak(&c->quota, &q, q - cost))
+            return true;
+    return false;
+}
+
+static void ddbc_quota_give(ddbc_t *c, int n)
+{
+    if (c->cfg.retry_quota <= 0)
+        return;
+    int q = c->quota;
+    while (q < c->cfg.retry_quota) {
+        int nq = q + n > c->cfg.retry_quota ? c->cfg.retry_quota : q + n;
+        if (atomic_compare_exchange_weak(&c->quota, &q, nq))
+            break;
+    }
 }
 
 /* One attempt.  Returns 0 with *status set when an HTTP answer arrived (body in r), or a
@@ -565,12 +618,16 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     err_t last;
     err_clear(&last);
     json_t *last_extra = NULL;
+    int kind = DDBC_FINAL; /* the last failed attempt's */
+    int cost = 0;          /* the retry quota's tokens the last retry took */
+    bool quota_spent = false;
 
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
         if (attempt > 0 && !c->aborted)
-            ddbc_backoff(c, attempt, &seed);
+            ddbc_backoff(c, attempt, kind == DDBC_THROTTLING, &seed);
         if (c->aborted) { /* ddbc_abort: no (further) attempt */
             rc = err_set(&last, ERR_TRANSPORT, "%s: the call was aborted (stopping)", c->url);
+            kind = DDBC_FINAL;
             break;
         }
         ddbc_attempts = attempt + 1;
@@ -583,6 +640,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         json_decref(last_extra);
         last_extra = NULL;
         err_clear(&last);
+        kind = DDBC_FINAL;
         CURLcode cc = ddbc_attempt(c, op, body, body_len, &r, &status);
         if (cc != CURLE_OK) {
             /* an endpoint that took the request and never answered is not one that "cannot
@@ -596,50 +654,60 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                 rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
                              r.too_big ? "response too large" : ddbc_curl.easy_strerror(cc));
             buf_fini(&r.body);
-            if (r.too_big)
+            /* connection failures and timeouts are transient; an answer too large is not */
+            kind = r.too_big ? DDBC_FINAL : DDBC_TRANSIENT;
+        } else if (r.crc[0] &&
+                   strtoul(r.crc, NULL, 10) !=
+                       crc32(0L, r.body.data ? r.body.data : (const Bytef *)"",
+                             (uInt)r.body.len)) {
+            rc = err_set(&last, ERR_TRANSPORT, "response CRC32 mismatch from %s", c->url);
+            buf_fini(&r.body);
+            kind = DDBC_TRANSIENT;
+        } else {
+            /* our reader: an item's attribute names may hold U+0000 (json_loadb refuses
+             * them) */
+            jread_error jerr;
+            json_t *doc = r.body.len
+                              ? jread_jansson((const char *)r.body.data, r.body.len, &jerr)
+                              : NULL;
+            buf_fini(&r.body);
+            if (status == 200 && json_is_object(doc)) {
+                *out_resp = doc;
+                rc = 0;
                 break;
-            continue; /* connection failures and timeouts are retried */
-        }
-        if (r.crc[0]) {
-            unsigned long want = strtoul(r.crc, NULL, 10);
-            unsigned long got =
-                crc32(0L, r.body.data ? r.body.data : (const Bytef *)"", (uInt)r.body.len);
-            if (want != got) {
-                rc = err_set(&last, ERR_TRANSPORT, "response CRC32 mismatch from %s", c->url);
-                buf_fini(&r.body);
-                continue;
+            }
+            if (!json_is_object(doc)) {
+                json_decref(doc);
+                rc = err_set(&last, status >= 500 ? ERR_INTERNAL : ERR_TRANSPORT,
+                             "unexpected HTTP %ld answer from %s", status, c->url);
+                kind = status == 0 ? DDBC_TRANSIENT : ddbc_error_kind("", status);
+            } else {
+                const char *type = "";
+                rc = ddbc_error_from_body(doc, status, &last_extra, &last, &type);
+                kind = ddbc_error_kind(type, status); /* type points into doc */
+                json_decref(doc);
             }
         }
-        /* our reader: an item's attribute names may hold U+0000 (json_loadb refuses them) */
-        jread_error jerr;
-        json_t *doc = r.body.len ? jread_jansson((const char *)r.body.data, r.body.len, &jerr)
-                                 : NULL;
-        buf_fini(&r.body);
-        if (status == 200 && json_is_object(doc)) {
-            *out_resp = doc;
-            rc = 0;
+        if (kind == DDBC_FINAL || attempt + 1 >= c->cfg.max_attempts)
+            break;
+        cost = kind == DDBC_THROTTLING ? DDBC_RETRY_COST_THROTTLING : DDBC_RETRY_COST_TRANSIENT;
+        if (!ddbc_quota_take(c, cost)) {
+            quota_spent = true;
             break;
         }
-        if (!json_is_object(doc)) {
-            json_decref(doc);
-            rc = err_set(&last, status >= 500 ? ERR_INTERNAL : ERR_TRANSPORT,
-                         "unexpected HTTP %ld answer from %s", status, c->url);
-            if (status >= 500 || status == 0)
-                continue;
-            break;
-        }
-        const char *type = "";
-        rc = ddbc_error_from_body(doc, status, &last_extra, &last, &type);
-        int retry = status >= 500 || ddbc_retryable_type(type); /* type points into doc */
-        json_decref(doc);
-        if (retry)
-            continue;
-        break;
     }
     free(body);
     if (rc) {
-        err_set(e, rc, "%s", last.msg);
+        if (quota_spent)
+            err_set(e, rc, "%s (not retried: the client's retry quota is spent while the "
+                           "endpoint keeps failing; it refills as calls succeed)",
+                    last.msg);
+        else
+            err_set(e, rc, "%s", last.msg);
         *out_resp = last_extra;
+    } else {
+        json_decref(last_extra);
+        ddbc_quota_give(c, ddbc_attempts > 1 ? cost : DDBC_NO_RETRY_INCREMENT);
     }
     return rc;
 }

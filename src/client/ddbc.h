@@ -6,17 +6,25 @@
  * libcurl itself (CURLOPT_AWS_SIGV4), session tokens included.  One curl handle per thread
  * (connection reuse, keep-alive).  Responses' x-amz-crc32 is checked.
  *
- * Retries as the AWS SDKs do them: exponential backoff with full jitter for throttling
- * (ProvisionedThroughputExceededException, ThrottlingException, RequestLimitExceeded),
- * InternalServerError / ServiceUnavailable, any 5xx, connection failures, timeouts and CRC
- * mismatches; at most max_attempts attempts; other errors are returned at once with
- * DynamoDB's type and message intact.
+ * Retries as the AWS SDKs' standard mode does them for DynamoDB and DynamoDB Streams (their
+ * 2026 defaults: aws-sdk-js-v3#8037, aws-sdk-go-v2#3416, botocore's retries/standard.py):
+ * at most max_attempts attempts (4); full-jitter exponential backoff, a delay drawn in
+ * [0, min(max_delay, base * 2^(retry-1))), base 25 ms for a transient error (HTTP 500, 502,
+ * 503, 504, InternalServerError, ServiceUnavailable, RequestTimeout, a connection failure, a
+ * timeout, a CRC32 mismatch) and 1 s for a throttling one (ProvisionedThroughputExceeded-
+ * Exception, ThrottlingException, RequestLimitExceeded, TransactionInProgressException,
+ * LimitExceededException, ..., HTTP 429), max_delay 20 s; and a retry quota per client: 500
+ * tokens, a transient retry costs 14, a throttling retry 5, a call that succeeds at once gives
+ * 1 back and one that succeeds after retries what its last retry took, so while an endpoint
+ * fails everything the retries stop (one attempt per call) instead of multiplying the load.
+ * Other errors (TransactionConflictException included: the caller's own loop decides) are
+ * returned at once with DynamoDB's type and message intact.
  *
  * Configuration follows the SDK conventions (ddbc_config_load): AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE with ~/.aws/credentials and
  * ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), AWS_REGION /
  * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL; explicit flags win.
- * ddbchat's own knobs: DDBCHAT_MAX_ATTEMPTS (1..100, default 5), DDBCHAT_REQUEST_TIMEOUT_MS
+ * ddbchat's own knobs: DDBCHAT_MAX_ATTEMPTS (1..100, default 4), DDBCHAT_REQUEST_TIMEOUT_MS
  * (whole request, default 10000; an answer slower than this is abandoned and retried) and
  * DDBCHAT_CONNECT_TIMEOUT_MS (default 3000).
  * https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html
@@ -39,10 +47,21 @@ typedef struct ddbc_config {
     char session_token[4096]; /* "" when none */
     long connect_timeout_ms;  /* default 3000 */
     long request_timeout_ms;  /* default 10000 */
-    int max_attempts;         /* default 5 (1 = no retries) */
-    long base_delay_ms;       /* default 25 */
-    long max_delay_ms;        /* default 2000 */
+    int max_attempts;         /* default 4 (1 = no retries) */
+    long base_delay_ms;       /* transient errors' backoff base, default 25 */
+    long throttle_delay_ms;   /* throttling errors' backoff base, default 1000 */
+    long max_delay_ms;        /* the longest backoff, default 20000 */
+    int retry_quota;          /* retry tokens per client, default 500; 0 = no quota */
 } ddbc_config;
+
+/* The retry quota's costs (the SDKs' standard mode, 2026). */
+#define DDBC_RETRY_COST_TRANSIENT 14
+#define DDBC_RETRY_COST_THROTTLING 5
+#define DDBC_NO_RETRY_INCREMENT 1
+
+/* The upper end of the backoff drawn before retry number `retry` (1 = the first retry):
+ * min(max_delay, base * 2^(retry-1)) with the throttling or the transient base, in ms. */
+long ddbc_backoff_cap_ms(const ddbc_config *cfg, int retry, bool throttling);
 
 /* Fills cfg from the environment and AWS config files; endpoint/region (may be NULL) are
  * explicit values (flags) that win over everything.  Missing credentials are not an error

@@ -6,6 +6,11 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "ok"         forward and relay the answer
   "500"        answer 500 InternalServerError without forwarding
   "throttle"   answer 400 ProvisionedThroughputExceededException without forwarding
+  "throttling" answer 400 ThrottlingException (the request framework's) without forwarding
+  "503"        answer 503 ServiceUnavailable without forwarding
+  "foreign"    answer 400 with an error type no DynamoDB client knows (com.example#Foreign...)
+  "notype"     answer 400 with a JSON error body that names no type at all
+  "unknownop"  answer 400 UnknownOperationException (an endpoint without the operation)
   "drop"       close the connection without forwarding or answering
   "lost"       forward to the upstream (it applies the request), then close without
                answering: the client sees a failure although the write happened
@@ -18,7 +23,8 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received,
 `forwarded` the same once the upstream has answered a forwarded one (so a test can wait for a
-"slow:<s>" request to have reached the upstream instead of sleeping <s>).  `bodies` keeps
+"slow:<s>" request to have reached the upstream instead of sleeping <s>).  `times` keeps
+(operation, fault, arrival time) so a test can measure the backoff between attempts.  `bodies` keeps
 (operation, fault, request body) for every request received and `answers` (operation, fault,
 upstream status, upstream body) for every forwarded one, so a test can check what a retry
 resent (its ClientRequestToken) and what the upstream made of it.
@@ -52,6 +58,7 @@ class FaultProxy:
         self.script = []          # faults for any operation, consumed in order
         self.script_for = {}      # op -> list of faults, consumed in order
         self.log = []
+        self.times = []           # (operation, fault, time.monotonic() on arrival)
         self.forwarded = []
         self.bodies = []
         self.answers = []
@@ -77,6 +84,7 @@ class FaultProxy:
                     fault = proxy._next(op)
                 with proxy.lock:
                     proxy.log.append((op, fault))
+                    proxy.times.append((op, fault, time.monotonic()))
                     proxy.bodies.append((op, fault, body))
                 if fault == "drop":
                     self.close_connection = True
@@ -88,6 +96,20 @@ class FaultProxy:
                 if fault == "throttle":
                     return self._answer(400, {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                                               "message": "injected throttle"})
+                if fault == "throttling":
+                    return self._answer(400, {"__type": "com.amazon.coral.availability#ThrottlingException",
+                                              "message": "injected request throttle"})
+                if fault == "503":
+                    return self._answer(503, {"__type": "com.amazonaws.dynamodb.v20120810#ServiceUnavailable",
+                                              "message": "injected unavailable"})
+                if fault == "foreign":
+                    return self._answer(400, {"__type": "com.example.gateway#ForeignQuotaException",
+                                              "message": "injected foreign refusal"})
+                if fault == "notype":
+                    return self._answer(400, {"message": "injected refusal without a type"})
+                if fault == "unknownop":
+                    return self._answer(400, {"__type": "com.amazon.coral.service#UnknownOperationException",
+                                              "message": "injected: unknown operation " + op})
                 if fault == "deny":
                     return self._answer(400, {"__type": "com.amazon.coral.service#AccessDeniedException",
                                               "message": "injected: not authorized to perform " + op})

@@ -217,6 +217,93 @@ def test_gives_up_after_max_attempts(proxy, fault, expect):
     assert proxy.ops("GetItem") == [fault] * 3
 
 
+# ---- the retry policy (README "Running on AWS": the AWS SDKs' standard mode for DynamoDB) ---
+
+def gaps(proxy, op):
+    """Seconds between the arrivals of op's attempts (probes left out)."""
+    t = [at for o, f, at in proxy.times if o == op and f != "pass"]
+    return [b - a for a, b in zip(t, t[1:])]
+
+
+def test_default_policy_is_four_attempts(proxy):
+    """Without DDBCHAT_MAX_ATTEMPTS a failing call is tried 4 times, the AWS SDKs' standard
+    mode for DynamoDB and DynamoDB Streams (their 2026 defaults: aws-sdk-js-v3#8037,
+    aws-sdk-go-v2#3416; 3 for other services).  It was 5."""
+    proxy.script_for["GetItem"] = ["500"] * 8
+    p = run(proxy.url, "user", "show", "rb_alice")
+    assert p.returncode == 1 and "InternalServerError: injected" in p.stderr, p.stderr
+    assert proxy.ops("GetItem") == ["500"] * 4
+
+
+def test_transient_errors_back_off_briefly(proxy):
+    """5xx answers and dropped connections are transient: full-jitter backoff from a 25 ms base
+    (a delay drawn in [0, 25 ms), then [0, 50), [0, 100)), so three of them cost at most
+    ~175 ms before the answer."""
+    proxy.script_for["GetItem"] = ["500", "503", "drop"]
+    ok(run(proxy.url, "user", "show", "rb_alice"))
+    assert proxy.ops("GetItem")[:4] == ["500", "503", "drop", "ok"]
+    g = gaps(proxy, "GetItem")[:3]
+    for i, gap in enumerate(g):
+        assert gap < 0.025 * 2 ** i + 0.15, g
+
+
+def test_throttling_backs_off_from_a_second(proxy):
+    """A throttling answer (ProvisionedThroughputExceededException, ThrottlingException) is
+    the endpoint asking the client to slow down: the backoff's base is 1 s (delays drawn in
+    [0, 1 s), [0, 2 s), [0, 4 s)), as the SDKs do since 2026; the 25 ms of a transient error
+    retried a throttled table 3 times within 175 ms (never 0.4 s).  Three throttles: their sum
+    is below 0.4 s with a probability of 0.4^3 / (3! * 1 * 2 * 4) = 0.13 % (the exact caps:
+    tests/unit/client/test_ddbc.c test_policy_defaults)."""
+    proxy.script_for["GetItem"] = ["throttle", "throttling", "throttle"]
+    ok(run(proxy.url, "user", "show", "rb_alice"))
+    assert proxy.ops("GetItem")[:4] == ["throttle", "throttling", "throttle", "ok"]
+    g = gaps(proxy, "GetItem")[:3]
+    assert sum(g) > 0.4, g
+    for i, gap in enumerate(g):
+        assert gap < 1.0 * 2 ** i + 0.3, g
+
+
+def test_retry_quota_stops_retries_while_everything_fails(proxy, upstream):
+    """The retry quota (the SDKs' standard mode): the client holds 500 tokens; a retry of a
+    transient error costs 14, of a throttling error 5; a call that succeeds first time gives 1
+    back, one that succeeds after retries what its last retry cost.  While the endpoint fails
+    everything, retries stop once the quota is spent -- each call is then ONE attempt, so an
+    outage is not multiplied by 4 -- and they come back as calls succeed again.  Over REST:
+    every Query answered 500 costs a request 3 retries (42 tokens): 11 requests take 4
+    attempts, the next fewer (38 tokens left: two retries), then 1 each."""
+    srv = start_remote_serve(proxy.url)
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+        assert st == 200, b
+        proxy.script_for["Query"] = ["500"] * 200
+        attempts = []
+        for _ in range(15):
+            n = len(proxy.ops("Query"))
+            st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+            assert st == 500 and b["error"]["code"] == "storage", (st, b)
+            attempts.append(len(proxy.ops("Query")) - n)
+        # (a call that succeeds at once, such as a user lookup, gives a token back meanwhile)
+        assert attempts[:11] == [4] * 11, attempts
+        assert attempts[-3:] == [1, 1, 1], attempts
+        assert 35 <= sum(a - 1 for a in attempts) <= 37, attempts
+        assert "retry quota" in b["error"]["message"], b  # says why it was not retried
+        proxy.script_for["Query"] = []
+        for _ in range(5):  # 10 tokens left + 5 successes: a retry (14) is affordable again
+            st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+            assert st == 200, b
+        proxy.script_for["Query"] = ["500"]
+        n = len(proxy.ops("Query"))
+        st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+        assert proxy.ops("Query")[n:] == ["500", "ok"], proxy.ops("Query")[n:]
+        assert st == 200, b
+    finally:
+        proxy.script_for["Query"] = []
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_send_gives_up_cleanly_and_writes_nothing(proxy, upstream):
     """Every TransactWriteItems attempt answered 500: `send` exits 1 with the DynamoDB
     type/message and no message row exists."""
@@ -462,7 +549,7 @@ def test_unreachable_endpoint_is_503(proxy, upstream):
 def test_hung_endpoint_is_a_bounded_503(proxy, upstream):
     """An endpoint that accepts and never answers: each attempt is abandoned after
     DDBCHAT_REQUEST_TIMEOUT_MS and the call fails after DDBCHAT_MAX_ATTEMPTS of them (README
-    "Running on AWS": about 52 s with the defaults), and the REST request answers 503
+    "Running on AWS": about 40 s with the defaults), and the REST request answers 503
     `unavailable` saying it timed out -- never a request that waits for good."""
     srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "2",
                                              "DDBCHAT_REQUEST_TIMEOUT_MS": "700"})

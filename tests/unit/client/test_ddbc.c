@@ -143,7 +143,24 @@ static ddbc_t *client_for(fake_t *f, int max_attempts)
     assert_int_equal(ddbc_config_load(&cfg, url, "eu-west-1", &e), 0);
     cfg.max_attempts = max_attempts;
     cfg.base_delay_ms = 1;
+    cfg.throttle_delay_ms = 1;
     cfg.max_delay_ms = 4;
+    ddbc_t *c;
+    assert_int_equal(ddbc_new(&cfg, &c, &e), 0);
+    return c;
+}
+
+static ddbc_t *client_for_quota(fake_t *f, int quota)
+{
+    ddbc_config cfg;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f->port);
+    err_t e = {0};
+    assert_int_equal(ddbc_config_load(&cfg, url, "eu-west-1", &e), 0);
+    cfg.base_delay_ms = 1;
+    cfg.throttle_delay_ms = 1;
+    cfg.max_delay_ms = 4;
+    cfg.retry_quota = quota;
     ddbc_t *c;
     assert_int_equal(ddbc_new(&cfg, &c, &e), 0);
     return c;
@@ -275,6 +292,7 @@ static void test_unreachable_is_transport_error(void **state)
     assert_int_equal(ddbc_config_load(&cfg, url, NULL, &e), 0);
     cfg.max_attempts = 2;
     cfg.base_delay_ms = 1;
+    cfg.throttle_delay_ms = 1;
     ddbc_t *c;
     assert_int_equal(ddbc_new(&cfg, &c, &e), 0);
     json_t *resp = NULL;
@@ -359,12 +377,70 @@ static void test_config_ddbchat_knobs(void **state)
     setenv("DDBCHAT_REQUEST_TIMEOUT_MS", "12x", 1);
     setenv("DDBCHAT_CONNECT_TIMEOUT_MS", "", 1);
     assert_int_equal(ddbc_config_load(&cfg, "http://x:1", NULL, &e), 0);
-    assert_int_equal(cfg.max_attempts, 5);
+    assert_int_equal(cfg.max_attempts, 4);
     assert_int_equal(cfg.request_timeout_ms, 10000);
     assert_int_equal(cfg.connect_timeout_ms, 3000);
     unsetenv("DDBCHAT_MAX_ATTEMPTS");
     unsetenv("DDBCHAT_REQUEST_TIMEOUT_MS");
     unsetenv("DDBCHAT_CONNECT_TIMEOUT_MS");
+}
+
+/* The SDKs' standard mode for DynamoDB (2026 defaults): 4 attempts; backoff caps 25, 50,
+ * 100 ms after a transient error and 1, 2, 4 s after a throttling one, never above 20 s;
+ * a quota of 500 tokens. */
+static void test_policy_defaults(void **state)
+{
+    (void)state;
+    ddbc_config cfg;
+    err_t e = {0};
+    unsetenv("DDBCHAT_MAX_ATTEMPTS");
+    assert_int_equal(ddbc_config_load(&cfg, "http://x:1", NULL, &e), 0);
+    assert_int_equal(cfg.max_attempts, 4);
+    assert_int_equal(cfg.retry_quota, 500);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 1, false), 25);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 2, false), 50);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 3, false), 100);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 1, true), 1000);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 2, true), 2000);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 3, true), 4000);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 6, true), 20000);
+    assert_int_equal(ddbc_backoff_cap_ms(&cfg, 60, false), 20000);
+}
+
+/* The retry quota: 30 tokens pay two transient retries (14 each); the third is refused and
+ * the error says why; a throttling retry costs 5, which the 2 tokens left cannot pay either. */
+static void test_retry_quota(void **state)
+{
+    (void)state;
+    int script[] = {FK_500, FK_500, FK_500, FK_500, FK_THROTTLE, FK_THROTTLE};
+    fake_t *f = fake_start(script, 6);
+    ddbc_t *c = client_for_quota(f, 30);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), ERR_INTERNAL);
+    assert_int_equal(ddbc_last_attempts(), 3);
+    assert_non_null(strstr(e.msg, "retry quota"));
+    err_clear(&e);
+    assert_int_equal(call(c, &resp, &e), ERR_INTERNAL); /* 2 tokens: no retry at all */
+    assert_int_equal(ddbc_last_attempts(), 1);
+    err_clear(&e);
+    assert_int_equal(call(c, &resp, &e), ERR_PROVISIONED_THROUGHPUT);
+    assert_int_equal(ddbc_last_attempts(), 1);
+    err_clear(&e);
+    /* three calls that succeed at once give 3 tokens back: 5, a throttling retry */
+    for (int i = 0; i < 3; i++) {
+        f->n_script = 0;
+        assert_int_equal(call(c, &resp, &e), 0);
+        json_decref(resp);
+    }
+    f->served = 0;
+    f->script[0] = FK_THROTTLE;
+    f->n_script = 1;
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(ddbc_last_attempts(), 2);
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
 }
 
 int main(void)
@@ -378,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_unreachable_is_transport_error),
         cmocka_unit_test(test_config_env_and_profiles),
         cmocka_unit_test(test_config_ddbchat_knobs),
+        cmocka_unit_test(test_policy_defaults),
+        cmocka_unit_test(test_retry_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
