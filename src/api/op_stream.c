@@ -606,8 +606,10 @@ int op_get_records(api_req *r, json_t **out)
     if (r->api->gr_between_reads)
         r->api->gr_between_reads(r->api->gr_between_ctx);
     if (!end || it.pos <= end) {
-        if ((rc = store_stream_read(r->api->store, d.id, it.pos, end, (size_t)limit,
-                                    SA_RECORDS_BYTES, r->arena, &recs, &n, &last, r->err)))
+        /* a stream of several shards (serve --stream-shards): this shard's slot only */
+        if ((rc = store_stream_read_slot(r->api->store, d.id, d.key.hash, sh->slot, d.n_slots,
+                                         it.pos, end, (size_t)limit, SA_RECORDS_BYTES,
+                                         r->arena, &recs, &n, &last, r->err)))
             return rc;
     }
     if (!end && n) {

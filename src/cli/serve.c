@@ -152,6 +152,7 @@ typedef struct serve_opts {
     long stream_shard_s;        /* 0 = the defaults (4 h, 24 h, 15 min) */
     long stream_retention_s;
     long stream_iterator_s;
+    long stream_shards;         /* 0 = one shard per stream */
     const char *triggers[SERVE_MAX_TRIGGERS]; /* --trigger TABLE=COMMAND */
     size_t n_triggers;
     long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
@@ -233,6 +234,9 @@ static void serve_usage(FILE *f)
             "                            default 86400, or $DDBCHAT_JWT_MAX_LIFETIME)\n"
             "  --stream-shard-seconds S  close a stream's shard and open its child every S\n"
             "                            seconds (default 14400, as DynamoDB: about 4 h)\n"
+            "  --stream-shards N         a stream created from now on has N open shards\n"
+            "                            (1..16, default 1), as AWS has one per partition: an\n"
+            "                            item's records go to the shard its key hashes to\n"
             "  --stream-retention-seconds S  trim stream records older than S seconds\n"
             "                            (default 86400: DynamoDB keeps them 24 h)\n"
             "  --stream-iterator-seconds S  shard iterators expire after S seconds\n"
@@ -308,6 +312,7 @@ enum {
     OPT_STREAM_SHARD,
     OPT_STREAM_RETENTION,
     OPT_STREAM_ITERATOR,
+    OPT_STREAM_SHARDS,
     OPT_TRIGGER,
     OPT_TRIGGER_BATCH,
     OPT_TRIGGER_TIMEOUT,
@@ -352,6 +357,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"jwt-audience", required_argument, NULL, OPT_JWT_AUDIENCE},
         {"stream-shard-seconds", required_argument, NULL, OPT_STREAM_SHARD},
         {"stream-retention-seconds", required_argument, NULL, OPT_STREAM_RETENTION},
+        {"stream-shards", required_argument, NULL, OPT_STREAM_SHARDS},
         {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
         {"trigger", required_argument, NULL, OPT_TRIGGER},
         {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
@@ -496,6 +502,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                 o->stream_retention_s = v;
             else
                 o->stream_iterator_s = v;
+            break;
+        case OPT_STREAM_SHARDS:
+            if (serve_parse_uint("--stream-shards", optarg, 1, STORE_STREAM_SHARDS_MAX, &v))
+                return 2;
+            o->stream_shards = v;
             break;
         case OPT_TRIGGER:
             if (o->n_triggers == SERVE_MAX_TRIGGERS || !strchr(optarg, '=') || optarg[0] == '=') {
@@ -722,6 +733,7 @@ int cli_serve(int argc, char **argv)
         so.ttl_thread = true;
         so.stream_shard_ms = o.stream_shard_s * 1000LL;
         so.stream_retention_ms = o.stream_retention_s * 1000LL;
+        so.stream_shards = (int)o.stream_shards;
         so.gsi_lag_ms = o.gsi_lag_ms;
         so.item_collection_limit = o.item_collection_limit;
         so.backfill_delay_ms = o.backfill_delay_ms;

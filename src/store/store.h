@@ -166,6 +166,10 @@ typedef struct store_opts {
     bool read_only;
     int64_t stream_retention_ms; /* stream records are trimmed after this (default 24 h) */
     int64_t stream_shard_ms;     /* a stream's open shard is closed after this (default 4 h) */
+    /* Opt-in realism (`serve --stream-shards N`; 0 or 1 = one shard, the default): a stream
+     * created from now on has N open shards, as AWS has one per partition; an item's records
+     * go to the shard its partition key hashes to (store_stream_slot). */
+    int stream_shards;
     /* Opt-in realism (`serve --gsi-lag MS`; 0 = off, the default): a read of a global
      * secondary index sees a write of this process only this many ms after it (lag.c). */
     int gsi_lag_ms;
@@ -544,10 +548,15 @@ uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms);
  * the committed history in commit order.  Sequence numbers are store-wide, increasing in
  * commit order.  A stream is created by a table change that enables one (a new id and
  * label); disabling it, or deleting its table, leaves it readable (disabled) until its
- * records are trimmed (after stream_retention_ms).  Shards: each stream has one open shard
- * at a time; the background pass closes it after stream_shard_ms and opens its child. */
+ * records are trimmed (after stream_retention_ms).  Shards: each stream has n_slots open
+ * shards at a time (1 unless store_opts.stream_shards said more when it was created), one per
+ * slot; a record is in the shard of its slot (store_stream_slot of its partition key) whose
+ * sequence number range holds it.  The background pass closes the open shards after
+ * stream_shard_ms and opens a child for each (same slot, ParentShardId the closed one). */
+#define STORE_STREAM_SHARDS_MAX 16
 typedef struct store_shard {
     uint32_t idx;        /* position in the stream (0 = first) */
+    uint32_t slot;       /* which partition-key hash slot (0..n_slots-1) it holds */
     int32_t parent;      /* idx of the parent shard, -1 for none */
     int64_t parent_ms;   /* the parent's created_ms (its id outlives it) */
     int64_t created_ms;
@@ -566,6 +575,7 @@ typedef struct store_stream {
     uint64_t trim;              /* records below this sequence number were trimmed */
     store_shard *shards;        /* arena; the shards still listed (trimmed ones are gone) */
     size_t n_shards;
+    uint32_t n_slots;           /* open shards at a time (1..STORE_STREAM_SHARDS_MAX) */
 } store_stream;
 
 typedef enum store_sevent { STORE_EV_INSERT = 1, STORE_EV_MODIFY, STORE_EV_REMOVE } store_sevent;
@@ -591,6 +601,17 @@ int store_stream_get(store_t *s, uint32_t id, arena_t *a, store_stream *out, boo
 int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
                       size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
                       uint64_t *last_seq, err_t *e);
+/* store_stream_read for one shard of a stream of several slots: only the records whose
+ * partition key (attribute hash_name of their Keys) is in slot `slot` of n_slots (n_slots 1:
+ * every record, store_stream_read).  *last_seq covers the records passed over too, so the
+ * next read starts after them; at most 20,000 records are looked at per read. */
+int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint32_t slot,
+                           uint32_t n_slots, uint64_t from, uint64_t upto, size_t limit,
+                           size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                           uint64_t *last_seq, err_t *e);
+/* The slot (0..n_slots-1) of a partition key value (S, N or B): a hash of its type and
+ * bytes, so all records of one item are in one shard lineage, in commit order. */
+uint32_t store_stream_slot(const av_t *pk, uint32_t n_slots);
 /* The highest sequence number handed out so far (store-wide). */
 int store_stream_last_seq(store_t *s, uint64_t *out, err_t *e);
 /* One maintenance pass as of now_ms: trims records older than the retention, removes

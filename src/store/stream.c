@@ -157,6 +157,8 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
     st_mb_n(&m, "rt", d->key.range_type);
     st_mb_n(&m, "trim", (int64_t)d->trim);
     st_mb_n(&m, "nsh", x->next_shard);
+    if (d->n_slots > 1) /* absent: one slot (a one-shard stream's descriptor is unchanged) */
+        st_mb_n(&m, "nsl", d->n_slots);
     for (size_t i = 0; i < d->n_shards; i++) {
         st_mb *s = arena_zalloc(&a, sizeof *s);
         if (!s)
@@ -168,6 +170,8 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
         st_mb_n(s, "ms", d->shards[i].created_ms);
         st_mb_n(s, "b", (int64_t)d->shards[i].start);
         st_mb_n(s, "e", (int64_t)d->shards[i].end);
+        if (d->n_slots > 1)
+            st_mb_n(s, "sl", d->shards[i].slot);
         if (s->oom)
             goto done;
         sh[i] = av_make_m(s->kv, s->n);
@@ -216,10 +220,12 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
     d->key.range_type = (av_type)st_get_i(&m, "rt");
     d->trim = (uint64_t)st_get_i(&m, "trim");
     x->next_shard = (uint32_t)st_get_i(&m, "nsh");
+    int64_t nsl = st_get_i(&m, "nsl");
+    d->n_slots = nsl > 1 && nsl <= STORE_STREAM_SHARDS_MAX ? (uint32_t)nsl : 1;
     const av_t *sh = av_map_gets(&m, "sh");
     size_t n = sh && sh->type == AV_L ? sh->u.list.n : 0;
-    /* one spare slot: a rollover appends a shard in place */
-    d->shards = arena_zalloc(a, sizeof *d->shards * (n + 1));
+    /* n_slots spare entries: a rollover appends a child per open shard in place */
+    d->shards = arena_zalloc(a, sizeof *d->shards * (n + d->n_slots));
     if (!d->shards)
         return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -231,6 +237,9 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
         o->created_ms = st_get_i(s, "ms");
         o->start = (uint64_t)st_get_i(s, "b");
         o->end = (uint64_t)st_get_i(s, "e");
+        o->slot = (uint32_t)st_get_i(s, "sl");
+        if (o->slot >= d->n_slots)
+            return err_set(e, ERR_IO, "corrupt stream record");
     }
     d->n_shards = n;
     return 0;
@@ -295,8 +304,14 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     int64_t now = st_now_ms();
     if (now <= prev_ms) /* a new stream of the same table gets a new label */
         now = prev_ms + 1;
-    store_shard sh = {.idx = 0, .parent = -1, .created_ms = now, .start = sseq + 1, .end = 0};
-    st_sdesc x = {.next_shard = 1};
+    uint32_t nsl = s->opts.stream_shards > 1 ? (uint32_t)s->opts.stream_shards : 1;
+    if (nsl > STORE_STREAM_SHARDS_MAX)
+        nsl = STORE_STREAM_SHARDS_MAX;
+    store_shard sh[STORE_STREAM_SHARDS_MAX];
+    for (uint32_t i = 0; i < nsl; i++)
+        sh[i] = (store_shard){.idx = i, .slot = i, .parent = -1, .created_ms = now,
+                              .start = sseq + 1, .end = 0};
+    st_sdesc x = {.next_shard = nsl};
     x.d.id = (uint32_t)sid;
     memcpy(x.d.table, t->name, sizeof x.d.table);
     x.d.table_id = t->id;
@@ -305,8 +320,9 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     x.d.enabled = true;
     x.d.key = t->key;
     x.d.trim = 0;
-    x.d.shards = &sh;
-    x.d.n_shards = 1;
+    x.d.shards = sh;
+    x.d.n_shards = nsl;
+    x.d.n_slots = nsl;
     if ((rc = st_sdesc_put(s, txn, &x)))
         return rc;
     t->stream_id = (uint32_t)sid;
@@ -526,10 +542,35 @@ static int st_srec_decode(const MDB_val *k, const MDB_val *v, arena_t *a, store_
     return 0;
 }
 
+uint32_t store_stream_slot(const av_t *pk, uint32_t n_slots)
+{
+    if (n_slots <= 1 || !pk)
+        return 0;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the type and the bytes */
+    h = (h ^ (uint64_t)pk->type) * 1099511628211ull;
+    if (pk->type == AV_S || pk->type == AV_N || pk->type == AV_B)
+        for (size_t i = 0; i < pk->u.str.len; i++)
+            h = (h ^ (unsigned char)pk->u.str.ptr[i]) * 1099511628211ull;
+    h ^= h >> 29;
+    return (uint32_t)(h % n_slots);
+}
+
+#define ST_SLOT_SCAN_MAX 20000 /* records looked at per read of one slot */
+
 int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
                       size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
                       uint64_t *last_seq, err_t *e)
 {
+    return store_stream_read_slot(s, id, NULL, 0, 1, from, upto, limit, max_bytes, a, out, n,
+                                  last_seq, e);
+}
+
+int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint32_t slot,
+                           uint32_t n_slots, uint64_t from, uint64_t upto, size_t limit,
+                           size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                           uint64_t *last_seq, err_t *e)
+{
+    size_t scanned = 0;
     *out = NULL;
     *n = 0;
     *last_seq = from ? from - 1 : 0;
@@ -540,6 +581,8 @@ int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, siz
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
+    arena_t scratch; /* records of other slots are decoded here and dropped */
+    arena_init(&scratch);
     store_srec *v = arena_alloc(a, limit * sizeof *v);
     size_t bytes = 0;
     if (!v) {
@@ -557,6 +600,23 @@ int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, siz
         uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
         if (upto && seq > upto)
             break;
+        if (n_slots > 1) {
+            if (++scanned > ST_SLOT_SCAN_MAX) {
+                full = true; /* the next read goes on from here */
+                break;
+            }
+            store_srec probe;
+            arena_reset(&scratch);
+            if ((rc = st_srec_decode(&k, &d, &scratch, &probe, e)))
+                goto done;
+            const av_t *pk = probe.keys.type == AV_M ? av_map_gets(&probe.keys, hash_name)
+                                                     : NULL;
+            if (store_stream_slot(pk, n_slots) != slot) {
+                *last_seq = seq;
+                mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+                continue;
+            }
+        }
         /* the next record would take the total past the cap: it starts the next read
          * (the first record is always taken, so a read always makes progress) */
         if (max_bytes && *n > 0 && d.mv_size >= ST_SREC_HDR &&
@@ -592,6 +652,7 @@ done:
         }
     }
     st_rtxn_end(s, txn);
+    arena_fini(&scratch);
     return st_mdb_err(rc, e);
 }
 
@@ -678,26 +739,38 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         }
         return 0;
     }
-    store_shard *open = d->n_shards ? &d->shards[d->n_shards - 1] : NULL;
-    if (open && open->end == 0 && open->created_ms + s->opts.stream_shard_ms <= now) {
+    /* the open shards (one per slot) roll over together: each is closed at the last number
+     * handed out and gets a child of its slot, so a key's records stay in one lineage */
+    size_t n_open = 0, n_now = d->n_shards;
+    for (size_t i = 0; i < n_now; i++) {
+        store_shard *open = &d->shards[i];
+        if (open->end != 0)
+            continue;
+        n_open++;
+        if (open->created_ms + s->opts.stream_shard_ms > now)
+            continue;
         uint64_t sseq;
         if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
             return rc;
-        if (sseq >= open->start) { /* an empty shard stays open (nothing to close over) */
-            open->end = sseq;
-            store_shard child = {.idx = x->next_shard++, .parent = (int32_t)open->idx,
-                                 .parent_ms = open->created_ms, .created_ms = now,
-                                 .start = sseq + 1};
-            d->shards[d->n_shards++] = child; /* the decoder left a spare slot */
-            *changed = true;
-        }
-    } else if (!open) { /* every shard expired: open a fresh one */
+        if (sseq < open->start) /* an empty shard stays open (nothing to close over) */
+            continue;
+        if (d->n_shards == n_now + d->n_slots)
+            break; /* more open shards than slots: a corrupt descriptor; no room */
+        open->end = sseq;
+        store_shard child = {.idx = x->next_shard++, .slot = open->slot,
+                             .parent = (int32_t)open->idx, .parent_ms = open->created_ms,
+                             .created_ms = now, .start = sseq + 1};
+        d->shards[d->n_shards++] = child; /* the decoder left n_slots spare entries */
+        *changed = true;
+    }
+    if (n_open == 0) { /* every shard expired: open a fresh one per slot */
         uint64_t sseq;
         if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
             return rc;
-        d->shards[0] = (store_shard){.idx = x->next_shard++, .parent = -1, .created_ms = now,
-                                     .start = sseq + 1};
-        d->n_shards = 1;
+        for (uint32_t i = 0; i < d->n_slots; i++)
+            d->shards[i] = (store_shard){.idx = x->next_shard++, .slot = i, .parent = -1,
+                                         .created_ms = now, .start = sseq + 1};
+        d->n_shards = d->n_slots;
         *changed = true;
     }
     return 0;

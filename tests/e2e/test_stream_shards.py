@@ -1,0 +1,142 @@
+"""`serve --stream-shards N`: a stream of several open shards, as AWS's (README "DynamoDB
+Streams").
+
+On AWS a table's stream has one open shard per partition, each with a lineage of its own (a
+closed shard's child names it as ParentShardId), and an item's records are all in the
+shard of its partition: per-key order holds within a lineage, not across shards (Developer
+Guide, "DynamoDB Streams: shards"; the Kinesis adapter and the KCL read a child only after its
+parent).  DynamoDB Local and ddbchat by default have one open shard, so a consumer that
+follows a single lineage passes there and misses records on AWS.  With --stream-shards N, a
+stream created from then on has N open shards, an item's records go to the shard its
+partition key hashes to, and at each rotation (--stream-shard-seconds) every open shard
+gets its own child.  ddbchat only: DynamoDB Local has no such switch (one shard always).
+"""
+import subprocess
+import time
+
+import pytest
+
+from conftest import client_for, ddbchat_bin, make_table
+from test_streams import streams_for
+
+
+def sharded_stream(start, *args, n=4):
+    srv = start("--stream-shards", str(n), *args)
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    make_table(ddb, "sharded", StreamSpecification={"StreamEnabled": True,
+                                                     "StreamViewType": "NEW_IMAGE"})
+    return ddb, st, ddb.describe_table(TableName="sharded")["Table"]["LatestStreamArn"]
+
+
+def shards_of(st, arn, **kw):
+    return st.describe_stream(StreamArn=arn, **kw)["StreamDescription"]["Shards"]
+
+
+def read_shard(st, arn, shard_id):
+    """(records, ended): a shard read from TRIM_HORIZON until an empty page (open) or no
+    NextShardIterator (closed, read to its end)."""
+    it = st.get_shard_iterator(StreamArn=arn, ShardId=shard_id,
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    out = []
+    while True:
+        r = st.get_records(ShardIterator=it)
+        out += r["Records"]
+        it = r.get("NextShardIterator")
+        if it is None:
+            return out, True
+        if not r["Records"]:
+            return out, False
+
+
+def key_value(r):
+    return r["dynamodb"]["Keys"]["pk"]["S"], int(r["dynamodb"]["NewImage"]["v"]["N"])
+
+
+# AWS: one open shard per partition, each a lineage's root; a key's records in one shard, in
+# the order of its writes; every record in exactly one shard.
+def test_records_go_to_the_shard_their_key_hashes_to(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server)
+    shards = shards_of(st, arn)
+    assert len(shards) == 4
+    assert all("ParentShardId" not in s and "EndingSequenceNumber" not in
+               s["SequenceNumberRange"] for s in shards)
+    assert len({s["ShardId"] for s in shards}) == 4
+    writes = [(f"k{i % 12}", i) for i in range(60)]
+    for k, v in writes:
+        ddb.put_item(TableName="sharded", Item={"pk": {"S": k}, "v": {"N": str(v)}})
+    by_shard = {s["ShardId"]: [key_value(r) for r in read_shard(st, arn, s["ShardId"])[0]]
+                for s in shards}
+    assert sorted(x for recs in by_shard.values() for x in recs) == sorted(writes)
+    home = {}
+    for sid, recs in by_shard.items():
+        for k, _ in recs:
+            assert home.setdefault(k, sid) == sid, f"{k} in two shards"
+        for k in {k for k, _ in recs}:  # each key's writes in their order
+            assert [v for kk, v in recs if kk == k] == [v for kk, v in writes if kk == k]
+    assert sum(1 for recs in by_shard.values() if recs) >= 2  # spread, not one shard
+
+
+# AWS: an open shard is closed after a while and a child opened (ParentShardId); on a stream
+# of several shards each lineage goes on by itself: every closed shard has one child, which
+# carries on with the same keys; a closed shard read to its end has no NextShardIterator.
+def test_rotation_gives_every_shard_its_own_child(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server, "--stream-shard-seconds", "1")
+    for i in range(12):
+        ddb.put_item(TableName="sharded", Item={"pk": {"S": f"k{i}"}, "v": {"N": str(i)}})
+    deadline = time.time() + 20
+    while time.time() < deadline and len(shards_of(st, arn)) < 8:
+        time.sleep(0.3)
+    for i in range(12):
+        ddb.put_item(TableName="sharded", Item={"pk": {"S": f"k{i}"}, "v": {"N": str(100 + i)}})
+    shards = shards_of(st, arn)
+    roots = [s for s in shards if "ParentShardId" not in s]
+    assert len(roots) == 4
+    for root in roots:
+        kids = [s for s in shards if s.get("ParentShardId") == root["ShardId"]]
+        assert len(kids) == 1
+        recs, ended = read_shard(st, arn, root["ShardId"])
+        assert ended and "EndingSequenceNumber" in root["SequenceNumberRange"]
+        first = {k for k, _ in map(key_value, recs)}
+        later = {k for k, v in map(key_value, read_shard(st, arn, kids[0]["ShardId"])[0])
+                 if v >= 100}
+        assert first == later  # the lineage keeps its keys
+    total = [key_value(r) for s in shards for r in read_shard(st, arn, s["ShardId"])[0]]
+    assert len(total) == 24 and len(set(total)) == 24
+
+
+# API Reference, DescribeStream: Limit caps the shards returned, LastEvaluatedShardId names
+# the last one when there are more, ExclusiveStartShardId goes on after it.
+def test_describe_stream_pages_the_shards(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server, n=5)
+    every = [s["ShardId"] for s in shards_of(st, arn)]
+    page1 = st.describe_stream(StreamArn=arn, Limit=3)["StreamDescription"]
+    assert [s["ShardId"] for s in page1["Shards"]] == every[:3]
+    assert page1["LastEvaluatedShardId"] == every[2]
+    page2 = st.describe_stream(StreamArn=arn, Limit=3,
+                               ExclusiveStartShardId=every[2])["StreamDescription"]
+    assert [s["ShardId"] for s in page2["Shards"]] == every[3:]
+    assert "LastEvaluatedShardId" not in page2
+
+
+# Disabling the stream closes every open shard; each read to its end has no next iterator.
+def test_disable_closes_every_shard(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server, n=3)
+    for i in range(9):
+        ddb.put_item(TableName="sharded", Item={"pk": {"S": f"k{i}"}, "v": {"N": str(i)}})
+    ddb.update_table(TableName="sharded", StreamSpecification={"StreamEnabled": False})
+    shards = shards_of(st, arn)
+    assert len(shards) == 3
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in shards)
+    got = []
+    for s in shards:
+        recs, ended = read_shard(st, arn, s["ShardId"])
+        assert ended
+        got += recs
+    assert len(got) == 9
+
+
+@pytest.mark.parametrize("value", ["0", "17", "x"])
+def test_bad_stream_shards_flag(value):
+    r = subprocess.run([ddbchat_bin(), "serve", "--stream-shards", value], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 2 and "--stream-shards" in r.stderr
