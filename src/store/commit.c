@@ -47,9 +47,11 @@
 
 /* ---- validation ------------------------------------------------------------------- */
 
-static int st_check_key_attr(const av_t *item, const char *name, av_type want, err_t *e)
+/* A key attribute of item: 0 with its value in *out, or the validation error. */
+static int st_check_key_attr(const av_t *item, const char *name, av_type want,
+                             const av_t **out, err_t *e)
 {
-    const av_t *v = av_map_gets(item, name);
+    const av_t *v = *out = av_map_gets(item, name);
     if (!v)
         return err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
     if (v->type != want)
@@ -61,26 +63,25 @@ static int st_check_key_attr(const av_t *item, const char *name, av_type want, e
 }
 
 /* The checks of a new item; 0 with its size (av_item_size) in *out_size.  size: that size
- * when apply measured it, else UINT64_MAX. */
-static int st_check_new(const store_table *t, const store_write *w, const av_t *nw, uint64_t size,
-                        uint64_t *out_size, err_t *e)
+ * when apply measured it, else UINT64_MAX.  kh, kr: the write's key's hash and range values
+ * (st_write_read looked them up; kr NULL without a range key). */
+static int st_check_new(const store_table *t, const store_write *w, const av_t *kh,
+                        const av_t *kr, const av_t *nw, uint64_t size, uint64_t *out_size,
+                        err_t *e)
 {
     if (nw->type != AV_M)
         return err_set(e, ERR_INTERNAL, "apply returned a non-map item");
-    int rc = st_check_key_attr(nw, t->key.hash, t->key.hash_type, e);
+    const av_t *nh = NULL, *nr = NULL;
+    int rc = st_check_key_attr(nw, t->key.hash, t->key.hash_type, &nh, e);
     if (rc == 0 && t->key.range[0])
-        rc = st_check_key_attr(nw, t->key.range, t->key.range_type, e);
+        rc = st_check_key_attr(nw, t->key.range, t->key.range_type, &nr, e);
     if (rc)
         return rc;
     /* the item's key must be the write's key */
-    const av_t *kh = av_map_gets(w->key, t->key.hash);
-    if (!kh || !av_equal(kh, av_map_gets(nw, t->key.hash)))
+    if (!kh || !av_equal(kh, nh))
         return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.hash);
-    if (t->key.range[0]) {
-        const av_t *kr = av_map_gets(w->key, t->key.range);
-        if (!kr || !av_equal(kr, av_map_gets(nw, t->key.range)))
-            return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.range);
-    }
+    if (t->key.range[0] && (!kr || !av_equal(kr, nr)))
+        return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.range);
     /* a restore keeps an index key violation (an item written before the index existed):
      * st_key_index leaves it out of the index (test_review13
      * test_f1_restore_keeps_items_that_violate_a_gsi_key) */
@@ -197,6 +198,7 @@ typedef struct st_wst {
     av_t old;          /* the stored item (w->arena), when has_old */
     MDB_val raw;       /* its stored bytes (an arena copy, for the point-in-time record) */
     const av_t *nw;    /* what apply returned */
+    const av_t *kh;    /* the write's key's hash attribute (w->key's) */
     uint64_t coll0;    /* the item collection's size before this write (coll) */
     bool has_old, coll;
     bool store;        /* the write half has work: read half succeeded, nw is not STORE_KEEP
@@ -255,15 +257,18 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         rc = err_set(&w->err, ERR_VALIDATION, STXT_KEY_MISSING);
         goto fail;
     }
-    rc = st_check_key_attr(w->key, t->key.hash, t->key.hash_type, &w->err);
+    /* the key's attributes, looked up once for the checks here, the base key, the new
+     * item's checks and the item collection */
+    const av_t *kr = NULL;
+    rc = st_check_key_attr(w->key, t->key.hash, t->key.hash_type, &ws->kh, &w->err);
     if (rc == 0 && t->key.range[0])
-        rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &w->err);
+        rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &kr, &w->err);
     if (rc)
         goto fail;
     /* built in the round's scratch buffer (the write halves' index keys use it later, one
      * write at a time), kept in the write's arena until the write half */
     buf_reset(&s->wb_ikey);
-    rc = st_key_base(s, t, w->key, &s->wb_ikey);
+    rc = st_key_base_of(s, t, ws->kh, kr, &s->wb_ikey);
     if (rc == 0 && !(ws->k.mv_data = arena_memdup(w->arena, s->wb_ikey.data, s->wb_ikey.len)))
         rc = ERR_NOMEM;
     if (rc) {
@@ -304,8 +309,7 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
     if (nw == STORE_KEEP)
         return 0;
     if (ws->coll) {
-        const av_t *ch = av_map_gets(w->key, t->key.hash);
-        if ((rc = st_coll_size(s, txn, t, ch, &ws->coll0)))
+        if ((rc = st_coll_size(s, txn, t, ws->kh, &ws->coll0)))
             return st_write_end(w, rc);
     }
     if (nw == NULL && !ws->has_old) { /* nothing to delete: the collection as it is */
@@ -314,7 +318,7 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         return 0;
     }
     if (nw) {
-        rc = st_check_new(t, w, nw, nsize, &w->new_size, &w->err);
+        rc = st_check_new(t, w, ws->kh, kr, nw, nsize, &w->new_size, &w->err);
         if (rc)
             goto fail;
     }
@@ -440,9 +444,8 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     /* the item collection's size (tables with an LSI), before anything the failure of its
      * limit could not take back (the stream record's sequence number) */
     if (ws->coll) {
-        const av_t *ch = av_map_gets(w->key, t->key.hash);
         int64_t d = ((int64_t)w->new_size + lsi_new) - ((int64_t)w->old_size + lsi_old);
-        rc = st_coll_add(s, txn, t, ch, ws->coll0, d, &w->coll_bytes);
+        rc = st_coll_add(s, txn, t, ws->kh, ws->coll0, d, &w->coll_bytes);
         if (rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
             rc = err_set(&w->err, rc, STXT_COLL_TOO_BIG);
             goto fail;

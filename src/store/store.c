@@ -657,14 +657,18 @@ static const av_t *st_attr(const av_t *item, const char *name)
 
 int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b)
 {
-    const av_t *h = st_attr(item, t->key.hash);
+    return st_key_base_of(s, t, st_attr(item, t->key.hash),
+                          t->key.range[0] ? st_attr(item, t->key.range) : NULL, b);
+}
+
+int st_key_base_of(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b)
+{
     if (!h || h->type != t->key.hash_type)
         return ERR_VALIDATION;
     int rc = st_key_prefix(b, t->id, 0);
     if (rc == 0)
         rc = st_key_add(b, h);
     if (rc == 0 && t->key.range[0]) {
-        const av_t *r = st_attr(item, t->key.range);
         if (!r || r->type != t->key.range_type)
             return ERR_VALIDATION;
         rc = st_key_add(b, r);

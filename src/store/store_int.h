@@ -358,6 +358,9 @@ int st_key_add(buf_t *b, const av_t *v);
 void st_key_fix(store_t *s, buf_t *b);
 /* Base key of `item` (hash and range attributes of t); ERR_VALIDATION when missing. */
 int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b);
+/* st_key_base from the key's values already looked up: h the hash attribute's, r the
+ * range's (ignored when t has no range key); NULL or a wrong type is ERR_VALIDATION. */
+int st_key_base_of(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b);
 /* Index entry key of `item`, or *present=false when the item is not in the index (sparse). */
 int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
                  buf_t *b, bool *present);
