@@ -603,7 +603,10 @@
   }
 
   // A conversation named by its uuid only: whom it is with comes from the list (its first
-  // page loaded first), or else from its messages; else it is said in words.
+  // page loaded first), or else from GET /api/message_groups/<uuid>, which puts it in the
+  // list in its place: its messages may all be the reader's, naming no one else
+  // (test_web.py::test_new_to_a_handle_with_history_shows_the_history); one that is not the
+  // reader's is said in words (the server's 404).
   async function openByGroup(group) {
     const gen = state.gen;
     let c = state.convs.get(group);
@@ -613,18 +616,21 @@
     }
     if (!c) {
       try {
-        const { data } = await api('GET',
-          `/api/messages/${encodeURIComponent(group)}?limit=${PAGE_MESSAGES}`);
+        const { data } = await api('GET', `/api/message_groups/${encodeURIComponent(group)}`);
         if (gen !== state.gen) return;
-        c = state.convs.get(group) || data.map((m) => ({ uuid: group, handle: m.handle,
-          display_name: m.display_name })).find((m) => !sameHandle(m.handle, state.me.handle));
+        if (!state.convs.has(data.uuid)) upsertConversation(data);
+        c = state.convs.get(data.uuid);
       } catch (e) {
-        if (gen === state.gen) handleError(e);
+        if (gen !== state.gen) return;
+        if (e.status === 404) {
+          showNotice('The conversation in the address was not found in your conversations.');
+        } else {
+          handleError(e);
+        }
         return;
       }
     }
-    if (c) openConversation(group, c.handle, c.display_name, false, 'replace');
-    else showNotice('The conversation in the address was not found in your conversations.');
+    openConversation(c.uuid, c.handle, c.display_name, false, 'replace');
   }
 
   window.addEventListener('popstate', () => {

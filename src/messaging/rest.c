@@ -7,6 +7,9 @@
  *   GET  /api/message_groups[?limit=N&cursor=C]
  *        200 [{"uuid":<message_group_uuid>,"display_name","handle","message","created_at"}]
  *        newest conversation first; the other participant's name and handle.
+ *   GET  /api/message_groups/<message_group_uuid>
+ *        200 {"uuid","display_name","handle","message","created_at"}: that conversation as
+ *        a listing item (the reader's; 404 not_found otherwise).
  *   GET  /api/messages/<message_group_uuid>[?limit=N&cursor=C]
  *        200 [{"uuid","display_name","handle","message","created_at"}] — one page of the
  *        newest messages, listed oldest -> newest; the cursor pages to OLDER messages.
@@ -437,6 +440,23 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     reply_jout(r, &w);
 }
 
+/* One conversation, as an item of the listing: whom it is with, by its uuid alone. */
+static void get_message_group(msg_service *s, msg_http_resp *r, const msg_user *me,
+                              const char *group)
+{
+    msg_conversation c;
+    err_t e = {0};
+    if (msg_get_conversation(s, me->uuid, group, &c, &e)) {
+        reply_err(r, &e);
+        return;
+    }
+    jout w;
+    jout_init(&w, 0);
+    jout_listing(&w, true, c.message_group_uuid, &c.other, c.message, c.last_message_at, NULL);
+    free(c.message);
+    reply_jout(r, &w);
+}
+
 static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp *r,
                          const msg_user *me, const char *group)
 {
@@ -697,8 +717,10 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
     bool post = strcmp(method, "POST") == 0;
     const char *grp_prefix = "/api/messages/";
     size_t gpl = strlen(grp_prefix);
+    const char *one_prefix = "/api/message_groups/";
+    size_t opl = strlen(one_prefix);
     /* 0 the page, 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket,
-     * 7 events; -1 none */
+     * 7 events, 8 message_groups/<g>; -1 none */
     int route = -1;
     if (strncmp(path, "/api/", 5) != 0) {
         bool known = strcmp(path, "/") == 0;
@@ -719,6 +741,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         route = 6;
     else if (strcmp(path, "/api/events") == 0)
         route = 7;
+    else if (strncmp(path, one_prefix, opl) == 0 && path[opl] && !strchr(path + opl, '/'))
+        route = 8;
     if (route < 0) {
         reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
@@ -775,6 +799,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         get_message_groups(s, req, r, &me);
     else if (route == 3)
         get_messages(s, req, r, &me, path + gpl);
+    else if (route == 8)
+        get_message_group(s, r, &me, path + opl);
     else if (route == 5)
         get_me(r, &me);
     else if (route == 6)

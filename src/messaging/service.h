@@ -242,6 +242,13 @@ int msg_list_messages_after(msg_service *s, const char *viewer_uuid, const char 
 int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limit,
                                  const char *after, msg_conversation_page *out, err_t *e);
 
+/* One conversation of the reader's (the row pattern B lists, *out as one item of
+ * msg_list_conversations): whom it is with and its last message, by its uuid, in either case.
+ * (row invalid_uuid) for a group that is no uuid; ERR_NOT_FOUND (row not_found) for a
+ * conversation nobody has or the reader is not in.  Free *out's message with free(). */
+int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *group,
+                         msg_conversation *out, err_t *e);
+
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
  * (row not_found)) or to a user by handle (to_handle non-NULL; starts the pair's conversation or

@@ -691,3 +691,37 @@ int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limi
 {
     return list_conversations(s, user_uuid, limit, NULL, after, out, e);
 }
+
+/* ---- one conversation --------------------------------------------------------------- */
+
+/* The reader's row of `group` (msgi_find_my_row: the GSI's two rows, or the keyed read), as
+ * a listing item.  The page opens a conversation from its uuid alone (an address, a
+ * bookmark): the messages may all be the reader's, naming no partner, and the list's first
+ * page may not hold it (test_messaging.py::test_one_conversation_by_its_uuid). */
+int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *group,
+                         msg_conversation *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!group || !msgi_is_uuid(group))
+        return msgi_bad_group_id(e, group);
+    if (!viewer_uuid || !*viewer_uuid || strlen(viewer_uuid) > 200)
+        return msg_fail(e, MSG_E_UNKNOWN_USER);
+    char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
+    msgi_uuid_lower(group, lower);
+    json_t *row;
+    int rc = msgi_find_my_row(s, viewer_uuid, lower, &row, e);
+    if (rc)
+        return rc;
+    if (!row)
+        return msg_fail(e, MSG_E_NOT_FOUND);
+    memcpy(out->message_group_uuid, lower, sizeof lower);
+    msgi_copy_s(row, "sk", out->last_message_at, sizeof out->last_message_at);
+    msgi_copy_s(row, "user_uuid", out->other.uuid, sizeof out->other.uuid);
+    msgi_copy_s(row, "user_handle", out->other.handle, sizeof out->other.handle);
+    msgi_copy_s(row, "user_display_name", out->other.display_name,
+                sizeof out->other.display_name);
+    const char *t = msgi_item_s(row, "message");
+    out->message = strdup(t ? t : "");
+    json_decref(row);
+    return out->message ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}

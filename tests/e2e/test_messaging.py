@@ -564,7 +564,8 @@ def test_allow_lists_every_method_a_route_answers(msg_server, people):
     204), OPTIONS answered 204 without Allow, and 204 for any path at all."""
     ids, tok = people
     get_routes = ("/api/health", "/api/message_groups", "/api/me",
-                  "/api/messages/00000000-0000-4000-8000-000000000000", "/", "/app.js")
+                  "/api/messages/00000000-0000-4000-8000-000000000000",
+                  "/api/message_groups/00000000-0000-4000-8000-000000000000", "/", "/app.js")
     for path in get_routes:
         st, h, b = rest(msg_server, "DELETE", path, tok["alice"])
         assert st == 405 and b["error"]["code"] == "method_not_allowed", (path, b)
@@ -582,7 +583,8 @@ def test_allow_lists_every_method_a_route_answers(msg_server, people):
     assert st == 405 and h.get("allow") == "GET, OPTIONS", h
     st, h, _ = rest(msg_server, "OPTIONS", "/api/events")
     assert st == 204 and h.get("allow") == "GET, OPTIONS", h
-    for path in ("/api/nothing", "/nothing.js", "/api/messages/a/b"):
+    for path in ("/api/nothing", "/nothing.js", "/api/messages/a/b",
+                 "/api/message_groups/a/b"):
         st_get, _, b_get = rest(msg_server, "GET", path, tok["alice"])
         st, h, b = rest(msg_server, "OPTIONS", path, headers={"Origin": CORS_ORIGIN})
         assert st == st_get == 404 and b == b_get, (path, st, b)
@@ -1107,6 +1109,45 @@ def test_wellformed_unknown_conversation_id_is_404(msg_server, people):
     assert st == 404 and b["error"]["code"] == "not_found", (st, b)
     p = cli(msg_server, "get-conversation", unknown, check=False)
     assert p.returncode == 1 and "ddbchat: not_found:" in p.stderr, p.stderr
+
+
+def test_one_conversation_by_its_uuid(msg_server, people):
+    # GET /api/message_groups/<uuid>: one conversation of the reader's, the item its listing
+    # shows (the other person, the last message and its time), found by the uuid alone, in
+    # either case.  The page opens a bookmark (#c=<uuid>) with it: when only the reader had
+    # written there, the messages named no one else, and a conversation beyond the list's
+    # first page was "not found in your conversations".  Someone else's conversation is 404
+    # not_found as its messages are; a uuid that is none 400 invalid_uuid.
+    ids, tok = people
+    m = rest(msg_server, "POST", "/api/messages", tok["carol"],
+             {"message": "only carol wrote", "handle": "bob"})[2]
+    g = m["message_group_uuid"]
+    want = {"uuid": g, "display_name": "Bob B", "handle": "bob",
+            "message": "only carol wrote", "created_at": m["created_at"]}
+    for gid in (g, g.upper()):
+        st, h, b = rest(msg_server, "GET", f"/api/message_groups/{gid}", tok["carol"])
+        assert st == 200 and b == want, (st, b)
+        assert h.get("content-type", "").startswith("application/json"), h
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups/{g}", tok["bob"])
+    assert st == 200 and b["handle"] == "carol" and b["display_name"] == "Carol C", b
+    # the same item as the listing's
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups?limit=100", tok["carol"])
+    assert [x for x in groups if x["uuid"] == g] == [want], groups
+    # a reply moves it: the last message and its time follow
+    r = rest(msg_server, "POST", "/api/messages", tok["bob"],
+             {"message": "bob answers", "message_group_uuid": g})[2]
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups/{g}", tok["carol"])
+    assert st == 200 and (b["message"], b["created_at"], b["handle"]) == \
+        ("bob answers", r["created_at"], "bob"), b
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups/{g}", tok["alice"])
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    unknown = "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab"
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups/{unknown}", tok["carol"])
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    st, _, b = rest(msg_server, "GET", "/api/message_groups/not-a-uuid", tok["carol"])
+    assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups/{g}")
+    assert st == 401 and b["error"]["code"] == "unauthorized", (st, b)
 
 
 def test_token_issuer_and_audience(msg_server, people):

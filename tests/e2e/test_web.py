@@ -386,6 +386,9 @@ def test_new_to_a_handle_with_history_shows_the_history(web, two):
     web.tok[old] = token(add_user(web, old, "Old Friend"), exp_in=3600)
     for i in range(3):
         send_rest(web, old if i % 2 else me, f"old talk {i}", handle=me if i % 2 else old)
+    lonely = "web_hist_lonely"
+    add_user(web, lonely, "Lonely Web")
+    gl = send_rest(web, me, "only mine, long ago", handle=lonely)["message_group_uuid"]
     for i in range(21):
         h = f"web_hist_{i}"
         web.tok[h] = token(add_user(web, h, f"Newer {i}"), exp_in=3600)
@@ -402,6 +405,27 @@ def test_new_to_a_handle_with_history_shows_the_history(web, two):
     wait(d, lambda d: bubbles(d) == ["old talk 0", "old talk 1", "old talk 2", "back again"],
          5, "the history and the new message, not only the new one")
     wait(d, lambda d: conv_names(d)[:1] == ["Old Friend"], 5, "the conversation on top")
+    # a bookmark (the address alone) of a conversation the list's first page does not hold,
+    # in which only this user wrote: its messages name no one else, so whom it is with comes
+    # from GET /api/message_groups/<uuid>.  It said "not found in your conversations".
+    d.get("about:blank")
+    d.get(f"{web.api_url}/#c={gl}")
+    wait(d, lambda d: by_css(d, "#conv:not([hidden])") and
+         by_css(d, "#conv-title")[0].text == "Lonely Web" and
+         bubbles(d) == ["only mine, long ago"], 10,
+         f"the bookmarked conversation (notice {notice(d)!r})")
+    assert by_css(d, "#conv-handle")[0].text == "@" + lonely and notice(d) == ""
+    type_and_enter(d, "still there?")
+    wait(d, lambda d: bubbles(d) == ["only mine, long ago", "still there?"], 5, "the reply")
+    wait(d, lambda d: conv_names(d)[:1] == ["Lonely Web"], 5, "it on top, once")
+    assert conv_names(d).count("Lonely Web") == 1
+    # someone else's conversation in the address: said in words, nothing opened
+    other = send_rest(web, "web_alice", "not yours", handle="web_bob")["message_group_uuid"]
+    d.get("about:blank")
+    d.get(f"{web.api_url}/#c={other}")
+    wait(d, lambda d: notice(d) == "The conversation in the address was not found in your "
+         "conversations.", 10, "the notice")
+    assert by_css(d, "#conv[hidden]") and "Alice Web" not in conv_names(d)
 
 
 
@@ -1686,3 +1710,4 @@ def test_a_frozen_tab_gives_the_stream_to_the_others(web, two):
             d.switch_to.window(h)
             d.close()
         d.switch_to.window(first)
+
