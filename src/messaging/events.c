@@ -1144,6 +1144,21 @@ ssize_t msg_stream_read(msg_stream *st, char *buf, size_t n)
     return got;
 }
 
+void msg_stream_end(msg_stream *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->ended = true;
+    bool wake = st->suspended;
+    st->suspended = false;
+    pthread_mutex_unlock(&st->mu);
+    /* still suspended here (only this call resumes it now): its connection stays, so does
+     * io.ctx */
+    if (wake)
+        st->io.resume(st->io.ctx);
+}
+
 void msg_stream_close(msg_stream *st)
 {
     if (!st)

@@ -137,6 +137,11 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
 /* Copies up to n bytes of the stream into buf.  > 0: bytes copied; 0: nothing now (io.suspend
  * was called; io.resume follows); -1: the stream has ended (after its last bytes). */
 ssize_t msg_stream_read(msg_stream *st, char *buf, size_t n);
+/* Ends the stream from outside the hub: its transport found the client gone, or its writes
+ * stuck.  The reader's next read sees the end (-1); a reader waiting (io.suspend called) is
+ * resumed now, from the calling thread, after the stream's lock is released.  The hub lets
+ * go of it at msg_stream_close.  Any thread, before msg_stream_close. */
+void msg_stream_end(msg_stream *st);
 /* The reader is done with the stream (connection closed): detaches and frees it. */
 void msg_stream_close(msg_stream *st);
 

@@ -249,6 +249,16 @@ static enum MHD_Result http_send(http_req *r)
         atomic_load(&r->l->reply) > r->l->reply_budget)
         timeout = r->l->read_timeout;
     MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, timeout);
+    if (p->sse && r->hc) { /* a stream: the reaper watches it instead (http_reap_streams) */
+        pthread_mutex_lock(&r->l->conns_mu);
+        http_sse_unhold(r->hc);
+        r->hc->sse = p->sse;
+        p->sse->refs++;
+        r->hc->sse_dropped = false;
+        r->hc->sse_stall_ms = 0;
+        pthread_mutex_unlock(&r->l->conns_mu);
+    }
+    p->sse = NULL;
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
     MHD_destroy_response(m);
@@ -536,6 +546,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->resp.body = NULL;
     r->resp.mhd = NULL;
     r->resp.no_timeout = false;
+    r->resp.sse = NULL;
     r->l = l;
     r->conn = c;
     r->state = R_NEW;
@@ -804,6 +815,11 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->resp.mhd)
         MHD_destroy_response(r->resp.mhd);
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
+    if (r->hc && r->hc->sse) { /* a stream sent (or not): the reaper no longer watches it */
+        pthread_mutex_lock(&l->conns_mu);
+        http_sse_unhold(r->hc);
+        pthread_mutex_unlock(&l->conns_mu);
+    }
     /* between requests the connection keeps the idle timeout http_send gave it; a client
      * that trickles its next request line does not get more than that */
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
@@ -1187,6 +1203,10 @@ void http_server_stop(http_server *s)
     pthread_cond_destroy(&s->later_cv);
     pthread_mutex_destroy(&s->ddb.conns_mu);
     pthread_mutex_destroy(&s->rest.conns_mu);
+    for (int i = 0; i < 2; i++) { /* the reaper's poll sets (it has stopped) */
+        free(ls[i]->sse_pf);
+        free(ls[i]->sse_hc);
+    }
     pthread_mutex_destroy(&s->reaper_mu);
     pthread_cond_destroy(&s->reaper_cv);
     free(s);

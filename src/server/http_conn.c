@@ -21,10 +21,13 @@
 
 #include <microhttpd.h>
 
+#include "messaging/events.h"
 #include "server/http_srv.h"
 
 #define HTTP_REAP_INTERVAL_MS 200 /* how often the reaper looks for connections past their
                                      request deadline */
+#define HTTP_STALL_INTERVAL_MS 1000 /* and how often for streams whose writes are stuck (a
+                                       TCP_INFO each) */
 
 /* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
 unsigned long long http_rx_bytes(int fd)
@@ -207,6 +210,7 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
             else
                 atomic_fetch_sub(&l->slots, 1);
         }
+        http_sse_unhold(hc);
         pthread_mutex_unlock(&l->conns_mu);
         http_req_free(hc->spare);
         /* a request whose connection libmicrohttpd closed before it was ever completed: its
@@ -219,10 +223,86 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
     }
 }
 
+/* Whether fd holds bytes its peer has not acknowledged (sent or not yet), and how many it
+ * has acknowledged in all (TCP_INFO); false when the kernel cannot say. */
+static bool http_unacked(int fd, unsigned long long *acked)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_notsent_bytes) + sizeof ti.tcpi_notsent_bytes)
+        return false;
+    *acked = ti.tcpi_bytes_acked;
+    return ti.tcpi_notsent_bytes > 0 || ti.tcpi_unacked > 0;
+}
+
+/* Drops a stream's connection (conns_mu held): its socket shut down, its stream ended, so
+ * that a suspended connection (an idle stream, which libmicrohttpd does not poll) is resumed
+ * to find both and close. */
+static void http_sse_drop(http_listener *l, http_conn *hc)
+{
+    hc->sse_dropped = true;
+    shutdown(hc->fd, SHUT_RDWR);
+    msg_stream_end(hc->sse->st);
+    atomic_fetch_add(&l->reaped, 1);
+}
+
+/* The streams being sent (conns_mu held): one poll of all their sockets.  A client that has
+ * closed (or shut down its side: an EventSource never does) is gone now, not at the
+ * stream's next write up to a heartbeat later: its connection, slot and place under the
+ * streams' caps are freed at once.  Once a second (stall): a socket holding bytes whose
+ * client has acknowledged none of them for the read timeout (it stopped reading: its window
+ * is closed) is dropped, as nginx's send_timeout drops a reply that cannot progress; the
+ * client reconnects and replays (test_messaging_sse test_a_closed_stream_is_noticed_at_once,
+ * test_a_stream_that_cannot_be_written_is_dropped). */
+static void http_reap_streams(http_listener *l, long long now, bool stall)
+{
+    size_t n = 0;
+    for (http_conn *hc = l->conns; hc; hc = hc->next) {
+        if (!hc->sse || !hc->sse->st || hc->sse_dropped || hc->fd < 0)
+            continue;
+        if (n == l->sse_cap) {
+            size_t nc = l->sse_cap ? 2 * l->sse_cap : 64;
+            struct pollfd *pf = realloc(l->sse_pf, nc * sizeof *pf);
+            if (pf)
+                l->sse_pf = pf;
+            http_conn **hv = pf ? realloc(l->sse_hc, nc * sizeof *hv) : NULL;
+            if (!hv)
+                break; /* the rest at the next pass */
+            l->sse_hc = hv;
+            l->sse_cap = nc;
+        }
+        l->sse_pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
+        l->sse_hc[n++] = hc;
+    }
+    if (n == 0 || poll(l->sse_pf, n, 0) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        http_conn *hc = l->sse_hc[i];
+        if (l->sse_pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+            http_sse_drop(l, hc);
+            continue;
+        }
+        if (!stall)
+            continue;
+        unsigned long long acked = 0;
+        if (!http_unacked(hc->fd, &acked)) {
+            hc->sse_stall_ms = 0;
+        } else if (!hc->sse_stall_ms || acked != hc->sse_acked) {
+            hc->sse_stall_ms = now;
+            hc->sse_acked = acked;
+        } else if (now - hc->sse_stall_ms >= (long long)l->read_timeout * 1000) {
+            http_sse_drop(l, hc);
+        }
+    }
+}
+
 /* Shuts down the sockets of l's connections past their deadline (reaper thread). */
-static void http_reap(http_listener *l, long long now)
+static void http_reap(http_listener *l, long long now, bool stall)
 {
     pthread_mutex_lock(&l->conns_mu);
+    http_reap_streams(l, now, stall);
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         long long d = atomic_load(&hc->deadline);
         /* an idle keep-alive connection whose next request has begun: libmicrohttpd says
@@ -253,6 +333,7 @@ static void http_reap(http_listener *l, long long now)
 void *http_reaper_main(void *arg)
 {
     http_server *s = arg;
+    long long stall_ms = 0; /* the streams' last look for stalled writes */
     pthread_mutex_lock(&s->reaper_mu);
     while (!s->reaper_stop) {
         struct timespec ts;
@@ -266,10 +347,13 @@ void *http_reaper_main(void *arg)
         if (s->reaper_stop)
             break;
         long long now = http_now_ms();
+        bool stall = now - stall_ms >= HTTP_STALL_INTERVAL_MS;
+        if (stall)
+            stall_ms = now;
         if (s->ddb.d)
-            http_reap(&s->ddb, now);
+            http_reap(&s->ddb, now, stall);
         if (s->rest.d)
-            http_reap(&s->rest, now);
+            http_reap(&s->rest, now, stall);
     }
     pthread_mutex_unlock(&s->reaper_mu);
     return NULL;

@@ -12,7 +12,9 @@
  * MHD_create_response_from_callback, with MHD_suspend_connection / MHD_resume_connection
  * from its content reader while no data is ready), a handler sets resp->mhd to that response
  * (it is queued with resp->status and then destroyed) and resp->no_timeout, which lifts the
- * connection's timeout for the rest of its life.
+ * connection's inactivity timeout for the rest of its life; a Server-Sent Events stream also
+ * sets resp->sse, and the reaper drops it when its client hangs up or stops taking bytes
+ * (http_conn.c http_reap_streams).
  */
 #ifndef DDB_SERVER_HTTP_INT_H
 #define DDB_SERVER_HTTP_INT_H
@@ -74,6 +76,8 @@ typedef struct http_response {
     bool close;               /* close the connection after this reply */
     bool no_timeout;          /* a long-lived reply: no connection timeout from now on */
     struct MHD_Response *mhd; /* a reply MHD builds itself (see above); taken by the server */
+    struct http_sse *sse;     /* with mhd, a Server-Sent Events stream: the reaper watches its
+                                 connection (http_srv.h) */
 } http_response;
 
 /* Adds a reply header (name static).  -1 when there is no room or the value does not fit or

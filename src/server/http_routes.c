@@ -6,8 +6,10 @@
  * answers its transport errors and busy replies through the listener's dialect.  Tests:
  * tests/e2e/test_protocol.py, test_messaging.py, test_live.py.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -292,21 +294,40 @@ static void http_sse_resume(void *ctx)
 }
 
 /* No bytes yet: msg_stream_read suspended the connection (no thread waits); the event hub
- * resumes it when there are.  -1: the stream ended. */
+ * resumes it when there are (or the reaper, msg_stream_end).  -1: the stream ended. */
 static ssize_t http_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
-    ssize_t n = msg_stream_read(cls, buf, max);
+    http_sse *w = cls;
+    ssize_t n = msg_stream_read(w->st, buf, max);
     return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
 }
 
+/* The reply is freed: the stream closes (after the reaper can no longer reach it). */
 static void http_sse_free(void *cls)
 {
-    msg_stream_close(cls);
+    http_sse *w = cls;
+    pthread_mutex_lock(&w->l->conns_mu);
+    msg_stream *st = w->st;
+    w->st = NULL;
+    bool last = --w->refs == 0;
+    pthread_mutex_unlock(&w->l->conns_mu);
+    msg_stream_close(st);
+    if (last)
+        free(w);
 }
 
-/* GET /api/events: the user's event stream as a callback reply without timeout (it sends a
- * heartbeat every MSG_EVENTS_HEARTBEAT_S), or the REST error reply. */
+void http_sse_unhold(http_conn *hc)
+{
+    http_sse *w = hc->sse;
+    hc->sse = NULL;
+    if (w && --w->refs == 0)
+        free(w);
+}
+
+/* GET /api/events: the user's event stream as a callback reply without inactivity timeout
+ * (it sends a heartbeat every MSG_EVENTS_HEARTBEAT_S; the reaper drops it when its client
+ * hangs up or takes no byte for the read timeout), or the REST error reply. */
 static void http_rest_events(http_server *srv, const http_request *req, http_response *resp)
 {
     msg_http_resp mresp;
@@ -327,15 +348,21 @@ static void http_rest_events(http_server *srv, const http_request *req, http_res
         msg_rest_events(srv->svc, &mreq, &io, &mresp, &st);
     }
     if (st) {
-        struct MHD_Response *m = MHD_create_response_from_callback(
-            MHD_SIZE_UNKNOWN, HTTP_SSE_BLOCK, http_sse_read, st, http_sse_free);
+        http_sse *w = calloc(1, sizeof *w);
+        struct MHD_Response *m =
+            w ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_SSE_BLOCK,
+                                                  http_sse_read, w, http_sse_free)
+              : NULL;
         if (!m) {
+            free(w);
             msg_stream_close(st);
             msg_rest_error(&mresp, MSG_E_INTERNAL);
         } else {
+            *w = (http_sse){&srv->rest, st, 1};
             MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, mresp.content_type);
             resp->mhd = m;
             resp->no_timeout = true;
+            resp->sse = w;
         }
     }
     http_from_msg(&mresp, resp);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <microhttpd.h>
+#include <poll.h>
 
 #include "server/ddb_proto.h"
 #include "server/http.h"
@@ -25,6 +26,16 @@
 #include "server/http_pool.h"
 
 typedef struct http_listener http_listener;
+
+/* A Server-Sent Events reply (GET /api/events): its stream, held by the reply (until
+ * libmicrohttpd frees it: st becomes NULL, the stream closed) and by its connection while it
+ * is sent (http_conn.sse: the reaper's view).  refs and st are guarded by l->conns_mu; freed
+ * by the last of the two to let go. */
+typedef struct http_sse {
+    http_listener *l;
+    struct msg_stream *st;
+    int refs;
+} http_sse;
 
 /* One open connection (MHD's socket context), on its listener's list from MHD's "started"
  * to its "closed" notification (which comes before libmicrohttpd closes the socket, so the
@@ -47,6 +58,13 @@ typedef struct http_conn {
     atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
+    /* a stream being sent (guarded by the listener's conns_mu): the reaper polls its socket
+     * for the client's hang-up and drops it once its writes make no progress for the read
+     * timeout (http_reap_streams) */
+    http_sse *sse;
+    bool sse_dropped;                /* the reaper ended it (reaper thread) */
+    long long sse_stall_ms;          /* since when its socket took no byte (0: it does) */
+    unsigned long long sse_acked;    /* bytes the client had acknowledged then */
     struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
     struct http_req *cur;   /* the context http_uri_log made, until http_completed takes it:
                                libmicrohttpd 0.9.75 closes a connection whose pool ran out
@@ -96,6 +114,9 @@ struct http_listener {
     pthread_mutex_t conns_mu;
     http_conn *conns;       /* open connections (the reaper's list) */
     atomic_ulong reaped;    /* connections closed past their request deadline */
+    struct pollfd *sse_pf;  /* the reaper's poll set for the streams (reaper thread) */
+    http_conn **sse_hc;
+    size_t sse_cap;
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
     atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
@@ -187,6 +208,10 @@ static inline long long http_elapsed_us(const struct timespec *t0)
     return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* Lets go of the connection's hold on its stream (conns_mu held); frees it if it was the
+ * last. */
+void http_sse_unhold(http_conn *hc);
+
 /* One access-log line, written with a single write() so threads do not interleave. */
 void http_access_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -237,6 +262,7 @@ static inline void http_resp_init(http_response *r)
     r->close = false;
     r->no_timeout = false;
     r->mhd = NULL;
+    r->sse = NULL;
 }
 
 /* Adds "Access-Control-Allow-Origin: *" to r's reply when its dialect answers every origin

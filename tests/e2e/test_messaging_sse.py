@@ -261,9 +261,8 @@ def test_streams_leave_connection_slots_for_requests(tmp_path):
     100 (64 accounts under the default 4,096) held every REST slot and every other user's
     request, a ticket's included, got server_busy (hostile22).  Streams may hold 3/4 of the
     slots (MSG_EVENTS_SLOTS_SHARE_4): the next stream is a 503 `overloaded` with Retry-After,
-    and everyone's requests are still served; a stream closed frees its place (once the
-    server writes to it: a suspended connection is not polled, so a heartbeat, shortened here,
-    finds it gone)."""
+    and everyone's requests are still served; a stream closed frees its place (the reaper
+    polls the streams' sockets for the client's hang-up: test_a_closed_stream_is_noticed_at_once)."""
     srv = start_ddbchat("--demo", "--max-connections", "40", dynamodb_only=False,
                         data_dir=str(tmp_path / "d"),
                         env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_EVENTS_HEARTBEAT_MS": "200"})
@@ -355,19 +354,24 @@ def test_streams_that_are_never_read_hold_bounded_memory(tmp_path):
             assert grew < 24, f"64 streams never read grew the server by {grew:.1f} MB"
         st, _, _ = rest(srv, "GET", "/api/health")
         assert st == 200
-        # a non-reader that reads at last finds its stream ended (it reconnects and replays)
+        # a non-reader that reads at last finds its stream ended (it reconnects and replays):
+        # by its last chunk, or, once it had taken nothing for the read timeout (10 s: the
+        # 600 sends may take that long), by the server's close (the reaper drops it)
         s = socks[0]
         s.settimeout(5)
-        got = b""
+        got, eof = b"", False
         try:
             while not got.endswith(b"\r\n0\r\n\r\n"):
                 x = s.recv(1 << 20)
                 if not x:
+                    eof = True
                     break
                 got += x
         except socket.timeout:
             pass
-        assert got.endswith(b"\r\n0\r\n\r\n"), got[-200:]
+        except ConnectionResetError:
+            eof = True
+        assert got.endswith(b"\r\n0\r\n\r\n") or eof, got[-200:]
         reader.close()
     finally:
         for s in socks:
@@ -658,3 +662,107 @@ def test_thousand_idle_streams(msg_server, people):
     assert st == 200
     while time.time() < deadline and _proc_stats(pid)[1] > threads0 + 2:
         time.sleep(0.1)
+
+
+# ---- streams whose client is gone or does not read (hostile23) ---------------------------
+
+def _server_side_conns(port):
+    """The server's side of the TCP connections to `port` by state name (ESTABLISHED,
+    CLOSE_WAIT, FIN_WAIT1, ...), from /proc/net/tcp{,6}: what the server still holds."""
+    names = {"01": "ESTABLISHED", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "08": "CLOSE_WAIT",
+             "09": "LAST_ACK", "0B": "CLOSING"}
+    out = {}
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(f).read().splitlines()[1:]
+        except OSError:
+            continue
+        for ln in lines:
+            parts = ln.split()
+            if int(parts[1].rsplit(":", 1)[1], 16) == port:
+                st = names.get(parts[3], parts[3])
+                out[st] = out.get(st, 0) + 1
+    return out
+
+
+def test_a_closed_stream_is_noticed_at_once(tmp_path):
+    """A client that closes its stream is noticed within a second, not at the stream's next
+    write: an idle stream is a suspended connection libmicrohttpd does not poll, so before,
+    its socket stayed in CLOSE_WAIT, its connection slot and its place under the streams'
+    caps held, until the heartbeat (MSG_EVENTS_HEARTBEAT_S, 15 s) wrote to it.  The reaper
+    now polls every stream's socket for the client's hang-up (as nginx notices a client that
+    closed a long reply: "client prematurely closed connection")."""
+    srv = start_ddbchat("--demo", "--max-connections", "8", dynamodb_only=False,
+                        data_dir=str(tmp_path / "d"), env={"DDBCHAT_JWT_SECRET": SECRET})
+    port = urllib.parse.urlparse(srv.api_url).port
+    try:
+        tk = token(add_user(srv, "leaver", "Leaver"))
+        streams = [open_stream(srv, tk) for _ in range(6)]   # 3/4 of 8 slots: the cap
+        s = Stream(srv, ticket_for(srv, tk))
+        s.reply()
+        assert s.status == 503, (s.status, s.body[:200])
+        s.close()
+        for s in streams:
+            s.close()
+        t0 = time.time()
+        while time.time() - t0 < 3 and _server_side_conns(port).get("CLOSE_WAIT"):
+            time.sleep(0.1)
+        held = _server_side_conns(port).get("CLOSE_WAIT", 0)
+        assert held == 0, f"{held} closed streams still held {time.time() - t0:.1f} s later"
+        assert time.time() - t0 < 1.5, f"noticed after {time.time() - t0:.1f} s"
+        again = [open_stream(srv, tk) for _ in range(6)]     # their places are free again
+        for s in again:
+            s.close()
+    finally:
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
+def test_a_stream_that_cannot_be_written_is_dropped(tmp_path):
+    """A stream whose client stopped reading: once its socket has taken no byte for
+    --read-timeout seconds (its client's window and the server's send buffer full), the
+    server drops it, as nginx's send_timeout drops a reply that cannot progress.  Before, a
+    stream's connection had no timeout: its unread bytes ended the stream, but the connection
+    and its slot stayed for as long as the client kept it open (a client that repeats this
+    fills every slot: the streams' cap counts streams, not connections).  A stream that is
+    read keeps everything."""
+    srv = start_ddbchat("--demo", "--read-timeout", "2", dynamodb_only=False,
+                        data_dir=str(tmp_path / "d"), env={"DDBCHAT_JWT_SECRET": SECRET})
+    u = urllib.parse.urlparse(srv.api_url)
+    try:
+        deaf, talker, rd = (token(add_user(srv, h, h)) for h in ("deaf1", "talker1", "rd1"))
+        tk = ticket_for(srv, deaf)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((u.hostname, u.port))
+        sock.sendall(f"GET /api/events?ticket={tk} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        mine = sock.getsockname()[1]
+        reader = open_stream(srv, rd)
+        text = "\U0001F600" * 1024
+        g = send(srv, talker, text, handle="deaf1")["message_group_uuid"]
+        for _ in range(100):                       # ~400 KB: more than the socket takes
+            send(srv, talker, text, group=g)
+        m = send(srv, talker, "to the reader", handle="rd1")
+        t0 = time.time()
+
+        def server_side_open():
+            for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+                for ln in open(f).read().splitlines()[1:]:
+                    p = ln.split()
+                    if (int(p[1].rsplit(":", 1)[1], 16) == u.port and
+                            int(p[2].rsplit(":", 1)[1], 16) == mine):
+                        return p[3] == "01"
+            return False
+        while time.time() - t0 < 8 and server_side_open():
+            reader.pump(0.2)
+        assert not server_side_open(), "a stream nobody reads still holds its connection"
+        assert time.time() - t0 > 1, "dropped before its read timeout"
+        assert reader.wait_for(lambda r: any(x["uuid"] == m["uuid"] for x in r.messages()), 5)
+        assert not reader.closed
+        reader.pump(3)                              # the reader's stream stays
+        assert not reader.closed
+        reader.close()
+        sock.close()
+    finally:
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
