@@ -713,6 +713,13 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         r->too_large = true;
         if (cl > HTTP_DISCARD_MAX) /* do not read gigabytes to discard them: 413 and close */
             return http_answer_now(r, 413, "request body too large", true);
+        /* RFC 9110 10.1.1: a client that asked "Expect: 100-continue" has not sent its body;
+         * the final status at once instead of the 100 libmicrohttpd would send, which made it
+         * send the body to be discarded (test_protocol
+         * test_expect_100_continue_with_a_body_over_16mb_is_413_at_once) */
+        const char *expect = http_header_in(r->headers, r->n_headers, "Expect");
+        if (expect && strcasecmp(expect, "100-continue") == 0)
+            return http_answer_now(r, 413, "request body too large", true);
     } else if (known && cl > HTTP_UPFRONT_BODY) {
         r->expect = (size_t)cl; /* grown and charged as it arrives (http_body) */
     } else if (known && cl > 0) {

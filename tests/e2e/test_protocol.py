@@ -609,6 +609,36 @@ def test_request_over_16mb_is_413(ddb_url):
     assert status == 413
 
 
+def test_expect_100_continue_with_a_body_over_16mb_is_413_at_once(ddb_url, target):
+    # RFC 9110 10.1.1: a client that sends "Expect: 100-continue" waits for the interim 100
+    # before sending its body, and a server that will refuse the request answers its final
+    # status instead.  A declared body over the 16 MB limit got "100 Continue" (libmicrohttpd
+    # sends it when the first call queues no reply), so the client sent its 20 MB, to be read
+    # and discarded for the 413 (hostile23).  Now: the 413 at once, no 100, the connection
+    # closed (the body never sent cannot be skipped).
+    u = urllib.parse.urlparse(ddb_url)
+    s = socket.create_connection((u.hostname, u.port))
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                  b"X-Amz-Target: DynamoDB_20120810.PutItem\r\nAuthorization: " +
+                  DUMMY_AUTH.encode() + b"\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 20000000\r\n\r\n")
+        s.settimeout(5)
+        first = b""
+        while b"\r\n\r\n" not in first:
+            c = s.recv(65536)
+            if not c:
+                break
+            first += c
+        if target == "ddbchat":
+            assert first.startswith(b"HTTP/1.1 413"), first[:200]
+            assert read_to_close(s, 5, must_close=True) is not None   # and closed
+        else:  # DynamoDB Local (Jetty) sends the 100 and reads the body; AWS's uncaptured
+            assert first.startswith((b"HTTP/1.1 100", b"HTTP/1.1 413")), first[:200]
+    finally:
+        s.close()
+
+
 def test_request_just_under_16mb_reaches_the_operation(ddb_url, table_name):
     # A 15 MB body is read in full and handed to the operation, which refuses the item for
     # its own reasons (400, not 413).
