@@ -96,7 +96,7 @@ typedef struct api_shape {
     const struct api_shape *elem; /* list element / map value */
     const struct api_shape *key;  /* map key */
     /* struct: the operation reads its body with a strict (serde) deserialiser first, as
-     * SearchVectors does (api_walk.c strict_pass): an explicit null for a NOT_NULL or
+     * SearchVectors does (api_strict.c api_strict_pass): an explicit null for a NOT_NULL or
      * REQUIRED member is a SerializationException "invalid type: null, expected a string at
      * line 1 column N", a missing REQUIRED one "missing field `X` at line 1 column N" */
     bool strict;

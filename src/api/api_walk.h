@@ -27,10 +27,6 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
  * JSON), where the single-item operations answer in the older form (api_schema_deep). */
 bool api_request_deep(const api_jview *jv, const void *req);
 struct api_shape;
-/* The strict (serde) deserialiser's name of the type a member of shape s reads as, in its
- * refusals ("expected i32", "a sequence", "a map", "a boolean", "a string"): the strict
- * pass's and SearchVectors' member kinds (op_search.c) alike. */
-const char *api_serde_expect(const struct api_shape *s);
 /* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
  * the dispatch keeps each operation's model so it does not search the table per request.
  * text: the body as sent (text_len bytes), for the positions of a strict pass's refusals

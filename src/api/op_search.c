@@ -32,10 +32,10 @@
 #include "api/api_int.h"
 #include "api/api_item.h"
 #include "api/api_schema.h"
+#include "api/api_strict.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
-#include "api/api_walk.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 #include "value/vec.h"
@@ -169,7 +169,7 @@ static bool vec_projected(const api_vix *v)
  * inferred: a string (`invalid type: string "5", expected i32`, Rust's Debug of it), a boolean
  * ("boolean `true`"), a list ("sequence") or an object ("map"), the position of these two
  * where they start, the first such member in the body's order; a required member's explicit
- * null is the strict pass's (api_walk.c). */
+ * null is the strict pass's (api_strict.c). */
 
 /* serde_json's text of double d into out (cap bytes) */
 static void serde_float(char *out, size_t cap, double d)
@@ -322,7 +322,7 @@ static int sv_field_check(const api_member *f, const sv_member *m, const char *b
     const char *expect = api_serde_expect(f->shape);
     if (m->kind == K_NONE || m->kind == K_NULL || m->kind == want) {
         if (!(m->kind == K_INT && want == K_INT && (m->iv < INT32_MIN || m->iv > INT32_MAX)))
-            return 0; /* a null is the strict pass's (api_walk.c) */
+            return 0; /* a null is the strict pass's (api_strict.c) */
     }
     char num[96]; /* "floating point `" and a number: a sign, 17 digits, 16 zeros, ".0" */
     char *quoted = NULL;
