@@ -51,4 +51,19 @@ extern const api_jview api_jview_jansson;
  * (tests/unit/api/test_api_walk.c compares them over the api fuzz corpus). */
 extern const api_jview api_jview_jread;
 
+/* obj[key] when it is there and not JSON null, else NULL (a request's member as the
+ * service's deserialiser sees it: a null member is an absent one). */
+static inline const void *api_jv_present(const api_jview *jv, const void *obj, const char *key)
+{
+    const void *n = jv->member(obj, key);
+    return (n && jv->kind(n) != API_JK_NULL) ? n : NULL;
+}
+
+/* Whether real d converts to a long long (C17 6.3.1.4: outside the range the cast is undefined;
+ * review11 F6). */
+static inline bool api_jv_real_fits_ll(double d)
+{
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0; /* false for NaN too */
+}
+
 #endif

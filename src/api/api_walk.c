@@ -78,7 +78,7 @@ typedef struct sbuf {
 
 #define SB_CLOSERS 48 /* room kept for closers: deeper than any modelled nesting */
 
-static sbuf sb_make(char *p, size_t cap)
+static sbuf api_sb_make(char *p, size_t cap)
 {
     sbuf b = {p, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false, false, cap};
     if (cap)
@@ -89,7 +89,7 @@ static sbuf sb_make(char *p, size_t cap)
 /* A buffer on the heap of at most cap bytes (NUL included), grown as it fills: the texts
  * that may echo a request's values whole (violation_text).  Its p is the caller's to free
  * (NULL when even the first block could not be had: cut, empty, the failure counted). */
-static sbuf sb_heap(size_t cap)
+static sbuf api_sb_heap(size_t cap)
 {
     sbuf b = {NULL, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false, true, 0};
     size_t first = cap < 256 ? cap : 256;
@@ -145,7 +145,7 @@ static void sb_put_to(sbuf *b, const char *s, size_t n, size_t limit)
     b->p[b->len] = 0;
 }
 
-static void sb_put(sbuf *b, const char *s, size_t n)
+static void api_sb_put(sbuf *b, const char *s, size_t n)
 {
     sb_put_to(b, s, n, b->soft);
 }
@@ -156,13 +156,13 @@ static void sb_close(sbuf *b, const char *s)
     sb_put_to(b, s, strlen(s), b->cap);
 }
 
-static void sb_str(sbuf *b, const char *s)
+static void api_sb_str(sbuf *b, const char *s)
 {
-    sb_put(b, s, strlen(s));
+    api_sb_put(b, s, strlen(s));
 }
 
-static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(sbuf *b, const char *fmt, ...)
+static void api_sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void api_sb_fmt(sbuf *b, const char *fmt, ...)
 {
     char tmp[128];
     va_list ap;
@@ -170,7 +170,7 @@ static void sb_fmt(sbuf *b, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n > 0)
-        sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+        api_sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* Whether a container echo should stop adding elements. */
@@ -181,36 +181,35 @@ static bool sb_full(const sbuf *b)
 
 /* A name with its first letter lower-cased ("TableName" -> "tableName"), the service's
  * member spelling in paths and echoes. */
-static void sb_lower_first(sbuf *b, const char *name)
+static void api_sb_lower_first(sbuf *b, const char *name)
 {
     if (!name[0])
         return;
     char c = name[0];
     if (c >= 'A' && c <= 'Z')
         c = (char)(c - 'A' + 'a');
-    sb_put(b, &c, 1);
-    sb_str(b, name + 1);
+    api_sb_put(b, &c, 1);
+    api_sb_str(b, name + 1);
 }
 
 /* Raw string bytes; a NUL is shown as the six characters \u0000 (a C string cannot hold
  * it; the service echoes the character itself). */
-static void sb_raw(sbuf *b, const char *s, size_t len)
+static void api_sb_raw(sbuf *b, const char *s, size_t len)
 {
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == 0) {
-            sb_put(b, s + start, i - start);
-            sb_str(b, "\\u0000");
+            api_sb_put(b, s + start, i - start);
+            api_sb_str(b, "\\u0000");
             start = i + 1;
         }
     }
-    sb_put(b, s + start, len - start);
+    api_sb_put(b, s + start, len - start);
 }
 
 static const void *present(const walk *w, const void *obj, const char *key)
 {
-    const void *n = w->jv->member(obj, key);
-    return (n && w->jv->kind(n) != API_JK_NULL) ? n : NULL;
+    return api_jv_present(w->jv, obj, key);
 }
 
 /* present(w, obj, m->name), from the top-level cache when obj is the request. */
@@ -301,21 +300,21 @@ static void top_cache(walk *w, const api_shape *in, const top_memo *tm, const vo
 
 /* ---- value echoes (the service prints its Java objects' toString) ---- */
 
-static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b);
+static void api_echo(const api_jview *jv, const api_shape *sh, const void *n, sbuf *b);
 
-static void echo_blob(const walk *w, const void *n, sbuf *b)
+static void echo_blob(const api_jview *jv, const void *n, sbuf *b)
 {
     size_t len = 0;
-    const char *s = w->jv->kind(n) == API_JK_STRING ? w->jv->str(n, &len) : "";
+    const char *s = jv->kind(n) == API_JK_STRING ? jv->str(n, &len) : "";
     size_t pad = 0;
     while (pad < 2 && len > pad && s[len - 1 - pad] == '=')
         pad++;
     size_t bytes = len / 4 * 3 - (len % 4 == 0 ? pad : 0);
-    sb_fmt(b, "java.nio.HeapByteBuffer[pos=0 lim=%zu cap=%zu]", bytes, bytes);
+    api_sb_fmt(b, "java.nio.HeapByteBuffer[pos=0 lim=%zu cap=%zu]", bytes, bytes);
 }
 
-static void echo_av(const walk *w, const void *n, sbuf *b);
-static void echo_json(const walk *w, const void *n, sbuf *b);
+static void echo_av(const api_jview *jv, const void *n, sbuf *b);
+static void api_echo_json(const api_jview *jv, const void *n, sbuf *b);
 static void echo_json_str(sbuf *b, const char *s, size_t len);
 
 /* What a container echo's elements are: values of shape sh (echo), AttributeValues, B values,
@@ -323,26 +322,27 @@ static void echo_json_str(sbuf *b, const char *s, size_t len);
  * compact JSON too). */
 typedef enum echo_el { EL_SHAPE, EL_AV, EL_BLOB, EL_TEXT, EL_JSON } echo_el;
 
-static void echo_element(const walk *w, echo_el el, const api_shape *sh, const void *n, sbuf *b)
+static void echo_element(const api_jview *jv, echo_el el, const api_shape *sh, const void *n,
+                         sbuf *b)
 {
     switch (el) {
     case EL_SHAPE:
-        echo(w, sh, n, b);
+        api_echo(jv, sh, n, b);
         return;
     case EL_AV:
-        echo_av(w, n, b);
+        echo_av(jv, n, b);
         return;
     case EL_BLOB:
-        echo_blob(w, n, b);
+        echo_blob(jv, n, b);
         return;
     case EL_JSON:
-        echo_json(w, n, b);
+        api_echo_json(jv, n, b);
         return;
     case EL_TEXT:
-        if (w->jv->kind(n) == API_JK_STRING) {
+        if (jv->kind(n) == API_JK_STRING) {
             size_t len;
-            const char *s = w->jv->str(n, &len);
-            sb_raw(b, s, len);
+            const char *s = jv->str(n, &len);
+            api_sb_raw(b, s, len);
         }
         return;
     }
@@ -351,10 +351,9 @@ static void echo_element(const walk *w, echo_el el, const api_shape *sh, const v
 /* The one container walk of every echo: "[e1, e2]" and "{k1=v1, k2=v2}" (the service's Java
  * toString: raw keys), or for EL_JSON "[e1,e2]" and {"k1":v1,"k2":v2}.  A buffer near full
  * ends the container with "..." and its closer.  A node of another kind: an empty one. */
-static void echo_array(const walk *w, const void *n, echo_el el, const api_shape *sh, sbuf *b)
+static void echo_array(const api_jview *jv, const void *n, echo_el el, const api_shape *sh, sbuf *b)
 {
-    const api_jview *jv = w->jv;
-    sb_str(b, "[");
+    api_sb_str(b, "[");
     size_t cnt = jv->kind(n) == API_JK_ARRAY ? jv->size(n) : 0;
     for (size_t i = 0; i < cnt; i++) {
         if (sb_full(b)) {
@@ -362,17 +361,17 @@ static void echo_array(const walk *w, const void *n, echo_el el, const api_shape
             break;
         }
         if (i)
-            sb_str(b, el == EL_JSON ? "," : ", ");
-        echo_element(w, el, sh, jv->elem(n, i), b);
+            api_sb_str(b, el == EL_JSON ? "," : ", ");
+        echo_element(jv, el, sh, jv->elem(n, i), b);
     }
     sb_close(b, "]");
 }
 
-static void echo_object(const walk *w, const void *n, echo_el el, const api_shape *sh, sbuf *b)
+static void echo_object(const api_jview *jv, const void *n, echo_el el, const api_shape *sh,
+                        sbuf *b)
 {
-    const api_jview *jv = w->jv;
     bool json = el == EL_JSON, first = true;
-    sb_str(b, "{");
+    api_sb_str(b, "{");
     for (void *it = jv->kind(n) == API_JK_OBJECT ? jv->iter(n) : NULL; it;
          it = jv->iter_next(n, it)) {
         if (sb_full(b)) {
@@ -382,51 +381,50 @@ static void echo_object(const walk *w, const void *n, echo_el el, const api_shap
         size_t kl;
         const char *key = jv->iter_key(it, &kl);
         if (!first)
-            sb_str(b, json ? "," : ", ");
+            api_sb_str(b, json ? "," : ", ");
         first = false;
         if (json)
             echo_json_str(b, key, kl);
         else
-            sb_raw(b, key, kl);
-        sb_str(b, json ? ":" : "=");
-        echo_element(w, el, sh, jv->iter_value(it), b);
+            api_sb_raw(b, key, kl);
+        api_sb_str(b, json ? ":" : "=");
+        echo_element(jv, el, sh, jv->iter_value(it), b);
     }
     sb_close(b, "}");
 }
 
-static void echo_av(const walk *w, const void *n, sbuf *b)
+static void echo_av(const api_jview *jv, const void *n, sbuf *b)
 {
     static const struct {
         const char *json, *field;
     } f[] = {{"S", "s"},   {"N", "n"},   {"B", "b"}, {"SS", "sS"},     {"NS", "nS"},
              {"BS", "bS"}, {"M", "m"},   {"L", "l"}, {"NULL", "nULL"}, {"BOOL", "bOOL"}};
-    const api_jview *jv = w->jv;
-    sb_str(b, "AttributeValue(");
+    api_sb_str(b, "AttributeValue(");
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (i)
-            sb_str(b, ", ");
-        sb_str(b, f[i].field);
-        sb_str(b, "=");
-        const void *v = jv->kind(n) == API_JK_OBJECT ? present(w, n, f[i].json) : NULL;
+            api_sb_str(b, ", ");
+        api_sb_str(b, f[i].field);
+        api_sb_str(b, "=");
+        const void *v = jv->kind(n) == API_JK_OBJECT ? api_jv_present(jv, n, f[i].json) : NULL;
         if (!v) {
-            sb_str(b, "null");
+            api_sb_str(b, "null");
             continue;
         }
         api_jkind k = jv->kind(v);
         if (i == 2) {
-            echo_blob(w, v, b);
+            echo_blob(jv, v, b);
         } else if (k == API_JK_STRING) {
             size_t len;
             const char *s = jv->str(v, &len);
-            sb_raw(b, s, len);
+            api_sb_raw(b, s, len);
         } else if (k == API_JK_BOOL) {
-            sb_str(b, jv->boolean(v) ? "true" : "false");
+            api_sb_str(b, jv->boolean(v) ? "true" : "false");
         } else if (k == API_JK_ARRAY) {
-            echo_array(w, v, i == 5 ? EL_BLOB : i == 7 ? EL_AV : EL_TEXT, NULL, b);
+            echo_array(jv, v, i == 5 ? EL_BLOB : i == 7 ? EL_AV : EL_TEXT, NULL, b);
         } else if (k == API_JK_OBJECT) {
-            echo_object(w, v, EL_AV, NULL, b);
+            echo_object(jv, v, EL_AV, NULL, b);
         } else {
-            sb_str(b, "null");
+            api_sb_str(b, "null");
         }
     }
     sb_close(b, ")");
@@ -435,36 +433,35 @@ static void echo_av(const walk *w, const void *n, sbuf *b)
 /* A JSON string's text with the escapes JSON requires ('"', '\\', control characters). */
 static void echo_json_str(sbuf *b, const char *s, size_t len)
 {
-    sb_str(b, "\"");
+    api_sb_str(b, "\"");
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c != '"' && c != '\\' && c >= 0x20)
             continue;
-        sb_put(b, s + start, i - start);
+        api_sb_put(b, s + start, i - start);
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            sb_put(b, esc, 2);
+            api_sb_put(b, esc, 2);
         } else if (c == '\n') {
-            sb_str(b, "\\n");
+            api_sb_str(b, "\\n");
         } else if (c == '\t') {
-            sb_str(b, "\\t");
+            api_sb_str(b, "\\t");
         } else if (c == '\r') {
-            sb_str(b, "\\r");
+            api_sb_str(b, "\\r");
         } else {
-            sb_fmt(b, "\\u%04x", c);
+            api_sb_fmt(b, "\\u%04x", c);
         }
         start = i + 1;
     }
-    sb_put(b, s + start, len - start);
-    sb_str(b, "\"");
+    api_sb_put(b, s + start, len - start);
+    api_sb_str(b, "\"");
 }
 
 /* A node as compact JSON in the request's member order: the echo of an API_MF_ECHO_JSON
  * member ('{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}'). */
-static void echo_json(const walk *w, const void *n, sbuf *b)
+static void api_echo_json(const api_jview *jv, const void *n, sbuf *b)
 {
-    const api_jview *jv = w->jv;
     switch (n ? jv->kind(n) : API_JK_NULL) {
     case API_JK_STRING: {
         size_t len;
@@ -473,89 +470,82 @@ static void echo_json(const walk *w, const void *n, sbuf *b)
         return;
     }
     case API_JK_INTEGER:
-        sb_fmt(b, "%lld", jv->integer(n));
+        api_sb_fmt(b, "%lld", jv->integer(n));
         return;
     case API_JK_REAL:
-        sb_fmt(b, "%.17g", jv->real(n));
+        api_sb_fmt(b, "%.17g", jv->real(n));
         return;
     case API_JK_BOOL:
-        sb_str(b, jv->boolean(n) ? "true" : "false");
+        api_sb_str(b, jv->boolean(n) ? "true" : "false");
         return;
     case API_JK_ARRAY:
-        echo_array(w, n, EL_JSON, NULL, b);
+        echo_array(jv, n, EL_JSON, NULL, b);
         return;
     case API_JK_OBJECT:
-        echo_object(w, n, EL_JSON, NULL, b);
+        echo_object(jv, n, EL_JSON, NULL, b);
         return;
     default:
-        sb_str(b, "null");
+        api_sb_str(b, "null");
         return;
     }
 }
 
-/* Whether real d converts to a long long (C17 6.3.1.4: outside the range the cast is undefined;
- * review11 F6). */
-static bool real_fits_ll(double d)
+static void api_echo(const api_jview *jv, const api_shape *sh, const void *n, sbuf *b)
 {
-    return d >= -9223372036854775808.0 && d < 9223372036854775808.0; /* false for NaN too */
-}
-
-static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
-{
-    const api_jview *jv = w->jv;
     if (!n || jv->kind(n) == API_JK_NULL) {
-        sb_str(b, "null");
+        api_sb_str(b, "null");
         return;
     }
     switch (sh->type) {
     case API_ST_STRING: {
         size_t len = 0;
         const char *s = jv->kind(n) == API_JK_STRING ? jv->str(n, &len) : "";
-        sb_raw(b, s, len);
+        api_sb_raw(b, s, len);
         return;
     }
     case API_ST_INTEGER:
         if (jv->kind(n) == API_JK_INTEGER)
-            sb_fmt(b, "%lld", jv->integer(n));
-        else if (jv->kind(n) == API_JK_REAL && real_fits_ll(jv->real(n)))
-            sb_fmt(b, "%lld", (long long)jv->real(n));
+            api_sb_fmt(b, "%lld", jv->integer(n));
+        else if (jv->kind(n) == API_JK_REAL && api_jv_real_fits_ll(jv->real(n)))
+            api_sb_fmt(b, "%lld", (long long)jv->real(n));
         else if (jv->kind(n) == API_JK_REAL)
-            sb_fmt(b, "%.17g", jv->real(n));
+            api_sb_fmt(b, "%.17g", jv->real(n));
         else if (jv->kind(n) == API_JK_STRING) {
             size_t len;
             const char *s = jv->str(n, &len);
-            sb_raw(b, s, len);
+            api_sb_raw(b, s, len);
         }
         return;
     case API_ST_BOOLEAN:
-        sb_str(b, jv->kind(n) == API_JK_BOOL && jv->boolean(n) ? "true" : "false");
+        api_sb_str(b, jv->kind(n) == API_JK_BOOL && jv->boolean(n) ? "true" : "false");
         return;
     case API_ST_BLOB:
-        echo_blob(w, n, b);
+        echo_blob(jv, n, b);
         return;
     case API_ST_ATTRVAL:
-        echo_av(w, n, b);
+        echo_av(jv, n, b);
         return;
     case API_ST_LIST:
-        echo_array(w, n, EL_SHAPE, sh->elem, b);
+        echo_array(jv, n, EL_SHAPE, sh->elem, b);
         return;
     case API_ST_MAP:
-        echo_object(w, n, EL_SHAPE, sh->elem, b);
+        echo_object(jv, n, EL_SHAPE, sh->elem, b);
         return;
     case API_ST_STRUCT:
-        sb_str(b, sh->name);
-        sb_str(b, "(");
+        api_sb_str(b, sh->name);
+        api_sb_str(b, "(");
         for (size_t i = 0; sh->members && sh->members[i].name; i++) {
             if (sb_full(b)) {
                 sb_close(b, "...");
                 break;
             }
             if (i)
-                sb_str(b, ", ");
-            sb_lower_first(b, sh->members[i].name);
-            sb_str(b, "=");
-            echo(w, sh->members[i].shape,
-                 jv->kind(n) == API_JK_OBJECT ? present(w, n, sh->members[i].name) : NULL, b);
+                api_sb_str(b, ", ");
+            api_sb_lower_first(b, sh->members[i].name);
+            api_sb_str(b, "=");
+            const void *x =
+                jv->kind(n) == API_JK_OBJECT ? api_jv_present(jv, n, sh->members[i].name) : NULL;
+            api_echo(jv, sh->members[i].shape, x, b);
         }
         sb_close(b, ")");
         return;
@@ -570,17 +560,17 @@ static void path_render(const walk *w, bool bare, sbuf *b)
         const seg *s = &w->segs[i];
         if (s->kind == 'm') {
             if (i)
-                sb_str(b, ".");
+                api_sb_str(b, ".");
             if (bare)
-                sb_str(b, s->name);
+                api_sb_str(b, s->name);
             else
-                sb_lower_first(b, s->name);
+                api_sb_lower_first(b, s->name);
         } else if (s->kind == 'i') {
-            sb_fmt(b, ".%zu.member", s->index);
+            api_sb_fmt(b, ".%zu.member", s->index);
         } else {
-            sb_str(b, ".");
-            sb_raw(b, s->name, s->len);
-            sb_str(b, ".member");
+            api_sb_str(b, ".");
+            api_sb_raw(b, s->name, s->len);
+            api_sb_str(b, ".member");
         }
     }
 }
@@ -607,7 +597,7 @@ static char *violation_text(walk *w, bool bare, const api_shape *sh, const void 
                             const char *constraint, size_t *out_len)
 {
     char pbuf[512];
-    sbuf p = sb_make(pbuf, sizeof pbuf);
+    sbuf p = api_sb_make(pbuf, sizeof pbuf);
     path_render(w, bare, &p);
     size_t cap = violation_cap(w);
     size_t fixed = strlen("Value '' at '' failed to satisfy constraint: ") + p.len +
@@ -615,23 +605,23 @@ static char *violation_text(walk *w, bool bare, const api_shape *sh, const void 
     size_t room = fixed + 32 < cap ? cap - fixed : 32;
     sbuf ev = {0};
     if (!bare && n) { /* the echo, sized to leave room for the rest */
-        ev = sb_heap(room);
+        ev = api_sb_heap(room);
         if (n == w->json_node)
-            echo_json(w, n, &ev);
+            api_echo_json(w->jv, n, &ev);
         else
-            echo(w, sh, n, &ev);
+            api_echo(w->jv, sh, n, &ev);
     }
-    sbuf t = sb_heap(cap);
+    sbuf t = api_sb_heap(cap);
     t.soft = t.cap; /* no closers here: the whole entry is cut at its size */
-    sb_str(&t, bare ? "Value at '" : !n ? "Value null at '" : "Value '");
+    api_sb_str(&t, bare ? "Value at '" : !n ? "Value null at '" : "Value '");
     if (!bare && n) {
         if (ev.p)
-            sb_put(&t, ev.p, ev.len);
-        sb_str(&t, "' at '");
+            api_sb_put(&t, ev.p, ev.len);
+        api_sb_str(&t, "' at '");
     }
-    sb_put(&t, pbuf, p.len);
-    sb_str(&t, "' failed to satisfy constraint: ");
-    sb_str(&t, constraint);
+    api_sb_put(&t, pbuf, p.len);
+    api_sb_str(&t, "' failed to satisfy constraint: ");
+    api_sb_str(&t, constraint);
     free(ev.p);
     *out_len = t.len;
     return t.p;
@@ -653,11 +643,11 @@ static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
 static void enum_list(const api_shape *sh, sbuf *b)
 {
     if (sh->enum_text) {
-        sb_str(b, sh->enum_text);
+        api_sb_str(b, sh->enum_text);
         return;
     }
     for (size_t i = 0; sh->enums[i]; i++)
-        sb_fmt(b, "%s%s", i ? ", " : "", sh->enums[i]);
+        api_sb_fmt(b, "%s%s", i ? ", " : "", sh->enums[i]);
 }
 
 /* The constraint texts of one shape, in the order the service lists them inside "Map
@@ -667,24 +657,24 @@ static void constraint_list(const api_shape *sh, sbuf *b)
     const char *unit = sh->type == API_ST_INTEGER ? "value" : "length";
     bool any = false;
     if (sh->max != API_NOLIM) {
-        sb_fmt(b, "Member must have %s less than or equal to %lld", unit, (long long)sh->max);
+        api_sb_fmt(b, "Member must have %s less than or equal to %lld", unit, (long long)sh->max);
         any = true;
     }
     if (sh->min != API_NOLIM) {
-        sb_fmt(b, "%sMember must have %s greater than or equal to %lld", any ? ", " : "", unit,
+        api_sb_fmt(b, "%sMember must have %s greater than or equal to %lld", any ? ", " : "", unit,
                (long long)sh->min);
         any = true;
     }
     if (sh->pattern) {
-        sb_fmt(b, "%sMember must satisfy regular expression pattern: ", any ? ", " : "");
-        sb_str(b, sh->pattern->text);
+        api_sb_fmt(b, "%sMember must satisfy regular expression pattern: ", any ? ", " : "");
+        api_sb_str(b, sh->pattern->text);
         any = true;
     }
     if (sh->enums) {
-        sb_str(b, any ? ", " : "");
-        sb_str(b, "Member must satisfy enum value set: [");
+        api_sb_str(b, any ? ", " : "");
+        api_sb_str(b, "Member must satisfy enum value set: [");
         enum_list(sh, b);
-        sb_str(b, "]");
+        api_sb_str(b, "]");
     }
 }
 
@@ -740,7 +730,7 @@ static bool node_int(const walk *w, const void *n, long long *out)
     case API_JK_REAL:
         /* a real beyond a long has no value to check here: the handler answers its
          * SerializationException (DECIMAL_VALUE cannot be converted), as for any real */
-        if (!real_fits_ll(jv->real(n)))
+        if (!api_jv_real_fits_ll(jv->real(n)))
             return false;
         *out = (long long)jv->real(n);
         return true;
@@ -885,10 +875,10 @@ static void check_node(walk *w, bool bare, const api_shape *sh, const void *n)
         for (size_t i = 0; sh->enums[i] && !found; i++)
             found = strlen(sh->enums[i]) == len && memcmp(sh->enums[i], s, len) == 0;
         if (!found) {
-            sbuf b = sb_make(c, sizeof c);
-            sb_str(&b, "Member must satisfy enum value set: [");
+            sbuf b = api_sb_make(c, sizeof c);
+            api_sb_str(&b, "Member must satisfy enum value set: [");
             enum_list(sh, &b);
-            sb_str(&b, "]");
+            api_sb_str(&b, "]");
             violation(w, bare, sh, n, c);
         }
     }
@@ -971,33 +961,33 @@ static void java_type(sbuf *b, const api_shape *sh, int depth)
 {
     switch (sh->type) {
     case API_ST_STRING:
-        sb_str(b, "java.lang.String");
+        api_sb_str(b, "java.lang.String");
         return;
     case API_ST_INTEGER:
-        sb_str(b, strcmp(sh->name, "Long") == 0 ? "java.lang.Long" : "java.lang.Integer");
+        api_sb_str(b, strcmp(sh->name, "Long") == 0 ? "java.lang.Long" : "java.lang.Integer");
         return;
     case API_ST_BOOLEAN:
-        sb_str(b, "java.lang.Boolean");
+        api_sb_str(b, "java.lang.Boolean");
         return;
     case API_ST_BLOB:
-        sb_str(b, "java.nio.ByteBuffer");
+        api_sb_str(b, "java.nio.ByteBuffer");
         return;
     case API_ST_LIST:
-        sb_str(b, "java.util.List<");
+        api_sb_str(b, "java.util.List<");
         if (depth < 4)
             java_type(b, sh->elem, depth + 1);
-        sb_str(b, ">");
+        api_sb_str(b, ">");
         return;
     case API_ST_MAP:
-        sb_str(b, "java.util.Map<java.lang.String, ");
+        api_sb_str(b, "java.util.Map<java.lang.String, ");
         if (depth < 4)
             java_type(b, sh->elem, depth + 1);
-        sb_str(b, ">");
+        api_sb_str(b, ">");
         return;
     case API_ST_STRUCT:
     case API_ST_ATTRVAL:
-        sb_str(b, TXT_SHAPE_PKG);
-        sb_str(b, sh->name);
+        api_sb_str(b, TXT_SHAPE_PKG);
+        api_sb_str(b, sh->name);
         return;
     }
 }
@@ -1014,7 +1004,7 @@ static int type_error(walk *w, const api_shape *sh, const void *n, bool nested)
                       : k == API_JK_BOOL    ? (jv->boolean(n) ? "TRUE_VALUE" : "FALSE_VALUE")
                                             : NULL;
     char jt[256];
-    sbuf b = sb_make(jt, sizeof jt);
+    sbuf b = api_sb_make(jt, sizeof jt);
     java_type(&b, sh, 0);
     if (k == API_JK_OBJECT)
         return err_set(w->e, ERR_SERIALIZATION,
@@ -1401,10 +1391,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
             }
             char c[600];
             if (bad_key) {
-                sbuf b = sb_make(c, sizeof c);
-                sb_str(&b, "Map keys must satisfy constraint: [");
+                sbuf b = api_sb_make(c, sizeof c);
+                api_sb_str(&b, "Map keys must satisfy constraint: [");
                 constraint_list(ks, &b);
-                sb_str(&b, "]");
+                api_sb_str(&b, "]");
                 if (w->keys_last && !w->late_set) {
                     w->late = violation_text(w, bare, sh, n, c, &w->late_len);
                     w->late_set = true;
@@ -1412,10 +1402,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                     violation(w, bare, sh, n, c);
             }
             if (bad_val) {
-                sbuf b = sb_make(c, sizeof c);
-                sb_str(&b, "Map value must satisfy constraint: [");
+                sbuf b = api_sb_make(c, sizeof c);
+                api_sb_str(&b, "Map value must satisfy constraint: [");
                 constraint_list(el, &b);
-                sb_str(&b, "]");
+                api_sb_str(&b, "]");
                 violation(w, bare, sh, n, c);
             }
         }
@@ -1673,10 +1663,10 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
                            m->name);
         if ((m->flags & API_MF_REQUIRED_MAP) && (!n || jv->size(n) == 0)) {
             char name[64];
-            sbuf b = sb_make(name, sizeof name);
+            sbuf b = api_sb_make(name, sizeof name);
             b.soft = b.cap;
             name[0] = 0;
-            sb_lower_first(&b, m->name);
+            api_sb_lower_first(&b, m->name);
             return err_set(e, ERR_VALIDATION, "The %s parameter is required for %s", name, op);
         }
     }
