@@ -897,6 +897,53 @@ static const api_shape in_search_vectors = {
                        {"SearchConditionExpression", &sh_string, 0}),
     .strict = true};
 
+/* ---- DynamoDB Streams (op_stream.c) -------------------------------------------------------------
+ * The streams API model's constraints (botocore's dynamodbstreams 2012-08-10 service-2.json,
+ * members in its order), checked here as the DynamoDB operations' are: every violation at once
+ * in the "N validation errors detected" envelope (the handlers used to stop at the first and
+ * did not check ListStreams' TableName pattern; tests/e2e/test_model_constraints.py).  The
+ * ShardIteratorType listing keeps the order ddbchat printed before. */
+static const api_shape sh_ds_stream_arn = {.name = "String", .type = API_ST_STRING, .min = 37,
+                                           .max = 1024};
+static const api_shape sh_ds_shard_id = {.name = "String", .type = API_ST_STRING, .min = 28,
+                                         .max = 65};
+static const api_shape sh_ds_limit = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
+                                      .max = API_NOLIM};
+static const api_shape sh_ds_iterator_type = {
+    .name = "String", .type = API_ST_STRING, NOLIM,
+    .enums = ENUMS("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"),
+    .enum_text = "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, AT_SEQUENCE_NUMBER, LATEST"};
+static const api_shape sh_ds_sequence = {.name = "String", .type = API_ST_STRING, .min = 21,
+                                         .max = 40};
+static const api_shape sh_ds_iterator = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                         .max = 2048};
+static const api_shape sh_ds_filter_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                            .enums = ENUMS("CHILD_SHARDS")};
+static const api_shape sh_ds_shard_filter = {
+    .name = "ShardFilter", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Type", &sh_ds_filter_type, 0}, {"ShardId", &sh_ds_shard_id, 0})};
+static const api_shape in_ds_describe_stream = {
+    .name = "DescribeStreamInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"StreamArn", &sh_ds_stream_arn, API_MF_NOT_NULL},
+                       {"Limit", &sh_ds_limit, 0},
+                       {"ExclusiveStartShardId", &sh_ds_shard_id, 0},
+                       {"ShardFilter", &sh_ds_shard_filter, 0})};
+static const api_shape in_ds_get_records = {
+    .name = "GetRecordsInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ShardIterator", &sh_ds_iterator, API_MF_NOT_NULL},
+                       {"Limit", &sh_ds_limit, 0})};
+static const api_shape in_ds_get_shard_iterator = {
+    .name = "GetShardIteratorInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"StreamArn", &sh_ds_stream_arn, API_MF_NOT_NULL},
+                       {"ShardId", &sh_ds_shard_id, API_MF_NOT_NULL},
+                       {"ShardIteratorType", &sh_ds_iterator_type, API_MF_NOT_NULL},
+                       {"SequenceNumber", &sh_ds_sequence, 0})};
+static const api_shape in_ds_list_streams = {
+    .name = "ListStreamsInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableName", &sh_ct_table_name, 0},
+                       {"Limit", &sh_ds_limit, 0},
+                       {"ExclusiveStartStreamArn", &sh_ds_stream_arn, 0})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -919,6 +966,10 @@ static const struct {
     {"DescribeTable", &in_table_only},
     {"DescribeTimeToLive", &in_table_only},
     {"DisableKinesisStreamingDestination", &in_kds_enable},
+    {"DynamoDBStreams.DescribeStream", &in_ds_describe_stream},
+    {"DynamoDBStreams.GetRecords", &in_ds_get_records},
+    {"DynamoDBStreams.GetShardIterator", &in_ds_get_shard_iterator},
+    {"DynamoDBStreams.ListStreams", &in_ds_list_streams},
     {"EnableKinesisStreamingDestination", &in_kds_enable},
     {"ExecuteStatement", &in_execute_statement},
     {"ExecuteTransaction", &in_execute_transaction},

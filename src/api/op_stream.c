@@ -156,7 +156,7 @@ static json_t *sa_keyschema(const store_keydef *k)
     return a;
 }
 
-/* Limit: absent = max; AWS's member constraint below 1; the service's text above max. */
+/* Limit: absent = max; the service's text above max (below 1: the model's, api_schema.c). */
 static int sa_limit(api_req *r, long long max, const char *too_big, long long *out)
 {
     bool has;
@@ -167,22 +167,18 @@ static int sa_limit(api_req *r, long long max, const char *too_big, long long *o
     *out = max;
     if (!has)
         return 0;
-    if (v < 1) {
-        api_vld vl;
-        api_vld_init(&vl);
-        api_vld_min_val(&vl, v, "limit", 1);
-        return api_vld_finish_aws(&vl, r->err);
-    }
+    if (v < 1) /* the model's minimum, checked before the handler (in_ds_*) */
+        return sa_verr(r, "Limit is below the model's minimum");
     if (v > max)
         return sa_verr(r, too_big);
     *out = v;
     return 0;
 }
 
-/* A string member with AWS's null/length constraints (the length is the JSON string's, NUL
- * bytes included). */
-static int sa_str(api_req *r, const char *key, const char *member, size_t min, size_t max,
-                  bool required, const char **out)
+/* A string member, read whole (a U+0000 inside shown as \u0000).  Its constraints (required,
+ * lengths, enum, pattern) are the streams model's, checked before the handler runs
+ * (api_schema.c in_ds_*); a required member is then never absent here. */
+static int sa_str(api_req *r, const char *key, bool required, const char **out)
 {
     size_t len = 0;
     int rc = api_json_strn(r->body, key, out, &len, r->err);
@@ -190,17 +186,9 @@ static int sa_str(api_req *r, const char *key, const char *member, size_t min, s
         return rc;
     if (*out && !(*out = api_nul_text(r->arena, *out, len)))
         return api_nomem(r);
-    api_vld v;
-    api_vld_init(&v);
-    if (!*out) {
-        if (required)
-            api_vld_null(&v, member);
-    } else if (len < min) {
-        api_vld_min_len(&v, *out, member, min);
-    } else if (len > max) {
-        api_vld_max_len(&v, *out, member, max);
-    }
-    return api_vld_finish_aws(&v, r->err);
+    if (!*out && required)
+        return err_set(r->err, ERR_VALIDATION, "The parameter '%s' is required", key);
+    return 0;
 }
 
 /* The members' JSON types before any of their values is validated (AWS deserialises the
@@ -231,9 +219,8 @@ int op_list_streams(api_req *r, json_t **out)
     int rc;
     static const char *const types[] = {"TableName", "ExclusiveStartStreamArn", NULL};
     if ((rc = sa_types(r, types, true)) ||
-        (rc = sa_str(r, "TableName", "tableName", 3, 255, false, &tn)) ||
-        (rc = sa_str(r, "ExclusiveStartStreamArn", "exclusiveStartStreamArn", 37, 1024, false,
-                     &esa)) ||
+        (rc = sa_str(r, "TableName", false, &tn)) ||
+        (rc = sa_str(r, "ExclusiveStartStreamArn", false, &esa)) ||
         (rc = sa_limit(r, SA_LIST_MAX,
                        "One or more parameter values were invalid: Limit cannot be greater than "
                        "the maximum allowed size: 100",
@@ -289,8 +276,8 @@ int op_describe_stream(api_req *r, json_t **out)
     int rc;
     static const char *const types[] = {"StreamArn", "ExclusiveStartShardId", NULL};
     if ((rc = sa_types(r, types, true)) ||
-        (rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
-        (rc = sa_str(r, "ExclusiveStartShardId", "exclusiveStartShardId", 28, 65, false, &esi)) ||
+        (rc = sa_str(r, "StreamArn", true, &arn)) ||
+        (rc = sa_str(r, "ExclusiveStartShardId", false, &esi)) ||
         (rc = sa_limit(r, SA_LIST_MAX,
                        "One or more parameter values were invalid: Limit cannot be greater than "
                        "the maximum: 100",
@@ -454,22 +441,17 @@ int op_get_shard_iterator(api_req *r, json_t **out)
     static const char *const types[] = {"StreamArn", "ShardId", "ShardIteratorType",
                                         "SequenceNumber", NULL};
     if ((rc = sa_types(r, types, false)) ||
-        (rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
-        (rc = sa_str(r, "ShardId", "shardId", 28, 65, true, &shard_id)) ||
-        (rc = sa_str(r, "ShardIteratorType", "shardIteratorType", 0, 64, true, &type)) ||
-        (rc = sa_str(r, "SequenceNumber", "sequenceNumber", 21, 40, false, &seqs)))
+        (rc = sa_str(r, "StreamArn", true, &arn)) ||
+        (rc = sa_str(r, "ShardId", true, &shard_id)) ||
+        (rc = sa_str(r, "ShardIteratorType", true, &type)) ||
+        (rc = sa_str(r, "SequenceNumber", false, &seqs)))
         return rc;
     bool at = strcmp(type, "AT_SEQUENCE_NUMBER") == 0;
     bool after = strcmp(type, "AFTER_SEQUENCE_NUMBER") == 0;
     bool trim = strcmp(type, "TRIM_HORIZON") == 0;
     bool latest = strcmp(type, "LATEST") == 0;
-    if (!at && !after && !trim && !latest) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_enum(&v, type, "shardIteratorType",
-                     "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, AT_SEQUENCE_NUMBER, LATEST");
-        return api_vld_finish_aws(&v, r->err);
-    }
+    if (!at && !after && !trim && !latest) /* the model's enum (in_ds_get_shard_iterator) */
+        return sa_verr(r, "ShardIteratorType is not one of the model's values");
     store_stream d;
     if ((rc = sa_find(r, arn, &d)))
         return rc;
@@ -568,7 +550,7 @@ int op_get_records(api_req *r, json_t **out)
     int rc;
     static const char *const types[] = {"ShardIterator", NULL};
     if ((rc = sa_types(r, types, true)) ||
-        (rc = sa_str(r, "ShardIterator", "shardIterator", 1, 2048, true, &its)) ||
+        (rc = sa_str(r, "ShardIterator", true, &its)) ||
         (rc = sa_limit(r, SA_RECORDS_MAX,
                        "One or more parameter values were invalid: Limit should be less than or "
                        "equal to 1000",
