@@ -150,13 +150,14 @@ SANITIZED_SLOWDOWN = 6
 
 @functools.lru_cache(maxsize=None)
 def sanitized_build(binary=None):
-    """True when the ddbchat under test (DDBCHAT_BIN) is the ASan+UBSan build: it links
-    libasan, whose name is in the binary's dynamic section."""
+    """True when the ddbchat binary (by default the one under test, DDBCHAT_BIN) is a
+    sanitizer build: it links libasan or libtsan, whose names are in its dynamic section."""
     try:
         with open(binary or ddbchat_bin(), "rb") as f:
-            return b"libasan.so" in f.read()
+            data = f.read()
     except OSError:
         return False
+    return b"libasan.so" in data or b"libtsan.so" in data
 
 
 def time_bound(seconds):

@@ -3,18 +3,17 @@ test_transact): raw DynamoDB JSON requests, so that parameters newer than the in
 botocore (ReturnValuesOnConditionCheckFailure) and invalid requests botocore would refuse to
 send both reach the server unchanged."""
 import json
+import os
 import re
 
-from conftest import raw_request, aws_or_local  # noqa: F401 (re-exported for the test files)
+from conftest import raw_request, aws_or_local, sanitized_build  # noqa: F401 (re-exported)
 
 
 def sanitizer_server(pid):
     """Whether the server process runs under ASan or TSan: their allocators' quarantine and
     shadow make its RSS say nothing about ours (ASan keeps freed blocks up to 256 MB; under
     TSan the memory-bound tests measured 760-1,746 MB), so peak-RSS tests skip there."""
-    with open(f"/proc/{pid}/maps") as f:
-        maps = f.read()
-    return "libasan" in maps or "libtsan" in maps
+    return sanitized_build(os.readlink(f"/proc/{pid}/exe"))
 
 
 def status_mb(pid, key):
@@ -34,9 +33,10 @@ def reset_peak(pid):
     return status_mb(pid, "VmRSS")
 
 
-def call(url, op, body):
+def call(url, op, body, timeout=30):
     """POSTs one operation; returns (ok, parsed body)."""
-    status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op)
+    status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op,
+                                     timeout=timeout)
     data = json.loads(payload) if payload else {}
     return status == 200, data
 
