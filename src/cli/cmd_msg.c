@@ -206,7 +206,9 @@ static void storage_err(err_t *e, int rc)
 {
     err_t in = *e;
     err_clear(e); /* err_set is sticky */
-    if (rc == ERR_TRANSPORT) /* no DynamoDB type: the endpoint never answered */
+    /* no DynamoDB type: the endpoint never answered, or answered with a type of its own
+     * (ERR_FOREIGN, whose text starts with it) */
+    if (rc == ERR_TRANSPORT || rc == ERR_FOREIGN)
         msg_fail_rc(e, MSG_E_STORAGE, rc, "%s", in.msg);
     else
         msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), in.msg);

@@ -402,7 +402,11 @@ static int run_one(sql_ctx *c, const sql_opts *o, const char *stmt, json_t *para
         int r = msg_backend_call(c->backend, "ExecuteStatement", req, &resp, &e);
         json_decref(req);
         if (r) {
-            fprintf(stderr, "ddbchat: %s: %s\n", err_type(r), e.msg);
+            if (r == ERR_TRANSPORT || r == ERR_FOREIGN) /* no DynamoDB type: unreachable, or
+                                                         * the endpoint's own in the text */
+                fprintf(stderr, "ddbchat: %s\n", e.msg);
+            else
+                fprintf(stderr, "ddbchat: %s: %s\n", err_type(r), e.msg);
             json_t *item = resp ? json_object_get(resp, "Item") : NULL;
             if (item) {
                 char *d = json_dumps(item, JSON_COMPACT);

@@ -583,9 +583,12 @@ static int ddbc_error_from_body(json_t *doc, long status, json_t **out_extra, er
     bare = bare ? bare + 1 : (type ? type : "");
     *out_type = bare;
     int code = err_code_from_type(bare);
-    if (code == 0) {
-        code = status >= 500 ? ERR_INTERNAL : ERR_VALIDATION;
-        err_set(e, code, "%s%s%s", bare, *bare ? ": " : "", msg);
+    if (code == 0) { /* a type we do not know is reported as itself, never as a known one */
+        code = ERR_FOREIGN;
+        if (*bare)
+            err_set(e, code, "%s: %s", bare, msg);
+        else
+            err_set(e, code, "HTTP %ld without an error type: %s", status, msg);
     } else {
         err_set(e, code, "%s", msg);
     }

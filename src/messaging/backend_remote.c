@@ -293,6 +293,15 @@ int msg_backend_remote_check(msg_backend *b, err_t *e)
                            "(%s%s%s)",
                            r->endpoint, p->op, p->why, err_type(rc) ? err_type(rc) : "error",
                            pe.msg[0] ? ": " : "", pe.msg);
+        /* an answer of a type the client does not know (or of none) says nothing about the
+         * operation: not taken for a ValidationException, reported as it came
+         * (test_remote_backend.py::test_check_refuses_an_answer_it_cannot_read) */
+        if (rc == ERR_FOREIGN)
+            return err_set(e, ERR_UNSUPPORTED,
+                           "the endpoint %s answered ddbchat's check of %s with an error it "
+                           "does not know (%s), where DynamoDB refuses the empty request as "
+                           "invalid; ddbchat needs %s %s",
+                           r->endpoint, p->op, pe.msg, p->op, p->why);
         if (strcmp(p->op, "ListTables") == 0)
             return err_set(e, rc, "the endpoint %s refused ListTables: %s: %s", r->endpoint,
                            err_type(rc) ? err_type(rc) : "error", pe.msg);

@@ -370,6 +370,10 @@ int msgi_storage(err_t *e, int rc, const err_t *inner)
         rc == ERR_INCOMPLETE_SIGNATURE)
         return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s: %s", err_type(rc),
                            inner ? inner->msg : "");
+    /* an error type the client does not know: its text starts with the endpoint's own type
+     * (err_type would say InternalServerError) */
+    if (rc == ERR_FOREIGN)
+        return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s", inner ? inner->msg : "");
     return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), inner ? inner->msg : "");
 }
 

@@ -170,6 +170,57 @@ def test_check_accepts_access_denied(proxy):
     assert "storage: AccessDeniedException: injected: not authorized" in p.stderr, p.stderr
 
 
+# ---- error types the client does not know ----------------------------------------------------
+
+def test_foreign_error_type_is_reported_as_itself(proxy):
+    """A 400 whose __type no DynamoDB client knows (a gateway's, a newer service's) is reported
+    as that type and message, not as a ValidationException: it was read as one
+    ("storage: ValidationException: ForeignQuotaException: ..."), which told the user his
+    request was malformed.  Not retried (a 4xx of unknown meaning)."""
+    proxy.script_for["GetItem"] = ["foreign"]
+    p = run(proxy.url, "user", "show", "rb_alice")
+    assert p.returncode == 1, p.stdout
+    assert "storage: ForeignQuotaException: injected foreign refusal" in p.stderr, p.stderr
+    assert "ValidationException" not in p.stderr, p.stderr
+    assert proxy.ops("GetItem") == ["foreign"]
+    proxy.script_for["GetItem"] = ["notype"]
+    p = run(proxy.url, "user", "show", "rb_alice")
+    assert p.returncode == 1, p.stdout
+    assert "HTTP 400 without an error type: injected refusal without a type" in p.stderr, p.stderr
+    assert "ValidationException" not in p.stderr, p.stderr
+    # `sql` prints the type it got; an endpoint that never answered has none (it said
+    # "InternalServerError: cannot reach ...")
+    proxy.script_for["ExecuteStatement"] = ["foreign"]
+    p = run(proxy.url, "sql", 'SELECT * FROM "cruddur-messages" WHERE pk = \'x\'')
+    assert p.returncode == 1, p.stdout
+    assert "ddbchat: ForeignQuotaException: injected foreign refusal" in p.stderr, p.stderr
+    p = run("http://127.0.0.1:9", "sql", 'SELECT * FROM "cruddur-messages" WHERE pk = \'x\'',
+            env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    assert p.returncode == 1 and "cannot reach" in p.stderr, p.stderr
+    assert "InternalServerError" not in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("fault, named", [
+    ("foreign", "ForeignQuotaException: injected foreign refusal"),
+    ("notype", "HTTP 400 without an error type"),
+    ("unknownop", "UnknownOperationException: injected: unknown operation TransactWriteItems"),
+])
+def test_check_refuses_an_answer_it_cannot_read(proxy, upstream, fault, named):
+    """The start-up check sends TransactWriteItems with no actions, which DynamoDB refuses
+    with a ValidationException: that, and only that, says the operation exists.  An answer of
+    a type the client does not know (or of none) said "implemented" too, because it was read
+    as a ValidationException; now the writing command stops, naming the operation and the
+    answer as it came, and writes nothing."""
+    proxy.passthrough = None  # the probes meet the script
+    proxy.script_for["TransactWriteItems"] = [fault]
+    h = f"rb_chk{int(time.time() * 1000) % 10**9}"
+    p = run(proxy.url, "user", "add", h, "Check", "Me")
+    assert p.returncode == 1, p.stdout
+    assert "TransactWriteItems" in p.stderr and named in p.stderr, p.stderr
+    assert "ValidationException" not in p.stderr, p.stderr
+    assert not [it for it in scan_table(upstream.ddb) if it.get("handle") == h]
+
+
 # ---- faults: retried and succeeding ---------------------------------------------------------
 
 @pytest.mark.parametrize("faults", [["500"], ["throttle"], ["drop"], ["500", "throttle", "drop"]])

@@ -20,7 +20,7 @@
 
 #include "client/ddbc.h"
 
-enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED };
+enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN };
 
 typedef struct fake {
     int fd;
@@ -98,6 +98,10 @@ static void *fake_main(void *arg)
                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
                        "TransactionCanceledException\",\"message\":\"Transaction cancelled\","
                        "\"CancellationReasons\":[{\"Code\":\"None\"}]}",
+                       1);
+            break;
+        case FK_FOREIGN:
+            fake_reply(c, 400, "{\"__type\":\"com.example#NewThingException\",\"message\":\"no\"}",
                        1);
             break;
         case FK_BADCRC:
@@ -258,6 +262,23 @@ static void test_non_retryable_returned_at_once(void **state)
     int rc = call(c, &resp, &e);
     assert_int_equal(rc, ERR_VALIDATION);
     assert_string_equal(e.msg, "bad thing");
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+/* A type the client does not know is ERR_FOREIGN with "<type>: <message>", not retried,
+ * never a ValidationException. */
+static void test_foreign_type_reported_as_itself(void **state)
+{
+    (void)state;
+    int script[] = {FK_FOREIGN, FK_OK};
+    fake_t *f = fake_start(script, 2);
+    ddbc_t *c = client_for(f, 4);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), ERR_FOREIGN);
+    assert_string_equal(e.msg, "NewThingException: no");
     assert_int_equal(f->served, 1);
     ddbc_free(c);
     fake_stop(f);
@@ -451,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_gives_up_with_last_error),
         cmocka_unit_test(test_non_retryable_returned_at_once),
         cmocka_unit_test(test_error_extras_kept),
+        cmocka_unit_test(test_foreign_type_reported_as_itself),
         cmocka_unit_test(test_unreachable_is_transport_error),
         cmocka_unit_test(test_config_env_and_profiles),
         cmocka_unit_test(test_config_ddbchat_knobs),
