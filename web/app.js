@@ -115,9 +115,23 @@
 
   // ---- time, in the reader's time zone ---------------------------------------------------
 
-  const fmtTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-  const fmtDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  const fmtFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  // A formatter keeps the time zone it was made in: the reader's zone may change while the
+  // page is open (a laptop carried across zones, the system's zone set), and every label
+  // stayed in the old one until a reload.  They are made again, and every label drawn again,
+  // when the zone is no longer theirs: checked with the clock, each second and when the tab
+  // is shown (test_web.py::test_times_in_the_readers_time_zone).
+  let fmtTime;
+  let fmtDay;
+  let fmtFull;
+  let fmtZone = null;
+  const zoneNow = () => new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  function makeFormatters(zone) {
+    fmtZone = zone;
+    fmtTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+    fmtDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    fmtFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  }
+  makeFormatters(zoneNow());
 
   // "2026-11-26T12:34:56.123456Z" (microseconds) -> Date (milliseconds).
   const parseTs = (ts) => new Date(ts.length > 24 ? `${ts.slice(0, 23)}Z` : ts);
@@ -144,12 +158,25 @@
     labelDay.to = d.getTime();
   }
 
-  // Every label drawn again when today is no longer the day they were drawn in.
-  function redrawTimes() {
+  // Every label drawn again when today is no longer the day they were drawn in, or the
+  // time zone no longer theirs (the full time of its tooltip too).  The zone is asked with
+  // the clock only (making a formatter to ask it costs more than drawing a label).
+  function redrawTimes(askZone) {
     const now = Date.now();
-    if (now >= labelDay.from && now < labelDay.to) return;
+    const zone = askZone === true ? zoneNow() : fmtZone;
+    const moved = zone !== fmtZone;
+    if (!moved && now >= labelDay.from && now < labelDay.to) return;
+    if (moved) makeFormatters(zone);
     setLabelDay(now);
-    for (const t of document.querySelectorAll('time[datetime]')) drawTime(t);
+    for (const t of document.querySelectorAll('time[datetime]')) {
+      drawTime(t);
+      if (moved) titleTime(t);
+    }
+  }
+
+  function titleTime(t) {
+    const d = parseTs(t.dateTime);
+    if (!Number.isNaN(d.getTime())) t.title = fmtFull.format(d);
   }
 
   function timeEl(ts) {
@@ -157,12 +184,11 @@
     t.dateTime = ts;
     redrawTimes();
     drawTime(t);
-    const d = parseTs(ts);
-    if (!Number.isNaN(d.getTime())) t.title = fmtFull.format(d);
+    titleTime(t);
     return t;
   }
-  setInterval(redrawTimes, 1000);
-  document.addEventListener('visibilitychange', redrawTimes);
+  setInterval(() => redrawTimes(true), 1000);
+  document.addEventListener('visibilitychange', () => redrawTimes(true));
 
   // ---- sign in / out ---------------------------------------------------------------------
 
