@@ -139,6 +139,12 @@ long msgi_in_progress_wait(int n, unsigned *seed);
  * the user has none.  The backend's errors. */
 int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out,
                      err_t *e);
+/* The other participant of the user's conversation `group`: msgi_find_my_row's row's
+ * user_uuid, copied into out (n bytes) without the row's tree.  *out_found: the row exists
+ * and its user_uuid is an S that fits (msgi_copy_s); out is "" otherwise.  The backend's
+ * errors. */
+int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
+                      bool *out_found, err_t *e);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
 /* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);

@@ -364,13 +364,17 @@ static int find_my_row_keyed(msg_service *s, const char *user, const char *group
 
 /* The GSI's rows of a group (two per conversation), read as values (msgi_call_text: no JSON
  * trees): whether `pk` (GRP#<user>) is among them and, when `row` is asked for, that row as
- * DynamoDB JSON (the first such row; the only tree built). */
+ * DynamoDB JSON (the first such row; the only tree built); when `partner` is given, that
+ * row's user_uuid copied there instead (msgi_av_copy_s: partner_ok says it fit). */
 typedef struct member_rd {
     const char *pk;
     size_t pk_len;
     bool found;
     bool want_row;
     json_t *row;
+    char *partner;
+    size_t partner_n;
+    bool partner_ok;
 } member_rd;
 
 static int member_item(void *ctx, const char *key, const av_t *item)
@@ -381,6 +385,8 @@ static int member_item(void *ctx, const char *key, const av_t *item)
     if (!p || n != m->pk_len || memcmp(p, m->pk, n) != 0 || m->found)
         return 0;
     m->found = true;
+    if (m->partner)
+        m->partner_ok = msgi_av_copy_s(item, "user_uuid", m->partner, m->partner_n);
     if (m->want_row && !(m->row = ddbjson_from_item(item)))
         return -1;
     return 0;
@@ -427,6 +433,30 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
     if ((*out = m.row))
         return 0;
     return find_my_row_keyed(s, user, group, out, e);
+}
+
+int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
+                      bool *out_found, err_t *e)
+{
+    *out_found = false;
+    if (n)
+        out[0] = 0;
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    member_rd m = {.pk = pk, .pk_len = strlen(pk), .partner = out, .partner_n = n};
+    int rc = group_rows(s, group, &m, e);
+    if (rc)
+        return rc;
+    if (m.found) {
+        *out_found = m.partner_ok;
+        return 0;
+    }
+    json_t *mine; /* not among the GSI's rows: the keyed read decides (msgi_find_my_row) */
+    if ((rc = find_my_row_keyed(s, user, group, &mine, e)))
+        return rc;
+    *out_found = mine && msgi_copy_s(mine, "user_uuid", out, n);
+    json_decref(mine);
+    return 0;
 }
 
 /* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not),

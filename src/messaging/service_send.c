@@ -203,15 +203,12 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             return msgi_bad_group_id(e, group_in);
         msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
         group_in = group_lower;
-        json_t *mine;
-        if ((rc = msgi_find_my_row(s, me.uuid, group_in, &mine, e)))
-            return rc;
-        if (!mine)
-            return msg_fail(e, MSG_E_NOT_FOUND);
         char other_uuid[sizeof other.uuid];
-        bool ok = msgi_copy_s(mine, "user_uuid", other_uuid, sizeof other_uuid);
-        json_decref(mine);
-        if (!ok)
+        bool ok;
+        if ((rc = msgi_find_partner(s, me.uuid, group_in, other_uuid, sizeof other_uuid, &ok,
+                                    e)))
+            return rc;
+        if (!ok) /* no row of mine in it, or a row without the other's uuid */
             return msg_fail(e, MSG_E_NOT_FOUND);
         /* the other person's user row is gone (removed from the table): this conversation
          * has nobody to deliver to, a 404 as for a handle nobody has -- not the 401

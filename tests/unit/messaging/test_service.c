@@ -1493,6 +1493,73 @@ static void test_membership_is_a_keyed_read(void **state)
     msg_message_fini(&mine);
 }
 
+/* Replaces the user_uuid of `u`'s conversation row at `at` (its key): with `v` (a DynamoDB
+ * JSON value, stolen), or removed when v is NULL. */
+static void set_row_partner(const msg_user *u, const char *at, json_t *v)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", u->uuid);
+    err_t e = {0};
+    json_t *resp = NULL, *req = json_pack("{s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName",
+                                          ENV.table, "Key", "pk", "S", pk, "sk", "S", at,
+                                          "ConsistentRead", 1);
+    assert_int_equal(msg_backend_call(ENV.backend, "GetItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_t *item = json_object_get(resp, "Item");
+    assert_non_null(item);
+    if (v)
+        json_object_set_new(item, "user_uuid", v);
+    else
+        json_object_del(item, "user_uuid");
+    req = json_pack("{s:s, s:O}", "TableName", ENV.table, "Item", item);
+    json_decref(resp);
+    resp = NULL;
+    assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* A send into a conversation finds the other participant in the sender's conversation row
+ * (its user_uuid).  A row without one, or with one that is not a string or is too long to be a
+ * uuid, is the 404 not_found of a conversation the sender is not in; an empty one names a user
+ * who does not exist: the 404 of a conversation whose other person is gone.  (Pinned for
+ * perf23's read of the row without its JSON tree: the same answers before and after.) */
+static void test_send_partner_row_shapes(void **state)
+{
+    (void)state;
+    msg_user a = add_user("pr_a", "Pr A"), b = add_user("pr_b", "Pr B");
+    msg_message first = send_ok(&a, NULL, "pr_b", "hello", NULL);
+    const char *g = first.message_group_uuid;
+    char longer[400];
+    memset(longer, 'f', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    struct {
+        json_t *v;
+        const char *code, *msg;
+    } cases[] = {
+        {NULL, "not_found", NULL},
+        {json_pack("{s:s}", "N", "1"), "not_found", NULL},
+        {json_pack("{s:s}", "S", longer), "not_found", NULL},
+        {json_pack("{s:s}", "S", ""), "not_found",
+         "the other person of this conversation no longer exists"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        set_row_partner(&a, first.created_at, cases[i].v);
+        err_t e = {0};
+        assert_int_equal(msg_send(S, a.uuid, g, NULL, "again", NULL, NULL, &e), ERR_NOT_FOUND);
+        code_is(&e, cases[i].code);
+        if (cases[i].msg && !strstr(e.msg, cases[i].msg))
+            fail_msg("case %zu: %s", i, e.msg);
+        if (!cases[i].msg && strstr(e.msg, "no longer exists"))
+            fail_msg("case %zu: %s", i, e.msg);
+    }
+    set_row_partner(&a, first.created_at, json_pack("{s:s}", "S", b.uuid));
+    msg_message m = send_ok(&a, g, NULL, "back", NULL);
+    assert_string_equal(m.message_group_uuid, g);
+    msg_message_fini(&m);
+    msg_message_fini(&first);
+}
+
 /* A backend that counts Scans and makes each take 50 ms. */
 typedef struct scan_backend {
     msg_backend base;
@@ -1584,6 +1651,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
+        cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
