@@ -742,6 +742,50 @@ static const api_shape sh_gsi_update = {
 static const api_shape sh_gsi_updates = {.name = "List", .type = API_ST_LIST, NOLIM,
                                          .elem = &sh_gsi_update};
 
+/* ReplicaUpdates (global-table replicas, which ddbchat does not serve): the model's
+ * constraints, reported as every other member's (the list's minimum, a RegionName, a replica
+ * GSI's IndexName, the overrides' units, TableClassOverride); tests/e2e/test_model_constraints.py
+ * (the model sweep: the handler's "At least one of ..." answered ReplicaUpdates: [] before). */
+static const api_shape sh_region_name = {.name = "String", .type = API_ST_STRING, NOLIM};
+static const api_shape sh_pt_override = {
+    .name = "ProvisionedThroughputOverride", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ReadCapacityUnits", &sh_capacity, 0})};
+static const api_shape sh_odt_override = {
+    .name = "OnDemandThroughputOverride", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"MaxReadRequestUnits", &sh_long, 0})};
+static const api_shape sh_replica_gsi = {
+    .name = "ReplicaGlobalSecondaryIndex", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"ProvisionedThroughputOverride", &sh_pt_override, 0},
+                       {"OnDemandThroughputOverride", &sh_odt_override, 0})};
+static const api_shape sh_replica_gsis = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                          .max = API_NOLIM, .elem = &sh_replica_gsi};
+static const api_shape sh_replica_create = {
+    .name = "CreateReplicationGroupMemberAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"RegionName", &sh_region_name, API_MF_NOT_NULL},
+                       {"KMSMasterKeyId", &sh_string, 0},
+                       {"ProvisionedThroughputOverride", &sh_pt_override, 0},
+                       {"OnDemandThroughputOverride", &sh_odt_override, 0},
+                       {"GlobalSecondaryIndexes", &sh_replica_gsis, 0},
+                       {"TableClassOverride", &sh_table_class, 0})};
+static const api_shape sh_replica_update = {
+    .name = "UpdateReplicationGroupMemberAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"RegionName", &sh_region_name, API_MF_NOT_NULL},
+                       {"KMSMasterKeyId", &sh_string, 0},
+                       {"ProvisionedThroughputOverride", &sh_pt_override, 0},
+                       {"OnDemandThroughputOverride", &sh_odt_override, 0},
+                       {"GlobalSecondaryIndexes", &sh_replica_gsis, 0},
+                       {"TableClassOverride", &sh_table_class, 0})};
+static const api_shape sh_replica_delete = {
+    .name = "DeleteReplicationGroupMemberAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"RegionName", &sh_region_name, API_MF_NOT_NULL})};
+static const api_shape sh_replica_group_update = {
+    .name = "ReplicationGroupUpdate", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Create", &sh_replica_create, 0}, {"Update", &sh_replica_update, 0},
+                       {"Delete", &sh_replica_delete, 0})};
+static const api_shape sh_replica_updates = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                             .max = API_NOLIM, .elem = &sh_replica_group_update};
+
 static const api_shape in_update_table = {
     .name = "UpdateTableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"AttributeDefinitions", &sh_attr_defs, 0},
@@ -751,6 +795,7 @@ static const api_shape in_update_table = {
                        {"GlobalSecondaryIndexUpdates", &sh_gsi_updates, 0},
                        {"StreamSpecification", &sh_stream_spec, 0},
                        {"SSESpecification", &sh_sse_spec, 0},
+                       {"ReplicaUpdates", &sh_replica_updates, 0},
                        {"TableClass", &sh_table_class, 0},
                        {"DeletionProtectionEnabled", &sh_bool, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},

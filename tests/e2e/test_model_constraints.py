@@ -18,7 +18,7 @@ import re
 import pytest
 
 import modelsweep
-from conftest import raw_request
+from conftest import aws_or_local, client_for, make_table, raw_request
 
 # Operations ddbchat does not serve (UnknownOperationException before any validation).
 UNSERVED = {"CreateGlobalTable", "DescribeTableReplicaAutoScaling", "ExportTableToPointInTime",
@@ -67,9 +67,6 @@ RULES = [
     (r"UpdateTable", r"globalSecondaryIndexUpdates\.1\.member\.update\.provisionedThroughput",
      r"required", "optional in today's model (OnDemandThroughput, WarmThroughput updates)",
      "400"),
-    (r"UpdateTable", r"replicaUpdates.*", r".*",
-     "global-table replicas: ddbchat does not serve them and refuses ReplicaUpdates by its own "
-     "check; unsettled", "400"),
     (r"RestoreTableFromBackup|RestoreTableToPointInTime",
      r"(global|local)SecondaryIndexOverride.*|provisionedThroughputOverride.*|"
      r"onDemandThroughputOverride.*",
@@ -233,3 +230,37 @@ def test_streams_model_pairs(ddb_url, target):
             "2 validation errors detected: Value 'x' at 'streamArn' failed to satisfy "
             "constraint: Member must have length greater than or equal to 37; " + LIMIT0))
 
+
+def test_replica_updates_model(ddb_url, table_name, target):
+    """UpdateTable's ReplicaUpdates is checked against the model before the handler's "At least
+    one of ..." (which answered ReplicaUpdates: [] before): the list's minimum, a replica's
+    RegionName, a replica GSI's IndexName, the override's units, TableClassOverride, all at
+    once.  DynamoDB Local answers "Nothing to update" for the empty list and takes the rest as
+    no change either."""
+    name = table_name("rep")
+    make_table(client_for(ddb_url), name)
+    st, t, msg = _call(ddb_url, "UpdateTable", {"TableName": name, "ReplicaUpdates": []})
+    assert (st, t, msg) == (400, "ValidationException", aws_or_local(
+        target, ONE + "Value '[]' at 'replicaUpdates' failed to satisfy constraint: Member must "
+        "have length greater than or equal to 1", local="Nothing to update"))
+    body = {"TableName": name, "ReplicaUpdates": [
+        {"Create": {"GlobalSecondaryIndexes": [{"IndexName": "ab"}],
+                    "ProvisionedThroughputOverride": {"ReadCapacityUnits": 0},
+                    "TableClassOverride": "X"}},
+        {"Delete": {}}]}
+    st, t, msg = _call(ddb_url, "UpdateTable", body)
+    c = "replicaUpdates.1.member.create"
+    if target == "dynamodb-local":
+        assert (st, t, msg) == (400, "ValidationException", "Nothing to update")
+    else:
+        assert (st, t, msg) == (400, "ValidationException", (
+            f"5 validation errors detected: Value null at '{c}.regionName' failed to satisfy "
+            "constraint: Member must not be null; Value '0' at "
+            f"'{c}.provisionedThroughputOverride.readCapacityUnits' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 1; Value 'ab' at "
+            f"'{c}.globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 3; Value 'X' at "
+            f"'{c}.tableClassOverride' failed to satisfy constraint: Member must satisfy enum "
+            "value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]; Value null at "
+            "'replicaUpdates.2.member.delete.regionName' failed to satisfy constraint: Member "
+            "must not be null"))
