@@ -1,8 +1,8 @@
 // js_streams — @aws-sdk/client-dynamodb-streams against a DynamoDB endpoint's streams.
 // usage: node tests/e2e/js_streams.mjs <endpoint-url> <table-name>
 // Creates a table with a NEW_AND_OLD_IMAGES stream, writes an INSERT, a MODIFY and a REMOVE,
-// then reads the stream with the streams client (ListStreams, DescribeStream,
-// GetShardIterator TRIM_HORIZON, GetRecords paging with Limit 1) and prints one JSON line with
+// then reads the stream with the streams client (ListStreams, DescribeStream paged two shards
+// at a time, GetShardIterator TRIM_HORIZON of every shard, GetRecords paging with Limit 1) and prints one JSON line with
 // what it saw; exits non-zero on any failure.  Driven by tests/e2e/test_streams.py.
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -46,15 +46,27 @@ async function main() {
   const desc = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
   out.status = desc.StreamDescription.StreamStatus;
   out.view = desc.StreamDescription.StreamViewType;
-  const shard = desc.StreamDescription.Shards[0].ShardId;
-  let it = (await streams.send(new GetShardIteratorCommand({
-    StreamArn: arn, ShardId: shard, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+  // every shard (a stream of several, as AWS's: ddbchat serve --stream-shards), listed two at
+  // a time (Limit, ExclusiveStartShardId, LastEvaluatedShardId); one key: all in one shard
+  const shards = [];
+  let start;
+  do {
+    const page = (await streams.send(new DescribeStreamCommand({
+      StreamArn: arn, Limit: 2, ExclusiveStartShardId: start }))).StreamDescription;
+    shards.push(...page.Shards.map((s) => s.ShardId));
+    start = page.LastEvaluatedShardId;
+  } while (start);
+  out.shards = shards.length;
   const recs = [];
-  for (let i = 0; i < 10 && it; i++) {
-    const r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1 }));
-    recs.push(...r.Records);
-    if (r.Records.length === 0) break;
-    it = r.NextShardIterator;
+  for (const shard of shards) {
+    let it = (await streams.send(new GetShardIteratorCommand({
+      StreamArn: arn, ShardId: shard, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+    for (let i = 0; i < 10 && it; i++) {
+      const r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1 }));
+      recs.push(...r.Records);
+      if (r.Records.length === 0) break;
+      it = r.NextShardIterator;
+    }
   }
   out.events = recs.map((r) => r.eventName);
   out.newV = recs.map((r) => r.dynamodb.NewImage?.v?.N ?? null);

@@ -11,12 +11,15 @@ stream created from then on has N open shards, an item's records go to the shard
 partition key hashes to, and at each rotation (--stream-shard-seconds) every open shard
 gets its own child.  ddbchat only: DynamoDB Local has no such switch (one shard always).
 """
+import json
+import os
+import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import client_for, ddbchat_bin, make_table
+from conftest import REPO, client_for, ddbchat_bin, make_table
 from test_streams import streams_for
 
 
@@ -140,3 +143,22 @@ def test_bad_stream_shards_flag(value):
     r = subprocess.run([ddbchat_bin(), "serve", "--stream-shards", value], capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 2 and "--stream-shards" in r.stderr
+
+
+# The JS SDK v3's @aws-sdk/client-dynamodb-streams reads a stream of several shards: pages of
+# DescribeStream two shards at a time, every shard's records (js_streams.mjs).
+# (test_streams.py::test_js_streams_client runs the same script on one shard.)
+def test_js_streams_client_reads_every_shard(ddbchat_server):
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(REPO, "tools", "oracle", "node_modules",
+                                                  "@aws-sdk", "client-dynamodb-streams")):
+        pytest.skip("node or @aws-sdk/client-dynamodb-streams not installed (make oracle)")
+    srv = ddbchat_server("--stream-shards", "4")
+    r = subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_streams.mjs"),
+                        srv.ddb_url, "jsshards"], env=dict(os.environ, NODE_NO_WARNINGS="1"),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["shards"] == 4
+    assert out["events"] == ["INSERT", "MODIFY", "REMOVE"]
+    assert out["newV"] == ["1", "2", None] and out["oldV"] == [None, "1", "2"]
