@@ -2,6 +2,7 @@
  * stream_reader — a table's DynamoDB stream through the backend seam.  Layer: messaging.
  * See stream_reader.h.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.KCLAdapter.html
  */
 #include "messaging/stream_reader.h"
 
@@ -14,16 +15,32 @@
 
 #define SR_RENEW_MAX 3 /* iterator renewals in one msg_stream_reader_next */
 #define SR_NEXT_STREAM_MS 2000 /* a read-out stream: the table's next one is looked up this often */
+#define SR_LIST_MS 5000        /* DescribeStream for new shards at least this often */
+#define SR_SHARDS_MAX 100000   /* shards a reader keeps track of */
+#define SR_PASSES 1000         /* rounds over the shards in one call while shards end */
+
+enum { SR_WAIT, SR_READ, SR_DONE }; /* a shard: parent not read out yet / being read / read */
+
+typedef struct sr_shard {
+    char id[MSG_SR_SHARD_MAX];
+    char parent[MSG_SR_SHARD_MAX]; /* "" none */
+    char seq[MSG_SR_SEQ_MAX];      /* last record returned from it ("" none yet) */
+    char *iter;                    /* SR_READ: the next GetRecords' iterator */
+    int st;
+    bool at_latest; /* started at LATEST and nothing returned from it yet */
+    bool listed;    /* in the last DescribeStream */
+} sr_shard;
 
 struct msg_stream_reader {
     msg_backend *b;
     char arn[MSG_SR_ARN_MAX];
-    char shard[MSG_SR_SHARD_MAX]; /* the shard being read */
-    char seq[MSG_SR_SEQ_MAX];     /* last record returned from it ("" none yet) */
-    char *iter;                   /* NULL: the shard is read to its end */
-    bool at_latest;               /* started at LATEST and nothing returned from it yet */
-    char table[256];              /* whose latest stream is followed */
-    int64_t next_check_ms;        /* a read-out stream: when to look for the table's next */
+    sr_shard *sh; /* the shards known (malloc'ed) */
+    size_t n, cap;
+    size_t turn;              /* the shard read first by the next call */
+    bool relist;              /* a shard ended: look for its children at once */
+    int64_t next_list_ms;     /* when to look for new shards anyway */
+    char table[256];          /* whose latest stream is followed */
+    int64_t next_check_ms;    /* a read-out stream: when to look for the table's next */
 };
 
 static int64_t sr_mono_ms(void)
@@ -44,6 +61,8 @@ static int sr_shards(msg_stream_reader *r, json_t **out, err_t *e)
     json_t *all = json_array();
     char last[MSG_SR_SHARD_MAX] = "";
     *out = NULL;
+    if (!all)
+        return err_set(e, ERR_NOMEM, "out of memory");
     for (int page = 0; page < 10000; page++) {
         json_t *req = json_pack("{s:s}", "StreamArn", r->arn), *resp = NULL;
         if (req && last[0])
@@ -79,10 +98,27 @@ static bool sr_closed(const json_t *sh)
                            "EndingSequenceNumber") != NULL;
 }
 
-/* Gets an iterator for r->shard: type with seq (may be NULL). */
-static int sr_iter(msg_stream_reader *r, const char *type, const char *seq, err_t *e)
+static sr_shard *sr_find(msg_stream_reader *r, const char *id)
 {
-    json_t *req = json_pack("{s:s,s:s,s:s}", "StreamArn", r->arn, "ShardId", r->shard,
+    for (size_t i = 0; id && i < r->n; i++)
+        if (strcmp(r->sh[i].id, id) == 0)
+            return &r->sh[i];
+    return NULL;
+}
+
+static void sr_forget_all(msg_stream_reader *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->sh[i].iter);
+    r->n = 0;
+    r->turn = 0;
+}
+
+/* Gets an iterator for shard s: type with seq (may be NULL). */
+static int sr_iter(msg_stream_reader *r, sr_shard *s, const char *type, const char *seq,
+                   err_t *e)
+{
+    json_t *req = json_pack("{s:s,s:s,s:s}", "StreamArn", r->arn, "ShardId", s->id,
                             "ShardIteratorType", type),
            *resp = NULL;
     if (req && seq)
@@ -92,50 +128,217 @@ static int sr_iter(msg_stream_reader *r, const char *type, const char *seq, err_
     json_decref(req);
     if (rc == 0) {
         const char *it = json_string_value(json_object_get(resp, "ShardIterator"));
-        free(r->iter);
-        r->iter = it ? strdup(it) : NULL;
-        if (it && !r->iter)
+        free(s->iter);
+        s->iter = it ? strdup(it) : NULL;
+        if (it && !s->iter)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     }
     json_decref(resp);
     return rc;
 }
 
-/* Starts at the stream's oldest shard (TRIM_HORIZON) or its open one (LATEST). */
-static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
+/* Starts reading shard s: after its seq, at LATEST (at_latest) or at its start.  A position
+ * that is no longer readable (trimmed) reads from the shard's oldest record kept; a shard
+ * that is gone meanwhile is marked read (its children are then roots). */
+static int sr_open(msg_stream_reader *r, sr_shard *s, err_t *e)
 {
-    json_t *shards;
-    int rc = sr_shards(r, &shards, e);
+    err_t ie;
+    err_clear(&ie);
+    int rc = s->seq[0]     ? sr_iter(r, s, "AFTER_SEQUENCE_NUMBER", s->seq, &ie)
+             : s->at_latest ? sr_iter(r, s, "LATEST", NULL, &ie)
+                            : sr_iter(r, s, "TRIM_HORIZON", NULL, &ie);
+    if (s->seq[0] && (rc == ERR_TRIMMED_DATA_ACCESS || rc == ERR_VALIDATION)) {
+        log_warn("stream %s: position %s/%s is no longer readable (%s); reading that shard "
+                 "from its oldest record kept",
+                 r->arn, s->id, s->seq, ie.msg);
+        s->seq[0] = 0;
+        err_clear(&ie);
+        rc = sr_iter(r, s, "TRIM_HORIZON", NULL, &ie);
+    }
+    if (rc == ERR_RESOURCE_NOT_FOUND && strstr(ie.msg, "Shard")) {
+        s->st = SR_DONE; /* gone (trimmed) since it was listed */
+        r->relist = true;
+        return 0;
+    }
+    if (rc) {
+        *e = ie;
+        return rc;
+    }
+    s->st = SR_READ;
+    return 0;
+}
+
+/* Adds a shard in state st; NULL when out of room. */
+static sr_shard *sr_add(msg_stream_reader *r, const char *id, const char *parent, int st)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? 2 * r->cap : 8;
+        if (nc > SR_SHARDS_MAX)
+            return NULL;
+        sr_shard *g = realloc(r->sh, nc * sizeof *g);
+        if (!g)
+            return NULL;
+        r->sh = g;
+        r->cap = nc;
+    }
+    sr_shard *s = &r->sh[r->n++];
+    memset(s, 0, sizeof *s);
+    sr_copy(s->id, sizeof s->id, id);
+    sr_copy(s->parent, sizeof s->parent, parent);
+    s->st = st;
+    s->listed = true;
+    return s;
+}
+
+/* Looks at the stream's shards (DescribeStream): a new one is added waiting; one no longer
+ * listed (trimmed) is dropped; a waiting one whose parent is read to its end, or not known
+ * (trimmed, or before the reader started), is started from its first record.  *shards
+ * (may be NULL): the listing, for the caller. */
+static int sr_list(msg_stream_reader *r, json_t **shards, err_t *e)
+{
+    json_t *all;
+    int rc = sr_shards(r, &all, e);
     if (rc)
         return rc;
-    size_t n = json_array_size(shards);
-    if (n == 0) {
-        json_decref(shards);
+    r->relist = false;
+    r->next_list_ms = sr_mono_ms() + SR_LIST_MS;
+    for (size_t i = 0; i < r->n; i++)
+        r->sh[i].listed = false;
+    size_t i;
+    json_t *j;
+    json_array_foreach(all, i, j)
+    {
+        const char *id = sr_id(j);
+        if (!id)
+            continue;
+        sr_shard *s = sr_find(r, id);
+        if (s) {
+            s->listed = true;
+            continue;
+        }
+        if (!sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")), SR_WAIT)) {
+            json_decref(all);
+            return err_set(e, ERR_NOMEM, "out of memory (stream %s: too many shards)", r->arn);
+        }
+    }
+    size_t w = 0; /* drop what is no longer listed */
+    for (size_t k = 0; k < r->n; k++) {
+        if (!r->sh[k].listed) {
+            free(r->sh[k].iter);
+            continue;
+        }
+        r->sh[w++] = r->sh[k];
+    }
+    r->n = w;
+    if (r->turn >= r->n)
+        r->turn = 0;
+    for (size_t k = 0; k < r->n && rc == 0; k++) {
+        sr_shard *s = &r->sh[k];
+        if (s->st != SR_WAIT)
+            continue;
+        const sr_shard *p = s->parent[0] ? sr_find(r, s->parent) : NULL;
+        if (!p || p->st == SR_DONE)
+            rc = sr_open(r, s, e);
+    }
+    if (shards && rc == 0)
+        *shards = all;
+    else
+        json_decref(all);
+    return rc;
+}
+
+/* Starts at the stream's oldest records (TRIM_HORIZON: every lineage's first shard) or at
+ * its open shards (LATEST: each at LATEST; the closed ones count as read). */
+static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
+{
+    sr_forget_all(r);
+    json_t *all;
+    int rc = sr_shards(r, &all, e);
+    if (rc)
+        return rc;
+    if (json_array_size(all) == 0) {
+        json_decref(all);
         return err_set(e, ERR_RESOURCE_NOT_FOUND, "stream %s has no shards", r->arn);
     }
-    const json_t *pick = NULL;
-    if (start == MSG_SR_TRIM_HORIZON) { /* the first shard whose parent is not listed */
-        for (size_t i = 0; i < n && !pick; i++) {
-            const char *par =
-                json_string_value(json_object_get(json_array_get(shards, i), "ParentShardId"));
-            bool listed = false;
-            for (size_t j = 0; par && j < n && !listed; j++)
-                listed = strcmp(par, sr_id(json_array_get(shards, j))) == 0;
-            if (!listed)
-                pick = json_array_get(shards, i);
+    size_t i;
+    json_t *j;
+    json_array_foreach(all, i, j)
+    {
+        const char *id = sr_id(j);
+        if (!id)
+            continue;
+        sr_shard *s = sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")),
+                             start == MSG_SR_LATEST && sr_closed(j) ? SR_DONE : SR_WAIT);
+        if (!s) {
+            json_decref(all);
+            return err_set(e, ERR_NOMEM, "out of memory");
         }
-    } else { /* the open shard, else the last one */
-        for (size_t i = 0; i < n && !pick; i++)
-            if (!sr_closed(json_array_get(shards, i)))
-                pick = json_array_get(shards, i);
+        if (start == MSG_SR_LATEST && !sr_closed(j)) {
+            s->at_latest = true;
+            if ((rc = sr_open(r, s, e))) {
+                json_decref(all);
+                return rc;
+            }
+        }
     }
-    if (!pick)
-        pick = json_array_get(shards, start == MSG_SR_TRIM_HORIZON ? 0 : n - 1);
-    sr_copy(r->shard, sizeof r->shard, sr_id(pick));
-    r->seq[0] = 0;
-    r->at_latest = start == MSG_SR_LATEST;
-    json_decref(shards);
-    return sr_iter(r, start == MSG_SR_TRIM_HORIZON ? "TRIM_HORIZON" : "LATEST", NULL, e);
+    json_decref(all);
+    return sr_list(r, NULL, e);
+}
+
+/* Continues from a saved state of this stream (msg_stream_reader_state, or the older
+ * {"arn","shard","seq"}); the listing decides what is still there. */
+static int sr_resume(msg_stream_reader *r, const json_t *st, err_t *e)
+{
+    sr_forget_all(r);
+    json_t *all;
+    int rc = sr_shards(r, &all, e);
+    if (rc)
+        return rc;
+    const json_t *list = json_object_get(st, "shards");
+    const char *old_shard = json_string_value(json_object_get(st, "shard"));
+    size_t i;
+    json_t *j;
+    json_array_foreach(all, i, j)
+    {
+        const char *id = sr_id(j);
+        if (id && !sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")),
+                          SR_WAIT)) {
+            json_decref(all);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+    }
+    json_decref(all);
+    if (json_is_array(list)) {
+        json_array_foreach(list, i, j)
+        {
+            sr_shard *s = sr_find(r, json_string_value(json_object_get(j, "shard")));
+            if (!s)
+                continue; /* trimmed since: its children are roots now */
+            if (json_is_true(json_object_get(j, "done"))) {
+                s->st = SR_DONE;
+                continue;
+            }
+            s->at_latest = json_is_true(json_object_get(j, "latest"));
+            sr_copy(s->seq, sizeof s->seq, json_string_value(json_object_get(j, "seq")));
+            if ((rc = sr_open(r, s, e)))
+                return rc;
+        }
+    } else if (old_shard) { /* the one-position form: that shard's ancestors are read */
+        sr_shard *s = sr_find(r, old_shard);
+        if (s) {
+            sr_copy(s->seq, sizeof s->seq, json_string_value(json_object_get(st, "seq")));
+            for (sr_shard *p = sr_find(r, s->parent); p && p->st == SR_WAIT;
+                 p = sr_find(r, p->parent))
+                p->st = SR_DONE;
+            if ((rc = sr_open(r, s, e)))
+                return rc;
+        } else {
+            log_warn("stream %s: position %s/%s is no longer readable; reading from the "
+                     "oldest records kept",
+                     r->arn, old_shard, json_string_value(json_object_get(st, "seq")) ?: "");
+        }
+    }
+    return sr_list(r, NULL, e);
 }
 
 /* The table's latest stream's ARN into out.  ERR_RESOURCE_NOT_FOUND when it has none. */
@@ -164,7 +367,7 @@ static bool sr_same_table(const char *a, const char *b)
     return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
 }
 
-/* The stream is read to its end (its last shard closed, no child: disabled).  When the table
+/* The stream is read to its end (every shard read, none new: disabled).  When the table
  * has a newer stream (enabled again), moves to it, from its first record: *moved. */
 static int sr_next_stream(msg_stream_reader *r, bool *moved, err_t *e)
 {
@@ -186,7 +389,7 @@ static int sr_next_stream(msg_stream_reader *r, bool *moved, err_t *e)
 }
 
 int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
-                          const msg_stream_pos *resume, msg_stream_reader **out, err_t *e)
+                          const json_t *resume, msg_stream_reader **out, err_t *e)
 {
     *out = NULL;
     msg_stream_reader *r = calloc(1, sizeof *r);
@@ -199,29 +402,26 @@ int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
         goto fail;
     char latest[MSG_SR_ARN_MAX];
     sr_copy(latest, sizeof latest, r->arn);
+    const char *rarn = json_string_value(json_object_get(resume, "arn"));
+    bool usable = rarn && (json_is_array(json_object_get(resume, "shards")) ||
+                           json_string_value(json_object_get(resume, "shard")));
     /* a position in an older stream of the table (disabled and enabled again meanwhile): that
      * stream is read on from it to its end, then the latest from its first record
      * (sr_next_stream), as while running; if it is gone, the latest from its first record
      * (test_stream_triggers.py::test_restart_after_the_stream_was_replaced_resumes_the_old_one;
      * before, the old stream's records after the position were skipped) */
-    bool older = resume && resume->shard[0] && strcmp(resume->arn, r->arn) != 0 &&
-                 sr_same_table(resume->arn, r->arn);
+    bool older = usable && strcmp(rarn, r->arn) != 0 && sr_same_table(rarn, r->arn);
     if (older)
-        sr_copy(r->arn, sizeof r->arn, resume->arn);
-    if (resume && resume->shard[0] && strcmp(resume->arn, r->arn) == 0) {
-        sr_copy(r->shard, sizeof r->shard, resume->shard);
-        sr_copy(r->seq, sizeof r->seq, resume->seq);
+        sr_copy(r->arn, sizeof r->arn, rarn);
+    if (usable && strcmp(rarn, r->arn) == 0) {
         err_t ie;
         err_clear(&ie);
-        rc = r->seq[0] ? sr_iter(r, "AFTER_SEQUENCE_NUMBER", r->seq, &ie)
-                       : sr_iter(r, "TRIM_HORIZON", NULL, &ie);
-        if (rc == ERR_RESOURCE_NOT_FOUND || rc == ERR_TRIMMED_DATA_ACCESS ||
-            rc == ERR_VALIDATION) { /* the position is gone: from the oldest record kept */
-            log_warn("stream %s: position %s/%s is no longer readable (%s); reading from the "
-                     "oldest record kept%s%s",
-                     r->arn, r->shard, r->seq, ie.msg, older ? " of " : "", older ? latest : "");
-            if (older)
-                sr_copy(r->arn, sizeof r->arn, latest);
+        rc = sr_resume(r, resume, &ie);
+        if (older && rc == ERR_RESOURCE_NOT_FOUND) { /* that stream is gone */
+            log_warn("stream %s: no longer readable (%s); reading from the oldest record kept "
+                     "of %s",
+                     r->arn, ie.msg, latest);
+            sr_copy(r->arn, sizeof r->arn, latest);
             rc = sr_start(r, MSG_SR_TRIM_HORIZON, e);
         } else if (rc) {
             *e = ie;
@@ -242,33 +442,9 @@ void msg_stream_reader_free(msg_stream_reader *r)
 {
     if (!r)
         return;
-    free(r->iter);
+    sr_forget_all(r);
+    free(r->sh);
     free(r);
-}
-
-/* The shard read to its end: moves to its child, if there is one yet.  *moved. */
-static int sr_child(msg_stream_reader *r, bool *moved, err_t *e)
-{
-    *moved = false;
-    json_t *shards;
-    int rc = sr_shards(r, &shards, e);
-    if (rc)
-        return rc;
-    size_t i;
-    json_t *sh;
-    json_array_foreach(shards, i, sh)
-    {
-        const char *par = json_string_value(json_object_get(sh, "ParentShardId"));
-        if (par && strcmp(par, r->shard) == 0) {
-            sr_copy(r->shard, sizeof r->shard, sr_id(sh));
-            r->seq[0] = 0;
-            r->at_latest = false;
-            *moved = true;
-            break;
-        }
-    }
-    json_decref(shards);
-    return *moved ? sr_iter(r, "TRIM_HORIZON", NULL, e) : 0;
 }
 
 /* ---- a GetRecords reply as text: the records' places, no tree ---- */
@@ -443,32 +619,15 @@ static int sr_get_text(msg_stream_reader *r, json_t *req, char **out_text, size_
     return rc;
 }
 
-/* The next records: as a tree (out_tree: the Records array) or as text (out_page). */
-static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page *out_page,
-                   err_t *e)
+/* One GetRecords of shard s into out_tree / out_page.  *got: records returned (the shard's
+ * position moved past them); a shard read to its end is marked read (r->relist). */
+static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **out_tree,
+                         msg_sr_page *out_page, bool *got, err_t *e)
 {
-    if (out_tree)
-        *out_tree = NULL;
-    if (out_page)
-        memset(out_page, 0, sizeof *out_page);
-    if (max < 1)
-        max = 1;
-    if (max > 1000)
-        max = 1000;
-    /* until records arrive, the open shard is read to its current end, or a closed shard
-     * has no child yet; an expired iterator is renewed at most SR_RENEW_MAX times a call */
-    for (int renewed = 0; renewed <= SR_RENEW_MAX;) {
-        if (!r->iter) {
-            bool moved;
-            int rc = sr_child(r, &moved, e);
-            if (rc)
-                return rc;
-            if (!moved && (rc = sr_next_stream(r, &moved, e)))
-                return rc;
-            if (!moved)
-                break; /* no child yet (or the stream was disabled): nothing new */
-        }
-        json_t *req = json_pack("{s:s,s:i}", "ShardIterator", r->iter, "Limit", max), *resp = NULL;
+    *got = false;
+    for (int renewed = 0; renewed <= SR_RENEW_MAX; renewed++) {
+        json_t *req = json_pack("{s:s,s:i}", "ShardIterator", s->iter, "Limit", max),
+               *resp = NULL;
         err_t ge;
         err_clear(&ge);
         msg_sr_page pg;
@@ -482,12 +641,10 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
             /* expired (or issued by an endpoint that restarted): from where we are */
             json_decref(resp);
             msg_sr_page_fini(&pg);
-            rc = r->seq[0]       ? sr_iter(r, "AFTER_SEQUENCE_NUMBER", r->seq, e)
-                 : r->at_latest ? sr_iter(r, "LATEST", NULL, e)
-                                : sr_iter(r, "TRIM_HORIZON", NULL, e);
-            if (rc)
+            if ((rc = sr_open(r, s, e)))
                 return rc;
-            renewed++;
+            if (s->st != SR_READ)
+                return 0; /* the shard is gone */
             continue;
         }
         if (rc) {
@@ -521,23 +678,78 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
                            "SequenceNumber"))
                      : NULL;
         }
-        free(r->iter);
-        r->iter = nit;
+        free(s->iter);
+        s->iter = nit;
+        if (!nit) { /* a closed shard read to its end: its children may be read now */
+            s->st = SR_DONE;
+            r->relist = true;
+        }
         if (n) {
-            r->at_latest = false;
-            sr_copy(r->seq, sizeof r->seq, json_string_value(last));
+            s->at_latest = false;
+            sr_copy(s->seq, sizeof s->seq, json_string_value(last));
             json_decref(last);
             if (out_page)
                 *out_page = pg;
             else
                 *out_tree = json_incref(recs);
             json_decref(resp);
+            *got = true;
             return 0;
         }
         json_decref(resp);
         msg_sr_page_fini(&pg);
-        if (r->iter)
-            break; /* an open shard with nothing new */
+        return 0;
+    }
+    return 0; /* renewed SR_RENEW_MAX times: nothing this call */
+}
+
+/* The next records: as a tree (out_tree: the Records array) or as text (out_page). */
+static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page *out_page,
+                   err_t *e)
+{
+    if (out_tree)
+        *out_tree = NULL;
+    if (out_page)
+        memset(out_page, 0, sizeof *out_page);
+    if (max < 1)
+        max = 1;
+    if (max > 1000)
+        max = 1000;
+    /* the shards being read, in turn from r->turn, until one has records; a shard read to
+     * its end has its children looked up (DescribeStream) and read in the next round; new
+     * shards are looked up every SR_LIST_MS anyway; nothing to read and nothing waiting: the
+     * stream is read to its end (disabled), and the table's next stream is looked for */
+    for (int pass = 0; pass < SR_PASSES; pass++) {
+        int rc;
+        if ((r->relist || sr_mono_ms() >= r->next_list_ms) && (rc = sr_list(r, NULL, e)))
+            return rc;
+        bool reading = false, waiting = false;
+        for (size_t k = 0; k < r->n; k++) {
+            reading |= r->sh[k].st == SR_READ;
+            waiting |= r->sh[k].st == SR_WAIT;
+        }
+        if (!reading && !waiting) {
+            bool moved;
+            if ((rc = sr_next_stream(r, &moved, e)))
+                return rc;
+            if (!moved)
+                break;
+        }
+        for (size_t t = 0; t < r->n; t++) {
+            size_t k = (r->turn + t) % r->n;
+            sr_shard *s = &r->sh[k];
+            if (s->st != SR_READ)
+                continue;
+            bool got;
+            if ((rc = sr_read_shard(r, s, max, out_tree, out_page, &got, e)))
+                return rc;
+            if (got) {
+                r->turn = (k + 1) % r->n;
+                return 0;
+            }
+        }
+        if (!r->relist)
+            break; /* every shard read to its current end */
     }
     if (out_page)
         return 0;
@@ -555,11 +767,24 @@ int msg_stream_reader_next_page(msg_stream_reader *r, int max, msg_sr_page *out,
     return sr_next(r, max, NULL, out, e);
 }
 
-void msg_stream_reader_pos(const msg_stream_reader *r, msg_stream_pos *out)
+json_t *msg_stream_reader_state(const msg_stream_reader *r)
 {
-    sr_copy(out->arn, sizeof out->arn, r->arn);
-    sr_copy(out->shard, sizeof out->shard, r->shard);
-    sr_copy(out->seq, sizeof out->seq, r->seq);
+    json_t *list = json_array();
+    json_t *o = list ? json_pack("{s:i,s:s,s:o}", "v", 2, "arn", r->arn, "shards", list) : NULL;
+    if (!o)
+        return NULL;
+    for (size_t k = 0; k < r->n; k++) {
+        const sr_shard *s = &r->sh[k];
+        json_t *x = s->st == SR_DONE  ? json_pack("{s:s,s:b}", "shard", s->id, "done", 1)
+                    : s->st == SR_WAIT ? NULL
+                    : s->at_latest     ? json_pack("{s:s,s:b}", "shard", s->id, "latest", 1)
+                                       : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
+        if (s->st != SR_WAIT && (!x || json_array_append_new(list, x))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 const char *msg_stream_reader_arn(const msg_stream_reader *r)

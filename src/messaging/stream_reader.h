@@ -5,13 +5,18 @@
  * The reader calls only the DynamoDB and DynamoDB Streams operations (DescribeTable,
  * DescribeStream, GetShardIterator, GetRecords) through msg_backend_call, so it works the
  * same on the embedded engine, on a second ddbchat and on AWS (backend_remote: the Streams
- * endpoint streams.dynamodb.<region>.amazonaws.com).  It reads the table's latest stream
- * shard by shard in lineage order: a closed shard read to its end hands over to its child
- * (the shard whose ParentShardId it is), so every record is returned once, in order.  An
- * expired iterator is replaced (AFTER_SEQUENCE_NUMBER of the last record returned).  A
- * stream read to its end (disabled) is followed by the table's next stream, if it is enabled
- * again, from that stream's first record (looked up every 2 s while there is none).  Used by
- * stream triggers (trigger.c), `ddbchat streams tail` and the remote change feed.
+ * endpoint streams.dynamodb.<region>.amazonaws.com).  It reads every shard of the table's
+ * latest stream, as the Kinesis adapter's KCL does: AWS has one open shard per partition,
+ * each with its own lineage, and a split closes a shard with two children.  It keeps a
+ * position per shard; a shard is read only once its parent (ParentShardId), when that is
+ * still listed, has been read to its end, so a key's records come in their order also across
+ * a rotation or a split; new shards are found by DescribeStream (at once when a shard ends,
+ * else every few seconds); shards no longer listed (trimmed) are dropped.  Each call returns
+ * one shard's records (the shards taken in turn).  An expired iterator is replaced
+ * (AFTER_SEQUENCE_NUMBER of the last record returned).  A stream read to its end (disabled)
+ * is followed by the table's next stream, if it is enabled again, from that stream's first
+ * record (looked up every 2 s while there is none).  Used by stream triggers (trigger.c),
+ * `ddbchat streams tail` and the remote change feed.
  */
 #ifndef DDB_MESSAGING_STREAM_READER_H
 #define DDB_MESSAGING_STREAM_READER_H
@@ -26,23 +31,18 @@
 #define MSG_SR_SHARD_MAX 80
 #define MSG_SR_SEQ_MAX 48
 
-/* A position: after record `seq` of shard `shard` of stream `arn` ("" seq: at the shard's
- * start). */
-typedef struct msg_stream_pos {
-    char arn[MSG_SR_ARN_MAX];
-    char shard[MSG_SR_SHARD_MAX];
-    char seq[MSG_SR_SEQ_MAX];
-} msg_stream_pos;
-
 typedef enum msg_sr_start { MSG_SR_LATEST = 0, MSG_SR_TRIM_HORIZON } msg_sr_start;
 
 typedef struct msg_stream_reader msg_stream_reader;
 
-/* Opens the latest stream of `table`.  resume (may be NULL or of another stream): continue
- * after that position; else start at `start`.  ERR_RESOURCE_NOT_FOUND (with a message) when
- * the table has no stream; the backend's errors. */
+/* Opens the latest stream of `table`.  resume (borrowed; may be NULL or of another stream):
+ * a msg_stream_reader_state, to continue after it; else start at `start`.  A resume of the
+ * older one-position form {"arn","shard","seq"} is carried over: that shard is read on after
+ * seq, the shards before it in its lineage count as read, every other lineage is read from
+ * its oldest record kept.  ERR_RESOURCE_NOT_FOUND (with a message) when the table has no
+ * stream; the backend's errors. */
 int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
-                          const msg_stream_pos *resume, msg_stream_reader **out, err_t *e);
+                          const json_t *resume, msg_stream_reader **out, err_t *e);
 void msg_stream_reader_free(msg_stream_reader *r);
 
 /* The next records (GetRecords' shape), at most `max` (1..1000), as a new JSON array (empty
@@ -70,8 +70,11 @@ bool msg_sr_page_member(const msg_sr_page *p, size_t i, const char *k1, const ch
 json_t *msg_sr_page_member_json(const msg_sr_page *p, size_t i, const char *k1, const char *k2);
 void msg_sr_page_fini(msg_sr_page *p);
 
-/* The position after the last record returned. */
-void msg_stream_reader_pos(const msg_stream_reader *r, msg_stream_pos *out);
+/* The position after the last records returned, as a new JSON object (NULL: out of memory):
+ * {"v":2,"arn":A,"shards":[{"shard":ID,"seq":S},...]}, one entry per shard being read
+ * (seq "" : from its start; "latest":true instead: started at LATEST, nothing returned yet,
+ * so LATEST again) or read to its end ("done":true) while DescribeStream still lists it. */
+json_t *msg_stream_reader_state(const msg_stream_reader *r);
 /* The stream's ARN. */
 const char *msg_stream_reader_arn(const msg_stream_reader *r);
 

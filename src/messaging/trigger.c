@@ -141,29 +141,30 @@ static int trg_state_path(const msg_trigger *t, char *out, size_t cap, const cha
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static bool trg_load(const msg_trigger *t, msg_stream_pos *pos)
+/* The saved position (msg_stream_reader_state's object, or the one-position form
+ * {"arn","shard","seq"} that sessions before 23 wrote, which the reader carries over), or
+ * NULL when there is none. */
+static json_t *trg_load(const msg_trigger *t)
 {
     char p[TRG_PATH_MAX];
     if (trg_state_path(t, p, sizeof p, ""))
-        return false;
+        return NULL;
     json_t *j = json_load_file(p, 0, NULL);
-    if (!j)
-        return false;
-    snprintf(pos->arn, sizeof pos->arn, "%s", json_string_value(json_object_get(j, "arn")) ?: "");
-    snprintf(pos->shard, sizeof pos->shard, "%s",
-             json_string_value(json_object_get(j, "shard")) ?: "");
-    snprintf(pos->seq, sizeof pos->seq, "%s", json_string_value(json_object_get(j, "seq")) ?: "");
-    json_decref(j);
-    return pos->arn[0] != 0;
+    const char *arn = json_string_value(json_object_get(j, "arn"));
+    if (!arn || !arn[0]) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
-/* Writes the position durably: temp file, fsync, rename, fsync of the directory. */
-static int trg_save(const msg_trigger *t, const msg_stream_pos *pos, err_t *e)
+/* Writes the reader's position durably: temp file, fsync, rename, fsync of the directory. */
+static int trg_save(const msg_trigger *t, const msg_stream_reader *rd, err_t *e)
 {
     char p[TRG_PATH_MAX], tmp[TRG_PATH_MAX];
     if (trg_state_path(t, p, sizeof p, "") || trg_state_path(t, tmp, sizeof tmp, ".tmp"))
         return err_set(e, ERR_IO, "trigger state path too long");
-    json_t *j = json_pack("{s:s,s:s,s:s}", "arn", pos->arn, "shard", pos->shard, "seq", pos->seq);
+    json_t *j = msg_stream_reader_state(rd);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)
@@ -507,9 +508,10 @@ static void *trg_main(void *arg)
         err_t e;
         err_clear(&e);
         if (!rd) {
-            msg_stream_pos pos;
-            bool have = trg_load(t, &pos);
-            int rc = msg_stream_reader_new(t->b, t->table, t->start, have ? &pos : NULL, &rd, &e);
+            json_t *pos = trg_load(t);
+            bool have = pos != NULL;
+            int rc = msg_stream_reader_new(t->b, t->table, t->start, pos, &rd, &e);
+            json_decref(pos);
             if (rc) {
                 if (!said_none)
                     log_warn("trigger %s: %s; looking again every %d ms (logged once until "
@@ -528,8 +530,7 @@ static void *trg_main(void *arg)
             if (!have && t->start == MSG_SR_TRIM_HORIZON) { /* the shard's start is a position;
                 * LATEST is not one (no sequence number names it): until its first batch is
                 * done, a restarted trigger starts at LATEST again */
-                msg_stream_reader_pos(rd, &pos);
-                if (trg_save(t, &pos, &e))
+                if (trg_save(t, rd, &e))
                     log_warn("trigger %s: %s", t->table, e.msg);
             }
         }
@@ -566,10 +567,8 @@ static void *trg_main(void *arg)
         free(ev);
         if (!done)
             break; /* stopped: the batch is not finished */
-        msg_stream_pos pos;
-        msg_stream_reader_pos(rd, &pos);
         err_clear(&e);
-        if (trg_save(t, &pos, &e))
+        if (trg_save(t, rd, &e))
             log_error("trigger %s: the batch is done but its position was not saved: %s",
                       t->table, e.msg);
     }

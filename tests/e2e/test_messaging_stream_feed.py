@@ -135,3 +135,45 @@ def test_failing_stream_reads_back_off(backing):
     finally:
         srv.stop()
         proxy.close()
+
+
+# AWS: the messaging table's stream has one open shard per partition (here --stream-shards 4,
+# rotated every second), and each conversation's messages are in the shard its key hashes to.
+# Live delivery follows every shard: messages of four conversations, sent while the shards
+# rotate, each reach the open event stream within a second (through the stream, not by
+# polling, which has backed off to 4 s by then), every one once.  Failed before: the feed
+# followed one lineage and the messages of the other shards came only by polling, seconds
+# late.  ddbchat only: DynamoDB Local has one shard.
+def test_every_shard_of_a_sharded_stream_is_followed(target):
+    if target != "ddbchat":
+        pytest.skip("--stream-shards is ddbchat's switch; DynamoDB Local has one shard")
+    backing = start_ddbchat("--stream-shards", "4", "--stream-shard-seconds", "1")
+    srv = None
+    try:
+        table_with_stream(backing)
+        srv = start_remote_serve(backing.ddb_url)
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        people = [("shf_bob", "Bob Sh")] + [(f"shf_s{i}", f"Sender {i}") for i in range(4)]
+        ids = {h: add_user(srv, h, n) for h, n in people}
+        bob = open_stream(srv, token(ids["shf_bob"]))
+        time.sleep(4)  # polling backs off past 4 s: a message by polling comes late
+        late = []
+        for n in range(3):
+            for i in range(4):
+                text = f"sharded {n} from {i}"
+                cli(srv, "send", f"shf_s{i}", "shf_bob", text)
+                t1 = time.time()
+                assert bob.wait_for(lambda s: any(m["message"] == text
+                                                  for m in s.messages()), 10), text
+                if time.time() - t1 >= 1.0:
+                    late.append((text, round(time.time() - t1, 2)))
+        assert not late, f"came late (not through the stream): {late}"
+        got = [m["message"] for m in bob.messages() if m["message"].startswith("sharded ")]
+        assert sorted(got) == sorted(f"sharded {n} from {i}" for n in range(3)
+                                     for i in range(4))
+        bob.close()
+    finally:
+        if srv:
+            srv.stop()
+        backing.stop()
+        shutil.rmtree(backing.data_dir, ignore_errors=True)
