@@ -8,11 +8,11 @@
  *
  * Where backups live.  Under <data dir>/backups/ (store/backup.h): per backup "<id>.json" (the
  * record: BackupDetails, SourceTableDetails, SourceTableFeatureDetails, the namespace, and the
- * table's definition and metadata to restore from) and "<id>.dump" (every item, from ONE read
- * snapshot).  <id> is DynamoDB's "<ms since the epoch, 14 digits>-<8 hex>", so the file
- * names sort in creation order, which is ListBackups' order.  Records are replaced atomically
- * (tmp file + rename); a dump is complete under its name.  Both survive restarts and travel
- * with `ddbchat backup` / `restore`.
+ * table's definition (api_bkdef.c, with the record's format version) and metadata to restore
+ * from) and "<id>.dump" (every item, from ONE read snapshot).  <id> is DynamoDB's "<ms since
+ * the epoch, 14 digits>-<8 hex>", so the file names sort in creation order, which is
+ * ListBackups' order.  Records are replaced atomically (tmp file + rename); a dump is complete
+ * under its name.  Both survive restarts and travel with `ddbchat backup` / `restore`.
  *
  * CreateBackup costs nothing on the write path: a worker thread opens a read transaction (the
  * snapshot: what the backup holds is the table as of the request), the request answers
@@ -56,6 +56,7 @@
 #include <uuid/uuid.h>
 
 #include "api/api_backups.h"
+#include "api/api_bkdef.h"
 #include "api/api_int.h"
 #include "api/api_text.h"
 #include "api/api_tstate.h"
@@ -97,17 +98,7 @@
     "One or more parameter values were invalid: RestoreDateTime must be specified when "          \
     "UseLatestRestorableTime is false or absent"
 
-/* The backup record's format version (CONVENTIONS 8: a stored format carries one).
- *   1  the first format;
- *   2  an index key definition may carry "xhash" / "xrange", the further key attributes of a
- *      multi-attribute GSI (8bf4f36).  A build that reads only 1 ignores them and restores a
- *      different index (on the first HASH and RANGE attribute only).
- * A record is written with the lowest version that describes it (bk_record_version: 1 unless
- * some key has further attributes), so a build reading 1 still restores every other backup;
- * RestoreTableFromBackup refuses a record newer than BK_RECORD_VERSION in words
- * (TXT_BK_NEWER) instead of misreading it.  Builds before this check read every record as 1:
- * nothing can make them refuse (test_op_backup test_multikey_gsi_backup). */
-#define BK_RECORD_VERSION 2
+/* A record newer than this build reads (api_bkdef.h BK_RECORD_VERSION). */
 #define TXT_BK_NEWER                                                                               \
     "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
     "versions up to %d): restore it with that version of ddbchat or a later one"
@@ -267,113 +258,6 @@ static int bk_find(api_req *r, const char *arn, char id_out[32], json_t **out)
     }
     json_decref(rec);
     return err_set(r->err, ERR_BACKUP_NOT_FOUND, TXT_BK_NOT_FOUND, arn);
-}
-
-/* ---- descriptors to JSON and back ---------------------------------------------------------- */
-
-static const char *bk_type_name(av_type t)
-{
-    return t == AV_N ? "N" : t == AV_B ? "B" : "S";
-}
-
-static av_type bk_type_of(const char *s)
-{
-    return !s ? AV_NONE : !strcmp(s, "S") ? AV_S : !strcmp(s, "N") ? AV_N : !strcmp(s, "B") ? AV_B : AV_NONE;
-}
-
-/* A multi-attribute key's further partition or sort key attributes: [{"name","type"}, ...]. */
-static json_t *bk_xattrs_json(char *const *names, const av_type *types, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "type",
-                                           bk_type_name(types[i])));
-    return a;
-}
-
-/* A key definition as the backup keeps it: hash, hash_type, range, range_type, and for a
- * multi-attribute GSI key xhash / xrange (bk_xattrs_json; absent in backups made before). */
-static json_t *bk_keydef_json(const store_keydef *k)
-{
-    json_t *o = json_pack("{s:s,s:s}", "hash", k->hash, "hash_type", bk_type_name(k->hash_type));
-    if (k->range[0]) {
-        json_object_set_new(o, "range", json_string(k->range));
-        json_object_set_new(o, "range_type", json_string(bk_type_name(k->range_type)));
-    }
-    if (k->n_xhash)
-        json_object_set_new(o, "xhash", bk_xattrs_json(k->xhash, k->xhash_type, k->n_xhash));
-    if (k->n_xrange)
-        json_object_set_new(o, "xrange", bk_xattrs_json(k->xrange, k->xrange_type, k->n_xrange));
-    return o;
-}
-
-/* bk_xattrs_json's array (NULL: none) into names (arena copies) and types. */
-static bool bk_xattrs_from(json_t *arr, arena_t *a, char **names, av_type *types, uint8_t *n)
-{
-    *n = 0;
-    if (!arr)
-        return true;
-    if (!json_is_array(arr) || json_array_size(arr) > STORE_KEY_PARTS - 1)
-        return false;
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *x = json_array_get(arr, i);
-        const char *nm = json_string_value(json_object_get(x, "name"));
-        types[i] = bk_type_of(json_string_value(json_object_get(x, "type")));
-        if (!nm || strlen(nm) >= STORE_NAME_MAX || types[i] == AV_NONE ||
-            !(names[i] = arena_strdup(a, nm)))
-            return false;
-        (*n)++;
-    }
-    return true;
-}
-
-/* A key definition from bk_keydef_json's object; the names of further key attributes are
- * copied into arena a. */
-static bool bk_keydef_from(json_t *o, arena_t *a, store_keydef *k)
-{
-    memset(k, 0, sizeof *k);
-    const char *h = json_string_value(json_object_get(o, "hash"));
-    const char *r = json_string_value(json_object_get(o, "range"));
-    k->hash_type = bk_type_of(json_string_value(json_object_get(o, "hash_type")));
-    if (!h || strlen(h) >= STORE_NAME_MAX || k->hash_type == AV_NONE)
-        return false;
-    snprintf(k->hash, sizeof k->hash, "%s", h);
-    k->range_type = AV_NONE;
-    if (r) {
-        k->range_type = bk_type_of(json_string_value(json_object_get(o, "range_type")));
-        if (strlen(r) >= STORE_NAME_MAX || k->range_type == AV_NONE)
-            return false;
-        snprintf(k->range, sizeof k->range, "%s", r);
-    }
-    return bk_xattrs_from(json_object_get(o, "xhash"), a, k->xhash, k->xhash_type, &k->n_xhash) &&
-           bk_xattrs_from(json_object_get(o, "xrange"), a, k->xrange, k->xrange_type,
-                          &k->n_xrange) &&
-           (k->n_xrange == 0 || r);
-}
-
-/* The version a record of table t needs (see BK_RECORD_VERSION). */
-static int bk_record_version(const store_table *t)
-{
-    if (t->key.n_xhash || t->key.n_xrange)
-        return 2;
-    for (size_t i = 0; i < t->n_idx; i++)
-        if (t->idx[i].key.n_xhash || t->idx[i].key.n_xrange)
-            return 2;
-    return 1;
-}
-
-/* The store-level definition of t (what a restore needs besides the metadata). */
-static json_t *bk_def_json(const store_table *t)
-{
-    json_t *idx = json_array();
-    for (size_t i = 0; i < t->n_idx; i++) {
-        const store_index *ix = &t->idx[i];
-        json_t *x = json_pack("{s:s,s:b,s:o,s:o}", "name", ix->name, "global", ix->global, "key",
-                              bk_keydef_json(&ix->key), "Projection",
-                              api_projection_json(ix));
-        json_array_append_new(idx, x);
-    }
-    return json_pack("{s:o,s:o}", "key", bk_keydef_json(&t->key), "idx", idx);
 }
 
 static long long bk_int(json_t *o, const char *k)
@@ -630,7 +514,7 @@ int op_create_backup(api_req *r, json_t **out)
     char *arn = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/backup/%s",
                              r->api->region, r->api->account_id, vis, j->id);
     json_t *rec = json_object();
-    json_object_set_new(rec, "v", json_integer(bk_record_version(t)));
+    json_object_set_new(rec, "v", json_integer(api_bkdef_version(t)));
     json_object_set_new(rec, "BackupArn", json_string(arn ? arn : ""));
     json_object_set_new(rec, "BackupName", json_string(bname));
     json_object_set_new(rec, "BackupStatus", json_string("CREATING"));
@@ -641,7 +525,7 @@ int op_create_backup(api_req *r, json_t **out)
     json_object_set_new(rec, "TableName", json_string(vis));
     json_object_set_new(rec, "SourceTableDetails", src);
     json_object_set_new(rec, "SourceTableFeatureDetails", feat);
-    json_object_set_new(rec, "Def", bk_def_json(t));
+    json_object_set_new(rec, "Def", api_bkdef_json(t));
     json_object_set_new(rec, "Meta", meta);
     char lock[64];
     api_bk_file(lock, sizeof lock, j->id, ".lock");
@@ -912,97 +796,6 @@ int op_list_backups(api_req *r, json_t **out)
 
 /* ---- RestoreTableFromBackup -------------------------------------------------------------------- */
 
-/* Finds index `name` of kind `global` in the backup's definition. */
-static json_t *bk_def_index(json_t *def, const char *name, bool global)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(def, "idx"), i, x) {
-        const char *n = json_string_value(json_object_get(x, "name"));
-        if (n && strcmp(n, name) == 0 && json_is_true(json_object_get(x, "global")) == global)
-            return x;
-    }
-    return NULL;
-}
-
-/* An index of the backup's definition into ix. */
-static bool bk_index_from(api_req *r, json_t *x, store_index *ix)
-{
-    memset(ix, 0, sizeof *ix);
-    const char *n = json_string_value(json_object_get(x, "name"));
-    if (!n || strlen(n) >= STORE_NAME_MAX || !bk_keydef_from(json_object_get(x, "key"), r->arena, &ix->key))
-        return false;
-    snprintf(ix->name, sizeof ix->name, "%s", n);
-    ix->global = json_is_true(json_object_get(x, "global"));
-    json_t *p = json_object_get(x, "Projection");
-    const char *pt = json_string_value(json_object_get(p, "ProjectionType"));
-    ix->proj = !pt || !strcmp(pt, "ALL") ? STORE_PROJ_ALL
-               : !strcmp(pt, "KEYS_ONLY") ? STORE_PROJ_KEYS_ONLY
-                                          : STORE_PROJ_INCLUDE;
-    json_t *nk = json_object_get(p, "NonKeyAttributes");
-    if (ix->proj == STORE_PROJ_INCLUDE && json_array_size(nk)) {
-        ix->include = arena_zalloc(r->arena, json_array_size(nk) * sizeof *ix->include);
-        if (!ix->include)
-            return false;
-        for (size_t i = 0; i < json_array_size(nk); i++) {
-            const char *s = json_string_value(json_array_get(nk, i));
-            if (!s)
-                return false;
-            ix->include[ix->n_include++] = arena_strdup(r->arena, s);
-        }
-    }
-    return true;
-}
-
-/* An override entry equals the backup's index: same key schema and projection. */
-static bool bk_override_matches(json_t *o, json_t *x)
-{
-    json_t *ks = json_object_get(o, "KeySchema"), *key = json_object_get(x, "key");
-    /* the backup's partition and sort key attributes, each in key-schema order */
-    const char *bn[2][STORE_KEY_PARTS];
-    size_t bc[2] = {0, 0}, oc[2] = {0, 0};
-    for (int part = 0; part < 2; part++) {
-        const char *first = json_string_value(json_object_get(key, part ? "range" : "hash"));
-        if (!first)
-            continue;
-        bn[part][bc[part]++] = first;
-        json_t *xs = json_object_get(key, part ? "xrange" : "xhash");
-        for (size_t j = 0; j < json_array_size(xs) && bc[part] < STORE_KEY_PARTS; j++)
-            bn[part][bc[part]++] = json_string_value(json_object_get(json_array_get(xs, j), "name"));
-    }
-    size_t i;
-    json_t *k;
-    json_array_foreach(ks, i, k) {
-        const char *kt = json_string_value(json_object_get(k, "KeyType"));
-        const char *an = json_string_value(json_object_get(k, "AttributeName"));
-        int part = kt && !strcmp(kt, "HASH") ? 0 : kt && !strcmp(kt, "RANGE") ? 1 : -1;
-        if (part < 0 || !an || oc[part] >= bc[part] || !bn[part][oc[part]] ||
-            strcmp(an, bn[part][oc[part]]))
-            return false;
-        oc[part]++;
-    }
-    if (oc[0] != bc[0] || oc[0] == 0 || oc[1] != bc[1])
-        return false;
-    json_t *p = json_object_get(o, "Projection"), *bp = json_object_get(x, "Projection");
-    if (!p)
-        return true;
-    const char *pt = json_string_value(json_object_get(p, "ProjectionType"));
-    const char *bpt = json_string_value(json_object_get(bp, "ProjectionType"));
-    if (pt && bpt && strcmp(pt, bpt))
-        return false;
-    json_t *nk = json_object_get(p, "NonKeyAttributes"), *bnk = json_object_get(bp, "NonKeyAttributes");
-    if (json_array_size(nk) != json_array_size(bnk))
-        return false;
-    for (size_t a = 0; a < json_array_size(nk); a++) {
-        bool found = false;
-        for (size_t b = 0; b < json_array_size(bnk) && !found; b++)
-            found = json_equal(json_array_get(nk, a), json_array_get(bnk, b));
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 static int bk_tp(api_req *r, json_t *o, long long *rcu, long long *wcu)
 {
     json_t *rj = json_object_get(o, "ReadCapacityUnits"), *wj = json_object_get(o, "WriteCapacityUnits");
@@ -1020,7 +813,7 @@ static int bk_tp(api_req *r, json_t *o, long long *rcu, long long *wcu)
  * the dump backups/<dump_id>.dump by a restore job. */
 typedef struct bk_target {
     const char *target;     /* the caller-visible target name */
-    json_t *def, *meta;     /* borrowed: the definition (bk_def_json) and metadata */
+    json_t *def, *meta;     /* borrowed: the definition (api_bkdef_json) and metadata */
     json_t *restore;        /* borrowed: the target's "Restore" metadata */
     const char *dump_id;
     bool pitr;              /* the dump is the restore's own: removed once loaded */
@@ -1056,7 +849,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         goto done;
     }
     snprintf(t->name, sizeof t->name, "%s", sn);
-    if (!bk_keydef_from(json_object_get(def, "key"), r->arena, &t->key)) {
+    if (!api_bkdef_keydef_from(json_object_get(def, "key"), r->arena, &t->key)) {
         rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
         goto done;
     }
@@ -1107,8 +900,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
             json_t *o;
             json_array_foreach(ov, i, o) {
                 const char *in = json_string_value(json_object_get(o, "IndexName"));
-                json_t *x = in ? bk_def_index(def, in, global) : NULL;
-                if (!x || !bk_override_matches(o, x)) {
+                json_t *x = in ? api_bkdef_index(def, in, global) : NULL;
+                if (!x || !api_bkdef_override_matches(o, x)) {
                     rc = err_set(r->err, ERR_VALIDATION, TXT_BK_INDEX_OVERRIDE,
                                  global ? "GlobalSecondaryIndexOverride"
                                         : "LocalSecondaryIndexOverride",
@@ -1127,7 +920,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                     json_decref(new_gmeta);
                     goto done;
                 }
-                if (t->n_idx >= STORE_MAX_INDEXES || !bk_index_from(r, x, &t->idx[t->n_idx])) {
+                if (t->n_idx >= STORE_MAX_INDEXES ||
+                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
                     rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
                     json_decref(new_gmeta);
                     goto done;
@@ -1167,7 +961,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
             json_array_foreach(json_object_get(def, "idx"), i, x) {
                 if (json_is_true(json_object_get(x, "global")) != global)
                     continue;
-                if (t->n_idx >= STORE_MAX_INDEXES || !bk_index_from(r, x, &t->idx[t->n_idx])) {
+                if (t->n_idx >= STORE_MAX_INDEXES ||
+                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
                     rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
                     json_decref(new_gmeta);
                     goto done;
@@ -1622,7 +1417,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     if ((rc = store_dump_finish(d, NULL, NULL, r->err)))
         goto done;
     made = true;
-    def = bk_def_json(t);
+    def = api_bkdef_json(t);
     meta = api_table_meta(t);
     restore = json_pack("{s:s?,s:I,s:b,s:s}", "SourceTableArn",
                         bk_table_arn(r, bk_visible(t->name)), "RestoreDateTime", (json_int_t)at,
