@@ -24,6 +24,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "cli/conn.h"
 #include "cli/text.h"
 #include "messaging/auth.h"
 #include "messaging/backend_remote.h"
@@ -52,9 +53,7 @@ typedef struct cli_opts {
 } cli_opts;
 
 typedef struct cli_ctx {
-    store_t *store;
-    api_t *api;
-    msg_backend *backend;
+    cli_conn conn;
     msg_service *svc;
 } cli_ctx;
 
@@ -149,9 +148,7 @@ static int parse(int argc, char **argv, cli_opts *o)
 static void ctx_close(cli_ctx *c)
 {
     msg_service_free(c->svc);
-    msg_backend_free(c->backend);
-    api_free(c->api);
-    store_close(c->store);
+    cli_conn_close(&c->conn);
 }
 
 /* Opens the backend the options name: the embedded engine on --data-dir, or --endpoint. */
@@ -159,24 +156,13 @@ static int ctx_open(cli_ctx *c, const cli_opts *o)
 {
     memset(c, 0, sizeof *c);
     err_t e = {0};
-    if (o->endpoint) {
-        ddbc_config dc;
-        if (ddbc_config_load(&dc, o->endpoint, o->region, &e) ||
-            msg_backend_remote_new(&dc, &c->backend, &e))
-            goto fail;
-    } else {
-        store_opts so;
-        store_opts_default(&so);
-        so.ttl_thread = false; /* the server, if running, reaps */
-        if (store_open(o->data_dir, &so, &c->store, &e) || api_new(c->store, NULL, &c->api, &e) ||
-            msg_backend_embedded_new(c->api, &c->backend, &e))
-            goto fail;
-    }
+    if (cli_conn_open(&c->conn, o->data_dir, o->endpoint, o->region, &e))
+        goto fail;
     msg_config mc;
     msg_config_default(&mc);
     if (o->table)
         mc.table = o->table;
-    if (msg_service_new(c->backend, &mc, &c->svc, &e))
+    if (msg_service_new(c->conn.backend, &mc, &c->svc, &e))
         goto fail;
     return 0;
 fail:
@@ -193,7 +179,7 @@ static int ctx_open_writer(cli_ctx *c, const cli_opts *o)
     if (ctx_open(c, o))
         return 1;
     err_t e = {0};
-    if (!o->endpoint || msg_backend_remote_check(c->backend, &e) == 0)
+    if (!o->endpoint || msg_backend_remote_check(c->conn.backend, &e) == 0)
         return 0;
     fprintf(stderr, "ddbchat: %s\n", e.msg);
     ctx_close(c);
@@ -302,7 +288,7 @@ int cli_list_tables(int argc, char **argv)
         if (start)
             json_object_set_new(req, "ExclusiveStartTableName", start);
         json_t *resp = NULL;
-        rc = msg_backend_call(c.backend, "ListTables", req, &resp, &e);
+        rc = msg_backend_call(c.conn.backend, "ListTables", req, &resp, &e);
         json_decref(req);
         if (rc) {
             storage_err(&e, rc);
@@ -374,7 +360,7 @@ int cli_scan(int argc, char **argv)
         if (start)
             json_object_set_new(req, "ExclusiveStartKey", start);
         json_t *resp = NULL;
-        rc = msg_backend_call(c.backend, "Scan", req, &resp, &e);
+        rc = msg_backend_call(c.conn.backend, "Scan", req, &resp, &e);
         json_decref(req);
         if (rc) {
             storage_err(&e, rc);

@@ -22,9 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/api.h"
 #include "cli/cli.h"
-#include "messaging/backend_remote.h"
+#include "cli/conn.h"
 #include "ops/dirbackup.h"
 #include "ops/doctor.h"
 #include "ops/stats.h"
@@ -291,43 +290,6 @@ int cli_restore(int argc, char **argv)
 
 /* ---- backends ----------------------------------------------------------------------------- */
 
-typedef struct ops_conn {
-    store_t *store;
-    api_t *api;
-    msg_backend *backend;
-} ops_conn;
-
-static void ops_conn_close(ops_conn *c)
-{
-    msg_backend_free(c->backend);
-    api_free(c->api);
-    store_close(c->store);
-    memset(c, 0, sizeof *c);
-}
-
-/* The embedded engine on --data-dir, or --endpoint. */
-static int ops_conn_open(ops_conn *c, const ops_cli *o, err_t *e)
-{
-    memset(c, 0, sizeof *c);
-    if (o->endpoint) {
-        ddbc_config dc;
-        if (ddbc_config_load(&dc, o->endpoint, o->region, e) ||
-            msg_backend_remote_new(&dc, &c->backend, e))
-            goto fail;
-        return 0;
-    }
-    store_opts so;
-    store_opts_default(&so);
-    so.ttl_thread = false; /* a server on the same dir reaps */
-    if (store_open(o->data_dir, &so, &c->store, e) || api_new(c->store, NULL, &c->api, e) ||
-        msg_backend_embedded_new(c->api, &c->backend, e))
-        goto fail;
-    return 0;
-fail:
-    ops_conn_close(c);
-    return e->code ? e->code : ERR_INTERNAL;
-}
-
 static const char *const ops_conn_opts_help =
     "  --data-dir DIR     embedded engine data dir (default ./data)\n"
     "  --endpoint URL     a DynamoDB-compatible endpoint instead\n"
@@ -342,8 +304,8 @@ int cli_export(int argc, char **argv)
         return ops_usage("export", "TABLE DIR [--data-dir DIR | --endpoint URL]",
                          ops_conn_opts_help);
     err_t e = {0};
-    ops_conn c;
-    if (ops_conn_open(&c, &o, &e))
+    cli_conn c;
+    if (cli_conn_open(&c, o.data_dir, o.endpoint, o.region, &e))
         return ops_fail(&o, &e);
     ops_bar bar;
     ops_bar_init(&bar, !o.json);
@@ -352,7 +314,7 @@ int cli_export(int argc, char **argv)
     ops_export_result r;
     int rc = ops_export(&xo, &r, &e);
     ops_bar_end(&bar);
-    ops_conn_close(&c);
+    cli_conn_close(&c);
     if (rc)
         return ops_fail(&o, &e);
     if (o.json) {
@@ -470,8 +432,8 @@ int cli_import(int argc, char **argv)
         }
     }
     io.creation = creation;
-    ops_conn c;
-    if (ops_conn_open(&c, &o, &e)) {
+    cli_conn c;
+    if (cli_conn_open(&c, o.data_dir, o.endpoint, o.region, &e)) {
         json_decref(creation);
         json_decref(header);
         return ops_fail(&o, &e);
@@ -484,7 +446,7 @@ int cli_import(int argc, char **argv)
     ops_import_result r;
     rc = ops_import(&io, &r, &e);
     ops_bar_end(&bar);
-    ops_conn_close(&c);
+    cli_conn_close(&c);
     json_decref(creation);
     json_decref(header);
     if (rc)

@@ -25,13 +25,11 @@
 #include <editline/readline.h>
 #include <jansson.h>
 
-#include "api/api.h"
 #include "base/dynlib.h"
 #include "cli/cli.h"
+#include "cli/conn.h"
 #include "cli/text.h"
 #include "messaging/backend.h"
-#include "messaging/backend_remote.h"
-#include "store/store.h"
 
 #define SQL_MAX_PARAMS 256
 #define SQL_MAX_PAGES 100000
@@ -47,12 +45,6 @@ typedef struct sql_opts {
     json_t *params; /* array of attribute values */
     bool json, consistent, help;
 } sql_opts;
-
-typedef struct sql_ctx {
-    store_t *store;
-    api_t *api;
-    msg_backend *backend;
-} sql_ctx;
 
 static int sql_usage(void)
 {
@@ -126,34 +118,13 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
     return 0;
 }
 
-static void sql_close(sql_ctx *c)
+/* cli_conn_open with the options, its failure printed. */
+static int sql_open(cli_conn *c, const sql_opts *o)
 {
-    msg_backend_free(c->backend);
-    api_free(c->api);
-    store_close(c->store);
-}
-
-static int sql_open(sql_ctx *c, const sql_opts *o)
-{
-    memset(c, 0, sizeof *c);
     err_t e = {0};
-    if (o->endpoint) {
-        ddbc_config dc;
-        if (ddbc_config_load(&dc, o->endpoint, o->region, &e) ||
-            msg_backend_remote_new(&dc, &c->backend, &e))
-            goto fail;
-    } else {
-        store_opts so;
-        store_opts_default(&so);
-        so.ttl_thread = false; /* the server, if running, reaps */
-        if (store_open(o->data_dir, &so, &c->store, &e) || api_new(c->store, NULL, &c->api, &e) ||
-            msg_backend_embedded_new(c->api, &c->backend, &e))
-            goto fail;
-    }
-    return 0;
-fail:
+    if (cli_conn_open(c, o->data_dir, o->endpoint, o->region, &e) == 0)
+        return 0;
     fprintf(stderr, "ddbchat: %s\n", e.msg);
-    sql_close(c);
     return 1;
 }
 
@@ -377,7 +348,7 @@ static void print_table(json_t *items)
 /* ---- running -------------------------------------------------------------------------------- */
 
 /* Runs one statement (all pages) and prints it.  0 or 1. */
-static int run_one(sql_ctx *c, const sql_opts *o, const char *stmt, json_t *params)
+static int run_one(cli_conn *c, const sql_opts *o, const char *stmt, json_t *params)
 {
     json_t *all = json_array();
     json_t *token = NULL;
@@ -492,7 +463,7 @@ static bool el_load(void)
 
 /* Statements from a prompt (with history) or from a pipe: each ends at a ';' outside quotes
  * (the last one may end at the end of the input). */
-static int run_interactive(sql_ctx *c, const sql_opts *o)
+static int run_interactive(cli_conn *c, const sql_opts *o)
 {
     bool tty = isatty(STDIN_FILENO);
     bool edit = tty && el_load();
@@ -561,13 +532,13 @@ int cli_sql(int argc, char **argv)
         json_decref(o.params);
         return sql_usage();
     }
-    sql_ctx c;
+    cli_conn c;
     if (sql_open(&c, &o)) {
         json_decref(o.params);
         return 1;
     }
     int rc = o.stmt ? run_one(&c, &o, o.stmt, o.params) : run_interactive(&c, &o);
-    sql_close(&c);
+    cli_conn_close(&c);
     json_decref(o.params);
     return rc;
 }

@@ -24,12 +24,10 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
 #include "cli/cli.h"
+#include "cli/conn.h"
 #include "messaging/backend.h"
-#include "messaging/backend_remote.h"
 #include "messaging/stream_reader.h"
-#include "store/store.h"
 
 #define TAIL_BATCH 1000
 #define TAIL_POLL_MS 200
@@ -121,23 +119,11 @@ static int streams_tail(int argc, char **argv)
 
     int status = 1;
     err_t e = {0};
-    store_t *store = NULL;
-    api_t *api = NULL;
-    msg_backend *b = NULL;
+    cli_conn c = {0};
     msg_stream_reader *rd = NULL;
-    if (endpoint) {
-        ddbc_config dc;
-        if (ddbc_config_load(&dc, endpoint, region, &e) || msg_backend_remote_new(&dc, &b, &e))
-            goto fail;
-    } else {
-        store_opts so;
-        store_opts_default(&so);
-        so.ttl_thread = false; /* the server, if running, reaps */
-        if (store_open(data_dir, &so, &store, &e) || api_new(store, NULL, &api, &e) ||
-            msg_backend_embedded_new(api, &b, &e))
-            goto fail;
-    }
-    if (msg_stream_reader_new(b, table, start, NULL, &rd, &e))
+    if (cli_conn_open(&c, data_dir, endpoint, region, &e))
+        goto fail;
+    if (msg_stream_reader_new(c.backend, table, start, NULL, &rd, &e))
         goto fail;
     struct sigaction sa = {.sa_handler = tail_on_signal};
     sigemptyset(&sa.sa_mask);
@@ -193,9 +179,7 @@ fail:
     fprintf(stderr, "ddbchat streams tail: %s\n", e.msg[0] ? e.msg : err_name(e.code));
 out:
     msg_stream_reader_free(rd);
-    msg_backend_free(b);
-    api_free(api);
-    store_close(store);
+    cli_conn_close(&c);
     return status;
 }
 

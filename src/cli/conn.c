@@ -1,0 +1,45 @@
+/*
+ * conn — the messaging backend a command works through: the embedded engine on --data-dir
+ * (its store, its operations, the embedded backend) or --endpoint's remote backend.  Layer:
+ * cli (wiring only).  The one opening of the commands of cmd_msg.c, cmd_sql.c, cmd_ops.c and
+ * cmd_streams.c, which had four copies of it; serve.c opens its own (a server's engine runs
+ * its TTL thread, and it checks the endpoint first).  Tests: tests/e2e/test_cli.py,
+ * test_export_import.py, test_streams_cli.py, test_remote_backend.py.
+ */
+#include "cli/conn.h"
+
+#include <string.h>
+
+#include "client/ddbc.h"
+#include "messaging/backend_remote.h"
+
+int cli_conn_open(cli_conn *c, const char *data_dir, const char *endpoint, const char *region,
+                  err_t *e)
+{
+    memset(c, 0, sizeof *c);
+    if (endpoint) {
+        ddbc_config dc;
+        if (ddbc_config_load(&dc, endpoint, region, e) ||
+            msg_backend_remote_new(&dc, &c->backend, e))
+            goto fail;
+        return 0;
+    }
+    store_opts so;
+    store_opts_default(&so);
+    so.ttl_thread = false; /* a server on the same dir reaps */
+    if (store_open(data_dir, &so, &c->store, e) || api_new(c->store, NULL, &c->api, e) ||
+        msg_backend_embedded_new(c->api, &c->backend, e))
+        goto fail;
+    return 0;
+fail:
+    cli_conn_close(c);
+    return e->code ? e->code : ERR_INTERNAL;
+}
+
+void cli_conn_close(cli_conn *c)
+{
+    msg_backend_free(c->backend);
+    api_free(c->api);
+    store_close(c->store);
+    memset(c, 0, sizeof *c);
+}
