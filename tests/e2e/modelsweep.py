@@ -280,6 +280,51 @@ def all_cases(ops=None):
     return out
 
 
+class Combo:
+    """One request breaking several top-level members at once (one constraint each): AWS
+    lists the violations in the model's member order, at most ten, "N validation errors
+    detected: a; b"."""
+
+    def __init__(self, op, target, request, parts):
+        self.op, self.target, self.request, self.parts = op, target, request, parts
+        self.name = "%s:combo%d" % (op, len(parts))
+
+    def expected(self):
+        v = [c.violation() for c in self.parts][:10]
+        return "%d validation error%s detected: %s" % (len(v), "" if len(v) == 1 else "s",
+                                                       "; ".join(v))
+
+
+def combo_cases(ops=None):
+    """Per operation, its top-level members' first violation each (a member's first case in
+    the model's order: required, enum, min, max, pattern), merged into one request."""
+    out = []
+    for svc, prefix in (("dynamodb", "DynamoDB_20120810."),
+                        ("dynamodbstreams", "DynamoDBStreams_20120810.")):
+        g = Gen(load(svc), prefix)
+        by_op = {}
+        for c in g.cases(ops):
+            if "." in c.path:
+                continue
+            got = by_op.setdefault(c.op, {})
+            if c.path not in got and c.kind in ("required", "enum", "min", "pattern") and (
+                    c.kind != "min" or not isinstance(c.value, (list, dict))):
+                got[c.path] = c
+        for op, parts in sorted(by_op.items()):
+            if len(parts) < 2:
+                continue
+            inp = g.model["operations"][op]["input"]["shape"]
+            req = g.valid(inp)
+            for c in parts.values():
+                m = next(k for k in g.shapes[inp]["members"] if lower_first(k) == c.path)
+                if c.kind == "required":
+                    req.pop(m, None)
+                else:
+                    req[m] = c.request[m]
+            out.append(Combo(op, prefix + op, req, list(parts.values())))
+    return out
+
+
 def answer(url, case):
     from conftest import raw_request
     status, _, body = raw_request(url, case.request, target=case.target)
@@ -297,9 +342,11 @@ def main():
     ap.add_argument("--only-diff", action="store_true")
     ap.add_argument("--json", default="")
     ap.add_argument("--list", action="store_true", help="print the cases, send nothing")
+    ap.add_argument("--combos", action="store_true",
+                    help="several top-level violations per request (order and count)")
     a = ap.parse_args()
     ops = set(a.ops.split(",")) if a.ops else None
-    cases = all_cases(ops)
+    cases = combo_cases(ops) if a.combos else all_cases(ops)
     if a.list:
         for c in cases:
             print(c.name, json.dumps(c.request)[:200])
