@@ -422,6 +422,9 @@
     // (a replay of a message the page let go of, boundToNewest, would stand above a gap)
     const oldest = o.cursor && el.messages.querySelector('li[data-uuid]');
     if (oldest && m.created_at < oldest.dataset.at) return;
+    // newer than the newest shown while newer pages are still to load (scrolled back, the
+    // newest were let go of: windowAbove): held until they are loaded, then added
+    if (o.newer) { o.held.push(m); return; }
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
     const stick = nearBottom() || mine;
@@ -447,7 +450,8 @@
   async function boundToNewest() {
     const o = state.open;
     const max = Number(el.messages.dataset.max) || MAX_SHOWN;
-    if (!o || !o.group || o.loading || el.messages.childElementCount <= max || !nearBottom() ||
+    if (!o || !o.group || o.loading || o.newer || el.messages.childElementCount <= max ||
+        !nearBottom() ||
         el.messages.querySelectorAll('li[data-uuid]').length <= max) return;
     o.loading = true;
     try {
@@ -462,6 +466,7 @@
         }
       }
       o.cursor = next;
+      if (next) o.cursors.set(data[0].uuid, next);
       for (const m of data) addMessage(m); // any that came in between
       olderButton(!!next);
       el.messages.scrollTop = el.messages.scrollHeight;
@@ -513,7 +518,9 @@
         }
         list.insertBefore(frag, top);
         list.scrollTop = list.scrollHeight - fromBottom;
+        windowBelow(o);
       }
+      if (next && data.length) o.cursors.set(data[0].uuid, next);
       // after the first page's messages went in: messages older than the oldest shown are
       // left for the older pages while there is a cursor (addMessage)
       o.cursor = next;
@@ -529,8 +536,79 @@
     }
   }
 
+  // Scrolled back, the open conversation keeps a window of at most MAX_SHOWN messages too:
+  // with every page kept, an older page put above ~2,000 shown cost 85-94 ms of the
+  // renderer's main thread in one frame (style, layout, pre-paint and paint of them all;
+  // ~14 ms at 400), and the reader's scrolling stalled.  Over the bound, an older page lets
+  // go of the newest ones at the far bottom (windowBelow), which come back by ?after= on
+  // scrolling down (loadNewer); going down, the oldest at the far top are let go of
+  // (windowAbove), back by the cursor their page was loaded with
+  // (test_web.py::test_an_older_page_at_2000_messages_keeps_frames_short).  Live messages
+  // wait (o.held) while the newest are not shown.
+  const shownMessages = () => el.messages.querySelectorAll('li[data-uuid]');
+  const maxShown = () => Number(el.messages.dataset.max) || MAX_SHOWN;
+
+  function windowBelow(o) {
+    const shown = shownMessages();
+    const over = shown.length - maxShown();
+    if (over <= 0) return;
+    for (let i = shown.length - over; i < shown.length; i++) {
+      o.seen.delete(shown[i].dataset.uuid);
+      shown[i].remove();
+    }
+    o.newer = shown[shown.length - over - 1].dataset.at;
+  }
+
+  function windowAbove(o) {
+    const shown = shownMessages();
+    const over = shown.length - maxShown();
+    let cut = over;
+    while (cut > 0 && cut < shown.length && !o.cursors.has(shown[cut].dataset.uuid)) cut++;
+    if (over <= 0 || cut >= shown.length) return;
+    const list = el.messages;
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    for (let i = 0; i < cut; i++) {
+      o.seen.delete(shown[i].dataset.uuid);
+      shown[i].remove();
+    }
+    o.cursor = o.cursors.get(shown[cut].dataset.uuid);
+    olderButton(true);
+    list.scrollTop = list.scrollHeight - fromBottom;
+  }
+
+  // The messages after the newest shown (?after=, oldest first), while it is not the newest.
+  async function loadNewer() {
+    const o = state.open;
+    if (!o || !o.group || o.loading || !o.newer) return;
+    o.loading = true;
+    const q = new URLSearchParams({ limit: String(PAGE_MESSAGES), after: o.newer });
+    try {
+      const { data } = await api('GET', `/api/messages/${encodeURIComponent(o.group)}?${q}`);
+      if (state.open !== o) return;
+      const list = el.messages;
+      const pending = list.querySelector('li.pending');
+      for (const m of data) {
+        if (o.seen.has(m.uuid)) continue;
+        o.seen.add(m.uuid);
+        list.insertBefore(messageEl(m), pending);
+      }
+      // a page that is not full is the newest (a full one may be followed by an empty one)
+      o.newer = data.length === PAGE_MESSAGES ? data[data.length - 1].created_at : null;
+      if (!o.newer) {
+        const held = o.held.splice(0);
+        for (const m of held) addMessage(m);
+      }
+      windowAbove(o);
+    } catch (e) {
+      handleError(e);
+    } finally {
+      o.loading = false;
+    }
+  }
+
   el.messages.addEventListener('scroll', () => {
     if (el.messages.scrollTop < 80) loadMessages(false);
+    else if (nearBottom() && state.open && state.open.newer) loadNewer();
     else if (nearBottom()) boundToNewest();
   });
 
@@ -554,6 +632,7 @@
     updateCount();
     state.open = {
       group, handle, display_name: displayName, cursor: null, loading: false, seen: new Set(),
+      newer: null, held: [], cursors: new Map(),
     };
     for (const b of el.conversations.querySelectorAll('button[aria-current]')) {
       b.removeAttribute('aria-current');
@@ -763,9 +842,13 @@
     (b) => b.toString(16).padStart(2, '0')).join('');
 
   function send() {
-    const o = state.open;
+    let o = state.open;
     const body = el.text.value;
     if (!o || !body.trim()) return;
+    if (o.newer) { // scrolled back past the window: the conversation at its newest first
+      openConversation(o.group, o.handle, o.display_name, true, 'none');
+      o = state.open;
+    }
     const n = charCount(body);
     if (n > MAX_CHARS) {
       showNotice(`The message has ${n} characters; at most ${MAX_CHARS} are allowed.`);
