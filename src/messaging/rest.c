@@ -582,9 +582,9 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     }
     msg_message m;
     err_t e = {0};
-    if (msg_send_keyed(s, me->uuid, jg ? json_string_value(jg) : NULL,
-                       jh ? json_string_value(jh) : NULL, json_string_value(jm), NULL,
-                       req->idempotency_key, &m, &e)) {
+    if (msg_send_keyed_as(s, me, jg ? json_string_value(jg) : NULL,
+                          jh ? json_string_value(jh) : NULL, json_string_value(jm), NULL,
+                          req->idempotency_key, &m, &e)) {
         reply_err(r, &e);
         goto done;
     }

@@ -274,6 +274,12 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *message_group_
 int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *message_group_uuid,
                    const char *to_handle, const char *text, const char *at, const char *idem_key,
                    msg_message *out, err_t *e);
+/* msg_send_keyed from a sender whose user row the caller has just read (msg_user_by_uuid or
+ * msg_user_by_handle: the REST handler's check of the token's user), so it is not read a
+ * second time; borrowed for the call. */
+int msg_send_keyed_as(msg_service *s, const msg_user *sender, const char *message_group_uuid,
+                      const char *to_handle, const char *text, const char *at,
+                      const char *idem_key, msg_message *out, err_t *e);
 
 /* ---- seeding ------------------------------------------------------------------------ */
 

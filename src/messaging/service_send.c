@@ -167,9 +167,29 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
     return msg_send_keyed(s, sender_uuid, group_in, to_handle, text, at, NULL, out, e);
 }
 
+/* msg_send_keyed and msg_send_keyed_as: the sender is `sender` when given (already read),
+ * else looked up by sender_uuid after the request's own checks. */
+static int send_keyed(msg_service *s, const msg_user *sender, const char *sender_uuid,
+                      const char *group_in, const char *to_handle, const char *text,
+                      const char *at, const char *idem_key, msg_message *out, err_t *e);
+
 int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in,
                    const char *to_handle, const char *text, const char *at, const char *idem_key,
                    msg_message *out, err_t *e)
+{
+    return send_keyed(s, NULL, sender_uuid, group_in, to_handle, text, at, idem_key, out, e);
+}
+
+int msg_send_keyed_as(msg_service *s, const msg_user *sender, const char *group_in,
+                      const char *to_handle, const char *text, const char *at,
+                      const char *idem_key, msg_message *out, err_t *e)
+{
+    return send_keyed(s, sender, sender->uuid, group_in, to_handle, text, at, idem_key, out, e);
+}
+
+static int send_keyed(msg_service *s, const msg_user *sender, const char *sender_uuid,
+                      const char *group_in, const char *to_handle, const char *text,
+                      const char *at, const char *idem_key, msg_message *out, err_t *e)
 {
     int rc;
     msg_user me, other;
@@ -190,7 +210,9 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
         return rc;
     if (to_handle && (rc = msg_validate_handle(to_handle, e))) /* syntax before lookups */
         return rc;
-    if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
+    if (sender)
+        me = *sender;
+    else if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
         return rc;
 
     if (to_handle) {
