@@ -2,7 +2,9 @@
  * Unit tests for messaging/stream_reader and messaging/trigger on the embedded engine: a
  * table without a stream; TRIM_HORIZON reads every record once, in order, then nothing until
  * the next write; LATEST skips what was written before; a position resumes after its record;
- * the Lambda shape of a record; a trigger delivers every record once, in order, in batches of
+ * the Lambda shape of a record; a split (a fake Streams backend: AWS splits, ddbchat and
+ * DynamoDB Local do not): the parent read to its end before either child, both children read,
+ * the per-shard state, and a one-position state carried over across the split; a trigger delivers every record once, in order, in batches of
  * at most `batch`, retries a failing command, and saves its position; a command that does
  * not read its input neither kills the process nor inherits a blocked or ignored SIGPIPE.
  */
@@ -125,6 +127,181 @@ static void read_n(msg_stream_reader *r, size_t n, char *names, size_t cap)
         }
         json_decref(recs);
     }
+}
+
+/* ---- a split, as AWS makes one (a fake Streams backend) ---------------------------------
+ * AWS splits a shard: the parent closes and two children (ParentShardId the parent) go on
+ * with its keys.  Neither ddbchat nor DynamoDB Local splits, so a backend answers the four
+ * Streams calls from a table: shard P (a1, b1) closes, C1 (a2) and C2 (b2) are its children.
+ * Phase 0: only P, open, holding a1.  Iterators are "<shard>|<next record index>". */
+#define FK_ARN "arn:aws:dynamodb:us-east-1:1:table/split/stream/2026-01-01T00:00:00.000"
+
+typedef struct fk_shard {
+    const char *id, *parent;
+    const char *keys[2];
+    const char *seqs[2];
+    int n;
+    bool closed;
+} fk_shard;
+
+typedef struct fake_backend {
+    msg_backend base;
+    int phase;
+    int describe_calls;
+} fake_backend;
+
+static fk_shard fk_table(const fake_backend *f, int i)
+{
+    fk_shard p0 = {"shardId-00000000000000000001-00000001", NULL, {"a1"}, {"001"}, 1, false};
+    fk_shard p1 = {"shardId-00000000000000000001-00000001", NULL, {"a1", "b1"},
+                   {"001", "002"}, 2, true};
+    fk_shard c1 = {"shardId-00000000000000000002-00000002", p1.id, {"a2"}, {"003"}, 1, false};
+    fk_shard c2 = {"shardId-00000000000000000002-00000003", p1.id, {"b2"}, {"004"}, 1, false};
+    if (f->phase == 0)
+        return i == 0 ? p0 : (fk_shard){0};
+    return i == 0 ? p1 : i == 1 ? c1 : i == 2 ? c2 : (fk_shard){0};
+}
+
+static int fk_find(const fake_backend *f, const char *id, fk_shard *out)
+{
+    for (int i = 0; i < 3; i++) {
+        fk_shard s = fk_table(f, i);
+        if (s.id && id && strcmp(s.id, id) == 0) {
+            *out = s;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int fk_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    fake_backend *f = (fake_backend *)b;
+    *out = NULL;
+    if (strcmp(op, "DescribeTable") == 0) {
+        *out = json_pack("{s:{s:s}}", "Table", "LatestStreamArn", FK_ARN);
+        return 0;
+    }
+    if (strcmp(op, "DynamoDBStreams.DescribeStream") == 0) {
+        f->describe_calls++;
+        json_t *shards = json_array();
+        for (int i = 0; i < 3; i++) { /* one shard a page: ExclusiveStartShardId is followed */
+            fk_shard s = fk_table(f, i);
+            if (!s.id)
+                break;
+            const char *esi = json_string_value(json_object_get(req, "ExclusiveStartShardId"));
+            if (esi && strcmp(esi, s.id) >= 0)
+                continue;
+            json_t *range = json_pack("{s:s}", "StartingSequenceNumber", s.seqs[0]);
+            if (s.closed)
+                json_object_set_new(range, "EndingSequenceNumber", json_string(s.seqs[s.n - 1]));
+            json_t *x = json_pack("{s:s,s:o}", "ShardId", s.id, "SequenceNumberRange", range);
+            if (s.parent)
+                json_object_set_new(x, "ParentShardId", json_string(s.parent));
+            json_array_append_new(shards, x);
+            fk_shard nx = fk_table(f, i + 1);
+            *out = json_pack("{s:{s:o}}", "StreamDescription", "Shards", shards);
+            if (nx.id)
+                json_object_set_new(json_object_get(*out, "StreamDescription"),
+                                    "LastEvaluatedShardId", json_string(s.id));
+            return 0;
+        }
+        *out = json_pack("{s:{s:o}}", "StreamDescription", "Shards", shards);
+        return 0;
+    }
+    if (strcmp(op, "DynamoDBStreams.GetShardIterator") == 0) {
+        fk_shard s;
+        if (fk_find(f, json_string_value(json_object_get(req, "ShardId")), &s))
+            return err_set(e, ERR_RESOURCE_NOT_FOUND, "Shard does not exist");
+        const char *type = json_string_value(json_object_get(req, "ShardIteratorType"));
+        const char *seq = json_string_value(json_object_get(req, "SequenceNumber"));
+        int idx = 0;
+        if (strcmp(type, "LATEST") == 0)
+            idx = s.n;
+        for (int i = 0; seq && i < s.n; i++)
+            if (strcmp(s.seqs[i], seq) == 0)
+                idx = strcmp(type, "AFTER_SEQUENCE_NUMBER") == 0 ? i + 1 : i;
+        char it[128];
+        snprintf(it, sizeof it, "%s|%d", s.id, idx);
+        *out = json_pack("{s:s}", "ShardIterator", it);
+        return 0;
+    }
+    if (strcmp(op, "DynamoDBStreams.GetRecords") == 0) {
+        char id[100];
+        int idx = 0;
+        const char *it = json_string_value(json_object_get(req, "ShardIterator"));
+        const char *bar = strchr(it, '|');
+        snprintf(id, sizeof id, "%.*s", (int)(bar - it), it);
+        idx = atoi(bar + 1);
+        fk_shard s;
+        assert_int_equal(fk_find(f, id, &s), 0);
+        json_t *recs = json_array();
+        int end = idx + 1 < s.n ? idx + 1 : s.n; /* one record a call */
+        for (int i = idx; i < end; i++)
+            json_array_append_new(recs, json_pack("{s:s,s:{s:{s:{s:s}},s:s}}", "eventName",
+                                                  "INSERT", "dynamodb", "Keys", "pk", "S",
+                                                  s.keys[i], "SequenceNumber", s.seqs[i]));
+        *out = json_pack("{s:o}", "Records", recs);
+        if (!(s.closed && end == s.n)) {
+            char nx[128];
+            snprintf(nx, sizeof nx, "%s|%d", s.id, end);
+            json_object_set_new(*out, "NextShardIterator", json_string(nx));
+        }
+        return 0;
+    }
+    return err_set(e, ERR_VALIDATION, "fake: %s", op);
+}
+
+static void fk_free(msg_backend *b)
+{
+    (void)b;
+}
+
+static const msg_backend_ops fk_ops = {.call = fk_call, .free = fk_free, .name = "fake"};
+
+/* The reader reads the parent to its end before either child, then both children: each
+ * record once, each key in its order (a1 before a2, b1 before b2). */
+static void test_split_parent_before_children(void **state)
+{
+    (void)state;
+    fake_backend f = {.base = {.ops = &fk_ops}};
+    msg_stream_reader *r = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_stream_reader_new(&f.base, "split", MSG_SR_TRIM_HORIZON, NULL, &r, &e),
+                     0);
+    char names[256];
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "a1");
+    read_n(r, 1, names, sizeof names); /* P open, nothing new */
+    assert_string_equal(names, "");
+    f.phase = 1; /* P got b1 and was split */
+    read_n(r, 3, names, sizeof names);
+    assert_true(strcmp(names, "b1,a2,b2") == 0 || strcmp(names, "b1,b2,a2") == 0);
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "");
+    /* the state: P read to its end, each child after its record */
+    json_t *st = msg_stream_reader_state(r);
+    assert_non_null(st);
+    char *text = json_dumps(json_object_get(st, "shards"), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text,
+                        "[{\"done\":true,\"shard\":\"shardId-00000000000000000001-00000001\"},"
+                        "{\"seq\":\"003\",\"shard\":\"shardId-00000000000000000002-00000002\"},"
+                        "{\"seq\":\"004\",\"shard\":\"shardId-00000000000000000002-00000003\"}]");
+    free(text);
+    msg_stream_reader_free(r);
+    /* resumed from it: nothing again; the old one-position form after a1 gives b1, a2, b2 */
+    assert_int_equal(msg_stream_reader_new(&f.base, "split", MSG_SR_LATEST, st, &r, &e), 0);
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "");
+    msg_stream_reader_free(r);
+    json_decref(st);
+    st = json_pack("{s:s,s:s,s:s}", "arn", FK_ARN, "shard",
+                   "shardId-00000000000000000001-00000001", "seq", "001");
+    assert_int_equal(msg_stream_reader_new(&f.base, "split", MSG_SR_LATEST, st, &r, &e), 0);
+    read_n(r, 3, names, sizeof names);
+    assert_true(strcmp(names, "b1,a2,b2") == 0 || strcmp(names, "b1,b2,a2") == 0);
+    msg_stream_reader_free(r);
+    json_decref(st);
 }
 
 static void test_no_stream(void **state)
@@ -385,6 +562,7 @@ int main(void)
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_next_stream, env_setup, env_teardown),
         cmocka_unit_test(test_lambda_record),
+        cmocka_unit_test(test_split_parent_before_children),
         cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_command_not_reading_input, env_setup, env_teardown),
         cmocka_unit_test(test_parse),
