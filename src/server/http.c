@@ -237,7 +237,7 @@ static enum MHD_Result http_send(http_req *r)
     }
     for (int i = 0; i < p->n_headers; i++)
         MHD_add_response_header(m, p->headers[i].name, p->headers[i].value);
-    if (p->close)
+    if (p->close || r->close_after)
         MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
     /* the request has been read: while the reply goes out (a big one to a slow reader, a
      * stream) the idle timeout applies, not the read timeout (the read timeout when busy:
@@ -658,7 +658,8 @@ static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, co
 }
 
 /* The first access-handler call: headers and parameters are in. */
-static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const char *method)
+static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const char *method,
+                                  const char *version)
 {
     http_listener *l = r->l;
     r->method = method;
@@ -699,6 +700,12 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
      * (test_protocol test_transfer_encoding_other_than_chunked_is_answered_at_once) */
     if (r->te_other)
         return http_answer_now(r, 400, "unsupported Transfer-Encoding (only chunked)", true);
+    /* RFC 9112 6.1: HTTP/1.0 has no transfer codings; such a message's framing is faulty and
+     * its connection is closed after it is processed, also when it asked for keep-alive (a
+     * 1.0 front end would read one body where we read two requests: test_protocol
+     * test_http10_with_transfer_encoding_closes_after_its_answer) */
+    if (r->has_te && version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+        r->close_after = true;
     if (r->hosts > 1)
         return http_answer_now(r, 400, "more than one Host header", true);
     /* RFC 9110 11.6.2: Authorization is one field; of two, REST took the first, which a
@@ -784,7 +791,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         return MHD_NO;
     switch (r->state) {
     case R_NEW:
-        return http_begin(r, c, method);
+        return http_begin(r, c, method, version);
     case R_BODY:
         if (*upload_data_size) {
             size_t n = *upload_data_size;
