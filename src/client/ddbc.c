@@ -459,13 +459,21 @@ long ddbc_backoff_cap_ms(const ddbc_config *cfg, int retry, bool throttling)
     return cap > cfg->max_delay_ms ? cfg->max_delay_ms : cap;
 }
 
-/* Full jitter: a random delay in [0, ddbc_backoff_cap_ms). */
+#define DDBC_SLEEP_SLICE_MS 50 /* a backoff re-checks ddbc_abort this often */
+
+/* Full jitter: a random delay in [0, ddbc_backoff_cap_ms), slept in slices that end at
+ * ddbc_abort (a throttling backoff may be 20 s: a stop must not wait it out; review23
+ * MEDIUM 1, test_remote_backend.py::test_stop_while_the_change_feed_is_throttled). */
 static void ddbc_backoff(const ddbc_t *c, int retry, bool throttling, unsigned *seed)
 {
     long cap = ddbc_backoff_cap_ms(&c->cfg, retry, throttling);
     long ms = cap > 0 ? (long)(rand_r(seed) % (unsigned)cap) : 0;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    while (ms > 0 && !c->aborted) {
+        long slice = ms < DDBC_SLEEP_SLICE_MS ? ms : DDBC_SLEEP_SLICE_MS;
+        struct timespec ts = {0, slice * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= slice;
+    }
 }
 
 /* The retry quota: takes cost tokens when that many are left (true), else none (false). */

@@ -941,3 +941,27 @@ def test_stop_while_a_triggers_read_hangs(streamed_upstream, tmp_path):
         if srv:
             srv.stop()
         p.close()
+
+
+@pytest.mark.parametrize("attempts", ["4", "8"])
+def test_stop_while_the_change_feed_is_throttled(streamed_upstream, attempts):
+    """A stop while the change feed's GetRecords is throttled, the client sleeping in a
+    throttling backoff (1 s doubling: up to 4 s before the 4th attempt, 20 s later): the
+    sleep ends at the abort, so the stop keeps its bound.  It waited the sleep out: 12.6 s
+    with DDBCHAT_MAX_ATTEMPTS=8 (review23 MEDIUM 1)."""
+    p = FaultProxy(streamed_upstream.ddb_url)
+    srv = None
+    try:
+        p.script_for["GetRecords"] = ["throttle"] * 1000
+        srv = start_remote_serve(p.url, env={"DDBCHAT_MAX_ATTEMPTS": attempts})
+        want = int(attempts) - 1
+        deadline = time.time() + 60
+        while p.ops("GetRecords").count("throttle") < want:
+            assert time.time() < deadline, p.log[-20:]
+            time.sleep(0.01)
+        took = _stop_seconds(srv)
+        assert took < STOP_BOUND_S + 0.5, took
+    finally:
+        if srv:
+            srv.stop()
+        p.close()
