@@ -39,6 +39,39 @@ struct ddbc {
 
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
 static __thread int ddbc_attempts;
+static __thread long long ddbc_deadline_at; /* monotonic ms; 0 = none (ddbc_deadline) */
+static __thread long ddbc_deadline_len;     /* its length, for the error's text */
+
+static long long ddbc_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ddbc_deadline(long ms)
+{
+    ddbc_deadline_at = ms > 0 ? ddbc_mono_ms() + ms : 0;
+    ddbc_deadline_len = ms > 0 ? ms : 0;
+}
+
+/* Whether this thread's deadline has come (within 5 ms: libcurl's clipped timeout fires
+ * about when it is due, not after). */
+static long long ddbc_left_ms(void);
+static bool ddbc_deadline_spent(void)
+{
+    long long left = ddbc_left_ms();
+    return left >= 0 && left <= 5;
+}
+
+/* ms left before this thread's deadline (at least 0), or -1 when there is none */
+static long long ddbc_left_ms(void)
+{
+    if (!ddbc_deadline_at)
+        return -1;
+    long long left = ddbc_deadline_at - ddbc_mono_ms();
+    return left > 0 ? left : 0;
+}
 
 #define DDBC_CURL_SONAME "libcurl.so.4"
 
@@ -461,13 +494,18 @@ long ddbc_backoff_cap_ms(const ddbc_config *cfg, int retry, bool throttling)
 
 #define DDBC_SLEEP_SLICE_MS 50 /* a backoff re-checks ddbc_abort this often */
 
-/* Full jitter: a random delay in [0, ddbc_backoff_cap_ms), slept in slices that end at
- * ddbc_abort (a throttling backoff may be 20 s: a stop must not wait it out; review23
- * MEDIUM 1, test_remote_backend.py::test_stop_while_the_change_feed_is_throttled). */
-static void ddbc_backoff(const ddbc_t *c, int retry, bool throttling, unsigned *seed)
+/* Full jitter: a random delay in [0, ddbc_backoff_cap_ms). */
+static long ddbc_backoff_pick(const ddbc_t *c, int retry, bool throttling, unsigned *seed)
 {
     long cap = ddbc_backoff_cap_ms(&c->cfg, retry, throttling);
-    long ms = cap > 0 ? (long)(rand_r(seed) % (unsigned)cap) : 0;
+    return cap > 0 ? (long)(rand_r(seed) % (unsigned)cap) : 0;
+}
+
+/* Sleeps ms in slices that end at ddbc_abort (a throttling backoff may be 20 s: a stop must
+ * not wait it out; review23 MEDIUM 1,
+ * test_remote_backend.py::test_stop_while_the_change_feed_is_throttled). */
+static void ddbc_backoff(const ddbc_t *c, long ms)
+{
     while (ms > 0 && !c->aborted) {
         long slice = ms < DDBC_SLEEP_SLICE_MS ? ms : DDBC_SLEEP_SLICE_MS;
         struct timespec ts = {0, slice * 1000000L};
@@ -551,8 +589,15 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     ddbc_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     ddbc_curl.easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
     ddbc_curl.easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
-    ddbc_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
-    ddbc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_timeout_ms);
+    /* the thread's deadline (ddbc_deadline) clips both (at least 1 ms: 0 means "none") */
+    long long left = ddbc_left_ms();
+    long connect_ms = c->cfg.connect_timeout_ms, request_ms = c->cfg.request_timeout_ms;
+    if (left >= 0 && left < connect_ms)
+        connect_ms = left > 0 ? (long)left : 1;
+    if (left >= 0 && left < request_ms)
+        request_ms = left > 0 ? (long)left : 1;
+    ddbc_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    ddbc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, request_ms);
     ddbc_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     ddbc_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, ddbc_on_body);
     ddbc_curl.easy_setopt(h, CURLOPT_WRITEDATA, r);
@@ -633,12 +678,24 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     int cost = 0;          /* the retry quota's tokens the last retry took */
     bool quota_spent = false;
 
+    bool past_deadline = false; /* the thread's deadline ended the call */
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
-        if (attempt > 0 && !c->aborted)
-            ddbc_backoff(c, attempt, kind == DDBC_THROTTLING, &seed);
+        if (attempt > 0 && !c->aborted) {
+            long ms = ddbc_backoff_pick(c, attempt, kind == DDBC_THROTTLING, &seed);
+            long long left = ddbc_left_ms();
+            if (left >= 0 && ms >= left) { /* the retry would start past the deadline */
+                past_deadline = true;
+                break;
+            }
+            ddbc_backoff(c, ms);
+        }
         if (c->aborted) { /* ddbc_abort: no (further) attempt */
             rc = err_set(&last, ERR_TRANSPORT, "%s: the call was aborted (stopping)", c->url);
             kind = DDBC_FINAL;
+            break;
+        }
+        if (ddbc_deadline_spent()) { /* spent before this attempt */
+            past_deadline = true;
             break;
         }
         ddbc_attempts = attempt + 1;
@@ -699,7 +756,13 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                 json_decref(doc);
             }
         }
-        if (kind == DDBC_FINAL || attempt + 1 >= c->cfg.max_attempts)
+        if (kind == DDBC_FINAL)
+            break;
+        if (ddbc_deadline_spent()) { /* this attempt ran into the deadline */
+            past_deadline = true;
+            break;
+        }
+        if (attempt + 1 >= c->cfg.max_attempts)
             break;
         cost = kind == DDBC_THROTTLING ? DDBC_RETRY_COST_THROTTLING : DDBC_RETRY_COST_TRANSIENT;
         if (!ddbc_quota_take(c, cost)) {
@@ -708,6 +771,28 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         }
     }
     free(body);
+    if (past_deadline) { /* not the endpoint's own refusal: it did not serve in time */
+        json_decref(last_extra);
+        last_extra = NULL;
+        /* the last attempt's error, unless it only says the same ("no answer from") */
+        bool say = rc && strncmp(last.msg, "no answer from", 14) != 0;
+        bool typed = rc != ERR_TRANSPORT && rc != ERR_FOREIGN;
+        if (say)
+            err_set(e, ERR_TRANSPORT,
+                    "no answer from %s within the request's deadline of %ld ms (attempt %d "
+                    "of %d: %s%s%s)",
+                    c->url, ddbc_deadline_len, ddbc_attempts, c->cfg.max_attempts,
+                    typed ? err_type(rc) : "", typed ? ": " : "", last.msg);
+        else if (rc)
+            err_set(e, ERR_TRANSPORT,
+                    "no answer from %s within the request's deadline of %ld ms (attempt %d "
+                    "of %d)",
+                    c->url, ddbc_deadline_len, ddbc_attempts, c->cfg.max_attempts);
+        else
+            err_set(e, ERR_TRANSPORT, "no answer from %s within the request's deadline of %ld ms",
+                    c->url, ddbc_deadline_len);
+        return ERR_TRANSPORT;
+    }
     if (rc) {
         if (quota_spent)
             err_set(e, rc, "%s (not retried: the client's retry quota is spent while the "

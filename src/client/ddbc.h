@@ -83,6 +83,13 @@ void ddbc_free(ddbc_t *c);
  * streams.dynamodb.<region>.amazonaws.com (SigV4 service "dynamodb"), elsewhere the same URL. */
 int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e);
 
+/* Bounds this thread's next calls (of any client) as a whole: they end within ms from now
+ * (ms > 0), or are unbounded again (ms <= 0).  Each attempt's timeouts are clipped to what
+ * is left, no backoff sleeps past it, and a call that meets it fails with ERR_TRANSPORT,
+ * "no answer from <url> within the request's deadline of <ms> ms" (plus the last attempt's
+ * error, when one came).  For work made of several calls: a REST request. */
+void ddbc_deadline(long ms);
+
 /* For a process that is stopping: the calls in flight end within about a second (libcurl's
  * progress callback) and every later ddbc_call fails at once, without retries, with
  * ERR_TRANSPORT.  Irreversible.  Thread-safe; accepts NULL. */

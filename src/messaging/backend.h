@@ -78,6 +78,11 @@ typedef struct msg_backend_ops {
      * timeouts and retries) and every later call fails at once.  Irreversible.  May be NULL
      * (embedded: its calls are local and short).  Called through msg_backend_abort. */
     void (*abort)(msg_backend *b);
+    /* Bounds the calling thread's next calls as a whole: they end within ms (> 0) from now,
+     * failing with ERR_TRANSPORT once it has passed; ms <= 0 lifts the bound.  For a REST
+     * request (rest.c msg_rest_handle).  May be NULL (embedded: its calls are local and its
+     * writes' waits bounded by the server's queue timeout).  Through msg_backend_deadline. */
+    void (*deadline)(msg_backend *b, long ms);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
@@ -102,6 +107,12 @@ static inline void msg_backend_abort(msg_backend *b)
 {
     if (b && b->ops->abort)
         b->ops->abort(b);
+}
+
+static inline void msg_backend_deadline(msg_backend *b, long ms)
+{
+    if (b && b->ops->deadline)
+        b->ops->deadline(b, ms);
 }
 
 static inline void msg_backend_free(msg_backend *b)

@@ -210,12 +210,20 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
     return MSG_CHANGE_NONE;
 }
 
+/* The REST request's deadline: ddbc's, per thread (the request runs on one thread) */
+static void remote_deadline(msg_backend *b, long ms)
+{
+    (void)b;
+    ddbc_deadline(ms);
+}
+
 static const msg_backend_ops remote_ops = {
     .call = remote_call,
     .free = remote_free,
     .name = "remote",
     .wait_change = remote_wait_change,
     .abort = remote_abort,
+    .deadline = remote_deadline,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

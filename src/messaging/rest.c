@@ -813,7 +813,11 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
     unsigned long oom0 = mem_failures();
     memset(r, 0, sizeof *r);
+    /* one deadline for the request's backend calls together, not per call
+     * (test_remote_backend.py::test_rest_request_has_one_deadline) */
+    msg_backend_deadline(s->backend, s->cfg.rest_deadline_ms);
     rest_route(s, req, r);
+    msg_backend_deadline(s->backend, 0);
     if (mem_failures() != oom0 && r->status < 500) {
         /* an allocation failed (base/mem.h): the body or the decision may be incomplete */
         free(r->body);

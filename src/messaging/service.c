@@ -30,8 +30,15 @@ void msg_config_default(msg_config *c)
     c->page_messages = MSG_PAGE_MESSAGES;
     c->page_conversations = MSG_PAGE_CONVERSATIONS;
     c->max_retries = 200;
+    c->rest_deadline_ms = MSG_REST_DEADLINE_MS;
     c->jwt_claim = "sub";
     const char *v;
+    if ((v = getenv("DDBCHAT_REST_DEADLINE_MS")) && *v) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*end && n >= 1 && n <= 3600000)
+            c->rest_deadline_ms = n;
+    }
     if ((v = getenv("DDBCHAT_JWT_PUBLIC_KEY_FILE")) && *v)
         c->jwt_public_key_file = v;
     if ((v = getenv("DDBCHAT_JWT_CLAIM")) && *v)

@@ -79,6 +79,10 @@
 #define MSG_PAGE_MESSAGES 40
 #define MSG_PAGE_CONVERSATIONS 20
 #define MSG_PAGE_MAX 100
+/* A REST request's backend calls, all their attempts and backoffs, end within this (then
+ * 503 unavailable): under API Gateway's 29 s integration timeout and nginx's 60 s read
+ * timeout, room for two attempts of the remote client's 10 s. */
+#define MSG_REST_DEADLINE_MS 20000
 
 typedef struct msg_service msg_service;
 
@@ -87,6 +91,8 @@ typedef struct msg_config {
     int page_messages;      /* pattern A default page size, default 40 */
     int page_conversations; /* pattern B default page size, default 20 */
     int max_retries;        /* send: transaction retries, default 200 */
+    long rest_deadline_ms;  /* a REST request's backend calls end within this, default
+                               MSG_REST_DEADLINE_MS (remote backend only) */
     /* REST auth (see auth.h).  At least one of the two keys for REST to accept anyone. */
     const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
     size_t jwt_secret_len;
@@ -109,7 +115,8 @@ typedef struct msg_config {
  * DDBCHAT_JWT_PUBLIC_KEY_FILE -> jwt_public_key_file, DDBCHAT_JWT_CLAIM -> jwt_claim,
  * DDBCHAT_JWT_MAX_LIFETIME -> jwt_max_lifetime (seconds; ignored unless a positive integer),
  * DDBCHAT_CORS_ORIGIN -> cors_origin, DDBCHAT_JWT_ISSUER -> jwt_issuer, DDBCHAT_JWT_AUDIENCE ->
- * jwt_audience (pointers into the environment).  Other pointers NULL. */
+ * jwt_audience (pointers into the environment), DDBCHAT_REST_DEADLINE_MS -> rest_deadline_ms
+ * (1..3600000; else ignored).  Other pointers NULL. */
 void msg_config_default(msg_config *c);
 
 /* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;

@@ -627,6 +627,47 @@ def test_hung_endpoint_is_a_bounded_503(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_rest_request_has_one_deadline(proxy, upstream):
+    """A REST request makes several backend calls (the caller's user, the pair row, the
+    transaction, ...), each up to 4 attempts of DDBCHAT_REQUEST_TIMEOUT_MS: without a bound
+    on the whole, a hung endpoint held a GET for 4 attempts and a POST for several calls of
+    them (here ~4.2 s and more; ~40 s per call by default).  One deadline per REST request
+    (DDBCHAT_REST_DEADLINE_MS, default 20 s): each attempt's timeout is clipped to what is
+    left, no backoff sleeps past it, and the request answers 503 `unavailable` saying so."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_REQUEST_TIMEOUT_MS": "1000",
+                                             "DDBCHAT_REST_DEADLINE_MS": "1500"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        st, _, b = rest(srv, "GET", "/api/me", tok)
+        assert st == 200, b
+        for method, path, body in [("GET", "/api/message_groups", None),
+                                   ("POST", "/api/messages", {"message": "late", "handle": "rb_bob"})]:
+            n = len(proxy.log)
+            proxy.script = ["hang"] * 20
+            t0 = time.time()
+            st, _, b = rest(srv, method, path, tok, body)
+            took = time.time() - t0
+            proxy.script = []
+            assert st == 503 and b["error"]["code"] == "unavailable", (path, st, b)
+            assert "within the request's deadline of 1500 ms" in b["error"]["message"], b
+            assert 1.4 <= took < 2.3, (path, took)
+            assert [f for _, f in proxy.log[n:] if f != "pass"].count("hang") == 2, proxy.log[n:]
+        # throttled for good: the retries stop where the next backoff would pass the deadline
+        n = len(proxy.log)
+        proxy.script = ["throttle"] * 20
+        t0 = time.time()
+        st, _, b = rest(srv, "GET", "/api/message_groups", tok)
+        took = time.time() - t0
+        proxy.script = []
+        assert st == 503 and "deadline of 1500 ms" in b["error"]["message"], (st, b)
+        assert took < 1.7, took
+    finally:
+        proxy.script = []
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_hung_endpoint_on_a_kept_alive_connection_is_no_answer(proxy, upstream):
     """The same on a connection kept alive from an earlier answered call (every call after a
     thread's first rides one): the endpoint took the request, so the error is "no answer
