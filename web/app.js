@@ -899,7 +899,8 @@
       discard.className = 'link discard';
       discard.textContent = 'Discard';
       discard.addEventListener('click', () => { dropEntry(x); el.text.focus(); });
-      meta.append('Not sent. ', retry, discard);
+      meta.append(x.offline ? 'Not sent: you are offline; it goes when the network is back. ' :
+        'Not sent. ', retry, discard);
     } else {
       meta.textContent = 'Sending…';
     }
@@ -969,9 +970,11 @@
       } catch (e) {
         if (gen !== state.gen) return;
         if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
+          const offline = e.code === 'network' && navigator.onLine === false;
           for (const y of outbox) {
             if (y === x || (y.state === 'queued' && sameHandle(y.handle, x.handle))) {
               y.state = 'failed';
+              y.offline = offline;
               showEntry(y);
             }
           }
@@ -1029,6 +1032,21 @@
   }
   window.addEventListener('offline', reconnectNow);
   window.addEventListener('online', reconnectNow);
+  // What failed because the browser was offline goes by itself once it is back, in order and
+  // with each message's own Idempotency-Key (stored once), as chat apps send what was written
+  // offline: it waited as "Not sent" for a Retry (test_web.py::test_offline_then_back).
+  window.addEventListener('online', () => {
+    let any = false;
+    for (const x of outbox) {
+      if (x.state === 'failed' && x.offline) {
+        x.state = 'queued';
+        x.offline = false;
+        showEntry(x);
+        any = true;
+      }
+    }
+    if (any && state.token) sendOutbox();
+  });
 
   // The server says 'ping' on every stream every 15 s (events.c).  A stream that has said
   // nothing for PING_LOST_MS (two pings missed) is dead without knowing it: a server that
