@@ -41,8 +41,18 @@ asan: deps
 oracle:
 	@scripts/deps.sh oracle
 
+# The end-to-end files against ddbchat run E2E_WORKERS at a time (pytest-xdist, `--dist
+# loadfile`: a file's tests run in order on one worker; every worker starts its own servers
+# on free ports and data dirs).  Two on this project's 2-core machines: the files spend much of their time
+# waiting on servers and clocks (measured side by side on a machine loaded by other work:
+# the ASan run 813 s one at a time, 330 s two at a time).  E2E_WORKERS=1 runs them one at
+# a time (no pytest-xdist).  Against DynamoDB Local one at a time: two JVMs on two cores
+# gained nothing (143 s alone on a quiet machine; 245 s two at a time at load 11).
+E2E_WORKERS ?= 2
+XDIST = $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadfile)
+
 e2e: build oracle
-	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q $(XDIST) tests/e2e
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e --target=dynamodb-local
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat \
 		--msg-backing-args="--gsi-lag 300 --transaction-conflicts --throttle"
@@ -72,7 +82,7 @@ e2e-asan: deps
 	DDBCHAT_BIN=$(abspath $(ASAN))/ddbchat \
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOG)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan \
-		$(PY) -m pytest -q tests/e2e $(addprefix --ignore=tests/e2e/,$(E2E_ASAN_IGNORE)) \
+		$(PY) -m pytest -q $(XDIST) tests/e2e $(addprefix --ignore=tests/e2e/,$(E2E_ASAN_IGNORE)) \
 		$(if $(E2E_ASAN_MARK),-m "$(E2E_ASAN_MARK)")
 	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; \
 		echo "e2e-asan: sanitizer reports above ($(SAN_LOG))"; exit 1; fi

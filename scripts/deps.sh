@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config liblmdb-dev libjansson-dev libmicrohttpd-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev libdeflate-dev uuid-dev libjwt-dev libcmocka-dev libedit-dev
-python3-boto3 python3-pytest python3-jwt python3-cryptography awscli curl wrk faketime
+python3-boto3 python3-pytest python3-pytest-xdist python3-jwt python3-cryptography awscli curl wrk faketime
 chromium chromium-driver python3-selenium
 clang libfuzzer-14-dev"
 missing=""
