@@ -821,10 +821,148 @@ typedef struct bk_target {
     json_t *gso, *lso, *pto, *sseo, *odto;
 } bk_target;
 
+/* The target's indexes (into t->idx) and the GSIs' metadata (into new_gmeta: units and, on
+ * demand, ceilings, from the backup's gmeta and the overrides): LSIs, then GSIs, each kind
+ * from the request's overrides when it gives them (each the backup's index, listed once),
+ * else every index of that kind in the definition.  0, ERR_VALIDATION, or ERR_INTERNAL for a
+ * damaged definition. */
+static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t *gmeta,
+                              store_table *t, json_t *new_gmeta)
+{
+    json_t *def = tg->def;
+    const char *id = tg->dump_id;
+    for (int pass = 0; pass < 2; pass++) { /* LSIs, then GSIs */
+        bool global = pass == 1;
+        json_t *ov = global ? tg->gso : tg->lso;
+        if (ov) {
+            size_t i;
+            json_t *o;
+            json_array_foreach(ov, i, o) {
+                const char *in = json_string_value(json_object_get(o, "IndexName"));
+                json_t *x = in ? api_bkdef_index(def, in, global) : NULL;
+                if (!x || !api_bkdef_override_matches(o, x)) {
+                    return err_set(r->err, ERR_VALIDATION, TXT_BK_INDEX_OVERRIDE,
+                                 global ? "GlobalSecondaryIndexOverride"
+                                        : "LocalSecondaryIndexOverride",
+                                 in ? in : "(no IndexName)");
+                }
+                /* an index listed twice: CreateTable's refusal (before anything is created;
+                 * it made two indexes of one name, whose restore never finished: review13
+                 * F2, test_review13 test_f2) */
+                bool dup = false;
+                for (size_t k = 0; k < t->n_idx && !dup; k++)
+                    dup = strcmp(t->idx[k].name, in) == 0;
+                if (dup) {
+                    return err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, in);
+                }
+                if (t->n_idx >= STORE_MAX_INDEXES ||
+                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
+                    return err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
+                }
+                t->n_idx++;
+                if (global) {
+                    long long rcu = bk_int(json_object_get(gmeta, in), "RCU");
+                    long long wcu = bk_int(json_object_get(gmeta, in), "WCU");
+                    json_t *gpt = json_object_get(o, "ProvisionedThroughput");
+                    int rc = gpt && !ppr ? bk_tp(r, gpt, &rcu, &wcu) : 0;
+                    if (rc)
+                        return rc;
+                    if (!ppr && (rcu < 1 || wcu < 1))
+                        return err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+                    const char *gm =
+                        ppr ? api_odt_out_of_range(json_object_get(o, "OnDemandThroughput"),
+                                                   false)
+                            : NULL;
+                    if (gm) { /* as a GSI of CreateTable (see the table's above) */
+                        return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, gm, in);
+                    }
+                    json_t *ge = bk_gsi_entry(json_object_get(gmeta, in), rcu, wcu, ppr);
+                    if (ppr)
+                        api_odt_merge(ge, json_object_get(o, "OnDemandThroughput"));
+                    json_object_set_new(new_gmeta, in, ge);
+                }
+            }
+        } else {
+            size_t i;
+            json_t *x;
+            json_array_foreach(json_object_get(def, "idx"), i, x) {
+                if (json_is_true(json_object_get(x, "global")) != global)
+                    continue;
+                if (t->n_idx >= STORE_MAX_INDEXES ||
+                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
+                    return err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
+                }
+                const char *in = t->idx[t->n_idx].name;
+                t->n_idx++;
+                if (global) {
+                    json_t *g = json_object_get(gmeta, in);
+                    long long rcu = bk_int(g, "RCU"), wcu = bk_int(g, "WCU");
+                    if (!ppr && (rcu < 1 || wcu < 1))
+                        rcu = wcu = 1; /* from on-demand to provisioned: the least */
+                    json_object_set_new(new_gmeta, in, bk_gsi_entry(g, rcu, wcu, ppr));
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The target's billing mode and table throughput into its metadata: on demand (since now
+ * unless it was already), or provisioned with the override's units (pto, may be NULL) or the
+ * backup's, at least 1 each, without on-demand ceilings.  0 or ERR_VALIDATION. */
+static int bk_restore_billing(api_req *r, json_t *pto, bool ppr, bool was_ppr, int64_t now,
+                              json_t *meta)
+{
+    if (ppr) {
+        json_object_set_new(meta, "BillingMode", json_string("PAY_PER_REQUEST"));
+        if (!was_ppr || !json_object_get(meta, "PprSince"))
+            json_object_set_new(meta, "PprSince", json_integer(now));
+        json_object_set_new(meta, "RCU", json_integer(0));
+        json_object_set_new(meta, "WCU", json_integer(0));
+    } else {
+        long long rcu = bk_int(meta, "RCU"), wcu = bk_int(meta, "WCU");
+        int rc = pto ? bk_tp(r, pto, &rcu, &wcu) : 0;
+        if (rc)
+            return rc;
+        if (rcu < 1 || wcu < 1)
+            return err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+        json_object_set_new(meta, "BillingMode", json_string("PROVISIONED"));
+        json_object_del(meta, "Odt"); /* no on-demand ceilings on a provisioned table */
+        json_object_set_new(meta, "RCU", json_integer(rcu));
+        json_object_set_new(meta, "WCU", json_integer(wcu));
+    }
+    return 0;
+}
+
+/* What a restore does not carry to the target table (AWS): tags, stream settings, TTL,
+ * deletion protection, and the table's own histories; removed from its metadata. */
+static void bk_meta_not_restored(json_t *meta)
+{
+    /* not restored (AWS): tags, stream settings, TTL, deletion protection */
+    json_object_del(meta, "Tags");
+    json_object_del(meta, "Stream");
+    json_object_del(meta, "StreamLabel");
+    json_object_del(meta, "DeletionProtection");
+    json_object_del(meta, "TtlAt"); /* the last UpdateTimeToLive: the restored table's own */
+    json_object_del(meta, "PprSwitches"); /* the switches to on-demand: the restored table's own */
+    json_object_del(meta, "SseChanges");  /* the encryption key changes: likewise */
+    json_object_del(meta, "ClassChanges"); /* the TableClass changes: likewise */
+    json_object_del(meta, "LastIncrease");
+    json_object_del(meta, "LastDecrease");
+    json_object_del(meta, "Decreases");
+    json_object_del(meta, "DecDay");
+    json_object_del(meta, "Pending");
+    json_object_del(meta, "Ci"); /* Contributor Insights: a setting of the table, like TTL (not
+                                  * measured on AWS: the restore guide lists what to set again) */
+    json_object_del(meta, "Policy"); /* resource-based policies: IAM policies, which the restore */
+    json_object_del(meta, "StreamPolicy"); /* guide lists among what to set up again */
+    json_object_del(meta, "Kinesis"); /* Kinesis destinations: a stream setting */
+}
+
 static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
 {
     const char *target = x->target, *bmo = x->bmo, *id = x->dump_id;
-    json_t *gso = x->gso, *lso = x->lso, *pto = x->pto, *sseo = x->sseo;
+    json_t *pto = x->pto, *sseo = x->sseo;
     json_t *meta = NULL;
     int rc;
     char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
@@ -892,133 +1030,15 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     }
     json_t *gmeta = json_object_get(meta, "Gsi");
     json_t *new_gmeta = json_object();
-    for (int pass = 0; pass < 2; pass++) { /* LSIs, then GSIs */
-        bool global = pass == 1;
-        json_t *ov = global ? gso : lso;
-        if (ov) {
-            size_t i;
-            json_t *o;
-            json_array_foreach(ov, i, o) {
-                const char *in = json_string_value(json_object_get(o, "IndexName"));
-                json_t *x = in ? api_bkdef_index(def, in, global) : NULL;
-                if (!x || !api_bkdef_override_matches(o, x)) {
-                    rc = err_set(r->err, ERR_VALIDATION, TXT_BK_INDEX_OVERRIDE,
-                                 global ? "GlobalSecondaryIndexOverride"
-                                        : "LocalSecondaryIndexOverride",
-                                 in ? in : "(no IndexName)");
-                    json_decref(new_gmeta);
-                    goto done;
-                }
-                /* an index listed twice: CreateTable's refusal (before anything is created;
-                 * it made two indexes of one name, whose restore never finished: review13
-                 * F2, test_review13 test_f2) */
-                bool dup = false;
-                for (size_t k = 0; k < t->n_idx && !dup; k++)
-                    dup = strcmp(t->idx[k].name, in) == 0;
-                if (dup) {
-                    rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, in);
-                    json_decref(new_gmeta);
-                    goto done;
-                }
-                if (t->n_idx >= STORE_MAX_INDEXES ||
-                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
-                    rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
-                    json_decref(new_gmeta);
-                    goto done;
-                }
-                t->n_idx++;
-                if (global) {
-                    long long rcu = bk_int(json_object_get(gmeta, in), "RCU");
-                    long long wcu = bk_int(json_object_get(gmeta, in), "WCU");
-                    json_t *gpt = json_object_get(o, "ProvisionedThroughput");
-                    if (gpt && !ppr && (rc = bk_tp(r, gpt, &rcu, &wcu))) {
-                        json_decref(new_gmeta);
-                        goto done;
-                    }
-                    if (!ppr && (rcu < 1 || wcu < 1)) {
-                        rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
-                        json_decref(new_gmeta);
-                        goto done;
-                    }
-                    const char *gm =
-                        ppr ? api_odt_out_of_range(json_object_get(o, "OnDemandThroughput"),
-                                                   false)
-                            : NULL;
-                    if (gm) { /* as a GSI of CreateTable (see the table's above) */
-                        rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, gm, in);
-                        json_decref(new_gmeta);
-                        goto done;
-                    }
-                    json_t *ge = bk_gsi_entry(json_object_get(gmeta, in), rcu, wcu, ppr);
-                    if (ppr)
-                        api_odt_merge(ge, json_object_get(o, "OnDemandThroughput"));
-                    json_object_set_new(new_gmeta, in, ge);
-                }
-            }
-        } else {
-            size_t i;
-            json_t *x;
-            json_array_foreach(json_object_get(def, "idx"), i, x) {
-                if (json_is_true(json_object_get(x, "global")) != global)
-                    continue;
-                if (t->n_idx >= STORE_MAX_INDEXES ||
-                    !api_bkdef_index_from(x, r->arena, &t->idx[t->n_idx])) {
-                    rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
-                    json_decref(new_gmeta);
-                    goto done;
-                }
-                const char *in = t->idx[t->n_idx].name;
-                t->n_idx++;
-                if (global) {
-                    json_t *g = json_object_get(gmeta, in);
-                    long long rcu = bk_int(g, "RCU"), wcu = bk_int(g, "WCU");
-                    if (!ppr && (rcu < 1 || wcu < 1))
-                        rcu = wcu = 1; /* from on-demand to provisioned: the least */
-                    json_object_set_new(new_gmeta, in, bk_gsi_entry(g, rcu, wcu, ppr));
-                }
-            }
-        }
+    if ((rc = bk_restore_indexes(r, x, ppr, gmeta, t, new_gmeta))) {
+        json_decref(new_gmeta);
+        goto done;
     }
     json_object_set_new(meta, "Gsi", new_gmeta);
     int64_t now = api_wall_ms();
-    if (ppr) {
-        json_object_set_new(meta, "BillingMode", json_string("PAY_PER_REQUEST"));
-        if (!was_ppr || !json_object_get(meta, "PprSince"))
-            json_object_set_new(meta, "PprSince", json_integer(now));
-        json_object_set_new(meta, "RCU", json_integer(0));
-        json_object_set_new(meta, "WCU", json_integer(0));
-    } else {
-        long long rcu = bk_int(meta, "RCU"), wcu = bk_int(meta, "WCU");
-        if (pto && (rc = bk_tp(r, pto, &rcu, &wcu)))
-            goto done;
-        if (rcu < 1 || wcu < 1) {
-            rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
-            goto done;
-        }
-        json_object_set_new(meta, "BillingMode", json_string("PROVISIONED"));
-        json_object_del(meta, "Odt"); /* no on-demand ceilings on a provisioned table */
-        json_object_set_new(meta, "RCU", json_integer(rcu));
-        json_object_set_new(meta, "WCU", json_integer(wcu));
-    }
-    /* not restored (AWS): tags, stream settings, TTL, deletion protection */
-    json_object_del(meta, "Tags");
-    json_object_del(meta, "Stream");
-    json_object_del(meta, "StreamLabel");
-    json_object_del(meta, "DeletionProtection");
-    json_object_del(meta, "TtlAt"); /* the last UpdateTimeToLive: the restored table's own */
-    json_object_del(meta, "PprSwitches"); /* the switches to on-demand: the restored table's own */
-    json_object_del(meta, "SseChanges");  /* the encryption key changes: likewise */
-    json_object_del(meta, "ClassChanges"); /* the TableClass changes: likewise */
-    json_object_del(meta, "LastIncrease");
-    json_object_del(meta, "LastDecrease");
-    json_object_del(meta, "Decreases");
-    json_object_del(meta, "DecDay");
-    json_object_del(meta, "Pending");
-    json_object_del(meta, "Ci"); /* Contributor Insights: a setting of the table, like TTL (not
-                                  * measured on AWS: the restore guide lists what to set again) */
-    json_object_del(meta, "Policy"); /* resource-based policies: IAM policies, which the restore */
-    json_object_del(meta, "StreamPolicy"); /* guide lists among what to set up again */
-    json_object_del(meta, "Kinesis"); /* Kinesis destinations: a stream setting */
+    if ((rc = bk_restore_billing(r, pto, ppr, was_ppr, now, meta)))
+        goto done;
+    bk_meta_not_restored(meta);
     if (sseo)
         json_object_set(meta, "SSE", sseo);
     uuid_t u;
