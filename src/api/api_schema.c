@@ -678,6 +678,29 @@ static const api_shape sh_vix_updates = {.name = "List", .type = API_ST_LIST, NO
 
 /* The GSIs' member errors come before the LSIs', whatever the request's order (eu-west-2 and
  * us-east-1, 2026-10-09: the conformance suite's tier3 validation-ordering/createTable). */
+/* Global-table members of today's model (botocore's dynamodb model of 2025, the API
+ * Reference's CreateTable and UpdateTable pages; ddbchat serves no global tables and takes them
+ * as no change): their constraints are checked as every member's
+ * (tests/e2e/test_model_constraints.py test_global_table_members_model). */
+static const api_shape sh_gt_source_arn = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                           .max = 1024};
+static const api_shape sh_gt_settings_mode = {
+    .name = "String", .type = API_ST_STRING, NOLIM,
+    .enums = ENUMS("ENABLED", "DISABLED", "ENABLED_WITH_OVERRIDES")};
+static const api_shape sh_mr_consistency = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                            .enums = ENUMS("EVENTUAL", "STRONG")};
+static const api_shape sh_witness_region = {
+    .name = "CreateGlobalTableWitnessGroupMemberAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"RegionName", &sh_string, API_MF_NOT_NULL})};
+static const api_shape sh_witness_delete = {
+    .name = "DeleteGlobalTableWitnessGroupMemberAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"RegionName", &sh_string, API_MF_NOT_NULL})};
+static const api_shape sh_witness_update = {
+    .name = "GlobalTableWitnessGroupUpdate", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Create", &sh_witness_region, 0}, {"Delete", &sh_witness_delete, 0})};
+static const api_shape sh_witness_updates = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                             .max = 1, .elem = &sh_witness_update};
+
 static const api_shape in_create_table = {
     .name = "CreateTableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"AttributeDefinitions", &sh_attr_defs, API_MF_NOT_NULL},
@@ -695,6 +718,8 @@ static const api_shape in_create_table = {
                        {"ResourcePolicy", &sh_resource_policy, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},
                        {"WarmThroughput", &sh_warm, 0},
+                       {"GlobalTableSourceArn", &sh_gt_source_arn, 0},
+                       {"GlobalTableSettingsReplicationMode", &sh_gt_settings_mode, 0},
                        {"VectorIndexes", &sh_vixes, 0})};
 
 static const api_shape in_table_only = {
@@ -798,8 +823,11 @@ static const api_shape in_update_table = {
                        {"ReplicaUpdates", &sh_replica_updates, 0},
                        {"TableClass", &sh_table_class, 0},
                        {"DeletionProtectionEnabled", &sh_bool, 0},
+                       {"MultiRegionConsistency", &sh_mr_consistency, 0},
+                       {"GlobalTableWitnessUpdates", &sh_witness_updates, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},
                        {"WarmThroughput", &sh_warm, 0},
+                       {"GlobalTableSettingsReplicationMode", &sh_gt_settings_mode, 0},
                        {"VectorIndexUpdates", &sh_vix_updates, 0})};
 
 static const api_shape sh_ttl_attr = {.name = "String", .type = API_ST_STRING, .min = 1,

@@ -293,3 +293,50 @@ def test_model_combos(ddb_url):
         if got != (400, "ValidationException", c.expected()):
             bad.append((c.name, got, c.expected()))
     assert not bad, "\n".join(map(repr, bad))
+
+
+def test_global_table_members_model(ddb_url, table_name, target):
+    """Today's model's global-table members (botocore's dynamodb model of 2025; the API
+    Reference's CreateTable and UpdateTable pages): UpdateTable's MultiRegionConsistency (enum),
+    GlobalTableWitnessUpdates (1..1 actions, each naming its RegionName) and
+    GlobalTableSettingsReplicationMode (enum), CreateTable's GlobalTableSourceArn (1..1024) and
+    GlobalTableSettingsReplicationMode, checked before the handler (ddbchat answered "At least
+    one of ..." and created the table, ignoring them).  DynamoDB Local does not know them
+    either: its answers are named."""
+    name = table_name("gtm")
+    make_table(client_for(ddb_url), name)
+    st, t, msg = _call(ddb_url, "UpdateTable", {
+        "TableName": name, "MultiRegionConsistency": "X",
+        "GlobalTableWitnessUpdates": [{"Create": {}}], "GlobalTableSettingsReplicationMode": "Y"})
+    if target == "dynamodb-local":
+        assert (st, t, msg) == (400, "ValidationException", "Nothing to update")
+    else:
+        assert (st, t, msg) == (400, "ValidationException", (
+            "3 validation errors detected: Value 'X' at 'multiRegionConsistency' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [EVENTUAL, STRONG]; Value "
+            "null at 'globalTableWitnessUpdates.1.member.create.regionName' failed to satisfy "
+            "constraint: Member must not be null; Value 'Y' at "
+            "'globalTableSettingsReplicationMode' failed to satisfy constraint: Member must "
+            "satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_OVERRIDES]"))
+    st, t, msg = _call(ddb_url, "UpdateTable", {"TableName": name,
+                                                "GlobalTableWitnessUpdates": []})
+    if target == "dynamodb-local":
+        assert (st, t, msg) == (400, "ValidationException", "Nothing to update")
+    else:
+        assert (st, t, msg) == (400, "ValidationException", ONE + (
+            "Value '[]' at 'globalTableWitnessUpdates' failed to satisfy constraint: Member "
+            "must have length greater than or equal to 1"))
+    other = table_name("gtc")
+    st, t, msg = _call(ddb_url, "CreateTable", {
+        "TableName": other, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+        "GlobalTableSourceArn": "", "GlobalTableSettingsReplicationMode": "Z"})
+    if target == "dynamodb-local":
+        assert st == 200  # DynamoDB Local ignores both and creates the table
+    else:
+        assert (st, t, msg) == (400, "ValidationException", (
+            "2 validation errors detected: Value '' at 'globalTableSourceArn' failed to satisfy "
+            "constraint: Member must have length greater than or equal to 1; Value 'Z' at "
+            "'globalTableSettingsReplicationMode' failed to satisfy constraint: Member must "
+            "satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_OVERRIDES]"))
