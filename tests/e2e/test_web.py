@@ -698,6 +698,21 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     wait(d, lambda d: len(bubbles(d)) == 4, 5, "the sent one")
     shot(d, "phone-long")
     assert d.execute_script(OFF_SCREEN) == []
+    # at 320 px (the narrowest phones, 400 % zoom of 1280 px) too, and the page itself never
+    # scrolls, either way: the screen readers' live region (#announce, 1 px, visually hidden)
+    # stood 1 px below the window, so the whole page scrolled by 1 px with a scroll bar of
+    # its own beside the panes' at every width
+    d.set_window_size(320, 640)
+    wait(d, lambda d: d.execute_script("return innerWidth") <= 320, 2, "320 px")
+    assert d.execute_script(OFF_SCREEN) == []
+    for view in ("conversation", "list"):
+        size = d.execute_script("const e = document.documentElement;"
+                                "return [e.scrollWidth, e.clientWidth, e.scrollHeight, "
+                                "e.clientHeight]")
+        assert size[0] <= size[1] and size[2] <= size[3], (view, size)
+        if view == "conversation":
+            by_css(d, "#back")[0].click()
+            wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 2, "the list")
 
 
 # The element with keyboard focus, and whether its focus ring shows whole: an outline at least
