@@ -11,6 +11,12 @@
  * (Content-Type, x-amzn-RequestId, x-amz-crc32).  What a GetItem costs above this is ddbchat's
  * own path; what this costs is libmicrohttpd's and the kernel's (issue 13).  Runs until
  * SIGTERM or SIGINT.
+ *
+ * For measuring libmicrohttpd's options against this floor (BENCHMARKS "Session 23: perf23"),
+ * each set in the environment changes one thing: BARE_EPOLL (MHD_USE_EPOLL instead of poll),
+ * BARE_TURBO (MHD_USE_TURBO), BARE_POOL=BYTES (the connection pool), BARE_INCR=BYTES
+ * (MHD_OPTION_CONNECTION_MEMORY_INCREMENT), BARE_REUSE (one response with its headers,
+ * created once and queued for every request).  Unset: ddbchat's settings.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +26,7 @@
 #include <microhttpd.h>
 
 #include "server/http.h"
+
 
 #define BARE_POOL (16 << 10) /* as http.c's HTTP_CONN_POOL */
 
@@ -31,6 +38,23 @@ static const char bare_body[] =
     "\"message\":{\"S\":\"Message 0 of conversation 0 from user0 (0)\"},"
     "\"user_uuid\":{\"S\":\"00000000-0000-4000-8000-000000000000\"},"
     "\"user_display_name\":{\"S\":\"User 0\"},\"user_handle\":{\"S\":\"user0\"}}}";
+
+static struct MHD_Response *bare_reused; /* BARE_REUSE: the one response, else NULL */
+
+static struct MHD_Response *bare_response(void)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof bare_body - 1, (void *)bare_body, MHD_RESPMEM_PERSISTENT);
+    if (r && !(MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                       "application/x-amz-json-1.0") &&
+               MHD_add_response_header(r, "x-amzn-RequestId",
+                                       "BAREMHD0000000000000000000000000000000000000000000000") &&
+               MHD_add_response_header(r, "x-amz-crc32", "1234567890"))) {
+        MHD_destroy_response(r);
+        r = NULL;
+    }
+    return r;
+}
 
 static enum MHD_Result bare_access(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload,
@@ -49,16 +73,12 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *c, const ch
         *upload_size = 0;
         return MHD_YES;
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        sizeof bare_body - 1, (void *)bare_body, MHD_RESPMEM_PERSISTENT);
+    if (bare_reused)
+        return MHD_queue_response(c, MHD_HTTP_OK, bare_reused);
+    struct MHD_Response *r = bare_response();
     if (!r)
         return MHD_NO;
-    enum MHD_Result ret = MHD_NO;
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-amz-json-1.0") &&
-        MHD_add_response_header(r, "x-amzn-RequestId",
-                                "BAREMHD0000000000000000000000000000000000000000000000") &&
-        MHD_add_response_header(r, "x-amz-crc32", "1234567890"))
-        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -89,11 +109,25 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     (getenv("BARE_EPOLL") ? MHD_USE_EPOLL : MHD_USE_POLL) |
+                     (getenv("BARE_TURBO") ? MHD_USE_TURBO : 0);
+    const char *pool_env = getenv("BARE_POOL"), *incr_env = getenv("BARE_INCR");
+    size_t pool = pool_env ? strtoul(pool_env, NULL, 10) : BARE_POOL;
+    struct MHD_OptionItem opts[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+    if (incr_env)
+        opts[0] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_INCREMENT,
+                                          (intptr_t)strtoul(incr_env, NULL, 10), NULL};
+    if (getenv("BARE_REUSE") && !(bare_reused = bare_response())) {
+        fprintf(stderr, "bench_baremhd: cannot build the response\n");
+        return 1;
+    }
     struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC,
-                         (uint16_t)port, NULL, NULL, bare_access, NULL, MHD_OPTION_THREAD_POOL_SIZE,
-                         (unsigned)threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BARE_POOL,
-                         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, bare_access, NULL,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+                         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_ARRAY, opts,
+                         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "bench_baremhd: cannot listen on port %lu\n", port);
         return 1;
@@ -101,5 +135,7 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&stop, &sig);
     MHD_stop_daemon(d);
+    if (bare_reused)
+        MHD_destroy_response(bare_reused);
     return 0;
 }
