@@ -365,9 +365,13 @@ int msgi_storage(err_t *e, int rc, const err_t *inner)
      * not know, a signature that does not verify): the service cannot serve until its
      * operator renews them -- a 503 naming the cause, not the 500 of a failed service
      * (test_remote_backend.py::test_expired_credentials_are_a_clear_error) */
+    /* ... or keeps throttling it past the retries (a table's ceiling, the account's request
+     * rate): it cannot serve now, try later -- a 503 naming the throttle, not the 500 of a
+     * failed service (test_remote_backend.py::test_throttled_storage_is_503) */
     if (rc == ERR_SERVICE_UNAVAILABLE || rc == ERR_EXPIRED_TOKEN || rc == ERR_UNRECOGNIZED_CLIENT ||
         rc == ERR_INVALID_SIGNATURE || rc == ERR_MISSING_AUTH_TOKEN ||
-        rc == ERR_INCOMPLETE_SIGNATURE)
+        rc == ERR_INCOMPLETE_SIGNATURE || rc == ERR_PROVISIONED_THROUGHPUT ||
+        rc == ERR_THROTTLING || rc == ERR_ON_DEMAND_THROTTLED || rc == ERR_REQUEST_LIMIT)
         return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s: %s", err_type(rc),
                            inner ? inner->msg : "");
     /* an error type the client does not know: its text starts with the endpoint's own type

@@ -375,9 +375,31 @@ def test_throttled_send_gives_up(proxy, upstream):
     text = f"throttled {time.time()}"
     p = run(proxy.url, "send", "rb_alice", "rb_bob", text, env={"DDBCHAT_MAX_ATTEMPTS": "3"})
     assert p.returncode == 1
-    assert "storage: ProvisionedThroughputExceededException: injected throttle" in p.stderr
+    assert "unavailable: ProvisionedThroughputExceededException: injected throttle" in p.stderr
     assert proxy.ops("TransactWriteItems") == ["throttle"] * 3
     assert messages_with(upstream.ddb, text) == []
+
+
+def test_throttled_storage_is_503(proxy, upstream):
+    """The endpoint throttling the service (a table's provisioned or on-demand ceiling, the
+    account's request rate) once the retries are spent: the REST API answers 503
+    `unavailable` naming the throttle -- the service cannot serve now, try later -- not the
+    500 `storage` of a failed service (it was).  The CLI says the same code."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "2"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        for fault, typ in [("throttle", "ProvisionedThroughputExceededException"),
+                           ("throttling", "ThrottlingException")]:
+            proxy.script_for["TransactWriteItems"] = [fault] * 2
+            st, _, b = rest(srv, "POST", "/api/messages", tok,
+                            {"message": f"throttled {time.time()}", "handle": "rb_bob"})
+            assert st == 503 and b["error"]["code"] == "unavailable", (st, b)
+            assert b["error"]["message"].startswith(typ + ": injected"), b
+    finally:
+        proxy.script_for["TransactWriteItems"] = []
+        srv.stop()
+        os.unlink(srv.log)
 
 
 def test_json_error_output(proxy):
@@ -386,7 +408,7 @@ def test_json_error_output(proxy):
     p = run(proxy.url, "user", "show", "rb_alice", "--json", env={"DDBCHAT_MAX_ATTEMPTS": "2"})
     assert p.returncode == 1
     err = json.loads(p.stderr.strip().splitlines()[-1])["error"]
-    assert err["code"] == "storage"
+    assert err["code"] == "unavailable"  # a throttle (test_throttled_storage_is_503)
     assert "ProvisionedThroughputExceededException" in err["message"]
 
 
