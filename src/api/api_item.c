@@ -1193,6 +1193,26 @@ json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const s
 
 /* ---- TransactionCanceledException --------------------------------------------------- */
 
+const char *api_reason_code(int rc)
+{
+    switch (rc) {
+    case 0: return "None";
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    /* an INSERT of an existing key: the code BatchExecuteStatement gives the same failure,
+     * and the one Amazon's own client library (amzn/smoke-dynamodb) reads from
+     * ExecuteTransaction's reasons; DynamoDB Local says ValidationError
+     * (test_partiql test_transaction_duplicate_insert) */
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
+    case ERR_VALIDATION: return "ValidationError";
+    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
+    case ERR_THROTTLING:
+    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
+    default: return "InternalError";
+    }
+}
+
 #define TXT_CANCELED                                                                          \
     "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 

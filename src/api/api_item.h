@@ -411,6 +411,11 @@ typedef struct api_reason {
     const av_t *item;
 } api_reason;
 
+/* The cancellation reason Code of an action that failed with rc (0: "None"; a conditional
+ * check, ExecuteTransaction's INSERT of an existing key "DuplicateItem", a conflict, a limit,
+ * throttling; anything else "InternalError"): TransactWriteItems', TransactGetItems' and
+ * ExecuteTransaction's one table. */
+const char *api_reason_code(int rc);
 /* Fails the request with TransactionCanceledException: the error body's extra member
  * CancellationReasons (api_err_open: text on the endpoint, no tree of the items), one
  * {Code, Message?, Item?} per action, in action order, and the message lists the codes

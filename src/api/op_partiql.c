@@ -620,26 +620,6 @@ int op_batch_execute_statement(api_req *r, json_t **out)
 
 /* ---- ExecuteTransaction -------------------------------------------------------------------- */
 
-static const char *reason_code(int rc)
-{
-    switch (rc) {
-    case 0: return "None";
-    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
-    /* an INSERT of an existing key: the code BatchExecuteStatement gives the same failure,
-     * and the one Amazon's own client library (amzn/smoke-dynamodb) reads from
-     * ExecuteTransaction's reasons; DynamoDB Local says ValidationError
-     * (test_partiql test_transaction_duplicate_insert) */
-    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
-    case ERR_VALIDATION: return "ValidationError";
-    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
-    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
-    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
-    case ERR_THROTTLING:
-    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
-    default: return "InternalError";
-    }
-}
-
 static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
 {
     /* A write that failed for want of memory or storage is no reason to cancel: the whole
@@ -655,7 +635,7 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
         int wrc = w[i].rc;
         if (wrc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert)
             wrc = ERR_DUPLICATE_ITEM;
-        rs[i].code = reason_code(wrc);
+        rs[i].code = api_reason_code(wrc);
         if (wrc == ERR_CONDITIONAL_CHECK_FAILED) {
             /* an EXISTS too, without the full stop DynamoDB Local and TransactWriteItems'
              * ConditionCheck give it (AWS 2026-09: an AWS-checked emulator's captures) */

@@ -209,21 +209,6 @@ static int tw_peek(void *ctx, const void *stored, size_t len, err_t *e)
     return 0;
 }
 
-static const char *reason_code(int rc)
-{
-    switch (rc) {
-    case 0: return "None";
-    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
-    case ERR_VALIDATION: return "ValidationError";
-    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
-    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
-    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
-    case ERR_THROTTLING:
-    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
-    default: return "InternalError";
-    }
-}
-
 static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
 {
     /* A write that failed for want of memory or storage is no reason to cancel: the whole
@@ -243,7 +228,7 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
     if (!rs)
         return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
-        rs[i].code = reason_code(w[i].rc);
+        rs[i].code = api_reason_code(w[i].rc);
         if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
             rs[i].msg = acts[i].w.kind == API_W_CHECK ? TXT_T_CHECK_FAILED : TXT_COND_FAILED;
             const av_t *old = acts[i].w.kind == API_W_CHECK ? &acts[i].w.kept_old : &w[i].old;
@@ -869,7 +854,7 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!code[i])
             api_thr_refund(r, tabs[i], NULL, false, min_h);
-        rs[i].code = reason_code(code[i]);
+        rs[i].code = api_reason_code(code[i]);
         if (code[i])
             rs[i].msg = msg[i] ? msg[i] : "";
     }
