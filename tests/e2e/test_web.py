@@ -1700,6 +1700,10 @@ def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
     back = d.execute_async_script(PAGE_WITHIN, True, 10000, "")
     assert back["end"] and back["ordered"] and back["seen"] == 150, back
     assert back["most"] <= 90 and bubbles(d)[0] == "long 000", (back, bubbles(d)[:2])
+    # and down again to the newest, from the server's ?after= pages: each once, in order
+    down = d.execute_async_script(PAGE_WITHIN, False, 10000, "long 149")
+    assert down["end"] and down["ordered"] and down["seen"] >= 100 and down["most"] <= 90, down
+    assert bubbles(d)[-1] == "long 149" and len(bubbles(d)) == len(set(bubbles(d))) <= 90
 
 
 def test_a_frozen_tab_gives_the_stream_to_the_others(web, two):
