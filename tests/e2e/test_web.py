@@ -1861,8 +1861,10 @@ def test_an_older_page_at_2000_messages_keeps_frames_short(web, two):
         costs.append(round((task() - t0) * 1000, 1))
     print("main thread ms per older page", costs)
     # 29-36 ms before by this count on a quiet machine; 3-4 ms with the window (15-24 at a
-    # load of 8: the least of five)
-    assert min(costs) < 20, costs
+    # load of 8: the least of five; make test runs another file beside this one).  The
+    # window's own bound (most <= 440, above) is the exact check; this one catches a page
+    # whose cost per older page is back near the old one.
+    assert min(costs) < 28, costs
     back = d.execute_async_script(PAGE_WITHIN, True, 10000, "")
     assert back["end"] and back["ordered"] and back["most"] <= 440, back
     assert bubbles(d)[0] == "fake 1999 hm"
