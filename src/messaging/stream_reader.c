@@ -27,7 +27,11 @@ typedef struct sr_shard {
     char seq[MSG_SR_SEQ_MAX];      /* last record returned from it ("" none yet) */
     char *iter;                    /* SR_READ: the next GetRecords' iterator */
     int st;
-    bool at_latest; /* started at LATEST and nothing returned from it yet */
+    bool at_latest; /* opened at LATEST in this run and nothing returned from it yet */
+    /* when the reader first opened it at LATEST (wall clock, ms; 0: not so): while nothing
+     * is returned from it (seq ""), it is saved as {"since"} and a resume reads it from
+     * TRIM_HORIZON skipping records older than this less SR_SKEW_S, never at LATEST again */
+    int64_t since_ms;
     bool listed;    /* in the last DescribeStream */
 } sr_shard;
 
@@ -42,6 +46,18 @@ struct msg_stream_reader {
     char table[256];          /* whose latest stream is followed */
     int64_t next_check_ms;    /* a read-out stream: when to look for the table's next */
 };
+
+/* Clock skew allowed between the reader's host and the stream's (its records'
+ * ApproximateCreationDateTime, whole seconds) when a shard opened at LATEST is resumed:
+ * records of up to this many seconds before the LATEST start may be delivered again. */
+#define SR_SKEW_S 2
+
+static int64_t sr_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t sr_mono_ms(void)
 {
@@ -275,6 +291,7 @@ static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
         }
         if (start == MSG_SR_LATEST && !sr_closed(j)) {
             s->at_latest = true;
+            s->since_ms = sr_wall_ms();
             if ((rc = sr_open(r, s, e))) {
                 json_decref(all);
                 return rc;
@@ -318,7 +335,10 @@ static int sr_resume(msg_stream_reader *r, const json_t *st, err_t *e)
                 s->st = SR_DONE;
                 continue;
             }
+            /* "latest": a state of 6787f1ee..(this fix), with no time: LATEST again */
             s->at_latest = json_is_true(json_object_get(j, "latest"));
+            json_t *since = json_object_get(j, "since");
+            s->since_ms = json_is_integer(since) ? (int64_t)json_integer_value(since) : 0;
             sr_copy(s->seq, sizeof s->seq, json_string_value(json_object_get(j, "seq")));
             if ((rc = sr_open(r, s, e)))
                 return rc;
@@ -641,6 +661,8 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             /* expired (or issued by an endpoint that restarted): from where we are */
             json_decref(resp);
             msg_sr_page_fini(&pg);
+            if (s->since_ms > 0)
+                s->at_latest = false; /* from its LATEST start, not a new LATEST */
             if ((rc = sr_open(r, s, e)))
                 return rc;
             if (s->st != SR_READ)
@@ -684,10 +706,47 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             s->st = SR_DONE;
             r->relist = true;
         }
-        if (n) {
+        /* a shard first opened at LATEST, nothing returned from it yet: what is older
+         * than that start (less SR_SKEW_S) is skipped (after a resume it is read from
+         * TRIM_HORIZON); records of one shard come in order, so only leading ones */
+        size_t skip = 0;
+        if (n && !s->seq[0] && s->since_ms > 0 && !s->at_latest) {
+            double min_s = (double)s->since_ms / 1000.0 - SR_SKEW_S;
+            for (; skip < n; skip++) {
+                json_t *t = out_page ? msg_sr_page_member_json(&pg, skip, "dynamodb",
+                                                               "ApproximateCreationDateTime")
+                                     : json_incref(json_object_get(
+                                           json_object_get(json_array_get(recs, skip), "dynamodb"),
+                                           "ApproximateCreationDateTime"));
+                /* written before ACDT + its precision: AWS rounds down to the second,
+                 * DynamoDB Local to the minute (a whole minute: taken as minute precision,
+                 * so at worst redelivered, never skipped wrongly) */
+                double at = json_is_number(t) ? json_number_value(t) : 0;
+                long long whole = (long long)at;
+                bool minute = (double)whole == at && whole % 60 == 0;
+                bool old = at > 0 && at + (minute ? 60 : 1) <= min_s;
+                json_decref(t);
+                if (!old)
+                    break;
+            }
+        }
+        if (n) { /* the position moves past every record returned, skipped or not */
             s->at_latest = false;
             sr_copy(s->seq, sizeof s->seq, json_string_value(last));
-            json_decref(last);
+        }
+        json_decref(last);
+        if (skip) {
+            if (out_page) {
+                memmove(pg.off, pg.off + skip, (n - skip) * sizeof *pg.off);
+                memmove(pg.len, pg.len + skip, (n - skip) * sizeof *pg.len);
+                pg.n -= skip;
+            } else {
+                for (size_t k = 0; k < skip; k++)
+                    json_array_remove(recs, 0);
+            }
+            n -= skip;
+        }
+        if (n) {
             if (out_page)
                 *out_page = pg;
             else
@@ -777,8 +836,10 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
         const sr_shard *s = &r->sh[k];
         json_t *x = s->st == SR_DONE  ? json_pack("{s:s,s:b}", "shard", s->id, "done", 1)
                     : s->st == SR_WAIT ? NULL
-                    : s->at_latest     ? json_pack("{s:s,s:b}", "shard", s->id, "latest", 1)
-                                       : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
+                    : !s->seq[0] && s->since_ms > 0
+                        ? json_pack("{s:s,s:I}", "shard", s->id, "since", (json_int_t)s->since_ms)
+                    : s->at_latest ? json_pack("{s:s,s:b}", "shard", s->id, "latest", 1)
+                                   : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
         if (s->st != SR_WAIT && (!x || json_array_append_new(list, x))) {
             json_decref(o);
             return NULL;

@@ -527,9 +527,10 @@ static void *trg_main(void *arg)
                          have ? "after the last finished batch"
                          : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
                                                            : "from LATEST");
-            if (!have && t->start == MSG_SR_TRIM_HORIZON) { /* the shard's start is a position;
-                * LATEST is not one (no sequence number names it): until its first batch is
-                * done, a restarted trigger starts at LATEST again */
+            if (!have) { /* the start is a position at once: TRIM_HORIZON, or LATEST saved as
+                * the time each shard was opened at it (msg_stream_reader_state's "since"), so
+                * a restart before the first batch does not start at LATEST again and skip
+                * what was written meanwhile (test_latest_trigger_restart_loses_nothing) */
                 if (trg_save(t, rd, &e))
                     log_warn("trigger %s: %s", t->table, e.msg);
             }
