@@ -283,6 +283,13 @@ int op_describe_stream(api_req *r, json_t **out)
                        "the maximum: 100",
                        &limit)))
         return rc;
+    /* ShardFilter {Type CHILD_SHARDS, ShardId P} (validated by its model, api_schema.c):
+     * only the shards whose ParentShardId is P (API Reference, ShardFilter); without a
+     * ShardId every shard (AWS's answer not captured; test_stream_shards
+     * test_shard_filter_answers_a_shards_children) */
+    json_t *sf = json_object_get(json_object_get(r->body, "ShardFilter"), "ShardId");
+    const char *parent_of = json_is_string(sf) ? json_string_value(sf) : NULL;
+    size_t parent_len = parent_of ? json_string_length(sf) : 0;
     store_stream d;
     if ((rc = sa_find(r, arn, &d)))
         return rc;
@@ -300,6 +307,18 @@ int op_describe_stream(api_req *r, json_t **out)
         if (!started) {
             started = strcmp(id, esi) == 0;
             continue;
+        }
+        if (parent_of) {
+            if (sh->parent < 0)
+                continue;
+            store_shard p = {.idx = (uint32_t)sh->parent, .created_ms = sh->parent_ms};
+            const char *pid = sa_shard_id(r, &d, &p);
+            if (!pid) {
+                json_decref(shards);
+                return api_nomem(r);
+            }
+            if (strlen(pid) != parent_len || memcmp(pid, parent_of, parent_len) != 0)
+                continue;
         }
         if (n == limit) {
             more = true;
