@@ -19,6 +19,7 @@
 
 #include "api/api.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "value/av.h"
 #include "value/jout.h"
 
@@ -192,14 +193,6 @@ int op_tags_pre(const api_t *api, const char *op, const json_t *req, const struc
                 const api_caller *caller, err_t *e); /* op_table.c */
 
 /* Handlers (one per operation; file named in the comment). */
-/* The wall clock in ms since the epoch (CLOCK_REALTIME): the service's timestamps, UPDATING
- * windows, backup and stream times. */
-static inline int64_t api_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 /* ERR_NOMEM, "out of memory", recorded in r->err: a handler's answer to a failed allocation. */
 static inline int api_nomem(api_req *r)
 {

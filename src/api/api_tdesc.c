@@ -204,7 +204,7 @@ bool api_warm_shown(json_t *m, bool ppr, int64_t now, long long out[2])
 void api_warm_set(json_t *m, bool ppr, const long long v[2], int64_t until)
 {
     long long shown[2];
-    api_warm_shown(m, ppr, api_wall_ms(), shown);
+    api_warm_shown(m, ppr, base_wall_ms(), shown);
     json_t *w = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
     if (w && until > 0) {
         json_object_set_new(w, "PrevR", json_integer(shown[0]));
@@ -237,7 +237,7 @@ void api_warm_raise(json_t *m, bool ppr, long long r, long long w)
         return;
     long long v[2] = {r > cur[0] ? r : cur[0], w > cur[1] ? w : cur[1]};
     json_t *nw = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
-    if (nw && until > api_wall_ms()) { /* a raise under way stays shown as such */
+    if (nw && until > base_wall_ms()) { /* a raise under way stays shown as such */
         json_object_set(nw, "PrevR", json_object_get(old, "PrevR"));
         json_object_set(nw, "PrevW", json_object_get(old, "PrevW"));
         json_object_set_new(nw, "Until", json_integer(until));
@@ -410,14 +410,14 @@ bool api_table_updating(const store_table *t)
  * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
 bool api_table_iops_updating(json_t *meta)
 {
-    return api_meta_int(meta, "UpdatingUntil") > api_wall_ms();
+    return api_meta_int(meta, "UpdatingUntil") > base_wall_ms();
 }
 
 /* True while a stream change made under --table-delay is in progress (the table UPDATING,
  * "StreamUpdatingUntil" ms, "StreamUpdatingOp" ENABLE or DISABLE). */
 bool api_table_stream_updating(json_t *meta)
 {
-    return api_meta_int(meta, "StreamUpdatingUntil") > api_wall_ms();
+    return api_meta_int(meta, "StreamUpdatingUntil") > base_wall_ms();
 }
 
 /* True while a GSI is being created (allocated or filled) or deleted. */
@@ -433,7 +433,7 @@ bool api_table_index_busy(const store_table *t)
  * m holds the values from before the change ("PrevRCU", "PrevWCU") until "UpdatingUntil". */
 bool api_tp_updating(json_t *m)
 {
-    return api_tp_capacity(m, api_wall_ms(), NULL) != 0;
+    return api_tp_capacity(m, base_wall_ms(), NULL) != 0;
 }
 
 /* The throughput m describes: while its change is in progress the old values, as AWS
@@ -444,7 +444,7 @@ bool api_tp_updating(json_t *m)
 static void tp_shown(json_t *m, long long *rcu, long long *wcu)
 {
     int64_t cap[2];
-    api_tp_capacity(m, api_wall_ms(), cap);
+    api_tp_capacity(m, base_wall_ms(), cap);
     *rcu = cap[0];
     *wcu = cap[1];
 }
@@ -681,7 +681,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
         status = "CREATING";
     if (strcmp(status, "ACTIVE") == 0 &&
         (api_table_updating(t) || api_table_iops_updating(meta) ||
-         api_table_stream_updating(meta) || api_vix_updating(r->api, meta, api_wall_ms())))
+         api_table_stream_updating(meta) || api_vix_updating(r->api, meta, base_wall_ms())))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", api_ms_json(t->created_ms));
@@ -689,7 +689,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     bool ppr = api_meta_is_ppr(meta);
     long long rcu, wcu;
     tp_shown(meta, &rcu, &wcu);
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     json_object_set_new(d, "ProvisionedThroughput",
                         tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
     json_object_set_new(d, "WarmThroughput", warm_json(meta, ppr, now));

@@ -156,7 +156,7 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
     bool od_rd[1 + STORE_MAX_INDEXES] = {0}, od_wr[1 + STORE_MAX_INDEXES] = {0};
     e->recheck_ms = 0;
     if (e->mode == THR_PROVISIONED) {
-        int64_t wall = api_wall_ms();
+        int64_t wall = base_wall_ms();
         thr_capacity(e, meta, wall, rate[0]);
         json_t *g = json_object_get(meta, "Gsi");
         for (size_t i = 0; i < t->n_idx; i++)
@@ -229,7 +229,7 @@ static thr_table *thr_entry(struct api_thr *s, const store_table *t, int64_t now
         e->next = *head;
         *head = e;
         s->n++;
-    } else if (e->conf_hash != h || (e->recheck_ms && api_wall_ms() >= e->recheck_ms)) {
+    } else if (e->conf_hash != h || (e->recheck_ms && base_wall_ms() >= e->recheck_ms)) {
         e->conf_hash = h;
         thr_configure(e, t, false, now);
     }

@@ -72,7 +72,7 @@ int64_t api_table_creating_until(const api_t *api, const store_table *t)
         if (v > until)
             until = v;
     }
-    return until > api_wall_ms() ? until : 0;
+    return until > base_wall_ms() ? until : 0;
 }
 
 /* Drops the entries whose time has passed (gone_mu held). */
@@ -97,7 +97,7 @@ int api_gone_add(api_t *api, const char *store_name, const json_t *desc)
         free(d);
         return ERR_NOMEM;
     }
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     int rc = 0;
     pthread_mutex_lock(&api->gone_mu);
     gone_prune(api, now);
@@ -133,7 +133,7 @@ json_t *api_gone_get(api_t *api, const char *store_name)
         return NULL;
     json_t *d = NULL;
     pthread_mutex_lock(&api->gone_mu);
-    gone_prune(api, api_wall_ms());
+    gone_prune(api, base_wall_ms());
     for (size_t i = 0; i < api->n_gone && !d; i++)
         if (strcmp(api->gone[i].name, store_name) == 0)
             d = json_loads(api->gone[i].desc, 0, NULL);
@@ -147,7 +147,7 @@ bool api_gone_has(api_t *api, const char *store_name)
         return false;
     bool has = false;
     pthread_mutex_lock(&api->gone_mu);
-    gone_prune(api, api_wall_ms());
+    gone_prune(api, base_wall_ms());
     for (size_t i = 0; i < api->n_gone && !has; i++)
         has = strcmp(api->gone[i].name, store_name) == 0;
     pthread_mutex_unlock(&api->gone_mu);
@@ -165,7 +165,7 @@ int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n)
         return 0;
     int rc = 0;
     pthread_mutex_lock(&api->gone_mu);
-    gone_prune(api, api_wall_ms());
+    gone_prune(api, base_wall_ms());
     if (api->n_gone) {
         char **nn = arena_alloc(a, (*n + api->n_gone) * sizeof *nn);
         if (!nn) {

@@ -70,13 +70,6 @@ typedef struct tok_cache {
     size_t max_bytes;       /* bound on bytes (api->txn_token_max_bytes) */
 } tok_cache;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t tok_hash(const char *t)
 {
     uint32_t h = 2166136261u;
@@ -196,7 +189,7 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const uint64_t 
                                 char **out_resp)
 {
     enum tok_state st = TOK_NEW;
-    long long now = now_ms();
+    long long now = base_mono_ms();
     pthread_mutex_lock(&c->mu);
     while (c->head && now - c->head->at_ms > API_TXN_TOKEN_TTL_MS)
         tok_pop(c);

@@ -296,7 +296,7 @@ int api_vix_of_table(api_t *api, arena_t *a, const store_table *t, api_vix **out
     const vix_defs *d = defs_of(t, &owned);
     if (!d)
         return err_set(e, ERR_NOMEM, "out of memory");
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     api_vix *vs = d->n_all ? arena_alloc(a, d->n_all * sizeof *vs) : NULL;
     int rc = d->n_all && !vs ? err_set(e, ERR_NOMEM, "out of memory") : 0;
     size_t k = 0;
@@ -1166,7 +1166,7 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
 {
     api_vix *v;
     size_t n;
-    int rc = api_vix_from_meta(r->api, r->arena, meta, api_wall_ms(), &v, &n, r->err);
+    int rc = api_vix_from_meta(r->api, r->arena, meta, base_wall_ms(), &v, &n, r->err);
     if (rc || n == 0)
         return rc;
     uint64_t *count = arena_zalloc(r->arena, n * sizeof *count);
@@ -1185,7 +1185,7 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
      * write is billed, api_vix_bill): the store's byte counter holds the stored numbers, and
      * a second counter would need the store to know vector indexes (a format change), so the
      * difference is counted here with the index counts, and is as fresh as they are */
-    int64_t now = api_wall_ms(), tsb = 0;
+    int64_t now = base_wall_ms(), tsb = 0;
     bool cached = items > r->api->vix_exact_items && stats_ready(r->api), claimed = false;
     if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes, &tsb, &claimed))) {
         if (r->api->vix_count_hook)
@@ -1305,7 +1305,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
         if (prc)
             return prc;
     }
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     api_t *api = r->api;
     json_t *list = json_object_get(meta, "Vec");
     if (!json_is_array(list)) {

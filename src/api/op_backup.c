@@ -116,7 +116,7 @@ static void bk_new_id(char out[32])
 {
     uuid_t u;
     uuid_generate_random(u);
-    snprintf(out, 32, "%014lld-%02x%02x%02x%02x", (long long)api_wall_ms(), u[0], u[1], u[2], u[3]);
+    snprintf(out, 32, "%014lld-%02x%02x%02x%02x", (long long)base_wall_ms(), u[0], u[1], u[2], u[3]);
 }
 
 static bool bk_id_ok(const char *id)
@@ -325,7 +325,7 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
         json_object_set(f, "GlobalSecondaryIndexes", gsis);
     json_decref(lsis);
     json_decref(gsis);
-    json_t *vixes = api_vix_info(r->api, meta, api_wall_ms()); /* the SDK's VectorIndexInfo */
+    json_t *vixes = api_vix_info(r->api, meta, base_wall_ms()); /* the SDK's VectorIndexInfo */
     if (vixes)
         json_object_set_new(f, "VectorIndexes", vixes);
     /* the stream settings when the backup was created (API Reference,
@@ -507,7 +507,7 @@ int op_create_backup(api_req *r, json_t **out)
     j->table_id = t->id;
     j->lock_fd = -1;
     bk_new_id(j->id);
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     json_t *meta = api_table_meta(t), *src = NULL, *feat = NULL;
     bk_source_json(r, t, meta, &src, &feat);
     const char *vis = bk_visible(t->name);
@@ -1000,7 +1000,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     bool was_ppr = bm && !strcmp(bm, "PAY_PER_REQUEST"); /* bm dies when meta changes */
     bool ppr = bmo ? !strcmp(bmo, "PAY_PER_REQUEST") : was_ppr;
     /* vector indexes need an on-demand table (inferred: CreateTable's text, api_text.h) */
-    if (!ppr && api_vix_count(r->api, meta, api_wall_ms())) {
+    if (!ppr && api_vix_count(r->api, meta, base_wall_ms())) {
         rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_PROVISIONED);
         goto done;
     }
@@ -1035,7 +1035,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         goto done;
     }
     json_object_set_new(meta, "Gsi", new_gmeta);
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     if ((rc = bk_restore_billing(r, pto, ppr, was_ppr, now, meta)))
         goto done;
     bk_meta_not_restored(meta);
@@ -1188,7 +1188,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     json_t *restore = json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
                                 json_object_get(json_object_get(rec, "SourceTableDetails"),
                                                 "TableArn"),
-                                "RestoreDateTime", (json_int_t)api_wall_ms(), "InProgress", 1);
+                                "RestoreDateTime", (json_int_t)base_wall_ms(), "InProgress", 1);
     bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
                    .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo,
@@ -1269,7 +1269,7 @@ int op_describe_continuous_backups(api_req *r, json_t **out)
     store_pitr p;
     if ((rc = store_pitr_get(r->api->store, t, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, api_wall_ms());
+    *out = bk_pitr_desc(&p, base_wall_ms());
     return *out ? 0 : api_nomem(r);
 }
 
@@ -1315,7 +1315,7 @@ int op_update_continuous_backups(api_req *r, json_t **out)
     if ((rc = store_pitr_set(r->api->store, t, en, en ? (uint32_t)days : 0,
                              en ? days * STORE_PITR_DAY_MS : 0, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, api_wall_ms());
+    *out = bk_pitr_desc(&p, base_wall_ms());
     return *out ? 0 : api_nomem(r);
 }
 
@@ -1385,7 +1385,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     /* one clock reading for the request: the window is checked here, the store checks only
      * that its history covers the time (review13 F8: a second reading there refused the
      * EarliestRestorableDateTime just described) */
-    int64_t now = api_wall_ms(), at = now;
+    int64_t now = base_wall_ms(), at = now;
     if (when) {
         double sec = json_number_value(when);
         int64_t roll = now - p.retention_ms; /* the period's start */

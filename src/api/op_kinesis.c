@@ -50,7 +50,7 @@ static const char *kds_status(api_req *r, json_t *e)
 {
     json_t *at = json_object_get(e, "At");
     int64_t since = json_is_integer(at) ? (int64_t)json_integer_value(at) : 0;
-    return api_wall_ms() < since + r->api->update_delay_ms ? "ENABLING" : "ENABLE_FAILED";
+    return base_wall_ms() < since + r->api->update_delay_ms ? "ENABLING" : "ENABLE_FAILED";
 }
 
 /* The entry of stream arn in meta's list (borrowed), its index in *at; NULL: none. */
@@ -116,7 +116,7 @@ static int kds_enable_edit(api_req *r, void *ctx, const store_table *cur, json_t
     if (!e && json_array_size(json_object_get(meta, "Kinesis")) >= KDS_MAX_DESTINATIONS)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_KDS_TOO_MANY, api_table_name(k->t),
                        KDS_MAX_DESTINATIONS);
-    json_t *ne = json_pack("{s:s,s:I}", "Arn", k->arn, "At", (json_int_t)api_wall_ms());
+    json_t *ne = json_pack("{s:s,s:I}", "Arn", k->arn, "At", (json_int_t)base_wall_ms());
     if (ne && k->prec && json_object_set_new(ne, "Prec", json_string(k->prec))) {
         json_decref(ne);
         ne = NULL;

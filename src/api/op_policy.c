@@ -158,7 +158,7 @@ static json_t *pol_slot(json_t *meta, const pol_target *p)
  * past cur. */
 static json_t *pol_next_rev(json_t *slot)
 {
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     const char *cur = json_string_value(json_object_get(slot, "Rev"));
     long long prev = cur ? strtoll(cur, NULL, 10) : 0;
     if (now <= prev)

@@ -450,7 +450,7 @@ int op_search_vectors(api_req *r, json_t **out)
      * it yet: the no-such-index text, as the Developer Guide's troubleshooting table words it
      * (api_vector.h) */
     if (v->phase == API_VIX_ACTIVE && v->added_ms &&
-        api_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
+        base_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
                             r->api->vix_lag_ms)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_NO_INDEX, v->name);
 

@@ -501,7 +501,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
             return sa_trimmed(r);
         pos = after ? n + 1 : n;
     }
-    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = api_wall_ms()};
+    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = base_wall_ms()};
     char *s = sa_iter_make(r, arn, &it);
     *out = s ? json_pack("{s:s}", "ShardIterator", s) : NULL;
     return *out ? 0 : api_nomem(r);
@@ -578,7 +578,7 @@ int op_get_records(api_req *r, json_t **out)
     sa_iter it = {0};
     if ((rc = sa_iter_parse(r, its, &it)))
         return rc;
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     if (now - it.issued_ms > r->api->iterator_ttl_ms)
         return err_set(r->err, ERR_EXPIRED_ITERATOR,
                        "Iterator expired. The iterator was created at time %s while right now it "

@@ -274,7 +274,7 @@ int op_create_table(api_req *r, json_t **out)
     }
 
     /* metadata: attribute definitions in the order given */
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     json_t *ado = json_array();
     for (size_t i = 0; i < attrs.n; i++)
         json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
@@ -401,7 +401,7 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
     if (api_table_index_busy(al->cur) || api_table_gsi_updating(meta) ||
-        api_vix_busy(r->api, meta, api_wall_ms()))
+        api_vix_busy(r->api, meta, base_wall_ms()))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
     if (api_table_iops_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
@@ -528,7 +528,7 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         if (strcmp(cur, c->attr) != 0)
             return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     }
-    int64_t now = api_wall_ms(), at = api_meta_int(meta, "TtlAt");
+    int64_t now = base_wall_ms(), at = api_meta_int(meta, "TtlAt");
     if (at > 0 && now < at + r->api->ttl_interval_ms)
         return api_verr(r, TXT_TTL_TOO_SOON);
     json_t *v = json_integer((json_int_t)now);
@@ -615,7 +615,7 @@ static int ci_index(api_req *r, const store_table *t, const char **out)
 static json_t *ci_json(api_req *r, const store_table *t, json_t *meta, const char *in, bool dates)
 {
     json_t *e = json_object_get(json_object_get(meta, "Ci"), in ? in : "");
-    const char *st = ci_status(e, api_wall_ms(), r->api->update_delay_ms);
+    const char *st = ci_status(e, base_wall_ms(), r->api->update_delay_ms);
     json_t *o = json_pack("{s:s}", "TableName", api_table_name(t));
     if (o && in)
         json_object_set_new(o, "IndexName", json_string(in));
@@ -661,7 +661,7 @@ static int ci_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
      * one: a 200 that changes nothing and echoes the settled status (DDB-TABLE-090); a mode
      * change is a new ENABLE */
     json_t *cur = json_object_get(ci, c->index ? c->index : "");
-    const char *st = ci_status(cur, api_wall_ms(), r->api->update_delay_ms);
+    const char *st = ci_status(cur, base_wall_ms(), r->api->update_delay_ms);
     json_t *cm = json_object_get(cur, "Mode");
     if ((c->on && strcmp(st, "ENABLED") == 0 && json_is_string(cm) &&
          strcmp(json_string_value(cm), c->mode) == 0) ||
@@ -674,7 +674,7 @@ static int ci_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         if (!ci || json_object_set_new(meta, "Ci", ci))
             return api_nomem(r);
     }
-    json_t *e = json_pack("{s:b,s:I}", "On", c->on, "At", (json_int_t)api_wall_ms());
+    json_t *e = json_pack("{s:b,s:I}", "On", c->on, "At", (json_int_t)base_wall_ms());
     json_t *mode = c->on ? json_string(c->mode) : json_incref(cm); /* DISABLE keeps the mode */
     if (!e || (mode && json_object_set_new(e, "Mode", mode)) ||
         json_object_set_new(ci, c->index ? c->index : "", e))
@@ -724,7 +724,7 @@ static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
         const char *in = i == 0 ? NULL : t->idx[i - 1].name;
         json_t *e = json_object_get(ci, in ? in : "");
         if ((i > 0 && !t->idx[i - 1].global) ||
-            strcmp(ci_status(e, api_wall_ms(), r->api->update_delay_ms), "DISABLED") == 0)
+            strcmp(ci_status(e, base_wall_ms(), r->api->update_delay_ms), "DISABLED") == 0)
             continue; /* DISABLED entries are not listed, DISABLING ones are (DDB-TABLE-343) */
         json_t *o = ci_json(r, t, meta, in, false);
         if (!o || json_array_append_new(arr, o))

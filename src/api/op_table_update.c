@@ -332,7 +332,7 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
     long long shown[2], v[2];
     api_warm_fix(g, true);
-    api_warm_shown(g, true, api_wall_ms(), shown);
+    api_warm_shown(g, true, base_wall_ms(), shown);
     const char *wm = api_warm_below(warm, shown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_DECREASE, wm, iname);
@@ -340,7 +340,7 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     if (ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
         api_warm_want(warm, shown, v);
         api_warm_set(g, true, v,
-                     r->api->update_delay_ms > 0 ? api_wall_ms() + r->api->update_delay_ms : 0);
+                     r->api->update_delay_ms > 0 ? base_wall_ms() + r->api->update_delay_ms : 0);
     }
     return 0;
 }
@@ -586,12 +586,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     memset(p, 0, sizeof *p);
     /* changes of throughput done by now get their completion dates (before UpdatingUntil is
      * moved by this one) */
-    api_tp_settle(meta, api_wall_ms());
+    api_tp_settle(meta, base_wall_ms());
     const char *gk;
     json_t *gv;
     json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
     {
-        api_tp_settle(gv, api_wall_ms());
+        api_tp_settle(gv, base_wall_ms());
     }
     bool ppr = api_meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
@@ -622,7 +622,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* vector indexes need an on-demand table: CreateTable's text, as the AWS-checked emulator
      * ExtendDB measured this switch (2026-08-13); Dynoxide records another text ("Tables with
      * vector indexes must be in PAY_PER_REQUEST mode", 2026-08-12): disputed, README */
-    if (changed_billing && !to_ppr && api_vix_count(r->api, meta, api_wall_ms()))
+    if (changed_billing && !to_ppr && api_vix_count(r->api, meta, base_wall_ms()))
         return api_verr(r, TXT_VIX_PROVISIONED);
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
     if (ppr && !q->billing && q->ptj)
@@ -640,7 +640,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
     long long wshown[2];
-    api_warm_shown(meta, ppr, api_wall_ms(), wshown);
+    api_warm_shown(meta, ppr, base_wall_ms(), wshown);
     const char *wm = api_warm_below(q->warm, wshown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_WARM_DECREASE, wm);
@@ -659,7 +659,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
                            tp.wcu);
         else if (!changed_billing &&
-                 (rc = api_tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
+                 (rc = api_tp_decrease_budget(r, meta, tp.rcu, tp.wcu, base_wall_ms())))
             return rc;
         rc = 0;
     }
@@ -707,7 +707,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
      * create or delete is refused, except deleting the GSI being backfilled (AWS allows
      * that once its resource allocation phase is over) */
     bool busy = api_table_index_busy(t);
-    for (size_t i = 0; i < n_gu && api_vix_busy(r->api, meta, api_wall_ms()); i++)
+    for (size_t i = 0; i < n_gu && api_vix_busy(r->api, meta, base_wall_ms()); i++)
         if (kinds[i] == 'C' || kinds[i] == 'D') /* a vector index's create or delete */
             return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
     for (size_t i = 0; busy && i < n_gu; i++) {
@@ -827,7 +827,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                                  "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
                     r->api->update_delay_ms > 0)
                     api_tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
-                               api_wall_ms() + r->api->update_delay_ms);
+                               base_wall_ms() + r->api->update_delay_ms);
                 continue;
             }
             /* ceilings for an index of a table that is or becomes provisioned (AWS,
@@ -845,7 +845,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
                 return api_verr(r, TXT_GSI_THROUGHPUT_SAME);
             else if (!changed_billing &&
-                     (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
+                     (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, base_wall_ms())))
                 return rc;
             if (!json_is_object(g)) {
                 g = json_object();
@@ -854,7 +854,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             }
             /* the index is UPDATING for a while, showing its old throughput; a billing
              * switch sets every GSI's throughput at once (ut_apply of the table's) */
-            int64_t gnow = api_wall_ms();
+            int64_t gnow = base_wall_ms();
             int64_t guntil = changed_billing || r->api->update_delay_ms <= 0
                                  ? 0
                                  : gnow + r->api->update_delay_ms;
@@ -901,7 +901,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = ut_index_phase_check(r, q, t, changed_billing, stream != NULL);
     /* ... or for a vector index allocated or deleted (api_vector.c): the same rule, deletion
      * protection and encryption admitted */
-    else if (rc == 0 && api_vix_updating(r->api, meta, api_wall_ms()) &&
+    else if (rc == 0 && api_vix_updating(r->api, meta, base_wall_ms()) &&
              (q->ptj || q->billing || stream || q->tclass || q->odt || json_array_size(q->gu)))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, api_table_name(t));
     /* while a throughput or billing change is in progress, another one and a stream change
@@ -936,7 +936,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                               op ? op : "ENABLE");
     }
 
-    int64_t now = api_wall_ms();
+    int64_t now = base_wall_ms();
     if (rc == 0 && changed_billing && to_ppr)
         rc = ppr_switch_budget(r, meta, now);
     if (rc == 0 && q->sse)
@@ -1097,7 +1097,7 @@ static int ut_vix_billing(api_req *r, void *ctx, const store_table *cur, json_t 
         create = create || (cr && !json_is_null(cr));
     }
     bool to_ppr = strcmp(c->q->billing, "PAY_PER_REQUEST") == 0;
-    if (!to_ppr && (create || api_vix_count(r->api, meta, api_wall_ms())))
+    if (!to_ppr && (create || api_vix_count(r->api, meta, base_wall_ms())))
         return api_verr(r, TXT_VIX_PROVISIONED);
     return ut_plan_changes(r, c->q, cur, meta, &c->plan);
 }

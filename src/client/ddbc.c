@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/dynlib.h"
 #include "base/log.h"
 #include "value/jread.h"
@@ -42,16 +43,9 @@ static __thread int ddbc_attempts;
 static __thread long long ddbc_deadline_at; /* monotonic ms; 0 = none (ddbc_deadline) */
 static __thread long ddbc_deadline_len;     /* its length, for the error's text */
 
-static long long ddbc_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void ddbc_deadline(long ms)
 {
-    ddbc_deadline_at = ms > 0 ? ddbc_mono_ms() + ms : 0;
+    ddbc_deadline_at = ms > 0 ? base_mono_ms() + ms : 0;
     ddbc_deadline_len = ms > 0 ? ms : 0;
 }
 
@@ -69,7 +63,7 @@ static long long ddbc_left_ms(void)
 {
     if (!ddbc_deadline_at)
         return -1;
-    long long left = ddbc_deadline_at - ddbc_mono_ms();
+    long long left = ddbc_deadline_at - base_mono_ms();
     return left > 0 ? left : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/backoff.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "messaging/messaging_int.h"
 #include "messaging/stream_reader.h"
@@ -70,16 +71,9 @@ static void remote_abort(msg_backend *b)
     ddbc_abort(((remote_backend *)b)->client);
 }
 
-static int64_t remote_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void remote_sleep_until(int64_t until_ms)
 {
-    int64_t now = remote_mono_ms();
+    int64_t now = base_mono_ms();
     if (until_ms <= now)
         return;
     struct timespec ts = {(time_t)((until_ms - now) / 1000), (long)((until_ms - now) % 1000) * 1000000L};
@@ -128,7 +122,7 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
                               const msg_change_keys *keys)
 {
     remote_backend *r = (remote_backend *)b;
-    int64_t now = remote_mono_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t now = base_mono_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
     err_t e;
     err_clear(&e);
     if (r->feed && now >= r->next_lookup_ms) {
@@ -186,7 +180,7 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
                      msg_stream_reader_arn(r->feed), e.msg);
         msg_stream_reader_free(r->feed);
         r->feed = NULL;
-        r->next_lookup_ms = remote_mono_ms() + wait;
+        r->next_lookup_ms = base_mono_ms() + wait;
         return MSG_CHANGE_POLL;
     }
     if (backoff_ok(&r->reread))

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/clock.h"
 #include "messaging/messaging_int.h"
 
 #define EV_CONV_PAGE 200  /* messages read per conversation per scan */
@@ -121,13 +122,6 @@ struct msg_events {
 
 /* "scan failed" is said at most this often: a flapping endpoint is not a line per failure */
 #define EV_FAIL_SAY_MS 60000
-
-static int64_t ev_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void ev_deadline(struct timespec *ts, int64_t mono_ms)
 {
@@ -489,7 +483,7 @@ static void ev_join(msg_events *h, msg_stream *st)
         /* the feed looks back one window, so a message that commits late is still found */
         f->st.floor = msg_now_usec() - MSG_EVENTS_LATE_US;
         f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
-        f->next_poll_ms = ev_mono_ms() + f->poll_ms;
+        f->next_poll_ms = base_mono_ms() + f->poll_ms;
         f->dirty = true;
         f->next = h->feeds;
         h->feeds = f;
@@ -534,7 +528,7 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     if (f->failing != (rc != 0))
         h->n_failing += rc ? 1 : -1;
     f->failing = rc != 0;
-    int64_t now_ms = ev_mono_ms();
+    int64_t now_ms = base_mono_ms();
     bool say_fail = false, say_back = false;
     long unsaid = 0;
     if (rc) {
@@ -565,7 +559,7 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
                            : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
                                                                       : MSG_EVENTS_POLL_MAX_MS);
     }
-    f->next_poll_ms = ev_mono_ms() + f->poll_ms;
+    f->next_poll_ms = base_mono_ms() + f->poll_ms;
     pthread_mutex_unlock(&h->mu);
     if (say_fail)
         log_error("events: scan failed: %s (%ld failed scans before, not logged; logged once "
@@ -633,7 +627,7 @@ static void *ev_hub_main(void *arg)
     msg_events *h = arg;
     pthread_mutex_lock(&h->mu);
     while (!h->stopping) {
-        int64_t now = ev_mono_ms();
+        int64_t now = base_mono_ms();
         bool due = h->any_change || h->joining || now >= h->next_heartbeat_ms;
         int64_t wake_at = h->next_heartbeat_ms;
         long long now_s = (long long)time(NULL);
@@ -683,9 +677,9 @@ static void *ev_hub_main(void *arg)
             ev_flush_wakes(h);
             pthread_mutex_lock(&h->mu);
         }
-        if (ev_mono_ms() >= h->next_heartbeat_ms) {
+        if (base_mono_ms() >= h->next_heartbeat_ms) {
             ev_heartbeat(h, true);
-            h->next_heartbeat_ms = ev_mono_ms() + h->heartbeat_ms;
+            h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
         } else if (expiring) {
             ev_heartbeat(h, false);
         }
@@ -726,7 +720,7 @@ static void ev_watch_idle(msg_events *h)
         return;
     while (!h->stopping && !h->feeds && !h->joining && !h->replaying_user[0]) {
         struct timespec ts;
-        ev_deadline(&ts, ev_mono_ms() + EV_WATCH_MS);
+        ev_deadline(&ts, base_mono_ms() + EV_WATCH_MS);
         pthread_cond_timedwait(&h->watch_cv, &h->mu, &ts);
     }
 }
@@ -805,7 +799,7 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
         if (!*end && v >= 10 && v <= (long)MSG_EVENTS_HEARTBEAT_S * 1000)
             h->heartbeat_ms = v;
     }
-    h->next_heartbeat_ms = ev_mono_ms() + h->heartbeat_ms;
+    h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
     h->ticket_ttl_ms = (int64_t)MSG_TICKET_TTL_S * 1000;
     const char *ttl = getenv("DDBCHAT_TICKET_TTL_MS"); /* tests: expiry without waiting 30 s */
     if (ttl && *ttl) {
@@ -960,7 +954,7 @@ int msg_events_ticket_until(msg_events *h, const char *user_uuid, long long unti
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
     pthread_mutex_lock(&h->mu);
-    int64_t now = ev_mono_ms();
+    int64_t now = base_mono_ms();
     ev_tickets_prune(h, now);
     ev_tickets_cap_user(h, user_uuid);
     if (h->stopping) {
@@ -1013,7 +1007,7 @@ static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID
 {
     if (!ticket || strlen(ticket) != MSG_TICKET_LEN)
         return false;
-    ev_tickets_prune(h, ev_mono_ms());
+    ev_tickets_prune(h, base_mono_ms());
     for (size_t i = 0; i < h->n_tickets; i++)
         if (ev_ct_cmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
             memcpy(user, h->tickets[i].user, MSG_UUID_LEN + 1);

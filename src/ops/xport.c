@@ -18,6 +18,7 @@
 
 #include <zlib.h>
 
+#include "base/clock.h"
 #include "ops/ops_int.h"
 #include "store/backup.h"
 #include "value/ddbjson.h"
@@ -40,13 +41,6 @@ static void xp_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int64_t xp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void xp_iso(int64_t ms, char out[32])
 {
     time_t sec = (time_t)(ms / 1000);
@@ -63,7 +57,7 @@ static void xp_random(unsigned char *p, size_t n)
     while (got < n) {
         ssize_t r = getrandom(p + got, n - got, 0);
         if (r <= 0) { /* no entropy source: time-based, still unique enough for names */
-            uint64_t x = (uint64_t)xp_now_ms() ^ ((uint64_t)getpid() << 32);
+            uint64_t x = (uint64_t)base_wall_ms() ^ ((uint64_t)getpid() << 32);
             for (; got < n; got++, x = x * 6364136223846793005ULL + 1)
                 p[got] = (unsigned char)(x >> 33);
             return;
@@ -344,7 +338,7 @@ int ops_export(const ops_export_opts *o, ops_export_result *out, err_t *e)
         rc = err_set(e, ERR_VALIDATION, "table %s is %s, not ACTIVE", o->table, status);
         goto done;
     }
-    int64_t start_ms = xp_now_ms();
+    int64_t start_ms = base_wall_ms();
     unsigned char r[4];
     xp_random(r, sizeof r);
     snprintf(out->export_id, sizeof out->export_id, "%014lld-%02x%02x%02x%02x",
@@ -428,7 +422,7 @@ int ops_export(const ops_export_opts *o, ops_export_result *out, err_t *e)
     /* manifest-summary.json */
     char t_start[32], t_end[32], key[160];
     xp_iso(start_ms, t_start);
-    xp_iso(xp_now_ms(), t_end);
+    xp_iso(base_wall_ms(), t_end);
     snprintf(key, sizeof key, "AWSDynamoDB/%s/manifest-files.json", out->export_id);
     const char *tarn = json_string_value(json_object_get(table, "TableArn"));
     const char *tid = json_string_value(json_object_get(table, "TableId"));

@@ -319,7 +319,7 @@ static void http_run(http_req *r)
     http_listener *l = r->l;
     http_server *srv = l->srv;
     http_resp_init(&r->resp);
-    if (r->enq_ms && http_now_ms() - r->enq_ms > (long long)srv->queue_timeout_ms) {
+    if (r->enq_ms && base_mono_ms() - r->enq_ms > (long long)srv->queue_timeout_ms) {
         /* waited too long for a pool thread */
         l->dialect->overload(srv, http_req_origin(r), http_req_ctype(r), &r->resp);
         return;
@@ -481,7 +481,7 @@ static enum MHD_Result http_dispatch(http_req *r)
         return http_send(r);
     }
     r->state = R_QUEUED;
-    r->enq_ms = http_now_ms();
+    r->enq_ms = base_mono_ms();
     r->job.run = http_job_run;
     MHD_suspend_connection(r->conn); /* suspended before a pool thread can resume it */
     http_pool_submit(srv->pool, &r->job);
@@ -667,7 +667,7 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
     atomic_fetch_add(&l->in_flight, 1);
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->read_timeout);
     if (r->hc) { /* the head is in: the body is due by its own deadline (http_body) */
-        r->hc->body_ms = http_now_ms();
+        r->hc->body_ms = base_mono_ms();
         http_deadline_set(r->hc, r->hc->body_ms + (long long)l->read_timeout * 1000);
     }
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
@@ -828,7 +828,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * shuts the socket down): write what fits now. */
     if (r->state == R_DONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->hc &&
         r->hc->fd >= 0 && !r->resp.mhd)
-        http_write_reply_close(r, r->hc->fd, http_now_ms());
+        http_write_reply_close(r, r->hc->fd, base_mono_ms());
     if (r->counted)
         atomic_fetch_sub(&l->in_flight, 1);
     if (r->reserved)
@@ -849,7 +849,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * that trickles its next request line does not get more than that */
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         unsigned idle = http_after_reply_timeout(l);
-        long long now = idle ? http_now_ms() : 0;
+        long long now = idle ? base_mono_ms() : 0;
         atomic_store_explicit(&r->hc->idle_ms, now, memory_order_relaxed);
         http_deadline_set(r->hc, idle ? now + (long long)idle * 1000 : 0);
         /* and once the first byte of a next request comes, however slowly the rest of its

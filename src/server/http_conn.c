@@ -66,7 +66,7 @@ static void http_next_begun(http_conn *hc, long long d, long long now)
 static bool http_evict_idle(http_listener *l, const http_conn *self)
 {
     bool done = false;
-    long long now = http_now_ms();
+    long long now = base_mono_ms();
     pthread_mutex_lock(&l->conns_mu);
     for (int tries = 0; tries < HTTP_EVICT_TRIES && !done; tries++) {
         http_conn *best = NULL;
@@ -163,7 +163,7 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         hc->fd = ci ? (int)ci->connect_fd : -1;
-        long long now = http_now_ms();
+        long long now = base_mono_ms();
         atomic_init(&hc->deadline, hc->fd >= 0 ? now + (long long)l->first_timeout * 1000 : 0);
         /* idle until its first request line: no byte received yet is its baseline */
         atomic_init(&hc->idle_rx, 0);
@@ -346,7 +346,7 @@ void *http_reaper_main(void *arg)
         pthread_cond_timedwait(&s->reaper_cv, &s->reaper_mu, &ts);
         if (s->reaper_stop)
             break;
-        long long now = http_now_ms();
+        long long now = base_mono_ms();
         bool stall = now - stall_ms >= HTTP_STALL_INTERVAL_MS;
         if (stall)
             stall_ms = now;

@@ -39,7 +39,7 @@ static int http_write_all(int fd, const char *p, size_t n, size_t *off, long lon
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            long long left = deadline_ms - http_now_ms();
+            long long left = deadline_ms - base_mono_ms();
             struct pollfd pf = {.fd = fd, .events = POLLOUT};
             if (left <= 0)
                 return 1;
@@ -154,7 +154,7 @@ bool http_reply_to_half_closed(http_req *r)
 {
     int fd = http_half_closed_fd(r);
     return fd >= 0 &&
-           http_write_reply_close(r, fd, http_now_ms() + (long long)r->l->read_timeout * 1000);
+           http_write_reply_close(r, fd, base_mono_ms() + (long long)r->l->read_timeout * 1000);
 }
 
 /* A write answered later (issue 13.3 design (a)): the polling thread parses and checks it
@@ -206,7 +206,7 @@ static void http_later_rest_run(http_pool_job *job)
     http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
     http_server *srv = r->l->srv;
     http_write_parts(r->hc->fd, r->hc_head, r->hc_head_len, r->resp.body, r->resp.body_len,
-                     &r->hc_off, http_now_ms() + (long long)r->l->read_timeout * 1000);
+                     &r->hc_off, base_mono_ms() + (long long)r->l->read_timeout * 1000);
     free(r->hc_head);
     r->hc_head = NULL;
     r->state = R_SENT_BY_POOL;

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 #include <poll.h>
 
+#include "base/clock.h"
 #include "server/ddb_proto.h"
 #include "server/http.h"
 #include "server/http_int.h"
@@ -194,13 +195,6 @@ struct http_req {
     sigv4_header headers[HTTP_MAX_HEADERS];
     sigv4_param params[HTTP_MAX_PARAMS];
 };
-
-static inline long long http_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static inline long long http_elapsed_us(const struct timespec *t0)
 {

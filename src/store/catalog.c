@@ -164,13 +164,13 @@ int st_cat_check(store_t *s, err_t *e)
         st_rtxn_end(s, txn);
     }
     /* a failed reload (out of memory) is retried by the next lookup, not a few ms later */
-    atomic_store(&s->cat_checked_ms, rc ? 0 : st_mono_ms());
+    atomic_store(&s->cat_checked_ms, rc ? 0 : base_mono_ms());
     return rc;
 }
 
 static void st_cat_maybe_check(store_t *s)
 {
-    int64_t now = st_mono_ms();
+    int64_t now = base_mono_ms();
     int64_t last = atomic_load(&s->cat_checked_ms);
     if (now - last < ST_CAT_CHECK_MS)
         return;
@@ -399,7 +399,7 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (!ok)
         return err_set(e, ERR_INTERNAL, "bad key definition");
     t.id = (uint32_t)tid;
-    t.created_ms = st_now_ms();
+    t.created_ms = base_wall_ms();
     for (size_t i = 0; i < t.n_idx; i++) {
         t.idx[i].id = (uint8_t)(i + 1);
         t.idx[i].backfilling = false;
@@ -1168,7 +1168,7 @@ bool st_cat_busy(store_t *s)
  * GSIs ACTIVE after three phases). */
 static int64_t st_phase_left(store_t *s, uint32_t tid, int key)
 {
-    int64_t ms = s->opts.index_phase_ms, now = st_mono_ms();
+    int64_t ms = s->opts.index_phase_ms, now = base_mono_ms();
     if (ms <= 0)
         return 0;
     size_t i = 0;

@@ -699,7 +699,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
         err_clear(&q->err);
         if (q->queued_ms) { /* a later caller: refused, not run, past its wait (--queue-timeout) */
             if (!now)
-                now = st_mono_ms();
+                now = base_mono_ms();
             if (now - q->queued_ms > (int64_t)s->opts.later_wait_ms) {
                 q->rc = err_set(&q->err, ERR_THROTTLING, STXT_BUSY);
                 continue;
@@ -1216,7 +1216,7 @@ static int st_submit_later(store_t *s, store_write *w, size_t n, bool atomic, st
     q->done = done;
     q->done_ctx = ctx;
     if (s->opts.later_wait_ms)
-        q->queued_ms = st_mono_ms();
+        q->queued_ms = base_mono_ms();
     pthread_mutex_lock(&s->qmu);
     int rc = 0;
     if (s->stopping)

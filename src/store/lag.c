@@ -83,7 +83,7 @@ int st_lag_note(store_t *s, uint32_t tid, uint8_t iid, const void *key, size_t k
     if (before && blen)
         memcpy(n->data + klen, before, blen);
     pthread_mutex_lock(&s->lagmu);
-    n->t_ms = st_now_ms();
+    n->t_ms = base_wall_ms();
     st_lag_prune(s, n->t_ms);
     if (s->lag_n == s->lag_cap) {
         size_t nc = s->lag_cap ? s->lag_cap * 2 : 256;
@@ -125,7 +125,7 @@ int st_lag_view_get(store_t *s, uint32_t tid, uint8_t iid, arena_t *a, st_lag_vi
     *out_n = 0;
     int rc = 0;
     pthread_mutex_lock(&s->lagmu);
-    int64_t cutoff = st_now_ms() - s->opts.gsi_lag_ms;
+    int64_t cutoff = base_wall_ms() - s->opts.gsi_lag_ms;
     size_t cnt = 0;
     for (size_t i = s->lag_head; i < s->lag_n; i++)
         cnt += s->lag[i]->t_ms > cutoff && s->lag[i]->tid == tid && s->lag[i]->iid == iid;

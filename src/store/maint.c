@@ -71,9 +71,9 @@ static void *st_maint_main(void *arg)
             /* let the condition that failed the work pass: the back-off, in waits of at most
              * ST_WORK_POLL_MS with the reader check after each (a kick does not cut it short:
              * the work it reports is already pending; new work, st_work_start, does) */
-            int64_t until = st_mono_ms() + retry_ms;
+            int64_t until = base_mono_ms() + retry_ms;
             for (;;) {
-                int64_t left = until - st_mono_ms();
+                int64_t left = until - base_mono_ms();
                 if (left <= 0 || s->work_stop || s->work_now)
                     break;
                 st_work_wait(s, left < ST_WORK_POLL_MS ? left : ST_WORK_POLL_MS);
@@ -121,7 +121,7 @@ static void *st_maint_main(void *arg)
 
 int store_work_wait(store_t *s, int timeout_ms, err_t *e)
 {
-    int64_t until = st_now_ms() + timeout_ms;
+    int64_t until = base_wall_ms() + timeout_ms;
     for (;;) {
         uint64_t seen = store_change_seq(s);
         int rc = st_cat_check(s, e);
@@ -129,7 +129,7 @@ int store_work_wait(store_t *s, int timeout_ms, err_t *e)
             return rc;
         if (!st_cat_busy(s))
             return 0;
-        int64_t left = until - st_now_ms();
+        int64_t left = until - base_wall_ms();
         if (timeout_ms >= 0 && left <= 0)
             return err_set(e, ERR_INTERNAL, "timed out waiting for index work");
         store_change_wait(s, seen, timeout_ms >= 0 && left < 50 ? (int)left : 50);

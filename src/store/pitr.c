@@ -110,7 +110,7 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 
 void st_pitr_round_begin(store_t *s)
 {
-    int64_t now = st_now_ms();
+    int64_t now = base_wall_ms();
     if (now < s->pitr.last_ms) /* the clock stepped back: keep the history in order */
         now = s->pitr.last_ms;
     s->pitr.last_ms = s->pitr.round_ms = now;
@@ -205,7 +205,7 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
      * than the current retention may be trimmed already (the pass), so a longer period
      * grows the window from here on (review13 F6: a jump back to the enable time let a
      * restore to a trimmed moment return a later state) */
-    c->out.since_ms = cur.enabled ? pt_window_start(&cur, st_now_ms()) : st_now_ms() - 1;
+    c->out.since_ms = cur.enabled ? pt_window_start(&cur, base_wall_ms()) : base_wall_ms() - 1;
     c->out.retention_ms = c->retention_ms;
     c->out.days = c->days;
     return pt_state_write(s, txn, c->tid, &c->out);

@@ -51,20 +51,6 @@ void store_opts_default(store_opts *o)
     o->stream_shard_ms = ST_STREAM_SHARD_MS;
 }
 
-int64_t st_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t st_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool st_is_mdb_err(int rc)
 {
     /* LMDB's own codes, or an errno (positive) from the OS */
@@ -233,7 +219,7 @@ void st_readers_check(store_t *s)
     pthread_mutex_unlock(&s->workmu);
     int dead = 0;
     int rc = check(s->env, &dead);
-    s->readers_checked_ms = st_mono_ms();
+    s->readers_checked_ms = base_mono_ms();
     if (rc) {
         if (!s->readers_failing)
             log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
@@ -251,7 +237,7 @@ void st_readers_check(store_t *s)
 
 void st_readers_poll(store_t *s)
 {
-    if (st_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
+    if (base_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
         st_readers_check(s);
 }
 
@@ -384,12 +370,12 @@ uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms)
     uint64_t cur = store_change_seq(s);
     if (cur != seen || timeout_ms <= 0)
         return cur;
-    int64_t deadline = st_mono_ms() + timeout_ms;
+    int64_t deadline = base_mono_ms() + timeout_ms;
     pthread_mutex_lock(&s->chmu);
     atomic_fetch_add(&s->ch_waiters, 1);
     for (;;) {
         cur = store_change_seq(s);
-        int64_t now = st_mono_ms();
+        int64_t now = base_mono_ms();
         if (cur != seen || now >= deadline)
             break;
         int64_t until = now + STORE_CHANGE_POLL_MS < deadline ? now + STORE_CHANGE_POLL_MS

@@ -55,6 +55,7 @@
 #include <stdatomic.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "store/store.h"
 
 #define STORE_FORMAT_VERSION 3 /* history and upgrades: open.c */
@@ -103,7 +104,7 @@ typedef struct wreq {
      * promoted, it is led by a committer thread (commit.c st_committer_main) */
     store_done_fn done;
     void *done_ctx;
-    int64_t queued_ms;  /* when it was queued (st_mono_ms), if opts.later_wait_ms */
+    int64_t queued_ms;  /* when it was queued (base_mono_ms), if opts.later_wait_ms */
     struct wreq *lnext; /* st_lead's list of its round's later callers */
 } wreq;
 
@@ -210,12 +211,12 @@ struct store {
     pthread_t work;
     /* mdb_reader_check, or a unit test's stand-in (set under workmu) */
     int (*readers_check)(MDB_env *env, int *dead);
-    /* store.c st_readers_check, the maintenance thread's alone: when it last ran (st_mono_ms)
+    /* store.c st_readers_check, the maintenance thread's alone: when it last ran (base_mono_ms)
      * and whether it is failing (logged once) */
     int64_t readers_checked_ms;
     bool readers_failing;
     /* opts.index_phase_ms (`serve --table-delay`), the maintenance thread's alone (catalog.c
-     * st_phase_left): when it first saw each index's allocation phase or removal (st_mono_ms),
+     * st_phase_left): when it first saw each index's allocation phase or removal (base_mono_ms),
      * at most ST_PHASE_MAX of them (past that an index waits no phase); and how long until the
      * earliest such phase ends when a round skipped one (0: none), which maint.c waits (woken
      * by new work) before the next round */
@@ -295,9 +296,6 @@ void st_change_fini(store_t *s);
 void st_change_notify(store_t *s);
 
 /* ---- store.c: txns, map growth ---- */
-int64_t st_now_ms(void);
-/* CLOCK_MONOTONIC in ms (for waits; st_now_ms is the wall clock) */
-int64_t st_mono_ms(void);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
 void st_rtxn_end(store_t *s, MDB_txn *txn);

@@ -301,7 +301,7 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
         return err_set(e, ERR_LIMIT_EXCEEDED, "stream ids exhausted");
     if ((rc = st_meta_put_u64(s, txn, "next_sid", sid + 1)))
         return rc;
-    int64_t now = st_now_ms();
+    int64_t now = base_wall_ms();
     if (now <= prev_ms) /* a new stream of the same table gets a new label */
         now = prev_ms + 1;
     uint32_t nsl = s->opts.stream_shards > 1 ? (uint32_t)s->opts.stream_shards : 1;
@@ -347,7 +347,7 @@ int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e)
     if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
         goto done;
     x.d.enabled = false;
-    x.d.disabled_ms = st_now_ms();
+    x.d.disabled_ms = base_wall_ms();
     /* the open shard ends at the last number handed out; one that opened after it (no record
      * since) ends at its start, and the store's counter takes that number, so a reader's
      * GetRecords reaches the end and the shard ends (NextShardIterator null) at once, and no
@@ -414,7 +414,7 @@ int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_wr
     hdr[0] = ST_SREC_VERSION;
     hdr[1] = ev;
     hdr[2] = w->by_service ? 1 : 0;
-    st_le(hdr + 3, (uint64_t)st_now_ms(), 8);
+    st_le(hdr + 3, (uint64_t)base_wall_ms(), 8);
     st_le(hdr + 11, size > UINT32_MAX ? UINT32_MAX : size, 4);
     int rc = buf_append(&b, hdr, sizeof hdr);
     if (rc == 0)

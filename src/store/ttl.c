@@ -255,21 +255,21 @@ static void *st_ttl_main(void *arg)
         err_t e;
         err_clear(&e);
         size_t n = 0;
-        int64_t t0 = st_now_ms();
+        int64_t t0 = base_wall_ms();
         int rc = st_ttl_pass(s, t0 / 1000, &n, &e);
         st_pass_said(&b_ttl, rc, "TTL", &e);
         if (rc == 0 && n)
             log_debug("store: TTL deleted %zu items", n);
         err_clear(&e);
-        rc = store_stream_pass(s, st_now_ms(), &e); /* stream trimming and shard rollover */
+        rc = store_stream_pass(s, base_wall_ms(), &e); /* stream trimming and shard rollover */
         st_pass_said(&b_stream, rc, "stream", &e);
         err_clear(&e);
-        rc = store_pitr_pass(s, st_now_ms(), NULL, &e); /* PITR history past its window */
+        rc = store_pitr_pass(s, base_wall_ms(), NULL, &e); /* PITR history past its window */
         st_pass_said(&b_pitr, rc, "PITR history", &e);
         /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
          * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes
          * expired items within days, not seconds) */
-        int64_t took = st_now_ms() - t0;
+        int64_t took = base_wall_ms() - t0;
         wait_ms = took * 9 > s->opts.ttl_interval_ms ? took * 9 : s->opts.ttl_interval_ms;
         pthread_mutex_lock(&s->ttlmu);
     }

@@ -298,7 +298,7 @@ static void close_and_write(void *vctx)
     err_t e;
     err_clear(&e);
     /* the stream pass 5 h on: the open shard (4 h) closes over its records, a child opens */
-    assert_int_equal(store_stream_pass(c->f->s, api_wall_ms() + 5 * 3600 * 1000LL, &e), 0);
+    assert_int_equal(store_stream_pass(c->f->s, base_wall_ms() + 5 * 3600 * 1000LL, &e), 0);
     call_fmt(c->f, "PutItem", "{'TableName':'%s','Item':{'pk':{'S':'child'},'sk':{'N':'9'}}}",
              "strclose");
 }
