@@ -399,7 +399,8 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (!ok)
         return err_set(e, ERR_INTERNAL, "bad key definition");
     t.id = (uint32_t)tid;
-    t.created_ms = base_wall_ms();
+    if (t.created_ms <= 0) /* the caller's time when given: its other stamps (PprSince) match */
+        t.created_ms = base_wall_ms();
     for (size_t i = 0; i < t.n_idx; i++) {
         t.idx[i].id = (uint8_t)(i + 1);
         t.idx[i].backfilling = false;

@@ -231,7 +231,8 @@ store_memo *store_table_memo(const store_table *t);
  * descriptors (m not taken). */
 store_memo *store_table_memo_set(const store_table *t, store_memo *m);
 
-/* Creates a table from the descriptor (id, created_ms and index ids are assigned here).
+/* Creates a table from the descriptor (id and index ids are assigned here, and created_ms
+ * unless the descriptor gives one: the caller's time, which its metadata's stamps share).
  * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the new descriptor,
  * pinned (NULL if the table was dropped again at once). */
 int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e);
