@@ -631,3 +631,27 @@ def test_latest_trigger_restart_loses_nothing(work, start_triggered, table_name,
     finally:
         backing.stop()
         shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+@pytest.mark.requires_ddbchat
+def test_latest_trigger_iterator_expiry_loses_nothing(work, target, start_triggered,
+                                                      table_name):
+    """final23 F1: no restart: a shard that has returned nothing yet, its iterator expired
+    while a batch ran (15 min on AWS; 2 s here), was re-opened at LATEST and what was written
+    meanwhile skipped (first, k3, k7 of 9 delivered); now from its LATEST start's time."""
+    name = table_name("trx")
+    d = os.path.join(work, "data")
+    # every run of the command takes 4 s: longer than the iterators' 2 s lifetime
+    cmd = f"{handler_cmd(work)}; sleep 4"
+    t = start_triggered(d, "--stream-shards", "4", "--stream-iterator-seconds", "2",
+                        "--trigger", f"{name}={cmd}")  # default: LATEST
+    ddb, _ = stream_table(t.url, name)
+    time.sleep(4)  # the trigger finds the stream and opens every shard at LATEST
+    ddb.put_item(TableName=name, Item={"pk": {"S": "first"}})
+    wait_records(work, 1)
+    # written while the first batch's command runs
+    for i in range(8):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
+    time.sleep(25)
+    got = sorted(r["dynamodb"]["Keys"]["pk"]["S"] for r in delivered(work))
+    assert got == sorted(["first"] + [f"k{i}" for i in range(8)])
