@@ -28,9 +28,10 @@ typedef struct sr_shard {
     char *iter;                    /* SR_READ: the next GetRecords' iterator */
     int st;
     bool at_latest; /* opened at LATEST in this run and nothing returned from it yet */
-    /* when the reader first opened it at LATEST (wall clock, ms; 0: not so): while nothing
-     * is returned from it (seq ""), it is saved as {"since"} and a resume reads it from
-     * TRIM_HORIZON skipping records older than this less SR_SKEW_S, never at LATEST again */
+    /* when the reader first opened it at LATEST (wall clock, ms; 0: not so, or a record from
+     * then on has been read): it is saved as {"since"} (with its "seq" once older records
+     * were read past) and a resume reads it from TRIM_HORIZON (or after seq) skipping records
+     * older than this less SR_SKEW_S, never at LATEST again */
     int64_t since_ms;
     bool listed;    /* in the last DescribeStream */
 } sr_shard;
@@ -706,11 +707,12 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             s->st = SR_DONE;
             r->relist = true;
         }
-        /* a shard first opened at LATEST, nothing returned from it yet: what is older
-         * than that start (less SR_SKEW_S) is skipped (after a resume it is read from
-         * TRIM_HORIZON); records of one shard come in order, so only leading ones */
+        /* a shard first opened at LATEST, no record from that start read yet: what is
+         * older than that start (less SR_SKEW_S) is skipped (after a resume it is read
+         * from TRIM_HORIZON or after seq, over as many pages as the history takes);
+         * records of one shard come in order, so only leading ones */
         size_t skip = 0;
-        if (n && !s->seq[0] && s->since_ms > 0 && !s->at_latest) {
+        if (n && s->since_ms > 0 && !s->at_latest) {
             double min_s = (double)s->since_ms / 1000.0 - SR_SKEW_S;
             for (; skip < n; skip++) {
                 json_t *t = out_page ? msg_sr_page_member_json(&pg, skip, "dynamodb",
@@ -730,6 +732,8 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
                     break;
             }
         }
+        if (skip < n) /* a record from the start on: what follows is newer, none skipped */
+            s->since_ms = 0;
         if (n) { /* the position moves past every record returned, skipped or not */
             s->at_latest = false;
             sr_copy(s->seq, sizeof s->seq, json_string_value(last));
@@ -838,6 +842,9 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
                     : s->st == SR_WAIT ? NULL
                     : !s->seq[0] && s->since_ms > 0
                         ? json_pack("{s:s,s:I}", "shard", s->id, "since", (json_int_t)s->since_ms)
+                    : s->since_ms > 0 /* past some skipped records: still skipping */
+                        ? json_pack("{s:s,s:s,s:I}", "shard", s->id, "seq", s->seq, "since",
+                                    (json_int_t)s->since_ms)
                     : s->at_latest ? json_pack("{s:s,s:b}", "shard", s->id, "latest", 1)
                                    : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
         if (s->st != SR_WAIT && (!x || json_array_append_new(list, x))) {

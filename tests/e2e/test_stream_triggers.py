@@ -634,6 +634,35 @@ def test_latest_trigger_restart_loses_nothing(work, start_triggered, table_name,
 
 
 @pytest.mark.requires_ddbchat
+def test_latest_trigger_resumed_skips_all_older_history(work, start_triggered, table_name):
+    """final23 F3: a LATEST trigger resumed from its {"since"} state skipped only the first
+    page of the records older than its start: once that page had set the shard's position,
+    nothing more was skipped and the rest of the history (here 150 of 250 records, at the
+    default batch of 100) was delivered as new.  Records older than the start are skipped
+    over every page now; one written after the restart is delivered."""
+    name = table_name("trs")
+    d = os.path.join(work, "data")
+    srv = start_ddbchat(data_dir=d)  # the table and 250 records of history, no trigger yet
+    ddb, _ = stream_table(srv.ddb_url, name)
+    for i in range(250):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"old{i}"}})
+    srv.stop()
+    time.sleep(3)  # the history is older than the trigger's start by more than the 2 s skew
+    args = ("--trigger", f"{name}={handler_cmd(work)}")  # default: LATEST
+    t = start_triggered(d, *args)
+    time.sleep(3)  # the shard opened at LATEST, saved as {"since"}
+    t.srv.stop()
+    t = start_triggered(d, *args)
+    time.sleep(4)
+    ddb = client_for(t.url)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "new1"}})
+    wait_records(work, 1)
+    time.sleep(1)
+    got = [r["dynamodb"]["Keys"]["pk"]["S"] for r in delivered(work)]
+    assert got == ["new1"], (len(got), got[:3])
+
+
+@pytest.mark.requires_ddbchat
 def test_latest_trigger_iterator_expiry_loses_nothing(work, target, start_triggered,
                                                       table_name):
     """final23 F1: no restart: a shard that has returned nothing yet, its iterator expired
