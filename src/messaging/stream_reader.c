@@ -46,12 +46,25 @@ struct msg_stream_reader {
     int64_t next_list_ms;     /* when to look for new shards anyway */
     char table[256];          /* whose latest stream is followed */
     int64_t next_check_ms;    /* a read-out stream: when to look for the table's next */
+    bool seconds;             /* a record time not on a whole minute seen: second precision */
 };
 
 /* Clock skew allowed between the reader's host and the stream's (its records'
  * ApproximateCreationDateTime, whole seconds) when a shard opened at LATEST is resumed:
  * records of up to this many seconds before the LATEST start may be delivered again. */
 #define SR_SKEW_S 2
+
+/* Record k's ApproximateCreationDateTime (seconds; 0 when it has none): of the page text pg,
+ * or of the records' array recs when pg is NULL. */
+static double sr_acdt(const msg_sr_page *pg, json_t *recs, size_t k)
+{
+    json_t *t = pg ? msg_sr_page_member_json(pg, k, "dynamodb", "ApproximateCreationDateTime")
+                   : json_incref(json_object_get(json_object_get(json_array_get(recs, k), "dynamodb"),
+                                                 "ApproximateCreationDateTime"));
+    double at = json_is_number(t) ? json_number_value(t) : 0;
+    json_decref(t);
+    return at;
+}
 
 static int64_t sr_wall_ms(void)
 {
@@ -707,49 +720,46 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             s->st = SR_DONE;
             r->relist = true;
         }
-        /* a shard first opened at LATEST, no record from that start read yet: what is
-         * older than that start (less SR_SKEW_S) is skipped (after a resume it is read
-         * from TRIM_HORIZON or after seq, over as many pages as the history takes);
-         * records of one shard come in order, so only leading ones */
-        size_t skip = 0;
+        /* a shard first opened at LATEST, no record from that start read yet: each record
+         * older than that start (less SR_SKEW_S) is dropped (after a resume the shard is read
+         * from TRIM_HORIZON or after seq, over as many pages as the history takes) until one
+         * from the start on is read.  ApproximateCreationDateTime is rounded down: to the
+         * second by AWS and ddbchat, to the minute by DynamoDB Local.  While every time seen
+         * is a whole minute the stream is taken as minute precision (at worst redelivered,
+         * never dropped wrongly); one other time makes it second precision for good. */
         if (n && s->since_ms > 0 && !s->at_latest) {
             double min_s = (double)s->since_ms / 1000.0 - SR_SKEW_S;
-            for (; skip < n; skip++) {
-                json_t *t = out_page ? msg_sr_page_member_json(&pg, skip, "dynamodb",
-                                                               "ApproximateCreationDateTime")
-                                     : json_incref(json_object_get(
-                                           json_object_get(json_array_get(recs, skip), "dynamodb"),
-                                           "ApproximateCreationDateTime"));
-                /* written before ACDT + its precision: AWS rounds down to the second,
-                 * DynamoDB Local to the minute (a whole minute: taken as minute precision,
-                 * so at worst redelivered, never skipped wrongly) */
-                double at = json_is_number(t) ? json_number_value(t) : 0;
-                long long whole = (long long)at;
-                bool minute = (double)whole == at && whole % 60 == 0;
-                bool old = at > 0 && at + (minute ? 60 : 1) <= min_s;
-                json_decref(t);
-                if (!old)
-                    break;
+            for (size_t k = 0; k < n && !r->seconds; k++) {
+                double at = sr_acdt(out_page ? &pg : NULL, recs, k);
+                r->seconds = at > 0 && ((double)(long long)at != at || (long long)at % 60);
             }
-        }
-        if (skip < n) /* a record from the start on: what follows is newer, none skipped */
-            s->since_ms = 0;
-        if (n) { /* the position moves past every record returned, skipped or not */
+            size_t kept = 0;
+            for (size_t k = 0; k < n; k++) {
+                double at = sr_acdt(out_page ? &pg : NULL, recs, kept);
+                bool old = at > 0 && at + (r->seconds ? 1 : 60) <= min_s;
+                if (at * 1000.0 >= (double)s->since_ms)
+                    s->since_ms = 0; /* from the start on: what follows is newer still */
+                if (!old) {
+                    kept++;
+                } else if (out_page) {
+                    memmove(pg.off + kept, pg.off + kept + 1, (pg.n - kept - 1) * sizeof *pg.off);
+                    memmove(pg.len + kept, pg.len + kept + 1, (pg.n - kept - 1) * sizeof *pg.len);
+                    pg.n--;
+                } else {
+                    json_array_remove(recs, kept);
+                }
+            }
+            if (n) { /* the position moves past every record returned, dropped or not */
+                s->at_latest = false;
+                sr_copy(s->seq, sizeof s->seq, json_string_value(last));
+            }
+            n = kept;
+        } else if (n) {
+            s->since_ms = 0; /* read from a LATEST opened in this run: all newer than it */
             s->at_latest = false;
             sr_copy(s->seq, sizeof s->seq, json_string_value(last));
         }
         json_decref(last);
-        if (skip) {
-            if (out_page) {
-                memmove(pg.off, pg.off + skip, (n - skip) * sizeof *pg.off);
-                memmove(pg.len, pg.len + skip, (n - skip) * sizeof *pg.len);
-                pg.n -= skip;
-            } else {
-                for (size_t k = 0; k < skip; k++)
-                    json_array_remove(recs, 0);
-            }
-            n -= skip;
-        }
         if (n) {
             if (out_page)
                 *out_page = pg;
