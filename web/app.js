@@ -58,11 +58,26 @@
     return /[.!?)]$/.test(c) ? c : c + '.';
   };
 
+  // The notice takes no focus (role=alert reads it out); a reader who Tabs to its close
+  // button and closes it (the button, Escape) finds the focus back where it was, not on the
+  // page's body (test_web.py::test_new_and_the_notice_by_keyboard).
+  let noticeReturn = null;
   function showNotice(text) {
     el['notice-text'].textContent = text;
     el.notice.hidden = false;
+    const a = document.activeElement;
+    if (a && !el.notice.contains(a)) noticeReturn = a;
     clearTimeout(state.noticeTimer);
-    state.noticeTimer = setTimeout(() => { el.notice.hidden = true; }, 10000);
+    state.noticeTimer = setTimeout(hideNotice, 10000);
+  }
+  function hideNotice() {
+    const had = el.notice.contains(document.activeElement);
+    el.notice.hidden = true;
+    if (!had) return;
+    const r = noticeReturn;
+    if (r && r.isConnected && r.getClientRects().length) r.focus();
+    else if (!el.conv.hidden && el.text.getClientRects().length) el.text.focus();
+    else el['new-btn'].focus();
   }
 
   // Said to screen readers (the live region #announce): each message as it arrives, with
@@ -767,13 +782,22 @@
 
   // ---- new conversation by handle --------------------------------------------------------
 
+  // "New" opens its form with the focus in it; Cancel or Escape (anywhere in the form) closes
+  // it and gives the focus back to "New" (test_web.py::test_new_and_the_notice_by_keyboard).
   el['new-btn'].addEventListener('click', () => {
     el['new-form'].hidden = false;
     el['new-handle'].focus();
   });
-  el['new-cancel'].addEventListener('click', () => {
+  function closeNew() {
     el['new-form'].hidden = true;
     el['new-btn'].focus();
+  }
+  el['new-cancel'].addEventListener('click', closeNew);
+  el['new-form'].addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || ev.isComposing) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    closeNew();
   });
   // Handles are case-insensitive (ASCII letters; the server finds one person whatever the
   // case typed): compare them so (test_web.py::
@@ -1308,7 +1332,13 @@
   });
   window.addEventListener('pageshow', (ev) => { if (ev.persisted && state.token) startLive(); });
 
-  el['notice-close'].addEventListener('click', () => { el.notice.hidden = true; });
+  el['notice-close'].addEventListener('click', hideNotice);
+  el.notice.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not also Back (phone width)
+    hideNotice();
+  });
   el.signout.addEventListener('click', () => signOut(''));
   el['signin-form'].addEventListener('submit', (ev) => {
     ev.preventDefault();

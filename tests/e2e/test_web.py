@@ -768,6 +768,60 @@ def test_keyboard_focus_is_visible(web, two):
     assert [w for w in seen if w[1] not in ("ok", "body")] == [], seen
 
 
+def test_new_and_the_notice_by_keyboard(web, two):
+    """"New" and the notice, keyboard only.  New opens its form with the focus in the handle
+    field; Tab goes field -> Open -> Cancel; Escape (from any of them) closes the form and the
+    focus is back on New (before: Escape did nothing, Cancel was reachable by Tab only).  The
+    notice's close button, reached by Tab, closes it with Enter or Escape and gives the focus
+    back to where it was when the notice came (before: to the page's body)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    d = fresh(two[0])
+    sign_in_by_link(d, web, "web_erin")
+    keys = lambda *k: ActionChains(d).send_keys(*k).perform()  # noqa: E731
+    active = lambda: d.execute_script(  # noqa: E731
+        "const a = document.activeElement; return a.id || a.tagName.toLowerCase()")
+    form_shown = lambda: by_css(d, "#new-form")[0].is_displayed()  # noqa: E731
+    d.execute_script("document.getElementById('new-btn').focus()")
+    keys(Keys.ENTER)
+    wait(d, lambda d: form_shown() and active() == "new-handle", 2, "the handle field")
+    keys("web_")
+    order = []
+    for _ in range(2):
+        keys(Keys.TAB)
+        order.append(d.execute_script("return document.activeElement.textContent"))
+    assert order == ["Open", "Cancel"], order
+    keys(Keys.ESCAPE)  # from Cancel
+    wait(d, lambda d: not form_shown(), 2, "the form closed by Escape")
+    assert active() == "new-btn"
+    keys(Keys.ENTER)
+    wait(d, lambda d: form_shown() and active() == "new-handle", 2, "the form again")
+    keys(Keys.ESCAPE)  # from the field
+    wait(d, lambda d: not form_shown(), 2, "the form closed by Escape from the field")
+    assert active() == "new-btn"
+    # the notice: one's own handle in New says so; Tab to its close button, Escape
+    keys(Keys.ENTER)
+    wait(d, lambda d: active() == "new-handle", 2, "the handle field")
+    d.execute_script("document.getElementById('new-handle').value = ''")
+    keys("web_erin", Keys.ENTER)
+    wait(d, lambda d: "cannot message yourself" in notice(d), 2, "the notice")
+    assert active() == "new-handle"
+    d.execute_script("document.getElementById('notice-close').focus()")
+    keys(Keys.ESCAPE)
+    wait(d, lambda d: not by_css(d, "#notice")[0].is_displayed(), 2, "the notice closed")
+    assert active() == "new-handle" and form_shown()
+    # the same with Enter on its close button; then Escape closes New as before
+    keys(Keys.ENTER)
+    wait(d, lambda d: "cannot message yourself" in notice(d), 2, "the notice again")
+    d.execute_script("document.getElementById('notice-close').focus()")
+    keys(Keys.ENTER)
+    wait(d, lambda d: not by_css(d, "#notice")[0].is_displayed(), 2, "the notice closed")
+    assert active() == "new-handle"
+    keys(Keys.ESCAPE)
+    wait(d, lambda d: not form_shown(), 2, "the form closed")
+    assert active() == "new-btn"
+
+
 def test_times_in_the_readers_time_zone(web, two):
     """Times show in the reader's time zone, and follow it when it changes while the page is
     open (a laptop carried across zones, the system's zone changed): the formatters kept the
