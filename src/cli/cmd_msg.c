@@ -57,9 +57,10 @@ typedef struct cli_ctx {
     msg_service *svc;
 } cli_ctx;
 
-static int usage(const char *cmd, const char *synopsis)
+/* The usage text: on stdout with status 0 when --help asked for it, else on stderr with 2. */
+static int usage(const cli_opts *o, const char *cmd, const char *synopsis)
 {
-    fprintf(stderr,
+    fprintf(o->help ? stdout : stderr,
             "usage: ddbchat %s %s\n"
             "common options:\n"
             "  --data-dir DIR     embedded engine data dir (default ./data)\n"
@@ -68,7 +69,20 @@ static int usage(const char *cmd, const char *synopsis)
             "  --table NAME       messaging table (default " MSG_TABLE_DEFAULT ")\n"
             "  --json             machine-readable output\n",
             cmd, synopsis);
-    return 2;
+    return o->help ? 0 : 2;
+}
+
+/* The options that take a value (--name V or --name=V). */
+static bool takes_value(const char *name)
+{
+    static const char *const names[] = {
+        "--data-dir", "--endpoint", "--region", "--table", "--jwt-secret-file", "--uuid",
+        "--cursor", "--after", "--users", "--conversations", "--messages", "--limit", "--ttl",
+        "--threads"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
 }
 
 static bool parse_long(const char *s, long *out)
@@ -101,7 +115,10 @@ static int parse(int argc, char **argv, cli_opts *o)
             continue;
         }
         if (strcmp(a, "--json") == 0) { o->json = true; continue; }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = true; continue; }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true; /* wins over whatever else is on the line */
+            return 0;
+        }
         if (strcmp(a, "--no-demo") == 0) { o->no_demo = true; continue; }
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
         const char *val = NULL;
@@ -112,6 +129,12 @@ static int parse(int argc, char **argv, cli_opts *o)
             val = eq + 1;
         } else {
             snprintf(name, sizeof name, "%s", a);
+        }
+        if (!takes_value(name)) { /* before taking the next argument as its value */
+            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+            return 2;
+        }
+        if (!eq) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ddbchat: %s needs a value\n", a);
                 return 2;
@@ -233,7 +256,7 @@ int cli_schema_load(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
-        return usage("schema-load", "[options]");
+        return usage(&o, "schema-load", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -255,7 +278,7 @@ int cli_drop(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
-        return usage("drop", "[options]");
+        return usage(&o, "drop", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -275,7 +298,7 @@ int cli_list_tables(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
-        return usage("list-tables", "[options]");
+        return usage(&o, "list-tables", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -346,7 +369,7 @@ int cli_scan(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos > 1)
-        return usage("scan", "[TABLE] [options]");
+        return usage(&o, "scan", "[TABLE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -449,7 +472,7 @@ int cli_seed(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
-        return usage("seed", "[--users N --conversations N --messages N (per conversation)]\n"
+        return usage(&o, "seed", "[--users N --conversations N --messages N (per conversation)]\n"
                              "       [--threads N (writers, default 8)] [--no-demo] [options]");
     if (o.users > 10000000 || o.conversations > 100000000 || o.messages > 1000000) {
         fprintf(stderr, "ddbchat: seed sizes too large\n");
@@ -521,7 +544,7 @@ int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
-        return usage("get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
+        return usage(&o, "get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
                                          "--after T] [--all] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -588,7 +611,7 @@ int cli_list_conversations(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
-        return usage("list-conversations",
+        return usage(&o, "list-conversations",
                      "<handle> [--limit N] [--cursor C | --after T] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -672,7 +695,7 @@ int cli_send(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos < 3)
-        return usage("send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
+        return usage(&o, "send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
         return 1;
@@ -711,12 +734,12 @@ int cli_user(int argc, char **argv)
     const char *syn =
         "add <handle> <display name...> [--uuid U] | show <handle> | fold  [options]";
     if (parse(argc, argv, &o) || o.help || o.n_pos < 1)
-        return usage("user", syn);
+        return usage(&o, "user", syn);
     bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0,
          fold = strcmp(o.pos[0], "fold") == 0;
     if ((!add && !show && !fold) || (add && o.n_pos < 3) || (show && o.n_pos != 2) ||
         (fold && o.n_pos != 1))
-        return usage("user", syn);
+        return usage(&o, "user", syn);
     cli_ctx c;
     if (add || fold ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
         return 1;
@@ -759,7 +782,7 @@ int cli_token(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
-        return usage("token", "<handle> [--ttl SECONDS] [--jwt-secret-file FILE] [options]");
+        return usage(&o, "token", "<handle> [--ttl SECONDS] [--jwt-secret-file FILE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;

@@ -51,15 +51,28 @@ typedef struct ops_cli {
     int n_pos;
 } ops_cli;
 
-static int ops_usage(const char *cmd, const char *synopsis, const char *more)
+/* The usage text: on stdout with status 0 when --help asked for it, else on stderr with 2. */
+static int ops_usage(const ops_cli *o, const char *cmd, const char *synopsis, const char *more)
 {
-    fprintf(stderr,
+    fprintf(o->help ? stdout : stderr,
             "usage: ddbchat %s %s\n"
             "options:\n"
             "%s"
             "  --json             machine-readable output\n",
             cmd, synopsis, more);
-    return 2;
+    return o->help ? 0 : 2;
+}
+
+/* The options that take a value (--name V or --name=V). */
+static bool ops_takes_value(const char *name)
+{
+    static const char *const names[] = {"--data-dir", "--endpoint", "--region", "--key",
+                                        "--table-creation-parameters", "--format",
+                                        "--csv-delimiter", "--csv-header", "--table"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
 }
 
 /* Options anywhere among the positional arguments.  0 or 2. */
@@ -80,8 +93,8 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            o->help = true;
-            continue;
+            o->help = true; /* wins over whatever else is on the line */
+            return 0;
         }
         if (strcmp(a, "--create") == 0) {
             o->create = true;
@@ -99,6 +112,12 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
             val = eq + 1;
         } else {
             snprintf(name, sizeof name, "%s", a);
+        }
+        if (!ops_takes_value(name)) { /* before taking the next argument as its value */
+            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+            return 2;
+        }
+        if (!eq) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ddbchat: %s needs a value\n", a);
                 return 2;
@@ -231,7 +250,7 @@ int cli_backup(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 1)
-        return ops_usage("backup", "DEST [--data-dir DIR]",
+        return ops_usage(&o, "backup", "DEST [--data-dir DIR]",
                          "  --data-dir DIR     the data dir to copy (default ./data); it may be in "
                          "use\n");
     ops_bar bar;
@@ -264,7 +283,7 @@ int cli_restore(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 1)
-        return ops_usage("restore", "SRC --data-dir DIR",
+        return ops_usage(&o, "restore", "SRC --data-dir DIR",
                          "  --data-dir DIR     where to restore (default ./data); must not exist "
                          "or be empty\n");
     ops_bar bar;
@@ -301,7 +320,7 @@ int cli_export(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 2)
-        return ops_usage("export", "TABLE DIR [--data-dir DIR | --endpoint URL]",
+        return ops_usage(&o, "export", "TABLE DIR [--data-dir DIR | --endpoint URL]",
                          ops_conn_opts_help);
     err_t e = {0};
     cli_conn c;
@@ -366,8 +385,7 @@ int cli_import(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 2)
-        return ops_usage(
-            "import", "SRC TABLE [--create [--key NAME:TYPE[,NAME:TYPE] |\n"
+        return ops_usage(&o, "import", "SRC TABLE [--create [--key NAME:TYPE[,NAME:TYPE] |\n"
                       "       --table-creation-parameters JSON|@FILE]] [--format auto|dynamodb-json|csv]\n"
                       "       [--csv-delimiter C] [--csv-header A,B,...] [--data-dir DIR | --endpoint URL]",
             "  SRC                an export dir (DIR/AWSDynamoDB/<ExportId>), a dir of files, or a file\n"
@@ -488,7 +506,7 @@ int cli_stats(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos)
-        return ops_usage("stats", "[--endpoint URL]",
+        return ops_usage(&o, "stats", "[--endpoint URL]",
                          "  --endpoint URL     a ddbchat DynamoDB endpoint (default "
                          "http://127.0.0.1:8000);\n"
                          "                     its GET /metrics is read\n");
@@ -584,7 +602,7 @@ int cli_doctor(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos)
-        return ops_usage("doctor", "[--data-dir DIR] [--repair] [--table NAME]",
+        return ops_usage(&o, "doctor", "[--data-dir DIR] [--repair] [--table NAME]",
                          "  --data-dir DIR     the data dir to check (default ./data); read-only\n"
                          "                     unless --repair, so a server may be running\n"
                          "  --repair           rebuild every index (and counter) found wrong\n"

@@ -46,9 +46,10 @@ typedef struct sql_opts {
     bool json, consistent, help;
 } sql_opts;
 
-static int sql_usage(void)
+/* The usage text: on stdout with status 0 when --help asked for it, else on stderr with 2. */
+static int sql_usage(bool asked)
 {
-    fprintf(stderr,
+    fprintf(asked ? stdout : stderr,
             "usage: ddbchat sql [STATEMENT] [--param VALUE]... [options]\n"
             "  STATEMENT          a PartiQL statement; without it, an interactive prompt (or\n"
             "                     statements from standard input, each ending with ';')\n"
@@ -58,7 +59,7 @@ static int sql_usage(void)
             "  --data-dir DIR     embedded engine data dir (default ./data)\n"
             "  --endpoint URL     use a remote DynamoDB-compatible endpoint instead\n"
             "  --region REGION    region for --endpoint (default from the AWS config)\n");
-    return 2;
+    return asked ? 0 : 2;
 }
 
 static int sql_parse(int argc, char **argv, sql_opts *o)
@@ -75,7 +76,8 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
         } else if (strcmp(a, "--consistent") == 0) {
             o->consistent = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            o->help = true;
+            o->help = true; /* wins over whatever else is on the line */
+            return 0;
         } else if (strcmp(a, "--param") == 0 || strcmp(a, "--data-dir") == 0 ||
                    strcmp(a, "--endpoint") == 0 || strcmp(a, "--region") == 0) {
             if (i + 1 >= argc) {
@@ -528,9 +530,10 @@ static int run_interactive(cli_conn *c, const sql_opts *o)
 int cli_sql(int argc, char **argv)
 {
     sql_opts o;
-    if (sql_parse(argc, argv, &o) || o.help) {
+    int prc = sql_parse(argc, argv, &o);
+    if (prc || o.help) {
         json_decref(o.params);
-        return sql_usage();
+        return sql_usage(!prc && o.help);
     }
     cli_conn c;
     if (sql_open(&c, &o)) {

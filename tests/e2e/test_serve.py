@@ -31,6 +31,33 @@ def test_top_level_help_lists_subcommands():
         assert re.search(rf"^\s+{re.escape(sub)}\s", r.stdout, re.M), sub
 
 
+def test_every_subcommand_help_is_asked_for_text():
+    # `ddbchat <sub> --help` (README: "`ddbchat <subcommand> --help` describes a subcommand's
+    # options") prints the usage on stdout and exits 0, for every subcommand `ddbchat --help`
+    # lists, also with other arguments around it: `ddbchat seed --help | less` shows it.
+    # Before, 17 of the 19 printed it on stderr and exited 2, as for a usage error.
+    subs = re.findall(r"^  ([a-z][a-z-]+)\s", run("--help").stdout, re.M)
+    assert len(subs) >= 19 and "seed" in subs and "doctor" in subs, subs
+    for sub in subs:
+        for args in (["--help"], ["-h"], ["--help", "--data-dir"]):
+            r = run(sub, *args)
+            assert r.returncode == 0, (sub, args, r.returncode, r.stderr)
+            assert r.stdout.startswith(f"usage: ddbchat {sub}"), (sub, args, r.stdout)
+            assert r.stderr == "", (sub, args, r.stderr)
+
+
+@pytest.mark.parametrize("sub", ["list-tables", "send", "backup", "doctor"])
+def test_unknown_option_is_named_not_given_a_value(sub):
+    # An unknown option is a usage error naming it (exit 2, usage on stderr), also as the last
+    # argument or before another: it used to be read as an option taking the next argument
+    # (`ddbchat list-tables --frob` said "--frob needs a value").
+    for args in (["--frob"], ["--frob", "x"], ["--frob=x"]):
+        r = run(sub, *args)
+        assert r.returncode == 2, (sub, args)
+        assert "unknown option --frob" in r.stderr, (sub, args, r.stderr)
+        assert r.stdout == ""
+
+
 def test_unknown_subcommand_is_usage_error():
     # An unknown subcommand prints the usage on stderr and exits 2; so does no subcommand.
     r = run("frobnicate")
