@@ -125,6 +125,7 @@
       throw new ApiError(res.status, e.code || `http_${res.status}`,
         e.message || `the server answered ${res.status} ${res.statusText}`);
     }
+    resendWaiting(); // the server answers again: what failed for want of it goes now
     return { data, next: res.headers.get('X-Next-Cursor') };
   }
 
@@ -882,6 +883,7 @@
     updateCount();
     const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
       li: null, triedAt: 0 };
+    requeueWaiting(); // what waits for the server goes first: a new send keeps the order
     outbox.push(x);
     showEntry(x);
     el.messages.scrollTop = el.messages.scrollHeight;
@@ -924,7 +926,8 @@
       discard.textContent = 'Discard';
       discard.addEventListener('click', () => { dropEntry(x); el.text.focus(); });
       meta.append(x.offline ? 'Not sent: you are offline; it goes when the network is back. ' :
-        'Not sent. ', retry, discard);
+        x.auto ? 'Not sent: the server did not answer; it goes when the server is back. ' :
+          'Not sent. ', retry, discard);
     } else {
       meta.textContent = 'Sending…';
     }
@@ -995,10 +998,15 @@
         if (gen !== state.gen) return;
         if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
           const offline = e.code === 'network' && navigator.onLine === false;
+          // no answer, or a server down or overloaded: not the message's fault, sent again
+          // by itself (resendWaiting); any other answer waits for Retry or Discard
+          const auto = e.code === 'network' || e.status === 502 || e.status === 503 ||
+            e.status === 504;
           for (const y of outbox) {
             if (y === x || (y.state === 'queued' && sameHandle(y.handle, x.handle))) {
               y.state = 'failed';
               y.offline = offline;
+              y.auto = auto;
               showEntry(y);
             }
           }
@@ -1071,6 +1079,34 @@
     }
     if (any && state.token) sendOutbox();
   });
+  // Likewise what failed while the browser was online but the server did not answer (down,
+  // restarting: no answer; 502-504): it went only by Retry.  It goes by itself once the
+  // server answers again, when the live stream reconnects ('ready') or any later request
+  // succeeds, each with its own Idempotency-Key (stored once), in the outbox's order; a
+  // message sent meanwhile puts them back in the queue before itself, so it cannot overtake
+  // them (test_web.py::test_page_catches_up_after_a_server_restart,
+  // test_sends_that_met_a_server_down_go_by_themselves).
+  function requeueWaiting() {
+    let any = false;
+    for (const x of outbox) {
+      if (x.state === 'failed' && x.auto) {
+        x.state = 'queued';
+        x.offline = false;
+        showEntry(x);
+        any = true;
+      }
+    }
+    return any;
+  }
+  let resendSoon = false;
+  function resendWaiting() {
+    if (resendSoon || !outbox.some((x) => x.state === 'failed' && x.auto)) return;
+    resendSoon = true;
+    setTimeout(() => { // after the answer that called it is handled
+      resendSoon = false;
+      if (state.token && requeueWaiting()) sendOutbox();
+    }, 0);
+  }
 
   // The server says 'ping' on every stream every 15 s (events.c).  A stream that has said
   // nothing for PING_LOST_MS (two pings missed) is dead without knowing it: a server that
@@ -1159,6 +1195,7 @@
       setLive(true);
       share({ type: 'live', on: true, id: state.lastEventId });
       if (!state.listLoaded) loadConversations(true);
+      resendWaiting();
     });
     es.addEventListener('message', (ev) => { heard(); onMessageEvent(ev); });
     es.addEventListener('ping', heard);
@@ -1207,6 +1244,7 @@
         setLive(!!msg.on);
         // the leader's stream is open: what the list misses will come through it
         if (msg.on && !state.listLoaded) loadConversations(true);
+        if (msg.on) resendWaiting();
       }
     };
     if (navigator.locks) {

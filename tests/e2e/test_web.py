@@ -1009,7 +1009,10 @@ def test_page_catches_up_after_a_server_restart(two, tmp_path):
     has a conversation open, three messages are written while it is down (`ddbchat send` on
     its data dir), and it starts again on the same port.  The page reconnects by itself (a new
     ticket, ?last_event_id= of the last event it had) and shows the three messages once each,
-    in order, in the open conversation and on top of the list, then the next live one once."""
+    in order, in the open conversation and on top of the list, then the next live one once.
+    Bob sends while it is down (the browser online: the server does not answer): the message
+    stays as 'Not sent', saying it goes when the server is back, and goes by itself once the
+    stream is back, stored once, after the three (before: it waited for Retry)."""
     import subprocess
     from conftest import Server, ddbchat_bin, free_port, stop_process, wait_port
     data = str(tmp_path / "data")
@@ -1036,14 +1039,23 @@ def test_page_catches_up_after_a_server_restart(two, tmp_path):
         wait(bob, lambda d: not by_css(d, "#live[data-state=on]"), 10, "the stream to drop")
         for i in range(3):
             cli(srv, "send", "rs_alice", m["message_group_uuid"], f"while down {i}")
+        type_and_enter(bob, "bob while down")
+        failed = wait(bob, lambda d: by_css(d, "#messages li.failed"), 10, "'Not sent'")
+        assert "when the server is back" in \
+            failed[0].find_element("css selector", ".meta").text, failed[0].text
         srv.proc = start()
-        want = ["before the restart", "while down 0", "while down 1", "while down 2"]
-        wait(bob, lambda d: bubbles(d) == want, 40, "the messages written while it was down")
+        want = ["before the restart", "while down 0", "while down 1", "while down 2",
+                "bob while down"]
+        wait(bob, lambda d: bubbles(d) == want and not by_css(d, "#messages li.pending"), 40,
+             "the messages written while it was down, and bob's sent by itself")
         wait(bob, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream again")
-        assert by_css(bob, "#conversations button .last")[0].text == "while down 2"
+        assert by_css(bob, "#conversations button .last")[0].text == "bob while down"
         send_rest(srv, "rs_alice", "after the restart", group=m["message_group_uuid"])
         wait(bob, lambda d: bubbles(d)[-1:] == ["after the restart"], 5, "the live message")
-        time.sleep(0.5)
+        time.sleep(0.5)  # no second copy of any of them comes
+        st, _, page = rest(srv, "GET", f"/api/messages/{m['message_group_uuid']}",
+                           srv.tok["rs_bob"])
+        assert st == 200 and [x["message"] for x in page] == want + ["after the restart"], page
         assert bubbles(bob) == want + ["after the restart"]
     finally:
         srv.stop()
@@ -1107,6 +1119,68 @@ def test_offline_then_back(web, two):
         assert bubbles(d) == want + ["sent when back", "live again"]
     finally:
         network(d, online=True)
+
+
+# The server busy for sends only: while window.__down, the page's POST /api/messages answer
+# 503 overloaded without reaching the server; every POST's Idempotency-Key and message kept.
+SENDS_DOWN = """
+window.__down = true; window.__posts = [];
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (init && init.method === 'POST' && path === '/api/messages') {
+    window.__posts.push([(init.headers || {})['Idempotency-Key'], JSON.parse(init.body).message,
+                         window.__down]);
+    if (window.__down) {
+      return new Response(JSON.stringify({error: {code: 'overloaded',
+        message: 'the server is overloaded; try again shortly'}}),
+        {status: 503, headers: {'Content-Type': 'application/json'}});
+    }
+  }
+  return realFetch(path, init);
+};
+"""
+
+
+def test_sends_that_met_a_server_down_go_by_themselves(web, two):
+    """Sends answered 503 (the browser online, the stream still live) stay as 'Not sent',
+    saying they go when the server is back; one typed meanwhile does not overtake them ('one'
+    is tried again before it, still 503, and 'two' waits behind it); once the server answers
+    a later request (opening another conversation: its GET), both go by themselves, in the
+    order typed, each with its own Idempotency-Key and once, and are stored once each.
+    Before: they waited for Retry, and a message typed after them was stored first."""
+    me_ = "web_down"
+    web.tok[me_] = token(add_user(web, me_, "Down Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "before", handle=me_)["message_group_uuid"]
+    send_rest(web, "web_bob", "other", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["before"], 5, "the first message")
+    d.execute_script(SENDS_DOWN)
+    type_and_enter(d, "one")
+    wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 1, 5, "'one' not sent")
+    meta = by_css(d, "#messages li.failed .meta")[0].text
+    assert "when the server is back" in meta, meta
+    type_and_enter(d, "two")  # 'one' tried again first: 503, 'two' waits with it
+    wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 2, 5, "both not sent")
+    assert bubbles(d) == ["before", "one", "two"]
+    d.execute_script("window.__down = false")
+    open_conv(d, "Bob Web")  # a request that succeeds: the server is back
+    wait(d, lambda d: bubbles(d) == ["other"], 5, "bob's conversation")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["before", "one", "two"] and
+         not by_css(d, "#messages li.pending"), 5, "both sent by themselves")
+    posts = d.execute_script("return window.__posts")
+    # 'one' again before 'two' (which waits behind it, not tried while 'one' fails), then
+    # both once the server is back
+    assert [p[1] for p in posts] == ["one", "one", "one", "two"], posts
+    assert [p[2] for p in posts] == [True, True, False, False], posts
+    keys = {}
+    for k, text, _ in posts:
+        keys.setdefault(text, set()).add(k)
+    assert all(len(v) == 1 for v in keys.values()) and keys["one"] != keys["two"], posts
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    assert st == 200 and [m["message"] for m in page] == ["before", "one", "two"], page
 
 
 # The page's POST /api/messages wait until the test lets them go (RELEASE): a server far
@@ -1192,7 +1266,8 @@ window.EventSource = class extends RealES {
   }
 };"""
 # POST /api/messages recorded ([text, Idempotency-Key]); mode 'fail': it never reaches the
-# server; 'lose': it is stored and its answer lost; 'slow': it arrives 0.4 s late; else
+# server, answered 500; 'lose': it is stored and its answer lost (no answer: sent again by
+# itself at the next trigger, or by Retry); 'slow': it arrives 0.4 s late; else
 # as it is.
 SENDS = """window.__posts = window.__posts || [];
 window.__mode = arguments[0];
@@ -1202,7 +1277,10 @@ window.fetch = async (path, init) => {
   window.__posts.push([JSON.parse(init.body).message, init.headers['Idempotency-Key']]);
   const mode = window.__mode;
   await new Promise((r) => setTimeout(r, mode === 'slow' ? 400 : 100));
-  if (mode === 'fail') throw new TypeError('Failed to fetch');
+  if (mode === 'fail') {  // an error answered: waits for Retry (no answer at all goes by itself)
+    return new Response(JSON.stringify({error: {code: 'internal', message: 'internal error'}}),
+                        {status: 500, headers: {'Content-Type': 'application/json'}});
+  }
   const res = await realFetch(path, init);
   if (mode === 'lose') throw new TypeError('Failed to fetch');
   return res;
@@ -1636,7 +1714,9 @@ CONTRAST = open(os.path.join(os.path.dirname(__file__), "web_contrast.js")).read
 HANG_SENDS = """const realFetch = window.fetch;
 window.fetch = (path, init) => {
   if (!init || init.method !== 'POST' || path !== '/api/messages') return realFetch(path, init);
-  return init.body.includes('not sent') ? Promise.reject(new TypeError('Failed to fetch')) :
+  return init.body.includes('not sent') ?  // an error answered: 'Not sent' until Retry
+    Promise.resolve(new Response('{"error":{"code":"internal","message":"internal error"}}',
+                    {status: 500, headers: {'Content-Type': 'application/json'}})) :
     new Promise(() => {});
 };"""
 
