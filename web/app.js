@@ -573,6 +573,11 @@
       shown[i].remove();
     }
     o.newer = shown[shown.length - over - 1].dataset.at;
+    // "Sending…" and "Not sent" belong below the newest: with the newest let go of, they
+    // stood below a gap (scrolling down showed them right after an old message); they wait
+    // in the outbox and come back when the newest do (loadNewer; showEntry)
+    // (test_web.py::test_a_long_conversation_stays_bounded_at_its_newest)
+    for (const li of el.messages.querySelectorAll('li.pending')) li.remove();
   }
 
   function windowAbove(o) {
@@ -613,6 +618,7 @@
       if (!o.newer) {
         const held = o.held.splice(0);
         for (const m of held) addMessage(m);
+        for (const x of outbox) if (sameHandle(x.handle, o.handle)) showEntry(x);
       }
       windowAbove(o);
     } catch (e) {
@@ -895,6 +901,10 @@
   function showEntry(x) {
     const o = state.open;
     if (!o || !sameHandle(o.handle, x.handle)) return;
+    if (o.newer) { // the newest are not shown: below them, once they are (windowBelow)
+      if (x.li) x.li.remove();
+      return;
+    }
     const li = document.createElement('li');
     li.className = x.state === 'failed' ? 'mine pending failed' : 'mine pending';
     li.dataset.at = '~'; // after every created_at: addMessage puts new ones above it

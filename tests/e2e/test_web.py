@@ -1807,7 +1807,10 @@ def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
     (#messages data-max, here 50; 400 by default), however many arrive live, so a long
     session's page does not grow without bound; scrolling back again pages through all of
     them once each, the bound kept (test_an_older_page_at_2000_messages_keeps_frames_short).
-    Before, every message loaded or arrived stayed in the page."""
+    Before, every message loaded or arrived stayed in the page.  A 'Not sent' message stays
+    below the newest: while they are let go of (scrolled back) it is not shown, and it is back
+    below 'long 149' once they are (before: it stayed at the bottom below the gap, right
+    after an old message)."""
     me_ = "web_long"
     web.tok[me_] = token(add_user(web, me_, "Long Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "long 000", handle=me_)["message_group_uuid"]
@@ -1829,15 +1832,27 @@ def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
         send_rest(web, "web_alice", f"long {i:03d}", group=g)
     wait(d, lambda d: bubbles(d)[-1:] == ["long 149"], 5, "the live ones")
     wait(d, lambda d: shown(d) <= 51, 5, "still bounded")
+    d.execute_script(HANG_SENDS)  # 'not sent, kept' is answered 500: 'Not sent' until Retry
+    type_and_enter(d, "not sent, kept")
+    wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
+    # what stands right above each 'Sending…'/'Not sent' entry
+    above_pending = lambda d: d.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#messages li.pending')].map((li) => {"
+        " let p = li.previousElementSibling; while (p && !p.dataset.uuid)"
+        " p = p.previousElementSibling; return p && p.querySelector('.text').textContent; })")
+    assert above_pending(d) == ["long 149"]
     # scrolled back, the window holds (at most 50 here, and the page being added): each
     # message once and in order, back to the first
     back = d.execute_async_script(PAGE_WITHIN, True, 10000, "")
     assert back["end"] and back["ordered"] and back["seen"] == 150, back
     assert back["most"] <= 90 and bubbles(d)[0] == "long 000", (back, bubbles(d)[:2])
+    assert above_pending(d) == [], above_pending(d)  # not below a gap
     # and down again to the newest, from the server's ?after= pages: each once, in order
     down = d.execute_async_script(PAGE_WITHIN, False, 10000, "long 149")
     assert down["end"] and down["ordered"] and down["seen"] >= 100 and down["most"] <= 90, down
-    assert bubbles(d)[-1] == "long 149" and len(bubbles(d)) == len(set(bubbles(d))) <= 90
+    assert bubbles(d)[-2:] == ["long 149", "not sent, kept"], bubbles(d)[-3:]
+    assert len(bubbles(d)) == len(set(bubbles(d))) <= 91
+    assert above_pending(d) == ["long 149"] and by_css(d, "#messages li.failed .retry")
 
 
 def test_a_frozen_tab_gives_the_stream_to_the_others(web, two):
