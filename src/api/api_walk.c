@@ -937,6 +937,27 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
             attr_kinds(w, el, n, false);
             return;
         }
+        if (!w->types_only && !descend(el) && el->type != API_ST_ATTRVAL && has_constraints(el)) {
+            /* elements that are scalars: their member's constraints reported once, at the
+             * list, the list echoed whole, "Member must satisfy constraint: [...]" (AWS's
+             * validator's form for a list, as "Map value must satisfy constraint: [...]" for a
+             * map's values; test_model_constraints test_list_element_constraints) */
+            size_t cnt = jv->size(n);
+            bool bad = false;
+            for (size_t i = 0; i < cnt && !bad; i++) {
+                const void *x = jv->elem(n, i);
+                bad = x && jv->kind(x) != API_JK_NULL && !shape_ok(w, el, x);
+            }
+            if (bad) {
+                char c[600];
+                sbuf b = api_sb_make(c, sizeof c);
+                api_sb_str(&b, "Member must satisfy constraint: [");
+                constraint_list(el, &b);
+                api_sb_str(&b, "]");
+                violation(w, bare, sh, n, c);
+            }
+            return;
+        }
         if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
             return;
         size_t cnt = jv->size(n);
