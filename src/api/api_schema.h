@@ -140,6 +140,9 @@ const api_shape *api_schema_keyless(const api_shape *in);
  * than API_DEEP_REQUEST levels of JSON: PutItem's, DeleteItem's and UpdateItem's older forms
  * (api_schema.c), or NULL for every other model. */
 const api_shape *api_schema_deep(const api_shape *in);
+/* The restores' override members (GlobalSecondaryIndexOverride ... SSESpecificationOverride) as
+ * one structure, for op_backup.c's api_walk_members (static, never NULL). */
+const api_shape *api_schema_restore_overrides(void);
 #define API_DEEP_REQUEST 128
 
 /* Whether key (len bytes) names a top-level member of any operation's model, not only the

@@ -1164,6 +1164,27 @@ static int av_types_pass(const api_jview *jv, const void *req, const api_shape *
     return rc;
 }
 
+int api_walk_members(const api_jview *jv, const void *req, const api_shape *in, bool types,
+                     api_vld *v, err_t *e)
+{
+    if (!in || !req || jv->kind(req) != API_JK_OBJECT)
+        return 0;
+    walk *w = mem_malloc(sizeof *w); /* ~KBs of path segments: off the stack */
+    if (!w)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memset(w, 0, sizeof *w);
+    w->jv = jv;
+    w->v = v;
+    w->e = e;
+    w->types_only = types;
+    for (size_t i = 0; in->members[i].name && !w->rc; i++)
+        walk_member(w, &in->members[i], req);
+    free(w->late); /* no member of these models sets it */
+    int rc = w->rc;
+    mem_free(w);
+    return rc;
+}
+
 int api_validate_types_after(const api_jview *jv, const void *req, const api_shape *in,
                              err_t *e)
 {

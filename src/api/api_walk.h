@@ -37,6 +37,14 @@ int api_validate_request_in(const api_jview *jv, const void *req, const struct a
  * the SerializationException of a wrong JSON token inside one of its AttributeValues, which
  * the service reports first (it deserialises the whole request before any check; review17
  * F2).  ERR_SERIALIZATION with e replaced, or 0 (e untouched). */
+/* Walks the members of model `in` found in object `req`, for a handler that checks the request's
+ * other members itself: types (pass 1: a member of the wrong JSON type anywhere inside is
+ * ERR_SERIALIZATION with e set, else 0), or !types (pass 2: each constraint violation added to
+ * v in the model's order and the service's words, as api_validate_request words them; 0).
+ * ERR_NOMEM when the walk could not be had. */
+struct api_vld;
+int api_walk_members(const api_jview *jv, const void *req, const struct api_shape *in,
+                     bool types, struct api_vld *v, err_t *e);
 int api_validate_types_after(const api_jview *jv, const void *req, const struct api_shape *in,
                              err_t *e);
 

@@ -867,3 +867,92 @@ def test_stop_during_the_restore_done_delay(ddbchat_server):
     rc = srv.stop(timeout=10)
     assert time.time() - t0 < 5, time.time() - t0
     assert rc == 0, rc
+
+
+def test_restore_overrides_checked_by_the_model(srv):
+    """The restores' nested overrides are checked against the model with the request's other
+    members, in the model's order (GlobalSecondaryIndexOverride and LocalSecondaryIndexOverride
+    are lists of CreateTable's index structures, ProvisionedThroughputOverride a
+    ProvisionedThroughput, SSESpecificationOverride an SSESpecification), before the backup or
+    the source is looked at.  Live AWS (the ack-api-quirks lab's probes of 2026-10-09,
+    DDB-TABLE-457 rst_*): GlobalSecondaryIndexOverride [{}] is three "Member must not be null"
+    (indexName, keySchema, projection); [{IndexName: 'x'}] the name's length then the two
+    nulls; LocalSecondaryIndexOverride [{}] the same three; ProvisionedThroughputOverride {}
+    writeCapacityUnits then readCapacityUnits null (with BillingModeOverride PAY_PER_REQUEST
+    too: the model answers before the billing rule); SSESpecificationOverride KMSMasterKeyId ''
+    "Member must have length greater than or equal to 1" (CreateTable's and UpdateTable's
+    SSESpecification alike: test_model_constraints test_sse_kms_key_id_min).
+    ddbchat checked only the top-level members and restored, or failed in its own words."""
+    d = client_for(srv.ddb_url)
+    make_source(d, "mo_src", n=3)
+    d.update_continuous_backups(TableName="mo_src", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    arn = d.create_backup(TableName="mo_src", BackupName="mo_bk")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    nn = "failed to satisfy constraint: Member must not be null"
+    g, l, p = ("globalSecondaryIndexOverride.1.member", "localSecondaryIndexOverride.1.member",
+               "provisionedThroughputOverride")
+    cases = (
+        ({"GlobalSecondaryIndexOverride": [{}]},
+         [f"Value null at '{g}.indexName' {nn}", f"Value null at '{g}.keySchema' {nn}",
+          f"Value null at '{g}.projection' {nn}"]),
+        ({"GlobalSecondaryIndexOverride": [{"IndexName": "x"}]},
+         [f"Value 'x' at '{g}.indexName' failed to satisfy constraint: Member must have length "
+          "greater than or equal to 3", f"Value null at '{g}.keySchema' {nn}",
+          f"Value null at '{g}.projection' {nn}"]),
+        ({"LocalSecondaryIndexOverride": [{}]},
+         [f"Value null at '{l}.indexName' {nn}", f"Value null at '{l}.keySchema' {nn}",
+          f"Value null at '{l}.projection' {nn}"]),
+        ({"ProvisionedThroughputOverride": {}},
+         [f"Value null at '{p}.writeCapacityUnits' {nn}",
+          f"Value null at '{p}.readCapacityUnits' {nn}"]),
+        ({"ProvisionedThroughputOverride": {}, "BillingModeOverride": "PAY_PER_REQUEST"},
+         [f"Value null at '{p}.writeCapacityUnits' {nn}",
+          f"Value null at '{p}.readCapacityUnits' {nn}"]),
+        ({"SSESpecificationOverride": {"KMSMasterKeyId": ""}},
+         ["Value '' at 'sSESpecificationOverride.kMSMasterKeyId' failed to satisfy constraint: "
+          "Member must have length greater than or equal to 1"]),
+        # all at once, in the model's member order, the index's projected names as a list
+        ({"BillingModeOverride": "X", "LocalSecondaryIndexOverride": [{
+            "IndexName": "by_v", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                               {"AttributeName": "v", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [""]}}],
+          "ProvisionedThroughputOverride": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 1},
+          "SSESpecificationOverride": {"SSEType": "X"}},
+         ["Value 'X' at 'billingModeOverride' failed to satisfy constraint: Member must satisfy "
+          "enum value set: [PROVISIONED, PAY_PER_REQUEST]",
+          f"Value '[]' at '{l}.projection.nonKeyAttributes' failed to satisfy constraint: "
+          "Member must satisfy constraint: [Member must have length less than or equal to 255, "
+          "Member must have length greater than or equal to 1]",
+          f"Value '0' at '{p}.readCapacityUnits' failed to satisfy constraint: Member must have "
+          "value greater than or equal to 1",
+          "Value 'X' at 'sSESpecificationOverride.sSEType' failed to satisfy constraint: Member "
+          "must satisfy enum value set: [AES256, KMS]"]))
+    for i, (over, errs) in enumerate(cases):
+        for op, body in (("RestoreTableFromBackup", {"BackupArn": arn}),
+                         ("RestoreTableToPointInTime", {"SourceTableName": "mo_src",
+                                                        "UseLatestRestorableTime": True})):
+            target = f"mo_t{i}"
+            status, _, got = raw_request(srv.ddb_url, dict(body, TargetTableName=target, **over),
+                                         target=f"DynamoDB_20120810.{op}")
+            n, doc = len(errs), json.loads(got)
+            assert (status, doc["__type"].split("#")[-1], doc["message"]) == (
+                400, "ValidationException",
+                f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errs)), \
+                (op, over)
+            assert target not in d.list_tables()["TableNames"]
+    # a nested member of the wrong JSON type: the deserialiser's SerializationException first
+    status, _, got = raw_request(srv.ddb_url, {
+        "BackupArn": arn, "TargetTableName": "mo_ty", "BillingModeOverride": "X",
+        "GlobalSecondaryIndexOverride": [{"IndexName": 5}]},
+        target="DynamoDB_20120810.RestoreTableFromBackup")
+    doc = json.loads(got)
+    assert (status, doc["__type"].split("#")[-1], doc.get("message", doc.get("Message"))) == \
+        (400, "SerializationException", "NUMBER_VALUE cannot be converted to String"), got
+    # valid overrides restore as before
+    d.restore_table_from_backup(
+        TargetTableName="mo_ok", BackupArn=arn, BillingModeOverride="PROVISIONED",
+        ProvisionedThroughputOverride={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2},
+        GlobalSecondaryIndexOverride=[], LocalSecondaryIndexOverride=[],
+        SSESpecificationOverride={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "k"})
+    assert wait_restored(d, "mo_ok")["ProvisionedThroughput"]["ReadCapacityUnits"] == 2

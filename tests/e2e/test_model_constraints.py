@@ -421,3 +421,31 @@ def test_list_element_constraints(ddb_url, table_name, target):
         "GlobalSecondaryIndexUpdates": [{"Create": gsi(["a", "n" * 255])}]})
     assert st == 200, (st, t, msg)
 
+
+def test_sse_kms_key_id_min(ddb_url, table_name, target):
+    """SSESpecification's KMSMasterKeyId takes at least one character, though the published
+    model states no bound: live AWS answers '' with "Value '' at 'sSESpecification.kMSMasterKeyId'
+    failed to satisfy constraint: Member must have length greater than or equal to 1" on
+    CreateTable and UpdateTable (the ack-api-quirks lab's probes of 2026-10-09, DDB-TABLE-457
+    ct_sse_kms_key_empty, ut_sse_kms_key_empty; the restores' override: test_backups
+    test_restore_overrides_checked_by_the_model).  ddbchat took it (CreateTable created the
+    table).  DynamoDB Local's answers are named."""
+    name = table_name("kms")
+    body = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": ""}}
+    want = (400, "ValidationException", ONE + "Value '' at 'sSESpecification.kMSMasterKeyId' "
+            "failed to satisfy constraint: Member must have length greater than or equal to 1")
+    st, t, msg = _call(ddb_url, "CreateTable", body)
+    if target == "dynamodb-local":
+        assert st == 200, (st, t, msg)  # Local takes it and creates the table
+    else:
+        assert (st, t, msg) == want
+        make_table(client_for(ddb_url), name)
+    st, t, msg = _call(ddb_url, "UpdateTable", {"TableName": name, "SSESpecification": {
+        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": ""}})
+    if target == "dynamodb-local":
+        assert (st, t) == (400, "ValidationException"), (st, t, msg)
+    else:
+        assert (st, t, msg) == want
