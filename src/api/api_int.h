@@ -198,16 +198,6 @@ static inline int api_nomem(api_req *r)
 {
     return err_set(r->err, ERR_NOMEM, "out of memory");
 }
-/* A lowercase hex digit's value, or -1: the tokens this layer writes in lowercase hex and reads
- * back (PartiQL's NextToken, a stream's shard iterator); an uppercase digit is refused. */
-static inline int api_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 /* ValidationException with msg as its whole text. */
 static inline int api_verr(api_req *r, const char *msg)
 {

@@ -40,6 +40,7 @@
 #include "api/api_throttle.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "base/hex.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
@@ -600,7 +601,7 @@ static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, 
     if (!raw)
         return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
-        int hi = api_hex_digit(tok[2 * i]), lo = api_hex_digit(tok[2 * i + 1]);
+        int hi = base_hex_digit_lower(tok[2 * i]), lo = base_hex_digit_lower(tok[2 * i + 1]);
         if (hi < 0 || lo < 0)
             goto bad;
         raw[i] = (unsigned char)(hi << 4 | lo);

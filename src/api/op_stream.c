@@ -23,6 +23,7 @@
 #include "api/api_int.h"
 #include "api/api_out.h"
 #include "api/api_validate.h"
+#include "base/hex.h"
 #include "base/siphash.h"
 
 #define SA_LIST_MAX 100      /* ListStreams / DescribeStream Limit */
@@ -412,7 +413,7 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
         return sa_verr(r, "Invalid ShardIterator");
     unsigned char raw[SA_IT_RAW];
     for (size_t i = 0; i < SA_IT_RAW; i++) {
-        int hi = api_hex_digit(bar[1 + 2 * i]), lo = api_hex_digit(bar[2 + 2 * i]);
+        int hi = base_hex_digit_lower(bar[1 + 2 * i]), lo = base_hex_digit_lower(bar[2 + 2 * i]);
         if (hi < 0 || lo < 0)
             return sa_verr(r, "Invalid ShardIterator");
         raw[i] = (unsigned char)(hi << 4 | lo);

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/hex.h"
 #include "base/mem.h"
 #include "messaging/auth.h"
 #include "messaging/messaging_int.h"
@@ -215,17 +216,6 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One form-decoded byte of p[0..end) ('+' a space, "%XY" its byte, else itself) into *c;
  * returns how many bytes it took. */
 static size_t form_byte(const char *p, const char *end, char *c)
@@ -234,8 +224,8 @@ static size_t form_byte(const char *p, const char *end, char *c)
         *c = ' ';
         return 1;
     }
-    if (*p == '%' && end - p > 2 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-        *c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+    if (*p == '%' && end - p > 2 && base_hex_digit(p[1]) >= 0 && base_hex_digit(p[2]) >= 0) {
+        *c = (char)(base_hex_digit(p[1]) * 16 + base_hex_digit(p[2]));
         return 3;
     }
     *c = *p;

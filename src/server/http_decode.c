@@ -16,6 +16,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "base/hex.h"
+
 #define HTTP_DECODE_STEP ((size_t)64 << 10) /* decoded-buffer growth, bytes */
 #define HTTP_MAX_CODINGS 4                  /* content codings in one Content-Encoding */
 
@@ -47,17 +49,6 @@ static int for_each_element(const char *v, http_list_fn fn, void *ctx)
     return 0;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t http_pct_decode(char *dst, const char *src, size_t n, bool plus)
 {
     size_t o = 0;
@@ -65,8 +56,8 @@ size_t http_pct_decode(char *dst, const char *src, size_t n, bool plus)
         char c = src[i];
         int hi, lo;
         if (c == '%' && i + 2 < n &&
-            (hi = hexval((unsigned char)src[i + 1])) >= 0 &&
-            (lo = hexval((unsigned char)src[i + 2])) >= 0) {
+            (hi = base_hex_digit((unsigned char)src[i + 1])) >= 0 &&
+            (lo = base_hex_digit((unsigned char)src[i + 2])) >= 0) {
             c = (char)(hi * 16 + lo);
             i += 2;
         } else if (c == '+' && plus) {

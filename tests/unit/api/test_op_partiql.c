@@ -118,6 +118,17 @@ static void next_token(void **state)
         assert_string_equal(e.msg, "Invalid NextToken");
         json_decref(out);
     }
+    /* the token's hex is lowercase only: any letter of it uppercased is refused */
+    for (size_t i = 0; i < n; i++) {
+        if (tok[i] < 'a' || tok[i] > 'f')
+            continue;
+        memcpy(bad, tok, n + 1);
+        bad[i] = (char)(bad[i] - 'a' + 'A');
+        snprintf(extra, sizeof extra, "{'NextToken':'%s'}", bad);
+        assert_int_equal(es(f, stmt, "[{'S':'a'}]", extra, &out, &e), ERR_VALIDATION);
+        assert_string_equal(e.msg, "Invalid NextToken");
+        json_decref(out);
+    }
     free(bad);
     assert_int_equal(es(f, stmt, "[{'S':'a'}]", "{'NextToken':'zz'}", &out, &e), ERR_VALIDATION);
     json_decref(out);

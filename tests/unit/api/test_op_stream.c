@@ -588,6 +588,42 @@ static void test_iterator_lifetime_default(void **state)
     free(iter);
 }
 
+/* The iterator's hex is read in lowercase only (base_hex_digit_lower): each of its letters
+ * uppercased in turn is "Invalid ShardIterator", before any MAC check could accept it. */
+static void test_iterator_hex_is_lowercase(void **state)
+{
+    it_fix *f = *state;
+    make_stream_table(f, "hexcase", "KEYS_ONLY");
+    json_decref(it_ok(f, "PutItem", "{'TableName':'hexcase','Item':{'pk':{'S':'a'},'sk':{'N':'1'}}}"));
+    char *iter = first_iterator(f, "hexcase");
+    char *bad = strdup(iter);
+    char *hex = strrchr(bad, '|') + 1;
+    int letters = 0;
+    for (char *p = hex; *p; p++) {
+        if (*p < 'a' || *p > 'f')
+            continue;
+        letters++;
+        *p = (char)(*p - 'a' + 'A');
+        json_t *req = gr_req(bad, 0), *out = NULL;
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(api_call(f->api, "DynamoDBStreams.GetRecords", req, NULL, &out, &e),
+                         ERR_VALIDATION);
+        assert_string_equal(e.msg, "Invalid ShardIterator");
+        json_decref(out);
+        json_decref(req);
+        *p = (char)(*p - 'A' + 'a');
+    }
+    assert_true(letters > 0);
+    char *next;
+    char *page = gr_both(f, bad, 0, &next); /* restored: reads */
+    assert_int_equal(count_of(page, "\"eventID\""), 1);
+    free(page);
+    free(next);
+    free(bad);
+    free(iter);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +632,7 @@ int main(void)
         IT_TEST(test_corpus_images),
         IT_TEST(test_limit_and_size_cap),
         IT_TEST(test_iterator_lifetime_default),
+        IT_TEST(test_iterator_hex_is_lowercase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

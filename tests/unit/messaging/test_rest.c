@@ -291,6 +291,9 @@ static void test_conversation(void **state)
     expect_error(call("GET", path, "limit=5%00junk", TA, NULL), 400, "bad_limit");
     expect_error(call("GET", path, "limit=2%00", TA, NULL), 400, "bad_limit");
     expect_error(call("GET", path, "cursor=abc%00def", TA, NULL), 400, "bad_cursor");
+    /* names are form-decoded too, a hex digit in either case ("%6C%69mit" is limit) */
+    expect_error(call("GET", path, "%6C%69mit=0", TA, NULL), 400, "bad_limit");
+    expect_error(call("GET", path, "%6c%69mit=0", TA, NULL), 400, "bad_limit");
     /* the query is taken with its length: bytes after query_len are not part of it */
     msg_http_req req = {.method = "GET",
                         .path = path,

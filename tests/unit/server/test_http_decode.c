@@ -46,6 +46,9 @@ static void test_target(void **state)
     char buf[16];
     assert_int_equal(http_pct_decode(buf, "a+b%41%00", 9, true), 5);
     assert_memory_equal(buf, "a bA\0", 5);
+    /* a hex digit in either case; a non-digit leaves the escape as it is */
+    assert_int_equal(http_pct_decode(buf, "%4a%4A%4g%", 10, false), 6);
+    assert_memory_equal(buf, "JJ%4g%", 6);
 }
 
 /* zlib/gzip/raw-deflate compress of in (wbits as for deflateInit2). */
