@@ -1,9 +1,10 @@
 /*
- * events — live delivery by Server-Sent Events: tickets, streams, per-user feeds, the
- * watcher and hub threads.  Layer: messaging.  See events.h (the design and the event ids).
+ * events — live delivery by Server-Sent Events: streams, per-user feeds, the watcher and
+ * hub threads, and the hub's ticket calls (the ticket table itself: tickets.c).  Layer:
+ * messaging.  See events.h (the design and the event ids).
  *
- * Locks: hub->mu guards the feed list, each feed's stream list, the joining list, tickets,
- * counters and flags; st->mu guards a stream's buffer, state and suspended/ended flags.
+ * Locks: hub->mu guards the feed list, each feed's stream list, the joining list, the ticket
+ * table, counters and flags; st->mu guards a stream's buffer, state and suspended/ended flags.
  * Order: hub->mu before st->mu.  A stream's reader is resumed only after both are released
  * (ev_flush_wakes; the connection cannot go away while it is suspended, so the context stays
  * valid), so the transport's resume may take its own locks freely.
@@ -16,12 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "base/log.h"
 #include "base/clock.h"
 #include "messaging/messaging_int.h"
+#include "messaging/tickets.h"
 
 #define EV_CONV_PAGE 200  /* messages read per conversation per scan */
 #define EV_SCAN_MAX 1000  /* events delivered per scan (the rest in the next one) */
@@ -74,13 +75,6 @@ struct ev_feed {
     ev_feed *next;
 };
 
-typedef struct ev_ticket {
-    char tok[MSG_TICKET_LEN + 1];
-    char user[MSG_UUID_LEN + 1];
-    int64_t expires_ms;
-    long long until_s; /* the stream's end (msg_events_ticket_until) */
-} ev_ticket;
-
 typedef struct ev_wake {
     void (*resume)(void *ctx);
     void *ctx;
@@ -101,12 +95,10 @@ struct msg_events {
     long streams_max; /* msg_events_set_streams_max */
     atomic_long buffered; /* unread bytes of every stream (st_append, msg_stream_read, st_free) */
     long buffered_max;    /* MSG_EVENTS_BUFFERS_MAX, or DDBCHAT_EVENTS_BUFFERS_MB's */
-    ev_ticket *tickets;
-    size_t n_tickets;
+    msg_tickets tickets;
     int64_t next_heartbeat_ms;
     long long next_until_s; /* the earliest until_s of the hub's streams (0: none), under mu */
     int64_t last_pass_ms;
-    int64_t ticket_ttl_ms;
     int64_t heartbeat_ms;
     pthread_t hub_th, watch_th;
     bool hub_started, watch_started;
@@ -800,14 +792,7 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
             h->heartbeat_ms = v;
     }
     h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
-    h->ticket_ttl_ms = (int64_t)MSG_TICKET_TTL_S * 1000;
-    const char *ttl = getenv("DDBCHAT_TICKET_TTL_MS"); /* tests: expiry without waiting 30 s */
-    if (ttl && *ttl) {
-        char *end;
-        long v = strtol(ttl, &end, 10);
-        if (!*end && v >= 1 && v <= (long)MSG_TICKET_TTL_S * 1000)
-            h->ticket_ttl_ms = v;
-    }
+    msg_tickets_init(&h->tickets);
     int rc = 0;
     if (pthread_create(&h->hub_th, NULL, ev_hub_main, h) != 0) {
         rc = err_set(e, ERR_INTERNAL, "cannot start the event hub thread");
@@ -860,7 +845,7 @@ void msg_events_stop(msg_events *h)
         st_hub_release(h, st);
     }
     ev_free_idle_feeds(h);
-    h->n_tickets = 0;
+    msg_tickets_clear(&h->tickets);
     pthread_mutex_unlock(&h->mu);
     ev_flush_wakes(h);
 }
@@ -873,7 +858,7 @@ void msg_events_free(msg_events *h)
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     pthread_cond_destroy(&h->watch_cv);
-    free(h->tickets);
+    msg_tickets_fini(&h->tickets);
     free(h->wakes);
     free(h);
 }
@@ -883,34 +868,10 @@ void msg_events_stats_get(msg_events *h, msg_events_stats *out)
     pthread_mutex_lock(&h->mu);
     out->streams = h->n_streams;
     out->feeds = h->n_feeds;
-    out->tickets = (long)h->n_tickets;
+    out->tickets = (long)msg_tickets_count(&h->tickets);
     out->scans = h->scans;
     out->changes = h->changes;
     pthread_mutex_unlock(&h->mu);
-}
-
-static void ev_tickets_prune(msg_events *h, int64_t now)
-{
-    for (size_t i = h->n_tickets; i-- > 0;)
-        if (h->tickets[i].expires_ms <= now)
-            h->tickets[i] = h->tickets[--h->n_tickets];
-}
-
-/* A user holds at most MSG_TICKETS_PER_USER unexpired tickets: the oldest of theirs gives way
- * to a new one (hub->mu held), so that one account cannot fill the table for everybody. */
-static void ev_tickets_cap_user(msg_events *h, const char *user_uuid)
-{
-    size_t n = 0, oldest = 0;
-    for (size_t i = 0; i < h->n_tickets; i++)
-        if (strcmp(h->tickets[i].user, user_uuid) == 0) {
-            if (n == 0 || h->tickets[i].expires_ms < h->tickets[oldest].expires_ms)
-                oldest = i;
-            n++;
-        }
-    if (n < MSG_TICKETS_PER_USER)
-        return;
-    explicit_bzero(h->tickets[oldest].tok, sizeof h->tickets[oldest].tok);
-    h->tickets[oldest] = h->tickets[--h->n_tickets];
 }
 
 /* Streams open, joining or being replayed for user (hub->mu held). */
@@ -925,17 +886,6 @@ static long ev_user_streams(msg_events *h, const char *user)
     return n;
 }
 
-/* Compares n bytes in time independent of where they differ: 0 when equal.  (libcrypto is not
- * linked into the server: it is opened on first use, base/dynlib.h.) */
-static int ev_ct_cmp(const void *a, const void *b, size_t n)
-{
-    const volatile unsigned char *x = a, *y = b;
-    unsigned char d = 0;
-    for (size_t i = 0; i < n; i++)
-        d |= (unsigned char)(x[i] ^ y[i]);
-    return d;
-}
-
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e)
 {
@@ -945,46 +895,27 @@ int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_
 int msg_events_ticket_until(msg_events *h, const char *user_uuid, long long until_s,
                             char out[MSG_TICKET_LEN + 1], err_t *e)
 {
-    unsigned char rnd[32];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-        return err_set(e, ERR_INTERNAL, "no randomness for a ticket");
-    char *tok = msgi_b64url_encode(rnd, sizeof rnd);
-    explicit_bzero(rnd, sizeof rnd);
-    if (!tok)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = 0;
+    char tok[MSG_TICKET_LEN + 1];
+    int rc = msg_tickets_draw(tok, e);
+    if (rc)
+        return rc;
     pthread_mutex_lock(&h->mu);
     int64_t now = base_mono_ms();
-    ev_tickets_prune(h, now);
-    ev_tickets_cap_user(h, user_uuid);
-    if (h->stopping) {
+    msg_tickets_make_room(&h->tickets, user_uuid, now);
+    if (h->stopping)
         rc = msg_fail(e, MSG_E_UNAVAILABLE);
-    } else if (h->n_tickets >= MSG_TICKETS_MAX) {
+    else if (msg_tickets_full(&h->tickets))
         rc = msg_fail(e, MSG_E_OVERLOADED);
-    } else {
-        if (!h->tickets) {
-            h->tickets = calloc(MSG_TICKETS_MAX, sizeof *h->tickets);
-            if (!h->tickets)
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-        }
-        if (!rc) {
-            ev_ticket *t = &h->tickets[h->n_tickets++];
-            snprintf(t->tok, sizeof t->tok, "%s", tok);
-            snprintf(t->user, sizeof t->user, "%s", user_uuid);
-            t->expires_ms = now + h->ticket_ttl_ms;
-            t->until_s = until_s;
-            memcpy(out, t->tok, MSG_TICKET_LEN + 1);
-        }
-    }
+    else if (!(rc = msg_tickets_add(&h->tickets, tok, user_uuid, until_s, now, e)))
+        memcpy(out, tok, MSG_TICKET_LEN + 1);
     pthread_mutex_unlock(&h->mu);
-    explicit_bzero(tok, strlen(tok));
-    free(tok);
+    explicit_bzero(tok, sizeof tok);
     return rc;
 }
 
 int msg_events_ticket_ttl_s(msg_events *h)
 {
-    return (int)((h->ticket_ttl_ms + 999) / 1000);
+    return msg_tickets_ttl_s(&h->tickets);
 }
 
 void msg_events_hint(msg_events *h, const char *user_uuid)
@@ -1001,24 +932,6 @@ void msg_events_hint(msg_events *h, const char *user_uuid)
     pthread_mutex_unlock(&h->mu);
 }
 
-/* Uses up the ticket (hub->mu held): its user into user, or false. */
-static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID_LEN + 1],
-                           long long *until_s)
-{
-    if (!ticket || strlen(ticket) != MSG_TICKET_LEN)
-        return false;
-    ev_tickets_prune(h, base_mono_ms());
-    for (size_t i = 0; i < h->n_tickets; i++)
-        if (ev_ct_cmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
-            memcpy(user, h->tickets[i].user, MSG_UUID_LEN + 1);
-            *until_s = h->tickets[i].until_s;
-            explicit_bzero(h->tickets[i].tok, sizeof h->tickets[i].tok);
-            h->tickets[i] = h->tickets[--h->n_tickets];
-            return true;
-        }
-    return false;
-}
-
 int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,
                     const msg_stream_io *io, msg_stream **out, err_t *e)
 {
@@ -1026,7 +939,8 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     char user[MSG_UUID_LEN + 1];
     long long until_s = 0;
     pthread_mutex_lock(&h->mu);
-    bool ok = !h->stopping && ev_ticket_take(h, ticket, user, &until_s);
+    bool ok =
+        !h->stopping && msg_tickets_take(&h->tickets, ticket, base_mono_ms(), user, &until_s);
     bool stopping = h->stopping;
     pthread_mutex_unlock(&h->mu);
     if (stopping)
