@@ -62,239 +62,280 @@ static int tag_checks(api_req *r, json_t *tags);
 
 /* ---- CreateTable --------------------------------------------------------------------- */
 
-int op_create_table(api_req *r, json_t **out)
-{
-    json_t *body = r->body, *ks, *adj, *lsij, *gsij, *ssj, *tags, *sse, *meta = NULL;
-    json_t *gsi_over = NULL; /* the first index over 40,000 units (api_tdef_tp_over_max) */
+/* One CreateTable request through its steps: validate (ct_validate: the parameters in the
+ * service's order, then the quotas) -> plan (ct_check_new: the name is free; ct_meta: the
+ * table's metadata) -> apply (ct_apply: the store creates it; the answer). */
+typedef struct ct_req {
+    json_t *body;
+    json_t *ks, *adj, *lsij, *gsij, *ssj, *tags, *sse;
     const char *name, *billing, *tclass;
-    bool has_dp, dp, table_over = false;
-    int rc;
-    store_table *def = arena_zalloc(r->arena, sizeof *def);
-    api_tdef_attrs attrs;
-    size_t total_proj = 0;
-    if (!def)
-        return api_nomem(r);
+    bool has_dp, dp;
+    bool ppr;                 /* BillingMode PAY_PER_REQUEST */
+    store_table *def;         /* arena: the name, keys, indexes, stream view; then meta */
+    api_tdef_attrs attrs;     /* AttributeDefinitions in the order given, each marked used */
+    const char *hash, *range; /* the table's key attributes (range NULL: none) */
+    api_tdef_attr *ha;        /* the hash key's definition */
+    size_t total_proj;        /* projected attributes over every index */
+    json_t *meta;             /* owned: the metadata, its "Gsi" filled by ct_gsis */
+    json_t *gsi_over;         /* the first index over 40,000 units (api_tdef_tp_over_max) */
+    bool table_over;          /* the table's units over the quota */
+    api_tdef_tp tp;           /* the table's provisioned units (0 on demand) */
+    json_t *vixj;             /* VectorIndexes (borrowed from body) */
+    const char *rp_doc;       /* ResourcePolicy's document, or NULL */
+} ct_req;
 
-    if ((rc = api_json_str(body, "TableName", &name, r->err)) ||
-        (rc = api_json_arr(body, "KeySchema", &ks, r->err)) ||
-        (rc = api_json_arr(body, "AttributeDefinitions", &adj, r->err)) ||
-        (rc = api_json_arr(body, "LocalSecondaryIndexes", &lsij, r->err)) ||
-        (rc = api_json_arr(body, "GlobalSecondaryIndexes", &gsij, r->err)) ||
-        (rc = api_json_str(body, "BillingMode", &billing, r->err)) ||
-        (rc = api_json_obj(body, "StreamSpecification", &ssj, r->err)) ||
-        (rc = api_json_arr(body, "Tags", &tags, r->err)) ||
-        (rc = api_json_obj(body, "SSESpecification", &sse, r->err)) ||
-        (rc = api_json_str(body, "TableClass", &tclass, r->err)) ||
-        (rc = api_json_bool(body, "DeletionProtectionEnabled", &has_dp, &dp, r->err)))
+/* The parameters' JSON types, the table name, api_tdef_ct_check; then the key schema and
+ * its attribute definitions (c->def->key). */
+static int ct_keys(api_req *r, ct_req *c)
+{
+    json_t *body = c->body;
+    int rc;
+    if ((rc = api_json_str(body, "TableName", &c->name, r->err)) ||
+        (rc = api_json_arr(body, "KeySchema", &c->ks, r->err)) ||
+        (rc = api_json_arr(body, "AttributeDefinitions", &c->adj, r->err)) ||
+        (rc = api_json_arr(body, "LocalSecondaryIndexes", &c->lsij, r->err)) ||
+        (rc = api_json_arr(body, "GlobalSecondaryIndexes", &c->gsij, r->err)) ||
+        (rc = api_json_str(body, "BillingMode", &c->billing, r->err)) ||
+        (rc = api_json_obj(body, "StreamSpecification", &c->ssj, r->err)) ||
+        (rc = api_json_arr(body, "Tags", &c->tags, r->err)) ||
+        (rc = api_json_obj(body, "SSESpecification", &c->sse, r->err)) ||
+        (rc = api_json_str(body, "TableClass", &c->tclass, r->err)) ||
+        (rc = api_json_bool(body, "DeletionProtectionEnabled", &c->has_dp, &c->dp, r->err)))
         return rc;
 
-    /* DynamoDB Local's order (found by differential fuzzing, see tests/e2e/test_tables.py):
-     * table name; key schema present, then its structure; attribute definitions present,
-     * then each; table keys defined; LSIs (count, hash-only table, then per LSI: duplicate
-     * of an earlier name, name, projection, key schema, range present, same hash, range
-     * defined); GSIs (empty list, count, then per GSI: throughput, duplicate of an earlier
-     * name, LSI/GSI clash, name, projection, key schema, keys defined); every definition
-     * used; table throughput;
-     * stream; existence. */
     char sn[STORE_NAME_MAX];
-    if (!api_name_valid(name) || !api_table_store_name(r, name, sn))
+    if (!api_name_valid(c->name) || !api_table_store_name(r, c->name, sn))
         return api_verr(r, TXT_INVALID_TABLE_NAME);
-    snprintf(def->name, sizeof def->name, "%s", sn);
+    snprintf(c->def->name, sizeof c->def->name, "%s", sn);
     /* BillingMode is one of the model's enum values */
-    bool ppr = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
-    if ((rc = api_tdef_ct_check(r, body, ppr)) || (rc = api_tdef_tbl_names_nul_check(r)))
+    c->ppr = c->billing && strcmp(c->billing, "PAY_PER_REQUEST") == 0;
+    if ((rc = api_tdef_ct_check(r, body, c->ppr)) || (rc = api_tdef_tbl_names_nul_check(r)))
         return rc;
     api_tdef_ks tks;
-    if (json_array_size(ks) == 0)
+    if (json_array_size(c->ks) == 0)
         return api_verr(r, TXT_NO_KEY_SCHEMA);
-    if ((rc = api_tdef_parse_keyschema(r, ks, false, &tks)))
+    if ((rc = api_tdef_parse_keyschema(r, c->ks, false, &tks)))
         return rc;
-    const char *hash = tks.h[0], *range = tks.nr ? tks.r[0] : NULL;
-    if (json_array_size(adj) == 0)
+    c->hash = tks.h[0];
+    c->range = tks.nr ? tks.r[0] : NULL;
+    if (json_array_size(c->adj) == 0)
         return api_verr(r, TXT_NO_ATTR_SCHEMA);
-    if ((rc = api_tdef_parse_attrs(r, adj, &attrs)))
+    if ((rc = api_tdef_parse_attrs(r, c->adj, &c->attrs)))
         return rc;
-    api_tdef_attr *ha = api_tdef_attrs_find(&attrs, hash);
-    api_tdef_attr *ra = range ? api_tdef_attrs_find(&attrs, range) : NULL;
+    api_tdef_attr *ha = api_tdef_attrs_find(&c->attrs, c->hash);
+    api_tdef_attr *ra = c->range ? api_tdef_attrs_find(&c->attrs, c->range) : NULL;
     if (!ha)
         return api_verr(r, TXT_HASH_NOT_DEFINED);
-    if (range && !ra)
+    if (c->range && !ra)
         return api_verr(r, TXT_RANGE_NOT_DEFINED);
     ha->used = true;
     if (ra)
         ra->used = true;
-    api_tdef_keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
+    c->ha = ha;
+    api_tdef_keydef_set(&c->def->key, c->hash, ha->type, c->range, ra ? ra->type : AV_NONE);
+    return 0;
+}
 
-    /* LSIs */
-    size_t n_lsi = json_array_size(lsij);
+/* LocalSecondaryIndexes into c->def->idx. */
+static int ct_lsis(api_req *r, ct_req *c)
+{
+    store_table *def = c->def;
+    int rc;
+    size_t n_lsi = json_array_size(c->lsij);
     if (n_lsi > STORE_MAX_LSI)
         return api_verr(r, TXT_LSI_COUNT);
-    if (n_lsi && !range)
+    if (n_lsi && !c->range)
         return api_verr(r, TXT_LSI_HASH_TABLE);
     for (size_t i = 0; i < n_lsi; i++) {
         store_index *ix = &def->idx[def->n_idx];
         api_tdef_ks lks;
-        if (api_tdef_index_name_dup(lsij, i, NULL))
+        if (api_tdef_index_name_dup(c->lsij, i, NULL))
             return api_verr(r, TXT_LSI_DUP);
-        if ((rc = api_tdef_parse_index_common(r, json_array_get(lsij, i), false, ix, &lks,
-                                              &total_proj)))
+        if ((rc = api_tdef_parse_index_common(r, json_array_get(c->lsij, i), false, ix, &lks,
+                                              &c->total_proj)))
             return rc;
         const char *ih = lks.h[0], *ir = lks.nr ? lks.r[0] : NULL;
         if (!ir)
             return api_verr(r, TXT_LSI_NO_RANGE);
-        if (strcmp(ih, hash) != 0)
+        if (strcmp(ih, c->hash) != 0)
             return api_verr(r, TXT_LSI_SAME_HASH);
-        api_tdef_attr *lr = api_tdef_attrs_find(&attrs, ir);
+        api_tdef_attr *lr = api_tdef_attrs_find(&c->attrs, ir);
         if (!lr)
             return api_verr(r, TXT_LSI_RANGE_UNDEFINED);
         lr->used = true;
         ix->global = false;
-        api_tdef_keydef_set(&ix->key, ih, ha->type, ir, lr->type);
+        api_tdef_keydef_set(&ix->key, ih, c->ha->type, ir, lr->type);
         def->n_idx++;
     }
+    return 0;
+}
 
-    /* GSIs */
+/* GlobalSecondaryIndexes into c->def->idx, each one's metadata entry into c->meta's "Gsi"
+ * (c->meta made here). */
+static int ct_gsis(api_req *r, ct_req *c)
+{
+    store_table *def = c->def;
+    int rc;
     json_t *gsi_meta = json_object();
-    meta = json_object();
-    json_object_set_new(meta, "Gsi", gsi_meta);
-    if (gsij && json_array_size(gsij) == 0) {
-        rc = api_verr(r, TXT_GSI_EMPTY);
-        goto fail;
-    }
-    if (json_array_size(gsij) > STORE_MAX_GSI) {
-        rc = api_verr(r, TXT_GSI_COUNT);
-        goto fail;
-    }
-    for (size_t i = 0; i < json_array_size(gsij); i++) {
-        json_t *g = json_array_get(gsij, i);
+    c->meta = json_object();
+    json_object_set_new(c->meta, "Gsi", gsi_meta);
+    if (c->gsij && json_array_size(c->gsij) == 0)
+        return api_verr(r, TXT_GSI_EMPTY);
+    if (json_array_size(c->gsij) > STORE_MAX_GSI)
+        return api_verr(r, TXT_GSI_COUNT);
+    for (size_t i = 0; i < json_array_size(c->gsij); i++) {
+        json_t *g = json_array_get(c->gsij, i);
         store_index *ix = &def->idx[def->n_idx];
         api_tdef_ks gks;
         api_tdef_tp tp = {0};
-        if (!json_is_object(g)) {
-            rc = err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-            goto fail;
-        }
-        if (!ppr && (rc = api_tdef_check_gsi_throughput(r, g, &tp, &gsi_over)))
-            goto fail;
-        if (api_tdef_index_name_dup(gsij, i, NULL)) {
-            rc = api_verr(r, TXT_GSI_DUP);
-            goto fail;
-        }
-        if (api_tdef_index_name_dup(gsij, i, lsij)) {
-            rc = api_verr(r, TXT_LSI_GSI_SAME_NAME);
-            goto fail;
-        }
-        if ((rc = api_tdef_parse_index_common(r, g, true, ix, &gks, &total_proj)) ||
-            (rc = api_tdef_gsi_keydef(r, &gks, &attrs, &ix->key)))
-            goto fail;
+        if (!json_is_object(g))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if (!c->ppr && (rc = api_tdef_check_gsi_throughput(r, g, &tp, &c->gsi_over)))
+            return rc;
+        if (api_tdef_index_name_dup(c->gsij, i, NULL))
+            return api_verr(r, TXT_GSI_DUP);
+        if (api_tdef_index_name_dup(c->gsij, i, c->lsij))
+            return api_verr(r, TXT_LSI_GSI_SAME_NAME);
+        if ((rc = api_tdef_parse_index_common(r, g, true, ix, &gks, &c->total_proj)) ||
+            (rc = api_tdef_gsi_keydef(r, &gks, &c->attrs, &ix->key)))
+            return rc;
         ix->global = true;
-        json_t *ge = api_gsi_entry(tp.rcu, tp.wcu, ppr, g);
+        json_t *ge = api_gsi_entry(tp.rcu, tp.wcu, c->ppr, g);
         if (ge)
-            api_warm_init(ge, ppr, json_object_get(g, "WarmThroughput"));
+            api_warm_init(ge, c->ppr, json_object_get(g, "WarmThroughput"));
         json_object_set_new(gsi_meta, ix->name, ge);
         def->n_idx++;
     }
+    return 0;
+}
 
-    json_t *vixj = api_tdef_jparam(body, "VectorIndexes");
-    for (size_t i = 0; i < attrs.n; i++) {
-        json_t *dj = json_pack("{s:s}", "AttributeName", attrs.a[i].name);
-        if (dj && api_vix_uses_def(vixj, dj))
-            attrs.a[i].used = true;
+/* Every attribute definition is used by a key, an index's key or a vector index. */
+static int ct_defs_used(api_req *r, ct_req *c)
+{
+    c->vixj = api_tdef_jparam(c->body, "VectorIndexes");
+    for (size_t i = 0; i < c->attrs.n; i++) {
+        json_t *dj = json_pack("{s:s}", "AttributeName", c->attrs.a[i].name);
+        if (dj && api_vix_uses_def(c->vixj, dj))
+            c->attrs.a[i].used = true;
         json_decref(dj);
     }
-    for (size_t i = 0; i < attrs.n; i++)
-        if (!attrs.a[i].used) {
-            rc = api_verr(r, TXT_AD_COUNT_MISMATCH);
-            goto fail;
-        }
+    for (size_t i = 0; i < c->attrs.n; i++)
+        if (!c->attrs.a[i].used)
+            return api_verr(r, TXT_AD_COUNT_MISMATCH);
+    return 0;
+}
 
-    api_tdef_tp tp = {0};
-    if (!ppr) {
-        rc = api_tdef_parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+/* The table's throughput (provisioned), the stream, the tags, the resource policy. */
+static int ct_options(api_req *r, ct_req *c)
+{
+    int rc;
+    if (!c->ppr) {
+        rc = api_tdef_parse_throughput(r, c->body, "ProvisionedThroughput", false, &c->tp);
         if (rc < 0)
-            goto fail;
-        if (!tp.present) {
-            rc = api_verr(r, TXT_NO_TABLE_THROUGHPUT);
-            goto fail;
-        }
-        if (rc == 1) {
-            rc = api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
-            goto fail;
-        }
-        table_over = rc == 2;
+            return rc;
+        if (!c->tp.present)
+            return api_verr(r, TXT_NO_TABLE_THROUGHPUT);
+        if (rc == 1)
+            return api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
+        c->table_over = rc == 2;
     }
     json_t *stream = NULL;
-    if ((rc = api_tdef_parse_stream(r, ssj, true, &stream)))
-        goto fail;
+    if ((rc = api_tdef_parse_stream(r, c->ssj, true, &stream)))
+        return rc;
     if (stream) {
-        def->stream_view =
+        c->def->stream_view =
             api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
         json_decref(stream); /* the store keeps the stream state (store_table.stream_*) */
     }
-    if (tags && (rc = tag_checks(r, tags))) /* TagResource's rules (DDB-TABLE-110) */
-        goto fail;
-    const char *rp_doc; /* ResourcePolicy: checked as PutResourcePolicy's (op_policy.c) */
-    if ((rc = api_policy_doc(r, "ResourcePolicy", &rp_doc)))
-        goto fail;
-    const store_table *existing;
-    /* the quotas, after the request's validation (api_tdef_tp_over_max): the table's units, then
-     * the
-     * first index's */
-    if (table_over) {
-        rc = api_tdef_tp_over_max(r, &tp, NULL);
-        goto fail;
-    }
-    if (gsi_over) {
+    if (c->tags && (rc = tag_checks(r, c->tags))) /* TagResource's rules (DDB-TABLE-110) */
+        return rc;
+    /* ResourcePolicy: checked as PutResourcePolicy's (op_policy.c) */
+    return api_policy_doc(r, "ResourcePolicy", &c->rp_doc);
+}
+
+/* The quotas, after the request's validation (api_tdef_tp_over_max): the table's units, then
+ * the first index's; then the on-demand ceilings: the table's, then each index's. */
+static int ct_quotas(api_req *r, ct_req *c)
+{
+    int rc;
+    if (c->table_over)
+        return api_tdef_tp_over_max(r, &c->tp, NULL);
+    if (c->gsi_over) {
         api_tdef_tp gtp = {0};
-        (void)api_tdef_parse_throughput(r, gsi_over, "ProvisionedThroughput", true, &gtp);
-        rc = api_tdef_tp_over_max(r, &gtp,
-                                  json_string_value(json_object_get(gsi_over, "IndexName")));
-        goto fail;
+        (void)api_tdef_parse_throughput(r, c->gsi_over, "ProvisionedThroughput", true, &gtp);
+        return api_tdef_tp_over_max(r, &gtp,
+                                    json_string_value(json_object_get(c->gsi_over, "IndexName")));
     }
-    /* ... and the on-demand ceilings: the table's, then each index's */
-    if (ppr && (rc = api_tdef_odt_over_max(r, api_tdef_jparam(body, "OnDemandThroughput"), NULL)))
-        goto fail;
-    for (size_t i = 0; ppr && i < json_array_size(gsij); i++) {
-        json_t *g = json_array_get(gsij, i);
+    if (c->ppr &&
+        (rc = api_tdef_odt_over_max(r, api_tdef_jparam(c->body, "OnDemandThroughput"), NULL)))
+        return rc;
+    for (size_t i = 0; c->ppr && i < json_array_size(c->gsij); i++) {
+        json_t *g = json_array_get(c->gsij, i);
         if ((rc = api_tdef_odt_over_max(r, api_tdef_jparam(g, "OnDemandThroughput"),
                                         json_string_value(json_object_get(g, "IndexName")))))
-            goto fail;
+            return rc;
     }
-    if ((rc = api_pin_table(r, def->name, &existing)))
-        goto fail;
+    return 0;
+}
+
+/* DynamoDB Local's order (found by differential fuzzing, see tests/e2e/test_tables.py):
+ * table name; key schema present, then its structure; attribute definitions present,
+ * then each; table keys defined; LSIs (count, hash-only table, then per LSI: duplicate
+ * of an earlier name, name, projection, key schema, range present, same hash, range
+ * defined); GSIs (empty list, count, then per GSI: throughput, duplicate of an earlier
+ * name, LSI/GSI clash, name, projection, key schema, keys defined); every definition
+ * used; table throughput;
+ * stream; then the quotas; existence (ct_check_new). */
+static int ct_validate(api_req *r, ct_req *c)
+{
+    int rc;
+    if ((rc = ct_keys(r, c)) || (rc = ct_lsis(r, c)) || (rc = ct_gsis(r, c)) ||
+        (rc = ct_defs_used(r, c)) || (rc = ct_options(r, c)) || (rc = ct_quotas(r, c)))
+        return rc;
+    return 0;
+}
+
+/* No table of that name exists or is being created (the caller's pin held for the request). */
+static int ct_check_new(api_req *r, ct_req *c)
+{
+    const store_table *existing;
+    int rc;
+    if ((rc = api_pin_table(r, c->def->name, &existing)))
+        return rc;
     /* a table being created is "being created"; one being deleted (--table-delay) still
      * exists (AWS, ack-api-quirks DDB-TABLE-005) */
-    if (existing && api_table_creating_until(r->api, existing)) {
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_CREATED, name);
-        goto fail;
-    }
-    if (api_table_name_taken(r->api, def->name, existing)) {
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, name);
-        goto fail;
-    }
+    if (existing && api_table_creating_until(r->api, existing))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_CREATED, c->name);
+    if (api_table_name_taken(r->api, c->def->name, existing))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, c->name);
+    return 0;
+}
 
+/* The table's metadata (the file's opening comment) into c->def->meta, created now. */
+static int ct_meta(api_req *r, ct_req *c)
+{
+    json_t *meta = c->meta;
     /* metadata: attribute definitions in the order given */
     int64_t now = base_wall_ms();
     json_t *ado = json_array();
-    for (size_t i = 0; i < attrs.n; i++)
-        json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
-                                             "AttributeType", api_type_name(attrs.a[i].type)));
+    for (size_t i = 0; i < c->attrs.n; i++)
+        json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", c->attrs.a[i].name,
+                                             "AttributeType", api_type_name(c->attrs.a[i].type)));
     json_object_set_new(meta, "v", json_integer(1));
     json_object_set_new(meta, "AttributeDefinitions", ado);
-    json_object_set_new(meta, "BillingMode", json_string(ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
-    if (ppr)
+    json_object_set_new(meta, "BillingMode",
+                        json_string(c->ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
+    if (c->ppr)
         json_object_set_new(meta, "PprSince", json_integer(now));
-    json_object_set_new(meta, "RCU", json_integer(tp.rcu));
-    json_object_set_new(meta, "WCU", json_integer(tp.wcu));
-    if (tags)
-        api_tdef_tags_merge(meta, tags);
-    if (rp_doc && api_policy_attach(meta, rp_doc, now)) {
-        rc = api_nomem(r);
-        goto fail;
-    }
-    api_meta_set_options(meta, sse, tclass, has_dp, dp,
-                         api_tdef_jparam(body, "OnDemandThroughput"));
-    api_warm_init(meta, ppr, api_tdef_jparam(body, "WarmThroughput"));
+    json_object_set_new(meta, "RCU", json_integer(c->tp.rcu));
+    json_object_set_new(meta, "WCU", json_integer(c->tp.wcu));
+    if (c->tags)
+        api_tdef_tags_merge(meta, c->tags);
+    if (c->rp_doc && api_policy_attach(meta, c->rp_doc, now))
+        return api_nomem(r);
+    api_meta_set_options(meta, c->sse, c->tclass, c->has_dp, c->dp,
+                         api_tdef_jparam(c->body, "OnDemandThroughput"));
+    api_warm_init(meta, c->ppr, api_tdef_jparam(c->body, "WarmThroughput"));
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -302,47 +343,46 @@ int op_create_table(api_req *r, json_t **out)
     json_object_set_new(meta, "TableId", json_string(us));
     if (r->api->table_delay_ms > 0) /* --table-delay: CREATING until then (api_tstate.c) */
         json_object_set_new(meta, "CreatingUntil", json_integer(now + r->api->table_delay_ms));
-    if (json_array_size(vixj)) { /* created with the table: ACTIVE at once, no AddedMs */
-        json_t *ve = api_vix_meta_entries(vixj, 0);
-        if (!ve || json_object_set_new(meta, "Vec", ve)) {
-            rc = api_nomem(r);
-            goto fail;
-        }
+    if (json_array_size(c->vixj)) { /* created with the table: ACTIVE at once, no AddedMs */
+        json_t *ve = api_vix_meta_entries(c->vixj, 0);
+        if (!ve || json_object_set_new(meta, "Vec", ve))
+            return api_nomem(r);
     }
 
     char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
-    if (!ms) {
-        rc = api_nomem(r);
-        goto fail;
-    }
-    def->meta = arena_strdup(r->arena, ms);
-    def->meta_len = strlen(ms);
+    if (!ms)
+        return api_nomem(r);
+    c->def->meta = arena_strdup(r->arena, ms);
+    c->def->meta_len = strlen(ms);
     free(ms);
-    if (!def->meta) {
-        rc = api_nomem(r);
-        goto fail;
-    }
-    def->created_ms = now;
+    if (!c->def->meta)
+        return api_nomem(r);
+    c->def->created_ms = now;
+    return 0;
+}
+
+/* The store creates the table; the answer describes it as CreateTable's does. */
+static int ct_apply(api_req *r, ct_req *c, json_t **out)
+{
     const store_table *t = NULL;
-    if ((rc = store_table_create(r->api->store, def, &t, r->err))) {
+    int rc;
+    if ((rc = store_table_create(r->api->store, c->def, &t, r->err))) {
         if (rc == ERR_RESOURCE_IN_USE) { /* lost a race: the service's text */
             err_clear(r->err);
-            rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, name);
+            rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, c->name);
         }
-        goto fail;
+        return rc;
     }
     if ((rc = api_keep_pin(r, t)))
-        goto fail;
-    if (!t) { /* deleted again at once */
-        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
-        goto fail;
-    }
+        return rc;
+    if (!t) /* deleted again at once */
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, c->name);
     json_t *desc;
     if ((rc = api_table_describe_as(r, t, "ACTIVE", NULL, &desc)))
-        goto fail;
+        return rc;
     /* the answer describes warm throughput only when the request set it, UPDATING, and none
      * for the indexes (AWS, ack-api-quirks DDB-TABLE-032 / 033 / 138) */
-    if (!api_tdef_jparam(body, "WarmThroughput"))
+    if (!api_tdef_jparam(c->body, "WarmThroughput"))
         json_object_del(desc, "WarmThroughput");
     else
         json_object_set_new(json_object_get(desc, "WarmThroughput"), "Status",
@@ -360,8 +400,23 @@ int op_create_table(api_req *r, json_t **out)
     json_object_del(json_object_get(desc, "BillingModeSummary"),
                     "LastUpdateToPayPerRequestDateTime");
     *out = json_pack("{s:o}", "TableDescription", desc);
-fail:
-    json_decref(meta);
+    return 0;
+}
+
+int op_create_table(api_req *r, json_t **out)
+{
+    ct_req c = {.body = r->body};
+    c.def = arena_zalloc(r->arena, sizeof *c.def);
+    if (!c.def)
+        return api_nomem(r);
+    int rc = ct_validate(r, &c);
+    if (!rc)
+        rc = ct_check_new(r, &c);
+    if (!rc)
+        rc = ct_meta(r, &c);
+    if (!rc)
+        rc = ct_apply(r, &c, out);
+    json_decref(c.meta);
     return rc;
 }
 
