@@ -16,6 +16,7 @@ int cli_scan(int argc, char **argv);              /* cmd_msg.c */
 int cli_drop(int argc, char **argv);              /* cmd_msg.c */
 int cli_get_conversation(int argc, char **argv);  /* cmd_msg.c */
 int cli_list_conversations(int argc, char **argv);/* cmd_msg.c */
+int cli_mark_read(int argc, char **argv);         /* cmd_msg.c */
 int cli_send(int argc, char **argv);              /* cmd_msg.c */
 int cli_user(int argc, char **argv);              /* cmd_msg.c */
 int cli_token(int argc, char **argv);             /* cmd_msg.c */

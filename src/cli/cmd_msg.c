@@ -6,6 +6,7 @@
  *   list-tables |
  *   scan | drop | get-conversation <message_group_uuid> | list-conversations <handle> |
  *   send <from-handle> <to-handle|message_group_uuid> <text...> |
+ *   mark-read <handle> <message_group_uuid> [<time>] |
  *   user add <handle> <display name...> [--uuid U] | user show <handle> | user fold
  *   | token <handle>
  *
@@ -629,10 +630,13 @@ int cli_list_conversations(int argc, char **argv)
             for (size_t i = 0; i < p.n; i++) {
                 const msg_conversation *cv = &p.items[i];
                 json_array_append_new(
-                    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "uuid", cv->message_group_uuid,
-                                   "user_uuid", cv->other.uuid, "display_name",
-                                   cv->other.display_name, "handle", cv->other.handle, "message",
-                                   cv->message, "created_at", cv->last_message_at));
+                    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:I}", "uuid",
+                                   cv->message_group_uuid, "user_uuid", cv->other.uuid,
+                                   "display_name", cv->other.display_name, "handle",
+                                   cv->other.handle, "message", cv->message, "created_at",
+                                   cv->last_message_at, "read_to",
+                                   cv->read_to[0] ? cv->read_to : NULL, "unread",
+                                   (json_int_t)cv->unread));
             }
             print_json(json_pack("{s:o,s:s?}", "conversations", arr,
                                  o.after ? "next_after" : "next_cursor", p.next_cursor));
@@ -640,6 +644,8 @@ int cli_list_conversations(int argc, char **argv)
             for (size_t i = 0; i < p.n; i++) {
                 const msg_conversation *cv = &p.items[i];
                 printf("%s  %s  ", cv->message_group_uuid, cv->last_message_at);
+                if (cv->unread) /* the user's unread messages of it (msg_mark_read) */
+                    printf("[%lld unread]  ", cv->unread);
                 print_text(cv->other.display_name);
                 printf(" (@%s): ", cv->other.handle);
                 print_text(cv->message);
@@ -689,6 +695,36 @@ static char *join(const cli_opts *o, int from)
     }
     s[k] = 0;
     return s;
+}
+
+/* mark-read <handle> <message_group_uuid> [<time>]: the user's read marker of the
+ * conversation moved forward to the time (default: its newest message). */
+int cli_mark_read(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos < 2 || o.n_pos > 3)
+        return usage(&o, "mark-read", "<handle> <message_group_uuid> [<time>] [options]");
+    cli_ctx c;
+    if (ctx_open_writer(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user u;
+    char at[MSG_TS_LEN + 1] = "";
+    long long unread = 0;
+    /* no time: a time after every message, which the conversation's newest one caps */
+    const char *t = o.n_pos == 3 ? o.pos[2] : "9999-12-31T23:59:59.999999Z";
+    int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
+    if (!rc)
+        rc = msg_mark_read(c.svc, u.uuid, o.pos[1], t, at, &unread, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:s,s:I}", "message_group_uuid", o.pos[1], "read_to", at,
+                                 "unread", (json_int_t)unread));
+        else
+            printf("read to %s, %lld unread\n", at, unread);
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
 }
 
 int cli_send(int argc, char **argv)

@@ -26,6 +26,7 @@ static const struct cli_cmd {
     {"get-conversation", cli_get_conversation, "print a conversation's messages (pattern A)"},
     {"list-conversations", cli_list_conversations, "print a user's conversations (pattern B)"},
     {"send", cli_send, "send a message (patterns C and D)"},
+    {"mark-read", cli_mark_read, "move a user's read marker of a conversation forward"},
     {"user", cli_user, "add or show users"},
     {"token", cli_token, "mint a REST API bearer token for a user"},
     {"sql", cli_sql, "run PartiQL statements (or an interactive prompt)"},

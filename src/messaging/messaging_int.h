@@ -145,6 +145,15 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
  * errors. */
 int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
                       bool *out_found, err_t *e);
+/* msgi_find_my_row without the GSI: the conversation's newest message time (a consistent
+ * Query) and the user's row at it (a consistent GetItem), read again while a message moves
+ * them; what a write that needs the row's current key uses (service_mark.c). */
+int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
+                           err_t *e);
+/* A conversation row's read marker (service_mark.c): read_to into read_to ("" when absent or
+ * not a timestamp of the fixed format), unread into *unread (0 when absent or no whole
+ * number). */
+void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
 /* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);

@@ -10,6 +10,11 @@
  *   GET  /api/message_groups/<message_group_uuid>
  *        200 {"uuid","display_name","handle","message","created_at"}: that conversation as
  *        a listing item (the reader's; 404 not_found otherwise).
+ *        Conversation items also carry the reader's read marker: "read_to" (a created_at, or
+ *        null) and "unread" (the other person's messages after it).
+ *   PUT  /api/message_groups/<message_group_uuid>/read  {"read_to": <time>}
+ *        200 {"message_group_uuid","read_to","unread"}: the marker moved forward (never back;
+ *        msg_mark_read).
  *   GET  /api/messages/<message_group_uuid>[?limit=N&cursor=C]
  *        200 [{"uuid","display_name","handle","message","created_at"}] — one page of the
  *        newest messages, listed oldest -> newest; the cursor pages to OLDER messages.
@@ -94,11 +99,24 @@ static void reply_jout(msg_http_resp *r, jout *w)
     r->body_len = len;
 }
 
+/* ,"read_to":<time or null>,"unread":<n>: a conversation's read marker (msg_mark_read). */
+static void rest_jw_mark(jout *w, const char *read_to, long long unread)
+{
+    jout_member_key(w, true, "read_to", 7);
+    if (read_to[0])
+        jout_str(w, read_to, strlen(read_to));
+    else
+        jout_raw(w, "null", 4);
+    jout_member_key(w, true, "unread", 6);
+    jout_int(w, unread);
+}
+
 /* One {"uuid","display_name","handle","message","created_at"} object of the listings, as
  * json_dumps(JSON_COMPACT) writes json_pack's object (value/jout.h), "," before it unless
  * first; with `group` (a sent message's answer) "message_group_uuid" last. */
 static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *u,
-                         const char *message, const char *created_at, const char *group)
+                         const char *message, const char *created_at, const char *group,
+                         const msg_conversation *conv)
 {
     /* each key with its punctuation as one constant (plain ASCII: nothing to escape) */
 #define JL_KEY(s) {s, sizeof s - 1}
@@ -119,6 +137,8 @@ static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *
         jout_member_key(w, true, "message_group_uuid", 18);
         jout_str(w, group, strlen(group));
     }
+    if (conv) /* a conversation: the reader's read marker (msg_mark_read) */
+        rest_jw_mark(w, conv->read_to, conv->unread);
     jout_raw(w, "}", 1);
 }
 
@@ -209,7 +229,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
     add_header(r, "Access-Control-Expose-Headers",
                "X-Next-Cursor, X-Next-After, WWW-Authenticate, Retry-After");
     if (preflight) {
-        add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        add_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
         add_header(r, "Access-Control-Allow-Headers",
                    "Authorization, Content-Type, Idempotency-Key");
         add_header(r, "Access-Control-Max-Age", "600");
@@ -421,7 +441,7 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     for (size_t i = 0; i < p.n; i++) {
         const msg_conversation *c = &p.items[i];
         jout_listing(&w, i == 0, c->message_group_uuid, &c->other, c->message,
-                     c->last_message_at, NULL);
+                     c->last_message_at, NULL, c);
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
@@ -442,7 +462,8 @@ static void get_message_group(msg_service *s, msg_http_resp *r, const msg_user *
     }
     jout w;
     jout_init(&w, 0);
-    jout_listing(&w, true, c.message_group_uuid, &c.other, c.message, c.last_message_at, NULL);
+    jout_listing(&w, true, c.message_group_uuid, &c.other, c.message, c.last_message_at, NULL,
+                 &c);
     free(c.message);
     reply_jout(r, &w);
 }
@@ -467,7 +488,8 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
     jout_raw(&w, "[", 1);
     for (size_t i = p.n; i-- > 0;) { /* oldest -> newest */
         const msg_message *m = &p.items[i];
-        jout_listing(&w, i == p.n - 1, m->uuid, &m->sender, m->message, m->created_at, NULL);
+        jout_listing(&w, i == p.n - 1, m->uuid, &m->sender, m->message, m->created_at, NULL,
+                     NULL);
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
@@ -580,13 +602,75 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     }
     jout w; /* what json_dumps wrote for json_pack's object, without the tree */
     jout_init(&w, 0);
-    jout_listing(&w, true, m.uuid, &m.sender, m.message, m.created_at, m.message_group_uuid);
+    jout_listing(&w, true, m.uuid, &m.sender, m.message, m.created_at, m.message_group_uuid,
+                 NULL);
     msg_message_fini(&m);
     reply_jout(r, &w);
 done:
     json_decref(body);
 }
 
+/* PUT /api/message_groups/<g>/read {"read_to": <time>}: moves the reader's read marker
+ * forward (msg_mark_read); 200 {"message_group_uuid","read_to","unread"}, the marker as stored
+ * after the call (an older read_to changes nothing and is no error). */
+static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
+                     const msg_user *me, const char *group)
+{
+    if (req->body_len > REST_BODY_MAX) {
+        reply_fail(r, MSG_E_PAYLOAD_TOO_LARGE, NULL);
+        return;
+    }
+    if (!msgi_is_uuid(group)) { /* the path before the body, as every route does */
+        err_t e = {0};
+        msgi_bad_group_id(&e, group);
+        reply_err(r, &e);
+        return;
+    }
+    json_error_t je;
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len,
+                                              JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je)
+                                 : NULL;
+    if (!json_is_object(body)) {
+        char why[256];
+        if (!req->body_len)
+            snprintf(why, sizeof why, "the request body is empty: send a JSON object "
+                                      "{\"read_to\": <created_at of the newest message read>}");
+        else if (!body)
+            snprintf(why, sizeof why, "the body is not valid JSON: %s at line %d column %d",
+                     je.text, je.line, je.column);
+        if (req->body_len && !body && !json_content_type(req->content_type)) {
+            reply_fail(r, MSG_E_UNSUPPORTED_MEDIA_TYPE, NULL);
+            return;
+        }
+        json_decref(body);
+        reply_fail(r, MSG_E_MALFORMED_JSON, !req->body_len || !body ? why : NULL);
+        return;
+    }
+    json_t *jt = json_object_get(body, "read_to");
+    if (!jt || json_is_null(jt))
+        reply_fail(r, MSG_E_MISSING_FIELD, "read_to is required");
+    else if (!json_is_string(jt) || strlen(json_string_value(jt)) != json_string_length(jt))
+        reply_fail(r, MSG_E_INVALID_FIELD, "read_to is a time like 2026-11-26T12:34:56.123456Z");
+    else {
+        char at[MSG_TS_LEN + 1], lower[MSG_UUID_LEN + 1];
+        long long unread;
+        err_t e = {0};
+        if (msg_mark_read(s, me->uuid, group, json_string_value(jt), at, &unread, &e))
+            reply_err(r, &e);
+        else {
+            msgi_uuid_lower(group, lower);
+            jout w;
+            jout_init(&w, 0);
+            jout_raw(&w, "{", 1);
+            jout_member_key(&w, false, "message_group_uuid", 18);
+            jout_str(&w, lower, strlen(lower));
+            rest_jw_mark(&w, at, unread);
+            jout_raw(&w, "}", 1);
+            reply_jout(r, &w);
+        }
+    }
+    json_decref(body);
+}
 
 static void get_me(msg_http_resp *r, const msg_user *me)
 {
@@ -696,6 +780,7 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
 #define REST_ALLOW_GET "GET, HEAD, OPTIONS"
 #define REST_ALLOW_POST "POST, OPTIONS"
 #define REST_ALLOW_EVENTS "GET, OPTIONS"
+#define REST_ALLOW_PUT "PUT, OPTIONS"
 
 static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
@@ -705,12 +790,13 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
     add_cors(s, req, r, preflight);
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
+    bool put = strcmp(method, "PUT") == 0;
     const char *grp_prefix = "/api/messages/";
     size_t gpl = strlen(grp_prefix);
     const char *one_prefix = "/api/message_groups/";
     size_t opl = strlen(one_prefix);
     /* 0 the page, 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket,
-     * 7 events, 8 message_groups/<g>; -1 none */
+     * 7 events, 8 message_groups/<g>, 9 message_groups/<g>/read; -1 none */
     int route = -1;
     if (strncmp(path, "/api/", 5) != 0) {
         bool known = strcmp(path, "/") == 0;
@@ -733,13 +819,18 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         route = 7;
     else if (strncmp(path, one_prefix, opl) == 0 && path[opl] && !strchr(path + opl, '/'))
         route = 8;
+    else if (strncmp(path, one_prefix, opl) == 0 && path[opl] != '/' &&
+             strchr(path + opl, '/') && strcmp(strchr(path + opl, '/'), "/read") == 0)
+        route = 9;
     if (route < 0) {
         reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
     }
-    bool wants_post = route == 4 || route == 6;
-    const char *allow = wants_post ? REST_ALLOW_POST : route == 7 ? REST_ALLOW_EVENTS
-                                                                  : REST_ALLOW_GET;
+    bool wants_post = route == 4 || route == 6, wants_put = route == 9;
+    const char *allow = wants_post  ? REST_ALLOW_POST
+                        : wants_put ? REST_ALLOW_PUT
+                        : route == 7 ? REST_ALLOW_EVENTS
+                                     : REST_ALLOW_GET;
     if (preflight) {
         add_header(r, "Allow", allow);
         r->status = 204;
@@ -748,7 +839,7 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         r->body_len = 0;
         return;
     }
-    if ((wants_post && !post) || (!wants_post && !get) ||
+    if ((wants_post && !post) || (wants_put && !put) || (!wants_post && !wants_put && !get) ||
         (route == 7 && strcmp(method, "HEAD") == 0)) {
         add_header(r, "Allow", allow);
         reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
@@ -795,6 +886,13 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         get_me(r, &me);
     else if (route == 6)
         post_ticket(s, r, &me, exp);
+    else if (route == 9) {
+        char g[MSG_UUID_LEN + 8]; /* the path's uuid part, up to "/read" */
+        const char *p = path + opl;
+        size_t n = (size_t)(strchr(p, '/') - p);
+        snprintf(g, sizeof g, "%.*s", n < sizeof g - 1 ? (int)n : (int)sizeof g - 1, p);
+        put_read(s, req, r, &me, n < sizeof g - 1 ? g : p);
+    }
     else
         post_message(s, req, r, &me);
 }

@@ -15,7 +15,9 @@
  *   conversation   GRP#<user_uuid>             <last_message_at> message_group_uuid, message
  *                  (one per participant)                         (the last one), user_uuid,
  *                                                                user_display_name,
- *                                                                user_handle (the OTHER one)
+ *                                                                user_handle (the OTHER one),
+ *                                                                read_to, unread (the owner's
+ *                                                                read marker: msg_mark_read)
  *   user           USER#<uuid>                 USER              uuid, handle, display_name
  *   handle         HANDLE#<handle>             HANDLE            uuid
  *   pair           PAIR#<min uuid>#<max uuid>  PAIR              group_uuid, last_message_at,
@@ -201,6 +203,11 @@ typedef struct msg_conversation {
     char last_message_at[MSG_TS_LEN + 1];
     msg_user other; /* the other participant */
     char *message;  /* last message text, heap */
+    /* the reader's read marker (msg_mark_read): the time read up to, "" when never marked
+     * (a row from before read markers, or a conversation the reader has not read since its
+     * first message), and the other person's messages after it */
+    char read_to[MSG_TS_LEN + 1];
+    long long unread;
 } msg_conversation;
 
 /* A page of results plus the opaque cursor for the next page (NULL on the last page):
@@ -255,6 +262,22 @@ int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limi
  * conversation nobody has or the reader is not in.  Free *out's message with free(). */
 int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *group,
                          msg_conversation *out, err_t *e);
+
+/* Read markers.  The reader's conversation row carries read_to (the created_at read up to)
+ * and unread (the other person's messages after it), so pattern B lists them at no extra
+ * read.  The send keeps them (service_send.c: the sender's row read to the new message,
+ * unread 0; the recipient's read_to carried over, unread + 1, its old row's Delete
+ * conditioned on the values read, so a concurrent mark-read cancels the send, which retries).
+ * msg_mark_read moves the reader's marker forward to `read_to` (an RFC 3339 time, as
+ * msg_ts_parse_rfc3339 reads; past the conversation's last message it is that message's
+ * time), never back: an older time changes nothing.  One conditional UpdateItem of the row at
+ * its current key (read_to older than the new one), after a consistent count of the other
+ * person's messages after it; a row moved meanwhile by a send is read again.  *out_read_to
+ * (MSG_TS_LEN + 1) and *out_unread: the marker as stored after the call.  Rows:
+ * invalid_uuid, bad_timestamp, not_found (not the reader's conversation), conflict (retries
+ * exhausted), and the backend's. */
+int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
+                  const char *read_to, char *out_read_to, long long *out_unread, err_t *e);
 
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND

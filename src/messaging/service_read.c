@@ -310,7 +310,7 @@ static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_
  * test_service.c test_membership_is_a_keyed_read).  After MSG_KEYED_TRIES changes in a row
  * (a conversation written to faster than it is read), the filtered Query decides. */
 #define MSG_KEYED_TRIES 4
-static int find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
+int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
                              err_t *e)
 {
     *out = NULL;
@@ -432,7 +432,7 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
     }
     if ((*out = m.row))
         return 0;
-    return find_my_row_keyed(s, user, group, out, e);
+    return msgi_find_my_row_keyed(s, user, group, out, e);
 }
 
 int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
@@ -452,7 +452,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
         return 0;
     }
     json_t *mine; /* not among the GSI's rows: the keyed read decides (msgi_find_my_row) */
-    if ((rc = find_my_row_keyed(s, user, group, &mine, e)))
+    if ((rc = msgi_find_my_row_keyed(s, user, group, &mine, e)))
         return rc;
     *out_found = mine && msgi_copy_s(mine, "user_uuid", out, n);
     json_decref(mine);
@@ -461,7 +461,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
 
 /* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not),
  * without the row's tree: every GET of a conversation's messages asks it; when its row is not
- * among the GSI's, find_my_row_keyed decides. */
+ * among the GSI's, msgi_find_my_row_keyed decides. */
 static int is_member(msg_service *s, const char *user, const char *group, bool *out, err_t *e)
 {
     char pk[256];
@@ -472,7 +472,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
         return rc;
     if (!m.found) {
         json_t *mine;
-        if ((rc = find_my_row_keyed(s, user, group, &mine, e)))
+        if ((rc = msgi_find_my_row_keyed(s, user, group, &mine, e)))
             return rc;
         m.found = mine != NULL;
         json_decref(mine);
@@ -510,6 +510,9 @@ enum { ROW_SK, ROW_UUID, ROW_HANDLE, ROW_NAME, ROW_MESSAGE, ROW_ID, ROW_N };
 typedef struct row_strs {
     const char *p[ROW_N];
     size_t n[ROW_N];
+    /* a conversation row's read marker (service.h msg_mark_read): read_to (an S) and unread
+     * (an N), NULL when absent */
+    const av_t *read_to, *unread;
 } row_strs;
 
 static void row_read(const av_t *it, const char *id_name, size_t id_len, row_strs *o)
@@ -534,6 +537,16 @@ static void row_read(const av_t *it, const char *id_name, size_t id_len, row_str
     size_t n = it && it->type == AV_M ? it->u.map.n : 0;
     for (size_t i = 0; i < n; i++) {
         const av_kv *kv = &it->u.map.kv[i];
+        if (kv->name_len == 7 && memcmp(kv->name, "read_to", 7) == 0) {
+            if (!o->read_to && kv->val.type == AV_S)
+                o->read_to = &kv->val;
+            continue;
+        }
+        if (kv->name_len == 6 && memcmp(kv->name, "unread", 6) == 0) {
+            if (!o->unread && kv->val.type == AV_N)
+                o->unread = &kv->val;
+            continue;
+        }
         if (kv->name_len >= sizeof by_len || by_len[kv->name_len] < 0)
             continue;
         int k = by_len[kv->name_len];
@@ -573,6 +586,31 @@ static char *row_user_message(const row_strs *o, msg_user *u)
     return strndup(t ? t : "", t ? o->n[ROW_MESSAGE] : 0);
 }
 
+/* A conversation row's read marker into c: read_to when it is a timestamp of the fixed
+ * format ("" otherwise), unread when it is a whole number from 0 up (0 otherwise). */
+static void row_mark(const row_strs *o, msg_conversation *c)
+{
+    c->read_to[0] = 0;
+    c->unread = 0;
+    if (o->read_to && o->read_to->u.str.len == MSG_TS_LEN &&
+        !memchr(o->read_to->u.str.ptr, 0, MSG_TS_LEN)) {
+        memcpy(c->read_to, o->read_to->u.str.ptr, MSG_TS_LEN);
+        c->read_to[MSG_TS_LEN] = 0;
+    }
+    if (o->unread && o->unread->u.str.len < 19) {
+        long long v = 0;
+        size_t k = 0;
+        for (; k < o->unread->u.str.len; k++) {
+            char ch = o->unread->u.str.ptr[k];
+            if (ch < '0' || ch > '9')
+                break;
+            v = v * 10 + (ch - '0');
+        }
+        if (k && k == o->unread->u.str.len)
+            c->unread = v;
+    }
+}
+
 static int message_row(void *rows, size_t i, const av_t *it)
 {
     msg_rows *r = rows;
@@ -597,6 +635,7 @@ static int conversation_row(void *rows, size_t i, const av_t *it)
     row_read(it, "message_group_uuid", 18, &o);
     row_copy(&o, ROW_ID, c->message_group_uuid, sizeof c->message_group_uuid);
     row_copy(&o, ROW_SK, c->last_message_at, sizeof c->last_message_at);
+    row_mark(&o, c);
     c->message = row_user_message(&o, &c->other);
     r->convs->n = i + 1;
     return c->message ? 0 : -1;
@@ -750,6 +789,7 @@ int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *gr
     msgi_copy_s(row, "user_handle", out->other.handle, sizeof out->other.handle);
     msgi_copy_s(row, "user_display_name", out->other.display_name,
                 sizeof out->other.display_name);
+    msgi_conv_mark(row, out->read_to, &out->unread);
     const char *t = msgi_item_s(row, "message");
     out->message = strdup(t ? t : "");
     json_decref(row);

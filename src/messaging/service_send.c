@@ -27,8 +27,27 @@ static void w_user(jout *w, const msg_user *u)
     msgi_jw_attr(w, true, "user_handle", u->handle);
 }
 
+/* The owner's read marker on a conversation row (service.h, msg_mark_read): read_to ("" =
+ * none) and unread. */
+typedef struct conv_mark {
+    char read_to[MSG_TS_LEN + 1];
+    long long unread;
+    bool has_unread; /* the row had an unread attribute (rows from before markers have none) */
+} conv_mark;
+
+static void w_num(jout *w, bool comma, const char *name, long long v)
+{
+    char n[24];
+    int l = snprintf(n, sizeof n, "%lld", v);
+    jout_member_key(w, comma, name, strlen(name));
+    jout_raw(w, "{\"N\":\"", 6);
+    jout_raw(w, n, (size_t)l);
+    jout_raw(w, "\"}", 2);
+}
+
 static void conv_put(jout *w, const char *table, const char *owner, const char *ts,
-                     const char *group, const msg_user *other, const char *text)
+                     const char *group, const msg_user *other, const char *text,
+                     const char *read_to, long long unread)
 {
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
@@ -44,24 +63,69 @@ static void conv_put(jout *w, const char *table, const char *owner, const char *
     msgi_jw_attr(w, true, "message_group_uuid", group);
     w_user(w, other);
     msgi_jw_attr(w, true, "message", text);
+    if (read_to[0])
+        msgi_jw_attr(w, true, "read_to", read_to);
+    w_num(w, true, "unread", unread);
     jout_raw(w, "}", 1);
     msgi_jw_str(w, true, "ConditionExpression", "attribute_not_exists(pk)");
     jout_raw(w, "}}", 2);
 }
 
+/* Deletes the owner's old conversation row, which must exist and belong to the group; with
+ * `mark` (the recipient's row) it must also still hold the read marker read from it, so that
+ * a mark-read committed since cancels this transaction (retried after a fresh read) instead
+ * of being lost: the new row carries the marker over. */
 static void conv_delete(jout *w, const char *table, const char *owner, const char *prev,
-                        const char *group)
+                        const char *group, const conv_mark *mark)
 {
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
     jout_raw(w, ",{\"Delete\":{", 12);
     msgi_jw_str(w, false, "TableName", table);
     msgi_jw_key(w, pk, prev);
-    msgi_jw_str(w, true, "ConditionExpression", "message_group_uuid = :g");
+    char cond[160];
+    snprintf(cond, sizeof cond, "message_group_uuid = :g%s%s",
+             !mark                ? ""
+             : mark->read_to[0]   ? " AND read_to = :r"
+                                  : " AND attribute_not_exists(read_to)",
+             !mark                ? ""
+             : mark->has_unread   ? " AND unread = :n"
+                                  : " AND attribute_not_exists(unread)");
+    msgi_jw_str(w, true, "ConditionExpression", cond);
     jout_member_key(w, true, "ExpressionAttributeValues", 25);
     jout_raw(w, "{", 1);
     msgi_jw_attr(w, false, ":g", group);
+    if (mark && mark->read_to[0])
+        msgi_jw_attr(w, true, ":r", mark->read_to);
+    if (mark && mark->has_unread)
+        w_num(w, true, ":n", mark->unread);
     jout_raw(w, "}}}", 3);
+}
+
+/* The read marker of the row (GRP#owner, at) into *m (a consistent GetItem); *found false
+ * when the row is not there (a message moved it since the pair row was read: read again). */
+static int conv_mark_get(msg_service *s, const char *owner, const char *at, const char *group,
+                         conv_mark *m, bool *found, err_t *e)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    memset(m, 0, sizeof *m);
+    json_t *row;
+    int rc = msgi_get_item(s, pk, at, &row, e);
+    if (rc)
+        return rc;
+    const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
+    *found = g && strcmp(g, group) == 0;
+    if (*found) {
+        msgi_copy_s(row, "read_to", m->read_to, sizeof m->read_to);
+        const char *n = json_string_value(json_object_get(json_object_get(row, "unread"), "N"));
+        if (n) {
+            m->has_unread = true;
+            m->unread = strtoll(n, NULL, 10);
+        }
+    }
+    json_decref(row);
+    return 0;
 }
 
 /* Races with other writers only.  Throttling is not retried here: the backend already did
@@ -300,6 +364,15 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         } else {
             msgi_uuid(group);
         }
+        /* the recipient's read marker, carried over to their new row (conv_delete) */
+        conv_mark theirs = {.read_to = ""};
+        if (prev[0]) {
+            bool found;
+            if ((rc = conv_mark_get(s, other.uuid, prev, group, &theirs, &found, e)))
+                goto done;
+            if (!found) /* a message moved the rows since the pair row was read */
+                continue;
+        }
         /* a retry never reuses a seeded time: it may be the one that collided */
         long long t = at ? at_us + attempt : msg_now_usec();
         if (prev[0]) {
@@ -373,13 +446,15 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             }
             jout_raw(&req, "}}", 2);
             if (prev[0]) {
-                conv_delete(&req, s->table, me.uuid, prev, group);
-                conv_delete(&req, s->table, other.uuid, prev, group);
+                conv_delete(&req, s->table, me.uuid, prev, group, NULL);
+                conv_delete(&req, s->table, other.uuid, prev, group, &theirs);
             }
         }
         json_decref(keys);
-        conv_put(&req, s->table, me.uuid, ts, group, &other, text);
-        conv_put(&req, s->table, other.uuid, ts, group, &me, text);
+        /* one's own message reads everything before it; the other person has one more */
+        conv_put(&req, s->table, me.uuid, ts, group, &other, text, ts, 0);
+        conv_put(&req, s->table, other.uuid, ts, group, &me, text, theirs.read_to,
+                 theirs.unread + 1);
         /* a fresh token per attempt: a transport-level retry of this very request (the
          * remote client retries 5xx/timeouts) is then idempotent instead of a duplicate */
         char token[MSG_UUID_LEN + 1];

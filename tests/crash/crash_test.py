@@ -21,7 +21,8 @@ allowed, and the check then learns which one it was):
   batch    BatchWriteItem: 4 puts into crash_a, 2 into crash_b, a delete of an earlier item
   txn      TransactWriteItems: Put crash_a, Put crash_b, Update of the writer's counter in
            crash_b (n = T guarded by n = T-1) and Delete of transaction T-2's crash_a item
-  msg x2   POST /api/messages between six users (messaging patterns C + D)
+  msg x2   POST /api/messages between six users (messaging patterns C + D); the recipient
+           marks every third one read (PUT /api/message_groups/<g>/read)
 
 Checks (CHECKS, in order; each gets the Harness and returns a list of problems):
   acked        every acknowledged item is there exactly as written (deleted ones absent);
@@ -34,7 +35,10 @@ Checks (CHECKS, in order; each gets the Harness and returns a list of problems):
   messages     every acknowledged message is stored (by its key) with its uuid and text
   pattern_d    over the whole messaging table: per conversation two conversation rows (one
                per participant) at the newest message's time with its text, the pair row's
-               last_message_at equal to it, one pair row per conversation
+               last_message_at equal to it, one pair row per conversation; each row's read
+               marker: unread = the other person's messages after its read_to, and every
+               acknowledged mark-read (the msg writers' recipient reads every third message)
+               still there (read_to at least the one answered)
 To add a check (e.g. streams: the stream holds exactly the acknowledged writes, in order,
 once): write `def check_x(h): ... return problems` and add it to CHECKS.  Every acknowledged
 write is also in h.ledger, in acknowledgement order: dicts {op, table, key, image (None for a
@@ -436,6 +440,11 @@ class MsgWriter(Writer):
         with self.h.lock:
             self.h.messages.append(m)
         self.h.record("message", (MSG_TABLE, "MSG#" + m["group"], m["created_at"]), m)
+        if self.n % 3 == 0:  # the recipient reads it (a read marker, service_mark.c)
+            r = self.conn.rest("PUT", f"/api/message_groups/{m['group']}/read",
+                               self.h.tokens[USERS[b]], {"read_to": m["created_at"]})
+            with self.h.lock:
+                self.h.marks.append((USERS[b], m["group"], r["read_to"]))
 
 
 # ---- reading everything back ----------------------------------------------------------
@@ -597,6 +606,34 @@ def check_pattern_d(h):
         if g not in newest:
             problems.append(f"pattern D: conversation rows for {g}, which has no message")
     h.stats["conversations checked"] = len(newest)
+    # read markers: a row's unread is the other person's messages after its read_to, and an
+    # acknowledged mark-read is not lost (its row's read_to is at least the answered one)
+    msgs = {}
+    uuid_of = {}
+    for it in rows:
+        pk = it["pk"]["S"]
+        if pk.startswith("MSG#"):
+            msgs.setdefault(pk[4:], []).append((it["sk"]["S"], it["user_uuid"]["S"]))
+        elif pk.startswith("USER#"):
+            uuid_of[it["handle"]["S"]] = it["uuid"]["S"]
+    marker = {}
+    for g, cs in conv.items():
+        for c in cs:
+            owner = c["pk"]["S"][4:]
+            rt = c.get("read_to", {}).get("S", "")
+            marker[(owner, g)] = rt
+            if "unread" not in c:
+                problems.append(f"read marker: {c['pk']['S']}'s row of {g} has no unread")
+                continue
+            n = sum(1 for sk, u in msgs.get(g, []) if u != owner and sk > rt)
+            if int(c["unread"]["N"]) != n:
+                problems.append(f"read marker: {c['pk']['S']}'s row of {g} says "
+                                f"{c['unread']['N']} unread after {rt or 'none'}, the table {n}")
+    for who, g, rt in h.marks:
+        have = marker.get((uuid_of.get(who), g))
+        if have is None or have < rt:
+            problems.append(f"read marker: {who}'s mark-read of {g} to {rt} lost ({have})")
+    h.stats["mark-reads checked"] = len(h.marks)
     return problems
 
 
@@ -614,6 +651,7 @@ class Harness:
         self.exp = Expect()
         self.ledger = []
         self.messages = []
+        self.marks = []  # acknowledged mark-reads: (reader's handle, group, read_to answered)
         self.msg_rows = {}
         self.problems = []
         self.stats = {}

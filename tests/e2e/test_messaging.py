@@ -44,7 +44,9 @@ def test_demo_data(msg_server):
     handles = [g["handle"] for g in groups]
     assert sorted(handles) == ["bayko", "londo"]
     g = [g for g in groups if g["handle"] == "bayko"][0]
-    assert set(g) == {"uuid", "display_name", "handle", "message", "created_at"}
+    # (and the reader's read marker: test_messaging_read.py)
+    assert set(g) == {"uuid", "display_name", "handle", "message", "created_at", "read_to",
+                      "unread"}
     st, _, msgs = rest(msg_server, "GET", f"/api/messages/{g['uuid']}", token(demo["uuid"]))
     assert st == 200 and len(msgs) >= 20
     assert [m["created_at"] for m in msgs] == sorted(m["created_at"] for m in msgs)
@@ -72,7 +74,8 @@ def test_conversation_flow(msg_server, people):
     st, _, groups = rest(msg_server, "GET", "/api/message_groups", tok["alice"])
     assert st == 200
     assert groups[0] == {"uuid": g, "display_name": "Bob B", "handle": "bob",
-                         "message": "again", "created_at": m3["created_at"]}
+                         "message": "again", "created_at": m3["created_at"],
+                         "read_to": m1["created_at"], "unread": 2}
     st, _, msgs = rest(msg_server, "GET", f"/api/messages/{g}", tok["alice"])
     assert [m["message"] for m in msgs] == ["Hi Bob!", "Hi Alice", "again"]
     assert msgs[0] == {k: m1[k] for k in ("uuid", "display_name", "handle", "message",
@@ -1123,7 +1126,8 @@ def test_one_conversation_by_its_uuid(msg_server, people):
              {"message": "only carol wrote", "handle": "bob"})[2]
     g = m["message_group_uuid"]
     want = {"uuid": g, "display_name": "Bob B", "handle": "bob",
-            "message": "only carol wrote", "created_at": m["created_at"]}
+            "message": "only carol wrote", "created_at": m["created_at"],
+            "read_to": m["created_at"], "unread": 0}
     # The route finds the reader's row through the GSI (the row's key holds its last time),
     # which DynamoDB reads eventually consistently: over a backing server with --gsi-lag (make
     # e2e's remote run) the row shows the last message once the index has caught up.

@@ -57,10 +57,14 @@ def test_rows_of_a_scripted_conversation(msg_server, mddb):
 
     convs = {it["pk"]: it for it in mine if it["pk"].startswith("GRP#")}
     assert set(convs) == {f"GRP#{a}", f"GRP#{b}"}
+    # each row also holds its owner's read marker (service_mark.c): ann sent "three", so she
+    # has read it; ben read to his own "two", and "three" is unread
+    marks = {a: (m3["created_at"], "0"), b: (m2["created_at"], "1")}
     for owner, other, oh, on in [(a, b, "lay_ben", "Ben Layout"), (b, a, "lay_ann", "Ann Layout")]:
         row = convs[f"GRP#{owner}"]
         assert set(row) == {"pk", "sk", "message_group_uuid", "user_uuid", "user_display_name",
-                            "user_handle", "message"}
+                            "user_handle", "message", "read_to", "unread"}
+        assert (row["read_to"], row["unread"]) == marks[owner]
         assert row["sk"] == m3["created_at"] and row["message"] == "three"
         assert row["message_group_uuid"] == g
         assert (row["user_uuid"], row["user_handle"], row["user_display_name"]) == (other, oh, on)

@@ -557,12 +557,15 @@ static void test_same_answers(void **state)
         done(&r);
     }
 
-    /* C's conversations, newest first: with B ("quote ..."), then with A ("plain") */
-    json_t *want = json_pack("[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}]", "uuid",
-                             sent[1].message_group_uuid, "display_name", "Rest B", "handle", "rb",
-                             "message", sent[1].message, "created_at", sent[1].created_at, "uuid",
-                             sent[0].message_group_uuid, "display_name", "Rest A", "handle", "ra",
-                             "message", sent[0].message, "created_at", sent[0].created_at);
+    /* C's conversations, newest first: with B ("quote ..."), then with A ("plain"); C sent
+     * both last messages, so C has read both (read_to at them, unread 0) */
+    json_t *want = json_pack(
+        "[{s:s,s:s,s:s,s:s,s:s,s:s,s:i},{s:s,s:s,s:s,s:s,s:s,s:s,s:i}]", "uuid",
+        sent[1].message_group_uuid, "display_name", "Rest B", "handle", "rb", "message",
+        sent[1].message, "created_at", sent[1].created_at, "read_to", sent[1].created_at,
+        "unread", 0, "uuid", sent[0].message_group_uuid, "display_name", "Rest A", "handle",
+        "ra", "message", sent[0].message, "created_at", sent[0].created_at, "read_to",
+        sent[0].created_at, "unread", 0);
     char *want_text = json_dumps(want, JSON_COMPACT);
     json_decref(want);
 

@@ -608,7 +608,8 @@ static void test_layout(void **state)
                                             "user_handle", NULL};
     static const char *const grp_attrs[] = {"pk",          "sk",        "message_group_uuid",
                                             "message",     "user_uuid", "user_display_name",
-                                            "user_handle", NULL};
+                                            "user_handle", "read_to",   "unread",
+                                            NULL};
     static const char *const user_attrs[] = {"pk", "sk", "uuid", "handle", "display_name", NULL};
     static const char *const handle_attrs[] = {"pk", "sk", "uuid", NULL};
     static const char *const pair_attrs[] = {"pk", "sk", "group_uuid", "last_message_at", NULL};
@@ -1076,38 +1077,50 @@ static void test_send_request_text(void **state)
     "\"message_uuid\":{\"S\":\"%s\"},\"message\":{\"S\":\"" text "\"},\"user_uuid\":{\"S\":\"%s\"}," \
     "\"user_display_name\":{\"S\":\"" who "\"},\"user_handle\":{\"S\":\"%s\"}}," \
     "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
-#define RQ_CONV(text, who) \
+/* a conversation row: its read marker (service_mark.c) after the message, read_to (a %s)
+ * when `rt`, then unread n */
+#define RQ_CONV_(text, who, rt, n) \
     ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}," \
     "\"message_group_uuid\":{\"S\":\"%s\"},\"user_uuid\":{\"S\":\"%s\"},\"user_display_name\":" \
-    "{\"S\":\"" who "\"},\"user_handle\":{\"S\":\"%s\"},\"message\":{\"S\":\"" text "\"}}," \
+    "{\"S\":\"" who "\"},\"user_handle\":{\"S\":\"%s\"},\"message\":{\"S\":\"" text "\"}" \
+    rt ",\"unread\":{\"N\":\"" n "\"}}," \
     "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+#define RQ_CONV(text, who, n) RQ_CONV_(text, who, ",\"read_to\":{\"S\":\"%s\"}", n)
+#define RQ_CONV_NEW(text, who) RQ_CONV_(text, who, , "1")
 #define RQ_DEL                                                                                  \
     ",{\"Delete\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}},"   \
     "\"ConditionExpression\":\"message_group_uuid = :g\",\"ExpressionAttributeValues\":"       \
     "{\":g\":{\"S\":\"%s\"}}}}"
+/* the recipient's old row: also its read marker as read (a mark-read since cancels) */
+#define RQ_DEL_MARK(n)                                                                          \
+    ",{\"Delete\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}},"   \
+    "\"ConditionExpression\":\"message_group_uuid = :g AND read_to = :r AND unread = :n\","      \
+    "\"ExpressionAttributeValues\":{\":g\":{\"S\":\"%s\"},\":r\":{\"S\":\"%s\"},\":n\":{\"N\":\"" n \
+    "\"}}}}"
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "first\\n\\\"line\\\"", "Rq \\\"A\\\"")
              ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"},\"group_uuid\":{\"S\":\"%s\"},\"last_message_at\":{\"S\":\"%s\"}},"
              "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
-             RQ_CONV("first\\n\\\"line\\\"", "Rq B") RQ_CONV("first\\n\\\"line\\\"",
-                                                          "Rq \\\"A\\\"")
+             RQ_CONV("first\\n\\\"line\\\"", "Rq B", "0")
+             RQ_CONV_NEW("first\\n\\\"line\\\"", "Rq \\\"A\\\"")
              "],\"ClientRequestToken\":\"%s\"}",
              T, g, m1.created_at, m1.uuid, a.uuid, a.handle, T, lo, hi, g, m1.created_at, T,
-             a.uuid, m1.created_at, g, b.uuid, b.handle, T, b.uuid, m1.created_at, g, a.uuid,
-             a.handle, tok[0]);
+             a.uuid, m1.created_at, g, b.uuid, b.handle, m1.created_at, T, b.uuid, m1.created_at,
+             g, a.uuid, a.handle, tok[0]);
     assert_string_equal(rb.tx[0], want);
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "second", "Rq B")
              ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts\",\"ConditionExpression\":"
              "\"last_message_at = :prev\",\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},"
-             "\":prev\":{\"S\":\"%s\"}}}}" RQ_DEL RQ_DEL RQ_CONV("second", "Rq \\\"A\\\"")
-             RQ_CONV("second", "Rq B") "],\"ClientRequestToken\":\"%s\"}",
+             "\":prev\":{\"S\":\"%s\"}}}}" RQ_DEL RQ_DEL_MARK("0")
+             RQ_CONV("second", "Rq \\\"A\\\"", "0") RQ_CONV("second", "Rq B", "1")
+             "],\"ClientRequestToken\":\"%s\"}",
              T, g, m2.created_at, m2.uuid, b.uuid, b.handle, T, lo, hi, m2.created_at,
-             m1.created_at, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g, T, b.uuid,
-             m2.created_at, g, a.uuid, a.handle, T, a.uuid, m2.created_at, g, b.uuid, b.handle,
-             tok[1]);
+             m1.created_at, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g,
+             m1.created_at, T, b.uuid, m2.created_at, g, a.uuid, a.handle, m2.created_at, T,
+             a.uuid, m2.created_at, g, b.uuid, b.handle, m1.created_at, tok[1]);
     assert_string_equal(rb.tx[1], want);
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "third", "Rq \\\"A\\\"")
@@ -1116,16 +1129,20 @@ static void test_send_request_text(void **state)
              "\"ConditionExpression\":\"last_message_at = :prev\",\"ExpressionAttributeValues\":"
              "{\":ts\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
              "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#k\":\"idem_%s\"}}}"
-             RQ_DEL RQ_DEL RQ_CONV("third", "Rq B") RQ_CONV("third", "Rq \\\"A\\\"")
-             "],\"ClientRequestToken\":\"%s\"}",
+             RQ_DEL RQ_DEL_MARK("0") RQ_CONV("third", "Rq B", "0")
+             RQ_CONV("third", "Rq \\\"A\\\"", "1") "],\"ClientRequestToken\":\"%s\"}",
              T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at,
              m2.created_at, m3.created_at, m3.uuid, a.uuid, T, a.uuid, m2.created_at, g, T,
-             b.uuid, m2.created_at, g, T, a.uuid, m3.created_at, g, b.uuid, b.handle, T, b.uuid,
-             m3.created_at, g, a.uuid, a.handle, tok[2]);
+             b.uuid, m2.created_at, g, m2.created_at, T, a.uuid, m3.created_at, g, b.uuid,
+             b.handle, m3.created_at, T, b.uuid, m3.created_at, g, a.uuid, a.handle,
+             m2.created_at, tok[2]);
     assert_string_equal(rb.tx[2], want);
 #undef RQ_MSG
+#undef RQ_CONV_
 #undef RQ_CONV
+#undef RQ_CONV_NEW
 #undef RQ_DEL
+#undef RQ_DEL_MARK
     /* the reads a send and the listings make, written as text too (perf22): the pair row's
      * GetItem, the GSI Query of the group's rows, a user row's GetItem, a page's Query */
     snprintf(want, sizeof want,
@@ -1627,6 +1644,130 @@ static void test_handle_fold_runs_once(void **state)
     msg_service_free(svc);
 }
 
+/* ---- read markers ------------------------------------------------------------------------ */
+
+/* A backend that runs `hook` once, just before the first request of operation `op` reaches
+ * the table: another writer's commit falling between a caller's reads and its write. */
+typedef struct hook_backend {
+    msg_backend base;
+    msg_backend *inner;
+    const char *op;
+    void (*hook)(void);
+    int fired;
+    int calls; /* requests of op */
+} hook_backend;
+
+static int hook_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    if (strcmp(op, h->op) == 0) {
+        h->calls++;
+        if (!h->fired++)
+            h->hook();
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops hook_ops = {.call = hook_call, .free = lagging_free, .name = "hook"};
+
+static msg_user rm_a, rm_b;
+static msg_message rm_m[3];
+
+static void rm_mark_to_m1(void)
+{
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    err_t e = {0};
+    assert_int_equal(msg_mark_read(S, rm_b.uuid, rm_m[0].message_group_uuid, rm_m[1].created_at,
+                                   at, &n, &e), 0);
+    assert_string_equal(at, rm_m[1].created_at);
+    assert_int_equal(n, 0);
+}
+
+static void rm_send_third(void)
+{
+    rm_m[2] = send_ok(&rm_a, rm_m[0].message_group_uuid, NULL, "third", NULL);
+}
+
+/* b's conversation row: its read marker, through the listing */
+static void rm_marker(const msg_user *u, const char *g, char *read_to, long long *unread)
+{
+    msg_conversation c;
+    err_t e = {0};
+    assert_int_equal(msg_get_conversation(S, u->uuid, g, &c, &e), 0);
+    memcpy(read_to, c.read_to, MSG_TS_LEN + 1);
+    *unread = c.unread;
+    free(c.message);
+}
+
+/* A mark-read that commits between a send's read of the recipient's row and the send's
+ * transaction is not lost: the send's Delete of that row holds the marker it read, so the
+ * transaction is cancelled and the send retries with the new marker.  (Without that condition
+ * the send's new row carried the old marker: b's read_to went back, unread 3.)  And a send
+ * that commits between a mark-read's reads and its UpdateItem moves the row: the mark-read's
+ * condition fails and it reads again, counting the new message. */
+static void test_mark_read_races(void **state)
+{
+    (void)state;
+    rm_a = add_user("rm_a", "Rm A");
+    rm_b = add_user("rm_b", "Rm B");
+    rm_m[0] = send_ok(&rm_a, NULL, "rm_b", "first", NULL);
+    const char *g = rm_m[0].message_group_uuid;
+    rm_m[1] = send_ok(&rm_a, g, NULL, "second", NULL);
+    char rt[MSG_TS_LEN + 1];
+    long long n;
+    rm_marker(&rm_b, g, rt, &n);
+    assert_string_equal(rt, "");
+    assert_int_equal(n, 2);
+
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hb = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
+                       .hook = rm_mark_to_m1};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hb.base, &cfg, &svc, &e), 0);
+    msg_message m;
+    assert_int_equal(msg_send(svc, rm_a.uuid, g, NULL, "during", NULL, &m, &e), 0);
+    assert_int_equal(hb.calls, 2); /* cancelled once by the mark-read, then committed */
+    rm_marker(&rm_b, g, rt, &n);
+    assert_string_equal(rt, rm_m[1].created_at);
+    assert_int_equal(n, 1);
+    msg_service_free(svc);
+
+    hook_backend hu = {.base = {&hook_ops}, .inner = ENV.backend, .op = "UpdateItem",
+                       .hook = rm_send_third};
+    assert_int_equal(msg_service_new(&hu.base, &cfg, &svc, &e), 0);
+    char at[MSG_TS_LEN + 1];
+    assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m.created_at, at, &n, &e), 0);
+    assert_int_equal(hu.calls, 2); /* the row moved under the first UpdateItem */
+    assert_string_equal(at, m.created_at);
+    assert_int_equal(n, 1); /* "third", sent meanwhile */
+    rm_marker(&rm_b, g, rt, &n);
+    assert_string_equal(rt, m.created_at);
+    assert_int_equal(n, 1);
+    msg_service_free(svc);
+
+    /* never back, and past the last message stops at it */
+    assert_int_equal(msg_mark_read(S, rm_b.uuid, g, rm_m[0].created_at, at, &n, &e), 0);
+    assert_string_equal(at, m.created_at);
+    assert_int_equal(n, 1);
+    assert_int_equal(msg_mark_read(S, rm_b.uuid, g, "2999-01-01T00:00:00Z", at, &n, &e), 0);
+    assert_string_equal(at, rm_m[2].created_at);
+    assert_int_equal(n, 0);
+    /* not the reader's: not_found; a bad time: bad_timestamp */
+    msg_user c = add_user("rm_c", "Rm C");
+    assert_int_not_equal(msg_mark_read(S, c.uuid, g, m.created_at, at, &n, &e), 0);
+    code_is(&e, "not_found");
+    err_t e2 = {0};
+    assert_int_not_equal(msg_mark_read(S, rm_b.uuid, g, "soon", at, &n, &e2), 0);
+    code_is(&e2, "bad_timestamp");
+    msg_message_fini(&m);
+    for (int i = 0; i < 3; i++)
+        msg_message_fini(&rm_m[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1651,6 +1792,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
+        cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
     };
