@@ -94,6 +94,7 @@ static const struct api_op_row {
     {"BatchGetItem", op_batch_get_item, true, NULL, NULL},
     {"BatchWriteItem", op_batch_write_item, true, NULL, NULL},
     {"CreateBackup", op_create_backup, false, NULL, NULL},
+    {"CreateGlobalTable", op_create_global_table, false, NULL, NULL},
     {"CreateTable", op_create_table, false, NULL, NULL},
     {"DeleteBackup", op_delete_backup, false, NULL, NULL},
     {"DeleteItem", op_delete_item, true, NULL, NULL},
@@ -110,6 +111,7 @@ static const struct api_op_row {
     {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false, NULL, NULL},
     {"DescribeLimits", op_describe_limits, false, NULL, NULL},
     {"DescribeTable", op_describe_table, false, NULL, NULL},
+    {"DescribeTableReplicaAutoScaling", op_describe_table_replica_auto_scaling, false, NULL, NULL},
     {"DescribeTimeToLive", op_describe_time_to_live, false, NULL, NULL},
     {"DisableKinesisStreamingDestination", op_disable_kinesis_streaming_destination, false, NULL, NULL},
     {"DynamoDBStreams.DescribeStream", op_describe_stream, false, NULL, NULL},
@@ -119,8 +121,10 @@ static const struct api_op_row {
     {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false, NULL, NULL},
     {"ExecuteStatement", op_execute_statement, true, NULL, NULL}, /* but for Parameters, via jansson */
     {"ExecuteTransaction", op_execute_transaction, true, NULL, NULL}, /* as ExecuteStatement */
+    {"ExportTableToPointInTime", op_export_table_to_point_in_time, false, NULL, NULL},
     {"GetItem", op_get_item, true, NULL, NULL},
     {"GetResourcePolicy", op_get_resource_policy, false, NULL, NULL},
+    {"ImportTable", op_import_table, false, NULL, NULL},
     {"ListBackups", op_list_backups, false, NULL, NULL},
     {"ListContributorInsights", op_list_contributor_insights, false, NULL, NULL},
     {"ListExports", op_list_exports, false, NULL, NULL},
@@ -141,9 +145,12 @@ static const struct api_op_row {
     {"UntagResource", op_untag_resource, false, NULL, op_tags_pre},
     {"UpdateContinuousBackups", op_update_continuous_backups, false, NULL, NULL},
     {"UpdateContributorInsights", op_update_contributor_insights, false, NULL, pre_empty_member},
+    {"UpdateGlobalTable", op_update_global_table, false, NULL, NULL},
+    {"UpdateGlobalTableSettings", op_update_global_table_settings, false, NULL, NULL},
     {"UpdateItem", op_update_item, true, NULL, NULL},
     {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false, NULL, NULL},
     {"UpdateTable", op_update_table, false, NULL, NULL},
+    {"UpdateTableReplicaAutoScaling", op_update_table_replica_auto_scaling, false, NULL, NULL},
     {"UpdateTimeToLive", op_update_time_to_live, false, NULL, NULL},
 };
 

@@ -239,6 +239,13 @@ int op_list_exports(api_req *r, json_t **out);          /* op_elsewhere.c */
 int op_list_imports(api_req *r, json_t **out);          /* op_elsewhere.c */
 int op_list_global_tables(api_req *r, json_t **out);    /* op_elsewhere.c */
 int op_describe_export(api_req *r, json_t **out);       /* op_elsewhere.c */
+int op_export_table_to_point_in_time(api_req *r, json_t **out);        /* op_elsewhere.c */
+int op_import_table(api_req *r, json_t **out);                         /* op_elsewhere.c */
+int op_create_global_table(api_req *r, json_t **out);                  /* op_elsewhere.c */
+int op_update_global_table(api_req *r, json_t **out);                  /* op_elsewhere.c */
+int op_update_global_table_settings(api_req *r, json_t **out);         /* op_elsewhere.c */
+int op_describe_table_replica_auto_scaling(api_req *r, json_t **out);  /* op_elsewhere.c */
+int op_update_table_replica_auto_scaling(api_req *r, json_t **out);    /* op_elsewhere.c */
 int op_describe_import(api_req *r, json_t **out);       /* op_elsewhere.c */
 int op_describe_global_table(api_req *r, json_t **out); /* op_elsewhere.c */
 int op_describe_global_table_settings(api_req *r, json_t **out); /* op_elsewhere.c */

@@ -622,6 +622,27 @@
 #define TXT_ARN_OTHER_ACCOUNT "Access is denied"
 #define TXT_GT_NOT_FOUND "Global table not found: Global table with name: '%s' does not exist."
 #define TXT_GT_SETTINGS_NOT_FOUND "Global table with name: '%s' does not exist."
+/* the operations ddbchat does not serve, after their model's checks (op_elsewhere.c): an
+ * export's empty TableArn (live AWS, ack-api-quirks DDB-TABLE-457 export_arn_empty), an
+ * UpdateGlobalTable replica update naming no action (legacy_update_gt_empty_entry), and
+ * ddbchat's own sentences naming what is missing (DynamoDB Local answers
+ * UnknownOperationException "An unknown operation was requested." to all of them) */
+#define TXT_EXPORT_EMPTY_TABLE_ARN "Invalid TableArn: Invalid Table ARN"
+#define TXT_GT_UPDATE_NO_ACTION "One or more parameter values were invalid"
+#define TXT_UNSERVED_EXPORT                                                                   \
+    "ExportTableToPointInTime is not supported by ddbchat: an export is written to S3, which " \
+    "a local endpoint does not have; `ddbchat export` writes DynamoDB's S3 export format to a " \
+    "directory"
+#define TXT_UNSERVED_IMPORT                                                                   \
+    "ImportTable is not supported by ddbchat: an import reads from S3, which a local "         \
+    "endpoint does not have; `ddbchat import` reads DynamoDB's S3 export format, DynamoDB "    \
+    "JSON lines or CSV from a directory or a file"
+#define TXT_UNSERVED_GLOBAL                                                                   \
+    "CreateGlobalTable is not supported by ddbchat: a global table replicates to other "       \
+    "Regions, and a local endpoint serves one Region"
+#define TXT_UNSERVED_AUTOSCALING                                                              \
+    "%s is not supported by ddbchat: replica auto scaling needs Application Auto Scaling and " \
+    "replicas in other Regions, which a local endpoint does not have"
 
 /* resource-based policies (op_policy.c).  AWS: ack-api-quirks DDB-TABLE-205..214, 351..356
  * (live probes, verified 2026-10-09), moto's aws_verified tests for the ExpectedRevisionId

@@ -568,7 +568,10 @@ static void java_type(sbuf *b, const api_shape *sh, int depth)
         api_sb_str(b, "java.lang.String");
         return;
     case API_ST_INTEGER:
-        api_sb_str(b, strcmp(sh->name, "Long") == 0 ? "java.lang.Long" : "java.lang.Integer");
+        /* timestamps are read as Double (dynalite: RestoreDateTime "... to an Double") */
+        api_sb_str(b, strcmp(sh->name, "Long") == 0                                     ? "java.lang.Long"
+                      : strcmp(sh->name, "Double") == 0 || strcmp(sh->name, "Date") == 0 ? "java.lang.Double"
+                                                                                          : "java.lang.Integer");
         return;
     case API_ST_BOOLEAN:
         api_sb_str(b, "java.lang.Boolean");

@@ -9,15 +9,19 @@
  * answers for an account that has none (an empty list, no NextToken), and describing one is
  * its not-found error, after the ARN's shape is checked as AWS does (texts and sources in
  * api_text.h: ack-api-quirks DDB-EXPORT-006, DDB-IMPORT-010, DDB-GLOBALTABLE-004).  The
- * request model's checks (api_schema.c) come first.  Starting an export or import, and creating or updating a global
- * table, stay UnknownOperationException: README says why and what to use instead
- * (`ddbchat export` / `ddbchat import` write and read DynamoDB's S3 export format).
+ * request model's checks (api_schema.c) come first.  Starting an export or import, creating a
+ * global table and replica auto scaling are checked against their model as AWS checks them,
+ * then answer UnknownOperationException (DynamoDB Local's answer to what it lacks) naming what
+ * is missing; updating a global table is the not-found DescribeGlobalTable answers (ddbchat
+ * holds none).  README says why and what to use instead (`ddbchat export` / `ddbchat import`
+ * write and read DynamoDB's S3 export format); tests/e2e/test_elsewhere_ops.py.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_jview.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 
@@ -131,4 +135,64 @@ int op_describe_global_table_settings(api_req *r, json_t **out)
 {
     (void)out;
     return gt_not_found(r, TXT_GT_SETTINGS_NOT_FOUND);
+}
+
+/* ---- the operations a local endpoint cannot carry out ------------------------------------ */
+
+int op_export_table_to_point_in_time(api_req *r, json_t **out)
+{
+    (void)out;
+    json_t *arn = json_object_get(r->body, "TableArn");
+    if (json_is_string(arn) && json_string_length(arn) == 0)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_EXPORT_EMPTY_TABLE_ARN);
+    return err_set(r->err, ERR_UNKNOWN_OPERATION, "%s", TXT_UNSERVED_EXPORT);
+}
+
+int op_import_table(api_req *r, json_t **out)
+{
+    (void)out;
+    return err_set(r->err, ERR_UNKNOWN_OPERATION, "%s", TXT_UNSERVED_IMPORT);
+}
+
+int op_create_global_table(api_req *r, json_t **out)
+{
+    (void)out;
+    return err_set(r->err, ERR_UNKNOWN_OPERATION, "%s", TXT_UNSERVED_GLOBAL);
+}
+
+/* A replica update naming neither Create nor Delete (live AWS: the bare sentence, before the
+ * global table is looked up), then the not-found (ddbchat holds no global table; the text
+ * is DescribeGlobalTable's, AWS's own for an update not captured). */
+int op_update_global_table(api_req *r, json_t **out)
+{
+    (void)out;
+    json_t *ups = json_object_get(r->body, "ReplicaUpdates");
+    for (size_t i = 0; i < json_array_size(ups); i++) {
+        json_t *u = json_array_get(ups, i);
+        if (!api_jv_present(&api_jview_jansson, u, "Create") &&
+            !api_jv_present(&api_jview_jansson, u, "Delete"))
+            return err_set(r->err, ERR_VALIDATION, "%s", TXT_GT_UPDATE_NO_ACTION);
+    }
+    return gt_not_found(r, TXT_GT_NOT_FOUND);
+}
+
+/* the not-found of DescribeGlobalTableSettings (AWS's own for an update not captured) */
+int op_update_global_table_settings(api_req *r, json_t **out)
+{
+    (void)out;
+    return gt_not_found(r, TXT_GT_SETTINGS_NOT_FOUND);
+}
+
+int op_describe_table_replica_auto_scaling(api_req *r, json_t **out)
+{
+    (void)out;
+    return err_set(r->err, ERR_UNKNOWN_OPERATION, TXT_UNSERVED_AUTOSCALING,
+                   "DescribeTableReplicaAutoScaling");
+}
+
+int op_update_table_replica_auto_scaling(api_req *r, json_t **out)
+{
+    (void)out;
+    return err_set(r->err, ERR_UNKNOWN_OPERATION, TXT_UNSERVED_AUTOSCALING,
+                   "UpdateTableReplicaAutoScaling");
 }

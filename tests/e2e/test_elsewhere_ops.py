@@ -30,7 +30,11 @@ def test_dynamodb_local_has_none_of_them(ddb_url):
     # Pins why the other tests skip on DynamoDB Local.
     for op, body in (("ListExports", {}), ("ListImports", {}), ("ListGlobalTables", {}),
                      ("DescribeExport", {"ExportArn": EXPORT_ARN}),
-                     ("DescribeGlobalTable", {"GlobalTableName": "t1"})):
+                     ("DescribeGlobalTable", {"GlobalTableName": "t1"}),
+                     ("ExportTableToPointInTime", {}), ("ImportTable", {}),
+                     ("CreateGlobalTable", {}), ("UpdateGlobalTable", {}),
+                     ("UpdateGlobalTableSettings", {}), ("DescribeTableReplicaAutoScaling", {}),
+                     ("UpdateTableReplicaAutoScaling", {})):
         assert fails(ddb_url, op, **body) == ("UnknownOperationException",
                                               "An unknown operation was requested."), op
 
@@ -108,3 +112,109 @@ def test_request_models(ddb_url, only_ddbchat):
         "greater than or equal to 37")
     assert fails(ddb_url, "DescribeGlobalTable") == v(
         "Value null at 'globalTableName' failed to satisfy constraint: Member must not be null")
+
+
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/tab1"
+NN = "failed to satisfy constraint: Member must not be null"
+
+
+def _v(*parts):
+    n = len(parts)
+    return ("ValidationException", f"{n} validation error{'s' if n > 1 else ''} detected: "
+            + "; ".join(parts))
+
+
+def test_unserved_ops_check_their_request_first(ddb_url, only_ddbchat):
+    # Pins: the operations ddbchat does not serve (an export or import needs S3, a global table
+    # or replica auto scaling a second Region) check their request against the model first, as
+    # AWS does, then answer what a local endpoint can: UnknownOperationException (DynamoDB
+    # Local's type for what it lacks, above) naming the missing feature, or, for a global
+    # table it cannot hold, the not-found DescribeGlobalTable(Settings) answers.  Live AWS
+    # (ack-api-quirks DDB-TABLE-457, 2026-10-09): ExportTableToPointInTime TableArn '' is
+    # "Invalid TableArn: Invalid Table ARN", S3Bucket '' the model's pattern;
+    # UpdateGlobalTable ReplicaUpdates [{}] "One or more parameter values were invalid";
+    # UpdateGlobalTableSettings ReplicaSettingsUpdate [{}] the model's null regionName.  They
+    # answered UnknownOperationException before reading anything.
+    assert fails(ddb_url, "ExportTableToPointInTime") == _v(
+        f"Value null at 'tableArn' {NN}", f"Value null at 's3Bucket' {NN}")
+    assert fails(ddb_url, "ExportTableToPointInTime", TableArn="", S3Bucket="bucket") == (
+        "ValidationException", "Invalid TableArn: Invalid Table ARN")
+    assert fails(ddb_url, "ExportTableToPointInTime", TableArn=TABLE_ARN, S3Bucket="") == _v(
+        "Value '' at 's3Bucket' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$")
+    assert fails(ddb_url, "ExportTableToPointInTime", TableArn=TABLE_ARN, S3Bucket="b-1",
+                 ExportFormat="CSV", S3BucketOwner="12") == _v(
+        "Value '12' at 's3BucketOwner' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: [0-9]{12}",
+        "Value 'CSV' at 'exportFormat' failed to satisfy constraint: Member must satisfy enum "
+        "value set: [DYNAMODB_JSON, ION]")
+    t, msg = fails(ddb_url, "ExportTableToPointInTime", TableArn=TABLE_ARN, S3Bucket="b-1")
+    assert t == "UnknownOperationException" and "ExportTableToPointInTime" in msg and \
+        "S3" in msg and "ddbchat export" in msg, msg
+    tcp = {"TableName": "imp", "AttributeDefinitions": [{"AttributeName": "a",
+                                                         "AttributeType": "S"}],
+           "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}]}
+    assert fails(ddb_url, "ImportTable", S3BucketSource={"S3Bucket": "b-1"}, InputFormat="X",
+                 TableCreationParameters={}) == _v(
+        "Value 'X' at 'inputFormat' failed to satisfy constraint: Member must satisfy enum value "
+        "set: [DYNAMODB_JSON, ION, CSV]",
+        f"Value null at 'tableCreationParameters.tableName' {NN}",
+        f"Value null at 'tableCreationParameters.attributeDefinitions' {NN}",
+        f"Value null at 'tableCreationParameters.keySchema' {NN}")
+    assert fails(ddb_url, "ImportTable", S3BucketSource={"S3Bucket": "b-1"}, InputFormat="CSV",
+                 InputFormatOptions={"Csv": {"Delimiter": "x", "HeaderList": ["a", "b,c"]}},
+                 TableCreationParameters=tcp) == _v(
+        "Value 'x' at 'inputFormatOptions.csv.delimiter' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: [,;:|\\t ]",
+        "Value '[a, b,c]' at 'inputFormatOptions.csv.headerList' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 65536, "
+        "Member must have length greater than or equal to 1, Member must satisfy regular "
+        "expression pattern: [\\x20-\\x21\\x23-\\x2B\\x2D-\\x7E]*]")
+    t, msg = fails(ddb_url, "ImportTable", S3BucketSource={"S3Bucket": "b-1"},
+                   InputFormat="CSV", TableCreationParameters=tcp)
+    assert t == "UnknownOperationException" and "ImportTable" in msg and "S3" in msg and \
+        "ddbchat import" in msg, msg
+    assert fails(ddb_url, "UpdateGlobalTable", GlobalTableName="orders",
+                 ReplicaUpdates=[{}]) == ("ValidationException",
+                                          "One or more parameter values were invalid")
+    assert fails(ddb_url, "UpdateGlobalTable", GlobalTableName="orders",
+                 ReplicaUpdates=[{"Create": {}}]) == _v(
+        f"Value null at 'replicaUpdates.1.member.create.regionName' {NN}")
+    assert fails(ddb_url, "UpdateGlobalTable", GlobalTableName="orders", ReplicaUpdates=[
+        {"Create": {"RegionName": "us-west-2"}}]) == (
+        "GlobalTableNotFoundException",
+        "Global table not found: Global table with name: 'orders' does not exist.")
+    assert fails(ddb_url, "UpdateGlobalTableSettings", GlobalTableName="orders",
+                 ReplicaSettingsUpdate=[{}]) == _v(
+        f"Value null at 'replicaSettingsUpdate.1.member.regionName' {NN}")
+    assert fails(ddb_url, "UpdateGlobalTableSettings", GlobalTableName="orders",
+                 GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate={
+                     "MinimumUnits": 0, "ScalingPolicyUpdate": {"PolicyName": "p\x01"}}) == _v(
+        "Value '0' at 'globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate."
+        "minimumUnits' failed to satisfy constraint: Member must have value greater than or "
+        "equal to 1",
+        "Value 'p\x01' at 'globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate."
+        "scalingPolicyUpdate.policyName' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: \\p{Print}+",
+        "Value null at 'globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate."
+        f"scalingPolicyUpdate.targetTrackingScalingPolicyConfiguration' {NN}")
+    assert fails(ddb_url, "UpdateGlobalTableSettings", GlobalTableName="orders",
+                 GlobalTableBillingMode="PAY_PER_REQUEST") == (
+        "GlobalTableNotFoundException", "Global table with name: 'orders' does not exist.")
+    assert fails(ddb_url, "CreateGlobalTable", GlobalTableName="ab", ReplicationGroup=[]) == _v(
+        "Value 'ab' at 'globalTableName' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 3")
+    t, msg = fails(ddb_url, "CreateGlobalTable", GlobalTableName="orders",
+                   ReplicationGroup=[{"RegionName": "us-east-1"}])
+    assert t == "UnknownOperationException" and "CreateGlobalTable" in msg and \
+        "Region" in msg, msg
+    assert fails(ddb_url, "DescribeTableReplicaAutoScaling") == _v(
+        f"Value null at 'tableName' {NN}")
+    assert fails(ddb_url, "UpdateTableReplicaAutoScaling", TableName="t1",
+                 ReplicaUpdates=[]) == _v(
+        "Value '[]' at 'replicaUpdates' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1")
+    for op, body in (("DescribeTableReplicaAutoScaling", {"TableName": "t1"}),
+                     ("UpdateTableReplicaAutoScaling", {"TableName": "t1"})):
+        t, msg = fails(ddb_url, op, **body)
+        assert t == "UnknownOperationException" and op in msg and "auto scaling" in msg, msg
