@@ -368,7 +368,7 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
         bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
         if (old) {
             buf_reset(ib);
-            rc = st_key_index(s, t, x, old, ib, &present);
+            rc = st_key_index_of(s, t, x, old, &k, ib, &present);
             if (rc)
                 goto mdbfail;
             bool legacy = false; /* an older build's entry of a key-violating item */
@@ -407,7 +407,7 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
         }
         if (nw) {
             buf_reset(ib);
-            rc = st_key_index(s, t, x, nw, ib, &present);
+            rc = st_key_index_of(s, t, x, nw, &k, ib, &present);
             if (rc)
                 goto mdbfail;
             if (present) {

@@ -687,8 +687,12 @@ size_t store_key_attrs(const store_keydef *kd, const char **names, av_type *type
     return n;
 }
 
+/* tkey: item's base record key when the caller has it (NULL: looked up here); an unshortened
+ * one (shorter than s->maxkey: st_key_fix left it alone) ends with the encoding of the table's
+ * key attributes, which an index entry's key ends with too, so its bytes are copied instead of
+ * the attributes being looked up and encoded again. */
 static int key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
-                     buf_t *b, bool *present, bool violations_too)
+                     const MDB_val *tkey, buf_t *b, bool *present, bool violations_too)
 {
     *present = false;
     const char *names[STORE_KEY_ATTRS];
@@ -707,14 +711,22 @@ static int key_index(store_t *s, const store_table *t, const store_index *ix, co
              v[i]->u.str.len > (i < nhash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN)))
             return 0;
     }
-    const av_t *th = st_attr(item, t->key.hash);
-    const av_t *tr = t->key.range[0] ? st_attr(item, t->key.range) : NULL;
-    if (!th || (t->key.range[0] && !tr))
-        return 0;
+    const size_t pre = 5; /* st_key_prefix's bytes: the table id and the index id */
+    const av_t *th = NULL, *tr = NULL;
+    if (tkey && (tkey->mv_size >= s->maxkey || tkey->mv_size <= pre))
+        tkey = NULL;
+    if (!tkey) {
+        th = st_attr(item, t->key.hash);
+        tr = t->key.range[0] ? st_attr(item, t->key.range) : NULL;
+        if (!th || (t->key.range[0] && !tr))
+            return 0;
+    }
     int rc = st_key_prefix(b, t->id, ix->id);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = st_key_add(b, v[i]);
-    if (rc == 0)
+    if (rc == 0 && tkey)
+        rc = buf_append(b, (const unsigned char *)tkey->mv_data + pre, tkey->mv_size - pre);
+    if (rc == 0 && th)
         rc = st_key_add(b, th);
     if (rc == 0 && tr)
         rc = st_key_add(b, tr);
@@ -728,13 +740,19 @@ static int key_index(store_t *s, const store_table *t, const store_index *ix, co
 int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
                  buf_t *b, bool *present)
 {
-    return key_index(s, t, ix, item, b, present, false);
+    return key_index(s, t, ix, item, NULL, b, present, false);
+}
+
+int st_key_index_of(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                    const MDB_val *tkey, buf_t *b, bool *present)
+{
+    return key_index(s, t, ix, item, tkey, b, present, false);
 }
 
 int st_key_index_stored(store_t *s, const store_table *t, const store_index *ix,
                         const av_t *item, buf_t *b, bool *present)
 {
-    return key_index(s, t, ix, item, b, present, true);
+    return key_index(s, t, ix, item, NULL, b, present, true);
 }
 
 int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)

@@ -362,6 +362,11 @@ int st_key_base_of(store_t *s, const store_table *t, const av_t *h, const av_t *
 /* Index entry key of `item`, or *present=false when the item is not in the index (sparse). */
 int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
                  buf_t *b, bool *present);
+/* st_key_index of an item stored (or to be stored) under the base record key tkey (its
+ * st_key_base: the write path has it), whose table key bytes are copied from tkey rather than
+ * looked up in item again.  tkey is borrowed for the call. */
+int st_key_index_of(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                    const MDB_val *tkey, buf_t *b, bool *present);
 /* The key an entry of `item` may be stored under by an older build: st_key_index's, also
  * for a key-violating value (empty, or over the key limits), which builds before 5ffe138
  * indexed when they backfilled a new GSI.  The write path removes such an entry with the
