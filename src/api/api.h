@@ -193,4 +193,11 @@ store_t *api_store(api_t *api);
  * differs from `seen`, or after timeout_ms.  For the messaging event streams. */
 uint64_t api_change_wait(api_t *api, uint64_t seen, int timeout_ms);
 
+/* The version of table `table`'s partition whose hash key is `hash` (store_partition_version:
+ * a read after taking version v answers what later reads answer while it is still v; it
+ * moves with this process's writes to that partition and with any other process's commit);
+ * 0, not to be cached, when there is no such table or no version now.  For the messaging
+ * service's user cache. */
+uint64_t api_partition_version(api_t *api, const char *table, const av_t *hash);
+
 #endif

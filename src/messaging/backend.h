@@ -67,6 +67,11 @@ typedef struct msg_backend_ops {
      * later read answers while the version is still v (the user lookup's cache in
      * service_users.c).  May be NULL: nothing is cached. */
     uint64_t (*version)(msg_backend *b);
+    /* The version of one partition now, without waiting: table's items whose hash key is the
+     * string pk.  As version, but it moves only with commits that may change that partition
+     * (embedded: api_partition_version; a write elsewhere in the table leaves it, so a cache of
+     * user rows survives the sends).  0: none now, do not cache.  May be NULL: version is used. */
+    uint64_t (*partition_version)(msg_backend *b, const char *table, const char *pk);
     /* call with the successful response as its JSON text (*out_text, malloc'ed, *out_len
      * bytes; compact, members in call's order), no tree: a GetRecords page of wide images
      * costs its text, where its tree took ~70 MB a 1 MB page (stream_reader.c).  Failure as

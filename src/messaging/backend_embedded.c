@@ -3,6 +3,7 @@
  * on the shared (un-namespaced) tables.  Layer: messaging.  See backend.h.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "base/arena.h"
@@ -93,6 +94,13 @@ static uint64_t embedded_version(msg_backend *b)
     return api_change_wait(eb->api, 0, 0); /* no wait: the current commit id */
 }
 
+static uint64_t embedded_partition_version(msg_backend *b, const char *table, const char *pk)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    av_t h = {.type = AV_S, .u.str = {pk, strlen(pk)}};
+    return api_partition_version(eb->api, table, &h);
+}
+
 static void embedded_free(msg_backend *b)
 {
     free(b);
@@ -106,6 +114,7 @@ static const msg_backend_ops embedded_ops = {
     .wait_change_idle = true,
     .call_items = embedded_call_items,
     .version = embedded_version,
+    .partition_version = embedded_partition_version,
     .call_text = embedded_call_text,
     .call_req_text = embedded_call_req_text,
 };

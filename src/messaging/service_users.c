@@ -290,9 +290,12 @@ static int user_item(void *ctx, const char *key, const av_t *item)
 }
 
 /* The user cache: a user row found at backend version v answers a later lookup of the same
- * uuid while the version is still v (no commit since, by any process: the same answer a new
- * GetItem would give); a commit anywhere empties it in effect (issue 13: every REST request
- * looks its caller up).  16 sets of 16 ways, a way per uuid, round-robin replacement. */
+ * uuid while the version is still v (no commit since that could change the row, by any
+ * process: the same answer a new GetItem would give).  The version is the row's partition's
+ * where the backend has one (embedded), so the sends, which write other partitions, leave
+ * the cache alone; else the data's, which every commit moves (issue 13: every REST request
+ * looks its caller up, a send its recipient).  16 sets of 16 ways, a way per uuid,
+ * round-robin replacement. */
 struct msgi_user_entry {
     uint64_t version;
     msg_user u;
@@ -365,14 +368,19 @@ int msg_user_by_uuid(msg_service *s, const char *uuid_in, msg_user *out, err_t *
     /* uuid may point into *out (out->uuid), which is cleared below: read it first */
     char uuid[201];
     snprintf(uuid, sizeof uuid, "%s", uuid_in);
-    /* the version before the read: a commit between the two makes the entry older than its
-     * row, never newer (the next lookup then reads again) */
-    bool versioned = s->backend->ops->version != NULL;
-    uint64_t version = versioned ? s->backend->ops->version(s->backend) : 0;
-    if (versioned && user_cached(s, version, uuid, out))
-        return 0;
     char pk[256];
     snprintf(pk, sizeof pk, "USER#%s", uuid);
+    /* the version before the read: a commit between the two makes the entry older than its
+     * row, never newer (the next lookup then reads again).  The row's partition's version
+     * when the backend has one (a send, which writes other partitions, leaves it), else the
+     * data's; 0: not cached */
+    const msg_backend_ops *ops = s->backend->ops;
+    uint64_t version = ops->partition_version ? ops->partition_version(s->backend, s->table, pk)
+                       : ops->version         ? ops->version(s->backend)
+                                              : 0;
+    bool versioned = version != 0;
+    if (versioned && user_cached(s, version, uuid, out))
+        return 0;
     memset(out, 0, sizeof *out);
     user_rd rd = {.u = out};
     api_sink sink = {.item = user_item, .ctx = &rd};

@@ -200,6 +200,7 @@ typedef struct st_wst {
     const av_t *nw;    /* what apply returned */
     const av_t *kh;    /* the write's key's hash attribute (w->key's) */
     uint64_t coll0;    /* the item collection's size before this write (coll) */
+    size_t pslot;      /* its partition's version slot (st_pv_slot) */
     bool has_old, coll;
     bool store;        /* the write half has work: read half succeeded, nw is not STORE_KEEP
                           and not the delete of an absent item */
@@ -268,7 +269,10 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
     /* built in the round's scratch buffer (the write halves' index keys use it later, one
      * write at a time), kept in the write's arena until the write half */
     buf_reset(&s->wb_ikey);
-    rc = st_key_base_of(s, t, ws->kh, kr, &s->wb_ikey);
+    size_t hash_end = 0;
+    rc = st_key_base_of_n(s, t, ws->kh, kr, &s->wb_ikey, &hash_end);
+    if (rc == 0)
+        ws->pslot = st_pv_slot(s, s->wb_ikey.data, hash_end);
     if (rc == 0 && !(ws->k.mv_data = arena_memdup(w->arena, s->wb_ikey.data, s->wb_ikey.len)))
         rc = ERR_NOMEM;
     if (rc) {
@@ -353,6 +357,11 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     const store_table *t = &ws->ce->t;
     const av_t *nw = ws->nw, *old = ws->has_old ? &ws->old : NULL;
     MDB_val k = ws->k;
+    /* the partition's version: busy from before the commit until the round settles */
+    if ((rc = st_pv_mark(s, ws->pslot))) {
+        rc = err_set(&w->err, rc, "out of memory");
+        goto fail;
+    }
     if (nw && (rc = av_encode(nw, nb)))
         goto mdbfail;
     /* point-in-time recovery: the item's state before this change, in the same txn (pitr.h) */
@@ -937,10 +946,13 @@ static void st_lead(store_t *s)
     /* what the answers depend on: the snapshot the round read and, if it changed anything,
      * its own commit; covers: what the commit's data sync made durable */
     uint64_t need = r.txnid ? r.txnid - 1 : 0, covers = 0;
+    bool committed = false;
     if (rc == 0 && r.changed && st_last_txnid(s) >= r.txnid) {
         need = r.txnid;
         covers = r.txnid - 1;
+        committed = true;
     }
+    st_pv_settle(s, committed ? r.txnid : 0); /* before any answer: what it wrote moved on */
 
     pthread_mutex_lock(&s->qmu);
     if (covers > s->dur_txnid)

@@ -437,5 +437,6 @@ void store_close(store_t *s)
     buf_fini(&s->wb_item);
     buf_fini(&s->wb_ikey);
     buf_fini(&s->wb_ival);
+    free(s->pv_marked);
     free(s);
 }

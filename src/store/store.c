@@ -317,6 +317,92 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
     }
 }
 
+/* ---- partition versions ------------------------------------------------------------
+ * store_partition_version (store.h).  A version is read in one of three forms: 0 (none: the
+ * slot is busy, a round writing it has not settled), the last txn id with bit 63 set (some
+ * commit since this process's last round was not one of its rounds: valid while no commit at
+ * all is made), or bit 62 and the newest of the slot's stamp and pv_gen (every commit up to
+ * now was a round of this process, the last of which settled).  Stamps come from one clock,
+ * so a slot's version grows with every write to it and every foreign commit seen.  A reader
+ * that took version v before its read and finds v again later: no round wrote the slot
+ * between (it would have marked the slot busy before its commit, and stamped it anew after),
+ * and no other commit was made (the txn id form, or pv_gen, moved). */
+
+size_t st_pv_slot(const store_t *s, const unsigned char *p, size_t n)
+{
+    /* the bytes a long key keeps (st_key_fix): the same slot whether it was shortened or not */
+    if (s->maxkey > 8 && n > s->maxkey - 8)
+        n = s->maxkey - 8;
+    /* eight bytes a step (FNV-1a's byte a step was ~300 instructions a write); in memory
+     * only, so its values may change from build to build */
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    while (n > 0) {
+        uint64_t w = 0;
+        size_t k = n < 8 ? n : 8;
+        memcpy(&w, p, k);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+        p += k;
+        n -= k;
+    }
+    return (size_t)(h % ST_PV_SLOTS);
+}
+
+int st_pv_mark(store_t *s, size_t slot)
+{
+    if (atomic_fetch_or(&s->pv_slot[slot], 1) & 1)
+        return 0; /* marked by this round already */
+    if (s->n_pv_marked == s->cap_pv_marked) {
+        size_t nc = s->cap_pv_marked ? s->cap_pv_marked * 2 : 64;
+        uint16_t *g = realloc(s->pv_marked, nc * sizeof *g);
+        if (!g) {
+            atomic_fetch_and(&s->pv_slot[slot], ~(uint64_t)1);
+            return ERR_NOMEM;
+        }
+        s->pv_marked = g;
+        s->cap_pv_marked = nc;
+    }
+    s->pv_marked[s->n_pv_marked++] = (uint16_t)slot;
+    return 0;
+}
+
+void st_pv_settle(store_t *s, uint64_t txnid)
+{
+    if (txnid && txnid - 1 != atomic_load(&s->pv_own))
+        atomic_store(&s->pv_gen, atomic_fetch_add(&s->pv_clock, 1) + 1);
+    for (size_t i = 0; i < s->n_pv_marked; i++)
+        atomic_store(&s->pv_slot[s->pv_marked[i]], (atomic_fetch_add(&s->pv_clock, 1) + 1) << 1);
+    s->n_pv_marked = 0;
+    if (txnid)
+        atomic_store(&s->pv_own, txnid);
+}
+
+uint64_t store_partition_version(store_t *s, const store_table *t, const av_t *hash)
+{
+    if (!s || !t || !hash || hash->type != t->key.hash_type)
+        return 0;
+    uint64_t own = atomic_load(&s->pv_own), last = st_last_txnid(s);
+    if (last == 0)
+        return 0;
+    if (last != own)
+        return last | ((uint64_t)1 << 63);
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = st_key_prefix(&b, t->id, 0);
+    if (rc == 0)
+        rc = st_key_add(&b, hash);
+    size_t slot = rc == 0 ? st_pv_slot(s, b.data, b.len) : 0;
+    buf_fini(&b);
+    if (rc)
+        return 0;
+    uint64_t v = atomic_load(&s->pv_slot[slot]);
+    if (v & 1)
+        return 0;
+    uint64_t g = atomic_load(&s->pv_gen);
+    v >>= 1;
+    return ((uint64_t)1 << 62) | (v > g ? v : g);
+}
+
 /* ---- commit notification ----------------------------------------------------------
  * Lets a reader (the messaging event streams) sleep until the data changes instead of
  * polling the tables (store.h: store_change_seq / store_change_wait).  The sequence is
@@ -649,11 +735,19 @@ int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b)
 
 int st_key_base_of(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b)
 {
+    return st_key_base_of_n(s, t, h, r, b, NULL);
+}
+
+int st_key_base_of_n(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b,
+                     size_t *out_hash_end)
+{
     if (!h || h->type != t->key.hash_type)
         return ERR_VALIDATION;
     int rc = st_key_prefix(b, t->id, 0);
     if (rc == 0)
         rc = st_key_add(b, h);
+    if (out_hash_end)
+        *out_hash_end = b->len;
     if (rc == 0 && t->key.range[0]) {
         if (!r || r->type != t->key.range_type)
             return ERR_VALIDATION;

@@ -533,6 +533,18 @@ typedef struct store_commit_stats {
 } store_commit_stats;
 void store_commit_stats_get(store_t *s, store_commit_stats *out);
 
+/* A version of one partition (store.c): of the items of table t (pinned) whose hash key
+ * attribute is `hash`.  A read of the partition made after taking version v answers what any
+ * later read answers while store_partition_version still returns v: it changes when a write
+ * of this process to the partition commits, and with any commit that is not one of this
+ * process's write rounds (another process's on the data dir, a table's creation, removal or
+ * restore, ...).  0: no version now, do not cache (a write to the partition is being
+ * committed, or hash is not of the table's hash key type).  Partitions share ST_PV_SLOTS
+ * slots, so a write to another partition changes it now and then.  Thread-safe, no wait: a
+ * cache keyed by it (the messaging service's users) is not emptied by every commit, as one
+ * keyed by store_change_seq is.  tests/unit/store/test_pversion.c. */
+uint64_t store_partition_version(store_t *s, const store_table *t, const av_t *hash);
+
 /* Commit notification (store.c).  store_change_seq: a number that changes whenever a write
  * transaction commits to this data dir, in this process or another one sharing it (LMDB's
  * last transaction id); 0 when unknown.  store_change_wait: returns as soon as the number

@@ -114,6 +114,8 @@ typedef struct wreq {
 #define ST_COMMITTERS 3
 
 #define ST_WAKE_SLOTS 64 /* futex words the callers of a batch sleep on (commit.c) */
+#define ST_PV_SLOTS 4096 /* partition versions (store_partition_version): partitions share them;
+                          a round of 20 sends marks ~80 */
 /* A durable round keeps data.mdb written (zeros) at least ST_PREALLOC_LOW bytes past LMDB's
  * last used page, extending it to ST_PREALLOC_BYTES past it; after a failed extension, none
  * for ST_PREALLOC_PAUSE rounds (commit.c st_prealloc) */
@@ -176,6 +178,16 @@ struct store {
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
+    /* partition versions (store.c, store_partition_version): a write round marks the slot of
+     * each partition it writes busy (bit 0) inside its txn and, once its commit is done or
+     * given up, stamps it from pv_clock (stamp << 1); pv_gen is the stamp of the last commit
+     * that was not a round of this process (seen at the next round's end), pv_own the txn id
+     * of this process's last committed round.  pv_marked lists the slots the round in flight
+     * marked (only inside a round: one at a time). */
+    _Atomic uint64_t pv_clock, pv_gen, pv_own;
+    _Atomic uint64_t pv_slot[ST_PV_SLOTS];
+    uint16_t *pv_marked;
+    size_t n_pv_marked, cap_pv_marked;
     /* rounds failed since the last one that committed (commit.c: a failure is logged when
      * commits start failing, the count when one works again) */
     atomic_uint_fast64_t commit_failed;
@@ -359,6 +371,20 @@ int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b);
 /* st_key_base from the key's values already looked up: h the hash attribute's, r the
  * range's (ignored when t has no range key); NULL or a wrong type is ERR_VALIDATION. */
 int st_key_base_of(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b);
+/* st_key_base_of that also says where the hash attribute's part of the key ends
+ * (*out_hash_end, before st_key_fix: with st_pv_slot, the partition's version slot). */
+int st_key_base_of_n(store_t *s, const store_table *t, const av_t *h, const av_t *r, buf_t *b,
+                     size_t *out_hash_end);
+/* The version slot of the partition whose key bytes (st_key_prefix and the hash attribute's
+ * encoding) are p[0..n). */
+size_t st_pv_slot(const store_t *s, const unsigned char *p, size_t n);
+/* Inside a round's write txn, before its commit: the partition of slot `slot` is written
+ * (its version reads as busy until st_pv_settle).  0 or ERR_NOMEM. */
+int st_pv_mark(store_t *s, size_t slot);
+/* After a round's txn was committed (txnid: its id) or given up (0): new stamps for the slots
+ * it marked; a commit between this process's last round and this one (another process's,
+ * another kind of write txn) changes every partition's version. */
+void st_pv_settle(store_t *s, uint64_t txnid);
 /* Index entry key of `item`, or *present=false when the item is not in the index (sparse). */
 int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
                  buf_t *b, bool *present);
