@@ -3,6 +3,8 @@
  * shuts down gracefully.  Layer: cli (wiring only: every piece of logic lives in server/,
  * api/, store/ and messaging/).
  *
+ * Options are data: serve_optv, a row per option (its serve_opts field, its range), applied
+ * by serve_opt_set; getopt_long reads the same rows.
  * Start-up: parse flags -> credentials -> store_open -> api_new -> messaging service
  * (embedded backend, or remote with --endpoint) -> http_server_start -> print the URLs.
  * Shut-down: stop accepting, finish in-flight requests, free the service, store_close, exit 0.
@@ -15,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,98 +290,157 @@ static int serve_parse_uint(const char *flag, const char *s, long min, long max,
     return 0;
 }
 
-enum {
-    OPT_DATA_DIR = 256,
-    OPT_HOST,
-    OPT_DDB_PORT,
-    OPT_API_PORT,
-    OPT_DDB_ONLY,
-    OPT_QUIET,
-    OPT_MAX_CONN,
-    OPT_MAX_CONN_PER_IP,
-    OPT_CONN_TIMEOUT,
-    OPT_THREADS,
-    OPT_POOL_THREADS,
-    OPT_READ_TIMEOUT,
-    OPT_QUEUE_LIMIT,
-    OPT_QUEUE_TIMEOUT,
-    OPT_CREDS,
-    OPT_NS,
-    OPT_DEMO,
-    OPT_ENDPOINT,
-    OPT_REGION,
-    OPT_JWT_SECRET,
-    OPT_CORS,
-    OPT_JWT_PUBKEY,
-    OPT_JWT_CLAIM,
-    OPT_JWT_MAX_LIFETIME,
-    OPT_JWT_ISSUER,
-    OPT_JWT_AUDIENCE,
-    OPT_STREAM_SHARD,
-    OPT_STREAM_RETENTION,
-    OPT_STREAM_ITERATOR,
-    OPT_STREAM_SHARDS,
-    OPT_TRIGGER,
-    OPT_TRIGGER_BATCH,
-    OPT_TRIGGER_TIMEOUT,
-    OPT_TRIGGER_FROM,
-    OPT_GSI_LAG,
-    OPT_TXN_CONFLICTS,
-    OPT_THROTTLE,
-    OPT_ITEM_COLL_LIMIT,
-    OPT_BACKFILL_DELAY,
-    OPT_TABLE_DELAY,
+/* What an option sets in serve_opts: a string, a flag, an integer of the field's type in
+ * [min, max] (serve_parse_uint's message otherwise), or one of four with a rule of their own
+ * (serve_opt_set). */
+typedef enum {
+    SO_STR,
+    SO_FLAG,
+    SO_INT,
+    SO_UINT,
+    SO_LONG,
+    SO_LLONG,
+    SO_U64,
+    SO_DATA_DIR,     /* the string, and data_dir_given */
+    SO_PER_IP,       /* an integer; 0 is HTTP_PER_IP_UNLIMITED */
+    SO_TRIGGER,      /* TABLE=COMMAND, appended; at most SERVE_MAX_TRIGGERS */
+    SO_TRIGGER_FROM, /* latest | trim-horizon */
+} serve_opt_kind;
+
+typedef struct serve_opt {
+    const char *name; /* "--name" */
+    serve_opt_kind kind;
+    size_t off; /* offsetof(serve_opts, the field) */
+    long min, max;
+} serve_opt;
+
+/* A row whose kind follows its field's type. */
+#define SO(name, field, min, max)                                                             \
+    {name,                                                                                    \
+     _Generic(((serve_opts *)0)->field, const char *: SO_STR, bool: SO_FLAG, int: SO_INT,       \
+              unsigned: SO_UINT, long: SO_LONG, long long: SO_LLONG, uint64_t: SO_U64),         \
+     offsetof(serve_opts, field), min, max}
+#define SO_ARG(name, field) SO(name, field, 0, 0)
+#define SO_YEARS_S (10L * 366 * 86400)
+
+/* Every option but --help, in getopt_long's order (its abbreviations and ambiguities). */
+static const serve_opt serve_optv[] = {
+    {"--data-dir", SO_DATA_DIR, offsetof(serve_opts, data_dir), 0, 0},
+    SO_ARG("--host", host),
+    SO("--dynamodb-port", dynamodb_port, 0, 65535),
+    SO("--api-port", api_port, 0, 65535),
+    SO_ARG("--dynamodb-only", dynamodb_only),
+    SO_ARG("--quiet", quiet),
+    SO("--max-connections", max_connections, 1, 1000000),
+    {"--max-connections-per-ip", SO_PER_IP, offsetof(serve_opts, max_connections_per_ip), 0,
+     1000000},
+    SO("--connection-timeout", connection_timeout, 0, 86400),
+    SO("--threads", threads, 1, 1024),
+    SO("--pool-threads", pool_threads, 1, 4096),
+    SO("--read-timeout", read_timeout, 1, 3600),
+    SO("--queue-limit", queue_limit, 1, 1000000),
+    SO("--queue-timeout", queue_timeout_ms, 1, 3600000),
+    SO_ARG("--credentials-file", credentials_file),
+    SO_ARG("--namespace-tables", namespace_tables),
+    SO_ARG("--demo", demo),
+    SO_ARG("--endpoint", endpoint),
+    SO_ARG("--region", region),
+    SO_ARG("--jwt-secret-file", jwt_secret_file),
+    SO_ARG("--cors-origin", cors_origin),
+    SO_ARG("--jwt-public-key", jwt_public_key),
+    SO_ARG("--jwt-claim", jwt_claim),
+    SO("--jwt-max-lifetime", jwt_max_lifetime, 1, SO_YEARS_S),
+    SO_ARG("--jwt-issuer", jwt_issuer),
+    SO_ARG("--jwt-audience", jwt_audience),
+    SO("--stream-shard-seconds", stream_shard_s, 1, SO_YEARS_S),
+    SO("--stream-retention-seconds", stream_retention_s, 1, SO_YEARS_S),
+    SO("--stream-shards", stream_shards, 1, STORE_STREAM_SHARDS_MAX),
+    SO("--stream-iterator-seconds", stream_iterator_s, 1, SO_YEARS_S),
+    {"--trigger", SO_TRIGGER, 0, 0, 0},
+    SO("--trigger-batch", trigger_batch, 1, MSG_TRIGGER_BATCH_MAX),
+    SO("--trigger-timeout", trigger_timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
+    {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0},
+    SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
+    SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
+    SO_ARG("--transaction-conflicts", txn_conflicts),
+    SO_ARG("--throttle", throttle),
+    /* at most 10 minutes: AWS's windows are seconds (api_tstate.c keeps what a DELETING table
+     * needs for that long) */
+    SO("--table-delay", table_delay_ms, 0, 600000),
+    /* hidden (not in --help): a smaller item collection limit, so that tests reach
+     * ItemCollectionSizeLimitExceededException with small items */
+    SO("--item-collection-limit", item_collection_limit, 1, (long)STORE_ITEM_COLLECTION_LIMIT),
 };
+#define SERVE_NOPTS (sizeof serve_optv / sizeof serve_optv[0])
+
+/* Applies option so with its argument arg (NULL for a flag): 0, or -1 with the message said. */
+static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
+{
+    void *field = (char *)o + so->off;
+    long v = 0;
+    bool num = so->kind == SO_INT || so->kind == SO_UINT || so->kind == SO_LONG ||
+               so->kind == SO_LLONG || so->kind == SO_U64 || so->kind == SO_PER_IP;
+    if (num && serve_parse_uint(so->name, arg, so->min, so->max, &v))
+        return -1;
+    switch (so->kind) {
+    case SO_STR:
+        *(const char **)field = arg;
+        break;
+    case SO_FLAG:
+        *(bool *)field = true;
+        break;
+    case SO_INT:
+        *(int *)field = (int)v;
+        break;
+    case SO_UINT:
+        *(unsigned *)field = (unsigned)v;
+        break;
+    case SO_LONG:
+        *(long *)field = v;
+        break;
+    case SO_LLONG:
+        *(long long *)field = v;
+        break;
+    case SO_U64:
+        *(uint64_t *)field = (uint64_t)v;
+        break;
+    case SO_DATA_DIR:
+        o->data_dir = arg;
+        o->data_dir_given = true;
+        break;
+    case SO_PER_IP:
+        o->max_connections_per_ip = v ? (unsigned)v : HTTP_PER_IP_UNLIMITED;
+        break;
+    case SO_TRIGGER:
+        if (o->n_triggers == SERVE_MAX_TRIGGERS || !strchr(arg, '=') || arg[0] == '=') {
+            fprintf(stderr, "ddbchat serve: --trigger expects TABLE=COMMAND (at most %d)\n",
+                    SERVE_MAX_TRIGGERS);
+            return -1;
+        }
+        o->triggers[o->n_triggers++] = arg;
+        break;
+    case SO_TRIGGER_FROM:
+        if (strcmp(arg, "trim-horizon") != 0 && strcmp(arg, "latest") != 0) {
+            fprintf(stderr, "ddbchat serve: --trigger-from expects latest or trim-horizon\n");
+            return -1;
+        }
+        o->trigger_trim_horizon = strcmp(arg, "trim-horizon") == 0;
+        break;
+    }
+    return 0;
+}
 
 /* 0 ok, 1 help printed, 2 usage error */
 static int serve_parse(int argc, char **argv, serve_opts *o)
 {
-    static const struct option longopts[] = {
-        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"dynamodb-port", required_argument, NULL, OPT_DDB_PORT},
-        {"api-port", required_argument, NULL, OPT_API_PORT},
-        {"dynamodb-only", no_argument, NULL, OPT_DDB_ONLY},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-        {"max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_PER_IP},
-        {"connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"pool-threads", required_argument, NULL, OPT_POOL_THREADS},
-        {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
-        {"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
-        {"queue-timeout", required_argument, NULL, OPT_QUEUE_TIMEOUT},
-        {"credentials-file", required_argument, NULL, OPT_CREDS},
-        {"namespace-tables", no_argument, NULL, OPT_NS},
-        {"demo", no_argument, NULL, OPT_DEMO},
-        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-        {"region", required_argument, NULL, OPT_REGION},
-        {"jwt-secret-file", required_argument, NULL, OPT_JWT_SECRET},
-        {"cors-origin", required_argument, NULL, OPT_CORS},
-        {"jwt-public-key", required_argument, NULL, OPT_JWT_PUBKEY},
-        {"jwt-claim", required_argument, NULL, OPT_JWT_CLAIM},
-        {"jwt-max-lifetime", required_argument, NULL, OPT_JWT_MAX_LIFETIME},
-        {"jwt-issuer", required_argument, NULL, OPT_JWT_ISSUER},
-        {"jwt-audience", required_argument, NULL, OPT_JWT_AUDIENCE},
-        {"stream-shard-seconds", required_argument, NULL, OPT_STREAM_SHARD},
-        {"stream-retention-seconds", required_argument, NULL, OPT_STREAM_RETENTION},
-        {"stream-shards", required_argument, NULL, OPT_STREAM_SHARDS},
-        {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
-        {"trigger", required_argument, NULL, OPT_TRIGGER},
-        {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
-        {"trigger-timeout", required_argument, NULL, OPT_TRIGGER_TIMEOUT},
-        {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
-        {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
-        {"backfill-batch-delay-ms", required_argument, NULL, OPT_BACKFILL_DELAY},
-        {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
-        {"throttle", no_argument, NULL, OPT_THROTTLE},
-        {"table-delay", required_argument, NULL, OPT_TABLE_DELAY},
-        /* hidden (not in --help): a smaller item collection limit, so that tests reach
-         * ItemCollectionSizeLimitExceededException with small items */
-        {"item-collection-limit", required_argument, NULL, OPT_ITEM_COLL_LIMIT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option longopts[SERVE_NOPTS + 2];
+    for (size_t i = 0; i < SERVE_NOPTS; i++)
+        longopts[i] = (struct option){serve_optv[i].name + 2,
+                                      serve_optv[i].kind == SO_FLAG ? no_argument
+                                                                    : required_argument,
+                                      NULL, 256 + (int)i};
+    longopts[SERVE_NOPTS] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[SERVE_NOPTS + 1] = (struct option){NULL, 0, NULL, 0};
     memset(o, 0, sizeof *o);
     o->data_dir = "./data";
     o->host = "127.0.0.1";
@@ -391,189 +453,16 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     int c;
     long v;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_DATA_DIR:
-            o->data_dir = optarg;
-            o->data_dir_given = true;
-            break;
-        case OPT_HOST:
-            o->host = optarg;
-            break;
-        case OPT_DDB_PORT:
-            if (serve_parse_uint("--dynamodb-port", optarg, 0, 65535, &v))
-                return 2;
-            o->dynamodb_port = (int)v;
-            break;
-        case OPT_API_PORT:
-            if (serve_parse_uint("--api-port", optarg, 0, 65535, &v))
-                return 2;
-            o->api_port = (int)v;
-            break;
-        case OPT_DDB_ONLY:
-            o->dynamodb_only = true;
-            break;
-        case OPT_QUIET:
-            o->quiet = true;
-            break;
-        case OPT_MAX_CONN:
-            if (serve_parse_uint("--max-connections", optarg, 1, 1000000, &v))
-                return 2;
-            o->max_connections = (unsigned)v;
-            break;
-        case OPT_MAX_CONN_PER_IP:
-            if (serve_parse_uint("--max-connections-per-ip", optarg, 0, 1000000, &v))
-                return 2;
-            o->max_connections_per_ip = v ? (unsigned)v : HTTP_PER_IP_UNLIMITED;
-            break;
-        case OPT_CONN_TIMEOUT:
-            if (serve_parse_uint("--connection-timeout", optarg, 0, 86400, &v))
-                return 2;
-            o->connection_timeout = (unsigned)v;
-            break;
-        case OPT_POOL_THREADS:
-            if (serve_parse_uint("--pool-threads", optarg, 1, 4096, &v))
-                return 2;
-            o->pool_threads = (unsigned)v;
-            break;
-        case OPT_READ_TIMEOUT:
-            if (serve_parse_uint("--read-timeout", optarg, 1, 3600, &v))
-                return 2;
-            o->read_timeout = (unsigned)v;
-            break;
-        case OPT_QUEUE_LIMIT:
-            if (serve_parse_uint("--queue-limit", optarg, 1, 1000000, &v))
-                return 2;
-            o->queue_limit = (unsigned)v;
-            break;
-        case OPT_QUEUE_TIMEOUT:
-            if (serve_parse_uint("--queue-timeout", optarg, 1, 3600000, &v))
-                return 2;
-            o->queue_timeout_ms = (unsigned)v;
-            break;
-        case OPT_THREADS:
-            if (serve_parse_uint("--threads", optarg, 1, 1024, &v))
-                return 2;
-            o->threads = (unsigned)v;
-            break;
-        case OPT_CREDS:
-            o->credentials_file = optarg;
-            break;
-        case OPT_NS:
-            o->namespace_tables = true;
-            break;
-        case OPT_DEMO:
-            o->demo = true;
-            break;
-        case OPT_ENDPOINT:
-            o->endpoint = optarg;
-            break;
-        case OPT_REGION:
-            o->region = optarg;
-            break;
-        case OPT_JWT_SECRET:
-            o->jwt_secret_file = optarg;
-            break;
-        case OPT_CORS:
-            o->cors_origin = optarg;
-            break;
-        case OPT_JWT_PUBKEY:
-            o->jwt_public_key = optarg;
-            break;
-        case OPT_JWT_CLAIM:
-            o->jwt_claim = optarg;
-            break;
-        case OPT_JWT_ISSUER:
-            o->jwt_issuer = optarg;
-            break;
-        case OPT_JWT_AUDIENCE:
-            o->jwt_audience = optarg;
-            break;
-        case OPT_JWT_MAX_LIFETIME:
-            if (serve_parse_uint("--jwt-max-lifetime", optarg, 1, 10L * 366 * 86400, &v))
-                return 2;
-            o->jwt_max_lifetime = v;
-            break;
-        case OPT_STREAM_SHARD:
-        case OPT_STREAM_RETENTION:
-        case OPT_STREAM_ITERATOR:
-            if (serve_parse_uint(c == OPT_STREAM_SHARD       ? "--stream-shard-seconds"
-                                 : c == OPT_STREAM_RETENTION ? "--stream-retention-seconds"
-                                                             : "--stream-iterator-seconds",
-                                 optarg, 1, 10L * 366 * 86400, &v))
-                return 2;
-            if (c == OPT_STREAM_SHARD)
-                o->stream_shard_s = v;
-            else if (c == OPT_STREAM_RETENTION)
-                o->stream_retention_s = v;
-            else
-                o->stream_iterator_s = v;
-            break;
-        case OPT_STREAM_SHARDS:
-            if (serve_parse_uint("--stream-shards", optarg, 1, STORE_STREAM_SHARDS_MAX, &v))
-                return 2;
-            o->stream_shards = v;
-            break;
-        case OPT_TRIGGER:
-            if (o->n_triggers == SERVE_MAX_TRIGGERS || !strchr(optarg, '=') || optarg[0] == '=') {
-                fprintf(stderr, "ddbchat serve: --trigger expects TABLE=COMMAND (at most %d)\n",
-                        SERVE_MAX_TRIGGERS);
-                return 2;
-            }
-            o->triggers[o->n_triggers++] = optarg;
-            break;
-        case OPT_TRIGGER_BATCH:
-            if (serve_parse_uint("--trigger-batch", optarg, 1, MSG_TRIGGER_BATCH_MAX, &v))
-                return 2;
-            o->trigger_batch = v;
-            break;
-        case OPT_TRIGGER_TIMEOUT:
-            if (serve_parse_uint("--trigger-timeout", optarg, 1, MSG_TRIGGER_TIMEOUT_MAX_S, &v))
-                return 2;
-            o->trigger_timeout = v;
-            break;
-        case OPT_TRIGGER_FROM:
-            if (strcmp(optarg, "trim-horizon") != 0 && strcmp(optarg, "latest") != 0) {
-                fprintf(stderr, "ddbchat serve: --trigger-from expects latest or trim-horizon\n");
-                return 2;
-            }
-            o->trigger_trim_horizon = strcmp(optarg, "trim-horizon") == 0;
-            break;
-        case OPT_GSI_LAG:
-            if (serve_parse_uint("--gsi-lag", optarg, 0, 3600000, &v))
-                return 2;
-            o->gsi_lag_ms = (int)v;
-            break;
-        case OPT_BACKFILL_DELAY: /* not in the help: a test aid */
-            if (serve_parse_uint("--backfill-batch-delay-ms", optarg, 0, 60000, &v))
-                return 2;
-            o->backfill_delay_ms = (int)v;
-            break;
-        case OPT_TXN_CONFLICTS:
-            o->txn_conflicts = true;
-            break;
-        case OPT_THROTTLE:
-            o->throttle = true;
-            break;
-        case OPT_TABLE_DELAY:
-            /* at most 10 minutes: AWS's windows are seconds (api_tstate.c keeps what a
-             * DELETING table needs for that long) */
-            if (serve_parse_uint("--table-delay", optarg, 0, 600000, &v))
-                return 2;
-            o->table_delay_ms = (int)v;
-            break;
-        case OPT_ITEM_COLL_LIMIT:
-            if (serve_parse_uint("--item-collection-limit", optarg, 1,
-                                 (long)STORE_ITEM_COLLECTION_LIMIT, &v))
-                return 2;
-            o->item_collection_limit = (uint64_t)v;
-            break;
-        case 'h':
+        if (c == 'h') {
             serve_usage(stdout);
             return 1;
-        default:
+        }
+        if (c < 256 || c >= 256 + (int)SERVE_NOPTS) {
             serve_usage(stderr);
             return 2;
         }
+        if (serve_opt_set(o, &serve_optv[c - 256], optarg))
+            return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "ddbchat serve: unexpected argument '%s'\n\n", argv[optind]);

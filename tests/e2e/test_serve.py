@@ -86,6 +86,51 @@ def test_serve_bad_flags(args):
     assert r.returncode == 2
 
 
+# Every integer option of `serve` with its range (serve.c serve_optv): a value just outside
+# either end is a usage error naming the option and the range, before anything starts.
+SERVE_INT_OPTIONS = [
+    ("--dynamodb-port", 0, 65535), ("--api-port", 0, 65535), ("--max-connections", 1, 1000000),
+    ("--max-connections-per-ip", 0, 1000000), ("--connection-timeout", 0, 86400),
+    ("--threads", 1, 1024), ("--pool-threads", 1, 4096), ("--read-timeout", 1, 3600),
+    ("--queue-limit", 1, 1000000), ("--queue-timeout", 1, 3600000),
+    ("--jwt-max-lifetime", 1, 316224000), ("--stream-shard-seconds", 1, 316224000),
+    ("--stream-retention-seconds", 1, 316224000), ("--stream-shards", 1, 16),
+    ("--stream-iterator-seconds", 1, 316224000), ("--trigger-batch", 1, 1000),
+    ("--trigger-timeout", 1, 86400), ("--gsi-lag", 0, 3600000),
+    ("--backfill-batch-delay-ms", 0, 60000), ("--table-delay", 0, 600000),
+    ("--item-collection-limit", 1, 10 * 1024 ** 3),
+]
+
+
+@pytest.mark.parametrize("flag,lo,hi", SERVE_INT_OPTIONS, ids=[o[0] for o in SERVE_INT_OPTIONS])
+def test_serve_integer_option_ranges(flag, lo, hi):
+    d = tempfile.mkdtemp(prefix="ddbchat-range-")
+    for bad, form in ((lo - 1, "sep"), (hi + 1, "eq"), ("12x", "sep")):
+        args = [flag, str(bad)] if form == "sep" else [f"{flag}={bad}"]
+        r = run("serve", "--data-dir", d, *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert f"ddbchat serve: {flag} expects an integer in {lo}..{hi}, got '{bad}'" in r.stderr, (
+            args, r.stderr)
+    # an unambiguous prefix is the option itself (getopt_long)
+    r = run("serve", "--data-dir", d, flag[:-1], str(hi + 1))
+    if r.returncode == 2 and "is ambiguous" not in r.stderr:
+        assert f"{flag} expects an integer in {lo}..{hi}" in r.stderr, r.stderr
+    assert not os.listdir(d)
+
+
+def test_serve_flags_take_no_value_and_options_need_one():
+    # A flag given a value, or an option at the end without its value, is a usage error.
+    d = tempfile.mkdtemp(prefix="ddbchat-flags-")
+    for args in (["--quiet=yes"], ["--throttle=1"], ["--demo=x"], ["--host"], ["--trigger"],
+                 ["--trigger-from", "sometime"], ["--trigger", "noequals"]):
+        r = run("serve", "--data-dir", d, *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr, args
+    r = run("serve", "--data-dir", d, "--trigger-from", "sometime")
+    assert "--trigger-from expects latest or trim-horizon" in r.stderr
+    assert not os.listdir(d)
+
+
 def test_bad_credentials_file_fails_start():
     # An unreadable credentials file stops start-up with exit 1 and the reason.
     r = run("serve", "--data-dir", tempfile.mkdtemp(prefix="ddbchat-cf-"), "--dynamodb-only",
