@@ -5,9 +5,12 @@
  *
  * Options are data: serve_optv, a row per option (its serve_opts field, its range), applied
  * by serve_opt_set; getopt_long reads the same rows.
- * Start-up: parse flags -> credentials -> store_open -> api_new -> messaging service
- * (embedded backend, or remote with --endpoint) -> http_server_start -> print the URLs.
- * Shut-down: stop accepting, finish in-flight requests, free the service, store_close, exit 0.
+ * Start-up (cli_serve, a function a step, each filling serve_run): parse flags -> bind the
+ * ports -> credentials -> the engine (serve_open_engine: store_open, api_new) -> messaging
+ * service (serve_open_service: embedded backend, or remote with --endpoint) -> --demo ->
+ * events -> http_server_start -> print the URLs (serve_say_started) -> triggers.
+ * Shut-down (serve_stop): triggers, event streams, stop accepting and finish in-flight
+ * requests, free the service, store_close, exit 0.
  * SIGINT/SIGTERM are blocked before any thread starts and taken with sigwait, so no signal
  * handler runs inside a request.
  */
@@ -570,6 +573,230 @@ static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool cre
     return 0;
 }
 
+/* What serve runs, in the order it starts; serve_stop releases it in the order a stop needs. */
+typedef struct serve_run {
+    sigv4_creds *creds;
+    store_t *store;
+    met_t *metrics; /* GET /metrics on the DynamoDB port */
+    api_t *api;
+    msg_backend *backend;
+    unsigned char *jwt_secret;
+    size_t jwt_secret_len;
+    msg_service *svc;
+    msg_events *events;
+    http_server *srv;
+    msg_backend *tbackend; /* the triggers' own (calls from their threads) */
+    msg_trigger *triggers[SERVE_MAX_TRIGGERS];
+    int ddb_fd, api_fd; /* the listeners' sockets until the server takes them */
+} serve_run;
+
+/* The embedded engine (not with --endpoint): the store, the metrics, the api. */
+static int serve_open_engine(const serve_opts *o, const char *region, serve_run *s, err_t *e)
+{
+    store_opts so;
+    store_opts_default(&so);
+    so.ttl_thread = true;
+    so.stream_shard_ms = o->stream_shard_s * 1000LL;
+    so.stream_retention_ms = o->stream_retention_s * 1000LL;
+    so.stream_shards = (int)o->stream_shards;
+    so.gsi_lag_ms = o->gsi_lag_ms;
+    so.item_collection_limit = o->item_collection_limit;
+    so.backfill_delay_ms = o->backfill_delay_ms;
+    so.index_phase_ms = o->table_delay_ms;
+    /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
+    so.later_wait_ms = o->queue_timeout_ms ? o->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
+    if (store_open(o->data_dir, &so, &s->store, e))
+        return -1;
+    if (met_new(&s->metrics))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    api_opts ao = {.region = region, .account_id = NULL, .metrics = s->metrics,
+                   .iterator_ttl_ms = o->stream_iterator_s * 1000LL,
+                   .transaction_conflicts = o->txn_conflicts,
+                   .throttle = o->throttle,
+                   .table_delay_ms = o->table_delay_ms,
+                   .resume_jobs = true};
+    return api_new(s->store, &ao, &s->api, e) ? -1 : 0;
+}
+
+/* The messaging service (not with --dynamodb-only): its backend (the engine, or the remote
+ * endpoint, checked), the JWT secret, the service's configuration. */
+static int serve_open_service(const serve_opts *o, bool remote, serve_run *s, err_t *e)
+{
+    if (remote) {
+        ddbc_config dc;
+        if (ddbc_config_load(&dc, o->endpoint, o->region, e) ||
+            msg_backend_remote_new(&dc, &s->backend, e) || msg_backend_remote_check(s->backend, e))
+            return -1;
+    } else if (msg_backend_embedded_new(s->api, &s->backend, e)) {
+        return -1;
+    }
+    /* --endpoint has no data dir of its own unless one is named: the JWT secret then
+     * comes from --jwt-secret-file or DDBCHAT_JWT_SECRET (README, "Running on AWS"). */
+    const char *secret_dir = remote && !o->data_dir_given ? NULL : o->data_dir;
+    if (msg_jwt_secret_load(secret_dir, o->jwt_secret_file, &s->jwt_secret, &s->jwt_secret_len,
+                            e))
+        return -1;
+    msg_config mc;
+    msg_config_default(&mc);
+    mc.jwt_secret = s->jwt_secret;
+    mc.jwt_secret_len = s->jwt_secret_len;
+    mc.cors_origin = o->cors_origin;
+    if (o->jwt_public_key)
+        mc.jwt_public_key_file = o->jwt_public_key;
+    if (o->jwt_claim)
+        mc.jwt_claim = o->jwt_claim;
+    if (o->jwt_issuer && *o->jwt_issuer)
+        mc.jwt_issuer = o->jwt_issuer;
+    if (o->jwt_audience && *o->jwt_audience)
+        mc.jwt_audience = o->jwt_audience;
+    if (o->jwt_max_lifetime)
+        mc.jwt_max_lifetime = o->jwt_max_lifetime;
+    return msg_service_new(s->backend, &mc, &s->svc, e) ? -1 : 0;
+}
+
+/* The listeners' configuration from the options and the bound ports; the sockets pass to
+ * hc (s->ddb_fd / api_fd -1: http_server_start's now, whatever it answers). */
+static void serve_http_config(const serve_opts *o, bool remote, bool want_rest, int ddb_port,
+                              int api_port, const char *region, serve_run *s, http_config *hc)
+{
+    http_config_default(hc);
+    hc->host = o->host;
+    hc->dynamodb_port = remote ? -1 : ddb_port;
+    hc->api_port = want_rest ? api_port : -1;
+    hc->dynamodb_fd = s->ddb_fd;
+    hc->api_fd = s->api_fd;
+    s->ddb_fd = s->api_fd = -1; /* http_server_start's now, whatever it answers */
+    hc->threads = o->threads;
+    hc->pool_threads = o->pool_threads;
+    if (o->read_timeout)
+        hc->read_timeout = o->read_timeout;
+    hc->queue_limit = o->queue_limit;
+    hc->queue_timeout_ms = o->queue_timeout_ms;
+    hc->rest_blocking = remote; /* every REST request then waits for the remote endpoint */
+    hc->max_connections = o->max_connections;
+    hc->max_connections_per_ip = o->max_connections_per_ip;
+    hc->connection_timeout = o->connection_timeout;
+    hc->quiet = o->quiet;
+    hc->namespace_tables = o->namespace_tables;
+    hc->region = region;
+    hc->metrics = s->metrics;
+}
+
+/* Live delivery (GET /api/events) for the service: the hub, its share of the REST slots. */
+static int serve_open_events(const serve_opts *o, serve_run *s, err_t *e)
+{
+    if (msg_events_new(s->svc, &s->events, e))
+        return -1;
+    msg_service_set_events(s->svc, s->events);
+    /* streams hold their connections: a share of the REST slots, the rest for requests */
+    unsigned slots = o->max_connections ? o->max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
+    msg_events_set_streams_max(s->events, (long)slots * MSG_EVENTS_SLOTS_SHARE_4 / 4);
+    return 0;
+}
+
+/* The started server's URLs on stdout (the REST one into api_url, "" without), how requests
+ * are signed on stderr. */
+static void serve_say_started(const serve_opts *o, bool remote, bool want_rest,
+                              const serve_run *s, char *api_url, size_t api_url_n)
+{
+    char url[300];
+    if (!remote) {
+        serve_url(o->host, http_server_dynamodb_port(s->srv), url, sizeof url);
+        printf("ddbchat: DynamoDB endpoint on %s (data dir %s)\n", url, o->data_dir);
+    }
+    if (want_rest) {
+        serve_url(o->host, http_server_api_port(s->srv), api_url, api_url_n);
+        printf("ddbchat: REST API on %s%s%s\n", api_url, remote ? " over " : "",
+               remote ? o->endpoint : "");
+    }
+    if (!remote) {
+        if (s->creds)
+            fprintf(stderr, "ddbchat: verifying SigV4 signatures (%zu access key%s)\n",
+                    sigv4_creds_count(s->creds), sigv4_creds_count(s->creds) == 1 ? "" : "s");
+        else
+            fprintf(stderr, "ddbchat: no credentials configured: accepting any signer (like "
+                            "DynamoDB Local)\n");
+        if (o->namespace_tables)
+            fprintf(stderr, "ddbchat: tables are namespaced per access key and region\n");
+    }
+}
+
+/* --trigger: their own backend, the state dir, each trigger started, one metrics collector. */
+static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, err_t *e)
+{
+    ddbc_config tdc;
+    if (remote ? (ddbc_config_load(&tdc, o->endpoint, o->region, e) ||
+                  msg_backend_remote_new(&tdc, &s->tbackend, e))
+               : msg_backend_embedded_new(s->api, &s->tbackend, e))
+        return -1;
+    char sdir[4096];
+    snprintf(sdir, sizeof sdir, "%s/triggers", o->data_dir);
+    if (remote && mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
+        /* --endpoint: the data dir holds only such state */
+        return err_set(e, ERR_IO, "cannot create %s: %s", o->data_dir, strerror(errno));
+    }
+    for (size_t i = 0; i < o->n_triggers; i++) {
+        char *table;
+        const char *cmd;
+        if (msg_trigger_parse(o->triggers[i], &table, &cmd, e))
+            return -1;
+        msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o->trigger_batch,
+                              .timeout_s = (int)o->trigger_timeout,
+                              .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
+                                                               : MSG_SR_LATEST,
+                              .state_dir = sdir};
+        int trc = msg_trigger_start(s->tbackend, &tc, &s->triggers[i], e);
+        if (trc == 0)
+            fprintf(stderr, "ddbchat: trigger on %s: %s\n", table, cmd);
+        free(table);
+        if (trc)
+            return -1;
+    }
+    /* one collector for all of them (each family once); removed before they stop */
+    if (s->metrics && met_add_collector(s->metrics, serve_trigger_metrics, s->triggers))
+        log_warn("trigger metrics not rendered: too many metric collectors");
+    return 0;
+}
+
+/* Stops and frees everything s holds (any of it may be missing), in the order a stop needs:
+ * triggers, event streams, the server, the service, the backends, the engine. */
+static void serve_stop(serve_run *s)
+{
+    serve_watch watch;
+    serve_watch_start(&watch, s->backend);
+    met_remove_collector(s->metrics, serve_trigger_metrics, s->triggers);
+    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
+        msg_trigger_request_stop(s->triggers[i]);
+    /* The triggers' backend makes only their stream reads, which a stop may cut short (the
+     * position moves only once a batch is done): aborted at once, so a read hung at a remote
+     * endpoint does not hold the stop for its timeouts and retries (5 x 10 s before;
+     * test_remote_backend.py::test_stop_while_a_triggers_read_hangs).  A running command
+     * keeps its grace (msg_trigger_stop). */
+    msg_backend_abort(s->tbackend);
+    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
+        msg_trigger_stop(s->triggers[i]);
+    msg_backend_free(s->tbackend);
+    msg_events_stop(s->events); /* open event streams end first: the server's drain then is quick */
+    http_server_stop(s->srv);
+    if (s->ddb_fd >= 0) /* a start that failed before the server took them */
+        close(s->ddb_fd);
+    if (s->api_fd >= 0)
+        close(s->api_fd);
+    msg_events_free(s->events);
+    /* the start-up handle fold may still wait on a remote endpoint: its call ends now, not
+     * after the endpoint's timeouts and retries (review21 MEDIUM 6: ~50 s) */
+    msg_service_stop(s->svc);
+    msg_backend_abort(s->backend);
+    msg_service_free(s->svc);
+    serve_watch_end(&watch);
+    msg_backend_free(s->backend);
+    api_free(s->api);
+    store_close(s->store);
+    met_free(s->metrics);
+    sigv4_creds_free(s->creds);
+    free(s->jwt_secret);
+}
+
 int cli_serve(int argc, char **argv)
 {
     serve_opts o;
@@ -579,21 +806,9 @@ int cli_serve(int argc, char **argv)
 
     int status = 1;
     err_t e = {0};
-    sigv4_creds *creds = NULL;
-    store_t *store = NULL;
-    api_t *api = NULL;
-    msg_backend *backend = NULL;
-    msg_service *svc = NULL;
-    msg_events *events = NULL;
-    http_server *srv = NULL;
-    msg_backend *tbackend = NULL; /* the triggers' own (calls from their threads) */
-    msg_trigger *triggers[SERVE_MAX_TRIGGERS] = {0};
-    met_t *metrics = NULL; /* GET /metrics on the DynamoDB port */
-    unsigned char *jwt_secret = NULL;
-    size_t jwt_secret_len = 0;
+    serve_run s = {.ddb_fd = -1, .api_fd = -1};
     bool remote = o.endpoint != NULL;
     bool want_rest = !o.dynamodb_only;
-    int ddb_fd = -1, api_fd = -1; /* the listeners' sockets until the server takes them */
     const char *region = o.region ? o.region : "us-east-1";
 
     /* malloc's settings for a long-running server: before any thread exists (base/mem.h) */
@@ -612,187 +827,53 @@ int cli_serve(int argc, char **argv)
      * opened.  They listen only once everything is ready (http_server_start): a connection
      * accepted is a server that answers, --demo's data included. */
     int ddb_port = o.dynamodb_port, api_port = o.api_port;
-    if (!remote && http_bind_listener(o.host, o.dynamodb_port, &ddb_fd, &ddb_port, &e))
+    if (!remote && http_bind_listener(o.host, o.dynamodb_port, &s.ddb_fd, &ddb_port, &e))
         goto fail;
-    if (want_rest && http_bind_listener(o.host, o.api_port, &api_fd, &api_port, &e))
+    if (want_rest && http_bind_listener(o.host, o.api_port, &s.api_fd, &api_port, &e))
         goto fail;
 
-    if (serve_load_creds(&o, &creds, &e))
+    if (serve_load_creds(&o, &s.creds, &e))
         goto fail;
     bool was_empty = serve_dir_is_empty(o.data_dir);
-
-    if (!remote) {
-        store_opts so;
-        store_opts_default(&so);
-        so.ttl_thread = true;
-        so.stream_shard_ms = o.stream_shard_s * 1000LL;
-        so.stream_retention_ms = o.stream_retention_s * 1000LL;
-        so.stream_shards = (int)o.stream_shards;
-        so.gsi_lag_ms = o.gsi_lag_ms;
-        so.item_collection_limit = o.item_collection_limit;
-        so.backfill_delay_ms = o.backfill_delay_ms;
-        so.index_phase_ms = o.table_delay_ms;
-        /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
-        so.later_wait_ms = o.queue_timeout_ms ? o.queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
-        if (store_open(o.data_dir, &so, &store, &e))
-            goto fail;
-        if (met_new(&metrics)) {
-            err_set(&e, ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-        api_opts ao = {.region = region, .account_id = NULL, .metrics = metrics,
-                       .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
-                       .transaction_conflicts = o.txn_conflicts,
-                       .throttle = o.throttle,
-                       .table_delay_ms = o.table_delay_ms,
-                       .resume_jobs = true};
-        if (api_new(store, &ao, &api, &e))
-            goto fail;
-    }
-
-    if (want_rest) {
-        if (remote) {
-            ddbc_config dc;
-            if (ddbc_config_load(&dc, o.endpoint, o.region, &e) ||
-                msg_backend_remote_new(&dc, &backend, &e) || msg_backend_remote_check(backend, &e))
-                goto fail;
-        } else if (msg_backend_embedded_new(api, &backend, &e)) {
-            goto fail;
-        }
-        /* --endpoint has no data dir of its own unless one is named: the JWT secret then
-         * comes from --jwt-secret-file or DDBCHAT_JWT_SECRET (README, "Running on AWS"). */
-        const char *secret_dir = remote && !o.data_dir_given ? NULL : o.data_dir;
-        if (msg_jwt_secret_load(secret_dir, o.jwt_secret_file, &jwt_secret, &jwt_secret_len, &e))
-            goto fail;
-        msg_config mc;
-        msg_config_default(&mc);
-        mc.jwt_secret = jwt_secret;
-        mc.jwt_secret_len = jwt_secret_len;
-        mc.cors_origin = o.cors_origin;
-        if (o.jwt_public_key)
-            mc.jwt_public_key_file = o.jwt_public_key;
-        if (o.jwt_claim)
-            mc.jwt_claim = o.jwt_claim;
-        if (o.jwt_issuer && *o.jwt_issuer)
-            mc.jwt_issuer = o.jwt_issuer;
-        if (o.jwt_audience && *o.jwt_audience)
-            mc.jwt_audience = o.jwt_audience;
-        if (o.jwt_max_lifetime)
-            mc.jwt_max_lifetime = o.jwt_max_lifetime;
-        if (msg_service_new(backend, &mc, &svc, &e))
-            goto fail;
-    }
+    if (!remote && serve_open_engine(&o, region, &s, &e))
+        goto fail;
+    if (want_rest && serve_open_service(&o, remote, &s, &e))
+        goto fail;
 
     /* --demo: table + demo data exist before the first request is accepted. */
     msg_user demo_user;
     bool demo_created = false, demo_ok = false;
-    if (o.demo && svc) {
+    if (o.demo && s.svc) {
         if (!was_empty && !remote)
             fprintf(stderr, "ddbchat: --demo: data dir not empty; demo data is only added when "
                             "the messaging table is missing\n");
         err_t de = {0};
-        if (msg_demo_ensure(svc, &demo_user, &demo_created, &de))
+        if (msg_demo_ensure(s.svc, &demo_user, &demo_created, &de))
             fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
         else
             demo_ok = true;
     }
-    if (svc && msg_service_start(svc, &e)) /* after --demo: the table exists */
+    if (s.svc && msg_service_start(s.svc, &e)) /* after --demo: the table exists */
         goto fail;
 
     http_config hc;
-    http_config_default(&hc);
-    hc.host = o.host;
-    hc.dynamodb_port = remote ? -1 : ddb_port;
-    hc.api_port = want_rest ? api_port : -1;
-    hc.dynamodb_fd = ddb_fd;
-    hc.api_fd = api_fd;
-    ddb_fd = api_fd = -1; /* http_server_start's now, whatever it answers */
-    hc.threads = o.threads;
-    hc.pool_threads = o.pool_threads;
-    if (o.read_timeout)
-        hc.read_timeout = o.read_timeout;
-    hc.queue_limit = o.queue_limit;
-    hc.queue_timeout_ms = o.queue_timeout_ms;
-    hc.rest_blocking = remote; /* every REST request then waits for the remote endpoint */
-    hc.max_connections = o.max_connections;
-    hc.max_connections_per_ip = o.max_connections_per_ip;
-    hc.connection_timeout = o.connection_timeout;
-    hc.quiet = o.quiet;
-    hc.namespace_tables = o.namespace_tables;
-    hc.region = region;
-    if (svc) { /* live delivery: GET /api/events */
-        if (msg_events_new(svc, &events, &e))
-            goto fail;
-        msg_service_set_events(svc, events);
-        /* streams hold their connections: a share of the REST slots, the rest for requests */
-        unsigned slots = o.max_connections ? o.max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
-        msg_events_set_streams_max(events, (long)slots * MSG_EVENTS_SLOTS_SHARE_4 / 4);
-    }
-    hc.metrics = metrics;
-    if (http_server_start(&hc, api, creds, svc, &srv, &e))
+    serve_http_config(&o, remote, want_rest, ddb_port, api_port, region, &s, &hc);
+    if (s.svc && serve_open_events(&o, &s, &e))
+        goto fail;
+    if (http_server_start(&hc, s.api, s.creds, s.svc, &s.srv, &e))
         goto fail;
 
-    char url[300], api_url[300] = "";
-    if (!remote) {
-        serve_url(o.host, http_server_dynamodb_port(srv), url, sizeof url);
-        printf("ddbchat: DynamoDB endpoint on %s (data dir %s)\n", url, o.data_dir);
-    }
-    if (want_rest) {
-        serve_url(o.host, http_server_api_port(srv), api_url, sizeof api_url);
-        printf("ddbchat: REST API on %s%s%s\n", api_url, remote ? " over " : "",
-               remote ? o.endpoint : "");
-    }
-    if (!remote) {
-        if (creds)
-            fprintf(stderr, "ddbchat: verifying SigV4 signatures (%zu access key%s)\n",
-                    sigv4_creds_count(creds), sigv4_creds_count(creds) == 1 ? "" : "s");
-        else
-            fprintf(stderr, "ddbchat: no credentials configured: accepting any signer (like "
-                            "DynamoDB Local)\n");
-        if (o.namespace_tables)
-            fprintf(stderr, "ddbchat: tables are namespaced per access key and region\n");
-    }
+    char api_url[300] = "";
+    serve_say_started(&o, remote, want_rest, &s, api_url, sizeof api_url);
     if (demo_ok) {
         err_t de = {0};
-        if (serve_demo_banner(svc, &demo_user, demo_created, api_url, jwt_secret, jwt_secret_len,
-                              &de))
+        if (serve_demo_banner(s.svc, &demo_user, demo_created, api_url, s.jwt_secret,
+                              s.jwt_secret_len, &de))
             fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }
     /* stream triggers: after the endpoint is up (their tables may be created through it) */
-    if (o.n_triggers) {
-        ddbc_config tdc;
-        if (remote ? (ddbc_config_load(&tdc, o.endpoint, o.region, &e) ||
-                      msg_backend_remote_new(&tdc, &tbackend, &e))
-                   : msg_backend_embedded_new(api, &tbackend, &e))
-            goto fail;
-        char sdir[4096];
-        snprintf(sdir, sizeof sdir, "%s/triggers", o.data_dir);
-        if (remote && mkdir(o.data_dir, 0700) != 0 && errno != EEXIST) {
-            /* --endpoint: the data dir holds only such state */
-            err_set(&e, ERR_IO, "cannot create %s: %s", o.data_dir, strerror(errno));
-            goto fail;
-        }
-        for (size_t i = 0; i < o.n_triggers; i++) {
-            char *table;
-            const char *cmd;
-            if (msg_trigger_parse(o.triggers[i], &table, &cmd, &e))
-                goto fail;
-            msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o.trigger_batch,
-                                  .timeout_s = (int)o.trigger_timeout,
-                                  .start = o.trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
-                                                                  : MSG_SR_LATEST,
-                                  .state_dir = sdir};
-            int trc = msg_trigger_start(tbackend, &tc, &triggers[i], &e);
-            if (trc == 0)
-                fprintf(stderr, "ddbchat: trigger on %s: %s\n", table, cmd);
-            free(table);
-            if (trc)
-                goto fail;
-        }
-        /* one collector for all of them (each family once); removed before they stop */
-        if (metrics && met_add_collector(metrics, serve_trigger_metrics, triggers))
-            log_warn("trigger metrics not rendered: too many metric collectors");
-    }
+    if (o.n_triggers && serve_start_triggers(&o, remote, &s, &e))
+        goto fail;
     fflush(stdout);
 
     int sig = 0;
@@ -803,40 +884,8 @@ int cli_serve(int argc, char **argv)
     goto out;
 fail:
     fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
-out:;
-    serve_watch watch;
-    serve_watch_start(&watch, backend);
-    met_remove_collector(metrics, serve_trigger_metrics, triggers);
-    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
-        msg_trigger_request_stop(triggers[i]);
-    /* The triggers' backend makes only their stream reads, which a stop may cut short (the
-     * position moves only once a batch is done): aborted at once, so a read hung at a remote
-     * endpoint does not hold the stop for its timeouts and retries (5 x 10 s before;
-     * test_remote_backend.py::test_stop_while_a_triggers_read_hangs).  A running command
-     * keeps its grace (msg_trigger_stop). */
-    msg_backend_abort(tbackend);
-    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
-        msg_trigger_stop(triggers[i]);
-    msg_backend_free(tbackend);
-    msg_events_stop(events); /* open event streams end first: the server's drain then is quick */
-    http_server_stop(srv);
-    if (ddb_fd >= 0) /* a start that failed before the server took them */
-        close(ddb_fd);
-    if (api_fd >= 0)
-        close(api_fd);
-    msg_events_free(events);
-    /* the start-up handle fold may still wait on a remote endpoint: its call ends now, not
-     * after the endpoint's timeouts and retries (review21 MEDIUM 6: ~50 s) */
-    msg_service_stop(svc);
-    msg_backend_abort(backend);
-    msg_service_free(svc);
-    serve_watch_end(&watch);
-    msg_backend_free(backend);
-    api_free(api);
-    store_close(store);
-    met_free(metrics);
-    sigv4_creds_free(creds);
-    free(jwt_secret);
+out:
+    serve_stop(&s);
     fflush(stdout);
     return status;
 }
