@@ -48,6 +48,7 @@ typedef struct cli_opts {
     bool no_demo;
     bool all;
     bool limit_given; /* --limit was given (0 is then a value, not "the default") */
+    bool create;      /* the command may make the data dir (schema-load, seed) */
     long users, conversations, messages, limit, ttl, threads;
     const char *pos[CLI_MAX_POS];
     int n_pos;
@@ -180,7 +181,7 @@ static int ctx_open(cli_ctx *c, const cli_opts *o)
 {
     memset(c, 0, sizeof *c);
     err_t e = {0};
-    if (cli_conn_open(&c->conn, o->data_dir, o->endpoint, o->region, &e))
+    if (cli_conn_open(&c->conn, o->data_dir, o->create, o->endpoint, o->region, &e))
         goto fail;
     msg_config mc;
     msg_config_default(&mc);
@@ -258,6 +259,7 @@ int cli_schema_load(int argc, char **argv)
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
         return usage(&o, "schema-load", "[options]");
+    o.create = true;
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -483,6 +485,7 @@ int cli_seed(int argc, char **argv)
         fprintf(stderr, "ddbchat: --conversations needs --users 2 or more\n");
         return 2;
     }
+    o.create = true;
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
         return 1;

@@ -324,7 +324,7 @@ int cli_export(int argc, char **argv)
                          ops_conn_opts_help);
     err_t e = {0};
     cli_conn c;
-    if (cli_conn_open(&c, o.data_dir, o.endpoint, o.region, &e))
+    if (cli_conn_open(&c, o.data_dir, false, o.endpoint, o.region, &e))
         return ops_fail(&o, &e);
     ops_bar bar;
     ops_bar_init(&bar, !o.json);
@@ -451,7 +451,7 @@ int cli_import(int argc, char **argv)
     }
     io.creation = creation;
     cli_conn c;
-    if (cli_conn_open(&c, o.data_dir, o.endpoint, o.region, &e)) {
+    if (cli_conn_open(&c, o.data_dir, true, o.endpoint, o.region, &e)) {
         json_decref(creation);
         json_decref(header);
         return ops_fail(&o, &e);

@@ -124,7 +124,7 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
 static int sql_open(cli_conn *c, const sql_opts *o)
 {
     err_t e = {0};
-    if (cli_conn_open(c, o->data_dir, o->endpoint, o->region, &e) == 0)
+    if (cli_conn_open(c, o->data_dir, false, o->endpoint, o->region, &e) == 0)
         return 0;
     fprintf(stderr, "ddbchat: %s\n", e.msg);
     return 1;

@@ -121,7 +121,7 @@ static int streams_tail(int argc, char **argv)
     err_t e = {0};
     cli_conn c = {0};
     msg_stream_reader *rd = NULL;
-    if (cli_conn_open(&c, data_dir, endpoint, region, &e))
+    if (cli_conn_open(&c, data_dir, false, endpoint, region, &e))
         goto fail;
     if (msg_stream_reader_new(c.backend, table, start, NULL, &rd, &e))
         goto fail;

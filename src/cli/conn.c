@@ -8,15 +8,29 @@
  */
 #include "cli/conn.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "client/ddbc.h"
 #include "messaging/backend_remote.h"
 
-int cli_conn_open(cli_conn *c, const char *data_dir, const char *endpoint, const char *region,
-                  err_t *e)
+int cli_conn_open(cli_conn *c, const char *data_dir, bool create, const char *endpoint,
+                  const char *region, err_t *e)
 {
     memset(c, 0, sizeof *c);
+    if (!endpoint && !create) {
+        char path[4096];
+        struct stat st;
+        int n = snprintf(path, sizeof path, "%s/data.mdb", data_dir);
+        if (n > 0 && (size_t)n < sizeof path && stat(path, &st) != 0 && errno == ENOENT)
+            return err_set(e, ERR_NOT_FOUND,
+                           "no ddbchat data dir at %s (no data.mdb): run this where `make run` "
+                           "serves ./data, or give --data-dir DIR (`ddbchat schema-load` "
+                           "makes one)",
+                           data_dir);
+    }
     if (endpoint) {
         ddbc_config dc;
         if (ddbc_config_load(&dc, endpoint, region, e) ||

@@ -58,6 +58,44 @@ def test_unknown_option_is_named_not_given_a_value(sub):
         assert r.stdout == ""
 
 
+@pytest.mark.parametrize("args", [["list-tables"], ["scan"], ["drop"], ["list-conversations", "bob"],
+                                  ["get-conversation", "00000000-0000-0000-0000-000000000000"],
+                                  ["send", "alice", "bob", "hi"], ["user", "show", "bob"],
+                                  ["user", "add", "bob", "Bob"], ["token", "bob"],
+                                  ["sql", "SELECT * FROM t"], ["streams", "tail", "t", "--no-follow"],
+                                  ["export", "t", "out"]])
+def test_commands_on_existing_tables_leave_no_data_dir_behind(tmp_path, args):
+    # README's CLI lines work on `./data` (make run's). Run elsewhere (or with a mistyped
+    # --data-dir), a command that needs an existing table says there is no data dir there
+    # and exits 1; it used to create ./data (a 2 MB data.mdb) and answer no_table "run
+    # `ddbchat schema-load`", which would have made a second, empty database.
+    p = subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=20,
+                       cwd=tmp_path)
+    assert p.returncode == 1, (args, p.returncode, p.stderr)
+    assert "no ddbchat data dir at ./data" in p.stderr, (args, p.stderr)
+    assert os.listdir(tmp_path) == [], (args, os.listdir(tmp_path))
+    p = subprocess.run([ddbchat_bin(), *args, "--data-dir", str(tmp_path / "typo")],
+                       capture_output=True, text=True, timeout=20, cwd=tmp_path)
+    assert p.returncode == 1 and f"no ddbchat data dir at {tmp_path / 'typo'}" in p.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_schema_load_and_seed_make_the_data_dir(tmp_path):
+    # The commands that start a data dir still make it: schema-load, seed (README: "or after
+    # `build/ddbchat schema-load`"), and the other commands then work on it.
+    for args in (["schema-load"], ["seed", "--data-dir", "seeded"]):
+        p = subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=60,
+                           cwd=tmp_path)
+        assert p.returncode == 0, (args, p.stderr)
+    assert os.path.exists(tmp_path / "data" / "data.mdb")
+    p = subprocess.run([ddbchat_bin(), "list-conversations", "andrewbrown", "--data-dir",
+                        "seeded"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 0 and "@bayko" in p.stdout, p.stderr
+    p = subprocess.run([ddbchat_bin(), "list-tables"], capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.strip() == "cruddur-messages", p.stderr
+
+
 def test_unknown_subcommand_is_usage_error():
     # An unknown subcommand prints the usage on stderr and exits 2; so does no subcommand.
     r = run("frobnicate")
