@@ -40,6 +40,7 @@ struct ddbc {
 
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
 static __thread int ddbc_attempts;
+static __thread long ddbc_retry_after = -1; /* the last call's last error's hint (ms) */
 static __thread long long ddbc_deadline_at; /* monotonic ms; 0 = none (ddbc_deadline) */
 static __thread long ddbc_deadline_len;     /* its length, for the error's text */
 
@@ -113,6 +114,11 @@ static void ddbc_global_init(void)
 int ddbc_last_attempts(void)
 {
     return ddbc_attempts;
+}
+
+long ddbc_last_retry_after_ms(void)
+{
+    return ddbc_retry_after;
 }
 
 /* ---- configuration ------------------------------------------------------------------ */
@@ -398,6 +404,8 @@ void ddbc_free(ddbc_t *c)
 typedef struct ddbc_resp {
     buf_t body;
     char crc[16]; /* x-amz-crc32 as sent, "" when absent */
+    long retry_after_ms; /* x-amz-retry-after: whole milliseconds; -1 absent or not a number */
+    char etype[DDBC_ETYPE_MAX]; /* x-amzn-ErrorType as sent (cut to fit), "" when absent */
     int too_big;
     int unanswered; /* connected and sent, but no answer within the request timeout */
 } ddbc_resp;
@@ -412,18 +420,46 @@ static size_t ddbc_on_body(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* A header line's value when its name is `name` (with the colon), blanks around it and the
+ * line end left out: *vlen bytes at the result; NULL for another header. */
+static const char *ddbc_header_value(const char *p, size_t len, const char *name, size_t *vlen)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || strncasecmp(p, name, nl) != 0)
+        return NULL;
+    size_t i = nl;
+    while (i < len && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    size_t end = len;
+    while (end > i && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' ||
+                       p[end - 1] == '\t'))
+        end--;
+    *vlen = end - i;
+    return p + i;
+}
+
 static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)
 {
     ddbc_resp *r = ud;
-    size_t len = size * n;
-    static const char name[] = "x-amz-crc32:";
-    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-        size_t i = sizeof name - 1, j = 0;
-        while (i < len && (p[i] == ' ' || p[i] == '\t'))
-            i++;
-        while (i < len && p[i] >= '0' && p[i] <= '9' && j < sizeof r->crc - 1)
-            r->crc[j++] = p[i++];
+    size_t len = size * n, vl;
+    const char *v;
+    if ((v = ddbc_header_value(p, len, "x-amz-crc32:", &vl))) {
+        size_t j = 0;
+        while (j < vl && v[j] >= '0' && v[j] <= '9' && j < sizeof r->crc - 1) {
+            r->crc[j] = v[j];
+            j++;
+        }
         r->crc[j] = '\0';
+    } else if ((v = ddbc_header_value(p, len, "x-amz-retry-after:", &vl))) {
+        /* whole milliseconds (the SDKs' retries 2.1); anything else is no hint */
+        long ms = vl && vl <= 9 ? 0 : -1;
+        for (size_t j = 0; ms >= 0 && j < vl; j++)
+            ms = v[j] >= '0' && v[j] <= '9' ? ms * 10 + (v[j] - '0') : -1;
+        r->retry_after_ms = ms;
+    } else if ((v = ddbc_header_value(p, len, "x-amzn-ErrorType:", &vl))) {
+        size_t k = vl < sizeof r->etype - 1 ? vl : sizeof r->etype - 1;
+        memcpy(r->etype, v, k);
+        r->etype[k] = '\0';
     }
     return len;
 }
@@ -484,6 +520,16 @@ long ddbc_backoff_cap_ms(const ddbc_config *cfg, int retry, bool throttling)
     for (int i = 1; i < retry && cap < cfg->max_delay_ms; i++)
         cap *= 2;
     return cap > cfg->max_delay_ms ? cfg->max_delay_ms : cap;
+}
+
+long ddbc_hinted_delay_ms(long backoff_ms, long hint_ms)
+{
+    if (hint_ms < 0)
+        return backoff_ms;
+    if (hint_ms < backoff_ms)
+        return backoff_ms;
+    return hint_ms > backoff_ms + DDBC_RETRY_AFTER_EXTRA_MS ? backoff_ms + DDBC_RETRY_AFTER_EXTRA_MS
+                                                            : hint_ms;
 }
 
 #define DDBC_SLEEP_SLICE_MS 50 /* a backoff re-checks ddbc_abort this often */
@@ -616,19 +662,32 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     return rc;
 }
 
-/* Turns an error body into (code, message, extras).  Returns the ERR_* code. */
-static int ddbc_error_from_body(json_t *doc, long status, json_t **out_extra, err_t *e,
-                                const char **out_type)
+/* Turns an error body into (code, message, extras).  Returns the ERR_* code.  The type is the
+ * body's __type, or else its "code", or else the x-amzn-ErrorType header's (`header`, "" when
+ * absent), each read as the SDKs read it: the part before a ':' (a trailing URL) and after a
+ * '#' (a namespace); that bare type into out_type. */
+static int ddbc_error_from_body(json_t *doc, long status, const char *header, json_t **out_extra,
+                                err_t *e, char out_type[DDBC_ETYPE_MAX])
 {
     const char *type = json_string_value(json_object_get(doc, "__type"));
+    if (!type || !*type)
+        type = json_string_value(json_object_get(doc, "code"));
+    if ((!type || !*type) && header && *header)
+        type = header;
     const char *msg = json_string_value(json_object_get(doc, "message"));
     if (!msg)
         msg = json_string_value(json_object_get(doc, "Message"));
     if (!msg)
         msg = "";
-    const char *bare = type ? strrchr(type, '#') : NULL;
-    bare = bare ? bare + 1 : (type ? type : "");
-    *out_type = bare;
+    char bare_buf[DDBC_ETYPE_MAX];
+    size_t tl = type ? strcspn(type, ":") : 0;
+    if (tl >= sizeof bare_buf)
+        tl = sizeof bare_buf - 1;
+    memcpy(bare_buf, type ? type : "", tl);
+    bare_buf[tl] = '\0';
+    const char *hash = strrchr(bare_buf, '#');
+    const char *bare = hash ? hash + 1 : bare_buf;
+    snprintf(out_type, DDBC_ETYPE_MAX, "%s", bare);
     int code = err_code_from_type(bare);
     if (code == 0) { /* a type we do not know is reported as itself, never as a known one */
         code = ERR_FOREIGN;
@@ -673,9 +732,12 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     bool quota_spent = false;
 
     bool past_deadline = false; /* the thread's deadline ended the call */
+    long hint = -1; /* the last failed attempt's x-amz-retry-after */
+    ddbc_retry_after = -1;
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
         if (attempt > 0 && !c->aborted) {
-            long ms = ddbc_backoff_pick(c, attempt, kind == DDBC_THROTTLING, &seed);
+            long ms = ddbc_hinted_delay_ms(
+                ddbc_backoff_pick(c, attempt, kind == DDBC_THROTTLING, &seed), hint);
             long long left = ddbc_left_ms();
             if (left >= 0 && ms >= left) { /* the retry would start past the deadline */
                 past_deadline = true;
@@ -696,6 +758,8 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         ddbc_resp r;
         buf_init(&r.body, DDBC_MAX_RESPONSE);
         r.crc[0] = '\0';
+        r.retry_after_ms = -1;
+        r.etype[0] = '\0';
         r.too_big = 0;
         r.unanswered = 0;
         long status = 0;
@@ -736,6 +800,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             if (status == 200 && json_is_object(doc)) {
                 *out_resp = doc;
                 rc = 0;
+                ddbc_retry_after = -1;
                 break;
             }
             if (!json_is_object(doc)) {
@@ -744,12 +809,14 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                              "unexpected HTTP %ld answer from %s", status, c->url);
                 kind = status == 0 ? DDBC_TRANSIENT : ddbc_error_kind("", status);
             } else {
-                const char *type = "";
-                rc = ddbc_error_from_body(doc, status, &last_extra, &last, &type);
-                kind = ddbc_error_kind(type, status); /* type points into doc */
+                char type[DDBC_ETYPE_MAX];
+                rc = ddbc_error_from_body(doc, status, r.etype, &last_extra, &last, type);
+                kind = ddbc_error_kind(type, status);
                 json_decref(doc);
             }
         }
+        hint = cc == CURLE_OK ? r.retry_after_ms : -1;
+        ddbc_retry_after = hint;
         if (kind == DDBC_FINAL)
             break;
         if (ddbc_deadline_spent()) { /* this attempt ran into the deadline */

@@ -98,6 +98,23 @@ void ddbc_abort(ddbc_t *c);
 /* Attempts made by the last ddbc_call of this thread (for tests and logs). */
 int ddbc_last_attempts(void);
 
+/* The endpoint's retry hint (x-amz-retry-after, whole milliseconds) of the last attempt of
+ * this thread's last ddbc_call, when that attempt failed and carried one; else -1.  The REST
+ * API's 503 tells its client when to come back from it (rest.c). */
+long ddbc_last_retry_after_ms(void);
+
+/* The wait before a retry given the endpoint's hint (x-amz-retry-after, ms; < 0: none): the
+ * hint, but at least backoff_ms (the policy's jittered backoff) and at most
+ * DDBC_RETRY_AFTER_EXTRA_MS more -- the AWS SDKs' retries 2.1 (their 2026 defaults:
+ * aws-sdk-go-v2#3400, aws-sdk-java-v2#6925; the max backoff is not applied to the hint).
+ * Without a hint, backoff_ms.  A REST request's deadline still ends the retries (ddbc_call:
+ * no wait past it). */
+#define DDBC_RETRY_AFTER_EXTRA_MS 5000
+long ddbc_hinted_delay_ms(long backoff_ms, long hint_ms);
+
+/* The longest error type read from an answer (__type, code, x-amzn-ErrorType). */
+#define DDBC_ETYPE_MAX 128
+
 /* A plain GET of url (e.g. a server's /metrics) through the same libcurl, no signing, no
  * retries, at most max bytes.  *out: malloc'd NUL-terminated body (caller frees), *status:
  * the HTTP status.  ERR_TRANSPORT (cannot connect, timeout, too large), ERR_INTERNAL

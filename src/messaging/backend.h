@@ -88,6 +88,11 @@ typedef struct msg_backend_ops {
      * request (rest.c msg_rest_handle).  May be NULL (embedded: its calls are local and its
      * writes' waits bounded by the server's queue timeout).  Through msg_backend_deadline. */
     void (*deadline)(msg_backend *b, long ms);
+    /* The endpoint's retry hint for the calling thread's last call, when that call failed
+     * and its last answer carried one (remote: x-amz-retry-after, whole milliseconds); -1
+     * otherwise.  The REST API's 503 unavailable turns it into Retry-After (rest.c).  May be
+     * NULL (embedded: no hints).  Through msg_backend_retry_after_ms. */
+    long (*retry_after_ms)(msg_backend *b);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
@@ -118,6 +123,11 @@ static inline void msg_backend_deadline(msg_backend *b, long ms)
 {
     if (b && b->ops->deadline)
         b->ops->deadline(b, ms);
+}
+
+static inline long msg_backend_retry_after_ms(msg_backend *b)
+{
+    return b && b->ops->retry_after_ms ? b->ops->retry_after_ms(b) : -1;
 }
 
 static inline void msg_backend_free(msg_backend *b)

@@ -211,6 +211,13 @@ static void remote_deadline(msg_backend *b, long ms)
     ddbc_deadline(ms);
 }
 
+/* The last call's x-amz-retry-after: ddbc's, per thread as the deadline */
+static long remote_retry_after_ms(msg_backend *b)
+{
+    (void)b;
+    return ddbc_last_retry_after_ms();
+}
+
 static const msg_backend_ops remote_ops = {
     .call = remote_call,
     .free = remote_free,
@@ -218,6 +225,7 @@ static const msg_backend_ops remote_ops = {
     .wait_change = remote_wait_change,
     .abort = remote_abort,
     .deadline = remote_deadline,
+    .retry_after_ms = remote_retry_after_ms,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

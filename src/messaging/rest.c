@@ -188,9 +188,29 @@ void msg_rest_refuse(msg_service *svc, const char *origin, msg_http_resp *r, msg
 }
 
 /* Maps a service error to a reply: its row, with the message it was raised with. */
-static void reply_err(msg_http_resp *r, const err_t *e)
+static void reply_err(msg_service *s, msg_http_resp *r, const err_t *e)
 {
-    reply_fail(r, msg_err_of(e), e->msg[0] ? e->msg : NULL);
+    msg_errc c = msg_err_of(e);
+    reply_fail(r, c, e->msg[0] ? e->msg : NULL);
+    if (c != MSG_E_UNAVAILABLE)
+        return;
+    /* Retry-After when the service can say how long (RFC 9110 10.2.3): the endpoint's own
+     * hint (x-amz-retry-after, rounded up to whole seconds) for a throttle or an outage; a
+     * throttle without one, 1 s (the AWS SDKs' throttling backoff base); an outage without
+     * one, nothing (nobody can tell); refused credentials or a feature that is off, nothing
+     * (no retry helps).  test_remote_backend.py::test_unavailable_says_when_to_retry */
+    bool throttled = e->code == ERR_PROVISIONED_THROUGHPUT || e->code == ERR_THROTTLING ||
+                     e->code == ERR_ON_DEMAND_THROTTLED || e->code == ERR_REQUEST_LIMIT;
+    bool outage = e->code == ERR_SERVICE_UNAVAILABLE || e->code == ERR_TRANSPORT;
+    long hint = throttled || outage ? msg_backend_retry_after_ms(s->backend) : -1;
+    long secs = hint >= 0 ? (hint + 999) / 1000 : throttled ? 1 : 0;
+    if (hint >= 0 && secs < 1)
+        secs = 1;
+    if (secs > 0) {
+        char v[24];
+        snprintf(v, sizeof v, "%ld", secs);
+        add_header(r, "Retry-After", v);
+    }
 }
 
 static bool origin_allowed(const char *allowed, const char *origin)
@@ -386,7 +406,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
                               exp, &e)) {
         if (msg_err_status(msg_err_of(&e)) == 401)
             challenge(r, true);
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return -1;
     }
     /* a uuid names its user in either case (RFC 4122 3: hex digits are case-insensitive on
@@ -414,7 +434,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         return -1;
     }
     if (rc) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return -1;
     }
     return 0;
@@ -432,7 +452,7 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     if (after[0] ? msg_list_conversations_after(s, me->uuid, limit, after, &p, &e)
                  : msg_list_conversations(s, me->uuid, limit, cursor[0] ? cursor : NULL, &p,
                                           &e)) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     jout w;
@@ -457,7 +477,7 @@ static void get_message_group(msg_service *s, msg_http_resp *r, const msg_user *
     msg_conversation c;
     err_t e = {0};
     if (msg_get_conversation(s, me->uuid, group, &c, &e)) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     jout w;
@@ -480,7 +500,7 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
     if (after[0] ? msg_list_messages_after(s, me->uuid, group, limit, after, &p, &e)
                  : msg_list_messages(s, me->uuid, group, limit, cursor[0] ? cursor : NULL, &p,
                                      &e)) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     jout w;
@@ -597,7 +617,7 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     if (msg_send_keyed_as(s, me, jg ? json_string_value(jg) : NULL,
                           jh ? json_string_value(jh) : NULL, json_string_value(jm), NULL,
                           req->idempotency_key, &m, &e)) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         goto done;
     }
     jout w; /* what json_dumps wrote for json_pack's object, without the tree */
@@ -623,7 +643,7 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
     if (!msgi_is_uuid(group)) { /* the path before the body, as every route does */
         err_t e = {0};
         msgi_bad_group_id(&e, group);
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     json_error_t je;
@@ -656,7 +676,7 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
         long long unread;
         err_t e = {0};
         if (msg_mark_read(s, me->uuid, group, json_string_value(jt), at, &unread, &e))
-            reply_err(r, &e);
+            reply_err(s, r, &e);
         else {
             msgi_uuid_lower(group, lower);
             jout w;
@@ -688,7 +708,7 @@ static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me, lo
     char ticket[MSG_TICKET_LEN + 1];
     err_t e = {0};
     if (msg_events_ticket_until(s->events, me->uuid, exp, ticket, &e)) {
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     /* the ticket is refused once the token has expired (msg_stream_open): say the sooner */
@@ -764,7 +784,7 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
     if (msg_stream_open(s->events, ticket, last, io, out, &e)) {
         if (msg_err_of(&e) == MSG_E_BAD_TICKET) /* a 401 names its scheme (RFC 9110 11.6.1) */
             challenge(r, true);
-        reply_err(r, &e);
+        reply_err(s, r, &e);
         return;
     }
     r->status = 200;
@@ -860,7 +880,7 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         bool exists = false;
         err_t e = {0};
         if (msg_schema_exists(s, &exists, &e)) {
-            reply_err(r, &e);
+            reply_err(s, r, &e);
             return;
         }
         if (!exists) {

@@ -20,6 +20,11 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "hang"       read the request and never answer (until close(): then the connection is
                closed unanswered) -- an endpoint that accepts and then hangs
 
+A fault may carry response headers after it, each ";<name>=<value>" (the value up to the next
+";"): "500;x-amz-retry-after=700" is the 500 with the SDKs' retry hint (milliseconds),
+"notype;x-amzn-ErrorType=ThrottlingException" a typeless body whose type is in the header.
+They apply to forwarded answers too ("ok;x-amz-retry-after=5": a success with a hint).
+
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received,
 `forwarded` the same once the upstream has answered a forwarded one (so a test can wait for a
@@ -86,6 +91,8 @@ class FaultProxy:
                     proxy.log.append((op, fault))
                     proxy.times.append((op, fault, time.monotonic()))
                     proxy.bodies.append((op, fault, body))
+                fault, *mods = fault.split(";")
+                self.extra = [m.split("=", 1) for m in mods if "=" in m]
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -144,6 +151,8 @@ class FaultProxy:
 
             def _raw(self, status, data):
                 self.send_response(status)
+                for name, value in getattr(self, "extra", []):
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/x-amz-json-1.0")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amz-crc32", str(zlib.crc32(data) & 0xffffffff))

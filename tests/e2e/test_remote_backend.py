@@ -1028,3 +1028,63 @@ def test_stop_while_the_change_feed_is_throttled(streamed_upstream, attempts):
         if srv:
             srv.stop()
         p.close()
+
+
+def test_retry_after_hint_is_honoured(proxy):
+    """x-amz-retry-after (milliseconds), the hint AWS's 2026 SDKs honour (retries 2.1:
+    aws-sdk-go-v2#3400, aws-sdk-java-v2#6914): a retried error waits the hinted time instead
+    of its own backoff, but never less than that backoff and at most 5 s more
+    (tests/unit/client/test_ddbc.c test_retry_after_hint has the bounds); a value that is no
+    whole number of milliseconds is ignored.  Before, the hint was not read: the three retries
+    of a 500 came within 25, 50 and 100 ms."""
+    proxy.script_for["GetItem"] = ["500;x-amz-retry-after=700", "500;x-amz-retry-after=700",
+                                   "500;x-amz-retry-after=1.5s"]
+    ok(run(proxy.url, "user", "show", "rb_alice"))
+    assert [f.split(";")[0] for f in proxy.ops("GetItem")[:4]] == ["500", "500", "500", "ok"]
+    g = gaps(proxy, "GetItem")[:3]
+    assert g[0] >= 0.69 and g[1] >= 0.69, g
+    assert g[0] < 0.69 + 1.0 and g[1] < 0.69 + 1.0, g  # the hint, not 5 s more
+    assert g[2] < 0.5, g  # ignored: the transient backoff (under 100 ms)
+
+
+def test_error_type_from_the_header(proxy):
+    """An error body without __type: the type is the x-amzn-ErrorType header's (its part
+    before ':' and after '#', as the SDKs read it), so a throttle named there is retried as a
+    throttle and a missing table is no_table; it was "HTTP 400 without an error type" (final).
+    A body's __type still wins over the header."""
+    proxy.script_for["GetItem"] = [
+        "notype;x-amzn-ErrorType=ProvisionedThroughputExceededException:"
+        "http://internal.amazon.com/coral/com.amazonaws.dynamodb.v20120810/"]
+    ok(run(proxy.url, "user", "show", "rb_alice"))  # retried: the throttle, then "ok"
+    assert [f.split(";")[0] for f in proxy.ops("GetItem")[:2]] == ["notype", "ok"]
+    proxy.script_for["GetItem"] = [
+        "notype;x-amzn-ErrorType=com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"]
+    p = run(proxy.url, "user", "show", "rb_alice")
+    assert p.returncode == 1 and "no_table" in p.stderr, p.stderr
+    assert "without an error type" not in p.stderr, p.stderr
+    proxy.script_for["GetItem"] = ["foreign;x-amzn-ErrorType=ResourceNotFoundException"]
+    p = run(proxy.url, "user", "show", "rb_alice")
+    assert p.returncode == 1 and "ForeignQuotaException: injected" in p.stderr, p.stderr
+
+
+def test_unavailable_says_when_to_retry(proxy, upstream):
+    """A 503 `unavailable` carries Retry-After when the service can say how long: a throttled
+    table, the endpoint's x-amz-retry-after hint rounded up to whole seconds, else 1 (the SDKs'
+    throttling backoff base); an endpoint that is unavailable, its hint when it gave one, else
+    no Retry-After (nobody can tell how long an outage lasts); refused credentials none (no
+    retry helps until the operator renews them).  Before, none of them carried one."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        for fault, want in [("throttle", "1"), ("throttling;x-amz-retry-after=2100", "3"),
+                            ("503", None), ("503;x-amz-retry-after=4000", "4"),
+                            ("expired", None)]:
+            proxy.script_for["Query"] = [fault]
+            st, h, b = rest(srv, "GET", "/api/message_groups", tok)
+            assert st == 503 and b["error"]["code"] == "unavailable", (fault, st, b)
+            assert h.get("retry-after") == want, (fault, h)
+    finally:
+        proxy.script_for["Query"] = []
+        srv.stop()
+        os.unlink(srv.log)

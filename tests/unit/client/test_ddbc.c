@@ -428,6 +428,22 @@ static void test_policy_defaults(void **state)
     assert_int_equal(ddbc_backoff_cap_ms(&cfg, 60, false), 20000);
 }
 
+/* x-amz-retry-after (retries 2.1, the SDKs' 2026 defaults): the hinted wait, at least the
+ * policy's jittered backoff and at most 5 s more (the 20 s cap is not applied to a hint);
+ * none (-1): the backoff. */
+static void test_retry_after_hint(void **state)
+{
+    (void)state;
+    assert_int_equal(ddbc_hinted_delay_ms(20, -1), 20);
+    assert_int_equal(ddbc_hinted_delay_ms(20, 700), 700);
+    assert_int_equal(ddbc_hinted_delay_ms(900, 700), 900);
+    assert_int_equal(ddbc_hinted_delay_ms(0, 0), 0);
+    assert_int_equal(ddbc_hinted_delay_ms(20, 60000), 5020);
+    assert_int_equal(ddbc_hinted_delay_ms(20, 5020), 5020);
+    assert_int_equal(ddbc_hinted_delay_ms(19000, 60000), 24000);
+    assert_int_equal(ddbc_last_retry_after_ms(), -1); /* the fakes so far sent no hint */
+}
+
 /* The retry quota: 30 tokens pay two transient retries (14 each); the third is refused and
  * the error says why; a throttling retry costs 5, which the 2 tokens left cannot pay either. */
 static void test_retry_quota(void **state)
@@ -477,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_config_env_and_profiles),
         cmocka_unit_test(test_config_ddbchat_knobs),
         cmocka_unit_test(test_policy_defaults),
+        cmocka_unit_test(test_retry_after_hint),
         cmocka_unit_test(test_retry_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
