@@ -260,6 +260,9 @@
     state.gen++;
     outbox.splice(0);
     drafts.clear();
+    clearTimeout(readTimer);
+    readTimer = null;
+    seen.clear();
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
@@ -309,7 +312,7 @@
     last.dir = 'auto';
     last.textContent = c.message;
     b.append(who, timeEl(c.created_at), last);
-    const n = c.unread ? c.unread.size : 0;
+    const n = unreadCount(c);
     if (n) {
       const badge = document.createElement('span');
       badge.className = 'unread';
@@ -326,10 +329,10 @@
     return li;
   }
 
-  // "(3) Alice · ddbchat": the unread count, then the open conversation.
+  // "(3) ddbchat": the unread count.
   function updateTitle() {
     let n = 0;
-    for (const c of state.convs.values()) n += c.unread.size;
+    for (const c of state.convs.values()) n += unreadCount(c);
     // no one's name: every entry of the tab's history keeps the title it had when left,
     // which the Back and Forward lists show to whoever uses the browser next
     document.title = n ? `(${n}) ddbchat` : 'ddbchat';
@@ -348,9 +351,14 @@
       if (c.display_name) cur.display_name = c.display_name;
       if (c.handle) cur.handle = c.handle;
     } else {
-      // what the page shows when a conversation first comes into the list is no news; what
-      // comes after it is unread until the conversation is opened
-      cur = { ...c, li: null, unread: new Set(), readTo: c.created_at };
+      // unread: what the server counts (c.unread of a listing item: base, as of baseAt, its
+      // newest message then) and the other person's messages that came live after it
+      // (unread: uuid -> created_at).  A server without read markers counts nothing: what
+      // is there when a conversation first comes into the list is no news then.
+      const counted = typeof c.unread === 'number';
+      cur = { ...c, li: null, unread: new Map(), base: counted ? c.unread : 0,
+        baseAt: counted ? c.created_at : '', readTo: counted ? c.read_to || '' : c.created_at,
+        sentRead: counted ? c.read_to || '' : '' };
       state.convs.set(c.uuid, cur);
     }
     const li = renderConversation(cur);
@@ -366,6 +374,17 @@
     el['list-empty'].hidden = true;
   }
 
+  // A listing item (GET /api/message_groups, its first page again, or one conversation):
+  // put in its place when it is news (a page is older than what live delivery may already
+  // have put in the list), and its unread count and read marker taken.
+  function listed(it) {
+    const had = state.convs.get(it.uuid);
+    if (!had || had.created_at < it.created_at) upsertConversation(it);
+    const c = state.convs.get(it.uuid);
+    if (had) countsFrom(c, it);
+    else updateTitle();
+  }
+
   async function loadConversations(first) {
     if (state.listLoading || (!first && !state.listCursor)) return;
     state.listLoading = true;
@@ -376,12 +395,7 @@
       const { data, next } = await api('GET', `/api/message_groups?${q}`);
       if (first) state.listLoaded = true;
       state.listCursor = next;
-      for (const c of data) {
-        // A page is older than what live delivery may already have put in the list.
-        if (!state.convs.has(c.uuid) || state.convs.get(c.uuid).created_at < c.created_at) {
-          upsertConversation(c);
-        }
-      }
+      for (const c of data) listed(c);
       el['list-empty'].hidden = state.convs.size > 0;
       const want = first && state.wantGroup; // the address's conversation (openByGroup)
       state.wantGroup = first ? null : state.wantGroup;
@@ -522,6 +536,7 @@
       if (first) {
         for (const m of data) addMessage(m);
         list.scrollTop = list.scrollHeight;
+        noteSeen();
       } else {
         // Older page (listed oldest -> newest): prepend, keeping what is on screen in place.
         const fromBottom = list.scrollHeight - list.scrollTop;
@@ -629,6 +644,7 @@
   }
 
   el.messages.addEventListener('scroll', () => {
+    noteSeen();
     if (el.messages.scrollTop < 80) loadMessages(false);
     else if (nearBottom() && state.open && state.open.newer) loadNewer();
     else if (nearBottom()) boundToNewest();
@@ -671,11 +687,8 @@
     el.conv.hidden = false;
     el.app.classList.add('show-conv');
     const c = group && state.convs.get(group);
-    if (c && c.unread.size) {
-      c.unread.clear();
-      c.readTo = c.created_at;
-      renderConversation(c);
-      c.li.firstChild.setAttribute('aria-current', 'true');
+    if (c && unreadCount(c) && document.visibilityState === 'visible') {
+      readThrough(c, c.created_at); // opened: read (the server learns it once it shows)
     }
     updateTitle();
     for (const x of outbox) if (sameHandle(x.handle, handle)) showEntry(x);
@@ -745,7 +758,7 @@
       try {
         const { data } = await api('GET', `/api/message_groups/${encodeURIComponent(group)}`);
         if (gen !== state.gen) return;
-        if (!state.convs.has(data.uuid)) upsertConversation(data);
+        listed(data);
         c = state.convs.get(data.uuid);
       } catch (e) {
         if (gen !== state.gen) return;
@@ -1004,6 +1017,10 @@
           message: data.message,
           created_at: data.created_at,
         });
+        // sending reads what came before (the server moved read_to with it)
+        const sc = state.convs.get(data.message_group_uuid);
+        if (sc && data.created_at > sc.sentRead) sc.sentRead = data.created_at;
+        readThrough(sc, data.created_at);
       } catch (e) {
         if (gen !== state.gen) return;
         if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
@@ -1140,6 +1157,15 @@
     onMessage(ev.lastEventId, ev.data);
   }
 
+  // "read" {"message_group_uuid","read_to"}: this user read a conversation elsewhere.
+  function onReadEvent(data) {
+    let r;
+    try { r = JSON.parse(data); } catch (e) { return; }
+    if (r && typeof r.message_group_uuid === 'string' && typeof r.read_to === 'string') {
+      readElsewhere(r.message_group_uuid, r.read_to);
+    }
+  }
+
   const announced = new Set(); // the uuids of the last messages announced
   function onMessage(id, data) {
     if (id) state.lastEventId = id;
@@ -1157,9 +1183,11 @@
     const o = state.open;
     if (o && !o.group && sameHandle(o.handle, m.with.handle)) adoptGroup(o, m.message_group_uuid);
     if (o && o.group === m.message_group_uuid) addMessage(m);
-    // Unread: the other person's message, newer than what was read there, while that
-    // conversation is not on screen; counted by uuid, so an event delivered again (a
-    // reconnection from an older position) counts once (test_web.py::test_unread_markers).
+    // Unread: the other person's message, newer than what was read there and than what the
+    // server's count covers, while that conversation's newest is not seen (another one open,
+    // the list showing at phone width, scrolled back, the tab hidden); counted by uuid, so
+    // an event delivered again (a reconnection from an older position) counts once
+    // (test_web.py::test_unread_markers).  One's own message reads everything before it.
     const c = state.convs.get(m.message_group_uuid);
     // the other person's message, new (not one replayed that was seen or read already)
     const mine = state.me && sameHandle(m.handle, state.me.handle);
@@ -1170,14 +1198,163 @@
       announce(`${m.display_name || m.handle}: ${m.message}`);
     }
     if (!known) c.readTo = '';
-    if (shownGroup() === c.uuid || (state.me && sameHandle(m.handle, state.me.handle))) {
-      if (m.created_at > c.readTo) c.readTo = m.created_at;
-    } else if (m.created_at > c.readTo && !c.unread.has(m.uuid)) {
-      c.unread.add(m.uuid);
+    if (mine) {
+      readThrough(c, m.created_at);
+    } else if (seesNewest(c.uuid)) {
+      noteSeen();
+    } else if (m.created_at > c.readTo && m.created_at > c.baseAt && !c.unread.has(m.uuid)) {
+      c.unread.set(m.uuid, m.created_at);
       renderConversation(c);
       updateTitle();
     }
   }
+
+  // ---- read markers: unread that survives a reload ---------------------------------------
+
+  // The server keeps, per reader and conversation, how far they have read (read_to) and how
+  // many of the other person's messages came after it (unread, in the listing).  The page
+  // marks a conversation read once its newest message is seen: open, on screen, scrolled to
+  // the newest and the tab visible (document.visibilityState); PUT
+  // /api/message_groups/<uuid>/read {"read_to": <that message's created_at>}, at most one
+  // every READ_DELAY_MS whatever arrives meanwhile (not one per message).  The user's other
+  // tabs hear it on the BroadcastChannel at once, the stream's "read" event (when the server
+  // sends one) and the listing (fetched again when a tab is shown or focused, and when the
+  // stream reconnects) tell the other devices (test_web.py::test_unread_survives_a_reload,
+  // test_read_in_one_tab_is_read_in_the_others).
+  const READ_DELAY_MS = 500;
+  const unreadCount = (c) => (c.base || 0) + (c.unread ? c.unread.size : 0);
+  let readTimer = null;
+
+  // The open conversation's newest message is on screen, and the reader can see it.
+  function seesNewest(group) {
+    const o = state.open;
+    return !!o && !!o.group && (!group || o.group === group) && shownGroup() === o.group &&
+      document.visibilityState === 'visible' && !o.newer && nearBottom();
+  }
+  const newestShown = () => {
+    const all = shownMessages();
+    return all.length ? all[all.length - 1].dataset.at : '';
+  };
+
+  // c read through `at` (here, in another tab, on another device): what it covers is no
+  // longer unread.
+  function readThrough(c, at) {
+    if (!c || !at) return;
+    const before = unreadCount(c);
+    if (at > c.readTo) c.readTo = at;
+    for (const [u, t] of c.unread) if (t <= at) c.unread.delete(u);
+    if (at >= c.created_at && at >= c.baseAt) c.base = 0;
+    if (unreadCount(c) !== before) redrawCount(c);
+  }
+
+  function redrawCount(c) {
+    if (c.li) {
+      const cur = c.li.firstChild && c.li.firstChild.hasAttribute('aria-current');
+      const focused = c.li.contains(document.activeElement);
+      renderConversation(c);
+      if (cur) c.li.firstChild.setAttribute('aria-current', 'true');
+      if (focused) c.li.firstChild.focus();
+    }
+    updateTitle();
+  }
+
+  // The counts of a listing item (or of a mark-read's answer) for c.
+  function countsFrom(c, it) {
+    if (!c || typeof it.unread !== 'number') return;
+    const before = unreadCount(c);
+    if (it.read_to && it.read_to > c.sentRead) c.sentRead = it.read_to;
+    if (it.created_at) { // a listing item: its count covers up to its newest message
+      c.base = it.unread;
+      if (it.created_at > c.baseAt) c.baseAt = it.created_at;
+      for (const [u, t] of c.unread) if (t <= it.created_at) c.unread.delete(u);
+    } else { // a mark-read's answer: what came after read_to, of which some came live
+      let live = 0;
+      for (const t of c.unread.values()) if (t > it.read_to) live++;
+      c.base = Math.max(0, it.unread - live);
+    }
+    if (it.read_to && it.read_to > c.readTo) c.readTo = it.read_to;
+    // read here already, the server not yet told (or its answer on its way)
+    if (c.readTo >= c.created_at && c.readTo >= c.baseAt) c.base = 0;
+    if (unreadCount(c) !== before) redrawCount(c);
+  }
+
+  // The newest is seen: read here at once, the server told within READ_DELAY_MS (what was
+  // seen then, also when the tab was left meanwhile).
+  const seen = new Map(); // group -> the newest created_at seen there, not yet told
+  function noteSeen() {
+    if (!seesNewest() || !state.token) return;
+    const group = state.open.group;
+    const c = state.convs.get(group);
+    const at = newestShown();
+    if (!at) return;
+    if (c) readThrough(c, at);
+    if ((c && at <= c.sentRead) || at <= (seen.get(group) || '')) return;
+    seen.set(group, at);
+    if (!readTimer) readTimer = setTimeout(sendReads, READ_DELAY_MS);
+  }
+
+  function sendReads() {
+    readTimer = null;
+    const all = [...seen];
+    seen.clear();
+    if (state.token) for (const [group, at] of all) sendRead(group, at);
+  }
+
+  async function sendRead(group, at) {
+    const c = state.convs.get(group);
+    if (c && at <= c.sentRead) return;
+    if (c) c.sentRead = at;
+    if (state.share) state.share.bc.postMessage({ type: 'read', group, read_to: at });
+    const gen = state.gen;
+    try {
+      const { data } = await api('PUT', `/api/message_groups/${encodeURIComponent(group)}/read`,
+        { read_to: at });
+      if (gen !== state.gen) return;
+      countsFrom(state.convs.get(group), data || {});
+    } catch (e) {
+      if (gen !== state.gen) return;
+      if (c && c.sentRead === at) c.sentRead = ''; // told again when next seen
+      if (e.status === 401) handleError(e); // anything else: quietly, told again later
+    }
+  }
+
+  // Read elsewhere (another tab of this browser, the stream's "read" event): taken here.
+  // A marker short of the newest leaves a count only the server knows: asked.
+  function readElsewhere(group, at) {
+    const c = state.convs.get(group);
+    if (!c || !at) return;
+    if (at > c.sentRead) c.sentRead = at;
+    readThrough(c, at);
+    if (unreadCount(c) && at < c.created_at) {
+      api('GET', `/api/message_groups/${encodeURIComponent(group)}`)
+        .then(({ data }) => countsFrom(state.convs.get(group), data || {}), () => {});
+    }
+  }
+
+  // The first page of the listing again: what another device read (and what came while the
+  // page was not looking) shows.  Not more than once every 2 s.
+  let relistedAt = 0;
+  async function relist() {
+    if (!state.token || !state.listLoaded || state.listLoading ||
+        Date.now() - relistedAt < 2000) return;
+    relistedAt = Date.now();
+    const gen = state.gen;
+    try {
+      const q = new URLSearchParams({ limit: String(PAGE_CONVERSATIONS) });
+      const { data } = await api('GET', `/api/message_groups?${q}`);
+      if (gen !== state.gen) return;
+      for (const it of data) listed(it);
+    } catch (e) {
+      if (gen === state.gen && e.status === 401) handleError(e);
+    }
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return;
+    noteSeen();
+    relist();
+  });
+  window.addEventListener('focus', () => { noteSeen(); relist(); });
 
   // EventSource cannot send the bearer token, so each (re)connection first asks for a
   // short-lived single-use ticket; the reconnection carries the last event id itself (a new
@@ -1205,9 +1382,15 @@
       setLive(true);
       share({ type: 'live', on: true, id: state.lastEventId });
       if (!state.listLoaded) loadConversations(true);
+      else relist(); // a reconnection: what was read elsewhere meanwhile
       resendWaiting();
     });
     es.addEventListener('message', (ev) => { heard(); onMessageEvent(ev); });
+    es.addEventListener('read', (ev) => {
+      heard();
+      share({ type: 'read-event', data: ev.data });
+      onReadEvent(ev.data);
+    });
     es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
@@ -1246,14 +1429,21 @@
         if (sh.leader) sh.bc.postMessage({ type: 'live', on: state.live, id: state.lastEventId });
         return;
       }
+      if (msg.type === 'read') { // another tab saw a conversation's newest
+        readElsewhere(msg.group, msg.read_to);
+        return;
+      }
       if (sh.leader) return; // only the leader's stream speaks
       if (msg.type === 'message') {
         onMessage(msg.id, msg.data);
+      } else if (msg.type === 'read-event') {
+        onReadEvent(msg.data);
       } else if (msg.type === 'live') {
         if (msg.id) state.lastEventId = msg.id;
         setLive(!!msg.on);
         // the leader's stream is open: what the list misses will come through it
         if (msg.on && !state.listLoaded) loadConversations(true);
+        else if (msg.on) relist(); // what was read elsewhere meanwhile
         if (msg.on) resendWaiting();
       }
     };

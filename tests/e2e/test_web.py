@@ -136,11 +136,21 @@ def conv_names(d):
 
 
 def open_conv(d, name):
-    for b in by_css(d, "#conversations button"):
-        if b.find_element("css selector", ".who").text == name:
+    """Clicks the conversation with name in the list (found in one round trip; a button that
+    an arriving message or count redraws between finding and clicking is found again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    for _ in range(5):
+        b = d.execute_script(
+            "return [...document.querySelectorAll('#conversations button')]"
+            ".find((b) => b.querySelector('.who').textContent === arguments[0]) || null", name)
+        if b is None:
+            break
+        try:
             b.click()
-            wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the conversation")
-            return
+        except StaleElementReferenceException:
+            continue
+        wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the conversation")
+        return
     raise AssertionError(f"no conversation with {name}: {conv_names(d)}")
 
 
@@ -758,7 +768,9 @@ def test_keyboard_focus_is_visible(web, two):
         ActionChains(d).send_keys(Keys.TAB).perform()
         seen.append(d.execute_script(FOCUS_RING))
     shot(d, "focus-list")
-    assert ["#new-btn", "ok"] in seen and seen.count(["button", "ok"]) >= 2, seen
+    # (a conversation with unread messages is a button.has-unread)
+    assert ["#new-btn", "ok"] in seen and \
+        sum(1 for w in seen if w[0].split(".")[0] == "button" and w[1] == "ok") >= 2, seen
     # open the second conversation with Enter; the composer has focus; Shift+Tab and Tab
     # go through the conversation's controls
     ActionChains(d).send_keys(Keys.ENTER).perform()
@@ -1418,12 +1430,14 @@ return ev.length;"""
 
 
 def test_unread_markers(web, two):
-    """Bob has alice's conversation open; carol writes twice meanwhile: carol's conversation
-    gets a badge '2' (its accessible name says '2 unread') and the window title '(2) ',
-    alice's messages in the open conversation and bob's own mark nothing; the same events
-    delivered again (as a reconnection from an older position would) count nothing; opening
-    carol's clears it.  At phone width the open conversation, when the list is what shows,
-    counts too.  Signed out, the window title names no conversation."""
+    """Unread counts.  At sign-in each conversation shows what the server counts as unread
+    (the listing's "unread": nobody has read alice's and carol's first messages); opening
+    alice's reads it.  Bob has alice's conversation open; carol writes twice meanwhile:
+    carol's conversation's badge goes to '3' (its accessible name says '3 unread') and the
+    window title '(3) ', alice's messages in the open conversation and bob's own mark
+    nothing; the same events delivered again (as a reconnection from an older position would)
+    count nothing; opening carol's clears it.  At phone width the open conversation, when the
+    list is what shows, counts too.  Signed out, the window title names no conversation."""
     me_ = "web_unread"
     web.tok[me_] = token(add_user(web, me_, "Unread Web"), exp_in=3600)
     ga = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
@@ -1435,23 +1449,25 @@ def test_unread_markers(web, two):
         d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_EVENTS})
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: conv_names(d) == ["Carol Web", "Alice Web"], 5, "the list")
-        assert unread(d) == {}  # what was there before the page opened is no news
+        wait(d, lambda d: unread(d) == {"Carol Web": "1", "Alice Web": "1"}, 2, "the counts")
+        assert d.title == "(2) ddbchat"
         open_conv(d, "Alice Web")
+        wait(d, lambda d: unread(d) == {"Carol Web": "1"}, 2, "alice's read")
         send_rest(web, "web_carol", "carol 1", group=gc)
         send_rest(web, "web_alice", "alice live", group=ga)
         send_rest(web, "web_carol", "carol 2", group=gc)
-        wait(d, lambda d: unread(d) == {"Carol Web": "2"}, 2, "carol's badge")
-        assert d.title == "(2) ddbchat"
+        wait(d, lambda d: unread(d) == {"Carol Web": "3"}, 2, "carol's badge")
+        assert d.title == "(3) ddbchat"
         b = [b for b in by_css(d, "#conversations button")
              if b.find_element("css selector", ".who").text == "Carol Web"][0]
-        assert "2 unread" in b.get_attribute("aria-label")
+        assert "3 unread" in b.get_attribute("aria-label")
         type_and_enter(d, "my own")
         wait(d, lambda d: bubbles(d)[-1:] == ["my own"], 5, "the sent one")
         # its event too (the answer may show it first: REDELIVER saw 3 events once, msg21)
         wait(d, lambda d: d.execute_script("return window.__ev.length") == 4, 5, "4 events")
         assert d.execute_script(REDELIVER) == 4
         time.sleep(0.2)
-        assert unread(d) == {"Carol Web": "2"}
+        assert unread(d) == {"Carol Web": "3"}
         assert bubbles(d) == ["from alice", "alice live", "my own"]
         shot(d, "unread")
         open_conv(d, "Carol Web")
@@ -1470,6 +1486,153 @@ def test_unread_markers(web, two):
     finally:
         d.close()
         d.switch_to.window(d.window_handles[0])
+
+
+# Before the page's own script: document.visibilityState as the test sets it (window.__hide(),
+# __show(), each with its visibilitychange), and the page's mark-read PUTs recorded
+# ([group, read_to]) in window.__reads.
+READ_SEAMS = r"""window.__vis = 'visible'; window.__reads = [];
+Object.defineProperty(Document.prototype, 'visibilityState', {get: () => window.__vis});
+window.__hide = () => { window.__vis = 'hidden'; document.dispatchEvent(new Event('visibilitychange')); };
+window.__show = () => { window.__vis = 'visible'; document.dispatchEvent(new Event('visibilitychange')); };
+const realFetch = window.fetch;
+window.fetch = (path, init) => {
+  const m = /^\/api\/message_groups\/([^/]+)\/read$/.exec(path);
+  if (m && init && init.method === 'PUT') window.__reads.push([decodeURIComponent(m[1]), JSON.parse(init.body).read_to]);
+  return realFetch(path, init);
+};"""
+
+
+def listing(srv, who):
+    """{other person's handle: (unread, read_to)} from the server's listing."""
+    st, _, items = rest(srv, "GET", "/api/message_groups", srv.tok[who])
+    assert st == 200, items
+    return {it["handle"]: (it["unread"], it["read_to"]) for it in items}
+
+
+def test_unread_survives_a_reload(web, two):
+    """Unread is kept by the server (its read markers), not by the page: 2 messages written
+    before the page opened show as '2' and '(2) ddbchat'; opening the conversation and seeing
+    its newest marks it read (one PUT with the newest's created_at, within a second); a
+    reload shows it read.  Five messages arriving in the open conversation are marked read
+    with fewer PUTs than messages (debounced), the last one naming the newest.  While the page
+    is hidden, a message in the open conversation is unread (the badge, the title; no PUT);
+    shown again, it is marked read.  One that comes while another conversation is open is
+    still unread after a reload, at 320 px as at 1280 px (the badge on screen).  Before: the
+    counts lived in the page, and a reload showed none."""
+    me_ = "web_reload"
+    web.tok[me_] = token(add_user(web, me_, "Reload Web"), exp_in=3600)
+    ga = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
+    a2 = send_rest(web, "web_alice", "alice 2", group=ga)
+    send_rest(web, "web_bob", "bob 1", handle=me_)
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d, width=1280)
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": READ_SEAMS})
+        sign_in_by_link(d, web, me_)
+        wait(d, lambda d: unread(d) == {"Alice Web": "2", "Bob Web": "1"}, 5, "the counts")
+        assert d.title == "(3) ddbchat"
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: listing(web, me_)["web_alice"] == (0, a2["created_at"]), 5,
+             "alice's marked read on the server")
+        assert d.execute_script("return window.__reads") == [[ga, a2["created_at"]]]
+        assert unread(d) == {"Bob Web": "1"} and d.title == "(1) ddbchat"
+        d.refresh()
+        sign_in_wait = lambda d: by_css(d, "#live[data-state=on]")  # noqa: E731
+        wait(d, sign_in_wait, 10, "live after the reload")
+        wait(d, lambda d: bubbles(d)[-1:] == ["alice 2"], 5, "the conversation again")
+        assert unread(d) == {"Bob Web": "1"} and d.title == "(1) ddbchat"
+        # five in a row in the open conversation: read, with fewer PUTs than messages
+        d.execute_script("window.__reads = []")
+        last = None
+        for i in range(5):
+            last = send_rest(web, "web_alice", f"burst {i}", group=ga)
+        wait(d, lambda d: listing(web, me_)["web_alice"] == (0, last["created_at"]), 5,
+             "the burst read")
+        reads = d.execute_script("return window.__reads")
+        assert 1 <= len(reads) < 5 and reads[-1] == [ga, last["created_at"]], reads
+        assert unread(d) == {"Bob Web": "1"}
+        # hidden: what comes is unread, nothing is marked; shown: marked read
+        d.execute_script("window.__hide(); window.__reads = []")
+        hid = send_rest(web, "web_alice", "while hidden", group=ga)
+        wait(d, lambda d: bubbles(d)[-1:] == ["while hidden"], 5, "it shows")
+        wait(d, lambda d: unread(d) == {"Alice Web": "1", "Bob Web": "1"}, 2, "unread hidden")
+        assert d.title == "(2) ddbchat"
+        time.sleep(0.8)  # longer than the page's delay before it marks: nothing marked
+        assert d.execute_script("return window.__reads") == []
+        assert listing(web, me_)["web_alice"][0] == 1
+        d.execute_script("window.__show()")
+        wait(d, lambda d: unread(d) == {"Bob Web": "1"}, 2, "read once shown")
+        wait(d, lambda d: listing(web, me_)["web_alice"] == (0, hid["created_at"]), 5,
+             "marked read once shown")
+        # bob's conversation open; alice writes: still unread after a reload, at 320 px
+        open_conv(d, "Bob Web")
+        wait(d, lambda d: unread(d) == {}, 2, "bob's read")
+        send_rest(web, "web_alice", "while away", group=ga)
+        wait(d, lambda d: unread(d) == {"Alice Web": "1"}, 2, "alice's badge")
+        d.set_window_size(320, 640)
+        d.refresh()
+        wait(d, sign_in_wait, 10, "live after the reload")
+        by_css(d, "#back")[0].click()  # bob's conversation is in the address: the list
+        wait(d, lambda d: unread(d) == {"Alice Web": "1"}, 5, "alice's badge after a reload")
+        assert d.title == "(1) ddbchat"
+        assert d.execute_script(OFF_SCREEN) == [], d.execute_script(OFF_SCREEN)
+        shot(d, "unread-320")
+        d.set_window_size(1280, 800)
+        assert d.execute_script(OFF_SCREEN) == [], d.execute_script(OFF_SCREEN)
+        assert listing(web, me_)["web_alice"][0] == 1  # nothing marked meanwhile
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
+
+
+def test_read_in_one_tab_is_read_in_the_others(web, two):
+    """Two tabs of one user in one browser, and a second browser (another device) of the same
+    user: all show carol's 2 unread.  Read in the first tab, the second tab shows it read
+    within 2 s (the tabs' channel) without a reload; the other device shows it read when it
+    is shown again (its listing fetched anew), and the server agrees.  Before: each page
+    counted for itself; the others kept the badge."""
+    me_ = "web_tabs_read"
+    web.tok[me_] = token(add_user(web, me_, "Tabs Read Web"), exp_in=3600)
+    gc = send_rest(web, "web_carol", "carol 1", handle=me_)["message_group_uuid"]
+    c2 = send_rest(web, "web_carol", "carol 2", group=gc)
+    send_rest(web, "web_dave", "dave 1", handle=me_)
+    other = fresh(two[0])
+    other.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": READ_SEAMS})
+    d = two[1]
+    d.switch_to.new_window("tab")
+    first = d.current_window_handle
+    try:
+        fresh(d)
+        sign_in_by_link(d, web, me_)
+        d.switch_to.new_window("tab")
+        second = d.current_window_handle
+        sign_in_by_link(d, web, me_)
+        sign_in_by_link(other, web, me_)
+        want = {"Carol Web": "2", "Dave Web": "1"}
+        for x in (other, d):
+            wait(x, lambda x: unread(x) == want, 5, "the counts")
+        other.execute_script("window.__hide()")
+        d.switch_to.window(first)
+        open_conv(d, "Carol Web")
+        wait(d, lambda d: unread(d) == {"Dave Web": "1"}, 2, "read in the first tab")
+        d.switch_to.window(second)
+        wait(d, lambda d: unread(d) == {"Dave Web": "1"} and d.title == "(1) ddbchat", 2,
+             "read in the second tab")
+        wait(d, lambda d: listing(web, me_)["web_carol"] == (0, c2["created_at"]), 5,
+             "read on the server")
+        assert unread(other) == want  # hidden, not asked yet
+        other.execute_script("window.__show()")
+        wait(other, lambda x: unread(x) == {"Dave Web": "1"} and x.title == "(1) ddbchat", 5,
+             "read on the other device once shown")
+        d.close()
+        d.switch_to.window(first)
+    finally:
+        if d.current_window_handle != d.window_handles[0]:
+            d.close()
+        d.switch_to.window(d.window_handles[0])
+        fresh(other)
 
 
 def test_a_silent_stream_is_reconnected(web, two):
