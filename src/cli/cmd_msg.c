@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/text.h"
@@ -74,18 +75,11 @@ static int usage(const cli_opts *o, const char *cmd, const char *synopsis)
     return o->help ? 0 : 2;
 }
 
-/* The options that take a value (--name V or --name=V). */
-static bool takes_value(const char *name)
-{
-    static const char *const names[] = {
-        "--data-dir", "--endpoint", "--region", "--table", "--jwt-secret-file", "--uuid",
-        "--cursor", "--after", "--users", "--conversations", "--messages", "--limit", "--ttl",
-        "--threads"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i]) == 0)
-            return true;
-    return false;
-}
+/* The options that take a value (--name V or --name=V: cli_opt_value). */
+static const char *const value_opts[] = {
+    "--data-dir", "--endpoint", "--region", "--table", "--jwt-secret-file", "--uuid",
+    "--cursor", "--after", "--users", "--conversations", "--messages", "--limit", "--ttl",
+    "--threads"};
 
 static bool parse_long(const char *s, long *out)
 {
@@ -123,26 +117,11 @@ static int parse(int argc, char **argv, cli_opts *o)
         }
         if (strcmp(a, "--no-demo") == 0) { o->no_demo = true; continue; }
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
-        const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        char name[64];
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        if (!takes_value(name)) { /* before taking the next argument as its value */
-            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+        const char *val;
+        char name[CLI_OPT_NAME_MAX];
+        if (cli_opt_value(argc, argv, &i, value_opts, sizeof value_opts / sizeof value_opts[0],
+                          name, &val))
             return 2;
-        }
-        if (!eq) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ddbchat: %s needs a value\n", a);
-                return 2;
-            }
-            val = argv[++i];
-        }
         long *num = NULL;
         if (strcmp(name, "--data-dir") == 0) o->data_dir = val;
         else if (strcmp(name, "--endpoint") == 0) o->endpoint = val;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "ops/dirbackup.h"
@@ -63,17 +64,10 @@ static int ops_usage(const ops_cli *o, const char *cmd, const char *synopsis, co
     return o->help ? 0 : 2;
 }
 
-/* The options that take a value (--name V or --name=V). */
-static bool ops_takes_value(const char *name)
-{
-    static const char *const names[] = {"--data-dir", "--endpoint", "--region", "--key",
-                                        "--table-creation-parameters", "--format",
-                                        "--csv-delimiter", "--csv-header", "--table"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i]) == 0)
-            return true;
-    return false;
-}
+/* The options that take a value (--name V or --name=V: cli_opt_value). */
+static const char *const ops_value_opts[] = {"--data-dir", "--endpoint", "--region", "--key",
+                                             "--table-creation-parameters", "--format",
+                                             "--csv-delimiter", "--csv-header", "--table"};
 
 /* Options anywhere among the positional arguments.  0 or 2. */
 static int ops_parse(int argc, char **argv, ops_cli *o)
@@ -104,26 +98,11 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
             o->repair = true;
             continue;
         }
-        const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        char name[64];
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        if (!ops_takes_value(name)) { /* before taking the next argument as its value */
-            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+        const char *val;
+        char name[CLI_OPT_NAME_MAX];
+        if (cli_opt_value(argc, argv, &i, ops_value_opts,
+                          sizeof ops_value_opts / sizeof ops_value_opts[0], name, &val))
             return 2;
-        }
-        if (!eq) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ddbchat: %s needs a value\n", a);
-                return 2;
-            }
-            val = argv[++i];
-        }
         if (strcmp(name, "--data-dir") == 0) {
             o->data_dir = val;
             o->data_dir_given = true;
