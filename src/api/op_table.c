@@ -1001,10 +1001,15 @@ static bool tag_text_bad(const char *s, size_t n)
 
 /* TagResource's and CreateTable's tags, in the request's order, before the table is looked
  * up (DDB-TABLE-110: CreateTable's probed alike, creating nothing): more than 50
- * in the call, then each tag's key ("aws:", then the charset), its value (the charset), then
- * a key that came before (the ack-api-quirks lab's probes, DDB-TABLE-105/107/108/372:
- * synchronous, all or nothing).  The model has checked the lengths and that both members
- * are strings. */
+ * in the call, then each tag's key (absent, its length, "aws:", then the charset), its value
+ * (absent, its length, the charset), then a key that came before (the ack-api-quirks lab's
+ * probes, DDB-TABLE-105/107/108/110/372/457: synchronous, all or nothing).  The key's 1..128
+ * and the value's 0..256 characters (UTF-16 units, as the model counts them) and their
+ * presence are the service's checks, not the model's validator's: live AWS answers Tags=[{}]
+ * and a value-only tag "The Tag Key provided is invalid, Key: null", a key-only one "The Tag
+ * Value provided is invalid, Value: null", a 129-character key "The Tag Key provided is
+ * invalid, Key: <key>" (test_ttl_tags test_tag_key_and_value_are_the_services_checks).  The
+ * model has checked that both members are strings when present. */
 static int tag_checks(api_req *r, json_t *tags)
 {
     size_t n = json_array_size(tags);
@@ -1013,10 +1018,18 @@ static int tag_checks(api_req *r, json_t *tags)
     for (size_t i = 0; i < n; i++) {
         json_t *t = json_array_get(tags, i);
         json_t *k = json_object_get(t, "Key"), *v = json_object_get(t, "Value");
-        if (!json_is_string(k) || !json_is_string(v))
-            continue; /* the model's */
-        const char *ks = json_string_value(k), *vs = json_string_value(v);
-        size_t kl = json_string_length(k), vl = json_string_length(v);
+        if (!json_is_string(k))
+            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_PREFIX "null");
+        const char *ks = json_string_value(k);
+        size_t kl = json_string_length(k), ku = api_utf16_units(ks, kl);
+        if (ku == 0 || ku > 128)
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_PREFIX, ks, kl, NULL);
+        if (!json_is_string(v))
+            return err_set(r->err, ERR_VALIDATION, TXT_TAGS_VALUE_PREFIX "null");
+        const char *vs = json_string_value(v);
+        size_t vl = json_string_length(v);
+        if (api_utf16_units(vs, vl) > 256)
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_VALUE_PREFIX, vs, vl, NULL);
         if (tag_key_aws(ks, kl))
             return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_AWS_PREFIX, ks, kl, NULL);
         if (tag_text_bad(ks, kl))

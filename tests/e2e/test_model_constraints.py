@@ -59,6 +59,10 @@ RULES = [
      "the generator's ResourceArn 'a' is refused first (\"Invalid TableArn\"); a key's 1..128 "
      "is the service's own check (\"The Tag Key provided is invalid\", test_ttl_tags.py)",
      "400"),
+    (r"CreateTable|TagResource", r"tags\.1\.member\.(key|value)", r".*",
+     "a tag's key and value are the service's checks, presence included (\"The Tag Key "
+     "provided is invalid, Key: null\"; live AWS: test_ttl_tags "
+     "test_tag_key_and_value_are_the_services_checks)", "400"),
     (r"CreateTable|UpdateTable|RestoreTableFromBackup|RestoreTableToPointInTime|ImportTable",
      r".*(nonKeyAttributes|headerList)\.1\.member", r"min|max",
      "a list of strings is reported at the list, \"Member must satisfy constraint: [...]\", "

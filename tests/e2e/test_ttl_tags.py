@@ -486,3 +486,57 @@ def test_tags_unsupported_on_dynamodb_local(raw, table_name):
         raw.list_tags_of_resource(ResourceArn=arn)
     assert err(ei) == ("UnknownOperationException",
                        "Tagging is not currently supported in DynamoDB Local.")
+
+
+@pytest.mark.requires_ddbchat
+def test_tag_key_and_value_are_the_services_checks(ddb_url, table_name):
+    # Pins: a tag's Key and Value are checked by the service, not by the model's validator:
+    # live AWS (the ack-api-quirks lab's probes of 2026-10-08/09) answers TagResource Tags=[{}]
+    # and a value-only tag "The Tag Key provided is invalid, Key: null", a key-only tag "The
+    # Tag Value provided is invalid, Value: null" (DDB-TABLE-457 tag_empty_entry,
+    # tag_value_only, tag_key_only; CreateTable's Tags=[{}] alike, ct_tags_empty_entry), and a
+    # 129-character key "The Tag Key provided is invalid, Key: <key>" on TagResource (a good
+    # tag before it not applied: DDB-TABLE-107) and on CreateTable, which creates nothing
+    # (DDB-TABLE-110) -- as UntagResource's keys (test_untag_checks_its_keys_first).  ddbchat
+    # answered the model's "Value null at 'tags.1.member.key' ..." and "Member must have
+    # length less than or equal to 128".  (DynamoDB Local has no tagging.)
+    name = table_name("tgk")
+    status, _, out = raw_request(ddb_url, {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]},
+        target="DynamoDB_20120810.CreateTable")
+    assert status == 200, out
+    arn = json.loads(out)["TableDescription"]["TableArn"]
+    key_bad, value_bad = ("The Tag Key provided is invalid, Key: ",
+                          "The Tag Value provided is invalid, Value: ")
+    for tags, text in (
+            ([{}], key_bad + "null"),
+            ([{"Value": "v"}], key_bad + "null"),
+            ([{"Key": "k"}], value_bad + "null"),
+            ([{"Key": "good", "Value": "v"}, {"Key": "k" * 129, "Value": "v"}],
+             key_bad + "k" * 129),
+            ([{"Key": "ü" * 129, "Value": "v"}], key_bad + "ü" * 129),
+            ([{"Key": "k", "Value": "v" * 257}], value_bad + "v" * 257)):
+        for op, body in (("TagResource", {"ResourceArn": arn, "Tags": tags}),
+                         ("CreateTable", {
+                             "TableName": name + "c", "BillingMode": "PAY_PER_REQUEST",
+                             "AttributeDefinitions": [{"AttributeName": "pk",
+                                                       "AttributeType": "S"}],
+                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                             "Tags": tags})):
+            status, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+            doc = json.loads(out)
+            assert (status, doc["__type"].split("#")[-1], doc["message"]) == (
+                400, "ValidationException", text), (op, tags)
+    status, _, out = raw_request(ddb_url, {"ResourceArn": arn},
+                                 target="DynamoDB_20120810.ListTagsOfResource")
+    assert json.loads(out)["Tags"] == []
+    status, _, out = raw_request(ddb_url, {"TableName": name + "c"},
+                                 target="DynamoDB_20120810.DescribeTable")
+    assert status == 400 and b"ResourceNotFoundException" in out
+    # at the limits: taken
+    status, _, out = raw_request(ddb_url, {"ResourceArn": arn, "Tags": [
+        {"Key": "ü" * 128, "Value": "ß" * 256}, {"Key": "e", "Value": ""}]},
+        target="DynamoDB_20120810.TagResource")
+    assert status == 200, out
