@@ -125,8 +125,8 @@ static const vcase vcases[] = {
      ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true,"
      "\"StreamViewType\":\"KEYS_ONLY\"},\"Tags\":[{\"Key\":\"k\"}]}",
      ERR_VALIDATION,
-     "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy "
-     "constraint: Member must not be null"},
+     /* the service's check (live AWS, DDB-TABLE-457 tag_key_only; op_table.c tag_checks) */
+     "The Tag Value provided is invalid, Value: null"},
     {"describe: no name", "DescribeTable", "{}", ERR_VALIDATION,
      "The parameter 'TableName' is required but was not present in the request"},
     {"describe: missing table", "DescribeTable", "{\"TableName\":\"nope\"}", ERR_RESOURCE_NOT_FOUND,
