@@ -121,6 +121,10 @@ json_t *msgi_key2(const char *pk, const char *sk);
 /* GetItem (strongly consistent) of (pk, sk) in the service's table: *out_item a new reference,
  * NULL when absent.  The backend's errors (msgi_storage). */
 int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e);
+/* msgi_get_item with the item handed to sink as values (sink->item with key "Item", called
+ * only when the row is there): no tree.  The backend's errors (msgi_storage). */
+int msgi_get_item_sink(msg_service *s, const char *pk, const char *sk,
+                       const struct api_sink *sink, err_t *e);
 /* TransactionInProgressException's wait: the copy of the request that is still being
  * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
  * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):

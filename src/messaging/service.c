@@ -225,25 +225,32 @@ static int item_to_tree(void *ctx, const char *key, const av_t *item)
 int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e)
 {
     *out_item = NULL;
+    item_rd rd = {NULL};
+    api_sink sink = {.item = item_to_tree, .ctx = &rd};
+    int rc = msgi_get_item_sink(s, pk, sk, &sink, e);
+    if (rc) {
+        json_decref(rd.item);
+        return rc;
+    }
+    *out_item = rd.item;
+    return 0;
+}
+
+int msgi_get_item_sink(msg_service *s, const char *pk, const char *sk, const api_sink *sink,
+                       err_t *e)
+{
     jout req;
     jout_init(&req, 0);
     jout_raw(&req, "{", 1);
     msgi_jw_str(&req, false, "TableName", s->table);
     msgi_jw_key(&req, pk, sk);
     jout_raw(&req, ",\"ConsistentRead\":true}", 23);
-    item_rd rd = {NULL};
-    api_sink sink = {.item = item_to_tree, .ctx = &rd};
     json_t *extra = NULL;
     err_t in;
-    int rc = msgi_call_text(s, "GetItem", &req, &sink, &extra, &in);
+    int rc = msgi_call_text(s, "GetItem", &req, sink, &extra, &in);
     jout_fini(&req);
     json_decref(extra);
-    if (rc) {
-        json_decref(rd.item);
-        return msgi_storage(e, rc, &in);
-    }
-    *out_item = rd.item;
-    return 0;
+    return rc ? msgi_storage(e, rc, &in) : 0;
 }
 
 /* Sleeps before the (n+1)th resend; returns the ms slept. */

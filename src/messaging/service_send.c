@@ -8,6 +8,9 @@
  */
 #include "messaging/messaging_int.h"
 #include "messaging/events.h"
+#include "api/api.h"
+#include "value/av.h"
+#include "value/ddbjson.h"
 #include "value/jout.h"
 
 #include <stdio.h>
@@ -102,6 +105,34 @@ static void conv_delete(jout *w, const char *table, const char *owner, const cha
     jout_raw(w, "}}}", 3);
 }
 
+/* conv_mark_get's row, read as values (no tree: perf24) */
+typedef struct mark_rd {
+    const char *group;
+    conv_mark *m;
+    bool found;
+} mark_rd;
+
+static int mark_item(void *ctx, const char *key, const av_t *item)
+{
+    mark_rd *rd = ctx;
+    if (strcmp(key, "Item") != 0)
+        return 0;
+    size_t gl;
+    const char *g = msgi_av_item_s(item, "message_group_uuid", &gl);
+    rd->found = g && gl == strlen(rd->group) && memcmp(g, rd->group, gl) == 0;
+    if (rd->found) {
+        msgi_av_copy_s(item, "read_to", rd->m->read_to, sizeof rd->m->read_to);
+        const av_t *n = av_map_gets(item, "unread");
+        if (n && n->type == AV_N) {
+            char num[64]; /* a number has at most 38 digits, a sign and an exponent */
+            snprintf(num, sizeof num, "%.*s", (int)n->u.str.len, n->u.str.ptr);
+            rd->m->has_unread = true;
+            rd->m->unread = strtoll(num, NULL, 10);
+        }
+    }
+    return 0;
+}
+
 /* The read marker of the row (GRP#owner, at) into *m (a consistent GetItem); *found false
  * when the row is not there (a message moved it since the pair row was read: read again). */
 static int conv_mark_get(msg_service *s, const char *owner, const char *at, const char *group,
@@ -110,21 +141,34 @@ static int conv_mark_get(msg_service *s, const char *owner, const char *at, cons
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
     memset(m, 0, sizeof *m);
-    json_t *row;
-    int rc = msgi_get_item(s, pk, at, &row, e);
-    if (rc)
-        return rc;
-    const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
-    *found = g && strcmp(g, group) == 0;
-    if (*found) {
-        msgi_copy_s(row, "read_to", m->read_to, sizeof m->read_to);
-        const char *n = json_string_value(json_object_get(json_object_get(row, "unread"), "N"));
-        if (n) {
-            m->has_unread = true;
-            m->unread = strtoll(n, NULL, 10);
-        }
-    }
-    json_decref(row);
+    mark_rd rd = {.group = group, .m = m};
+    api_sink sink = {.item = mark_item, .ctx = &rd};
+    int rc = msgi_get_item_sink(s, pk, at, &sink, e);
+    *found = rc == 0 && rd.found;
+    return rc;
+}
+
+/* The pair row's GetItem, read as values (perf24: the whole row's tree was built for three
+ * attributes): its group, its last message's time and, when asked for (idem_name), the
+ * sender's idempotency list as DynamoDB JSON ({"L":[...]}, NULL when absent). */
+typedef struct pair_rd {
+    const char *idem_name;
+    bool found, has_group;
+    char group[MSG_UUID_LEN + 1], prev[MSG_TS_LEN + 1];
+    json_t *idem;
+} pair_rd;
+
+static int pair_item(void *ctx, const char *key, const av_t *item)
+{
+    pair_rd *rd = ctx;
+    if (strcmp(key, "Item") != 0)
+        return 0;
+    rd->found = true;
+    rd->has_group = msgi_av_copy_s(item, "group_uuid", rd->group, sizeof rd->group);
+    msgi_av_copy_s(item, "last_message_at", rd->prev, sizeof rd->prev);
+    const av_t *l = rd->idem_name ? av_map_gets(item, rd->idem_name) : NULL;
+    if (l && !(rd->idem = ddbjson_from_av(l)))
+        return -1;
     return 0;
 }
 
@@ -328,19 +372,21 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         if (attempt > 0)
             backoff(attempt, &seed);
-        json_t *pair;
-        if ((rc = msgi_get_item(s, pair_pk, "PAIR", &pair, e)))
-            goto done;
-        bool first = pair == NULL;
-        prev[0] = 0;
         json_decref(idem);
         idem = NULL;
-        if (pair) {
-            bool ok = msgi_copy_s(pair, "group_uuid", group, sizeof group);
-            msgi_copy_s(pair, "last_message_at", prev, sizeof prev);
-            if (idem_key)
-                idem = json_incref(json_object_get(pair, idem_name));
-            json_decref(pair);
+        pair_rd pr = {.idem_name = idem_key ? idem_name : NULL};
+        api_sink pair_sink = {.item = pair_item, .ctx = &pr};
+        if ((rc = msgi_get_item_sink(s, pair_pk, "PAIR", &pair_sink, e))) {
+            json_decref(pr.idem);
+            goto done;
+        }
+        bool first = !pr.found;
+        prev[0] = 0;
+        idem = pr.idem;
+        if (pr.found) {
+            bool ok = pr.has_group;
+            memcpy(group, pr.group, sizeof group);
+            memcpy(prev, pr.prev, sizeof prev);
             if (!ok) {
                 rc =
                     msg_failf(e, MSG_E_STORAGE, "the pair row %s has no group_uuid", pair_pk);
