@@ -8,8 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "value/jread.h"
 
@@ -64,20 +64,6 @@ static double sr_acdt(const msg_sr_page *pg, json_t *recs, size_t k)
     double at = json_is_number(t) ? json_number_value(t) : 0;
     json_decref(t);
     return at;
-}
-
-static int64_t sr_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t sr_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sr_copy(char *dst, size_t cap, const char *src)
@@ -220,6 +206,38 @@ static sr_shard *sr_add(msg_stream_reader *r, const char *id, const char *parent
     return s;
 }
 
+/* Shard j of a DescribeStream listing: the one known by its id (marked listed), else a new
+ * one in state st (*added).  NULL when j has no id (*added false) or there is no room. */
+static sr_shard *sr_take(msg_stream_reader *r, const json_t *j, int st, bool *added)
+{
+    const char *id = sr_id(j);
+    *added = false;
+    if (!id)
+        return NULL;
+    sr_shard *s = sr_find(r, id);
+    if (s) {
+        s->listed = true;
+        return s;
+    }
+    s = sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")), st);
+    *added = s != NULL;
+    return s;
+}
+
+/* sr_take for every shard of a listing; ERR_NOMEM when there is no room. */
+static int sr_take_all(msg_stream_reader *r, const json_t *all, err_t *e)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(all, i, j)
+    {
+        bool added;
+        if (!sr_take(r, j, SR_WAIT, &added) && sr_id(j))
+            return err_set(e, ERR_NOMEM, "out of memory (stream %s: too many shards)", r->arn);
+    }
+    return 0;
+}
+
 /* Looks at the stream's shards (DescribeStream): a new one is added waiting; one no longer
  * listed (trimmed) is dropped; a waiting one whose parent is read to its end, or not known
  * (trimmed, or before the reader started), is started from its first record.  *shards
@@ -231,25 +249,12 @@ static int sr_list(msg_stream_reader *r, json_t **shards, err_t *e)
     if (rc)
         return rc;
     r->relist = false;
-    r->next_list_ms = sr_mono_ms() + SR_LIST_MS;
+    r->next_list_ms = base_mono_ms() + SR_LIST_MS;
     for (size_t i = 0; i < r->n; i++)
         r->sh[i].listed = false;
-    size_t i;
-    json_t *j;
-    json_array_foreach(all, i, j)
-    {
-        const char *id = sr_id(j);
-        if (!id)
-            continue;
-        sr_shard *s = sr_find(r, id);
-        if (s) {
-            s->listed = true;
-            continue;
-        }
-        if (!sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")), SR_WAIT)) {
-            json_decref(all);
-            return err_set(e, ERR_NOMEM, "out of memory (stream %s: too many shards)", r->arn);
-        }
+    if ((rc = sr_take_all(r, all, e))) {
+        json_decref(all);
+        return rc;
     }
     size_t w = 0; /* drop what is no longer listed */
     for (size_t k = 0; k < r->n; k++) {
@@ -294,18 +299,18 @@ static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
     json_t *j;
     json_array_foreach(all, i, j)
     {
-        const char *id = sr_id(j);
-        if (!id)
-            continue;
-        sr_shard *s = sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")),
-                             start == MSG_SR_LATEST && sr_closed(j) ? SR_DONE : SR_WAIT);
-        if (!s) {
+        bool added;
+        sr_shard *s = sr_take(r, j, start == MSG_SR_LATEST && sr_closed(j) ? SR_DONE : SR_WAIT,
+                              &added);
+        if (!s && sr_id(j)) {
             json_decref(all);
             return err_set(e, ERR_NOMEM, "out of memory");
         }
+        if (!added) /* no id, or listed twice: taken once */
+            continue;
         if (start == MSG_SR_LATEST && !sr_closed(j)) {
             s->at_latest = true;
-            s->since_ms = sr_wall_ms();
+            s->since_ms = base_wall_ms();
             if ((rc = sr_open(r, s, e))) {
                 json_decref(all);
                 return rc;
@@ -327,18 +332,12 @@ static int sr_resume(msg_stream_reader *r, const json_t *st, err_t *e)
         return rc;
     const json_t *list = json_object_get(st, "shards");
     const char *old_shard = json_string_value(json_object_get(st, "shard"));
+    rc = sr_take_all(r, all, e);
+    json_decref(all);
+    if (rc)
+        return rc;
     size_t i;
     json_t *j;
-    json_array_foreach(all, i, j)
-    {
-        const char *id = sr_id(j);
-        if (id && !sr_add(r, id, json_string_value(json_object_get(j, "ParentShardId")),
-                          SR_WAIT)) {
-            json_decref(all);
-            return err_set(e, ERR_NOMEM, "out of memory");
-        }
-    }
-    json_decref(all);
     if (json_is_array(list)) {
         json_array_foreach(list, i, j)
         {
@@ -406,7 +405,7 @@ static bool sr_same_table(const char *a, const char *b)
 static int sr_next_stream(msg_stream_reader *r, bool *moved, err_t *e)
 {
     *moved = false;
-    int64_t now = sr_mono_ms();
+    int64_t now = base_mono_ms();
     if (now < r->next_check_ms)
         return 0;
     r->next_check_ms = now + SR_NEXT_STREAM_MS;
@@ -794,7 +793,7 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
      * stream is read to its end (disabled), and the table's next stream is looked for */
     for (int pass = 0; pass < SR_PASSES; pass++) {
         int rc;
-        if ((r->relist || sr_mono_ms() >= r->next_list_ms) && (rc = sr_list(r, NULL, e)))
+        if ((r->relist || base_mono_ms() >= r->next_list_ms) && (rc = sr_list(r, NULL, e)))
             return rc;
         bool reading = false, waiting = false;
         for (size_t k = 0; k < r->n; k++) {

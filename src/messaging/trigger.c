@@ -21,6 +21,7 @@
 
 #include "base/backoff.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 
@@ -44,19 +45,12 @@ struct msg_trigger {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    int64_t stop_at; /* when the stop was requested (trg_now_ms, under mu) */
+    int64_t stop_at; /* when the stop was requested (base_wall_ms, under mu) */
     /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
     uint64_t n_records, n_batches, n_failures;
     int64_t age_ms; /* IteratorAge of the last read */
     sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
 };
-
-static int64_t trg_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
 {
@@ -211,7 +205,7 @@ static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
     out->len -= start;
 }
 
-/* The deadline (trg_now_ms) of a run that started at `started`: its timeout, or
+/* The deadline (base_wall_ms) of a run that started at `started`: its timeout, or
  * TRG_STOP_GRACE_MS after a stop request when that comes first.  *timeout: whether it is the
  * timeout. */
 static int64_t trg_deadline(msg_trigger *t, int64_t started, bool *timeout)
@@ -240,7 +234,7 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
 {
     bool timeout;
     int64_t d = trg_deadline(t, w->started, &timeout);
-    int64_t now = trg_now_ms();
+    int64_t now = base_wall_ms();
     int *sent = &w->sent;
     if (*sent == 0 && now >= d) {
         w->timed_out = timeout;
@@ -302,7 +296,7 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len, bool *timed
     buf_t ob;
     buf_init(&ob, 0);
     size_t sent = 0;
-    trg_watch sigs = {.started = trg_now_ms()};
+    trg_watch sigs = {.started = base_wall_ms()};
     if (in_len == 0) {
         close(in[1]);
         in[1] = -1;
@@ -562,7 +556,7 @@ static void *trg_main(void *arg)
         char *ev = trg_event(&pg, msg_stream_reader_arn(rd), &newest, first, sizeof first);
         size_t n = pg.n;
         msg_sr_page_fini(&pg); /* the event's text is all the batch needs now */
-        int64_t age = trg_now_ms() - newest;
+        int64_t age = base_wall_ms() - newest;
         __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
         bool done = trg_deliver(t, ev, n, first);
         free(ev);
@@ -624,7 +618,7 @@ void msg_trigger_request_stop(msg_trigger *t)
     pthread_mutex_lock(&t->mu);
     if (!t->stop) {
         t->stop = true;
-        t->stop_at = trg_now_ms();
+        t->stop_at = base_wall_ms();
     }
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
