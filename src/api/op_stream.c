@@ -608,10 +608,16 @@ int op_get_records(api_req *r, json_t **out)
     if (r->api->gr_between_reads)
         r->api->gr_between_reads(r->api->gr_between_ctx);
     if (!end || it.pos <= end) {
-        /* a stream of several shards (serve --stream-shards): this shard's slot only */
-        if ((rc = store_stream_read_slot(r->api->store, d.id, d.key.hash, sh->slot, d.n_slots,
-                                         it.pos, end, (size_t)limit, SA_RECORDS_BYTES,
-                                         r->arena, &recs, &n, &last, r->err)))
+        /* a ranged stream (serve --stream-shards, --stream-split-seconds): this shard's own
+         * records (its index); a stream of slots made before those: this shard's slot only */
+        rc = d.ranged ? store_stream_read_shard(r->api->store, d.id, sh->idx, it.pos, end,
+                                                (size_t)limit, SA_RECORDS_BYTES, r->arena,
+                                                &recs, &n, &last, r->err)
+                      : store_stream_read_slot(r->api->store, d.id, d.key.hash, sh->slot,
+                                               d.n_slots, it.pos, end, (size_t)limit,
+                                               SA_RECORDS_BYTES, r->arena, &recs, &n, &last,
+                                               r->err);
+        if (rc)
             return rc;
     }
     if (!end && n) {

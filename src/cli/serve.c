@@ -159,6 +159,7 @@ typedef struct serve_opts {
     long stream_retention_s;
     long stream_iterator_s;
     long stream_shards;         /* 0 = one shard per stream */
+    long stream_split_s;        /* 0 = shards never split */
     const char *triggers[SERVE_MAX_TRIGGERS]; /* --trigger TABLE=COMMAND */
     size_t n_triggers;
     long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
@@ -246,6 +247,9 @@ static void serve_usage(FILE *f)
             "  --stream-shards N         a stream created from now on has N open shards\n"
             "                            (1..16, default 1), as AWS has one per partition: an\n"
             "                            item's records go to the shard its key hashes to\n"
+            "  --stream-split-seconds S  a stream created from now on splits each open shard\n"
+            "                            in two every S seconds (AWS's shards split with their\n"
+            "                            partitions), up to 16 open shards (default: never)\n"
             "  --stream-retention-seconds S  trim stream records older than S seconds\n"
             "                            (default 86400: DynamoDB keeps them 24 h)\n"
             "  --stream-iterator-seconds S  shard iterators expire after S seconds\n"
@@ -358,6 +362,7 @@ static const serve_opt serve_optv[] = {
     SO("--stream-shard-seconds", stream_shard_s, 1, SO_YEARS_S),
     SO("--stream-retention-seconds", stream_retention_s, 1, SO_YEARS_S),
     SO("--stream-shards", stream_shards, 1, STORE_STREAM_SHARDS_MAX),
+    SO("--stream-split-seconds", stream_split_s, 1, SO_YEARS_S),
     SO("--stream-iterator-seconds", stream_iterator_s, 1, SO_YEARS_S),
     {"--trigger", SO_TRIGGER, 0, 0, 0},
     SO("--trigger-batch", trigger_batch, 1, MSG_TRIGGER_BATCH_MAX),
@@ -599,6 +604,7 @@ static int serve_open_engine(const serve_opts *o, const char *region, serve_run 
     so.stream_shard_ms = o->stream_shard_s * 1000LL;
     so.stream_retention_ms = o->stream_retention_s * 1000LL;
     so.stream_shards = (int)o->stream_shards;
+    so.stream_split_ms = o->stream_split_s * 1000LL;
     so.gsi_lag_ms = o->gsi_lag_ms;
     so.item_collection_limit = o->item_collection_limit;
     so.backfill_delay_ms = o->backfill_delay_ms;

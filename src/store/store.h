@@ -170,6 +170,13 @@ typedef struct store_opts {
      * created from now on has N open shards, as AWS has one per partition; an item's records
      * go to the shard its partition key hashes to (store_stream_slot). */
     int stream_shards;
+    /* Opt-in realism (`serve --stream-split-seconds S`; 0 = off, the default): a stream
+     * created from now on has shards over ranges of its partition keys' hash (as above, N of
+     * them at its start), and every S seconds each open shard splits in two, as AWS's shards
+     * do when their partitions split: it is closed and gets two children (ParentShardId),
+     * each over half its range, while the stream has fewer than STORE_STREAM_SHARDS_MAX open
+     * shards. */
+    int64_t stream_split_ms;
     /* Opt-in realism (`serve --gsi-lag MS`; 0 = off, the default): a read of a global
      * secondary index sees a write of this process only this many ms after it (lag.c). */
     int gsi_lag_ms;
@@ -565,11 +572,19 @@ uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms);
  * shards at a time (1 unless store_opts.stream_shards said more when it was created), one per
  * slot; a record is in the shard of its slot (store_stream_slot of its partition key) whose
  * sequence number range holds it.  The background pass closes the open shards after
- * stream_shard_ms and opens a child for each (same slot, ParentShardId the closed one). */
+ * stream_shard_ms and opens a child for each (same slot, ParentShardId the closed one).
+ * A stream created with several shards or with splits (store_opts.stream_shards > 1 or
+ * stream_split_ms > 0) is `ranged`: each shard holds a range [lo, hi] of the partition key's
+ * hash (store_stream_hash) instead of a slot, the open shards' ranges cover the hash space at
+ * any sequence number, a split gives a closed shard two children over its halves, and each
+ * record is indexed under its shard, so that a shard's read touches its own records only
+ * (store_stream_read_shard).  A one-shard stream without splits is neither (its records, its
+ * descriptor and its reads are as they always were). */
 #define STORE_STREAM_SHARDS_MAX 16
 typedef struct store_shard {
     uint32_t idx;        /* position in the stream (0 = first) */
     uint32_t slot;       /* which partition-key hash slot (0..n_slots-1) it holds */
+    uint32_t lo, hi;     /* a ranged stream's: the hash range it holds (inclusive) */
     int32_t parent;      /* idx of the parent shard, -1 for none */
     int64_t parent_ms;   /* the parent's created_ms (its id outlives it) */
     int64_t created_ms;
@@ -588,7 +603,9 @@ typedef struct store_stream {
     uint64_t trim;              /* records below this sequence number were trimmed */
     store_shard *shards;        /* arena; the shards still listed (trimmed ones are gone) */
     size_t n_shards;
-    uint32_t n_slots;           /* open shards at a time (1..STORE_STREAM_SHARDS_MAX) */
+    uint32_t n_slots;           /* open shards at a time (1..STORE_STREAM_SHARDS_MAX); a
+                                 * ranged stream's: its open shards at its creation */
+    bool ranged;                /* shards over hash ranges, records indexed per shard */
 } store_stream;
 
 typedef enum store_sevent { STORE_EV_INSERT = 1, STORE_EV_MODIFY, STORE_EV_REMOVE } store_sevent;
@@ -622,9 +639,17 @@ int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint3
                            uint32_t n_slots, uint64_t from, uint64_t upto, size_t limit,
                            size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
                            uint64_t *last_seq, err_t *e);
+/* A ranged stream's shard `shard` (its idx): its records with from <= seq <= upto (upto 0:
+ * no bound), limit and max_bytes as store_stream_read; looks at that shard's records only
+ * (its index), not at other shards'.  *last_seq as store_stream_read. */
+int store_stream_read_shard(store_t *s, uint32_t id, uint32_t shard, uint64_t from,
+                            uint64_t upto, size_t limit, size_t max_bytes, arena_t *a,
+                            store_srec **out, size_t *n, uint64_t *last_seq, err_t *e);
 /* The slot (0..n_slots-1) of a partition key value (S, N or B): a hash of its type and
  * bytes, so all records of one item are in one shard lineage, in commit order. */
 uint32_t store_stream_slot(const av_t *pk, uint32_t n_slots);
+/* The 32-bit hash of a partition key value that places it in a ranged stream's shard. */
+uint32_t store_stream_hash(const av_t *pk);
 /* The highest sequence number handed out so far (store-wide). */
 int store_stream_last_seq(store_t *s, uint64_t *out, err_t *e);
 /* One maintenance pass as of now_ms: trims records older than the retention, removes

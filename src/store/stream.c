@@ -5,10 +5,19 @@
  *
  * On disk (named DB "streams", from format 3):
  *   'S' sid(BE4)            -> u8 ST_STREAM_VERSION + av_encode(M describing the stream)
+ *                              (ST_STREAM_VERSION_RANGED for a ranged stream: a build that
+ *                              knows only slots refuses it rather than misreading it)
  *   'R' sid(BE4) seq(BE8)   -> u8 ST_SREC_VERSION, u8 event, u8 flags, u64 LE commit ms,
  *                              u32 LE size, av_encode(M {"k": keys, "n": new, "o": old})
  *   meta "sseq"             -> the last sequence number handed out (store-wide)
  *   meta "next_sid"         -> the next stream id
+ * A ranged stream (store.h: several shards or splits) has besides:
+ *   'L' sid(BE4)            -> u8 ST_LAYOUT_VERSION, then per open shard lo(BE4) hi(BE4)
+ *                              idx(BE4): which shard a new record of each hash goes to
+ *   'X' sid(BE4) idx(BE4) seq(BE8) -> empty: shard idx holds record seq (its index)
+ * The layout changes only in the stream pass's write txn (a rollover or split closes shards
+ * at the last number handed out), so every writer's txn sees the layout of the sequence
+ * numbers it hands out, in this process or another.
  * A record is keyed by its stream and sequence number, so one cursor reads a shard in
  * sequence order.  Sequence numbers are store-wide and handed out in commit order by the
  * group committer (commit.c loads the counter once per round and stores it before the round
@@ -25,9 +34,12 @@
 #include "store/store_int.h"
 
 #define ST_STREAM_VERSION 1
+#define ST_STREAM_VERSION_RANGED 2
 #define ST_SREC_VERSION 1
 #define ST_SREC_HDR 15
 #define ST_TRIM_BATCH 5000 /* records trimmed per stream per pass */
+#define ST_LAYOUT_VERSION 1
+#define ST_LAYOUT_ENTRY 12
 
 /* ---- keys -------------------------------------------------------------------------- */
 
@@ -83,6 +95,20 @@ static void st_rkey(unsigned char *k, uint32_t sid, uint64_t seq)
     k[0] = 'R';
     st_be32(k + 1, sid);
     st_be64(k + 5, seq);
+}
+
+static void st_lkey(unsigned char *k, uint32_t sid)
+{
+    k[0] = 'L';
+    st_be32(k + 1, sid);
+}
+
+static void st_xkey(unsigned char *k, uint32_t sid, uint32_t shard, uint64_t seq)
+{
+    k[0] = 'X';
+    st_be32(k + 1, sid);
+    st_be32(k + 5, shard);
+    st_be64(k + 9, seq);
 }
 
 /* ---- descriptor encoding ----------------------------------------------------------- */
@@ -159,6 +185,8 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
     st_mb_n(&m, "nsh", x->next_shard);
     if (d->n_slots > 1) /* absent: one slot (a one-shard stream's descriptor is unchanged) */
         st_mb_n(&m, "nsl", d->n_slots);
+    if (d->ranged) /* absent: slots */
+        st_mb_n(&m, "hr", 1);
     for (size_t i = 0; i < d->n_shards; i++) {
         st_mb *s = arena_zalloc(&a, sizeof *s);
         if (!s)
@@ -170,8 +198,12 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
         st_mb_n(s, "ms", d->shards[i].created_ms);
         st_mb_n(s, "b", (int64_t)d->shards[i].start);
         st_mb_n(s, "e", (int64_t)d->shards[i].end);
-        if (d->n_slots > 1)
+        if (d->n_slots > 1 && !d->ranged)
             st_mb_n(s, "sl", d->shards[i].slot);
+        if (d->ranged) {
+            st_mb_n(s, "lo", d->shards[i].lo);
+            st_mb_n(s, "hi", d->shards[i].hi);
+        }
         if (s->oom)
             goto done;
         sh[i] = av_make_m(s->kv, s->n);
@@ -181,7 +213,7 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
         goto done;
     av_t mv = av_make_m(m.kv, m.n);
     buf_reset(out);
-    rc = buf_putc(out, ST_STREAM_VERSION);
+    rc = buf_putc(out, d->ranged ? ST_STREAM_VERSION_RANGED : ST_STREAM_VERSION);
     if (rc == 0)
         rc = av_encode(&mv, out);
 done:
@@ -194,7 +226,7 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
 {
     memset(x, 0, sizeof *x);
     const unsigned char *p = v->mv_data;
-    if (v->mv_size < 2 || p[0] != ST_STREAM_VERSION)
+    if (v->mv_size < 2 || (p[0] != ST_STREAM_VERSION && p[0] != ST_STREAM_VERSION_RANGED))
         return err_set(e, ERR_IO, "corrupt stream record");
     void *cp = arena_alloc(a, v->mv_size);
     if (!cp)
@@ -222,10 +254,15 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
     x->next_shard = (uint32_t)st_get_i(&m, "nsh");
     int64_t nsl = st_get_i(&m, "nsl");
     d->n_slots = nsl > 1 && nsl <= STORE_STREAM_SHARDS_MAX ? (uint32_t)nsl : 1;
+    d->ranged = st_get_i(&m, "hr") == 1;
+    if (d->ranged != (p[0] == ST_STREAM_VERSION_RANGED))
+        return err_set(e, ERR_IO, "corrupt stream record");
     const av_t *sh = av_map_gets(&m, "sh");
     size_t n = sh && sh->type == AV_L ? sh->u.list.n : 0;
-    /* n_slots spare entries: a rollover appends a child per open shard in place */
-    d->shards = arena_zalloc(a, sizeof *d->shards * (n + d->n_slots));
+    /* spare entries: a rollover appends a child per open shard in place (a ranged stream's
+     * split two, and it has up to STORE_STREAM_SHARDS_MAX open shards) */
+    d->shards = arena_zalloc(a, sizeof *d->shards *
+                                    (n + (d->ranged ? 2 * STORE_STREAM_SHARDS_MAX : d->n_slots)));
     if (!d->shards)
         return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -238,7 +275,9 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
         o->start = (uint64_t)st_get_i(s, "b");
         o->end = (uint64_t)st_get_i(s, "e");
         o->slot = (uint32_t)st_get_i(s, "sl");
-        if (o->slot >= d->n_slots)
+        o->lo = (uint32_t)st_get_i(s, "lo");
+        o->hi = (uint32_t)st_get_i(s, "hi");
+        if (o->slot >= d->n_slots || o->lo > o->hi)
             return err_set(e, ERR_IO, "corrupt stream record");
     }
     d->n_shards = n;
@@ -274,6 +313,71 @@ static int st_sdesc_get(store_t *s, MDB_txn *txn, uint32_t sid, arena_t *a, st_s
     return st_sdesc_decode(sid, &v, a, x, e);
 }
 
+/* ---- a ranged stream's layout ------------------------------------------------------- */
+
+/* Writes stream x's layout record: its open shards' ranges (none when disabled: removed). */
+static int st_layout_put(store_t *s, MDB_txn *txn, const st_sdesc *x)
+{
+    unsigned char kb[5], v[1 + 2 * STORE_STREAM_SHARDS_MAX * ST_LAYOUT_ENTRY];
+    st_lkey(kb, x->d.id);
+    MDB_val k = {sizeof kb, kb};
+    if (!x->d.enabled) {
+        int rc = mdb_del(txn, s->db_streams, &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    size_t n = 0;
+    v[0] = ST_LAYOUT_VERSION;
+    for (size_t i = 0; i < x->d.n_shards; i++) {
+        const store_shard *sh = &x->d.shards[i];
+        if (sh->end)
+            continue;
+        if (n == 2 * STORE_STREAM_SHARDS_MAX)
+            return ERR_IO;
+        unsigned char *p = v + 1 + n++ * ST_LAYOUT_ENTRY;
+        st_be32(p, sh->lo);
+        st_be32(p + 4, sh->hi);
+        st_be32(p + 8, sh->idx);
+    }
+    MDB_val val = {1 + n * ST_LAYOUT_ENTRY, v};
+    return mdb_put(txn, s->db_streams, &k, &val, 0);
+}
+
+/* The open shard of stream sid whose range holds hash h: *found false when the stream is not
+ * ranged (no layout record).  ERR_IO when its layout has no such shard (corrupt). */
+static int st_layout_shard(store_t *s, MDB_txn *txn, uint32_t sid, uint32_t h, bool *found,
+                           uint32_t *out)
+{
+    unsigned char kb[5];
+    st_lkey(kb, sid);
+    MDB_val k = {sizeof kb, kb}, v;
+    *found = false;
+    int rc = mdb_get(txn, s->db_streams, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    const unsigned char *p = v.mv_data;
+    if (v.mv_size < 1 || p[0] != ST_LAYOUT_VERSION || (v.mv_size - 1) % ST_LAYOUT_ENTRY)
+        return ERR_IO;
+    for (size_t i = 1; i < v.mv_size; i += ST_LAYOUT_ENTRY)
+        if (st_rd_be32(p + i) <= h && h <= st_rd_be32(p + i + 4)) {
+            *out = st_rd_be32(p + i + 8);
+            *found = true;
+            return 0;
+        }
+    return ERR_IO;
+}
+
+/* The n shards of a fresh ranged stream (or of one whose shards all expired), from idx on:
+ * the hash space in n equal ranges. */
+static void st_ranged_roots(store_shard *sh, uint32_t n, uint32_t idx, int64_t now, uint64_t start)
+{
+    for (uint32_t i = 0; i < n; i++)
+        sh[i] = (store_shard){.idx = idx + i, .parent = -1, .created_ms = now, .start = start,
+                              .lo = (uint32_t)(((uint64_t)i << 32) / n),
+                              .hi = (uint32_t)((((uint64_t)i + 1) << 32) / n - 1)};
+}
+
 /* ---- in the writers' transactions ------------------------------------------------------- */
 
 int st_stream_seq_load(store_t *s, MDB_txn *txn, uint64_t *out)
@@ -307,10 +411,14 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     uint32_t nsl = s->opts.stream_shards > 1 ? (uint32_t)s->opts.stream_shards : 1;
     if (nsl > STORE_STREAM_SHARDS_MAX)
         nsl = STORE_STREAM_SHARDS_MAX;
+    bool ranged = nsl > 1 || s->opts.stream_split_ms > 0;
     store_shard sh[STORE_STREAM_SHARDS_MAX];
-    for (uint32_t i = 0; i < nsl; i++)
-        sh[i] = (store_shard){.idx = i, .slot = i, .parent = -1, .created_ms = now,
-                              .start = sseq + 1, .end = 0};
+    if (ranged)
+        st_ranged_roots(sh, nsl, 0, now, sseq + 1);
+    else
+        for (uint32_t i = 0; i < nsl; i++)
+            sh[i] = (store_shard){.idx = i, .slot = i, .parent = -1, .created_ms = now,
+                                  .start = sseq + 1, .end = 0};
     st_sdesc x = {.next_shard = nsl};
     x.d.id = (uint32_t)sid;
     memcpy(x.d.table, t->name, sizeof x.d.table);
@@ -323,7 +431,8 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     x.d.shards = sh;
     x.d.n_shards = nsl;
     x.d.n_slots = nsl;
-    if ((rc = st_sdesc_put(s, txn, &x)))
+    x.d.ranged = ranged;
+    if ((rc = st_sdesc_put(s, txn, &x)) || (ranged && (rc = st_layout_put(s, txn, &x))))
         return rc;
     t->stream_id = (uint32_t)sid;
     t->stream_ms = now;
@@ -360,6 +469,8 @@ int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e)
                 last = x.d.shards[i].end;
         }
     rc = st_sdesc_put(s, txn, &x);
+    if (rc == 0 && x.d.ranged)
+        rc = st_layout_put(s, txn, &x); /* removed: no more records */
     if (rc == 0 && last > sseq)
         rc = st_meta_put_u64(s, txn, "sseq", last);
 done:
@@ -424,9 +535,21 @@ int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_wr
         st_rkey(kb, t->stream_id, *seq + 1);
         MDB_val k = {sizeof kb, kb}, v = {b.len, b.data};
         rc = mdb_put(txn, s->db_streams, &k, &v, 0);
-        if (rc == 0)
-            (*seq)++;
     }
+    if (rc == 0) { /* a ranged stream: the record's shard indexes it */
+        bool ranged = false;
+        uint32_t shard = 0;
+        const av_t *pk = av_map_gets(&keys, t->key.hash);
+        rc = st_layout_shard(s, txn, t->stream_id, store_stream_hash(pk), &ranged, &shard);
+        if (rc == 0 && ranged) {
+            unsigned char xb[17];
+            st_xkey(xb, t->stream_id, shard, *seq + 1);
+            MDB_val k = {sizeof xb, xb}, v = {0, xb};
+            rc = mdb_put(txn, s->db_streams, &k, &v, 0);
+        }
+    }
+    if (rc == 0)
+        (*seq)++;
     buf_fini(&b);
     return rc;
 }
@@ -555,6 +678,20 @@ uint32_t store_stream_slot(const av_t *pk, uint32_t n_slots)
     return (uint32_t)(h % n_slots);
 }
 
+uint32_t store_stream_hash(const av_t *pk)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the type and the bytes, then mixed */
+    if (pk) {
+        h = (h ^ (uint64_t)pk->type) * 1099511628211ull;
+        if (pk->type == AV_S || pk->type == AV_N || pk->type == AV_B)
+            for (size_t i = 0; i < pk->u.str.len; i++)
+                h = (h ^ (unsigned char)pk->u.str.ptr[i]) * 1099511628211ull;
+    }
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return (uint32_t)((h ^ (h >> 31)) >> 32);
+}
+
 #define ST_SLOT_SCAN_MAX 20000 /* records looked at per read of one slot */
 
 int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
@@ -656,6 +793,81 @@ done:
     return st_mdb_err(rc, e);
 }
 
+int store_stream_read_shard(store_t *s, uint32_t id, uint32_t shard, uint64_t from,
+                            uint64_t upto, size_t limit, size_t max_bytes, arena_t *a,
+                            store_srec **out, size_t *n, uint64_t *last_seq, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    *last_seq = from ? from - 1 : 0;
+    if (!s->db_streams || limit == 0)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    store_srec *v = arena_alloc(a, limit * sizeof *v);
+    size_t bytes = 0;
+    if (!v) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = mdb_cursor_open(txn, s->db_streams, &cur)))
+        goto done;
+    unsigned char xb[17];
+    st_xkey(xb, id, shard, from);
+    MDB_val k = {sizeof xb, xb}, d;
+    bool full = false; /* stopped by the size cap */
+    int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == 17 && memcmp(k.mv_data, xb, 9) == 0) {
+        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 9);
+        if (upto && seq > upto)
+            break;
+        unsigned char kb[13];
+        st_rkey(kb, id, seq);
+        MDB_val rk = {sizeof kb, kb}, rv;
+        if ((rc = mdb_get(txn, s->db_streams, &rk, &rv))) {
+            if (rc == MDB_NOTFOUND) /* an index entry is trimmed with its record */
+                rc = err_set(e, ERR_IO, "corrupt stream index");
+            goto done;
+        }
+        /* as store_stream_read: the record past the cap starts the next read */
+        if (max_bytes && *n > 0 && rv.mv_size >= ST_SREC_HDR &&
+            bytes + st_rd_le((const unsigned char *)rv.mv_data + 11, 4) > max_bytes) {
+            full = true;
+            break;
+        }
+        if ((rc = st_srec_decode(&rk, &rv, a, &v[*n], e)))
+            goto done;
+        bytes += v[*n].size;
+        (*n)++;
+        *last_seq = seq;
+        if (*n == limit || (max_bytes && bytes >= max_bytes)) {
+            full = *n < limit;
+            break;
+        }
+        mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+    *out = v;
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (rc == 0 && *n < limit && !full) { /* read to the end: covers all handed out */
+        uint64_t sseq = 0;
+        if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
+            if (upto && sseq > upto)
+                sseq = upto;
+            if (sseq > *last_seq)
+                *last_seq = sseq;
+        }
+    }
+    st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
 /* ---- maintenance: trimming, expiry, rollover ------------------------------------------ */
 
 typedef struct pass_ctx {
@@ -688,6 +900,7 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
 {
     store_stream *d = &x->d;
     int64_t cutoff = now - s->opts.stream_retention_ms;
+    uint64_t trim0 = d->trim;
     unsigned char kb[13];
     st_rkey(kb, d->id, 0);
     MDB_val k = {sizeof kb, kb}, v;
@@ -713,6 +926,27 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
     }
     if (rc && rc != MDB_NOTFOUND)
         return rc;
+    /* a ranged stream's index entries go with their records: those below the new trim
+     * point, of the shards that held any of them */
+    for (size_t i = 0; d->ranged && d->trim > trim0 && i < d->n_shards; i++) {
+        const store_shard *sh = &d->shards[i];
+        if (sh->start >= d->trim || (sh->end && sh->end < trim0))
+            continue;
+        unsigned char xb[17];
+        st_xkey(xb, d->id, sh->idx, 0);
+        MDB_val xk = {sizeof xb, xb}, xv;
+        rc = mdb_cursor_get(cur, &xk, &xv, MDB_SET_RANGE);
+        while (rc == 0 && xk.mv_size == 17 && memcmp(xk.mv_data, xb, 9) == 0 &&
+               st_rd_be64((unsigned char *)xk.mv_data + 9) < d->trim) {
+            if ((rc = mdb_cursor_del(cur, 0)))
+                return rc;
+            rc = mdb_cursor_get(cur, &xk, &xv, MDB_GET_CURRENT);
+            if (rc == EINVAL || rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(cur, &xk, &xv, MDB_SET_RANGE);
+        }
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
     uint64_t first;
     if ((rc = st_first_seq(cur, d->id, &first)))
         return rc;
@@ -739,41 +973,67 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         }
         return 0;
     }
-    /* the open shards (one per slot) roll over together: each is closed at the last number
-     * handed out and gets a child of its slot, so a key's records stay in one lineage */
-    size_t n_open = 0, n_now = d->n_shards;
+    /* the open shards (one per slot, or per range) roll over together: each is closed at the
+     * last number handed out and gets a child of its slot or range, so a key's records stay in
+     * one lineage; a ranged stream's open shard due to split gets two children instead, over
+     * the halves of its range, while the stream has room for one more open shard */
+    size_t n_open = 0, n_now = d->n_shards, spare = d->ranged ? 2 * STORE_STREAM_SHARDS_MAX
+                                                                : d->n_slots;
+    for (size_t i = 0; i < n_now; i++)
+        n_open += d->shards[i].end == 0;
+    size_t open_after = n_open;
+    bool relaid = false;
     for (size_t i = 0; i < n_now; i++) {
         store_shard *open = &d->shards[i];
         if (open->end != 0)
             continue;
-        n_open++;
-        if (open->created_ms + s->opts.stream_shard_ms > now)
+        bool split = d->ranged && s->opts.stream_split_ms > 0 &&
+                     open->created_ms + s->opts.stream_split_ms <= now && open->hi > open->lo &&
+                     open_after < STORE_STREAM_SHARDS_MAX;
+        if (!split && open->created_ms + s->opts.stream_shard_ms > now)
             continue;
         uint64_t sseq;
         if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
             return rc;
         if (sseq < open->start) /* an empty shard stays open (nothing to close over) */
             continue;
-        if (d->n_shards == n_now + d->n_slots)
-            break; /* more open shards than slots: a corrupt descriptor; no room */
+        if (d->n_shards + (split ? 2 : 1) > n_now + spare)
+            break; /* more open shards than there can be: a corrupt descriptor; no room */
         open->end = sseq;
         store_shard child = {.idx = x->next_shard++, .slot = open->slot,
                              .parent = (int32_t)open->idx, .parent_ms = open->created_ms,
-                             .created_ms = now, .start = sseq + 1};
-        d->shards[d->n_shards++] = child; /* the decoder left n_slots spare entries */
+                             .created_ms = now, .start = sseq + 1, .lo = open->lo,
+                             .hi = open->hi};
+        if (split) {
+            uint32_t mid = open->lo + (open->hi - open->lo) / 2;
+            child.hi = mid;
+            d->shards[d->n_shards++] = child;
+            child.idx = x->next_shard++;
+            child.lo = mid + 1;
+            child.hi = open->hi;
+            open_after++;
+        }
+        d->shards[d->n_shards++] = child; /* the decoder left spare entries */
         *changed = true;
+        relaid = true;
     }
-    if (n_open == 0) { /* every shard expired: open a fresh one per slot */
+    if (n_open == 0) { /* every shard expired: open a fresh one per slot (or range) */
         uint64_t sseq;
         if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
             return rc;
-        for (uint32_t i = 0; i < d->n_slots; i++)
-            d->shards[i] = (store_shard){.idx = x->next_shard++, .slot = i, .parent = -1,
-                                         .created_ms = now, .start = sseq + 1};
+        if (d->ranged) {
+            st_ranged_roots(d->shards, d->n_slots, x->next_shard, now, sseq + 1);
+            x->next_shard += d->n_slots;
+        } else {
+            for (uint32_t i = 0; i < d->n_slots; i++)
+                d->shards[i] = (store_shard){.idx = x->next_shard++, .slot = i, .parent = -1,
+                                             .created_ms = now, .start = sseq + 1};
+        }
         d->n_shards = d->n_slots;
         *changed = true;
+        relaid = true;
     }
-    return 0;
+    return relaid && d->ranged ? st_layout_put(s, txn, x) : 0;
 }
 
 #define ST_PASS_STREAMS 64 /* streams handled per write txn */
@@ -903,12 +1163,19 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
             *due = true;
         if (!d->enabled && d->disabled_ms <= cutoff)
             *due = true;
+        size_t n_open = 0;
+        for (size_t i = 0; i < d->n_shards; i++)
+            n_open += d->shards[i].end == 0;
         for (size_t i = 0; i < d->n_shards; i++) {
             const store_shard *sh = &d->shards[i];
             uint64_t first = has ? st_rd_be64((unsigned char *)k2.mv_data + 5) : 0;
             if (sh->end && sh->created_ms <= cutoff && (first == 0 || first > sh->end))
                 *due = true;
             if (d->enabled && !sh->end && sh->created_ms + s->opts.stream_shard_ms <= now)
+                *due = true;
+            if (d->enabled && d->ranged && !sh->end && s->opts.stream_split_ms > 0 &&
+                sh->created_ms + s->opts.stream_split_ms <= now && sh->hi > sh->lo &&
+                n_open < STORE_STREAM_SHARDS_MAX)
                 *due = true;
         }
         if (d->enabled && d->n_shards == 0)

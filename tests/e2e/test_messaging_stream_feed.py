@@ -18,6 +18,8 @@ import pytest
 from conftest import client_for, ddbchat_bin, start_ddbchat, start_dynamodb_local
 from faultproxy import FaultProxy
 from msg_fixtures import add_user, cli, remote_env, start_remote_serve, token
+from test_streams import streams_for
+from test_streams_tail import SHARD_SHAPES, assert_shape
 from test_messaging_sse import open_stream
 
 TABLE = "cruddur-messages"
@@ -144,10 +146,13 @@ def test_failing_stream_reads_back_off(backing):
 # polling, which has backed off to 4 s by then), every one once.  Failed before: the feed
 # followed one lineage and the messages of the other shards came only by polling, seconds
 # late.  ddbchat only: DynamoDB Local has one shard.
-def test_every_shard_of_a_sharded_stream_is_followed(target):
+# The same across real splits (--stream-split-seconds 1: shards close and two children take
+# their keys, as AWS's when partitions split).
+@pytest.mark.parametrize("shape", sorted(SHARD_SHAPES))
+def test_every_shard_of_a_sharded_stream_is_followed(target, shape):
     if target != "ddbchat":
         pytest.skip("--stream-shards is ddbchat's switch; DynamoDB Local has one shard")
-    backing = start_ddbchat("--stream-shards", "4", "--stream-shard-seconds", "1")
+    backing = start_ddbchat(*SHARD_SHAPES[shape])
     srv = None
     try:
         table_with_stream(backing)
@@ -171,6 +176,8 @@ def test_every_shard_of_a_sharded_stream_is_followed(target):
         got = [m["message"] for m in bob.messages() if m["message"].startswith("sharded ")]
         assert sorted(got) == sorted(f"sharded {n} from {i}" for n in range(3)
                                      for i in range(4))
+        st = streams_for(backing.ddb_url)
+        assert_shape(st, st.list_streams(TableName=TABLE)["Streams"][0]["StreamArn"], shape)
         bob.close()
     finally:
         if srv:

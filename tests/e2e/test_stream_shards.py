@@ -9,7 +9,9 @@ parent).  DynamoDB Local and ddbchat by default have one open shard, so a consum
 follows a single lineage passes there and misses records on AWS.  With --stream-shards N, a
 stream created from then on has N open shards, an item's records go to the shard its
 partition key hashes to, and at each rotation (--stream-shard-seconds) every open shard
-gets its own child.  ddbchat only: DynamoDB Local has no such switch (one shard always).
+gets its own child.  With --stream-split-seconds S each open shard splits in two every S
+seconds (two children over the halves of its key-hash range), as AWS's shards do when
+partitions split.  ddbchat only: DynamoDB Local has no such switch (one shard always).
 """
 import json
 import os
@@ -223,3 +225,133 @@ def test_shard_filter_of_a_one_shard_stream(ddbchat_server):
     assert "ParentShardId" not in root
     got = child_shards(st, arn, root["ShardId"])
     assert got == [shards[1]] and got[0]["ParentShardId"] == root["ShardId"]
+
+
+def all_shards(st, arn):
+    shards, es = [], None
+    while True:
+        kw = {"ExclusiveStartShardId": es} if es else {}
+        d = st.describe_stream(StreamArn=arn, **kw)["StreamDescription"]
+        shards += d["Shards"]
+        es = d.get("LastEvaluatedShardId")
+        if not es:
+            return shards
+
+
+def split_writes(ddb, name, seconds, keys=12):
+    """Puts over `keys` keys (value i in attribute v) for `seconds`; [(key, i)] in order."""
+    writes, i, end = [], 0, time.time() + seconds
+    while time.time() < end:
+        k = f"k{i % keys}"
+        ddb.put_item(TableName=name, Item={"pk": {"S": k}, "v": {"N": str(i)}})
+        writes.append((k, i))
+        i += 1
+        time.sleep(0.01)
+    return writes
+
+
+# AWS: a stream's shards split as the table's partitions split: the shard is closed and two
+# children name it as ParentShardId, each taking part of its keys; a consumer reads a child
+# after its parent, and a key's records are then in order across parent -> child (Developer
+# Guide, "DynamoDB Streams: shards"; the KCL adapter's lineage rule).  --stream-split-seconds
+# splits every open shard each S seconds (up to 16 open).  Checked: every closed shard has two
+# children (no rotation in this run: 4 h), a closed parent's GetRecords gives its records then
+# no NextShardIterator, every record is in exactly one shard, and each key's records lie on
+# one root-to-leaf path of the tree, in write order when read parent first.  ddbchat only
+# (DynamoDB Local has one shard and never splits).  Failed before: no such switch (exit 2).
+def test_splits_give_two_children_and_keep_each_key_in_order(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server, "--stream-split-seconds", "1", n=1)
+    writes = split_writes(ddb, "sharded", 4.5)
+    shards = all_shards(st, arn)
+    by_id = {s["ShardId"]: s for s in shards}
+    kids = {}
+    for s in shards:
+        if "ParentShardId" in s:
+            kids.setdefault(s["ParentShardId"], []).append(s["ShardId"])
+    closed = [s for s in shards if "EndingSequenceNumber" in s["SequenceNumberRange"]]
+    assert len(closed) >= 3, "split at least twice"
+    for s in closed:
+        assert len(kids.get(s["ShardId"], [])) == 2, s
+        for c in kids[s["ShardId"]]:  # the children start right after the parent's end
+            assert (int(by_id[c]["SequenceNumberRange"]["StartingSequenceNumber"]) ==
+                    int(s["SequenceNumberRange"]["EndingSequenceNumber"]) + 1)
+    open_ = [s for s in shards if s not in closed]
+    assert len(open_) == len(closed) + 1  # a binary tree: every split adds one open shard
+    recs = {}
+    for s in shards:
+        got, ended = read_shard(st, arn, s["ShardId"])
+        assert ended == (s in closed)
+        recs[s["ShardId"]] = [key_value(r) for r in got]
+    every = [x for v in recs.values() for x in v]
+    assert sorted(every) == sorted(writes) and len(set(every)) == len(every)
+
+    def depth(sid):
+        p = by_id[sid].get("ParentShardId")
+        return 0 if p is None else 1 + depth(p)
+
+    def ancestors(sid):
+        out = []
+        while sid is not None:
+            out.append(sid)
+            sid = by_id[sid].get("ParentShardId")
+        return out
+
+    for k in {k for k, _ in writes}:
+        holders = sorted((sid for sid, v in recs.items() if any(kk == k for kk, _ in v)),
+                         key=depth)
+        deepest = ancestors(holders[-1])
+        assert all(h in deepest for h in holders), f"{k} on two branches"
+        in_lineage = [v for sid in holders for kk, v in recs[sid] if kk == k]
+        assert in_lineage == [v for kk, v in writes if kk == k], k
+    leaves_used = sum(1 for s in open_ if recs[s["ShardId"]])
+    assert leaves_used >= 2  # the keys spread over the children
+
+
+# Splits stop at 16 open shards (STORE_STREAM_SHARDS_MAX); a 16-shard stream keeps
+# rotating, not splitting.
+def test_splits_stop_at_sixteen_open_shards(ddbchat_server):
+    ddb, st, arn = sharded_stream(ddbchat_server, "--stream-split-seconds", "1", n=8)
+    deadline = time.time() + 20
+    n = 0
+    while time.time() < deadline:
+        ddb.put_item(TableName="sharded", Item={"pk": {"S": f"k{n}"}, "v": {"N": str(n)}})
+        n += 1
+        shards = all_shards(st, arn)
+        if len(shards) >= 24:
+            break
+        time.sleep(0.1)
+    time.sleep(2.5)
+    ddb.put_item(TableName="sharded", Item={"pk": {"S": "late"}, "v": {"N": "0"}})
+    time.sleep(1.5)
+    shards = all_shards(st, arn)
+    assert len(shards) == 24  # 8 roots, 16 children
+    assert sum("EndingSequenceNumber" not in s["SequenceNumberRange"] for s in shards) == 16
+
+
+@pytest.mark.parametrize("value", ["0", "x"])
+def test_bad_stream_split_flag(value):
+    r = subprocess.run([ddbchat_bin(), "serve", "--stream-split-seconds", value],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "--stream-split-seconds" in r.stderr
+
+
+# The JS SDK's @aws-sdk/client-dynamodb-streams over a stream that splits between the writes
+# (2.5 s apart, a split each second): the item's INSERT, MODIFY and REMOVE are in a parent and
+# its descendants; read a child after its parent (as the KCL does) they come in order, every
+# closed parent ends (no NextShardIterator) after its records.
+def test_js_streams_client_reads_a_split_stream(ddbchat_server):
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(REPO, "tools", "oracle", "node_modules",
+                                                  "@aws-sdk", "client-dynamodb-streams")):
+        pytest.skip("node or @aws-sdk/client-dynamodb-streams not installed (make oracle)")
+    srv = ddbchat_server("--stream-split-seconds", "1")
+    r = subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_streams.mjs"),
+                        srv.ddb_url, "jssplit", "2500"],
+                       env=dict(os.environ, NODE_NO_WARNINGS="1"),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["splits"] >= 2 and out["shards"] >= 5
+    assert out["ended"] >= out["splits"]
+    assert out["events"] == ["INSERT", "MODIFY", "REMOVE"]
+    assert out["newV"] == ["1", "2", None] and out["oldV"] == [None, "1", "2"]

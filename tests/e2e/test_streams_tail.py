@@ -130,8 +130,26 @@ def assert_each_once_in_key_order(got, writes):
 # the others' records.  tail reads every shard, a child only after its parent is read to its
 # end, so each record comes once and each key's records in their order.  ddbchat only
 # (--stream-shards: DynamoDB Local has one shard).  Failed before: 16 of 64 records printed (one lineage).
-def test_every_shard_of_a_sharded_stream(ddbchat_server, table_name):
-    srv = ddbchat_server("--stream-shards", "4", "--stream-shard-seconds", "1")
+# The same across real splits (--stream-split-seconds: a shard closes and two children take
+# its keys), the lineage AWS gives when partitions split.
+SHARD_SHAPES = {"rotated": ("--stream-shards", "4", "--stream-shard-seconds", "1"),
+                "split": ("--stream-split-seconds", "1")}
+
+
+def assert_shape(st, arn, shape):
+    """The stream went through its shape's change while it was written: rotations (more
+    than the 4 roots) or splits (a closed shard with two children)."""
+    shards = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    if shape == "rotated":
+        assert len(shards) > 4  # rotated while written
+    else:
+        parents = [s["ParentShardId"] for s in shards if "ParentShardId" in s]
+        assert any(parents.count(p) == 2 for p in parents), "split while written"
+
+
+@pytest.mark.parametrize("shape", sorted(SHARD_SHAPES))
+def test_every_shard_of_a_sharded_stream(ddbchat_server, table_name, shape):
+    srv = ddbchat_server(*SHARD_SHAPES[shape])
     ddb = client_for(srv.ddb_url)
     name = table_name("tail")
     stream_table(ddb, name)
@@ -154,9 +172,8 @@ def test_every_shard_of_a_sharded_stream(ddbchat_server, table_name):
     reader.join(5)
     got = [(d["Keys"]["pk"]["S"], int(d["NewImage"]["n"]["N"]))
            for d in (json.loads(line)["dynamodb"] for line in lines)]
-    shards = streams_for(srv.ddb_url).describe_stream(
-        StreamArn=ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"])
-    assert len(shards["StreamDescription"]["Shards"]) > 4  # rotated while written
+    assert_shape(streams_for(srv.ddb_url),
+                 ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"], shape)
     assert_each_once_in_key_order(got, writes)
     r = tail(name, "--endpoint", srv.ddb_url, "--from", "trim-horizon", "--json", "--no-follow")
     assert r.returncode == 0, r.stderr

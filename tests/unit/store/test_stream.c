@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/clock.h"
 #include "st_test.h"
 
 static int sv_fn(void *ctx, store_alter *al, err_t *e)
@@ -261,6 +262,151 @@ static void test_rollover_and_trim(void **state)
     assert_int_equal(d.shards[0].parent >= 0, true); /* the first shard is gone */
 }
 
+/* The open shards of d. */
+static size_t open_shards(const store_stream *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_shards; i++)
+        n += d->shards[i].end == 0;
+    return n;
+}
+
+/* The shard of d that held a record of key k written at seq. */
+static const store_shard *shard_of(const store_stream *d, const char *k, uint64_t seq)
+{
+    av_t pk = av_make_s(k, strlen(k));
+    uint32_t h = store_stream_hash(&pk);
+    for (size_t i = 0; i < d->n_shards; i++) {
+        const store_shard *sh = &d->shards[i];
+        if (sh->lo <= h && h <= sh->hi && sh->start <= seq && (!sh->end || seq <= sh->end))
+            return sh;
+    }
+    return NULL;
+}
+
+/* A ranged stream (store_opts.stream_shards 2, stream_split_ms 1 s): two roots over the
+ * halves of the hash space; every record read from exactly the shard its key's hash and
+ * sequence number place it in, through that shard's index: a shard's read covers the whole
+ * stream in one call even when 21,000 records of the other shard come before (a read by
+ * slot looked at at most 20,000 records a call, every shard's); a split closes each open
+ * shard and gives it two children over its halves; trimming takes the index entries with the
+ * records (a read after it finds no entry without its record). */
+static void test_ranged_split_and_index(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.stream_shards = 2;
+    o.stream_split_ms = 1000;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    st_create(f->s, "g", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t = set_view(f->s, "g", STORE_SV_KEYS_ONLY);
+    store_stream d;
+    bool found;
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_true(d.ranged);
+    assert_int_equal(d.n_shards, 2);
+    assert_int_equal(d.shards[0].lo, 0);
+    assert_int_equal(d.shards[0].hi, 0x7fffffffu);
+    assert_int_equal(d.shards[1].lo, 0x80000000u);
+    assert_int_equal(d.shards[1].hi, 0xffffffffu);
+    /* a key of each half */
+    char k0[16] = "", k1[16] = "";
+    for (int i = 0; !k0[0] || !k1[0]; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        av_t pk = av_make_s(k, strlen(k));
+        snprintf(store_stream_hash(&pk) <= 0x7fffffffu ? k0 : k1, 16, "%s", k);
+    }
+    char item[64];
+    for (int i = 0; i < 21000; i++) {
+        snprintf(item, sizeof item, "{\"pk\":{\"S\":\"%s\"},\"v\":{\"N\":\"%d\"}}", k0, i);
+        st_put_ok(f->s, t, &f->a, item);
+        arena_reset(&f->a);
+    }
+    snprintf(item, sizeof item, "{\"pk\":{\"S\":\"%s\"}}", k1);
+    st_put_ok(f->s, t, &f->a, item);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    uint64_t sseq, last;
+    assert_int_equal(store_stream_last_seq(f->s, &sseq, &e), 0);
+    store_srec *r;
+    size_t n;
+    assert_int_equal(store_stream_read_shard(f->s, d.id, d.shards[1].idx, d.shards[1].start, 0,
+                                             1000, 0, &f->a, &r, &n, &last, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(key_s(&r[0]), k1);
+    assert_int_equal(last, sseq); /* the whole stream covered in one read */
+    assert_int_equal(store_stream_read_shard(f->s, d.id, d.shards[0].idx, d.shards[0].start, 0,
+                                             1000, 0, &f->a, &r, &n, &last, &e), 0);
+    assert_int_equal(n, 1000);
+    assert_int_equal(last, r[999].seq);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(key_s(&r[i]), k0);
+    /* the split: four open shards over the quarters, each a child of its half */
+    int64_t t0 = d.shards[0].created_ms;
+    assert_int_equal(store_stream_pass(f->s, t0 + 500, &e), 0); /* not due yet */
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 2);
+    assert_int_equal(store_stream_pass(f->s, t0 + 1000, &e), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 6);
+    assert_int_equal(open_shards(&d), 4);
+    for (size_t i = 2; i < 6; i++) {
+        const store_shard *p = &d.shards[(i - 2) / 2], *c = &d.shards[i];
+        assert_int_equal(c->parent, (int32_t)p->idx);
+        assert_int_equal(c->start, p->end + 1);
+        assert_int_equal(c->lo, i % 2 ? p->lo + (p->hi - p->lo) / 2 + 1 : p->lo);
+        assert_int_equal(c->hi, i % 2 ? p->hi : p->lo + (p->hi - p->lo) / 2);
+    }
+    /* new records go to the children; each key's read from the shard that holds it */
+    const char *keys[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    for (size_t i = 0; i < 8; i++) {
+        snprintf(item, sizeof item, "{\"pk\":{\"S\":\"%s\"}}", keys[i]);
+        st_put_ok(f->s, t, &f->a, item);
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < d.n_shards; i++) {
+        const store_shard *sh = &d.shards[i];
+        uint64_t from = sh->start;
+        do {
+            assert_int_equal(store_stream_read_shard(f->s, d.id, sh->idx, from, sh->end, 1000,
+                                                     0, &f->a, &r, &n, &last, &e), 0);
+            for (size_t j = 0; j < n; j++)
+                assert_ptr_equal(shard_of(&d, key_s(&r[j]), r[j].seq), sh);
+            total += n;
+            from = last + 1;
+        } while (n);
+    }
+    assert_int_equal(total, 21000 + 1 + 8);
+    /* the next split stops at STORE_STREAM_SHARDS_MAX open; a day later every record is
+     * trimmed, and with it every index entry */
+    assert_int_equal(store_stream_pass(f->s, t0 + 2000, &e), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(open_shards(&d), 8);
+    for (int p = 3; p < 8; p++) { /* (a shard with nothing after its start stays open) */
+        st_put_ok(f->s, t, &f->a, p % 2 ? "{\"pk\":{\"S\":\"y\"}}" : "{\"pk\":{\"S\":\"x\"}}");
+        assert_int_equal(store_stream_pass(f->s, t0 + p * 1000, &e), 0);
+    }
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(open_shards(&d), STORE_STREAM_SHARDS_MAX);
+    int64_t later = base_wall_ms() + 25 * 3600LL * 1000;
+    for (int p = 0; p < 8; p++)
+        assert_int_equal(store_stream_pass(f->s, later, &e), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    for (size_t i = 0; i < d.n_shards; i++) {
+        assert_int_equal(store_stream_read_shard(f->s, d.id, d.shards[i].idx, 0, 0, 1000, 0,
+                                                 &f->a, &r, &n, &last, &e), 0);
+        assert_int_equal(n, 0);
+    }
+    for (size_t i = 0; i < 8; i++) /* still written and indexed after all that */
+        st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"z\"}}");
+}
+
 /* Overwrites stream sid's descriptor in the closed data dir with bytes no version decodes. */
 static void spoil_descriptor(const char *dir, uint32_t sid)
 {
@@ -325,6 +471,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_disable_empty, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_rollover_and_trim, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pass_over_bad_descriptor, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_ranged_split_and_index, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
