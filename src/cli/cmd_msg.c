@@ -516,6 +516,13 @@ static json_t *message_json(const msg_message *m)
  * int.  (long)4294967297 cast to int was 1 and 4294967296 was 0 = the default: a wrong page
  * size silently, where the service's range is 1..100;
  * test_messaging.py::test_cli_limit_out_of_range_is_refused) */
+/* A usage error that the synopsis does not explain: its reason on stderr, exit 2. */
+static int fail_usage(const char *why)
+{
+    fprintf(stderr, "ddbchat: %s\n", why);
+    return 2;
+}
+
 static int page_limit(const cli_opts *o)
 {
     if (!o->limit_given)
@@ -526,9 +533,11 @@ static int page_limit(const cli_opts *o)
 int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
         return usage(&o, "get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
                                          "--after T] [--all] [options]");
+    if (o.cursor && o.after) /* REST's invalid_field, in its words */
+        return fail_usage("--cursor (older pages) or --after (newer ones), not both");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -593,9 +602,11 @@ int cli_get_conversation(int argc, char **argv)
 int cli_list_conversations(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
         return usage(&o, "list-conversations",
                      "<handle> [--limit N] [--cursor C | --after T] [options]");
+    if (o.cursor && o.after) /* REST's invalid_field, in its words */
+        return fail_usage("--cursor (older pages) or --after (newer ones), not both");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;

@@ -96,6 +96,19 @@ def test_schema_load_and_seed_make_the_data_dir(tmp_path):
     assert p.returncode == 0 and p.stdout.strip() == "cruddur-messages", p.stderr
 
 
+@pytest.mark.parametrize("sub", ["list-conversations", "get-conversation"])
+def test_cursor_with_after_says_why(tmp_path, sub):
+    # REST answers `after` with `cursor` 400 invalid_field "give cursor ... or after ...,
+    # not both" (src/messaging/README.md, Paging); the CLI's --cursor with --after printed
+    # only the usage.  Now it says why (exit 2, a usage error), before opening anything.
+    arg = "bob" if sub == "list-conversations" else "00000000-0000-0000-0000-000000000000"
+    p = run(sub, arg, "--cursor", "x", "--after", "2026-01-01T00:00:00Z", "--data-dir",
+            str(tmp_path / "none"))
+    assert p.returncode == 2, p.stderr
+    assert "--cursor (older pages) or --after (newer ones), not both" in p.stderr, p.stderr
+    assert not (tmp_path / "none").exists()
+
+
 def test_unknown_subcommand_is_usage_error():
     # An unknown subcommand prints the usage on stderr and exits 2; so does no subcommand.
     r = run("frobnicate")
