@@ -67,7 +67,9 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
 }
 
 /* SET read_to = want, unread = n on the row (GRP#me, at), if it is still there (a send moves
- * it) and its read_to is older.  *moved: the condition failed (read again). */
+ * it) and its read_to is older.  *moved: the condition failed, or a send's transaction held
+ * the row (TransactionConflictException: DynamoDB refuses a write to an item a transaction is
+ * writing; or in progress): read again. */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
                        const char *want, long long n, bool *moved, err_t *e)
 {
@@ -85,7 +87,8 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
     err_t in;
     int rc = msgi_call(s, "UpdateItem", req, &resp, &in);
     json_decref(resp);
-    if (rc == ERR_CONDITIONAL_CHECK_FAILED) {
+    if (rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_CONFLICT ||
+        rc == ERR_TRANSACTION_IN_PROGRESS) {
         *moved = true;
         return 0;
     }

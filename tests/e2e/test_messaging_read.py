@@ -260,3 +260,43 @@ def test_rows_from_before_read_markers(msg_server, pair):
     assert listing(msg_server, ta, g)["read_to"] == m2["created_at"]
     st, _, r = mark(msg_server, tc, g, m["created_at"])  # counts from the messages themselves
     assert (st, r) == (200, {"message_group_uuid": g, "read_to": m["created_at"], "unread": 1})
+
+
+def test_one_conversation_shows_the_marker_at_once(pytestconfig):
+    """GET /api/message_groups/<g> reads the reader's row by its key (consistent), not through
+    the GSI: behind a backing server whose GSI lags 3 s (as AWS's may), a mark-read showed
+    there as the old marker (read_to null, unread 2) for those 3 s while the listing already
+    said 0 (review24 M2).  ddbchat only (it needs --gsi-lag)."""
+    if pytestconfig.getoption("--target") != "ddbchat":
+        pytest.skip("needs ddbchat's --gsi-lag")
+    import os
+    import shutil
+    import time
+    from conftest import start_ddbchat
+    from msg_fixtures import start_remote_serve
+    backing = start_ddbchat("--gsi-lag", "3000")
+    srv = None
+    try:
+        srv = start_remote_serve(backing.ddb_url, "--demo")
+        srv.endpoint = backing.ddb_url
+        a, b = add_user(srv, "lag_a", "Lag A"), add_user(srv, "lag_b", "Lag B")
+        ta, tb = token(a), token(b)
+        m1 = send(srv, ta, "one", handle="lag_b")
+        g = m1["message_group_uuid"]
+        m2 = send(srv, ta, "two", message_group_uuid=g)
+        time.sleep(3.3)  # the index has both rows as they are now
+        st, _, r = mark(srv, tb, g, m2["created_at"])
+        assert (st, r["unread"]) == (200, 0), r
+        st, _, one = rest(srv, "GET", f"/api/message_groups/{g}", tb)
+        assert st == 200 and (one["read_to"], one["unread"]) == (m2["created_at"], 0), one
+        # and a message just sent shows at once too
+        m3 = send(srv, ta, "three", message_group_uuid=g)
+        st, _, one = rest(srv, "GET", f"/api/message_groups/{g}", tb)
+        assert (one["message"], one["created_at"], one["unread"]) == ("three",
+                                                                      m3["created_at"], 1), one
+    finally:
+        if srv:
+            srv.stop()
+            os.unlink(srv.log)
+        backing.stop()
+        shutil.rmtree(backing.data_dir, ignore_errors=True)

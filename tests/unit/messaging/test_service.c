@@ -1698,6 +1698,21 @@ static int hook_call(msg_backend *b, const char *op, json_t *req, json_t **out, 
 
 static const msg_backend_ops hook_ops = {.call = hook_call, .free = lagging_free, .name = "hook"};
 
+/* hook_backend's first request of op is refused with TransactionConflictException (a
+ * transaction holds the item) instead of reaching the table */
+static int conflict_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    if (strcmp(op, h->op) == 0 && !h->calls++) {
+        *out = NULL;
+        return err_set(e, ERR_TRANSACTION_CONFLICT, "Transaction is ongoing for the item");
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops conflict_ops = {
+    .call = conflict_call, .free = lagging_free, .name = "conflict"};
+
 static msg_user rm_a, rm_b;
 static msg_message rm_m[3];
 
@@ -1784,6 +1799,19 @@ static void test_mark_read_races(void **state)
     assert_int_equal(msg_mark_read(S, rm_b.uuid, g, "2999-01-01T00:00:00Z", at, &n, &e), 0);
     assert_string_equal(at, rm_m[2].created_at);
     assert_int_equal(n, 0);
+    /* a send's transaction holding the row: DynamoDB refuses the UpdateItem with
+     * TransactionConflictException (serve --transaction-conflicts, AWS); the mark-read reads
+     * again and retries -- it was a 500 storage, the marker lost (review24 H1) */
+    msg_message m4 = send_ok(&rm_a, g, NULL, "fourth", NULL);
+    hook_backend hc = {.base = {&conflict_ops}, .inner = ENV.backend, .op = "UpdateItem"};
+    assert_int_equal(msg_service_new(&hc.base, &cfg, &svc, &e), 0);
+    assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m4.created_at, at, &n, &e), 0);
+    assert_int_equal(hc.calls, 2);
+    assert_string_equal(at, m4.created_at);
+    assert_int_equal(n, 0);
+    msg_service_free(svc);
+    msg_message_fini(&m4);
+
     /* not the reader's: not_found; a bad time: bad_timestamp */
     msg_user c = add_user("rm_c", "Rm C");
     assert_int_not_equal(msg_mark_read(S, c.uuid, g, m.created_at, at, &n, &e), 0);
