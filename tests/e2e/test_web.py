@@ -1517,9 +1517,10 @@ def test_unread_survives_a_reload(web, two):
     reload shows it read.  Five messages arriving in the open conversation are marked read
     with fewer PUTs than messages (debounced), the last one naming the newest.  While the page
     is hidden, a message in the open conversation is unread (the badge, the title; no PUT);
-    shown again, it is marked read.  One that comes while another conversation is open is
-    still unread after a reload, at 320 px as at 1280 px (the badge on screen).  Before: the
-    counts lived in the page, and a reload showed none."""
+    shown again, it is marked read; likewise scrolled back, until scrolled down to it.  One
+    that comes while another conversation is open is still unread after a reload, at 320 px
+    as at 1280 px (the badge on screen).  Before: the counts lived in the page, and a reload
+    showed none."""
     me_ = "web_reload"
     web.tok[me_] = token(add_user(web, me_, "Reload Web"), exp_in=3600)
     ga = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
@@ -1566,6 +1567,23 @@ def test_unread_survives_a_reload(web, two):
         wait(d, lambda d: unread(d) == {"Bob Web": "1"}, 2, "read once shown")
         wait(d, lambda d: listing(web, me_)["web_alice"] == (0, hid["created_at"]), 5,
              "marked read once shown")
+        # scrolled back in the open conversation: what comes is not seen until scrolled down
+        d.set_window_size(1280, 420)
+        d.execute_script("window.__reads = [];"
+                         "document.getElementById('messages').scrollTop = 0")
+        assert d.execute_script("const m = document.getElementById('messages');"
+                                "return m.scrollHeight - m.clientHeight > 100")
+        back = send_rest(web, "web_alice", "while scrolled back", group=ga)
+        wait(d, lambda d: unread(d) == {"Alice Web": "1", "Bob Web": "1"}, 2,
+             "unread while scrolled back")
+        time.sleep(0.8)
+        assert d.execute_script("return window.__reads") == []
+        d.execute_script("const m = document.getElementById('messages');"
+                         "m.scrollTop = m.scrollHeight")
+        wait(d, lambda d: unread(d) == {"Bob Web": "1"}, 2, "read once scrolled down")
+        wait(d, lambda d: listing(web, me_)["web_alice"] == (0, back["created_at"]), 5,
+             "marked read once scrolled down")
+        d.set_window_size(1280, 800)
         # bob's conversation open; alice writes: still unread after a reload, at 320 px
         open_conv(d, "Bob Web")
         wait(d, lambda d: unread(d) == {}, 2, "bob's read")
