@@ -467,17 +467,20 @@ int op_create_backup(api_req *r, json_t **out)
         api_vld_min_len(&v, tname, "tableName", 1);
     else if (strlen(tname) > BK_ARN_MAX)
         api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
+    /* a name breaking the pattern and a length: both, the pattern first (live AWS for '',
+     * DDB-TABLE-457 create_backup_empty_name; test_backups
+     * test_backup_name_empty_breaks_both_rules) */
     if (!bname)
         api_vld_null(&v, "backupName");
-    else if (strlen(bname) < BK_NAME_MIN)
-        api_vld_min_len(&v, bname, "backupName", BK_NAME_MIN);
-    else if (strlen(bname) > BK_NAME_MAX)
-        api_vld_max_len(&v, bname, "backupName", BK_NAME_MAX);
-    else if (!api_name_valid(bname))
+    else if (!bname[0] || !api_name_chars(bname, strlen(bname)))
         api_vld_add(&v,
                     "Value '%s' at 'backupName' failed to satisfy constraint: Member must "
                     "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
                     bname);
+    if (bname && strlen(bname) < BK_NAME_MIN)
+        api_vld_min_len(&v, bname, "backupName", BK_NAME_MIN);
+    else if (bname && strlen(bname) > BK_NAME_MAX)
+        api_vld_max_len(&v, bname, "backupName", BK_NAME_MAX);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;
 

@@ -956,3 +956,29 @@ def test_restore_overrides_checked_by_the_model(srv):
         GlobalSecondaryIndexOverride=[], LocalSecondaryIndexOverride=[],
         SSESpecificationOverride={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "k"})
     assert wait_restored(d, "mo_ok")["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
+
+
+def test_backup_name_empty_breaks_both_rules(srv):
+    """CreateBackup BackupName '' breaks the name's pattern and its minimum length, and AWS
+    reports both, the pattern first (live AWS, the ack-api-quirks lab's probe of 2026-10-09,
+    DDB-TABLE-457 create_backup_empty_name; 'a!' taken the same way); a name breaking only
+    one reports that one (test_errors).  ddbchat reported the length alone."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "bn_src", hash=("pk", "S"))
+    for bname, errs in (
+            ("", ["Value '' at 'backupName' failed to satisfy constraint: Member must satisfy "
+                  "regular expression pattern: [a-zA-Z0-9_.-]+",
+                  "Value '' at 'backupName' failed to satisfy constraint: Member must have "
+                  "length greater than or equal to 3"]),
+            ("a!", ["Value 'a!' at 'backupName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    "Value 'a!' at 'backupName' failed to satisfy constraint: Member must have "
+                    "length greater than or equal to 3"]),
+            ("ab", ["Value 'ab' at 'backupName' failed to satisfy constraint: Member must have "
+                    "length greater than or equal to 3"])):
+        status, _, got = raw_request(srv.ddb_url, {"TableName": "bn_src", "BackupName": bname},
+                                     target="DynamoDB_20120810.CreateBackup")
+        n, doc = len(errs), json.loads(got)
+        assert (status, doc["__type"].split("#")[-1], doc["message"]) == (
+            400, "ValidationException",
+            f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errs)), bname
