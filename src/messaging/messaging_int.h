@@ -154,7 +154,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
  * them; what a write that needs the row's current key uses (service_mark.c). */
 int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
                            err_t *e);
-/* A conversation row's read marker (service_mark.c): read_to into read_to ("" when absent or
+/* A conversation row's read marker (service_read.c; service_mark.c's): read_to into read_to ("" when absent or
  * not a timestamp of the fixed format), unread into *unread (0 when absent or no whole
  * number). */
 void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread);

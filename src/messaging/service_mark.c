@@ -20,18 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread)
-{
-    read_to[0] = 0;
-    *unread = 0;
-    const char *r = msgi_item_s(row, "read_to");
-    if (r && strlen(r) == MSG_TS_LEN)
-        memcpy(read_to, r, MSG_TS_LEN + 1);
-    const char *n = json_string_value(json_object_get(json_object_get(row, "unread"), "N"));
-    if (n && *n && strlen(n) < 19 && strspn(n, "0123456789") == strlen(n))
-        *unread = strtoll(n, NULL, 10);
-}
-
 /* The other person's messages of `group` created after `after` (a consistent Query, Select
  * COUNT, every page). */
 static int count_after(msg_service *s, const char *group, const char *me, const char *after,

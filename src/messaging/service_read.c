@@ -763,6 +763,20 @@ int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limi
 
 /* ---- one conversation --------------------------------------------------------------- */
 
+/* (messaging_int.h) the read marker of a conversation row as a tree (msg_get_conversation,
+ * service_mark.c); row_mark reads the same from values */
+void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread)
+{
+    read_to[0] = 0;
+    *unread = 0;
+    const char *r = msgi_item_s(row, "read_to");
+    if (r && strlen(r) == MSG_TS_LEN)
+        memcpy(read_to, r, MSG_TS_LEN + 1);
+    const char *n = json_string_value(json_object_get(json_object_get(row, "unread"), "N"));
+    if (n && *n && strlen(n) < 19 && strspn(n, "0123456789") == strlen(n))
+        *unread = strtoll(n, NULL, 10);
+}
+
 /* The reader's row of `group` (msgi_find_my_row_keyed: consistent reads by its key), as
  * a listing item.  The page opens a conversation from its uuid alone (an address, a
  * bookmark): the messages may all be the reader's, naming no partner, and the list's first
