@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "base/dynlib.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/text.h"
@@ -78,14 +79,14 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true; /* wins over whatever else is on the line */
             return 0;
-        } else if (strcmp(a, "--param") == 0 || strcmp(a, "--data-dir") == 0 ||
-                   strcmp(a, "--endpoint") == 0 || strcmp(a, "--region") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ddbchat: %s needs a value\n", a);
+        } else if (a[0] == '-' && a[1] == '-') { /* --name V or --name=V (args.h) */
+            static const char *const names[] = {"--param", "--data-dir", "--endpoint",
+                                                "--region"};
+            char name[CLI_OPT_NAME_MAX];
+            const char *v = NULL;
+            if (cli_opt_value(argc, argv, &i, names, sizeof names / sizeof names[0], name, &v))
                 return 2;
-            }
-            const char *v = argv[++i];
-            if (strcmp(a, "--param") == 0) {
+            if (strcmp(name, "--param") == 0) {
                 json_error_t je;
                 json_t *p = json_loads(v, 0, &je);
                 if (!json_is_object(p)) {
@@ -100,16 +101,13 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
                     return 2;
                 }
                 json_array_append_new(o->params, p);
-            } else if (strcmp(a, "--data-dir") == 0) {
+            } else if (strcmp(name, "--data-dir") == 0) {
                 o->data_dir = v;
-            } else if (strcmp(a, "--endpoint") == 0) {
+            } else if (strcmp(name, "--endpoint") == 0) {
                 o->endpoint = v;
             } else {
                 o->region = v;
             }
-        } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(stderr, "ddbchat: unknown option %s\n", a);
-            return 2;
         } else if (!o->stmt) {
             o->stmt = a;
         } else {

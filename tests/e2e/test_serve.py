@@ -109,6 +109,19 @@ def test_cursor_with_after_says_why(tmp_path, sub):
     assert not (tmp_path / "none").exists()
 
 
+def test_sql_takes_options_with_equals(tmp_path):
+    # `sql` reads --name=V as the other subcommands do (it refused "unknown option
+    # --data-dir=DIR"); a statement still may not be followed by an unknown option.
+    d = str(tmp_path / "d")
+    assert run("schema-load", "--data-dir", d).returncode == 0
+    p = run("sql", 'SELECT pk FROM "cruddur-messages" WHERE pk = ?', '--param={"S":"x"}',
+            f"--data-dir={d}", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Items"] == []
+    p = run("sql", "SELECT 1", "--frob=1")
+    assert p.returncode == 2 and "unknown option --frob" in p.stderr, p.stderr
+
+
 def test_unknown_subcommand_is_usage_error():
     # An unknown subcommand prints the usage on stderr and exits 2; so does no subcommand.
     r = run("frobnicate")
