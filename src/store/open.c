@@ -2,6 +2,10 @@
  * open — store_open / store_close: the data dir, its format version, start-up and shut-down of
  * the store's modules.  Layer: store (the top of its internals: calls store.c, catalog.c,
  * commit.c, ttl.c and maint.c; nothing calls it but the public API).
+ * store_open's steps, each undone by store_close on a failure: st_open_alloc (options,
+ * locks) -> st_check_dir -> st_open_env (LMDB environment) -> st_open_dbs (the first
+ * transaction: DBs, format, a new dir's records) -> st_open_format (upgrade, or the read-only
+ * check) -> st_open_start (catalog, threads).  Tests: tests/unit/store/test_open.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -222,17 +226,13 @@ static int st_check_readonly(store_t *s, const char *dir, err_t *e)
     return 0;
 }
 
-int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
+/* A store not yet open: the options with their defaults filled in, the locks, the write
+ * buffers, the change and lag state.  NULL when out of memory. */
+static store_t *st_open_alloc(const store_opts *opts)
 {
-    *out = NULL;
-    store_opts def;
-    if (!opts) {
-        store_opts_default(&def);
-        opts = &def;
-    }
     store_t *s = calloc(1, sizeof *s);
     if (!s)
-        return err_set(e, ERR_NOMEM, "out of memory");
+        return NULL;
     s->opts = *opts;
     buf_init(&s->wb_item, 0);
     buf_init(&s->wb_ikey, 0);
@@ -261,24 +261,21 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_cond_init(&s->workcv, NULL);
     st_change_init(s);
     st_lag_init(s);
+    return s;
+}
 
-    /* a file-size limit (RLIMIT_FSIZE) must fail the write that crosses it (EFBIG, answered as
-     * a storage error), not kill the process; a handler the program set is left alone */
-    struct sigaction sa;
-    if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-        signal(SIGXFSZ, SIG_IGN);
-    int rc = st_check_dir(dir, e);
-    if (rc)
-        goto fail;
-    if (!opts->read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        rc = err_set(e, ERR_IO, "cannot create data dir %s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    rc = mdb_env_create(&s->env);
+/* The LMDB environment on dir (created unless read-only): its limits, map and flags (durable:
+ * the meta page synced by st_sync_meta), the map's size and key limit, stale reader slots
+ * freed. */
+static int st_open_env(store_t *s, const char *dir, err_t *e)
+{
+    const store_opts *opts = &s->opts;
+    if (!opts->read_only && mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_IO, "cannot create data dir %s: %s", dir, strerror(errno));
+    int rc = mdb_env_create(&s->env);
     if (rc) {
         s->env = NULL;
-        rc = st_mdb_err(rc, e);
-        goto fail;
+        return st_mdb_err(rc, e);
     }
     mdb_env_set_maxdbs(s->env, 8);
     mdb_env_set_maxreaders(s->env, 1024);
@@ -293,15 +290,11 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     if (opts->read_only)
         flags |= MDB_RDONLY;
     rc = mdb_env_open(s->env, dir, flags, 0600);
-    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
-        rc = err_set(e, ERR_IO, "%s is not a ddbchat data dir: %s/data.mdb is not an LMDB file "
-                     "of this LMDB version (%s)", dir, dir, mdb_strerror(rc));
-        goto fail;
-    }
-    if (rc) {
-        rc = err_set(e, ERR_IO, "cannot open data dir %s: %s", dir, mdb_strerror(rc));
-        goto fail;
-    }
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+        return err_set(e, ERR_IO, "%s is not a ddbchat data dir: %s/data.mdb is not an LMDB file "
+                       "of this LMDB version (%s)", dir, dir, mdb_strerror(rc));
+    if (rc)
+        return err_set(e, ERR_IO, "cannot open data dir %s: %s", dir, mdb_strerror(rc));
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
@@ -313,22 +306,29 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
                  mdb_strerror(crc));
     else if (dead)
         log_info("store: cleared %d stale LMDB reader slot(s)", dead);
+    return 0;
+}
 
+/* The open's first transaction: the environment checked, the named DBs opened (created
+ * unless read-only), the format checked and a new data dir initialised (*ver 0 then; else
+ * the dir's version, STORE_FORMAT_VERSION when read-only), committed. */
+static int st_open_dbs(store_t *s, const char *dir, unsigned *ver, err_t *e)
+{
+    const store_opts *opts = &s->opts;
     MDB_txn *txn;
+    int rc;
     for (;;) {
         rc = mdb_txn_begin(s->env, NULL, opts->read_only ? MDB_RDONLY : 0, &txn);
         if (rc != MDB_MAP_RESIZED)
             break;
         mdb_env_set_mapsize(s->env, 0);
     }
-    if (rc) {
-        rc = st_mdb_err(rc, e);
-        goto fail;
-    }
+    if (rc)
+        return st_mdb_err(rc, e);
     rc = st_check_env(txn, dir, e);
     if (rc) {
         mdb_txn_abort(txn);
-        goto fail;
+        return rc;
     }
     unsigned dflags = opts->read_only ? 0 : MDB_CREATE;
     rc = mdb_dbi_open(txn, "meta", dflags, &s->db_meta);
@@ -345,68 +345,102 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     }
     if (rc) {
         mdb_txn_abort(txn);
-        rc = err_set(e, ERR_IO, "cannot open LMDB databases in %s: %s", dir, mdb_strerror(rc));
-        goto fail;
+        return err_set(e, ERR_IO, "cannot open LMDB databases in %s: %s", dir, mdb_strerror(rc));
     }
     /* A new data dir gets its meta records in this same transaction: one synced commit
      * instead of three (the start-up of a fresh server, issue 13.4).  Its meta page is left
      * to the first write's sync, as MDB_NOMETASYNC does for every commit: a system crash
      * before then undoes the whole initialisation, which the next open does again. */
-    unsigned ver = STORE_FORMAT_VERSION;
+    *ver = STORE_FORMAT_VERSION;
     if (!opts->read_only) {
-        rc = st_check_format(s, txn, dir, &ver, e);
-        if (rc == 0 && ver == 0)
+        rc = st_check_format(s, txn, dir, ver, e);
+        if (rc == 0 && *ver == 0)
             rc = st_init_new(s, txn);
         if (rc) {
             mdb_txn_abort(txn);
-            rc = st_mdb_err(rc, e);
-            goto fail;
+            return st_mdb_err(rc, e);
         }
     }
     rc = mdb_txn_commit(txn);
-    if (rc) {
-        rc = st_mdb_err(rc, e);
-        goto fail;
-    }
+    if (rc)
+        return st_mdb_err(rc, e);
+    MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
-    if (!opts->read_only && ver && ver < STORE_FORMAT_VERSION) {
+    return 0;
+}
+
+/* After the first transaction: an older format upgraded (its own write transaction), or a
+ * read-only open checked against this build. */
+static int st_open_format(store_t *s, const char *dir, unsigned ver, err_t *e)
+{
+    if (!s->opts.read_only && ver && ver < STORE_FORMAT_VERSION) {
         fmt_ctx fc = {.dir = dir};
-        rc = st_write_txn(s, st_init_meta, &fc, e);
+        int rc = st_write_txn(s, st_init_meta, &fc, e);
         if (rc)
-            goto fail;
+            return rc;
         if (fc.from && fc.from < STORE_FORMAT_VERSION)
             log_info("store: data dir %s upgraded from format %u to %u", dir, fc.from,
                      (unsigned)STORE_FORMAT_VERSION);
-    } else if (opts->read_only) {
-        rc = st_check_readonly(s, dir, e);
-        if (rc)
-            goto fail;
+    } else if (s->opts.read_only) {
+        return st_check_readonly(s, dir, e);
     }
-    rc = st_cat_init(s, e);
+    return 0;
+}
+
+/* The catalog; unless read-only, the group committer, the maintenance thread, the work a
+ * crash or a close interrupted, the TTL thread (opts->ttl_thread). */
+static int st_open_start(store_t *s, err_t *e)
+{
+    int rc = st_cat_init(s, e);
     if (rc)
-        goto fail;
-    if (!opts->read_only) {
+        return rc;
+    if (!s->opts.read_only) {
         rc = st_commit_start(s, e);
         if (rc)
-            goto fail;
+            return rc;
         rc = st_maint_start(s, e);
         if (rc)
-            goto fail;
+            return rc;
         /* work a crash or a close interrupted (removals, backfills): the maintenance thread
          * does it, so that opening does not wait for a large backfill */
         st_work_start(s);
-        if (opts->ttl_thread) {
+        if (s->opts.ttl_thread) {
             rc = st_ttl_start(s, e);
             if (rc)
-                goto fail;
+                return rc;
         }
+    }
+    return 0;
+}
+
+int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
+{
+    *out = NULL;
+    store_opts def;
+    if (!opts) {
+        store_opts_default(&def);
+        opts = &def;
+    }
+    store_t *s = st_open_alloc(opts);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+
+    /* a file-size limit (RLIMIT_FSIZE) must fail the write that crosses it (EFBIG, answered as
+     * a storage error), not kill the process; a handler the program set is left alone */
+    struct sigaction sa;
+    if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGXFSZ, SIG_IGN);
+    unsigned ver;
+    int rc;
+    if ((rc = st_check_dir(dir, e)) || (rc = st_open_env(s, dir, e)) ||
+        (rc = st_open_dbs(s, dir, &ver, e)) || (rc = st_open_format(s, dir, ver, e)) ||
+        (rc = st_open_start(s, e))) {
+        store_close(s);
+        return rc;
     }
     *out = s;
     return 0;
-fail:
-    store_close(s);
-    return rc;
 }
 
 void store_close(store_t *s)
