@@ -547,6 +547,37 @@ static bool json_content_type(const char *ct)
            (sub > 5 && strncasecmp(st + sub - 5, "+json", 5) == 0);
 }
 
+/* The request body as a JSON object (new reference), or NULL with the reply made.  NUL is
+ * allowed so that a field holding one is refused as such by the caller; a key given twice is
+ * refused (jansson would keep the last, where a proxy or a log that reads the first sees
+ * another request than the one acted on).  The refusal says which: nothing sent (then
+ * empty_hint, the object to send), not JSON (jansson's words and where), or JSON but no
+ * object (the row's text): malformed_json; or 415 for a body that is not JSON, sent without a
+ * JSON content type. */
+static json_t *rest_json_object(const msg_http_req *req, msg_http_resp *r,
+                                const char *empty_hint)
+{
+    json_error_t je;
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len,
+                                              JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je)
+                                 : NULL;
+    if (json_is_object(body))
+        return body;
+    char why[256];
+    if (!req->body_len)
+        snprintf(why, sizeof why, "the request body is empty: send a JSON object %s", empty_hint);
+    else if (!body)
+        snprintf(why, sizeof why, "the body is not valid JSON: %s at line %d column %d", je.text,
+                 je.line, je.column);
+    if (req->body_len && !body && !json_content_type(req->content_type)) {
+        reply_fail(r, MSG_E_UNSUPPORTED_MEDIA_TYPE, NULL);
+        return NULL;
+    }
+    json_decref(body);
+    reply_fail(r, MSG_E_MALFORMED_JSON, !req->body_len || !body ? why : NULL);
+    return NULL;
+}
+
 static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp *r,
                          const msg_user *me)
 {
@@ -554,31 +585,10 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
         reply_fail(r, MSG_E_PAYLOAD_TOO_LARGE, NULL);
         return;
     }
-    json_error_t je;
-    /* NUL allowed here so that a message holding one is refused as such below; a key given
-     * twice is refused (jansson would keep the last, where a proxy or a log that reads the
-     * first sees another message or addressee than the one stored) */
-    json_t *body = req->body_len ? json_loadb(req->body, req->body_len,
-                                              JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je)
-                                 : NULL;
-    if (!json_is_object(body)) {
-        /* say which: nothing sent, not JSON (jansson's words and where), or JSON but no
-         * object (the row's text) */
-        char why[256];
-        if (!req->body_len)
-            snprintf(why, sizeof why, "the request body is empty: send a JSON object "
-                                      "{\"message\", \"handle\" or \"message_group_uuid\"}");
-        else if (!body)
-            snprintf(why, sizeof why, "the body is not valid JSON: %s at line %d column %d",
-                     je.text, je.line, je.column);
-        if (req->body_len && !body && !json_content_type(req->content_type)) {
-            reply_fail(r, MSG_E_UNSUPPORTED_MEDIA_TYPE, NULL);
-            return;
-        }
-        json_decref(body);
-        reply_fail(r, MSG_E_MALFORMED_JSON, !req->body_len || !body ? why : NULL);
+    json_t *body =
+        rest_json_object(req, r, "{\"message\", \"handle\" or \"message_group_uuid\"}");
+    if (!body)
         return;
-    }
     json_t *jm = json_object_get(body, "message"),
            *jg = json_object_get(body, "message_group_uuid"), *jh = json_object_get(body, "handle");
     if (json_is_null(jg))
@@ -646,26 +656,10 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
         reply_err(s, r, &e);
         return;
     }
-    json_error_t je;
-    json_t *body = req->body_len ? json_loadb(req->body, req->body_len,
-                                              JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je)
-                                 : NULL;
-    if (!json_is_object(body)) {
-        char why[256];
-        if (!req->body_len)
-            snprintf(why, sizeof why, "the request body is empty: send a JSON object "
-                                      "{\"read_to\": <created_at of the newest message read>}");
-        else if (!body)
-            snprintf(why, sizeof why, "the body is not valid JSON: %s at line %d column %d",
-                     je.text, je.line, je.column);
-        if (req->body_len && !body && !json_content_type(req->content_type)) {
-            reply_fail(r, MSG_E_UNSUPPORTED_MEDIA_TYPE, NULL);
-            return;
-        }
-        json_decref(body);
-        reply_fail(r, MSG_E_MALFORMED_JSON, !req->body_len || !body ? why : NULL);
+    json_t *body =
+        rest_json_object(req, r, "{\"read_to\": <created_at of the newest message read>}");
+    if (!body)
         return;
-    }
     json_t *jt = json_object_get(body, "read_to");
     if (!jt || json_is_null(jt))
         reply_fail(r, MSG_E_MISSING_FIELD, "read_to is required");

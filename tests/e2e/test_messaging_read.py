@@ -136,6 +136,13 @@ def test_mark_read_errors(msg_server, pair):
                        ("[1", "malformed_json"), ("", "malformed_json")]:
         st, _, b = rest(msg_server, "PUT", path, tb, body)
         assert st == 400 and b["error"]["code"] == code, (body, b)
+    # malformed_json says which: nothing sent (what to send), or jansson's words and where
+    st, _, b = rest(msg_server, "PUT", path, tb, "")
+    assert b["error"]["message"] == ("the request body is empty: send a JSON object "
+                                     "{\"read_to\": <created_at of the newest message read>}"), b
+    st, _, b = rest(msg_server, "PUT", path, tb, "[1")
+    assert b["error"]["message"].startswith("the body is not valid JSON: ") and \
+        b["error"]["message"].endswith(" at line 1 column 2"), b
     # the uuid in either case; the answer in the stored (lower) case
     st, _, b = rest(msg_server, "PUT", f"/api/message_groups/{g.upper()}/read", tb,
                     {"read_to": t})

@@ -348,8 +348,11 @@ static void test_validation(void **state)
     const struct {
         const char *body, *words;
     } words[] = {
-        {"", "the request body is empty"},
+        {"", "the request body is empty: send a JSON object "
+             "{\"message\", \"handle\" or \"message_group_uuid\"}"},
         {"{\"message\":\"hi\"", "not valid JSON: "},
+        {"{\"message\":\"hi\"", "the body is not valid JSON: '}' expected near end of file at line 1 "
+                              "column 15"},
         {"{\"message\":\"\\ud800\",\"handle\":\"rb\"}", "not valid JSON: invalid Unicode"},
         {"{\"message\":\"\xff\",\"handle\":\"rb\"}", "not valid JSON: unable to decode byte 0xff"},
         {"[1,2]", "the body must be a JSON object"},
