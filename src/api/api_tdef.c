@@ -413,7 +413,7 @@ int api_tdef_parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stre
         api_vld v;
         api_vld_init(&v);
         api_vld_enum(&v, view, "streamSpecification.streamViewType",
-                     "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
+                     "OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE"); /* the service's */
         return api_vld_finish(&v, r->err);
     }
     *out_stream = en ? json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType", view)

@@ -449,3 +449,30 @@ def test_sse_kms_key_id_min(ddb_url, table_name, target):
         assert (st, t) == (400, "ValidationException"), (st, t, msg)
     else:
         assert (st, t, msg) == want
+
+
+def test_stream_view_type_enum_listing(ddb_url, table_name, target):
+    """StreamSpecification's StreamViewType outside its set is listed as the service lists it,
+    "[OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]", on CreateTable and UpdateTable
+    (live AWS, the ack-api-quirks lab's probes of 2026-10-09, DDB-TABLE-457
+    ct_stream_viewtype_empty, ut_stream_viewtype_empty).  ddbchat listed the model's order.
+    DynamoDB Local's answers are named."""
+    name = table_name("svt")
+    want = ONE + ("Value '' at 'streamSpecification.streamViewType' failed to satisfy "
+                  "constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, "
+                  "NEW_AND_OLD_IMAGES, NEW_IMAGE]")
+    spec = {"StreamEnabled": True, "StreamViewType": ""}
+    st, t, msg = _call(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "StreamSpecification": spec})
+    if target == "dynamodb-local":
+        assert (st, t) == (400, "ValidationException"), (st, t, msg)
+    else:
+        assert (st, t, msg) == (400, "ValidationException", want)
+    make_table(client_for(ddb_url), name)
+    st, t, msg = _call(ddb_url, "UpdateTable", {"TableName": name, "StreamSpecification": spec})
+    if target == "dynamodb-local":
+        assert (st, t) == (400, "ValidationException"), (st, t, msg)
+    else:
+        assert (st, t, msg) == (400, "ValidationException", want)
