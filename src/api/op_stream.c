@@ -286,9 +286,11 @@ int op_describe_stream(api_req *r, json_t **out)
         return rc;
     /* ShardFilter {Type CHILD_SHARDS, ShardId P} (validated by its model, api_schema.c):
      * only the shards whose ParentShardId is P (API Reference, ShardFilter); without a
-     * ShardId every shard (AWS's answer not captured; test_stream_shards
-     * test_shard_filter_answers_a_shards_children) */
-    json_t *sf = json_object_get(json_object_get(r->body, "ShardFilter"), "ShardId");
+     * ShardId no shard, the children of none (AWS's documents say nothing; DynamoDB Local,
+     * AWS's own, answers so: test_streams.py test_shard_filter_on_both_targets) */
+    json_t *filter = json_object_get(r->body, "ShardFilter");
+    json_t *sf = json_object_get(filter, "ShardId");
+    bool filtered = json_is_object(filter);
     const char *parent_of = json_is_string(sf) ? json_string_value(sf) : NULL;
     size_t parent_len = parent_of ? json_string_length(sf) : 0;
     store_stream d;
@@ -309,8 +311,8 @@ int op_describe_stream(api_req *r, json_t **out)
             started = strcmp(id, esi) == 0;
             continue;
         }
-        if (parent_of) {
-            if (sh->parent < 0)
+        if (filtered) {
+            if (!parent_of || sh->parent < 0)
                 continue;
             store_shard p = {.idx = (uint32_t)sh->parent, .created_ms = sh->parent_ms};
             const char *pid = sa_shard_id(r, &d, &p);
