@@ -262,7 +262,9 @@ class Requests:
                     last = c["msgs"][-1]
                     want.append({"uuid": c["group"], "display_name": o["name"],
                                  "handle": o["handle"], "message": last["text"],
-                                 "created_at": last["ts"]})
+                                 "created_at": last["ts"],
+                                 # rows loaded without a read marker (8176d789): never marked
+                                 "read_to": None, "unread": 0})
                 out.append((("GET", "/api/message_groups", "", "Bearer " + self.tok(ui), ""),
                             {"rest": want}))
         elif name == "RestMessages":
