@@ -260,7 +260,11 @@ static void http_rest_error(http_server *srv, const char *origin, const char *ct
     (void)ctype; /* the REST port answers JSON */
     msg_errc c;
     switch (status) {
-    case 413: c = MSG_E_PAYLOAD_TOO_LARGE; break;
+    case 413: /* the routes' own text: one refusal, however early (test_messaging.py
+                 test_a_body_over_any_limit_is_one_413) */
+        c = MSG_E_PAYLOAD_TOO_LARGE;
+        why = NULL;
+        break;
     case 415: c = MSG_E_UNSUPPORTED_ENCODING; break;
     case 431: c = MSG_E_HEADERS_TOO_LARGE; break;
     case 404: c = MSG_E_ROUTE_NOT_FOUND; break;

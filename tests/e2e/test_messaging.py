@@ -691,6 +691,39 @@ def test_transport_refusals_carry_cors(msg_server, people):
         assert st == status and "access-control-allow-origin" not in h, (path, h)
 
 
+def test_a_body_over_any_limit_is_one_413(msg_server, people):
+    """A body over a route's cap and one the HTTP layer refuses before reading it (declared
+    over the limit with "Expect: 100-continue", answered at once) are the same refusal to a
+    client: 413 payload_too_large with one message.  Before, the HTTP layer's said "request
+    body too large" and the route's "the request body is too large"."""
+    import socket
+    import urllib.parse
+    ids, tok = people
+    answers = set()
+    for n in (70000, 1100000):
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                        {"message": "x" * n, "handle": "bob"})
+        assert st == 413 and b["error"]["code"] == "payload_too_large", (n, st, b)
+        answers.add(b["error"]["message"])
+    u = urllib.parse.urlparse(msg_server.api_url)
+    with socket.create_connection((u.hostname, u.port), timeout=10) as s:
+        s.sendall(b"POST /api/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                  tok["alice"].encode() + b"\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
+        raw = b""
+        while b"\r\n\r\n" not in raw or not raw.rstrip().endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), raw[:300]
+    b = json.loads(body)
+    assert b["error"]["code"] == "payload_too_large", b
+    answers.add(b["error"]["message"])
+    assert answers == {"the request body is too large"}, answers
+
+
 def test_busy_reply_carries_cors(tmp_path):
     """The REST port's busy 503 (beyond --max-connections) carries the CORS headers too, with
     Retry-After exposed: a page on a listed origin reads "try again shortly" and when."""
