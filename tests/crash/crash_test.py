@@ -23,6 +23,12 @@ allowed, and the check then learns which one it was):
            crash_b (n = T guarded by n = T-1) and Delete of transaction T-2's crash_a item
   msg x2   POST /api/messages between six users (messaging patterns C + D); the recipient
            marks every third one read (PUT /api/message_groups/<g>/read)
+  stream x2  PutItem (now and then a BatchWriteItem of 3) into crash_s, whose stream is on
+           (NEW_IMAGE): each of the writer's 8 keys gets v = 1, 2, 3, ... in order
+The server runs with --stream-split-seconds 1 --stream-shard-seconds 3: crash_s's stream
+splits from 1 to 16 open shards in its first seconds and every shard rolls over after 3 s,
+so kills land amid splits and rollovers (a split's descriptor + layout txn, a writer's
+record + index entry).
 
 Checks (CHECKS, in order; each gets the Harness and returns a list of problems):
   acked        every acknowledged item is there exactly as written (deleted ones absent);
@@ -39,8 +45,17 @@ Checks (CHECKS, in order; each gets the Harness and returns a list of problems):
                marker: unread = the other person's messages after its read_to, and every
                acknowledged mark-read (the msg writers' recipient reads every third message)
                still there (read_to at least the one answered)
-To add a check (e.g. streams: the stream holds exactly the acknowledged writes, in order,
-once): write `def check_x(h): ... return problems` and add it to CHECKS.  Every acknowledged
+  streams      crash_s's stream, every shard read by GetRecords from TRIM_HORIZON, parents
+               before children: each acknowledged put's record once, an in-doubt one's at
+               most once, no other; per key in write order on one root-to-leaf path of the
+               shard lineage; sequence numbers unique, rising within a shard; each key's
+               newest record is the item the table holds.  A ranged stream's GetRecords reads
+               a shard through its index entries ('X', src/store/stream.c), so a record
+               without its entry shows as a put missing from the stream (or, for an in-doubt
+               put, as the table's item newer than the stream) and an entry without its
+               record as a failed read.  An in-doubt put is settled at the check: applied,
+               it counts as acknowledged; not applied, its record must never appear.
+To add a check: write `def check_x(h): ... return problems` and add it to CHECKS.  Every acknowledged
 write is also in h.ledger, in acknowledgement order: dicts {op, table, key, image (None for a
 delete), cycle, seq}; a key's entries are in its writer's order (one writer per key).
 """
@@ -106,7 +121,10 @@ class Server:
         self.dport, self.aport = free_port(), free_port()
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--data-dir", self.data_dir, "--quiet",
-             "--dynamodb-port", str(self.dport), "--api-port", str(self.aport)],
+             "--dynamodb-port", str(self.dport), "--api-port", str(self.aport),
+             # crash_s's stream splits every second (1 -> 16 open shards) and every shard
+             # rolls over after 3 s, so kills land amid splits and rollovers too
+             "--stream-split-seconds", "1", "--stream-shard-seconds", "3"],
             stdout=subprocess.DEVNULL, stderr=self.log)
 
     def wait_ready(self):
@@ -158,10 +176,11 @@ class Conn:
             self.conn = None
             raise InDoubt(str(ex))
 
-    def ddb(self, op, body):
-        """A DynamoDB request; returns the parsed answer, raises Refused / InDoubt."""
+    def ddb(self, op, body, target="DynamoDB_20120810."):
+        """A DynamoDB request (a DynamoDB Streams one with target="DynamoDBStreams_20120810.");
+        returns the parsed answer, raises Refused / InDoubt."""
         st, data = self._request(self.h.server.dport, "POST", "/", json.dumps(body),
-                                 {"X-Amz-Target": "DynamoDB_20120810." + op,
+                                 {"X-Amz-Target": target + op,
                                   "Content-Type": "application/x-amz-json-1.0",
                                   "Authorization": DUMMY_AUTH})
         if st == 200:
@@ -421,6 +440,45 @@ class TxnWriter(Writer):
         self.h.record("txn", ("txn", w, t), {"actions": len(acts)})
 
 
+class StreamWriter(Writer):
+    """PutItem / BatchWriteItem into crash_s (its stream is checked by check_streams): each of
+    the writer's keys gets v = 1, 2, 3, ... in order, so its stream records must show the
+    acknowledged values once each, in order, with an in-doubt value at most once."""
+    KEYS = 8
+
+    def __init__(self, h, wid):
+        super().__init__(h, "stream", wid)
+        self.next = {}  # key -> the last v sent
+        self.acked = {}  # key -> acknowledged values (sets)
+        self.doubt = {}  # key -> in-doubt values not yet resolved by check_streams
+
+    def step(self):
+        ks = self.rng.sample(range(self.KEYS), 3 if self.rng.random() < 0.3 else 1)
+        writes = []
+        for r in ks:
+            k = f"s{self.wid}-{r}"
+            v = self.next.get(k, 0) + 1
+            self.next[k] = v
+            writes.append((k, v, {"pk": S(k), "v": N(v), "pad": S(pad(self.rng)[:200])}))
+        try:
+            if len(writes) == 1:
+                self.conn.ddb("PutItem", {"TableName": "crash_s", "Item": writes[0][2]})
+                ans = {}
+            else:
+                ans = self.conn.ddb("BatchWriteItem", {"RequestItems": {"crash_s": [
+                    {"PutRequest": {"Item": it}} for _, _, it in writes]}})
+        except InDoubt:
+            for k, v, _ in writes:
+                self.doubt.setdefault(k, set()).add(v)
+            raise
+        unprocessed = {rq["PutRequest"]["Item"]["pk"]["S"]
+                       for rq in ans.get("UnprocessedItems", {}).get("crash_s", [])}
+        for k, v, it in writes:
+            if k not in unprocessed:  # (an unprocessed one was not applied)
+                self.acked.setdefault(k, set()).add(v)
+                self.ledger("put", ("crash_s", k), it)
+
+
 class MsgWriter(Writer):
     def __init__(self, h, wid):
         super().__init__(h, "msg", wid)
@@ -637,7 +695,141 @@ def check_pattern_d(h):
     return problems
 
 
-CHECKS = [check_acked, check_txn_atomic, check_indexes, check_messages, check_pattern_d]
+def stream_call(h, op, body):
+    return h.conn.ddb(op, body, target="DynamoDBStreams_20120810.")
+
+
+def read_stream(h, problems):
+    """Every shard of crash_s's stream, parents before children, and each shard's records
+    read through GetRecords from TRIM_HORIZON: [(shard, [record, ...])], and {shard: parent}.
+    A ranged stream's GetRecords walks the shard's index entries and fetches each one's
+    record, so an entry without its record fails the read, and a record without its entry
+    is a write missing from its shard."""
+    arn = h.conn.ddb("DescribeTable", {"TableName": "crash_s"})["Table"]["LatestStreamArn"]
+    shards, start = [], None
+    while True:
+        body = {"StreamArn": arn}
+        if start:
+            body["ExclusiveStartShardId"] = start
+        d = stream_call(h, "DescribeStream", body)["StreamDescription"]
+        shards += d["Shards"]
+        start = d.get("LastEvaluatedShardId")
+        if not start:
+            break
+    byid = {s["ShardId"]: s for s in shards}
+    if len(byid) != len(shards):
+        problems.append(f"streams: DescribeStream lists {len(shards) - len(byid)} shards twice")
+    parent = {sid: s.get("ParentShardId") for sid, s in byid.items()}
+    children = {}
+    for sid, p in parent.items():
+        children.setdefault(p if p in byid else None, []).append(sid)
+    order, todo = [], list(reversed(children.get(None, [])))
+    while todo:  # depth first from the roots: a parent comes before its children
+        sid = todo.pop()
+        order.append(sid)
+        todo += reversed(children.get(sid, []))
+    if len(order) != len(byid):
+        problems.append(f"streams: {len(byid) - len(order)} shards not reachable from a root "
+                        f"(a parent cycle)")
+    out = []
+    for sid in order:
+        closed = "EndingSequenceNumber" in byid[sid]["SequenceNumberRange"]
+        it = stream_call(h, "GetShardIterator", {"StreamArn": arn, "ShardId": sid,
+                                                "ShardIteratorType": "TRIM_HORIZON"})
+        it = it["ShardIterator"]
+        recs, pages = [], 0
+        while it:
+            pages += 1
+            if pages > 10000:
+                problems.append(f"streams: shard {sid} still not at its end after 10000 pages")
+                break
+            r = stream_call(h, "GetRecords", {"ShardIterator": it,
+                                              "Limit": h.read_rng.choice((7, 100, 1000))})
+            recs += r["Records"]
+            it = r.get("NextShardIterator")
+            if not r["Records"] and not closed:
+                break  # an open shard read to its newest record (no load runs now)
+        out.append((sid, recs))
+    return out, parent
+
+
+def check_streams(h):
+    """crash_s's stream against the stream writers' acknowledgements: each acknowledged put
+    once, an in-doubt one at most once, nothing else; per key in write order along one
+    root-to-leaf path of the shard lineage; sequence numbers unique and rising in a shard;
+    each key's newest record is the item the table holds."""
+    problems = []
+    try:
+        shards, parent = read_stream(h, problems)
+    except (InDoubt, Refused) as ex:  # e.g. "corrupt stream index": an entry lacks its record
+        return problems + [f"streams: reading the stream failed: {ex}"]
+    seqs = set()
+    bykey = {}  # key -> [(shard, v)] in reading order
+    for sid, recs in shards:
+        prev = None
+        for rec in recs:
+            d = rec["dynamodb"]
+            seq = int(d["SequenceNumber"])
+            if seq in seqs:
+                problems.append(f"streams: sequence number {seq} twice (shard {sid})")
+            seqs.add(seq)
+            if prev is not None and seq <= prev:
+                problems.append(f"streams: shard {sid}: {seq} after {prev}")
+            prev = seq
+            k = d["Keys"]["pk"]["S"]
+            if rec["eventName"] not in ("INSERT", "MODIFY") or "NewImage" not in d:
+                problems.append(f"streams: {k}: a {rec['eventName']} record without NewImage")
+                continue
+            bykey.setdefault(k, []).append((sid, int(d["NewImage"]["v"]["N"])))
+    items = {it["pk"]["S"]: int(it["v"]["N"]) for it in scan(h.conn, "crash_s")}
+    writers = [w for w in h.writers if isinstance(w, StreamWriter)]
+    known = set()
+    for w in writers:
+        for k in w.next:
+            known.add(k)
+            got = [v for _, v in bykey.get(k, [])]
+            acked, doubt = w.acked.get(k, set()), w.doubt.get(k, set())
+            dup = sorted(v for v in set(got) if got.count(v) > 1)
+            if dup:
+                problems.append(f"streams: {k}: values {dup[:10]} recorded more than once")
+            if got != sorted(got):
+                problems.append(f"streams: {k}: records out of write order: {got[:30]}")
+            lost = sorted(acked - set(got))
+            if lost:
+                problems.append(f"streams: {k}: acknowledged puts lost from the stream: "
+                                f"v {lost[:10]}")
+            extra = sorted(set(got) - acked - doubt)
+            if extra:
+                problems.append(f"streams: {k}: records of puts not acknowledged nor in doubt "
+                                f"(or found not applied before): v {extra[:10]}")
+            if items.get(k) != (got[-1] if got else None):
+                problems.append(f"streams: {k}: the table holds v {items.get(k)}, the stream's "
+                                f"newest record v {got[-1] if got else None}")
+            path = []
+            for sid, _ in bykey.get(k, []):
+                if not path or path[-1] != sid:
+                    path.append(sid)
+            for a, b in zip(path, path[1:]):
+                x = b
+                while x is not None and x != a:
+                    x = parent.get(x)
+                if x != a:
+                    problems.append(f"streams: {k}: records in shard {b} after shard {a}, "
+                                    f"which is not its ancestor")
+                    break
+            # the in-doubt ones are known now: an applied one counts as acknowledged, one not
+            # applied must never appear (it is neither acknowledged nor in doubt any more)
+            w.acked.setdefault(k, set()).update(doubt & set(got))
+            w.doubt.pop(k, None)
+    for k in set(bykey) - known:
+        problems.append(f"streams: records for {k}, which no writer wrote")
+    h.stats["stream records checked"] = sum(len(r) for _, r in shards)
+    h.stats["stream shards"] = len(shards)
+    return problems
+
+
+CHECKS = [check_acked, check_txn_atomic, check_indexes, check_messages, check_pattern_d,
+          check_streams]
 
 
 # ---- the harness ----------------------------------------------------------------------
@@ -647,6 +839,7 @@ class Harness:
         self.args = args
         self.seed = args.seed
         self.rng = random.Random(args.seed)
+        self.read_rng = random.Random(args.seed + 1)  # the checks' own: cycles stay as seeded
         self.lock = threading.Lock()
         self.exp = Expect()
         self.ledger = []
@@ -710,10 +903,15 @@ class Harness:
             "TableName": "crash_b", "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+        self.conn.ddb("CreateTable", {
+            "TableName": "crash_s", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}})
         wid = 0
         self.writers = []
         for cls in (PutWriter, PutWriter, UpdateWriter, BatchWriter, TxnWriter, MsgWriter,
-                    MsgWriter):
+                    MsgWriter, StreamWriter, StreamWriter):
             wid += 1
             self.writers.append(cls(self, wid))
         self.txn_writers = [w for w in self.writers if isinstance(w, TxnWriter)]
@@ -762,7 +960,14 @@ class Harness:
                        ("MSG#" + oldest["group"], oldest["created_at"])):
             self.conn.ddb("DeleteItem", {"TableName": MSG_TABLE,
                                          "Key": {"pk": S(pk), "sk": S(sk)}})
-        return {"check_acked", "check_txn_atomic", "check_messages", "check_pattern_d"}
+        # a put no stream writer sent: its record is neither acknowledged nor in doubt, and the
+        # table's item is no longer the key's newest acknowledged value
+        sw = next(w for w in self.writers if isinstance(w, StreamWriter))
+        k = next(iter(sw.next))
+        self.conn.ddb("PutItem", {"TableName": "crash_s",
+                                  "Item": {"pk": S(k), "v": N(sw.next[k] + 1000)}})
+        return {"check_acked", "check_txn_atomic", "check_messages", "check_pattern_d",
+                "check_streams"}
 
     def finish(self):
         st = self.server.stop()
