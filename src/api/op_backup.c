@@ -463,9 +463,9 @@ int op_create_backup(api_req *r, json_t **out)
     api_vld_init(&v);
     if (!tname)
         api_vld_null(&v, "tableName");
-    else if (strlen(tname) < 1)
+    else if (api_utf16_units(tname, strlen(tname)) < 1)
         api_vld_min_len(&v, tname, "tableName", 1);
-    else if (strlen(tname) > BK_ARN_MAX)
+    else if (api_utf16_units(tname, strlen(tname)) > BK_ARN_MAX)
         api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
     /* a name breaking the pattern and a length: both, the pattern first (live AWS for '',
      * DDB-TABLE-457 create_backup_empty_name; test_backups
@@ -477,9 +477,12 @@ int op_create_backup(api_req *r, json_t **out)
                     "Value '%s' at 'backupName' failed to satisfy constraint: Member must "
                     "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
                     bname);
-    if (bname && strlen(bname) < BK_NAME_MIN)
+    /* the model's bounds count characters (UTF-16 units), not bytes: "éé" is too short,
+     * 200 "é" not too long (test_backups test_backup_name_lengths_are_characters) */
+    size_t bunits = bname ? api_utf16_units(bname, strlen(bname)) : 0;
+    if (bname && bunits < BK_NAME_MIN)
         api_vld_min_len(&v, bname, "backupName", BK_NAME_MIN);
-    else if (bname && strlen(bname) > BK_NAME_MAX)
+    else if (bname && bunits > BK_NAME_MAX)
         api_vld_max_len(&v, bname, "backupName", BK_NAME_MAX);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;

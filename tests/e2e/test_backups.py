@@ -982,3 +982,36 @@ def test_backup_name_empty_breaks_both_rules(srv):
         assert (status, doc["__type"].split("#")[-1], doc["message"]) == (
             400, "ValidationException",
             f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errs)), bname
+
+
+def test_backup_name_lengths_are_characters(srv):
+    """CreateBackup's BackupName bounds (3..255) and TableName's (1..1024) count characters
+    (UTF-16 units, as every length constraint of AWS's model: the tag checks' test_tags
+    counts the same way), not UTF-8 bytes.  "éé" is 2 characters: too short, besides breaking
+    the pattern; "é"x200 is 200 characters (400 bytes): only the pattern; "é"x256 breaks both.
+    ddbchat counted bytes (review24 LOW 6).  ddbchat only: DynamoDB Local has no backup API."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "bn_u16", hash=("pk", "S"))
+    pat = ("Value '{0}' at 'backupName' failed to satisfy constraint: Member must satisfy "
+           "regular expression pattern: [a-zA-Z0-9_.-]+")
+    short = ("Value '{0}' at 'backupName' failed to satisfy constraint: Member must have "
+             "length greater than or equal to 3")
+    long_ = ("Value '{0}' at 'backupName' failed to satisfy constraint: Member must have "
+             "length less than or equal to 255")
+    for bname, rules in (("éé", [pat, short]), ("é" * 2 + "a", [pat]), ("é" * 200, [pat]),
+                         ("é" * 255, [pat]), ("é" * 256, [pat, long_]),
+                         ("\U0001F600", [pat, short])):  # one character, two UTF-16 units
+        status, _, got = raw_request(srv.ddb_url, {"TableName": "bn_u16", "BackupName": bname},
+                                     target="DynamoDB_20120810.CreateBackup")
+        n, doc = len(rules), json.loads(got)
+        assert (status, doc["__type"].split("#")[-1], doc["message"]) == (
+            400, "ValidationException",
+            f"{n} validation error{'s' if n > 1 else ''} detected: "
+            + "; ".join(r.format(bname) for r in rules)), (len(bname), doc["message"][:200])
+    # TableName: 600 characters (1,200 bytes) are within its 1,024; the table is then unknown
+    status, _, got = raw_request(srv.ddb_url, {"TableName": "é" * 600, "BackupName": "ok_name"},
+                                 target="DynamoDB_20120810.CreateBackup")
+    assert status == 400 and b"less than or equal to 1024" not in got, got[:300]
+    status, _, got = raw_request(srv.ddb_url, {"TableName": "é" * 1025, "BackupName": "ok_name"},
+                                 target="DynamoDB_20120810.CreateBackup")
+    assert status == 400 and b"length less than or equal to 1024" in got, got[:300]
