@@ -154,10 +154,25 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
  * them; what a write that needs the row's current key uses (service_mark.c). */
 int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
                            err_t *e);
-/* A conversation row's read marker (service_read.c; service_mark.c's): read_to into read_to ("" when absent or
- * not a timestamp of the fixed format), unread into *unread (0 when absent or no whole
- * number). */
+/* A conversation row's read marker, by the one rule every reader of it takes (the listing's
+ * row_mark, the mark-read's msgi_conv_mark, the send's mark_item; service_read.c): read_to
+ * counts only when it is a string of exactly MSG_TS_LEN bytes that msg_ts_parse takes ("" in
+ * read_to otherwise), unread only when it is a number written as 1 to MSG_UNREAD_DIGITS
+ * decimal digits and nothing else (0 otherwise: "-3", "1E+2", "0.5", an S).  (rp, rn) and
+ * (up, un): the read_to string's and the unread number's bytes, rp / up NULL when absent or
+ * not of that type.  A row written otherwise (by hand, imported) reads the same everywhere:
+ * tests/e2e/test_messaging_read.py::test_malformed_marker_read_alike. */
+#define MSG_UNREAD_DIGITS 18
+void msgi_mark_parse(const char *rp, size_t rn, const char *up, size_t un,
+                     char read_to[MSG_TS_LEN + 1], long long *unread);
+/* The same from a row as DynamoDB JSON (a tree: msg_get_conversation, service_mark.c). */
 void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread);
+/* The same from a row as values (an AV_M item: the send's read of the recipient's row). */
+void msgi_conv_mark_av(const struct av *item, char read_to[MSG_TS_LEN + 1], long long *unread);
+/* The wait before the (attempt+1)th try of a write that lost a race with another writer
+ * (a cancelled transaction, a failed condition): up to ~2.5 ms, random.  seed: the caller's
+ * rand_r state.  The send's and the mark-read's retries (service_send.c, service_mark.c). */
+void msgi_race_backoff(int attempt, unsigned *seed);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
 /* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);

@@ -55,11 +55,14 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
 }
 
 /* SET read_to = want, unread = n on the row (GRP#me, at), if it is still there (a send moves
- * it) and its read_to is older.  *moved: the condition failed, or a send's transaction held
+ * it) and its read_to is older -- or, old not NULL, still the read_to read from it (stored
+ * as DynamoDB JSON), which msgi_mark_parse's rule refused: a row whose read_to is no
+ * marker (written by hand, imported) reads as "never marked", and is marked, instead of
+ * failing "older than" forever and answering conflict.  *moved: the condition failed, or a send's transaction held
  * the row (TransactionConflictException: DynamoDB refuses a write to an item a transaction is
  * writing; or in progress): read again. */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
-                       const char *want, long long n, bool *moved, err_t *e)
+                       const char *want, long long n, json_t *old, bool *moved, err_t *e)
 {
     *moved = false;
     char pk[64], num[24];
@@ -69,8 +72,12 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
         "{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "TableName", s->table, "Key",
         msgi_key2(pk, at), "UpdateExpression", "SET read_to = :t, unread = :n",
         "ConditionExpression",
-        "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t)",
+        old ? "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t OR "
+              "read_to = :o)"
+            : "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t)",
         "ExpressionAttributeValues", ":t", "S", want, ":n", "N", num, ":g", "S", group);
+    if (req && old)
+        json_object_set(json_object_get(req, "ExpressionAttributeValues"), ":o", old);
     json_t *resp;
     err_t in;
     int rc = msgi_call(s, "UpdateItem", req, &resp, &in);
@@ -109,11 +116,8 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         if (attempt >= s->cfg.max_retries)
             return msg_failf(e, MSG_E_CONFLICT,
                              "too many concurrent writes to this conversation, try again");
-        if (attempt > 0) { /* a send moved the row meanwhile: up to ~2.5 ms */
-            int cap = attempt < 8 ? 1 << attempt : 256;
-            struct timespec ts = {0, ((long)(rand_r(&seed) % (cap * 10)) + 1) * 1000};
-            nanosleep(&ts, NULL);
-        }
+        if (attempt > 0) /* a send moved the row meanwhile */
+            msgi_race_backoff(attempt, &seed);
         json_t *row;
         int rc = msgi_find_my_row_keyed(s, viewer_uuid, lower, &row, e);
         if (rc)
@@ -124,21 +128,27 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         long long cur_n;
         bool ok = msgi_copy_s(row, "sk", at, sizeof at);
         msgi_conv_mark(row, cur, &cur_n);
+        /* a read_to the rule refused: the update's condition holds it as stored */
+        json_t *old = cur[0] || !ok ? NULL : json_incref(json_object_get(row, "read_to"));
         json_decref(row);
         if (!ok)
             return msg_failf(e, MSG_E_STORAGE, "a conversation row without its sort key");
         /* read up to the last message at most; never back */
         const char *want = strcmp(want_in, at) > 0 ? at : want_in;
-        if (cur[0] && strcmp(want, cur) <= 0) {
+        if (cur[0] && strcmp(want, cur) <= 0) { /* (old is NULL) */
             memcpy(out_read_to, cur, sizeof cur);
             *out_unread = cur_n;
             return 0;
         }
         long long n = 0;
-        if (strcmp(want, at) < 0 && (rc = count_after(s, lower, viewer_uuid, want, &n, e)))
+        if (strcmp(want, at) < 0 && (rc = count_after(s, lower, viewer_uuid, want, &n, e))) {
+            json_decref(old);
             return rc;
+        }
         bool moved;
-        if ((rc = mark_update(s, viewer_uuid, at, lower, want, n, &moved, e)))
+        rc = mark_update(s, viewer_uuid, at, lower, want, n, old, &moved, e);
+        json_decref(old);
+        if (rc)
             return rc;
         if (!moved) {
             memcpy(out_read_to, want, MSG_TS_LEN + 1);

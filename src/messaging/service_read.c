@@ -586,29 +586,13 @@ static char *row_user_message(const row_strs *o, msg_user *u)
     return strndup(t ? t : "", t ? o->n[ROW_MESSAGE] : 0);
 }
 
-/* A conversation row's read marker into c: read_to when it is a timestamp of the fixed
- * format ("" otherwise), unread when it is a whole number from 0 up (0 otherwise). */
+/* A conversation row's read marker into c (msgi_mark_parse's rule). */
 static void row_mark(const row_strs *o, msg_conversation *c)
 {
-    c->read_to[0] = 0;
-    c->unread = 0;
-    if (o->read_to && o->read_to->u.str.len == MSG_TS_LEN &&
-        !memchr(o->read_to->u.str.ptr, 0, MSG_TS_LEN)) {
-        memcpy(c->read_to, o->read_to->u.str.ptr, MSG_TS_LEN);
-        c->read_to[MSG_TS_LEN] = 0;
-    }
-    if (o->unread && o->unread->u.str.len < 19) {
-        long long v = 0;
-        size_t k = 0;
-        for (; k < o->unread->u.str.len; k++) {
-            char ch = o->unread->u.str.ptr[k];
-            if (ch < '0' || ch > '9')
-                break;
-            v = v * 10 + (ch - '0');
-        }
-        if (k && k == o->unread->u.str.len)
-            c->unread = v;
-    }
+    msgi_mark_parse(o->read_to ? o->read_to->u.str.ptr : NULL,
+                    o->read_to ? o->read_to->u.str.len : 0,
+                    o->unread ? o->unread->u.str.ptr : NULL, o->unread ? o->unread->u.str.len : 0,
+                    c->read_to, &c->unread);
 }
 
 static int message_row(void *rows, size_t i, const av_t *it)
@@ -763,18 +747,48 @@ int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limi
 
 /* ---- one conversation --------------------------------------------------------------- */
 
-/* (messaging_int.h) the read marker of a conversation row as a tree (msg_get_conversation,
- * service_mark.c); row_mark reads the same from values */
-void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread)
+/* (messaging_int.h) the one rule of a read marker */
+void msgi_mark_parse(const char *rp, size_t rn, const char *up, size_t un,
+                     char read_to[MSG_TS_LEN + 1], long long *unread)
 {
     read_to[0] = 0;
     *unread = 0;
-    const char *r = msgi_item_s(row, "read_to");
-    if (r && strlen(r) == MSG_TS_LEN)
-        memcpy(read_to, r, MSG_TS_LEN + 1);
-    const char *n = json_string_value(json_object_get(json_object_get(row, "unread"), "N"));
-    if (n && *n && strlen(n) < 19 && strspn(n, "0123456789") == strlen(n))
-        *unread = strtoll(n, NULL, 10);
+    if (rp && rn == MSG_TS_LEN && !memchr(rp, 0, rn)) {
+        long long us;
+        memcpy(read_to, rp, MSG_TS_LEN);
+        read_to[MSG_TS_LEN] = 0;
+        if (msg_ts_parse(read_to, &us, NULL) != 0)
+            read_to[0] = 0;
+    }
+    if (!up || un < 1 || un > MSG_UNREAD_DIGITS)
+        return;
+    long long v = 0;
+    for (size_t k = 0; k < un; k++) {
+        if (up[k] < '0' || up[k] > '9')
+            return;
+        v = v * 10 + (up[k] - '0');
+    }
+    *unread = v;
+}
+
+/* (messaging_int.h) the read marker of a conversation row as a tree */
+void msgi_conv_mark(const json_t *row, char read_to[MSG_TS_LEN + 1], long long *unread)
+{
+    const json_t *r = json_object_get(json_object_get(row, "read_to"), "S");
+    const json_t *n = json_object_get(json_object_get(row, "unread"), "N");
+    msgi_mark_parse(json_is_string(r) ? json_string_value(r) : NULL, json_string_length(r),
+                    json_is_string(n) ? json_string_value(n) : NULL, json_string_length(n),
+                    read_to, unread);
+}
+
+/* (messaging_int.h) the read marker of a conversation row as values */
+void msgi_conv_mark_av(const av_t *item, char read_to[MSG_TS_LEN + 1], long long *unread)
+{
+    const av_t *r = item && item->type == AV_M ? av_map_gets(item, "read_to") : NULL;
+    const av_t *n = item && item->type == AV_M ? av_map_gets(item, "unread") : NULL;
+    bool rs = r && r->type == AV_S, nn = n && n->type == AV_N;
+    msgi_mark_parse(rs ? r->u.str.ptr : NULL, rs ? r->u.str.len : 0, nn ? n->u.str.ptr : NULL,
+                    nn ? n->u.str.len : 0, read_to, unread);
 }
 
 /* The reader's row of `group` (msgi_find_my_row_keyed: consistent reads by its key), as

@@ -31,12 +31,23 @@ static void w_user(jout *w, const msg_user *u)
 }
 
 /* The owner's read marker on a conversation row (service.h, msg_mark_read): read_to ("" =
- * none) and unread. */
+ * none) and unread as msgi_mark_parse reads them, carried over to the new row; and the two
+ * attributes as stored (DynamoDB JSON, NULL when absent: rows from before markers have
+ * none), which the Delete's condition holds verbatim, whatever they are: a condition on the
+ * value as read would never hold for a row whose marker that rule refuses, and the send
+ * would retry to "conflict" (review24 LOW 5).  conv_mark_fini releases them. */
 typedef struct conv_mark {
     char read_to[MSG_TS_LEN + 1];
     long long unread;
-    bool has_unread; /* the row had an unread attribute (rows from before markers have none) */
+    json_t *raw_read_to, *raw_unread;
 } conv_mark;
+
+static void conv_mark_fini(conv_mark *m)
+{
+    json_decref(m->raw_read_to);
+    json_decref(m->raw_unread);
+    m->raw_read_to = m->raw_unread = NULL;
+}
 
 static void w_num(jout *w, bool comma, const char *name, long long v)
 {
@@ -89,19 +100,23 @@ static void conv_delete(jout *w, const char *table, const char *owner, const cha
     char cond[160];
     snprintf(cond, sizeof cond, "message_group_uuid = :g%s%s",
              !mark                ? ""
-             : mark->read_to[0]   ? " AND read_to = :r"
+             : mark->raw_read_to  ? " AND read_to = :r"
                                   : " AND attribute_not_exists(read_to)",
              !mark                ? ""
-             : mark->has_unread   ? " AND unread = :n"
+             : mark->raw_unread   ? " AND unread = :n"
                                   : " AND attribute_not_exists(unread)");
     msgi_jw_str(w, true, "ConditionExpression", cond);
     jout_member_key(w, true, "ExpressionAttributeValues", 25);
     jout_raw(w, "{", 1);
     msgi_jw_attr(w, false, ":g", group);
-    if (mark && mark->read_to[0])
-        msgi_jw_attr(w, true, ":r", mark->read_to);
-    if (mark && mark->has_unread)
-        w_num(w, true, ":n", mark->unread);
+    if (mark && mark->raw_read_to) {
+        jout_member_key(w, true, ":r", 2);
+        jout_json(w, mark->raw_read_to);
+    }
+    if (mark && mark->raw_unread) {
+        jout_member_key(w, true, ":n", 2);
+        jout_json(w, mark->raw_unread);
+    }
     jout_raw(w, "}}}", 3);
 }
 
@@ -121,14 +136,11 @@ static int mark_item(void *ctx, const char *key, const av_t *item)
     const char *g = msgi_av_item_s(item, "message_group_uuid", &gl);
     rd->found = g && gl == strlen(rd->group) && memcmp(g, rd->group, gl) == 0;
     if (rd->found) {
-        msgi_av_copy_s(item, "read_to", rd->m->read_to, sizeof rd->m->read_to);
-        const av_t *n = av_map_gets(item, "unread");
-        if (n && n->type == AV_N) {
-            char num[64]; /* a number has at most 38 digits, a sign and an exponent */
-            snprintf(num, sizeof num, "%.*s", (int)n->u.str.len, n->u.str.ptr);
-            rd->m->has_unread = true;
-            rd->m->unread = strtoll(num, NULL, 10);
-        }
+        msgi_conv_mark_av(item, rd->m->read_to, &rd->m->unread);
+        const av_t *r = av_map_gets(item, "read_to"), *n = av_map_gets(item, "unread");
+        if ((r && !(rd->m->raw_read_to = ddbjson_from_av(r))) ||
+            (n && !(rd->m->raw_unread = ddbjson_from_av(n))))
+            return -1;
     }
     return 0;
 }
@@ -145,6 +157,8 @@ static int conv_mark_get(msg_service *s, const char *owner, const char *at, cons
     api_sink sink = {.item = mark_item, .ctx = &rd};
     int rc = msgi_get_item_sink(s, pk, at, &sink, e);
     *found = rc == 0 && rd.found;
+    if (!*found)
+        conv_mark_fini(m);
     return rc;
 }
 
@@ -182,7 +196,8 @@ static bool retryable(int rc)
            rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS;
 }
 
-static void backoff(int attempt, unsigned *seed)
+/* (messaging_int.h) */
+void msgi_race_backoff(int attempt, unsigned *seed)
 {
     int cap = attempt < 8 ? 1 << attempt : 256; /* up to ~2.5 ms */
     long us = (long)(rand_r(seed) % (cap * 10)) + 1;
@@ -371,7 +386,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             goto done;
         }
         if (attempt > 0)
-            backoff(attempt, &seed);
+            msgi_race_backoff(attempt, &seed);
         json_decref(idem);
         idem = NULL;
         pair_rd pr = {.idem_name = idem_key ? idem_name : NULL};
@@ -433,6 +448,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         /* with a key, the pair row's write also stores it (idem_list) */
         json_t *keys = idem_key ? idem_list(idem, idem_key, ts, msg_uuid) : NULL;
         if (idem_key && !keys) {
+            conv_mark_fini(&theirs);
             rc = err_set(e, ERR_NOMEM, "out of memory");
             goto done;
         }
@@ -501,6 +517,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         conv_put(&req, s->table, me.uuid, ts, group, &other, text, ts, 0);
         conv_put(&req, s->table, other.uuid, ts, group, &me, text, theirs.read_to,
                  theirs.unread + 1);
+        conv_mark_fini(&theirs); /* written into req */
         /* a fresh token per attempt: a transport-level retry of this very request (the
          * remote client retries 5xx/timeouts) is then idempotent instead of a duplicate */
         char token[MSG_UUID_LEN + 1];

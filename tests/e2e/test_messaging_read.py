@@ -307,3 +307,65 @@ def test_one_conversation_shows_the_marker_at_once(pytestconfig):
             os.unlink(srv.log)
         backing.stop()
         shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+def test_malformed_marker_read_alike(msg_server):
+    """A conversation row whose marker this service did not write (by hand, imported) is read
+    by one rule everywhere -- read_to only a fixed-format timestamp (exactly 26 bytes that
+    parse), unread only a number of 1 to 18 digits -- by the listing, the one-conversation
+    route, the mark-read and the send alike (review24 LOW 5: three readers had three rules;
+    the send took unread "-3" as -3 and stored -2 where the listing showed 0, took a 19-digit
+    one as its value, and retried a read_to it could not hold to "conflict"; the mark-read
+    answered "conflict" for a read_to beyond its "older than" condition)."""
+    ddb = mddb_of(msg_server)
+    bad_read_tos = ({"S": "2026-01-01T00:00:00Z"},           # RFC 3339, not the fixed format
+                    {"S": "2026-99-99T99:99:99.999999Z"},    # the length, not a time
+                    {"S": "9999-12-31T23:59:59.999999ZZ"},   # one byte long, after every time
+                    {"N": "20260101"})
+    bad_unreads = ({"N": "-3"}, {"N": "2.5"}, {"N": "1234567890123456789"}, {"S": "4"})
+    cases = [(None, u) for u in bad_unreads] + [(r, {"N": "2"}) for r in bad_read_tos]
+    for i, (read_to, unread) in enumerate(cases):
+        a, b = add_user(msg_server, f"mk{i}_a", "Mk A"), add_user(msg_server, f"mk{i}_b", "Mk B")
+        ta, tb = token(a), token(b)
+        m1 = send(msg_server, ta, "one", handle=f"mk{i}_b")
+        g = m1["message_group_uuid"]
+
+        def corrupt():
+            rows = [it for it in scan_table(ddb) if it["pk"] == f"GRP#{b}"
+                    and it.get("message_group_uuid") == g]
+            assert len(rows) == 1, rows
+            ddb.update_item(TableName=TABLE,
+                            Key={"pk": {"S": rows[0]["pk"]}, "sk": {"S": rows[0]["sk"]}},
+                            UpdateExpression="SET read_to = :r, unread = :u",
+                            ExpressionAttributeValues={
+                                ":r": read_to or {"S": m1["created_at"]}, ":u": unread})
+
+        def seen():
+            c = listing(msg_server, tb, g)
+            st, _, one = rest(msg_server, "GET", f"/api/message_groups/{g}", tb)
+            assert st == 200 and one == c, (one, c)
+            return c["read_to"], c["unread"]
+
+        # what the listing reads: the marker where the rule takes it, "none" / 0 elsewhere
+        want_r = None if read_to else m1["created_at"]
+        want_n = 2 if read_to else 0
+        corrupt()
+        assert seen() == (want_r, want_n), (read_to, unread)
+        # the send reads the same: the new row carries that marker, one more unread
+        m2 = send(msg_server, ta, "two", message_group_uuid=g)
+        assert seen() == (want_r, want_n + 1), (read_to, unread)
+        # the mark-read reads the same: an older time answers the stored marker as listed
+        # (none stored: it marks, counting from the messages themselves)
+        corrupt()
+        st, _, r = mark(msg_server, tb, g, m1["created_at"])
+        assert st == 200, (read_to, unread, r)
+        if read_to:
+            assert (r["read_to"], r["unread"]) == (m1["created_at"], 1), (read_to, r)
+        else:
+            assert (r["read_to"], r["unread"]) == (want_r, want_n), (unread, r)
+        assert seen() == (r["read_to"], r["unread"])
+        # and a send after it still carries the marker over
+        m3 = send(msg_server, ta, "three", message_group_uuid=g)
+        assert seen() == (r["read_to"], r["unread"] + 1)
+        assert m2["created_at"] < m3["created_at"]
+    check_invariants(scan_table(ddb))
