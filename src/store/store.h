@@ -588,6 +588,8 @@ typedef struct store_shard {
     int32_t parent;      /* idx of the parent shard, -1 for none */
     int64_t parent_ms;   /* the parent's created_ms (its id outlives it) */
     int64_t created_ms;
+    int64_t split_from_ms; /* a ranged stream's: when its lineage last split (or was made);
+                            * a rotation's child keeps its parent's, so its split age goes on */
     uint64_t start, end; /* sequence numbers; end 0 = open */
 } store_shard;
 
@@ -606,6 +608,8 @@ typedef struct store_stream {
     uint32_t n_slots;           /* open shards at a time (1..STORE_STREAM_SHARDS_MAX); a
                                  * ranged stream's: its open shards at its creation */
     bool ranged;                /* shards over hash ranges, records indexed per shard */
+    int64_t split_ms;           /* a ranged stream's split period, kept from its creation
+                                 * (store_opts.stream_split_ms then); 0 = it never splits */
 } store_stream;
 
 typedef enum store_sevent { STORE_EV_INSERT = 1, STORE_EV_MODIFY, STORE_EV_REMOVE } store_sevent;
@@ -619,7 +623,8 @@ typedef struct store_srec {
     av_t keys, new_img, old_img; /* AV_NONE when the view type leaves them out */
 } store_srec;
 
-/* All streams (without shards), ordered by id.  Arena-allocated. */
+/* All streams (without shards), ordered by id.  Arena-allocated.  A stream whose descriptor
+ * cannot be read (damaged, or a newer build's) is left out, logged once. */
 int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err_t *e);
 /* One stream with its shards; *found false when there is none. */
 int store_stream_get(store_t *s, uint32_t id, arena_t *a, store_stream *out, bool *found,

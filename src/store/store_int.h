@@ -203,8 +203,9 @@ struct store {
     bool ttl_stop;
     bool ttl_running;
     pthread_t ttl;
-    /* stream descriptors the stream pass could not decode and skips (stream.c): each said
-     * once; the TTL thread's (store_stream_pass) alone */
+    /* stream descriptors the stream pass and the listing could not decode and pass over
+     * (stream.c): each said once; under badmu (the TTL thread and request threads) */
+    pthread_mutex_t badmu;
     uint32_t bad_sdesc[16];
     unsigned n_bad_sdesc;
 

@@ -114,7 +114,7 @@ static void st_xkey(unsigned char *k, uint32_t sid, uint32_t shard, uint64_t seq
 /* ---- descriptor encoding ----------------------------------------------------------- */
 
 typedef struct st_mb {
-    av_kv kv[16];
+    av_kv kv[17];
     size_t n;
     arena_t *a;
     bool oom;
@@ -187,6 +187,8 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
         st_mb_n(&m, "nsl", d->n_slots);
     if (d->ranged) /* absent: slots */
         st_mb_n(&m, "hr", 1);
+    if (d->ranged && d->split_ms > 0) /* absent: it never splits */
+        st_mb_n(&m, "sp", d->split_ms);
     for (size_t i = 0; i < d->n_shards; i++) {
         st_mb *s = arena_zalloc(&a, sizeof *s);
         if (!s)
@@ -203,6 +205,8 @@ static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
         if (d->ranged) {
             st_mb_n(s, "lo", d->shards[i].lo);
             st_mb_n(s, "hi", d->shards[i].hi);
+            if (d->shards[i].split_from_ms != d->shards[i].created_ms) /* absent: the same */
+                st_mb_n(s, "sf", d->shards[i].split_from_ms);
         }
         if (s->oom)
             goto done;
@@ -255,6 +259,9 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
     int64_t nsl = st_get_i(&m, "nsl");
     d->n_slots = nsl > 1 && nsl <= STORE_STREAM_SHARDS_MAX ? (uint32_t)nsl : 1;
     d->ranged = st_get_i(&m, "hr") == 1;
+    d->split_ms = d->ranged ? st_get_i(&m, "sp") : 0;
+    if (d->split_ms < 0)
+        d->split_ms = 0;
     if (d->ranged != (p[0] == ST_STREAM_VERSION_RANGED))
         return err_set(e, ERR_IO, "corrupt stream record");
     const av_t *sh = av_map_gets(&m, "sh");
@@ -277,6 +284,7 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
         o->slot = (uint32_t)st_get_i(s, "sl");
         o->lo = (uint32_t)st_get_i(s, "lo");
         o->hi = (uint32_t)st_get_i(s, "hi");
+        o->split_from_ms = av_map_gets(s, "sf") ? st_get_i(s, "sf") : o->created_ms;
         if (o->slot >= d->n_slots || o->lo > o->hi)
             return err_set(e, ERR_IO, "corrupt stream record");
     }
@@ -373,7 +381,8 @@ static int st_layout_shard(store_t *s, MDB_txn *txn, uint32_t sid, uint32_t h, b
 static void st_ranged_roots(store_shard *sh, uint32_t n, uint32_t idx, int64_t now, uint64_t start)
 {
     for (uint32_t i = 0; i < n; i++)
-        sh[i] = (store_shard){.idx = idx + i, .parent = -1, .created_ms = now, .start = start,
+        sh[i] = (store_shard){.idx = idx + i, .parent = -1, .created_ms = now,
+                              .split_from_ms = now, .start = start,
                               .lo = (uint32_t)(((uint64_t)i << 32) / n),
                               .hi = (uint32_t)((((uint64_t)i + 1) << 32) / n - 1)};
 }
@@ -432,6 +441,7 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     x.d.n_shards = nsl;
     x.d.n_slots = nsl;
     x.d.ranged = ranged;
+    x.d.split_ms = ranged ? s->opts.stream_split_ms : 0;
     if ((rc = st_sdesc_put(s, txn, &x)) || (ranged && (rc = st_layout_put(s, txn, &x))))
         return rc;
     t->stream_id = (uint32_t)sid;
@@ -556,6 +566,30 @@ int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_wr
 
 /* ---- reads ------------------------------------------------------------------------- */
 
+/* A stream descriptor that cannot be decoded (rc ERR_IO: damaged, or a newer build's) is
+ * passed over by the stream pass and by the listing, so that one bad record does not stop
+ * every other stream's trimming and rollover nor take every stream's ListStreams down; it is
+ * said once (the first 16 such streams), not on every pass.  Returns rc when it is any
+ * other failure (out of memory: the pass or the listing fails). */
+static int st_sdesc_skip(store_t *s, uint32_t sid, int rc, err_t *e)
+{
+    if (rc != ERR_IO)
+        return rc;
+    pthread_mutex_lock(&s->badmu);
+    bool said = s->n_bad_sdesc == sizeof s->bad_sdesc / sizeof s->bad_sdesc[0];
+    for (unsigned i = 0; i < s->n_bad_sdesc && !said; i++)
+        said = s->bad_sdesc[i] == sid;
+    if (!said)
+        s->bad_sdesc[s->n_bad_sdesc++] = sid;
+    pthread_mutex_unlock(&s->badmu);
+    if (!said) {
+        log_warn("store: stream %" PRIu32 " passed over: its descriptor cannot be read (%s); "
+                 "its records are kept, not trimmed", sid, e->msg);
+    }
+    err_clear(e);
+    return 0;
+}
+
 int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err_t *e)
 {
     *out = NULL;
@@ -588,9 +622,15 @@ int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err
             cap = nc;
         }
         st_sdesc x;
-        if ((rc = st_sdesc_decode(st_rd_be32((unsigned char *)k.mv_data + 1), &d, a, &x, e)))
-            goto done;
-        v[(*n)++] = x.d;
+        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        if ((rc = st_sdesc_decode(sid, &d, a, &x, e))) {
+            /* one descriptor no version here reads (damaged, or a newer build's) does not
+             * take every stream's listing down: passed over, said once, as by the pass */
+            if ((rc = st_sdesc_skip(s, sid, rc, e)))
+                goto done;
+        } else {
+            v[(*n)++] = x.d;
+        }
         mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND)
@@ -987,8 +1027,8 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         store_shard *open = &d->shards[i];
         if (open->end != 0)
             continue;
-        bool split = d->ranged && s->opts.stream_split_ms > 0 &&
-                     open->created_ms + s->opts.stream_split_ms <= now && open->hi > open->lo &&
+        bool split = d->ranged && d->split_ms > 0 &&
+                     open->split_from_ms + d->split_ms <= now && open->hi > open->lo &&
                      open_after < STORE_STREAM_SHARDS_MAX;
         if (!split && open->created_ms + s->opts.stream_shard_ms > now)
             continue;
@@ -1002,9 +1042,10 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         open->end = sseq;
         store_shard child = {.idx = x->next_shard++, .slot = open->slot,
                              .parent = (int32_t)open->idx, .parent_ms = open->created_ms,
-                             .created_ms = now, .start = sseq + 1, .lo = open->lo,
-                             .hi = open->hi};
+                             .created_ms = now, .split_from_ms = open->split_from_ms,
+                             .start = sseq + 1, .lo = open->lo, .hi = open->hi};
         if (split) {
+            child.split_from_ms = now;
             uint32_t mid = open->lo + (open->hi - open->lo) / 2;
             child.hi = mid;
             d->shards[d->n_shards++] = child;
@@ -1037,26 +1078,6 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
 }
 
 #define ST_PASS_STREAMS 64 /* streams handled per write txn */
-
-/* A stream descriptor that cannot be decoded (rc ERR_IO) is passed over by the stream pass,
- * so that one bad record does not stop every other stream's trimming and rollover; it is
- * said once (the first 16 such streams), not on every pass.  Returns rc when it is any
- * other failure (out of memory: the pass fails and is tried again). */
-static int st_sdesc_skip(store_t *s, uint32_t sid, int rc, err_t *e)
-{
-    if (rc != ERR_IO)
-        return rc;
-    bool said = s->n_bad_sdesc == sizeof s->bad_sdesc / sizeof s->bad_sdesc[0];
-    for (unsigned i = 0; i < s->n_bad_sdesc && !said; i++)
-        said = s->bad_sdesc[i] == sid;
-    if (!said) {
-        s->bad_sdesc[s->n_bad_sdesc++] = sid;
-        log_warn("store: stream %" PRIu32 " passed over: its descriptor cannot be read (%s); "
-                 "its records are kept, not trimmed", sid, e->msg);
-    }
-    err_clear(e);
-    return 0;
-}
 
 static int st_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 {
@@ -1173,8 +1194,8 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
                 *due = true;
             if (d->enabled && !sh->end && sh->created_ms + s->opts.stream_shard_ms <= now)
                 *due = true;
-            if (d->enabled && d->ranged && !sh->end && s->opts.stream_split_ms > 0 &&
-                sh->created_ms + s->opts.stream_split_ms <= now && sh->hi > sh->lo &&
+            if (d->enabled && d->ranged && !sh->end && d->split_ms > 0 &&
+                sh->split_from_ms + d->split_ms <= now && sh->hi > sh->lo &&
                 n_open < STORE_STREAM_SHARDS_MAX)
                 *due = true;
         }
