@@ -734,6 +734,45 @@ uint32_t store_stream_hash(const av_t *pk)
 
 #define ST_SLOT_SCAN_MAX 20000 /* records looked at per read of one slot */
 
+/* Takes the record (k, d), numbered seq, into a read as v[*n] (store_stream_read_slot,
+ * store_stream_read_shard).  *end when the read ends: before it, when it would take the
+ * read past max_bytes (it starts the next read; the first record is always taken, so a
+ * read always makes progress: *full), or with it, at the limit or the byte cap. */
+static int st_read_take(const MDB_val *k, const MDB_val *d, uint64_t seq, size_t limit,
+                        size_t max_bytes, arena_t *a, store_srec *v, size_t *n, size_t *bytes,
+                        uint64_t *last_seq, bool *full, bool *end, err_t *e)
+{
+    if (max_bytes && *n > 0 && d->mv_size >= ST_SREC_HDR &&
+        *bytes + st_rd_le((const unsigned char *)d->mv_data + 11, 4) > max_bytes) {
+        *full = *end = true;
+        return 0;
+    }
+    int rc = st_srec_decode(k, d, a, &v[*n], e);
+    if (rc)
+        return rc;
+    *bytes += v[*n].size;
+    (*n)++;
+    *last_seq = seq;
+    if (*n == limit || (max_bytes && *bytes >= max_bytes)) {
+        *full = *n < limit;
+        *end = true;
+    }
+    return 0;
+}
+
+/* A read that found nothing more in its range covered every number handed out so far
+ * (up to upto): *last_seq moves there, so the next read starts after it. */
+static void st_read_covered(store_t *s, MDB_txn *txn, uint64_t upto, uint64_t *last_seq)
+{
+    uint64_t sseq = 0;
+    if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
+        if (upto && sseq > upto)
+            sseq = upto;
+        if (sseq > *last_seq)
+            *last_seq = sseq;
+    }
+}
+
 int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
                       size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
                       uint64_t *last_seq, err_t *e)
@@ -794,22 +833,12 @@ int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint3
                 continue;
             }
         }
-        /* the next record would take the total past the cap: it starts the next read
-         * (the first record is always taken, so a read always makes progress) */
-        if (max_bytes && *n > 0 && d.mv_size >= ST_SREC_HDR &&
-            bytes + st_rd_le((const unsigned char *)d.mv_data + 11, 4) > max_bytes) {
-            full = true;
-            break;
-        }
-        if ((rc = st_srec_decode(&k, &d, a, &v[*n], e)))
+        bool end = false;
+        if ((rc = st_read_take(&k, &d, seq, limit, max_bytes, a, v, n, &bytes, last_seq, &full,
+                               &end, e)))
             goto done;
-        bytes += v[*n].size;
-        (*n)++;
-        *last_seq = seq;
-        if (*n == limit || (max_bytes && bytes >= max_bytes)) {
-            full = *n < limit;
+        if (end)
             break;
-        }
         mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND)
@@ -818,16 +847,8 @@ int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint3
 done:
     if (cur)
         mdb_cursor_close(cur);
-    /* nothing more in range: the read covered everything handed out so far */
-    if (rc == 0 && *n < limit && !full) {
-        uint64_t sseq = 0;
-        if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
-            if (upto && sseq > upto)
-                sseq = upto;
-            if (sseq > *last_seq)
-                *last_seq = sseq;
-        }
-    }
+    if (rc == 0 && *n < limit && !full) /* nothing more in range */
+        st_read_covered(s, txn, upto, last_seq);
     st_rtxn_end(s, txn);
     arena_fini(&scratch);
     return st_mdb_err(rc, e);
@@ -872,21 +893,12 @@ int store_stream_read_shard(store_t *s, uint32_t id, uint32_t shard, uint64_t fr
                 rc = err_set(e, ERR_IO, "corrupt stream index");
             goto done;
         }
-        /* as store_stream_read: the record past the cap starts the next read */
-        if (max_bytes && *n > 0 && rv.mv_size >= ST_SREC_HDR &&
-            bytes + st_rd_le((const unsigned char *)rv.mv_data + 11, 4) > max_bytes) {
-            full = true;
-            break;
-        }
-        if ((rc = st_srec_decode(&rk, &rv, a, &v[*n], e)))
+        bool end = false;
+        if ((rc = st_read_take(&rk, &rv, seq, limit, max_bytes, a, v, n, &bytes, last_seq,
+                               &full, &end, e)))
             goto done;
-        bytes += v[*n].size;
-        (*n)++;
-        *last_seq = seq;
-        if (*n == limit || (max_bytes && bytes >= max_bytes)) {
-            full = *n < limit;
+        if (end)
             break;
-        }
         mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND)
@@ -895,15 +907,8 @@ int store_stream_read_shard(store_t *s, uint32_t id, uint32_t shard, uint64_t fr
 done:
     if (cur)
         mdb_cursor_close(cur);
-    if (rc == 0 && *n < limit && !full) { /* read to the end: covers all handed out */
-        uint64_t sseq = 0;
-        if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
-            if (upto && sseq > upto)
-                sseq = upto;
-            if (sseq > *last_seq)
-                *last_seq = sseq;
-        }
-    }
+    if (rc == 0 && *n < limit && !full) /* read to the end */
+        st_read_covered(s, txn, upto, last_seq);
     st_rtxn_end(s, txn);
     return st_mdb_err(rc, e);
 }
