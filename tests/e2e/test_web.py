@@ -1653,6 +1653,73 @@ def test_read_in_one_tab_is_read_in_the_others(web, two):
         fresh(other)
 
 
+# Run before the page's own script: the stream's "read" events never reach the page (a
+# device whose stream was down when the conversation was read elsewhere), and the page's
+# GETs of the conversation listing recorded (their paths, in window.__lists).
+MUTE_READ_EVENTS = r"""const RealES2 = window.EventSource;
+window.EventSource = class extends RealES2 {
+  addEventListener(type, fn, ...rest) {
+    if (type === 'read') return undefined;
+    return super.addEventListener(type, fn, ...rest);
+  }
+};
+window.__lists = [];
+const realFetch2 = window.fetch;
+window.fetch = (path, init) => {
+  if (/^\/api\/message_groups(\?|\/[^/]+$)/.test(path) && !(init && init.method !== 'GET')) {
+    window.__lists.push(path);
+  }
+  return realFetch2(path, init);
+};"""
+
+
+def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
+    """22 conversations: the oldest, 22nd (below the listing's first page of 20, shown once
+    the list is scrolled), has 2 unread; the other 21 none.  Read on another device (a PUT of
+    its read marker) while this page's stream hears nothing of it: when the page is shown
+    again its badge and the title's count go, with the first page of the listing and one GET
+    of that conversation by its uuid, not every page again.  Before: only the first 20 were
+    asked again, and the 22nd kept its '2' until a reload."""
+    me_ = "web_deep"
+    web.tok[me_] = token(add_user(web, me_, "Deep Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
+    a2 = send_rest(web, "web_alice", "alice 2", group=g)
+    for i in range(21):
+        h = f"web_deep{i:02d}"
+        add_user(web, h, f"Deep {i:02d}")
+        send_rest(web, me_, f"to deep {i:02d}", handle=h)  # sending: none unread there
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d, width=1100, height=700)
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                          {"source": READ_SEAMS + MUTE_READ_EVENTS})
+        sign_in_by_link(d, web, me_)
+        wait(d, lambda d: len(conv_names(d)) == 20, 5, "the first page")
+        d.execute_script("const p = document.getElementById('list-pane');"
+                         "p.scrollTop = p.scrollHeight")
+        wait(d, lambda d: len(conv_names(d)) == 22 and conv_names(d)[-1] == "Alice Web", 5,
+             "the second page")
+        wait(d, lambda d: unread(d) == {"Alice Web": "2"}, 2, "the badge")
+        assert d.title == "(2) ddbchat"
+        d.execute_script("window.__hide()")
+        st, _, m = rest(web, "PUT", f"/api/message_groups/{g}/read", web.tok[me_],
+                        {"read_to": a2["created_at"]})
+        assert st == 200 and m["unread"] == 0, m
+        # the page asks for the listing again at most once every 2 s: its clock moved on
+        d.execute_script("const now = Date.now; Date.now = () => now() + 2500;"
+                         "window.__lists = []; window.__show()")
+        wait(d, lambda d: unread(d) == {} and d.title == "ddbchat", 5,
+             "the badge gone once shown")
+        lists = d.execute_script("return window.__lists")
+        assert lists == ["/api/message_groups?limit=20", f"/api/message_groups/{g}"], lists
+        assert len(conv_names(d)) == 22
+        assert d.execute_script("return window.__reads") == []  # nothing marked from here
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
+
+
 def test_a_silent_stream_is_reconnected(web, two):
     """The server says 'ping' on every stream every 15 s (an event since 76aca0d: a comment
     never reaches the page).  A stream that has said nothing for 35 s is dead without knowing
