@@ -458,16 +458,22 @@
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
     const stick = nearBottom() || mine;
-    const li = messageEl(m);
-    let after = el.messages.lastElementChild;
-    while (after && after.dataset.at && after.dataset.at > m.created_at) {
-      after = after.previousElementSibling;
-    }
-    if (after && after.dataset.at) after.after(li);
-    else if (after) after.after(li); // the "older" button
-    else el.messages.prepend(li);
+    placeByAt(messageEl(m));
     if (stick) el.messages.scrollTop = el.messages.scrollHeight;
     if (stick) boundToNewest();
+  }
+
+  // li put in the open conversation by its data-at: after the last one whose data-at is not
+  // later (stored messages by created_at; "Not sent" where it failed, created_at~; one on its
+  // way, ~, below them all), or after the "older" button.
+  function placeByAt(li) {
+    if (li.parentNode === el.messages) li.remove();
+    let after = el.messages.lastElementChild;
+    while (after && after.dataset.at && after.dataset.at > li.dataset.at) {
+      after = after.previousElementSibling;
+    }
+    if (after) after.after(li);
+    else el.messages.prepend(li);
   }
 
   // A long session must not grow without bound: while the newest messages are on screen, the
@@ -548,6 +554,10 @@
           frag.append(messageEl(m));
         }
         list.insertBefore(frag, top);
+        // a "Not sent" that failed before the oldest shown stood at the top: in its place
+        if (top && top.classList.contains('pending')) {
+          for (const li of list.querySelectorAll('li.pending')) placeByAt(li);
+        }
         list.scrollTop = list.scrollHeight - fromBottom;
         windowBelow(o);
       }
@@ -877,8 +887,16 @@
   // a message of its own (never run into another text), also when another conversation was
   // opened meanwhile; the ones queued after it to the same person wait with it, so a retry
   // cannot put them out of order (test_web.py::test_failed_sends_stay_in_their_conversation).
+  // One that waits for Retry (an answer such as a 500, not a server or network gone: those
+  // go by themselves before any later send) stays where it failed (anchor: after the
+  // conversation's newest message then): what is sent or comes after it shows below it, as Signal and WhatsApp Web keep a failed message
+  // in its place.  It used to float below everything, so a message typed after it and sent
+  // showed above it, as if sent first.  Retry sends it after what went meanwhile, so it moves
+  // to the bottom, "Sending…", where the other person will see it, as Telegram's resend does
+  // (test_web.py::test_a_failed_send_keeps_its_place_and_retry_moves_it_last).
   // Entries name the conversation by the other person's handle: a draft has no uuid yet.
-  const outbox = []; // {handle, name, body, key, state: 'queued'|'sending'|'failed', li}
+  // {handle, name, body, key, state: 'queued'|'sending'|'failed', li, anchor, why}
+  const outbox = [];
 
   // getRandomValues, since randomUUID needs a secure context and the page may be served over
   // plain http.
@@ -910,7 +928,10 @@
     sendOutbox();
   }
 
-  // x shown in the open conversation, if it is x's, below every stored message.
+  const short = (t) => (charCount(t) > 40 ? `${[...t].slice(0, 40).join('')}…` : t);
+
+  // x shown in the open conversation, if it is x's: on its way, below every stored message;
+  // failed, where it failed.
   function showEntry(x) {
     const o = state.open;
     if (!o || !sameHandle(o.handle, x.handle)) return;
@@ -920,7 +941,9 @@
     }
     const li = document.createElement('li');
     li.className = x.state === 'failed' ? 'mine pending failed' : 'mine pending';
-    li.dataset.at = '~'; // after every created_at: addMessage puts new ones above it
+    // '~' sorts after every created_at: addMessage puts new ones above it; a failed one's
+    // anchor, created_at~, after that message and before any later one
+    li.dataset.at = x.state === 'failed' && x.anchor ? x.anchor : '~';
     const text = document.createElement('div');
     text.className = 'text';
     text.dir = 'auto';
@@ -932,6 +955,7 @@
       retry.type = 'button';
       retry.className = 'link retry';
       retry.textContent = 'Retry';
+      retry.setAttribute('aria-label', `Retry: ${short(x.body)}`);
       retry.addEventListener('click', () => {
         for (const y of outbox) { // this one and those waiting behind it
           if (y.state === 'failed' && sameHandle(y.handle, x.handle) &&
@@ -947,16 +971,20 @@
       discard.type = 'button';
       discard.className = 'link discard';
       discard.textContent = 'Discard';
+      discard.setAttribute('aria-label', `Discard: ${short(x.body)}`);
       discard.addEventListener('click', () => { dropEntry(x); el.text.focus(); });
       meta.append(x.offline ? 'Not sent: you are offline; it goes when the network is back. ' :
         x.auto ? 'Not sent: the server did not answer; it goes when the server is back. ' :
-          'Not sent. ', retry, discard);
+          x.why ? `Not sent: ${x.why}. ` : 'Not sent. ', retry, discard);
     } else {
       meta.textContent = 'Sending…';
     }
     li.append(text, meta);
-    if (x.li && x.li.isConnected) x.li.replaceWith(li);
-    else el.messages.append(li);
+    if (x.li && x.li.isConnected && x.li.dataset.at === li.dataset.at) x.li.replaceWith(li);
+    else {
+      if (x.li) x.li.remove();
+      placeByAt(li);
+    }
     x.li = li;
   }
 
@@ -1029,11 +1057,18 @@
           // by itself (resendWaiting); any other answer waits for Retry or Discard
           const auto = e.code === 'network' || e.status === 502 || e.status === 503 ||
             e.status === 504;
+          const c = [...state.convs.values()].find((y) => sameHandle(y.handle, x.handle));
+          const anchor = `${(c && c.created_at) || '0'}~`;
+          const why = String(e.message || '').trim().replace(/[.!]+$/, '');
           for (const y of outbox) {
             if (y === x || (y.state === 'queued' && sameHandle(y.handle, x.handle))) {
               y.state = 'failed';
               y.offline = offline;
               y.auto = auto;
+              // one that goes by itself goes before any later send (requeueWaiting): at
+              // the bottom, as one on its way; one waiting for Retry where it failed
+              y.anchor = auto ? null : anchor;
+              y.why = auto ? '' : why;
               showEntry(y);
             }
           }

@@ -1405,6 +1405,55 @@ def test_failed_sends_stay_in_their_conversation(web, two):
         d.switch_to.window(d.window_handles[0])
 
 
+def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
+    """A send answered 500 stays where it was typed, 'Not sent: internal error.' with Retry
+    and Discard (named after the message for screen readers); a message typed after it and
+    sent, and one that comes from alice, show below it, also after another conversation was
+    opened and this one again; at 320 px nothing of it leaves the screen.  Retry (by
+    keyboard) sends it after them: it moves to the bottom, and the page's order is the
+    server's.  Before: the failed one floated below everything, so the
+    message typed after it showed above it, as if sent first, and alice's reply came in
+    between them."""
+    me_ = "web_order"
+    web.tok[me_] = token(add_user(web, me_, "Order Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    send_rest(web, "web_bob", "from bob", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script(SENDS, "fail")
+    type_and_enter(d, "lost one")
+    wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
+    d.execute_script(SENDS, "real")
+    type_and_enter(d, "after it")
+    wait(d, lambda d: len(by_css(d, "#messages li.pending")) == 1 and
+         not by_css(d, "#send")[0].get_attribute("data-busy"), 5, "'after it' sent")
+    assert bubbles(d) == ["from alice", "lost one", "after it"], bubbles(d)
+    failed = by_css(d, "#messages li.failed")[0]
+    assert "Not sent: internal error." in failed.text, failed.text
+    assert [b.get_attribute("aria-label") for b in by_css(d, "#messages li.failed button")] \
+        == ["Retry: lost one", "Discard: lost one"]
+    send_rest(web, "web_alice", "alice reply", group=g)
+    want = ["from alice", "lost one", "after it", "alice reply"]
+    wait(d, lambda d: bubbles(d) == want, 5, "alice's reply below")
+    open_conv(d, "Bob Web")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == want, 5, "the same order, opened again")
+    assert by_css(d, "#messages li.failed .text")[0].text == "lost one"
+    # at 320 px nothing of it leaves the screen; Retry by keyboard
+    d.set_window_size(320, 640)
+    assert d.execute_script(OFF_SCREEN) == [], d.execute_script(OFF_SCREEN)
+    from selenium.webdriver.common.keys import Keys
+    by_css(d, "#messages li.failed button.retry")[0].send_keys(Keys.ENTER)
+    want = ["from alice", "after it", "alice reply", "lost one"]
+    wait(d, lambda d: bubbles(d) == want and not by_css(d, "#messages li.pending"), 5,
+         "the retry, last")
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    assert [x["message"] for x in page] == want
+    assert d.execute_script("return document.activeElement.id") == "text"
+
+
 def unread(d):
     """{name: the unread count its badge shows} for the conversations that have one."""
     return d.execute_script(
