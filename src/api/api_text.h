@@ -333,18 +333,9 @@
 /* a table missing in the control-plane operations (the item operations: TXT_RES_NOT_FOUND) */
 #define TXT_TABLE_RNF "Requested resource not found: Table: %s not found"
 /* Contributor Insights (ack-api-quirks DDB-TABLE-094 for the index text; the others are the
- * model's checks in the service's usual envelope, not captured) */
+ * model's checks in the service's usual envelope, not captured; UpdateContributorInsights'
+ * action and mode are api_schema.c's in_ci_update) */
 #define TXT_CI_INDEX_RNF "Requested resource not found: Index: %s not found for table: %s"
-#define TXT_CI_ACTION_NULL                                                                       \
-    "1 validation error detected: Value null at 'contributorInsightsAction' failed to satisfy "  \
-    "constraint: Member must not be null"
-#define TXT_CI_ACTION_ENUM                                                                       \
-    "1 validation error detected: Value '%s' at 'contributorInsightsAction' failed to satisfy "  \
-    "constraint: Member must satisfy enum value set: [ENABLE, DISABLE]"
-#define TXT_CI_MODE_ENUM                                                                         \
-    "1 validation error detected: Value '%s' at 'contributorInsightsMode' failed to satisfy "    \
-    "constraint: Member must satisfy enum value set: [ACCESSED_AND_THROTTLED_KEYS, "            \
-    "THROTTLED_KEYS]"
 #define TXT_CI_MAX_RESULTS                                                                       \
     "1 validation error detected: Value '%lld' at 'maxResults' failed to satisfy constraint: "  \
     "Member must have value less than or equal to 100"

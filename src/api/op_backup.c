@@ -1222,20 +1222,21 @@ static int bk_table_named(api_req *r, const char *name_or_arn, const store_table
     return api_pin_table(r, sn, out);
 }
 
-static int bk_pitr_table(api_req *r, const char **tname, const store_table **t)
+/* Reads TableName into *tname and adds its model violations to v (the caller reports them,
+ * with the violations of the members after it: AWS lists every violation of a request in one
+ * message, in the model's member order). */
+static int bk_pitr_table(api_req *r, api_vld *v, const char **tname)
 {
     int rc = api_json_str_whole(r->body, "TableName", r->arena, tname, r->err);
     if (rc)
         return rc;
-    api_vld v;
-    api_vld_init(&v);
     if (!*tname)
-        api_vld_null(&v, "tableName");
+        api_vld_null(v, "tableName");
     else if (strlen(*tname) < 1)
-        api_vld_min_len(&v, *tname, "tableName", 1);
+        api_vld_min_len(v, *tname, "tableName", 1);
     else if (strlen(*tname) > BK_ARN_MAX)
-        api_vld_max_len(&v, *tname, "tableName", BK_ARN_MAX);
-    return api_vld_finish_aws(&v, r->err);
+        api_vld_max_len(v, *tname, "tableName", BK_ARN_MAX);
+    return 0;
 }
 
 /* ContinuousBackupsDescription of a table with recovery state p, as of now_ms. */
@@ -1261,7 +1262,11 @@ int op_describe_continuous_backups(api_req *r, json_t **out)
 {
     const char *tname;
     const store_table *t = NULL;
-    int rc = bk_pitr_table(r, &tname, &t);
+    api_vld v;
+    api_vld_init(&v);
+    int rc = bk_pitr_table(r, &v, &tname);
+    if (rc == 0)
+        rc = api_vld_finish_aws(&v, r->err);
     if (rc == 0)
         rc = bk_table_named(r, tname, &t);
     if (rc)
@@ -1288,14 +1293,16 @@ int op_update_continuous_backups(api_req *r, json_t **out)
         rc = api_json_bool(spec, "PointInTimeRecoveryEnabled", &has_en, &en, r->err);
     if (rc == 0 && spec)
         rc = api_json_int(spec, "RecoveryPeriodInDays", &has_days, &days, r->err);
+    api_vld v;
+    api_vld_init(&v);
+    /* TableName's violations and the specification's in one message, in that order (the
+     * model's; test_model_constraints.py test_required_members_missing_together) */
     if (rc == 0)
-        rc = bk_pitr_table(r, &tname, &t);
+        rc = bk_pitr_table(r, &v, &tname);
     if (rc)
         return rc;
     if (!has_days)
         days = STORE_PITR_DAYS_DEFAULT;
-    api_vld v;
-    api_vld_init(&v);
     if (!spec)
         api_vld_null(&v, "pointInTimeRecoverySpecification");
     else if (!has_en)
