@@ -60,6 +60,10 @@ void api_metrics_render_store(api_t *api, buf_t *b)
                cs.calls);
     am_counter(b, API_MET_NS "group_commit_writes_total", "Item writes carried by the group committer.",
                cs.writes);
+    am_counter(b, API_MET_NS "other_write_txns_total",
+               "LMDB write transactions outside the group committer (table changes, TTL and "
+               "stream passes).",
+               cs.other_txns);
     met_prom_header(b, API_MET_NS "group_commit_batch_writes", "histogram",
                     "Item writes per group-commit round.");
     uint64_t cum = 0;

@@ -279,6 +279,9 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
         return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
     for (;;) {
         MDB_txn *txn = NULL;
+        pthread_mutex_lock(&s->qmu); /* store_commit_stats' other_txns (qmu: before the txn) */
+        s->cstats.other_txns++;
+        pthread_mutex_unlock(&s->qmu);
         st_map_rdlock(s);
         size_t seen = s->mapsize;
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);

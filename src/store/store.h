@@ -528,7 +528,10 @@ int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn
  * txns run by the group committer, callers (store_write_each/_atomic calls) and writes they
  * carried; rounds by writes carried (batch_hist[i]: at most 2^i writes, the last bucket
  * more) and the durability syncs by how long they took (sync_hist[i]: at most
- * store_sync_bounds_us[i], the last bucket longer; none when not durable). */
+ * store_sync_bounds_us[i], the last bucket longer; none when not durable); other_txns: LMDB
+ * write txns outside the group committer (table changes, the TTL and stream passes), each
+ * begun counted, committed or not (an idle store begins none: test_stream.c
+ * test_idle_stream_pass_writes_nothing). */
 #define STORE_BATCH_BUCKETS 10
 #define STORE_SYNC_BUCKETS 12
 extern const uint64_t store_sync_bounds_us[STORE_SYNC_BUCKETS - 1];
@@ -537,6 +540,7 @@ typedef struct store_commit_stats {
     uint64_t batch_hist[STORE_BATCH_BUCKETS];
     uint64_t sync_hist[STORE_SYNC_BUCKETS];
     uint64_t syncs, sync_us;
+    uint64_t other_txns;
 } store_commit_stats;
 void store_commit_stats_get(store_t *s, store_commit_stats *out);
 

@@ -1162,7 +1162,9 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
         arena_fini(&a);
         return st_mdb_err(rc, e);
     }
-    if ((rc = mdb_cursor_open(txn, s->db_streams, &sc)) ||
+    uint64_t sseq; /* the last number handed out: an open shard that starts after it is empty */
+    if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)) ||
+        (rc = mdb_cursor_open(txn, s->db_streams, &sc)) ||
         (rc = mdb_cursor_open(txn, s->db_streams, &rcur)))
         goto done;
     unsigned char kb[1] = {'S'};
@@ -1197,9 +1199,13 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
             uint64_t first = has ? st_rd_be64((unsigned char *)k2.mv_data + 5) : 0;
             if (sh->end && sh->created_ms <= cutoff && (first == 0 || first > sh->end))
                 *due = true;
-            if (d->enabled && !sh->end && sh->created_ms + s->opts.stream_shard_ms <= now)
+            /* an empty open shard stays open (st_pass_one): not due, or an idle store
+                * began a write txn and synced it every pass for good
+                * (test_idle_stream_pass_writes_nothing) */
+            bool rolls = d->enabled && !sh->end && sseq >= sh->start;
+            if (rolls && sh->created_ms + s->opts.stream_shard_ms <= now)
                 *due = true;
-            if (d->enabled && d->ranged && !sh->end && d->split_ms > 0 &&
+            if (rolls && d->ranged && d->split_ms > 0 &&
                 sh->split_from_ms + d->split_ms <= now && sh->hi > sh->lo &&
                 n_open < STORE_STREAM_SHARDS_MAX)
                 *due = true;

@@ -522,6 +522,55 @@ static void test_split_period_is_the_streams(void **state)
     assert_int_equal(open_shards(&d), 4);
 }
 
+/* Write txns begun outside the group committer so far. */
+static uint64_t other_txns(store_t *s)
+{
+    store_commit_stats cs;
+    store_commit_stats_get(s, &cs);
+    return cs.other_txns;
+}
+
+/* An idle store's stream pass begins no write txn: open shards past their rotation age or
+ * their split age that hold no record stay open (nothing to close over), and the pass saw
+ * that only in its write txn, so an idle server began one (and synced it) every second for
+ * good (10 fdatasync in 10 s, strace -c, serve --stream-shard-seconds 1 with one stream).
+ * Once a record is written, the same pass rotates or splits in one write txn. */
+static void test_idle_stream_pass_writes_nothing(void **state)
+{
+    st_fix *f = *state;
+    reopen_with(f, 2, 1000, 1000);
+    st_create(f->s, "idle", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t = set_view(f->s, "idle", STORE_SV_KEYS_ONLY);
+    reopen_with(f, 1, 0, 1000); /* a second stream, one shard of slots */
+    st_create(f->s, "idle1", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t1 = set_view(f->s, "idle1", STORE_SV_KEYS_ONLY);
+    err_t e;
+    err_clear(&e);
+    store_stream d;
+    bool found;
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_true(d.ranged);
+    int64_t t0 = d.shards[0].created_ms;
+    uint64_t n0 = other_txns(f->s);
+    for (int p = 1; p <= 5; p++)
+        assert_int_equal(store_stream_pass(f->s, t0 + p * 3000, &e), 0);
+    assert_int_equal(other_txns(f->s), n0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 2);
+    t = st_pin(f->s, "idle");
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    n0 = other_txns(f->s);
+    assert_int_equal(store_stream_pass(f->s, t0 + 20000, &e), 0);
+    assert_int_equal(other_txns(f->s), n0 + 1);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(open_shards(&d), 4); /* both split (the store-wide number moved) */
+    assert_int_equal(store_stream_get(f->s, t1->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 2); /* and the other stream rotated */
+    n0 = other_txns(f->s);
+    assert_int_equal(store_stream_pass(f->s, t0 + 20000, &e), 0); /* done: nothing due */
+    assert_int_equal(other_txns(f->s), n0);
+}
+
 /* Overwrites stream sid's descriptor in the closed data dir with bytes no version decodes. */
 static void spoil_descriptor_with(const char *dir, uint32_t sid, const char *bytes, size_t len)
 {
@@ -629,6 +678,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranged_split_and_index, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_split_age_outlives_rotation, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_split_period_is_the_streams, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_idle_stream_pass_writes_nothing, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_list_passes_over_bad_descriptor, st_setup,
                                         st_teardown),
     };
