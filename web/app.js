@@ -957,6 +957,13 @@
       retry.textContent = 'Retry';
       retry.setAttribute('aria-label', `Retry: ${short(x.body)}`);
       retry.addEventListener('click', () => {
+        // it moves below what was sent or came after it: said to screen readers too, whose
+        // focus goes back to the composer
+        let later = false;
+        for (let n = x.li && x.li.nextElementSibling; n && !later; n = n.nextElementSibling) {
+          later = !!n.dataset.uuid;
+        }
+        if (later) announce(`Sending again, below the later messages: ${short(x.body)}`);
         for (const y of outbox) { // this one and those waiting behind it
           if (y.state === 'failed' && sameHandle(y.handle, x.handle) &&
               outbox.indexOf(y) >= outbox.indexOf(x)) {

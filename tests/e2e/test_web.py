@@ -1410,8 +1410,8 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     and Discard (named after the message for screen readers); a message typed after it and
     sent, and one that comes from alice, show below it, also after another conversation was
     opened and this one again; at 320 px nothing of it leaves the screen.  Retry (by
-    keyboard) sends it after them: it moves to the bottom, and the page's order is the
-    server's.  Before: the failed one floated below everything, so the
+    keyboard) sends it after them: it moves to the bottom (screen readers are told), and the
+    page's order is the server's.  Before: the failed one floated below everything, so the
     message typed after it showed above it, as if sent first, and alice's reply came in
     between them."""
     me_ = "web_order"
@@ -1449,6 +1449,7 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     want = ["from alice", "after it", "alice reply", "lost one"]
     wait(d, lambda d: bubbles(d) == want and not by_css(d, "#messages li.pending"), 5,
          "the retry, last")
+    assert "Sending again, below the later messages: lost one" in live_texts(d)
     st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
     assert [x["message"] for x in page] == want
     assert d.execute_script("return document.activeElement.id") == "text"
