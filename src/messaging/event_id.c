@@ -1,7 +1,9 @@
 /*
  * event_id — a stream's position in a user's conversations and its Last-Event-ID text:
  * "v1:<floor>" then ",<message_group_uuid>:<created_at>" per conversation delivered within
- * the look-back (MSG_EVENTS_LATE_S); parse, format, where a conversation's new messages
+ * the look-back (MSG_EVENTS_LATE_S), then ";r<stamp>" when the read events'
+ * position (the newest read-log stamp delivered, events.h) is past the floor (the position is
+ * max(floor, rd)); parse, format, where a conversation's new messages
  * start, recording a delivery.  Layer: messaging (a value and its text, no I/O, no lock).
  * Used by events.c (scans, replays, every event's id).  See events.h (the design and the
  * event ids).  Tests: tests/unit/messaging/test_event_id.c, tests/fuzz (fuzz_eventid).
@@ -92,6 +94,8 @@ void msg_event_id_format(const msg_event_state *s, char *out, size_t n)
         w = snprintf(out + o, n - o, ",%s:%lld", p[i].group, (long long)p[i].t);
         o += w > 0 ? (size_t)w : 0;
     }
+    if (s->rd > s->floor && o < n) /* the read events' position, when past the floor */
+        snprintf(out + o, n - o, ";r%lld", (long long)s->rd);
 }
 
 /* Digits into *out; 0 or -1 (none, more than 16, or garbage). */
@@ -120,7 +124,14 @@ int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e)
     const char *p = id + 3;
     if (ev_parse_num(&p, &out->floor))
         goto bad;
+    out->rd = out->floor;
     while (*p) {
+        if (*p == ';') { /* the read events' position, last: ";r<stamp>" */
+            p++;
+            if (*p++ != 'r' || ev_parse_num(&p, &out->rd) || *p)
+                goto bad;
+            break;
+        }
         if (*p++ != ',' || out->n == MSG_EVENTS_POS_MAX)
             goto bad;
         msg_event_pos *ps = &out->pos[out->n];

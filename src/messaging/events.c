@@ -33,8 +33,10 @@
 
 typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
-    int64_t t;
-    char *data; /* the "data:" JSON */
+    int64_t t;      /* message: created_at; read: the read-log row's stamp */
+    bool read;      /* a read event from the read log (else a message) */
+    char *data;     /* the "data:" JSON */
+    char *read_data; /* a message the user sent: the read event it implies (or NULL) */
 } ev_event;
 
 typedef struct ev_list {
@@ -125,13 +127,16 @@ static void ev_deadline(struct timespec *ts, int64_t mono_ms)
 
 static void ev_list_fini(ev_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].data);
+        free(l->v[i].read_data);
+    }
     free(l->v);
     memset(l, 0, sizeof *l);
 }
 
-static int ev_list_push(ev_list *l, const char *group, int64_t t, char *data)
+static int ev_list_push(ev_list *l, const char *group, int64_t t, bool read, char *data,
+                        char *read_data)
 {
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 16;
@@ -144,7 +149,9 @@ static int ev_list_push(ev_list *l, const char *group, int64_t t, char *data)
     ev_event *ev = &l->v[l->n++];
     snprintf(ev->group, sizeof ev->group, "%s", group);
     ev->t = t;
+    ev->read = read;
     ev->data = data;
+    ev->read_data = read_data;
     return 0;
 }
 
@@ -153,13 +160,51 @@ static int ev_cmp(const void *a, const void *b)
     const ev_event *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
+    if (x->read != y->read)
+        return x->read ? 1 : -1;
     return strcmp(x->group, y->group);
+}
+
+/* A read event's data: {"message_group_uuid","read_to","unread"}; malloc'ed, NULL on OOM. */
+static char *ev_read_data(const char *group, const char *read_to, long long unread)
+{
+    json_t *d = json_pack("{s:s,s:s,s:I}", "message_group_uuid", group, "read_to", read_to,
+                          "unread", (json_int_t)unread);
+    char *txt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    return txt;
+}
+
+/* Records in state s that event ev is delivered; false when s has it already. */
+static bool ev_state_take(msg_event_state *s, const ev_event *ev)
+{
+    if (ev->read) {
+        if (ev->t <= s->rd || ev->t <= s->floor)
+            return false;
+        s->rd = ev->t;
+        return true;
+    }
+    if (ev->t <= msg_event_state_start(s, ev->group))
+        return false;
+    msg_event_state_apply(s, ev->group, ev->t);
+    return true;
+}
+
+/* Appends ev to the stream as it was delivered (st->mu held): the message and the read it
+ * implies (its sender's own message), or the read. */
+static void st_append_event(msg_stream *st, const char *type, const char *data);
+static void st_append_ev(msg_stream *st, const ev_event *ev)
+{
+    st_append_event(st, ev->read ? "read" : "message", ev->data);
+    if (ev->read_data)
+        st_append_event(st, "read", ev->read_data);
 }
 
 /* One conversation's messages after `start`, ascending, into out.  A page that does not reach
  * the end lowers *cutoff to its last message (nothing later may be delivered from this scan). */
-static int ev_scan_conv(msg_service *s, const char *group, int64_t start, const char *with_handle,
-                        const char *with_name, ev_list *out, int64_t *cutoff, err_t *e)
+static int ev_scan_conv(msg_service *s, const char *user, const char *group, int64_t start,
+                        const char *with_handle, const char *with_name, ev_list *out,
+                        int64_t *cutoff, err_t *e)
 {
     char pk[8 + MSG_UUID_LEN], from[MSG_TS_LEN + 1];
     snprintf(pk, sizeof pk, "MSG#%s", group);
@@ -193,7 +238,64 @@ static int ev_scan_conv(msg_service *s, const char *group, int64_t start, const 
                               "with", "handle", with_handle, "display_name", with_name);
         char *txt = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
-        if (!txt || ev_list_push(out, group, t, txt)) {
+        /* the user's own message: their marker moved to it (service_send.c: the sender's
+         * new row reads to its message, unread 0), so their other streams learn it too */
+        const char *from = msgi_item_s(item, "user_uuid");
+        char *rd = from && strcmp(from, user) == 0 ? ev_read_data(group, sk, 0) : NULL;
+        if (!txt || (from && strcmp(from, user) == 0 && !rd) ||
+            ev_list_push(out, group, t, false, txt, rd)) {
+            free(txt);
+            free(rd);
+            json_decref(resp);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+    }
+    if (json_object_get(resp, "LastEvaluatedKey") && last && last < *cutoff)
+        *cutoff = last;
+    json_decref(resp);
+    return 0;
+}
+
+/* The user's read-log rows stamped after rd (service_mark.c: READ#<user>, sk "<stamp>#<group>",
+ * one per marker a mark-read moved), ascending, as read events into out; a page that does not
+ * reach the end lowers *cutoff to its last stamp. */
+static int ev_scan_reads(msg_service *s, const char *user, int64_t rd, ev_list *out,
+                         int64_t *cutoff, err_t *e)
+{
+    char pk[8 + MSG_UUID_LEN], ts[MSG_TS_LEN + 1], from[MSG_TS_LEN + 2];
+    snprintf(pk, sizeof pk, "READ#%s", user);
+    msg_ts_format(rd, ts);
+    snprintf(from, sizeof from, "%s$", ts); /* past every "<ts>#<group>": stamps after rd */
+    json_t *resp, *item;
+    err_t in;
+    int rc = msgi_call(s, "Query",
+                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
+                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
+                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit",
+                                 EV_SCAN_MAX),
+                       &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    size_t i;
+    int64_t last = 0;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *sk = msgi_item_s(item, "sk"), *g = msgi_item_s(item, "group_uuid");
+        char stamp[MSG_TS_LEN + 1], read_to[MSG_TS_LEN + 1];
+        long long t, unread;
+        if (!sk || strlen(sk) < MSG_TS_LEN || !g || !msgi_is_uuid(g))
+            continue; /* not a row this service wrote */
+        memcpy(stamp, sk, MSG_TS_LEN);
+        stamp[MSG_TS_LEN] = 0;
+        msgi_conv_mark(item, read_to, &unread);
+        if (msg_ts_parse(stamp, &t, NULL) || !read_to[0])
+            continue;
+        last = t;
+        char *txt = ev_read_data(g, read_to, unread);
+        if (!txt || ev_list_push(out, g, t, true, txt, NULL)) {
             free(txt);
             json_decref(resp);
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -205,9 +307,9 @@ static int ev_scan_conv(msg_service *s, const char *group, int64_t start, const 
     return 0;
 }
 
-/* The messages of user's conversations that state `st` has not delivered yet, in (created_at,
- * group) order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for
- * each conversation that moved. */
+/* The events of user's conversations that state `st` has not delivered yet, in (time, group)
+ * order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for each
+ * conversation that moved; and the read log since the state's read position. */
 static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, ev_list *out,
                    err_t *e)
 {
@@ -248,7 +350,7 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
             int64_t from = msg_event_state_start(st, g);
             if (t <= from)
                 continue;
-            if ((rc = ev_scan_conv(s, g, from, msgi_item_s(item, "user_handle"),
+            if ((rc = ev_scan_conv(s, user, g, from, msgi_item_s(item, "user_handle"),
                                    msgi_item_s(item, "user_display_name"), out, &cutoff, e)))
                 break;
         }
@@ -256,6 +358,8 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
         json_decref(resp);
     } while (!rc && start);
     json_decref(start);
+    if (!rc)
+        rc = ev_scan_reads(s, user, st->rd > st->floor ? st->rd : st->floor, out, &cutoff, e);
     if (rc) {
         ev_list_fini(out);
         return rc;
@@ -265,8 +369,10 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
     size_t keep = 0;
     while (keep < out->n && keep < EV_SCAN_MAX && out->v[keep].t <= cutoff)
         keep++;
-    for (size_t i = keep; i < out->n; i++)
+    for (size_t i = keep; i < out->n; i++) {
         free(out->v[i].data);
+        free(out->v[i].read_data);
+    }
     out->n = keep;
     return 0;
 }
@@ -414,10 +520,9 @@ static void feed_fanout(msg_events *h, ev_feed *f, const ev_list *evs)
         pthread_mutex_lock(&st->mu);
         for (size_t i = 0; i < evs->n; i++) {
             const ev_event *ev = &evs->v[i];
-            if (ev->t <= msg_event_state_start(&st->st, ev->group))
+            if (!ev_state_take(&st->st, ev))
                 continue; /* this stream has it (its replay got there first) */
-            msg_event_state_apply(&st->st, ev->group, ev->t);
-            st_append_event(st, "message", ev->data);
+            st_append_ev(st, ev);
         }
         bool ended = st->ended;
         st_wake_later(h, st);
@@ -473,7 +578,7 @@ static void ev_join(msg_events *h, msg_stream *st)
         }
         snprintf(f->user, sizeof f->user, "%s", st->user);
         /* the feed looks back one window, so a message that commits late is still found */
-        f->st.floor = msg_now_usec() - MSG_EVENTS_LATE_US;
+        f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
         f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
         f->next_poll_ms = base_mono_ms() + f->poll_ms;
         f->dirty = true;
@@ -483,10 +588,9 @@ static void ev_join(msg_events *h, msg_stream *st)
     }
     pthread_mutex_lock(&st->mu);
     st_append_event(st, "ready", "{}");
-    for (size_t i = 0; i < evs.n; i++) {
-        msg_event_state_apply(&st->st, evs.v[i].group, evs.v[i].t);
-        st_append_event(st, "message", evs.v[i].data);
-    }
+    for (size_t i = 0; i < evs.n; i++)
+        if (ev_state_take(&st->st, &evs.v[i]))
+            st_append_ev(st, &evs.v[i]);
     if (evs.n == EV_SCAN_MAX) /* more to replay: the feed's next scan is not enough */
         st->ended = true;    /* (the client reconnects from its new position at once) */
     bool ended = st->ended;
@@ -543,7 +647,7 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
         f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
     } else {
         for (size_t i = 0; i < evs.n; i++)
-            msg_event_state_apply(&f->st, evs.v[i].group, evs.v[i].t);
+            ev_state_take(&f->st, &evs.v[i]);
         feed_fanout(h, f, &evs);
         if (evs.n == EV_SCAN_MAX)
             f->dirty = true; /* more */
@@ -689,10 +793,12 @@ static void *ev_hub_main(void *arg)
 static void ev_changed_key(void *ctx, const char *pk)
 {
     msg_events *h = ctx;
-    if (!pk || strncmp(pk, "GRP#", 4) != 0)
+    /* a conversation row moved, or a read marker was logged (service_mark.c) */
+    size_t skip = !pk ? 0 : strncmp(pk, "GRP#", 4) == 0 ? 4 : strncmp(pk, "READ#", 5) == 0 ? 5 : 0;
+    if (!skip)
         return;
     pthread_mutex_lock(&h->mu);
-    ev_feed *f = feed_find(h, pk + 4);
+    ev_feed *f = feed_find(h, pk + skip);
     if (f)
         f->dirty = true;
     pthread_mutex_unlock(&h->mu);
@@ -966,10 +1072,14 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
          * clients drop what they have by uuid (the page does). */
         if (st.floor > now)
             st.floor = now;
+        if (st.rd > now)
+            st.rd = now;
         for (int i = 0; i < st.n; i++)
             if (st.pos[i].t > now)
                 st.pos[i].t = now;
         int64_t oldest = now - (int64_t)MSG_EVENTS_REPLAY_MAX_S * 1000000;
+        if (st.rd < oldest)
+            st.rd = oldest;
         if (st.floor < oldest) { /* replay at most MSG_EVENTS_REPLAY_MAX_S back */
             st.floor = oldest;
             for (int i = st.n - 1; i >= 0; i--)
@@ -978,7 +1088,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
         }
     } else {
         memset(&st, 0, sizeof st);
-        st.floor = now;
+        st.floor = st.rd = now;
     }
 
     msg_stream *s = calloc(1, sizeof *s);

@@ -11,6 +11,14 @@
  *     retry: 2000\n\n   and   id: <event id>\nevent: ready\ndata: {}\n\n
  * and a heartbeat event "event: ping\ndata: {}\n\n" (no id) every MSG_EVENTS_HEARTBEAT_S
  * seconds.
+ * When the stream's user's read marker of a conversation moves (a mark-read, service_mark.c;
+ * or a message they sent, which reads everything before it), the stream carries
+ *     id: <event id>\nevent: read\ndata: {"message_group_uuid","read_to","unread"}\n\n
+ * (the marker as stored; right after the message event for a message they sent).  Only the
+ * owner of the conversation row gets it, never the other participant.  A mark-read logs the
+ * new marker in the user's read log (READ#<user>, sort key "<stamp>#<group>", the stamp the
+ * time of the mark-read), which a scan reads after the event id's read position ";r<stamp>";
+ * so a reconnection replays the read events it missed like messages.
  *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
  * "v1:<floor>" followed by ",<message_group_uuid>:<created_at>" for each conversation
@@ -77,7 +85,7 @@
 #define MSG_TICKETS_MAX 4096
 #define MSG_TICKETS_PER_USER 8 /* unexpired tickets of one user: a new one replaces the oldest */
 #define MSG_TICKET_LEN 43 /* base64url of 32 random bytes */
-#define MSG_EVENT_ID_MAX (24 + MSG_EVENTS_POS_MAX * 56) /* bytes, with the NUL */
+#define MSG_EVENT_ID_MAX (44 + MSG_EVENTS_POS_MAX * 56) /* bytes, with the NUL */
 
 typedef struct msg_service msg_service;
 typedef struct msg_events msg_events;
@@ -163,6 +171,7 @@ typedef struct msg_event_pos {
 } msg_event_pos;
 typedef struct msg_event_state {
     int64_t floor;
+    int64_t rd; /* read events: the newest read-log stamp delivered; max(floor, rd) counts */
     int n;
     msg_event_pos pos[MSG_EVENTS_POS_MAX];
 } msg_event_state;

@@ -270,9 +270,10 @@ int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *gr
  * conditioned on the values read, so a concurrent mark-read cancels the send, which retries).
  * msg_mark_read moves the reader's marker forward to `read_to` (an RFC 3339 time, as
  * msg_ts_parse_rfc3339 reads; past the conversation's last message it is that message's
- * time), never back: an older time changes nothing.  One conditional UpdateItem of the row at
- * its current key (read_to older than the new one), after a consistent count of the other
- * person's messages after it; a row moved meanwhile by a send is read again.  *out_read_to
+ * time), never back: an older time changes nothing.  One TransactWriteItems: a conditional
+ * Update of the row at its current key (read_to older than the new one) and the Put of the
+ * user's read-log row (READ#<user>: the live `read` event, events.h), after a consistent count
+ * of the other person's messages after it; a row moved meanwhile by a send is read again.  *out_read_to
  * (MSG_TS_LEN + 1) and *out_unread: the marker as stored after the call.  Rows:
  * invalid_uuid, bad_timestamp, not_found (not the reader's conversation), conflict (retries
  * exhausted), and the backend's. */

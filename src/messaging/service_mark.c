@@ -8,8 +8,13 @@
  * their marker over with unread + 1, and the send's Delete of their old row is conditioned on
  * the marker it read, so a mark-read and a send never lose each other's write (whichever
  * commits second fails its condition and is retried after a fresh read).  unread counts only
- * the other person's messages after read_to.
- * DynamoDB documents used: UpdateItem's condition expressions
+ * the other person's messages after read_to.  Every marker a mark-read moves is also logged, in
+ * the same transaction, in the user's read log (READ#<user>, "<stamp>#<group>"), which the
+ * event streams read for their `read` events (events.h); rows older than any replay are pruned
+ * by later mark-reads.
+ * DynamoDB documents used: TransactWriteItems
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
+ * UpdateItem's condition expressions
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html),
  * Query with Select COUNT (.../APIReference/API_Query.html).
  */
@@ -54,21 +59,26 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
     }
 }
 
-/* SET read_to = want, unread = n on the row (GRP#me, at), if it is still there (a send moves
- * it) and its read_to is older -- or, old not NULL, still the read_to read from it (stored
+/* SET read_to = want, unread = n on the row (GRP#me, at), and the read log's row
+ * (READ#me, "<now>#<group>": group_uuid, read_to, unread) in one TransactWriteItems, if the
+ * row is still there (a send moves it) and its read_to is older -- or, old not NULL, still the read_to read from it (stored
  * as DynamoDB JSON), which msgi_mark_parse's rule refused: a row whose read_to is no
  * marker (written by hand, imported) reads as "never marked", and is marked, instead of
- * failing "older than" forever and answering conflict.  *moved: the condition failed, or a send's transaction held
+ * failing "older than" forever and answering conflict.  *moved: the condition failed (the
+ * transaction was cancelled), or a send's transaction held
  * the row (TransactionConflictException: DynamoDB refuses a write to an item a transaction is
  * writing; or in progress): read again. */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
                        const char *want, long long n, json_t *old, bool *moved, err_t *e)
 {
     *moved = false;
-    char pk[64], num[24];
+    char pk[64], num[24], log_pk[64], stamp[MSG_TS_LEN + 1], log_sk[MSG_TS_LEN + 2 + MSG_UUID_LEN];
     snprintf(pk, sizeof pk, "GRP#%s", me);
     snprintf(num, sizeof num, "%lld", n);
-    json_t *req = json_pack(
+    snprintf(log_pk, sizeof log_pk, "READ#%s", me);
+    msg_ts_format(msg_now_usec(), stamp);
+    snprintf(log_sk, sizeof log_sk, "%s#%s", stamp, group);
+    json_t *upd = json_pack(
         "{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "TableName", s->table, "Key",
         msgi_key2(pk, at), "UpdateExpression", "SET read_to = :t, unread = :n",
         "ConditionExpression",
@@ -76,18 +86,60 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
               "read_to = :o)"
             : "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t)",
         "ExpressionAttributeValues", ":t", "S", want, ":n", "N", num, ":g", "S", group);
-    if (req && old)
-        json_object_set(json_object_get(req, "ExpressionAttributeValues"), ":o", old);
+    if (upd && old)
+        json_object_set(json_object_get(upd, "ExpressionAttributeValues"), ":o", old);
+    /* the read log's row (events.h: the user's other streams get a read event from it), in
+     * the same transaction: a marker that moved is always logged */
+    json_t *req = upd ? json_pack("{s:[{s:o},{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}]}",
+                                  "TransactItems", "Update", upd, "Put", "TableName", s->table,
+                                  "Item", "pk", "S", log_pk, "sk", "S", log_sk, "group_uuid",
+                                  "S", group, "read_to", "S", want, "unread", "N", num)
+                      : NULL;
     json_t *resp;
     err_t in;
-    int rc = msgi_call(s, "UpdateItem", req, &resp, &in);
+    int rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
     json_decref(resp);
-    if (rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_CONFLICT ||
-        rc == ERR_TRANSACTION_IN_PROGRESS) {
+    if (rc == ERR_TRANSACTION_CANCELED || rc == ERR_CONDITIONAL_CHECK_FAILED ||
+        rc == ERR_TRANSACTION_CONFLICT || rc == ERR_TRANSACTION_IN_PROGRESS) {
         *moved = true;
         return 0;
     }
     return rc ? msgi_storage(e, rc, &in) : 0;
+}
+
+/* Deletes a few of the user's read-log rows stamped before any reconnection replays
+ * (MSG_EVENTS_REPLAY_MAX_S): each mark-read adds one row and takes up to MARK_PRUNE old ones,
+ * so the log holds about a replay window's mark-reads.  Best effort: a failure leaves them to
+ * the next mark-read. */
+#define MARK_PRUNE 4
+static void log_prune(msg_service *s, const char *me)
+{
+    char pk[64], before[MSG_TS_LEN + 1];
+    snprintf(pk, sizeof pk, "READ#%s", me);
+    msg_ts_format(msg_now_usec() - (long long)MSG_EVENTS_REPLAY_MAX_S * 1000000, before);
+    json_t *resp, *item;
+    err_t in;
+    if (msgi_call(s, "Query",
+                  json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:i}", "TableName", s->table,
+                            "KeyConditionExpression", "pk = :pk AND sk < :b",
+                            "ExpressionAttributeValues", ":pk", "S", pk, ":b", "S", before,
+                            "ProjectionExpression", "pk, sk", "Limit", MARK_PRUNE),
+                  &resp, &in)) {
+        json_decref(resp);
+        return;
+    }
+    size_t i;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *sk = msgi_item_s(item, "sk");
+        json_t *r2 = NULL;
+        if (sk)
+            msgi_call(s, "DeleteItem",
+                      json_pack("{s:s,s:o}", "TableName", s->table, "Key", msgi_key2(pk, sk)),
+                      &r2, &in);
+        json_decref(r2);
+    }
+    json_decref(resp);
 }
 
 int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
@@ -153,6 +205,8 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         if (!moved) {
             memcpy(out_read_to, want, MSG_TS_LEN + 1);
             *out_unread = n;
+            msg_events_hint(s->events, viewer_uuid); /* this server's streams: at once */
+            log_prune(s, viewer_uuid);
             return 0;
         }
     }

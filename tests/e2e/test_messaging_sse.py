@@ -138,6 +138,10 @@ class Stream:
         return [dict(json.loads(e["data"]), _id=e["id"]) for e in self.events()
                 if e["event"] == "message"]
 
+    def reads(self):
+        return [dict(json.loads(e["data"]), _id=e["id"]) for e in self.events()
+                if e["event"] == "read"]
+
     def wait_for(self, pred, seconds=5.0):
         end = time.time() + seconds
         while time.time() < end:
@@ -580,6 +584,90 @@ def test_write_by_another_process_arrives(msg_server, people):
     assert bob.wait_for(lambda s: any(m["message"] == "from the cli" for m in s.messages()), 5)
     assert time.time() - t1 < 1.0, f"cli took {t1 - t0:.2f}s, event {time.time() - t1:.2f}s later"
     bob.close()
+
+
+# ---- read events -------------------------------------------------------------------------
+
+def _mark(server, tok, g, read_to):
+    st, _, r = rest(server, "PUT", f"/api/message_groups/{g}/read", tok, {"read_to": read_to})
+    assert st == 200, r
+    return r
+
+
+def test_mark_read_reaches_the_readers_other_streams(msg_server):
+    """A mark-read (PUT /api/message_groups/<g>/read) reaches every open stream of the reader
+    at once as `event: read` {"message_group_uuid","read_to","unread"} (the marker as stored:
+    what the PUT answered), also for a conversation whose last message is older than the
+    streams (the morning's catch-up on one device, seen on the other); the other participant
+    gets nothing (read receipts are not sent to them); a stream that was away gets the read
+    events it missed from its Last-Event-ID, once, and none it had."""
+    a, b = (add_user(msg_server, h, n) for h, n in [("rev_ann", "Ann R"), ("rev_ben", "Ben R")])
+    ta, tb = token(a), token(b)
+    m1 = send(msg_server, ta, "one", handle="rev_ben")
+    g = m1["message_group_uuid"]
+    m2 = send(msg_server, ta, "two", group=g)
+    m3 = send(msg_server, ta, "three", group=g)
+    time.sleep(0.05)  # the streams open after the conversation's last message
+    phone, laptop = open_stream(msg_server, tb), open_stream(msg_server, tb)
+    ann = open_stream(msg_server, ta)
+    r = _mark(msg_server, tb, g, m1["created_at"])
+    assert r == {"message_group_uuid": g, "read_to": m1["created_at"], "unread": 2}
+    t0 = time.time()
+    for s in (phone, laptop):
+        assert s.wait_for(lambda s: s.reads(), 5), s.raw[-400:]
+    assert time.time() - t0 < 1.0
+    for s in (phone, laptop):
+        assert [{k: v for k, v in x.items() if k != "_id"} for x in s.reads()] == [r]
+        assert s.messages() == []
+    ann.pump(0.5)
+    assert ann.reads() == [] and ann.messages() == []
+
+    # the laptop goes away; the phone reads on
+    last_id = laptop.reads()[-1]["_id"]
+    laptop.close()
+    r2 = _mark(msg_server, tb, g, m2["created_at"])
+    r3 = _mark(msg_server, tb, g, m3["created_at"])
+    assert (r2["unread"], r3["unread"]) == (1, 0)
+    assert phone.wait_for(lambda s: len(s.reads()) == 3, 5)
+    # a mark-read that does not move the marker is no event
+    assert _mark(msg_server, tb, g, m1["created_at"]) == r3
+    phone.pump(0.5)
+    assert [x["read_to"] for x in phone.reads()] == [m1["created_at"], m2["created_at"],
+                                                     m3["created_at"]]
+    back = open_stream(msg_server, tb, last_event_id=last_id)
+    assert back.wait_for(lambda s: len(s.reads()) >= 2, 5), back.raw[-400:]
+    back.pump(0.5)
+    assert [{k: v for k, v in x.items() if k != "_id"} for x in back.reads()] == [r2, r3]
+    # its id carries the read position: from the last one, nothing again
+    again = open_stream(msg_server, tb, last_event_id=back.reads()[-1]["_id"])
+    again.pump(0.5)
+    assert again.reads() == []
+    ann.pump(0.2)
+    assert ann.reads() == []
+    for s in (phone, back, again, ann):
+        s.close()
+
+
+def test_a_send_is_a_read_event_for_the_senders_streams(msg_server):
+    """A message one sends reads everything before it (the sender's row: read_to its time,
+    unread 0): the sender's streams get the message and then `event: read` for it; the
+    recipient gets the message only."""
+    a, b = (add_user(msg_server, h, n) for h, n in [("rev_cat", "Cat R"), ("rev_dan", "Dan R")])
+    ta, tb = token(a), token(b)
+    m1 = send(msg_server, ta, "hello", handle="rev_dan")
+    g = m1["message_group_uuid"]
+    dan, cat = open_stream(msg_server, tb), open_stream(msg_server, ta)
+    reply = send(msg_server, tb, "hi back", group=g)
+    assert dan.wait_for(lambda s: s.reads(), 5), dan.raw[-400:]
+    evs = [e for e in dan.events() if e["event"] in ("message", "read")]
+    assert [e["event"] for e in evs] == ["message", "read"]
+    assert json.loads(evs[1]["data"]) == {"message_group_uuid": g,
+                                          "read_to": reply["created_at"], "unread": 0}
+    assert cat.wait_for(lambda s: s.messages(), 5)
+    cat.pump(0.5)
+    assert [m["uuid"] for m in cat.messages()] == [reply["uuid"]] and cat.reads() == []
+    for s in (dan, cat):
+        s.close()
 
 
 # ---- 1,000 idle streams ------------------------------------------------------------------

@@ -9,6 +9,7 @@ The test starts its own backing endpoint and remote server, so --msg-backend cha
 in it: `make test` runs it in the two plain runs (ddbchat and DynamoDB Local as the backing)
 and skips it in the two --msg-backend runs of test_messaging*.py, which would only repeat the
 first (about 5 s each)."""
+import json
 import shutil
 import subprocess
 import time
@@ -106,6 +107,36 @@ def test_message_from_another_process_arrives_through_the_stream(backing):
         assert bob.wait_for(lambda s: any(m["message"] == "polled again"
                                           for m in s.messages()), 10)
         bob.close()
+    finally:
+        srv.stop()
+
+
+def test_mark_read_from_another_process_arrives_through_the_stream(backing):
+    """A mark-read by another process (`ddbchat mark-read --endpoint`: its transaction moves
+    the reader's conversation row and logs the marker in READ#<reader>) reaches the reader's
+    open stream as `event: read` within a second, from the table's stream, as messages do;
+    the other participant's stream gets no read event."""
+    table_with_stream(backing)
+    srv = start_remote_serve(backing.ddb_url)
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ids = {h: add_user(srv, h, n) for h, n in [("feedr_ann", "Ann F"),
+                                                   ("feedr_ben", "Ben F")]}
+        cli(srv, "send", "feedr_ann", "feedr_ben", "read", "me")
+        ben = open_stream(srv, token(ids["feedr_ben"]))
+        ann = open_stream(srv, token(ids["feedr_ann"]))
+        time.sleep(4)  # past the polling back-off (see above): only the stream is this fast
+        p = cli(srv, "list-conversations", "feedr_ben", "--json")
+        g = json.loads(p.stdout)["conversations"][0]["uuid"]
+        r = json.loads(cli(srv, "mark-read", "feedr_ben", g, "--json").stdout)
+        t1 = time.time()
+        assert ben.wait_for(lambda s: s.reads(), 5), ben.raw[-400:]
+        assert time.time() - t1 < 1.0, f"arrived {time.time() - t1:.2f}s after the mark-read"
+        assert [{k: v for k, v in x.items() if k != "_id"} for x in ben.reads()] == [r]
+        ann.pump(0.5)
+        assert ann.reads() == []
+        ben.close()
+        ann.close()
     finally:
         srv.stop()
 

@@ -49,6 +49,33 @@ static void test_event_id_round_trip(void **state)
     assert_int_equal(msg_event_state_start(&back, G2), 5000 + 2 * late);
 }
 
+/* The read events' position (events.h: the newest read-log stamp delivered) rides after the
+ * conversations as ";r<stamp>" when past the floor, and reads back; absent, it is the floor
+ * (ids from before read events) */
+static void test_event_id_read_position(void **state)
+{
+    (void)state;
+    msg_event_state s = {.floor = 1000, .rd = 1000};
+    char id[MSG_EVENT_ID_MAX];
+    msg_event_state_apply(&s, G1, 4000);
+    s.rd = 4500;
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000;r4500");
+    msg_event_state back;
+    err_t e = {0};
+    assert_int_equal(msg_event_id_parse(id, &back, &e), 0);
+    assert_int_equal(back.rd, 4500);
+    assert_int_equal(back.n, 1);
+    assert_int_equal(msg_event_id_parse("v1:1000;r2000", &back, &e), 0);
+    assert_int_equal(back.rd, 2000);
+    assert_int_equal(back.n, 0);
+    assert_int_equal(msg_event_id_parse("v1:1000", &back, &e), 0);
+    assert_int_equal(back.rd, 1000);
+    s.rd = 900; /* not past the floor: not written */
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000");
+}
+
 static void test_event_id_cap(void **state)
 {
     msg_event_state s = {.floor = 100};
@@ -75,6 +102,8 @@ static void test_event_id_refused(void **state)
         "v1:10,11111111-1111-4111-8111-111111111111:5", /* before the floor */
         "v1:1,11111111-1111-4111-8111-111111111111:2,11111111-1111-4111-8111-111111111111:3",
         "v1:1,11111111-1111-4111-8111-111111111111", "v1:1 ", "v1:-1",
+        "v1:1;", "v1:1;r", "v1:1;x5", "v1:1;r5,11111111-1111-4111-8111-111111111111:2",
+        "v1:1;r5;r6", "v1:1;r12345678901234567", "v1:1;r-5",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         msg_event_state s;
@@ -98,6 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_id_round_trip),
+        cmocka_unit_test(test_event_id_read_position),
         cmocka_unit_test(test_event_id_cap),
         cmocka_unit_test(test_event_id_refused),
     };

@@ -1779,12 +1779,13 @@ static void test_mark_read_races(void **state)
     assert_int_equal(n, 1);
     msg_service_free(svc);
 
-    hook_backend hu = {.base = {&hook_ops}, .inner = ENV.backend, .op = "UpdateItem",
+    /* (the mark-read's write: its UpdateItem and the read log's Put, one TransactWriteItems) */
+    hook_backend hu = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
                        .hook = rm_send_third};
     assert_int_equal(msg_service_new(&hu.base, &cfg, &svc, &e), 0);
     char at[MSG_TS_LEN + 1];
     assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m.created_at, at, &n, &e), 0);
-    assert_int_equal(hu.calls, 2); /* the row moved under the first UpdateItem */
+    assert_int_equal(hu.calls, 2); /* the row moved under the first write */
     assert_string_equal(at, m.created_at);
     assert_int_equal(n, 1); /* "third", sent meanwhile */
     rm_marker(&rm_b, g, rt, &n);
@@ -1803,7 +1804,8 @@ static void test_mark_read_races(void **state)
      * TransactionConflictException (serve --transaction-conflicts, AWS); the mark-read reads
      * again and retries -- it was a 500 storage, the marker lost (review24 H1) */
     msg_message m4 = send_ok(&rm_a, g, NULL, "fourth", NULL);
-    hook_backend hc = {.base = {&conflict_ops}, .inner = ENV.backend, .op = "UpdateItem"};
+    hook_backend hc = {.base = {&conflict_ops}, .inner = ENV.backend,
+                       .op = "TransactWriteItems"};
     assert_int_equal(msg_service_new(&hc.base, &cfg, &svc, &e), 0);
     assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m4.created_at, at, &n, &e), 0);
     assert_int_equal(hc.calls, 2);
@@ -1822,6 +1824,81 @@ static void test_mark_read_races(void **state)
     msg_message_fini(&m);
     for (int i = 0; i < 3; i++)
         msg_message_fini(&rm_m[i]);
+}
+
+/* Query of pk's rows (consistent), a new reference to the Items array. */
+static json_t *query_pk(const char *pk)
+{
+    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b}", "TableName", ENV.table,
+                            "KeyConditionExpression", "pk = :p", "ExpressionAttributeValues",
+                            ":p", "S", pk, "ConsistentRead", 1), *resp = NULL;
+    err_t e = {0};
+    if (msg_backend_call(ENV.backend, "Query", req, &resp, &e))
+        fail_msg("query: %s", e.msg);
+    json_decref(req);
+    json_t *items = json_incref(json_object_get(resp, "Items"));
+    json_decref(resp);
+    return items;
+}
+
+/* A mark-read that moves the marker logs it in the reader's read log (READ#<reader>,
+ * "<stamp>#<group>": group_uuid, read_to, unread), in its transaction, for the live read
+ * events (events.h); one that does not move it logs nothing; and it deletes the log's rows
+ * older than any reconnection replays (MSG_EVENTS_REPLAY_MAX_S), keeping the others. */
+static void test_mark_read_logs_the_marker(void **state)
+{
+    (void)state;
+    msg_user la = add_user("lg_a", "Lg A"), lb = add_user("lg_b", "Lg B");
+    msg_message m1 = send_ok(&la, NULL, "lg_b", "one", NULL);
+    const char *g = m1.message_group_uuid;
+    msg_message m2 = send_ok(&la, g, NULL, "two", NULL);
+    char pk[64], old_sk[128], kept_sk[128], ts[MSG_TS_LEN + 1];
+    snprintf(pk, sizeof pk, "READ#%s", lb.uuid);
+    snprintf(old_sk, sizeof old_sk, "2020-01-01T00:00:00.000000Z#%s", g);
+    msg_ts_format(msg_now_usec() - 3600LL * 1000000, ts); /* an hour ago: a replay may need it */
+    snprintf(kept_sk, sizeof kept_sk, "%s#%s", ts, g);
+    const char *sks[2] = {old_sk, kept_sk};
+    for (int i = 0; i < 2; i++) {
+        json_t *req = json_pack("{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
+                                ENV.table, "Item", "pk", "S", pk, "sk", "S", sks[i],
+                                "group_uuid", "S", g, "read_to", "S", m1.created_at, "unread",
+                                "N", "1"), *resp = NULL;
+        err_t e = {0};
+        assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+        json_decref(req);
+        json_decref(resp);
+    }
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    err_t e = {0};
+    int64_t before = msg_now_usec();
+    assert_int_equal(msg_mark_read(S, lb.uuid, g, m1.created_at, at, &n, &e), 0);
+    assert_int_equal(n, 1);
+    json_t *items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 2); /* the 2020 row pruned */
+    const json_t *kept = json_array_get(items, 0), *logged = json_array_get(items, 1);
+    assert_string_equal(msgi_item_s(kept, "sk"), kept_sk);
+    const char *lsk = msgi_item_s(logged, "sk");
+    long long stamp;
+    assert_int_equal(strlen(lsk), MSG_TS_LEN + 1 + MSG_UUID_LEN);
+    assert_memory_equal(lsk + MSG_TS_LEN, "#", 1);
+    assert_string_equal(lsk + MSG_TS_LEN + 1, g);
+    memcpy(ts, lsk, MSG_TS_LEN);
+    ts[MSG_TS_LEN] = 0;
+    assert_int_equal(msg_ts_parse(ts, &stamp, NULL), 0);
+    assert_true(stamp >= before);
+    assert_string_equal(msgi_item_s(logged, "group_uuid"), g);
+    assert_string_equal(msgi_item_s(logged, "read_to"), m1.created_at);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(logged, "unread"), "N")),
+                        "1");
+    json_decref(items);
+    /* not moved: nothing logged */
+    assert_int_equal(msg_mark_read(S, lb.uuid, g, m1.created_at, at, &n, &e), 0);
+    items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 2);
+    json_decref(items);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
 }
 
 int main(void)
@@ -1849,6 +1926,7 @@ int main(void)
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
+        cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
     };
