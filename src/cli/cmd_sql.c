@@ -25,12 +25,14 @@
 #include <editline/readline.h>
 #include <jansson.h>
 
+#include "base/arena.h"
 #include "base/dynlib.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/text.h"
 #include "messaging/backend.h"
+#include "value/ddbjson.h"
 
 #define SQL_MAX_PARAMS 256
 #define SQL_MAX_PAGES 100000
@@ -261,6 +263,35 @@ static void pad(size_t n)
         putchar(' ');
 }
 
+/* Whether every item is DynamoDB JSON (value/ddbjson.h), so that render() may read each
+ * value's member as its type says: a remote endpoint's reply is input like any other, and
+ * {"S": 5} or {"SS": [1]} from one was read as a string (a NULL) and took the CLI down
+ * (test_partiql.py::test_cli_sql_refuses_a_reply_that_is_not_dynamodb_json).  false with
+ * the reason printed. */
+static bool items_readable(json_t *items)
+{
+    arena_t a;
+    arena_init(&a);
+    err_t e = {0};
+    size_t i;
+    json_t *it;
+    bool ok = true;
+    json_array_foreach(items, i, it)
+    {
+        av_t v;
+        if (ddbjson_to_item(it, &a, &v, &e) != 0) {
+            fprintf(stderr, "ddbchat: the endpoint's reply holds an item that is not DynamoDB "
+                            "JSON (item %zu: %s)\n",
+                    i + 1, e.msg);
+            ok = false;
+            break;
+        }
+        arena_reset(&a);
+    }
+    arena_fini(&a);
+    return ok;
+}
+
 /* Items as a table: columns in order of first appearance. */
 static void print_table(json_t *items)
 {
@@ -402,8 +433,10 @@ static int run_one(cli_conn *c, const sql_opts *o, const char *stmt, json_t *par
             printf("%s\n", d ? d : "{}");
             free(d);
             json_decref(out);
-        } else {
+        } else if (items_readable(all)) {
             print_table(all);
+        } else {
+            rc = 1;
         }
     }
     json_decref(all);

@@ -863,6 +863,46 @@ def test_cli_sql_endpoint(ddb_url, tab):
     assert rc == 1 and "ValidationException: Number of parameters" in err_
 
 
+# `ddbchat sql --endpoint` reads the endpoint's reply as input: an item whose values are not
+# DynamoDB JSON ({"S": 5}, a set of numbers, a B that is an object) is refused with its reason
+# and exit status 1; the table printer read each as a string and the CLI died of SIGSEGV
+# (found by sending such replies from a stand-in endpoint).  --json prints the reply as sent.
+# Needs no DynamoDB: the stand-in answers every request.
+@pytest.mark.parametrize("value", [{"S": 5}, {"N": None}, {"SS": [1, 2]}, {"NS": [None]},
+                                   {"L": [{"S": [1]}]}, {"M": {"x": {"B": {}}}}])
+def test_cli_sql_refuses_a_reply_that_is_not_dynamodb_json(target, value):
+    if target != "ddbchat":
+        pytest.skip("the stand-in endpoint is the same for both targets")
+    import http.server
+    import threading
+    reply = json.dumps({"Items": [{"ok": {"S": "x"}, "a": value}]}).encode()
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d" % srv.server_address[1]
+        rc, out, err_ = run_sql("--endpoint", url, "SELECT * FROM t")
+        assert rc == 1, (rc, out, err_)
+        assert "the endpoint's reply holds an item that is not DynamoDB JSON (item 1:" in err_
+        rc, out, err_ = run_sql("--endpoint", url, "--json", "SELECT * FROM t")
+        assert rc == 0 and json.loads(out) == {"Items": [{"ok": {"S": "x"}, "a": value}]}
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 # `ddbchat sql --data-dir` (embedded) runs the messaging README's PartiQL access patterns
 # (A and B) on a seeded conversation.
 def test_cli_sql_embedded_patterns(target, tmp_path):
