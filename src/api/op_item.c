@@ -44,12 +44,15 @@ typedef struct wreq {
     bool rvoccf;
 } wreq;
 
+/* ReturnValues allowed: PutItem's and DeleteItem's, UpdateItem's (a bit per api_rv) */
+#define WRITE_RV_OLD ((1u << API_RV_NONE) | (1u << API_RV_ALL_OLD))
+#define WRITE_RV_ALL 0x1fu
+
 static int write_reply(wreq *q, store_write *sw);
 static int write_later(wreq *q, const store_write *sw);
 
-static int run_write(wreq *q, json_t **out)
+static int run_write(wreq *q)
 {
-    (void)out;
     api_req *r = q->r;
     store_write sw;
     memset(&sw, 0, sizeof sw);
@@ -120,12 +123,13 @@ static int write_reply(wreq *q, store_write *sw)
     case API_RV_NONE:
         break;
     }
-    api_metrics_write(r, q->t,
-                      api_cap_write_h(sw->old_size > sw->new_size ? sw->old_size : sw->new_size));
+    /* billed on the larger of the old and new items */
+    uint64_t write_h = api_cap_write_h(sw->old_size > sw->new_size ? sw->old_size : sw->new_size);
+    api_metrics_write(r, q->t, write_h);
     if (r->api->thr) { /* --throttle: the table's and its indexes' units */
         api_cap tc;
         memset(&tc, 0, sizeof tc);
-        tc.table_h = api_cap_write_h(sw->old_size > sw->new_size ? sw->old_size : sw->new_size);
+        tc.table_h = write_h;
         api_cap_add_index_writes(&tc, q->t, old, nw);
         api_thr_charge_write(r, q->t, &tc, API_THR_WRITE);
     }
@@ -136,8 +140,7 @@ static int write_reply(wreq *q, store_write *sw)
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_cap_table(q->r, q->t);
-        uint64_t sz = sw->old_size > sw->new_size ? sw->old_size : sw->new_size;
-        cap.table_h = api_cap_write_h(sz);
+        cap.table_h = write_h;
         api_cap_add_index_writes(&cap, q->t, old, nw);
         api_cap_out(o, "ConsumedCapacity", &cap, q->rcc, false);
     }
@@ -448,54 +451,6 @@ static int write_restart(wreq *q, api_wkind kind)
     return api_req_body(r);
 }
 
-int op_put_item(api_req *r, json_t **out)
-{
-    wreq q;
-    memset(&q, 0, sizeof q);
-    q.r = r;
-    q.w.kind = API_W_PUT;
-    av_t *item = arena_zalloc(r->arena, sizeof *item);
-    av_t *key = arena_zalloc(r->arena, sizeof *key);
-    if (!item || !key)
-        return api_nomem(r);
-    api_exprs x;
-    int rc = W_JANSSON;
-    const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
-    wjr m;
-    int jr = W_JANSSON;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Item", false, rv_allowed, &m) == 0)
-        jr = write_parse_jr(&q, &m, &x, item, true);
-    if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
-        return jr;
-    } else if (jr == 0) {
-        rc = write_table_jr(&q, &m, &x);
-    } else {
-        if ((rc = write_restart(&q, API_W_PUT)))
-            return rc;
-        json_t *b = r->body;
-        /* the request: options, the item's values and size, the condition, unused
-         * placeholders; then the table; then the item against the table's schema */
-        if ((rc = parse_write_opts(&q, b, rv_allowed, cond_expr_params,
-                                   "ConditionExpression is null", true)) ||
-            (rc = env_rc(&q, true, api_item_from_json(r, api_param(b, "Item"), item))) ||
-            (rc = api_item_size_check_w(r, item, TXT_ITEM_TOO_BIG, &q.w)) ||
-            (rc = parse_write_maps(&q, b, &x, cond_expr_params, "ConditionExpression is null",
-                                   true)) ||
-            (rc = parse_write_cond(&q, b, &x, true)) ||
-            (rc = env_rc(&q, true, api_exprs_done(r, &x))))
-            return rc;
-        rc = write_table(&q, b, &x);
-    }
-    if (rc || (rc = api_key_extract(r, &q.t->key, item, API_KEY_ITEM, key)) ||
-        (rc = api_item_index_keys_check(r, q.t, item)) ||
-        (rc = api_exprs_keys_check(r, &x, q.t)))
-        return rc;
-    q.w.t = q.t;
-    q.w.key = key;
-    q.w.item = item;
-    return run_write(&q, out);
-}
-
 /* Key parameter of Get/Update/Delete as an av M (checked against the schema later). */
 static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
 {
@@ -509,49 +464,32 @@ static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
     return 0;
 }
 
-int op_delete_item(api_req *r, json_t **out)
+/* A write's item (PutItem: its values, then its size) or key (the others: its values; a new
+ * *doc), on the jansson path. */
+static int parse_write_doc(wreq *q, json_t *b, av_t **doc)
 {
-    wreq q;
-    memset(&q, 0, sizeof q);
-    q.r = r;
-    q.w.kind = API_W_DELETE;
-    av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
-    if (!src || !key)
-        return api_nomem(r);
-    api_exprs x;
+    if (q->w.kind != API_W_PUT)
+        return env_rc(q, true, parse_key_param(q->r, b, doc));
+    int rc = env_rc(q, true, api_item_from_json(q->r, api_param(b, "Item"), *doc));
+    return rc ? rc : api_item_size_check_w(q->r, *doc, TXT_ITEM_TOO_BIG, &q->w);
+}
+
+/* PutItem's and DeleteItem's checks before the table on the jansson path: the request's
+ * options, the item's values and size or the key's values, the placeholders, the condition,
+ * unused placeholders.  DeleteItem's are in the envelope as PutItem's and UpdateItem's (AWS
+ * eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+ * error-messages/deleteItem and validation-ordering valueLayers). */
+static int write_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **doc)
+{
     int rc;
-    const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
-    wjr m;
-    int jr = W_JANSSON;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Key", false, rv_allowed, &m) == 0)
-        jr = write_parse_jr(&q, &m, &x, src, false);
-    if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
-        return jr;
-    } else if (jr == 0) {
-        rc = write_table_jr(&q, &m, &x);
-    } else {
-        if ((rc = write_restart(&q, API_W_DELETE)))
-            return rc;
-        json_t *b = r->body;
-        /* DeleteItem's checks before the table are in the envelope, as PutItem's and
-         * UpdateItem's (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's
-         * tier3 error-messages/deleteItem and validation-ordering valueLayers) */
-        if ((rc = parse_write_opts(&q, b, rv_allowed, cond_expr_params,
-                                   "ConditionExpression is null", true)) ||
-            (rc = env_rc(&q, true, parse_key_param(r, b, &src))) ||
-            (rc = parse_write_maps(&q, b, &x, cond_expr_params, "ConditionExpression is null",
-                                   true)) ||
-            (rc = parse_write_cond(&q, b, &x, true)) ||
-            (rc = env_rc(&q, true, api_exprs_done(r, &x))))
-            return rc;
-        rc = write_table(&q, b, &x);
-    }
-    if (rc || (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
-        (rc = api_exprs_keys_check(r, &x, q.t)))
+    if ((rc = parse_write_opts(q, b, WRITE_RV_OLD, cond_expr_params,
+                               "ConditionExpression is null", true)) ||
+        (rc = parse_write_doc(q, b, doc)) ||
+        (rc = parse_write_maps(q, b, x, cond_expr_params, "ConditionExpression is null",
+                               true)) ||
+        (rc = parse_write_cond(q, b, x, true)))
         return rc;
-    q.w.t = q.t;
-    q.w.key = key;
-    return run_write(&q, out);
+    return env_rc(q, true, api_exprs_done(q->r, x));
 }
 
 static const char *const update_expr_params[] = {"UpdateExpression", "ConditionExpression",
@@ -566,9 +504,9 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     int rc;
     if ((rc = env_rc(q, true, api_mixed_check(r, b, update_legacy, update_expr_params))))
         return rc;
-    if ((rc = parse_write_opts(q, b, 0x1f, update_expr_params,
+    if ((rc = parse_write_opts(q, b, WRITE_RV_ALL, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)) ||
-        (rc = env_rc(q, true, parse_key_param(r, b, src))) ||
+        (rc = parse_write_doc(q, b, src)) ||
         (rc = parse_write_maps(q, b, x, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)))
         return rc;
@@ -590,41 +528,73 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     return env_rc(q, true, api_exprs_done(r, x));
 }
 
-int op_update_item(api_req *r, json_t **out)
+/* One write: the request read (from our reader's tree when it is the common form, else from
+ * the jansson tree), then the table, then the item or key against the table's schema, then
+ * the write and its reply. */
+static int write_op(api_req *r, api_wkind kind)
 {
+    const bool put = kind == API_W_PUT, update = kind == API_W_UPDATE;
     wreq q;
     memset(&q, 0, sizeof q);
     q.r = r;
-    q.w.kind = API_W_UPDATE;
-    av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
-    if (!src || !key)
+    q.w.kind = kind;
+    av_t *doc = arena_zalloc(r->arena, sizeof *doc), *key = arena_zalloc(r->arena, sizeof *key);
+    if (!doc || !key)
         return api_nomem(r);
     api_exprs x;
     int rc;
     wjr m;
     int jr = W_JANSSON;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Key", true, 0x1f, &m) == 0)
-        jr = write_parse_jr(&q, &m, &x, src, false);
+    if (r->jbody && write_members_jr(&q, r->jbody, put ? "Item" : "Key", update,
+                                     update ? WRITE_RV_ALL : WRITE_RV_OLD, &m) == 0)
+        jr = write_parse_jr(&q, &m, &x, doc, put);
     if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
         return jr;
     } else if (jr == 0) {
         rc = write_table_jr(&q, &m, &x);
     } else {
-        if ((rc = write_restart(&q, API_W_UPDATE)) ||
-            (rc = update_parse_json(&q, r->body, &x, &src)))
+        if ((rc = write_restart(&q, kind)))
+            return rc;
+        rc = update ? update_parse_json(&q, r->body, &x, &doc)
+                    : write_parse_json(&q, r->body, &x, &doc);
+        if (rc)
             return rc;
         rc = write_table(&q, r->body, &x);
     }
-    if (rc || (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
-        (rc = api_update_static_index_types(q.t, q.w.upd, r->err)) ||
+    if (rc ||
+        (rc = api_key_extract(r, &q.t->key, doc, put ? API_KEY_ITEM : API_KEY_PARAM, key)) ||
+        (put && (rc = api_item_index_keys_check(r, q.t, doc))) ||
+        (update && (rc = api_update_static_index_types(q.t, q.w.upd, r->err))) ||
         (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
-    q.w.size_by_write = true;
-    q.w.upd_keys = true;
-    q.w.upd_expr_texts = true;
-    return run_write(&q, out);
+    if (put)
+        q.w.item = doc;
+    if (update) {
+        q.w.size_by_write = true;
+        q.w.upd_keys = true;
+        q.w.upd_expr_texts = true;
+    }
+    return run_write(&q);
+}
+
+int op_put_item(api_req *r, json_t **out)
+{
+    (void)out;
+    return write_op(r, API_W_PUT);
+}
+
+int op_delete_item(api_req *r, json_t **out)
+{
+    (void)out;
+    return write_op(r, API_W_DELETE);
+}
+
+int op_update_item(api_req *r, json_t **out)
+{
+    (void)out;
+    return write_op(r, API_W_UPDATE);
 }
 
 static const char *const get_expr_params[] = {"ProjectionExpression", NULL};
