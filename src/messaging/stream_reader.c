@@ -27,7 +27,8 @@ typedef struct sr_shard {
     char seq[MSG_SR_SEQ_MAX];      /* last record returned from it ("" none yet) */
     char *iter;                    /* SR_READ: the next GetRecords' iterator */
     int st;
-    bool at_latest; /* opened at LATEST in this run and nothing returned from it yet */
+    bool at_latest; /* opened at LATEST in this run and nothing returned from it yet (since_ms
+                     * is then its time: a state never says LATEST again) */
     /* when the reader first opened it at LATEST (wall clock, ms; 0: not so, or a record from
      * then on has been read): it is saved as {"since"} (with its "seq" once older records
      * were read past) and a resume reads it from TRIM_HORIZON (or after seq) skipping records
@@ -348,10 +349,19 @@ static int sr_resume(msg_stream_reader *r, const json_t *st, err_t *e)
                 s->st = SR_DONE;
                 continue;
             }
-            /* "latest": a state of 6787f1ee..(this fix), with no time: LATEST again */
-            s->at_latest = json_is_true(json_object_get(j, "latest"));
             json_t *since = json_object_get(j, "since");
             s->since_ms = json_is_integer(since) ? (int64_t)json_integer_value(since) : 0;
+            /* {"latest":true}, written by 6787f1ee..4063a4cd for a shard opened at LATEST that
+             * had returned nothing yet, says not when it was opened: read from TRIM_HORIZON,
+             * so its older records come again rather than what was written while the reader
+             * was down is lost, as LATEST again did
+             * (test_stream_triggers::test_a_latest_state_without_a_time_loses_nothing) */
+            if (json_is_true(json_object_get(j, "latest")) && s->since_ms <= 0 &&
+                !json_string_value(json_object_get(j, "seq")))
+                log_warn("stream %s: shard %s was saved at LATEST with no time (a state of an "
+                         "older version); reading it from its oldest record kept, so nothing "
+                         "written since is missed",
+                         r->arn, s->id);
             sr_copy(s->seq, sizeof s->seq, json_string_value(json_object_get(j, "seq")));
             if ((rc = sr_open(r, s, e)))
                 return rc;
@@ -854,8 +864,7 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
                     : s->since_ms > 0 /* past some skipped records: still skipping */
                         ? json_pack("{s:s,s:s,s:I}", "shard", s->id, "seq", s->seq, "since",
                                     (json_int_t)s->since_ms)
-                    : s->at_latest ? json_pack("{s:s,s:b}", "shard", s->id, "latest", 1)
-                                   : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
+                    : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
         if (s->st != SR_WAIT && (!x || json_array_append_new(list, x))) {
             json_decref(o);
             return NULL;

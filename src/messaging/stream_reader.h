@@ -74,8 +74,9 @@ void msg_sr_page_fini(msg_sr_page *p);
  * {"v":2,"arn":A,"shards":[{"shard":ID,"seq":S},...]}, one entry per shard being read
  * (seq "" : from its start; "since":MS instead: opened at LATEST at that wall-clock time,
  * nothing returned yet, so resumed from TRIM_HORIZON skipping records older than MS less
- * SR_SKEW_S (2 s); "latest":true, written by 6787f1ee only, is read as LATEST again) or read
- * to its end ("done":true) while DescribeStream still lists it. */
+ * SR_SKEW_S (2 s); "latest":true with no time, written by 6787f1ee..4063a4cd only, is read
+ * from TRIM_HORIZON: older records again rather than a loss) or read to its end
+ * ("done":true) while DescribeStream still lists it. */
 json_t *msg_stream_reader_state(const msg_stream_reader *r);
 /* The stream's ARN. */
 const char *msg_stream_reader_arn(const msg_stream_reader *r);

@@ -407,6 +407,38 @@ def test_a_one_position_state_is_carried_over(work, start_triggered, table_name)
     assert {"shard": shard, "seq": got[-1]["dynamodb"]["SequenceNumber"]} in state["shards"]
 
 
+def test_a_latest_state_without_a_time_loses_nothing(work, start_triggered, table_name):
+    """A state saved by 6787f1ee..4063a4cd, {"shard":ID,"latest":true} for a shard opened at
+    LATEST that had returned nothing yet, resumed: that shard opened at LATEST again, so what
+    was written to it while the trigger was down was never delivered.  When it was opened is
+    not in that state, so it is read from TRIM_HORIZON now: the records written while the
+    trigger was down come, and so does the older one (at least once, never lost)."""
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    t0 = start_triggered(d)  # no trigger: the table, one record before the trigger's start
+    ddb, arn = stream_table(t0.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "old"}})
+    shards = streams_for(t0.url).describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    # written while the trigger is down (after it saved that state)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "down0"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "down1"}})
+    t0.srv.stop()
+    os.makedirs(os.path.join(d, "triggers"), exist_ok=True)
+    path = os.path.join(d, "triggers", f"trigger-{name}.json")
+    with open(path, "w") as f:
+        json.dump({"v": 2, "arn": arn,
+                   "shards": [{"shard": sh["ShardId"], "latest": True} for sh in shards]}, f)
+    t = start_triggered(d, "--trigger", f"{name}={handler_cmd(work)}")  # default: LATEST
+    got = wait_records(work, 3)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == ["old", "down0", "down1"]
+    wait_log(t, "saved at LATEST with no time")
+    with open(path) as f:
+        state = json.load(f)
+    assert {"shard": shards[-1]["ShardId"], "seq": got[-1]["dynamodb"]["SequenceNumber"]} in \
+        state["shards"]
+    assert not any("latest" in x for x in state["shards"])
+
+
 def test_latest_by_default_with_the_example_handler(work, start_triggered, table_name):
     name = table_name("trg")
     example = os.path.join(REPO, "examples", "stream_trigger.py")
