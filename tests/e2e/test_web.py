@@ -1704,16 +1704,17 @@ def test_read_in_one_tab_is_read_in_the_others(web, two):
 
 
 # Run before the page's own script: the stream's "read" events never reach the page (a
-# device whose stream was down when the conversation was read elsewhere), and the page's
-# GETs of the conversation listing recorded (their paths, in window.__lists).
+# device whose stream was down when the conversation was read elsewhere).
 MUTE_READ_EVENTS = r"""const RealES2 = window.EventSource;
 window.EventSource = class extends RealES2 {
   addEventListener(type, fn, ...rest) {
     if (type === 'read') return undefined;
     return super.addEventListener(type, fn, ...rest);
   }
-};
-window.__lists = [];
+};"""
+# Run before the page's own script: the page's GETs of the conversation listing, or of one
+# conversation, recorded (their paths, in window.__lists).
+LISTS = r"""window.__lists = [];
 const realFetch2 = window.fetch;
 window.fetch = (path, init) => {
   if (/^\/api\/message_groups(\?|\/[^/]+$)/.test(path) && !(init && init.method !== 'GET')) {
@@ -1724,46 +1725,64 @@ window.fetch = (path, init) => {
 
 
 def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
-    """22 conversations: the oldest, 22nd (below the listing's first page of 20, shown once
-    the list is scrolled), has 2 unread; the other 21 none.  Read on another device (a PUT of
-    its read marker) while this page's stream hears nothing of it: when the page is shown
-    again its badge and the title's count go, with the first page of the listing and one GET
-    of that conversation by its uuid, not every page again.  Before: only the first 20 were
-    asked again, and the 22nd kept its '2' until a reload."""
+    """23 conversations: the 3 oldest (below the listing's first page of 20, shown once the
+    list is scrolled) have unread, alice's 2, bob's and carol's 1; the 20 others none.  Read
+    on another device (PUTs of read markers) while this page's stream hears nothing of it:
+    when the page is shown again their badges and the title's count go.  Alice's and bob's:
+    3 badges below the first page, 1 page loaded there, so that page is read again (the
+    listing's first page and its second by cursor).  Carol's, later: 1 badge, so one GET of
+    that conversation by its uuid.  Never every page, never a request per conversation.
+    Before: only the first 20 were asked again, and the others kept their badges until a
+    reload."""
     me_ = "web_deep"
     web.tok[me_] = token(add_user(web, me_, "Deep Web"), exp_in=3600)
-    g = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
-    a2 = send_rest(web, "web_alice", "alice 2", group=g)
-    for i in range(21):
+    ga = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
+    a2 = send_rest(web, "web_alice", "alice 2", group=ga)
+    b1 = send_rest(web, "web_bob", "bob 1", handle=me_)
+    c1 = send_rest(web, "web_carol", "carol 1", handle=me_)
+    for i in range(20):
         h = f"web_deep{i:02d}"
         add_user(web, h, f"Deep {i:02d}")
         send_rest(web, me_, f"to deep {i:02d}", handle=h)  # sending: none unread there
     d = two[1]
     d.switch_to.new_window("tab")
+
+    def read_elsewhere(*msgs):
+        d.execute_script("window.__hide()")
+        for m in msgs:
+            st, _, r = rest(web, "PUT", f"/api/message_groups/{m['message_group_uuid']}/read",
+                            web.tok[me_], {"read_to": m["created_at"]})
+            assert st == 200 and r["unread"] == 0, r
+        # the page asks for the listing again at most once every 2 s: its clock moved on
+        d.execute_script("const now = Date.now; Date.now = () => now() + 2500;"
+                         "window.__lists = []; window.__show()")
+
     try:
         fresh(d, width=1100, height=700)
         d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                          {"source": READ_SEAMS + MUTE_READ_EVENTS})
+                          {"source": READ_SEAMS + MUTE_READ_EVENTS + LISTS})
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: len(conv_names(d)) == 20, 5, "the first page")
         d.execute_script("const p = document.getElementById('list-pane');"
                          "p.scrollTop = p.scrollHeight")
-        wait(d, lambda d: len(conv_names(d)) == 22 and conv_names(d)[-1] == "Alice Web", 5,
+        wait(d, lambda d: conv_names(d)[20:] == ["Carol Web", "Bob Web", "Alice Web"], 5,
              "the second page")
-        wait(d, lambda d: unread(d) == {"Alice Web": "2"}, 2, "the badge")
-        assert d.title == "(2) ddbchat"
-        d.execute_script("window.__hide()")
-        st, _, m = rest(web, "PUT", f"/api/message_groups/{g}/read", web.tok[me_],
-                        {"read_to": a2["created_at"]})
-        assert st == 200 and m["unread"] == 0, m
-        # the page asks for the listing again at most once every 2 s: its clock moved on
-        d.execute_script("const now = Date.now; Date.now = () => now() + 2500;"
-                         "window.__lists = []; window.__show()")
-        wait(d, lambda d: unread(d) == {} and d.title == "ddbchat", 5,
-             "the badge gone once shown")
+        wait(d, lambda d: unread(d) == {"Alice Web": "2", "Bob Web": "1", "Carol Web": "1"}, 2,
+             "the badges")
+        assert d.title == "(4) ddbchat"
+        read_elsewhere(a2, b1)
+        wait(d, lambda d: unread(d) == {"Carol Web": "1"} and d.title == "(1) ddbchat", 5,
+             "alice's and bob's badges gone once shown")
         lists = d.execute_script("return window.__lists")
-        assert lists == ["/api/message_groups?limit=20", f"/api/message_groups/{g}"], lists
-        assert len(conv_names(d)) == 22
+        assert len(lists) == 2 and lists[0] == "/api/message_groups?limit=20" and \
+            lists[1].startswith("/api/message_groups?limit=20&cursor="), lists
+        read_elsewhere(c1)
+        wait(d, lambda d: unread(d) == {} and d.title == "ddbchat", 5,
+             "carol's badge gone once shown")
+        lists = d.execute_script("return window.__lists")
+        assert lists == ["/api/message_groups?limit=20",
+                         f"/api/message_groups/{c1['message_group_uuid']}"], lists
+        assert len(conv_names(d)) == 23
         assert d.execute_script("return window.__reads") == []  # nothing marked from here
     finally:
         d.close()
