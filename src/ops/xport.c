@@ -883,9 +883,13 @@ static int xp_add(xp_in *x, json_t *item, const char *where, err_t *e)
 
 /* ---- import: reading -------------------------------------------------------------------------- */
 
-/* Reads one line (without its newline) into *buf; false at the end.  A line longer than
- * OPS_IMPORT_MAX_LINE: ERR_VALIDATION. */
-static int xp_getline(gzFile gz, buf_t *b, bool keep_cr, bool *got, err_t *e)
+/* Reads one line (without its newline) of `path` into *buf; false at the end.  A line longer
+ * than OPS_IMPORT_MAX_LINE, or a gzip file that ends inside its compressed data: ERR_VALIDATION.
+ * zlib reports the latter as Z_BUF_ERROR ("unexpected end of file", zlib.h gzread) and hands
+ * over what it could decompress: a file cut short where a line ends (a copy or download that
+ * stopped) was imported in part and reported as a success
+ * (test_xport.c::test_truncated_gzip_is_refused). */
+static int xp_getline(gzFile gz, const char *path, buf_t *b, bool keep_cr, bool *got, err_t *e)
 {
     buf_reset(b);
     *got = false;
@@ -894,7 +898,10 @@ static int xp_getline(gzFile gz, buf_t *b, bool keep_cr, bool *got, err_t *e)
         if (!gzgets(gz, chunk, sizeof chunk)) {
             int zerr = 0;
             const char *m = gzerror(gz, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+            if (zerr == Z_BUF_ERROR)
+                return err_set(e, ERR_VALIDATION,
+                               "%s ends inside its gzip data: the file is cut short", path);
+            if (zerr != Z_OK)
                 return err_set(e, ERR_VALIDATION, "cannot read: %s", m);
             return 0;
         }
@@ -920,7 +927,7 @@ static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_it
     int rc = 0;
     for (long lineno = 1;; lineno++) {
         bool got;
-        if ((rc = xp_getline(gz, &line, false, &got, e)))
+        if ((rc = xp_getline(gz, path, &line, false, &got, e)))
             break;
         if (!got)
             break;
@@ -1016,7 +1023,7 @@ static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, er
     long lineno = 0, start_line = 0;
     for (;;) {
         bool got;
-        if ((rc = xp_getline(gz, &line, true, &got, e)))
+        if ((rc = xp_getline(gz, path, &line, true, &got, e)))
             break;
         if (!got) {
             if (rec.len) {
