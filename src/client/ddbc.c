@@ -405,6 +405,7 @@ typedef struct ddbc_resp {
     buf_t body;
     char crc[16]; /* x-amz-crc32 as sent, "" when absent */
     long retry_after_ms; /* x-amz-retry-after: whole milliseconds; -1 absent or not a number */
+    long http_retry_after_ms; /* Retry-After (seconds or an HTTP-date) in ms; -1 absent or bad */
     char etype[DDBC_ETYPE_MAX]; /* x-amzn-ErrorType as sent (cut to fit), "" when absent */
     int too_big;
     int unanswered; /* connected and sent, but no answer within the request timeout */
@@ -438,6 +439,45 @@ static const char *ddbc_header_value(const char *p, size_t len, const char *name
     return p + i;
 }
 
+long ddbc_parse_retry_after(const char *v, size_t n, time_t now)
+{
+    char t[40];
+    if (n == 0 || n >= sizeof t)
+        return -1;
+    memcpy(t, v, n);
+    t[n] = '\0';
+    if (t[0] >= '0' && t[0] <= '9') { /* delay-seconds = 1*DIGIT */
+        long long sec = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (t[i] < '0' || t[i] > '9')
+                return -1;
+            if (sec < DDBC_RETRY_AFTER_MAX_S)
+                sec = sec * 10 + (t[i] - '0');
+        }
+        return (long)(sec < DDBC_RETRY_AFTER_MAX_S ? sec : DDBC_RETRY_AFTER_MAX_S) * 1000;
+    }
+    /* HTTP-date (RFC 9110 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms a
+     * recipient must also take; always GMT (strptime's names are the C locale's, which
+     * HTTP's are: ddbchat never calls setlocale) */
+    static const char *const forms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                        "%a %b %e %H:%M:%S %Y"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(t, forms[i], &tm);
+        if (!end || *end)
+            continue;
+        time_t at = timegm(&tm);
+        if (at == (time_t)-1)
+            return -1;
+        long long d = (long long)at - (long long)now;
+        if (d <= 0)
+            return 0; /* a date past: no wait beyond the backoff */
+        return (long)(d < DDBC_RETRY_AFTER_MAX_S ? d : DDBC_RETRY_AFTER_MAX_S) * 1000;
+    }
+    return -1;
+}
+
 static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)
 {
     ddbc_resp *r = ud;
@@ -456,6 +496,8 @@ static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)
         for (size_t j = 0; ms >= 0 && j < vl; j++)
             ms = v[j] >= '0' && v[j] <= '9' ? ms * 10 + (v[j] - '0') : -1;
         r->retry_after_ms = ms;
+    } else if ((v = ddbc_header_value(p, len, "Retry-After:", &vl))) {
+        r->http_retry_after_ms = ddbc_parse_retry_after(v, vl, time(NULL));
     } else if ((v = ddbc_header_value(p, len, "x-amzn-ErrorType:", &vl))) {
         size_t k = vl < sizeof r->etype - 1 ? vl : sizeof r->etype - 1;
         memcpy(r->etype, v, k);
@@ -732,7 +774,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     bool quota_spent = false;
 
     bool past_deadline = false; /* the thread's deadline ended the call */
-    long hint = -1; /* the last failed attempt's x-amz-retry-after */
+    long hint = -1; /* the last failed attempt's x-amz-retry-after or Retry-After */
     ddbc_retry_after = -1;
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
         if (attempt > 0 && !c->aborted) {
@@ -759,6 +801,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         buf_init(&r.body, DDBC_MAX_RESPONSE);
         r.crc[0] = '\0';
         r.retry_after_ms = -1;
+        r.http_retry_after_ms = -1;
         r.etype[0] = '\0';
         r.too_big = 0;
         r.unanswered = 0;
@@ -815,7 +858,9 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                 json_decref(doc);
             }
         }
-        hint = cc == CURLE_OK ? r.retry_after_ms : -1;
+        /* x-amz-retry-after (ms) when sent, else Retry-After (an HTTP service's, in seconds) */
+        hint = cc != CURLE_OK ? -1 : r.retry_after_ms >= 0 ? r.retry_after_ms
+                                                           : r.http_retry_after_ms;
         ddbc_retry_after = hint;
         if (kind == DDBC_FINAL)
             break;

@@ -34,6 +34,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "base/err.h"
 
@@ -98,7 +100,8 @@ void ddbc_abort(ddbc_t *c);
 /* Attempts made by the last ddbc_call of this thread (for tests and logs). */
 int ddbc_last_attempts(void);
 
-/* The endpoint's retry hint (x-amz-retry-after, whole milliseconds) of the last attempt of
+/* The endpoint's retry hint (x-amz-retry-after, whole milliseconds, or else Retry-After:
+ * ddbc_parse_retry_after) of the last attempt of
  * this thread's last ddbc_call, when that attempt failed and carried one; else -1.  The REST
  * API's 503 tells its client when to come back from it (rest.c). */
 long ddbc_last_retry_after_ms(void);
@@ -111,6 +114,15 @@ long ddbc_last_retry_after_ms(void);
  * no wait past it). */
 #define DDBC_RETRY_AFTER_EXTRA_MS 5000
 long ddbc_hinted_delay_ms(long backoff_ms, long hint_ms);
+
+/* A Retry-After header's value (v, n bytes, not NUL-terminated), as an HTTP service (a proxy,
+ * a load balancer, API Gateway) sends it with a 503 or 429 (RFC 9110 10.2.3): delay-seconds,
+ * or an HTTP-date (IMF-fixdate, or the obsolete RFC 850 / asctime forms) counted from now.
+ * The wait in ms (a date already past: 0; at most DDBC_RETRY_AFTER_MAX_S), or -1 when it is
+ * neither.  ddbc_call takes it as the hint when the answer has no x-amz-retry-after (which
+ * is more precise and wins), bounded the same way (ddbc_hinted_delay_ms). */
+#define DDBC_RETRY_AFTER_MAX_S 86400
+long ddbc_parse_retry_after(const char *v, size_t n, time_t now);
 
 /* The longest error type read from an answer (__type, code, x-amzn-ErrorType). */
 #define DDBC_ETYPE_MAX 128

@@ -89,7 +89,8 @@ typedef struct msg_backend_ops {
      * writes' waits bounded by the server's queue timeout).  Through msg_backend_deadline. */
     void (*deadline)(msg_backend *b, long ms);
     /* The endpoint's retry hint for the calling thread's last call, when that call failed
-     * and its last answer carried one (remote: x-amz-retry-after, whole milliseconds); -1
+     * and its last answer carried one (remote: x-amz-retry-after, whole milliseconds, or else
+     * Retry-After in seconds or as an HTTP-date: ddbc_parse_retry_after); -1
      * otherwise.  The REST API's 503 unavailable turns it into Retry-After (rest.c).  May be
      * NULL (embedded: no hints).  Through msg_backend_retry_after_ms. */
     long (*retry_after_ms)(msg_backend *b);

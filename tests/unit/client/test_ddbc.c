@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "client/ddbc.h"
 
-enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN };
+enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
+       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE };
 
 typedef struct fake {
     int fd;
@@ -32,16 +34,21 @@ typedef struct fake {
     pthread_t th;
 } fake_t;
 
-static void fake_reply(int c, int status, const char *body, int good_crc)
+static void fake_reply_h(int c, int status, const char *body, int good_crc, const char *extra)
 {
     char head[512];
     unsigned long crc = crc32(0L, (const Bytef *)body, (uInt)strlen(body));
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                     "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n%s"
                      "x-amz-crc32: %lu\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                     status, good_crc ? crc : crc + 1, strlen(body));
+                     status, extra, good_crc ? crc : crc + 1, strlen(body));
     if (write(c, head, (size_t)n) < 0 || write(c, body, strlen(body)) < 0)
         return;
+}
+
+static void fake_reply(int c, int status, const char *body, int good_crc)
+{
+    fake_reply_h(c, status, body, good_crc, "");
 }
 
 static void *fake_main(void *arg)
@@ -109,6 +116,19 @@ static void *fake_main(void *arg)
             break;
         case FK_DROP:
             break;
+        case FK_503_RETRY_AFTER_1: /* a load balancer's 503, with an HTTP service's hint */
+            fake_reply_h(c, 503, "{\"message\":\"busy\"}", 1, "Retry-After: 1\r\n");
+            break;
+        case FK_503_RETRY_AFTER_DATE: {
+            char h[96], d[64];
+            time_t at = time(NULL) + 2;
+            struct tm tm;
+            gmtime_r(&at, &tm);
+            strftime(d, sizeof d, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+            snprintf(h, sizeof h, "Retry-After: %s\r\n", d);
+            fake_reply_h(c, 503, "{\"message\":\"busy\"}", 1, h);
+            break;
+        }
         }
         close(c);
     }
@@ -444,6 +464,58 @@ static void test_retry_after_hint(void **state)
     assert_int_equal(ddbc_last_retry_after_ms(), -1); /* the fakes so far sent no hint */
 }
 
+/* Retry-After as an HTTP service sends it (RFC 9110 10.2.3): delay-seconds, or an HTTP-date
+ * in any of its three forms (5.6.7), counted from now; anything else is no hint. */
+static void test_retry_after_header_values(void **state)
+{
+    (void)state;
+    time_t now = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+#define RA(s) ddbc_parse_retry_after(s, strlen(s), now)
+    assert_int_equal(RA("0"), 0);
+    assert_int_equal(RA("1"), 1000);
+    assert_int_equal(RA("120"), 120000);
+    assert_int_equal(RA("99999999999999999999"), (long)DDBC_RETRY_AFTER_MAX_S * 1000);
+    assert_int_equal(RA("Sun, 06 Nov 1994 08:49:40 GMT"), 3000);
+    assert_int_equal(RA("Sunday, 06-Nov-94 08:49:47 GMT"), 10000);
+    assert_int_equal(RA("Sun Nov  6 08:50:37 1994"), 60000);
+    assert_int_equal(RA("Sun, 06 Nov 1994 08:49:00 GMT"), 0); /* past: no extra wait */
+    assert_int_equal(RA("Sun, 06 Nov 1994 10:49:37 GMT"), 7200000);
+    const char *bad[] = {"", "-1", "1.5", "1 ", "soon", "Sun, 06 Nov 1994 08:49:40 UTC",
+                         "Sun, 06 Nov 1994 08:49:40", "Sun, 32 Nov 1994 08:49:40 GMT",
+                         "Sun, 06 Nov 1994 08:49:40 GMT and more text after it"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (RA(bad[i]) != -1)
+            fail_msg("'%s' read as %ld", bad[i], RA(bad[i]));
+#undef RA
+}
+
+/* A 503 with Retry-After (seconds, or an HTTP-date 2 s ahead) and no x-amz-retry-after: the
+ * next attempt waits for it (the base backoff here is 1 ms), as for x-amz-retry-after; before,
+ * the header was ignored and the retry came after ~1 ms. */
+static void test_retry_after_header_is_honoured(void **state)
+{
+    (void)state;
+    int scripts[2][2] = {{FK_503_RETRY_AFTER_1, FK_OK}, {FK_503_RETRY_AFTER_DATE, FK_OK}};
+    for (int k = 0; k < 2; k++) {
+        fake_t *f = fake_start(scripts[k], 2);
+        ddbc_t *c = client_for(f, 3);
+        json_t *resp = NULL;
+        err_t e = {0};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(call(c, &resp, &e), 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        assert_int_equal(ddbc_last_attempts(), 2);
+        /* 1 s; the date's 2 s counted in whole seconds from the answer: more than 1 s */
+        if (ms < 950 || ms > 4000)
+            fail_msg("script %d: retried after %ld ms", k, ms);
+        json_decref(resp);
+        ddbc_free(c);
+        fake_stop(f);
+    }
+}
+
 /* The retry quota: 30 tokens pay two transient retries (14 each); the third is refused and
  * the error says why; a throttling retry costs 5, which the 2 tokens left cannot pay either. */
 static void test_retry_quota(void **state)
@@ -494,6 +566,8 @@ int main(void)
         cmocka_unit_test(test_config_ddbchat_knobs),
         cmocka_unit_test(test_policy_defaults),
         cmocka_unit_test(test_retry_after_hint),
+        cmocka_unit_test(test_retry_after_header_values),
+        cmocka_unit_test(test_retry_after_header_is_honoured),
         cmocka_unit_test(test_retry_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
