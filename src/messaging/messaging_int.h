@@ -139,6 +139,13 @@ int msgi_get_item_sink(msg_service *s, const char *pk, const char *sk,
 /* Sleeps before the (n+1)th resend of a request answered TransactionInProgressException;
  * returns the ms slept.  seed: the caller's rand_r state. */
 long msgi_in_progress_wait(int n, unsigned *seed);
+/* A consistent Query's every page (service_read.c): req (consumed; NULL: ERR_NOMEM) is sent,
+ * each response handed to page (borrowed, valid during the call), and sent again from the
+ * page's LastEvaluatedKey until a page has none or page returns nonzero (stop: found what it
+ * wanted).  0, or the backend's error (msgi_storage).  The paged readers that need every
+ * page or the first match: the mark-read's count, the keyed row lookup's last resort. */
+int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const json_t *resp),
+                     void *ctx, err_t *e);
 /* The conversation row of (user, group) (service_read.c): *out a new reference, or NULL when
  * the user has none.  The backend's errors. */
 int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out,

@@ -25,6 +25,13 @@
 #include <string.h>
 #include <time.h>
 
+/* msgi_query_pages's page: adds the page's Count to *(long long *)ctx; on to the next. */
+static int add_count(void *ctx, const json_t *resp)
+{
+    *(long long *)ctx += json_integer_value(json_object_get(resp, "Count"));
+    return 0;
+}
+
 /* The other person's messages of `group` created after `after` (a consistent Query, Select
  * COUNT, every page). */
 static int count_after(msg_service *s, const char *group, const char *me, const char *after,
@@ -33,30 +40,13 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
     *out = 0;
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
-    json_t *esk = NULL;
-    for (;;) {
-        json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}, s:s, s:b}",
-                                "TableName", s->table, "KeyConditionExpression",
-                                "pk = :pk AND sk > :t", "FilterExpression", "user_uuid <> :me",
-                                "ExpressionAttributeValues", ":pk", "S", pk, ":t", "S", after,
-                                ":me", "S", me, "Select", "COUNT", "ConsistentRead", 1);
-        if (req && esk)
-            json_object_set_new(req, "ExclusiveStartKey", esk);
-        else
-            json_decref(esk);
-        json_t *resp;
-        err_t in;
-        int rc = msgi_call(s, "Query", req, &resp, &in);
-        if (rc) {
-            json_decref(resp);
-            return msgi_storage(e, rc, &in);
-        }
-        *out += json_integer_value(json_object_get(resp, "Count"));
-        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
-        json_decref(resp);
-        if (!esk)
-            return 0;
-    }
+    return msgi_query_pages(
+        s,
+        json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}, s:s, s:b}", "TableName",
+                  s->table, "KeyConditionExpression", "pk = :pk AND sk > :t", "FilterExpression",
+                  "user_uuid <> :me", "ExpressionAttributeValues", ":pk", "S", pk, ":t", "S",
+                  after, ":me", "S", me, "Select", "COUNT", "ConsistentRead", 1),
+        add_count, out, e);
 }
 
 /* SET read_to = want, unread = n on the row (GRP#me, at), and the read log's row

@@ -299,6 +299,40 @@ static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_
     return 0;
 }
 
+int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const json_t *resp),
+                     void *ctx, err_t *e)
+{
+    int rc = 0;
+    for (;;) {
+        json_t *resp;
+        err_t in;
+        if ((rc = msgi_call(s, "Query", json_incref(req), &resp, &in))) {
+            json_decref(resp);
+            rc = msgi_storage(e, rc, &in);
+            break;
+        }
+        const json_t *esk = json_object_get(resp, "LastEvaluatedKey");
+        bool more = !page(ctx, resp) && esk && !json_object_set(req, "ExclusiveStartKey",
+                                                                (json_t *)esk);
+        json_decref(resp);
+        if (!more)
+            break;
+    }
+    json_decref(req);
+    return rc;
+}
+
+/* msgi_query_pages's page: the first item of a page is the answer (*(json_t **)ctx, a new
+ * reference); stop there. */
+static int first_item(void *ctx, const json_t *resp)
+{
+    json_t *first = json_array_get(json_object_get(resp, "Items"), 0);
+    if (!first)
+        return 0;
+    *(json_t **)ctx = json_incref(first);
+    return 1;
+}
+
 /* The conversation row of (user, group) by its key, without the GSI, new reference or *out
  * NULL.  Both participants' conversation rows sit at the newest message's created_at (the
  * write protocol moves them in the message's own transaction), so: the newest message's time
@@ -333,33 +367,13 @@ int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, 
         json_decref(row);
         memcpy(prev, at, sizeof prev);
     }
-    json_t *esk = NULL;
-    for (;;) {
-        json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName", s->table,
-                                "KeyConditionExpression", "pk = :pk", "FilterExpression",
-                                "message_group_uuid = :g", "ExpressionAttributeValues", ":pk", "S",
-                                pk, ":g", "S", group, "ConsistentRead", 1);
-        if (req && esk)
-            json_object_set_new(req, "ExclusiveStartKey", esk);
-        else
-            json_decref(esk);
-        json_t *resp;
-        err_t in;
-        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
-            json_decref(resp);
-            return msgi_storage(e, rc, &in);
-        }
-        json_t *first = json_array_get(json_object_get(resp, "Items"), 0);
-        if (first) {
-            *out = json_incref(first);
-            json_decref(resp);
-            return 0;
-        }
-        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
-        json_decref(resp);
-        if (!esk)
-            return 0;
-    }
+    return msgi_query_pages(
+        s,
+        json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName", s->table,
+                  "KeyConditionExpression", "pk = :pk", "FilterExpression",
+                  "message_group_uuid = :g", "ExpressionAttributeValues", ":pk", "S", pk, ":g",
+                  "S", group, "ConsistentRead", 1),
+        first_item, out, e);
 }
 
 /* The GSI's rows of a group (two per conversation), read as values (msgi_call_text: no JSON

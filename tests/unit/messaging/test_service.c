@@ -1901,6 +1901,55 @@ static void test_mark_read_logs_the_marker(void **state)
     msg_message_fini(&m2);
 }
 
+/* A backend whose Queries answer one item a page (Limit 1 added), so every paged reader
+ * goes through msgi_query_pages's pages one by one. */
+static int one_per_page_call(msg_backend *b, const char *op, json_t *req, json_t **out,
+                             err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    if (strcmp(op, "Query") == 0 && !json_object_get(req, "Limit")) {
+        h->calls++;
+        json_t *r = json_deep_copy(req);
+        json_object_set_new(r, "Limit", json_integer(1));
+        int rc = msg_backend_call(h->inner, op, r, out, e);
+        json_decref(r);
+        return rc;
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops one_per_page_ops = {
+    .call = one_per_page_call, .free = lagging_free, .name = "one_per_page"};
+
+/* The mark-read's count of the other person's messages after the marker adds every page
+ * (msgi_query_pages), 1 item each here: exact, whatever the page size. */
+static void test_mark_read_counts_every_page(void **state)
+{
+    (void)state;
+    msg_user pa = add_user("pg_a", "Pg A"), pb = add_user("pg_b", "Pg B");
+    msg_message m[5];
+    m[0] = send_ok(&pa, NULL, "pg_b", "m0", NULL);
+    const char *g = m[0].message_group_uuid;
+    for (int i = 1; i < 5; i++)
+        m[i] = send_ok(&pa, g, NULL, "m", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    assert_int_equal(msg_mark_read(svc, pb.uuid, g, m[1].created_at, at, &n, &e), 0);
+    assert_string_equal(at, m[1].created_at);
+    assert_int_equal(n, 3); /* m2, m3, m4 */
+    assert_true(hp.calls >= 3); /* the count's pages, one message each */
+    msg_service_free(svc);
+    for (int i = 0; i < 5; i++)
+        msg_message_fini(&m[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1927,6 +1976,7 @@ int main(void)
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_mark_read_logs_the_marker),
+        cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
     };
