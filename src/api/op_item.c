@@ -198,25 +198,18 @@ static int env_rc(const wreq *q, bool env, int rc)
 }
 
 /* Options of the three writes, checked before the table is looked up (the service's
- * order, after the model's constraints): mixed legacy/expression parameters, ReturnValues
- * allowed for the operation, and the placeholder maps given without expressions
- * (api_exprs_pre); their own checks come after the item's or key's values
- * (parse_write_maps).  env: PutItem / UpdateItem (env_rc; the newer text for values without
+ * order, after the model's constraints): mixed legacy/expression parameters and the
+ * placeholder maps given without expressions (api_exprs_pre); the maps' own checks come
+ * after the item's or key's values (parse_write_maps), and so does ReturnValues
+ * (parse_write_doc).  env: PutItem / UpdateItem (env_rc; the newer text for values without
  * an expression). */
-static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed,
-                            const char *const *expr_params, const char *null_what, bool env)
+static int parse_write_opts(wreq *q, json_t *b, const char *const *expr_params,
+                            const char *null_what, bool env)
 {
     api_req *r = q->r;
     int rc = env_rc(q, env, api_mixed_check(r, b, expected_params, cond_expr_params));
     if (rc)
         return rc;
-    /* "ReturnValues can only be ALL_OLD or NONE" is in the envelope: DeleteItem's captured
-     * (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
-     * error-messages/deleteItem), PutItem's as Dynoxide's tests pin it (tests/http_server.rs,
-     * their eu-west-2 envelope matrix); bare in a request nested past the second limit (the
-     * older form: validation-ordering/deepRequests).  UpdateItem allows every value. */
-    if ((rc = api_rv_parse(r, b, rv_allowed, &q->rv)))
-        return env_rc(q, env && !api_request_deep(&api_jview_jansson, b), rc);
     if ((rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
@@ -464,14 +457,31 @@ static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
     return 0;
 }
 
-/* A write's item (PutItem: its values, then its size) or key (the others: its values; a new
- * *doc), on the jansson path. */
-static int parse_write_doc(wreq *q, json_t *b, av_t **doc)
+/* A write's item (PutItem: its values, then ReturnValues, then its size) or key (the
+ * others: its values, then ReturnValues; a new *doc), on the jansson path.  ReturnValues
+ * allowed for the operation (rv_allowed) comes after the placeholder maps given without
+ * expressions and the item's or key's values, before the item's size: both AWS-checked
+ * sources put it there (dynalite's putItem validation: expression parameters, the item's
+ * values, then "ReturnValues can only be ALL_OLD or NONE", then the size; Dynoxide's
+ * put_item: the values, the expression parameters, then ReturnValues, then the size).
+ * tests/e2e/test_items.py test_two_rule_order.  "ReturnValues can only be ALL_OLD or NONE"
+ * is in the envelope: DeleteItem's captured (AWS eu-west-2 and us-east-1, 2026-10-09: the
+ * conformance suite's tier3 error-messages/deleteItem), PutItem's as Dynoxide's tests pin it
+ * (tests/http_server.rs, their eu-west-2 envelope matrix); bare in a request nested past the
+ * second limit (the older form: validation-ordering/deepRequests).  UpdateItem allows every
+ * value. */
+static int parse_write_doc(wreq *q, json_t *b, unsigned rv_allowed, av_t **doc)
 {
+    int rc = q->w.kind != API_W_PUT
+                 ? env_rc(q, true, parse_key_param(q->r, b, doc))
+                 : env_rc(q, true, api_item_from_json(q->r, api_param(b, "Item"), *doc));
+    if (rc)
+        return rc;
+    if ((rc = api_rv_parse(q->r, b, rv_allowed, &q->rv)))
+        return env_rc(q, !api_request_deep(&api_jview_jansson, b), rc);
     if (q->w.kind != API_W_PUT)
-        return env_rc(q, true, parse_key_param(q->r, b, doc));
-    int rc = env_rc(q, true, api_item_from_json(q->r, api_param(b, "Item"), *doc));
-    return rc ? rc : api_item_size_check_w(q->r, *doc, TXT_ITEM_TOO_BIG, &q->w);
+        return 0;
+    return api_item_size_check_w(q->r, *doc, TXT_ITEM_TOO_BIG, &q->w);
 }
 
 /* PutItem's and DeleteItem's checks before the table on the jansson path: the request's
@@ -482,9 +492,8 @@ static int parse_write_doc(wreq *q, json_t *b, av_t **doc)
 static int write_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **doc)
 {
     int rc;
-    if ((rc = parse_write_opts(q, b, WRITE_RV_OLD, cond_expr_params,
-                               "ConditionExpression is null", true)) ||
-        (rc = parse_write_doc(q, b, doc)) ||
+    if ((rc = parse_write_opts(q, b, cond_expr_params, "ConditionExpression is null", true)) ||
+        (rc = parse_write_doc(q, b, WRITE_RV_OLD, doc)) ||
         (rc = parse_write_maps(q, b, x, cond_expr_params, "ConditionExpression is null",
                                true)) ||
         (rc = parse_write_cond(q, b, x, true)))
@@ -504,9 +513,9 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     int rc;
     if ((rc = env_rc(q, true, api_mixed_check(r, b, update_legacy, update_expr_params))))
         return rc;
-    if ((rc = parse_write_opts(q, b, WRITE_RV_ALL, update_expr_params,
+    if ((rc = parse_write_opts(q, b, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)) ||
-        (rc = parse_write_doc(q, b, src)) ||
+        (rc = parse_write_doc(q, b, WRITE_RV_ALL, src)) ||
         (rc = parse_write_maps(q, b, x, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)))
         return rc;

@@ -1801,3 +1801,72 @@ def test_wrong_json_token_everywhere(ddb_url, target, t1):
             ok(ddb_url, op, body)  # Local's deviation: it reads {"S": 7} as "7"
         else:
             err(ddb_url, op, body, SER, msg)
+
+
+# Two rules of different kinds broken in one request: which one the service reports.  The
+# orders are dynalite's AWS-checked validations (validations/putItem.js, deleteItem.js,
+# updateItem.js, query.js, scan.js, batchWriteItem.js: the model's constraints, then each
+# operation's custom checks in a fixed order) and, where it has the case, Dynoxide's put_item
+# (the item's values, then the expression parameters, then ReturnValues, then the size).  The
+# two disagree on one pair only, the item's values against the expression parameters given
+# without expressions (dynalite: the parameters first; Dynoxide: the values first); ddbchat
+# follows dynalite there (the parameters first) and no case below depends on it.
+# DynamoDB Local's answers are named where they differ (it checks ReturnValues first, Scan's
+# filter before its AttributesToGet, a FilterExpression before the segments, and the model's
+# enums after the values).
+RV_LOCAL = "Return values set to invalid value"
+NUM_X = "The parameter cannot be converted to a numeric value: x"
+LOCAL_NUM = "A value provided cannot be converted into a number"
+EQ0 = {"ComparisonOperator": "EQ", "AttributeValueList": []}
+@pytest.mark.parametrize("op,body,aws,local", [
+    # an item's bad value before a ReturnValues PutItem does not allow (ddbchat answered
+    # "ReturnValues can only be ALL_OLD or NONE")
+    ("PutItem", {"Item": {"pk": S("a"), "s": {"SS": []}}, "ReturnValues": "UPDATED_NEW"},
+     ENV + "One or more parameter values were invalid: An string set  may not be empty",
+     RV_LOCAL),
+    ("PutItem", {"Item": {"pk": S("a"), "n": N("x")}, "ReturnValues": "ALL_NEW"},
+     ENV + NUM_X, RV_LOCAL),
+    # placeholders without an expression before ReturnValues (ddbchat: ReturnValues)
+    ("PutItem", {"Item": {"pk": S("a")}, "ExpressionAttributeValues": {":a": S("1")},
+                 "ReturnValues": "UPDATED_NEW"},
+     ENV + "ExpressionAttributeValues can only be specified when using expressions", RV_LOCAL),
+    # DeleteItem as PutItem: the key's values, then ReturnValues (ddbchat: ReturnValues)
+    ("DeleteItem", {"Key": {"pk": N("x")}, "ReturnValues": "UPDATED_NEW"}, ENV + NUM_X,
+     RV_LOCAL),
+    # ReturnValues before the item's size (both sources)
+    ("PutItem", {"Item": {"pk": S("a"), "b": S("x" * 410000)}, "ReturnValues": "UPDATED_NEW"},
+     ENV + "ReturnValues can only be ALL_OLD or NONE", RV_LOCAL),
+    # UpdateItem: the key's values before AttributeUpdates' rules
+    ("UpdateItem", {"Key": {"pk": N("x")},
+                    "AttributeUpdates": {"a": {"Action": "DELETE", "Value": S("1")}}},
+     ENV + NUM_X, LOCAL_NUM),
+    # Query: QueryFilter's rules before AttributesToGet's repeats; Scan the other way round
+    ("Query", {"KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                        "AttributeValueList": [S("a")]}},
+               "QueryFilter": {"x": EQ0}, "AttributesToGet": ["a", "a"]},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+     "ComparisonOperator", None),
+    ("Scan", {"ScanFilter": {"x": EQ0}, "AttributesToGet": ["a", "a"]},
+     "One or more parameter values were invalid: Duplicate value in attribute name: a",
+     "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+     "ComparisonOperator"),
+    # Scan: the segments before the expressions
+    ("Scan", {"Segment": 3, "TotalSegments": 2, "FilterExpression": "a ="},
+     "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+     "Segment: 3 is not less than TotalSegments: 2",
+     'Invalid FilterExpression: Syntax error; token: "<EOF>", near: "="'),
+    # BatchWriteItem, request by request: an item over the limit before a later request's
+    # bad value (ddbchat converted every request before any size)
+    ("BatchWriteItem", [{"PutRequest": {"Item": {"pk": S("b"), "b": S("x" * 410000)}}},
+                        {"PutRequest": {"Item": {"pk": S("a"), "n": N("x")}}}],
+     "Item size has exceeded the maximum allowed size", None),
+    ("BatchWriteItem", [{"PutRequest": {"Item": {"pk": S("a"), "n": N("x")}}},
+                        {"PutRequest": {"Item": {"pk": S("b"), "b": S("x" * 410000)}}}],
+     "The parameter cannot be converted to a numeric value: x", LOCAL_NUM),
+])
+def test_two_rule_order(ddb_url, target, t1, op, body, aws, local):
+    if op == "BatchWriteItem":
+        body = {"RequestItems": {t1: body}}
+    else:
+        body = dict(body, TableName=t1)
+    err(ddb_url, op, body, V, aws_or_local(target, aws, local=local) if local else aws)
