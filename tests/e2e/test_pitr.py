@@ -206,6 +206,31 @@ def test_restore_survives_restart(ddbchat_server, tmp_path):
     assert scan_all(d, "pitr_r1") == [{"pk": {"S": "a"}, "n": {"N": "1"}}]
 
 
+def test_restore_source_before_target(srv):
+    """RestoreTableToPointInTime with a bad source and a target name already taken: the
+    source's error is reported (TableNotFoundException for a missing source,
+    PointInTimeRecoveryUnavailableException for one without recovery), the target's
+    TableAlreadyExistsException only for a source that could be restored.  Unsettled: the API
+    Reference lists the four errors without an order, and neither dynalite nor Dynoxide has
+    the operation; ddbchat's order is the request's own (the source, its recovery window,
+    then the new table), as RestoreTableFromBackup reports a missing backup before a taken
+    target.  DynamoDB Local has no point-in-time recovery (test_dynamodb_local_pitr)."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_off")
+    make_table(d, "pitr_on")
+    make_table(d, "pitr_taken2")
+    d.update_continuous_backups(TableName="pitr_on", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    for source, code in (("pitr_nope", "TableNotFoundException"),
+                         ("pitr_off", "PointInTimeRecoveryUnavailableException"),
+                         ("pitr_on", "TableAlreadyExistsException")):
+        with pytest.raises(ClientError) as e:
+            d.restore_table_to_point_in_time(SourceTableName=source,
+                                             TargetTableName="pitr_taken2",
+                                             UseLatestRestorableTime=True)
+        assert err(e)[0] == code, (source, err(e))
+
+
 def test_errors(srv):
     d = client_for(srv.ddb_url)
     make_table(d, "pitr_e")
