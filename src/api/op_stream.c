@@ -54,6 +54,14 @@ static char *sa_shard_id(api_req *r, const store_stream *d, const store_shard *s
     return arena_printf(r->arena, "shardId-%020" PRId64 "-%08x", sh->created_ms, h);
 }
 
+/* Shard id a against b (b_len bytes, may hold NUL): byte order, as strcmp. */
+static int sa_id_cmp(const char *a, const char *b, size_t b_len)
+{
+    size_t a_len = strlen(a), n = a_len < b_len ? a_len : b_len;
+    int c = memcmp(a, b, n);
+    return c ? c : a_len < b_len ? -1 : a_len > b_len;
+}
+
 static char *sa_seq(api_req *r, uint64_t seq)
 {
     return arena_printf(r->arena, "%021" PRIu64, seq);
@@ -296,6 +304,20 @@ int op_describe_stream(api_req *r, json_t **out)
     store_stream d;
     if ((rc = sa_find(r, arn, &d)))
         return rc;
+    /* ExclusiveStartShardId: the shards listed after it; one that is not listed (trimmed since
+     * the page that named it, or never a shard) is taken as a place in shard id order, the
+     * shards whose ids sort after it, as DynamoDB Local answers (test_streams.py
+     * test_describe_stream_after_an_unlisted_shard; an empty answer ended a pager's listing
+     * when the shard it had last seen expired) */
+    size_t esi_len = esi ? json_string_length(json_object_get(r->body, "ExclusiveStartShardId"))
+                         : 0;
+    bool listed = false;
+    for (size_t i = 0; esi && i < d.n_shards && !listed; i++) {
+        const char *id = sa_shard_id(r, &d, &d.shards[i]);
+        if (!id)
+            return api_nomem(r);
+        listed = strlen(id) == esi_len && memcmp(id, esi, esi_len) == 0;
+    }
     json_t *shards = json_array();
     bool started = esi == NULL, more = false;
     const char *last = NULL;
@@ -307,10 +329,12 @@ int op_describe_stream(api_req *r, json_t **out)
             json_decref(shards);
             return api_nomem(r);
         }
-        if (!started) {
-            started = strcmp(id, esi) == 0;
+        if (!started && listed) {
+            started = strlen(id) == esi_len && memcmp(id, esi, esi_len) == 0;
             continue;
         }
+        if (!started && sa_id_cmp(id, esi, esi_len) <= 0)
+            continue;
         if (filtered) {
             if (!parent_of || sh->parent < 0)
                 continue;
@@ -498,8 +522,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
         if (!seqs || !sa_seq_parse(seqs, &n))
             return sa_verr(r, "One or more parameter values were invalid: Invalid SequenceNumber");
         if (n < sh->start || (sh->end && n > sh->end))
-            return sa_verr(r, "One or more parameter values were invalid: Invalid SequenceNumber "
-                              "for this shard");
+            return sa_verr(r, "Invalid SequenceNumber for the shard"); /* DynamoDB Local's */
         if (n < d.trim)
             return sa_trimmed(r);
         pos = after ? n + 1 : n;

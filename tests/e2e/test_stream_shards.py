@@ -123,6 +123,37 @@ def test_describe_stream_pages_the_shards(ddbchat_server):
     assert "LastEvaluatedShardId" not in page2
 
 
+# A pager whose last seen shard expired (trimmed) before it asked for the next page: AWS's
+# shards expire 24 h after they close; ExclusiveStartShardId is then a place in shard id order
+# (DynamoDB Local's answer, test_streams.py::test_describe_stream_after_an_unlisted_shard), so
+# the next page has every shard after it.  It was an empty page: the pager stopped there.
+def test_paging_past_a_trimmed_shard(ddbchat_server):
+    srv = ddbchat_server("--stream-shard-seconds", "1", "--stream-retention-seconds", "3")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    make_table(ddb, "paged", StreamSpecification={"StreamEnabled": True,
+                                                   "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName="paged")["Table"]["LatestStreamArn"]
+    i, first = 0, None
+    deadline = time.time() + 40
+    while time.time() < deadline:  # writes keep the shards rotating, the old ones expiring
+        ddb.put_item(TableName="paged", Item={"pk": {"S": f"k{i}"}})
+        i += 1
+        time.sleep(0.2)
+        page = st.describe_stream(StreamArn=arn, Limit=1)["StreamDescription"]
+        if first is None and page.get("LastEvaluatedShardId"):
+            first = page["LastEvaluatedShardId"]  # the oldest shard, a page of its own
+        every = [s["ShardId"] for s in shards_of(st, arn)]
+        if first and first not in every:
+            break
+    assert first and first not in every, "the oldest shard did not expire"
+    after = [s["ShardId"] for s in shards_of(st, arn, ExclusiveStartShardId=first)]
+    then = [s["ShardId"] for s in shards_of(st, arn)]
+    # every shard still listed (the listing just before or just after: a rotation may fall
+    # between the calls), the oldest of them first
+    assert after and after in ([x for x in every if x > first], [x for x in then if x > first])
+    assert after[0] in (every[0], then[0])
+
+
 # Disabling the stream closes every open shard; each read to its end has no next iterator.
 def test_disable_closes_every_shard(ddbchat_server):
     ddb, st, arn = sharded_stream(ddbchat_server, n=3)

@@ -405,6 +405,11 @@ def test_errors(ddb, streams, table_name, target):
     assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=sid,
                   ShardIteratorType="AT_SEQUENCE_NUMBER") == (
         "ValidationException", "One or more parameter values were invalid: Invalid SequenceNumber")
+    # a number before the shard's first: DynamoDB Local's text (ddbchat's was "One or more
+    # parameter values were invalid: Invalid SequenceNumber for this shard")
+    assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=sid,
+                  ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber="0" * 21) == (
+        "ValidationException", "Invalid SequenceNumber for the shard")
     assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=sid,
                   ShardIteratorType="TRIM_HORIZON", SequenceNumber="1" * 21) == (
         "ValidationException", "One or more parameter values were invalid: SequenceNumber should "
@@ -494,6 +499,25 @@ def test_shard_rollover_lineage(ddbchat_server):
         if closed:
             assert it is None
     assert got == keys
+
+
+def test_describe_stream_after_an_unlisted_shard(ddb, streams, table_name):
+    """DescribeStream's ExclusiveStartShardId naming no listed shard (one trimmed since the page
+    that returned it as LastEvaluatedShardId, or never a shard) is a place in shard id order:
+    the shards whose ids sort after it, as DynamoDB Local answers.  ddbchat answered no shard,
+    so a pager whose last seen shard had expired stopped listing
+    (test_stream_shards::test_paging_past_a_trimmed_shard)."""
+    name = table_name()
+    arn = stream_table(ddb, name, "KEYS_ONLY")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    ids = [s["ShardId"] for s in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+    base = ids[0][:-8]  # shardId-<20 digits>-
+    for esi, want in ((base + "00000000", ids), ("shardId-00000000000000000000-00000000", ids),
+                      (base + "ffffffff", []), ("shardId-99999999999999999999-ffffffff", [])):
+        if esi in ids:
+            continue
+        sd = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=esi)["StreamDescription"]
+        assert [s["ShardId"] for s in sd["Shards"]] == want, esi
 
 
 def test_describe_stream_shard_paging(ddbchat_server):
