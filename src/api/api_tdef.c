@@ -658,16 +658,10 @@ static json_t *def_names(json_t *defs)
     return o;
 }
 
-/* CreateTable's rules beyond the model's constraints, in the service's order: billing and
- * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
- * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
-int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
+/* CreateTable's billing: PayPerRequest without ProvisionedThroughput, provisioned with it;
+ * units past what the service takes at all; the on-demand ceilings; the warm throughput. */
+static int ct_billing(api_req *r, json_t *body, json_t *pt, bool ppr)
 {
-    json_t *defs = json_object_get(body, "AttributeDefinitions");
-    json_t *ks = json_object_get(body, "KeySchema");
-    json_t *pt = api_tdef_jparam(body, "ProvisionedThroughput");
-    json_t *lsis = api_tdef_jparam(body, "LocalSecondaryIndexes");
-    json_t *gsis = api_tdef_jparam(body, "GlobalSecondaryIndexes");
     if (ppr && pt)
         return api_verr(r, TXT_CT_PPR_WITH_PT);
     if (!ppr && !pt)
@@ -706,155 +700,179 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
                        : err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_PT, wm,
                                  units[wm == api_warm_m[0] ? 0 : 1]);
     }
-    if (json_array_size(ks) > json_array_size(defs))
-        return api_verr(r, TXT_CT_KEYS_NO_DEF);
-    int rc = api_tdef_ct_key_schema(r, ks, defs, NULL, false);
-    if (rc)
-        return rc;
-    json_t *vixes = api_tdef_jparam(body, "VectorIndexes");
-    if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
-        return api_verr(r, TXT_CT_DEFS_COUNT);
+    return 0;
+}
+
+/* The LSIs: some, on a table with a sort key; each's key schema defined, with a sort key and
+ * the table's partition key, its projection, its name new (seen); their count. */
+static int ct_lsis(api_req *r, json_t *lsis, json_t *ks, json_t *defs, json_t *dset, json_t *seen)
+{
+    if (json_array_size(lsis) == 0)
+        return api_verr(r, TXT_CT_LSI_EMPTY);
+    if (json_array_size(ks) != 2)
+        return api_verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
+    for (size_t i = 0; i < json_array_size(lsis); i++) {
+        json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
+        size_t nl, hl, tl;
+        const char *name = api_tdef_js(x, "IndexName", &nl);
+        int rc = api_tdef_ct_key_schema(r, xks, defs, dset, false);
+        if (rc)
+            return rc;
+        if (json_array_size(xks) != 2)
+            return err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
+        if (!js_eq(json_array_get(xks, 0), "AttributeName", json_array_get(ks, 0),
+                   "AttributeName")) {
+            const char *ih = api_tdef_js(json_array_get(xks, 0), "AttributeName", &hl);
+            const char *th = api_tdef_js(json_array_get(ks, 0), "AttributeName", &tl);
+            return err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_HASH, name, ih, th);
+        }
+        if ((rc = ct_projection(r, x)))
+            return rc;
+        if (index_seen(seen, x))
+            return err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+    }
+    if (json_array_size(lsis) > STORE_MAX_LSI)
+        return api_verr(r, TXT_CT_LSI_COUNT);
+    return 0;
+}
+
+/* One GSI's throughput: ProvisionedThroughput as the table's billing wants it, the on-demand
+ * ceilings as the table's (AWS, ack-api-quirks DDB-TABLE-128; the index is named), an
+ * on-demand index's warm throughput at least on-demand's initial one. */
+static int ct_gsi_billing(api_req *r, json_t *x, const char *name, bool ppr)
+{
+    if (ppr && api_tdef_jparam(x, "ProvisionedThroughput"))
+        return err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
+    if (!ppr && !api_tdef_jparam(x, "ProvisionedThroughput"))
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
+    json_t *xodt = api_tdef_jparam(x, "OnDemandThroughput");
+    const char *xm;
+    if (!ppr && (xm = api_odt_first(xodt)))
+        return err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
+    if ((xm = api_odt_out_of_range(xodt, false)))
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
+    static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
+    if (ppr && (xm = api_warm_below(api_tdef_jparam(x, "WarmThroughput"), od_floor)))
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, name);
+    return 0;
+}
+
+/* The GSIs: some; each's key schema defined, its projection, its throughput, its name new
+ * (seen); their count. */
+static int ct_gsis(api_req *r, json_t *gsis, json_t *defs, json_t *dset, json_t *seen, bool ppr)
+{
+    if (json_array_size(gsis) == 0)
+        return api_verr(r, TXT_CT_GSI_EMPTY);
+    for (size_t i = 0; i < json_array_size(gsis); i++) {
+        json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
+        size_t nl;
+        const char *name = api_tdef_js(x, "IndexName", &nl);
+        int rc;
+        if ((rc = api_tdef_ct_key_schema(r, xks, defs, dset, true)) || (rc = ct_projection(r, x)) ||
+            (rc = ct_gsi_billing(r, x, name, ppr)))
+            return rc;
+        if (index_seen(seen, x))
+            return err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+    }
+    if (json_array_size(gsis) > STORE_MAX_GSI)
+        return api_verr(r, TXT_CT_GSI_COUNT);
+    return 0;
+}
+
+/* Whether definition d is the table's key's or an LSI's or GSI's key's (or a vector index's
+ * SearchSchema's). */
+static bool ct_def_used(json_t *d, json_t *ks, json_t *lsis, json_t *gsis, json_t *vixes)
+{
+    bool used = api_vix_uses_def(vixes, d);
+    for (size_t k = 0; k < json_array_size(ks) && !used; k++)
+        used = js_eq(d, "AttributeName", json_array_get(ks, k), "AttributeName");
+    for (int g = 0; g < 2 && !used; g++) {
+        json_t *list = g ? gsis : lsis;
+        for (size_t j = 0; j < json_array_size(list) && !used; j++) {
+            json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
+            for (size_t k = 0; k < json_array_size(xks) && !used; k++)
+                used = js_eq(d, "AttributeName", json_array_get(xks, k), "AttributeName");
+        }
+    }
+    return used;
+}
+
+/* The error for a definition no key uses: the definitions, then the key attributes used, in
+ * the order they appear (the table's, the LSIs', the GSIs'), each once. */
+static int ct_defs_unused_error(api_req *r, json_t *defs, json_t *ks, json_t *lsis, json_t *gsis)
+{
+    json_t *keys = json_array();
+    for (size_t k = 0; keys && k < json_array_size(ks); k++)
+        json_array_append(keys, json_array_get(ks, k));
+    for (int g = 0; keys && g < 2; g++) {
+        json_t *list = g ? gsis : lsis;
+        for (size_t j = 0; j < json_array_size(list); j++) {
+            json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
+            for (size_t k = 0; k < json_array_size(xks); k++) {
+                json_t *e = json_array_get(xks, k);
+                bool dup = false;
+                for (size_t m = 0; m < json_array_size(keys) && !dup; m++)
+                    dup = js_eq(json_array_get(keys, m), "AttributeName", e, "AttributeName");
+                if (!dup)
+                    json_array_append(keys, e);
+            }
+        }
+    }
+    int rc = two_lists_error(r, TXT_CT_DEFS_UNUSED_HEAD, defs, TXT_CT_DEFS_UNUSED_MID, keys);
+    json_decref(keys);
+    return rc;
+}
+
+/* The indexes, once the table's key schema passed: the LSIs, the GSIs, the vector indexes'
+ * projections and rules (api_vector.c), then every definition some key's (or a
+ * SearchSchema's). */
+static int ct_indexes(api_req *r, json_t *body, bool ppr, json_t *defs, json_t *ks, json_t *lsis,
+                      json_t *gsis, json_t *vixes)
+{
     json_t *seen = json_object(), *dset = def_names(defs);
+    int rc = 0;
     if (!seen || !dset) {
-        json_decref(seen);
-        json_decref(dset);
-        return api_nomem(r);
+        rc = api_nomem(r);
+        goto out;
     }
-    if (lsis) {
-        if (json_array_size(lsis) == 0) {
-            rc = api_verr(r, TXT_CT_LSI_EMPTY);
-            goto out;
-        }
-        if (json_array_size(ks) != 2) {
-            rc = api_verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
-            goto out;
-        }
-        for (size_t i = 0; i < json_array_size(lsis); i++) {
-            json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
-            size_t nl, hl, tl;
-            const char *name = api_tdef_js(x, "IndexName", &nl);
-            if ((rc = api_tdef_ct_key_schema(r, xks, defs, dset, false)))
-                goto out;
-            if (json_array_size(xks) != 2) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
-                goto out;
-            }
-            if (!js_eq(json_array_get(xks, 0), "AttributeName", json_array_get(ks, 0),
-                       "AttributeName")) {
-                const char *ih = api_tdef_js(json_array_get(xks, 0), "AttributeName", &hl);
-                const char *th = api_tdef_js(json_array_get(ks, 0), "AttributeName", &tl);
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_HASH, name, ih, th);
-                goto out;
-            }
-            if ((rc = ct_projection(r, x)))
-                goto out;
-            if (index_seen(seen, x)) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
-                goto out;
-            }
-        }
-        if (json_array_size(lsis) > STORE_MAX_LSI) {
-            rc = api_verr(r, TXT_CT_LSI_COUNT);
-            goto out;
-        }
-    }
-    if (gsis) {
-        if (json_array_size(gsis) == 0) {
-            rc = api_verr(r, TXT_CT_GSI_EMPTY);
-            goto out;
-        }
-        for (size_t i = 0; i < json_array_size(gsis); i++) {
-            json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
-            size_t nl;
-            const char *name = api_tdef_js(x, "IndexName", &nl);
-            if ((rc = api_tdef_ct_key_schema(r, xks, defs, dset, true)) ||
-                (rc = ct_projection(r, x)))
-                goto out;
-            if (ppr && api_tdef_jparam(x, "ProvisionedThroughput")) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
-                goto out;
-            }
-            if (!ppr && !api_tdef_jparam(x, "ProvisionedThroughput")) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
-                goto out;
-            }
-            /* an index's on-demand ceilings: as the table's (AWS, ack-api-quirks
-             * DDB-TABLE-128; the index is named) */
-            json_t *xodt = api_tdef_jparam(x, "OnDemandThroughput");
-            const char *xm;
-            if (!ppr && (xm = api_odt_first(xodt))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
-                goto out;
-            }
-            if ((xm = api_odt_out_of_range(xodt, false))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
-                goto out;
-            }
-            static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
-            if (ppr && (xm = api_warm_below(api_tdef_jparam(x, "WarmThroughput"), od_floor))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, name);
-                goto out;
-            }
-            if (index_seen(seen, x)) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
-                goto out;
-            }
-        }
-        if (json_array_size(gsis) > STORE_MAX_GSI) {
-            rc = api_verr(r, TXT_CT_GSI_COUNT);
-            goto out;
-        }
-    }
-    /* vector indexes (api_vector.c): each projection as an index's, then their own rules */
+    if ((lsis && (rc = ct_lsis(r, lsis, ks, defs, dset, seen))) ||
+        (gsis && (rc = ct_gsis(r, gsis, defs, dset, seen, ppr))))
+        goto out;
     for (size_t i = 0; i < json_array_size(vixes); i++)
         if ((rc = ct_projection(r, json_array_get(vixes, i))))
             goto out;
     if ((rc = api_vix_create_check(r, body, ppr)))
         goto out;
-    /* with indexes: every definition must be some key's (or a SearchSchema's) */
-    if (lsis || gsis || vixes) {
-        for (size_t i = 0; i < json_array_size(defs); i++) {
-            json_t *d = json_array_get(defs, i);
-            bool used = api_vix_uses_def(vixes, d);
-            for (size_t k = 0; k < json_array_size(ks) && !used; k++)
-                used = js_eq(d, "AttributeName", json_array_get(ks, k), "AttributeName");
-            for (int g = 0; g < 2 && !used; g++) {
-                json_t *list = g ? gsis : lsis;
-                for (size_t j = 0; j < json_array_size(list) && !used; j++) {
-                    json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
-                    for (size_t k = 0; k < json_array_size(xks) && !used; k++)
-                        used = js_eq(d, "AttributeName", json_array_get(xks, k), "AttributeName");
-                }
-            }
-            if (!used) {
-                /* the key attributes used, in the order they appear */
-                json_t *keys = json_array();
-                for (size_t k = 0; keys && k < json_array_size(ks); k++)
-                    json_array_append(keys, json_array_get(ks, k));
-                for (int g = 0; keys && g < 2; g++) {
-                    json_t *list = g ? gsis : lsis;
-                    for (size_t j = 0; j < json_array_size(list); j++) {
-                        json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
-                        for (size_t k = 0; k < json_array_size(xks); k++) {
-                            json_t *e = json_array_get(xks, k);
-                            bool dup = false;
-                            for (size_t m = 0; m < json_array_size(keys) && !dup; m++)
-                                dup = js_eq(json_array_get(keys, m), "AttributeName", e,
-                                            "AttributeName");
-                            if (!dup)
-                                json_array_append(keys, e);
-                        }
-                    }
-                }
-                rc = two_lists_error(r, TXT_CT_DEFS_UNUSED_HEAD, defs, TXT_CT_DEFS_UNUSED_MID,
-                                     keys);
-                json_decref(keys);
+    if (lsis || gsis || vixes)
+        for (size_t i = 0; i < json_array_size(defs); i++)
+            if (!ct_def_used(json_array_get(defs, i), ks, lsis, gsis, vixes)) {
+                rc = ct_defs_unused_error(r, defs, ks, lsis, gsis);
                 goto out;
             }
-        }
-    }
 out:
     json_decref(seen);
     json_decref(dset);
     return rc;
+}
+
+/* CreateTable's rules beyond the model's constraints, in the service's order: billing and
+ * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
+ * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
+int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
+{
+    json_t *defs = json_object_get(body, "AttributeDefinitions");
+    json_t *ks = json_object_get(body, "KeySchema");
+    json_t *lsis = api_tdef_jparam(body, "LocalSecondaryIndexes");
+    json_t *gsis = api_tdef_jparam(body, "GlobalSecondaryIndexes");
+    int rc = ct_billing(r, body, api_tdef_jparam(body, "ProvisionedThroughput"), ppr);
+    if (rc)
+        return rc;
+    if (json_array_size(ks) > json_array_size(defs))
+        return api_verr(r, TXT_CT_KEYS_NO_DEF);
+    if ((rc = api_tdef_ct_key_schema(r, ks, defs, NULL, false)))
+        return rc;
+    json_t *vixes = api_tdef_jparam(body, "VectorIndexes");
+    if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
+        return api_verr(r, TXT_CT_DEFS_COUNT);
+    return ct_indexes(r, body, ppr, defs, ks, lsis, gsis, vixes);
 }
