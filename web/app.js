@@ -1199,12 +1199,16 @@
     onMessage(ev.lastEventId, ev.data);
   }
 
-  // "read" {"message_group_uuid","read_to"}: this user read a conversation elsewhere.
-  function onReadEvent(data) {
+  // "read" {"message_group_uuid","read_to","unread"}: this user read a conversation
+  // elsewhere (another device, another browser; a mark-read or a send there), and how many of
+  // the other person's messages were after read_to then.
+  function onReadEvent(id, data) {
+    if (id) state.lastEventId = id;
     let r;
     try { r = JSON.parse(data); } catch (e) { return; }
     if (r && typeof r.message_group_uuid === 'string' && typeof r.read_to === 'string') {
-      readElsewhere(r.message_group_uuid, r.read_to);
+      readElsewhere(r.message_group_uuid, r.read_to,
+        Number.isInteger(r.unread) && r.unread >= 0 ? r.unread : undefined);
     }
   }
 
@@ -1259,10 +1263,11 @@
   // the newest and the tab visible (document.visibilityState); PUT
   // /api/message_groups/<uuid>/read {"read_to": <that message's created_at>}, at most one
   // every READ_DELAY_MS whatever arrives meanwhile (not one per message).  The user's other
-  // tabs hear it on the BroadcastChannel at once, the stream's "read" event (when the server
-  // sends one) and the listing (fetched again when a tab is shown or focused, and when the
-  // stream reconnects) tell the other devices (test_web.py::test_unread_survives_a_reload,
-  // test_read_in_one_tab_is_read_in_the_others).
+  // tabs hear it on the BroadcastChannel at once; the other devices by the stream's "read"
+  // event at once, its count taken as it is (test_web.py::
+  // test_read_event_updates_another_browser_at_once), and by the listing (fetched again when
+  // a tab is shown or focused, and when the stream reconnects) for what their stream missed
+  // (test_web.py::test_unread_survives_a_reload, test_read_in_one_tab_is_read_in_the_others).
   const READ_DELAY_MS = 500;
   const unreadCount = (c) => (c.base || 0) + (c.unread ? c.unread.size : 0);
   let readTimer = null;
@@ -1361,12 +1366,19 @@
   }
 
   // Read elsewhere (another tab of this browser, the stream's "read" event): taken here.
-  // A marker short of the newest leaves a count only the server knows: asked.
-  function readElsewhere(group, at) {
+  // A marker short of the newest leaves a count only the server knows: the event's own
+  // (unread, when it moves the marker here: one this page knew already, its own mark-read's
+  // or a replay, carries a count that may be old), else asked.
+  function readElsewhere(group, at, unread) {
     const c = state.convs.get(group);
     if (!c || !at) return;
+    const news = at > c.readTo;
     if (at > c.sentRead) c.sentRead = at;
     readThrough(c, at);
+    if (unread !== undefined) {
+      if (news) countsFrom(c, { read_to: at, unread });
+      return;
+    }
     if (unreadCount(c) && at < c.created_at) {
       api('GET', `/api/message_groups/${encodeURIComponent(group)}`)
         .then(({ data }) => countsFrom(state.convs.get(group), data || {}), () => {});
@@ -1469,8 +1481,8 @@
     es.addEventListener('message', (ev) => { heard(); onMessageEvent(ev); });
     es.addEventListener('read', (ev) => {
       heard();
-      share({ type: 'read-event', data: ev.data });
-      onReadEvent(ev.data);
+      share({ type: 'read-event', id: ev.lastEventId, data: ev.data });
+      onReadEvent(ev.lastEventId, ev.data);
     });
     es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
@@ -1518,7 +1530,7 @@
       if (msg.type === 'message') {
         onMessage(msg.id, msg.data);
       } else if (msg.type === 'read-event') {
-        onReadEvent(msg.data);
+        onReadEvent(msg.id, msg.data);
       } else if (msg.type === 'live') {
         if (msg.id) state.lastEventId = msg.id;
         setLive(!!msg.on);
