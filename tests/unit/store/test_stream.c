@@ -540,31 +540,31 @@ static void test_idle_stream_pass_writes_nothing(void **state)
     st_fix *f = *state;
     reopen_with(f, 2, 1000, 1000);
     st_create(f->s, "idle", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    const store_table *t = set_view(f->s, "idle", STORE_SV_KEYS_ONLY);
+    uint32_t sid = set_view(f->s, "idle", STORE_SV_KEYS_ONLY)->stream_id; /* freed at close */
     reopen_with(f, 1, 0, 1000); /* a second stream, one shard of slots */
     st_create(f->s, "idle1", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    const store_table *t1 = set_view(f->s, "idle1", STORE_SV_KEYS_ONLY);
+    uint32_t sid1 = set_view(f->s, "idle1", STORE_SV_KEYS_ONLY)->stream_id;
     err_t e;
     err_clear(&e);
     store_stream d;
     bool found;
-    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(store_stream_get(f->s, sid, &f->a, &d, &found, &e), 0);
     assert_true(d.ranged);
     int64_t t0 = d.shards[0].created_ms;
     uint64_t n0 = other_txns(f->s);
     for (int p = 1; p <= 5; p++)
         assert_int_equal(store_stream_pass(f->s, t0 + p * 3000, &e), 0);
     assert_int_equal(other_txns(f->s), n0);
-    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(store_stream_get(f->s, sid, &f->a, &d, &found, &e), 0);
     assert_int_equal(d.n_shards, 2);
-    t = st_pin(f->s, "idle");
+    const store_table *t = st_pin(f->s, "idle");
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"}}");
     n0 = other_txns(f->s);
     assert_int_equal(store_stream_pass(f->s, t0 + 20000, &e), 0);
     assert_int_equal(other_txns(f->s), n0 + 1);
-    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(store_stream_get(f->s, sid, &f->a, &d, &found, &e), 0);
     assert_int_equal(open_shards(&d), 4); /* both split (the store-wide number moved) */
-    assert_int_equal(store_stream_get(f->s, t1->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(store_stream_get(f->s, sid1, &f->a, &d, &found, &e), 0);
     assert_int_equal(d.n_shards, 2); /* and the other stream rotated */
     n0 = other_txns(f->s);
     assert_int_equal(store_stream_pass(f->s, t0 + 20000, &e), 0); /* done: nothing due */
