@@ -862,10 +862,12 @@ int cli_serve(int argc, char **argv)
     if (s.svc && msg_service_start(s.svc, &e)) /* after --demo: the table exists */
         goto fail;
 
-    http_config hc;
-    serve_http_config(&o, remote, want_rest, ddb_port, api_port, region, &s, &hc);
     if (s.svc && serve_open_events(&o, &s, &e))
         goto fail;
+    /* the sockets pass to the server last: until then a failed start closes them (serve_stop;
+     * test_serve.py::test_event_hub_failing_to_start_frees_the_ports_at_once) */
+    http_config hc;
+    serve_http_config(&o, remote, want_rest, ddb_port, api_port, region, &s, &hc);
     if (http_server_start(&hc, s.api, s.creds, s.svc, &s.srv, &e))
         goto fail;
 

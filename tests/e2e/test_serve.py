@@ -584,6 +584,51 @@ def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
         busy.close()
 
 
+def test_event_hub_failing_to_start_frees_the_ports_at_once(tmp_path):
+    # A start that fails after the ports are bound gives them back as it stops: the event hub
+    # (msg_events_new) made to fail under gdb, the ports are probed while the stop is still
+    # closing the store.  serve_http_config had handed both sockets to the server's
+    # configuration before the hub started, and with no server to take them nobody closed
+    # them (they stayed bound until the process exited).
+    import shutil
+    from conftest import free_port
+    gdb = shutil.which("gdb")
+    if not gdb:
+        pytest.skip("needs gdb")
+    ddb_port, api_port = free_port(), free_port()
+    script = tmp_path / "hub_fails.gdb"
+    script.write_text(f"""set pagination off
+set confirm off
+break msg_events_new
+run
+return -1
+break store_close
+continue
+python
+import socket
+for port in ({ddb_port}, {api_port}):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print("PROBE %d free" % port)
+    except OSError:
+        print("PROBE %d taken" % port)
+    finally:
+        s.close()
+end
+kill
+""")
+    r = subprocess.run([gdb, "-nx", "-q", "-batch", "-x", str(script), "--args", ddbchat_bin(),
+                        "serve", "--data-dir", str(tmp_path / "data"), "--quiet",
+                        "--dynamodb-port", str(ddb_port), "--api-port", str(api_port)],
+                       capture_output=True, text=True, timeout=120)
+    probes = dict(re.findall(r"^PROBE (\d+) (\w+)$", r.stdout, re.M))
+    if not probes and "ptrace" in r.stdout + r.stderr:
+        pytest.skip("gdb cannot trace here")
+    assert "ddbchat serve: " in r.stdout + r.stderr, (r.stdout, r.stderr)
+    assert probes == {str(ddb_port): "free", str(api_port): "free"}, (r.stdout, r.stderr)
+
+
 def test_unusable_data_dir_fails_start():
     # A data dir that cannot be created stops start-up with exit 1 and a message.
     r = run("serve", "--data-dir", "/proc/ddbchat-cannot-create", "--dynamodb-only",
