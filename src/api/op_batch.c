@@ -283,7 +283,10 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
      * the mix across the request too (conformance tier3 batchGetItem), before any table's
      * own parameters are read (DynamoDB Local: diffgen2; one table's mix is its own check) */
     bool any_expr = false, any_legacy = false, one_mixed = false;
+    size_t nkeys = 0; /* the Keys entries sent (ksrc's size) */
     json_object_foreach(ri, name, spec) {
+        json_t *k = json_is_object(spec) ? api_param(spec, "Keys") : NULL;
+        nkeys += json_is_array(k) ? json_array_size(k) : 0;
         bool e = api_param(spec, "ProjectionExpression") != NULL;
         bool l = api_param(spec, "AttributesToGet") != NULL;
         any_expr = any_expr || e;
@@ -293,8 +296,14 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     if (any_expr && any_legacy && !one_mixed)
         return err_set(r->err, ERR_VALIDATION, TXT_MIXED_PARAMS, "AttributesToGet",
                        "ProjectionExpression");
-    /* the request: each table's parameters (mixed, placeholders, projection), the key
-     * values, the key count; then the tables; then the keys against their schemas */
+    av_t *ksrc = nkeys ? arena_zalloc(r->arena, sizeof *ksrc * nkeys) : NULL;
+    if (nkeys && !ksrc)
+        return api_nomem(r);
+    /* the request, table by table: mixed parameters, the keys' values, then the table's
+     * placeholders, projection or AttributesToGet (dynalite's AWS-checked batchGetItem
+     * validation: each table's keys before its AttributesToGet and expressions; DynamoDB Local
+     * agrees; test_items.py test_two_rule_order); then the key count; then the tables; then
+     * the keys against their schemas */
     json_object_foreach(ri, name, spec) {
         if (!json_is_object(spec))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -314,6 +323,9 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
         if ((rc = api_mixed_check(r, spec, get_legacy, get_expr_params)) ||
             (rc = api_json_bool(spec, "ConsistentRead", &present, &bt->consistent, r->err)))
             return rc;
+        for (size_t i = 0; i < bt->n; i++)
+            if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[bt->first + i])))
+                return rc;
         if ((rc = api_exprs_init(r, spec, &bt->x, get_expr_params, NULL)) ||
             (rc = api_exprs_get(r, spec, &bt->x, "ProjectionExpression", EXPR_PROJECTION,
                                 &bt->proj)))
@@ -326,15 +338,6 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     }
     if (total > BATCH_GET_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
-    av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
-    if (!ksrc)
-        return api_nomem(r);
-    for (ti = 0; ti < nt; ti++) {
-        json_t *keys = json_object_get(tabs[ti].spec, "Keys");
-        for (size_t i = 0; i < tabs[ti].n; i++)
-            if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[tabs[ti].first + i])))
-                return rc;
-    }
     *out_tabs = tabs;
     *out_nt = nt;
     *out_total = total;

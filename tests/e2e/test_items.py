@@ -1805,8 +1805,9 @@ def test_wrong_json_token_everywhere(ddb_url, target, t1):
 
 # Two rules of different kinds broken in one request: which one the service reports.  The
 # orders are dynalite's AWS-checked validations (validations/putItem.js, deleteItem.js,
-# updateItem.js, query.js, scan.js, batchWriteItem.js: the model's constraints, then each
-# operation's custom checks in a fixed order) and, where it has the case, Dynoxide's put_item
+# updateItem.js, query.js, scan.js, batchWriteItem.js, batchGetItem.js: the model's
+# constraints, then each operation's custom checks in a fixed order) and, where it has the
+# case, Dynoxide's put_item
 # (the item's values, then the expression parameters, then ReturnValues, then the size).  The
 # two disagree on one pair only, the item's values against the expression parameters given
 # without expressions (dynalite: the parameters first; Dynoxide: the values first); ddbchat
@@ -1863,9 +1864,19 @@ EQ0 = {"ComparisonOperator": "EQ", "AttributeValueList": []}
     ("BatchWriteItem", [{"PutRequest": {"Item": {"pk": S("a"), "n": N("x")}}},
                         {"PutRequest": {"Item": {"pk": S("b"), "b": S("x" * 410000)}}}],
      "The parameter cannot be converted to a numeric value: x", LOCAL_NUM),
+    # BatchGetItem, table by table: a table's key values before its AttributesToGet (ddbchat
+    # read every table's parameters before any key), one table's expressions before the next
+    # table's keys
+    ("BatchGetItem", {"T1": {"Keys": [{"pk": N("x")}], "AttributesToGet": ["a", "a"]}},
+     NUM_X, LOCAL_NUM),
+    ("BatchGetItem", {"T1": {"Keys": [{"pk": S("a")}], "ProjectionExpression": "a,"},
+                      "no_such_bg": {"Keys": [{"pk": N("x")}]}},
+     'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","', LOCAL_NUM),
 ])
 def test_two_rule_order(ddb_url, target, t1, op, body, aws, local):
-    if op == "BatchWriteItem":
+    if op == "BatchGetItem":
+        body = {"RequestItems": {t1 if k == "T1" else k: v for k, v in body.items()}}
+    elif op == "BatchWriteItem":
         body = {"RequestItems": {t1: body}}
     else:
         body = dict(body, TableName=t1)
