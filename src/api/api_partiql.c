@@ -905,6 +905,7 @@ void api_pq_sw_init(store_write *sw, api_req *r, pq_write *pw, bool want_old)
     sw->arena = r->arena;
     sw->is_update = pw->w.kind == API_W_UPDATE;
     sw->want_old = want_old;
+    sw->item = pw->w.kind == API_W_PUT ? pw->w.item : NULL; /* encoded before the round */
 }
 
 /* The RETURNING item's room, reserved before the write (op_item.c write_room, review15 F11);

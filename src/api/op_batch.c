@@ -922,6 +922,8 @@ int op_batch_write_item(api_req *r, json_t **out)
             w[k].ctx = &cx[k];
             w[k].arena = r->arena;
             w[k].want_old = q.rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
+            w[k].item = cx[k].kind == API_W_PUT ? cx[k].item : NULL; /* encoded before the
+                                                                         round */
         }
     }
     (void)out;

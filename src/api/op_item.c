@@ -62,6 +62,7 @@ static int run_write(wreq *q)
     sw.ctx = &q->w;
     sw.arena = r->arena;
     sw.is_update = q->w.kind == API_W_UPDATE;
+    sw.item = q->w.kind == API_W_PUT ? q->w.item : NULL; /* encoded before the round */
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD || (r->api->thr && q->t->n_idx);
     if (q->rv != API_RV_NONE && r->w) { /* the image's room before the write (write_room) */

@@ -765,6 +765,8 @@ int op_transact_write_items(api_req *r, json_t **out)
         w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE ||
                         (r->api->thr && acts[i].w.t->n_idx); /* --throttle: GSI units */
         w[i].is_update = acts[i].w.kind == API_W_UPDATE;
+        w[i].item = acts[i].w.kind == API_W_PUT ? acts[i].w.item : NULL; /* encoded before
+                                                                            the round */
         /* a ConditionCheck reads its item in place: only its size is billed, and its old item
          * is kept (copied) only when it fails with ALL_OLD, while the reply's Items hold it */
         w[i].in_place = acts[i].w.kind == API_W_CHECK;

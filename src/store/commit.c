@@ -117,6 +117,67 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
     return 0;
 }
 
+/* ---- before the round ---------------------------------------------------------------- */
+
+/* What the round would work out from the request alone, worked out by the submitting thread
+ * before its writes are queued: a round runs in LMDB's write lock, whose time caps the durable
+ * write rate (issue 13; BENCHMARKS.md, "Session 25: perf25").  Per write: the key's checks,
+ * its base key and partition version slot, and for a write naming its item
+ * (store_write.item) the item's encoding and the new item's checks, all with the descriptor
+ * w->table.  The round uses them only when the descriptor it pins is that one (w->pre.t) and
+ * apply returns that very item; a check that failed here the round runs itself, so errors and
+ * their order are the round's.  The bytes go in b (the wreq's, freed once the caller is
+ * answered).  0, or ERR_NOMEM (the submit fails: nothing queued). */
+static int st_prep(store_t *s, store_write *w, size_t n, buf_t *b)
+{
+    err_t e; /* a check's text, not kept: the round's own check words the error */
+    buf_t kb;
+    buf_init(&kb, 0);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        memset(&w[i].pre, 0, sizeof w[i].pre);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        store_write *x = &w[i];
+        const store_table *t = x->table;
+        if (!t || !x->key || x->key->type != AV_M)
+            continue;
+        const av_t *kh = NULL, *kr = NULL;
+        if (st_check_key_attr(x->key, t->key.hash, t->key.hash_type, &kh, &e) ||
+            (t->key.range[0] &&
+             st_check_key_attr(x->key, t->key.range, t->key.range_type, &kr, &e)))
+            continue;
+        size_t hash_end = 0;
+        buf_reset(&kb);
+        if ((rc = st_key_base_of_n(s, t, kh, kr, &kb, &hash_end)) == 0)
+            rc = buf_append(b, kb.data, kb.len);
+        if (rc) {
+            rc = rc == ERR_NOMEM ? rc : 0; /* else the round's own check fails it */
+            continue;
+        }
+        x->pre.t = t;
+        x->pre.kh = kh;
+        x->pre.kr = kr;
+        x->pre.key_at = b->len - kb.len;
+        x->pre.key_len = kb.len;
+        x->pre.pslot = st_pv_slot(s, kb.data, hash_end);
+        if (!x->item)
+            continue;
+        size_t at = b->len;
+        if ((rc = av_encode(x->item, b))) {
+            rc = rc == ERR_NOMEM ? rc : 0; /* not encodable: the round's error */
+            continue;
+        }
+        x->pre.encoded = true;
+        x->pre.enc_at = at;
+        x->pre.enc_len = b->len - at;
+        x->pre.checked = st_check_new(t, x, kh, kr, x->item, UINT64_MAX, &x->pre.size, &e) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i].pre.bytes = b->data; /* final: b grows no more */
+    buf_fini(&kb);
+    return rc;
+}
+
 /* ---- counter deltas ---------------------------------------------------------------- */
 
 /* Counter changes are collected per write and folded into the round once the write's nested
@@ -261,25 +322,35 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
     /* the key's attributes, looked up once for the checks here, the base key, the new
      * item's checks and the item collection */
     const av_t *kr = NULL;
-    rc = st_check_key_attr(w->key, t->key.hash, t->key.hash_type, &ws->kh, &w->err);
-    if (rc == 0 && t->key.range[0])
-        rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &kr, &w->err);
-    if (rc)
-        goto fail;
-    /* built in the round's scratch buffer (the write halves' index keys use it later, one
-     * write at a time), kept in the write's arena until the write half */
-    buf_reset(&s->wb_ikey);
-    size_t hash_end = 0;
-    rc = st_key_base_of_n(s, t, ws->kh, kr, &s->wb_ikey, &hash_end);
-    if (rc == 0)
-        ws->pslot = st_pv_slot(s, s->wb_ikey.data, hash_end);
-    if (rc == 0 && !(ws->k.mv_data = arena_memdup(w->arena, s->wb_ikey.data, s->wb_ikey.len)))
-        rc = ERR_NOMEM;
-    if (rc) {
-        rc = err_set(&w->err, rc, rc == ERR_NOMEM ? "out of memory" : STXT_KEY_MISSING);
-        goto fail;
+    const bool pre = w->pre.t == t; /* worked out before the round with this descriptor */
+    if (pre) {
+        ws->kh = w->pre.kh;
+        kr = w->pre.kr;
+        ws->k.mv_data = (void *)(w->pre.bytes + w->pre.key_at); /* LMDB only reads it */
+        ws->k.mv_size = w->pre.key_len;
+        ws->pslot = w->pre.pslot;
+    } else {
+        rc = st_check_key_attr(w->key, t->key.hash, t->key.hash_type, &ws->kh, &w->err);
+        if (rc == 0 && t->key.range[0])
+            rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &kr, &w->err);
+        if (rc)
+            goto fail;
+        /* built in the round's scratch buffer (the write halves' index keys use it later, one
+         * write at a time), kept in the write's arena until the write half */
+        buf_reset(&s->wb_ikey);
+        size_t hash_end = 0;
+        rc = st_key_base_of_n(s, t, ws->kh, kr, &s->wb_ikey, &hash_end);
+        if (rc == 0)
+            ws->pslot = st_pv_slot(s, s->wb_ikey.data, hash_end);
+        if (rc == 0 &&
+            !(ws->k.mv_data = arena_memdup(w->arena, s->wb_ikey.data, s->wb_ikey.len)))
+            rc = ERR_NOMEM;
+        if (rc) {
+            rc = err_set(&w->err, rc, rc == ERR_NOMEM ? "out of memory" : STXT_KEY_MISSING);
+            goto fail;
+        }
+        ws->k.mv_size = s->wb_ikey.len;
     }
-    ws->k.mv_size = s->wb_ikey.len;
     MDB_val k = ws->k, v;
     int g = mdb_get(txn, s->db_data, &k, &v);
     if (g == 0) {
@@ -321,7 +392,10 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         w->coll_bytes = ws->coll0;
         return 0;
     }
-    if (nw) {
+    if (nw && pre && w->pre.checked && nw == w->item &&
+        (nsize == UINT64_MAX || nsize == w->pre.size)) {
+        w->new_size = w->pre.size; /* checked before the round (st_prep) */
+    } else if (nw) {
         rc = st_check_new(t, w, ws->kh, kr, nw, nsize, &w->new_size, &w->err);
         if (rc)
             goto fail;
@@ -362,8 +436,18 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
         rc = err_set(&w->err, rc, "out of memory");
         goto fail;
     }
-    if (nw && (rc = av_encode(nw, nb)))
-        goto mdbfail;
+    /* the new item's encoding: the submit's (st_prep) when apply returned its item */
+    const void *nd = NULL;
+    size_t nl = 0;
+    if (nw && nw == w->item && w->pre.encoded) {
+        nd = w->pre.bytes + w->pre.enc_at;
+        nl = w->pre.enc_len;
+    } else if (nw) {
+        if ((rc = av_encode(nw, nb)))
+            goto mdbfail;
+        nd = nb->data;
+        nl = nb->len;
+    }
     /* point-in-time recovery: the item's state before this change, in the same txn (pitr.h) */
     rc = st_pitr_put(s, txn, t->id, &k, old ? &ws->raw : NULL);
     if (rc)
@@ -420,7 +504,8 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
             if (rc)
                 goto mdbfail;
             if (present) {
-                const buf_t *pb = nb; /* ALL: the item's own encoding */
+                const void *pd = nd; /* ALL: the item's own encoding */
+                size_t pl = nl;
                 int64_t psize = (int64_t)w->new_size;
                 if (x->proj != STORE_PROJ_ALL) {
                     av_t pn;
@@ -430,10 +515,11 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
                         rc = av_encode(&pn, vb);
                     if (rc)
                         goto mdbfail;
-                    pb = vb;
+                    pd = vb->data;
+                    pl = vb->len;
                     psize = (int64_t)av_item_size(&pn);
                 }
-                MDB_val ik = {ib->len, ib->data}, iv = {pb->len, pb->data};
+                MDB_val ik = {ib->len, ib->data}, iv = {pl, (void *)pd};
                 /* a new key (the old entry's key was noted with its value above) */
                 bool same = noted && lb.len == ib->len && memcmp(lb.data, ib->data, ib->len) == 0;
                 if (lag && !same &&
@@ -465,7 +551,7 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     }
     /* the base record */
     if (nw) {
-        MDB_val dv = {nb->len, nb->data};
+        MDB_val dv = {nl, (void *)nd};
         rc = mdb_put(txn, s->db_data, &k, &dv, 0);
     } else {
         rc = mdb_del(txn, s->db_data, &k, NULL);
@@ -1048,6 +1134,7 @@ static void st_lead(store_t *s)
         for (wreq *q = later, *nx; q; q = nx) {
             nx = q->lnext;
             q->done(q->done_ctx, q->rc, &q->err);
+            buf_fini(&q->pre);
             free(q);
         }
         defer_scope_end();
@@ -1136,9 +1223,15 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         err_clear(&w[i].err);
     }
     wreq q = {.w = w, .n = n, .atomic = atomic, .state = WQ_WAIT};
+    buf_init(&q.pre, 0);
+    if (st_prep(s, w, n, &q.pre)) {
+        buf_fini(&q.pre);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     pthread_mutex_lock(&s->qmu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->qmu);
+        buf_fini(&q.pre);
         return err_set(e, ERR_SERVICE_UNAVAILABLE, "store is closing");
     }
     q.batch = s->qbatch;
@@ -1184,6 +1277,7 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
     }
     if (!q.first)
         st_sleeper_gone(s); /* its last touch of the store */
+    buf_fini(&q.pre);
     if (q.rc) {
         err_set(e, q.rc, "%s", q.err.msg);
         return q.rc;
@@ -1227,6 +1321,12 @@ static int st_submit_later(store_t *s, store_write *w, size_t n, bool atomic, st
     q->atomic = atomic;
     q->done = done;
     q->done_ctx = ctx;
+    buf_init(&q->pre, 0);
+    if (st_prep(s, w, n, &q->pre)) {
+        buf_fini(&q->pre);
+        free(q);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     if (s->opts.later_wait_ms)
         q->queued_ms = base_mono_ms();
     pthread_mutex_lock(&s->qmu);
@@ -1237,6 +1337,7 @@ static int st_submit_later(store_t *s, store_write *w, size_t n, bool atomic, st
         rc = err_set(e, ERR_INTERNAL, "cannot start a committer thread");
     if (rc) {
         pthread_mutex_unlock(&s->qmu);
+        buf_fini(&q->pre);
         free(q);
         return rc;
     }

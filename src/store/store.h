@@ -466,6 +466,11 @@ typedef struct store_write {
                               table, so the index key checks are skipped; an item whose value
                               does not fit an index's key (another type, an empty S or B) is
                               kept and left out of that index, as on the source table */
+    /* NULL, or the item apply returns, unchanged, when it writes one (a Put's): the store
+     * encodes and checks it on the submitting thread, before the write joins a round, and
+     * uses that work when apply returns this very pointer (issue 13: the round's serial
+     * section keeps what depends on the stored item).  It must not change once submitted. */
+    const av_t *item;
     /* out */
     av_t old;              /* AV_NONE when absent or not wanted */
     const av_t *new_item;  /* what apply returned (NULL, STORE_KEEP or the item) */
@@ -481,6 +486,20 @@ typedef struct store_write {
      * that would grow it past the limit fails with ERR_ITEM_COLLECTION_SIZE_LIMIT. */
     bool coll;
     uint64_t coll_bytes;
+    /* the store's own: what a submit worked out from the request alone, on the submitting
+     * thread (commit.c st_prep), for the round to use when its table descriptor is the one
+     * it was worked out with (t); every submit sets it, whatever the caller left there */
+    struct {
+        const store_table *t; /* NULL: nothing worked out (the round does it all) */
+        const av_t *kh, *kr;  /* the key's hash and range values (kr NULL: no range key) */
+        const unsigned char *bytes; /* the submit's buffer: the base key at key_at, the
+                                       item's encoding (av_encode) at enc_at */
+        size_t key_at, key_len, enc_at, enc_len;
+        size_t pslot;         /* the base key's partition version slot (st_pv_slot) */
+        uint64_t size;        /* item's av_item_size, when checked */
+        bool encoded;         /* item's encoding is there */
+        bool checked;         /* item passed the new item's checks (commit.c st_check_new) */
+    } pre;
 } store_write;
 
 /* n writes from arena a, every field zero (err cleared) but the bytes of err's message after
@@ -491,7 +510,8 @@ store_write *store_writes_new(arena_t *a, size_t n);
 
 /* Applies each write independently (each succeeds or fails on its own) in the next group
  * commit; returns when all are durable.  Returns 0 when the batch was committed (check each
- * w[i].rc), or an error for the whole batch (I/O). */
+ * w[i].rc), or an error for the whole batch (I/O; ERR_NOMEM when the writes' work before the
+ * round could not be kept: nothing queued). */
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e);
 /* A write whose caller does not wait for it (issue 13.3 design (a): no thread per write).
  * done(ctx, rc, e) is called exactly once: after the sync that makes the write's round

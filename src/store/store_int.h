@@ -106,6 +106,7 @@ typedef struct wreq {
     void *done_ctx;
     int64_t queued_ms;  /* when it was queued (base_mono_ms), if opts.later_wait_ms */
     struct wreq *lnext; /* st_lead's list of its round's later callers */
+    buf_t pre;          /* what its writes' pre point into (commit.c st_prep), freed with it */
 } wreq;
 
 /* committer threads (commit.c): one leads a round while another waits for the commit that

@@ -261,7 +261,8 @@ static inline int st_apply_fail(void *ctx, const av_t *old, arena_t *a, const av
 /* Puts `item` (its own key); returns the write's rc, message in *msg if given. */
 static inline int st_put(store_t *s, const store_table *t, av_t *item, arena_t *a, err_t *msg)
 {
-    store_write w = {.table = t, .key = item, .apply = st_apply_put, .ctx = item, .arena = a};
+    store_write w = {
+        .table = t, .key = item, .item = item, .apply = st_apply_put, .ctx = item, .arena = a};
     err_t e;
     err_clear(&e);
     assert_int_equal(store_write_each(s, &w, 1, &e), 0);

@@ -141,6 +141,114 @@ static void expect_put_err(st_fix *f, const store_table *t, const char *item, in
     assert_string_equal(m.msg, msg);
 }
 
+/* A write naming its item (store_write.item): the submit encodes and checks it on the
+ * submitting thread (commit.c st_prep), and the round stores those bytes (issue 13: LMDB's
+ * write lock held for less).  pw: apply returns `ret` and keeps what the round saw of the
+ * submit's work; a write's peek keeps the stored bytes. */
+typedef struct pw_ctx {
+    store_write *w;
+    const av_t *ret;
+    bool encoded, checked;
+    buf_t enc;    /* the submit's encoding, as the round saw it */
+    buf_t stored; /* peek: the stored item's bytes */
+} pw_ctx;
+
+static int pw_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                    uint64_t *out_size, err_t *e)
+{
+    (void)old, (void)a, (void)out_size, (void)e;
+    pw_ctx *c = ctx;
+    c->encoded = c->w->pre.encoded;
+    c->checked = c->w->pre.checked;
+    buf_reset(&c->enc);
+    if (c->encoded)
+        assert_int_equal(
+            buf_append(&c->enc, c->w->pre.bytes + c->w->pre.enc_at, c->w->pre.enc_len), 0);
+    *out_new = c->ret;
+    return 0;
+}
+
+static int pw_peek(void *ctx, const void *stored, size_t len, err_t *e)
+{
+    (void)e;
+    pw_ctx *c = ctx;
+    buf_reset(&c->stored);
+    assert_int_equal(buf_append(&c->stored, stored, len), 0);
+    return 0;
+}
+
+/* Writes `item` (apply returns `ret`) through the table descriptor t; *c as apply and the
+ * peek left it. */
+static int pw_write(st_fix *f, const store_table *t, av_t *item, const av_t *ret, pw_ctx *c,
+                    err_t *m)
+{
+    store_write w = {.table = t, .key = item, .item = item, .apply = pw_apply, .ctx = c,
+                     .peek = pw_peek, .arena = &f->a};
+    c->w = &w;
+    c->ret = ret;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(f->s, &w, 1, &e), 0);
+    *m = w.err;
+    return w.rc;
+}
+
+static void assert_bytes(const buf_t *b, const av_t *item)
+{
+    buf_t want;
+    buf_init(&want, 0);
+    assert_int_equal(av_encode(item, &want), 0);
+    assert_int_equal(b->len, want.len);
+    assert_memory_equal(b->data, want.data, want.len);
+    buf_fini(&want);
+}
+
+static void test_item_encoded_before_the_round(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
+    pw_ctx c = {0};
+    buf_init(&c.enc, 0);
+    buf_init(&c.stored, 0);
+    err_t m;
+    av_t *a1 = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},"
+                        "\"gr\":{\"N\":\"1\"},\"x\":{\"L\":[{\"N\":\"1.50\"},{\"NULL\":true}]}}");
+    /* the round finds the item encoded and checked, and stores exactly av_encode's bytes */
+    assert_int_equal(pw_write(f, t, a1, a1, &c, &m), 0);
+    assert_true(c.encoded);
+    assert_true(c.checked);
+    assert_bytes(&c.enc, a1);
+    av_t *a2 = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"y\":{\"S\":\"2\"}}");
+    assert_int_equal(pw_write(f, t, a2, a2, &c, &m), 0);
+    assert_bytes(&c.stored, a1); /* what the first write stored */
+    /* apply returning another item than the one named: that item is stored, not the
+     * submit's encoding */
+    av_t *other = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"z\":{\"S\":\"3\"}}");
+    assert_int_equal(pw_write(f, t, a2, other, &c, &m), 0);
+    assert_bytes(&c.stored, a2);
+    assert_int_equal(pw_write(f, t, a2, a2, &c, &m), 0);
+    assert_bytes(&c.stored, other);
+    /* a descriptor other than the round's (a GSI added meanwhile: here a copy without the
+     * index, same table id): the submit's checks passed without the index, the round checks
+     * against its own descriptor and refuses the index key's type */
+    store_table bare = *t;
+    bare.n_idx = 0;
+    av_t *bad = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"N\":\"5\"}}");
+    assert_int_equal(pw_write(f, &bare, bad, bad, &c, &m), ERR_VALIDATION);
+    assert_string_equal(m.msg,
+                        "One or more parameter values were invalid: Type mismatch for Index Key");
+    assert_int_equal(pw_write(f, t, a2, a2, &c, &m), 0);
+    assert_bytes(&c.stored, a2); /* the refused write wrote nothing */
+    /* through the round's own descriptor the same item fails the submit's checks too */
+    assert_int_equal(pw_write(f, t, bad, bad, &c, &m), ERR_VALIDATION);
+    assert_true(c.encoded);
+    assert_false(c.checked);
+    assert_string_equal(m.msg,
+                        "One or more parameter values were invalid: Type mismatch for Index Key");
+    buf_fini(&c.enc);
+    buf_fini(&c.stored);
+}
+
 /* texts checked against DynamoDB Local 2026-01-16 */
 static void test_validation(void **state)
 {
@@ -1524,6 +1632,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_maintenance, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_projections, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_validation, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_item_encoded_before_the_round, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_old_and_keep, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_atomic, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_atomic_writes_see_each_other, st_setup,
