@@ -64,6 +64,9 @@ void api_metrics_render_store(api_t *api, buf_t *b)
                "LMDB write transactions outside the group committer (table changes, TTL and "
                "stream passes).",
                cs.other_txns);
+    am_counter(b, API_MET_NS "group_commit_rounds_chained_total",
+               "Rounds a committer thread led straight after its previous one (no thread woken "
+               "for the lead).", cs.chained);
     met_prom_header(b, API_MET_NS "group_commit_batch_writes", "histogram",
                     "Item writes per group-commit round.");
     uint64_t cum = 0;

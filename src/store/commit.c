@@ -994,9 +994,28 @@ static bool st_promote(store_t *s, bool *out_signal)
     return true;
 }
 
+/* A round after its txn, what its answers wait for: st_lead_end. */
+typedef struct st_tail {
+    wreq *head;                  /* its callers */
+    uint64_t batch_lo, batch_hi; /* their batches */
+    uint64_t seq;                /* its round_seq */
+    uint64_t need;               /* the txn its answers depend on (durable up to it) */
+    int rc;                      /* the round's result, and its error */
+    err_t e;
+    bool next;                   /* a next round was handed its lead */
+    bool durable;                /* it waits for a sync */
+    struct st_tail *nx;          /* s->tails */
+} st_tail;
+
+static void st_lead_end(store_t *s, st_tail *t);
+
 /* Runs one round as the leader: takes everything queued, runs it in one LMDB write txn,
  * hands leadership to the next queued caller (if any) as soon as LMDB's write lock is free,
- * then waits until the round is durable and answers the round's callers.
+ * then waits until the round is durable and answers the round's callers (st_lead_end).
+ * A committer thread (committer) whose next round is headed by a later caller leads that
+ * round itself at once when a committer is idle, and hands this round's end to it
+ * (s->tails): the LMDB write lock then goes from round to round without waiting for a
+ * thread to wake (BENCHMARKS.md, "Session 25: perf25").
  *
  * One fsync per round under load.  With MDB_NOMETASYNC a commit that changed anything syncs
  * the data file before it writes its own meta page; that sync comes after every earlier
@@ -1007,66 +1026,96 @@ static bool st_promote(store_t *s, bool *out_signal)
  * the next one changed nothing or failed, the leader syncs (mdb_env_sync) itself.  Either
  * way a caller is answered only after a sync that began after its round's meta page was
  * written.  Called and returns with qmu held; `self` is answered like the others. */
-static void st_lead(store_t *s)
+static void st_lead(store_t *s, bool committer)
 {
-    round r = {.head = s->qhead, .tail = s->qtail};
-    for (wreq *q = r.head; q; q = q->next)
-        r.calls++;
-    s->qhead = s->qtail = NULL;
-    r.batch_lo = r.batch_hi = s->qbatch++;
-    s->inflight++;
-    uint64_t seq = ++s->round_seq;
-    pthread_mutex_unlock(&s->qmu);
+    for (;;) {
+        round r = {.head = s->qhead, .tail = s->qtail};
+        for (wreq *q = r.head; q; q = q->next)
+            r.calls++;
+        s->qhead = s->qtail = NULL;
+        r.batch_lo = r.batch_hi = s->qbatch++;
+        s->inflight++;
+        uint64_t seq = ++s->round_seq;
+        pthread_mutex_unlock(&s->qmu);
 
-    err_t e;
-    err_clear(&e);
-    int rc = st_write_txn_ex(s, st_round_fn, &r, &e);
-    if (r.rerun) { /* a direct write failed half-written: again, nested (its cost only) */
-        r.rerun = false;
-        r.nested = true;
-        err_clear(&e);
-        rc = st_write_txn_ex(s, st_round_fn, &r, &e);
-    }
-    free(r.all.v);
-    free(r.one.v);
-    /* what the answers depend on: the snapshot the round read and, if it changed anything,
-     * its own commit; covers: what the commit's data sync made durable */
-    uint64_t need = r.txnid ? r.txnid - 1 : 0, covers = 0;
-    bool committed = false;
-    if (rc == 0 && r.changed && st_last_txnid(s) >= r.txnid) {
-        need = r.txnid;
-        covers = r.txnid - 1;
-        committed = true;
-    }
-    st_pv_settle(s, committed ? r.txnid : 0); /* before any answer: what it wrote moved on */
+        st_tail own, *t = &own;
+        err_clear(&own.e);
+        int rc = st_write_txn_ex(s, st_round_fn, &r, &own.e);
+        if (r.rerun) { /* a direct write failed half-written: again, nested (its cost only) */
+            r.rerun = false;
+            r.nested = true;
+            err_clear(&own.e);
+            rc = st_write_txn_ex(s, st_round_fn, &r, &own.e);
+        }
+        free(r.all.v);
+        free(r.one.v);
+        /* what the answers depend on: the snapshot the round read and, if it changed
+         * anything, its own commit; covers: what the commit's data sync made durable */
+        uint64_t need = r.txnid ? r.txnid - 1 : 0, covers = 0;
+        bool committed = false;
+        if (rc == 0 && r.changed && st_last_txnid(s) >= r.txnid) {
+            need = r.txnid;
+            covers = r.txnid - 1;
+            committed = true;
+        }
+        st_pv_settle(s, committed ? r.txnid : 0); /* before any answer: what it wrote moved on */
 
-    pthread_mutex_lock(&s->qmu);
-    if (covers > s->dur_txnid)
-        s->dur_txnid = covers;
-    s->round_done = seq;
-    s->leader_active = false;
-    bool next = false, wake_committer = false;
-    if (s->qhead) /* everything queued meanwhile goes in the next round, led by its head */
-        next = st_promote(s, &wake_committer);
-    bool durable = rc == 0 && s->opts.durable && s->dur_txnid < need;
-    pthread_mutex_unlock(&s->qmu);
-    /* after qmu is let go (st_promote): the waiters re-check what they wait for under it */
-    pthread_cond_broadcast(&s->durcv);
-    if (wake_committer)
-        pthread_cond_signal(&s->ccv);
-
-    int64_t sync_us = -1; /* /metrics: how long this round's own durability sync took */
-    if (durable) {
         pthread_mutex_lock(&s->qmu);
-        while (next && s->dur_txnid < need && s->round_done <= seq)
+        if (covers > s->dur_txnid)
+            s->dur_txnid = covers;
+        s->round_done = seq;
+        s->leader_active = false;
+        bool next = false, wake_committer = false, pass = false;
+        if (s->qhead && committer && s->qhead->done && s->cidle > s->n_tails) {
+            /* this thread leads the next round now; an idle committer ends this one */
+            if ((t = malloc(sizeof *t))) {
+                t->e = own.e;
+                s->leader_active = next = pass = wake_committer = true;
+            } else {
+                t = &own;
+            }
+        }
+        if (s->qhead && !pass) /* everything queued meanwhile goes in the next round */
+            next = st_promote(s, &wake_committer);
+        *t = (st_tail){.head = r.head, .batch_lo = r.batch_lo, .batch_hi = r.batch_hi,
+                       .seq = seq, .need = need, .rc = rc, .e = t->e, .next = next,
+                       .durable = rc == 0 && s->opts.durable && s->dur_txnid < need};
+        if (pass) {
+            s->cstats.chained++;
+            t->nx = s->tails;
+            s->tails = t;
+            s->n_tails++;
+        }
+        pthread_mutex_unlock(&s->qmu);
+        /* after qmu is let go (st_promote): the waiters re-check what they wait for under it */
+        pthread_cond_broadcast(&s->durcv);
+        if (wake_committer)
+            pthread_cond_signal(&s->ccv);
+        if (!pass) {
+            st_lead_end(s, t);
+            return;
+        }
+        pthread_mutex_lock(&s->qmu); /* the next round: its callers stay queued (leader_active) */
+    }
+}
+
+/* The end of a round whose txn is done (st_lead's, or a committer's from s->tails): waits
+ * until it is durable, counts it, answers its callers.  Called without qmu, returns with it. */
+static void st_lead_end(store_t *s, st_tail *t)
+{
+    int rc = t->rc;
+    int64_t sync_us = -1; /* /metrics: how long this round's own durability sync took */
+    if (t->durable) {
+        pthread_mutex_lock(&s->qmu);
+        while (t->next && s->dur_txnid < t->need && s->round_done <= t->seq)
             pthread_cond_wait(&s->durcv, &s->qmu);
-        bool own = s->dur_txnid < need;
+        bool own = s->dur_txnid < t->need;
         pthread_mutex_unlock(&s->qmu);
         if (own) {
             uint64_t upto = st_last_txnid(s); /* every meta page up to it is written */
             struct timespec t0, t1;
             clock_gettime(CLOCK_MONOTONIC, &t0);
-            rc = st_sync_meta(s, &e);
+            rc = st_sync_meta(s, &t->e);
             clock_gettime(CLOCK_MONOTONIC, &t1);
             sync_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
             pthread_mutex_lock(&s->qmu);
@@ -1084,7 +1133,7 @@ static void st_lead(store_t *s)
     if (rc) {
         if (atomic_fetch_add_explicit(&s->commit_failed, 1, memory_order_relaxed) == 0)
             log_error("store: commit failed: %s (until a commit succeeds, further failures are "
-                      "counted, not logged)", e.msg);
+                      "counted, not logged)", t->e.msg);
     } else if (atomic_load_explicit(&s->commit_failed, memory_order_relaxed)) {
         uint64_t n = atomic_exchange_explicit(&s->commit_failed, 0, memory_order_relaxed);
         if (n)
@@ -1094,7 +1143,7 @@ static void st_lead(store_t *s)
     pthread_mutex_lock(&s->qmu);
     s->cstats.rounds++;
     uint64_t round_writes = 0;
-    for (wreq *q = r.head; q; q = q->next) {
+    for (wreq *q = t->head; q; q = q->next) {
         s->cstats.calls++;
         s->cstats.writes += q->n;
         round_writes += q->n;
@@ -1105,11 +1154,11 @@ static void st_lead(store_t *s)
      * writes answered later only (the endpoint's PutItem ... TransactWriteItems), so its
      * batches' wakes, a futex syscall each that woke nobody, are left out */
     bool batch_sleepers = false;
-    for (wreq *q = r.head, *nx; q; q = nx) {
+    for (wreq *q = t->head, *nx; q; q = nx) {
         nx = q->next; /* q may be gone once it is done */
         if (rc) {
             q->rc = rc;
-            q->err = e;
+            q->err = t->e;
         }
         if (q->done) { /* answered below, without qmu */
             q->lnext = NULL;
@@ -1123,7 +1172,7 @@ static void st_lead(store_t *s)
         }
     }
     if (batch_sleepers)
-        st_wake_batches(s, r.batch_lo, r.batch_hi);
+        st_wake_batches(s, t->batch_lo, t->batch_hi);
     if (later) {
         /* still in flight (store_close waits): done may unpin tables, and its callers may
          * want to answer before the store goes */
@@ -1144,10 +1193,10 @@ static void st_lead(store_t *s)
         pthread_cond_broadcast(&s->qcv);
 }
 
-/* A committer thread: leads the rounds whose head is a later caller (st_promote).  Several
- * (ST_COMMITTERS), so that one can lead the next round while another waits for the commit
- * that makes its own round durable (st_lead); when none is idle, st_lead syncs itself
- * instead of waiting. */
+/* A committer thread: leads the rounds whose head is a later caller (st_promote), and ends
+ * the rounds another committer handed over (s->tails, st_lead).  Several (ST_COMMITTERS), so
+ * that one can lead the next round while another waits for the commit that makes its own
+ * round durable (st_lead_end); when none is idle, st_lead syncs itself instead of waiting. */
 static void *st_committer_main(void *arg)
 {
     store_t *s = arg;
@@ -1156,15 +1205,24 @@ static void *st_committer_main(void *arg)
     pthread_setname_np(pthread_self(), "ddb-commit");
     pthread_mutex_lock(&s->qmu);
     for (;;) {
-        while (!s->clead && !s->cstop) {
+        while (!s->clead && !s->tails && !s->cstop) {
             s->cidle++;
             pthread_cond_wait(&s->ccv, &s->qmu);
             s->cidle--;
         }
-        if (!s->clead) /* stopping, and the queue is empty (st_commit_stop) */
+        if (s->clead) {
+            s->clead = false;
+            st_lead(s, true);
+        } else if (s->tails) {
+            st_tail *t = s->tails;
+            s->tails = t->nx;
+            s->n_tails--;
+            pthread_mutex_unlock(&s->qmu);
+            st_lead_end(s, t);
+            free(t);
+        } else { /* stopping, and the queue is empty (st_commit_stop) */
             break;
-        s->clead = false;
-        st_lead(s);
+        }
     }
     pthread_mutex_unlock(&s->qmu);
     return NULL;
@@ -1253,7 +1311,7 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
      * to lead the next round (then it takes qmu, as st_lead wants it). */
     for (;;) {
         if (lead) {
-            st_lead(s); /* its round holds q: q is done when it returns */
+            st_lead(s, false); /* its round holds q: q is done when it returns */
             lead = false;
         }
         bool done = atomic_load_explicit(&q.state, memory_order_acquire) == WQ_DONE;

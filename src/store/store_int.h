@@ -196,6 +196,8 @@ struct store {
     pthread_t cthr[ST_COMMITTERS];
     unsigned n_cthr, cidle; /* started; waiting on ccv */
     bool clead;             /* a round headed by a later caller waits for a committer */
+    struct st_tail *tails;  /* rounds a committer handed over to be ended (commit.c st_lead) */
+    unsigned n_tails;
     bool cstop;
     pthread_cond_t ccv; /* clead or cstop was set */
 

@@ -978,6 +978,51 @@ static void test_later_answered_after_sync(void **state)
     assert_int_equal(idx_scan(f, t, NULL, &all), LW_N + 4 * OS_N);
 }
 
+/* A committer thread whose round ends with later writes queued leads their round at once and
+ * hands its own round's end (the wait for the covering sync, the answers) to an idle
+ * committer (commit.c st_lead, store_commit_stats.chained): answered once each, none before
+ * a sync covering it, all there after a reopen.  The writes are queued 1 ms apart while
+ * rounds commit (each syncs), so some are queued when a round ends.  Before: the next round's
+ * lead always went to another thread, woken for it (no chained rounds). */
+#define LC_N 300
+static void test_later_chained(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    store_commit_stats s0, s1;
+    store_commit_stats_get(f->s, &s0);
+    static lw v[LC_N];
+    atomic_store(&lw_answered, 0);
+    for (int i = 0; i < LC_N; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"chain\"},\"sk\":{\"N\":\"%d\"}}", i);
+        assert_int_equal(lw_queue(f->s, t, &v[i], txt), 0);
+        usleep(1000); /* rounds of a write or a few, committing (a sync) while the next queue */
+    }
+    lw_wait(LC_N);
+    for (int i = 0; i < LC_N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_int_equal(v[i].rc, 0);
+        assert_int_equal(v[i].w.rc, 0);
+        assert_false(v[i].inline_call);
+        assert_false(v[i].early);
+    }
+    store_commit_stats_get(f->s, &s1);
+    assert_int_equal(s1.calls - s0.calls, LC_N);
+    fprintf(stderr, "  %llu rounds, %llu chained\n", (unsigned long long)(s1.rounds - s0.rounds),
+            (unsigned long long)(s1.chained - s0.chained));
+    assert_true(s1.chained - s0.chained >= 1);
+    st_close(f->s);
+    lw_free(v, LC_N);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), LC_N);
+}
+
 /* The answers of a round's later writes run inside a defer scope (base/defer.h) on the
  * committing thread: what a done callback defers (the HTTP layer's resume of its connection,
  * which wakes a polling thread) runs after the round's last answer, on the same thread, once
@@ -1646,6 +1691,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_close_while_answered, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_later_answered_after_sync, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_chained, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_answers_deferred, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_committer_thread_name, st_setup, st_teardown),
