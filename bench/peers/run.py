@@ -456,6 +456,9 @@ def server_hist(port, op):
 
 GC_METRICS = ("group_commit_rounds_total", "group_commit_calls_total",
               "group_commit_sync_seconds_count", "group_commit_sync_seconds_sum")
+# read when there (builds before session 25 have none): rounds a committer led straight after
+# its previous one (commit.c st_lead)
+GC_OPTIONAL = ("group_commit_rounds_chained_total",)
 
 
 def server_gc(port):
@@ -464,16 +467,17 @@ def server_gc(port):
     if text is None:
         return None
     out = {}
-    for name in GC_METRICS:
+    for name in GC_METRICS + GC_OPTIONAL:
         m = re.search(r"^ddbchat_%s ([0-9.e+-]+)$" % name, text, re.M)
         if m:
             out[name] = float(m.group(1))
-    return out if len(out) == len(GC_METRICS) else None
+    return out if all(name in out for name in GC_METRICS) else None
 
 
 def server_gc_note(g0, g1):
     """A write run's rounds: callers a round, rounds that synced their own meta page (no
-    round followed to cover them) and that sync's mean time; {} without both readings."""
+    round followed to cover them) and that sync's mean time, and (when the build counts them)
+    the share of rounds chained; {} without both readings."""
     if not g0 or not g1:
         return {}
     rounds = g1["group_commit_rounds_total"] - g0["group_commit_rounds_total"]
@@ -481,10 +485,14 @@ def server_gc_note(g0, g1):
         return {}
     syncs = g1["group_commit_sync_seconds_count"] - g0["group_commit_sync_seconds_count"]
     sync_s = g1["group_commit_sync_seconds_sum"] - g0["group_commit_sync_seconds_sum"]
-    return {"gc_calls_per_round":
-            (g1["group_commit_calls_total"] - g0["group_commit_calls_total"]) / rounds,
-            "gc_own_syncs_per_round": syncs / rounds,
-            "gc_own_sync_ms": 1e3 * sync_s / syncs if syncs > 0 else 0.0}
+    out = {"gc_calls_per_round":
+           (g1["group_commit_calls_total"] - g0["group_commit_calls_total"]) / rounds,
+           "gc_own_syncs_per_round": syncs / rounds,
+           "gc_own_sync_ms": 1e3 * sync_s / syncs if syncs > 0 else 0.0}
+    ch = "group_commit_rounds_chained_total"
+    if ch in g0 and ch in g1:
+        out["gc_chained_per_round"] = (g1[ch] - g0[ch]) / rounds
+    return out
 
 
 def server_p99(h0, h1):
@@ -917,6 +925,8 @@ def client_note(x):
         t += (f"; group commit: {x['gc_calls_per_round']:.1f} callers a round, "
               f"{x['gc_own_syncs_per_round']:.2f} own meta syncs a round "
               f"({x['gc_own_sync_ms']:.2f} ms each)")
+    if "gc_chained_per_round" in x:
+        t += f", {x['gc_chained_per_round']:.2f} chained a round"
     return t
 
 
@@ -924,7 +934,7 @@ def median_run(runs):
     out = {k: statistics.median(r[k] for r in runs)
            for k in ("rps", "p50", "p99", "cpu_us", "ctxsw", "rqwait_us")}
     for k in ("wrk_cpu_us", "wrk_rqwait_us", "syscalls", "gc_calls_per_round",
-              "gc_own_syncs_per_round", "gc_own_sync_ms"):
+              "gc_own_syncs_per_round", "gc_own_sync_ms", "gc_chained_per_round"):
         if all(k in r for r in runs) and runs:
             out[k] = statistics.median(r[k] for r in runs)
     out["errors"] = sum(r["errors"] for r in runs)
