@@ -218,9 +218,7 @@ def write_lines(w, cl, ds, count, reqs=None):
     elif w == "TransactGet":
         for i in range(count):
             c = ds.convs[-1 - i % len(ds.convs)]  # from the end: TransactCD's are the first
-            pair = {"pk": R.S(ds.pair_pk(c)), "sk": R.S("PAIR"), "group_uuid": R.S(c["group"]),
-                    "last_message_at": R.S(c["msgs"][-1]["ts"])}
-            its = [pair, ds.conv_item(c, c["a"]), ds.conv_item(c, c["b"])]
+            its = [ds.pair_item(c), ds.conv_item(c, c["a"]), ds.conv_item(c, c["b"])]
             out.append((ddb_line("TransactGetItems", {"TransactItems": [
                 {"Get": {"TableName": R.TABLE, "Key": R.key_of(it)}} for it in its]}),
                 {"Responses": [{"Item": it} for it in its]}))

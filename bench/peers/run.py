@@ -173,13 +173,30 @@ class DataSet:
                 "message": S(m["text"]), "user_uuid": S(u["uuid"]),
                 "user_display_name": S(u["name"]), "user_handle": S(u["handle"])}
 
+    def marker(self, c, owner):
+        """owner's read marker as the service's sends leave it: read to their own last message
+        (None: they sent none), unread the other's messages after it."""
+        own = [i for i, m in enumerate(c["msgs"]) if m["sender"] == owner]
+        j = own[-1] if own else -1
+        return (c["msgs"][j]["ts"] if own else None), len(c["msgs"]) - 1 - j
+
+    def pair_item(self, c):
+        return {"pk": S(self.pair_pk(c)), "sk": S("PAIR"), "group_uuid": S(c["group"]),
+                "last_message_at": S(c["msgs"][-1]["ts"]),
+                "last_from": S(self.users[c["msgs"][-1]["sender"]]["uuid"])}
+
     def conv_item(self, c, owner):
         other = self.users[c["b"] if owner == c["a"] else c["a"]]
         last = c["msgs"][-1]
-        return {"pk": S("GRP#" + self.users[owner]["uuid"]), "sk": S(last["ts"]),
-                "message_group_uuid": S(c["group"]), "user_uuid": S(other["uuid"]),
-                "user_display_name": S(other["name"]), "user_handle": S(other["handle"]),
-                "message": S(last["text"])}
+        it = {"pk": S("GRP#" + self.users[owner]["uuid"]), "sk": S(last["ts"]),
+              "message_group_uuid": S(c["group"]), "user_uuid": S(other["uuid"]),
+              "user_display_name": S(other["name"]), "user_handle": S(other["handle"]),
+              "message": S(last["text"])}
+        read_to, unread = self.marker(c, owner)
+        if read_to:
+            it["read_to"] = S(read_to)
+        it["unread"] = {"N": str(unread)}
+        return it
 
     def items(self):
         for u in self.users:
@@ -187,8 +204,7 @@ class DataSet:
                    "handle": S(u["handle"]), "display_name": S(u["name"])}
             yield {"pk": S("HANDLE#" + u["handle"]), "sk": S("HANDLE"), "uuid": S(u["uuid"])}
         for c in self.convs:
-            yield {"pk": S(self.pair_pk(c)), "sk": S("PAIR"), "group_uuid": S(c["group"]),
-                   "last_message_at": S(c["msgs"][-1]["ts"])}
+            yield self.pair_item(c)
             yield self.conv_item(c, c["a"])
             yield self.conv_item(c, c["b"])
             for m in c["msgs"]:
@@ -260,11 +276,11 @@ class Requests:
                 for c in ds.user_convs_newest(ui)[:PAGE]:
                     o = ds.users[c["b"] if ui == c["a"] else c["a"]]
                     last = c["msgs"][-1]
+                    read_to, unread = ds.marker(c, ui)  # as the sends leave the markers
                     want.append({"uuid": c["group"], "display_name": o["name"],
                                  "handle": o["handle"], "message": last["text"],
-                                 "created_at": last["ts"],
-                                 # rows loaded without a read marker (8176d789): never marked
-                                 "read_to": None, "unread": 0})
+                                 "created_at": last["ts"], "read_to": read_to,
+                                 "unread": unread})
                 out.append((("GET", "/api/message_groups", "", "Bearer " + self.tok(ui), ""),
                             {"rest": want}))
         elif name == "RestMessages":
