@@ -169,6 +169,7 @@ typedef struct pair_rd {
     const char *idem_name;
     bool found, has_group;
     char group[MSG_UUID_LEN + 1], prev[MSG_TS_LEN + 1];
+    char last_from[MSG_UUID_LEN + 1]; /* the last message's sender ("" when not recorded) */
     json_t *idem;
 } pair_rd;
 
@@ -180,6 +181,8 @@ static int pair_item(void *ctx, const char *key, const av_t *item)
     rd->found = true;
     rd->has_group = msgi_av_copy_s(item, "group_uuid", rd->group, sizeof rd->group);
     msgi_av_copy_s(item, "last_message_at", rd->prev, sizeof rd->prev);
+    if (!msgi_av_copy_s(item, "last_from", rd->last_from, sizeof rd->last_from))
+        rd->last_from[0] = 0;
     const av_t *l = rd->idem_name ? av_map_gets(item, rd->idem_name) : NULL;
     if (l && !(rd->idem = ddbjson_from_av(l)))
         return -1;
@@ -378,8 +381,10 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
     msgi_uuid(msg_uuid);
     unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
     char group[MSG_UUID_LEN + 1], ts[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1];
+    bool guess = true; /* the recipient's marker may be taken from the pair row's last_from */
 
     for (int attempt = 0;; attempt++) {
+        bool guessed = false;
         if (attempt >= s->cfg.max_retries) {
             rc = msg_failf(e, MSG_E_CONFLICT,
                             "too many concurrent writes to this conversation, try again");
@@ -425,9 +430,25 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         } else {
             msgi_uuid(group);
         }
-        /* the recipient's read marker, carried over to their new row (conv_delete) */
+        /* the recipient's read marker, carried over to their new row (conv_delete).  When they
+         * sent the last message (the pair row's last_from), their row is read to it: read_to
+         * = prev, unread 0 (conv_put below), and no mark-read moves a marker past the last
+         * message; so that is their marker, without reading their row.  The Delete's
+         * condition still holds it (a row written otherwise -- by an older writer that did
+         * not set last_from -- cancels the transaction, and the next attempt reads). */
         conv_mark theirs = {.read_to = ""};
-        if (prev[0]) {
+        if (prev[0] && guess && strcmp(pr.last_from, other.uuid) == 0) {
+            memcpy(theirs.read_to, prev, sizeof theirs.read_to);
+            theirs.unread = 0;
+            theirs.raw_read_to = json_pack("{s:s}", "S", prev);
+            theirs.raw_unread = json_pack("{s:s}", "N", "0");
+            if (!theirs.raw_read_to || !theirs.raw_unread) {
+                conv_mark_fini(&theirs);
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            guessed = true;
+        } else if (prev[0]) {
             bool found;
             if ((rc = conv_mark_get(s, other.uuid, prev, group, &theirs, &found, e)))
                 goto done;
@@ -475,6 +496,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             msgi_jw_attr(&req, true, "sk", "PAIR");
             msgi_jw_attr(&req, true, "group_uuid", group);
             msgi_jw_attr(&req, true, "last_message_at", ts);
+            msgi_jw_attr(&req, true, "last_from", me.uuid);
             if (keys) {
                 jout_member_key(&req, true, idem_name, strlen(idem_name));
                 jout_json(&req, keys);
@@ -487,12 +509,14 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             msgi_jw_str(&req, false, "TableName", s->table);
             msgi_jw_key(&req, pair_pk, "PAIR");
             msgi_jw_str(&req, true, "UpdateExpression",
-                  keys ? "SET last_message_at = :ts, #k = :k" : "SET last_message_at = :ts");
+                  keys ? "SET last_message_at = :ts, last_from = :me, #k = :k"
+                       : "SET last_message_at = :ts, last_from = :me");
             msgi_jw_str(&req, true, "ConditionExpression",
                   prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)");
             jout_member_key(&req, true, "ExpressionAttributeValues", 25);
             jout_raw(&req, "{", 1);
             msgi_jw_attr(&req, false, ":ts", ts);
+            msgi_jw_attr(&req, true, ":me", me.uuid);
             if (prev[0])
                 msgi_jw_attr(&req, true, ":prev", prev);
             if (keys) {
@@ -547,6 +571,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             rc = msgi_storage(e, rc, &in);
             goto done;
         }
+        if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */
+            guess = false;
     }
     if (s->events) { /* committed: both users' event streams look now (events.h) */
         msg_events_hint(s->events, me.uuid);

@@ -76,8 +76,10 @@ def test_rows_of_a_scripted_conversation(msg_server, mddb):
     assert handles["HANDLE#lay_ben"] == {"pk": "HANDLE#lay_ben", "sk": "HANDLE", "uuid": b}
     lo, hi = sorted([a, b])
     pairs = [it for it in mine if it["pk"].startswith("PAIR#")]
+    # last_from: who sent the last message (service_send.c: then the recipient's marker is
+    # known without reading their row)
     assert pairs == [{"pk": f"PAIR#{lo}#{hi}", "sk": "PAIR", "group_uuid": g,
-                      "last_message_at": m3["created_at"]}]
+                      "last_message_at": m3["created_at"], "last_from": a}]
 
     # the GSI holds exactly the two conversation rows of the group, pattern D's lookup (a
     # GSI is eventually consistent: a backing server with --gsi-lag, as AWS, shows them a

@@ -640,7 +640,8 @@ static void test_layout(void **state)
                                             NULL};
     static const char *const user_attrs[] = {"pk", "sk", "uuid", "handle", "display_name", NULL};
     static const char *const handle_attrs[] = {"pk", "sk", "uuid", NULL};
-    static const char *const pair_attrs[] = {"pk", "sk", "group_uuid", "last_message_at", NULL};
+    static const char *const pair_attrs[] = {"pk",        "sk", "group_uuid", "last_message_at",
+                                             "last_from", NULL};
     char want_msg[64], want_ga[64], want_gb[64];
     snprintf(want_msg, sizeof want_msg, "MSG#%s", m1.message_group_uuid);
     snprintf(want_ga, sizeof want_ga, "GRP#%s", a.uuid);
@@ -1128,24 +1129,25 @@ static void test_send_request_text(void **state)
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "first\\n\\\"line\\\"", "Rq \\\"A\\\"")
              ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
-             "\"PAIR\"},\"group_uuid\":{\"S\":\"%s\"},\"last_message_at\":{\"S\":\"%s\"}},"
-             "\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+             "\"PAIR\"},\"group_uuid\":{\"S\":\"%s\"},\"last_message_at\":{\"S\":\"%s\"},"
+             "\"last_from\":{\"S\":\"%s\"}},\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
              RQ_CONV("first\\n\\\"line\\\"", "Rq B", "0")
              RQ_CONV_NEW("first\\n\\\"line\\\"", "Rq \\\"A\\\"")
              "],\"ClientRequestToken\":\"%s\"}",
-             T, g, m1.created_at, m1.uuid, a.uuid, a.handle, T, lo, hi, g, m1.created_at, T,
+             T, g, m1.created_at, m1.uuid, a.uuid, a.handle, T, lo, hi, g, m1.created_at, a.uuid, T,
              a.uuid, m1.created_at, g, b.uuid, b.handle, m1.created_at, T, b.uuid, m1.created_at,
              g, a.uuid, a.handle, tok[0]);
     assert_string_equal(rb.tx[0], want);
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "second", "Rq B")
              ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
-             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts\",\"ConditionExpression\":"
-             "\"last_message_at = :prev\",\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},"
-             "\":prev\":{\"S\":\"%s\"}}}}" RQ_DEL RQ_DEL_MARK("0")
+             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, last_from = :me\","
+             "\"ConditionExpression\":\"last_message_at = :prev\",\"ExpressionAttributeValues\":"
+             "{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"}}}}"
+             RQ_DEL RQ_DEL_MARK("0")
              RQ_CONV("second", "Rq \\\"A\\\"", "0") RQ_CONV("second", "Rq B", "1")
              "],\"ClientRequestToken\":\"%s\"}",
-             T, g, m2.created_at, m2.uuid, b.uuid, b.handle, T, lo, hi, m2.created_at,
+             T, g, m2.created_at, m2.uuid, b.uuid, b.handle, T, lo, hi, m2.created_at, b.uuid,
              m1.created_at, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g,
              m1.created_at, T, b.uuid, m2.created_at, g, a.uuid, a.handle, m2.created_at, T,
              a.uuid, m2.created_at, g, b.uuid, b.handle, m1.created_at, tok[1]);
@@ -1153,13 +1155,14 @@ static void test_send_request_text(void **state)
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "third", "Rq \\\"A\\\"")
              ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
-             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, #k = :k\","
-             "\"ConditionExpression\":\"last_message_at = :prev\",\"ExpressionAttributeValues\":"
-             "{\":ts\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
+             "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, last_from = :me, "
+             "#k = :k\",\"ConditionExpression\":\"last_message_at = :prev\","
+             "\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},"
+             "\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
              "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#k\":\"idem_%s\"}}}"
              RQ_DEL RQ_DEL_MARK("0") RQ_CONV("third", "Rq B", "0")
              RQ_CONV("third", "Rq \\\"A\\\"", "1") "],\"ClientRequestToken\":\"%s\"}",
-             T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at,
+             T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at, a.uuid,
              m2.created_at, m3.created_at, m3.uuid, a.uuid, T, a.uuid, m2.created_at, g, T,
              b.uuid, m2.created_at, g, m2.created_at, T, a.uuid, m3.created_at, g, b.uuid,
              b.handle, m3.created_at, T, b.uuid, m3.created_at, g, a.uuid, a.handle,
@@ -1901,6 +1904,82 @@ static void test_mark_read_logs_the_marker(void **state)
     msg_message_fini(&m2);
 }
 
+/* The recorded GetItems of user's conversation rows; the recording starts afresh. */
+static int grp_reads(recording_backend *r, const char *user)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\"GRP#%s\"", user);
+    int n = 0;
+    for (int i = 0; i < r->n_all; i++)
+        n += strncmp(r->all[i], "GetItem ", 8) == 0 && strstr(r->all[i], want) != NULL;
+    recording_fini(r);
+    r->n = r->n_all = 0;
+    return n;
+}
+
+/* The pair row's last_from (who sent the last message), set or removed by hand. */
+static void pair_last_from(const msg_user *x, const msg_user *y, const char *from)
+{
+    char pk[128];
+    const char *lo = strcmp(x->uuid, y->uuid) < 0 ? x->uuid : y->uuid;
+    snprintf(pk, sizeof pk, "PAIR#%s#%s", lo, lo == x->uuid ? y->uuid : x->uuid);
+    json_t *req = from ? json_pack("{s:s, s:o, s:s, s:{s:{s:s}}}", "TableName", ENV.table, "Key",
+                                   msgi_key2(pk, "PAIR"), "UpdateExpression", "SET last_from = :f",
+                                   "ExpressionAttributeValues", ":f", "S", from)
+                       : json_pack("{s:s, s:o, s:s}", "TableName", ENV.table, "Key",
+                                   msgi_key2(pk, "PAIR"), "UpdateExpression", "REMOVE last_from"),
+           *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_call(ENV.backend, "UpdateItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* A reply (the recipient sent the last message: the pair row's last_from) does not read the
+ * recipient's conversation row: their marker is read to that message, unread 0, which the
+ * send's Delete condition holds.  A second message in a row, or a pair row without last_from
+ * (an older writer's), reads it; a last_from that is wrong (set by hand here) cancels the
+ * transaction and the send retries reading the row: the marker stays exact. */
+static void test_reply_reads_no_marker(void **state)
+{
+    (void)state;
+    msg_user ra = add_user("lf_a", "Lf A"), rb_ = add_user("lf_b", "Lf B");
+    recording_backend rb = {.base = {&recording_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&rb.base, &cfg, &svc, &e), 0);
+    msg_message m[6];
+    assert_int_equal(msg_send(svc, ra.uuid, NULL, "lf_b", "first", NULL, &m[0], &e), 0);
+    const char *g = m[0].message_group_uuid;
+    grp_reads(&rb, rb_.uuid);
+    assert_int_equal(msg_send(svc, rb_.uuid, g, NULL, "reply", NULL, &m[1], &e), 0);
+    assert_int_equal(grp_reads(&rb, ra.uuid), 0); /* a's marker: (m0, 0), not read */
+    assert_int_equal(msg_send(svc, rb_.uuid, g, NULL, "again", NULL, &m[2], &e), 0);
+    assert_int_equal(grp_reads(&rb, ra.uuid), 1); /* a may have marked m1 read: read */
+    pair_last_from(&ra, &rb_, NULL);              /* an older writer's pair row */
+    assert_int_equal(msg_send(svc, ra.uuid, g, NULL, "legacy", NULL, &m[3], &e), 0);
+    assert_int_equal(grp_reads(&rb, rb_.uuid), 1);
+    pair_last_from(&ra, &rb_, rb_.uuid); /* wrong: a sent m3, and b has not read it */
+    assert_int_equal(msg_send(svc, ra.uuid, g, NULL, "wrong", NULL, &m[4], &e), 0);
+    assert_int_equal(rb.n, 2); /* cancelled once, then committed */
+    assert_int_equal(grp_reads(&rb, rb_.uuid), 1);
+    char rt[MSG_TS_LEN + 1];
+    long long n;
+    rm_marker(&rb_, g, rt, &n);
+    assert_string_equal(rt, m[2].created_at); /* b's own "again" */
+    assert_int_equal(n, 2);                   /* "legacy", "wrong" */
+    rm_marker(&ra, g, rt, &n);
+    assert_string_equal(rt, m[4].created_at);
+    assert_int_equal(n, 0);
+    msg_service_free(svc);
+    recording_fini(&rb);
+    for (int i = 0; i < 5; i++)
+        msg_message_fini(&m[i]);
+}
+
 /* A backend whose Queries answer one item a page (Limit 1 added), so every paged reader
  * goes through msgi_query_pages's pages one by one. */
 static int one_per_page_call(msg_backend *b, const char *op, json_t *req, json_t **out,
@@ -1977,6 +2056,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_mark_read_counts_every_page),
+        cmocka_unit_test(test_reply_reads_no_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
     };
