@@ -1409,7 +1409,8 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     """A send answered 500 stays where it was typed, 'Not sent: internal error.' with Retry
     and Discard (named after the message for screen readers); a message typed after it and
     sent, and one that comes from alice, show below it, also after another conversation was
-    opened and this one again; at 320 px nothing of it leaves the screen.  Retry (by
+    opened and this one again, and when 45 more make it older than the newest page (in its
+    place once the older page comes); at 320 px nothing of it leaves the screen.  Retry (by
     keyboard) sends it after them: it moves to the bottom (screen readers are told), and the
     page's order is the server's.  Before: the failed one floated below everything, so the
     message typed after it showed above it, as if sent first, and alice's reply came in
@@ -1441,16 +1442,26 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     open_conv(d, "Alice Web")
     wait(d, lambda d: bubbles(d) == want, 5, "the same order, opened again")
     assert by_css(d, "#messages li.failed .text")[0].text == "lost one"
+    # 45 more: opened again, the newest page (40) starts after it, so it stands at the top
+    # until the older page comes, then in its place (before: below that page's messages)
+    fill = [f"filler {i:02d}" for i in range(45)]
+    for t in fill:
+        send_rest(web, "web_alice", t, group=g)
+    wait(d, lambda d: bubbles(d)[-1:] == fill[-1:], 5, "the fillers")
+    open_conv(d, "Bob Web")
+    open_conv(d, "Alice Web")
+    want = ["from alice", "lost one", "after it", "alice reply"] + fill
+    assert scroll_back_to_first(d, len(want)) == want, bubbles(d)
     # at 320 px nothing of it leaves the screen; Retry by keyboard
     d.set_window_size(320, 640)
     assert d.execute_script(OFF_SCREEN) == [], d.execute_script(OFF_SCREEN)
     from selenium.webdriver.common.keys import Keys
     by_css(d, "#messages li.failed button.retry")[0].send_keys(Keys.ENTER)
-    want = ["from alice", "after it", "alice reply", "lost one"]
+    want = ["from alice", "after it", "alice reply"] + fill + ["lost one"]
     wait(d, lambda d: bubbles(d) == want and not by_css(d, "#messages li.pending"), 5,
          "the retry, last")
     assert "Sending again, below the later messages: lost one" in live_texts(d)
-    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    st, _, page = rest(web, "GET", f"/api/messages/{g}?limit=100", web.tok[me_])
     assert [x["message"] for x in page] == want
     assert d.execute_script("return document.activeElement.id") == "text"
 
