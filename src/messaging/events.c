@@ -1038,15 +1038,13 @@ void msg_events_hint(msg_events *h, const char *user_uuid)
     pthread_mutex_unlock(&h->mu);
 }
 
-int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,
-                    const msg_stream_io *io, msg_stream **out, err_t *e)
+/* The ticket taken (once) for its user and its token's expiry (until_s, 0 for none): a hub
+ * stopping is unavailable; an unknown ticket, or one whose token has expired, bad_ticket. */
+static int ev_stream_ticket(msg_events *h, const char *ticket, char *user, long long *until_s,
+                            err_t *e)
 {
-    *out = NULL;
-    char user[MSG_UUID_LEN + 1];
-    long long until_s = 0;
     pthread_mutex_lock(&h->mu);
-    bool ok =
-        !h->stopping && msg_tickets_take(&h->tickets, ticket, base_mono_ms(), user, &until_s);
+    bool ok = !h->stopping && msg_tickets_take(&h->tickets, ticket, base_mono_ms(), user, until_s);
     bool stopping = h->stopping;
     pthread_mutex_unlock(&h->mu);
     if (stopping)
@@ -1056,41 +1054,87 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     /* a ticket outlives its token by up to its 30 s: the stream would open (200, ready) only
      * to end at once, and the page took that as live and reset its back-off
      * (test_messaging_sse.py::test_ticket_of_an_expired_token_is_refused) */
-    if (until_s && (long long)time(NULL) >= until_s)
+    if (*until_s && (long long)time(NULL) >= *until_s)
         return msg_failf(e, MSG_E_BAD_TICKET,
                          "the sign-in that asked for this ticket has expired: sign in again");
+    return 0;
+}
 
-    msg_event_state st;
+/* Where a new stream starts: from Last-Event-ID (kept within now and the replay window), or
+ * now without one. */
+static int ev_stream_start(const char *last_event_id, msg_event_state *st, err_t *e)
+{
     int64_t now = msg_now_usec();
-    if (last_event_id && *last_event_id) {
-        int rc = msg_event_id_parse(last_event_id, &st, e);
-        if (rc)
-            return rc;
-        /* positions ahead of this clock (another server's clock, or made up) are taken as
-         * now: a floor in the future skipped every message of an unlisted conversation until
-         * then (a day ahead: a day of silence).  At most what came in the skew is sent again;
-         * clients drop what they have by uuid (the page does). */
-        if (st.floor > now)
-            st.floor = now;
-        if (st.rd > now)
-            st.rd = now;
-        for (int i = 0; i < st.n; i++)
-            if (st.pos[i].t > now)
-                st.pos[i].t = now;
-        int64_t oldest = now - (int64_t)MSG_EVENTS_REPLAY_MAX_S * 1000000;
-        if (st.rd < oldest)
-            st.rd = oldest;
-        if (st.floor < oldest) { /* replay at most MSG_EVENTS_REPLAY_MAX_S back */
-            st.floor = oldest;
-            for (int i = st.n - 1; i >= 0; i--)
-                if (st.pos[i].t < oldest)
-                    msgi_event_state_remove(&st, i);
-        }
-    } else {
-        memset(&st, 0, sizeof st);
-        st.floor = st.rd = now;
+    if (!last_event_id || !*last_event_id) {
+        memset(st, 0, sizeof *st);
+        st->floor = st->rd = now;
+        return 0;
     }
+    int rc = msg_event_id_parse(last_event_id, st, e);
+    if (rc)
+        return rc;
+    /* positions ahead of this clock (another server's clock, or made up) are taken as
+     * now: a floor in the future skipped every message of an unlisted conversation until
+     * then (a day ahead: a day of silence).  At most what came in the skew is sent again;
+     * clients drop what they have by uuid (the page does). */
+    if (st->floor > now)
+        st->floor = now;
+    if (st->rd > now)
+        st->rd = now;
+    for (int i = 0; i < st->n; i++)
+        if (st->pos[i].t > now)
+            st->pos[i].t = now;
+    int64_t oldest = now - (int64_t)MSG_EVENTS_REPLAY_MAX_S * 1000000;
+    if (st->rd < oldest)
+        st->rd = oldest;
+    if (st->floor < oldest) { /* replay at most MSG_EVENTS_REPLAY_MAX_S back */
+        st->floor = oldest;
+        for (int i = st->n - 1; i >= 0; i--)
+            if (st->pos[i].t < oldest)
+                msgi_event_state_remove(st, i);
+    }
+    return 0;
+}
 
+/* Hands stream s to the hub, which replays it (in arrival order) and then adds it to its
+ * user's feed; refused when the hub is stopping or the streams (all, or its user's) are at
+ * their maximum. */
+static int ev_stream_join(msg_events *h, msg_stream *s, err_t *e)
+{
+    int rc = 0;
+    pthread_mutex_lock(&h->mu);
+    if (h->stopping) {
+        rc = msg_fail(e, MSG_E_UNAVAILABLE);
+    } else if (h->n_streams >= h->streams_max ||
+               ev_user_streams(h, s->user) >= MSG_EVENTS_STREAMS_PER_USER) {
+        rc = msg_fail(e, MSG_E_OVERLOADED);
+    } else {
+        s->in_hub = true;
+        h->n_streams++;
+        if (s->until_s && (!h->next_until_s || s->until_s < h->next_until_s))
+            h->next_until_s = s->until_s; /* the hub wakes for it */
+        msg_stream **pp = &h->joining;
+        while (*pp)
+            pp = &(*pp)->next;
+        *pp = s;
+        pthread_cond_signal(&h->cv);
+        pthread_cond_signal(&h->watch_cv); /* the watcher follows the change feed again */
+    }
+    pthread_mutex_unlock(&h->mu);
+    return rc;
+}
+
+int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,
+                    const msg_stream_io *io, msg_stream **out, err_t *e)
+{
+    *out = NULL;
+    char user[MSG_UUID_LEN + 1];
+    long long until_s = 0;
+    msg_event_state st;
+    int rc;
+    if ((rc = ev_stream_ticket(h, ticket, user, &until_s, e)) ||
+        (rc = ev_stream_start(last_event_id, &st, e)))
+        return rc;
     msg_stream *s = calloc(1, sizeof *s);
     if (!s)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -1107,28 +1151,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
         st_free(s);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
-    int rc = 0;
-    pthread_mutex_lock(&h->mu);
-    if (h->stopping) {
-        rc = msg_fail(e, MSG_E_UNAVAILABLE);
-    } else if (h->n_streams >= h->streams_max ||
-               ev_user_streams(h, user) >= MSG_EVENTS_STREAMS_PER_USER) {
-        rc = msg_fail(e, MSG_E_OVERLOADED);
-    } else {
-        s->in_hub = true;
-        h->n_streams++;
-        if (until_s && (!h->next_until_s || until_s < h->next_until_s))
-            h->next_until_s = until_s; /* the hub wakes for it */
-        /* the hub replays it (in arrival order) and then adds it to its user's feed */
-        msg_stream **pp = &h->joining;
-        while (*pp)
-            pp = &(*pp)->next;
-        *pp = s;
-        pthread_cond_signal(&h->cv);
-        pthread_cond_signal(&h->watch_cv); /* the watcher follows the change feed again */
-    }
-    pthread_mutex_unlock(&h->mu);
-    if (rc) {
+    if ((rc = ev_stream_join(h, s, e))) {
         st_free(s);
         return rc;
     }
