@@ -260,6 +260,31 @@ static void bg_unprocessed(api_req *r, bg_table *bt, json_t **left, json_t **key
     json_array_append(*left, json_array_get(*keys, i));
 }
 
+/* Two identical Keys entries of one table (ks[0..n), attributes in any order) are refused
+ * before the table is looked up: a missing table's answer is the duplicate's too (dynalite's
+ * AWS-recorded batchGetItem test; DynamoDB Local agrees; test_batch
+ * test_batch_get_identical_keys_before_table), and so is a repeated AttributesToGet entry of
+ * the same table (dynalite checks a table's keys before its AttributesToGet; Local agrees;
+ * test_items.py test_two_rule_order).  A key has at most two attributes; longer ones fail the
+ * schema after the table (not compared here: no n^2 of wide maps).  Keys equal on the key
+ * attributes only are found once the table is known. */
+static int bg_dup_given(api_req *r, const av_t *ks, size_t n)
+{
+    uint64_t *d = n ? arena_alloc(r->arena, sizeof *d * n) : NULL;
+    if (n && !d)
+        return api_nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = bk_digest_given(&ks[i]);
+        if (ks[i].type != AV_M || ks[i].u.map.n > 2)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (d[j] == d[i] && ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
+                av_equal(&ks[j], &ks[i]))
+                return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+    }
+    return 0;
+}
+
 /* The request-level part from the jansson tree: every check, in the service's order. */
 static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t *out_total,
                          api_rcc *rcc, av_t **out_ksrc)
@@ -299,11 +324,11 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     av_t *ksrc = nkeys ? arena_zalloc(r->arena, sizeof *ksrc * nkeys) : NULL;
     if (nkeys && !ksrc)
         return api_nomem(r);
-    /* the request, table by table: mixed parameters, the keys' values, then the table's
-     * placeholders, projection or AttributesToGet (dynalite's AWS-checked batchGetItem
-     * validation: each table's keys before its AttributesToGet and expressions; DynamoDB Local
-     * agrees; test_items.py test_two_rule_order); then the key count; then the tables; then
-     * the keys against their schemas */
+    /* the request, table by table: mixed parameters, the keys' values and duplicates
+     * (bg_dup_given), then the table's placeholders, projection or AttributesToGet (dynalite's
+     * AWS-checked batchGetItem validation: each table's keys before its AttributesToGet and
+     * expressions; DynamoDB Local agrees; test_items.py test_two_rule_order); then the key
+     * count; then the tables; then the keys against their schemas */
     json_object_foreach(ri, name, spec) {
         if (!json_is_object(spec))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -326,6 +351,8 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
         for (size_t i = 0; i < bt->n; i++)
             if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[bt->first + i])))
                 return rc;
+        if ((rc = bg_dup_given(r, &ksrc[bt->first], bt->n)))
+            return rc;
         if ((rc = api_exprs_init(r, spec, &bt->x, get_expr_params, NULL)) ||
             (rc = api_exprs_get(r, spec, &bt->x, "ProjectionExpression", EXPR_PROJECTION,
                                 &bt->proj)))
@@ -358,28 +385,11 @@ int op_batch_get_item(api_req *r, json_t **out)
         if ((rc = api_req_body(r)) || (rc = bg_parse_json(r, &tabs, &nt, &total, &rcc, &ksrc)))
             return rc;
     }
-    /* two identical Keys entries of one table (attributes in any order) are refused before
-     * the table is looked up: a missing table's answer is the duplicate's too (dynalite's
-     * AWS-recorded batchGetItem test; DynamoDB Local agrees; test_batch
-     * test_batch_get_identical_keys_before_table).  A key has at most two attributes; longer
-     * ones fail the schema after the table (not compared here: no n^2 of wide maps).  Keys
-     * equal on the key attributes only are found below. */
-    uint64_t *gd = total ? arena_alloc(r->arena, sizeof *gd * total) : NULL;
-    if (total && !gd)
-        return api_nomem(r);
-    for (ti = 0; ti < nt; ti++) {
-        const av_t *ks = &ksrc[tabs[ti].first];
-        uint64_t *d = &gd[tabs[ti].first];
-        for (size_t i = 0; i < tabs[ti].n; i++) {
-            d[i] = bk_digest_given(&ks[i]);
-            if (ks[i].type != AV_M || ks[i].u.map.n > 2)
-                continue;
-            for (size_t j = 0; j < i; j++)
-                if (d[j] == d[i] && ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
-                    av_equal(&ks[j], &ks[i]))
-                    return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
-        }
-    }
+    /* two identical Keys entries of one table: bg_dup_given (the jansson path found them
+     * already, table by table; the reader-tree path's come here) */
+    for (ti = 0; ti < nt; ti++)
+        if ((rc = bg_dup_given(r, &ksrc[tabs[ti].first], tabs[ti].n)))
+            return rc;
     const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
     const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
     av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);

@@ -1864,11 +1864,14 @@ EQ0 = {"ComparisonOperator": "EQ", "AttributeValueList": []}
     ("BatchWriteItem", [{"PutRequest": {"Item": {"pk": S("a"), "n": N("x")}}},
                         {"PutRequest": {"Item": {"pk": S("b"), "b": S("x" * 410000)}}}],
      "The parameter cannot be converted to a numeric value: x", LOCAL_NUM),
-    # BatchGetItem, table by table: a table's key values before its AttributesToGet (ddbchat
-    # read every table's parameters before any key), one table's expressions before the next
-    # table's keys
+    # BatchGetItem, table by table: a table's keys (values, duplicates) before its
+    # AttributesToGet (ddbchat read every table's parameters before any key), one table's
+    # expressions before the next table's keys
     ("BatchGetItem", {"T1": {"Keys": [{"pk": N("x")}], "AttributesToGet": ["a", "a"]}},
      NUM_X, LOCAL_NUM),
+    ("BatchGetItem", {"T1": {"Keys": [{"pk": S("a")}, {"pk": S("a")}],
+                             "AttributesToGet": ["a", "a"]}},
+     "Provided list of item keys contains duplicates", None),
     ("BatchGetItem", {"T1": {"Keys": [{"pk": S("a")}], "ProjectionExpression": "a,"},
                       "no_such_bg": {"Keys": [{"pk": N("x")}]}},
      'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","', LOCAL_NUM),
