@@ -114,7 +114,9 @@ e2e-asan: deps
 # 1,085 s on a quiet 2-core machine, 1,210 s on the project's CI.  Measured on this machine
 # at load 11-20 (every figure there is load, not ddbchat): the release e2e run 1,616 s, its
 # 1,759 tests 2,966 s of worker time of which 515 s asleep; the ASan unit tests 354 s wall,
-# 64 s of CPU.
+# 64 s of CPU.  After, a clean clone at c519dc57, load 10-15: unit 255 s; oracle+asan 1,142 s
+# (the ASan build ~375 s and its unit tests 219 s, beside the Local run's 742 s and the
+# messaging Local run's 324 s: ~1,680 s one after the other).
 TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 	echo "== make test: $(1) took $$(( $$(date +%s) - s )) s"
 test:
