@@ -180,6 +180,18 @@ void msgi_conv_mark_av(const struct av *item, char read_to[MSG_TS_LEN + 1], long
  * (a cancelled transaction, a failed condition): up to ~2.5 ms, random.  seed: the caller's
  * rand_r state.  The send's and the mark-read's retries (service_send.c, service_mark.c). */
 void msgi_race_backoff(int attempt, unsigned *seed);
+/* What a write's failure means, one rule for the send's and the mark-read's transactions:
+ * MSGI_RACED when it lost a race with another writer (ConditionalCheckFailed,
+ * TransactionConflict, TransactionInProgress; a TransactionCanceledException whose
+ * CancellationReasons name only ConditionalCheckFailed / TransactionConflict, or that has
+ * none): read again and retry after msgi_race_backoff.  A cancellation with a throttled
+ * reason (ProvisionedThroughputExceeded, ThrottlingError, RequestLimitExceeded): that
+ * throttle's ERR_* code, which msgi_storage answers unavailable (503 + Retry-After); DynamoDB
+ * cancels a throttled transaction with these reasons.  Anything else: rc, the error.  rc 0:
+ * 0.  extra: the failure's body fields (msgi_call's response on failure; borrowed, may be
+ * NULL).  tests/unit/messaging/test_service.c test_throttled_transaction_is_not_a_race. */
+#define MSGI_RACED 1
+int msgi_write_outcome(int rc, const json_t *extra);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
 /* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);

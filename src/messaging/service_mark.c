@@ -57,7 +57,8 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
  * failing "older than" forever and answering conflict.  *moved: the condition failed (the
  * transaction was cancelled), or a send's transaction held
  * the row (TransactionConflictException: DynamoDB refuses a write to an item a transaction is
- * writing; or in progress): read again. */
+ * writing; or in progress): read again.  A transaction cancelled for throttling is not
+ * "moved" but the error (msgi_write_outcome). */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
                        const char *want, long long n, json_t *old, bool *moved, err_t *e)
 {
@@ -88,13 +89,13 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
     json_t *resp;
     err_t in;
     int rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
+    int w = msgi_write_outcome(rc, resp); /* throttled: the answer, not "moved" */
     json_decref(resp);
-    if (rc == ERR_TRANSACTION_CANCELED || rc == ERR_CONDITIONAL_CHECK_FAILED ||
-        rc == ERR_TRANSACTION_CONFLICT || rc == ERR_TRANSACTION_IN_PROGRESS) {
+    if (w == MSGI_RACED) {
         *moved = true;
         return 0;
     }
-    return rc ? msgi_storage(e, rc, &in) : 0;
+    return w ? msgi_storage(e, w, &in) : 0;
 }
 
 /* Deletes a few of the user's read-log rows stamped before any reconnection replays

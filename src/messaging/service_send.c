@@ -189,16 +189,6 @@ static int pair_item(void *ctx, const char *key, const av_t *item)
     return 0;
 }
 
-/* Races with other writers only.  Throttling is not retried here: the backend already did
- * (ddbc: DDBCHAT_MAX_ATTEMPTS with backoff), and retrying its final answer up to
- * max_retries times more would make a throttled send run for many minutes instead of
- * failing (tests/e2e/test_remote_backend.py::test_throttled_send_gives_up). */
-static bool retryable(int rc)
-{
-    return rc == ERR_TRANSACTION_CANCELED || rc == ERR_TRANSACTION_CONFLICT ||
-           rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS;
-}
-
 /* (messaging_int.h) */
 void msgi_race_backoff(int attempt, unsigned *seed)
 {
@@ -206,6 +196,38 @@ void msgi_race_backoff(int attempt, unsigned *seed)
     long us = (long)(rand_r(seed) % (cap * 10)) + 1;
     struct timespec ts = {0, us * 1000};
     nanosleep(&ts, NULL);
+}
+
+/* (messaging_int.h) */
+int msgi_write_outcome(int rc, const json_t *extra)
+{
+    if (rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_CONFLICT ||
+        rc == ERR_TRANSACTION_IN_PROGRESS)
+        return MSGI_RACED;
+    if (rc != ERR_TRANSACTION_CANCELED)
+        return rc;
+    const json_t *rs = json_object_get(extra, "CancellationReasons");
+    if (!json_is_array(rs) || json_array_size(rs) == 0)
+        return MSGI_RACED; /* a backend that gives no reasons: taken as a race, as before */
+    bool raced = false, other = false;
+    for (size_t i = 0; i < json_array_size(rs); i++) {
+        const char *c = json_string_value(json_object_get(json_array_get(rs, i), "Code"));
+        if (!c || strcmp(c, "None") == 0)
+            continue;
+        /* throttled: the backend's client already backed off and retried within its
+         * quota; retrying here would only add requests to a throttled table */
+        if (strcmp(c, "ProvisionedThroughputExceeded") == 0)
+            return ERR_PROVISIONED_THROUGHPUT;
+        if (strcmp(c, "ThrottlingError") == 0)
+            return ERR_THROTTLING;
+        if (strcmp(c, "RequestLimitExceeded") == 0)
+            return ERR_REQUEST_LIMIT;
+        if (strcmp(c, "ConditionalCheckFailed") == 0 || strcmp(c, "TransactionConflict") == 0)
+            raced = true;
+        else
+            other = true;
+    }
+    return raced && !other ? MSGI_RACED : rc;
 }
 
 static bool idem_key_ok(const char *k)
@@ -556,19 +578,24 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
          * the message a second time.  (A writer that failed -- out of memory -- is
          * msgi_call_text's ERR_NOMEM.) */
         long waited = 0;
+        json_t *extra = NULL;
         for (int wait = 0;; wait++) {
-            json_t *extra = NULL;
-            rc = msgi_call_text(s, "TransactWriteItems", &req, NULL, &extra, &in);
             json_decref(extra);
+            extra = NULL;
+            rc = msgi_call_text(s, "TransactWriteItems", &req, NULL, &extra, &in);
             if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
                 break;
             waited += msgi_in_progress_wait(wait, &seed);
         }
         jout_fini(&req);
-        if (rc == 0)
+        /* a race with another writer is retried; a throttled or failed transaction is the
+         * answer (msgi_write_outcome) */
+        int w = msgi_write_outcome(rc, extra);
+        json_decref(extra);
+        if (w == 0)
             break;
-        if (!retryable(rc)) {
-            rc = msgi_storage(e, rc, &in);
+        if (w != MSGI_RACED) {
+            rc = msgi_storage(e, w, &in);
             goto done;
         }
         if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */

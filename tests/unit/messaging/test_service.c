@@ -1716,6 +1716,74 @@ static int conflict_call(msg_backend *b, const char *op, json_t *req, json_t **o
 static const msg_backend_ops conflict_ops = {
     .call = conflict_call, .free = lagging_free, .name = "conflict"};
 
+/* hook_backend's requests of op are all cancelled with CancellationReasons
+ * [{Code: reason}, {Code: None}] -- what DynamoDB (and ddbchat --throttle, op_transact.c
+ * tx_throttle) answers a throttled TransactWriteItems -- instead of reaching the table */
+static const char *cancel_reason;
+static int cancel_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    if (strcmp(op, h->op) == 0) {
+        h->calls++;
+        *out = json_pack("{s:[{s:s,s:s},{s:s}]}", "CancellationReasons", "Code", cancel_reason,
+                         "Message", "refused", "Code", "None");
+        return err_set(e, ERR_TRANSACTION_CANCELED,
+                       "Transaction cancelled, please refer cancellation reasons for specific "
+                       "reasons [%s, None]",
+                       cancel_reason);
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops cancel_ops = {
+    .call = cancel_call, .free = lagging_free, .name = "cancel"};
+
+/* A throttled transaction is not a race (review25 HIGH): a mark-read or a send whose
+ * TransactWriteItems is cancelled for throttling answers unavailable (the 503 with
+ * Retry-After, rest.c) after that one request, where it read again and retried up to
+ * max_retries (200) times on the throttled table, then answered conflict.  A cancellation
+ * for any other reason than a race (ValidationError) is the storage error, also at once.
+ * ConditionalCheckFailed is still a race: retried (test_mark_read_races). */
+static void test_throttled_transaction_is_not_a_race(void **state)
+{
+    (void)state;
+    msg_user a = add_user("th_a", "Th A"), b = add_user("th_b", "Th B");
+    msg_message m0 = send_ok(&a, NULL, "th_b", "first", NULL);
+    const char *g = m0.message_group_uuid;
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    static const struct {
+        const char *reason, *code;
+        int rc;
+    } cases[] = {
+        {"ThrottlingError", "unavailable", ERR_THROTTLING},
+        {"ProvisionedThroughputExceeded", "unavailable", ERR_PROVISIONED_THROUGHPUT},
+        {"RequestLimitExceeded", "unavailable", ERR_REQUEST_LIMIT},
+        {"ValidationError", "storage", ERR_TRANSACTION_CANCELED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cancel_reason = cases[i].reason;
+        hook_backend hb = {.base = {&cancel_ops}, .inner = ENV.backend, .op = "TransactWriteItems"};
+        msg_service *svc;
+        err_t e = {0};
+        assert_int_equal(msg_service_new(&hb.base, &cfg, &svc, &e), 0);
+        char at[MSG_TS_LEN + 1];
+        long long n;
+        assert_int_equal(msg_mark_read(svc, b.uuid, g, m0.created_at, at, &n, &e),
+                         cases[i].rc);
+        code_is(&e, cases[i].code);
+        assert_int_equal(hb.calls, 1);
+        err_t e2 = {0};
+        msg_message m;
+        assert_int_equal(msg_send(svc, a.uuid, g, NULL, "again", NULL, &m, &e2), cases[i].rc);
+        code_is(&e2, cases[i].code);
+        assert_int_equal(hb.calls, 2);
+        msg_service_free(svc);
+    }
+    msg_message_fini(&m0);
+}
+
 static msg_user rm_a, rm_b;
 static msg_message rm_m[3];
 
@@ -2054,6 +2122,7 @@ int main(void)
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
+        cmocka_unit_test(test_throttled_transaction_is_not_a_race),
         cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_reply_reads_no_marker),
