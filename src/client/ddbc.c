@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/dynlib.h"
+#include "base/httpdate.h"
 #include "base/log.h"
 #include "value/jread.h"
 
@@ -441,41 +442,27 @@ static const char *ddbc_header_value(const char *p, size_t len, const char *name
 
 long ddbc_parse_retry_after(const char *v, size_t n, time_t now)
 {
-    char t[40];
-    if (n == 0 || n >= sizeof t)
+    if (n == 0)
         return -1;
-    memcpy(t, v, n);
-    t[n] = '\0';
-    if (t[0] >= '0' && t[0] <= '9') { /* delay-seconds = 1*DIGIT */
+    if (v[0] >= '0' && v[0] <= '9') { /* delay-seconds = 1*DIGIT */
         long long sec = 0;
         for (size_t i = 0; i < n; i++) {
-            if (t[i] < '0' || t[i] > '9')
+            if (v[i] < '0' || v[i] > '9')
                 return -1;
             if (sec < DDBC_RETRY_AFTER_MAX_S)
-                sec = sec * 10 + (t[i] - '0');
+                sec = sec * 10 + (v[i] - '0');
         }
         return (long)(sec < DDBC_RETRY_AFTER_MAX_S ? sec : DDBC_RETRY_AFTER_MAX_S) * 1000;
     }
-    /* HTTP-date (RFC 9110 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms a
-     * recipient must also take; always GMT (strptime's names are the C locale's, which
-     * HTTP's are: ddbchat never calls setlocale) */
-    static const char *const forms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                                        "%a %b %e %H:%M:%S %Y"};
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *end = strptime(t, forms[i], &tm);
-        if (!end || *end)
-            continue;
-        time_t at = timegm(&tm);
-        if (at == (time_t)-1)
-            return -1;
-        long long d = (long long)at - (long long)now;
-        if (d <= 0)
-            return 0; /* a date past: no wait beyond the backoff */
-        return (long)(d < DDBC_RETRY_AFTER_MAX_S ? d : DDBC_RETRY_AFTER_MAX_S) * 1000;
-    }
-    return -1;
+    /* HTTP-date: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must
+     * also take (RFC 9110 5.6.7) */
+    long long at = httpdate_parse(v, n, false);
+    if (at < 0)
+        return -1;
+    long long d = at - (long long)now;
+    if (d <= 0)
+        return 0; /* a date past: no wait beyond the backoff */
+    return (long)(d < DDBC_RETRY_AFTER_MAX_S ? d : DDBC_RETRY_AFTER_MAX_S) * 1000;
 }
 
 static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)

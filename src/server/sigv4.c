@@ -29,6 +29,7 @@
 #include <openssl/sha.h>
 
 #include "base/dynlib.h"
+#include "base/httpdate.h"
 #include "base/log.h"
 
 #if defined(__SSE2__) && !defined(SIGV4_NO_SSE2) /* -DSIGV4_NO_SSE2: bytes only */
@@ -357,16 +358,6 @@ void sigv4_format_amz_date(long long t, char out[17])
     struct tm tm;
     gmtime_r(&tt, &tm);
     strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
-}
-
-/* RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT" -> seconds, or -1. */
-static long long sigv4_parse_http_date(const char *s)
-{
-    struct tm tm = {0};
-    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end)
-        return -1;
-    return (long long)timegm(&tm);
 }
 
 /* ---- Authorization header ------------------------------------------------------- */
@@ -1251,7 +1242,7 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
         memcpy(amz_date, xd, 17); /* 16 bytes and the NUL: sigv4_parse_amz_date checked */
     } else {
         const char *d = sigv4_header_get(req, "Date");
-        t = d ? sigv4_parse_http_date(d) : -1;
+        t = d ? httpdate_parse(d, strlen(d), true) : -1; /* IMF-fixdate */
         if (t < 0)
             return err_set(e, ERR_INCOMPLETE_SIGNATURE,
                            "Authorization header requires existence of either a 'X-Amz-Date' or "
