@@ -61,8 +61,8 @@ void api_metrics_render_store(api_t *api, buf_t *b)
     am_counter(b, API_MET_NS "group_commit_writes_total", "Item writes carried by the group committer.",
                cs.writes);
     am_counter(b, API_MET_NS "other_write_txns_total",
-               "LMDB write transactions outside the group committer (table changes, TTL and "
-               "stream passes).",
+               "LMDB write transactions outside the group committer (table changes, stream and "
+               "PITR passes; TTL deletes go through the group committer).",
                cs.other_txns);
     am_counter(b, API_MET_NS "group_commit_rounds_chained_total",
                "Rounds a committer thread led straight after its previous one (no thread woken "

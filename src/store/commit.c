@@ -1040,12 +1040,12 @@ static void st_lead(store_t *s, bool committer)
 
         st_tail own, *t = &own;
         err_clear(&own.e);
-        int rc = st_write_txn_ex(s, st_round_fn, &r, &own.e);
+        int rc = st_round_txn(s, st_round_fn, &r, &own.e);
         if (r.rerun) { /* a direct write failed half-written: again, nested (its cost only) */
             r.rerun = false;
             r.nested = true;
             err_clear(&own.e);
-            rc = st_write_txn_ex(s, st_round_fn, &r, &own.e);
+            rc = st_round_txn(s, st_round_fn, &r, &own.e);
         }
         free(r.all.v);
         free(r.one.v);
@@ -1348,6 +1348,8 @@ void store_commit_stats_get(store_t *s, store_commit_stats *out)
     pthread_mutex_lock(&s->qmu);
     *out = s->cstats;
     pthread_mutex_unlock(&s->qmu);
+    /* not under qmu: st_txn_run adds to it atomically, without the lock */
+    out->other_txns = __atomic_load_n(&s->cstats.other_txns, __ATOMIC_RELAXED);
 }
 
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)

@@ -271,7 +271,23 @@ uint64_t st_last_txnid(store_t *s)
     return rc ? 0 : (uint64_t)info.me_last_txnid;
 }
 
+static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e);
+
 int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
+{
+    return st_txn_run(s, fn, ctx, true, e);
+}
+
+int st_round_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
+{
+    return st_txn_run(s, fn, ctx, false, e);
+}
+
+/* other: a write txn outside the group committer, counted in store_commit_stats' other_txns
+ * (a relaxed atomic: a statistic, ordered with nothing; the committer's rounds, counted as
+ * rounds, neither count here nor take another lock: test_stream.c
+ * test_idle_stream_pass_writes_nothing) */
+static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
 {
     if (s->opts.read_only)
         return err_set(e, ERR_IO, "store opened read-only");
@@ -279,9 +295,8 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
         return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
     for (;;) {
         MDB_txn *txn = NULL;
-        pthread_mutex_lock(&s->qmu); /* store_commit_stats' other_txns (qmu: before the txn) */
-        s->cstats.other_txns++;
-        pthread_mutex_unlock(&s->qmu);
+        if (other)
+            __atomic_fetch_add(&s->cstats.other_txns, 1, __ATOMIC_RELAXED);
         st_map_rdlock(s);
         size_t seen = s->mapsize;
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);

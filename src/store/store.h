@@ -549,9 +549,9 @@ int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn
  * carried; rounds by writes carried (batch_hist[i]: at most 2^i writes, the last bucket
  * more) and the durability syncs by how long they took (sync_hist[i]: at most
  * store_sync_bounds_us[i], the last bucket longer; none when not durable); other_txns: LMDB
- * write txns outside the group committer (table changes, the TTL and stream passes), each
- * begun counted, committed or not (an idle store begins none: test_stream.c
- * test_idle_stream_pass_writes_nothing). */
+ * write txns outside the group committer (table changes, the stream and PITR passes; not
+ * its rounds, nor the TTL deletes it carries), each begun counted, committed or not (an idle
+ * store begins none, puts begin none: test_stream.c test_idle_stream_pass_writes_nothing). */
 #define STORE_BATCH_BUCKETS 10
 #define STORE_SYNC_BUCKETS 12
 extern const uint64_t store_sync_bounds_us[STORE_SYNC_BUCKETS - 1];

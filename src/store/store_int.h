@@ -341,6 +341,9 @@ int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
 /* st_write_txn without the final st_sync_meta: when durable, the txn is not durable until
  * st_sync_meta (or the next durable commit) returns; the caller must not report it before. */
 int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
+/* st_write_txn_ex for the group committer's rounds (commit.c st_lead): the same, but not
+ * counted in store_commit_stats' other_txns (a round is counted as a round). */
+int st_round_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
 /* Syncs the data file (the meta page of the last commit) when durable.  0 or ERR_IO. */
 int st_sync_meta(store_t *s, err_t *e);
 /* Maps an MDB error to ERR_IO with its text (0 stays 0; ERR_* pass through). */
