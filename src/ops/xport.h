@@ -32,8 +32,11 @@
  * ImportTable reads it (RFC 4180, first line the header unless a header list is given, a
  * delimiter; key attributes typed by the table's AttributeDefinitions, every other value a
  * string, empty cells left out).  Files may be gzip-compressed (found by their magic bytes);
- * ZSTD is refused with a message.  Items go in with BatchWriteItem (25 a call, unprocessed
- * items retried); an item DynamoDB refuses is counted and reported, the rest go on.
+ * ZSTD is refused with a message.  Every source is checked whole before the table is
+ * created or the first item written (an export's data files against their md5Checksum, a
+ * gzip file read to its end): a damaged or cut-short file fails the import with nothing
+ * written.  Items go in with BatchWriteItem (25 a call, unprocessed items retried); an item
+ * DynamoDB refuses is counted and reported, the rest go on.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Format.html
  */
 #ifndef DDB_OPS_XPORT_H

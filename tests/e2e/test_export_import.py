@@ -223,16 +223,20 @@ def test_import_hand_written_aws_export(ddb, ddb_url, table_name, tmp_path):
 
 
 def test_import_refuses_damaged_export(ddb, ddb_url, table_name, tmp_path):
-    """A data file whose MD5 does not match the manifest is refused, naming it."""
+    """A data file whose MD5 does not match the manifest is refused, naming it, before
+    anything is written: the files the manifest names before it are not imported either."""
     table = table_name("dmg")
     make_table(ddb, table)
-    exp = write_aws_export(str(tmp_path), ALL_TYPES[:2])
-    data = os.path.join(exp, "data", os.listdir(os.path.join(exp, "data"))[0])
+    exp = write_aws_export(str(tmp_path), ALL_TYPES[:3], lines_per_file=1)
+    last = open(os.path.join(exp, "manifest-files.json")).read().splitlines()[-1]
+    data = os.path.join(str(tmp_path), json.loads(last)["dataFileS3Key"])
     raw = bytearray(open(data, "rb").read())
     raw[-5] ^= 0xFF
     open(data, "wb").write(bytes(raw))
     p = run("import", exp, table, "--endpoint", ddb_url, check=False)
     assert p.returncode == 1 and "md5Checksum" in p.stderr
+    assert os.path.basename(data) in p.stderr
+    assert scan_raw(ddb, table) == []
 
 
 def test_import_json_lines_with_bad_lines(ddb, ddb_url, table_name, tmp_path):
@@ -285,6 +289,35 @@ def test_import_csv(ddb, ddb_url, table_name, tmp_path):
     assert out["items"] == 1
     assert ddb.get_item(TableName=table, Key={"id": {"N": "3"}, "name": {"S": "three"}})["Item"][
         "note"] == {"S": "x"}
+
+
+def test_import_cut_gzip_writes_nothing(ddb, ddb_url, table_name, tmp_path):
+    """A gzip file cut short (no trailer: a copy or download that stopped) fails the import
+    before anything is written: not the items before the cut (1,975 of 2,000 used to land),
+    not a good file named before it in the same directory, and --create makes no table.  The
+    message names the file.  The same directory whole imports every item."""
+    table = table_name("cut")
+    make_table(ddb, table)
+    body = "".join('{"Item":{"pk":{"S":"k%d"}}}\n' % i for i in range(2000)).encode()
+    full = gzip.compress(body)
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.json").write_text('{"Item":{"pk":{"S":"good"}}}\n')
+    (d / "b.json.gz").write_bytes(full[:-8])
+    p = run("import", str(d), table, "--endpoint", ddb_url, check=False)
+    assert p.returncode == 1, p.stderr
+    assert "b.json.gz ends inside its gzip data: the file is cut short" in p.stderr
+    assert scan_raw(ddb, table) == []
+    made = table_name("cutmade")
+    p = run("import", str(d / "b.json.gz"), made, "--create", "--key", "pk:S", "--endpoint",
+            ddb_url, check=False)
+    assert p.returncode == 1 and "cut short" in p.stderr
+    with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+        ddb.describe_table(TableName=made)
+    (d / "b.json.gz").write_bytes(full)
+    out = json.loads(run("import", str(d), table, "--endpoint", ddb_url, "--json").stdout)
+    assert out["items"] == 2001 and out["errors"] == 0
+    assert len(scan_raw(ddb, table)) == 2001
 
 
 def test_import_create_and_usage_errors(ddb, ddb_url, table_name, tmp_path):
