@@ -532,6 +532,26 @@ static void feed_fanout(msg_events *h, ev_feed *f, const ev_list *evs)
     }
 }
 
+/* The feed of user's streams, made when it has none (NULL: out of memory); hub->mu held. */
+static ev_feed *ev_join_feed(msg_events *h, const char *user)
+{
+    ev_feed *f = feed_find(h, user);
+    if (f)
+        return f;
+    if (!(f = calloc(1, sizeof *f)))
+        return NULL;
+    snprintf(f->user, sizeof f->user, "%s", user);
+    /* the feed looks back one window, so a message that commits late is still found */
+    f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
+    f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+    f->next_poll_ms = base_mono_ms() + f->poll_ms;
+    f->dirty = true;
+    f->next = h->feeds;
+    h->feeds = f;
+    h->n_feeds++;
+    return f;
+}
+
 /* A new stream's replay from its own position, then it joins its user's feed (hub thread,
  * hub->mu not held). */
 static void ev_join(msg_events *h, msg_stream *st)
@@ -551,7 +571,8 @@ static void ev_join(msg_events *h, msg_stream *st)
      * not count twice for its user (the hub used to clear this only after the flush below,
      * so a user's 64th stream opened meanwhile was refused as overloaded) */
     h->replaying_user[0] = 0;
-    if (st->reader_gone || h->stopping || rc) {
+    ev_feed *f = NULL;
+    if (st->reader_gone || h->stopping || rc || !(f = ev_join_feed(h, st->user))) {
         if (!st->reader_gone) {
             pthread_mutex_lock(&st->mu);
             st->ended = true; /* the client reconnects and replays again */
@@ -562,29 +583,6 @@ static void ev_join(msg_events *h, msg_stream *st)
         pthread_mutex_unlock(&h->mu);
         ev_list_fini(&evs);
         return;
-    }
-    ev_feed *f = feed_find(h, st->user);
-    if (!f) {
-        f = calloc(1, sizeof *f);
-        if (!f) {
-            pthread_mutex_lock(&st->mu);
-            st->ended = true;
-            st_wake_later(h, st);
-            pthread_mutex_unlock(&st->mu);
-            st_hub_release(h, st);
-            pthread_mutex_unlock(&h->mu);
-            ev_list_fini(&evs);
-            return;
-        }
-        snprintf(f->user, sizeof f->user, "%s", st->user);
-        /* the feed looks back one window, so a message that commits late is still found */
-        f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
-        f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
-        f->next_poll_ms = base_mono_ms() + f->poll_ms;
-        f->dirty = true;
-        f->next = h->feeds;
-        h->feeds = f;
-        h->n_feeds++;
     }
     pthread_mutex_lock(&st->mu);
     st_append_event(st, "ready", "{}");
