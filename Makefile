@@ -108,8 +108,9 @@ e2e-asan: deps
 #                     (throttling, back-offs, UPDATING delays) want the machine to themselves;
 #                     then the messaging files over a remote ddbchat
 #  4. e2e-asan-quick  the files against the ASan+UBSan ddbchat, two at a time, alone
-# Under xdist the files go longest first (tests/e2e/conftest.py, SLOW_FILES_FIRST): in the
-# alphabetical order test_web.py came last and ran its ~100 s alone, one worker idle.
+# (The files in alphabetical order leave test_web.py's ~100 s to one worker at the end; putting
+# the longest first was tried and withdrawn: at load 12-15 it paired the CPU-heavy files with
+# the time-bound ones and ~6 of those failed, against 1 in the alphabetical order.)
 # Times: before (the order unit asan e2e e2e-asan-quick crash, one phase after the other):
 # 1,085 s on a quiet 2-core machine, 1,210 s on the project's CI.  Measured on this machine
 # at load 11-20 (every figure there is load, not ddbchat): the release e2e run 1,616 s, its

@@ -109,33 +109,7 @@ def pytest_configure(config):
                             "conftest.py)")
 
 
-# The files that take longest, longest first.  Under pytest-xdist (`--dist loadfile`) a worker
-# that is done takes the next file in collection order; in the alphabetical order test_web.py
-# (108 s) came last and ran alone, the other worker idle, for most of its time.  These files go
-# first, every other after them in its usual order (longest processing time first: what is
-# left at the end are short files, which even out).  Measured against the release build, two
-# workers: these 20 took 85 % of the 2,966 s the 1,759 tests took.  Only a worker's
-# collection is reordered: a run without xdist keeps the alphabetical order.
-SLOW_FILES_FIRST = (
-    "test_memory_bounds.py", "test_differential.py", "test_review15.py",
-    "test_stream_triggers.py", "test_remote_backend.py", "test_fuzz_regressions.py",
-    "test_clients.py", "test_web.py", "test_batch.py", "test_review14.py", "test_backups.py",
-    "test_protocol.py", "test_overload.py", "test_query_scan.py", "test_messaging.py",
-    "test_stream_shards.py", "test_review12.py", "test_messaging_stream_feed.py",
-    "test_messaging_sse.py", "test_review10_vector.py",
-)
-
-
-def slow_files_first(items):
-    """items reordered (in place) so that SLOW_FILES_FIRST's files come first, in its order;
-    a file's own tests keep their order, every other file keeps its place after them."""
-    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
-    items.sort(key=lambda item: rank.get(os.path.basename(str(item.fspath)), len(rank)))
-
-
 def pytest_collection_modifyitems(config, items):
-    if hasattr(config, "workerinput"):  # a pytest-xdist worker: see SLOW_FILES_FIRST
-        slow_files_first(items)
     target = config.getoption("--target")
     for item in items:
         if target != "ddbchat" and item.get_closest_marker("requires_ddbchat"):
