@@ -142,8 +142,12 @@ long msgi_in_progress_wait(int n, unsigned *seed);
 /* A consistent Query's every page (service_read.c): req (consumed; NULL: ERR_NOMEM) is sent,
  * each response handed to page (borrowed, valid during the call), and sent again from the
  * page's LastEvaluatedKey until a page has none or page returns nonzero (stop: found what it
- * wanted).  0, or the backend's error (msgi_storage).  The paged readers that need every
- * page or the first match: the mark-read's count, the keyed row lookup's last resort. */
+ * wanted).  0, or the backend's error (msgi_storage); storage (ERR_INTERNAL) when a page
+ * answers the key it was sent or there would be more than MSG_QUERY_PAGES_MAX pages (an
+ * endpoint that always answers a LastEvaluatedKey looped forever: attack25).  The paged
+ * readers that need every page or the first match: the mark-read's count, the keyed row
+ * lookup's last resort. */
+#define MSG_QUERY_PAGES_MAX 10000 /* 1 MB pages: 10 GB, a partition past any conversation */
 int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const json_t *resp),
                      void *ctx, err_t *e);
 /* The conversation row of (user, group) (service_read.c): *out a new reference, or NULL when

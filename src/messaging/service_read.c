@@ -303,7 +303,7 @@ int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const j
                      void *ctx, err_t *e)
 {
     int rc = 0;
-    for (;;) {
+    for (long pages = 1;; pages++) {
         json_t *resp;
         err_t in;
         if ((rc = msgi_call(s, "Query", json_incref(req), &resp, &in))) {
@@ -312,8 +312,17 @@ int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const j
             break;
         }
         const json_t *esk = json_object_get(resp, "LastEvaluatedKey");
-        bool more = !page(ctx, resp) && esk && !json_object_set(req, "ExclusiveStartKey",
-                                                                (json_t *)esk);
+        bool more = !page(ctx, resp) && esk;
+        /* an endpoint that answers the key it was sent, or a key on every page, would keep
+         * this loop (and the request thread) forever: a storage failure instead */
+        if (more && (pages >= MSG_QUERY_PAGES_MAX ||
+                     json_equal(esk, json_object_get(req, "ExclusiveStartKey")))) {
+            rc = msg_fail_rc(e, MSG_E_STORAGE, ERR_INTERNAL,
+                             "%s: a Query of %s went on past %ld pages without an end",
+                             msg_err_text(MSG_E_STORAGE), s->table, pages);
+            more = false;
+        } else if (more && json_object_set(req, "ExclusiveStartKey", (json_t *)esk))
+            more = false;
         json_decref(resp);
         if (!more)
             break;

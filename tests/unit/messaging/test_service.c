@@ -2097,6 +2097,55 @@ static void test_mark_read_counts_every_page(void **state)
         msg_message_fini(&m[i]);
 }
 
+/* A backend whose Select COUNT Queries answer an empty page and a LastEvaluatedKey: the
+ * key that was sent (h->fired 0) or a new one each page (h->fired 1); h->calls counts them. */
+static int endless_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *sel = json_string_value(json_object_get(req, "Select"));
+    if (strcmp(op, "Query") != 0 || !sel || strcmp(sel, "COUNT") != 0)
+        return msg_backend_call(h->inner, op, req, out, e);
+    h->calls++;
+    char sk[32];
+    snprintf(sk, sizeof sk, "%d", h->fired ? h->calls : 1);
+    *out = json_pack("{s:i, s:i, s:{s:{s:s}, s:{s:s}}}", "Count", 0, "ScannedCount", 0,
+                     "LastEvaluatedKey", "pk", "S", "MSG#x", "sk", "S", sk);
+    return 0;
+}
+
+static const msg_backend_ops endless_ops = {
+    .call = endless_call, .free = lagging_free, .name = "endless"};
+
+/* An endpoint that answers every page of the mark-read's count with a LastEvaluatedKey ends
+ * the mark-read with storage: at once when the key is the one it was sent, after
+ * MSG_QUERY_PAGES_MAX pages when it is a new one each time (attack25: the mark-read looped
+ * forever). */
+static void test_mark_read_endless_pages(void **state)
+{
+    (void)state;
+    msg_user ea = add_user("en_a", "En A"), eb = add_user("en_b", "En B");
+    msg_message m = send_ok(&ea, NULL, "en_b", "m0", NULL);
+    msg_message m1 = send_ok(&ea, m.message_group_uuid, NULL, "m1", NULL); /* one to count */
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    for (int moving = 0; moving < 2; moving++) {
+        hook_backend hp = {.base = {&endless_ops}, .inner = ENV.backend, .fired = moving};
+        msg_service *svc;
+        err_t e = {0};
+        assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+        char at[MSG_TS_LEN + 1];
+        long long n;
+        assert_int_not_equal(
+            msg_mark_read(svc, eb.uuid, m.message_group_uuid, m.created_at, at, &n, &e), 0);
+        code_is(&e, "storage");
+        assert_int_equal(hp.calls, moving ? MSG_QUERY_PAGES_MAX : 2);
+        msg_service_free(svc);
+    }
+    msg_message_fini(&m1);
+    msg_message_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2125,6 +2174,7 @@ int main(void)
         cmocka_unit_test(test_throttled_transaction_is_not_a_race),
         cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_mark_read_counts_every_page),
+        cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
         cmocka_unit_test(test_handle_fold_runs_once),
