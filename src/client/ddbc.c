@@ -835,7 +835,14 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             }
             if (!json_is_object(doc)) {
                 json_decref(doc);
-                rc = err_set(&last, status >= 500 ? ERR_INTERNAL : ERR_TRANSPORT,
+                /* an HTTP intermediary's page (a proxy's, a load balancer's): its 503 says
+                 * the endpoint is unavailable and its 429 that it throttles, as DynamoDB's own
+                 * types would (the REST API answers 503, not a 500 "storage") */
+                rc = err_set(&last,
+                             status == 503   ? ERR_SERVICE_UNAVAILABLE
+                             : status == 429 ? ERR_THROTTLING
+                             : status >= 500 ? ERR_INTERNAL
+                                             : ERR_TRANSPORT,
                              "unexpected HTTP %ld answer from %s", status, c->url);
                 kind = status == 0 ? DDBC_TRANSIENT : ddbc_error_kind("", status);
             } else {
@@ -850,6 +857,12 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                                                            : r.http_retry_after_ms;
         ddbc_retry_after = hint;
         if (kind == DDBC_FINAL)
+            break;
+        /* a hint past what the next retry may wait (a maintenance page's Retry-After: 3600):
+         * no retry honours it, so none is made and the caller passes the hint on (before:
+         * ~5 s slept before each attempt, for the same answer; review25) */
+        if (hint > ddbc_backoff_cap_ms(&c->cfg, attempt + 1, kind == DDBC_THROTTLING) +
+                       DDBC_RETRY_AFTER_EXTRA_MS)
             break;
         if (ddbc_deadline_spent()) { /* this attempt ran into the deadline */
             past_deadline = true;

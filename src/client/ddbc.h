@@ -120,7 +120,11 @@ long ddbc_hinted_delay_ms(long backoff_ms, long hint_ms);
  * or an HTTP-date (IMF-fixdate, or the obsolete RFC 850 / asctime forms) counted from now.
  * The wait in ms (a date already past: 0; at most DDBC_RETRY_AFTER_MAX_S), or -1 when it is
  * neither.  ddbc_call takes it as the hint when the answer has no x-amz-retry-after (which
- * is more precise and wins), bounded the same way (ddbc_hinted_delay_ms). */
+ * is more precise and wins), bounded the same way (ddbc_hinted_delay_ms); a hint longer than
+ * the next retry's backoff cap plus DDBC_RETRY_AFTER_EXTRA_MS ends the call at once with that
+ * answer's error (ddbc_last_retry_after_ms keeps the hint).  An answer that is no DynamoDB
+ * JSON (an intermediary's page) is ERR_SERVICE_UNAVAILABLE for a 503, ERR_THROTTLING for a
+ * 429, ERR_INTERNAL for another 5xx. */
 #define DDBC_RETRY_AFTER_MAX_S 86400
 long ddbc_parse_retry_after(const char *v, size_t n, time_t now);
 

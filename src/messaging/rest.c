@@ -53,6 +53,7 @@
 
 #define REST_BODY_MAX (64 * 1024)
 #define REST_AFTER_MAX 64 /* an after= value (RFC 3339, msg_ts_parse_rfc3339), decoded */
+#define REST_RETRY_AFTER_MAX_S 300 /* the longest Retry-After a 503 forwards (reply_err) */
 
 /* The page's policy: only its own script, style and icon; no inline script or style, no
  * framing, no form posts; fetch and EventSource to this origin only. */
@@ -206,6 +207,10 @@ static void reply_err(msg_service *s, msg_http_resp *r, const err_t *e)
     long secs = hint >= 0 ? (hint + 999) / 1000 : throttled ? 1 : 0;
     if (hint >= 0 && secs < 1)
         secs = 1;
+    /* a proxy's maintenance Retry-After (an hour, a day) would park a browser or a client's
+     * retry that long after the endpoint is back: at most REST_RETRY_AFTER_MAX_S */
+    if (secs > REST_RETRY_AFTER_MAX_S)
+        secs = REST_RETRY_AFTER_MAX_S;
     if (secs > 0) {
         char v[24];
         snprintf(v, sizeof v, "%ld", secs);

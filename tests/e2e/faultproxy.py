@@ -17,6 +17,9 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "slow:<s>"   sleep <s> seconds, then forward
   "deny"       answer 400 AccessDeniedException (an IAM policy without the action)
   "expired"    answer 400 ExpiredTokenException (temporary credentials past their expiry)
+  "html503"    answer 503 with an HTML page, no DynamoDB JSON (a load balancer's or a
+               proxy's own answer) without forwarding
+  "html429"    answer 429 with an HTML page (an HTTP intermediary's rate limit)
   "hang"       read the request and never answer (until close(): then the connection is
                closed unanswered) -- an endpoint that accepts and then hangs
 
@@ -123,6 +126,9 @@ class FaultProxy:
                 if fault == "expired":
                     return self._answer(400, {"__type": "com.amazon.coral.service#ExpiredTokenException",
                                               "message": "The security token included in the request is expired"})
+                if fault in ("html503", "html429"):
+                    return self._raw(int(fault[4:]), b"<html><body>injected: " +
+                                     fault.encode() + b"</body></html>")
                 if fault == "hang":
                     proxy.closed.wait()
                     self.close_connection = True

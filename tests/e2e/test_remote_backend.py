@@ -1067,6 +1067,34 @@ def test_error_type_from_the_header(proxy):
     assert p.returncode == 1 and "ForeignQuotaException: injected" in p.stderr, p.stderr
 
 
+def test_intermediary_answer_is_a_quick_503(proxy, upstream):
+    """An HTTP intermediary's own answer (a load balancer's HTML page, no DynamoDB JSON) is
+    the endpoint unavailable (503) or throttling (429): the REST API answers 503
+    `unavailable`, not a 500 `storage`.  A Retry-After longer than a retry may wait (a
+    maintenance page's day) ends the call at once, and the REST answer passes it on capped to
+    300 s.  Before: a day's Retry-After slept ~5 s before each attempt, then 500 in ~16 s
+    with no Retry-After (review25)."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "2"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        for fault, want in [("html503;Retry-After=86400", "300"), ("html503;Retry-After=2", "2"),
+                            ("html503", None), ("html429", "1")]:
+            proxy.script_for["Query"] = [fault] * 10
+            t0 = time.monotonic()
+            st, h, b = rest(srv, "GET", "/api/message_groups", tok)
+            took = time.monotonic() - t0
+            assert st == 503 and b["error"]["code"] == "unavailable", (fault, st, b)
+            assert h.get("retry-after") == want, (fault, h)
+            if fault.endswith("86400"):
+                assert took < 2, (fault, took)
+                assert proxy.ops("Query").count(fault) == 1
+    finally:
+        proxy.script_for["Query"] = []
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_unavailable_says_when_to_retry(proxy, upstream):
     """A 503 `unavailable` carries Retry-After when the service can say how long: a throttled
     table, the endpoint's x-amz-retry-after hint rounded up to whole seconds, else 1 (the SDKs'

@@ -22,7 +22,7 @@
 #include "client/ddbc.h"
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
-       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE };
+       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML };
 
 typedef struct fake {
     int fd;
@@ -118,6 +118,16 @@ static void *fake_main(void *arg)
             break;
         case FK_503_RETRY_AFTER_1: /* a load balancer's 503, with an HTTP service's hint */
             fake_reply_h(c, 503, "{\"message\":\"busy\"}", 1, "Retry-After: 1\r\n");
+            break;
+        case FK_503_HTML_DAY: /* a load balancer's maintenance page: come back tomorrow */
+            fake_reply_h(c, 503, "<html><body>down for maintenance</body></html>", 1,
+                         "Retry-After: 86400\r\n");
+            break;
+        case FK_503_HTML:
+            fake_reply_h(c, 503, "<html><body>no healthy upstream</body></html>", 1, "");
+            break;
+        case FK_429_HTML:
+            fake_reply_h(c, 429, "<html><body>rate limited</body></html>", 1, "");
             break;
         case FK_503_RETRY_AFTER_DATE: {
             char h[96], d[64];
@@ -516,6 +526,49 @@ static void test_retry_after_header_is_honoured(void **state)
     }
 }
 
+/* An HTTP intermediary's answer that is no DynamoDB JSON: a 503 is the endpoint unavailable
+ * and a 429 a throttle (the REST API's 503, not a 500 "storage"); a Retry-After past what a
+ * retry may wait (DDBC_RETRY_AFTER_EXTRA_MS over the backoff) ends the call at once, keeping
+ * the hint (before: a day's Retry-After slept ~5 s before each of the attempts, then
+ * InternalServerError, review25). */
+static void test_intermediary_answers(void **state)
+{
+    (void)state;
+    int day[] = {FK_503_HTML_DAY, FK_OK};
+    fake_t *f = fake_start(day, 2);
+    ddbc_t *c = client_for(f, 3);
+    json_t *resp = NULL;
+    err_t e = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(call(c, &resp, &e), ERR_SERVICE_UNAVAILABLE);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (ms > 900)
+        fail_msg("a day's Retry-After took %ld ms", ms);
+    assert_int_equal(ddbc_last_attempts(), 1);
+    assert_int_equal(ddbc_last_retry_after_ms(), 86400L * 1000);
+    assert_non_null(strstr(e.msg, "HTTP 503"));
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+
+    int plain[] = {FK_503_HTML, FK_503_HTML, FK_429_HTML, FK_429_HTML, FK_429_HTML};
+    f = fake_start(plain, 5);
+    c = client_for(f, 2);
+    resp = NULL;
+    assert_int_equal(call(c, &resp, &e), ERR_SERVICE_UNAVAILABLE);
+    assert_int_equal(ddbc_last_attempts(), 2);
+    assert_int_equal(ddbc_last_retry_after_ms(), -1);
+    json_decref(resp);
+    resp = NULL;
+    assert_int_equal(call(c, &resp, &e), ERR_THROTTLING);
+    assert_int_equal(ddbc_last_attempts(), 2);
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
 /* The retry quota: 30 tokens pay two transient retries (14 each); the third is refused and
  * the error says why; a throttling retry costs 5, which the 2 tokens left cannot pay either. */
 static void test_retry_quota(void **state)
@@ -568,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_hint),
         cmocka_unit_test(test_retry_after_header_values),
         cmocka_unit_test(test_retry_after_header_is_honoured),
+        cmocka_unit_test(test_intermediary_answers),
         cmocka_unit_test(test_retry_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
