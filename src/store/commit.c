@@ -1349,7 +1349,7 @@ void store_commit_stats_get(store_t *s, store_commit_stats *out)
     *out = s->cstats;
     pthread_mutex_unlock(&s->qmu);
     /* not under qmu: st_txn_run adds to it atomically, without the lock */
-    out->other_txns = __atomic_load_n(&s->cstats.other_txns, __ATOMIC_RELAXED);
+    out->other_txns = __atomic_load_n(&s->other_txns, __ATOMIC_RELAXED);
 }
 
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)

@@ -296,7 +296,7 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
     for (;;) {
         MDB_txn *txn = NULL;
         if (other)
-            __atomic_fetch_add(&s->cstats.other_txns, 1, __ATOMIC_RELAXED);
+            __atomic_fetch_add(&s->other_txns, 1, __ATOMIC_RELAXED);
         st_map_rdlock(s);
         size_t seen = s->mapsize;
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);

@@ -178,7 +178,8 @@ struct store {
     buf_t wb_item, wb_ikey, wb_ival;
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
-    store_commit_stats cstats; /* under qmu */
+    store_commit_stats cstats; /* under qmu; its other_txns unused (other_txns below) */
+    uint64_t other_txns;       /* store_commit_stats' other_txns: relaxed atomics, no lock */
     /* partition versions (store.c, store_partition_version): a write round marks the slot of
      * each partition it writes busy (bit 0) inside its txn and, once its commit is done or
      * given up, stamps it from pv_clock (stamp << 1); pv_gen is the stamp of the last commit
