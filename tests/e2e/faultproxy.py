@@ -8,6 +8,9 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "throttle"   answer 400 ProvisionedThroughputExceededException without forwarding
   "throttling" answer 400 ThrottlingException (the request framework's) without forwarding
   "503"        answer 503 ServiceUnavailable without forwarding
+  "txthrottle" answer 400 TransactionCanceledException whose first CancellationReason is
+               ThrottlingError (the rest None), without forwarding: a transaction refused
+               for throughput (DynamoDB cancels it with the throttled action's reason)
   "foreign"    answer 400 with an error type no DynamoDB client knows (com.example#Foreign...)
   "notype"     answer 400 with a JSON error body that names no type at all
   "unknownop"  answer 400 UnknownOperationException (an endpoint without the operation)
@@ -109,6 +112,15 @@ class FaultProxy:
                 if fault == "throttling":
                     return self._answer(400, {"__type": "com.amazon.coral.availability#ThrottlingException",
                                               "message": "injected request throttle"})
+                if fault == "txthrottle":
+                    n = max(1, len(json.loads(body or b"{}").get("TransactItems") or []))
+                    reasons = [{"Code": "ThrottlingError", "Message": "injected throttle"}] + \
+                        [{"Code": "None"}] * (n - 1)
+                    return self._answer(400, {
+                        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                        "message": "Transaction cancelled, please refer cancellation reasons for "
+                                   "specific reasons [" + ", ".join(r["Code"] for r in reasons) + "]",
+                        "CancellationReasons": reasons})
                 if fault == "503":
                     return self._answer(503, {"__type": "com.amazonaws.dynamodb.v20120810#ServiceUnavailable",
                                               "message": "injected unavailable"})

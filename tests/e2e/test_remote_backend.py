@@ -402,6 +402,39 @@ def test_throttled_storage_is_503(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_throttled_transaction_is_503_after_one_attempt(proxy, upstream):
+    """A TransactWriteItems cancelled for throughput (CancellationReasons naming
+    ThrottlingError, as DynamoDB cancels a transaction whose action is throttled) is not a
+    race to retry: the mark-read and the send each answer 503 `unavailable` with Retry-After
+    after ONE attempt.  Before 87c18ca9 every cancellation read as "the row moved": ~200
+    transactions (and as many reads) per request, then 409."""
+    srv = start_remote_serve(proxy.url)
+    try:
+        users = {h: json.loads(ok(run(upstream.ddb_url, "user", "show", h, "--json")).stdout)
+                 for h in ("rb_alice", "rb_bob")}
+        ta, tb = token(users["rb_alice"]["uuid"]), token(users["rb_bob"]["uuid"])
+        st, _, m = rest(srv, "POST", "/api/messages", ta,
+                        {"message": f"to be read {time.time()}", "handle": "rb_bob"})
+        assert st == 200, m
+        g = m["message_group_uuid"]
+        for what, call in [
+                ("mark-read", lambda: rest(srv, "PUT", f"/api/message_groups/{g}/read", tb,
+                                           {"read_to": m["created_at"]})),
+                ("send", lambda: rest(srv, "POST", "/api/messages", ta,
+                                      {"message": f"throttled {time.time()}",
+                                       "message_group_uuid": g}))]:
+            proxy.script_for["TransactWriteItems"] = ["txthrottle"] * 300
+            n = len(proxy.ops("TransactWriteItems"))
+            st, headers, b = call()
+            assert (st, b["error"]["code"]) == (503, "unavailable"), (what, st, b)
+            assert "retry-after" in headers, (what, headers)
+            assert proxy.ops("TransactWriteItems")[n:] == ["txthrottle"], what
+    finally:
+        proxy.script_for["TransactWriteItems"] = []
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_json_error_output(proxy):
     """--json: the error as {"error": {"code", "message"}} with the DynamoDB type kept."""
     proxy.script_for["GetItem"] = ["throttle"] * 2
