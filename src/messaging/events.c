@@ -35,6 +35,7 @@ typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
     int64_t t;      /* message: created_at; read: the read-log row's stamp */
     bool read;      /* a read event from the read log (else a message) */
+    int64_t read_to; /* read: its read_to */
     char *data;     /* the "data:" JSON */
     char *read_data; /* a message the user sent: the read event it implies (or NULL) */
 } ev_event;
@@ -150,6 +151,7 @@ static int ev_list_push(ev_list *l, const char *group, int64_t t, bool read, cha
     snprintf(ev->group, sizeof ev->group, "%s", group);
     ev->t = t;
     ev->read = read;
+    ev->read_to = 0;
     ev->data = data;
     ev->read_data = read_data;
     return 0;
@@ -175,13 +177,63 @@ static char *ev_read_data(const char *group, const char *read_to, long long unre
     return txt;
 }
 
+/* Where state s reads the read log from (exclusive): one look-back before its read position,
+ * not before its floor nor a stamp it counts as delivered. */
+static int64_t ev_reads_from(const msg_event_state *s)
+{
+    int64_t from = s->rd - MSG_EVENTS_LATE_US;
+    if (from < s->floor)
+        from = s->floor;
+    if (from < s->rd_lo)
+        from = s->rd_lo;
+    return from;
+}
+
+/* The read event state s remembers for ev's conversation, or NULL. */
+static msg_event_read *ev_read_find(const msg_event_state *s, const char *group)
+{
+    for (int i = 0; i < s->n_reads; i++)
+        if (strcmp(s->reads[i].group, group) == 0)
+            return (msg_event_read *)&s->reads[i];
+    return NULL;
+}
+
+/* Whether state s has read event ev: stamped at or before what it counts as delivered, or
+ * not newer than the read_to it delivered for the conversation. */
+static bool ev_read_has(const msg_event_state *s, const ev_event *ev)
+{
+    if (ev->t <= s->floor || ev->t <= s->rd_lo)
+        return true;
+    const msg_event_read *r = ev_read_find(s, ev->group);
+    return r && ev->read_to <= r->read_to;
+}
+
 /* Records in state s that event ev is delivered; false when s has it already. */
 static bool ev_state_take(msg_event_state *s, const ev_event *ev)
 {
     if (ev->read) {
-        if (ev->t <= s->rd || ev->t <= s->floor)
+        bool has = ev_read_has(s, ev);
+        if (ev->t > s->rd)
+            s->rd = ev->t;
+        if (has)
             return false;
-        s->rd = ev->t;
+        msg_event_read *r = ev_read_find(s, ev->group);
+        if (!r) { /* a free slot, one past the look-back, or the oldest (rd_lo rises to it) */
+            int64_t from = ev_reads_from(s);
+            if (s->n_reads < MSG_EVENTS_READS_MAX) {
+                r = &s->reads[s->n_reads++];
+            } else {
+                r = &s->reads[0];
+                for (int i = 1; i < s->n_reads; i++)
+                    if (s->reads[i].t < r->t)
+                        r = &s->reads[i];
+                if (r->t > from)
+                    s->rd_lo = r->t;
+            }
+            snprintf(r->group, sizeof r->group, "%s", ev->group);
+        }
+        r->t = ev->t;
+        r->read_to = ev->read_to;
         return true;
     }
     if (ev->t <= msg_event_state_start(s, ev->group))
@@ -256,15 +308,17 @@ static int ev_scan_conv(msg_service *s, const char *user, const char *group, int
     return 0;
 }
 
-/* The user's read-log rows stamped after rd (service_mark.c: READ#<user>, sk "<stamp>#<group>",
- * one per marker a mark-read moved), ascending, as read events into out; a page that does not
- * reach the end lowers *cutoff to its last stamp. */
-static int ev_scan_reads(msg_service *s, const char *user, int64_t rd, ev_list *out,
-                         int64_t *cutoff, err_t *e)
+/* The user's read-log rows (service_mark.c: READ#<user>, sk "<stamp>#<group>", one per
+ * marker a mark-read moved) that state st has not delivered, from one look-back before its
+ * read position (ev_reads_from: a mark-read's row may commit after a later-stamped one's),
+ * ascending, as read events into out; a page that does not reach the end lowers *cutoff to
+ * its last stamp. */
+static int ev_scan_reads(msg_service *s, const char *user, const msg_event_state *st,
+                         ev_list *out, int64_t *cutoff, err_t *e)
 {
     char pk[8 + MSG_UUID_LEN], ts[MSG_TS_LEN + 1], from[MSG_TS_LEN + 2];
     snprintf(pk, sizeof pk, "READ#%s", user);
-    msg_ts_format(rd, ts);
+    msg_ts_format(ev_reads_from(st), ts);
     snprintf(from, sizeof from, "%s$", ts); /* past every "<ts>#<group>": stamps after rd */
     json_t *resp, *item;
     err_t in;
@@ -285,21 +339,26 @@ static int ev_scan_reads(msg_service *s, const char *user, int64_t rd, ev_list *
     {
         const char *sk = msgi_item_s(item, "sk"), *g = msgi_item_s(item, "group_uuid");
         char stamp[MSG_TS_LEN + 1], read_to[MSG_TS_LEN + 1];
-        long long t, unread;
+        long long t, unread, rt;
         if (!sk || strlen(sk) < MSG_TS_LEN || !g || !msgi_is_uuid(g))
             continue; /* not a row this service wrote */
         memcpy(stamp, sk, MSG_TS_LEN);
         stamp[MSG_TS_LEN] = 0;
         msgi_conv_mark(item, read_to, &unread);
-        if (msg_ts_parse(stamp, &t, NULL) || !read_to[0])
+        if (msg_ts_parse(stamp, &t, NULL) || !read_to[0] || msg_ts_parse(read_to, &rt, NULL))
             continue;
         last = t;
+        ev_event probe = {.t = t, .read = true, .read_to = rt};
+        snprintf(probe.group, sizeof probe.group, "%s", g);
+        if (ev_read_has(st, &probe))
+            continue; /* delivered (the look-back reads it again every scan) */
         char *txt = ev_read_data(g, read_to, unread);
         if (!txt || ev_list_push(out, g, t, true, txt, NULL)) {
             free(txt);
             json_decref(resp);
             return err_set(e, ERR_NOMEM, "out of memory");
         }
+        out->v[out->n - 1].read_to = rt;
     }
     if (json_object_get(resp, "LastEvaluatedKey") && last && last < *cutoff)
         *cutoff = last;
@@ -359,7 +418,7 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
     } while (!rc && start);
     json_decref(start);
     if (!rc)
-        rc = ev_scan_reads(s, user, st->rd > st->floor ? st->rd : st->floor, out, &cutoff, e);
+        rc = ev_scan_reads(s, user, st, out, &cutoff, e);
     if (rc) {
         ev_list_fini(out);
         return rc;
@@ -1091,6 +1150,10 @@ static int ev_stream_start(const char *last_event_id, msg_event_state *st, err_t
             if (st->pos[i].t < oldest)
                 msgi_event_state_remove(st, i);
     }
+    /* the id does not say which read events within the look-back the client had: all of
+     * them, as before (a reconnection repeats none; one that committed late while the client
+     * was away is not replayed) */
+    st->rd_lo = st->rd;
     return 0;
 }
 

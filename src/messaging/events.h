@@ -17,7 +17,8 @@
  * (the marker as stored; right after the message event for a message they sent).  Only the
  * owner of the conversation row gets it, never the other participant.  A mark-read logs the
  * new marker in the user's read log (READ#<user>, sort key "<stamp>#<group>", the stamp the
- * time of the mark-read), which a scan reads after the event id's read position ";r<stamp>";
+ * time of the mark-read), which a scan reads from one look-back before the event id's read
+ * position ";r<stamp>" (msg_event_state: each conversation's newest read_to delivered);
  * so a reconnection replays the read events it missed like messages.
  *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
@@ -66,6 +67,7 @@
 #define MSG_EVENTS_LATE_S 60         /* look-back: a message commits within this of created_at */
 #define MSG_EVENTS_LATE_US ((int64_t)MSG_EVENTS_LATE_S * 1000000)
 #define MSG_EVENTS_POS_MAX 16        /* conversation positions an event id carries */
+#define MSG_EVENTS_READS_MAX 32      /* read events a stream remembers within the look-back */
 #define MSG_EVENTS_REPLAY_MAX_S 86400 /* a reconnection replays at most this far back */
 #define MSG_EVENTS_HEARTBEAT_S 15
 #define MSG_EVENTS_POLL_MIN_MS 250 /* without a change feed: a feed's polling interval ... */
@@ -169,11 +171,25 @@ typedef struct msg_event_pos {
     char group[37]; /* message_group_uuid */
     int64_t t;      /* created_at, microseconds */
 } msg_event_pos;
+/* A read event delivered within the read log's look-back: its conversation, the read-log
+ * stamp and the read_to it carried (microseconds). */
+typedef struct msg_event_read {
+    char group[37];
+    int64_t t, read_to;
+} msg_event_read;
 typedef struct msg_event_state {
     int64_t floor;
     int64_t rd; /* read events: the newest read-log stamp delivered; max(floor, rd) counts */
     int n;
     msg_event_pos pos[MSG_EVENTS_POS_MAX];
+    /* read events are read again from rd - MSG_EVENTS_LATE_US (a mark-read may commit after
+     * a later-stamped one); one is delivered only when its read_to is newer than the last
+     * one delivered for its conversation (reads[]).  rd_lo: stamps up to it count as
+     * delivered (a row dropped from a full reads[]; a reconnection's read position, since
+     * neither is in the event id). */
+    int64_t rd_lo;
+    int n_reads;
+    msg_event_read reads[MSG_EVENTS_READS_MAX];
 } msg_event_state;
 int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e);
 void msg_event_id_format(const msg_event_state *s, char *out, size_t n);

@@ -500,6 +500,64 @@ static void test_stop_ends_streams(void **state)
     reader_close(&r);
 }
 
+/* A mark-read whose transaction commits after a later-stamped one's (a slow link, a retried
+ * TransactWriteItems) still reaches the reader's stream (review25): the scans read the read
+ * log from one look-back before the stream's read position.  The late commit is its read-log
+ * row, stamped before the delivered one, written after it; each read event arrives once, not
+ * again at every scan of the look-back. */
+static void test_late_read_commit_arrives(void **state)
+{
+    msg_message mx = send_msg(&A, "eb", "to be read late");
+    msg_message my = send_msg(&C, "eb", "to be read first");
+    char tb[MSG_TICKET_LEN + 1];
+    ticket(&B, tb);
+    reader rb;
+    reader_open(&rb, tb, NULL);
+    assert_true(reader_wait(&rb, "event: ready", 1));
+
+    long long early = msg_now_usec(); /* X's mark-read: stamped here, committed below */
+    char rt[MSG_TS_LEN + 1];
+    long long unread;
+    err_t e = {0};
+    if (msg_mark_read(ENV.svc, B.uuid, my.message_group_uuid, my.created_at, rt, &unread, &e))
+        fail_msg("mark-read: %s", e.msg);
+    char ny[128], nx[128];
+    snprintf(ny, sizeof ny, "\"message_group_uuid\":\"%s\",\"read_to\"", my.message_group_uuid);
+    snprintf(nx, sizeof nx, "\"message_group_uuid\":\"%s\",\"read_to\"", mx.message_group_uuid);
+    assert_true(reader_wait(&rb, ny, 1));
+
+    char pk[8 + MSG_UUID_LEN], stamp[MSG_TS_LEN + 1], sk[MSG_TS_LEN + 2 + MSG_UUID_LEN];
+    snprintf(pk, sizeof pk, "READ#%s", B.uuid);
+    msg_ts_format(early, stamp);
+    snprintf(sk, sizeof sk, "%s#%s", stamp, mx.message_group_uuid);
+    json_t *resp = NULL;
+    err_t in = {0};
+    assert_int_equal(msgi_call(ENV.svc, "PutItem",
+                               json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}",
+                                         "TableName", ENV.svc->table, "Item", "pk", "S", pk,
+                                         "sk", "S", sk, "group_uuid", "S",
+                                         mx.message_group_uuid, "read_to", "S", mx.created_at,
+                                         "unread", "N", "0"),
+                               &resp, &in),
+                     0);
+    json_decref(resp);
+    assert_true(reader_wait(&rb, nx, 1));
+
+    /* more scans (a message wakes them): neither read event again */
+    msg_message m2 = send_msg(&C, "eb", "after the reads");
+    assert_true(reader_wait(&rb, m2.uuid, 1));
+    msg_message m3 = send_msg(&A, "eb", "and one more");
+    assert_true(reader_wait(&rb, m3.uuid, 1));
+    reader_pump(&rb);
+    assert_int_equal(count(rb.text, nx), 1);
+    assert_int_equal(count(rb.text, ny), 1);
+    reader_close(&rb);
+    msg_message_fini(&mx);
+    msg_message_fini(&my);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_per_user_caps),
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
+        cmocka_unit_test(test_late_read_commit_arrives),
         cmocka_unit_test(test_rest_routes),
         cmocka_unit_test(test_stop_ends_streams),
     };
