@@ -69,6 +69,15 @@ def phase(url, table, index="byg"):
 def wait_phase(url, table, want, index="byg", timeout=60):
     deadline = time.time() + timeout
     while True:
+        good, data = call(url, "DescribeTable", {"TableName": table})
+        if not good and data.get("__type", "").endswith("#InternalFailure"):
+            # DynamoDB Local's deviation: polled while it builds an index, its DescribeTable
+            # now and then fails with InternalFailure (seen in test_backfill_leaves_out_key_
+            # violations, whose wrong-typed row Local indexes); ddbchat never answers that
+            # type (its own is InternalServerError, which fails here as before).
+            assert time.time() < deadline, data
+            time.sleep(0.02)
+            continue
         p = phase(url, table, index)
         if p == want:
             return
