@@ -30,6 +30,7 @@
 #define EV_MIN_PASS_MS 20 /* between two scans of everything after commits */
 #define EV_WATCH_MS 250   /* the watcher's wait, so that it notices a stop */
 #define EV_RETRY_MS 2000  /* the reconnection delay suggested to EventSource */
+#define EV_READS_EVERY 4  /* without a change feed: a feed reads the read log every Nth poll */
 
 typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
@@ -72,6 +73,8 @@ struct ev_feed {
     msg_stream *streams;
     long n_streams;
     bool dirty;
+    bool reads_dirty; /* its next scan reads the read log too (a READ# change, a mark-read) */
+    int polls;        /* polls since it last read the read log (no change feed) */
     int poll_ms;
     int64_t next_poll_ms;
     bool failing; /* its last scan failed (counted in the hub's n_failing), under hub->mu */
@@ -369,8 +372,8 @@ static int ev_scan_reads(msg_service *s, const char *user, const msg_event_state
 /* The events of user's conversations that state `st` has not delivered yet, in (time, group)
  * order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for each
  * conversation that moved; and the read log since the state's read position. */
-static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, ev_list *out,
-                   err_t *e)
+static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, bool reads,
+                   ev_list *out, err_t *e)
 {
     msg_service *s = h->svc;
     char pk[8 + MSG_UUID_LEN], lo_ts[MSG_TS_LEN + 1];
@@ -417,7 +420,7 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, e
         json_decref(resp);
     } while (!rc && start);
     json_decref(start);
-    if (!rc)
+    if (!rc && reads)
         rc = ev_scan_reads(s, user, st, out, &cutoff, e);
     if (rc) {
         ev_list_fini(out);
@@ -604,7 +607,7 @@ static ev_feed *ev_join_feed(msg_events *h, const char *user)
     f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
     f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
     f->next_poll_ms = base_mono_ms() + f->poll_ms;
-    f->dirty = true;
+    f->dirty = f->reads_dirty = true;
     f->next = h->feeds;
     h->feeds = f;
     h->n_feeds++;
@@ -621,7 +624,7 @@ static void ev_join(msg_events *h, msg_stream *st)
     pthread_mutex_unlock(&st->mu);
     ev_list evs = {0};
     err_t e = {0};
-    int rc = ev_scan(h, st->user, &from, &evs, &e);
+    int rc = ev_scan(h, st->user, &from, true, &evs, &e);
     if (rc)
         log_error("events: replay for a stream failed: %s", e.msg);
 
@@ -666,11 +669,11 @@ static void ev_join(msg_events *h, msg_stream *st)
     ev_list_fini(&evs);
 }
 
-static void ev_scan_feed(msg_events *h, ev_feed *f)
+static void ev_scan_feed(msg_events *h, ev_feed *f, bool reads)
 {
     ev_list evs = {0};
     err_t e = {0};
-    int rc = ev_scan(h, f->user, &f->st, &evs, &e);
+    int rc = ev_scan(h, f->user, &f->st, reads, &evs, &e);
     pthread_mutex_lock(&h->mu);
     /* a failing scan is said when scans start failing (no feed's last scan failed before)
      * and once when every feed's works again, not for every feed at every poll (a remote
@@ -700,14 +703,18 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
         unsaid = h->fails_unsaid;
         h->fails_unsaid = 0;
     }
+    if (rc && reads)
+        f->reads_dirty = true; /* the next scan reads it again */
     if (rc) {
         f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
     } else {
         for (size_t i = 0; i < evs.n; i++)
             ev_state_take(&f->st, &evs.v[i]);
         feed_fanout(h, f, &evs);
-        if (evs.n == EV_SCAN_MAX)
+        if (evs.n == EV_SCAN_MAX) {
             f->dirty = true; /* more */
+            f->reads_dirty |= reads;
+        }
         f->poll_ms = evs.n ? MSG_EVENTS_POLL_MIN_MS
                            : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
                                                                       : MSG_EVENTS_POLL_MAX_MS);
@@ -808,7 +815,7 @@ static void *ev_hub_main(void *arg)
             h->any_change = false;
             h->last_pass_ms = now;
             for (ev_feed *f = h->feeds; f; f = f->next)
-                f->dirty = true;
+                f->dirty = f->reads_dirty = true; /* (embedded: any commit, a READ# row too) */
         }
         while (h->joining && !h->stopping) {
             msg_stream *st = h->joining;
@@ -825,8 +832,15 @@ static void *ev_hub_main(void *arg)
             if (!(f->dirty || (!h->has_feed && now >= f->next_poll_ms)) || f->n_streams == 0)
                 continue;
             f->dirty = false;
+            /* the read log: when it changed, and every EV_READS_EVERY polls without a change
+             * feed (another server's mark-read wakes no one here) */
+            bool reads = f->reads_dirty || (!h->has_feed && ++f->polls >= EV_READS_EVERY);
+            if (reads) {
+                f->reads_dirty = false;
+                f->polls = 0;
+            }
             pthread_mutex_unlock(&h->mu);
-            ev_scan_feed(h, f); /* feeds are freed by this thread only: f stays valid */
+            ev_scan_feed(h, f, reads); /* feeds are freed by this thread only: f stays valid */
             ev_flush_wakes(h);
             pthread_mutex_lock(&h->mu);
         }
@@ -856,8 +870,10 @@ static void ev_changed_key(void *ctx, const char *pk)
         return;
     pthread_mutex_lock(&h->mu);
     ev_feed *f = feed_find(h, pk + skip);
-    if (f)
+    if (f) {
         f->dirty = true;
+        f->reads_dirty |= skip == 5;
+    }
     pthread_mutex_unlock(&h->mu);
 }
 
@@ -1081,7 +1097,7 @@ int msg_events_ticket_ttl_s(msg_events *h)
     return msg_tickets_ttl_s(&h->tickets);
 }
 
-void msg_events_hint(msg_events *h, const char *user_uuid)
+void msg_events_hint(msg_events *h, const char *user_uuid, bool read)
 {
     if (!h || !user_uuid)
         return;
@@ -1089,6 +1105,7 @@ void msg_events_hint(msg_events *h, const char *user_uuid)
     ev_feed *f = feed_find(h, user_uuid);
     if (f) {
         f->dirty = true;
+        f->reads_dirty |= read;
         f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
         pthread_cond_signal(&h->cv);
     }

@@ -125,8 +125,11 @@ int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_
 int msg_events_ticket_ttl_s(msg_events *h);
 
 /* The message from sender to the conversation's other participant was just committed
- * through this service: wakes those users' feeds now (matters without a change feed). */
-void msg_events_hint(msg_events *h, const char *user_uuid);
+ * through this service, or (read) the user's mark-read: wakes that user's feed now (matters
+ * without a change feed); read: its next scan reads the read log too (a feed reads it only
+ * on its replay, after a READ# change or such a hint, and every 4th poll without a change
+ * feed). */
+void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
 
 /* How the stream reaches its reader: suspend is called (under the stream's lock) when a read
  * finds nothing; resume is called once after that (under the same lock), when there is

@@ -196,7 +196,7 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         if (!moved) {
             memcpy(out_read_to, want, MSG_TS_LEN + 1);
             *out_unread = n;
-            msg_events_hint(s->events, viewer_uuid); /* this server's streams: at once */
+            msg_events_hint(s->events, viewer_uuid, true); /* this server's streams: at once */
             log_prune(s, viewer_uuid);
             return 0;
         }

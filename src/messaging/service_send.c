@@ -602,8 +602,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             guess = false;
     }
     if (s->events) { /* committed: both users' event streams look now (events.h) */
-        msg_events_hint(s->events, me.uuid);
-        msg_events_hint(s->events, other.uuid);
+        msg_events_hint(s->events, me.uuid, false);
+        msg_events_hint(s->events, other.uuid, false);
     }
     if (out) {
         snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,6 +559,88 @@ static void test_late_read_commit_arrives(void **state)
     msg_message_fini(&m3);
 }
 
+/* A backend without a change feed (the streams poll) that counts the feeds' Queries of
+ * conversation rows (GRP#) and of the read log (READ#). */
+typedef struct counting_backend {
+    msg_backend base;
+    msg_backend *inner;
+    atomic_int grp, reads;
+} counting_backend;
+
+static int counting_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    counting_backend *c = (counting_backend *)b;
+    const char *pk = json_string_value(
+        json_object_get(json_object_get(json_object_get(req, "ExpressionAttributeValues"), ":pk"),
+                        "S"));
+    if (strcmp(op, "Query") == 0 && pk) {
+        if (strncmp(pk, "GRP#", 4) == 0)
+            atomic_fetch_add(&c->grp, 1);
+        else if (strncmp(pk, "READ#", 5) == 0)
+            atomic_fetch_add(&c->reads, 1);
+    }
+    return msg_backend_call(c->inner, op, req, out, e);
+}
+
+static void counting_free(msg_backend *b)
+{
+    (void)b;
+}
+
+static const msg_backend_ops counting_ops = {
+    .call = counting_call, .free = counting_free, .name = "counting"};
+
+/* An idle feed does not Query the read log at every scan (review25: it doubled an idle
+ * stream's reads, each strongly consistent): without a change feed, every EV_READS_EVERY (4)
+ * polls; and a mark-read through the service still reaches the stream at once (its hint). */
+static void test_idle_feed_reads_the_log_rarely(void **state)
+{
+    msg_message m = send_msg(&B, "ea", "to mark read while polling");
+    counting_backend cb = {.base = {&counting_ops}, .inner = ENV.backend};
+    atomic_init(&cb.grp, 0);
+    atomic_init(&cb.reads, 0);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    msg_events *hub;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
+    assert_int_equal(msg_events_new(svc, &hub, &e), 0);
+    msg_service_set_events(svc, hub);
+    char t[MSG_TICKET_LEN + 1];
+    assert_int_equal(msg_events_ticket(hub, A.uuid, t, &e), 0);
+    msg_events *saved = HUB;
+    HUB = hub;
+    reader r;
+    reader_open(&r, t, NULL);
+    HUB = saved;
+    assert_true(reader_wait(&r, "event: ready", 1));
+
+    struct timespec idle = {8, 0}; /* polls at about 0.25, 0.75, 1.75, 3.75 and 7.75 s */
+    nanosleep(&idle, NULL);
+    int grp = atomic_load(&cb.grp), reads = atomic_load(&cb.reads);
+    print_message("idle 8 s: %d Queries of GRP#, %d of READ#\n", grp, reads);
+    assert_true(grp >= 5);
+    assert_true(reads <= 3); /* the replay, the feed's first scan, the 4th poll */
+
+    char rt[MSG_TS_LEN + 1];
+    long long unread;
+    int64_t t0 = (int64_t)msg_now_usec();
+    assert_int_equal(msg_mark_read(svc, A.uuid, m.message_group_uuid, m.created_at, rt, &unread,
+                                   &e),
+                     0);
+    char needle[128];
+    snprintf(needle, sizeof needle, "\"message_group_uuid\":\"%s\",\"read_to\"",
+             m.message_group_uuid);
+    assert_true(reader_wait(&r, needle, 1));
+    assert_true(msg_now_usec() - t0 < 1000000);
+    reader_close(&r);
+    msg_events_free(hub);
+    msg_service_free(svc);
+    msg_message_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
         cmocka_unit_test(test_late_read_commit_arrives),
+        cmocka_unit_test(test_idle_feed_reads_the_log_rarely),
         cmocka_unit_test(test_rest_routes),
         cmocka_unit_test(test_stop_ends_streams),
     };
