@@ -592,9 +592,15 @@ def test_event_hub_failing_to_start_frees_the_ports_at_once(tmp_path):
     # them (they stayed bound until the process exited).
     import shutil
     from conftest import free_port
+    from conftest import sanitized_build
     gdb = shutil.which("gdb")
     if not gdb:
         pytest.skip("needs gdb")
+    if sanitized_build():
+        # gdb's `return` pops msg_events_new's frame without its ASan epilogue, which would
+        # unpoison the frame's redzones: the next call at that depth (serve_stop's own
+        # locals) then reports a false stack-buffer error (seen in make test's ASan run)
+        pytest.skip("a frame popped by gdb leaves ASan's stack poisoning behind")
     ddb_port, api_port = free_port(), free_port()
     script = tmp_path / "hub_fails.gdb"
     script.write_text(f"""set pagination off
