@@ -255,6 +255,26 @@ static void st_append_ev(msg_stream *st, const ev_event *ev)
         st_append_event(st, "read", ev->read_data);
 }
 
+/* A partition's rows whose sk sorts after `from`, ascending, one consistent page of at most
+ * limit: *resp (the caller's to free), or the storage error. */
+static int ev_query_after(msg_service *s, const char *pk, const char *from, int limit,
+                          json_t **resp, err_t *e)
+{
+    err_t in;
+    int rc = msgi_call(s, "Query",
+                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
+                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
+                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit", limit),
+                       resp, &in);
+    if (rc) {
+        json_decref(*resp);
+        *resp = NULL;
+        return msgi_storage(e, rc, &in);
+    }
+    return 0;
+}
+
 /* One conversation's messages after `start`, ascending, into out.  A page that does not reach
  * the end lowers *cutoff to its last message (nothing later may be delivered from this scan). */
 static int ev_scan_conv(msg_service *s, const char *user, const char *group, int64_t start,
@@ -265,18 +285,9 @@ static int ev_scan_conv(msg_service *s, const char *user, const char *group, int
     snprintf(pk, sizeof pk, "MSG#%s", group);
     msg_ts_format(start, from);
     json_t *resp, *item;
-    err_t in;
-    int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
-                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
-                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit",
-                                 EV_CONV_PAGE),
-                       &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
+    int rc = ev_query_after(s, pk, from, EV_CONV_PAGE, &resp, e);
+    if (rc)
+        return rc;
     size_t i;
     int64_t last = 0;
     json_array_foreach(json_object_get(resp, "Items"), i, item)
@@ -324,18 +335,9 @@ static int ev_scan_reads(msg_service *s, const char *user, const msg_event_state
     msg_ts_format(ev_reads_from(st), ts);
     snprintf(from, sizeof from, "%s$", ts); /* past every "<ts>#<group>": stamps after rd */
     json_t *resp, *item;
-    err_t in;
-    int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
-                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
-                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit",
-                                 EV_SCAN_MAX),
-                       &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
+    int rc = ev_query_after(s, pk, from, EV_SCAN_MAX, &resp, e);
+    if (rc)
+        return rc;
     size_t i;
     int64_t last = 0;
     json_array_foreach(json_object_get(resp, "Items"), i, item)
