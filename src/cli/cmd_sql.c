@@ -92,8 +92,10 @@ static int sql_parse(int argc, char **argv, sql_opts *o)
                 json_error_t je;
                 json_t *p = json_loads(v, 0, &je);
                 if (!json_is_object(p)) {
-                    fprintf(stderr, "ddbchat: --param %s: not a DynamoDB JSON value (%s)\n", v,
-                            p ? "not an object" : je.text);
+                    char *shown = cli_text_escape(v, CLI_ARG_SHOWN_MAX);
+                    fprintf(stderr, "ddbchat: --param %s: not a DynamoDB JSON value (%s)\n",
+                            shown ? shown : "", p ? "not an object" : je.text);
+                    free(shown);
                     json_decref(p);
                     return 2;
                 }

@@ -26,6 +26,7 @@
 
 #include "cli/cli.h"
 #include "cli/conn.h"
+#include "cli/text.h"
 #include "messaging/backend.h"
 #include "messaging/stream_reader.h"
 
@@ -110,7 +111,10 @@ static int streams_tail(int argc, char **argv)
         } else if (a[0] != '-' && !table) {
             table = a;
         } else {
-            fprintf(stderr, "ddbchat streams tail: unexpected argument '%s'\n", a);
+            char *shown = cli_text_escape(a, CLI_ARG_SHOWN_MAX);
+            fprintf(stderr, "ddbchat streams tail: unexpected argument '%s'\n",
+                    shown ? shown : "");
+            free(shown);
             return streams_usage(stderr, 2);
         }
     }

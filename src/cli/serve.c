@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "cli/cli.h"
+#include "cli/text.h"
 #include "messaging/auth.h"
 #include "messaging/backend.h"
 #include "messaging/backend_remote.h"
@@ -289,8 +290,10 @@ static int serve_parse_uint(const char *flag, const char *s, long min, long max,
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) {
+        char *shown = cli_text_escape(s, CLI_ARG_SHOWN_MAX);
         fprintf(stderr, "ddbchat serve: %s expects an integer in %ld..%ld, got '%s'\n", flag, min,
-                max, s);
+                max, shown ? shown : "");
+        free(shown);
         return -1;
     }
     *out = v;
@@ -473,7 +476,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             return 2;
     }
     if (optind < argc) {
-        fprintf(stderr, "ddbchat serve: unexpected argument '%s'\n\n", argv[optind]);
+        char *shown = cli_text_escape(argv[optind], CLI_ARG_SHOWN_MAX);
+        fprintf(stderr, "ddbchat serve: unexpected argument '%s'\n\n", shown ? shown : "");
+        free(shown);
         serve_usage(stderr);
         return 2;
     }

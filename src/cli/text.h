@@ -19,6 +19,10 @@
  * followed (an escape is never cut); 0: no limit.  s NULL reads as "". */
 char *cli_text_escape(const char *s, size_t max_chars);
 
+/* Characters of a user's argument quoted in an error message (cli_text_escape's max_chars):
+ * a 100 KB --param was echoed whole on one error line. */
+#define CLI_ARG_SHOWN_MAX 64
+
 /* Writes s escaped to f. */
 void cli_text_print(FILE *f, const char *s);
 

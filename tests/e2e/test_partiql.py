@@ -863,6 +863,24 @@ def test_cli_sql_endpoint(ddb_url, tab):
     assert rc == 1 and "ValidationException: Number of parameters" in err_
 
 
+# A bad argument is quoted in its error cut to 64 characters (then "...") and with its
+# controls escaped, like the CLI's other errors: `ddbchat sql --param` echoed the whole value,
+# a 100 KB param made a 100 KB error line (attack25); so did `serve`'s integer options and
+# unexpected arguments and `streams tail`'s.  Needs no endpoint: refused while parsing.
+def test_cli_bad_argument_is_quoted_bounded():
+    from conftest import ddbchat_bin
+    big = '{"S":"' + "x" * 100_000 + "\x1b[2J"  # unterminated, and an escape sequence
+    rc, out, err_ = run_sql("SELECT 1 FROM t", "--param", big)
+    assert rc == 2 and len(err_) < 2000 and len(err_.splitlines()[0]) < 200, (rc, len(err_))
+    assert err_.startswith("ddbchat: --param {\"S\":\"xxx") and "...: not a DynamoDB JSON" in err_
+    assert "\x1b" not in err_
+    for args in (["serve", "--read-timeout", "9" * 100_000], ["serve", "y" * 100_000],
+                 ["streams", "tail", "t", "z" * 100_000]):
+        r = subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "..." in r.stderr and len(r.stderr.splitlines()[0]) < 200, \
+            (args[:2], r.returncode, r.stderr[:200])
+
+
 # `ddbchat sql --endpoint` reads the endpoint's reply as input: an item whose values are not
 # DynamoDB JSON ({"S": 5}, a set of numbers, a B that is an object) is refused with its reason
 # and exit status 1; the table printer read each as a string and the CLI died of SIGSEGV
