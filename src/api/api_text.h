@@ -613,6 +613,19 @@
 #define TXT_ARN_OTHER_ACCOUNT "Access is denied"
 #define TXT_GT_NOT_FOUND "Global table not found: Global table with name: '%s' does not exist."
 #define TXT_GT_SETTINGS_NOT_FOUND "Global table with name: '%s' does not exist."
+/* ListExports' NextToken (op_elsewhere.c).  ddbchat holds no export, so it never hands out a
+ * token and every one it is sent is AWS's bad token: a ValidationException (400), as ScyllaDB's
+ * AWS-run test_list_exports_invalid_next_token measured for 256 hex characters.  Over 656
+ * characters, AWS's words as boto3 issue #4196 quotes them (the value shown as ***); under 112,
+ * "too short" (the same test's author: a token needs 112 characters): the 656 text with the
+ * other bound, inferred; between, "Invalid NextToken", inferred (no source quotes AWS's). */
+#define TXT_EXPORT_TOKEN_LONG                                                                   \
+    "Invalid Request: 1 validation error detected: Value *** at 'nextToken' failed to "        \
+    "satisfy constraint: Member must have length less than or equal to 656"
+#define TXT_EXPORT_TOKEN_SHORT                                                                  \
+    "Invalid Request: 1 validation error detected: Value *** at 'nextToken' failed to "        \
+    "satisfy constraint: Member must have length greater than or equal to 112"
+#define TXT_EXPORT_TOKEN_BAD "Invalid NextToken"
 /* the operations ddbchat does not serve, after their model's checks (op_elsewhere.c): an
  * export's empty TableArn (live AWS, ack-api-quirks DDB-TABLE-457 export_arn_empty), an
  * UpdateGlobalTable replica update naming no action (legacy_update_gt_empty_entry), and

@@ -31,8 +31,28 @@ static int empty_list(api_req *r, const char *member, json_t **out)
     return *out ? 0 : api_nomem(r);
 }
 
+/* ListExports: no export is held, so any NextToken is one ddbchat never gave out (a garbage
+ * token was answered the first page, an empty list): AWS's errors for a bad token by its
+ * length (api_text.h).  tests/e2e/test_elsewhere_ops.py::test_list_exports_refuses_any_token */
+#define EXPORT_TOKEN_MIN 112
+#define EXPORT_TOKEN_MAX 656
+
 int op_list_exports(api_req *r, json_t **out)
 {
+    const char *tok;
+    size_t tl;
+    int rc = api_json_strn(r->body, "NextToken", &tok, &tl, r->err);
+    if (rc)
+        return rc;
+    if (tok) {
+        size_t chars = 0; /* the model counts characters: UTF-8 lead bytes */
+        for (size_t i = 0; i < tl; i++)
+            chars += ((unsigned char)tok[i] & 0xC0) != 0x80;
+        return err_set(r->err, ERR_VALIDATION, "%s",
+                       chars > EXPORT_TOKEN_MAX   ? TXT_EXPORT_TOKEN_LONG
+                       : chars < EXPORT_TOKEN_MIN ? TXT_EXPORT_TOKEN_SHORT
+                                                  : TXT_EXPORT_TOKEN_BAD);
+    }
     return empty_list(r, "ExportSummaries", out);
 }
 

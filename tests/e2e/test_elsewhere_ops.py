@@ -50,6 +50,26 @@ def test_listings_are_empty(ddb_url, only_ddbchat):
         "GlobalTables": []}
 
 
+def test_list_exports_refuses_any_token(ddb_url, only_ddbchat):
+    # Pins AWS: a NextToken ListExports never gave out is a ValidationException (400), not
+    # the first page (ScyllaDB's AWS-run test_list_exports_invalid_next_token, 256 hex
+    # characters); over 656 characters AWS's text from boto3 issue #4196, under 112 the same
+    # with the other bound (inferred: "token too short").  ddbchat holds no export, so every
+    # token is one it never gave out; it answered any of them with the empty first page.
+    lim = ("Invalid Request: 1 validation error detected: Value *** at 'nextToken' failed to "
+           "satisfy constraint: Member must have length ")
+    assert fails(ddb_url, "ListExports", NextToken="0123456789abcdef" * 16) == (
+        "ValidationException", "Invalid NextToken")
+    assert fails(ddb_url, "ListExports", NextToken="x" * 657, MaxResults=5) == (
+        "ValidationException", lim + "less than or equal to 656")
+    assert fails(ddb_url, "ListExports", NextToken="garbage") == (
+        "ValidationException", lim + "greater than or equal to 112")
+    assert fails(ddb_url, "ListExports", NextToken="\u00e9" * 656)[1] == "Invalid NextToken"
+    assert fails(ddb_url, "ListExports", NextToken="")[0] == "ValidationException"
+    assert fails(ddb_url, "ListExports", NextToken=5)[0] == "SerializationException"
+    assert ok(ddb_url, "ListExports", NextToken=None) == {"ExportSummaries": []}
+
+
 def test_describes_are_not_found(ddb_url, only_ddbchat):
     # Pins AWS's not-found answers (ack-api-quirks DDB-EXPORT-006, DDB-IMPORT-010,
     # DDB-GLOBALTABLE-004): a well-formed export ARN of this region and account is

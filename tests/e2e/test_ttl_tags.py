@@ -239,6 +239,20 @@ def test_tags_cycle(ddb, table_name):
 
 
 @pytest.mark.requires_ddbchat
+def test_list_tags_ignores_next_token(ddb, table_name):
+    # Pins AWS: ListTagsOfResource "does not support pagination at the API level" (the
+    # DynamoDB service team, aws/aws-sdk issue #583: at most 50 tags, one page), so a NextToken,
+    # whatever it holds, lists every tag and no NextToken is answered; dynalite and Dynoxide
+    # read none either.  A garbage token is not a start position: 50 tags, the full page.
+    name = table_name("tagtok")
+    tags = [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(50)]
+    arn = make_table(ddb, name, Tags=tags)["TableArn"]
+    for tok in ("garbage", "k25", "25", "0" * 2000, "\u00e9\u0000x"):
+        got = ddb.list_tags_of_resource(ResourceArn=arn, NextToken=tok)
+        assert got["Tags"] == tags and "NextToken" not in got, tok
+
+
+@pytest.mark.requires_ddbchat
 def test_tags_errors(raw, ddb_url, table_name):
     # Pins: a ResourceArn that is no ARN at all (a table's name, "a:b:c:d:e:f", with or without
     # a resource path) is "One or more parameter values were invalid: ARNs must start with
