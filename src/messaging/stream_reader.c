@@ -684,8 +684,11 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             /* expired (or issued by an endpoint that restarted): from where we are */
             json_decref(resp);
             msg_sr_page_fini(&pg);
-            if (s->since_ms > 0)
-                s->at_latest = false; /* from its LATEST start, not a new LATEST */
+            /* a shard opened at LATEST that returned nothing yet is renewed from that start
+             * (TRIM_HORIZON, skipping what is older than since_ms, which at_latest always
+             * has), not at a new LATEST that would skip what came meanwhile
+             * (test_stream_reader.c test_latest_iterator_expiring_before_a_record_loses_nothing) */
+            s->at_latest = false;
             if ((rc = sr_open(r, s, e)))
                 return rc;
             if (s->st != SR_READ)

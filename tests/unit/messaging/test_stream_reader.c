@@ -4,7 +4,9 @@
  * the next write; LATEST skips what was written before; a position resumes after its record;
  * the Lambda shape of a record; a split (a fake Streams backend: AWS splits, ddbchat and
  * DynamoDB Local do not): the parent read to its end before either child, both children read,
- * the per-shard state, and a one-position state carried over across the split; a trigger delivers every record once, in order, in batches of
+ * the per-shard state, and a one-position state carried over across the split; an iterator
+ * that expires (or is refused) before a LATEST start returned a record is renewed from that
+ * start; a trigger delivers every record once, in order, in batches of
  * at most `batch`, retries a failing command, and saves its position; a command that does
  * not read its input neither kills the process nor inherits a blocked or ignored SIGPIPE.
  */
@@ -359,6 +361,70 @@ static void test_trim_horizon_latest_resume(void **state)
     msg_stream_reader_free(rs);
 }
 
+/* ---- an iterator that expires (a backend that fails GetRecords on demand) ------------
+ * The embedded engine behind a backend whose next GetRecords answers ExpiredIteratorException
+ * (AWS's, after 15 minutes without a read; or a restarted endpoint's ValidationException
+ * "Invalid ShardIterator"). */
+typedef struct expiring_backend {
+    msg_backend base;
+    msg_backend *inner;
+    int expire; /* GetRecords calls left to refuse */
+    const char *how; /* "expired" or "invalid" */
+} expiring_backend;
+
+static int ex_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    expiring_backend *x = (expiring_backend *)b;
+    if (strcmp(op, "DynamoDBStreams.GetRecords") == 0 && x->expire > 0) {
+        x->expire--;
+        *out = NULL;
+        return strcmp(x->how, "expired") == 0
+                   ? err_set(e, ERR_EXPIRED_ITERATOR, "Iterator expired.")
+                   : err_set(e, ERR_VALIDATION, "Invalid ShardIterator");
+    }
+    return msg_backend_call(x->inner, op, req, out, e);
+}
+
+static void ex_free(msg_backend *b)
+{
+    (void)b;
+}
+
+static const msg_backend_ops ex_ops = {.call = ex_call, .free = ex_free, .name = "expiring"};
+
+/* A reader started at LATEST whose iterator expires before it returned a record renews it
+ * from that LATEST start (TRIM_HORIZON, skipping what is older than the start less the
+ * skew), not at a new LATEST: what was written between the start and the renewal comes.
+ * (The renewal's at_latest = false in sr_read_shard: without it the renewal is a new LATEST
+ * and "b" is lost; its since_ms > 0 condition was always true after 29e9632a.) */
+static void test_latest_iterator_expiring_before_a_record_loses_nothing(void **state)
+{
+    env_t *v = *state;
+    static const char *const hows[] = {"expired", "invalid"};
+    for (int i = 0; i < 2; i++) {
+        char tbl[16];
+        snprintf(tbl, sizeof tbl, "exp%d", i);
+        make_table(v, tbl, true);
+        put(v, tbl, "a"); /* before the start: may come again (the 2 s skew margin) */
+        expiring_backend x = {.base = {.ops = &ex_ops}, .inner = v->b, .how = hows[i]};
+        msg_stream_reader *r = NULL;
+        err_t e = {0};
+        assert_int_equal(msg_stream_reader_new(&x.base, tbl, MSG_SR_LATEST, NULL, &r, &e), 0);
+        char names[256];
+        read_n(r, 1, names, sizeof names); /* at LATEST: nothing yet */
+        assert_string_equal(names, "");
+        put(v, tbl, "b");
+        x.expire = 1; /* the next read finds its iterator expired */
+        read_n(r, 2, names, sizeof names);
+        assert_int_equal(x.expire, 0);
+        assert_true(strcmp(names, "b") == 0 || strcmp(names, "a,b") == 0);
+        put(v, tbl, "c"); /* and on from there, once */
+        read_n(r, 1, names, sizeof names);
+        assert_string_equal(names, "c");
+        msg_stream_reader_free(r);
+    }
+}
+
 /* Disabled and enabled again: a reader of the old stream reads it out, then the new one. */
 static void test_follows_the_next_stream(void **state)
 {
@@ -561,6 +627,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trim_horizon_latest_resume, env_setup,
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_next_stream, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_latest_iterator_expiring_before_a_record_loses_nothing,
+                                        env_setup, env_teardown),
         cmocka_unit_test(test_lambda_record),
         cmocka_unit_test(test_split_parent_before_children),
         cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
