@@ -868,4 +868,34 @@
 #define TXT_BK_RESTORING                                                                         \
     "Attempt to change a resource which is still in use: Table is being restored: %s"
 
+/* DynamoDB Streams (op_stream.c): AWS's texts where its documents or captures give them,
+ * DynamoDB Local's otherwise (tests/e2e/test_streams.py test_errors pins them on both) */
+#define TXT_STREAM_NOT_FOUND "Requested resource not found: Stream: %s not found"
+#define TXT_STREAM_SHARD_NOT_FOUND "Shard does not exist"
+#define TXT_STREAM_REQUIRED "The parameter '%s' is required"
+/* a Limit below 1 is the model's (api_schema.c in_ds_*, before the handler runs) */
+#define TXT_STREAM_LIMIT_MIN "Limit is below the model's minimum"
+#define TXT_STREAM_LIST_LIMIT                                                                    \
+    "One or more parameter values were invalid: Limit cannot be greater than the maximum "     \
+    "allowed size: 100"
+#define TXT_STREAM_DESCRIBE_LIMIT                                                                \
+    "One or more parameter values were invalid: Limit cannot be greater than the maximum: 100"
+#define TXT_STREAM_RECORDS_LIMIT                                                                 \
+    "One or more parameter values were invalid: Limit should be less than or equal to 1000"
+/* the model's enum, checked before the handler (in_ds_get_shard_iterator) */
+#define TXT_STREAM_ITER_TYPE "ShardIteratorType is not one of the model's values"
+#define TXT_STREAM_SEQ_NOT_WANTED                                                                \
+    "One or more parameter values were invalid: SequenceNumber should not be passed for this " \
+    "iterator type"
+#define TXT_STREAM_SEQ_INVALID "One or more parameter values were invalid: Invalid SequenceNumber"
+/* a sequence number outside the shard's range (DynamoDB Local's) */
+#define TXT_STREAM_SEQ_NOT_IN_SHARD "Invalid SequenceNumber for the shard"
+#define TXT_STREAM_TRIMMED                                                                       \
+    "The operation attempted to read past the oldest stream record in a shard."
+#define TXT_STREAM_BAD_ITERATOR "Invalid ShardIterator"
+/* its creation time, now (both "%a %b %d %H:%M:%S UTC %Y") and the lifetime in ms */
+#define TXT_STREAM_ITER_EXPIRED                                                                  \
+    "Iterator expired. The iterator was created at time %s while right now it is %s which is " \
+    "further in the future than the tolerated delay of %" PRId64 " milliseconds."
+
 #endif

@@ -11,7 +11,8 @@
  * stream, shard, next sequence number and issue time, with a keyed MAC (SipHash-2-4 with a
  * key drawn per process), so a changed iterator is refused ("Invalid ShardIterator") and one
  * older than the iterator lifetime (15 minutes) is ExpiredIteratorException.  Error texts are
- * DynamoDB Local's where AWS's are not documented (tests/e2e/test_streams.py).
+ * DynamoDB Local's where AWS's are not documented (tests/e2e/test_streams.py), in api_text.h
+ * (TXT_STREAM_*), each raised where it is found.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html
  */
 #include <inttypes.h>
@@ -22,6 +23,7 @@
 
 #include "api/api_int.h"
 #include "api/api_out.h"
+#include "api/api_text.h"
 #include "api/api_validate.h"
 #include "base/hex.h"
 #include "base/siphash.h"
@@ -87,62 +89,62 @@ static bool sa_mine(const api_req *r, const store_stream *d)
     return strchr(d->table + n, '/') == NULL;
 }
 
-static int sa_verr(api_req *r, const char *msg)
+/* The store name of the table a StreamArn names ("arn:aws:dynamodb:<region>:<account>:
+ * table/<T>/stream/<label>", in the caller's namespace) into tn, and its label; false when
+ * the ARN is not of that form. */
+static bool sa_arn_parse(const api_req *r, const char *arn, char tn[STORE_NAME_MAX],
+                         const char **label)
 {
-    return err_set(r->err, ERR_VALIDATION, "%s", msg);
-}
-
-static int sa_not_found(api_req *r, const char *arn)
-{
-    return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                   "Requested resource not found: Stream: %s not found", arn);
+    static const char pre[] = "arn:aws:dynamodb:";
+    const char *p = arn;
+    if (strncmp(p, pre, sizeof pre - 1) != 0)
+        return false;
+    p += sizeof pre - 1;
+    for (int i = 0; i < 2; i++) { /* region, account */
+        p = strchr(p, ':');
+        if (!p)
+            return false;
+        p++;
+    }
+    if (strncmp(p, "table/", 6) != 0)
+        return false;
+    p += 6;
+    const char *sl = strstr(p, "/stream/");
+    if (!sl || (size_t)(sl - p) >= STORE_NAME_MAX)
+        return false;
+    char nsb[STORE_NAME_MAX];
+    int n = snprintf(tn, STORE_NAME_MAX, "%s%.*s", sa_ns(r, nsb), (int)(sl - p), p);
+    *label = sl + 8;
+    return n >= 0 && (size_t)n < STORE_NAME_MAX;
 }
 
 /* The stream a StreamArn names (with its shards), or ResourceNotFoundException. */
 static int sa_find(api_req *r, const char *arn, store_stream *out)
 {
-    static const char pre[] = "arn:aws:dynamodb:";
-    const char *p = arn;
-    if (strncmp(p, pre, sizeof pre - 1) != 0)
-        return sa_not_found(r, arn);
-    p += sizeof pre - 1;
-    for (int i = 0; i < 2; i++) { /* region, account */
-        p = strchr(p, ':');
-        if (!p)
-            return sa_not_found(r, arn);
-        p++;
-    }
-    if (strncmp(p, "table/", 6) != 0)
-        return sa_not_found(r, arn);
-    p += 6;
-    const char *sl = strstr(p, "/stream/");
-    if (!sl || (size_t)(sl - p) >= STORE_NAME_MAX)
-        return sa_not_found(r, arn);
-    char tn[STORE_NAME_MAX], nsb[STORE_NAME_MAX];
-    int n = snprintf(tn, sizeof tn, "%s%.*s", sa_ns(r, nsb), (int)(sl - p), p);
-    if (n < 0 || (size_t)n >= sizeof tn)
-        return sa_not_found(r, arn);
-    const char *label = sl + 8;
-    store_stream *all;
-    size_t na;
-    int rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < na; i++) {
-        if (strcmp(all[i].table, tn) != 0)
-            continue;
-        const char *l = api_stream_label(r->arena, all[i].label_ms);
-        if (!l)
-            return api_nomem(r);
-        if (strcmp(l, label) != 0)
-            continue;
-        bool found;
-        rc = store_stream_get(r->api->store, all[i].id, r->arena, out, &found, r->err);
+    char tn[STORE_NAME_MAX];
+    const char *label;
+    bool found = false;
+    if (sa_arn_parse(r, arn, tn, &label)) {
+        store_stream *all;
+        size_t na;
+        int rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err);
         if (rc)
             return rc;
-        return found ? 0 : sa_not_found(r, arn);
+        for (size_t i = 0; i < na && !found; i++) {
+            if (strcmp(all[i].table, tn) != 0)
+                continue;
+            const char *l = api_stream_label(r->arena, all[i].label_ms);
+            if (!l)
+                return api_nomem(r);
+            if (strcmp(l, label) != 0)
+                continue;
+            if ((rc = store_stream_get(r->api->store, all[i].id, r->arena, out, &found,
+                                       r->err)))
+                return rc;
+            break;
+        }
     }
-    return sa_not_found(r, arn);
+    return found ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_NOT_FOUND, arn);
 }
 
 static const store_shard *sa_shard(api_req *r, const store_stream *d, const char *id)
@@ -165,22 +167,18 @@ static json_t *sa_keyschema(const store_keydef *k)
     return a;
 }
 
-/* Limit: absent = max; the service's text above max (below 1: the model's, api_schema.c). */
-static int sa_limit(api_req *r, long long max, const char *too_big, long long *out)
+/* Limit into *out: absent = absent_as; below 1 the model's error (api_schema.c checks it
+ * before the handler); above the operation's maximum is its caller's to refuse. */
+static int sa_limit(api_req *r, long long absent_as, long long *out)
 {
     bool has;
     long long v;
     int rc = api_json_int(r->body, "Limit", &has, &v, r->err);
     if (rc)
         return rc;
-    *out = max;
-    if (!has)
-        return 0;
-    if (v < 1) /* the model's minimum, checked before the handler (in_ds_*) */
-        return sa_verr(r, "Limit is below the model's minimum");
-    if (v > max)
-        return sa_verr(r, too_big);
-    *out = v;
+    *out = has ? v : absent_as;
+    if (has && v < 1) /* the model's minimum, checked before the handler (in_ds_*) */
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_LIMIT_MIN);
     return 0;
 }
 
@@ -196,7 +194,7 @@ static int sa_str(api_req *r, const char *key, bool required, const char **out)
     if (*out && !(*out = api_nul_text(r->arena, *out, len)))
         return api_nomem(r);
     if (!*out && required)
-        return err_set(r->err, ERR_VALIDATION, "The parameter '%s' is required", key);
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_REQUIRED, key);
     return 0;
 }
 
@@ -230,11 +228,10 @@ int op_list_streams(api_req *r, json_t **out)
     if ((rc = sa_types(r, types, true)) ||
         (rc = sa_str(r, "TableName", false, &tn)) ||
         (rc = sa_str(r, "ExclusiveStartStreamArn", false, &esa)) ||
-        (rc = sa_limit(r, SA_LIST_MAX,
-                       "One or more parameter values were invalid: Limit cannot be greater than "
-                       "the maximum allowed size: 100",
-                       &limit)))
+        (rc = sa_limit(r, SA_LIST_MAX, &limit)))
         return rc;
+    if (limit > SA_LIST_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_LIST_LIMIT);
     store_stream *all;
     size_t na;
     if ((rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err)))
@@ -287,11 +284,10 @@ int op_describe_stream(api_req *r, json_t **out)
     if ((rc = sa_types(r, types, true)) ||
         (rc = sa_str(r, "StreamArn", true, &arn)) ||
         (rc = sa_str(r, "ExclusiveStartShardId", false, &esi)) ||
-        (rc = sa_limit(r, SA_LIST_MAX,
-                       "One or more parameter values were invalid: Limit cannot be greater than "
-                       "the maximum: 100",
-                       &limit)))
+        (rc = sa_limit(r, SA_LIST_MAX, &limit)))
         return rc;
+    if (limit > SA_LIST_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_DESCRIBE_LIMIT);
     /* ShardFilter {Type CHILD_SHARDS, ShardId P} (validated by its model, api_schema.c):
      * only the shards whose ParentShardId is P (API Reference, ShardFilter); without a
      * ShardId no shard, the children of none (AWS's documents say nothing; DynamoDB Local,
@@ -436,19 +432,19 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
 {
     const char *bar = strrchr(s, '|');
     if (!bar || strlen(bar + 1) != SA_IT_RAW * 2)
-        return sa_verr(r, "Invalid ShardIterator");
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_BAD_ITERATOR);
     unsigned char raw[SA_IT_RAW];
     for (size_t i = 0; i < SA_IT_RAW; i++) {
         int hi = base_hex_digit_lower(bar[1 + 2 * i]), lo = base_hex_digit_lower(bar[2 + 2 * i]);
         if (hi < 0 || lo < 0)
-            return sa_verr(r, "Invalid ShardIterator");
+            return err_set(r->err, ERR_VALIDATION, TXT_STREAM_BAD_ITERATOR);
         raw[i] = (unsigned char)(hi << 4 | lo);
     }
     uint64_t mac;
     if (sa_iter_mac(r, s, (size_t)(bar + 1 - s), raw, &mac))
         return api_nomem(r);
     if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != mac)
-        return sa_verr(r, "Invalid ShardIterator");
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_BAD_ITERATOR);
     it->sid = (uint32_t)sa_get_le(raw, 4);
     it->shard = (uint32_t)sa_get_le(raw + 4, 4);
     it->pos = sa_get_le(raw + 8, 8);
@@ -474,12 +470,6 @@ static bool sa_seq_parse(const char *s, uint64_t *out)
     return true;
 }
 
-static int sa_trimmed(api_req *r)
-{
-    return err_set(r->err, ERR_TRIMMED_DATA_ACCESS,
-                   "The operation attempted to read past the oldest stream record in a shard.");
-}
-
 int op_get_shard_iterator(api_req *r, json_t **out)
 {
     const char *arn, *shard_id, *type, *seqs;
@@ -497,16 +487,15 @@ int op_get_shard_iterator(api_req *r, json_t **out)
     bool trim = strcmp(type, "TRIM_HORIZON") == 0;
     bool latest = strcmp(type, "LATEST") == 0;
     if (!at && !after && !trim && !latest) /* the model's enum (in_ds_get_shard_iterator) */
-        return sa_verr(r, "ShardIteratorType is not one of the model's values");
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_ITER_TYPE);
     store_stream d;
     if ((rc = sa_find(r, arn, &d)))
         return rc;
     const store_shard *sh = sa_shard(r, &d, shard_id);
     if (!sh)
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Shard does not exist");
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_SHARD_NOT_FOUND);
     if ((trim || latest) && seqs)
-        return sa_verr(r, "One or more parameter values were invalid: SequenceNumber should not "
-                          "be passed for this iterator type");
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_NOT_WANTED);
     uint64_t first = sh->start > d.trim ? sh->start : d.trim, pos;
     if (trim) {
         pos = first;
@@ -520,11 +509,11 @@ int op_get_shard_iterator(api_req *r, json_t **out)
     } else {
         uint64_t n;
         if (!seqs || !sa_seq_parse(seqs, &n))
-            return sa_verr(r, "One or more parameter values were invalid: Invalid SequenceNumber");
+            return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_INVALID);
         if (n < sh->start || (sh->end && n > sh->end))
-            return sa_verr(r, "Invalid SequenceNumber for the shard"); /* DynamoDB Local's */
+            return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_NOT_IN_SHARD);
         if (n < d.trim)
-            return sa_trimmed(r);
+            return err_set(r->err, ERR_TRIMMED_DATA_ACCESS, TXT_STREAM_TRIMMED);
         pos = after ? n + 1 : n;
     }
     sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = base_wall_ms()};
@@ -596,27 +585,23 @@ int op_get_records(api_req *r, json_t **out)
     static const char *const types[] = {"ShardIterator", NULL};
     if ((rc = sa_types(r, types, true)) ||
         (rc = sa_str(r, "ShardIterator", true, &its)) ||
-        (rc = sa_limit(r, SA_RECORDS_MAX,
-                       "One or more parameter values were invalid: Limit should be less than or "
-                       "equal to 1000",
-                       &limit)))
+        (rc = sa_limit(r, SA_RECORDS_MAX, &limit)))
         return rc;
+    if (limit > SA_RECORDS_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_RECORDS_LIMIT);
     sa_iter it = {0};
     if ((rc = sa_iter_parse(r, its, &it)))
         return rc;
     int64_t now = base_wall_ms();
     if (now - it.issued_ms > r->api->iterator_ttl_ms)
-        return err_set(r->err, ERR_EXPIRED_ITERATOR,
-                       "Iterator expired. The iterator was created at time %s while right now it "
-                       "is %s which is further in the future than the tolerated delay of %" PRId64
-                       " milliseconds.",
+        return err_set(r->err, ERR_EXPIRED_ITERATOR, TXT_STREAM_ITER_EXPIRED,
                        sa_ms_text(r, it.issued_ms), sa_ms_text(r, now), r->api->iterator_ttl_ms);
     store_stream d;
     bool found;
     if ((rc = store_stream_get(r->api->store, it.sid, r->arena, &d, &found, r->err)))
         return rc;
     if (!found || !sa_mine(r, &d))
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_RES_NOT_FOUND);
     const char *arn = api_stream_arn(r, sa_user_name(d.table), d.label_ms);
     if (!arn)
         return api_nomem(r);
@@ -625,7 +610,7 @@ int op_get_records(api_req *r, json_t **out)
         if (d.shards[i].idx == it.shard)
             sh = &d.shards[i];
     if (!sh || it.pos < d.trim)
-        return sa_trimmed(r);
+        return err_set(r->err, ERR_TRIMMED_DATA_ACCESS, TXT_STREAM_TRIMMED);
     store_srec *recs;
     size_t n = 0;
     uint64_t last = it.pos - 1;
