@@ -127,31 +127,56 @@ def test_describe_stream_pages_the_shards(ddbchat_server):
 # shards expire 24 h after they close; ExclusiveStartShardId is then a place in shard id order
 # (DynamoDB Local's answer, test_streams.py::test_describe_stream_after_an_unlisted_shard), so
 # the next page has every shard after it.  It was an empty page: the pager stopped there.
+# Driven by conditions, not by the clock: three roots, one write (the open shards roll over
+# together, so all three close, each with a child), then no write at all, so the children
+# stay open and empty (an empty shard never rolls over) and the roots are dropped once the
+# write is older than the retention.  That end state cannot change any more, so the answers
+# are exact; the only wait is for it (it takes ~3 s; 120 s before the test gives up).
 def test_paging_past_a_trimmed_shard(ddbchat_server):
-    srv = ddbchat_server("--stream-shard-seconds", "1", "--stream-retention-seconds", "3")
+    srv = ddbchat_server("--stream-shards", "3", "--stream-shard-seconds", "1",
+                         "--stream-retention-seconds", "2")
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
     make_table(ddb, "paged", StreamSpecification={"StreamEnabled": True,
                                                    "StreamViewType": "KEYS_ONLY"})
     arn = ddb.describe_table(TableName="paged")["Table"]["LatestStreamArn"]
-    i, first = 0, None
-    deadline = time.time() + 40
-    while time.time() < deadline:  # writes keep the shards rotating, the old ones expiring
-        ddb.put_item(TableName="paged", Item={"pk": {"S": f"k{i}"}})
-        i += 1
-        time.sleep(0.2)
-        page = st.describe_stream(StreamArn=arn, Limit=1)["StreamDescription"]
-        if first is None and page.get("LastEvaluatedShardId"):
-            first = page["LastEvaluatedShardId"]  # the oldest shard, a page of its own
-        every = [s["ShardId"] for s in shards_of(st, arn)]
-        if first and first not in every:
+    roots = shards_of(st, arn)
+    assert len(roots) == 3 and all("ParentShardId" not in s for s in roots)
+    root_ids = [s["ShardId"] for s in roots]
+    page = st.describe_stream(StreamArn=arn, Limit=1)["StreamDescription"]
+    first = page["LastEvaluatedShardId"]  # the page a pager stopped after
+    assert first == root_ids[0]
+    ddb.put_item(TableName="paged", Item={"pk": {"S": "k"}})
+    deadline = time.time() + 120
+    while True:
+        now = shards_of(st, arn)
+        if not {s["ShardId"] for s in now} & set(root_ids):
             break
-    assert first and first not in every, "the oldest shard did not expire"
-    after = [s["ShardId"] for s in shards_of(st, arn, ExclusiveStartShardId=first)]
-    then = [s["ShardId"] for s in shards_of(st, arn)]
-    # every shard still listed (the listing just before or just after: a rotation may fall
-    # between the calls), the oldest of them first
-    assert after and after in ([x for x in every if x > first], [x for x in then if x > first])
-    assert after[0] in (every[0], then[0])
+        assert time.time() < deadline, f"the roots were not trimmed: {now}"
+        time.sleep(0.2)
+    # the end state: the roots' three children, open, from one rollover
+    assert len(now) == 3
+    assert sorted(s["ParentShardId"] for s in now) == sorted(root_ids)
+    assert all("EndingSequenceNumber" not in s["SequenceNumberRange"] for s in now)
+    assert len({s["SequenceNumberRange"]["StartingSequenceNumber"] for s in now}) == 1
+    kids = [s["ShardId"] for s in now]
+    assert all(k > r for k in kids for r in root_ids)  # made later: they sort after
+    # the next page after the trimmed shard: every shard listed, in the listing's order
+    after = st.describe_stream(StreamArn=arn, ExclusiveStartShardId=first)["StreamDescription"]
+    assert [s["ShardId"] for s in after["Shards"]] == kids
+    assert "LastEvaluatedShardId" not in after
+    # and paged on from there: Limit 2, then after the (listed) last of that page
+    p1 = st.describe_stream(StreamArn=arn, ExclusiveStartShardId=first,
+                            Limit=2)["StreamDescription"]
+    assert [s["ShardId"] for s in p1["Shards"]] == kids[:2]
+    assert p1["LastEvaluatedShardId"] == kids[1]
+    p2 = st.describe_stream(StreamArn=arn, ExclusiveStartShardId=kids[1],
+                            Limit=2)["StreamDescription"]
+    assert [s["ShardId"] for s in p2["Shards"]] == kids[2:]
+    assert "LastEvaluatedShardId" not in p2
+    # the last root, trimmed too, is also a place before every child
+    last = st.describe_stream(StreamArn=arn, ExclusiveStartShardId=root_ids[-1])
+    assert [s["ShardId"] for s in last["StreamDescription"]["Shards"]] == kids
+    assert [s["ShardId"] for s in shards_of(st, arn)] == kids  # nothing moved meanwhile
 
 
 # Disabling the stream closes every open shard; each read to its end has no next iterator.
