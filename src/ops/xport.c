@@ -1145,12 +1145,56 @@ static int xp_read_file(xp_in *x, const xp_src *src, uint64_t total_bytes, err_t
     gzclose(gz);
     if (rc == 0)
         rc = xp_flush(x, e);
-    if (rc == 0 && src->has_expect && items != src->items)
+    if (rc == 0 && src->has_expect && items != src->items) /* changed since xp_count_src */
         rc = err_set(e, ERR_VALIDATION, "%s holds %llu items, its manifest says %llu", src->path,
                      (unsigned long long)items, (unsigned long long)src->items);
     x->res->files++;
     if (x->o->progress)
         x->o->progress(x->o->pctx, "importing", x->read_bytes_done, total_bytes);
+    return rc;
+}
+
+/* An export's data file (DynamoDB JSON lines) against its manifest's itemCount, counted as
+ * xp_json_lines counts what it writes (a non-blank line that is a {"Item": {...}} object),
+ * before anything is written: the count was compared only after the file's items were
+ * written, so a manifest that disagreed left them in the table (and a --create'd table).
+ * Reading a gzip file to its end, xp_getline checks its integrity as well.  *done grows by
+ * the file's compressed bytes. */
+static int xp_count_src(const xp_src *src, uint64_t *done, err_t *e)
+{
+    int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", src->path, strerror(errno));
+    gzFile gz = gzdopen(fd, "rb"); /* reads gzip and plain files alike */
+    if (!gz) {
+        close(fd);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    gzbuffer(gz, 1 << 17);
+    buf_t line;
+    buf_init(&line, OPS_IMPORT_MAX_LINE);
+    uint64_t items = 0;
+    int rc = 0;
+    for (;;) {
+        bool got;
+        if ((rc = xp_getline(gz, src->path, &line, false, &got, e)) || !got)
+            break;
+        size_t i = 0;
+        while (i < line.len && (line.data[i] == ' ' || line.data[i] == '\t'))
+            i++;
+        if (i == line.len)
+            continue;
+        jread_error je;
+        json_t *j = jread_jansson((const char *)line.data, line.len, &je);
+        items += json_is_object(json_object_get(j, "Item"));
+        json_decref(j);
+    }
+    buf_fini(&line);
+    *done += (uint64_t)gzoffset(gz);
+    gzclose(gz);
+    if (rc == 0 && items != src->items)
+        rc = err_set(e, ERR_VALIDATION, "%s holds %llu items, its manifest says %llu", src->path,
+                     (unsigned long long)items, (unsigned long long)src->items);
     return rc;
 }
 
@@ -1172,6 +1216,7 @@ static int xp_check_src(const xp_src *src, uint64_t *done, err_t *e)
         if (strcmp(b64, src->md5_b64) != 0)
             return err_set(e, ERR_VALIDATION, "%s does not match its md5Checksum in the manifest",
                            src->path);
+        return xp_count_src(src, done, e); /* reads a gzip file to its end too */
     }
     int fd = open(src->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
