@@ -115,6 +115,15 @@
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
+/* The length the model's constraints see in the member s: characters counted as UTF-16 units,
+ * as every other model check counts them (api_walk.c api_utf16_units), not bytes: a
+ * TargetTableName of 200 "é" breaks the name's pattern only, never its 255 (test_pitr
+ * test_backup_lengths_count_characters). */
+static size_t bk_units(const char *s)
+{
+    return api_utf16_units(s, strlen(s));
+}
+
 static void bk_new_id(char out[32])
 {
     uuid_t u;
@@ -463,9 +472,9 @@ int op_create_backup(api_req *r, json_t **out)
     api_vld_init(&v);
     if (!tname)
         api_vld_null(&v, "tableName");
-    else if (api_utf16_units(tname, strlen(tname)) < 1)
+    else if (bk_units(tname) < 1)
         api_vld_min_len(&v, tname, "tableName", 1);
-    else if (api_utf16_units(tname, strlen(tname)) > BK_ARN_MAX)
+    else if (bk_units(tname) > BK_ARN_MAX)
         api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
     /* a name breaking the pattern and a length: both, the pattern first (live AWS for '',
      * DDB-TABLE-457 create_backup_empty_name; test_backups
@@ -577,9 +586,9 @@ static void vld_backup_arn(api_vld *v, const char *arn)
 {
     if (!arn)
         api_vld_null(v, "backupArn");
-    else if (strlen(arn) < BK_ARN_MIN)
+    else if (bk_units(arn) < BK_ARN_MIN)
         api_vld_min_len(v, arn, "backupArn", BK_ARN_MIN);
-    else if (strlen(arn) > BK_ARN_MAX)
+    else if (bk_units(arn) > BK_ARN_MAX)
         api_vld_max_len(v, arn, "backupArn", BK_ARN_MAX);
 }
 
@@ -720,17 +729,17 @@ int op_list_backups(api_req *r, json_t **out)
         return rc;
     api_vld v;
     api_vld_init(&v);
-    if (tname && strlen(tname) < 1)
+    if (tname && bk_units(tname) < 1)
         api_vld_min_len(&v, tname, "tableName", 1);
-    else if (tname && strlen(tname) > BK_ARN_MAX)
+    else if (tname && bk_units(tname) > BK_ARN_MAX)
         api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
     if (has_limit && limit < 1)
         api_vld_min_val(&v, limit, "limit", 1);
     else if (has_limit && limit > BK_LIST_MAX)
         api_vld_max_val(&v, limit, "limit", BK_LIST_MAX);
-    if (start && strlen(start) < BK_ARN_MIN)
+    if (start && bk_units(start) < BK_ARN_MIN)
         api_vld_min_len(&v, start, "exclusiveStartBackupArn", BK_ARN_MIN);
-    else if (start && strlen(start) > BK_ARN_MAX)
+    else if (start && bk_units(start) > BK_ARN_MAX)
         api_vld_max_len(&v, start, "exclusiveStartBackupArn", BK_ARN_MAX);
     if (btype && strcmp(btype, "USER") && strcmp(btype, "SYSTEM") && strcmp(btype, "AWS_BACKUP") &&
         strcmp(btype, "ALL"))
@@ -1103,9 +1112,9 @@ static void vld_restore_target(api_vld *v, const char *target)
 {
     if (!target)
         api_vld_null(v, "targetTableName");
-    else if (strlen(target) < 3)
+    else if (bk_units(target) < 3)
         api_vld_min_len(v, target, "targetTableName", 3);
-    else if (strlen(target) > 255)
+    else if (bk_units(target) > 255)
         api_vld_max_len(v, target, "targetTableName", 255);
     else if (!api_name_valid(target))
         api_vld_add(v,
@@ -1232,9 +1241,9 @@ static int bk_pitr_table(api_req *r, api_vld *v, const char **tname)
         return rc;
     if (!*tname)
         api_vld_null(v, "tableName");
-    else if (strlen(*tname) < 1)
+    else if (bk_units(*tname) < 1)
         api_vld_min_len(v, *tname, "tableName", 1);
-    else if (strlen(*tname) > BK_ARN_MAX)
+    else if (bk_units(*tname) > BK_ARN_MAX)
         api_vld_max_len(v, *tname, "tableName", BK_ARN_MAX);
     return 0;
 }
@@ -1359,13 +1368,13 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     api_vld v;
     api_vld_init(&v);
     vld_restore_target(&v, target);
-    if (sname && strlen(sname) < 3)
+    if (sname && bk_units(sname) < 3)
         api_vld_min_len(&v, sname, "sourceTableName", 3);
-    else if (sname && strlen(sname) > 255)
+    else if (sname && bk_units(sname) > 255)
         api_vld_max_len(&v, sname, "sourceTableName", 255);
-    if (sarn && strlen(sarn) < 1)
+    if (sarn && bk_units(sarn) < 1)
         api_vld_min_len(&v, sarn, "sourceTableArn", 1);
-    else if (sarn && strlen(sarn) > BK_ARN_MAX)
+    else if (sarn && bk_units(sarn) > BK_ARN_MAX)
         api_vld_max_len(&v, sarn, "sourceTableArn", BK_ARN_MAX);
     vld_billing_override(&v, bmo);
     if ((rc = vld_overrides(r, &v)) || (rc = api_vld_finish_aws(&v, r->err)))

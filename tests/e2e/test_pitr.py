@@ -291,6 +291,50 @@ def test_errors(srv):
     assert "pitr_x" not in d.list_tables()["TableNames"]
 
 
+def test_backup_lengths_count_characters(srv):
+    """The backup and point-in-time operations' model lengths count characters (UTF-16
+    units), as every other length constraint of AWS's model (the API Reference's
+    TableName "3-255", an ARN's "1-1024"; test_backups test_backup_name_lengths_are_characters
+    for CreateBackup), not UTF-8 bytes: "é"x200 is 200 characters (400 bytes), a target name
+    breaking only the pattern; "éé" is 2, too short; "é"x600 is within an ARN member's 1,024.
+    ddbchat counted bytes in RestoreTableToPointInTime, RestoreTableFromBackup,
+    Describe/UpdateContinuousBackups, DescribeBackup and ListBackups.  ddbchat only:
+    DynamoDB Local has no backups nor point-in-time recovery (test_dynamodb_local_pitr)."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_u16")
+    v = "1 validation error detected: Value '{0}' at '{1}' failed to satisfy constraint: "
+    pat = v + "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    short = v + "Member must have length greater than or equal to {2}"
+    cases = [
+        ("RestoreTableToPointInTime", {"SourceTableName": "pitr_u16", "TargetTableName": "é" * 200,
+                                       "UseLatestRestorableTime": True},
+         pat.format("é" * 200, "targetTableName")),
+        ("RestoreTableToPointInTime", {"SourceTableName": "éé", "TargetTableName": "pitr_u16b",
+                                       "UseLatestRestorableTime": True},
+         short.format("éé", "sourceTableName", 3)),
+        ("RestoreTableFromBackup", {"BackupArn": "é" * 20, "TargetTableName": "pitr_u16b"},
+         short.format("é" * 20, "backupArn", 37)),
+        ("DescribeBackup", {"BackupArn": "é" * 20}, short.format("é" * 20, "backupArn", 37)),
+    ]
+    for op, body, want in cases:
+        status, r = raw(srv.ddb_url, op, body)
+        assert (status, r["__type"].split("#")[-1], r["message"]) == (
+            400, "ValidationException", want), (op, r["message"][:200])
+    # an ARN member's 1,024 characters: 600 "é" (1,200 bytes) within them, 1,025 beyond
+    for op, body in (("DescribeContinuousBackups", {}),
+                     ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification": {
+                         "PointInTimeRecoveryEnabled": True}}),
+                     ("ListBackups", {}),
+                     ("RestoreTableToPointInTime", {"TargetTableName": "pitr_u16b",
+                                                    "UseLatestRestorableTime": True})):
+        member = "SourceTableArn" if op == "RestoreTableToPointInTime" else "TableName"
+        for n, over in ((600, False), (1025, True)):
+            status, r = raw(srv.ddb_url, op, dict(body, **{member: "é" * n}))
+            said = "length less than or equal to 1024" in r.get("message", "")
+            assert said == over, (op, n, status, r.get("message", "")[-120:])
+    assert "pitr_u16b" not in d.list_tables()["TableNames"]
+
+
 def test_restore_dump_left_behind_is_logged(ddbchat_server):
     """A point-in-time restore writes the source as of its moment to a dump of its own
     (backups/<id>.dump), which its job removes once the table is restored; when that removal
