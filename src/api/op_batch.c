@@ -737,9 +737,19 @@ static int bw_parse_json(api_req *r, bw_req *q)
      * reports a bad value in a later table's request before a missing earlier table), each
      * request's values then its item's size, request by request: an item over the limit is
      * reported before a later request's bad value (dynalite's AWS-checked batchWriteItem
-     * validation; DynamoDB Local agrees; test_items.py test_two_rule_order) */
+     * validation; DynamoDB Local agrees; test_items.py test_two_rule_order).  A table's
+     * empty request ({}: neither PutRequest nor DeleteRequest) is reported before any of
+     * that table's values, wherever it stands in the list (dynalite's AWS-checked
+     * batchWriteItem validation checks the list for one first; DynamoDB Local deviates: it
+     * reports an earlier request's bad value; test_two_rule_order) */
     size_t k = 0;
-    for (ti = 0; ti < q->nt; ti++)
+    for (ti = 0; ti < q->nt; ti++) {
+        for (size_t i = 0; i < q->tabs[ti].n; i++) {
+            json_t *req = json_array_get(q->tabs[ti].list, i);
+            if (!json_is_object(req) ||
+                (!api_param(req, "PutRequest") && !api_param(req, "DeleteRequest")))
+                return err_set(r->err, ERR_VALIDATION, TXT_BW_ONE_OF);
+        }
         for (size_t i = 0; i < q->tabs[ti].n; i++, k++) {
             json_t *req = json_array_get(q->tabs[ti].list, i);
             json_t *put = json_is_object(req) ? api_param(req, "PutRequest") : NULL;
@@ -754,6 +764,7 @@ static int bw_parse_json(api_req *r, bw_req *q)
                 return rc;
             q->cx[k].kind = put ? API_W_PUT : API_W_DELETE;
         }
+    }
     return 0;
 }
 
