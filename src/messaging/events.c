@@ -371,22 +371,40 @@ static int ev_scan_reads(msg_service *s, const char *user, const msg_event_state
     return 0;
 }
 
-/* The events of user's conversations that state `st` has not delivered yet, in (time, group)
- * order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for each
- * conversation that moved; and the read log since the state's read position. */
-static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, bool reads,
-                   ev_list *out, err_t *e)
+/* Pattern B, one page: for each conversation row that moved after state st's position in
+ * that conversation, pattern A (ev_scan_conv) into out. */
+static int ev_scan_groups_page(msg_service *s, const char *user, const msg_event_state *st,
+                               json_t *resp, ev_list *out, int64_t *cutoff, err_t *e)
 {
-    msg_service *s = h->svc;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *g = msgi_item_s(item, "message_group_uuid"), *sk = msgi_item_s(item, "sk");
+        long long t;
+        if (!g || !msgi_is_uuid(g) || !sk || msg_ts_parse(sk, &t, NULL))
+            continue;
+        int64_t from = msg_event_state_start(st, g);
+        if (t <= from)
+            continue;
+        int rc = ev_scan_conv(s, user, g, from, msgi_item_s(item, "user_handle"),
+                              msgi_item_s(item, "user_display_name"), out, cutoff, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Pattern B since state st's low mark, every page, each page's moved conversations scanned
+ * (ev_scan_groups_page) into out. */
+static int ev_scan_groups(msg_service *s, const char *user, const msg_event_state *st,
+                          ev_list *out, int64_t *cutoff, err_t *e)
+{
     char pk[8 + MSG_UUID_LEN], lo_ts[MSG_TS_LEN + 1];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     msg_ts_format(msgi_event_state_lo(st), lo_ts);
-    int64_t cutoff = INT64_MAX;
     json_t *start = NULL;
     int rc = 0;
-    pthread_mutex_lock(&h->mu);
-    h->scans++;
-    pthread_mutex_unlock(&h->mu);
     do {
         json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:i}", "TableName", s->table,
                                 "KeyConditionExpression", "pk = :pk AND sk > :lo",
@@ -397,37 +415,25 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, b
         else
             json_decref(start);
         start = NULL;
-        json_t *resp, *item;
+        json_t *resp;
         err_t in;
         if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
             json_decref(resp);
             rc = msgi_storage(e, rc, &in);
             break;
         }
-        size_t i;
-        json_array_foreach(json_object_get(resp, "Items"), i, item)
-        {
-            const char *g = msgi_item_s(item, "message_group_uuid"), *sk = msgi_item_s(item, "sk");
-            long long t;
-            if (!g || !msgi_is_uuid(g) || !sk || msg_ts_parse(sk, &t, NULL))
-                continue;
-            int64_t from = msg_event_state_start(st, g);
-            if (t <= from)
-                continue;
-            if ((rc = ev_scan_conv(s, user, g, from, msgi_item_s(item, "user_handle"),
-                                   msgi_item_s(item, "user_display_name"), out, &cutoff, e)))
-                break;
-        }
+        rc = ev_scan_groups_page(s, user, st, resp, out, cutoff, e);
         start = rc ? NULL : json_incref(json_object_get(resp, "LastEvaluatedKey"));
         json_decref(resp);
     } while (!rc && start);
     json_decref(start);
-    if (!rc && reads)
-        rc = ev_scan_reads(s, user, st, out, &cutoff, e);
-    if (rc) {
-        ev_list_fini(out);
-        return rc;
-    }
+    return rc;
+}
+
+/* Puts a scan's events in (time, group) order and keeps at most EV_SCAN_MAX of them, none
+ * after cutoff (a page that did not reach its end: what follows it is the next scan's). */
+static void ev_list_trim(ev_list *out, int64_t cutoff)
+{
     if (out->n) /* (qsort of a NULL array is undefined, even empty) */
         qsort(out->v, out->n, sizeof out->v[0], ev_cmp);
     size_t keep = 0;
@@ -438,6 +444,26 @@ static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, b
         free(out->v[i].read_data);
     }
     out->n = keep;
+}
+
+/* The events of user's conversations that state `st` has not delivered yet, in (time, group)
+ * order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for each
+ * conversation that moved; and the read log since the state's read position. */
+static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, bool reads,
+                   ev_list *out, err_t *e)
+{
+    int64_t cutoff = INT64_MAX;
+    pthread_mutex_lock(&h->mu);
+    h->scans++;
+    pthread_mutex_unlock(&h->mu);
+    int rc = ev_scan_groups(h->svc, user, st, out, &cutoff, e);
+    if (!rc && reads)
+        rc = ev_scan_reads(h->svc, user, st, out, &cutoff, e);
+    if (rc) {
+        ev_list_fini(out);
+        return rc;
+    }
+    ev_list_trim(out, cutoff);
     return 0;
 }
 
@@ -671,65 +697,93 @@ static void ev_join(msg_events *h, msg_stream *st)
     ev_list_fini(&evs);
 }
 
+/* What a scan's outcome has the hub log once it is unlocked (ev_fail_note). */
+typedef struct ev_fail_say {
+    bool fail, back; /* "scan failed", "scans work again" */
+    long unsaid;     /* failed scans not logged before this line */
+} ev_fail_say;
+
+/* Counts feed f's scan outcome rc into the hub's failing feeds and decides what is logged
+ * (hub->mu held).  A failing scan is said when scans start failing (no feed's last scan
+ * failed before) and once when every feed's works again, not for every feed at every poll (a
+ * remote endpoint down: a line per user with an open stream every 5 s), and at most once a
+ * minute with the failures in between counted (an endpoint failing one request in two: a
+ * line per failure; test_remote_backend test_scan_failures_logged_once,
+ * test_intermittent_scan_failures_logged_once). */
+static ev_fail_say ev_fail_note(msg_events *h, ev_feed *f, int rc)
+{
+    ev_fail_say say = {0};
+    if (f->failing != (rc != 0))
+        h->n_failing += rc ? 1 : -1;
+    f->failing = rc != 0;
+    int64_t now_ms = base_mono_ms();
+    if (rc) {
+        if (!h->fail_said &&
+            (!h->fail_ever_said || now_ms - h->fail_said_ms >= EV_FAIL_SAY_MS)) {
+            say.fail = h->fail_said = h->fail_ever_said = true;
+            h->fail_said_ms = now_ms;
+            say.unsaid = h->fails_unsaid;
+            h->fails_unsaid = 0;
+        } else {
+            h->fails_unsaid++;
+        }
+    } else if (h->n_failing == 0 && h->fail_said) {
+        say.back = true;
+        h->fail_said = false;
+        say.unsaid = h->fails_unsaid;
+        h->fails_unsaid = 0;
+    }
+    return say;
+}
+
+/* Logs what ev_fail_note decided (hub->mu not held); why: the failed scan's message. */
+static void ev_fail_log(const ev_fail_say *say, const char *why)
+{
+    if (say->fail)
+        log_error("events: scan failed: %s (%ld failed scans before, not logged; logged once "
+                  "until every feed's scan works, at most once a minute; a failing feed polls "
+                  "every %d ms meanwhile)",
+                  why, say->unsaid, MSG_EVENTS_POLL_MAX_MS);
+    if (say->back)
+        log_info("events: scans work again (%ld more failed scans)", say->unsaid);
+}
+
+/* Moves feed f past a scan's outcome (hub->mu held): on success its events go to its streams;
+ * either way its next poll is set (sooner after events, backing off while quiet or failing),
+ * and what the scan could not finish is marked for the next one. */
+static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, const ev_list *evs)
+{
+    if (rc && reads)
+        f->reads_dirty = true; /* the next scan reads it again */
+    if (rc) {
+        f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
+    } else {
+        for (size_t i = 0; i < evs->n; i++)
+            ev_state_take(&f->st, &evs->v[i]);
+        feed_fanout(h, f, evs);
+        if (evs->n == EV_SCAN_MAX) {
+            f->dirty = true; /* more */
+            f->reads_dirty |= reads;
+        }
+        f->poll_ms = evs->n ? MSG_EVENTS_POLL_MIN_MS
+                            : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
+                                                                       : MSG_EVENTS_POLL_MAX_MS);
+    }
+    f->next_poll_ms = base_mono_ms() + f->poll_ms;
+}
+
+/* One scan of feed f (hub thread, hub->mu not held): what its user's streams have not had,
+ * handed to them; a failure counted and logged as ev_fail_note says. */
 static void ev_scan_feed(msg_events *h, ev_feed *f, bool reads)
 {
     ev_list evs = {0};
     err_t e = {0};
     int rc = ev_scan(h, f->user, &f->st, reads, &evs, &e);
     pthread_mutex_lock(&h->mu);
-    /* a failing scan is said when scans start failing (no feed's last scan failed before)
-     * and once when every feed's works again, not for every feed at every poll (a remote
-     * endpoint down: a line per user with an open stream every 5 s), and at most once a
-     * minute with the failures in between counted (an endpoint failing one request in two:
-     * a line per failure; test_remote_backend test_scan_failures_logged_once,
-     * test_intermittent_scan_failures_logged_once) */
-    if (f->failing != (rc != 0))
-        h->n_failing += rc ? 1 : -1;
-    f->failing = rc != 0;
-    int64_t now_ms = base_mono_ms();
-    bool say_fail = false, say_back = false;
-    long unsaid = 0;
-    if (rc) {
-        if (!h->fail_said &&
-            (!h->fail_ever_said || now_ms - h->fail_said_ms >= EV_FAIL_SAY_MS)) {
-            say_fail = h->fail_said = h->fail_ever_said = true;
-            h->fail_said_ms = now_ms;
-            unsaid = h->fails_unsaid;
-            h->fails_unsaid = 0;
-        } else {
-            h->fails_unsaid++;
-        }
-    } else if (h->n_failing == 0 && h->fail_said) {
-        say_back = true;
-        h->fail_said = false;
-        unsaid = h->fails_unsaid;
-        h->fails_unsaid = 0;
-    }
-    if (rc && reads)
-        f->reads_dirty = true; /* the next scan reads it again */
-    if (rc) {
-        f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
-    } else {
-        for (size_t i = 0; i < evs.n; i++)
-            ev_state_take(&f->st, &evs.v[i]);
-        feed_fanout(h, f, &evs);
-        if (evs.n == EV_SCAN_MAX) {
-            f->dirty = true; /* more */
-            f->reads_dirty |= reads;
-        }
-        f->poll_ms = evs.n ? MSG_EVENTS_POLL_MIN_MS
-                           : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
-                                                                      : MSG_EVENTS_POLL_MAX_MS);
-    }
-    f->next_poll_ms = base_mono_ms() + f->poll_ms;
+    ev_fail_say say = ev_fail_note(h, f, rc);
+    ev_feed_advance(h, f, rc, reads, &evs);
     pthread_mutex_unlock(&h->mu);
-    if (say_fail)
-        log_error("events: scan failed: %s (%ld failed scans before, not logged; logged once "
-                  "until every feed's scan works, at most once a minute; a failing feed polls "
-                  "every %d ms meanwhile)",
-                  e.msg, unsaid, MSG_EVENTS_POLL_MAX_MS);
-    if (say_back)
-        log_info("events: scans work again (%ld more failed scans)", unsaid);
+    ev_fail_log(&say, e.msg);
     ev_list_fini(&evs);
 }
 
@@ -784,78 +838,116 @@ static void ev_free_idle_feeds(msg_events *h)
     }
 }
 
+/* Feed f is due a scan at mono time now: something changed for it, or (no change feed) its
+ * poll is due. */
+static bool ev_feed_due(const msg_events *h, const ev_feed *f, int64_t now)
+{
+    return f->dirty || (!h->has_feed && now >= f->next_poll_ms);
+}
+
+/* Whether the hub has work at mono time now (hub->mu held): a change, a stream joining, a
+ * heartbeat, a token expiring (*expiring), a feed due; else *wake_at is when to look again.
+ * After commits, a pass waits until EV_MIN_PASS_MS after the last one. */
+static bool ev_hub_due(const msg_events *h, int64_t now, int64_t *wake_at, bool *expiring)
+{
+    bool due = h->any_change || h->joining || now >= h->next_heartbeat_ms;
+    *wake_at = h->next_heartbeat_ms;
+    long long now_s = (long long)time(NULL);
+    *expiring = h->next_until_s && now_s >= h->next_until_s;
+    due |= *expiring;
+    if (h->next_until_s && !*expiring && now + (h->next_until_s - now_s) * 1000 < *wake_at)
+        *wake_at = now + (h->next_until_s - now_s) * 1000;
+    for (ev_feed *f = h->feeds; f; f = f->next) {
+        if (ev_feed_due(h, f, now))
+            due = true;
+        if (!h->has_feed && f->next_poll_ms < *wake_at)
+            *wake_at = f->next_poll_ms;
+    }
+    if (h->any_change && !h->joining && now < h->last_pass_ms + EV_MIN_PASS_MS) {
+        *wake_at = h->last_pass_ms + EV_MIN_PASS_MS;
+        return false; /* commits keep coming: scan at most every EV_MIN_PASS_MS */
+    }
+    return due;
+}
+
+/* Replays every joining stream and adds it to its feed (hub->mu held, released around each
+ * replay). */
+static void ev_hub_join_all(msg_events *h)
+{
+    while (h->joining && !h->stopping) {
+        msg_stream *st = h->joining;
+        h->joining = st->next;
+        st->next = NULL;
+        memcpy(h->replaying_user, st->user, sizeof h->replaying_user);
+        pthread_mutex_unlock(&h->mu);
+        ev_join(h, st);
+        ev_flush_wakes(h);
+        pthread_mutex_lock(&h->mu);
+        h->replaying_user[0] = 0;
+    }
+}
+
+/* Scans every feed that is due at mono time now and has streams (hub->mu held, released
+ * around each scan). */
+static void ev_hub_scan_feeds(msg_events *h, int64_t now)
+{
+    for (ev_feed *f = h->feeds; f && !h->stopping; f = f->next) {
+        if (!ev_feed_due(h, f, now) || f->n_streams == 0)
+            continue;
+        f->dirty = false;
+        /* the read log: when it changed, and every EV_READS_EVERY polls without a change
+         * feed (another server's mark-read wakes no one here) */
+        bool reads = f->reads_dirty || (!h->has_feed && ++f->polls >= EV_READS_EVERY);
+        if (reads) {
+            f->reads_dirty = false;
+            f->polls = 0;
+        }
+        pthread_mutex_unlock(&h->mu);
+        ev_scan_feed(h, f, reads); /* feeds are freed by this thread only: f stays valid */
+        ev_flush_wakes(h);
+        pthread_mutex_lock(&h->mu);
+    }
+}
+
+/* One pass of the hub at mono time now (hub->mu held, released around the scans): a change
+ * marks every feed, joining streams are replayed, due feeds scanned, heartbeats and expired
+ * tokens handled, idle feeds freed. */
+static void ev_hub_pass(msg_events *h, int64_t now, bool expiring)
+{
+    if (h->any_change) {
+        h->any_change = false;
+        h->last_pass_ms = now;
+        for (ev_feed *f = h->feeds; f; f = f->next)
+            f->dirty = f->reads_dirty = true; /* (embedded: any commit, a READ# row too) */
+    }
+    ev_hub_join_all(h);
+    ev_hub_scan_feeds(h, now);
+    if (base_mono_ms() >= h->next_heartbeat_ms) {
+        ev_heartbeat(h, true);
+        h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
+    } else if (expiring) {
+        ev_heartbeat(h, false);
+    }
+    ev_free_idle_feeds(h);
+    pthread_mutex_unlock(&h->mu);
+    ev_flush_wakes(h);
+    pthread_mutex_lock(&h->mu);
+}
+
 static void *ev_hub_main(void *arg)
 {
     msg_events *h = arg;
     pthread_mutex_lock(&h->mu);
     while (!h->stopping) {
-        int64_t now = base_mono_ms();
-        bool due = h->any_change || h->joining || now >= h->next_heartbeat_ms;
-        int64_t wake_at = h->next_heartbeat_ms;
-        long long now_s = (long long)time(NULL);
-        bool expiring = h->next_until_s && now_s >= h->next_until_s;
-        due |= expiring;
-        if (h->next_until_s && !expiring && now + (h->next_until_s - now_s) * 1000 < wake_at)
-            wake_at = now + (h->next_until_s - now_s) * 1000;
-        for (ev_feed *f = h->feeds; f; f = f->next) {
-            if (f->dirty || (!h->has_feed && now >= f->next_poll_ms))
-                due = true;
-            if (!h->has_feed && f->next_poll_ms < wake_at)
-                wake_at = f->next_poll_ms;
-        }
-        if (h->any_change && !h->joining && now < h->last_pass_ms + EV_MIN_PASS_MS) {
-            due = false; /* commits keep coming: scan at most every EV_MIN_PASS_MS */
-            wake_at = h->last_pass_ms + EV_MIN_PASS_MS;
-        }
-        if (!due) {
+        int64_t now = base_mono_ms(), wake_at;
+        bool expiring;
+        if (ev_hub_due(h, now, &wake_at, &expiring)) {
+            ev_hub_pass(h, now, expiring);
+        } else {
             struct timespec ts;
             ev_deadline(&ts, wake_at);
             pthread_cond_timedwait(&h->cv, &h->mu, &ts);
-            continue;
         }
-        if (h->any_change) {
-            h->any_change = false;
-            h->last_pass_ms = now;
-            for (ev_feed *f = h->feeds; f; f = f->next)
-                f->dirty = f->reads_dirty = true; /* (embedded: any commit, a READ# row too) */
-        }
-        while (h->joining && !h->stopping) {
-            msg_stream *st = h->joining;
-            h->joining = st->next;
-            st->next = NULL;
-            memcpy(h->replaying_user, st->user, sizeof h->replaying_user);
-            pthread_mutex_unlock(&h->mu);
-            ev_join(h, st);
-            ev_flush_wakes(h);
-            pthread_mutex_lock(&h->mu);
-            h->replaying_user[0] = 0;
-        }
-        for (ev_feed *f = h->feeds; f && !h->stopping; f = f->next) {
-            if (!(f->dirty || (!h->has_feed && now >= f->next_poll_ms)) || f->n_streams == 0)
-                continue;
-            f->dirty = false;
-            /* the read log: when it changed, and every EV_READS_EVERY polls without a change
-             * feed (another server's mark-read wakes no one here) */
-            bool reads = f->reads_dirty || (!h->has_feed && ++f->polls >= EV_READS_EVERY);
-            if (reads) {
-                f->reads_dirty = false;
-                f->polls = 0;
-            }
-            pthread_mutex_unlock(&h->mu);
-            ev_scan_feed(h, f, reads); /* feeds are freed by this thread only: f stays valid */
-            ev_flush_wakes(h);
-            pthread_mutex_lock(&h->mu);
-        }
-        if (base_mono_ms() >= h->next_heartbeat_ms) {
-            ev_heartbeat(h, true);
-            h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
-        } else if (expiring) {
-            ev_heartbeat(h, false);
-        }
-        ev_free_idle_feeds(h);
-        pthread_mutex_unlock(&h->mu);
-        ev_flush_wakes(h);
-        pthread_mutex_lock(&h->mu);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
