@@ -1039,24 +1039,33 @@ def test_stop_while_a_triggers_read_hangs(streamed_upstream, tmp_path):
         p.close()
 
 
-@pytest.mark.parametrize("attempts", ["4", "8"])
-def test_stop_while_the_change_feed_is_throttled(streamed_upstream, attempts):
+@pytest.mark.parametrize("fault, attempts, want", [
+    ("throttle", "4", 3),
+    ("throttle;x-amz-retry-after=5900", "8", 1),
+], ids=["4", "hinted"])
+def test_stop_while_the_change_feed_is_throttled(streamed_upstream, fault, attempts, want):
     """A stop while the change feed's GetRecords is throttled, the client sleeping in a
     throttling backoff (1 s doubling: up to 4 s before the 4th attempt, 20 s later): the
     sleep ends at the abort, so the stop keeps its bound.  It waited the sleep out: 12.6 s
-    with DDBCHAT_MAX_ATTEMPTS=8 (review23 MEDIUM 1)."""
+    with DDBCHAT_MAX_ATTEMPTS=8 (review23 MEDIUM 1).  [hinted] makes the sleep long at the
+    first retry: a throttle hinting 5.9 s (x-amz-retry-after) is waited 5-5.9 s (the hint,
+    at most 5 s past the backoff; test_retry_after_hint_is_honoured), the same abortable
+    sleep, so a stop that waited it out fails every time.  It replaced [8], which waited
+    for 7 throttles (~25 s of full-jitter backoffs) for a last sleep long enough 82 % of
+    the time."""
     p = FaultProxy(streamed_upstream.ddb_url)
     srv = None
     try:
-        p.script_for["GetRecords"] = ["throttle"] * 1000
+        p.script_for["GetRecords"] = [fault] * 1000
         srv = start_remote_serve(p.url, env={"DDBCHAT_MAX_ATTEMPTS": attempts})
-        want = int(attempts) - 1
         deadline = time.time() + 60
-        while p.ops("GetRecords").count("throttle") < want:
+        while p.ops("GetRecords").count(fault) < want:
             assert time.time() < deadline, p.log[-20:]
             time.sleep(0.01)
         took = _stop_seconds(srv)
         assert took < STOP_BOUND_S + 0.5, took
+        if attempts == "8":  # the stop came while it slept the hint: no retry was made
+            assert p.ops("GetRecords").count(fault) == want, p.log[-20:]
     finally:
         if srv:
             srv.stop()
