@@ -57,10 +57,19 @@ XDIST = $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadfile)
 e2e: e2e-ddbchat e2e-oracle
 
 .PHONY: e2e-ddbchat e2e-oracle
-e2e-ddbchat: build oracle
+e2e-ddbchat:
+	@$(MAKE) e2e-ddbchat-files
+	@$(MAKE) e2e-msg-remote
+
+# The two halves of e2e-ddbchat; `make test` runs them in different phases (see test: below).
+# The messaging files over a remote ddbchat wait more than they compute (70 s of wall, 12 s of
+# CPU two at a time at load 13), so they run two at a time too.
+.PHONY: e2e-ddbchat-files e2e-msg-remote
+e2e-ddbchat-files: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q $(XDIST) tests/e2e
-	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat \
-		--msg-backing-args="--gsi-lag 300 --transaction-conflicts --throttle"
+e2e-msg-remote: build oracle
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q $(XDIST) tests/e2e/test_messaging*.py \
+		--msg-backend=ddbchat --msg-backing-args="--gsi-lag 300 --transaction-conflicts --throttle"
 
 e2e-oracle: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e --target=dynamodb-local
@@ -98,15 +107,17 @@ e2e-asan: deps
 # make test, phase by phase; each phase prints what it took ("== make test: <phase> took N s").
 #  1. unit            the release build and its unit tests
 #  2. oracle+asan     two jobs side by side (make -j2; each job's output printed when it ends):
-#                     e2e-oracle then crash | asan (the ASan+UBSan build and its unit tests).
+#                     e2e-oracle | asan (the ASan+UBSan build and its unit tests) then crash
+#                     then e2e-msg-remote (the messaging files over a remote ddbchat).
 #                     The DynamoDB Local run is one pytest and one JVM, about one core of two;
 #                     the ASan build is compilation, which fills the other.  Before, the ASan
 #                     build and its tests ran alone, then the Local run alone, each leaving a
-#                     core to the other people's work.  The crash cycles (5, ~19 s) follow the
-#                     Local run in its job: they mostly wait on servers restarting.
+#                     core to the other people's work.  The crash cycles (5, ~19 s) and the
+#                     messaging files over a remote ddbchat mostly wait (on servers restarting;
+#                     12 s of CPU in 70 s), so they fill the ASan job's end while the Local
+#                     run, the longer job, goes on (they followed it, and phase 3, before).
 #  3. e2e-ddbchat     the files against ddbchat, two at a time, alone: their clocks and windows
-#                     (throttling, back-offs, UPDATING delays) want the machine to themselves;
-#                     then the messaging files over a remote ddbchat
+#                     (throttling, back-offs, UPDATING delays) want the machine to themselves
 #  4. e2e-asan-quick  the files against the ASan+UBSan ddbchat, two at a time, alone
 # (The files in alphabetical order leave test_web.py's ~100 s to one worker at the end; putting
 # the longest first was tried and withdrawn: at load 12-15 it paired the CPU-heavy files with
@@ -123,14 +134,15 @@ TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 test:
 	$(call TEST_PHASE,unit,unit)
 	$(call TEST_PHASE,oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
-	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat)
+	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat-files)
 	$(call TEST_PHASE,e2e-asan-quick,e2e-asan-quick)
 
-.PHONY: test-oracle-and-asan test-oracle-then-crash
-test-oracle-and-asan: test-oracle-then-crash asan
-test-oracle-then-crash: build oracle
-	@$(MAKE) e2e-oracle
+.PHONY: test-oracle-and-asan test-asan-then-more
+test-oracle-and-asan: e2e-oracle test-asan-then-more
+test-asan-then-more: build oracle
+	@$(MAKE) asan
 	@$(MAKE) crash
+	@$(MAKE) e2e-msg-remote
 
 # What `make test` leaves out or runs short, at full length (~15 min on 2 cores): the
 # end-to-end suite against the ASan+UBSan server with every file and test (e2e-asan), the
