@@ -234,6 +234,17 @@ const char *api_op_name(int i)
     return i >= 0 && i < api_op_count() ? api_ops[i].name : NULL;
 }
 
+static const store_secret_def api_secrets[] = {
+    {API_PQ_SECRET, API_PQ_KEY_LEN}, /* api_pq_init */
+    {API_IT_SECRET, API_IT_KEY_LEN}, /* api_stream_init */
+};
+
+void api_store_opts(store_opts *so)
+{
+    so->secrets = api_secrets;
+    so->nsecrets = sizeof api_secrets / sizeof api_secrets[0];
+}
+
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
 {
     api_t *api = calloc(1, sizeof *api);

@@ -73,6 +73,11 @@ typedef struct api_caller {
 } api_caller;
 #define API_ARENA_PER_BODY_BYTE 32
 
+/* The store options api_new relies on, set in *so before store_open: the secrets it reads
+ * (the PartiQL NextToken and stream iterator keys), made by the open's own commit on a new
+ * data dir instead of one synced commit each (issue 13.4; test_op_stream.c
+ * test_api_secrets_made_at_open).  The other options are left as they are. */
+void api_store_opts(store_opts *so);
 /* Creates the operation layer over an open store (borrowed; must outlive the api). */
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e);
 /* Accepts NULL. */

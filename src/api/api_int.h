@@ -25,6 +25,12 @@
 
 struct api_out;
 
+/* The secrets kept in the data dir (store_secret; made at the open: api_store_opts) */
+#define API_PQ_SECRET "partiql-next-token"
+#define API_PQ_KEY_LEN 16
+#define API_IT_SECRET "stream-iterator"
+#define API_IT_KEY_LEN 16
+
 struct api {
     store_t *store;
     _Atomic size_t arena_shared; /* bytes of arena_shared_budget taken (every request's
@@ -35,8 +41,10 @@ struct api {
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (api_txn_token.c) */
     size_t txn_token_max_bytes; /* its bound (api_opts) */
-    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (api_partiql.c) */
-    unsigned char it_key[16]; /* stream shard iterator MAC key, kept in the data dir (op_stream.c) */
+    unsigned char pq_key[API_PQ_KEY_LEN]; /* PartiQL NextToken MAC key, kept in the data dir
+                                             (API_PQ_SECRET, api_partiql.c) */
+    unsigned char it_key[API_IT_KEY_LEN]; /* stream shard iterator MAC key, kept in the data
+                                             dir (API_IT_SECRET, op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
     /* tests only: called by GetRecords between its reads of the stream descriptor and of
      * the records (test_op_stream test_shard_closed_between_reads) */

@@ -85,7 +85,7 @@ int api_pq_init(api_t *api)
      * restart of the server */
     err_t e;
     err_clear(&e);
-    return store_secret(api->store, "partiql-next-token", api->pq_key, sizeof api->pq_key, &e)
+    return store_secret(api->store, API_PQ_SECRET, api->pq_key, sizeof api->pq_key, &e)
                ? ERR_IO
                : 0;
 }

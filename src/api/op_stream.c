@@ -674,7 +674,7 @@ int api_stream_init(api_t *api)
      * (API Reference, GetShardIterator; review11 F1) */
     err_t e;
     err_clear(&e);
-    return store_secret(api->store, "stream-iterator", api->it_key, sizeof api->it_key, &e)
+    return store_secret(api->store, API_IT_SECRET, api->it_key, sizeof api->it_key, &e)
                ? ERR_IO
                : 0;
 }

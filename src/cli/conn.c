@@ -41,6 +41,7 @@ int cli_conn_open(cli_conn *c, const char *data_dir, bool create, const char *en
     store_opts so;
     store_opts_default(&so);
     so.ttl_thread = false; /* a server on the same dir reaps */
+    api_store_opts(&so);
     if (store_open(data_dir, &so, &c->store, e) || api_new(c->store, NULL, &c->api, e) ||
         msg_backend_embedded_new(c->api, &c->backend, e))
         goto fail;

@@ -616,6 +616,7 @@ static int serve_open_engine(const serve_opts *o, const char *region, serve_run 
     so.index_phase_ms = o->table_delay_ms;
     /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
     so.later_wait_ms = o->queue_timeout_ms ? o->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
+    api_store_opts(&so); /* api_new's secrets made by the open's commit */
     if (store_open(o->data_dir, &so, &s->store, e))
         return -1;
     if (met_new(&s->metrics))

@@ -4,7 +4,7 @@
  * commit.c, ttl.c and maint.c; nothing calls it but the public API).
  * store_open's steps, each undone by store_close on a failure: st_open_alloc (options,
  * locks) -> st_check_dir -> st_open_env (LMDB environment) -> st_open_dbs (the first
- * transaction: DBs, format, a new dir's records) -> st_open_format (upgrade, or the read-only
+ * transaction: DBs, format, a new dir's records, the secrets of store_opts) -> st_open_format (upgrade, or the read-only
  * check) -> st_open_start (catalog, threads).  Tests: tests/unit/store/test_open.c.
  */
 #include <dirent.h>
@@ -357,6 +357,10 @@ static int st_open_dbs(store_t *s, const char *dir, unsigned *ver, err_t *e)
         rc = st_check_format(s, txn, dir, ver, e);
         if (rc == 0 && *ver == 0)
             rc = st_init_new(s, txn);
+        /* the secrets the caller will ask for: in this commit too (an existing dir has them:
+         * nothing written, and a txn with nothing written commits without a sync) */
+        for (size_t i = 0; rc == 0 && i < opts->nsecrets; i++)
+            rc = st_secret_make(s, txn, &opts->secrets[i], e);
         if (rc) {
             mdb_txn_abort(txn);
             return st_mdb_err(rc, e);

@@ -573,6 +573,19 @@ static int st_random(void *out, size_t len)
     return 0;
 }
 
+/* The meta key of secret name into kb (ST_SECRET_KEY bytes); c->k set.  ERR_INTERNAL for a
+ * bad name or length. */
+#define ST_SECRET_KEY 80
+static int st_secret_key(const char *name, size_t len, char *kb, secret_ctx *c, err_t *e)
+{
+    int kn = snprintf(kb, ST_SECRET_KEY, "secret/%s", name);
+    if (kn < 0 || kn >= ST_SECRET_KEY || len == 0 || len > ST_SECRET_MAX)
+        return err_set(e, ERR_INTERNAL, "bad secret name or length");
+    c->k = (MDB_val){(size_t)kn, kb};
+    c->len = len;
+    return 0;
+}
+
 /* In the write txn: the kept secret, or a new one put there (another process may have put
  * it since the read). */
 static int st_secret_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
@@ -581,27 +594,40 @@ static int st_secret_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     MDB_val v;
     int rc = mdb_get(txn, s->db_meta, &c->k, &v);
     if (rc == 0 && v.mv_size == c->len) {
-        memcpy(c->out, v.mv_data, c->len);
+        if (c->out)
+            memcpy(c->out, v.mv_data, c->len);
         return 0;
     }
     if (rc && rc != MDB_NOTFOUND)
         return rc;
-    if (st_random(c->out, c->len))
+    unsigned char fresh[ST_SECRET_MAX];
+    unsigned char *out = c->out ? c->out : fresh;
+    if (st_random(out, c->len))
         return err_set(e, ERR_IO, "no random bytes for a secret");
     v.mv_size = c->len;
-    v.mv_data = c->out;
-    return mdb_put(txn, s->db_meta, &c->k, &v, 0);
+    v.mv_data = out;
+    rc = mdb_put(txn, s->db_meta, &c->k, &v, 0);
+    memset(fresh, 0, sizeof fresh);
+    return rc;
+}
+
+int st_secret_make(store_t *s, MDB_txn *txn, const store_secret_def *def, err_t *e)
+{
+    char kb[ST_SECRET_KEY];
+    secret_ctx c = {.out = NULL};
+    int rc = st_secret_key(def->name, def->len, kb, &c, e);
+    return rc ? rc : st_secret_txn(s, txn, &c, e);
 }
 
 int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e)
 {
-    char kb[80];
-    int kn = snprintf(kb, sizeof kb, "secret/%s", name);
-    if (kn < 0 || (size_t)kn >= sizeof kb || len == 0 || len > ST_SECRET_MAX)
-        return err_set(e, ERR_INTERNAL, "bad secret name or length");
-    secret_ctx c = {.k = {(size_t)kn, kb}, .out = out, .len = len};
+    char kb[ST_SECRET_KEY];
+    secret_ctx c = {.out = out};
+    int rc = st_secret_key(name, len, kb, &c, e);
+    if (rc)
+        return rc;
     MDB_txn *txn;
-    int rc = st_rtxn_begin(s, &txn);
+    rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
     MDB_val v;
@@ -616,9 +642,10 @@ int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e)
         return st_mdb_err(rc, e);
     if (s->opts.read_only) /* nothing can be kept: this process's own */
         return st_random(out, len) ? err_set(e, ERR_IO, "no random bytes for a secret") : 0;
-    /* not synced here (a fresh data dir's start-up would pay a synced commit a secret, ~0.4
-     * ms each): the next durable commit makes it durable, and whatever it signs needs a table
-     * first, whose CreateTable is such a commit */
+    /* its meta page not synced here (the next durable commit makes it durable, and whatever
+     * it signs needs a table first, whose CreateTable is such a commit); LMDB's commit still
+     * syncs the data pages (a fresh data dir's start-up paid one such commit a secret until
+     * store_opts.secrets had the open make them) */
     return st_write_txn_ex(s, st_secret_txn, &c, e);
 }
 

@@ -196,7 +196,20 @@ typedef struct store_opts {
      * and not run, so that an overloaded store refuses rather than commits late (`serve
      * --queue-timeout`); 0 = no limit (the default). */
     unsigned later_wait_ms;
+    /* Secrets (store_secret) the caller will ask for, made by the open's first transaction
+     * when the data dir lacks them, so that a new data dir's start-up pays one synced commit
+     * instead of one more a secret (issue 13.4; test_store.c test_secret_made_at_open).
+     * NULL / 0: none; names and lengths as store_secret takes them (a bad one fails the
+     * open with ERR_INTERNAL).  Ignored when read-only.  Borrowed for store_open's call. */
+    const struct store_secret_def *secrets;
+    size_t nsecrets;
 } store_opts;
+
+/* A secret store_open makes (store_opts.secrets): its name and length in bytes. */
+typedef struct store_secret_def {
+    const char *name;
+    size_t len;
+} store_secret_def;
 
 void store_opts_default(store_opts *o);
 
@@ -204,8 +217,8 @@ void store_opts_default(store_opts *o);
  * data dir, a newer format, LMDB's error).  Ignores SIGXFSZ if it has its default action (a
  * file-size limit then fails the write instead of killing the process). */
 int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e);
-/* A random secret of len bytes (1..64) named name, created at its first use and kept in the
- * data dir's meta records: what it signs (stream iterators, PartiQL NextTokens) stays valid
+/* A random secret of len bytes (1..64) named name, created at its first use (or by the open,
+ * store_opts.secrets) and kept in the data dir's meta records: what it signs (stream iterators, PartiQL NextTokens) stays valid
  * across a restart and between the processes sharing the data dir.  A read-only store
  * answers a fresh secret of its own.  0, ERR_IO or ERR_INTERNAL (a bad name or length). */
 int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e);

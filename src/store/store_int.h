@@ -364,6 +364,10 @@ bool st_ttl_stopping(store_t *s);
 /* meta helpers (inside a txn) */
 int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out);
 int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
+/* In a write txn: secret def made (random bytes put under its meta key) unless the data dir
+ * has it with its length; store_secret reads it then (store_open's first txn,
+ * store_opts.secrets).  0, ERR_INTERNAL (a bad name or length), ERR_IO, or LMDB's error. */
+int st_secret_make(store_t *s, MDB_txn *txn, const store_secret_def *def, err_t *e);
 /* Adds (dcount, dbytes) to the counters of table tid / index iid. */
 int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
                  int64_t dbytes);

@@ -624,6 +624,47 @@ static void test_iterator_hex_is_lowercase(void **state)
     free(iter);
 }
 
+/* api_store_opts names every secret api_new reads: a store opened with it on a new data dir
+ * begins no write txn for api_new (a fresh server's start-up paid a synced commit for each
+ * of the two keys, issue 13.4), and the keys are the ones the data dir keeps (a second api
+ * over a reopened store has the same) */
+static void test_api_secrets_made_at_open(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ddb_api_secrets_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    api_store_opts(&o);
+    assert_int_equal(o.nsecrets, 2);
+    err_t e;
+    err_clear(&e);
+    store_t *s = NULL;
+    api_t *api = NULL;
+    assert_int_equal(store_open(dir, &o, &s, &e), 0);
+    assert_int_equal(api_new(s, NULL, &api, &e), 0);
+    store_commit_stats cs;
+    store_commit_stats_get(s, &cs);
+    assert_int_equal(cs.other_txns, 0);
+    unsigned char it[API_IT_KEY_LEN], pq[API_PQ_KEY_LEN];
+    memcpy(it, api->it_key, sizeof it);
+    memcpy(pq, api->pq_key, sizeof pq);
+    api_free(api);
+    store_close(s);
+    assert_int_equal(store_open(dir, &o, &s, &e), 0);
+    assert_int_equal(api_new(s, NULL, &api, &e), 0);
+    assert_memory_equal(api->it_key, it, sizeof it);
+    assert_memory_equal(api->pq_key, pq, sizeof pq);
+    assert_memory_not_equal(it, pq, sizeof it);
+    api_free(api);
+    store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +674,7 @@ int main(void)
         IT_TEST(test_limit_and_size_cap),
         IT_TEST(test_iterator_lifetime_default),
         IT_TEST(test_iterator_hex_is_lowercase),
+        cmocka_unit_test(test_api_secrets_made_at_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

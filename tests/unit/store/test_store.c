@@ -112,6 +112,68 @@ static void test_secret_kept(void **state)
     assert_int_not_equal(store_secret(f->s, "it", big, 0, &e), 0);
 }
 
+static uint64_t secret_other_txns(store_t *s)
+{
+    store_commit_stats cs;
+    store_commit_stats_get(s, &cs);
+    return cs.other_txns;
+}
+
+/* store_opts.secrets: a new data dir gets them in the open's first transaction, so asking
+ * for them afterwards begins no write txn (each was a commit with its own data sync: a fresh
+ * server's start-up paid three syncs, issue 13.4); a reopen finds the same bytes and writes
+ * nothing; a secret not declared is still made at its first use; a bad one fails the open */
+static void test_secret_made_at_open(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    st_rmrf(f->dir);
+    static const store_secret_def defs[] = {{"it", 16}, {"pq", 32}};
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.secrets = defs;
+    o.nsecrets = 2;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    unsigned char it[16], pq[32], it2[16], pq2[32], zero[32] = {0}, other[16];
+    assert_int_equal(store_secret(f->s, "it", it, sizeof it, &e), 0);
+    assert_int_equal(store_secret(f->s, "pq", pq, sizeof pq, &e), 0);
+    assert_int_equal(secret_other_txns(f->s), 0);
+    assert_memory_not_equal(pq, zero, sizeof pq);
+    assert_memory_not_equal(it, pq, sizeof it);
+    assert_int_equal(store_secret(f->s, "later", other, sizeof other, &e), 0);
+    assert_int_equal(secret_other_txns(f->s), 1);
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    assert_int_equal(store_secret(f->s, "it", it2, sizeof it2, &e), 0);
+    assert_int_equal(store_secret(f->s, "pq", pq2, sizeof pq2, &e), 0);
+    assert_int_equal(secret_other_txns(f->s), 0);
+    assert_memory_equal(it, it2, sizeof it);
+    assert_memory_equal(pq, pq2, sizeof pq);
+    /* a secret kept with another length than declared is made again, as store_secret does */
+    store_close(f->s);
+    f->s = NULL;
+    static const store_secret_def longer[] = {{"it", 24}};
+    o.secrets = longer;
+    o.nsecrets = 1;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    unsigned char it24[24];
+    assert_int_equal(store_secret(f->s, "it", it24, sizeof it24, &e), 0);
+    assert_int_equal(secret_other_txns(f->s), 0);
+    store_close(f->s);
+    f->s = NULL;
+    static const store_secret_def bad[] = {{"x", 65}};
+    o.secrets = bad;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), ERR_INTERNAL);
+    assert_null(f->s);
+    f->s = st_open_dir(f->dir, 0);
+}
+
 /* a tiny initial map grows as data is written, also under concurrent readers */
 static void test_map_growth(void **state)
 {
@@ -539,6 +601,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_kept, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_secret_made_at_open, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
