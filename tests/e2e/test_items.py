@@ -981,6 +981,25 @@ def test_legacy_attribute_updates(ddb_url, t1):
         "attribute value is specified")
 
 
+# An AttributeUpdates value of a type its action does not take is named by its descriptor
+# ("S", "BOOL", "SS"): dynalite's updateItem tests, recorded against AWS ("ADD action is not
+# supported for the type " + the value's key), and Dynoxide's AttributeUpdates checks agree,
+# as the service's UpdateExpression operand errors say "BOOL".  ddbchat answered DynamoDB
+# Local's spelled-out names ("STRING", "BOOLEAN"), Local's deviation held below.
+def test_attribute_updates_wrong_type_named_by_descriptor(ddb_url, target, t1):
+    inv = "One or more parameter values were invalid: "
+    for action, value, aws, local in (
+            ("ADD", S("x"), "S", "STRING"), ("ADD", {"B": "YWJj"}, "B", "BINARY"),
+            ("ADD", {"BOOL": True}, "BOOL", "BOOLEAN"), ("ADD", {"NULL": True}, "NULL", "NULL"),
+            ("ADD", {"M": {}}, "M", "MAP"), ("DELETE", N("1"), "N", "NUMBER"),
+            ("DELETE", {"L": []}, "L", "LIST")):
+        text = ("ADD action is not supported for the type " if action == "ADD"
+                else "DELETE action with value is not supported for the type ")
+        err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("k")},
+                                    "AttributeUpdates": {"a": {"Action": action, "Value": value}}},
+            V, inv + text + aws_or_local(target, aws, local=local))
+
+
 # AttributeUpdates' own checks come before Expected's: dynalite's updateItem test, recorded
 # against AWS, sends an AttributeUpdates entry with neither Action nor Value beside an
 # Expected entry with neither Value nor Exists and gets the AttributeUpdates text; ddbchat
@@ -992,7 +1011,7 @@ def test_attribute_updates_before_expected(ddb_url, target, t1):
             ({"b": {"Action": "PUT"}}, {"a": {"Exists": True}},
              "Only DELETE action is allowed when no attribute value is specified"),
             ({"b": {"Action": "ADD", "Value": S("x")}}, {"a": {"Exists": True}},
-             "ADD action is not supported for the type STRING")):
+             "ADD action is not supported for the type S")):
         local = ("Value must be provided when Exists is %s for Attribute: a"
                  % ("true" if expected["a"] else "null"))
         err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("k")},

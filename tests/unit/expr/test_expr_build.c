@@ -192,11 +192,11 @@ static void test_attribute_updates(void **state)
     err_clear(&e);
     assert_int_equal(expr_build_update(&a, &u, "s", 1, EXPR_ACT_ADD, &q, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "One or more parameter values were invalid: ADD action is not "
-                               "supported for the type STRING");
+                               "supported for the type S");
     err_clear(&e);
     assert_int_equal(expr_build_update(&a, &u, "s", 1, EXPR_ACT_DELETE, &two, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "One or more parameter values were invalid: DELETE action with "
-                               "value is not supported for the type NUMBER");
+                               "value is not supported for the type N");
     err_clear(&e);
     u = NULL;
     assert_int_equal(expr_build_update(&a, &u, "s", 1, EXPR_ACT_ADD, &two, &e), 0);
