@@ -483,6 +483,8 @@ static enum MHD_Result http_dispatch(http_req *r)
     r->state = R_QUEUED;
     r->enq_ms = base_mono_ms();
     r->job.run = http_job_run;
+    if (r->hc)
+        http_eof_hold(r->hc->fd, true); /* until http_completed: pipelined requests stay */
     MHD_suspend_connection(r->conn); /* suspended before a pool thread can resume it */
     http_pool_submit(srv->pool, &r->job);
     pthread_mutex_unlock(&srv->pool_mu);
@@ -821,6 +823,8 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     if (r->hc && r->hc->cur == r)
         r->hc->cur = NULL;
+    if (r->hc)
+        http_eof_hold(r->hc->fd, false); /* its next read may see the client's FIN */
     /* A reply computed by the pool or the committing thread but never queued: the client's
      * FIN came after the peek (http_half_closed_fd), or the reply was too small to look for
      * one (HTTP_PEEKLESS_BODY), and libmicrohttpd, reading the resumed connection first, is

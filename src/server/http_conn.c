@@ -185,6 +185,7 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         if (!hc)
             return;
         *socket_context = NULL;
+        http_eof_hold(hc->fd, false); /* the descriptor may be reused by any socket */
         pthread_mutex_lock(&l->conns_mu);
         if (hc->prev)
             hc->prev->next = hc->next;

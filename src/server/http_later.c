@@ -196,6 +196,8 @@ static void http_later_suspend(void *ctx)
 {
     http_req *r = ctx;
     r->state = R_QUEUED;
+    if (r->hc)
+        http_eof_hold(r->hc->fd, true); /* until http_completed: pipelined requests stay */
     MHD_suspend_connection(r->conn); /* before the write is queued: before any resume */
 }
 

@@ -299,6 +299,11 @@ bool http_reply_to_half_closed(http_req *r);
  * involved; http_completed: what fits now).  False when it could not be formatted. */
 bool http_write_reply_close(http_req *r, int fd, long long deadline_ms);
 
+/* http_eof.c: while on, a FIN read on fd by libmicrohttpd reads as "no data yet" (EAGAIN),
+ * so the requests pipelined before it are run and answered (see there).  On from a request's
+ * suspension to its completion (http_completed). */
+void http_eof_hold(int fd, bool on);
+
 /* http_conn.c: a listener's connections (see there). */
 /* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
 unsigned long long http_rx_bytes(int fd);
