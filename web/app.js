@@ -5,6 +5,7 @@
 
 (() => {
   const TOKEN_KEY = 'ddbchat.token';
+  const OUTBOX_KEY = 'ddbchat.outbox'; // what was not sent yet, kept across a reload
   const MAX_CHARS = 1024; // the service's limit, in characters (code points)
   const PAGE_MESSAGES = 40;
   const PAGE_CONVERSATIONS = 20;
@@ -240,6 +241,7 @@
     }
     sessionStorage.setItem(TOKEN_KEY, state.token);
     state.me = me;
+    restoreOutbox();
     const myName = document.createElement('bdi');
     myName.textContent = me.display_name;
     el.me.replaceChildren(myName, ` (@${me.handle})`);
@@ -266,6 +268,7 @@
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(OUTBOX_KEY);
     history.replaceState(null, '', location.pathname + location.search);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
@@ -888,15 +891,79 @@
   // opened meanwhile; the ones queued after it to the same person wait with it, so a retry
   // cannot put them out of order (test_web.py::test_failed_sends_stay_in_their_conversation).
   // One that waits for Retry (an answer such as a 500, not a server or network gone: those
-  // go by themselves before any later send) stays where it failed (anchor: after the
-  // conversation's newest message then): what is sent or comes after it shows below it, as Signal and WhatsApp Web keep a failed message
-  // in its place.  It used to float below everything, so a message typed after it and sent
-  // showed above it, as if sent first.  Retry sends it after what went meanwhile, so it moves
-  // to the bottom, "Sending…", where the other person will see it, as Telegram's resend does
+  // go by themselves before any later send) stays where it was typed (anchor: after the
+  // conversation's newest message when Enter was pressed, or one's own message stored from
+  // the outbox before it, whichever is later): what is sent or comes after it shows below
+  // it, as Signal and WhatsApp Web keep a failed message in its place.  It used to float
+  // below everything, so a message typed after it and sent showed above it, as if sent
+  // first; then it was put after the newest message when it failed, so the other person's
+  // reply that came while it was on its way showed above it
+  // (test_web.py::test_a_failed_send_stays_where_it_was_typed).  Retry sends it after what
+  // went meanwhile, so it moves to the bottom, "Sending…", where the other person will see
+  // it, as Telegram's resend does
   // (test_web.py::test_a_failed_send_keeps_its_place_and_retry_moves_it_last).
+  // The outbox is kept in sessionStorage (OUTBOX_KEY, with the user's uuid) as it changes: a
+  // reload lost every message not sent yet without a word.  After one, what was on its way
+  // is sent again with its own Idempotency-Key (stored once), what waited for Retry waits
+  // again where it was typed, and a notice says so (restoreOutbox).  Sign-out removes it.
   // Entries name the conversation by the other person's handle: a draft has no uuid yet.
-  // {handle, name, body, key, state: 'queued'|'sending'|'failed', li, anchor, why}
+  // {handle, name, body, key, state: 'queued'|'sending'|'failed', li, after, anchor, why}
   const outbox = [];
+
+  function saveOutbox() {
+    if (!state.me) return;
+    try {
+      if (!outbox.length) { sessionStorage.removeItem(OUTBOX_KEY); return; }
+      sessionStorage.setItem(OUTBOX_KEY, JSON.stringify({ user: state.me.uuid,
+        entries: outbox.map((x) => ({ handle: x.handle, name: x.name, body: x.body,
+          key: x.key, state: x.state, after: x.after, anchor: x.anchor, why: x.why,
+          offline: !!x.offline, auto: !!x.auto, triedAt: x.triedAt })) }));
+    } catch (e) {
+      // storage full or refused: the outbox still works, only not across a reload
+    }
+  }
+
+  function restoreOutbox() {
+    let kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || 'null'); } catch (e) { kept = null; }
+    if (!kept || kept.user !== state.me.uuid || !Array.isArray(kept.entries)) {
+      sessionStorage.removeItem(OUTBOX_KEY); // another user's (this tab signed in anew)
+      return;
+    }
+    let waiting = 0;
+    let going = 0;
+    for (const k of kept.entries) {
+      if (!k || typeof k.handle !== 'string' || typeof k.body !== 'string' ||
+          typeof k.key !== 'string') continue;
+      const x = { handle: k.handle, name: k.name || k.handle, body: k.body, key: k.key,
+        state: 'queued', li: null, triedAt: Number(k.triedAt) || 0,
+        after: typeof k.after === 'string' ? k.after : '', anchor: null, why: '' };
+      if (k.state === 'failed' && !k.auto && !k.offline) { // waits for Retry, in its place
+        Object.assign(x, { state: 'failed', anchor: k.anchor || null, why: k.why || '' });
+        waiting++;
+      } else {
+        going++; // on its way, or to go by itself: goes now, with its own key
+      }
+      outbox.push(x);
+    }
+    saveOutbox();
+    if (waiting) {
+      showNotice(`${waiting === 1 ? 'A message' : `${waiting} messages`} not sent before ` +
+        `the reload ${waiting === 1 ? 'waits' : 'wait'} in ${waiting === 1 ? 'its' : 'their'} ` +
+        'conversation as "Not sent", with Retry and Discard.');
+    }
+    if (going) sendOutbox();
+  }
+
+  // The newest message of the conversation with handle that this page knows of (stored: its
+  // created_at), '' when none.
+  function newestWith(handle) {
+    const c = [...state.convs.values()].find((y) => sameHandle(y.handle, handle));
+    const o = state.open;
+    const shown = o && sameHandle(o.handle, handle) && !o.newer ? newestShown() : '';
+    const at = (c && c.created_at) || '';
+    return at > shown ? at : shown;
+  }
 
   // getRandomValues, since randomUUID needs a secure context and the page may be served over
   // plain http.
@@ -919,7 +986,7 @@
     el.text.value = '';
     updateCount();
     const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
-      li: null, triedAt: 0 };
+      li: null, triedAt: 0, after: newestWith(o.handle) };
     requeueWaiting(); // what waits for the server goes first: a new send keeps the order
     outbox.push(x);
     showEntry(x);
@@ -933,6 +1000,7 @@
   // x shown in the open conversation, if it is x's: on its way, below every stored message;
   // failed, where it failed.
   function showEntry(x) {
+    saveOutbox();
     const o = state.open;
     if (!o || !sameHandle(o.handle, x.handle)) return;
     if (o.newer) { // the newest are not shown: below them, once they are (windowBelow)
@@ -968,6 +1036,7 @@
           if (y.state === 'failed' && sameHandle(y.handle, x.handle) &&
               outbox.indexOf(y) >= outbox.indexOf(x)) {
             y.state = 'queued';
+            y.after = newestWith(y.handle); // sent again now: "typed" now
             showEntry(y);
           }
         }
@@ -999,6 +1068,7 @@
     const i = outbox.indexOf(x);
     if (i >= 0) outbox.splice(i, 1);
     if (x.li) x.li.remove();
+    saveOutbox();
   }
 
   // m, one's own message to handle, came by the live stream: when it is the stored copy of a
@@ -1020,6 +1090,18 @@
       sameHandle(y.handle, handle) && at >= y.triedAt - SKEW_MS);
     if (!x) return;
     settle(m.uuid);
+    storedAs(x, m.created_at);
+  }
+
+  // x is stored (at: its created_at): it leaves the outbox, and what was typed after it to
+  // the same person stays after it, wherever that stays ("Not sent" in order among one's own
+  // messages: test_web.py::test_a_failed_send_stays_where_it_was_typed).
+  function storedAs(x, at) {
+    const i = outbox.indexOf(x);
+    if (i < 0) return; // settled already (its live copy came before its answer)
+    for (const y of outbox.slice(i + 1)) {
+      if (sameHandle(y.handle, x.handle) && at > (y.after || '')) y.after = at;
+    }
     dropEntry(x);
   }
 
@@ -1030,6 +1112,7 @@
     for (let x; (x = outbox.find((y) => y.state === 'queued'));) {
       x.state = 'sending';
       if (!x.triedAt) x.triedAt = Date.now();
+      saveOutbox();
       try {
         const c = [...state.convs.values()].find((y) => sameHandle(y.handle, x.handle));
         const payload = c ? { message: x.body, message_group_uuid: c.uuid } :
@@ -1038,7 +1121,7 @@
           { 'Idempotency-Key': x.key });
         if (gen !== state.gen) return;
         settle(data.uuid);
-        dropEntry(x);
+        storedAs(x, data.created_at);
         const o = state.open;
         if (o && sameHandle(o.handle, x.handle)) {
           if (!o.group) adoptGroup(o, data.message_group_uuid);
@@ -1064,8 +1147,6 @@
           // by itself (resendWaiting); any other answer waits for Retry or Discard
           const auto = e.code === 'network' || e.status === 502 || e.status === 503 ||
             e.status === 504;
-          const c = [...state.convs.values()].find((y) => sameHandle(y.handle, x.handle));
-          const anchor = `${(c && c.created_at) || '0'}~`;
           const why = String(e.message || '').trim().replace(/[.!]+$/, '');
           for (const y of outbox) {
             if (y === x || (y.state === 'queued' && sameHandle(y.handle, x.handle))) {
@@ -1073,8 +1154,8 @@
               y.offline = offline;
               y.auto = auto;
               // one that goes by itself goes before any later send (requeueWaiting): at
-              // the bottom, as one on its way; one waiting for Retry where it failed
-              y.anchor = auto ? null : anchor;
+              // the bottom, as one on its way; one waiting for Retry where it was typed
+              y.anchor = auto ? null : `${y.after || '0'}~`;
               y.why = auto ? '' : why;
               showEntry(y);
             }

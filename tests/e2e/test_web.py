@@ -1470,6 +1470,87 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     assert d.execute_script("return document.activeElement.id") == "text"
 
 
+# The page's POST /api/messages wait until window.__release() (the ones waiting then go); a
+# message with FAIL in it is then answered 500 without reaching the server, any other goes on.
+HOLD_THEN_FAIL = """
+window.__held = [];
+window.__release = () => { const h = window.__held.splice(0); h.forEach((r) => r()); };
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (!(init && init.method === 'POST' && path === '/api/messages')) return realFetch(path, init);
+  await new Promise((r) => window.__held.push(r));
+  if (JSON.parse(init.body).message.includes('FAIL')) {
+    return new Response(JSON.stringify({error: {code: 'internal', message: 'internal error'}}),
+                        {status: 500, headers: {'Content-Type': 'application/json'}});
+  }
+  return realFetch(path, init);
+};
+"""
+
+
+def release_one(d):
+    """Lets the one POST that HOLD_THEN_FAIL holds go, once it holds one."""
+    wait(d, lambda d: d.execute_script("return window.__held.length === 1"), 5, "a held send")
+    d.execute_script("window.__release()")
+
+
+def test_a_failed_send_stays_where_it_was_typed(web, two):
+    """A send that fails (500) stays where it was typed, not where it failed: alice's reply
+    that came while it was on its way shows below it.  Among one's own messages it keeps its
+    order: typed after a message that was stored after alice's next reply, it stays after that
+    message.  A reload keeps what was not sent: the two waiting for Retry wait again in their
+    places ("Not sent", a notice says so) and the one on its way is sent by itself, once;
+    Retry then sends the two in order.  Before: the failed one was put after the newest
+    message when it failed (above it, alice's reply that came meanwhile), and a reload lost
+    every unsent message without a word."""
+    me_ = "web_typed"
+    web.tok[me_] = token(add_user(web, me_, "Typed Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script(HOLD_THEN_FAIL)
+    type_and_enter(d, "FAIL typed first")
+    send_rest(web, "web_alice", "alice meanwhile", group=g)
+    wait(d, lambda d: bubbles(d) == ["from alice", "alice meanwhile", "FAIL typed first"], 5,
+         "alice's reply above the one on its way")
+    release_one(d)
+    wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
+    assert bubbles(d) == ["from alice", "FAIL typed first", "alice meanwhile"], bubbles(d)
+    # typed after 'mine next', which is stored after alice's next reply: after it
+    type_and_enter(d, "mine next")
+    type_and_enter(d, "FAIL after mine")
+    send_rest(web, "web_alice", "alice again", group=g)
+    wait(d, lambda d: bubbles(d)[-3:] == ["alice again", "mine next", "FAIL after mine"], 5,
+         "alice's next reply")
+    release_one(d)
+    release_one(d)
+    want = ["from alice", "FAIL typed first", "alice meanwhile", "alice again", "mine next",
+            "FAIL after mine"]
+    wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 2, 5, "the second 'Not sent'")
+    assert bubbles(d) == want, bubbles(d)
+    # a reload with one on its way: nothing lost, nothing twice
+    type_and_enter(d, "on its way")
+    wait(d, lambda d: d.execute_script("return window.__held.length === 1"), 5, "held")
+    d.refresh()
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "live after the reload")
+    want.append("on its way")  # stored after 'mine next', so below the failed one
+    wait(d, lambda d: bubbles(d) == want and len(by_css(d, "#messages li.failed")) == 2 and
+         len(by_css(d, "#messages li.pending")) == 2, 5, "the unsent ones after the reload")
+    assert "2 messages not sent before the reload" in notice(d), notice(d)
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    stored = ["from alice", "alice meanwhile", "alice again", "mine next", "on its way"]
+    assert [m["message"] for m in page] == stored, page
+    by_css(d, "#messages li.failed button.retry")[0].click()
+    stored += ["FAIL typed first", "FAIL after mine"]
+    wait(d, lambda d: bubbles(d) == stored and not by_css(d, "#messages li.pending"), 5,
+         "both sent by Retry, in order")
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    assert [m["message"] for m in page] == stored, page
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
+
+
 def unread(d):
     """{name: the unread count its badge shows} for the conversations that have one."""
     return d.execute_script(
