@@ -1466,58 +1466,50 @@
     }
   }
 
-  // The first page of the listing again: what another device read (and what came while the
-  // page was not looking) shows.  Not more than once every 2 s.  Further down the list only a
-  // badge can be out of date (a conversation with news comes to the top, into that page), so
-  // each loaded conversation below it that shows one is asked for by its uuid
-  // (GET /api/message_groups/<uuid>, a keyed read), RECOUNT_AT_ONCE at a time, or, when they
-  // outnumber the pages loaded below it, those pages are read again (fewer requests): the
-  // 21st conversation, read on another device, kept its badge until a reload
-  // (test_web.py::test_read_elsewhere_clears_a_badge_below_the_first_page).  At most one
-  // request per badge or per page loaded, whichever is fewer; none when nothing shows one.
-  const RECOUNT_AT_ONCE = 2;
+  // The listing again: what another device read (and what came while the page was not
+  // looking) shows.  Not more than once every 2 s.  Further down the list only a badge can be
+  // out of date (a conversation with news comes to the top), and the listing carries every
+  // conversation's count (its "unread"), so one request covers them all: the listing from
+  // the top as far as the lowest loaded conversation that shows a badge (a page at least,
+  // LIST_MAX, the listing's limit, at most; past that, LIST_MAX more per request until it
+  // is covered).  Before, each one below the first page that showed a badge was asked for by
+  // its uuid (GET /api/message_groups/<uuid>: a Query and a GetItem each on a remote table),
+  // or the pages below read again: a request per badge or per page; earlier still the 21st
+  // kept its badge until a reload (test_web.py::
+  // test_read_elsewhere_clears_a_badge_below_the_first_page).  What lies beyond the first
+  // page of the answer is taken for the conversations loaded only: the rest comes in order
+  // as the list is scrolled.  #conversations data-max lowers LIST_MAX (for tests).
+  const LIST_MAX = 100;
   let relistedAt = 0;
   async function relist() {
     if (!state.token || !state.listLoaded || state.listLoading ||
         Date.now() - relistedAt < 2000) return;
     relistedAt = Date.now();
     const gen = state.gen;
+    let lowest = -1; // the place in the list of the lowest conversation with a badge
+    let oldest = '~'; // and the oldest created_at of those
+    [...el.conversations.children].forEach((li, i) => {
+      const c = state.convs.get(li.firstChild && li.firstChild.dataset.group);
+      if (!c || !unreadCount(c)) return;
+      lowest = i;
+      if (c.created_at < oldest) oldest = c.created_at;
+    });
+    const max = Number(el.conversations.dataset.max) || LIST_MAX;
+    const q = new URLSearchParams({
+      limit: String(Math.min(max, Math.max(PAGE_CONVERSATIONS, lowest + 1))) });
     try {
-      const q = new URLSearchParams({ limit: String(PAGE_CONVERSATIONS) });
-      const { data, next } = await api('GET', `/api/message_groups?${q}`);
-      if (gen !== state.gen) return;
-      const inPage = new Set();
-      for (const it of data) {
-        listed(it);
-        inPage.add(it.uuid);
+      let first = true;
+      for (;;) {
+        const { data, next } = await api('GET', `/api/message_groups?${q}`);
+        if (gen !== state.gen) return;
+        data.forEach((it, i) => {
+          if ((first && i < PAGE_CONVERSATIONS) || state.convs.has(it.uuid)) listed(it);
+        });
+        first = false;
+        if (!next || !data.length || data[data.length - 1].created_at <= oldest) return;
+        q.set('limit', String(max));
+        q.set('cursor', next);
       }
-      const below = [...state.convs.values()].filter((c) => !inPage.has(c.uuid) &&
-        unreadCount(c) > 0);
-      const pages = Math.ceil((state.convs.size - inPage.size) / PAGE_CONVERSATIONS);
-      if (below.length > pages && next) {
-        const oldest = below.reduce((a, c) => (c.created_at < a ? c.created_at : a), '~');
-        for (let cursor = next, i = 0; cursor && i < pages; i++) {
-          q.set('cursor', cursor);
-          const { data: page, next: after } = await api('GET', `/api/message_groups?${q}`);
-          if (gen !== state.gen) return;
-          for (const it of page) if (state.convs.has(it.uuid)) listed(it);
-          if (!page.length || page[page.length - 1].created_at <= oldest) break;
-          cursor = after;
-        }
-        return;
-      }
-      const ask = async () => {
-        for (let c; (c = below.shift()) && gen === state.gen;) {
-          try {
-            const { data: it } = await api('GET',
-              `/api/message_groups/${encodeURIComponent(c.uuid)}`);
-            if (gen === state.gen && state.convs.get(it.uuid) === c) listed(it);
-          } catch (e) {
-            if (e.status === 401) throw e; // anything else: asked again next time
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: RECOUNT_AT_ONCE }, ask));
     } catch (e) {
       if (gen === state.gen && e.status === 401) handleError(e);
     }

@@ -1822,17 +1822,20 @@ window.fetch = (path, init) => {
 
 
 def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
-    """23 conversations: the 3 oldest (below the listing's first page of 20, shown once the
-    list is scrolled) have unread, alice's 2, bob's and carol's 1; the 20 others none.  Read
-    on another device (PUTs of read markers) while this page's stream hears nothing of it:
-    when the page is shown again their badges and the title's count go.  Alice's and bob's:
-    3 badges below the first page, 1 page loaded there, so that page is read again (the
-    listing's first page and its second by cursor).  Carol's, later: 1 badge, so one GET of
-    that conversation by its uuid.  Never every page, never a request per conversation.
-    Before: only the first 20 were asked again, and the others kept their badges until a
-    reload."""
+    """24 conversations: the 4 oldest (below the listing's first page of 20, shown once the
+    list is scrolled) have unread, alice's 2, erin's, bob's and carol's 1; the 20 others
+    none.  Read on another device (PUTs of read markers) while this page's stream hears
+    nothing of it: when the page is shown again their badges and the title's count go, by one
+    request: the listing from the top as far as the lowest badge (erin's, 24th: limit=24),
+    whose items carry their unread counts.  Carol's, with the listing's limit lowered to 22
+    (#conversations data-max; 100 on the server): 2 requests, the second by cursor, down to
+    erin's.  Erin's: one again.  Before: the first page and then each conversation below it
+    with a badge by its uuid (a Query and a GetItem each on a remote table), or the pages
+    below read again (2 requests each time here); earlier still only the first 20 were asked
+    again, and the others kept their badges until a reload."""
     me_ = "web_deep"
     web.tok[me_] = token(add_user(web, me_, "Deep Web"), exp_in=3600)
+    e1 = send_rest(web, "web_erin", "erin 1", handle=me_)
     ga = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
     a2 = send_rest(web, "web_alice", "alice 2", group=ga)
     b1 = send_rest(web, "web_bob", "bob 1", handle=me_)
@@ -1862,24 +1865,28 @@ def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
         wait(d, lambda d: len(conv_names(d)) == 20, 5, "the first page")
         d.execute_script("const p = document.getElementById('list-pane');"
                          "p.scrollTop = p.scrollHeight")
-        wait(d, lambda d: conv_names(d)[20:] == ["Carol Web", "Bob Web", "Alice Web"], 5,
-             "the second page")
-        wait(d, lambda d: unread(d) == {"Alice Web": "2", "Bob Web": "1", "Carol Web": "1"}, 2,
-             "the badges")
-        assert d.title == "(4) ddbchat"
+        wait(d, lambda d: conv_names(d)[20:] == ["Carol Web", "Bob Web", "Alice Web",
+                                                 "Erin Web"], 5, "the second page")
+        wait(d, lambda d: unread(d) == {"Alice Web": "2", "Bob Web": "1", "Carol Web": "1",
+                                        "Erin Web": "1"}, 2, "the badges")
+        assert d.title == "(5) ddbchat"
         read_elsewhere(a2, b1)
-        wait(d, lambda d: unread(d) == {"Carol Web": "1"} and d.title == "(1) ddbchat", 5,
-             "alice's and bob's badges gone once shown")
-        lists = d.execute_script("return window.__lists")
-        assert len(lists) == 2 and lists[0] == "/api/message_groups?limit=20" and \
-            lists[1].startswith("/api/message_groups?limit=20&cursor="), lists
+        wait(d, lambda d: unread(d) == {"Carol Web": "1", "Erin Web": "1"} and
+             d.title == "(2) ddbchat", 5, "alice's and bob's badges gone once shown")
+        assert d.execute_script("return window.__lists") == ["/api/message_groups?limit=24"]
+        d.execute_script("document.getElementById('conversations').dataset.max = '22'")
         read_elsewhere(c1)
-        wait(d, lambda d: unread(d) == {} and d.title == "ddbchat", 5,
+        wait(d, lambda d: unread(d) == {"Erin Web": "1"} and d.title == "(1) ddbchat", 5,
              "carol's badge gone once shown")
         lists = d.execute_script("return window.__lists")
-        assert lists == ["/api/message_groups?limit=20",
-                         f"/api/message_groups/{c1['message_group_uuid']}"], lists
-        assert len(conv_names(d)) == 23
+        assert len(lists) == 2 and lists[0] == "/api/message_groups?limit=22" and \
+            lists[1].startswith("/api/message_groups?limit=22&cursor="), lists
+        d.execute_script("delete document.getElementById('conversations').dataset.max")
+        read_elsewhere(e1)
+        wait(d, lambda d: unread(d) == {} and d.title == "ddbchat", 5,
+             "erin's badge gone once shown")
+        assert d.execute_script("return window.__lists") == ["/api/message_groups?limit=24"]
+        assert len(conv_names(d)) == 24
         assert d.execute_script("return window.__reads") == []  # nothing marked from here
     finally:
         d.close()
