@@ -111,8 +111,25 @@ def two(web):
         b.quit()
 
 
+# Scripts a test had run before the page's own (inject), by window: {window handle: [CDP
+# identifier]}.  They stay with the window's every later page until removed, and the module
+# shares its two browsers: READ_SEAMS of test_read_in_one_tab_is_read_in_the_others faked the
+# next test's document.visibilityState and wrapped its fetch.  fresh() removes them.
+INJECTED = {}
+
+
+def inject(d, source):
+    """Runs source before the page's own script in every page this window loads, until the
+    next fresh() of the window (or the tab is closed)."""
+    r = d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+    INJECTED.setdefault(d.current_window_handle, []).append(r["identifier"])
+
+
 def fresh(d, width=1100, height=800, tz="UTC"):
-    """A blank page, the window size and time zone a test wants."""
+    """A blank page, the window size and time zone a test wants, and none of the scripts an
+    earlier test injected into this window."""
+    for ident in INJECTED.pop(d.current_window_handle, []):
+        d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
     d.get("about:blank")
     d.set_window_size(width, height)
     d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": tz})
@@ -325,7 +342,7 @@ def test_xss_display_name_and_handle_show_as_text(web, two):
     d.switch_to.new_window("tab")
     try:
         fresh(d)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP})
+        inject(d, TRAP)
         sign_in_by_link(d, web, "web_erin")
         wait(d, lambda d: name in conv_names(d), 5, "the conversation")
         open_conv(d, name)
@@ -998,7 +1015,7 @@ def test_tabs_share_one_stream_without_web_locks(web, two):
         for _ in range(2):
             d.switch_to.new_window("tab")
             tabs.append(d.current_window_handle)
-            d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_LOCKS})
+            inject(d, NO_LOCKS)
             sign_in_by_link(d, web, "web_nolocks", tok)
             assert d.execute_script("return navigator.locks === undefined")
         wait(d, lambda d: sum(open_streams()) == 1, 5, "one stream between the tabs")
@@ -1335,7 +1352,7 @@ def test_failed_sends_stay_in_their_conversation(web, two):
     d.switch_to.new_window("tab")
     try:
         fresh(d)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": MUTE_EVENTS})
+        inject(d, MUTE_EVENTS)
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: conv_names(d) == ["Alice Web", "Bob Web"], 5, "the list")
         open_conv(d, "Alice Web")
@@ -1592,7 +1609,7 @@ def test_unread_markers(web, two):
     d.switch_to.new_window("tab")
     try:
         fresh(d)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_EVENTS})
+        inject(d, RECORD_EVENTS)
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: conv_names(d) == ["Carol Web", "Alice Web"], 5, "the list")
         wait(d, lambda d: unread(d) == {"Carol Web": "1", "Alice Web": "1"}, 2, "the counts")
@@ -1676,7 +1693,7 @@ def test_unread_survives_a_reload(web, two):
     d.switch_to.new_window("tab")
     try:
         fresh(d, width=1280)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": READ_SEAMS})
+        inject(d, READ_SEAMS)
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: unread(d) == {"Alice Web": "2", "Bob Web": "1"}, 5, "the counts")
         assert d.title == "(3) ddbchat"
@@ -1764,7 +1781,7 @@ def test_read_in_one_tab_is_read_in_the_others(web, two):
     c2 = send_rest(web, "web_carol", "carol 2", group=gc)
     send_rest(web, "web_dave", "dave 1", handle=me_)
     other = fresh(two[0])
-    other.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": READ_SEAMS})
+    inject(other, READ_SEAMS)
     d = two[1]
     d.switch_to.new_window("tab")
     first = d.current_window_handle
@@ -1859,8 +1876,7 @@ def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
 
     try:
         fresh(d, width=1100, height=700)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                          {"source": READ_SEAMS + MUTE_READ_EVENTS + LISTS})
+        inject(d, READ_SEAMS + MUTE_READ_EVENTS + LISTS)
         sign_in_by_link(d, web, me_)
         wait(d, lambda d: len(conv_names(d)) == 20, 5, "the first page")
         d.execute_script("const p = document.getElementById('list-pane');"
@@ -1906,15 +1922,17 @@ def test_read_event_updates_another_browser_at_once(web, two):
     c2 = send_rest(web, "web_carol", "carol 2", group=gc)
     send_rest(web, "web_dave", "dave 1", handle=me_)
     other = fresh(two[0])
-    other.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                          {"source": LISTS + RECORD_EVENTS})
+    inject(other, LISTS + RECORD_EVENTS)
     d = two[1]
     d.switch_to.new_window("tab")
     try:
         fresh(d)
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LISTS})
+        inject(d, LISTS)
         sign_in_by_link(d, web, me_)
         sign_in_by_link(other, web, me_)
+        # none of the previous test's seams (READ_SEAMS: a fake visibilityState, a wrapped
+        # fetch) in this window: it ran with them before fresh() removed them
+        assert other.execute_script("return typeof window.__vis") == "undefined"
         for x in (other, d):
             wait(x, lambda x: unread(x) == {"Carol Web": "2", "Dave Web": "1"}, 5, "the counts")
         other.execute_script("window.__lists = []")
@@ -2032,8 +2050,7 @@ def test_today_becomes_a_date_after_midnight(web, two):
     d.switch_to.new_window("tab")
     try:
         fresh(d, tz="UTC")
-        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                          {"source": CLOCK + f"window.__now = {ms - 1500};"})
+        inject(d, CLOCK + f"window.__now = {ms - 1500};")
         sign_in_by_link(d, web, me_)
         open_conv(d, "Alice Web")
         labels = lambda d: d.execute_script(  # noqa: E731
