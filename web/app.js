@@ -1214,28 +1214,17 @@
   }
   window.addEventListener('offline', reconnectNow);
   window.addEventListener('online', reconnectNow);
-  // What failed because the browser was offline goes by itself once it is back, in order and
-  // with each message's own Idempotency-Key (stored once), as chat apps send what was written
-  // offline: it waited as "Not sent" for a Retry (test_web.py::test_offline_then_back).
-  window.addEventListener('online', () => {
-    let any = false;
-    for (const x of outbox) {
-      if (x.state === 'failed' && x.offline) {
-        x.state = 'queued';
-        x.offline = false;
-        showEntry(x);
-        any = true;
-      }
-    }
-    if (any && state.token) sendOutbox();
-  });
-  // Likewise what failed while the browser was online but the server did not answer (down,
-  // restarting: no answer; 502-504): it went only by Retry.  It goes by itself once the
-  // server answers again, when the live stream reconnects ('ready') or any later request
-  // succeeds, each with its own Idempotency-Key (stored once), in the outbox's order; a
-  // message sent meanwhile puts them back in the queue before itself, so it cannot overtake
-  // them (test_web.py::test_page_catches_up_after_a_server_restart,
-  // test_sends_that_met_a_server_down_go_by_themselves).
+  // What failed for want of the network (the browser offline) or of the server (down,
+  // restarting: no answer; 502-504) waited as "Not sent" for a Retry the user had to think
+  // of.  It goes by itself once the server answers again, when the live stream reconnects
+  // ('ready'; at once when the network comes back: 'online') or any later request succeeds,
+  // each with its own Idempotency-Key (stored once), in the outbox's order, as chat apps send
+  // what was written offline; a message sent meanwhile puts them back in the queue before
+  // itself, so it cannot overtake them (test_web.py::test_offline_then_back,
+  // test_page_catches_up_after_a_server_restart,
+  // test_sends_that_met_a_server_down_go_by_themselves).  An 'online' handler of its own sent
+  // the offline ones a second way: the offline ones are also 'auto', so test_offline_then_back
+  // passed without it.
   function requeueWaiting() {
     let any = false;
     for (const x of outbox) {
