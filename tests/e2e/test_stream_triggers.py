@@ -710,12 +710,14 @@ def test_latest_trigger_iterator_expiry_loses_nothing(work, target, start_trigge
                                                       table_name):
     """final23 F1: no restart: a shard that has returned nothing yet, its iterator expired
     while a batch ran (15 min on AWS; 2 s here), was re-opened at LATEST and what was written
-    meanwhile skipped (first, k3, k7 of 9 delivered); now from its LATEST start's time."""
+    meanwhile skipped (first, k3, k7 of 9 delivered); now from its LATEST start's time.
+    The 9 are awaited (a batch a shard, each run 2 s: ~10 s), then one run more (a record
+    delivered twice would come in it); it slept 25 s with runs of 4 s and iterators of 2."""
     name = table_name("trx")
     d = os.path.join(work, "data")
-    # every run of the command takes 4 s: longer than the iterators' 2 s lifetime
-    cmd = f"{handler_cmd(work)}; sleep 4"
-    t = start_triggered(d, "--stream-shards", "4", "--stream-iterator-seconds", "2",
+    # every run of the command takes 2 s: longer than the iterators' 1 s lifetime
+    cmd = f"{handler_cmd(work)}; sleep 2"
+    t = start_triggered(d, "--stream-shards", "4", "--stream-iterator-seconds", "1",
                         "--trigger", f"{name}={cmd}")  # default: LATEST
     ddb, _ = stream_table(t.url, name)
     time.sleep(4)  # the trigger finds the stream and opens every shard at LATEST
@@ -724,6 +726,7 @@ def test_latest_trigger_iterator_expiry_loses_nothing(work, target, start_trigge
     # written while the first batch's command runs
     for i in range(8):
         ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
-    time.sleep(25)
+    wait_records(work, 9)
+    time.sleep(3)  # a run past the last batch's
     got = sorted(r["dynamodb"]["Keys"]["pk"]["S"] for r in delivered(work))
     assert got == sorted(["first"] + [f"k{i}" for i in range(8)])
