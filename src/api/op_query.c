@@ -442,7 +442,8 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
      * test_corpus_same_answers) */
     if (query && (rc = expr_keycond_shape(q->kc, r->err)))
         return rc;
-    /* a C string for the catalog (the text may point into the body, unterminated) */
+    /* a C string for the catalog (the text may point into the body, unterminated; a copy of
+     * op_item.c write_table_jr's lines, which says why) */
     const char *tname = arena_strndup(r->arena, table->text, table->len);
     if (!tname)
         return api_nomem(r);
