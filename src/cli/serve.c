@@ -809,6 +809,82 @@ static void serve_stop(serve_run *s)
     free(s->jwt_secret);
 }
 
+/* --demo's outcome (serve_demo_ensure), for its banner once the server is up. */
+typedef struct serve_demo {
+    msg_user user;
+    bool created, ok;
+} serve_demo;
+
+/* --demo, before the server answers: the table and the demo data when absent.  A failure is
+ * said and the start goes on without the banner. */
+static void serve_demo_ensure(serve_run *s, bool remote, bool was_empty, serve_demo *d)
+{
+    if (!was_empty && !remote)
+        fprintf(stderr, "ddbchat: --demo: data dir not empty; demo data is only added when "
+                        "the messaging table is missing\n");
+    err_t de = {0};
+    if (msg_demo_ensure(s->svc, &d->user, &d->created, &de))
+        fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
+    else
+        d->ok = true;
+}
+
+/* Everything before the server answers, in order: the ports bound, the credentials, the
+ * engine, the service (--demo's data first), live delivery, the listeners.  On failure *step
+ * names the step that failed (serve_say_failed). */
+static int serve_start(const serve_opts *o, const char *region, serve_run *s, serve_demo *d,
+                       const char **step, err_t *e)
+{
+    bool remote = o->endpoint != NULL, want_rest = !o->dynamodb_only;
+    /* The ports are bound first: one in use is refused before a data dir is created or
+     * opened.  They listen only once everything is ready (http_server_start): a connection
+     * accepted is a server that answers, --demo's data included. */
+    int ddb_port = o->dynamodb_port, api_port = o->api_port;
+    *step = "binding the DynamoDB port";
+    if (!remote && http_bind_listener(o->host, o->dynamodb_port, &s->ddb_fd, &ddb_port, e))
+        return -1;
+    *step = "binding the REST API port";
+    if (want_rest && http_bind_listener(o->host, o->api_port, &s->api_fd, &api_port, e))
+        return -1;
+    *step = "loading the credentials";
+    if (serve_load_creds(o, &s->creds, e))
+        return -1;
+    bool was_empty = serve_dir_is_empty(o->data_dir);
+    *step = "opening the data dir";
+    if (!remote && serve_open_engine(o, region, s, e))
+        return -1;
+    *step = "opening the messaging service";
+    if (want_rest && serve_open_service(o, remote, s, e))
+        return -1;
+    if (o->demo && s->svc) /* table + demo data exist before the first request is accepted */
+        serve_demo_ensure(s, remote, was_empty, d);
+    *step = "starting the messaging service";
+    if (s->svc && msg_service_start(s->svc, e)) /* after --demo: the table exists */
+        return -1;
+    *step = "starting live delivery";
+    if (s->svc && serve_open_events(o, s, e))
+        return -1;
+    /* the sockets pass to the server last: until then a failed start closes them (serve_stop;
+     * test_serve.py::test_event_hub_failing_to_start_frees_the_ports_at_once) */
+    http_config hc;
+    serve_http_config(o, remote, want_rest, ddb_port, api_port, region, s, &hc);
+    *step = "starting the listeners";
+    return http_server_start(&hc, s->api, s->creds, s->svc, &s->srv, e) ? -1 : 0;
+}
+
+/* A failed start in words: the failing step's own, or, when it gave none, which step it was
+ * (it used to print "ddbchat serve: OK"; test_serve.py
+ * test_a_step_failing_without_words_is_named). */
+static void serve_say_failed(const char *step, const err_t *e)
+{
+    if (e->msg[0])
+        fprintf(stderr, "ddbchat serve: %s\n", e->msg);
+    else if (e->code)
+        fprintf(stderr, "ddbchat serve: %s failed (%s)\n", step, err_name(e->code));
+    else
+        fprintf(stderr, "ddbchat serve: %s failed (no reason given)\n", step);
+}
+
 int cli_serve(int argc, char **argv)
 {
     serve_opts o;
@@ -819,6 +895,8 @@ int cli_serve(int argc, char **argv)
     int status = 1;
     err_t e = {0};
     serve_run s = {.ddb_fd = -1, .api_fd = -1};
+    serve_demo demo = {0};
+    const char *step = "starting";
     bool remote = o.endpoint != NULL;
     bool want_rest = !o.dynamodb_only;
     const char *region = o.region ? o.region : "us-east-1";
@@ -835,57 +913,18 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* The ports are bound first: one in use is refused before a data dir is created or
-     * opened.  They listen only once everything is ready (http_server_start): a connection
-     * accepted is a server that answers, --demo's data included. */
-    int ddb_port = o.dynamodb_port, api_port = o.api_port;
-    if (!remote && http_bind_listener(o.host, o.dynamodb_port, &s.ddb_fd, &ddb_port, &e))
+    if (serve_start(&o, region, &s, &demo, &step, &e))
         goto fail;
-    if (want_rest && http_bind_listener(o.host, o.api_port, &s.api_fd, &api_port, &e))
-        goto fail;
-
-    if (serve_load_creds(&o, &s.creds, &e))
-        goto fail;
-    bool was_empty = serve_dir_is_empty(o.data_dir);
-    if (!remote && serve_open_engine(&o, region, &s, &e))
-        goto fail;
-    if (want_rest && serve_open_service(&o, remote, &s, &e))
-        goto fail;
-
-    /* --demo: table + demo data exist before the first request is accepted. */
-    msg_user demo_user;
-    bool demo_created = false, demo_ok = false;
-    if (o.demo && s.svc) {
-        if (!was_empty && !remote)
-            fprintf(stderr, "ddbchat: --demo: data dir not empty; demo data is only added when "
-                            "the messaging table is missing\n");
-        err_t de = {0};
-        if (msg_demo_ensure(s.svc, &demo_user, &demo_created, &de))
-            fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
-        else
-            demo_ok = true;
-    }
-    if (s.svc && msg_service_start(s.svc, &e)) /* after --demo: the table exists */
-        goto fail;
-
-    if (s.svc && serve_open_events(&o, &s, &e))
-        goto fail;
-    /* the sockets pass to the server last: until then a failed start closes them (serve_stop;
-     * test_serve.py::test_event_hub_failing_to_start_frees_the_ports_at_once) */
-    http_config hc;
-    serve_http_config(&o, remote, want_rest, ddb_port, api_port, region, &s, &hc);
-    if (http_server_start(&hc, s.api, s.creds, s.svc, &s.srv, &e))
-        goto fail;
-
     char api_url[300] = "";
     serve_say_started(&o, remote, want_rest, &s, api_url, sizeof api_url);
-    if (demo_ok) {
+    if (demo.ok) {
         err_t de = {0};
-        if (serve_demo_banner(s.svc, &demo_user, demo_created, api_url, s.jwt_secret,
+        if (serve_demo_banner(s.svc, &demo.user, demo.created, api_url, s.jwt_secret,
                               s.jwt_secret_len, &de))
             fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }
     /* stream triggers: after the endpoint is up (their tables may be created through it) */
+    step = "starting the stream triggers";
     if (o.n_triggers && serve_start_triggers(&o, remote, &s, &e))
         goto fail;
     fflush(stdout);
@@ -897,7 +936,7 @@ int cli_serve(int argc, char **argv)
     status = 0;
     goto out;
 fail:
-    fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
+    serve_say_failed(step, &e);
 out:
     serve_stop(&s);
     fflush(stdout);

@@ -643,6 +643,80 @@ def test_unusable_data_dir_fails_start():
     assert r.stderr.startswith("ddbchat serve: ")
 
 
+@pytest.mark.parametrize("func,step", [
+    ("store_open", "opening the data dir"),
+    ("msg_jwt_secret_load", "opening the messaging service"),
+    ("msg_events_new", "starting live delivery"),
+    ("http_server_start", "starting the listeners"),
+])
+def test_a_step_failing_without_words_is_named(tmp_path, func, step):
+    # A start-up step that fails without an error text of its own (made to return -1 at once
+    # under gdb) is named by the failure line, exit 1.  Before, the line was the empty error's
+    # name: "ddbchat serve: OK".
+    import shutil
+    from conftest import sanitized_build
+    gdb = shutil.which("gdb")
+    if not gdb:
+        pytest.skip("needs gdb")
+    if sanitized_build():
+        pytest.skip("a frame popped by gdb leaves ASan's stack poisoning behind")
+    script = tmp_path / "fail.gdb"
+    script.write_text(f"""set pagination off
+set confirm off
+break {func}
+run
+return -1
+continue
+""")
+    r = subprocess.run([gdb, "-nx", "-q", "-batch", "-x", str(script), "--args", ddbchat_bin(),
+                        "serve", "--data-dir", str(tmp_path / "data"), "--quiet",
+                        "--dynamodb-port", "0", "--api-port", "0"],
+                       capture_output=True, text=True, timeout=120)
+    out = r.stdout + r.stderr
+    if "ptrace" in out and "ddbchat serve:" not in out:
+        pytest.skip("gdb cannot trace here")
+    assert f"ddbchat serve: {step} failed (no reason given)" in out, out
+    assert "ddbchat serve: OK" not in out
+    assert "exited with code 01" in out, out
+
+
+def test_data_dir_that_is_a_file_fails_start(tmp_path):
+    # A --data-dir naming a regular file: exit 1 and a line that says so.
+    f = tmp_path / "file"
+    f.write_text("x")
+    r = run("serve", "--data-dir", str(f), "--dynamodb-port", "0", "--api-port", "0", "--quiet")
+    assert r.returncode == 1
+    assert r.stderr == f"ddbchat serve: data dir {f} is not a directory\n"
+
+
+def test_data_dir_not_writable_fails_start():
+    # A data dir the server may not write (as an unprivileged user: root writes anywhere):
+    # exit 1 and the system's reason, for one that exists and for one it would have to create.
+    import pathlib
+    import shutil
+    prefix = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            pytest.skip("root, and no setpriv to drop privileges")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    top = pathlib.Path(tempfile.mkdtemp(prefix="ddbchat-ro-"))  # (pytest's tmp_path is 0700)
+    try:
+        ro = top / "ro"
+        ro.mkdir()
+        os.chmod(top, 0o755)
+        os.chmod(ro, 0o555)
+        for d, words in ((ro, f"cannot open data dir {ro}: Permission denied"),
+                         (ro / "sub", f"cannot create data dir {ro / 'sub'}: Permission denied")):
+            r = subprocess.run([*prefix, ddbchat_bin(), "serve", "--data-dir", str(d),
+                                "--dynamodb-port", "0", "--api-port", "0", "--quiet"],
+                               capture_output=True, text=True, timeout=20)
+            assert r.returncode == 1, (d, r.stderr)
+            assert f"ddbchat serve: {words}\n" in r.stderr, (d, r.stderr)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def test_half_configured_env_credentials_fail_start():
     # DDBCHAT_ACCESS_KEY_ID without DDBCHAT_SECRET_ACCESS_KEY is a configuration error.
     env = dict(os.environ, DDBCHAT_ACCESS_KEY_ID="AKIDONLY")
