@@ -871,6 +871,9 @@
 /* DynamoDB Streams (op_stream.c): AWS's texts where its documents or captures give them,
  * DynamoDB Local's otherwise (tests/e2e/test_streams.py test_errors pins them on both) */
 #define TXT_STREAM_NOT_FOUND "Requested resource not found: Stream: %s not found"
+/* GetShardIterator's own for a stream it cannot find (DynamoDB Local's; DescribeStream's is
+ * TXT_STREAM_NOT_FOUND) */
+#define TXT_STREAM_DOES_NOT_EXIST "Stream does not exist"
 #define TXT_STREAM_SHARD_NOT_FOUND "Shard does not exist"
 #define TXT_STREAM_REQUIRED "The parameter '%s' is required"
 /* a Limit below 1 is the model's (api_schema.c in_ds_*, before the handler runs) */

@@ -90,61 +90,50 @@ static bool sa_mine(const api_req *r, const store_stream *d)
 }
 
 /* The store name of the table a StreamArn names ("arn:aws:dynamodb:<region>:<account>:
- * table/<T>/stream/<label>", in the caller's namespace) into tn, and its label; false when
- * the ARN is not of that form. */
+ * table/<T>/stream/<label>", in the caller's namespace) into tn, and its label (*label,
+ * *label_len: in arn); false when the ARN is not of that form or names another region,
+ * account or partition than the endpoint's (a stream it cannot have:
+ * test_streams.py::test_stream_arn_of_another_region_or_account). */
 static bool sa_arn_parse(const api_req *r, const char *arn, char tn[STORE_NAME_MAX],
-                         const char **label)
+                         const char **label, size_t *label_len)
 {
-    static const char pre[] = "arn:aws:dynamodb:";
-    const char *p = arn;
-    if (strncmp(p, pre, sizeof pre - 1) != 0)
-        return false;
-    p += sizeof pre - 1;
-    for (int i = 0; i < 2; i++) { /* region, account */
-        p = strchr(p, ':');
-        if (!p)
-            return false;
-        p++;
-    }
-    if (strncmp(p, "table/", 6) != 0)
-        return false;
-    p += 6;
-    const char *sl = strstr(p, "/stream/");
-    if (!sl || (size_t)(sl - p) >= STORE_NAME_MAX)
+    api_arn a;
+    api_arn_parse(arn, strlen(arn), r->api->region, r->api->account_id, &a);
+    if (a.cls != API_ARN_STREAM || a.other_region || a.other_account)
         return false;
     char nsb[STORE_NAME_MAX];
-    int n = snprintf(tn, STORE_NAME_MAX, "%s%.*s", sa_ns(r, nsb), (int)(sl - p), p);
-    *label = sl + 8;
-    return n >= 0 && (size_t)n < STORE_NAME_MAX;
+    int n = snprintf(tn, STORE_NAME_MAX, "%s%.*s", sa_ns(r, nsb), (int)a.name_len, a.name);
+    *label = a.sub;
+    *label_len = a.sub_len;
+    return a.name_len < STORE_NAME_MAX && n >= 0 && (size_t)n < STORE_NAME_MAX;
 }
 
-/* The stream a StreamArn names (with its shards), or ResourceNotFoundException. */
-static int sa_find(api_req *r, const char *arn, store_stream *out)
+/* The stream a StreamArn names (with its shards) into *out: *found, or false when there is
+ * none (the caller's ResourceNotFoundException: its text is the operation's). */
+static int sa_find(api_req *r, const char *arn, store_stream *out, bool *found)
 {
     char tn[STORE_NAME_MAX];
     const char *label;
-    bool found = false;
-    if (sa_arn_parse(r, arn, tn, &label)) {
-        store_stream *all;
-        size_t na;
-        int rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err);
-        if (rc)
-            return rc;
-        for (size_t i = 0; i < na && !found; i++) {
-            if (strcmp(all[i].table, tn) != 0)
-                continue;
-            const char *l = api_stream_label(r->arena, all[i].label_ms);
-            if (!l)
-                return api_nomem(r);
-            if (strcmp(l, label) != 0)
-                continue;
-            if ((rc = store_stream_get(r->api->store, all[i].id, r->arena, out, &found,
-                                       r->err)))
-                return rc;
-            break;
-        }
+    size_t label_len;
+    *found = false;
+    if (!sa_arn_parse(r, arn, tn, &label, &label_len))
+        return 0;
+    store_stream *all;
+    size_t na;
+    int rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < na; i++) {
+        if (strcmp(all[i].table, tn) != 0)
+            continue;
+        const char *l = api_stream_label(r->arena, all[i].label_ms);
+        if (!l)
+            return api_nomem(r);
+        if (strlen(l) != label_len || memcmp(l, label, label_len) != 0)
+            continue;
+        return store_stream_get(r->api->store, all[i].id, r->arena, out, found, r->err);
     }
-    return found ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_NOT_FOUND, arn);
+    return 0;
 }
 
 static const store_shard *sa_shard(api_req *r, const store_stream *d, const char *id)
@@ -298,8 +287,11 @@ int op_describe_stream(api_req *r, json_t **out)
     const char *parent_of = json_is_string(sf) ? json_string_value(sf) : NULL;
     size_t parent_len = parent_of ? json_string_length(sf) : 0;
     store_stream d;
-    if ((rc = sa_find(r, arn, &d)))
+    bool found;
+    if ((rc = sa_find(r, arn, &d, &found)))
         return rc;
+    if (!found)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_NOT_FOUND, arn);
     /* ExclusiveStartShardId: the shards listed after it; one that is not listed (trimmed since
      * the page that named it, or never a shard) is taken as a place in shard id order, the
      * shards whose ids sort after it, as DynamoDB Local answers (test_streams.py
@@ -488,14 +480,22 @@ int op_get_shard_iterator(api_req *r, json_t **out)
     bool latest = strcmp(type, "LATEST") == 0;
     if (!at && !after && !trim && !latest) /* the model's enum (in_ds_get_shard_iterator) */
         return err_set(r->err, ERR_VALIDATION, TXT_STREAM_ITER_TYPE);
+    /* the type and SequenceNumber go together, checked before the stream and shard are
+     * looked up; the number's value after (DynamoDB Local's order: test_streams.py
+     * test_error_order) */
+    if ((trim || latest) && seqs)
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_NOT_WANTED);
+    if ((at || after) && !seqs)
+        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_INVALID);
     store_stream d;
-    if ((rc = sa_find(r, arn, &d)))
+    bool found;
+    if ((rc = sa_find(r, arn, &d, &found)))
         return rc;
+    if (!found)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_DOES_NOT_EXIST);
     const store_shard *sh = sa_shard(r, &d, shard_id);
     if (!sh)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_STREAM_SHARD_NOT_FOUND);
-    if ((trim || latest) && seqs)
-        return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_NOT_WANTED);
     uint64_t first = sh->start > d.trim ? sh->start : d.trim, pos;
     if (trim) {
         pos = first;
@@ -508,7 +508,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
             pos = sh->start;
     } else {
         uint64_t n;
-        if (!seqs || !sa_seq_parse(seqs, &n))
+        if (!sa_seq_parse(seqs, &n))
             return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_INVALID);
         if (n < sh->start || (sh->end && n > sh->end))
             return err_set(r->err, ERR_VALIDATION, TXT_STREAM_SEQ_NOT_IN_SHARD);
@@ -583,15 +583,15 @@ int op_get_records(api_req *r, json_t **out)
     long long limit;
     int rc;
     static const char *const types[] = {"ShardIterator", NULL};
+    sa_iter it = {0};
+    /* the iterator is read before the Limit (DynamoDB Local's order: test_error_order) */
     if ((rc = sa_types(r, types, true)) ||
         (rc = sa_str(r, "ShardIterator", true, &its)) ||
+        (rc = sa_iter_parse(r, its, &it)) ||
         (rc = sa_limit(r, SA_RECORDS_MAX, &limit)))
         return rc;
     if (limit > SA_RECORDS_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_STREAM_RECORDS_LIMIT);
-    sa_iter it = {0};
-    if ((rc = sa_iter_parse(r, its, &it)))
-        return rc;
     int64_t now = base_wall_ms();
     if (now - it.issued_ms > r->api->iterator_ttl_ms)
         return err_set(r->err, ERR_EXPIRED_ITERATOR, TXT_STREAM_ITER_EXPIRED,

@@ -437,6 +437,57 @@ def test_errors(ddb, streams, table_name, target):
         "greater than the maximum allowed size: 100")
 
 
+# GetShardIterator's own answers, in DynamoDB Local's order and words (AWS's documents give
+# neither; Local is AWS's own build): whether a SequenceNumber is given is checked against the
+# iterator type before the stream and shard are looked up (its value after), and a stream it
+# cannot find "does not exist" (not DescribeStream's "Requested resource not found: Stream:
+# ... not found").  GetRecords reads its iterator before its Limit.  ddbchat looked the stream and shard up first, answered
+# DescribeStream's text, and refused Limit before a garbage iterator.
+def test_error_order(ddb, streams, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "KEYS_ONLY")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    seq = read_all(streams, arn)[0]["dynamodb"]["SequenceNumber"]
+    gone, missing = arn[:-3] + "999", sid[:-8] + "00000000"
+    not_wanted = ("ValidationException", "One or more parameter values were invalid: "
+                  "SequenceNumber should not be passed for this iterator type")
+    invalid_seq = ("ValidationException",
+                   "One or more parameter values were invalid: Invalid SequenceNumber")
+    for a, s in ((arn, missing), (gone, sid)):
+        assert err_of(streams.get_shard_iterator, StreamArn=a, ShardId=s,
+                      ShardIteratorType="LATEST", SequenceNumber=seq) == not_wanted
+        assert err_of(streams.get_shard_iterator, StreamArn=a, ShardId=s,
+                      ShardIteratorType="AT_SEQUENCE_NUMBER") == invalid_seq
+    # the number's value is read after the lookup: its stream and shard are answered first
+    assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=missing,
+                  ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber="0" * 21) == (
+        "ResourceNotFoundException", "Shard does not exist")
+    assert err_of(streams.get_shard_iterator, StreamArn=gone, ShardId=sid,
+                  ShardIteratorType="TRIM_HORIZON") == ("ResourceNotFoundException",
+                                                        "Stream does not exist")
+    assert err_of(streams.get_records, ShardIterator="garbage", Limit=1001) == (
+        "ValidationException", "Invalid ShardIterator")
+
+
+# A StreamArn of another region, account or partition names no stream of this endpoint's:
+# DescribeStream and GetShardIterator answer it not found (DynamoDB Local's answers; AWS's
+# streams are regional and an account's own).  ddbchat matched the table and label alone and
+# described the stream, and GetShardIterator issued an iterator naming the foreign ARN.
+def test_stream_arn_of_another_region_or_account(ddb, streams, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "KEYS_ONLY")
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    f = arn.split(":")
+    for i, other in ((1, "aws-cn"), (3, "eu-west-9"), (4, "111111111111")):
+        foreign = ":".join(f[:i] + [other] + f[i + 1:])
+        assert err_of(streams.describe_stream, StreamArn=foreign) == (
+            "ResourceNotFoundException", f"Requested resource not found: Stream: {foreign} not found")
+        assert err_of(streams.get_shard_iterator, StreamArn=foreign, ShardId=sid,
+                      ShardIteratorType="LATEST") == ("ResourceNotFoundException",
+                                                      "Stream does not exist")
+
+
 def test_unknown_operation_under_each_prefix(ddb_url):
     from conftest import raw_request
     r = raw_request(ddb_url, b"{}", target="DynamoDBStreams_20120810.ListTables")
