@@ -166,6 +166,9 @@ typedef struct serve_opts {
     long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
     long trigger_timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
     bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
+    long trigger_retries;        /* --trigger-retries N: N + 1 (0 = unlimited) */
+    bool trigger_bisect;         /* --trigger-bisect */
+    const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -264,6 +267,14 @@ static void serve_usage(FILE *f)
             "                            retried, 1..86400 (default 900)\n"
             "  --trigger-from WHERE      latest (default) or trim-horizon: where a trigger\n"
             "                            without a saved position starts\n"
+            "  --trigger-retries N       a batch whose command failed N more times (0..10000)\n"
+            "                            is discarded and the trigger goes on (Lambda's\n"
+            "                            MaximumRetryAttempts; default: retried until it works)\n"
+            "  --trigger-bisect          a failed batch is split in two, down to the failing\n"
+            "                            record, before its retries count (Lambda's\n"
+            "                            BisectBatchOnFunctionError)\n"
+            "  --trigger-on-failure FILE a discarded batch's on-failure record (Lambda's\n"
+            "                            DDBStreamBatchInfo) is appended to FILE, a JSON line\n"
             "  --cors-origin ORIGIN      allowed browser origins for the REST API: one, a\n"
             "                            comma-separated list, or \"*\" (default:\n"
             "                            $DDBCHAT_CORS_ORIGIN; unset: none)\n"
@@ -301,7 +312,7 @@ static int serve_parse_uint(const char *flag, const char *s, long min, long max,
 }
 
 /* What an option sets in serve_opts: a string, a flag, an integer of the field's type in
- * [min, max] (serve_parse_uint's message otherwise), or one of four with a rule of their own
+ * [min, max] (serve_parse_uint's message otherwise), or one of five with a rule of their own
  * (serve_opt_set). */
 typedef enum {
     SO_STR,
@@ -315,6 +326,7 @@ typedef enum {
     SO_PER_IP,       /* an integer; 0 is HTTP_PER_IP_UNLIMITED */
     SO_TRIGGER,      /* TABLE=COMMAND, appended; at most SERVE_MAX_TRIGGERS */
     SO_TRIGGER_FROM, /* latest | trim-horizon */
+    SO_TRIGGER_RETRIES, /* an integer N, kept as N + 1 (0 stays "unlimited") */
 } serve_opt_kind;
 
 typedef struct serve_opt {
@@ -371,6 +383,9 @@ static const serve_opt serve_optv[] = {
     SO("--trigger-batch", trigger_batch, 1, MSG_TRIGGER_BATCH_MAX),
     SO("--trigger-timeout", trigger_timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
     {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0},
+    {"--trigger-retries", SO_TRIGGER_RETRIES, offsetof(serve_opts, trigger_retries), 0, 10000},
+    SO_ARG("--trigger-bisect", trigger_bisect),
+    SO_ARG("--trigger-on-failure", trigger_on_failure),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
     SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
     SO_ARG("--transaction-conflicts", txn_conflicts),
@@ -390,7 +405,8 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
     void *field = (char *)o + so->off;
     long v = 0;
     bool num = so->kind == SO_INT || so->kind == SO_UINT || so->kind == SO_LONG ||
-               so->kind == SO_LLONG || so->kind == SO_U64 || so->kind == SO_PER_IP;
+               so->kind == SO_LLONG || so->kind == SO_U64 || so->kind == SO_PER_IP ||
+               so->kind == SO_TRIGGER_RETRIES;
     if (num && serve_parse_uint(so->name, arg, so->min, so->max, &v))
         return -1;
     switch (so->kind) {
@@ -429,6 +445,9 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
             return -1;
         }
         o->triggers[o->n_triggers++] = arg;
+        break;
+    case SO_TRIGGER_RETRIES:
+        o->trigger_retries = v + 1;
         break;
     case SO_TRIGGER_FROM:
         if (strcmp(arg, "trim-horizon") != 0 && strcmp(arg, "latest") != 0) {
@@ -754,6 +773,9 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
             return -1;
         msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o->trigger_batch,
                               .timeout_s = (int)o->trigger_timeout,
+                              .max_attempts = (int)o->trigger_retries,
+                              .bisect = o->trigger_bisect,
+                              .on_failure = o->trigger_on_failure,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
                                                                : MSG_SR_LATEST,
                               .state_dir = sdir};

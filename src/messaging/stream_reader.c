@@ -48,6 +48,7 @@ struct msg_stream_reader {
     char table[256];          /* whose latest stream is followed */
     int64_t next_check_ms;    /* a read-out stream: when to look for the table's next */
     bool seconds;             /* a record time not on a whole minute seen: second precision */
+    char last_shard[MSG_SR_SHARD_MAX]; /* the shard the last records returned came from */
 };
 
 /* Clock skew allowed between the reader's host and the stream's (its records'
@@ -829,6 +830,7 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
             if ((rc = sr_read_shard(r, s, max, out_tree, out_page, &got, e)))
                 return rc;
             if (got) {
+                sr_copy(r->last_shard, sizeof r->last_shard, s->id);
                 r->turn = (k + 1) % r->n;
                 return 0;
             }
@@ -879,6 +881,11 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
 const char *msg_stream_reader_arn(const msg_stream_reader *r)
 {
     return r->arn;
+}
+
+const char *msg_stream_reader_last_shard(const msg_stream_reader *r)
+{
+    return r->last_shard;
 }
 
 json_t *msg_stream_lambda_record(const json_t *rec, const char *arn)

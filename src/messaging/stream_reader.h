@@ -80,6 +80,9 @@ void msg_sr_page_fini(msg_sr_page *p);
 json_t *msg_stream_reader_state(const msg_stream_reader *r);
 /* The stream's ARN. */
 const char *msg_stream_reader_arn(const msg_stream_reader *r);
+/* The ShardId the records last returned came from ("" before any); valid until the next
+ * msg_stream_reader_next* or _free. */
+const char *msg_stream_reader_last_shard(const msg_stream_reader *r);
 
 /* A record as AWS Lambda delivers it: GetRecords' record plus eventSourceARN, userIdentity
  * spelled {"type","principalId"}.  New reference. */

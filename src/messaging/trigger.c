@@ -40,6 +40,9 @@ struct msg_trigger {
     msg_backend *b;
     char *table, *command, *state_dir;
     int batch, poll_ms, timeout_s;
+    int max_attempts; /* 0: unlimited */
+    bool bisect;
+    char *on_failure; /* NULL: none */
     msg_sr_start start;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -47,7 +50,7 @@ struct msg_trigger {
     bool stop;
     int64_t stop_at; /* when the stop was requested (base_wall_ms, under mu) */
     /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
-    uint64_t n_records, n_batches, n_failures;
+    uint64_t n_records, n_batches, n_failures, n_discarded;
     int64_t age_ms; /* IteratorAge of the last read */
     sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
 };
@@ -64,6 +67,9 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
         {"ddbchat_trigger_batches_total", "counter", "Batches the command finished"},
         {"ddbchat_trigger_failures_total", "counter",
          "Runs of the command that did not finish their batch (it is retried)"},
+        {"ddbchat_trigger_discarded_records_total", "counter",
+         "Records of batches discarded after --trigger-retries (Lambda's "
+         "MaximumRetryAttempts)"},
     };
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
         met_prom_header(b, fam[f].name, fam[f].type, fam[f].help);
@@ -80,7 +86,8 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
             else
                 met_prom_u64(b, __atomic_load_n(f == 1   ? &t->n_records
                                                 : f == 2 ? &t->n_batches
-                                                         : &t->n_failures,
+                                                : f == 3 ? &t->n_failures
+                                                         : &t->n_discarded,
                                                 __ATOMIC_RELAXED));
             buf_append(b, "\n", 1);
         }
@@ -438,44 +445,152 @@ static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, 
     return out;
 }
 
-/* Delivers one batch (its event's text) until the command succeeds (or the trigger stops:
- * false). */
-static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
+enum { TRG_DONE, TRG_DISCARDED, TRG_STOPPED }; /* what became of a batch */
+
+/* The ISO-8601 UTC time of epoch ms (Lambda's on-failure record spells its times so). */
+static void trg_iso(int64_t ms, char *out, size_t cap)
 {
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char s[32];
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, cap, "%s.%03dZ", s, (int)(ms % 1000));
+}
+
+/* Record i's dynamodb member `key` as text ("" when absent), into out. */
+static void trg_member_text(const msg_sr_page *pg, size_t i, const char *key, char *out,
+                            size_t cap)
+{
+    json_t *v = msg_sr_page_member_json(pg, i, "dynamodb", key);
+    if (json_is_string(v))
+        snprintf(out, cap, "%s", json_string_value(v));
+    else if (json_is_number(v))
+        trg_iso((int64_t)(json_number_value(v) * 1000.0), out, cap);
+    else
+        snprintf(out, cap, "%s", "");
+    json_decref(v);
+}
+
+/* Appends the on-failure record of a discarded batch (pg's records, of shard `shard`) to
+ * t->on_failure, one JSON line, synced: Lambda's record for a DynamoDB stream source
+ * (requestContext.condition RetryAttemptsExhausted and approximateInvokeCount, version,
+ * timestamp, DDBStreamBatchInfo), with the command's last result in responseContext
+ * (ours: exitStatus, or signal, or timedOut). */
+static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
+                           const char *shard, int attempts, int st, bool timed_out)
+{
+    if (!t->on_failure || pg->n == 0)
+        return;
+    char first_seq[MSG_SR_SEQ_MAX], last_seq[MSG_SR_SEQ_MAX], first_at[40], last_at[40],
+        now[40];
+    trg_member_text(pg, 0, "SequenceNumber", first_seq, sizeof first_seq);
+    trg_member_text(pg, pg->n - 1, "SequenceNumber", last_seq, sizeof last_seq);
+    trg_member_text(pg, 0, "ApproximateCreationDateTime", first_at, sizeof first_at);
+    trg_member_text(pg, pg->n - 1, "ApproximateCreationDateTime", last_at, sizeof last_at);
+    trg_iso(base_wall_ms(), now, sizeof now);
+    json_t *resp = timed_out         ? json_pack("{s:b}", "timedOut", 1)
+                   : st < 0          ? json_pack("{s:b}", "notRun", 1)
+                   : WIFSIGNALED(st) ? json_pack("{s:i}", "signal", WTERMSIG(st))
+                                     : json_pack("{s:i}", "exitStatus", WEXITSTATUS(st));
+    json_t *rec = json_pack(
+        "{s:{s:s,s:i},s:o,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:I,s:s}}", "requestContext",
+        "condition", "RetryAttemptsExhausted", "approximateInvokeCount", attempts,
+        "responseContext", resp ? resp : json_object(), "version", "1.0", "timestamp", now,
+        "DDBStreamBatchInfo", "shardId", shard, "startSequenceNumber", first_seq,
+        "endSequenceNumber", last_seq, "approximateArrivalOfFirstRecord", first_at,
+        "approximateArrivalOfLastRecord", last_at, "batchSize", (json_int_t)pg->n, "streamArn",
+        arn);
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    int fd = text ? open(t->on_failure, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+    size_t len = text ? strlen(text) : 0;
+    bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
+              fsync(fd) == 0;
+    if (!ok)
+        log_error("trigger %s: the on-failure record of the batch from %s was not written to "
+                  "%s: %s",
+                  t->table, first_seq, t->on_failure, text ? strerror(errno) : "out of memory");
+    if (fd >= 0)
+        close(fd);
+    free(text);
+}
+
+/* Delivers records [i0, i0 + n) of pg (one shard's, of stream arn) as one batch until the
+ * command succeeds (TRG_DONE), or the trigger stops (TRG_STOPPED), or the batch has had
+ * t->max_attempts runs (TRG_DISCARDED: logged, its on-failure record written).  With
+ * t->bisect a failed batch of several records is split in two and each half delivered in
+ * turn (the split takes no attempt: Lambda's BisectBatchOnFunctionError). */
+static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n,
+                       const char *arn, const char *shard)
+{
+    msg_sr_page view = *pg; /* the batch's records: the page's text, its places from i0 */
+    view.off = pg->off + i0;
+    view.len = pg->len + i0;
+    view.n = n;
+    int64_t newest = 0;
+    char first[MSG_SR_SEQ_MAX + 8];
+    char *text = trg_event(&view, arn, &newest, first, sizeof first);
+    int64_t age = base_wall_ms() - newest;
+    __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
     backoff bo;
     backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
+    int out = TRG_STOPPED;
     for (int attempt = 1;; attempt++) {
         bool timed_out = false;
         int st = text ? trg_run(t, text, strlen(text), &timed_out) : -1;
         if (st == 0) {
             __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
-            return true;
+            out = TRG_DONE;
+            break;
         }
         __atomic_add_fetch(&t->n_failures, 1, __ATOMIC_RELAXED);
         if (trg_stopped(t))
             break;
-        int delay = (int)backoff_fail(&bo, NULL);
+        if (t->bisect && n > 1) {
+            size_t h = n / 2;
+            log_warn("trigger %s: the batch of %zu records from %s failed; delivering it in "
+                     "two halves (%zu and %zu records)",
+                     t->table, n, first, h, n - h);
+            free(text);
+            text = NULL;
+            out = trg_deliver(t, pg, i0, h, arn, shard);
+            if (out != TRG_STOPPED)
+                out = trg_deliver(t, pg, i0 + h, n - h, arn, shard) == TRG_STOPPED
+                          ? TRG_STOPPED
+                          : TRG_DONE;
+            break;
+        }
+        bool last = t->max_attempts > 0 && attempt >= t->max_attempts;
+        int delay = last ? 0 : (int)backoff_fail(&bo, NULL);
+        char what[96];
         if (timed_out)
-            log_warn("trigger %s: the command timed out after %d s and was killed (batch of "
-                     "%zu records from %s); retry %d in %d ms",
-                     t->table, t->timeout_s, n, first, attempt, delay);
+            snprintf(what, sizeof what, "timed out after %d s and was killed", t->timeout_s);
         else if (st < 0)
-            log_warn("trigger %s: the command could not run (batch of %zu records from %s); "
-                     "retry %d in %d ms",
-                     t->table, n, first, attempt, delay);
+            snprintf(what, sizeof what, "could not run");
         else if (WIFSIGNALED(st))
-            log_warn("trigger %s: the command was killed by signal %d (batch of %zu records "
-                     "from %s); retry %d in %d ms",
-                     t->table, WTERMSIG(st), n, first, attempt, delay);
+            snprintf(what, sizeof what, "was killed by signal %d", WTERMSIG(st));
         else
-            log_warn("trigger %s: the command exited with status %d (batch of %zu records "
-                     "from %s); retry %d in %d ms",
-                     t->table, WEXITSTATUS(st), n, first, attempt, delay);
+            snprintf(what, sizeof what, "exited with status %d", WEXITSTATUS(st));
+        if (last) {
+            log_error("trigger %s: the command %s (batch of %zu records from %s); %d runs "
+                      "failed: the batch is discarded (--trigger-retries)%s%s",
+                      t->table, what, n, first, attempt, t->on_failure ? "; its record is in "
+                                                                        : "",
+                      t->on_failure ? t->on_failure : "");
+            trg_on_failure(t, &view, arn, shard, attempt, st, timed_out);
+            __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
+            out = TRG_DISCARDED;
+            break;
+        }
+        log_warn("trigger %s: the command %s (batch of %zu records from %s); retry %d in %d ms",
+                 t->table, what, n, first, attempt, delay);
         if (trg_sleep(t, delay))
             break;
     }
-    return false;
+    free(text);
+    return out;
 }
 
 static void *trg_main(void *arg)
@@ -551,17 +666,11 @@ static void *trg_main(void *arg)
             trg_sleep(t, t->poll_ms);
             continue;
         }
-        int64_t newest = 0;
-        char first[MSG_SR_SEQ_MAX + 8];
-        char *ev = trg_event(&pg, msg_stream_reader_arn(rd), &newest, first, sizeof first);
-        size_t n = pg.n;
-        msg_sr_page_fini(&pg); /* the event's text is all the batch needs now */
-        int64_t age = base_wall_ms() - newest;
-        __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
-        bool done = trg_deliver(t, ev, n, first);
-        free(ev);
-        if (!done)
-            break; /* stopped: the batch is not finished */
+        int got = trg_deliver(t, &pg, 0, pg.n, msg_stream_reader_arn(rd),
+                              msg_stream_reader_last_shard(rd));
+        msg_sr_page_fini(&pg);
+        if (got == TRG_STOPPED)
+            break; /* the batch is not finished */
         err_clear(&e);
         if (trg_save(t, rd, &e))
             log_error("trigger %s: the batch is done but its position was not saved: %s",
@@ -586,8 +695,11 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
                                                                     : cfg->batch;
     t->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 200;
     t->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : MSG_TRIGGER_TIMEOUT_DEFAULT_S;
+    t->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 0;
+    t->bisect = cfg->bisect;
+    t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
-    if (!t->table || !t->command || !t->state_dir) {
+    if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure)) {
         msg_trigger_stop(t);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
@@ -604,6 +716,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
         free(t->table);
         free(t->command);
         free(t->state_dir);
+        free(t->on_failure);
         free(t);
         return err_set(e, ERR_INTERNAL, "cannot start the trigger thread");
     }
@@ -640,5 +753,6 @@ void msg_trigger_stop(msg_trigger *t)
     free(t->table);
     free(t->command);
     free(t->state_dir);
+    free(t->on_failure);
     free(t);
 }

@@ -11,7 +11,11 @@
  * and never delivers a finished batch again (a batch cut off by a crash or a stop is delivered
  * again: at least once, in order).  Any other status, or a command killed by a signal, is
  * logged with the command's output and the batch is retried, with backoff (200 ms doubling to
- * 30 s), in order, never skipped; so is a run past its timeout (cfg.timeout_s), killed.  The command's standard output and error go to the log, line
+ * 30 s), in order; so is a run past its timeout (cfg.timeout_s), killed.  By default a batch
+ * is never skipped (a record the command always fails on stops the trigger); with
+ * cfg.max_attempts it is discarded after that many runs (its on-failure record written to
+ * cfg.on_failure, its position saved) and the trigger goes on, and with cfg.bisect a failing
+ * batch is first split down to the record that fails, as Lambda's event source mapping does.  The command's standard output and error go to the log, line
  * by line.  With no saved position the trigger starts at the stream's LATEST (default) or
  * TRIM_HORIZON (LATEST names no record: until the first batch is done, a restart starts at
  * LATEST again).  A table without a stream (yet) is looked up again every few seconds.
@@ -42,6 +46,16 @@ typedef struct msg_trigger_cfg {
     int timeout_s;         /* a run longer than this is killed (its process group: SIGTERM,
                             * SIGKILL 1 s later) and counts as failed: retried in order, as a
                             * Lambda function's timeout (0: MSG_TRIGGER_TIMEOUT_DEFAULT_S) */
+    int max_attempts;      /* runs of the command for one batch before the batch is discarded
+                            * (Lambda's MaximumRetryAttempts + 1); 0: unlimited, retried until
+                            * it succeeds (Lambda's default, -1, retries until the records
+                            * expire) */
+    bool bisect;           /* a failed batch of several records is split in two and each half
+                            * delivered in turn, down to one record, before its runs count
+                            * (Lambda's BisectBatchOnFunctionError: a split uses no attempt) */
+    const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
+                             * appended to it, one JSON line (Lambda's on-failure destination
+                             * record for a DynamoDB stream: DDBStreamBatchInfo) */
 } msg_trigger_cfg;
 
 typedef struct msg_trigger msg_trigger;
@@ -63,7 +77,8 @@ void msg_trigger_request_stop(msg_trigger *t);
  *                                         once a read finds nothing new
  *   ddbchat_trigger_records_total         records of batches the command finished
  *   ddbchat_trigger_batches_total         batches the command finished
- *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch */
+ *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch
+ *   ddbchat_trigger_discarded_records_total  records of batches discarded after max_attempts */
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b);
 
 /* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to

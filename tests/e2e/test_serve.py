@@ -160,7 +160,7 @@ SERVE_INT_OPTIONS = [
     ("--jwt-max-lifetime", 1, 316224000), ("--stream-shard-seconds", 1, 316224000),
     ("--stream-retention-seconds", 1, 316224000), ("--stream-shards", 1, 16),
     ("--stream-iterator-seconds", 1, 316224000), ("--trigger-batch", 1, 1000),
-    ("--trigger-timeout", 1, 86400), ("--gsi-lag", 0, 3600000),
+    ("--trigger-timeout", 1, 86400), ("--trigger-retries", 0, 10000), ("--gsi-lag", 0, 3600000),
     ("--backfill-batch-delay-ms", 0, 60000), ("--table-delay", 0, 600000),
     ("--item-collection-limit", 1, 10 * 1024 ** 3),
 ]
@@ -186,6 +186,7 @@ def test_serve_flags_take_no_value_and_options_need_one():
     # A flag given a value, or an option at the end without its value, is a usage error.
     d = tempfile.mkdtemp(prefix="ddbchat-flags-")
     for args in (["--quiet=yes"], ["--throttle=1"], ["--demo=x"], ["--host"], ["--trigger"],
+                 ["--trigger-bisect=yes"], ["--trigger-on-failure"],
                  ["--trigger-from", "sometime"], ["--trigger", "noequals"]):
         r = run("serve", "--data-dir", d, *args)
         assert r.returncode == 2, (args, r.stderr)

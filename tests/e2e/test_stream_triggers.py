@@ -8,6 +8,7 @@ stdin; exit 0 = batch done, else retried in order; the position survives a resta
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -213,8 +214,10 @@ def test_metrics_count_batches_failures_and_lag(work, target, start_triggered, t
     assert 2 <= sample(text, "ddbchat_trigger_batches_total") <= 4  # batches of at most 2
     assert sample(text, "ddbchat_trigger_failures_total") == 1
     assert sample(text, "ddbchat_trigger_iterator_age_seconds") == 0
+    assert sample(text, "ddbchat_trigger_discarded_records_total") == 0  # retried, never dropped
     for fam in ("ddbchat_trigger_iterator_age_seconds", "ddbchat_trigger_records_total",
-                "ddbchat_trigger_batches_total", "ddbchat_trigger_failures_total"):
+                "ddbchat_trigger_batches_total", "ddbchat_trigger_failures_total",
+                "ddbchat_trigger_discarded_records_total"):
         assert text.count("# TYPE " + fam + " ") == 1
 
 
@@ -592,6 +595,138 @@ def test_a_run_past_the_timeout_is_killed_and_retried(work, start_triggered, tab
     assert "timed out after 1 s" in t.log_text(), t.log_text()[-2000:]
 
 
+# ---- a record the command always fails on (a poison record) -------------------------------
+# Lambda's event source mapping for a DynamoDB stream (Developer Guide, "Lambda parameters for
+# Amazon DynamoDB event source mappings" and "Retaining discarded records"): by default
+# (MaximumRetryAttempts -1) a failed batch is retried until its records expire, so a poison
+# record blocks its shard for up to the stream's 24 h; MaximumRetryAttempts N discards the
+# batch after N retries and goes on, sending its metadata (DDBStreamBatchInfo) to the
+# on-failure destination; BisectBatchOnFunctionError splits a failed batch in two (no retry
+# spent) to isolate the record.  ddbchat: --trigger-retries, --trigger-on-failure FILE (one
+# JSON line per discarded batch), --trigger-bisect.  Before them no batch was ever discarded.
+
+# Fails any batch holding the key "poison"; appends each other event to OUT; each run's keys
+# go to OUT.runs, one line a run.
+POISON_HANDLER = r'''
+import json, sys
+out = sys.argv[1]
+ev = json.load(sys.stdin)
+keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in ev["Records"]]
+with open(out + ".runs", "a") as f:
+    f.write(",".join(keys) + "\n")
+if "poison" in keys:
+    print("poison in the batch")
+    sys.exit(4)
+with open(out, "a") as f:
+    f.write(json.dumps(ev) + "\n")
+'''
+
+
+def poison_cmd(work):
+    with open(os.path.join(work, "poison.py"), "w") as f:
+        f.write(POISON_HANDLER)
+    return f"{sys.executable} {work}/poison.py {work}/out.jsonl"
+
+
+def runs(work):
+    p = os.path.join(work, "out.jsonl.runs")
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return [line.strip().split(",") for line in f]
+
+
+def wait_runs(work, pred, what, timeout=60):
+    deadline = time.time() + timeout
+    while not pred(runs(work)):
+        if time.time() > deadline:
+            pytest.fail(f"{what} not seen within {timeout}s: {runs(work)}")
+        time.sleep(0.1)
+
+
+def put_keys(url, name, keys):
+    ddb = client_for(url)
+    for k in keys:
+        ddb.put_item(TableName=name, Item={"pk": {"S": k}})
+
+
+# Default: the batch is retried for good, in order: nothing after the poison record arrives.
+def test_a_poison_record_blocks_its_shard_by_default(work, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "1")
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["k0", "poison", "k1"])
+    wait_runs(work, lambda r: r.count(["poison"]) >= 4, "four runs of the poison record")
+    assert keys_of(delivered(work)) == [("INSERT", "k0")]
+    assert ["k1"] not in runs(work)
+    assert "exited with status 4" in t.log_text()
+
+
+# --trigger-retries 2 --trigger-bisect: the failing batch is halved down to the poison record,
+# which gets 3 runs (the first and 2 retries) and is discarded with its on-failure record;
+# every other record is delivered once, in order, and the trigger goes on.
+def test_bisect_and_retries_discard_only_the_poison_record(work, start_triggered, table_name):
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "10",
+                        "--trigger-retries", "2", "--trigger-bisect",
+                        "--trigger-on-failure", failed)
+    ddb, arn = stream_table(t.url, name)
+    good = [f"k{i}" for i in range(8)]
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in good[:4] + ["poison"] + good[4:]]})
+    recs = wait_records(work, 8)
+    put_keys(t.url, name, ["after"])  # the trigger went on past the discarded record
+    recs = wait_records(work, 9)
+    assert [k for _, k in keys_of(recs)] == good + ["after"]
+    assert runs(work).count(["poison"]) == 3
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1
+    rec = lines[0]
+    poison = [r for r in read_all(streams_for(t.url), arn)
+              if r["dynamodb"]["Keys"]["pk"]["S"] == "poison"][0]
+    seq = poison["dynamodb"]["SequenceNumber"]
+    assert rec["requestContext"] == {"condition": "RetryAttemptsExhausted",
+                                     "approximateInvokeCount": 3}
+    assert rec["responseContext"] == {"exitStatus": 4}
+    assert rec["version"] == "1.0"
+    info = rec["DDBStreamBatchInfo"]
+    shards = [s["ShardId"] for s in
+              streams_for(t.url).describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+    assert info["shardId"] in shards
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == seq
+    assert info["batchSize"] == 1 and info["streamArn"] == arn
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",
+                        info["approximateArrivalOfFirstRecord"])
+    assert "the batch is discarded" in t.log_text()
+
+
+# --trigger-retries 1 without bisect: the whole batch holding the poison record is discarded
+# after 2 runs (its other records with it, as Lambda discards a batch); what follows arrives.
+def test_retries_discard_the_whole_failing_batch(work, start_triggered, table_name):
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "10",
+                        "--trigger-retries", "1", "--trigger-on-failure", failed)
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["a", "poison", "b"])
+    wait_runs(work, lambda r: sum("poison" in x for x in r) >= 2, "two runs of the batch")
+    bad = [r for r in runs(work) if "poison" in r]
+    assert bad[0] == bad[1]  # the same batch twice, then discarded
+    put_keys(t.url, name, ["after"])
+    want = [k for k in ["a", "poison", "b"] if k not in bad[0]] + ["after"]
+    assert [k for _, k in keys_of(wait_records(work, len(want)))] == want
+    assert [r for r in runs(work) if "poison" in r] == bad[:2]  # no third run
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1 and lines[0]["DDBStreamBatchInfo"]["batchSize"] == len(bad[0])
+    assert lines[0]["requestContext"]["approximateInvokeCount"] == 2
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
     (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
@@ -600,6 +735,8 @@ def test_a_run_past_the_timeout_is_killed_and_retried(work, start_triggered, tab
     (["--trigger-from", "oldest", "--trigger", "t=true"], "--trigger-from"),
     (["--trigger-timeout", "0", "--trigger", "t=true"], "--trigger-timeout"),
     (["--trigger-timeout", "86401", "--trigger", "t=true"], "--trigger-timeout"),
+    (["--trigger-retries", "-1", "--trigger", "t=true"], "--trigger-retries"),
+    (["--trigger-retries", "10001", "--trigger", "t=true"], "--trigger-retries"),
     (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
 ])
 def test_bad_trigger_flags(args, msg):
