@@ -267,20 +267,30 @@ static void bg_unprocessed(api_req *r, bg_table *bt, json_t **left, json_t **key
  * the same table (dynalite checks a table's keys before its AttributesToGet; Local agrees;
  * test_items.py test_two_rule_order).  A key has at most two attributes; longer ones fail the
  * schema after the table (not compared here: no n^2 of wide maps).  Keys equal on the key
- * attributes only are found once the table is known. */
+ * attributes only are found once the table is known.  bg_dup_at: key i against ks[0 .. i)
+ * (d: their digests; d[i] set here). */
+static int bg_dup_at(api_req *r, const av_t *ks, uint64_t *d, size_t i)
+{
+    d[i] = bk_digest_given(&ks[i]);
+    if (ks[i].type != AV_M || ks[i].u.map.n > 2)
+        return 0;
+    for (size_t j = 0; j < i; j++)
+        if (d[j] == d[i] && ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
+            av_equal(&ks[j], &ks[i]))
+            return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+    return 0;
+}
+
+/* bg_dup_at for every key of ks[0..n). */
 static int bg_dup_given(api_req *r, const av_t *ks, size_t n)
 {
     uint64_t *d = n ? arena_alloc(r->arena, sizeof *d * n) : NULL;
     if (n && !d)
         return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
-        d[i] = bk_digest_given(&ks[i]);
-        if (ks[i].type != AV_M || ks[i].u.map.n > 2)
-            continue;
-        for (size_t j = 0; j < i; j++)
-            if (d[j] == d[i] && ks[j].type == AV_M && ks[j].u.map.n == ks[i].u.map.n &&
-                av_equal(&ks[j], &ks[i]))
-                return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+        int rc = bg_dup_at(r, ks, d, i);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -327,8 +337,12 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     /* the request, table by table: mixed parameters, the keys' values and duplicates
      * (bg_dup_given), then the table's placeholders, projection or AttributesToGet (dynalite's
      * AWS-checked batchGetItem validation: each table's keys before its AttributesToGet and
-     * expressions; DynamoDB Local agrees; test_items.py test_two_rule_order); then the key
-     * count; then the tables; then the keys against their schemas */
+     * expressions; DynamoDB Local agrees; test_items.py test_two_rule_order), the key count
+     * as each key is read: the 101st key of the request, once its values and its repeat are
+     * checked, is "Too many items" before any later key's value or the table's AttributesToGet
+     * (dynalite counts there; DynamoDB Local agrees; test_two_rule_order_unsettled); then the
+     * tables; then the keys against their schemas */
+    size_t counted = 0;
     json_object_foreach(ri, name, spec) {
         if (!json_is_object(spec))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -348,11 +362,16 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
         if ((rc = api_mixed_check(r, spec, get_legacy, get_expr_params)) ||
             (rc = api_json_bool(spec, "ConsistentRead", &present, &bt->consistent, r->err)))
             return rc;
-        for (size_t i = 0; i < bt->n; i++)
-            if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[bt->first + i])))
+        uint64_t *d = arena_alloc(r->arena, sizeof *d * bt->n);
+        if (!d)
+            return api_nomem(r);
+        for (size_t i = 0; i < bt->n; i++) {
+            if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[bt->first + i])) ||
+                (rc = bg_dup_at(r, &ksrc[bt->first], d, i)))
                 return rc;
-        if ((rc = bg_dup_given(r, &ksrc[bt->first], bt->n)))
-            return rc;
+            if (++counted > BATCH_GET_MAX)
+                return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
+        }
         if ((rc = api_exprs_init(r, spec, &bt->x, get_expr_params, NULL)) ||
             (rc = api_exprs_get(r, spec, &bt->x, "ProjectionExpression", EXPR_PROJECTION,
                                 &bt->proj)))
@@ -363,8 +382,6 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
             return rc;
         ti++;
     }
-    if (total > BATCH_GET_MAX)
-        return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
     *out_tabs = tabs;
     *out_nt = nt;
     *out_total = total;

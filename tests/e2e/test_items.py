@@ -1959,6 +1959,31 @@ def TX_PUT(table, item, **kw):
                                               + [{"pk": N("x")}]}}},
      (V, "1 validation error detected: Value at 'RequestItems.T1.member.Keys' failed to "
          "satisfy constraint: Member must have length less than or equal to 100"), (V, LOCAL_NUM)),
+    # BatchGetItem: the request's keys counted as they are read (dynalite's batchGetItem.js:
+    # each key's values, then its repeat, then the count): the 101st key is "Too many items"
+    # before a later key's bad value or its table's repeated AttributesToGet (ddbchat read
+    # every key first; DynamoDB Local agrees with dynalite), but after an earlier table's
+    # ProjectionExpression (Local: the count first).  The second table need not exist: all
+    # of this comes before the tables.
+    ("BatchGetItem", {"RequestItems": {
+        "T1": {"Keys": [{"pk": S(str(i))} for i in range(60)]},
+        "no_such_tro": {"Keys": [{"pk": S(str(i))} for i in range(41)] + [{"pk": N("x")}]}}},
+     (V, "Too many items requested for the BatchGetItem call"), None),
+    ("BatchGetItem", {"RequestItems": {
+        "T1": {"Keys": [{"pk": S(str(i))} for i in range(60)]},
+        "no_such_tro": {"Keys": [{"pk": S(str(i))} for i in range(41)],
+                        "AttributesToGet": ["a", "a"]}}},
+     (V, "Too many items requested for the BatchGetItem call"), None),
+    ("BatchGetItem", {"RequestItems": {
+        "T1": {"Keys": [{"pk": S(str(i))} for i in range(60)], "ProjectionExpression": "a,"},
+        "no_such_tro": {"Keys": [{"pk": S(str(i))} for i in range(41)]}}},
+     (V, 'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","'),
+     (V, "Too many items requested for the BatchGetItem call")),
+    # ... and a bad value within the first 100 keys before the count (both sources, Local)
+    ("BatchGetItem", {"RequestItems": {
+        "T1": {"Keys": [{"pk": S(str(i))} for i in range(60)]},
+        "no_such_tro": {"Keys": [{"pk": S(str(i))} for i in range(40)] + [{"pk": N("x")}]}}},
+     (V, NUM_X), (V, LOCAL_NUM)),
     # TransactWriteItems: an action's missing key is its cancellation reason (the service; see
     # test_transact.py), so a later action's missing table is reported first: the request's
     # tables are all looked up before the transaction runs.  dynalite's transactWriteItems
