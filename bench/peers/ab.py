@@ -13,6 +13,11 @@ workload and connection count every run's p99 and CPU per request and the median
         [--a ""] [--workloads GetItem,GSIQuery] [--conns 8] [--rounds 3] [--repeat 3]
         [--duration 5] [--bin-b OTHER_BUILD] [--server-cpus 0 --wrk-cpus 1] [--fixed-order]
 
+With --startups N it measures start-up only (run.py's probe: exec -> the first ListTables
+answered, a fresh data dir, `--dynamodb-only`), N fresh starts a side, A and B alternated
+start by start (the order swapped every other pair), and prints each side's median, minimum
+and every time: one start each in a sitting's minutes, as a start-up claim needs on this VM.
+
 Compare only a sitting at low load (the 1-minute load printed before each side stays near
 what the benchmark itself adds: ~3 here).
 """
@@ -48,6 +53,23 @@ def one(binary, args, a, out):
             if isinstance(runs, dict) and "runs" in runs}
 
 
+def startups(a, sides):
+    sys.path.insert(0, HERE)
+    import run as R  # the probe itself: Target.startup_ms
+    got = {name: [] for name, _, _ in sides}
+    with tempfile.TemporaryDirectory(prefix="ab.") as tmp:
+        for i in range(a.startups):
+            for name, binary, args in (sides if i % 2 == 0 else sides[::-1]):
+                ns = argparse.Namespace(bin=binary, ddbchat_args=args.split())
+                got[name] += R.Target("ddbchat", ns, tmp).startup_ms(1)
+    print(f"start-up, {a.startups} fresh starts a side, alternated (load {load()} at the end)")
+    for name, binary, args in sides:
+        v = sorted(got[name])
+        print(f"  {name} ({os.path.basename(binary)} {args or '-'}): median "
+              f"{statistics.median(v):.2f} ms, min {v[0]:.2f} ms; all "
+              + " ".join(f"{x:.1f}" for x in v))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True, help="ddbchat binary (side A, and B unless --bin-b)")
@@ -61,10 +83,14 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--server-cpus", default="", help="run.py --server-cpus (taskset -c)")
     ap.add_argument("--wrk-cpus", default="", help="run.py --wrk-cpus (taskset -c)")
+    ap.add_argument("--startups", type=int, default=0,
+                    help="start-up only: N fresh starts a side, alternated")
     ap.add_argument("--fixed-order", action="store_true",
                     help="A before B in every round (default: the order alternates by round)")
     a = ap.parse_args()
     sides = [("A", a.bin, a.a), ("B", a.bin_b or a.bin, a.b)]
+    if a.startups:
+        return startups(a, sides)
     got = {"A": {}, "B": {}}
     with tempfile.TemporaryDirectory(prefix="ab.") as tmp:
         for r in range(a.rounds):
