@@ -1,9 +1,10 @@
 /*
  * event_id — a stream's position in a user's conversations and its Last-Event-ID text:
  * "v1:<floor>" then ",<message_group_uuid>:<created_at>" per conversation delivered within
- * the look-back (MSG_EVENTS_LATE_S), then ";r<stamp>" when the read events'
- * position (the newest read-log stamp delivered, events.h) is past the floor (the position is
- * max(floor, rd)); parse, format, where a conversation's new messages
+ * the look-back (MSG_EVENTS_LATE_S), then the read events' position: ";s<n>", the number of
+ * the newest read-log row delivered (events.h), or while that is not known yet ";r<stamp>"
+ * when its stamp is past the floor (an id written before the numbers has only that; the
+ * position is then max(floor, rd)); parse, format, where a conversation's new messages
  * start, recording a delivery.  Layer: messaging (a value and its text, no I/O, no lock).
  * Used by events.c (scans, replays, every event's id).  See events.h (the design and the
  * event ids).  Tests: tests/unit/messaging/test_event_id.c, tests/fuzz (fuzz_eventid).
@@ -94,7 +95,9 @@ void msg_event_id_format(const msg_event_state *s, char *out, size_t n)
         w = snprintf(out + o, n - o, ",%s:%lld", p[i].group, (long long)p[i].t);
         o += w > 0 ? (size_t)w : 0;
     }
-    if (s->rd > s->floor && o < n) /* the read events' position, when past the floor */
+    if (s->rseq >= 0 && o < n) /* the read events' position */
+        snprintf(out + o, n - o, ";s%lld", (long long)s->rseq);
+    else if (s->rd > s->floor && o < n) /* not known yet: its stamp, when past the floor */
         snprintf(out + o, n - o, ";r%lld", (long long)s->rd);
 }
 
@@ -125,10 +128,13 @@ int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e)
     if (ev_parse_num(&p, &out->floor))
         goto bad;
     out->rd = out->floor;
+    out->rseq = -1;
     while (*p) {
-        if (*p == ';') { /* the read events' position, last: ";r<stamp>" */
+        if (*p == ';') { /* the read events' position, last: ";s<n>" or ";r<stamp>" */
             p++;
-            if (*p++ != 'r' || ev_parse_num(&p, &out->rd) || *p)
+            char kind = *p++;
+            if ((kind != 'r' && kind != 's') ||
+                ev_parse_num(&p, kind == 's' ? &out->rseq : &out->rd) || *p)
                 goto bad;
             break;
         }
@@ -151,5 +157,6 @@ int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e)
     return 0;
 bad:
     memset(out, 0, sizeof *out);
+    out->rseq = -1;
     return msg_fail(e, MSG_E_BAD_EVENT_ID);
 }

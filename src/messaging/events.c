@@ -31,12 +31,14 @@
 #define EV_WATCH_MS 250   /* the watcher's wait, so that it notices a stop */
 #define EV_RETRY_MS 2000  /* the reconnection delay suggested to EventSource */
 #define EV_READS_EVERY 4  /* without a change feed: a feed reads the read log every Nth poll */
+#define EV_RESOLVE_PAGE 16   /* read-log rows per page when a read position is a stamp ... */
+#define EV_RESOLVE_PAGES 64  /* ... and at most this many pages back */
 
 typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
     int64_t t;      /* message: created_at; read: the read-log row's stamp */
     bool read;      /* a read event from the read log (else a message) */
-    int64_t read_to; /* read: its read_to */
+    int64_t seq;    /* read: the read-log row's number (rises with t) */
     char *data;     /* the "data:" JSON */
     char *read_data; /* a message the user sent: the read event it implies (or NULL) */
 } ev_event;
@@ -154,7 +156,7 @@ static int ev_list_push(ev_list *l, const char *group, int64_t t, bool read, cha
     snprintf(ev->group, sizeof ev->group, "%s", group);
     ev->t = t;
     ev->read = read;
-    ev->read_to = 0;
+    ev->seq = 0;
     ev->data = data;
     ev->read_data = read_data;
     return 0;
@@ -180,64 +182,15 @@ static char *ev_read_data(const char *group, const char *read_to, long long unre
     return txt;
 }
 
-/* Where state s reads the read log from (exclusive): one look-back before its read position,
- * not before its floor nor a stamp it counts as delivered. */
-static int64_t ev_reads_from(const msg_event_state *s)
-{
-    int64_t from = s->rd - MSG_EVENTS_LATE_US;
-    if (from < s->floor)
-        from = s->floor;
-    if (from < s->rd_lo)
-        from = s->rd_lo;
-    return from;
-}
-
-/* The read event state s remembers for ev's conversation, or NULL. */
-static msg_event_read *ev_read_find(const msg_event_state *s, const char *group)
-{
-    for (int i = 0; i < s->n_reads; i++)
-        if (strcmp(s->reads[i].group, group) == 0)
-            return (msg_event_read *)&s->reads[i];
-    return NULL;
-}
-
-/* Whether state s has read event ev: stamped at or before what it counts as delivered, or
- * not newer than the read_to it delivered for the conversation. */
-static bool ev_read_has(const msg_event_state *s, const ev_event *ev)
-{
-    if (ev->t <= s->floor || ev->t <= s->rd_lo)
-        return true;
-    const msg_event_read *r = ev_read_find(s, ev->group);
-    return r && ev->read_to <= r->read_to;
-}
-
 /* Records in state s that event ev is delivered; false when s has it already. */
 static bool ev_state_take(msg_event_state *s, const ev_event *ev)
 {
-    if (ev->read) {
-        bool has = ev_read_has(s, ev);
-        if (ev->t > s->rd)
-            s->rd = ev->t;
-        if (has)
-            return false;
-        msg_event_read *r = ev_read_find(s, ev->group);
-        if (!r) { /* a free slot, one past the look-back, or the oldest (rd_lo rises to it) */
-            int64_t from = ev_reads_from(s);
-            if (s->n_reads < MSG_EVENTS_READS_MAX) {
-                r = &s->reads[s->n_reads++];
-            } else {
-                r = &s->reads[0];
-                for (int i = 1; i < s->n_reads; i++)
-                    if (s->reads[i].t < r->t)
-                        r = &s->reads[i];
-                if (r->t > from)
-                    s->rd_lo = r->t;
-            }
-            snprintf(r->group, sizeof r->group, "%s", ev->group);
-        }
-        r->t = ev->t;
-        r->read_to = ev->read_to;
-        return true;
+    if (ev->read) { /* by its number; while that is not known, by its stamp (events.h) */
+        bool has = s->rseq >= 0 ? ev->seq <= s->rseq
+                                : ev->t <= (s->rd > s->floor ? s->rd : s->floor);
+        if (ev->seq > s->rseq)
+            s->rseq = ev->seq;
+        return !has;
     }
     if (ev->t <= msg_event_state_start(s, ev->group))
         return false;
@@ -322,48 +275,118 @@ static int ev_scan_conv(msg_service *s, const char *user, const char *group, int
     return 0;
 }
 
-/* The user's read-log rows (service_mark.c: READ#<user>, sk "<stamp>#<group>", one per
- * marker a mark-read moved) that state st has not delivered, from one look-back before its
- * read position (ev_reads_from: a mark-read's row may commit after a later-stamped one's),
- * ascending, as read events into out; a page that does not reach the end lowers *cutoff to
- * its last stamp. */
-static int ev_scan_reads(msg_service *s, const char *user, const msg_event_state *st,
-                         ev_list *out, int64_t *cutoff, err_t *e)
+/* A read-log row (service_mark.c: READ#<user>, "~<n>"; messaging_int.h): its number, stamp
+ * (µs), conversation and marker; false for a row this service did not write so. */
+static bool ev_read_row(const json_t *item, int64_t *seq, long long *stamp, const char **group,
+                        char read_to[MSG_TS_LEN + 1], long long *unread)
 {
-    char pk[8 + MSG_UUID_LEN], ts[MSG_TS_LEN + 1], from[MSG_TS_LEN + 2];
+    const char *st = msgi_item_s(item, "stamp");
+    *group = msgi_item_s(item, "group_uuid");
+    if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), seq) || !st || msg_ts_parse(st, stamp, NULL) ||
+        !*group || !msgi_is_uuid(*group))
+        return false;
+    msgi_conv_mark(item, read_to, unread);
+    long long rt;
+    return read_to[0] && !msg_ts_parse(read_to, &rt, NULL);
+}
+
+/* Makes st's read position a number when it is still a stamp (rseq -1, events.h): the
+ * newest read-log row stamped at or before max(floor, rd) (stamps rise with the numbers), 0
+ * when there is none, and one before the oldest row read when more than EV_RESOLVE_PAGES
+ * pages back are all newer (a day's mark-reads past EV_SCAN_MAX: they are delivered from
+ * there).  Consistent Queries from the newest row down.  *out_newest: it is the newest row
+ * (a fresh stream's usual case: nothing after it to read now). */
+static int ev_reads_resolve(msg_service *s, const char *user, msg_event_state *st,
+                            bool *out_newest, err_t *e)
+{
+    *out_newest = false;
+    int64_t at = st->rd > st->floor ? st->rd : st->floor, oldest = 0;
+    char pk[8 + MSG_UUID_LEN];
     snprintf(pk, sizeof pk, "READ#%s", user);
-    msg_ts_format(ev_reads_from(st), ts);
-    snprintf(from, sizeof from, "%s$", ts); /* past every "<ts>#<group>": stamps after rd */
+    json_t *start = NULL;
+    for (int page = 0; page < EV_RESOLVE_PAGES; page++) {
+        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                                s->table, "KeyConditionExpression", "pk = :pk AND sk > :n",
+                                "ExpressionAttributeValues", ":pk", "S", pk, ":n", "S", "~",
+                                "ConsistentRead", 1, "ScanIndexForward", 0, "Limit",
+                                EV_RESOLVE_PAGE);
+        if (req && start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        else
+            json_decref(start);
+        start = NULL;
+        json_t *resp, *item;
+        err_t in;
+        int rc = msgi_call(s, "Query", req, &resp, &in);
+        if (rc) {
+            json_decref(resp);
+            return msgi_storage(e, rc, &in);
+        }
+        size_t i;
+        json_array_foreach(json_object_get(resp, "Items"), i, item)
+        {
+            int64_t seq;
+            long long t = 0;
+            const char *stamp = msgi_item_s(item, "stamp");
+            if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), &seq))
+                continue;
+            oldest = seq;
+            if (stamp && !msg_ts_parse(stamp, &t, NULL) && t <= at) {
+                json_decref(resp);
+                *out_newest = page == 0 && i == 0;
+                st->rseq = seq;
+                return 0;
+            }
+        }
+        start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!start)
+            break;
+    }
+    json_decref(start);
+    st->rseq = oldest > 0 ? oldest - 1 : 0;
+    *out_newest = oldest == 0; /* an empty log */
+    return 0;
+}
+
+/* The user's read-log rows after state st's read position (a number: made one first when it
+ * is a stamp), ascending, as read events into out; a page that does not reach the end lowers
+ * *cutoff to its last stamp.  Numbered in commit order, so a row that committed late is
+ * still after the position of a stream that got a later-stamped one: nothing to look back
+ * for, nothing to remember. */
+static int ev_scan_reads(msg_service *s, const char *user, msg_event_state *st, ev_list *out,
+                         int64_t *cutoff, err_t *e)
+{
+    int rc;
+    bool newest = false;
+    if (st->rseq < 0 && (rc = ev_reads_resolve(s, user, st, &newest, e)))
+        return rc;
+    if (newest) /* nothing after it (a row that commits now is the next scan's) */
+        return 0;
+    char pk[8 + MSG_UUID_LEN], from[MSGI_READ_SK_LEN + 1];
+    snprintf(pk, sizeof pk, "READ#%s", user);
+    msgi_read_sk(st->rseq, from);
     json_t *resp, *item;
-    int rc = ev_query_after(s, pk, from, EV_SCAN_MAX, &resp, e);
-    if (rc)
+    if ((rc = ev_query_after(s, pk, from, EV_SCAN_MAX, &resp, e)))
         return rc;
     size_t i;
     int64_t last = 0;
     json_array_foreach(json_object_get(resp, "Items"), i, item)
     {
-        const char *sk = msgi_item_s(item, "sk"), *g = msgi_item_s(item, "group_uuid");
-        char stamp[MSG_TS_LEN + 1], read_to[MSG_TS_LEN + 1];
-        long long t, unread, rt;
-        if (!sk || strlen(sk) < MSG_TS_LEN || !g || !msgi_is_uuid(g))
+        const char *g;
+        char read_to[MSG_TS_LEN + 1];
+        long long t, unread;
+        int64_t seq;
+        if (!ev_read_row(item, &seq, &t, &g, read_to, &unread))
             continue; /* not a row this service wrote */
-        memcpy(stamp, sk, MSG_TS_LEN);
-        stamp[MSG_TS_LEN] = 0;
-        msgi_conv_mark(item, read_to, &unread);
-        if (msg_ts_parse(stamp, &t, NULL) || !read_to[0] || msg_ts_parse(read_to, &rt, NULL))
-            continue;
         last = t;
-        ev_event probe = {.t = t, .read = true, .read_to = rt};
-        snprintf(probe.group, sizeof probe.group, "%s", g);
-        if (ev_read_has(st, &probe))
-            continue; /* delivered (the look-back reads it again every scan) */
         char *txt = ev_read_data(g, read_to, unread);
         if (!txt || ev_list_push(out, g, t, true, txt, NULL)) {
             free(txt);
             json_decref(resp);
             return err_set(e, ERR_NOMEM, "out of memory");
         }
-        out->v[out->n - 1].read_to = rt;
+        out->v[out->n - 1].seq = seq;
     }
     if (json_object_get(resp, "LastEvaluatedKey") && last && last < *cutoff)
         *cutoff = last;
@@ -448,8 +471,9 @@ static void ev_list_trim(ev_list *out, int64_t cutoff)
 
 /* The events of user's conversations that state `st` has not delivered yet, in (time, group)
  * order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for each
- * conversation that moved; and the read log since the state's read position. */
-static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, bool reads,
+ * conversation that moved; and the read log after the state's read position (which it makes
+ * a number when it is still a stamp: ev_scan_reads). */
+static int ev_scan(msg_events *h, const char *user, msg_event_state *st, bool reads,
                    ev_list *out, err_t *e)
 {
     int64_t cutoff = INT64_MAX;
@@ -622,8 +646,9 @@ static void feed_fanout(msg_events *h, ev_feed *f, const ev_list *evs)
     }
 }
 
-/* The feed of user's streams, made when it has none (NULL: out of memory); hub->mu held. */
-static ev_feed *ev_join_feed(msg_events *h, const char *user)
+/* The feed of user's streams, made when it has none (NULL: out of memory), its read position
+ * the number rseq that the joining stream's replay read to; hub->mu held. */
+static ev_feed *ev_join_feed(msg_events *h, const char *user, int64_t rseq)
 {
     ev_feed *f = feed_find(h, user);
     if (f)
@@ -633,6 +658,7 @@ static ev_feed *ev_join_feed(msg_events *h, const char *user)
     snprintf(f->user, sizeof f->user, "%s", user);
     /* the feed looks back one window, so a message that commits late is still found */
     f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
+    f->st.rseq = rseq; /* the replay read the log to it: the feed goes on from there */
     f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
     f->next_poll_ms = base_mono_ms() + f->poll_ms;
     f->dirty = f->reads_dirty = true;
@@ -652,7 +678,16 @@ static void ev_join(msg_events *h, msg_stream *st)
     pthread_mutex_unlock(&st->mu);
     ev_list evs = {0};
     err_t e = {0};
-    int rc = ev_scan(h, st->user, &from, true, &evs, &e);
+    int rc = 0;
+    if (from.rseq >= 0) { /* a number past the log's newest (a table made again since, or
+                           * made up) would hide the rows to come until they pass it */
+        int64_t newest, stamp;
+        if (!(rc = msgi_read_log_newest(h->svc, st->user, &newest, &stamp, &e)) &&
+            from.rseq > newest)
+            from.rseq = newest;
+    }
+    if (!rc)
+        rc = ev_scan(h, st->user, &from, true, &evs, &e);
     if (rc)
         log_error("events: replay for a stream failed: %s", e.msg);
 
@@ -662,7 +697,7 @@ static void ev_join(msg_events *h, msg_stream *st)
      * so a user's 64th stream opened meanwhile was refused as overloaded) */
     h->replaying_user[0] = 0;
     ev_feed *f = NULL;
-    if (st->reader_gone || h->stopping || rc || !(f = ev_join_feed(h, st->user))) {
+    if (st->reader_gone || h->stopping || rc || !(f = ev_join_feed(h, st->user, from.rseq))) {
         if (!st->reader_gone) {
             pthread_mutex_lock(&st->mu);
             st->ended = true; /* the client reconnects and replays again */
@@ -675,6 +710,7 @@ static void ev_join(msg_events *h, msg_stream *st)
         return;
     }
     pthread_mutex_lock(&st->mu);
+    st->st.rseq = from.rseq; /* a number now (ev_reads_resolve), not past the newest row */
     st_append_event(st, "ready", "{}");
     for (size_t i = 0; i < evs.n; i++)
         if (ev_state_take(&st->st, &evs.v[i]))
@@ -1236,6 +1272,7 @@ static int ev_stream_start(const char *last_event_id, msg_event_state *st, err_t
     if (!last_event_id || !*last_event_id) {
         memset(st, 0, sizeof *st);
         st->floor = st->rd = now;
+        st->rseq = -1; /* the replay takes the newest read-log row stamped before now */
         return 0;
     }
     int rc = msg_event_id_parse(last_event_id, st, e);
@@ -1261,10 +1298,6 @@ static int ev_stream_start(const char *last_event_id, msg_event_state *st, err_t
             if (st->pos[i].t < oldest)
                 msgi_event_state_remove(st, i);
     }
-    /* the id does not say which read events within the look-back the client had: all of
-     * them, as before (a reconnection repeats none; one that committed late while the client
-     * was away is not replayed) */
-    st->rd_lo = st->rd;
     return 0;
 }
 

@@ -16,10 +16,10 @@
  *     id: <event id>\nevent: read\ndata: {"message_group_uuid","read_to","unread"}\n\n
  * (the marker as stored; right after the message event for a message they sent).  Only the
  * owner of the conversation row gets it, never the other participant.  A mark-read logs the
- * new marker in the user's read log (READ#<user>, sort key "<stamp>#<group>", the stamp the
- * time of the mark-read), which a scan reads from one look-back before the event id's read
- * position ";r<stamp>" (msg_event_state: each conversation's newest read_to delivered);
- * so a reconnection replays the read events it missed like messages.
+ * new marker in the user's read log (READ#<user>, sort key "~<n>", n numbering the user's
+ * log rows in commit order: service_mark.c), which a scan reads after the event id's read
+ * position ";s<n>"; so a reconnection replays exactly the read events it missed, also one
+ * that committed after a later-stamped one was delivered.
  *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
  * "v1:<floor>" followed by ",<message_group_uuid>:<created_at>" for each conversation
@@ -67,7 +67,6 @@
 #define MSG_EVENTS_LATE_S 60         /* look-back: a message commits within this of created_at */
 #define MSG_EVENTS_LATE_US ((int64_t)MSG_EVENTS_LATE_S * 1000000)
 #define MSG_EVENTS_POS_MAX 16        /* conversation positions an event id carries */
-#define MSG_EVENTS_READS_MAX 32      /* read events a stream remembers within the look-back */
 #define MSG_EVENTS_REPLAY_MAX_S 86400 /* a reconnection replays at most this far back */
 #define MSG_EVENTS_HEARTBEAT_S 15
 #define MSG_EVENTS_POLL_MIN_MS 250 /* without a change feed: a feed's polling interval ... */
@@ -174,25 +173,18 @@ typedef struct msg_event_pos {
     char group[37]; /* message_group_uuid */
     int64_t t;      /* created_at, microseconds */
 } msg_event_pos;
-/* A read event delivered within the read log's look-back: its conversation, the read-log
- * stamp and the read_to it carried (microseconds). */
-typedef struct msg_event_read {
-    char group[37];
-    int64_t t, read_to;
-} msg_event_read;
 typedef struct msg_event_state {
     int64_t floor;
-    int64_t rd; /* read events: the newest read-log stamp delivered; max(floor, rd) counts */
     int n;
     msg_event_pos pos[MSG_EVENTS_POS_MAX];
-    /* read events are read again from rd - MSG_EVENTS_LATE_US (a mark-read may commit after
-     * a later-stamped one); one is delivered only when its read_to is newer than the last
-     * one delivered for its conversation (reads[]).  rd_lo: stamps up to it count as
-     * delivered (a row dropped from a full reads[]; a reconnection's read position, since
-     * neither is in the event id). */
-    int64_t rd_lo;
-    int n_reads;
-    msg_event_read reads[MSG_EVENTS_READS_MAX];
+    /* read events: the read log's rows are numbered in commit order (service_mark.c), so
+     * the read position is the number of the newest row delivered (rseq; the id's
+     * ";s<n>"): a row is delivered when its number is past it, whenever it committed.
+     * rseq -1: not known yet (a fresh stream, or an id written before the numbers, whose
+     * ";r<stamp>" is in rd): the next scan of the log takes the newest row stamped at or
+     * before max(floor, rd) for it (row stamps rise with their numbers). */
+    int64_t rseq;
+    int64_t rd;
 } msg_event_state;
 int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e);
 void msg_event_id_format(const msg_event_state *s, char *out, size_t n);

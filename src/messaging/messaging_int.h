@@ -198,6 +198,22 @@ void msgi_race_backoff(int attempt, unsigned *seed);
 int msgi_write_outcome(int rc, const json_t *extra);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
+/* The read log (service_mark.c writes it, events.c reads it): READ#<user> rows whose sort
+ * key is "~" and the row's number, MSGI_READ_SEQ_DIGITS decimal digits (so string order is
+ * number order, and every such key sorts after the stamped keys "<stamp>#<group>" written
+ * before the numbers); a mark-read numbers its row one past the newest, Put only if that key
+ * is free, so numbers rise in commit order.  msgi_read_sk formats n (0 <= n <
+ * 10^MSGI_READ_SEQ_DIGITS); msgi_read_sk_seq parses one (false: not a numbered row). */
+#define MSGI_READ_SEQ_DIGITS 16
+#define MSGI_READ_SK_LEN (1 + MSGI_READ_SEQ_DIGITS)
+void msgi_read_sk(int64_t n, char out[MSGI_READ_SK_LEN + 1]);
+bool msgi_read_sk_seq(const char *sk, int64_t *out);
+/* The user's newest numbered read-log row: its number (0: none) and stamp (µs; 0: none or
+ * not a time), a consistent Query of one row from the end.  The backend's errors; storage
+ * for a row under "~" whose key is not a number. */
+int msgi_read_log_newest(msg_service *s, const char *user, int64_t *out_n, int64_t *out_stamp,
+                         err_t *e);
+
 /* event_id.c: where conversations a state does not list start: max(floor, newest - look-back);
  * and removing position i (the last one takes its place). */
 int64_t msgi_event_state_lo(const msg_event_state *s);

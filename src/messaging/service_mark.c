@@ -9,9 +9,13 @@
  * the marker it read, so a mark-read and a send never lose each other's write (whichever
  * commits second fails its condition and is retried after a fresh read).  unread counts only
  * the other person's messages after read_to.  Every marker a mark-read moves is also logged, in
- * the same transaction, in the user's read log (READ#<user>, "<stamp>#<group>"), which the
- * event streams read for their `read` events (events.h); rows older than any replay are pruned
- * by later mark-reads.
+ * the same transaction, in the user's read log (READ#<user>, "~<n>": messaging_int.h), which
+ * the event streams read for their `read` events (events.h).  The rows are numbered in commit
+ * order: a mark-read reads the newest row (n, stamp) and Puts n + 1 only if that key is free
+ * (two mark-reads of one user that read the same n: the second one's transaction is cancelled
+ * and it reads again), stamped max(now, stamp + 1 us), so a stream's position is a number and
+ * a late commit is never behind it.  Rows older than any replay are pruned by later
+ * mark-reads.
  * DynamoDB documents used: TransactWriteItems
  * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
  * UpdateItem's condition expressions
@@ -49,26 +53,87 @@ static int count_after(msg_service *s, const char *group, const char *me, const 
         add_count, out, e);
 }
 
-/* SET read_to = want, unread = n on the row (GRP#me, at), and the read log's row
- * (READ#me, "<now>#<group>": group_uuid, read_to, unread) in one TransactWriteItems, if the
- * row is still there (a send moves it) and its read_to is older -- or, old not NULL, still the read_to read from it (stored
- * as DynamoDB JSON), which msgi_mark_parse's rule refused: a row whose read_to is no
- * marker (written by hand, imported) reads as "never marked", and is marked, instead of
- * failing "older than" forever and answering conflict.  *moved: the condition failed (the
- * transaction was cancelled), or a send's transaction held
- * the row (TransactionConflictException: DynamoDB refuses a write to an item a transaction is
- * writing; or in progress): read again.  A transaction cancelled for throttling is not
- * "moved" but the error (msgi_write_outcome). */
+void msgi_read_sk(int64_t n, char out[MSGI_READ_SK_LEN + 1])
+{
+    char tmp[32]; /* n < 10^16 (ev_parse_num's 16 digits): the width is exact */
+    snprintf(tmp, sizeof tmp, "~%0*lld", MSGI_READ_SEQ_DIGITS, (long long)n);
+    memcpy(out, tmp, MSGI_READ_SK_LEN);
+    out[MSGI_READ_SK_LEN] = 0;
+}
+
+bool msgi_read_sk_seq(const char *sk, int64_t *out)
+{
+    if (!sk || sk[0] != '~' || strlen(sk) != MSGI_READ_SK_LEN)
+        return false;
+    int64_t v = 0;
+    for (int i = 1; i < MSGI_READ_SK_LEN; i++) {
+        if (sk[i] < '0' || sk[i] > '9')
+            return false;
+        v = v * 10 + (sk[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
+                         err_t *e)
+{
+    *out_n = 0;
+    *out_stamp = 0;
+    char pk[64];
+    snprintf(pk, sizeof pk, "READ#%s", me);
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query",
+                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :n",
+                                 "ExpressionAttributeValues", ":pk", "S", pk, ":n", "S", "~",
+                                 "ConsistentRead", 1, "ScanIndexForward", 0, "Limit", 1),
+                       &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    const json_t *item = json_array_get(json_object_get(resp, "Items"), 0);
+    const char *stamp = msgi_item_s(item, "stamp");
+    long long t;
+    if (item && !msgi_read_sk_seq(msgi_item_s(item, "sk"), out_n))
+        rc = msg_failf(e, MSG_E_STORAGE, "a read-log row whose sort key is not a number");
+    else if (stamp && !msg_ts_parse(stamp, &t, NULL))
+        *out_stamp = t;
+    json_decref(resp);
+    return rc;
+}
+
+/* SET read_to = want, unread = n on the row (GRP#me, at), and the read log's next row
+ * (READ#me, "~<newest + 1>": group_uuid, read_to, unread, stamp) in one TransactWriteItems,
+ * if the row is still there (a send moves it) and its read_to is older -- or, old not NULL,
+ * still the read_to read from it (stored as DynamoDB JSON), which msgi_mark_parse's rule
+ * refused: a row whose read_to is no marker (written by hand, imported) reads as "never
+ * marked", and is marked, instead of failing "older than" forever and answering conflict --
+ * and the log row's key is still free.  *moved: a condition failed (the transaction was
+ * cancelled: a send moved the row, or another mark-read of the user took the number), or a
+ * send's transaction held the row (TransactionConflictException: DynamoDB refuses a write to
+ * an item a transaction is writing; or in progress): read again.  A transaction cancelled
+ * for throttling is not "moved" but the error (msgi_write_outcome).  *out_seq: the log row's
+ * number. */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
-                       const char *want, long long n, json_t *old, bool *moved, err_t *e)
+                       const char *want, long long n, json_t *old, bool *moved,
+                       int64_t *out_seq, err_t *e)
 {
     *moved = false;
-    char pk[64], num[24], log_pk[64], stamp[MSG_TS_LEN + 1], log_sk[MSG_TS_LEN + 2 + MSG_UUID_LEN];
+    int64_t last, last_stamp;
+    int rc = msgi_read_log_newest(s, me, &last, &last_stamp, e);
+    if (rc)
+        return rc;
+    char pk[64], num[24], log_pk[64], stamp[MSG_TS_LEN + 1], log_sk[MSGI_READ_SK_LEN + 1];
     snprintf(pk, sizeof pk, "GRP#%s", me);
     snprintf(num, sizeof num, "%lld", n);
     snprintf(log_pk, sizeof log_pk, "READ#%s", me);
-    msg_ts_format(msg_now_usec(), stamp);
-    snprintf(log_sk, sizeof log_sk, "%s#%s", stamp, group);
+    int64_t now = msg_now_usec();
+    msg_ts_format(now > last_stamp ? now : last_stamp + 1, stamp); /* rises with the number */
+    *out_seq = last + 1;
+    msgi_read_sk(last + 1, log_sk);
     json_t *upd = json_pack(
         "{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "TableName", s->table, "Key",
         msgi_key2(pk, at), "UpdateExpression", "SET read_to = :t, unread = :n",
@@ -80,15 +145,18 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
     if (upd && old)
         json_object_set(json_object_get(upd, "ExpressionAttributeValues"), ":o", old);
     /* the read log's row (events.h: the user's other streams get a read event from it), in
-     * the same transaction: a marker that moved is always logged */
-    json_t *req = upd ? json_pack("{s:[{s:o},{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}]}",
-                                  "TransactItems", "Update", upd, "Put", "TableName", s->table,
-                                  "Item", "pk", "S", log_pk, "sk", "S", log_sk, "group_uuid",
-                                  "S", group, "read_to", "S", want, "unread", "N", num)
-                      : NULL;
+     * the same transaction: a marker that moved is always logged, under the next number */
+    json_t *req =
+        upd ? json_pack("{s:[{s:o},{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},"
+                        "s:s}}]}",
+                        "TransactItems", "Update", upd, "Put", "TableName", s->table, "Item",
+                        "pk", "S", log_pk, "sk", "S", log_sk, "group_uuid", "S", group,
+                        "read_to", "S", want, "unread", "N", num, "stamp", "S", stamp,
+                        "ConditionExpression", "attribute_not_exists(pk)")
+            : NULL;
     json_t *resp;
     err_t in;
-    int rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
+    rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
     int w = msgi_write_outcome(rc, resp); /* throttled: the answer, not "moved" */
     json_decref(resp);
     if (w == MSGI_RACED) {
@@ -100,8 +168,11 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
 
 /* Deletes a few of the user's read-log rows stamped before any reconnection replays
  * (MSG_EVENTS_REPLAY_MAX_S): each mark-read adds one row and takes up to MARK_PRUNE old ones,
- * so the log holds about a replay window's mark-reads.  Best effort: a failure leaves them to
- * the next mark-read. */
+ * so the log holds about a replay window's mark-reads.  The oldest rows come first (stamped
+ * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps rise
+ * with their numbers); the newest row is never old (the caller's mark-read just wrote it),
+ * so the numbering goes on from it.  Best effort: a failure leaves them to the next
+ * mark-read. */
 #define MARK_PRUNE 4
 static void log_prune(msg_service *s, const char *me)
 {
@@ -111,10 +182,9 @@ static void log_prune(msg_service *s, const char *me)
     json_t *resp, *item;
     err_t in;
     if (msgi_call(s, "Query",
-                  json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:i}", "TableName", s->table,
-                            "KeyConditionExpression", "pk = :pk AND sk < :b",
-                            "ExpressionAttributeValues", ":pk", "S", pk, ":b", "S", before,
-                            "ProjectionExpression", "pk, sk", "Limit", MARK_PRUNE),
+                  json_pack("{s:s,s:s,s:{s:{s:s}},s:i}", "TableName", s->table,
+                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
+                            ":pk", "S", pk, "Limit", MARK_PRUNE),
                   &resp, &in)) {
         json_decref(resp);
         return;
@@ -123,11 +193,14 @@ static void log_prune(msg_service *s, const char *me)
     json_array_foreach(json_object_get(resp, "Items"), i, item)
     {
         const char *sk = msgi_item_s(item, "sk");
+        int64_t seq;
+        const char *stamp = sk && msgi_read_sk_seq(sk, &seq) ? msgi_item_s(item, "stamp") : sk;
+        if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0)
+            break; /* young: so are the rows after it */
         json_t *r2 = NULL;
-        if (sk)
-            msgi_call(s, "DeleteItem",
-                      json_pack("{s:s,s:o}", "TableName", s->table, "Key", msgi_key2(pk, sk)),
-                      &r2, &in);
+        msgi_call(s, "DeleteItem",
+                  json_pack("{s:s,s:o}", "TableName", s->table, "Key", msgi_key2(pk, sk)), &r2,
+                  &in);
         json_decref(r2);
     }
     json_decref(resp);
@@ -189,7 +262,8 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
             return rc;
         }
         bool moved;
-        rc = mark_update(s, viewer_uuid, at, lower, want, n, old, &moved, e);
+        int64_t seq;
+        rc = mark_update(s, viewer_uuid, at, lower, want, n, old, &moved, &seq, e);
         json_decref(old);
         if (rc)
             return rc;

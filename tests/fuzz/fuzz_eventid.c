@@ -49,7 +49,8 @@ static void fz_round_trip(const msg_event_state *s, const char *what)
         fz_fail("%s: the formatted id '%s' does not parse", what, id);
     if (b.floor != s->floor || b.n != s->n)
         fz_fail("%s: '%s' parses to another floor or count", what, id);
-    if ((b.rd > b.floor ? b.rd : b.floor) != (s->rd > s->floor ? s->rd : s->floor))
+    if (b.rseq != s->rseq ||
+        (s->rseq < 0 && (b.rd > b.floor ? b.rd : b.floor) != (s->rd > s->floor ? s->rd : s->floor)))
         fz_fail("%s: '%s' parses to another read position", what, id);
     for (int i = 0; i < s->n; i++)
         if (!fz_has(&b, &s->pos[i]))

@@ -20,7 +20,7 @@ static const char G2[] = "22222222-2222-4222-8222-222222222222";
 
 static void test_event_id_round_trip(void **state)
 {
-    msg_event_state s = {.floor = 1000};
+    msg_event_state s = {.floor = 1000, .rseq = -1};
     char id[MSG_EVENT_ID_MAX];
     msg_event_id_format(&s, id, sizeof id);
     assert_string_equal(id, "v1:1000");
@@ -49,13 +49,14 @@ static void test_event_id_round_trip(void **state)
     assert_int_equal(msg_event_state_start(&back, G2), 5000 + 2 * late);
 }
 
-/* The read events' position (events.h: the newest read-log stamp delivered) rides after the
- * conversations as ";r<stamp>" when past the floor, and reads back; absent, it is the floor
- * (ids from before read events) */
+/* The read events' position (events.h: the number of the newest read-log row delivered)
+ * rides after the conversations as ";s<n>" and reads back; while it is not known, the stamp
+ * ";r<stamp>" when past the floor, as ids written before the numbers have it; absent, it is
+ * the floor (ids from before read events) */
 static void test_event_id_read_position(void **state)
 {
     (void)state;
-    msg_event_state s = {.floor = 1000, .rd = 1000};
+    msg_event_state s = {.floor = 1000, .rd = 1000, .rseq = -1};
     char id[MSG_EVENT_ID_MAX];
     msg_event_state_apply(&s, G1, 4000);
     s.rd = 4500;
@@ -65,20 +66,32 @@ static void test_event_id_read_position(void **state)
     err_t e = {0};
     assert_int_equal(msg_event_id_parse(id, &back, &e), 0);
     assert_int_equal(back.rd, 4500);
+    assert_int_equal(back.rseq, -1);
     assert_int_equal(back.n, 1);
     assert_int_equal(msg_event_id_parse("v1:1000;r2000", &back, &e), 0);
     assert_int_equal(back.rd, 2000);
     assert_int_equal(back.n, 0);
     assert_int_equal(msg_event_id_parse("v1:1000", &back, &e), 0);
     assert_int_equal(back.rd, 1000);
+    assert_int_equal(back.rseq, -1);
     s.rd = 900; /* not past the floor: not written */
     msg_event_id_format(&s, id, sizeof id);
     assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000");
+    s.rseq = 0; /* known: the number, also 0 (no row yet), and no stamp */
+    s.rd = 4500;
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000;s0");
+    s.rseq = 1234567;
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000;s1234567");
+    assert_int_equal(msg_event_id_parse(id, &back, &e), 0);
+    assert_int_equal(back.rseq, 1234567);
+    assert_int_equal(back.n, 1);
 }
 
 static void test_event_id_cap(void **state)
 {
-    msg_event_state s = {.floor = 100};
+    msg_event_state s = {.floor = 100, .rseq = -1};
     char g[MSG_UUID_LEN + 1];
     for (int i = 0; i < MSG_EVENTS_POS_MAX + 3; i++) {
         snprintf(g, sizeof g, "%08d-0000-4000-8000-000000000000", i);
@@ -103,7 +116,8 @@ static void test_event_id_refused(void **state)
         "v1:1,11111111-1111-4111-8111-111111111111:2,11111111-1111-4111-8111-111111111111:3",
         "v1:1,11111111-1111-4111-8111-111111111111", "v1:1 ", "v1:-1",
         "v1:1;", "v1:1;r", "v1:1;x5", "v1:1;r5,11111111-1111-4111-8111-111111111111:2",
-        "v1:1;r5;r6", "v1:1;r12345678901234567", "v1:1;r-5",
+        "v1:1;r5;r6", "v1:1;r12345678901234567", "v1:1;r-5", "v1:1;s", "v1:1;s-1", "v1:1;s5;r6",
+        "v1:1;r6;s5", "v1:1;s12345678901234567", "v1:1;s5,11111111-1111-4111-8111-111111111111:2",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         msg_event_state s;

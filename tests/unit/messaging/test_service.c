@@ -1912,10 +1912,29 @@ static json_t *query_pk(const char *pk)
     return items;
 }
 
+/* Puts a read-log row (pk, sk) of group g by hand: stamp NULL for a row keyed by its stamp
+ * as written before the numbers. */
+static void put_log_row(const char *pk, const char *sk, const char *g, const char *read_to,
+                        const char *stamp)
+{
+    json_t *req = json_pack("{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
+                            ENV.table, "Item", "pk", "S", pk, "sk", "S", sk, "group_uuid", "S",
+                            g, "read_to", "S", read_to, "unread", "N", "1"),
+           *resp = NULL;
+    if (stamp)
+        json_object_set_new(json_object_get(req, "Item"), "stamp", json_pack("{s:s}", "S", stamp));
+    err_t e = {0};
+    assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+}
+
 /* A mark-read that moves the marker logs it in the reader's read log (READ#<reader>,
- * "<stamp>#<group>": group_uuid, read_to, unread), in its transaction, for the live read
- * events (events.h); one that does not move it logs nothing; and it deletes the log's rows
- * older than any reconnection replays (MSG_EVENTS_REPLAY_MAX_S), keeping the others. */
+ * "~<n>", n one past the newest row: group_uuid, read_to, unread, stamp), in its transaction,
+ * for the live read events (events.h); one that does not move it logs nothing; and it
+ * deletes the log's rows older than any reconnection replays (MSG_EVENTS_REPLAY_MAX_S),
+ * keeping the others: the rows keyed by their stamps (written before the numbers) first,
+ * then the numbered ones, never the newest. */
 static void test_mark_read_logs_the_marker(void **state)
 {
     (void)state;
@@ -1928,17 +1947,8 @@ static void test_mark_read_logs_the_marker(void **state)
     snprintf(old_sk, sizeof old_sk, "2020-01-01T00:00:00.000000Z#%s", g);
     msg_ts_format(msg_now_usec() - 3600LL * 1000000, ts); /* an hour ago: a replay may need it */
     snprintf(kept_sk, sizeof kept_sk, "%s#%s", ts, g);
-    const char *sks[2] = {old_sk, kept_sk};
-    for (int i = 0; i < 2; i++) {
-        json_t *req = json_pack("{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
-                                ENV.table, "Item", "pk", "S", pk, "sk", "S", sks[i],
-                                "group_uuid", "S", g, "read_to", "S", m1.created_at, "unread",
-                                "N", "1"), *resp = NULL;
-        err_t e = {0};
-        assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
-        json_decref(req);
-        json_decref(resp);
-    }
+    put_log_row(pk, old_sk, g, m1.created_at, NULL);
+    put_log_row(pk, kept_sk, g, m1.created_at, NULL);
     char at[MSG_TS_LEN + 1];
     long long n;
     err_t e = {0};
@@ -1949,14 +1959,9 @@ static void test_mark_read_logs_the_marker(void **state)
     assert_int_equal(json_array_size(items), 2); /* the 2020 row pruned */
     const json_t *kept = json_array_get(items, 0), *logged = json_array_get(items, 1);
     assert_string_equal(msgi_item_s(kept, "sk"), kept_sk);
-    const char *lsk = msgi_item_s(logged, "sk");
+    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000001");
     long long stamp;
-    assert_int_equal(strlen(lsk), MSG_TS_LEN + 1 + MSG_UUID_LEN);
-    assert_memory_equal(lsk + MSG_TS_LEN, "#", 1);
-    assert_string_equal(lsk + MSG_TS_LEN + 1, g);
-    memcpy(ts, lsk, MSG_TS_LEN);
-    ts[MSG_TS_LEN] = 0;
-    assert_int_equal(msg_ts_parse(ts, &stamp, NULL), 0);
+    assert_int_equal(msg_ts_parse(msgi_item_s(logged, "stamp"), &stamp, NULL), 0);
     assert_true(stamp >= before);
     assert_string_equal(msgi_item_s(logged, "group_uuid"), g);
     assert_string_equal(msgi_item_s(logged, "read_to"), m1.created_at);
@@ -1967,6 +1972,28 @@ static void test_mark_read_logs_the_marker(void **state)
     assert_int_equal(msg_mark_read(S, lb.uuid, g, m1.created_at, at, &n, &e), 0);
     items = query_pk(pk);
     assert_int_equal(json_array_size(items), 2);
+    json_decref(items);
+
+    /* the next number, stamped after the newest row's stamp even when that is ahead of this
+     * clock (another server's); numbered rows older than a day pruned once no stamped row
+     * younger than a day comes before them (the hour-old one goes), the newest kept */
+    char far[MSG_TS_LEN + 1];
+    msg_ts_format(msg_now_usec() + 3600LL * 1000000, far);
+    json_t *del = json_pack("{s:s,s:o}", "TableName", ENV.table, "Key", msgi_key2(pk, kept_sk)),
+           *dr = NULL;
+    assert_int_equal(msg_backend_call(ENV.backend, "DeleteItem", del, &dr, &e), 0);
+    json_decref(del);
+    json_decref(dr);
+    put_log_row(pk, "~0000000000000001", g, m1.created_at, "2020-01-01T00:00:00.000000Z");
+    put_log_row(pk, "~0000000000000041", g, m1.created_at, far);
+    assert_int_equal(msg_mark_read(S, lb.uuid, g, m2.created_at, at, &n, &e), 0);
+    items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 2); /* ~1 (2020) pruned */
+    assert_string_equal(msgi_item_s(json_array_get(items, 0), "sk"), "~0000000000000041");
+    logged = json_array_get(items, 1);
+    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000042");
+    assert_true(strcmp(msgi_item_s(logged, "stamp"), far) > 0);
+    assert_string_equal(msgi_item_s(logged, "read_to"), m2.created_at);
     json_decref(items);
     msg_message_fini(&m1);
     msg_message_fini(&m2);
