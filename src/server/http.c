@@ -437,8 +437,8 @@ static void http_job_run(http_pool_job *job)
     http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
     struct MHD_Connection *c = r->conn;
     http_run(r);
-    r->state = http_reply_to_half_closed(r) ? R_SENT_BY_POOL : R_DONE;
-    if (r->state == R_DONE && r->l->srv->peek_delay_ms) {
+    r->state = R_DONE;
+    if (r->l->srv->peek_delay_ms) { /* tests: the client's FIN comes before the resume */
         struct timespec ts = {r->l->srv->peek_delay_ms / 1000,
                               (long)(r->l->srv->peek_delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -803,8 +803,6 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         return http_dispatch(r);
     case R_DONE: /* resumed by a handler thread */
         return http_send(r);
-    case R_SENT_BY_POOL: /* to a half-closed client (http_reply_to_half_closed): close */
-        return MHD_NO;
     case R_ANSWERED: /* answered early: ignore the rest of the body */
         *upload_data_size = 0;
         return MHD_YES;
@@ -825,14 +823,6 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         r->hc->cur = NULL;
     if (r->hc)
         http_eof_hold(r->hc->fd, false); /* its next read may see the client's FIN */
-    /* A reply computed by the pool or the committing thread but never queued: the client's
-     * FIN came after the peek (http_half_closed_fd), or the reply was too small to look for
-     * one (HTTP_PEEKLESS_BODY), and libmicrohttpd, reading the resumed connection first, is
-     * closing it.  The socket is still open here (libmicrohttpd 0.9.75 tells us before it
-     * shuts the socket down): write what fits now. */
-    if (r->state == R_DONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->hc &&
-        r->hc->fd >= 0 && !r->resp.mhd)
-        http_write_reply_close(r, r->hc->fd, base_mono_ms());
     if (r->counted)
         atomic_fetch_sub(&l->in_flight, 1);
     if (r->reserved)

@@ -136,15 +136,16 @@ struct http_server {
     unsigned later_limit;    /* beyond it such a write gets the busy reply (pool + queue) */
     pthread_cond_t later_cv; /* later_n fell to 0 */
     unsigned queue_limit, queue_timeout_ms;
-    unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause after the pool
-                               thread's peek for a half-close (widens that race on purpose) */
+    unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause before a
+                               reply computed elsewhere is handed back to libmicrohttpd (a FIN
+                               sent meanwhile is held: http_eof.c) */
     pthread_t reaper;        /* closes connections past their request deadline */
     bool reaper_started, reaper_stop;
     pthread_mutex_t reaper_mu;
     pthread_cond_t reaper_cv;
 };
 
-enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED, R_SENT_BY_POOL };
+enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED };
 
 struct http_req {
     http_listener *l;
@@ -180,10 +181,6 @@ struct http_req {
     long long enq_ms;  /* handed to the pool at (0: runs on the polling thread) */
     http_pool_job job; /* when handed to the pool */
     http_conn *hc;     /* its connection's (NULL if that could not be allocated) */
-    /* a reply to a half-closed client that its committing thread could not write at once
-     * (http_later_done): the head (malloc'ed) and how much of head + body is written */
-    char *hc_head;
-    size_t hc_head_len, hc_off;
     /* not zeroed on creation (big, or kept when the context is reused): */
     char *target;      /* raw request target + the decoded path (malloc'ed; target_cap bytes) */
     size_t target_cap;
@@ -292,12 +289,6 @@ bool http_later_ok(const http_req *r);
  * by the committing thread; 0: r->resp holds the answer; 2: too many in flight, the caller
  * answers busy; -1: stopping (the caller runs it the usual way). */
 int http_run_later(http_req *r);
-/* A pool thread's write of r's reply when its client has half-closed (with "Connection:
- * close", waiting up to the read timeout).  True when it wrote. */
-bool http_reply_to_half_closed(http_req *r);
-/* Writes r's reply on socket fd with "Connection: close" by deadline_ms (libmicrohttpd not
- * involved; http_completed: what fits now).  False when it could not be formatted. */
-bool http_write_reply_close(http_req *r, int fd, long long deadline_ms);
 
 /* http_eof.c: while on, a FIN read on fd by libmicrohttpd reads as "no data yet" (EAGAIN),
  * so the requests pipelined before it are run and answered (see there).  On from a request's
