@@ -932,6 +932,7 @@
     }
     let waiting = 0;
     let going = 0;
+    const whom = new Set(); // the handles of those waiting: a draft's is in no list yet
     for (const k of kept.entries) {
       if (!k || typeof k.handle !== 'string' || typeof k.body !== 'string' ||
           typeof k.key !== 'string') continue;
@@ -941,6 +942,7 @@
       if (k.state === 'failed' && !k.auto && !k.offline) { // waits for Retry, in its place
         Object.assign(x, { state: 'failed', anchor: k.anchor || null, why: k.why || '' });
         waiting++;
+        whom.add(`@${x.handle}`);
       } else {
         going++; // on its way, or to go by itself: goes now, with its own key
       }
@@ -949,8 +951,8 @@
     saveOutbox();
     if (waiting) {
       showNotice(`${waiting === 1 ? 'A message' : `${waiting} messages`} not sent before ` +
-        `the reload ${waiting === 1 ? 'waits' : 'wait'} in ${waiting === 1 ? 'its' : 'their'} ` +
-        'conversation as "Not sent", with Retry and Discard.');
+        `the reload ${waiting === 1 ? 'waits' : 'wait'} as "Not sent", with Retry and ` +
+        `Discard, in the conversation${whom.size === 1 ? '' : 's'} with ${[...whom].join(', ')}.`);
     }
     if (going) sendOutbox();
   }

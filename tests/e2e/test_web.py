@@ -1515,9 +1515,10 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
     """A send that fails (500) stays where it was typed, not where it failed: alice's reply
     that came while it was on its way shows below it.  Among one's own messages it keeps its
     order: typed after a message that was stored after alice's next reply, it stays after that
-    message.  A reload keeps what was not sent: the two waiting for Retry wait again in their
-    places ("Not sent", a notice says so) and the one on its way is sent by itself, once;
-    Retry then sends the two in order.  Before: the failed one was put after the newest
+    message.  A reload keeps what was not sent: the three waiting for Retry wait again in their
+    places ("Not sent"; a notice says so and names whom to, since one is to a handle written
+    to by New, in no list) and the one on its way is sent by itself, once; Retry then sends
+    alice's two in order.  Before: the failed one was put after the newest
     message when it failed (above it, alice's reply that came meanwhile), and a reload lost
     every unsent message without a word."""
     me_ = "web_typed"
@@ -1547,6 +1548,16 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
             "FAIL after mine"]
     wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 2, 5, "the second 'Not sent'")
     assert bubbles(d) == want, bubbles(d)
+    # one to a handle with no conversation yet (New): in no list, so the notice names it
+    from selenium.webdriver.common.keys import Keys
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys("web_bob", Keys.ENTER)
+    wait(d, lambda d: by_css(d, "#conv-handle")[0].text == "@web_bob", 5, "the draft to bob")
+    type_and_enter(d, "FAIL to bob")
+    release_one(d)
+    wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent' to bob")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == want, 5, "alice's conversation again")
     # a reload with one on its way: nothing lost, nothing twice
     type_and_enter(d, "on its way")
     wait(d, lambda d: d.execute_script("return window.__held.length === 1"), 5, "held")
@@ -1555,7 +1566,8 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
     want.append("on its way")  # stored after 'mine next', so below the failed one
     wait(d, lambda d: bubbles(d) == want and len(by_css(d, "#messages li.failed")) == 2 and
          len(by_css(d, "#messages li.pending")) == 2, 5, "the unsent ones after the reload")
-    assert "2 messages not sent before the reload" in notice(d), notice(d)
+    assert notice(d) == "3 messages not sent before the reload wait as \"Not sent\", with " \
+        "Retry and Discard, in the conversations with @web_alice, @web_bob.", notice(d)
     st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
     stored = ["from alice", "alice meanwhile", "alice again", "mine next", "on its way"]
     assert [m["message"] for m in page] == stored, page
@@ -1565,6 +1577,16 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
          "both sent by Retry, in order")
     st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
     assert [m["message"] for m in page] == stored, page
+    # bob's, by New again (the notice closed: it covers New): there, "Not sent"; Discard
+    # empties the outbox
+    d.execute_script("document.getElementById('notice-close').click()")
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys("web_bob", Keys.ENTER)
+    wait(d, lambda d: bubbles(d) == ["FAIL to bob"] and by_css(d, "#messages li.failed"), 5,
+         "bob's 'Not sent' after the reload")
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is not None
+    by_css(d, "#messages li.failed button.discard")[0].click()
+    assert bubbles(d) == []
     assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
 
 
