@@ -616,7 +616,17 @@ def test_trimming(ddbchat_server):
     old_it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     old_seq = st.get_records(ShardIterator=old_it)["Records"][0]["dynamodb"]["SequenceNumber"]
-    time.sleep(3.5)  # older than the retention; the background pass runs every second
+    # the record is trimmed once older than the retention (the background pass runs every
+    # second): waited for as a condition, not slept for (60 s before the test gives up)
+    deadline = time.time() + 60
+    while True:
+        try:
+            st.get_records(ShardIterator=old_it)
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "TrimmedDataAccessException"
+            break
+        assert time.time() < deadline, "the record was not trimmed"
+        time.sleep(0.2)
     ddb.put_item(TableName="trim", Item={"pk": {"S": "new"}})
     assert summary(read_all(st, arn)) == [("INSERT", "new")]
     # the text: the API Reference's description of the exception (AWS's own message is not
