@@ -784,7 +784,69 @@ out:
     return rc;
 }
 
-/* Runs the callers from `from` to the end of the round's list in txn. */
+/* Commits a caller's nested txn into the round's: its counters (r->one) folded into the
+ * round's, its dirty pages counted (changed).  0 or an MDB error / ERR_NOMEM (the round must
+ * be aborted). */
+static int st_sub_commit(MDB_txn *sub, round *r, bool changed)
+{
+    int rc = mdb_txn_commit(sub);
+    if (rc == 0)
+        rc = st_delta_merge(&r->all, &r->one);
+    if (rc)
+        return rc;
+    r->changed |= changed;
+    return 0;
+}
+
+/* An atomic caller in a nested txn: all its writes, or (one failed) none of them and the
+ * caller's TransactionCanceled.  0 or an MDB error, as st_round_body. */
+static int st_atomic_nested(store_t *s, MDB_txn *txn, round *r, wreq *q)
+{
+    MDB_txn *sub;
+    int rc = mdb_txn_begin(s->env, txn, 0, &sub);
+    if (rc)
+        return rc;
+    bool failed = false, changed = false;
+    r->one.n = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq, &changed);
+        if (wr && st_is_mdb_err(wr)) {
+            mdb_txn_abort(sub);
+            return wr;
+        }
+        if (wr)
+            failed = true;
+    }
+    if (!failed)
+        return st_sub_commit(sub, r, changed);
+    mdb_txn_abort(sub);
+    q->rc = err_set(&q->err, ERR_TRANSACTION_CANCELED, "Transaction cancelled");
+    for (size_t i = 0; i < q->n; i++)
+        if (q->w[i].rc == 0)
+            q->w[i].new_item = NULL;
+    return 0;
+}
+
+/* One write of an _each caller in a nested txn of its own: kept, or (it failed alone: w->rc)
+ * taken back.  0 or an MDB error, as st_round_body. */
+static int st_each_nested(store_t *s, MDB_txn *txn, round *r, store_write *w)
+{
+    MDB_txn *sub;
+    int rc = mdb_txn_begin(s->env, txn, 0, &sub);
+    if (rc)
+        return rc;
+    r->one.n = 0;
+    bool changed = false;
+    int wr = st_apply_one(s, sub, w, &r->one, &r->sseq, &changed);
+    if (wr) {
+        mdb_txn_abort(sub);
+        return st_is_mdb_err(wr) ? wr : 0;
+    }
+    return st_sub_commit(sub, r, changed);
+}
+
+/* Runs the callers from `from` to the end of the round's list in txn: each straight into it
+ * where it can (st_atomic_direct, st_each_direct), else in nested txns. */
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
 {
     int rc;
@@ -803,65 +865,14 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
         bool nested = r->nested;
         if (q->atomic && !nested && (rc = st_atomic_direct(s, txn, r, q, &nested)))
             return rc;
-        if (q->atomic && nested) {
-            MDB_txn *sub;
-            rc = mdb_txn_begin(s->env, txn, 0, &sub);
-            if (rc)
+        if (q->atomic && nested && (rc = st_atomic_nested(s, txn, r, q)))
+            return rc;
+        for (size_t i = 0; !q->atomic && i < q->n; i++) {
+            bool each_nested = r->nested;
+            if (!each_nested && (rc = st_each_direct(s, txn, r, &q->w[i], &each_nested)))
                 return rc;
-            bool failed = false, changed = false;
-            r->one.n = 0;
-            for (size_t i = 0; i < q->n; i++) {
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq, &changed);
-                if (wr && st_is_mdb_err(wr)) {
-                    mdb_txn_abort(sub);
-                    return wr;
-                }
-                if (wr)
-                    failed = true;
-            }
-            if (failed) {
-                mdb_txn_abort(sub);
-                q->rc = err_set(&q->err, ERR_TRANSACTION_CANCELED, "Transaction cancelled");
-                for (size_t i = 0; i < q->n; i++)
-                    if (q->w[i].rc == 0)
-                        q->w[i].new_item = NULL;
-            } else {
-                rc = mdb_txn_commit(sub);
-                if (rc == 0)
-                    rc = st_delta_merge(&r->all, &r->one);
-                if (rc)
-                    return rc;
-                r->changed |= changed;
-            }
-        } else if (!q->atomic) {
-            for (size_t i = 0; i < q->n; i++) {
-                bool each_nested = r->nested;
-                if (!each_nested && (rc = st_each_direct(s, txn, r, &q->w[i], &each_nested)))
-                    return rc;
-                if (!each_nested)
-                    continue;
-                MDB_txn *sub;
-                rc = mdb_txn_begin(s->env, txn, 0, &sub);
-                if (rc)
-                    return rc;
-                r->one.n = 0;
-                bool changed = false;
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq, &changed);
-                if (wr && st_is_mdb_err(wr)) {
-                    mdb_txn_abort(sub);
-                    return wr;
-                }
-                if (wr) {
-                    mdb_txn_abort(sub);
-                } else {
-                    rc = mdb_txn_commit(sub);
-                    if (rc == 0)
-                        rc = st_delta_merge(&r->all, &r->one);
-                    if (rc)
-                        return rc;
-                    r->changed |= changed;
-                }
-            }
+            if (each_nested && (rc = st_each_nested(s, txn, r, &q->w[i])))
+                return rc;
         }
     }
     return 0;
