@@ -144,7 +144,8 @@ long msgi_in_progress_wait(int n, unsigned *seed);
  * page's LastEvaluatedKey until a page has none or page returns nonzero (stop: found what it
  * wanted).  0, or the backend's error (msgi_storage); storage (ERR_INTERNAL) when a page
  * answers the key it was sent or there would be more than MSG_QUERY_PAGES_MAX pages (an
- * endpoint that always answers a LastEvaluatedKey looped forever: attack25).  The paged
+ * endpoint that always answers a LastEvaluatedKey looped forever: attack25); ERR_NOMEM when
+ * the next page's start key cannot be added (never the end as success).  The paged
  * readers that need every page or the first match: the mark-read's count, the keyed row
  * lookup's last resort. */
 #define MSG_QUERY_PAGES_MAX 10000 /* 1 MB pages: 10 GB, a partition past any conversation */

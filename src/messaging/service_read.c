@@ -321,8 +321,12 @@ int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const j
                              "%s: a Query of %s went on past %ld pages without an end",
                              msg_err_text(MSG_E_STORAGE), s->table, pages);
             more = false;
-        } else if (more && json_object_set(req, "ExclusiveStartKey", (json_t *)esk))
+        } else if (more && json_object_set(req, "ExclusiveStartKey", (json_t *)esk)) {
+            /* the next page cannot be asked for: an error, not the end (a count cut short
+             * as success: fault/test_alloc_fail.c test_messaging_mark_read) */
+            rc = err_set(e, ERR_NOMEM, "out of memory");
             more = false;
+        }
         json_decref(resp);
         if (!more)
             break;
