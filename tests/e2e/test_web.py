@@ -1562,12 +1562,14 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
     type_and_enter(d, "on its way")
     wait(d, lambda d: d.execute_script("return window.__held.length === 1"), 5, "held")
     d.refresh()
+    # read at once: it goes after 10 s, which a loaded machine may reach before the rest
+    said = wait(d, notice, 10, "the notice after the reload")
+    assert said == "3 messages not sent before the reload wait as \"Not sent\", with " \
+        "Retry and Discard, in the conversations with @web_alice, @web_bob.", said
     wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "live after the reload")
     want.append("on its way")  # stored after 'mine next', so below the failed one
     wait(d, lambda d: bubbles(d) == want and len(by_css(d, "#messages li.failed")) == 2 and
          len(by_css(d, "#messages li.pending")) == 2, 5, "the unsent ones after the reload")
-    assert notice(d) == "3 messages not sent before the reload wait as \"Not sent\", with " \
-        "Retry and Discard, in the conversations with @web_alice, @web_bob.", notice(d)
     st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
     stored = ["from alice", "alice meanwhile", "alice again", "mine next", "on its way"]
     assert [m["message"] for m in page] == stored, page
