@@ -826,6 +826,14 @@ static int bk_tp(api_req *r, json_t *o, long long *rcu, long long *wcu)
     return 0;
 }
 
+/* A restore's overrides, each NULL when not given (bk_overrides_read). */
+typedef struct bk_overrides {
+    const char *bmo; /* BillingModeOverride */
+    json_t *gso, *lso, *pto, *sseo, *odto; /* GlobalSecondaryIndex-, LocalSecondaryIndex-,
+                                              ProvisionedThroughput-, SSESpecification-,
+                                              OnDemandThroughputOverride */
+} bk_overrides;
+
 /* What a restore creates: the target table from a definition and metadata (a backup's, or
  * the source table's for point-in-time recovery) with the overrides AWS allows, loaded from
  * the dump backups/<dump_id>.dump by a restore job. */
@@ -835,8 +843,7 @@ typedef struct bk_target {
     json_t *restore;        /* borrowed: the target's "Restore" metadata */
     const char *dump_id;
     bool pitr;              /* the dump is the restore's own: removed once loaded */
-    const char *bmo;        /* the overrides (may be NULL) */
-    json_t *gso, *lso, *pto, *sseo, *odto;
+    bk_overrides ov;
 } bk_target;
 
 /* The target's indexes (into t->idx) and the GSIs' metadata (into new_gmeta: units and, on
@@ -851,7 +858,7 @@ static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t 
     const char *id = tg->dump_id;
     for (int pass = 0; pass < 2; pass++) { /* LSIs, then GSIs */
         bool global = pass == 1;
-        json_t *ov = global ? tg->gso : tg->lso;
+        json_t *ov = global ? tg->ov.gso : tg->ov.lso;
         if (ov) {
             size_t i;
             json_t *o;
@@ -979,8 +986,8 @@ static void bk_meta_not_restored(json_t *meta)
 
 static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
 {
-    const char *target = x->target, *bmo = x->bmo, *id = x->dump_id;
-    json_t *pto = x->pto, *sseo = x->sseo;
+    const char *target = x->target, *bmo = x->ov.bmo, *id = x->dump_id;
+    json_t *pto = x->ov.pto, *sseo = x->ov.sseo;
     json_t *meta = NULL;
     int rc;
     char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
@@ -1027,7 +1034,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     const char *odm = NULL;
     for (int k = 0; !odm && k < 2; k++) {
         static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-        if (json_is_integer(json_object_get(x->odto, m[k])))
+        if (json_is_integer(json_object_get(x->ov.odto, m[k])))
             odm = m[k];
     }
     if (odm && !ppr) {
@@ -1037,14 +1044,14 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     /* the override's ceilings in CreateTable's range (1 or more; -1 refused as at a
      * creation): the service's answer to a bad override is not known, so CreateTable's rule
      * and text (test_backups test_restore_odt_override_range) */
-    const char *odr = odm ? api_odt_out_of_range(x->odto, false) : NULL;
+    const char *odr = odm ? api_odt_out_of_range(x->ov.odto, false) : NULL;
     if (odr) {
         rc = err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odr);
         goto done;
     }
     if (odm) {
         json_object_del(meta, "Odt");
-        api_odt_merge(meta, x->odto);
+        api_odt_merge(meta, x->ov.odto);
     }
     json_t *gmeta = json_object_get(meta, "Gsi");
     json_t *new_gmeta = json_object();
@@ -1148,27 +1155,36 @@ static int vld_overrides(api_req *r, api_vld *v)
     return rc;
 }
 
+/* Both restores' overrides, read after the members before them (each restore's model ends
+ * with these, in this order): their top-level types, then their insides' (vld_overrides with
+ * no v).  ERR_SERIALIZATION, ERR_NOMEM. */
+static int bk_overrides_read(api_req *r, bk_overrides *ov)
+{
+    int rc;
+    if ((rc = api_json_str_whole(r->body, "BillingModeOverride", r->arena, &ov->bmo, r->err)) ||
+        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &ov->gso, r->err)) ||
+        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &ov->lso, r->err)) ||
+        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &ov->pto, r->err)) ||
+        (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &ov->odto, r->err)) ||
+        (rc = api_json_obj(r->body, "SSESpecificationOverride", &ov->sseo, r->err)))
+        return rc;
+    return vld_overrides(r, NULL);
+}
+
 int op_restore_table_from_backup(api_req *r, json_t **out)
 {
-    const char *target, *arn, *bmo;
-    json_t *gso, *lso, *pto, *sseo, *odto;
+    const char *target, *arn;
+    bk_overrides ov;
     int rc;
     if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
         (rc = api_json_str_whole(r->body, "BackupArn", r->arena, &arn, r->err)) ||
-        (rc = api_json_str_whole(r->body, "BillingModeOverride", r->arena, &bmo, r->err)) ||
-        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
-        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
-        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
-        (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
-        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
-        return rc;
-    if ((rc = vld_overrides(r, NULL)))
+        (rc = bk_overrides_read(r, &ov)))
         return rc;
     api_vld v;
     api_vld_init(&v);
     vld_restore_target(&v, target);
     vld_backup_arn(&v, arn);
-    vld_billing_override(&v, bmo);
+    vld_billing_override(&v, ov.bmo);
     if ((rc = vld_overrides(r, &v)) || (rc = api_vld_finish_aws(&v, r->err)))
         return rc;
     if ((rc = bk_arn_shape(r, arn)))
@@ -1202,8 +1218,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
                                 "RestoreDateTime", (json_int_t)base_wall_ms(), "InProgress", 1);
     bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
-                   .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo,
-                   .odto = odto};
+                   .ov = ov};
     rc = restore ? bk_restore_into(r, &x, out) : api_nomem(r); /* the job is registered */
     json_decref(restore);
 done:
@@ -1344,22 +1359,16 @@ static int bk_pitr_item(void *ctx, const av_t *item, err_t *e)
 
 int op_restore_table_to_point_in_time(api_req *r, json_t **out)
 {
-    const char *target, *sname, *sarn, *bmo;
-    json_t *gso, *lso, *pto, *sseo, *odto, *when;
+    const char *target, *sname, *sarn;
+    bk_overrides ov;
+    json_t *when;
     bool has_latest = false, latest = false;
     int rc;
     if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
         (rc = api_json_str_whole(r->body, "SourceTableName", r->arena, &sname, r->err)) ||
         (rc = api_json_str_whole(r->body, "SourceTableArn", r->arena, &sarn, r->err)) ||
         (rc = api_json_bool(r->body, "UseLatestRestorableTime", &has_latest, &latest, r->err)) ||
-        (rc = api_json_str_whole(r->body, "BillingModeOverride", r->arena, &bmo, r->err)) ||
-        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
-        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
-        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
-        (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
-        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
-        return rc;
-    if ((rc = vld_overrides(r, NULL)))
+        (rc = bk_overrides_read(r, &ov)))
         return rc;
     when = json_object_get(r->body, "RestoreDateTime");
     if (when && !json_is_number(when))
@@ -1376,7 +1385,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         api_vld_min_len(&v, sarn, "sourceTableArn", 1);
     else if (sarn && bk_units(sarn) > BK_ARN_MAX)
         api_vld_max_len(&v, sarn, "sourceTableArn", BK_ARN_MAX);
-    vld_billing_override(&v, bmo);
+    vld_billing_override(&v, ov.bmo);
     if ((rc = vld_overrides(r, &v)) || (rc = api_vld_finish_aws(&v, r->err)))
         return rc;
     if (!sname == !sarn)
@@ -1463,8 +1472,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         goto done;
     }
     bk_target x = {.target = target, .def = def, .meta = meta, .restore = restore,
-                   .dump_id = id, .pitr = true, .bmo = bmo, .gso = gso, .lso = lso,
-                   .pto = pto, .sseo = sseo, .odto = odto};
+                   .dump_id = id, .pitr = true, .ov = ov};
     if ((rc = bk_restore_into(r, &x, out)) == 0)
         made = false; /* the restore job owns the dump now */
 done:
