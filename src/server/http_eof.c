@@ -39,7 +39,10 @@ static _Atomic bool http_eof_held[HTTP_EOF_FDS];
 
 void http_eof_hold(int fd, bool on)
 {
-    if (fd >= 0 && fd < HTTP_EOF_FDS)
+    /* read first: every completed request lets go, and a store to a flag already false would
+     * still take the cache line it shares with 63 other descriptors from the other threads */
+    if (fd >= 0 && fd < HTTP_EOF_FDS &&
+        atomic_load_explicit(&http_eof_held[fd], memory_order_relaxed) != on)
         atomic_store_explicit(&http_eof_held[fd], on, memory_order_release);
 }
 
