@@ -485,7 +485,12 @@ static int read_small(const char *path, unsigned char **out, size_t *out_len, er
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     size_t n = fread(b, 1, 65536, f);
+    int rerr = ferror(f) ? errno : 0; /* a directory opens, and fails here (EISDIR) */
     fclose(f);
+    if (rerr) {
+        free(b);
+        return err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(rerr));
+    }
     while (n && (b[n - 1] == '\n' || b[n - 1] == '\r'))
         n--;
     b[n] = 0;

@@ -15,6 +15,7 @@
 #include "value/ddbjson.h"
 #include "value/jout.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +63,17 @@ static int read_pem(const char *path, char **out, err_t *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return err_set(e, ERR_IO, "cannot read the JWT public key %s", path);
+        return err_set(e, ERR_IO, "cannot read the JWT public key %s: %s", path, strerror(errno));
     char *b = malloc(65537);
     size_t n = b ? fread(b, 1, 65536, f) : 0;
+    int rerr = b && ferror(f) ? errno : 0; /* a directory opens, and fails here (EISDIR) */
     fclose(f);
     if (!b)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (rerr) {
+        free(b);
+        return err_set(e, ERR_IO, "cannot read the JWT public key %s: %s", path, strerror(rerr));
+    }
     b[n] = 0;
     if (!strstr(b, "-----BEGIN")) {
         free(b);

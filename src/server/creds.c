@@ -139,9 +139,10 @@ int sigv4_creds_load_file(sigv4_creds *c, const char *path, err_t *e)
             break;
         }
     }
+    int rerr = errno; /* fgets's, when it failed (a directory: EISDIR) */
     explicit_bzero(line, sizeof line);
     if (!rc && ferror(f))
-        rc = err_set(e, ERR_IO, "cannot read credentials file %s", path);
+        rc = err_set(e, ERR_IO, "cannot read credentials file %s: %s", path, strerror(rerr));
     fclose(f);
     return rc;
 }

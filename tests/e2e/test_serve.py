@@ -718,6 +718,26 @@ def test_data_dir_not_writable_fails_start():
         shutil.rmtree(top, ignore_errors=True)
 
 
+def test_a_file_option_naming_a_directory_fails_start_naming_it(tmp_path):
+    # A secret, key or credentials file that cannot be read (a directory: it opens, its read
+    # fails) says so and why.  Before, the JWT secret's failed read was taken for an empty
+    # file ("the secret file ... is empty"), the public key's for a file that is not PEM ("...
+    # is not a PEM public key"), and the credentials file's gave no reason.
+    d = tmp_path / "a-dir"
+    d.mkdir()
+    data = tmp_path / "data"
+    (data / "jwt-secret").mkdir(parents=True)
+    other = ["--data-dir", str(tmp_path / "d2")]
+    for args, words in (
+            (other + ["--jwt-secret-file", str(d)], f"cannot read {d}"),
+            (["--data-dir", str(data)], f"cannot read {data / 'jwt-secret'}"),
+            (other + ["--jwt-public-key", str(d)], f"cannot read the JWT public key {d}"),
+            (other + ["--credentials-file", str(d)], f"cannot read credentials file {d}")):
+        r = run("serve", *args, "--dynamodb-port", "0", "--api-port", "0", "--quiet")
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr.endswith(f"ddbchat serve: {words}: Is a directory\n"), (args, r.stderr)
+
+
 def test_half_configured_env_credentials_fail_start():
     # DDBCHAT_ACCESS_KEY_ID without DDBCHAT_SECRET_ACCESS_KEY is a configuration error.
     env = dict(os.environ, DDBCHAT_ACCESS_KEY_ID="AKIDONLY")
