@@ -353,7 +353,7 @@ static const serve_opt serve_optv[] = {
     SO("--api-port", api_port, 0, 65535),
     SO_ARG("--dynamodb-only", dynamodb_only),
     SO_ARG("--quiet", quiet),
-    SO("--max-connections", max_connections, 1, 1000000),
+    SO("--max-connections", max_connections, 1, HTTP_MAX_CONNECTIONS_LIMIT),
     {"--max-connections-per-ip", SO_PER_IP, offsetof(serve_opts, max_connections_per_ip), 0,
      1000000},
     SO("--connection-timeout", connection_timeout, 0, 86400),

@@ -1073,7 +1073,7 @@ static void http_raise_fd_limit(const http_config *c)
                  HTTP_OVERFLOW_CONNECTIONS;
     rlim_t rest = (c->max_connections ? c->max_connections : HTTP_DEFAULT_REST_CONNECTIONS) +
                   HTTP_OVERFLOW_CONNECTIONS;
-    rlim_t want = ddb + rest + 512;
+    rlim_t want = ddb + rest + HTTP_RLIMIT_SPARE;
     if (rl.rlim_cur >= want)
         return;
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;

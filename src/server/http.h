@@ -65,6 +65,7 @@
 #include "base/err.h"
 #include "base/metrics.h"
 #include "messaging/rest.h"
+#include "server/http_limits.h"
 #include "server/sigv4.h"
 
 #define HTTP_REST_MAX_BODY ((size_t)1 << 20)
@@ -73,7 +74,6 @@
 #define HTTP_DEFAULT_MAX_CONNECTIONS 1024   /* per listener */
 #define HTTP_DEFAULT_REST_CONNECTIONS 4096  /* the REST listener's: idle event streams are
                                                connections too (GET /api/events) */
-#define HTTP_OVERFLOW_CONNECTIONS 256       /* answered "busy" beyond max_connections */
 #define HTTP_DEFAULT_QUEUE_LIMIT 64         /* blocking requests waiting for a pool thread */
 #define HTTP_DEFAULT_QUEUE_TIMEOUT_MS 1000  /* longest wait for a pool thread */
 #define HTTP_PER_IP_UNLIMITED 0xffffffffu   /* max_connections_per_ip: no cap */

@@ -27,14 +27,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "server/http_limits.h"
+
 /* http_srv.h's (not included: libmicrohttpd's header brings <sys/socket.h>) */
 void http_eof_hold(int fd, bool on);
 ssize_t recvfrom(int fd, void *buf, size_t n, int flags, void *addr, void *addrlen);
 ssize_t recv(int fd, void *buf, size_t n, int flags);
 
-/* One flag per descriptor below HTTP_EOF_FDS (a connection on a higher one is not held: the
- * behaviour before; --max-connections stays far below).  Process-wide, as recv(2) is. */
-#define HTTP_EOF_FDS 65536
+/* One flag per descriptor below HTTP_EOF_FDS (http_limits.h: above every descriptor a
+ * connection can have; it was 65,536, and a client's FIN on a higher one was not held, its
+ * replies lost: nothing else writes them).  2 MB of zeroed static memory, of which only the
+ * pages of descriptors in use are ever touched.  Process-wide, as recv(2) is. */
 static _Atomic bool http_eof_held[HTTP_EOF_FDS];
 
 void http_eof_hold(int fd, bool on)
