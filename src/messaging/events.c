@@ -76,6 +76,10 @@ struct ev_feed {
     long n_streams;
     bool dirty;
     bool reads_dirty; /* its next scan reads the read log too (a READ# change, a mark-read) */
+    /* READ#<user>'s partition version (backend.h partition_version) taken before its last
+     * read of the log that worked; 0: none (or none to take).  A commit that leaves it as it
+     * was wrote no row of the log (ev_reads_moved). */
+    uint64_t reads_v;
     int polls;        /* polls since it last read the read log (no change feed) */
     int poll_ms;
     int64_t next_poll_ms;
@@ -784,11 +788,36 @@ static void ev_fail_log(const ev_fail_say *say, const char *why)
         log_info("events: scans work again (%ld more failed scans)", say->unsaid);
 }
 
+/* The partition version of user's read log now (backend.h partition_version: it moves with
+ * any commit that may have written a READ#<user> row, and now and then with others); 0 when
+ * the backend has none or gives none now. */
+static uint64_t ev_reads_version(msg_events *h, const char *user)
+{
+    msg_backend *b = h->svc->backend;
+    if (!b->ops->partition_version)
+        return 0;
+    char pk[8 + MSG_UUID_LEN];
+    snprintf(pk, sizeof pk, "READ#%s", user);
+    return b->ops->partition_version(b, h->svc->table, pk);
+}
+
+/* Whether feed f's read log may have changed since its last read of it: always, unless the
+ * log's partition version is the one taken before that read (embedded: the commit
+ * notification names no key, so every commit's pass asked, one consistent Query per feed). */
+static bool ev_reads_moved(msg_events *h, const ev_feed *f)
+{
+    return !f->reads_v || ev_reads_version(h, f->user) != f->reads_v;
+}
+
 /* Moves feed f past a scan's outcome (hub->mu held): on success its events go to its streams;
  * either way its next poll is set (sooner after events, backing off while quiet or failing),
- * and what the scan could not finish is marked for the next one. */
-static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, const ev_list *evs)
+ * and what the scan could not finish is marked for the next one.  reads_v: the read log's
+ * version taken before a scan that read it. */
+static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, uint64_t reads_v,
+                            const ev_list *evs)
 {
+    if (reads)
+        f->reads_v = rc ? 0 : reads_v;
     if (rc && reads)
         f->reads_dirty = true; /* the next scan reads it again */
     if (rc) {
@@ -810,14 +839,14 @@ static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, const
 
 /* One scan of feed f (hub thread, hub->mu not held): what its user's streams have not had,
  * handed to them; a failure counted and logged as ev_fail_note says. */
-static void ev_scan_feed(msg_events *h, ev_feed *f, bool reads)
+static void ev_scan_feed(msg_events *h, ev_feed *f, bool reads, uint64_t reads_v)
 {
     ev_list evs = {0};
     err_t e = {0};
     int rc = ev_scan(h, f->user, &f->st, reads, &evs, &e);
     pthread_mutex_lock(&h->mu);
     ev_fail_say say = ev_fail_note(h, f, rc);
-    ev_feed_advance(h, f, rc, reads, &evs);
+    ev_feed_advance(h, f, rc, reads, reads_v, &evs);
     pthread_mutex_unlock(&h->mu);
     ev_fail_log(&say, e.msg);
     ev_list_fini(&evs);
@@ -934,12 +963,15 @@ static void ev_hub_scan_feeds(msg_events *h, int64_t now)
         /* the read log: when it changed, and every EV_READS_EVERY polls without a change
          * feed (another server's mark-read wakes no one here) */
         bool reads = f->reads_dirty || (!h->has_feed && ++f->polls >= EV_READS_EVERY);
+        uint64_t reads_v = 0;
         if (reads) {
             f->reads_dirty = false;
             f->polls = 0;
+            reads_v = ev_reads_version(h, f->user); /* before the read */
         }
         pthread_mutex_unlock(&h->mu);
-        ev_scan_feed(h, f, reads); /* feeds are freed by this thread only: f stays valid */
+        /* feeds are freed by this thread only: f stays valid */
+        ev_scan_feed(h, f, reads, reads_v);
         ev_flush_wakes(h);
         pthread_mutex_lock(&h->mu);
     }
@@ -953,8 +985,10 @@ static void ev_hub_pass(msg_events *h, int64_t now, bool expiring)
     if (h->any_change) {
         h->any_change = false;
         h->last_pass_ms = now;
-        for (ev_feed *f = h->feeds; f; f = f->next)
-            f->dirty = f->reads_dirty = true; /* (embedded: any commit, a READ# row too) */
+        for (ev_feed *f = h->feeds; f; f = f->next) { /* (embedded: any commit) */
+            f->dirty = true;
+            f->reads_dirty |= ev_reads_moved(h, f); /* a READ# row, or cannot tell */
+        }
     }
     ev_hub_join_all(h);
     ev_hub_scan_feeds(h, now);
