@@ -327,7 +327,7 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
             st_map_adopt(s);
             continue;
         }
-        if (rc == 0)
+        if (rc == 0 && other) /* a round's: after it settled its partition versions (st_lead) */
             st_change_notify(s);
         if (rc && sub.code)
             err_set(e, sub.code, "%s", sub.msg);
@@ -426,7 +426,8 @@ uint64_t store_partition_version(store_t *s, const store_table *t, const av_t *h
  * polling the tables (store.h: store_change_seq / store_change_wait).  The sequence is
  * LMDB's last transaction id, which every write transaction of every process sharing the
  * data dir advances (it lives in the shared lock file).  Commits of this process wake the
- * waiters at once (st_change_notify, after each write txn of st_write_txn_ex); commits of
+ * waiters at once (st_change_notify, after each write txn; a group-commit round's once it
+ * settled its partition versions, st_lead, so a woken reader's versions are settled); commits of
  * other processes (e.g. `ddbchat send` while `ddbchat serve` runs) are noticed by re-reading
  * the id every STORE_CHANGE_POLL_MS, only while someone waits.  Hot-path cost when nobody
  * waits: one fence and one atomic load per write transaction.  tests/unit/store/test_notify.c. */
