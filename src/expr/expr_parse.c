@@ -776,18 +776,20 @@ static expr_node *parse_not(parser *p)
     return x;
 }
 
-static expr_node *parse_and(parser *p)
+/* A left-associative chain of `side`s joined by `tok` (AND, OR) into `kind` nodes, each
+ * side a condition. */
+static expr_node *parse_chain(parser *p, tt tok, expr_ntype kind, expr_node *(*side)(parser *))
 {
-    expr_node *l = parse_not(p);
-    while (l && curt(p) == T_AND) {
+    expr_node *l = side(p);
+    while (l && curt(p) == tok) {
         if (!use_as_cond(p, l))
             return NULL;
         p->i++;
         p->ops++;
-        expr_node *r = use_as_cond(p, parse_not(p));
+        expr_node *r = use_as_cond(p, side(p));
         if (!r)
             return NULL;
-        expr_node *x = expr_node_new(p->a, EN_AND, 0, 2);
+        expr_node *x = expr_node_new(p->a, kind, 0, 2);
         if (!x)
             return nomem(p);
         x->u.kids.k[0] = l;
@@ -797,27 +799,17 @@ static expr_node *parse_and(parser *p)
     return l;
 }
 
+static expr_node *parse_and(parser *p)
+{
+    return parse_chain(p, T_AND, EN_AND, parse_not);
+}
+
 static expr_node *parse_or(parser *p)
 {
     if (!enter(p))
         return NULL;
-    expr_node *l = parse_and(p);
-    while (l && curt(p) == T_OR) {
-        if (!use_as_cond(p, l))
-            return NULL;
-        p->i++;
-        p->ops++;
-        expr_node *r = use_as_cond(p, parse_and(p));
-        if (!r)
-            return NULL;
-        expr_node *x = expr_node_new(p->a, EN_OR, 0, 2);
-        if (!x)
-            return nomem(p);
-        x->u.kids.k[0] = l;
-        x->u.kids.k[1] = r;
-        l = x;
-    }
-    p->depth--;
+    expr_node *l = parse_chain(p, T_OR, EN_OR, parse_and);
+    p->depth--; /* (after a failure too: the parse is over then) */
     return l;
 }
 
