@@ -167,6 +167,7 @@ typedef struct serve_opts {
     long trigger_timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
     bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
     long trigger_retries;        /* --trigger-retries N: N + 1 (0 = unlimited) */
+    long trigger_max_age;        /* --trigger-max-record-age S (0 = never) */
     bool trigger_bisect;         /* --trigger-bisect */
     const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
@@ -270,6 +271,9 @@ static void serve_usage(FILE *f)
             "  --trigger-retries N       a batch whose command failed N more times (0..10000)\n"
             "                            is discarded and the trigger goes on (Lambda's\n"
             "                            MaximumRetryAttempts; default: retried until it works)\n"
+            "  --trigger-max-record-age S  records older than S s (1..604800) are discarded\n"
+            "                            before a run (Lambda's MaximumRecordAgeInSeconds;\n"
+            "                            default: never)\n"
             "  --trigger-bisect          a failed batch is split in two, down to the failing\n"
             "                            record, before its retries count (Lambda's\n"
             "                            BisectBatchOnFunctionError)\n"
@@ -384,6 +388,7 @@ static const serve_opt serve_optv[] = {
     SO("--trigger-timeout", trigger_timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
     {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0},
     {"--trigger-retries", SO_TRIGGER_RETRIES, offsetof(serve_opts, trigger_retries), 0, 10000},
+    SO("--trigger-max-record-age", trigger_max_age, 1, 604800),
     SO_ARG("--trigger-bisect", trigger_bisect),
     SO_ARG("--trigger-on-failure", trigger_on_failure),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
@@ -774,6 +779,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
         msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o->trigger_batch,
                               .timeout_s = (int)o->trigger_timeout,
                               .max_attempts = (int)o->trigger_retries,
+                              .max_record_age_s = (int)o->trigger_max_age,
                               .bisect = o->trigger_bisect,
                               .on_failure = o->trigger_on_failure,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON

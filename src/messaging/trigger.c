@@ -41,6 +41,7 @@ struct msg_trigger {
     char *table, *command, *state_dir;
     int batch, poll_ms, timeout_s;
     int max_attempts; /* 0: unlimited */
+    int max_age_s;    /* 0: unlimited */
     bool bisect;
     char *on_failure; /* NULL: none */
     msg_sr_start start;
@@ -474,11 +475,12 @@ static void trg_member_text(const msg_sr_page *pg, size_t i, const char *key, ch
 
 /* Appends the on-failure record of a discarded batch (pg's records, of shard `shard`) to
  * t->on_failure, one JSON line, synced: Lambda's record for a DynamoDB stream source
- * (requestContext.condition RetryAttemptsExhausted and approximateInvokeCount, version,
- * timestamp, DDBStreamBatchInfo), with the command's last result in responseContext
- * (ours: exitStatus, or signal, or timedOut). */
+ * (requestContext.condition, RetryAttemptsExhausted or RecordAgeExceeded, and
+ * approximateInvokeCount, version, timestamp, DDBStreamBatchInfo), with the command's last
+ * result in responseContext (ours: exitStatus, or signal, or timedOut; {} before any run). */
 static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
-                           const char *shard, int attempts, int st, bool timed_out)
+                           const char *shard, const char *condition, int attempts, int st,
+                           bool timed_out)
 {
     if (!t->on_failure || pg->n == 0)
         return;
@@ -489,13 +491,14 @@ static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
     trg_member_text(pg, 0, "ApproximateCreationDateTime", first_at, sizeof first_at);
     trg_member_text(pg, pg->n - 1, "ApproximateCreationDateTime", last_at, sizeof last_at);
     trg_iso(base_wall_ms(), now, sizeof now);
-    json_t *resp = timed_out         ? json_pack("{s:b}", "timedOut", 1)
+    json_t *resp = attempts == 0     ? json_object()
+                   : timed_out       ? json_pack("{s:b}", "timedOut", 1)
                    : st < 0          ? json_pack("{s:b}", "notRun", 1)
                    : WIFSIGNALED(st) ? json_pack("{s:i}", "signal", WTERMSIG(st))
                                      : json_pack("{s:i}", "exitStatus", WEXITSTATUS(st));
     json_t *rec = json_pack(
         "{s:{s:s,s:i},s:o,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:I,s:s}}", "requestContext",
-        "condition", "RetryAttemptsExhausted", "approximateInvokeCount", attempts,
+        "condition", condition, "approximateInvokeCount", attempts,
         "responseContext", resp ? resp : json_object(), "version", "1.0", "timestamp", now,
         "DDBStreamBatchInfo", "shardId", shard, "startSequenceNumber", first_seq,
         "endSequenceNumber", last_seq, "approximateArrivalOfFirstRecord", first_at,
@@ -516,14 +519,57 @@ static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
     free(text);
 }
 
+/* How many of pg's records [i0, i0 + n), from the first, are older than t->max_age_s (their
+ * ApproximateCreationDateTime, whole seconds on AWS and ddbchat, whole minutes on DynamoDB
+ * Local, so an age is never taken as less than it is); a shard's records come in order. */
+static size_t trg_too_old(const msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n)
+{
+    if (t->max_age_s <= 0)
+        return 0;
+    int64_t cutoff = base_wall_ms() - (int64_t)t->max_age_s * 1000;
+    size_t k = 0;
+    for (; k < n; k++) {
+        json_t *ts = msg_sr_page_member_json(pg, i0 + k, "dynamodb", "ApproximateCreationDateTime");
+        bool old = json_is_number(ts) && (int64_t)(json_number_value(ts) * 1000.0) < cutoff;
+        json_decref(ts);
+        if (!old)
+            break;
+    }
+    return k;
+}
+
+/* Discards records [i0, i0 + k) of pg for their age (Lambda's MaximumRecordAgeInSeconds):
+ * logged, counted, their on-failure record written (runs: the command's runs so far). */
+static void trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t k,
+                            const char *arn, const char *shard, int runs, int st,
+                            bool timed_out)
+{
+    msg_sr_page old = *pg;
+    old.off = pg->off + i0;
+    old.len = pg->len + i0;
+    old.n = k;
+    log_error("trigger %s: %zu records older than %d s are discarded "
+              "(--trigger-max-record-age)%s%s",
+              t->table, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
+              t->on_failure ? t->on_failure : "");
+    trg_on_failure(t, &old, arn, shard, "RecordAgeExceeded", runs, st, timed_out);
+    __atomic_add_fetch(&t->n_discarded, k, __ATOMIC_RELAXED);
+}
+
 /* Delivers records [i0, i0 + n) of pg (one shard's, of stream arn) as one batch until the
  * command succeeds (TRG_DONE), or the trigger stops (TRG_STOPPED), or the batch has had
  * t->max_attempts runs (TRG_DISCARDED: logged, its on-failure record written).  With
  * t->bisect a failed batch of several records is split in two and each half delivered in
- * turn (the split takes no attempt: Lambda's BisectBatchOnFunctionError). */
+ * turn (the split takes no attempt: Lambda's BisectBatchOnFunctionError).  Before each run
+ * the records older than t->max_age_s are discarded (the rest delivered as a batch). */
 static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n,
                        const char *arn, const char *shard)
 {
+    size_t old = trg_too_old(t, pg, i0, n);
+    if (old) {
+        trg_discard_old(t, pg, i0, old, arn, shard, 0, 0, false);
+        return old == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + old, n - old, arn, shard);
+    }
     msg_sr_page view = *pg; /* the batch's records: the page's text, its places from i0 */
     view.off = pg->off + i0;
     view.len = pg->len + i0;
@@ -562,6 +608,14 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
                           : TRG_DONE;
             break;
         }
+        size_t aged = trg_too_old(t, pg, i0, n);
+        if (aged) { /* past the age while it was retried */
+            trg_discard_old(t, pg, i0, aged, arn, shard, attempt, st, timed_out);
+            free(text);
+            text = NULL;
+            out = aged == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + aged, n - aged, arn, shard);
+            break;
+        }
         bool last = t->max_attempts > 0 && attempt >= t->max_attempts;
         int delay = last ? 0 : (int)backoff_fail(&bo, NULL);
         char what[96];
@@ -579,7 +633,8 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
                       t->table, what, n, first, attempt, t->on_failure ? "; its record is in "
                                                                         : "",
                       t->on_failure ? t->on_failure : "");
-            trg_on_failure(t, &view, arn, shard, attempt, st, timed_out);
+            trg_on_failure(t, &view, arn, shard, "RetryAttemptsExhausted", attempt, st,
+                           timed_out);
             __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
             out = TRG_DISCARDED;
             break;
@@ -696,6 +751,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 200;
     t->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : MSG_TRIGGER_TIMEOUT_DEFAULT_S;
     t->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 0;
+    t->max_age_s = cfg->max_record_age_s > 0 ? cfg->max_record_age_s : 0;
     t->bisect = cfg->bisect;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;

@@ -15,7 +15,8 @@
  * is never skipped (a record the command always fails on stops the trigger); with
  * cfg.max_attempts it is discarded after that many runs (its on-failure record written to
  * cfg.on_failure, its position saved) and the trigger goes on, and with cfg.bisect a failing
- * batch is first split down to the record that fails, as Lambda's event source mapping does.  The command's standard output and error go to the log, line
+ * batch is first split down to the record that fails, as Lambda's event source mapping does;
+ * with cfg.max_record_age_s records past that age are discarded before a run.  The command's standard output and error go to the log, line
  * by line.  With no saved position the trigger starts at the stream's LATEST (default) or
  * TRIM_HORIZON (LATEST names no record: until the first batch is done, a restart starts at
  * LATEST again).  A table without a stream (yet) is looked up again every few seconds.
@@ -50,6 +51,9 @@ typedef struct msg_trigger_cfg {
                             * (Lambda's MaximumRetryAttempts + 1); 0: unlimited, retried until
                             * it succeeds (Lambda's default, -1, retries until the records
                             * expire) */
+    int max_record_age_s;  /* records older than this (their ApproximateCreationDateTime) are
+                            * discarded before a run, as Lambda's MaximumRecordAgeInSeconds;
+                            * 0: never (Lambda's -1) */
     bool bisect;           /* a failed batch of several records is split in two and each half
                             * delivered in turn, down to one record, before its runs count
                             * (Lambda's BisectBatchOnFunctionError: a split uses no attempt) */

@@ -727,6 +727,44 @@ def test_retries_discard_the_whole_failing_batch(work, start_triggered, table_na
     assert lines[0]["requestContext"]["approximateInvokeCount"] == 2
 
 
+# --trigger-max-record-age S (Lambda's MaximumRecordAgeInSeconds): a record older than S is
+# discarded before a run, also while its batch is being retried, with its on-failure record
+# (condition RecordAgeExceeded); what follows arrives.  ddbchat only: DynamoDB Local floors
+# ApproximateCreationDateTime to the minute, so through it every record looks up to 60 s
+# older and a 4 s age would discard them all (README, Triggers).
+def test_max_record_age_discards_a_record_retried_past_it(work, target, start_triggered,
+                                                          table_name):
+    if target != "ddbchat":
+        pytest.skip("DynamoDB Local's record times are whole minutes")
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "1",
+                        "--trigger-max-record-age", "4", "--trigger-on-failure", failed)
+    ddb, arn = stream_table(t.url, name)
+    # the trigger finds the new stream within 2 s; written before, k0 could be 4 s old (its
+    # time floored to the second) by its first run
+    wait_log(t, "reading arn:")
+    put_keys(t.url, name, ["k0", "poison"])
+    deadline = time.time() + 60
+    while not os.path.exists(failed):
+        assert time.time() < deadline, "the poison record was not discarded"
+        time.sleep(0.1)
+    put_keys(t.url, name, ["late"])
+    assert [k for _, k in keys_of(wait_records(work, 2))] == ["k0", "late"]
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1
+    seq = [r for r in read_all(streams_for(t.url), arn)
+           if r["dynamodb"]["Keys"]["pk"]["S"] == "poison"][0]["dynamodb"]["SequenceNumber"]
+    ctx, info = lines[0]["requestContext"], lines[0]["DDBStreamBatchInfo"]
+    assert ctx["condition"] == "RecordAgeExceeded" and ctx["approximateInvokeCount"] >= 1
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == seq
+    assert info["batchSize"] == 1
+    assert runs(work).count(["poison"]) == ctx["approximateInvokeCount"]
+    assert "older than 4 s are discarded" in t.log_text()
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
     (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
@@ -737,6 +775,7 @@ def test_retries_discard_the_whole_failing_batch(work, start_triggered, table_na
     (["--trigger-timeout", "86401", "--trigger", "t=true"], "--trigger-timeout"),
     (["--trigger-retries", "-1", "--trigger", "t=true"], "--trigger-retries"),
     (["--trigger-retries", "10001", "--trigger", "t=true"], "--trigger-retries"),
+    (["--trigger-max-record-age", "0", "--trigger", "t=true"], "--trigger-max-record-age"),
     (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
 ])
 def test_bad_trigger_flags(args, msg):
