@@ -222,6 +222,22 @@ bool pq_at_call(pp *p)
 
 static int parse_operand(pp *p, expr_node **out);
 
+/* A whole value at the cursor ('str', number, TRUE/FALSE, NULL, ?, [..], {..}, <<..>>): the
+ * value node of its slot. */
+static int parse_value_node(pp *p, expr_node **out)
+{
+    pq_tmpl *v = NULL;
+    lctx c;
+    pq_lctx_root(&c);
+    if (pq_parse_tmpl(p, &v, &c, true))
+        return p->rc;
+    expr_node *x = pq_slot_node(p, v);
+    if (!x)
+        return p->rc;
+    *out = x;
+    return 0;
+}
+
 /* '(' cond ')': a parenthesised condition or operand, marked as such. */
 static int parse_parens(pp *p, expr_node **out)
 {
@@ -349,16 +365,7 @@ static int parse_operand(pp *p, expr_node **out)
                           t->t == P_MINUS ? '-' : '+');
         }
     }
-    pq_tmpl *v = NULL;
-    lctx c;
-    pq_lctx_root(&c);
-    if (pq_parse_tmpl(p, &v, &c, true))
-        return p->rc;
-    expr_node *x = pq_slot_node(p, v);
-    if (!x)
-        return p->rc;
-    *out = x;
-    return 0;
+    return parse_value_node(p, out);
 }
 
 /* Whether a value node holds a scalar literal (not a parameter, a list, a map or a set). */
@@ -809,16 +816,7 @@ static int parse_set_operand(pp *p, expr_node **out)
             "%c, number of operands: 1",
             t->t == P_MINUS ? '-' : '+');
     }
-    pq_tmpl *v = NULL;
-    lctx c;
-    pq_lctx_root(&c);
-    if (pq_parse_tmpl(p, &v, &c, true))
-        return p->rc;
-    expr_node *x = pq_slot_node(p, v);
-    if (!x)
-        return p->rc;
-    *out = x;
-    return 0;
+    return parse_value_node(p, out);
 }
 
 /* An operator an update value cannot have after an operand: a comparison but =, AND, OR,
