@@ -166,14 +166,19 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
     return w ? msgi_storage(e, w, &in) : 0;
 }
 
-/* Deletes a few of the user's read-log rows stamped before any reconnection replays
- * (MSG_EVENTS_REPLAY_MAX_S): each mark-read adds one row and takes up to MARK_PRUNE old ones,
- * so the log holds about a replay window's mark-reads.  The oldest rows come first (stamped
- * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps rise
- * with their numbers); the newest row is never old (the caller's mark-read just wrote it),
- * so the numbering goes on from it.  Best effort: a failure leaves them to the next
- * mark-read. */
-#define MARK_PRUNE 4
+/* Deletes the user's read-log rows stamped before any reconnection replays
+ * (MSG_EVENTS_REPLAY_MAX_S), up to MARK_PRUNE of them, in one BatchWriteItem: called by every
+ * MARK_PRUNE_EVERY-th mark-read of a user (its row's number a multiple of it), so the log
+ * holds about a replay window's mark-reads (each prune can take twice what was added since
+ * the last one) and the other mark-reads pay nothing for it (before: a Query on every
+ * mark-read, and up to 4 DeleteItems one after the other:
+ * test_service.c test_mark_read_prunes_now_and_then).  The oldest rows come first (stamped
+ * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps
+ * rise with their numbers); the newest row is never old (the caller's mark-read just wrote
+ * it), so the numbering goes on from it.  Best effort: a failure, or rows left unprocessed,
+ * wait for the next prune. */
+#define MARK_PRUNE_EVERY 8
+#define MARK_PRUNE 16
 static void log_prune(msg_service *s, const char *me)
 {
     char pk[64], before[MSG_TS_LEN + 1];
@@ -189,6 +194,7 @@ static void log_prune(msg_service *s, const char *me)
         json_decref(resp);
         return;
     }
+    json_t *dels = json_array();
     size_t i;
     json_array_foreach(json_object_get(resp, "Items"), i, item)
     {
@@ -197,13 +203,18 @@ static void log_prune(msg_service *s, const char *me)
         const char *stamp = sk && msgi_read_sk_seq(sk, &seq) ? msgi_item_s(item, "stamp") : sk;
         if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0)
             break; /* young: so are the rows after it */
-        json_t *r2 = NULL;
-        msgi_call(s, "DeleteItem",
-                  json_pack("{s:s,s:o}", "TableName", s->table, "Key", msgi_key2(pk, sk)), &r2,
-                  &in);
-        json_decref(r2);
+        if (dels)
+            json_array_append_new(dels,
+                                  json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
     }
     json_decref(resp);
+    if (dels && json_array_size(dels)) {
+        json_t *r2 = NULL;
+        msgi_call(s, "BatchWriteItem", json_pack("{s:{s:O}}", "RequestItems", s->table, dels),
+                  &r2, &in);
+        json_decref(r2);
+    }
+    json_decref(dels);
 }
 
 int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
@@ -271,7 +282,8 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
             memcpy(out_read_to, want, MSG_TS_LEN + 1);
             *out_unread = n;
             msg_events_hint(s->events, viewer_uuid, true); /* this server's streams: at once */
-            log_prune(s, viewer_uuid);
+            if (seq % MARK_PRUNE_EVERY == 0)
+                log_prune(s, viewer_uuid);
             return 0;
         }
     }

@@ -1967,6 +1967,8 @@ static void test_mark_read_logs_the_marker(void **state)
     snprintf(kept_sk, sizeof kept_sk, "%s#%s", ts, g);
     put_log_row(pk, old_sk, g, m1.created_at, NULL);
     put_log_row(pk, kept_sk, g, m1.created_at, NULL);
+    /* a numbered row an hour old: the next is 8, a mark-read that prunes (MARK_PRUNE_EVERY) */
+    put_log_row(pk, "~0000000000000007", g, "2020-01-01T00:00:00.000000Z", ts);
     char at[MSG_TS_LEN + 1];
     long long n;
     err_t e = {0};
@@ -1974,10 +1976,11 @@ static void test_mark_read_logs_the_marker(void **state)
     assert_int_equal(msg_mark_read(S, lb.uuid, g, m1.created_at, at, &n, &e), 0);
     assert_int_equal(n, 1);
     json_t *items = query_pk(pk);
-    assert_int_equal(json_array_size(items), 2); /* the 2020 row pruned */
-    const json_t *kept = json_array_get(items, 0), *logged = json_array_get(items, 1);
+    assert_int_equal(json_array_size(items), 3); /* the 2020 row pruned */
+    const json_t *kept = json_array_get(items, 0), *logged = json_array_get(items, 2);
     assert_string_equal(msgi_item_s(kept, "sk"), kept_sk);
-    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000001");
+    assert_string_equal(msgi_item_s(json_array_get(items, 1), "sk"), "~0000000000000007");
+    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000008");
     long long stamp;
     assert_int_equal(msg_ts_parse(msgi_item_s(logged, "stamp"), &stamp, NULL), 0);
     assert_true(stamp >= before);
@@ -1989,7 +1992,7 @@ static void test_mark_read_logs_the_marker(void **state)
     /* not moved: nothing logged */
     assert_int_equal(msg_mark_read(S, lb.uuid, g, m1.created_at, at, &n, &e), 0);
     items = query_pk(pk);
-    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_array_size(items), 3);
     json_decref(items);
 
     /* the next number, stamped after the newest row's stamp even when that is ahead of this
@@ -1997,24 +2000,105 @@ static void test_mark_read_logs_the_marker(void **state)
      * younger than a day comes before them (the hour-old one goes), the newest kept */
     char far[MSG_TS_LEN + 1];
     msg_ts_format(msg_now_usec() + 3600LL * 1000000, far);
-    json_t *del = json_pack("{s:s,s:o}", "TableName", ENV.table, "Key", msgi_key2(pk, kept_sk)),
-           *dr = NULL;
-    assert_int_equal(msg_backend_call(ENV.backend, "DeleteItem", del, &dr, &e), 0);
-    json_decref(del);
-    json_decref(dr);
+    const char *gone[2] = {kept_sk, "~0000000000000007"};
+    for (int i = 0; i < 2; i++) {
+        json_t *del =
+                   json_pack("{s:s,s:o}", "TableName", ENV.table, "Key", msgi_key2(pk, gone[i])),
+               *dr = NULL;
+        assert_int_equal(msg_backend_call(ENV.backend, "DeleteItem", del, &dr, &e), 0);
+        json_decref(del);
+        json_decref(dr);
+    }
     put_log_row(pk, "~0000000000000001", g, m1.created_at, "2020-01-01T00:00:00.000000Z");
-    put_log_row(pk, "~0000000000000041", g, m1.created_at, far);
+    put_log_row(pk, "~0000000000000015", g, m1.created_at, far);
     assert_int_equal(msg_mark_read(S, lb.uuid, g, m2.created_at, at, &n, &e), 0);
     items = query_pk(pk);
-    assert_int_equal(json_array_size(items), 2); /* ~1 (2020) pruned */
-    assert_string_equal(msgi_item_s(json_array_get(items, 0), "sk"), "~0000000000000041");
-    logged = json_array_get(items, 1);
-    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000042");
+    assert_int_equal(json_array_size(items), 3); /* ~1 (2020) pruned, ~8 young: kept */
+    assert_string_equal(msgi_item_s(json_array_get(items, 0), "sk"), "~0000000000000008");
+    assert_string_equal(msgi_item_s(json_array_get(items, 1), "sk"), "~0000000000000015");
+    logged = json_array_get(items, 2);
+    assert_string_equal(msgi_item_s(logged, "sk"), "~0000000000000016");
     assert_true(strcmp(msgi_item_s(logged, "stamp"), far) > 0);
     assert_string_equal(msgi_item_s(logged, "read_to"), m2.created_at);
     json_decref(items);
     msg_message_fini(&m1);
     msg_message_fini(&m2);
+}
+
+/* A backend that counts the mark-read's prune Queries (the read log's rows from its start:
+ * "pk = :pk" alone) and its deletes. */
+typedef struct prune_backend {
+    msg_backend base;
+    msg_backend *inner;
+    int prunes, deletes;
+} prune_backend;
+
+static int prune_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    prune_backend *p = (prune_backend *)b;
+    const char *kc = json_string_value(json_object_get(req, "KeyConditionExpression"));
+    const char *pk = json_string_value(json_object_get(
+        json_object_get(json_object_get(req, "ExpressionAttributeValues"), ":pk"), "S"));
+    if (strcmp(op, "Query") == 0 && kc && strcmp(kc, "pk = :pk") == 0 && pk &&
+        strncmp(pk, "READ#", 5) == 0)
+        p->prunes++;
+    if (strcmp(op, "DeleteItem") == 0 || strcmp(op, "BatchWriteItem") == 0)
+        p->deletes++;
+    return msg_backend_call(p->inner, op, req, out, e);
+}
+
+static const msg_backend_ops prune_ops = {.call = prune_call, .free = lagging_free, .name = "prune"};
+
+/* The read log's pruning is off most mark-reads: one in MARK_PRUNE_EVERY (8) Queries for old
+ * rows and deletes them in one BatchWriteItem (before: every mark-read Queried, and deleted
+ * up to 4 rows one DeleteItem at a time), and it keeps up (up to 16 a prune, twice what was
+ * added since the last): 20 rows older than a day, 16 of them gone at the 8th mark-read, the
+ * other 4 at the 16th. */
+static void test_mark_read_prunes_now_and_then(void **state)
+{
+    (void)state;
+    msg_user pa = add_user("pn_a", "Pn A"), pb = add_user("pn_b", "Pn B");
+    msg_message m[17];
+    m[0] = send_ok(&pa, NULL, "pn_b", "p0", NULL);
+    const char *g = m[0].message_group_uuid;
+    for (int i = 1; i < 17; i++)
+        m[i] = send_ok(&pa, g, NULL, "p", NULL);
+    char pk[64];
+    snprintf(pk, sizeof pk, "READ#%s", pb.uuid);
+    for (int i = 0; i < 20; i++) { /* stamped keys, as before the numbers: a day old */
+        char sk[128];
+        snprintf(sk, sizeof sk, "2020-01-01T00:00:00.%06dZ#%s", i, g);
+        put_log_row(pk, sk, g, m[0].created_at, NULL);
+    }
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    prune_backend pb_ = {.base = {&prune_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&pb_.base, &cfg, &svc, &e), 0);
+    long long t0 = msg_now_usec();
+    for (int i = 1; i <= 16; i++) {
+        char at[MSG_TS_LEN + 1];
+        long long n;
+        assert_int_equal(msg_mark_read(svc, pb.uuid, g, m[i].created_at, at, &n, &e), 0);
+        assert_int_equal(n, 16 - i);
+        if (i == 8) {
+            json_t *items = query_pk(pk);
+            assert_int_equal(json_array_size(items), 4 + 8);
+            json_decref(items);
+        }
+    }
+    print_message("16 mark-reads: %d prune Queries, %d delete requests, %.0f us each\n",
+                  pb_.prunes, pb_.deletes, (double)(msg_now_usec() - t0) / 16);
+    assert_int_equal(pb_.prunes, 2);
+    assert_int_equal(pb_.deletes, 2);
+    json_t *items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 16); /* the numbered ones */
+    json_decref(items);
+    msg_service_free(svc);
+    for (int i = 0; i < 17; i++)
+        msg_message_fini(&m[i]);
 }
 
 /* The recorded GetItems of user's conversation rows; the recording starts afresh. */
@@ -2229,6 +2313,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_throttled_transaction_is_not_a_race),
         cmocka_unit_test(test_mark_read_logs_the_marker),
+        cmocka_unit_test(test_mark_read_prunes_now_and_then),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
