@@ -309,9 +309,11 @@ static int ev_reads_resolve(msg_service *s, const char *user, msg_event_state *s
     snprintf(pk, sizeof pk, "READ#%s", user);
     json_t *start = NULL;
     for (int page = 0; page < EV_RESOLVE_PAGES; page++) {
-        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
-                                s->table, "KeyConditionExpression", "pk = :pk AND sk > :n",
-                                "ExpressionAttributeValues", ":pk", "S", pk, ":n", "S", "~",
+        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
+                                "TableName", s->table, "KeyConditionExpression",
+                                "pk = :pk AND sk BETWEEN :lo AND :hi",
+                                "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
+                                MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
                                 "ConsistentRead", 1, "ScanIndexForward", 0, "Limit",
                                 EV_RESOLVE_PAGE);
         if (req && start)

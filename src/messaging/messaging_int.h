@@ -203,15 +203,20 @@ int msgi_bad_group_id(err_t *e, const char *group);
  * key is "~" and the row's number, MSGI_READ_SEQ_DIGITS decimal digits (so string order is
  * number order, and every such key sorts after the stamped keys "<stamp>#<group>" written
  * before the numbers); a mark-read numbers its row one past the newest, Put only if that key
- * is free, so numbers rise in commit order.  msgi_read_sk formats n (0 <= n <
+ * is free, so numbers rise in commit order (the newest: read within MSGI_READ_SK_MIN ..
+ * MSGI_READ_SK_MAX).  msgi_read_sk formats n (0 <= n <
  * 10^MSGI_READ_SEQ_DIGITS); msgi_read_sk_seq parses one (false: not a numbered row). */
 #define MSGI_READ_SEQ_DIGITS 16
 #define MSGI_READ_SK_LEN (1 + MSGI_READ_SEQ_DIGITS)
+/* the range every numbered key is in (a row written by hand as "~zzz" is not) */
+#define MSGI_READ_SK_MIN "~0000000000000000"
+#define MSGI_READ_SK_MAX "~9999999999999999"
 void msgi_read_sk(int64_t n, char out[MSGI_READ_SK_LEN + 1]);
 bool msgi_read_sk_seq(const char *sk, int64_t *out);
 /* The user's newest numbered read-log row: its number (0: none) and stamp (µs; 0: none or
- * not a time), a consistent Query of one row from the end.  The backend's errors; storage
- * for a row under "~" whose key is not a number. */
+ * not a time), a consistent Query of one row from the end of the numbers' range.  The
+ * backend's errors; storage for a row in that range whose key is not a number (one written
+ * by hand: "~0000000000000001x"). */
 int msgi_read_log_newest(msg_service *s, const char *user, int64_t *out_n, int64_t *out_stamp,
                          err_t *e);
 

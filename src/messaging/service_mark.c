@@ -85,9 +85,11 @@ int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t
     json_t *resp;
     err_t in;
     int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
-                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :n",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":n", "S", "~",
+                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
+                                 "TableName", s->table, "KeyConditionExpression",
+                                 "pk = :pk AND sk BETWEEN :lo AND :hi",
+                                 "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
+                                 MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
                                  "ConsistentRead", 1, "ScanIndexForward", 0, "Limit", 1),
                        &resp, &in);
     if (rc) {

@@ -2025,6 +2025,29 @@ static void test_mark_read_logs_the_marker(void **state)
     msg_message_fini(&m2);
 }
 
+/* A row put in the read log by hand whose key only starts like a number's ("~zzz", after
+ * every "~<digits>") is not taken for the newest row: the user's mark-reads go on (they
+ * failed with storage, every one, for as long as the row was there). */
+static void test_mark_read_past_a_stray_log_row(void **state)
+{
+    (void)state;
+    msg_user sa = add_user("st_a", "St A"), sb = add_user("st_b", "St B");
+    msg_message m = send_ok(&sa, NULL, "st_b", "s0", NULL);
+    char pk[64];
+    snprintf(pk, sizeof pk, "READ#%s", sb.uuid);
+    put_log_row(pk, "~zzz", m.message_group_uuid, m.created_at, "not a time");
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    err_t e = {0};
+    if (msg_mark_read(S, sb.uuid, m.message_group_uuid, m.created_at, at, &n, &e))
+        fail_msg("mark-read: %s", e.msg);
+    json_t *items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(msgi_item_s(json_array_get(items, 0), "sk"), "~0000000000000001");
+    json_decref(items);
+    msg_message_fini(&m);
+}
+
 /* A backend that counts the mark-read's prune Queries (the read log's rows from its start:
  * "pk = :pk" alone) and its deletes. */
 typedef struct prune_backend {
@@ -2314,6 +2337,7 @@ int main(void)
         cmocka_unit_test(test_throttled_transaction_is_not_a_race),
         cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_mark_read_prunes_now_and_then),
+        cmocka_unit_test(test_mark_read_past_a_stray_log_row),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
