@@ -572,162 +572,355 @@ static int class_change(api_req *r, json_t *meta, int64_t now)
     return times_record(r, meta, "ClassChanges", keep, now);
 }
 
-/* Decides the change against t (the committed table) and edits meta accordingly; index
- * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
- * table; table throughput; updates of indexes that do not exist; one create or delete at a
- * time; then each index action in turn (a create: name taken, key attributes defined by the
- * request; a delete: the index exists); the remaining GSIs' throughput when leaving
- * on-demand; stream. */
-static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
-                           ut_plan *p)
+/* The state ut_plan_changes's steps share: the request, the committed table, the metadata
+ * being edited (all borrowed for the request) and what the earlier steps decided. */
+typedef struct ut_pc {
+    api_req *r;
+    const ut_req *q;
+    const store_table *t;
+    json_t *meta;
+    ut_plan *p;
+    bool ppr;              /* the table is on-demand as committed */
+    bool to_ppr;           /* ... and after this request */
+    bool changed_billing;  /* the request switches the billing mode */
+    long long wshown[2];   /* the table's warm throughput as shown before the request */
+    api_tdef_tp tp;        /* the table's new throughput (q->ptj) */
+    json_t *gmeta;         /* meta's "Gsi" */
+    json_t **acts;         /* GlobalSecondaryIndexUpdates' actions (arena) ... */
+    char *kinds;           /* ... and their kinds: 'C'reate, 'D'elete, 'U'pdate (ut_action) */
+    size_t n_gu, n_struct; /* the updates; the creates and deletes among them */
+    size_t n_gsi;          /* the table's GSIs as the actions planned so far leave them */
+    json_t *stream;        /* the parsed StreamSpecification, or NULL (owned) */
+} ut_pc;
+
+/* Step 1: changes of throughput done by now get their completion dates (before UpdatingUntil
+ * is moved by this one); warm throughput stored as it stands before the billing may change. */
+static void ut_pc_settle(ut_pc *c)
 {
-    json_t *body = r->body, *stream = NULL;
-    int rc = 0;
-    memset(p, 0, sizeof *p);
-    /* changes of throughput done by now get their completion dates (before UpdatingUntil is
-     * moved by this one) */
-    api_tp_settle(meta, base_wall_ms());
     const char *gk;
     json_t *gv;
-    json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
+    api_tp_settle(c->meta, base_wall_ms());
+    json_object_foreach(json_object_get(c->meta, "Gsi"), gk, gv)
     {
         api_tp_settle(gv, base_wall_ms());
     }
-    bool ppr = api_meta_is_ppr(meta);
-    bool to_ppr = ppr, changed_billing = false;
-    /* warm throughput stored as it stands before the billing may change */
-    api_warm_fix(meta, ppr);
-    json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
+    c->ppr = api_meta_is_ppr(c->meta);
+    c->to_ppr = c->ppr;
+    api_warm_fix(c->meta, c->ppr);
+    json_object_foreach(json_object_get(c->meta, "Gsi"), gk, gv)
     {
-        api_warm_fix(gv, ppr);
+        api_warm_fix(gv, c->ppr);
     }
+}
+
+/* Step 2: the billing mode against the table, its on-demand ceilings and warm throughput. */
+static int ut_pc_billing(ut_pc *c)
+{
+    api_req *r = c->r;
+    const ut_req *q = c->q;
+    ut_plan *p = c->p;
     if (q->billing) { /* one of the model's enum values */
-        to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
-        changed_billing = to_ppr != ppr;
+        c->to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
+        c->changed_billing = c->to_ppr != c->ppr;
     }
     /* PAY_PER_REQUEST re-sent to an on-demand table: a 200 that changes nothing, answered
      * UPDATING (DescribeTable stays ACTIVE); sent while a switch from on-demand to
      * provisioned is in progress, taken as such a re-send of the mode still committed:
      * dropped, answered UPDATING as on-demand (AWS as the public ack-api-quirks lab measured
      * it, DDB-TABLE-156 and DDB-TABLE-452; tests/e2e/test_tables_updating.py) */
-    if (q->billing && to_ppr && !changed_billing)
+    if (q->billing && c->to_ppr && !c->changed_billing)
         p->resend_ppr = true;
-    if (changed_billing && to_ppr && api_table_iops_updating(meta) &&
-        json_is_true(json_object_get(meta, "UpdatingBilling"))) {
+    if (c->changed_billing && c->to_ppr && api_table_iops_updating(c->meta) &&
+        json_is_true(json_object_get(c->meta, "UpdatingBilling"))) {
         p->resend_ppr = p->dropped_ppr = true;
-        changed_billing = false;
-        to_ppr = ppr;
+        c->changed_billing = false;
+        c->to_ppr = c->ppr;
     }
-    p->to_ppr = changed_billing && to_ppr;
+    p->to_ppr = c->changed_billing && c->to_ppr;
     /* vector indexes need an on-demand table: CreateTable's text, as the AWS-checked emulator
      * ExtendDB measured this switch (2026-08-13); Dynoxide records another text ("Tables with
      * vector indexes must be in PAY_PER_REQUEST mode", 2026-08-12): disputed, README */
-    if (changed_billing && !to_ppr && api_vix_count(r->api, meta, base_wall_ms()))
+    if (c->changed_billing && !c->to_ppr && api_vix_count(r->api, c->meta, base_wall_ms()))
         return api_verr(r, TXT_VIX_PROVISIONED);
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
-    if (ppr && !q->billing && q->ptj)
+    if (c->ppr && !q->billing && q->ptj)
         return api_verr(r, TXT_CT_PPR_WITH_PT);
-    if (q->billing && !to_ppr && !q->ptj && !p->dropped_ppr)
+    if (q->billing && !c->to_ppr && !q->ptj && !p->dropped_ppr)
         return api_verr(r, TXT_UT_PROV_NEEDS_PT);
     /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
      * -1 (no ceiling) */
     const char *om;
-    if (!to_ppr && (om = api_odt_first(q->odt)))
+    if (!c->to_ppr && (om = api_odt_first(q->odt)))
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
     if ((om = api_odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
     ut_over_ceiling(p, q->odt, NULL);
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
-    long long wshown[2];
-    api_warm_shown(meta, ppr, base_wall_ms(), wshown);
-    const char *wm = api_warm_below(q->warm, wshown);
+    api_warm_shown(c->meta, c->ppr, base_wall_ms(), c->wshown);
+    const char *wm = api_warm_below(q->warm, c->wshown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_WARM_DECREASE, wm);
-    /* table throughput: limits, then a change that changes nothing */
-    api_tdef_tp tp = {0};
-    if (q->ptj) {
-        rc = api_tdef_parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
-        if (rc < 0)
-            return rc;
-        if (rc == 1)
-            return api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
-        long long cr = api_meta_int(meta, "RCU"), cw = api_meta_int(meta, "WCU");
-        if (rc == 2) /* over the quota: neither the same nor a decrease to count */
-            ut_over_units(p, &tp, NULL);
-        else if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
-            return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
-                           tp.wcu);
-        else if (!changed_billing &&
-                 (rc = api_tp_decrease_budget(r, meta, tp.rcu, tp.wcu, base_wall_ms())))
-            return rc;
-        rc = 0;
-    }
+    return 0;
+}
 
-    /* GSI updates: validate all, then plan */
-    size_t n_gu = json_array_size(q->gu);
-    json_t *gmeta = json_object_get(meta, "Gsi");
-    if (!json_is_object(gmeta)) {
-        gmeta = json_object();
-        if (!gmeta || json_object_set_new(meta, "Gsi", gmeta))
+/* Step 3: the table's throughput: limits, then a change that changes nothing, then the
+ * day's decreases. */
+static int ut_pc_table_throughput(ut_pc *c)
+{
+    api_req *r = c->r;
+    if (!c->q->ptj)
+        return 0;
+    int rc = api_tdef_parse_throughput(r, r->body, "ProvisionedThroughput", false, &c->tp);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
+    long long cr = api_meta_int(c->meta, "RCU"), cw = api_meta_int(c->meta, "WCU");
+    if (rc == 2) /* over the quota: neither the same nor a decrease to count */
+        ut_over_units(c->p, &c->tp, NULL);
+    else if (!c->to_ppr && !c->changed_billing && c->tp.rcu == cr && c->tp.wcu == cw)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, c->tp.rcu, cw,
+                       c->tp.wcu);
+    else if (!c->changed_billing &&
+             (rc = api_tp_decrease_budget(r, c->meta, c->tp.rcu, c->tp.wcu, base_wall_ms())))
+        return rc;
+    return 0;
+}
+
+/* Step 4: room for the GSI updates' plan, and each update's action and kind (ut_parse
+ * checked that each entry has an action, one per index). */
+static int ut_pc_gsi_actions(ut_pc *c)
+{
+    api_req *r = c->r;
+    ut_plan *p = c->p;
+    size_t n_gu = c->n_gu = json_array_size(c->q->gu);
+    c->gmeta = json_object_get(c->meta, "Gsi");
+    if (!json_is_object(c->gmeta)) {
+        c->gmeta = json_object();
+        if (!c->gmeta || json_object_set_new(c->meta, "Gsi", c->gmeta))
             return api_nomem(r);
     }
     p->adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->adds);
     p->drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->drops);
-    json_t **acts = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *acts);
-    char *kinds = arena_zalloc(r->arena, n_gu ? n_gu : 1);
-    size_t n_struct = 0;
-    if (!p->adds || !p->drops || !acts || !kinds)
+    c->acts = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *c->acts);
+    c->kinds = arena_zalloc(r->arena, n_gu ? n_gu : 1);
+    if (!p->adds || !p->drops || !c->acts || !c->kinds)
         return api_nomem(r);
-    /* (ut_parse: each entry has an action, one per index) */
     for (size_t i = 0; i < n_gu; i++) {
-        acts[i] = ut_action(json_array_get(q->gu, i), &kinds[i]);
-        n_struct += kinds[i] == 'C' || kinds[i] == 'D';
+        c->acts[i] = ut_action(json_array_get(c->q->gu, i), &c->kinds[i]);
+        c->n_struct += c->kinds[i] == 'C' || c->kinds[i] == 'D';
     }
-    for (size_t i = 0; i < n_gu; i++) {
-        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+    return 0;
+}
+
+/* Step 5: updates of indexes that do not exist (or are not global), before anything else
+ * about the indexes. */
+static int ut_pc_gsi_updates_exist(ut_pc *c)
+{
+    api_req *r = c->r;
+    const store_table *t = c->t;
+    for (size_t i = 0; i < c->n_gu; i++) {
+        const char *in = json_string_value(json_object_get(c->acts[i], "IndexName"));
         const store_index *ix = in ? tbl_index(t, in) : NULL;
         /* an Update of an index being deleted: the state check wins (AWS's text,
          * ack-api-quirks DDB-TABLE-375/376) */
-        for (size_t j = 0; kinds[i] == 'U' && in && !ix && j < t->n_dropping; j++)
+        for (size_t j = 0; c->kinds[i] == 'U' && in && !ix && j < t->n_dropping; j++)
             if (strcmp(t->dropping[j].name, in) == 0)
-                return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_DELETING,
-                               api_table_name(t), in);
-        if (kinds[i] == 'U' && ix && !ix->global)
+                return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_DELETING, api_table_name(t),
+                               in);
+        if (c->kinds[i] == 'U' && ix && !ix->global)
             return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "update", ix->name);
-        if (kinds[i] == 'U' && !ix)
-            return ut_pt_beyond(acts[i])
-                       ? api_verr(r, TXT_UT_GSI_UPDATE_UNKNOWN)
-                       : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_UT_GSI_RNF, in,
-                                 api_table_name(t));
+        if (c->kinds[i] == 'U' && !ix)
+            return ut_pt_beyond(c->acts[i]) ? api_verr(r, TXT_UT_GSI_UPDATE_UNKNOWN)
+                                            : err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                                                      TXT_UT_GSI_RNF, in, api_table_name(t));
     }
-    if (n_struct > 1)
+    return 0;
+}
+
+/* Step 6: one create or delete in the request, and one online index change at a time: while
+ * a GSI is being created or deleted, another create or delete is refused, except deleting
+ * the GSI being backfilled (AWS allows that once its resource allocation phase is over). */
+static int ut_pc_gsi_one_at_a_time(ut_pc *c)
+{
+    api_req *r = c->r;
+    const store_table *t = c->t;
+    if (c->n_struct > 1)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
-    /* one online index change at a time: while a GSI is being created or deleted, another
-     * create or delete is refused, except deleting the GSI being backfilled (AWS allows
-     * that once its resource allocation phase is over) */
     bool busy = api_table_index_busy(t);
-    for (size_t i = 0; i < n_gu && api_vix_busy(r->api, meta, base_wall_ms()); i++)
-        if (kinds[i] == 'C' || kinds[i] == 'D') /* a vector index's create or delete */
+    for (size_t i = 0; i < c->n_gu && api_vix_busy(r->api, c->meta, base_wall_ms()); i++)
+        if (c->kinds[i] == 'C' || c->kinds[i] == 'D') /* a vector index's create or delete */
             return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
-    for (size_t i = 0; busy && i < n_gu; i++) {
-        if (kinds[i] != 'C' && kinds[i] != 'D')
+    for (size_t i = 0; busy && i < c->n_gu; i++) {
+        if (c->kinds[i] != 'C' && c->kinds[i] != 'D')
             continue;
-        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+        const char *in = json_string_value(json_object_get(c->acts[i], "IndexName"));
         const store_index *ix = in ? tbl_index(t, in) : NULL;
         /* deleting the index still in its resource allocation phase: AWS's text
          * (ack-api-quirks DDB-TABLE-149, 28 attempts over 53 s) */
-        if (kinds[i] == 'D' && ix && ix->allocating)
-            return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_ALLOCATING,
-                           api_table_name(t), ix->name);
-        if (!(kinds[i] == 'D' && ix && ix->backfilling && !ix->allocating))
+        if (c->kinds[i] == 'D' && ix && ix->allocating)
+            return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_ALLOCATING, api_table_name(t),
+                           ix->name);
+        if (!(c->kinds[i] == 'D' && ix && ix->backfilling && !ix->allocating))
             return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
     }
-    size_t n_gsi = 0;
+    return 0;
+}
+
+/* A GSI's Create: the name is free, the request defines its key attributes, its throughput
+ * and ceilings fit the billing, the table has room for it; planned in p->adds and meta. */
+static int ut_pc_gsi_create(ut_pc *c, json_t *act, const char *iname, const store_index *found)
+{
+    api_req *r = c->r;
+    const ut_req *q = c->q;
+    const store_table *t = c->t;
+    ut_plan *p = c->p;
+    int rc;
+    store_index *ix = &p->adds[p->n_adds];
+    api_tdef_ks gks;
+    /* the table's 100 projected attributes count the indexes it has (the quotas
+     * page: "up to 100 attributes into all of a table's local and global secondary
+     * indexes"; DynamoDB Local refuses the same with the same text) */
+    size_t total = 0;
+    for (size_t j = 0; j < t->n_idx; j++)
+        total += t->idx[j].n_include;
+    if (found)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
+    if (iname && api_vix_named(r, t, iname)) /* a vector index's: its family's text */
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_EXISTS);
+    if (!json_array_size(q->adj) && iname)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
+    /* the request itself must define the new index's key attributes */
+    if ((rc = api_tdef_ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, NULL, true)))
+        return rc;
+    /* none of them a vector index's attribute (api_vector.c) */
+    if ((rc = api_vix_gsi_key_check(r, t, json_object_get(act, "KeySchema"), q->adj)))
+        return rc;
+    if (!p->attrs.a && (rc = api_tdef_parse_attrs(r, q->adj, &p->attrs)))
+        return rc;
+    api_tdef_tp gtp = {0};
+    json_t *gover = NULL;
+    if (!c->to_ppr && (rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
+        return rc;
+    if (gover)
+        ut_over_units(p, &gtp, iname);
+    json_t *xodt = json_object_get(act, "OnDemandThroughput");
+    const char *xm;
+    if (!c->to_ppr && (xm = api_odt_first(xodt)))
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
+    if ((xm = api_odt_out_of_range(xodt, false)))
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
+    ut_over_ceiling(p, xodt, iname);
+    static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
+    if (c->to_ppr && (xm = api_warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
+    if ((rc = api_tdef_parse_index_common(r, act, true, ix, &gks, &total)) ||
+        (rc = api_tdef_gsi_keydef(r, &gks, &p->attrs, &ix->key)))
+        return rc;
+    if (c->n_gsi + 1 > STORE_MAX_GSI)
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
+    c->n_gsi++;
+    ix->global = true;
+    json_t *ge = api_gsi_entry(gtp.rcu, gtp.wcu, c->to_ppr, act);
+    if (ge)
+        api_warm_init(ge, c->to_ppr, json_object_get(act, "WarmThroughput"));
+    json_object_set_new(c->gmeta, ix->name, ge);
+    p->creating = ix->name;
+    p->n_adds++;
+    return 0;
+}
+
+/* A GSI's Delete (found: the index, global): planned in p->drops and meta; definitions sent
+ * along are still validated. */
+static int ut_pc_gsi_delete(ut_pc *c, const char *iname, const store_index *found)
+{
+    int rc;
+    ut_plan *p = c->p;
+    if (json_array_size(c->q->adj) && !p->attrs.a &&
+        (rc = api_tdef_parse_attrs(c->r, c->q->adj, &p->attrs)))
+        return rc;
+    p->drops[p->n_drops++] = iname;
+    json_object_del(c->gmeta, found->name);
+    c->n_gsi--;
+    return 0;
+}
+
+/* A GSI's Update (found: the index, global): its ceilings while the table stays on-demand,
+ * else its throughput; edits the index's entry in meta. */
+static int ut_pc_gsi_update(ut_pc *c, json_t *act, const store_index *found)
+{
+    api_req *r = c->r;
+    const store_table *t = c->t;
+    int rc;
+    api_tdef_tp gtp = {0};
+    json_t *g = json_object_get(c->gmeta, found->name);
+    /* one throughput Update of an index at a time (AWS's text, ack-api-quirks
+     * DDB-TABLE-135) */
+    if (api_tp_updating(g))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_UPDATING, api_table_name(t),
+                       found->name);
+    if (c->ppr && !c->changed_billing) {
+        if (!json_is_object(g)) {
+            g = json_object();
+            if (!g || json_object_set_new(c->gmeta, found->name, g))
+                return api_nomem(r);
+        }
+        if ((rc = ut_gsi_on_demand(r, act, found->name, g, c->p)))
+            return rc;
+        /* new ceilings: the index is UPDATING for a while (the table stays ACTIVE),
+         * its new values shown at once, a second Update meanwhile refused (AWS,
+         * ack-api-quirks DDB-TABLE-135: 2 s); a warm throughput change leaves it
+         * ACTIVE (DDB-TABLE-155) */
+        if (ut_has_units(json_object_get(act, "OnDemandThroughput"), "MaxReadRequestUnits",
+                         "MaxWriteRequestUnits") &&
+            r->api->update_delay_ms > 0)
+            api_tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
+                       base_wall_ms() + r->api->update_delay_ms);
+        return 0;
+    }
+    /* ceilings for an index of a table that is or becomes provisioned (AWS,
+     * ack-api-quirks DDB-TABLE-153) */
+    const char *xm = c->to_ppr ? NULL : api_odt_first(json_object_get(act, "OnDemandThroughput"));
+    if (xm)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, found->name);
+    json_t *gover = NULL;
+    if ((rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
+        return rc;
+    if (gover) /* over the quota: neither the same nor a decrease to count */
+        ut_over_units(c->p, &gtp, found->name);
+    else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
+        return api_verr(r, TXT_GSI_THROUGHPUT_SAME);
+    else if (!c->changed_billing &&
+             (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, base_wall_ms())))
+        return rc;
+    if (!json_is_object(g)) {
+        g = json_object();
+        if (!g || json_object_set_new(c->gmeta, found->name, g))
+            return api_nomem(r);
+    }
+    /* the index is UPDATING for a while, showing its old throughput; a billing
+     * switch sets every GSI's throughput at once (ut_apply of the table's) */
+    int64_t gnow = base_wall_ms();
+    int64_t guntil =
+        c->changed_billing || r->api->update_delay_ms <= 0 ? 0 : gnow + r->api->update_delay_ms;
+    if (!c->changed_billing)
+        api_tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
+    api_tp_set(g, gtp.rcu, gtp.wcu, guntil);
+    api_warm_raise(g, false, gtp.rcu, gtp.wcu);
+    return 0;
+}
+
+/* Step 7: each index action in turn, in the request's order. */
+static int ut_pc_gsi_plan(ut_pc *c)
+{
+    api_req *r = c->r;
+    const store_table *t = c->t;
+    int rc;
     for (size_t i = 0; i < t->n_idx; i++)
-        n_gsi += t->idx[i].global;
-    for (size_t i = 0; i < n_gu; i++) {
-        json_t *act = acts[i];
+        c->n_gsi += t->idx[i].global;
+    for (size_t i = 0; i < c->n_gu; i++) {
+        json_t *act = c->acts[i];
         const char *iname;
         if ((rc = api_json_str(act, "IndexName", &iname, r->err)))
             return rc;
@@ -735,59 +928,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         for (size_t j = 0; iname && j < t->n_idx; j++)
             if (strcmp(t->idx[j].name, iname) == 0)
                 found = &t->idx[j];
-        if (kinds[i] == 'C') {
-            store_index *ix = &p->adds[p->n_adds];
-            api_tdef_ks gks;
-            /* the table's 100 projected attributes count the indexes it has (the quotas
-             * page: "up to 100 attributes into all of a table's local and global secondary
-             * indexes"; DynamoDB Local refuses the same with the same text) */
-            size_t total = 0;
-            for (size_t j = 0; j < t->n_idx; j++)
-                total += t->idx[j].n_include;
-            if (found)
-                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
-            if (iname && api_vix_named(r, t, iname)) /* a vector index's: its family's text */
-                return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_EXISTS);
-            if (!json_array_size(q->adj) && iname)
-                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
-            /* the request itself must define the new index's key attributes */
-            if ((rc = api_tdef_ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, NULL,
-                                             true)))
+        if (c->kinds[i] == 'C') {
+            if ((rc = ut_pc_gsi_create(c, act, iname, found)))
                 return rc;
-            /* none of them a vector index's attribute (api_vector.c) */
-            if ((rc = api_vix_gsi_key_check(r, t, json_object_get(act, "KeySchema"), q->adj)))
-                return rc;
-            if (!p->attrs.a && (rc = api_tdef_parse_attrs(r, q->adj, &p->attrs)))
-                return rc;
-            api_tdef_tp gtp = {0};
-            json_t *gover = NULL;
-            if (!to_ppr && (rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
-                return rc;
-            if (gover)
-                ut_over_units(p, &gtp, iname);
-            json_t *xodt = json_object_get(act, "OnDemandThroughput");
-            const char *xm;
-            if (!to_ppr && (xm = api_odt_first(xodt)))
-                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
-            if ((xm = api_odt_out_of_range(xodt, false)))
-                return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
-            ut_over_ceiling(p, xodt, iname);
-            static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
-            if (to_ppr && (xm = api_warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
-                return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
-            if ((rc = api_tdef_parse_index_common(r, act, true, ix, &gks, &total)) ||
-                (rc = api_tdef_gsi_keydef(r, &gks, &p->attrs, &ix->key)))
-                return rc;
-            if (n_gsi + 1 > STORE_MAX_GSI)
-                return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
-            n_gsi++;
-            ix->global = true;
-            json_t *ge = api_gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act);
-            if (ge)
-                api_warm_init(ge, to_ppr, json_object_get(act, "WarmThroughput"));
-            json_object_set_new(gmeta, ix->name, ge);
-            p->creating = ix->name;
-            p->n_adds++;
             continue;
         }
         if (found && !found->global) /* a delete (updates: checked above) */
@@ -795,202 +938,186 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (!found)
             return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_UT_GSI_RNF, iname,
                            api_table_name(t));
-        if (kinds[i] == 'D') {
-            /* definitions sent along are still validated */
-            if (json_array_size(q->adj) && !p->attrs.a &&
-                (rc = api_tdef_parse_attrs(r, q->adj, &p->attrs)))
-                return rc;
-            p->drops[p->n_drops++] = iname;
-            json_object_del(gmeta, found->name);
-            n_gsi--;
-        } else {
-            api_tdef_tp gtp = {0};
-            json_t *g = json_object_get(gmeta, found->name);
-            /* one throughput Update of an index at a time (AWS's text, ack-api-quirks
-             * DDB-TABLE-135) */
-            if (api_tp_updating(g))
-                return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_UPDATING,
-                               api_table_name(t), found->name);
-            if (ppr && !changed_billing) {
-                if (!json_is_object(g)) {
-                    g = json_object();
-                    if (!g || json_object_set_new(gmeta, found->name, g))
-                        return api_nomem(r);
-                }
-                if ((rc = ut_gsi_on_demand(r, act, found->name, g, p)))
-                    return rc;
-                /* new ceilings: the index is UPDATING for a while (the table stays ACTIVE),
-                 * its new values shown at once, a second Update meanwhile refused (AWS,
-                 * ack-api-quirks DDB-TABLE-135: 2 s); a warm throughput change leaves it
-                 * ACTIVE (DDB-TABLE-155) */
-                if (ut_has_units(json_object_get(act, "OnDemandThroughput"),
-                                 "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
-                    r->api->update_delay_ms > 0)
-                    api_tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
-                               base_wall_ms() + r->api->update_delay_ms);
-                continue;
-            }
-            /* ceilings for an index of a table that is or becomes provisioned (AWS,
-             * ack-api-quirks DDB-TABLE-153) */
-            const char *xm =
-                to_ppr ? NULL : api_odt_first(json_object_get(act, "OnDemandThroughput"));
-            if (xm)
-                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm,
-                               found->name);
-            json_t *gover = NULL;
-            if ((rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
-                return rc;
-            if (gover) /* over the quota: neither the same nor a decrease to count */
-                ut_over_units(p, &gtp, found->name);
-            else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
-                return api_verr(r, TXT_GSI_THROUGHPUT_SAME);
-            else if (!changed_billing &&
-                     (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, base_wall_ms())))
-                return rc;
-            if (!json_is_object(g)) {
-                g = json_object();
-                if (!g || json_object_set_new(gmeta, found->name, g))
-                    return api_nomem(r);
-            }
-            /* the index is UPDATING for a while, showing its old throughput; a billing
-             * switch sets every GSI's throughput at once (ut_apply of the table's) */
-            int64_t gnow = base_wall_ms();
-            int64_t guntil = changed_billing || r->api->update_delay_ms <= 0
-                                 ? 0
-                                 : gnow + r->api->update_delay_ms;
-            if (!changed_billing)
-                api_tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
-            api_tp_set(g, gtp.rcu, gtp.wcu, guntil);
-            api_warm_raise(g, false, gtp.rcu, gtp.wcu);
-        }
+        rc = c->kinds[i] == 'D' ? ut_pc_gsi_delete(c, iname, found)
+                                : ut_pc_gsi_update(c, act, found);
+        if (rc)
+            return rc;
     }
+    return 0;
+}
 
-    if (q->ptj && q->ssj)
-        return api_verr(r, TXT_UT_STREAM_AND_IOPS);
-    if (changed_billing && !to_ppr) {
-        /* every remaining GSI needs its own throughput in the same request (the service's
-         * rule; DynamoDB Local fails with an internal error here) */
-        for (size_t j = 0; j < t->n_idx; j++) {
-            const store_index *ix = &t->idx[j];
-            bool given = !ix->global;
-            for (size_t i = 0; i < n_gu && !given; i++) {
-                const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
-                given = kinds[i] != 'C' && in && strcmp(in, ix->name) == 0;
-            }
-            if (!given)
-                return err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, ix->name);
+/* Step 8: leaving on-demand, every remaining GSI needs its own throughput in the same
+ * request (the service's rule; DynamoDB Local fails with an internal error here). */
+static int ut_pc_gsi_throughput_given(ut_pc *c)
+{
+    const store_table *t = c->t;
+    if (!(c->changed_billing && !c->to_ppr))
+        return 0;
+    for (size_t j = 0; j < t->n_idx; j++) {
+        const store_index *ix = &t->idx[j];
+        bool given = !ix->global;
+        for (size_t i = 0; i < c->n_gu && !given; i++) {
+            const char *in = json_string_value(json_object_get(c->acts[i], "IndexName"));
+            given = c->kinds[i] != 'C' && in && strcmp(in, ix->name) == 0;
         }
+        if (!given)
+            return err_set(c->r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, ix->name);
     }
+    return 0;
+}
 
-    if ((rc = api_tdef_parse_stream(r, q->ssj, false, &stream)))
-        return rc;
-    if (stream) {
-        bool cur_en = t->stream_view != STORE_SV_NONE;
-        bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
-        if (cur_en && new_en)
-            rc = err_set(r->err, ERR_VALIDATION, TXT_STREAM_ALREADY_ENABLED, api_table_name(t));
-        else if (!cur_en && !new_en)
-            rc = err_set(r->err, ERR_VALIDATION, TXT_STREAM_NONE_TO_DISABLE, api_table_name(t));
-    }
-    /* the quotas, after the request's validation (ut_plan.over) */
-    if (rc == 0)
-        rc = ut_over_refuse(r, p);
+/* Step 9 (the request parsed into c->stream first): a stream enabled or disabled twice. */
+static int ut_pc_stream_check(ut_pc *c)
+{
+    const store_table *t = c->t;
+    if (!c->stream)
+        return 0;
+    bool cur_en = t->stream_view != STORE_SV_NONE;
+    bool new_en = json_is_true(json_object_get(c->stream, "StreamEnabled"));
+    if (cur_en && new_en)
+        return err_set(c->r->err, ERR_VALIDATION, TXT_STREAM_ALREADY_ENABLED, api_table_name(t));
+    if (!cur_en && !new_en)
+        return err_set(c->r->err, ERR_VALIDATION, TXT_STREAM_NONE_TO_DISABLE, api_table_name(t));
+    return 0;
+}
+
+/* Step 11: changes that wait for one in progress: the table UPDATING for its indexes, a
+ * vector index, a throughput or billing change, a stream change (AWS's texts). */
+static int ut_pc_in_progress(ut_pc *c)
+{
+    api_req *r = c->r;
+    const ut_req *q = c->q;
+    const store_table *t = c->t;
+    json_t *meta = c->meta, *stream = c->stream;
+    size_t n_struct = c->n_struct;
+    int rc = 0;
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
     /* any other change waits while the table is UPDATING for its indexes */
-    if (rc == 0 && api_table_updating(t))
-        rc = ut_index_phase_check(r, q, t, changed_billing, stream != NULL);
+    if (api_table_updating(t))
+        rc = ut_index_phase_check(r, q, t, c->changed_billing, stream != NULL);
     /* ... or for a vector index allocated or deleted (api_vector.c): the same rule, deletion
      * protection and encryption admitted */
-    else if (rc == 0 && api_vix_updating(r->api, meta, base_wall_ms()) &&
+    else if (api_vix_updating(r->api, meta, base_wall_ms()) &&
              (q->ptj || q->billing || stream || q->tclass || q->odt || json_array_size(q->gu)))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, api_table_name(t));
+    if (rc)
+        return rc;
     /* while a throughput or billing change is in progress, another one and a stream change
      * are refused (AWS's texts) */
-    if (rc == 0 && api_table_iops_updating(meta) && q->odt &&
+    if (api_table_iops_updating(meta) && q->odt &&
         json_is_true(json_object_get(meta, "UpdatingBilling")))
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_BILLING_UPDATING);
-    if (rc == 0 && api_table_iops_updating(meta) && (q->ptj || changed_billing))
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_UPDATING, api_table_name(t));
-    if (rc == 0 && api_table_iops_updating(meta) && stream)
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_STREAM_IOPS_UPDATING,
-                     api_table_name(t));
+        return err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_BILLING_UPDATING);
+    if (api_table_iops_updating(meta) && (q->ptj || c->changed_billing))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_UPDATING, api_table_name(t));
+    if (api_table_iops_updating(meta) && stream)
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_STREAM_IOPS_UPDATING, api_table_name(t));
     /* a GSI create or delete waits for it too (ack-api-quirks DDB-TABLE-175) */
-    if (rc == 0 && api_table_iops_updating(meta) && n_struct)
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING,
-                     api_table_name(t));
+    if (api_table_iops_updating(meta) && n_struct)
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING, api_table_name(t));
     /* --table-delay: while a stream change is in progress, another one and a throughput
      * change are refused, naming the stream and the operation (AWS's texts, DDB-TABLE-444) */
-    if (rc == 0 && api_table_stream_updating(meta) && q->odt && !(stream || q->ptj || n_struct ||
-                                             q->tclass))
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_STREAM_UPDATING);
-    else if (rc == 0 && api_table_stream_updating(meta) &&
-             (stream || q->ptj || n_struct || q->tclass)) {
+    if (api_table_stream_updating(meta) && q->odt && !(stream || q->ptj || n_struct || q->tclass))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_STREAM_UPDATING);
+    if (api_table_stream_updating(meta) && (stream || q->ptj || n_struct || q->tclass)) {
         const char *label = api_stream_label(r->arena, t->stream_ms);
         const char *op = json_string_value(json_object_get(meta, "StreamUpdatingOp"));
-        const char *fmt = stream      ? TXT_UT_STREAM_STREAM_UPDATING
-                          : q->ptj    ? TXT_UT_IOPS_STREAM_UPDATING
-                          : n_struct  ? TXT_UT_INDEX_STREAM_UPDATING
-                                      : TXT_UT_CLASS_STREAM_UPDATING;
-        rc = !label ? api_nomem(r)
-                    : err_set(r->err, ERR_RESOURCE_IN_USE, fmt, api_table_name(t), label,
-                              op ? op : "ENABLE");
+        const char *fmt = stream     ? TXT_UT_STREAM_STREAM_UPDATING
+                          : q->ptj   ? TXT_UT_IOPS_STREAM_UPDATING
+                          : n_struct ? TXT_UT_INDEX_STREAM_UPDATING
+                                     : TXT_UT_CLASS_STREAM_UPDATING;
+        return !label ? api_nomem(r)
+                      : err_set(r->err, ERR_RESOURCE_IN_USE, fmt, api_table_name(t), label,
+                                op ? op : "ENABLE");
     }
+    return 0;
+}
 
-    int64_t now = base_wall_ms();
-    if (rc == 0 && changed_billing && to_ppr)
-        rc = ppr_switch_budget(r, meta, now);
-    if (rc == 0 && q->sse)
-        rc = sse_change(r, meta, q->sse, t->created_ms, now, &p->sse_was);
-    if (rc == 0 && q->tclass)
-        rc = class_change(r, meta, now);
+/* Step 12: the changes counted against a window: switches to on-demand, encryption key
+ * changes, table class changes. */
+static int ut_pc_budgets(ut_pc *c, int64_t now)
+{
+    int rc = 0;
+    if (c->changed_billing && c->to_ppr && (rc = ppr_switch_budget(c->r, c->meta, now)))
+        return rc;
+    if (c->q->sse &&
+        (rc = sse_change(c->r, c->meta, c->q->sse, c->t->created_ms, now, &c->p->sse_was)))
+        return rc;
+    if (c->q->tclass && (rc = class_change(c->r, c->meta, now)))
+        return rc;
+    return 0;
+}
+
+/* Step 13: the table's billing mode and throughput in meta. */
+static void ut_pc_set_billing(ut_pc *c, int64_t now)
+{
+    api_req *r = c->r;
+    json_t *meta = c->meta;
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
-    if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
+    if ((c->q->ptj || c->changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));
-        json_object_set_new(meta, "UpdatingBilling", json_boolean(changed_billing));
+        json_object_set_new(meta, "UpdatingBilling", json_boolean(c->changed_billing));
     }
-    if (rc == 0 && changed_billing) {
+    if (c->changed_billing) {
         json_object_set_new(meta, "BillingMode",
-                            json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
-        if (to_ppr)
+                            json_string(c->to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
+        if (c->to_ppr)
             json_object_set_new(meta, "PprSince", json_integer(now));
         else
             api_odt_drop_all(meta);
     }
-    if (rc == 0 && q->ptj) {
+    if (c->q->ptj) {
         /* a change of a provisioned table's throughput shows the old values until it is
          * done (tp_shown) and is stamped (api_tp_stamp); a billing switch answers with the new
          * ones at once (AWS, DDB-TABLE-165) */
         int64_t until =
-            changed_billing || r->api->update_delay_ms <= 0 ? 0 : now + r->api->update_delay_ms;
-        if (!changed_billing)
-            api_tp_stamp(meta, tp.rcu, tp.wcu, now, until);
-        api_tp_set(meta, tp.rcu, tp.wcu, until);
+            c->changed_billing || r->api->update_delay_ms <= 0 ? 0 : now + r->api->update_delay_ms;
+        if (!c->changed_billing)
+            api_tp_stamp(meta, c->tp.rcu, c->tp.wcu, now, until);
+        api_tp_set(meta, c->tp.rcu, c->tp.wcu, until);
     }
-    if (rc == 0 && stream && r->api->table_delay_ms > 0) { /* --table-delay: UPDATING a while */
-        json_object_set_new(meta, "StreamUpdatingUntil", json_integer(now + r->api->table_delay_ms));
-        json_object_set_new(
-            meta, "StreamUpdatingOp",
-            json_string(json_is_true(json_object_get(stream, "StreamEnabled")) ? "ENABLE" : "DISABLE"));
+}
+
+/* Step 14: the stream change, in meta (--table-delay: UPDATING a while) and in the plan (the
+ * store creates or disables the stream: ut_apply). */
+static void ut_pc_set_stream(ut_pc *c, int64_t now)
+{
+    json_t *stream = c->stream;
+    if (!stream)
+        return;
+    if (c->r->api->table_delay_ms > 0) {
+        json_object_set_new(c->meta, "StreamUpdatingUntil",
+                            json_integer(now + c->r->api->table_delay_ms));
+        json_object_set_new(c->meta, "StreamUpdatingOp",
+                            json_string(json_is_true(json_object_get(stream, "StreamEnabled"))
+                                            ? "ENABLE"
+                                            : "DISABLE"));
     }
-    if (rc == 0 && stream) { /* the store creates or disables the stream (ut_apply) */
-        p->stream_change = true;
-        p->stream_view =
-            api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
-    }
-    if (rc == 0)
-        api_meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
-    if (rc == 0 && ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
+    c->p->stream_change = true;
+    c->p->stream_view =
+        api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
+}
+
+/* Step 15: warm throughput: the request's raise, then the high-water marks (provisioned
+ * units, or on-demand's 12000/4000 after a switch). */
+static void ut_pc_set_warm(ut_pc *c, int64_t now)
+{
+    api_req *r = c->r;
+    ut_plan *p = c->p;
+    json_t *meta = c->meta;
+    if (ut_has_units(c->q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
         long long v[2];
-        api_warm_want(q->warm, wshown, v);
-        api_warm_set(meta, ppr, v, r->api->update_delay_ms > 0 ? now + r->api->update_delay_ms : 0);
+        api_warm_want(c->q->warm, c->wshown, v);
+        api_warm_set(meta, c->ppr, v,
+                     r->api->update_delay_ms > 0 ? now + r->api->update_delay_ms : 0);
         p->api_warm_raise = true;
-        p->warm_was[0] = wshown[0];
-        p->warm_was[1] = wshown[1];
+        p->warm_was[0] = c->wshown[0];
+        p->warm_was[1] = c->wshown[1];
     }
-    /* the high-water marks: provisioned units, or on-demand's 12000/4000 after a switch */
-    if (rc == 0 && q->ptj && !to_ppr)
-        api_warm_raise(meta, false, tp.rcu, tp.wcu);
-    if (rc == 0 && changed_billing && to_ppr) {
+    if (c->q->ptj && !c->to_ppr)
+        api_warm_raise(meta, false, c->tp.rcu, c->tp.wcu);
+    if (c->changed_billing && c->to_ppr) {
+        const char *gk;
+        json_t *gv;
         api_warm_raise(meta, true, API_WARM_OD_READ, API_WARM_OD_WRITE);
         json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
         {
@@ -1003,7 +1130,45 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             api_tp_count_decrease(gv, now);
         }
     }
-    json_decref(stream);
+}
+
+/* Decides the change against t (the committed table) and edits meta accordingly; index
+ * changes go to p.  The service's order (Dynoxide's AWS captures) is the order of the steps:
+ * billing against the table; table throughput; updates of indexes that do not exist; one
+ * create or delete at a time; then each index action in turn (a create: name taken, key
+ * attributes defined by the request; a delete: the index exists); the remaining GSIs'
+ * throughput when leaving on-demand; stream; the quotas; changes in progress; then the
+ * edits.  The first failing check's error is the answer. */
+static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
+                           ut_plan *p)
+{
+    ut_pc c = {.r = r, .q = q, .t = t, .meta = meta, .p = p};
+    int rc;
+    memset(p, 0, sizeof *p);
+    ut_pc_settle(&c);
+    if ((rc = ut_pc_billing(&c)) || (rc = ut_pc_table_throughput(&c)) ||
+        (rc = ut_pc_gsi_actions(&c)) || (rc = ut_pc_gsi_updates_exist(&c)) ||
+        (rc = ut_pc_gsi_one_at_a_time(&c)) || (rc = ut_pc_gsi_plan(&c)))
+        return rc;
+    if (q->ptj && q->ssj)
+        return api_verr(r, TXT_UT_STREAM_AND_IOPS);
+    if ((rc = ut_pc_gsi_throughput_given(&c)))
+        return rc;
+    if ((rc = api_tdef_parse_stream(r, q->ssj, false, &c.stream)))
+        return rc;
+    /* the quotas after the request's validation (ut_plan.over, step 10) */
+    if ((rc = ut_pc_stream_check(&c)) || (rc = ut_over_refuse(r, p)) ||
+        (rc = ut_pc_in_progress(&c)))
+        goto out;
+    int64_t now = base_wall_ms();
+    if ((rc = ut_pc_budgets(&c, now)))
+        goto out;
+    ut_pc_set_billing(&c, now);
+    ut_pc_set_stream(&c, now);
+    api_meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
+    ut_pc_set_warm(&c, now);
+out:
+    json_decref(c.stream);
     return rc;
 }
 
