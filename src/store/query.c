@@ -628,6 +628,160 @@ static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t 
     return 0;
 }
 
+/* store_query_run's first step: the key range the key condition gives, lo and hi (hi
+ * exclusive; *has_hi false: to the end of the table's index), in LMDB's key space (st_fix_lo,
+ * st_fix_hi).  tmp is scratch.  Returns 0, 1 when the range is empty (nothing is greater than
+ * a GT's bound), or ERR_NOMEM (recorded in e).  Inline: Query's hot path (callgrind: the same
+ * instruction count as in one function). */
+static inline int st_query_bounds(store_t *s, const store_query *q, arena_t *a, uint8_t iid,
+                                  buf_t *lo, buf_t *hi, buf_t *tmp, bool *has_hi, err_t *e)
+{
+    int rc = st_key_prefix(lo, q->table->id, iid);
+    for (size_t i = 0; i < q->n_eq && rc == 0; i++)
+        rc = key_encode(&q->eq[i], lo);
+    if (rc)
+        goto nomem;
+    size_t plen = lo->len;
+    rc = buf_append(hi, lo->data, lo->len);
+    if (rc)
+        goto nomem;
+    *has_hi = st_prefix_succ(hi);
+    if (q->n_eq && q->rop != STORE_R_NONE) {
+        buf_reset(tmp);
+        rc = buf_append(tmp, lo->data, plen);
+        if (rc == 0)
+            rc = key_encode(&q->r1, tmp); /* tmp = P + enc(r1) */
+        if (rc)
+            goto nomem;
+        switch (q->rop) {
+        case STORE_R_EQ:
+        case STORE_R_GE:
+        case STORE_R_BETWEEN:
+        case STORE_R_BEGINS_WITH:
+            buf_reset(lo);
+            rc = buf_append(lo, tmp->data, tmp->len);
+            break;
+        case STORE_R_GT:
+            buf_reset(lo);
+            rc = buf_append(lo, tmp->data, tmp->len);
+            if (rc == 0 && !st_prefix_succ(lo))
+                return 1; /* nothing is greater */
+            break;
+        case STORE_R_LT:
+            buf_reset(hi);
+            rc = buf_append(hi, tmp->data, tmp->len);
+            *has_hi = true;
+            break;
+        default:
+            break;
+        }
+        if (rc)
+            goto nomem;
+        if (q->rop == STORE_R_EQ || q->rop == STORE_R_LE || q->rop == STORE_R_BETWEEN) {
+            buf_reset(hi);
+            rc = buf_append(hi, lo->data, plen);
+            if (rc == 0)
+                rc = key_encode(q->rop == STORE_R_BETWEEN ? &q->r2 : &q->r1, hi);
+            if (rc)
+                goto nomem;
+            *has_hi = st_prefix_succ(hi);
+            if (!*has_hi) { /* cannot happen for a real prefix; fall back to the hash's end */
+                buf_reset(hi);
+                rc = buf_append(hi, lo->data, plen);
+                if (rc)
+                    goto nomem;
+                *has_hi = st_prefix_succ(hi);
+            }
+        }
+        if (q->rop == STORE_R_BEGINS_WITH) {
+            /* [s, succ(s)) in value space */
+            char *sv = arena_memdup(a, q->r1.u.str.ptr, q->r1.u.str.len ? q->r1.u.str.len : 1);
+            if (!sv)
+                goto nomem;
+            size_t sl = q->r1.u.str.len;
+            while (sl > 0 && (unsigned char)sv[sl - 1] == 0xFF)
+                sl--;
+            if (sl > 0) {
+                sv[sl - 1] = (char)((unsigned char)sv[sl - 1] + 1);
+                av_t up = q->r1;
+                up.u.str.ptr = sv;
+                up.u.str.len = sl;
+                buf_reset(hi);
+                rc = buf_append(hi, tmp->data, plen);
+                if (rc == 0)
+                    rc = key_encode(&up, hi);
+                if (rc)
+                    goto nomem;
+                *has_hi = true;
+            }
+            /* else: no upper bound within the hash key beyond its own end (hi as set) */
+        }
+    }
+    st_fix_lo(s, lo);
+    if (*has_hi)
+        *has_hi = st_fix_hi(s, hi);
+    return 0;
+nomem:
+    return err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* store_query_run's second step: the range narrowed to what follows ExclusiveStartKey (after
+ * lo, *lo_excl, going forward; before hi going back).  Returns 0, ERR_VALIDATION for a start
+ * key that is not a key of the table or index, or ERR_NOMEM (recorded in e). */
+static inline int st_query_after_esk(store_t *s, const store_query *q, buf_t *lo, buf_t *hi,
+                                     buf_t *tmp, bool *has_hi, bool *lo_excl, err_t *e)
+{
+    buf_reset(tmp);
+    int rc = st_item_key(s, q, q->start_key, tmp);
+    if (rc == ERR_NOMEM)
+        goto nomem;
+    if (rc)
+        return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
+    if (!q->reverse) {
+        if (st_cmp_mdb(&(MDB_val){tmp->len, tmp->data}, lo) >= 0) {
+            buf_reset(lo);
+            rc = buf_append(lo, tmp->data, tmp->len);
+            *lo_excl = true;
+        }
+    } else if (!*has_hi || st_cmp_mdb(&(MDB_val){tmp->len, tmp->data}, hi) < 0) {
+        buf_reset(hi);
+        rc = buf_append(hi, tmp->data, tmp->len);
+        *has_hi = true;
+    }
+    if (rc)
+        goto nomem;
+    return 0;
+nomem:
+    return err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* store_query_run's third step: the cursor on the range's first entry in the query's order
+ * (the first at or after lo, past lo itself when lo_excl; going back, the last before hi).
+ * Returns LMDB's code (MDB_NOTFOUND: no entry there), k and v the entry. */
+static inline int st_query_seek(MDB_cursor *cur, const store_query *q, const buf_t *lo,
+                                const buf_t *hi, bool has_hi, bool lo_excl, MDB_val *k, MDB_val *v)
+{
+    int mrc;
+    if (!q->reverse) {
+        k->mv_size = lo->len;
+        k->mv_data = lo->data;
+        mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+        if (mrc == 0 && lo_excl && st_cmp_mdb(k, lo) == 0)
+            mrc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+    } else if (has_hi) {
+        k->mv_size = hi->len;
+        k->mv_data = hi->data;
+        mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+        if (mrc == 0)
+            mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
+        else if (mrc == MDB_NOTFOUND)
+            mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    } else {
+        mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    }
+    return mrc;
+}
+
 /* The page key's values copied into arena a (they pointed into the stored bytes). */
 static int st_lek_own(av_t *lek, arena_t *a)
 {
@@ -693,116 +847,16 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
 
-    /* bounds */
-    rc = st_key_prefix(&lo, t->id, iid);
-    for (size_t i = 0; i < q->n_eq && rc == 0; i++)
-        rc = key_encode(&q->eq[i], &lo);
-    if (rc)
-        goto nomem;
-    size_t plen = lo.len;
-    rc = buf_append(&hi, lo.data, lo.len);
-    if (rc)
-        goto nomem;
-    has_hi = st_prefix_succ(&hi);
-    if (q->n_eq && q->rop != STORE_R_NONE) {
-        buf_reset(&tmp);
-        rc = buf_append(&tmp, lo.data, plen);
-        if (rc == 0)
-            rc = key_encode(&q->r1, &tmp); /* tmp = P + enc(r1) */
-        if (rc)
-            goto nomem;
-        switch (q->rop) {
-        case STORE_R_EQ:
-        case STORE_R_GE:
-        case STORE_R_BETWEEN:
-        case STORE_R_BEGINS_WITH:
-            buf_reset(&lo);
-            rc = buf_append(&lo, tmp.data, tmp.len);
-            break;
-        case STORE_R_GT:
-            buf_reset(&lo);
-            rc = buf_append(&lo, tmp.data, tmp.len);
-            if (rc == 0 && !st_prefix_succ(&lo)) {
-                out->n = 0;
-                goto done; /* nothing is greater */
-            }
-            break;
-        case STORE_R_LT:
-            buf_reset(&hi);
-            rc = buf_append(&hi, tmp.data, tmp.len);
-            has_hi = true;
-            break;
-        default:
-            break;
-        }
-        if (rc)
-            goto nomem;
-        if (q->rop == STORE_R_EQ || q->rop == STORE_R_LE || q->rop == STORE_R_BETWEEN) {
-            buf_reset(&hi);
-            rc = buf_append(&hi, lo.data, plen);
-            if (rc == 0)
-                rc = key_encode(q->rop == STORE_R_BETWEEN ? &q->r2 : &q->r1, &hi);
-            if (rc)
-                goto nomem;
-            has_hi = st_prefix_succ(&hi);
-            if (!has_hi) { /* cannot happen for a real prefix; fall back to the hash's end */
-                buf_reset(&hi);
-                rc = buf_append(&hi, lo.data, plen);
-                if (rc)
-                    goto nomem;
-                has_hi = st_prefix_succ(&hi);
-            }
-        }
-        if (q->rop == STORE_R_BEGINS_WITH) {
-            /* [s, succ(s)) in value space */
-            char *sv = arena_memdup(a, q->r1.u.str.ptr, q->r1.u.str.len ? q->r1.u.str.len : 1);
-            if (!sv)
-                goto nomem;
-            size_t sl = q->r1.u.str.len;
-            while (sl > 0 && (unsigned char)sv[sl - 1] == 0xFF)
-                sl--;
-            if (sl > 0) {
-                sv[sl - 1] = (char)((unsigned char)sv[sl - 1] + 1);
-                av_t up = q->r1;
-                up.u.str.ptr = sv;
-                up.u.str.len = sl;
-                buf_reset(&hi);
-                rc = buf_append(&hi, tmp.data, plen);
-                if (rc == 0)
-                    rc = key_encode(&up, &hi);
-                if (rc)
-                    goto nomem;
-                has_hi = true;
-            }
-            /* else: no upper bound within the hash key beyond its own end (hi as set) */
-        }
+    rc = st_query_bounds(s, q, a, iid, &lo, &hi, &tmp, &has_hi, e);
+    if (rc == 1) {
+        rc = 0;
+        out->n = 0;
+        goto done; /* nothing is greater */
     }
-    st_fix_lo(s, &lo);
-    if (has_hi)
-        has_hi = st_fix_hi(s, &hi);
-    if (q->start_key) {
-        buf_reset(&tmp);
-        rc = st_item_key(s, q, q->start_key, &tmp);
-        if (rc == ERR_NOMEM)
-            goto nomem;
-        if (rc) {
-            rc = err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
-            goto done;
-        }
-        if (!q->reverse) {
-            if (st_cmp_mdb(&(MDB_val){tmp.len, tmp.data}, &lo) >= 0) {
-                buf_reset(&lo);
-                rc = buf_append(&lo, tmp.data, tmp.len);
-                lo_excl = true;
-            }
-        } else if (!has_hi || st_cmp_mdb(&(MDB_val){tmp.len, tmp.data}, &hi) < 0) {
-            buf_reset(&hi);
-            rc = buf_append(&hi, tmp.data, tmp.len);
-            has_hi = true;
-        }
-        if (rc)
-            goto nomem;
-    }
+    if (rc == 0 && q->start_key)
+        rc = st_query_after_esk(s, q, &lo, &hi, &tmp, &has_hi, &lo_excl, e);
+    if (rc)
+        goto done;
 
     rc = st_rtxn_begin(s, &txn);
     if (rc == 0)
@@ -814,26 +868,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     unsigned char pre5[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
                              (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
     MDB_val k, v;
-    int mrc;
-    if (!q->reverse) {
-        k.mv_size = lo.len;
-        k.mv_data = lo.data;
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (mrc == 0 && lo_excl && st_cmp_mdb(&k, &lo) == 0)
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    } else {
-        if (has_hi) {
-            k.mv_size = hi.len;
-            k.mv_data = hi.data;
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            if (mrc == 0)
-                mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-            else if (mrc == MDB_NOTFOUND)
-                mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-        } else {
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-        }
-    }
+    int mrc = st_query_seek(cur, q, &lo, &hi, has_hi, lo_excl, &k, &v);
     /* --gsi-lag: the keys changed within the lag, merged in with their older values */
     st_lag_view *lv = NULL;
     size_t nlv = 0, lp = 0;
