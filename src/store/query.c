@@ -782,6 +782,54 @@ static inline int st_query_seek(MDB_cursor *cur, const store_query *q, const buf
     return mrc;
 }
 
+/* store_query_run's page: room for twice as many entries (16 at first) in out's arrays,
+ * *cap their size.  Returns 0, or -1 when the arena is out of memory. */
+static inline int st_page_grow(const store_query *q, arena_t *a, store_result *out, size_t *cap)
+{
+    size_t nc = *cap ? *cap * 2 : 16;
+    if (q->stored) {
+        store_bytes *g = arena_grow(a, out->stored, *cap, nc, sizeof *g);
+        if (!g)
+            return -1;
+        out->stored = g;
+    } else {
+        av_t *g = arena_grow(a, out->items, *cap, nc, sizeof *g);
+        if (!g)
+            return -1;
+        out->items = g;
+        if (q->fetch) {
+            av_t *fg = arena_grow(a, out->fetched, *cap, nc, sizeof *fg);
+            if (!fg)
+                return -1;
+            out->fetched = fg;
+        }
+    }
+    *cap = nc;
+    return 0;
+}
+
+/* store_query_run's fetch (a local secondary index's entry item): the entry's item, from the
+ * table t, in this snapshot (txn), as out->fetched[out->n] (AV_NONE: not there), its size
+ * added to out->fetched_bytes.  tmp is scratch.  Returns 0 or the error (recorded in e). */
+static inline int st_page_fetch(store_t *s, MDB_txn *txn, const store_table *t, const av_t *item,
+                                buf_t *tmp, arena_t *a, store_result *out, err_t *e)
+{
+    av_t *full = &out->fetched[out->n];
+    full->type = AV_NONE;
+    MDB_val fv;
+    buf_reset(tmp);
+    int g = st_get_raw(s, txn, t, item, tmp, &fv, e);
+    if (g && g != MDB_NOTFOUND)
+        return g;
+    if (g == 0) {
+        int rc = st_decode(a, &fv, full, e);
+        if (rc)
+            return rc;
+        out->fetched_bytes += full->type == AV_M ? av_item_size(full) : 0;
+    }
+    return 0;
+}
+
 /* The page key's values copied into arena a (they pointed into the stored bytes). */
 static int st_lek_own(av_t *lek, arena_t *a)
 {
@@ -987,43 +1035,10 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                 break;
             }
         } else if (ok) {
-            if (out->n == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                if (q->stored) {
-                    store_bytes *g = arena_grow(a, out->stored, cap, nc, sizeof *g);
-                    if (!g)
-                        goto nomem;
-                    out->stored = g;
-                } else {
-                    av_t *g = arena_grow(a, out->items, cap, nc, sizeof *g);
-                    if (!g)
-                        goto nomem;
-                    out->items = g;
-                    if (q->fetch) {
-                        av_t *fg = arena_grow(a, out->fetched, cap, nc, sizeof *fg);
-                        if (!fg)
-                            goto nomem;
-                        out->fetched = fg;
-                    }
-                }
-                cap = nc;
-            }
-            if (q->fetch) { /* the entry's item, from the table, in this snapshot */
-                av_t *full = &out->fetched[out->n];
-                full->type = AV_NONE;
-                MDB_val fv;
-                buf_reset(&tmp);
-                int g = st_get_raw(s, txn, t, &item, &tmp, &fv, e);
-                if (g && g != MDB_NOTFOUND) {
-                    rc = g;
-                    goto done;
-                }
-                if (g == 0) {
-                    if ((rc = st_decode(a, &fv, full, e)))
-                        goto done;
-                    out->fetched_bytes += full->type == AV_M ? av_item_size(full) : 0;
-                }
-            }
+            if (out->n == cap && st_page_grow(q, a, out, &cap))
+                goto nomem;
+            if (q->fetch && (rc = st_page_fetch(s, txn, t, &item, &tmp, a, out, e)))
+                goto done;
             if (q->stored)
                 out->stored[out->n++] = raw;
             else
