@@ -92,11 +92,12 @@
     while (el.announce.childElementCount > 5) el.announce.firstElementChild.remove();
   }
 
-  // A failed request: 401 signs out ("sign in again"), anything else is shown as the
-  // server worded it (the same text the CLI prints).
+  // A failed request: 401 ends the session ("sign in again"; what was not sent yet is kept
+  // for the same user's next sign-in: signOut), anything else is shown as the server worded
+  // it (the same text the CLI prints).
   function handleError(err) {
     if (err instanceof ApiError && err.status === 401) {
-      signOut(`${sentence(err.message)} Sign in again.`);
+      signOut(`${sentence(err.message)} Sign in again.`, true);
       return;
     }
     showNotice(sentence(err && err.message ? err.message : String(err)));
@@ -236,7 +237,8 @@
     } catch (e) {
       state.token = null;
       sessionStorage.removeItem(TOKEN_KEY);
-      showSignin(e.status === 401 ? `${sentence(e.message)} Check the token.` : sentence(e.message));
+      showSignin((e.status === 401 ? `${sentence(e.message)} Check the token.` :
+        sentence(e.message)) + keptNote());
       return;
     }
     sessionStorage.setItem(TOKEN_KEY, state.token);
@@ -255,10 +257,24 @@
     setTimeout(() => { if (state.token && !state.listLoaded) loadConversations(true); }, 3000);
   }
 
-  function signOut(message) {
+  // The session ended (ended: a 401, the token expired or was refused; a new link opened) or
+  // the user signed out (Sign out).  Either way nothing of the user stays in the page.  What
+  // was not sent yet (typed offline, "Not sent", on its way) stays in sessionStorage when
+  // the session ended, as a reload keeps it, and comes back at the same user's next sign-in
+  // (restoreOutbox); the sign-in view says how many wait.  An expired token emptied it
+  // without a word (test_web.py::test_unsent_messages_outlive_an_expired_token).  Only Sign
+  // out, or another user signing in, discards it.
+  function signOut(message, ended) {
     stopLive();
-    // what is queued or failed is dropped; a send on its way may still arrive, but its loop
-    // stops there (state.gen) and leaves the next user's outbox alone
+    // a send on its way may still arrive, but its loop stops there (state.gen) and leaves
+    // the next sign-in's outbox alone; one stored meanwhile goes again with its
+    // Idempotency-Key and is stored once
+    if (ended) {
+      saveOutbox(true);
+      message = `${message}${keptNote()}`;
+    } else {
+      sessionStorage.removeItem(OUTBOX_KEY);
+    }
     state.gen++;
     outbox.splice(0);
     drafts.clear();
@@ -268,7 +284,6 @@
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(OUTBOX_KEY);
     history.replaceState(null, '', location.pathname + location.search);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
@@ -905,16 +920,19 @@
   // The outbox is kept in sessionStorage (OUTBOX_KEY, with the user's uuid) as it changes: a
   // reload lost every message not sent yet without a word.  After one, what was on its way
   // is sent again with its own Idempotency-Key (stored once), what waited for Retry waits
-  // again where it was typed, and a notice says so (restoreOutbox).  Sign-out removes it.
+  // again where it was typed, and a notice says so (restoreOutbox).  The end of a session (a
+  // 401) keeps it for the same user's next sign-in (signOut); Sign out removes it.
   // Entries name the conversation by the other person's handle: a draft has no uuid yet.
   // {handle, name, body, key, state: 'queued'|'sending'|'failed', li, after, anchor, why}
   const outbox = [];
 
-  function saveOutbox() {
+  // ended: the session ended (signOut), for restoreOutbox's notice.
+  function saveOutbox(ended) {
     if (!state.me) return;
     try {
       if (!outbox.length) { sessionStorage.removeItem(OUTBOX_KEY); return; }
       sessionStorage.setItem(OUTBOX_KEY, JSON.stringify({ user: state.me.uuid,
+        handle: state.me.handle, ended: !!ended,
         entries: outbox.map((x) => ({ handle: x.handle, name: x.name, body: x.body,
           key: x.key, state: x.state, after: x.after, anchor: x.anchor, why: x.why,
           offline: !!x.offline, auto: !!x.auto, triedAt: x.triedAt })) }));
@@ -923,11 +941,34 @@
     }
   }
 
+  function keptOutbox() {
+    let k = null;
+    try { k = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || 'null'); } catch (e) { k = null; }
+    return k && typeof k.user === 'string' && Array.isArray(k.entries) ? k : null;
+  }
+  const nMessages = (n) => (n === 1 ? 'A message' : `${n} messages`);
+
+  // What the sign-in view adds about a kept outbox: '' when none.
+  function keptNote() {
+    const k = keptOutbox();
+    const n = k ? k.entries.length : 0;
+    if (!n) return '';
+    return ` ${nMessages(n)} not sent yet ${n === 1 ? 'is' : 'are'} kept for when you sign ` +
+      `in again${typeof k.handle === 'string' ? ` as @${k.handle}` : ''}.`;
+  }
+
   function restoreOutbox() {
-    let kept = null;
-    try { kept = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || 'null'); } catch (e) { kept = null; }
-    if (!kept || kept.user !== state.me.uuid || !Array.isArray(kept.entries)) {
-      sessionStorage.removeItem(OUTBOX_KEY); // another user's (this tab signed in anew)
+    const kept = keptOutbox();
+    if (!kept || kept.user !== state.me.uuid) {
+      // another user's, kept when their session ended: not this user's to see or send, and
+      // not discarded without a word
+      sessionStorage.removeItem(OUTBOX_KEY);
+      const n = kept ? kept.entries.length : 0;
+      if (n) {
+        showNotice(`${nMessages(n)} that ${typeof kept.handle === 'string' ? `@${kept.handle}` :
+          'the previous user'} had not sent ${n === 1 ? 'was' : 'were'} discarded: another ` +
+          'user signed in.');
+      }
       return;
     }
     let waiting = 0;
@@ -949,7 +990,17 @@
       outbox.push(x);
     }
     saveOutbox();
-    if (waiting) {
+    const where = () => 'with Retry and Discard, in the ' +
+      `conversation${whom.size === 1 ? '' : 's'} with ${[...whom].join(', ')}`;
+    if (kept.ended && (waiting || going)) {
+      const n = waiting + going;
+      const goes = (m) => (m === 1 ? 'goes' : 'go');
+      const waits = (m) => (m === 1 ? 'waits' : 'wait');
+      showNotice(`${nMessages(n)} not sent when the session ended ${n === 1 ? 'was' : 'were'} ` +
+        'kept' + (waiting && going ? `: ${going} ${goes(going)} now, ${waiting} ${waits(waiting)}` +
+          ` as "Not sent", ${where()}.` : going ? ` and ${goes(n)} now.` :
+          ` and ${waits(n)} as "Not sent", ${where()}.`));
+    } else if (waiting) {
       showNotice(`${waiting === 1 ? 'A message' : `${waiting} messages`} not sent before ` +
         `the reload ${waiting === 1 ? 'waits' : 'wait'} as "Not sent", with Retry and ` +
         `Discard, in the conversation${whom.size === 1 ? '' : 's'} with ${[...whom].join(', ')}.`);
@@ -1143,7 +1194,12 @@
         readThrough(sc, data.created_at);
       } catch (e) {
         if (gen !== state.gen) return;
-        if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
+        if (e.status === 401 && outbox.includes(x)) {
+          // the session ended, not the message's fault: kept on its way, it goes again at
+          // the next sign-in (handleError: signOut)
+          x.state = 'queued';
+          saveOutbox();
+        } else if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
           const offline = e.code === 'network' && navigator.onLine === false;
           // no answer, or a server down or overloaded: not the message's fault, sent again
           // by itself (resendWaiting); any other answer waits for Retry or Discard
@@ -1766,7 +1822,7 @@
   window.addEventListener('hashchange', () => {
     const t = tokenFromFragment();
     if (!t) return;
-    if (state.token) signOut('');
+    if (state.token) signOut('', true); // the same user's new link keeps the outbox
     signIn(t);
   });
   updateCount();

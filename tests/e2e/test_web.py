@@ -130,6 +130,10 @@ def fresh(d, width=1100, height=800, tz="UTC"):
     earlier test injected into this window."""
     for ident in INJECTED.pop(d.current_window_handle, []):
         d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
+    if d.current_url.startswith("http"):
+        # the tab's sessionStorage outlives its pages: an outbox a 401 kept (a message typed
+        # as test_errors_in_words's token expires) would greet the next test's user
+        d.execute_script("sessionStorage.clear()")
     d.get("about:blank")
     d.set_window_size(width, height)
     d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": tz})
@@ -2570,3 +2574,114 @@ def test_an_older_page_at_2000_messages_keeps_frames_short(web, two):
     got = bubbles(d)
     assert got[-2:] == ["fake 0 ok", "live while scrolled back"], got[-3:]
     assert len(got) == len(set(got)) <= 441, len(got)
+
+
+def test_unsent_messages_outlive_an_expired_token(web, two):
+    """The token expiring ends the session, not what was typed: one waiting for Retry ("Not
+    sent", a 500) and one typed offline are kept when the 401 signs the page out (the sign-in
+    view says so), and signing in again as the same user brings them back: the offline one
+    goes by itself (stored once), the other waits in its place.  Only Sign out discards them.
+    Before: the 401 emptied the outbox and its sessionStorage copy, and both were lost without
+    a word (review26 finding 6)."""
+    me = "web_expiry"
+    uid = add_user(web, me, "Expiry Web")
+    web.tok[me] = token(uid, exp_in=3600)
+    g = send_rest(web, "web_alice", "hello expiry", handle=me)["message_group_uuid"]
+    d = fresh(two[1])
+    try:
+        exp = math.ceil(time.time() + 12)
+        short = token(uid, exp_in=None, exp=exp)
+        sign_in_by_link(d, web, me, tok=short)
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: bubbles(d) == ["hello expiry"], 5, "alice's conversation")
+        d.execute_script(HOLD_THEN_FAIL)
+        type_and_enter(d, "FAIL waits for Retry")
+        release_one(d)
+        wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent' (500)")
+        network(d, online=False)
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 3, "the stream dropped")
+        type_and_enter(d, "typed offline")
+        release_one(d)
+        wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 2, 5, "'Not sent' (offline)")
+        assert time.time() < exp, "the token expired before the test got here"
+        wait(d, lambda d: rest(web, "GET", "/api/me", short)[0] == 401, exp + 5 - time.time(),
+             "the token refused")
+        network(d, online=True)
+        err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+                   10, "the sign-in view with the reason")[0].text
+        assert "Sign in again. 2 messages not sent yet are kept for when you sign in again " \
+            f"as @{me}." in err, err
+        assert by_css(d, "#messages li") == [] and by_css(d, "#me")[0].text == ""
+        assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')")
+        # the same user again (a new token): both back, the notice says so
+        sign_in_by_link(d, web, me)
+        said = wait(d, notice, 10, "the notice")
+        assert said == "2 messages not sent when the session ended were kept: 1 goes now, " \
+            "1 waits as \"Not sent\", with Retry and Discard, in the conversation with " \
+            "@web_alice.", said
+        stored = ["hello expiry", "typed offline"]
+        wait(d, lambda d: [x["message"] for x in
+                           rest(web, "GET", f"/api/messages/{g}", web.tok[me])[2]] == stored,
+             10, "the offline one stored, once")
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: bubbles(d) == ["hello expiry", "FAIL waits for Retry", "typed offline"]
+             and len(by_css(d, "#messages li.failed")) == 1, 5, "'Not sent' in its place")
+        # Sign out: discarded, as it always was
+        by_css(d, "#signout")[0].click()
+        wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "signed out")
+        assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
+        assert by_css(d, "#signin-error")[0].text == ""
+    finally:
+        network(d, online=True)
+
+
+# The page's POST /api/messages are answered 401, as the server answers an expired token.
+SEND_GETS_401 = """
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (!(init && init.method === 'POST' && path === '/api/messages')) return realFetch(path, init);
+  return new Response(JSON.stringify({error: {code: 'unauthorized', message: 'token expired'}}),
+                      {status: 401, headers: {'Content-Type': 'application/json'}});
+};
+"""
+
+
+def test_a_send_refused_401_goes_at_the_next_sign_in(web, two):
+    """A send answered 401 (the session ended while it was on its way) is kept on its way:
+    the same user's next sign-in sends it with its Idempotency-Key, stored once.  Another
+    user signing in in that tab discards what the previous one left, and says so: not theirs
+    to see or send, and not lost without a word."""
+    me = "web_expiry2"
+    uid = add_user(web, me, "Expiry Two")
+    web.tok[me] = token(uid, exp_in=3600)
+    g = send_rest(web, "web_alice", "hello again", handle=me)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["hello again"], 5, "alice's conversation")
+    d.execute_script(SEND_GETS_401)
+    type_and_enter(d, "refused once")
+    err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+               10, "the sign-in view")[0].text
+    assert err == f"Token expired. Sign in again. A message not sent yet is kept for when you " \
+        f"sign in again as @{me}.", err
+    sign_in_by_link(d, web, me)
+    said = wait(d, notice, 10, "the notice")
+    assert said == "A message not sent when the session ended was kept and goes now.", said
+    stored = ["hello again", "refused once"]
+    wait(d, lambda d: [x["message"] for x in
+                       rest(web, "GET", f"/api/messages/{g}", web.tok[me])[2]] == stored,
+         10, "stored once")
+    # refused again, then bob signs in in this tab: discarded, said
+    open_conv(d, "Alice Web")
+    d.execute_script(SEND_GETS_401)
+    type_and_enter(d, "never bob's")
+    wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 10, "signed out")
+    sign_in_by_link(d, web, "web_bob")
+    said = wait(d, notice, 10, "the notice to bob")
+    assert said == f"A message that @{me} had not sent was discarded: another user signed in.", \
+        said
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
+    assert "never bob's" not in d.page_source
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me])
+    assert [x["message"] for x in page] == stored, page
