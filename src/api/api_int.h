@@ -50,6 +50,10 @@ struct api {
      * the records (test_op_stream test_shard_closed_between_reads) */
     void (*gr_between_reads)(void *ctx);
     void *gr_between_ctx;
+    /* tests only: called by UpdateTable between the commit of its change and the building
+     * of its answer (test_op_table_update test_update_answer_after_window) */
+    void (*ut_before_answer)(void *ctx);
+    void *ut_before_answer_ctx;
     /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems
      * (held) and by ongoing single-item and batch writes (held_w, a multiset) */
     bool txn_conflicts;

@@ -408,16 +408,26 @@ bool api_table_updating(const store_table *t)
 
 /* True while UpdateTable's change of the table's throughput or billing mode is in progress
  * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
+static bool iops_updating_at(json_t *meta, int64_t now)
+{
+    return api_meta_int(meta, "UpdatingUntil") > now;
+}
+
 bool api_table_iops_updating(json_t *meta)
 {
-    return api_meta_int(meta, "UpdatingUntil") > base_wall_ms();
+    return iops_updating_at(meta, base_wall_ms());
 }
 
 /* True while a stream change made under --table-delay is in progress (the table UPDATING,
  * "StreamUpdatingUntil" ms, "StreamUpdatingOp" ENABLE or DISABLE). */
+static bool stream_updating_at(json_t *meta, int64_t now)
+{
+    return api_meta_int(meta, "StreamUpdatingUntil") > now;
+}
+
 bool api_table_stream_updating(json_t *meta)
 {
-    return api_meta_int(meta, "StreamUpdatingUntil") > base_wall_ms();
+    return stream_updating_at(meta, base_wall_ms());
 }
 
 /* True while a GSI is being created (allocated or filled) or deleted. */
@@ -440,11 +450,11 @@ bool api_tp_updating(json_t *m)
  * answers and describes them (the 2011-12-05 API's UpdateTable: "While the table is in the
  * UPDATING state, the table still has the provisioned throughput from before the call";
  * measured by the public ack-api-quirks lab, DDB-TABLE-060 for a table and DDB-TABLE-165 for
- * a GSI; tests/e2e/test_tables_updating.py), then the new ones. */
-static void tp_shown(json_t *m, long long *rcu, long long *wcu)
+ * a GSI; tests/e2e/test_tables_updating.py), then the new ones; as of `now`. */
+static void tp_shown(json_t *m, int64_t now, long long *rcu, long long *wcu)
 {
     int64_t cap[2];
-    api_tp_capacity(m, base_wall_ms(), cap);
+    api_tp_capacity(m, now, cap);
     *rcu = cap[0];
     *wcu = cap[1];
 }
@@ -642,6 +652,12 @@ void api_restore_summary(json_t *meta, json_t *desc)
 int api_table_describe_as(api_req *r, const store_table *t, const char *status,
                           const char *creating_gsi, json_t **out)
 {
+    return api_table_describe_at(r, t, status, creating_gsi, base_wall_ms(), out);
+}
+
+int api_table_describe_at(api_req *r, const store_table *t, const char *status,
+                          const char *creating_gsi, int64_t now, json_t **out)
+{
     int rc = 0;
     json_t *meta = api_table_meta(t);
     json_t *d = json_object();
@@ -680,16 +696,15 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     if (tbl_creating)
         status = "CREATING";
     if (strcmp(status, "ACTIVE") == 0 &&
-        (api_table_updating(t) || api_table_iops_updating(meta) ||
-         api_table_stream_updating(meta) || api_vix_updating(r->api, meta, base_wall_ms())))
+        (api_table_updating(t) || iops_updating_at(meta, now) || stream_updating_at(meta, now) ||
+         api_vix_updating(r->api, meta, now)))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", api_ms_json(t->created_ms));
 
     bool ppr = api_meta_is_ppr(meta);
     long long rcu, wcu;
-    tp_shown(meta, &rcu, &wcu);
-    int64_t now = base_wall_ms();
+    tp_shown(meta, now, &rcu, &wcu);
     json_object_set_new(d, "ProvisionedThroughput",
                         tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
     json_object_set_new(d, "WarmThroughput", warm_json(meta, ppr, now));
@@ -731,7 +746,8 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
             json_t *g = json_object_get(gmeta, ix->name);
             /* a throughput Update of the GSI: UPDATING for a while, with its old throughput
              * (tp_shown) */
-            bool updating = !deleting && !creating && !ix->backfilling && api_tp_updating(g);
+            bool updating =
+                !deleting && !creating && !ix->backfilling && api_tp_capacity(g, now, NULL) != 0;
             json_object_set_new(x, "IndexStatus",
                                 json_string(deleting                      ? "DELETING"
                                             : creating || ix->backfilling ? "CREATING"
@@ -743,7 +759,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
              * DynamoDB Local leaves the block out) */
             if (!deleting || g) {
                 long long gr, gw;
-                tp_shown(g, &gr, &gw);
+                tp_shown(g, now, &gr, &gw);
                 json_object_set_new(x, "ProvisionedThroughput",
                                     tp_json(g, now, ppr ? 0 : gr, ppr ? 0 : gw));
             }

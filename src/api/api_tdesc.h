@@ -91,5 +91,10 @@ bool api_table_gsi_updating(json_t *meta);
  * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
 int api_table_describe_as(api_req *r, const store_table *t, const char *status,
                           const char *creating_gsi, json_t **out);
+/* api_table_describe_as as of `now` (ms since the epoch) rather than the time it runs: the
+ * changes in progress then (throughput, billing, stream, vector indexes) described as such.
+ * UpdateTable describes the table as of its call, however late its answer is built. */
+int api_table_describe_at(api_req *r, const store_table *t, const char *status,
+                          const char *creating_gsi, int64_t now, json_t **out);
 
 #endif

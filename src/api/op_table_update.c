@@ -53,6 +53,8 @@ typedef struct ut_plan {
     const char **drops;   /* GSIs to delete */
     size_t n_adds, n_drops;
     const char *creating; /* the GSI being created (described as CREATING), or NULL */
+    int64_t now;          /* the time of the call: every change ends after it, and the
+                           * answer describes the table as of it (op_update_table) */
     api_tdef_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
     bool stream_change;   /* StreamSpecification enables (stream_view) or disables the stream */
     uint8_t stream_view;
@@ -599,10 +601,10 @@ static void ut_pc_settle(ut_pc *c)
 {
     const char *gk;
     json_t *gv;
-    api_tp_settle(c->meta, base_wall_ms());
+    api_tp_settle(c->meta, c->p->now); /* as the answer describes them (op_update_table) */
     json_object_foreach(json_object_get(c->meta, "Gsi"), gk, gv)
     {
-        api_tp_settle(gv, base_wall_ms());
+        api_tp_settle(gv, c->p->now);
     }
     c->ppr = api_meta_is_ppr(c->meta);
     c->to_ppr = c->ppr;
@@ -1145,6 +1147,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     ut_pc c = {.r = r, .q = q, .t = t, .meta = meta, .p = p};
     int rc;
     memset(p, 0, sizeof *p);
+    p->now = base_wall_ms(); /* before any change's end is set: each ends after it */
     ut_pc_settle(&c);
     if ((rc = ut_pc_billing(&c)) || (rc = ut_pc_table_throughput(&c)) ||
         (rc = ut_pc_gsi_actions(&c)) || (rc = ut_pc_gsi_updates_exist(&c)) ||
@@ -1324,12 +1327,17 @@ int op_update_table(api_req *r, json_t **out)
     ut_ctx c = {.q = &q};
     if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
         return rc;
+    if (r->api->ut_before_answer)
+        r->api->ut_before_answer(r->api->ut_before_answer_ctx);
     json_t *desc;
     /* a stream enabled or disabled answers UPDATING, as AWS answers every change it starts
      * (LocalStack's AWS-validated snapshots), though the table is ACTIVE at once here unless
-     * --table-delay keeps it UPDATING */
-    if ((rc = api_table_describe_as(r, t, c.plan.stream_change ? "UPDATING" : "ACTIVE",
-                                    c.plan.creating, &desc)))
+     * --table-delay keeps it UPDATING.  The answer describes the table as of the call (the
+     * throughput from before it, UPDATING), however late it is built: as of the time it was
+     * built, one built after the window had closed (a loaded machine) showed the new
+     * throughput, ACTIVE (test_op_table_update test_update_answer_after_window). */
+    if ((rc = api_table_describe_at(r, t, c.plan.stream_change ? "UPDATING" : "ACTIVE",
+                                    c.plan.creating, c.plan.now, &desc)))
         return rc;
     /* the answer's own shape (AWS, ack-api-quirks DDB-TABLE-060/156/183/452): a re-sent
      * PAY_PER_REQUEST says UPDATING (DescribeTable: ACTIVE), one dropped during a switch to
