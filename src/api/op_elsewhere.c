@@ -24,6 +24,7 @@
 #include "api/api_jview.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "api/api_walk.h"
 
 static int empty_list(api_req *r, const char *member, json_t **out)
 {
@@ -45,12 +46,10 @@ int op_list_exports(api_req *r, json_t **out)
     if (rc)
         return rc;
     if (tok) {
-        size_t chars = 0; /* the model counts characters: UTF-8 lead bytes */
-        for (size_t i = 0; i < tl; i++)
-            chars += ((unsigned char)tok[i] & 0xC0) != 0x80;
+        size_t units = api_utf16_units(tok, tl); /* the model counts UTF-16 units */
         return err_set(r->err, ERR_VALIDATION, "%s",
-                       chars > EXPORT_TOKEN_MAX   ? TXT_EXPORT_TOKEN_LONG
-                       : chars < EXPORT_TOKEN_MIN ? TXT_EXPORT_TOKEN_SHORT
+                       units > EXPORT_TOKEN_MAX   ? TXT_EXPORT_TOKEN_LONG
+                       : units < EXPORT_TOKEN_MIN ? TXT_EXPORT_TOKEN_SHORT
                                                   : TXT_EXPORT_TOKEN_BAD);
     }
     return empty_list(r, "ExportSummaries", out);

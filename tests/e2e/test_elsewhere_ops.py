@@ -65,6 +65,11 @@ def test_list_exports_refuses_any_token(ddb_url, only_ddbchat):
     assert fails(ddb_url, "ListExports", NextToken="garbage") == (
         "ValidationException", lim + "greater than or equal to 112")
     assert fails(ddb_url, "ListExports", NextToken="\u00e9" * 656)[1] == "Invalid NextToken"
+    # The model counts UTF-16 units: a character past U+FFFF is 2 (400 emoji are 800 > 656,
+    # 100 are 200 >= 112); ddbchat counted code points, and answered these two the other way.
+    assert fails(ddb_url, "ListExports", NextToken="\U0001f600" * 400) == (
+        "ValidationException", lim + "less than or equal to 656")
+    assert fails(ddb_url, "ListExports", NextToken="\U0001f600" * 100)[1] == "Invalid NextToken"
     assert fails(ddb_url, "ListExports", NextToken="")[0] == "ValidationException"
     assert fails(ddb_url, "ListExports", NextToken=5)[0] == "SerializationException"
     assert ok(ddb_url, "ListExports", NextToken=None) == {"ExportSummaries": []}
