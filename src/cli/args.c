@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/text.h"
+
 bool cli_opt_listed(const char *name, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -27,12 +29,12 @@ int cli_opt_value(int argc, char **argv, int *i, const char *const *names, size_
         snprintf(name, CLI_OPT_NAME_MAX, "%s", a);
     }
     if (!cli_opt_listed(name, names, n)) { /* before taking the next argument as its value */
-        fprintf(stderr, "ddbchat: unknown option %s\n", name);
+        cli_text_arg_error("ddbchat: unknown option ", name, "\n");
         return 2;
     }
     if (!eq) {
         if (*i + 1 >= argc) {
-            fprintf(stderr, "ddbchat: %s needs a value\n", a);
+            cli_text_arg_error("ddbchat: ", a, " needs a value\n");
             return 2;
         }
         *val = argv[++*i];

@@ -138,11 +138,11 @@ static int parse(int argc, char **argv, cli_opts *o)
         else if (strcmp(name, "--ttl") == 0) num = &o->ttl;
         else if (strcmp(name, "--threads") == 0) num = &o->threads;
         else {
-            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+            cli_text_arg_error("ddbchat: unknown option ", name, "\n");
             return 2;
         }
         if (num && !parse_long(val, num)) {
-            fprintf(stderr, "ddbchat: %s needs a non-negative integer\n", name);
+            cli_text_arg_error("ddbchat: ", name, " needs a non-negative integer\n");
             return 2;
         }
     }

@@ -25,6 +25,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
+#include "cli/text.h"
 #include "ops/dirbackup.h"
 #include "ops/doctor.h"
 #include "ops/stats.h"
@@ -123,7 +124,7 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
         } else if (strcmp(name, "--table") == 0) {
             o->table = val;
         } else {
-            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+            cli_text_arg_error("ddbchat: unknown option ", name, "\n");
             return 2;
         }
     }

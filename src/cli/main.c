@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/text.h"
 
 
 typedef int (*cli_fn)(int argc, char **argv);
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
             continue;
         return cli_cmds[i].fn(argc - 1, argv + 1);
     }
-    fprintf(stderr, "ddbchat: unknown subcommand '%s'\n\n", sub);
+    cli_text_arg_error("ddbchat: unknown subcommand '", sub, "'\n\n");
     cli_usage(stderr);
     return 2;
 }

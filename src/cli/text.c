@@ -60,6 +60,13 @@ char *cli_text_escape(const char *s, size_t max_chars)
     return out;
 }
 
+void cli_text_arg_error(const char *before, const char *s, const char *after)
+{
+    char *shown = cli_text_escape(s, CLI_ARG_SHOWN_MAX);
+    fprintf(stderr, "%s%s%s", before, shown ? shown : "", after);
+    free(shown);
+}
+
 void cli_text_print(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");

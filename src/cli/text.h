@@ -26,4 +26,10 @@ char *cli_text_escape(const char *s, size_t max_chars);
 /* Writes s escaped to f. */
 void cli_text_print(FILE *f, const char *s);
 
+/* Writes "<before><s escaped and cut to CLI_ARG_SHOWN_MAX><after>" to stderr: a user's
+ * argument quoted in an error ("unknown subcommand", "unknown option"), which echoed a
+ * 5,000-byte argument whole and wrote an ESC sequence raw to the terminal.
+ * tests/e2e/test_partiql.py::test_cli_bad_argument_is_quoted_bounded */
+void cli_text_arg_error(const char *before, const char *s, const char *after);
+
 #endif

@@ -879,6 +879,16 @@ def test_cli_bad_argument_is_quoted_bounded():
         r = subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and "..." in r.stderr and len(r.stderr.splitlines()[0]) < 200, \
             (args[:2], r.returncode, r.stderr[:200])
+    # The shared paths too: an unknown subcommand (echoed whole) and an unknown option (its
+    # ESC sequence written raw to the terminal) read by cli_opt_value, for two commands.
+    for args, shown in ((["y" * 5000], "unknown subcommand 'yyy"),
+                        (["list-tables", "--bogus\x1b[2J"], "unknown option --bogus\\x1b[2J"),
+                        (["export", "--bogus\x1b[2J" + "w" * 5000], "unknown option --bogus\\x1b"),
+                        (["list-tables", "--bogus=\x1b[2J"], "unknown option --bogus\n")):
+        r = subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and shown in r.stderr and "\x1b" not in r.stderr, \
+            (args[0][:20], r.returncode, r.stderr[:200])
+        assert len(r.stderr.splitlines()[0]) < 200, (args[0][:20], r.stderr[:200])
 
 
 # `ddbchat sql --endpoint` reads the endpoint's reply as input: an item whose values are not
