@@ -1492,6 +1492,40 @@ def test_half_close_after_the_peek_gets_its_reply(ddbchat_server, table_name):
     assert got == 3
 
 
+def _pipelined_then_fin(ddb_url, reqs, rcvbuf=None):
+    """Sends the (operation, body) requests in one write, then half-closes; the replies'
+    bodies, read until the server closes.  The close must come within 5 s of the last byte:
+    a FIN left held (a connection kept until --connection-timeout, 300 s) fails the test."""
+    data = b""
+    for op, body in reqs:
+        b = json.dumps(body).encode()
+        data += signed_head("DynamoDB_20120810." + op,
+                            b"Content-Length: " + str(len(b)).encode() + b"\r\n\r\n" + b)
+    u = urllib.parse.urlparse(ddb_url)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(20)
+    try:
+        s.connect((socket.gethostbyname(u.hostname), u.port))
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        time.sleep(0.3)
+        buf = read_to_close(s, timeout=5, must_close=True)
+    finally:
+        s.close()
+    bodies = []
+    while buf:
+        head, sep, rest = buf.partition(b"\r\n\r\n")
+        assert sep and head.startswith(b"HTTP/1.1 "), (len(bodies), buf[:300])
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        n = int(m.group(1))
+        assert int(head[9:12]) == 200 and len(rest) >= n, (len(bodies), head, len(rest))
+        bodies.append(json.loads(rest[:n]))
+        buf = rest[n:]
+    return bodies
+
+
 def test_pipelined_writes_then_half_close_are_all_answered(ddb, ddb_url, table_name):
     # Requests pipelined in one write and followed by the client's half-close
     # (shutdown(SHUT_WR)) are each run and answered, in order, before the connection closes:
@@ -1512,37 +1546,30 @@ def test_pipelined_writes_then_half_close_are_all_answered(ddb, ddb_url, table_n
              ("PutItem", {"TableName": name, "Item": {"pk": {"S": "big"}, "v": {"S": "y"}},
                           "ReturnValues": "ALL_OLD"}),
              ("PutItem", {"TableName": name, "Item": {"pk": {"S": "p9"}}})]
-    data = b""
-    for op, body in reqs:
-        b = json.dumps(body).encode()
-        data += signed_head("DynamoDB_20120810." + op,
-                            b"Content-Length: " + str(len(b)).encode() + b"\r\n\r\n" + b)
-    u = urllib.parse.urlparse(ddb_url)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.settimeout(20)
-    try:
-        s.connect((socket.gethostbyname(u.hostname), u.port))
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        time.sleep(0.3)
-        buf = read_to_close(s)
-    finally:
-        s.close()
-    bodies = []
-    while buf:
-        head, sep, rest = buf.partition(b"\r\n\r\n")
-        assert sep and head.startswith(b"HTTP/1.1 "), (len(bodies), buf[:300])
-        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-        n = int(m.group(1))
-        assert int(head[9:12]) == 200 and len(rest) >= n, (len(bodies), head, len(rest))
-        bodies.append(json.loads(rest[:n]))
-        buf = rest[n:]
+    bodies = _pipelined_then_fin(ddb_url, reqs, rcvbuf=4096)
     assert len(bodies) == len(reqs), [list(b) for b in bodies]
     assert bodies[4] == {"Item": {"pk": {"S": "p1"}}}
     assert bodies[5] == {"Attributes": {"pk": {"S": "big"}, "v": {"S": big}}}
     got = ddb.scan(TableName=name, Select="COUNT", ConsistentRead=True)["Count"]
     assert got == 6  # p0 p1 p2 q big p9
+
+
+def test_pipelined_inline_answers_then_half_close_close_promptly(ddb, ddb_url, table_name):
+    # The same with a first request answered inline (GetItem), a write answered later
+    # (PutItem) between two reads, then the FIN: all three are answered in order and the
+    # connection closes at once after the last (DynamoDB Local: the same).  The FIN held
+    # while the PutItem was out of libmicrohttpd's hands must be released when it completes;
+    # left held, the connection stayed open until --connection-timeout (300 s).
+    name = table_name()
+    make_table(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    key = {"pk": {"S": "a"}}
+    bodies = _pipelined_then_fin(ddb_url, [
+        ("GetItem", {"TableName": name, "Key": key}),
+        ("PutItem", {"TableName": name, "Item": {"pk": {"S": "a"}, "v": {"S": "2"}}}),
+        ("GetItem", {"TableName": name, "Key": key, "ConsistentRead": True})])
+    assert bodies == [{"Item": {"pk": {"S": "a"}}}, {},
+                      {"Item": {"pk": {"S": "a"}, "v": {"S": "2"}}}], bodies
 
 
 def _padded_put(name, size):
