@@ -6,6 +6,7 @@
 (() => {
   const TOKEN_KEY = 'ddbchat.token';
   const OUTBOX_KEY = 'ddbchat.outbox'; // what was not sent yet, kept across a reload
+  const DRAFTS_KEY = 'ddbchat.drafts'; // what was being typed when the session ended
   const MAX_CHARS = 1024; // the service's limit, in characters (code points)
   const PAGE_MESSAGES = 40;
   const PAGE_CONVERSATIONS = 20;
@@ -244,6 +245,7 @@
     sessionStorage.setItem(TOKEN_KEY, state.token);
     state.me = me;
     restoreOutbox();
+    restoreDrafts();
     const myName = document.createElement('bdi');
     myName.textContent = me.display_name;
     el.me.replaceChildren(myName, ` (@${me.handle})`);
@@ -261,9 +263,10 @@
   // the user signed out (Sign out).  Either way nothing of the user stays in the page.  What
   // was not sent yet (typed offline, "Not sent", on its way) stays in sessionStorage when
   // the session ended, as a reload keeps it, and comes back at the same user's next sign-in
-  // (restoreOutbox); the sign-in view says how many wait.  An expired token emptied it
-  // without a word (test_web.py::test_unsent_messages_outlive_an_expired_token).  Only Sign
-  // out, or another user signing in, discards it.
+  // (restoreOutbox); so do the drafts (saveDrafts) and the sign-in view says how many wait.
+  // An expired token emptied them without a word
+  // (test_web.py::test_unsent_messages_outlive_an_expired_token).  Only Sign out, or another
+  // user signing in, discards them.
   function signOut(message, ended) {
     stopLive();
     // a send on its way may still arrive, but its loop stops there (state.gen) and leaves
@@ -271,9 +274,11 @@
     // Idempotency-Key and is stored once
     if (ended) {
       saveOutbox(true);
+      saveDrafts();
       message = `${message}${keptNote()}`;
     } else {
       sessionStorage.removeItem(OUTBOX_KEY);
+      sessionStorage.removeItem(DRAFTS_KEY);
     }
     state.gen++;
     outbox.splice(0);
@@ -948,29 +953,74 @@
   }
   const nMessages = (n) => (n === 1 ? 'A message' : `${n} messages`);
 
-  // What the sign-in view adds about a kept outbox: '' when none.
+  // The drafts (what was typed in each conversation and not sent) when the session ended:
+  // kept with the outbox, back in their conversations at the same user's next sign-in.
+  function saveDrafts() {
+    keepDraft();
+    if (!state.me || !drafts.size) { sessionStorage.removeItem(DRAFTS_KEY); return; }
+    try {
+      sessionStorage.setItem(DRAFTS_KEY, JSON.stringify({ user: state.me.uuid,
+        handle: state.me.handle, drafts: [...drafts] }));
+    } catch (e) {
+      // storage full or refused: lost as before, the sign-in view does not count them
+    }
+  }
+  function keptDrafts() {
+    let k = null;
+    try { k = JSON.parse(sessionStorage.getItem(DRAFTS_KEY) || 'null'); } catch (e) { k = null; }
+    return k && typeof k.user === 'string' && Array.isArray(k.drafts) ? k : null;
+  }
+  function restoreDrafts() {
+    const k = keptDrafts();
+    sessionStorage.removeItem(DRAFTS_KEY);
+    if (!k || k.user !== state.me.uuid) return; // another user's: counted by restoreOutbox
+    for (const e of k.drafts) {
+      if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string') {
+        drafts.set(e[0], e[1]);
+      }
+    }
+  }
+
+  // What was kept when the session ended, in words: '' when nothing.
+  function keptWhat(k, kd) {
+    const n = k ? k.entries.length : 0;
+    const dn = kd ? kd.drafts.length : 0;
+    const m = `${nMessages(n)} not sent yet`;
+    const t = `${dn === 1 ? 'a draft' : `${dn} drafts`}`;
+    return n && dn ? `${m} and ${t}` : n ? m : dn ? t.charAt(0).toUpperCase() + t.slice(1) : '';
+  }
+
+  // What the sign-in view adds about a kept outbox and drafts: '' when none.
   function keptNote() {
     const k = keptOutbox();
-    const n = k ? k.entries.length : 0;
-    if (!n) return '';
-    return ` ${nMessages(n)} not sent yet ${n === 1 ? 'is' : 'are'} kept for when you sign ` +
-      `in again${typeof k.handle === 'string' ? ` as @${k.handle}` : ''}.`;
+    const kd = keptDrafts();
+    const what = keptWhat(k, kd);
+    if (!what) return '';
+    const one = (k ? k.entries.length : 0) + (kd ? kd.drafts.length : 0) === 1;
+    const h = (k && k.handle) || (kd && kd.handle);
+    return ` ${what} ${one ? 'is' : 'are'} kept for when you sign in again` +
+      `${typeof h === 'string' ? ` as @${h}` : ''}.`;
   }
 
   function restoreOutbox() {
     const kept = keptOutbox();
-    if (!kept || kept.user !== state.me.uuid) {
+    const kd = keptDrafts();
+    const other = (k) => k && k.user !== state.me.uuid;
+    if (other(kept) || (!kept && other(kd))) {
       // another user's, kept when their session ended: not this user's to see or send, and
       // not discarded without a word
       sessionStorage.removeItem(OUTBOX_KEY);
-      const n = kept ? kept.entries.length : 0;
-      if (n) {
-        showNotice(`${nMessages(n)} that ${typeof kept.handle === 'string' ? `@${kept.handle}` :
-          'the previous user'} had not sent ${n === 1 ? 'was' : 'were'} discarded: another ` +
-          'user signed in.');
+      sessionStorage.removeItem(DRAFTS_KEY);
+      const what = keptWhat(kept, other(kd) ? kd : null);
+      const h = (kept && kept.handle) || (kd && kd.handle);
+      const one = (kept ? kept.entries.length : 0) + (other(kd) ? kd.drafts.length : 0) === 1;
+      if (what) {
+        showNotice(`${what} of ${typeof h === 'string' ? `@${h}` : 'the previous user'} ` +
+          `${one ? 'was' : 'were'} discarded: another user signed in.`);
       }
       return;
     }
+    if (!kept) return;
     let waiting = 0;
     let going = 0;
     const whom = new Set(); // the handles of those waiting: a draft's is in no list yet

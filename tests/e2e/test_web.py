@@ -2578,9 +2578,10 @@ def test_an_older_page_at_2000_messages_keeps_frames_short(web, two):
 
 def test_unsent_messages_outlive_an_expired_token(web, two):
     """The token expiring ends the session, not what was typed: one waiting for Retry ("Not
-    sent", a 500) and one typed offline are kept when the 401 signs the page out (the sign-in
-    view says so), and signing in again as the same user brings them back: the offline one
-    goes by itself (stored once), the other waits in its place.  Only Sign out discards them.
+    sent", a 500), one typed offline and a draft are kept when the 401 signs the page out (the
+    sign-in view says so), and signing in again as the same user brings them back: the offline
+    one goes by itself (stored once), the other waits in its place, the draft is in the
+    composer again.  Only Sign out discards them.
     Before: the 401 emptied the outbox and its sessionStorage copy, and both were lost without
     a word (review26 finding 6)."""
     me = "web_expiry"
@@ -2603,14 +2604,15 @@ def test_unsent_messages_outlive_an_expired_token(web, two):
         type_and_enter(d, "typed offline")
         release_one(d)
         wait(d, lambda d: len(by_css(d, "#messages li.failed")) == 2, 5, "'Not sent' (offline)")
+        by_css(d, "#text")[0].send_keys("half typed")  # a draft, Enter not pressed
         assert time.time() < exp, "the token expired before the test got here"
         wait(d, lambda d: rest(web, "GET", "/api/me", short)[0] == 401, exp + 5 - time.time(),
              "the token refused")
         network(d, online=True)
         err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
                    10, "the sign-in view with the reason")[0].text
-        assert "Sign in again. 2 messages not sent yet are kept for when you sign in again " \
-            f"as @{me}." in err, err
+        assert "Sign in again. 2 messages not sent yet and a draft are kept for when you sign " \
+            f"in again as @{me}." in err, err
         assert by_css(d, "#messages li") == [] and by_css(d, "#me")[0].text == ""
         assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')")
         # the same user again (a new token): both back, the notice says so
@@ -2626,6 +2628,7 @@ def test_unsent_messages_outlive_an_expired_token(web, two):
         open_conv(d, "Alice Web")
         wait(d, lambda d: bubbles(d) == ["hello expiry", "FAIL waits for Retry", "typed offline"]
              and len(by_css(d, "#messages li.failed")) == 1, 5, "'Not sent' in its place")
+        assert by_css(d, "#text")[0].get_attribute("value") == "half typed"
         # Sign out: discarded, as it always was
         by_css(d, "#signout")[0].click()
         wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "signed out")
@@ -2679,7 +2682,7 @@ def test_a_send_refused_401_goes_at_the_next_sign_in(web, two):
     wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 10, "signed out")
     sign_in_by_link(d, web, "web_bob")
     said = wait(d, notice, 10, "the notice to bob")
-    assert said == f"A message that @{me} had not sent was discarded: another user signed in.", \
+    assert said == f"A message not sent yet of @{me} was discarded: another user signed in.", \
         said
     assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
     assert "never bob's" not in d.page_source
