@@ -166,6 +166,7 @@ typedef struct serve_opts {
     long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
     long trigger_timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
     bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
+    bool trigger_from_given;     /* --trigger-from seen */
     long trigger_retries;        /* --trigger-retries N: N + 1 (0 = unlimited) */
     long trigger_max_age;        /* --trigger-max-record-age S (0 = never) */
     bool trigger_bisect;         /* --trigger-bisect */
@@ -460,6 +461,7 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
             return -1;
         }
         o->trigger_trim_horizon = strcmp(arg, "trim-horizon") == 0;
+        o->trigger_from_given = true;
         break;
     }
     return 0;
@@ -510,6 +512,20 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     if (!o->jwt_max_lifetime && life && *life &&
         serve_parse_uint("$" MSG_JWT_MAX_LIFETIME_ENV, life, 1, 10L * 366 * 86400, &v))
         return 2;
+    /* trigger options that would do nothing are refused, as other bad combinations are: an
+     * on-failure file is written only for a discarded batch, and nothing is discarded without
+     * --trigger-retries or --trigger-max-record-age (test_bad_trigger_flags) */
+    if (!o->n_triggers && (o->trigger_batch || o->trigger_timeout || o->trigger_from_given ||
+                           o->trigger_retries || o->trigger_max_age || o->trigger_bisect ||
+                           o->trigger_on_failure)) {
+        fprintf(stderr, "ddbchat serve: the --trigger-* options need a --trigger\n");
+        return 2;
+    }
+    if (o->trigger_on_failure && !o->trigger_retries && !o->trigger_max_age) {
+        fprintf(stderr, "ddbchat serve: --trigger-on-failure needs --trigger-retries or "
+                        "--trigger-max-record-age (else no batch is ever discarded)\n");
+        return 2;
+    }
     if (o->n_triggers && o->endpoint && !o->data_dir_given) {
         fprintf(stderr, "ddbchat serve: --trigger with --endpoint needs --data-dir (where the "
                         "triggers' positions are kept)\n");

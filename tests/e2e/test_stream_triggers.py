@@ -777,6 +777,15 @@ def test_max_record_age_discards_a_record_retried_past_it(work, target, start_tr
     (["--trigger-retries", "10001", "--trigger", "t=true"], "--trigger-retries"),
     (["--trigger-max-record-age", "0", "--trigger", "t=true"], "--trigger-max-record-age"),
     (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
+    # options that would do nothing (review26 finding 8; before: accepted without a word)
+    (["--trigger", "t=true", "--trigger-on-failure", "/tmp/x.jsonl"],
+     "--trigger-on-failure needs --trigger-retries or --trigger-max-record-age"),
+    (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
+    (["--trigger-on-failure", "/tmp/x.jsonl", "--trigger-retries", "3"], "need a --trigger"),
+    (["--trigger-batch", "5"], "need a --trigger"),
+    (["--trigger-timeout", "5"], "need a --trigger"),
+    (["--trigger-from", "trim-horizon"], "need a --trigger"),
+    (["--trigger-max-record-age", "60"], "need a --trigger"),
 ])
 def test_bad_trigger_flags(args, msg):
     r = subprocess.run([ddbchat_bin(), "serve", *args], capture_output=True, text=True,
