@@ -473,17 +473,47 @@ static void trg_member_text(const msg_sr_page *pg, size_t i, const char *key, ch
     json_decref(v);
 }
 
+/* The on-failure file is shared by every trigger of the process: its appends are serialised
+ * (the one lock of this module outside a trigger, as the file is outside any). */
+static pthread_mutex_t trg_on_failure_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* fsyncs the directory holding path (after a file was created in it); 0, or -1 with errno. */
+static int trg_fsync_dir(const char *path)
+{
+    char dir[TRG_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    int rc = fsync(dfd);
+    int err = errno;
+    close(dfd);
+    errno = err;
+    return rc;
+}
+
 /* Appends the on-failure record of a discarded batch (pg's records, of shard `shard`) to
- * t->on_failure, one JSON line, synced: Lambda's record for a DynamoDB stream source
+ * t->on_failure, one JSON line, synced (a new file's directory too); true when it is durable
+ * (or there is no file), false (logged) when not: Lambda's record for a DynamoDB stream source
  * (requestContext.condition, RetryAttemptsExhausted or RecordAgeExceeded, and
  * approximateInvokeCount, version, timestamp, DDBStreamBatchInfo), with the command's last
  * result in responseContext (ours: exitStatus, or signal, or timedOut; {} before any run). */
-static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
+static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
                            const char *shard, const char *condition, int attempts, int st,
                            bool timed_out)
 {
     if (!t->on_failure || pg->n == 0)
-        return;
+        return true;
     char first_seq[MSG_SR_SEQ_MAX], last_seq[MSG_SR_SEQ_MAX], first_at[40], last_at[40],
         now[40];
     trg_member_text(pg, 0, "SequenceNumber", first_seq, sizeof first_seq);
@@ -506,17 +536,78 @@ static void trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
         arn);
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
-    int fd = text ? open(t->on_failure, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
     size_t len = text ? strlen(text) : 0;
-    bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
-              fsync(fd) == 0;
+    char *line = text ? realloc(text, len + 2) : NULL; /* the record and its newline: one write */
+    if (line) {
+        text = NULL;
+        line[len++] = '\n';
+        line[len] = 0;
+    }
+    const char *why = line ? NULL : "out of memory";
+    /* one process-wide lock over open/write/fsync: the triggers share the file, and a record
+     * must never be split by another's (review: two write() calls per record glued records
+     * together; test_on_failure_records_of_several_triggers_stay_whole) */
+    pthread_mutex_lock(&trg_on_failure_mu);
+    bool created = false;
+    int fd = -1;
+    if (line) {
+        fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            fd = open(t->on_failure, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+            created = fd >= 0;
+            if (fd < 0 && errno == EEXIST) /* made meanwhile by another process */
+                fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC);
+        }
+    }
+    int err = line && fd < 0 ? errno : 0;
+    size_t done = 0;
+    while (fd >= 0 && done < len && !err) { /* a short write goes on where it stopped */
+        ssize_t w = write(fd, line + done, len - done);
+        if (w > 0)
+            done += (size_t)w;
+        else if (w == 0)
+            err = EIO;
+        else if (errno != EINTR)
+            err = errno;
+    }
+    if (fd >= 0 && !err && fsync(fd) != 0)
+        err = errno;
+    if (fd >= 0 && !err && created && trg_fsync_dir(t->on_failure) != 0)
+        err = errno; /* a new file's name durable too */
+    if (fd >= 0)
+        close(fd);
+    pthread_mutex_unlock(&trg_on_failure_mu);
+    bool ok = line && !err;
     if (!ok)
         log_error("trigger %s: the on-failure record of the batch from %s was not written to "
                   "%s: %s",
-                  t->table, first_seq, t->on_failure, text ? strerror(errno) : "out of memory");
-    if (fd >= 0)
-        close(fd);
+                  t->table, first_seq, t->on_failure, why ? why : strerror(err));
+    free(line);
     free(text);
+    return ok;
+}
+
+/* Writes pg's on-failure record (trg_on_failure) until it is written: a failed write is tried
+ * again after TRG_RETRY_FIRST_MS, doubling up to TRG_RETRY_MAX_MS, meanwhile the batch is
+ * kept (not discarded, its position not saved).  False when the trigger stopped first (the
+ * batch is then delivered again after a restart).  Before, a record that could not be written
+ * (a full disk, an unwritable directory) was lost with its batch
+ * (test_an_unwritable_on_failure_file_keeps_the_batch). */
+static bool trg_record_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
+                               const char *shard, const char *condition, int attempts, int st,
+                               bool timed_out)
+{
+    backoff bo;
+    backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
+    while (!trg_on_failure(t, pg, arn, shard, condition, attempts, st, timed_out)) {
+        int wait = (int)backoff_fail(&bo, NULL);
+        log_error("trigger %s: the batch is kept until its on-failure record is written "
+                  "(%s); trying again in %d ms",
+                  t->table, condition, wait);
+        if (trg_sleep(t, wait))
+            return false;
+    }
+    return true;
 }
 
 /* How many of pg's records [i0, i0 + n), from the first, are older than t->max_age_s (their
@@ -539,8 +630,10 @@ static size_t trg_too_old(const msg_trigger *t, const msg_sr_page *pg, size_t i0
 }
 
 /* Discards records [i0, i0 + k) of pg for their age (Lambda's MaximumRecordAgeInSeconds):
- * logged, counted, their on-failure record written (runs: the command's runs so far). */
-static void trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t k,
+ * their on-failure record written (trg_record_failure), then logged and counted (runs: the
+ * command's runs so far).  False when the trigger stopped before the record was written (the
+ * records are then not discarded). */
+static bool trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t k,
                             const char *arn, const char *shard, int runs, int st,
                             bool timed_out)
 {
@@ -548,12 +641,14 @@ static void trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, si
     old.off = pg->off + i0;
     old.len = pg->len + i0;
     old.n = k;
+    if (!trg_record_failure(t, &old, arn, shard, "RecordAgeExceeded", runs, st, timed_out))
+        return false;
     log_error("trigger %s: %zu records older than %d s are discarded "
               "(--trigger-max-record-age)%s%s",
               t->table, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
               t->on_failure ? t->on_failure : "");
-    trg_on_failure(t, &old, arn, shard, "RecordAgeExceeded", runs, st, timed_out);
     __atomic_add_fetch(&t->n_discarded, k, __ATOMIC_RELAXED);
+    return true;
 }
 
 /* Delivers records [i0, i0 + n) of pg (one shard's, of stream arn) as one batch until the
@@ -567,7 +662,8 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
 {
     size_t old = trg_too_old(t, pg, i0, n);
     if (old) {
-        trg_discard_old(t, pg, i0, old, arn, shard, 0, 0, false);
+        if (!trg_discard_old(t, pg, i0, old, arn, shard, 0, 0, false))
+            return TRG_STOPPED;
         return old == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + old, n - old, arn, shard);
     }
     msg_sr_page view = *pg; /* the batch's records: the page's text, its places from i0 */
@@ -610,9 +706,10 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
         }
         size_t aged = trg_too_old(t, pg, i0, n);
         if (aged) { /* past the age while it was retried */
-            trg_discard_old(t, pg, i0, aged, arn, shard, attempt, st, timed_out);
             free(text);
             text = NULL;
+            if (!trg_discard_old(t, pg, i0, aged, arn, shard, attempt, st, timed_out))
+                break;
             out = aged == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + aged, n - aged, arn, shard);
             break;
         }
@@ -628,13 +725,19 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
         else
             snprintf(what, sizeof what, "exited with status %d", WEXITSTATUS(st));
         if (last) {
+            if (t->on_failure)
+                log_error("trigger %s: the command %s (batch of %zu records from %s); %d runs "
+                          "failed: the batch is discarded (--trigger-retries) once its "
+                          "on-failure record is written",
+                          t->table, what, n, first, attempt);
+            if (!trg_record_failure(t, &view, arn, shard, "RetryAttemptsExhausted", attempt,
+                                    st, timed_out))
+                break;
             log_error("trigger %s: the command %s (batch of %zu records from %s); %d runs "
                       "failed: the batch is discarded (--trigger-retries)%s%s",
                       t->table, what, n, first, attempt, t->on_failure ? "; its record is in "
                                                                         : "",
                       t->on_failure ? t->on_failure : "");
-            trg_on_failure(t, &view, arn, shard, "RetryAttemptsExhausted", attempt, st,
-                           timed_out);
             __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
             out = TRG_DISCARDED;
             break;

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -59,7 +60,9 @@ typedef struct msg_trigger_cfg {
                             * (Lambda's BisectBatchOnFunctionError: a split uses no attempt) */
     const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
                              * appended to it, one JSON line (Lambda's on-failure destination
-                             * record for a DynamoDB stream: DDBStreamBatchInfo) */
+                             * record for a DynamoDB stream: DDBStreamBatchInfo); written,
+                             * synced, before the batch is discarded: one that cannot be is
+                             * tried again (backing off) and the batch kept meanwhile */
 } msg_trigger_cfg;
 
 typedef struct msg_trigger msg_trigger;

@@ -727,6 +727,83 @@ def test_retries_discard_the_whole_failing_batch(work, start_triggered, table_na
     assert lines[0]["requestContext"]["approximateInvokeCount"] == 2
 
 
+# An on-failure record that cannot be written (here /dev/full: ENOSPC) keeps its batch: it is
+# not discarded and its position not saved, and the record is tried again; after a restart
+# with a writable file the batch is discarded with its record and what follows arrives.
+# Before (review26 finding 1): the batch was discarded anyway and a, poison, b were lost,
+# with nothing in the file.
+def test_an_unwritable_on_failure_file_keeps_the_batch(work, start_triggered, table_name):
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger", f"{name}={poison_cmd(work)}", "--trigger-from", "trim-horizon",
+            "--trigger-batch", "10", "--trigger-retries", "1")
+    t = start_triggered(d, *args, "--trigger-on-failure", "/dev/full")
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["a", "poison", "b"])
+    wait_runs(work, lambda r: sum("poison" in x for x in r) >= 2, "two runs of the batch")
+    wait_log(t, "the batch is kept until its on-failure record is written")
+    put_keys(t.url, name, ["after"])
+    time.sleep(2)
+    assert ["after"] not in runs(work)  # held behind the batch that could not be recorded
+    log = t.log_text()
+    assert "its record is in /dev/full" not in log
+    assert "No space left on device" in log
+    t.srv.stop()
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(d, *args, "--trigger-on-failure", failed)
+    # the batch is read again from the saved position: a, poison, b and after, discarded
+    # together with their record
+    wait_runs(work, lambda r: r.count(["a", "poison", "b", "after"]) >= 2, "the batch again")
+    deadline = time.time() + 30
+    while not os.path.exists(failed):
+        assert time.time() < deadline, "no on-failure record after the restart"
+        time.sleep(0.1)
+    put_keys(t.url, name, ["later"])
+    assert [k for _, k in keys_of(wait_records(work, 1))] == ["later"]
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1 and lines[0]["DDBStreamBatchInfo"]["batchSize"] == 4
+    assert f"its record is in {failed}" in t.log_text()
+
+
+# Several triggers share the on-failure file: each record is one whole line (one write under
+# one lock), never glued to another's.  Before (review26 finding 7): the record and its newline
+# were two writes, and another trigger's record could land between them.
+def test_on_failure_records_of_several_triggers_stay_whole(work, start_triggered, table_name):
+    names = [table_name(f"trg{i}") for i in range(4)]
+    failed = os.path.join(work, "on-failure.jsonl")
+    args = []
+    for n in names:
+        args += ["--trigger", f"{n}=exit 1"]
+    t = start_triggered(os.path.join(work, "data"), *args, "--trigger-from", "trim-horizon",
+                        "--trigger-batch", "1", "--trigger-retries", "0",
+                        "--trigger-on-failure", failed)
+    per_table = 100
+    for n in names:
+        ddb, _ = stream_table(t.url, n)
+    for n in names:
+        for i in range(0, per_table, 25):
+            ddb.batch_write_item(RequestItems={n: [
+                {"PutRequest": {"Item": {"pk": {"S": f"k{j}"}, "pad": {"S": "x" * 300}}}}
+                for j in range(i, i + 25)]})
+    want = per_table * len(names)
+    deadline = time.time() + 120
+    while True:
+        with open(failed) if os.path.exists(failed) else open(os.devnull) as f:
+            text = f.read()
+        if text.count("\n") >= want or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    lines = text.split("\n")
+    assert lines[-1] == ""
+    recs = [json.loads(line) for line in lines[:-1]]  # each line whole JSON, none empty
+    assert len(recs) == want
+    by_arn = {}
+    for r in recs:
+        by_arn.setdefault(r["DDBStreamBatchInfo"]["streamArn"], []).append(r)
+    assert sorted(len(v) for v in by_arn.values()) == [per_table] * len(names)
+
+
 # --trigger-max-record-age S (Lambda's MaximumRecordAgeInSeconds): a record older than S is
 # discarded before a run, also while its batch is being retried, with its on-failure record
 # (condition RecordAgeExceeded); what follows arrives.  ddbchat only: DynamoDB Local floors
