@@ -798,6 +798,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .max_record_age_s = (int)o->trigger_max_age,
                               .bisect = o->trigger_bisect,
                               .on_failure = o->trigger_on_failure,
+                              .remote = remote,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
                                                                : MSG_SR_LATEST,
                               .state_dir = sdir};

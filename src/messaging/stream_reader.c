@@ -54,7 +54,7 @@ struct msg_stream_reader {
 /* Clock skew allowed between the reader's host and the stream's (its records'
  * ApproximateCreationDateTime, whole seconds) when a shard opened at LATEST is resumed:
  * records of up to this many seconds before the LATEST start may be delivered again. */
-#define SR_SKEW_S 2
+#define SR_SKEW_S MSG_SR_SKEW_S
 
 /* Record k's ApproximateCreationDateTime (seconds; 0 when it has none): of the page text pg,
  * or of the records' array recs when pg is NULL. */

@@ -30,6 +30,8 @@
 #define MSG_SR_ARN_MAX 1100
 #define MSG_SR_SHARD_MAX 80
 #define MSG_SR_SEQ_MAX 48
+/* how far a remote stream's clock (its ApproximateCreationDateTime) may be ahead of ours */
+#define MSG_SR_SKEW_S 2
 
 typedef enum msg_sr_start { MSG_SR_LATEST = 0, MSG_SR_TRIM_HORIZON } msg_sr_start;
 

@@ -43,6 +43,8 @@ struct msg_trigger {
     int max_attempts; /* 0: unlimited */
     int max_age_s;    /* 0: unlimited */
     bool bisect;
+    bool seconds;     /* a record time not on a whole minute seen: second precision */
+    int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
     msg_sr_start start;
     pthread_t thread;
@@ -610,18 +612,39 @@ static bool trg_record_failure(msg_trigger *t, const msg_sr_page *pg, const char
     return true;
 }
 
-/* How many of pg's records [i0, i0 + n), from the first, are older than t->max_age_s (their
- * ApproximateCreationDateTime, whole seconds on AWS and ddbchat, whole minutes on DynamoDB
- * Local, so an age is never taken as less than it is); a shard's records come in order. */
-static size_t trg_too_old(const msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n)
+bool msg_trigger_surely_older(int64_t at_ms, bool seconds, int skew_s, int64_t now_ms,
+                              int max_age_s)
+{
+    /* the record was made in [at, at + precision) by the stream's clock, which may run up to
+     * skew_s ahead of ours: it is surely older than max_age_s when even the latest of those
+     * times is */
+    int64_t latest = at_ms + (seconds ? 1000 : 60000) + (int64_t)skew_s * 1000;
+    return latest <= now_ms - (int64_t)max_age_s * 1000;
+}
+
+/* How many of pg's records [i0, i0 + n), from the first, are surely older than t->max_age_s
+ * (msg_trigger_surely_older; a shard's records come in order).  ApproximateCreationDateTime
+ * is rounded down, to the second by AWS and ddbchat, to the minute by DynamoDB Local: the
+ * stream is taken as minute precision until a time not on a whole minute is seen, second
+ * precision after (for good).  Before, a Local record up to 59 s old was taken as older than
+ * 60 s and discarded unrun (test_trigger.c test_surely_older_allows_minute_times). */
+static size_t trg_too_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n)
 {
     if (t->max_age_s <= 0)
         return 0;
-    int64_t cutoff = base_wall_ms() - (int64_t)t->max_age_s * 1000;
+    int64_t now = base_wall_ms();
+    for (size_t k = 0; k < n && !t->seconds; k++) {
+        json_t *ts = msg_sr_page_member_json(pg, i0 + k, "dynamodb", "ApproximateCreationDateTime");
+        double at = json_is_number(ts) ? json_number_value(ts) : 0;
+        t->seconds = at > 0 && ((double)(long long)at != at || (long long)at % 60);
+        json_decref(ts);
+    }
     size_t k = 0;
     for (; k < n; k++) {
         json_t *ts = msg_sr_page_member_json(pg, i0 + k, "dynamodb", "ApproximateCreationDateTime");
-        bool old = json_is_number(ts) && (int64_t)(json_number_value(ts) * 1000.0) < cutoff;
+        bool old = json_is_number(ts) &&
+                   msg_trigger_surely_older((int64_t)(json_number_value(ts) * 1000.0),
+                                            t->seconds, t->skew_s, now, t->max_age_s);
         json_decref(ts);
         if (!old)
             break;
@@ -856,6 +879,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 0;
     t->max_age_s = cfg->max_record_age_s > 0 ? cfg->max_record_age_s : 0;
     t->bisect = cfg->bisect;
+    t->skew_s = cfg->remote ? MSG_SR_SKEW_S : 0;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
     if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure)) {

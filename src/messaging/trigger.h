@@ -63,9 +63,18 @@ typedef struct msg_trigger_cfg {
                              * record for a DynamoDB stream: DDBStreamBatchInfo); written,
                              * synced, before the batch is discarded: one that cannot be is
                              * tried again (backing off) and the batch kept meanwhile */
+    bool remote;            /* the stream is read through --endpoint: its clock may be up to
+                             * MSG_SR_SKEW_S ahead of ours (max_record_age_s allows for it) */
 } msg_trigger_cfg;
 
 typedef struct msg_trigger msg_trigger;
+
+/* The max_record_age_s rule: true when a record whose ApproximateCreationDateTime is at_ms
+ * (rounded down to the second when `seconds`, else to the minute, as DynamoDB Local does),
+ * read from a stream whose clock may be up to skew_s ahead of ours, is surely older than
+ * max_age_s at now_ms (every time it may have been made at is). */
+bool msg_trigger_surely_older(int64_t at_ms, bool seconds, int skew_s, int64_t now_ms,
+                              int max_age_s);
 
 /* Parses "TABLE=COMMAND" (the --trigger flag) into *table / *command (pointers into a copy
  * the caller frees with free(*table)).  ERR_VALIDATION with a message. */
