@@ -846,6 +846,30 @@ def test_max_record_age_discards_a_record_retried_past_it(work, target, start_tr
     assert "older than 4 s are discarded" in t.log_text()
 
 
+# --trigger-max-record-age 60 (Lambda's least) keeps a record that is younger than 60 s even
+# when its ApproximateCreationDateTime is floored to the minute (DynamoDB Local's; AWS's and
+# ddbchat's are floored to the second): r1..r3 written at :50..:53, each run 5 s, so r3 runs
+# after the minute turned, some 10 s old and looking 61+ s old.  Before (review26 finding 9):
+# through Local r3 was discarded unrun (RecordAgeExceeded, approximateInvokeCount 0).
+def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
+                                                                   start_triggered, table_name):
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(os.path.join(work, "data"),
+                        "--trigger", f"{name}={handler_cmd(work)} && sleep 5",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "1",
+                        "--trigger-max-record-age", "60", "--trigger-on-failure", failed)
+    stream_table(t.url, name)
+    wait_log(t, "reading arn:")
+    if target != "ddbchat":  # minute times: write late in a minute (up to a minute's wait)
+        while not 50 <= time.time() % 60 <= 53:
+            time.sleep(0.2)
+    put_keys(t.url, name, ["r1", "r2", "r3"])
+    assert [k for _, k in keys_of(wait_records(work, 3))] == ["r1", "r2", "r3"]
+    assert not os.path.exists(failed)
+    assert "are discarded" not in t.log_text()
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
     (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
