@@ -766,6 +766,47 @@ def test_an_unwritable_on_failure_file_keeps_the_batch(work, start_triggered, ta
     assert f"its record is in {failed}" in t.log_text()
 
 
+# A record whose write is cut short (here by the file-size limit: the first part fits, the
+# rest fails with EFBIG) is taken back to where it started, so the whole record written on a
+# later try starts a line of its own.  Before (review26's leftover on 715da93c): the part stayed
+# and the later record was glued to it, a line no JSON reader parses.
+def test_a_record_cut_short_is_taken_back(work, start_triggered, table_name):
+    import resource
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    failed = os.path.join(work, "on-failure.jsonl")
+    limit = 8 << 20  # far above the data dir's files, which the limit covers too
+    pad = json.dumps({"pad": "x" * (limit - 60)}) + "\n"
+    with open(failed, "w") as f:
+        f.write(pad)
+    assert 0 < limit - len(pad) < 100  # room for the start of a record, not for all of it
+    args = ("--trigger", f"{name}={poison_cmd(work)}", "--trigger-from", "trim-horizon",
+            "--trigger-batch", "10", "--trigger-retries", "1", "--trigger-on-failure", failed)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    xfsz = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not a signal (inherited)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        t = start_triggered(d, *args)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, xfsz)
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["a", "poison", "b"])
+    wait_log(t, "the batch is kept until its on-failure record is written")
+    assert "File too large" in t.log_text()
+    t.srv.stop()
+    assert os.path.getsize(failed) == len(pad)  # nothing of the record left behind
+    t = start_triggered(d, *args)
+    deadline = time.time() + 30
+    while os.path.getsize(failed) == len(pad):
+        assert time.time() < deadline, "no on-failure record after the restart"
+        time.sleep(0.1)
+    wait_log(t, f"its record is in {failed}")
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 2 and lines[1]["DDBStreamBatchInfo"]["batchSize"] == 3
+
+
 # Several triggers share the on-failure file: each record is one whole line (one write under
 # one lock), never glued to another's.  Before (review26 finding 7): the record and its newline
 # were two writes, and another trigger's record could land between them.
