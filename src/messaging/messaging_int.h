@@ -214,9 +214,10 @@ int msgi_bad_group_id(err_t *e, const char *group);
 void msgi_read_sk(int64_t n, char out[MSGI_READ_SK_LEN + 1]);
 bool msgi_read_sk_seq(const char *sk, int64_t *out);
 /* The user's newest numbered read-log row: its number (0: none) and stamp (µs; 0: none or
- * not a time), a consistent Query of one row from the end of the numbers' range.  The
- * backend's errors; storage for a row in that range whose key is not a number (one written
- * by hand: "~0000000000000001x"). */
+ * not a time), a consistent Query of one row from the end of the numbers' range.  A row in
+ * that range whose key is not a number (written by hand or by another program:
+ * "~000000000000001x") is looked past, with a log line (before, it failed every mark-read
+ * of its user with storage).  The backend's errors. */
 int msgi_read_log_newest(msg_service *s, const char *user, int64_t *out_n, int64_t *out_stamp,
                          err_t *e);
 

@@ -24,10 +24,16 @@
  */
 #include "messaging/messaging_int.h"
 
+#include "base/log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* msgi_read_log_newest's pages after its first (of one row): rows it looks past when the
+ * newest in the numbers' range are not numbers */
+#define READ_NEWEST_PAGE 16
 
 /* msgi_query_pages's page: adds the page's Count to *(long long *)ctx; on to the next. */
 static int add_count(void *ctx, const json_t *resp)
@@ -82,28 +88,57 @@ int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t
     *out_stamp = 0;
     char pk[64];
     snprintf(pk, sizeof pk, "READ#%s", me);
-    json_t *resp;
-    err_t in;
-    int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
-                                 "TableName", s->table, "KeyConditionExpression",
-                                 "pk = :pk AND sk BETWEEN :lo AND :hi",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
-                                 MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
-                                 "ConsistentRead", 1, "ScanIndexForward", 0, "Limit", 1),
-                       &resp, &in);
-    if (rc) {
+    json_t *start = NULL;
+    long skipped = 0;
+    int rc = 0;
+    /* one row from the end, the usual answer; past rows that are not numbers (written by
+     * hand, or a format this service does not write), READ_NEWEST_PAGE rows a page on */
+    for (int page = 0;; page++) {
+        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
+                                "TableName", s->table, "KeyConditionExpression",
+                                "pk = :pk AND sk BETWEEN :lo AND :hi",
+                                "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
+                                MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
+                                "ConsistentRead", 1, "ScanIndexForward", 0, "Limit",
+                                page ? READ_NEWEST_PAGE : 1);
+        if (req && start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        else
+            json_decref(start);
+        start = NULL;
+        json_t *resp, *item;
+        err_t in;
+        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
+            json_decref(resp);
+            rc = msgi_storage(e, rc, &in);
+            break;
+        }
+        size_t i;
+        bool found = false;
+        json_array_foreach(json_object_get(resp, "Items"), i, item)
+        {
+            if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), out_n)) {
+                skipped++;
+                continue;
+            }
+            const char *stamp = msgi_item_s(item, "stamp");
+            long long t;
+            if (stamp && !msg_ts_parse(stamp, &t, NULL))
+                *out_stamp = t;
+            found = true;
+            break;
+        }
+        if (!found)
+            start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
         json_decref(resp);
-        return msgi_storage(e, rc, &in);
+        if (found || !start)
+            break;
     }
-    const json_t *item = json_array_get(json_object_get(resp, "Items"), 0);
-    const char *stamp = msgi_item_s(item, "stamp");
-    long long t;
-    if (item && !msgi_read_sk_seq(msgi_item_s(item, "sk"), out_n))
-        rc = msg_failf(e, MSG_E_STORAGE, "a read-log row whose sort key is not a number");
-    else if (stamp && !msg_ts_parse(stamp, &t, NULL))
-        *out_stamp = t;
-    json_decref(resp);
+    json_decref(start);
+    if (skipped)
+        log_warn("read log of %s: %ld row(s) among the numbered ones are not numbered "
+                 "(written by hand or by another program), ignored",
+                 me, skipped);
     return rc;
 }
 
@@ -176,7 +211,8 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
  * mark-read, and up to 4 DeleteItems one after the other:
  * test_service.c test_mark_read_prunes_now_and_then).  The oldest rows come first (stamped
  * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps
- * rise with their numbers); the newest row is never old (the caller's mark-read just wrote
+ * rise with their numbers; a "~" key among them that is not a number, written by hand, is
+ * passed over, not taken for the end); the newest row is never old (the caller's mark-read just wrote
  * it), so the numbering goes on from it.  Best effort: a failure, or rows left unprocessed,
  * wait for the next prune. */
 #define MARK_PRUNE_EVERY 8
@@ -202,7 +238,10 @@ static void log_prune(msg_service *s, const char *me)
     {
         const char *sk = msgi_item_s(item, "sk");
         int64_t seq;
-        const char *stamp = sk && msgi_read_sk_seq(sk, &seq) ? msgi_item_s(item, "stamp") : sk;
+        bool numbered = sk && msgi_read_sk_seq(sk, &seq);
+        if (!numbered && sk && sk[0] == '~')
+            continue; /* among the numbers, not one (by hand): kept, and no bound on age */
+        const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
         if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0)
             break; /* young: so are the rows after it */
         if (dels)

@@ -369,3 +369,32 @@ def test_malformed_marker_read_alike(msg_server):
         assert seen() == (r["read_to"], r["unread"] + 1)
         assert m2["created_at"] < m3["created_at"]
     check_invariants(scan_table(ddb))
+
+
+def test_malformed_read_log_rows_do_not_wedge_the_user(msg_server):
+    """A read-log row among the numbered ones whose key is not a number (written by hand, or
+    by a program that is not this service: "~000000000000001x", a digit too many) is looked
+    past: the user's mark-reads go on, numbered after the newest real row (before, every
+    mark-read of the user answered 500 storage while such a row sorted last in the range)."""
+    ddb = mddb_of(msg_server)
+    a, b = add_user(msg_server, "mlog_a", "Mlog A"), add_user(msg_server, "mlog_b", "Mlog B")
+    ta, tb = token(a), token(b)
+    m1 = send(msg_server, ta, "one", handle="mlog_b")
+    g = m1["message_group_uuid"]
+    m2 = send(msg_server, ta, "two", message_group_uuid=g)
+    pk = f"READ#{b}"
+    for sk in ("~000000000000001x", "~00000000000000011", "~0000000000000003x"):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "sk": {"S": sk},
+                                            "group_uuid": {"S": g},
+                                            "read_to": {"S": m1["created_at"]},
+                                            "unread": {"N": "1"}})
+    st, _, r = mark(msg_server, tb, g, m1["created_at"])
+    assert (st, r.get("read_to"), r.get("unread")) == (200, m1["created_at"], 1), r
+    st, _, r = mark(msg_server, tb, g, m2["created_at"])
+    assert (st, r.get("read_to"), r.get("unread")) == (200, m2["created_at"], 0), r
+    rows = ddb.query(TableName=TABLE, KeyConditionExpression="pk = :p", ConsistentRead=True,
+                     ExpressionAttributeValues={":p": {"S": pk}})["Items"]
+    logged = sorted((it["sk"]["S"], it["read_to"]["S"]) for it in rows
+                    if it.get("stamp"))
+    assert logged == [("~0000000000000001", m1["created_at"]),
+                      ("~0000000000000002", m2["created_at"])], rows

@@ -2048,6 +2048,60 @@ static void test_mark_read_past_a_stray_log_row(void **state)
     msg_message_fini(&m);
 }
 
+/* Rows among the numbered ones whose keys are not numbers ("~000000000000001x": written by
+ * hand, or a format this service does not write) do not wedge the user: the newest is looked
+ * past (before: every mark-read of the user failed with storage while it sorted last), and a
+ * prune passes over them to the old numbered rows after them (before: it stopped at the
+ * first, so the rows after it were never pruned). */
+static void test_mark_read_past_malformed_log_rows(void **state)
+{
+    (void)state;
+    msg_user ma = add_user("mf_a", "Mf A"), mb = add_user("mf_b", "Mf B");
+    msg_message m[3];
+    m[0] = send_ok(&ma, NULL, "mf_b", "m0", NULL);
+    const char *g = m[0].message_group_uuid;
+    m[1] = send_ok(&ma, g, NULL, "m1", NULL);
+    m[2] = send_ok(&ma, g, NULL, "m2", NULL);
+    char pk[64], sk[32];
+    snprintf(pk, sizeof pk, "READ#%s", mb.uuid);
+    const char *day_old = "2020-01-01T00:00:00.000000Z";
+    for (int i = 1; i <= 14; i++) { /* ~1..~14 a day old, but ~8 and ~9 */
+        if (i == 8 || i == 9)
+            continue;
+        msgi_read_sk(i, sk);
+        put_log_row(pk, sk, g, m[0].created_at, day_old);
+    }
+    /* among the numbers: after ~9 and before ~10; after ~14 (the newest in the range); a
+     * digit too many; none has a stamp */
+    put_log_row(pk, "~000000000000000x", g, m[0].created_at, NULL);
+    put_log_row(pk, "~000000000000001x", g, m[0].created_at, NULL);
+    put_log_row(pk, "~00000000000000141", g, m[0].created_at, "not a time");
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    err_t e = {0};
+    if (msg_mark_read(S, mb.uuid, g, m[0].created_at, at, &n, &e)) /* ~15 */
+        fail_msg("mark-read: %s", e.msg);
+    assert_int_equal(n, 2);
+    if (msg_mark_read(S, mb.uuid, g, m[1].created_at, at, &n, &e)) /* ~16: prunes */
+        fail_msg("mark-read: %s", e.msg);
+    assert_int_equal(n, 1);
+    json_t *items = query_pk(pk);
+    /* the day-old numbered rows before and after "~...0x" all pruned; the three by hand kept */
+    const char *want[] = {"~000000000000000x", "~000000000000001x", "~0000000000000015",
+                          "~0000000000000016", "~00000000000000141"};
+    size_t k = json_array_size(items);
+    for (size_t i = 0; i < k; i++)
+        print_message("left: %s\n", msgi_item_s(json_array_get(items, i), "sk"));
+    assert_int_equal(k, 5);
+    /* sorted: "~...0x" < "~...14" < "~...141" < "~...15" < "~...16" < "~...1x" */
+    const char *order[] = {want[0], want[4], want[2], want[3], want[1]};
+    for (size_t i = 0; i < k; i++)
+        assert_string_equal(msgi_item_s(json_array_get(items, i), "sk"), order[i]);
+    json_decref(items);
+    for (int i = 0; i < 3; i++)
+        msg_message_fini(&m[i]);
+}
+
 /* A backend that counts the mark-read's prune Queries (the read log's rows from its start:
  * "pk = :pk" alone) and its deletes. */
 typedef struct prune_backend {
@@ -2338,6 +2392,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_logs_the_marker),
         cmocka_unit_test(test_mark_read_prunes_now_and_then),
         cmocka_unit_test(test_mark_read_past_a_stray_log_row),
+        cmocka_unit_test(test_mark_read_past_malformed_log_rows),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
