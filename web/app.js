@@ -6,7 +6,7 @@
 (() => {
   const TOKEN_KEY = 'ddbchat.token';
   const OUTBOX_KEY = 'ddbchat.outbox'; // what was not sent yet, kept across a reload
-  const DRAFTS_KEY = 'ddbchat.drafts'; // what was being typed when the session ended
+  const DRAFTS_KEY = 'ddbchat.drafts'; // what is being typed, per conversation (saveDrafts)
   const MAX_CHARS = 1024; // the service's limit, in characters (code points)
   const PAGE_MESSAGES = 40;
   const PAGE_CONVERSATIONS = 20;
@@ -953,8 +953,13 @@
   }
   const nMessages = (n) => (n === 1 ? 'A message' : `${n} messages`);
 
-  // The drafts (what was typed in each conversation and not sent) when the session ended:
-  // kept with the outbox, back in their conversations at the same user's next sign-in.
+  // The drafts (what is typed in each conversation and not sent yet), kept in sessionStorage
+  // as they are typed (each input, and a send that clears one): a reload, the tab's renderer
+  // crashing (nothing of the page runs then: no pagehide to save them in) and the end of a
+  // session bring them back in their conversations for the same user; a plain reload lost
+  // them (test_web.py::test_a_draft_outlives_a_reload_and_a_tab_crash).  sessionStorage, as
+  // the token and the outbox: the sign-in is the tab's, and a draft left in localStorage
+  // would stay on a shared machine after its tab was closed, signed in nowhere.
   function saveDrafts() {
     keepDraft();
     if (!state.me || !drafts.size) { sessionStorage.removeItem(DRAFTS_KEY); return; }
@@ -972,8 +977,9 @@
   }
   function restoreDrafts() {
     const k = keptDrafts();
-    sessionStorage.removeItem(DRAFTS_KEY);
-    if (!k || k.user !== state.me.uuid) return; // another user's: counted by restoreOutbox
+    // kept while signed in (the next reload reads them again); another user's: removed and
+    // said by restoreOutbox
+    if (!k || k.user !== state.me.uuid) return;
     for (const e of k.drafts) {
       if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string') {
         drafts.set(e[0], e[1]);
@@ -1088,6 +1094,7 @@
     }
     el.text.value = '';
     updateCount();
+    saveDrafts(); // sent: no longer a draft, here or after a reload
     const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
       li: null, triedAt: 0, after: newestWith(o.handle) };
     requeueWaiting(); // what waits for the server goes first: a new send keeps the order
@@ -1275,7 +1282,7 @@
     delete el.send.dataset.busy;
   }
 
-  el.text.addEventListener('input', updateCount);
+  el.text.addEventListener('input', () => { updateCount(); saveDrafts(); });
   el.text.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey &&
         !ev.metaKey) {

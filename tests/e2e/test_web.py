@@ -2058,6 +2058,66 @@ def test_each_conversation_keeps_its_draft(web, two):
     assert box().get_attribute("value") == "for bob"
 
 
+# A tab whose renderer crashes ("Aw, Snap!") runs nothing of its page on the way out: no
+# pagehide, beforeunload, unload or visibilitychange.  The driver refuses every command to a
+# crashed tab (chrome://crash and CDP Page.crash leave it unusable), so the crash is played
+# as the page sees it: run before the page's own script, this swallows those events (a
+# listener on window, capturing, registered first) and the tab is reloaded; the tab's
+# sessionStorage is the browser's and stays, as it does across a crash.
+NO_GOODBYE = """for (const t of ['pagehide', 'beforeunload', 'unload', 'visibilitychange', 'freeze'])
+  window.addEventListener(t, (ev) => ev.stopImmediatePropagation(), true);"""
+
+
+def crash_and_reload(d):
+    inject(d, NO_GOODBYE)
+    d.refresh()
+
+
+def test_a_draft_outlives_a_reload_and_a_tab_crash(web, two):
+    """What is typed in a conversation and not sent yet is kept as it is typed (each
+    keystroke, in the tab's sessionStorage, beside its sign-in): a reload, or the tab's
+    renderer crashing, brings it back in its conversation; sending it clears it, so the
+    next reload shows an empty composer.  Before, the drafts were kept only when a 401 ended
+    the session: a plain reload lost a half-typed reply.  sessionStorage, not localStorage:
+    the sign-in is the tab's (a token in sessionStorage), so a draft is the tab's too, and
+    nothing a user typed stays on the machine once the tab is closed."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_draftkeep"
+    web.tok[me_] = token(add_user(web, me_, "Draft Keep"), exp_in=3600)
+    ga = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    send_rest(web, "web_bob", "from bob", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    box = lambda: by_css(d, "#text")[0]  # noqa: E731
+    open_conv(d, "Alice Web")
+    box().send_keys("half typed")
+    open_conv(d, "Bob Web")
+    box().send_keys("for bob")
+    open_conv(d, "Alice Web")
+    d.refresh()
+    wait(d, lambda d: by_css(d, "#conv-title")[0].text == "Alice Web" and
+         bubbles(d) == ["from alice"], 10, "alice's conversation after the reload")
+    assert box().get_attribute("value") == "half typed"
+    assert by_css(d, "#count")[0].text == "10 / 1024"
+    box().send_keys(", more")
+    crash_and_reload(d)
+    wait(d, lambda d: d.execute_script("return location.hash") == f"#c={ga}" and
+         by_css(d, "#conv-title")[0].text == "Alice Web", 15, "alice's after the crash")
+    assert box().get_attribute("value") == "half typed, more"
+    open_conv(d, "Bob Web")
+    assert box().get_attribute("value") == "for bob"
+    # sent: gone from the composer and from what a reload brings back
+    box().send_keys(Keys.ENTER)
+    wait(d, lambda d: bubbles(d) == ["from bob", "for bob"] and
+         not by_css(d, "#messages li.pending"), 5, "sent")
+    d.refresh()
+    wait(d, lambda d: by_css(d, "#conv-title")[0].text == "Bob Web" and
+         bubbles(d) == ["from bob", "for bob"], 10, "bob's after the reload")
+    assert box().get_attribute("value") == ""
+    open_conv(d, "Alice Web")
+    assert box().get_attribute("value") == "half typed, more"
+
+
 # Run before the page's own script: the page's clock (Date.now) is the test's while
 # window.__now is set, so a test can move it past midnight without waiting a day.
 CLOCK = """(() => { const real = Date.now;
