@@ -510,6 +510,9 @@ typedef struct dp_charge {
     bool used;             /* fn was called */
 } dp_charge;
 
+/* The size of a caller's table namespace: "<access key>_<region>" and its NUL. */
+#define DP_NS_SIZE (SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2)
+
 /* A request answered later (ddb_proto_handle_later): what its reply needs, malloc'ed; the
  * body's tree and the request's values in its arena. */
 typedef struct dp_later {
@@ -521,7 +524,7 @@ typedef struct dp_later {
     ddb_proto_resp *resp;
     unsigned long oom0; /* mem_failures() of the calling thread at the start */
     bool failed;        /* an allocation failed on the calling thread (dp_later_suspend) */
-    char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    char ns[DP_NS_SIZE];
     api_caller caller;
     ddb_proto_later later;
     size_t body_len;
@@ -783,18 +786,331 @@ static int dp_content_type(const char *ct)
     return -1;
 }
 
-/* ddb_proto_handle, or with later set ddb_proto_handle_later (true: answered later). */
-static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
-                      const ddb_proto_later *later)
+/* A request that may be answered later (ddb_proto_handle_later with a body): its dp_later,
+ * malloc'ed, or NULL (none asked, or no memory: then answered now). */
+static dp_later *dp_later_new(const ddb_proto_req *req, ddb_proto_resp *resp,
+                              const ddb_proto_later *later)
 {
-    json_t *jreq = NULL, *jresp = NULL;
-    dp_later *d = NULL; /* a request that may be answered later */
+    dp_later *d = NULL;
     if (later && req->body_len && (d = calloc(1, sizeof *d)) != NULL) {
         arena_init(&d->arena);
         d->later = *later;
         d->resp = resp;
         d->body_len = req->body_len;
     }
+    return d;
+}
+
+/* An error record set up without clearing its 1 KB text (err_clear's fields only). */
+static void dp_err_start(err_t *e)
+{
+    e->code = e->detail = 0;
+    e->msg[0] = '\0';
+    e->len = 0;
+}
+
+/* The operation the request's target names (X-Amz-Target), unaltered: DynamoDB's under its
+ * own prefix, a Streams one under its prefix as api/ names it (written into sop, of sop_size
+ * bytes); NULL for none or any other.  resp->op gets the log's copy of the name. */
+static const char *dp_target_op(const ddb_proto_req *req, ddb_proto_resp *resp, char *sop,
+                                size_t sop_size)
+{
+    const char *target =
+        req->amz_target ? req->amz_target : ddb_proto_header(req, "X-Amz-Target");
+    const char *op = NULL;
+    if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0) {
+        op = target + strlen(DDB_PROTO_TARGET_PREFIX);
+        ddb_proto_log_copy(resp->op, sizeof resp->op, op);
+        if (strncmp(op, API_STREAMS_OP_PREFIX, strlen(API_STREAMS_OP_PREFIX)) == 0)
+            op = NULL; /* a Streams operation only under its own target prefix */
+    } else if (target && strncmp(target, DDB_PROTO_STREAMS_PREFIX,
+                                 strlen(DDB_PROTO_STREAMS_PREFIX)) == 0) {
+        const char *so = target + strlen(DDB_PROTO_STREAMS_PREFIX);
+        int n = snprintf(sop, sop_size, "%s%s", API_STREAMS_OP_PREFIX, so);
+        if (n > 0 && (size_t)n < sop_size && !strchr(so, '.'))
+            op = sop;
+        ddb_proto_log_copy(resp->op, sizeof resp->op, so);
+    }
+    return op;
+}
+
+/* What the body's first reading (dp_body_first) leaves for authentication: whether a hot
+ * operation's signature was verified then, and its verdict. */
+typedef struct dp_early {
+    bool verified; /* the signature was verified (its verdict in rc, e) */
+    int rc;
+    err_t e; /* its own (its verdict is told after the checks AWS makes first, each with its
+                own text: review20 R11) */
+} dp_early;
+
+/* AWS reads the body as JSON before it looks at the target, and both before the signature: a
+ * body that is not JSON is a SerializationException (its type alone) whatever the target, an
+ * unknown target an UnknownOperationException, signed or not (dynalite's connection tests,
+ * recorded against AWS; test_protocol test_checks_before_authentication).  Before
+ * authentication the body is only checked (jread_check: no tree, no allocation): an
+ * unauthenticated client gets no tree of its body built (review18 M1); whether it is an object
+ * is the request's type check, after authentication (review18 M2).
+ * 0, *out_root our reader's tree of the body in ja when it was built here (else NULL), auth
+ * filled when early->verified; or -1 with the reply in resp. */
+static int dp_body_first(const ddb_proto *p, const ddb_proto_req *req, const char *op,
+                         bool creds, arena_t *ja, jread_val **out_root, sigv4_auth *auth,
+                         dp_early *early, ddb_proto_resp *resp)
+{
+    if (!req->body_len)
+        return 0;
+    /* Without credentials configured, a request whose Authorization has AWS4's shape passes
+     * the authentication below, and an operation that reads our reader's tree then gets it
+     * built: it is built here, its success the check's (jread_parse and jread_check read one
+     * grammar, one depth rule: test_jread holds them to one verdict), instead of a check and
+     * then a parse, two passes over every body (~2,000 instructions a GetItem).  With
+     * credentials, such an operation's signature is verified first (it reads the body's
+     * bytes, not its JSON), and only a request it passes gets its tree built here, in the same
+     * one pass (review18 M1 holds: no unauthenticated tree); a request it refuses is checked
+     * without a tree and then refused, in the order above (the body's JSON before the
+     * signature: a body that is not JSON is the SerializationException, signed or not).  Any
+     * other request, or a body the parse refuses, is checked without a tree, as above.
+     * test_auth test_hot_operations_one_pass_same_answers. */
+    bool hot = op && api_op_reads_jread(op);
+    bool unsigned_ok =
+        !creds && hot &&
+        sigv4_is_aws4(req->authorization ? req->authorization
+                                         : ddb_proto_header(req, "Authorization"));
+    if (creds && hot) {
+        early->rc = ddb_proto_verify(req, p->creds, auth, &early->e);
+        early->verified = true;
+    }
+    jread_error je;
+    if (!(unsigned_ok || (early->verified && early->rc == 0)) ||
+        jread_parse(req->body, req->body_len, ja, out_root, &je) != 0) {
+        *out_root = NULL; /* a refused parse: checked, and parsed again after authentication */
+        if (jread_check(req->body, req->body_len, &je) != 0) {
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Without credentials: the Authorization header hdr (or a presigned query, qauth) is taken
+ * unverified.  0, *out_have_auth set when auth names the caller's table namespace; or -1 with
+ * the reply in resp (e's text). */
+static int dp_auth_unverified(const ddb_proto *p, const ddb_proto_req *req, const char *hdr,
+                              bool qauth, sigv4_auth *auth, bool *out_have_auth, err_t *e,
+                              ddb_proto_resp *resp)
+{
+    const char *a = hdr;
+    /* a presigned request's whole query (checked above) is taken as a header is */
+    int prc = 0;
+    if (!qauth || (a && *a)) {
+        /* none, or not "AWS4-...": AWS's missing token; unverified, but whole: without
+         * Credential, Signature or SignedHeaders AWS's IncompleteSignatureException, as
+         * with credentials (sigv4_check_parts; dynalite's 'AWS4-' test, recorded against
+         * AWS).  A whole header without a date is still taken (README: the endpoint's
+         * wire) */
+        /* the date headers are looked for only when the parts are incomplete (their
+         * sentence is added to that text alone): two searches of headers[] less a request */
+        prc = sigv4_check_parts(a, true, e);
+        if (prc == ERR_INCOMPLETE_SIGNATURE && !ddb_proto_header(req, "X-Amz-Date") &&
+            !ddb_proto_header(req, "Date")) {
+            err_clear(e); /* the first text is sticky */
+            prc = sigv4_check_parts(a, false, e);
+        }
+    }
+    if (prc) {
+        ddb_proto_error_x(resp, prc, NULL, e->msg, err_msg_len(e), NULL, NULL);
+        return -1;
+    }
+    /* unverified, the header serves only to name the caller's table namespace: parsed
+     * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise); one
+     * that names no caller is refused with its text, as a presigned query's is below
+     * (final19: it was taken, in the shared namespace).  test_protocol
+     * test_presigned_query_namespace */
+    if (p->namespace_tables && !qauth) {
+        int arc = sigv4_parse_authorization(a, auth, e);
+        if (!arc) /* a scope that names no caller (its date is not compared unverified) */
+            arc = sigv4_check_scope(auth, NULL, e);
+        if (arc) {
+            ddb_proto_error_x(resp, arc, NULL, e->msg, err_msg_len(e), NULL, NULL);
+            return -1;
+        }
+        *out_have_auth = true;
+    } else if (p->namespace_tables) { /* a presigned query names it in X-Amz-Credential
+                                       * (final19 F4: it ran in the shared namespace) */
+        int crc = ERR_MISSING_AUTH_TOKEN; /* (sigv4_check_query saw it given) */
+        err_set(e, crc, "Request is missing Authentication Token");
+        for (size_t i = 0; i < req->n_params && crc; i++)
+            if (strcmp(req->params[i].name, "X-Amz-Credential") == 0 && req->params[i].value) {
+                memset(auth, 0, sizeof *auth);
+                err_clear(e);
+                const char *v = req->params[i].value;
+                crc = sigv4_parse_credential(v, strlen(v), auth, e);
+                if (!crc)
+                    crc = sigv4_check_scope(auth, NULL, e);
+            }
+        if (crc) { /* a scope that names no caller: AWS's text for it */
+            ddb_proto_error_x(resp, crc, NULL, e->msg, err_msg_len(e), NULL, NULL);
+            return -1;
+        }
+        *out_have_auth = true;
+    }
+    return 0;
+}
+
+/* The request's authentication, after the checks AWS makes first (a hot operation's signature
+ * was verified by dp_body_first: its verdict, early, is told here).  0, *out_have_auth set
+ * when auth names the caller; or -1 with the reply in resp. */
+static int dp_authenticate(const ddb_proto *p, const ddb_proto_req *req, bool creds,
+                           dp_early *early, sigv4_auth *auth, bool *out_have_auth, err_t *e,
+                           ddb_proto_resp *resp)
+{
+    /* query-string (presigned) authentication: both it and a header, or its parts missing,
+     * are AWS's answers whatever the credentials; a whole one without credentials is a token
+     * as a header is (dynalite's index.js, written against AWS); with credentials its
+     * signature is verified (sigv4_verify; test_auth test_presigned_request_verified) */
+    const char *hdr =
+        req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
+    bool qauth = false;
+    if (req->n_params) {
+        int qrc = sigv4_check_query(req->params, req->n_params, hdr && *hdr, &qauth, e);
+        if (qrc) {
+            ddb_proto_error_x(resp, qrc, NULL, e->msg, err_msg_len(e), NULL, NULL);
+            return -1;
+        }
+    }
+    /* authentication (done by dp_body_first for a hot operation's body: its verdict is told
+     * here) */
+    if (creds) {
+        err_t *ae = early->verified ? &early->e : e;
+        int rc = early->verified ? early->rc : ddb_proto_verify(req, p->creds, auth, e);
+        if (rc) {
+            ddb_proto_error_x(resp, rc, NULL, ae->msg, err_msg_len(ae), NULL, NULL);
+            return -1;
+        }
+        *out_have_auth = true;
+    } else if (dp_auth_unverified(p, req, hdr, qauth, auth, out_have_auth, e, resp)) {
+        return -1;
+    }
+    /* unverified, a key id past 128 bytes names no caller AWS could have (verified, it is
+     * no configured key): AWS's answer to a key id it does not know (hostile21; test_auth
+     * test_access_key_over_128_bytes_with_namespaces) */
+    if (*out_have_auth && auth->key_too_long) {
+        ddb_proto_error(resp, ERR_UNRECOGNIZED_CLIENT, NULL,
+                        "The security token included in the request is invalid.", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The body's tree for the operation op, after authentication (root: one dp_body_first built,
+ * or NULL): our reader's (value/jread.h), not json_loadb: an attribute name may hold U+0000;
+ * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the others
+ * get the jansson tree json_loadb would have built).  0 with *root (in ja) or *out_jreq (the
+ * caller's reference); or -1 with the reply in resp. */
+static int dp_body_tree(const ddb_proto_req *req, const char *op, arena_t *ja, jread_val **root,
+                        json_t **out_jreq, ddb_proto_resp *resp)
+{
+    json_t *jreq = NULL;
+    if (!*root && !api_op_reads_jread(op) &&
+        (jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)) !=
+            NULL &&
+        json_is_object(jreq)) {
+        /* an operation that reads jansson's tree: json_loadb builds it from the text, the
+         * tree jread_to_jansson would build from ours (value/jread.h), without ours beside it
+         * (a 16 MB body of tiny values: both trees together were ~50 times its size).  A body
+         * it refuses (a key holding U+0000, which DynamoDB accepts, or JSON it cannot read)
+         * goes to our reader, which reads it or words the refusal. */
+        *out_jreq = jreq;
+        return 0;
+    }
+    json_decref(jreq);
+    jread_error je;
+    if (!*root && jread_parse(req->body, req->body_len, ja, root, &je) != 0) {
+        if (je.nomem) {
+            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+        } else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
+                     je.column, je.text);
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
+        }
+        return -1;
+    }
+    if ((*root)->type != JREAD_OBJECT) {
+        ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
+                        (*root)->type == JREAD_ARRAY ? "Start of list found where not expected"
+                                                     : "Expected a JSON object as the request body",
+                        NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The log's table name (resp->table): the request's TableName, from root or jreq. */
+static void dp_log_table(ddb_proto_resp *resp, const jread_val *root, const json_t *jreq)
+{
+    const jread_val *tn = jread_get(root, "TableName", 9);
+    if (tn && tn->type == JREAD_STRING) /* its text may point into the body: no NUL */
+        ddb_proto_log_copyn(resp->table, sizeof resp->table, tn->text, tn->len);
+    json_t *jtn = jreq ? json_object_get(jreq, "TableName") : NULL;
+    if (json_is_string(jtn))
+        ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(jtn));
+}
+
+/* The api call of a request that may be answered later (d, its tree root): true when it will
+ * be (d is then dp_later_done's), else its reply is in resp and d->jresp is the caller's to
+ * release. */
+static bool dp_call_later(const ddb_proto *p, const ddb_proto_req *req, dp_later *d,
+                          const char *op, const jread_val *root, const api_caller *caller,
+                          unsigned long oom0, ddb_proto_resp *resp)
+{
+    err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
+    d->caller = *caller;
+    d->oom0 = oom0;
+    jout_init(&d->w, DP_REPLY_MAX);
+    dp_charge_writer(&d->ch, op, root, NULL, &d->w);
+    api_later al = {dp_later_suspend, dp_later_done, d};
+    err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
+    int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
+                                   &d->e, &al);
+    err_whole_detach(&wh);
+    if (rc == API_LATER) { /* d is dp_later_done's; an error then is set on its thread */
+        err_whole_fini(&wh);
+        return true;
+    }
+    dp_reply(resp, rc, &d->w, &d->e, &wh, d->jresp);
+    dp_charge_final(&d->ch, resp);
+    err_whole_fini(&wh);
+    return false;
+}
+
+/* The api call of a request answered now (its tree root, or jreq): its reply into resp;
+ * *out_jresp the caller's to release. */
+static void dp_call(const ddb_proto *p, const ddb_proto_req *req, const char *op,
+                    const jread_val *root, json_t *jreq, const api_caller *caller,
+                    dp_charge *ch, err_t *e, json_t **out_jresp, ddb_proto_resp *resp)
+{
+    err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
+    jout w;
+    jout_init(&w, DP_REPLY_MAX);
+    dp_charge_writer(ch, op, root, jreq, &w);
+    err_whole_attach(&wh, e, req->body_len + DP_WHOLE_SLACK);
+    int rc = root ? api_call_out_jr(p->api, op, root, caller, &w, out_jresp, e)
+                  : api_call_out(p->api, op, jreq, caller, &w, out_jresp, e);
+    err_whole_detach(&wh);
+    dp_reply(resp, rc, &w, e, &wh, *out_jresp);
+    dp_charge_final(ch, resp);
+    err_whole_fini(&wh);
+}
+
+/* ddb_proto_handle, or with later set ddb_proto_handle_later (true: answered later).  The
+ * steps in AWS's order: the health check, the content type, the target, the size, the body's
+ * JSON (dp_body_first), the operation, authentication (dp_authenticate), the caller, the
+ * body's tree (dp_body_tree), the call (dp_call, dp_call_later). */
+static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
+                      const ddb_proto_later *later)
+{
+    json_t *jreq = NULL, *jresp = NULL;
+    dp_later *d = dp_later_new(req, resp, later); /* a request that may be answered later */
     arena_t own, *ja = d ? &d->arena : ddb_proto_ja_take(); /* our reader's tree of the body
                                                                 (value/jread.h) */
     arena_init(&own);
@@ -808,14 +1124,11 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (req->body_len * 40 + ((size_t)1 << 20) > ja->max)
         ja->max = req->body_len * 40 + ((size_t)1 << 20);
     err_t e; /* unset: its 1 KB text is not cleared (err_clear's fields) */
-    e.code = e.detail = 0;
-    e.msg[0] = '\0';
-    e.len = 0;
-    err_t ve; /* a hot operation's early verification's own (its verdict is told after the
-                 checks AWS makes first, each with its own text: review20 R11) */
-    ve.code = ve.detail = 0;
-    ve.msg[0] = '\0';
-    ve.len = 0;
+    dp_err_start(&e);
+    dp_early early; /* a hot operation's early verification (dp_body_first) */
+    early.verified = false;
+    early.rc = 0;
+    dp_err_start(&early.e);
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
     dp_charge own_ch, *ch = d ? &d->ch : &own_ch;
@@ -842,75 +1155,19 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (ctype != 1)
         resp->content_type = DDB_PROTO_CONTENT_TYPE_JSON;
 
-    const char *target =
-        req->amz_target ? req->amz_target : ddb_proto_header(req, "X-Amz-Target");
-    const char *op = NULL; /* the operation name, unaltered (resp->op is the log's copy) */
-    char sop[96];          /* a DynamoDB Streams operation, as api/ names it */
-    if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0) {
-        op = target + strlen(DDB_PROTO_TARGET_PREFIX);
-        ddb_proto_log_copy(resp->op, sizeof resp->op, op);
-        if (strncmp(op, API_STREAMS_OP_PREFIX, strlen(API_STREAMS_OP_PREFIX)) == 0)
-            op = NULL; /* a Streams operation only under its own target prefix */
-    } else if (target && strncmp(target, DDB_PROTO_STREAMS_PREFIX,
-                                 strlen(DDB_PROTO_STREAMS_PREFIX)) == 0) {
-        const char *so = target + strlen(DDB_PROTO_STREAMS_PREFIX);
-        int n = snprintf(sop, sizeof sop, "%s%s", API_STREAMS_OP_PREFIX, so);
-        if (n > 0 && (size_t)n < sizeof sop && !strchr(so, '.'))
-            op = sop;
-        ddb_proto_log_copy(resp->op, sizeof resp->op, so);
-    }
+    char sop[96]; /* a DynamoDB Streams operation, as api/ names it */
+    const char *op = dp_target_op(req, resp, sop, sizeof sop); /* resp->op is the log's copy */
 
     if (req->too_large) {
         ddb_proto_error(resp, ERR_REQUEST_TOO_LARGE, NULL, TXT_TOO_LARGE, NULL);
         goto done;
     }
 
-    /* AWS reads the body as JSON before it looks at the target, and both before the
-     * signature: a body that is not JSON is a SerializationException (its type alone) whatever
-     * the target, an unknown target an UnknownOperationException, signed or not (dynalite's
-     * connection tests, recorded against AWS; test_protocol test_checks_before_authentication).
-     * Before authentication the body is only checked (jread_check: no tree, no allocation):
-     * an unauthenticated client gets no tree of its body built (review18 M1); whether it is an
-     * object is the request's type check, after authentication (review18 M2). */
-    jread_val *root = NULL; /* our reader's tree of the body (built below, or here) */
+    jread_val *root = NULL; /* our reader's tree of the body (built here, or by dp_body_tree) */
     bool creds = p->creds && sigv4_creds_count(p->creds) > 0;
     sigv4_auth auth;
-    bool have_auth = false;
-    bool verified_early = false; /* the signature was verified here (its verdict in vrc, ve) */
-    int vrc = 0;
-    if (req->body_len) {
-        /* Without credentials configured, a request whose Authorization has AWS4's shape
-         * passes the authentication below, and an operation that reads our reader's tree then
-         * gets it built: it is built here, its success the check's (jread_parse and
-         * jread_check read one grammar, one depth rule: test_jread holds them to one verdict),
-         * instead of a check and then a parse, two passes over every body (~2,000
-         * instructions a GetItem).  With credentials, such an operation's signature is
-         * verified first (it reads the body's bytes, not its JSON), and only a request it
-         * passes gets its tree built here, in the same one pass (review18 M1 holds: no
-         * unauthenticated tree); a request it refuses is checked without a tree and then
-         * refused, in the order above (the body's JSON before the signature: a body that is
-         * not JSON is the SerializationException, signed or not).  Any other request, or a
-         * body the parse refuses, is checked without a tree, as above.
-         * test_auth test_hot_operations_one_pass_same_answers. */
-        bool hot = op && api_op_reads_jread(op);
-        bool unsigned_ok =
-            !creds && hot &&
-            sigv4_is_aws4(req->authorization ? req->authorization
-                                             : ddb_proto_header(req, "Authorization"));
-        if (creds && hot) {
-            vrc = ddb_proto_verify(req, p->creds, &auth, &ve);
-            verified_early = true;
-        }
-        jread_error je;
-        if (!(unsigned_ok || (verified_early && vrc == 0)) ||
-            jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
-            root = NULL; /* a refused parse: checked, and parsed again after authentication */
-            if (jread_check(req->body, req->body_len, &je) != 0) {
-                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
-                goto done;
-            }
-        }
-    }
+    if (dp_body_first(p, req, op, creds, ja, &root, &auth, &early, resp))
+        goto done;
     int op_index = op ? api_op_index(op) : -1;
     if (op_index < 0) {
         /* AWS's names no message (dynalite's connection tests, recorded against AWS);
@@ -921,99 +1178,14 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */
         resp->op_index = op_index;
 
-    /* query-string (presigned) authentication: both it and a header, or its parts missing,
-     * are AWS's answers whatever the credentials; a whole one without credentials is a token
-     * as a header is (dynalite's index.js, written against AWS); with credentials its
-     * signature is verified (sigv4_verify; test_auth test_presigned_request_verified) */
-    const char *hdr =
-        req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
-    bool qauth = false;
-    if (req->n_params) {
-        int qrc = sigv4_check_query(req->params, req->n_params, hdr && *hdr, &qauth, &e);
-        if (qrc) {
-            ddb_proto_error_x(resp, qrc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
-            goto done;
-        }
-    }
-    /* authentication (done above for a hot operation's body: its verdict is told here) */
-    if (creds) {
-        err_t *ae = verified_early ? &ve : &e;
-        int rc = verified_early ? vrc : ddb_proto_verify(req, p->creds, &auth, &e);
-        if (rc) {
-            ddb_proto_error_x(resp, rc, NULL, ae->msg, err_msg_len(ae), NULL, NULL);
-            goto done;
-        }
-        have_auth = true;
-    } else {
-        const char *a = hdr;
-        /* a presigned request's whole query (checked above) is taken as a header is */
-        int prc = 0;
-        if (!qauth || (a && *a)) {
-            /* none, or not "AWS4-...": AWS's missing token; unverified, but whole: without
-             * Credential, Signature or SignedHeaders AWS's IncompleteSignatureException, as
-             * with credentials (sigv4_check_parts; dynalite's 'AWS4-' test, recorded against
-             * AWS).  A whole header without a date is still taken (README: the endpoint's
-             * wire) */
-            /* the date headers are looked for only when the parts are incomplete (their
-             * sentence is added to that text alone): two searches of headers[] less a request */
-            prc = sigv4_check_parts(a, true, &e);
-            if (prc == ERR_INCOMPLETE_SIGNATURE && !ddb_proto_header(req, "X-Amz-Date") &&
-                !ddb_proto_header(req, "Date")) {
-                err_clear(&e); /* the first text is sticky */
-                prc = sigv4_check_parts(a, false, &e);
-            }
-        }
-        if (prc) {
-            ddb_proto_error_x(resp, prc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
-            goto done;
-        }
-        /* unverified, the header serves only to name the caller's table namespace: parsed
-         * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise); one
-         * that names no caller is refused with its text, as a presigned query's is below
-         * (final19: it was taken, in the shared namespace).  test_protocol
-         * test_presigned_query_namespace */
-        if (p->namespace_tables && !qauth) {
-            int arc = sigv4_parse_authorization(a, &auth, &e);
-            if (!arc) /* a scope that names no caller (its date is not compared unverified) */
-                arc = sigv4_check_scope(&auth, NULL, &e);
-            if (arc) {
-                ddb_proto_error_x(resp, arc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
-                goto done;
-            }
-            have_auth = true;
-        } else if (p->namespace_tables) { /* a presigned query names it in X-Amz-Credential
-                                           * (final19 F4: it ran in the shared namespace) */
-            int crc = ERR_MISSING_AUTH_TOKEN; /* (sigv4_check_query saw it given) */
-            err_set(&e, crc, "Request is missing Authentication Token");
-            for (size_t i = 0; i < req->n_params && crc; i++)
-                if (strcmp(req->params[i].name, "X-Amz-Credential") == 0 && req->params[i].value) {
-                    memset(&auth, 0, sizeof auth);
-                    err_clear(&e);
-                    const char *v = req->params[i].value;
-                    crc = sigv4_parse_credential(v, strlen(v), &auth, &e);
-                    if (!crc)
-                        crc = sigv4_check_scope(&auth, NULL, &e);
-                }
-            if (crc) { /* a scope that names no caller: AWS's text for it */
-                ddb_proto_error_x(resp, crc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
-                goto done;
-            }
-            have_auth = true;
-        }
-    }
-    /* unverified, a key id past 128 bytes names no caller AWS could have (verified, it is
-     * no configured key): AWS's answer to a key id it does not know (hostile21; test_auth
-     * test_access_key_over_128_bytes_with_namespaces) */
-    if (have_auth && auth.key_too_long) {
-        ddb_proto_error(resp, ERR_UNRECOGNIZED_CLIENT, NULL,
-                        "The security token included in the request is invalid.", NULL);
+    bool have_auth = false;
+    if (dp_authenticate(p, req, creds, &early, &auth, &have_auth, &e, resp))
         goto done;
-    }
-    char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    char nsbuf[DP_NS_SIZE];
     char *ns = d ? d->ns : nsbuf;
     api_caller caller = {0};
     if (p->namespace_tables && have_auth) {
-        snprintf(ns, sizeof nsbuf, "%s_%s", auth.access_key, auth.region);
+        snprintf(ns, DP_NS_SIZE, "%s_%s", auth.access_key, auth.region);
         caller.ns = ns;
     }
     caller.body_len = req->body_len;
@@ -1027,85 +1199,21 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
         goto done;
     }
-    /* body: our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000;
-     * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the
-     * others get the jansson tree json_loadb would have built) */
-    if (!root && !api_op_reads_jread(op) &&
-               (jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-                                  NULL)) != NULL &&
-               json_is_object(jreq)) {
-        /* an operation that reads jansson's tree: json_loadb builds it from the text, the
-         * tree jread_to_jansson would build from ours (value/jread.h), without ours beside it
-         * (a 16 MB body of tiny values: both trees together were ~50 times its size).  A body
-         * it refuses (a key holding U+0000, which DynamoDB accepts, or JSON it cannot read)
-         * goes to our reader, which reads it or words the refusal. */
-    } else {
-        json_decref(jreq);
-        jreq = NULL;
-        jread_error je;
-        if (!root && jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
-            if (je.nomem) {
-                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-            } else {
-                char msg[300];
-                snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
-                         je.column, je.text);
-                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
-            }
-            goto done;
-        }
-        if (root->type != JREAD_OBJECT) {
-            ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
-                            root->type == JREAD_ARRAY ? "Start of list found where not expected"
-                                                      : "Expected a JSON object as the request body",
-                            NULL);
-            goto done;
-        }
-    }
-    {
-        const jread_val *tn = jread_get(root, "TableName", 9);
-        if (tn && tn->type == JREAD_STRING) /* its text may point into the body: no NUL */
-            ddb_proto_log_copyn(resp->table, sizeof resp->table, tn->text, tn->len);
-        json_t *jtn = jreq ? json_object_get(jreq, "TableName") : NULL;
-        if (json_is_string(jtn))
-            ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(jtn));
-    }
+    if (dp_body_tree(req, op, ja, &root, &jreq, resp))
+        goto done;
+    dp_log_table(resp, root, jreq);
 
     /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
      * value/jout.h): no reply tree, no second pass. */
-    err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
     if (d && root) {
-        d->caller = caller;
-        d->oom0 = oom0;
-        jout_init(&d->w, DP_REPLY_MAX);
-        dp_charge_writer(ch, op, root, jreq, &d->w);
-        api_later al = {dp_later_suspend, dp_later_done, d};
-        err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
-        int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
-                                       &d->e, &al);
-        err_whole_detach(&wh);
-        if (rc == API_LATER) { /* d is dp_later_done's; an error then is set on its thread */
-            err_whole_fini(&wh);
+        if (dp_call_later(p, req, d, op, root, &caller, oom0, resp))
             return true;
-        }
-        dp_reply(resp, rc, &d->w, &d->e, &wh, d->jresp);
-        dp_charge_final(ch, resp);
-        err_whole_fini(&wh);
         jresp = d->jresp;
-        goto done;
+    } else {
+        dp_call(p, req, op, root, jreq, &caller, ch, &e, &jresp, resp);
     }
-    jout w;
-    jout_init(&w, DP_REPLY_MAX);
-    dp_charge_writer(ch, op, root, jreq, &w);
-    err_whole_attach(&wh, &e, req->body_len + DP_WHOLE_SLACK);
-    int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
-                  : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
-    err_whole_detach(&wh);
-    dp_reply(resp, rc, &w, &e, &wh, jresp);
-    dp_charge_final(ch, resp);
-    err_whole_fini(&wh);
 done:
-    err_clear(&ve);
+    err_clear(&early.e);
     json_decref(jresp);
     json_decref(jreq);
     if (ja == &own)
