@@ -35,6 +35,12 @@ typedef struct sr_shard {
      * older than this less SR_SKEW_S, never at LATEST again */
     int64_t since_ms;
     bool listed;    /* in the last DescribeStream */
+    /* hold mode: records returned from it are not finished yet (msg_stream_reader_release):
+     * it is not read again, its children are not opened, and its state is its position from
+     * before them (held_seq, held_since) */
+    bool held;
+    char held_seq[MSG_SR_SEQ_MAX];
+    int64_t held_since;
 } sr_shard;
 
 struct msg_stream_reader {
@@ -49,6 +55,7 @@ struct msg_stream_reader {
     int64_t next_check_ms;    /* a read-out stream: when to look for the table's next */
     bool seconds;             /* a record time not on a whole minute seen: second precision */
     char last_shard[MSG_SR_SHARD_MAX]; /* the shard the last records returned came from */
+    bool hold;                /* msg_stream_reader_hold */
 };
 
 /* Clock skew allowed between the reader's host and the stream's (its records'
@@ -260,7 +267,7 @@ static int sr_list(msg_stream_reader *r, json_t **shards, err_t *e)
     }
     size_t w = 0; /* drop what is no longer listed */
     for (size_t k = 0; k < r->n; k++) {
-        if (!r->sh[k].listed) {
+        if (!r->sh[k].listed && !r->sh[k].held) { /* a held one is kept until released */
             free(r->sh[k].iter);
             continue;
         }
@@ -274,7 +281,7 @@ static int sr_list(msg_stream_reader *r, json_t **shards, err_t *e)
         if (s->st != SR_WAIT)
             continue;
         const sr_shard *p = s->parent[0] ? sr_find(r, s->parent) : NULL;
-        if (!p || p->st == SR_DONE)
+        if (!p || (p->st == SR_DONE && !p->held)) /* a held parent's last records first */
             rc = sr_open(r, s, e);
     }
     if (shards && rc == 0)
@@ -811,7 +818,7 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
             return rc;
         bool reading = false, waiting = false;
         for (size_t k = 0; k < r->n; k++) {
-            reading |= r->sh[k].st == SR_READ;
+            reading |= r->sh[k].st == SR_READ || r->sh[k].held;
             waiting |= r->sh[k].st == SR_WAIT;
         }
         if (!reading && !waiting) {
@@ -824,12 +831,20 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
         for (size_t t = 0; t < r->n; t++) {
             size_t k = (r->turn + t) % r->n;
             sr_shard *s = &r->sh[k];
-            if (s->st != SR_READ)
+            if (s->st != SR_READ || s->held)
                 continue;
+            char seq0[MSG_SR_SEQ_MAX];
+            sr_copy(seq0, sizeof seq0, s->seq);
+            int64_t since0 = s->since_ms;
             bool got;
             if ((rc = sr_read_shard(r, s, max, out_tree, out_page, &got, e)))
                 return rc;
             if (got) {
+                if (r->hold) {
+                    s->held = true;
+                    sr_copy(s->held_seq, sizeof s->held_seq, seq0);
+                    s->held_since = since0;
+                }
                 sr_copy(r->last_shard, sizeof r->last_shard, s->id);
                 r->turn = (k + 1) % r->n;
                 return 0;
@@ -862,20 +877,47 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
         return NULL;
     for (size_t k = 0; k < r->n; k++) {
         const sr_shard *s = &r->sh[k];
-        json_t *x = s->st == SR_DONE  ? json_pack("{s:s,s:b}", "shard", s->id, "done", 1)
-                    : s->st == SR_WAIT ? NULL
-                    : !s->seq[0] && s->since_ms > 0
-                        ? json_pack("{s:s,s:I}", "shard", s->id, "since", (json_int_t)s->since_ms)
-                    : s->since_ms > 0 /* past some skipped records: still skipping */
-                        ? json_pack("{s:s,s:s,s:I}", "shard", s->id, "seq", s->seq, "since",
-                                    (json_int_t)s->since_ms)
-                    : json_pack("{s:s,s:s}", "shard", s->id, "seq", s->seq);
-        if (s->st != SR_WAIT && (!x || json_array_append_new(list, x))) {
+        /* a held shard: where it was before the records not finished yet */
+        int st = s->held ? SR_READ : s->st;
+        const char *seq = s->held ? s->held_seq : s->seq;
+        int64_t since = s->held ? s->held_since : s->since_ms;
+        json_t *x = st == SR_DONE  ? json_pack("{s:s,s:b}", "shard", s->id, "done", 1)
+                    : st == SR_WAIT ? NULL
+                    : !seq[0] && since > 0
+                        ? json_pack("{s:s,s:I}", "shard", s->id, "since", (json_int_t)since)
+                    : since > 0 /* past some skipped records: still skipping */
+                        ? json_pack("{s:s,s:s,s:I}", "shard", s->id, "seq", seq, "since",
+                                    (json_int_t)since)
+                    : json_pack("{s:s,s:s}", "shard", s->id, "seq", seq);
+        if (st != SR_WAIT && (!x || json_array_append_new(list, x))) {
             json_decref(o);
             return NULL;
         }
     }
     return o;
+}
+
+void msg_stream_reader_hold(msg_stream_reader *r, bool on)
+{
+    r->hold = on;
+}
+
+void msg_stream_reader_release(msg_stream_reader *r, const char *shard)
+{
+    sr_shard *s = sr_find(r, shard);
+    if (!s || !s->held)
+        return;
+    s->held = false;
+    if (s->st == SR_DONE || !s->listed)
+        r->relist = true; /* read to its end (or no longer listed): its children now */
+}
+
+size_t msg_stream_reader_held(const msg_stream_reader *r)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < r->n; k++)
+        n += r->sh[k].held;
+    return n;
 }
 
 const char *msg_stream_reader_arn(const msg_stream_reader *r)

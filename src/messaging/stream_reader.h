@@ -80,6 +80,20 @@ void msg_sr_page_fini(msg_sr_page *p);
  * from TRIM_HORIZON: older records again rather than a loss) or read to its end
  * ("done":true) while DescribeStream still lists it. */
 json_t *msg_stream_reader_state(const msg_stream_reader *r);
+/* Hold mode (a trigger's per-shard delivery, as Lambda's event source mapping: one batch per
+ * shard at a time, the shards concurrently).  With hold on, the shard whose records
+ * msg_stream_reader_next* returned is held until msg_stream_reader_release names it: it is not
+ * read again, its children are not opened (a parent's records are finished before its
+ * children's), the stream is not left for the table's next one, and msg_stream_reader_state
+ * gives its position from before those records (a restart delivers them again).  The other
+ * shards are read meanwhile.  Off by default. */
+void msg_stream_reader_hold(msg_stream_reader *r, bool on);
+/* The records last returned from shard `shard` are finished: its position moves past them
+ * and it is read again (a shard read to its end: its children are opened by the next read).
+ * A shard not held, or no longer known: nothing. */
+void msg_stream_reader_release(msg_stream_reader *r, const char *shard);
+/* How many shards are held. */
+size_t msg_stream_reader_held(const msg_stream_reader *r);
 /* The stream's ARN. */
 const char *msg_stream_reader_arn(const msg_stream_reader *r);
 /* The ShardId the records last returned came from ("" before any); valid until the next

@@ -56,7 +56,22 @@ struct msg_trigger {
     uint64_t n_records, n_batches, n_failures, n_discarded;
     int64_t age_ms; /* IteratorAge of the last read */
     sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
+    /* the batches being delivered, one per shard at most (MSG_TRIGGER_SHARDS_AT_ONCE); a
+     * slot's busy, finished and result are under mu */
+    struct trg_slot *slots;
+    bool reaped; /* under mu: a slot finished since the loop last looked */
 };
+
+/* One shard's batch being delivered by a thread of its own (trg_worker). */
+typedef struct trg_slot {
+    msg_trigger *t;
+    pthread_t th;
+    bool busy, finished, joinable;
+    int result; /* TRG_DONE, TRG_DISCARDED, TRG_STOPPED */
+    msg_sr_page pg;
+    char arn[MSG_SR_ARN_MAX];
+    char shard[MSG_SR_SHARD_MAX];
+} trg_slot;
 
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
 {
@@ -643,18 +658,22 @@ static size_t trg_too_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, size
     if (t->max_age_s <= 0)
         return 0;
     int64_t now = base_wall_ms();
-    for (size_t k = 0; k < n && !t->seconds; k++) {
+    /* shared by the trigger's shards' runs: an atomic flag that only ever turns on */
+    bool seconds = __atomic_load_n(&t->seconds, __ATOMIC_RELAXED);
+    for (size_t k = 0; k < n && !seconds; k++) {
         json_t *ts = msg_sr_page_member_json(pg, i0 + k, "dynamodb", "ApproximateCreationDateTime");
         double at = json_is_number(ts) ? json_number_value(ts) : 0;
-        t->seconds = at > 0 && ((double)(long long)at != at || (long long)at % 60);
+        seconds = at > 0 && ((double)(long long)at != at || (long long)at % 60);
         json_decref(ts);
     }
+    if (seconds)
+        __atomic_store_n(&t->seconds, true, __ATOMIC_RELAXED);
     size_t k = 0;
     for (; k < n; k++) {
         json_t *ts = msg_sr_page_member_json(pg, i0 + k, "dynamodb", "ApproximateCreationDateTime");
         bool old = json_is_number(ts) &&
                    msg_trigger_surely_older((int64_t)(json_number_value(ts) * 1000.0),
-                                            t->seconds, t->skew_s, now, t->max_age_s);
+                                            seconds, t->skew_s, now, t->max_age_s);
         json_decref(ts);
         if (!old)
             break;
@@ -784,6 +803,98 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
     return out;
 }
 
+/* A slot's thread: its batch delivered (trg_deliver), then the loop woken. */
+static void *trg_worker(void *arg)
+{
+    trg_slot *sl = arg;
+    msg_trigger *t = sl->t;
+    int got = trg_deliver(t, &sl->pg, 0, sl->pg.n, sl->arn, sl->shard);
+    pthread_mutex_lock(&t->mu);
+    sl->result = got;
+    sl->finished = true;
+    t->reaped = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Waits up to ms for a slot to finish (or a stop). */
+static void trg_wait_slot(msg_trigger *t, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + (long)(ms % 1000) * 1000000L;
+    ts.tv_sec += ms / 1000 + ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop && !t->reaped && pthread_cond_timedwait(&t->cv, &t->mu, &ts) != ETIMEDOUT) {
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The finished slots joined: a batch done or discarded releases its shard (the position
+ * moves past it) and the position is saved; a stopped one keeps its shard held (its batch
+ * comes again after a restart).  Returns the slots still busy. */
+static size_t trg_reap(msg_trigger *t, msg_stream_reader *rd)
+{
+    size_t busy = 0;
+    bool save = false;
+    pthread_mutex_lock(&t->mu);
+    t->reaped = false;
+    pthread_mutex_unlock(&t->mu);
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+        trg_slot *sl = &t->slots[i];
+        pthread_mutex_lock(&t->mu);
+        bool fin = sl->busy && sl->finished;
+        busy += sl->busy && !sl->finished;
+        pthread_mutex_unlock(&t->mu);
+        if (!fin)
+            continue;
+        if (sl->joinable)
+            pthread_join(sl->th, NULL);
+        if (sl->result != TRG_STOPPED) {
+            msg_stream_reader_release(rd, sl->shard);
+            save = true;
+        }
+        msg_sr_page_fini(&sl->pg);
+        pthread_mutex_lock(&t->mu);
+        sl->busy = sl->finished = sl->joinable = false;
+        pthread_mutex_unlock(&t->mu);
+    }
+    err_t e;
+    err_clear(&e);
+    if (save && trg_save(t, rd, &e))
+        log_error("trigger %s: a batch is done but its position was not saved: %s", t->table,
+                  e.msg);
+    return busy;
+}
+
+/* A slot not in use, or NULL. */
+static trg_slot *trg_free_slot(msg_trigger *t)
+{
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++)
+        if (!t->slots[i].busy)
+            return &t->slots[i];
+    return NULL;
+}
+
+/* Hands pg (taken over) of shard `shard` to slot sl's thread; run here when no thread can be
+ * started (the other shards then wait for it, as they all did before). */
+static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const char *arn,
+                         const char *shard)
+{
+    sl->t = t;
+    sl->pg = *pg;
+    memset(pg, 0, sizeof *pg);
+    snprintf(sl->arn, sizeof sl->arn, "%s", arn);
+    snprintf(sl->shard, sizeof sl->shard, "%s", shard);
+    sl->finished = false;
+    sl->busy = true;
+    sl->joinable = pthread_create(&sl->th, NULL, trg_worker, sl) == 0;
+    if (!sl->joinable)
+        trg_worker(sl);
+}
+
 static void *trg_main(void *arg)
 {
     msg_trigger *t = arg;
@@ -804,9 +915,30 @@ static void *trg_main(void *arg)
     backoff reread;
     backoff_init(&reread, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
     bool said_none = false;
-    while (!trg_stopped(t)) {
+    int64_t read_at = 0; /* after a failed read: not before this (base_wall_ms) */
+    /* Lambda's event source mapping processes the shards concurrently, one batch per shard at
+     * a time, in order within a shard: each batch read goes to a slot's thread and its shard
+     * is held (not read again, its children not opened) until the batch is done or discarded,
+     * while the other shards are read; at most MSG_TRIGGER_SHARDS_AT_ONCE batches at once.
+     * Before, one batch at a time across all shards: a failing one held every shard back
+     * (test_stream_triggers test_a_poison_record_blocks_only_its_own_shard). */
+    for (;;) {
+        size_t busy = rd ? trg_reap(t, rd) : 0;
+        if (trg_stopped(t)) {
+            while (busy) { /* the runs end within the stop's grace (trg_enforce) */
+                trg_wait_slot(t, TRG_TICK_MS);
+                busy = trg_reap(t, rd);
+            }
+            break;
+        }
         err_t e;
         err_clear(&e);
+        int64_t now = base_wall_ms();
+        if (now < read_at) {
+            trg_wait_slot(t, (int)(read_at - now < TRG_LOOKUP_MS ? read_at - now
+                                                                 : TRG_LOOKUP_MS));
+            continue;
+        }
         if (!rd) {
             json_t *pos = trg_load(t);
             bool have = pos != NULL;
@@ -821,6 +953,7 @@ static void *trg_main(void *arg)
                 trg_sleep(t, TRG_LOOKUP_MS); /* also in a streak of failed reads */
                 continue;
             }
+            msg_stream_reader_hold(rd, true);
             said_none = false;
             if (!backoff_failing(&reread))
                 log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
@@ -835,6 +968,11 @@ static void *trg_main(void *arg)
                     log_warn("trigger %s: %s", t->table, e.msg);
             }
         }
+        trg_slot *sl = trg_free_slot(t);
+        if (!sl) { /* as many batches as it may run at once: wait for one to finish */
+            trg_wait_slot(t, t->poll_ms);
+            continue;
+        }
         msg_sr_page pg;
         int rc = msg_stream_reader_next_page(rd, t->batch, &pg, &e);
         if (rc) {
@@ -844,28 +982,23 @@ static void *trg_main(void *arg)
                 log_warn("trigger %s: reading the stream failed: %s; reading it again after "
                          "%d ms, doubling up to %d ms while it fails (logged once until a "
                          "read succeeds)", t->table, e.msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
-            msg_stream_reader_free(rd);
-            rd = NULL;
-            trg_sleep(t, wait);
+            if (!busy) { /* opened again from the saved position: none of its shards held */
+                msg_stream_reader_free(rd);
+                rd = NULL;
+            }
+            read_at = base_wall_ms() + wait;
             continue;
         }
         if (backoff_ok(&reread))
             log_info("trigger %s: reading %s works again", t->table, msg_stream_reader_arn(rd));
         if (pg.n == 0) {
             msg_sr_page_fini(&pg);
-            __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);
-            trg_sleep(t, t->poll_ms);
+            if (!busy)
+                __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);
+            trg_wait_slot(t, t->poll_ms);
             continue;
         }
-        int got = trg_deliver(t, &pg, 0, pg.n, msg_stream_reader_arn(rd),
-                              msg_stream_reader_last_shard(rd));
-        msg_sr_page_fini(&pg);
-        if (got == TRG_STOPPED)
-            break; /* the batch is not finished */
-        err_clear(&e);
-        if (trg_save(t, rd, &e))
-            log_error("trigger %s: the batch is done but its position was not saved: %s",
-                      t->table, e.msg);
+        trg_dispatch(t, sl, &pg, msg_stream_reader_arn(rd), msg_stream_reader_last_shard(rd));
     }
     msg_stream_reader_free(rd);
     return NULL;
@@ -892,7 +1025,9 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->skew_s = cfg->remote ? MSG_SR_SKEW_S : 0;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
-    if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure)) {
+    t->slots = calloc(MSG_TRIGGER_SHARDS_AT_ONCE, sizeof *t->slots);
+    if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure) ||
+        !t->slots) {
         msg_trigger_stop(t);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
@@ -917,6 +1052,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
         free(t->command);
         free(t->state_dir);
         free(t->on_failure);
+        free(t->slots);
         free(t);
         return err_set(e, ERR_INTERNAL, "cannot start the trigger thread");
     }
@@ -954,5 +1090,6 @@ void msg_trigger_stop(msg_trigger *t)
     free(t->command);
     free(t->state_dir);
     free(t->on_failure);
+    free(t->slots);
     free(t);
 }

@@ -3,11 +3,15 @@
  * way AWS Lambda runs a function for a DynamoDB stream.  Layer: messaging.
  *
  * One thread per trigger reads the table's stream through the backend seam (stream_reader.h:
- * embedded, a second ddbchat, or AWS with --endpoint), up to `batch` records at a time, and
+ * embedded, a second ddbchat, or AWS with --endpoint), up to `batch` records of one shard at a
+ * time, and hands each batch to a thread of its own, one batch per shard at a time (the shard
+ * is not read again until its batch is done or discarded; a parent shard's batches finish
+ * before its children's are read), up to MSG_TRIGGER_SHARDS_AT_ONCE shards at once; it
  * runs COMMAND through /bin/sh -c with the event Lambda delivers on its standard input:
  * {"Records":[...]} (each record with eventSourceARN).  Exit status 0 means the batch is done:
  * the position after it is saved (state_dir/trigger-<table>.json, written atomically and
- * synced) before the next batch is read, so a restart continues after the last finished batch
+ * synced; a shard whose batch is still running saved at its position before that batch)
+ * before that shard's next batch is read, so a restart continues after the last finished batch
  * and never delivers a finished batch again (a batch cut off by a crash or a stop is delivered
  * again: at least once, in order).  Any other status, or a command killed by a signal, is
  * logged with the command's output and the batch is retried, with backoff (200 ms doubling to
@@ -37,6 +41,10 @@
 #define MSG_TRIGGER_BATCH_MAX 1000
 #define MSG_TRIGGER_TIMEOUT_DEFAULT_S 900 /* Lambda's maximum function timeout */
 #define MSG_TRIGGER_TIMEOUT_MAX_S 86400
+/* A trigger delivers one batch per shard at a time, its shards concurrently (as Lambda's event
+ * source mapping with ParallelizationFactor 1), at most this many batches at once: a stream
+ * with more shards holding records has the rest wait for a free run. */
+#define MSG_TRIGGER_SHARDS_AT_ONCE 16
 
 typedef struct msg_trigger_cfg {
     const char *table;

@@ -663,6 +663,64 @@ def test_a_poison_record_blocks_its_shard_by_default(work, start_triggered, tabl
     assert "exited with status 4" in t.log_text()
 
 
+def shard_of_keys(url, arn):
+    """Which shard each key's records are in (key -> ShardId), read shard by shard."""
+    st = streams_for(url)
+    out = {}
+    for sh in st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = st.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            r = st.get_records(ShardIterator=it)
+            for rec in r["Records"]:
+                out[rec["dynamodb"]["Keys"]["pk"]["S"]] = sh["ShardId"]
+            if not r["Records"]:
+                break
+            it = r.get("NextShardIterator")
+    return out
+
+
+# AWS Lambda's event source mapping processes a stream's shards concurrently, one batch per
+# shard at a time, in order within a shard (Lambda Developer Guide, "Polling and batching
+# streams"; ParallelizationFactor 1): a poison record retried for good blocks its own shard
+# only.  Here a --stream-shards 4 stream: the poison record is retried (default: for good)
+# while the records written after it to the other shards arrive within seconds, and those
+# written after it to its own shard never do.  Failed before: the trigger delivered one batch
+# at a time across every shard, so no record after the poison arrived (0 of 12 in 20 s).
+def test_a_poison_record_blocks_only_its_own_shard(work, target, start_triggered,
+                                                   table_name):
+    if target != "ddbchat":
+        pytest.skip("--stream-shards is ddbchat's switch; DynamoDB Local has one shard")
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--stream-shards", "4",
+                        "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "1")
+    ddb, arn = stream_table(t.url, name)
+    put_keys(t.url, name, ["poison"])
+    wait_runs(work, lambda r: r.count(["poison"]) >= 2, "the poison record retried")
+    keys = [f"k{i}" for i in range(16)]
+    t0 = time.time()
+    put_keys(t.url, name, keys)
+    where = shard_of_keys(t.url, arn)
+    others = [k for k in keys if where[k] != where["poison"]]
+    same = [k for k in keys if where[k] == where["poison"]]
+    assert len(others) >= 4 and same, where  # the test means something on this layout
+    deadline = t0 + 20
+    while {k for _, k in keys_of(delivered(work))} != set(others):
+        assert time.time() < deadline, \
+            f"{len(delivered(work))} of {len(others)} records of the other shards in 20 s"
+        time.sleep(0.05)
+    delay = time.time() - t0
+    print(f"the other shards' {len(others)} records arrived {delay:.2f} s after their writes")
+    assert delay < 10
+    time.sleep(1)  # the poison's own shard stays blocked: nothing of it arrives
+    got = [k for _, k in keys_of(delivered(work))]
+    assert sorted(got) == sorted(others) and not set(same) & set(got)
+    assert runs(work).count(["poison"]) >= 3  # still retried meanwhile
+    for k in others:  # each once
+        assert got.count(k) == 1
+
+
 # --trigger-retries 2 --trigger-bisect: the failing batch is halved down to the poison record,
 # which gets 3 runs (the first and 2 retries) and is discarded with its on-failure record;
 # every other record is delivered once, in order, and the trigger goes on.

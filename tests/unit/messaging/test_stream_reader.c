@@ -4,7 +4,8 @@
  * the next write; LATEST skips what was written before; a position resumes after its record;
  * the Lambda shape of a record; a split (a fake Streams backend: AWS splits, ddbchat and
  * DynamoDB Local do not): the parent read to its end before either child, both children read,
- * the per-shard state, and a one-position state carried over across the split; an iterator
+ * the per-shard state, held shards (a trigger's: not read again, their children not opened,
+ * saved before their records, until released), and a one-position state carried over across the split; an iterator
  * that expires (or is refused) before a LATEST start returned a record is renewed from that
  * start; a trigger delivers every record once, in order, in batches of
  * at most `batch`, retries a failing command, and saves its position; a command that does
@@ -304,6 +305,69 @@ static void test_split_parent_before_children(void **state)
     assert_true(strcmp(names, "b1,a2,b2") == 0 || strcmp(names, "b1,b2,a2") == 0);
     msg_stream_reader_free(r);
     json_decref(st);
+}
+
+static char *shards_text(msg_stream_reader *r)
+{
+    json_t *st = msg_stream_reader_state(r);
+    assert_non_null(st);
+    char *text = json_dumps(json_object_get(st, "shards"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(st);
+    return text;
+}
+
+/* Hold mode (a trigger's per-shard delivery): a shard whose records were returned is not read
+ * again, nor are its children opened, until it is released, and its state is its position
+ * from before those records; the other shards are read meanwhile.  Over the split: P's a1, b1
+ * held, nothing more (the children wait); P released, each child once, both held at once;
+ * released, their positions are saved. */
+static void test_held_shards(void **state)
+{
+    (void)state;
+    fake_backend f = {.base = {.ops = &fk_ops}, .phase = 1};
+    msg_stream_reader *r = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_stream_reader_new(&f.base, "split", MSG_SR_TRIM_HORIZON, NULL, &r, &e),
+                     0);
+    msg_stream_reader_hold(r, true);
+    char names[256];
+    read_n(r, 2, names, sizeof names); /* the fake returns a record a call: P is held */
+    assert_string_equal(names, "a1");
+    assert_int_equal(msg_stream_reader_held(r), 1);
+    msg_stream_reader_release(r, "shardId-00000000000000000001-00000001");
+    read_n(r, 2, names, sizeof names); /* P's last record, P held again */
+    assert_string_equal(names, "b1");
+    read_n(r, 1, names, sizeof names); /* P held though read to its end: its children wait */
+    assert_string_equal(names, "");
+    char *text = shards_text(r);
+    assert_string_equal(text,
+                        "[{\"seq\":\"001\",\"shard\":\"shardId-00000000000000000001-00000001\"}]");
+    free(text);
+    msg_stream_reader_release(r, "shardId-00000000000000000001-00000001");
+    msg_stream_reader_release(r, "no-such-shard"); /* nothing */
+    read_n(r, 2, names, sizeof names);
+    assert_true(strcmp(names, "a2,b2") == 0 || strcmp(names, "b2,a2") == 0);
+    assert_int_equal(msg_stream_reader_held(r), 2);
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "");
+    text = shards_text(r);
+    assert_string_equal(text,
+                        "[{\"done\":true,\"shard\":\"shardId-00000000000000000001-00000001\"},"
+                        "{\"seq\":\"\",\"shard\":\"shardId-00000000000000000002-00000002\"},"
+                        "{\"seq\":\"\",\"shard\":\"shardId-00000000000000000002-00000003\"}]");
+    free(text);
+    msg_stream_reader_release(r, "shardId-00000000000000000002-00000003");
+    msg_stream_reader_release(r, "shardId-00000000000000000002-00000002");
+    assert_int_equal(msg_stream_reader_held(r), 0);
+    text = shards_text(r);
+    assert_string_equal(text,
+                        "[{\"done\":true,\"shard\":\"shardId-00000000000000000001-00000001\"},"
+                        "{\"seq\":\"003\",\"shard\":\"shardId-00000000000000000002-00000002\"},"
+                        "{\"seq\":\"004\",\"shard\":\"shardId-00000000000000000002-00000003\"}]");
+    free(text);
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "");
+    msg_stream_reader_free(r);
 }
 
 static void test_no_stream(void **state)
@@ -631,6 +695,7 @@ int main(void)
                                         env_setup, env_teardown),
         cmocka_unit_test(test_lambda_record),
         cmocka_unit_test(test_split_parent_before_children),
+        cmocka_unit_test(test_held_shards),
         cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_command_not_reading_input, env_setup, env_teardown),
         cmocka_unit_test(test_parse),
