@@ -743,6 +743,32 @@ static int ddbc_error_from_body(json_t *doc, long status, const char *header, js
     return code;
 }
 
+/* A Query's or a Scan's answer whose LastEvaluatedKey is no key (not an object), or is the
+ * ExclusiveStartKey it was sent: every caller pages while a key comes back, so such an
+ * endpoint kept each of them (a CLI scan, the handle fold of `user show`, an export) asking
+ * for the same page forever; botocore's paginator stops the same way ("The same next token
+ * was received twice").  ERR_INTERNAL, not retried (the same request gets the same answer).
+ * (tests/e2e/test_remote_backend.py::test_paging_that_would_never_end_fails) */
+static int ddbc_check_paging(const ddbc_t *c, const char *op, const json_t *req,
+                             const json_t *resp, err_t *e)
+{
+    if (strcmp(op, "Query") != 0 && strcmp(op, "Scan") != 0)
+        return 0;
+    const json_t *lek = json_object_get(resp, "LastEvaluatedKey");
+    if (!lek || json_is_null(lek))
+        return 0;
+    if (!json_is_object(lek))
+        return err_set(e, ERR_INTERNAL,
+                       "unreadable %s answer from %s: its LastEvaluatedKey is not a key", op,
+                       c->url);
+    if (json_equal(lek, json_object_get(req, "ExclusiveStartKey")))
+        return err_set(e, ERR_INTERNAL,
+                       "%s answer from %s names the ExclusiveStartKey it was sent as its "
+                       "LastEvaluatedKey: its pages would never end",
+                       op, c->url);
+    return 0;
+}
+
 int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e)
 {
     *out_resp = NULL;
@@ -910,6 +936,10 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     } else {
         json_decref(last_extra);
         ddbc_quota_give(c, ddbc_attempts > 1 ? cost : DDBC_NO_RETRY_INCREMENT);
+        if ((rc = ddbc_check_paging(c, op, req, *out_resp, e))) {
+            json_decref(*out_resp);
+            *out_resp = NULL;
+        }
     }
     return rc;
 }

@@ -1158,3 +1158,83 @@ def test_unavailable_says_when_to_retry(proxy, upstream):
         proxy.script_for["Query"] = []
         srv.stop()
         os.unlink(srv.log)
+
+
+# ---- a hostile endpoint: answers no DynamoDB would give ---------------------------------------
+
+class _Hostile:
+    """A loopback endpoint whose every POST is answered by answer(op, request) -> (status,
+    body bytes); counts the requests per operation."""
+
+    def __init__(self, answer):
+        self.counts = {}
+        me = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+                me.counts[op] = me.counts.get(op, 0) + 1
+                status, data = answer(op, req)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+_MSG_TABLE = {"Table": {"TableName": TABLE, "TableStatus": "ACTIVE", "ItemCount": 0,
+                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                                 {"AttributeName": "sk", "AttributeType": "S"}]}}
+
+
+@pytest.mark.parametrize("lek", ["echo", 5, "x"])
+@pytest.mark.parametrize("cmd", [["scan", TABLE], ["user", "show", "rb_nobody"],
+                                 ["export", TABLE, "{tmp}"]], ids=["scan", "user-show", "export"])
+def test_paging_that_would_never_end_fails(cmd, lek, tmp_path):
+    """An endpoint whose every Scan page names a LastEvaluatedKey equal to the
+    ExclusiveStartKey it was sent ("echo": the same key again and again), or one that is no key
+    at all (a number, a string), would be asked for the same page forever: every paging
+    loop (the scan command, the handle fold of `user show`, an export) asked for it again.
+    Now the call fails at once with ERR_INTERNAL naming LastEvaluatedKey, as botocore's
+    paginator stops on a repeated token.  Before: each command ran until killed (the
+    hostile endpoint saw thousands of Scans within 30 s)."""
+    key = {"pk": {"S": "k"}, "sk": {"S": "k"}}
+
+    def answer(op, req):
+        if op == "DescribeTable":
+            return 200, json.dumps(_MSG_TABLE).encode()
+        if op == "Scan":
+            nxt = (req.get("ExclusiveStartKey") or key) if lek == "echo" else lek
+            return 200, json.dumps({"Items": [], "Count": 0, "ScannedCount": 0,
+                                    "LastEvaluatedKey": nxt}).encode()
+        return 200, b"{}"
+    h = _Hostile(answer)
+    try:
+        t0 = time.monotonic()
+        p = run(h.url, *[a.format(tmp=tmp_path / "exp") for a in cmd], timeout=30)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "LastEvaluatedKey" in p.stderr, p.stderr
+        assert time.monotonic() - t0 < 20
+        assert h.counts.get("Scan", 0) <= 2, h.counts
+    finally:
+        h.close()
