@@ -164,6 +164,7 @@ struct http_req {
     /* the first of each among headers[] (or NULL) */
     const char *amz_target, *authorization, *content_type;
     bool cl_conflict, has_te;
+    bool target_conflict; /* X-Amz-Target headers naming different operations */
     bool te_other; /* a Transfer-Encoding other than one "chunked" (libmicrohttpd's only) */
     bool close_after; /* its connection is closed after the reply (HTTP/1.0 with a coding) */
     bool has_origin; /* an Origin header came (http_cors_any) */

@@ -969,6 +969,27 @@ def test_conflicting_content_length_is_400(ddb_url, target):
         assert status in (200, 400)
 
 
+def test_two_different_operations_are_400(ddb_url, target):
+    # attack27: two X-Amz-Target headers naming different operations ran the first one
+    # (ListTables then DeleteTable: a 200 listing), while a proxy or a policy check in front
+    # that reads the last one sees a DeleteTable: the same ambiguity as two Hosts or two
+    # Content-Lengths, refused the same way (400 and closed).  The same value twice is one
+    # operation and is served.  DynamoDB Local (Jetty) runs the first, as ddbchat did (AWS
+    # uncaptured).
+    status, headers, body = raw_exchange(ddb_url, signed_head(
+        extra=b"X-Amz-Target: DynamoDB_20120810.DeleteTable\r\nContent-Length: 2\r\n\r\n{}"))
+    if target == "ddbchat":
+        assert status == 400 and b"X-Amz-Target" in body, (status, body[:300])
+        assert headers.get("connection", "").lower() == "close"
+    else:
+        assert status == 200 and b"TableNames" in body, (status, body[:300])
+    status, _, body = raw_exchange(ddb_url, signed_head(
+        extra=b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 2\r\n"
+              b"Connection: close\r\n\r\n{}"))
+    if target == "ddbchat":
+        assert status == 200 and b"TableNames" in body, (status, body[:300])
+
+
 def test_content_length_with_transfer_encoding_is_400(ddb_url):
     # RFC 9112 6.3: a request framed both ways may be a smuggling attempt; ddbchat answered it
     # (by the chunked body) and kept the connection.  Refused and closed, as DynamoDB Local
