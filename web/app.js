@@ -63,10 +63,14 @@
   // The notice takes no focus (role=alert reads it out); a reader who Tabs to its close
   // button and closes it (the button, Escape) finds the focus back where it was, not on the
   // page's body (test_web.py::test_new_and_the_notice_by_keyboard).
+  // It stands in the page's flow above the app (app.css), which gives way to it: the open
+  // conversation, scrolled to its newest message, stays so.
   let noticeReturn = null;
   function showNotice(text) {
+    const stick = keepsNewest();
     el['notice-text'].textContent = text;
     el.notice.hidden = false;
+    stick();
     const a = document.activeElement;
     if (a && !el.notice.contains(a)) noticeReturn = a;
     clearTimeout(state.noticeTimer);
@@ -444,6 +448,14 @@
     const m = el.messages;
     return m.scrollTop + m.clientHeight > m.scrollHeight - 60;
   };
+
+  // Before a change that may move the open conversation's bottom (a notice above it, a
+  // message growing): returns what puts its newest message back in sight after the change,
+  // if it was there before.
+  function keepsNewest() {
+    const at = !el.conv.hidden && el.messages.getClientRects().length && nearBottom();
+    return () => { if (at) el.messages.scrollTop = el.messages.scrollHeight; };
+  }
 
   function messageEl(m) {
     const li = document.createElement('li');
@@ -1166,11 +1178,15 @@
       meta.textContent = 'Sending…';
     }
     li.append(text, meta);
+    // "Not sent" and its reason make it taller: the newest stay in sight
+    // (test_web.py::test_a_long_notice_covers_nothing)
+    const stick = keepsNewest();
     if (x.li && x.li.isConnected && x.li.dataset.at === li.dataset.at) x.li.replaceWith(li);
     else {
       if (x.li) x.li.remove();
       placeByAt(li);
     }
+    stick();
     x.li = li;
   }
 

@@ -750,6 +750,75 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
             wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 2, "the list")
 
 
+# The page's POST /api/messages answered 400 with a long reason, as the server may word one:
+# the notice that says it runs to several lines.
+LONG_REFUSAL = """
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (!(init && init.method === 'POST' && path === '/api/messages')) return realFetch(path, init);
+  const why = 'the message was refused by a rule of this server that takes many words to ' +
+    Array(5).fill('explain, as some of its answers do').join('; ');
+  return new Response(JSON.stringify({error: {code: 'validation', message: why}}),
+                      {status: 400, headers: {'Content-Type': 'application/json'}});
+};
+"""
+
+# What a shown notice covers: the controls by id whose middle is not theirs to click (another
+# element on top), and whether the notice itself is wholly in the window; the newest message's
+# bottom below the list's (scrolled out of sight) when the list shows.
+COVERED = """
+const out = [];
+for (const id of arguments[0]) {
+  const e = document.getElementById(id);
+  if (!e || !e.getClientRects().length) continue;
+  const r = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (!hit || !(hit === e || e.contains(hit))) out.push(id);
+}
+const n = document.getElementById('notice').getBoundingClientRect();
+const whole = n.height > 0 && n.top >= 0 && n.bottom <= innerHeight && n.left >= 0 &&
+  n.right <= innerWidth;
+const list = document.getElementById('messages');
+const last = list.querySelector('li:last-child');
+const hidden = !!last && list.getClientRects().length > 0 &&
+  last.getBoundingClientRect().bottom > list.getBoundingClientRect().bottom + 1;
+return [out, whole, hidden];"""
+
+
+def test_a_long_notice_covers_nothing(web, two):
+    """A notice of several lines (a long reason from the server) covers no control, on a
+    desktop and on a phone: New, Sign out, the composer and Send stay where a click or a tap
+    reaches them, the notice is wholly in the window, and the newest message stays in sight.
+    Before, the notice floated over the top of the page (fixed, above everything): three
+    lines of it covered New at 1100 px, and at 375 px the top bar and New."""
+    me_ = "web_noticed"
+    web.tok[me_] = token(add_user(web, me_, "Noticed Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    for i in range(30):
+        send_rest(web, "web_alice", f"line {i}", group=g)
+    ids = ["new-btn", "signout", "text", "send", "back"]
+    for width, height in ((1100, 800), (375, 667)):
+        d = fresh(two[1], width=width, height=height)
+        sign_in_by_link(d, web, me_)
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: bubbles(d)[-1:] == ["line 29"], 5, "the messages")
+        d.execute_script(LONG_REFUSAL)
+        type_and_enter(d, "refused")
+        wait(d, lambda d: "takes many words" in notice(d), 5, "the notice")
+        wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
+        shot(d, f"notice-{width}")
+        lines = d.execute_script("const n = document.getElementById('notice');"
+                                 "return n.getBoundingClientRect().height / "
+                                 "parseFloat(getComputedStyle(n).lineHeight)")
+        assert lines >= 3, lines  # a long one indeed
+        assert d.execute_script(COVERED, ids) == [[], True, False], width
+        if width < 700:  # the list, at phone width: New under the notice
+            by_css(d, "#back")[0].click()
+            wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 2, "the list")
+            assert notice(d)
+            assert d.execute_script(COVERED, ids)[:2] == [[], True], width
+
+
 # The element with keyboard focus, and whether its focus ring shows whole: an outline at least
 # 2 px wide that no box with overflow clipping (a scrolling pane) cuts at its sides.
 FOCUS_RING = """
