@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +36,7 @@ extern char **environ;
 #define TRG_STOP_GRACE_MS 5000 /* a running command's time to finish when the trigger stops */
 #define TRG_KILL_AFTER_MS 1000 /* then SIGTERM to its process group, SIGKILL this much later */
 #define TRG_TICK_MS 100        /* how often a running command's deadlines are looked at */
+#define TRG_FLOCK_POLL_MS 10   /* the on-failure file's lock held elsewhere: tried this often */
 
 struct msg_trigger {
     msg_backend *b;
@@ -491,8 +493,31 @@ static void trg_member_text(const msg_sr_page *pg, size_t i, const char *key, ch
 }
 
 /* The on-failure file is shared by every trigger of the process: its appends are serialised
- * (the one lock of this module outside a trigger, as the file is outside any). */
+ * (the one lock of this module outside a trigger, as the file is outside any); between
+ * processes by flock on the file (trg_lock_file). */
 static pthread_mutex_t trg_on_failure_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Takes the exclusive flock of fd (waiting while another process, or another open of the
+ * file, holds it), so two processes appending to one on-failure file (two serves, each with
+ * --trigger-on-failure FILE) take turns: a record cut short and cut back (ftruncate to where
+ * it started) would else cut away a record the other appended meanwhile.  0; -1 with errno
+ * (ECANCELED: the trigger stopped while waiting). */
+static int trg_lock_file(msg_trigger *t, int fd)
+{
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            return -1;
+        if (trg_stopped(t)) {
+            errno = ECANCELED;
+            return -1;
+        }
+        struct timespec tick = {0, TRG_FLOCK_POLL_MS * 1000000L};
+        nanosleep(&tick, NULL);
+    }
+    return 0;
+}
 
 /* fsyncs the directory holding path (after a file was created in it); 0, or -1 with errno. */
 static int trg_fsync_dir(const char *path)
@@ -577,11 +602,13 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
         }
     }
     int err = line && fd < 0 ? errno : 0;
+    if (fd >= 0 && trg_lock_file(t, fd) != 0) /* released by close */
+        err = errno;
     /* where this record starts: a write cut short (a full disk, the file-size limit) or a
      * failed fsync is cut back to it, so the retry's whole record starts a line of its own
      * (before, the part already written stayed, and the record written later was glued to it:
      * a line no JSON reader parses; test_a_record_cut_short_is_taken_back) */
-    off_t start = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    off_t start = fd >= 0 && !err ? lseek(fd, 0, SEEK_END) : -1; /* under the lock only */
     if (fd >= 0 && start < 0)
         err = errno;
     size_t done = 0;

@@ -68,7 +68,9 @@ typedef struct msg_trigger_cfg {
                             * (Lambda's BisectBatchOnFunctionError: a split uses no attempt) */
     const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
                              * appended to it, one JSON line (Lambda's on-failure destination
-                             * record for a DynamoDB stream: DDBStreamBatchInfo); written,
+                             * record for a DynamoDB stream: DDBStreamBatchInfo), under an
+                             * exclusive flock of the file (processes sharing it take turns);
+                             * written,
                              * synced, before the batch is discarded: one that cannot be is
                              * tried again (backing off) and the batch kept meanwhile */
     bool remote;            /* the stream is read through --endpoint: its clock may be up to

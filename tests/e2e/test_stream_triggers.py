@@ -903,6 +903,49 @@ def test_on_failure_records_of_several_triggers_stay_whole(work, start_triggered
     assert sorted(len(v) for v in by_arn.values()) == [per_table] * len(names)
 
 
+# Two processes may share an on-failure file (two serves, each with --trigger-on-failure FILE):
+# a record is appended under an exclusive flock of the file, so they take turns, and a record
+# cut short is cut back (ftruncate to where it started) without cutting away the other's.
+# Here the test holds the lock: the discarded batch's record waits for it (the batch is kept
+# meanwhile), then is written whole; a stop while it waits does not hang.  Failed before:
+# the record was written through the lock at once (only a lock inside the process).
+def test_on_failure_records_wait_for_the_file_lock_of_another_process(work, start_triggered,
+                                                                      table_name):
+    import fcntl
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    open(failed, "w").close()
+    holder = open(failed, "a")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}=exit 1",
+                        "--trigger-from", "trim-horizon", "--trigger-retries", "0",
+                        "--trigger-on-failure", failed)
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["a"])
+    wait_log(t, "exited with status 1")
+    time.sleep(1.5)  # the record would be written by now without the lock
+    assert os.path.getsize(failed) == 0
+    assert "the batch is discarded (--trigger-retries); its record is in" not in t.log_text()
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    wait_log(t, "the batch is discarded (--trigger-retries); its record is in")
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1 and lines[0]["DDBStreamBatchInfo"]["batchSize"] == 1
+    # locked again: the next discard waits, and a stop meanwhile ends within its grace
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    put_keys(t.url, name, ["b"])
+    deadline = time.time() + 30
+    while t.log_text().count("exited with status 1") < 2:
+        assert time.time() < deadline
+        time.sleep(0.1)
+    t0 = time.time()
+    t.srv.stop()
+    assert time.time() - t0 < 8
+    holder.close()
+    with open(failed) as f:
+        assert len(f.readlines()) == 1
+
+
 # --trigger-max-record-age S (Lambda's MaximumRecordAgeInSeconds): a record older than S is
 # discarded before a run, also while its batch is being retried, with its on-failure record
 # (condition RecordAgeExceeded); what follows arrives.  ddbchat only: DynamoDB Local floors
