@@ -335,6 +335,227 @@ int msg_send_keyed_as(msg_service *s, const msg_user *sender, const char *group_
     return send_keyed(s, sender, sender->uuid, group_in, to_handle, text, at, idem_key, out, e);
 }
 
+/* send_keyed's checks of the request itself, before any lookup (syntax before lookups): 0
+ * with *out_at_us (at's time; 0 without), or the error. */
+static int send_check(const char *group_in, const char *to_handle, const char *text,
+                      const char *at, const char *idem_key, long long *out_at_us, err_t *e)
+{
+    int rc;
+    if ((group_in && to_handle) || (!group_in && !to_handle))
+        return msg_failf(e, MSG_E_MISSING_FIELD, "give either message_group_uuid or handle");
+    if ((rc = msg_validate_text(text, e)))
+        return rc;
+    if (idem_key && !idem_key_ok(idem_key))
+        return msg_failf(e, MSG_E_INVALID_FIELD,
+                         "Idempotency-Key must be 1 to %d visible ASCII characters",
+                         MSG_IDEM_KEY_MAX);
+    if (at && (rc = msg_ts_parse(at, out_at_us, e)))
+        return rc;
+    if (to_handle && (rc = msg_validate_handle(to_handle, e))) /* syntax before lookups */
+        return rc;
+    return 0;
+}
+
+/* send_keyed's two people: *me (sender, or looked up by sender_uuid) and *other (by
+ * to_handle, or the other participant of the conversation *group_in, whose uuid is then
+ * lowered into group_lower and *group_in pointed at it).  0, or the error. */
+static int send_parties(msg_service *s, const msg_user *sender, const char *sender_uuid,
+                        const char **group_in, char group_lower[MSG_UUID_LEN + 1],
+                        const char *to_handle, msg_user *me, msg_user *other, err_t *e)
+{
+    int rc;
+    if (sender)
+        *me = *sender;
+    else if ((rc = msg_user_by_uuid(s, sender_uuid, me, e)))
+        return rc;
+
+    if (to_handle) {
+        if ((rc = msg_user_by_handle(s, to_handle, other, e)))
+            return rc;
+        if (strcmp(other->uuid, me->uuid) == 0)
+            return msg_fail(e, MSG_E_SELF_MESSAGE);
+        return 0;
+    }
+    if (!msgi_is_uuid(*group_in))
+        return msgi_bad_group_id(e, *group_in);
+    msgi_uuid_lower(*group_in, group_lower); /* stored uuids are lower case */
+    *group_in = group_lower;
+    char other_uuid[sizeof other->uuid];
+    bool ok;
+    if ((rc = msgi_find_partner(s, me->uuid, *group_in, other_uuid, sizeof other_uuid, &ok, e)))
+        return rc;
+    if (!ok) /* no row of mine in it, or a row without the other's uuid */
+        return msg_fail(e, MSG_E_NOT_FOUND);
+    /* the other person's user row is gone (removed from the table): this conversation
+     * has nobody to deliver to, a 404 as for a handle nobody has -- not the 401
+     * unknown_user of a token naming no user, which signed the sender out of the page
+     * (test_messaging.py::test_send_to_a_conversation_whose_other_user_is_gone) */
+    err_t in = {0};
+    if ((rc = msg_user_by_uuid(s, other_uuid, other, &in))) {
+        if (rc == ERR_NOT_FOUND)
+            return msg_fail_rc(e, MSG_E_NOT_FOUND, rc,
+                               "the other person of this conversation no longer exists");
+        return msg_err_pass(e, rc, &in);
+    }
+    return 0;
+}
+
+/* The recipient's read marker, carried over to their new row (conv_delete).  When they sent
+ * the last message (the pair row's last_from, with guess), their row is read to it: read_to
+ * = prev, unread 0 (conv_put), and no mark-read moves a marker past the last message; so that
+ * is their marker, without reading their row (*guessed).  The Delete's condition still holds
+ * it (a row written otherwise -- by an older writer that did not set last_from -- cancels the
+ * transaction, and the next attempt reads).  Without prev (a new conversation) none.
+ * 0 with *theirs (conv_mark_fini releases it), *again when their row moved since the pair row
+ * was read (read again); or the error. */
+static int send_their_mark(msg_service *s, const char *other_uuid, const char *prev,
+                           const char *last_from, const char *group, bool guess,
+                           conv_mark *theirs, bool *guessed, bool *again, err_t *e)
+{
+    int rc;
+    *theirs = (conv_mark){.read_to = ""};
+    if (prev[0] && guess && strcmp(last_from, other_uuid) == 0) {
+        memcpy(theirs->read_to, prev, sizeof theirs->read_to);
+        theirs->unread = 0;
+        theirs->raw_read_to = json_pack("{s:s}", "S", prev);
+        theirs->raw_unread = json_pack("{s:s}", "N", "0");
+        if (!theirs->raw_read_to || !theirs->raw_unread) {
+            conv_mark_fini(theirs);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        *guessed = true;
+    } else if (prev[0]) {
+        bool found;
+        if ((rc = conv_mark_get(s, other_uuid, prev, group, theirs, &found, e)))
+            return rc;
+        if (!found) /* a message moved the rows since the pair row was read */
+            *again = true;
+    }
+    return 0;
+}
+
+/* The transaction's Put of the message (MSG#group, ts). */
+static void w_message_put(jout *req, const char *table, const char *group, const char *ts,
+                          const char *msg_uuid, const char *text, const msg_user *me)
+{
+    char msg_pk[64];
+    snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
+    jout_raw(req, "{\"Put\":{", 8);
+    msgi_jw_str(req, false, "TableName", table);
+    jout_member_key(req, true, "Item", 4);
+    jout_raw(req, "{", 1);
+    msgi_jw_attr(req, false, "pk", msg_pk);
+    msgi_jw_attr(req, true, "sk", ts);
+    msgi_jw_attr(req, true, "message_uuid", msg_uuid);
+    msgi_jw_attr(req, true, "message", text);
+    w_user(req, me);
+    jout_raw(req, "}", 1);
+    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
+    jout_raw(req, "}}", 2);
+}
+
+/* The transaction's Put of a new conversation's pair row; keys: the sender's idempotency list
+ * (idem_list, stored as idem_name), or NULL. */
+static void w_pair_put(jout *req, const char *table, const char *pair_pk, const char *group,
+                       const char *ts, const char *me_uuid, const char *idem_name,
+                       const json_t *keys)
+{
+    jout_raw(req, ",{\"Put\":{", 9);
+    msgi_jw_str(req, false, "TableName", table);
+    jout_member_key(req, true, "Item", 4);
+    jout_raw(req, "{", 1);
+    msgi_jw_attr(req, false, "pk", pair_pk);
+    msgi_jw_attr(req, true, "sk", "PAIR");
+    msgi_jw_attr(req, true, "group_uuid", group);
+    msgi_jw_attr(req, true, "last_message_at", ts);
+    msgi_jw_attr(req, true, "last_from", me_uuid);
+    if (keys) {
+        jout_member_key(req, true, idem_name, strlen(idem_name));
+        jout_json(req, keys);
+    }
+    jout_raw(req, "}", 1);
+    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
+    jout_raw(req, "}}", 2);
+}
+
+/* The transaction's Update of the pair row, guarded by its last message's time prev ("":
+ * none); keys as w_pair_put's. */
+static void w_pair_update(jout *req, const char *table, const char *pair_pk, const char *ts,
+                          const char *me_uuid, const char *prev, const char *idem_name,
+                          const json_t *keys)
+{
+    jout_raw(req, ",{\"Update\":{", 12);
+    msgi_jw_str(req, false, "TableName", table);
+    msgi_jw_key(req, pair_pk, "PAIR");
+    msgi_jw_str(req, true, "UpdateExpression",
+                keys ? "SET last_message_at = :ts, last_from = :me, #k = :k"
+                     : "SET last_message_at = :ts, last_from = :me");
+    msgi_jw_str(req, true, "ConditionExpression",
+                prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)");
+    jout_member_key(req, true, "ExpressionAttributeValues", 25);
+    jout_raw(req, "{", 1);
+    msgi_jw_attr(req, false, ":ts", ts);
+    msgi_jw_attr(req, true, ":me", me_uuid);
+    if (prev[0])
+        msgi_jw_attr(req, true, ":prev", prev);
+    if (keys) {
+        jout_member_key(req, true, ":k", 2);
+        jout_json(req, keys);
+    }
+    jout_raw(req, "}", 1);
+    if (keys) {
+        jout_member_key(req, true, "ExpressionAttributeNames", 24);
+        jout_raw(req, "{", 1);
+        msgi_jw_str(req, false, "#k", idem_name);
+        jout_raw(req, "}", 1);
+    }
+    jout_raw(req, "}}", 2);
+}
+
+/* The transaction req sent: TransactionInProgressException is an earlier copy of THIS request
+ * (same token; a transport retry overtook it) still being applied.  The same request is sent
+ * again until that copy's outcome is replayed, instead of a fresh attempt that would store
+ * the message a second time.  (A writer that failed -- out of memory -- is msgi_call_text's
+ * ERR_NOMEM.)  The result, *out_extra (the caller's reference) and in as msgi_call_text's. */
+static int send_txn_call(msg_service *s, const jout *req, unsigned *seed, json_t **out_extra,
+                         err_t *in)
+{
+    int rc;
+    long waited = 0;
+    json_t *extra = NULL;
+    for (int wait = 0;; wait++) {
+        json_decref(extra);
+        extra = NULL;
+        rc = msgi_call_text(s, "TransactWriteItems", req, NULL, &extra, in);
+        if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
+            break;
+        waited += msgi_in_progress_wait(wait, seed);
+    }
+    *out_extra = extra;
+    return rc;
+}
+
+/* The sent message into *out (when given).  0, or ERR_NOMEM. */
+static int send_answer(msg_message *out, const char *msg_uuid, const char *group,
+                       const char *ts, const msg_user *me, const char *text, err_t *e)
+{
+    if (!out)
+        return 0;
+    snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);
+    snprintf(out->message_group_uuid, sizeof out->message_group_uuid, "%s", group);
+    snprintf(out->created_at, sizeof out->created_at, "%s", ts);
+    out->sender = *me;
+    out->message = strdup(text);
+    if (!out->message)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* The steps: the request's checks (send_check), the two people (send_parties), then attempts
+ * until one commits: the pair row read (an Idempotency-Key's retry answered from it), the
+ * recipient's marker (send_their_mark), the message's time, the transaction written
+ * (w_message_put, w_pair_put / w_pair_update, conv_delete, conv_put) and sent
+ * (send_txn_call). */
 static int send_keyed(msg_service *s, const msg_user *sender, const char *sender_uuid,
                       const char *group_in, const char *to_handle, const char *text,
                       const char *at, const char *idem_key, msg_message *out, err_t *e)
@@ -344,54 +565,12 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
     char group_lower[MSG_UUID_LEN + 1];
     if (out)
         memset(out, 0, sizeof *out);
-    if ((group_in && to_handle) || (!group_in && !to_handle))
-        return msg_failf(e, MSG_E_MISSING_FIELD,
-                          "give either message_group_uuid or handle");
-    if ((rc = msg_validate_text(text, e)))
-        return rc;
-    if (idem_key && !idem_key_ok(idem_key))
-        return msg_failf(e, MSG_E_INVALID_FIELD,
-                         "Idempotency-Key must be 1 to %d visible ASCII characters",
-                         MSG_IDEM_KEY_MAX);
     long long at_us = 0;
-    if (at && (rc = msg_ts_parse(at, &at_us, e)))
+    if ((rc = send_check(group_in, to_handle, text, at, idem_key, &at_us, e)))
         return rc;
-    if (to_handle && (rc = msg_validate_handle(to_handle, e))) /* syntax before lookups */
+    if ((rc = send_parties(s, sender, sender_uuid, &group_in, group_lower, to_handle, &me,
+                           &other, e)))
         return rc;
-    if (sender)
-        me = *sender;
-    else if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
-        return rc;
-
-    if (to_handle) {
-        if ((rc = msg_user_by_handle(s, to_handle, &other, e)))
-            return rc;
-        if (strcmp(other.uuid, me.uuid) == 0)
-            return msg_fail(e, MSG_E_SELF_MESSAGE);
-    } else {
-        if (!msgi_is_uuid(group_in))
-            return msgi_bad_group_id(e, group_in);
-        msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
-        group_in = group_lower;
-        char other_uuid[sizeof other.uuid];
-        bool ok;
-        if ((rc = msgi_find_partner(s, me.uuid, group_in, other_uuid, sizeof other_uuid, &ok,
-                                    e)))
-            return rc;
-        if (!ok) /* no row of mine in it, or a row without the other's uuid */
-            return msg_fail(e, MSG_E_NOT_FOUND);
-        /* the other person's user row is gone (removed from the table): this conversation
-         * has nobody to deliver to, a 404 as for a handle nobody has -- not the 401
-         * unknown_user of a token naming no user, which signed the sender out of the page
-         * (test_messaging.py::test_send_to_a_conversation_whose_other_user_is_gone) */
-        err_t in = {0};
-        if ((rc = msg_user_by_uuid(s, other_uuid, &other, &in))) {
-            if (rc == ERR_NOT_FOUND)
-                return msg_fail_rc(e, MSG_E_NOT_FOUND, rc,
-                                   "the other person of this conversation no longer exists");
-            return msg_err_pass(e, rc, &in);
-        }
-    }
 
     const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;
     const char *hi = lo == me.uuid ? other.uuid : me.uuid;
@@ -452,31 +631,13 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         } else {
             msgi_uuid(group);
         }
-        /* the recipient's read marker, carried over to their new row (conv_delete).  When they
-         * sent the last message (the pair row's last_from), their row is read to it: read_to
-         * = prev, unread 0 (conv_put below), and no mark-read moves a marker past the last
-         * message; so that is their marker, without reading their row.  The Delete's
-         * condition still holds it (a row written otherwise -- by an older writer that did
-         * not set last_from -- cancels the transaction, and the next attempt reads). */
-        conv_mark theirs = {.read_to = ""};
-        if (prev[0] && guess && strcmp(pr.last_from, other.uuid) == 0) {
-            memcpy(theirs.read_to, prev, sizeof theirs.read_to);
-            theirs.unread = 0;
-            theirs.raw_read_to = json_pack("{s:s}", "S", prev);
-            theirs.raw_unread = json_pack("{s:s}", "N", "0");
-            if (!theirs.raw_read_to || !theirs.raw_unread) {
-                conv_mark_fini(&theirs);
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-                goto done;
-            }
-            guessed = true;
-        } else if (prev[0]) {
-            bool found;
-            if ((rc = conv_mark_get(s, other.uuid, prev, group, &theirs, &found, e)))
-                goto done;
-            if (!found) /* a message moved the rows since the pair row was read */
-                continue;
-        }
+        conv_mark theirs;
+        bool again = false;
+        if ((rc = send_their_mark(s, other.uuid, prev, pr.last_from, group, guess, &theirs,
+                                  &guessed, &again, e)))
+            goto done;
+        if (again)
+            continue;
         /* a retry never reuses a seeded time: it may be the one that collided */
         long long t = at ? at_us + attempt : msg_now_usec();
         if (prev[0]) {
@@ -486,8 +647,6 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         msg_ts_format(t, ts);
 
-        char msg_pk[64];
-        snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
         /* with a key, the pair row's write also stores it (idem_list) */
         json_t *keys = idem_key ? idem_list(idem, idem_key, ts, msg_uuid) : NULL;
         if (idem_key && !keys) {
@@ -497,62 +656,12 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         jout req;
         jout_init(&req, 0);
-        jout_raw(&req, "{\"TransactItems\":[{\"Put\":{", 26);
-        msgi_jw_str(&req, false, "TableName", s->table);
-        jout_member_key(&req, true, "Item", 4);
-        jout_raw(&req, "{", 1);
-        msgi_jw_attr(&req, false, "pk", msg_pk);
-        msgi_jw_attr(&req, true, "sk", ts);
-        msgi_jw_attr(&req, true, "message_uuid", msg_uuid);
-        msgi_jw_attr(&req, true, "message", text);
-        w_user(&req, &me);
-        jout_raw(&req, "}", 1);
-        msgi_jw_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
-        jout_raw(&req, "}}", 2);
+        jout_raw(&req, "{\"TransactItems\":[", 18);
+        w_message_put(&req, s->table, group, ts, msg_uuid, text, &me);
         if (first) {
-            jout_raw(&req, ",{\"Put\":{", 9);
-            msgi_jw_str(&req, false, "TableName", s->table);
-            jout_member_key(&req, true, "Item", 4);
-            jout_raw(&req, "{", 1);
-            msgi_jw_attr(&req, false, "pk", pair_pk);
-            msgi_jw_attr(&req, true, "sk", "PAIR");
-            msgi_jw_attr(&req, true, "group_uuid", group);
-            msgi_jw_attr(&req, true, "last_message_at", ts);
-            msgi_jw_attr(&req, true, "last_from", me.uuid);
-            if (keys) {
-                jout_member_key(&req, true, idem_name, strlen(idem_name));
-                jout_json(&req, keys);
-            }
-            jout_raw(&req, "}", 1);
-            msgi_jw_str(&req, true, "ConditionExpression", "attribute_not_exists(pk)");
-            jout_raw(&req, "}}", 2);
+            w_pair_put(&req, s->table, pair_pk, group, ts, me.uuid, idem_name, keys);
         } else {
-            jout_raw(&req, ",{\"Update\":{", 12);
-            msgi_jw_str(&req, false, "TableName", s->table);
-            msgi_jw_key(&req, pair_pk, "PAIR");
-            msgi_jw_str(&req, true, "UpdateExpression",
-                  keys ? "SET last_message_at = :ts, last_from = :me, #k = :k"
-                       : "SET last_message_at = :ts, last_from = :me");
-            msgi_jw_str(&req, true, "ConditionExpression",
-                  prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)");
-            jout_member_key(&req, true, "ExpressionAttributeValues", 25);
-            jout_raw(&req, "{", 1);
-            msgi_jw_attr(&req, false, ":ts", ts);
-            msgi_jw_attr(&req, true, ":me", me.uuid);
-            if (prev[0])
-                msgi_jw_attr(&req, true, ":prev", prev);
-            if (keys) {
-                jout_member_key(&req, true, ":k", 2);
-                jout_json(&req, keys);
-            }
-            jout_raw(&req, "}", 1);
-            if (keys) {
-                jout_member_key(&req, true, "ExpressionAttributeNames", 24);
-                jout_raw(&req, "{", 1);
-                msgi_jw_str(&req, false, "#k", idem_name);
-                jout_raw(&req, "}", 1);
-            }
-            jout_raw(&req, "}}", 2);
+            w_pair_update(&req, s->table, pair_pk, ts, me.uuid, prev, idem_name, keys);
             if (prev[0]) {
                 conv_delete(&req, s->table, me.uuid, prev, group, NULL);
                 conv_delete(&req, s->table, other.uuid, prev, group, &theirs);
@@ -572,21 +681,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         msgi_jw_str(&req, true, "ClientRequestToken", token);
         jout_raw(&req, "}", 1);
         err_t in;
-        /* TransactionInProgressException: an earlier copy of THIS request (same token; a
-         * transport retry overtook it) is still being applied.  Send the same request again
-         * until that copy's outcome is replayed, instead of a fresh attempt that would store
-         * the message a second time.  (A writer that failed -- out of memory -- is
-         * msgi_call_text's ERR_NOMEM.) */
-        long waited = 0;
-        json_t *extra = NULL;
-        for (int wait = 0;; wait++) {
-            json_decref(extra);
-            extra = NULL;
-            rc = msgi_call_text(s, "TransactWriteItems", &req, NULL, &extra, &in);
-            if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
-                break;
-            waited += msgi_in_progress_wait(wait, &seed);
-        }
+        json_t *extra;
+        rc = send_txn_call(s, &req, &seed, &extra, &in);
         jout_fini(&req);
         /* a race with another writer is retried; a throttled or failed transaction is the
          * answer (msgi_write_outcome) */
@@ -605,15 +701,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         msg_events_hint(s->events, me.uuid, false);
         msg_events_hint(s->events, other.uuid, false);
     }
-    if (out) {
-        snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);
-        snprintf(out->message_group_uuid, sizeof out->message_group_uuid, "%s", group);
-        snprintf(out->created_at, sizeof out->created_at, "%s", ts);
-        out->sender = me;
-        out->message = strdup(text);
-        if (!out->message)
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-    }
+    rc = send_answer(out, msg_uuid, group, ts, &me, text, e);
 done:
     json_decref(idem);
     return rc;
