@@ -215,12 +215,17 @@
 
   // ---- sign in / out ---------------------------------------------------------------------
 
-  function showSignin(message) {
+  // again: the view is showing already and the focus stays where the reader put it, the
+  // reason (role=alert) said again only when its words change.
+  function showSignin(message, again) {
+    const shown = !el.signin.hidden && el.app.hidden;
     el.app.hidden = true;
     el.signin.hidden = false;
     el['signin-error'].hidden = !message;
-    el['signin-error'].textContent = message || '';
-    el.token.focus();
+    if (el['signin-error'].textContent !== (message || '')) {
+      el['signin-error'].textContent = message || '';
+    }
+    if (!(again && shown)) el.token.focus();
   }
 
   // A token as pasted: the demo's curl line shows it as "Authorization: Bearer <token>", and
@@ -234,18 +239,49 @@
     return s.trim();
   };
 
-  async function signIn(token) {
-    state.token = bareToken(token);
+  // A sign-in that got no answer (no network, the server gone or restarting; 502-504) is
+  // tried again by itself, RETRY_MIN_MS doubling to RETRY_MAX_MS, and at once when the
+  // browser says the network is back; the tab keeps the token meanwhile.  Loaded (a reload)
+  // while the server was out of reach, the page threw the token away: a link's token was
+  // gone from the address too, and the user had to find one and paste it, while the view
+  // said nothing of trying again (test_web.py::test_the_server_out_of_reach_at_load).
+  let signInAgain = null; // {token, timer}
+  let signInSeq = 0; // the latest sign-in: an older one's answer is let go
+  function stopSignInAgain() {
+    if (signInAgain) clearTimeout(signInAgain.timer);
+    signInAgain = null;
+  }
+  window.addEventListener('online', () => { if (signInAgain) signIn(signInAgain.token); });
+
+  async function signIn(token, retryMs) {
+    stopSignInAgain();
+    const seq = ++signInSeq;
+    const bare = bareToken(token);
+    state.token = bare;
     let me;
     try {
       ({ data: me } = await api('GET', '/api/me'));
     } catch (e) {
+      if (seq !== signInSeq) return;
       state.token = null;
+      if (e.code === 'network' || e.status === 502 || e.status === 503 || e.status === 504) {
+        sessionStorage.setItem(TOKEN_KEY, bare);
+        const ms = retryMs || RETRY_MIN_MS;
+        signInAgain = { token: bare,
+          timer: setTimeout(() => signIn(bare, Math.min(ms * 2, RETRY_MAX_MS)), ms) };
+        const why = e.code !== 'network' ? sentence(e.message) :
+          navigator.onLine === false ? 'You are offline.' :
+            'Cannot reach the server (is ddbchat still running?).';
+        showSignin(`${why} Trying again by itself: the page signs in once the server ` +
+          `answers.${keptNote()}`, true);
+        return;
+      }
       sessionStorage.removeItem(TOKEN_KEY);
       showSignin((e.status === 401 ? `${sentence(e.message)} Check the token.` :
         sentence(e.message)) + keptNote());
       return;
     }
+    if (seq !== signInSeq) return;
     sessionStorage.setItem(TOKEN_KEY, state.token);
     state.me = me;
     restoreOutbox();

@@ -2187,6 +2187,44 @@ def test_a_draft_outlives_a_reload_and_a_tab_crash(web, two):
     assert box().get_attribute("value") == "half typed, more"
 
 
+# Run before the page's own script: every fetch fails as with no network (the page itself came
+# from the cache or the server went between the page and its first request) until the test
+# sets window.__down = false.
+DOWN_AT_LOAD = """window.__down = true;
+const realFetch = window.fetch;
+window.fetch = (path, init) => (window.__down ? Promise.reject(new TypeError('Failed to fetch'))
+  : realFetch(path, init));"""
+
+
+def test_the_server_out_of_reach_at_load(web, two):
+    """The page loaded (a reload) while the server cannot be reached: the sign-in view says
+    so and that it tries again by itself, the tab keeps its sign-in, and once the server
+    answers the page signs in without a word from the user: the conversation in the address
+    and its draft are back.  Before, the first failed request threw the token away: the user
+    had to find a token and paste it (the link's fragment was gone from the address), and
+    the view said nothing of trying again."""
+    me_ = "web_atload"
+    web.tok[me_] = token(add_user(web, me_, "Atload Web"), exp_in=3600)
+    send_rest(web, "web_alice", "from alice", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    by_css(d, "#text")[0].send_keys("typed before")
+    inject(d, DOWN_AT_LOAD)
+    d.refresh()
+    err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+               5, "the sign-in view with the reason")[0].text
+    assert err.startswith("Cannot reach the server") and "trying again by itself" in err.lower() \
+        and "a draft is kept" in err.lower(), err
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')") == web.tok[me_]
+    d.execute_script("window.__down = false")
+    wait(d, lambda d: by_css(d, "#app:not([hidden])") and
+         by_css(d, "#conv-title")[0].text == "Alice Web" and bubbles(d) == ["from alice"],
+         10, "signed in by itself, alice's conversation open")
+    assert by_css(d, "#text")[0].get_attribute("value") == "typed before"
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the live event stream")
+
+
 # Run before the page's own script: the page's clock (Date.now) is the test's while
 # window.__now is set, so a test can move it past midnight without waiting a day.
 CLOCK = """(() => { const real = Date.now;
