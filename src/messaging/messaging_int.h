@@ -17,6 +17,8 @@
 
 #define MSGI_USER_SETS 16
 #define MSGI_USER_WAYS 16
+#define MSGI_UNREAD_SLOTS 4096 /* MSGI_UNREAD_WAYS to a set */
+#define MSGI_UNREAD_WAYS 4
 struct msgi_user_entry;
 struct msg_service {
     msg_backend *backend; /* borrowed */
@@ -44,6 +46,15 @@ struct msg_service {
     unsigned long long users_hits;
     struct msgi_user_entry *users[MSGI_USER_SETS * MSGI_USER_WAYS];
     unsigned users_next[MSGI_USER_SETS]; /* the way replaced next in each set */
+    /* users' unread totals (service_read.c msg_list_conversations_total), each with the
+     * version of their GRP# partition it was counted at; a set of ways per user hash, guarded
+     * by unread_mu (initialised with users_mu) */
+    pthread_mutex_t unread_mu;
+    struct msgi_unread_entry {
+        char user[MSG_UUID_LEN + 1]; /* "" = empty */
+        uint64_t version;
+        long long total;
+    } unread[MSGI_UNREAD_SLOTS];
 };
 
 /* {"S": s}; NULL on OOM. */

@@ -6,7 +6,9 @@
  *        503 no_table when the messaging table does not exist (as every other route)
  *   GET  /api/message_groups[?limit=N&cursor=C]
  *        200 [{"uuid":<message_group_uuid>,"display_name","handle","message","created_at"}]
- *        newest conversation first; the other participant's name and handle.
+ *        newest conversation first; the other participant's name and handle.  The first
+ *        page (no cursor, no after) carries "X-Unread-Total: <n>": the reader's unread
+ *        messages over all their conversations (msg_list_conversations_total).
  *   GET  /api/message_groups/<message_group_uuid>
  *        200 {"uuid","display_name","handle","message","created_at"}: that conversation as
  *        a listing item (the reader's; 404 not_found otherwise).
@@ -252,7 +254,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
         return;
     add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
     add_header(r, "Access-Control-Expose-Headers",
-               "X-Next-Cursor, X-Next-After, WWW-Authenticate, Retry-After");
+               "X-Next-Cursor, X-Next-After, X-Unread-Total, WWW-Authenticate, Retry-After");
     if (preflight) {
         add_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
         add_header(r, "Access-Control-Allow-Headers",
@@ -454,9 +456,10 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
         return;
     msg_conversation_page p;
     err_t e = {0};
-    if (after[0] ? msg_list_conversations_after(s, me->uuid, limit, after, &p, &e)
-                 : msg_list_conversations(s, me->uuid, limit, cursor[0] ? cursor : NULL, &p,
-                                          &e)) {
+    long long total = -1; /* the first page's: the reader's unread over every conversation */
+    if (after[0]   ? msg_list_conversations_after(s, me->uuid, limit, after, &p, &e)
+        : cursor[0] ? msg_list_conversations(s, me->uuid, limit, cursor, &p, &e)
+                    : msg_list_conversations_total(s, me->uuid, limit, &p, &total, &e)) {
         reply_err(s, r, &e);
         return;
     }
@@ -471,6 +474,11 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
         add_header(r, after[0] ? "X-Next-After" : "X-Next-Cursor", p.next_cursor);
+    if (total >= 0) {
+        char num[24];
+        snprintf(num, sizeof num, "%lld", total);
+        add_header(r, "X-Unread-Total", num);
+    }
     msg_conversation_page_free(&p);
     reply_jout(r, &w);
 }

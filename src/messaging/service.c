@@ -142,6 +142,7 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
         s->cfg.max_retries = 200;
     pthread_mutex_init(&s->users_mu, NULL);
     pthread_mutex_init(&s->fold_mu, NULL);
+    pthread_mutex_init(&s->unread_mu, NULL);
     s->users_init = true;
     int crc = getrandom(s->users_key, sizeof s->users_key, 0) == (ssize_t)sizeof s->users_key
                   ? msg_jwt_cache_new(&s->jwt_cache)
@@ -175,6 +176,7 @@ void msg_service_free(msg_service *s)
     if (s->users_init) {
         pthread_mutex_destroy(&s->users_mu);
         pthread_mutex_destroy(&s->fold_mu);
+        pthread_mutex_destroy(&s->unread_mu);
     }
     free(s);
 }

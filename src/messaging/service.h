@@ -243,6 +243,14 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *messa
  * message.  limit 0 = default. */
 int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
                            msg_conversation_page *out, err_t *e);
+/* msg_list_conversations' first page, and *out_unread_total: the user's unread messages
+ * over ALL their conversations (the sum of every conversation row's `unread`, by the marker
+ * rule), not only the page's: when more conversations follow the page, one Query of the
+ * older rows from the page's end projecting `unread` alone (every 1 MB page of it); none
+ * when the page holds them all.  Errors as msg_list_conversations. */
+int msg_list_conversations_total(msg_service *s, const char *user_uuid, int limit,
+                                 msg_conversation_page *out, long long *out_unread_total,
+                                 err_t *e);
 
 /* Paging forward (a client that polls, or catches up after being away): the messages of a
  * conversation created after `after`, and the conversations that got a message after it (a

@@ -10,10 +10,12 @@
 #include "messaging/messaging_int.h"
 #include "api/api.h"
 #include "base/arena.h"
+#include "base/siphash.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
 #include "value/jout.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,9 +719,139 @@ int msg_list_messages_after(msg_service *s, const char *viewer_uuid, const char 
     return list_messages(s, viewer_uuid, group, limit, NULL, after, out, e);
 }
 
+/* The sum of the conversation rows' unread after a key, read as values (api_sink). */
+typedef struct tally_rd {
+    long long sum;
+    arena_t a; /* the keys of the pages read */
+    av_t lek;  /* the answer's LastEvaluatedKey; AV_NONE when it has none */
+} tally_rd;
+
+static void tally_add(long long *sum, long long n)
+{
+    *sum = n > LLONG_MAX - *sum ? LLONG_MAX : *sum + n;
+}
+
+static int tally_item(void *ctx, const char *key, const av_t *item)
+{
+    tally_rd *t = ctx;
+    if (strcmp(key, "LastEvaluatedKey") == 0)
+        return av_copy(&t->a, item, &t->lek);
+    if (strcmp(key, "Items") != 0)
+        return 0;
+    char read_to[MSG_TS_LEN + 1];
+    long long n;
+    msgi_conv_mark_av(item, read_to, &n); /* the one rule: "-3", 2.5 or an S count 0 */
+    tally_add(&t->sum, n);
+    return 0;
+}
+
+/* Adds to *sum the unread of the user's conversation rows (partition pk) older than the one
+ * at key `start`: a Query from there projecting `unread` alone, every page (each 1 MB of
+ * rows read), so the rows' messages and names are not sent.  msgi_storage's errors. */
+static int unread_after(msg_service *s, const char *pk, const av_t *start, long long *sum,
+                        err_t *e)
+{
+    tally_rd t = {.sum = *sum};
+    arena_init(&t.a);
+    av_t from = *start; /* borrowed from the caller's page, then from t.a */
+    int rc = 0;
+    for (;;) {
+        jout req;
+        jout_init(&req, 0);
+        jout_raw(&req, "{", 1);
+        msgi_jw_str(&req, false, "TableName", s->table);
+        msgi_jw_str(&req, true, "KeyConditionExpression", "pk = :pk");
+        msgi_jw_str(&req, true, "ProjectionExpression", "unread");
+        jout_member_key(&req, true, "ExpressionAttributeValues", 25);
+        jout_raw(&req, "{", 1);
+        msgi_jw_attr(&req, false, ":pk", pk);
+        jout_raw(&req, "}", 1);
+        jout_member_key(&req, true, "ScanIndexForward", 16);
+        jout_raw(&req, "false", 5);
+        jout_member_key(&req, true, "ExclusiveStartKey", 17);
+        jout_item(&req, &from);
+        jout_raw(&req, "}", 1);
+        t.lek = (av_t){0};
+        err_t in;
+        json_t *extra = NULL;
+        api_sink sink = {.item = tally_item, .ctx = &t};
+        rc = msgi_call_text(s, "Query", &req, &sink, &extra, &in);
+        jout_fini(&req);
+        json_decref(extra);
+        if (rc) {
+            rc = msgi_storage(e, rc, &in);
+            break;
+        }
+        if (t.lek.type != AV_M)
+            break;
+        from = t.lek;
+    }
+    if (!rc)
+        *sum = t.sum;
+    arena_fini(&t.a);
+    return rc;
+}
+
+/* The unread-total cache's set of user (MSGI_UNREAD_WAYS entries from the one returned;
+ * the user cache's siphash key) and, in *way, the way a new entry of user takes when none
+ * holds it (from the hash's high bits: two users of one set keep one way each, mostly). */
+static struct msgi_unread_entry *unread_set(msg_service *s, const char *user, size_t len,
+                                            size_t *way)
+{
+    uint64_t h = siphash24(s->users_key, (const unsigned char *)user, len);
+    *way = (size_t)(h >> 48) % MSGI_UNREAD_WAYS;
+    return &s->unread[(size_t)(h % (MSGI_UNREAD_SLOTS / MSGI_UNREAD_WAYS)) * MSGI_UNREAD_WAYS];
+}
+
+/* Whether user's total counted at partition version `version` is cached (into *total). */
+static bool unread_cached(msg_service *s, const char *user, uint64_t version, long long *total)
+{
+    size_t len = strlen(user), way;
+    if (len > MSG_UUID_LEN)
+        return false;
+    struct msgi_unread_entry *set = unread_set(s, user, len, &way);
+    bool hit = false;
+    pthread_mutex_lock(&s->unread_mu);
+    for (size_t w = 0; w < MSGI_UNREAD_WAYS && !hit; w++)
+        if (set[w].version == version && strcmp(set[w].user, user) == 0) {
+            *total = set[w].total;
+            hit = true;
+        }
+    pthread_mutex_unlock(&s->unread_mu);
+    return hit;
+}
+
+static void unread_remember(msg_service *s, const char *user, uint64_t version, long long total)
+{
+    size_t len = strlen(user), way;
+    if (len > MSG_UUID_LEN)
+        return;
+    struct msgi_unread_entry *set = unread_set(s, user, len, &way);
+    pthread_mutex_lock(&s->unread_mu);
+    for (size_t w = 0; w < MSGI_UNREAD_WAYS; w++)
+        if (strcmp(set[w].user, user) == 0 || !set[w].user[0]) { /* its own, or a free one */
+            way = w;
+            break;
+        }
+    memcpy(set[way].user, user, len + 1);
+    set[way].version = version;
+    set[way].total = total;
+    pthread_mutex_unlock(&s->unread_mu);
+}
+
+/* The version of user's GRP# partition now (backend.h partition_version, else the data's
+ * version); 0: none, do not cache. */
+static uint64_t grp_version(msg_service *s, const char *pk)
+{
+    const msg_backend_ops *ops = s->backend->ops;
+    return ops->partition_version ? ops->partition_version(s->backend, s->table, pk)
+           : ops->version         ? ops->version(s->backend)
+                                  : 0;
+}
+
 static int list_conversations(msg_service *s, const char *user_uuid, int limit,
                               const char *cursor, const char *after, msg_conversation_page *out,
-                              err_t *e)
+                              long long *total, err_t *e)
 {
     memset(out, 0, sizeof *out);
     int rc;
@@ -741,6 +873,9 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
     out->items = calloc((size_t)limit, sizeof *out->items);
     if (!out->items)
         return err_set(e, ERR_NOMEM, "out of memory");
+    /* the version before the reads: a commit between makes the total older than the rows,
+     * never newer (the next listing then counts again) */
+    uint64_t version = total ? grp_version(s, pk) : 0;
     msg_rows rows = {.convs = out};
     page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};
     arena_init(&p.a);
@@ -749,6 +884,18 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
                                out->n ? out->items[out->n - 1].last_message_at : NULL,
                                &out->next_cursor, e)
                    : page_end(&p, &out->n, &out->next_cursor, e);
+    /* the total: cached while the partition has not moved, else the page's own, then the
+     * older rows' when more follow */
+    if (total && !rc && !(version && unread_cached(s, user_uuid, version, total))) {
+        *total = 0;
+        for (size_t i = 0; i < out->n; i++)
+            tally_add(total, out->items[i].unread);
+        const av_t *more = p.n > p.limit ? &p.last_key : p.lek.type == AV_M ? &p.lek : NULL;
+        if (more)
+            rc = unread_after(s, pk, more, total, e);
+        if (!rc && version)
+            unread_remember(s, user_uuid, version, *total);
+    }
     for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
         msg_conversation t = out->items[i];
         out->items[i] = out->items[out->n - 1 - i];
@@ -763,13 +910,21 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
 int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
                            msg_conversation_page *out, err_t *e)
 {
-    return list_conversations(s, user_uuid, limit, cursor, NULL, out, e);
+    return list_conversations(s, user_uuid, limit, cursor, NULL, out, NULL, e);
+}
+
+int msg_list_conversations_total(msg_service *s, const char *user_uuid, int limit,
+                                 msg_conversation_page *out, long long *out_unread_total,
+                                 err_t *e)
+{
+    *out_unread_total = 0;
+    return list_conversations(s, user_uuid, limit, NULL, NULL, out, out_unread_total, e);
 }
 
 int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limit,
                                  const char *after, msg_conversation_page *out, err_t *e)
 {
-    return list_conversations(s, user_uuid, limit, NULL, after, out, e);
+    return list_conversations(s, user_uuid, limit, NULL, after, out, NULL, e);
 }
 
 /* ---- one conversation --------------------------------------------------------------- */

@@ -25,6 +25,7 @@ import threading
 import pytest
 
 from msg_fixtures import (add_user, cli, mddb, msg_server, rest, scan_table,  # noqa: F401
+                          CORS_ORIGIN,
                           check_invariants, token, TABLE)
 
 pytestmark = pytest.mark.requires_ddbchat
@@ -398,3 +399,66 @@ def test_malformed_read_log_rows_do_not_wedge_the_user(msg_server):
                     if it.get("stamp"))
     assert logged == [("~0000000000000001", m1["created_at"]),
                       ("~0000000000000002", m2["created_at"])], rows
+
+
+def test_listing_carries_the_users_unread_total(msg_server):
+    """GET /api/message_groups's first page (no cursor, no after) carries the reader's unread
+    messages over ALL their conversations in the header X-Unread-Total (the listing's body
+    stays a plain array), also those beyond the page: a page title "(N)" from the loaded
+    conversations alone undercounted.  A cursor or after page has no such header.  A row's
+    unread is read by the marker rule (a hand-written "-3" counts 0), as the listing shows it."""
+    ddb = mddb_of(msg_server)
+    me = add_user(msg_server, "tot_me", "Tot Me")
+    tme = token(me)
+    want = 0
+    for i in range(5):
+        o = add_user(msg_server, f"tot_o{i}", f"Tot O{i}")
+        to = token(o)
+        if i == 0:
+            token_of_o0 = to
+        for k in range(i + 1):
+            g = send(msg_server, to, f"m{k}", handle="tot_me")["message_group_uuid"]
+        want += i + 1
+    # one conversation of mine read to its end, one answered (mine read to my reply)
+    st, _, r = mark(msg_server, tme, g, "9999-12-31T23:59:59Z")
+    assert (st, r["unread"]) == (200, 0)
+    want -= 5
+    send(msg_server, tme, "reply", handle="tot_o3")
+    want -= 4
+    # one row made bad by hand: its unread reads as 0 by the marker rule
+    rows = [it for it in scan_table(ddb) if it["pk"] == f"GRP#{me}"
+            and it.get("user_handle") == "tot_o2"]
+    assert len(rows) == 1
+    ddb.update_item(TableName=TABLE, Key={"pk": {"S": rows[0]["pk"]}, "sk": {"S": rows[0]["sk"]}},
+                    UpdateExpression="SET unread = :u", ExpressionAttributeValues={":u": {"N": "-3"}})
+    want -= 3
+    st, h, full = rest(msg_server, "GET", "/api/message_groups?limit=100", tme)
+    assert st == 200 and len(full) == 5
+    assert sum(c["unread"] for c in full) == want == 1 + 2
+    assert h.get("x-unread-total") == str(want), h
+    for limit in (1, 2, 4, 5):
+        st, h, page = rest(msg_server, "GET", f"/api/message_groups?limit={limit}", tme)
+        assert st == 200 and len(page) == limit
+        assert h.get("x-unread-total") == str(want), (limit, h)
+    st, h, _ = rest(msg_server, "GET", "/api/message_groups?limit=2", tme)
+    st, h2, _ = rest(msg_server, "GET",
+                     f"/api/message_groups?limit=2&cursor={h['x-next-cursor']}", tme)
+    assert st == 200 and "x-unread-total" not in h2
+    st, h2, _ = rest(msg_server, "GET", "/api/message_groups?after=2000-01-01T00:00:00Z", tme)
+    assert st == 200 and "x-unread-total" not in h2
+    # a browser on another origin may read it
+    st, h, _ = rest(msg_server, "GET", "/api/message_groups", tme,
+                    headers={"Origin": CORS_ORIGIN})
+    assert "X-Unread-Total" in h.get("access-control-expose-headers", ""), h
+    # counted again once my conversations change: a message to me, then my mark-read
+    m = send(msg_server, token_of_o0, "more", handle="tot_me")
+    st, h, _ = rest(msg_server, "GET", "/api/message_groups?limit=1", tme)
+    assert h.get("x-unread-total") == str(want + 1), h
+    st, _, r = mark(msg_server, tme, m["message_group_uuid"], m["created_at"])
+    assert st == 200
+    st, h, _ = rest(msg_server, "GET", "/api/message_groups?limit=1", tme)
+    assert h.get("x-unread-total") == str(want - 1), h  # o0's 2 read
+    # a user with no conversation: 0
+    st, h, page = rest(msg_server, "GET", "/api/message_groups",
+                       token(add_user(msg_server, "tot_none", "Tot None")))
+    assert (st, page, h.get("x-unread-total")) == (200, [], "0")

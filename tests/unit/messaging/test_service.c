@@ -2274,6 +2274,18 @@ static int one_per_page_call(msg_backend *b, const char *op, json_t *req, json_t
 static const msg_backend_ops one_per_page_ops = {
     .call = one_per_page_call, .free = lagging_free, .name = "one_per_page"};
 
+static uint64_t fwd_partition_version(msg_backend *b, const char *table, const char *pk)
+{
+    msg_backend *in = ((hook_backend *)b)->inner;
+    return in->ops->partition_version(in, table, pk);
+}
+
+/* one_per_page with the inner backend's partition versions (what caches go by) */
+static const msg_backend_ops one_per_page_pv_ops = {.call = one_per_page_call,
+                                                    .free = lagging_free,
+                                                    .partition_version = fwd_partition_version,
+                                                    .name = "one_per_page_pv"};
+
 /* The mark-read's count of the other person's messages after the marker adds every page
  * (msgi_query_pages), 1 item each here: exact, whatever the page size. */
 static void test_mark_read_counts_every_page(void **state)
@@ -2301,6 +2313,89 @@ static void test_mark_read_counts_every_page(void **state)
     msg_service_free(svc);
     for (int i = 0; i < 5; i++)
         msg_message_fini(&m[i]);
+}
+
+/* The listing's unread total (msg_list_conversations_total) is the user's over every
+ * conversation, the page's and the older ones' (before, only what a page showed could be
+ * added up): no read more when the page holds them all, one Query of the rest projecting
+ * `unread` otherwise, every page of it (1 row each here). */
+static void test_listing_unread_total(void **state)
+{
+    (void)state;
+    msg_user me = add_user("ut_me", "Ut Me"), o[3];
+    msg_message m;
+    for (int i = 0; i < 3; i++) {
+        char h[16];
+        snprintf(h, sizeof h, "ut_o%d", i);
+        o[i] = add_user(h, "Ut O");
+        for (int k = 0; k <= i; k++) {
+            m = send_ok(&o[i], NULL, "ut_me", "u", NULL);
+            if (!(i == 2 && k == i))
+                msg_message_fini(&m);
+        }
+    }
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    msg_conversation_page p;
+    long long total;
+    for (int limit = 3; limit >= 1; limit--) {
+        hp.calls = 0;
+        assert_int_equal(msg_list_conversations_total(svc, me.uuid, limit, &p, &total, &e), 0);
+        assert_int_equal(p.n, (size_t)limit);
+        assert_int_equal(total, 6);
+        assert_int_equal(hp.calls, 3 - limit + (limit < 3)); /* a row a page, then an empty one */
+        msg_conversation_page_free(&p);
+    }
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    assert_int_equal(msg_mark_read(S, me.uuid, m.message_group_uuid, m.created_at, at, &n, &e), 0);
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    assert_int_equal(total, 3);
+    msg_conversation_page_free(&p);
+    msg_service_free(svc);
+
+    /* with partition versions (embedded): counted again only when the user's GRP# partition
+     * moved (a send to them, their mark-read; another user's send leaves it) */
+    if (ENV.backend->ops->partition_version) {
+        hook_backend hv = {.base = {&one_per_page_pv_ops}, .inner = ENV.backend};
+        assert_int_equal(msg_service_new(&hv.base, &cfg, &svc, &e), 0);
+        long long want[] = {3, 3, 3, 4, 2};
+        for (int i = 0; i < 5; i++) {
+            if (i == 2) { /* others' conversation: not mine */
+                msg_message x = send_ok(&o[0], NULL, "ut_o1", "x", NULL);
+                msg_message_fini(&x);
+            }
+            if (i == 3) { /* to me */
+                msg_message x = send_ok(&o[0], NULL, "ut_me", "y", NULL);
+                msg_message_fini(&x);
+            }
+            if (i == 4) { /* o[1]'s conversation read */
+                msg_conversation_page all;
+                assert_int_equal(msg_list_conversations(S, me.uuid, 3, NULL, &all, &e), 0);
+                for (size_t k = 0; k < all.n; k++)
+                    if (strcmp(all.items[k].other.handle, "ut_o1") == 0)
+                        assert_int_equal(msg_mark_read(S, me.uuid, all.items[k].message_group_uuid,
+                                                       all.items[k].last_message_at, at, &n, &e),
+                                         0);
+                msg_conversation_page_free(&all);
+            }
+            hv.calls = 0;
+            assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+            msg_conversation_page_free(&p);
+            assert_int_equal(total, want[i]);
+            if (i == 2) /* partitions share ST_PV_SLOTS version slots: now and then moved */
+                assert_true(hv.calls == 0 || hv.calls == 3);
+            else /* cached, or counted again: 2 rows + the end */
+                assert_int_equal(hv.calls, i == 1 ? 0 : 3);
+        }
+        msg_service_free(svc);
+    }
+    msg_message_fini(&m);
 }
 
 /* A backend whose Select COUNT Queries answer an empty page and a LastEvaluatedKey: the
@@ -2394,6 +2489,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_past_a_stray_log_row),
         cmocka_unit_test(test_mark_read_past_malformed_log_rows),
         cmocka_unit_test(test_mark_read_counts_every_page),
+        cmocka_unit_test(test_listing_unread_total),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
