@@ -453,13 +453,16 @@ int cli_import(int argc, char **argv)
         json_t *errs = json_array();
         for (int i = 0; i < r.n_first_errors; i++)
             json_array_append_new(errs, json_string(r.first_errors[i]));
-        ops_print_json(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:o}", "table", o.pos[1], "created",
-                                 r.created, "files", (json_int_t)r.files, "items",
+        ops_print_json(json_pack("{s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:o}", "table", o.pos[1],
+                                 "created", r.created, "redone", r.redone, "files", (json_int_t)r.files, "items",
                                  (json_int_t)r.items, "errors", (json_int_t)r.errors, "bytes",
                                  (json_int_t)r.bytes, "first_errors", errs));
     } else {
         printf("imported %llu items into %s%s from %llu file%s", (unsigned long long)r.items,
-               o.pos[1], r.created ? " (created)" : "", (unsigned long long)r.files,
+               o.pos[1],
+               r.redone    ? " (created again: it held an import cut short)"
+               : r.created ? " (created)"
+                           : "", (unsigned long long)r.files,
                r.files == 1 ? "" : "s");
         if (r.errors)
             printf("; %llu refused", (unsigned long long)r.errors);

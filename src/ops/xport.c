@@ -1309,7 +1309,117 @@ static bool xp_table_ready(json_t *t)
     return true;
 }
 
-static int xp_create_table(const ops_import_opts *o, json_t *desc, err_t *e)
+/* An import's table carries the tag XP_IMPORT_TAG = XP_IMPORT_TAG_UNFINISHED from its
+ * CreateTable until its last item is in: DynamoDB's ImportTable makes a table that is there
+ * complete or not at all, and a kill -9 of `import --create` left a partial table that
+ * looked finished (a rerun then failed: the table exists).  A rerun of `import --create`
+ * drops such a table and imports again; an import that fails drops the table it made.
+ * (tests/e2e/test_remote_backend.py::test_import_cut_short_is_redone_whole) */
+#define XP_IMPORT_TAG "ddbchat:import"
+#define XP_IMPORT_TAG_UNFINISHED "unfinished"
+
+/* *out_arn: the table's ARN (new reference) from DescribeTable. */
+static int xp_table_arn(msg_backend *b, const char *table, json_t **out_arn, err_t *e)
+{
+    json_t *t = NULL;
+    *out_arn = NULL;
+    int rc = xp_describe(b, table, &t, e);
+    if (rc)
+        return rc;
+    json_t *arn = json_object_get(t, "TableArn");
+    if (!json_is_string(arn)) {
+        json_decref(t);
+        return err_set(e, ERR_INTERNAL, "DescribeTable: no TableArn in the answer");
+    }
+    *out_arn = json_incref(arn);
+    json_decref(t);
+    return 0;
+}
+
+/* *out_marked: the table carries the mark of an unfinished import. */
+static int xp_marked(msg_backend *b, const char *table, bool *out_marked, err_t *e)
+{
+    *out_marked = false;
+    json_t *arn = NULL, *resp = NULL;
+    int rc = xp_table_arn(b, table, &arn, e);
+    if (rc)
+        return rc;
+    for (json_t *next = NULL;;) {
+        json_t *req = json_pack("{s:O}", "ResourceArn", arn);
+        if (next)
+            json_object_set(req, "NextToken", next);
+        json_decref(resp);
+        resp = NULL;
+        if ((rc = msg_backend_call(b, "ListTagsOfResource", req, &resp, e))) {
+            json_decref(req);
+            rc = xp_backend_err(e, rc, "ListTagsOfResource");
+            break;
+        }
+        json_decref(req);
+        size_t i;
+        json_t *tag;
+        json_array_foreach(json_object_get(resp, "Tags"), i, tag) {
+            if (strcmp(json_string_value(json_object_get(tag, "Key")) ?: "", XP_IMPORT_TAG) ==
+                    0 &&
+                strcmp(json_string_value(json_object_get(tag, "Value")) ?: "",
+                       XP_IMPORT_TAG_UNFINISHED) == 0)
+                *out_marked = true;
+        }
+        next = json_object_get(resp, "NextToken");
+        if (*out_marked || !json_is_string(next))
+            break;
+    }
+    json_decref(resp);
+    json_decref(arn);
+    return rc;
+}
+
+/* Takes the unfinished mark off: the import is whole. */
+static int xp_unmark(msg_backend *b, const char *table, err_t *e)
+{
+    json_t *arn = NULL, *resp = NULL;
+    int rc = xp_table_arn(b, table, &arn, e);
+    if (rc)
+        return rc;
+    json_t *req = json_pack("{s:o,s:[s]}", "ResourceArn", arn, "TagKeys", XP_IMPORT_TAG);
+    rc = msg_backend_call(b, "UntagResource", req, &resp, e);
+    json_decref(req);
+    json_decref(resp);
+    if (rc == ERR_UNKNOWN_OPERATION) { /* an endpoint that keeps no tags (DynamoDB Local) */
+        err_clear(e);
+        return 0;
+    }
+    return rc ? xp_backend_err(e, rc, "UntagResource") : 0;
+}
+
+/* DeleteTable, then waits until DescribeTable no longer finds it. */
+static int xp_drop(msg_backend *b, const char *table, err_t *e)
+{
+    json_t *req = json_pack("{s:s}", "TableName", table), *resp = NULL;
+    int rc = msg_backend_call(b, "DeleteTable", req, &resp, e);
+    json_decref(req);
+    json_decref(resp);
+    if (rc && rc != ERR_RESOURCE_NOT_FOUND)
+        return xp_backend_err(e, rc, "DeleteTable");
+    for (int64_t waited = 0;; waited += 200) {
+        json_t *t = NULL;
+        err_clear(e);
+        rc = xp_describe(b, table, &t, e);
+        json_decref(t);
+        if (rc == ERR_RESOURCE_NOT_FOUND) {
+            err_clear(e);
+            return 0;
+        }
+        if (rc)
+            return rc;
+        if (waited >= XP_CREATE_WAIT_MS)
+            return err_set(e, ERR_IO, "table %s was not deleted in %d s", table,
+                           XP_CREATE_WAIT_MS / 1000);
+        xp_sleep_ms(200);
+    }
+}
+
+static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_redone, err_t *e)
 {
     json_t *req = NULL;
     if (o->creation)
@@ -1327,10 +1437,48 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, err_t *e)
     json_object_set_new(req, "TableName", json_string(o->table));
     if (!json_object_get(req, "BillingMode") && !json_object_get(req, "ProvisionedThroughput"))
         json_object_set_new(req, "BillingMode", json_string("PAY_PER_REQUEST"));
+    /* the mark of an import not finished (xp_unmark takes it off at the end) */
+    json_t *tags = json_object_get(req, "Tags");
+    if (!json_is_array(tags)) {
+        tags = json_array();
+        json_object_set_new(req, "Tags", tags);
+    }
+    json_array_append_new(tags, json_pack("{s:s,s:s}", "Key", XP_IMPORT_TAG, "Value",
+                                          XP_IMPORT_TAG_UNFINISHED));
     json_t *resp = NULL;
     int rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
-    json_decref(req);
     json_decref(resp);
+    resp = NULL;
+    if (rc == ERR_ACCESS_DENIED) {
+        /* a policy without dynamodb:TagResource refuses a CreateTable with tags: made
+         * without the mark (an import killed then is not found by the next) */
+        json_object_del(req, "Tags");
+        err_clear(e);
+        rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
+        json_decref(resp);
+        resp = NULL;
+    }
+    if (rc == ERR_RESOURCE_IN_USE) {
+        /* the table of an import cut short (killed): dropped and made again.  When its tags
+         * cannot be read, the answer stays the ResourceInUseException. */
+        err_t in = *e;
+        bool cut = false;
+        err_clear(e);
+        int mrc = xp_marked(o->backend, o->table, &cut, e);
+        if (mrc == 0 && cut) {
+            if ((mrc = xp_drop(o->backend, o->table, e))) {
+                json_decref(req);
+                return mrc;
+            }
+            *out_redone = true;
+            err_clear(e);
+            rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
+            json_decref(resp);
+        } else {
+            *e = in;
+        }
+    }
+    json_decref(req);
     if (rc)
         return xp_backend_err(e, rc, "CreateTable");
     for (int64_t waited = 0;; waited += 200) {
@@ -1370,7 +1518,7 @@ int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e)
     if (rc)
         goto done;
     if (o->create) {
-        if ((rc = xp_create_table(o, srcs.table_desc, e)))
+        if ((rc = xp_create_table(o, srcs.table_desc, &out->redone, e)))
             goto done;
         out->created = true;
     }
@@ -1387,6 +1535,15 @@ int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e)
                         json_object_get(v, "AttributeType"));
     for (i = 0; i < srcs.n && rc == 0; i++)
         rc = xp_read_file(&x, &srcs.v[i], srcs.total_bytes, e);
+    if (out->created && rc == 0)
+        rc = xp_unmark(o->backend, o->table, e);
+    if (out->created && rc) { /* a failed import leaves no table (what it wrote is dropped) */
+        err_t keep = *e, drop;
+        err_clear(&drop);
+        if (xp_drop(o->backend, o->table, &drop) == 0)
+            out->created = false;
+        *e = keep;
+    }
 done:
     xp_batch_clear(&x);
     json_decref(x.keys);

@@ -37,6 +37,10 @@
  * gzip file read to its end): a damaged or cut-short file fails the import with nothing
  * written.  Items go in with BatchWriteItem (25 a call, unprocessed items retried); an item
  * DynamoDB refuses is counted and reported, the rest go on.
+ * With create, the table is whole or gone, as ImportTable's: it carries the tag
+ * ddbchat:import=unfinished until its last item is in; an import that fails drops it, and
+ * one killed leaves it tagged, so that the next import --create of the table drops it and
+ * imports again (a table that exists without the tag is ResourceInUseException as before).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Format.html
  */
 #ifndef DDB_OPS_XPORT_H
@@ -105,6 +109,8 @@ typedef struct ops_import_result {
     uint64_t errors;       /* items refused (bad line, or DynamoDB's ValidationException) */
     uint64_t bytes;        /* input bytes read (uncompressed) */
     bool created;
+    bool redone;           /* the table was an import cut short (killed): dropped and made
+                              again */
     char first_errors[OPS_IMPORT_MAX_ERRORS_SHOWN][300];
     int n_first_errors;
 } ops_import_result;

@@ -1238,3 +1238,76 @@ def test_paging_that_would_never_end_fails(cmd, lek, tmp_path):
         assert h.counts.get("Scan", 0) <= 2, h.counts
     finally:
         h.close()
+
+
+# ---- import --create: the table whole or gone ------------------------------------------------
+
+def _import_tags(ddb, table):
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    return {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
+
+
+def _count(ddb, table):
+    return sum(p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=table))
+
+
+def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
+    """DynamoDB's ImportTable makes a table that is there complete or not at all.  A kill -9
+    of `import --create` left a partial table that looked finished, and a rerun failed
+    ("table already exists").  Now the table carries the tag ddbchat:import=unfinished until
+    its last item is in: killed mid-import (the 4th BatchWriteItem hangs at the endpoint),
+    the 75 items written are in a table so tagged; the rerun of the same import drops it and
+    imports the 300 items again, untagged; an import that fails (its 2nd BatchWriteItem is
+    ResourceNotFoundException) drops the table it made; an endpoint that refuses the tag
+    (AccessDenied: no TagResource in the policy) gets the table without it; a
+    table that exists without the tag is refused as before.  Before: no tag, and the rerun
+    exited 1 with ResourceInUseException."""
+    table = f"imp_cut_{int(time.time() * 1000) % 10**9}"
+    src = tmp_path / "items.json"
+    src.write_text("".join(json.dumps({"Item": {"id": {"S": f"i{i:04d}"}, "n": {"N": str(i)}}}) + "\n"
+                           for i in range(300)))
+    proxy.script_for["BatchWriteItem"] = ["ok"] * 3 + ["hang"]
+    proc = subprocess.Popen([ddbchat_bin(), "import", str(src), table, "--create", "--key", "id:S",
+                             "--endpoint", proxy.url], env=remote_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while proxy.ops("BatchWriteItem").count("hang") == 0:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.poll()
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    ddb = upstream.ddb
+    assert _count(ddb, table) == 75
+    assert _import_tags(ddb, table).get("ddbchat:import") == "unfinished"
+    # the rerun: the partial table is dropped and the import made whole
+    p = ok(run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S", "--json"))
+    out = json.loads(p.stdout)
+    assert out["items"] == 300 and out["created"] and out["redone"], out
+    assert _count(ddb, table) == 300
+    assert "ddbchat:import" not in _import_tags(ddb, table)
+    # a finished table is not touched by another import --create
+    p = run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S")
+    assert p.returncode == 1 and "ResourceInUseException" in p.stderr, p.stderr
+    assert _count(ddb, table) == 300
+    # an import that fails after the table was made drops it
+    failed = table + "_f"
+    proxy.script_for["BatchWriteItem"] = ["ok", "notype;x-amzn-ErrorType=com.amazonaws."
+                                          "dynamodb.v20120810#ResourceNotFoundException"]
+    p = run(proxy.url, "import", str(src), failed, "--create", "--key", "id:S")
+    assert p.returncode == 1 and "ResourceNotFoundException" in p.stderr, p.stderr
+    assert failed not in ddb.list_tables()["TableNames"]
+    # a policy without dynamodb:TagResource refuses a CreateTable with tags (AccessDenied):
+    # the table is made without the mark, and imported
+    denied = table + "_d"
+    proxy.script_for["CreateTable"] = ["deny"]
+    ok(run(proxy.url, "import", str(src), denied, "--create", "--key", "id:S"))
+    assert proxy.ops("CreateTable")[-2:] == ["deny", "ok"]
+    assert _count(ddb, denied) == 300
+    for t in (table, denied):
+        ddb.delete_table(TableName=t)
