@@ -115,7 +115,9 @@ def main():
             rps = [r["rps"] for r in runs]
             srv = [r["srv_p99"] for r in runs if r.get("srv_p99") is not None]
             print(f"  {name} {args or '(default)'}: p99 median {statistics.median(p99):.2f} ms "
-                  f"({', '.join(f'{x:.2f}' for x in p99)}); CPU {statistics.median(cpu):.1f} us; "
+                  f"({', '.join(f'{x:.2f}' for x in p99)}); CPU {statistics.median(cpu):.1f} us"
+                  + (f" (kernel {statistics.median(r['sys_us'] for r in runs):.1f})"
+                     if all("sys_us" in r for r in runs) else "") + "; "
                   f"{statistics.median(rps):,.0f}/s; waiting for a CPU "
                   f"{statistics.median(r.get('rqwait_us', 0.0) for r in runs):.1f} us/req"
                   + (f"; the server's own p99 <= {statistics.median(srv):g} ms" if srv else ""))

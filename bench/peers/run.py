@@ -383,13 +383,13 @@ def wait_answer(port, proc, limit_s=120):
     raise SystemExit(f"bench: no answer on port {port} after {limit_s} s")
 
 
-def proc_cpu(pids):
-    """utime + stime of the given processes, seconds."""
+def proc_cpu(pids, kernel_only=False):
+    """utime + stime of the given processes (stime alone with kernel_only), seconds."""
     t = 0
     for pid in pids:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        t += int(fields[11]) + int(fields[12])
+        t += int(fields[12]) + (0 if kernel_only else int(fields[11]))
     return t / CLK_TCK
 
 
@@ -884,6 +884,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     g0 = server_gc(port) if metric_op and mode != "lines" else None
     sc = syscall_counter(pids)
     c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
+    k0 = proc_cpu(pids, kernel_only=True)
     # wrk's own threads (the client's side of the tail): their CPU and their wait for a CPU,
     # read from /proc between 0.3 s after the start and 0.3 s before the end (wrk's process
     # is gone once it has printed), scaled to the run's requests by the time they cover
@@ -903,6 +904,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
         raise
     out = subprocess.CompletedProcess(cmd, wp.returncode, stdout, stderr)
     c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
+    k1 = proc_cpu(pids, kernel_only=True)
     nsys = syscall_count(sc)
     srv_p99, srv_over = server_p99(h0 or {}, server_hist(port, metric_op) if metric_op else None)
     gc = server_gc_note(g0, server_gc(port) if g0 else None)
@@ -923,11 +925,19 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     if nsys is not None and n:
         client["syscalls"] = nsys / n
     return {**client, **gc, "rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
-            "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
+            "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0,
+            "sys_us": (k1 - k0) * 1e6 / n if n else 0.0, "requests": n,
             "ctxsw": (s1 - s0) / n if n else 0.0, "rqwait_us": (w1 - w0) / 1e3 / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
             r["apperr"], "run_id": run_id, "threads": threads, "srv_p99": srv_p99,
             "srv_over_1ms": srv_over}
+
+
+def kernel_note(x):
+    """The server's kernel (stime) share of its CPU a request, when measured: in this VM the
+    CPU a request of one build moves with its context switches and wake-ups, which are
+    kernel time (BENCHMARKS.md, session 27), while its user time holds."""
+    return f" (kernel {x['sys_us']:.1f})" if "sys_us" in x else ""
 
 
 def client_note(x):
@@ -949,7 +959,7 @@ def client_note(x):
 def median_run(runs):
     out = {k: statistics.median(r[k] for r in runs)
            for k in ("rps", "p50", "p99", "cpu_us", "ctxsw", "rqwait_us")}
-    for k in ("wrk_cpu_us", "wrk_rqwait_us", "syscalls", "gc_calls_per_round",
+    for k in ("sys_us", "wrk_cpu_us", "wrk_rqwait_us", "syscalls", "gc_calls_per_round",
               "gc_own_syncs_per_round", "gc_own_sync_ms", "gc_chained_per_round"):
         if all(k in r for r in runs) and runs:
             out[k] = statistics.median(r[k] for r in runs)
@@ -1076,7 +1086,7 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                 wr[conns] = median_run(runs)
                 x = wr[conns]
                 log(f"   {w:13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
-                    f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
+                    f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req{kernel_note(x)} ctxsw {x['ctxsw']:5.1f}/req"
                     f" waiting for a CPU {x['rqwait_us']:6.1f} us/req"
                     + (f" server p99 <= {x['srv_p99']:g} ms, {x['srv_over_1ms']:.3f}% > 1 ms"
                        if "srv_p99" in x else "") + client_note(x)
@@ -1182,7 +1192,7 @@ def bare_limit(args, reqs, scratch):
                     runs.append(one)
             out[conns] = x = median_run(runs)
             log(f"   {'bare MHD':13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
-                f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
+                f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req{kernel_note(x)} ctxsw {x['ctxsw']:5.1f}/req"
                 f" waiting for a CPU {x['rqwait_us']:6.1f} us/req" + client_note(x))
     finally:
         stop(p)
