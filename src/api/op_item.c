@@ -626,24 +626,32 @@ typedef struct get_plan {
 /* From the jansson tree: every parameter, every check, in the service's order. */
 static int get_parse_json(api_req *r, json_t *b, get_plan *g)
 {
-    /* the request (mixed parameters, placeholders, the projection, the key's values), then
-     * the table, then the key against its schema */
+    /* the request: mixed parameters, placeholder maps given without an expression, the key's
+     * values, AttributesToGet, the maps' own checks, the projection, unused placeholders
+     * (dynalite's getItem.js and Dynoxide's get_item: the key's values before the
+     * expressions; DynamoDB Local reads the expressions first); then the table, then the
+     * key against its schema.  tests/e2e/test_items.py test_two_rule_order */
     int rc = api_mixed_check(r, b, get_legacy, get_expr_params);
     if (rc)
         return rc;
     av_t *src = NULL;
     bool present = false;
     if ((rc = api_json_bool(b, "ConsistentRead", &present, &g->consistent, r->err)) ||
-        (rc = api_rcc_parse(r, b, &g->rcc)))
+        (rc = api_rcc_parse(r, b, &g->rcc)) ||
+        (rc = api_exprs_pre(r, b, get_expr_params, NULL)) ||
+        (rc = parse_key_param(r, b, &src)))
+        return rc;
+    expr_t *legacy = NULL; /* AttributesToGet (never with a ProjectionExpression) */
+    if ((rc = api_legacy_attrs(r, b, &legacy)))
         return rc;
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
         return rc;
     if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &g->proj)))
         return rc;
-    if (!g->proj && (rc = api_legacy_attrs(r, b, &g->proj)))
-        return rc;
-    if ((rc = api_exprs_done(r, &x)) || (rc = parse_key_param(r, b, &src)))
+    if (!g->proj)
+        g->proj = legacy;
+    if ((rc = api_exprs_done(r, &x)))
         return rc;
     if ((rc = api_item_table(r, b, &g->t)) ||
         (rc = api_key_extract(r, &g->t->key, src, API_KEY_PARAM, &g->key)) ||

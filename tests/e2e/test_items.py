@@ -614,7 +614,9 @@ def test_placeholder_map_order(ddb_url, target, t1):
 # an expression, then the item's (or key's) values, then the maps' own checks (empty, keys)
 # and the expressions (dynalite's AWS-recorded putItem/updateItem tests send the item's bad
 # value with ExpressionAttributeNames {}; DynamoDB Local agrees).  ddbchat checked the maps
-# before the values.  GetItem is not a write: its maps come first (Local; dynalite differs).
+# before the values.  GetItem follows the same order (dynalite's getItem.js and Dynoxide's
+# get_item: the key's values before the maps' own checks; Local deviates, its maps first: see
+# test_two_rule_order).
 def test_write_check_order(ddb_url, target, t1):
     env = aws_or_local(target, ENV, local="")
     empty_av = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
@@ -640,7 +642,8 @@ def test_write_check_order(ddb_url, target, t1):
             ("DeleteItem", {"Key": {"pk": {}}, "ExpressionAttributeNames": {},
                             "ConditionExpression": "x = :y"}, env + empty_av),
             ("GetItem", {"Key": {"pk": {}}, "ExpressionAttributeNames": {},
-                         "ProjectionExpression": "x"}, "ExpressionAttributeNames must not be empty")):
+                         "ProjectionExpression": "x"},
+             aws_or_local(target, empty_av, local="ExpressionAttributeNames must not be empty"))):
         err(ddb_url, op, dict(body, TableName=t1), V, msg)
 
 
@@ -1858,6 +1861,24 @@ EQ0 = {"ComparisonOperator": "EQ", "AttributeValueList": []}
     # ReturnValues before the item's size (both sources)
     ("PutItem", {"Item": {"pk": S("a"), "b": S("x" * 410000)}, "ReturnValues": "UPDATED_NEW"},
      ENV + "ReturnValues can only be ALL_OLD or NONE", RV_LOCAL),
+    # GetItem: the key's values before the placeholder maps' own checks, the projection and
+    # AttributesToGet's repeats (dynalite's getItem.js: validateExpressionParams, the key's
+    # values, AttributesToGet's duplicates, then validateExpressions; Dynoxide's get_item the
+    # same; ddbchat read the maps and the projection first, as DynamoDB Local does)
+    ("GetItem", {"Key": {"pk": N("x")}, "ProjectionExpression": "#x"}, NUM_X,
+     "Invalid ProjectionExpression: An expression attribute name used in the document path "
+     "is not defined; attribute name: #x"),
+    ("GetItem", {"Key": {"pk": N("x")}, "ProjectionExpression": "a",
+                 "ExpressionAttributeNames": {"#u": "b"}}, NUM_X,
+     "Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"),
+    ("GetItem", {"Key": {"pk": N("x")}, "ProjectionExpression": "a",
+                 "ExpressionAttributeNames": {}}, NUM_X,
+     "ExpressionAttributeNames must not be empty"),
+    ("GetItem", {"Key": {"pk": N("x")}, "AttributesToGet": ["a", "a"]}, NUM_X,
+     "Cannot have two attributes with the same name"),
+    # ... but after the placeholder maps given without an expression (both sources; Local too)
+    ("GetItem", {"Key": {"pk": N("x")}, "ExpressionAttributeNames": {"#u": "b"}},
+     "ExpressionAttributeNames can only be specified when using expressions", None),
     # UpdateItem: the key's values before AttributeUpdates' rules
     ("UpdateItem", {"Key": {"pk": N("x")},
                     "AttributeUpdates": {"a": {"Action": "DELETE", "Value": S("1")}}},
