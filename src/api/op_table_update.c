@@ -268,11 +268,13 @@ static int ut_parse(api_req *r, ut_req *q)
     /* AttributeDefinitions alone, or an empty update list, change nothing; SSESpecification
      * alone is a change on AWS (ack-api-quirks DDB-TABLE-081 / 141: each one re-encrypts and
      * counts; DynamoDB Local: "Nothing to update") */
+    bool warm = ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond");
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj && !q->sse &&
-        !q->tclass && !q->odt && !ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond"))
+        !q->tclass && !q->odt && !warm) {
+        bool mrc = json_object_get(r->body, "MultiRegionConsistency") != NULL;
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
-                       json_object_get(r->body, "MultiRegionConsistency") ? ""
-                                                                       : "MultiRegionConsistency, ");
+                       mrc ? "" : "MultiRegionConsistency, ");
+    }
     /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
     if (q->gu && !json_array_size(q->gu))
         return api_verr(r, TXT_UT_GSI_LIST_EMPTY);
