@@ -380,8 +380,12 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
             return rc;
         nodes[k++] = n;
     }
+    /* {} is no key condition: refused before the table (dynalite's AWS-recorded query test;
+     * test_query_scan test_key_conditions_empty) */
+    if (!k)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_KC_EMPTY);
     expr_node *root = expr_build_all(r->arena, false, nodes, k);
-    if (k && !root)
+    if (!root)
         return api_nomem(r);
     return expr_build_condition(r->arena, EXPR_KEY_CONDITION, root, out, r->err);
 }

@@ -95,6 +95,9 @@
 /* Query / Scan / PartiQL SELECT of a GSI that UpdateTable is still creating (AWS's text;
  * tests/e2e/test_gsi_lifecycle.py) */
 #define TXT_GSI_BACKFILLING "Cannot read from backfilling global secondary index: %s"
+/* Query's legacy KeyConditions given as {} (dynalite's AWS-recorded query test; DynamoDB
+ * Local: "Conditions must be at least length 1") */
+#define TXT_KC_EMPTY "Conditions can be of length 1 or 2 only"
 
 /* CreateTable's structural rules, the service's texts and order (dynalite's AWS-checked
  * CreateTable rules; conformance tier3 createTable) */

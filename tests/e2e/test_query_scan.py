@@ -1088,6 +1088,22 @@ def test_key_condition_second_condition_after_table(ddb_url, target):
                      local="Cannot do operations on a non-existent table"))
 
 
+# An empty legacy KeyConditions ({}) is no key condition at all: "Conditions can be of length 1
+# or 2 only", before the table is looked up (dynalite's AWS-recorded query test "should return
+# ValidationException for empty conditions", TableName 'abc' that does not exist).  ddbchat
+# looked the table up and answered "Query condition missed key schema element: pk".  DynamoDB
+# Local deviates: "Conditions must be at least length 1" (and its own not-found text first).
+def test_key_conditions_empty(ddb_url, target, qt):
+    for table in (qt, "abc_no_such_table"):
+        want = (V, "Conditions can be of length 1 or 2 only")
+        if target == "dynamodb-local":
+            want = (V, "Conditions must be at least length 1") if table == qt else (
+                "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+        err(ddb_url, "Query", {"TableName": table, "KeyConditions": {}}, *want)
+        err(ddb_url, "Query", {"TableName": table, "KeyConditions": {}, "QueryFilter": {},
+                               "ConsistentRead": True}, *want)
+
+
 # A Scan's start key, in dynalite's order (its scan tests, recorded against AWS): its size,
 # the index's key attributes in it (present, typed), then Select ALL_ATTRIBUTES on a GSI that
 # does not project all, then the table's key attributes in it and the segment it belongs to,
