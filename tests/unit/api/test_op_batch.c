@@ -69,6 +69,9 @@ static void validation(void **state)
            "{'DeleteRequest':{'Key':{'pk':{'S':'d'}}}}]}}",
            ERR_VALIDATION, "Provided list of item keys contains duplicates");
     it_err(f, "BatchWriteItem", "{'RequestItems':{}}", ERR_VALIDATION,
+           "1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: "
+           "Member must have length greater than or equal to 1");
+    it_err(f, "BatchWriteItem", "{}", ERR_VALIDATION,
            "The requestItems parameter is required for BatchWriteItem");
     it_err(f, "BatchWriteItem", "{'RequestItems':{'tab1':[]}}", ERR_VALIDATION,
            "1 validation error detected: Value '{tab1=[]}' at 'requestItems' failed to satisfy "
