@@ -278,17 +278,17 @@ static int ut_parse(api_req *r, ut_req *q)
     /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
     if (q->gu && !json_array_size(q->gu))
         return api_verr(r, TXT_UT_GSI_LIST_EMPTY);
+    /* update by update: an action, one action, then an index an earlier update names
+     * (dynalite's updateTable.js checks each update in one pass; ddbchat checked every
+     * update's action before any name: test_tables.py test_update_table_check_order) */
     size_t n = json_array_size(q->gu);
-    for (size_t i = 0; i < n; i++) {
-        char kind;
-        if (!ut_action(json_array_get(q->gu, i), &kind))
-            return api_verr(r, TXT_UT_GSI_ACTION_NULL);
-        if (ut_n_actions(json_array_get(q->gu, i)) > 1)
-            return api_verr(r, TXT_UT_GSI_ONE_ACTION);
-    }
     for (size_t i = 0; i < n; i++) {
         char ki, kj;
         json_t *a = ut_action(json_array_get(q->gu, i), &ki);
+        if (!a)
+            return api_verr(r, TXT_UT_GSI_ACTION_NULL);
+        if (ut_n_actions(json_array_get(q->gu, i)) > 1)
+            return api_verr(r, TXT_UT_GSI_ONE_ACTION);
         size_t la, lb;
         const char *in = api_tdef_js(a, "IndexName", &la);
         for (size_t j = 0; in && j < i; j++) {

@@ -1734,6 +1734,14 @@ def test_update_table_check_order(raw, table_name, target):
         ({"GlobalSecondaryIndexUpdates": [new, {}]},
          (v, aws_or_local(target, null_action,
                           local="Update global secondary index action is null"))),
+        # update by update (dynalite's updateTable.js: one pass, each update's action, then
+        # its index against the earlier updates'): a repeated index before a later update
+        # without an action (ddbchat checked every action first; Local agrees, bare)
+        ({"GlobalSecondaryIndexUpdates": [new, new, {}]},
+         (v, aws_or_local(target, "One or more parameter values were invalid: Only one global "
+                          "secondary index update per index is allowed simultaneously. Index: "
+                          "gsi9", local="Only one global secondary index update per index is "
+                          "allowed simultaneously."))),
         ({"GlobalSecondaryIndexUpdates": [new, {"Delete": {"IndexName": "nope"}}]},
          ("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be "
                                     "created or deleted simultaneously per table")),
