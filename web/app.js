@@ -493,6 +493,47 @@
     return () => { if (at) el.messages.scrollTop = el.messages.scrollHeight; };
   }
 
+  // A message's text as nodes: text, and each http(s) address in it as a link that opens in
+  // a new tab with rel=noopener noreferrer (the page it opens gets no handle on this one, nor
+  // its address).  Only http: and https: are ever a link (never javascript: or data:), an
+  // address that URL cannot parse stays text, and the punctuation that ends a sentence or an
+  // unmatched ")" after it is not part of it; the text is never parsed as HTML
+  // (test_web.py::test_links_in_messages_open_safely).
+  const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  function linkify(text) {
+    const out = [];
+    let from = 0;
+    for (const hit of text.matchAll(URL_RE)) {
+      let u = hit[0];
+      for (;;) {
+        const t = u.replace(/[.,;:!?'"]+$/, '');
+        const open = (t.match(/\(/g) || []).length;
+        const close = (t.match(/\)/g) || []).length;
+        const cut = t.endsWith(')') && close > open ? t.slice(0, -1) : t;
+        if (cut === u) break;
+        u = cut;
+      }
+      let ok = false;
+      try {
+        const p = new URL(u).protocol;
+        ok = p === 'http:' || p === 'https:';
+      } catch (e) {
+        ok = false;
+      }
+      if (!ok) continue;
+      if (hit.index > from) out.push(text.slice(from, hit.index));
+      const a = document.createElement('a');
+      a.href = u;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.textContent = u;
+      out.push(a);
+      from = hit.index + u.length;
+    }
+    if (from < text.length) out.push(text.slice(from));
+    return out;
+  }
+
   function messageEl(m) {
     const li = document.createElement('li');
     li.dataset.uuid = m.uuid;
@@ -504,7 +545,7 @@
     const text = document.createElement('div');
     text.className = 'text';
     text.dir = 'auto';
-    text.textContent = m.message;
+    text.append(...linkify(m.message));
     const meta = document.createElement('div');
     meta.className = 'meta';
     const name = document.createElement('bdi');
@@ -1173,7 +1214,7 @@
     const text = document.createElement('div');
     text.className = 'text';
     text.dir = 'auto';
-    text.textContent = x.body;
+    text.append(...linkify(x.body));
     const meta = document.createElement('div');
     meta.className = 'meta';
     if (x.state === 'failed') {

@@ -326,6 +326,51 @@ def test_xss_message_shows_as_text(web, two):
     shot(d, "xss")
 
 
+# The links in the open conversation: [href, text, target, rel], in order.
+LINKS = """return [...document.querySelectorAll('#messages a')].map((a) =>
+  [a.getAttribute('href'), a.textContent, a.target, a.rel]);"""
+
+
+def test_links_in_messages_open_safely(web, two):
+    """An http(s) address in a message is a link, opened in a new tab with rel=noopener
+    noreferrer (the page it opens gets no handle on this one, nor its address); the text
+    around it stays text, the punctuation that ends a sentence and an unmatched ")" are not
+    part of it, and nothing else is a link: not javascript:, data: or a link written as HTML.
+    The message reads as it was written.  Before, an address was plain text: copied by hand
+    on a phone."""
+    me_ = "web_links"
+    web.tok[me_] = token(add_user(web, me_, "Links Web"), exp_in=3600)
+    texts = [
+        "see https://example.com/a?b=1&c=(2). and (http://example.org/x_(y)) too",
+        'javascript:alert(1) data:text/html,<b>x</b> <a href="javascript:alert(1)">x</a> '
+        "jAvAsCrIpT://example.com/%0Aalert(1) xhttps://example.net",
+        "HTTPS://EXAMPLE.COM/UP, https://, http://[bad",
+    ]
+    g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
+    send_rest(web, "web_alice", texts[1], group=g)
+    d = fresh(two[1])
+    inject(d, TRAP)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: len(bubbles(d)) == 2, 5, "the messages")
+    send_rest(web, "web_alice", texts[2], group=g)  # live
+    wait(d, lambda d: bubbles(d) == texts, 5, "the messages as written, the live one too")
+    want = [["https://example.com/a?b=1&c=(2)", "https://example.com/a?b=1&c=(2)"],
+            ["http://example.org/x_(y)", "http://example.org/x_(y)"],
+            ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP"]]
+    links = d.execute_script(LINKS)
+    assert [x[:2] for x in links] == want, links
+    assert all(x[2] == "_blank" and set(x[3].split()) >= {"noopener", "noreferrer"}
+               for x in links), links
+    # one's own message too, at once while it is on its way
+    type_and_enter(d, "mine: https://example.com/mine!")
+    wait(d, lambda d: d.execute_script(LINKS)[-1:] and
+         d.execute_script(LINKS)[-1][:2] == ["https://example.com/mine"] * 2, 5, "my link")
+    wait(d, lambda d: not by_css(d, "#messages li.pending"), 5, "sent")
+    assert d.execute_script(LINKS)[-1][:2] == ["https://example.com/mine"] * 2
+    assert d.execute_script("return window.__ran") == []
+
+
 # Run before the page's own script: alert/confirm/prompt and image loads recorded, so a script
 # or an <img onerror> that ran would leave a trace even if it made no dialog.
 TRAP = """window.__ran = [];
