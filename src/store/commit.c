@@ -417,9 +417,119 @@ static void st_wbuf_done(buf_t *b)
     }
 }
 
+/* A write half's failure to build what it stores (an encoding, a projection, an index key or
+ * a size delta): recorded as the write's own (w->err, w->rc).  Returns rc. */
+static int st_store_fail(store_write *w, int rc)
+{
+    rc = err_set(&w->err, rc, "cannot encode item");
+    w->rc = rc;
+    return rc;
+}
+
+/* st_write_store: the entry of the old item old (key k) taken from index x (its key built in
+ * s->wb_ikey), its projection's size taken off the index's count (cnt) and, for a local
+ * index, added to *lsi_old.  lag: the index lags (--gsi-lag), and the entry's old value is
+ * noted with its key in lb (*noted).  0, a write's own error (st_store_fail), or an MDB
+ * error. */
+static int st_index_del(store_t *s, MDB_txn *txn, store_write *w, const store_table *t,
+                        const store_index *x, const av_t *old, const MDB_val *k, bool lag,
+                        buf_t *lb, bool *noted, st_deltas *cnt, int64_t *lsi_old)
+{
+    buf_t *ib = &s->wb_ikey;
+    bool present;
+    buf_reset(ib);
+    int rc = st_key_index_of(s, t, x, old, k, ib, &present);
+    if (rc)
+        return st_store_fail(w, rc);
+    bool legacy = false; /* an older build's entry of a key-violating item */
+    if (!present) {
+        buf_reset(ib);
+        rc = st_key_index_stored(s, t, x, old, ib, &legacy);
+        if (rc)
+            return st_store_fail(w, rc);
+    }
+    if (!present && !legacy)
+        return 0;
+    MDB_val ik = {ib->len, ib->data};
+    if (present && lag && (rc = st_lag_old(s, txn, t->id, x->id, &ik, lb, noted)))
+        return rc;
+    int gg = mdb_del(txn, s->db_data, &ik, NULL);
+    if (gg == MDB_NOTFOUND)
+        return 0;
+    if (gg)
+        return gg;
+    /* the stored entry is the projection of the old item */
+    int64_t psize = (int64_t)w->old_size;
+    if (x->proj != STORE_PROJ_ALL) {
+        av_t po;
+        rc = st_project(t, x, old, w->arena, &po);
+        if (rc)
+            return st_store_fail(w, rc);
+        psize = (int64_t)av_item_size(&po);
+    }
+    rc = st_delta_add(cnt, t->id, x->id, -1, -psize);
+    if (rc)
+        return st_store_fail(w, rc);
+    if (!x->global)
+        *lsi_old += psize;
+    return 0;
+}
+
+/* st_write_store's entry of the new item nw (key k) in index x (its key built in s->wb_ikey; a
+ * projection's encoding in s->wb_ival, an index projecting ALL stores the item's encoding
+ * enc), its size added to the index's count (cnt) and, for a local index, to *lsi_new.  lag:
+ * the index lags, and a new key is noted (one the old entry's, lb when noted, kept its note).
+ * 0, a write's own error (st_store_fail), or an MDB error. */
+static int st_index_put(store_t *s, MDB_txn *txn, store_write *w, const store_table *t,
+                        const store_index *x, const av_t *nw, const MDB_val *k, MDB_val enc,
+                        bool lag, bool noted, const buf_t *lb, st_deltas *cnt,
+                        int64_t *lsi_new)
+{
+    buf_t *ib = &s->wb_ikey, *vb = &s->wb_ival;
+    bool present;
+    buf_reset(ib);
+    int rc = st_key_index_of(s, t, x, nw, k, ib, &present);
+    if (rc)
+        return st_store_fail(w, rc);
+    if (!present)
+        return 0;
+    const void *pd = enc.mv_data; /* ALL: the item's own encoding */
+    size_t pl = enc.mv_size;
+    int64_t psize = (int64_t)w->new_size;
+    if (x->proj != STORE_PROJ_ALL) {
+        av_t pn;
+        rc = st_project(t, x, nw, w->arena, &pn);
+        buf_reset(vb);
+        if (rc == 0)
+            rc = av_encode(&pn, vb);
+        if (rc)
+            return st_store_fail(w, rc);
+        pd = vb->data;
+        pl = vb->len;
+        psize = (int64_t)av_item_size(&pn);
+    }
+    MDB_val ik = {ib->len, ib->data}, iv = {pl, (void *)pd};
+    /* a new key (the old entry's key was noted with its value above) */
+    bool same = noted && lb->len == ib->len && memcmp(lb->data, ib->data, ib->len) == 0;
+    if (lag && !same && (rc = st_lag_note(s, t->id, x->id, ib->data, ib->len, NULL, 0)))
+        return st_store_fail(w, rc);
+    rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
+    if (rc)
+        return rc;
+    rc = st_delta_add(cnt, t->id, x->id, 1, psize);
+    if (rc)
+        return st_store_fail(w, rc);
+    if (!x->global)
+        *lsi_new += psize;
+    return 0;
+}
+
 /* The write half of a write whose read half left ws->store set.  Same results as
  * st_write_read.  The new item is encoded once: the base record and every index projecting
- * ALL store those bytes, and such an entry's size is the item's (w->old_size, w->new_size). */
+ * ALL store those bytes, and such an entry's size is the item's (w->old_size, w->new_size).
+ * The steps: the partition's version marked, the new item's encoding, the point-in-time
+ * record, the index entries (st_index_del, st_index_put), the item collection's size, the
+ * base record, the stream record, the table's counts. */
 static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
                           st_deltas *cnt, uint64_t *sseq, bool *changed)
 {
@@ -458,83 +568,13 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     int64_t lsi_old = 0, lsi_new = 0;
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
-        bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
-        if (old) {
-            buf_reset(ib);
-            rc = st_key_index_of(s, t, x, old, &k, ib, &present);
-            if (rc)
-                goto mdbfail;
-            bool legacy = false; /* an older build's entry of a key-violating item */
-            if (!present) {
-                buf_reset(ib);
-                rc = st_key_index_stored(s, t, x, old, ib, &legacy);
-                if (rc)
-                    goto mdbfail;
-            }
-            if (present || legacy) {
-                MDB_val ik = {ib->len, ib->data};
-                if (present && lag &&
-                    (rc = st_lag_old(s, txn, t->id, x->id, &ik, &lb, &noted)))
-                    goto out;
-                int gg = mdb_del(txn, s->db_data, &ik, NULL);
-                if (gg == 0) {
-                    /* the stored entry is the projection of the old item */
-                    int64_t psize = (int64_t)w->old_size;
-                    if (x->proj != STORE_PROJ_ALL) {
-                        av_t po;
-                        rc = st_project(t, x, old, w->arena, &po);
-                        if (rc)
-                            goto mdbfail;
-                        psize = (int64_t)av_item_size(&po);
-                    }
-                    rc = st_delta_add(cnt, t->id, x->id, -1, -psize);
-                    if (rc)
-                        goto mdbfail;
-                    if (!x->global)
-                        lsi_old += psize;
-                } else if (gg != MDB_NOTFOUND) {
-                    rc = gg;
-                    goto out;
-                }
-            }
-        }
-        if (nw) {
-            buf_reset(ib);
-            rc = st_key_index_of(s, t, x, nw, &k, ib, &present);
-            if (rc)
-                goto mdbfail;
-            if (present) {
-                const void *pd = nd; /* ALL: the item's own encoding */
-                size_t pl = nl;
-                int64_t psize = (int64_t)w->new_size;
-                if (x->proj != STORE_PROJ_ALL) {
-                    av_t pn;
-                    rc = st_project(t, x, nw, w->arena, &pn);
-                    buf_reset(vb);
-                    if (rc == 0)
-                        rc = av_encode(&pn, vb);
-                    if (rc)
-                        goto mdbfail;
-                    pd = vb->data;
-                    pl = vb->len;
-                    psize = (int64_t)av_item_size(&pn);
-                }
-                MDB_val ik = {ib->len, ib->data}, iv = {pl, (void *)pd};
-                /* a new key (the old entry's key was noted with its value above) */
-                bool same = noted && lb.len == ib->len && memcmp(lb.data, ib->data, ib->len) == 0;
-                if (lag && !same &&
-                    (rc = st_lag_note(s, t->id, x->id, ib->data, ib->len, NULL, 0)))
-                    goto mdbfail;
-                rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
-                if (rc)
-                    goto out;
-                rc = st_delta_add(cnt, t->id, x->id, 1, psize);
-                if (rc)
-                    goto mdbfail;
-                if (!x->global)
-                    lsi_new += psize;
-            }
-        }
+        bool lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
+        if (old && (rc = st_index_del(s, txn, w, t, x, old, &k, lag, &lb, &noted, cnt,
+                                      &lsi_old)))
+            goto out;
+        if (nw && (rc = st_index_put(s, txn, w, t, x, nw, &k, (MDB_val){nl, (void *)nd}, lag,
+                                     noted, &lb, cnt, &lsi_new)))
+            goto out;
     }
     /* the item collection's size (tables with an LSI), before anything the failure of its
      * limit could not take back (the stream record's sequence number) */
