@@ -583,8 +583,19 @@ def test_describe_stream_shard_paging(ddbchat_server):
         time.sleep(0.25)
         if len(st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]) >= 4:
             break
-    time.sleep(1.5)  # an empty open shard is not rolled over: the list is settled now
-    sd = st.describe_stream(StreamArn=arn)["StreamDescription"]
+    # settled once the open shard is empty (an empty open shard is not rolled over): waited
+    # for as a condition (before, a fixed 1.5 s, which a late background pass under load
+    # outran: a rollover between the listing and the paging changed the list)
+    deadline = time.time() + 20
+    while True:
+        sd = st.describe_stream(StreamArn=arn)["StreamDescription"]
+        open_ = [s for s in sd["Shards"] if "EndingSequenceNumber" not in s["SequenceNumberRange"]]
+        it = st.get_shard_iterator(StreamArn=arn, ShardId=open_[-1]["ShardId"],
+                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        if not st.get_records(ShardIterator=it)["Records"]:
+            break
+        assert time.time() < deadline, "the open shard was not rolled over"
+        time.sleep(0.1)
     ids = [s["ShardId"] for s in sd["Shards"]]
     assert len(ids) >= 4 and "LastEvaluatedShardId" not in sd
     for limit in (1, 3):
