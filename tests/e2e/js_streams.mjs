@@ -6,6 +6,16 @@
 // at a time, GetShardIterator TRIM_HORIZON of every shard, a child after its parent as the
 // KCL does, GetRecords paging with Limit 1) and prints one JSON line with what it saw; exits
 // non-zero on any failure.  Driven by tests/e2e/test_streams.py and test_stream_shards.py.
+// usage: node tests/e2e/js_streams.mjs <endpoint-url> <table-name> consume <write-seconds>
+// A consumer written for AWS, run while the table is written (12 keys, each value one more
+// than the last, for write-seconds): the KCL's loop over the streams client.  ListStreams
+// finds the stream; DescribeStream, paged, lists the shards every 2 s (new roots, trimmed
+// shards gone), and a shard that ends has its children found by DescribeStream's ShardFilter
+// CHILD_SHARDS; a shard is read from TRIM_HORIZON once its parent is read to its end (or its
+// parent is not listed: trimmed, a root now); GetRecords follows NextShardIterator until
+// it is absent (a closed shard's end); an expired iterator is taken again after the last
+// record read (AFTER_SEQUENCE_NUMBER).  Prints one JSON line: what was written and read per
+// key, the shards seen, the splits, and the errors met (none expected).
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -21,7 +31,7 @@ const {
   GetRecordsCommand,
 } = require("@aws-sdk/client-dynamodb-streams");
 
-const [endpoint, table, pauseArg] = process.argv.slice(2);
+const [endpoint, table, pauseArg, writeSecondsArg] = process.argv.slice(2);
 const pause = () => new Promise((ok) => setTimeout(ok, Number(pauseArg || 0)));
 if (!endpoint || !table) {
   console.error("usage: js_streams.mjs <endpoint-url> <table-name>");
@@ -32,7 +42,7 @@ const cfg = { endpoint, region: "us-east-1", maxAttempts: 1,
 const ddb = new DynamoDBClient(cfg);
 const streams = new DynamoDBStreamsClient(cfg);
 
-async function main() {
+let main = async function () {
   const out = {};
   await ddb.send(new CreateTableCommand({
     TableName: table, BillingMode: "PAY_PER_REQUEST",
@@ -106,6 +116,120 @@ async function main() {
   console.log(JSON.stringify(out));
 }
 
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+async function consume() {
+  await ddb.send(new CreateTableCommand({
+    TableName: table, BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
+  }));
+  const written = {};
+  let writing = true;
+  const writer = (async () => {
+    const end = Date.now() + Number(writeSecondsArg) * 1000;
+    for (let i = 0; Date.now() < end; i++) {
+      const k = `k${i % 12}`;
+      await ddb.send(new PutItemCommand({ TableName: table,
+                                          Item: { pk: { S: k }, v: { N: String(i) } } }));
+      (written[k] ??= []).push(i);
+      await sleep(10);
+    }
+    writing = false;
+  })();
+  const errors = [];
+  const note = (what, e) => errors.push(`${what}: ${e.name}: ${e.message}`);
+  // the KCL's loop
+  const listed = await streams.send(new ListStreamsCommand({ TableName: table }));
+  const arn = listed.Streams[0].StreamArn;
+  const shards = new Map(); // id -> {parent, iter, last, done, started}
+  const seen = new Set();
+  const got = {};
+  let splits = 0, ended = 0, pages = 0, idle = 0, relist = true, listedAt = 0, childCalls = 0;
+  const list = async () => {
+    const ids = new Set();
+    let start;
+    do {
+      const page = (await streams.send(new DescribeStreamCommand({
+        StreamArn: arn, Limit: 4, ExclusiveStartShardId: start }))).StreamDescription;
+      pages++;
+      for (const s of page.Shards) {
+        ids.add(s.ShardId);
+        seen.add(s.ShardId);
+        if (!shards.has(s.ShardId))
+          shards.set(s.ShardId, { parent: s.ParentShardId, done: false, started: false });
+      }
+      start = page.LastEvaluatedShardId;
+    } while (start);
+    for (const [id, sh] of shards) // trimmed: gone from the listing
+      if (!ids.has(id)) shards.delete(id);
+    const kids = {};
+    for (const sh of shards.values()) if (sh.parent) kids[sh.parent] = (kids[sh.parent] || 0) + 1;
+    splits = Math.max(splits, Object.values(kids).filter((n) => n === 2).length);
+    relist = false;
+    listedAt = Date.now();
+  };
+  for (;;) {
+    if (relist || Date.now() - listedAt > 2000) await list();
+    let any = false;
+    for (const [id, sh] of shards) {
+      if (sh.done) continue;
+      const parent = sh.parent && shards.get(sh.parent);
+      if (parent && !parent.done) continue; // a child after its parent
+      if (!sh.started) {
+        try {
+          sh.iter = (await streams.send(new GetShardIteratorCommand({
+            StreamArn: arn, ShardId: id, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+          sh.started = true;
+        } catch (e) {
+          if (e.name === "ResourceNotFoundException") { sh.done = true; relist = true; continue; }
+          throw e;
+        }
+      }
+      let r;
+      try {
+        r = await streams.send(new GetRecordsCommand({ ShardIterator: sh.iter, Limit: 25 }));
+      } catch (e) {
+        if (e.name !== "ExpiredIteratorException") { note(`GetRecords ${id}`, e); throw e; }
+        sh.iter = (await streams.send(new GetShardIteratorCommand(sh.last
+          ? { StreamArn: arn, ShardId: id, ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
+              SequenceNumber: sh.last }
+          : { StreamArn: arn, ShardId: id, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+        continue;
+      }
+      for (const rec of r.Records) {
+        const k = rec.dynamodb.Keys.pk.S;
+        (got[k] ??= []).push(Number(rec.dynamodb.NewImage.v.N));
+        sh.last = rec.dynamodb.SequenceNumber;
+        any = true;
+      }
+      sh.iter = r.NextShardIterator;
+      if (!sh.iter) { // ended: its children, by the CHILD_SHARDS filter (no full listing)
+        sh.done = true;
+        ended++;
+        const kids = (await streams.send(new DescribeStreamCommand({
+          StreamArn: arn, ShardFilter: { Type: "CHILD_SHARDS", ShardId: id } }))).StreamDescription;
+        childCalls++;
+        for (const c of kids.Shards) {
+          seen.add(c.ShardId);
+          if (c.ParentShardId !== id) note(`CHILD_SHARDS ${id}`, { name: "wrong", message: c.ShardId });
+          if (!shards.has(c.ShardId))
+            shards.set(c.ShardId, { parent: c.ParentShardId, done: false, started: false });
+        }
+        if (kids.Shards.length === 0) relist = true; // none yet: look again by listing
+      }
+    }
+    if (any) idle = 0; else idle++;
+    if (!writing && idle >= 3 && !relist) break; // written, and three rounds found nothing
+    if (!any) await sleep(50);
+  }
+  await writer;
+  console.log(JSON.stringify({ written, got, shards: seen.size, splits, ended, pages, childCalls,
+                               errors }));
+}
+
+main = writeSecondsArg && pauseArg === "consume" ? consume : main;
 main().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -460,3 +460,32 @@ def test_js_streams_client_reads_a_split_stream(ddbchat_server):
     assert out["ended"] >= out["splits"]
     assert out["events"] == ["INSERT", "MODIFY", "REMOVE"]
     assert out["newV"] == ["1", "2", None] and out["oldV"] == [None, "1", "2"]
+
+
+# A consumer written for AWS (the KCL's loop over the JS SDK's streams client: ListStreams,
+# DescribeStream paged, an ended shard's children by ShardFilter CHILD_SHARDS, a shard from
+# TRIM_HORIZON once its parent is read to its end or no longer listed, GetRecords until
+# NextShardIterator is absent, an expired iterator taken again after the last record), run
+# while the table is written, over a stream that splits each second, trims records older
+# than 3 s (its closed shards leave the listing as it reads) and expires iterators after 1 s:
+# every record exactly once, in order per key, and no error (js_streams.mjs consume).
+def test_js_kcl_consumer_over_splits_and_trims(ddbchat_server):
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(REPO, "tools", "oracle", "node_modules",
+                                                  "@aws-sdk", "client-dynamodb-streams")):
+        pytest.skip("node or @aws-sdk/client-dynamodb-streams not installed (make oracle)")
+    srv = ddbchat_server("--stream-split-seconds", "1", "--stream-retention-seconds", "3",
+                         "--stream-iterator-seconds", "1")
+    r = subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_streams.mjs"),
+                        srv.ddb_url, "jskcl", "consume", "8"],
+                       env=dict(os.environ, NODE_NO_WARNINGS="1"),
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["errors"] == []
+    assert out["got"] == out["written"]  # each key's values once, in their order
+    assert sum(len(v) for v in out["written"].values()) >= 100
+    assert out["splits"] >= 4 and out["ended"] >= 8 and out["childCalls"] == out["ended"]
+    st = streams_for(srv.ddb_url)
+    arn = client_for(srv.ddb_url).describe_table(TableName="jskcl")["Table"]["LatestStreamArn"]
+    assert len(all_shards(st, arn)) < out["shards"]  # shards were trimmed while it read
