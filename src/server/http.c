@@ -976,6 +976,11 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->max_connections = c->max_connections    ? c->max_connections
                          : rest ? HTTP_DEFAULT_REST_CONNECTIONS
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;
+    l->overflow_max = HTTP_OVERFLOW_CONNECTIONS;
+    if (srv->fit_max[rest]) { /* a low RLIMIT_NOFILE (http_fit_fd_limit) */
+        l->max_connections = srv->fit_max[rest];
+        l->overflow_max = srv->fit_overflow[rest];
+    }
     l->read_timeout = c->read_timeout ? c->read_timeout : HTTP_DEFAULT_READ_TIMEOUT_S;
     l->idle_timeout = c->connection_timeout;
     /* per client address: no cap unless asked (load tests and SDK pools on one host would
@@ -1013,7 +1018,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     /* MHD's hard limit is above ours, so the connections between get the "busy" reply
      * rather than a reset.  MHD splits it over its threads; a thread with a share of 0 would
      * refuse every connection it picks up. */
-    unsigned hard = l->max_connections + HTTP_OVERFLOW_CONNECTIONS;
+    unsigned hard = l->max_connections + l->overflow_max;
     if (threads > hard)
         threads = hard;
     /* poll(2), level-triggered: with epoll libmicrohttpd 0.9.75 missed the FIN of many
@@ -1071,21 +1076,61 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     return 0;
 }
 
-/* Room for every connection the limits allow (both listeners, busy ones included). */
-static void http_raise_fd_limit(const http_config *c)
+/* Room for every connection the limits allow (both listeners, busy ones included).  Where
+ * the hard RLIMIT_NOFILE is lower, each listener's max_connections and busy overflow are cut
+ * in proportion to what fits (srv->fit_max, srv->fit_overflow; 0 = as configured), so that
+ * idle connections still give way to a new one at the (lower) limit: past the descriptors,
+ * accept() failed with EMFILE and a new client waited in the backlog until an idle one
+ * timed out (test_overload test_low_descriptor_limit_cuts_the_connection_limits).  A line
+ * says so. */
+static int http_fit_fd_limit(http_server *srv, err_t *e)
 {
+    const http_config *c = &srv->cfg;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl))
-        return;
-    rlim_t ddb = (c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS) +
-                 HTTP_OVERFLOW_CONNECTIONS;
-    rlim_t rest = (c->max_connections ? c->max_connections : HTTP_DEFAULT_REST_CONNECTIONS) +
-                  HTTP_OVERFLOW_CONNECTIONS;
-    rlim_t want = ddb + rest + HTTP_RLIMIT_SPARE;
-    if (rl.rlim_cur >= want)
-        return;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+        return 0;
+    rlim_t lim[2] = {0, 0}; /* max_connections: endpoint, REST (0: no such listener) */
+    if (c->dynamodb_port >= 0)
+        lim[0] = c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    if (c->api_port >= 0)
+        lim[1] = c->max_connections ? c->max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
+    rlim_t conns = 0;
+    for (int i = 0; i < 2; i++)
+        conns += lim[i] ? lim[i] + HTTP_OVERFLOW_CONNECTIONS : 0;
+    rlim_t want = conns + HTTP_RLIMIT_SPARE;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) && getrlimit(RLIMIT_NOFILE, &rl))
+            return 0;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want || conns == 0)
+        return 0;
+    /* the process's other descriptors (data files, backups, the listeners' own, ~15 when
+     * idle): the spare, or half of a limit smaller than twice it, at least HTTP_RLIMIT_MIN_SPARE */
+    rlim_t spare = rl.rlim_cur >= 2 * HTTP_RLIMIT_SPARE ? HTTP_RLIMIT_SPARE : rl.rlim_cur / 2;
+    if (spare < HTTP_RLIMIT_MIN_SPARE)
+        spare = HTTP_RLIMIT_MIN_SPARE;
+    rlim_t room = rl.rlim_cur > spare ? rl.rlim_cur - spare : 0;
+    if (room < HTTP_RLIMIT_MIN_ROOM) /* below, a listener had one connection, or none */
+        return err_set(e, ERR_VALIDATION,
+                       "RLIMIT_NOFILE is %llu: too few descriptors to serve (at least %d; "
+                       "raise it with ulimit -n)",
+                       (unsigned long long)rl.rlim_cur,
+                       HTTP_RLIMIT_MIN_SPARE + HTTP_RLIMIT_MIN_ROOM);
+    for (int i = 0; i < 2; i++) {
+        if (!lim[i])
+            continue;
+        rlim_t m = lim[i] * room / conns, o = HTTP_OVERFLOW_CONNECTIONS * room / conns;
+        srv->fit_max[i] = m ? (unsigned)m : 1;
+        srv->fit_overflow[i] = o ? (unsigned)o : 1;
+    }
+    log_warn("RLIMIT_NOFILE is %llu (hard limit): connections cut to %u on the DynamoDB "
+             "endpoint and %u on REST (+%u and %u answered busy), %llu descriptors kept spare; "
+             "raise it (ulimit -n, LimitNOFILE=) to %llu for the configured limits",
+             (unsigned long long)rl.rlim_cur, srv->fit_max[0], srv->fit_max[1],
+             srv->fit_overflow[0], srv->fit_overflow[1], (unsigned long long)spare,
+             (unsigned long long)want);
+    return 0;
 }
 
 int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *creds,
@@ -1142,7 +1187,8 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
         pthread_condattr_destroy(&ca);
     }
     srv->ddb.port = srv->rest.port = -1;
-    http_raise_fd_limit(cfg);
+    if ((rc = http_fit_fd_limit(srv, e)))
+        goto fail;
     if (cfg->dynamodb_port >= 0) {
         if (!api) {
             rc = err_set(e, ERR_VALIDATION, "the DynamoDB listener needs an api");

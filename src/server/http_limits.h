@@ -9,6 +9,8 @@
 #define HTTP_MAX_CONNECTIONS_LIMIT 1000000 /* the most serve's --max-connections takes */
 #define HTTP_OVERFLOW_CONNECTIONS 256      /* answered "busy" beyond max_connections */
 #define HTTP_RLIMIT_SPARE 512 /* descriptors beyond both listeners' (http_start's RLIMIT_NOFILE) */
+#define HTTP_RLIMIT_MIN_SPARE 32 /* the least kept beyond them under a low RLIMIT_NOFILE */
+#define HTTP_RLIMIT_MIN_ROOM 16  /* the fewest connections (both listeners) serve starts with */
 /* Descriptors whose FIN can be held (http_eof.c): above every one both listeners at
  * HTTP_MAX_CONNECTIONS_LIMIT can open, with room for the process's others. */
 #define HTTP_EOF_FDS (1 << 21)

@@ -105,6 +105,7 @@ struct http_listener {
     size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
     size_t reply_budget;    /* HTTP_DDB_REPLY_BUDGET on the endpoint (REST: not charged) */
     unsigned max_connections, read_timeout, idle_timeout;
+    unsigned overflow_max; /* connections beyond max_connections answered busy */
     unsigned first_timeout; /* a new connection's for its first request's head */
     atomic_long in_flight;  /* requests whose head was read and that are not answered */
     atomic_uint open;       /* connections open */
@@ -139,6 +140,9 @@ struct http_server {
     unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause before a
                                reply computed elsewhere is handed back to libmicrohttpd (a FIN
                                sent meanwhile is held: http_eof.c) */
+    unsigned fit_max[2];      /* endpoint, REST: max_connections cut to a low RLIMIT_NOFILE
+                                 (http_fit_fd_limit); 0 = as configured */
+    unsigned fit_overflow[2]; /* the same for the busy overflow */
     pthread_t reaper;        /* closes connections past their request deadline */
     bool reaper_started, reaper_stop;
     pthread_mutex_t reaper_mu;

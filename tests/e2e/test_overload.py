@@ -924,3 +924,48 @@ def test_a_freed_slot_goes_to_a_connection_over_the_limit(ddbchat_server):
             s.close()
         time.sleep(0.3)
     assert all(s == b"HTTP/1.1 400" for s in statuses), statuses
+
+
+def test_low_descriptor_limit_cuts_the_connection_limits(tmp_path):
+    # attack27: under a hard RLIMIT_NOFILE below what the connection limits need (a container
+    # with nofile 64; serve raises the soft limit to the hard one, no further), the limits
+    # stayed 1024 + 4096: idle connections took every descriptor, accept() failed with EMFILE,
+    # and a new client waited in the backlog past its timeout (300 silent connections at
+    # nofile 64: a ListTables timed out after 8 s).  Now the limits are cut to what fits,
+    # with a warning naming the numbers, so idle connections give way to a new client as at
+    # any limit; a limit too low to serve at all is refused at start.
+    import resource
+    import subprocess
+    from conftest import ddbchat_bin, free_port, wait_port
+
+    def serve(nofile):
+        port, log = free_port(), tmp_path / f"serve{nofile}.log"
+        with open(log, "wb") as fp:
+            proc = subprocess.Popen(
+                [ddbchat_bin(), "serve", "--data-dir", str(tmp_path / f"d{nofile}"),
+                 "--dynamodb-port", str(port), "--dynamodb-only", "--quiet"],
+                stdout=subprocess.DEVNULL, stderr=fp,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
+        return proc, port, log
+
+    proc, port, log = serve(40)
+    assert proc.wait(timeout=30) != 0
+    assert "RLIMIT_NOFILE is 40: too few descriptors to serve" in log.read_text()
+    proc, port, log = serve(64)
+    silent = []
+    try:
+        wait_port(port, proc, timeout=30)
+        assert "RLIMIT_NOFILE is 64 (hard limit): connections cut to" in log.read_text()
+        url = f"http://127.0.0.1:{port}"
+        silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+        time.sleep(0.5)
+        for _ in range(3):
+            t0 = time.time()
+            status = raw_request(url, {}, timeout=8)[0]
+            assert status == 200 and time.time() - t0 < 3, (status, time.time() - t0)
+        assert proc.poll() is None
+    finally:
+        for s in silent:
+            s.close()
+        proc.terminate()
+        proc.wait(timeout=30)
