@@ -146,6 +146,7 @@
   let fmtTime;
   let fmtDay;
   let fmtFull;
+  let yesterdayWord; // "Yesterday", in the reader's language
   let fmtZone = null;
   const zoneNow = () => new Intl.DateTimeFormat().resolvedOptions().timeZone;
   function makeFormatters(zone) {
@@ -153,24 +154,31 @@
     fmtTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
     fmtDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
     fmtFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+    const y = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(-1, 'day');
+    yesterdayWord = y.charAt(0).toLocaleUpperCase() + y.slice(1);
   }
   makeFormatters(zoneNow());
 
   // "2026-11-26T12:34:56.123456Z" (microseconds) -> Date (milliseconds).
   const parseTs = (ts) => new Date(ts.length > 24 ? `${ts.slice(0, 23)}Z` : ts);
 
-  // A time of today shows the hour only, another day's its date too.  "Today" moves: a page
+  // A time of today shows the hour only, yesterday's "Yesterday, " and the hour (a date the
+  // reader had to work out was yesterday), another day's its date too.  "Today" moves: a page
   // left open past midnight showed yesterday's messages as today's, so the day the labels
   // were drawn in is kept and every label is drawn again once the clock (Date.now, the
   // page's one clock) leaves it: checked each second and when the tab is shown again
   // (test_web.py::test_today_becomes_a_date_after_midnight).
-  const labelDay = { from: 0, to: 0 }; // [local midnight, next local midnight) of the labels
+  // [local midnight, next local midnight) of the labels, and the midnight before (yesterday)
+  const labelDay = { yday: 0, from: 0, to: 0 };
 
   function drawTime(t) {
     const d = parseTs(t.dateTime);
     if (Number.isNaN(d.getTime())) { t.textContent = t.dateTime; return; }
-    t.textContent = (d.getTime() >= labelDay.from && d.getTime() < labelDay.to ? fmtTime :
-      fmtDay).format(d);
+    const at = d.getTime();
+    if (at >= labelDay.from && at < labelDay.to) t.textContent = fmtTime.format(d);
+    else if (at >= labelDay.yday && at < labelDay.from) {
+      t.textContent = `${yesterdayWord}, ${fmtTime.format(d)}`;
+    } else t.textContent = fmtDay.format(d);
   }
 
   function setLabelDay(now) {
@@ -179,6 +187,8 @@
     labelDay.from = d.getTime();
     d.setDate(d.getDate() + 1);
     labelDay.to = d.getTime();
+    d.setDate(d.getDate() - 2); // a day of 23 or 25 hours: by the calendar, not 24 h
+    labelDay.yday = d.getTime();
   }
 
   // Every label drawn again when today is no longer the day they were drawn in, or the

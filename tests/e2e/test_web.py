@@ -1001,7 +1001,10 @@ def test_times_in_the_readers_time_zone(web, two):
         d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": tz})
         local = utc.astimezone(zoneinfo.ZoneInfo(tz))
         want = local.strftime("%I:%M %p")  # en-US, hour and minute with 2 digits
-        if local.date() != datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date():  # its date
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+        if local.date() == today - datetime.timedelta(days=1):  # sent just before midnight
+            want = f"Yesterday, {want}"
+        elif local.date() != today:  # its date
             want = f"{local.strftime('%b')} {local.day}, {local.year}, {want.lstrip('0')}"
         try:
             wait(d, lambda d: len(labels(d)) == 2 and all(
@@ -2277,11 +2280,12 @@ CLOCK = """(() => { const real = Date.now;
 
 
 def test_today_becomes_a_date_after_midnight(web, two):
-    """A message of today shows its time only ("11:25 AM"); another day's shows its date too.
-    A page left open past midnight showed yesterday's messages as today's: the labels were
-    fixed when drawn.  The page's clock is set to 1.5 s before the next midnight (UTC), then
-    moved past it: the open conversation's label and the list's both show the date, within
-    the second the page checks its clock in."""
+    """A message of today shows its time only ("11:25 AM"), yesterday's "Yesterday, 11:25 AM",
+    an earlier day's its date too.  A page left open past midnight showed yesterday's
+    messages as today's: the labels were fixed when drawn; and yesterday's showed a date the
+    reader had to work out was yesterday.  The page's clock is set to 1.5 s before the next
+    midnight (UTC), then moved past it, then past the one after: the open conversation's
+    label and the list's both follow, within the second the page checks its clock in."""
     me_ = "web_clock"
     web.tok[me_] = token(add_user(web, me_, "Clock Web"), exp_in=3600)
     m = send_rest(web, "web_alice", "before midnight", handle=me_)
@@ -2304,6 +2308,12 @@ def test_today_becomes_a_date_after_midnight(web, two):
             ".map(e => e.textContent)")
         wait(d, lambda d: labels(d) == [short, short], 5, "today's labels")
         d.execute_script(f"window.__now = {ms + 1000};")
+        yday = f"Yesterday, {short}"
+        try:
+            wait(d, lambda d: labels(d) == [yday, yday], 3, "yesterday's labels")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {labels(d)} want {yday!r}") from None
+        d.execute_script(f"window.__now = {ms + 86400000 + 1000};")
         try:
             wait(d, lambda d: labels(d) == [dated, dated], 3, "the labels with their date")
         except AssertionError as e:
