@@ -647,6 +647,9 @@
 #define TXT_UNSERVED_GLOBAL                                                                   \
     "CreateGlobalTable is not supported by ddbchat: a global table replicates to other "       \
     "Regions, and a local endpoint serves one Region"
+#define TXT_UNSERVED_REPLICAS                                                                 \
+    "UpdateTable's ReplicaUpdates are not supported by ddbchat: a replica is the table in "    \
+    "another Region, and a local endpoint serves one Region"
 #define TXT_UNSERVED_AUTOSCALING                                                              \
     "%s is not supported by ddbchat: replica auto scaling needs Application Auto Scaling and " \
     "replicas in other Regions, which a local endpoint does not have"

@@ -255,6 +255,13 @@ static int ut_members(api_req *r, ut_req *q)
     return 0;
 }
 
+/* UpdateTable's ReplicaUpdates (global tables version 2019.11.21), a change ddbchat refuses
+ * (one Region) once the rest of the request has passed: an empty list is the model's. */
+static bool ut_replicas(const json_t *body)
+{
+    return json_array_size(json_object_get(body, "ReplicaUpdates")) > 0;
+}
+
 static int ut_parse(api_req *r, ut_req *q)
 {
     int rc;
@@ -270,7 +277,7 @@ static int ut_parse(api_req *r, ut_req *q)
      * counts; DynamoDB Local: "Nothing to update") */
     bool warm = ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond");
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj && !q->sse &&
-        !q->tclass && !q->odt && !warm) {
+        !q->tclass && !q->odt && !warm && !ut_replicas(r->body)) {
         bool mrc = json_object_get(r->body, "MultiRegionConsistency") != NULL;
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
                        mrc ? "" : "MultiRegionConsistency, ");
@@ -1326,6 +1333,10 @@ int op_update_table(api_req *r, json_t **out)
         (rc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
         (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)))
         return rc;
+    /* a replica is the table in another Region (test_elsewhere_ops.py
+     * test_update_table_replica_updates_refused) */
+    if (ut_replicas(r->body))
+        return err_set(r->err, ERR_UNKNOWN_OPERATION, "%s", TXT_UNSERVED_REPLICAS);
     ut_ctx c = {.q = &q};
     if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
         return rc;

@@ -10,7 +10,7 @@ request model's constraints come first.  DynamoDB Local has none of these operat
 """
 import pytest
 
-from test_resource_policy import fails, ok
+from test_resource_policy import call, fails, ok
 
 
 @pytest.fixture
@@ -243,3 +243,44 @@ def test_unserved_ops_check_their_request_first(ddb_url, only_ddbchat):
                      ("UpdateTableReplicaAutoScaling", {"TableName": "t1"})):
         t, msg = fails(ddb_url, op, **body)
         assert t == "UnknownOperationException" and op in msg and "auto scaling" in msg, msg
+
+
+# UpdateTable's ReplicaUpdates (global tables version 2019.11.21: a replica is the table in
+# another Region).  ddbchat serves one Region, so it refuses them, as it refuses
+# CreateGlobalTable, once the request is otherwise valid and the table exists: alone they were
+# answered "At least one of ..., ReplicaUpdates, ... is required" (which names the member the
+# request carries; the service leaves such members out of that list), and next to another
+# change they were dropped without a word (200, no replica).  DynamoDB Local ignores them the
+# same two ways: "Nothing to update", or the other change alone.
+def test_update_table_replica_updates_refused(ddb_url, target):
+    name = "elsewhere_rep"
+    ok(ddb_url, "CreateTable", TableName=name, BillingMode="PAY_PER_REQUEST",
+       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    try:
+        create = [{"Create": {"RegionName": "eu-west-1"}}]
+        for extra in ({}, {"DeletionProtectionEnabled": False}):
+            if target == "dynamodb-local":
+                if extra:
+                    ok(ddb_url, "UpdateTable", TableName=name, ReplicaUpdates=create, **extra)
+                else:
+                    assert fails(ddb_url, "UpdateTable", TableName=name,
+                                 ReplicaUpdates=create) == ("ValidationException",
+                                                            "Nothing to update")
+                continue
+            t, msg = fails(ddb_url, "UpdateTable", TableName=name, ReplicaUpdates=create, **extra)
+            assert t == "UnknownOperationException" and "ReplicaUpdates" in msg and \
+                "Region" in msg, msg
+        if target != "dynamodb-local":
+            # the table first: a table that does not exist is the not-found error
+            assert fails(ddb_url, "UpdateTable", TableName=name + "_none",
+                         ReplicaUpdates=create)[0] == "ResourceNotFoundException"
+            # the request's own rules first
+            assert fails(ddb_url, "UpdateTable", TableName=name, ReplicaUpdates=create,
+                         BillingMode="PAY_PER_REQUEST",
+                         ProvisionedThroughput={"ReadCapacityUnits": 1,
+                                                "WriteCapacityUnits": 1})[0] == \
+                "ValidationException"
+            assert "Replicas" not in ok(ddb_url, "DescribeTable", TableName=name)["Table"]
+    finally:
+        call(ddb_url, "DeleteTable", TableName=name)
