@@ -876,6 +876,10 @@ static const msg_backend_ops counting_feed_ops = {.call = counting_call,
  * arrives at once -- the read log's partition version moved. */
 static void test_commits_read_the_log_only_when_it_moved(void **state)
 {
+    if (!ENV.backend->ops->partition_version) {
+        skip(); /* the embedded engine's partition versions (MSG_TEST_ENDPOINT: none) */
+        return;
+    }
     msg_message m = send_msg(&B, "ea", "to mark read from elsewhere");
     counting_backend cb = {.base = {&counting_feed_ops}, .inner = ENV.backend};
     atomic_init(&cb.grp, 0);
@@ -911,11 +915,20 @@ static void test_commits_read_the_log_only_when_it_moved(void **state)
     nanosleep(&settle, NULL);
     int grp = atomic_load(&cb.grp) - grp0, reads = atomic_load(&cb.reads) - reads0;
     print_message("20 commits of others: %d Queries of GRP#, %d of READ#\n", grp, reads);
-    assert_true(grp >= 5); /* the passes ran (one GRP# Query each) */
-    /* before: a READ# Query every pass.  Now none, but for a pass that races a commit: the
-     * version is then the commit id (store_partition_version, while the commit is being
-     * recorded), which differs from the last one taken (ctest -j2 under load: 2 of 10) */
-    assert_true(reads * 4 <= grp);
+    /* before: a READ# Query every pass, and a GRP# Query every pass (a scan of the feed,
+     * ~20 here).  Now none, but for a pass that races a commit: the version is then the
+     * commit id (store_partition_version, while the commit is being recorded), which differs
+     * from the last one taken (ctest -j2 under load: 2 of 10) */
+    assert_true(grp <= 5);
+    assert_true(reads <= 5);
+    /* a message to A still arrives at once (its GRP# partition moved) */
+    int64_t s0 = (int64_t)msg_now_usec();
+    msg_message y = send_msg(&B, "ea", "for A, live");
+    char want[128];
+    snprintf(want, sizeof want, "\"uuid\":\"%s\"", y.uuid);
+    assert_true(reader_wait(&r, want, 1));
+    assert_true(msg_now_usec() - s0 < 1000000);
+    msg_message_fini(&y);
 
     char rt[MSG_TS_LEN + 1];
     long long unread;
