@@ -480,6 +480,10 @@ static const msg_backend_ops busy_ops = {.call = tree_call,
 static void test_post_reads_the_sender_once(void **state)
 {
     (void)state;
+    if (!ENV.backend->ops->call_req_text || !ENV.backend->ops->call_items) {
+        skip(); /* the embedded backend's value calls, counted (MSG_TEST_ENDPOINT: none) */
+        return;
+    }
     char pk[64];
     snprintf(pk, sizeof pk, "USER#%s", B.uuid);
     busy_backend bb = {.base = {.ops = &busy_ops}, .inner = ENV.backend, .pk = pk};
