@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/hex.h"
@@ -924,6 +925,23 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         post_message(s, req, r, &me);
 }
 
+/* Every answer of the API (not the page's files, not a preflight) says Cache-Control:
+ * no-store, unless it says otherwise already: each is one user's messages, names or read
+ * markers, and a browser kept them in its disk cache after sign-out (no Cache-Control: a
+ * private cache may store a 200 and use it by heuristic freshness, RFC 9111 4.2.2; a
+ * response to a request with Authorization is kept from shared caches only, 3.5).  No ETag:
+ * a client that polls asks ?after= for what is new. */
+static void api_no_store(const msg_http_req *req, msg_http_resp *r)
+{
+    if (!req->path || strncmp(req->path, "/api/", 5) != 0 ||
+        (req->method && strcmp(req->method, "OPTIONS") == 0))
+        return;
+    for (int i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i].name, "Cache-Control") == 0)
+            return;
+    add_header(r, "Cache-Control", "no-store");
+}
+
 void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
     unsigned long oom0 = mem_failures();
@@ -941,4 +959,5 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
         add_cors(s, req, r, false);
         reply_fail(r, MSG_E_INTERNAL, "out of memory");
     }
+    api_no_store(req, r);
 }

@@ -1491,3 +1491,37 @@ def test_two_authorization_headers_are_refused(msg_server, people):
         status, body = ask(*pair)
         assert status == 400, (pair, status, body[:200])
         assert json.loads(body)["error"]["code"] == "bad_request", body[:200]
+
+
+def test_api_answers_are_not_stored_by_caches(msg_server):
+    """Every answer of /api/ says Cache-Control: no-store (the ticket and the event stream
+    said it already): each holds one user's messages, names or read markers, and without it a
+    browser may keep a 200 in its disk cache (RFC 9111 4.2.2 heuristic freshness; a request
+    with Authorization is kept only from shared caches, 3.5), where it outlived the page's
+    sign-out.  Errors too; the page's files stay no-cache (revalidated, not secret)."""
+    a = add_user(msg_server, "nst_a", "Nst A")
+    add_user(msg_server, "nst_b", "Nst B")
+    ta = token(a)
+    st, h, m = rest(msg_server, "POST", "/api/messages", ta, {"message": "hi", "handle": "nst_b"})
+    assert st == 200 and h.get("cache-control") == "no-store", h
+    g = m["message_group_uuid"]
+    for method, path, body, want in (
+            ("GET", "/api/me", None, 200),
+            ("GET", "/api/health", None, 200),
+            ("GET", "/api/message_groups", None, 200),
+            ("GET", "/api/message_groups?limit=1", None, 200),
+            ("GET", f"/api/message_groups/{g}", None, 200),
+            ("GET", f"/api/messages/{g}", None, 200),
+            ("HEAD", f"/api/messages/{g}", None, 200),
+            ("PUT", f"/api/message_groups/{g}/read", {"read_to": m["created_at"]}, 200),
+            ("GET", "/api/message_groups?limit=0", None, 400),
+            ("GET", "/api/messages/not-a-uuid", None, 400),
+            ("GET", "/api/nothing-here", None, 404),
+            ("POST", "/api/events/ticket", None, 200)):
+        st, h, _ = rest(msg_server, method, path, ta, body)
+        assert st == want, (method, path, st)
+        assert h.get("cache-control") == "no-store", (method, path, h)
+    st, h, _ = rest(msg_server, "GET", "/api/me", "not.a.token")
+    assert st == 401 and h.get("cache-control") == "no-store", h
+    st, h, _ = rest(msg_server, "GET", "/")
+    assert st == 200 and h.get("cache-control") == "no-cache", h
