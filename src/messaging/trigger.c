@@ -952,10 +952,18 @@ static void *trg_main(void *arg)
     for (;;) {
         size_t busy = rd ? trg_reap(t, rd) : 0;
         if (trg_stopped(t)) {
-            while (busy) { /* the runs end within the stop's grace (trg_enforce) */
-                trg_wait_slot(t, TRG_TICK_MS);
-                busy = trg_reap(t, rd);
+            /* the runs end within the stop's grace (trg_enforce): joined, then reaped.  Not
+             * waited for in trg_wait_slot, which returns at once once stopped (a stop while a
+             * run went on spun here: test_stop_while_the_command_hangs's CPU time) */
+            for (size_t i = 0; busy && i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+                trg_slot *sl = &t->slots[i];
+                if (sl->busy && sl->joinable) {
+                    pthread_join(sl->th, NULL);
+                    sl->joinable = false;
+                }
             }
+            if (busy)
+                trg_reap(t, rd);
             break;
         }
         err_t e;
