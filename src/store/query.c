@@ -782,6 +782,143 @@ static inline int st_query_seek(MDB_cursor *cur, const store_query *q, const buf
     return mrc;
 }
 
+/* The key range a page reads (st_query_bounds, st_query_after_esk): from lo (after it when
+ * lo_excl) to hi (exclusive; none without has_hi), in LMDB's key space. */
+typedef struct st_range {
+    const buf_t *lo, *hi;
+    bool has_hi, lo_excl;
+} st_range;
+
+/* --gsi-lag: the lag view a page merges in (n entries, sorted by key; none without the lag),
+ * at its next entry (n: none left). */
+typedef struct st_lag_pos {
+    const st_lag_view *lv;
+    size_t n, at;
+} st_lag_pos;
+
+/* store_query_run's next entry in key order (backwards with q->reverse): the cursor's (k, v,
+ * while mrc is 0 and the key is in the index's prefix pre5) or the lag view's (lg->lv[at]),
+ * whichever comes first; the lag view's when both are the key (its older value).  The entry
+ * in *ck, *cv, *absent when it was not in the index as of the lag; the cursor (*mrc) and
+ * lg->at moved past it.  false when there is none left in the range rg. */
+static inline bool st_page_next(MDB_cursor *cur, const store_query *q, const unsigned char pre5[5],
+                                MDB_val *k, MDB_val *v, int *mrc, st_lag_pos *lg,
+                                const st_range *rg, MDB_val *ck, MDB_val *cv, bool *absent)
+{
+    bool has_c = *mrc == 0 && k->mv_size >= 5 && memcmp(k->mv_data, pre5, 5) == 0;
+    bool has_l = lg->at < lg->n;
+    if (!has_c && !has_l)
+        return false;
+    *ck = *k;
+    *cv = *v;
+    bool from_l = false, from_c = true;
+    if (has_l) {
+        const st_lag_view *e = &lg->lv[lg->at];
+        MDB_val lk = {e->klen, (void *)e->key};
+        int c = has_c ? st_cmp_raw(lk.mv_data, lk.mv_size, k->mv_data, k->mv_size) : 0;
+        from_l = !has_c || c == 0 || (q->reverse ? c > 0 : c < 0);
+        from_c = has_c && (c == 0 || !from_l);
+        if (from_l) {
+            *ck = lk;
+            *cv = (MDB_val){e->blen, (void *)e->before};
+        }
+    }
+    if (!q->reverse && rg->has_hi && st_cmp_mdb(ck, rg->hi) >= 0)
+        return false;
+    if (q->reverse) {
+        int c = st_cmp_mdb(ck, rg->lo);
+        if (c < 0 || (c == 0 && rg->lo_excl))
+            return false;
+    }
+    *absent = from_l && !lg->lv[lg->at].before;
+    if (from_l)
+        lg->at = q->reverse ? (lg->at ? lg->at - 1 : lg->n) : lg->at + 1;
+    if (from_c)
+        *mrc = mdb_cursor_get(cur, k, v, q->reverse ? MDB_PREV : MDB_NEXT);
+    return true;
+}
+
+/* Stored mode: the attributes read from each item (the page key's: a superset of the key
+ * schema's), n of them. */
+typedef struct st_page_names {
+    const char *names[ST_PAGE_KEY_MAX];
+    av_type types[ST_PAGE_KEY_MAX];
+    size_t lens[ST_PAGE_KEY_MAX];
+    size_t n;
+} st_page_names;
+
+/* store_query_run's read of the entry cv.  Stored mode: its attributes pn's values into vals
+ * (AV_NONE: absent) and its size, written as it is read by the visitor vis (its values then
+ * point into LMDB's page), else from a copy in a (*raw); the item's key attributes as a map
+ * (*item, keys its members) only when something reads it (*have_item): a segment's hash
+ * (nseg > 1) or the fetch of the entry's item; ~50 instructions an item otherwise spent on
+ * every item of a page (perf19).  Else the item decoded into *item.  *isize its size.
+ * Returns 0 or the error (recorded in e). */
+static inline int st_page_read(const store_query *q, const store_visit *vis,
+                               const st_page_names *pn, uint32_t nseg, const MDB_val *cv,
+                               arena_t *a, av_t *item, size_t *isize, store_bytes *raw, av_t *vals,
+                               av_kv *keys, bool *have_item, err_t *e)
+{
+    int rc;
+    if (!q->stored) {
+        rc = st_decode(a, cv, item, e);
+        if (rc)
+            return rc;
+        *isize = item->type == AV_M ? av_item_size(item) : 0;
+        return 0;
+    }
+    if (vis) { /* written as it is read; its values point into LMDB's page */
+        if ((rc = vis->item(vis->ctx, cv->mv_data, cv->mv_size, pn->names, pn->lens, pn->n, vals,
+                            isize)))
+            return rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                                   : err_set(e, ERR_INTERNAL, "corrupt stored item");
+    } else {
+        raw->len = cv->mv_size;
+        raw->data = arena_memdup(a, cv->mv_data, cv->mv_size ? cv->mv_size : 1);
+        if (!raw->data)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (av_stored_scan(raw->data, raw->len, pn->names, pn->lens, pn->n, vals, isize))
+            return err_set(e, ERR_INTERNAL, "corrupt stored item");
+    }
+    *have_item = nseg > 1 || q->fetch;
+    if (*have_item)
+        *item = st_vals_item(pn->names, pn->lens, vals, pn->n, keys);
+    else
+        item->type = AV_M;
+    return 0;
+}
+
+/* The key schema's attributes (kd's): names, their lengths and types, n of them. */
+typedef struct st_key_schema {
+    const char *names[STORE_KEY_ATTRS];
+    size_t lens[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n;
+} st_key_schema;
+
+/* Whether the item read (item, or vals in stored mode) is on the page: a map, within the key
+ * condition, and in a parallel Scan's segment (by the hash key's value, encoded in tmp).
+ * Returns 0 with *ok, or ERR_NOMEM. */
+static inline int st_page_match(const store_query *q, const store_keydef *kd,
+                                const st_key_schema *ks, uint32_t nseg, const av_t *item,
+                                const av_t *vals, buf_t *tmp, bool *ok)
+{
+    *ok = item->type == AV_M;
+    if (*ok && q->n_eq)
+        *ok = q->stored ? st_key_match_vals(q, vals, ks->types, ks->n)
+                        : st_key_match_with(q, item, ks->names, ks->lens, ks->types, ks->n);
+    if (*ok && nseg > 1) { /* a parallel Scan's segment: by the hash key's value */
+        const av_t *hv = av_map_gets(item, kd->hash);
+        buf_reset(tmp);
+        *ok = hv != NULL;
+        int rc = 0;
+        if (*ok && (rc = key_encode(hv, tmp)) == ERR_NOMEM)
+            return rc;
+        *ok = *ok && rc == 0 && st_hash64(tmp->data, tmp->len) % nseg == q->segment;
+    }
+    return 0;
+}
+
 /* store_query_run's page: room for twice as many entries (16 at first) in out's arrays,
  * *cap their size.  Returns 0, or -1 when the arena is out of memory. */
 static inline int st_page_grow(const store_query *q, arena_t *a, store_result *out, size_t *cap)
@@ -862,16 +999,16 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (q->n_eq && (rc = st_check_esk_bounds(q, q->start_key, e)))
             return rc;
     }
-    const char *knames[STORE_KEY_ATTRS];
-    av_type ktypes[STORE_KEY_ATTRS];
-    size_t nhash, nkey = store_key_attrs(kd, knames, ktypes, &nhash), klens[STORE_KEY_ATTRS];
-    for (size_t i = 0; i < nkey; i++)
-        klens[i] = strlen(knames[i]);
+    st_key_schema ks;
+    size_t nhash;
+    ks.n = store_key_attrs(kd, ks.names, ks.types, &nhash);
+    for (size_t i = 0; i < ks.n; i++)
+        ks.lens[i] = strlen(ks.names[i]);
     if (q->n_eq &&
-        (q->n_eq < nhash || q->n_eq > nkey || (q->rop != STORE_R_NONE && q->n_eq == nkey)))
+        (q->n_eq < nhash || q->n_eq > ks.n || (q->rop != STORE_R_NONE && q->n_eq == ks.n)))
         return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
     for (size_t i = 0; i < q->n_eq; i++)
-        if (q->eq[i].type != ktypes[i])
+        if (q->eq[i].type != ks.types[i])
             return err_set(e, ERR_VALIDATION,
                            "One or more parameter values were invalid: Condition parameter type "
                            "does not match schema type");
@@ -917,53 +1054,28 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                              (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
     MDB_val k, v;
     int mrc = st_query_seek(cur, q, &lo, &hi, has_hi, lo_excl, &k, &v);
+    const st_range rg = {&lo, &hi, has_hi, lo_excl};
     /* --gsi-lag: the keys changed within the lag, merged in with their older values */
-    st_lag_view *lv = NULL;
-    size_t nlv = 0, lp = 0;
+    st_lag_pos lg = {NULL, 0, 0};
     if (ix && ix->global && s->opts.gsi_lag_ms > 0) {
-        if ((rc = st_lag_view_get(s, t->id, iid, a, &lv, &nlv)))
+        st_lag_view *lv;
+        if ((rc = st_lag_view_get(s, t->id, iid, a, &lv, &lg.n)))
             goto nomem;
-        lp = st_lag_start(lv, nlv, q->reverse, &lo, lo_excl, has_hi ? &hi : NULL);
+        lg.lv = lv;
+        lg.at = st_lag_start(lv, lg.n, q->reverse, &lo, lo_excl, has_hi ? &hi : NULL);
     }
     size_t cap = 0;
     const store_visit *vis = q->stored ? q->visit : NULL;
     uint32_t nseg = q->total_segments > 1 ? q->total_segments : 1;
-    /* stored mode: the attributes read from each item (the page key's: a superset of kd's) */
-    const char *pnames[ST_PAGE_KEY_MAX];
-    av_type ptypes[ST_PAGE_KEY_MAX];
-    size_t plens[ST_PAGE_KEY_MAX];
-    size_t npnames = q->stored ? st_key_names(t, ix, pnames, ptypes) : 0;
-    for (size_t j = 0; j < npnames; j++)
-        plens[j] = strlen(pnames[j]);
-    for (;;) {
-        bool has_c = mrc == 0 && k.mv_size >= 5 && memcmp(k.mv_data, pre5, 5) == 0;
-        bool has_l = lp < nlv;
-        if (!has_c && !has_l)
-            break;
-        MDB_val ck = k, cv = v;
-        bool from_l = false, from_c = true;
-        if (has_l) {
-            MDB_val lk = {lv[lp].klen, (void *)lv[lp].key};
-            int c = has_c ? st_cmp_raw(lk.mv_data, lk.mv_size, k.mv_data, k.mv_size) : 0;
-            from_l = !has_c || c == 0 || (q->reverse ? c > 0 : c < 0);
-            from_c = has_c && (c == 0 || !from_l);
-            if (from_l) {
-                ck = lk;
-                cv = (MDB_val){lv[lp].blen, (void *)lv[lp].before};
-            }
-        }
-        if (!q->reverse && has_hi && st_cmp_mdb(&ck, &hi) >= 0)
-            break;
-        if (q->reverse) {
-            int c = st_cmp_mdb(&ck, &lo);
-            if (c < 0 || (c == 0 && lo_excl))
-                break;
-        }
-        bool absent = from_l && !lv[lp].before;
-        if (from_l)
-            lp = q->reverse ? (lp ? lp - 1 : nlv) : lp + 1;
-        if (from_c)
-            mrc = mdb_cursor_get(cur, &k, &v, q->reverse ? MDB_PREV : MDB_NEXT);
+    st_page_names pn; /* stored mode: the attributes read from each item */
+    pn.n = q->stored ? st_key_names(t, ix, pn.names, pn.types) : 0;
+    for (size_t j = 0; j < pn.n; j++)
+        pn.lens[j] = strlen(pn.names[j]);
+    /* the page: the entries in key order (st_page_next), each read (st_page_read) and, when
+     * on the page (st_page_match), kept until the page is full: its last key then kept */
+    MDB_val ck, cv;
+    bool absent;
+    while (st_page_next(cur, q, pre5, &k, &v, &mrc, &lg, &rg, &ck, &cv, &absent)) {
         if (absent)
             continue; /* not in the index as of `lag` ms ago */
         av_t item;
@@ -971,52 +1083,13 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         store_bytes raw = {NULL, 0};
         bool have_item = true;       /* stored mode: item holds the key attributes */
         av_kv keys[ST_PAGE_KEY_MAX]; /* stored mode: the item's key attributes only */
-        av_t vals[ST_PAGE_KEY_MAX];    /* ... by pnames[] (AV_NONE: absent) */
-        if (q->stored) {
-            if (vis) { /* written as it is read; its values point into LMDB's page */
-                if ((rc = vis->item(vis->ctx, cv.mv_data, cv.mv_size, pnames, plens, npnames,
-                                    vals, &isize))) {
-                    rc = rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
-                                         : err_set(e, ERR_INTERNAL, "corrupt stored item");
-                    goto done;
-                }
-            } else {
-                raw.len = cv.mv_size;
-                raw.data = arena_memdup(a, cv.mv_data, cv.mv_size ? cv.mv_size : 1);
-                if (!raw.data)
-                    goto nomem;
-                if (av_stored_scan(raw.data, raw.len, pnames, plens, npnames, vals, &isize)) {
-                    rc = err_set(e, ERR_INTERNAL, "corrupt stored item");
-                    goto done;
-                }
-            }
-            /* the item's key attributes as a map only when something reads it: a segment's
-             * hash, the fetch of the entry's item, or the page's last key (below); ~50
-             * instructions an item otherwise spent on every item of a page (perf19) */
-            have_item = nseg > 1 || q->fetch;
-            if (have_item)
-                item = st_vals_item(pnames, plens, vals, npnames, keys);
-            else
-                item.type = AV_M;
-        } else {
-            rc = st_decode(a, &cv, &item, e);
-            if (rc)
-                goto done;
-            isize = item.type == AV_M ? av_item_size(&item) : 0;
-        }
-        bool ok = item.type == AV_M;
-        if (ok && q->n_eq)
-            ok = q->stored ? st_key_match_vals(q, vals, ktypes, nkey)
-                           : st_key_match_with(q, &item, knames, klens, ktypes, nkey);
-        if (ok && nseg > 1) { /* a parallel Scan's segment: by the hash key's value */
-            const av_t *hv = av_map_gets(&item, kd->hash);
-            buf_reset(&tmp);
-            ok = hv != NULL;
-            if (ok && (rc = key_encode(hv, &tmp)) == ERR_NOMEM)
-                goto nomem;
-            ok = ok && rc == 0 && st_hash64(tmp.data, tmp.len) % nseg == q->segment;
-            rc = 0;
-        }
+        av_t vals[ST_PAGE_KEY_MAX];  /* ... by pn.names[] (AV_NONE: absent) */
+        if ((rc = st_page_read(q, vis, &pn, nseg, &cv, a, &item, &isize, &raw, vals, keys,
+                               &have_item, e)))
+            goto done;
+        bool ok;
+        if (st_page_match(q, kd, &ks, nseg, &item, vals, &tmp, &ok))
+            goto nomem;
         if (!ok && vis) {
             vis->unread(vis->ctx);
         } else if (ok && vis) {
@@ -1026,7 +1099,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
                 /* the key's values point into LMDB's page: copied, the key outlives it */
                 if (!have_item)
-                    item = st_vals_item(pnames, plens, vals, npnames, keys);
+                    item = st_vals_item(pn.names, pn.lens, vals, pn.n, keys);
                 rc = st_make_lek(q, &item, a, &out->last_key);
                 if (rc == 0)
                     rc = st_lek_own(&out->last_key, a);
@@ -1046,7 +1119,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             out->bytes += isize;
             if ((q->limit && out->n >= q->limit) || out->bytes + out->fetched_bytes >= max_bytes) {
                 if (!have_item)
-                    item = st_vals_item(pnames, plens, vals, npnames, keys);
+                    item = st_vals_item(pn.names, pn.lens, vals, pn.n, keys);
                 rc = st_make_lek(q, &item, a, &out->last_key);
                 if (rc)
                     goto nomem;
