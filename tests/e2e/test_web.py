@@ -2060,6 +2060,55 @@ def test_read_elsewhere_clears_a_badge_below_the_first_page(web, two):
         d.switch_to.window(d.window_handles[0])
 
 
+def test_title_counts_unread_beyond_the_loaded_list(web, two):
+    """The title's "(N)" is the user's unread over all conversations (the listing's
+    X-Unread-Total), not only those loaded: 24 conversations, the 4 oldest (below the first
+    page of 20) with 5 unread, show "(5)" at sign-in without a scroll.  It is kept by the
+    stream's events, not by asking for the listing per event: a message in a loaded
+    conversation counts one, no request; one in a conversation not loaded (erin's) counts
+    one, and its older unread, counted in the total, leave it with the listing asked once
+    (in the background), so reading erin's conversation here takes all of it off; a read on
+    another device of one not loaded (alice's) takes it off by its "read" event.  Before:
+    "ddbchat" with 5 unread below the first page."""
+    me_ = "web_total"
+    web.tok[me_] = token(add_user(web, me_, "Total Web"), exp_in=3600)
+    e1 = send_rest(web, "web_erin", "erin 1", handle=me_)
+    ga = send_rest(web, "web_alice", "alice 1", handle=me_)["message_group_uuid"]
+    a2 = send_rest(web, "web_alice", "alice 2", group=ga)
+    send_rest(web, "web_bob", "bob 1", handle=me_)
+    send_rest(web, "web_carol", "carol 1", handle=me_)
+    for i in range(20):
+        h = f"web_total{i:02d}"
+        web.tok[h] = token(add_user(web, h, f"Total {i:02d}"), exp_in=3600)
+        send_rest(web, me_, f"to total {i:02d}", handle=h)  # sending: none unread there
+    d = fresh(two[1], width=1100, height=700)
+    inject(d, LISTS)
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: len(conv_names(d)) == 20, 5, "the first page")
+    wait(d, lambda d: d.title == "(5) ddbchat", 3, "the title's total")
+    assert unread(d) == {}
+    # a loaded conversation: counted from the event, no listing asked
+    d.execute_script("window.__lists = []")
+    send_rest(web, "web_total07", "news from 07", handle=me_)
+    wait(d, lambda d: d.title == "(6) ddbchat" and unread(d) == {"Total 07": "1"}, 5, "(6)")
+    # erin's, not loaded: one more, then the listing once puts her older one on her badge
+    send_rest(web, "web_erin", "erin 2", group=e1["message_group_uuid"])
+    wait(d, lambda d: d.title == "(7) ddbchat" and unread(d).get("Erin Web") == "2", 5,
+         "(7), erin's 2")
+    lists = d.execute_script("return window.__lists")
+    assert len(lists) == 1 and "cursor" not in lists[0], lists
+    open_conv(d, "Erin Web")
+    wait(d, lambda d: d.title == "(5) ddbchat", 5, "erin's 2 read here")
+    # alice's, not loaded, read on another device: its read event
+    st, _, r = rest(web, "PUT", f"/api/message_groups/{ga}/read", web.tok[me_],
+                    {"read_to": a2["created_at"]})
+    assert st == 200, r
+    wait(d, lambda d: d.title == "(3) ddbchat", 5, "alice's 2 read elsewhere")
+    # the server agrees
+    st, hd, _ = rest(web, "GET", "/api/message_groups", web.tok[me_])
+    assert {k.lower(): v for k, v in dict(hd).items()}.get("x-unread-total") == "3", hd
+
+
 def test_read_event_updates_another_browser_at_once(web, two):
     """Two browsers (two devices) signed in as one user, both on screen: carol's 2 unread and
     dave's 1.  Carol's conversation opened in one: the other's badge and title go within 2 s
