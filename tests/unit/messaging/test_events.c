@@ -824,11 +824,19 @@ static void test_idle_feed_reads_the_log_rarely(void **state)
     HUB = saved;
     assert_true(reader_wait(&r, "event: ready", 1));
 
-    struct timespec idle = {8, 0}; /* polls at about 0.25, 0.75, 1.75, 3.75 and 7.75 s */
-    nanosleep(&idle, NULL);
+    /* Two Queries of GRP# by "ready" (the replay, the feed's first scan), then polls at about
+     * 0.25, 0.75, 1.75 and 3.75 s: waits for the 4th poll's (the 6th Query of GRP#) and half a
+     * second for that poll's read of the log (a fixed 8 s sleep before, 7.75 s being the 5th
+     * poll, which reads nothing) */
+    int64_t idle0 = (int64_t)msg_now_usec();
+    struct timespec tick = {0, 10 * 1000 * 1000}, settle = {0, 500 * 1000 * 1000};
+    while (atomic_load(&cb.grp) < 6 && (int64_t)msg_now_usec() - idle0 < 30 * 1000000)
+        nanosleep(&tick, NULL);
+    nanosleep(&settle, NULL);
     int grp = atomic_load(&cb.grp), reads = atomic_load(&cb.reads);
-    print_message("idle 8 s: %d Queries of GRP#, %d of READ#\n", grp, reads);
-    assert_true(grp >= 5);
+    print_message("idle %.1f s: %d Queries of GRP#, %d of READ#\n",
+                  (double)((int64_t)msg_now_usec() - idle0) / 1e6, grp, reads);
+    assert_true(grp >= 6);
     assert_true(reads <= 3); /* the replay, the feed's first scan, the 4th poll */
 
     char rt[MSG_TS_LEN + 1];
