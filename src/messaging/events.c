@@ -117,6 +117,7 @@ struct msg_events {
     long long next_until_s; /* the earliest until_s of the hub's streams (0: none), under mu */
     int64_t last_pass_ms;
     int64_t heartbeat_ms;
+    int poll_max_ms; /* MSG_EVENTS_POLL_MAX_MS, or DDBCHAT_EVENTS_POLL_MAX_MS's (lower) */
     pthread_t hub_th, watch_th;
     bool hub_started, watch_started;
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
@@ -750,6 +751,7 @@ static void ev_join(msg_events *h, msg_stream *st)
 typedef struct ev_fail_say {
     bool fail, back; /* "scan failed", "scans work again" */
     long unsaid;     /* failed scans not logged before this line */
+    int poll_ms;     /* a failing feed's polling interval (hub->poll_max_ms) */
 } ev_fail_say;
 
 /* Counts feed f's scan outcome rc into the hub's failing feeds and decides what is logged
@@ -761,7 +763,7 @@ typedef struct ev_fail_say {
  * test_intermittent_scan_failures_logged_once). */
 static ev_fail_say ev_fail_note(msg_events *h, ev_feed *f, int rc)
 {
-    ev_fail_say say = {0};
+    ev_fail_say say = {.poll_ms = h->poll_max_ms};
     if (f->failing != (rc != 0))
         h->n_failing += rc ? 1 : -1;
     f->failing = rc != 0;
@@ -792,7 +794,7 @@ static void ev_fail_log(const ev_fail_say *say, const char *why)
         log_error("events: scan failed: %s (%ld failed scans before, not logged; logged once "
                   "until every feed's scan works, at most once a minute; a failing feed polls "
                   "every %d ms meanwhile)",
-                  why, say->unsaid, MSG_EVENTS_POLL_MAX_MS);
+                  why, say->unsaid, say->poll_ms);
     if (say->back)
         log_info("events: scans work again (%ld more failed scans)", say->unsaid);
 }
@@ -832,7 +834,7 @@ static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, uint6
     if (rc && reads)
         f->reads_dirty = true; /* the next scan reads it again */
     if (rc) {
-        f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
+        f->poll_ms = h->poll_max_ms;
     } else {
         for (size_t i = 0; i < evs->n; i++)
             ev_state_take(&f->st, &evs->v[i]);
@@ -842,8 +844,7 @@ static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, uint6
             f->reads_dirty |= reads;
         }
         f->poll_ms = evs->n ? MSG_EVENTS_POLL_MIN_MS
-                            : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
-                                                                       : MSG_EVENTS_POLL_MAX_MS);
+                            : (f->poll_ms * 2 < h->poll_max_ms ? f->poll_ms * 2 : h->poll_max_ms);
     }
     f->next_poll_ms = base_mono_ms() + f->poll_ms;
 }
@@ -1158,6 +1159,14 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
             h->heartbeat_ms = v;
     }
     h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
+    h->poll_max_ms = MSG_EVENTS_POLL_MAX_MS;
+    const char *pm = getenv("DDBCHAT_EVENTS_POLL_MAX_MS"); /* tests: failing polls sooner */
+    if (pm && *pm) {
+        char *end;
+        long v = strtol(pm, &end, 10);
+        if (!*end && v >= MSG_EVENTS_POLL_MIN_MS && v < MSG_EVENTS_POLL_MAX_MS)
+            h->poll_max_ms = (int)v;
+    }
     msg_tickets_init(&h->tickets);
     int rc = 0;
     if (pthread_create(&h->hub_th, NULL, ev_hub_main, h) != 0) {

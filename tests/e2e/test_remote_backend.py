@@ -511,9 +511,11 @@ def test_scan_failures_logged_once(proxy, upstream):
     """`serve --endpoint <proxy>` with event streams open for three users and no change feed
     (the table has no stream: each user's feed polls the table with Query): while every
     Query fails (500, DDBCHAT_MAX_ATTEMPTS=1) the scan failure is logged once, not for every
-    feed at every poll (5 s apart while failing); once Queries work again the log says so.
-    Before: a line per feed per poll (3 in the first second here, 3 more 5 s on)."""
-    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    feed at every poll (5 s apart while failing; 1 s here, the test aid
+    DDBCHAT_EVENTS_POLL_MAX_MS); once Queries work again the log says so.
+    Before: a line per feed per poll (3 in the first second here, 3 more a poll on)."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1",
+                                             "DDBCHAT_EVENTS_POLL_MAX_MS": "1000"})
     streams = []
 
     def log():
@@ -531,9 +533,13 @@ def test_scan_failures_logged_once(proxy, upstream):
         streams = [open_stream(srv, token(u)) for u in uuids]
         proxy.script_for["Query"] = ["500"] * 100000
         wait_log("events: scan failed")
-        time.sleep(6)  # every feed has polled and failed again
+        assert "a failing feed polls every 1000 ms" in log(), log()[-2000:]
+        deadline = time.time() + 30  # nine failed polls of 3 feeds (a fixed 6 s before)
+        while proxy.ops("Query").count("500") < 9:
+            assert time.time() < deadline, proxy.ops("Query")
+            time.sleep(0.1)
+        time.sleep(0.3)  # the last failure's log line, were there one
         assert log().count("events: scan failed") == 1, log()[-2000:]
-        assert proxy.ops("Query").count("500") >= 6  # 3 feeds, twice each at least
         proxy.script_for["Query"] = []
         wait_log("events: scans work again")
     finally:
@@ -547,7 +553,8 @@ def test_intermittent_scan_failures_logged_once(proxy, upstream):
     endpoint): the failure is said once and the recovery once, not a "scan failed" and a
     "scans work again" for every failed Query (final18 F1: a hub-wide flag said both each
     time, 10 lines for 5 failures; before that a line per failure)."""
-    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1",
+                                             "DDBCHAT_EVENTS_POLL_MAX_MS": "1000"})
     streams = []
 
     def log():
@@ -559,10 +566,13 @@ def test_intermittent_scan_failures_logged_once(proxy, upstream):
         streams = [open_stream(srv, token(u)) for u in uuids]
         time.sleep(1)
         proxy.script_for["Query"] = ["500", "ok"] * 1000
-        time.sleep(8)
+        # polls 1 s apart at most (DDBCHAT_EVENTS_POLL_MAX_MS; 5 s, and a fixed 8 s, before)
+        deadline = time.time() + 30
+        while proxy.ops("Query").count("500") < 6:  # the feeds did flap
+            assert time.time() < deadline, proxy.ops("Query")
+            time.sleep(0.1)
+        time.sleep(0.3)  # the last failure's log lines, were there any
         proxy.script_for["Query"] = []
-        fails = proxy.ops("Query").count("500")
-        assert fails >= 3, fails  # the feeds did flap
         text = log()
         assert text.count("events: scan failed") == 1, text[-3000:]
         assert text.count("events: scans work again") <= 1, text[-3000:]
