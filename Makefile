@@ -116,8 +116,9 @@ e2e-asan: deps
 #                     messaging files over a remote ddbchat mostly wait (on servers restarting;
 #                     12 s of CPU in 70 s), so they fill the ASan job's end while the Local
 #                     run, the longer job, goes on (they followed it, and phase 3, before).
-#  3. e2e-ddbchat     the files against ddbchat, two at a time, alone: their clocks and windows
-#                     (throttling, back-offs, UPDATING delays) want the machine to themselves
+#  3. e2e-ddbchat     the files against ddbchat, TEST_E2E_WORKERS (3) at a time, alone: their
+#                     clocks and windows (throttling, back-offs, UPDATING delays) want the
+#                     machine to themselves, and more than half their worker time is asleep
 #  4. e2e-asan-quick  the files against the ASan+UBSan ddbchat, two at a time, alone
 # (The files in alphabetical order leave test_web.py's ~100 s to one worker at the end; putting
 # the longest first was tried and withdrawn: at load 12-15 it paired the CPU-heavy files with
@@ -143,10 +144,11 @@ e2e-asan: deps
 # e2e-ddbchat 562; e2e-asan-quick 319 at load 2.5-5, against 327 quiet before); 852 s of CPU.
 TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 	echo "== make test: $(1) took $$(( $$(date +%s) - s )) s"
+TEST_E2E_WORKERS ?= 3
 test:
 	$(call TEST_PHASE,unit,unit)
 	$(call TEST_PHASE,oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
-	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat-files)
+	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat-files E2E_WORKERS=$(TEST_E2E_WORKERS))
 	$(call TEST_PHASE,e2e-asan-quick,e2e-asan-quick)
 
 .PHONY: test-oracle-and-asan test-asan-then-more
