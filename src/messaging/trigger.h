@@ -16,7 +16,7 @@
  * again: at least once, in order).  Any other status, or a command killed by a signal, is
  * logged with the command's output and the batch is retried, with backoff (200 ms doubling to
  * 30 s), in order; so is a run past its timeout (cfg.timeout_s), killed.  By default a batch
- * is never skipped (a record the command always fails on stops the trigger); with
+ * is never skipped (a record the command always fails on stops its shard); with
  * cfg.max_attempts it is discarded after that many runs (its on-failure record written to
  * cfg.on_failure, its position saved) and the trigger goes on, and with cfg.bisect a failing
  * batch is first split down to the record that fails, as Lambda's event source mapping does;
