@@ -797,6 +797,29 @@ static void counting_free(msg_backend *b)
 static const msg_backend_ops counting_ops = {
     .call = counting_call, .free = counting_free, .name = "counting"};
 
+/* A service over the counting backend cb (its counters zeroed; cfg: the defaults on ENV's
+ * table) with an event hub of its own (*out_svc, *out_hub), and r reading A's stream from that
+ * hub, past its "event: ready". */
+static void counting_hub_open(counting_backend *cb, msg_config *cfg, msg_service **out_svc,
+                              msg_events **out_hub, reader *r)
+{
+    atomic_init(&cb->grp, 0);
+    atomic_init(&cb->reads, 0);
+    msg_config_default(cfg);
+    cfg->table = ENV.table;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&cb->base, cfg, out_svc, &e), 0);
+    assert_int_equal(msg_events_new(*out_svc, out_hub, &e), 0);
+    msg_service_set_events(*out_svc, *out_hub);
+    char t[MSG_TICKET_LEN + 1];
+    assert_int_equal(msg_events_ticket(*out_hub, A.uuid, t, &e), 0);
+    msg_events *saved = HUB;
+    HUB = *out_hub;
+    reader_open(r, t, NULL);
+    HUB = saved;
+    assert_true(reader_wait(r, "event: ready", 1));
+}
+
 /* An idle feed does not Query the read log at every scan (review25: it doubled an idle
  * stream's reads, each strongly consistent): without a change feed, every EV_READS_EVERY (4)
  * polls; and a mark-read through the service still reaches the stream at once (its hint). */
@@ -804,25 +827,12 @@ static void test_idle_feed_reads_the_log_rarely(void **state)
 {
     msg_message m = send_msg(&B, "ea", "to mark read while polling");
     counting_backend cb = {.base = {&counting_ops}, .inner = ENV.backend};
-    atomic_init(&cb.grp, 0);
-    atomic_init(&cb.reads, 0);
     msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     msg_service *svc;
     msg_events *hub;
-    err_t e = {0};
-    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
-    assert_int_equal(msg_events_new(svc, &hub, &e), 0);
-    msg_service_set_events(svc, hub);
-    char t[MSG_TICKET_LEN + 1];
-    assert_int_equal(msg_events_ticket(hub, A.uuid, t, &e), 0);
-    msg_events *saved = HUB;
-    HUB = hub;
     reader r;
-    reader_open(&r, t, NULL);
-    HUB = saved;
-    assert_true(reader_wait(&r, "event: ready", 1));
+    counting_hub_open(&cb, &cfg, &svc, &hub, &r);
+    err_t e = {0};
 
     /* Two Queries of GRP# by "ready" (the replay, the feed's first scan), then polls at about
      * 0.25, 0.75, 1.75 and 3.75 s: waits for the 4th poll's (the 6th Query of GRP#) and half a
@@ -890,26 +900,13 @@ static void test_commits_read_the_log_only_when_it_moved(void **state)
     }
     msg_message m = send_msg(&B, "ea", "to mark read from elsewhere");
     counting_backend cb = {.base = {&counting_feed_ops}, .inner = ENV.backend};
-    atomic_init(&cb.grp, 0);
-    atomic_init(&cb.reads, 0);
     msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     msg_service *svc, *elsewhere;
     msg_events *hub;
-    err_t e = {0};
-    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
-    assert_int_equal(msg_service_new(ENV.backend, &cfg, &elsewhere, &e), 0);
-    assert_int_equal(msg_events_new(svc, &hub, &e), 0);
-    msg_service_set_events(svc, hub);
-    char t[MSG_TICKET_LEN + 1];
-    assert_int_equal(msg_events_ticket(hub, A.uuid, t, &e), 0);
-    msg_events *saved = HUB;
-    HUB = hub;
     reader r;
-    reader_open(&r, t, NULL);
-    HUB = saved;
-    assert_true(reader_wait(&r, "event: ready", 1));
+    counting_hub_open(&cb, &cfg, &svc, &hub, &r);
+    err_t e = {0};
+    assert_int_equal(msg_service_new(ENV.backend, &cfg, &elsewhere, &e), 0);
     struct timespec settle = {0, 300 * 1000 * 1000};
     nanosleep(&settle, NULL);
 
