@@ -133,6 +133,11 @@
         e.message || `the server answered ${res.status} ${res.statusText}`);
     }
     resendWaiting(); // the server answers again: what failed for want of it goes now
+    // and the stream, waiting for its next try (up to RETRY_MAX_MS away), tries now
+    // (test_web.py::test_the_stream_back_as_soon_as_the_server_answers)
+    if (state.retryTimer && !state.live) {
+      setTimeout(() => { if (state.retryTimer && !state.live) reconnectNow(); }, 0);
+    }
     return { data, next: res.headers.get('X-Next-Cursor'),
       total: res.headers.get('X-Unread-Total') };
   }
@@ -1440,6 +1445,7 @@
   function stopEvents() {
     state.esGen++;
     clearTimeout(state.retryTimer);
+    state.retryTimer = null;
     if (state.es) state.es.close();
     state.es = null;
     setLive(false);
@@ -1449,7 +1455,10 @@
     if (gen !== state.esGen || !state.token) return;
     const wait = state.retryMs * (0.75 + Math.random() / 2);
     state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
-    state.retryTimer = setTimeout(() => { if (gen === state.esGen) startEvents(); }, wait);
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = null;
+      if (gen === state.esGen) startEvents();
+    }, wait);
   }
 
   // The network going and coming back, as the browser tells it.  Gone: a stream whose network

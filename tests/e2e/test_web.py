@@ -1304,6 +1304,41 @@ window.fetch = async (path, init) => {
 """
 
 
+# Before the page's own script: while window.__sseDown, each event stream the page opens is
+# refused (a used-up ticket: the server's 401, the stream's error), as when the server's
+# streams are out of reach for a while; window.__streams counts the streams opened.
+SSE_DOWN = """const RealES3 = window.EventSource; window.__sseDown = false; window.__streams = 0;
+window.EventSource = class extends RealES3 {
+  constructor(url, o) { window.__streams++; super(window.__sseDown ? '/api/events?ticket=x' : url, o); }
+};"""
+
+
+def test_the_stream_back_as_soon_as_the_server_answers(web, two):
+    """The stream lost for a while: its retries back off (1, 2, 4 s ... 30 s), so when the
+    server answers again it could be half a minute before messages came live.  Any request
+    that succeeds meanwhile (here a send) proves the server back: the stream reconnects at
+    once, from its last event id, and what came while it was down shows, once.  Before, the
+    page stayed 'offline' until the next retry (3-5 s here, up to 37 s)."""
+    me_ = "web_sseback"
+    web.tok[me_] = token(add_user(web, me_, "Sseback Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    inject(d, SSE_DOWN)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script("window.__sseDown = true; window.dispatchEvent(new Event('offline'))")
+    wait(d, lambda d: d.execute_script("return window.__streams") >= 4, 8,
+         "three streams refused (the next retry 3-5 s away)")
+    assert not by_css(d, "#live[data-state=on]")
+    send_rest(web, "web_alice", "while the stream was down", group=g)
+    d.execute_script("window.__sseDown = false")
+    type_and_enter(d, "mine")
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 2, "live again at once")
+    wait(d, lambda d: bubbles(d) == ["from alice", "while the stream was down", "mine"], 3,
+         "what came meanwhile, once")
+
+
 def test_sends_that_met_a_server_down_go_by_themselves(web, two):
     """Sends answered 503 (the browser online, the stream still live) stay as 'Not sent',
     saying they go when the server is back; one typed meanwhile does not overtake them ('one'
