@@ -654,20 +654,27 @@ static int conversation_row(void *rows, size_t i, const av_t *it)
     return c->message ? 0 : -1;
 }
 
+/* A listing's `after` (RFC 3339) in the fixed format the sort keys have: written into fixed
+ * and *after pointed at it.  0, or MSG_E_BAD_TIMESTAMP. */
+static int after_ts(const char **after, char fixed[MSG_TS_LEN + 1], err_t *e)
+{
+    long long us;
+    if (msg_ts_parse_rfc3339(*after, &us, NULL))
+        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
+                         "after must be a time like 2026-11-26T12:34:56.123456Z");
+    msg_ts_format(us, fixed);
+    *after = fixed;
+    return 0;
+}
+
 static int list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
                          const char *cursor, const char *after, msg_message_page *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     int rc;
-    long long us;
     char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
-    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
-        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
-                         "after must be a time like 2026-11-26T12:34:56.123456Z");
-    if (after) {
-        msg_ts_format(us, after_fixed);
-        after = after_fixed;
-    }
+    if (after && (rc = after_ts(&after, after_fixed, e)))
+        return rc;
     if (!group || !msgi_is_uuid(group))
         return msgi_bad_group_id(e, group);
     char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
@@ -855,15 +862,9 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
 {
     memset(out, 0, sizeof *out);
     int rc;
-    long long us;
     char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
-    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
-        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
-                         "after must be a time like 2026-11-26T12:34:56.123456Z");
-    if (after) {
-        msg_ts_format(us, after_fixed);
-        after = after_fixed;
-    }
+    if (after && (rc = after_ts(&after, after_fixed, e)))
+        return rc;
     if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
     if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))
