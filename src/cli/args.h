@@ -1,7 +1,7 @@
 /*
  * args — an option that takes a value, as the subcommands read them: "--name V" or
  * "--name=V", only for a name the subcommand lists (an unknown option is named, never given
- * the next argument).  Layer: cli.  Used by cmd_msg.c, cmd_ops.c and cmd_sql.c.
+ * the next argument).  Layer: cli.  Used by cmd_msg.c, cmd_ops.c, cmd_sql.c and cmd_streams.c.
  * tests/e2e/test_serve.py::test_unknown_option_is_named_not_given_a_value
  */
 #ifndef DDB_CLI_ARGS_H

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/text.h"
@@ -83,17 +84,39 @@ static int streams_tail(int argc, char **argv)
     const char *table = NULL, *data_dir = "./data", *endpoint = NULL, *region = NULL;
     msg_sr_start start = MSG_SR_LATEST;
     bool json = false, follow = true;
+    static const char *const value_opts[] = {"--from", "--data-dir", "--endpoint", "--region"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        bool has_val = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return streams_usage(stdout, 0);
         if (strcmp(a, "--json") == 0) {
             json = true;
-        } else if (strcmp(a, "--no-follow") == 0) {
+            continue;
+        }
+        if (strcmp(a, "--no-follow") == 0) {
             follow = false;
-        } else if (strcmp(a, "--from") == 0 && has_val) {
-            const char *v = argv[++i];
+            continue;
+        }
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (table) {
+                char *shown = cli_text_escape(a, CLI_ARG_SHOWN_MAX);
+                fprintf(stderr, "ddbchat streams tail: unexpected argument '%s'\n",
+                        shown ? shown : "");
+                free(shown);
+                return streams_usage(stderr, 2);
+            }
+            table = a;
+            continue;
+        }
+        /* an option with a value, "--name V" or "--name=V"; an unknown one is named */
+        char name[CLI_OPT_NAME_MAX];
+        const char *v;
+        if (cli_opt_value(argc, argv, &i, value_opts, sizeof value_opts / sizeof value_opts[0],
+                          name, &v)) {
+            streams_usage(stderr, 2);
+            return 2;
+        }
+        if (strcmp(name, "--from") == 0) {
             if (strcmp(v, "latest") == 0)
                 start = MSG_SR_LATEST;
             else if (strcmp(v, "trim-horizon") == 0)
@@ -102,20 +125,12 @@ static int streams_tail(int argc, char **argv)
                 fprintf(stderr, "ddbchat streams tail: --from expects latest or trim-horizon\n");
                 return 2;
             }
-        } else if (strcmp(a, "--data-dir") == 0 && has_val) {
-            data_dir = argv[++i];
-        } else if (strcmp(a, "--endpoint") == 0 && has_val) {
-            endpoint = argv[++i];
-        } else if (strcmp(a, "--region") == 0 && has_val) {
-            region = argv[++i];
-        } else if (a[0] != '-' && !table) {
-            table = a;
+        } else if (strcmp(name, "--data-dir") == 0) {
+            data_dir = v;
+        } else if (strcmp(name, "--endpoint") == 0) {
+            endpoint = v;
         } else {
-            char *shown = cli_text_escape(a, CLI_ARG_SHOWN_MAX);
-            fprintf(stderr, "ddbchat streams tail: unexpected argument '%s'\n",
-                    shown ? shown : "");
-            free(shown);
-            return streams_usage(stderr, 2);
+            region = v;
         }
     }
     if (!table)
@@ -193,5 +208,9 @@ int cli_streams(int argc, char **argv)
         return streams_tail(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
         return streams_usage(stdout, 0);
+    if (argc >= 2) /* name what was given, as the other subcommands do */
+        cli_text_arg_error(argv[1][0] == '-' ? "ddbchat: unknown option " :
+                                               "ddbchat streams: unknown subcommand '",
+                           argv[1], argv[1][0] == '-' ? "\n" : "'\n");
     return streams_usage(stderr, 2);
 }

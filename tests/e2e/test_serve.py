@@ -58,6 +58,30 @@ def test_unknown_option_is_named_not_given_a_value(sub):
         assert r.stdout == ""
 
 
+def test_streams_tail_reads_options_as_the_other_subcommands(tmp_path):
+    # `streams` and `streams tail` name an unknown option as every other subcommand does
+    # (`ddbchat streams --frob` printed the usage alone, `streams tail t --frob=x` said
+    # "unexpected argument '--frob=x'"), say which option lacks its value (`--from` last was
+    # "unexpected argument '--from'") and take --name=V (`--data-dir=DIR` was refused).
+    for args in (["streams", "--frob"], ["streams", "tail", "--frob"],
+                 ["streams", "tail", "t", "--frob", "x"], ["streams", "tail", "t", "--frob=x"]):
+        r = run(*args)
+        assert r.returncode == 2, (args, r.returncode)
+        assert "unknown option --frob" in r.stderr, (args, r.stderr)
+        assert r.stdout == "", (args, r.stdout)
+    r = run("streams", "tail", "t", "--from")
+    assert r.returncode == 2 and "--from needs a value" in r.stderr, r.stderr
+    r = run("streams", "frob")
+    assert r.returncode == 2 and "unknown subcommand 'frob'" in r.stderr, r.stderr
+    d = str(tmp_path / "d")
+    assert run("schema-load", "--data-dir", d).returncode == 0
+    r = run("streams", "tail", "cruddur-messages", f"--data-dir={d}", "--from=trim-horizon",
+            "--no-follow")
+    # the table exists and has no stream: the reader's own failure (1), not a usage error (2)
+    assert r.returncode == 1 and "unknown option" not in r.stderr, (r.returncode, r.stderr)
+    assert "unexpected argument" not in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("args", [["list-tables"], ["scan"], ["drop"], ["list-conversations", "bob"],
                                   ["get-conversation", "00000000-0000-0000-0000-000000000000"],
                                   ["send", "alice", "bob", "hi"], ["user", "show", "bob"],
