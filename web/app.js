@@ -19,7 +19,7 @@
     'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
-    'count', 'send', 'announce']) {
+    'count', 'send', 'announce', 'live-text']) {
     el[id] = $(id);
   }
 
@@ -1439,7 +1439,8 @@
   function setLive(on) {
     state.live = on;
     el.live.dataset.state = on ? 'on' : 'off';
-    el.live.textContent = on ? 'live' : 'offline';
+    const t = on ? 'live' : 'offline';
+    if (el['live-text'].textContent !== t) el['live-text'].textContent = t; // said once a change
   }
 
   function stopEvents() {

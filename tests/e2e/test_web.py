@@ -1339,6 +1339,21 @@ def test_the_stream_back_as_soon_as_the_server_answers(web, two):
          "what came meanwhile, once")
 
 
+def test_a_screen_reader_hears_the_stream_go_and_come_back(web, two):
+    """The top bar's "live"/"offline" is a status (role=status, "Connection: offline"): a
+    screen reader hears the stream go and come back, which a sighted user sees.  Before, it
+    changed in silence: a blind user kept waiting for replies that could not come."""
+    me_ = "web_sseheard"
+    web.tok[me_] = token(add_user(web, me_, "Sseheard Web"), exp_in=3600)
+    d = fresh(two[1])
+    inject(d, SSE_DOWN)
+    sign_in_by_link(d, web, me_)
+    d.execute_script("window.__sseDown = true; window.dispatchEvent(new Event('offline'))")
+    wait(d, lambda d: "Connection: offline" in " ".join(live_texts(d).split()), 3, "offline, said")
+    d.execute_script("window.__sseDown = false; window.dispatchEvent(new Event('online'))")
+    wait(d, lambda d: "Connection: live" in " ".join(live_texts(d).split()), 5, "live again, said")
+
+
 def test_sends_that_met_a_server_down_go_by_themselves(web, two):
     """Sends answered 503 (the browser online, the stream still live) stay as 'Not sent',
     saying they go when the server is back; one typed meanwhile does not overtake them ('one'
