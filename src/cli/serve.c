@@ -933,7 +933,12 @@ static void serve_say_failed(const char *step, const err_t *e)
 int cli_serve(int argc, char **argv)
 {
     serve_opts o;
+    /* getopt_long prefixes its messages with argv[0]: "ddbchat serve: unrecognized option
+     * '--frob'", as serve's own messages (test_serve_names_an_unknown_option_as_ddbchat_serve) */
+    char *argv0 = argv[0];
+    argv[0] = (char *)"ddbchat serve";
     int prc = serve_parse(argc, argv, &o);
+    argv[0] = argv0;
     if (prc)
         return prc == 1 ? 0 : 2;
 

@@ -174,6 +174,17 @@ def test_serve_bad_flags(args):
     assert r.returncode == 2
 
 
+def test_serve_names_an_unknown_option_as_ddbchat_serve():
+    # getopt_long's own messages, prefixed as every other message of serve (and of the other
+    # subcommands) is: "serve: unrecognized option" left the program unnamed.
+    r = run("serve", "--frob")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith("ddbchat serve: unrecognized option '--frob'"), r.stderr
+    r = run("serve", "--host")
+    assert r.returncode == 2
+    assert r.stderr.startswith("ddbchat serve: option '--host' requires an argument"), r.stderr
+
+
 # Every integer option of `serve` with its range (serve.c serve_optv): a value just outside
 # either end is a usage error naming the option and the range, before anything starts.
 SERVE_INT_OPTIONS = [
