@@ -359,6 +359,7 @@
     el.messages.replaceChildren();
     el.me.replaceChildren();
     el['conv-title'].textContent = '';
+    el['conv-title'].removeAttribute('title');
     el['conv-handle'].textContent = '';
     el['new-form'].hidden = true;
     el['new-handle'].value = '';
@@ -852,6 +853,8 @@
     }
     el['conv-title'].dir = 'auto';
     el['conv-title'].textContent = displayName || handle;
+    // the whole name where the heading cuts it with an ellipsis (64 letters at 375 px)
+    el['conv-title'].title = displayName || handle;
     el['conv-handle'].textContent = `@${handle}`;
     el.messages.replaceChildren();
     el['conv-none'].hidden = true;
@@ -879,6 +882,7 @@
     }
     el.messages.replaceChildren();
     el['conv-title'].textContent = '';
+    el['conv-title'].removeAttribute('title');
     el['conv-handle'].textContent = '';
     el.conv.hidden = true;
     el['conv-none'].hidden = false;

@@ -772,6 +772,9 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     assert d.execute_script(ONE_LINE_BUTTONS) == []
     open_conv(d, name)
     wait(d, lambda d: len(bubbles(d)) == 3, 5, "the messages")
+    # the heading cuts the name with an ellipsis: its tooltip has it whole (it had none)
+    assert d.execute_script("const h = document.getElementById('conv-title');"
+                            "return h.scrollWidth > h.clientWidth && h.title") == name
     box = by_css(d, "#text")[0]
     d.execute_script("arguments[0].value = 'y'.repeat(1000)", box)
     box.send_keys(Keys.END, Keys.ENTER)
