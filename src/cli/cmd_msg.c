@@ -312,7 +312,8 @@ int cli_list_tables(int argc, char **argv)
         } else {
             size_t i;
             json_t *n;
-            json_array_foreach(names, i, n) printf("%s\n", json_string_value(n));
+            json_array_foreach(names, i, n) /* a name that is no string: an endpoint's fault */
+                printf("%s\n", json_string_value(n) ? json_string_value(n) : "?");
         }
     }
     json_decref(names);

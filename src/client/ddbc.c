@@ -743,29 +743,50 @@ static int ddbc_error_from_body(json_t *doc, long status, const char *header, js
     return code;
 }
 
-/* A Query's or a Scan's answer whose LastEvaluatedKey is no key (not an object), or is the
- * ExclusiveStartKey it was sent: every caller pages while a key comes back, so such an
- * endpoint kept each of them (a CLI scan, the handle fold of `user show`, an export) asking
- * for the same page forever; botocore's paginator stops the same way ("The same next token
- * was received twice").  ERR_INTERNAL, not retried (the same request gets the same answer).
+/* The paged operations: the answer's member naming where the next page starts (under
+ * `within` when not NULL) and the request's member that asks for that page. */
+static const struct ddbc_paging {
+    const char *op, *within, *next, *start;
+    bool key; /* an object (a key), else a string */
+} ddbc_pagings[] = {
+    {"Query", NULL, "LastEvaluatedKey", "ExclusiveStartKey", true},
+    {"Scan", NULL, "LastEvaluatedKey", "ExclusiveStartKey", true},
+    {"ListTables", NULL, "LastEvaluatedTableName", "ExclusiveStartTableName", false},
+    {"ListTagsOfResource", NULL, "NextToken", "NextToken", false},
+    {"DynamoDBStreams.ListStreams", NULL, "LastEvaluatedStreamArn", "ExclusiveStartStreamArn",
+     false},
+    {"DynamoDBStreams.DescribeStream", "StreamDescription", "LastEvaluatedShardId",
+     "ExclusiveStartShardId", false},
+};
+
+/* A paged operation's answer whose next-page member is of the wrong type (a
+ * LastEvaluatedKey that is no key), or is the start it was sent: every caller pages while
+ * one comes back, so such an endpoint kept each of them (a CLI scan, the handle fold of
+ * `user show`, an export, list-tables) asking for the same page forever; botocore's
+ * paginator stops the same way ("The same next token was received twice").  ERR_INTERNAL,
+ * not retried (the same request gets the same answer).
  * (tests/e2e/test_remote_backend.py::test_paging_that_would_never_end_fails) */
 static int ddbc_check_paging(const ddbc_t *c, const char *op, const json_t *req,
                              const json_t *resp, err_t *e)
 {
-    if (strcmp(op, "Query") != 0 && strcmp(op, "Scan") != 0)
+    for (size_t i = 0; i < sizeof ddbc_pagings / sizeof ddbc_pagings[0]; i++) {
+        const struct ddbc_paging *p = &ddbc_pagings[i];
+        if (strcmp(op, p->op) != 0)
+            continue;
+        const json_t *in = p->within ? json_object_get(resp, p->within) : resp;
+        const json_t *next = json_object_get(in, p->next);
+        if (!next || json_is_null(next))
+            return 0;
+        if (p->key ? !json_is_object(next) : !json_is_string(next))
+            return err_set(e, ERR_INTERNAL, "unreadable %s answer from %s: its %s is not %s",
+                           op, c->url, p->next, p->key ? "a key" : "a string");
+        if (json_equal(next, json_object_get(req, p->start)))
+            return err_set(e, ERR_INTERNAL,
+                           "%s answer from %s names the %s it was sent as its %s: its pages "
+                           "would never end",
+                           op, c->url, p->start, p->next);
         return 0;
-    const json_t *lek = json_object_get(resp, "LastEvaluatedKey");
-    if (!lek || json_is_null(lek))
-        return 0;
-    if (!json_is_object(lek))
-        return err_set(e, ERR_INTERNAL,
-                       "unreadable %s answer from %s: its LastEvaluatedKey is not a key", op,
-                       c->url);
-    if (json_equal(lek, json_object_get(req, "ExclusiveStartKey")))
-        return err_set(e, ERR_INTERNAL,
-                       "%s answer from %s names the ExclusiveStartKey it was sent as its "
-                       "LastEvaluatedKey: its pages would never end",
-                       op, c->url);
+    }
     return 0;
 }
 

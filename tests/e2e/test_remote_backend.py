@@ -1219,12 +1219,15 @@ _MSG_TABLE = {"Table": {"TableName": TABLE, "TableStatus": "ACTIVE", "ItemCount"
 
 @pytest.mark.parametrize("lek", ["echo", 5, "x"])
 @pytest.mark.parametrize("cmd", [["scan", TABLE], ["user", "show", "rb_nobody"],
-                                 ["export", TABLE, "{tmp}"]], ids=["scan", "user-show", "export"])
+                                 ["export", TABLE, "{tmp}"], ["list-tables"]],
+                         ids=["scan", "user-show", "export", "list-tables"])
 def test_paging_that_would_never_end_fails(cmd, lek, tmp_path):
     """An endpoint whose every Scan page names a LastEvaluatedKey equal to the
     ExclusiveStartKey it was sent ("echo": the same key again and again), or one that is no key
     at all (a number, a string), would be asked for the same page forever: every paging
-    loop (the scan command, the handle fold of `user show`, an export) asked for it again.
+    loop (the scan command, the handle fold of `user show`, an export) asked for it again;
+    so did list-tables for a LastEvaluatedTableName that came back as sent (its list grew
+    without bound).
     Now the call fails at once with ERR_INTERNAL naming LastEvaluatedKey, as botocore's
     paginator stops on a repeated token.  Before: each command ran until killed (the
     hostile endpoint saw thousands of Scans within 30 s)."""
@@ -1237,15 +1240,18 @@ def test_paging_that_would_never_end_fails(cmd, lek, tmp_path):
             nxt = (req.get("ExclusiveStartKey") or key) if lek == "echo" else lek
             return 200, json.dumps({"Items": [], "Count": 0, "ScannedCount": 0,
                                     "LastEvaluatedKey": nxt}).encode()
+        if op == "ListTables":
+            nxt = (req.get("ExclusiveStartTableName") or "t") if lek == "echo" else lek
+            return 200, json.dumps({"TableNames": ["t"], "LastEvaluatedTableName": nxt}).encode()
         return 200, b"{}"
     h = _Hostile(answer)
     try:
         t0 = time.monotonic()
         p = run(h.url, *[a.format(tmp=tmp_path / "exp") for a in cmd], timeout=30)
         assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
-        assert "LastEvaluatedKey" in p.stderr, p.stderr
+        assert "LastEvaluated" in p.stderr, p.stderr
         assert time.monotonic() - t0 < 20
-        assert h.counts.get("Scan", 0) <= 2, h.counts
+        assert h.counts.get("Scan", 0) + h.counts.get("ListTables", 0) <= 2, h.counts
     finally:
         h.close()
 
@@ -1321,3 +1327,15 @@ def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
     assert _count(ddb, denied) == 300
     for t in (table, denied):
         ddb.delete_table(TableName=t)
+
+
+def test_list_tables_with_a_name_that_is_no_string():
+    """A ListTables answer whose TableNames holds a number: list-tables printed it with
+    printf("%s", NULL) (undefined behaviour; UBSan's "null pointer passed as argument 1",
+    glibc's "(null)").  Now such a name prints as "?" and the others as they are."""
+    h = _Hostile(lambda op, req: (200, json.dumps({"TableNames": [1, "t"]}).encode()))
+    try:
+        p = ok(run(h.url, "list-tables"))
+        assert p.stdout.splitlines() == ["?", "t"], p.stdout
+    finally:
+        h.close()
