@@ -91,8 +91,36 @@ static bool parse_long(const char *s, long *out)
     return true;
 }
 
-/* Parses options anywhere among the positional arguments.  0 or 2 (usage). */
-static int parse(int argc, char **argv, cli_opts *o)
+/* The options every messaging command takes; any other is taken only by the commands that
+ * name it in their `takes` (parse), else it is an unknown option, as for any name: `ddbchat
+ * send --limit 5` was accepted and did nothing (test_serve.py
+ * test_an_option_of_another_command_is_unknown). */
+static const char *const common_opts[] = {"--data-dir", "--endpoint", "--region", "--table",
+                                          "--json"};
+
+/* Is name a whole word of the space-separated list takes? */
+static bool takes_opt(const char *takes, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = takes; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == takes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* An option the command does not take: the usage error of an unknown one.  2. */
+static int not_taken(const char *name, const char *takes)
+{
+    if (cli_opt_listed(name, common_opts, sizeof common_opts / sizeof common_opts[0]) ||
+        takes_opt(takes, name))
+        return 0;
+    cli_text_arg_error("ddbchat: unknown option ", name, "\n");
+    return 2;
+}
+
+/* Parses options anywhere among the positional arguments: the common ones and those of
+ * takes (space-separated names).  0 or 2 (usage). */
+static int parse(int argc, char **argv, const char *takes, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = "./data";
@@ -115,12 +143,20 @@ static int parse(int argc, char **argv, cli_opts *o)
             o->help = true; /* wins over whatever else is on the line */
             return 0;
         }
-        if (strcmp(a, "--no-demo") == 0) { o->no_demo = true; continue; }
-        if (strcmp(a, "--all") == 0) { o->all = true; continue; }
+        if (strcmp(a, "--no-demo") == 0 || strcmp(a, "--all") == 0) {
+            if (not_taken(a, takes))
+                return 2;
+            if (strcmp(a, "--all") == 0)
+                o->all = true;
+            else
+                o->no_demo = true;
+            continue;
+        }
         const char *val;
         char name[CLI_OPT_NAME_MAX];
         if (cli_opt_value(argc, argv, &i, value_opts, sizeof value_opts / sizeof value_opts[0],
-                          name, &val))
+                          name, &val) ||
+            not_taken(name, takes))
             return 2;
         long *num = NULL;
         if (strcmp(name, "--data-dir") == 0) o->data_dir = val;
@@ -236,7 +272,7 @@ static void print_json(json_t *j)
 int cli_schema_load(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
         return usage(&o, "schema-load", "[options]");
     o.create = true;
     cli_ctx c;
@@ -259,7 +295,7 @@ int cli_schema_load(int argc, char **argv)
 int cli_drop(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
         return usage(&o, "drop", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -279,7 +315,7 @@ int cli_drop(int argc, char **argv)
 int cli_list_tables(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
         return usage(&o, "list-tables", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -351,7 +387,7 @@ static int cmp_str(const void *a, const void *b)
 int cli_scan(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos > 1)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos > 1)
         return usage(&o, "scan", "[TABLE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -454,7 +490,8 @@ static void progress_cb(void *ctx, long done, long total)
 int cli_seed(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos)
+    if (parse(argc, argv, "--users --conversations --messages --threads --no-demo", &o) ||
+        o.help || o.n_pos)
         return usage(&o, "seed", "[--users N --conversations N --messages N (per conversation)]\n"
                              "       [--threads N (writers, default 8)] [--no-demo] [options]");
     if (o.users > 10000000 || o.conversations > 100000000 || o.messages > 1000000) {
@@ -534,7 +571,7 @@ static int page_limit(const cli_opts *o)
 int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, "--limit --cursor --after --all", &o) || o.help || o.n_pos != 1)
         return usage(&o, "get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
                                          "--after T] [--all] [options]");
     if (o.cursor && o.after) /* REST's invalid_field, in its words */
@@ -603,7 +640,7 @@ int cli_get_conversation(int argc, char **argv)
 int cli_list_conversations(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, "--limit --cursor --after", &o) || o.help || o.n_pos != 1)
         return usage(&o, "list-conversations",
                      "<handle> [--limit N] [--cursor C | --after T] [options]");
     if (o.cursor && o.after) /* REST's invalid_field, in its words */
@@ -696,7 +733,7 @@ static char *join(const cli_opts *o, int from)
 int cli_mark_read(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos < 2 || o.n_pos > 3)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos < 2 || o.n_pos > 3)
         return usage(&o, "mark-read", "<handle> <message_group_uuid> [<time>] [options]");
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
@@ -724,7 +761,7 @@ int cli_mark_read(int argc, char **argv)
 int cli_send(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos < 3)
+    if (parse(argc, argv, "", &o) || o.help || o.n_pos < 3)
         return usage(&o, "send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
@@ -763,7 +800,7 @@ int cli_user(int argc, char **argv)
     cli_opts o;
     const char *syn =
         "add <handle> <display name...> [--uuid U] | show <handle> | fold  [options]";
-    if (parse(argc, argv, &o) || o.help || o.n_pos < 1)
+    if (parse(argc, argv, "--uuid", &o) || o.help || o.n_pos < 1)
         return usage(&o, "user", syn);
     bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0,
          fold = strcmp(o.pos[0], "fold") == 0;
@@ -811,7 +848,7 @@ int cli_user(int argc, char **argv)
 int cli_token(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, "--ttl --jwt-secret-file", &o) || o.help || o.n_pos != 1)
         return usage(&o, "token", "<handle> [--ttl SECONDS] [--jwt-secret-file FILE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))

@@ -58,6 +58,31 @@ def test_unknown_option_is_named_not_given_a_value(sub):
         assert r.stdout == ""
 
 
+def test_an_option_of_another_command_is_unknown(tmp_path):
+    # A messaging command takes the common options and its own (those its usage names); one
+    # of another command's is unknown like any other name, before anything is opened: `send
+    # --limit 5` and `drop --all` were accepted and did nothing.
+    d = str(tmp_path / "none")
+    for args in (["send", "a", "b", "hi", "--limit", "5"], ["drop", "--all"],
+                 ["schema-load", "--ttl=60"], ["list-conversations", "bob", "--all"],
+                 ["token", "bob", "--no-demo"], ["mark-read", "bob", "x", "--cursor", "c"],
+                 ["seed", "--uuid", "u"], ["user", "show", "bob", "--threads", "2"]):
+        r = run(*args, "--data-dir", d)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert f"unknown option {next(a for a in args if a.startswith('--')).split('=')[0]}" \
+            in r.stderr, (args, r.stderr)
+    assert not os.path.exists(d)
+    # a command's own options are still taken
+    assert run("schema-load", "--data-dir", d).returncode == 0
+    for args in (["get-conversation", "00000000-0000-0000-0000-000000000000", "--limit", "5",
+                  "--all"], ["list-conversations", "nobody", "--limit=5"],
+                 ["user", "add", "bob", "Bob", "--uuid", "11111111-1111-1111-1111-111111111111"],
+                 ["token", "bob", "--ttl", "60"], ["seed", "--no-demo", "--threads", "1"]):
+        r = run(*args, "--data-dir", d, "--json")
+        assert "unknown option" not in r.stderr, (args, r.stderr)
+        assert r.returncode != 2, (args, r.stderr)
+
+
 def test_streams_tail_reads_options_as_the_other_subcommands(tmp_path):
     # `streams` and `streams tail` name an unknown option as every other subcommand does
     # (`ddbchat streams --frob` printed the usage alone, `streams tail t --frob=x` said
