@@ -42,6 +42,7 @@ typedef struct ops_cli {
     bool json;
     bool help;
     bool create;
+    bool redo;             /* import --create --redo */
     bool repair;
     const char *key;       /* import --key pk:S[,sk:N] */
     const char *tcp;       /* import --table-creation-parameters JSON or @FILE */
@@ -93,6 +94,10 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
         }
         if (strcmp(a, "--create") == 0) {
             o->create = true;
+            continue;
+        }
+        if (strcmp(a, "--redo") == 0) {
+            o->redo = true;
             continue;
         }
         if (strcmp(a, "--repair") == 0) {
@@ -365,16 +370,22 @@ int cli_import(int argc, char **argv)
 {
     ops_cli o;
     if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 2)
-        return ops_usage(&o, "import", "SRC TABLE [--create [--key NAME:TYPE[,NAME:TYPE] |\n"
+        return ops_usage(&o, "import", "SRC TABLE [--create [--redo] [--key NAME:TYPE[,NAME:TYPE] |\n"
                       "       --table-creation-parameters JSON|@FILE]] [--format auto|dynamodb-json|csv]\n"
                       "       [--csv-delimiter C] [--csv-header A,B,...] [--data-dir DIR | --endpoint URL]",
             "  SRC                an export dir (DIR/AWSDynamoDB/<ExportId>), a dir of files, or a file\n"
             "  --create           create TABLE first (with its indexes when SRC is a ddbchat export)\n"
+            "  --redo             with --create: drop TABLE even when the import that left it\n"
+            "                     unfinished may still be running (another host, or alive)\n"
+
             "  --data-dir DIR     embedded engine data dir (default ./data)\n"
             "  --endpoint URL     a DynamoDB-compatible endpoint instead\n"
-            "  --region REGION    region for --endpoint (default from the AWS config)\n");
+            "  --region REGION    region for --endpoint (default from the AWS config)\n"
+            "exit status: 0 done; 1 failed or items refused; 2 usage; 3 every item is in, but\n"
+            "the table still carries the tag ddbchat:import=unfinished (see the warning)\n");
     err_t e = {0};
-    ops_import_opts io = {.src = o.pos[0], .table = o.pos[1], .create = o.create};
+    ops_import_opts io = {.src = o.pos[0], .table = o.pos[1], .create = o.create,
+                          .redo = o.redo};
     json_t *creation = NULL, *header = NULL;
     int rc = 0;
     if (o.format) {
@@ -404,6 +415,11 @@ int cli_import(int argc, char **argv)
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
             json_array_append_new(header, json_string(t));
         io.csv_header = header;
+    }
+    if (o.redo && !o.create) {
+        fprintf(stderr, "ddbchat: --redo goes with --create\n");
+        json_decref(header);
+        return 2;
     }
     if ((o.key || o.tcp) && !o.create) {
         fprintf(stderr, "ddbchat: --key and --table-creation-parameters go with --create\n");
@@ -460,7 +476,7 @@ int cli_import(int argc, char **argv)
     } else {
         printf("imported %llu items into %s%s from %llu file%s", (unsigned long long)r.items,
                o.pos[1],
-               r.redone    ? " (created again: it held an import cut short)"
+               r.redone    ? " (created again: it held an unfinished import)"
                : r.created ? " (created)"
                            : "", (unsigned long long)r.files,
                r.files == 1 ? "" : "s");
@@ -469,6 +485,18 @@ int cli_import(int argc, char **argv)
         printf("\n");
         for (int i = 0; i < r.n_first_errors; i++)
             fprintf(stderr, "  %s\n", r.first_errors[i]);
+    }
+    if (r.marked_done)
+        fprintf(stderr, "ddbchat: warning: UntagResource was refused, so the table keeps the tag "
+                        "ddbchat:import=done (not a mark: it may stay)\n");
+    if (r.mark_left) {
+        fprintf(stderr,
+                "ddbchat: warning: every item is in %s, but its tag ddbchat:import=unfinished "
+                "could not be taken off (%s); a later import --create of %s would take it for "
+                "an import cut short and drop it.  Take the tag off with:\n"
+                "  aws dynamodb untag-resource --resource-arn %s --tag-keys ddbchat:import\n",
+                o.pos[1], r.mark_error, o.pos[1], r.table_arn[0] ? r.table_arn : "<TableArn>");
+        return r.errors ? 1 : 3;
     }
     return r.errors ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1309,14 +1310,124 @@ static bool xp_table_ready(json_t *t)
     return true;
 }
 
-/* An import's table carries the tag XP_IMPORT_TAG = XP_IMPORT_TAG_UNFINISHED from its
- * CreateTable until its last item is in: DynamoDB's ImportTable makes a table that is there
- * complete or not at all, and a kill -9 of `import --create` left a partial table that
- * looked finished (a rerun then failed: the table exists).  A rerun of `import --create`
- * drops such a table and imports again; an import that fails drops the table it made.
- * (tests/e2e/test_remote_backend.py::test_import_cut_short_is_redone_whole) */
+/* An import's table carries the tag XP_IMPORT_TAG = "unfinished:<host>:<boot>:<pid>:<start>"
+ * from its CreateTable until its last item is in: DynamoDB's ImportTable makes a table that
+ * is there complete or not at all, and a kill -9 of `import --create` left a partial table
+ * that looked finished.  The value names the import's process (host, boot id, pid and the
+ * process's start time in clock ticks), so that a rerun of `import --create` drops the table
+ * only when that process is known dead (same host, and gone or a different process by now);
+ * an import still running, one on another host, or a mark that names no process is refused
+ * (ResourceInUseException) unless --redo.  An import that fails drops the table it made, only
+ * if the table of that name is still the one it created (same CreationDateTime).  An import
+ * whose items are all in keeps its table even when the mark cannot be taken off.
+ * (tests/e2e/test_remote_backend.py::test_import_cut_short_is_redone_whole,
+ * test_import_rerun_waits_for_a_live_import, test_import_untag_refused_keeps_the_table) */
 #define XP_IMPORT_TAG "ddbchat:import"
 #define XP_IMPORT_TAG_UNFINISHED "unfinished"
+#define XP_IMPORT_TAG_DONE "done"
+#define XP_MARK_MAX 256 /* DynamoDB's tag value limit */
+
+/* The start time of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat);
+ * false when there is no such process. */
+static bool xp_proc_start(long pid, unsigned long long *out_start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
+    if (!p)
+        return false;
+    p++; /* the space before field 3 */
+    for (int field = 3; field < 22 && p; field++) /* p: the space before field `field` */
+        p = strchr(p + 1, ' ');
+    if (!p)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    *out_start = strtoull(p + 1, &end, 10);
+    return errno == 0 && end != p + 1;
+}
+
+/* This host's name with characters a tag value may not hold replaced by '_'. */
+static void xp_host(char *out, size_t n)
+{
+    char h[128] = "";
+    if (gethostname(h, sizeof h - 1) != 0 || !h[0])
+        snprintf(h, sizeof h, "unknown");
+    h[sizeof h - 1] = '\0';
+    size_t i = 0;
+    for (; h[i] && i + 1 < n && i < 64; i++)
+        out[i] = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+                         (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-'
+                     ? h[i]
+                     : '_';
+    out[i] = '\0';
+}
+
+/* The boot id (changes with every boot), or "" when the kernel does not say. */
+static void xp_boot(char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (!f)
+        return;
+    if (!fgets(out, (int)n, f))
+        out[0] = '\0';
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* The mark this process puts on the table it creates. */
+static void xp_mark_value(char *out, size_t n)
+{
+    char host[72], boot[64];
+    unsigned long long start = 0;
+    xp_host(host, sizeof host);
+    xp_boot(boot, sizeof boot);
+    long pid = (long)getpid();
+    xp_proc_start(pid, &start);
+    snprintf(out, n, "%s:%s:%s:%ld:%llu", XP_IMPORT_TAG_UNFINISHED, host, boot, pid, start);
+}
+
+typedef enum { XP_HOLDER_DEAD, XP_HOLDER_ALIVE, XP_HOLDER_ELSEWHERE, XP_HOLDER_UNKNOWN } xp_holder;
+
+/* Whether the import that put `mark` on a table is known to be dead. */
+static xp_holder xp_mark_holder(const char *mark, char *out_why, size_t n)
+{
+    char host[72], boot[64], mhost[XP_MARK_MAX], mboot[XP_MARK_MAX];
+    long pid = 0;
+    unsigned long long start = 0, now = 0;
+    /* unfinished:<host>:<boot>:<pid>:<start> (a bare "unfinished" names no process) */
+    if (sscanf(mark, XP_IMPORT_TAG_UNFINISHED ":%255[^:]:%255[^:]:%ld:%llu", mhost, mboot, &pid,
+               &start) != 4 ||
+        pid <= 0) {
+        snprintf(out_why, n, "its mark names no process");
+        return XP_HOLDER_UNKNOWN;
+    }
+    xp_host(host, sizeof host);
+    xp_boot(boot, sizeof boot);
+    if (strcmp(host, mhost) != 0) {
+        snprintf(out_why, n, "it may still be running on host %s (pid %ld)", mhost, pid);
+        return XP_HOLDER_ELSEWHERE;
+    }
+    if (boot[0] && strcmp(boot, mboot) != 0)
+        return XP_HOLDER_DEAD; /* this host has booted since */
+    if (start == 0) { /* no /proc when it was marked: only a pid that is free is dead */
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            return XP_HOLDER_DEAD;
+        snprintf(out_why, n, "it may still be running (pid %ld)", pid);
+        return XP_HOLDER_ALIVE;
+    }
+    if (!xp_proc_start(pid, &now) || now != start)
+        return XP_HOLDER_DEAD; /* gone, or the pid is another process's by now */
+    snprintf(out_why, n, "it is still running (pid %ld)", pid);
+    return XP_HOLDER_ALIVE;
+}
 
 /* *out_arn: the table's ARN (new reference) from DescribeTable. */
 static int xp_table_arn(msg_backend *b, const char *table, json_t **out_arn, err_t *e)
@@ -1336,10 +1447,10 @@ static int xp_table_arn(msg_backend *b, const char *table, json_t **out_arn, err
     return 0;
 }
 
-/* *out_marked: the table carries the mark of an unfinished import. */
-static int xp_marked(msg_backend *b, const char *table, bool *out_marked, err_t *e)
+/* out_mark: the value of the table's unfinished-import mark, "" when it has none. */
+static int xp_marked(msg_backend *b, const char *table, char *out_mark, size_t n, err_t *e)
 {
-    *out_marked = false;
+    out_mark[0] = '\0';
     json_t *arn = NULL, *resp = NULL;
     int rc = xp_table_arn(b, table, &arn, e);
     if (rc)
@@ -1359,14 +1470,14 @@ static int xp_marked(msg_backend *b, const char *table, bool *out_marked, err_t 
         size_t i;
         json_t *tag;
         json_array_foreach(json_object_get(resp, "Tags"), i, tag) {
+            const char *v = json_string_value(json_object_get(tag, "Value")) ?: "";
             if (strcmp(json_string_value(json_object_get(tag, "Key")) ?: "", XP_IMPORT_TAG) ==
                     0 &&
-                strcmp(json_string_value(json_object_get(tag, "Value")) ?: "",
-                       XP_IMPORT_TAG_UNFINISHED) == 0)
-                *out_marked = true;
+                strncmp(v, XP_IMPORT_TAG_UNFINISHED, strlen(XP_IMPORT_TAG_UNFINISHED)) == 0)
+                snprintf(out_mark, n, "%s", v);
         }
         next = json_object_get(resp, "NextToken");
-        if (*out_marked || !json_is_string(next))
+        if (out_mark[0] || !json_is_string(next))
             break;
     }
     json_decref(resp);
@@ -1374,22 +1485,37 @@ static int xp_marked(msg_backend *b, const char *table, bool *out_marked, err_t 
     return rc;
 }
 
-/* Takes the unfinished mark off: the import is whole. */
-static int xp_unmark(msg_backend *b, const char *table, err_t *e)
+/* Takes the unfinished mark off: the import is whole.  When UntagResource is refused (a
+ * policy without dynamodb:UntagResource), the mark is overwritten with "done" (TagResource,
+ * which the CreateTable with tags needed already); *out_done says so. */
+static int xp_unmark(msg_backend *b, json_t *arn, bool *out_done, err_t *e)
 {
-    json_t *arn = NULL, *resp = NULL;
-    int rc = xp_table_arn(b, table, &arn, e);
-    if (rc)
-        return rc;
-    json_t *req = json_pack("{s:o,s:[s]}", "ResourceArn", arn, "TagKeys", XP_IMPORT_TAG);
-    rc = msg_backend_call(b, "UntagResource", req, &resp, e);
+    json_t *resp = NULL;
+    *out_done = false;
+    json_t *req = json_pack("{s:O,s:[s]}", "ResourceArn", arn, "TagKeys", XP_IMPORT_TAG);
+    int rc = msg_backend_call(b, "UntagResource", req, &resp, e);
     json_decref(req);
     json_decref(resp);
+    resp = NULL;
     if (rc == ERR_UNKNOWN_OPERATION) { /* an endpoint that keeps no tags (DynamoDB Local) */
         err_clear(e);
         return 0;
     }
-    return rc ? xp_backend_err(e, rc, "UntagResource") : 0;
+    if (rc == 0)
+        return 0;
+    err_t untag = *e;
+    err_clear(e);
+    req = json_pack("{s:O,s:[{s:s,s:s}]}", "ResourceArn", arn, "Tags", "Key", XP_IMPORT_TAG,
+                    "Value", XP_IMPORT_TAG_DONE);
+    int trc = msg_backend_call(b, "TagResource", req, &resp, e);
+    json_decref(req);
+    json_decref(resp);
+    if (trc == 0) {
+        *out_done = true;
+        return 0;
+    }
+    *e = untag;
+    return xp_backend_err(e, rc, "UntagResource");
 }
 
 /* DeleteTable, then waits until DescribeTable no longer finds it. */
@@ -1419,7 +1545,27 @@ static int xp_drop(msg_backend *b, const char *table, err_t *e)
     }
 }
 
-static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_redone, err_t *e)
+/* Drops the table an import made, only while the table of that name is the one it created
+ * (its CreationDateTime, `made`): never a same-named table created since (a rerun with
+ * --redo).  0 when dropped; ERR_RESOURCE_IN_USE when the table is another's. */
+static int xp_drop_own(msg_backend *b, const char *table, json_t *made, err_t *e)
+{
+    json_t *t = NULL;
+    int rc = xp_describe(b, table, &t, e);
+    if (rc)
+        return rc;
+    bool own = made && json_equal(made, json_object_get(t, "CreationDateTime"));
+    json_decref(t);
+    if (!own)
+        return err_set(e, ERR_RESOURCE_IN_USE, "table %s is not the one this import created",
+                       table);
+    return xp_drop(b, table, e);
+}
+
+/* *out_made: the CreationDateTime of the table it created (new reference, may be NULL);
+ * *out_arn: its TableArn (new reference, may be NULL). */
+static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_redone,
+                           bool *out_marked, json_t **out_made, json_t **out_arn, err_t *e)
 {
     json_t *req = NULL;
     if (o->creation)
@@ -1438,54 +1584,75 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
     if (!json_object_get(req, "BillingMode") && !json_object_get(req, "ProvisionedThroughput"))
         json_object_set_new(req, "BillingMode", json_string("PAY_PER_REQUEST"));
     /* the mark of an import not finished (xp_unmark takes it off at the end) */
+    char mark[XP_MARK_MAX];
+    xp_mark_value(mark, sizeof mark);
     json_t *tags = json_object_get(req, "Tags");
     if (!json_is_array(tags)) {
         tags = json_array();
         json_object_set_new(req, "Tags", tags);
     }
-    json_array_append_new(tags, json_pack("{s:s,s:s}", "Key", XP_IMPORT_TAG, "Value",
-                                          XP_IMPORT_TAG_UNFINISHED));
+    json_array_append_new(tags, json_pack("{s:s,s:s}", "Key", XP_IMPORT_TAG, "Value", mark));
+    *out_marked = true;
     json_t *resp = NULL;
     int rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
-    json_decref(resp);
-    resp = NULL;
     if (rc == ERR_ACCESS_DENIED) {
         /* a policy without dynamodb:TagResource refuses a CreateTable with tags: made
          * without the mark (an import killed then is not found by the next) */
         json_object_del(req, "Tags");
+        *out_marked = false;
         err_clear(e);
-        rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
         json_decref(resp);
         resp = NULL;
+        rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
     }
     if (rc == ERR_RESOURCE_IN_USE) {
         /* the table of an import cut short (killed): dropped and made again.  When its tags
-         * cannot be read, the answer stays the ResourceInUseException. */
+         * cannot be read, the answer stays the ResourceInUseException; when its import may
+         * still be running, too, unless --redo. */
         err_t in = *e;
-        bool cut = false;
+        char held[XP_MARK_MAX], why[XP_MARK_MAX + 64] = "";
         err_clear(e);
-        int mrc = xp_marked(o->backend, o->table, &cut, e);
-        if (mrc == 0 && cut) {
+        int mrc = xp_marked(o->backend, o->table, held, sizeof held, e);
+        xp_holder h = mrc == 0 && held[0] ? xp_mark_holder(held, why, sizeof why) : XP_HOLDER_UNKNOWN;
+        if (mrc == 0 && held[0] && (h == XP_HOLDER_DEAD || o->redo)) {
             if ((mrc = xp_drop(o->backend, o->table, e))) {
                 json_decref(req);
                 return mrc;
             }
             *out_redone = true;
             err_clear(e);
-            rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
             json_decref(resp);
+            resp = NULL;
+            rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
+        } else if (mrc == 0 && held[0]) {
+            json_decref(req);
+            json_decref(resp);
+            return err_set(e, ERR_RESOURCE_IN_USE,
+                           "CreateTable: %s: Table already exists: %s, and holds an import not "
+                           "finished (tag %s=%s): %s; pass --redo to drop the table and import "
+                           "again",
+                           err_type(ERR_RESOURCE_IN_USE), o->table, XP_IMPORT_TAG, held, why);
         } else {
             *e = in;
         }
     }
     json_decref(req);
-    if (rc)
+    if (rc) {
+        json_decref(resp);
         return xp_backend_err(e, rc, "CreateTable");
+    }
+    json_t *td = json_object_get(resp, "TableDescription");
+    json_t *made = json_object_get(td, "CreationDateTime"), *arn = json_object_get(td, "TableArn");
+    *out_made = made ? json_incref(made) : NULL;
+    *out_arn = json_is_string(arn) ? json_incref(arn) : NULL;
+    json_decref(resp);
     for (int64_t waited = 0;; waited += 200) {
         json_t *t = NULL;
         if ((rc = xp_describe(o->backend, o->table, &t, e)))
             return rc;
         bool ready = xp_table_ready(t);
+        if (!*out_arn && json_is_string(json_object_get(t, "TableArn")))
+            *out_arn = json_incref(json_object_get(t, "TableArn"));
         json_decref(t);
         if (ready)
             return 0;
@@ -1500,7 +1667,8 @@ int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     xp_srcs srcs = {0};
-    json_t *table = NULL;
+    json_t *table = NULL, *made = NULL, *arn = NULL;
+    bool marked = false;
     xp_in x = {.o = o, .res = out};
     int rc = xp_resolve(o, &srcs, e);
     if (rc)
@@ -1518,37 +1686,55 @@ int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e)
     if (rc)
         goto done;
     if (o->create) {
-        if ((rc = xp_create_table(o, srcs.table_desc, &out->redone, e)))
-            goto done;
-        out->created = true;
+        rc = xp_create_table(o, srcs.table_desc, &out->redone, &marked, &made, &arn, e);
+        if (rc == 0)
+            out->created = true;
+        else if (made) /* made, but not ACTIVE in time: dropped below */
+            out->created = true;
     }
-    if ((rc = xp_describe(o->backend, o->table, &table, e)))
-        goto done;
-    x.keys = json_array();
-    x.types = json_object();
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(table, "KeySchema"), i, v)
-        json_array_append(x.keys, json_object_get(v, "AttributeName"));
-    json_array_foreach(json_object_get(table, "AttributeDefinitions"), i, v)
-        json_object_set(x.types, json_string_value(json_object_get(v, "AttributeName")) ?: "",
-                        json_object_get(v, "AttributeType"));
-    for (i = 0; i < srcs.n && rc == 0; i++)
-        rc = xp_read_file(&x, &srcs.v[i], srcs.total_bytes, e);
-    if (out->created && rc == 0)
-        rc = xp_unmark(o->backend, o->table, e);
+    if (rc == 0)
+        rc = xp_describe(o->backend, o->table, &table, e);
+    if (rc == 0) {
+        x.keys = json_array();
+        x.types = json_object();
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(table, "KeySchema"), i, v)
+            json_array_append(x.keys, json_object_get(v, "AttributeName"));
+        json_array_foreach(json_object_get(table, "AttributeDefinitions"), i, v)
+            json_object_set(x.types, json_string_value(json_object_get(v, "AttributeName")) ?: "",
+                            json_object_get(v, "AttributeType"));
+        for (i = 0; i < srcs.n && rc == 0; i++)
+            rc = xp_read_file(&x, &srcs.v[i], srcs.total_bytes, e);
+    }
+    if (out->created && marked && rc == 0 && arn) {
+        /* every item is in: the table stays, whether or not the mark comes off */
+        err_t un;
+        err_clear(&un);
+        if (xp_unmark(o->backend, arn, &out->marked_done, &un)) {
+            out->mark_left = true;
+            snprintf(out->mark_error, sizeof out->mark_error, "%s", un.msg);
+        }
+    } else if (out->created && marked && rc == 0) {
+        out->mark_left = true;
+        snprintf(out->mark_error, sizeof out->mark_error, "the table's ARN is unknown");
+    }
     if (out->created && rc) { /* a failed import leaves no table (what it wrote is dropped) */
         err_t keep = *e, drop;
         err_clear(&drop);
-        if (xp_drop(o->backend, o->table, &drop) == 0)
+        if (xp_drop_own(o->backend, o->table, made, &drop) == 0)
             out->created = false;
         *e = keep;
     }
+    if (arn)
+        snprintf(out->table_arn, sizeof out->table_arn, "%s", json_string_value(arn));
 done:
     xp_batch_clear(&x);
     json_decref(x.keys);
     json_decref(x.types);
     json_decref(table);
+    json_decref(made);
+    json_decref(arn);
     xp_srcs_fini(&srcs);
     return rc;
 }

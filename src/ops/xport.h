@@ -38,9 +38,14 @@
  * written.  Items go in with BatchWriteItem (25 a call, unprocessed items retried); an item
  * DynamoDB refuses is counted and reported, the rest go on.
  * With create, the table is whole or gone, as ImportTable's: it carries the tag
- * ddbchat:import=unfinished until its last item is in; an import that fails drops it, and
- * one killed leaves it tagged, so that the next import --create of the table drops it and
- * imports again (a table that exists without the tag is ResourceInUseException as before).
+ * ddbchat:import=unfinished:<host>:<boot id>:<pid>:<start> until its last item is in; an
+ * import that fails drops it (only while the table of that name is still the one it created),
+ * and one killed leaves it tagged, so that the next import --create of the table on the same
+ * host drops it and imports again once that process is gone.  A marked table whose import may
+ * still be running (its process alive, another host, a mark naming no process) is
+ * ResourceInUseException unless redo; a table without the mark is ResourceInUseException as
+ * before.  An import whose items are all in keeps its table even when the mark cannot be
+ * taken off (out->mark_left; UntagResource refused: the mark is rewritten "done").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Format.html
  */
 #ifndef DDB_OPS_XPORT_H
@@ -93,6 +98,8 @@ typedef struct ops_import_opts {
     const char *table;
     msg_backend *backend;
     bool create;           /* create the table first (it must not exist) */
+    bool redo;             /* with create: drop a table marked by an import not finished even
+                              when that import may still be running (alive, another host) */
     json_t *creation;      /* CreateTable-shaped parameters (TableCreationParameters: at least
                               AttributeDefinitions and KeySchema; TableName is replaced);
                               NULL: the export's ddbchat-table.json */
@@ -109,8 +116,14 @@ typedef struct ops_import_result {
     uint64_t errors;       /* items refused (bad line, or DynamoDB's ValidationException) */
     uint64_t bytes;        /* input bytes read (uncompressed) */
     bool created;
-    bool redone;           /* the table was an import cut short (killed): dropped and made
-                              again */
+    bool redone;           /* the table held an unfinished import (its process gone, or
+                              redo): dropped and made again */
+    bool marked_done;      /* UntagResource was refused: the mark reads "done" instead */
+    bool mark_left;        /* every item is in, but the "unfinished" mark is still on the
+                              table (mark_error says why): the table is kept, and the next
+                              import --create of it may take it for one cut short */
+    char mark_error[ERR_MSG_MAX];
+    char table_arn[300];   /* of the table created ("" when none) */
     char first_errors[OPS_IMPORT_MAX_ERRORS_SHOWN][300];
     int n_first_errors;
 } ops_import_result;

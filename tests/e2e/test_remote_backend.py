@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import socketserver
 import subprocess
 import threading
@@ -1267,6 +1268,18 @@ def _count(ddb, table):
     return sum(p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=table))
 
 
+def _mark_host():
+    return "".join(c if c.isascii() and (c.isalnum() or c in ".-") else "_"
+                   for c in socket.gethostname())[:64]
+
+
+def _items_file(tmp_path, n=300):
+    src = tmp_path / "items.json"
+    src.write_text("".join(json.dumps({"Item": {"id": {"S": f"i{i:04d}"}, "n": {"N": str(i)}}}) + "\n"
+                           for i in range(n)))
+    return src
+
+
 def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
     """DynamoDB's ImportTable makes a table that is there complete or not at all.  A kill -9
     of `import --create` left a partial table that looked finished, and a rerun failed
@@ -1300,7 +1313,9 @@ def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
         proc.stderr.close()
     ddb = upstream.ddb
     assert _count(ddb, table) == 75
-    assert _import_tags(ddb, table).get("ddbchat:import") == "unfinished"
+    # the mark names the import's process: this host, its pid (gone now: the rerun drops it)
+    mark = _import_tags(ddb, table).get("ddbchat:import", "")
+    assert mark.startswith(f"unfinished:{_mark_host()}:") and f":{proc.pid}:" in mark, mark
     # the rerun: the partial table is dropped and the import made whole
     p = ok(run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S", "--json"))
     out = json.loads(p.stdout)
@@ -1339,3 +1354,81 @@ def test_list_tables_with_a_name_that_is_no_string():
         assert p.stdout.splitlines() == ["?", "t"], p.stdout
     finally:
         h.close()
+
+
+def test_import_untag_refused_keeps_the_table(proxy, upstream, tmp_path):
+    """Every item is in, but the final UntagResource fails (a policy with dynamodb:TagResource,
+    which CreateTable with tags needs, but not dynamodb:UntagResource; a throttle past the
+    retries): the import is done, so the table stays.  Untag refused: the mark is rewritten
+    ddbchat:import=done (TagResource), exit 0 with a warning.  Tag refused too: the table keeps
+    the unfinished mark, exit 3 and a warning naming the untag-resource command.  Before: exit
+    1 and the complete table was dropped (DeleteTable), on every rerun alike."""
+    ddb = upstream.ddb
+    src = _items_file(tmp_path)
+    table = f"imp_untag_{int(time.time() * 1000) % 10**9}"
+    proxy.script_for["UntagResource"] = ["deny"]
+    p = run(proxy.url, "import", str(src), table, "--create", "--key", "id:S")
+    assert p.returncode == 0, p.stderr
+    assert "DeleteTable" not in [op for op, _ in proxy.log]
+    assert _count(ddb, table) == 300
+    assert _import_tags(ddb, table).get("ddbchat:import") == "done"
+    assert "warning" in p.stderr and "done" in p.stderr, p.stderr
+    # a finished table (marked done) is not taken for an import cut short
+    p = run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S")
+    assert p.returncode == 1 and "ResourceInUseException" in p.stderr, p.stderr
+    assert _count(ddb, table) == 300
+    left = table + "_l"
+    proxy.script_for["UntagResource"] = ["deny"]
+    proxy.script_for["TagResource"] = ["deny"]
+    p = run(proxy.url, "import", str(src), left, "--create", "--key", "id:S", "--json")
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    assert json.loads(p.stdout)["items"] == 300
+    arn = ddb.describe_table(TableName=left)["Table"]["TableArn"]
+    assert f"aws dynamodb untag-resource --resource-arn {arn} --tag-keys ddbchat:import" in p.stderr
+    assert _count(ddb, left) == 300
+    assert _import_tags(ddb, left)["ddbchat:import"].startswith("unfinished:")
+    assert "DeleteTable" not in [op for op, _ in proxy.log]
+    for t in (table, left):
+        ddb.delete_table(TableName=t)
+
+
+def test_import_rerun_waits_for_a_live_import(proxy, upstream, tmp_path):
+    """A second `import --create` of a table whose import is still loading it (its process
+    alive on this host) is refused with ResourceInUseException naming --redo; the first goes
+    on.  With --redo the second drops the table and imports; when the first then fails, its
+    failure path leaves the second's table alone (it drops only the table it created: same
+    CreationDateTime).  Before: the second dropped the live table on its own, the first failed
+    with ResourceNotFoundException, and its failure path dropped the second's table."""
+    ddb = upstream.ddb
+    src = _items_file(tmp_path)
+    table = f"imp_live_{int(time.time() * 1000) % 10**9}"
+    proxy.script_for["BatchWriteItem"] = ["ok", "slow:10", "notype;x-amzn-ErrorType=com.amazonaws."
+                                          "dynamodb.v20120810#ResourceNotFoundException"]
+    first = subprocess.Popen([ddbchat_bin(), "import", str(src), table, "--create", "--key", "id:S",
+                              "--endpoint", proxy.url],
+                             env=remote_env({"DDBCHAT_REQUEST_TIMEOUT_MS": "60000"}),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while proxy.ops("BatchWriteItem").count("slow:10") == 0:
+            assert time.monotonic() < deadline and first.poll() is None, first.poll()
+            time.sleep(0.05)
+        p = run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S")
+        assert p.returncode == 1 and "ResourceInUseException" in p.stderr, p.stderr
+        assert "--redo" in p.stderr and f"pid {first.pid}" in p.stderr, p.stderr
+        assert _count(ddb, table) == 25  # not dropped under the first
+        assert first.poll() is None
+        p = ok(run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S",
+                   "--redo", "--json"))
+        assert json.loads(p.stdout)["redone"]
+        assert first.poll() is None, "the slow write outlived the --redo import"
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 1 and "ResourceNotFoundException" in err, err
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    # the first import's failure path did not drop the --redo import's table
+    assert _count(ddb, table) == 300
+    assert "ddbchat:import" not in _import_tags(ddb, table)
+    ddb.delete_table(TableName=table)
