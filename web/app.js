@@ -548,8 +548,13 @@
   // its address).  Only http: and https: are ever a link (never javascript: or data:), an
   // address that URL cannot parse stays text, and the punctuation that ends a sentence or an
   // unmatched ")" after it is not part of it; the text is never parsed as HTML
-  // (test_web.py::test_links_in_messages_open_safely).
-  const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  // (test_web.py::test_links_in_messages_open_safely).  An address is printable ASCII but for
+  // space, <, > and ", and outside ASCII letters, marks and digits only (an IDN host such as
+  // bücher.example, a path in Japanese): punctuation, symbols, spaces and format controls end
+  // it.  Before, CJK text written without a space after an address ran into it and URL() put
+  // it in the host ("https://example.com。次" went to example.com.xn--6jw), and a bidi control
+  // (U+202E) was kept in a link's text, which then read other than it went.
+  const URL_RE = /\bhttps?:\/\/[\x21\x23-\x3B\x3D\x3F-\x7E\p{L}\p{M}\p{N}]+/giu;
   function linkify(text) {
     const out = [];
     let from = 0;

@@ -328,7 +328,7 @@ def test_xss_message_shows_as_text(web, two):
 
 # The links in the open conversation: [href, text, target, rel], in order.
 LINKS = """return [...document.querySelectorAll('#messages a')].map((a) =>
-  [a.getAttribute('href'), a.textContent, a.target, a.rel]);"""
+  [a.getAttribute('href'), a.textContent, a.target, a.rel, a.hostname]);"""
 
 
 def test_links_in_messages_open_safely(web, two):
@@ -337,29 +337,45 @@ def test_links_in_messages_open_safely(web, two):
     around it stays text, the punctuation that ends a sentence and an unmatched ")" are not
     part of it, and nothing else is a link: not javascript:, data: or a link written as HTML.
     The message reads as it was written.  Before, an address was plain text: copied by hand
-    on a phone."""
+    on a phone.
+    Outside ASCII a link runs on through letters, marks and digits only (an IDN host such
+    as bücher.example, a path in Japanese): CJK punctuation written without a space after an
+    address ends it, as does an emoji; else URL() maps them into the host and the link goes
+    elsewhere ("https://example.com。次" went to example.com.xn--6jw).  A bidi or other
+    format control (U+202E) ends it too, so none is ever in a link's text (".../c" RLO "gnp.exe"
+    read as a link to ".../cexe.png")."""
     me_ = "web_links"
     web.tok[me_] = token(add_user(web, me_, "Links Web"), exp_in=3600)
     texts = [
         "see https://example.com/a?b=1&c=(2). and (http://example.org/x_(y)) too",
         'javascript:alert(1) data:text/html,<b>x</b> <a href="javascript:alert(1)">x</a> '
         "jAvAsCrIpT://example.com/%0Aalert(1) xhttps://example.net",
+        "見て https://example.com，更多です https://example.com。次 https://bücher.example/x。"
+        "https://ja.wikipedia.org/wiki/東京、https://example.org🎉 https://a.b/c\u202egnp.exe",
         "HTTPS://EXAMPLE.COM/UP, https://, http://[bad",
     ]
     g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
     send_rest(web, "web_alice", texts[1], group=g)
+    send_rest(web, "web_alice", texts[2], group=g)
     d = fresh(two[1])
     inject(d, TRAP)
     sign_in_by_link(d, web, me_)
     open_conv(d, "Alice Web")
-    wait(d, lambda d: len(bubbles(d)) == 2, 5, "the messages")
-    send_rest(web, "web_alice", texts[2], group=g)  # live
+    wait(d, lambda d: len(bubbles(d)) == 3, 5, "the messages")
+    send_rest(web, "web_alice", texts[3], group=g)  # live
     wait(d, lambda d: bubbles(d) == texts, 5, "the messages as written, the live one too")
-    want = [["https://example.com/a?b=1&c=(2)", "https://example.com/a?b=1&c=(2)"],
-            ["http://example.org/x_(y)", "http://example.org/x_(y)"],
-            ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP"]]
+    want = [["https://example.com/a?b=1&c=(2)", "https://example.com/a?b=1&c=(2)", "example.com"],
+            ["http://example.org/x_(y)", "http://example.org/x_(y)", "example.org"],
+            ["https://example.com", "https://example.com", "example.com"],
+            ["https://example.com", "https://example.com", "example.com"],
+            ["https://bücher.example/x", "https://bücher.example/x", "xn--bcher-kva.example"],
+            ["https://ja.wikipedia.org/wiki/東京", "https://ja.wikipedia.org/wiki/東京",
+             "ja.wikipedia.org"],
+            ["https://example.org", "https://example.org", "example.org"],
+            ["https://a.b/c", "https://a.b/c", "a.b"],
+            ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP", "example.com"]]
     links = d.execute_script(LINKS)
-    assert [x[:2] for x in links] == want, links
+    assert [[x[0], x[1], x[4]] for x in links] == want, links
     assert all(x[2] == "_blank" and set(x[3].split()) >= {"noopener", "noreferrer"}
                for x in links), links
     # one's own message too, at once while it is on its way
