@@ -469,10 +469,11 @@ int cli_import(int argc, char **argv)
         json_t *errs = json_array();
         for (int i = 0; i < r.n_first_errors; i++)
             json_array_append_new(errs, json_string(r.first_errors[i]));
-        ops_print_json(json_pack("{s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:o}", "table", o.pos[1],
+        ops_print_json(json_pack("{s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:o,s:b}", "table", o.pos[1],
                                  "created", r.created, "redone", r.redone, "files", (json_int_t)r.files, "items",
                                  (json_int_t)r.items, "errors", (json_int_t)r.errors, "bytes",
-                                 (json_int_t)r.bytes, "first_errors", errs));
+                                 (json_int_t)r.bytes, "first_errors", errs, "mark_left",
+                                 r.mark_left));
     } else {
         printf("imported %llu items into %s%s from %llu file%s", (unsigned long long)r.items,
                o.pos[1],

@@ -1617,6 +1617,7 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
         if (mrc == 0 && held[0] && (h == XP_HOLDER_DEAD || o->redo)) {
             if ((mrc = xp_drop(o->backend, o->table, e))) {
                 json_decref(req);
+                json_decref(resp);
                 return mrc;
             }
             *out_redone = true;

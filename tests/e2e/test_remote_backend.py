@@ -1382,7 +1382,8 @@ def test_import_untag_refused_keeps_the_table(proxy, upstream, tmp_path):
     proxy.script_for["TagResource"] = ["deny"]
     p = run(proxy.url, "import", str(src), left, "--create", "--key", "id:S", "--json")
     assert p.returncode == 3, (p.returncode, p.stderr)
-    assert json.loads(p.stdout)["items"] == 300
+    out = json.loads(p.stdout)
+    assert out["items"] == 300 and out["mark_left"], out
     arn = ddb.describe_table(TableName=left)["Table"]["TableArn"]
     assert f"aws dynamodb untag-resource --resource-arn {arn} --tag-keys ddbchat:import" in p.stderr
     assert _count(ddb, left) == 300
@@ -1430,5 +1431,58 @@ def test_import_rerun_waits_for_a_live_import(proxy, upstream, tmp_path):
             first.communicate()
     # the first import's failure path did not drop the --redo import's table
     assert _count(ddb, table) == 300
+    assert "ddbchat:import" not in _import_tags(ddb, table)
+    ddb.delete_table(TableName=table)
+
+
+def _proc_start(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[19]  # field 22
+
+
+@pytest.mark.parametrize("mark, redone, says", [
+    # the marking process is this test's own (alive, same host, same boot): refused
+    ("unfinished:{host}:{boot}:{pid}:{start}", False, "it is still running (pid {pid})"),
+    # the same pid, but another process by its start time (the pid was reused): dead
+    ("unfinished:{host}:{boot}:{pid}:1", True, None),
+    # a pid that is free: dead
+    ("unfinished:{host}:{boot}:{free}:{start}", True, None),
+    # another boot of this host: dead
+    ("unfinished:{host}:00000000-0000-0000-0000-000000000000:{pid}:{start}", True, None),
+    # another host: cannot tell, refused
+    ("unfinished:elsewhere.example:{boot}:{pid}:{start}", False, "running on host elsewhere.example"),
+    # efaa7635's bare mark names no process: refused
+    ("unfinished", False, "its mark names no process"),
+])
+def test_import_rerun_reads_the_mark(upstream, tmp_path, mark, redone, says):
+    """Which marked table a rerun of `import --create` drops on its own: only one whose
+    marking process is known dead (this host; gone, a reused pid, or an earlier boot).
+    Otherwise ResourceInUseException names the reason and --redo, and --redo drops it."""
+    ddb = upstream.ddb
+    src = _items_file(tmp_path, 30)
+    free = subprocess.Popen(["true"])
+    free.wait()
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    fill = dict(host=_mark_host(), boot=boot, pid=os.getpid(), start=_proc_start(os.getpid()),
+                free=free.pid)
+    table = f"imp_mark_{int(time.time() * 1000) % 10**9}"
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     Tags=[{"Key": "ddbchat:import", "Value": mark.format(**fill)}])
+    ddb.put_item(TableName=table, Item={"id": {"S": "left-behind"}})
+    p = run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S", "--json")
+    if redone:
+        assert p.returncode == 0 and json.loads(p.stdout)["redone"], p.stderr
+    else:
+        assert p.returncode == 1 and "ResourceInUseException" in p.stderr, p.stderr
+        assert says.format(**fill) in p.stderr and "--redo" in p.stderr, p.stderr
+        assert _count(ddb, table) == 1
+        assert run(upstream.ddb_url, "import", str(src), table, "--redo").returncode == 2
+        p = ok(run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S",
+                   "--redo", "--json"))
+        assert json.loads(p.stdout)["redone"]
+    assert _count(ddb, table) == 30  # "left-behind" went with the dropped table
     assert "ddbchat:import" not in _import_tags(ddb, table)
     ddb.delete_table(TableName=table)
