@@ -47,13 +47,17 @@ struct msg_service {
     struct msgi_user_entry *users[MSGI_USER_SETS * MSGI_USER_WAYS];
     unsigned users_next[MSGI_USER_SETS]; /* the way replaced next in each set */
     /* users' unread totals (service_read.c msg_list_conversations_total), each with the
-     * version of their GRP# partition it was counted at; a set of ways per user hash, guarded
-     * by unread_mu (initialised with users_mu) */
+     * version of their GRP# partition it was counted at; without versions (remote backend),
+     * with the time it holds until (cfg.unread_total_cache_ms after the count began) and the
+     * time of this process's last write to the user's rows (msgi_unread_forget); a set of
+     * ways per user hash, guarded by unread_mu (initialised with users_mu) */
     pthread_mutex_t unread_mu;
     struct msgi_unread_entry {
         char user[MSG_UUID_LEN + 1]; /* "" = empty */
-        uint64_t version;
+        uint64_t version;            /* 0: a time-bounded entry */
         long long total;
+        int64_t until_ms;   /* version 0: base_mono_ms before which total holds; 0 = none */
+        int64_t dropped_ms; /* version 0: base_mono_ms of the last msgi_unread_forget */
     } unread[MSGI_UNREAD_SLOTS];
 };
 
@@ -224,6 +228,10 @@ int msgi_bad_group_id(err_t *e, const char *group);
 #define MSGI_READ_SK_MAX "~9999999999999999"
 void msgi_read_sk(int64_t n, char out[MSGI_READ_SK_LEN + 1]);
 bool msgi_read_sk_seq(const char *sk, int64_t *out);
+/* This process wrote the user's conversation rows (a send to or by them, their mark-read):
+ * their time-bounded unread total (service_read.c, backends without versions) is dropped,
+ * and a count that began before now is not kept.  Nothing with versions (they move). */
+void msgi_unread_forget(msg_service *s, const char *user);
 /* The user's newest numbered read-log row: its number (0: none) and stamp (µs; 0: none or
  * not a time), a consistent Query of one row from the end of the numbers' range.  A row in
  * that range whose key is not a number (written by hand or by another program:

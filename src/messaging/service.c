@@ -32,6 +32,7 @@ void msg_config_default(msg_config *c)
     c->page_conversations = MSG_PAGE_CONVERSATIONS;
     c->max_retries = 200;
     c->rest_deadline_ms = MSG_REST_DEADLINE_MS;
+    c->unread_total_cache_ms = MSG_UNREAD_TOTAL_CACHE_MS;
     c->jwt_claim = "sub";
     const char *v;
     if ((v = getenv("DDBCHAT_REST_DEADLINE_MS")) && *v) {

@@ -85,6 +85,9 @@
  * 503 unavailable): under API Gateway's 29 s integration timeout and nginx's 60 s read
  * timeout, room for two attempts of the remote client's 10 s. */
 #define MSG_REST_DEADLINE_MS 20000
+/* msg_config.unread_total_cache_ms's default: a page load or reconnect within it reads no
+ * older conversation rows for the unread total (remote backend) */
+#define MSG_UNREAD_TOTAL_CACHE_MS 5000
 
 typedef struct msg_service msg_service;
 
@@ -95,6 +98,10 @@ typedef struct msg_config {
     int max_retries;        /* send: transaction retries, default 200 */
     long rest_deadline_ms;  /* a REST request's backend calls end within this, default
                                MSG_REST_DEADLINE_MS (remote backend only) */
+    long unread_total_cache_ms; /* a backend without versions (remote): a user's unread total
+                                   (msg_list_conversations_total) is counted again after this
+                                   many ms, or after this process's own write to their rows;
+                                   default MSG_UNREAD_TOTAL_CACHE_MS; 0 = every listing */
     /* REST auth (see auth.h).  At least one of the two keys for REST to accept anyone. */
     const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
     size_t jwt_secret_len;
@@ -246,8 +253,11 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
 /* msg_list_conversations' first page, and *out_unread_total: the user's unread messages
  * over ALL their conversations (the sum of every conversation row's `unread`, by the marker
  * rule), not only the page's: when more conversations follow the page, one Query of the
- * older rows from the page's end projecting `unread` alone (every 1 MB page of it); none
- * when the page holds them all.  Errors as msg_list_conversations. */
+ * older rows from the page's end projecting `unread` alone (every 1 MB page of it; billed by
+ * the rows' whole size all the same); none when the page holds them all.  Kept per user:
+ * with the backend's partition versions until the user's GRP# partition moves; without
+ * (remote) for cfg.unread_total_cache_ms, or until this process writes the user's rows
+ * (then a write by another process shows in the total up to that long late).  Errors as msg_list_conversations. */
 int msg_list_conversations_total(msg_service *s, const char *user_uuid, int limit,
                                  msg_conversation_page *out, long long *out_unread_total,
                                  err_t *e);

@@ -31,9 +31,11 @@
 #include <string.h>
 #include <time.h>
 
-/* msgi_read_log_newest's pages after its first (of one row): rows it looks past when the
- * newest in the numbers' range are not numbers */
-#define READ_NEWEST_PAGE 16
+/* msgi_read_log_newest's pages from the end of the numbers' range: one row (the usual
+ * answer), then past rows that are not numbers, these many a page, READ_NEWEST_PAGES in all
+ * (1 + 16 + 128 + 1000 rows); past them the read log is refused, not read on every mark-read */
+static const int read_newest_limit[] = {1, 16, 128, 1000};
+#define READ_NEWEST_PAGES ((int)(sizeof read_newest_limit / sizeof read_newest_limit[0]))
 
 /* msgi_query_pages's page: adds the page's Count to *(long long *)ctx; on to the next. */
 static int add_count(void *ctx, const json_t *resp)
@@ -92,15 +94,22 @@ int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t
     long skipped = 0;
     int rc = 0;
     /* one row from the end, the usual answer; past rows that are not numbers (written by
-     * hand, or a format this service does not write), READ_NEWEST_PAGE rows a page on */
+     * hand, or a format this service does not write), larger pages on, READ_NEWEST_PAGES */
     for (int page = 0;; page++) {
+        if (page == READ_NEWEST_PAGES) {
+            rc = msg_failf(e, MSG_E_STORAGE,
+                           "the read log of %s holds more than %ld rows that are not "
+                           "numbered after its newest numbered one; remove them",
+                           me, skipped);
+            break;
+        }
         json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
                                 "TableName", s->table, "KeyConditionExpression",
                                 "pk = :pk AND sk BETWEEN :lo AND :hi",
                                 "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
                                 MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
                                 "ConsistentRead", 1, "ScanIndexForward", 0, "Limit",
-                                page ? READ_NEWEST_PAGE : 1);
+                                read_newest_limit[page]);
         if (req && start)
             json_object_set_new(req, "ExclusiveStartKey", start);
         else
@@ -212,45 +221,74 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
  * test_service.c test_mark_read_prunes_now_and_then).  The oldest rows come first (stamped
  * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps
  * rise with their numbers; a "~" key among them that is not a number, written by hand, is
- * passed over, not taken for the end); the newest row is never old (the caller's mark-read just wrote
- * it), so the numbering goes on from it.  Best effort: a failure, or rows left unprocessed,
- * wait for the next prune. */
+ * passed over, not taken for the end, and the Query pages on past a page of them, up to
+ * MARK_PRUNE_PAGES pages: before, 16 such rows at the oldest end stopped every prune and the
+ * log grew for good, test_service.c test_prune_past_a_page_of_malformed_log_rows;
+ * MARK_PRUNE_PAGES * MARK_PRUNE (64) or more of them still do, with a log line); the newest row is
+ * never old (the caller's mark-read just wrote it), so the numbering goes on from it.  Best
+ * effort: a failure, or rows left unprocessed, wait for the next prune. */
 #define MARK_PRUNE_EVERY 8
 #define MARK_PRUNE 16
+#define MARK_PRUNE_PAGES 4 /* of MARK_PRUNE rows: past rows that are not numbers */
 static void log_prune(msg_service *s, const char *me)
 {
     char pk[64], before[MSG_TS_LEN + 1];
     snprintf(pk, sizeof pk, "READ#%s", me);
     msg_ts_format(msg_now_usec() - (long long)MSG_EVENTS_REPLAY_MAX_S * 1000000, before);
-    json_t *resp, *item;
-    err_t in;
-    if (msgi_call(s, "Query",
-                  json_pack("{s:s,s:s,s:{s:{s:s}},s:i}", "TableName", s->table,
-                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
-                            ":pk", "S", pk, "Limit", MARK_PRUNE),
-                  &resp, &in)) {
-        json_decref(resp);
-        return;
-    }
-    json_t *dels = json_array();
-    size_t i;
-    json_array_foreach(json_object_get(resp, "Items"), i, item)
-    {
-        const char *sk = msgi_item_s(item, "sk");
-        int64_t seq;
-        bool numbered = sk && msgi_read_sk_seq(sk, &seq);
-        if (!numbered && sk && sk[0] == '~')
-            continue; /* among the numbers, not one (by hand): kept, and no bound on age */
-        const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
-        if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0)
-            break; /* young: so are the rows after it */
-        if (dels)
+    json_t *dels = json_array(), *start = NULL;
+    long skipped = 0;
+    bool young = false;
+    /* the oldest rows a page at a time, on while a page was old but for rows passed over:
+     * a page of only those (16 or more, at the oldest end) must not stop every prune */
+    for (int page = 0; dels && page < MARK_PRUNE_PAGES && !young &&
+                       json_array_size(dels) < MARK_PRUNE;
+         page++) {
+        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s}},s:i}", "TableName", s->table,
+                                "KeyConditionExpression", "pk = :pk",
+                                "ExpressionAttributeValues", ":pk", "S", pk, "Limit", MARK_PRUNE);
+        if (req && start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        else
+            json_decref(start);
+        start = NULL;
+        json_t *resp, *item;
+        err_t in;
+        if (msgi_call(s, "Query", req, &resp, &in)) {
+            json_decref(resp);
+            break;
+        }
+        size_t i;
+        json_array_foreach(json_object_get(resp, "Items"), i, item)
+        {
+            const char *sk = msgi_item_s(item, "sk");
+            int64_t seq;
+            bool numbered = sk && msgi_read_sk_seq(sk, &seq);
+            if (!numbered && sk && sk[0] == '~') {
+                skipped++;
+                continue; /* among the numbers, not one (by hand): kept, and no bound on age */
+            }
+            const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
+            if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0 ||
+                json_array_size(dels) >= MARK_PRUNE) {
+                young = true; /* young: so are the rows after it (or enough for one batch) */
+                break;
+            }
             json_array_append_new(dels,
                                   json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
+        }
+        start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!start)
+            break;
     }
-    json_decref(resp);
+    json_decref(start);
+    if (skipped && dels && !json_array_size(dels))
+        log_warn("read log of %s: %ld row(s) at its oldest end are not numbered (written by "
+                 "hand or by another program); nothing pruned past them",
+                 me, skipped);
     if (dels && json_array_size(dels)) {
         json_t *r2 = NULL;
+        err_t in;
         msgi_call(s, "BatchWriteItem", json_pack("{s:{s:O}}", "RequestItems", s->table, dels),
                   &r2, &in);
         json_decref(r2);
@@ -322,6 +360,7 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         if (!moved) {
             memcpy(out_read_to, want, MSG_TS_LEN + 1);
             *out_unread = n;
+            msgi_unread_forget(s, viewer_uuid);
             msg_events_hint(s->events, viewer_uuid, true); /* this server's streams: at once */
             if (seq % MARK_PRUNE_EVERY == 0)
                 log_prune(s, viewer_uuid);

@@ -10,6 +10,7 @@
 #include "messaging/messaging_int.h"
 #include "api/api.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "base/siphash.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
@@ -810,17 +811,28 @@ static struct msgi_unread_entry *unread_set(msg_service *s, const char *user, si
     return &s->unread[(size_t)(h % (MSGI_UNREAD_SLOTS / MSGI_UNREAD_WAYS)) * MSGI_UNREAD_WAYS];
 }
 
-/* Whether user's total counted at partition version `version` is cached (into *total). */
+/* Totals are kept for a time (the backend has no versions, and a time is set). */
+static bool unread_timed(const msg_service *s)
+{
+    const msg_backend_ops *ops = s->backend->ops;
+    return !ops->partition_version && !ops->version && s->cfg.unread_total_cache_ms > 0;
+}
+
+/* Whether user's total counted at partition version `version` is cached (into *total);
+ * version 0 (no versions): one counted less than cfg.unread_total_cache_ms ago and not
+ * dropped since. */
 static bool unread_cached(msg_service *s, const char *user, uint64_t version, long long *total)
 {
     size_t len = strlen(user), way;
-    if (len > MSG_UUID_LEN)
+    if (len > MSG_UUID_LEN || (!version && !unread_timed(s)))
         return false;
     struct msgi_unread_entry *set = unread_set(s, user, len, &way);
+    int64_t now = version ? 0 : base_mono_ms();
     bool hit = false;
     pthread_mutex_lock(&s->unread_mu);
     for (size_t w = 0; w < MSGI_UNREAD_WAYS && !hit; w++)
-        if (set[w].version == version && strcmp(set[w].user, user) == 0) {
+        if (set[w].version == version && strcmp(set[w].user, user) == 0 &&
+            (version || now < set[w].until_ms)) {
             *total = set[w].total;
             hit = true;
         }
@@ -828,21 +840,62 @@ static bool unread_cached(msg_service *s, const char *user, uint64_t version, lo
     return hit;
 }
 
-static void unread_remember(msg_service *s, const char *user, uint64_t version, long long total)
+/* The way of user's entry in its set: its own, else a free one, else one that holds nothing
+ * now (a time-bounded one past its time), else `way`.  Under unread_mu. */
+static size_t unread_way(struct msgi_unread_entry *set, const char *user, size_t way,
+                         int64_t now)
+{
+    size_t pick = MSGI_UNREAD_WAYS;
+    for (size_t w = 0; w < MSGI_UNREAD_WAYS; w++) {
+        if (strcmp(set[w].user, user) == 0)
+            return w;
+        if (pick == MSGI_UNREAD_WAYS &&
+            (!set[w].user[0] || (!set[w].version && set[w].until_ms <= now)))
+            pick = w;
+    }
+    return pick < MSGI_UNREAD_WAYS ? pick : way;
+}
+
+/* Keeps user's total counted at `version`; version 0: counted from `began` (base_mono_ms
+ * before its reads), held cfg.unread_total_cache_ms from then, and not kept at all when this
+ * process wrote the user's rows since (msgi_unread_forget at or after `began`). */
+static void unread_remember(msg_service *s, const char *user, uint64_t version, long long total,
+                            int64_t began)
 {
     size_t len = strlen(user), way;
-    if (len > MSG_UUID_LEN)
+    if (len > MSG_UUID_LEN || (!version && !unread_timed(s)))
         return;
     struct msgi_unread_entry *set = unread_set(s, user, len, &way);
+    int64_t now = base_mono_ms();
     pthread_mutex_lock(&s->unread_mu);
-    for (size_t w = 0; w < MSGI_UNREAD_WAYS; w++)
-        if (strcmp(set[w].user, user) == 0 || !set[w].user[0]) { /* its own, or a free one */
-            way = w;
-            break;
-        }
+    way = unread_way(set, user, way, now);
+    bool mine = strcmp(set[way].user, user) == 0;
+    if (version || !mine || set[way].dropped_ms < began) {
+        if (!mine)
+            set[way].dropped_ms = 0;
+        memcpy(set[way].user, user, len + 1);
+        set[way].version = version;
+        set[way].total = total;
+        set[way].until_ms = version ? 0 : began + s->cfg.unread_total_cache_ms;
+    }
+    pthread_mutex_unlock(&s->unread_mu);
+}
+
+void msgi_unread_forget(msg_service *s, const char *user)
+{
+    size_t len = strlen(user), way;
+    if (!unread_timed(s) || len > MSG_UUID_LEN)
+        return;
+    struct msgi_unread_entry *set = unread_set(s, user, len, &way);
+    int64_t now = base_mono_ms();
+    pthread_mutex_lock(&s->unread_mu);
+    way = unread_way(set, user, way, now);
+    /* kept even without a total: a count that began before now and ends after must not be
+     * kept (unread_remember) */
     memcpy(set[way].user, user, len + 1);
-    set[way].version = version;
-    set[way].total = total;
+    set[way].version = 0;
+    set[way].until_ms = 0;
+    set[way].dropped_ms = now;
     pthread_mutex_unlock(&s->unread_mu);
 }
 
@@ -877,6 +930,7 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
     /* the version before the reads: a commit between makes the total older than the rows,
      * never newer (the next listing then counts again) */
     uint64_t version = total ? grp_version(s, pk) : 0;
+    int64_t began = total ? base_mono_ms() : 0;
     msg_rows rows = {.convs = out};
     page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};
     arena_init(&p.a);
@@ -885,17 +939,18 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
                                out->n ? out->items[out->n - 1].last_message_at : NULL,
                                &out->next_cursor, e)
                    : page_end(&p, &out->n, &out->next_cursor, e);
-    /* the total: cached while the partition has not moved, else the page's own, then the
+    /* the total: cached while the partition has not moved (without versions: for a few
+     * seconds, unless this process wrote the user's rows), else the page's own, then the
      * older rows' when more follow */
-    if (total && !rc && !(version && unread_cached(s, user_uuid, version, total))) {
+    if (total && !rc && !unread_cached(s, user_uuid, version, total)) {
         *total = 0;
         for (size_t i = 0; i < out->n; i++)
             tally_add(total, out->items[i].unread);
         const av_t *more = p.n > p.limit ? &p.last_key : p.lek.type == AV_M ? &p.lek : NULL;
         if (more)
             rc = unread_after(s, pk, more, total, e);
-        if (!rc && version)
-            unread_remember(s, user_uuid, version, *total);
+        if (!rc)
+            unread_remember(s, user_uuid, version, *total, began);
     }
     for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
         msg_conversation t = out->items[i];

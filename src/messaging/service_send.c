@@ -697,6 +697,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */
             guess = false;
     }
+    msgi_unread_forget(s, me.uuid); /* committed: both users' rows moved */
+    msgi_unread_forget(s, other.uuid);
     if (s->events) { /* committed: both users' event streams look now (events.h) */
         msg_events_hint(s->events, me.uuid, false);
         msg_events_hint(s->events, other.uuid, false);

@@ -2102,6 +2102,111 @@ static void test_mark_read_past_malformed_log_rows(void **state)
         msg_message_fini(&m[i]);
 }
 
+/* A page of rows that are not numbers at the oldest end of the read log (16 of them, the
+ * prune's page: "~0000000000000000a".."p" sort before "~0000000000000001") does not stop the
+ * prune: it pages on to the old numbered rows after them (before: it read only those 16,
+ * deleted nothing, on every prune, and the log grew for good). */
+static void test_prune_past_a_page_of_malformed_log_rows(void **state)
+{
+    (void)state;
+    msg_user ma = add_user("pm_a", "Pm A"), mb = add_user("pm_b", "Pm B");
+    msg_message m[2];
+    m[0] = send_ok(&ma, NULL, "pm_b", "m0", NULL);
+    const char *g = m[0].message_group_uuid;
+    m[1] = send_ok(&ma, g, NULL, "m1", NULL);
+    char pk[64], sk[32];
+    snprintf(pk, sizeof pk, "READ#%s", mb.uuid);
+    const char *day_old = "2020-01-01T00:00:00.000000Z";
+    for (int i = 1; i <= 14; i++) {
+        msgi_read_sk(i, sk);
+        put_log_row(pk, sk, g, m[0].created_at, day_old);
+    }
+    for (int i = 0; i < 16; i++) {
+        snprintf(sk, sizeof sk, "~0000000000000000%c", 'a' + i);
+        put_log_row(pk, sk, g, m[0].created_at, NULL);
+    }
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    err_t e = {0};
+    if (msg_mark_read(S, mb.uuid, g, m[0].created_at, at, &n, &e)) /* ~15 */
+        fail_msg("mark-read: %s", e.msg);
+    if (msg_mark_read(S, mb.uuid, g, m[1].created_at, at, &n, &e)) /* ~16: prunes */
+        fail_msg("mark-read: %s", e.msg);
+    json_t *items = query_pk(pk);
+    size_t k = json_array_size(items), old = 0;
+    for (size_t i = 0; i < k; i++) {
+        int64_t seq;
+        if (msgi_read_sk_seq(msgi_item_s(json_array_get(items, i), "sk"), &seq) && seq <= 14)
+            old++;
+    }
+    if (old || k != 16 + 2)
+        fail_msg("rows left %zu, day-old numbered rows left %zu (want 18 and 0)", k, old);
+    assert_string_equal(msgi_item_s(json_array_get(items, 16), "sk"), "~0000000000000015");
+    assert_string_equal(msgi_item_s(json_array_get(items, 17), "sk"), "~0000000000000016");
+    json_decref(items);
+    for (int i = 0; i < 2; i++)
+        msg_message_fini(&m[i]);
+}
+
+/* A backend whose read-log searches for the newest numbered row (the numbers' range, from
+ * its end) answer a full page of rows that are not numbers and a LastEvaluatedKey, each
+ * page; h->calls counts them; after 50 an empty last page (so the old, unbounded search
+ * ends, and fails the count). */
+static int unnumbered_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *kc = json_string_value(json_object_get(req, "KeyConditionExpression"));
+    if (strcmp(op, "Query") != 0 || !kc || !strstr(kc, "BETWEEN") ||
+        !json_is_false(json_object_get(req, "ScanIndexForward")))
+        return msg_backend_call(h->inner, op, req, out, e);
+    h->calls++;
+    const char *pk = json_string_value(json_object_get(
+        json_object_get(json_object_get(req, "ExpressionAttributeValues"), ":pk"), "S"));
+    json_t *items = json_array();
+    json_int_t limit = json_integer_value(json_object_get(req, "Limit"));
+    for (json_int_t i = 0; h->calls <= 50 && i < limit; i++) {
+        char sk[64];
+        snprintf(sk, sizeof sk, "~1x%06d%08lld", h->calls, (long long)i);
+        json_array_append_new(items, json_pack("{s:{s:s},s:{s:s}}", "pk", "S", pk, "sk", "S", sk));
+    }
+    *out = json_pack("{s:o, s:I, s:I}", "Items", items, "Count", (json_int_t)json_array_size(items),
+                     "ScannedCount", (json_int_t)json_array_size(items));
+    if (h->calls <= 50)
+        json_object_set_new(*out, "LastEvaluatedKey",
+                            json_pack("{s:{s:s},s:{s:s}}", "pk", "S", pk, "sk", "S", "~1x"));
+    return 0;
+}
+
+static const msg_backend_ops unnumbered_ops = {
+    .call = unnumbered_call, .free = lagging_free, .name = "unnumbered"};
+
+/* The search for the newest numbered read-log row pages past rows that are not numbers a
+ * bounded number of pages (4), then refuses the mark-read with storage, naming the log
+ * (before: it paged on as long as the endpoint answered such rows, on every mark-read). */
+static void test_mark_read_newest_search_is_bounded(void **state)
+{
+    (void)state;
+    msg_user ua = add_user("nb_a", "Nb A"), ub = add_user("nb_b", "Nb B");
+    msg_message m = send_ok(&ua, NULL, "nb_b", "m0", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&unnumbered_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    int rc = msg_mark_read(svc, ub.uuid, m.message_group_uuid, m.created_at, at, &n, &e);
+    if (rc == 0)
+        fail_msg("mark-read succeeded after %d pages of the newest-row search", hp.calls);
+    code_is(&e, "storage");
+    assert_non_null(strstr(e.msg, "read log"));
+    assert_int_equal(hp.calls, 4);
+    msg_service_free(svc);
+    msg_message_fini(&m);
+}
+
 /* A backend that counts the mark-read's prune Queries (the read log's rows from its start:
  * "pk = :pk" alone) and its deletes. */
 typedef struct prune_backend {
@@ -2337,6 +2442,7 @@ static void test_listing_unread_total(void **state)
     msg_config cfg;
     msg_config_default(&cfg);
     cfg.table = ENV.table;
+    cfg.unread_total_cache_ms = 0; /* counted on every listing (the time-bounded cache: below) */
     hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
     msg_service *svc;
     err_t e = {0};
@@ -2396,6 +2502,89 @@ static void test_listing_unread_total(void **state)
         msg_service_free(svc);
     }
     msg_message_fini(&m);
+}
+
+/* Without partition versions (the remote backend) a user's unread total is kept for
+ * cfg.unread_total_cache_ms, or until this process writes their rows: repeated first pages
+ * (page loads, reconnects) read no older conversation rows (before: every one Queried all of
+ * them, on DynamoDB billed by the rows' whole size); this process's own send or mark-read is
+ * in the next total at once; another process's write shows within the time bound. */
+static void test_listing_unread_total_kept_a_while_without_versions(void **state)
+{
+    (void)state;
+    msg_user me = add_user("uk_me", "Uk Me"), o[3];
+    msg_message last[3];
+    for (int i = 0; i < 3; i++) {
+        char h[16];
+        snprintf(h, sizeof h, "uk_o%d", i);
+        o[i] = add_user(h, "Uk O");
+        last[i] = send_ok(&o[i], NULL, "uk_me", "u", NULL);
+    }
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    assert_int_equal(cfg.unread_total_cache_ms, MSG_UNREAD_TOTAL_CACHE_MS);
+    cfg.unread_total_cache_ms = 60000; /* the steps below take more than 5 s on a slow Local */
+    hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    msg_conversation_page p;
+    long long total;
+    int queries = 0;
+    for (int i = 0; i < 10; i++) { /* a page of 1: the 2 older rows + the end, once */
+        hp.calls = 0;
+        assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+        msg_conversation_page_free(&p);
+        assert_int_equal(total, 3);
+        queries += hp.calls;
+    }
+    assert_int_equal(queries, 3); /* the first listing's (the pages' own have a Limit: not counted) */
+    /* another process's send to me: not seen until the time is up */
+    msg_message x = send_ok(&o[0], last[0].message_group_uuid, NULL, "v", NULL);
+    msg_message_fini(&x);
+    hp.calls = 0;
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 3);
+    /* this process's mark-read: counted again at once */
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    assert_int_equal(
+        msg_mark_read(svc, me.uuid, last[1].message_group_uuid, last[1].created_at, at, &n, &e),
+        0);
+    hp.calls = 0;
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 3); /* 4 - 1 */
+    assert_true(hp.calls >= 3);
+    /* this process's send to me: counted again at once */
+    assert_int_equal(msg_send(svc, o[2].uuid, last[2].message_group_uuid, NULL, "w", NULL, &x, &e),
+                     0);
+    msg_message_fini(&x);
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 4);
+    msg_service_free(svc);
+
+    /* a short time bound: counted again once it is up */
+    cfg.unread_total_cache_ms = 100;
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 4);
+    x = send_ok(&o[1], last[1].message_group_uuid, NULL, "z", NULL); /* another process's */
+    msg_message_fini(&x);
+    struct timespec ts = {0, 150 * 1000000};
+    nanosleep(&ts, NULL);
+    hp.calls = 0;
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 5);
+    assert_true(hp.calls >= 3);
+    msg_service_free(svc);
+    for (int i = 0; i < 3; i++)
+        msg_message_fini(&last[i]);
 }
 
 /* A backend whose Select COUNT Queries answer an empty page and a LastEvaluatedKey: the
@@ -2488,8 +2677,11 @@ int main(void)
         cmocka_unit_test(test_mark_read_prunes_now_and_then),
         cmocka_unit_test(test_mark_read_past_a_stray_log_row),
         cmocka_unit_test(test_mark_read_past_malformed_log_rows),
+        cmocka_unit_test(test_prune_past_a_page_of_malformed_log_rows),
+        cmocka_unit_test(test_mark_read_newest_search_is_bounded),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_listing_unread_total),
+        cmocka_unit_test(test_listing_unread_total_kept_a_while_without_versions),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
