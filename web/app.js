@@ -560,6 +560,15 @@
     let from = 0;
     for (const hit of text.matchAll(URL_RE)) {
       let u = hit[0];
+      // Letters written straight after the host, as Japanese or Chinese text puts them
+      // ("https://example.comを見て"), are not the host's: no top-level domain mixes ASCII
+      // with other letters, so a last label that starts in ASCII ends where the ASCII does
+      // (an IDN one, such as .みんな, is all non-ASCII and stays whole).
+      const dot = u.lastIndexOf('.');
+      if (dot > 0 && /^https?:\/\/[^/?#]*$/i.test(u)) {
+        const ascii = /^[\x00-\x7F]+(?=[^\x00-\x7F])/.exec(u.slice(dot + 1));
+        if (ascii) u = u.slice(0, dot + 1 + ascii[0].length);
+      }
       for (;;) {
         const t = u.replace(/[.,;:!?'"]+$/, '');
         const open = (t.match(/\(/g) || []).length;

@@ -341,7 +341,9 @@ def test_links_in_messages_open_safely(web, two):
     Outside ASCII a link runs on through letters, marks and digits only (an IDN host such
     as bücher.example, a path in Japanese): CJK punctuation written without a space after an
     address ends it, as does an emoji; else URL() maps them into the host and the link goes
-    elsewhere ("https://example.com。次" went to example.com.xn--6jw).  A bidi or other
+    elsewhere ("https://example.com。次" went to example.com.xn--6jw).  So do letters written
+    straight after a host's ASCII top-level label ("https://example.comを見て": no top-level
+    domain mixes ASCII and other letters), while an IDN one (.みんな) stays whole.  A bidi or other
     format control (U+202E) ends it too, so none is ever in a link's text (".../c" RLO "gnp.exe"
     read as a link to ".../cexe.png")."""
     me_ = "web_links"
@@ -351,7 +353,8 @@ def test_links_in_messages_open_safely(web, two):
         'javascript:alert(1) data:text/html,<b>x</b> <a href="javascript:alert(1)">x</a> '
         "jAvAsCrIpT://example.com/%0Aalert(1) xhttps://example.net",
         "見て https://example.com，更多です https://example.com。次 https://bücher.example/x。"
-        "https://ja.wikipedia.org/wiki/東京、https://example.org🎉 https://a.b/c\u202egnp.exe",
+        "https://ja.wikipedia.org/wiki/東京、https://example.org🎉 https://example.comを見て "
+        "https://example.net:8080にも https://example.みんな https://a.b/c\u202egnp.exe",
         "HTTPS://EXAMPLE.COM/UP, https://, http://[bad",
     ]
     g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
@@ -372,6 +375,9 @@ def test_links_in_messages_open_safely(web, two):
             ["https://ja.wikipedia.org/wiki/東京", "https://ja.wikipedia.org/wiki/東京",
              "ja.wikipedia.org"],
             ["https://example.org", "https://example.org", "example.org"],
+            ["https://example.com", "https://example.com", "example.com"],
+            ["https://example.net:8080", "https://example.net:8080", "example.net"],
+            ["https://example.みんな", "https://example.みんな", "example.xn--q9jyb4c"],
             ["https://a.b/c", "https://a.b/c", "a.b"],
             ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP", "example.com"]]
     links = d.execute_script(LINKS)
