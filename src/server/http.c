@@ -1077,12 +1077,13 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
 }
 
 /* Room for every connection the limits allow (both listeners, busy ones included).  Where
- * the hard RLIMIT_NOFILE is lower, each listener's max_connections and busy overflow are cut
- * in proportion to what fits (srv->fit_max, srv->fit_overflow; 0 = as configured), so that
- * idle connections still give way to a new one at the (lower) limit: past the descriptors,
- * accept() failed with EMFILE and a new client waited in the backlog until an idle one
- * timed out (test_overload test_low_descriptor_limit_cuts_the_connection_limits).  A line
- * says so. */
+ * the hard RLIMIT_NOFILE is lower, the busy overflow (a courtesy reply) gives way first, down
+ * to HTTP_RLIMIT_MIN_OVERFLOW per listener (or a 16th of the room, at least 1); only if the
+ * connections still do not fit is each listener's max_connections cut, in proportion to what
+ * is left (srv->fit_max, srv->fit_overflow; 0 = as configured), so that idle connections
+ * still give way to a new one at the (lower) limit: past the descriptors, accept() failed
+ * with EMFILE and a new client waited in the backlog until an idle one timed out
+ * (test_overload test_low_descriptor_limit_cuts_the_connection_limits).  A line says so. */
 static int http_fit_fd_limit(http_server *srv, err_t *e)
 {
     const http_config *c = &srv->cfg;
@@ -1094,9 +1095,8 @@ static int http_fit_fd_limit(http_server *srv, err_t *e)
         lim[0] = c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
     if (c->api_port >= 0)
         lim[1] = c->max_connections ? c->max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
-    rlim_t conns = 0;
-    for (int i = 0; i < 2; i++)
-        conns += lim[i] ? lim[i] + HTTP_OVERFLOW_CONNECTIONS : 0;
+    rlim_t real = lim[0] + lim[1], n = (lim[0] != 0) + (lim[1] != 0);
+    rlim_t conns = real + n * HTTP_OVERFLOW_CONNECTIONS;
     rlim_t want = conns + HTTP_RLIMIT_SPARE;
     if (rl.rlim_cur < want) {
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
@@ -1117,19 +1117,29 @@ static int http_fit_fd_limit(http_server *srv, err_t *e)
                        "raise it with ulimit -n)",
                        (unsigned long long)rl.rlim_cur,
                        HTTP_RLIMIT_MIN_SPARE + HTTP_RLIMIT_MIN_ROOM);
+    if (room >= conns) /* a small limit's smaller spare: everything fits */
+        return 0;
+    rlim_t least = room / 16 < HTTP_RLIMIT_MIN_OVERFLOW ? room / 16 : HTTP_RLIMIT_MIN_OVERFLOW;
+    if (!least)
+        least = 1;
+    rlim_t over = least, real_room = room - n * least; /* n * least <= room / 8 */
+    if (room >= real + n * least) { /* the connections fit: only the overflow gives way */
+        over = (room - real) / n;
+        real_room = real;
+    }
     for (int i = 0; i < 2; i++) {
         if (!lim[i])
             continue;
-        rlim_t m = lim[i] * room / conns, o = HTTP_OVERFLOW_CONNECTIONS * room / conns;
+        rlim_t m = lim[i] * real_room / real;
         srv->fit_max[i] = m ? (unsigned)m : 1;
-        srv->fit_overflow[i] = o ? (unsigned)o : 1;
+        srv->fit_overflow[i] = (unsigned)over;
     }
-    log_warn("RLIMIT_NOFILE is %llu (hard limit): connections cut to %u on the DynamoDB "
+    log_warn("RLIMIT_NOFILE is %llu (hard limit): connections %s %u on the DynamoDB "
              "endpoint and %u on REST (+%u and %u answered busy), %llu descriptors kept spare; "
              "raise it (ulimit -n, LimitNOFILE=) to %llu for the configured limits",
-             (unsigned long long)rl.rlim_cur, srv->fit_max[0], srv->fit_max[1],
-             srv->fit_overflow[0], srv->fit_overflow[1], (unsigned long long)spare,
-             (unsigned long long)want);
+             (unsigned long long)rl.rlim_cur, real_room == real ? "kept at" : "cut to",
+             srv->fit_max[0], srv->fit_max[1], srv->fit_overflow[0], srv->fit_overflow[1],
+             (unsigned long long)spare, (unsigned long long)want);
     return 0;
 }
 

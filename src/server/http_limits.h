@@ -11,6 +11,7 @@
 #define HTTP_RLIMIT_SPARE 512 /* descriptors beyond both listeners' (http_start's RLIMIT_NOFILE) */
 #define HTTP_RLIMIT_MIN_SPARE 32 /* the least kept beyond them under a low RLIMIT_NOFILE */
 #define HTTP_RLIMIT_MIN_ROOM 16  /* the fewest connections (both listeners) serve starts with */
+#define HTTP_RLIMIT_MIN_OVERFLOW 16 /* the busy overflow a low RLIMIT_NOFILE cuts to first */
 /* Descriptors whose FIN can be held (http_eof.c): above every one both listeners at
  * HTTP_MAX_CONNECTIONS_LIMIT can open, with room for the process's others. */
 #define HTTP_EOF_FDS (1 << 21)

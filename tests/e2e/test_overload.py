@@ -938,12 +938,12 @@ def test_low_descriptor_limit_cuts_the_connection_limits(tmp_path):
     import subprocess
     from conftest import ddbchat_bin, free_port, wait_port
 
-    def serve(nofile):
+    def serve(nofile, *extra):
         port, log = free_port(), tmp_path / f"serve{nofile}.log"
         with open(log, "wb") as fp:
             proc = subprocess.Popen(
                 [ddbchat_bin(), "serve", "--data-dir", str(tmp_path / f"d{nofile}"),
-                 "--dynamodb-port", str(port), "--dynamodb-only", "--quiet"],
+                 "--dynamodb-port", str(port), *(extra or ["--dynamodb-only"]), "--quiet"],
                 stdout=subprocess.DEVNULL, stderr=fp,
                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
         return proc, port, log
@@ -951,6 +951,18 @@ def test_low_descriptor_limit_cuts_the_connection_limits(tmp_path):
     proc, port, log = serve(40)
     assert proc.wait(timeout=30) != 0
     assert "RLIMIT_NOFILE is 40: too few descriptors to serve" in log.read_text()
+    # review27 L1: the busy overflow (a courtesy reply) gives way first, down to 16 per
+    # listener: both listeners' --max-connections 100 fit in a hard 1024 (512 spare), and
+    # were cut to 71 each to keep 184 + 184 busy slots.
+    proc, port, log = serve(1024, "--api-port", str(free_port()), "--max-connections", "100")
+    try:
+        wait_port(port, proc, timeout=30)
+        assert ("RLIMIT_NOFILE is 1024 (hard limit): connections kept at 100 on the DynamoDB "
+                "endpoint and 100 on REST (+156 and 156 answered busy)") in log.read_text(), \
+            log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     proc, port, log = serve(64)
     silent = []
     try:
