@@ -734,15 +734,13 @@ static void serve_http_config(const serve_opts *o, bool remote, bool want_rest, 
     hc->metrics = s->metrics;
 }
 
-/* Live delivery (GET /api/events) for the service: the hub, its share of the REST slots. */
-static int serve_open_events(const serve_opts *o, serve_run *s, err_t *e)
+/* Live delivery (GET /api/events) for the service: the hub (its share of the REST slots is
+ * http_server_start's, from the REST limit as a low RLIMIT_NOFILE leaves it). */
+static int serve_open_events(serve_run *s, err_t *e)
 {
     if (msg_events_new(s->svc, &s->events, e))
         return -1;
     msg_service_set_events(s->svc, s->events);
-    /* streams hold their connections: a share of the REST slots, the rest for requests */
-    unsigned slots = o->max_connections ? o->max_connections : HTTP_DEFAULT_REST_CONNECTIONS;
-    msg_events_set_streams_max(s->events, (long)slots * MSG_EVENTS_SLOTS_SHARE_4 / 4);
     return 0;
 }
 
@@ -907,7 +905,7 @@ static int serve_start(const serve_opts *o, const char *region, serve_run *s, se
     if (s->svc && msg_service_start(s->svc, e)) /* after --demo: the table exists */
         return -1;
     *step = "starting live delivery";
-    if (s->svc && serve_open_events(o, s, e))
+    if (s->svc && serve_open_events(s, e))
         return -1;
     /* the sockets pass to the server last: until then a failed start closes them (serve_stop;
      * test_serve.py::test_event_hub_failing_to_start_frees_the_ports_at_once) */

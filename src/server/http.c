@@ -41,7 +41,9 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "messaging/events.h"
 #include "messaging/msg_err.h"
+#include "messaging/service.h"
 #include "server/ddb_proto.h"
 #include "server/http_decode.h"
 #include "server/http_int.h"
@@ -1143,6 +1145,23 @@ static int http_fit_fd_limit(http_server *srv, err_t *e)
     return 0;
 }
 
+/* Live-event streams hold their connections and never give way to a new client: the hub takes
+ * MSG_EVENTS_SLOTS_SHARE_4 quarters of the REST listener's slots (rounded down) as
+ * http_fit_fd_limit left them, the rest stays for requests.  Set before the listener accepts;
+ * taken from the configured limit, a low RLIMIT_NOFILE's cut let streams hold every slot and
+ * every request was a 503 server_busy (test_messaging_sse.py::
+ * test_streams_leave_slots_for_requests_under_a_low_descriptor_limit). */
+static void http_fit_streams(http_server *srv)
+{
+    msg_events *ev = srv->svc ? msg_service_events(srv->svc) : NULL;
+    if (!ev || srv->cfg.api_port < 0)
+        return;
+    unsigned slots = srv->fit_max[1]            ? srv->fit_max[1]
+                     : srv->cfg.max_connections ? srv->cfg.max_connections
+                                                : HTTP_DEFAULT_REST_CONNECTIONS;
+    msg_events_set_streams_max(ev, (long)slots * MSG_EVENTS_SLOTS_SHARE_4 / 4);
+}
+
 int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *creds,
                       msg_service *svc, http_server **out, err_t *e)
 {
@@ -1199,6 +1218,7 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     srv->ddb.port = srv->rest.port = -1;
     if ((rc = http_fit_fd_limit(srv, e)))
         goto fail;
+    http_fit_streams(srv);
     if (cfg->dynamodb_port >= 0) {
         if (!api) {
             rc = err_set(e, ERR_VALIDATION, "the DynamoDB listener needs an api");

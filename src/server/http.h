@@ -125,7 +125,9 @@ int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e
 unsigned http_default_threads(void);
 
 /* Starts the listeners.  api: required when dynamodb_port >= 0.  creds: NULL/empty = accept
- * any signer.  svc: the messaging service for the REST listener; NULL = REST answers 503.
+ * any signer.  svc: the messaging service for the REST listener; NULL = REST answers 503;
+ * its event hub (msg_service_events), if set, gets its streams cap here: MSG_EVENTS_SLOTS_SHARE_4
+ * quarters of the REST listener's connections, as a low RLIMIT_NOFILE leaves them.
  * ERR_IO (bind failed, with the reason), ERR_VALIDATION (bad host), ERR_NOMEM. */
 int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *creds,
                       msg_service *svc, http_server **out, err_t *e);

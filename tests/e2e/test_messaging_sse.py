@@ -315,6 +315,69 @@ def test_streams_leave_connection_slots_for_requests(tmp_path):
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
 
 
+def test_streams_leave_slots_for_requests_under_a_low_descriptor_limit(tmp_path):
+    """Under a hard RLIMIT_NOFILE too low for the configured limits, serve cuts the REST
+    listener's connections to fit (test_overload.py::test_low_descriptor_limit_cuts_the_
+    connection_limits); the streams' cap, 3/4 of the REST slots (MSG_EVENTS_SLOTS_SHARE_4),
+    is 3/4 of the cut number.  It was 3/4 of the configured 4,096: at nofile 64 one user's
+    23 streams took every REST slot and every request, GET /api/me included, was a 503
+    server_busy (review27 M4).  Now the stream past the cap is refused (`overloaded`) and the
+    API still answers, several requests at once."""
+    import http.client
+    import re
+    import resource
+    import subprocess
+    from conftest import Server, ddbchat_bin, free_port, wait_port
+    dport, aport, log = free_port(), free_port(), tmp_path / "serve.log"
+    with open(log, "wb") as fp:
+        proc = subprocess.Popen(
+            [ddbchat_bin(), "serve", "--data-dir", str(tmp_path / "d"), "--dynamodb-port",
+             str(dport), "--api-port", str(aport), "--demo", "--quiet"],
+            env=dict(os.environ, DDBCHAT_JWT_SECRET=SECRET), stdout=subprocess.DEVNULL,
+            stderr=fp, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+    srv = Server(proc, f"http://127.0.0.1:{dport}", f"http://127.0.0.1:{aport}",
+                 str(tmp_path / "d"))
+    streams = []
+    try:
+        wait_port(dport, proc, timeout=30)
+        wait_port(aport, proc, timeout=30)
+        m = re.search(r"RLIMIT_NOFILE is 64 \(hard limit\): connections cut to \d+ on the "
+                      r"DynamoDB endpoint and (\d+) on REST", log.read_text())
+        assert m, log.read_text()
+        rest_max = int(m.group(1))
+        tk = token(add_user(srv, "fdhog", "Fd Hog"))
+        other = token(add_user(srv, "fdother", "Fd Other"))
+        for _ in range(rest_max):          # one user: its own cap (64) is not the limit here
+            s = Stream(srv, ticket_for(srv, tk))
+            s.wait_for(lambda s: s.status is not None and (s.status != 200 or s.events()), 5)
+            streams.append(s)
+            if s.status != 200:
+                break
+        opened = sum(s.status == 200 for s in streams)
+        assert streams[-1].status == 503 and \
+            json.loads(streams[-1].body)["error"]["code"] == "overloaded", \
+            (opened, rest_max, streams[-1].status, streams[-1].raw[:200])
+        assert opened == rest_max * 3 // 4, (opened, rest_max)
+        for _ in range(5):
+            st, _, body = rest(srv, "GET", "/api/me", other, timeout=10)
+            assert st == 200, (st, body)
+        u = urllib.parse.urlparse(srv.api_url)
+        conns = []
+        for _ in range(rest_max - opened - 1):   # the slots left, all at once
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+            c.request("GET", "/api/me", headers={"Authorization": f"Bearer {other}"})
+            conns.append(c)
+        for c in conns:
+            r = c.getresponse()
+            assert r.status == 200, (r.status, r.read()[:200])
+            r.read()
+            c.close()
+    finally:
+        for s in streams:
+            s.close()
+        srv.stop()
+
+
 def test_streams_that_are_never_read_hold_bounded_memory(tmp_path):
     """A client that opens streams and never reads them: each stream's unread bytes stop at
     MSG_EVENTS_BUFFER_MAX (1 MB), but without a bound on them together 64 such streams held
