@@ -12,6 +12,7 @@
   const PAGE_CONVERSATIONS = 20;
   const RETRY_MIN_MS = 1000;
   const RETRY_MAX_MS = 30000;
+  const RETRY_AFTER_MAX_MS = 300000; // a proxy's maintenance Retry-After (a day) waits 5 min
 
   const $ = (id) => document.getElementById(id);
   const el = {};
@@ -38,6 +39,7 @@
     esGen: 0,
     retryMs: RETRY_MIN_MS,
     retryTimer: null,
+    streamOut: false, // the stream's last try failed for want of the server (no answer)
     noticeTimer: null,
     gen: 0, // one per sign-in: what a sign-out leaves running checks it
     heardAt: 0, // when the stream last said something (an event or its ping)
@@ -46,11 +48,19 @@
   // ---- errors in words -------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, retryAfterMs) {
       super(message);
       this.status = status;
       this.code = code;
+      this.retryAfterMs = retryAfterMs || 0; // the answer's Retry-After, 0 without one
     }
+  }
+
+  // Retry-After (RFC 9110 10.2.3) in ms: seconds or an HTTP-date; 0 when absent or unreadable.
+  function retryAfterMs(v) {
+    if (!v) return 0;
+    const ms = /^\s*\d+\s*$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now();
+    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, RETRY_AFTER_MAX_MS) : 0;
   }
 
   const sentence = (s) => {
@@ -130,14 +140,18 @@
     if (!res.ok) {
       const e = (data && data.error) || {};
       throw new ApiError(res.status, e.code || `http_${res.status}`,
-        e.message || `the server answered ${res.status} ${res.statusText}`);
+        e.message || `the server answered ${res.status} ${res.statusText}`,
+        retryAfterMs(res.headers.get('Retry-After')));
     }
     resendWaiting(); // the server answers again: what failed for want of it goes now
-    // and the stream, waiting for its next try (up to RETRY_MAX_MS away), tries now
-    // (test_web.py::test_the_stream_back_as_soon_as_the_server_answers)
-    if (state.retryTimer && !state.live) {
-      setTimeout(() => { if (state.retryTimer && !state.live) reconnectNow(); }, 0);
-    }
+    // and the stream, waiting for its next try (up to RETRY_MAX_MS away) because the server
+    // could not be reached, tries now (test_web.py::
+    // test_the_stream_back_as_soon_as_the_server_answers).  Not when the server answered the
+    // stream with a refusal (at its streams cap: 503 overloaded): the API answering says
+    // nothing of the streams, and every send retried it at once, from every tab, while the
+    // server was overloaded (test_web.py::test_a_refused_stream_keeps_its_backoff).
+    const early = () => state.retryTimer && !state.live && state.streamOut;
+    if (early()) setTimeout(() => { if (early()) reconnectNow(); }, 0);
     return { data, next: res.headers.get('X-Next-Cursor'),
       total: res.headers.get('X-Unread-Total') };
   }
@@ -1470,9 +1484,11 @@
     setLive(false);
   }
 
-  function scheduleReconnect(gen) {
+  // The next try after a failure: the backoff's, or later when the server said when
+  // (Retry-After, in ms: minMs).
+  function scheduleReconnect(gen, minMs) {
     if (gen !== state.esGen || !state.token) return;
-    const wait = state.retryMs * (0.75 + Math.random() / 2);
+    const wait = Math.max(state.retryMs * (0.75 + Math.random() / 2), minMs || 0);
     state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
@@ -1816,7 +1832,10 @@
       ({ data: { ticket } } = await api('POST', '/api/events/ticket'));
     } catch (e) {
       if (e.status === 401) { handleError(e); return; }
-      scheduleReconnect(gen);
+      // no answer, or a proxy's for a server it cannot reach (502, 504): the server out of
+      // reach; any other status is the server's refusal, with its Retry-After
+      state.streamOut = !e.status || e.status === 502 || e.status === 504;
+      scheduleReconnect(gen, e.retryAfterMs);
       return;
     }
     if (gen !== state.esGen) return;
@@ -1843,6 +1862,10 @@
     es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
+      // EventSource closes itself on an answer that is no stream (a 503 at the streams cap,
+      // a 401) and is CONNECTING after a network error or a stream that ended: only those
+      // are the server out of reach (the status itself is not shown to the page)
+      state.streamOut = es.readyState !== EventSource.CLOSED;
       es.close(); // a new ticket is needed: the old one is used up
       setLive(false);
       share({ type: 'live', on: false });

@@ -1338,15 +1338,56 @@ window.EventSource = class extends RealES3 {
 };"""
 
 
+# Before the page's own script: while window.__down, the server is out of reach: every fetch
+# fails as with no answer ('Failed to fetch'), the browser still online; window.__tickets
+# counts the stream's ticket requests.
+SERVER_OUT = """window.__down = false; window.__tickets = 0;
+const realFetchOut = window.fetch;
+window.fetch = (path, init) => {
+  if (path === '/api/events/ticket') window.__tickets++;
+  return window.__down ? Promise.reject(new TypeError('Failed to fetch')) : realFetchOut(path, init);
+};"""
+
+
 def test_the_stream_back_as_soon_as_the_server_answers(web, two):
-    """The stream lost for a while: its retries back off (1, 2, 4 s ... 30 s), so when the
-    server answers again it could be half a minute before messages came live.  Any request
-    that succeeds meanwhile (here a send) proves the server back: the stream reconnects at
-    once, from its last event id, and what came while it was down shows, once.  Before, the
-    page stayed 'offline' until the next retry (3-5 s here, up to 37 s)."""
+    """The server out of reach for a while: the stream's retries back off (1, 2, 4 s ...
+    30 s), so when the server answers again it could be half a minute before messages came
+    live.  Any request that succeeds meanwhile (here a send) proves the server back: the
+    stream reconnects at once, from its last event id, and what came while it was down shows,
+    once.  Before, the page stayed 'offline' until the next retry (3-5 s here, up to 37 s).
+    (Only after a failure of the server's reach: a stream the server refused keeps its
+    backoff, test_a_refused_stream_keeps_its_backoff.)"""
     me_ = "web_sseback"
     web.tok[me_] = token(add_user(web, me_, "Sseback Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    inject(d, SERVER_OUT)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    # the stream dropped (the 'offline' event closes it) and the server gone
+    d.execute_script("window.__down = true; window.__tickets = 0;"
+                     "window.dispatchEvent(new Event('offline'))")
+    wait(d, lambda d: d.execute_script("return window.__tickets") >= 3, 8,
+         "three tries failed (the next 3-5 s away)")
+    assert not by_css(d, "#live[data-state=on]")
+    send_rest(web, "web_alice", "while the stream was down", group=g)
+    d.execute_script("window.__down = false")
+    type_and_enter(d, "mine")
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 2, "live again at once")
+    wait(d, lambda d: bubbles(d) == ["from alice", "while the stream was down", "mine"], 3,
+         "what came meanwhile, once")
+
+
+def test_a_refused_stream_keeps_its_backoff(web, two):
+    """A server at its streams cap refuses the stream (503 overloaded) while its API answers
+    fine; EventSource does not show the page the status.  Each request that succeeded
+    retried the stream at once (a ticket and a stream each), bypassing the backoff, from
+    every tab while the server was overloaded: 12 sends, 12 stream tries.  A refusal keeps
+    the backoff: the next try 3-5 s after the third refusal, whatever is sent meanwhile."""
+    me_ = "web_ssecap"
+    web.tok[me_] = token(add_user(web, me_, "Ssecap Web"), exp_in=3600)
+    send_rest(web, "web_alice", "from alice", handle=me_)
     d = fresh(two[1])
     inject(d, SSE_DOWN)
     sign_in_by_link(d, web, me_)
@@ -1354,29 +1395,60 @@ def test_the_stream_back_as_soon_as_the_server_answers(web, two):
     wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
     d.execute_script("window.__sseDown = true; window.dispatchEvent(new Event('offline'))")
     wait(d, lambda d: d.execute_script("return window.__streams") >= 4, 8,
-         "three streams refused (the next retry 3-5 s away)")
+         "three streams refused (the next try 3-5 s away)")
+    n0 = d.execute_script("return window.__streams")
+    t0 = time.time()
+    sent = ["from alice"]
+    for i in range(12):
+        type_and_enter(d, f"sent {i}")
+        sent.append(f"sent {i}")
+        wait(d, lambda d: bubbles(d) == sent and not by_css(d, "#messages li.pending"), 5,
+             f"send {i} stored")
+    tries = d.execute_script("return window.__streams") - n0
+    took = time.time() - t0
+    # the backoff allows one try in the 3-5 s after the third refusal, a second 6-10 s later
+    assert tries <= (1 if took < 9 else 2), f"{tries} stream tries during {took:.1f} s of 12 sends"
     assert not by_css(d, "#live[data-state=on]")
-    send_rest(web, "web_alice", "while the stream was down", group=g)
-    d.execute_script("window.__sseDown = false")
-    type_and_enter(d, "mine")
-    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 2, "live again at once")
-    wait(d, lambda d: bubbles(d) == ["from alice", "while the stream was down", "mine"], 3,
-         "what came meanwhile, once")
 
 
-def test_a_screen_reader_hears_the_stream_go_and_come_back(web, two):
-    """The top bar's "live"/"offline" is a status (role=status, "Connection: offline"): a
-    screen reader hears the stream go and come back, which a sighted user sees.  Before, it
-    changed in silence: a blind user kept waiting for replies that could not come."""
-    me_ = "web_sseheard"
-    web.tok[me_] = token(add_user(web, me_, "Sseheard Web"), exp_in=3600)
+# Before the page's own script: while window.__ticketBusy, the stream's ticket request is
+# answered 503 overloaded with Retry-After: 4 (a server at its tickets cap) without reaching
+# the server; window.__busyAt holds when each was answered (performance.now, ms).
+TICKET_BUSY = """window.__ticketBusy = false; window.__busyAt = [];
+const realFetchBusy = window.fetch;
+window.fetch = (path, init) => {
+  if (path === '/api/events/ticket' && window.__ticketBusy) {
+    window.__busyAt.push(performance.now());
+    return Promise.resolve(new Response(JSON.stringify({error: {code: 'overloaded',
+      message: 'too many event streams or tickets: try again later'}}),
+      {status: 503, headers: {'Content-Type': 'application/json', 'Retry-After': '4'}}));
+  }
+  return realFetchBusy(path, init);
+};"""
+
+
+def test_the_stream_waits_as_long_as_retry_after_says(web, two):
+    """A ticket refused 503 with Retry-After (RFC 9110 10.2.3; the server's `overloaded`
+    carries one): the next try waits that long, not the backoff's 1 s, and a send that
+    succeeds meanwhile does not try sooner.  Before, the next try came after ~1 s."""
+    me_ = "web_sseafter"
+    web.tok[me_] = token(add_user(web, me_, "Sseafter Web"), exp_in=3600)
+    send_rest(web, "web_alice", "from alice", handle=me_)
     d = fresh(two[1])
-    inject(d, SSE_DOWN)
+    inject(d, TICKET_BUSY)
     sign_in_by_link(d, web, me_)
-    d.execute_script("window.__sseDown = true; window.dispatchEvent(new Event('offline'))")
-    wait(d, lambda d: "Connection: offline" in " ".join(live_texts(d).split()), 3, "offline, said")
-    d.execute_script("window.__sseDown = false; window.dispatchEvent(new Event('online'))")
-    wait(d, lambda d: "Connection: live" in " ".join(live_texts(d).split()), 5, "live again, said")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script("window.__ticketBusy = true; window.dispatchEvent(new Event('offline'))")
+    wait(d, lambda d: len(d.execute_script("return window.__busyAt")) >= 1, 3, "a refused ticket")
+    type_and_enter(d, "meanwhile")
+    wait(d, lambda d: bubbles(d) == ["from alice", "meanwhile"] and
+         not by_css(d, "#messages li.pending"), 5, "the send stored")
+    at = wait(d, lambda d: (lambda a: a if len(a) >= 2 else None)(
+        d.execute_script("return window.__busyAt")), 8, "the second try")
+    assert at[1] - at[0] >= 3900, f"the second try {at[1] - at[0]:.0f} ms after the first"
+    d.execute_script("window.__ticketBusy = false")
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 8, "live once the tickets are given")
 
 
 def test_sends_that_met_a_server_down_go_by_themselves(web, two):
