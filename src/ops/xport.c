@@ -1596,9 +1596,14 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
     json_t *resp = NULL;
     int rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
     if (rc == ERR_ACCESS_DENIED) {
-        /* a policy without dynamodb:TagResource refuses a CreateTable with tags: made
-         * without the mark (an import killed then is not found by the next) */
-        json_object_del(req, "Tags");
+        /* a policy without dynamodb:TagResource, or one that allows the caller's tag keys
+         * and not ours, refuses a CreateTable with tags: made without the mark (an import
+         * killed then is not found by the next), the caller's own tags kept (denied again
+         * with them, the import fails: the table is not made without what was asked) */
+        if (json_array_size(tags) > 1)
+            json_array_remove(tags, json_array_size(tags) - 1);
+        else
+            json_object_del(req, "Tags");
         *out_marked = false;
         err_clear(e);
         json_decref(resp);

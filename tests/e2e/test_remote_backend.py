@@ -1340,7 +1340,28 @@ def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
     ok(run(proxy.url, "import", str(src), denied, "--create", "--key", "id:S"))
     assert proxy.ops("CreateTable")[-2:] == ["deny", "ok"]
     assert _count(ddb, denied) == 300
-    for t in (table, denied):
+    # ... but the caller's own tags (--table-creation-parameters) stay: such a denial is as
+    # likely a tag policy that allows the caller's keys and not ddbchat's (review27 L5: the
+    # retry dropped every tag and the import said it succeeded); denied again with them, the
+    # import fails rather than make the table without what was asked
+    tagged = table + "_t"
+    params = {"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+              "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+              "Tags": [{"Key": "team", "Value": "payments"}]}
+    proxy.script_for["CreateTable"] = ["deny"]
+    ok(run(proxy.url, "import", str(src), tagged, "--create",
+           "--table-creation-parameters", json.dumps(params)))
+    arn = ddb.describe_table(TableName=tagged)["Table"]["TableArn"]
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "payments"}]
+    assert _count(ddb, tagged) == 300
+    refused = table + "_r"
+    proxy.script_for["CreateTable"] = ["deny", "deny"]
+    p = run(proxy.url, "import", str(src), refused, "--create",
+            "--table-creation-parameters", json.dumps(params))
+    assert p.returncode == 1 and "AccessDenied" in p.stderr, p.stderr
+    assert refused not in ddb.list_tables()["TableNames"]
+    for t in (table, denied, tagged):
         ddb.delete_table(TableName=t)
 
 
