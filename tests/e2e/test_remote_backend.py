@@ -356,6 +356,42 @@ def test_retry_quota_stops_retries_while_everything_fails(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_listing_counts_the_unread_total_once_a_while(proxy, upstream):
+    """Over a remote backend (no partition versions) the first page's X-Unread-Total is kept
+    per user for a few seconds, and dropped by this server's own send or mark-read: repeated
+    first pages (page loads, reconnects) Query the page alone, not all the user's older
+    conversation rows again (DynamoDB bills that Query by the rows' whole size, projection or
+    not).  Before: every first page of 1 made 2 Queries (the page, the rest)."""
+    for i in range(3):
+        ok(run(upstream.ddb_url, "user", "add", f"rb_ut{i}", f"Ut {i}", "R"))
+        ok(run(upstream.ddb_url, "send", f"rb_ut{i}", "rb_alice", f"hello {i}"))
+    srv = start_remote_serve(proxy.url)
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        queries, totals = [], []
+        for _ in range(6):
+            n = len(proxy.ops("Query"))
+            st, h, b = rest(srv, "GET", "/api/message_groups?limit=1", tok)
+            assert st == 200 and len(b) == 1, (st, b)
+            totals.append(int(h["x-unread-total"]))
+            queries.append(len(proxy.ops("Query")) - n)
+        assert len(set(totals)) == 1 and totals[0] >= 3, totals
+        assert queries[0] == 2 and queries[1:] == [1] * 5, queries
+        # this server's send to alice: the next first page counts again, and sees it
+        carol = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_ut0", "--json")).stdout)
+        st, b = rest(srv, "POST", "/api/messages", token(carol["uuid"]),
+                     {"message": "again", "handle": "rb_alice"})[0::2]
+        assert st == 200, b
+        n = len(proxy.ops("Query"))
+        st, h, b = rest(srv, "GET", "/api/message_groups?limit=1", tok)
+        assert st == 200 and len(proxy.ops("Query")) - n == 2
+        assert int(h["x-unread-total"]) == totals[0] + 1, h
+    finally:
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_send_gives_up_cleanly_and_writes_nothing(proxy, upstream):
     """Every TransactWriteItems attempt answered 500: `send` exits 1 with the DynamoDB
     type/message and no message row exists."""
