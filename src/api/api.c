@@ -281,6 +281,18 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->arena_shared_budget = API_ARENA_SHARED_BUDGET;
     if (sb_mb >= 16 && (size_t)sb_mb < API_ARENA_SHARED_BUDGET >> 20)
         api->arena_shared_budget = (size_t)sb_mb << 20; /* lowered, never raised */
+    /* test aids: a test crosses a transaction's arena cap and the reply's text of old items
+     * with a tenth of the data (test_memory_bounds); lowered, never raised */
+    const char *tm = getenv("DDBCHAT_ARENA_TXN_MAX_MB");
+    long tm_mb = tm ? strtol(tm, NULL, 10) : 0;
+    api->arena_txn_max = API_ARENA_TXN_MAX;
+    if (tm_mb >= 64 && (size_t)tm_mb < API_ARENA_TXN_MAX >> 20)
+        api->arena_txn_max = (size_t)tm_mb << 20;
+    const char *rt = getenv("DDBCHAT_REPLY_ITEMS_TEXT_MB");
+    long rt_mb = rt ? strtol(rt, NULL, 10) : 0;
+    api->reply_items_text = API_REPLY_ITEMS_TEXT;
+    if (rt_mb >= 8 && (size_t)rt_mb < API_REPLY_ITEMS_TEXT >> 20)
+        api->reply_items_text = (size_t)rt_mb << 20;
     const char *cw = getenv("DDBCHAT_CLASS_WINDOW_MS");
     api->class_window_ms = cw ? strtol(cw, NULL, 10) : API_CLASS_WINDOW_MS;
     if (api->class_window_ms < 0 || api->class_window_ms > API_CLASS_WINDOW_MS)

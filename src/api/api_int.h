@@ -37,6 +37,9 @@ struct api {
                                     arena past its own part: api_arena_grow) */
     size_t arena_shared_budget;  /* API_ARENA_SHARED_BUDGET; tests may lower it (never raise
                                     it): DDBCHAT_ARENA_SHARED_MB */
+    size_t arena_txn_max;        /* API_ARENA_TXN_MAX; tests may lower it: DDBCHAT_ARENA_TXN_MAX_MB */
+    size_t reply_items_text;     /* API_REPLY_ITEMS_TEXT; tests may lower it:
+                                    DDBCHAT_REPLY_ITEMS_TEXT_MB */
     char region[64];
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (api_txn_token.c) */
@@ -425,7 +428,7 @@ static inline bool api_reply_past(const api_req *r, size_t limit)
 }
 static inline bool api_reply_full(const api_req *r)
 {
-    return api_reply_past(r, API_REPLY_ITEMS_TEXT);
+    return api_reply_past(r, r->api->reply_items_text);
 }
 /* Hands a descriptor the caller pinned (store_table_create / _alter) to the request: api_call
  * unpins it at the end.  On failure (out of memory) it is unpinned at once and r->err set. */

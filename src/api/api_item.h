@@ -373,6 +373,7 @@ typedef struct api_wctx {
      * old item when it fails (ReturnValuesOnConditionCheckFailure ALL_OLD): the text of the
      * items such checks kept so far, every action's (keep_old); else NULL */
     size_t *kept_text;
+    size_t kept_max;     /* the reply's text past which no old item is kept (reply_items_text) */
     av_t kept_old;       /* out: that old item, copied (AV_NONE: not kept) */
     size_t kept_mine;    /* its share of *kept_text (a re-run of apply replaces it) */
     uint64_t old_billed; /* out (a transaction's ConditionCheck): its item's billed size with

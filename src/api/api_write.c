@@ -76,7 +76,7 @@ static void keep_old_drop(api_wctx *w)
 
 static int keep_old(api_wctx *w, const av_t *old, arena_t *a, err_t *e)
 {
-    if (*w->kept_text >= API_REPLY_ITEMS_TEXT)
+    if (*w->kept_text >= w->kept_max)
         return 0;
     size_t slack = 0, text = jout_item_len(old, &slack);
     if (av_copy(a, old, &w->kept_old))

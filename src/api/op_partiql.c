@@ -991,8 +991,10 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
                    m[i].rvoccf || rcc != API_RCC_NONE || (r->api->thr && m[i].t->n_idx));
         w[i].in_place = m[i].pw.w.kind == API_W_CHECK;
         m[i].pw.w.kept_old.type = AV_NONE;
-        if (w[i].in_place && m[i].rvoccf)
+        if (w[i].in_place && m[i].rvoccf) {
             m[i].pw.w.kept_text = &kept_text;
+            m[i].pw.w.kept_max = r->api->reply_items_text;
+        }
     }
     /* --transaction-conflicts: as TransactWriteItems (op_transact.c), the members hold
      * their items while the transaction runs; one another transaction holds cancels it */

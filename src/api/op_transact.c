@@ -771,8 +771,10 @@ int op_transact_write_items(api_req *r, json_t **out)
          * is kept (copied) only when it fails with ALL_OLD, while the reply's Items hold it */
         w[i].in_place = acts[i].w.kind == API_W_CHECK;
         acts[i].w.kept_old.type = AV_NONE;
-        if (w[i].in_place && acts[i].rvoccf)
+        if (w[i].in_place && acts[i].rvoccf) {
             acts[i].w.kept_text = &run->kept_text;
+            acts[i].w.kept_max = r->api->reply_items_text;
+        }
     }
     /* --transaction-conflicts: hold the items while the transaction runs */
     uint64_t *hk = NULL;

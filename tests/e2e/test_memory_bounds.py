@@ -802,7 +802,7 @@ def test_unread_batch_write_echoes_hold_their_bodies_budgets(ddbchat_server):
             s.close()
 
 
-@pytest.mark.asan_slow  # 1.2 GB of stored numbers (test_review15 f1's items, 100 of them)
+@pytest.mark.asan_slow  # 300 MB of stored numbers (100 items of 3 MB)
 @pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such items
 def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
     # A number is stored in full (-1E-130: 133 bytes), so an item of 90,000 of them is 12 MB
@@ -811,11 +811,16 @@ def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
     # ThrottlingException every time, alone on the server (mem16).  A check reads its item in
     # place (store_write.in_place) and keeps a copy only when it fails with ALL_OLD and the
     # reply's Items hold it (192 MB of text): passing, 200; failing, every reason, the first
-    # ones with their Item.
-    srv = ddbchat_server()
+    # ones with their Item.  The same at a quarter of the size: the transaction's cap lowered
+    # to 272 MB (past a request's own 256 MB) and the reply's text of items to 48 MB (test
+    # aids that only lower them), items of 22,500 numbers (3 MB stored, 3.2 MB of text): a
+    # copy of each passes the cap (seen: 400, the transaction's size refusal, with checks
+    # not read in place).
+    srv = ddbchat_server(env={"DDBCHAT_ARENA_TXN_MAX_MB": "272",
+                              "DDBCHAT_REPLY_ITEMS_TEXT_MB": "48"})
     url = srv.ddb_url
     _table(url, "mb_checks")
-    put_items(url, "mb_checks", {"l": {"L": [{"N": "-1E-130"}] * 90_000}},
+    put_items(url, "mb_checks", {"l": {"L": [{"N": "-1E-130"}] * 22_500}},
               [{"pk": {"S": f"k{i:02d}"}} for i in range(100)])
     for cond in ("attribute_exists(l)", "attribute_not_exists(l)"):
         st, _, p = raw_request(url, {"TransactItems": [{"ConditionCheck": {
@@ -827,7 +832,7 @@ def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
             continue
         assert st == 400 and b"TransactionCanceledException" in p[:200], p[:300]
         items = p.count(b'"Item"')
-        assert 10 <= items <= 20, items  # 12.8 MB of text each: 192 MB hold ~15
+        assert 10 <= items <= 20, items  # 3.2 MB of text each: 48 MB hold ~15
         head = p[:p.index(b'"Item"') + 200]
         assert b'"Code":"ConditionalCheckFailed"' in head, head[:300]
         assert p.count(b'"ConditionalCheckFailed"') == 100

@@ -580,7 +580,8 @@ static void keep_old_counts_once(void **state)
     snprintf(t.key.hash, sizeof t.key.hash, "pk");
     t.key.hash_type = AV_S;
     size_t kept = 0;
-    api_wctx w = {.kind = API_W_CHECK, .t = &t, .key = &key, .cond = cond, .kept_text = &kept};
+    api_wctx w = {.kind = API_W_CHECK, .t = &t, .key = &key, .cond = cond, .kept_text = &kept,
+                  .kept_max = API_REPLY_ITEMS_TEXT};
     size_t slack = 0, text = jout_item_len(&old, &slack);
     for (int run = 0; run < 2; run++) {
         const av_t *nw = NULL;
