@@ -118,6 +118,8 @@ struct msg_events {
     int64_t last_pass_ms;
     int64_t heartbeat_ms;
     int poll_max_ms; /* MSG_EVENTS_POLL_MAX_MS, or DDBCHAT_EVENTS_POLL_MAX_MS's (lower) */
+    int poll_min_ms; /* MSG_EVENTS_POLL_MIN_MS, or DDBCHAT_EVENTS_POLL_MIN_MS's (longer, up to
+                        poll_max_ms: a test tells a polled message from a streamed one) */
     pthread_t hub_th, watch_th;
     bool hub_started, watch_started;
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
@@ -673,7 +675,7 @@ static ev_feed *ev_join_feed(msg_events *h, const char *user, int64_t rseq)
     /* the feed looks back one window, so a message that commits late is still found */
     f->st.floor = f->st.rd = msg_now_usec() - MSG_EVENTS_LATE_US;
     f->st.rseq = rseq; /* the replay read the log to it: the feed goes on from there */
-    f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+    f->poll_ms = h->poll_min_ms;
     f->next_poll_ms = base_mono_ms() + f->poll_ms;
     f->dirty = f->reads_dirty = true;
     f->next = h->feeds;
@@ -843,7 +845,7 @@ static void ev_feed_advance(msg_events *h, ev_feed *f, int rc, bool reads, uint6
             f->dirty = true; /* more */
             f->reads_dirty |= reads;
         }
-        f->poll_ms = evs->n ? MSG_EVENTS_POLL_MIN_MS
+        f->poll_ms = evs->n ? h->poll_min_ms
                             : (f->poll_ms * 2 < h->poll_max_ms ? f->poll_ms * 2 : h->poll_max_ms);
     }
     f->next_poll_ms = base_mono_ms() + f->poll_ms;
@@ -1108,7 +1110,7 @@ static void *ev_watch_main(void *arg)
             h->any_change = true; /* a switch: one look at every feed */
         if (had_feed && !h->has_feed) /* the feed is lost: poll from the shortest interval */
             for (ev_feed *f = h->feeds; f; f = f->next)
-                f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+                f->poll_ms = h->poll_min_ms;
         if (switched || r == MSG_CHANGE_ANY || r == MSG_CHANGE_KEYS)
             pthread_cond_signal(&h->cv);
         pthread_mutex_unlock(&h->mu);
@@ -1166,6 +1168,14 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
         long v = strtol(pm, &end, 10);
         if (!*end && v >= MSG_EVENTS_POLL_MIN_MS && v < MSG_EVENTS_POLL_MAX_MS)
             h->poll_max_ms = (int)v;
+    }
+    h->poll_min_ms = MSG_EVENTS_POLL_MIN_MS;
+    const char *pn = getenv("DDBCHAT_EVENTS_POLL_MIN_MS"); /* tests: polled messages late */
+    if (pn && *pn) {
+        char *end;
+        long v = strtol(pn, &end, 10);
+        if (!*end && v > MSG_EVENTS_POLL_MIN_MS && v <= h->poll_max_ms)
+            h->poll_min_ms = (int)v;
     }
     msg_tickets_init(&h->tickets);
     int rc = 0;
@@ -1302,7 +1312,7 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read)
     if (f) {
         f->dirty = true;
         f->reads_dirty |= read;
-        f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+        f->poll_ms = h->poll_min_ms;
         pthread_cond_signal(&h->cv);
     }
     pthread_mutex_unlock(&h->mu);

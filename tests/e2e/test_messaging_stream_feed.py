@@ -69,22 +69,27 @@ def table_with_stream(backing):
     return ddb
 
 
+# DDBCHAT_EVENTS_POLL_MIN_MS (test aid): a feed polls every 5 s from its join, not from 250 ms
+# doubling to 5 s, so a message that came by polling comes seconds late without a wait for the
+# back-off first.
+POLL_SLOW = "5000"
+
+
 def test_message_from_another_process_arrives_through_the_stream(backing):
     ddb = table_with_stream(backing)
     # DDBCHAT_FEED_LOOKUP_MS (test aid): the table's stream is looked up every 0.5 s, not
     # 10 s, so its disabling below is noticed at once
-    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_FEED_LOOKUP_MS": "500"})
+    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_FEED_LOOKUP_MS": "500",
+                                                   "DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
     try:
         wait_log(srv, "live delivery: following arn:aws:dynamodb:")
         ids = {h: add_user(srv, h, n) for h, n in [("feed_alice", "Alice F"),
                                                    ("feed_bob", "Bob F")]}
         bob = open_stream(srv, token(ids["feed_bob"]))
         # A server that polled instead of following the stream would scan bob's feed as it
-        # joins (before its "ready") and then 0.5, 1.5 and 3.5 s later (MSG_EVENTS_POLL_MIN_MS
-        # 250, doubling from that first scan), and not again before 7.5 s: messages sent from
-        # 4 s on would come by polling 2.5-3.5 s after their send.  (Before, the test slept
-        # 6 s, twice, for the back-off to pass 4 s.)
-        time.sleep(4)
+        # joins (before its "ready") and then every 5 s (POLL_SLOW): messages sent in the
+        # first seconds would come by polling seconds after their send.  (Before, the test
+        # slept 4 s for the back-off from 250 ms to pass 4 s: 0.5, 1.5, 3.5, 7.5 s.)
         for n in range(2):
             text = f"through the stream {n}"
             cli(srv, "send", "feed_alice", "feed_bob", text)
@@ -117,7 +122,7 @@ def test_mark_read_from_another_process_arrives_through_the_stream(backing):
     open stream as `event: read` within a second, from the table's stream, as messages do;
     the other participant's stream gets no read event."""
     table_with_stream(backing)
-    srv = start_remote_serve(backing.ddb_url)
+    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
     try:
         wait_log(srv, "live delivery: following arn:aws:dynamodb:")
         ids = {h: add_user(srv, h, n) for h, n in [("feedr_ann", "Ann F"),
@@ -125,7 +130,7 @@ def test_mark_read_from_another_process_arrives_through_the_stream(backing):
         cli(srv, "send", "feedr_ann", "feedr_ben", "read", "me")
         ben = open_stream(srv, token(ids["feedr_ben"]))
         ann = open_stream(srv, token(ids["feedr_ann"]))
-        time.sleep(4)  # past the polling back-off (see above): only the stream is this fast
+        # polling every 5 s from the join (POLL_SLOW): only the stream is this fast
         p = cli(srv, "list-conversations", "feedr_ben", "--json")
         g = json.loads(p.stdout)["conversations"][0]["uuid"]
         r = json.loads(cli(srv, "mark-read", "feedr_ben", g, "--json").stdout)
@@ -187,12 +192,12 @@ def test_every_shard_of_a_sharded_stream_is_followed(target, shape):
     srv = None
     try:
         table_with_stream(backing)
-        srv = start_remote_serve(backing.ddb_url)
+        srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
         wait_log(srv, "live delivery: following arn:aws:dynamodb:")
         people = [("shf_bob", "Bob Sh")] + [(f"shf_s{i}", f"Sender {i}") for i in range(4)]
         ids = {h: add_user(srv, h, n) for h, n in people}
         bob = open_stream(srv, token(ids["shf_bob"]))
-        time.sleep(4)  # polling backs off past 4 s: a message by polling comes late
+        # polling every 5 s from the join (POLL_SLOW): a message by polling comes late
         late = []
         for n in range(3):
             for i in range(4):
