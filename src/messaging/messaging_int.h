@@ -58,6 +58,8 @@ struct msg_service {
         long long total;
         int64_t until_ms;   /* version 0: base_mono_ms before which total holds; 0 = none */
         int64_t dropped_ms; /* version 0: base_mono_ms of the last msgi_unread_forget */
+        char edge[MSG_TS_LEN + 1]; /* version 0: the sk of the first page's last row: total
+                                    * is the rows' after it, kept while the page ends there */
     } unread[MSGI_UNREAD_SLOTS];
 };
 

@@ -98,7 +98,8 @@ typedef struct msg_config {
     int max_retries;        /* send: transaction retries, default 200 */
     long rest_deadline_ms;  /* a REST request's backend calls end within this, default
                                MSG_REST_DEADLINE_MS (remote backend only) */
-    long unread_total_cache_ms; /* a backend without versions (remote): a user's unread total
+    long unread_total_cache_ms; /* a backend without versions (remote): the unread of a user's
+                                   conversation rows past a first page
                                    (msg_list_conversations_total) is counted again after this
                                    many ms, or after this process's own write to their rows;
                                    default MSG_UNREAD_TOTAL_CACHE_MS; 0 = every listing */
@@ -256,8 +257,9 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
  * older rows from the page's end projecting `unread` alone (every 1 MB page of it; billed by
  * the rows' whole size all the same); none when the page holds them all.  Kept per user:
  * with the backend's partition versions until the user's GRP# partition moves; without
- * (remote) for cfg.unread_total_cache_ms, or until this process writes the user's rows
- * (then a write by another process shows in the total up to that long late).  Errors as msg_list_conversations. */
+ * (remote) only the older rows' count, for cfg.unread_total_cache_ms while the page ends at
+ * the same row, or until this process writes the user's rows (the page's own part is always
+ * read fresh).  Errors as msg_list_conversations. */
 int msg_list_conversations_total(msg_service *s, const char *user_uuid, int limit,
                                  msg_conversation_page *out, long long *out_unread_total,
                                  err_t *e);

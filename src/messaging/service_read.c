@@ -819,9 +819,10 @@ static bool unread_timed(const msg_service *s)
 }
 
 /* Whether user's total counted at partition version `version` is cached (into *total);
- * version 0 (no versions): one counted less than cfg.unread_total_cache_ms ago and not
- * dropped since. */
-static bool unread_cached(msg_service *s, const char *user, uint64_t version, long long *total)
+ * version 0 (no versions): the tally of the rows after the first page's last row `edge`,
+ * counted less than cfg.unread_total_cache_ms ago past that same row and not dropped since. */
+static bool unread_cached(msg_service *s, const char *user, uint64_t version, const char *edge,
+                          long long *total)
 {
     size_t len = strlen(user), way;
     if (len > MSG_UUID_LEN || (!version && !unread_timed(s)))
@@ -832,7 +833,7 @@ static bool unread_cached(msg_service *s, const char *user, uint64_t version, lo
     pthread_mutex_lock(&s->unread_mu);
     for (size_t w = 0; w < MSGI_UNREAD_WAYS && !hit; w++)
         if (set[w].version == version && strcmp(set[w].user, user) == 0 &&
-            (version || now < set[w].until_ms)) {
+            (version || (now < set[w].until_ms && strcmp(set[w].edge, edge) == 0))) {
             *total = set[w].total;
             hit = true;
         }
@@ -856,11 +857,12 @@ static size_t unread_way(struct msgi_unread_entry *set, const char *user, size_t
     return pick < MSGI_UNREAD_WAYS ? pick : way;
 }
 
-/* Keeps user's total counted at `version`; version 0: counted from `began` (base_mono_ms
- * before its reads), held cfg.unread_total_cache_ms from then, and not kept at all when this
- * process wrote the user's rows since (msgi_unread_forget at or after `began`). */
-static void unread_remember(msg_service *s, const char *user, uint64_t version, long long total,
-                            int64_t began)
+/* Keeps user's total counted at `version`; version 0: the rows' after `edge`, counted from
+ * `began` (base_mono_ms before its reads), held cfg.unread_total_cache_ms from then, and not
+ * kept at all when this process wrote the user's rows since (msgi_unread_forget at or after
+ * `began`). */
+static void unread_remember(msg_service *s, const char *user, uint64_t version, const char *edge,
+                            long long total, int64_t began)
 {
     size_t len = strlen(user), way;
     if (len > MSG_UUID_LEN || (!version && !unread_timed(s)))
@@ -877,6 +879,7 @@ static void unread_remember(msg_service *s, const char *user, uint64_t version, 
         set[way].version = version;
         set[way].total = total;
         set[way].until_ms = version ? 0 : began + s->cfg.unread_total_cache_ms;
+        snprintf(set[way].edge, sizeof set[way].edge, "%s", edge);
     }
     pthread_mutex_unlock(&s->unread_mu);
 }
@@ -939,18 +942,41 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
                                out->n ? out->items[out->n - 1].last_message_at : NULL,
                                &out->next_cursor, e)
                    : page_end(&p, &out->n, &out->next_cursor, e);
-    /* the total: cached while the partition has not moved (without versions: for a few
-     * seconds, unless this process wrote the user's rows), else the page's own, then the
-     * older rows' when more follow */
-    if (total && !rc && !unread_cached(s, user_uuid, version, total)) {
-        *total = 0;
+    /* the total: with versions, the whole of it cached while the partition has not moved;
+     * without, the page's own (always read fresh: an answer agrees with its own rows) plus,
+     * when more follow, the older rows' tally, kept a few seconds while the page still ends at
+     * the same row (unless this process wrote the user's rows): a message to an older
+     * conversation brings it to the top and moves that row, so it is counted again */
+    if (total && !rc) {
+        long long page = 0, rest = 0;
         for (size_t i = 0; i < out->n; i++)
-            tally_add(total, out->items[i].unread);
+            tally_add(&page, out->items[i].unread);
         const av_t *more = p.n > p.limit ? &p.last_key : p.lek.type == AV_M ? &p.lek : NULL;
-        if (more)
-            rc = unread_after(s, pk, more, total, e);
-        if (!rc)
-            unread_remember(s, user_uuid, version, *total, began);
+        if (version) {
+            if (!unread_cached(s, user_uuid, version, "", total)) {
+                *total = page;
+                if (more)
+                    rc = unread_after(s, pk, more, total, e);
+                if (!rc)
+                    unread_remember(s, user_uuid, version, "", *total, began);
+            }
+        } else {
+            if (more) {
+                char edge[MSG_TS_LEN + 1];
+                size_t len = 0;
+                const char *sk = msgi_av_item_s(more, "sk", &len);
+                bool keep = sk && len < sizeof edge;
+                if (keep)
+                    snprintf(edge, sizeof edge, "%.*s", (int)len, sk);
+                if (!keep || !unread_cached(s, user_uuid, 0, edge, &rest)) {
+                    rc = unread_after(s, pk, more, &rest, e);
+                    if (!rc && keep)
+                        unread_remember(s, user_uuid, 0, edge, rest, began);
+                }
+            }
+            *total = page;
+            tally_add(total, rest);
+        }
     }
     for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
         msg_conversation t = out->items[i];

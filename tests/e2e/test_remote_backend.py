@@ -392,6 +392,42 @@ def test_listing_counts_the_unread_total_once_a_while(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_unread_total_agrees_with_the_page_after_another_process_writes(proxy, upstream):
+    """The kept total never stands in for the page's own rows: a first page that holds every
+    conversation answers its own sum (no counting Query), and a kept count of the older rows
+    is used only while the page still ends at the same row.  Before: after another process's
+    send (the CLI here) X-Unread-Total 2 beside items unread [2, 1], and a page of 1 that
+    brought the older conversation to the top kept the total counted before its message."""
+    u = f"rb_ag{int(time.time() * 1000) % 10**8}"
+    for n in ("a", "b", "c"):
+        ok(run(upstream.ddb_url, "user", "add", f"{u}{n}", f"Ag {n}", "R"))
+    ok(run(upstream.ddb_url, "send", f"{u}b", f"{u}a", "one"))
+    ok(run(upstream.ddb_url, "send", f"{u}c", f"{u}a", "two"))
+    srv = start_remote_serve(proxy.url)
+    try:
+        a = json.loads(ok(run(upstream.ddb_url, "user", "show", f"{u}a", "--json")).stdout)
+        tok = token(a["uuid"])
+
+        def page(limit):
+            st, h, b = rest(srv, "GET", f"/api/message_groups?limit={limit}", tok)
+            assert st == 200, (st, b)
+            return int(h["x-unread-total"]), [c["unread"] for c in b]
+
+        assert page(1) == (2, [1]) and page(20) == (2, [1, 1])
+        ok(run(upstream.ddb_url, "send", f"{u}b", f"{u}a", "three"))  # another process
+        n = len(proxy.ops("Query"))
+        assert page(20) == (3, [2, 1])
+        assert len(proxy.ops("Query")) - n == 1  # the page alone
+        assert page(1) == (3, [2])  # counted again: the page ends at another row
+        # the older conversation gets a message: it comes to the top of a page of 1
+        ok(run(upstream.ddb_url, "send", f"{u}c", f"{u}a", "four"))
+        assert page(1) == (4, [2])
+        assert page(20) == (4, [2, 2])
+    finally:
+        srv.stop()
+        os.unlink(srv.log)
+
+
 def test_send_gives_up_cleanly_and_writes_nothing(proxy, upstream):
     """Every TransactWriteItems attempt answered 500: `send` exits 1 with the DynamoDB
     type/message and no message row exists."""
