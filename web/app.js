@@ -577,11 +577,14 @@
       // Letters written straight after the host, as Japanese or Chinese text puts them
       // ("https://example.comを見て"), are not the host's: no top-level domain mixes ASCII
       // with other letters, so a last label that starts in ASCII ends where the ASCII does
-      // (an IDN one, such as .みんな, is all non-ASCII and stays whole).
-      const dot = u.lastIndexOf('.');
-      if (dot > 0 && /^https?:\/\/[^/?#]*$/i.test(u)) {
-        const ascii = /^[\x00-\x7F]+(?=[^\x00-\x7F])/.exec(u.slice(dot + 1));
-        if (ascii) u = u.slice(0, dot + 1 + ascii[0].length);
+      // (an IDN one, such as .みんな, is all non-ASCII and stays whole).  A host without a
+      // dot (http://intranet, https://localhost) is its own last label: before, the cut
+      // needed a dot and "http://intranetを見て" went to xn--intranet-ld4g7of691f.
+      if (/^https?:\/\/[^/?#]*$/i.test(u)) {
+        const dot = u.lastIndexOf('.');
+        const label = dot > 0 ? dot + 1 : u.indexOf('://') + 3;
+        const ascii = /^[\x00-\x7F]+(?=[^\x00-\x7F])/.exec(u.slice(label));
+        if (ascii) u = u.slice(0, label + ascii[0].length);
       }
       for (;;) {
         const t = u.replace(/[.,;:!?'"]+$/, '');

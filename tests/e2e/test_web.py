@@ -348,9 +348,10 @@ def test_links_in_messages_open_safely(web, two):
     address ends it, as does an emoji; else URL() maps them into the host and the link goes
     elsewhere ("https://example.com。次" went to example.com.xn--6jw).  So do letters written
     straight after a host's ASCII top-level label ("https://example.comを見て": no top-level
-    domain mixes ASCII and other letters), while an IDN one (.みんな) stays whole.  A bidi or other
-    format control (U+202E) ends it too, so none is ever in a link's text (".../c" RLO "gnp.exe"
-    read as a link to ".../cexe.png")."""
+    domain mixes ASCII and other letters), while an IDN one (.みんな) stays whole; a host
+    without a dot is its own last label ("http://intranetを見て" went to
+    xn--intranet-ld4g7of691f).  A bidi or other format control (U+202E) ends it too, so none
+    is ever in a link's text (".../c" RLO "gnp.exe" read as a link to ".../cexe.png")."""
     me_ = "web_links"
     web.tok[me_] = token(add_user(web, me_, "Links Web"), exp_in=3600)
     texts = [
@@ -360,7 +361,8 @@ def test_links_in_messages_open_safely(web, two):
         "見て https://example.com，更多です https://example.com。次 https://bücher.example/x。"
         "https://ja.wikipedia.org/wiki/東京、https://example.org🎉 https://example.comを見て "
         "https://example.net:8080にも https://example.みんな https://a.b/c\u202egnp.exe",
-        "HTTPS://EXAMPLE.COM/UP, https://, http://[bad",
+        "HTTPS://EXAMPLE.COM/UP, https://, http://[bad http://intranetを見て "
+        "https://localhost:8443を見て",
     ]
     g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
     send_rest(web, "web_alice", texts[1], group=g)
@@ -384,7 +386,9 @@ def test_links_in_messages_open_safely(web, two):
             ["https://example.net:8080", "https://example.net:8080", "example.net"],
             ["https://example.みんな", "https://example.みんな", "example.xn--q9jyb4c"],
             ["https://a.b/c", "https://a.b/c", "a.b"],
-            ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP", "example.com"]]
+            ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP", "example.com"],
+            ["http://intranet", "http://intranet", "intranet"],
+            ["https://localhost:8443", "https://localhost:8443", "localhost"]]
     links = d.execute_script(LINKS)
     assert [[x[0], x[1], x[4]] for x in links] == want, links
     assert all(x[2] == "_blank" and set(x[3].split()) >= {"noopener", "noreferrer"}
