@@ -48,11 +48,14 @@
   // ---- errors in words -------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, code, message, retryAfterMs) {
+    constructor(status, code, message, retryAfterMs, ours) {
       super(message);
       this.status = status;
       this.code = code;
       this.retryAfterMs = retryAfterMs || 0; // the answer's Retry-After, 0 without one
+      // the answer was ddbchat's own error ({"error": {"code": ...}}), not whatever stands
+      // in front of it (a load balancer's 502/503/504 for a server it cannot reach)
+      this.ours = !!ours;
     }
   }
 
@@ -141,7 +144,7 @@
       const e = (data && data.error) || {};
       throw new ApiError(res.status, e.code || `http_${res.status}`,
         e.message || `the server answered ${res.status} ${res.statusText}`,
-        retryAfterMs(res.headers.get('Retry-After')));
+        retryAfterMs(res.headers.get('Retry-After')), !!e.code);
     }
     resendWaiting(); // the server answers again: what failed for want of it goes now
     // and the stream, waiting for its next try (up to RETRY_MAX_MS away) because the server
@@ -1835,9 +1838,11 @@
       ({ data: { ticket } } = await api('POST', '/api/events/ticket'));
     } catch (e) {
       if (e.status === 401) { handleError(e); return; }
-      // no answer, or a proxy's for a server it cannot reach (502, 504): the server out of
-      // reach; any other status is the server's refusal, with its Retry-After
-      state.streamOut = !e.status || e.status === 502 || e.status === 504;
+      // no answer, or one that is not ddbchat's own error body (a proxy's 502, 504, or 503
+      // "no healthy upstream" for a server it cannot reach): the server out of reach; only
+      // ddbchat's own error is its refusal, with its Retry-After
+      // (test_web.py::test_the_stream_back_as_soon_as_a_proxy_answers_again)
+      state.streamOut = !e.status || !e.ours;
       scheduleReconnect(gen, e.retryAfterMs);
       return;
     }

@@ -1431,6 +1431,57 @@ def test_a_refused_stream_keeps_its_backoff(web, two):
     assert not by_css(d, "#live[data-state=on]")
 
 
+# Before the page's own script: while window.__proxyDown, the stream's ticket request is
+# answered as a load balancer answers for a server it cannot reach (503 text/plain "no
+# healthy upstream": no ddbchat error body) without reaching the server; window.__ticketAt
+# holds when each ticket was asked for and __proxyAt when each was answered so (performance.now).
+PROXY_503 = """window.__proxyDown = false; window.__ticketAt = []; window.__proxyAt = [];
+const realFetchProxy = window.fetch;
+window.fetch = (path, init) => {
+  if (path !== '/api/events/ticket') return realFetchProxy(path, init);
+  window.__ticketAt.push(performance.now());
+  if (!window.__proxyDown) return realFetchProxy(path, init);
+  window.__proxyAt.push(performance.now());
+  return Promise.resolve(new Response('no healthy upstream',
+    {status: 503, headers: {'Content-Type': 'text/plain'}}));
+};"""
+
+
+def test_the_stream_back_as_soon_as_a_proxy_answers_again(web, two):
+    """Behind a load balancer, a restart of the server is answered 503 by the balancer ("no
+    healthy upstream", AWS ALB, Envoy, ingress-nginx), not with ddbchat's JSON error: that
+    is the server out of reach, not its refusal, so once a request succeeds again the stream
+    reconnects at once, as after a network failure
+    (test_the_stream_back_as_soon_as_the_server_answers).  Before, such a 503 counted as the
+    server's refusal and the stream waited out its backoff (4.9 s after a send here, up to
+    37 s).  Told in the page's own clock, not by a stretched wait: after the fourth 503 the
+    backoff's next try is 6-10 s away, the early one comes before it."""
+    me_ = "web_sseproxy"
+    web.tok[me_] = token(add_user(web, me_, "Sseproxy Web"), exp_in=3600)
+    send_rest(web, "web_alice", "from alice", handle=me_)
+    d = fresh(two[1])
+    inject(d, PROXY_503)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script("window.__proxyDown = true; window.dispatchEvent(new Event('offline'))")
+    wait(d, lambda d: len(d.execute_script("return window.__proxyAt")) >= 4, 12,
+         "four tickets answered 503 by the proxy (the next try 6-10 s away)")
+    d.execute_script("window.__proxyDown = false")
+    fourth = d.execute_script("return window.__proxyAt")[3]
+    type_and_enter(d, "mine")
+    wait(d, lambda d: bubbles(d) == ["from alice", "mine"] and
+         not by_css(d, "#messages li.pending"), 5, "the send stored")
+    sent = d.execute_script("return performance.now()")
+    # the early try follows the send's answer; one stored later could not tell it apart
+    assert sent < fourth + 6000, f"the send took until {sent - fourth:.0f} ms after the 503"
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "live again")
+    after = [t for t in d.execute_script("return window.__ticketAt") if t > fourth]
+    assert after and after[0] < fourth + 6000, \
+        f"next ticket {after[0] - fourth:.0f} ms after the fourth 503, the send stored at " \
+        f"{sent - fourth:.0f} ms: the backoff's try, not the early one"
+
+
 # Before the page's own script: while window.__ticketBusy, the stream's ticket request is
 # answered 503 overloaded with Retry-After: 4 (a server at its tickets cap) without reaching
 # the server; window.__busyAt holds when each was answered (performance.now, ms).
