@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1310,13 +1311,16 @@ static bool xp_table_ready(json_t *t)
     return true;
 }
 
-/* An import's table carries the tag XP_IMPORT_TAG = "unfinished:<host>:<boot>:<pid>:<start>"
+/* An import's table carries the tag XP_IMPORT_TAG =
+ * "unfinished:<host>:<machine id>:<pid ns>:<boot>:<pid>:<start>"
  * from its CreateTable until its last item is in: DynamoDB's ImportTable makes a table that
  * is there complete or not at all, and a kill -9 of `import --create` left a partial table
- * that looked finished.  The value names the import's process (host, boot id, pid and the
- * process's start time in clock ticks), so that a rerun of `import --create` drops the table
- * only when that process is known dead (same host, and gone or a different process by now);
- * an import still running, one on another host, or a mark that names no process is refused
+ * that looked finished.  The value names the import's process (host name, machine id, pid
+ * namespace inode, boot id, pid and the process's start time in clock ticks), so that a rerun
+ * of `import --create` drops the table only when that process is known dead (same host name,
+ * machine id and pid namespace, and an earlier boot, gone or a different process by now); an
+ * import still running, one on another machine or in another pid namespace, or a mark that
+ * names no process is refused
  * (ResourceInUseException) unless --redo.  An import that fails drops the table it made, only
  * if the table of that name is still the one it created (same CreationDateTime).  An import
  * whose items are all in keeps its table even when the mark cannot be taken off.
@@ -1369,63 +1373,144 @@ static void xp_host(char *out, size_t n)
     out[i] = '\0';
 }
 
-/* The boot id (changes with every boot), or "" when the kernel does not say. */
-static void xp_boot(char *out, size_t n)
+/* The first line of file `path` kept to the characters in `keep`, or "" when it cannot be
+ * read or holds others. */
+static void xp_id_file(const char *path, const char *keep, char *out, size_t n)
 {
     out[0] = '\0';
-    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return;
     if (!fgets(out, (int)n, f))
         out[0] = '\0';
     fclose(f);
     out[strcspn(out, "\n")] = '\0';
+    if (out[strspn(out, keep)] != '\0')
+        out[0] = '\0';
 }
 
-/* The mark this process puts on the table it creates. */
+/* The boot id (changes with every boot), or "" when the kernel does not say. */
+static void xp_boot(char *out, size_t n)
+{
+    xp_id_file("/proc/sys/kernel/random/boot_id", "0123456789abcdef-", out, n);
+}
+
+/* The machine id (hostnames repeat across machines), or "" when there is none. */
+static void xp_machine(char *out, size_t n)
+{
+    xp_id_file("/etc/machine-id", "0123456789abcdef", out, n);
+    if (!out[0])
+        xp_id_file("/var/lib/dbus/machine-id", "0123456789abcdef", out, n);
+}
+
+/* The inode of this process's pid namespace (a pid means a process only inside it; a
+ * container can share the hostname and the kernel's boot id), or "" when unknown. */
+static void xp_pidns(char *out, size_t n)
+{
+    char link[64];
+    out[0] = '\0';
+    ssize_t len = readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    if (len <= 0)
+        return;
+    link[len] = '\0';
+    unsigned long long ino = 0;
+    char tail = 0;
+    if (sscanf(link, "pid:[%llu%c", &ino, &tail) == 2 && tail == ']')
+        snprintf(out, n, "%llu", ino);
+}
+
+/* The mark this process puts on the table it creates:
+ * unfinished:<host>:<machine id>:<pid ns>:<boot>:<pid>:<start>, at most 64+32+20+36+20+20+16
+ * characters, under XP_MARK_MAX. */
 static void xp_mark_value(char *out, size_t n)
 {
-    char host[72], boot[64];
+    char host[72], mid[40], ns[24], boot[40];
     unsigned long long start = 0;
     xp_host(host, sizeof host);
+    xp_machine(mid, sizeof mid);
+    xp_pidns(ns, sizeof ns);
     xp_boot(boot, sizeof boot);
     long pid = (long)getpid();
     xp_proc_start(pid, &start);
-    snprintf(out, n, "%s:%s:%s:%ld:%llu", XP_IMPORT_TAG_UNFINISHED, host, boot, pid, start);
+    snprintf(out, n, "%s:%s:%s:%s:%s:%ld:%llu", XP_IMPORT_TAG_UNFINISHED, host, mid, ns, boot, pid,
+             start);
 }
 
 typedef enum { XP_HOLDER_DEAD, XP_HOLDER_ALIVE, XP_HOLDER_ELSEWHERE, XP_HOLDER_UNKNOWN } xp_holder;
 
-/* Whether the import that put `mark` on a table is known to be dead. */
+/* Splits `s` (changed in place) at ':' into at most `max` fields, empty ones kept; the number
+ * of fields, or max + 1 when there are more. */
+static int xp_fields(char *s, char **f, int max)
+{
+    int k = 0;
+    for (;;) {
+        if (k == max)
+            return max + 1;
+        f[k++] = s;
+        char *c = strchr(s, ':');
+        if (!c)
+            return k;
+        *c = '\0';
+        s = c + 1;
+    }
+}
+
+static bool xp_number(const char *s, unsigned long long *out)
+{
+    char *end = NULL;
+    if (!*s || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+/* Whether the import that put `mark` on a table is known to be dead.  Only a mark of this
+ * host name, machine id and pid namespace can be judged by its pid, start and boot id; any
+ * other (another machine, another container, an id that could not be read, 8dd9cd50's mark
+ * without them) may still be running: XP_HOLDER_ELSEWHERE. */
 static xp_holder xp_mark_holder(const char *mark, char *out_why, size_t n)
 {
-    char host[72], boot[64], mhost[XP_MARK_MAX], mboot[XP_MARK_MAX];
-    long pid = 0;
-    unsigned long long start = 0, now = 0;
-    /* unfinished:<host>:<boot>:<pid>:<start> (a bare "unfinished" names no process) */
-    if (sscanf(mark, XP_IMPORT_TAG_UNFINISHED ":%255[^:]:%255[^:]:%ld:%llu", mhost, mboot, &pid,
-               &start) != 4 ||
-        pid <= 0) {
+    char buf[XP_MARK_MAX], host[72], mid[40], ns[24], boot[40], *f[8];
+    unsigned long long pid = 0, start = 0, now = 0;
+    snprintf(buf, sizeof buf, "%s", mark);
+    int k = xp_fields(buf, f, 7);
+    /* 7: unfinished:<host>:<machine id>:<pid ns>:<boot>:<pid>:<start>
+     * 5: 8dd9cd50's unfinished:<host>:<boot>:<pid>:<start> (a bare "unfinished" names none) */
+    if ((k != 7 && k != 5) || strcmp(f[0], XP_IMPORT_TAG_UNFINISHED) != 0 ||
+        !xp_number(f[k - 2], &pid) || pid == 0 || pid > INT_MAX || !xp_number(f[k - 1], &start)) {
         snprintf(out_why, n, "its mark names no process");
         return XP_HOLDER_UNKNOWN;
     }
     xp_host(host, sizeof host);
+    xp_machine(mid, sizeof mid);
+    xp_pidns(ns, sizeof ns);
     xp_boot(boot, sizeof boot);
-    if (strcmp(host, mhost) != 0) {
-        snprintf(out_why, n, "it may still be running on host %s (pid %ld)", mhost, pid);
+    if (strcmp(host, f[1]) != 0 || k == 5) {
+        snprintf(out_why, n, "it may still be running on host %s (pid %llu)", f[1], pid);
         return XP_HOLDER_ELSEWHERE;
     }
-    if (boot[0] && strcmp(boot, mboot) != 0)
-        return XP_HOLDER_DEAD; /* this host has booted since */
-    if (start == 0) { /* no /proc when it was marked: only a pid that is free is dead */
+    if (!mid[0] || strcmp(mid, f[2]) != 0) {
+        snprintf(out_why, n, "it may still be running on another machine named %s (pid %llu)", f[1],
+                 pid);
+        return XP_HOLDER_ELSEWHERE;
+    }
+    if (!ns[0] || strcmp(ns, f[3]) != 0) {
+        snprintf(out_why, n, "it may still be running in another pid namespace (pid %llu)", pid);
+        return XP_HOLDER_ELSEWHERE;
+    }
+    if (boot[0] && f[4][0] && strcmp(boot, f[4]) != 0)
+        return XP_HOLDER_DEAD; /* this machine has booted since */
+    if (start == 0 || !boot[0] || !f[4][0]) {
+        /* no /proc/PID/stat or boot id when it was marked or now: only a free pid is dead */
         if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
             return XP_HOLDER_DEAD;
-        snprintf(out_why, n, "it may still be running (pid %ld)", pid);
+        snprintf(out_why, n, "it may still be running (pid %llu)", pid);
         return XP_HOLDER_ALIVE;
     }
-    if (!xp_proc_start(pid, &now) || now != start)
+    if (!xp_proc_start((long)pid, &now) || now != start)
         return XP_HOLDER_DEAD; /* gone, or the pid is another process's by now */
-    snprintf(out_why, n, "it is still running (pid %ld)", pid);
+    snprintf(out_why, n, "it is still running (pid %llu)", pid);
     return XP_HOLDER_ALIVE;
 }
 

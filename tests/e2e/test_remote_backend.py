@@ -1385,9 +1385,12 @@ def test_import_cut_short_is_redone_whole(proxy, upstream, tmp_path):
         proc.stderr.close()
     ddb = upstream.ddb
     assert _count(ddb, table) == 75
-    # the mark names the import's process: this host, its pid (gone now: the rerun drops it)
+    # the mark names the import's process: this host, machine id and pid namespace, its pid
+    # (gone now: the rerun drops it)
     mark = _import_tags(ddb, table).get("ddbchat:import", "")
-    assert mark.startswith(f"unfinished:{_mark_host()}:") and f":{proc.pid}:" in mark, mark
+    ns = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    assert mark.startswith(f"unfinished:{_mark_host()}:{_machine_id()}:{ns}:"), mark
+    assert f":{proc.pid}:" in mark and len(mark) <= 256, mark
     # the rerun: the partial table is dropped and the import made whole
     p = ok(run(upstream.ddb_url, "import", str(src), table, "--create", "--key", "id:S", "--json"))
     out = json.loads(p.stdout)
@@ -1533,23 +1536,51 @@ def _proc_start(pid):
         return f.read().rsplit(")", 1)[1].split()[19]  # field 22
 
 
+def _machine_id():
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            pass
+    return ""
+
+
+M = "unfinished:{host}:{mid}:{ns}"  # this machine, this pid namespace
+
+
 @pytest.mark.parametrize("mark, redone, says", [
-    # the marking process is this test's own (alive, same host, same boot): refused
-    ("unfinished:{host}:{boot}:{pid}:{start}", False, "it is still running (pid {pid})"),
+    # the marking process is this test's own (alive, same machine, same boot): refused
+    (M + ":{boot}:{pid}:{start}", False, "it is still running (pid {pid})"),
     # the same pid, but another process by its start time (the pid was reused): dead
-    ("unfinished:{host}:{boot}:{pid}:1", True, None),
+    (M + ":{boot}:{pid}:1", True, None),
     # a pid that is free: dead
-    ("unfinished:{host}:{boot}:{free}:{start}", True, None),
-    # another boot of this host: dead
-    ("unfinished:{host}:00000000-0000-0000-0000-000000000000:{pid}:{start}", True, None),
+    (M + ":{boot}:{free}:{start}", True, None),
+    # the same machine id, another boot: this machine rebooted, dead
+    (M + ":00000000-0000-0000-0000-000000000000:{pid}:{start}", True, None),
+    # another pid namespace (a container sharing the hostname and the kernel, `unshare -p`):
+    # its pids are not ours to look up, refused even with a pid free here
+    ("unfinished:{host}:{mid}:1:{boot}:{free}:1", False, "in another pid namespace (pid {free})"),
+    # another machine with the same hostname (its own boot id): refused
+    ("unfinished:{host}:0123456789abcdef0123456789abcdef:{ns}:"
+     "00000000-0000-0000-0000-000000000000:{free}:1", False,
+     "on another machine named {host} (pid {free})"),
+    # a machine id that could not be read: cannot tell, refused
+    ("unfinished:{host}::{ns}:{boot}:{free}:1", False, "on another machine named {host}"),
     # another host: cannot tell, refused
-    ("unfinished:elsewhere.example:{boot}:{pid}:{start}", False, "running on host elsewhere.example"),
+    ("unfinished:elsewhere.example:{mid}:{ns}:{boot}:{pid}:{start}", False,
+     "running on host elsewhere.example"),
+    # 8dd9cd50's mark (no machine id, no pid namespace), even with a free pid: refused
+    ("unfinished:{host}:{boot}:{free}:1", False, "it may still be running on host {host}"),
     # efaa7635's bare mark names no process: refused
     ("unfinished", False, "its mark names no process"),
 ])
 def test_import_rerun_reads_the_mark(upstream, tmp_path, mark, redone, says):
     """Which marked table a rerun of `import --create` drops on its own: only one whose
-    marking process is known dead (this host; gone, a reused pid, or an earlier boot).
+    marking process is known dead (this host name, machine id and pid namespace; gone, a
+    reused pid, or an earlier boot).  Before (8dd9cd50) the mark named no machine id and no
+    pid namespace: another machine of the same name was taken for an earlier boot, another
+    pid namespace's pid was looked up in ours, and both dropped a live import's table.
     Otherwise ResourceInUseException names the reason and --redo, and --redo drops it."""
     ddb = upstream.ddb
     src = _items_file(tmp_path, 30)
@@ -1557,8 +1588,9 @@ def test_import_rerun_reads_the_mark(upstream, tmp_path, mark, redone, says):
     free.wait()
     with open("/proc/sys/kernel/random/boot_id") as f:
         boot = f.read().strip()
-    fill = dict(host=_mark_host(), boot=boot, pid=os.getpid(), start=_proc_start(os.getpid()),
-                free=free.pid)
+    ns = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    fill = dict(host=_mark_host(), mid=_machine_id(), ns=ns, boot=boot, pid=os.getpid(),
+                start=_proc_start(os.getpid()), free=free.pid)
     table = f"imp_mark_{int(time.time() * 1000) % 10**9}"
     ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
