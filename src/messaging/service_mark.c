@@ -83,6 +83,42 @@ bool msgi_read_sk_seq(const char *sk, int64_t *out)
     return true;
 }
 
+/* msgi_query_pages's page for msgi_read_log_newest: the first numbered row is the answer;
+ * past rows that are not numbers, the next page is larger (the Query's Limit, req borrowed),
+ * READ_NEWEST_PAGES in all. */
+typedef struct newest_ctx {
+    int64_t *n, *stamp;
+    json_t *req;
+    int pages;
+    long skipped;
+    bool capped; /* READ_NEWEST_PAGES pages read, more to come, none numbered */
+} newest_ctx;
+
+static int newest_page(void *ctx, const json_t *resp)
+{
+    newest_ctx *c = ctx;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), c->n)) {
+            c->skipped++;
+            continue;
+        }
+        const char *stamp = msgi_item_s(item, "stamp");
+        long long t;
+        if (stamp && !msg_ts_parse(stamp, &t, NULL))
+            *c->stamp = t;
+        return 1;
+    }
+    if (++c->pages == READ_NEWEST_PAGES) {
+        c->capped = json_object_get(resp, "LastEvaluatedKey") != NULL;
+        return 1;
+    }
+    json_object_set_new(c->req, "Limit", json_integer(read_newest_limit[c->pages]));
+    return 0;
+}
+
 int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
                          err_t *e)
 {
@@ -90,64 +126,25 @@ int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t
     *out_stamp = 0;
     char pk[64];
     snprintf(pk, sizeof pk, "READ#%s", me);
-    json_t *start = NULL;
-    long skipped = 0;
-    int rc = 0;
     /* one row from the end, the usual answer; past rows that are not numbers (written by
      * hand, or a format this service does not write), larger pages on, READ_NEWEST_PAGES */
-    for (int page = 0;; page++) {
-        if (page == READ_NEWEST_PAGES) {
-            rc = msg_failf(e, MSG_E_STORAGE,
-                           "the read log of %s holds more than %ld rows that are not "
-                           "numbered after its newest numbered one; remove them",
-                           me, skipped);
-            break;
-        }
-        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}",
-                                "TableName", s->table, "KeyConditionExpression",
-                                "pk = :pk AND sk BETWEEN :lo AND :hi",
-                                "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S",
-                                MSGI_READ_SK_MIN, ":hi", "S", MSGI_READ_SK_MAX,
-                                "ConsistentRead", 1, "ScanIndexForward", 0, "Limit",
-                                read_newest_limit[page]);
-        if (req && start)
-            json_object_set_new(req, "ExclusiveStartKey", start);
-        else
-            json_decref(start);
-        start = NULL;
-        json_t *resp, *item;
-        err_t in;
-        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
-            json_decref(resp);
-            rc = msgi_storage(e, rc, &in);
-            break;
-        }
-        size_t i;
-        bool found = false;
-        json_array_foreach(json_object_get(resp, "Items"), i, item)
-        {
-            if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), out_n)) {
-                skipped++;
-                continue;
-            }
-            const char *stamp = msgi_item_s(item, "stamp");
-            long long t;
-            if (stamp && !msg_ts_parse(stamp, &t, NULL))
-                *out_stamp = t;
-            found = true;
-            break;
-        }
-        if (!found)
-            start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
-        json_decref(resp);
-        if (found || !start)
-            break;
-    }
-    json_decref(start);
-    if (skipped)
+    json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                            s->table, "KeyConditionExpression",
+                            "pk = :pk AND sk BETWEEN :lo AND :hi", "ExpressionAttributeValues",
+                            ":pk", "S", pk, ":lo", "S", MSGI_READ_SK_MIN, ":hi", "S",
+                            MSGI_READ_SK_MAX, "ConsistentRead", 1, "ScanIndexForward", 0,
+                            "Limit", read_newest_limit[0]);
+    newest_ctx c = {.n = out_n, .stamp = out_stamp, .req = req};
+    int rc = msgi_query_pages(s, req, newest_page, &c, e);
+    if (!rc && c.capped)
+        rc = msg_failf(e, MSG_E_STORAGE,
+                       "the read log of %s holds more than %ld rows that are not "
+                       "numbered after its newest numbered one; remove them",
+                       me, c.skipped);
+    if (c.skipped)
         log_warn("read log of %s: %ld row(s) among the numbered ones are not numbered "
                  "(written by hand or by another program), ignored",
-                 me, skipped);
+                 me, c.skipped);
     return rc;
 }
 
@@ -230,62 +227,63 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
 #define MARK_PRUNE_EVERY 8
 #define MARK_PRUNE 16
 #define MARK_PRUNE_PAGES 4 /* of MARK_PRUNE rows: past rows that are not numbers */
+/* msgi_query_pages's page for log_prune: the page's old rows into dels (rows among the
+ * numbers that are not one passed over); stop at a young row, MARK_PRUNE rows or
+ * MARK_PRUNE_PAGES pages. */
+typedef struct prune_ctx {
+    const char *pk, *before;
+    json_t *dels;
+    int pages;
+    long skipped;
+} prune_ctx;
+
+static int prune_page(void *ctx, const json_t *resp)
+{
+    prune_ctx *c = ctx;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *sk = msgi_item_s(item, "sk");
+        int64_t seq;
+        bool numbered = sk && msgi_read_sk_seq(sk, &seq);
+        if (!numbered && sk && sk[0] == '~') {
+            c->skipped++;
+            continue; /* among the numbers, not one (by hand): kept, and no bound on age */
+        }
+        const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
+        if (!sk || !stamp || strncmp(stamp, c->before, MSG_TS_LEN) >= 0 ||
+            json_array_size(c->dels) >= MARK_PRUNE)
+            return 1; /* young: so are the rows after it (or enough for one batch) */
+        json_array_append_new(c->dels, json_pack("{s:{s:o}}", "DeleteRequest", "Key",
+                                                 msgi_key2(c->pk, sk)));
+    }
+    return ++c->pages >= MARK_PRUNE_PAGES || json_array_size(c->dels) >= MARK_PRUNE;
+}
+
 static void log_prune(msg_service *s, const char *me)
 {
     char pk[64], before[MSG_TS_LEN + 1];
     snprintf(pk, sizeof pk, "READ#%s", me);
     msg_ts_format(msg_now_usec() - (long long)MSG_EVENTS_REPLAY_MAX_S * 1000000, before);
-    json_t *dels = json_array(), *start = NULL;
-    long skipped = 0;
-    bool young = false;
+    json_t *dels = json_array();
+    prune_ctx c = {.pk = pk, .before = before, .dels = dels};
     /* the oldest rows a page at a time, on while a page was old but for rows passed over:
-     * a page of only those (16 or more, at the oldest end) must not stop every prune */
-    for (int page = 0; dels && page < MARK_PRUNE_PAGES && !young &&
-                       json_array_size(dels) < MARK_PRUNE;
-         page++) {
-        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s}},s:i}", "TableName", s->table,
-                                "KeyConditionExpression", "pk = :pk",
-                                "ExpressionAttributeValues", ":pk", "S", pk, "Limit", MARK_PRUNE);
-        if (req && start)
-            json_object_set_new(req, "ExclusiveStartKey", start);
-        else
-            json_decref(start);
-        start = NULL;
-        json_t *resp, *item;
-        err_t in;
-        if (msgi_call(s, "Query", req, &resp, &in)) {
-            json_decref(resp);
-            break;
-        }
-        size_t i;
-        json_array_foreach(json_object_get(resp, "Items"), i, item)
-        {
-            const char *sk = msgi_item_s(item, "sk");
-            int64_t seq;
-            bool numbered = sk && msgi_read_sk_seq(sk, &seq);
-            if (!numbered && sk && sk[0] == '~') {
-                skipped++;
-                continue; /* among the numbers, not one (by hand): kept, and no bound on age */
-            }
-            const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
-            if (!sk || !stamp || strncmp(stamp, before, MSG_TS_LEN) >= 0 ||
-                json_array_size(dels) >= MARK_PRUNE) {
-                young = true; /* young: so are the rows after it (or enough for one batch) */
-                break;
-            }
-            json_array_append_new(dels,
-                                  json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
-        }
-        start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
-        json_decref(resp);
-        if (!start)
-            break;
+     * a page of only those (16 or more, at the oldest end) must not stop every prune; a
+     * failure keeps what was found (best effort) */
+    if (dels) {
+        err_t ignored = {0};
+        msgi_query_pages(s,
+                         json_pack("{s:s,s:s,s:{s:{s:s}},s:i}", "TableName", s->table,
+                                   "KeyConditionExpression", "pk = :pk",
+                                   "ExpressionAttributeValues", ":pk", "S", pk, "Limit",
+                                   MARK_PRUNE),
+                         prune_page, &c, &ignored);
     }
-    json_decref(start);
-    if (skipped && dels && !json_array_size(dels))
+    if (c.skipped && dels && !json_array_size(dels))
         log_warn("read log of %s: %ld row(s) at its oldest end are not numbered (written by "
                  "hand or by another program); nothing pruned past them",
-                 me, skipped);
+                 me, c.skipped);
     if (dels && json_array_size(dels)) {
         json_t *r2 = NULL;
         err_t in;

@@ -2171,9 +2171,12 @@ static int unnumbered_call(msg_backend *b, const char *op, json_t *req, json_t *
     }
     *out = json_pack("{s:o, s:I, s:I}", "Items", items, "Count", (json_int_t)json_array_size(items),
                      "ScannedCount", (json_int_t)json_array_size(items));
-    if (h->calls <= 50)
-        json_object_set_new(*out, "LastEvaluatedKey",
-                            json_pack("{s:{s:s},s:{s:s}}", "pk", "S", pk, "sk", "S", "~1x"));
+    if (h->calls <= 50) /* the page's last row, as an endpoint pages (not the key it was sent:
+                          * msgi_query_pages refuses that as an endless answer) */
+        json_object_set_new(
+            *out, "LastEvaluatedKey",
+            json_pack("{s:{s:s},s:O}", "pk", "S", pk, "sk",
+                      json_object_get(json_array_get(items, json_array_size(items) - 1), "sk")));
     return 0;
 }
 
