@@ -763,7 +763,7 @@ static int unread_after(msg_service *s, const char *pk, const av_t *start, long 
     arena_init(&t.a);
     av_t from = *start; /* borrowed from the caller's page, then from t.a */
     int rc = 0;
-    for (;;) {
+    for (long pages = 1;; pages++) {
         jout req;
         jout_init(&req, 0);
         jout_raw(&req, "{", 1);
@@ -792,6 +792,14 @@ static int unread_after(msg_service *s, const char *pk, const av_t *start, long 
         }
         if (t.lek.type != AV_M)
             break;
+        /* msgi_query_pages's guard: an endpoint that answers the key it was sent, or a key
+         * on every page, would keep the listing's thread here for good */
+        if (pages >= MSG_QUERY_PAGES_MAX || av_equal(&t.lek, &from)) {
+            rc = msg_fail_rc(e, MSG_E_STORAGE, ERR_INTERNAL,
+                             "%s: a Query of %s went on past %ld pages without an end",
+                             msg_err_text(MSG_E_STORAGE), s->table, pages);
+            break;
+        }
         from = t.lek;
     }
     if (!rc)

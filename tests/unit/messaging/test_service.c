@@ -2616,6 +2616,52 @@ static void test_listing_unread_total_kept_a_while_without_versions(void **state
         msg_message_fini(&last[i]);
 }
 
+/* A backend (no partition versions) whose Queries of the unread total's older rows (the
+ * ones projecting "unread" alone) answer an empty page and, as LastEvaluatedKey, the key
+ * they were sent; h->calls counts them. */
+static int endless_unread_call(msg_backend *b, const char *op, json_t *req, json_t **out,
+                               err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *proj = json_string_value(json_object_get(req, "ProjectionExpression"));
+    if (strcmp(op, "Query") != 0 || !proj || strcmp(proj, "unread") != 0)
+        return msg_backend_call(h->inner, op, req, out, e);
+    h->calls++;
+    *out = json_pack("{s:[], s:i, s:i, s:O}", "Items", "Count", 0, "ScannedCount", 0,
+                     "LastEvaluatedKey", json_object_get(req, "ExclusiveStartKey"));
+    return 0;
+}
+
+static const msg_backend_ops endless_unread_ops = {
+    .call = endless_unread_call, .free = lagging_free, .name = "endless_unread"};
+
+/* The unread total's count of the older rows ends with storage when the endpoint answers
+ * the key it was sent (as msgi_query_pages's readers): it looped on that page for good,
+ * holding the listing's thread (the final read of session 27). */
+static void test_listing_unread_total_endless_pages(void **state)
+{
+    (void)state;
+    msg_user me = add_user("ue_me", "Ue Me"), o1 = add_user("ue_o1", "Ue O"),
+             o2 = add_user("ue_o2", "Ue O");
+    msg_message m1 = send_ok(&o1, NULL, "ue_me", "a", NULL);
+    msg_message m2 = send_ok(&o2, NULL, "ue_me", "b", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&endless_unread_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    msg_conversation_page p;
+    long long total;
+    assert_int_not_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    code_is(&e, "storage");
+    assert_int_equal(hp.calls, 1);
+    msg_service_free(svc);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+}
+
 /* A backend whose Select COUNT Queries answer an empty page and a LastEvaluatedKey: the
  * key that was sent (h->fired 0) or a new one each page (h->fired 1); h->calls counts them. */
 static int endless_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -2711,6 +2757,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_listing_unread_total),
         cmocka_unit_test(test_listing_unread_total_kept_a_while_without_versions),
+        cmocka_unit_test(test_listing_unread_total_endless_pages),
         cmocka_unit_test(test_mark_read_endless_pages),
         cmocka_unit_test(test_reply_reads_no_marker),
         cmocka_unit_test(test_send_partner_row_shapes),
