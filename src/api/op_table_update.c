@@ -267,6 +267,13 @@ static int ut_parse(api_req *r, ut_req *q)
     int rc;
     if ((rc = ut_members(r, q)))
         return rc;
+    /* An OnDemandThroughput with no member changes nothing and counts as absent, as an empty
+     * WarmThroughput does (ut_has_units).  AWS answers it 500 InternalFailure (Dynoxide's
+     * capture, eu-west-2 2026-07-24; DynamoDB Local too), a fault its SDKs retry although the
+     * request can never succeed; ddbchat answers what an UpdateTable without the member gets
+     * (test_tables.py test_update_table_empty_on_demand_changes_nothing). */
+    if (q->odt && !ut_has_units(q->odt, "MaxReadRequestUnits", "MaxWriteRequestUnits"))
+        q->odt = NULL;
     /* the service's order (the model's constraints were checked by api_call): on-demand
      * with throughput, throughput out of bounds, something to change, each index update
      * with one action and one update per index */

@@ -1928,6 +1928,37 @@ def test_update_table_on_demand_rules(raw, ddb_url, table_name, target):
     assert describe_raw(ddb_url, name)["OnDemandThroughput"] == {"MaxReadRequestUnits": 20}
 
 
+# UpdateTable {"OnDemandThroughput": {}}: AWS answers 500 InternalFailure (Dynoxide's capture,
+# eu-west-2 2026-07-24); DynamoDB Local answers the same.  ddbchat deliberately answers what
+# the request without the member gets, the ValidationException naming what may change: a 500
+# says the server failed, and the SDKs retry it (botocore's standard mode retries
+# InternalFailure) for a request that can never succeed; an empty WarmThroughput is counted
+# absent the same way.  Next to a real change the empty member is ignored (ddbchat applied
+# it as a change and answered 200 to it alone, changing nothing).
+def test_update_table_empty_on_demand_changes_nothing(ddb_url, table_name, target):
+    name = table_name("odte")
+    status, _, body = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"}, target="DynamoDB_20120810.CreateTable")
+    assert status == 200, body
+    got = update_raw(ddb_url, {"TableName": name, "OnDemandThroughput": {}})
+    if target == "dynamodb-local":  # AWS's own answer, which ddbchat does not emulate
+        assert got[:2] == (500, "InternalFailure")
+        return
+    assert got == (400, "ValidationException", (
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+        "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+        "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
+        "required"))
+    assert update_raw(ddb_url, {"TableName": name, "OnDemandThroughput": {},
+                                "DeletionProtectionEnabled": False})[0] == 200
+    assert "OnDemandThroughput" not in describe_raw(ddb_url, name)
+    assert update_raw(ddb_url, {"TableName": name + "-none", "OnDemandThroughput": {}})[:2] == (
+        400, "ValidationException")
+
+
 # A GSI Update of an on-demand table (AWS, ack-api-quirks DDB-TABLE-152 / DDB-TABLE-456,
 # 2026-10-09): today's model requires only IndexName (botocore 1.43), and the index takes
 # OnDemandThroughput or WarmThroughput with at least one member, never ProvisionedThroughput;
