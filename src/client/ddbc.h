@@ -80,7 +80,9 @@ void ddbc_free(ddbc_t *c);
  * and *out_resp NULL or the error body's extra fields on failure.  ERR_TRANSPORT when the
  * endpoint could not be reached after every attempt; ERR_UNKNOWN_OPERATION when the endpoint
  * does not implement op; ERR_FOREIGN for an error answer whose type this client does not know
- * (or that names none), the message then "<type>: <message>".  Thread-safe.  A DynamoDB Streams operation, named as api/ names it
+ * (or that names none), the message then "<type>: <message>".  An HTTP 200 whose body carries
+ * a __type member is the error it names, not a success (no output shape has that member).
+ * Thread-safe.  A DynamoDB Streams operation, named as api/ names it
  * ("DynamoDBStreams.GetRecords"), goes to the Streams endpoint: on AWS
  * streams.dynamodb.<region>.amazonaws.com (SigV4 service "dynamodb"), elsewhere the same URL. */
 int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e);

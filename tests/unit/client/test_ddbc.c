@@ -22,7 +22,8 @@
 #include "client/ddbc.h"
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
-       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML };
+       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
+       FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY };
 
 typedef struct fake {
     int fd;
@@ -113,6 +114,21 @@ static void *fake_main(void *arg)
             break;
         case FK_BADCRC:
             fake_reply(c, 200, "{\"TableNames\":[]}", 0);
+            break;
+        case FK_200_VALIDATION: /* an error document under a 200 (a broken proxy, a shim) */
+            fake_reply(c, 200,
+                       "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
+                       "\"message\":\"bad thing\"}",
+                       1);
+            break;
+        case FK_200_THROTTLE:
+            fake_reply(c, 200,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                       "ThrottlingException\",\"message\":\"slow down\"}",
+                       1);
+            break;
+        case FK_200_TYPE_ONLY:
+            fake_reply(c, 200, "{\"__type\":\"\",\"TableNames\":[\"t\"]}", 1);
             break;
         case FK_DROP:
             break;
@@ -292,6 +308,49 @@ static void test_non_retryable_returned_at_once(void **state)
     int rc = call(c, &resp, &e);
     assert_int_equal(rc, ERR_VALIDATION);
     assert_string_equal(e.msg, "bad thing");
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+/* A 200 whose body is an error document is that error, never a success: botocore goes by the
+ * status alone (parsers.py: status >= 301 is an error) and would hand its caller an empty
+ * ListTables; ddbc reports the error the body names and retries it as its type says (a
+ * throttle is retried, a ValidationException is not).  An answer that merely carries an empty
+ * __type is an error too: no operation's output has that member. */
+static void test_200_error_document_is_an_error(void **state)
+{
+    (void)state;
+    int script[] = {FK_200_VALIDATION, FK_OK};
+    fake_t *f = fake_start(script, 2);
+    ddbc_t *c = client_for(f, 4);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "bad thing");
+    assert_null(resp);
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+
+    int script2[] = {FK_200_THROTTLE, FK_OK};
+    f = fake_start(script2, 2);
+    c = client_for(f, 4);
+    e = (err_t){0};
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(f->served, 2);
+    json_decref(resp);
+    resp = NULL;
+    ddbc_free(c);
+    fake_stop(f);
+
+    int script3[] = {FK_200_TYPE_ONLY, FK_OK};
+    f = fake_start(script3, 2);
+    c = client_for(f, 4);
+    e = (err_t){0};
+    assert_int_equal(call(c, &resp, &e), ERR_FOREIGN);
+    assert_string_equal(e.msg, "HTTP 200 without an error type: ");
+    json_decref(resp); /* the error body's other members, as for any error (ddbc.h) */
     assert_int_equal(f->served, 1);
     ddbc_free(c);
     fake_stop(f);
@@ -623,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_header_is_honoured),
         cmocka_unit_test(test_intermediary_answers),
         cmocka_unit_test(test_retry_quota),
+        cmocka_unit_test(test_200_error_document_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
