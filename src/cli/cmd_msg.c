@@ -98,29 +98,30 @@ static bool parse_long(const char *s, long *out)
 static const char *const common_opts[] = {"--data-dir", "--endpoint", "--region", "--table",
                                           "--json"};
 
-/* Is name a whole word of the space-separated list takes? */
-static bool takes_opt(const char *takes, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = takes; (p = strstr(p, name)) != NULL; p += n)
-        if ((p == takes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
+/* The options a command takes besides common_opts (parse): TAKES("--limit", "--cursor"), or
+ * TAKES_NONE. */
+typedef struct takes {
+    const char *const *names;
+    size_t n;
+} takes;
+#define TAKES(...)                                                                                 \
+    ((takes){(const char *const[]){__VA_ARGS__},                                                   \
+             sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)})
+#define TAKES_NONE ((takes){NULL, 0})
 
 /* An option the command does not take: the usage error of an unknown one.  2. */
-static int not_taken(const char *name, const char *takes)
+static int not_taken(const char *name, takes t)
 {
     if (cli_opt_listed(name, common_opts, sizeof common_opts / sizeof common_opts[0]) ||
-        takes_opt(takes, name))
+        cli_opt_listed(name, t.names, t.n))
         return 0;
     cli_text_arg_error("ddbchat: unknown option ", name, "\n");
     return 2;
 }
 
 /* Parses options anywhere among the positional arguments: the common ones and those of
- * takes (space-separated names).  0 or 2 (usage). */
-static int parse(int argc, char **argv, const char *takes, cli_opts *o)
+ * t.  0 or 2 (usage). */
+static int parse(int argc, char **argv, takes t, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = "./data";
@@ -144,7 +145,7 @@ static int parse(int argc, char **argv, const char *takes, cli_opts *o)
             return 0;
         }
         if (strcmp(a, "--no-demo") == 0 || strcmp(a, "--all") == 0) {
-            if (not_taken(a, takes))
+            if (not_taken(a, t))
                 return 2;
             if (strcmp(a, "--all") == 0)
                 o->all = true;
@@ -156,7 +157,7 @@ static int parse(int argc, char **argv, const char *takes, cli_opts *o)
         char name[CLI_OPT_NAME_MAX];
         if (cli_opt_value(argc, argv, &i, value_opts, sizeof value_opts / sizeof value_opts[0],
                           name, &val) ||
-            not_taken(name, takes))
+            not_taken(name, t))
             return 2;
         long *num = NULL;
         if (strcmp(name, "--data-dir") == 0) o->data_dir = val;
@@ -272,7 +273,7 @@ static void print_json(json_t *j)
 int cli_schema_load(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos)
         return usage(&o, "schema-load", "[options]");
     o.create = true;
     cli_ctx c;
@@ -295,7 +296,7 @@ int cli_schema_load(int argc, char **argv)
 int cli_drop(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos)
         return usage(&o, "drop", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -315,7 +316,7 @@ int cli_drop(int argc, char **argv)
 int cli_list_tables(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos)
         return usage(&o, "list-tables", "[options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -387,7 +388,7 @@ static int cmp_str(const void *a, const void *b)
 int cli_scan(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos > 1)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos > 1)
         return usage(&o, "scan", "[TABLE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
@@ -490,7 +491,8 @@ static void progress_cb(void *ctx, long done, long total)
 int cli_seed(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "--users --conversations --messages --threads --no-demo", &o) ||
+    if (parse(argc, argv,
+              TAKES("--users", "--conversations", "--messages", "--threads", "--no-demo"), &o) ||
         o.help || o.n_pos)
         return usage(&o, "seed", "[--users N --conversations N --messages N (per conversation)]\n"
                              "       [--threads N (writers, default 8)] [--no-demo] [options]");
@@ -571,7 +573,8 @@ static int page_limit(const cli_opts *o)
 int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "--limit --cursor --after --all", &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, TAKES("--limit", "--cursor", "--after", "--all"), &o) || o.help ||
+        o.n_pos != 1)
         return usage(&o, "get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
                                          "--after T] [--all] [options]");
     if (o.cursor && o.after) /* REST's invalid_field, in its words */
@@ -640,7 +643,8 @@ int cli_get_conversation(int argc, char **argv)
 int cli_list_conversations(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "--limit --cursor --after", &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, TAKES("--limit", "--cursor", "--after"), &o) || o.help ||
+        o.n_pos != 1)
         return usage(&o, "list-conversations",
                      "<handle> [--limit N] [--cursor C | --after T] [options]");
     if (o.cursor && o.after) /* REST's invalid_field, in its words */
@@ -733,7 +737,7 @@ static char *join(const cli_opts *o, int from)
 int cli_mark_read(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos < 2 || o.n_pos > 3)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos < 2 || o.n_pos > 3)
         return usage(&o, "mark-read", "<handle> <message_group_uuid> [<time>] [options]");
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
@@ -761,7 +765,7 @@ int cli_mark_read(int argc, char **argv)
 int cli_send(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "", &o) || o.help || o.n_pos < 3)
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos < 3)
         return usage(&o, "send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
     cli_ctx c;
     if (ctx_open_writer(&c, &o))
@@ -800,7 +804,7 @@ int cli_user(int argc, char **argv)
     cli_opts o;
     const char *syn =
         "add <handle> <display name...> [--uuid U] | show <handle> | fold  [options]";
-    if (parse(argc, argv, "--uuid", &o) || o.help || o.n_pos < 1)
+    if (parse(argc, argv, TAKES("--uuid"), &o) || o.help || o.n_pos < 1)
         return usage(&o, "user", syn);
     bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0,
          fold = strcmp(o.pos[0], "fold") == 0;
@@ -848,7 +852,7 @@ int cli_user(int argc, char **argv)
 int cli_token(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, "--ttl --jwt-secret-file", &o) || o.help || o.n_pos != 1)
+    if (parse(argc, argv, TAKES("--ttl", "--jwt-secret-file"), &o) || o.help || o.n_pos != 1)
         return usage(&o, "token", "<handle> [--ttl SECONDS] [--jwt-secret-file FILE] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
