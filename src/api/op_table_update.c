@@ -46,6 +46,9 @@ typedef struct ut_req {
     json_t *adj, *gu, *ssj, *sse, *ptj, *odt, *warm;
     const char *billing, *tclass;
     bool has_dp, dp;
+    bool replicas; /* a non-empty ReplicaUpdates (global tables version 2019.11.21): a change
+                    * ddbchat refuses (one Region) once the rest of the request has passed; an
+                    * empty list is the model's */
 } ut_req;
 
 typedef struct ut_plan {
@@ -252,14 +255,8 @@ static int ut_members(api_req *r, ut_req *q)
         (rc = api_json_bool(body, "DeletionProtectionEnabled", &q->has_dp, &q->dp, r->err)) ||
         (rc = api_json_obj(body, "ProvisionedThroughput", &q->ptj, r->err)))
         return rc;
+    q->replicas = json_array_size(json_object_get(body, "ReplicaUpdates")) > 0;
     return 0;
-}
-
-/* UpdateTable's ReplicaUpdates (global tables version 2019.11.21), a change ddbchat refuses
- * (one Region) once the rest of the request has passed: an empty list is the model's. */
-static bool ut_replicas(const json_t *body)
-{
-    return json_array_size(json_object_get(body, "ReplicaUpdates")) > 0;
 }
 
 static int ut_parse(api_req *r, ut_req *q)
@@ -284,7 +281,7 @@ static int ut_parse(api_req *r, ut_req *q)
      * counts; DynamoDB Local: "Nothing to update") */
     bool warm = ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond");
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj && !q->sse &&
-        !q->tclass && !q->odt && !warm && !ut_replicas(r->body)) {
+        !q->tclass && !q->odt && !warm && !q->replicas) {
         bool mrc = json_object_get(r->body, "MultiRegionConsistency") != NULL;
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
                        mrc ? "" : "MultiRegionConsistency, ");
@@ -1342,7 +1339,7 @@ int op_update_table(api_req *r, json_t **out)
         return rc;
     /* a replica is the table in another Region (test_elsewhere_ops.py
      * test_update_table_replica_updates_refused) */
-    if (ut_replicas(r->body))
+    if (q.replicas)
         return err_set(r->err, ERR_UNKNOWN_OPERATION, "%s", TXT_UNSERVED_REPLICAS);
     ut_ctx c = {.q = &q};
     if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
