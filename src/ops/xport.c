@@ -1419,21 +1419,30 @@ static void xp_pidns(char *out, size_t n)
         snprintf(out, n, "%llu", ino);
 }
 
+/* Where this process runs, as a mark names it: read once (xp_ids_read) for the mark it puts
+ * on a table (xp_mark_value) and the one it finds on a table (xp_mark_holder). */
+typedef struct xp_ids {
+    char host[72], mid[40], ns[24], boot[40];
+} xp_ids;
+
+static void xp_ids_read(xp_ids *id)
+{
+    xp_host(id->host, sizeof id->host);
+    xp_machine(id->mid, sizeof id->mid);
+    xp_pidns(id->ns, sizeof id->ns);
+    xp_boot(id->boot, sizeof id->boot);
+}
+
 /* The mark this process puts on the table it creates:
  * unfinished:<host>:<machine id>:<pid ns>:<boot>:<pid>:<start>, at most 64+32+20+36+20+20+16
  * characters, under XP_MARK_MAX. */
-static void xp_mark_value(char *out, size_t n)
+static void xp_mark_value(const xp_ids *id, char *out, size_t n)
 {
-    char host[72], mid[40], ns[24], boot[40];
     unsigned long long start = 0;
-    xp_host(host, sizeof host);
-    xp_machine(mid, sizeof mid);
-    xp_pidns(ns, sizeof ns);
-    xp_boot(boot, sizeof boot);
     long pid = (long)getpid();
     xp_proc_start(pid, &start);
-    snprintf(out, n, "%s:%s:%s:%s:%s:%ld:%llu", XP_IMPORT_TAG_UNFINISHED, host, mid, ns, boot, pid,
-             start);
+    snprintf(out, n, "%s:%s:%s:%s:%s:%ld:%llu", XP_IMPORT_TAG_UNFINISHED, id->host, id->mid,
+             id->ns, id->boot, pid, start);
 }
 
 typedef enum { XP_HOLDER_DEAD, XP_HOLDER_ALIVE, XP_HOLDER_ELSEWHERE, XP_HOLDER_UNKNOWN } xp_holder;
@@ -1469,9 +1478,9 @@ static bool xp_number(const char *s, unsigned long long *out)
  * host name, machine id and pid namespace can be judged by its pid, start and boot id; any
  * other (another machine, another container, an id that could not be read, 8dd9cd50's mark
  * without them) may still be running: XP_HOLDER_ELSEWHERE. */
-static xp_holder xp_mark_holder(const char *mark, char *out_why, size_t n)
+static xp_holder xp_mark_holder(const xp_ids *id, const char *mark, char *out_why, size_t n)
 {
-    char buf[XP_MARK_MAX], host[72], mid[40], ns[24], boot[40], *f[8];
+    char buf[XP_MARK_MAX], *f[8];
     unsigned long long pid = 0, start = 0, now = 0;
     snprintf(buf, sizeof buf, "%s", mark);
     int k = xp_fields(buf, f, 7);
@@ -1482,11 +1491,8 @@ static xp_holder xp_mark_holder(const char *mark, char *out_why, size_t n)
         snprintf(out_why, n, "its mark names no process");
         return XP_HOLDER_UNKNOWN;
     }
-    xp_host(host, sizeof host);
-    xp_machine(mid, sizeof mid);
-    xp_pidns(ns, sizeof ns);
-    xp_boot(boot, sizeof boot);
-    if (strcmp(host, f[1]) != 0 || k == 5) {
+    const char *mid = id->mid, *ns = id->ns, *boot = id->boot;
+    if (strcmp(id->host, f[1]) != 0 || k == 5) {
         snprintf(out_why, n, "it may still be running on host %s (pid %llu)", f[1], pid);
         return XP_HOLDER_ELSEWHERE;
     }
@@ -1514,30 +1520,35 @@ static xp_holder xp_mark_holder(const char *mark, char *out_why, size_t n)
     return XP_HOLDER_ALIVE;
 }
 
-/* *out_arn: the table's ARN (new reference) from DescribeTable. */
-static int xp_table_arn(msg_backend *b, const char *table, json_t **out_arn, err_t *e)
+/* *out_arn: the table's ARN (new reference) from DescribeTable; *out_made: its
+ * CreationDateTime (new reference, may be NULL), which xp_drop_own checks. */
+static int xp_table_arn(msg_backend *b, const char *table, json_t **out_arn, json_t **out_made,
+                        err_t *e)
 {
     json_t *t = NULL;
-    *out_arn = NULL;
+    *out_arn = *out_made = NULL;
     int rc = xp_describe(b, table, &t, e);
     if (rc)
         return rc;
-    json_t *arn = json_object_get(t, "TableArn");
+    json_t *arn = json_object_get(t, "TableArn"), *made = json_object_get(t, "CreationDateTime");
     if (!json_is_string(arn)) {
         json_decref(t);
         return err_set(e, ERR_INTERNAL, "DescribeTable: no TableArn in the answer");
     }
     *out_arn = json_incref(arn);
+    *out_made = made ? json_incref(made) : NULL;
     json_decref(t);
     return 0;
 }
 
-/* out_mark: the value of the table's unfinished-import mark, "" when it has none. */
-static int xp_marked(msg_backend *b, const char *table, char *out_mark, size_t n, err_t *e)
+/* out_mark: the value of the table's unfinished-import mark, "" when it has none; *out_made:
+ * the CreationDateTime of the table that holds it (new reference, may be NULL). */
+static int xp_marked(msg_backend *b, const char *table, char *out_mark, size_t n,
+                     json_t **out_made, err_t *e)
 {
     out_mark[0] = '\0';
     json_t *arn = NULL, *resp = NULL;
-    int rc = xp_table_arn(b, table, &arn, e);
+    int rc = xp_table_arn(b, table, &arn, out_made, e);
     if (rc)
         return rc;
     for (json_t *next = NULL;;) {
@@ -1630,9 +1641,11 @@ static int xp_drop(msg_backend *b, const char *table, err_t *e)
     }
 }
 
-/* Drops the table an import made, only while the table of that name is the one it created
- * (its CreationDateTime, `made`): never a same-named table created since (a rerun with
- * --redo).  0 when dropped; ERR_RESOURCE_IN_USE when the table is another's. */
+/* Drops the table an import made or found marked, only while the table of that name is that
+ * one (its CreationDateTime, `made`): never a same-named table created since (a rerun with
+ * --redo, another import).  0 when dropped; ERR_RESOURCE_IN_USE when the table is another's
+ * (test_remote_backend.py test_import_rerun_waits_for_a_live_import,
+ * test_import_rerun_spares_a_table_made_again_since_it_read_the_mark). */
 static int xp_drop_own(msg_backend *b, const char *table, json_t *made, err_t *e)
 {
     json_t *t = NULL;
@@ -1642,8 +1655,10 @@ static int xp_drop_own(msg_backend *b, const char *table, json_t *made, err_t *e
     bool own = made && json_equal(made, json_object_get(t, "CreationDateTime"));
     json_decref(t);
     if (!own)
-        return err_set(e, ERR_RESOURCE_IN_USE, "table %s is not the one this import created",
-                       table);
+        return err_set(e, ERR_RESOURCE_IN_USE,
+                       "%s: table %s was created again since this import looked at it: left as "
+                       "it is",
+                       err_type(ERR_RESOURCE_IN_USE), table);
     return xp_drop(b, table, e);
 }
 
@@ -1669,8 +1684,10 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
     if (!json_object_get(req, "BillingMode") && !json_object_get(req, "ProvisionedThroughput"))
         json_object_set_new(req, "BillingMode", json_string("PAY_PER_REQUEST"));
     /* the mark of an import not finished (xp_unmark takes it off at the end) */
+    xp_ids ids;
+    xp_ids_read(&ids);
     char mark[XP_MARK_MAX];
-    xp_mark_value(mark, sizeof mark);
+    xp_mark_value(&ids, mark, sizeof mark);
     json_t *tags = json_object_get(req, "Tags");
     if (!json_is_array(tags)) {
         tags = json_array();
@@ -1685,9 +1702,15 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
          * and not ours, refuses a CreateTable with tags: made without the mark (an import
          * killed then is not found by the next), the caller's own tags kept (denied again
          * with them, the import fails: the table is not made without what was asked) */
-        if (json_array_size(tags) > 1)
-            json_array_remove(tags, json_array_size(tags) - 1);
-        else
+        for (size_t i = json_array_size(tags); i-- > 0;) {
+            json_t *tag = json_array_get(tags, i);
+            if (strcmp(json_string_value(json_object_get(tag, "Key")) ?: "", XP_IMPORT_TAG) == 0 &&
+                strcmp(json_string_value(json_object_get(tag, "Value")) ?: "", mark) == 0) {
+                json_array_remove(tags, i);
+                break;
+            }
+        }
+        if (!json_array_size(tags))
             json_object_del(req, "Tags");
         *out_marked = false;
         err_clear(e);
@@ -1701,11 +1724,16 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
          * still be running, too, unless --redo. */
         err_t in = *e;
         char held[XP_MARK_MAX], why[XP_MARK_MAX + 64] = "";
+        json_t *held_made = NULL; /* the marked table's CreationDateTime */
         err_clear(e);
-        int mrc = xp_marked(o->backend, o->table, held, sizeof held, e);
-        xp_holder h = mrc == 0 && held[0] ? xp_mark_holder(held, why, sizeof why) : XP_HOLDER_UNKNOWN;
+        int mrc = xp_marked(o->backend, o->table, held, sizeof held, &held_made, e);
+        xp_holder h =
+            mrc == 0 && held[0] ? xp_mark_holder(&ids, held, why, sizeof why) : XP_HOLDER_UNKNOWN;
         if (mrc == 0 && held[0] && (h == XP_HOLDER_DEAD || o->redo)) {
-            if ((mrc = xp_drop(o->backend, o->table, e))) {
+            /* only the table whose mark was read: one made again since is another's */
+            mrc = xp_drop_own(o->backend, o->table, held_made, e);
+            json_decref(held_made);
+            if (mrc) {
                 json_decref(req);
                 json_decref(resp);
                 return mrc;
@@ -1716,6 +1744,7 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
             resp = NULL;
             rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
         } else if (mrc == 0 && held[0]) {
+            json_decref(held_made);
             json_decref(req);
             json_decref(resp);
             return err_set(e, ERR_RESOURCE_IN_USE,
@@ -1724,6 +1753,7 @@ static int xp_create_table(const ops_import_opts *o, json_t *desc, bool *out_red
                            "again",
                            err_type(ERR_RESOURCE_IN_USE), o->table, XP_IMPORT_TAG, held, why);
         } else {
+            json_decref(held_made);
             *e = in;
         }
     }

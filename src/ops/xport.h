@@ -38,13 +38,14 @@
  * written.  Items go in with BatchWriteItem (25 a call, unprocessed items retried); an item
  * DynamoDB refuses is counted and reported, the rest go on.
  * With create, the table is whole or gone, as ImportTable's: it carries the tag
- * ddbchat:import=unfinished:<host>:<boot id>:<pid>:<start> until its last item is in; an
- * import that fails drops it (only while the table of that name is still the one it created),
- * and one killed leaves it tagged, so that the next import --create of the table on the same
- * host drops it and imports again once that process is gone.  A marked table whose import may
- * still be running (its process alive, another host, a mark naming no process) is
- * ResourceInUseException unless redo; a table without the mark is ResourceInUseException as
- * before.  An import whose items are all in keeps its table even when the mark cannot be
+ * ddbchat:import=unfinished:<host>:<machine id>:<pid ns>:<boot id>:<pid>:<start> until its last
+ * item is in; an import that fails drops it (only while the table of that name is still the one
+ * it created), and one killed leaves it tagged, so that the next import --create of the table
+ * on the same machine and in the same pid namespace drops it (only while the table of that
+ * name is still the one whose mark it read) and imports again once that process is gone.  A
+ * marked table whose import may still be running (its process alive, another machine or pid
+ * namespace, a mark naming no process) is ResourceInUseException unless redo; a table without
+ * the mark is ResourceInUseException as before.  An import whose items are all in keeps its table even when the mark cannot be
  * taken off (out->mark_left; UntagResource refused: the mark is rewritten "done").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataImport.Format.html
  */

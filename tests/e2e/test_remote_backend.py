@@ -1611,3 +1611,52 @@ def test_import_rerun_reads_the_mark(upstream, tmp_path, mark, redone, says):
     assert _count(ddb, table) == 30  # "left-behind" went with the dropped table
     assert "ddbchat:import" not in _import_tags(ddb, table)
     ddb.delete_table(TableName=table)
+
+
+def test_import_rerun_spares_a_table_made_again_since_it_read_the_mark(proxy, upstream, tmp_path):
+    """A rerun of `import --create` drops a table whose import is known dead only while the
+    table of that name is still the one whose mark it read (same CreationDateTime), as an
+    import's failure path drops only the table it made.  Here the table is dropped and made
+    again by someone else (another import, without the mark) between the rerun's reading of
+    the mark (ListTagsOfResource) and its next request: the rerun refuses with
+    ResourceInUseException and the new table keeps its item.  Before: the rerun dropped the
+    new table unchecked (DeleteTable by name), made its own and imported into it."""
+    ddb = upstream.ddb
+    src = _items_file(tmp_path, 30)
+    free = subprocess.Popen(["true"])
+    free.wait()
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    ns = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    dead = f"unfinished:{_mark_host()}:{_machine_id()}:{ns}:{boot}:{free.pid}:1"
+    table = f"imp_again_{int(time.time() * 1000) % 10**9}"
+    schema = dict(TableName=table, BillingMode="PAY_PER_REQUEST",
+                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                  KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    ddb.create_table(Tags=[{"Key": "ddbchat:import", "Value": dead}], **schema)
+    ddb.put_item(TableName=table, Item={"id": {"S": "left-behind"}})
+    first = ddb.describe_table(TableName=table)["Table"]["CreationDateTime"]
+    seen = []
+
+    def made_again_after_the_mark_is_read(op, body):
+        if seen == ["ListTagsOfResource"]:  # the rerun's next request, before it is sent on
+            seen.append(op)
+            ddb.delete_table(TableName=table)
+            while table in ddb.list_tables()["TableNames"]:
+                time.sleep(0.02)
+            time.sleep(0.01)  # another CreationDateTime
+            ddb.create_table(**schema)
+            ddb.put_item(TableName=table, Item={"id": {"S": "theirs"}})
+        elif op == "ListTagsOfResource" and not seen:
+            seen.append(op)
+        return False  # the request then goes on as scripted ("ok")
+
+    proxy.passthrough = made_again_after_the_mark_is_read
+    p = run(proxy.url, "import", str(src), table, "--create", "--key", "id:S")
+    assert len(seen) == 2, seen
+    assert ddb.describe_table(TableName=table)["Table"]["CreationDateTime"] != first
+    assert p.returncode == 1 and "ResourceInUseException" in p.stderr, (p.returncode, p.stderr)
+    assert [op for op, _ in proxy.log].count("DeleteTable") == 0, proxy.log
+    assert _count(ddb, table) == 1
+    assert "Item" in ddb.get_item(TableName=table, Key={"id": {"S": "theirs"}})
+    ddb.delete_table(TableName=table)
