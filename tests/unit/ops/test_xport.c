@@ -303,6 +303,80 @@ static void test_truncated_gzip_is_refused(void **state)
     msg_backend_free(b);
 }
 
+/* A line longer than OPS_IMPORT_MAX_LINE (here 16 MB + 1 of one string, gzip'd) is one
+ * refused item naming its file and line, and the lines around it are imported, as ImportTable
+ * counts an item it cannot take in ErrorCount and goes on: the line ended the whole import
+ * with "a line longer than 16777216 bytes" naming neither file nor line (and, without
+ * --create, after the items before it were written).  A line of exactly the limit is read. */
+static void test_overlong_line_is_one_refused_item(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/long.json.gz", t->root);
+    gzFile f = gzopen(path, "wb1");
+    assert_non_null(f);
+    gzputs(f, "{\"Item\":{\"pk\":{\"S\":\"before\"},\"sk\":{\"N\":\"1\"}}}\n");
+    const char *head = "{\"Item\":{\"pk\":{\"S\":\"long\"},\"sk\":{\"N\":\"2\"},\"x\":{\"S\":\"";
+    gzputs(f, head);
+    enum { CH = 1 << 16 };
+    static char xs[CH];
+    memset(xs, 'x', sizeof xs);
+    for (size_t put = strlen(head); put <= OPS_IMPORT_MAX_LINE; put += CH)
+        assert_int_equal(gzwrite(f, xs, CH), CH);
+    gzputs(f, "\"}}}\n");
+    /* exactly OPS_IMPORT_MAX_LINE bytes before its newline: read (and refused by the
+     * item size limit, not the line limit) */
+    const char *h2 = "{\"Item\":{\"pk\":{\"S\":\"edge\"},\"sk\":{\"N\":\"3\"},\"x\":{\"S\":\"";
+    gzputs(f, h2);
+    size_t body = OPS_IMPORT_MAX_LINE - strlen(h2) - strlen("\"}}}");
+    for (size_t put = 0; put < body; put += CH)
+        assert_int_equal(gzwrite(f, xs, (unsigned)(body - put < CH ? body - put : CH)) > 0, 1);
+    gzputs(f, "\"}}}\n");
+    gzputs(f, "{\"Item\":{\"pk\":{\"S\":\"after\"},\"sk\":{\"N\":\"4\"}}}\n");
+    gzclose(f);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.items, 2);
+    assert_int_equal(ir.errors, 2);
+    assert_int_equal(ir.n_first_errors, 2);
+    assert_non_null(strstr(ir.first_errors[0], "long.json.gz:2: a line longer than 16777216"));
+    assert_non_null(strstr(ir.first_errors[1], "long.json.gz:3: "));
+    assert_null(strstr(ir.first_errors[1], "a line longer"));
+    json_t *all = ot_scan_all(t->api, "tab");
+    assert_int_equal(json_array_size(all), 2);
+    json_decref(all);
+    msg_backend_free(b);
+}
+
+/* A source that is neither a regular file nor a directory (a FIFO) is refused as such: it
+ * was "no such file or directory", which it is not. */
+static void test_fifo_source_is_named(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/fifo", t->root);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "fifo is not a regular file or a directory"));
+    snprintf(path, sizeof path, "%s/none", t->root);
+    err_clear(&e);
+    io.src = path;
+    assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "none: no such file or directory"));
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +384,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_and_lines, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_manifest_count_mismatch, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_refused, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_overlong_line_is_one_refused_item, ot_setup,
+                                        ot_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_source_is_named, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
