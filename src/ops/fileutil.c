@@ -244,13 +244,38 @@ fail:
     return rc;
 }
 
-int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *out_bytes,
-                    err_t *e)
+int ops_open_regular(const char *path, err_t *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO opens at once instead of waiting for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open %s: %s", path,
                        strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return err_set(e, ERR_IO, "cannot stat %s: %s", path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return err_set(e, ERR_VALIDATION, "%s is not a regular file", path);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int err = errno;
+        close(fd);
+        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(err));
+    }
+    return fd;
+}
+
+int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *out_bytes,
+                    err_t *e)
+{
+    int fd = ops_open_regular(path, e);
+    if (fd < 0)
+        return fd;
     int rc = ops_stream(fd, path, -1, NULL, out_bytes, out_hex, e);
     close(fd);
     return rc;
@@ -259,10 +284,9 @@ int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *ou
 int ops_copy_file(const char *src, const char *dst, unsigned mode, uint64_t *out_bytes,
                   char *out_sha_hex, err_t *e)
 {
-    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int in = ops_open_regular(src, e);
     if (in < 0)
-        return err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open %s: %s", src,
-                       strerror(errno));
+        return in;
     int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
     if (out < 0) {
         int err = errno;

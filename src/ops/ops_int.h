@@ -22,11 +22,17 @@ bool ops_dir_empty_or_absent(const char *path, bool *exists);
 int ops_mkdirs(const char *path, err_t *e);
 /* fsyncs a directory (so a rename or create in it is durable).  ERR_IO. */
 int ops_fsync_dir(const char *path, err_t *e);
+/* Opens path for reading if it is a regular file (or a symlink to one): the fd, or a negative
+ * ERR_NOT_FOUND (absent), ERR_VALIDATION (a FIFO, a device, a directory: "<path> is not a
+ * regular file") or ERR_IO.  Opening a FIFO in a backup or an export blocked the restore or
+ * import for good, and /dev/zero would be read without end (test_dirbackup.c::
+ * test_fifo_in_backup_is_refused, test_xport.c::test_fifo_data_file_is_refused). */
+int ops_open_regular(const char *path, err_t *e);
 /* Copies src to dst (created exclusively with `mode`), fsyncs it; *out_bytes and the SHA-256
  * of what was copied (hex, may be NULL).  ERR_IO; ERR_NOT_FOUND when src vanished. */
 int ops_copy_file(const char *src, const char *dst, unsigned mode, uint64_t *out_bytes,
                   char *out_sha_hex, err_t *e);
-/* SHA-256 (hex) and size of a file.  ERR_IO. */
+/* SHA-256 (hex) and size of a file.  ERR_IO; ops_open_regular's errors. */
 int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *out_bytes,
                     err_t *e);
 /* Writes data to path atomically (path.tmp, fsync, rename, fsync of the dir).  ERR_IO. */

@@ -37,6 +37,13 @@
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
+/* ops_open_regular, an absent file being ERR_IO as before. */
+static int xp_open(const char *path, err_t *e)
+{
+    int fd = ops_open_regular(path, e);
+    return fd == ERR_NOT_FOUND ? ERR_IO : fd;
+}
+
 static void xp_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -71,9 +78,9 @@ static void xp_random(unsigned char *p, size_t n)
 /* MD5 of a file: hex and base64 (as S3's ETag and Content-MD5). */
 static int xp_md5_file(const char *path, char hex[OPS_MD5_HEX], char b64[32], err_t *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = xp_open(path, e);
     if (fd < 0)
-        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return fd;
     ops_md *md = NULL;
     unsigned char *buf = NULL;
     int rc = ops_md_new(OPS_MD_MD5, &md, e);
@@ -1160,9 +1167,9 @@ static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, er
 
 static int xp_read_file(xp_in *x, const xp_src *src, uint64_t total_bytes, err_t *e)
 {
-    int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+    int fd = xp_open(src->path, e);
     if (fd < 0)
-        return err_set(e, ERR_IO, "cannot open %s: %s", src->path, strerror(errno));
+        return fd;
     unsigned char magic[4] = {0};
     ssize_t m = pread(fd, magic, 4, 0);
     if (m == 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD) {
@@ -1201,9 +1208,9 @@ static int xp_read_file(xp_in *x, const xp_src *src, uint64_t total_bytes, err_t
  * the file's compressed bytes. */
 static int xp_count_src(const xp_src *src, uint64_t *done, err_t *e)
 {
-    int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+    int fd = xp_open(src->path, e);
     if (fd < 0)
-        return err_set(e, ERR_IO, "cannot open %s: %s", src->path, strerror(errno));
+        return fd;
     gzFile gz = gzdopen(fd, "rb"); /* reads gzip and plain files alike */
     if (!gz) {
         close(fd);
@@ -1257,9 +1264,9 @@ static int xp_check_src(const xp_src *src, uint64_t *done, err_t *e)
                            src->path);
         return xp_count_src(src, done, e); /* reads a gzip file to its end too */
     }
-    int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+    int fd = xp_open(src->path, e);
     if (fd < 0)
-        return err_set(e, ERR_IO, "cannot open %s: %s", src->path, strerror(errno));
+        return fd;
     unsigned char magic[2] = {0};
     if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
         close(fd);

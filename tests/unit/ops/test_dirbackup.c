@@ -215,6 +215,39 @@ static void test_not_a_data_dir(void **state)
     assert_int_not_equal(access(bk, F_OK), 0);
 }
 
+/* A backup whose data.mdb was replaced by a FIFO, or by a link to /dev/zero, is refused as
+ * damaged, naming the file: the restore opened the FIFO and waited for a writer for good
+ * (and would read /dev/zero without end).  alarm: before the fix this test hung. */
+static void test_fifo_in_backup_is_refused(void **state)
+{
+    ot_env *t = *state;
+    seed(t->api, 5);
+    char bk[400], path[500], saved[500], dst[400];
+    snprintf(bk, sizeof bk, "%s/bk", t->root);
+    ops_dir_result r;
+    err_t e = {0};
+    assert_int_equal(ops_dir_backup(t->data, bk, NULL, NULL, &r, &e), 0);
+    snprintf(dst, sizeof dst, "%s/dst", t->root);
+    snprintf(path, sizeof path, "%s/data.mdb", bk);
+    snprintf(saved, sizeof saved, "%s/data.saved", t->root);
+    assert_int_equal(rename(path, saved), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(60);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "data.mdb is not a regular file"));
+    assert_int_not_equal(access(dst, F_OK), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(symlink("/dev/zero", path), 0);
+    err_clear(&e);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "data.mdb is not a regular file"));
+    alarm(0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rename(saved, path), 0);
+    err_clear(&e);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_non_empty, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_damaged, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_data_dir, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_in_backup_is_refused, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  */
 #include "ops_test.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -377,6 +378,51 @@ static void test_fifo_source_is_named(void **state)
     msg_backend_free(b);
 }
 
+/* An export whose data file was replaced by a FIFO is refused naming the file, before any
+ * table is created: the import opened it and waited for a writer for good.  alarm: before
+ * the fix this test hung. */
+static void test_fifo_data_file_is_refused(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    assert_int_equal(ot_call(t->api, "PutItem", NULL,
+                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
+                             "\"1\"}}}"),
+                     0);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/ex", t->root);
+    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
+    ops_export_result xr;
+    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    char data[4200];
+    snprintf(data, sizeof data, "%s/data", xr.export_dir);
+    DIR *d = opendir(data);
+    assert_non_null(d);
+    struct dirent *de;
+    char file[4500] = "";
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(file, sizeof file, "%s/%s", data, de->d_name);
+    closedir(d);
+    assert_true(file[0]);
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(mkfifo(file, 0600), 0);
+    alarm(60);
+    ops_import_opts ic = {.src = xr.export_dir, .table = "made", .backend = b, .create = true};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&ic, &ir, &e), ERR_VALIDATION);
+    alarm(0);
+    assert_non_null(strstr(e.msg, " is not a regular file"));
+    assert_non_null(strstr(e.msg, "/data/"));
+    assert_false(ir.created);
+    assert_int_equal(ot_call(t->api, "DescribeTable", NULL, "{\"TableName\":\"made\"}"),
+                     ERR_RESOURCE_NOT_FOUND);
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlong_line_is_one_refused_item, ot_setup,
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_source_is_named, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_data_file_is_refused, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
