@@ -884,10 +884,12 @@ static int serve_start(const serve_opts *o, const char *region, serve_run *s, se
      * accepted is a server that answers, --demo's data included. */
     int ddb_port = o->dynamodb_port, api_port = o->api_port;
     *step = "binding the DynamoDB port";
-    if (!remote && http_bind_listener(o->host, o->dynamodb_port, &s->ddb_fd, &ddb_port, e))
+    if (!remote && http_bind_listener(o->host, o->dynamodb_port, "--dynamodb-port", &s->ddb_fd,
+                                      &ddb_port, e))
         return -1;
     *step = "binding the REST API port";
-    if (want_rest && http_bind_listener(o->host, o->api_port, &s->api_fd, &api_port, e))
+    if (want_rest && http_bind_listener(o->host, o->api_port, "--api-port", &s->api_fd, &api_port,
+                                       e))
         return -1;
     *step = "loading the credentials";
     if (serve_load_creds(o, &s->creds, e))

@@ -930,7 +930,8 @@ unsigned http_default_threads(void)
     return n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)n;
 }
 
-int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e)
+int http_bind_listener(const char *host, int port, const char *option, int *fd, int *bound,
+                       err_t *e)
 {
     *fd = -1;
     *bound = -1;
@@ -948,6 +949,11 @@ int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e
         bind(s, (struct sockaddr *)&addr, alen)) {
         if (s >= 0)
             close(s);
+        if (option)
+            return err_set(e, ERR_IO,
+                           "cannot listen on %s port %d (in use or not permitted): %s N "
+                           "serves on port N instead (0 = any free port)",
+                           host, port, option);
         return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)", host,
                        port);
     }

@@ -115,9 +115,12 @@ void http_config_default(http_config *c);
  * serve: a port in use is refused before a data dir is created or opened); it listens once
  * http_server_start has everything ready, so that a connection accepted means a server that
  * answers (readiness checks that only connect rely on it).  *fd: the socket (close-on-exec),
- * for http_config's dynamodb_fd / api_fd; *bound: its port (port 0 = a free one).
+ * for http_config's dynamodb_fd / api_fd; *bound: its port (port 0 = a free one).  option:
+ * the caller's setting that moves this port ("--api-port"), named in the ERR_IO message so
+ * that whoever meets a port in use learns how to pick another; NULL names none.
  * ERR_IO (in use or not permitted), ERR_VALIDATION (a host that does not resolve). */
-int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e);
+int http_bind_listener(const char *host, int port, const char *option, int *fd, int *bound,
+                       err_t *e);
 
 /* The polling threads a listener runs when http_config.threads is 0: one per CPU in the
  * process's affinity mask (taskset, a container's cpuset; all online CPUs if it cannot be

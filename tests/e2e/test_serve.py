@@ -644,7 +644,9 @@ def test_port_in_use_fails_and_port_is_reusable_after_stop():
 def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
     # The listeners' ports are bound first: a busy one stops the start before a data dir is
     # created or opened.  (They listen only once the server is ready: see
-    # test_messaging_sse's --demo start, whose readiness check only connects.)
+    # test_messaging_sse's --demo start, whose readiness check only connects.)  The message
+    # names the option that moves the busy port, so that `make run` on a machine whose 8000
+    # or 4567 is taken says what to do (before, it said only "in use or not permitted").
     import socket
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -657,6 +659,7 @@ def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
         r = run("serve", "--data-dir", new, *args)
         assert r.returncode == 1
         assert f"port {port}" in r.stderr
+        assert f"{flag} N serves on port N instead" in r.stderr, r.stderr
         assert not os.path.exists(new)
     finally:
         busy.close()
