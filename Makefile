@@ -1,6 +1,7 @@
 # ddbchat front door.
 #   make          build (build/ddbchat)
 #   make run      install what's missing, build, create table + demo data if empty, serve
+#                 (RUN_ARGS="...": more serve flags, e.g. other ports)
 #   make test     install what's missing, build, run every test (unit, ASan+UBSan unit,
 #                 end-to-end against ddbchat and against AWS's DynamoDB Local, end-to-end
 #                 against an ASan+UBSan ddbchat but for its slowest timing files, 5
@@ -26,9 +27,13 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- -s
 
+# RUN_ARGS: more `ddbchat serve` flags for make run, after its own (a later flag wins), e.g.
+# make run RUN_ARGS="--api-port 4568 --dynamodb-port 8001" where 4567 or 8000 is taken
+# (build/ddbchat serve --help lists them).
+RUN_ARGS ?=
 run: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target ddbchat -- -s
-	$(BUILD)/ddbchat serve --data-dir $(DATA_DIR) --demo
+	$(BUILD)/ddbchat serve --data-dir $(DATA_DIR) --demo $(RUN_ARGS)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -58,7 +58,8 @@ def make_run_args():
     mk = open(os.path.join(REPO, "Makefile"), encoding="utf-8").read()
     recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", mk, re.M).group(1)
     line = next(ln for ln in recipe.split("\n") if "ddbchat serve" in ln)
-    args = shlex.split(line.split("ddbchat serve", 1)[1].replace("$(DATA_DIR)", "./data"))
+    args = shlex.split(line.split("ddbchat serve", 1)[1].replace("$(DATA_DIR)", "./data")
+                       .replace("$(RUN_ARGS)", ""))
     return args
 
 
@@ -223,6 +224,34 @@ def test_operating_section_commands(demo):
     assert r.returncode == 0 and "@bayko" in r.stdout and "@londo" in r.stdout, r.stdout
     r = demo.sh("build/ddbchat scan cruddur-messages --data-dir ./fresh --json")
     assert r.returncode == 0 and r.stdout.count('"pk"') >= 40, r.stdout[:400]
+
+
+def test_make_run_takes_serve_flags_where_the_ports_are_taken(tmp_path):
+    # README's front door: where 4567 or 8000 is taken, `make run RUN_ARGS="..."` gives serve
+    # other ports.  The README's own RUN_ARGS (its ports swapped for free ones) go through
+    # the Makefile's run recipe (`make -n`: the serve line it would run) and that line, run,
+    # serves on them.  Before, make run took no serve flags: the way round a busy port was to
+    # type serve's whole line by hand.
+    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+    m = re.search(r'`make run RUN_ARGS="([^"]*)"`', readme)
+    assert m, "README shows no make run RUN_ARGS line"
+    api, ddb = free_port(), free_port()
+    run_args = m.group(1).replace("4568", str(api)).replace("8001", str(ddb))
+    assert f"--api-port {api}" in run_args and f"--dynamodb-port {ddb}" in run_args, run_args
+    build = os.path.dirname(ddbchat_bin())
+    r = subprocess.run(["make", "-n", "-s", "-C", REPO, "run", f"RUN_ARGS={run_args}",
+                        f"BUILD={build}"], capture_output=True, text=True, timeout=60)
+    line = next((ln for ln in r.stdout.splitlines() if "ddbchat serve" in ln), None)
+    assert line and line.rstrip().endswith(run_args), r.stdout + r.stderr
+    p = subprocess.Popen(shlex.split(line) + ["--quiet"], cwd=tmp_path,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(api, p, timeout=20)
+        wait_port(ddb, p, timeout=20)
+        with urllib.request.urlopen(f"http://127.0.0.1:{api}/", timeout=10) as res:
+            assert res.status == 200
+    finally:
+        stop_process(p)
 
 
 def test_make_targets_named_exist():
