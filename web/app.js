@@ -59,6 +59,15 @@
     }
   }
 
+  // ddbchat's own 401 ({"error": {"code": "unauthorized"}}, an expired or refused token): the
+  // session is over.  A 401 without that body is not ddbchat's: an authenticating proxy in
+  // front of it (basic auth, an SSO gateway whose cookie ran out) asking for its own sign-in,
+  // which signing out of ddbchat cannot give it: the session stays, the request failed
+  // (test_web.py::test_a_proxys_401_does_not_sign_out).
+  const sessionEnded = (e) => e instanceof ApiError && e.status === 401 && e.ours;
+  const PROXY_401 = 'something in front of the server (a proxy) asks you to sign in to it ' +
+    '(401 without a ddbchat answer): reload the page to do so';
+
   // Retry-After (RFC 9110 10.2.3) in ms: seconds or an HTTP-date; 0 when absent or unreadable.
   function retryAfterMs(v) {
     if (!v) return 0;
@@ -114,7 +123,7 @@
   // for the same user's next sign-in: signOut), anything else is shown as the server worded
   // it (the same text the CLI prints).
   function handleError(err) {
-    if (err instanceof ApiError && err.status === 401) {
+    if (sessionEnded(err)) {
       signOut(`${sentence(err.message)} Sign in again.`, true);
       return;
     }
@@ -143,7 +152,8 @@
     if (!res.ok) {
       const e = (data && data.error) || {};
       throw new ApiError(res.status, e.code || `http_${res.status}`,
-        e.message || `the server answered ${res.status} ${res.statusText}`,
+        e.message || (res.status === 401 ? PROXY_401 :
+          `the server answered ${res.status} ${res.statusText}`),
         retryAfterMs(res.headers.get('Retry-After')), !!e.code);
     }
     resendWaiting(); // the server answers again: what failed for want of it goes now
@@ -307,6 +317,11 @@
             'Cannot reach the server (is ddbchat still running?).';
         showSignin(`${why} Trying again by itself: the page signs in once the server ` +
           `answers.${keptNote()}`, true);
+        return;
+      }
+      if (e.status === 401 && !e.ours) { // a proxy's: the token may be good, a reload tells
+        sessionStorage.setItem(TOKEN_KEY, bare);
+        showSignin(sentence(e.message) + keptNote());
         return;
       }
       sessionStorage.removeItem(TOKEN_KEY);
@@ -1431,7 +1446,7 @@
         readThrough(sc, data.created_at);
       } catch (e) {
         if (gen !== state.gen) return;
-        if (e.status === 401 && outbox.includes(x)) {
+        if (sessionEnded(e) && outbox.includes(x)) {
           // the session ended, not the message's fault: kept on its way, it goes again at
           // the next sign-in (handleError: signOut)
           x.state = 'queued';
@@ -1735,7 +1750,7 @@
     } catch (e) {
       if (gen !== state.gen) return;
       if (c && c.sentRead === at) c.sentRead = ''; // told again when next seen
-      if (e.status === 401) handleError(e); // anything else: quietly, told again later
+      if (sessionEnded(e)) handleError(e); // anything else: quietly, told again later
     }
   }
 
@@ -1816,7 +1831,7 @@
         q.set('cursor', next);
       }
     } catch (e) {
-      if (gen === state.gen && e.status === 401) handleError(e);
+      if (gen === state.gen && sessionEnded(e)) handleError(e);
     }
   }
 
@@ -1837,7 +1852,7 @@
     try {
       ({ data: { ticket } } = await api('POST', '/api/events/ticket'));
     } catch (e) {
-      if (e.status === 401) { handleError(e); return; }
+      if (sessionEnded(e)) { handleError(e); return; }
       // no answer, or one that is not ddbchat's own error body (a proxy's 502, 504, or 503
       // "no healthy upstream" for a server it cannot reach): the server out of reach; only
       // ddbchat's own error is its refusal, with its Retry-After

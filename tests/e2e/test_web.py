@@ -3177,3 +3177,59 @@ def test_a_send_refused_401_goes_at_the_next_sign_in(web, two):
     assert "never bob's" not in d.page_source
     st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me])
     assert [x["message"] for x in page] == stored, page
+
+
+# Before the page's own script: while sessionStorage '__p401' is '1', every /api/ request is
+# answered as an authenticating proxy in front of the server answers (401, text/html, its own
+# WWW-Authenticate: no ddbchat error body) without reaching the server.
+PROXY_401 = """const realFetch401 = window.fetch;
+window.fetch = (path, init) => {
+  if (sessionStorage.getItem('__p401') !== '1' || !String(path).startsWith('/api/'))
+    return realFetch401(path, init);
+  return Promise.resolve(new Response('<html><body><h1>401 Authorization Required</h1>',
+    {status: 401, headers: {'Content-Type': 'text/html',
+                            'WWW-Authenticate': 'Basic realm="corp"'}}));
+};"""
+
+
+def test_a_proxys_401_does_not_sign_out(web, two):
+    """Only ddbchat's own 401 (its JSON error: the token expired or was refused) ends the
+    session.  A 401 from a proxy in front of it (basic auth, an SSO gateway whose cookie ran
+    out) asks for the proxy's sign-in, which signing out of ddbchat cannot give: the page
+    stays signed in, a send it met waits as "Not sent" saying so (Retry sends it once the
+    proxy lets requests through), and met at load it keeps the token, so that the reload
+    the message asks for signs in again.  Before, any 401 signed out: the token was dropped,
+    and the sign-in view said "The server answered 401 Unauthorized. Sign in again."."""
+    me_ = "web_proxy401"
+    web.tok[me_] = token(add_user(web, me_, "Proxy Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    inject(d, PROXY_401)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d.execute_script("sessionStorage.setItem('__p401', '1')")
+    type_and_enter(d, "behind the proxy")
+    why = wait(d, lambda d: by_css(d, "#messages li.failed") and notice(d), 10,
+               "the send refused by the proxy")
+    assert "proxy" in why and "reload the page" in why, why
+    assert by_css(d, "#app:not([hidden])") and not by_css(d, "#signin:not([hidden])")
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')")
+    assert bubbles(d) == ["from alice", "behind the proxy"]
+    # the proxy lets requests through again: Retry sends it
+    d.execute_script("sessionStorage.removeItem('__p401')")
+    by_css(d, "#messages li.failed button.retry")[0].click()
+    wait(d, lambda d: [x["message"] for x in rest(web, "GET", f"/api/messages/{g}",
+                                                  web.tok[me_])[2]] ==
+         ["from alice", "behind the proxy"], 10, "stored once")
+    # met at load: the sign-in view says so and the token stays for the reload
+    d.execute_script("sessionStorage.setItem('__p401', '1')")
+    d.refresh()
+    err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+               10, "the sign-in view")[0].text
+    assert "proxy" in err and "reload the page" in err, err
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')")
+    d.execute_script("sessionStorage.removeItem('__p401')")
+    d.refresh()
+    wait(d, lambda d: f"@{me_})" in by_css(d, "#me")[0].text and
+         by_css(d, "#app:not([hidden])"), 10, "signed in again by the reload")
