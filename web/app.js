@@ -603,6 +603,21 @@
         const label = dot > 0 ? dot + 1 : u.indexOf('://') + 3;
         const ascii = /^[\x00-\x7F]+(?=[^\x00-\x7F])/.exec(u.slice(label));
         if (ascii) u = u.slice(0, label + ascii[0].length);
+        // A host that is whole in ASCII (two labels or more, a leading www. aside) and
+        // then a full stop and other letters ("https://example.com.次は"): the full stop ends
+        // a sentence and the letters are the next one's, not an IDN top-level domain under
+        // it.  An ASCII name directly under an IDN one (example.みんな) keeps it.  Without a
+        // list of top-level domains the cost is a third level under an IDN one
+        // (shop.example.みんな): its link ends at shop.example.
+        const whole = /^(https?:\/\/([\x21-\x7F]+))\.[^\x00-\x7F][^.]*$/i.exec(u);
+        if (whole && whole[2].replace(/^www\./i, '').includes('.')) u = whole[1];
+      } else {
+        // Words written straight after a path, as Japanese puts its particles
+        // ("https://example.com/pageを見て"): an ASCII letter or digit followed at once by
+        // hiragana ends the link.  Kanji after ASCII stays in it ("/wiki/JR東日本" is a title),
+        // as do hiragana after other letters or punctuation ("/wiki/東京の", "?q=の").
+        const kana = /[A-Za-z0-9](?=\p{sc=Hiragana})/u.exec(u.slice(u.search(/[/?#]/, 8)));
+        if (kana) u = u.slice(0, u.search(/[/?#]/, 8) + kana.index + 1);
       }
       for (;;) {
         const t = u.replace(/[.,;:!?'"]+$/, '');

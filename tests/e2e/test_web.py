@@ -350,7 +350,12 @@ def test_links_in_messages_open_safely(web, two):
     straight after a host's ASCII top-level label ("https://example.comを見て": no top-level
     domain mixes ASCII and other letters), while an IDN one (.みんな) stays whole; a host
     without a dot is its own last label ("http://intranetを見て" went to
-    xn--intranet-ld4g7of691f).  A bidi or other format control (U+202E) ends it too, so none
+    xn--intranet-ld4g7of691f).  A host whole in ASCII followed by a full stop and other
+    letters ends before the full stop ("https://example.com.次は" went to
+    example.com.xn--...), while an ASCII name under an IDN top-level domain keeps it
+    (www.example.みんな); an ASCII letter followed by hiragana ends a path
+    ("https://example.com/pageを見て" went to /page%E3%82%92...), kanji after ASCII do not
+    (/wiki/JR東日本).  A bidi or other format control (U+202E) ends it too, so none
     is ever in a link's text (".../c" RLO "gnp.exe" read as a link to ".../cexe.png")."""
     me_ = "web_links"
     web.tok[me_] = token(add_user(web, me_, "Links Web"), exp_in=3600)
@@ -362,7 +367,8 @@ def test_links_in_messages_open_safely(web, two):
         "https://ja.wikipedia.org/wiki/東京、https://example.org🎉 https://example.comを見て "
         "https://example.net:8080にも https://example.みんな https://a.b/c\u202egnp.exe",
         "HTTPS://EXAMPLE.COM/UP, https://, http://[bad http://intranetを見て "
-        "https://localhost:8443を見て",
+        "https://localhost:8443を見て https://example.com.次は https://www.example.みんな "
+        "https://example.com/pageを見て https://ja.wikipedia.org/wiki/JR東日本",
     ]
     g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
     send_rest(web, "web_alice", texts[1], group=g)
@@ -388,7 +394,12 @@ def test_links_in_messages_open_safely(web, two):
             ["https://a.b/c", "https://a.b/c", "a.b"],
             ["HTTPS://EXAMPLE.COM/UP", "HTTPS://EXAMPLE.COM/UP", "example.com"],
             ["http://intranet", "http://intranet", "intranet"],
-            ["https://localhost:8443", "https://localhost:8443", "localhost"]]
+            ["https://localhost:8443", "https://localhost:8443", "localhost"],
+            ["https://example.com", "https://example.com", "example.com"],
+            ["https://www.example.みんな", "https://www.example.みんな", "www.example.xn--q9jyb4c"],
+            ["https://example.com/page", "https://example.com/page", "example.com"],
+            ["https://ja.wikipedia.org/wiki/JR東日本", "https://ja.wikipedia.org/wiki/JR東日本",
+             "ja.wikipedia.org"]]
     links = d.execute_script(LINKS)
     assert [[x[0], x[1], x[4]] for x in links] == want, links
     assert all(x[2] == "_blank" and set(x[3].split()) >= {"noopener", "noreferrer"}
