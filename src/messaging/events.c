@@ -1058,6 +1058,12 @@ static void ev_changed_key(void *ctx, const char *pk)
     size_t skip = !pk ? 0 : strncmp(pk, "GRP#", 4) == 0 ? 4 : strncmp(pk, "READ#", 5) == 0 ? 5 : 0;
     if (!skip)
         return;
+    /* a conversation row of the user moved (perhaps another process's mark-read of an older
+     * conversation): a kept count of the unread total's older rows is dropped (service_read.c;
+     * before, it was up to msg_config.unread_total_cache_ms late:
+     * test_events.c::test_a_changed_grp_drops_the_kept_unread_total) */
+    if (skip == 4)
+        msgi_unread_forget(h->svc, pk + 4);
     pthread_mutex_lock(&h->mu);
     ev_feed *f = feed_find(h, pk + skip);
     if (f) {

@@ -953,6 +953,86 @@ static void test_commits_read_the_log_only_when_it_moved(void **state)
     msg_message_fini(&m);
 }
 
+/* A change feed that reports one key when asked (keyed_pk), for a backend without partition
+ * versions (as the remote one: its stream's records name the keys). */
+static _Atomic(const char *) keyed_pk;
+static atomic_int keyed_told;
+
+static int keyed_wait(msg_backend *b, uint64_t *seq, int timeout_ms, const msg_change_keys *keys)
+{
+    (void)b;
+    (void)seq;
+    for (int waited = 0; waited < timeout_ms; waited += 5) {
+        const char *pk = atomic_exchange(&keyed_pk, NULL);
+        if (pk) {
+            keys->changed(keys->ctx, pk);
+            atomic_fetch_add(&keyed_told, 1);
+            return MSG_CHANGE_KEYS;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return MSG_CHANGE_NONE;
+}
+
+static const msg_backend_ops keyed_feed_ops = {
+    .call = counting_call, .free = counting_free, .name = "keyed-feed", .wait_change = keyed_wait};
+
+/* Without partition versions the unread total's older rows are kept a while (service_read.c);
+ * a change feed that names the user's GRP# partition (another process's mark-read of an
+ * older conversation, through the table's stream) drops the kept count: before, it was up to
+ * msg_config.unread_total_cache_ms late (5 s). */
+static void test_a_changed_grp_drops_the_kept_unread_total(void **state)
+{
+    (void)state;
+    msg_user me, o[2];
+    err_t e = {0};
+    assert_int_equal(msg_user_add(ENV.svc, "kt_me", "Kt Me", NULL, &me, &e), 0);
+    assert_int_equal(msg_user_add(ENV.svc, "kt_o0", "Kt O0", NULL, &o[0], &e), 0);
+    assert_int_equal(msg_user_add(ENV.svc, "kt_o1", "Kt O1", NULL, &o[1], &e), 0);
+    msg_message m0 = send_msg(&o[0], "kt_me", "older"), m1 = send_msg(&o[1], "kt_me", "newer");
+    counting_backend cb = {.base = {&keyed_feed_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    cfg.unread_total_cache_ms = 60000; /* kept for good but for what drops it */
+    msg_service *svc;
+    msg_events *hub;
+    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
+    assert_int_equal(msg_events_new(svc, &hub, &e), 0);
+    msg_service_set_events(svc, hub);
+    msg_conversation_page p;
+    long long total;
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 2);
+    /* another process marks the older conversation read: kept, not seen yet */
+    char rt[MSG_TS_LEN + 1];
+    long long unread;
+    assert_int_equal(
+        msg_mark_read(ENV.svc, me.uuid, m0.message_group_uuid, m0.created_at, rt, &unread, &e), 0);
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 2);
+    /* the feed names GRP#<me>: counted again at the next listing */
+    static char pk[8 + MSG_UUID_LEN];
+    snprintf(pk, sizeof pk, "GRP#%s", me.uuid);
+    int told = atomic_load(&keyed_told);
+    atomic_store(&keyed_pk, pk);
+    for (int i = 0; i < 400 && atomic_load(&keyed_told) == told; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(atomic_load(&keyed_told), told + 1);
+    assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
+    msg_conversation_page_free(&p);
+    assert_int_equal(total, 1);
+    msg_events_free(hub);
+    msg_service_free(svc);
+    msg_message_fini(&m0);
+    msg_message_fini(&m1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -967,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_read_positions_of_other_kinds),
         cmocka_unit_test(test_idle_feed_reads_the_log_rarely),
         cmocka_unit_test(test_commits_read_the_log_only_when_it_moved),
+        cmocka_unit_test(test_a_changed_grp_drops_the_kept_unread_total),
         cmocka_unit_test(test_rest_routes),
         cmocka_unit_test(test_stop_ends_streams),
     };
