@@ -24,6 +24,9 @@
  *                                                                idem_<sender uuid> (a sender's
  *                                                                last idempotency keys:
  *                                                                msg_send_keyed)
+ *   idem. key      IDEM#<sender uuid>          <key>             group_uuid, created_at,
+ *                                                                message_uuid (one per key a
+ *                                                                pair row keeps: msg_send_keyed)
  *
  * Only conversation rows carry message_group_uuid, so the GSI holds exactly the two
  * conversation rows of every conversation.  The pair row maps a pair of users to their one
@@ -318,8 +321,10 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *message_group_
  * "<key>\t<created_at>\t<message_uuid>", newest first), written in the message's own
  * transaction, so a key is either stored with its message or not at all.  A key is 1 to
  * MSG_IDEM_KEY_MAX visible ASCII characters (else ERR_VALIDATION (row invalid_field));
- * the same key with another text is ERR_VALIDATION (row idempotency_key_reused).  Keys are
- * per conversation: the same key into another conversation is a new message. */
+ * the same key with another text, or for another conversation, is ERR_VALIDATION (row
+ * idempotency_key_reused): each kept key has a row IDEM#<sender uuid> / <key> (its
+ * conversation), Put in the same transaction, attribute_not_exists(pk), and deleted by the
+ * transaction whose key drops it from the pair row's list. */
 #define MSG_IDEM_KEY_MAX 64
 #define MSG_IDEM_KEEP 8
 int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *message_group_uuid,

@@ -276,6 +276,52 @@ static json_t *idem_list(const json_t *old, const char *key, const char *ts, con
     return json_pack("{s:o}", "L", l);
 }
 
+/* The transaction's rows of the sender's key (IDEM#<sender>, <key>: the conversation, the
+ * message's time and uuid), so that the same key for another conversation is found
+ * (idem_elsewhere): a Put of the new key's row, attribute_not_exists(pk) (a key used before
+ * and still kept cancels the transaction), and a Delete of each key the pair row's list drops
+ * (idem_list keeps MSG_IDEM_KEEP), so the key rows live as long as their list entries: at
+ * most MSG_IDEM_KEEP per conversation and sender. */
+static void w_idem_rows(jout *req, const char *table, const char *idem_pk, const char *key,
+                        const char *group, const char *ts, const char *uuid, const json_t *old)
+{
+    jout_raw(req, ",{\"Put\":{", 9);
+    msgi_jw_str(req, false, "TableName", table);
+    jout_member_key(req, true, "Item", 4);
+    jout_raw(req, "{", 1);
+    msgi_jw_attr(req, false, "pk", idem_pk);
+    msgi_jw_attr(req, true, "sk", key);
+    msgi_jw_attr(req, true, "group_uuid", group);
+    msgi_jw_attr(req, true, "created_at", ts);
+    msgi_jw_attr(req, true, "message_uuid", uuid);
+    jout_raw(req, "}", 1);
+    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
+    jout_raw(req, "}}", 2);
+    /* the entries idem_list drops: distinct keys, not the new one (one operation per item in
+     * a transaction), at most MSG_IDEM_KEEP of a list some other writer made longer */
+    json_t *ol = json_object_get(old, "L");
+    char dropped[MSG_IDEM_KEEP][MSG_IDEM_KEY_MAX + 1];
+    int nd = 0;
+    for (size_t i = MSG_IDEM_KEEP - 1; i < json_array_size(ol) && nd < MSG_IDEM_KEEP; i++) {
+        const char *v = json_string_value(json_object_get(json_array_get(ol, i), "S"));
+        const char *tab = v ? strchr(v, '\t') : NULL;
+        if (!tab || tab == v || (size_t)(tab - v) > MSG_IDEM_KEY_MAX)
+            continue;
+        char k[MSG_IDEM_KEY_MAX + 1];
+        snprintf(k, sizeof k, "%.*s", (int)(tab - v), v);
+        bool seen = strcmp(k, key) == 0;
+        for (int j = 0; j < nd && !seen; j++)
+            seen = strcmp(dropped[j], k) == 0;
+        if (seen)
+            continue;
+        memcpy(dropped[nd++], k, sizeof k);
+        jout_raw(req, ",{\"Delete\":{", 12);
+        msgi_jw_str(req, false, "TableName", table);
+        msgi_jw_key(req, idem_pk, k);
+        jout_raw(req, "}}", 2);
+    }
+}
+
 /* A retry's answer: the message stored under the key (row MSG#group / ts) into *out.
  * ERR_VALIDATION (row idempotency_key_reused) when it holds another text. */
 static int idem_replay(msg_service *s, const msg_user *me, const char *group, const char *ts,
@@ -305,6 +351,35 @@ static int idem_replay(msg_service *s, const msg_user *me, const char *group, co
         if (!out->message)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     }
+    json_decref(row);
+    return rc;
+}
+
+/* After a keyed send's transaction was cancelled: the key's row (w_idem_rows), if any.  A key
+ * kept for this conversation (group: the pair row's) is a retry, answered as idem_replay; one
+ * kept for another conversation is ERR_VALIDATION (row idempotency_key_reused): the
+ * IETF draft's 422 for a key reused with another request (draft-ietf-httpapi-idempotency-
+ * key-header, 2.7), where before a second message was stored.  *found false (0): no such row,
+ * the cancellation was another writer's. */
+static int idem_elsewhere(msg_service *s, const msg_user *me, const char *idem_pk,
+                          const char *key, const char *group, const char *text, bool *found,
+                          msg_message *out, err_t *e)
+{
+    json_t *row;
+    int rc = msgi_get_item(s, idem_pk, key, &row, e);
+    *found = !rc && row;
+    if (!*found)
+        return rc;
+    const char *g = msgi_item_s(row, "group_uuid"), *ts = msgi_item_s(row, "created_at");
+    const char *uuid = msgi_item_s(row, "message_uuid");
+    if (!g || strcmp(g, group) != 0)
+        rc = msg_failf(e, MSG_E_IDEMPOTENCY_KEY_REUSED,
+                       "this Idempotency-Key was sent with a message to another conversation: "
+                       "use a new key for a new message");
+    else if (!ts || !uuid || strlen(ts) != MSG_TS_LEN || strlen(uuid) != MSG_UUID_LEN)
+        rc = msg_failf(e, MSG_E_STORAGE, "the row of this Idempotency-Key is malformed");
+    else
+        rc = idem_replay(s, me, group, ts, uuid, text, out, e);
     json_decref(row);
     return rc;
 }
@@ -574,9 +649,11 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
 
     const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;
     const char *hi = lo == me.uuid ? other.uuid : me.uuid;
-    char pair_pk[128], idem_name[64];
+    char pair_pk[128], idem_name[64], idem_pk[64];
     snprintf(pair_pk, sizeof pair_pk, "PAIR#%s#%s", lo, hi);
     snprintf(idem_name, sizeof idem_name, "idem_%s", me.uuid);
+    snprintf(idem_pk, sizeof idem_pk, "IDEM#%s", me.uuid);
+    bool keyed_race = false; /* a keyed attempt was cancelled: look for the key's row */
     json_t *idem = NULL; /* the pair row's list of the sender's keys, when idem_key */
     char msg_uuid[MSG_UUID_LEN + 1];
     msgi_uuid(msg_uuid);
@@ -631,6 +708,12 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         } else {
             msgi_uuid(group);
         }
+        if (keyed_race) { /* perhaps the key's row cancelled it (w_idem_rows) */
+            bool found;
+            rc = idem_elsewhere(s, &me, idem_pk, idem_key, group, text, &found, out, e);
+            if (rc || found)
+                goto done;
+        }
         conv_mark theirs;
         bool again = false;
         if ((rc = send_their_mark(s, other.uuid, prev, pr.last_from, group, guess, &theirs,
@@ -668,6 +751,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             }
         }
         json_decref(keys);
+        if (idem_key)
+            w_idem_rows(&req, s->table, idem_pk, idem_key, group, ts, msg_uuid, idem);
         /* one's own message reads everything before it; the other person has one more */
         conv_put(&req, s->table, me.uuid, ts, group, &other, text, ts, 0);
         conv_put(&req, s->table, other.uuid, ts, group, &me, text, theirs.read_to,
@@ -696,6 +781,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */
             guess = false;
+        keyed_race = idem_key != NULL;
     }
     msgi_unread_forget(s, me.uuid); /* committed: both users' rows moved */
     msgi_unread_forget(s, other.uuid);

@@ -400,6 +400,41 @@ def test_idempotency_key_retry_is_one_message(msg_server):
     assert "idempotency-key" in h["access-control-allow-headers"].lower()
 
 
+def test_idempotency_key_for_another_conversation_is_422(msg_server):
+    """An Idempotency-Key sent before with a message to one person, sent again with the same
+    text to another person (a first message or an existing conversation), is a different
+    request: 422 idempotency_key_reused, as the IETF draft (draft-ietf-httpapi-idempotency-
+    key-header) answers a key reused with another payload, and nothing is stored (before: keys
+    were kept per conversation, and a second message went to the other person)."""
+    a = add_user(msg_server, "idx_a", "Idx A")
+    add_user(msg_server, "idx_b", "Idx B")
+    add_user(msg_server, "idx_c", "Idx C")
+    ta = token(a)
+    hk = {"Idempotency-Key": "5d0c1a9e-3f2b-4e8a-9c7d-1b2a3c4d5e6f"}
+    st, _, m1 = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "hi", "handle": "idx_b"}, headers=hk)
+    assert st == 200, m1
+    st, _, b = rest(msg_server, "POST", "/api/messages", ta,
+                    {"message": "hi", "handle": "idx_c"}, headers=hk)
+    assert st == 422 and b["error"]["code"] == "idempotency_key_reused", b
+    assert "another conversation" in b["error"]["message"]
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", ta)
+    assert [g["handle"] for g in groups] == ["idx_b"]
+    st, _, mc = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "plain", "handle": "idx_c"})
+    assert st == 200, mc
+    gc = mc["message_group_uuid"]
+    st, _, b = rest(msg_server, "POST", "/api/messages", ta,
+                    {"message": "hi", "message_group_uuid": gc}, headers=hk)
+    assert st == 422 and b["error"]["code"] == "idempotency_key_reused", b
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{gc}", ta)
+    assert [m["message"] for m in page] == ["plain"]
+    # the retry to the first person is still the first message
+    st, _, r1 = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "hi", "handle": "idx_b"}, headers=hk)
+    assert st == 200 and r1 == m1
+
+
 def test_paging_forward_with_after(msg_server):
     """?after=<time> pages forward (a client that polls or comes back): the messages created
     after it, the oldest `limit` of them listed oldest -> newest like every page, and

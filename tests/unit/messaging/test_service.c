@@ -1161,11 +1161,18 @@ static void test_send_request_text(void **state)
              "\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},"
              "\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
              "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#k\":\"idem_%s\"}}}"
-             RQ_DEL RQ_DEL_MARK("0") RQ_CONV("third", "Rq B", "0")
+             RQ_DEL RQ_DEL_MARK("0")
+             /* the key's row (another conversation's send with it is refused) */
+             ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"IDEM#%s\"},\"sk\":"
+             "{\"S\":\"key-3\"},\"group_uuid\":{\"S\":\"%s\"},\"created_at\":{\"S\":\"%s\"},"
+             "\"message_uuid\":{\"S\":\"%s\"}},\"ConditionExpression\":"
+             "\"attribute_not_exists(pk)\"}}"
+             RQ_CONV("third", "Rq B", "0")
              RQ_CONV("third", "Rq \\\"A\\\"", "1") "],\"ClientRequestToken\":\"%s\"}",
              T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at, a.uuid,
              m2.created_at, m3.created_at, m3.uuid, a.uuid, T, a.uuid, m2.created_at, g, T,
-             b.uuid, m2.created_at, g, m2.created_at, T, a.uuid, m3.created_at, g, b.uuid,
+             b.uuid, m2.created_at, g, m2.created_at, T, a.uuid, g, m3.created_at, m3.uuid, T,
+             a.uuid, m3.created_at, g, b.uuid,
              b.handle, m3.created_at, T, b.uuid, m3.created_at, g, a.uuid, a.handle,
              m2.created_at, tok[2]);
     assert_string_equal(rb.tx[2], want);
@@ -1394,6 +1401,83 @@ static void test_idempotency_key(void **state)
     msg_message_fini(&r2);
     msg_message_fini(&mb);
     msg_message_fini(&bk);
+}
+
+/* The rows of pk in the table (a Scan's items whose pk is pk). */
+static int count_pk(const char *pk)
+{
+    json_t *all = scan_all(), *it;
+    size_t i;
+    int n = 0;
+    json_array_foreach(all, i, it)
+    {
+        const char *p = json_string_value(json_object_get(json_object_get(it, "pk"), "S"));
+        n += p && strcmp(p, pk) == 0;
+    }
+    json_decref(all);
+    return n;
+}
+
+/* An Idempotency-Key sent before for another conversation is 422 idempotency_key_reused, as
+ * the IETF draft answers a key reused with another request (before: the key was looked up
+ * in the pair row of the conversation alone, and a second message was stored); a key row
+ * per kept key (IDEM#<sender>), dropped with its pair-row entry, so they stay bounded. */
+static void test_idempotency_key_for_another_conversation(void **state)
+{
+    (void)state;
+    msg_user a = add_user("ikx_a", "Ikx A"), c = add_user("ikx_c", "Ikx C");
+    msg_user d = add_user("ikx_d", "Ikx D");
+    msg_message m1, x, r;
+    err_t e = {0};
+    assert_int_equal(msg_send_keyed(S, a.uuid, NULL, "ikx_c", "hi", NULL, "kx-1", &m1, &e), 0);
+    /* a first message to d with the key: refused, nothing stored (no pair row) */
+    assert_int_equal(msg_send_keyed(S, a.uuid, NULL, "ikx_d", "hi", NULL, "kx-1", &x, &e),
+                     ERR_VALIDATION);
+    code_is(&e, "idempotency_key_reused");
+    char pair[128];
+    snprintf(pair, sizeof pair, "PAIR#%s#%s", strcmp(a.uuid, d.uuid) < 0 ? a.uuid : d.uuid,
+             strcmp(a.uuid, d.uuid) < 0 ? d.uuid : a.uuid);
+    assert_int_equal(count_pk(pair), 0);
+    /* a conversation with d that exists: the same */
+    msg_message md = send_ok(&a, NULL, "ikx_d", "plain", NULL);
+    err_clear(&e);
+    assert_int_equal(
+        msg_send_keyed(S, a.uuid, md.message_group_uuid, NULL, "hi", NULL, "kx-1", &x, &e),
+        ERR_VALIDATION);
+    code_is(&e, "idempotency_key_reused");
+    assert_int_equal(count_messages(md.message_group_uuid), 1);
+    /* the retry in the first conversation is still the first message */
+    err_clear(&e);
+    assert_int_equal(msg_send_keyed(S, a.uuid, NULL, "ikx_c", "hi", NULL, "kx-1", &r, &e), 0);
+    same_message(&m1, &r);
+    msg_message_fini(&r);
+    /* c's keys are c's: the same key from c to d is a message */
+    err_clear(&e);
+    assert_int_equal(msg_send_keyed(S, c.uuid, NULL, "ikx_d", "hi", NULL, "kx-1", &r, &e), 0);
+    msg_message_fini(&r);
+    /* a key dropped from the conversation's list (MSG_IDEM_KEEP newer keys) loses its row, so
+     * the rows stay as many as the lists' entries; the key is then free, as in the list */
+    char key[16], idem_pk[64];
+    for (int i = 2; i < 2 + MSG_IDEM_KEEP; i++) {
+        snprintf(key, sizeof key, "kx-%d", i);
+        assert_int_equal(msg_send_keyed(S, a.uuid, m1.message_group_uuid, NULL, "more", NULL,
+                                        key, &r, &e),
+                         0);
+        msg_message_fini(&r);
+    }
+    snprintf(idem_pk, sizeof idem_pk, "IDEM#%s", a.uuid);
+    assert_int_equal(count_pk(idem_pk), MSG_IDEM_KEEP);
+    assert_int_equal(msg_send_keyed(S, a.uuid, md.message_group_uuid, NULL, "hi", NULL, "kx-1",
+                                    &r, &e),
+                     0);
+    assert_string_not_equal(r.uuid, m1.uuid);
+    msg_message_fini(&r);
+    assert_int_equal(count_pk(idem_pk), MSG_IDEM_KEEP + 1);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m1);
+    msg_message_fini(&md);
 }
 
 /* Paging forward: msg_list_*_after give what came after a time, the oldest `limit` first
@@ -2744,6 +2828,7 @@ int main(void)
         cmocka_unit_test(test_in_progress_backs_off),
         cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
+        cmocka_unit_test(test_idempotency_key_for_another_conversation),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
