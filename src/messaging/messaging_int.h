@@ -8,7 +8,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "messaging/events.h"
@@ -61,6 +63,11 @@ struct msg_service {
         char edge[MSG_TS_LEN + 1]; /* version 0: the sk of the first page's last row: total
                                     * is the rows' after it, kept while the page ends there */
     } unread[MSGI_UNREAD_SLOTS];
+    /* read-log rows that are not numbers (service_mark.c read_log_note): when the last line
+     * about them was logged (base_mono_ms; 0: never), the lines not logged since, and the
+     * lines logged (tests) */
+    _Atomic int64_t readlog_said_ms;
+    atomic_long readlog_unsaid, readlog_said;
 };
 
 /* {"S": s}; NULL on OOM. */
@@ -237,8 +244,9 @@ void msgi_unread_forget(msg_service *s, const char *user);
 /* The user's newest numbered read-log row: its number (0: none) and stamp (µs; 0: none or
  * not a time), a consistent Query of one row from the end of the numbers' range.  A row in
  * that range whose key is not a number (written by hand or by another program:
- * "~000000000000001x") is looked past, with a log line (before, it failed every mark-read
- * of its user with storage).  The backend's errors. */
+ * "~000000000000001x") is looked past, with a log line at most once a minute (before, it
+ * failed every mark-read of its user with storage); the user's next mark-read removes it
+ * (service_mark.c).  Past 1 + 16 + 128 + 1000 such rows, storage.  The backend's errors. */
 int msgi_read_log_newest(msg_service *s, const char *user, int64_t *out_n, int64_t *out_stamp,
                          err_t *e);
 

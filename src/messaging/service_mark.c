@@ -24,6 +24,7 @@
  */
 #include "messaging/messaging_int.h"
 
+#include "base/clock.h"
 #include "base/log.h"
 
 #include <stdio.h>
@@ -83,12 +84,61 @@ bool msgi_read_sk_seq(const char *sk, int64_t *out)
     return true;
 }
 
+/* Rows among the read log's numbers that are not numbers ("~000000000000001x": written by
+ * hand or by another program; this service writes none, and the "~" range of READ# is its
+ * numbered log's) are looked past by every reader; the user's mark-reads remove them (the
+ * newest-row search's, mark_update, and the prune's, log_prune), so they cost the mark-read
+ * that meets them once, not every one after it (session 27: each mark-read paged past them
+ * again, and failed past READ_NEWEST_PAGES pages of them; a prune stopped past
+ * MARK_PRUNE_PAGES pages of them at the oldest end, and the log grew for good).  What is
+ * said of them is logged at most once a minute (READ_NOTE_MS), the lines in between counted:
+ * a line on every mark-read and every feed scan of the user before
+ * (test_service.c test_malformed_log_rows_removed_and_said_once_a_minute). */
+#define READ_NOTE_MS 60000
+/* the newest-row search of a mark-read: after removing what it looked past, searched again
+ * while it was capped, up to these many times in all */
+#define READ_REPAIR_ROUNDS 3
+
+static void read_log_note(msg_service *s, const char *user, long rows, const char *what)
+{
+    int64_t now = base_mono_ms(), last = atomic_load(&s->readlog_said_ms);
+    if ((last && now - last < READ_NOTE_MS) ||
+        !atomic_compare_exchange_strong(&s->readlog_said_ms, &last, now ? now : 1)) {
+        atomic_fetch_add(&s->readlog_unsaid, 1);
+        return;
+    }
+    atomic_fetch_add(&s->readlog_said, 1);
+    log_warn("read log of %s: %ld row(s) among the numbered ones are not numbered (written "
+             "by hand or by another program): %s (%ld such line(s) not logged before this "
+             "one; at most one a minute)",
+             user, rows, what, atomic_exchange(&s->readlog_unsaid, 0));
+}
+
+/* Deletes the rows keys (an array of {"pk","sk"} keys) in BatchWriteItems of 25 (its most).
+ * Best effort: a failure, or items left unprocessed, wait for the next caller. */
+static void log_delete(msg_service *s, const json_t *keys)
+{
+    for (size_t at = 0; at < json_array_size(keys); at += 25) {
+        json_t *reqs = json_array();
+        for (size_t i = at; reqs && i < at + 25 && i < json_array_size(keys); i++)
+            json_array_append_new(reqs, json_pack("{s:{s:O}}", "DeleteRequest", "Key",
+                                                  json_array_get(keys, i)));
+        json_t *r = NULL;
+        err_t in;
+        if (reqs)
+            msgi_call(s, "BatchWriteItem",
+                      json_pack("{s:{s:o}}", "RequestItems", s->table, reqs), &r, &in);
+        json_decref(r);
+    }
+}
+
 /* msgi_query_pages's page for msgi_read_log_newest: the first numbered row is the answer;
- * past rows that are not numbers, the next page is larger (the Query's Limit, req borrowed),
- * READ_NEWEST_PAGES in all. */
+ * past rows that are not numbers (their keys into junk, when given), the next page is larger
+ * (the Query's Limit, req borrowed), READ_NEWEST_PAGES in all. */
 typedef struct newest_ctx {
     int64_t *n, *stamp;
-    json_t *req;
+    json_t *req, *junk;
+    const char *pk;
     int pages;
     long skipped;
     bool capped; /* READ_NEWEST_PAGES pages read, more to come, none numbered */
@@ -101,8 +151,11 @@ static int newest_page(void *ctx, const json_t *resp)
     json_t *item;
     json_array_foreach(json_object_get(resp, "Items"), i, item)
     {
-        if (!msgi_read_sk_seq(msgi_item_s(item, "sk"), c->n)) {
+        const char *sk = msgi_item_s(item, "sk");
+        if (!msgi_read_sk_seq(sk, c->n)) {
             c->skipped++;
+            if (c->junk && sk)
+                json_array_append_new(c->junk, msgi_key2(c->pk, sk));
             continue;
         }
         const char *stamp = msgi_item_s(item, "stamp");
@@ -119,8 +172,11 @@ static int newest_page(void *ctx, const json_t *resp)
     return 0;
 }
 
-int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
-                         err_t *e)
+/* msgi_read_log_newest; junk (an array, or NULL): the keys of the rows looked past; a search
+ * capped past READ_NEWEST_PAGES pages of them is *capped (0, nothing found) with junk, else
+ * storage. */
+static int read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
+                           json_t *junk, bool *capped, err_t *e)
 {
     *out_n = 0;
     *out_stamp = 0;
@@ -134,17 +190,54 @@ int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t
                             ":pk", "S", pk, ":lo", "S", MSGI_READ_SK_MIN, ":hi", "S",
                             MSGI_READ_SK_MAX, "ConsistentRead", 1, "ScanIndexForward", 0,
                             "Limit", read_newest_limit[0]);
-    newest_ctx c = {.n = out_n, .stamp = out_stamp, .req = req};
+    newest_ctx c = {.n = out_n, .stamp = out_stamp, .req = req, .junk = junk, .pk = pk};
     int rc = msgi_query_pages(s, req, newest_page, &c, e);
-    if (!rc && c.capped)
+    if (capped)
+        *capped = !rc && c.capped;
+    if (!rc && c.capped && !junk)
         rc = msg_failf(e, MSG_E_STORAGE,
                        "the read log of %s holds more than %ld rows that are not "
-                       "numbered after its newest numbered one; remove them",
+                       "numbered after its newest numbered one; the user's next mark-read "
+                       "removes them",
                        me, c.skipped);
-    if (c.skipped)
-        log_warn("read log of %s: %ld row(s) among the numbered ones are not numbered "
-                 "(written by hand or by another program), ignored",
-                 me, c.skipped);
+    if (c.skipped && !junk)
+        read_log_note(s, me, c.skipped, "looked past; the user's next mark-read removes them");
+    return rc;
+}
+
+int msgi_read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
+                         err_t *e)
+{
+    return read_log_newest(s, me, out_n, out_stamp, NULL, NULL, e);
+}
+
+/* A mark-read's msgi_read_log_newest: the rows it looks past are removed (log_delete), and a
+ * search capped by them is run again, READ_REPAIR_ROUNDS in all (each removes up to 1,145
+ * rows): past that, storage, and the next mark-read goes on from there. */
+static int read_log_newest_repair(msg_service *s, const char *me, int64_t *out_n,
+                                  int64_t *out_stamp, err_t *e)
+{
+    long removed = 0;
+    int rc = 0;
+    bool capped = false;
+    for (int round = 0; round < READ_REPAIR_ROUNDS; round++) {
+        json_t *junk = json_array();
+        if (!junk)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        rc = read_log_newest(s, me, out_n, out_stamp, junk, &capped, e);
+        removed += (long)json_array_size(junk);
+        log_delete(s, junk);
+        json_decref(junk);
+        if (rc || !capped)
+            break;
+    }
+    if (removed)
+        read_log_note(s, me, removed, "removed by a mark-read");
+    if (!rc && capped)
+        rc = msg_failf(e, MSG_E_STORAGE,
+                       "the read log of %s holds more rows that are not numbered after its "
+                       "newest numbered one than one mark-read removes (%ld removed); try again",
+                       me, removed);
     return rc;
 }
 
@@ -166,7 +259,7 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
 {
     *moved = false;
     int64_t last, last_stamp;
-    int rc = msgi_read_log_newest(s, me, &last, &last_stamp, e);
+    int rc = read_log_newest_repair(s, me, &last, &last_stamp, e);
     if (rc)
         return rc;
     char pk[64], num[24], log_pk[64], stamp[MSG_TS_LEN + 1], log_sk[MSGI_READ_SK_LEN + 1];
@@ -218,18 +311,18 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
  * test_service.c test_mark_read_prunes_now_and_then).  The oldest rows come first (stamped
  * keys "<stamp>#<group>" written before the numbers, then the numbered ones, whose stamps
  * rise with their numbers; a "~" key among them that is not a number, written by hand, is
- * passed over, not taken for the end, and the Query pages on past a page of them, up to
- * MARK_PRUNE_PAGES pages: before, 16 such rows at the oldest end stopped every prune and the
- * log grew for good, test_service.c test_prune_past_a_page_of_malformed_log_rows;
- * MARK_PRUNE_PAGES * MARK_PRUNE (64) or more of them still do, with a log line); the newest row is
- * never old (the caller's mark-read just wrote it), so the numbering goes on from it.  Best
- * effort: a failure, or rows left unprocessed, wait for the next prune. */
+ * removed with them (read_log_note), whatever its age: before session 28 it was passed over
+ * and kept, and past MARK_PRUNE_PAGES pages of them at the oldest end every prune stopped
+ * there and the log grew for good, test_service.c
+ * test_prune_past_a_page_of_malformed_log_rows); the newest row is never old (the caller's
+ * mark-read just wrote it), so the numbering goes on from it.  Best effort: a failure, or
+ * rows left unprocessed, wait for the next prune. */
 #define MARK_PRUNE_EVERY 8
 #define MARK_PRUNE 16
 #define MARK_PRUNE_PAGES 4 /* of MARK_PRUNE rows: past rows that are not numbers */
-/* msgi_query_pages's page for log_prune: the page's old rows into dels (rows among the
- * numbers that are not one passed over); stop at a young row, MARK_PRUNE rows or
- * MARK_PRUNE_PAGES pages. */
+/* msgi_query_pages's page for log_prune: the page's old rows, and rows among the numbers
+ * that are not one, into dels; stop at a young row, MARK_PRUNE rows or MARK_PRUNE_PAGES
+ * pages. */
 typedef struct prune_ctx {
     const char *pk, *before;
     json_t *dels;
@@ -247,16 +340,14 @@ static int prune_page(void *ctx, const json_t *resp)
         const char *sk = msgi_item_s(item, "sk");
         int64_t seq;
         bool numbered = sk && msgi_read_sk_seq(sk, &seq);
-        if (!numbered && sk && sk[0] == '~') {
-            c->skipped++;
-            continue; /* among the numbers, not one (by hand): kept, and no bound on age */
-        }
+        bool junk = !numbered && sk && sk[0] == '~'; /* among the numbers, not one (by hand) */
         const char *stamp = numbered ? msgi_item_s(item, "stamp") : sk;
-        if (!sk || !stamp || strncmp(stamp, c->before, MSG_TS_LEN) >= 0 ||
-            json_array_size(c->dels) >= MARK_PRUNE)
-            return 1; /* young: so are the rows after it (or enough for one batch) */
-        json_array_append_new(c->dels, json_pack("{s:{s:o}}", "DeleteRequest", "Key",
-                                                 msgi_key2(c->pk, sk)));
+        if (json_array_size(c->dels) >= MARK_PRUNE)
+            return 1; /* enough for one prune */
+        if (!junk && (!sk || !stamp || strncmp(stamp, c->before, MSG_TS_LEN) >= 0))
+            return 1; /* young: so are the rows after it */
+        c->skipped += junk;
+        json_array_append_new(c->dels, msgi_key2(c->pk, sk));
     }
     return ++c->pages >= MARK_PRUNE_PAGES || json_array_size(c->dels) >= MARK_PRUNE;
 }
@@ -280,17 +371,9 @@ static void log_prune(msg_service *s, const char *me)
                                    MARK_PRUNE),
                          prune_page, &c, &ignored);
     }
-    if (c.skipped && dels && !json_array_size(dels))
-        log_warn("read log of %s: %ld row(s) at its oldest end are not numbered (written by "
-                 "hand or by another program); nothing pruned past them",
-                 me, c.skipped);
-    if (dels && json_array_size(dels)) {
-        json_t *r2 = NULL;
-        err_t in;
-        msgi_call(s, "BatchWriteItem", json_pack("{s:{s:O}}", "RequestItems", s->table, dels),
-                  &r2, &in);
-        json_decref(r2);
-    }
+    if (c.skipped)
+        read_log_note(s, me, c.skipped, "removed by a prune");
+    log_delete(s, dels);
     json_decref(dels);
 }
 

@@ -376,7 +376,9 @@ def test_malformed_read_log_rows_do_not_wedge_the_user(msg_server):
     """A read-log row among the numbered ones whose key is not a number (written by hand, or
     by a program that is not this service: "~000000000000001x", a digit too many) is looked
     past: the user's mark-reads go on, numbered after the newest real row (before, every
-    mark-read of the user answered 500 storage while such a row sorted last in the range)."""
+    mark-read of the user answered 500 storage while such a row sorted last in the range), and
+    the mark-read that looked past them removes them (session 27 kept them, and every later
+    mark-read paged past them again)."""
     ddb = mddb_of(msg_server)
     a, b = add_user(msg_server, "mlog_a", "Mlog A"), add_user(msg_server, "mlog_b", "Mlog B")
     ta, tb = token(a), token(b)
@@ -399,6 +401,7 @@ def test_malformed_read_log_rows_do_not_wedge_the_user(msg_server):
                     if it.get("stamp"))
     assert logged == [("~0000000000000001", m1["created_at"]),
                       ("~0000000000000002", m2["created_at"])], rows
+    assert [it["sk"]["S"] for it in rows if not it.get("stamp")] == [], rows
 
 
 def test_listing_carries_the_users_unread_total(msg_server):

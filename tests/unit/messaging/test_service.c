@@ -2134,9 +2134,9 @@ static void test_mark_read_past_a_stray_log_row(void **state)
 
 /* Rows among the numbered ones whose keys are not numbers ("~000000000000001x": written by
  * hand, or a format this service does not write) do not wedge the user: the newest is looked
- * past (before: every mark-read of the user failed with storage while it sorted last), and a
- * prune passes over them to the old numbered rows after them (before: it stopped at the
- * first, so the rows after it were never pruned). */
+ * past (before: every mark-read of the user failed with storage while it sorted last), and
+ * the mark-read removes what it looked past; a prune removes them at the oldest end with the
+ * old numbered rows after them (session 27 kept them, looked past again by every mark-read). */
 static void test_mark_read_past_malformed_log_rows(void **state)
 {
     (void)state;
@@ -2170,34 +2170,58 @@ static void test_mark_read_past_malformed_log_rows(void **state)
         fail_msg("mark-read: %s", e.msg);
     assert_int_equal(n, 1);
     json_t *items = query_pk(pk);
-    /* the day-old numbered rows before and after "~...0x" all pruned; the three by hand kept */
-    const char *want[] = {"~000000000000000x", "~000000000000001x", "~0000000000000015",
-                          "~0000000000000016", "~00000000000000141"};
+    /* the day-old numbered rows before and after "~...0x" all pruned, the three by hand
+     * removed ("~...1x" and "~...141" by the newest-row search, "~...0x" by the prune) */
+    const char *want[] = {"~0000000000000015", "~0000000000000016"};
     size_t k = json_array_size(items);
     for (size_t i = 0; i < k; i++)
         print_message("left: %s\n", msgi_item_s(json_array_get(items, i), "sk"));
-    assert_int_equal(k, 5);
-    /* sorted: "~...0x" < "~...14" < "~...141" < "~...15" < "~...16" < "~...1x" */
-    const char *order[] = {want[0], want[4], want[2], want[3], want[1]};
+    assert_int_equal(k, 2);
     for (size_t i = 0; i < k; i++)
-        assert_string_equal(msgi_item_s(json_array_get(items, i), "sk"), order[i]);
+        assert_string_equal(msgi_item_s(json_array_get(items, i), "sk"), want[i]);
     json_decref(items);
     for (int i = 0; i < 3; i++)
         msg_message_fini(&m[i]);
 }
 
-/* A page of rows that are not numbers at the oldest end of the read log (16 of them, the
- * prune's page: "~0000000000000000a".."p" sort before "~0000000000000001") does not stop the
- * prune: it pages on to the old numbered rows after them (before: it read only those 16,
- * deleted nothing, on every prune, and the log grew for good). */
+/* Puts n rows that are not numbers into the read log pk by hand: keys prefix + 4 letters,
+ * no stamp (BatchWriteItems of 25). */
+static void put_junk_rows(const char *pk, const char *prefix, const char *g, int n)
+{
+    for (int at = 0; at < n; at += 25) {
+        json_t *reqs = json_array();
+        for (int i = at; i < at + 25 && i < n; i++) {
+            char sk[64];
+            snprintf(sk, sizeof sk, "%s%c%c%c%c", prefix, 'a' + i / 17576 % 26,
+                     'a' + i / 676 % 26, 'a' + i / 26 % 26, 'a' + i % 26);
+            json_array_append_new(
+                reqs, json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s}}}}", "PutRequest", "Item", "pk",
+                                "S", pk, "sk", "S", sk, "group_uuid", "S", g));
+        }
+        json_t *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, reqs), *resp = NULL;
+        err_t e = {0};
+        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
+        assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
+        json_decref(req);
+        json_decref(resp);
+    }
+}
+
+/* More rows that are not numbers at the oldest end of the read log than a prune pages past
+ * (100: "~0000000000000000aaaa".. sort before "~0000000000000001") do not stop the prunes:
+ * each removes up to 16 of them, then the old numbered rows after them go too (session 27:
+ * it passed over up to 4 pages of 16, and past 64 such rows deleted nothing, on every prune,
+ * and the log grew for good). */
 static void test_prune_past_a_page_of_malformed_log_rows(void **state)
 {
     (void)state;
     msg_user ma = add_user("pm_a", "Pm A"), mb = add_user("pm_b", "Pm B");
-    msg_message m[2];
+    enum { MSGS = 72 };
+    msg_message m[MSGS];
     m[0] = send_ok(&ma, NULL, "pm_b", "m0", NULL);
     const char *g = m[0].message_group_uuid;
-    m[1] = send_ok(&ma, g, NULL, "m1", NULL);
+    for (int i = 1; i < MSGS; i++)
+        m[i] = send_ok(&ma, g, NULL, "m", NULL);
     char pk[64], sk[32];
     snprintf(pk, sizeof pk, "READ#%s", mb.uuid);
     const char *day_old = "2020-01-01T00:00:00.000000Z";
@@ -2205,30 +2229,81 @@ static void test_prune_past_a_page_of_malformed_log_rows(void **state)
         msgi_read_sk(i, sk);
         put_log_row(pk, sk, g, m[0].created_at, day_old);
     }
-    for (int i = 0; i < 16; i++) {
-        snprintf(sk, sizeof sk, "~0000000000000000%c", 'a' + i);
-        put_log_row(pk, sk, g, m[0].created_at, NULL);
-    }
+    put_junk_rows(pk, "~0000000000000000", g, 100);
     char at[MSG_TS_LEN + 1];
     long long n;
     err_t e = {0};
-    if (msg_mark_read(S, mb.uuid, g, m[0].created_at, at, &n, &e)) /* ~15 */
-        fail_msg("mark-read: %s", e.msg);
-    if (msg_mark_read(S, mb.uuid, g, m[1].created_at, at, &n, &e)) /* ~16: prunes */
-        fail_msg("mark-read: %s", e.msg);
+    /* ~15 .. ~80: prunes at 16, 24, .., 80 (9 of 16 rows): 114 to remove */
+    size_t k = 0, old = 0;
+    for (int i = 0; i < 66; i++) {
+        if (msg_mark_read(S, mb.uuid, g, m[i].created_at, at, &n, &e))
+            fail_msg("mark-read %d: %s", i, e.msg);
+    }
     json_t *items = query_pk(pk);
-    size_t k = json_array_size(items), old = 0;
+    k = json_array_size(items);
     for (size_t i = 0; i < k; i++) {
         int64_t seq;
-        if (msgi_read_sk_seq(msgi_item_s(json_array_get(items, i), "sk"), &seq) && seq <= 14)
+        if (!msgi_read_sk_seq(msgi_item_s(json_array_get(items, i), "sk"), &seq) || seq <= 14)
             old++;
     }
-    if (old || k != 16 + 2)
-        fail_msg("rows left %zu, day-old numbered rows left %zu (want 18 and 0)", k, old);
-    assert_string_equal(msgi_item_s(json_array_get(items, 16), "sk"), "~0000000000000015");
-    assert_string_equal(msgi_item_s(json_array_get(items, 17), "sk"), "~0000000000000016");
+    if (old || k != 66)
+        fail_msg("rows left %zu, day-old or unnumbered rows left %zu (want 66 and 0)", k, old);
+    assert_string_equal(msgi_item_s(json_array_get(items, 0), "sk"), "~0000000000000015");
     json_decref(items);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < MSGS; i++)
+        msg_message_fini(&m[i]);
+}
+
+/* More rows that are not numbers after the newest numbered one than the newest-row search
+ * pages past (1,200 > 1 + 16 + 128 + 1000): the mark-read removes them and goes on (session
+ * 27: every mark-read of the user failed with storage, and each logged a line); what is said
+ * of them is one line a minute (before: one per mark-read and per feed scan). */
+static void test_malformed_log_rows_removed_and_said_once_a_minute(void **state)
+{
+    (void)state;
+    msg_user ma = add_user("mj_a", "Mj A"), mb = add_user("mj_b", "Mj B");
+    msg_message m[3];
+    m[0] = send_ok(&ma, NULL, "mj_b", "m0", NULL);
+    const char *g = m[0].message_group_uuid;
+    m[1] = send_ok(&ma, g, NULL, "m1", NULL);
+    m[2] = send_ok(&ma, g, NULL, "m2", NULL);
+    char pk[64];
+    snprintf(pk, sizeof pk, "READ#%s", mb.uuid);
+    put_junk_rows(pk, "~1x", g, 1200); /* after every 16-digit number below 2 * 10^15 */
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc; /* its own, so its log lines are counted from 0 */
+    err_t e = {0};
+    assert_int_equal(msg_service_new(ENV.backend, &cfg, &svc, &e), 0);
+    int64_t newest, stamp;
+    /* a reader (the event streams') looks past them, refuses past its pages, says so once */
+    for (int i = 0; i < 3; i++) {
+        err_clear(&e);
+        assert_int_not_equal(msgi_read_log_newest(svc, mb.uuid, &newest, &stamp, &e), 0);
+        code_is(&e, "storage");
+    }
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    for (int i = 0; i < 3; i++) {
+        err_clear(&e);
+        if (msg_mark_read(svc, mb.uuid, g, m[i].created_at, at, &n, &e))
+            fail_msg("mark-read %d: %s", i, e.msg);
+    }
+    json_t *items = query_pk(pk);
+    assert_int_equal(json_array_size(items), 3);
+    for (int i = 0; i < 3; i++) {
+        char want[32];
+        msgi_read_sk(i + 1, want);
+        assert_string_equal(msgi_item_s(json_array_get(items, (size_t)i), "sk"), want);
+    }
+    json_decref(items);
+    assert_int_equal(msgi_read_log_newest(svc, mb.uuid, &newest, &stamp, &e), 0);
+    assert_int_equal(newest, 3);
+    assert_int_equal(atomic_load(&svc->readlog_said), 1);
+    assert_true(atomic_load(&svc->readlog_unsaid) >= 3);
+    msg_service_free(svc);
+    for (int i = 0; i < 3; i++)
         msg_message_fini(&m[i]);
 }
 
@@ -2268,8 +2343,9 @@ static const msg_backend_ops unnumbered_ops = {
     .call = unnumbered_call, .free = lagging_free, .name = "unnumbered"};
 
 /* The search for the newest numbered read-log row pages past rows that are not numbers a
- * bounded number of pages (4), then refuses the mark-read with storage, naming the log
- * (before: it paged on as long as the endpoint answered such rows, on every mark-read). */
+ * bounded number of pages (4), removes them and searches again, 3 times in all, then refuses
+ * the mark-read with storage, naming the log (before: it paged on as long as the endpoint
+ * answered such rows, on every mark-read). */
 static void test_mark_read_newest_search_is_bounded(void **state)
 {
     (void)state;
@@ -2289,7 +2365,7 @@ static void test_mark_read_newest_search_is_bounded(void **state)
         fail_msg("mark-read succeeded after %d pages of the newest-row search", hp.calls);
     code_is(&e, "storage");
     assert_non_null(strstr(e.msg, "read log"));
-    assert_int_equal(hp.calls, 4);
+    assert_int_equal(hp.calls, 12);
     msg_service_free(svc);
     msg_message_fini(&m);
 }
@@ -2838,6 +2914,7 @@ int main(void)
         cmocka_unit_test(test_mark_read_past_a_stray_log_row),
         cmocka_unit_test(test_mark_read_past_malformed_log_rows),
         cmocka_unit_test(test_prune_past_a_page_of_malformed_log_rows),
+        cmocka_unit_test(test_malformed_log_rows_removed_and_said_once_a_minute),
         cmocka_unit_test(test_mark_read_newest_search_is_bounded),
         cmocka_unit_test(test_mark_read_counts_every_page),
         cmocka_unit_test(test_listing_unread_total),
