@@ -802,17 +802,14 @@ static void ev_fail_log(const ev_fail_say *say, const char *why)
 }
 
 /* The partition version of user's partition `kind` ("READ#": the read log, "GRP#": the
- * conversation rows) now (backend.h partition_version: it moves with any commit that may
- * have written the partition, and now and then with others); 0 when the backend has none or
- * gives none now. */
+ * conversation rows) now (msgi_pk_version: it moves with any commit that may have written
+ * the partition, and now and then with others); 0 when the backend has none or gives none
+ * now. */
 static uint64_t ev_version(msg_events *h, const char *kind, const char *user)
 {
-    msg_backend *b = h->svc->backend;
-    if (!b->ops->partition_version)
-        return 0;
     char pk[8 + MSG_UUID_LEN];
     snprintf(pk, sizeof pk, "%s%s", kind, user);
-    return b->ops->partition_version(b, h->svc->table, pk);
+    return msgi_pk_version(h->svc, pk);
 }
 
 /* Whether user's partition `kind` may have changed since version v was taken (0: cannot
@@ -1144,13 +1141,9 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     h->streams_max = MSG_EVENTS_STREAMS_MAX;
     atomic_init(&h->buffered, 0);
     h->buffered_max = MSG_EVENTS_BUFFERS_MAX;
-    const char *bm = getenv("DDBCHAT_EVENTS_BUFFERS_MB"); /* tests: lower only */
-    if (bm && *bm) {
-        char *end;
-        long v = strtol(bm, &end, 10);
-        if (!*end && v >= 1 && v < MSG_EVENTS_BUFFERS_MAX >> 20)
-            h->buffered_max = v << 20;
-    }
+    long v;
+    if (msgi_env_long("DDBCHAT_EVENTS_BUFFERS_MB", 1, (MSG_EVENTS_BUFFERS_MAX >> 20) - 1, &v))
+        h->buffered_max = v << 20; /* tests: lower only */
     pthread_mutex_init(&h->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -1159,30 +1152,20 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     pthread_cond_init(&h->watch_cv, &ca);
     pthread_condattr_destroy(&ca);
     h->heartbeat_ms = (int64_t)MSG_EVENTS_HEARTBEAT_S * 1000;
-    const char *hb = getenv("DDBCHAT_EVENTS_HEARTBEAT_MS"); /* tests: token expiry at once */
-    if (hb && *hb) {
-        char *end;
-        long v = strtol(hb, &end, 10);
-        if (!*end && v >= 10 && v <= (long)MSG_EVENTS_HEARTBEAT_S * 1000)
-            h->heartbeat_ms = v;
-    }
+    /* tests: token expiry at once */
+    if (msgi_env_long("DDBCHAT_EVENTS_HEARTBEAT_MS", 10, (long)MSG_EVENTS_HEARTBEAT_S * 1000, &v))
+        h->heartbeat_ms = v;
     h->next_heartbeat_ms = base_mono_ms() + h->heartbeat_ms;
     h->poll_max_ms = MSG_EVENTS_POLL_MAX_MS;
-    const char *pm = getenv("DDBCHAT_EVENTS_POLL_MAX_MS"); /* tests: failing polls sooner */
-    if (pm && *pm) {
-        char *end;
-        long v = strtol(pm, &end, 10);
-        if (!*end && v >= MSG_EVENTS_POLL_MIN_MS && v < MSG_EVENTS_POLL_MAX_MS)
-            h->poll_max_ms = (int)v;
-    }
+    /* tests: failing polls sooner */
+    if (msgi_env_long("DDBCHAT_EVENTS_POLL_MAX_MS", MSG_EVENTS_POLL_MIN_MS,
+                      MSG_EVENTS_POLL_MAX_MS - 1, &v))
+        h->poll_max_ms = (int)v;
     h->poll_min_ms = MSG_EVENTS_POLL_MIN_MS;
-    const char *pn = getenv("DDBCHAT_EVENTS_POLL_MIN_MS"); /* tests: polled messages late */
-    if (pn && *pn) {
-        char *end;
-        long v = strtol(pn, &end, 10);
-        if (!*end && v > MSG_EVENTS_POLL_MIN_MS && v <= h->poll_max_ms)
-            h->poll_min_ms = (int)v;
-    }
+    /* tests: polled messages late */
+    if (msgi_env_long("DDBCHAT_EVENTS_POLL_MIN_MS", MSG_EVENTS_POLL_MIN_MS + 1, h->poll_max_ms,
+                      &v))
+        h->poll_min_ms = (int)v;
     msg_tickets_init(&h->tickets);
     int rc = 0;
     if (pthread_create(&h->hub_th, NULL, ev_hub_main, h) != 0) {

@@ -70,6 +70,14 @@ struct msg_service {
     atomic_long readlog_unsaid, readlog_said;
 };
 
+/* The environment variable name as a whole decimal number from lo to hi into *out: true; unset,
+ * empty, not all digits (an end-checked strtol) or out of the range: false, *out untouched
+ * (the test aids' and tunables' one reading). */
+bool msgi_env_long(const char *name, long lo, long hi, long *out);
+/* The version of partition pk now (backend.h partition_version, else the whole data's
+ * version, which moves with every commit); 0: the backend has none (cannot tell). */
+uint64_t msgi_pk_version(msg_service *s, const char *pk);
+
 /* {"S": s}; NULL on OOM. */
 json_t *msgi_s(const char *s);
 /* item[name]["S"] or NULL. */

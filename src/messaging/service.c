@@ -35,12 +35,9 @@ void msg_config_default(msg_config *c)
     c->unread_total_cache_ms = MSG_UNREAD_TOTAL_CACHE_MS;
     c->jwt_claim = "sub";
     const char *v;
-    if ((v = getenv("DDBCHAT_REST_DEADLINE_MS")) && *v) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (!*end && n >= 1 && n <= 3600000)
-            c->rest_deadline_ms = n;
-    }
+    long n;
+    if (msgi_env_long("DDBCHAT_REST_DEADLINE_MS", 1, 3600000, &n))
+        c->rest_deadline_ms = n;
     if ((v = getenv("DDBCHAT_JWT_PUBLIC_KEY_FILE")) && *v)
         c->jwt_public_key_file = v;
     if ((v = getenv("DDBCHAT_JWT_CLAIM")) && *v)

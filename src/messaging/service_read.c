@@ -910,16 +910,6 @@ void msgi_unread_forget(msg_service *s, const char *user)
     pthread_mutex_unlock(&s->unread_mu);
 }
 
-/* The version of user's GRP# partition now (backend.h partition_version, else the data's
- * version); 0: none, do not cache. */
-static uint64_t grp_version(msg_service *s, const char *pk)
-{
-    const msg_backend_ops *ops = s->backend->ops;
-    return ops->partition_version ? ops->partition_version(s->backend, s->table, pk)
-           : ops->version         ? ops->version(s->backend)
-                                  : 0;
-}
-
 static int list_conversations(msg_service *s, const char *user_uuid, int limit,
                               const char *cursor, const char *after, msg_conversation_page *out,
                               long long *total, err_t *e)
@@ -940,7 +930,7 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
         return err_set(e, ERR_NOMEM, "out of memory");
     /* the version before the reads: a commit between makes the total older than the rows,
      * never newer (the next listing then counts again) */
-    uint64_t version = total ? grp_version(s, pk) : 0;
+    uint64_t version = total ? msgi_pk_version(s, pk) : 0; /* 0: none, do not cache */
     int64_t began = total ? base_mono_ms() : 0;
     msg_rows rows = {.convs = out};
     page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};

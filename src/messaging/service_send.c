@@ -59,6 +59,24 @@ static void w_num(jout *w, bool comma, const char *name, long long v)
     jout_raw(w, "\"}", 2);
 }
 
+/* The transaction's Puts (the message, a new pair row, the conversation rows, a key's row)
+ * are each of a new key: w_put_open starts one (after a comma unless first), its Item's
+ * attributes follow, and w_put_close ends it with the condition attribute_not_exists(pk). */
+static void w_put_open(jout *w, bool comma, const char *table)
+{
+    jout_raw(w, comma ? ",{\"Put\":{" : "{\"Put\":{", comma ? 9 : 8);
+    msgi_jw_str(w, false, "TableName", table);
+    jout_member_key(w, true, "Item", 4);
+    jout_raw(w, "{", 1);
+}
+
+static void w_put_close(jout *w)
+{
+    jout_raw(w, "}", 1);
+    msgi_jw_str(w, true, "ConditionExpression", "attribute_not_exists(pk)");
+    jout_raw(w, "}}", 2);
+}
+
 static void conv_put(jout *w, const char *table, const char *owner, const char *ts,
                      const char *group, const msg_user *other, const char *text,
                      const char *read_to, long long unread)
@@ -68,10 +86,7 @@ static void conv_put(jout *w, const char *table, const char *owner, const char *
     /* attribute_not_exists: the key (GRP#owner, ts) is not unique across the owner's
      * conversations; a message in another of them at the same microsecond must cancel this
      * transaction (retried with a new time), not overwrite that conversation's row */
-    jout_raw(w, ",{\"Put\":{", 9);
-    msgi_jw_str(w, false, "TableName", table);
-    jout_member_key(w, true, "Item", 4);
-    jout_raw(w, "{", 1);
+    w_put_open(w, true, table);
     msgi_jw_attr(w, false, "pk", pk);
     msgi_jw_attr(w, true, "sk", ts);
     msgi_jw_attr(w, true, "message_group_uuid", group);
@@ -80,9 +95,7 @@ static void conv_put(jout *w, const char *table, const char *owner, const char *
     if (read_to[0])
         msgi_jw_attr(w, true, "read_to", read_to);
     w_num(w, true, "unread", unread);
-    jout_raw(w, "}", 1);
-    msgi_jw_str(w, true, "ConditionExpression", "attribute_not_exists(pk)");
-    jout_raw(w, "}}", 2);
+    w_put_close(w);
 }
 
 /* Deletes the owner's old conversation row, which must exist and belong to the group; with
@@ -285,18 +298,13 @@ static json_t *idem_list(const json_t *old, const char *key, const char *ts, con
 static void w_idem_rows(jout *req, const char *table, const char *idem_pk, const char *key,
                         const char *group, const char *ts, const char *uuid, const json_t *old)
 {
-    jout_raw(req, ",{\"Put\":{", 9);
-    msgi_jw_str(req, false, "TableName", table);
-    jout_member_key(req, true, "Item", 4);
-    jout_raw(req, "{", 1);
+    w_put_open(req, true, table);
     msgi_jw_attr(req, false, "pk", idem_pk);
     msgi_jw_attr(req, true, "sk", key);
     msgi_jw_attr(req, true, "group_uuid", group);
     msgi_jw_attr(req, true, "created_at", ts);
     msgi_jw_attr(req, true, "message_uuid", uuid);
-    jout_raw(req, "}", 1);
-    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
-    jout_raw(req, "}}", 2);
+    w_put_close(req);
     /* the entries idem_list drops: distinct keys, not the new one (one operation per item in
      * a transaction), at most MSG_IDEM_KEEP of a list some other writer made longer */
     json_t *ol = json_object_get(old, "L");
@@ -515,18 +523,13 @@ static void w_message_put(jout *req, const char *table, const char *group, const
 {
     char msg_pk[64];
     snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
-    jout_raw(req, "{\"Put\":{", 8);
-    msgi_jw_str(req, false, "TableName", table);
-    jout_member_key(req, true, "Item", 4);
-    jout_raw(req, "{", 1);
+    w_put_open(req, false, table);
     msgi_jw_attr(req, false, "pk", msg_pk);
     msgi_jw_attr(req, true, "sk", ts);
     msgi_jw_attr(req, true, "message_uuid", msg_uuid);
     msgi_jw_attr(req, true, "message", text);
     w_user(req, me);
-    jout_raw(req, "}", 1);
-    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
-    jout_raw(req, "}}", 2);
+    w_put_close(req);
 }
 
 /* The transaction's Put of a new conversation's pair row; keys: the sender's idempotency list
@@ -535,10 +538,7 @@ static void w_pair_put(jout *req, const char *table, const char *pair_pk, const 
                        const char *ts, const char *me_uuid, const char *idem_name,
                        const json_t *keys)
 {
-    jout_raw(req, ",{\"Put\":{", 9);
-    msgi_jw_str(req, false, "TableName", table);
-    jout_member_key(req, true, "Item", 4);
-    jout_raw(req, "{", 1);
+    w_put_open(req, true, table);
     msgi_jw_attr(req, false, "pk", pair_pk);
     msgi_jw_attr(req, true, "sk", "PAIR");
     msgi_jw_attr(req, true, "group_uuid", group);
@@ -548,9 +548,7 @@ static void w_pair_put(jout *req, const char *table, const char *pair_pk, const 
         jout_member_key(req, true, idem_name, strlen(idem_name));
         jout_json(req, keys);
     }
-    jout_raw(req, "}", 1);
-    msgi_jw_str(req, true, "ConditionExpression", "attribute_not_exists(pk)");
-    jout_raw(req, "}}", 2);
+    w_put_close(req);
 }
 
 /* The transaction's Update of the pair row, guarded by its last message's time prev ("":

@@ -17,13 +17,9 @@ void msg_tickets_init(msg_tickets *t)
 {
     memset(t, 0, sizeof *t);
     t->ttl_ms = (int64_t)MSG_TICKET_TTL_S * 1000;
-    const char *ttl = getenv("DDBCHAT_TICKET_TTL_MS"); /* tests: expiry without waiting 30 s */
-    if (ttl && *ttl) {
-        char *end;
-        long v = strtol(ttl, &end, 10);
-        if (!*end && v >= 1 && v <= (long)MSG_TICKET_TTL_S * 1000)
-            t->ttl_ms = v;
-    }
+    long v; /* tests: expiry without waiting 30 s */
+    if (msgi_env_long("DDBCHAT_TICKET_TTL_MS", 1, (long)MSG_TICKET_TTL_S * 1000, &v))
+        t->ttl_ms = v;
 }
 
 void msg_tickets_fini(msg_tickets *t)

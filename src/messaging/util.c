@@ -12,12 +12,35 @@
 #include "value/jout.h"
 #include "value/jread.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/random.h>
 #include <uuid/uuid.h>
+
+bool msgi_env_long(const char *name, long lo, long hi, long *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return false;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (*end || errno || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
+uint64_t msgi_pk_version(msg_service *s, const char *pk)
+{
+    const msg_backend_ops *ops = s->backend->ops;
+    return ops->partition_version ? ops->partition_version(s->backend, s->table, pk)
+           : ops->version         ? ops->version(s->backend)
+                                  : 0;
+}
 
 json_t *msgi_s(const char *s)
 {

@@ -190,6 +190,36 @@ static void test_echo(void **state)
     assert_string_equal(out, want);
 }
 
+/* msgi_env_long: the one reading of the numeric environment variables (test aids, the REST
+ * deadline): a whole decimal number within the bounds, else the default stays. */
+static void test_env_long(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *value; /* NULL: unset */
+        bool taken;
+        long want;
+    } cases[] = {
+        {"unset", NULL, false, 0},        {"empty", "", false, 0},
+        {"low bound", "10", true, 10},    {"high bound", "20", true, 20},
+        {"below", "9", false, 0},         {"above", "21", false, 0},
+        {"trailing", "15ms", false, 0},   {"space", " 15", true, 15}, /* strtol skips it */
+        {"sign", "-15", false, 0},        {"overflow", "99999999999999999999", false, 0},
+        {"not a number", "x", false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].value)
+            setenv("MSG_TEST_ENV_LONG", cases[i].value, 1);
+        else
+            unsetenv("MSG_TEST_ENV_LONG");
+        long v = -1;
+        bool taken = msgi_env_long("MSG_TEST_ENV_LONG", 10, 20, &v);
+        if (taken != cases[i].taken || (taken && v != cases[i].want) || (!taken && v != -1))
+            fail_msg("%s: taken %d, %ld", cases[i].name, taken, v);
+    }
+    unsetenv("MSG_TEST_ENV_LONG");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_echo),
+        cmocka_unit_test(test_env_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
