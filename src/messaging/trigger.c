@@ -53,10 +53,10 @@ struct msg_trigger {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
-    int64_t stop_at; /* when the stop was requested (base_wall_ms, under mu) */
+    int64_t stop_at; /* when the stop was requested (base_mono_ms, under mu) */
     /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
     uint64_t n_records, n_batches, n_failures, n_discarded;
-    int64_t age_ms; /* IteratorAge of the last read */
+    int64_t age_ms; /* IteratorAge of the last batch started; 0 after a read found nothing */
     sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
     /* the batches being delivered, one per shard at most (MSG_TRIGGER_SHARDS_AT_ONCE); a
      * slot's busy, finished and result are under mu */
@@ -70,10 +70,32 @@ typedef struct trg_slot {
     pthread_t th;
     bool busy, finished, joinable;
     int result; /* TRG_DONE, TRG_DISCARDED, TRG_STOPPED */
+    int64_t newest; /* the batch being delivered: its newest record's ApproximateCreationDateTime
+                     * (epoch ms, 0: none; relaxed atomic, read by a scrape under mu) */
     msg_sr_page pg;
     char arn[MSG_SR_ARN_MAX];
     char shard[MSG_SR_SHARD_MAX];
 } trg_slot;
+
+/* The trigger's IteratorAge for /metrics (ms): the oldest of the batches being delivered, each
+ * the age of its newest record now (a batch retried for a minute is a minute older), as the
+ * operator needs the shard that lags most; with none being delivered, the last batch's age when
+ * it started (0 once a read found nothing new).  Before, the last-started shard's age: a
+ * poison record retried on one shard read as ~0 s while the other shards kept up
+ * (test_stream_triggers.py::test_iterator_age_is_the_oldest_shards). */
+static int64_t trg_iterator_age(msg_trigger *t)
+{
+    int64_t now = base_wall_ms(), age = -1;
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+        const trg_slot *sl = &t->slots[i];
+        int64_t newest = __atomic_load_n(&sl->newest, __ATOMIC_RELAXED);
+        if (sl->busy && !sl->finished && newest > 0 && now - newest > age)
+            age = now - newest;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return age >= 0 ? age : __atomic_load_n(&t->age_ms, __ATOMIC_RELAXED);
+}
 
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
 {
@@ -81,8 +103,8 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
         const char *name, *type, *help;
     } fam[] = {
         {"ddbchat_trigger_iterator_age_seconds", "gauge",
-         "Age of the newest record of the batch being delivered when it was read (Lambda's "
-         "IteratorAge); 0 once the trigger has caught up"},
+         "Age of the newest record of the oldest batch being delivered, its most lagging "
+         "shard's (Lambda's IteratorAge); 0 once the trigger has caught up"},
         {"ddbchat_trigger_records_total", "counter", "Records of batches the command finished"},
         {"ddbchat_trigger_batches_total", "counter", "Batches the command finished"},
         {"ddbchat_trigger_failures_total", "counter",
@@ -102,7 +124,7 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
             met_prom_escape(b, t->table);
             buf_append(b, "\"} ", 3);
             if (f == 0)
-                met_prom_double(b, (double)__atomic_load_n(&t->age_ms, __ATOMIC_RELAXED) / 1e3);
+                met_prom_double(b, (double)trg_iterator_age(ts[i]) / 1e3);
             else
                 met_prom_u64(b, __atomic_load_n(f == 1   ? &t->n_records
                                                 : f == 2 ? &t->n_batches
@@ -130,14 +152,23 @@ int msg_trigger_parse(const char *spec, char **table, const char **command, err_
     return 0;
 }
 
-/* Sleeps up to ms unless stopped; true when stopped. */
-static bool trg_sleep(msg_trigger *t, int ms)
+/* The absolute time ms from now on t->cv's clock (CLOCK_MONOTONIC, msg_trigger_start: a step
+ * of the wall clock neither stalls a wait nor ends it early; before, CLOCK_REALTIME's waits
+ * and deadlines did both, test_stream_triggers.py::test_a_clock_step_neither_kills_nor_stalls). */
+static struct timespec trg_after(int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     long ns = ts.tv_nsec + (long)(ms % 1000) * 1000000L;
     ts.tv_sec += ms / 1000 + ns / 1000000000L;
     ts.tv_nsec = ns % 1000000000L;
+    return ts;
+}
+
+/* Sleeps up to ms unless stopped; true when stopped. */
+static bool trg_sleep(msg_trigger *t, int ms)
+{
+    struct timespec ts = trg_after(ms);
     pthread_mutex_lock(&t->mu);
     while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &ts) != ETIMEDOUT) {
     }
@@ -213,17 +244,19 @@ static int trg_save(const msg_trigger *t, const msg_stream_reader *rd, err_t *e)
 /* ---- running the command ---------------------------------------------------------- */
 
 /* Logs complete lines of out (keeps a partial last line). */
-static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
+static void trg_log_lines(const msg_trigger *t, const char *shard, buf_t *out, bool flush)
 {
     size_t start = 0;
     for (size_t i = 0; i < out->len; i++) {
         if (out->data[i] == '\n' || i - start >= TRG_LINE_MAX) {
-            log_info("trigger %s: %.*s", t->table, (int)(i - start), out->data + start);
+            log_info("trigger %s shard %s: %.*s", t->table, shard, (int)(i - start),
+                     out->data + start);
             start = i + 1;
         }
     }
     if (flush && start < out->len) {
-        log_info("trigger %s: %.*s", t->table, (int)(out->len - start), out->data + start);
+        log_info("trigger %s shard %s: %.*s", t->table, shard, (int)(out->len - start),
+                 out->data + start);
         start = out->len;
     }
     if (start == 0)
@@ -232,7 +265,7 @@ static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
     out->len -= start;
 }
 
-/* The deadline (base_wall_ms) of a run that started at `started`: its timeout, or
+/* The deadline (base_mono_ms) of a run that started at `started`: its timeout, or
  * TRG_STOP_GRACE_MS after a stop request when that comes first.  *timeout: whether it is the
  * timeout. */
 static int64_t trg_deadline(msg_trigger *t, int64_t started, bool *timeout)
@@ -261,7 +294,7 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
 {
     bool timeout;
     int64_t d = trg_deadline(t, w->started, &timeout);
-    int64_t now = base_wall_ms();
+    int64_t now = base_mono_ms();
     int *sent = &w->sent;
     if (*sent == 0 && now >= d) {
         w->timed_out = timeout;
@@ -279,12 +312,13 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
  * signals reach what it started; a terminal's Ctrl-C reaches serve, whose stop gives the
  * command its grace).  Returns the wait status, or -1 (could not run it; errno-style message
  * logged).  *timed_out: its timeout killed it. */
-static int trg_run(msg_trigger *t, const char *input, size_t in_len, bool *timed_out)
+static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t in_len,
+                   bool *timed_out)
 {
     *timed_out = false;
     int in[2] = {-1, -1}, out[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-        log_error("trigger %s: pipe: %s", t->table, strerror(errno));
+        log_error("trigger %s shard %s: pipe: %s", t->table, shard, strerror(errno));
         goto fail;
     }
     posix_spawn_file_actions_t fa;
@@ -316,14 +350,15 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len, bool *timed
     in[0] = out[1] = -1;
     if (src) {
         if (src != ECANCELED)
-            log_error("trigger %s: cannot run /bin/sh: %s", t->table, strerror(src));
+            log_error("trigger %s shard %s: cannot run /bin/sh: %s", t->table, shard,
+                      strerror(src));
         goto fail;
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     buf_t ob;
     buf_init(&ob, 0);
     size_t sent = 0;
-    trg_watch sigs = {.started = base_wall_ms()};
+    trg_watch sigs = {.started = base_mono_ms()};
     if (in_len == 0) {
         close(in[1]);
         in[1] = -1;
@@ -363,10 +398,10 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len, bool *timed
             if (r <= 0)
                 break; /* EOF: the command (and anything holding its output) is done */
             if (buf_append(&ob, chunk, (size_t)r) == 0)
-                trg_log_lines(t, &ob, false);
+                trg_log_lines(t, shard, &ob, false);
         }
     }
-    trg_log_lines(t, &ob, true);
+    trg_log_lines(t, shard, &ob, true);
     buf_fini(&ob);
     if (in[1] >= 0)
         close(in[1]);
@@ -626,16 +661,16 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
     if (fd >= 0 && !err && created && trg_fsync_dir(t->on_failure) != 0)
         err = errno; /* a new file's name durable too */
     if (fd >= 0 && err && start >= 0 && ftruncate(fd, start) != 0)
-        log_error("trigger %s: the on-failure file %s keeps part of a record: %s", t->table,
-                  t->on_failure, strerror(errno));
+        log_error("trigger %s shard %s: the on-failure file %s keeps part of a record: %s",
+                  t->table, shard, t->on_failure, strerror(errno));
     if (fd >= 0)
         close(fd);
     pthread_mutex_unlock(&trg_on_failure_mu);
     bool ok = line && !err;
     if (!ok)
-        log_error("trigger %s: the on-failure record of the batch from %s was not written to "
-                  "%s: %s",
-                  t->table, first_seq, t->on_failure, why ? why : strerror(err));
+        log_error("trigger %s shard %s: the on-failure record of the batch from %s was not "
+                  "written to %s: %s",
+                  t->table, shard, first_seq, t->on_failure, why ? why : strerror(err));
     free(line);
     free(text);
     return ok;
@@ -655,9 +690,9 @@ static bool trg_record_failure(msg_trigger *t, const msg_sr_page *pg, const char
     backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
     while (!trg_on_failure(t, pg, arn, shard, condition, attempts, st, timed_out)) {
         int wait = (int)backoff_fail(&bo, NULL);
-        log_error("trigger %s: the batch is kept until its on-failure record is written "
-                  "(%s); trying again in %d ms",
-                  t->table, condition, wait);
+        log_error("trigger %s shard %s: the batch is kept until its on-failure record is "
+                  "written (%s); trying again in %d ms",
+                  t->table, shard, condition, wait);
         if (trg_sleep(t, wait))
             return false;
     }
@@ -722,9 +757,9 @@ static bool trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, si
     old.n = k;
     if (!trg_record_failure(t, &old, arn, shard, "RecordAgeExceeded", runs, st, timed_out))
         return false;
-    log_error("trigger %s: %zu records older than %d s are discarded "
+    log_error("trigger %s shard %s: %zu records older than %d s are discarded "
               "(--trigger-max-record-age)%s%s",
-              t->table, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
+              t->table, shard, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
               t->on_failure ? t->on_failure : "");
     __atomic_add_fetch(&t->n_discarded, k, __ATOMIC_RELAXED);
     return true;
@@ -736,14 +771,14 @@ static bool trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, si
  * t->bisect a failed batch of several records is split in two and each half delivered in
  * turn (the split takes no attempt: Lambda's BisectBatchOnFunctionError).  Before each run
  * the records older than t->max_age_s are discarded (the rest delivered as a batch). */
-static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t n,
-                       const char *arn, const char *shard)
+static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size_t i0,
+                       size_t n, const char *arn, const char *shard)
 {
     size_t old = trg_too_old(t, pg, i0, n);
     if (old) {
         if (!trg_discard_old(t, pg, i0, old, arn, shard, 0, 0, false))
             return TRG_STOPPED;
-        return old == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + old, n - old, arn, shard);
+        return old == n ? TRG_DISCARDED : trg_deliver(t, sl, pg, i0 + old, n - old, arn, shard);
     }
     msg_sr_page view = *pg; /* the batch's records: the page's text, its places from i0 */
     view.off = pg->off + i0;
@@ -754,12 +789,13 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
     char *text = trg_event(&view, arn, &newest, first, sizeof first);
     int64_t age = base_wall_ms() - newest;
     __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sl->newest, newest, __ATOMIC_RELAXED);
     backoff bo;
     backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
     int out = TRG_STOPPED;
     for (int attempt = 1;; attempt++) {
         bool timed_out = false;
-        int st = text ? trg_run(t, text, strlen(text), &timed_out) : -1;
+        int st = text ? trg_run(t, shard, text, strlen(text), &timed_out) : -1;
         if (st == 0) {
             __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
@@ -771,14 +807,14 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
             break;
         if (t->bisect && n > 1) {
             size_t h = n / 2;
-            log_warn("trigger %s: the batch of %zu records from %s failed; delivering it in "
-                     "two halves (%zu and %zu records)",
-                     t->table, n, first, h, n - h);
+            log_warn("trigger %s shard %s: the batch of %zu records from %s failed; "
+                     "delivering it in two halves (%zu and %zu records)",
+                     t->table, shard, n, first, h, n - h);
             free(text);
             text = NULL;
-            out = trg_deliver(t, pg, i0, h, arn, shard);
+            out = trg_deliver(t, sl, pg, i0, h, arn, shard);
             if (out != TRG_STOPPED)
-                out = trg_deliver(t, pg, i0 + h, n - h, arn, shard) == TRG_STOPPED
+                out = trg_deliver(t, sl, pg, i0 + h, n - h, arn, shard) == TRG_STOPPED
                           ? TRG_STOPPED
                           : TRG_DONE;
             break;
@@ -789,7 +825,8 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
             text = NULL;
             if (!trg_discard_old(t, pg, i0, aged, arn, shard, attempt, st, timed_out))
                 break;
-            out = aged == n ? TRG_DISCARDED : trg_deliver(t, pg, i0 + aged, n - aged, arn, shard);
+            out = aged == n ? TRG_DISCARDED
+                            : trg_deliver(t, sl, pg, i0 + aged, n - aged, arn, shard);
             break;
         }
         bool last = t->max_attempts > 0 && attempt >= t->max_attempts;
@@ -805,24 +842,25 @@ static int trg_deliver(msg_trigger *t, const msg_sr_page *pg, size_t i0, size_t 
             snprintf(what, sizeof what, "exited with status %d", WEXITSTATUS(st));
         if (last) {
             if (t->on_failure)
-                log_error("trigger %s: the command %s (batch of %zu records from %s); %d runs "
-                          "failed: the batch is discarded (--trigger-retries) once its "
-                          "on-failure record is written",
-                          t->table, what, n, first, attempt);
+                log_error("trigger %s shard %s: the command %s (batch of %zu records from "
+                          "%s); %d runs failed: the batch is discarded (--trigger-retries) once "
+                          "its on-failure record is written",
+                          t->table, shard, what, n, first, attempt);
             if (!trg_record_failure(t, &view, arn, shard, "RetryAttemptsExhausted", attempt,
                                     st, timed_out))
                 break;
-            log_error("trigger %s: the command %s (batch of %zu records from %s); %d runs "
-                      "failed: the batch is discarded (--trigger-retries)%s%s",
-                      t->table, what, n, first, attempt, t->on_failure ? "; its record is in "
+            log_error("trigger %s shard %s: the command %s (batch of %zu records from %s); "
+                      "%d runs failed: the batch is discarded (--trigger-retries)%s%s",
+                      t->table, shard, what, n, first, attempt, t->on_failure ? "; its record is in "
                                                                         : "",
                       t->on_failure ? t->on_failure : "");
             __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
             out = TRG_DISCARDED;
             break;
         }
-        log_warn("trigger %s: the command %s (batch of %zu records from %s); retry %d in %d ms",
-                 t->table, what, n, first, attempt, delay);
+        log_warn("trigger %s shard %s: the command %s (batch of %zu records from %s); retry %d "
+                 "in %d ms",
+                 t->table, shard, what, n, first, attempt, delay);
         if (trg_sleep(t, delay))
             break;
     }
@@ -835,7 +873,7 @@ static void *trg_worker(void *arg)
 {
     trg_slot *sl = arg;
     msg_trigger *t = sl->t;
-    int got = trg_deliver(t, &sl->pg, 0, sl->pg.n, sl->arn, sl->shard);
+    int got = trg_deliver(t, sl, &sl->pg, 0, sl->pg.n, sl->arn, sl->shard);
     pthread_mutex_lock(&t->mu);
     sl->result = got;
     sl->finished = true;
@@ -848,11 +886,7 @@ static void *trg_worker(void *arg)
 /* Waits up to ms for a slot to finish (or a stop). */
 static void trg_wait_slot(msg_trigger *t, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long ns = ts.tv_nsec + (long)(ms % 1000) * 1000000L;
-    ts.tv_sec += ms / 1000 + ns / 1000000000L;
-    ts.tv_nsec = ns % 1000000000L;
+    struct timespec ts = trg_after(ms);
     pthread_mutex_lock(&t->mu);
     while (!t->stop && !t->reaped && pthread_cond_timedwait(&t->cv, &t->mu, &ts) != ETIMEDOUT) {
     }
@@ -916,6 +950,7 @@ static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const ch
     snprintf(sl->arn, sizeof sl->arn, "%s", arn);
     snprintf(sl->shard, sizeof sl->shard, "%s", shard);
     sl->finished = false;
+    __atomic_store_n(&sl->newest, 0, __ATOMIC_RELAXED);
     sl->busy = true;
     sl->joinable = pthread_create(&sl->th, NULL, trg_worker, sl) == 0;
     if (!sl->joinable)
@@ -942,7 +977,7 @@ static void *trg_main(void *arg)
     backoff reread;
     backoff_init(&reread, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
     bool said_none = false;
-    int64_t read_at = 0; /* after a failed read: not before this (base_wall_ms) */
+    int64_t read_at = 0; /* after a failed read: not before this (base_mono_ms) */
     /* Lambda's event source mapping processes the shards concurrently, one batch per shard at
      * a time, in order within a shard: each batch read goes to a slot's thread and its shard
      * is held (not read again, its children not opened) until the batch is done or discarded,
@@ -968,7 +1003,7 @@ static void *trg_main(void *arg)
         }
         err_t e;
         err_clear(&e);
-        int64_t now = base_wall_ms();
+        int64_t now = base_mono_ms();
         if (now < read_at) {
             trg_wait_slot(t, (int)(read_at - now < TRG_LOOKUP_MS ? read_at - now
                                                                  : TRG_LOOKUP_MS));
@@ -1021,7 +1056,7 @@ static void *trg_main(void *arg)
                 msg_stream_reader_free(rd);
                 rd = NULL;
             }
-            read_at = base_wall_ms() + wait;
+            read_at = base_mono_ms() + wait;
             continue;
         }
         if (backoff_ok(&reread))
@@ -1079,7 +1114,11 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
         return rc;
     }
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&t->thread, NULL, trg_main, t) != 0) {
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);
@@ -1102,7 +1141,7 @@ void msg_trigger_request_stop(msg_trigger *t)
     pthread_mutex_lock(&t->mu);
     if (!t->stop) {
         t->stop = true;
-        t->stop_at = base_wall_ms();
+        t->stop_at = base_mono_ms();
     }
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);

@@ -98,9 +98,11 @@ void msg_trigger_request_stop(msg_trigger *t);
 /* Renders the triggers' families for /metrics into b (a met collector's body: the serving
  * process registers one for all its triggers, so each family's HELP and TYPE come once).
  * ts[0..n-1] may hold NULLs.  Labels: the table's name only.
- *   ddbchat_trigger_iterator_age_seconds  Lambda's IteratorAge: how old the newest record of
- *                                         the batch being delivered was when it was read; 0
- *                                         once a read finds nothing new
+ *   ddbchat_trigger_iterator_age_seconds  Lambda's IteratorAge, the most lagging shard's: the
+ *                                         oldest of the batches being delivered (each the age
+ *                                         of its newest record now, growing while it is
+ *                                         retried); none being delivered, the last batch's
+ *                                         when it started; 0 once a read finds nothing new
  *   ddbchat_trigger_records_total         records of batches the command finished
  *   ddbchat_trigger_batches_total         batches the command finished
  *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch

@@ -600,6 +600,51 @@ def test_a_run_past_the_timeout_is_killed_and_retried(work, start_triggered, tab
     assert "timed out after 1 s" in t.log_text(), t.log_text()[-2000:]
 
 
+# A run's timeout, the stop's grace and the trigger's waits are intervals: measured on the
+# monotonic clock, a step of the wall clock (an NTP correction, an operator's `date -s`) neither
+# kills a running command nor stalls a wait (as Lambda's timeout is the function's run time).
+# serve's wall clock (libfaketime) is moved a day on while the command runs, under
+# --trigger-timeout 60: the run goes on and finishes once.  Failed before (the deadlines were
+# CLOCK_REALTIME's): the command was killed as "timed out after 60 s" at the step and run
+# again (2 runs).
+def test_a_clock_step_neither_kills_nor_stalls(work, target, table_name):
+    if target != "ddbchat":
+        pytest.skip("serve's own clock is faked; through --endpoint its reads are signed with it")
+    from test_review13 import FAKETIME_LIB, _faketime_or_skip
+    _faketime_or_skip()
+    clock = os.path.join(work, "clock")
+    with open(clock, "w") as f:
+        f.write("+0\n")
+    mark = os.path.join(work, "started")
+    name = table_name("trg")
+    log = os.path.join(work, "serve.log")
+    with open(log, "a") as lf:
+        srv = start_ddbchat("--trigger", f"{name}=echo run >> {mark}; sleep 3; "
+                            f"{handler_cmd(work)}", "--trigger-from", "trim-horizon",
+                            "--trigger-timeout", "60", data_dir=os.path.join(work, "data"),
+                            stderr=lf, env={"LD_PRELOAD": FAKETIME_LIB,
+                                            "FAKETIME_TIMESTAMP_FILE": clock,
+                                            "FAKETIME_NO_CACHE": "1",
+                                            "DONT_FAKE_MONOTONIC": "1"})
+    try:
+        stream_table(srv.ddb_url, name)
+        put_keys(srv.ddb_url, name, ["k0"])
+        deadline = time.time() + 30
+        while not os.path.exists(mark):
+            assert time.time() < deadline, "the command did not start"
+            time.sleep(0.05)
+        with open(clock, "w") as f:
+            f.write("+1d\n")
+        assert keys_of(wait_records(work, 1)) == [("INSERT", "k0")]
+        time.sleep(1)
+        with open(mark) as f:
+            assert f.read().count("run") == 1
+        with open(log) as f:
+            assert "timed out" not in f.read()
+    finally:
+        srv.stop()
+
+
 # ---- a record the command always fails on (a poison record) -------------------------------
 # Lambda's event source mapping for a DynamoDB stream (Developer Guide, "Lambda parameters for
 # Amazon DynamoDB event source mappings" and "Retaining discarded records"): by default
@@ -660,12 +705,17 @@ def test_a_poison_record_blocks_its_shard_by_default(work, start_triggered, tabl
     name = table_name("trg")
     t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={poison_cmd(work)}",
                         "--trigger-from", "trim-horizon", "--trigger-batch", "1")
-    stream_table(t.url, name)
+    _, arn = stream_table(t.url, name)
     put_keys(t.url, name, ["k0", "poison", "k1"])
     wait_runs(work, lambda r: r.count(["poison"]) >= 4, "four runs of the poison record")
     assert keys_of(delivered(work)) == [("INSERT", "k0")]
     assert ["k1"] not in runs(work)
     assert "exited with status 4" in t.log_text()
+    # the command's output and the retries name the shard (with several shards delivered at
+    # once their lines interleave); failed before: "trigger NAME: poison in the batch"
+    shard = shard_of_keys(t.url, arn)["poison"]
+    assert f"trigger {name} shard {shard}: poison in the batch" in t.log_text()
+    assert f"trigger {name} shard {shard}: the command exited with status 4" in t.log_text()
 
 
 def shard_of_keys(url, arn):
@@ -724,6 +774,49 @@ def test_a_poison_record_blocks_only_its_own_shard(work, target, start_triggered
     assert runs(work).count(["poison"]) >= 3  # still retried meanwhile
     for k in others:  # each once
         assert got.count(k) == 1
+
+
+def metric(url, family, name):
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        if line.startswith(family + '{table="' + name + '"} '):
+            return float(line.split()[-1])
+    return None
+
+
+# ddbchat_trigger_iterator_age_seconds is Lambda's IteratorAge taken over the shards being
+# delivered: the most lagging one's (Lambda reports IteratorAge per batch; an operator
+# watching one number needs the oldest).  A poison record retried on one of 4 shards while
+# the other shards keep up: the age is the poison record's, growing while it is retried.
+# Failed before: it was the last-started batch's age at its start (a fresh record of another
+# shard): 0.4 s with the poison record 6 s old.
+def test_iterator_age_is_the_oldest_shards(work, target, start_triggered, table_name):
+    if target != "ddbchat":
+        pytest.skip("/metrics and --stream-shards are ddbchat's own")
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--stream-shards", "4",
+                        "--trigger", f"{name}={poison_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "1")
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["poison"])
+    t0 = time.time()
+    wait_runs(work, lambda r: r.count(["poison"]) >= 2, "the poison record retried")
+    deadline = time.time() + 30
+    others = []
+    while len(others) < 6:  # fresh records of the other shards, delivered after it started
+        assert time.time() < deadline, "no other shard's records delivered"
+        k = f"k{len(runs(work))}-{time.time()}"
+        put_keys(t.url, name, [k])
+        time.sleep(0.3)
+        others = [r for r in runs(work) if r != ["poison"]]
+    while time.time() < t0 + 6:
+        time.sleep(0.1)
+    age = metric(t.url, "ddbchat_trigger_iterator_age_seconds", name)
+    lived = time.time() - t0
+    print(f"iterator age {age:.2f} s, the poison record written {lived:.2f} s ago")
+    # the record's time is floored to the second: up to 1 s older than it is
+    assert lived - 0.5 <= age <= lived + 1.5
 
 
 # --trigger-retries 2 --trigger-bisect: the failing batch is halved down to the poison record,
