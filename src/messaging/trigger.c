@@ -37,6 +37,9 @@ extern char **environ;
 #define TRG_KILL_AFTER_MS 1000 /* then SIGTERM to its process group, SIGKILL this much later */
 #define TRG_TICK_MS 100        /* how often a running command's deadlines are looked at */
 #define TRG_FLOCK_POLL_MS 10   /* the on-failure file's lock held elsewhere: tried this often */
+/* the longest output line taken as the command's response (ReportBatchItemFailures): Lambda's
+ * limit on a synchronous invocation's response payload */
+#define TRG_RESPONSE_MAX (6 * 1024 * 1024)
 
 struct msg_trigger {
     msg_backend *b;
@@ -45,6 +48,8 @@ struct msg_trigger {
     int max_attempts; /* 0: unlimited */
     int max_age_s;    /* 0: unlimited */
     bool bisect;
+    bool report_failures; /* the command's response may name failed records (Lambda's
+                           * FunctionResponseTypes ReportBatchItemFailures) */
     bool seconds;     /* a record time not on a whole minute seen: second precision */
     int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
@@ -308,12 +313,54 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
     return *sent == 2 && now >= d + 2 * TRG_KILL_AFTER_MS;
 }
 
+/* The command's response (ReportBatchItemFailures): the last line of its output that is a JSON
+ * object, as Lambda takes the function's return value apart from its logs; the command's
+ * other lines are its log.  Lines are fed as they come; `out` NULL: not wanted. */
+typedef struct trg_resp {
+    json_t *out; /* the last JSON object line so far (owned; NULL: none) */
+    bool want;
+    bool over;   /* the current line passed TRG_RESPONSE_MAX: not a response */
+    buf_t cur;   /* the current line */
+} trg_resp;
+
+static void trg_resp_line_end(trg_resp *r)
+{
+    size_t i = 0;
+    while (i < r->cur.len && (r->cur.data[i] == ' ' || r->cur.data[i] == '\t'))
+        i++;
+    if (!r->over && i < r->cur.len && r->cur.data[i] == '{') {
+        json_t *j = json_loadb((const char *)r->cur.data, r->cur.len, 0, NULL);
+        if (json_is_object(j)) {
+            json_decref(r->out);
+            r->out = j;
+        } else
+            json_decref(j);
+    }
+    buf_reset(&r->cur);
+    r->over = false;
+}
+
+static void trg_resp_feed(trg_resp *r, const char *p, size_t n)
+{
+    while (r->want) {
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        if (!r->over && buf_append(&r->cur, p, k) != 0)
+            r->over = true; /* past TRG_RESPONSE_MAX (or out of memory) */
+        if (!nl)
+            return;
+        trg_resp_line_end(r);
+        p = nl + 1;
+        n -= k + 1;
+    }
+}
+
 /* Runs the command with `input` on its stdin, in a process group of its own (a stop's
  * signals reach what it started; a terminal's Ctrl-C reaches serve, whose stop gives the
  * command its grace).  Returns the wait status, or -1 (could not run it; errno-style message
- * logged).  *timed_out: its timeout killed it. */
+ * logged).  *timed_out: its timeout killed it.  resp: fed its output (trg_resp). */
 static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t in_len,
-                   bool *timed_out)
+                   bool *timed_out, trg_resp *resp)
 {
     *timed_out = false;
     int in[2] = {-1, -1}, out[2] = {-1, -1};
@@ -397,12 +444,15 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
             ssize_t r = read(out[0], chunk, sizeof chunk);
             if (r <= 0)
                 break; /* EOF: the command (and anything holding its output) is done */
+            trg_resp_feed(resp, chunk, (size_t)r);
             if (buf_append(&ob, chunk, (size_t)r) == 0)
                 trg_log_lines(t, shard, &ob, false);
         }
     }
     trg_log_lines(t, shard, &ob, true);
     buf_fini(&ob);
+    if (resp->want && resp->cur.len)
+        trg_resp_line_end(resp); /* a last line without its newline */
     if (in[1] >= 0)
         close(in[1]);
     close(out[0]);
@@ -765,12 +815,68 @@ static bool trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, si
     return true;
 }
 
+/* What a command's response (trg_resp's object, may be NULL) says of its batch `view`, as
+ * Lambda reads a function's StreamsEventResponse when ReportBatchItemFailures is on (Lambda
+ * Developer Guide, "Configuring partial batch response with DynamoDB and Lambda"): no
+ * response, no or a null batchItemFailures, or an empty one: every record done (*first_failed
+ * = view->n); else the first record of the batch any itemIdentifier names (the lowest sequence
+ * number: Lambda checkpoints there and retries from it).  -1, why in `why`, when the response
+ * counts as the batch failing whole: batchItemFailures not a list, an item without an
+ * itemIdentifier or with a null or empty one (Lambda's complete failures), or one naming no
+ * record of the batch (ours: nothing is taken as done that the command did not vouch for). */
+static int trg_batch_response(const json_t *resp, const msg_sr_page *view, size_t *first_failed,
+                              char *why, size_t cap)
+{
+    *first_failed = view->n;
+    const json_t *bif = resp ? json_object_get(resp, "batchItemFailures") : NULL;
+    if (!bif || json_is_null(bif))
+        return 0;
+    if (!json_is_array(bif)) {
+        snprintf(why, cap, "batchItemFailures is not a list");
+        return -1;
+    }
+    size_t i;
+    const json_t *it;
+    json_array_foreach(bif, i, it)
+    {
+        const json_t *id = json_object_get(it, "itemIdentifier");
+        if (!json_is_string(id) || json_string_length(id) == 0) {
+            snprintf(why, cap, "batchItemFailures[%zu] has no itemIdentifier, or a null or "
+                               "empty one", i);
+            return -1;
+        }
+        size_t k = 0;
+        for (; k < view->n; k++) {
+            json_t *sq = msg_sr_page_member_json(view, k, "dynamodb", "SequenceNumber");
+            bool same = json_is_string(sq) && json_string_length(sq) == json_string_length(id) &&
+                        memcmp(json_string_value(sq), json_string_value(id),
+                               json_string_length(id)) == 0;
+            json_decref(sq);
+            if (same)
+                break;
+        }
+        if (k == view->n) {
+            snprintf(why, cap, "batchItemFailures[%zu]'s itemIdentifier %.60s is no record of "
+                               "the batch", i, json_string_value(id));
+            return -1;
+        }
+        if (k < *first_failed)
+            *first_failed = k;
+    }
+    return 0;
+}
+
 /* Delivers records [i0, i0 + n) of pg (one shard's, of stream arn) as one batch until the
  * command succeeds (TRG_DONE), or the trigger stops (TRG_STOPPED), or the batch has had
  * t->max_attempts runs (TRG_DISCARDED: logged, its on-failure record written).  With
  * t->bisect a failed batch of several records is split in two and each half delivered in
  * turn (the split takes no attempt: Lambda's BisectBatchOnFunctionError).  Before each run
- * the records older than t->max_age_s are discarded (the rest delivered as a batch). */
+ * the records older than t->max_age_s are discarded (the rest delivered as a batch).  With
+ * t->report_failures a run that exits 0 but reports failed records (trg_batch_response) has
+ * the records before the first of them done and the rest retried as the batch (a run: an
+ * attempt), as Lambda retries from its checkpoint at that record; the batch's position is
+ * saved when the whole of it is done or discarded, so a restart meanwhile delivers the done
+ * part again (at least once). */
 static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size_t i0,
                        size_t n, const char *arn, const char *shard)
 {
@@ -795,17 +901,43 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
     int out = TRG_STOPPED;
     for (int attempt = 1;; attempt++) {
         bool timed_out = false;
-        int st = text ? trg_run(t, shard, text, strlen(text), &timed_out) : -1;
-        if (st == 0) {
+        trg_resp resp = {.want = t->report_failures};
+        buf_init(&resp.cur, TRG_RESPONSE_MAX);
+        int st = text ? trg_run(t, shard, text, strlen(text), &timed_out, &resp) : -1;
+        buf_fini(&resp.cur);
+        size_t done = st == 0 ? n : 0; /* records the run finished, from the batch's first */
+        char bad[160] = "";
+        if (st == 0 && t->report_failures &&
+            trg_batch_response(resp.out, &view, &done, bad, sizeof bad) != 0)
+            done = 0;
+        json_decref(resp.out);
+        if (st == 0 && done == n) {
             __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
             out = TRG_DONE;
             break;
         }
         __atomic_add_fetch(&t->n_failures, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->n_records, done, __ATOMIC_RELAXED);
+        bool partial = st == 0 && !bad[0]; /* records from view's `done` failed */
+        if (partial) {
+            log_warn("trigger %s shard %s: the command reported failed records of the batch "
+                     "of %zu from %s (ReportBatchItemFailures): %zu done, the %zu from the "
+                     "first failed are the batch now",
+                     t->table, shard, n, first, done, n - done);
+            if (done) { /* the rest is the batch, retried (Lambda: from its checkpoint) */
+                i0 += done;
+                n -= done;
+                view.off = pg->off + i0;
+                view.len = pg->len + i0;
+                view.n = n;
+                free(text);
+                text = trg_event(&view, arn, &newest, first, sizeof first);
+            }
+        }
         if (trg_stopped(t))
             break;
-        if (t->bisect && n > 1) {
+        if (t->bisect && n > 1 && !partial) {
             size_t h = n / 2;
             log_warn("trigger %s shard %s: the batch of %zu records from %s failed; "
                      "delivering it in two halves (%zu and %zu records)",
@@ -831,11 +963,15 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
         }
         bool last = t->max_attempts > 0 && attempt >= t->max_attempts;
         int delay = last ? 0 : (int)backoff_fail(&bo, NULL);
-        char what[96];
+        char what[160];
         if (timed_out)
             snprintf(what, sizeof what, "timed out after %d s and was killed", t->timeout_s);
         else if (st < 0)
             snprintf(what, sizeof what, "could not run");
+        else if (partial)
+            snprintf(what, sizeof what, "reported failed records");
+        else if (bad[0])
+            snprintf(what, sizeof what, "gave a response that fails its batch (%.80s)", bad);
         else if (WIFSIGNALED(st))
             snprintf(what, sizeof what, "was killed by signal %d", WTERMSIG(st));
         else
@@ -851,8 +987,8 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
                 break;
             log_error("trigger %s shard %s: the command %s (batch of %zu records from %s); "
                       "%d runs failed: the batch is discarded (--trigger-retries)%s%s",
-                      t->table, shard, what, n, first, attempt, t->on_failure ? "; its record is in "
-                                                                        : "",
+                      t->table, shard, what, n, first, attempt,
+                      t->on_failure ? "; its record is in " : "",
                       t->on_failure ? t->on_failure : "");
             __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
             out = TRG_DISCARDED;
@@ -1092,6 +1228,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 0;
     t->max_age_s = cfg->max_record_age_s > 0 ? cfg->max_record_age_s : 0;
     t->bisect = cfg->bisect;
+    t->report_failures = cfg->report_failures;
     t->skew_s = cfg->remote ? MSG_SR_SKEW_S : 0;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;

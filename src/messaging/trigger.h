@@ -66,6 +66,11 @@ typedef struct msg_trigger_cfg {
     bool bisect;           /* a failed batch of several records is split in two and each half
                             * delivered in turn, down to one record, before its runs count
                             * (Lambda's BisectBatchOnFunctionError: a split uses no attempt) */
+    bool report_failures;  /* the command's response (the last line of its output that is a
+                            * JSON object) may name failed records, {"batchItemFailures":
+                            * [{"itemIdentifier":SequenceNumber},...]}: those before the first
+                            * named are done, the rest retried (Lambda's FunctionResponseTypes
+                            * ReportBatchItemFailures) */
     const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
                              * appended to it, one JSON line (Lambda's on-failure destination
                              * record for a DynamoDB stream: DDBStreamBatchInfo), under an

@@ -785,6 +785,113 @@ def metric(url, family, name):
     return None
 
 
+# ---- ReportBatchItemFailures ------------------------------------------------------------
+# Lambda's partial batch response for a DynamoDB stream (Developer Guide, "Configuring partial
+# batch response with DynamoDB and Lambda"): with FunctionResponseTypes ReportBatchItemFailures
+# the function returns {"batchItemFailures":[{"itemIdentifier":"<SequenceNumber>"}]}; Lambda
+# checkpoints at the lowest sequence number named and retries from that record, so the
+# records before it are not delivered again; an item whose itemIdentifier is missing, null or
+# empty fails the batch whole.  ddbchat: --trigger-report-batch-item-failures, the response
+# being the command's last output line that is a JSON object.
+
+# Handles the records in order and stops at the first it fails: "bad" fails its first FAILS
+# runs (a count in OUT.bad); each run's keys go to OUT.runs, each handled key to OUT.done.
+RBIF_HANDLER = r'''
+import json, os, sys
+out, fails, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ev = json.load(sys.stdin)
+keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in ev["Records"]]
+with open(out + ".runs", "a") as f:
+    f.write(",".join(keys) + "\n")
+cnt = out + ".bad"
+for r, k in zip(ev["Records"], keys):
+    if k == "bad":
+        n = int(open(cnt).read()) if os.path.exists(cnt) else 0
+        if n < fails:
+            open(cnt, "w").write(str(n + 1))
+            print("record", k, "failed")
+            ident = r["dynamodb"]["SequenceNumber"] if mode == "seq" else ""
+            print(json.dumps({"batchItemFailures": [{"itemIdentifier": ident}]}))
+            sys.exit(0)
+    with open(out + ".done", "a") as f:
+        f.write(k + "\n")
+print(json.dumps({"batchItemFailures": []}))
+'''
+
+
+def rbif_cmd(work, fails, mode="seq"):
+    with open(os.path.join(work, "rbif.py"), "w") as f:
+        f.write(RBIF_HANDLER)
+    return f"{sys.executable} {work}/rbif.py {work}/out.jsonl {fails} {mode}"
+
+
+def done_keys(work):
+    p = os.path.join(work, "out.jsonl.done")
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return [line.strip() for line in f]
+
+
+def wait_done(work, n, timeout=60):
+    deadline = time.time() + timeout
+    while len(done_keys(work)) < n:
+        if time.time() > deadline:
+            pytest.fail(f"{done_keys(work)} handled within {timeout}s; runs {runs(work)}")
+        time.sleep(0.1)
+    time.sleep(0.5)  # anything beyond n would show up now
+    return done_keys(work)
+
+
+# The record "bad" fails twice, reported by its sequence number: the records before it are
+# handled once (never delivered again), the retries start at "bad", and every record is
+# handled once, in order.  Failed before: the flag did not exist (exit 2); without it the
+# response is ignored and the run's exit 0 takes the whole batch as done ("bad" and what
+# followed it in its batch never handled).
+def test_report_batch_item_failures_retries_from_the_first_failed_record(
+        work, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={rbif_cmd(work, 2)}",
+                        "--trigger-from", "trim-horizon",
+                        "--trigger-report-batch-item-failures")
+    ddb, _ = stream_table(t.url, name)
+    keys = ["k0", "k1", "bad", "k2", "k3"]
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in keys]})
+    order = {k: i for i, k in enumerate(keys)}
+    got = wait_done(work, 5)
+    assert sorted(got, key=order.get) == got and sorted(got) == sorted(keys), runs(work)
+    rs = runs(work)
+    flat = [k for r in rs for k in r]
+    for k in ("k0", "k1"):  # before the failed record: delivered once
+        assert flat.count(k) == 1, rs
+    assert flat.count("bad") == 3, rs  # two failed runs, then the one that handled it
+    with_bad = [r for r in rs if "bad" in r]  # its retries start at it
+    assert len(with_bad) == 3 and all(r[0] == "bad" for r in with_bad[1:]), rs
+    assert "(ReportBatchItemFailures)" in t.log_text()
+
+
+# An itemIdentifier that is empty fails the batch whole (Lambda's complete failure): it is
+# retried from its first record, which is handled again.
+def test_report_batch_item_failures_empty_identifier_fails_the_whole_batch(
+        work, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={rbif_cmd(work, 1, 'empty')}", "--trigger-from",
+                        "trim-horizon", "--trigger-report-batch-item-failures",
+                        "--trigger-batch", "2")
+    ddb, _ = stream_table(t.url, name)
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in ("k0", "bad")]})
+    got = wait_done(work, 3)
+    rs = runs(work)
+    if rs[0] == ["k0", "bad"]:  # one batch: it failed whole, so k0 came (and was handled) again
+        assert got == ["k0", "k0", "bad"] and rs == [["k0", "bad"], ["k0", "bad"]], rs
+    else:  # the writes were read in two batches: only the second is retried
+        pytest.skip(f"the two records came in two batches: {rs}")
+    assert "gave a response that fails its batch" in t.log_text()
+
+
 # ddbchat_trigger_iterator_age_seconds is Lambda's IteratorAge taken over the shards being
 # delivered: the most lagging one's (Lambda reports IteratorAge per batch; an operator
 # watching one number needs the oldest).  A poison record retried on one of 4 shards while
@@ -1126,6 +1233,7 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
     (["--trigger", "t=true", "--trigger-on-failure", "/tmp/x.jsonl"],
      "--trigger-on-failure needs --trigger-retries or --trigger-max-record-age"),
     (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
+    (["--trigger-report-batch-item-failures"], "need a --trigger"),
     (["--trigger-on-failure", "/tmp/x.jsonl", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-batch", "5"], "need a --trigger"),
     (["--trigger-timeout", "5"], "need a --trigger"),
