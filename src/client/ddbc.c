@@ -876,9 +876,11 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             buf_fini(&r.body);
             /* a 200 whose body is an error document (a shim's, a proxy's) is that error: the
              * SDKs go by the status alone (botocore parsers.py) and would hand back an empty
-             * answer; no operation's output has a __type member
+             * answer; no DynamoDB or Streams output has a top-level __type, message or
+             * Message member (botocore 1.43's models)
              * (test_ddbc.c test_200_error_document_is_an_error) */
-            if (status == 200 && json_is_object(doc) && !json_object_get(doc, "__type")) {
+            if (status == 200 && json_is_object(doc) && !json_object_get(doc, "__type") &&
+                !json_object_get(doc, "message") && !json_object_get(doc, "Message")) {
                 *out_resp = doc;
                 rc = 0;
                 ddbc_retry_after = -1;

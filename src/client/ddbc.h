@@ -81,7 +81,8 @@ void ddbc_free(ddbc_t *c);
  * endpoint could not be reached after every attempt; ERR_UNKNOWN_OPERATION when the endpoint
  * does not implement op; ERR_FOREIGN for an error answer whose type this client does not know
  * (or that names none), the message then "<type>: <message>".  An HTTP 200 whose body carries
- * a __type member is the error it names, not a success (no output shape has that member).
+ * a __type, message or Message member is the error it names (ERR_FOREIGN when it names no
+ * type), not a success: no output shape has those members.
  * Thread-safe.  A DynamoDB Streams operation, named as api/ names it
  * ("DynamoDBStreams.GetRecords"), goes to the Streams endpoint: on AWS
  * streams.dynamodb.<region>.amazonaws.com (SigV4 service "dynamodb"), elsewhere the same URL. */

@@ -23,7 +23,7 @@
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
        FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
-       FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY };
+       FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY, FK_200_MESSAGE_ONLY };
 
 typedef struct fake {
     int fd;
@@ -126,6 +126,9 @@ static void *fake_main(void *arg)
                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
                        "ThrottlingException\",\"message\":\"slow down\"}",
                        1);
+            break;
+        case FK_200_MESSAGE_ONLY: /* a gateway's document: a message, no type */
+            fake_reply(c, 200, "{\"message\":\"Forbidden\"}", 1);
             break;
         case FK_200_TYPE_ONLY:
             fake_reply(c, 200, "{\"__type\":\"\",\"TableNames\":[\"t\"]}", 1);
@@ -317,7 +320,8 @@ static void test_non_retryable_returned_at_once(void **state)
  * status alone (parsers.py: status >= 301 is an error) and would hand its caller an empty
  * ListTables; ddbc reports the error the body names and retries it as its type says (a
  * throttle is retried, a ValidationException is not).  An answer that merely carries an empty
- * __type is an error too: no operation's output has that member. */
+ * __type, or a gateway's {"message": ...} alone, is an error too: no operation's output has
+ * those members. */
 static void test_200_error_document_is_an_error(void **state)
 {
     (void)state;
@@ -351,6 +355,18 @@ static void test_200_error_document_is_an_error(void **state)
     assert_int_equal(call(c, &resp, &e), ERR_FOREIGN);
     assert_string_equal(e.msg, "HTTP 200 without an error type: ");
     json_decref(resp); /* the error body's other members, as for any error (ddbc.h) */
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+
+    int script4[] = {FK_200_MESSAGE_ONLY, FK_OK};
+    f = fake_start(script4, 2);
+    c = client_for(f, 4);
+    e = (err_t){0};
+    resp = NULL;
+    assert_int_equal(call(c, &resp, &e), ERR_FOREIGN);
+    assert_string_equal(e.msg, "HTTP 200 without an error type: Forbidden");
+    assert_null(resp);
     assert_int_equal(f->served, 1);
     ddbc_free(c);
     fake_stop(f);
