@@ -254,13 +254,27 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
     long waited = 0;
     for (int wait = 0;; wait++) {
+        resp = NULL;
         rc = msgi_call(s, "TransactWriteItems", json_incref(req), &resp, &in);
-        json_decref(resp);
         if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
             break;
+        json_decref(resp);
         waited += msgi_in_progress_wait(wait, &seed);
     }
     json_decref(req);
+    /* which Put failed its condition (CancellationReasons, in TransactItems' order): the user
+     * row's alone is a uuid (--uuid) some user has, under another handle; else (the handle's,
+     * or a backend that gives no reasons) the handle is taken.  Before, a taken uuid was
+     * "handle_taken" for a handle nobody has (test_service.c test_users) */
+    const json_t *why = json_object_get(resp, "CancellationReasons");
+    const char *c0 = json_string_value(json_object_get(json_array_get(why, 0), "Code")),
+               *c1 = json_string_value(json_object_get(json_array_get(why, 1), "Code"));
+    bool uuid_taken = rc == ERR_TRANSACTION_CANCELED && c0 &&
+                      strcmp(c0, "ConditionalCheckFailed") == 0 &&
+                      (!c1 || strcmp(c1, "ConditionalCheckFailed") != 0);
+    json_decref(resp);
+    if (uuid_taken)
+        return msg_failf(e, MSG_E_UUID_TAKEN, "a user with the uuid %s exists", u.uuid);
     if (rc == ERR_TRANSACTION_CANCELED)
         return msg_failf(e, MSG_E_HANDLE_TAKEN, "the handle %s is taken", handle);
     if (rc)

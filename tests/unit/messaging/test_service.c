@@ -99,6 +99,22 @@ static void test_users(void **state)
     assert_int_equal(msg_user_add(S, "alice", "Another Alice", NULL, NULL, &e),
                      ERR_RESOURCE_IN_USE);
     code_is(&e, "handle_taken");
+    /* a uuid some user has, under a free handle: uuid_taken (before: "the handle alice2 is
+     * taken", a handle nobody has), and nothing written; both taken: the handle's */
+    char upper[MSG_UUID_LEN + 1];
+    for (size_t i = 0; i <= MSG_UUID_LEN; i++)
+        upper[i] = (char)(a.uuid[i] >= 'a' && a.uuid[i] <= 'f' ? a.uuid[i] - 32 : a.uuid[i]);
+    err_clear(&e);
+    assert_int_equal(msg_user_add(S, "alice2", "Alice Two", upper, NULL, &e),
+                     ERR_RESOURCE_IN_USE);
+    code_is(&e, "uuid_taken");
+    assert_non_null(strstr(e.msg, a.uuid));
+    msg_user none;
+    err_clear(&e);
+    assert_int_equal(msg_user_by_handle(S, "alice2", &none, &e), ERR_NOT_FOUND);
+    err_clear(&e);
+    assert_int_equal(msg_user_add(S, "alice", "Alice", a.uuid, NULL, &e), ERR_RESOURCE_IN_USE);
+    code_is(&e, "handle_taken");
     const struct {
         const char *handle, *name, *code;
     } bad[] = {
