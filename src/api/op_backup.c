@@ -1268,6 +1268,8 @@ static json_t *bk_pitr_desc(const store_pitr *p, int64_t now_ms)
 {
     json_t *d = json_object();
     if (p->enabled) {
+        if (now_ms < p->since_ms) /* enabled, then the clock stepped back */
+            now_ms = p->since_ms;
         int64_t earliest = now_ms - p->retention_ms;
         if (earliest < p->since_ms)
             earliest = p->since_ms;
@@ -1300,7 +1302,7 @@ int op_describe_continuous_backups(api_req *r, json_t **out)
     store_pitr p;
     if ((rc = store_pitr_get(r->api->store, t, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, base_wall_ms());
+    *out = bk_pitr_desc(&p, store_pitr_now(r->api->store));
     return *out ? 0 : api_nomem(r);
 }
 
@@ -1348,7 +1350,7 @@ int op_update_continuous_backups(api_req *r, json_t **out)
     if ((rc = store_pitr_set(r->api->store, t, en, en ? (uint32_t)days : 0,
                              en ? days * STORE_PITR_DAY_MS : 0, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, base_wall_ms());
+    *out = bk_pitr_desc(&p, store_pitr_now(r->api->store));
     return *out ? 0 : api_nomem(r);
 }
 
@@ -1410,7 +1412,10 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     /* one clock reading for the request: the window is checked here, the store checks only
      * that its history covers the time (review13 F8: a second reading there refused the
      * EarliestRestorableDateTime just described) */
-    int64_t now = base_wall_ms(), at = now;
+    int64_t now = store_pitr_now(s); /* never before the history's newest record */
+    if (now < p.since_ms) /* enabled, then the clock stepped back: bk_pitr_desc's window */
+        now = p.since_ms;
+    int64_t at = now;
     if (when) {
         double sec = json_number_value(when);
         int64_t roll = now - p.retention_ms; /* the period's start */

@@ -366,6 +366,7 @@ static int st_open_dbs(store_t *s, const char *dir, unsigned *ver, err_t *e)
             return st_mdb_err(rc, e);
         }
     }
+    st_pitr_seed(s, txn);
     rc = mdb_txn_commit(txn);
     if (rc)
         return st_mdb_err(rc, e);

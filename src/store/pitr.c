@@ -111,11 +111,57 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 void st_pitr_round_begin(store_t *s)
 {
     int64_t now = base_wall_ms();
-    if (now < s->pitr.last_ms) /* the clock stepped back: keep the history in order */
-        now = s->pitr.last_ms;
-    s->pitr.last_ms = s->pitr.round_ms = now;
+    int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
+    if (now < last) /* the clock stepped back: keep the history in order */
+        now = last;
+    s->pitr.round_ms = now;
+    __atomic_store_n(&s->pitr.last_ms, now, __ATOMIC_RELAXED); /* read by store_pitr_now */
     s->pitr.n = 0;
     s->pitr.cached = false;
+}
+
+void st_pitr_seed(store_t *s, MDB_txn *txn)
+{
+    MDB_cursor *c;
+    if (mdb_cursor_open(txn, s->db_meta, &c))
+        return;
+    int64_t newest = 0;
+    uint32_t tid = 0;
+    for (;;) { /* per table with history: its first record, then its last */
+        unsigned char seek[5] = {'h'};
+        pt_be32(seek + 1, tid);
+        MDB_val k = {sizeof seek, seek}, v;
+        if (mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) || k.mv_size != PT_KEY_LEN ||
+            ((unsigned char *)k.mv_data)[0] != 'h')
+            break;
+        tid = pt_rd_be32((unsigned char *)k.mv_data + 1);
+        unsigned char past[5] = {'h' + 1}; /* one past the table's records */
+        MDB_val pk = {1, past};
+        if (tid != UINT32_MAX) {
+            past[0] = 'h';
+            pt_be32(past + 1, tid + 1);
+            pk.mv_size = sizeof past;
+        }
+        int rc = mdb_cursor_get(c, &pk, &v, MDB_SET_RANGE);
+        rc = rc == 0 ? mdb_cursor_get(c, &pk, &v, MDB_PREV) : mdb_cursor_get(c, &pk, &v, MDB_LAST);
+        if (rc == 0 && pk.mv_size == PT_KEY_LEN && ((unsigned char *)pk.mv_data)[0] == 'h') {
+            int64_t ms = (int64_t)pt_rd_be64((unsigned char *)pk.mv_data + 5);
+            if (ms > newest)
+                newest = ms;
+        }
+        if (tid == UINT32_MAX)
+            break;
+        tid++;
+    }
+    mdb_cursor_close(c);
+    __atomic_store_n(&s->pitr.last_ms, newest, __ATOMIC_RELAXED);
+}
+
+int64_t store_pitr_now(store_t *s)
+{
+    int64_t now = base_wall_ms();
+    int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
+    return now > last ? now : last;
 }
 
 int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old)

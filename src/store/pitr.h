@@ -46,6 +46,14 @@ typedef struct store_pitr {
     uint32_t days;        /* the retention as asked for (RecoveryPeriodInDays) */
 } store_pitr;
 
+/* The clock of recovery windows: the wall clock, never earlier than the newest history
+ * record (ms of a commit round, which never goes back: st_pitr_round_begin, st_pitr_seed).
+ * With the wall clock stepped back, LatestRestorableDateTime was earlier than the changes
+ * just made (a restore to it lost them) and earlier than EarliestRestorableDateTime (every
+ * restore refused) until the clock caught up (test_fuzz_regressions.py::
+ * test_pitr_window_with_the_clock_stepped_back).  Thread-safe. */
+int64_t store_pitr_now(store_t *s);
+
 /* The table's recovery state (enabled false when off). */
 int store_pitr_get(store_t *s, const store_table *t, store_pitr *out, err_t *e);
 

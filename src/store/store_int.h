@@ -246,7 +246,8 @@ struct store {
     int64_t phase_wait_ms;
 
     /* pitr.c: the commit round's clock and record counter, and the recovery state of the
-     * last table looked up in this round; touched only inside write txns (serialised) */
+     * last table looked up in this round; touched only inside write txns (serialised), but
+     * last_ms, which store_pitr_now also reads (atomically) */
     struct {
         int64_t round_ms, last_ms;
         uint32_t n, tid;
@@ -283,6 +284,10 @@ int st_lag_view_get(store_t *s, uint32_t tid, uint8_t iid, arena_t *a, st_lag_vi
 /* ---- pitr.c: point-in-time recovery history (commit.c calls these) ---- */
 /* At the start of a commit round (before its first write). */
 void st_pitr_round_begin(store_t *s);
+/* At open: the commit rounds' clock starts at the newest history record's time, so a server
+ * started with its clock stepped back writes no history before what it already holds (the
+ * restore of a moment would skip those changes).  Best effort: a failed read seeds 0. */
+void st_pitr_seed(store_t *s, MDB_txn *txn);
 /* Before a change of the item at data key `key` of table tid is written in txn: its history
  * record when the table has recovery enabled (old: the stored item, NULL when absent).
  * 0 or an MDB error. */

@@ -622,3 +622,67 @@ def test_map_equality_of_many_members_is_not_quadratic(ddbchat_server):
         assert st == 200, p
     cpu = _server_cpu_seconds(srv.proc.pid) - cpu
     assert cpu < time_bound(2.5), f"{cpu:.1f} s of CPU"
+
+
+@pytest.mark.requires_ddbchat
+def test_pitr_window_with_the_clock_stepped_back(ddbchat_server, tmp_path):
+    """The server's wall clock stepped back an hour (libfaketime, a timestamp file) while it
+    runs, and again across a restart.  A change is recorded in the history at the commit
+    rounds' clock, which never goes back (pitr.h), but DescribeContinuousBackups and
+    RestoreTableToPointInTime read the wall clock: LatestRestorableDateTime came out an hour
+    before EarliestRestorableDateTime, a restore to it (or to any time) was refused with
+    InvalidRestoreTimeException until the clock caught up, and after a restart the history
+    went on an hour back, so a restore to the latest time lost the changes written before the
+    step.  AWS: Earliest <= Latest, and a restore with UseLatestRestorableTime holds every
+    change acknowledged before it (API Reference, PointInTimeRecoveryDescription,
+    RestoreTableToPointInTime).  Needs libfaketime (Debian package faketime)."""
+    import time
+    from conftest import client_for, scan_all, wait_restored
+    from test_review13 import FAKETIME_LIB, _faketime_or_skip
+    _faketime_or_skip()
+    offset = tmp_path / "clock"
+    offset.write_text("+0\n")
+    env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
+           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           "DONT_FAKE_MONOTONIC": "1"}
+    srv = ddbchat_server(env=env)
+    d = client_for(srv.ddb_url)
+    d.create_table(TableName="stepped", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    d.update_continuous_backups(TableName="stepped", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    d.put_item(TableName="stepped", Item={"pk": {"S": "a"}})
+    t_a = time.time()
+    offset.write_text("-1h\n")
+    time.sleep(0.2)
+    d.put_item(TableName="stepped", Item={"pk": {"S": "b"}})
+
+    def window():
+        p = d.describe_continuous_backups(TableName="stepped")[
+            "ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        return p["EarliestRestorableDateTime"].timestamp(), p["LatestRestorableDateTime"].timestamp()
+
+    def restored(target):
+        d.restore_table_to_point_in_time(SourceTableName="stepped", TargetTableName=target,
+                                         UseLatestRestorableTime=True)
+        wait_restored(d, target)
+        return sorted(i["pk"]["S"] for i in scan_all(d, target))
+
+    earliest, latest = window()
+    assert earliest <= latest and latest >= t_a - 1, (earliest, latest, t_a)
+    assert restored("stepped_r1") == ["a", "b"]
+    d.restore_table_to_point_in_time(SourceTableName="stepped", TargetTableName="stepped_r2",
+                                     RestoreDateTime=earliest)
+    wait_restored(d, "stepped_r2")
+
+    # a restart with the clock two hours back: the history goes on after what it holds
+    srv.stop()
+    offset.write_text("-2h\n")
+    srv = ddbchat_server(env=env, data_dir=srv.data_dir)
+    d = client_for(srv.ddb_url)
+    d.put_item(TableName="stepped", Item={"pk": {"S": "c"}})
+    d.delete_item(TableName="stepped", Key={"pk": {"S": "a"}})
+    earliest, latest = window()
+    assert earliest <= latest and latest >= t_a - 1, (earliest, latest, t_a)
+    assert restored("stepped_r3") == ["b", "c"]
