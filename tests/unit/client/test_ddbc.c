@@ -23,7 +23,8 @@
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
        FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
-       FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY, FK_200_MESSAGE_ONLY };
+       FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY, FK_200_MESSAGE_ONLY,
+       FK_200_NESTED_MESSAGE };
 
 typedef struct fake {
     int fd;
@@ -129,6 +130,12 @@ static void *fake_main(void *arg)
             break;
         case FK_200_MESSAGE_ONLY: /* a gateway's document: a message, no type */
             fake_reply(c, 200, "{\"message\":\"Forbidden\"}", 1);
+            break;
+        case FK_200_NESTED_MESSAGE: /* BatchExecuteStatement's answer: a member's own Error */
+            fake_reply(c, 200,
+                       "{\"Responses\":[{\"Error\":{\"Code\":\"ValidationError\","
+                       "\"Message\":\"m\"}}]}",
+                       1);
             break;
         case FK_200_TYPE_ONLY:
             fake_reply(c, 200, "{\"__type\":\"\",\"TableNames\":[\"t\"]}", 1);
@@ -367,6 +374,18 @@ static void test_200_error_document_is_an_error(void **state)
     assert_int_equal(call(c, &resp, &e), ERR_FOREIGN);
     assert_string_equal(e.msg, "HTTP 200 without an error type: Forbidden");
     assert_null(resp);
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+
+    /* ... but only at the top: a batch member's Error with its Message is an answer */
+    int script5[] = {FK_200_NESTED_MESSAGE};
+    f = fake_start(script5, 1);
+    c = client_for(f, 4);
+    e = (err_t){0};
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_non_null(json_object_get(resp, "Responses"));
+    json_decref(resp);
     assert_int_equal(f->served, 1);
     ddbc_free(c);
     fake_stop(f);
