@@ -171,6 +171,7 @@ typedef struct serve_opts {
     long trigger_max_age;        /* --trigger-max-record-age S (0 = never) */
     bool trigger_bisect;         /* --trigger-bisect */
     bool trigger_report_failures; /* --trigger-report-batch-item-failures */
+    long trigger_parallel;       /* --trigger-parallelization N (0 = 1) */
     const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
 
@@ -284,6 +285,9 @@ static void serve_usage(FILE *f)
             "                            ({\"batchItemFailures\":[{\"itemIdentifier\":SEQ}]}):\n"
             "                            those before the first are done, the rest retried\n"
             "                            (Lambda's ReportBatchItemFailures)\n"
+            "  --trigger-parallelization N  batches of one shard at once, 1..10 (default 1),\n"
+            "                            a key's records in order (Lambda's\n"
+            "                            ParallelizationFactor)\n"
             "  --trigger-on-failure FILE a discarded batch's on-failure record (Lambda's\n"
             "                            DDBStreamBatchInfo) is appended to FILE, a JSON line\n"
             "  --cors-origin ORIGIN      allowed browser origins for the REST API: one, a\n"
@@ -398,6 +402,7 @@ static const serve_opt serve_optv[] = {
     SO("--trigger-max-record-age", trigger_max_age, 1, 604800),
     SO_ARG("--trigger-bisect", trigger_bisect),
     SO_ARG("--trigger-report-batch-item-failures", trigger_report_failures),
+    SO("--trigger-parallelization", trigger_parallel, 1, MSG_TRIGGER_PARALLEL_MAX),
     SO_ARG("--trigger-on-failure", trigger_on_failure),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
     SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
@@ -524,7 +529,8 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
      * --trigger-retries or --trigger-max-record-age (test_bad_trigger_flags) */
     if (!o->n_triggers && (o->trigger_batch || o->trigger_timeout || o->trigger_from_given ||
                            o->trigger_retries || o->trigger_max_age || o->trigger_bisect ||
-                           o->trigger_report_failures || o->trigger_on_failure)) {
+                           o->trigger_report_failures || o->trigger_parallel ||
+                           o->trigger_on_failure)) {
         fprintf(stderr, "ddbchat serve: the --trigger-* options need a --trigger\n");
         return 2;
     }
@@ -803,6 +809,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .max_record_age_s = (int)o->trigger_max_age,
                               .bisect = o->trigger_bisect,
                               .report_failures = o->trigger_report_failures,
+                              .parallelization = (int)o->trigger_parallel,
                               .on_failure = o->trigger_on_failure,
                               .remote = remote,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON

@@ -50,6 +50,11 @@ struct msg_trigger {
     bool bisect;
     bool report_failures; /* the command's response may name failed records (Lambda's
                            * FunctionResponseTypes ReportBatchItemFailures) */
+    int par;              /* batches of one shard at once (Lambda's ParallelizationFactor) */
+    char hash_key[256];   /* the table's partition key attribute (par > 1), written once by
+                           * the loop's thread, then hash_known set (release) */
+    bool hash_known;      /* atomic */
+    int64_t hash_key_at;  /* when it was last looked up (base_mono_ms) */
     bool seconds;     /* a record time not on a whole minute seen: second precision */
     int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
@@ -1004,12 +1009,148 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
     return out;
 }
 
-/* A slot's thread: its batch delivered (trg_deliver), then the loop woken. */
+/* Delivers pg's records in order, as batches of at most t->batch records: TRG_STOPPED when the
+ * trigger stopped (the rest not delivered), else TRG_DONE. */
+static int trg_deliver_batches(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg)
+{
+    for (size_t i = 0; i < pg->n; i += (size_t)t->batch) {
+        size_t k = pg->n - i < (size_t)t->batch ? pg->n - i : (size_t)t->batch;
+        if (trg_deliver(t, sl, pg, i, k, sl->arn, sl->shard) == TRG_STOPPED)
+            return TRG_STOPPED;
+    }
+    return TRG_DONE;
+}
+
+/* Which of t->par groups record i of pg goes to: a hash (FNV-1a) of its partition key's value
+ * (Keys' member t->hash_key, as compact JSON with sorted keys), so a key's records share one.
+ * 0 when it has none (or out of memory). */
+static size_t trg_key_group(const msg_trigger *t, const msg_sr_page *pg, size_t i)
+{
+    json_t *keys = msg_sr_page_member_json(pg, i, "dynamodb", "Keys");
+    json_t *v = json_object_get(keys, t->hash_key);
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    json_decref(keys);
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *c = text; c && *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+    bool hashed = text != NULL;
+    free(text);
+    return hashed ? (size_t)(h % (uint64_t)t->par) : 0;
+}
+
+/* One partition-key group of a slot's page (ParallelizationFactor): its records as a page of
+ * their own (the slot's text; their places owned), delivered by a thread of its own. */
+typedef struct trg_group {
+    msg_trigger *t;
+    trg_slot *sl;
+    msg_sr_page pg;
+    pthread_t th;
+    bool started;
+    int result;
+} trg_group;
+
+static void *trg_group_worker(void *arg)
+{
+    trg_group *g = arg;
+    g->result = trg_deliver_batches(g->t, g->sl, &g->pg);
+    return NULL;
+}
+
+/* The slot's page delivered as Lambda does with a ParallelizationFactor above 1: its records
+ * split by partition key into t->par groups, each delivered in order, batch by batch, the
+ * groups at once; a key's records stay in one group, so in order (the next page of the shard
+ * is read once every group is done).  Without the partition key's name (not known yet), or
+ * out of memory: in order, one batch at a time. */
+static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
+{
+    const msg_sr_page *pg = &sl->pg;
+    if (t->par <= 1 || !__atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE) || pg->n <= 1)
+        return trg_deliver_batches(t, sl, pg);
+    trg_group g[MSG_TRIGGER_PARALLEL_MAX];
+    memset(g, 0, sizeof g);
+    size_t *which = malloc(pg->n * sizeof *which);
+    size_t count[MSG_TRIGGER_PARALLEL_MAX] = {0};
+    bool ok = which != NULL;
+    for (size_t i = 0; ok && i < pg->n; i++)
+        count[which[i] = trg_key_group(t, pg, i)]++;
+    for (int j = 0; ok && j < t->par; j++) {
+        g[j] = (trg_group){.t = t, .sl = sl, .pg = {.text = pg->text}};
+        g[j].pg.off = count[j] ? malloc(count[j] * sizeof(size_t)) : NULL;
+        g[j].pg.len = count[j] ? malloc(count[j] * sizeof(size_t)) : NULL;
+        ok = !count[j] || (g[j].pg.off && g[j].pg.len);
+    }
+    int out = TRG_DONE;
+    if (ok) {
+        for (size_t i = 0; i < pg->n; i++) {
+            trg_group *gi = &g[which[i]];
+            gi->pg.off[gi->pg.n] = pg->off[i];
+            gi->pg.len[gi->pg.n++] = pg->len[i];
+        }
+        for (int j = 0; j < t->par; j++)
+            if (g[j].pg.n)
+                g[j].started = pthread_create(&g[j].th, NULL, trg_group_worker, &g[j]) == 0;
+        for (int j = 0; j < t->par; j++) {
+            if (g[j].started)
+                pthread_join(g[j].th, NULL);
+            else if (g[j].pg.n) /* no thread: delivered here, after the others started */
+                trg_group_worker(&g[j]);
+            if (g[j].pg.n && g[j].result == TRG_STOPPED)
+                out = TRG_STOPPED;
+        }
+    } else
+        out = trg_deliver_batches(t, sl, pg);
+    for (int j = 0; j < MSG_TRIGGER_PARALLEL_MAX; j++) {
+        free(g[j].pg.off);
+        free(g[j].pg.len);
+    }
+    free(which);
+    return out;
+}
+
+/* The table's partition key attribute into t->hash_key (DescribeTable through the seam), for
+ * t->par > 1: looked up at most every TRG_LOOKUP_MS until found; meanwhile pages are delivered
+ * one batch at a time. */
+static void trg_find_hash_key(msg_trigger *t)
+{
+    int64_t now = base_mono_ms();
+    if (t->par <= 1 || __atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE) ||
+        (t->hash_key_at && now - t->hash_key_at < TRG_LOOKUP_MS))
+        return;
+    t->hash_key_at = now;
+    err_t e;
+    err_clear(&e);
+    json_t *req = json_pack("{s:s}", "TableName", t->table), *resp = NULL;
+    int rc = req ? msg_backend_call(t->b, "DescribeTable", req, &resp, &e) : ERR_NOMEM;
+    json_decref(req);
+    size_t i;
+    const json_t *ks;
+    bool found = false;
+    json_array_foreach(json_object_get(json_object_get(resp, "Table"), "KeySchema"), i, ks)
+    {
+        const char *type = json_string_value(json_object_get(ks, "KeyType"));
+        const json_t *name = json_object_get(ks, "AttributeName");
+        if (!found && type && strcmp(type, "HASH") == 0 && json_is_string(name) &&
+            json_string_length(name) < sizeof t->hash_key &&
+            strlen(json_string_value(name)) == json_string_length(name)) {
+            snprintf(t->hash_key, sizeof t->hash_key, "%s", json_string_value(name));
+            found = true;
+        }
+    }
+    json_decref(resp);
+    if (found)
+        __atomic_store_n(&t->hash_known, true, __ATOMIC_RELEASE);
+    else
+        log_warn("trigger %s: its partition key is not known (%s): a shard's records are "
+                 "delivered one batch at a time until it is",
+                 t->table, rc ? e.msg : "no HASH key in DescribeTable");
+}
+
+/* A slot's thread: its page delivered (trg_deliver_page), then the loop woken. */
 static void *trg_worker(void *arg)
 {
     trg_slot *sl = arg;
     msg_trigger *t = sl->t;
-    int got = trg_deliver(t, sl, &sl->pg, 0, sl->pg.n, sl->arn, sl->shard);
+    int got = trg_deliver_page(t, sl);
     pthread_mutex_lock(&t->mu);
     sl->result = got;
     sl->finished = true;
@@ -1180,7 +1321,14 @@ static void *trg_main(void *arg)
             continue;
         }
         msg_sr_page pg;
-        int rc = msg_stream_reader_next_page(rd, t->batch, &pg, &e);
+        trg_find_hash_key(t);
+        /* with a ParallelizationFactor, a page for each group to get a batch's worth */
+        int page = t->par > 1 && __atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE)
+                       ? t->batch * t->par
+                       : t->batch;
+        int rc = msg_stream_reader_next_page(rd, page < MSG_TRIGGER_BATCH_MAX ? page
+                                                                              : MSG_TRIGGER_BATCH_MAX,
+                                             &pg, &e);
         if (rc) {
             bool started;
             int wait = (int)backoff_fail(&reread, &started);
@@ -1229,6 +1377,9 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->max_age_s = cfg->max_record_age_s > 0 ? cfg->max_record_age_s : 0;
     t->bisect = cfg->bisect;
     t->report_failures = cfg->report_failures;
+    t->par = cfg->parallelization < 1                          ? 1
+             : cfg->parallelization > MSG_TRIGGER_PARALLEL_MAX ? MSG_TRIGGER_PARALLEL_MAX
+                                                               : cfg->parallelization;
     t->skew_s = cfg->remote ? MSG_SR_SKEW_S : 0;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;

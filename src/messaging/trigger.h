@@ -45,6 +45,9 @@
  * source mapping with ParallelizationFactor 1), at most this many batches at once: a stream
  * with more shards holding records has the rest wait for a free run. */
 #define MSG_TRIGGER_SHARDS_AT_ONCE 16
+/* Lambda's ParallelizationFactor's range: batches of one shard at once, each key's records in
+ * one of them (so each slot of MSG_TRIGGER_SHARDS_AT_ONCE runs up to this many commands) */
+#define MSG_TRIGGER_PARALLEL_MAX 10
 
 typedef struct msg_trigger_cfg {
     const char *table;
@@ -71,6 +74,10 @@ typedef struct msg_trigger_cfg {
                             * [{"itemIdentifier":SequenceNumber},...]}: those before the first
                             * named are done, the rest retried (Lambda's FunctionResponseTypes
                             * ReportBatchItemFailures) */
+    int parallelization;   /* 1..MSG_TRIGGER_PARALLEL_MAX (0: 1): a shard's page of up to
+                            * batch * this records split by partition key into this many
+                            * groups delivered at once, each in order, batch by batch (Lambda's
+                            * ParallelizationFactor: per-key order kept) */
     const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
                              * appended to it, one JSON line (Lambda's on-failure destination
                              * record for a DynamoDB stream: DDBStreamBatchInfo), under an

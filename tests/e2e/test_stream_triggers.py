@@ -785,6 +785,65 @@ def metric(url, family, name):
     return None
 
 
+# Lambda's ParallelizationFactor (Developer Guide, "Polling and batching streams": up to 10
+# concurrent batches per shard, in-order processing kept at the partition-key level):
+# --trigger-parallelization 4 on a table with a sort key, 8 partition keys of 4 items each
+# written round by round, a command that takes 0.5 s a batch of at most 2 records: runs of one
+# shard overlap (at most 4 at once), and each partition key's records arrive in their order
+# (its items in the order written, whatever their sort key).  Failed before: the flag did not
+# exist (serve exits 2); one batch per shard at a time ran them one after the other.
+PAR_HANDLER = r'''
+import json, sys, time
+out = sys.argv[1]
+ev = json.load(sys.stdin)
+t0 = time.time()
+time.sleep(0.5)
+keys = [r["dynamodb"]["Keys"]["pk"]["S"] + "/" + r["dynamodb"]["Keys"]["sk"]["S"]
+        for r in ev["Records"]]
+with open(out, "a") as f:
+    f.write(json.dumps({"start": t0, "end": time.time(), "keys": keys}) + "\n")
+'''
+
+
+def test_parallelization_keeps_each_partition_keys_order(work, start_triggered, table_name):
+    with open(os.path.join(work, "par.py"), "w") as f:
+        f.write(PAR_HANDLER)
+    out = os.path.join(work, "par.jsonl")
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={sys.executable} {work}/par.py {out}", "--trigger-from",
+                        "trim-horizon", "--trigger-batch", "2", "--trigger-parallelization", "4")
+    ddb = client_for(t.url)
+    make_table(ddb, name, range=("sk", "S"), StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    items = [(f"p{p}", f"s{3 - r}") for r in range(4) for p in range(8)]  # sort keys descending
+    for i in range(0, len(items), 16):
+        ddb.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": {"S": p}, "sk": {"S": sk}}}}
+            for p, sk in items[i:i + 16]]})
+    deadline = time.time() + 90
+    while True:
+        rs = []
+        if os.path.exists(out):
+            with open(out) as f:
+                rs = [json.loads(line) for line in f]
+        if sum(len(r["keys"]) for r in rs) >= len(items) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    got = [k for r in rs for k in r["keys"]]
+    assert sorted(got) == sorted(f"{p}/{sk}" for p, sk in items)  # each once
+    for p in range(8):
+        mine = [k.split("/")[1] for k in got if k.startswith(f"p{p}/")]
+        assert mine == ["s3", "s2", "s1", "s0"], (p, mine)  # as written
+    edges = sorted([(r["start"], 1) for r in rs] + [(r["end"], -1) for r in rs])
+    now = most = 0
+    for _, d in edges:
+        now += d
+        most = max(most, now)
+    print(f"{len(rs)} runs, at most {most} at once")
+    assert 2 <= most <= 4, rs
+
+
 # ---- ReportBatchItemFailures ------------------------------------------------------------
 # Lambda's partial batch response for a DynamoDB stream (Developer Guide, "Configuring partial
 # batch response with DynamoDB and Lambda"): with FunctionResponseTypes ReportBatchItemFailures
@@ -1228,12 +1287,15 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
     (["--trigger-retries", "-1", "--trigger", "t=true"], "--trigger-retries"),
     (["--trigger-retries", "10001", "--trigger", "t=true"], "--trigger-retries"),
     (["--trigger-max-record-age", "0", "--trigger", "t=true"], "--trigger-max-record-age"),
+    (["--trigger-parallelization", "0", "--trigger", "t=true"], "--trigger-parallelization"),
+    (["--trigger-parallelization", "11", "--trigger", "t=true"], "--trigger-parallelization"),
     (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
     # options that would do nothing (review26 finding 8; before: accepted without a word)
     (["--trigger", "t=true", "--trigger-on-failure", "/tmp/x.jsonl"],
      "--trigger-on-failure needs --trigger-retries or --trigger-max-record-age"),
     (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-report-batch-item-failures"], "need a --trigger"),
+    (["--trigger-parallelization", "2"], "need a --trigger"),
     (["--trigger-on-failure", "/tmp/x.jsonl", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-batch", "5"], "need a --trigger"),
     (["--trigger-timeout", "5"], "need a --trigger"),
