@@ -542,8 +542,12 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
      * not come before values given without an expression; test_items
      * test_placeholder_map_order) */
     int prc = api_exprs_pre(r, o, expr_params, null_what);
-    if (prc)
-        return prc;
+    return prc ? prc : api_exprs_init_maps(r, o, x, null_what);
+}
+
+int api_exprs_init_maps(api_req *r, const json_t *o, api_exprs *x, const char *null_what)
+{
+    memset(x, 0, sizeof *x);
     /* past api_exprs_pre: a given map is an object, and an expression is there for it */
     json_t *jn = api_param(o, "ExpressionAttributeNames");
     json_t *jv = api_param(o, "ExpressionAttributeValues");

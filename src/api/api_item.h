@@ -195,6 +195,10 @@ int api_exprs_init_jr(api_req *r, const struct jread_val *names, const struct jr
  * dynalite's AWS-recorded tests; DynamoDB Local agrees; test_items test_write_check_order. */
 int api_exprs_pre(api_req *r, const json_t *o, const char *const *expr_params,
                   const char *null_what);
+/* api_exprs_init past api_exprs_pre, for a caller that has run api_exprs_pre on the same o,
+ * expr_params and null_what (the writes, GetItem, Query and Scan on their jansson paths): the
+ * maps' own checks and the env, without running those checks again. */
+int api_exprs_init_maps(api_req *r, const json_t *o, api_exprs *x, const char *null_what);
 /* api_exprs_get for the text itself (text, len; it need not be terminated). */
 int api_exprs_get_text(api_req *r, api_exprs *x, const char *text, size_t len, expr_kind kind,
                        expr_t **out);

@@ -220,10 +220,10 @@ static int parse_write_opts(wreq *q, json_t *b, const char *const *expr_params,
 /* The placeholder maps' own checks (empty, keys, values), after the item's or key's values:
  * PutItem {"Item": {"b": {}}, "ExpressionAttributeNames": {}, ...} is the value's error
  * (dynalite's AWS-recorded putItem / updateItem tests; DynamoDB Local agrees). */
-static int parse_write_maps(wreq *q, json_t *b, api_exprs *x, const char *const *expr_params,
-                            const char *null_what, bool env)
+static int parse_write_maps(wreq *q, json_t *b, api_exprs *x, const char *null_what, bool env)
 {
-    return env_rc(q, env, api_exprs_init(q->r, b, x, expr_params, env ? "" : null_what));
+    /* parse_write_opts ran api_exprs_pre */
+    return env_rc(q, env, api_exprs_init_maps(q->r, b, x, env ? "" : null_what));
 }
 
 /* Whether msg is an attribute value's own error text (value/ddbjson's), which PutItem and
@@ -499,8 +499,7 @@ static int write_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **doc)
     int rc;
     if ((rc = parse_write_opts(q, b, cond_expr_params, "ConditionExpression is null", true)) ||
         (rc = parse_write_doc(q, b, WRITE_RV_OLD, doc)) ||
-        (rc = parse_write_maps(q, b, x, cond_expr_params, "ConditionExpression is null",
-                               true)) ||
+        (rc = parse_write_maps(q, b, x, "ConditionExpression is null", true)) ||
         (rc = parse_write_cond(q, b, x, true)))
         return rc;
     return env_rc(q, true, api_exprs_done(q->r, x));
@@ -521,8 +520,8 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     if ((rc = parse_write_opts(q, b, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)) ||
         (rc = parse_write_doc(q, b, WRITE_RV_ALL, src)) ||
-        (rc = parse_write_maps(q, b, x, update_expr_params,
-                               "UpdateExpression and ConditionExpression are null", true)))
+        (rc = parse_write_maps(q, b, x, "UpdateExpression and ConditionExpression are null",
+                               true)))
         return rc;
     /* the UpdateExpression is read and checked before the ConditionExpression (DynamoDB
      * Local: an error in each answers the update's; test_differential.py) */
@@ -645,7 +644,7 @@ static int get_parse_json(api_req *r, json_t *b, get_plan *g)
     if ((rc = api_legacy_attrs(r, b, &legacy)))
         return rc;
     api_exprs x;
-    if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
+    if ((rc = api_exprs_init_maps(r, b, &x, NULL))) /* api_exprs_pre ran above */
         return rc;
     if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &g->proj)))
         return rc;

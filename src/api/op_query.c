@@ -280,7 +280,7 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
             (rc = q_segment_rules(r, q)))
             return rc;
     }
-    if ((rc = api_exprs_init(r, b, x, xparams, xnull)))
+    if ((rc = api_exprs_init_maps(r, b, x, xnull))) /* api_exprs_pre ran above */
         return rc;
     /* the expressions in DynamoDB Local's order: the filter, the projection, the key
      * condition (test_differential.py test_query_expressions_checked_in_locals_order); the
