@@ -33,9 +33,12 @@
  * request began (the first byte, from TCP_INFO), its body read_timeout after the head plus
  * 1 s per 64 KB received; a reaper thread shuts down connections past theirs.
  * max_connections_per_ip, when set, caps one client address's connections (libmicrohttpd
- * closes the rest at once); no cap by default.  Polling is level-triggered (poll(2)), so a client that closes in
- * the middle of a request is noticed at once (with epoll libmicrohttpd 0.9.75 missed many
- * such FINs: their sockets sat in CLOSE-WAIT for the idle timeout, issue 9.2).
+ * closes the rest at once); no cap by default.  The endpoint polls level-triggered (poll(2)),
+ * so a client that closes in the middle of a request is noticed at once (with epoll
+ * libmicrohttpd 0.9.75 missed many such FINs: their sockets sat in CLOSE-WAIT for the idle
+ * timeout, issue 9.2).  The REST listener, which holds thousands of idle connections (the
+ * pages' event streams), uses epoll (poll(2) walked them all at each event) and the reaper
+ * finds the FINs it misses within its interval.
  *
  * Overload: beyond max_connections a connection gets the "busy" reply to its first request
  * and is closed (beyond max_connections + HTTP_OVERFLOW_CONNECTIONS libmicrohttpd closes it

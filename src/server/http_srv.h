@@ -119,6 +119,14 @@ struct http_listener {
     struct pollfd *sse_pf;  /* the reaper's poll set for the streams (reaper thread) */
     http_conn **sse_hc;
     size_t sse_cap;
+    /* epoll (the REST listener: thousands of idle streams), not poll(2): libmicrohttpd
+     * 0.9.75 misses a client's close that comes with the last bytes of a request head or body
+     * (issue 9.2), so the reaper polls the connections reading a request for it (reaper
+     * thread: http_reap_hangups) */
+    bool edge;
+    struct pollfd *hup_pf;
+    http_conn **hup_hc;
+    size_t hup_cap;
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
     atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
