@@ -20,7 +20,7 @@
     'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
-    'count', 'send', 'announce', 'live-text']) {
+    'count', 'send', 'announce', 'live-text', 'jump']) {
     el[id] = $(id);
   }
 
@@ -389,6 +389,7 @@
     // (test_web.py::test_sign_out_leaves_nothing_of_the_user)
     el.conversations.replaceChildren();
     el.messages.replaceChildren();
+    el.jump.hidden = true;
     el.me.replaceChildren();
     el['conv-title'].textContent = '';
     el['conv-title'].removeAttribute('title');
@@ -671,7 +672,8 @@
 
   // Adds m in created_at order (live messages go last; a replayed one finds its place; a
   // message being sent stays below them all).  One's own message replaces its "Sending" copy.
-  function addMessage(m) {
+  // live: it came by the stream (not with a page), so it may be news to a reader scrolled up.
+  function addMessage(m, live) {
     const o = state.open;
     if (!o || o.seen.has(m.uuid)) return;
     // older than the oldest shown while older pages are still to load: it comes with them
@@ -680,14 +682,49 @@
     if (oldest && m.created_at < oldest.dataset.at) return;
     // newer than the newest shown while newer pages are still to load (scrolled back, the
     // newest were let go of: windowAbove): held until they are loaded, then added
-    if (o.newer) { o.held.push(m); return; }
+    if (o.newer) {
+      if (!o.held.some((h) => h.uuid === m.uuid)) {
+        o.held.push(m);
+        if (live) newBelow(o);
+      }
+      return;
+    }
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
     const stick = nearBottom() || mine;
     placeByAt(messageEl(m));
     if (stick) el.messages.scrollTop = el.messages.scrollHeight;
     if (stick) boundToNewest();
+    else if (live && isNewest(m)) newBelow(o); // not a replayed one that found its place
   }
+
+  const isNewest = (m) => {
+    const all = shownMessages();
+    return all.length > 0 && all[all.length - 1].dataset.uuid === m.uuid;
+  };
+
+  // Reading older messages (scrolled up) when new ones come: the view stays where the reader
+  // is, and a bar above the composer says how many came ("↓ 2 new messages"); it takes them
+  // to the newest (loading what a long scroll back let go of) and goes once they are seen.
+  // Before, nothing said so but the list's badge, hidden at phone width
+  // (test_web.py::test_new_messages_while_reading_older_ones).
+  function newBelow(o) {
+    o.below = (o.below || 0) + 1;
+    el.jump.textContent = `↓ ${o.below === 1 ? '1 new message' : `${o.below} new messages`}`;
+    el.jump.hidden = false;
+  }
+  function clearBelow() {
+    if (state.open) state.open.below = 0;
+    el.jump.hidden = true;
+  }
+  el.jump.addEventListener('click', () => {
+    const o = state.open;
+    if (!o) return;
+    clearBelow();
+    el.messages.focus({ preventScroll: true }); // the button goes: the focus stays in the view
+    if (o.newer) openConversation(o.group, o.handle, o.display_name, false, 'none');
+    else el.messages.scrollTop = el.messages.scrollHeight;
+  });
 
   // li put in the open conversation by its data-at: after the last one whose data-at is not
   // later (stored messages by created_at; "Not sent" where it failed, created_at~; one on its
@@ -881,6 +918,7 @@
 
   el.messages.addEventListener('scroll', () => {
     noteSeen();
+    if (!el.jump.hidden && nearBottom() && state.open && !state.open.newer) clearBelow();
     if (el.messages.scrollTop < 80) loadMessages(false);
     else if (nearBottom() && state.open && state.open.newer) loadNewer();
     else if (nearBottom()) boundToNewest();
@@ -921,6 +959,7 @@
     el['conv-title'].title = displayName || handle;
     el['conv-handle'].textContent = `@${handle}`;
     el.messages.replaceChildren();
+    clearBelow();
     el['conv-none'].hidden = true;
     el.conv.hidden = false;
     el.app.classList.add('show-conv');
@@ -945,6 +984,7 @@
       b.removeAttribute('aria-current');
     }
     el.messages.replaceChildren();
+    el.jump.hidden = true;
     el['conv-title'].textContent = '';
     el['conv-title'].removeAttribute('title');
     el['conv-handle'].textContent = '';
@@ -1632,7 +1672,7 @@
     if (state.me && sameHandle(m.handle, state.me.handle)) storedCopy(m.with.handle, m);
     const o = state.open;
     if (o && !o.group && sameHandle(o.handle, m.with.handle)) adoptGroup(o, m.message_group_uuid);
-    if (o && o.group === m.message_group_uuid) addMessage(m);
+    if (o && o.group === m.message_group_uuid) addMessage(m, true);
     // Unread: the other person's message, newer than what was read there and than what the
     // server's count covers, while that conversation's newest is not seen (another one open,
     // the list showing at phone width, scrolled back, the tab hidden); counted by uuid, so

@@ -3244,3 +3244,56 @@ def test_a_proxys_401_does_not_sign_out(web, two):
     d.refresh()
     wait(d, lambda d: f"@{me_})" in by_css(d, "#me")[0].text and
          by_css(d, "#app:not([hidden])"), 10, "signed in again by the reload")
+
+
+SCROLL_STATE = """const m = document.getElementById('messages');
+const j = document.getElementById('jump');
+return [m.scrollTop, m.scrollTop + m.clientHeight > m.scrollHeight - 60, j.hidden,
+        j.textContent, document.activeElement && document.activeElement.id];"""
+
+
+def test_new_messages_while_reading_older_ones(web, two):
+    """Scrolled up reading older messages when new ones come: the view stays where the reader
+    is (not pulled to the bottom), and a bar above the composer says how many came ("↓ 2 new
+    messages"); it is a button, reached by keyboard, that takes the reader to the newest,
+    leaves the focus in the conversation and goes; the newest seen, the conversation is read
+    on the server.  Before, nothing in the conversation said a message had come (only the
+    list's badge, hidden at phone width)."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_reader"
+    web.tok[me_] = token(add_user(web, me_, "Reader Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "old 00", handle=me_)["message_group_uuid"]
+    for i in range(1, 30):
+        send_rest(web, "web_alice", f"old {i:02d}", group=g)
+    d = fresh(two[1], width=375, height=640)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d)[-1:] == ["old 29"], 5, "the newest page")
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    d.execute_script("document.getElementById('messages').scrollTop = 120")
+    top = wait(d, lambda d: d.execute_script(SCROLL_STATE), 5, "scrolled")[0]
+    assert by_css(d, "#jump[hidden]")
+    send_rest(web, "web_alice", "new one", group=g)
+    wait(d, lambda d: bubbles(d)[-1:] == ["new one"], 5, "the new message")
+    st = wait(d, lambda d: (lambda s: s if not s[2] else None)(d.execute_script(SCROLL_STATE)),
+              5, "the bar")
+    assert abs(st[0] - top) < 2 and not st[1], st  # not pulled down
+    assert st[3] == "↓ 1 new message", st
+    send_rest(web, "web_alice", "new two", group=g)
+    wait(d, lambda d: d.execute_script(SCROLL_STATE)[3] == "↓ 2 new messages", 5, "two")
+    assert abs(d.execute_script(SCROLL_STATE)[0] - top) < 2
+    assert listing(web, me_)["web_alice"][0] == 2  # not seen: not read
+    shot(d, "new-below")
+    # by keyboard: Tab from the list of messages reaches it; Enter takes the reader down
+    by_css(d, "#messages")[0].send_keys(Keys.TAB)
+    assert d.execute_script("return document.activeElement.id") == "jump"
+    d.switch_to.active_element.send_keys(Keys.ENTER)
+    st = wait(d, lambda d: (lambda s: s if s[1] and s[2] else None)(
+        d.execute_script(SCROLL_STATE)), 5, "at the newest, the bar gone")
+    assert st[4] == "messages", st
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    # at the newest, a new message is simply shown: no bar
+    send_rest(web, "web_alice", "new three", group=g)
+    wait(d, lambda d: bubbles(d)[-1:] == ["new three"], 5, "the third")
+    time.sleep(0.3)
+    assert d.execute_script(SCROLL_STATE)[1:3] == [True, True]
