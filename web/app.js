@@ -758,7 +758,7 @@
         `/api/messages/${encodeURIComponent(o.group)}?limit=${PAGE_MESSAGES}`);
       if (state.open !== o || !data.length || !nearBottom()) return;
       const oldest = data[0].created_at;
-      for (const li of el.messages.querySelectorAll('li[data-uuid]')) {
+      for (const li of el.messages.querySelectorAll('li[data-uuid], li.divider')) {
         if (li.dataset.at < oldest) {
           o.seen.delete(li.dataset.uuid);
           li.remove();
@@ -789,6 +789,28 @@
     btn.addEventListener('click', () => loadMessages(false));
     b.append(btn);
     el.messages.prepend(b);
+  }
+
+  // A conversation opened with unread messages: a "New messages" line above the first of
+  // them, as chat apps draw it, so that the reader finds where they left off; it stays while
+  // the conversation is open.  Not when the unread began above the first page (the line
+  // would say they begin where they do not).  Before, the unread ran on from the read ones
+  // with nothing between (test_web.py::test_the_unread_begin_below_a_line).
+  function unreadDivider(o) {
+    const at = o.dividerAt;
+    o.dividerAt = null;
+    if (at === null || at === undefined) return;
+    const shown = [...shownMessages()];
+    const i = shown.findIndex((li) => li.dataset.at > at && !li.classList.contains('mine'));
+    if (i < 0 || (i === 0 && o.cursor)) return;
+    const li = document.createElement('li');
+    li.className = 'divider';
+    li.setAttribute('role', 'separator');
+    li.dataset.at = at;
+    li.textContent = 'New messages';
+    const keep = keepsNewest();
+    shown[i].before(li);
+    keep();
   }
 
   async function loadMessages(first) {
@@ -829,6 +851,7 @@
       // left for the older pages while there is a cursor (addMessage)
       o.cursor = next;
       olderButton(!!o.cursor);
+      if (first) unreadDivider(o);
     } catch (e) {
       handleError(e);
     } finally {
@@ -964,6 +987,8 @@
     el.conv.hidden = false;
     el.app.classList.add('show-conv');
     const c = group && state.convs.get(group);
+    // where the unread begin, for the divider the first page puts above them (unreadDivider)
+    state.open.dividerAt = c && unreadCount(c) ? c.readTo : null;
     if (c && unreadCount(c) && document.visibilityState === 'visible') {
       readThrough(c, c.created_at); // opened: read (the server learns it once it shows)
     }

@@ -3297,3 +3297,59 @@ def test_new_messages_while_reading_older_ones(web, two):
     wait(d, lambda d: bubbles(d)[-1:] == ["new three"], 5, "the third")
     time.sleep(0.3)
     assert d.execute_script(SCROLL_STATE)[1:3] == [True, True]
+
+
+# The open conversation's items, top to bottom: a message's text, or "--<text>--" for a line.
+ITEMS = """return [...document.querySelectorAll('#messages li[data-uuid], #messages li.divider')]
+  .map((li) => li.classList.contains('divider') ?
+    `--${li.textContent}--${li.getAttribute('role')}` : li.querySelector('.text').textContent);"""
+
+
+def test_the_unread_begin_below_a_line(web, two):
+    """A conversation opened with unread messages shows a "New messages" line (a separator)
+    above the first of them, as chat apps do: above all of a conversation never read, above
+    the live ones that came while another conversation was open, and after a reload from the
+    server's read marker; opened again once read, no line.  Before, the unread ran on from the read ones with nothing between."""
+    me_ = "web_divider"
+    web.tok[me_] = token(add_user(web, me_, "Divider Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "read 1", handle=me_)["message_group_uuid"]
+    send_rest(web, "web_alice", "read 2", group=g)
+    send_rest(web, "web_bob", "from bob", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    # never read: the line above them all (no older page above)
+    wait(d, lambda d: d.execute_script(ITEMS) == ["--New messages--separator", "read 1",
+                                                  "read 2"], 5, "alice's conversation")
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    open_conv(d, "Bob Web")
+    wait(d, lambda d: bubbles(d) == ["from bob"], 5, "bob's conversation")
+    for t in ("new 1", "new 2"):
+        send_rest(web, "web_alice", t, group=g)
+    wait(d, lambda d: unread(d).get("Alice Web") == "2", 5, "alice's badge")
+    open_conv(d, "Alice Web")  # opened again: the line where the unread begin now
+    want = ["read 1", "read 2", "--New messages--separator", "new 1", "new 2"]
+    wait(d, lambda d: d.execute_script(ITEMS) == want, 5, "the line above the unread")
+    shot(d, "unread-line")
+    # a message arriving meanwhile goes below it
+    send_rest(web, "web_alice", "new 3", group=g)
+    wait(d, lambda d: d.execute_script(ITEMS) == want + ["new 3"], 5, "the live one")
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    # unread that came while the page was closed: from the server's marker after a reload
+    # (of bob's conversation: the address keeps the open one)
+    open_conv(d, "Bob Web")
+    wait(d, lambda d: bubbles(d) == ["from bob"], 5, "bob's conversation")
+    send_rest(web, "web_alice", "new 4", group=g)
+    d.refresh()
+    wait(d, lambda d: unread(d).get("Alice Web") == "1", 10, "the badge after the reload")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: d.execute_script(ITEMS)[-3:] ==
+         ["new 3", "--New messages--separator", "new 4"], 5, "the line after a reload")
+    assert d.execute_script(ITEMS).count("--New messages--separator") == 1
+    # read: opened again, no line
+    open_conv(d, "Bob Web")
+    wait(d, lambda d: bubbles(d) == ["from bob"], 5, "bob's conversation")
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d)[-1:] == ["new 4"], 5, "alice's again")
+    time.sleep(0.3)
+    assert "--New messages--separator" not in d.execute_script(ITEMS)
