@@ -641,6 +641,10 @@
       a.href = u;
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
+      // an isolate that reads left to right (as an address does): a bidi control or
+      // right-to-left text before it cannot reorder its characters, so it reads as it goes
+      // ("\u202Eabc https://example.com/x" showed it as "x/moc.elpmaxe//:sptth")
+      a.dir = 'ltr';
       a.textContent = u;
       out.push(a);
       from = hit.index + u.length;

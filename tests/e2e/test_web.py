@@ -3353,3 +3353,33 @@ def test_the_unread_begin_below_a_line(web, two):
     wait(d, lambda d: bubbles(d)[-1:] == ["new 4"], 5, "alice's again")
     time.sleep(0.3)
     assert "--New messages--separator" not in d.execute_script(ITEMS)
+
+
+# Per link in the open conversation: [its text, whether its first character is drawn left of
+# its last one] (a Range over the link's text node).
+LINK_ORDER = """return [...document.querySelectorAll('#messages a')].map((a) => {
+  const t = a.firstChild, r = document.createRange();
+  r.setStart(t, 0); r.setEnd(t, 1);
+  const first = r.getBoundingClientRect().left;
+  r.setStart(t, t.length - 1); r.setEnd(t, t.length);
+  return [a.textContent, first < r.getBoundingClientRect().left];
+});"""
+
+
+def test_a_link_reads_left_to_right_whatever_precedes_it(web, two):
+    """A link is a left-to-right isolate (dir=ltr): a right-to-left override (U+202E) written
+    before it, which the link ends at but which runs on to the end of the paragraph, cannot
+    draw its characters backwards, nor can Hebrew around it.  Before, "\\u202Eabc
+    https://example.com/xyz" showed the link as "zyx/moc.elpmaxe//:sptth" while it went to
+    example.com/xyz."""
+    me_ = "web_linkdir"
+    web.tok[me_] = token(add_user(web, me_, "Linkdir Web"), exp_in=3600)
+    texts = ["\u202eabc https://example.com/xyz", "שלום https://example.com/a/b, תודה"]
+    g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
+    send_rest(web, "web_alice", texts[1], group=g)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == texts, 5, "the messages")
+    assert d.execute_script(LINK_ORDER) == [["https://example.com/xyz", True],
+                                            ["https://example.com/a/b", True]]
