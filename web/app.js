@@ -437,7 +437,13 @@
       `${c.display_name || c.handle} (@${c.handle}): ${c.message}`);
     if (state.open && state.open.group === c.uuid) b.setAttribute('aria-current', 'true');
     b.addEventListener('click', () => openConversation(c.uuid, c.handle, c.display_name, true));
+    // drawn again (a count, a new last message) while it has the focus: the new button takes
+    // it, or a keyboard user found the focus on the page's body (after Escape at phone
+    // width, the read marker's answer redrew the conversation just focused:
+    // test_web.py::test_phone_width_by_keyboard, test_a_redrawn_conversation_keeps_the_focus)
+    const focused = li.firstChild && li.firstChild === document.activeElement;
     li.replaceChildren(b);
+    if (focused) b.focus({ preventScroll: true });
     c.li = li;
     return li;
   }

@@ -3383,3 +3383,29 @@ def test_a_link_reads_left_to_right_whatever_precedes_it(web, two):
     wait(d, lambda d: bubbles(d) == texts, 5, "the messages")
     assert d.execute_script(LINK_ORDER) == [["https://example.com/xyz", True],
                                             ["https://example.com/a/b", True]]
+
+
+def test_a_redrawn_conversation_keeps_the_focus(web, two):
+    """A keyboard user on a conversation in the list keeps the focus there when it is drawn
+    again: a message arriving in it (its last message, its count, its place at the top), a
+    message arriving in another one that goes above it.  Before, the redraw replaced the
+    focused button and the focus fell to the page's body (upsertConversation's own keeping
+    of it looked after the button was gone), so the next Tab started from the top."""
+    me_ = "web_focuskeep"
+    web.tok[me_] = token(add_user(web, me_, "Focuskeep Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "first", handle=me_)["message_group_uuid"]
+    gb = send_rest(web, "web_bob", "from bob", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "the list")
+    focused = "const a = document.activeElement; return a && a.dataset.group || a.tagName"
+    d.execute_script("document.querySelector('#conversations button[data-group=\"%s\"]')"
+                     ".focus()" % g)
+    assert d.execute_script(focused) == g
+    send_rest(web, "web_alice", "second", group=g)  # alice's goes to the top, redrawn
+    wait(d, lambda d: conv_names(d) == ["Alice Web", "Bob Web"] and
+         unread(d).get("Alice Web") == "2", 5, "alice's conversation redrawn")
+    assert d.execute_script(focused) == g
+    send_rest(web, "web_bob", "bob again", group=gb)  # bob's goes above it
+    wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "bob's on top")
+    assert d.execute_script(focused) == g
