@@ -803,16 +803,17 @@ int cli_user(int argc, char **argv)
 {
     cli_opts o;
     const char *syn =
-        "add <handle> <display name...> [--uuid U] | show <handle> | fold  [options]";
+        "add <handle> <display name...> [--uuid U] | rename <handle> <display name...> | "
+        "show <handle> | fold  [options]";
     if (parse(argc, argv, TAKES("--uuid"), &o) || o.help || o.n_pos < 1)
         return usage(&o, "user", syn);
     bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0,
-         fold = strcmp(o.pos[0], "fold") == 0;
-    if ((!add && !show && !fold) || (add && o.n_pos < 3) || (show && o.n_pos != 2) ||
-        (fold && o.n_pos != 1))
+         fold = strcmp(o.pos[0], "fold") == 0, rename = strcmp(o.pos[0], "rename") == 0;
+    if ((!add && !show && !fold && !rename) || ((add || rename) && o.n_pos < 3) ||
+        (show && o.n_pos != 2) || (fold && o.n_pos != 1))
         return usage(&o, "user", syn);
     cli_ctx c;
-    if (add || fold ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
+    if (add || fold || rename ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
         return 1;
     err_t e = {0};
     msg_user u;
@@ -832,6 +833,13 @@ int cli_user(int argc, char **argv)
     if (add) {
         char *name = join(&o, 2);
         rc = msg_user_add(c.svc, o.pos[1], name, o.uuid, &u, &e);
+        free(name);
+    } else if (rename) { /* the profile's name: the user row and the other participants'
+                          * conversation rows (service.h msg_user_rename) */
+        char *name = join(&o, 2);
+        rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);
+        if (!rc)
+            rc = msg_user_rename(c.svc, u.uuid, name, &u, &e);
         free(name);
     } else {
         rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);

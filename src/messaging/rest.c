@@ -25,6 +25,7 @@
  *        With "Idempotency-Key: K", a retry (same sender, conversation, K and text) answers
  *        the message stored the first time (msg_send_keyed); K with another text is 422.
  *   GET  /api/me                     200 {"uuid","handle","display_name"}
+ *   PUT  /api/me  {"display_name"}   200 the same, renamed (msg_user_rename)
  *   POST /api/events/ticket          200 {"ticket","expires_in"}: one use, for GET /api/events
  *   GET  /api/events?ticket=T        text/event-stream (msg_rest_events, events.h)
  *   GET  / and /<file of web/>       the page, with its Content-Security-Policy
@@ -700,6 +701,36 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
     json_decref(body);
 }
 
+/* PUT /api/me {"display_name": "..."}: the signed-in user's new display name
+ * (msg_user_rename); 200 {"uuid","handle","display_name"} as stored. */
+static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
+                   const msg_user *me)
+{
+    if (req->body_len > REST_BODY_MAX) {
+        reply_fail(r, MSG_E_PAYLOAD_TOO_LARGE, NULL);
+        return;
+    }
+    json_t *body = rest_json_object(req, r, "{\"display_name\": \"<1 to 64 characters>\"}");
+    if (!body)
+        return;
+    json_t *jn = json_object_get(body, "display_name");
+    msg_user u;
+    err_t e = {0};
+    if (!jn || json_is_null(jn))
+        reply_fail(r, MSG_E_MISSING_FIELD, "display_name is required");
+    else if (!json_is_string(jn))
+        reply_fail(r, MSG_E_INVALID_FIELD, "display_name must be a string");
+    else if (strlen(json_string_value(jn)) != json_string_length(jn))
+        reply_fail(r, MSG_E_INVALID_FIELD, "display_name must not contain U+0000");
+    else if (msg_user_rename(s, me->uuid, json_string_value(jn), &u, &e))
+        reply_err(s, r, &e);
+    else
+        reply_json(r, 200,
+                   json_pack("{s:s,s:s,s:s}", "uuid", u.uuid, "handle", u.handle,
+                             "display_name", u.display_name));
+    json_decref(body);
+}
+
 static void get_me(msg_http_resp *r, const msg_user *me)
 {
     reply_json(r, 200,
@@ -809,6 +840,7 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
 #define REST_ALLOW_POST "POST, OPTIONS"
 #define REST_ALLOW_EVENTS "GET, OPTIONS"
 #define REST_ALLOW_PUT "PUT, OPTIONS"
+#define REST_ALLOW_ME "GET, HEAD, PUT, OPTIONS"
 
 static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
@@ -855,9 +887,10 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         return;
     }
     bool wants_post = route == 4 || route == 6, wants_put = route == 9;
-    const char *allow = wants_post  ? REST_ALLOW_POST
-                        : wants_put ? REST_ALLOW_PUT
+    const char *allow = wants_post   ? REST_ALLOW_POST
+                        : wants_put  ? REST_ALLOW_PUT
                         : route == 7 ? REST_ALLOW_EVENTS
+                        : route == 5 ? REST_ALLOW_ME
                                      : REST_ALLOW_GET;
     if (preflight) {
         add_header(r, "Allow", allow);
@@ -867,7 +900,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         r->body_len = 0;
         return;
     }
-    if ((wants_post && !post) || (wants_put && !put) || (!wants_post && !wants_put && !get) ||
+    if ((wants_post && !post) || (wants_put && !put) ||
+        (!wants_post && !wants_put && !get && !(route == 5 && put)) ||
         (route == 7 && strcmp(method, "HEAD") == 0)) {
         add_header(r, "Allow", allow);
         reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
@@ -910,6 +944,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         get_messages(s, req, r, &me, path + gpl);
     else if (route == 8)
         get_message_group(s, r, &me, path + opl);
+    else if (route == 5 && put)
+        put_me(s, req, r, &me);
     else if (route == 5)
         get_me(r, &me);
     else if (route == 6)

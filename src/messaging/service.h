@@ -186,7 +186,19 @@ int msg_validate_handle(const char *handle, err_t *e);
 int msg_validate_display_name(const char *name, err_t *e);
 /* Adds a user (uuid NULL = a new random v4 uuid) with the user row and the handle row in one
  * TransactWriteItems, both attribute_not_exists.  ERR_VALIDATION (invalid_*),
- * ERR_RESOURCE_IN_USE (row handle_taken) (handle or uuid exists).  *out may be NULL. */
+ * ERR_RESOURCE_IN_USE (row handle_taken: the handle exists, in any case; row uuid_taken: the
+ * uuid exists, the handle does not).  *out may be NULL. */
+/* Changes user uuid's display name (a user's profile: REST PUT /api/me, `ddbchat user rename`):
+ * the user row (an UpdateItem, attribute_exists), then the other participant's conversation
+ * row of each of the user's conversations, which shows the name in their listings (an
+ * UpdateItem per conversation, conditioned on the row still naming the user: one a message
+ * moved meanwhile is found again by its key, msgi_find_my_row_keyed).  Messages keep the name
+ * they were sent under.  A send that read the user row before the rename and commits after
+ * its update of that conversation writes the old name there, until the next message.  *out
+ * (may be NULL): the user as stored.  ERR_VALIDATION (invalid_display_name), ERR_NOT_FOUND
+ * (row unknown_user), storage. */
+int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, msg_user *out,
+                    err_t *e);
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e);
 /* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user); by handle,

@@ -284,6 +284,121 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     return 0;
 }
 
+/* msgi_query_pages's page for msg_user_rename: each conversation row's group, key time and
+ * other participant (an array of [group, sk, other]). */
+static int rename_page(void *ctx, const json_t *resp)
+{
+    json_t *rows = ctx, *it;
+    size_t i;
+    json_array_foreach(json_object_get(resp, "Items"), i, it)
+    {
+        const char *g = msgi_item_s(it, "message_group_uuid"), *sk = msgi_item_s(it, "sk");
+        const char *o = msgi_item_s(it, "user_uuid");
+        if (g && sk && o && json_array_append_new(rows, json_pack("[s,s,s]", g, sk, o)))
+            return -1;
+    }
+    return 0;
+}
+
+#define RENAME_TRIES 8 /* a conversation's row moved by messages meanwhile: found again */
+
+/* The other participant's row of conversation g (GRP#<other>, at key time sk: both rows of a
+ * conversation are at its newest message's time) names the user `me` as `name`; found again
+ * by its key while messages move it (RENAME_TRIES).  0 (also when the conversation has no
+ * row naming me any more), or the error. */
+static int rename_in(msg_service *s, const char *me, const char *name, const char *g,
+                     const char *sk_in, const char *other_in, err_t *e)
+{
+    char sk[MSG_TS_LEN + 1], other[MSG_UUID_LEN + 1];
+    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    snprintf(sk, sizeof sk, "%s", sk_in);
+    snprintf(other, sizeof other, "%s", other_in);
+    for (int t = 0; t < RENAME_TRIES; t++) {
+        if (t > 0) { /* a message moved the rows since they were read */
+            json_t *row = NULL;
+            int rc = msgi_find_my_row_keyed(s, me, g, &row, e);
+            if (rc)
+                return rc;
+            bool ok = row && msgi_copy_s(row, "sk", sk, sizeof sk) &&
+                      msgi_copy_s(row, "user_uuid", other, sizeof other);
+            json_decref(row);
+            if (!ok)
+                return 0; /* no row of mine in it now, or one without the other's uuid */
+        }
+        char pk[64];
+        snprintf(pk, sizeof pk, "GRP#%s", other);
+        json_t *resp = NULL;
+        err_t in;
+        json_t *upd = json_pack(
+            "{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}", "TableName", s->table, "Key",
+            msgi_key2(pk, sk), "UpdateExpression", "SET user_display_name = :n",
+            "ConditionExpression", "message_group_uuid = :g AND user_uuid = :me",
+            "ExpressionAttributeValues", ":n", "S", name, ":g", "S", g, ":me", "S", me);
+        int rc = msgi_call(s, "UpdateItem", upd, &resp, &in);
+        json_decref(resp);
+        int w = msgi_write_outcome(rc, NULL);
+        if (w == 0)
+            return 0;
+        msgi_race_backoff(t + 1, &seed);
+        if (w != MSGI_RACED)
+            return msgi_storage(e, w, &in);
+    }
+    return msg_failf(e, MSG_E_CONFLICT,
+                     "too many messages moved conversation %s during the rename, try again", g);
+}
+
+int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, msg_user *out,
+                    err_t *e)
+{
+    int rc;
+    if ((rc = msg_validate_display_name(display_name, e)))
+        return rc;
+    msg_user u;
+    if ((rc = msg_user_by_uuid(s, uuid, &u, e)))
+        return rc;
+    char upk[64];
+    snprintf(upk, sizeof upk, "USER#%s", u.uuid);
+    json_t *resp = NULL;
+    err_t in;
+    rc = msgi_call(s, "UpdateItem",
+                   json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}}}", "TableName", s->table, "Key",
+                             msgi_key2(upk, "USER"), "UpdateExpression",
+                             "SET display_name = :n", "ConditionExpression",
+                             "attribute_exists(pk)", "ExpressionAttributeValues", ":n", "S",
+                             display_name),
+                   &resp, &in);
+    json_decref(resp);
+    if (rc == ERR_CONDITIONAL_CHECK_FAILED)
+        return msg_fail(e, MSG_E_UNKNOWN_USER);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
+    /* the name the other participants' listings show: one Query of the user's conversation
+     * rows (every page), one UpdateItem per conversation */
+    json_t *rows = json_array();
+    if (!rows)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    char gpk[64];
+    snprintf(gpk, sizeof gpk, "GRP#%s", u.uuid);
+    rc = msgi_query_pages(s,
+                          json_pack("{s:s,s:s,s:{s:{s:s}},s:s,s:b}", "TableName", s->table,
+                                    "KeyConditionExpression", "pk = :pk",
+                                    "ExpressionAttributeValues", ":pk", "S", gpk,
+                                    "ProjectionExpression", "message_group_uuid, sk, user_uuid",
+                                    "ConsistentRead", 1),
+                          rename_page, rows, e);
+    for (size_t i = 0; !rc && i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        rc = rename_in(s, u.uuid, display_name, json_string_value(json_array_get(r, 0)),
+                       json_string_value(json_array_get(r, 1)),
+                       json_string_value(json_array_get(r, 2)), e);
+    }
+    json_decref(rows);
+    if (!rc && out)
+        *out = u;
+    return rc;
+}
+
 /* The GetItem of a user row, read as values (msgi_call_items: no JSON on the embedded
  * backend). */
 typedef struct user_rd {

@@ -435,6 +435,46 @@ def test_idempotency_key_for_another_conversation_is_422(msg_server):
     assert st == 200 and r1 == m1
 
 
+def test_display_name_change_shows_in_the_other_persons_listing(msg_server):
+    """PUT /api/me {"display_name"} changes the signed-in user's name (a profile edit; the
+    CLI: `ddbchat user rename`): GET /api/me answers it, and the other participant's
+    conversation listing shows it at once (their conversation row names the user); messages
+    keep the name they were sent under, later ones carry the new one.  Before, nothing could
+    change a name (PUT /api/me was a 405).  Bad names are the same 400s as `user add`'s."""
+    a = add_user(msg_server, "ren_a", "Ren A")
+    b = add_user(msg_server, "ren_b", "Ren B")
+    ta, tb = token(a), token(b)
+    st, _, m1 = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "before", "handle": "ren_b"})
+    assert st == 200, m1
+    g = m1["message_group_uuid"]
+    st, _, me = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Ren Ä Smith 🌸"})
+    assert (st, me) == (200, {"uuid": a, "handle": "ren_a",
+                              "display_name": "Ren Ä Smith 🌸"}), me
+    st, _, me = rest(msg_server, "GET", "/api/me", ta)
+    assert me["display_name"] == "Ren Ä Smith 🌸"
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", tb)
+    assert [(c["handle"], c["display_name"]) for c in groups] == [("ren_a", "Ren Ä Smith 🌸")]
+    st, _, one = rest(msg_server, "GET", f"/api/message_groups/{g}", tb)
+    assert one["display_name"] == "Ren Ä Smith 🌸"
+    rest(msg_server, "POST", "/api/messages", ta, {"message": "after", "message_group_uuid": g})
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{g}", tb)
+    assert [(m["message"], m["display_name"]) for m in page] == [
+        ("before", "Ren A"), ("after", "Ren Ä Smith 🌸")]
+    for body, code in (({}, "missing_field"), ({"display_name": 5}, "invalid_field"),
+                       ({"display_name": "a\nb"}, "invalid_display_name"),
+                       ({"display_name": "   "}, "invalid_display_name"),
+                       ({"display_name": "x" * 65}, "invalid_display_name")):
+        st, _, r = rest(msg_server, "PUT", "/api/me", ta, body)
+        assert st == 400 and r["error"]["code"] == code, (body, r)
+    st, _, r = rest(msg_server, "PUT", "/api/me", None, {"display_name": "x"})
+    assert st == 401, r
+    p = cli(msg_server, "user", "rename", "ren_b", "Ren", "B", "Jones", "--json")
+    assert json.loads(p.stdout)["display_name"] == "Ren B Jones"
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", ta)
+    assert groups[0]["display_name"] == "Ren B Jones"
+
+
 def test_paging_forward_with_after(msg_server):
     """?after=<time> pages forward (a client that polls or comes back): the messages created
     after it, the oldest `limit` of them listed oldest -> newest like every page, and
@@ -607,11 +647,13 @@ def test_allow_lists_every_method_a_route_answers(msg_server, people):
     for path in get_routes:
         st, h, b = rest(msg_server, "DELETE", path, tok["alice"])
         assert st == 405 and b["error"]["code"] == "method_not_allowed", (path, b)
-        assert h.get("allow") == "GET, HEAD, OPTIONS", (path, h)
+        want = "GET, HEAD, PUT, OPTIONS" if path == "/api/me" else "GET, HEAD, OPTIONS"
+        assert h.get("allow") == want, (path, h)
         st, h, _ = rest(msg_server, "HEAD", path, tok["alice"])
         assert st in (200, 404), (path, st)  # answered (404: the made-up conversation)
         st, h, _ = rest(msg_server, "OPTIONS", path)
-        assert st == 204 and h.get("allow") == "GET, HEAD, OPTIONS", (path, st, h)
+        want = "GET, HEAD, PUT, OPTIONS" if path == "/api/me" else "GET, HEAD, OPTIONS"
+        assert st == 204 and h.get("allow") == want, (path, st, h)
     for path in ("/api/messages", "/api/events/ticket"):
         st, h, b = rest(msg_server, "GET", path, tok["alice"])
         assert st == 405 and h.get("allow") == "POST, OPTIONS", (path, h)

@@ -2898,6 +2898,90 @@ static void test_invariants_at_the_end(void **state)
     json_decref(all);
 }
 
+/* rename_hook's backend: before the first UpdateItem of a conversation row's name (the
+ * rename's), the other participant sends a message, which moves both rows to a new key */
+static const msg_user *rn_from;
+static const char *rn_group;
+static int rename_hook_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *ue = json_string_value(json_object_get(req, "UpdateExpression"));
+    if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "user_display_name") && !h->calls++) {
+        msg_message m = send_ok(rn_from, rn_group, NULL, "meanwhile", NULL);
+        msg_message_fini(&m);
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops rename_hook_ops = {
+    .call = rename_hook_call, .free = lagging_free, .name = "rename-hook"};
+
+/* A user's new display name (msg_user_rename: REST PUT /api/me, `user rename`) shows in the
+ * other participants' listings at once (their conversation rows name the user), also for a
+ * row a message moved during the rename (found again by its key); messages keep the name
+ * they were sent under.  Before, no call changed a name, and a name changed in the user row
+ * by another writer showed in others' listings only after the next message. */
+static void test_user_rename(void **state)
+{
+    (void)state;
+    msg_user a = add_user("rn_a", "Rn A"), b = add_user("rn_b", "Rn B");
+    msg_user c = add_user("rn_c", "Rn C");
+    msg_message mb = send_ok(&a, NULL, "rn_b", "to b", NULL);
+    msg_message mc = send_ok(&c, NULL, "rn_a", "from c", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&rename_hook_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    rn_from = &b;
+    rn_group = mb.message_group_uuid;
+    msg_user got;
+    assert_int_equal(msg_user_rename(svc, a.uuid, "Rn A \xf0\x9f\x8c\xb8 Smith", &got, &e), 0);
+    assert_int_equal(hp.calls, 3); /* 2 conversations; the hook's send moved b's row: once more */
+    assert_string_equal(got.display_name, "Rn A \xf0\x9f\x8c\xb8 Smith");
+    assert_string_equal(got.handle, "rn_a");
+    msg_service_free(svc);
+    const msg_user *others[2] = {&b, &c};
+    for (int i = 0; i < 2; i++) {
+        msg_conversation_page p;
+        assert_int_equal(msg_list_conversations(S, others[i]->uuid, 10, NULL, &p, &e), 0);
+        assert_int_equal(p.n, 1);
+        assert_string_equal(p.items[0].other.display_name, "Rn A \xf0\x9f\x8c\xb8 Smith");
+        msg_conversation_page_free(&p);
+    }
+    msg_user u;
+    assert_int_equal(msg_user_by_handle(S, "rn_a", &u, &e), 0);
+    assert_string_equal(u.display_name, "Rn A \xf0\x9f\x8c\xb8 Smith");
+    /* a's own listing names the others, unchanged; the message a sent keeps "Rn A" */
+    msg_conversation_page p;
+    assert_int_equal(msg_list_conversations(S, a.uuid, 10, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 2);
+    for (size_t i = 0; i < p.n; i++)
+        assert_true(strcmp(p.items[i].other.display_name, "Rn B") == 0 ||
+                    strcmp(p.items[i].other.display_name, "Rn C") == 0);
+    msg_conversation_page_free(&p);
+    msg_message_page mp;
+    assert_int_equal(msg_list_messages(S, a.uuid, mb.message_group_uuid, 10, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, 2); /* newest first: b's "meanwhile", then a's "to b" */
+    assert_string_equal(mp.items[1].message, "to b");
+    assert_string_equal(mp.items[1].sender.display_name, "Rn A");
+    msg_message_page_free(&mp);
+    /* refused: a name that is no name, a user nobody is */
+    err_clear(&e);
+    assert_int_equal(msg_user_rename(S, a.uuid, "  ", NULL, &e), ERR_VALIDATION);
+    code_is(&e, "invalid_display_name");
+    err_clear(&e);
+    assert_int_not_equal(msg_user_rename(S, "00000000-0000-4000-8000-000000000000", "X", NULL, &e),
+                         0);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&mb);
+    msg_message_fini(&mc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2921,6 +3005,7 @@ int main(void)
         cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_idempotency_key_for_another_conversation),
+        cmocka_unit_test(test_user_rename),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
