@@ -682,17 +682,29 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
     pthread_mutex_lock(&trg_on_failure_mu);
     bool created = false;
     int fd = -1;
+    /* O_NONBLOCK: a FIFO in the file's place fails at once (ENXIO without a reader) instead
+     * of waiting for one for good under the lock, and is refused below (a record must be
+     * taken back when cut short, which a pipe cannot do); the trigger then keeps the batch
+     * and retries as for any unwritable file
+     * (test_an_on_failure_fifo_without_reader_does_not_hang) */
     if (line) {
-        fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC);
+        fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0 && errno == ENOENT) {
             fd = open(t->on_failure, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
             created = fd >= 0;
             if (fd < 0 && errno == EEXIST) /* made meanwhile by another process */
-                fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC);
+                fd = open(t->on_failure, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
         }
     }
     int err = line && fd < 0 ? errno : 0;
-    if (fd >= 0 && trg_lock_file(t, fd) != 0) /* released by close */
+    struct stat fst;
+    if (fd >= 0 && fstat(fd, &fst) == 0 && (S_ISFIFO(fst.st_mode) || S_ISSOCK(fst.st_mode))) {
+        why = "not a regular file";
+        err = EINVAL;
+    } else if (line && fd < 0 && errno == ENXIO) {
+        why = "a FIFO without a reader: not a regular file";
+    }
+    if (fd >= 0 && !err && trg_lock_file(t, fd) != 0) /* released by close */
         err = errno;
     /* where this record starts: a write cut short (a full disk, the file-size limit) or a
      * failed fsync is cut back to it, so the retry's whole record starts a line of its own

@@ -1088,6 +1088,39 @@ def test_an_unwritable_on_failure_file_keeps_the_batch(work, start_triggered, ta
     assert f"its record is in {failed}" in t.log_text()
 
 
+# The on-failure file replaced by a FIFO that no one reads (another tool's pipe, a mistake):
+# open(O_WRONLY) waited for a reader for good, holding the process-wide on-failure lock, so
+# the trigger never went on (not even to its "batch is kept" retry) and `serve` could not stop
+# on SIGTERM.  Now the open does not wait (O_NONBLOCK), a FIFO is refused as not a regular
+# file, the batch is kept and retried as for any unwritable file, and the server stops; with
+# a regular file in its place the record is written.
+def test_an_on_failure_fifo_without_reader_does_not_hang(work, start_triggered, table_name,
+                                                          target):
+    if target != "ddbchat":
+        pytest.skip("the embedded server's shutdown")
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    failed = os.path.join(work, "on-failure.jsonl")
+    os.mkfifo(failed)
+    args = ("--trigger", f"{name}={poison_cmd(work)}", "--trigger-from", "trim-horizon",
+            "--trigger-batch", "10", "--trigger-retries", "1", "--trigger-on-failure", failed)
+    t = start_triggered(d, *args)
+    stream_table(t.url, name)
+    put_keys(t.url, name, ["a", "poison", "b"])
+    wait_log(t, "the batch is kept until its on-failure record is written")
+    assert "not a regular file" in t.log_text()
+    t0 = time.time()
+    t.srv.proc.terminate()
+    t.srv.proc.wait(timeout=20)  # before: never returned (the trigger thread sat in open)
+    assert time.time() - t0 < 20
+    os.unlink(failed)
+    t = start_triggered(d, *args)
+    wait_log(t, f"its record is in {failed}")
+    with open(failed) as f:
+        lines = [json.loads(line) for line in f]
+    assert len(lines) == 1 and lines[0]["DDBStreamBatchInfo"]["batchSize"] == 3
+
+
 # A record whose write is cut short (here by the file-size limit: the first part fits, the
 # rest fails with EFBIG) is taken back to where it started, so the whole record written on a
 # later try starts a line of its own.  Before (review26's leftover on 715da93c): the part stayed
