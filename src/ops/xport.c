@@ -34,6 +34,7 @@
 #define XP_MAX_FILES 100000
 #define XP_NAME_LEN 26             /* data file names: like DynamoDB's, 26 base32 characters */
 #define XP_TABLE_FILE "ddbchat-table.json"
+_Static_assert(OPS_IMPORT_MAX_LINE == 16777216, "OPS_IMPORT_MAX_LINE_TEXT");
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -916,36 +917,46 @@ static int xp_gz_end(gzFile gz, const char *path, err_t *e)
     return 0;
 }
 
-/* Reads one line (without its newline) of `path` into *buf; false at the end.  A line longer
- * than OPS_IMPORT_MAX_LINE is read to its end and thrown away, *too_long set and *buf left
- * empty: ImportTable counts an item it cannot take in ErrorCount and goes on with the next
- * (ImportTableDescription), and the 16 MB cap keeps memory bounded.  Such a line ended the
- * whole import with "a line longer than 16777216 bytes", naming neither file nor line
- * (test_xport.c::test_overlong_line_is_one_refused_item).  A damaged gzip file (xp_gz_end;
- * ops_import checked it whole before writing anything, so here only if it changed since):
- * ERR_VALIDATION.  Out of memory: ERR_NOMEM. */
+/* Reads one line (without its newline) of `path` into *buf; false at the end.  A line that
+ * cannot be an item is read to its end and thrown away, *bad naming why and *buf left empty:
+ * ImportTable counts an item it cannot take in ErrorCount and goes on with the next
+ * (ImportTableDescription).  Such are a line longer than OPS_IMPORT_MAX_LINE (the cap keeps
+ * memory bounded; it ended the whole import with "a line longer than 16777216 bytes", naming
+ * neither file nor line: test_xport.c::test_overlong_line_is_one_refused_item) and a line
+ * holding a NUL byte, which JSON text never does: gzgets' text ends at it, so the rest of the
+ * line, its newline included, was dropped and the next line glued on, and two lines could
+ * make one item (test_xport.c::test_nul_byte_line_is_one_refused_item).  A NUL in a file's
+ * last line without a newline goes unseen (nothing tells it from the end).  A damaged gzip
+ * file (xp_gz_end; ops_import checked it whole before writing anything, so here only if it
+ * changed since): ERR_VALIDATION.  Out of memory: ERR_NOMEM. */
 static int xp_getline(gzFile gz, const char *path, buf_t *b, bool keep_cr, bool *got,
-                      bool *too_long, err_t *e)
+                      const char **bad, err_t *e)
 {
     buf_reset(b);
     *got = false;
-    *too_long = false;
+    *bad = NULL;
     char chunk[1 << 14];
     for (;;) {
+        memset(chunk, 0, sizeof chunk); /* so that a newline after a NUL is still found */
         if (!gzgets(gz, chunk, sizeof chunk)) {
             int rc = xp_gz_end(gz, path, e);
-            if (rc == 0 && *too_long)
+            if (rc == 0 && *bad)
                 buf_reset(b);
             return rc;
         }
         *got = true;
         size_t l = strlen(chunk);
-        bool nl = l && chunk[l - 1] == '\n';
-        if (!*too_long && b->len + l - nl > OPS_IMPORT_MAX_LINE) {
-            *too_long = true; /* skip to the line's end, keeping nothing */
+        const char *nlp = memchr(chunk, '\n', sizeof chunk);
+        bool nl = nlp != NULL;
+        /* gzgets stops at a newline, at a full buffer or at the end: text shorter than that
+         * holds a NUL */
+        bool nul = nl ? (size_t)(nlp - chunk) + 1 != l : l < sizeof chunk - 1 && !gzeof(gz);
+        if (!*bad && nul)
+            *bad = "a NUL byte, which JSON text never holds";
+        else if (!*bad && b->len + l - nl > OPS_IMPORT_MAX_LINE)
+            *bad = "a line longer than " OPS_IMPORT_MAX_LINE_TEXT " bytes";
+        if (*bad) { /* skip to the line's end, keeping nothing */
             buf_reset(b);
-        }
-        if (*too_long) {
             if (nl || gzeof(gz))
                 return 0;
             continue;
@@ -969,17 +980,17 @@ static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_it
     buf_init(&line, OPS_IMPORT_MAX_LINE + 1);
     int rc = 0;
     for (long lineno = 1;; lineno++) {
-        bool got, too_long;
-        if ((rc = xp_getline(gz, path, &line, false, &got, &too_long, e)))
+        bool got;
+        const char *bad;
+        if ((rc = xp_getline(gz, path, &line, false, &got, &bad, e)))
             break;
         if (!got)
             break;
         x->res->bytes += line.len + 1;
-        if (too_long) {
-            char where[200], msg[64];
+        if (bad) {
+            char where[200];
             snprintf(where, sizeof where, "%s:%ld", path, lineno);
-            snprintf(msg, sizeof msg, "a line longer than %d bytes", OPS_IMPORT_MAX_LINE);
-            xp_note_error(x, where, msg);
+            xp_note_error(x, where, bad);
             continue;
         }
         size_t i = 0;
@@ -1072,12 +1083,12 @@ static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, er
     int rc = 0;
     long lineno = 0, start_line = 0;
     for (;;) {
-        bool got, too_long;
-        if ((rc = xp_getline(gz, path, &line, true, &got, &too_long, e)))
+        bool got;
+        const char *bad;
+        if ((rc = xp_getline(gz, path, &line, true, &got, &bad, e)))
             break;
-        if (too_long) { /* fatal here: what follows may be the rest of a quoted field */
-            rc = err_set(e, ERR_VALIDATION, "%s:%ld: a line longer than %d bytes", path,
-                         lineno + 1, OPS_IMPORT_MAX_LINE);
+        if (bad) { /* fatal here: what follows may be the rest of a quoted field */
+            rc = err_set(e, ERR_VALIDATION, "%s:%ld: %s", path, lineno + 1, bad);
             break;
         }
         if (!got) {
@@ -1222,8 +1233,9 @@ static int xp_count_src(const xp_src *src, uint64_t *done, err_t *e)
     uint64_t items = 0;
     int rc = 0;
     for (;;) {
-        bool got, too_long; /* an over-long line is no item (xp_json_lines refuses it) */
-        if ((rc = xp_getline(gz, src->path, &line, false, &got, &too_long, e)) || !got)
+        bool got;
+        const char *bad; /* such a line is no item (xp_json_lines refuses it) */
+        if ((rc = xp_getline(gz, src->path, &line, false, &got, &bad, e)) || !got)
             break;
         size_t i = 0;
         while (i < line.len && (line.data[i] == ' ' || line.data[i] == '\t'))

@@ -64,6 +64,7 @@
 #define OPS_EXPORT_VERSION "2020-06-30"
 #define OPS_EXPORT_FILE_BYTES ((uint64_t)64 << 20) /* uncompressed bytes per data file */
 #define OPS_IMPORT_MAX_LINE (16 << 20)             /* one JSON line or CSV record */
+#define OPS_IMPORT_MAX_LINE_TEXT "16777216"        /* the same, for messages */
 #define OPS_IMPORT_MAX_ERRORS_SHOWN 10
 #define OPS_IMPORT_MAX_CSV_COLUMNS 1024
 

@@ -423,6 +423,43 @@ static void test_fifo_data_file_is_refused(void **state)
     msg_backend_free(b);
 }
 
+/* A line holding a NUL byte (JSON text never does) is one refused item naming its file and
+ * line, and the next line is read as a line of its own: gzgets' text ended at the NUL, the
+ * rest of the line and its newline were dropped and the next line glued on, so these two
+ * lines, neither of them an item, imported as the item "glued". */
+static void test_nul_byte_line_is_one_refused_item(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/nul.json", t->root);
+    static const char text[] = "{\"Item\":{\"pk\":{\"S\":\"glued\"},\"sk\":{\"N\":\"1\"},\"x\":{\"S\":\"1"
+                               "\0zz\n"
+                               "\"}}}\n"
+                               "{\"Item\":{\"pk\":{\"S\":\"after\"},\"sk\":{\"N\":\"2\"}}}\n";
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+    fclose(f);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.items, 1);
+    assert_int_equal(ir.errors, 2);
+    assert_non_null(strstr(ir.first_errors[0], "nul.json:1: a NUL byte"));
+    assert_non_null(strstr(ir.first_errors[1], "nul.json:2: "));
+    json_t *all = ot_scan_all(t->api, "tab");
+    assert_int_equal(json_array_size(all), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(all, 0), "pk"), "S")),
+                        "after");
+    json_decref(all);
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +471,8 @@ int main(void)
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_source_is_named, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_data_file_is_refused, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_nul_byte_line_is_one_refused_item, ot_setup,
+                                        ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
