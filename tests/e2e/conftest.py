@@ -65,8 +65,10 @@ Markers
                                        over wide items that takes 30-120 s under ASan (a
                                        loaded 2-core machine) while a smaller test runs the
                                        same server paths under ASan (the marker's comment
-                                       names it).  It runs against the release build in
-                                       `make e2e` as any test.
+                                       names it); or one whose time goes to a node client
+                                       and its pauses (as test_clients.py's) while boto3
+                                       tests run its server paths under ASan.  It runs
+                                       against the release build in `make e2e` as any test.
 """
 import functools
 import glob

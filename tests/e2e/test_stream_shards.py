@@ -444,6 +444,7 @@ def test_bad_stream_split_flag(value):
 # (2.5 s apart, a split each second): the item's INSERT, MODIFY and REMOVE are in a parent and
 # its descendants; read a child after its parent (as the KCL does) they come in order, every
 # closed parent ends (no NextShardIterator) after its records.
+@pytest.mark.asan_slow  # a node process and 2.5 s pauses; test_splits_give_two_children... there
 def test_js_streams_client_reads_a_split_stream(ddbchat_server):
     node = shutil.which("node")
     if not node or not os.path.isdir(os.path.join(REPO, "tools", "oracle", "node_modules",
@@ -473,6 +474,8 @@ def test_js_streams_client_reads_a_split_stream(ddbchat_server):
 # had the consumer fall that far behind and meet TrimmedDataAccessException, which is AWS's
 # answer to a consumer that late, not a fault; 8 s over 12 s of writes still trims shards
 # while it reads.
+@pytest.mark.asan_slow  # 12 s of writes to a node process; test_splits_*, test_shard_filter_*,
+#                         test_streams' trimmed and expired iterators run its paths under ASan
 def test_js_kcl_consumer_over_splits_and_trims(ddbchat_server):
     node = shutil.which("node")
     if not node or not os.path.isdir(os.path.join(REPO, "tools", "oracle", "node_modules",
