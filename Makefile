@@ -76,9 +76,26 @@ e2e-msg-remote: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q $(XDIST) tests/e2e/test_messaging*.py \
 		--msg-backend=ddbchat --msg-backing-args="--gsi-lag 300 --transaction-conflicts --throttle"
 
-e2e-oracle: build oracle
+e2e-oracle:
+	@$(MAKE) e2e-oracle-files
+	@$(MAKE) e2e-oracle-msg
+
+# The two halves of e2e-oracle; `make test` runs them as separate jobs (see test: below), the
+# messaging files in two parts: all but MSG_LOCAL_ALONE beside the Local files' JVM, then that
+# file alone (16 threads of transactions: beside the other JVM at load 15-25 a request to
+# Local went unanswered for 20 s in 2 runs of 2; alone it passes).
+MSG_LOCAL_ALONE = tests/e2e/test_messaging_concurrency.py
+MSG_LOCAL_FILES = $(wildcard tests/e2e/test_messaging*.py)
+MSG_LOCAL = DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q --msg-backend=dynamodb-local
+.PHONY: e2e-oracle-files e2e-oracle-msg e2e-oracle-msg-beside e2e-oracle-msg-alone
+e2e-oracle-files: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e --target=dynamodb-local
-	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=dynamodb-local
+e2e-oracle-msg: build oracle
+	$(MSG_LOCAL) $(MSG_LOCAL_FILES)
+e2e-oracle-msg-beside: build oracle
+	$(MSG_LOCAL) $(filter-out $(MSG_LOCAL_ALONE),$(MSG_LOCAL_FILES))
+e2e-oracle-msg-alone: build oracle
+	$(MSG_LOCAL) $(MSG_LOCAL_ALONE)
 
 # The end-to-end suite against the ASan+UBSan ddbchat (built by `make asan`): every file but
 # test_clients.py (AWS CLI and JS SDK start-ups: a minute of client processes, no server path
@@ -89,7 +106,8 @@ e2e-oracle: build oracle
 # back-off) — a third of its time, few server paths the others miss; they still run
 # against the release build in `make e2e`, and `make e2e-asan` runs them under ASan.  So
 # are the tests marked asan_slow (`-m "not asan_slow"`, tests/e2e/conftest.py): capacity
-# rules over wide items, 30-120 s each under ASan, whose server paths smaller tests run there.
+# rules over wide items, 30-120 s each under ASan, and node clients' pauses, whose server
+# paths smaller boto3 tests run there.
 SAN_LOG = $(abspath $(ASAN))/e2e-sanitizer
 E2E_ASAN_SLOW = test_overload.py test_realism.py test_web.py test_messaging_stream_feed.py
 E2E_ASAN_IGNORE = test_clients.py
@@ -110,61 +128,46 @@ e2e-asan: deps
 		echo "e2e-asan: sanitizer reports above ($(SAN_LOG))"; exit 1; fi
 
 # make test, phase by phase; each phase prints what it took ("== make test: <phase> took N s").
-#  1. unit            the release build and its unit tests
-#  2. oracle+asan     two jobs side by side (make -j2; each job's output printed when it ends):
-#                     e2e-oracle | asan (the ASan+UBSan build and its unit tests) then crash
-#                     then e2e-msg-remote (the messaging files over a remote ddbchat).
-#                     The DynamoDB Local run is one pytest and one JVM, about one core of two;
-#                     the ASan build is compilation, which fills the other.  Before, the ASan
-#                     build and its tests ran alone, then the Local run alone, each leaving a
-#                     core to the other people's work.  The crash cycles (5, ~19 s) and the
-#                     messaging files over a remote ddbchat mostly wait (on servers restarting;
-#                     12 s of CPU in 70 s), so they fill the ASan job's end while the Local
-#                     run, the longer job, goes on (they followed it, and phase 3, before).
-#  3. e2e-ddbchat     the files against ddbchat, two at a time, alone: their clocks and windows
-#                     (throttling, back-offs, UPDATING delays) want the machine to themselves
-#  4. e2e-asan-quick  the files against the ASan+UBSan ddbchat, two at a time, alone
-# (The files in alphabetical order leave test_web.py's ~100 s to one worker at the end; putting
-# the longest first was tried and withdrawn: at load 12-15 it paired the CPU-heavy files with
-# the time-bound ones and ~6 of those failed, against 1 in the alphabetical order.  Moving
-# test_web.py alone to the front was tried too (session 26): beside test_auth..test_differential
-# at load 13 one of its tests failed, so it stays last.)
-# Times: before (the order unit asan e2e e2e-asan-quick crash, one phase after the other):
-# 1,085 s on a quiet 2-core machine, 1,210 s on the project's CI.  Measured on this machine
-# at load 11-20 (every figure there is load, not ddbchat): the release e2e run 1,616 s, its
-# 1,759 tests 2,966 s of worker time of which 515 s asleep; the ASan unit tests 354 s wall,
-# 64 s of CPU.  After, a clean clone at c519dc57, load 10-15: unit 255 s; oracle+asan 1,142 s
-# (the ASan build ~375 s and its unit tests 219 s, beside the Local run's 742 s and the
-# messaging Local run's 324 s: ~1,680 s one after the other).
-# Session 26, from the quiet run of d1ca3766 (1,147 s: unit 63, oracle+asan 275, e2e-ddbchat
-# 482 of which the messaging files over a remote ddbchat 32, e2e-asan-quick 327): those
-# messaging files and the crash cycles moved into phase 2's ASan job (phase 3 -32 s; the
-# Local job, the longer, -15 s), and the slowest sleepers wait on conditions (a stop during a
-# throttle: 24.6 -> 2.5 s; two LATEST-trigger tests 30 -> 16 s and 15 -> 8 s; each runs in
-# phases 3 and 4): ~90 s less on a quiet machine by estimate, ~17.5 min.  Not yet 15.
-# Measured, a clean clone at 1161b4aa, load 2.4-18.8 (mean 7.7): 1,602 s, every test passed
-# (unit 119; oracle+asan 602, the ASan job with the crash cycles and the messaging files over
-# a remote ddbchat, 37 s two at a time, ending before the Local job's 482 + 112 s;
-# e2e-ddbchat 562; e2e-asan-quick 319 at load 2.5-5, against 327 quiet before); 852 s of CPU.
-# Session 27: three workers in phase 3 (-n 3) were tried and withdrawn: of three runs at load
-# 8-18, two failed 4 and 5 wall-time or memory bounds (test_memory_bounds' peak RSS of eight
-# expanding bodies 1,343 MB against 1,300 in both, two "not quadratic" bounds, a REST
-# deadline), one passed (548 s at load 9-13); a clean clone at 2cf8ea09: unit 138, oracle+asan
-# 560 (load 10-13), e2e-ddbchat's pytest 677 with those 5 failures (load 13-18).  Phase 4 at -n 3: 380 s
-# and one back-off failure, against 319-335 s at -n 2.  Both stay at two.  What did land:
-# the scan-failure tests (DDBCHAT_EVENTS_POLL_MAX_MS) and an idle-feed unit test wait on
-# conditions: ~12 s of worker time less in each of phases 3 and 4, ~4 s in each ctest run.
+#  1. build             the release build
+#  2. unit+oracle+asan  three jobs in two slots (make -j2; each job's output printed when it
+#                       ends): e2e-oracle-files (the files against DynamoDB Local: one pytest,
+#                       one JVM, about a core) | the release unit tests, asan (the ASan+UBSan
+#                       build and its unit tests), crash, e2e-msg-remote; then, in whichever
+#                       slot frees first, e2e-oracle-msg-beside (the messaging files over a
+#                       remote DynamoDB Local); last, alone, test_messaging_concurrency.py
+#                       over Local.  The crash cycles and the remote messaging files mostly
+#                       wait (on restarts; 12 s of CPU in 70 s), as the unit tests do.
+#  3. e2e-ddbchat       the files against ddbchat, two at a time, alone: their clocks and
+#                       windows (throttling, back-offs, UPDATING delays) want the machine
+#  4. e2e-asan-quick    the files against the ASan+UBSan ddbchat, two at a time, alone
+# Tried and withdrawn: the longest files first (at load 12-15 it paired the CPU-heavy files
+# with the time-bound ones: ~6 failed, against 1 in alphabetical order); test_web.py alone
+# first (session 26: one of its tests failed beside test_auth..test_differential at load 13);
+# three workers in phase 3 (session 27: two of three runs at load 8-18 failed 4-5 wall-time
+# or memory bounds, test_memory_bounds' peak RSS 1,343 MB against 1,300 in both) and in
+# phase 4 (380 s and a back-off failure against 319-335 s at -n 2).  Both stay at two.
+# Session 27, quiet clean clones (g27, f27): 1,225-1,300 s = unit 66-77 (its ctest 27 s,
+# asleep but for 17 s of CPU) + oracle+asan 317-393 (the ASan job, build 60 s + ctest 44 s +
+# crash + remote messaging 30 s, ended ~160 s in; the Local job 250 s + messaging on Local
+# 63 s) + e2e-ddbchat 477 + e2e-asan-quick 352-363.  Session 28: the release unit tests and
+# the messaging-on-Local run but its concurrency file moved into the ASan job's slack;
+# under ASan test_differential's first seeded slice runs 120 operations, not 300 (45 -> 19 s
+# of worker time at load ~13), and test_stream_shards' two node-client tests are asan_slow.
 TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 	echo "== make test: $(1) took $$(( $$(date +%s) - s )) s"
 test:
-	$(call TEST_PHASE,unit,unit)
-	$(call TEST_PHASE,oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
+	$(call TEST_PHASE,build,build)
+	$(call TEST_PHASE,unit+oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
 	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat-files)
 	$(call TEST_PHASE,e2e-asan-quick,e2e-asan-quick)
 
-.PHONY: test-oracle-and-asan test-asan-then-more
-test-oracle-and-asan: e2e-oracle test-asan-then-more
-test-asan-then-more: build oracle
+# Three jobs in two slots, in this order: the third starts when either of the first two ends;
+# then the one messaging file that wants DynamoDB Local to itself (e2e-oracle-msg-alone).
+.PHONY: test-oracle-and-asan test-unit-asan-then-more
+test-oracle-and-asan: e2e-oracle-files test-unit-asan-then-more e2e-oracle-msg-beside
+	@$(MAKE) e2e-oracle-msg-alone
+test-unit-asan-then-more: build oracle
+	@$(MAKE) unit
 	@$(MAKE) asan
 	@$(MAKE) crash
 	@$(MAKE) e2e-msg-remote
