@@ -27,4 +27,17 @@ static inline int64_t base_wall_ms(void)
     return base_ms_of(CLOCK_REALTIME);
 }
 
+/* The time ms (>= 0) milliseconds from now on clock, as pthread_cond_timedwait takes it: on the
+ * clock the condition variable waits on (CLOCK_REALTIME unless pthread_condattr_setclock said
+ * otherwise). */
+static inline struct timespec base_deadline(clockid_t clock, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    int64_t ns = ts.tv_nsec + (ms % 1000) * 1000000;
+    ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}
+
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "cli/cli.h"
@@ -67,14 +68,7 @@ typedef struct serve_watch {
 static void *serve_watch_main(void *arg)
 {
     serve_watch *w = arg;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += SERVE_STOP_GRACE_MS / 1000;
-    until.tv_nsec += (long)(SERVE_STOP_GRACE_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = base_deadline(CLOCK_MONOTONIC, SERVE_STOP_GRACE_MS);
     pthread_mutex_lock(&w->mu);
     int rc = 0;
     while (!w->done && rc != ETIMEDOUT)

@@ -379,13 +379,7 @@ void *http_reaper_main(void *arg)
     long long stall_ms = 0; /* the streams' last look for stalled writes */
     pthread_mutex_lock(&s->reaper_mu);
     while (!s->reaper_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += HTTP_REAP_INTERVAL_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = base_deadline(CLOCK_MONOTONIC, HTTP_REAP_INTERVAL_MS);
         pthread_cond_timedwait(&s->reaper_cv, &s->reaper_mu, &ts);
         if (s->reaper_stop)
             break;

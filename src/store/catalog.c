@@ -550,11 +550,7 @@ static bool st_work_pause(store_t *s, int ms)
     st_readers_poll(s);
     pthread_mutex_lock(&s->workmu);
     if (ms > 0 && !s->work_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (int64_t)(ms % 1000) * 1000000;
-        ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = base_deadline(CLOCK_REALTIME, ms);
         while (!s->work_stop && pthread_cond_timedwait(&s->workcv, &s->workmu, &ts) != ETIMEDOUT)
             ;
     }

@@ -33,11 +33,7 @@ static void st_work_wait(store_t *s, int64_t ms)
         pthread_cond_wait(&s->workcv, &s->workmu);
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ns = ts.tv_nsec + (ms % 1000) * 1000000;
-    ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
-    ts.tv_nsec = ns % 1000000000;
+    struct timespec ts = base_deadline(CLOCK_REALTIME, ms);
     pthread_cond_timedwait(&s->workcv, &s->workmu, &ts);
 }
 

@@ -243,11 +243,7 @@ static void *st_ttl_main(void *arg)
     backoff_init(&b_pitr, 1, 1);
     pthread_mutex_lock(&s->ttlmu);
     while (!s->ttl_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (wait_ms % 1000) * 1000000;
-        ts.tv_sec += (time_t)(wait_ms / 1000 + ns / 1000000000);
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = base_deadline(CLOCK_REALTIME, wait_ms);
         pthread_cond_timedwait(&s->ttlcv, &s->ttlmu, &ts);
         if (s->ttl_stop)
             break;
