@@ -3346,11 +3346,19 @@ def test_the_unread_begin_below_a_line(web, two):
     wait(d, lambda d: d.execute_script(ITEMS)[-3:] ==
          ["new 3", "--New messages--separator", "new 4"], 5, "the line after a reload")
     assert d.execute_script(ITEMS).count("--New messages--separator") == 1
+    # reloaded on alice's conversation itself (the address opens it once the list is in)
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    url = d.current_url
+    d.get("about:blank")  # the page away (it would see the message come and read it)
+    send_rest(web, "web_alice", "new 5", group=g)
+    d.get(url)
+    wait(d, lambda d: d.execute_script(ITEMS)[-3:] ==
+         ["new 4", "--New messages--separator", "new 5"], 10, "the line, reloaded on it")
     # read: opened again, no line
     open_conv(d, "Bob Web")
     wait(d, lambda d: bubbles(d) == ["from bob"], 5, "bob's conversation")
     open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d)[-1:] == ["new 4"], 5, "alice's again")
+    wait(d, lambda d: bubbles(d)[-1:] == ["new 5"], 5, "alice's again")
     time.sleep(0.3)
     assert "--New messages--separator" not in d.execute_script(ITEMS)
 
