@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "value/ddbjson.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -245,6 +246,19 @@ void api_store_opts(store_opts *so)
     so->nsecrets = sizeof api_secrets / sizeof api_secrets[0];
 }
 
+/* A test aid's whole number of MB from the environment variable `name`: -1 when unset or not
+ * a number from its first character to its last ("64MB", "", " 64" are not). */
+static long api_env_mb(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno || *end ? -1 : v;
+}
+
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
 {
     api_t *api = calloc(1, sizeof *api);
@@ -281,6 +295,12 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->arena_shared_budget = API_ARENA_SHARED_BUDGET;
     if (sb_mb >= 16 && (size_t)sb_mb < API_ARENA_SHARED_BUDGET >> 20)
         api->arena_shared_budget = (size_t)sb_mb << 20; /* lowered, never raised */
+    /* a test aid: a request's usual arena cap lowered, 32 to 255 MB, so a test crosses it
+     * (and shows what lets a transaction or a batch past it) with a fraction of the data */
+    long rq_mb = api_env_mb("DDBCHAT_ARENA_REQUEST_MB");
+    api->arena_req_max = ARENA_DEFAULT_MAX;
+    if (rq_mb >= 32 && (size_t)rq_mb < ARENA_DEFAULT_MAX >> 20)
+        api->arena_req_max = (size_t)rq_mb << 20;
     /* test aids: a test crosses a transaction's arena cap and the reply's text of old items
      * with a tenth of the data (test_memory_bounds); lowered, never raised */
     const char *tm = getenv("DDBCHAT_ARENA_TXN_MAX_MB");
@@ -483,7 +503,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
         size_t big = caller->body_len * API_ARENA_PER_BODY_BYTE; /* the parse budget paid */
         api_arena_share(&r, big, big);
     } else {
-        api_arena_share(&r, API_ARENA_SHARED_FROM, ARENA_DEFAULT_MAX);
+        api_arena_share(&r, API_ARENA_SHARED_FROM, api->arena_req_max);
     }
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
@@ -534,8 +554,10 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
                       .later = &st->later};
     st->out_resp = out_extra;
     /* the caller's arena: our reader's tree of the body, then the request's own part; the
-     * rest of its maximum from the shared budget, as api_run's */
-    api_arena_share(&st->r, API_ARENA_SHARED_FROM, arena->max);
+     * rest of its maximum from the shared budget, as api_run's (a big body's maximum past the
+     * usual one as it is, the usual one as a test aid may have lowered it) */
+    api_arena_share(&st->r, API_ARENA_SHARED_FROM,
+                    arena->max > ARENA_DEFAULT_MAX ? arena->max : api->arena_req_max);
     st->oom0 = mem_failures();
     st->later = *later;
     json_t *tree = NULL;

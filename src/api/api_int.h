@@ -37,6 +37,8 @@ struct api {
                                     arena past its own part: api_arena_grow) */
     size_t arena_shared_budget;  /* API_ARENA_SHARED_BUDGET; tests may lower it (never raise
                                     it): DDBCHAT_ARENA_SHARED_MB */
+    size_t arena_req_max;        /* a request's usual arena cap, ARENA_DEFAULT_MAX (not a big
+                                    body's: api_run); tests may lower it: DDBCHAT_ARENA_REQUEST_MB */
     size_t arena_txn_max;        /* API_ARENA_TXN_MAX; tests may lower it: DDBCHAT_ARENA_TXN_MAX_MB */
     size_t reply_items_text;     /* API_REPLY_ITEMS_TEXT; tests may lower it:
                                     DDBCHAT_REPLY_ITEMS_TEXT_MB */

@@ -180,10 +180,44 @@ static void budget_spent_mid_batch(void **state)
     json_decref(r);
 }
 
+/* The test aid DDBCHAT_ARENA_REQUEST_MB (api.c api_new) lowers a request's usual arena cap,
+ * 32 to 255 MB, and nothing else: a higher value, a lower one and a text that is not a whole
+ * number to its end ("64MB", " 64") leave ARENA_DEFAULT_MAX (test_batch
+ * test_batch_get_of_wide_items_is_not_out_of_memory crosses it with 50 wide items). */
+static void request_arena_aid(void **state)
+{
+    it_fix *f = *state;
+    static const struct {
+        const char *val;
+        size_t want;
+    } cases[] = {{"64", (size_t)64 << 20}, {"32", (size_t)32 << 20},
+                 {"255", (size_t)255 << 20}, {"31", ARENA_DEFAULT_MAX},
+                 {"256", ARENA_DEFAULT_MAX}, {"4096", ARENA_DEFAULT_MAX},
+                 {"64MB", ARENA_DEFAULT_MAX}, {" 64", ARENA_DEFAULT_MAX},
+                 {"", ARENA_DEFAULT_MAX}, {"-64", ARENA_DEFAULT_MAX},
+                 {"99999999999999999999", ARENA_DEFAULT_MAX}, {NULL, ARENA_DEFAULT_MAX}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].val)
+            setenv("DDBCHAT_ARENA_REQUEST_MB", cases[i].val, 1);
+        else
+            unsetenv("DDBCHAT_ARENA_REQUEST_MB");
+        err_t e = {0};
+        api_opts ao = {.region = "us-east-1", .account_id = "123456789012"};
+        api_t *api = NULL;
+        assert_int_equal(api_new(f->s, &ao, &api, &e), 0);
+        if (api->arena_req_max != cases[i].want)
+            fail_msg("DDBCHAT_ARENA_REQUEST_MB=%s: %zu", cases[i].val ? cases[i].val : "(unset)",
+                     api->arena_req_max);
+        api_free(api);
+    }
+    unsetenv("DDBCHAT_ARENA_REQUEST_MB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_TEST(write_then_get),
+        IT_TEST(request_arena_aid),
         IT_TEST(delete_absent_capacity),
         IT_TEST(validation),
         IT_TEST(item_collection_metrics),
