@@ -584,10 +584,13 @@ def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
     # bytes and the new item's members: ~5 MB for an Update of an item of 48,000 numbers
     # (~390 KB).  100 of them passed the request's 256 MB arena: TransactWriteItems and
     # ExecuteTransaction answered 500 "out of memory" (c496991; review14 F3 pins the 240 KB
-    # case).  The arena of a transaction may hold 6 MB a write action now: 200, +515 MB.
-    srv = _server(ddbchat_server)
+    # case).  The arena of a transaction may hold 32 MB a write action now: 200, +515 MB.
+    # The same at a quarter of the size: a request's own arena lowered to 64 MB (a test aid
+    # that only lowers it) and items of 12,000 numbers, ~1.25 MB a write: +130 MB (seen: 500
+    # "out of memory" with the arena's cap left at a request's own, api_arena_for_writes).
+    srv = _server(lambda: ddbchat_server(env={"DDBCHAT_ARENA_REQUEST_MB": "64"}))
     _table(srv.ddb_url, "mb_t")
-    put_items(srv.ddb_url, "mb_t", {f"a{j:05d}": {"N": str(j % 10)} for j in range(48000)},
+    put_items(srv.ddb_url, "mb_t", {f"a{j:05d}": {"N": str(j % 10)} for j in range(12000)},
               [{"pk": {"S": f"k{i}"}} for i in range(100)])
     for op, body in (
             ("TransactWriteItems", {"TransactItems": [{"Update": {
@@ -598,7 +601,7 @@ def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
                 {"Statement": f"UPDATE mb_t SET z = 1 WHERE pk = 'k{i}'"} for i in range(100)]})):
         st, p, rise, cpu = _measured(srv, op, body)
         assert st == 200, (op, p[:300])
-        assert rise < 700, f"{op}: peak RSS rose {rise:.0f} MB"
+        assert rise < 180, f"{op}: peak RSS rose {rise:.0f} MB"
 
 
 @pytest.mark.requires_ddbchat
@@ -686,28 +689,32 @@ def _empty_string_lists(url, name, n, count=409_000):
               [{"pk": {"S": f"k{i:02d}"}} for i in range(n)])
 
 
-@pytest.mark.asan_slow  # test_review15 f5b's wide lists, 25 of them, three times
+@pytest.mark.asan_slow  # test_review15 f5b's wide lists
 @pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such Updates
-def test_25_list_element_updates_of_the_widest_items_are_applied(ddbchat_server):
+def test_list_element_updates_of_the_widest_items_are_applied(ddbchat_server):
     # fixd16: a transaction's arena held 12 MB a write, which covers the old item decoded
     # (10.6 MB) but not an Update that copies its list too (SET l[0]: 20.4 MB a write):
     # TransactWriteItems of 25 such Updates and ExecuteTransaction of 25 such UPDATEs answered
     # 500 "out of memory" every time.  32 MB a write now (the decoded item, each container on
     # the modified paths copied once, the values built: api_int.h API_ARENA_PER_TXN_WRITE).
-    srv = ddbchat_server()
+    # The same with 6 such Updates: a request's own arena lowered to 64 MB (a test aid that
+    # only lowers it), which they pass at 12 MB a write as at 20.4 (seen: 500 "out of memory"
+    # at 12 MB a write).
+    srv = ddbchat_server(env={"DDBCHAT_ARENA_REQUEST_MB": "64"})
     url = srv.ddb_url
-    _empty_string_lists(url, "mb_wide", 25)
+    n = 6
+    _empty_string_lists(url, "mb_wide", n)
     for op, val, body in (
             ("TransactWriteItems", "x", {"TransactItems": [{"Update": {
                 "TableName": "mb_wide", "Key": {"pk": {"S": f"k{i:02d}"}},
                 "UpdateExpression": "SET l[0] = :v",
-                "ExpressionAttributeValues": {":v": {"S": "x"}}}} for i in range(25)]}),
+                "ExpressionAttributeValues": {":v": {"S": "x"}}}} for i in range(n)]}),
             ("ExecuteTransaction", "y", {"TransactStatements": [
                 {"Statement": f"UPDATE \"mb_wide\" SET l[0] = 'y' WHERE pk = 'k{i:02d}'"}
-                for i in range(25)]})):
+                for i in range(n)]})):
         st, _, p = raw_request(url, body, target=f"DynamoDB_20120810.{op}", timeout=120)
         assert st == 200, (op, p[:300])
-        st, _, p = raw_request(url, {"TableName": "mb_wide", "Key": {"pk": {"S": "k24"}},
+        st, _, p = raw_request(url, {"TableName": "mb_wide", "Key": {"pk": {"S": f"k{n - 1:02d}"}},
                                      "ProjectionExpression": "l[0]"},
                                target="DynamoDB_20120810.GetItem")
         assert st == 200 and json.loads(p)["Item"]["l"]["L"] == [{"S": val}], (op, p[:300])
@@ -879,7 +886,7 @@ def test_nested_list_appends_are_copied_once(ddbchat_server, via):
     assert st == 200 and len(json.loads(p)["Item"]["a"]["L"]) == count * (levels + 1), p[:200]
 
 
-@pytest.mark.asan_slow  # 70 of the widest decoded items
+@pytest.mark.asan_slow  # 8 of the widest decoded items
 @pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such Updates
 def test_transactions_past_the_arena_cap_alone_are_refused_and_applied_ones_answered(
         ddbchat_server):
@@ -890,25 +897,39 @@ def test_transactions_past_the_arena_cap_alone_are_refused_and_applied_ones_answ
     # Updates of the widest items (20.4 MB each) pass API_ARENA_TXN_MAX (1.2 GB): alone on the
     # server that was ThrottlingException on every retry; now the transaction's size refusal
     # (ValidationException), nothing written.
-    srv = ddbchat_server()
+    # The same at a tenth of the data: the transaction's cap lowered to 128 MB and a
+    # request's own arena to 64 MB (test aids that only lower them; the cap must be above a
+    # request's own arena to bind), 5 of the widest Updates and small ones (20,000 elements,
+    # ~1 MB a write each) added one by one until the transaction's size refusal: the last
+    # ones answered fit their writes under the cap but not their reply (seen: 500 "out of
+    # memory" at 5 + 30 with the applied reply's growth refused again; 8 of the widest
+    # Updates: ThrottlingException with the refusal alone on the server made busy again).
+    srv = ddbchat_server(env={"DDBCHAT_ARENA_TXN_MAX_MB": "128",
+                              "DDBCHAT_ARENA_REQUEST_MB": "64"})
     url = srv.ddb_url
-    _empty_string_lists(url, "mb_cap", 70)
+    _empty_string_lists(url, "mb_cap", 8)
     put_items(url, "mb_cap", {"l": {"L": [{"S": ""}] * 20_000}},
-              [{"pk": {"S": f"s{i:02d}"}} for i in range(10)])
-    keys = [f"k{i:02d}" for i in range(61)] + [f"s{i:02d}" for i in range(10)]
-    st, _, p = raw_request(url, {"TransactItems": [{"Update": {
-        "TableName": "mb_cap", "Key": {"pk": {"S": k}}, "UpdateExpression": "SET l[2] = :v",
-        "ExpressionAttributeValues": {":v": {"S": "x"}}}} for k in keys],
-        "ReturnConsumedCapacity": "INDEXES", "ReturnItemCollectionMetrics": "SIZE"},
-        target="DynamoDB_20120810.TransactWriteItems", timeout=120)
-    assert st == 200 and b"ConsumedCapacity" in p, p[:300]
+              [{"pk": {"S": f"s{i:02d}"}} for i in range(40)])
+    answered = []
+    for small in range(27, 41):  # 5 + 29 fit with their reply, 5 + 31 are refused
+        keys = [f"k{i:02d}" for i in range(5)] + [f"s{i:02d}" for i in range(small)]
+        st, _, p = raw_request(url, {"TransactItems": [{"Update": {
+            "TableName": "mb_cap", "Key": {"pk": {"S": k}}, "UpdateExpression": "SET l[2] = :v",
+            "ExpressionAttributeValues": {":v": {"S": "x"}}}} for k in keys],
+            "ReturnConsumedCapacity": "INDEXES", "ReturnItemCollectionMetrics": "SIZE"},
+            target="DynamoDB_20120810.TransactWriteItems", timeout=120)
+        if st == 400 and b"aggregate size of the items" in p:
+            break
+        assert st == 200 and b"ConsumedCapacity" in p, (small, p[:300])
+        answered.append(small)
+    assert answered and answered[-1] < 40, answered  # up to the refusal, every one answered
     st, _, p = raw_request(url, {"TransactItems": [{"Update": {  # not a retryable busy reply
         "TableName": "mb_cap", "Key": {"pk": {"S": f"k{i:02d}"}},
         "UpdateExpression": "SET l[1] = :v", "ExpressionAttributeValues": {":v": {"S": "y"}}}}
-        for i in range(70)]}, target="DynamoDB_20120810.TransactWriteItems", timeout=120)
+        for i in range(8)]}, target="DynamoDB_20120810.TransactWriteItems", timeout=120)
     assert st == 400 and json.loads(p)["__type"].endswith("ValidationException"), p[:300]
     assert "aggregate size of the items" in json.loads(p)["message"], p[:300]
-    st, _, p = raw_request(url, {"TableName": "mb_cap", "Key": {"pk": {"S": "k69"}},
+    st, _, p = raw_request(url, {"TableName": "mb_cap", "Key": {"pk": {"S": "k07"}},
                                  "ProjectionExpression": "l[1]"},
                            target="DynamoDB_20120810.GetItem", timeout=60)
     assert json.loads(p)["Item"]["l"]["L"] == [{"S": ""}], p[:200]  # nothing written
