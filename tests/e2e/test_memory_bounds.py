@@ -732,8 +732,12 @@ def test_list_appends_past_an_item_are_refused_by_its_size_not_built(ddbchat_ser
     # of 204,000 empty strings built 294 MB (9.8 MB each), past its 256 MB arena: 500 "out of
     # memory"; an ExecuteTransaction of 25 such UPDATEs of the widest items (19.6 MB each), past
     # the transaction's cap, too.  The values past an item's size are not built (expr_update.c
-    # built): the item is too big whatever follows.
-    srv = ddbchat_server()
+    # built): the item is too big whatever follows.  A transaction's 32 MB a write holds one
+    # such list_append of the widest items (10.6 MB decoded + 19.6 MB), so the transaction's
+    # UPDATEs make two each, and 3 of them pass a request's own arena lowered to 64 MB (a test
+    # aid that only lowers it): with the values built whatever their size, 500 "out of memory"
+    # (25 UPDATEs of one list_append each passed that way: 400 all the same).
+    srv = ddbchat_server(env={"DDBCHAT_ARENA_REQUEST_MB": "64"} if op != "UpdateItem" else None)
     url = srv.ddb_url
     if op == "UpdateItem":
         _empty_string_lists(url, "mb_app", 1, 204_000)
@@ -745,10 +749,11 @@ def test_list_appends_past_an_item_are_refused_by_its_size_not_built(ddbchat_ser
         assert json.loads(p)["message"] == \
             "Item size to update has exceeded the maximum allowed size", p[:300]
         return
-    _empty_string_lists(url, "mb_app", 25)
+    _empty_string_lists(url, "mb_app", 3)
     st, _, p = raw_request(url, {"TransactStatements": [
-        {"Statement": f"UPDATE \"mb_app\" SET a = list_append(l, l) WHERE pk = 'k{i:02d}'"}
-        for i in range(25)]}, target="DynamoDB_20120810.ExecuteTransaction", timeout=120)
+        {"Statement": f"UPDATE \"mb_app\" SET a = list_append(l, l) SET b = list_append(l, l) "
+                      f"WHERE pk = 'k{i:02d}'"}
+        for i in range(3)]}, target="DynamoDB_20120810.ExecuteTransaction", timeout=120)
     assert st == 400 and b"TransactionCanceledException" in p, p[:300]
     reasons = json.loads(p)["CancellationReasons"]
     assert {r["Code"] for r in reasons} <= {"ValidationError", "None"}, reasons[:3]
