@@ -40,6 +40,7 @@
 #include "messaging/rest.h"
 #include "messaging/service.h"
 #include "messaging/trigger.h"
+#include "messaging/trigger_filter.h"
 #include "server/http.h"
 #include "server/sigv4.h"
 #include "store/store.h"
@@ -166,6 +167,8 @@ typedef struct serve_opts {
     bool trigger_bisect;         /* --trigger-bisect */
     bool trigger_report_failures; /* --trigger-report-batch-item-failures */
     long trigger_parallel;       /* --trigger-parallelization N (0 = 1) */
+    const char *trigger_filters[MSG_TRIGGER_FILTERS_MAX]; /* --trigger-filter PATTERN */
+    size_t n_trigger_filters;
     const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
 
@@ -282,6 +285,9 @@ static void serve_usage(FILE *f)
             "  --trigger-parallelization N  batches of one shard at once, 1..10 (default 1),\n"
             "                            a key's records in order (Lambda's\n"
             "                            ParallelizationFactor)\n"
+            "  --trigger-filter PATTERN  deliver only the records matching a Lambda filter\n"
+            "                            pattern (JSON; repeatable, up to 5: any matches;\n"
+            "                            Lambda's FilterCriteria); the others are skipped\n"
             "  --trigger-on-failure FILE a discarded batch's on-failure record (Lambda's\n"
             "                            DDBStreamBatchInfo) is appended to FILE, a JSON line\n"
             "  --cors-origin ORIGIN      allowed browser origins for the REST API: one, a\n"
@@ -336,6 +342,8 @@ typedef enum {
     SO_TRIGGER,      /* TABLE=COMMAND, appended; at most SERVE_MAX_TRIGGERS */
     SO_TRIGGER_FROM, /* latest | trim-horizon */
     SO_TRIGGER_RETRIES, /* an integer N, kept as N + 1 (0 stays "unlimited") */
+    SO_TRIGGER_FILTER,  /* a filter pattern, checked and appended; at most
+                         * MSG_TRIGGER_FILTERS_MAX */
 } serve_opt_kind;
 
 typedef struct serve_opt {
@@ -397,6 +405,7 @@ static const serve_opt serve_optv[] = {
     SO_ARG("--trigger-bisect", trigger_bisect),
     SO_ARG("--trigger-report-batch-item-failures", trigger_report_failures),
     SO("--trigger-parallelization", trigger_parallel, 1, MSG_TRIGGER_PARALLEL_MAX),
+    {"--trigger-filter", SO_TRIGGER_FILTER, 0, 0, 0},
     SO_ARG("--trigger-on-failure", trigger_on_failure),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
     SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
@@ -461,6 +470,23 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
     case SO_TRIGGER_RETRIES:
         o->trigger_retries = v + 1;
         break;
+    case SO_TRIGGER_FILTER: {
+        /* checked now (a bad pattern is a usage error, as Lambda's CreateEventSourceMapping
+         * refuses it); the triggers' set is built from the texts at their start */
+        msg_trigger_filter *f = msg_trigger_filter_new();
+        err_t fe = {0};
+        int frc = !f ? err_set(&fe, ERR_NOMEM, "out of memory")
+                  : o->n_trigger_filters == MSG_TRIGGER_FILTERS_MAX
+                      ? err_set(&fe, ERR_VALIDATION, "at most %d filters", MSG_TRIGGER_FILTERS_MAX)
+                      : msg_trigger_filter_add(f, arg, &fe);
+        msg_trigger_filter_free(f);
+        if (frc) {
+            fprintf(stderr, "ddbchat serve: --trigger-filter: %s\n", fe.msg);
+            return -1;
+        }
+        o->trigger_filters[o->n_trigger_filters++] = arg;
+        break;
+    }
     case SO_TRIGGER_FROM:
         if (strcmp(arg, "trim-horizon") != 0 && strcmp(arg, "latest") != 0) {
             fprintf(stderr, "ddbchat serve: --trigger-from expects latest or trim-horizon\n");
@@ -524,7 +550,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     if (!o->n_triggers && (o->trigger_batch || o->trigger_timeout || o->trigger_from_given ||
                            o->trigger_retries || o->trigger_max_age || o->trigger_bisect ||
                            o->trigger_report_failures || o->trigger_parallel ||
-                           o->trigger_on_failure)) {
+                           o->n_trigger_filters || o->trigger_on_failure)) {
         fprintf(stderr, "ddbchat serve: the --trigger-* options need a --trigger\n");
         return 2;
     }
@@ -644,6 +670,7 @@ typedef struct serve_run {
     http_server *srv;
     msg_backend *tbackend; /* the triggers' own (calls from their threads) */
     msg_trigger *triggers[SERVE_MAX_TRIGGERS];
+    msg_trigger_filter *tfilter; /* the triggers' --trigger-filter set (NULL: none) */
     int ddb_fd, api_fd; /* the listeners' sockets until the server takes them */
 } serve_run;
 
@@ -792,6 +819,14 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
         /* --endpoint: the data dir holds only such state */
         return err_set(e, ERR_IO, "cannot create %s: %s", o->data_dir, strerror(errno));
     }
+    if (o->n_trigger_filters) {
+        s->tfilter = msg_trigger_filter_new();
+        if (!s->tfilter)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < o->n_trigger_filters; i++)
+            if (msg_trigger_filter_add(s->tfilter, o->trigger_filters[i], e))
+                return -1;
+    }
     for (size_t i = 0; i < o->n_triggers; i++) {
         char *table;
         const char *cmd;
@@ -804,6 +839,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .bisect = o->trigger_bisect,
                               .report_failures = o->trigger_report_failures,
                               .parallelization = (int)o->trigger_parallel,
+                              .filter = s->tfilter,
                               .on_failure = o->trigger_on_failure,
                               .remote = remote,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
@@ -839,6 +875,7 @@ static void serve_stop(serve_run *s)
     msg_backend_abort(s->tbackend);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
         msg_trigger_stop(s->triggers[i]);
+    msg_trigger_filter_free(s->tfilter);
     msg_backend_free(s->tbackend);
     msg_events_stop(s->events); /* open event streams end first: the server's drain then is quick */
     http_server_stop(s->srv);

@@ -51,6 +51,8 @@ struct msg_trigger {
     bool report_failures; /* the command's response may name failed records (Lambda's
                            * FunctionResponseTypes ReportBatchItemFailures) */
     int par;              /* batches of one shard at once (Lambda's ParallelizationFactor) */
+    const msg_trigger_filter *filter; /* borrowed; NULL: every record delivered */
+    uint64_t n_filtered;  /* records skipped by it (relaxed atomic) */
     char hash_key[256];   /* the table's partition key attribute (par > 1), written once by
                            * the loop's thread, then hash_known set (release) */
     bool hash_known;      /* atomic */
@@ -122,6 +124,8 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
         {"ddbchat_trigger_discarded_records_total", "counter",
          "Records of batches discarded after --trigger-retries (Lambda's "
          "MaximumRetryAttempts)"},
+        {"ddbchat_trigger_filtered_records_total", "counter",
+         "Records skipped by --trigger-filter (Lambda's FilterCriteria)"},
     };
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
         met_prom_header(b, fam[f].name, fam[f].type, fam[f].help);
@@ -139,7 +143,8 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
                 met_prom_u64(b, __atomic_load_n(f == 1   ? &t->n_records
                                                 : f == 2 ? &t->n_batches
                                                 : f == 3 ? &t->n_failures
-                                                         : &t->n_discarded,
+                                                : f == 4 ? &t->n_discarded
+                                                         : &t->n_filtered,
                                                 __ATOMIC_RELAXED));
             buf_append(b, "\n", 1);
         }
@@ -1073,9 +1078,8 @@ static void *trg_group_worker(void *arg)
  * groups at once; a key's records stay in one group, so in order (the next page of the shard
  * is read once every group is done).  Without the partition key's name (not known yet), or
  * out of memory: in order, one batch at a time. */
-static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
+static int trg_deliver_groups(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg)
 {
-    const msg_sr_page *pg = &sl->pg;
     if (t->par <= 1 || !__atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE) || pg->n <= 1)
         return trg_deliver_batches(t, sl, pg);
     trg_group g[MSG_TRIGGER_PARALLEL_MAX];
@@ -1116,6 +1120,47 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
         free(g[j].pg.len);
     }
     free(which);
+    return out;
+}
+
+/* The slot's page delivered: its records that t->filter passes (Lambda's FilterCriteria: the
+ * others are skipped, never delivered; their position moves with the page's), grouped by
+ * trg_deliver_groups.  A page none of whose records pass is done without a run.  Before,
+ * every record was delivered (test_stream_triggers.py::test_filter_criteria_skip_records). */
+static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
+{
+    const msg_sr_page *pg = &sl->pg;
+    if (!t->filter)
+        return trg_deliver_groups(t, sl, pg);
+    msg_sr_page kept = {.text = pg->text};
+    int out = TRG_STOPPED;
+    for (;;) { /* out of memory: tried again each second (never delivered unfiltered) */
+        kept.off = malloc((pg->n ? pg->n : 1) * sizeof(size_t));
+        kept.len = malloc((pg->n ? pg->n : 1) * sizeof(size_t));
+        if (kept.off && kept.len)
+            break;
+        free(kept.off);
+        free(kept.len);
+        kept.off = kept.len = NULL;
+        log_error("trigger %s shard %s: out of memory filtering a page; trying again in 1 s",
+                  t->table, sl->shard);
+        if (trg_sleep(t, 1000))
+            goto done; /* not released: the page comes again after a restart */
+    }
+    for (size_t i = 0; i < pg->n; i++) {
+        json_t *rec = msg_sr_page_record(pg, i);
+        bool pass = rec ? msg_trigger_filter_match(t->filter, rec) : true; /* kept: unsure */
+        json_decref(rec);
+        if (pass) {
+            kept.off[kept.n] = pg->off[i];
+            kept.len[kept.n++] = pg->len[i];
+        }
+    }
+    __atomic_add_fetch(&t->n_filtered, pg->n - kept.n, __ATOMIC_RELAXED);
+    out = kept.n ? trg_deliver_groups(t, sl, &kept) : TRG_DONE;
+done:
+    free(kept.off);
+    free(kept.len);
     return out;
 }
 
@@ -1389,6 +1434,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->max_age_s = cfg->max_record_age_s > 0 ? cfg->max_record_age_s : 0;
     t->bisect = cfg->bisect;
     t->report_failures = cfg->report_failures;
+    t->filter = cfg->filter && msg_trigger_filter_count(cfg->filter) ? cfg->filter : NULL;
     t->par = cfg->parallelization < 1                          ? 1
              : cfg->parallelization > MSG_TRIGGER_PARALLEL_MAX ? MSG_TRIGGER_PARALLEL_MAX
                                                                : cfg->parallelization;

@@ -36,6 +36,7 @@
 #include "base/err.h"
 #include "messaging/backend.h"
 #include "messaging/stream_reader.h"
+#include "messaging/trigger_filter.h"
 
 #define MSG_TRIGGER_BATCH_DEFAULT 100
 #define MSG_TRIGGER_BATCH_MAX 1000
@@ -78,6 +79,10 @@ typedef struct msg_trigger_cfg {
                             * batch * this records split by partition key into this many
                             * groups delivered at once, each in order, batch by batch (Lambda's
                             * ParallelizationFactor: per-key order kept) */
+    const msg_trigger_filter *filter; /* borrowed, must outlive the trigger (may be NULL):
+                                       * records it does not pass are skipped, never
+                                       * delivered, their position passed with their batch's
+                                       * (Lambda's FilterCriteria) */
     const char *on_failure; /* a file (may be NULL): a discarded batch's on-failure record is
                              * appended to it, one JSON line (Lambda's on-failure destination
                              * record for a DynamoDB stream: DDBStreamBatchInfo), under an
@@ -118,7 +123,8 @@ void msg_trigger_request_stop(msg_trigger *t);
  *   ddbchat_trigger_records_total         records of batches the command finished
  *   ddbchat_trigger_batches_total         batches the command finished
  *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch
- *   ddbchat_trigger_discarded_records_total  records of batches discarded after max_attempts */
+ *   ddbchat_trigger_discarded_records_total  records of batches discarded after max_attempts
+ *   ddbchat_trigger_filtered_records_total   records the filter skipped (cfg.filter) */
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b);
 
 /* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to

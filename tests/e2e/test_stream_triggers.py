@@ -844,6 +844,42 @@ def test_parallelization_keeps_each_partition_keys_order(work, start_triggered, 
     assert 2 <= most <= 4, rs
 
 
+# Lambda's FilterCriteria (Developer Guide, "Control which events Lambda sends to your
+# function" and "Using event filtering with a DynamoDB event source"): a record is delivered
+# when it matches any filter (a filter: every member matches, a list: any matcher); the others
+# are skipped, not delivered, and the position goes past them.  Two filters: INSERT or MODIFY
+# with v >= 10 (a DynamoDB N, matched as a number), or a key with the prefix "vip-".  Failed
+# before: the flag did not exist (serve exits 2); every record was delivered.
+def test_filter_criteria_skip_records(work, target, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(
+        os.path.join(work, "data"), "--trigger", f"{name}={handler_cmd(work)}",
+        "--trigger-from", "trim-horizon",
+        "--trigger-filter", json.dumps({"eventName": ["INSERT", "MODIFY"], "dynamodb": {
+            "NewImage": {"v": {"N": [{"numeric": [">=", 10]}]}}}}),
+        "--trigger-filter", json.dumps({"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "vip-"}]}}}}))
+    ddb, _ = stream_table(t.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "5"}})      # skipped
+    ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "v": {"N": "20"}})     # delivered
+    ddb.put_item(TableName=name, Item={"pk": {"S": "vip-c"}, "v": {"N": "1"}})  # delivered
+    ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "v": {"N": "3"}})      # skipped
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "b"}})                     # skipped
+    ddb.put_item(TableName=name, Item={"pk": {"S": "z"}, "v": {"N": "10.0"}})   # delivered
+    wait_records(work, 3)
+    time.sleep(1)  # the skipped records would have come by now
+    assert keys_of(delivered(work)) == [("INSERT", "b"), ("INSERT", "vip-c"), ("INSERT", "z")]
+    if target == "ddbchat":
+        assert metric(t.url, "ddbchat_trigger_filtered_records_total", name) == 3
+
+
+# A pattern Lambda would refuse (a leaf that is not a list) stops serve with a usage error.
+def test_a_bad_filter_is_refused():
+    r = subprocess.run([ddbchat_bin(), "serve", "--trigger", "t=true", "--trigger-filter",
+                        '{"eventName":"INSERT"}'], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    assert "--trigger-filter" in r.stderr and "list of matchers" in r.stderr, r.stderr
+
+
 # ---- ReportBatchItemFailures ------------------------------------------------------------
 # Lambda's partial batch response for a DynamoDB stream (Developer Guide, "Configuring partial
 # batch response with DynamoDB and Lambda"): with FunctionResponseTypes ReportBatchItemFailures
@@ -1329,6 +1365,7 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
     (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-report-batch-item-failures"], "need a --trigger"),
     (["--trigger-parallelization", "2"], "need a --trigger"),
+    (["--trigger-filter", '{"eventName":["INSERT"]}'], "need a --trigger"),
     (["--trigger-on-failure", "/tmp/x.jsonl", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-batch", "5"], "need a --trigger"),
     (["--trigger-timeout", "5"], "need a --trigger"),

@@ -1,0 +1,152 @@
+/*
+ * test_trigger_filter — Lambda's event filter patterns (messaging/trigger_filter.c) over a
+ * DynamoDB stream record: each matcher, AND across members, OR within a list, across filters
+ * and with "$or", and the patterns refused.  Cases from the Lambda Developer Guide's filter
+ * rule syntax ("Control which events Lambda sends to your function") and its DynamoDB page.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "messaging/trigger_filter.h"
+
+static const char *const REC =
+    "{\"eventID\":\"1\",\"eventName\":\"INSERT\",\"eventSource\":\"aws:dynamodb\","
+    "\"dynamodb\":{\"ApproximateCreationDateTime\":1796000000,"
+    "\"Keys\":{\"CustomerName\":{\"S\":\"AnyCompany Industries\"}},"
+    "\"NewImage\":{\"CustomerName\":{\"S\":\"AnyCompany Industries\"},"
+    "\"AccountManager\":{\"S\":\"Pat Candella\"},\"PaymentTerms\":{\"S\":\"60 days\"},"
+    "\"Amount\":{\"N\":\"150.5\"},\"Paid\":{\"BOOL\":false},\"Note\":{\"NULL\":true},"
+    "\"Tags\":{\"SS\":[\"blue\",\"red\"]}},"
+    "\"SequenceNumber\":\"111\",\"SizeBytes\":26,\"StreamViewType\":\"NEW_IMAGE\"}}";
+
+static const struct {
+    const char *name, *pattern;
+    bool match;
+} CASES[] = {
+    {"key equals", "{\"dynamodb\":{\"Keys\":{\"CustomerName\":{\"S\":[\"AnyCompany Industries\"]}}}}", true},
+    {"key differs", "{\"dynamodb\":{\"Keys\":{\"CustomerName\":{\"S\":[\"Other\"]}}}}", false},
+    {"or within a list", "{\"eventName\":[\"MODIFY\",\"INSERT\"]}", true},
+    {"and across members",
+     "{\"eventName\":[\"INSERT\"],\"dynamodb\":{\"NewImage\":{\"PaymentTerms\":{\"S\":[\"30 days\"]}}}}",
+     false},
+    {"prefix", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":{\"S\":[{\"prefix\":\"Pat\"}]}}}}", true},
+    {"prefix not", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":{\"S\":[{\"prefix\":\"Sam\"}]}}}}", false},
+    {"suffix", "{\"dynamodb\":{\"NewImage\":{\"PaymentTerms\":{\"S\":[{\"suffix\":\"days\"}]}}}}", true},
+    {"equals-ignore-case", "{\"eventName\":[{\"equals-ignore-case\":\"insert\"}]}", true},
+    {"anything-but a value", "{\"eventName\":[{\"anything-but\":\"REMOVE\"}]}", true},
+    {"anything-but a list", "{\"eventName\":[{\"anything-but\":[\"REMOVE\",\"INSERT\"]}]}", false},
+    {"anything-but prefix", "{\"eventName\":[{\"anything-but\":{\"prefix\":\"INS\"}}]}", false},
+    {"numeric range of an N", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\">\",100,\"<=\",150.5]}]}}}}", true},
+    {"numeric range misses", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\">\",150.5]}]}}}}", false},
+    {"numeric equals, exactly", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\"=\",150.50]}]}}}}", true},
+    {"a decimal pattern number is its text", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\">\",150.4,\"<\",150.6]}]}}}}", true},
+    {"an N equal to a decimal literal", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[150.5]}}}}", true},
+    {"numeric of a JSON number", "{\"dynamodb\":{\"SizeBytes\":[{\"numeric\":[\">=\",26]}]}}", true},
+    {"number literal", "{\"dynamodb\":{\"SizeBytes\":[26]}}", true},
+    {"numeric of a string that is not N", "{\"dynamodb\":{\"SequenceNumber\":[{\"numeric\":[\">\",1]}]}}", false},
+    {"exists", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"exists\":true}]}}}", true},
+    {"exists of an absent member", "{\"dynamodb\":{\"OldImage\":[{\"exists\":true}]}}", false},
+    {"does not exist", "{\"dynamodb\":{\"OldImage\":[{\"exists\":false}]}}", true},
+    {"does not exist, nested", "{\"dynamodb\":{\"OldImage\":{\"x\":[{\"exists\":false}]}}}", true},
+    {"boolean", "{\"dynamodb\":{\"NewImage\":{\"Paid\":{\"BOOL\":[false]}}}}", true},
+    {"boolean differs", "{\"dynamodb\":{\"NewImage\":{\"Paid\":{\"BOOL\":[true]}}}}", false},
+    {"a list in the record: any element", "{\"dynamodb\":{\"NewImage\":{\"Tags\":{\"SS\":[\"red\"]}}}}", true},
+    {"$or", "{\"$or\":[{\"eventName\":[\"REMOVE\"]},{\"dynamodb\":{\"SizeBytes\":[26]}}]}", true},
+    {"$or none", "{\"$or\":[{\"eventName\":[\"REMOVE\"]},{\"dynamodb\":{\"SizeBytes\":[27]}}]}", false},
+    {"a leaf under a scalar", "{\"eventName\":{\"x\":[\"INSERT\"]}}", false},
+};
+
+static void test_matchers(void **state)
+{
+    (void)state;
+    json_t *rec = json_loads(REC, 0, NULL);
+    assert_non_null(rec);
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        msg_trigger_filter *f = msg_trigger_filter_new();
+        err_t e = {0};
+        int rc = msg_trigger_filter_add(f, CASES[i].pattern, &e);
+        if (rc)
+            fail_msg("%s: refused: %s", CASES[i].name, e.msg);
+        if (msg_trigger_filter_match(f, rec) != CASES[i].match)
+            fail_msg("%s: %s", CASES[i].name, CASES[i].match ? "no match" : "matched");
+        msg_trigger_filter_free(f);
+    }
+    json_decref(rec);
+}
+
+/* Several filters: a record passing any of them is delivered; an empty set passes all. */
+static void test_filters_or(void **state)
+{
+    (void)state;
+    json_t *rec = json_loads(REC, 0, NULL);
+    msg_trigger_filter *f = msg_trigger_filter_new();
+    err_t e = {0};
+    assert_true(msg_trigger_filter_match(f, rec));
+    assert_int_equal(msg_trigger_filter_add(f, "{\"eventName\":[\"REMOVE\"]}", &e), 0);
+    assert_false(msg_trigger_filter_match(f, rec));
+    assert_int_equal(msg_trigger_filter_add(f, "{\"eventName\":[\"INSERT\"]}", &e), 0);
+    assert_true(msg_trigger_filter_match(f, rec));
+    assert_int_equal(msg_trigger_filter_count(f), 2);
+    for (int i = 2; i < MSG_TRIGGER_FILTERS_MAX; i++)
+        assert_int_equal(msg_trigger_filter_add(f, "{\"eventName\":[\"X\"]}", &e), 0);
+    assert_int_equal(msg_trigger_filter_add(f, "{\"eventName\":[\"X\"]}", &e), ERR_VALIDATION);
+    msg_trigger_filter_free(f);
+    json_decref(rec);
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "not json",
+        "[\"INSERT\"]",
+        "{\"eventName\":\"INSERT\"}",
+        "{\"eventName\":[]}",
+        "{\"eventName\":[{\"prefix\":1}]}",
+        "{\"eventName\":[{\"exists\":\"yes\"}]}",
+        "{\"eventName\":[{\"numeric\":[\">\"]}]}",
+        "{\"eventName\":[{\"numeric\":[\"!=\",1]}]}",
+        "{\"eventName\":[{\"wildcard\":\"x*\"}]}",
+        "{\"eventName\":[{\"prefix\":\"a\",\"suffix\":\"b\"}]}",
+        "{\"eventName\":[{\"anything-but\":[]}]}",
+        "{\"$or\":[{\"eventName\":[\"A\"]}]}",
+        "{\"eventName\":[\"A\"],\"eventName\":[\"B\"]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        msg_trigger_filter *f = msg_trigger_filter_new();
+        err_t e = {0};
+        if (msg_trigger_filter_add(f, bad[i], &e) != ERR_VALIDATION)
+            fail_msg("accepted: %s", bad[i]);
+        assert_true(strstr(e.msg, "filter") != NULL);
+        assert_int_equal(msg_trigger_filter_count(f), 0);
+        msg_trigger_filter_free(f);
+    }
+    /* nesting past the bound */
+    char deep[512];
+    size_t n = 0;
+    for (int i = 0; i <= MSG_TRIGGER_FILTER_DEPTH_MAX + 1; i++)
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "{\"a\":");
+    n += (size_t)snprintf(deep + n, sizeof deep - n, "[1]");
+    for (int i = 0; i <= MSG_TRIGGER_FILTER_DEPTH_MAX + 1; i++)
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "}");
+    assert_true(n < sizeof deep);
+    msg_trigger_filter *f = msg_trigger_filter_new();
+    err_t e = {0};
+    assert_int_equal(msg_trigger_filter_add(f, deep, &e), ERR_VALIDATION);
+    msg_trigger_filter_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matchers),
+        cmocka_unit_test(test_filters_or),
+        cmocka_unit_test(test_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
