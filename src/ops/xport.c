@@ -488,9 +488,16 @@ typedef struct xp_src {
     ops_import_format fmt;
 } xp_src;
 
+typedef struct xp_dirid {
+    dev_t dev;
+    ino_t ino;
+} xp_dirid;
+
 typedef struct xp_srcs {
     xp_src *v;
     size_t n, cap;
+    xp_dirid *dirs; /* the directories walked (xp_from_plain_dir) */
+    size_t n_dirs, cap_dirs;
     json_t *table_desc; /* ddbchat-table.json of an export, or NULL */
     uint64_t total_bytes;
 } xp_srcs;
@@ -500,6 +507,7 @@ static void xp_srcs_fini(xp_srcs *s)
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i].path);
     free(s->v);
+    free(s->dirs);
     json_decref(s->table_desc);
     memset(s, 0, sizeof *s);
 }
@@ -623,12 +631,31 @@ static bool xp_skip_plain(const char *name)
            strcmp(name, "manifest-files.json") == 0 || strcmp(name, XP_TABLE_FILE) == 0;
 }
 
-/* Every regular file under dir, recursively, in name order. */
+/* Every regular file under dir, recursively, in name order; each directory once (by device
+ * and inode): a symbolic link to "." or to an ancestor had every file read again on each of
+ * 16 levels ("imported 17 items from 17 files" for one item), and two such links walked 2^16
+ * directories until the 100,000-file limit refused the import
+ * (test_xport.c::test_directory_link_loop_is_walked_once). */
 static int xp_from_plain_dir(const char *dir, int depth, ops_import_format fmt, xp_srcs *s,
                              err_t *e)
 {
     if (depth > 16)
         return 0;
+    struct stat dst;
+    if (stat(dir, &dst) != 0)
+        return err_set(e, ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+    for (size_t i = 0; i < s->n_dirs; i++)
+        if (s->dirs[i].dev == dst.st_dev && s->dirs[i].ino == dst.st_ino)
+            return 0; /* walked already */
+    if (s->n_dirs == s->cap_dirs) {
+        size_t nc = s->cap_dirs ? s->cap_dirs * 2 : 16;
+        xp_dirid *nv = realloc(s->dirs, nc * sizeof *nv);
+        if (!nv)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        s->dirs = nv;
+        s->cap_dirs = nc;
+    }
+    s->dirs[s->n_dirs++] = (xp_dirid){dst.st_dev, dst.st_ino};
     DIR *d = opendir(dir);
     if (!d)
         return err_set(e, ERR_IO, "cannot read %s: %s", dir, strerror(errno));

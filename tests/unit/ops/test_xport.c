@@ -460,6 +460,38 @@ static void test_nul_byte_line_is_one_refused_item(void **state)
     msg_backend_free(b);
 }
 
+/* A directory holding symbolic links to itself is walked once: each of its files is read
+ * once.  Before, one link to "." read every file again on each of 16 levels (17 files, 17
+ * items for one), and two links walked 2^16 directories until the 100,000-file limit
+ * refused the import. */
+static void test_directory_link_loop_is_walked_once(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char dir[400], path[500];
+    snprintf(dir, sizeof dir, "%s/in", t->root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/a.json", dir);
+    write_file(path, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n", false);
+    snprintf(path, sizeof path, "%s/l", dir);
+    assert_int_equal(symlink(".", path), 0);
+    ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.files, 1);
+    assert_int_equal(ir.items, 1);
+    snprintf(path, sizeof path, "%s/m", dir);
+    assert_int_equal(symlink(".", path), 0); /* two links: not 2^16 directories */
+    err_clear(&e);
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.files, 1);
+    assert_int_equal(ir.items, 1);
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +504,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fifo_source_is_named, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_data_file_is_refused, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_nul_byte_line_is_one_refused_item, ot_setup,
+                                        ot_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_link_loop_is_walked_once, ot_setup,
                                         ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
