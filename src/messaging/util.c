@@ -4,6 +4,7 @@
  */
 #include "messaging/messaging_int.h"
 #include "base/arena.h"
+#include "base/b64.h"
 #include "base/mem.h"
 #include "api/api.h"
 #include "messaging/backend.h"
@@ -114,48 +115,13 @@ void msgi_uuid_lower(const char *s, char out[MSG_UUID_LEN + 1])
     out[MSG_UUID_LEN] = '\0';
 }
 
-static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 char *msgi_b64url_encode(const unsigned char *p, size_t n)
 {
-    char *out = mem_malloc((n + 2) / 3 * 4 + 1); /* failures count (base/mem.h) */
+    char *out = mem_malloc(base_b64_len(n, false) + 1); /* failures count (base/mem.h) */
     if (!out)
         return NULL;
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-        out[o++] = b64u[v >> 18 & 63];
-        out[o++] = b64u[v >> 12 & 63];
-        out[o++] = b64u[v >> 6 & 63];
-        out[o++] = b64u[v & 63];
-    }
-    if (n - i == 1) {
-        unsigned v = (unsigned)p[i] << 16;
-        out[o++] = b64u[v >> 18 & 63];
-        out[o++] = b64u[v >> 12 & 63];
-    } else if (n - i == 2) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-        out[o++] = b64u[v >> 18 & 63];
-        out[o++] = b64u[v >> 12 & 63];
-        out[o++] = b64u[v >> 6 & 63];
-    }
-    out[o] = 0;
+    out[base_b64_encode(BASE_B64_URL, false, p, n, out)] = 0;
     return out;
-}
-
-static int b64u_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
 }
 
 int msgi_b64url_decode(const char *s, unsigned char **out, size_t *out_len)
@@ -170,7 +136,7 @@ int msgi_b64url_decode(const char *s, unsigned char **out, size_t *out_len)
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
-        int v = b64u_val((unsigned char)s[i]);
+        int v = base_b64_val((unsigned char)s[i], true);
         if (v < 0) {
             free(r);
             return -1;

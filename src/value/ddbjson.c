@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/b64.h"
 #include "base/mem.h"
 #include "jread.h"
 #include "num.h"
@@ -120,23 +121,6 @@ bool ddbjson_err_in_start_key(const char *msg)
 
 /* ---------------------------------------------------------------- base64 */
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
 
 /* Checks standard padded base64; records DynamoDB's SerializationException text.  The bits
  * of the last character before the padding that fall below the last byte must be zero:
@@ -154,12 +138,12 @@ static int b64_check(const char *s, size_t len, size_t *out_len, err_t *e)
     if (len >= 2 && s[len - 2] == '=')
         pad++;
     if (pad && len > pad) {
-        int last = b64_val((unsigned char)s[len - pad - 1]);
+        int last = base_b64_val((unsigned char)s[len - pad - 1], false);
         if (last >= 0 && (last & (pad == 1 ? 0x3 : 0xf)))
             return err_set(e, ERR_SERIALIZATION, TXT_SER_B64_LAST);
     }
     for (size_t i = 0; i < len - pad; i++)
-        if (b64_val((unsigned char)s[i]) < 0)
+        if (base_b64_val((unsigned char)s[i], false) < 0)
             return err_set(e, ERR_SERIALIZATION, TXT_SER_B64_CHAR);
     *out_len = len / 4 * 3 - pad;
     return 0;
@@ -178,7 +162,7 @@ static void b64_decode(const char *s, size_t len, unsigned char *out)
     for (size_t i = 0; i < len; i += 4) {
         int v[4];
         for (int k = 0; k < 4; k++)
-            v[k] = s[i + k] == '=' ? -1 : b64_val((unsigned char)s[i + k]);
+            v[k] = s[i + k] == '=' ? -1 : base_b64_val((unsigned char)s[i + k], false);
         uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12);
         out[o++] = (unsigned char)(w >> 16);
         if (v[2] >= 0) {
@@ -196,24 +180,11 @@ static void b64_decode(const char *s, size_t len, unsigned char *out)
  * the request (base/mem.h: a B value left out of a reply must not pass unnoticed). */
 static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 {
-    size_t n = (len + 2) / 3 * 4;
-    char *s = mem_malloc(n + 1);
+    char *s = mem_malloc(base_b64_len(len, true) + 1);
     if (!s)
         return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t w = (uint32_t)p[i] << 16;
-        if (i + 1 < len)
-            w |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < len)
-            w |= p[i + 2];
-        s[o++] = b64_alphabet[(w >> 18) & 63];
-        s[o++] = b64_alphabet[(w >> 12) & 63];
-        s[o++] = i + 1 < len ? b64_alphabet[(w >> 6) & 63] : '=';
-        s[o++] = i + 2 < len ? b64_alphabet[w & 63] : '=';
-    }
-    s[o] = '\0';
-    *out_len = o;
+    *out_len = base_b64_encode(BASE_B64_STD, true, p, len, s);
+    s[*out_len] = '\0';
     return s;
 }
 

@@ -21,6 +21,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "base/b64.h"
 #include "value/crc.h"
 
 #define JOUT_CRC_CHUNK 4096
@@ -28,7 +29,6 @@
 #define JOUT_FIRST_CAP 1024 /* a GetItem reply, its strings reserved at 6 bytes each */
 
 static const char jout_hex[] = "0123456789ABCDEF";
-static const char jout_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* The calling thread's spare block (jout_text_free): taken by a writer's first allocation.
  * A thread that ever keeps one registers jout_spare_key, whose destructor frees it when the
@@ -423,22 +423,11 @@ int jout_int(jout *w, long long v)
 /* base64 (standard alphabet, padded) as a JSON string: ASCII, no escapes needed. */
 static int jout_b64str(jout *w, const unsigned char *p, size_t len)
 {
-    size_t n = (len + 2) / 3 * 4;
-    if (jout_reserve(w, n + 2))
+    if (jout_reserve(w, base_b64_len(len, true) + 2))
         return -1;
     char *o = w->p + w->len;
     *o++ = '"';
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t x = (uint32_t)p[i] << 16;
-        if (i + 1 < len)
-            x |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < len)
-            x |= p[i + 2];
-        *o++ = jout_b64[(x >> 18) & 63];
-        *o++ = jout_b64[(x >> 12) & 63];
-        *o++ = i + 1 < len ? jout_b64[(x >> 6) & 63] : '=';
-        *o++ = i + 2 < len ? jout_b64[x & 63] : '=';
-    }
+    o += base_b64_encode(BASE_B64_STD, true, p, len, o);
     *o++ = '"';
     w->len = (size_t)(o - w->p);
     return 0;
