@@ -594,6 +594,10 @@
   // it in the host ("https://example.com。次" went to example.com.xn--6jw), and a bidi control
   // (U+202E) was kept in a link's text, which then read other than it went.
   const URL_RE = /\bhttps?:\/\/[\x21\x23-\x3B\x3D\x3F-\x7E\p{L}\p{M}\p{N}]+/giu;
+  // The last part of a path or query: ASCII ending in a letter or digit (group 1), then a
+  // particle and the rest of the part (linkify's path case).
+  const PARTICLE_AFTER_PATH =
+    /[/?#=&]((?:(?![/?#=&])[\x21-\x7E])*[A-Za-z0-9])(?:[をはがにでへともや]|から|まで|より)[^/?#=&]*$/u;
   function linkify(text) {
     const out = [];
     let from = 0;
@@ -620,11 +624,18 @@
         if (whole && whole[2].replace(/^www\./i, '').includes('.')) u = whole[1];
       } else {
         // Words written straight after a path, as Japanese puts its particles
-        // ("https://example.com/pageを見て"): an ASCII letter or digit followed at once by
-        // hiragana ends the link.  Kanji after ASCII stays in it ("/wiki/JR東日本" is a title),
-        // as do hiragana after other letters or punctuation ("/wiki/東京の", "?q=の").
-        const kana = /[A-Za-z0-9](?=\p{sc=Hiragana})/u.exec(u.slice(u.search(/[/?#]/, 8)));
-        if (kana) u = u.slice(0, u.search(/[/?#]/, 8) + kana.index + 1);
+        // ("https://example.com/pageを見て"): a case or topic particle (を は が に で へ と も
+        // や から まで より) straight after an ASCII letter or digit ends the link, when the
+        // last part of the path or query (after its last / ? # = or &) is ASCII up to it.
+        // Kanji after ASCII stay ("/wiki/JR東日本" is a title), as do hiragana after other
+        // letters or punctuation ("/wiki/東京の", "?q=の"), a part that goes on after them
+        // ("/aを/b") and の, which starts words and runs through titles ("/wiki/NHKのど自慢"
+        // is an article; the cost is "/pageの説明" staying whole).  The scan starts at the
+        // path: an IDN host's hiragana ("https://sushiすし.jp/menu") are not words after it.
+        const hs = u.indexOf('://') + 3;
+        const p = hs + u.slice(hs).search(/[/?#]/);
+        const kana = PARTICLE_AFTER_PATH.exec(u.slice(p));
+        if (kana) u = u.slice(0, p + kana.index + 1 + kana[1].length);
       }
       for (;;) {
         const t = u.replace(/[.,;:!?'"]+$/, '');

@@ -355,7 +355,8 @@ def test_links_in_messages_open_safely(web, two):
     example.com.xn--...), while an ASCII name under an IDN top-level domain keeps it
     (www.example.みんな); an ASCII letter followed by hiragana ends a path
     ("https://example.com/pageを見て" went to /page%E3%82%92...), kanji after ASCII do not
-    (/wiki/JR東日本).  A bidi or other format control (U+202E) ends it too, so none
+    (/wiki/JR東日本), nor の (/wiki/NHKのど自慢 is an article: it linked to /wiki/NHK), nor
+    hiragana in an IDN host ("https://sushiすし.jp/menu" linked to https://sushi).  A bidi or other format control (U+202E) ends it too, so none
     is ever in a link's text (".../c" RLO "gnp.exe" read as a link to ".../cexe.png")."""
     me_ = "web_links"
     web.tok[me_] = token(add_user(web, me_, "Links Web"), exp_in=3600)
@@ -368,7 +369,8 @@ def test_links_in_messages_open_safely(web, two):
         "https://example.net:8080にも https://example.みんな https://a.b/c\u202egnp.exe",
         "HTTPS://EXAMPLE.COM/UP, https://, http://[bad http://intranetを見て "
         "https://localhost:8443を見て https://example.com.次は https://www.example.みんな "
-        "https://example.com/pageを見て https://ja.wikipedia.org/wiki/JR東日本",
+        "https://example.com/pageを見て https://ja.wikipedia.org/wiki/JR東日本 "
+        "https://sushiすし.jp/menu https://ja.wikipedia.org/wiki/NHKのど自慢",
     ]
     g = send_rest(web, "web_alice", texts[0], handle=me_)["message_group_uuid"]
     send_rest(web, "web_alice", texts[1], group=g)
@@ -399,6 +401,9 @@ def test_links_in_messages_open_safely(web, two):
             ["https://www.example.みんな", "https://www.example.みんな", "www.example.xn--q9jyb4c"],
             ["https://example.com/page", "https://example.com/page", "example.com"],
             ["https://ja.wikipedia.org/wiki/JR東日本", "https://ja.wikipedia.org/wiki/JR東日本",
+             "ja.wikipedia.org"],
+            ["https://sushiすし.jp/menu", "https://sushiすし.jp/menu", "xn--sushi-w83dna.jp"],
+            ["https://ja.wikipedia.org/wiki/NHKのど自慢", "https://ja.wikipedia.org/wiki/NHKのど自慢",
              "ja.wikipedia.org"]]
     links = d.execute_script(LINKS)
     assert [[x[0], x[1], x[4]] for x in links] == want, links
