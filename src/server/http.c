@@ -947,15 +947,30 @@ int http_bind_listener(const char *host, int port, const char *option, int *fd, 
     if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
         (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)) ||
         bind(s, (struct sockaddr *)&addr, alen)) {
+        int errnum = errno; /* before close */
         if (s >= 0)
             close(s);
-        if (option)
+        /* Another port helps only when this one is taken or privileged; an address this
+         * machine does not have (--host 192.0.2.1) needs another host. */
+        bool privileged = errnum == EACCES && port > 0 && port < 1024;
+        if (errnum == EADDRINUSE || privileged) {
+            const char *why = privileged ? "ports below 1024 need privileges" : "in use";
+            if (option)
+                return err_set(e, ERR_IO,
+                               "cannot listen on %s port %d (%s): %s N serves on port N "
+                               "instead (0 = any free port)",
+                               host, port, why, option);
+            return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", host, port, why);
+        }
+        if (errnum == EADDRNOTAVAIL)
             return err_set(e, ERR_IO,
-                           "cannot listen on %s port %d (in use or not permitted): %s N "
-                           "serves on port N instead (0 = any free port)",
-                           host, port, option);
-        return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)", host,
-                       port);
+                           "cannot listen on %s port %d (not an address of this machine)%s",
+                           host, port,
+                           option ? ": --host names one of its addresses (default 127.0.0.1; "
+                                    "0.0.0.0 = all)"
+                                  : "");
+        return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", host, port,
+                       strerror(errnum));
     }
     struct sockaddr_storage got;
     socklen_t glen = sizeof got;

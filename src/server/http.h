@@ -120,8 +120,10 @@ void http_config_default(http_config *c);
  * answers (readiness checks that only connect rely on it).  *fd: the socket (close-on-exec),
  * for http_config's dynamodb_fd / api_fd; *bound: its port (port 0 = a free one).  option:
  * the caller's setting that moves this port ("--api-port"), named in the ERR_IO message so
- * that whoever meets a port in use learns how to pick another; NULL names none.
- * ERR_IO (in use or not permitted), ERR_VALIDATION (a host that does not resolve). */
+ * that whoever meets a port in use (or, EACCES, one below 1024) learns how to pick another;
+ * with it, an address this machine does not have (EADDRNOTAVAIL) names serve's --host
+ * instead; NULL names none.  Other failures give strerror's reason.
+ * ERR_IO (cannot bind), ERR_VALIDATION (a host that does not resolve). */
 int http_bind_listener(const char *host, int port, const char *option, int *fd, int *bound,
                        err_t *e);
 

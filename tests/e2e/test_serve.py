@@ -659,10 +659,34 @@ def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
         r = run("serve", "--data-dir", new, *args)
         assert r.returncode == 1
         assert f"port {port}" in r.stderr
-        assert f"{flag} N serves on port N instead" in r.stderr, r.stderr
+        assert f"port {port} (in use): {flag} N serves on port N instead" in r.stderr, r.stderr
         assert not os.path.exists(new)
     finally:
         busy.close()
+
+
+def test_host_this_machine_does_not_have_names_host_not_the_port():
+    # --host set to an address no interface of this machine has (203.0.113.1, TEST-NET-3, as
+    # a typo or the wrong interface gives) cannot bind whatever the port (EADDRNOTAVAIL): the
+    # message names --host, not the port flag.  Before, every bind failure read "(in use or
+    # not permitted): --dynamodb-port N serves on port N instead", also for port 0.
+    import socket
+    host = "203.0.113.1"
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, 0))
+            pytest.skip(f"this machine has {host}")
+        except OSError:
+            pass
+    new = os.path.join(tempfile.mkdtemp(prefix="ddbchat-nohost-"), "data")
+    r = run("serve", "--data-dir", new, "--host", host, "--dynamodb-port", "0",
+            "--api-port", "0", "--quiet")
+    assert r.returncode == 1, r.stderr
+    assert f"cannot listen on {host} port 0 (not an address of this machine)" in r.stderr, \
+        r.stderr
+    assert "--host names one of its addresses" in r.stderr, r.stderr
+    assert "serves on port N instead" not in r.stderr, r.stderr
+    assert not os.path.exists(new)
 
 
 def test_event_hub_failing_to_start_frees_the_ports_at_once(tmp_path):
