@@ -20,8 +20,12 @@
  * cfg.max_attempts it is discarded after that many runs (its on-failure record written to
  * cfg.on_failure, its position saved) and the trigger goes on, and with cfg.bisect a failing
  * batch is first split down to the record that fails, as Lambda's event source mapping does;
- * with cfg.max_record_age_s records past that age are discarded before a run.  The command's standard output and error go to the log, line
- * by line.  With no saved position the trigger starts at the stream's LATEST (default) or
+ * with cfg.max_record_age_s records past that age are discarded before a run.  With
+ * cfg.parallelization N > 1 a shard's page is split by partition key into N groups delivered
+ * at once (each key's records in order); with cfg.filter only the records it passes are
+ * delivered; with cfg.report_failures the command's response may name failed records (those
+ * before the first are done, the rest retried).  The command's standard output and error go
+ * to the log, line by line, each naming its shard.  With no saved position the trigger starts at the stream's LATEST (default) or
  * TRIM_HORIZON (LATEST names no record: until the first batch is done, a restart starts at
  * LATEST again).  A table without a stream (yet) is looked up again every few seconds.
  */
