@@ -23,6 +23,7 @@
 #define DB_LMDB_DATA "data.mdb"
 #define DB_LMDB_LOCK "lock.mdb"
 #define DB_MAX_DEPTH 16 /* directory levels under the data dir that are copied */
+#define DB_MANIFEST_MAX (16 << 20) /* bytes of ddbchat-backup.json restore reads */
 
 typedef struct db_file {
     char *rel; /* path relative to the data dir */
@@ -319,14 +320,22 @@ static int db_read_manifest(const char *src, db_list *out, char created[32], err
     int rc = ops_path_join(path, src, OPS_BACKUP_MANIFEST, e);
     if (rc)
         return rc;
+    /* ops_read_regular: a FIFO here hung restore for good (a plain open waits for a writer)
+     * (test_dirbackup.c::test_fifo_manifest_is_refused) */
+    char *text = NULL;
+    size_t len = 0;
+    err_t re = {0};
+    rc = ops_read_regular(path, DB_MANIFEST_MAX, &text, &len, &re);
+    if (rc == ERR_NOT_FOUND)
+        return err_set(e, ERR_VALIDATION, "%s is not a complete ddbchat backup (no %s)", src,
+                       OPS_BACKUP_MANIFEST);
+    if (rc)
+        return err_set_text(e, rc, re.msg, err_msg_len(&re));
     json_error_t je;
-    json_t *m = json_load_file(path, 0, &je);
-    if (!m) {
-        if (access(path, F_OK) != 0)
-            return err_set(e, ERR_VALIDATION,
-                           "%s is not a complete ddbchat backup (no %s)", src, OPS_BACKUP_MANIFEST);
+    json_t *m = json_loadb(text, len, 0, &je);
+    free(text);
+    if (!m)
         return err_set(e, ERR_VALIDATION, "%s: %s (line %d)", path, je.text, je.line);
-    }
     const char *fmt = json_string_value(json_object_get(m, "format"));
     json_t *ver = json_object_get(m, "version");
     json_t *files = json_object_get(m, "files");

@@ -270,6 +270,60 @@ int ops_open_regular(const char *path, err_t *e)
     return fd;
 }
 
+int ops_read_regular(const char *path, size_t max, char **out, size_t *out_len, err_t *e)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd = ops_open_regular(path, e);
+    if (fd < 0)
+        return fd;
+    int rc = 0;
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > max) {
+                rc = err_set(e, ERR_VALIDATION, "%s is larger than %zu bytes", path, max);
+                goto fail;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (len > max) {
+        rc = err_set(e, ERR_VALIDATION, "%s is larger than %zu bytes", path, max);
+        goto fail;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    buf = NULL;
+fail:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
 int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *out_bytes,
                     err_t *e)
 {

@@ -28,6 +28,12 @@ int ops_fsync_dir(const char *path, err_t *e);
  * import for good, and /dev/zero would be read without end (test_dirbackup.c::
  * test_fifo_in_backup_is_refused, test_xport.c::test_fifo_data_file_is_refused). */
 int ops_open_regular(const char *path, err_t *e);
+/* Reads the regular file path whole into *out (malloc'd, owned by the caller, NUL added
+ * after its *out_len bytes).  ops_open_regular's errors; ERR_VALIDATION when it holds more
+ * than max bytes ("<path> is larger than N bytes"); ERR_IO; ERR_NOMEM.  For the small JSON
+ * files restore and import read by name: a FIFO in their place hung restore for good
+ * (test_dirbackup.c::test_fifo_manifest_is_refused). */
+int ops_read_regular(const char *path, size_t max, char **out, size_t *out_len, err_t *e);
 /* Copies src to dst (created exclusively with `mode`), fsyncs it; *out_bytes and the SHA-256
  * of what was copied (hex, may be NULL).  ERR_IO; ERR_NOT_FOUND when src vanished. */
 int ops_copy_file(const char *src, const char *dst, unsigned mode, uint64_t *out_bytes,

@@ -35,6 +35,7 @@
 #define XP_NAME_LEN 26             /* data file names: like DynamoDB's, 26 base32 characters */
 #define XP_TABLE_FILE "ddbchat-table.json"
 _Static_assert(OPS_IMPORT_MAX_LINE == 16777216, "OPS_IMPORT_MAX_LINE_TEXT");
+#define XP_TABLE_FILE_MAX (16 << 20) /* bytes of it read: a table description, well under */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -563,6 +564,12 @@ static bool xp_is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool xp_present(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
 /* An export dir (holding manifest-files.json): its data files, in manifest order. */
 static int xp_from_export(const char *dir, xp_srcs *s, err_t *e)
 {
@@ -570,9 +577,16 @@ static int xp_from_export(const char *dir, xp_srcs *s, err_t *e)
     int rc = ops_path_join(path, dir, "manifest-files.json", e);
     if (rc)
         return rc;
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    /* xp_open: a FIFO here is refused, not waited on for a writer as fopen did
+     * (test_xport.c::test_fifo_files_manifest_is_refused) */
+    int fd = xp_open(path, e);
+    if (fd < 0)
+        return fd;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -614,8 +628,13 @@ static int xp_from_export(const char *dir, xp_srcs *s, err_t *e)
         return rc;
     if ((rc = ops_path_join(path, dir, XP_TABLE_FILE, e)))
         return rc;
-    if (xp_is_file(path))
-        s->table_desc = json_load_file(path, 0, NULL);
+    /* optional: absent, not a regular file (a FIFO: not opened) or not JSON, none */
+    char *text = NULL;
+    size_t len = 0;
+    err_t te = {0};
+    if (ops_read_regular(path, XP_TABLE_FILE_MAX, &text, &len, &te) == 0)
+        s->table_desc = json_loadb(text, len, 0, NULL);
+    free(text);
     return 0;
 }
 
@@ -714,7 +733,11 @@ static int xp_resolve(const ops_import_opts *o, xp_srcs *s, err_t *e)
     int rc = ops_path_join(p, o->src, "manifest-files.json", e);
     if (rc)
         return rc;
-    if (xp_is_file(p))
+    /* present, whatever it is: xp_from_export opens only a regular file.  A FIFO there made
+     * the dir a plain one, imported without the manifest's checks (and a FIFO put there after
+     * a regular-file check hung the import) (test_xport.c::
+     * test_fifo_files_manifest_is_refused) */
+    if (xp_present(p))
         return xp_from_export(o->src, s, e);
     /* DIR/AWSDynamoDB/<ExportId>/ */
     char aws[OPS_PATH_MAX];
@@ -728,7 +751,7 @@ static int xp_resolve(const ops_import_opts *o, xp_srcs *s, err_t *e)
         while (d && (de = readdir(d))) {
             char sub[OPS_PATH_MAX], man[OPS_PATH_MAX];
             if (de->d_name[0] == '.' || ops_path_join(sub, aws, de->d_name, NULL) ||
-                ops_path_join(man, sub, "manifest-files.json", NULL) || !xp_is_file(man))
+                ops_path_join(man, sub, "manifest-files.json", NULL) || !xp_present(man))
                 continue;
             count++;
             snprintf(found, sizeof found, "%s", sub);

@@ -248,6 +248,38 @@ static void test_fifo_in_backup_is_refused(void **state)
     assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), 0);
 }
 
+/* A backup whose manifest (ddbchat-backup.json) was replaced by a FIFO is refused naming it:
+ * the manifest was read with a plain open, before any data file, so restore waited for a
+ * writer for good.  alarm: before the fix this test hung (and failed by SIGALRM). */
+static void test_fifo_manifest_is_refused(void **state)
+{
+    ot_env *t = *state;
+    seed(t->api, 3);
+    char bk[400], path[500], saved[500], dst[400];
+    snprintf(bk, sizeof bk, "%s/bk", t->root);
+    ops_dir_result r;
+    err_t e = {0};
+    assert_int_equal(ops_dir_backup(t->data, bk, NULL, NULL, &r, &e), 0);
+    snprintf(dst, sizeof dst, "%s/dst", t->root);
+    snprintf(path, sizeof path, "%s/%s", bk, OPS_BACKUP_MANIFEST);
+    snprintf(saved, sizeof saved, "%s/manifest.saved", t->root);
+    assert_int_equal(rename(path, saved), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(60);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), ERR_VALIDATION);
+    alarm(0);
+    assert_non_null(strstr(e.msg, OPS_BACKUP_MANIFEST " is not a regular file"));
+    assert_int_not_equal(access(dst, F_OK), 0);
+    /* absent: still named as an incomplete backup */
+    assert_int_equal(unlink(path), 0);
+    err_clear(&e);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "is not a complete ddbchat backup"));
+    assert_int_equal(rename(saved, path), 0);
+    err_clear(&e);
+    assert_int_equal(ops_dir_restore(bk, dst, NULL, NULL, &r, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_data_dir, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_in_backup_is_refused, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_manifest_is_refused, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

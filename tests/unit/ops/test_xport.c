@@ -492,6 +492,40 @@ static void test_directory_link_loop_is_walked_once(void **state)
     msg_backend_free(b);
 }
 
+/* An export whose manifest-files.json was replaced by a FIFO is refused naming it: the dir
+ * was taken for a plain one (not a regular file: no export) and imported without the
+ * manifest's checks, and a FIFO put there after that check was opened with fopen, waiting
+ * for a writer for good.  alarm: so a hang fails the test. */
+static void test_fifo_files_manifest_is_refused(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    assert_int_equal(ot_call(t->api, "PutItem", NULL,
+                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
+                             "\"1\"}}}"),
+                     0);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/ex", t->root);
+    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
+    ops_export_result xr;
+    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    char man[4200];
+    snprintf(man, sizeof man, "%s/manifest-files.json", xr.export_dir);
+    assert_int_equal(unlink(man), 0);
+    assert_int_equal(mkfifo(man, 0600), 0);
+    alarm(60);
+    ops_import_opts ic = {.src = xr.export_dir, .table = "made", .backend = b, .create = true};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&ic, &ir, &e), ERR_VALIDATION);
+    alarm(0);
+    assert_non_null(strstr(e.msg, "manifest-files.json is not a regular file"));
+    assert_false(ir.created);
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +541,7 @@ int main(void)
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_directory_link_loop_is_walked_once, ot_setup,
                                         ot_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_files_manifest_is_refused, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
