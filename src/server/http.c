@@ -1336,10 +1336,10 @@ void http_server_stop(http_server *s)
     pthread_mutex_destroy(&s->ddb.conns_mu);
     pthread_mutex_destroy(&s->rest.conns_mu);
     for (int i = 0; i < 2; i++) { /* the reaper's poll sets (it has stopped) */
-        free(ls[i]->sse_pf);
-        free(ls[i]->sse_hc);
-        free(ls[i]->hup_pf);
-        free(ls[i]->hup_hc);
+        free(ls[i]->sse_ps.pf);
+        free(ls[i]->sse_ps.hc);
+        free(ls[i]->hup_ps.pf);
+        free(ls[i]->hup_ps.hc);
     }
     pthread_mutex_destroy(&s->reaper_mu);
     pthread_cond_destroy(&s->reaper_cv);

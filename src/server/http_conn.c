@@ -249,6 +249,26 @@ static void http_sse_drop(http_listener *l, http_conn *hc)
     atomic_fetch_add(&l->reaped, 1);
 }
 
+/* Puts hc's socket, polled for its client's close, at ps's index n, the set grown when full
+ * (first to first_cap entries, then twice as many).  False when it cannot grow. */
+static bool http_pollset_put(http_pollset *ps, size_t n, size_t first_cap, http_conn *hc)
+{
+    if (n == ps->cap) {
+        size_t nc = ps->cap ? 2 * ps->cap : first_cap;
+        struct pollfd *pf = realloc(ps->pf, nc * sizeof *pf);
+        if (pf)
+            ps->pf = pf;
+        http_conn **hv = pf ? realloc(ps->hc, nc * sizeof *hv) : NULL;
+        if (!hv)
+            return false;
+        ps->hc = hv;
+        ps->cap = nc;
+    }
+    ps->pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
+    ps->hc[n] = hc;
+    return true;
+}
+
 /* The streams being sent (conns_mu held): one poll of all their sockets.  A client that has
  * closed (or shut down its side: an EventSource never does) is gone now, not at the
  * stream's next write up to a heartbeat later: its connection, slot and place under the
@@ -259,29 +279,20 @@ static void http_sse_drop(http_listener *l, http_conn *hc)
  * test_a_stream_that_cannot_be_written_is_dropped). */
 static void http_reap_streams(http_listener *l, long long now, bool stall)
 {
+    http_pollset *ps = &l->sse_ps;
     size_t n = 0;
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         if (!hc->sse || !hc->sse->st || hc->sse_dropped || hc->fd < 0)
             continue;
-        if (n == l->sse_cap) {
-            size_t nc = l->sse_cap ? 2 * l->sse_cap : 64;
-            struct pollfd *pf = realloc(l->sse_pf, nc * sizeof *pf);
-            if (pf)
-                l->sse_pf = pf;
-            http_conn **hv = pf ? realloc(l->sse_hc, nc * sizeof *hv) : NULL;
-            if (!hv)
-                break; /* the rest at the next pass */
-            l->sse_hc = hv;
-            l->sse_cap = nc;
-        }
-        l->sse_pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
-        l->sse_hc[n++] = hc;
+        if (!http_pollset_put(ps, n, 64, hc))
+            break; /* the rest at the next pass */
+        n++;
     }
-    if (n == 0 || poll(l->sse_pf, n, 0) < 0)
+    if (n == 0 || poll(ps->pf, n, 0) < 0)
         return;
     for (size_t i = 0; i < n; i++) {
-        http_conn *hc = l->sse_hc[i];
-        if (l->sse_pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+        http_conn *hc = ps->hc[i];
+        if (ps->pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
             http_sse_drop(l, hc);
             continue;
         }
@@ -309,30 +320,21 @@ static void http_reap_streams(http_listener *l, long long now, bool stall)
  * is left to finish its reply, as under poll(2). */
 static void http_reap_hangups(http_listener *l)
 {
+    http_pollset *ps = &l->hup_ps;
     size_t n = 0;
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         if (hc->sse || hc->fd < 0 || !atomic_load(&hc->deadline))
             continue;
-        if (n == l->hup_cap) {
-            size_t nc = l->hup_cap ? 2 * l->hup_cap : 256;
-            struct pollfd *pf = realloc(l->hup_pf, nc * sizeof *pf);
-            if (pf)
-                l->hup_pf = pf;
-            http_conn **hv = pf ? realloc(l->hup_hc, nc * sizeof *hv) : NULL;
-            if (!hv)
-                break; /* the rest at the next pass */
-            l->hup_hc = hv;
-            l->hup_cap = nc;
-        }
-        l->hup_pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
-        l->hup_hc[n++] = hc;
+        if (!http_pollset_put(ps, n, 256, hc))
+            break; /* the rest at the next pass */
+        n++;
     }
-    if (n == 0 || poll(l->hup_pf, n, 0) <= 0)
+    if (n == 0 || poll(ps->pf, n, 0) <= 0)
         return;
     for (size_t i = 0; i < n; i++) {
-        if (!(l->hup_pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+        if (!(ps->pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)))
             continue;
-        http_conn *hc = l->hup_hc[i];
+        http_conn *hc = ps->hc[i];
         atomic_store(&hc->deadline, 0);
         shutdown(hc->fd, SHUT_RDWR);
         atomic_fetch_add(&l->reaped, 1);

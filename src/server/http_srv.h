@@ -72,6 +72,14 @@ typedef struct http_conn {
                                (a flood of cookies) without calling it (MHD thread) */
 } http_conn;
 
+/* A poll set of connections' sockets the reaper builds (reaper thread): pf[i] is hc[i]'s,
+ * cap of each allocated (http_pollset_put). */
+typedef struct http_pollset {
+    struct pollfd *pf;
+    http_conn **hc;
+    size_t cap;
+} http_pollset;
+
 /* idle_rx before the reaper's first look: the top bit (no byte count reaches it) and the
  * reply's number, so that a baseline taken for one reply is never stored for the next */
 #define HTTP_RX_UNSET (1ULL << 63)
@@ -116,17 +124,13 @@ struct http_listener {
     pthread_mutex_t conns_mu;
     http_conn *conns;       /* open connections (the reaper's list) */
     atomic_ulong reaped;    /* connections closed past their request deadline */
-    struct pollfd *sse_pf;  /* the reaper's poll set for the streams (reaper thread) */
-    http_conn **sse_hc;
-    size_t sse_cap;
+    http_pollset sse_ps;    /* the reaper's poll set for the streams (reaper thread) */
     /* epoll (the REST listener: thousands of idle streams), not poll(2): libmicrohttpd
      * 0.9.75 misses a client's close that comes with the last bytes of a request head or body
      * (issue 9.2), so the reaper polls the connections reading a request for it (reaper
      * thread: http_reap_hangups) */
     bool edge;
-    struct pollfd *hup_pf;
-    http_conn **hup_hc;
-    size_t hup_cap;
+    http_pollset hup_ps;
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
     atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
