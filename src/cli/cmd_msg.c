@@ -839,7 +839,7 @@ int cli_user(int argc, char **argv)
         char *name = join(&o, 2);
         rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);
         if (!rc)
-            rc = msg_user_rename(c.svc, u.uuid, name, &u, &e);
+            rc = msg_user_rename(c.svc, u.uuid, name, NULL, &u, &e);
         free(name);
     } else {
         rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);

@@ -25,7 +25,8 @@
  *        With "Idempotency-Key: K", a retry (same sender, conversation, K and text) answers
  *        the message stored the first time (msg_send_keyed); K with another text is 422.
  *   GET  /api/me                     200 {"uuid","handle","display_name"}
- *   PUT  /api/me  {"display_name"}   200 the same, renamed (msg_user_rename)
+ *   PUT  /api/me  {"display_name"}   200 the same, renamed, + conversations_renamed/_left
+ *                                      (msg_user_rename)
  *   POST /api/events/ticket          200 {"ticket","expires_in"}: one use, for GET /api/events
  *   GET  /api/events?ticket=T        text/event-stream (msg_rest_events, events.h)
  *   GET  / and /<file of web/>       the page, with its Content-Security-Policy
@@ -702,7 +703,8 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
 }
 
 /* PUT /api/me {"display_name": "..."}: the signed-in user's new display name
- * (msg_user_rename); 200 {"uuid","handle","display_name"} as stored. */
+ * (msg_user_rename); 200 {"uuid","handle","display_name"} as stored, with
+ * "conversations_renamed" and "conversations_left" (> 0: PUT the same name again). */
 static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
                    const msg_user *me)
 {
@@ -716,18 +718,25 @@ static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
     json_t *jn = json_object_get(body, "display_name");
     msg_user u;
     err_t e = {0};
+    /* half the request's deadline for the conversations' updates (at least 1 ms): the rest
+     * is left for the next PUT of the same name, never a 503 for a name already changed */
+    msg_rename_progress pr = {.budget_ms = s->cfg.rest_deadline_ms > 2
+                                               ? s->cfg.rest_deadline_ms / 2
+                                               : 1};
     if (!jn || json_is_null(jn))
         reply_fail(r, MSG_E_MISSING_FIELD, "display_name is required");
     else if (!json_is_string(jn))
         reply_fail(r, MSG_E_INVALID_FIELD, "display_name must be a string");
     else if (strlen(json_string_value(jn)) != json_string_length(jn))
         reply_fail(r, MSG_E_INVALID_FIELD, "display_name must not contain U+0000");
-    else if (msg_user_rename(s, me->uuid, json_string_value(jn), &u, &e))
+    else if (msg_user_rename(s, me->uuid, json_string_value(jn), &pr, &u, &e))
         reply_err(s, r, &e);
     else
         reply_json(r, 200,
-                   json_pack("{s:s,s:s,s:s}", "uuid", u.uuid, "handle", u.handle,
-                             "display_name", u.display_name));
+                   json_pack("{s:s,s:s,s:s,s:I,s:I}", "uuid", u.uuid, "handle", u.handle,
+                             "display_name", u.display_name, "conversations_renamed",
+                             (json_int_t)pr.renamed, "conversations_left",
+                             (json_int_t)pr.left));
     json_decref(body);
 }
 

@@ -197,8 +197,15 @@ int msg_validate_display_name(const char *name, err_t *e);
  * its update of that conversation writes the old name there, until the next message.  *out
  * (may be NULL): the user as stored.  ERR_VALIDATION (invalid_display_name), ERR_NOT_FOUND
  * (row unknown_user), storage. */
-int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, msg_user *out,
-                    err_t *e);
+typedef struct msg_rename_progress {
+    long budget_ms; /* in: > 0: no conversation update starts this long after the call began
+                     * (the first always does); the next call with the same name goes on
+                     * where this one stopped (the user row's rename_before) */
+    size_t renamed; /* out: conversations renamed by this call */
+    size_t left;    /* out: conversations left for the next call with the same name */
+} msg_rename_progress;
+int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
+                    msg_rename_progress *pr, msg_user *out, err_t *e);
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e);
 /* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user); by handle,

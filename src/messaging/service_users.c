@@ -347,10 +347,35 @@ static int rename_in(msg_service *s, const char *me, const char *name, const cha
                      "too many messages moved conversation %s during the rename, try again", g);
 }
 
-int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, msg_user *out,
-                    err_t *e)
+/* The rename's resume point in the user row (rename_before: the key time of the oldest
+ * conversation renamed so far, newest-first), written when a budget stops the fan-out and
+ * removed when it ends; conditional on the name still being `name`. */
+static int rename_mark(msg_service *s, const char *upk, const char *name, const char *before,
+                       err_t *e)
+{
+    json_t *resp = NULL;
+    err_t in;
+    json_t *req =
+        before ? json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}}}", "TableName", s->table, "Key",
+                           msgi_key2(upk, "USER"), "UpdateExpression", "SET rename_before = :b",
+                           "ConditionExpression", "display_name = :n", "ExpressionAttributeValues",
+                           ":n", "S", name, ":b", "S", before)
+               : json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}}}", "TableName", s->table, "Key",
+                           msgi_key2(upk, "USER"), "UpdateExpression", "REMOVE rename_before",
+                           "ConditionExpression", "display_name = :n", "ExpressionAttributeValues",
+                           ":n", "S", name);
+    int rc = msgi_call(s, "UpdateItem", req, &resp, &in);
+    json_decref(resp);
+    if (rc == ERR_CONDITIONAL_CHECK_FAILED)
+        return 0; /* renamed again meanwhile: that rename walks its own way */
+    return rc ? msgi_storage(e, rc, &in) : 0;
+}
+
+int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
+                    msg_rename_progress *pr, msg_user *out, err_t *e)
 {
     int rc;
+    long long t0 = msg_now_usec();
     if ((rc = msg_validate_display_name(display_name, e)))
         return rc;
     msg_user u;
@@ -361,12 +386,19 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, 
     json_t *resp = NULL;
     err_t in;
     rc = msgi_call(s, "UpdateItem",
-                   json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}}}", "TableName", s->table, "Key",
-                             msgi_key2(upk, "USER"), "UpdateExpression",
-                             "SET display_name = :n", "ConditionExpression",
-                             "attribute_exists(pk)", "ExpressionAttributeValues", ":n", "S",
-                             display_name),
+                   json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}},s:s}", "TableName", s->table, "Key",
+                             msgi_key2(upk, "USER"), "UpdateExpression", "SET display_name = :n",
+                             "ConditionExpression", "attribute_exists(pk)",
+                             "ExpressionAttributeValues", ":n", "S", display_name, "ReturnValues",
+                             "ALL_OLD"),
                    &resp, &in);
+    /* the same name again with a resume point: the walk goes on below it */
+    char before[MSG_TS_LEN + 1] = "";
+    json_t *old = rc ? NULL : json_object_get(resp, "Attributes");
+    const char *oldname = old ? msgi_item_s(old, "display_name") : NULL;
+    bool resumed = oldname && strcmp(oldname, display_name) == 0 &&
+                   msgi_copy_s(old, "rename_before", before, sizeof before);
+    bool had_mark = old && msgi_item_s(old, "rename_before");
     json_decref(resp);
     if (rc == ERR_CONDITIONAL_CHECK_FAILED)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
@@ -374,26 +406,43 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name, 
         return msgi_storage(e, rc, &in);
     snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
     /* the name the other participants' listings show: one Query of the user's conversation
-     * rows (every page), one UpdateItem per conversation */
+     * rows (every page), newest first, one UpdateItem per conversation */
     json_t *rows = json_array();
     if (!rows)
         return err_set(e, ERR_NOMEM, "out of memory");
     char gpk[64];
     snprintf(gpk, sizeof gpk, "GRP#%s", u.uuid);
-    rc = msgi_query_pages(s,
-                          json_pack("{s:s,s:s,s:{s:{s:s}},s:s,s:b}", "TableName", s->table,
+    json_t *q = resumed ? json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:b,s:b}", "TableName",
+                                    s->table, "KeyConditionExpression", "pk = :pk AND sk < :b",
+                                    "ExpressionAttributeValues", ":pk", "S", gpk, ":b", "S", before,
+                                    "ProjectionExpression", "message_group_uuid, sk, user_uuid",
+                                    "ConsistentRead", 1, "ScanIndexForward", 0)
+                        : json_pack("{s:s,s:s,s:{s:{s:s}},s:s,s:b,s:b}", "TableName", s->table,
                                     "KeyConditionExpression", "pk = :pk",
                                     "ExpressionAttributeValues", ":pk", "S", gpk,
                                     "ProjectionExpression", "message_group_uuid, sk, user_uuid",
-                                    "ConsistentRead", 1),
-                          rename_page, rows, e);
-    for (size_t i = 0; !rc && i < json_array_size(rows); i++) {
+                                    "ConsistentRead", 1, "ScanIndexForward", 0);
+    rc = msgi_query_pages(s, q, rename_page, rows, e);
+    size_t n = json_array_size(rows), i = 0;
+    long long stop = pr && pr->budget_ms > 0 ? t0 + (long long)pr->budget_ms * 1000 : 0;
+    for (; !rc && i < n; i++) {
+        if (stop && i > 0 && msg_now_usec() >= stop)
+            break; /* the budget is spent: the rest is left for the next call */
         json_t *r = json_array_get(rows, i);
         rc = rename_in(s, u.uuid, display_name, json_string_value(json_array_get(r, 0)),
                        json_string_value(json_array_get(r, 1)),
                        json_string_value(json_array_get(r, 2)), e);
     }
+    if (!rc && i < n)
+        rc = rename_mark(s, upk, display_name,
+                         json_string_value(json_array_get(json_array_get(rows, i - 1), 1)), e);
+    else if (!rc && had_mark)
+        rc = rename_mark(s, upk, display_name, NULL, e);
     json_decref(rows);
+    if (!rc && pr) {
+        pr->renamed = i;
+        pr->left = n - i;
+    }
     if (!rc && out)
         *out = u;
     return rc;

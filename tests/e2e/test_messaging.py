@@ -9,6 +9,7 @@ with the server's secret.
 import base64
 import http.client
 import json
+import os
 import socket
 import time
 import urllib.parse
@@ -449,8 +450,8 @@ def test_display_name_change_shows_in_the_other_persons_listing(msg_server):
     assert st == 200, m1
     g = m1["message_group_uuid"]
     st, _, me = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Ren Ä Smith 🌸"})
-    assert (st, me) == (200, {"uuid": a, "handle": "ren_a",
-                              "display_name": "Ren Ä Smith 🌸"}), me
+    assert (st, me) == (200, {"uuid": a, "handle": "ren_a", "display_name": "Ren Ä Smith 🌸",
+                              "conversations_renamed": 1, "conversations_left": 0}), me
     st, _, me = rest(msg_server, "GET", "/api/me", ta)
     assert me["display_name"] == "Ren Ä Smith 🌸"
     st, _, groups = rest(msg_server, "GET", "/api/message_groups", tb)
@@ -473,6 +474,65 @@ def test_display_name_change_shows_in_the_other_persons_listing(msg_server):
     assert json.loads(p.stdout)["display_name"] == "Ren B Jones"
     st, _, groups = rest(msg_server, "GET", "/api/message_groups", ta)
     assert groups[0]["display_name"] == "Ren B Jones"
+
+
+def test_display_name_change_past_the_request_deadline(msg_server):
+    """A rename whose fan-out (one conditional UpdateItem per conversation) outlasts the REST
+    request: its conversation updates stop at half the request's deadline
+    (DDBCHAT_REST_DEADLINE_MS), newest conversations first, and the 200 says how many are
+    left; the same PUT again goes on where it stopped.  Before, the walk went oldest-first
+    and past the deadline answered 503 although the user row had changed, and every retry
+    started again from the oldest.  A remote server with a 600 ms deadline in front of the
+    backing endpoint through a proxy that delays each UpdateItem 50 ms (12 conversations:
+    ~650 ms of updates)."""
+    from faultproxy import FaultProxy
+    n = 12
+    me = add_user(msg_server, "rdl_me", "Rdl Me")
+    others = [add_user(msg_server, f"rdl_o{i}", f"Rdl O{i}") for i in range(n)]
+    for o in others:  # rdl_o11's conversation is the newest
+        st, _, m = rest(msg_server, "POST", "/api/messages", token(o),
+                        {"message": "hi", "handle": "rdl_me"})
+        assert st == 200, m
+
+    def names():
+        out = []
+        for o in others:
+            st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(o))
+            assert st == 200 and len(groups) == 1, groups
+            out.append(groups[0]["display_name"])
+        return out
+
+    proxy = FaultProxy(msg_server.ddb_url)
+    srv = None
+    try:
+        srv = start_remote_serve(proxy.url, env={"DDBCHAT_REST_DEADLINE_MS": "600"})
+        proxy.script_for["UpdateItem"] = ["slow:0.05"] * 500
+        renamed, puts = 0, 0
+        while True:
+            u0, q0 = len(proxy.ops("UpdateItem")), len(proxy.ops("Query"))
+            st, _, r = rest(srv, "PUT", "/api/me", token(me), {"display_name": "Rdl New"})
+            assert st == 200, r
+            puts += 1
+            assert r["display_name"] == "Rdl New"
+            assert r["conversations_renamed"] + r["conversations_left"] == n - renamed, r
+            # round trips: the user row, one per conversation renamed, the resume mark
+            # (set while some are left, removed by the PUT that ends), one Query
+            marked = 1 if r["conversations_left"] or puts > 1 else 0
+            assert len(proxy.ops("UpdateItem")) - u0 == 1 + r["conversations_renamed"] + marked
+            assert len(proxy.ops("Query")) - q0 == 1
+            renamed += r["conversations_renamed"]
+            # the newest conversations first
+            assert names() == ["Rdl Me"] * (n - renamed) + ["Rdl New"] * renamed
+            if r["conversations_left"] == 0:
+                break
+            assert 1 <= r["conversations_renamed"] < n, r
+            assert puts < n
+        assert puts >= 2  # the deadline did cut the first PUT short
+    finally:
+        if srv:
+            srv.stop()
+            os.unlink(srv.log)
+        proxy.close()
 
 
 def test_paging_forward_with_after(msg_server):

@@ -2938,7 +2938,7 @@ static void test_user_rename(void **state)
     rn_from = &b;
     rn_group = mb.message_group_uuid;
     msg_user got;
-    assert_int_equal(msg_user_rename(svc, a.uuid, "Rn A \xf0\x9f\x8c\xb8 Smith", &got, &e), 0);
+    assert_int_equal(msg_user_rename(svc, a.uuid, "Rn A \xf0\x9f\x8c\xb8 Smith", NULL, &got, &e), 0);
     assert_int_equal(hp.calls, 3); /* 2 conversations; the hook's send moved b's row: once more */
     assert_string_equal(got.display_name, "Rn A \xf0\x9f\x8c\xb8 Smith");
     assert_string_equal(got.handle, "rn_a");
@@ -2970,16 +2970,104 @@ static void test_user_rename(void **state)
     msg_message_page_free(&mp);
     /* refused: a name that is no name, a user nobody is */
     err_clear(&e);
-    assert_int_equal(msg_user_rename(S, a.uuid, "  ", NULL, &e), ERR_VALIDATION);
+    assert_int_equal(msg_user_rename(S, a.uuid, "  ", NULL, NULL, &e), ERR_VALIDATION);
     code_is(&e, "invalid_display_name");
     err_clear(&e);
-    assert_int_not_equal(msg_user_rename(S, "00000000-0000-4000-8000-000000000000", "X", NULL, &e),
-                         0);
+    assert_int_not_equal(
+        msg_user_rename(S, "00000000-0000-4000-8000-000000000000", "X", NULL, NULL, &e), 0);
     json_t *all = scan_all();
     check_invariants(all);
     json_decref(all);
     msg_message_fini(&mb);
     msg_message_fini(&mc);
+}
+
+/* Counts rename_slow_call's requests by operation; each conversation update takes 3 ms. */
+static int rs_updates, rs_marks, rs_queries;
+
+static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *ue = json_string_value(json_object_get(req, "UpdateExpression"));
+    if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "user_display_name")) {
+        rs_updates++;
+        struct timespec ts = {0, 3000000};
+        nanosleep(&ts, NULL);
+    } else if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "rename_before")) {
+        rs_marks++;
+    } else if (strcmp(op, "Query") == 0) {
+        rs_queries++;
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops rename_slow_ops = {
+    .call = rename_slow_call, .free = lagging_free, .name = "rename-slow"};
+
+/* A rename whose budget (REST: half the request's deadline) is shorter than its fan-out
+ * renames the newest conversations first, says how many are left, and the same name again
+ * goes on where it stopped (the user row's rename_before) rather than from the start; the
+ * mark is removed at the end.  Before, the walk was oldest-first without a budget (a remote
+ * backend's deadline answered 503 with the newest conversations never renamed). */
+static void test_user_rename_budget(void **state)
+{
+    (void)state;
+    msg_user d = add_user("rb_d", "Rb D");
+    msg_user o[3] = {add_user("rb_o0", "Rb O0"), add_user("rb_o1", "Rb O1"),
+                     add_user("rb_o2", "Rb O2")};
+    msg_message m[3];
+    for (int i = 0; i < 3; i++) /* o[2] newest */
+        m[i] = send_ok(&o[i], NULL, "rb_d", "hi", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    const int want[3][3] = {{0, 0, 1}, {0, 1, 1}, {1, 1, 1}}; /* renamed after each call */
+    for (int call = 0; call < 3; call++) {
+        msg_rename_progress pr = {.budget_ms = 1};
+        rs_updates = rs_marks = rs_queries = 0;
+        assert_int_equal(msg_user_rename(svc, d.uuid, "Rb New", &pr, NULL, &e), 0);
+        assert_int_equal(pr.renamed, 1);
+        assert_int_equal(pr.left, 2 - call);
+        assert_int_equal(rs_updates, 1);
+        assert_int_equal(rs_marks, 1); /* set while some are left, removed at the end */
+        assert_int_equal(rs_queries, 1);
+        for (int i = 0; i < 3; i++) {
+            msg_conversation_page p;
+            assert_int_equal(msg_list_conversations(S, o[i].uuid, 10, NULL, &p, &e), 0);
+            assert_int_equal(p.n, 1);
+            assert_string_equal(p.items[0].other.display_name, want[call][i] ? "Rb New" : "Rb D");
+            msg_conversation_page_free(&p);
+        }
+    }
+    /* done: the same name again walks every conversation, without a mark */
+    msg_rename_progress pr = {.budget_ms = 0};
+    rs_updates = rs_marks = 0;
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rb New", &pr, NULL, &e), 0);
+    assert_int_equal(pr.renamed, 3);
+    assert_int_equal(pr.left, 0);
+    assert_int_equal(rs_updates, 3);
+    assert_int_equal(rs_marks, 0);
+    /* another name after a partial one starts from the newest again */
+    pr = (msg_rename_progress){.budget_ms = 1};
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rb Mid", &pr, NULL, &e), 0);
+    assert_int_equal(pr.left, 2);
+    pr = (msg_rename_progress){.budget_ms = 1};
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rb Last", &pr, NULL, &e), 0);
+    assert_int_equal(pr.left, 2);
+    msg_conversation_page p;
+    assert_int_equal(msg_list_conversations(S, o[2].uuid, 10, NULL, &p, &e), 0);
+    assert_string_equal(p.items[0].other.display_name, "Rb Last");
+    msg_conversation_page_free(&p);
+    msg_service_free(svc);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    for (int i = 0; i < 3; i++)
+        msg_message_fini(&m[i]);
 }
 
 int main(void)
@@ -3006,6 +3094,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_idempotency_key_for_another_conversation),
         cmocka_unit_test(test_user_rename),
+        cmocka_unit_test(test_user_rename_budget),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
