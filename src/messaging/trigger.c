@@ -323,46 +323,90 @@ static bool trg_enforce(msg_trigger *t, pid_t pid, trg_watch *w)
     return *sent == 2 && now >= d + 2 * TRG_KILL_AFTER_MS;
 }
 
-/* The command's response (ReportBatchItemFailures): the last line of its output that is a JSON
- * object, as Lambda takes the function's return value apart from its logs; the command's
- * other lines are its log.  Lines are fed as they come; `out` NULL: not wanted. */
+/* The command's response (ReportBatchItemFailures): its stdout, as Lambda takes the function's
+ * return value apart from its logs (stderr is log only).  The response is the whole of stdout
+ * when that is one JSON object (pretty-printed or not); else, stdout's lines before it being
+ * log, the JSON object that ends stdout (from a line starting with '{') when it has a
+ * batchItemFailures member, else the last one-line JSON object with that member.  Stdout that
+ * names batchItemFailures but has no such object, or passed TRG_RESPONSE_MAX (Lambda's 6 MB
+ * response limit), is an invalid response: the batch fails whole, so a reported failure is
+ * never taken for done.  Output is fed as it comes; `want` false: not read. */
 typedef struct trg_resp {
-    json_t *out; /* the last JSON object line so far (owned; NULL: none) */
     bool want;
-    bool over;   /* the current line passed TRG_RESPONSE_MAX: not a response */
-    buf_t cur;   /* the current line */
+    bool over; /* stdout passed TRG_RESPONSE_MAX (or out of memory) */
+    buf_t all; /* stdout so far */
 } trg_resp;
-
-static void trg_resp_line_end(trg_resp *r)
-{
-    size_t i = 0;
-    while (i < r->cur.len && (r->cur.data[i] == ' ' || r->cur.data[i] == '\t'))
-        i++;
-    if (!r->over && i < r->cur.len && r->cur.data[i] == '{') {
-        json_t *j = json_loadb((const char *)r->cur.data, r->cur.len, 0, NULL);
-        if (json_is_object(j)) {
-            json_decref(r->out);
-            r->out = j;
-        } else
-            json_decref(j);
-    }
-    buf_reset(&r->cur);
-    r->over = false;
-}
 
 static void trg_resp_feed(trg_resp *r, const char *p, size_t n)
 {
-    while (r->want) {
-        const char *nl = memchr(p, '\n', n);
-        size_t k = nl ? (size_t)(nl - p) : n;
-        if (!r->over && buf_append(&r->cur, p, k) != 0)
-            r->over = true; /* past TRG_RESPONSE_MAX (or out of memory) */
-        if (!nl)
-            return;
-        trg_resp_line_end(r);
-        p = nl + 1;
-        n -= k + 1;
+    if (r->want && !r->over && buf_append(&r->all, p, n) != 0)
+        r->over = true;
+}
+
+static bool trg_has_bif(const json_t *j)
+{
+    return json_is_object(j) && json_object_get(j, "batchItemFailures") != NULL;
+}
+
+/* The response of r (trg_resp), *out (owned; NULL: none, the batch done).  -1, why in `why`,
+ * when it is invalid. */
+static int trg_resp_take(trg_resp *r, json_t **out, char *why, size_t cap)
+{
+    *out = NULL;
+    if (r->over) {
+        snprintf(why, cap, "its stdout passed %d MB, Lambda's response limit",
+                 TRG_RESPONSE_MAX >> 20);
+        return -1;
     }
+    const char *s = (const char *)r->all.data;
+    size_t n = r->all.len;
+    if (n == 0)
+        return 0;
+    json_t *doc = json_loadb(s, n, 0, NULL);
+    if (json_is_object(doc)) {
+        *out = doc;
+        return 0;
+    }
+    json_decref(doc);
+    json_t *line = NULL, *tail = NULL;
+    for (size_t ls = 0; ls < n;) {
+        const char *nl = memchr(s + ls, '\n', n - ls);
+        size_t le = nl ? (size_t)(nl - s) : n, i = ls;
+        while (i < le && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+            i++;
+        if (i < le && s[i] == '{') {
+            json_t *j = json_loadb(s + i, le - i, 0, NULL);
+            if (trg_has_bif(j)) {
+                json_decref(line);
+                line = j;
+            } else {
+                json_decref(j);
+                if (!tail) { /* the object that ends stdout, spanning lines */
+                    j = json_loadb(s + i, n - i, 0, NULL);
+                    if (json_is_object(j))
+                        tail = j;
+                    else
+                        json_decref(j);
+                }
+            }
+        }
+        ls = le + 1;
+    }
+    if (trg_has_bif(tail)) {
+        json_decref(line);
+        *out = tail;
+        return 0;
+    }
+    json_decref(tail);
+    if (line) {
+        *out = line;
+        return 0;
+    }
+    if (memmem(s, n, "batchItemFailures", 17)) {
+        snprintf(why, cap, "stdout names batchItemFailures, no JSON object has it");
+        return -1;
+    }
+    return 0;
 }
 
 /* Runs the command with `input` on its stdin, in a process group of its own (a stop's
@@ -373,8 +417,8 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
                    bool *timed_out, trg_resp *resp)
 {
     *timed_out = false;
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
         log_error("trigger %s shard %s: pipe: %s", t->table, shard, strerror(errno));
         goto fail;
     }
@@ -382,7 +426,7 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2); /* apart: log only, not the response */
     /* the command gets the thread's mask from before SIGPIPE was blocked and SIGPIPE's
      * default action (serve ignores it, and an ignored signal stays ignored across exec) */
     posix_spawnattr_t sa;
@@ -404,7 +448,8 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
-    in[0] = out[1] = -1;
+    close(err[1]);
+    in[0] = out[1] = err[1] = -1;
     if (src) {
         if (src != ECANCELED)
             log_error("trigger %s shard %s: cannot run /bin/sh: %s", t->table, shard,
@@ -412,18 +457,19 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
         goto fail;
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
-    buf_t ob;
+    buf_t ob, eb; /* stdout's and stderr's partial lines, for the log */
     buf_init(&ob, 0);
+    buf_init(&eb, 0);
     size_t sent = 0;
     trg_watch sigs = {.started = base_mono_ms()};
     if (in_len == 0) {
         close(in[1]);
         in[1] = -1;
     }
-    for (;;) {
-        struct pollfd pf[2] = {{out[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
-        int np = in[1] >= 0 ? 2 : 1;
-        int pr = poll(pf, (nfds_t)np, TRG_TICK_MS);
+    while (out[0] >= 0 || err[0] >= 0) {
+        struct pollfd pf[3] = {{in[1], POLLOUT, 0}, {out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+        int np = in[1] >= 0 ? 3 : 0; /* a negative fd is skipped by poll */
+        int pr = poll(in[1] >= 0 ? pf : pf + 1, in[1] >= 0 ? 3 : 2, TRG_TICK_MS);
         if (trg_enforce(t, pid, &sigs))
             break; /* killed: what still holds its output is not waited for */
         if (pr < 0) {
@@ -431,7 +477,7 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
                 continue;
             break;
         }
-        if (np == 2 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+        if (np && (pf[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
             ssize_t w = write(in[1], input + sent, in_len - sent);
             if (w > 0)
                 sent += (size_t)w;
@@ -449,23 +495,36 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
                 in[1] = -1;
             }
         }
-        if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        for (int k = 1; k <= 2; k++) {
+            int *fd = k == 1 ? &out[0] : &err[0];
+            buf_t *lb = k == 1 ? &ob : &eb;
+            if (*fd < 0 || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
             char chunk[4096];
-            ssize_t r = read(out[0], chunk, sizeof chunk);
-            if (r <= 0)
-                break; /* EOF: the command (and anything holding its output) is done */
-            trg_resp_feed(resp, chunk, (size_t)r);
-            if (buf_append(&ob, chunk, (size_t)r) == 0)
-                trg_log_lines(t, shard, &ob, false);
+            ssize_t r = read(*fd, chunk, sizeof chunk);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) { /* EOF: the command (and anything holding it) is done with it */
+                close(*fd);
+                *fd = -1;
+                continue;
+            }
+            if (k == 1)
+                trg_resp_feed(resp, chunk, (size_t)r);
+            if (buf_append(lb, chunk, (size_t)r) == 0)
+                trg_log_lines(t, shard, lb, false);
         }
     }
     trg_log_lines(t, shard, &ob, true);
+    trg_log_lines(t, shard, &eb, true);
     buf_fini(&ob);
-    if (resp->want && resp->cur.len)
-        trg_resp_line_end(resp); /* a last line without its newline */
+    buf_fini(&eb);
     if (in[1] >= 0)
         close(in[1]);
-    close(out[0]);
+    if (out[0] >= 0)
+        close(out[0]);
+    if (err[0] >= 0)
+        close(err[0]);
     /* the output's end is not the command's (it may close its output and go on) */
     int status = 0;
     for (long us = 100;; us = us < TRG_TICK_MS * 1000L / 2 ? us * 2 : us) {
@@ -484,6 +543,8 @@ fail:
             close(in[i]);
         if (out[i] >= 0)
             close(out[i]);
+        if (err[i] >= 0)
+            close(err[i]);
     }
     return -1;
 }
@@ -924,15 +985,17 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
     for (int attempt = 1;; attempt++) {
         bool timed_out = false;
         trg_resp resp = {.want = t->report_failures};
-        buf_init(&resp.cur, TRG_RESPONSE_MAX);
+        buf_init(&resp.all, TRG_RESPONSE_MAX);
         int st = text ? trg_run(t, shard, text, strlen(text), &timed_out, &resp) : -1;
-        buf_fini(&resp.cur);
         size_t done = st == 0 ? n : 0; /* records the run finished, from the batch's first */
         char bad[160] = "";
+        json_t *rj = NULL;
         if (st == 0 && t->report_failures &&
-            trg_batch_response(resp.out, &view, &done, bad, sizeof bad) != 0)
+            (trg_resp_take(&resp, &rj, bad, sizeof bad) != 0 ||
+             trg_batch_response(rj, &view, &done, bad, sizeof bad) != 0))
             done = 0;
-        json_decref(resp.out);
+        buf_fini(&resp.all);
+        json_decref(rj);
         if (st == 0 && done == n) {
             __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);

@@ -887,7 +887,8 @@ def test_a_bad_filter_is_refused():
 # checkpoints at the lowest sequence number named and retries from that record, so the
 # records before it are not delivered again; an item whose itemIdentifier is missing, null or
 # empty fails the batch whole.  ddbchat: --trigger-report-batch-item-failures, the response
-# being the command's last output line that is a JSON object.
+# being read from the command's stdout (its stderr is log only): the whole of it as one JSON
+# object, else the object ending it or the last JSON line, that has batchItemFailures.
 
 # Handles the records in order and stops at the first it fails: "bad" fails its first FAILS
 # runs (a count in OUT.bad); each run's keys go to OUT.runs, each handled key to OUT.done.
@@ -905,8 +906,18 @@ for r, k in zip(ev["Records"], keys):
         if n < fails:
             open(cnt, "w").write(str(n + 1))
             print("record", k, "failed")
-            ident = r["dynamodb"]["SequenceNumber"] if mode == "seq" else ""
-            print(json.dumps({"batchItemFailures": [{"itemIdentifier": ident}]}))
+            ident = "" if mode == "empty" else r["dynamodb"]["SequenceNumber"]
+            resp = {"batchItemFailures": [{"itemIdentifier": ident}]}
+            if mode == "indent":  # pretty-printed: no line of it is a JSON object
+                print(json.dumps(resp, indent=2))
+            elif mode == "logafter":  # structured log lines after it, on stdout and stderr
+                print(json.dumps(resp))
+                print(json.dumps({"level": "info", "msg": "batch finished"}))
+                print(json.dumps({"level": "info", "msg": "bye"}), file=sys.stderr)
+            elif mode == "malformed":  # cut short: not JSON
+                print(json.dumps(resp)[:-3])
+            else:
+                print(json.dumps(resp))
             sys.exit(0)
     with open(out + ".done", "a") as f:
         f.write(k + "\n")
@@ -985,6 +996,51 @@ def test_report_batch_item_failures_empty_identifier_fails_the_whole_batch(
     else:  # the writes were read in two batches: only the second is retried
         pytest.skip(f"the two records came in two batches: {rs}")
     assert "gave a response that fails its batch" in t.log_text()
+
+
+# A reported failure is not lost to how the response is printed: pretty-printed (no line of
+# it a JSON object), or followed by JSON log lines (structured logging) on stdout and stderr,
+# "bad" is retried from and handled, each record once.  Failed before (the last output line
+# that was a JSON object was the response): runs [['k0', 'bad', 'k2']], done ['k0'] in both
+# modes, "bad" and "k2" taken as done and never delivered again.
+@pytest.mark.parametrize("mode", ["indent", "logafter"])
+def test_report_batch_item_failures_response_printed_any_way(
+        work, start_triggered, table_name, mode):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={rbif_cmd(work, 1, mode)}", "--trigger-from", "trim-horizon",
+                        "--trigger-report-batch-item-failures")
+    ddb, _ = stream_table(t.url, name)
+    keys = ["k0", "bad", "k2"]
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in keys]})
+    got = wait_done(work, 3)
+    assert got == keys, runs(work)
+    flat = [k for r in runs(work) for k in r]
+    assert flat.count("bad") == 2 and flat.count("k0") == 1, runs(work)
+    if mode == "logafter":
+        assert '"msg": "bye"' in t.log_text()  # stderr still reaches the log
+
+
+# A response that names batchItemFailures but is not valid JSON fails the batch whole (Lambda
+# takes an invalid response as a failed invocation and retries the batch): nothing of it is
+# taken as done.  Failed before: no line parsed, so "no response" took the whole batch as done
+# ("bad" never handled).
+def test_report_batch_item_failures_malformed_response_fails_the_whole_batch(
+        work, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={rbif_cmd(work, 1, 'malformed')}", "--trigger-from",
+                        "trim-horizon", "--trigger-report-batch-item-failures")
+    ddb, _ = stream_table(t.url, name)
+    keys = ["k0", "bad", "k2"]
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in keys]})
+    got = wait_done(work, 3)
+    assert "bad" in got and "k2" in got, runs(work)
+    assert "gave a response that fails its batch" in t.log_text()
+    if runs(work)[0] == keys:  # one batch: retried whole, so k0 was handled again
+        assert got == ["k0", "k0", "bad", "k2"], runs(work)
 
 
 # ddbchat_trigger_iterator_age_seconds is Lambda's IteratorAge taken over the shards being
