@@ -967,27 +967,32 @@ static int xp_gz_end(gzFile gz, const char *path, err_t *e)
     return 0;
 }
 
+#define XP_NUL_JSON "a NUL byte, which JSON text never holds"
+
 /* Reads one line (without its newline) of `path` into *buf; false at the end.  A line that
  * cannot be an item is read to its end and thrown away, *bad naming why and *buf left empty:
  * ImportTable counts an item it cannot take in ErrorCount and goes on with the next
  * (ImportTableDescription).  Such are a line longer than OPS_IMPORT_MAX_LINE (the cap keeps
  * memory bounded; it ended the whole import with "a line longer than 16777216 bytes", naming
  * neither file nor line: test_xport.c::test_overlong_line_is_one_refused_item) and a line
- * holding a NUL byte, which JSON text never does: gzgets' text ends at it, so the rest of the
+ * holding a NUL byte (JSON or CSV text): gzgets' text ends at it, so the rest of the
  * line, its newline included, was dropped and the next line glued on, and two lines could
- * make one item (test_xport.c::test_nul_byte_line_is_one_refused_item).  A NUL in a file's
- * last line without a newline goes unseen (nothing tells it from the end).  A damaged gzip
- * file (xp_gz_end; ops_import checked it whole before writing anything, so here only if it
- * changed since): ERR_VALIDATION.  Out of memory: ERR_NOMEM. */
-static int xp_getline(gzFile gz, const char *path, buf_t *b, bool keep_cr, bool *got,
-                      const char **bad, err_t *e)
+ * make one item (test_xport.c::test_nul_byte_line_is_one_refused_item).  What gzgets read is
+ * measured by how far gztell moved, not by strlen, so a NUL is seen in every line, the last
+ * one without a newline included (strlen cut that one at the NUL and imported it short:
+ * test_xport.c::test_nul_byte_in_last_line_without_newline).  nul_why is *bad for a NUL,
+ * worded by the caller for its format.  A damaged gzip file (xp_gz_end; ops_import checked
+ * it whole before writing anything, so here only if it changed since): ERR_VALIDATION.  Out
+ * of memory: ERR_NOMEM. */
+static int xp_getline(gzFile gz, const char *path, buf_t *b, bool keep_cr, const char *nul_why,
+                      bool *got, const char **bad, err_t *e)
 {
     buf_reset(b);
     *got = false;
     *bad = NULL;
     char chunk[1 << 14];
     for (;;) {
-        memset(chunk, 0, sizeof chunk); /* so that a newline after a NUL is still found */
+        z_off_t at = gztell(gz);
         if (!gzgets(gz, chunk, sizeof chunk)) {
             int rc = xp_gz_end(gz, path, e);
             if (rc == 0 && *bad)
@@ -995,14 +1000,13 @@ static int xp_getline(gzFile gz, const char *path, buf_t *b, bool keep_cr, bool 
             return rc;
         }
         *got = true;
-        size_t l = strlen(chunk);
-        const char *nlp = memchr(chunk, '\n', sizeof chunk);
-        bool nl = nlp != NULL;
-        /* gzgets stops at a newline, at a full buffer or at the end: text shorter than that
-         * holds a NUL */
-        bool nul = nl ? (size_t)(nlp - chunk) + 1 != l : l < sizeof chunk - 1 && !gzeof(gz);
-        if (!*bad && nul)
-            *bad = "a NUL byte, which JSON text never holds";
+        z_off_t moved = gztell(gz) - at;
+        if (at < 0 || moved <= 0 || moved > (z_off_t)sizeof chunk - 1)
+            return err_set(e, ERR_VALIDATION, "cannot read %s: position lost", path);
+        size_t l = (size_t)moved; /* gzgets stops after a newline, at a full buffer or at the end */
+        bool nl = chunk[l - 1] == '\n';
+        if (!*bad && memchr(chunk, '\0', l - nl))
+            *bad = nul_why;
         else if (!*bad && b->len + l - nl > OPS_IMPORT_MAX_LINE)
             *bad = "a line longer than " OPS_IMPORT_MAX_LINE_TEXT " bytes";
         if (*bad) { /* skip to the line's end, keeping nothing */
@@ -1032,7 +1036,7 @@ static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_it
     for (long lineno = 1;; lineno++) {
         bool got;
         const char *bad;
-        if ((rc = xp_getline(gz, path, &line, false, &got, &bad, e)))
+        if ((rc = xp_getline(gz, path, &line, false, XP_NUL_JSON, &got, &bad, e)))
             break;
         if (!got)
             break;
@@ -1135,7 +1139,7 @@ static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, er
     for (;;) {
         bool got;
         const char *bad;
-        if ((rc = xp_getline(gz, path, &line, true, &got, &bad, e)))
+        if ((rc = xp_getline(gz, path, &line, true, "a NUL byte in CSV text", &got, &bad, e)))
             break;
         if (bad) { /* fatal here: what follows may be the rest of a quoted field */
             rc = err_set(e, ERR_VALIDATION, "%s:%ld: %s", path, lineno + 1, bad);
@@ -1285,7 +1289,7 @@ static int xp_count_src(const xp_src *src, uint64_t *done, err_t *e)
     for (;;) {
         bool got;
         const char *bad; /* such a line is no item (xp_json_lines refuses it) */
-        if ((rc = xp_getline(gz, src->path, &line, false, &got, &bad, e)) || !got)
+        if ((rc = xp_getline(gz, src->path, &line, false, XP_NUL_JSON, &got, &bad, e)) || !got)
             break;
         size_t i = 0;
         while (i < line.len && (line.data[i] == ' ' || line.data[i] == '\t'))

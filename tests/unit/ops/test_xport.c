@@ -460,6 +460,54 @@ static void test_nul_byte_line_is_one_refused_item(void **state)
     msg_backend_free(b);
 }
 
+/* A NUL byte in a file's last line, one without a newline, is that line's refusal too.
+ * Before, xp_getline measured that line with strlen: the text was cut at the NUL and the
+ * rest dropped, so "b,2\0junk" imported b and "{...}\0junk" imported its item, nothing
+ * refused.  CSV refuses the import (what follows a NUL may be part of a quoted field);
+ * JSON lines count the line in ErrorCount and keep the others. */
+static void test_nul_byte_in_last_line_without_newline(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/eof.csv", t->root);
+    static const char csv[] = "pk,sk\na,1\nb,2\0junk";
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(csv, 1, sizeof csv - 1, f), sizeof csv - 1);
+    fclose(f);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "eof.csv:3: a NUL byte"));
+    assert_null(strstr(e.msg, "JSON")); /* the refusal names the format at hand */
+    err_clear(&e);
+
+    snprintf(path, sizeof path, "%s/eof.json", t->root);
+    static const char json[] = "{\"Item\":{\"pk\":{\"S\":\"c\"},\"sk\":{\"N\":\"3\"}}}\n"
+                               "{\"Item\":{\"pk\":{\"S\":\"d\"},\"sk\":{\"N\":\"4\"}}}\0junk";
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(json, 1, sizeof json - 1, f), sizeof json - 1);
+    fclose(f);
+    io.src = path;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.items, 1);
+    assert_int_equal(ir.errors, 1);
+    assert_non_null(strstr(ir.first_errors[0], "eof.json:2: a NUL byte"));
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(t->api, "GetItem", &resp,
+                             "{\"TableName\":\"tab\",\"Key\":{\"pk\":{\"S\":\"d\"},\"sk\":{\"N\":"
+                             "\"4\"}}}"),
+                     0);
+    assert_null(json_object_get(resp, "Item"));
+    json_decref(resp);
+    msg_backend_free(b);
+}
+
 /* A directory holding symbolic links to itself is walked once: each of its files is read
  * once.  Before, one link to "." read every file again on each of 16 levels (17 files, 17
  * items for one), and two links walked 2^16 directories until the 100,000-file limit
@@ -538,6 +586,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fifo_source_is_named, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_data_file_is_refused, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_nul_byte_line_is_one_refused_item, ot_setup,
+                                        ot_teardown),
+        cmocka_unit_test_setup_teardown(test_nul_byte_in_last_line_without_newline, ot_setup,
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_directory_link_loop_is_walked_once, ot_setup,
                                         ot_teardown),
