@@ -59,6 +59,8 @@ typedef struct http_conn {
     atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
+    long long hup_deadline; /* the deadline when the reaper last saw its client's hang-up
+                               with nothing left unread; 0: not seen (reaper thread) */
     /* a stream being sent (guarded by the listener's conns_mu): the reaper polls its socket
      * for the client's hang-up and drops it once its writes make no progress for the read
      * timeout (http_reap_streams) */
