@@ -153,6 +153,21 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
             break;
         tid++;
     }
+    /* and later than each table's since_ms: a change after enabling is recorded after it
+     * even when no record was written before a restart with the clock stepped back (review28b
+     * F1) */
+    unsigned char ps[1] = {'p'};
+    MDB_val k = {sizeof ps, ps}, v;
+    int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'p') {
+        const unsigned char *p = v.mv_data;
+        if (v.mv_size == PT_STATE_LEN && p[0] == PT_STATE_VERSION) {
+            int64_t since = (int64_t)pt_rd_le(p + 1, 8);
+            if (since < INT64_MAX && since + 1 > newest)
+                newest = since + 1;
+        }
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
     mdb_cursor_close(c);
     __atomic_store_n(&s->pitr.last_ms, newest, __ATOMIC_RELAXED);
 }
@@ -251,7 +266,20 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
      * than the current retention may be trimmed already (the pass), so a longer period
      * grows the window from here on (review13 F6: a jump back to the enable time let a
      * restore to a trimmed moment return a later state) */
-    c->out.since_ms = cur.enabled ? pt_window_start(&cur, base_wall_ms()) : base_wall_ms() - 1;
+    int64_t now = store_pitr_now(s); /* the history's clock: never before its newest record */
+    if (cur.enabled) {
+        c->out.since_ms = pt_window_start(&cur, now);
+    } else {
+        /* not before a record already in the history either (one of an earlier enabling, not
+         * trimmed yet: the restore would undo it); the commit rounds' clock goes on after
+         * since_ms, so a change after this is later, even once the wall clock steps back
+         * (review28b F1: since_ms came from the wall clock, the round clock stayed below it,
+         * and a restore to EarliestRestorableDateTime kept a change made after enabling).
+         * Written only in write txns, which are serialised: no round is running. */
+        int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
+        c->out.since_ms = now - 1 > last ? now - 1 : last;
+        __atomic_store_n(&s->pitr.last_ms, c->out.since_ms + 1, __ATOMIC_RELAXED);
+    }
     c->out.retention_ms = c->retention_ms;
     c->out.days = c->days;
     return pt_state_write(s, txn, c->tid, &c->out);

@@ -23,7 +23,8 @@
  *                                           u32 LE days        (present = enabled)
  *   "h" tid(BE4) ms(BE8) txnid(BE8) n(BE4) -> u8 1 | u8 kind (0 absent, 1 present) |
  *                                           u32 LE key length | data key | [stored item]
- * ms is the commit round's clock (never going backwards within a process); txnid and n order
+ * ms is the commit round's clock (never going backwards within a process, and always after
+ * since: enabling raises it, opening starts it after every table's since); txnid and n order
  * the records of one millisecond as they were committed.
  */
 #ifndef DDB_STORE_PITR_H

@@ -686,3 +686,55 @@ def test_pitr_window_with_the_clock_stepped_back(ddbchat_server, tmp_path):
     earliest, latest = window()
     assert earliest <= latest and latest >= t_a - 1, (earliest, latest, t_a)
     assert restored("stepped_r3") == ["b", "c"]
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("restart", [False, True], ids=["running", "restarted"])
+def test_pitr_earliest_after_enabling_with_the_clock_stepped_back(ddbchat_server, tmp_path,
+                                                                   restart):
+    """'a' is written, recovery enabled, then the server's wall clock steps back an hour
+    (while it runs, or across a restart, libfaketime) and 'b' is written.  A restore to
+    EarliestRestorableDateTime, the moment recovery was enabled, holds 'a' only: AWS restores
+    the table as it was at RestoreDateTime (API Reference, RestoreTableToPointInTime), and 'b'
+    came later.  Before, the window's start came from the wall clock while changes were
+    stamped on the history's clock, which stayed below it (and started at 0 after a restart
+    with no history yet): 'b' was stamped before the start and the restore kept it, ['a', 'b']
+    both ways.  Needs libfaketime (Debian package faketime)."""
+    import time
+    from conftest import client_for, scan_all, wait_restored
+    from test_review13 import FAKETIME_LIB, _faketime_or_skip
+    _faketime_or_skip()
+    offset = tmp_path / "clock"
+    offset.write_text("+0\n")
+    env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
+           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           "DONT_FAKE_MONOTONIC": "1"}
+    srv = ddbchat_server(env=env)
+    d = client_for(srv.ddb_url)
+    d.create_table(TableName="stepped", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    d.put_item(TableName="stepped", Item={"pk": {"S": "a"}})
+    d.update_continuous_backups(TableName="stepped", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    if restart:
+        srv.stop()
+        offset.write_text("-1h\n")
+        srv = ddbchat_server(env=env, data_dir=srv.data_dir)
+        d = client_for(srv.ddb_url)
+    else:
+        offset.write_text("-1h\n")
+        time.sleep(0.3)
+    d.put_item(TableName="stepped", Item={"pk": {"S": "b"}})
+    p = d.describe_continuous_backups(TableName="stepped")[
+        "ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    earliest = p["EarliestRestorableDateTime"]
+    assert earliest <= p["LatestRestorableDateTime"], p
+    d.restore_table_to_point_in_time(SourceTableName="stepped", TargetTableName="stepped_e",
+                                     RestoreDateTime=earliest)
+    wait_restored(d, "stepped_e")
+    assert sorted(i["pk"]["S"] for i in scan_all(d, "stepped_e")) == ["a"]
+    d.restore_table_to_point_in_time(SourceTableName="stepped", TargetTableName="stepped_l",
+                                     UseLatestRestorableTime=True)
+    wait_restored(d, "stepped_l")
+    assert sorted(i["pk"]["S"] for i in scan_all(d, "stepped_l")) == ["a", "b"]

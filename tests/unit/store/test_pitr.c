@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "store/pitr.h"
+#include "store/store_int.h"
 
 #define DAY_MS STORE_PITR_DAY_MS
 
@@ -322,6 +323,80 @@ static void test_restart(void **state)
     assert_true(p.enabled);
 }
 
+/* The history's clock an hour ahead of the wall clock (the clock stepped back after changes
+ * were recorded): enabling again, before the pass trimmed the first enabling's records,
+ * starts the window after them, and later changes are recorded after its start.  Before,
+ * since came from the wall clock, an hour before the record of a,1: a restore to
+ * EarliestRestorableDateTime undid that record (a was missing, not a,2) and kept nothing
+ * of b either way (review28b F1). */
+static void test_enable_again_with_the_clock_stepped_back(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    int64_t ahead = now_ms() + 3600 * 1000;
+    __atomic_store_n(&f->s->pitr.last_ms, ahead, __ATOMIC_RELAXED);
+    st_put_ok(f->s, t, &f->a, I(a, 1)); /* recorded at ahead */
+    assert_int_equal(store_pitr_set(f->s, t, false, 0, 0, NULL, &e), 0);
+    st_put_ok(f->s, t, &f->a, I(a, 2)); /* not recorded */
+    store_pitr p;
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, &p, &e), 0);
+    assert_true(p.since_ms >= ahead);
+    expect(f->s, t, p.since_ms, I(a, 2));
+    st_put_ok(f->s, t, &f->a, I(b, 1));
+    expect(f->s, t, p.since_ms, I(a, 2));
+    expect(f->s, t, store_pitr_now(f->s), I(a, 2) "|" I(b, 1));
+}
+
+/* Moves the state record's since_ms of the table ctx an hour on, in place. */
+static int since_an_hour_on(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+{
+    (void)e;
+    const store_table *t = ctx;
+    unsigned char kb[5] = {'p', (unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                           (unsigned char)(t->id >> 8), (unsigned char)t->id};
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc)
+        return rc;
+    unsigned char vb[64];
+    assert_true(v.mv_size <= sizeof vb && v.mv_size >= 9);
+    memcpy(vb, v.mv_data, v.mv_size);
+    uint64_t since = 0;
+    for (int i = 7; i >= 0; i--)
+        since = since << 8 | vb[1 + i];
+    since += 3600 * 1000;
+    for (int i = 0; i < 8; i++)
+        vb[1 + i] = (unsigned char)(since >> (8 * i));
+    MDB_val nv = {v.mv_size, vb};
+    return mdb_put(txn, s->db_meta, &k, &nv, 0);
+}
+
+/* Enabled, then a restart with the wall clock an hour before the enabling (its since_ms moved
+ * an hour on stands for that), with no history record yet: the first change after the
+ * restart is recorded after since.  Before, the rounds' clock started at the newest history
+ * record only (none), the change was stamped an hour before since, and the table as of since
+ * held it (review28b F1). */
+static void test_restart_with_the_clock_stepped_back(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    st_put_ok(f->s, t, &f->a, I(a, 1)); /* before enabling: no record */
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    assert_int_equal(st_write_txn(f->s, since_an_hour_on, (void *)t, &e), 0);
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_keep(f->s, store_table_pin(f->s, "tab"));
+    store_pitr p;
+    assert_int_equal(store_pitr_get(f->s, t, &p, &e), 0);
+    assert_true(p.since_ms > now_ms() + 3000 * 1000);
+    st_put_ok(f->s, t, &f->a, I(b, 1));
+    expect(f->s, t, p.since_ms, I(a, 1));
+    expect(f->s, t, store_pitr_now(f->s), I(a, 1) "|" I(b, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +408,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_longer_retention_after_trimming, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_enable_again_with_the_clock_stepped_back, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_restart_with_the_clock_stepped_back, st_setup,
+                                        st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
