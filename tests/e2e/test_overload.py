@@ -106,19 +106,30 @@ BATCH = json.dumps({"RequestItems": {"big": [
     {"PutRequest": {"Item": {"pk": {"S": f"w{j}"}, "v": {"S": "y" * 1000}}}} for j in range(25)]}})
 
 
-def kept_alive(u, n):
+def kept_alive(u, n, open_first=False):
     """n keep-alive connections to u's endpoint, each answered one ListTables (200) and kept
-    open, idle between requests."""
-    conns = []
-    for _ in range(n):
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    open, idle between requests; open_first: all n are open (the server's GET /metrics counts
+    them, asked on the first) before the first ListTables."""
+    conns = [http.client.HTTPConnection(u.hostname, u.port, timeout=10) for _ in range(n)]
+    if open_first:
+        for c in conns:
+            c.connect()
+        want = 'ddbchat_http_connections{listener="dynamodb"} %d\n' % n
+        deadline = time.time() + 10
+        while True:
+            conns[0].request("GET", "/metrics")
+            text = conns[0].getresponse().read().decode()
+            if want in text:
+                break
+            assert time.time() < deadline, text
+            time.sleep(0.05)
+    for c in conns:  # opened here unless open_first
         c.request("POST", "/", body=b"{}", headers={
             "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
             "Content-Type": "application/x-amz-json-1.0"})
         r = c.getresponse()
         r.read()
         assert r.status == 200
-        conns.append(c)
     return conns
 
 
@@ -460,16 +471,19 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
     # back within seconds; now (hostile21) a new connection at the limit takes the slot of
     # the one idle the longest at once: it is served, not busy, the oldest idle connection is
     # closed, and the others stay usable.
+    # The 40 are all open before their requests (GET /metrics counts 40): a reply with over
+    # half the slots open takes its byte baseline at once (a connection without one is not
+    # taken), not at the reaper's next look.  Such a reply's idle timeout is the read
+    # timeout (http_after_reply_timeout): 30 s, far past the test.  With --read-timeout 2 and
+    # a wait for the reaper stretched with the load, at load 8-15 the later 20 were closed by
+    # that timeout first, the new connection took a free slot and held[0] rightly stayed
+    # open (failed 5 runs in 5).
     srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "0",
-                         "--read-timeout", "2",
+                         "--read-timeout", "30",
                          "--connection-timeout", "300")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
-    held = kept_alive(u, 40)
-    # the reaper's first look after their replies (their byte baseline; it looks every 200 ms):
-    # a connection without one is not taken, so under load (the mid-session make test at load
-    # 8-13) a later one gave way and held[0] stayed open; the wait stretches with the load
-    time.sleep(0.5 * min(5.0, max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))))
+    held = kept_alive(u, 40, open_first=True)
     t0 = time.time()
     assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200  # not busy: one gave way
     assert time.time() - t0 < 1
