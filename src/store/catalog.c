@@ -550,7 +550,7 @@ static bool st_work_pause(store_t *s, int ms)
     st_readers_poll(s);
     pthread_mutex_lock(&s->workmu);
     if (ms > 0 && !s->work_stop) {
-        struct timespec ts = base_deadline(CLOCK_REALTIME, ms);
+        struct timespec ts = base_deadline(CLOCK_MONOTONIC, ms);
         while (!s->work_stop && pthread_cond_timedwait(&s->workcv, &s->workmu, &ts) != ETIMEDOUT)
             ;
     }

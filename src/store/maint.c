@@ -33,7 +33,7 @@ static void st_work_wait(store_t *s, int64_t ms)
         pthread_cond_wait(&s->workcv, &s->workmu);
         return;
     }
-    struct timespec ts = base_deadline(CLOCK_REALTIME, ms);
+    struct timespec ts = base_deadline(CLOCK_MONOTONIC, ms);
     pthread_cond_timedwait(&s->workcv, &s->workmu, &ts);
 }
 
@@ -117,7 +117,8 @@ static void *st_maint_main(void *arg)
 
 int store_work_wait(store_t *s, int timeout_ms, err_t *e)
 {
-    int64_t until = base_wall_ms() + timeout_ms;
+    int64_t until = base_mono_ms() + timeout_ms; /* an interval: test_alter.c
+                                                  * test_index_work_through_a_wall_clock_step */
     for (;;) {
         uint64_t seen = store_change_seq(s);
         int rc = st_cat_check(s, e);
@@ -125,7 +126,7 @@ int store_work_wait(store_t *s, int timeout_ms, err_t *e)
             return rc;
         if (!st_cat_busy(s))
             return 0;
-        int64_t left = until - base_wall_ms();
+        int64_t left = until - base_mono_ms();
         if (timeout_ms >= 0 && left <= 0)
             return err_set(e, ERR_INTERNAL, "timed out waiting for index work");
         store_change_wait(s, seen, timeout_ms >= 0 && left < 50 ? (int)left : 50);

@@ -256,10 +256,17 @@ static store_t *st_open_alloc(const store_opts *opts)
     pthread_cond_init(&s->ccv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_mutex_init(&s->badmu, NULL);
-    pthread_cond_init(&s->ttlcv, NULL);
     pthread_mutex_init(&s->workmu, NULL);
     s->readers_check = mdb_reader_check;
-    pthread_cond_init(&s->workcv, NULL);
+    /* the TTL and maintenance threads' timed waits are intervals: on the monotonic clock, a
+     * step of the wall clock neither stalls them (stepped back) nor cuts them short (stepped
+     * forward); test_ttl.c test_ttl_thread_wall_clock_step */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->ttlcv, &ca);
+    pthread_cond_init(&s->workcv, &ca);
+    pthread_condattr_destroy(&ca);
     st_change_init(s);
     st_lag_init(s);
     return s;

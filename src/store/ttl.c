@@ -243,7 +243,7 @@ static void *st_ttl_main(void *arg)
     backoff_init(&b_pitr, 1, 1);
     pthread_mutex_lock(&s->ttlmu);
     while (!s->ttl_stop) {
-        struct timespec ts = base_deadline(CLOCK_REALTIME, wait_ms);
+        struct timespec ts = base_deadline(CLOCK_MONOTONIC, wait_ms);
         pthread_cond_timedwait(&s->ttlcv, &s->ttlmu, &ts);
         if (s->ttl_stop)
             break;

@@ -12,8 +12,24 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Seconds this process's clock_gettime(CLOCK_REALTIME) adds to the kernel's wall clock, which
+ * the kernel's own CLOCK_REALTIME waits keep (test_index_work_through_a_wall_clock_step).
+ * This definition is the one the store's code linked into this test calls. */
+static atomic_llong wall_step_s;
+
+int clock_gettime(clockid_t clock, struct timespec *ts)
+{
+    int rc = (int)syscall(SYS_clock_gettime, clock, ts);
+    if (rc == 0 && clock == CLOCK_REALTIME)
+        ts->tv_sec += (time_t)atomic_load(&wall_step_s);
+    return rc;
+}
 
 /* metadata changes in the "flat over 10,000 changes" tests; under ASan (some 20x slower)
  * fewer, the descriptor count being as telling there */
@@ -526,6 +542,61 @@ static void test_work_pins_only_its_tables(void **state)
     assert_int_equal(store_work_wait(f->s, 30000, &e), 0);
 }
 
+static void *step_wall_clock(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+    atomic_fetch_add(&wall_step_s, 3600);
+    return NULL;
+}
+
+/* The maintenance thread's pauses and store_work_wait's limit are intervals: on the monotonic
+ * clock.  (1) The wall clock the store reads an hour ahead of the one a CLOCK_REALTIME wait
+ * keeps, as after the wall clock was stepped back an hour while a deadline was pending: a
+ * GSI's backfill, paced by 50 ms pauses (catalog.c st_work_pause), still ends within the
+ * 5 s store_work_wait allows.  (2) The wall clock stepped forward an hour 100 ms into a
+ * store_work_wait of 30 s while a backfill paced by 300 ms pauses runs: the wait goes on
+ * until the work is done.  Failed before (both on CLOCK_REALTIME): (1) the pause slept an
+ * hour and the wait timed out; (2) the wait said "timed out" at the step. */
+static void test_index_work_through_a_wall_clock_step(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.backfill_delay_ms = 50;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "w", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"k\"},\"g\":{\"S\":\"g\"},\"h\":{\"S\":\"h\"}}");
+    atomic_store(&wall_step_s, 3600);
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    assert_int_equal(st_index_add_nowait(f->s, "w", &ix, &e), 0);
+    int rc = store_work_wait(f->s, 5000, &e);
+    atomic_store(&wall_step_s, 0);
+    assert_int_equal(rc, 0);
+
+    st_close(f->s);
+    o.backfill_delay_ms = 300;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    ix = st_ix("byh", true, st_kd("h", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    assert_int_equal(st_index_add_nowait(f->s, "w", &ix, &e), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, step_wall_clock, NULL), 0);
+    err_clear(&e);
+    rc = store_work_wait(f->s, 30000, &e);
+    pthread_join(th, NULL);
+    atomic_store(&wall_step_s, 0);
+    assert_int_equal(rc, 0);
+    const store_table *d = st_pin(f->s, "w");
+    assert_int_equal(d->n_idx, 2);
+    assert_false(d->idx[0].backfilling || d->idx[1].backfilling);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backfill_resumes_after_kill, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_index_phases_in_background, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_work_pins_only_its_tables, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_index_work_through_a_wall_clock_step, st_setup,
+                                        st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

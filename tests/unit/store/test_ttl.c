@@ -6,9 +6,25 @@
  */
 #include "st_test.h"
 
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
+
+/* Seconds this process's clock_gettime(CLOCK_REALTIME) adds to the kernel's wall clock, which
+ * the kernel's own CLOCK_REALTIME waits keep (test_ttl_thread_wall_clock_step).  This
+ * definition is the one the store's code linked into this test calls. */
+static atomic_llong wall_step_s;
+
+int clock_gettime(clockid_t clock, struct timespec *ts)
+{
+    int rc = (int)syscall(SYS_clock_gettime, clock, ts);
+    if (rc == 0 && clock == CLOCK_REALTIME)
+        ts->tv_sec += (time_t)atomic_load(&wall_step_s);
+    return rc;
+}
 
 static void test_ttl_pass(void **state)
 {
@@ -139,12 +155,51 @@ static void test_ttl_thread(void **state)
     assert_true(found);
 }
 
+/* The reaper's rest is an interval: on the monotonic clock.  Here the wall clock the store
+ * reads is an hour ahead of the one a CLOCK_REALTIME wait keeps, as after the wall clock was
+ * stepped back an hour (NTP, a VM resume, `date -s`) while a deadline was pending: the
+ * expired item is still reaped within the 20 ms interval.  Failed before (ttl.c's wait was a
+ * CLOCK_REALTIME deadline): the thread slept an hour and the item stayed. */
+static void test_ttl_thread_wall_clock_step(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = true;
+    o.ttl_interval_ms = 20;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "tt", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    assert_int_equal(st_set_ttl(f->s, "tt", "exp", &e), 0);
+    atomic_store(&wall_step_s, 3600);
+    struct timespec rest = {0, 100 * 1000000}; /* the thread is inside a wait set after it */
+    nanosleep(&rest, NULL);
+    char txt[128];
+    snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"a\"},\"exp\":{\"N\":\"%lld\"}}",
+             (long long)time(NULL) - 10);
+    st_put_ok(f->s, t, &f->a, txt);
+    bool found = true;
+    for (int i = 0; i < 200 && found; i++) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+        av_t got;
+        assert_int_equal(
+            store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+    }
+    atomic_store(&wall_step_s, 0);
+    assert_false(found);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ttl_pass, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_ttl_pass_range_key_batches, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_ttl_thread, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_thread_wall_clock_step, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
