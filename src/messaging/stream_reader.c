@@ -930,18 +930,23 @@ const char *msg_stream_reader_last_shard(const msg_stream_reader *r)
     return r->last_shard;
 }
 
-json_t *msg_stream_lambda_record(const json_t *rec, const char *arn)
+int msg_stream_lambda_respell(json_t *rec, const char *arn)
 {
-    json_t *o = json_deep_copy(rec);
-    if (!o)
-        return NULL;
-    json_t *ui = json_object_get(o, "userIdentity");
+    json_t *ui = json_object_get(rec, "userIdentity");
     if (json_is_object(ui)) {
         json_t *l = json_pack("{s:O,s:O}", "type", json_object_get(ui, "Type"), "principalId",
                               json_object_get(ui, "PrincipalId"));
-        if (l)
-            json_object_set_new(o, "userIdentity", l);
+        /* !l: one without Type or PrincipalId is kept as it is */
+        if (l && json_object_set_new(rec, "userIdentity", l))
+            return -1;
     }
-    json_object_set_new(o, "eventSourceARN", json_string(arn));
+    return json_object_set_new(rec, "eventSourceARN", json_string(arn)) ? -1 : 0;
+}
+
+json_t *msg_stream_lambda_record(const json_t *rec, const char *arn)
+{
+    json_t *o = json_deep_copy(rec);
+    if (o)
+        msg_stream_lambda_respell(o, arn);
     return o;
 }

@@ -103,5 +103,8 @@ const char *msg_stream_reader_last_shard(const msg_stream_reader *r);
 /* A record as AWS Lambda delivers it: GetRecords' record plus eventSourceARN, userIdentity
  * spelled {"type","principalId"}.  New reference. */
 json_t *msg_stream_lambda_record(const json_t *rec, const char *arn);
+/* The same change made to rec itself (owned by the caller), without the copy.  0, or -1 when
+ * out of memory (rec then may hold only part of it). */
+int msg_stream_lambda_respell(json_t *rec, const char *arn);
 
 #endif

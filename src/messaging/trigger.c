@@ -1186,9 +1186,9 @@ static int trg_deliver_groups(msg_trigger *t, trg_slot *sl, const msg_sr_page *p
     return out;
 }
 
-/* The slot's page delivered: its records that t->filter passes (Lambda's FilterCriteria: the
- * others are skipped, never delivered; their position moves with the page's), grouped by
- * trg_deliver_groups.  A page none of whose records pass is done without a run.  Before,
+/* The slot's page delivered: its records that t->filter passes (Lambda's FilterCriteria, on
+ * the record as the command gets it, msg_stream_lambda_record's: the others are skipped,
+ * never delivered; their position moves with the page's), grouped by trg_deliver_groups.  A page none of whose records pass is done without a run.  Before,
  * every record was delivered (test_stream_triggers.py::test_filter_criteria_skip_records). */
 static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
 {
@@ -1211,8 +1211,13 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
             goto done; /* not released: the page comes again after a restart */
     }
     for (size_t i = 0; i < pg->n; i++) {
+        /* matched as the command gets it (Lambda filters its event's record): userIdentity
+         * respelled, eventSourceARN added; before, GetRecords' record, so AWS's TTL pattern
+         * {"userIdentity":{"type":["Service"],...}} matched nothing */
         json_t *rec = msg_sr_page_record(pg, i);
-        bool pass = rec ? msg_trigger_filter_match(t->filter, rec) : true; /* kept: unsure */
+        bool pass = rec && msg_stream_lambda_respell(rec, sl->arn) == 0
+                        ? msg_trigger_filter_match(t->filter, rec)
+                        : true; /* kept: unsure */
         json_decref(rec);
         if (pass) {
             kept.off[kept.n] = pg->off[i];

@@ -213,13 +213,14 @@ static bool tf_value_num(const json_t *v, const char *key, num_t *out)
     return false;
 }
 
-/* Is the record's value v equal to the literal x? */
-static bool tf_equal(const json_t *x, const json_t *v, const char *key)
+/* Is the record's value v equal to the literal x?  As Lambda's rule syntax says, numbers by
+ * their string representation (300, 300.0 and 3.0e2 are not equal): a number literal equals
+ * a JSON number of the same kind (integer or not) and value, never the text of an "N"
+ * (["300"] is the form that matches {"N":"300"}; {"numeric":["=",300]} matches any N of 300). */
+static bool tf_equal(const json_t *x, const json_t *v)
 {
-    if (json_is_number(x)) {
-        num_t a, b;
-        return tf_parse_num(x, &a) && tf_value_num(v, key, &b) && num_cmp(&a, &b) == 0;
-    }
+    if (json_is_number(x))
+        return json_typeof(x) == json_typeof(v) && json_equal((json_t *)x, (json_t *)v);
     if (json_is_string(x))
         return json_is_string(v) && json_string_length(x) == json_string_length(v) &&
                memcmp(json_string_value(x), json_string_value(v), json_string_length(v)) == 0;
@@ -261,7 +262,7 @@ static bool tf_numeric(const json_t *range, const json_t *v, const char *key)
 static bool tf_match_value(const json_t *m, const json_t *v, const char *key)
 {
     if (!json_is_object(m))
-        return tf_equal(m, v, key);
+        return tf_equal(m, v);
     const char *op = json_object_iter_key(json_object_iter((json_t *)m));
     const json_t *arg = json_object_iter_value(json_object_iter((json_t *)m));
     if (!strcmp(op, "prefix"))
@@ -279,17 +280,37 @@ static bool tf_match_value(const json_t *m, const json_t *v, const char *key)
             return json_is_string(v) &&
                    !tf_prefix(v, json_string_value(json_object_get(arg, "prefix")), false);
         if (!json_is_array(arg))
-            return !tf_equal(arg, v, key);
+            return !tf_equal(arg, v);
         size_t i;
         const json_t *x;
         json_array_foreach(arg, i, x)
         {
-            if (tf_equal(x, v, key))
+            if (tf_equal(x, v))
                 return false;
         }
         return true;
     }
     return false; /* exists: handled by tf_match_leaf */
+}
+
+/* Whether the record's member v (NULL: absent) is a leaf, for "exists": a JSON primitive, or a
+ * list holding one.  Lambda's rule syntax is EventBridge's, where exists "only works on leaf
+ * nodes": {"pk":[{"exists":true}]} does not match a DynamoDB attribute {"S":"a"} (write
+ * {"pk":{"S":[{"exists":true}]}}), and exists:false matches it (no leaf there). */
+static bool tf_has_leaf(const json_t *v)
+{
+    if (!v || json_is_object(v))
+        return false;
+    if (!json_is_array(v))
+        return true;
+    size_t i;
+    const json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        if (!json_is_object(x) && !json_is_array(x))
+            return true;
+    }
+    return false;
 }
 
 /* Does the list of matchers `ms` match the record's member `key` (v; NULL: absent)? */
@@ -301,7 +322,7 @@ static bool tf_match_leaf(const json_t *ms, const json_t *v, const char *key)
     {
         const json_t *ex = json_is_object(m) ? json_object_get(m, "exists") : NULL;
         if (ex) {
-            if (json_is_true(ex) == (v != NULL))
+            if (json_is_true(ex) == tf_has_leaf(v))
                 return true;
             continue;
         }

@@ -9,12 +9,14 @@
  * (OR; a list in the record is each of its elements).  "$or": [pattern, ...] matches when any
  * of its patterns does.  A record matching any of a set's filters is delivered (OR across
  * filters), the others are skipped.  Matchers: a string, number, true/false or null (equal
- * to it; numbers compared as numbers), {"prefix":S}, {"suffix":S}, {"equals-ignore-case":S},
- * {"anything-but":X} (X a value, a list of values, or {"prefix":S}: a value present that is
- * none of them), {"numeric":[OP,N]} or [OP,N,OP,N] (OP one of < <= = > >=), {"exists":B}
- * (B true: the member is present; false: absent).  A number in the record is a JSON number or
- * the text of a DynamoDB "N" member (DynamoDB JSON holds numbers as strings), compared exactly
- * (value/num: 38 digits).
+ * to it; a number, as Lambda says, by its string representation: a JSON number of the same
+ * kind and value, never an "N" member's text), {"prefix":S}, {"suffix":S},
+ * {"equals-ignore-case":S}, {"anything-but":X} (X a value, a list of values, or {"prefix":S}:
+ * a value present that is none of them), {"numeric":[OP,N]} or [OP,N,OP,N] (OP one of < <= =
+ * > >=), {"exists":B} (B true: the member is a leaf, a JSON primitive or a list holding one;
+ * false: it is not, absent or an object, as exists works on leaf nodes only).  For "numeric" a
+ * number in the record is a JSON number or the text of a DynamoDB "N" member (DynamoDB JSON
+ * holds numbers as strings), compared exactly (value/num: 38 digits).
  * https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
  * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html
  */
@@ -44,7 +46,8 @@ msg_trigger_filter *msg_trigger_filter_new(void);
 int msg_trigger_filter_add(msg_trigger_filter *f, const char *text, err_t *e);
 /* How many filters the set holds. */
 size_t msg_trigger_filter_count(const msg_trigger_filter *f);
-/* Whether the record (a stream record as GetRecords returns it; borrowed) passes the set:
+/* Whether the record (a stream record as the trigger's command gets it, with Lambda's
+ * userIdentity spelling and eventSourceARN: msg_stream_lambda_record; borrowed) passes the set:
  * true when the set is empty or any filter matches. */
 bool msg_trigger_filter_match(const msg_trigger_filter *f, const json_t *record);
 /* Accepts NULL. */

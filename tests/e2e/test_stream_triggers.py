@@ -872,6 +872,39 @@ def test_filter_criteria_skip_records(work, target, start_triggered, table_name)
         assert metric(t.url, "ddbchat_trigger_filtered_records_total", name) == 3
 
 
+# Lambda filters the record as the function gets it: userIdentity spelled type/principalId,
+# with eventSourceARN.  The Developer Guide's pattern for TTL deletions delivers the TTL REMOVE
+# and skips a user's delete; a pattern on eventSourceARN matches.  Failed before (matched on
+# GetRecords' record, "Type"/"PrincipalId" and no eventSourceARN): neither was delivered.
+# ddbchat only: the TTL deletion is the embedded server's sweep.
+def test_filter_criteria_on_the_lambda_record(work, target, start_triggered, table_name):
+    if target != "ddbchat":
+        pytest.skip("the TTL deletion comes from the embedded server's sweep")
+    name = table_name("trg")
+    t = start_triggered(
+        os.path.join(work, "data"), "--trigger", f"{name}={handler_cmd(work)}",
+        "--trigger-from", "trim-horizon",
+        "--trigger-filter", json.dumps({"userIdentity": {
+            "type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]}}),
+        "--trigger-filter", json.dumps({"eventSourceARN": [{"prefix": "arn:aws:dynamodb:"}],
+                                        "dynamodb": {"Keys": {"pk": {"S": ["by-arn"]}}}}))
+    ddb, arn = stream_table(t.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "plain"}})                   # skipped
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "plain"}})                 # skipped
+    ddb.put_item(TableName=name, Item={"pk": {"S": "by-arn"}})                  # delivered
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "ttl"},                      # skipped
+                                       "exp": {"N": str(int(time.time()) - 5)}})
+    recs = wait_records(work, 2)  # the TTL REMOVE: delivered
+    time.sleep(1)
+    recs = delivered(work)
+    assert keys_of(recs) == [("INSERT", "by-arn"), ("REMOVE", "ttl")], keys_of(recs)
+    assert recs[0]["eventSourceARN"] == arn
+    assert recs[1]["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert metric(t.url, "ddbchat_trigger_filtered_records_total", name) == 3
+
+
 # A pattern Lambda would refuse (a leaf that is not a list) stops serve with a usage error.
 def test_a_bad_filter_is_refused():
     r = subprocess.run([ddbchat_bin(), "serve", "--trigger", "t=true", "--trigger-filter",

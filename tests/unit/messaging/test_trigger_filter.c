@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "messaging/stream_reader.h"
 #include "messaging/trigger_filter.h"
 
 static const char *const REC =
@@ -20,7 +21,7 @@ static const char *const REC =
     "\"Keys\":{\"CustomerName\":{\"S\":\"AnyCompany Industries\"}},"
     "\"NewImage\":{\"CustomerName\":{\"S\":\"AnyCompany Industries\"},"
     "\"AccountManager\":{\"S\":\"Pat Candella\"},\"PaymentTerms\":{\"S\":\"60 days\"},"
-    "\"Amount\":{\"N\":\"150.5\"},\"Paid\":{\"BOOL\":false},\"Note\":{\"NULL\":true},"
+    "\"Amount\":{\"N\":\"150.5\"},\"Qty\":{\"N\":\"300.0\"},\"Paid\":{\"BOOL\":false},\"Note\":{\"NULL\":true},"
     "\"Tags\":{\"SS\":[\"blue\",\"red\"]}},"
     "\"SequenceNumber\":\"111\",\"SizeBytes\":26,\"StreamViewType\":\"NEW_IMAGE\"}}";
 
@@ -45,11 +46,24 @@ static const struct {
     {"numeric range misses", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\">\",150.5]}]}}}}", false},
     {"numeric equals, exactly", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\"=\",150.50]}]}}}}", true},
     {"a decimal pattern number is its text", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":[\">\",150.4,\"<\",150.6]}]}}}}", true},
-    {"an N equal to a decimal literal", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[150.5]}}}}", true},
+    /* numbers by their string representation (Lambda: 300, 300.0 and 3.0e2 are not equal);
+     * an N is a string, so a number literal never equals it, its text does */
+    {"an N is not a number literal", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[150.5]}}}}", false},
+    {"an N equals its text", "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[\"150.5\"]}}}}", true},
+    {"300 is not 300.0", "{\"dynamodb\":{\"NewImage\":{\"Qty\":{\"N\":[300]}}}}", false},
+    {"\"300\" is not 300.0", "{\"dynamodb\":{\"NewImage\":{\"Qty\":{\"N\":[\"300\"]}}}}", false},
+    {"numeric = 300 of 300.0", "{\"dynamodb\":{\"NewImage\":{\"Qty\":{\"N\":[{\"numeric\":[\"=\",300]}]}}}}", true},
+    {"a JSON integer is not a decimal literal", "{\"dynamodb\":{\"SizeBytes\":[26.0]}}", false},
     {"numeric of a JSON number", "{\"dynamodb\":{\"SizeBytes\":[{\"numeric\":[\">=\",26]}]}}", true},
     {"number literal", "{\"dynamodb\":{\"SizeBytes\":[26]}}", true},
     {"numeric of a string that is not N", "{\"dynamodb\":{\"SequenceNumber\":[{\"numeric\":[\">\",1]}]}}", false},
-    {"exists", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"exists\":true}]}}}", true},
+    /* exists works on leaf nodes only (EventBridge's rule, which Lambda's is): an attribute is
+     * an object ({"S":...}), its type member the leaf */
+    {"exists", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":{\"S\":[{\"exists\":true}]}}}}", true},
+    {"exists of an attribute (an object)", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"exists\":true}]}}}", false},
+    {"exists of a map", "{\"dynamodb\":{\"NewImage\":[{\"exists\":true}]}}", false},
+    {"no leaf at an attribute", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"exists\":false}]}}}", true},
+    {"exists of a list of strings", "{\"dynamodb\":{\"NewImage\":{\"Tags\":{\"SS\":[{\"exists\":true}]}}}}", true},
     {"exists of an absent member", "{\"dynamodb\":{\"OldImage\":[{\"exists\":true}]}}", false},
     {"does not exist", "{\"dynamodb\":{\"OldImage\":[{\"exists\":false}]}}", true},
     {"does not exist, nested", "{\"dynamodb\":{\"OldImage\":{\"x\":[{\"exists\":false}]}}}", true},
@@ -99,6 +113,50 @@ static void test_filters_or(void **state)
     json_decref(rec);
 }
 
+/* The record as the command gets it (msg_stream_lambda_record: userIdentity spelled
+ * type/principalId, eventSourceARN added), which the trigger matches: the Developer Guide's
+ * pattern for TTL deletions matches a TTL REMOVE and not a user's, and eventSourceARN is there
+ * to match. */
+static void test_lambda_record(void **state)
+{
+    (void)state;
+    static const char *const ARN =
+        "arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/2026-12-07T00:00:00.000";
+    json_t *ttl = json_loads("{\"eventName\":\"REMOVE\",\"userIdentity\":{\"PrincipalId\":"
+                             "\"dynamodb.amazonaws.com\",\"Type\":\"Service\"},\"dynamodb\":"
+                             "{\"Keys\":{\"pk\":{\"S\":\"a\"}}}}",
+                             0, NULL);
+    json_t *del = json_loads("{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":"
+                             "\"b\"}}}}",
+                             0, NULL);
+    assert_non_null(ttl);
+    assert_non_null(del);
+    json_t *lttl = msg_stream_lambda_record(ttl, ARN), *ldel = msg_stream_lambda_record(del, ARN);
+    assert_int_equal(msg_stream_lambda_respell(ttl, ARN), 0); /* in place: the same record */
+    assert_true(json_equal(ttl, lttl));
+    msg_trigger_filter *f = msg_trigger_filter_new();
+    err_t e = {0};
+    assert_int_equal(msg_trigger_filter_add(f, "{\"userIdentity\":{\"type\":[\"Service\"],"
+                                               "\"principalId\":[\"dynamodb.amazonaws.com\"]}}",
+                                            &e),
+                     0);
+    assert_true(msg_trigger_filter_match(f, lttl));
+    assert_false(msg_trigger_filter_match(f, ldel));
+    msg_trigger_filter_free(f);
+    f = msg_trigger_filter_new();
+    assert_int_equal(msg_trigger_filter_add(f, "{\"eventSourceARN\":[{\"suffix\":"
+                                               "\"/stream/2026-12-07T00:00:00.000\"}]}",
+                                            &e),
+                     0);
+    assert_true(msg_trigger_filter_match(f, ldel));
+    assert_false(msg_trigger_filter_match(f, del)); /* GetRecords' record has none */
+    msg_trigger_filter_free(f);
+    json_decref(lttl);
+    json_decref(ldel);
+    json_decref(ttl);
+    json_decref(del);
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -146,6 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_filters_or),
+        cmocka_unit_test(test_lambda_record),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
