@@ -261,6 +261,8 @@ static bool tf_numeric(const json_t *range, const json_t *v, const char *key)
 /* Does matcher m match the record's value v (present, not a list)? */
 static bool tf_match_value(const json_t *m, const json_t *v, const char *key)
 {
+    if (json_is_object(v) || json_is_array(v))
+        return false; /* not a leaf: Lambda matches leaves only ("anything-but" too) */
     if (!json_is_object(m))
         return tf_equal(m, v);
     const char *op = json_object_iter_key(json_object_iter((json_t *)m));

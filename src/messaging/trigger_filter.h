@@ -6,7 +6,8 @@
  * members (nested objects go down the record: {"dynamodb":{"NewImage":{"v":{"N":[...]}}}})
  * and whose leaves are lists of matchers; a record matches a pattern when every member
  * matches (AND), a leaf when any of its matchers matches one of the record's values there
- * (OR; a list in the record is each of its elements).  "$or": [pattern, ...] matches when any
+ * (OR; a list in the record is each of its elements; an object there, such as a DynamoDB
+ * attribute {"S":...}, is no value: no matcher matches it, Lambda matching leaves only).  "$or": [pattern, ...] matches when any
  * of its patterns does.  A record matching any of a set's filters is delivered (OR across
  * filters), the others are skipped.  Matchers: a string, number, true/false or null (equal
  * to it; a number, as Lambda says, by its string representation: a JSON number of the same

@@ -67,6 +67,12 @@ static const struct {
     {"exists of an absent member", "{\"dynamodb\":{\"OldImage\":[{\"exists\":true}]}}", false},
     {"does not exist", "{\"dynamodb\":{\"OldImage\":[{\"exists\":false}]}}", true},
     {"does not exist, nested", "{\"dynamodb\":{\"OldImage\":{\"x\":[{\"exists\":false}]}}}", true},
+    /* every matcher, not only exists, matches leaves: anything-but of an attribute (an
+     * object) or of a map matches nothing, as in Lambda */
+    {"anything-but of an attribute (an object)", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"anything-but\":\"zzz\"}]}}}", false},
+    {"anything-but a list, of an attribute", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":[{\"anything-but\":[\"zzz\"]}]}}}", false},
+    {"anything-but of a map", "{\"dynamodb\":{\"NewImage\":[{\"anything-but\":\"zzz\"}]}}", false},
+    {"anything-but of the attribute's leaf", "{\"dynamodb\":{\"NewImage\":{\"AccountManager\":{\"S\":[{\"anything-but\":\"zzz\"}]}}}}", true},
     {"boolean", "{\"dynamodb\":{\"NewImage\":{\"Paid\":{\"BOOL\":[false]}}}}", true},
     {"boolean differs", "{\"dynamodb\":{\"NewImage\":{\"Paid\":{\"BOOL\":[true]}}}}", false},
     {"a list in the record: any element", "{\"dynamodb\":{\"NewImage\":{\"Tags\":{\"SS\":[\"red\"]}}}}", true},
