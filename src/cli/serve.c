@@ -167,7 +167,11 @@ typedef struct serve_opts {
     bool trigger_bisect;         /* --trigger-bisect */
     bool trigger_report_failures; /* --trigger-report-batch-item-failures */
     long trigger_parallel;       /* --trigger-parallelization N (0 = 1) */
-    const char *trigger_filters[MSG_TRIGGER_FILTERS_MAX]; /* --trigger-filter PATTERN */
+    /* --trigger-filter PATTERN, each the filter of the --trigger before it (Lambda's
+     * FilterCriteria belong to one event source mapping): trigger_filter_of is that trigger's
+     * index + 1, 0 when none came before (refused) */
+    const char *trigger_filters[(SERVE_MAX_TRIGGERS + 1) * MSG_TRIGGER_FILTERS_MAX];
+    size_t trigger_filter_of[(SERVE_MAX_TRIGGERS + 1) * MSG_TRIGGER_FILTERS_MAX];
     size_t n_trigger_filters;
     const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
@@ -285,9 +289,10 @@ static void serve_usage(FILE *f)
             "  --trigger-parallelization N  batches of one shard at once, 1..10 (default 1),\n"
             "                            a key's records in order (Lambda's\n"
             "                            ParallelizationFactor)\n"
-            "  --trigger-filter PATTERN  deliver only the records matching a Lambda filter\n"
-            "                            pattern (JSON; repeatable, up to 5: any matches;\n"
-            "                            Lambda's FilterCriteria); the others are skipped\n"
+            "  --trigger-filter PATTERN  the --trigger before it delivers only the records\n"
+            "                            matching a Lambda filter pattern (JSON; repeatable,\n"
+            "                            up to 5 a trigger: any matches; Lambda's\n"
+            "                            FilterCriteria); the others are skipped\n"
             "  --trigger-on-failure FILE a discarded batch's on-failure record (Lambda's\n"
             "                            DDBStreamBatchInfo) is appended to FILE, a JSON line\n"
             "  --cors-origin ORIGIN      allowed browser origins for the REST API: one, a\n"
@@ -473,17 +478,22 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
     case SO_TRIGGER_FILTER: {
         /* checked now (a bad pattern is a usage error, as Lambda's CreateEventSourceMapping
          * refuses it); the triggers' set is built from the texts at their start */
+        size_t mine = 0;
+        for (size_t i = 0; i < o->n_trigger_filters; i++)
+            mine += o->trigger_filter_of[i] == o->n_triggers;
         msg_trigger_filter *f = msg_trigger_filter_new();
         err_t fe = {0};
         int frc = !f ? err_set(&fe, ERR_NOMEM, "out of memory")
-                  : o->n_trigger_filters == MSG_TRIGGER_FILTERS_MAX
-                      ? err_set(&fe, ERR_VALIDATION, "at most %d filters", MSG_TRIGGER_FILTERS_MAX)
+                  : mine == MSG_TRIGGER_FILTERS_MAX
+                      ? err_set(&fe, ERR_VALIDATION, "at most %d filters a trigger",
+                                MSG_TRIGGER_FILTERS_MAX)
                       : msg_trigger_filter_add(f, arg, &fe);
         msg_trigger_filter_free(f);
         if (frc) {
             fprintf(stderr, "ddbchat serve: --trigger-filter: %s\n", fe.msg);
             return -1;
         }
+        o->trigger_filter_of[o->n_trigger_filters] = o->n_triggers;
         o->trigger_filters[o->n_trigger_filters++] = arg;
         break;
     }
@@ -552,6 +562,13 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                            o->trigger_report_failures || o->trigger_parallel ||
                            o->n_trigger_filters || o->trigger_on_failure)) {
         fprintf(stderr, "ddbchat serve: the --trigger-* options need a --trigger\n");
+        return 2;
+    }
+    /* a filter before every --trigger would belong to none; one for every trigger is what lost
+     * the other tables' records (their position saved past them) */
+    if (o->n_trigger_filters && o->trigger_filter_of[0] == 0) {
+        fprintf(stderr, "ddbchat serve: --trigger-filter applies to the --trigger before it; "
+                        "give it after that --trigger\n");
         return 2;
     }
     if (o->trigger_on_failure && !o->trigger_retries && !o->trigger_max_age) {
@@ -670,7 +687,8 @@ typedef struct serve_run {
     http_server *srv;
     msg_backend *tbackend; /* the triggers' own (calls from their threads) */
     msg_trigger *triggers[SERVE_MAX_TRIGGERS];
-    msg_trigger_filter *tfilter; /* the triggers' --trigger-filter set (NULL: none) */
+    msg_trigger_filter *tfilter[SERVE_MAX_TRIGGERS]; /* each trigger's --trigger-filter set
+                                                       * (NULL: none) */
     int ddb_fd, api_fd; /* the listeners' sockets until the server takes them */
 } serve_run;
 
@@ -819,15 +837,15 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
         /* --endpoint: the data dir holds only such state */
         return err_set(e, ERR_IO, "cannot create %s: %s", o->data_dir, strerror(errno));
     }
-    if (o->n_trigger_filters) {
-        s->tfilter = msg_trigger_filter_new();
-        if (!s->tfilter)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < o->n_trigger_filters; i++)
-            if (msg_trigger_filter_add(s->tfilter, o->trigger_filters[i], e))
-                return -1;
-    }
     for (size_t i = 0; i < o->n_triggers; i++) {
+        for (size_t j = 0; j < o->n_trigger_filters; j++) {
+            if (o->trigger_filter_of[j] != i + 1)
+                continue;
+            if (!s->tfilter[i] && !(s->tfilter[i] = msg_trigger_filter_new()))
+                return err_set(e, ERR_NOMEM, "out of memory");
+            if (msg_trigger_filter_add(s->tfilter[i], o->trigger_filters[j], e))
+                return -1;
+        }
         char *table;
         const char *cmd;
         if (msg_trigger_parse(o->triggers[i], &table, &cmd, e))
@@ -839,7 +857,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .bisect = o->trigger_bisect,
                               .report_failures = o->trigger_report_failures,
                               .parallelization = (int)o->trigger_parallel,
-                              .filter = s->tfilter,
+                              .filter = s->tfilter[i],
                               .on_failure = o->trigger_on_failure,
                               .remote = remote,
                               .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
@@ -875,7 +893,8 @@ static void serve_stop(serve_run *s)
     msg_backend_abort(s->tbackend);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
         msg_trigger_stop(s->triggers[i]);
-    msg_trigger_filter_free(s->tfilter);
+    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++)
+        msg_trigger_filter_free(s->tfilter[i]);
     msg_backend_free(s->tbackend);
     msg_events_stop(s->events); /* open event streams end first: the server's drain then is quick */
     http_server_stop(s->srv);

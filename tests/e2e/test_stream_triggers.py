@@ -913,6 +913,36 @@ def test_a_bad_filter_is_refused():
     assert "--trigger-filter" in r.stderr and "list of matchers" in r.stderr, r.stderr
 
 
+# A filter belongs to one trigger, as Lambda's FilterCriteria to one event source mapping: the
+# --trigger before it.  A filter for table A skips A's other records and none of B's.  Failed
+# before (one set for every trigger): B's record was skipped and its position saved, lost.
+def test_a_filter_is_its_triggers_only(work, target, start_triggered, table_name):
+    a, b = table_name("trga"), table_name("trgb")
+    t = start_triggered(
+        os.path.join(work, "data"), "--trigger", f"{a}={handler_cmd(work)}",
+        "--trigger-filter", json.dumps({"dynamodb": {"NewImage": {"kind": {"S": ["order"]}}}}),
+        "--trigger", f"{b}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+    da, _ = stream_table(t.url, a)
+    db, _ = stream_table(t.url, b)
+    da.put_item(TableName=a, Item={"pk": {"S": "a-order"}, "kind": {"S": "order"}})  # delivered
+    da.put_item(TableName=a, Item={"pk": {"S": "a-other"}, "kind": {"S": "note"}})   # skipped
+    db.put_item(TableName=b, Item={"pk": {"S": "b-audit"}, "who": {"S": "x"}})       # delivered
+    wait_records(work, 2)
+    time.sleep(1)  # the skipped record would have come by now
+    assert sorted(keys_of(delivered(work))) == [("INSERT", "a-order"), ("INSERT", "b-audit")]
+    if target == "ddbchat":
+        assert metric(t.url, "ddbchat_trigger_filtered_records_total", a) == 1
+        assert metric(t.url, "ddbchat_trigger_filtered_records_total", b) == 0
+
+
+# A filter before every --trigger belongs to none: refused, not given to all of them.
+def test_a_filter_before_its_trigger_is_refused():
+    r = subprocess.run([ddbchat_bin(), "serve", "--trigger-filter", '{"eventName":["INSERT"]}',
+                        "--trigger", "t=true"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    assert "--trigger-filter applies to the --trigger before it" in r.stderr, r.stderr
+
+
 # ---- ReportBatchItemFailures ------------------------------------------------------------
 # Lambda's partial batch response for a DynamoDB stream (Developer Guide, "Configuring partial
 # batch response with DynamoDB and Lambda"): with FunctionResponseTypes ReportBatchItemFailures
