@@ -137,9 +137,12 @@ e2e-asan: deps
 #                       remote DynamoDB Local); last, alone, test_messaging_concurrency.py
 #                       over Local.  The crash cycles and the remote messaging files mostly
 #                       wait (on restarts; 12 s of CPU in 70 s), as the unit tests do.
-#  3. e2e-ddbchat       the files against ddbchat, two at a time, alone: their clocks and
-#                       windows (throttling, back-offs, UPDATING delays) want the machine
-#  4. e2e-asan-quick    the files against the ASan+UBSan ddbchat, two at a time, alone
+#  3. e2e-ddbchat+asan-quick  two jobs side by side (make -j2): e2e-ddbchat-files (the files
+#                       against ddbchat, two at a time: mostly asleep on their clocks and
+#                       windows, throttling, back-offs, UPDATING delays, that stretch with the
+#                       load) | e2e-asan-quick (the files against the ASan+UBSan ddbchat, two
+#                       at a time: CPU).  Until session 28 they ran one after the other
+#                       (477 + 352-363 s quiet, the first at load ~0.3).
 # Tried and withdrawn: the longest files first (at load 12-15 it paired the CPU-heavy files
 # with the time-bound ones: ~6 failed, against 1 in alphabetical order); test_web.py alone
 # first (session 26: one of its tests failed beside test_auth..test_differential at load 13);
@@ -158,8 +161,12 @@ TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 test:
 	$(call TEST_PHASE,build,build)
 	$(call TEST_PHASE,unit+oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
-	$(call TEST_PHASE,e2e-ddbchat,e2e-ddbchat-files)
-	$(call TEST_PHASE,e2e-asan-quick,e2e-asan-quick)
+	$(call TEST_PHASE,e2e-ddbchat+asan-quick,-j2 --output-sync=target test-e2e-both)
+
+# Phase 3's two jobs side by side: the release files mostly wait (their clocks; load ~0.3 at
+# two workers in session 28's quiet run), the ASan files compute.
+.PHONY: test-e2e-both
+test-e2e-both: e2e-ddbchat-files e2e-asan-quick
 
 # Three jobs in two slots, in this order: the third starts when either of the first two ends;
 # then the one messaging file that wants DynamoDB Local to itself (e2e-oracle-msg-alone).
