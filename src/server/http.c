@@ -1044,18 +1044,10 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     unsigned hard = l->max_connections + l->overflow_max;
     if (threads > hard)
         threads = hard;
-    /* The endpoint: poll(2), level-triggered: with epoll libmicrohttpd 0.9.75 missed the FIN
-     * of many clients that closed mid-request, leaving them in CLOSE-WAIT (issue 9.2).  The
-     * REST listener: epoll, as it holds thousands of idle connections (a stream per open
-     * page): poll(2) walks all of them at each event, so with 5,500 idle a new client cost
-     * ~9 ms of CPU (0.9 ms with epoll) and 1,500 more connections took 16 s to be accepted
-     * (0.5 s) (test_overload test_rest_new_clients_with_thousands_idle); the FINs epoll misses
-     * the reaper finds (http_reap_hangups; test_dropped_rest_clients_free_their_slots).  The
-     * endpoint's connections are fewer (1,024 by default) and answered at once: poll's
-     * cost there is small, its lost FINs none. */
-    l->edge = rest;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (rest ? MHD_USE_EPOLL : MHD_USE_POLL) |
-                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    /* poll(2), level-triggered: with epoll libmicrohttpd 0.9.75 missed the FIN of many
+     * clients that closed mid-request, leaving them in CLOSE-WAIT (issue 9.2) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* a new connection has until the read timeout (or the idle one, if shorter) to send its
@@ -1338,8 +1330,6 @@ void http_server_stop(http_server *s)
     for (int i = 0; i < 2; i++) { /* the reaper's poll sets (it has stopped) */
         free(ls[i]->sse_ps.pf);
         free(ls[i]->sse_ps.hc);
-        free(ls[i]->hup_ps.pf);
-        free(ls[i]->hup_ps.hc);
     }
     pthread_mutex_destroy(&s->reaper_mu);
     pthread_cond_destroy(&s->reaper_cv);

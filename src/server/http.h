@@ -33,12 +33,14 @@
  * request began (the first byte, from TCP_INFO), its body read_timeout after the head plus
  * 1 s per 64 KB received; a reaper thread shuts down connections past theirs.
  * max_connections_per_ip, when set, caps one client address's connections (libmicrohttpd
- * closes the rest at once); no cap by default.  The endpoint polls level-triggered (poll(2)),
- * so a client that closes in the middle of a request is noticed at once (with epoll
- * libmicrohttpd 0.9.75 missed many such FINs: their sockets sat in CLOSE-WAIT for the idle
- * timeout, issue 9.2).  The REST listener, which holds thousands of idle connections (the
- * pages' event streams), uses epoll (poll(2) walked them all at each event) and the reaper
- * finds the FINs it misses within its interval.
+ * closes the rest at once); no cap by default.  Both listeners poll level-triggered
+ * (poll(2)), so a client that closes in the middle of a request is noticed at once (with
+ * epoll libmicrohttpd 0.9.75 missed many such FINs: their sockets sat in CLOSE-WAIT for the
+ * idle timeout, issue 9.2; and a server-sent-events stream ended while its client did not
+ * read never reached it once it read: test_messaging_sse
+ * test_streams_that_are_never_read_hold_bounded_memory under ASan, session 28).  poll(2)
+ * walks every connection at each event: with 5,500 idle REST connections, 1,500 more took
+ * 16 s to be accepted (0.3-1.1 s with epoll).
  *
  * Overload: beyond max_connections a connection gets the "busy" reply to its first request
  * and is closed (beyond max_connections + HTTP_OVERFLOW_CONNECTIONS libmicrohttpd closes it

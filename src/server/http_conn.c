@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h> /* FIONREAD */
 #include <sys/socket.h>
 #include <time.h>
 
@@ -311,64 +310,11 @@ static void http_reap_streams(http_listener *l, long long now, bool stall)
     }
 }
 
-/* An edge-triggered listener's connections reading a request or idle (a deadline set, no
- * stream; conns_mu held): one poll of their sockets for a client that has closed.
- * libmicrohttpd 0.9.75's epoll misses a FIN that comes with the last bytes it reads (a
- * client that sent part of a body and closed), and the connection sat in CLOSE-WAIT, its
- * slot held, until its read deadline; shut down here, it is a new event libmicrohttpd sees,
- * and it closes it within a reaper interval (test_overload
- * test_dropped_rest_clients_free_their_slots).  A connection being answered (deadline 0)
- * is left to finish its reply, as under poll(2).  So is a client that sent its whole request
- * and then shut down its sending side (legal HTTP/1.1): a hang-up is cut only when nothing is
- * left unread (FIONREAD) on two passes in a row with the same deadline (no progress
- * between), so a request libmicrohttpd has yet to read or dispatch is answered, and a
- * dropped one is cut within two intervals (review28b F5; test_overload
- * test_half_closing_rest_clients_are_answered). */
-static void http_reap_hangups(http_listener *l)
-{
-    http_pollset *ps = &l->hup_ps;
-    size_t n = 0;
-    for (http_conn *hc = l->conns; hc; hc = hc->next) {
-        if (hc->sse || hc->fd < 0 || !atomic_load(&hc->deadline)) {
-            hc->hup_deadline = 0;
-            continue;
-        }
-        if (!http_pollset_put(ps, n, 256, hc))
-            break; /* the rest at the next pass */
-        n++;
-    }
-    if (n == 0 || poll(ps->pf, n, 0) < 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        http_conn *hc = ps->hc[i];
-        long long d = atomic_load(&hc->deadline);
-        int unread = 0;
-        if (!(ps->pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) || d == 0 ||
-            (!(ps->pf[i].revents & POLLERR) && ioctl(hc->fd, FIONREAD, &unread) == 0 &&
-             unread > 0)) {
-            hc->hup_deadline = 0;
-            continue;
-        }
-        if (hc->hup_deadline != d) { /* first seen quiet and hung up: cut at the next pass */
-            hc->hup_deadline = d;
-            continue;
-        }
-        /* not if the MHD thread has just dispatched its request (deadline 0) */
-        if (!atomic_compare_exchange_strong(&hc->deadline, &d, 0))
-            continue;
-        hc->hup_deadline = 0;
-        shutdown(hc->fd, SHUT_RDWR);
-        atomic_fetch_add(&l->reaped, 1);
-    }
-}
-
 /* Shuts down the sockets of l's connections past their deadline (reaper thread). */
 static void http_reap(http_listener *l, long long now, bool stall)
 {
     pthread_mutex_lock(&l->conns_mu);
     http_reap_streams(l, now, stall);
-    if (l->edge)
-        http_reap_hangups(l);
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         long long d = atomic_load(&hc->deadline);
         /* an idle keep-alive connection whose next request has begun: libmicrohttpd says

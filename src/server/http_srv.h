@@ -59,8 +59,6 @@ typedef struct http_conn {
     atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
-    long long hup_deadline; /* the deadline when the reaper last saw its client's hang-up
-                               with nothing left unread; 0: not seen (reaper thread) */
     /* a stream being sent (guarded by the listener's conns_mu): the reaper polls its socket
      * for the client's hang-up and drops it once its writes make no progress for the read
      * timeout (http_reap_streams) */
@@ -127,12 +125,6 @@ struct http_listener {
     http_conn *conns;       /* open connections (the reaper's list) */
     atomic_ulong reaped;    /* connections closed past their request deadline */
     http_pollset sse_ps;    /* the reaper's poll set for the streams (reaper thread) */
-    /* epoll (the REST listener: thousands of idle streams), not poll(2): libmicrohttpd
-     * 0.9.75 misses a client's close that comes with the last bytes of a request head or body
-     * (issue 9.2), so the reaper polls the connections reading a request for it (reaper
-     * thread: http_reap_hangups) */
-    bool edge;
-    http_pollset hup_ps;
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
     atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
