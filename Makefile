@@ -155,7 +155,10 @@ e2e-asan: deps
 # 63 s) + e2e-ddbchat 477 + e2e-asan-quick 352-363.  Session 28: the release unit tests and
 # the messaging-on-Local run but its concurrency file moved into the ASan job's slack;
 # under ASan test_differential's first seeded slice runs 120 operations, not 300 (45 -> 19 s
-# of worker time at load ~13), and test_stream_shards' two node-client tests are asan_slow.
+# of worker time at load ~13), and test_stream_shards' two node-client tests are asan_slow;
+# phases 3 and 4 became one.  Its last quiet clean clone (8107ad47): 825 s = build 32 +
+# unit+oracle+asan 297 + e2e-ddbchat+asan-quick 496 (the release files 492, the ASan 380;
+# load 0.3-3.1).
 TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 	echo "== make test: $(1) took $$(( $$(date +%s) - s )) s"
 test:
