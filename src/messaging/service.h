@@ -188,6 +188,8 @@ int msg_validate_display_name(const char *name, err_t *e);
  * TransactWriteItems, both attribute_not_exists.  ERR_VALIDATION (invalid_*),
  * ERR_RESOURCE_IN_USE (row handle_taken: the handle exists, in any case; row uuid_taken: the
  * uuid exists, the handle does not).  *out may be NULL. */
+int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
+                 msg_user *out, err_t *e);
 /* Changes user uuid's display name (a user's profile: REST PUT /api/me, `ddbchat user rename`):
  * the user row (an UpdateItem, attribute_exists), then the other participant's conversation
  * row of each of the user's conversations, which shows the name in their listings (an
@@ -206,8 +208,6 @@ typedef struct msg_rename_progress {
 } msg_rename_progress;
 int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
                     msg_rename_progress *pr, msg_user *out, err_t *e);
-int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
-                 msg_user *out, err_t *e);
 /* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user); by handle,
  * a string that is no handle (msg_validate_handle) is ERR_VALIDATION (row invalid_handle)
  * before any lookup. */

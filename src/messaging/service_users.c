@@ -285,17 +285,27 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
 }
 
 /* msgi_query_pages's page for msg_user_rename: each conversation row's group, key time and
- * other participant (an array of [group, sk, other]). */
+ * other participant (rows: an array of [group, sk, other]).  Out of memory stops the pages
+ * with oom set (msgi_query_pages takes a stop for the end: the rename would have counted the
+ * rows it missed as done). */
+typedef struct rename_rows {
+    json_t *rows;
+    bool oom;
+} rename_rows;
+
 static int rename_page(void *ctx, const json_t *resp)
 {
-    json_t *rows = ctx, *it;
+    rename_rows *rr = ctx;
+    json_t *it;
     size_t i;
     json_array_foreach(json_object_get(resp, "Items"), i, it)
     {
         const char *g = msgi_item_s(it, "message_group_uuid"), *sk = msgi_item_s(it, "sk");
         const char *o = msgi_item_s(it, "user_uuid");
-        if (g && sk && o && json_array_append_new(rows, json_pack("[s,s,s]", g, sk, o)))
-            return -1;
+        if (g && sk && o && json_array_append_new(rr->rows, json_pack("[s,s,s]", g, sk, o))) {
+            rr->oom = true;
+            return 1;
+        }
     }
     return 0;
 }
@@ -339,9 +349,9 @@ static int rename_in(msg_service *s, const char *me, const char *name, const cha
         int w = msgi_write_outcome(rc, NULL);
         if (w == 0)
             return 0;
-        msgi_race_backoff(t + 1, &seed);
         if (w != MSGI_RACED)
             return msgi_storage(e, w, &in);
+        msgi_race_backoff(t + 1, &seed);
     }
     return msg_failf(e, MSG_E_CONFLICT,
                      "too many messages moved conversation %s during the rename, try again", g);
@@ -422,7 +432,10 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
                                     "ExpressionAttributeValues", ":pk", "S", gpk,
                                     "ProjectionExpression", "message_group_uuid, sk, user_uuid",
                                     "ConsistentRead", 1, "ScanIndexForward", 0);
-    rc = msgi_query_pages(s, q, rename_page, rows, e);
+    rename_rows rr = {.rows = rows};
+    rc = msgi_query_pages(s, q, rename_page, &rr, e);
+    if (!rc && rr.oom)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
     size_t n = json_array_size(rows), i = 0;
     long long stop = pr && pr->budget_ms > 0 ? t0 + (long long)pr->budget_ms * 1000 : 0;
     for (; !rc && i < n; i++) {
