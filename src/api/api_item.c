@@ -536,7 +536,6 @@ int api_exprs_pre(api_req *r, const json_t *o, const char *const *expr_params,
 int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
                    const char *null_what)
 {
-    memset(x, 0, sizeof *x);
     /* both maps' "given without an expression" checks before either map's own (dynalite's
      * validateExpressionParams before validateExpressions; review17 F1: a bad names key must
      * not come before values given without an expression; test_items

@@ -172,12 +172,7 @@ int msg_trigger_parse(const char *spec, char **table, const char **command, err_
  * and deadlines did both, test_stream_triggers.py::test_a_clock_step_neither_kills_nor_stalls). */
 static struct timespec trg_after(int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long ns = ts.tv_nsec + (long)(ms % 1000) * 1000000L;
-    ts.tv_sec += ms / 1000 + ns / 1000000000L;
-    ts.tv_nsec = ns % 1000000000L;
-    return ts;
+    return base_deadline(CLOCK_MONOTONIC, ms);
 }
 
 /* Sleeps up to ms unless stopped; true when stopped. */

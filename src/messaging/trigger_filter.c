@@ -364,11 +364,9 @@ static bool tf_match(const json_t *pat, const json_t *rec)
             }
         } else {
             const json_t *v = json_is_object(rec) ? json_object_get(rec, key) : NULL;
-            if (json_is_object(p)) {
-                json_t *empty = v ? NULL : json_object(); /* absent: only "exists":false holds */
-                ok = tf_match(p, v ? v : empty);
-                json_decref(empty);
-            } else
+            if (json_is_object(p))
+                ok = tf_match(p, v); /* absent (NULL): every member absent, as tf_match reads it */
+            else
                 ok = tf_match_leaf(p, v, key);
         }
         if (!ok)

@@ -15,6 +15,8 @@
 
 #include <openssl/evp.h> /* types only: libcrypto is opened on first use */
 
+#include "base/b64.h"
+
 #include "ops/ops_int.h"
 
 #include "base/dynlib.h"
@@ -180,23 +182,7 @@ void ops_md_free(ops_md *m)
 
 void ops_base64(const unsigned char *in, size_t n, char *out)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0, i = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-        out[o++] = tab[v & 63];
-    }
-    if (i < n) {
-        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    out[o] = '\0';
+    out[base_b64_encode(BASE_B64_STD, true, in, n, out)] = '\0';
 }
 
 /* Reads src (and writes dst_fd when >= 0), hashing.  0 or ERR_IO. */
