@@ -793,6 +793,9 @@ static int serve_open_events(serve_run *s, err_t *e)
     if (msg_events_new(s->svc, &s->events, e))
         return -1;
     msg_service_set_events(s->svc, s->events);
+    /* removed before the hub is freed (serve_stop) */
+    if (s->metrics && met_add_collector(s->metrics, msg_events_metrics, s->events))
+        log_warn("event stream metrics not rendered: too many metric collectors");
     return 0;
 }
 
@@ -902,6 +905,7 @@ static void serve_stop(serve_run *s)
         close(s->ddb_fd);
     if (s->api_fd >= 0)
         close(s->api_fd);
+    met_remove_collector(s->metrics, msg_events_metrics, s->events);
     msg_events_free(s->events);
     /* the start-up handle fold may still wait on a remote endpoint: its call ends now, not
      * after the endpoint's timeouts and retries (review21 MEDIUM 6: ~50 s) */

@@ -21,6 +21,7 @@
 
 #include "base/log.h"
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "messaging/messaging_int.h"
 #include "messaging/tickets.h"
 
@@ -1246,6 +1247,15 @@ void msg_events_stats_get(msg_events *h, msg_events_stats *out)
     out->scans = h->scans;
     out->changes = h->changes;
     pthread_mutex_unlock(&h->mu);
+}
+
+void msg_events_metrics(void *ctx, buf_t *b)
+{
+    msg_events_stats st;
+    msg_events_stats_get(ctx, &st);
+    met_prom_header(b, "ddbchat_events_streams", "gauge",
+                    "Live event streams open (GET /api/events), one REST connection each.");
+    buf_printf(b, "ddbchat_events_streams %ld\n", st.streams);
 }
 
 /* Streams open, joining or being replayed for user (hub->mu held). */

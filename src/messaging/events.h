@@ -62,6 +62,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 #define MSG_EVENTS_LATE_S 60         /* look-back: a message commits within this of created_at */
@@ -166,6 +167,12 @@ typedef struct msg_events_stats {
     long changes;  /* changes the watcher took from the backend's change feed so far */
 } msg_events_stats;
 void msg_events_stats_get(msg_events *h, msg_events_stats *out);
+/* Appends the hub's families to a GET /metrics text (a base/metrics.h collector; ctx is the
+ * hub): ddbchat_events_streams, the live streams open (GET /api/events, each holding one
+ * REST connection for as long as it is open).  So an operator (and
+ * test_web.py::test_many_tabs_share_one_stream) sees how many connections the streams hold:
+ * a page's tabs share one.  Any thread. */
+void msg_events_metrics(void *ctx, buf_t *b);
 
 /* Event ids (exposed for tests): parse into floor + positions; format back.  parse: 0 or
  * ERR_VALIDATION (row bad_event_id). */

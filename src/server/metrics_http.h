@@ -13,7 +13,8 @@
  *   lmdb_map_bytes, lmdb_used_bytes, lmdb_file_bytes, lmdb_page_bytes,
  *   lmdb_readers_used, lmdb_readers_max, lmdb_last_txn_id
  *   http_connections{listener}, http_requests_in_flight, tables
- * then whatever collectors registered with the met_t (e.g. stream lag per trigger).
+ * then whatever collectors registered with the met_t (e.g. stream lag per trigger, the live
+ * event streams open: messaging/events.h msg_events_metrics).
  * Labels hold only operation names of the api's table, DynamoDB error type names, caller-
  * visible table names and fixed words: never keys, values or credentials.
  */

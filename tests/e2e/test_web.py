@@ -211,6 +211,17 @@ def send_rest(srv, frm, text, handle=None, group=None):
     return m
 
 
+def server_streams(srv):
+    """The live streams open on the server (GET /metrics: ddbchat_events_streams), one REST
+    connection each."""
+    import re
+    import urllib.request
+    with urllib.request.urlopen(srv.ddb_url + "/metrics", timeout=10) as r:
+        m = re.search(r"^ddbchat_events_streams (\d+)$", r.read().decode(), re.M)
+    assert m, "no ddbchat_events_streams in /metrics"
+    return int(m.group(1))
+
+
 # ---- the tests ---------------------------------------------------------------------------
 
 def test_sign_in_by_link_and_by_pasting(web, two):
@@ -1101,21 +1112,28 @@ def test_many_tabs_share_one_stream(web, two):
     to a server, so a stream per tab held them all from the 6th tab on (the 6th tab's list and
     every send in any tab waited forever, a 7th tab never loaded). The tabs share one stream:
     all load, all are live, all get a message, any can send, and when the tab holding the
-    stream closes another takes it over.  In the module's first browser (a browser of its
-    own cost a second or more to start): its one tab is blank first, so no other stream
-    holds one of its connections, and it is left with one blank tab."""
+    stream closes another takes it over.  The server counts one stream open for the seven
+    (GET /metrics, ddbchat_events_streams), also after the handover: each stream holds a
+    REST connection, which libmicrohttpd's poll(2) walks at every accept.  In the module's
+    first browser (a browser of its own cost a second or more to start): its one tab is
+    blank first, so no other stream holds one of its connections, and it is left with one
+    blank tab."""
     uid = add_user(web, "web_tabs", "Tabs Web")
     tok = token(uid, exp_in=3600)
+    fresh(two[1])  # the other browser holds no stream: the server's count is this one's
     d = fresh(two[0])
     tabs = []
     try:
         d.set_page_load_timeout(15)
         d.set_script_timeout(15)
+        wait(d, lambda d: server_streams(web) == 0, 5, "no stream open on the server")
         for i in range(7):
             if i:
                 d.switch_to.new_window("tab")
             tabs.append(d.current_window_handle)
             sign_in_by_link(d, web, "web_tabs", tok)
+        # one stream on the server for the seven tabs (each its own held seven connections)
+        assert server_streams(web) == 1
         send_rest(web, "web_dave", "to every tab", handle="web_tabs")
         for h in tabs:
             d.switch_to.window(h)
@@ -1142,6 +1160,10 @@ def test_many_tabs_share_one_stream(web, two):
             wait(d, lambda d: "after the first tab closed" in d.execute_script(
                 "return document.getElementById('conversations').textContent"), 5,
                 "the message after the first tab closed")
+        # the closed tab's stream ended on the server, the new holder's is the only one
+        wait(d, lambda d: server_streams(web) == 1, 5, "one stream on the server again")
+        time.sleep(1)
+        assert server_streams(web) == 1
         assert csp_violations(d) == []
     finally:
         left = [h for h in d.window_handles]

@@ -355,6 +355,46 @@ static void test_close_early(void **state)
     assert_int_equal(st.streams, 0);
 }
 
+/* GET /metrics's ddbchat_events_streams (msg_events_metrics) counts the streams open: two
+ * while two are, none once both closed (test_web.py::test_many_tabs_share_one_stream counts
+ * a page's tabs by it). */
+static void streams_metric_is(long want)
+{
+    char line[64];
+    snprintf(line, sizeof line, "\nddbchat_events_streams %ld\n", want);
+    bool seen = false;
+    for (int i = 0; i < 200 && !seen; i++) {
+        buf_t b;
+        buf_init(&b, 0);
+        msg_events_metrics(HUB, &b);
+        assert_int_equal(buf_putc(&b, 0), 0);
+        assert_non_null(strstr((const char *)b.data, "# TYPE ddbchat_events_streams gauge\n"));
+        seen = strstr((const char *)b.data, line) != NULL;
+        buf_fini(&b);
+        if (!seen) {
+            struct timespec ts = {0, 10 * 1000 * 1000}; /* a close is counted by the hub */
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(seen);
+}
+
+static void test_metrics_count_open_streams(void **state)
+{
+    (void)state;
+    streams_metric_is(0);
+    reader r[2];
+    for (int i = 0; i < 2; i++) {
+        char t[MSG_TICKET_LEN + 1];
+        ticket(&A, t);
+        reader_open(&r[i], t, NULL);
+    }
+    streams_metric_is(2);
+    reader_close(&r[0]);
+    reader_close(&r[1]);
+    streams_metric_is(0);
+}
+
 /* ---- the REST routes --------------------------------------------------------------------- */
 
 static const char *hdr(const msg_http_resp *r, const char *name)
@@ -1041,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_per_user_caps),
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
+        cmocka_unit_test(test_metrics_count_open_streams),
         cmocka_unit_test(test_late_read_commit_arrives),
         cmocka_unit_test(test_late_read_commit_reaches_a_reconnection),
         cmocka_unit_test(test_many_reads_and_a_late_one),
