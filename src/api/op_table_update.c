@@ -1283,6 +1283,40 @@ static int ut_vix_billing(api_req *r, void *ctx, const store_table *cur, json_t 
     return ut_plan_changes(r, c->q, cur, meta, &c->plan);
 }
 
+/* The answer's OnDemandThroughput when the request clears a ceiling (-1): AWS echoes each
+ * member the request sets to -1 as -1, beside the ceilings that stay, the read one first; a
+ * member cleared by an earlier call is not in it, and {-1,-1} answers {-1,-1} even with no
+ * ceiling set (ack-api-quirks DDB-TABLE-182 / 178, live AWS 2026-10-08/09).  DescribeTable
+ * omits the cleared members (api_odt_merge dropped them).  test_tables.py
+ * test_update_table_on_demand_clear_echoes_minus_one. */
+static int ut_echo_cleared_odt(api_req *r, json_t *desc, json_t *odt)
+{
+    bool clears = false;
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, api_odt_m[k]);
+        clears |= json_is_integer(v) && json_integer_value(v) == -1;
+    }
+    if (!clears)
+        return 0;
+    json_t *cur = json_object_get(desc, "OnDemandThroughput"), *echo = json_object();
+    if (!echo)
+        return api_nomem(r);
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, api_odt_m[k]);
+        json_t *kept = json_object_get(cur, api_odt_m[k]);
+        int bad = 0;
+        if (json_is_integer(v) && json_integer_value(v) == -1)
+            bad = json_object_set_new(echo, api_odt_m[k], json_integer(-1));
+        else if (kept)
+            bad = json_object_set(echo, api_odt_m[k], kept);
+        if (bad) {
+            json_decref(echo);
+            return api_nomem(r);
+        }
+    }
+    return json_object_set_new(desc, "OnDemandThroughput", echo) ? api_nomem(r) : 0;
+}
+
 /* UpdateTable's answer after a vector index change (api_vix_update_table): the table as
  * changed, described UPDATING. */
 static int ut_vix_answer(api_req *r, const store_table *t, json_t **out)
@@ -1379,6 +1413,10 @@ int op_update_table(api_req *r, json_t **out)
     if (c.plan.to_ppr)
         json_object_del(json_object_get(desc, "BillingModeSummary"),
                         "LastUpdateToPayPerRequestDateTime");
+    if ((rc = ut_echo_cleared_odt(r, desc, q.odt))) {
+        json_decref(desc);
+        return rc;
+    }
     /* a switch to an AWS owned key answers the KMS key it leaves, UPDATING (sse_change) */
     if (c.plan.sse_was &&
         json_object_set_new(desc, "SSEDescription",

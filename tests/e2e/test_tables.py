@@ -1929,6 +1929,55 @@ def test_update_table_on_demand_rules(raw, ddb_url, table_name, target):
     assert describe_raw(ddb_url, name)["OnDemandThroughput"] == {"MaxReadRequestUnits": 20}
 
 
+# Clearing a table's OnDemandThroughput ceiling with -1 (AWS, ack-api-quirks DDB-TABLE-182 and
+# DDB-TABLE-178, live 2026-10-08/09, every order): UpdateTable's answer echoes the member it
+# clears as -1 beside the ceiling that stays ({1000,500} then {Read:-1} answers {Read:-1,
+# Write:500}); a member cleared earlier is not in it ({Write:-1} next answers {Write:-1}); {-1,
+# -1} answers {-1,-1} also when nothing was set.  DescribeTable then omits the cleared member
+# and the whole struct once both are gone (AWS shows the -1 for about a second, an eventually
+# consistent read; ddbchat's reads are consistent).  ddbchat's answer left the -1 out, as if
+# the member had never been named.  DynamoDB Local deviates: a single -1 member answers 500
+# InternalFailure (changing nothing), and {-1,-1} answers without the struct.
+def test_update_table_on_demand_clear_echoes_minus_one(ddb_url, table_name, target):
+    name = table_name("odtc")
+    status, _, body = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S"),
+        "BillingMode": "PAY_PER_REQUEST"}, target="DynamoDB_20120810.CreateTable")
+    assert status == 200, body
+    R, W = "MaxReadRequestUnits", "MaxWriteRequestUnits"
+
+    def upd(odt):
+        status, _, resp = raw_request(ddb_url, {"TableName": name, "OnDemandThroughput": odt},
+                                      target="DynamoDB_20120810.UpdateTable")
+        resp = json.loads(resp)
+        if status != 200:
+            return status, resp.get("__type", "").split("#")[-1]
+        return status, resp["TableDescription"].get("OnDemandThroughput")
+
+    def described():
+        return describe_raw(ddb_url, name).get("OnDemandThroughput")
+
+    both = {R: 1000, W: 500}
+    if target == "dynamodb-local":
+        assert upd(both) == (200, both)
+        assert upd({R: -1}) == (500, "InternalFailure") and described() == both
+        assert upd({R: -1, W: -1}) == (200, None) and described() is None
+        return
+    for first, second in ((R, W), (W, R)):
+        assert upd(both) == (200, both) and described() == both
+        rest = {second: both[second]}
+        got = upd({first: -1})
+        assert got == (200, {R: -1, W: 500} if first == R else {R: 1000, W: -1}), got
+        assert list(got[1]) == [R, W]  # the read ceiling first, as AWS lists it
+        assert described() == rest
+        assert upd({second: -1}) == (200, {second: -1}) and described() is None
+    assert upd(both) == (200, both)
+    assert upd({R: -1, W: -1}) == (200, {R: -1, W: -1}) and described() is None
+    assert upd({R: -1, W: -1}) == (200, {R: -1, W: -1}) and described() is None
+    assert upd({R: 300}) == (200, {R: 300}) and described() == {R: 300}
+    assert upd({R: -1}) == (200, {R: -1}) and described() is None
+
+
 # UpdateTable {"OnDemandThroughput": {}}: AWS answers 500 InternalFailure (Dynoxide's capture,
 # eu-west-2 2026-07-24); DynamoDB Local answers the same.  ddbchat deliberately answers what
 # the request without the member gets, the ValidationException naming what may change: a 500
