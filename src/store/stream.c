@@ -734,10 +734,10 @@ uint32_t store_stream_hash(const av_t *pk)
 
 #define ST_SLOT_SCAN_MAX 20000 /* records looked at per read of one slot */
 
-/* Takes the record (k, d), numbered seq, into a read as v[*n] (store_stream_read_slot,
- * store_stream_read_shard).  *end when the read ends: before it, when it would take the
- * read past max_bytes (it starts the next read; the first record is always taken, so a
- * read always makes progress: *full), or with it, at the limit or the byte cap. */
+/* Takes the record (k, d), numbered seq, into a read as v[*n] (st_read).  *end when the
+ * read ends: before it, when it would take the read past max_bytes (it starts the next read;
+ * the first record is always taken, so a read always makes progress: *full), or with it, at
+ * the limit or the byte cap. */
 static int st_read_take(const MDB_val *k, const MDB_val *d, uint64_t seq, size_t limit,
                         size_t max_bytes, arena_t *a, store_srec *v, size_t *n, size_t *bytes,
                         uint64_t *last_seq, bool *full, bool *end, err_t *e)
@@ -773,18 +773,22 @@ static void st_read_covered(store_t *s, MDB_txn *txn, uint64_t upto, uint64_t *l
     }
 }
 
-int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
-                      size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
-                      uint64_t *last_seq, err_t *e)
-{
-    return store_stream_read_slot(s, id, NULL, 0, 1, from, upto, limit, max_bytes, a, out, n,
-                                  last_seq, e);
-}
+/* What a read walks: the stream's records in order (every one, or with n_slots > 1 those
+ * whose partition key is in slot `slot`), or with by_shard one shard's index, each entry
+ * looked up as its record. */
+typedef struct st_rsel {
+    bool by_shard;
+    uint32_t shard;
+    const char *hash_name;
+    uint32_t slot, n_slots;
+} st_rsel;
 
-int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint32_t slot,
-                           uint32_t n_slots, uint64_t from, uint64_t upto, size_t limit,
-                           size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
-                           uint64_t *last_seq, err_t *e)
+/* The one read behind store_stream_read, _read_slot and _read_shard: the walk differs only in
+ * its key (a record's 13 bytes or an index entry's 17, both ending in the sequence number)
+ * and in what it passes over. */
+static int st_read(store_t *s, uint32_t id, const st_rsel *sel, uint64_t from, uint64_t upto,
+                   size_t limit, size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                   uint64_t *last_seq, err_t *e)
 {
     size_t scanned = 0;
     *out = NULL;
@@ -807,35 +811,49 @@ int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint3
     }
     if ((rc = mdb_cursor_open(txn, s->db_streams, &cur)))
         goto done;
-    unsigned char kb[13];
-    st_rkey(kb, id, from);
-    MDB_val k = {sizeof kb, kb}, d;
+    unsigned char kb[17];
+    size_t klen = sel->by_shard ? 17 : 13, plen = klen - 8; /* the prefix: all but seq */
+    if (sel->by_shard)
+        st_xkey(kb, id, sel->shard, from);
+    else
+        st_rkey(kb, id, from);
+    MDB_val k = {klen, kb}, d;
     bool full = false; /* stopped by the size cap */
     int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
-    while (mrc == 0 && k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0) {
-        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
+    while (mrc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, plen) == 0) {
+        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + plen);
         if (upto && seq > upto)
             break;
-        if (n_slots > 1) {
+        unsigned char rb[13];
+        MDB_val rk = k, rv = d; /* the record */
+        if (sel->by_shard) {
+            st_rkey(rb, id, seq);
+            rk = (MDB_val){sizeof rb, rb};
+            if ((rc = mdb_get(txn, s->db_streams, &rk, &rv))) {
+                if (rc == MDB_NOTFOUND) /* an index entry is trimmed with its record */
+                    rc = err_set(e, ERR_IO, "corrupt stream index");
+                goto done;
+            }
+        } else if (sel->n_slots > 1) {
             if (++scanned > ST_SLOT_SCAN_MAX) {
                 full = true; /* the next read goes on from here */
                 break;
             }
             store_srec probe;
             arena_reset(&scratch);
-            if ((rc = st_srec_decode(&k, &d, &scratch, &probe, e)))
+            if ((rc = st_srec_decode(&rk, &rv, &scratch, &probe, e)))
                 goto done;
-            const av_t *pk = probe.keys.type == AV_M ? av_map_gets(&probe.keys, hash_name)
+            const av_t *pk = probe.keys.type == AV_M ? av_map_gets(&probe.keys, sel->hash_name)
                                                      : NULL;
-            if (store_stream_slot(pk, n_slots) != slot) {
+            if (store_stream_slot(pk, sel->n_slots) != sel->slot) {
                 *last_seq = seq;
                 mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
                 continue;
             }
         }
         bool end = false;
-        if ((rc = st_read_take(&k, &d, seq, limit, max_bytes, a, v, n, &bytes, last_seq, &full,
-                               &end, e)))
+        if ((rc = st_read_take(&rk, &rv, seq, limit, max_bytes, a, v, n, &bytes, last_seq,
+                               &full, &end, e)))
             goto done;
         if (end)
             break;
@@ -854,63 +872,29 @@ done:
     return st_mdb_err(rc, e);
 }
 
+int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
+                      size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                      uint64_t *last_seq, err_t *e)
+{
+    st_rsel sel = {.n_slots = 1};
+    return st_read(s, id, &sel, from, upto, limit, max_bytes, a, out, n, last_seq, e);
+}
+
+int store_stream_read_slot(store_t *s, uint32_t id, const char *hash_name, uint32_t slot,
+                           uint32_t n_slots, uint64_t from, uint64_t upto, size_t limit,
+                           size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                           uint64_t *last_seq, err_t *e)
+{
+    st_rsel sel = {.hash_name = hash_name, .slot = slot, .n_slots = n_slots};
+    return st_read(s, id, &sel, from, upto, limit, max_bytes, a, out, n, last_seq, e);
+}
+
 int store_stream_read_shard(store_t *s, uint32_t id, uint32_t shard, uint64_t from,
                             uint64_t upto, size_t limit, size_t max_bytes, arena_t *a,
                             store_srec **out, size_t *n, uint64_t *last_seq, err_t *e)
 {
-    *out = NULL;
-    *n = 0;
-    *last_seq = from ? from - 1 : 0;
-    if (!s->db_streams || limit == 0)
-        return 0;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    int rc = st_rtxn_begin(s, &txn);
-    if (rc)
-        return st_mdb_err(rc, e);
-    store_srec *v = arena_alloc(a, limit * sizeof *v);
-    size_t bytes = 0;
-    if (!v) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = mdb_cursor_open(txn, s->db_streams, &cur)))
-        goto done;
-    unsigned char xb[17];
-    st_xkey(xb, id, shard, from);
-    MDB_val k = {sizeof xb, xb}, d;
-    bool full = false; /* stopped by the size cap */
-    int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
-    while (mrc == 0 && k.mv_size == 17 && memcmp(k.mv_data, xb, 9) == 0) {
-        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 9);
-        if (upto && seq > upto)
-            break;
-        unsigned char kb[13];
-        st_rkey(kb, id, seq);
-        MDB_val rk = {sizeof kb, kb}, rv;
-        if ((rc = mdb_get(txn, s->db_streams, &rk, &rv))) {
-            if (rc == MDB_NOTFOUND) /* an index entry is trimmed with its record */
-                rc = err_set(e, ERR_IO, "corrupt stream index");
-            goto done;
-        }
-        bool end = false;
-        if ((rc = st_read_take(&rk, &rv, seq, limit, max_bytes, a, v, n, &bytes, last_seq,
-                               &full, &end, e)))
-            goto done;
-        if (end)
-            break;
-        mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
-    }
-    if (mrc && mrc != MDB_NOTFOUND)
-        rc = mrc;
-    *out = v;
-done:
-    if (cur)
-        mdb_cursor_close(cur);
-    if (rc == 0 && *n < limit && !full) /* read to the end */
-        st_read_covered(s, txn, upto, last_seq);
-    st_rtxn_end(s, txn);
-    return st_mdb_err(rc, e);
+    st_rsel sel = {.by_shard = true, .shard = shard};
+    return st_read(s, id, &sel, from, upto, limit, max_bytes, a, out, n, last_seq, e);
 }
 
 /* ---- maintenance: trimming, expiry, rollover ------------------------------------------ */

@@ -126,6 +126,52 @@ static void test_records(void **state)
     }
 }
 
+/* store_stream_read_slot: the n_slots slots of a stream partition its records (each read in
+ * commit order, each record in the slot of its partition key), and a slot's read covers the
+ * other slots' records it passed over, so its next read starts after them; a size-capped
+ * slot read covers only what it handed out. */
+static void test_read_slot_partitions(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "t", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t = set_view(f->s, "t", STORE_SV_KEYS_ONLY);
+    char doc[64];
+    for (int i = 0; i < 24; i++) {
+        snprintf(doc, sizeof doc, "{\"pk\":{\"S\":\"k%d\"}}", i);
+        st_put_ok(f->s, t, &f->a, doc);
+    }
+    store_srec *all;
+    assert_int_equal(read_stream(f->s, t->stream_id, &f->a, &all), 24);
+    const uint32_t slots = 3;
+    size_t seen = 0;
+    err_t e;
+    err_clear(&e);
+    for (uint32_t sl = 0; sl < slots; sl++) {
+        store_srec *r;
+        size_t n;
+        uint64_t last;
+        assert_int_equal(store_stream_read_slot(f->s, t->stream_id, "pk", sl, slots, 0, 0, 1000,
+                                                0, &f->a, &r, &n, &last, &e),
+                         0);
+        assert_int_equal(last, all[23].seq); /* covered to the end */
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(store_stream_slot(av_map_gets(&r[i].keys, "pk"), slots), sl);
+            if (i)
+                assert_true(r[i].seq > r[i - 1].seq);
+        }
+        seen += n;
+        if (n >= 2) { /* a cap of one record: the read covers up to it, not past it */
+            size_t m;
+            assert_int_equal(store_stream_read_slot(f->s, t->stream_id, "pk", sl, slots, 0, 0,
+                                                    1000, 1, &f->a, &r, &m, &last, &e),
+                             0);
+            assert_int_equal(m, 1);
+            assert_int_equal(last, r[0].seq);
+        }
+    }
+    assert_int_equal(seen, 24);
+}
+
 static void test_view_keys_only_and_restart(void **state)
 {
     st_fix *f = *state;
@@ -681,6 +727,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_slot_partitions, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_view_keys_only_and_restart, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_disable_reenable_drop, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_disable_empty, st_setup, st_teardown),
