@@ -271,31 +271,55 @@ static int cmp_kv_ptr(const void *pa, const void *pb)
     return bytes_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
+static bool member_eq_ptr(const void *pa, const void *pb)
+{
+    const av_t *a = *(const av_t *const *)pa, *b = *(const av_t *const *)pb;
+    return a->type == b->type && scalar_eq(a, b);
+}
+
+static bool kv_eq_ptr(const void *pa, const void *pb)
+{
+    const av_kv *a = *(const av_kv *const *)pa, *b = *(const av_kv *const *)pb;
+    return cmp_kv_ptr(pa, pb) == 0 && av_equal(&a->val, &b->val);
+}
+
+/* Two collections of n elements of size sz each (a set's members, a map's members) as equal
+ * in any order: pointer arrays to both sorted by cmp, then compared pairwise by eq (malloc'ed
+ * scratch: av_equal has no arena).  -1 when the scratch cannot be had (the caller falls back
+ * to the quadratic scan), else whether they are equal. */
+static int sorted_eq(const void *a, const void *b, size_t n, size_t sz,
+                     int (*cmp)(const void *, const void *),
+                     bool (*eq)(const void *, const void *))
+{
+    const void **pa = malloc(2 * n * sizeof *pa);
+    if (!pa)
+        return -1;
+    const void **pb = pa + n;
+    for (size_t i = 0; i < n; i++) {
+        pa[i] = (const char *)a + i * sz;
+        pb[i] = (const char *)b + i * sz;
+    }
+    qsort(pa, n, sizeof *pa, cmp);
+    qsort(pb, n, sizeof *pb, cmp);
+    bool equal = true;
+    for (size_t i = 0; i < n && equal; i++)
+        equal = eq(&pa[i], &pb[i]);
+    free(pa);
+    return equal;
+}
+
 /* Sets are unique by construction, so equal size + every member of a in b == equality.
- * Large sets are compared by sorting pointer arrays (malloc'ed scratch: av_equal has no
- * arena); on allocation failure fall back to the quadratic scan. */
+ * Large sets are compared sorted (sorted_eq); on allocation failure the quadratic scan. */
 static bool set_eq(const av_t *a, const av_t *b)
 {
     size_t n = a->u.list.n;
     if (n != b->u.list.n)
         return false;
-    if (n > AV_SMALL) {
-        const av_t **pa = malloc(2 * n * sizeof *pa);
-        if (pa) {
-            const av_t **pb = pa + n;
-            for (size_t i = 0; i < n; i++) {
-                pa[i] = &a->u.list.items[i];
-                pb[i] = &b->u.list.items[i];
-            }
-            qsort(pa, n, sizeof *pa, cmp_scalar_ptr);
-            qsort(pb, n, sizeof *pb, cmp_scalar_ptr);
-            bool eq = true;
-            for (size_t i = 0; i < n && eq; i++)
-                eq = pa[i]->type == pb[i]->type && scalar_eq(pa[i], pb[i]);
-            free(pa);
-            return eq;
-        }
-    }
+    int r = n > AV_SMALL ? sorted_eq(a->u.list.items, b->u.list.items, n, sizeof(av_t),
+                                     cmp_scalar_ptr, member_eq_ptr)
+                         : -1;
+    if (r >= 0)
+        return r;
     for (size_t i = 0; i < n; i++)
         if (!av_set_contains(b, &a->u.list.items[i]))
             return false;
@@ -307,23 +331,11 @@ static bool map_eq(const av_t *a, const av_t *b)
     size_t n = a->u.map.n;
     if (n != b->u.map.n)
         return false;
-    if (n > AV_SMALL) {
-        const av_kv **pa = malloc(2 * n * sizeof *pa);
-        if (pa) {
-            const av_kv **pb = pa + n;
-            for (size_t i = 0; i < n; i++) {
-                pa[i] = &a->u.map.kv[i];
-                pb[i] = &b->u.map.kv[i];
-            }
-            qsort(pa, n, sizeof *pa, cmp_kv_ptr);
-            qsort(pb, n, sizeof *pb, cmp_kv_ptr);
-            bool eq = true;
-            for (size_t i = 0; i < n && eq; i++)
-                eq = cmp_kv_ptr(&pa[i], &pb[i]) == 0 && av_equal(&pa[i]->val, &pb[i]->val);
-            free(pa);
-            return eq;
-        }
-    }
+    int r = n > AV_SMALL ? sorted_eq(a->u.map.kv, b->u.map.kv, n, sizeof(av_kv), cmp_kv_ptr,
+                                     kv_eq_ptr)
+                         : -1;
+    if (r >= 0)
+        return r;
     for (size_t i = 0; i < n; i++) {
         const av_kv *kv = &a->u.map.kv[i];
         const av_t *o = av_map_get(b, kv->name, kv->name_len);
