@@ -163,6 +163,30 @@ def sanitized_build(binary=None):
     return b"libasan.so" in data or b"libtsan.so" in data
 
 
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def faketime_env(clock_file, fake_monotonic=False):
+    """The environment that preloads libfaketime into a server, its wall clock read from
+    clock_file on every call (an offset such as "+0" or "-1h"; write a new file and
+    os.replace it to step the clock at once).  fake_monotonic False (every test so far): the
+    monotonic clock stays the real one, as an NTP step or `date -s` leaves it (0.9.10 reads
+    FAKETIME_DONT_FAKE_MONOTONIC, older releases DONT_FAKE_MONOTONIC: both are set).  Skips
+    the test when libfaketime is not installed (Debian package faketime), and under a
+    sanitizer build (ASan refuses to start with a library loaded before its runtime: the
+    server exits with status 1; TSan misses the mutex releases inside libfaketime's
+    pthread_cond_timedwait wrapper and reports false double locks)."""
+    if not os.path.exists(FAKETIME_LIB):
+        pytest.skip("needs libfaketime (apt-get install faketime)")
+    if sanitized_build():
+        pytest.skip("libfaketime cannot be preloaded into a sanitizer build")
+    env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(clock_file),
+           "FAKETIME_NO_CACHE": "1"}
+    if not fake_monotonic:
+        env.update({"FAKETIME_DONT_FAKE_MONOTONIC": "1", "DONT_FAKE_MONOTONIC": "1"})
+    return env
+
+
 def time_bound(seconds):
     """A bound on a request's CPU or wall time, meant to tell a linear pass from a quadratic
     one, for the build under test: the ASan+UBSan build spends up to ~10x the release

@@ -638,13 +638,10 @@ def test_pitr_window_with_the_clock_stepped_back(ddbchat_server, tmp_path):
     RestoreTableToPointInTime).  Needs libfaketime (Debian package faketime)."""
     import time
     from conftest import client_for, scan_all, wait_restored
-    from test_review13 import FAKETIME_LIB, _faketime_or_skip
-    _faketime_or_skip()
+    from conftest import faketime_env
     offset = tmp_path / "clock"
     offset.write_text("+0\n")
-    env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
-           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-           "DONT_FAKE_MONOTONIC": "1"}
+    env = faketime_env(offset)
     srv = ddbchat_server(env=env)
     d = client_for(srv.ddb_url)
     d.create_table(TableName="stepped", BillingMode="PAY_PER_REQUEST",
@@ -702,13 +699,10 @@ def test_pitr_earliest_after_enabling_with_the_clock_stepped_back(ddbchat_server
     both ways.  Needs libfaketime (Debian package faketime)."""
     import time
     from conftest import client_for, scan_all, wait_restored
-    from test_review13 import FAKETIME_LIB, _faketime_or_skip
-    _faketime_or_skip()
+    from conftest import faketime_env
     offset = tmp_path / "clock"
     offset.write_text("+0\n")
-    env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
-           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-           "DONT_FAKE_MONOTONIC": "1"}
+    env = faketime_env(offset)
     srv = ddbchat_server(env=env)
     d = client_for(srv.ddb_url)
     d.create_table(TableName="stepped", BillingMode="PAY_PER_REQUEST",

@@ -221,24 +221,6 @@ def test_f5_delete_backup_racing_a_restore_never_leaves_an_empty_table(ddbchat_s
             assert (rnd, res, len(scan_all(d, f"race_t{rnd}"))) == (rnd, res, 50), t
 
 
-FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
-
-
-def _faketime_or_skip():
-    """libfaketime preloaded into the server, or skip: when it is not installed, and under a
-    sanitizer build (ASan refuses to start with a library loaded before its runtime: the
-    server exits with status 1; TSan misses the mutex releases inside libfaketime's
-    pthread_cond_timedwait wrapper and reports false double locks)."""
-    import os
-    from conftest import ddbchat_bin
-    if not os.path.exists(FAKETIME_LIB):
-        pytest.skip("needs libfaketime (apt-get install faketime)")
-    with open(ddbchat_bin(), "rb") as f:
-        image = f.read()
-    if b"libasan.so" in image or b"libtsan.so" in image:
-        pytest.skip("libfaketime cannot be preloaded into a sanitizer build")
-
-
 def test_f6_longer_recovery_period_never_restores_a_state_the_table_did_not_have(
         ddbchat_server, tmp_path):
     """RecoveryPeriodInDays 1, two writes of one item (v 1, then v 2), the server's clock moved
@@ -256,11 +238,10 @@ def test_f6_longer_recovery_period_never_restores_a_state_the_table_did_not_have
     from datetime import datetime, timezone
     from botocore.exceptions import ClientError
     from itemlib import ok
-    _faketime_or_skip()
+    from conftest import faketime_env
     offset = tmp_path / "clock"
     offset.write_text("+0\n")
-    srv = ddbchat_server(env={"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
-                              "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1"})
+    srv = ddbchat_server(env=faketime_env(offset))
     d = client_for(srv.ddb_url)
     d.create_table(TableName="period", BillingMode="PAY_PER_REQUEST",
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -345,11 +326,10 @@ def test_f8_restore_to_the_earliest_restorable_time(ddbchat_server, tmp_path):
     rounds (0.7^30: the bug shows).  Needs libfaketime; skipped without it."""
     import os
     from itemlib import call, ok
-    _faketime_or_skip()
+    from conftest import faketime_env
     offset = tmp_path / "clock"
     offset.write_text("+0\n")
-    srv = ddbchat_server(env={"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(offset),
-                              "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1"})
+    srv = ddbchat_server(env=faketime_env(offset))
     d = client_for(srv.ddb_url)
     d.create_table(TableName="edge", BillingMode="PAY_PER_REQUEST",
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

@@ -610,8 +610,7 @@ def test_a_run_past_the_timeout_is_killed_and_retried(work, start_triggered, tab
 def test_a_clock_step_neither_kills_nor_stalls(work, target, table_name):
     if target != "ddbchat":
         pytest.skip("serve's own clock is faked; through --endpoint its reads are signed with it")
-    from test_review13 import FAKETIME_LIB, _faketime_or_skip
-    _faketime_or_skip()
+    from conftest import faketime_env
     clock = os.path.join(work, "clock")
     with open(clock, "w") as f:
         f.write("+0\n")
@@ -622,10 +621,7 @@ def test_a_clock_step_neither_kills_nor_stalls(work, target, table_name):
         srv = start_ddbchat("--trigger", f"{name}=echo run >> {mark}; sleep 3; "
                             f"{handler_cmd(work)}", "--trigger-from", "trim-horizon",
                             "--trigger-timeout", "60", data_dir=os.path.join(work, "data"),
-                            stderr=lf, env={"LD_PRELOAD": FAKETIME_LIB,
-                                            "FAKETIME_TIMESTAMP_FILE": clock,
-                                            "FAKETIME_NO_CACHE": "1",
-                                            "DONT_FAKE_MONOTONIC": "1"})
+                            stderr=lf, env=faketime_env(clock))
     try:
         stream_table(srv.ddb_url, name)
         put_keys(srv.ddb_url, name, ["k0"])

@@ -25,13 +25,10 @@ def test_ttl_reaper_keeps_its_pace_through_wall_clock_steps(ddbchat_server, tmp_
     before the real time: an item whose TTL is two hours past is deleted within 20 s.  Failed
     before (the pass's length was measured on the wall clock): a pass that spanned a step
     "took" an hour or more, the reaper rested 9x that, and the item stayed."""
-    from test_review13 import FAKETIME_LIB, _faketime_or_skip
-    _faketime_or_skip()
+    from conftest import faketime_env
     clock = tmp_path / "clock"
     clock.write_text("+0\n")
-    srv = ddbchat_server(env={"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": str(clock),
-                              "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-                              "DONT_FAKE_MONOTONIC": "1"})
+    srv = ddbchat_server(env=faketime_env(clock))
     d = client_for(srv.ddb_url)
     d.create_table(TableName="ttlstep", BillingMode="PAY_PER_REQUEST",
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
