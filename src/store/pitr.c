@@ -108,14 +108,35 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 
 /* ---- the write path (commit.c) ------------------------------------------------------------- */
 
+/* The history's clock as of now: the wall clock, or, when that is behind, the last stamp
+ * moved on by the monotonic time since (off_ms: the clock minus the monotonic clock, never
+ * decreasing).  *out_mono: the monotonic reading it used.  Before, a stamp never went back
+ * but stood still at the last one while the wall clock was behind: after a backward step
+ * every change got the same millisecond until the wall clock caught up, and a delete could
+ * not be undone by a restore to just before it (test_pitr.py
+ * test_restore_between_changes_after_a_backward_step).  Not the last stamp + 1 ms: a busy
+ * table would drive the clock ahead of real time by its rounds a millisecond. */
+static int64_t pt_clock(store_t *s, int64_t *out_mono)
+{
+    int64_t mono = base_mono_ms(), wall = base_wall_ms();
+    int64_t h = mono + __atomic_load_n(&s->pitr.off_ms, __ATOMIC_RELAXED);
+    *out_mono = mono;
+    return wall > h ? wall : h;
+}
+
+/* The clock reads at least at_ms from the monotonic reading mono on (write txns only). */
+static void pt_clock_raise(store_t *s, int64_t mono, int64_t at_ms)
+{
+    if (at_ms - mono > __atomic_load_n(&s->pitr.off_ms, __ATOMIC_RELAXED))
+        __atomic_store_n(&s->pitr.off_ms, at_ms - mono, __ATOMIC_RELAXED);
+}
+
 void st_pitr_round_begin(store_t *s)
 {
-    int64_t now = base_wall_ms();
-    int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
-    if (now < last) /* the clock stepped back: keep the history in order */
-        now = last;
+    int64_t mono, now = pt_clock(s, &mono);
     s->pitr.round_ms = now;
-    __atomic_store_n(&s->pitr.last_ms, now, __ATOMIC_RELAXED); /* read by store_pitr_now */
+    s->pitr.last_ms = now;
+    pt_clock_raise(s, mono, now); /* read by store_pitr_now */
     s->pitr.n = 0;
     s->pitr.cached = false;
 }
@@ -169,14 +190,14 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(c);
-    __atomic_store_n(&s->pitr.last_ms, newest, __ATOMIC_RELAXED);
+    s->pitr.last_ms = newest;
+    __atomic_store_n(&s->pitr.off_ms, newest - base_mono_ms(), __ATOMIC_RELAXED);
 }
 
 int64_t store_pitr_now(store_t *s)
 {
-    int64_t now = base_wall_ms();
-    int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
-    return now > last ? now : last;
+    int64_t mono;
+    return pt_clock(s, &mono);
 }
 
 int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old)
@@ -266,7 +287,7 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
      * than the current retention may be trimmed already (the pass), so a longer period
      * grows the window from here on (review13 F6: a jump back to the enable time let a
      * restore to a trimmed moment return a later state) */
-    int64_t now = store_pitr_now(s); /* the history's clock: never before its newest record */
+    int64_t mono, now = pt_clock(s, &mono); /* never before the history's newest record */
     if (cur.enabled) {
         c->out.since_ms = pt_window_start(&cur, now);
     } else {
@@ -276,9 +297,9 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
          * (review28b F1: since_ms came from the wall clock, the round clock stayed below it,
          * and a restore to EarliestRestorableDateTime kept a change made after enabling).
          * Written only in write txns, which are serialised: no round is running. */
-        int64_t last = __atomic_load_n(&s->pitr.last_ms, __ATOMIC_RELAXED);
+        int64_t last = s->pitr.last_ms;
         c->out.since_ms = now - 1 > last ? now - 1 : last;
-        __atomic_store_n(&s->pitr.last_ms, c->out.since_ms + 1, __ATOMIC_RELAXED);
+        pt_clock_raise(s, mono, c->out.since_ms + 1);
     }
     c->out.retention_ms = c->retention_ms;
     c->out.days = c->days;

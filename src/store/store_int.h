@@ -245,11 +245,12 @@ struct store {
     size_t n_phases;
     int64_t phase_wait_ms;
 
-    /* pitr.c: the commit round's clock and record counter, and the recovery state of the
-     * last table looked up in this round; touched only inside write txns (serialised), but
-     * last_ms, which store_pitr_now also reads (atomically) */
+    /* pitr.c: the commit round's clock (round_ms; last_ms, the newest stamp given; off_ms,
+     * the history's clock minus the monotonic clock) and record counter, and the recovery
+     * state of the last table looked up in this round; touched only inside write txns
+     * (serialised), but off_ms, which store_pitr_now also reads (atomically) */
     struct {
-        int64_t round_ms, last_ms;
+        int64_t round_ms, last_ms, off_ms;
         uint32_t n, tid;
         bool cached, on;
     } pitr;

@@ -260,7 +260,9 @@ static void *st_ttl_main(void *arg)
         rc = store_stream_pass(s, base_wall_ms(), &e); /* stream trimming and shard rollover */
         st_pass_said(&b_stream, rc, "stream", &e);
         err_clear(&e);
-        rc = store_pitr_pass(s, base_wall_ms(), NULL, &e); /* PITR history past its window */
+        /* PITR history past its window, on the window's own clock (DescribeContinuousBackups
+         * reads it too) */
+        rc = store_pitr_pass(s, store_pitr_now(s), NULL, &e);
         st_pass_said(&b_pitr, rc, "PITR history", &e);
         /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
          * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes

@@ -206,6 +206,57 @@ def test_restore_survives_restart(ddbchat_server, tmp_path):
     assert scan_all(d, "pitr_r1") == [{"pk": {"S": "a"}, "n": {"N": "1"}}]
 
 
+def test_restore_between_changes_after_a_backward_step(ddbchat_server, tmp_path):
+    """The server's wall clock stepped back an hour (libfaketime), while it runs and across a
+    restart: 'a' is written, LatestRestorableDateTime read, then 'a' deleted; a restore to
+    that LatestRestorableDateTime (in milliseconds) holds 'a'.  AWS restores the table as it
+    was at RestoreDateTime (API Reference, RestoreTableToPointInTime).  Failed before (both
+    ways): the history's clock stood still at its newest record while the wall clock was
+    behind, the write and the delete had the same millisecond, and the restore lost 'a'
+    (['x'] for ['a', 'x']; LatestRestorableDateTime stood still across the delete).  Each
+    describe's window stays ordered."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+    clock.write_text("+0\n")
+    env = faketime_env(clock)
+    srv = ddbchat_server(env=env, data_dir=str(tmp_path / "data"))
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_step")
+    d.update_continuous_backups(TableName="pitr_step", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    d.put_item(TableName="pitr_step", Item={"pk": {"S": "x"}})
+
+    def window():
+        st, b = raw(srv.ddb_url, "DescribeContinuousBackups", {"TableName": "pitr_step"})
+        p = b["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        assert st == 200 and p["EarliestRestorableDateTime"] <= p["LatestRestorableDateTime"], b
+        return p["LatestRestorableDateTime"]
+
+    def round_(target):
+        d.put_item(TableName="pitr_step", Item={"pk": {"S": "a"}})
+        time.sleep(0.05)
+        t1 = window()
+        time.sleep(0.05)
+        d.delete_item(TableName="pitr_step", Key={"pk": {"S": "a"}})
+        t2 = window()
+        st, b = raw(srv.ddb_url, "RestoreTableToPointInTime", {
+            "SourceTableName": "pitr_step", "TargetTableName": target, "RestoreDateTime": t1})
+        assert st == 200, b
+        wait_restored(d, target)
+        got = sorted(i["pk"]["S"] for i in scan_all(d, target))
+        assert (got, t2 > t1) == (["a", "x"], True), (t1, t2)
+
+    window()
+    clock.write_text("-1h\n")
+    time.sleep(0.2)
+    round_("pitr_step1")
+    srv.stop()
+    clock.write_text("-2h\n")
+    srv = ddbchat_server(env=env, data_dir=srv.data_dir)
+    d = client_for(srv.ddb_url)
+    round_("pitr_step2")
+
+
 def test_restore_source_before_target(srv):
     """RestoreTableToPointInTime with a bad source and a target name already taken: the
     source's error is reported (TableNotFoundException for a missing source,

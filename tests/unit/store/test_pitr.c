@@ -323,6 +323,43 @@ static void test_restart(void **state)
     assert_true(p.enabled);
 }
 
+/* Puts the history's clock an hour ahead of the wall clock (as the wall clock stepped back an
+ * hour after a change was recorded does); its new reading. */
+static int64_t clock_ahead(store_t *s)
+{
+    int64_t ahead = now_ms() + 3600 * 1000;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s->pitr.last_ms = ahead;
+    __atomic_store_n(&s->pitr.off_ms, ahead - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000),
+                     __ATOMIC_RELAXED);
+    return ahead;
+}
+
+/* The history's clock an hour ahead of the wall clock: changes 10 ms apart still have times
+ * of their own, and the table between them is the one before the second (its clock moves
+ * on with the monotonic clock).  Before, every change was stamped with the newest record's
+ * millisecond until the wall clock caught up: the table as of just before the delete lacked
+ * b already. */
+static void test_changes_apart_with_the_clock_stepped_back(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    int64_t ahead = clock_ahead(f->s);
+    st_put_ok(f->s, t, &f->a, I(a, 1));
+    st_put_ok(f->s, t, &f->a, I(b, 1));
+    usleep(10000);
+    int64_t m = store_pitr_now(f->s);
+    assert_true(m >= ahead);
+    usleep(10000);
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"b\"}}"), &f->a), 0);
+    assert_true(store_pitr_now(f->s) > m);
+    expect(f->s, t, m, I(a, 1) "|" I(b, 1));
+    expect(f->s, t, store_pitr_now(f->s), I(a, 1));
+}
+
 /* The history's clock an hour ahead of the wall clock (the clock stepped back after changes
  * were recorded): enabling again, before the pass trimmed the first enabling's records,
  * starts the window after them, and later changes are recorded after its start.  Before,
@@ -335,9 +372,8 @@ static void test_enable_again_with_the_clock_stepped_back(void **state)
     const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     err_t e = {0};
     assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
-    int64_t ahead = now_ms() + 3600 * 1000;
-    __atomic_store_n(&f->s->pitr.last_ms, ahead, __ATOMIC_RELAXED);
-    st_put_ok(f->s, t, &f->a, I(a, 1)); /* recorded at ahead */
+    int64_t ahead = clock_ahead(f->s);
+    st_put_ok(f->s, t, &f->a, I(a, 1)); /* recorded at ahead or later */
     assert_int_equal(store_pitr_set(f->s, t, false, 0, 0, NULL, &e), 0);
     st_put_ok(f->s, t, &f->a, I(a, 2)); /* not recorded */
     store_pitr p;
@@ -408,6 +444,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_longer_retention_after_trimming, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_changes_apart_with_the_clock_stepped_back,
+                                        st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_enable_again_with_the_clock_stepped_back, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_restart_with_the_clock_stepped_back, st_setup,
