@@ -1268,8 +1268,10 @@ static json_t *bk_pitr_desc(const store_pitr *p, int64_t now_ms)
 {
     json_t *d = json_object();
     if (p->enabled) {
-        if (now_ms < p->since_ms) /* enabled, then the clock stepped back */
-            now_ms = p->since_ms;
+        /* now_ms is the history's clock (store_pitr_now), later than since_ms always:
+         * enabling moves it past since, opening starts it past every table's since, and
+         * since moves on only to a moment already passed (the window's start, a trimmed
+         * record) */
         int64_t earliest = now_ms - p->retention_ms;
         if (earliest < p->since_ms)
             earliest = p->since_ms;
@@ -1412,9 +1414,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     /* one clock reading for the request: the window is checked here, the store checks only
      * that its history covers the time (review13 F8: a second reading there refused the
      * EarliestRestorableDateTime just described) */
-    int64_t now = store_pitr_now(s); /* never before the history's newest record */
-    if (now < p.since_ms) /* enabled, then the clock stepped back: bk_pitr_desc's window */
-        now = p.since_ms;
+    int64_t now = store_pitr_now(s); /* after since_ms and the newest record (bk_pitr_desc) */
     int64_t at = now;
     if (when) {
         double sec = json_number_value(when);
