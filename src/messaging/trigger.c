@@ -1374,6 +1374,9 @@ static void *trg_main(void *arg)
     backoff reread;
     backoff_init(&reread, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
     bool said_none = false;
+    bool start_saved = false, said_unsaved = false; /* the reader's start is saved */
+    bool announce = false;                          /* the "reading" line is due */
+    const char *from = "";
     int64_t read_at = 0; /* after a failed read: not before this (base_mono_ms) */
     /* Lambda's event source mapping processes the shards concurrently, one batch per shard at
      * a time, in order within a shard: each batch read goes to a slot's thread and its shard
@@ -1422,18 +1425,38 @@ static void *trg_main(void *arg)
             }
             msg_stream_reader_hold(rd, true);
             said_none = false;
-            if (!backoff_failing(&reread))
-                log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
-                         have ? "after the last finished batch"
-                         : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
-                                                           : "from LATEST");
-            if (!have) { /* the start is a position at once: TRIM_HORIZON, or LATEST saved as
-                * the time each shard was opened at it (msg_stream_reader_state's "since"), so
-                * a restart before the first batch does not start at LATEST again and skip
-                * what was written meanwhile (test_latest_trigger_restart_loses_nothing) */
-                if (trg_save(t, rd, &e))
-                    log_warn("trigger %s: %s", t->table, e.msg);
+            start_saved = have;
+            announce = !backoff_failing(&reread);
+            from = have ? "after the last finished batch"
+                   : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
+                                                     : "from LATEST";
+        }
+        if (!start_saved) {
+            /* the start is a position before any read: TRIM_HORIZON, or LATEST saved as the
+             * time each shard was opened at it (msg_stream_reader_state's "since"; every
+             * shard's LATEST iterator is taken first), so a restart before the first batch
+             * does not start at LATEST again and skip what was written meanwhile
+             * (test_latest_trigger_restart_loses_nothing).  A start that cannot be saved is
+             * not read from: tried again every TRG_LOOKUP_MS, said once */
+            if (trg_save(t, rd, &e)) {
+                if (!said_unsaved)
+                    log_warn("trigger %s: its start is not saved (%s); trying again every %d "
+                             "ms before reading the stream (logged once)",
+                             t->table, e.msg, TRG_LOOKUP_MS);
+                said_unsaved = true;
+                trg_sleep(t, TRG_LOOKUP_MS);
+                continue;
             }
+            start_saved = true;
+            said_unsaved = false;
+        }
+        /* said once the start is saved: a record written after the line is delivered, across
+         * a kill -9 too.  Before, the line came first and the trigger read on when the save
+         * failed: a restart then started at LATEST again, past what was written meanwhile
+         * (test_a_trigger_says_reading_once_its_start_is_saved) */
+        if (announce) {
+            log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd), from);
+            announce = false;
         }
         trg_slot *sl = trg_free_slot(t);
         if (!sl) { /* as many batches as it may run at once: wait for one to finish */
