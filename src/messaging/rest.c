@@ -704,7 +704,8 @@ static void put_read(msg_service *s, const msg_http_req *req, msg_http_resp *r,
 
 /* PUT /api/me {"display_name": "..."}: the signed-in user's new display name
  * (msg_user_rename); 200 {"uuid","handle","display_name"} as stored, with
- * "conversations_renamed" and "conversations_left" (> 0: PUT the same name again). */
+ * "conversations_renamed" and "conversations_left" (> 0: PUT the same name again; with
+ * Retry-After when an error stopped the walk). */
 static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
                    const msg_user *me)
 {
@@ -731,12 +732,17 @@ static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
         reply_fail(r, MSG_E_INVALID_FIELD, "display_name must not contain U+0000");
     else if (msg_user_rename(s, me->uuid, json_string_value(jn), &pr, &u, &e))
         reply_err(s, r, &e);
-    else
+    else {
         reply_json(r, 200,
                    json_pack("{s:s,s:s,s:s,s:I,s:I}", "uuid", u.uuid, "handle", u.handle,
                              "display_name", u.display_name, "conversations_renamed",
                              (json_int_t)pr.renamed, "conversations_left",
                              (json_int_t)pr.left));
+        /* the walk met an error (the name did change): the same PUT goes on, after a
+         * while (before session 29 a 503, as if nothing had changed) */
+        if (pr.stopped && r->status == 200)
+            add_header(r, "Retry-After", REST_RETRY_AFTER_S);
+    }
     json_decref(body);
 }
 

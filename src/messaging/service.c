@@ -33,11 +33,14 @@ void msg_config_default(msg_config *c)
     c->max_retries = 200;
     c->rest_deadline_ms = MSG_REST_DEADLINE_MS;
     c->unread_total_cache_ms = MSG_UNREAD_TOTAL_CACHE_MS;
+    c->rename_batch = MSG_RENAME_BATCH_MAX;
     c->jwt_claim = "sub";
     const char *v;
     long n;
     if (msgi_env_long("DDBCHAT_REST_DEADLINE_MS", 1, 3600000, &n))
         c->rest_deadline_ms = n;
+    if (msgi_env_long("DDBCHAT_RENAME_BATCH", 1, MSG_RENAME_BATCH_MAX, &n))
+        c->rename_batch = (int)n;
     if ((v = getenv("DDBCHAT_JWT_PUBLIC_KEY_FILE")) && *v)
         c->jwt_public_key_file = v;
     if ((v = getenv("DDBCHAT_JWT_CLAIM")) && *v)

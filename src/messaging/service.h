@@ -106,6 +106,8 @@ typedef struct msg_config {
                                    (msg_list_conversations_total) is counted again after this
                                    many ms, or after this process's own write to their rows;
                                    default MSG_UNREAD_TOTAL_CACHE_MS; 0 = every listing */
+    int rename_batch; /* msg_user_rename: conversations per TransactWriteItems, 1 to
+                         MSG_RENAME_BATCH_MAX (the default; DDBCHAT_RENAME_BATCH) */
     /* REST auth (see auth.h).  At least one of the two keys for REST to accept anyone. */
     const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
     size_t jwt_secret_len;
@@ -129,7 +131,8 @@ typedef struct msg_config {
  * DDBCHAT_JWT_MAX_LIFETIME -> jwt_max_lifetime (seconds; ignored unless a positive integer),
  * DDBCHAT_CORS_ORIGIN -> cors_origin, DDBCHAT_JWT_ISSUER -> jwt_issuer, DDBCHAT_JWT_AUDIENCE ->
  * jwt_audience (pointers into the environment), DDBCHAT_REST_DEADLINE_MS -> rest_deadline_ms
- * (1..3600000; else ignored).  Other pointers NULL. */
+ * (1..3600000; else ignored), DDBCHAT_RENAME_BATCH -> rename_batch (1..MSG_RENAME_BATCH_MAX).
+ * Other pointers NULL. */
 void msg_config_default(msg_config *c);
 
 /* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;
@@ -191,20 +194,26 @@ int msg_validate_display_name(const char *name, err_t *e);
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e);
 /* Changes user uuid's display name (a user's profile: REST PUT /api/me, `ddbchat user rename`):
- * the user row (an UpdateItem, attribute_exists), then the other participant's conversation
- * row of each of the user's conversations, which shows the name in their listings (an
- * UpdateItem per conversation, conditioned on the row still naming the user: one a message
- * moved meanwhile is found again by its key, msgi_find_my_row_keyed).  Messages keep the name
- * they were sent under.  A send that read the user row before the rename and commits after
- * its update of that conversation writes the old name there, until the next message.  *out
- * (may be NULL): the user as stored.  ERR_VALIDATION (invalid_display_name), ERR_NOT_FOUND
- * (row unknown_user), storage. */
+ * the user row (one UpdateItem, which also sets the resume mark rename_before; no read
+ * before it), then the name in each of the user's conversations, newest first: the other
+ * participant's conversation row (their listing shows it) and the pair row's name_<uuid>
+ * (which a send's condition holds: a send that read the old name and commits after the
+ * rename reached its conversation is cancelled and sent again with the new name), in
+ * TransactWriteItems of up to cfg.rename_batch conversations (service_users.c).  The same
+ * name again goes on from the mark, or does nothing when the mark is gone (every conversation
+ * has the name).  Messages keep the name they were sent under.  *out (may be NULL): the user
+ * as stored.  With pr, a walk cut short by the budget or by an error (storage, conflict)
+ * still answers 0 (the name did change): pr says what is left (and `stopped` on an error);
+ * without pr, such an error is the answer (the mark kept: the same call goes on).
+ * ERR_VALIDATION (invalid_display_name), ERR_NOT_FOUND (row unknown_user), storage. */
+#define MSG_RENAME_BATCH_MAX 49 /* 2 items a conversation + the user row's check: 99 of 100 */
 typedef struct msg_rename_progress {
-    long budget_ms; /* in: > 0: no conversation update starts this long after the call began
+    long budget_ms; /* in: > 0: no conversation batch starts this long after the call began
                      * (the first always does); the next call with the same name goes on
                      * where this one stopped (the user row's rename_before) */
     size_t renamed; /* out: conversations renamed by this call */
     size_t left;    /* out: conversations left for the next call with the same name */
+    bool stopped;   /* out: an error (storage, conflict) stopped the walk: try again later */
 } msg_rename_progress;
 int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
                     msg_rename_progress *pr, msg_user *out, err_t *e);

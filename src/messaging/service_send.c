@@ -180,11 +180,25 @@ static int conv_mark_get(msg_service *s, const char *owner, const char *at, cons
  * sender's idempotency list as DynamoDB JSON ({"L":[...]}, NULL when absent). */
 typedef struct pair_rd {
     const char *idem_name;
+    const char *nm_attr[2]; /* name_<uuid> of the sender [0] and the recipient [1] */
     bool found, has_group;
     char group[MSG_UUID_LEN + 1], prev[MSG_TS_LEN + 1];
     char last_from[MSG_UUID_LEN + 1]; /* the last message's sender ("" when not recorded) */
+    /* the names a rename's fan-out wrote (msg_user_rename): nm_attr[i]'s value as stored
+     * (DynamoDB JSON, NULL when absent), which the send's condition holds verbatim, and as
+     * text ("" when it is no S that fits) */
+    json_t *nm_raw[2];
+    char nm[2][MSG_NAME_BYTES + 1];
     json_t *idem;
 } pair_rd;
+
+static void pair_rd_fini(pair_rd *rd)
+{
+    json_decref(rd->idem);
+    json_decref(rd->nm_raw[0]);
+    json_decref(rd->nm_raw[1]);
+    rd->idem = rd->nm_raw[0] = rd->nm_raw[1] = NULL;
+}
 
 static int pair_item(void *ctx, const char *key, const av_t *item)
 {
@@ -196,6 +210,13 @@ static int pair_item(void *ctx, const char *key, const av_t *item)
     msgi_av_copy_s(item, "last_message_at", rd->prev, sizeof rd->prev);
     if (!msgi_av_copy_s(item, "last_from", rd->last_from, sizeof rd->last_from))
         rd->last_from[0] = 0;
+    for (int i = 0; i < 2; i++) {
+        const av_t *nv = rd->nm_attr[i] ? av_map_gets(item, rd->nm_attr[i]) : NULL;
+        if (nv && !(rd->nm_raw[i] = ddbjson_from_av(nv)))
+            return -1;
+        if (nv)
+            msgi_av_copy_s(item, rd->nm_attr[i], rd->nm[i], sizeof rd->nm[i]);
+    }
     const av_t *l = rd->idem_name ? av_map_gets(item, rd->idem_name) : NULL;
     if (l && !(rd->idem = ddbjson_from_av(l)))
         return -1;
@@ -552,19 +573,31 @@ static void w_pair_put(jout *req, const char *table, const char *pair_pk, const 
 }
 
 /* The transaction's Update of the pair row, guarded by its last message's time prev ("":
- * none); keys as w_pair_put's. */
+ * none) and by the names a rename wrote there as read (pr's nm_raw: each as stored, or
+ * absent), so that a rename reaching this conversation between the send's read and its
+ * commit cancels it (msg_user_rename); a name read there that is not the one the send writes
+ * (names[i], the user row's, read again) is set to it.  keys as w_pair_put's. */
 static void w_pair_update(jout *req, const char *table, const char *pair_pk, const char *ts,
                           const char *me_uuid, const char *prev, const char *idem_name,
-                          const json_t *keys)
+                          const json_t *keys, const pair_rd *pr, const char *const names[2])
 {
+    static const char *const nn[2] = {"#na", "#nb"}, *const sv[2] = {":na", ":nb"},
+                             *const cv[2] = {":ca", ":cb"};
+    bool set[2];
+    for (int i = 0; i < 2; i++)
+        set[i] = pr->nm_raw[i] && strcmp(pr->nm[i], names[i]) != 0;
     jout_raw(req, ",{\"Update\":{", 12);
     msgi_jw_str(req, false, "TableName", table);
     msgi_jw_key(req, pair_pk, "PAIR");
-    msgi_jw_str(req, true, "UpdateExpression",
-                keys ? "SET last_message_at = :ts, last_from = :me, #k = :k"
-                     : "SET last_message_at = :ts, last_from = :me");
-    msgi_jw_str(req, true, "ConditionExpression",
-                prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)");
+    char ue[128], ce[192];
+    snprintf(ue, sizeof ue, "SET last_message_at = :ts, last_from = :me%s%s%s",
+             keys ? ", #k = :k" : "", set[0] ? ", #na = :ca" : "", set[1] ? ", #nb = :cb" : "");
+    snprintf(ce, sizeof ce, "%s AND %s AND %s",
+             prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)",
+             pr->nm_raw[0] ? "#na = :na" : "attribute_not_exists(#na)",
+             pr->nm_raw[1] ? "#nb = :nb" : "attribute_not_exists(#nb)");
+    msgi_jw_str(req, true, "UpdateExpression", ue);
+    msgi_jw_str(req, true, "ConditionExpression", ce);
     jout_member_key(req, true, "ExpressionAttributeValues", 25);
     jout_raw(req, "{", 1);
     msgi_jw_attr(req, false, ":ts", ts);
@@ -575,14 +608,41 @@ static void w_pair_update(jout *req, const char *table, const char *pair_pk, con
         jout_member_key(req, true, ":k", 2);
         jout_json(req, keys);
     }
-    jout_raw(req, "}", 1);
-    if (keys) {
-        jout_member_key(req, true, "ExpressionAttributeNames", 24);
-        jout_raw(req, "{", 1);
-        msgi_jw_str(req, false, "#k", idem_name);
-        jout_raw(req, "}", 1);
+    for (int i = 0; i < 2; i++) {
+        if (pr->nm_raw[i]) {
+            jout_member_key(req, true, sv[i], 3);
+            jout_json(req, pr->nm_raw[i]);
+        }
+        if (set[i])
+            msgi_jw_attr(req, true, cv[i], names[i]);
     }
+    jout_raw(req, "}", 1);
+    jout_member_key(req, true, "ExpressionAttributeNames", 24);
+    jout_raw(req, "{", 1);
+    msgi_jw_str(req, false, nn[0], pr->nm_attr[0]);
+    msgi_jw_str(req, true, nn[1], pr->nm_attr[1]);
+    if (keys)
+        msgi_jw_str(req, true, "#k", idem_name);
+    jout_raw(req, "}", 1);
     jout_raw(req, "}}", 2);
+}
+
+/* A first message's check that the user row (USER#<uuid>) still has the name the send
+ * writes: a rename committed since the send read it cancels the transaction (no pair row
+ * yet, so no name there to hold; the rename's Query of its conversations may have missed
+ * this one). */
+static void w_user_check(jout *req, const char *table, const char *uuid, const char *name)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "USER#%s", uuid);
+    jout_raw(req, ",{\"ConditionCheck\":{", 20);
+    msgi_jw_str(req, false, "TableName", table);
+    msgi_jw_key(req, pk, "USER");
+    msgi_jw_str(req, true, "ConditionExpression", "display_name = :n");
+    jout_member_key(req, true, "ExpressionAttributeValues", 25);
+    jout_raw(req, "{", 1);
+    msgi_jw_attr(req, false, ":n", name);
+    jout_raw(req, "}}}", 3);
 }
 
 /* The transaction req sent: TransactionInProgressException is an earlier copy of THIS request
@@ -624,6 +684,34 @@ static int send_answer(msg_message *out, const char *msg_uuid, const char *group
     return 0;
 }
 
+/* The user *u read again (msg_user_by_uuid: the cache's version has moved with a rename's
+ * commit).  0, or the error. */
+static int send_reread(msg_service *s, msg_user *u, err_t *e)
+{
+    char uuid[MSG_UUID_LEN + 1];
+    memcpy(uuid, u->uuid, sizeof uuid);
+    err_t in = {0};
+    int rc = msg_user_by_uuid(s, uuid, u, &in);
+    if (rc == ERR_NOT_FOUND)
+        return msg_fail_rc(e, MSG_E_NOT_FOUND, rc, "the user %s no longer exists", uuid);
+    return rc ? msg_err_pass(e, rc, &in) : 0;
+}
+
+/* The send's names made current: each user whose name the pair row holds otherwise (a
+ * rename's fan-out wrote it, pr->nm), or both when `all`, read again.  0, or the error. */
+static int send_fresh_names(msg_service *s, const pair_rd *pr, bool all, msg_user *me,
+                            msg_user *other, err_t *e)
+{
+    msg_user *u[2] = {me, other};
+    for (int i = 0; i < 2; i++) {
+        int rc;
+        if ((all || (pr->nm_raw[i] && strcmp(pr->nm[i], u[i]->display_name) != 0)) &&
+            (rc = send_reread(s, u[i], e)))
+            return rc;
+    }
+    return 0;
+}
+
 /* The steps: the request's checks (send_check), the two people (send_parties), then attempts
  * until one commits: the pair row read (an Idempotency-Key's retry answered from it), the
  * recipient's marker (send_their_mark), the message's time, the transaction written
@@ -647,12 +735,16 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
 
     const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;
     const char *hi = lo == me.uuid ? other.uuid : me.uuid;
-    char pair_pk[128], idem_name[64], idem_pk[64];
+    char pair_pk[128], idem_name[64], idem_pk[64], nm_me[64], nm_other[64];
     snprintf(pair_pk, sizeof pair_pk, "PAIR#%s#%s", lo, hi);
+    snprintf(nm_me, sizeof nm_me, "name_%s", me.uuid);
+    snprintf(nm_other, sizeof nm_other, "name_%s", other.uuid);
+    bool reread = false; /* a first message was cancelled: read both users again */
     snprintf(idem_name, sizeof idem_name, "idem_%s", me.uuid);
     snprintf(idem_pk, sizeof idem_pk, "IDEM#%s", me.uuid);
     bool keyed_race = false; /* a keyed attempt was cancelled: look for the key's row */
-    json_t *idem = NULL; /* the pair row's list of the sender's keys, when idem_key */
+    pair_rd pr = {0};
+    json_t *idem = NULL; /* the pair row's list of the sender's keys (pr.idem), when idem_key */
     char msg_uuid[MSG_UUID_LEN + 1];
     msgi_uuid(msg_uuid);
     unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
@@ -668,17 +760,22 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         if (attempt > 0)
             msgi_race_backoff(attempt, &seed);
-        json_decref(idem);
+        pair_rd_fini(&pr);
         idem = NULL;
-        pair_rd pr = {.idem_name = idem_key ? idem_name : NULL};
+        pr = (pair_rd){.idem_name = idem_key ? idem_name : NULL, .nm_attr = {nm_me, nm_other}};
         api_sink pair_sink = {.item = pair_item, .ctx = &pr};
-        if ((rc = msgi_get_item_sink(s, pair_pk, "PAIR", &pair_sink, e))) {
-            json_decref(pr.idem);
+        if ((rc = msgi_get_item_sink(s, pair_pk, "PAIR", &pair_sink, e)))
             goto done;
-        }
         bool first = !pr.found;
         prev[0] = 0;
         idem = pr.idem;
+        /* the names written are the user rows': read again when a rename may have come
+         * since they were read (the pair row names someone otherwise, or a first message's
+         * check of them failed), as the pair row's condition or the check then cancels the
+         * send (msg_user_rename) */
+        if ((rc = send_fresh_names(s, &pr, reread, &me, &other, e)))
+            goto done;
+        reread = false;
         if (pr.found) {
             bool ok = pr.has_group;
             memcpy(group, pr.group, sizeof group);
@@ -741,8 +838,12 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         w_message_put(&req, s->table, group, ts, msg_uuid, text, &me);
         if (first) {
             w_pair_put(&req, s->table, pair_pk, group, ts, me.uuid, idem_name, keys);
+            w_user_check(&req, s->table, me.uuid, me.display_name);
+            w_user_check(&req, s->table, other.uuid, other.display_name);
         } else {
-            w_pair_update(&req, s->table, pair_pk, ts, me.uuid, prev, idem_name, keys);
+            const char *names[2] = {me.display_name, other.display_name};
+            w_pair_update(&req, s->table, pair_pk, ts, me.uuid, prev, idem_name, keys, &pr,
+                          names);
             if (prev[0]) {
                 conv_delete(&req, s->table, me.uuid, prev, group, NULL);
                 conv_delete(&req, s->table, other.uuid, prev, group, &theirs);
@@ -779,6 +880,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */
             guess = false;
+        reread = first;
         keyed_race = idem_key != NULL;
     }
     msgi_unread_forget(s, me.uuid); /* committed: both users' rows moved */
@@ -789,6 +891,6 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
     }
     rc = send_answer(out, msg_uuid, group, ts, &me, text, e);
 done:
-    json_decref(idem);
+    pair_rd_fini(&pr);
     return rc;
 }

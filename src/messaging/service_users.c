@@ -284,12 +284,41 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     return 0;
 }
 
+/* ---- renaming: the user row, then every conversation's two copies of the name ----------
+ *
+ * msg_user_rename (service.h).  The user row's UpdateItem sets the name and the resume mark
+ * rename_before = "~" (above every key time: nothing renamed yet) in one write, conditioned
+ * on the name being another (ReturnValues ALL_OLD gives the user's handle: no read before
+ * it); the same name again fails that condition and one GetItem then says where the walk
+ * stands: a mark, go on below it; none, every conversation has the name already (nothing to
+ * walk).  The walk: one Query of the user's GRP# rows below the mark, newest first, then
+ * TransactWriteItems of up to RENAME_BATCH conversations each: a ConditionCheck that the user
+ * row still has this name (a later rename cancels an earlier one's batches: it walks its
+ * own way), and per conversation an Update of the pair row's name_<user> and one of the
+ * other participant's conversation row (conditioned on still being that conversation's and
+ * naming the user; one a message moved is found again by its key and the batch goes
+ * again).  The pair row's name is what closes the race with a send that read the old name:
+ * the send's pair-row condition holds name_<user> as it read it (service_send.c
+ * w_pair_update), so a batch committed in between cancels the send, which then reads the
+ * user again.  The mark moves to the oldest conversation of each batch when the walk stops
+ * (a budget, an error) and goes when it ends. */
+
+#define RENAME_TOP "~" /* rename_before when no conversation is renamed yet: > any key time */
+#define RENAME_TRIES 8 /* a batch's tries while messages move its conversations' rows */
+
+typedef struct rename_conv {
+    char g[MSG_UUID_LEN + 1], sk[MSG_TS_LEN + 1], other[MSG_UUID_LEN + 1];
+    bool gone;   /* no row of the user in it any more: nothing to rename */
+    bool nopair; /* its pair row is not the conversation's (not written by this service) */
+} rename_conv;
+
 /* msgi_query_pages's page for msg_user_rename: each conversation row's group, key time and
- * other participant (rows: an array of [group, sk, other]).  Out of memory stops the pages
+ * other participant, appended to rows (grown by doubling).  Out of memory stops the pages
  * with oom set (msgi_query_pages takes a stop for the end: the rename would have counted the
  * rows it missed as done). */
 typedef struct rename_rows {
-    json_t *rows;
+    rename_conv *v;
+    size_t n, cap;
     bool oom;
 } rename_rows;
 
@@ -300,66 +329,151 @@ static int rename_page(void *ctx, const json_t *resp)
     size_t i;
     json_array_foreach(json_object_get(resp, "Items"), i, it)
     {
-        const char *g = msgi_item_s(it, "message_group_uuid"), *sk = msgi_item_s(it, "sk");
-        const char *o = msgi_item_s(it, "user_uuid");
-        if (g && sk && o && json_array_append_new(rr->rows, json_pack("[s,s,s]", g, sk, o))) {
-            rr->oom = true;
-            return 1;
+        if (rr->n == rr->cap) {
+            size_t cap = rr->cap ? rr->cap * 2 : 64;
+            rename_conv *v = realloc(rr->v, cap * sizeof *v);
+            if (!v) {
+                rr->oom = true;
+                return 1;
+            }
+            rr->v = v;
+            rr->cap = cap;
         }
+        rename_conv *c = &rr->v[rr->n];
+        memset(c, 0, sizeof *c);
+        if (msgi_copy_s(it, "message_group_uuid", c->g, sizeof c->g) &&
+            msgi_copy_s(it, "sk", c->sk, sizeof c->sk) &&
+            msgi_copy_s(it, "user_uuid", c->other, sizeof c->other))
+            rr->n++;
     }
     return 0;
 }
 
-#define RENAME_TRIES 8 /* a conversation's row moved by messages meanwhile: found again */
-
-/* The other participant's row of conversation g (GRP#<other>, at key time sk: both rows of a
- * conversation are at its newest message's time) names the user `me` as `name`; found again
- * by its key while messages move it (RENAME_TRIES).  0 (also when the conversation has no
- * row naming me any more), or the error. */
-static int rename_in(msg_service *s, const char *me, const char *name, const char *g,
-                     const char *sk_in, const char *other_in, err_t *e)
+/* The conversation's rows found again by their key (a message moved them): c's key time and
+ * other participant, or c->gone. */
+static int rename_refind(msg_service *s, const char *me, rename_conv *c, err_t *e)
 {
-    char sk[MSG_TS_LEN + 1], other[MSG_UUID_LEN + 1];
-    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
-    snprintf(sk, sizeof sk, "%s", sk_in);
-    snprintf(other, sizeof other, "%s", other_in);
-    for (int t = 0; t < RENAME_TRIES; t++) {
-        if (t > 0) { /* a message moved the rows since they were read */
-            json_t *row = NULL;
-            int rc = msgi_find_my_row_keyed(s, me, g, &row, e);
-            if (rc)
-                return rc;
-            bool ok = row && msgi_copy_s(row, "sk", sk, sizeof sk) &&
-                      msgi_copy_s(row, "user_uuid", other, sizeof other);
-            json_decref(row);
-            if (!ok)
-                return 0; /* no row of mine in it now, or one without the other's uuid */
-        }
-        char pk[64];
-        snprintf(pk, sizeof pk, "GRP#%s", other);
-        json_t *resp = NULL;
-        err_t in;
-        json_t *upd = json_pack(
-            "{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}", "TableName", s->table, "Key",
-            msgi_key2(pk, sk), "UpdateExpression", "SET user_display_name = :n",
-            "ConditionExpression", "message_group_uuid = :g AND user_uuid = :me",
-            "ExpressionAttributeValues", ":n", "S", name, ":g", "S", g, ":me", "S", me);
-        int rc = msgi_call(s, "UpdateItem", upd, &resp, &in);
-        json_decref(resp);
-        int w = msgi_write_outcome(rc, NULL);
-        if (w == 0)
-            return 0;
-        if (w != MSGI_RACED)
-            return msgi_storage(e, w, &in);
-        msgi_race_backoff(t + 1, &seed);
-    }
-    return msg_failf(e, MSG_E_CONFLICT,
-                     "too many messages moved conversation %s during the rename, try again", g);
+    json_t *row = NULL;
+    int rc = msgi_find_my_row_keyed(s, me, c->g, &row, e);
+    if (rc)
+        return rc;
+    char sk[MSG_TS_LEN + 1];
+    bool ok = row && msgi_copy_s(row, "sk", sk, sizeof sk) &&
+              msgi_copy_s(row, "user_uuid", c->other, sizeof c->other);
+    json_decref(row);
+    if (!ok)
+        c->gone = true; /* no row of mine in it now, or one without the other's uuid */
+    else if (strcmp(sk, c->sk) == 0)
+        c->nopair = true; /* the row is where it was: the pair row's condition failed */
+    else
+        memcpy(c->sk, sk, sizeof sk);
+    return 0;
 }
 
-/* The rename's resume point in the user row (rename_before: the key time of the oldest
- * conversation renamed so far, newest-first), written when a budget stops the fan-out and
- * removed when it ends; conditional on the name still being `name`. */
+/* One conversation's two Updates into items: its pair row's name_<me> (unless c->nopair) and
+ * the other participant's row.  The number of items added. */
+static int rename_items(json_t *items, const char *table, const char *me, const char *name,
+                        const rename_conv *c)
+{
+    int n = 0;
+    char pk[160];
+    if (!c->nopair) {
+        const char *lo = strcmp(me, c->other) < 0 ? me : c->other;
+        const char *hi = lo == me ? c->other : me;
+        char nm[64];
+        snprintf(pk, sizeof pk, "PAIR#%s#%s", lo, hi);
+        snprintf(nm, sizeof nm, "name_%s", me);
+        json_array_append_new(
+            items, json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:s},s:{s:{s:s},s:{s:s}}}}", "Update",
+                             "TableName", table, "Key", msgi_key2(pk, "PAIR"),
+                             "UpdateExpression", "SET #nm = :n", "ConditionExpression",
+                             "group_uuid = :g", "ExpressionAttributeNames", "#nm", nm,
+                             "ExpressionAttributeValues", ":n", "S", name, ":g", "S", c->g));
+        n++;
+    }
+    snprintf(pk, sizeof pk, "GRP#%s", c->other);
+    json_array_append_new(
+        items, json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}}", "Update",
+                         "TableName", table, "Key", msgi_key2(pk, c->sk), "UpdateExpression",
+                         "SET user_display_name = :n", "ConditionExpression",
+                         "message_group_uuid = :g AND user_uuid = :me",
+                         "ExpressionAttributeValues", ":n", "S", name, ":g", "S", c->g, ":me",
+                         "S", me));
+    return n + 1;
+}
+
+#define RENAME_BUSY 1 /* rename_batch: its tries ran out (every one cancelled by messages) */
+
+/* The k conversations c[0..k) renamed in one TransactWriteItems (above), tried again while
+ * messages move their rows (RENAME_TRIES).  0 (*superseded: the user row has another name
+ * now), RENAME_BUSY, or the error. */
+static int rename_batch(msg_service *s, const char *upk, const char *me, const char *name,
+                        rename_conv *c, size_t k, bool *superseded, err_t *e)
+{
+    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    int first[MSG_RENAME_BATCH_MAX], nit[MSG_RENAME_BATCH_MAX];
+    for (int t = 0; t < RENAME_TRIES; t++) {
+        if (t > 0)
+            msgi_race_backoff(t, &seed);
+        json_t *items = json_array();
+        json_array_append_new(
+            items, json_pack("{s:{s:s,s:o,s:s,s:{s:{s:s}}}}", "ConditionCheck", "TableName",
+                             s->table, "Key", msgi_key2(upk, "USER"), "ConditionExpression",
+                             "display_name = :n", "ExpressionAttributeValues", ":n", "S", name));
+        int at = 1;
+        for (size_t j = 0; j < k; j++) {
+            first[j] = at;
+            nit[j] = c[j].gone ? 0 : rename_items(items, s->table, me, name, &c[j]);
+            at += nit[j];
+        }
+        if (!items || json_array_size(items) != (size_t)at) {
+            json_decref(items);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        if (at == 1) { /* every one gone */
+            json_decref(items);
+            return 0;
+        }
+        json_t *resp = NULL;
+        err_t in;
+        int rc = msgi_call(s, "TransactWriteItems", json_pack("{s:o}", "TransactItems", items),
+                           &resp, &in);
+        int w = rc ? msgi_write_outcome(rc, resp) : 0;
+        if (w != MSGI_RACED) {
+            json_decref(resp);
+            return w ? msgi_storage(e, w, &in) : 0;
+        }
+        /* which items failed their condition (CancellationReasons, in TransactItems' order):
+         * the user row's, renamed again; a conversation's, moved (found again); none given
+         * (a conflict, a backend without reasons): each conversation is looked up again */
+        const json_t *why = json_object_get(resp, "CancellationReasons");
+        bool known = json_array_size(why) == (size_t)at;
+        const char *c0 = json_string_value(json_object_get(json_array_get(why, 0), "Code"));
+        if (known && c0 && strcmp(c0, "ConditionalCheckFailed") == 0) {
+            json_decref(resp);
+            *superseded = true;
+            return 0;
+        }
+        rc = 0;
+        for (size_t j = 0; j < k && !rc; j++) {
+            bool failed = !known;
+            for (int x = first[j]; x < first[j] + nit[j] && !failed; x++) {
+                const char *cx =
+                    json_string_value(json_object_get(json_array_get(why, (size_t)x), "Code"));
+                failed = cx && strcmp(cx, "ConditionalCheckFailed") == 0;
+            }
+            if (failed && !c[j].gone)
+                rc = rename_refind(s, me, &c[j], e);
+        }
+        json_decref(resp);
+        if (rc)
+            return rc;
+    }
+    return RENAME_BUSY;
+}
+
+/* The rename's resume mark in the user row: SET rename_before = before, or REMOVE it (NULL),
+ * conditioned on the name still being `name`. */
 static int rename_mark(msg_service *s, const char *upk, const char *name, const char *before,
                        err_t *e)
 {
@@ -381,6 +495,51 @@ static int rename_mark(msg_service *s, const char *upk, const char *name, const 
     return rc ? msgi_storage(e, rc, &in) : 0;
 }
 
+/* The user row's change (above): *u (uuid, handle) and where the walk starts: before (the
+ * mark), or *nothing (the name is the user's already, every conversation has it). */
+static int rename_user_row(msg_service *s, const char *upk, const char *name, msg_user *u,
+                           char before[MSG_TS_LEN + 1], bool *nothing, err_t *e)
+{
+    *nothing = false;
+    for (int t = 0; t < RENAME_TRIES; t++) {
+        json_t *resp = NULL;
+        err_t in;
+        int rc = msgi_call(
+            s, "UpdateItem",
+            json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}},s:s}", "TableName", s->table, "Key",
+                      msgi_key2(upk, "USER"), "UpdateExpression",
+                      "SET display_name = :n, rename_before = :top", "ConditionExpression",
+                      "attribute_exists(pk) AND (attribute_not_exists(display_name) OR "
+                      "display_name <> :n)",
+                      "ExpressionAttributeValues", ":n", "S", name, ":top", "S", RENAME_TOP,
+                      "ReturnValues", "ALL_OLD"),
+            &resp, &in);
+        json_t *row = rc ? NULL : json_incref(json_object_get(resp, "Attributes"));
+        json_decref(resp);
+        if (rc == ERR_CONDITIONAL_CHECK_FAILED) { /* no such user, or this name already */
+            if ((rc = msgi_get_item(s, upk, "USER", &row, e)))
+                return rc;
+            if (!row)
+                return msg_fail(e, MSG_E_UNKNOWN_USER);
+            const char *now = msgi_item_s(row, "display_name");
+            if (!now || strcmp(now, name) != 0) { /* renamed between the two: again */
+                json_decref(row);
+                continue;
+            }
+            *nothing = !msgi_copy_s(row, "rename_before", before, MSG_TS_LEN + 1);
+        } else if (rc) {
+            return msgi_storage(e, rc, &in);
+        } else {
+            snprintf(before, MSG_TS_LEN + 1, "%s", RENAME_TOP);
+        }
+        msgi_copy_s(row, "uuid", u->uuid, sizeof u->uuid);
+        msgi_copy_s(row, "handle", u->handle, sizeof u->handle);
+        json_decref(row);
+        return 0;
+    }
+    return msg_failf(e, MSG_E_CONFLICT, "the name changed too often meanwhile, try again");
+}
+
 int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
                     msg_rename_progress *pr, msg_user *out, err_t *e)
 {
@@ -388,77 +547,93 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
     long long t0 = msg_now_usec();
     if ((rc = msg_validate_display_name(display_name, e)))
         return rc;
-    msg_user u;
-    if ((rc = msg_user_by_uuid(s, uuid, &u, e)))
-        return rc;
-    char upk[64];
-    snprintf(upk, sizeof upk, "USER#%s", u.uuid);
-    json_t *resp = NULL;
-    err_t in;
-    rc = msgi_call(s, "UpdateItem",
-                   json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}},s:s}", "TableName", s->table, "Key",
-                             msgi_key2(upk, "USER"), "UpdateExpression", "SET display_name = :n",
-                             "ConditionExpression", "attribute_exists(pk)",
-                             "ExpressionAttributeValues", ":n", "S", display_name, "ReturnValues",
-                             "ALL_OLD"),
-                   &resp, &in);
-    /* the same name again with a resume point: the walk goes on below it */
-    char before[MSG_TS_LEN + 1] = "";
-    json_t *old = rc ? NULL : json_object_get(resp, "Attributes");
-    const char *oldname = old ? msgi_item_s(old, "display_name") : NULL;
-    bool resumed = oldname && strcmp(oldname, display_name) == 0 &&
-                   msgi_copy_s(old, "rename_before", before, sizeof before);
-    bool had_mark = old && msgi_item_s(old, "rename_before");
-    json_decref(resp);
-    if (rc == ERR_CONDITIONAL_CHECK_FAILED)
+    if (!uuid || !*uuid || strlen(uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
-    if (rc)
-        return msgi_storage(e, rc, &in);
+    msg_user u;
+    memset(&u, 0, sizeof u);
+    char upk[256], before[MSG_TS_LEN + 1];
+    snprintf(upk, sizeof upk, "USER#%s", uuid);
+    bool nothing;
+    if ((rc = rename_user_row(s, upk, display_name, &u, before, &nothing, e)))
+        return rc;
+    if (!u.uuid[0])
+        snprintf(u.uuid, sizeof u.uuid, "%s", uuid);
     snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
+    if (pr) {
+        pr->renamed = pr->left = 0;
+        pr->stopped = false;
+    }
+    if (nothing)
+        goto answer;
     /* the name the other participants' listings show: one Query of the user's conversation
-     * rows (every page), newest first, one UpdateItem per conversation */
-    json_t *rows = json_array();
-    if (!rows)
-        return err_set(e, ERR_NOMEM, "out of memory");
+     * rows below the mark (every page), newest first, then the batches */
     char gpk[64];
     snprintf(gpk, sizeof gpk, "GRP#%s", u.uuid);
-    json_t *q = resumed ? json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:b,s:b}", "TableName",
-                                    s->table, "KeyConditionExpression", "pk = :pk AND sk < :b",
-                                    "ExpressionAttributeValues", ":pk", "S", gpk, ":b", "S", before,
-                                    "ProjectionExpression", "message_group_uuid, sk, user_uuid",
-                                    "ConsistentRead", 1, "ScanIndexForward", 0)
-                        : json_pack("{s:s,s:s,s:{s:{s:s}},s:s,s:b,s:b}", "TableName", s->table,
-                                    "KeyConditionExpression", "pk = :pk",
-                                    "ExpressionAttributeValues", ":pk", "S", gpk,
-                                    "ProjectionExpression", "message_group_uuid, sk, user_uuid",
-                                    "ConsistentRead", 1, "ScanIndexForward", 0);
-    rename_rows rr = {.rows = rows};
+    json_t *q = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:b,s:b}", "TableName", s->table,
+                          "KeyConditionExpression", "pk = :pk AND sk < :b",
+                          "ExpressionAttributeValues", ":pk", "S", gpk, ":b", "S", before,
+                          "ProjectionExpression", "message_group_uuid, sk, user_uuid",
+                          "ConsistentRead", 1, "ScanIndexForward", 0);
+    rename_rows rr = {0};
     rc = msgi_query_pages(s, q, rename_page, &rr, e);
     if (!rc && rr.oom)
         rc = err_set(e, ERR_NOMEM, "out of memory");
-    size_t n = json_array_size(rows), i = 0;
+    if (rc) {
+        free(rr.v);
+        return rc;
+    }
+    size_t n = rr.n, i = 0, k = s->cfg.rename_batch;
+    if (k < 1 || k > MSG_RENAME_BATCH_MAX)
+        k = MSG_RENAME_BATCH_MAX;
     long long stop = pr && pr->budget_ms > 0 ? t0 + (long long)pr->budget_ms * 1000 : 0;
-    for (; !rc && i < n; i++) {
+    bool superseded = false;
+    err_t fe = {0};
+    while (!rc && i < n && !superseded) {
         if (stop && i > 0 && msg_now_usec() >= stop)
             break; /* the budget is spent: the rest is left for the next call */
-        json_t *r = json_array_get(rows, i);
-        rc = rename_in(s, u.uuid, display_name, json_string_value(json_array_get(r, 0)),
-                       json_string_value(json_array_get(r, 1)),
-                       json_string_value(json_array_get(r, 2)), e);
+        size_t m = n - i < k ? n - i : k;
+        rc = rename_batch(s, upk, u.uuid, display_name, &rr.v[i], m, &superseded, &fe);
+        if (rc == RENAME_BUSY && k > 1) { /* busy conversations: smaller batches */
+            k = (k + 1) / 2;
+            rc = 0;
+            continue;
+        }
+        if (rc == RENAME_BUSY)
+            rc = msg_failf(&fe, MSG_E_CONFLICT,
+                           "too many messages moved conversation %s during the rename, try "
+                           "again",
+                           rr.v[i].g);
+        if (!rc)
+            i += m;
     }
-    if (!rc && i < n)
-        rc = rename_mark(s, upk, display_name,
-                         json_string_value(json_array_get(json_array_get(rows, i - 1), 1)), e);
-    else if (!rc && had_mark)
-        rc = rename_mark(s, upk, display_name, NULL, e);
-    json_decref(rows);
-    if (!rc && pr) {
+    /* the mark: below the oldest conversation renamed while some are left (a budget, an
+     * error: the same name again goes on there), gone when all are (not when a later rename
+     * took over: the mark is that one's) */
+    int mrc = 0;
+    err_t me = {0};
+    if (!superseded && i < n && i > 0)
+        mrc = rename_mark(s, upk, display_name, rr.v[i - 1].sk, &me);
+    else if (!superseded && i == n)
+        mrc = rename_mark(s, upk, display_name, NULL, &me);
+    if (rc && !pr) { /* the CLI: the error, the mark kept for the next call */
+        free(rr.v);
+        *e = fe;
+        return rc;
+    }
+    if (rc) /* the name did change: the answer says what is left and to try again */
+        log_warn("rename of %s: %zu of %zu conversations left: %s", u.uuid, n - i, n, fe.msg);
+    if (mrc) /* the walk is done or answered; an old mark makes the next call walk again */
+        log_warn("rename of %s: the resume mark: %s", u.uuid, me.msg);
+    free(rr.v);
+    if (pr) {
         pr->renamed = i;
-        pr->left = n - i;
+        pr->left = superseded ? 0 : n - i;
+        pr->stopped = rc != 0;
     }
-    if (!rc && out)
+answer:
+    if (out)
         *out = u;
-    return rc;
+    return 0;
 }
 
 /* The GetItem of a user row, read as values (msgi_call_items: no JSON on the embedded

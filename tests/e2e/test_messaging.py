@@ -477,14 +477,14 @@ def test_display_name_change_shows_in_the_other_persons_listing(msg_server):
 
 
 def test_display_name_change_past_the_request_deadline(msg_server):
-    """A rename whose fan-out (one conditional UpdateItem per conversation) outlasts the REST
-    request: its conversation updates stop at half the request's deadline
+    """A rename whose fan-out (TransactWriteItems of DDBCHAT_RENAME_BATCH conversations, one
+    here) outlasts the REST request: its conversation updates stop at half the request's deadline
     (DDBCHAT_REST_DEADLINE_MS), newest conversations first, and the 200 says how many are
     left; the same PUT again goes on where it stopped.  Before, the walk went oldest-first
     and past the deadline answered 503 although the user row had changed, and every retry
     started again from the oldest.  A remote server with a 600 ms deadline in front of the
-    backing endpoint through a proxy that delays each UpdateItem 50 ms (12 conversations:
-    ~650 ms of updates)."""
+    backing endpoint through a proxy that delays each TransactWriteItems 50 ms (12
+    conversations: ~650 ms of updates)."""
     from faultproxy import FaultProxy
     n = 12
     me = add_user(msg_server, "rdl_me", "Rdl Me")
@@ -505,20 +505,26 @@ def test_display_name_change_past_the_request_deadline(msg_server):
     proxy = FaultProxy(msg_server.ddb_url)
     srv = None
     try:
-        srv = start_remote_serve(proxy.url, env={"DDBCHAT_REST_DEADLINE_MS": "600"})
-        proxy.script_for["UpdateItem"] = ["slow:0.05"] * 500
+        srv = start_remote_serve(proxy.url, env={"DDBCHAT_REST_DEADLINE_MS": "600",
+                                                 "DDBCHAT_RENAME_BATCH": "1"})
+        proxy.script_for["TransactWriteItems"] = ["slow:0.05"] * 500
         renamed, puts = 0, 0
         while True:
             u0, q0 = len(proxy.ops("UpdateItem")), len(proxy.ops("Query"))
+            t0, g0 = len(proxy.ops("TransactWriteItems")), len(proxy.ops("GetItem"))
             st, _, r = rest(srv, "PUT", "/api/me", token(me), {"display_name": "Rdl New"})
             assert st == 200, r
             puts += 1
             assert r["display_name"] == "Rdl New"
             assert r["conversations_renamed"] + r["conversations_left"] == n - renamed, r
-            # round trips: the user row, one per conversation renamed, the resume mark
-            # (set while some are left, removed by the PUT that ends), one Query
-            marked = 1 if r["conversations_left"] or puts > 1 else 0
-            assert len(proxy.ops("UpdateItem")) - u0 == 1 + r["conversations_renamed"] + marked
+            # round trips: the user row (a new name sets it and the resume mark; the same
+            # name again fails that condition and reads the row: the mark), one transaction
+            # per conversation renamed, the resume mark moved while some are left or
+            # removed by the PUT that ends, one Query; besides the caller's lookup (every
+            # REST request's), no read before the first PUT's update
+            assert len(proxy.ops("UpdateItem")) - u0 == 2
+            assert len(proxy.ops("TransactWriteItems")) - t0 == r["conversations_renamed"]
+            assert len(proxy.ops("GetItem")) - g0 == (1 if puts == 1 else 2)
             assert len(proxy.ops("Query")) - q0 == 1
             renamed += r["conversations_renamed"]
             # the newest conversations first

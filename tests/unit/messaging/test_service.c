@@ -1137,6 +1137,12 @@ static void test_send_request_text(void **state)
     ",{\"Delete\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}},"   \
     "\"ConditionExpression\":\"message_group_uuid = :g\",\"ExpressionAttributeValues\":"       \
     "{\":g\":{\"S\":\"%s\"}}}}"
+#define RQ_CHECK(name)                                                                          \
+    ",{\"ConditionCheck\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"USER#%s\"},\"sk\":"        \
+    "{\"S\":\"USER\"}},\"ConditionExpression\":\"display_name = :n\",\"ExpressionAttributeValues\":" \
+    "{\":n\":{\"S\":\"" name "\"}}}}"
+/* the pair row's condition on the names a rename wrote there (none yet) */
+#define RQ_NAMES "AND attribute_not_exists(#na) AND attribute_not_exists(#nb)"
 /* the recipient's old row: also its read marker as read (a mark-read since cancels) */
 #define RQ_DEL_MARK(n)                                                                          \
     ",{\"Delete\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"GRP#%s\"},\"sk\":{\"S\":\"%s\"}},"   \
@@ -1148,24 +1154,28 @@ static void test_send_request_text(void **state)
              ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"},\"group_uuid\":{\"S\":\"%s\"},\"last_message_at\":{\"S\":\"%s\"},"
              "\"last_from\":{\"S\":\"%s\"}},\"ConditionExpression\":\"attribute_not_exists(pk)\"}}"
+             /* a first message: both names as the user rows have them (a rename cancels) */
+             RQ_CHECK("Rq \\\"A\\\"") RQ_CHECK("Rq B")
              RQ_CONV("first\\n\\\"line\\\"", "Rq B", "0")
              RQ_CONV_NEW("first\\n\\\"line\\\"", "Rq \\\"A\\\"")
              "],\"ClientRequestToken\":\"%s\"}",
              T, g, m1.created_at, m1.uuid, a.uuid, a.handle, T, lo, hi, g, m1.created_at, a.uuid, T,
-             a.uuid, m1.created_at, g, b.uuid, b.handle, m1.created_at, T, b.uuid, m1.created_at,
+             a.uuid, T, b.uuid, T, a.uuid, m1.created_at, g, b.uuid, b.handle, m1.created_at, T, b.uuid, m1.created_at,
              g, a.uuid, a.handle, tok[0]);
     assert_string_equal(rb.tx[0], want);
     snprintf(want, sizeof want,
              "{\"TransactItems\":[" RQ_MSG(, , "second", "Rq B")
              ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, last_from = :me\","
-             "\"ConditionExpression\":\"last_message_at = :prev\",\"ExpressionAttributeValues\":"
-             "{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"}}}}"
+             "\"ConditionExpression\":\"last_message_at = :prev " RQ_NAMES "\","
+             "\"ExpressionAttributeValues\":"
+             "{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},\":prev\":{\"S\":\"%s\"}},"
+             "\"ExpressionAttributeNames\":{\"#na\":\"name_%s\",\"#nb\":\"name_%s\"}}}"
              RQ_DEL RQ_DEL_MARK("0")
              RQ_CONV("second", "Rq \\\"A\\\"", "0") RQ_CONV("second", "Rq B", "1")
              "],\"ClientRequestToken\":\"%s\"}",
              T, g, m2.created_at, m2.uuid, b.uuid, b.handle, T, lo, hi, m2.created_at, b.uuid,
-             m1.created_at, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g,
+             m1.created_at, b.uuid, a.uuid, T, b.uuid, m1.created_at, g, T, a.uuid, m1.created_at, g,
              m1.created_at, T, b.uuid, m2.created_at, g, a.uuid, a.handle, m2.created_at, T,
              a.uuid, m2.created_at, g, b.uuid, b.handle, m1.created_at, tok[1]);
     assert_string_equal(rb.tx[1], want);
@@ -1173,10 +1183,11 @@ static void test_send_request_text(void **state)
              "{\"TransactItems\":[" RQ_MSG(, , "third", "Rq \\\"A\\\"")
              ",{\"Update\":{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"}},\"UpdateExpression\":\"SET last_message_at = :ts, last_from = :me, "
-             "#k = :k\",\"ConditionExpression\":\"last_message_at = :prev\","
+             "#k = :k\",\"ConditionExpression\":\"last_message_at = :prev " RQ_NAMES "\","
              "\"ExpressionAttributeValues\":{\":ts\":{\"S\":\"%s\"},\":me\":{\"S\":\"%s\"},"
              "\":prev\":{\"S\":\"%s\"},\":k\":{\"L\":[{\"S\":"
-             "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#k\":\"idem_%s\"}}}"
+             "\"key-3\\t%s\\t%s\"}]}},\"ExpressionAttributeNames\":{\"#na\":\"name_%s\","
+             "\"#nb\":\"name_%s\",\"#k\":\"idem_%s\"}}}"
              RQ_DEL RQ_DEL_MARK("0")
              /* the key's row (another conversation's send with it is refused) */
              ",{\"Put\":{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"IDEM#%s\"},\"sk\":"
@@ -1186,7 +1197,8 @@ static void test_send_request_text(void **state)
              RQ_CONV("third", "Rq B", "0")
              RQ_CONV("third", "Rq \\\"A\\\"", "1") "],\"ClientRequestToken\":\"%s\"}",
              T, g, m3.created_at, m3.uuid, a.uuid, a.handle, T, lo, hi, m3.created_at, a.uuid,
-             m2.created_at, m3.created_at, m3.uuid, a.uuid, T, a.uuid, m2.created_at, g, T,
+             m2.created_at, m3.created_at, m3.uuid, a.uuid, b.uuid, a.uuid, T, a.uuid,
+             m2.created_at, g, T,
              b.uuid, m2.created_at, g, m2.created_at, T, a.uuid, g, m3.created_at, m3.uuid, T,
              a.uuid, m3.created_at, g, b.uuid,
              b.handle, m3.created_at, T, b.uuid, m3.created_at, g, a.uuid, a.handle,
@@ -1198,6 +1210,8 @@ static void test_send_request_text(void **state)
 #undef RQ_CONV_NEW
 #undef RQ_DEL
 #undef RQ_DEL_MARK
+#undef RQ_CHECK
+#undef RQ_NAMES
     /* the reads a send and the listings make, written as text too (perf22): the pair row's
      * GetItem, the GSI Query of the group's rows, a user row's GetItem, a page's Query */
     snprintf(want, sizeof want,
@@ -2898,15 +2912,25 @@ static void test_invariants_at_the_end(void **state)
     json_decref(all);
 }
 
-/* rename_hook's backend: before the first UpdateItem of a conversation row's name (the
- * rename's), the other participant sends a message, which moves both rows to a new key */
+/* A rename's batch: a TransactWriteItems that updates conversation rows' names. */
+static bool is_rename_batch(const char *op, const json_t *req)
+{
+    if (strcmp(op, "TransactWriteItems") != 0)
+        return false;
+    char *text = json_dumps(req, JSON_COMPACT);
+    bool yes = text && strstr(text, "SET user_display_name");
+    free(text);
+    return yes;
+}
+
+/* rename_hook's backend: before the rename's first batch, the other participant of
+ * rn_group sends a message, which moves both rows to a new key */
 static const msg_user *rn_from;
 static const char *rn_group;
 static int rename_hook_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
     hook_backend *h = (hook_backend *)b;
-    const char *ue = json_string_value(json_object_get(req, "UpdateExpression"));
-    if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "user_display_name") && !h->calls++) {
+    if (is_rename_batch(op, req) && !h->calls++) {
         msg_message m = send_ok(rn_from, rn_group, NULL, "meanwhile", NULL);
         msg_message_fini(&m);
     }
@@ -2938,8 +2962,10 @@ static void test_user_rename(void **state)
     rn_from = &b;
     rn_group = mb.message_group_uuid;
     msg_user got;
-    assert_int_equal(msg_user_rename(svc, a.uuid, "Rn A \xf0\x9f\x8c\xb8 Smith", NULL, &got, &e), 0);
-    assert_int_equal(hp.calls, 3); /* 2 conversations; the hook's send moved b's row: once more */
+    if (msg_user_rename(svc, a.uuid, "Rn A \xf0\x9f\x8c\xb8 Smith", NULL, &got, &e))
+        fail_msg("rename: %s", e.msg);
+    assert_int_equal(hp.calls, 2); /* 2 conversations, one batch; the hook's send moved b's
+                                    * row, cancelling it: found again, the batch once more */
     assert_string_equal(got.display_name, "Rn A \xf0\x9f\x8c\xb8 Smith");
     assert_string_equal(got.handle, "rn_a");
     msg_service_free(svc);
@@ -2982,21 +3008,30 @@ static void test_user_rename(void **state)
     msg_message_fini(&mc);
 }
 
-/* Counts rename_slow_call's requests by operation; each conversation update takes 3 ms. */
-static int rs_updates, rs_marks, rs_queries;
+/* Counts rename_slow_call's requests by operation; each batch takes 3 ms; from the
+ * rs_fail_at-th batch on (1-based; 0: none), every batch fails with InternalServerError. */
+static int rs_updates, rs_marks, rs_queries, rs_gets, rs_fail_at;
 
 static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
     hook_backend *h = (hook_backend *)b;
     const char *ue = json_string_value(json_object_get(req, "UpdateExpression"));
-    if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "user_display_name")) {
+    if (is_rename_batch(op, req)) {
         rs_updates++;
         struct timespec ts = {0, 3000000};
         nanosleep(&ts, NULL);
-    } else if (strcmp(op, "UpdateItem") == 0 && ue && strstr(ue, "rename_before")) {
+        if (rs_fail_at && rs_updates >= rs_fail_at) {
+            *out = NULL;
+            return err_set(e, ERR_INTERNAL, "Internal server error");
+        }
+    } else if (strcmp(op, "UpdateItem") == 0 && ue &&
+               (strncmp(ue, "SET rename_before", 17) == 0 ||
+                strncmp(ue, "REMOVE rename_before", 20) == 0)) {
         rs_marks++;
     } else if (strcmp(op, "Query") == 0) {
         rs_queries++;
+    } else if (strcmp(op, "GetItem") == 0) {
+        rs_gets++;
     }
     return msg_backend_call(h->inner, op, req, out, e);
 }
@@ -3021,6 +3056,7 @@ static void test_user_rename_budget(void **state)
     msg_config cfg;
     msg_config_default(&cfg);
     cfg.table = ENV.table;
+    cfg.rename_batch = 1; /* a conversation a transaction: the budget cuts between them */
     hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
     msg_service *svc;
     err_t e = {0};
@@ -3043,14 +3079,17 @@ static void test_user_rename_budget(void **state)
             msg_conversation_page_free(&p);
         }
     }
-    /* done: the same name again walks every conversation, without a mark */
+    /* done: the same name again has nothing to do (no mark: every conversation has it), and
+     * reads the user row once, no conversation (before session 29 it walked all 3 again) */
     msg_rename_progress pr = {.budget_ms = 0};
-    rs_updates = rs_marks = 0;
+    rs_updates = rs_marks = rs_queries = rs_gets = 0;
     assert_int_equal(msg_user_rename(svc, d.uuid, "Rb New", &pr, NULL, &e), 0);
-    assert_int_equal(pr.renamed, 3);
+    assert_int_equal(pr.renamed, 0);
     assert_int_equal(pr.left, 0);
-    assert_int_equal(rs_updates, 3);
+    assert_int_equal(rs_updates, 0);
     assert_int_equal(rs_marks, 0);
+    assert_int_equal(rs_queries, 0);
+    assert_int_equal(rs_gets, 1);
     /* another name after a partial one starts from the newest again */
     pr = (msg_rename_progress){.budget_ms = 1};
     assert_int_equal(msg_user_rename(svc, d.uuid, "Rb Mid", &pr, NULL, &e), 0);
@@ -3068,6 +3107,157 @@ static void test_user_rename_budget(void **state)
     json_decref(all);
     for (int i = 0; i < 3; i++)
         msg_message_fini(&m[i]);
+}
+
+/* The name conversation rows show for user `of` in `owner`'s listing (its only conversation
+ * with `of`, which is the newest). */
+static void listing_names(const msg_user *owner, const char *want)
+{
+    msg_conversation_page p;
+    err_t e = {0};
+    assert_int_equal(msg_list_conversations(S, owner->uuid, 10, NULL, &p, &e), 0);
+    assert_true(p.n >= 1);
+    assert_string_equal(p.items[0].other.display_name, want);
+    msg_conversation_page_free(&p);
+}
+
+/* A rename's fan-out goes in transactions of cfg.rename_batch conversations (5 conversations,
+ * batches of 2: 3 TransactWriteItems, where session 28 made 5 UpdateItems; on a remote
+ * backend 1,000 conversations are 21 round trips, not 1,000), reads nothing before the user
+ * row's update (its ALL_OLD gives the handle; session 28 read the row first), and a batch
+ * that fails after the user row changed answers the part done (stopped, the rest left, the
+ * mark at the oldest conversation renamed): the same name again goes on from there.  Before
+ * session 29 the error was the answer (REST: a 503 for a name that had changed). */
+static void test_user_rename_batches_and_errors(void **state)
+{
+    (void)state;
+    msg_user d = add_user("rt_d", "Rt D");
+    msg_user o[5];
+    msg_message m[5];
+    char h[16];
+    for (int i = 0; i < 5; i++) { /* o[4] newest */
+        snprintf(h, sizeof h, "rt_o%d", i);
+        o[i] = add_user(h, "Rt O");
+        m[i] = send_ok(&o[i], NULL, "rt_d", "hi", NULL);
+    }
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    cfg.rename_batch = 2;
+    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    rs_updates = rs_marks = rs_queries = rs_gets = 0;
+    rs_fail_at = 0;
+    msg_rename_progress pr = {.budget_ms = 0};
+    msg_user got;
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rt One", &pr, &got, &e), 0);
+    assert_int_equal(pr.renamed, 5);
+    assert_int_equal(pr.left, 0);
+    assert_false(pr.stopped);
+    assert_int_equal(rs_updates, 3);
+    assert_int_equal(rs_queries, 1);
+    assert_int_equal(rs_gets, 0);
+    assert_int_equal(rs_marks, 1); /* the mark the user row's update set, removed */
+    assert_string_equal(got.handle, "rt_d");
+    assert_string_equal(got.uuid, d.uuid);
+    for (int i = 0; i < 5; i++)
+        listing_names(&o[i], "Rt One");
+    /* the second batch fails: 200's part done, the rest left */
+    rs_updates = rs_marks = 0;
+    rs_fail_at = 2;
+    err_clear(&e);
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rt Two", &pr, &got, &e), 0);
+    assert_true(pr.stopped);
+    assert_int_equal(pr.renamed, 2);
+    assert_int_equal(pr.left, 3);
+    assert_string_equal(got.display_name, "Rt Two");
+    for (int i = 0; i < 5; i++)
+        listing_names(&o[i], i >= 3 ? "Rt Two" : "Rt One");
+    /* without progress (the CLI) the error is the answer; the mark stays */
+    rs_fail_at = 1;
+    rs_updates = 0;
+    assert_int_not_equal(msg_user_rename(svc, d.uuid, "Rt Two", NULL, NULL, &e), 0);
+    /* the same name again goes on below the mark */
+    rs_fail_at = 0;
+    rs_updates = rs_queries = 0;
+    assert_int_equal(msg_user_rename(svc, d.uuid, "Rt Two", &pr, NULL, &e), 0);
+    assert_false(pr.stopped);
+    assert_int_equal(pr.renamed, 3);
+    assert_int_equal(pr.left, 0);
+    assert_int_equal(rs_updates, 2);
+    for (int i = 0; i < 5; i++)
+        listing_names(&o[i], "Rt Two");
+    msg_service_free(svc);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    for (int i = 0; i < 5; i++)
+        msg_message_fini(&m[i]);
+}
+
+/* rr_hook's backend: before the first TransactWriteItems (the send's, after it read both
+ * users), the user rr_who is renamed to rr_name, the whole fan-out done (on the table itself,
+ * not through the hook) */
+static const msg_user *rr_who;
+static const char *rr_name;
+static void rr_rename(void)
+{
+    err_t e = {0};
+    if (msg_user_rename(S, rr_who->uuid, rr_name, NULL, NULL, &e))
+        fail_msg("rename: %s", e.msg);
+}
+
+/* A rename that commits between a send's read of the two users and the send's transaction
+ * (the sender renamed, the recipient renamed, and a conversation's first message) leaves no
+ * conversation row with the old name: the send's pair-row condition holds the names the
+ * rename fan-out writes there (a first message: a ConditionCheck of each user row), so the
+ * send is retried with the new name.  Before session 29 the send wrote the old name into the
+ * conversation row the rename had just renamed, and it stayed until the next message. */
+static void test_rename_racing_a_send(void **state)
+{
+    (void)state;
+    msg_user a = add_user("rr_a", "Rr A"), b = add_user("rr_b", "Rr B");
+    msg_user c = add_user("rr_c", "Rr C"), d = add_user("rr_d", "Rr D");
+    msg_message m0 = send_ok(&a, NULL, "rr_b", "first", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    struct {
+        const msg_user *from, *to, *renamed;
+        const char *name;
+        bool first;
+    } cases[] = {{&a, &b, &b, "Rr B New", false}, /* the recipient renamed */
+                 {&a, &b, &a, "Rr A New", false}, /* the sender renamed */
+                 {&c, &d, &d, "Rr D New", true}}; /* a first message, the recipient renamed */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend,
+                           .op = "TransactWriteItems", .hook = rr_rename};
+        msg_service *svc;
+        err_t e = {0};
+        assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+        rr_who = cases[i].renamed;
+        rr_name = cases[i].name;
+        msg_message m;
+        assert_int_equal(msg_send(svc, cases[i].from->uuid,
+                                  cases[i].first ? NULL : m0.message_group_uuid,
+                                  cases[i].first ? cases[i].to->handle : NULL, "racing", NULL,
+                                  &m, &e),
+                         0);
+        msg_service_free(svc);
+        /* the renamed user's name in the other's listing and in the message */
+        const msg_user *viewer = cases[i].renamed == cases[i].from ? cases[i].to : cases[i].from;
+        listing_names(viewer, cases[i].name);
+        if (cases[i].renamed == cases[i].from)
+            assert_string_equal(m.sender.display_name, cases[i].name);
+        assert_int_equal(hp.fired, 2); /* the rename came between; the send went again */
+        msg_message_fini(&m);
+    }
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m0);
 }
 
 int main(void)
@@ -3095,6 +3285,8 @@ int main(void)
         cmocka_unit_test(test_idempotency_key_for_another_conversation),
         cmocka_unit_test(test_user_rename),
         cmocka_unit_test(test_user_rename_budget),
+        cmocka_unit_test(test_rename_racing_a_send),
+        cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
