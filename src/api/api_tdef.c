@@ -78,8 +78,8 @@ int api_tdef_parse_attrs(api_req *r, json_t *ad, api_tdef_attrs *out)
 
 
 /* A GSI's KeySchema: 1..8 elements, names unique, every HASH before every RANGE, at most
- * 4 of each (multi-attribute keys; DynamoDB Local 3.3's order and texts: the elements in
- * order, each a repeated name, then a HASH after a RANGE; diffgen2). */
+ * 4 of each (multi-attribute keys; the service's texts, DynamoDB Local 3.3's order: the
+ * elements in order, each a repeated name, then a HASH after a RANGE; diffgen2). */
 static int parse_gsi_keyschema(api_req *r, const char *const *names, const char *const *types,
                                size_t n, api_tdef_ks *out)
 {
@@ -90,10 +90,10 @@ static int parse_gsi_keyschema(api_req *r, const char *const *names, const char 
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < i; j++)
             if (strcmp(names[i], names[j]) == 0)
-                return api_verr(r, TXT_KEY_SAME_NAME);
+                return api_verr(r, TXT_GSI_KEY_SAME_NAME);
         bool hash = strcmp(types[i], "HASH") == 0;
         if (hash && seen_range)
-            return api_verr(r, TXT_KEY_ORDER);
+            return api_verr(r, TXT_GSI_HASH_AFTER_RANGE);
         seen_range |= !hash;
         nh += hash;
     }

@@ -368,9 +368,16 @@
 #define TXT_TOO_MANY_HASH                                                                       \
     "Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key"
 #define TXT_KEY_SAME_NAME "Two keys can not have the same name"
-/* multi-attribute GSI keys (DynamoDB Local 3.3's texts; tests/e2e/test_gsi_multikey.py) */
-#define TXT_GSI_TOO_MANY_HASH "Too many partition keys. GSI can have at most 4 partition keys"
-#define TXT_GSI_TOO_MANY_RANGE "Too many sort keys. GSI can have at most 4 sort keys"
+/* multi-attribute GSI keys: the service's texts (ack-api-quirks DDB-TABLE-442, live AWS
+ * 2026-10-09; DynamoDB Local 3.3 says "Too many partition keys...", "Invalid key order..." and
+ * "Two keys can not have the same name"; tests/e2e/test_gsi_multikey.py test_create_errors) */
+#define TXT_GSI_TOO_MANY_HASH                                                                    \
+    TXT_CT_INVALID "The KeySchema exceeds the maximum allowed number of HASH key attributes"
+#define TXT_GSI_TOO_MANY_RANGE                                                                   \
+    TXT_CT_INVALID "The KeySchema exceeds the maximum allowed number of RANGE key attributes"
+#define TXT_GSI_HASH_AFTER_RANGE                                                                 \
+    TXT_CT_INVALID "All HASH key attributes must precede RANGE key attributes in the KeySchema"
+#define TXT_GSI_KEY_SAME_NAME "The KeySchema contains multiple key attributes with the same name"
 #define TXT_HASH_NOT_DEFINED "Hash Key not specified in Attribute Definitions.  Type unknown."
 #define TXT_RANGE_NOT_DEFINED "Range Key not specified in Attribute Definitions.  Type unknown."
 #define TXT_AD_COUNT_MISMATCH                                                                   \
