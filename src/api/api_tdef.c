@@ -855,9 +855,43 @@ out:
     return rc;
 }
 
+/* A name AttributeDefinitions gives twice (whatever the types): "Attribute Name is
+ * duplicated: <name>", the first repeat in the request's order (AWS, ack-api-quirks
+ * DDB-TABLE-042 / 442, live 2026-10-08: [pk S, pk S] and [pk S, pk N] for a key pk; DynamoDB
+ * Local says "Cannot have two attributes with the same name").  A set of the names seen, so
+ * many definitions cost linear time (fuzz11). */
+static int ct_defs_distinct(api_req *r, json_t *defs)
+{
+    json_t *seen = json_object();
+    int rc = seen ? 0 : api_nomem(r);
+    for (size_t i = 0; !rc && i < json_array_size(defs); i++) {
+        size_t n;
+        const char *name = api_tdef_js(json_array_get(defs, i), "AttributeName", &n);
+        if (!name)
+            continue;
+        if (json_object_getn(seen, name, n)) {
+            size_t hl = strlen(TXT_CT_ATTR_DUPLICATED);
+            char *t = arena_alloc(r->arena, hl + n + 1);
+            if (!t) {
+                rc = api_nomem(r);
+                break;
+            }
+            memcpy(t, TXT_CT_ATTR_DUPLICATED, hl);
+            memcpy(t + hl, name, n);
+            t[hl + n] = '\0';
+            rc = err_set_text(r->err, ERR_VALIDATION, t, hl + n);
+        } else if (json_object_setn_new_nocheck(seen, name, n, json_true())) {
+            rc = api_nomem(r);
+        }
+    }
+    json_decref(seen);
+    return rc;
+}
+
 /* CreateTable's rules beyond the model's constraints, in the service's order: billing and
- * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
- * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
+ * throughput, the table's key schema against AttributeDefinitions, a definition repeated,
+ * the LSIs, the GSIs, definitions left unused.  (The request's shape, lengths and enums:
+ * api_schema.c.) */
 int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
 {
     json_t *defs = json_object_get(body, "AttributeDefinitions");
@@ -869,7 +903,7 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
         return rc;
     if (json_array_size(ks) > json_array_size(defs))
         return api_verr(r, TXT_CT_KEYS_NO_DEF);
-    if ((rc = api_tdef_ct_key_schema(r, ks, defs, NULL, false)))
+    if ((rc = api_tdef_ct_key_schema(r, ks, defs, NULL, false)) || (rc = ct_defs_distinct(r, defs)))
         return rc;
     json_t *vixes = api_tdef_jparam(body, "VectorIndexes");
     if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))

@@ -118,6 +118,8 @@
 #define TXT_CT_FIRST_NOT_HASH "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
 #define TXT_CT_SECOND_NOT_RANGE                                                                  \
     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
+/* "...: <name>" (the name after it, whole) */
+#define TXT_CT_ATTR_DUPLICATED "Attribute Name is duplicated: "
 #define TXT_CT_DEFS_COUNT                                                                        \
     TXT_CT_INVALID "Number of attributes in KeySchema does not exactly match number of "       \
                    "attributes defined in AttributeDefinitions"
