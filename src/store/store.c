@@ -15,11 +15,19 @@
  * durable.  st_write_txn does both; the group committer (commit.c) instead lets the next
  * round's commit (whose data sync also covers the meta page before it) make a round durable,
  * and syncs itself, after releasing LMDB's write lock, only when no round follows.
- * Read txns are reused: st_rtxn_end resets one (mdb_txn_reset: the snapshot is released, the
- * handle keeps its reader slot) into a small pool (store_int.h ST_RPOOL_MAX) and st_rtxn_begin
- * renews one from it (mdb_txn_renew: the latest snapshot), so a GetItem or Query pays neither
- * LMDB's reader-table mutex nor an allocation for its txn.  tests/unit/store/test_store.c
- * test_read_txn_reuse checks freshness, snapshots in progress and the bound.
+ * Read txns are reused: st_rtxn_end puts one into a small pool (store_int.h ST_RPOOL_MAX),
+ * live when its snapshot is still the last commit, else reset (mdb_txn_reset: the snapshot
+ * is released, the handle keeps its reader slot); st_rtxn_begin hands out a live one as it
+ * is when no commit followed (the meta page's txn id, which sees other processes' commits
+ * too), else renews one (mdb_txn_renew: the latest snapshot), so a GetItem or Query pays
+ * neither LMDB's reader-table mutex nor an allocation for its txn, and between commits
+ * neither the renew nor LMDB's re-read of the data DB's record that follows one.  A commit
+ * of this process resets the live ones at once (st_txn_run), the maintenance thread's tick
+ * those another process's commit made old (st_readers_check), so a kept snapshot holds
+ * back LMDB's reuse of freed pages for at most that long.  tests/unit/store/test_store.c
+ * test_read_txn_reuse checks freshness, snapshots in progress and the bound;
+ * test_read_txn_live_* the live snapshots (read-your-writes across threads and processes,
+ * no file growth under writes with idle readers).
  * Commit notification (store_change_seq / store_change_wait) lives here too, beside the write
  * txn that wakes it and the LMDB txn id it counts (see its section).
  * See store_int.h for the on-disk layout and the lock order.
@@ -74,6 +82,7 @@ int st_mdb_err(int rc, err_t *e)
 static void st_map_adopt(store_t *s)
 {
     pthread_rwlock_wrlock(&s->maplock);
+    st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
     if (mdb_env_set_mapsize(s->env, 0) == 0) {
         MDB_envinfo info;
         mdb_env_info(s->env, &info);
@@ -89,6 +98,7 @@ static int st_map_grow(store_t *s, size_t seen)
     pthread_rwlock_wrlock(&s->maplock);
     if (s->mapsize == seen) {
         size_t nsz = seen * 2;
+        st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
         rc = mdb_env_set_mapsize(s->env, nsz);
         if (rc == 0) {
             MDB_envinfo info;
@@ -132,14 +142,37 @@ bool st_map_held(const store_t *s)
     return st_tls_store == s && st_tls_depth > 0;
 }
 
-/* A read txn: a kept one renewed, else a new one (maplock held shared). */
+/* The last committed txn's id, by any process (mdb_env_info reads the meta pages: maplock
+ * held, shared or exclusively). */
+static uint64_t st_meta_txnid(store_t *s)
+{
+    MDB_envinfo info;
+    return mdb_env_info(s->env, &info) ? 0 : (uint64_t)info.me_last_txnid;
+}
+
+/* A read txn: a kept live one whose snapshot is still the last commit as it is, else a kept
+ * one renewed, else a new one (maplock held shared).  The check reads the meta page after
+ * the txn left the pool, so a commit that returned before this call (in any process) is
+ * seen: the snapshot handed out is never older than the caller's last write. */
 static int st_rtxn_open(store_t *s, MDB_txn **out)
 {
     MDB_txn *t = NULL;
+    uint64_t snap = 0;
     pthread_mutex_lock(&s->rpmu);
-    if (s->n_rpool)
+    if (s->n_rpool) {
         t = s->rpool[--s->n_rpool];
+        snap = s->rpool_snap[s->n_rpool];
+        if (snap)
+            s->n_rlive--;
+    }
     pthread_mutex_unlock(&s->rpmu);
+    if (t && snap) {
+        if (snap == st_meta_txnid(s)) {
+            *out = t; /* no commit since: no renew, and its DB records are read already */
+            return 0;
+        }
+        mdb_txn_reset(t);
+    }
     if (t) {
         int rc = mdb_txn_renew(t);
         if (rc == 0) {
@@ -172,15 +205,40 @@ void st_rtxn_end(store_t *s, MDB_txn *txn)
 {
     if (!txn)
         return;
-    mdb_txn_reset(txn); /* releases the snapshot; the handle and its reader slot stay */
     pthread_mutex_lock(&s->rpmu);
     bool kept = s->n_rpool < ST_RPOOL_MAX;
-    if (kept)
+    if (kept) {
+        /* checked under rpmu: a commit's st_rpool_release either follows this and resets it,
+         * or preceded it and its meta page is seen here */
+        uint64_t snap = mdb_txn_id(txn);
+        if (s->opts.read_only || snap != st_meta_txnid(s)) {
+            snap = 0; /* no maintenance thread ticks in a read-only open: never kept live */
+            mdb_txn_reset(txn); /* releases the snapshot; the handle and its reader slot stay */
+        }
+        s->rpool_snap[s->n_rpool] = snap;
         s->rpool[s->n_rpool++] = txn;
+        s->n_rlive += snap != 0;
+    }
     pthread_mutex_unlock(&s->rpmu);
     if (!kept)
         mdb_txn_abort(txn);
     st_map_unlock(s);
+}
+
+void st_rpool_release(store_t *s, bool all)
+{
+    pthread_mutex_lock(&s->rpmu);
+    if (s->n_rlive) {
+        uint64_t last = all ? 0 : st_meta_txnid(s);
+        for (size_t i = 0; i < s->n_rpool; i++) {
+            if (s->rpool_snap[i] && s->rpool_snap[i] != last) {
+                mdb_txn_reset(s->rpool[i]); /* MDB_NOTLS: from any thread */
+                s->rpool_snap[i] = 0;
+                s->n_rlive--;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->rpmu);
 }
 
 size_t st_rpool_count(store_t *s)
@@ -191,11 +249,20 @@ size_t st_rpool_count(store_t *s)
     return n;
 }
 
+size_t st_rpool_live(store_t *s)
+{
+    pthread_mutex_lock(&s->rpmu);
+    size_t n = s->n_rlive;
+    pthread_mutex_unlock(&s->rpmu);
+    return n;
+}
+
 void st_rpool_drain(store_t *s)
 {
     pthread_mutex_lock(&s->rpmu);
     while (s->n_rpool)
         mdb_txn_abort(s->rpool[--s->n_rpool]);
+    s->n_rlive = 0;
     pthread_mutex_unlock(&s->rpmu);
 }
 
@@ -214,6 +281,11 @@ void st_rpool_drain(store_t *s)
  * and once more when it works again (test_reader_check_failure_logged_once). */
 void st_readers_check(store_t *s)
 {
+    /* and the kept read txns whose snapshot another process's commit made old (this
+     * process's own commits reset them at once, st_txn_run) */
+    st_map_rdlock(s);
+    st_rpool_release(s, false);
+    st_map_unlock(s);
     pthread_mutex_lock(&s->workmu);
     int (*check)(MDB_env *, int *) = s->readers_check;
     pthread_mutex_unlock(&s->workmu);
@@ -316,6 +388,8 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
             rc = mdb_txn_commit(txn);
         else
             mdb_txn_abort(txn);
+        if (rc == 0) /* the kept live snapshots are older now: let LMDB use their pages */
+            st_rpool_release(s, false);
         st_map_unlock(s);
         if (rc == MDB_MAP_FULL) {
             int g = st_map_grow(s, seen);

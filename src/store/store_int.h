@@ -72,7 +72,7 @@
 #define ST_WORK_POLL_MS 1000 /* idle: index work left by another process is found this soon */
 #define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
 #define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
-#define ST_RPOOL_MAX 64 /* reset read txns kept for reuse (store.c); more are aborted */
+#define ST_RPOOL_MAX 64 /* read txns kept for reuse (store.c); more are aborted */
 
 /* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
  * refs: 1 held by the in-memory catalog while the entry is current, plus 1 per pin; the
@@ -134,13 +134,18 @@ struct store {
     pthread_rwlock_t maplock;
     size_t mapsize;
 
-    /* read txns kept reset between reads (store.c st_rtxn_begin/_end): a read renews one
-     * (mdb_txn_renew: no reader-slot search under LMDB's reader mutex, no allocation)
-     * instead of mdb_txn_begin.  Each keeps its reader slot (MDB_NOTLS), marked unused, so it
-     * pins no snapshot.  Under rpmu; emptied by store_close before the env closes. */
+    /* read txns kept between reads (store.c st_rtxn_begin/_end): each keeps its reader slot
+     * (MDB_NOTLS).  One given back while its snapshot is still the last commit stays live
+     * (rpool_snap[i] its txn id) and is handed out again as it is, as long as no commit
+     * followed; the others are reset (rpool_snap[i] 0: no snapshot pinned) and renewed when
+     * handed out.  A live one is reset after the next commit of this process (st_txn_run,
+     * under maplock shared) and at the maintenance thread's next tick when another process
+     * committed (st_readers_check), so it never keeps a page from being used again for
+     * longer than that.  Under rpmu; emptied by store_close before the env closes. */
     pthread_mutex_t rpmu;
     MDB_txn *rpool[ST_RPOOL_MAX];
-    size_t n_rpool;
+    uint64_t rpool_snap[ST_RPOOL_MAX];
+    size_t n_rpool, n_rlive;
 
     pthread_rwlock_t catlock;
     cat_ent **tabs; /* sorted by name */
@@ -322,8 +327,13 @@ void st_change_notify(store_t *s);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
 void st_rtxn_end(store_t *s, MDB_txn *txn);
-/* Read txns kept for reuse right now (tests). */
+/* Read txns kept for reuse right now, and how many of them hold a live snapshot (tests). */
 size_t st_rpool_count(store_t *s);
+size_t st_rpool_live(store_t *s);
+/* Resets the kept read txns whose snapshot is not the last commit's (every live one when
+ * all): a commit of this process, the maintenance thread's tick, a map size change.  The
+ * caller holds maplock (shared, or exclusively for a map size change). */
+void st_rpool_release(store_t *s, bool all);
 /* Aborts the kept read txns (store_close, before the env closes). */
 void st_rpool_drain(store_t *s);
 /* True when this thread is inside one of the store's txns (holds maplock). */

@@ -491,6 +491,252 @@ static void test_read_txn_reuse(void **state)
     assert_true(found);
 }
 
+/* ---- live snapshots: st_rtxn_end keeps a read txn live while its snapshot is the last
+ * commit, and st_rtxn_begin hands it out without a renew while no commit followed ---- */
+
+/* v of item pk=a as seen by txn, any number of digits */
+static long lv_v(store_t *s, const store_table *t, arena_t *a, MDB_txn *txn)
+{
+    buf_t kb;
+    buf_init(&kb, 0);
+    assert_int_equal(st_key_base(s, t, J(a, "{\"pk\":{\"S\":\"a\"}}"), &kb), 0);
+    MDB_val k = {kb.len, kb.data}, v;
+    int rc = mdb_get(txn, s->db_data, &k, &v);
+    buf_fini(&kb);
+    if (rc)
+        return -1;
+    av_t it;
+    err_t e;
+    err_clear(&e);
+    if (st_decode(a, &v, &it, &e))
+        return -2;
+    const av_t *n = av_map_gets(&it, "v");
+    if (!n)
+        return -3;
+    char d[24];
+    size_t len = n->u.str.len < sizeof d - 1 ? n->u.str.len : sizeof d - 1;
+    memcpy(d, n->u.str.ptr, len);
+    d[len] = 0;
+    return strtol(d, NULL, 10);
+}
+
+/* v of pk=a through a read txn of the pool, as a request reads */
+static long lv_read(store_t *s, const store_table *t, arena_t *a)
+{
+    MDB_txn *txn;
+    assert_int_equal(st_rtxn_begin(s, &txn), 0);
+    long v = lv_v(s, t, a, txn);
+    st_rtxn_end(s, txn);
+    return v;
+}
+
+static const char *lv_item(arena_t *a, long v)
+{
+    return arena_printf(a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"%ld\"}}", v);
+}
+
+/* Kept live read txns whose snapshot is older than the last commit */
+static size_t lv_stale(store_t *s)
+{
+    uint64_t last = st_last_txnid(s);
+    size_t n = 0;
+    pthread_mutex_lock(&s->rpmu);
+    for (size_t i = 0; i < s->n_rpool; i++)
+        n += s->rpool_snap[i] && s->rpool_snap[i] != last;
+    pthread_mutex_unlock(&s->rpmu);
+    return n;
+}
+
+typedef struct lv_writer_arg {
+    store_t *s;
+    const store_table *t;
+    long n;
+    _Atomic long done; /* the last v whose put returned */
+    int bad;
+} lv_writer_arg;
+
+static void *lv_writer(void *p)
+{
+    lv_writer_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    for (long i = 1; i <= g->n && !g->bad; i++) {
+        err_t e;
+        err_clear(&e);
+        g->bad = st_put(g->s, g->t, J(&a, lv_item(&a, i)), &a, &e) != 0;
+        atomic_store(&g->done, i);
+        arena_reset(&a);
+    }
+    arena_fini(&a);
+    return NULL;
+}
+
+/* Read-your-writes across threads: a write another thread was told is done is seen by every
+ * read that starts after, though reads keep their snapshots live between them (a kept
+ * snapshot handed out again after a commit would serve the older value).  This process's
+ * commit resets the kept live snapshots at once. */
+static void test_read_txn_live_threads(void **state)
+{
+    st_fix *f = *state;
+    st_maint_stop(f->s); /* its tick resets old snapshots too: here only the commit's reset */
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, lv_item(&f->a, 0));
+    for (long i = 1; i <= 5; i++) {
+        assert_int_equal(lv_read(f->s, t, &f->a), i - 1);
+        assert_int_equal(st_rpool_live(f->s), 1); /* no commit since: kept live */
+        rr_put_elsewhere(f, t, lv_item(&f->a, i));
+        assert_int_equal(st_rpool_live(f->s), 0); /* the commit reset it */
+        assert_int_equal(lv_read(f->s, t, &f->a), i);
+    }
+    /* and while another thread writes, each read sees at least what was acknowledged */
+    lv_writer_arg g = {.s = f->s, .t = t, .n = 400};
+    pthread_t th;
+    pthread_create(&th, NULL, lv_writer, &g);
+    long reads = 0, behind = 0;
+    for (;;) {
+        long acked = atomic_load(&g.done);
+        long v = lv_read(f->s, t, &f->a);
+        behind += v < acked && acked > 0;
+        reads++;
+        arena_reset(&f->a);
+        if (acked == g.n)
+            break;
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(g.bad, 0);
+    assert_int_equal(behind, 0);
+    assert_true(reads > 1);
+    assert_int_equal(lv_read(f->s, t, &f->a), g.n);
+}
+
+/* The other process (st_spawn_child): table lv's item pk=a gets v=7. */
+static int lv_child_put(const char *dir)
+{
+    store_t *s2 = NULL;
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = store_table_pin(s2, "lv");
+    arena_t a;
+    arena_init(&a);
+    int rc = t2 ? st_put(s2, t2, J(&a, lv_item(&a, 7)), &a, &e) : 3;
+    arena_fini(&a);
+    store_table_unpin(s2, t2);
+    store_close(s2);
+    return rc ? 1 : 0;
+}
+
+static void lv_run_child(const char *dir)
+{
+    pid_t pid = st_spawn_child("lv_put", dir);
+    assert_true(pid > 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Read-your-writes across processes (`ddbchat send` beside the server): a commit of another
+ * process resets nothing here, so the read's check of the meta page's txn id is what keeps
+ * the kept live snapshot from being served after it. */
+static void test_read_txn_live_other_process(void **state)
+{
+    st_fix *f = *state;
+    st_maint_stop(f->s); /* no tick: only the read's own check */
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, lv_item(&f->a, 1));
+    assert_int_equal(lv_read(f->s, t, &f->a), 1);
+    assert_int_equal(st_rpool_live(f->s), 1);
+    lv_run_child(f->dir);
+    assert_int_equal(lv_stale(f->s), 1); /* still kept, its snapshot older */
+    assert_int_equal(lv_read(f->s, t, &f->a), 7);
+    assert_int_equal(lv_stale(f->s), 0); /* given back at the last commit */
+}
+
+/* ... and the maintenance thread's tick resets kept snapshots another process's commit made
+ * old while this process reads nothing (an idle server beside a CLI that writes), several of
+ * them: its own st_cat_check takes and gives back one txn a tick, which alone would leave the
+ * rest pinned. */
+static void test_read_txn_live_other_process_idle(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, lv_item(&f->a, 1));
+    enum { N = 4 };
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, N);
+    pthread_t th[N];
+    rr_arg g[N];
+    for (int i = 0; i < N; i++) {
+        g[i] = (rr_arg){.s = f->s, .t = t, .bar = &bar};
+        pthread_create(&th[i], NULL, rr_hold, &g[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(g[i].bad, 0);
+    }
+    pthread_barrier_destroy(&bar);
+    assert_true(st_rpool_live(f->s) >= N);
+    lv_run_child(f->dir);
+    size_t stale = lv_stale(f->s);
+    for (int i = 0; i < 200 && stale; i++) { /* the tick is ST_WORK_POLL_MS; 10 s under load */
+        usleep(50000);
+        stale = lv_stale(f->s);
+    }
+    assert_int_equal(stale, 0);
+    assert_int_equal(lv_read(f->s, t, &f->a), 7);
+}
+
+/* Idle readers under a write-heavy load: the snapshots kept live by earlier reads are reset
+ * by the first commit, so the writes' freed pages are used again and data.mdb does not grow
+ * (kept live until the next read, the 2,000 puts' pages would all be new ones). */
+static void test_read_txn_live_no_growth(void **state)
+{
+    st_fix *f = *state;
+    st_maint_stop(f->s); /* no tick: only the commits' resets */
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    enum { K = 40, W = 2000, N = 8 };
+    char pad[401];
+    memset(pad, 'x', 400);
+    pad[400] = 0;
+    for (int i = 0; i < K; i++)
+        st_put_ok(f->s, t, &f->a,
+                  arena_printf(&f->a, "{\"pk\":{\"S\":\"k%d\"},\"p\":{\"S\":\"%s\"}}", i, pad));
+    for (int round = 0; round < 2; round++) { /* twice: readers come back after writes */
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, N);
+        pthread_t th[N];
+        rr_arg g[N];
+        for (int i = 0; i < N; i++) {
+            g[i] = (rr_arg){.s = f->s, .t = t, .bar = &bar};
+            pthread_create(&th[i], NULL, rr_hold, &g[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(g[i].bad, 0);
+        }
+        pthread_barrier_destroy(&bar);
+        assert_true(st_rpool_live(f->s) >= N); /* idle readers' snapshots, kept live */
+        MDB_envinfo i0, i1;
+        mdb_env_info(f->s->env, &i0);
+        for (int w = 0; w < W; w++) {
+            st_put_ok(
+                f->s, t, &f->a,
+                arena_printf(&f->a,
+                             "{\"pk\":{\"S\":\"k%d\"},\"p\":{\"S\":\"%s\"},\"w\":{\"N\":\"%d\"}}",
+                             w % K, pad, w));
+            arena_reset(&f->a);
+        }
+        mdb_env_info(f->s->env, &i1);
+        /* 0 pages in either round here; without the commits' reset, 9,901 in the first */
+        assert_true(i1.me_last_pgno - i0.me_last_pgno < 64);
+    }
+}
+
 /* a writer process that dies without store_close loses nothing that was acknowledged */
 static void test_crash_keeps_acknowledged(void **state)
 {
@@ -595,8 +841,8 @@ static void test_pending_delete_finished_at_open(void **state)
 
 int main(int argc, char **argv)
 {
-    static const st_child children[] = {{"grow_map", child_grow_map}};
-    st_child_main(argc, argv, children, 1);
+    static const st_child children[] = {{"grow_map", child_grow_map}, {"lv_put", lv_child_put}};
+    st_child_main(argc, argv, children, 2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
@@ -606,6 +852,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_reuse, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_live_threads, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_live_other_process, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_live_other_process_idle, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_live_no_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pending_delete_finished_at_open, st_setup,
                                         st_teardown),
