@@ -419,6 +419,27 @@ static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
     return arena_printf(r->arena, "%s%s", prefix, hex);
 }
 
+/* The clock of iterators' issue times and expiry: the wall clock as the process started,
+ * moved on by the monotonic clock.  An iterator is a token a client may keep across a
+ * restart (its MAC key is in the data dir), so it carries a wall-clock time, but within a
+ * process a step of the wall clock moves neither its age nor its end: before, a step forward
+ * expired every iterator out, a step back kept them alive past the 15 minutes
+ * (test_streams.py test_iterator_age_through_clock_steps).  A restart takes the wall clock
+ * as it is then. */
+static int64_t sa_clock_ms(const api_t *api)
+{
+    return api->it_wall0 + (base_mono_ms() - api->it_mono0);
+}
+
+/* Whether an iterator issued at issued_ms is past its lifetime as of now_ms: older than the
+ * lifetime, or issued more than the lifetime in the future (by a process whose clock was
+ * ahead, before a restart with the clock stepped back: its age is unknown, and without this
+ * it would live on for as long as the step). */
+static bool sa_iter_expired(const api_t *api, int64_t issued_ms, int64_t now_ms)
+{
+    return now_ms - issued_ms > api->iterator_ttl_ms || issued_ms - now_ms > api->iterator_ttl_ms;
+}
+
 /* Parses and checks an iterator: 0, or ValidationException "Invalid ShardIterator". */
 static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
 {
@@ -516,7 +537,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
             return err_set(r->err, ERR_TRIMMED_DATA_ACCESS, TXT_STREAM_TRIMMED);
         pos = after ? n + 1 : n;
     }
-    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = base_wall_ms()};
+    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = sa_clock_ms(r->api)};
     char *s = sa_iter_make(r, arn, &it);
     *out = s ? json_pack("{s:s}", "ShardIterator", s) : NULL;
     return *out ? 0 : api_nomem(r);
@@ -592,8 +613,8 @@ int op_get_records(api_req *r, json_t **out)
         return rc;
     if (limit > SA_RECORDS_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_STREAM_RECORDS_LIMIT);
-    int64_t now = base_wall_ms();
-    if (now - it.issued_ms > r->api->iterator_ttl_ms)
+    int64_t now = sa_clock_ms(r->api);
+    if (sa_iter_expired(r->api, it.issued_ms, now))
         return err_set(r->err, ERR_EXPIRED_ITERATOR, TXT_STREAM_ITER_EXPIRED,
                        sa_ms_text(r, it.issued_ms), sa_ms_text(r, now), r->api->iterator_ttl_ms);
     store_stream d;

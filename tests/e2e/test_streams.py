@@ -517,6 +517,63 @@ def test_iterator_expires(ddbchat_server):
                         "milliseconds.")
 
 
+def test_iterator_age_through_clock_steps(ddbchat_server, tmp_path):
+    """An iterator lives 15 minutes from its issue (here --stream-iterator-seconds 3; API
+    Reference, GetShardIterator: "A shard iterator expires 15 minutes after it is returned
+    to the requester"), whatever the server's wall clock does meanwhile (libfaketime): a step
+    an hour forward leaves a fresh iterator usable, a step two hours back still ends the
+    next one's life 3 s on.  Failed before (ages on the wall clock): the forward step
+    expired the fresh iterator (ExpiredIteratorException), and after the backward step the
+    next one was still read 3.5 s on."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+    clock.write_text("+0\n")
+    srv = ddbchat_server("--stream-iterator-seconds", "3", env=faketime_env(clock))
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "steps", "KEYS_ONLY")
+    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    clock.write_text("+1h\n")
+    time.sleep(0.2)
+    it = st.get_records(ShardIterator=it)["NextShardIterator"]
+    clock.write_text("-1h\n")
+    time.sleep(3.5)
+    code, _ = err_of(st.get_records, ShardIterator=it)
+    assert code == "ExpiredIteratorException"
+
+
+def test_iterator_across_restarts(ddbchat_server, tmp_path):
+    """An iterator is a token a client may hold across a server restart: its MAC key is kept
+    in the data dir and it carries its wall-clock issue time, so one issued before a restart
+    is read after it.  One issued before a restart with the wall clock stepped back an hour
+    (libfaketime) is more than its lifetime in the new process's future: its age is unknown
+    and it is expired (ExpiredIteratorException; a client gets a new one from its last
+    sequence number), rather than living on for the hour."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+    clock.write_text("+0\n")
+    env, data = faketime_env(clock), str(tmp_path / "data")
+    srv = ddbchat_server("--stream-iterator-seconds", "600", env=env, data_dir=data)
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "restarts", "KEYS_ONLY")
+    ddb.put_item(TableName="restarts", Item={"pk": {"S": "a"}})
+    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    srv.stop()
+    srv = ddbchat_server("--stream-iterator-seconds", "600", env=env, data_dir=data)
+    st = streams_for(srv.ddb_url)
+    r = st.get_records(ShardIterator=it)
+    assert [x["dynamodb"]["Keys"] for x in r["Records"]] == [{"pk": {"S": "a"}}]
+    srv.stop()
+    clock.write_text("-1h\n")
+    srv = ddbchat_server("--stream-iterator-seconds", "600", env=env, data_dir=data)
+    st = streams_for(srv.ddb_url)
+    code, _ = err_of(st.get_records, ShardIterator=r["NextShardIterator"])
+    assert code == "ExpiredIteratorException"
+
+
 def test_shard_rollover_lineage(ddbchat_server):
     srv = ddbchat_server("--stream-shard-seconds", "1")
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
