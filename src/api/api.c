@@ -259,6 +259,14 @@ static long api_env_mb(const char *name)
     return errno || *end ? -1 : v;
 }
 
+/* A size a test aid lowers: `name`'s whole number of MB (api_env_mb) when it is from lo_mb up
+ * to below cap, else cap (lowered, never raised; a bad value such as "12abc" is ignored). */
+static size_t api_env_lowered(const char *name, long lo_mb, size_t cap)
+{
+    long mb = api_env_mb(name);
+    return mb >= lo_mb && (size_t)mb < cap >> 20 ? (size_t)mb << 20 : cap;
+}
+
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
 {
     api_t *api = calloc(1, sizeof *api);
@@ -289,30 +297,18 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->sse_window_ms = sw ? strtol(sw, NULL, 10) : API_SSE_WINDOW_MS;
     if (api->sse_window_ms < 4 || api->sse_window_ms > API_SSE_WINDOW_MS)
         api->sse_window_ms = API_SSE_WINDOW_MS; /* a test aid shortens it, never more */
-    /* a test aid: a test crosses the shared arena budget with a fraction of the items */
-    const char *sb = getenv("DDBCHAT_ARENA_SHARED_MB");
-    long sb_mb = sb ? strtol(sb, NULL, 10) : 0;
-    api->arena_shared_budget = API_ARENA_SHARED_BUDGET;
-    if (sb_mb >= 16 && (size_t)sb_mb < API_ARENA_SHARED_BUDGET >> 20)
-        api->arena_shared_budget = (size_t)sb_mb << 20; /* lowered, never raised */
-    /* a test aid: a request's usual arena cap lowered, 32 to 255 MB, so a test crosses it
-     * (and shows what lets a transaction or a batch past it) with a fraction of the data */
-    long rq_mb = api_env_mb("DDBCHAT_ARENA_REQUEST_MB");
-    api->arena_req_max = ARENA_DEFAULT_MAX;
-    if (rq_mb >= 32 && (size_t)rq_mb < ARENA_DEFAULT_MAX >> 20)
-        api->arena_req_max = (size_t)rq_mb << 20;
-    /* test aids: a test crosses a transaction's arena cap and the reply's text of old items
-     * with a tenth of the data (test_memory_bounds); lowered, never raised */
-    const char *tm = getenv("DDBCHAT_ARENA_TXN_MAX_MB");
-    long tm_mb = tm ? strtol(tm, NULL, 10) : 0;
-    api->arena_txn_max = API_ARENA_TXN_MAX;
-    if (tm_mb >= 64 && (size_t)tm_mb < API_ARENA_TXN_MAX >> 20)
-        api->arena_txn_max = (size_t)tm_mb << 20;
-    const char *rt = getenv("DDBCHAT_REPLY_ITEMS_TEXT_MB");
-    long rt_mb = rt ? strtol(rt, NULL, 10) : 0;
-    api->reply_items_text = API_REPLY_ITEMS_TEXT;
-    if (rt_mb >= 8 && (size_t)rt_mb < API_REPLY_ITEMS_TEXT >> 20)
-        api->reply_items_text = (size_t)rt_mb << 20;
+    /* test aids: a test crosses the shared arena budget with a fraction of the items; a
+     * request's usual arena cap lowered, 32 to 255 MB, so a test crosses it (and shows what
+     * lets a transaction or a batch past it) with a fraction of the data; a transaction's
+     * arena cap and the reply's text of old items with a tenth of the data
+     * (test_memory_bounds).  Before, three of them read the number up to its first
+     * non-digit ("128abc" was 128; test_op_batch arena_aids) */
+    api->arena_shared_budget = api_env_lowered("DDBCHAT_ARENA_SHARED_MB", 16,
+                                               API_ARENA_SHARED_BUDGET);
+    api->arena_req_max = api_env_lowered("DDBCHAT_ARENA_REQUEST_MB", 32, ARENA_DEFAULT_MAX);
+    api->arena_txn_max = api_env_lowered("DDBCHAT_ARENA_TXN_MAX_MB", 64, API_ARENA_TXN_MAX);
+    api->reply_items_text = api_env_lowered("DDBCHAT_REPLY_ITEMS_TEXT_MB", 8,
+                                            API_REPLY_ITEMS_TEXT);
     const char *cw = getenv("DDBCHAT_CLASS_WINDOW_MS");
     api->class_window_ms = cw ? strtol(cw, NULL, 10) : API_CLASS_WINDOW_MS;
     if (api->class_window_ms < 0 || api->class_window_ms > API_CLASS_WINDOW_MS)

@@ -6,6 +6,8 @@
 #include "item_test.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "api/api_int.h"
 
@@ -213,11 +215,57 @@ static void request_arena_aid(void **state)
     unsetenv("DDBCHAT_ARENA_REQUEST_MB");
 }
 
+/* The other three arena aids (api.c api_new) read their value as DDBCHAT_ARENA_REQUEST_MB's
+ * is read: a whole number to its end within the aid's range lowers the size, anything else
+ * leaves it.  Failed before: "128abc" was taken as 128 (strtol up to the first non-digit),
+ * and " 128" too. */
+static void arena_aids(void **state)
+{
+    it_fix *f = *state;
+    static const struct {
+        const char *name;
+        long lo;
+        size_t cap, off;
+    } aids[] = {
+        {"DDBCHAT_ARENA_SHARED_MB", 16, API_ARENA_SHARED_BUDGET, offsetof(api_t, arena_shared_budget)},
+        {"DDBCHAT_ARENA_TXN_MAX_MB", 64, API_ARENA_TXN_MAX, offsetof(api_t, arena_txn_max)},
+        {"DDBCHAT_REPLY_ITEMS_TEXT_MB", 8, API_REPLY_ITEMS_TEXT, offsetof(api_t, reply_items_text)},
+    };
+    for (size_t a = 0; a < sizeof aids / sizeof aids[0]; a++) {
+        long lo = aids[a].lo, top = (long)(aids[a].cap >> 20);
+        char v[6][32];
+        size_t want[6];
+        snprintf(v[0], sizeof v[0], "%ld", lo), want[0] = (size_t)lo << 20;
+        snprintf(v[1], sizeof v[1], "%ld", top - 1), want[1] = (size_t)(top - 1) << 20;
+        snprintf(v[2], sizeof v[2], "%ldabc", lo), want[2] = aids[a].cap;
+        snprintf(v[3], sizeof v[3], " %ld", lo), want[3] = aids[a].cap;
+        snprintf(v[4], sizeof v[4], "%ld", lo - 1), want[4] = aids[a].cap;
+        snprintf(v[5], sizeof v[5], "%ld", top), want[5] = aids[a].cap;
+        for (size_t i = 0; i < 7; i++) {
+            if (i < 6)
+                setenv(aids[a].name, v[i], 1);
+            else
+                unsetenv(aids[a].name);
+            err_t e = {0};
+            api_opts ao = {.region = "us-east-1", .account_id = "123456789012"};
+            api_t *api = NULL;
+            assert_int_equal(api_new(f->s, &ao, &api, &e), 0);
+            size_t got = *(size_t *)((char *)api + aids[a].off);
+            size_t w = i < 6 ? want[i] : aids[a].cap;
+            if (got != w)
+                fail_msg("%s=%s: %zu, not %zu", aids[a].name, i < 6 ? v[i] : "(unset)", got, w);
+            api_free(api);
+        }
+        unsetenv(aids[a].name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_TEST(write_then_get),
         IT_TEST(request_arena_aid),
+        IT_TEST(arena_aids),
         IT_TEST(delete_absent_capacity),
         IT_TEST(validation),
         IT_TEST(item_collection_metrics),
