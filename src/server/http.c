@@ -1073,6 +1073,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     if (l->per_ip)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    errno = 0; /* what failed, if a call MHD made failed (below) */
     if (fd >= 0) /* bound already (http_bind_listener) */
         l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
                                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -1088,10 +1089,13 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
                                 MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!l->d) {
+        /* the reason, not a guess: before, every failure read "(in use or not permitted)",
+         * a thread or descriptor shortage too (test_http test_bind_failure) */
+        int errnum = errno; /* before close */
         if (fd >= 0)
             close(fd);
-        return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)",
-                       srv->host, port);
+        return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", srv->host, port,
+                       errnum ? strerror(errnum) : "libmicrohttpd could not start");
     }
     const union MHD_DaemonInfo *info =
         fd >= 0 ? NULL : MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
