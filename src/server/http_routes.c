@@ -228,30 +228,52 @@ static void http_from_msg(msg_http_resp *m, http_response *resp)
             http_resp_header(resp, m->headers[i].name, m->headers[i].value);
 }
 
+/* The REST request as messaging takes it, in *out; or false with *resp the refusal of one that
+ * cannot be handed on: its body over the limit (413), no service (503), or a stream's
+ * without a connection to suspend (503).  A stream's request has no body. */
+static bool http_rest_req(http_server *srv, const http_request *req, bool stream,
+                          msg_http_req *out, msg_http_resp *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    if (req->too_large || !srv->svc || (stream && !req->conn)) {
+        msg_rest_refuse(srv->svc, http_header(req, "Origin"), resp,
+                        req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE, NULL);
+        return false;
+    }
+    *out = (msg_http_req){.method = req->method,
+                          .path = req->path,
+                          .query = req->query_len ? req->query : NULL,
+                          .query_len = req->query_len,
+                          .authorization = http_header(req, "Authorization"),
+                          .origin = http_header(req, "Origin")};
+    if (stream) {
+        out->last_event_id = http_header(req, "Last-Event-ID");
+    } else {
+        out->idempotency_key = http_header(req, "Idempotency-Key");
+        out->content_type = http_header(req, "Content-Type");
+        out->body = req->body;
+        out->body_len = req->body_len;
+    }
+    return true;
+}
+
+/* m into resp, and the access log's line (the path only: never a query's ticket). */
+static void http_rest_reply(http_server *srv, const http_request *req, msg_http_resp *m,
+                            http_response *resp)
+{
+    http_from_msg(m, resp);
+    if (!srv->cfg.quiet)
+        http_access_log("rest %s %s %d %lldus%s", req->method, req->path, resp->status,
+                        http_elapsed_us(&req->t0), resp->mhd ? " (event stream)" : "");
+}
+
 static void http_rest_api(http_server *srv, const http_request *req, http_response *resp)
 {
+    msg_http_req mreq;
     msg_http_resp mresp;
-    memset(&mresp, 0, sizeof mresp);
-    if (req->too_large || !srv->svc) {
-        msg_rest_refuse(srv->svc, http_header(req, "Origin"), &mresp,
-                        req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE, NULL);
-    } else {
-        msg_http_req mreq = {.method = req->method,
-                             .path = req->path,
-                             .query = req->query_len ? req->query : NULL,
-                             .query_len = req->query_len,
-                             .authorization = http_header(req, "Authorization"),
-                             .origin = http_header(req, "Origin"),
-                             .idempotency_key = http_header(req, "Idempotency-Key"),
-                             .content_type = http_header(req, "Content-Type"),
-                             .body = req->body,
-                             .body_len = req->body_len};
+    if (http_rest_req(srv, req, false, &mreq, &mresp))
         msg_rest_handle(srv->svc, &mreq, &mresp);
-    }
-    http_from_msg(&mresp, resp);
-    if (!srv->cfg.quiet)
-        http_access_log("rest %s %s %d %lldus", req->method, req->path, resp->status,
-                        http_elapsed_us(&req->t0));
+    http_rest_reply(srv, req, &mresp, resp);
 }
 
 static void http_rest_error(http_server *srv, const char *origin, const char *ctype, int status,
@@ -334,20 +356,10 @@ void http_sse_unhold(http_conn *hc)
  * hangs up or takes no byte for the read timeout), or the REST error reply. */
 static void http_rest_events(http_server *srv, const http_request *req, http_response *resp)
 {
+    msg_http_req mreq;
     msg_http_resp mresp;
-    memset(&mresp, 0, sizeof mresp);
     msg_stream *st = NULL;
-    if (!srv->svc || req->too_large || !req->conn) {
-        msg_rest_refuse(srv->svc, http_header(req, "Origin"), &mresp,
-                        req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE, NULL);
-    } else {
-        msg_http_req mreq = {.method = req->method,
-                             .path = req->path,
-                             .query = req->query_len ? req->query : NULL,
-                             .query_len = req->query_len,
-                             .authorization = http_header(req, "Authorization"),
-                             .origin = http_header(req, "Origin"),
-                             .last_event_id = http_header(req, "Last-Event-ID")};
+    if (http_rest_req(srv, req, true, &mreq, &mresp)) {
         msg_stream_io io = {http_sse_suspend, http_sse_resume, req->conn};
         msg_rest_events(srv->svc, &mreq, &io, &mresp, &st);
     }
@@ -369,10 +381,7 @@ static void http_rest_events(http_server *srv, const http_request *req, http_res
             resp->sse = w;
         }
     }
-    http_from_msg(&mresp, resp);
-    if (!srv->cfg.quiet) /* the path only: never the ticket */
-        http_access_log("rest %s %s %d %lldus%s", req->method, req->path, resp->status,
-                        http_elapsed_us(&req->t0), resp->mhd ? " (event stream)" : "");
+    http_rest_reply(srv, req, &mresp, resp);
 }
 
 static const http_route http_rest_routes[] = {
