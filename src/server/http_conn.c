@@ -249,26 +249,6 @@ static void http_sse_drop(http_listener *l, http_conn *hc)
     atomic_fetch_add(&l->reaped, 1);
 }
 
-/* Puts hc's socket, polled for its client's close, at ps's index n, the set grown when full
- * (first to first_cap entries, then twice as many).  False when it cannot grow. */
-static bool http_pollset_put(http_pollset *ps, size_t n, size_t first_cap, http_conn *hc)
-{
-    if (n == ps->cap) {
-        size_t nc = ps->cap ? 2 * ps->cap : first_cap;
-        struct pollfd *pf = realloc(ps->pf, nc * sizeof *pf);
-        if (pf)
-            ps->pf = pf;
-        http_conn **hv = pf ? realloc(ps->hc, nc * sizeof *hv) : NULL;
-        if (!hv)
-            return false;
-        ps->hc = hv;
-        ps->cap = nc;
-    }
-    ps->pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
-    ps->hc[n] = hc;
-    return true;
-}
-
 /* The streams being sent (conns_mu held): one poll of all their sockets.  A client that has
  * closed (or shut down its side: an EventSource never does) is gone now, not at the
  * stream's next write up to a heartbeat later: its connection, slot and place under the
@@ -284,9 +264,19 @@ static void http_reap_streams(http_listener *l, long long now, bool stall)
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         if (!hc->sse || !hc->sse->st || hc->sse_dropped || hc->fd < 0)
             continue;
-        if (!http_pollset_put(ps, n, 64, hc))
-            break; /* the rest at the next pass */
-        n++;
+        if (n == ps->cap) { /* grown to 64, then twice as many; kept for the next pass */
+            size_t nc = ps->cap ? 2 * ps->cap : 64;
+            struct pollfd *pf = realloc(ps->pf, nc * sizeof *pf);
+            if (pf)
+                ps->pf = pf;
+            http_conn **hv = pf ? realloc(ps->hc, nc * sizeof *hv) : NULL;
+            if (!hv)
+                break; /* the rest at the next pass */
+            ps->hc = hv;
+            ps->cap = nc;
+        }
+        ps->pf[n] = (struct pollfd){.fd = hc->fd, .events = POLLRDHUP};
+        ps->hc[n++] = hc;
     }
     if (n == 0 || poll(ps->pf, n, 0) < 0)
         return;

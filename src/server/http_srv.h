@@ -72,8 +72,8 @@ typedef struct http_conn {
                                (a flood of cookies) without calling it (MHD thread) */
 } http_conn;
 
-/* A poll set of connections' sockets the reaper builds (reaper thread): pf[i] is hc[i]'s,
- * cap of each allocated (http_pollset_put). */
+/* The poll set of the streams' sockets the reaper builds each pass (http_reap_streams,
+ * reaper thread): pf[i] is hc[i]'s, cap of each allocated. */
 typedef struct http_pollset {
     struct pollfd *pf;
     http_conn **hc;
