@@ -49,14 +49,9 @@ static int db_list_add(db_list *l, const char *rel, unsigned mode, err_t *e)
 {
     if (l->n >= OPS_BACKUP_MAX_FILES)
         return err_set(e, ERR_VALIDATION, "more than %d files to back up", OPS_BACKUP_MAX_FILES);
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        db_file *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        l->v = nv;
-        l->cap = nc;
-    }
+    int rc = ops_grow(&l->v, l->n, &l->cap, sizeof *l->v, 16, e);
+    if (rc)
+        return rc;
     db_file *f = &l->v[l->n];
     memset(f, 0, sizeof *f);
     f->rel = strdup(rel);

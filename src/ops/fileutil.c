@@ -24,6 +24,21 @@
 #define OPS_COPY_CHUNK (1 << 20)
 #define OPS_RMTREE_DEPTH 64
 
+int ops_grow(void *pv, size_t n, size_t *cap, size_t elem_size, size_t first, err_t *e)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *v;
+    memcpy(&v, pv, sizeof v); /* pv: a T ** of any element type T */
+    void *nv = nc > *cap && nc <= SIZE_MAX / elem_size ? realloc(v, nc * elem_size) : NULL;
+    if (!nv)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(pv, &nv, sizeof nv);
+    *cap = nc;
+    return 0;
+}
+
 int ops_path_join(char *out, const char *dir, const char *name, err_t *e)
 {
     size_t dl = strlen(dir);

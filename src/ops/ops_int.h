@@ -14,6 +14,12 @@
 #define OPS_SHA256_HEX 65 /* 64 hex digits + NUL */
 #define OPS_MD5_HEX 33
 
+/* Room for element n of a growable array: pv is the address of its pointer (malloc'ed, or
+ * NULL), *cap the elements allocated, elem_size each one's bytes.  When n == *cap the array
+ * grows to `first` elements, then twice as many (the pointer and *cap updated; on failure
+ * both stay as they were, the array still the caller's to free).  ERR_NOMEM ("out of
+ * memory").  A cap on n is the caller's, with its own words. */
+int ops_grow(void *pv, size_t n, size_t *cap, size_t elem_size, size_t first, err_t *e);
 /* dir + "/" + name into out (OPS_PATH_MAX); ERR_VALIDATION when too long. */
 int ops_path_join(char *out, const char *dir, const char *name, err_t *e);
 /* True when path names an existing directory without entries, or nothing; sets *exists. */

@@ -189,14 +189,9 @@ static int xp_open_next(xp_out *x, err_t *e)
 {
     if (x->n_files >= XP_MAX_FILES)
         return err_set(e, ERR_VALIDATION, "more than %d data files", XP_MAX_FILES);
-    if (x->n_files == x->cap_files) {
-        size_t nc = x->cap_files ? x->cap_files * 2 : 8;
-        xp_file *nf = realloc(x->files, nc * sizeof *nf);
-        if (!nf)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        x->files = nf;
-        x->cap_files = nc;
-    }
+    int rc = ops_grow(&x->files, x->n_files, &x->cap_files, sizeof *x->files, 8, e);
+    if (rc)
+        return rc;
     xp_file *f = &x->files[x->n_files];
     static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
     unsigned char r[XP_NAME_LEN];
@@ -207,8 +202,7 @@ static int xp_open_next(xp_out *x, err_t *e)
     f->items = 0;
     char path[OPS_PATH_MAX], sub[64];
     snprintf(sub, sizeof sub, "data/%s", f->name);
-    int rc = ops_path_join(path, x->dir, sub, e);
-    if (rc)
+    if ((rc = ops_path_join(path, x->dir, sub, e)))
         return rc;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     x->gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
@@ -666,35 +660,21 @@ static int xp_from_plain_dir(const char *dir, int depth, ops_import_format fmt, 
     for (size_t i = 0; i < s->n_dirs; i++)
         if (s->dirs[i].dev == dst.st_dev && s->dirs[i].ino == dst.st_ino)
             return 0; /* walked already */
-    if (s->n_dirs == s->cap_dirs) {
-        size_t nc = s->cap_dirs ? s->cap_dirs * 2 : 16;
-        xp_dirid *nv = realloc(s->dirs, nc * sizeof *nv);
-        if (!nv)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        s->dirs = nv;
-        s->cap_dirs = nc;
-    }
+    int rc = ops_grow(&s->dirs, s->n_dirs, &s->cap_dirs, sizeof *s->dirs, 16, e);
+    if (rc)
+        return rc;
     s->dirs[s->n_dirs++] = (xp_dirid){dst.st_dev, dst.st_ino};
     DIR *d = opendir(dir);
     if (!d)
         return err_set(e, ERR_IO, "cannot read %s: %s", dir, strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
-    int rc = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || xp_skip_plain(de->d_name))
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nv = realloc(names, nc * sizeof *nv);
-            if (!nv) {
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-                break;
-            }
-            names = nv;
-            cap = nc;
-        }
+        if ((rc = ops_grow(&names, n, &cap, sizeof *names, 16, e)))
+            break;
         if (!(names[n] = strdup(de->d_name))) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             break;
