@@ -1317,6 +1317,38 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read)
     pthread_mutex_unlock(&h->mu);
 }
 
+void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data)
+{
+    if (!h || !user_uuid || !data)
+        return;
+    /* the whole event in one append: a stream that cannot take it ends without half of it */
+    size_t n = strlen(data) + 24;
+    char *ev = malloc(n);
+    if (!ev)
+        return; /* not delivered: the page's next listing shows the name */
+    int len = snprintf(ev, n, "event: rename\ndata: %s\n\n", data);
+    /* readers resumed after both locks are released (as ev_flush_wakes does), from a list of
+     * this call's own: h->wakes is the hub thread's */
+    ev_wake wk[MSG_EVENTS_STREAMS_PER_USER];
+    size_t nw = 0;
+    pthread_mutex_lock(&h->mu);
+    ev_feed *f = feed_find(h, user_uuid);
+    for (msg_stream *st = f ? f->streams : NULL; st; st = st->next) {
+        pthread_mutex_lock(&st->mu);
+        st_append(st, ev, (size_t)len);
+        if (st->suspended && (st->len != st->off || st->ended) &&
+            nw < MSG_EVENTS_STREAMS_PER_USER) { /* else the next heartbeat wakes it */
+            st->suspended = false;
+            wk[nw++] = (ev_wake){st->io.resume, st->io.ctx};
+        }
+        pthread_mutex_unlock(&st->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    for (size_t i = 0; i < nw; i++)
+        wk[i].resume(wk[i].ctx);
+    free(ev);
+}
+
 /* The ticket taken (once) for its user and its token's expiry (until_s, 0 for none): a hub
  * stopping is unavailable; an unknown ticket, or one whose token has expired, bad_ticket. */
 static int ev_stream_ticket(msg_events *h, const char *ticket, char *user, long long *until_s,

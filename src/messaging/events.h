@@ -21,6 +21,11 @@
  * position ";s<n>"; so a reconnection replays exactly the read events it missed, also one
  * that committed after a later-stamped one was delivered.
  *
+ * When the other participant of one of the user's conversations is renamed through this
+ * process (msg_user_rename), the stream carries an event without an id,
+ *     event: rename\ndata: {"message_group_uuid","uuid","handle","display_name"}\n\n
+ * (msg_events_renamed); it is not replayed (a page that was away loads the listing).
+ *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
  * "v1:<floor>" followed by ",<message_group_uuid>:<created_at>" for each conversation
  * that got a message within MSG_EVENTS_LATE_S seconds of the newest one delivered (times in
@@ -130,6 +135,15 @@ int msg_events_ticket_ttl_s(msg_events *h);
  * on its replay, after a READ# change or such a hint, and every 4th poll without a change
  * feed). */
 void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
+
+/* A rename reached a conversation of user_uuid (msg_user_rename, after its batch committed):
+ * each of that user's streams in a feed gets at once
+ *     event: rename\ndata: <data>\n\n
+ * (no id: the position stays the last message's; data: {"message_group_uuid","uuid",
+ * "handle","display_name"}, the renamed user as now).  Only this process's streams: another
+ * server's page learns the name from its next listing (a reconnection loads one), as a
+ * stream still in its replay does.  data is copied. */
+void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data);
 
 /* How the stream reaches its reader: suspend is called (under the stream's lock) when a read
  * finds nothing; resume is called once after that (under the same lock), when there is

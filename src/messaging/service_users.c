@@ -8,6 +8,7 @@
  * GetItem (.../API_GetItem.html), Scan (.../API_Scan.html).
  */
 #include "messaging/messaging_int.h"
+#include "messaging/events.h"
 #include "api/api.h"
 #include "base/log.h"
 #include "base/siphash.h"
@@ -404,12 +405,31 @@ static int rename_items(json_t *items, const char *table, const char *me, const 
 
 #define RENAME_BUSY 1 /* rename_batch: its tries ran out (every one cancelled by messages) */
 
+/* A batch committed: each other participant's open streams in this process get the event
+ * "rename" (msg_events_renamed: their page shows the name without a reload). */
+static void rename_events(msg_service *s, const msg_user *u, const rename_conv *c, size_t k)
+{
+    if (!s->events)
+        return;
+    for (size_t j = 0; j < k; j++) {
+        if (c[j].gone)
+            continue;
+        json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", c[j].g, "uuid",
+                              u->uuid, "handle", u->handle, "display_name", u->display_name);
+        char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(d);
+        msg_events_renamed(s->events, c[j].other, text); /* NULL (no memory): not sent */
+        free(text);
+    }
+}
+
 /* The k conversations c[0..k) renamed in one TransactWriteItems (above), tried again while
  * messages move their rows (RENAME_TRIES).  0 (*superseded: the user row has another name
  * now), RENAME_BUSY, or the error. */
-static int rename_batch(msg_service *s, const char *upk, const char *me, const char *name,
-                        rename_conv *c, size_t k, bool *superseded, err_t *e)
+static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rename_conv *c,
+                        size_t k, bool *superseded, err_t *e)
 {
+    const char *me = u->uuid, *name = u->display_name;
     unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
     int first[MSG_RENAME_BATCH_MAX], nit[MSG_RENAME_BATCH_MAX];
     for (int t = 0; t < RENAME_TRIES; t++) {
@@ -441,7 +461,10 @@ static int rename_batch(msg_service *s, const char *upk, const char *me, const c
         int w = rc ? msgi_write_outcome(rc, resp) : 0;
         if (w != MSGI_RACED) {
             json_decref(resp);
-            return w ? msgi_storage(e, w, &in) : 0;
+            if (w)
+                return msgi_storage(e, w, &in);
+            rename_events(s, u, c, k);
+            return 0;
         }
         /* which items failed their condition (CancellationReasons, in TransactItems' order):
          * the user row's, renamed again; a conversation's, moved (found again); none given
@@ -592,7 +615,7 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
         if (stop && i > 0 && msg_now_usec() >= stop)
             break; /* the budget is spent: the rest is left for the next call */
         size_t m = n - i < k ? n - i : k;
-        rc = rename_batch(s, upk, u.uuid, display_name, &rr.v[i], m, &superseded, &fe);
+        rc = rename_batch(s, upk, &u, &rr.v[i], m, &superseded, &fe);
         if (rc == RENAME_BUSY && k > 1) { /* busy conversations: smaller batches */
             k = (k + 1) / 2;
             rc = 0;

@@ -917,3 +917,35 @@ def test_a_stream_that_cannot_be_written_is_dropped(tmp_path):
     finally:
         srv.stop()
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
+def test_rename_reaches_the_other_persons_open_page(msg_server):
+    """PUT /api/me with a new display name sends the other participant's streams an event
+    `rename` (no id) naming the conversation and the user as now, within a second, so an open
+    page shows the name without a reload; the renamed user's own streams and a third person's
+    get none; the same name again sends nothing.  Through the REST server on every backend
+    (the hub is the one the messages use).  Before session 29 no event said so."""
+    a = add_user(msg_server, "sse_rn_a", "Rn A")
+    b = add_user(msg_server, "sse_rn_b", "Rn B")
+    c = add_user(msg_server, "sse_rn_c", "Rn C")
+    ta, tb, tc = token(a), token(b), token(c)
+    m = send(msg_server, ta, "hi", handle="sse_rn_b")
+    sb, sa, sc = (open_stream(msg_server, t) for t in (tb, ta, tc))
+    t0 = time.time()
+    st, _, r = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Rn A \"Two\" 🌸"})
+    assert st == 200 and r["conversations_renamed"] == 1, r
+
+    def renames(s):
+        return [(e["id"], json.loads(e["data"])) for e in s.events() if e["event"] == "rename"]
+    assert sb.wait_for(lambda s: renames(s), 5)
+    assert time.time() - t0 < 1.5
+    assert renames(sb) == [(None, {"message_group_uuid": m["message_group_uuid"], "uuid": a,
+                                   "handle": "sse_rn_a", "display_name": "Rn A \"Two\" 🌸"})]
+    st, _, r = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Rn A \"Two\" 🌸"})
+    assert st == 200 and r["conversations_renamed"] == 0, r
+    for s in (sa, sb, sc):
+        s.pump(0.5)
+    assert len(renames(sb)) == 1
+    assert renames(sa) == [] and renames(sc) == []
+    for s in (sa, sb, sc):
+        s.close()

@@ -332,6 +332,61 @@ static void test_live_to_both_and_replay(void **state)
     assert_int_equal(st.streams, 0);
 }
 
+/* A rename (PUT /api/me, msg_user_rename) reaches the other participant's open streams at
+ * once: an event "rename" without an id, naming the conversation and the user's new name, so
+ * an open page shows it without a reload; nobody else's stream gets it, and the renamed
+ * user's own streams neither.  Before session 29 no event said so: the page kept the old name
+ * until it loaded the listing again. */
+static void test_rename_reaches_the_other_persons_stream(void **state)
+{
+    (void)state;
+    msg_user d;
+    err_t e = {0};
+    if (msg_user_add(ENV.svc, "ev_rn_d", "Ev Rn D", NULL, &d, &e))
+        fail_msg("add: %s", e.msg);
+    msg_message m = send_msg(&d, "eb", "hi from d");
+    char tb[MSG_TICKET_LEN + 1], tc[MSG_TICKET_LEN + 1], td[MSG_TICKET_LEN + 1];
+    ticket(&B, tb);
+    ticket(&C, tc);
+    ticket(&d, td);
+    reader rb, rc, rd;
+    reader_open(&rb, tb, NULL);
+    reader_open(&rc, tc, NULL);
+    reader_open(&rd, td, NULL);
+    assert_true(reader_wait(&rb, "event: ready", 1));
+    assert_true(reader_wait(&rc, "event: ready", 1));
+    assert_true(reader_wait(&rd, "event: ready", 1));
+    msg_rename_progress pr = {0};
+    assert_int_equal(msg_user_rename(ENV.svc, d.uuid, "Ev \"Rn\" D2", &pr, NULL, &e), 0);
+    assert_int_equal(pr.renamed, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "event: rename\ndata: {\"message_group_uuid\":\"%s\",\"uuid\":\"%s\","
+             "\"handle\":\"ev_rn_d\",\"display_name\":\"Ev \\\"Rn\\\" D2\"}\n\n",
+             m.message_group_uuid, d.uuid);
+    assert_true(reader_wait(&rb, want, 1));
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    reader_pump(&rc);
+    reader_pump(&rd);
+    reader_pump(&rb);
+    assert_int_equal(count(rb.text, "event: rename"), 1);
+    assert_int_equal(count(rc.text, "event: rename"), 0);
+    assert_int_equal(count(rd.text, "event: rename"), 0);
+    /* no id (its block starts with the event line): the position stays the last message's */
+    const char *ev = strstr(rb.text, "event: rename");
+    assert_true(ev - rb.text >= 2 && ev[-1] == '\n' && ev[-2] == '\n');
+    /* the same name again: nothing renamed, no event */
+    assert_int_equal(msg_user_rename(ENV.svc, d.uuid, "Ev \"Rn\" D2", &pr, NULL, &e), 0);
+    nanosleep(&ts, NULL);
+    reader_pump(&rb);
+    assert_int_equal(count(rb.text, "event: rename"), 1);
+    reader_close(&rb);
+    reader_close(&rc);
+    reader_close(&rd);
+    msg_message_fini(&m);
+}
+
 /* A reader that goes away before the hub got to its replay, or in the middle of things. */
 static void test_close_early(void **state)
 {
@@ -1081,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_per_user_caps),
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
+        cmocka_unit_test(test_rename_reaches_the_other_persons_stream),
         cmocka_unit_test(test_metrics_count_open_streams),
         cmocka_unit_test(test_late_read_commit_arrives),
         cmocka_unit_test(test_late_read_commit_reaches_a_reconnection),
