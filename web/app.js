@@ -493,7 +493,7 @@
     if (cur) {
       if (c.created_at < cur.created_at) return; // an older message (replayed): no change
       Object.assign(cur, { message: c.message, created_at: c.created_at });
-      if (c.display_name) cur.display_name = c.display_name;
+      takeName(cur, c.display_name);
       if (c.handle) cur.handle = c.handle;
     } else {
       // unread: what the server counts (c.unread of a listing item: base, as of baseAt, its
@@ -519,12 +519,38 @@
     el['list-empty'].hidden = true;
   }
 
+  // The other person's display name changed (PUT /api/me, `ddbchat user rename`): the list
+  // and the open conversation's heading take the new one from whatever says it first (their
+  // next message, the listing again, the stream's rename event).  The messages keep the
+  // name they were sent under, as the server keeps them (a reload shows the same).  Before,
+  // the heading kept the old name until the conversation was opened again, and a listing
+  // without a newer message kept the old one in the list too
+  // (test_web.py::test_the_other_persons_new_name_shows_without_a_reload).
+  // true when c's name changed (its list entry is to be drawn again).
+  function takeName(c, name) {
+    if (!c || !name || c.display_name === name) return false;
+    c.display_name = name;
+    const o = state.open;
+    if (o && (o.group ? o.group === c.uuid : sameHandle(o.handle, c.handle))) {
+      o.display_name = name;
+      el['conv-title'].textContent = name;
+      el['conv-title'].title = name;
+    }
+    return true;
+  }
+
   // A listing item (GET /api/message_groups, its first page again, or one conversation):
   // put in its place when it is news (a page is older than what live delivery may already
-  // have put in the list), and its unread count and read marker taken.
-  function listed(it) {
+  // have put in the list), and its unread count and read marker taken; its name too, unless
+  // the stream named the person since the listing was asked for (askedAt, Date.now(); its
+  // answer may have been read before the change).
+  function listed(it, askedAt) {
     const had = state.convs.get(it.uuid);
     if (!had || had.created_at < it.created_at) upsertConversation(it);
+    else if (had.created_at === it.created_at && !(askedAt && had.namedAt >= askedAt) &&
+             takeName(had, it.display_name)) {
+      redrawCount(had);
+    }
     const c = state.convs.get(it.uuid);
     if (had) countsFrom(c, it);
     else {
@@ -1920,10 +1946,11 @@
     try {
       let first = true;
       for (;;) {
+        const askedAt = Date.now();
         const { data, next, total } = await api('GET', `/api/message_groups?${q}`);
         if (gen !== state.gen) return;
         data.forEach((it, i) => {
-          if ((first && i < PAGE_CONVERSATIONS) || state.convs.has(it.uuid)) listed(it);
+          if ((first && i < PAGE_CONVERSATIONS) || state.convs.has(it.uuid)) listed(it, askedAt);
         });
         if (first) takeTotal(total, data);
         first = false;

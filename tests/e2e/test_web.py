@@ -3444,3 +3444,63 @@ def test_a_redrawn_conversation_keeps_the_focus(web, two):
     send_rest(web, "web_bob", "bob again", group=gb)  # bob's goes above it
     wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "bob's on top")
     assert d.execute_script(focused) == g
+
+
+def conv_heading(d):
+    return d.execute_script("const t = document.getElementById('conv-title');"
+                            "return [t.textContent, t.title]")
+
+
+def metas(d):
+    """The names under the open conversation's messages, oldest first."""
+    return d.execute_script("return [...document.querySelectorAll('#messages li .meta bdi')]"
+                            ".map(e => e.textContent)")
+
+
+def test_the_other_persons_new_name_shows_without_a_reload(web, two):
+    """The other person changes their display name (PUT /api/me) while bob has their
+    conversation open: the list and the conversation's heading show the new name, from their
+    next message, and from the listing the page asks for again when its stream comes back
+    (the name changed while bob's network was gone); the messages keep the name they were
+    sent under, as the server keeps them (a reload shows the same).  Before, the heading kept
+    the old name until the conversation was opened again, and a listing without a newer
+    message left the old name in the list."""
+    a_, b_ = "web_ren_a", "web_ren_b"
+    for h, n in ((a_, "Ren A"), (b_, "Ren B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, a_, "under the first name", handle=b_)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, b_)
+    open_conv(d, "Ren A")
+    wait(d, lambda d: bubbles(d) == ["under the first name"], 5, "the first message")
+    assert conv_heading(d) == ["Ren A", "Ren A"]
+
+    def rename(name):
+        st, _, body = rest(web, "PUT", "/api/me", web.tok[a_], {"display_name": name})
+        assert st == 200 and body["conversations_left"] == 0, body
+
+    # renamed, then a message: it names the sender anew
+    rename("Ren A Second")
+    send_rest(web, a_, "under the second name", group=g)
+    wait(d, lambda d: bubbles(d)[-1:] == ["under the second name"], 5, "the second message")
+    wait(d, lambda d: conv_heading(d) == ["Ren A Second"] * 2 and
+         conv_names(d) == ["Ren A Second"], 5, "the second name in the heading and list")
+    assert metas(d) == ["Ren A", "Ren A Second"]
+    # renamed while bob's network is gone, no message since: the listing says it once the
+    # stream is back
+    network(d, online=False)
+    try:
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 2, "the stream dropped")
+        rename("Ren A Third")
+    finally:
+        network(d, online=True)
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 5, "the stream back")
+    wait(d, lambda d: conv_heading(d) == ["Ren A Third"] * 2 and
+         conv_names(d) == ["Ren A Third"], 5, "the third name in the heading and list")
+    assert metas(d) == ["Ren A", "Ren A Second"]
+    assert d.execute_script("return document.activeElement.id") == "text"
+    shot(d, "renamed")
+    d.refresh()
+    wait(d, lambda d: bubbles(d) == ["under the first name", "under the second name"], 10,
+         "the conversation after a reload")
+    assert conv_heading(d) == ["Ren A Third"] * 2 and metas(d) == ["Ren A", "Ren A Second"]
