@@ -847,17 +847,54 @@
     const at = o.dividerAt;
     o.dividerAt = null;
     if (at === null || at === undefined) return;
+    dividerAt(at);
+  }
+
+  // The line above the first message of the other person's after `at` (a read marker), in
+  // place of any other; none when that is the first shown and older pages are still to load
+  // (it may be further up).
+  function dividerAt(at) {
     const shown = [...shownMessages()];
     const i = shown.findIndex((li) => li.dataset.at > at && !li.classList.contains('mine'));
-    if (i < 0 || (i === 0 && o.cursor)) return;
+    if (i < 0 || (i === 0 && state.open && state.open.cursor)) return;
     const li = document.createElement('li');
     li.className = 'divider';
     li.setAttribute('role', 'separator');
     li.dataset.at = at;
     li.textContent = 'New messages';
     const keep = keepsNewest();
+    dropDivider();
     shown[i].before(li);
     keep();
+  }
+
+  function dropDivider() {
+    for (const li of el.messages.querySelectorAll('li.divider')) li.remove();
+  }
+
+  // The line follows the reading, as chat apps' does.  The other person's message arriving
+  // in the open conversation while the reader is away (the tab hidden, the list showing at
+  // phone width) when everything before it was read: the line moves above it,
+  // so the reader coming back finds where the news begin.  A line above messages still
+  // unread stays.  One's own message (sent here or elsewhere) reads everything before it:
+  // the line goes.  Before, the line stayed where the conversation was opened, above
+  // messages read and answered long ago, and news that came while the tab was hidden ran on
+  // from them with nothing between (test_web.py::test_the_line_moves_to_what_came_unseen).
+  function dividerFollows(m, c, mine) {
+    const o = state.open;
+    if (!o || !c || o.group !== c.uuid) return;
+    if (mine) { dropDivider(); return; }
+    // away: reading older messages here, the "↓ new messages" bar says it (and the view
+    // stays as it is: test_web.py::test_new_messages_while_reading_older_ones)
+    const away = document.visibilityState !== 'visible' || shownGroup() !== o.group;
+    if (!away || m.created_at <= c.readTo) return;
+    const first = [...shownMessages()].find((li) => li.dataset.at > c.readTo &&
+      !li.classList.contains('mine'));
+    const line = el.messages.querySelector('li.divider');
+    if (first && first.dataset.uuid === m.uuid &&
+        !(line && line.nextElementSibling === first)) {
+      dividerAt(c.readTo);
+    }
   }
 
   async function loadMessages(first) {
@@ -1412,6 +1449,7 @@
     }
     el.text.value = '';
     updateCount();
+    dropDivider(); // what is answered was read (dividerFollows)
     saveDrafts(); // sent: no longer a draft, here or after a reload
     const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
       li: null, triedAt: 0, after: newestWith(o.handle) };
@@ -1760,6 +1798,7 @@
       announce(`${m.display_name || m.handle}: ${m.message}`);
     }
     if (!known) c.readTo = '';
+    dividerFollows(m, c, mine);
     if (mine) {
       readThrough(c, m.created_at);
     } else if (seesNewest(c.uuid)) {

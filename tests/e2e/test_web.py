@@ -3504,3 +3504,39 @@ def test_the_other_persons_new_name_shows_without_a_reload(web, two):
     wait(d, lambda d: bubbles(d) == ["under the first name", "under the second name"], 10,
          "the conversation after a reload")
     assert conv_heading(d) == ["Ren A Third"] * 2 and metas(d) == ["Ren A", "Ren A Second"]
+
+
+def test_the_line_moves_to_what_came_unseen(web, two):
+    """The "New messages" line follows the reading, as chat apps' does: the reader answers
+    (their own message reads everything before it) and the line goes; the other person's
+    messages arriving while the tab is hidden get the line above the first of them, where
+    the reader coming back finds it (a third, seen as it comes, goes below it).  Before, the
+    line stayed above the messages that were unread when the conversation was opened, read
+    and answered since, and what came while the tab was hidden ran on from them with nothing
+    between."""
+    me_ = "web_line_moves"
+    web.tok[me_] = token(add_user(web, me_, "Line Moves Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "a1", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    inject(d, READ_SEAMS)
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: d.execute_script(ITEMS) == ["--New messages--separator", "a1"], 5,
+         "the line above the unread")
+    type_and_enter(d, "r1")
+    wait(d, lambda d: d.execute_script(ITEMS) == ["a1", "r1"] and
+         not by_css(d, "#messages li.pending"), 5, "answered: no line")
+    wait(d, lambda d: listing(web, me_)["web_alice"][0] == 0, 5, "read on the server")
+    d.execute_script("window.__hide()")
+    for t in ("b1", "b2"):
+        send_rest(web, "web_alice", t, group=g)
+    want = ["a1", "r1", "--New messages--separator", "b1", "b2"]
+    wait(d, lambda d: d.execute_script(ITEMS) == want and d.title == "(2) ddbchat", 5,
+         "the line above what came while hidden")
+    d.execute_script("window.__show()")
+    wait(d, lambda d: d.title == "ddbchat", 5, "read once shown")
+    send_rest(web, "web_alice", "c1", group=g)
+    wait(d, lambda d: d.execute_script(ITEMS) == want + ["c1"], 5, "seen as it came: below")
+    time.sleep(0.5)
+    assert d.execute_script(ITEMS) == want + ["c1"]
+    shot(d, "line-moved")
