@@ -56,6 +56,27 @@ static msg_message send_ok(const msg_user *from, const char *group, const char *
     return m;
 }
 
+/* The tests' service config: the defaults, on ENV.table. */
+static msg_config test_cfg(void)
+{
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    return cfg;
+}
+
+/* A service of its own over b (ENV.backend, or a test's wrapper around it) with cfg (NULL:
+ * test_cfg's); the test frees it (msg_service_free). */
+static msg_service *service_on(msg_backend *b, const msg_config *cfg)
+{
+    msg_config dflt = test_cfg();
+    msg_service *svc = NULL;
+    err_t e = {0};
+    if (msg_service_new(b, cfg ? cfg : &dflt, &svc, &e))
+        fail_msg("service_new: %s", e.msg);
+    return svc;
+}
+
 /* Every item of the table (Scan with pagination), a new array. */
 static json_t *scan_all(void)
 {
@@ -1018,12 +1039,8 @@ static void test_in_progress_is_not_a_second_message(void **state)
     msg_user a = add_user("ip_a", "Ip A");
     add_user("ip_b", "Ip B");
     lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 2};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    msg_service *svc = service_on(&lb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
     msg_message m;
     assert_int_equal(msg_send(svc, a.uuid, NULL, "ip_b", "only once", NULL, &m, &e), 0);
     assert_int_equal(lb.tx_calls, 3);
@@ -1096,12 +1113,8 @@ static void test_send_request_text(void **state)
     msg_user a = add_user("rq_a", "Rq \"A\"");
     msg_user b = add_user("rq_b", "Rq B");
     recording_backend rb = {.base = {&recording_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    msg_service *svc = service_on(&rb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&rb.base, &cfg, &svc, &e), 0);
     msg_message m1, m2, m3;
     assert_int_equal(msg_send(svc, a.uuid, NULL, "rq_b", "first\n\"line\"", NULL, &m1, &e), 0);
     const char *g = m1.message_group_uuid;
@@ -1272,12 +1285,8 @@ static void test_in_progress_backs_off(void **state)
     msg_user a = add_user("ipb_a", "Ipb A");
     add_user("ipb_b", "Ipb B");
     lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 5};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    msg_service *svc = service_on(&lb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
     msg_message m;
     assert_int_equal(msg_send(svc, a.uuid, NULL, "ipb_b", "backed off", NULL, &m, &e), 0);
     assert_int_equal(lb.tx_calls, 6);
@@ -1303,12 +1312,8 @@ static void test_in_progress_user_add(void **state)
 {
     (void)state;
     lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 2};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    msg_service *svc = service_on(&lb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
     msg_user u;
     int rc = msg_user_add(svc, "ipu_x", "Ipu X", NULL, &u, &e);
     if (rc)
@@ -1614,11 +1619,7 @@ static void test_membership_is_a_keyed_read(void **state)
         json_decref(resp);
     }
     blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
-    assert_int_equal(msg_service_new(&bb.base, &cfg, &svc, &e), 0);
+    msg_service *svc = service_on(&bb.base, NULL);
     msg_message_page p;
     assert_int_equal(msg_list_messages(svc, busy.uuid, other.message_group_uuid, 0, NULL, &p, &e),
                      ERR_NOT_FOUND);
@@ -1788,11 +1789,7 @@ static void test_handle_fold_runs_once(void **state)
     json_decref(req);
     json_decref(resp);
     scan_backend sb = {.base = {&scan_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
-    assert_int_equal(msg_service_new(&sb.base, &cfg, &svc, &e), 0);
+    msg_service *svc = service_on(&sb.base, NULL);
     pthread_t t[8];
     fold_arg a[8];
     for (int i = 0; i < 8; i++) {
@@ -1882,9 +1879,6 @@ static void test_throttled_transaction_is_not_a_race(void **state)
     msg_user a = add_user("th_a", "Th A"), b = add_user("th_b", "Th B");
     msg_message m0 = send_ok(&a, NULL, "th_b", "first", NULL);
     const char *g = m0.message_group_uuid;
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     static const struct {
         const char *reason, *code;
         int rc;
@@ -1897,9 +1891,8 @@ static void test_throttled_transaction_is_not_a_race(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cancel_reason = cases[i].reason;
         hook_backend hb = {.base = {&cancel_ops}, .inner = ENV.backend, .op = "TransactWriteItems"};
-        msg_service *svc;
+        msg_service *svc = service_on(&hb.base, NULL);
         err_t e = {0};
-        assert_int_equal(msg_service_new(&hb.base, &cfg, &svc, &e), 0);
         char at[MSG_TS_LEN + 1];
         long long n;
         assert_int_equal(msg_mark_read(svc, b.uuid, g, m0.created_at, at, &n, &e),
@@ -1966,14 +1959,10 @@ static void test_mark_read_races(void **state)
     assert_string_equal(rt, "");
     assert_int_equal(n, 2);
 
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     hook_backend hb = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
                        .hook = rm_mark_to_m1};
-    msg_service *svc;
+    msg_service *svc = service_on(&hb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hb.base, &cfg, &svc, &e), 0);
     msg_message m;
     assert_int_equal(msg_send(svc, rm_a.uuid, g, NULL, "during", NULL, &m, &e), 0);
     assert_int_equal(hb.calls, 2); /* cancelled once by the mark-read, then committed */
@@ -1985,7 +1974,7 @@ static void test_mark_read_races(void **state)
     /* (the mark-read's write: its UpdateItem and the read log's Put, one TransactWriteItems) */
     hook_backend hu = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
                        .hook = rm_send_third};
-    assert_int_equal(msg_service_new(&hu.base, &cfg, &svc, &e), 0);
+    svc = service_on(&hu.base, NULL);
     char at[MSG_TS_LEN + 1];
     assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m.created_at, at, &n, &e), 0);
     assert_int_equal(hu.calls, 2); /* the row moved under the first write */
@@ -2009,7 +1998,7 @@ static void test_mark_read_races(void **state)
     msg_message m4 = send_ok(&rm_a, g, NULL, "fourth", NULL);
     hook_backend hc = {.base = {&conflict_ops}, .inner = ENV.backend,
                        .op = "TransactWriteItems"};
-    assert_int_equal(msg_service_new(&hc.base, &cfg, &svc, &e), 0);
+    svc = service_on(&hc.base, NULL);
     assert_int_equal(msg_mark_read(svc, rm_b.uuid, g, m4.created_at, at, &n, &e), 0);
     assert_int_equal(hc.calls, 2);
     assert_string_equal(at, m4.created_at);
@@ -2300,12 +2289,8 @@ static void test_malformed_log_rows_removed_and_said_once_a_minute(void **state)
     char pk[64];
     snprintf(pk, sizeof pk, "READ#%s", mb.uuid);
     put_junk_rows(pk, "~1x", g, 1200); /* after every 16-digit number below 2 * 10^15 */
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc; /* its own, so its log lines are counted from 0 */
+    msg_service *svc = service_on(ENV.backend, NULL); /* its own: its log lines count from 0 */
     err_t e = {0};
-    assert_int_equal(msg_service_new(ENV.backend, &cfg, &svc, &e), 0);
     int64_t newest, stamp;
     /* a reader (the event streams') looks past them, refuses past its pages, says so once */
     for (int i = 0; i < 3; i++) {
@@ -2381,13 +2366,9 @@ static void test_mark_read_newest_search_is_bounded(void **state)
     (void)state;
     msg_user ua = add_user("nb_a", "Nb A"), ub = add_user("nb_b", "Nb B");
     msg_message m = send_ok(&ua, NULL, "nb_b", "m0", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     hook_backend hp = {.base = {&unnumbered_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     char at[MSG_TS_LEN + 1];
     long long n;
     int rc = msg_mark_read(svc, ub.uuid, m.message_group_uuid, m.created_at, at, &n, &e);
@@ -2445,13 +2426,9 @@ static void test_mark_read_prunes_now_and_then(void **state)
         snprintf(sk, sizeof sk, "2020-01-01T00:00:00.%06dZ#%s", i, g);
         put_log_row(pk, sk, g, m[0].created_at, NULL);
     }
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     prune_backend pb_ = {.base = {&prune_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&pb_.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&pb_.base, &cfg, &svc, &e), 0);
     long long t0 = msg_now_usec();
     for (int i = 1; i <= 16; i++) {
         char at[MSG_TS_LEN + 1];
@@ -2517,12 +2494,8 @@ static void test_reply_reads_no_marker(void **state)
     (void)state;
     msg_user ra = add_user("lf_a", "Lf A"), rb_ = add_user("lf_b", "Lf B");
     recording_backend rb = {.base = {&recording_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    msg_service *svc = service_on(&rb.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&rb.base, &cfg, &svc, &e), 0);
     msg_message m[6];
     assert_int_equal(msg_send(svc, ra.uuid, NULL, "lf_b", "first", NULL, &m[0], &e), 0);
     const char *g = m[0].message_group_uuid;
@@ -2595,13 +2568,9 @@ static void test_mark_read_counts_every_page(void **state)
     const char *g = m[0].message_group_uuid;
     for (int i = 1; i < 5; i++)
         m[i] = send_ok(&pa, g, NULL, "m", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     char at[MSG_TS_LEN + 1];
     long long n;
     assert_int_equal(msg_mark_read(svc, pb.uuid, g, m[1].created_at, at, &n, &e), 0);
@@ -2632,14 +2601,11 @@ static void test_listing_unread_total(void **state)
                 msg_message_fini(&m);
         }
     }
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
+    msg_config cfg = test_cfg();
     cfg.unread_total_cache_ms = 0; /* counted on every listing (the time-bounded cache: below) */
     hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, &cfg);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     msg_conversation_page p;
     long long total;
     for (int limit = 3; limit >= 1; limit--) {
@@ -2662,7 +2628,7 @@ static void test_listing_unread_total(void **state)
      * moved (a send to them, their mark-read; another user's send leaves it) */
     if (ENV.backend->ops->partition_version) {
         hook_backend hv = {.base = {&one_per_page_pv_ops}, .inner = ENV.backend};
-        assert_int_equal(msg_service_new(&hv.base, &cfg, &svc, &e), 0);
+        svc = service_on(&hv.base, &cfg);
         long long want[] = {3, 3, 3, 4, 2};
         for (int i = 0; i < 5; i++) {
             if (i == 2) { /* others' conversation: not mine */
@@ -2713,15 +2679,12 @@ static void test_listing_unread_total_kept_a_while_without_versions(void **state
         o[i] = add_user(h, "Uk O");
         last[i] = send_ok(&o[i], NULL, "uk_me", "u", NULL);
     }
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
+    msg_config cfg = test_cfg();
     assert_int_equal(cfg.unread_total_cache_ms, MSG_UNREAD_TOTAL_CACHE_MS);
     cfg.unread_total_cache_ms = 60000; /* the steps below take more than 5 s on a slow Local */
     hook_backend hp = {.base = {&one_per_page_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, &cfg);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     msg_conversation_page p;
     long long total;
     int queries = 0;
@@ -2787,7 +2750,7 @@ static void test_listing_unread_total_kept_a_while_without_versions(void **state
 
     /* a short time bound: counted again once it is up */
     cfg.unread_total_cache_ms = 100;
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    svc = service_on(&hp.base, &cfg);
     assert_int_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
     msg_conversation_page_free(&p);
     assert_int_equal(total, 4);
@@ -2835,13 +2798,9 @@ static void test_listing_unread_total_endless_pages(void **state)
              o2 = add_user("ue_o2", "Ue O");
     msg_message m1 = send_ok(&o1, NULL, "ue_me", "a", NULL);
     msg_message m2 = send_ok(&o2, NULL, "ue_me", "b", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     hook_backend hp = {.base = {&endless_unread_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     msg_conversation_page p;
     long long total;
     assert_int_not_equal(msg_list_conversations_total(svc, me.uuid, 1, &p, &total, &e), 0);
@@ -2881,14 +2840,10 @@ static void test_mark_read_endless_pages(void **state)
     msg_user ea = add_user("en_a", "En A"), eb = add_user("en_b", "En B");
     msg_message m = send_ok(&ea, NULL, "en_b", "m0", NULL);
     msg_message m1 = send_ok(&ea, m.message_group_uuid, NULL, "m1", NULL); /* one to count */
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     for (int moving = 0; moving < 2; moving++) {
         hook_backend hp = {.base = {&endless_ops}, .inner = ENV.backend, .fired = moving};
-        msg_service *svc;
+        msg_service *svc = service_on(&hp.base, NULL);
         err_t e = {0};
-        assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
         char at[MSG_TS_LEN + 1];
         long long n;
         assert_int_not_equal(
@@ -2952,13 +2907,9 @@ static void test_user_rename(void **state)
     msg_user c = add_user("rn_c", "Rn C");
     msg_message mb = send_ok(&a, NULL, "rn_b", "to b", NULL);
     msg_message mc = send_ok(&c, NULL, "rn_a", "from c", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     hook_backend hp = {.base = {&rename_hook_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, NULL);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     rn_from = &b;
     rn_group = mb.message_group_uuid;
     msg_user got;
@@ -3053,14 +3004,11 @@ static void test_user_rename_budget(void **state)
     msg_message m[3];
     for (int i = 0; i < 3; i++) /* o[2] newest */
         m[i] = send_ok(&o[i], NULL, "rb_d", "hi", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
+    msg_config cfg = test_cfg();
     cfg.rename_batch = 1; /* a conversation a transaction: the budget cuts between them */
     hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, &cfg);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     const int want[3][3] = {{0, 0, 1}, {0, 1, 1}, {1, 1, 1}}; /* renamed after each call */
     for (int call = 0; call < 3; call++) {
         msg_rename_progress pr = {.budget_ms = 1};
@@ -3140,14 +3088,11 @@ static void test_user_rename_batches_and_errors(void **state)
         o[i] = add_user(h, "Rt O");
         m[i] = send_ok(&o[i], NULL, "rt_d", "hi", NULL);
     }
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
+    msg_config cfg = test_cfg();
     cfg.rename_batch = 2;
     hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
-    msg_service *svc;
+    msg_service *svc = service_on(&hp.base, &cfg);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
     rs_updates = rs_marks = rs_queries = rs_gets = 0;
     rs_fail_at = 0;
     msg_rename_progress pr = {.budget_ms = 0};
@@ -3221,9 +3166,6 @@ static void test_rename_racing_a_send(void **state)
     msg_user a = add_user("rr_a", "Rr A"), b = add_user("rr_b", "Rr B");
     msg_user c = add_user("rr_c", "Rr C"), d = add_user("rr_d", "Rr D");
     msg_message m0 = send_ok(&a, NULL, "rr_b", "first", NULL);
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
     struct {
         const msg_user *from, *to, *renamed;
         const char *name;
@@ -3234,9 +3176,8 @@ static void test_rename_racing_a_send(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend,
                            .op = "TransactWriteItems", .hook = rr_rename};
-        msg_service *svc;
+        msg_service *svc = service_on(&hp.base, NULL);
         err_t e = {0};
-        assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
         rr_who = cases[i].renamed;
         rr_name = cases[i].name;
         msg_message m;
