@@ -28,6 +28,25 @@ static void make_tab(api_t *api, const char *name)
         0);
 }
 
+/* An import's set-up: table "tab" on t's api and an embedded backend over it (the test frees
+ * it, msg_backend_free). */
+static msg_backend *import_setup(ot_env *t)
+{
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    return b;
+}
+
+/* Table `name` holds n items. */
+static void assert_items(ot_env *t, const char *name, size_t n)
+{
+    json_t *all = ot_scan_all(t->api, name);
+    assert_int_equal(json_array_size(all), n);
+    json_decref(all);
+}
+
 static void write_file(const char *path, const char *text, bool gz)
 {
     if (gz) {
@@ -106,10 +125,8 @@ static void test_round_trip_small_files(void **state)
 static void test_csv_and_lines(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/in.csv", t->root);
     write_file(path,
@@ -189,9 +206,7 @@ static void test_manifest_count_mismatch(void **state)
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "holds 1 items, its manifest says 7"));
     assert_int_equal(ir.items, 0);
-    json_t *all = ot_scan_all(t->api, "dst");
-    assert_int_equal(json_array_size(all), 0);
-    json_decref(all);
+    assert_items(t, "dst", 0);
     /* --create: no table either */
     err_clear(&e);
     ops_import_opts ic = {.src = xr.export_dir, .table = "made", .backend = b, .create = true};
@@ -206,9 +221,7 @@ static void test_manifest_count_mismatch(void **state)
     err_clear(&e);
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "holds 1 items, its manifest says 0"));
-    all = ot_scan_all(t->api, "dst");
-    assert_int_equal(json_array_size(all), 0);
-    json_decref(all);
+    assert_items(t, "dst", 0);
     /* the count restored: imported */
     p[12] = '1';
     write_file(man, line, false);
@@ -228,10 +241,8 @@ static void test_manifest_count_mismatch(void **state)
 static void test_truncated_gzip_is_refused(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char lines[4000] = "";
     for (int i = 0; i < 40; i++) {
         size_t n = strlen(lines);
@@ -259,9 +270,7 @@ static void test_truncated_gzip_is_refused(void **state)
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "cut.json.gz ends inside its gzip data: the file is cut short"));
     assert_int_equal(ir.items, 0);
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 0); /* not the 40 lines before the cut */
-    json_decref(all);
+    assert_items(t, "tab", 0); /* not the 40 lines before the cut */
 
     /* --create: the table is not created */
     err_clear(&e);
@@ -289,18 +298,14 @@ static void test_truncated_gzip_is_refused(void **state)
     io.src = dir;
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "b.json.gz ends inside its gzip data: the file is cut short"));
-    all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 0);
-    json_decref(all);
+    assert_items(t, "tab", 0);
 
     /* the same directory whole imports every item */
     write_file(bad, lines, true);
     err_clear(&e);
     assert_int_equal(ops_import(&io, &ir, &e), 0);
     assert_int_equal(ir.items, 41);
-    all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 41);
-    json_decref(all);
+    assert_items(t, "tab", 41);
     msg_backend_free(b);
 }
 
@@ -312,10 +317,8 @@ static void test_truncated_gzip_is_refused(void **state)
 static void test_overlong_line_is_one_refused_item(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/long.json.gz", t->root);
     gzFile f = gzopen(path, "wb1");
@@ -348,9 +351,7 @@ static void test_overlong_line_is_one_refused_item(void **state)
     assert_non_null(strstr(ir.first_errors[0], "long.json.gz:2: a line longer than 16777216"));
     assert_non_null(strstr(ir.first_errors[1], "long.json.gz:3: "));
     assert_null(strstr(ir.first_errors[1], "a line longer"));
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 2);
-    json_decref(all);
+    assert_items(t, "tab", 2);
     msg_backend_free(b);
 }
 
@@ -359,10 +360,8 @@ static void test_overlong_line_is_one_refused_item(void **state)
 static void test_fifo_source_is_named(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/fifo", t->root);
     assert_int_equal(mkfifo(path, 0600), 0);
@@ -384,10 +383,8 @@ static void test_fifo_source_is_named(void **state)
 static void test_fifo_data_file_is_refused(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     assert_int_equal(ot_call(t->api, "PutItem", NULL,
                              "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
                              "\"1\"}}}"),
@@ -430,10 +427,8 @@ static void test_fifo_data_file_is_refused(void **state)
 static void test_nul_byte_line_is_one_refused_item(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/nul.json", t->root);
     static const char text[] = "{\"Item\":{\"pk\":{\"S\":\"glued\"},\"sk\":{\"N\":\"1\"},\"x\":{\"S\":\"1"
@@ -468,10 +463,8 @@ static void test_nul_byte_line_is_one_refused_item(void **state)
 static void test_nul_byte_in_last_line_without_newline(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/eof.csv", t->root);
     static const char csv[] = "pk,sk\na,1\nb,2\0junk";
@@ -515,10 +508,8 @@ static void test_nul_byte_in_last_line_without_newline(void **state)
 static void test_directory_link_loop_is_walked_once(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char dir[400], path[500];
     snprintf(dir, sizeof dir, "%s/in", t->root);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -547,10 +538,8 @@ static void test_directory_link_loop_is_walked_once(void **state)
 static void test_fifo_files_manifest_is_refused(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     assert_int_equal(ot_call(t->api, "PutItem", NULL,
                              "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
                              "\"1\"}}}"),
