@@ -118,6 +118,20 @@ static void serve_watch_end(serve_watch *w)
     w->started = false;
 }
 
+/* One trigger's settings, from its --trigger-* options (serve_opts.tdef, .trig). */
+typedef struct serve_trig {
+    long batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
+    long timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
+    bool trim_horizon;   /* --trigger-from trim-horizon */
+    long retries;        /* --trigger-retries N: N + 1 (0 = unlimited) */
+    long max_age;        /* --trigger-max-record-age S (0 = never) */
+    bool bisect;         /* --trigger-bisect */
+    bool report_failures; /* --trigger-report-batch-item-failures */
+    long parallel;       /* --trigger-parallelization N (0 = 1) */
+    const char *on_failure; /* --trigger-on-failure FILE */
+    bool any;            /* an option was given for it (tdef: one before every --trigger) */
+} serve_trig;
+
 typedef struct serve_opts {
     const char *data_dir;
     bool data_dir_given; /* --data-dir was on the command line */
@@ -158,22 +172,17 @@ typedef struct serve_opts {
     long stream_split_s;        /* 0 = shards never split */
     const char *triggers[SERVE_MAX_TRIGGERS]; /* --trigger TABLE=COMMAND */
     size_t n_triggers;
-    long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
-    long trigger_timeout;        /* 0 = MSG_TRIGGER_TIMEOUT_DEFAULT_S */
-    bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
-    bool trigger_from_given;     /* --trigger-from seen */
-    long trigger_retries;        /* --trigger-retries N: N + 1 (0 = unlimited) */
-    long trigger_max_age;        /* --trigger-max-record-age S (0 = never) */
-    bool trigger_bisect;         /* --trigger-bisect */
-    bool trigger_report_failures; /* --trigger-report-batch-item-failures */
-    long trigger_parallel;       /* --trigger-parallelization N (0 = 1) */
+    /* the --trigger-* settings (but the filters) given before any --trigger: every trigger's
+     * defaults; trig[i]: trigger i's, those defaults with the options given after it (Lambda's
+     * settings belong to one event source mapping) */
+    serve_trig tdef;
+    serve_trig trig[SERVE_MAX_TRIGGERS];
     /* --trigger-filter PATTERN, each the filter of the --trigger before it (Lambda's
      * FilterCriteria belong to one event source mapping): trigger_filter_of is that trigger's
      * index + 1, 0 when none came before (refused) */
     const char *trigger_filters[(SERVE_MAX_TRIGGERS + 1) * MSG_TRIGGER_FILTERS_MAX];
     size_t trigger_filter_of[(SERVE_MAX_TRIGGERS + 1) * MSG_TRIGGER_FILTERS_MAX];
     size_t n_trigger_filters;
-    const char *trigger_on_failure; /* --trigger-on-failure FILE */
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -266,7 +275,10 @@ static void serve_usage(FILE *f)
             "  --trigger TABLE=COMMAND   run COMMAND (/bin/sh -c) for each batch of TABLE's\n"
             "                            stream records, the Lambda event {\"Records\":[...]}\n"
             "                            on its stdin; exit 0 = done (position kept in\n"
-            "                            DATA_DIR/triggers), else retried; repeatable\n"
+            "                            DATA_DIR/triggers), else retried; repeatable.\n"
+            "                            Each --trigger-* option below sets the --trigger\n"
+            "                            before it (one event source mapping's settings);\n"
+            "                            given before any --trigger, every trigger's default\n"
             "  --trigger-batch N         records per batch, 1..1000 (default 100)\n"
             "  --trigger-timeout S       a run of the command longer than S s is killed and\n"
             "                            retried, 1..86400 (default 900)\n"
@@ -354,8 +366,9 @@ typedef enum {
 typedef struct serve_opt {
     const char *name; /* "--name" */
     serve_opt_kind kind;
-    size_t off; /* offsetof(serve_opts, the field) */
+    size_t off; /* offsetof(serve_opts, the field); per_trigger: offsetof(serve_trig, it) */
     long min, max;
+    bool per_trigger; /* sets the --trigger before it (before any: tdef, every trigger's) */
 } serve_opt;
 
 /* A row whose kind follows its field's type. */
@@ -363,13 +376,18 @@ typedef struct serve_opt {
     {name,                                                                                    \
      _Generic(((serve_opts *)0)->field, const char *: SO_STR, bool: SO_FLAG, int: SO_INT,       \
               unsigned: SO_UINT, long: SO_LONG, long long: SO_LLONG, uint64_t: SO_U64),         \
-     offsetof(serve_opts, field), min, max}
+     offsetof(serve_opts, field), min, max, false}
 #define SO_ARG(name, field) SO(name, field, 0, 0)
+/* A row of a trigger's own setting (serve_trig's field). */
+#define SOT(name, field, min, max)                                                            \
+    {name,                                                                                    \
+     _Generic(((serve_trig *)0)->field, const char *: SO_STR, bool: SO_FLAG, long: SO_LONG),   \
+     offsetof(serve_trig, field), min, max, true}
 #define SO_YEARS_S (10L * 366 * 86400)
 
 /* Every option but --help, in getopt_long's order (its abbreviations and ambiguities). */
 static const serve_opt serve_optv[] = {
-    {"--data-dir", SO_DATA_DIR, offsetof(serve_opts, data_dir), 0, 0},
+    {"--data-dir", SO_DATA_DIR, offsetof(serve_opts, data_dir), 0, 0, false},
     SO_ARG("--host", host),
     SO("--dynamodb-port", dynamodb_port, 0, 65535),
     SO("--api-port", api_port, 0, 65535),
@@ -377,7 +395,7 @@ static const serve_opt serve_optv[] = {
     SO_ARG("--quiet", quiet),
     SO("--max-connections", max_connections, 1, HTTP_MAX_CONNECTIONS_LIMIT),
     {"--max-connections-per-ip", SO_PER_IP, offsetof(serve_opts, max_connections_per_ip), 0,
-     1000000},
+     1000000, false},
     SO("--connection-timeout", connection_timeout, 0, 86400),
     SO("--threads", threads, 1, 1024),
     SO("--pool-threads", pool_threads, 1, 4096),
@@ -401,17 +419,17 @@ static const serve_opt serve_optv[] = {
     SO("--stream-shards", stream_shards, 1, STORE_STREAM_SHARDS_MAX),
     SO("--stream-split-seconds", stream_split_s, 1, SO_YEARS_S),
     SO("--stream-iterator-seconds", stream_iterator_s, 1, SO_YEARS_S),
-    {"--trigger", SO_TRIGGER, 0, 0, 0},
-    SO("--trigger-batch", trigger_batch, 1, MSG_TRIGGER_BATCH_MAX),
-    SO("--trigger-timeout", trigger_timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
-    {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0},
-    {"--trigger-retries", SO_TRIGGER_RETRIES, offsetof(serve_opts, trigger_retries), 0, 10000},
-    SO("--trigger-max-record-age", trigger_max_age, 1, 604800),
-    SO_ARG("--trigger-bisect", trigger_bisect),
-    SO_ARG("--trigger-report-batch-item-failures", trigger_report_failures),
-    SO("--trigger-parallelization", trigger_parallel, 1, MSG_TRIGGER_PARALLEL_MAX),
-    {"--trigger-filter", SO_TRIGGER_FILTER, 0, 0, 0},
-    SO_ARG("--trigger-on-failure", trigger_on_failure),
+    {"--trigger", SO_TRIGGER, 0, 0, 0, false},
+    SOT("--trigger-batch", batch, 1, MSG_TRIGGER_BATCH_MAX),
+    SOT("--trigger-timeout", timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
+    {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0, true},
+    {"--trigger-retries", SO_TRIGGER_RETRIES, offsetof(serve_trig, retries), 0, 10000, true},
+    SOT("--trigger-max-record-age", max_age, 1, 604800),
+    SOT("--trigger-bisect", bisect, 0, 0),
+    SOT("--trigger-report-batch-item-failures", report_failures, 0, 0),
+    SOT("--trigger-parallelization", parallel, 1, MSG_TRIGGER_PARALLEL_MAX),
+    {"--trigger-filter", SO_TRIGGER_FILTER, 0, 0, 0, false},
+    SOT("--trigger-on-failure", on_failure, 0, 0),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
     SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
     SO_ARG("--transaction-conflicts", txn_conflicts),
@@ -428,7 +446,11 @@ static const serve_opt serve_optv[] = {
 /* Applies option so with its argument arg (NULL for a flag): 0, or -1 with the message said. */
 static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
 {
-    void *field = (char *)o + so->off;
+    /* a trigger's setting: the --trigger before it, or every trigger's default */
+    serve_trig *tr = o->n_triggers ? &o->trig[o->n_triggers - 1] : &o->tdef;
+    void *field = so->per_trigger ? (char *)tr + so->off : (char *)o + so->off;
+    if (so->per_trigger)
+        tr->any = true;
     long v = 0;
     bool num = so->kind == SO_INT || so->kind == SO_UINT || so->kind == SO_LONG ||
                so->kind == SO_LLONG || so->kind == SO_U64 || so->kind == SO_PER_IP ||
@@ -470,10 +492,12 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
                     SERVE_MAX_TRIGGERS);
             return -1;
         }
+        o->trig[o->n_triggers] = o->tdef; /* the defaults, then the options after it */
+        o->trig[o->n_triggers].any = false;
         o->triggers[o->n_triggers++] = arg;
         break;
     case SO_TRIGGER_RETRIES:
-        o->trigger_retries = v + 1;
+        tr->retries = v + 1;
         break;
     case SO_TRIGGER_FILTER: {
         /* checked now (a bad pattern is a usage error, as Lambda's CreateEventSourceMapping
@@ -502,8 +526,7 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
             fprintf(stderr, "ddbchat serve: --trigger-from expects latest or trim-horizon\n");
             return -1;
         }
-        o->trigger_trim_horizon = strcmp(arg, "trim-horizon") == 0;
-        o->trigger_from_given = true;
+        tr->trim_horizon = strcmp(arg, "trim-horizon") == 0;
         break;
     }
     return 0;
@@ -557,10 +580,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     /* trigger options that would do nothing are refused, as other bad combinations are: an
      * on-failure file is written only for a discarded batch, and nothing is discarded without
      * --trigger-retries or --trigger-max-record-age (test_bad_trigger_flags) */
-    if (!o->n_triggers && (o->trigger_batch || o->trigger_timeout || o->trigger_from_given ||
-                           o->trigger_retries || o->trigger_max_age || o->trigger_bisect ||
-                           o->trigger_report_failures || o->trigger_parallel ||
-                           o->n_trigger_filters || o->trigger_on_failure)) {
+    if (!o->n_triggers && (o->tdef.any || o->n_trigger_filters)) {
         fprintf(stderr, "ddbchat serve: the --trigger-* options need a --trigger\n");
         return 2;
     }
@@ -571,10 +591,16 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                         "give it after that --trigger\n");
         return 2;
     }
-    if (o->trigger_on_failure && !o->trigger_retries && !o->trigger_max_age) {
-        fprintf(stderr, "ddbchat serve: --trigger-on-failure needs --trigger-retries or "
-                        "--trigger-max-record-age (else no batch is ever discarded)\n");
-        return 2;
+    for (size_t i = 0; i < o->n_triggers; i++) {
+        const serve_trig *tr = &o->trig[i];
+        if (tr->on_failure && !tr->retries && !tr->max_age) {
+            char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
+            fprintf(stderr, "ddbchat serve: --trigger-on-failure needs --trigger-retries or "
+                            "--trigger-max-record-age (else no batch is ever discarded): "
+                            "--trigger '%s' has none\n", shown ? shown : "");
+            free(shown);
+            return 2;
+        }
     }
     if (o->n_triggers && o->endpoint && !o->data_dir_given) {
         fprintf(stderr, "ddbchat serve: --trigger with --endpoint needs --data-dir (where the "
@@ -853,18 +879,18 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
         const char *cmd;
         if (msg_trigger_parse(o->triggers[i], &table, &cmd, e))
             return -1;
-        msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o->trigger_batch,
-                              .timeout_s = (int)o->trigger_timeout,
-                              .max_attempts = (int)o->trigger_retries,
-                              .max_record_age_s = (int)o->trigger_max_age,
-                              .bisect = o->trigger_bisect,
-                              .report_failures = o->trigger_report_failures,
-                              .parallelization = (int)o->trigger_parallel,
+        const serve_trig *tr = &o->trig[i];
+        msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)tr->batch,
+                              .timeout_s = (int)tr->timeout,
+                              .max_attempts = (int)tr->retries,
+                              .max_record_age_s = (int)tr->max_age,
+                              .bisect = tr->bisect,
+                              .report_failures = tr->report_failures,
+                              .parallelization = (int)tr->parallel,
                               .filter = s->tfilter[i],
-                              .on_failure = o->trigger_on_failure,
+                              .on_failure = tr->on_failure,
                               .remote = remote,
-                              .start = o->trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
-                                                               : MSG_SR_LATEST,
+                              .start = tr->trim_horizon ? MSG_SR_TRIM_HORIZON : MSG_SR_LATEST,
                               .state_dir = sdir};
         int trc = msg_trigger_start(s->tbackend, &tc, &s->triggers[i], e);
         if (trc == 0)

@@ -269,9 +269,9 @@ def test_two_triggers_each_on_its_table(work, start_triggered, table_name):
     a, b = table_name("trg"), table_name("trg")
     out_b = os.path.join(work, "out_b.jsonl")
     d = os.path.join(work, "data")
-    t = start_triggered(d, "--trigger", f"{a}={handler_cmd(work)}",
-                        "--trigger", f"{b}={sys.executable} {work}/handler.py {out_b} 0",
-                        "--trigger-from", "trim-horizon")
+    t = start_triggered(d, "--trigger-from", "trim-horizon",  # before them: both's
+                        "--trigger", f"{a}={handler_cmd(work)}",
+                        "--trigger", f"{b}={sys.executable} {work}/handler.py {out_b} 0")
     ddb, _ = stream_table(t.url, a)
     stream_table(t.url, b)
     for i in range(3):
@@ -939,9 +939,10 @@ def test_a_bad_filter_is_refused():
 def test_a_filter_is_its_triggers_only(work, target, start_triggered, table_name):
     a, b = table_name("trga"), table_name("trgb")
     t = start_triggered(
-        os.path.join(work, "data"), "--trigger", f"{a}={handler_cmd(work)}",
+        os.path.join(work, "data"), "--trigger-from", "trim-horizon",  # before them: both's
+        "--trigger", f"{a}={handler_cmd(work)}",
         "--trigger-filter", json.dumps({"dynamodb": {"NewImage": {"kind": {"S": ["order"]}}}}),
-        "--trigger", f"{b}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+        "--trigger", f"{b}={handler_cmd(work)}")
     da, _ = stream_table(t.url, a)
     db, _ = stream_table(t.url, b)
     da.put_item(TableName=a, Item={"pk": {"S": "a-order"}, "kind": {"S": "order"}})  # delivered
@@ -953,6 +954,47 @@ def test_a_filter_is_its_triggers_only(work, target, start_triggered, table_name
     if target == "ddbchat":
         assert metric(t.url, "ddbchat_trigger_filtered_records_total", a) == 1
         assert metric(t.url, "ddbchat_trigger_filtered_records_total", b) == 0
+
+
+def test_each_trigger_has_its_own_settings(work, target, ddb_url, start_triggered, table_name):
+    """Lambda's settings belong to one event source mapping: a --trigger-* option given after a
+    --trigger is that trigger's, one given before any --trigger every trigger's default.  Here
+    the defaults are trim-horizon and batches of 2: `a` keeps them (4 old records in 2
+    batches), `b` takes batches of 4 (one), `c` starts at LATEST (its old records not
+    delivered, one written once it started is).  Before, every --trigger-* option but the
+    filter applied to all the triggers: all three started at LATEST with batches of 4."""
+    a, b, c = table_name("tra"), table_name("trb"), table_name("trc")
+    d = os.path.join(work, "data")
+    srv = start_ddbchat(data_dir=d) if target == "ddbchat" else None
+    url = srv.ddb_url if srv else ddb_url
+    for n in (a, b, c):  # 4 records each before the triggers start
+        ddb, _ = stream_table(url, n)
+        put_keys(url, n, [f"{n}-{i}" for i in range(4)])
+    if srv:
+        srv.stop()
+    out = {n: os.path.join(work, f"{n}.jsonl") for n in (a, b, c)}
+    cmd = {n: f"{sys.executable} {work}/handler.py {out[n]} 0" for n in (a, b, c)}
+    t = start_triggered(d, "--trigger-from", "trim-horizon", "--trigger-batch", "2",
+                        "--trigger", f"{a}={cmd[a]}",
+                        "--trigger", f"{b}={cmd[b]}", "--trigger-batch", "4",
+                        "--trigger", f"{c}={cmd[c]}", "--trigger-from", "latest")
+    wait_started(d, c, 1)
+    put_keys(t.url, c, [f"{c}-new"])
+
+    def batches(n):
+        if not os.path.exists(out[n]):
+            return []
+        with open(out[n]) as f:
+            return [[r["dynamodb"]["Keys"]["pk"]["S"] for r in json.loads(line)["Records"]]
+                    for line in f]
+    deadline = time.time() + 60
+    while sum(map(len, batches(a) + batches(b) + batches(c))) < 9:
+        assert time.time() < deadline, (batches(a), batches(b), batches(c))
+        time.sleep(0.1)
+    time.sleep(1)  # anything more would come by now
+    assert batches(a) == [[f"{a}-0", f"{a}-1"], [f"{a}-2", f"{a}-3"]]
+    assert batches(b) == [[f"{b}-{i}" for i in range(4)]]
+    assert batches(c) == [[f"{c}-new"]]
 
 
 # A filter before every --trigger belongs to none: refused, not given to all of them.
@@ -1346,9 +1388,10 @@ def test_on_failure_records_of_several_triggers_stay_whole(work, start_triggered
     args = []
     for n in names:
         args += ["--trigger", f"{n}=exit 1"]
-    t = start_triggered(os.path.join(work, "data"), *args, "--trigger-from", "trim-horizon",
+    # given before the triggers: every trigger's settings
+    t = start_triggered(os.path.join(work, "data"), "--trigger-from", "trim-horizon",
                         "--trigger-batch", "1", "--trigger-retries", "0",
-                        "--trigger-on-failure", failed)
+                        "--trigger-on-failure", failed, *args)
     per_table = 100
     for n in names:
         ddb, _ = stream_table(t.url, n)
@@ -1504,6 +1547,9 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
     # options that would do nothing (review26 finding 8; before: accepted without a word)
     (["--trigger", "t=true", "--trigger-on-failure", "/tmp/x.jsonl"],
      "--trigger-on-failure needs --trigger-retries or --trigger-max-record-age"),
+    # each trigger its own settings: the retries are t's, u's on-failure file would do nothing
+    (["--trigger", "t=true", "--trigger-retries", "2", "--trigger", "u=true",
+      "--trigger-on-failure", "/tmp/x.jsonl"], "--trigger 'u=true' has none"),
     (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-report-batch-item-failures"], "need a --trigger"),
     (["--trigger-parallelization", "2"], "need a --trigger"),
