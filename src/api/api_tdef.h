@@ -102,5 +102,9 @@ int api_tdef_ct_key_schema(api_req *r, json_t *ks, json_t *defs, json_t *dset, b
  * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
  * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
 int api_tdef_ct_check(api_req *r, json_t *body, bool ppr);
+/* An SSESpecification's members together (CreateTable and UpdateTable; sse borrowed, NULL
+ * passes): Enabled false with an SSEType or a KMSMasterKeyId, SSEType AES256, a
+ * KMSMasterKeyId without SSEType KMS.  0 or ERR_VALIDATION with the service's text. */
+int api_tdef_sse_check(api_req *r, json_t *sse);
 
 #endif

@@ -118,6 +118,13 @@
 #define TXT_CT_FIRST_NOT_HASH "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
 #define TXT_CT_SECOND_NOT_RANGE                                                                  \
     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
+/* an SSESpecification's members together (api_tdef_sse_check) */
+#define TXT_SSE_TYPE_WHEN_DISABLED TXT_CT_INVALID "SSEType can not be specified if Enabled is false"
+#define TXT_SSE_KEY_WHEN_DISABLED                                                                \
+    TXT_CT_INVALID "KMSMasterKeyId can not be specified if Enabled is false"
+#define TXT_SSE_AES256 TXT_CT_INVALID "SSEType AES256 is not supported"
+#define TXT_SSE_KEY_NEEDS_KMS                                                                    \
+    TXT_CT_INVALID "SSEType KMS is required if KMSMasterKeyId is specified"
 /* "...: <name>" (the name after it, whole) */
 #define TXT_CT_ATTR_DUPLICATED "Attribute Name is duplicated: "
 #define TXT_CT_DEFS_COUNT                                                                        \

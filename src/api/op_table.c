@@ -109,7 +109,8 @@ static int ct_keys(api_req *r, ct_req *c)
     snprintf(c->def->name, sizeof c->def->name, "%s", sn);
     /* BillingMode is one of the model's enum values */
     c->ppr = c->billing && strcmp(c->billing, "PAY_PER_REQUEST") == 0;
-    if ((rc = api_tdef_ct_check(r, body, c->ppr)) || (rc = api_tdef_tbl_names_nul_check(r)))
+    if ((rc = api_tdef_ct_check(r, body, c->ppr)) || (rc = api_tdef_tbl_names_nul_check(r)) ||
+        (rc = api_tdef_sse_check(r, c->sse)))
         return rc;
     api_tdef_ks tks;
     if (json_array_size(c->ks) == 0)

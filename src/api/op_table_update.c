@@ -286,6 +286,8 @@ static int ut_parse(api_req *r, ut_req *q)
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
                        mrc ? "" : "MultiRegionConsistency, ");
     }
+    if ((rc = api_tdef_sse_check(r, q->sse)))
+        return rc;
     /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
     if (q->gu && !json_array_size(q->gu))
         return api_verr(r, TXT_UT_GSI_LIST_EMPTY);

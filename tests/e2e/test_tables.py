@@ -1392,6 +1392,52 @@ def test_encryption_key_changes_four_a_window(ddb, table_name, target):
     assert sse_refused(ddb, name, "key5")[1] == 5
 
 
+# An SSESpecification's members must agree (AWS: ack-api-quirks DDB-TABLE-442, the
+# ValidationException catalogue of live AWS 2026-10-09, CreateTable and UpdateTable; "SSEType
+# AES256 is not supported" also in two users' CreateTable reports and a CloudFormation linter's
+# measured rules): Enabled false with an SSEType, or with a KMSMasterKeyId; SSEType AES256 (the
+# model's enum has it; the service takes KMS only); a KMSMasterKeyId without SSEType KMS.
+# Nothing is created or changed.  ddbchat took each (CreateTable created the table, AES256
+# described as KMS).  DynamoDB Local deviates: CreateTable takes them all, UpdateTable answers
+# "Nothing to update".  Which rule answers first when several apply is not known.
+SSE_BAD = [
+    ({"Enabled": False, "SSEType": "KMS"}, "SSEType can not be specified if Enabled is false"),
+    ({"Enabled": False, "KMSMasterKeyId": "k1"},
+     "KMSMasterKeyId can not be specified if Enabled is false"),
+    ({"Enabled": True, "SSEType": "AES256"}, "SSEType AES256 is not supported"),
+    ({"SSEType": "AES256"}, "SSEType AES256 is not supported"),
+    ({"Enabled": True, "KMSMasterKeyId": "k1"},
+     "SSEType KMS is required if KMSMasterKeyId is specified"),
+    ({"KMSMasterKeyId": "k1"}, "SSEType KMS is required if KMSMasterKeyId is specified"),
+]
+
+
+@pytest.mark.parametrize("sse,msg", SSE_BAD, ids=[str(i) for i in range(len(SSE_BAD))])
+def test_encryption_members_must_agree(ddb_url, table_name, target, sse, msg):
+    name = table_name("ssem")
+    body = {"TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S"),
+            "BillingMode": "PAY_PER_REQUEST"}
+    st, _, resp = raw_request(ddb_url, dict(body, SSESpecification=sse),
+                              target="DynamoDB_20120810.CreateTable")
+    if target == "dynamodb-local":
+        assert st == 200, resp
+        st, _, resp = raw_request(ddb_url, {"TableName": name, "SSESpecification": sse},
+                                  target="DynamoDB_20120810.UpdateTable")
+        resp = json.loads(resp)
+        assert (st, resp.get("Message")) == (400, "Nothing to update"), resp
+        return
+    resp = json.loads(resp)
+    assert (st, resp["__type"].split("#")[-1], resp["message"]) == (
+        400, "ValidationException", "One or more parameter values were invalid: " + msg)
+    st, _, _ = raw_request(ddb_url, {"TableName": name}, target="DynamoDB_20120810.DescribeTable")
+    assert st == 400  # not created
+    st, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+    assert st == 200, resp
+    assert update_raw(ddb_url, {"TableName": name, "SSESpecification": sse}) == (
+        400, "ValidationException", "One or more parameter values were invalid: " + msg)
+    assert "SSEDescription" not in describe_raw(ddb_url, name)
+
+
 def test_encryption_disable_answers_updating(ddb, table_name, target):
     # Enabled false on a table encrypted with the AWS managed KMS key: UpdateTable's answer
     # describes the key it leaves, UPDATING; an UpdateTable that does not touch encryption
