@@ -684,6 +684,18 @@ static int send_answer(msg_message *out, const char *msg_uuid, const char *group
     return 0;
 }
 
+/* Whether the transaction's item i failed its condition (CancellationReasons[i] is
+ * ConditionalCheckFailed), or may have: the answer gives no reasons (a conflict of the whole
+ * request, a backend without them). */
+static bool send_failed_at(const json_t *extra, int i)
+{
+    const json_t *rs = json_object_get(extra, "CancellationReasons");
+    if (!json_is_array(rs) || json_array_size(rs) == 0)
+        return true;
+    const char *c = json_string_value(json_object_get(json_array_get(rs, (size_t)i), "Code"));
+    return c && strcmp(c, "ConditionalCheckFailed") == 0;
+}
+
 /* The user *u read again (msg_user_by_uuid: the cache's version has moved with a rename's
  * commit).  0, or the error. */
 static int send_reread(msg_service *s, msg_user *u, err_t *e)
@@ -850,6 +862,9 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             }
         }
         json_decref(keys);
+        /* the key row's Put follows the message, the pair row and either the two checks (a
+         * first message) or the two Deletes (CancellationReasons are in this order) */
+        int idem_at = 2 + (first || prev[0] ? 2 : 0);
         if (idem_key)
             w_idem_rows(&req, s->table, idem_pk, idem_key, group, ts, msg_uuid, idem);
         /* one's own message reads everything before it; the other person has one more */
@@ -871,6 +886,11 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         /* a race with another writer is retried; a throttled or failed transaction is the
          * answer (msgi_write_outcome) */
         int w = msgi_write_outcome(rc, extra);
+        /* what failed its condition, by its place in TransactItems: the users read again
+         * only when a first message's check of them did, the key's row read only when its
+         * Put did (before session 29, after every cancelled keyed attempt) */
+        bool checks_failed = first && (send_failed_at(extra, 2) || send_failed_at(extra, 3));
+        bool key_failed = idem_key && send_failed_at(extra, idem_at);
         json_decref(extra);
         if (w == 0)
             break;
@@ -880,8 +900,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         }
         if (guessed) /* perhaps the marker taken for theirs was not: read it from now on */
             guess = false;
-        reread = first;
-        keyed_race = idem_key != NULL;
+        reread = checks_failed;
+        keyed_race = key_failed;
     }
     msgi_unread_forget(s, me.uuid); /* committed: both users' rows moved */
     msgi_unread_forget(s, other.uuid);

@@ -3142,6 +3142,66 @@ static void test_user_rename_batches_and_errors(void **state)
         msg_message_fini(&m[i]);
 }
 
+/* kr_call's backend: before the first TransactWriteItems (a keyed send's), the other
+ * participant sends into the same conversation (its pair row moves: the keyed send is
+ * cancelled by the pair row's condition); counts GetItems of IDEM# rows */
+static const msg_user *kr_from;
+static const char *kr_group;
+static int kr_idem_gets;
+static int kr_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    if (strcmp(op, "TransactWriteItems") == 0 && !h->calls++) {
+        msg_message m = send_ok(kr_from, kr_group, NULL, "in between", NULL);
+        msg_message_fini(&m);
+    }
+    const char *pk = json_string_value(json_object_get(
+        json_object_get(json_object_get(req, "Key"), "pk"), "S"));
+    if (strcmp(op, "GetItem") == 0 && pk && strncmp(pk, "IDEM#", 5) == 0)
+        kr_idem_gets++;
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops kr_ops = {.call = kr_call, .free = lagging_free, .name = "kr"};
+
+/* A keyed send cancelled by another writer of its conversation (the pair row's condition,
+ * not its key's row) is retried without reading the key's row: the CancellationReasons say
+ * which item failed.  Before session 29 every cancelled keyed attempt read it (a GetItem). */
+static void test_keyed_retry_reads_the_key_row_only_when_it_failed(void **state)
+{
+    (void)state;
+    msg_user a = add_user("kr_a", "Kr A"), b = add_user("kr_b", "Kr B");
+    msg_message m0 = send_ok(&a, NULL, "kr_b", "first", NULL);
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    hook_backend hp = {.base = {&kr_ops}, .inner = ENV.backend};
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&hp.base, &cfg, &svc, &e), 0);
+    kr_from = &b;
+    kr_group = m0.message_group_uuid;
+    kr_idem_gets = 0;
+    msg_message m;
+    assert_int_equal(
+        msg_send_keyed(svc, a.uuid, m0.message_group_uuid, NULL, "keyed", NULL, "kr-1", &m, &e),
+        0);
+    assert_int_equal(hp.calls, 2); /* cancelled once by b's message, then committed */
+    assert_int_equal(kr_idem_gets, 0);
+    /* the key's row did fail (the key was used in another conversation): read, 422 */
+    msg_user c = add_user("kr_c", "Kr C");
+    hp.calls = 1; /* no more hooked sends */
+    err_clear(&e);
+    assert_int_not_equal(msg_send_keyed(svc, a.uuid, NULL, "kr_c", "keyed", NULL, "kr-1", NULL, &e),
+                         0);
+    code_is(&e, "idempotency_key_reused");
+    assert_int_equal(kr_idem_gets, 1);
+    msg_service_free(svc);
+    (void)c;
+    msg_message_fini(&m);
+    msg_message_fini(&m0);
+}
+
 /* rr_hook's backend: before the first TransactWriteItems (the send's, after it read both
  * users), the user rr_who is renamed to rr_name, the whole fan-out done (on the table itself,
  * not through the hook) */
@@ -3227,6 +3287,7 @@ int main(void)
         cmocka_unit_test(test_user_rename),
         cmocka_unit_test(test_user_rename_budget),
         cmocka_unit_test(test_rename_racing_a_send),
+        cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
