@@ -1764,6 +1764,30 @@
     }
   }
 
+  // "rename" {"message_group_uuid","uuid","handle","display_name"}: the other person of that
+  // conversation changed their display name (PUT /api/me, `ddbchat user rename`): the list
+  // and the heading show it at once (takeName).  It has no id and is not replayed: a page
+  // that was away takes names from the listing it loads on reconnecting
+  // (test_web.py::test_a_rename_shows_at_once_in_every_tab).
+  function onRenameEvent(data) {
+    let r;
+    try { r = JSON.parse(data); } catch (e) { return; }
+    if (!r || typeof r.display_name !== 'string' || !r.display_name) return;
+    const c = typeof r.message_group_uuid === 'string' && state.convs.get(r.message_group_uuid);
+    if (c) {
+      c.namedAt = Date.now(); // a listing asked before it may still say the old name
+      if (takeName(c, r.display_name)) redrawCount(c);
+      return;
+    }
+    // a draft to them (New, by handle) that has no conversation yet
+    const o = state.open;
+    if (o && !o.group && typeof r.handle === 'string' && sameHandle(o.handle, r.handle)) {
+      o.display_name = r.display_name;
+      el['conv-title'].textContent = r.display_name;
+      el['conv-title'].title = r.display_name;
+    }
+  }
+
   const announced = new Set(); // the uuids of the last messages announced
   function onMessage(id, data) {
     if (id) state.lastEventId = id;
@@ -2049,6 +2073,11 @@
       share({ type: 'read-event', id: ev.lastEventId, data: ev.data });
       onReadEvent(ev.lastEventId, ev.data);
     });
+    es.addEventListener('rename', (ev) => {
+      heard();
+      share({ type: 'rename', data: ev.data });
+      onRenameEvent(ev.data);
+    });
     es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
@@ -2100,6 +2129,8 @@
         onMessage(msg.id, msg.data);
       } else if (msg.type === 'read-event') {
         onReadEvent(msg.id, msg.data);
+      } else if (msg.type === 'rename') {
+        onRenameEvent(msg.data);
       } else if (msg.type === 'live') {
         if (msg.id) state.lastEventId = msg.id;
         setLive(!!msg.on);

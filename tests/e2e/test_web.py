@@ -3540,3 +3540,58 @@ def test_the_line_moves_to_what_came_unseen(web, two):
     time.sleep(0.5)
     assert d.execute_script(ITEMS) == want + ["c1"]
     shot(d, "line-moved")
+
+
+# Before the page's own script: once window.__noList is set, the page's listing requests
+# (GET /api/message_groups, and one conversation's) fail as if the network dropped them, so
+# what the page shows can come from its stream only.
+NO_LISTING = r"""window.__noList = false;
+const listFetch = window.fetch;
+window.fetch = (path, init) => {
+  if (window.__noList && (!init || !init.method || init.method === 'GET') &&
+      /^\/api\/message_groups(\?|\/[^/]+$|$)/.test(path)) {
+    return Promise.reject(new TypeError('the test keeps the listing away'));
+  }
+  return listFetch(path, init);
+};"""
+
+
+def test_a_rename_shows_at_once_in_every_tab(web, two):
+    """The other person changes their display name (PUT /api/me) and says nothing more: the
+    stream's "rename" event puts the new name in the list and in the open conversation's
+    heading at once, in the tab holding the stream and in the one it passes events to
+    (their listing requests kept away, so the name comes by the event alone); the messages
+    keep the name they were sent under.  Before, an open page kept the old name until it
+    loaded the listing again."""
+    a_, b_ = "web_rl_a", "web_rl_b"
+    for h, n in ((a_, "RL A"), (b_, "RL B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    send_rest(web, a_, "before the rename", handle=b_)
+    d = fresh(two[1])
+    home = d.current_window_handle
+    tabs = []
+    try:
+        for _ in range(2):
+            d.switch_to.new_window("tab")
+            tabs.append(d.current_window_handle)
+            inject(d, NO_LISTING)
+            sign_in_by_link(d, web, b_)
+            open_conv(d, "RL A")
+            wait(d, lambda d: bubbles(d) == ["before the rename"], 5, "the message")
+        for h in tabs:
+            d.switch_to.window(h)
+            d.execute_script("window.__noList = true")
+        st, _, body = rest(web, "PUT", "/api/me", web.tok[a_], {"display_name": "RL A Renamed"})
+        assert st == 200 and body["conversations_left"] == 0, body
+        for h in (tabs[1], tabs[0]):  # the current one first: the other tab holds the stream
+            d.switch_to.window(h)
+            wait(d, lambda d: conv_heading(d) == ["RL A Renamed"] * 2 and
+                 conv_names(d) == ["RL A Renamed"], 5, "the new name in the heading and list")
+            assert metas(d) == ["RL A"]
+            assert d.execute_script("return window.__noList") is True
+        shot(d, "rename-live")
+    finally:
+        for h in tabs:
+            d.switch_to.window(h)
+            d.close()
+        d.switch_to.window(home)
