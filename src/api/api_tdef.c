@@ -161,6 +161,19 @@ int api_tdef_parse_keyschema(api_req *r, json_t *ks, bool gsi, api_tdef_ks *out)
 }
 
 /* Projection of an index into ix; *total accumulates NonKeyAttributes. */
+/* The error "<head><name>" with the name whole (n bytes, a U+0000 inside kept). */
+static int tdef_name_error(api_req *r, const char *head, const char *name, size_t n)
+{
+    size_t hl = strlen(head);
+    char *t = arena_alloc(r->arena, hl + n + 1);
+    if (!t)
+        return api_nomem(r);
+    memcpy(t, head, hl);
+    memcpy(t + hl, name, n);
+    t[hl + n] = '\0';
+    return err_set_text(r->err, ERR_VALIDATION, t, hl + n);
+}
+
 static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *total)
 {
     const char *type;
@@ -199,9 +212,14 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
             size_t sl = strlen(s);
             if (sl == 0 || sl > 255)
                 return api_verr(r, TXT_KEY_NAME_LEN);
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(ix->include[j], s) == 0)
-                    return api_verr(r, TXT_ATTR_DUP);
+            /* a name twice (each whole: a U+0000 inside kept) */
+            json_t *si = json_array_get(nka, i);
+            for (size_t j = 0; j < i; j++) {
+                json_t *sj = json_array_get(nka, j);
+                if (json_string_length(sj) == json_string_length(si) &&
+                    memcmp(json_string_value(sj), s, json_string_length(si)) == 0)
+                    return tdef_name_error(r, TXT_CT_NKA_DUP, s, json_string_length(si));
+            }
             ix->include[i] = (char *)s;
         }
         ix->n_include = n;
@@ -892,18 +910,9 @@ static int ct_defs_distinct(api_req *r, json_t *defs)
         const char *name = api_tdef_js(json_array_get(defs, i), "AttributeName", &n);
         if (!name)
             continue;
-        if (json_object_getn(seen, name, n)) {
-            size_t hl = strlen(TXT_CT_ATTR_DUPLICATED);
-            char *t = arena_alloc(r->arena, hl + n + 1);
-            if (!t) {
-                rc = api_nomem(r);
-                break;
-            }
-            memcpy(t, TXT_CT_ATTR_DUPLICATED, hl);
-            memcpy(t + hl, name, n);
-            t[hl + n] = '\0';
-            rc = err_set_text(r->err, ERR_VALIDATION, t, hl + n);
-        } else if (json_object_setn_new_nocheck(seen, name, n, json_true())) {
+        if (json_object_getn(seen, name, n))
+            rc = tdef_name_error(r, TXT_CT_ATTR_DUPLICATED, name, n);
+        else if (json_object_setn_new_nocheck(seen, name, n, json_true())) {
             rc = api_nomem(r);
         }
     }

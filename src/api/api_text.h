@@ -125,6 +125,8 @@
 #define TXT_SSE_AES256 TXT_CT_INVALID "SSEType AES256 is not supported"
 #define TXT_SSE_KEY_NEEDS_KMS                                                                    \
     TXT_CT_INVALID "SSEType KMS is required if KMSMasterKeyId is specified"
+/* "...: <name>" (the name after it, whole; ack-api-quirks DDB-TABLE-442) */
+#define TXT_CT_NKA_DUP TXT_CT_INVALID "Duplicate element in NonKeyAttributes: "
 /* "...: <name>" (the name after it, whole) */
 #define TXT_CT_ATTR_DUPLICATED "Attribute Name is duplicated: "
 #define TXT_CT_DEFS_COUNT                                                                        \

@@ -366,6 +366,16 @@ CREATE_CASES = [
      {"AttributeDefinitions": AD_HRG,
       "GlobalSecondaryIndexes": [gsi(proj={"ProjectionType": "ALL", "NonKeyAttributes": ["x"]})]},
      "No attributes should be specified to be projected unless projection type is INCLUDE"),
+    ("gsi-nka-dup",
+     {"AttributeDefinitions": AD_HRG,
+      "GlobalSecondaryIndexes": [gsi(proj={"ProjectionType": "INCLUDE",
+                                           "NonKeyAttributes": ["x", "y", "x"]})]},
+     "Cannot have two attributes with the same name"),
+    ("lsi-nka-dup",
+     {"AttributeDefinitions": AD_HRG,
+      "LocalSecondaryIndexes": [lsi(proj={"ProjectionType": "INCLUDE",
+                                          "NonKeyAttributes": ["x", "x"]})]},
+     "Cannot have two attributes with the same name"),
     ("gsi-too-many-projected",
      {"AttributeDefinitions": AD_HRG,
       "GlobalSecondaryIndexes": [gsi(proj={"ProjectionType": "INCLUDE",
@@ -568,6 +578,12 @@ AWS_CREATE = {
         "INCLUDE, KEYS_ONLY]"),
     "gsi-nonkey-with-all": ("One or more parameter values were invalid: ProjectionType is ALL, but "
         "NonKeyAttributes is specified"),
+    # a NonKeyAttributes name twice (ack-api-quirks DDB-TABLE-442, the catalogue of live AWS
+    # 2026-10-09; ddbchat answered Local's text)
+    "gsi-nka-dup": "One or more parameter values were invalid: Duplicate element in "
+        "NonKeyAttributes: x",
+    "lsi-nka-dup": "One or more parameter values were invalid: Duplicate element in "
+        "NonKeyAttributes: x",
     "gsi-too-many-projected": ("1 validation error detected: Value '"
         + "[" + ", ".join(f"a{i}" for i in range(101)) + "]"
         + "' at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to "
@@ -2068,6 +2084,29 @@ def test_update_table_empty_on_demand_changes_nothing(ddb_url, table_name, targe
     assert "OnDemandThroughput" not in describe_raw(ddb_url, name)
     assert update_raw(ddb_url, {"TableName": name + "-none", "OnDemandThroughput": {}})[:2] == (
         400, "ValidationException")
+
+
+# A GSI Create naming a NonKeyAttributes name twice: the service's text, as CreateTable's
+# (test_create_validation[gsi-nka-dup]; the catalogue lists CreateTable, the Create's
+# projection is taken to be checked the same way); nothing is created.  DynamoDB Local
+# deviates with "Cannot have two attributes with the same name".
+def test_update_table_gsi_create_nka_dup(raw, ddb_url, table_name, target):
+    name = table_name("nkad")
+    raw.create_table(TableName=name, KeySchema=ks("h"), AttributeDefinitions=ad(h="S"),
+                     BillingMode="PAY_PER_REQUEST")
+    wait_active(raw, name)
+    got = raw_request(ddb_url, {
+        "TableName": name, "AttributeDefinitions": ad(g="S"),
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "gsi1", "KeySchema": ks("g"),
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]}}}]},
+        target="DynamoDB_20120810.UpdateTable")
+    resp = json.loads(got[2])
+    assert (got[0], resp["__type"].split("#")[-1], resp.get("message", resp.get("Message"))) == (
+        400, "ValidationException", aws_or_local(
+            target, "One or more parameter values were invalid: Duplicate element in "
+            "NonKeyAttributes: a", local="Cannot have two attributes with the same name"))
+    assert "GlobalSecondaryIndexes" not in describe_raw(ddb_url, name)
 
 
 # A GSI Update of an on-demand table (AWS, ack-api-quirks DDB-TABLE-152 / DDB-TABLE-456,
