@@ -1636,6 +1636,37 @@ def test_two_authorization_headers_are_refused(msg_server, people):
         assert json.loads(body)["error"]["code"] == "bad_request", body[:200]
 
 
+def test_nul_byte_in_a_header_is_refused(msg_server, people):
+    """RFC 9110 5.5: a NUL inside a header value is refused (400), not cut off: libmicrohttpd
+    ends the value at the NUL, so "Authorization: Bearer <token>\\0junk" was served as the
+    token's user (200) while a proxy that reads the whole line saw another credential
+    (attack29).  The same without the NUL is served."""
+    _, tok = people
+    u = urllib.parse.urlparse(msg_server.api_url)
+    good = next(iter(tok.values()))
+
+    def ask(auth):
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        try:
+            s.sendall(b"GET /api/message_groups HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      b"Authorization: " + auth + b"\r\n\r\n")
+            out = b""
+            while True:
+                x = s.recv(65536)
+                if not x:
+                    break
+                out += x
+        finally:
+            s.close()
+        head, _, body = out.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body
+
+    assert ask(b"Bearer " + good.encode())[0] == 200
+    status, body = ask(b"Bearer " + good.encode() + b"\x00junk")
+    assert status == 400, (status, body[:200])
+    assert json.loads(body)["error"]["code"] == "bad_request", body[:200]
+
+
 def test_api_answers_are_not_stored_by_caches(msg_server):
     """Every answer of /api/ says Cache-Control: no-store (the ticket and the event stream
     said it already): each holds one user's messages, names or read markers, and without it a
