@@ -811,90 +811,59 @@ int api_rv_parse(api_req *r, const json_t *o, unsigned allowed, api_rv *out)
     return err_set(r->err, ERR_VALIDATION, TXT_RV_INVALID);
 }
 
-/* An enum member's text with its length: a value with U+0000 inside is none of the enum's
- * values; it is echoed with the NUL as the six characters \u0000 (the validator's display). */
-static int enum_strn(api_req *r, const json_t *o, const char *key, const char **out)
+/* Enum member `key` of o: *out the index of its value in values[0..n), -1 when absent.  The
+ * value is taken whole (api_json_str_whole: one with U+0000 inside is none of the enum's
+ * values, echoed with the NUL as \u0000); any other value is the service's enum error on
+ * `field`, listing `listed` (DynamoDB Local ignores unknown values).  For a value that got
+ * past the request model's enum check (api_schema.c), which reports it first. */
+static int enum_pick(api_req *r, const json_t *o, const char *key, const char *field,
+                     const char *const *values, size_t n, const char *listed, int *out)
 {
-    size_t len = 0;
-    int rc = api_json_strn((json_t *)o, key, out, &len, r->err);
-    if (rc || !*out || !memchr(*out, 0, len))
+    const char *s = NULL;
+    int rc = api_json_str_whole((json_t *)o, key, r->arena, &s, r->err);
+    *out = -1;
+    if (rc || !s)
         return rc;
-    size_t nul = 0;
-    for (size_t i = 0; i < len; i++)
-        nul += (*out)[i] == 0;
-    char *d = arena_alloc(r->arena, len + 5 * nul + 1), *p = d;
-    if (!d)
-        return api_nomem(r);
-    for (size_t i = 0; i < len; i++) {
-        if ((*out)[i]) {
-            *p++ = (*out)[i];
-        } else {
-            memcpy(p, "\\u0000", 6);
-            p += 6;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s, values[i]) == 0) {
+            *out = (int)i;
+            return 0;
         }
     }
-    *p = 0;
-    *out = d;
-    return 0;
+    api_vld v;
+    api_vld_init(&v);
+    api_vld_enum(&v, s, field, listed);
+    return api_vld_finish_aws(&v, r->err); /* DynamoDB Local words rvoccf's with the prefix */
 }
 
 int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old)
 {
-    const char *s = NULL;
-    int rc = enum_strn(r, o, "ReturnValuesOnConditionCheckFailure", &s);
-    *out_all_old = false;
-    if (rc || !s)
-        return rc;
-    if (strcmp(s, "ALL_OLD") == 0) {
-        *out_all_old = true;
-        return 0;
-    }
-    if (strcmp(s, "NONE") == 0)
-        return 0;
-    api_vld v;
-    api_vld_init(&v);
-    api_vld_enum(&v, s, "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE");
-    return api_vld_finish_aws(&v, r->err); /* DynamoDB Local words this one with the prefix */
+    static const char *const values[] = {"NONE", "ALL_OLD"};
+    int i;
+    int rc = enum_pick(r, o, "ReturnValuesOnConditionCheckFailure",
+                       "returnValuesOnConditionCheckFailure", values, 2, "ALL_OLD, NONE", &i);
+    *out_all_old = i == 1;
+    return rc;
 }
 
 int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out)
 {
-    const char *s = NULL;
-    int rc = enum_strn(r, o, "ReturnConsumedCapacity", &s);
-    *out = API_RCC_NONE;
-    if (rc || !s)
-        return rc;
-    if (strcmp(s, "TOTAL") == 0)
-        *out = API_RCC_TOTAL;
-    else if (strcmp(s, "INDEXES") == 0)
-        *out = API_RCC_INDEXES;
-    else if (strcmp(s, "NONE") != 0) {
-        /* DynamoDB Local ignores unknown values; the service rejects them (enum check). */
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_enum(&v, s, "returnConsumedCapacity", "INDEXES, TOTAL, NONE");
-        return api_vld_finish_aws(&v, r->err);
-    }
-    return 0;
+    static const char *const values[] = {"NONE", "TOTAL", "INDEXES"}; /* api_rcc's order */
+    int i;
+    int rc = enum_pick(r, o, "ReturnConsumedCapacity", "returnConsumedCapacity", values, 3,
+                       "INDEXES, TOTAL, NONE", &i);
+    *out = i > 0 ? (api_rcc)i : API_RCC_NONE;
+    return rc;
 }
 
 int api_ricm_parse(api_req *r, const json_t *o, bool *out_size)
 {
-    const char *s = NULL;
-    int rc = api_json_str((json_t *)o, "ReturnItemCollectionMetrics", &s, r->err);
-    *out_size = false;
-    if (rc || !s)
-        return rc;
-    if (strcmp(s, "SIZE") == 0)
-        *out_size = true;
-    else if (strcmp(s, "NONE") != 0) {
-        api_vld v;
-        api_vld_init(&v);
-        /* DynamoDB Local ignores unknown values; the service's text */
-        api_vld_enum(&v, s, "returnItemCollectionMetrics", "SIZE, NONE");
-        return api_vld_finish_aws(&v, r->err);
-    }
-    return 0;
+    static const char *const values[] = {"NONE", "SIZE"};
+    int i;
+    int rc = enum_pick(r, o, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics",
+                       values, 2, "SIZE, NONE", &i);
+    *out_size = i == 1;
+    return rc;
 }
 
 uint64_t api_cap_read_h(uint64_t bytes, bool strong)

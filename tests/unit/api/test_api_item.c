@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "api/api_int.h"
 #include "api/api_item.h"
 #include "value/ddbjson.h"
 
@@ -226,6 +227,64 @@ static void collection_metrics(void **state)
     arena_fini(&a);
 }
 
+/* The enum members read from a jansson request (api_rcc_parse, api_ricm_parse,
+ * api_rvoccf_parse): each value to its setting, absent to the default, another value to the
+ * service's enum error, and a value with U+0000 inside taken whole: "SIZE\u0000x" is not
+ * SIZE (api_ricm_parse read it as a C string and took it for SIZE; CONVENTIONS 9: strings
+ * carry their length) and is echoed with the NUL shown. */
+static void enum_members(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    api_req r = {.arena = &a, .err = &e};
+    static const struct {
+        const char *body;
+        int rc, rcc, ricm, rvoccf; /* rc 0: the settings read */
+        const char *msg;           /* a part of the error's text */
+    } cases[] = {
+        {"{}", 0, API_RCC_NONE, 0, 0, NULL},
+        {"{\"ReturnConsumedCapacity\":\"TOTAL\",\"ReturnItemCollectionMetrics\":\"SIZE\","
+         "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}",
+         0, API_RCC_TOTAL, 1, 1, NULL},
+        {"{\"ReturnConsumedCapacity\":\"INDEXES\",\"ReturnItemCollectionMetrics\":\"NONE\","
+         "\"ReturnValuesOnConditionCheckFailure\":\"NONE\"}",
+         0, API_RCC_INDEXES, 0, 0, NULL},
+        {"{\"ReturnConsumedCapacity\":\"BOGUS\"}", ERR_VALIDATION, 0, 0, 0,
+         "Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+         "satisfy enum value set: [INDEXES, TOTAL, NONE]"},
+        {"{\"ReturnItemCollectionMetrics\":\"SIZE\\u0000x\"}", ERR_VALIDATION, 0, 0, 0,
+         "Value 'SIZE\\u0000x' at 'returnItemCollectionMetrics' failed to satisfy constraint: "
+         "Member must satisfy enum value set: [SIZE, NONE]"},
+        {"{\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\\u0000\"}", ERR_VALIDATION, 0, 0,
+         0, "Value 'ALL_OLD\\u0000' at 'returnValuesOnConditionCheckFailure'"},
+        {"{\"ReturnConsumedCapacity\":\"TOTAL\\u0000\"}", ERR_VALIDATION, 0, 0, 0,
+         "Value 'TOTAL\\u0000' at 'returnConsumedCapacity'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *o = json_loads(cases[i].body, JSON_ALLOW_NUL, NULL);
+        assert_non_null(o);
+        err_clear(&e);
+        api_rcc rcc;
+        bool ricm, rvoccf;
+        int rc = api_rcc_parse(&r, o, &rcc);
+        if (!rc)
+            rc = api_ricm_parse(&r, o, &ricm);
+        if (!rc)
+            rc = api_rvoccf_parse(&r, o, &rvoccf);
+        if (rc != cases[i].rc || (cases[i].msg && !strstr(e.msg, cases[i].msg)))
+            fail_msg("case %zu: rc %d, %s", i, rc, e.msg);
+        if (!rc) {
+            assert_int_equal(rcc, cases[i].rcc);
+            assert_int_equal(ricm, cases[i].ricm);
+            assert_int_equal(rvoccf, cases[i].rvoccf);
+        }
+        json_decref(o);
+    }
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +293,7 @@ int main(void)
         cmocka_unit_test(index_writes),
         cmocka_unit_test(capacity_json),
         cmocka_unit_test(collection_metrics),
+        cmocka_unit_test(enum_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
