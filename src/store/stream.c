@@ -905,6 +905,37 @@ typedef struct pass_ctx {
     bool more;
 } pass_ctx;
 
+/* The maintenance pass's rules, each written once: the pass (st_pass_one) applies them and
+ * st_pass_due asks them without writing, so an idle store begins no write txn (b7ad99a0).
+ * A record past the retention: written at or before cutoff. */
+static bool st_srec_expired(const MDB_val *v, int64_t cutoff)
+{
+    return v->mv_size >= ST_SREC_HDR &&
+           (int64_t)st_rd_le((const unsigned char *)v->mv_data + 3, 8) <= cutoff;
+}
+
+/* A closed shard that goes: none of its records is left (first: the stream's first record's
+ * number, 0 for none) and it is older than the retention. */
+static bool st_shard_gone(const store_shard *sh, uint64_t first, int64_t cutoff)
+{
+    return sh->end && (first == 0 || first > sh->end) && sh->created_ms <= cutoff;
+}
+
+/* An open shard of a ranged stream due to split in two, while the stream has n_open open
+ * shards. */
+static bool st_shard_splits(const store_stream *d, const store_shard *sh, int64_t now,
+                            size_t n_open)
+{
+    return d->ranged && d->split_ms > 0 && sh->split_from_ms + d->split_ms <= now &&
+           sh->hi > sh->lo && n_open < STORE_STREAM_SHARDS_MAX;
+}
+
+/* An open shard due to roll over by its age (an empty one stays open: the caller's). */
+static bool st_shard_old(const store_t *s, const store_shard *sh, int64_t now)
+{
+    return sh->created_ms + s->opts.stream_shard_ms <= now;
+}
+
 /* The first record's sequence number of stream sid (0 when it has none). */
 static int st_first_seq(MDB_cursor *cur, uint32_t sid, uint64_t *out)
 {
@@ -936,8 +967,7 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
     size_t nd = 0;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0 && k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0) {
-        const unsigned char *p = v.mv_data;
-        if (v.mv_size < ST_SREC_HDR || (int64_t)st_rd_le(p + 3, 8) > cutoff)
+        if (!st_srec_expired(&v, cutoff))
             break;
         if (nd == ST_TRIM_BATCH) {
             *more = true;
@@ -983,8 +1013,7 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
     size_t w = 0;
     for (size_t i = 0; i < d->n_shards; i++) {
         const store_shard *sh = &d->shards[i];
-        bool empty = first == 0 || first > sh->end;
-        if (sh->end && empty && sh->created_ms <= cutoff) {
+        if (st_shard_gone(sh, first, cutoff)) {
             *changed = true;
             continue;
         }
@@ -1016,10 +1045,8 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         store_shard *open = &d->shards[i];
         if (open->end != 0)
             continue;
-        bool split = d->ranged && d->split_ms > 0 &&
-                     open->split_from_ms + d->split_ms <= now && open->hi > open->lo &&
-                     open_after < STORE_STREAM_SHARDS_MAX;
-        if (!split && open->created_ms + s->opts.stream_shard_ms > now)
+        bool split = st_shard_splits(d, open, now, open_after);
+        if (!split && !st_shard_old(s, open, now))
             continue;
         uint64_t sseq;
         if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
@@ -1170,8 +1197,7 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
         MDB_val k2 = {sizeof rk, rk}, v2;
         int g = mdb_cursor_get(rcur, &k2, &v2, MDB_SET_RANGE);
         bool has = g == 0 && k2.mv_size == 13 && memcmp(k2.mv_data, rk, 5) == 0;
-        if (has && v2.mv_size >= ST_SREC_HDR &&
-            (int64_t)st_rd_le((unsigned char *)v2.mv_data + 3, 8) <= cutoff)
+        if (has && st_srec_expired(&v2, cutoff))
             *due = true;
         if (!d->enabled && d->disabled_ms <= cutoff)
             *due = true;
@@ -1181,17 +1207,13 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
         for (size_t i = 0; i < d->n_shards; i++) {
             const store_shard *sh = &d->shards[i];
             uint64_t first = has ? st_rd_be64((unsigned char *)k2.mv_data + 5) : 0;
-            if (sh->end && sh->created_ms <= cutoff && (first == 0 || first > sh->end))
+            if (st_shard_gone(sh, first, cutoff))
                 *due = true;
             /* an empty open shard stays open (st_pass_one): not due, or an idle store
-                * began a write txn and synced it every pass for good
-                * (test_idle_stream_pass_writes_nothing) */
+             * began a write txn and synced it every pass for good
+             * (test_idle_stream_pass_writes_nothing) */
             bool rolls = d->enabled && !sh->end && sseq >= sh->start;
-            if (rolls && sh->created_ms + s->opts.stream_shard_ms <= now)
-                *due = true;
-            if (rolls && d->ranged && d->split_ms > 0 &&
-                sh->split_from_ms + d->split_ms <= now && sh->hi > sh->lo &&
-                n_open < STORE_STREAM_SHARDS_MAX)
+            if (rolls && (st_shard_old(s, sh, now) || st_shard_splits(d, sh, now, n_open)))
                 *due = true;
         }
         if (d->enabled && d->n_shards == 0)
