@@ -88,7 +88,21 @@
   // It stands in the page's flow above the app (app.css), which gives way to it: the open
   // conversation, scrolled to its newest message, stays so.
   let noticeReturn = null;
-  function showNotice(text) {
+  // The notice says the server or the network is out of reach (handleError): it goes when
+  // the live stream, down meanwhile, is back (the server answers again), not 10 s later.
+  // Before, "You are offline" stayed up beside "live" while the message it was about went
+  // by itself (test_web.py::test_offline_then_back).  A stream that stayed up (one answer
+  // lost on its way) leaves it its 10 s: nothing came back that the reader saw go
+  // (test_errors_in_words).
+  let noticeOut = false;
+  const outOfReach = (e) => e instanceof ApiError && (e.code === 'network' ||
+    (!e.ours && (e.status === 502 || e.status === 503 || e.status === 504)));
+  function reachedAgain() {
+    if (noticeOut && !el.notice.hidden) hideNotice();
+    noticeOut = false;
+  }
+  function showNotice(text, out) {
+    noticeOut = !!out;
     const stick = keepsNewest();
     el['notice-text'].textContent = text;
     el.notice.hidden = false;
@@ -127,7 +141,7 @@
       signOut(`${sentence(err.message)} Sign in again.`, true);
       return;
     }
-    showNotice(sentence(err && err.message ? err.message : String(err)));
+    showNotice(sentence(err && err.message ? err.message : String(err)), outOfReach(err));
   }
 
   async function api(method, path, body, extraHeaders) {
@@ -1655,6 +1669,7 @@
   // ---- live delivery (Server-Sent Events with a one-time ticket) -------------------------
 
   function setLive(on) {
+    if (on && !state.live) reachedAgain();
     state.live = on;
     el.live.dataset.state = on ? 'on' : 'off';
     const t = on ? 'live' : 'offline';

@@ -1314,7 +1314,8 @@ def test_offline_then_back(web, two):
     7 s ... after the drop with the jitter pinned: back at 3.5 s, the next try was 3.5 s
     away), shows what it missed once each and in order, and sends the message by itself,
     stored once (as chat apps do: it waited as 'Not sent' for a Retry the user had to think
-    of)."""
+    of).  The notice that said the network went goes as soon as it is back (it stayed up
+    for its 10 s beside 'live' while the message it was about went by itself)."""
     bob_ = "web_net_bob"
     web.tok[bob_] = token(add_user(web, bob_, "Net Bob"), exp_in=3600)
     m = send_rest(web, "web_alice", "before the network went", handle=bob_)
@@ -1341,10 +1342,13 @@ def test_offline_then_back(web, two):
         # nothing came while offline; the unsent one waits at the bottom
         assert bubbles(d) == ["before the network went", "sent when back"]
         shot(d, "offline")
+        assert "offline" in notice(d).lower()  # still up: its 10 s are not over
         network(d, online=True)
         want = ["before the network went", "while offline 1", "while offline 2"]
         wait(d, lambda d: bubbles(d) == want + ["sent when back"] and
              by_css(d, "#live[data-state=on]"), 2, "what it missed, once the network is back")
+        # the notice that said the network went goes with it, not 10 s after it came
+        assert notice(d) == "" or time.time() - t0 > 10
         wait(d, lambda d: bubbles(d) == want + ["sent when back"] and
              not by_css(d, "#messages li.pending"), 5, "the message sent by itself")
         send_rest(web, "web_alice", "live again", group=g)
