@@ -128,6 +128,7 @@ typedef struct serve_trig {
     bool bisect;         /* --trigger-bisect */
     bool report_failures; /* --trigger-report-batch-item-failures */
     long parallel;       /* --trigger-parallelization N (0 = 1) */
+    long window;         /* --trigger-batch-window S (0 = none) */
     const char *on_failure; /* --trigger-on-failure FILE */
     bool any;            /* an option was given for it (tdef: one before every --trigger) */
 } serve_trig;
@@ -280,6 +281,9 @@ static void serve_usage(FILE *f)
             "                            before it (one event source mapping's settings);\n"
             "                            given before any --trigger, every trigger's default\n"
             "  --trigger-batch N         records per batch, 1..1000 (default 100)\n"
+            "  --trigger-batch-window S  gather a batch until it is full or S s (0..300,\n"
+            "                            default 0) after its first record (Lambda's\n"
+            "                            MaximumBatchingWindowInSeconds)\n"
             "  --trigger-timeout S       a run of the command longer than S s is killed and\n"
             "                            retried, 1..86400 (default 900)\n"
             "  --trigger-from WHERE      latest (default) or trim-horizon: where a trigger\n"
@@ -421,6 +425,7 @@ static const serve_opt serve_optv[] = {
     SO("--stream-iterator-seconds", stream_iterator_s, 1, SO_YEARS_S),
     {"--trigger", SO_TRIGGER, 0, 0, 0, false},
     SOT("--trigger-batch", batch, 1, MSG_TRIGGER_BATCH_MAX),
+    SOT("--trigger-batch-window", window, 0, MSG_TRIGGER_WINDOW_MAX_S),
     SOT("--trigger-timeout", timeout, 1, MSG_TRIGGER_TIMEOUT_MAX_S),
     {"--trigger-from", SO_TRIGGER_FROM, 0, 0, 0, true},
     {"--trigger-retries", SO_TRIGGER_RETRIES, offsetof(serve_trig, retries), 0, 10000, true},
@@ -887,6 +892,7 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .bisect = tr->bisect,
                               .report_failures = tr->report_failures,
                               .parallelization = (int)tr->parallel,
+                              .window_s = (int)tr->window,
                               .filter = s->tfilter[i],
                               .on_failure = tr->on_failure,
                               .remote = remote,

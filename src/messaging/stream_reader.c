@@ -912,6 +912,23 @@ void msg_stream_reader_release(msg_stream_reader *r, const char *shard)
         r->relist = true; /* read to its end (or no longer listed): its children now */
 }
 
+int msg_stream_reader_next_page_of(msg_stream_reader *r, const char *shard, int max,
+                                   msg_sr_page *out, bool *ended, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    *ended = false;
+    sr_shard *s = sr_find(r, shard);
+    if (!s || !s->held || s->st != SR_READ) {
+        *ended = true;
+        return 0;
+    }
+    bool got;
+    int rc = sr_read_shard(r, s, max < 1 ? 1 : max > 1000 ? 1000 : max, NULL, out, &got, e);
+    if (rc == 0 && s->st != SR_READ)
+        *ended = true; /* read to its end: its children once it is released */
+    return rc;
+}
+
 size_t msg_stream_reader_held(const msg_stream_reader *r)
 {
     size_t n = 0;

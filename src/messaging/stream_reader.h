@@ -92,6 +92,15 @@ void msg_stream_reader_hold(msg_stream_reader *r, bool on);
  * and it is read again (a shard read to its end: its children are opened by the next read).
  * A shard not held, or no longer known: nothing. */
 void msg_stream_reader_release(msg_stream_reader *r, const char *shard);
+/* More records of held shard `shard` (hold mode), read after those returned from it so far, at
+ * most `max` (1..1000), into *out (n 0: nothing new; msg_sr_page_fini): its held position
+ * stays where it was (msg_stream_reader_state: a restart delivers all of them again), and
+ * msg_stream_reader_release moves it past every record returned.  For a trigger's batching
+ * window (Lambda's MaximumBatchingWindowInSeconds: a batch gathered over several reads).
+ * *ended: the shard is read to its end, or not held, or not known (nothing more will come).
+ * The backend's errors. */
+int msg_stream_reader_next_page_of(msg_stream_reader *r, const char *shard, int max,
+                                   msg_sr_page *out, bool *ended, err_t *e);
 /* How many shards are held. */
 size_t msg_stream_reader_held(const msg_stream_reader *r);
 /* The stream's ARN. */

@@ -40,6 +40,10 @@ extern char **environ;
 /* the longest output line taken as the command's response (ReportBatchItemFailures): Lambda's
  * limit on a synchronous invocation's response payload */
 #define TRG_RESPONSE_MAX (6 * 1024 * 1024)
+/* a batch gathered over a batching window stops growing once one more GetRecords page (at most
+ * 1 MB) could take it past Lambda's 6 MB invocation payload */
+#define TRG_BATCH_BYTES_MAX (6 * 1024 * 1024)
+#define TRG_PAGE_BYTES_MAX (1024 * 1024)
 
 struct msg_trigger {
     msg_backend *b;
@@ -51,6 +55,7 @@ struct msg_trigger {
     bool report_failures; /* the command's response may name failed records (Lambda's
                            * FunctionResponseTypes ReportBatchItemFailures) */
     int par;              /* batches of one shard at once (Lambda's ParallelizationFactor) */
+    int window_ms;        /* Lambda's MaximumBatchingWindowInSeconds (0: none) */
     const msg_trigger_filter *filter; /* borrowed; NULL: every record delivered */
     uint64_t n_filtered;  /* records skipped by it (relaxed atomic) */
     char hash_key[256];   /* the table's partition key attribute (par > 1), written once by
@@ -87,6 +92,13 @@ typedef struct trg_slot {
     msg_sr_page pg;
     char arn[MSG_SR_ARN_MAX];
     char shard[MSG_SR_SHARD_MAX];
+    /* batching window (t->window_ms): the batch is being gathered by the loop's thread, not
+     * delivered yet (no thread); due: when it goes anyway (base_mono_ms); bytes: its records'
+     * text; more: records read that could not be added yet (out of memory) */
+    bool gathering;
+    int64_t due;
+    size_t bytes;
+    msg_sr_page more;
 } trg_slot;
 
 /* The trigger's IteratorAge for /metrics (ms): the oldest of the batches being delivered, each
@@ -1336,10 +1348,64 @@ static trg_slot *trg_free_slot(msg_trigger *t)
     return NULL;
 }
 
-/* Hands pg (taken over) of shard `shard` to slot sl's thread; run here when no thread can be
+/* Starts delivering slot sl's page in a thread of its own; run here when no thread can be
  * started (the other shards then wait for it, as they all did before). */
+static void trg_launch(trg_slot *sl)
+{
+    sl->gathering = false;
+    sl->joinable = pthread_create(&sl->th, NULL, trg_worker, sl) == 0;
+    if (!sl->joinable)
+        trg_worker(sl);
+}
+
+static size_t trg_page_bytes(const msg_sr_page *pg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pg->n; i++)
+        n += pg->len[i];
+    return n;
+}
+
+/* Is a batch of sl's records full for a page of `page` records: as many, or one more
+ * GetRecords page could take it past Lambda's 6 MB payload? */
+static bool trg_full(const trg_slot *sl, int page)
+{
+    return sl->pg.n >= (size_t)page || sl->bytes + TRG_PAGE_BYTES_MAX > TRG_BATCH_BYTES_MAX;
+}
+
+/* Appends the records of `more` to pg (its text after pg's, their places shifted): 0, with
+ * `more` emptied; -1 when out of memory, pg's records as they were and `more` kept. */
+static int trg_page_append(msg_sr_page *pg, msg_sr_page *more)
+{
+    size_t tl = pg->n ? pg->off[pg->n - 1] + pg->len[pg->n - 1] : 0; /* pg's text in use */
+    size_t ml = more->n ? more->off[more->n - 1] + more->len[more->n - 1] : 0;
+    char *text = realloc(pg->text, tl + ml + 1);
+    if (!text)
+        return -1;
+    pg->text = text;
+    size_t *off = realloc(pg->off, (pg->n + more->n) * sizeof *off);
+    if (!off)
+        return -1;
+    pg->off = off;
+    size_t *len = realloc(pg->len, (pg->n + more->n) * sizeof *len);
+    if (!len)
+        return -1;
+    pg->len = len;
+    memcpy(pg->text + tl, more->text, ml);
+    pg->text[tl + ml] = 0;
+    for (size_t i = 0; i < more->n; i++) {
+        pg->off[pg->n + i] = tl + more->off[i];
+        pg->len[pg->n + i] = more->len[i];
+    }
+    pg->n += more->n;
+    msg_sr_page_fini(more);
+    return 0;
+}
+
+/* Takes pg (taken over) of shard `shard` into slot sl: delivered at once (trg_launch), or with
+ * a batching window and room left, gathered first (trg_gather). */
 static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const char *arn,
-                         const char *shard)
+                         const char *shard, int page)
 {
     sl->t = t;
     sl->pg = *pg;
@@ -1349,9 +1415,46 @@ static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const ch
     sl->finished = false;
     __atomic_store_n(&sl->newest, 0, __ATOMIC_RELAXED);
     sl->busy = true;
-    sl->joinable = pthread_create(&sl->th, NULL, trg_worker, sl) == 0;
-    if (!sl->joinable)
-        trg_worker(sl);
+    sl->bytes = trg_page_bytes(&sl->pg);
+    if (t->window_ms > 0 && !trg_full(sl, page)) {
+        sl->gathering = true;
+        sl->due = base_mono_ms() + t->window_ms;
+        return;
+    }
+    trg_launch(sl);
+}
+
+/* The batching window (Lambda's MaximumBatchingWindowInSeconds): each slot gathering a batch
+ * reads more of its shard (held meanwhile: msg_stream_reader_next_page_of), up to `page`
+ * records; a batch that is full, or whose shard is read to its end, or whose window has
+ * passed, is delivered.  *next_due: lowered to the earliest window still open. */
+static void trg_gather(msg_trigger *t, msg_stream_reader *rd, int page, int64_t *next_due)
+{
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+        trg_slot *sl = &t->slots[i];
+        if (!sl->busy || !sl->gathering)
+            continue;
+        bool ended = false;
+        if (sl->more.n == 0 && !trg_full(sl, page) && base_mono_ms() < sl->due) {
+            err_t e;
+            err_clear(&e);
+            if (msg_stream_reader_next_page_of(rd, sl->shard, page - (int)sl->pg.n, &sl->more,
+                                               &ended, &e) != 0)
+                ended = false; /* a failed read: the main read reports it; tried again */
+        }
+        if (sl->more.n) {
+            size_t add = trg_page_bytes(&sl->more);
+            if (trg_page_append(&sl->pg, &sl->more) == 0)
+                sl->bytes += add;
+            else /* kept until it can be added: never delivered without it */
+                log_error("trigger %s shard %s: out of memory gathering a batch; trying again",
+                          t->table, sl->shard);
+        }
+        if (sl->more.n == 0 && (ended || trg_full(sl, page) || base_mono_ms() >= sl->due))
+            trg_launch(sl);
+        else if (sl->due < *next_due)
+            *next_due = sl->due;
+    }
 }
 
 static void *trg_main(void *arg)
@@ -1458,20 +1561,28 @@ static void *trg_main(void *arg)
             log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd), from);
             announce = false;
         }
-        trg_slot *sl = trg_free_slot(t);
-        if (!sl) { /* as many batches as it may run at once: wait for one to finish */
-            trg_wait_slot(t, t->poll_ms);
-            continue;
-        }
-        msg_sr_page pg;
         trg_find_hash_key(t);
         /* with a ParallelizationFactor, a page for each group to get a batch's worth */
         int page = t->par > 1 && __atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE)
                        ? t->batch * t->par
                        : t->batch;
-        int rc = msg_stream_reader_next_page(rd, page < MSG_TRIGGER_BATCH_MAX ? page
-                                                                              : MSG_TRIGGER_BATCH_MAX,
-                                             &pg, &e);
+        if (page > MSG_TRIGGER_BATCH_MAX)
+            page = MSG_TRIGGER_BATCH_MAX;
+        int64_t due = INT64_MAX; /* the earliest batching window still open */
+        if (t->window_ms > 0)
+            trg_gather(t, rd, page, &due);
+        int wait = t->poll_ms;
+        if (due != INT64_MAX) {
+            int64_t left = due - base_mono_ms();
+            wait = left < 1 ? 1 : left < wait ? (int)left : wait;
+        }
+        trg_slot *sl = trg_free_slot(t);
+        if (!sl) { /* as many batches as it may run at once: wait for one to finish */
+            trg_wait_slot(t, wait);
+            continue;
+        }
+        msg_sr_page pg;
+        int rc = msg_stream_reader_next_page(rd, page, &pg, &e);
         if (rc) {
             bool started;
             int wait = (int)backoff_fail(&reread, &started);
@@ -1492,10 +1603,20 @@ static void *trg_main(void *arg)
             msg_sr_page_fini(&pg);
             if (!busy)
                 __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);
-            trg_wait_slot(t, t->poll_ms);
+            trg_wait_slot(t, wait);
             continue;
         }
-        trg_dispatch(t, sl, &pg, msg_stream_reader_arn(rd), msg_stream_reader_last_shard(rd));
+        trg_dispatch(t, sl, &pg, msg_stream_reader_arn(rd), msg_stream_reader_last_shard(rd),
+                     page);
+    }
+    /* batches still being gathered at the stop: not delivered, their shards held (a restart
+     * delivers them) */
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+        if (t->slots[i].busy && t->slots[i].gathering) {
+            msg_sr_page_fini(&t->slots[i].pg);
+            msg_sr_page_fini(&t->slots[i].more);
+            t->slots[i].busy = t->slots[i].gathering = false;
+        }
     }
     msg_stream_reader_free(rd);
     return NULL;
@@ -1525,6 +1646,10 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
              : cfg->parallelization > MSG_TRIGGER_PARALLEL_MAX ? MSG_TRIGGER_PARALLEL_MAX
                                                                : cfg->parallelization;
     t->skew_s = cfg->remote ? MSG_SR_SKEW_S : 0;
+    t->window_ms = (cfg->window_s < 0                          ? 0
+                    : cfg->window_s > MSG_TRIGGER_WINDOW_MAX_S ? MSG_TRIGGER_WINDOW_MAX_S
+                                                               : cfg->window_s) *
+                   1000;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
     t->slots = calloc(MSG_TRIGGER_SHARDS_AT_ONCE, sizeof *t->slots);

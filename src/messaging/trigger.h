@@ -53,6 +53,8 @@
 /* Lambda's ParallelizationFactor's range: batches of one shard at once, each key's records in
  * one of them (so each slot of MSG_TRIGGER_SHARDS_AT_ONCE runs up to this many commands) */
 #define MSG_TRIGGER_PARALLEL_MAX 10
+/* Lambda's MaximumBatchingWindowInSeconds' range: 0..300 s */
+#define MSG_TRIGGER_WINDOW_MAX_S 300
 
 typedef struct msg_trigger_cfg {
     const char *table;
@@ -94,6 +96,11 @@ typedef struct msg_trigger_cfg {
                              * written,
                              * synced, before the batch is discarded: one that cannot be is
                              * tried again (backing off) and the batch kept meanwhile */
+    int window_s;           /* 0..MSG_TRIGGER_WINDOW_MAX_S: a batch is gathered until it is full
+                             * (batch records, or within a GetRecords page of Lambda's 6 MB
+                             * payload) or this long after its first record was read, its
+                             * shard read again meanwhile (Lambda's
+                             * MaximumBatchingWindowInSeconds; 0: each read is a batch) */
     bool remote;            /* the stream is read through --endpoint: its clock may be up to
                              * MSG_SR_SKEW_S ahead of ours (max_record_age_s allows for it) */
 } msg_trigger_cfg;

@@ -236,6 +236,7 @@ SERVE_INT_OPTIONS = [
     ("--jwt-max-lifetime", 1, 316224000), ("--stream-shard-seconds", 1, 316224000),
     ("--stream-retention-seconds", 1, 316224000), ("--stream-shards", 1, 16),
     ("--stream-iterator-seconds", 1, 316224000), ("--trigger-batch", 1, 1000),
+    ("--trigger-batch-window", 0, 300),
     ("--trigger-timeout", 1, 86400), ("--trigger-retries", 0, 10000),
     ("--trigger-max-record-age", 1, 604800), ("--gsi-lag", 0, 3600000),
     ("--backfill-batch-delay-ms", 0, 60000), ("--table-delay", 0, 600000),

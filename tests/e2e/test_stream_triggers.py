@@ -997,6 +997,37 @@ def test_each_trigger_has_its_own_settings(work, target, ddb_url, start_triggere
     assert batches(c) == [[f"{c}-new"]]
 
 
+def test_batch_window_gathers_a_batch(work, target, start_triggered, table_name):
+    """--trigger-batch-window S is Lambda's MaximumBatchingWindowInSeconds: records are gathered
+    into a batch until it is full (--trigger-batch) or S s after its first record was read.
+    Three records 0.4 s apart come as one batch, after the window; then 12 at once with
+    batches of 10: a full batch of 10 at once, the other 2 after the window.  Before (no
+    window), each read was a batch: the three came in three."""
+    name = table_name("trw")
+    t = start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={handler_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch", "10",
+                        "--trigger-batch-window", "3")
+    ddb, _ = stream_table(t.url, name)
+    t0 = time.time()
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"s{i}"}})
+        time.sleep(0.4)
+    wait_records(work, 3)
+    assert time.time() - t0 >= 2.5  # held for the window (3 s from the first read)
+    ddb.batch_write_item(RequestItems={name: [
+        {"PutRequest": {"Item": {"pk": {"S": f"b{i:02}"}}}} for i in range(12)]})
+    t1 = time.time()
+    deadline = t1 + 30
+    while len(events(work)) < 2:
+        assert time.time() < deadline, events(work)
+        time.sleep(0.05)
+    full_after = time.time() - t1
+    wait_records(work, 15)
+    batches = [[r["dynamodb"]["Keys"]["pk"]["S"] for r in ev["Records"]] for ev in events(work)]
+    assert batches == [["s0", "s1", "s2"], [f"b{i:02}" for i in range(10)], ["b10", "b11"]]
+    assert full_after < 2.5, full_after  # the full batch did not wait for its window
+
+
 # A filter before every --trigger belongs to none: refused, not given to all of them.
 def test_a_filter_before_its_trigger_is_refused():
     r = subprocess.run([ddbchat_bin(), "serve", "--trigger-filter", '{"eventName":["INSERT"]}',
