@@ -929,6 +929,13 @@ int msg_stream_reader_next_page_of(msg_stream_reader *r, const char *shard, int 
     return rc;
 }
 
+void msg_stream_reader_checkpoint(msg_stream_reader *r, const char *shard, const char *seq)
+{
+    sr_shard *s = sr_find(r, shard);
+    if (s && s->held && seq && seq[0])
+        sr_copy(s->held_seq, sizeof s->held_seq, seq);
+}
+
 size_t msg_stream_reader_held(const msg_stream_reader *r)
 {
     size_t n = 0;

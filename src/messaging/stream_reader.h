@@ -101,6 +101,11 @@ void msg_stream_reader_release(msg_stream_reader *r, const char *shard);
  * The backend's errors. */
 int msg_stream_reader_next_page_of(msg_stream_reader *r, const char *shard, int max,
                                    msg_sr_page *out, bool *ended, err_t *e);
+/* Part of held shard `shard`'s records is finished: its position (msg_stream_reader_state)
+ * moves to after `seq`, one of the records returned from it, while it stays held (Lambda's
+ * checkpoint at a ReportBatchItemFailures response: a restart delivers the rest only).  A
+ * shard not held, or no longer known: nothing. */
+void msg_stream_reader_checkpoint(msg_stream_reader *r, const char *shard, const char *seq);
 /* How many shards are held. */
 size_t msg_stream_reader_held(const msg_stream_reader *r);
 /* The stream's ARN. */

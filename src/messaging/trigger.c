@@ -99,6 +99,12 @@ typedef struct trg_slot {
     int64_t due;
     size_t bytes;
     msg_sr_page more;
+    /* ReportBatchItemFailures' checkpoint: the page is delivered in its order (in_order, set
+     * before delivery), and the records up to ckpt (a SequenceNumber; ckpt_new, under t->mu,
+     * until the loop saved it) are done while the rest is retried */
+    bool in_order;
+    bool ckpt_new;
+    char ckpt[MSG_SR_SEQ_MAX];
 } trg_slot;
 
 /* The trigger's IteratorAge for /metrics (ms): the oldest of the batches being delivered, each
@@ -956,6 +962,36 @@ static int trg_batch_response(const json_t *resp, const msg_sr_page *view, size_
     return 0;
 }
 
+/* The slot's page's records before record `failed` of batch `view` are done (the page being
+ * delivered in order: the earlier batches of the page, the records its filter skipped, and
+ * this batch's first `failed`): the position after the last of them is handed to the loop to
+ * save at once (trg_reap), as Lambda checkpoints at the first record a ReportBatchItemFailures
+ * response names.  Before, nothing was saved until the whole batch was done, so a kill -9
+ * during the retries delivered the done records again
+ * (test_report_batch_item_failures_checkpoints_at_once). */
+static void trg_checkpoint(msg_trigger *t, trg_slot *sl, const msg_sr_page *view, size_t failed)
+{
+    if (!sl->in_order || failed >= view->n)
+        return;
+    size_t j = 0; /* the failed record in the slot's page (their places are in one text) */
+    while (j < sl->pg.n && sl->pg.off[j] != view->off[failed])
+        j++;
+    if (j == 0 || j == sl->pg.n)
+        return; /* the page's first record failed: nothing done yet */
+    json_t *sq = msg_sr_page_member_json(&sl->pg, j - 1, "dynamodb", "SequenceNumber");
+    if (json_is_string(sq) && json_string_length(sq) < sizeof sl->ckpt) {
+        pthread_mutex_lock(&t->mu);
+        if (strcmp(sl->ckpt, json_string_value(sq)) != 0) {
+            snprintf(sl->ckpt, sizeof sl->ckpt, "%s", json_string_value(sq));
+            sl->ckpt_new = true;
+            t->reaped = true; /* the loop saves it */
+            pthread_cond_broadcast(&t->cv);
+        }
+        pthread_mutex_unlock(&t->mu);
+    }
+    json_decref(sq);
+}
+
 /* Delivers records [i0, i0 + n) of pg (one shard's, of stream arn) as one batch until the
  * command succeeds (TRG_DONE), or the trigger stops (TRG_STOPPED), or the batch has had
  * t->max_attempts runs (TRG_DISCARDED: logged, its on-failure record written).  With
@@ -1017,6 +1053,7 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
                      "of %zu from %s (ReportBatchItemFailures): %zu done, the %zu from the "
                      "first failed are the batch now",
                      t->table, shard, n, first, done, n - done);
+            trg_checkpoint(t, sl, &view, done);
             if (done) { /* the rest is the batch, retried (Lambda: from its checkpoint) */
                 i0 += done;
                 n -= done;
@@ -1150,8 +1187,10 @@ static void *trg_group_worker(void *arg)
  * out of memory: in order, one batch at a time. */
 static int trg_deliver_groups(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg)
 {
-    if (t->par <= 1 || !__atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE) || pg->n <= 1)
+    if (t->par <= 1 || !__atomic_load_n(&t->hash_known, __ATOMIC_ACQUIRE) || pg->n <= 1) {
+        sl->in_order = true; /* one batch after another: a checkpoint is a prefix */
         return trg_deliver_batches(t, sl, pg);
+    }
     trg_group g[MSG_TRIGGER_PARALLEL_MAX];
     memset(g, 0, sizeof g);
     size_t *which = malloc(pg->n * sizeof *which);
@@ -1183,8 +1222,10 @@ static int trg_deliver_groups(msg_trigger *t, trg_slot *sl, const msg_sr_page *p
             if (g[j].pg.n && g[j].result == TRG_STOPPED)
                 out = TRG_STOPPED;
         }
-    } else
+    } else {
+        sl->in_order = true;
         out = trg_deliver_batches(t, sl, pg);
+    }
     for (int j = 0; j < MSG_TRIGGER_PARALLEL_MAX; j++) {
         free(g[j].pg.off);
         free(g[j].pg.len);
@@ -1314,10 +1355,19 @@ static size_t trg_reap(msg_trigger *t, msg_stream_reader *rd)
     pthread_mutex_unlock(&t->mu);
     for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
         trg_slot *sl = &t->slots[i];
+        char ckpt[MSG_SR_SEQ_MAX] = "";
         pthread_mutex_lock(&t->mu);
         bool fin = sl->busy && sl->finished;
         busy += sl->busy && !sl->finished;
+        if (sl->busy && sl->ckpt_new) { /* part of its batch done: saved at once */
+            snprintf(ckpt, sizeof ckpt, "%s", sl->ckpt);
+            sl->ckpt_new = false;
+        }
         pthread_mutex_unlock(&t->mu);
+        if (ckpt[0]) {
+            msg_stream_reader_checkpoint(rd, sl->shard, ckpt);
+            save = true;
+        }
         if (!fin)
             continue;
         if (sl->joinable)
@@ -1414,6 +1464,8 @@ static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const ch
     snprintf(sl->shard, sizeof sl->shard, "%s", shard);
     sl->finished = false;
     __atomic_store_n(&sl->newest, 0, __ATOMIC_RELAXED);
+    sl->in_order = sl->ckpt_new = false;
+    sl->ckpt[0] = 0;
     sl->busy = true;
     sl->bytes = trg_page_bytes(&sl->pg);
     if (t->window_ms > 0 && !trg_full(sl, page)) {

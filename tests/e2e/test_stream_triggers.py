@@ -1133,6 +1133,34 @@ def test_report_batch_item_failures_retries_from_the_first_failed_record(
     assert "(ReportBatchItemFailures)" in t.log_text()
 
 
+def test_report_batch_item_failures_checkpoints_at_once(work, start_triggered, table_name):
+    """Lambda checkpoints at the first record a ReportBatchItemFailures response names: the
+    position past the records before it is saved at once, while the rest is retried, so a
+    kill -9 during the retries delivers from the failed record on.  Before, the position was
+    saved only once the whole batch was done: the state file kept its start through the
+    retries and the restart delivered k0 and k1 again."""
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger-from", "trim-horizon", "--trigger-report-batch-item-failures")
+    t = start_triggered(d, "--trigger", f"{name}={rbif_cmd(work, 1000)}", *args)
+    ddb, _ = stream_table(t.url, name)
+    keys = ["k0", "k1", "bad", "k2", "k3"]
+    ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": k}}}}
+                                              for k in keys]})
+    wait_done(work, 2)  # k0, k1; "bad" keeps failing
+    state = os.path.join(d, "triggers", f"trigger-{name}.json")
+    deadline = time.time() + 15
+    while not any(sh.get("seq") for sh in json.load(open(state))["shards"]):
+        assert time.time() < deadline, (open(state).read(), runs(work))
+        time.sleep(0.1)
+    t.srv.proc.kill()  # mid-retry, no stop
+    t.srv.proc.wait()
+    t = start_triggered(d, "--trigger", f"{name}={rbif_cmd(work, 0)}", *args)
+    got = wait_done(work, 5)
+    assert got == keys, runs(work)  # k0, k1 once: not delivered again
+    assert runs(work)[-1][0] == "bad", runs(work)  # the restart's batch starts at it
+
+
 # An itemIdentifier that is empty fails the batch whole (Lambda's complete failure): it is
 # retried from its first record, which is handled again.
 def test_report_batch_item_failures_empty_identifier_fails_the_whole_batch(
