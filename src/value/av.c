@@ -26,6 +26,7 @@
  * varint = LEB128, at most 10 bytes.  Decoding rejects anything malformed with ERR_INTERNAL.
  */
 #include "av.h"
+#include "value_int.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -782,55 +783,32 @@ typedef struct dec {
     av_t *empty_items;
 } dec_t;
 
-static int get_varint_long(dec_t *d, uint64_t *out);
-
-static inline int get_varint(dec_t *d, uint64_t *out)
-{
-    if (d->pos < d->len && d->p[d->pos] < 0x80) { /* one byte: lengths under 128, counts */
-        *out = d->p[d->pos++];
-        return 0;
-    }
-    return get_varint_long(d, out);
-}
-
-static int get_varint_long(dec_t *d, uint64_t *out)
+int av_varint_long(const unsigned char *p, size_t len, size_t *pos, uint64_t *out)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (d->pos >= d->len)
-            return ERR_INTERNAL;
-        unsigned char b = d->p[d->pos++];
+        if (*pos >= len)
+            return -1;
+        unsigned char b = p[(*pos)++];
         if (shift == 63 && (b & 0x7E))
-            return ERR_INTERNAL; /* overflow */
+            return -1; /* overflow */
         v |= (uint64_t)(b & 0x7F) << shift;
         if (!(b & 0x80)) {
             *out = v;
             return 0;
         }
     }
-    return ERR_INTERNAL;
+    return -1;
 }
 
 static inline int get_bytes(dec_t *d, const char **p, size_t *len)
 {
-    uint64_t n;
-    if (get_varint(d, &n) || n > d->len - d->pos)
-        return ERR_INTERNAL;
-    *p = (const char *)d->p + d->pos;
-    *len = (size_t)n;
-    d->pos += (size_t)n;
-    return 0;
+    return av_varint_bytes(d->p, d->len, &d->pos, p, len) ? ERR_INTERNAL : 0;
 }
 
-/* An element count: each element takes at least one byte, so a count larger than the bytes
- * left is corrupt (and never drives a huge allocation). */
 static int get_count(dec_t *d, size_t *n)
 {
-    uint64_t v;
-    if (get_varint(d, &v) || v > d->len - d->pos)
-        return ERR_INTERNAL;
-    *n = (size_t)v;
-    return 0;
+    return av_varint_count(d->p, d->len, &d->pos, n) ? ERR_INTERNAL : 0;
 }
 
 static int dec_rec(dec_t *d, av_t *out, int depth)

@@ -23,6 +23,7 @@
 
 #include "base/b64.h"
 #include "value/crc.h"
+#include "value/value_int.h"
 
 #define JOUT_CRC_CHUNK 4096
 #define JOUT_MAX_DEPTH 128
@@ -780,54 +781,14 @@ static int jd_corrupt(jout *w, jout_dec *d)
     return jout_fail(w);
 }
 
-static int jd_varint_long(jout_dec *d, uint64_t *out);
-
-/* One byte (lengths under 128, nearly all) here; longer ones apart. */
-static inline int jd_varint(jout_dec *d, uint64_t *out)
-{
-    if (d->pos < d->len && d->p[d->pos] < 0x80) {
-        *out = d->p[d->pos++];
-        return 0;
-    }
-    return jd_varint_long(d, out);
-}
-
-static int jd_varint_long(jout_dec *d, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (d->pos >= d->len)
-            return -1;
-        unsigned char b = d->p[d->pos++];
-        if (shift == 63 && (b & 0x7E))
-            return -1;
-        v |= (uint64_t)(b & 0x7F) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static inline int jd_bytes(jout_dec *d, const char **p, size_t *n)
 {
-    uint64_t k;
-    if (jd_varint(d, &k) || k > d->len - d->pos)
-        return -1;
-    *p = (const char *)d->p + d->pos;
-    *n = (size_t)k;
-    d->pos += (size_t)k;
-    return 0;
+    return av_varint_bytes(d->p, d->len, &d->pos, p, n);
 }
 
 static int jd_count(jout_dec *d, size_t *n)
 {
-    uint64_t k;
-    if (jd_varint(d, &k) || k > d->len - d->pos)
-        return -1;
-    *n = (size_t)k;
-    return 0;
+    return av_varint_count(d->p, d->len, &d->pos, n);
 }
 
 /* What the top level of jout_item_stored_scan reads on the way (av_stored_scan's names and
@@ -954,10 +915,8 @@ static inline int jd_len_at(const unsigned char *b, size_t end, size_t *pos, siz
     if (at < end && b[at] < 0x80) {
         k = b[at++];
     } else {
-        jout_dec t = {.p = b, .len = end, .pos = at};
-        if (jd_varint_long(&t, &k))
+        if (av_varint_long(b, end, &at, &k))
             return -1;
-        at = t.pos;
     }
     if (k > end - at)
         return -1;

@@ -17,6 +17,7 @@
 
 #include "value/av.h"
 #include "value/ddbjson.h"
+#include "value/value_int.h"
 
 /* Builds a value from DynamoDB JSON text (test convenience; arena-owned). */
 static av_t J(arena_t *a, const char *text)
@@ -94,6 +95,52 @@ static void test_equal(void **state)
         }
     }
     arena_fini(&a);
+}
+
+/* The stored format's varint reader (value_int.h), shared by av_decode and jout_item_stored:
+ * one and more bytes, the largest value, and the corrupt ones (cut short, past 64 bits);
+ * lengths and counts larger than the bytes left are corrupt too. */
+static void test_varint_reader(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t len;
+        int rc;
+        uint64_t want;
+        size_t used;
+    } cases[] = {
+        {"\x00", 1, 0, 0, 1},
+        {"\x7f", 1, 0, 127, 1},
+        {"\x80\x01", 2, 0, 128, 2},
+        {"\xac\x02\x55", 3, 0, 300, 2},
+        {"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, 0, UINT64_MAX, 10},
+        {"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10, -1, 0, 0}, /* 65 bits */
+        {"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x81\x01", 11, -1, 0, 0},
+        {"\x80", 1, -1, 0, 0}, /* cut short */
+        {"", 0, -1, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const unsigned char *p = (const unsigned char *)cases[i].bytes;
+        size_t pos = 0;
+        uint64_t v = 0;
+        int rc = av_varint(p, cases[i].len, &pos, &v);
+        if (rc != cases[i].rc || (rc == 0 && (v != cases[i].want || pos != cases[i].used)))
+            fail_msg("case %zu: rc %d value %llu at %zu", i, rc, (unsigned long long)v, pos);
+    }
+    const unsigned char s[] = {3, 'a', 'b', 'c', 4, 'x'};
+    size_t pos = 0, n;
+    const char *b;
+    assert_int_equal(av_varint_bytes(s, sizeof s, &pos, &b, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(b, "abc", 3);
+    assert_int_equal(pos, 4);
+    assert_int_equal(av_varint_bytes(s, sizeof s, &pos, &b, &n), -1); /* 4 > 1 left */
+    pos = 0;
+    assert_int_equal(av_varint_count(s, sizeof s, &pos, &n), 0); /* 3 <= 5 left */
+    assert_int_equal(n, 3);
+    pos = 4;
+    assert_int_equal(av_varint_count(s, sizeof s, &pos, &n), -1);
 }
 
 /* Large sets and maps take the sorting path in av_equal. */
@@ -763,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_type_names),
         cmocka_unit_test(test_codec_appends_and_refuses),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_varint_reader),
         cmocka_unit_test(test_equal_large),
         cmocka_unit_test(test_compare_scalar),
         cmocka_unit_test(test_copy),
