@@ -211,8 +211,13 @@ void st_rtxn_end(store_t *s, MDB_txn *txn)
         /* checked under rpmu: a commit's st_rpool_release either follows this and resets it,
          * or preceded it and its meta page is seen here */
         uint64_t snap = mdb_txn_id(txn);
-        if (s->opts.read_only || snap != st_meta_txnid(s)) {
-            snap = 0; /* no maintenance thread ticks in a read-only open: never kept live */
+        MDB_stat ms;
+        /* no maintenance thread ticks in a read-only open: never kept live; nor is a txn a
+         * read left in error (a damaged page: MDB_TXN_ERROR, every later call MDB_BAD_TXN),
+         * which the renew clears; mdb_stat of LMDB's main DB (dbi 1, never stale) is the
+         * cheapest call that looks at that flag */
+        if (s->opts.read_only || snap != st_meta_txnid(s) || mdb_stat(txn, 1, &ms) != 0) {
+            snap = 0;
             mdb_txn_reset(txn); /* releases the snapshot; the handle and its reader slot stay */
         }
         s->rpool_snap[s->n_rpool] = snap;

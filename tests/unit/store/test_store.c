@@ -3,6 +3,7 @@
  */
 #include "st_test.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -737,6 +738,55 @@ static void test_read_txn_live_no_growth(void **state)
     }
 }
 
+/* The data DB's root page number, from its record in LMDB's main DB (MDB_db: md_root last). */
+static size_t lv_data_root(store_t *s)
+{
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
+    MDB_dbi main;
+    assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main), 0);
+    MDB_val k = {4, "data"}, v;
+    assert_int_equal(mdb_get(txn, main, &k, &v), 0);
+    size_t root;
+    assert_true(v.mv_size >= sizeof root);
+    memcpy(&root, (char *)v.mv_data + v.mv_size - sizeof root, sizeof root);
+    mdb_txn_abort(txn);
+    return root;
+}
+
+/* A read that meets a damaged page leaves its LMDB txn in error (MDB_TXN_ERROR: every later
+ * call on it is MDB_BAD_TXN).  Such a txn is not kept live for the next read, which would
+ * fail on an intact page until the next commit: it is reset, and the renew clears the error,
+ * as it did for every read before live snapshots. */
+static void test_read_txn_live_not_after_error(void **state)
+{
+    st_fix *f = *state;
+    st_maint_stop(f->s); /* its reads would take the txn from the pool */
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, lv_item(&f->a, 4));
+    assert_int_equal(lv_read(f->s, t, &f->a), 4);
+    /* the root of the data DB (one leaf here) marked neither leaf nor branch, then restored */
+    MDB_stat ms;
+    assert_int_equal(mdb_env_stat(f->s->env, &ms), 0);
+    off_t at = (off_t)(lv_data_root(f->s) * ms.ms_psize + 10); /* MDB_page's mp_flags */
+    char path[300];
+    snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint16_t flags, bad = 0x8000;
+    assert_int_equal(pread(fd, &flags, 2, at), 2);
+    assert_int_equal(flags & 0x02, 0x02); /* P_LEAF */
+    assert_int_equal(pwrite(fd, &bad, 2, at), 2);
+    MDB_txn *txn;
+    assert_int_equal(st_rtxn_begin(f->s, &txn), 0);
+    assert_int_equal(lv_v(f->s, t, &f->a, txn), -1); /* MDB_CORRUPTED */
+    st_rtxn_end(f->s, txn);
+    assert_int_equal(pwrite(fd, &flags, 2, at), 2);
+    close(fd);
+    assert_int_equal(lv_read(f->s, t, &f->a), 4); /* no commit since: the same snapshot */
+    assert_int_equal(st_rpool_live(f->s), 1);
+}
+
 /* a writer process that dies without store_close loses nothing that was acknowledged */
 static void test_crash_keeps_acknowledged(void **state)
 {
@@ -857,6 +907,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_read_txn_live_other_process_idle, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_live_no_growth, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_live_not_after_error, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pending_delete_finished_at_open, st_setup,
                                         st_teardown),
