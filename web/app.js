@@ -20,7 +20,8 @@
     'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
-    'count', 'send', 'announce', 'live-text', 'jump']) {
+    'count', 'send', 'announce', 'live-text', 'jump', 'name-btn', 'name-form', 'name-input',
+    'name-save', 'name-cancel']) {
     el[id] = $(id);
   }
 
@@ -348,9 +349,7 @@
     state.me = me;
     restoreOutbox();
     restoreDrafts();
-    const myName = document.createElement('bdi');
-    myName.textContent = me.display_name;
-    el.me.replaceChildren(myName, ` (@${me.handle})`);
+    showMe();
     el.signin.hidden = true;
     el.app.hidden = false;
     el['signin-error'].hidden = true;
@@ -410,6 +409,7 @@
     el['conv-handle'].textContent = '';
     el['new-form'].hidden = true;
     el['new-handle'].value = '';
+    closeName(false);
     el.notice.hidden = true;
     el['notice-text'].textContent = '';
     updateCount();
@@ -1200,6 +1200,93 @@
       history.replaceState({ ddbchat: 1 }, '', location.pathname + location.search);
     }
     if (c && c.li) c.li.firstChild.focus();
+  });
+
+  // ---- one's own display name ------------------------------------------------------------
+
+  // "Name" (top bar) opens a form holding the name as it is; Save changes it (PUT /api/me):
+  // the people the user writes to see it at once (their pages by the stream's rename event),
+  // the user's other tabs by the tabs' channel.  A user with more conversations than one
+  // request renames in half its deadline gets conversations_left > 0: the same PUT goes
+  // again until none are left (NAME_TRIES at most, then said).  What the server refuses
+  // (invalid_display_name) is said in its words and the form stays as typed.  Escape or
+  // Cancel closes it, the focus back on "Name".  Before, the page could not change the
+  // name: only the API or `ddbchat user rename` could
+  // (test_web.py::test_changing_ones_own_name).
+  const NAME_TRIES = 20;
+  let nameRefusal = null; // the notice a refused name put up: it goes once a name is saved
+  function showMe() {
+    const myName = document.createElement('bdi');
+    myName.textContent = state.me.display_name;
+    el.me.replaceChildren(myName, ` (@${state.me.handle})`);
+  }
+  function openName() {
+    el['name-form'].hidden = false;
+    el['name-btn'].setAttribute('aria-expanded', 'true');
+    el['name-input'].value = state.me ? state.me.display_name : '';
+    el['name-input'].focus();
+    el['name-input'].select();
+  }
+  function closeName(focus) {
+    el['name-form'].hidden = true;
+    el['name-btn'].setAttribute('aria-expanded', 'false');
+    el['name-input'].value = '';
+    delete el['name-save'].dataset.busy;
+    el['name-save'].disabled = false;
+    if (focus) el['name-btn'].focus();
+  }
+  el['name-btn'].addEventListener('click', () => {
+    if (el['name-form'].hidden) openName();
+    else closeName(true);
+  });
+  el['name-cancel'].addEventListener('click', () => closeName(true));
+  el['name-form'].addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || ev.isComposing) return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not also Back (phone width)
+    closeName(true);
+  });
+  // The new name here and in the user's other tabs (the channel's 'me').
+  function myNameIs(name) {
+    if (!state.me || !name || state.me.display_name === name) return;
+    state.me.display_name = name;
+    showMe();
+  }
+  el['name-form'].addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = el['name-input'].value.trim();
+    if (!name || !state.me || el['name-save'].dataset.busy) return;
+    if (name === state.me.display_name) { closeName(true); return; }
+    const gen = state.gen;
+    el['name-save'].dataset.busy = '1';
+    el['name-save'].disabled = true;
+    try {
+      let left = 0;
+      for (let i = 0; i < NAME_TRIES; i++) {
+        const { data } = await api('PUT', '/api/me', { display_name: name });
+        if (gen !== state.gen) return;
+        myNameIs(data && data.display_name ? data.display_name : name);
+        if (state.share) {
+          state.share.bc.postMessage({ type: 'me', display_name: state.me.display_name });
+        }
+        left = data && Number.isInteger(data.conversations_left) ? data.conversations_left : 0;
+        if (left <= 0) break;
+      }
+      closeName(true);
+      if (nameRefusal !== null && !el.notice.hidden &&
+          el['notice-text'].textContent === nameRefusal) hideNotice();
+      nameRefusal = null;
+      if (left > 0) {
+        showNotice(`Your name is changed; ${left} of your conversations still show the ` +
+          'old one to the other person: save it again to go on.');
+      }
+    } catch (e) {
+      if (gen !== state.gen) return;
+      delete el['name-save'].dataset.busy;
+      el['name-save'].disabled = false;
+      handleError(e);
+      nameRefusal = el.notice.hidden ? null : el['notice-text'].textContent;
+    }
   });
 
   // ---- new conversation by handle --------------------------------------------------------
@@ -2137,6 +2224,10 @@
       }
       if (msg.type === 'read') { // another tab saw a conversation's newest
         readElsewhere(msg.group, msg.read_to);
+        return;
+      }
+      if (msg.type === 'me') { // another tab changed the user's name
+        myNameIs(msg.display_name);
         return;
       }
       if (sh.leader) return; // only the leader's stream speaks

@@ -960,7 +960,7 @@ def test_keyboard_focus_is_visible(web, two):
     wait(d, lambda d: len(conv_names(d)) >= 2, 5, "the list")
     d.execute_script("document.activeElement.blur()")
     seen = []
-    for _ in range(4):  # Sign out, New, the first two conversations
+    for _ in range(5):  # Name, Sign out, New, the first two conversations
         ActionChains(d).send_keys(Keys.TAB).perform()
         seen.append(d.execute_script(FOCUS_RING))
     shot(d, "focus-list")
@@ -3597,5 +3597,70 @@ def test_a_rename_shows_at_once_in_every_tab(web, two):
     finally:
         for h in tabs:
             d.switch_to.window(h)
+            d.close()
+        d.switch_to.window(home)
+
+
+def test_changing_ones_own_name(web, two):
+    """The page changes one's own display name: "Name" in the top bar (by keyboard: Enter)
+    opens a form holding the name as it is, focused; a name the server refuses (only an
+    invisible character) is said in its words and the form stays; Enter saves: the top bar
+    says the new name, the refusal's notice goes, the focus is back on "Name", the server has it, the user's other tab
+    says it too (the tabs' channel), and the other person's open page shows it at once in its
+    list and heading (the stream's rename event); Escape closes the form.  Before, only the
+    API (PUT /api/me) or `ddbchat user rename` could change it."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_selfname"
+    web.tok[me_] = token(add_user(web, me_, "Self Name Web"), exp_in=3600)
+    send_rest(web, "web_alice", "hello self", handle=me_)
+    other = fresh(two[0])
+    sign_in_by_link(other, web, "web_alice")
+    open_conv(other, "Self Name Web")
+    d = fresh(two[1])
+    home = d.current_window_handle
+    second = None
+    active = "return document.activeElement.id"
+    try:
+        sign_in_by_link(d, web, me_)
+        d.switch_to.new_window("tab")
+        second = d.current_window_handle
+        sign_in_by_link(d, web, me_)
+        d.switch_to.window(home)
+        by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+        wait(d, lambda d: d.execute_script(active) == "name-input", 5, "the form, focused")
+        inp = by_css(d, "#name-input")[0]
+        assert inp.get_attribute("value") == "Self Name Web"
+        assert by_css(d, "#name-btn")[0].get_attribute("aria-expanded") == "true"
+        # refused by the server: its words, the form stays as typed
+        d.execute_script("arguments[0].value = '\\u200b'", inp)
+        inp.send_keys(Keys.ENTER)
+        text = wait(d, notice, 5, "the refusal")
+        assert "display name" in text.lower(), text
+        assert by_css(d, "#name-form:not([hidden])") and "Self Name Web" in by_css(d, "#me")[0].text
+        d.execute_script("arguments[0].value = ''", inp)
+        inp.send_keys("Self Renamed" + Keys.ENTER)
+        wait(d, lambda d: by_css(d, "#name-form[hidden]") and
+             "Self Renamed (@web_selfname)" in by_css(d, "#me")[0].text, 5, "the new name")
+        assert d.execute_script(active) == "name-btn"
+        assert by_css(d, "#name-btn")[0].get_attribute("aria-expanded") == "false"
+        assert notice(d) == ""  # the refusal's notice went with the name saved
+        st, _, me = rest(web, "GET", "/api/me", web.tok[me_])
+        assert st == 200 and me["display_name"] == "Self Renamed", me
+        shot(d, "own-name")
+        wait(other, lambda o: conv_heading(o) == ["Self Renamed"] * 2 and
+             conv_names(o)[:1] == ["Self Renamed"], 5, "the other person's page, at once")
+        d.switch_to.window(second)
+        wait(d, lambda d: "Self Renamed (@web_selfname)" in by_css(d, "#me")[0].text, 5,
+             "the user's other tab")
+        # Escape closes it, the focus back on "Name"
+        by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+        wait(d, lambda d: d.execute_script(active) == "name-input", 5, "the form again")
+        by_css(d, "#name-input")[0].send_keys(Keys.ESCAPE)
+        wait(d, lambda d: by_css(d, "#name-form[hidden]"), 5, "closed by Escape")
+        assert d.execute_script(active) == "name-btn"
+        assert csp_violations(d) == []
+    finally:
+        if second:
+            d.switch_to.window(second)
             d.close()
         d.switch_to.window(home)
