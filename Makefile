@@ -247,17 +247,24 @@ fuzz-endpoint: deps
 		--seed $(FUZZ_SEED) --quiet $(FUZZ_ARGS)
 
 # make crash       the crash-safety harness, short (in `make test`): a self-check that its
-#                  checks notice damage, then 5 SIGKILL/restart cycles (tests/crash/).
+#                  checks notice damage, then 5 SIGKILL/restart cycles (tests/crash/); the
+#                  management operations' harness (tests/crash/mgmt_crash.py): its
+#                  self-check, then one SIGKILL in each of its 9 operations (~10 s).
 # make crash-test  the long run: CRASH_CYCLES (default 50) cycles; figures in
-#                  $(BUILD)/crash-summary.json for RELIABILITY.md.  Not in `make test`.
+#                  $(BUILD)/crash-summary.json for RELIABILITY.md; MGMT_CRASH_SEEDS (default
+#                  20) SIGKILLs in each management operation.  Not in `make test`.
 CRASH_CYCLES ?= 50
+MGMT_CRASH_SEEDS ?= 20
 .PHONY: crash crash-test
 crash: build
 	$(PY) tests/crash/crash_test.py --self-check --quiet
 	$(PY) tests/crash/crash_test.py --cycles 5 --quiet
+	$(PY) tests/crash/mgmt_crash.py --self-check --quiet
+	$(PY) tests/crash/mgmt_crash.py --seeds 1 --quiet
 
 crash-test: build
 	$(PY) tests/crash/crash_test.py --cycles $(CRASH_CYCLES) --summary $(BUILD)/crash-summary.json
+	$(PY) tests/crash/mgmt_crash.py --seeds $(MGMT_CRASH_SEEDS)
 
 # make soak   SOAK_MINUTES (default 30) of mixed DynamoDB and messaging load on one server,
 #             its VmRSS / RssAnon sampled every 10 s (tests/soak/soak.py); figures in
