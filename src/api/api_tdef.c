@@ -762,7 +762,7 @@ static int ct_gsi_billing(api_req *r, json_t *x, const char *name, bool ppr)
     if (ppr && api_tdef_jparam(x, "ProvisionedThroughput"))
         return err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
     if (!ppr && !api_tdef_jparam(x, "ProvisionedThroughput"))
-        return err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
+        return err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PT_MISSING, name);
     json_t *xodt = api_tdef_jparam(x, "OnDemandThroughput");
     const char *xm;
     if (!ppr && (xm = api_odt_first(xodt)))

@@ -164,6 +164,17 @@
 #define TXT_CT_GSI_PPR_PT                                                                        \
     TXT_CT_INVALID "ProvisionedThroughput should not be specified for index: %s when "         \
                    "BillingMode is PAY_PER_REQUEST"
+/* a provisioned table's GSI without ProvisionedThroughput: CreateTable (AWS, ack-api-quirks
+ * DDB-TABLE-128 and the DDB-TABLE-442 catalogue; ScyllaDB's AWS-run test
+ * test_gsi_throughput_required_in_provisioned_mode) and UpdateTable's Create (DDB-TABLE-152);
+ * an on-demand table's GSI Create with it (the catalogue; a user's production report of
+ * ecto_adapters_dynamodb, whose DynamoDB Local took it) */
+#define TXT_CT_GSI_PT_MISSING TXT_CT_INVALID "ProvisionedThroughput is not specified for index: %s"
+#define TXT_UT_GSI_CREATE_PT_MISSING                                                             \
+    TXT_CT_INVALID "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: %s"
+#define TXT_UT_GSI_CREATE_PPR_PT                                                                 \
+    TXT_CT_INVALID "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "    \
+                   "index: %s when BillingMode is PAY_PER_REQUEST"
 #define TXT_CT_EXISTS "Table already exists: %s"
 /* --table-delay (api_tstate.c): CreateTable of a name, DeleteTable, UpdateTable while the
  * table is CREATING / DELETING (AWS, ack-api-quirks DDB-TABLE-001 / 005 / 006 / 444; dynalite's

@@ -818,6 +818,14 @@ static int ut_pc_gsi_create(ut_pc *c, json_t *act, const char *iname, const stor
         return rc;
     api_tdef_tp gtp = {0};
     json_t *gover = NULL;
+    /* ProvisionedThroughput exactly when the table is (or becomes) provisioned, the index
+     * named (TXT_UT_GSI_CREATE_PT_MISSING's sources; DynamoDB Local answers 500 without it
+     * and takes it on an on-demand table) */
+    bool gpt = api_tdef_jparam(act, "ProvisionedThroughput") != NULL;
+    if (c->to_ppr && gpt)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_CREATE_PPR_PT, iname ? iname : "");
+    if (!c->to_ppr && !gpt)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_CREATE_PT_MISSING, iname ? iname : "");
     if (!c->to_ppr && (rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
         return rc;
     if (gover)

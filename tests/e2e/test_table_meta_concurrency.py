@@ -106,8 +106,7 @@ def test_concurrent_ttl_update_table_and_tags_all_kept(client, ddb_url, table_na
             TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
             GlobalSecondaryIndexUpdates=[{"Create": {
                 "IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-                "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]),
+                "Projection": {"ProjectionType": "ALL"}}}]),
     ]
     assert run_at_once(calls) == []
     tags = client.list_tags_of_resource(ResourceArn=arn)["Tags"]

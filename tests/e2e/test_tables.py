@@ -591,8 +591,12 @@ AWS_CREATE = {
     "gsi-key-undefined": ("One or more parameter values were invalid: Some index key attributes "
         "are not defined in AttributeDefinitions. Keys: [zz], "
         "AttributeDefinitions: [h, r]"),
-    "gsi-no-throughput": ("One or more parameter values were invalid: ProvisionedThroughput must "
-        "be specified for index: gsi1"),
+    # ack-api-quirks DDB-TABLE-128 (live AWS 2026-10-08) and the DDB-TABLE-442 catalogue (ops
+    # CreateTable), ScyllaDB's AWS-run test_gsi_throughput_required_in_provisioned_mode; ddbchat
+    # answered UpdateTable's billing-switch text "ProvisionedThroughput must be specified for
+    # index: gsi1" (test_update_table_to_provisioned_needs_gsi_throughput)
+    "gsi-no-throughput": ("One or more parameter values were invalid: ProvisionedThroughput is "
+        "not specified for index: gsi1"),
     "gsi-zero-throughput": ("1 validation error detected: Value '0' at "
         "'globalSecondaryIndexes.1.member.provisionedThroughput.readCapacityUni"
         "ts' failed to satisfy constraint: Member must have value greater than "
@@ -2084,6 +2088,51 @@ def test_update_table_empty_on_demand_changes_nothing(ddb_url, table_name, targe
     assert "OnDemandThroughput" not in describe_raw(ddb_url, name)
     assert update_raw(ddb_url, {"TableName": name + "-none", "OnDemandThroughput": {}})[:2] == (
         400, "ValidationException")
+
+
+# A GSI Create carries ProvisionedThroughput exactly when the table is provisioned, or the
+# service names the index (AWS: ack-api-quirks DDB-TABLE-152, live 2026-10-08, "Both
+# ReadCapacityUnits and WriteCapacityUnits must be specified for index: gsi-nopt" for a
+# provisioned table's Create without it; the DDB-TABLE-442 catalogue and a user's production
+# report (ecto_adapters_dynamodb's README and migration notes) for "Neither ReadCapacityUnits
+# nor WriteCapacityUnits can be specified for index: name when BillingMode is
+# PAY_PER_REQUEST" on an on-demand table).  Nothing is created.  ddbchat created the index on
+# the on-demand table (ignoring the throughput) and answered DynamoDB Local's "No provisioned
+# throughput specified for the global secondary index" on the provisioned one.  Local
+# deviates: it takes the first (the report says so too) and answers 500 to the second.
+def test_update_table_gsi_create_throughput_by_billing(raw, ddb_url, table_name, target):
+    create = {"Create": {"IndexName": "gsi2", "KeySchema": ks("g"),
+                         "Projection": {"ProjectionType": "ALL"}}}
+
+    def add(name, with_pt):
+        c = {"Create": dict(create["Create"], **({"ProvisionedThroughput": PT} if with_pt else {}))}
+        st, _, body = raw_request(ddb_url, {"TableName": name, "AttributeDefinitions": ad(g="S"),
+                                            "GlobalSecondaryIndexUpdates": [c]},
+                                  target="DynamoDB_20120810.UpdateTable")
+        doc = json.loads(body)
+        return st, doc.get("__type", "").split("#")[-1], doc.get("message", doc.get("Message"))
+
+    od, pv = table_name("gpt-od"), table_name("gpt-pv")
+    raw.create_table(TableName=od, KeySchema=ks("h"), AttributeDefinitions=ad(h="S"),
+                     BillingMode="PAY_PER_REQUEST")
+    raw.create_table(TableName=pv, KeySchema=ks("h"), AttributeDefinitions=ad(h="S"),
+                     ProvisionedThroughput=PT)
+    wait_active(raw, od)
+    wait_active(raw, pv)
+    got_od, got_pv = add(od, True), add(pv, False)
+    if target == "dynamodb-local":
+        assert got_od[0] == 200 and got_pv[:2] == (500, "InternalFailure"), (got_od, got_pv)
+        return
+    inv = "One or more parameter values were invalid: "
+    assert got_od == (400, "ValidationException", inv + "Neither ReadCapacityUnits nor "
+                      "WriteCapacityUnits can be specified for index: gsi2 when BillingMode is "
+                      "PAY_PER_REQUEST")
+    assert got_pv == (400, "ValidationException", inv + "Both ReadCapacityUnits and "
+                      "WriteCapacityUnits must be specified for index: gsi2")
+    for name in (od, pv):
+        assert "GlobalSecondaryIndexes" not in describe_raw(ddb_url, name)
+    # the right way round, each is created
+    assert add(od, False)[0] == 200 and add(pv, True)[0] == 200
 
 
 # A GSI Create naming a NonKeyAttributes name twice: the service's text, as CreateTable's
