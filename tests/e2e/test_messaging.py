@@ -543,6 +543,42 @@ def test_display_name_change_past_the_request_deadline(msg_server):
         proxy.close()
 
 
+def test_display_name_change_whose_walk_fails_is_200_with_retry_after(msg_server):
+    """A rename whose conversation batch fails after the user row changed (here the endpoint
+    refuses the second transaction) answers 200 with the part done, conversations_left and
+    Retry-After: 1, since the name did change; the same PUT again goes on from there.  Before
+    session 29 the answer was the error (a 503) though the name had changed."""
+    from faultproxy import FaultProxy
+    n = 3
+    me = add_user(msg_server, "rwf_me", "Rwf Me")
+    others = [add_user(msg_server, f"rwf_o{i}", f"Rwf O{i}") for i in range(n)]
+    for o in others:  # rwf_o2's conversation is the newest
+        st, _, m = rest(msg_server, "POST", "/api/messages", token(o),
+                        {"message": "hi", "handle": "rwf_me"})
+        assert st == 200, m
+    proxy = FaultProxy(msg_server.ddb_url)
+    srv = None
+    try:
+        srv = start_remote_serve(proxy.url, env={"DDBCHAT_RENAME_BATCH": "1"})
+        proxy.script_for["TransactWriteItems"] = ["ok", "deny"]
+        st, h, r = rest(srv, "PUT", "/api/me", token(me), {"display_name": "Rwf New"})
+        assert (st, r["conversations_renamed"], r["conversations_left"]) == (200, 1, 2), r
+        assert h.get("retry-after") == "1", h
+        st, _, got = rest(srv, "GET", "/api/me", token(me))
+        assert got["display_name"] == "Rwf New"
+        st, h, r = rest(srv, "PUT", "/api/me", token(me), {"display_name": "Rwf New"})
+        assert (st, r["conversations_renamed"], r["conversations_left"]) == (200, 2, 0), r
+        assert "retry-after" not in h, h
+        for o in others:
+            st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(o))
+            assert groups[0]["display_name"] == "Rwf New", groups
+    finally:
+        if srv:
+            srv.stop()
+            os.unlink(srv.log)
+        proxy.close()
+
+
 def test_paging_forward_with_after(msg_server):
     """?after=<time> pages forward (a client that polls or comes back): the messages created
     after it, the oldest `limit` of them listed oldest -> newest like every page, and
