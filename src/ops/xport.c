@@ -1056,6 +1056,16 @@ static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_it
             json_decref(j);
             continue;
         }
+        /* a name twice in one object (an item's attribute, a map's key): which value is
+         * meant is unknown, so the line is no item, as an item whose contents cannot form
+         * a DynamoDB item is counted (Developer Guide, "Import format quotas and
+         * validation").  Before, the last value was kept silently
+         * (test_xport.c::test_repeated_attribute_name_is_one_refused_item) */
+        if (je.repeated) {
+            xp_note_error(x, where, "a name repeated in one object (an attribute or a map key)");
+            json_decref(j);
+            continue;
+        }
         (*out_items)++;
         rc = xp_add(x, json_incref(item), where, e);
         json_decref(j);

@@ -514,6 +514,7 @@ static int dedupe(jr *p, jread_val *obj)
         prev->next = c->next; /* prev exists: first precedes c */
         c = c->next;
         obj->n--;
+        p->err->repeated++;
     }
     return 0;
 }

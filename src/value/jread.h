@@ -82,6 +82,8 @@ typedef struct jread_error {
     int column;      /* 1-based, in characters */
     size_t position; /* byte offset */
     char text[160];
+    size_t repeated; /* keys folded away (a key repeated in one object): counted on success
+                        too, for a caller that refuses such text (ops/xport.c's import) */
 } jread_error;
 
 /* Parses len bytes.  0 and *out (arena) on success; -1 with err filled in otherwise. */

@@ -553,6 +553,39 @@ static void test_csv_damage_skips_the_rest_of_its_file(void **state)
     msg_backend_free(b);
 }
 
+/* A DynamoDB JSON line that names an attribute twice, or a key twice in a map, is one refused
+ * item naming its file and line, and the import goes on.  Failed before: the last value was
+ * kept and both lines imported (items 3, errors 0), "a" with v "second". */
+static void test_repeated_attribute_name_is_one_refused_item(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/dup.json", t->root);
+    write_file(path,
+               "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"first\"},"
+               "\"v\":{\"S\":\"second\"}}}\n"
+               "{\"Item\":{\"pk\":{\"S\":\"m\"},\"sk\":{\"N\":\"1\"},\"m\":{\"M\":{\"k\":{\"N\":"
+               "\"1\"},\"k\":{\"N\":\"2\"}}}}}\n"
+               "{\"Item\":{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"x\"}}}\n",
+               false);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    if (ir.items != 1 || ir.errors != 2)
+        fail_msg("items %llu errors %llu", (unsigned long long)ir.items,
+                 (unsigned long long)ir.errors);
+    assert_non_null(strstr(ir.first_errors[0], "dup.json:1: a name repeated"));
+    assert_non_null(strstr(ir.first_errors[1], "dup.json:2: a name repeated"));
+    json_t *all = ot_scan_all(t->api, "tab");
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+    msg_backend_free(b);
+}
+
 /* A directory holding symbolic links to itself is walked once: each of its files is read
  * once.  Before, one link to "." read every file again on each of 16 levels (17 files, 17
  * items for one), and two links walked 2^16 directories until the 100,000-file limit
@@ -722,6 +755,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unfinished_export_is_refused, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_csv_damage_skips_the_rest_of_its_file, ot_setup,
                                         ot_teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_attribute_name_is_one_refused_item,
+                                        ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
