@@ -61,28 +61,28 @@ av_type av_type_from_name(const char *s, size_t len)
 
 /* ---------------------------------------------------------------- constructors */
 
-av_t av_make_s(const char *p, size_t len)
+/* A value of type t whose bytes are p[0..len) (S, B, N). */
+static inline av_t make_str(av_type t, const char *p, size_t len)
 {
-    av_t v = {.type = AV_S};
+    av_t v = {.type = t};
     v.u.str.ptr = p;
     v.u.str.len = len;
     return v;
+}
+
+av_t av_make_s(const char *p, size_t len)
+{
+    return make_str(AV_S, p, len);
 }
 
 av_t av_make_b(const char *p, size_t len)
 {
-    av_t v = {.type = AV_B};
-    v.u.str.ptr = p;
-    v.u.str.len = len;
-    return v;
+    return make_str(AV_B, p, len);
 }
 
 av_t av_make_n_canonical(const char *p, size_t len)
 {
-    av_t v = {.type = AV_N};
-    v.u.str.ptr = p;
-    v.u.str.len = len;
-    return v;
+    return make_str(AV_N, p, len);
 }
 
 av_t av_make_bool(bool b)
