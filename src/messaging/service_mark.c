@@ -133,11 +133,12 @@ static void log_delete(msg_service *s, const json_t *keys)
 }
 
 /* msgi_query_pages's page for msgi_read_log_newest: the first numbered row is the answer;
- * past rows that are not numbers (their keys into junk, when given), the next page is larger
- * (the Query's Limit, req borrowed), READ_NEWEST_PAGES in all. */
+ * past rows that are not numbers (their keys into *junk, an array made at the first of them,
+ * when junk is given), the next page is larger (the Query's Limit, req borrowed),
+ * READ_NEWEST_PAGES in all. */
 typedef struct newest_ctx {
     int64_t *n, *stamp;
-    json_t *req, *junk;
+    json_t *req, **junk;
     const char *pk;
     int pages;
     long skipped;
@@ -154,8 +155,10 @@ static int newest_page(void *ctx, const json_t *resp)
         const char *sk = msgi_item_s(item, "sk");
         if (!msgi_read_sk_seq(sk, c->n)) {
             c->skipped++;
-            if (c->junk && sk)
-                json_array_append_new(c->junk, msgi_key2(c->pk, sk));
+            if (c->junk && sk && !*c->junk)
+                *c->junk = json_array(); /* none: not removed now, the next one does */
+            if (c->junk && sk && *c->junk)
+                json_array_append_new(*c->junk, msgi_key2(c->pk, sk));
             continue;
         }
         const char *stamp = msgi_item_s(item, "stamp");
@@ -172,11 +175,12 @@ static int newest_page(void *ctx, const json_t *resp)
     return 0;
 }
 
-/* msgi_read_log_newest; junk (an array, or NULL): the keys of the rows looked past; a search
- * capped past READ_NEWEST_PAGES pages of them is *capped (0, nothing found) with junk, else
- * storage. */
+/* msgi_read_log_newest; junk (NULL: not asked): *junk the keys of the rows looked past (a
+ * new array, left NULL when there are none: a mark-read allocates nothing for a clean log); a
+ * search capped past READ_NEWEST_PAGES pages of them is *capped (0, nothing found) with junk,
+ * else storage. */
 static int read_log_newest(msg_service *s, const char *me, int64_t *out_n, int64_t *out_stamp,
-                           json_t *junk, bool *capped, err_t *e)
+                           json_t **junk, bool *capped, err_t *e)
 {
     *out_n = 0;
     *out_stamp = 0;
@@ -221,12 +225,11 @@ static int read_log_newest_repair(msg_service *s, const char *me, int64_t *out_n
     int rc = 0;
     bool capped = false;
     for (int round = 0; round < READ_REPAIR_ROUNDS; round++) {
-        json_t *junk = json_array();
-        if (!junk)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        rc = read_log_newest(s, me, out_n, out_stamp, junk, &capped, e);
+        json_t *junk = NULL;
+        rc = read_log_newest(s, me, out_n, out_stamp, &junk, &capped, e);
         removed += (long)json_array_size(junk);
-        log_delete(s, junk);
+        if (junk)
+            log_delete(s, junk);
         json_decref(junk);
         if (rc || !capped)
             break;
