@@ -13,7 +13,8 @@ stream); each seed of each scenario copies it, starts `ddbchat serve` (durable, 
 begins the operation from a thread, sends SIGKILL after a random delay inside the scenario's
 window (SCENARIOS: sized to the operation, so most kills land before its answer or while its
 job runs; the backfill slowed with --backfill-batch-delay-ms), restarts the server and waits
-until the table is ACTIVE with every GSI ACTIVE (or gone), then checks:
+until the table is ACTIVE with every GSI ACTIVE (or gone), then checks (and, for every
+scenario, that backups/ holds no dump a backup record or a running restore does not own):
   create    CreateTable with 3 GSIs and a stream: gone, or ACTIVE with its 3 GSIs and a stream
             (acknowledged: there); ListTables agrees with DescribeTable
   addgsi    UpdateTable adding a KEYS_ONLY GSI to `big` (its backfill) then 40 PutItems: every
@@ -421,6 +422,19 @@ class Run:
     pass
 
 
+def left_dumps(bk, wait=3.0):
+    """backups/ files no backup record and no running restore own (a restore's dump goes
+    when its job ends: waited for up to `wait` s)."""
+    deadline = time.time() + wait
+    while True:
+        files = set(os.listdir(bk)) if os.path.isdir(bk) else set()
+        left = sorted(f for f in files if f.endswith(".dump.tmp") or
+                      (f.endswith(".dump") and f[:-5] + ".json" not in files))
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def one(args, template, name, seed, self_check=False):
     begin, check, window, flags, probe = SCENARIOS[name]
     rnd = random.Random(seed)
@@ -457,6 +471,8 @@ def one(args, template, name, seed, self_check=False):
     try:
         resumed = bool(probe and probe(run.c))
         check(run, acked)
+        orphans = left_dumps(os.path.join(wd, "data", "backups"))
+        assert not orphans, f"dumps no backup or restore owns: {orphans}"
         problem = None
     except AssertionError as e:
         problem = str(e) or "assertion failed"
