@@ -62,6 +62,8 @@ struct msg_trigger {
                            * the loop's thread, then hash_known set (release) */
     bool hash_known;      /* atomic */
     int64_t hash_key_at;  /* when it was last looked up (base_mono_ms) */
+    bool hash_said;       /* a failed lookup was logged and none has worked since */
+    long hash_unsaid;     /* failed lookups since, not logged */
     bool seconds;     /* a record time not on a whole minute seen: second precision */
     int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
@@ -1310,12 +1312,23 @@ static void trg_find_hash_key(msg_trigger *t)
         }
     }
     json_decref(resp);
-    if (found)
+    if (found) {
         __atomic_store_n(&t->hash_known, true, __ATOMIC_RELEASE);
-    else
+        if (t->hash_said)
+            log_info("trigger %s: its partition key is known: %s (%ld more failed lookups)",
+                     t->table, t->hash_key, t->hash_unsaid);
+    } else if (!t->hash_said) {
+        /* said once until a lookup works, as the events hub says a failing scan
+         * (ev_fail_note); before, a line every TRG_LOOKUP_MS for as long as DescribeTable
+         * failed (test_a_failing_partition_key_lookup_is_logged_once) */
         log_warn("trigger %s: its partition key is not known (%s): a shard's records are "
-                 "delivered one batch at a time until it is",
-                 t->table, rc ? e.msg : "no HASH key in DescribeTable");
+                 "delivered one batch at a time until it is; looking again every %d ms "
+                 "(logged once until it is known)",
+                 t->table, rc ? e.msg : "no HASH key in DescribeTable", TRG_LOOKUP_MS);
+        t->hash_said = true;
+    } else {
+        t->hash_unsaid++;
+    }
 }
 
 /* A slot's thread: its page delivered (trg_deliver_page), then the loop woken. */

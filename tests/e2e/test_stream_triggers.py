@@ -528,6 +528,34 @@ def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name):
         proxy.close()  # (the fixture stops the server)
 
 
+def test_a_failing_partition_key_lookup_is_logged_once(work, ddb_url, start_triggered,
+                                                       table_name):
+    """With --trigger-parallelization the trigger looks up the table's partition key
+    (DescribeTable) every 2 s until it has it; while that fails it says so once, and once
+    more when it works again.  Before: the warning every 2 s for as long as it failed.
+    Through tests/e2e/faultproxy.py (the reader's own DescribeTable passes first)."""
+    name = table_name("trg")
+    stream_table(ddb_url, name)
+    proxy = FaultProxy(ddb_url)
+    probe = proxy.passthrough  # serve's own DescribeTables (its messaging tables) pass
+    proxy.passthrough = lambda op, body: probe(op, body) or (
+        op == "DescribeTable" and name not in body.decode(errors="replace"))
+    proxy.script_for["DescribeTable"] = ["ok"] + ["deny"] * 1000
+    try:
+        t = start_triggered(os.path.join(work, "data"), "--trigger",
+                            f"{name}={handler_cmd(work)}", "--trigger-parallelization", "2",
+                            endpoint=proxy.url)
+        wait_log(t, f"trigger {name}: its partition key is not known")
+        time.sleep(5)
+        assert proxy.ops("DescribeTable").count("deny") >= 3  # looked up again meanwhile
+        assert t.log_text().count("its partition key is not known") == 1, t.log_text()[-2000:]
+        with proxy.lock:
+            proxy.script_for["DescribeTable"] = []
+        wait_log(t, f"trigger {name}: its partition key is known: pk")
+    finally:
+        proxy.close()  # (the fixture stops the server)
+
+
 def test_no_stream_after_failed_reads_is_looked_at_every_2s(work, target, ddb_url,
                                                             start_triggered, table_name):
     """A trigger in a streak of failed reads (GetRecords refused: the wait before the next
