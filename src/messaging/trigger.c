@@ -25,6 +25,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "value/jdigest.h"
 
 extern char **environ;
 
@@ -933,6 +934,21 @@ static int trg_batch_response(const json_t *resp, const msg_sr_page *view, size_
         snprintf(why, cap, "batchItemFailures is not a list");
         return -1;
     }
+    /* each record's SequenceNumber found once, as its place in the page's text (digits: no
+     * escapes), not parsed again per item (before: items x records parses) */
+    size_t *so = json_array_size(bif) ? malloc((view->n ? view->n : 1) * 2 * sizeof *so) : NULL;
+    if (json_array_size(bif) && !so) {
+        snprintf(why, cap, "out of memory reading the response");
+        return -1;
+    }
+    for (size_t k = 0; so && k < view->n; k++) {
+        size_t o, l;
+        bool str = msg_sr_page_member(view, k, "dynamodb", "SequenceNumber", &o, &l) && l >= 2 &&
+                   view->text[o] == '"';
+        so[2 * k] = str ? o + 1 : 0;
+        so[2 * k + 1] = str ? l - 2 : SIZE_MAX; /* SIZE_MAX: no string, matches nothing */
+    }
+    int rc = 0;
     size_t i;
     const json_t *it;
     json_array_foreach(bif, i, it)
@@ -941,27 +957,24 @@ static int trg_batch_response(const json_t *resp, const msg_sr_page *view, size_
         if (!json_is_string(id) || json_string_length(id) == 0) {
             snprintf(why, cap, "batchItemFailures[%zu] has no itemIdentifier, or a null or "
                                "empty one", i);
-            return -1;
+            rc = -1;
+            break;
         }
-        size_t k = 0;
-        for (; k < view->n; k++) {
-            json_t *sq = msg_sr_page_member_json(view, k, "dynamodb", "SequenceNumber");
-            bool same = json_is_string(sq) && json_string_length(sq) == json_string_length(id) &&
-                        memcmp(json_string_value(sq), json_string_value(id),
-                               json_string_length(id)) == 0;
-            json_decref(sq);
-            if (same)
+        size_t k = 0, il = json_string_length(id);
+        for (; k < view->n; k++)
+            if (so[2 * k + 1] == il && memcmp(view->text + so[2 * k], json_string_value(id), il) == 0)
                 break;
-        }
         if (k == view->n) {
             snprintf(why, cap, "batchItemFailures[%zu]'s itemIdentifier %.60s is no record of "
                                "the batch", i, json_string_value(id));
-            return -1;
+            rc = -1;
+            break;
         }
         if (k < *first_failed)
             *first_failed = k;
     }
-    return 0;
+    free(so);
+    return rc;
 }
 
 /* The slot's page's records before record `failed` of batch `view` are done (the page being
@@ -1147,21 +1160,20 @@ static int trg_deliver_batches(msg_trigger *t, trg_slot *sl, const msg_sr_page *
     return TRG_DONE;
 }
 
-/* Which of t->par groups record i of pg goes to: a hash (FNV-1a) of its partition key's value
- * (Keys' member t->hash_key, as compact JSON with sorted keys), so a key's records share one.
- * 0 when it has none (or out of memory). */
+/* Which of t->par groups record i of pg goes to: the digest (jdigest_json, the same for equal
+ * values whatever their members' order) of its partition key's value (Keys' member
+ * t->hash_key), so a key's records share one.  0 when it has none (or out of memory).
+ * Before, the value's text (json_dumps with sorted keys) hashed with FNV-1a: a text written
+ * and freed per record to be hashed. */
 static size_t trg_key_group(const msg_trigger *t, const msg_sr_page *pg, size_t i)
 {
+    static const unsigned char key[16] = {0}; /* spreads keys, guards nothing */
     json_t *keys = msg_sr_page_member_json(pg, i, "dynamodb", "Keys");
     json_t *v = json_object_get(keys, t->hash_key);
-    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    uint64_t h[2] = {0, 0};
+    bool hashed = v && jdigest_json(key, v, h) == 0;
     json_decref(keys);
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *c = text; c && *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    bool hashed = text != NULL;
-    free(text);
-    return hashed ? (size_t)(h % (uint64_t)t->par) : 0;
+    return hashed ? (size_t)(h[0] % (uint64_t)t->par) : 0;
 }
 
 /* One partition-key group of a slot's page (ParallelizationFactor): its records as a page of
