@@ -2411,6 +2411,11 @@
     if (state.token) signOut('', true); // the same user's new link keeps the outbox
     signIn(t);
   });
+  // The page's files kept for a reload while offline (sw.js); a page that is no secure
+  // context (plain http from another host) cannot have one and loads as before.
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+  }
   updateCount();
   const token = tokenFromFragment() || sessionStorage.getItem(TOKEN_KEY);
   if (token) signIn(token);

@@ -1082,7 +1082,7 @@ def test_page_headers_and_cors(web):
         "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert h["x-content-type-options"] == "nosniff"
     for path, ctype in (("/app.js", "text/javascript"), ("/app.css", "text/css"),
-                        ("/favicon.svg", "image/svg+xml")):
+                        ("/favicon.svg", "image/svg+xml"), ("/sw.js", "text/javascript")):
         st, h, _ = rest(web, "GET", path)
         assert st == 200 and h["content-type"].startswith(ctype), path
     st, _, body = rest(web, "GET", "/nothing-here")
@@ -3664,3 +3664,39 @@ def test_changing_ones_own_name(web, two):
             d.switch_to.window(second)
             d.close()
         d.switch_to.window(home)
+
+
+def test_a_reload_while_offline_keeps_the_page(web, two):
+    """The browser offline, a message typed ("Not sent": it goes when the network is back),
+    then a reload: the page comes from the copy its service worker kept (sw.js) and says it
+    is offline and signs in by itself once the network is back, and the message goes, stored
+    once.  Before, the reload showed the browser's own error page ("No internet"), and the
+    message waited for the user to think of loading the page again."""
+    me_ = "web_offreload"
+    web.tok[me_] = token(add_user(web, me_, "Offreload Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "before the reload", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    try:
+        sign_in_by_link(d, web, me_)
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), 10,
+             "the page's service worker in control")
+        network(d, online=False)
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
+        type_and_enter(d, "typed offline, then reloaded")
+        wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
+        d.refresh()
+        err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+                   10, "the page, from its kept copy")[0].text
+        assert "offline" in err.lower() and "trying again by itself" in err.lower() and \
+            "message" in err.lower(), err
+        network(d, online=True)
+        wait(d, lambda d: by_css(d, "#app:not([hidden])") and
+             bubbles(d) == ["before the reload", "typed offline, then reloaded"] and
+             not by_css(d, "#messages li.pending"), 10, "signed in by itself, the message sent")
+        st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+        assert st == 200 and [m["message"] for m in page] == \
+            ["before the reload", "typed offline, then reloaded"], page
+        assert csp_violations(d) == []
+    finally:
+        network(d, online=True)
