@@ -634,6 +634,20 @@ static void test_duplicate_keys(void **state)
     stats st = {0};
     compare(big, k, &st);
     assert_int_equal(st.same_ok, 1);
+    /* jread_error.repeated counts the keys folded away, nested objects' too, on success (the
+     * import refuses such a line: test_xport.c test_repeated_attribute_name_is_one_refused_
+     * item); NUL-distinct keys are not repeats */
+    jread_error e;
+    assert_int_equal(jread_parse(t, strlen(t), &a, &v, &e), 0);
+    assert_int_equal(e.repeated, 3);
+    assert_int_equal(jread_parse(big, k, &a, &v, &e), 0);
+    assert_int_equal(e.repeated, 200);
+    const char *nest = "{\"m\":{\"k\":1,\"k\":2},\"k\":3}";
+    assert_int_equal(jread_parse(nest, strlen(nest), &a, &v, &e), 0);
+    assert_int_equal(e.repeated, 1);
+    const char *once = "{\"a\":1,\"a\\u0000\":2,\"m\":{\"a\":3}}";
+    assert_int_equal(jread_parse(once, strlen(once), &a, &v, &e), 0);
+    assert_int_equal(e.repeated, 0);
     arena_fini(&a);
 }
 
