@@ -526,14 +526,9 @@ static int xp_srcs_add(xp_srcs *s, const char *path, ops_import_format fmt, err_
 {
     if (s->n >= XP_MAX_FILES)
         return err_set(e, ERR_VALIDATION, "more than %d input files", XP_MAX_FILES);
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 8;
-        xp_src *nv = realloc(s->v, nc * sizeof *nv);
-        if (!nv)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        s->v = nv;
-        s->cap = nc;
-    }
+    int rc = ops_grow(&s->v, s->n, &s->cap, sizeof *s->v, 8, e);
+    if (rc)
+        return rc;
     xp_src *x = &s->v[s->n];
     memset(x, 0, sizeof *x);
     x->path = strdup(path);
