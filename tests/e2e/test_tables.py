@@ -2010,6 +2010,39 @@ def test_update_table_on_demand_rules(raw, ddb_url, table_name, target):
     assert describe_raw(ddb_url, name)["OnDemandThroughput"] == {"MaxReadRequestUnits": 20}
 
 
+# CreateTable of an on-demand table takes an empty or one-member OnDemandThroughput and
+# WarmThroughput (AWS, ack-api-quirks DDB-TABLE-039, live 2026-10-08: "read-only -> ACCEPTED ->
+# Describe {MaxReadRequestUnits: 100}", "{} -> ACCEPTED" for each; "read-only [warm 12001] ->
+# Describe {12001, 4000, ACTIVE}"), though UpdateTable's {} is AWS's 500 (test below).  This
+# settles session 28's open question on OnDemandThroughput {}: ddbchat's acceptance stays.
+# DynamoDB Local deviates: any OnDemandThroughput (also {}) is refused with its provisioned
+# throughput text, and it describes neither struct.
+def test_create_table_partial_or_empty_on_demand_and_warm(ddb_url, table_name, target):
+    local_odt = (400, "Table read and write throughput must be at least 1, and cannot be null")
+    for extra, odt, warm in [
+            ({"OnDemandThroughput": {}}, None, [12000, 4000]),
+            ({"WarmThroughput": {}}, None, [12000, 4000]),
+            ({"OnDemandThroughput": {"MaxReadRequestUnits": 100}}, {"MaxReadRequestUnits": 100},
+             [12000, 4000]),
+            ({"WarmThroughput": {"ReadUnitsPerSecond": 12001}}, None, [12001, 4000])]:
+        name = table_name("odte")
+        st, _, body = raw_request(ddb_url, dict({
+            "TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S"),
+            "BillingMode": "PAY_PER_REQUEST"}, **extra), target="DynamoDB_20120810.CreateTable")
+        doc = json.loads(body)
+        if target == "dynamodb-local":
+            if "OnDemandThroughput" in extra:
+                assert (st, doc.get("Message")) == local_odt, (extra, doc)
+            else:
+                assert st == 200 and "WarmThroughput" not in describe_raw(ddb_url, name), doc
+            continue
+        assert st == 200, (extra, doc)
+        d = describe_raw(ddb_url, name)
+        assert d.get("OnDemandThroughput") == odt, (extra, d)
+        assert d["WarmThroughput"] == {"ReadUnitsPerSecond": warm[0],
+                                       "WriteUnitsPerSecond": warm[1], "Status": "ACTIVE"}
+
+
 # Clearing a table's OnDemandThroughput ceiling with -1 (AWS, ack-api-quirks DDB-TABLE-182 and
 # DDB-TABLE-178, live 2026-10-08/09, every order): UpdateTable's answer echoes the member it
 # clears as -1 beside the ceiling that stays ({1000,500} then {Read:-1} answers {Read:-1,
