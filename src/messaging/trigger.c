@@ -395,6 +395,16 @@ static int trg_resp_take(trg_resp *r, json_t **out, char *why, size_t cap)
             if (trg_has_bif(j)) {
                 json_decref(line);
                 line = j;
+            } else if (!tail && json_is_object(j)) {
+                /* a whole object on its line ends stdout when only blanks follow it: then it
+                 * is the tail itself, not parsed a second time from here to the end */
+                size_t k = le;
+                while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n'))
+                    k++;
+                if (k == n)
+                    tail = j;
+                else
+                    json_decref(j);
             } else {
                 json_decref(j);
                 if (!tail) { /* the object that ends stdout, spanning lines */
