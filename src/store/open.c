@@ -255,6 +255,7 @@ static store_t *st_open_alloc(const store_opts *opts)
     pthread_cond_init(&s->durcv, NULL);
     pthread_cond_init(&s->ccv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
+    pthread_mutex_init(&s->pitr.clkmu, NULL);
     pthread_mutex_init(&s->badmu, NULL);
     pthread_mutex_init(&s->workmu, NULL);
     s->readers_check = mdb_reader_check;
@@ -476,6 +477,7 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->durcv);
     pthread_cond_destroy(&s->ccv);
     pthread_mutex_destroy(&s->ttlmu);
+    pthread_mutex_destroy(&s->pitr.clkmu);
     pthread_mutex_destroy(&s->badmu);
     pthread_cond_destroy(&s->ttlcv);
     pthread_mutex_destroy(&s->workmu);

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery.html
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,35 +109,56 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 
 /* ---- the write path (commit.c) ------------------------------------------------------------- */
 
-/* The history's clock as of now: the wall clock, or, when that is behind, the last stamp
- * moved on by the monotonic time since (off_ms: the clock minus the monotonic clock, never
- * decreasing).  *out_mono: the monotonic reading it used.  Before, a stamp never went back
- * but stood still at the last one while the wall clock was behind: after a backward step
- * every change got the same millisecond until the wall clock caught up, and a delete could
- * not be undone by a restore to just before it (test_pitr.py
- * test_restore_between_changes_after_a_backward_step).  Not the last stamp + 1 ms: a busy
- * table would drive the clock ahead of real time by its rounds a millisecond. */
-static int64_t pt_clock(store_t *s, int64_t *out_mono)
+/* The history's clock as of now (mono, wall: the clocks read under clkmu): the wall clock,
+ * or, when that is behind, the clock's last reading (clk_ms at the monotonic clk_mono) moved
+ * on at half the monotonic time since, rounded up (a change a millisecond after the last
+ * round still gets a time of its own).  So the clock never goes back, changes at least a
+ * millisecond apart keep their own times while the wall clock is behind, and once the wall
+ * clock is back from a step ahead of D the clock meets it again within 2D; it never runs
+ * faster than real time (at most a millisecond per millisecond, with a round every one).
+ * Before, it went on at the full monotonic speed: a wall clock briefly ahead by D left the
+ * history D ahead for good, and a restore to a wall-clock moment lost the last D of changes
+ * (review29a F1, test_pitr.py test_clock_returns_after_a_forward_step); and before that it
+ * stood still at the last stamp, every change after a backward step got the same millisecond
+ * (test_pitr.py test_restore_between_changes_after_a_backward_step). */
+static int64_t pt_clock_at(const store_t *s, int64_t mono, int64_t wall)
 {
-    int64_t mono = base_mono_ms(), wall = base_wall_ms();
-    int64_t h = mono + __atomic_load_n(&s->pitr.off_ms, __ATOMIC_RELAXED);
-    *out_mono = mono;
+    int64_t dt = mono - s->pitr.clk_mono;
+    int64_t h = s->pitr.clk_ms + (dt > 0 ? (dt + 1) / 2 : 0);
     return wall > h ? wall : h;
 }
 
-/* The clock reads at least at_ms from the monotonic reading mono on (write txns only). */
-static void pt_clock_raise(store_t *s, int64_t mono, int64_t at_ms)
+/* The clock now; advance: the reading becomes the one later readings move on from (commit
+ * rounds; store_pitr_now only reads, so describing a table does not speed the clock up). */
+static int64_t pt_clock(store_t *s, bool advance)
 {
-    if (at_ms - mono > __atomic_load_n(&s->pitr.off_ms, __ATOMIC_RELAXED))
-        __atomic_store_n(&s->pitr.off_ms, at_ms - mono, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->pitr.clkmu);
+    int64_t mono = base_mono_ms(), wall = base_wall_ms(), h = pt_clock_at(s, mono, wall);
+    if (advance) {
+        s->pitr.clk_ms = h;
+        s->pitr.clk_mono = mono;
+    }
+    pthread_mutex_unlock(&s->pitr.clkmu);
+    return h;
+}
+
+/* The clock reads at least at_ms from now on (write txns only). */
+static void pt_clock_raise(store_t *s, int64_t at_ms)
+{
+    pthread_mutex_lock(&s->pitr.clkmu);
+    int64_t mono = base_mono_ms();
+    if (at_ms > pt_clock_at(s, mono, base_wall_ms())) {
+        s->pitr.clk_ms = at_ms;
+        s->pitr.clk_mono = mono;
+    }
+    pthread_mutex_unlock(&s->pitr.clkmu);
 }
 
 void st_pitr_round_begin(store_t *s)
 {
-    int64_t mono, now = pt_clock(s, &mono);
+    int64_t now = pt_clock(s, true);
     s->pitr.round_ms = now;
     s->pitr.last_ms = now;
-    pt_clock_raise(s, mono, now); /* read by store_pitr_now */
     s->pitr.n = 0;
     s->pitr.cached = false;
 }
@@ -190,14 +212,18 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(c);
+    /* the clock starts after the newest record, at the wall clock when that is later; ahead
+     * of the wall clock (a record stamped while it was ahead), it slews back (pt_clock) */
     s->pitr.last_ms = newest;
-    __atomic_store_n(&s->pitr.off_ms, newest - base_mono_ms(), __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->pitr.clkmu);
+    s->pitr.clk_ms = newest + 1;
+    s->pitr.clk_mono = base_mono_ms();
+    pthread_mutex_unlock(&s->pitr.clkmu);
 }
 
 int64_t store_pitr_now(store_t *s)
 {
-    int64_t mono;
-    return pt_clock(s, &mono);
+    return pt_clock(s, false);
 }
 
 int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old)
@@ -287,7 +313,7 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
      * than the current retention may be trimmed already (the pass), so a longer period
      * grows the window from here on (review13 F6: a jump back to the enable time let a
      * restore to a trimmed moment return a later state) */
-    int64_t mono, now = pt_clock(s, &mono); /* never before the history's newest record */
+    int64_t now = pt_clock(s, false); /* never before the history's newest record */
     if (cur.enabled) {
         c->out.since_ms = pt_window_start(&cur, now);
     } else {
@@ -299,7 +325,7 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
          * Written only in write txns, which are serialised: no round is running. */
         int64_t last = s->pitr.last_ms;
         c->out.since_ms = now - 1 > last ? now - 1 : last;
-        pt_clock_raise(s, mono, c->out.since_ms + 1);
+        pt_clock_raise(s, c->out.since_ms + 1);
     }
     c->out.retention_ms = c->retention_ms;
     c->out.days = c->days;

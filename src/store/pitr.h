@@ -24,10 +24,11 @@
  *   "h" tid(BE4) ms(BE8) txnid(BE8) n(BE4) -> u8 1 | u8 kind (0 absent, 1 present) |
  *                                           u32 LE key length | data key | [stored item]
  * ms is the commit round's clock (never going backwards within a process, and always after
- * since: enabling raises it, opening starts it after every table's since; while the wall
- * clock is behind it, it moves on with the monotonic clock, so changes a millisecond apart
- * keep their own times); txnid and n order the records of one millisecond as they were
- * committed.
+ * since: enabling raises it, opening starts it after every table's since and the newest
+ * record; while the wall clock is behind it, it moves on at half the monotonic clock's speed,
+ * rounded up, so changes a millisecond apart keep their own times and
+ * the wall clock catches up within twice its step); txnid and n order the records of one
+ * millisecond as they were committed.
  */
 #ifndef DDB_STORE_PITR_H
 #define DDB_STORE_PITR_H
@@ -51,8 +52,10 @@ typedef struct store_pitr {
 
 /* The clock of recovery windows and of the history's records: the wall clock or, while that
  * is behind the newest record (stepped back, or a restart with it stepped back: the newest
- * record's time is where the clock starts), that record's time moved on by the monotonic
- * time since.  Never goes back within a process (st_pitr_round_begin, st_pitr_seed).
+ * record's time is where the clock starts), its last reading moved on by half the monotonic
+ * time since (so once the wall clock is back from a step ahead by D, the two meet again within
+ * 2D: test_pitr.py test_clock_returns_after_a_forward_step).  Never goes back, within a process
+ * or across a restart (st_pitr_round_begin, st_pitr_seed).
  * With the wall clock stepped back, LatestRestorableDateTime was earlier than the changes
  * just made (a restore to it lost them) and earlier than EarliestRestorableDateTime (every
  * restore refused) until the clock caught up (test_fuzz_regressions.py::

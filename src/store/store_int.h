@@ -250,14 +250,15 @@ struct store {
     size_t n_phases;
     int64_t phase_wait_ms;
 
-    /* pitr.c: the commit round's clock (round_ms; last_ms, the newest stamp given; off_ms,
-     * the history's clock minus the monotonic clock) and record counter, and the recovery
-     * state of the last table looked up in this round; touched only inside write txns
-     * (serialised), but off_ms, which store_pitr_now also reads (atomically) */
+    /* pitr.c: the commit round's clock (round_ms; last_ms, the newest stamp given) and record
+     * counter, and the recovery state of the last table looked up in this round, touched only
+     * inside write txns (serialised); the history's clock (clk_ms, its last reading, taken at
+     * the monotonic clk_mono), under clkmu, since store_pitr_now also reads it */
     struct {
-        int64_t round_ms, last_ms, off_ms;
+        int64_t round_ms, last_ms, clk_ms, clk_mono;
         uint32_t n, tid;
         bool cached, on;
+        pthread_mutex_t clkmu;
     } pitr;
 
     pthread_mutex_t chmu; /* store.c: commit notification */

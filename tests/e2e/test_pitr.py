@@ -257,6 +257,72 @@ def test_restore_between_changes_after_a_backward_step(ddbchat_server, tmp_path)
     round_("pitr_step2")
 
 
+def test_clock_returns_after_a_forward_step(ddbchat_server, tmp_path):
+    """The server's wall clock a while ahead (libfaketime: +10 s for one put, then back), with
+    puts going on, in the process and across a restart made while the history is still ahead.
+    AWS keeps LatestRestorableDateTime about 5 min before the current time and restores the
+    table as it was at RestoreDateTime (API Reference, DescribeContinuousBackups,
+    RestoreTableToPointInTime); a history clock stuck ahead of the true time breaks both.
+    pitr.h: while the history's clock is ahead of the wall clock it runs at half speed, so a
+    step of D is made up within 2D.  Failed before (review29a F1): the clock stayed D ahead
+    for good (Latest - wall 10.0 s after 22 s of puts, in the process and after the restart),
+    and a restore to a wall-clock moment lost the changes of the D seconds before it."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+
+    def step(offset):
+        tmp = tmp_path / "clock.tmp"
+        tmp.write_text(offset + "\n")
+        os.replace(tmp, clock)
+        time.sleep(0.2)
+
+    step("+0")
+    env = faketime_env(clock)
+    srv = ddbchat_server(env=env, data_dir=str(tmp_path / "data"))
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_fwd")
+    d.update_continuous_backups(TableName="pitr_fwd", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+
+    def ahead():
+        st, b = raw(srv.ddb_url, "DescribeContinuousBackups", {"TableName": "pitr_fwd"})
+        p = b["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        assert st == 200 and p["EarliestRestorableDateTime"] <= p["LatestRestorableDateTime"], b
+        return p["LatestRestorableDateTime"] - time.time()
+
+    def forward(seconds, name):
+        step("+%ds" % seconds)
+        d.put_item(TableName="pitr_fwd", Item={"pk": {"S": name}})
+        step("+0")
+        assert ahead() > seconds - 2  # the history did run ahead
+
+    def puts_for(seconds, name):
+        end, i = time.monotonic() + seconds, 0
+        while time.monotonic() < end:
+            d.put_item(TableName="pitr_fwd", Item={"pk": {"S": "%s%d" % (name, i)}})
+            i += 1
+            time.sleep(1)
+
+    forward(10, "fwd1")
+    puts_for(22, "w")  # half speed: 10 s made up within 20 s
+    assert ahead() < 1
+    forward(6, "fwd2")
+    srv.stop()
+    srv = ddbchat_server(env=env, data_dir=srv.data_dir)
+    d = client_for(srv.ddb_url)
+    assert ahead() > 3  # never back across the restart either
+    puts_for(13, "v")
+    assert ahead() < 1
+    t = time.time()
+    d.put_item(TableName="pitr_fwd", Item={"pk": {"S": "X"}})
+    time.sleep(1.2)
+    d.restore_table_to_point_in_time(
+        SourceTableName="pitr_fwd", TargetTableName="pitr_fwd1",
+        RestoreDateTime=datetime.datetime.fromtimestamp(t + 1, datetime.timezone.utc))
+    wait_restored(d, "pitr_fwd1")
+    assert "X" in {i["pk"]["S"] for i in scan_all(d, "pitr_fwd1")}
+
+
 def test_restore_source_before_target(srv):
     """RestoreTableToPointInTime with a bad source and a target name already taken: the
     source's error is reported (TableNotFoundException for a missing source,

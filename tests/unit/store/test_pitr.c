@@ -4,6 +4,7 @@
  */
 #include "st_test.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include "store/pitr.h"
@@ -331,9 +332,32 @@ static int64_t clock_ahead(store_t *s)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     s->pitr.last_ms = ahead;
-    __atomic_store_n(&s->pitr.off_ms, ahead - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000),
-                     __ATOMIC_RELAXED);
+    pthread_mutex_lock(&s->pitr.clkmu);
+    s->pitr.clk_ms = ahead;
+    s->pitr.clk_mono = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    pthread_mutex_unlock(&s->pitr.clkmu);
     return ahead;
+}
+
+/* The history's clock an hour ahead of the wall clock (as after a change recorded while the
+ * wall clock was an hour ahead): it moves on at half speed, with and without changes, so the
+ * wall clock catches up within twice the step.  Before, it moved on at the monotonic clock's
+ * speed and stayed an hour ahead for good (review29a F1): 200 ms later it read 200 ms on. */
+static void test_clock_slews_back_when_ahead(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    int64_t ahead = clock_ahead(f->s);
+    usleep(200000);
+    int64_t m = store_pitr_now(f->s);
+    assert_true(m >= ahead + 100 && m < ahead + 190);
+    st_put_ok(f->s, t, &f->a, I(a, 1)); /* a round: its reading is where the clock goes on */
+    usleep(200000);
+    int64_t m2 = store_pitr_now(f->s);
+    assert_true(m2 >= m + 100 && m2 < m + 190);
+    expect(f->s, t, m2, I(a, 1));
 }
 
 /* The history's clock an hour ahead of the wall clock: changes 10 ms apart still have times
@@ -444,6 +468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_longer_retention_after_trimming, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_slews_back_when_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_changes_apart_with_the_clock_stepped_back,
                                         st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_enable_again_with_the_clock_stepped_back, st_setup,
