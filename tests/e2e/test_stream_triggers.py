@@ -1653,7 +1653,7 @@ def test_bad_trigger_flags(args, msg):
     assert r.returncode == 2 and msg in r.stderr
 
 
-def latest_restart(work, start_triggered, name, ddb, endpoint, first, minutes=False):
+def latest_restart(work, start_triggered, name, ddb, endpoint, first, minutes=False, shards=1):
     """A trigger started at LATEST (the default), stopped, restarted: what was written while
     it was down is delivered after the restart, whichever shard it went to; what was written
     more than the clock-skew margin (README: Triggers) before its first start is not."""
@@ -1665,7 +1665,7 @@ def latest_restart(work, start_triggered, name, ddb, endpoint, first, minutes=Fa
     args = ("--trigger", f"{name}={handler_cmd(work)}")  # default: LATEST
     t = start_triggered(d, *args, endpoint=endpoint)
     wait_log(t, f"trigger {name}: reading")
-    time.sleep(1.5)  # the reader has opened every shard at LATEST (and saved its state)
+    wait_started(d, name, shards)  # every shard opened at LATEST, its position saved
     want = []
     if first:
         ddb.put_item(TableName=name, Item={"pk": {"S": "first"}})
@@ -1749,7 +1749,8 @@ def test_latest_trigger_restart_loses_nothing(work, start_triggered, table_name,
     try:
         name = table_name("trg")
         ddb, _ = stream_table(backing.ddb_url, name)
-        latest_restart(work, start_triggered, name, ddb, backing.ddb_url, first)
+        latest_restart(work, start_triggered, name, ddb, backing.ddb_url, first,
+                       shards=int(shards))
     finally:
         backing.stop()
         shutil.rmtree(backing.data_dir, ignore_errors=True)
