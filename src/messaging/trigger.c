@@ -1544,6 +1544,24 @@ static void trg_gather(msg_trigger *t, msg_stream_reader *rd, int page, int64_t 
     }
 }
 
+/* While reads back off: each batch being gathered whose window has passed is delivered with
+ * what it has (its shard is not read further); *next_due: lowered to the earliest window
+ * still open.  A batch with records not yet added to it (sl->more: out of memory) waits for
+ * trg_gather, never delivered without them. */
+static void trg_launch_due(msg_trigger *t, int64_t *next_due)
+{
+    int64_t now = base_mono_ms();
+    for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
+        trg_slot *sl = &t->slots[i];
+        if (!sl->busy || !sl->gathering || sl->more.n)
+            continue;
+        if (now >= sl->due)
+            trg_launch(sl);
+        else if (sl->due < *next_due)
+            *next_due = sl->due;
+    }
+}
+
 static void *trg_main(void *arg)
 {
     msg_trigger *t = arg;
@@ -1595,8 +1613,14 @@ static void *trg_main(void *arg)
         err_clear(&e);
         int64_t now = base_mono_ms();
         if (now < read_at) {
-            trg_wait_slot(t, (int)(read_at - now < TRG_LOOKUP_MS ? read_at - now
-                                                                 : TRG_LOOKUP_MS));
+            /* batches being gathered whose window ends meanwhile are delivered then, not at
+             * the next read (up to TRG_RETRY_MAX_MS later); not read further while reads fail
+             * (test_batch_window_ends_while_reads_back_off) */
+            int64_t until = read_at;
+            if (t->window_ms > 0)
+                trg_launch_due(t, &until);
+            int64_t left = until - now;
+            trg_wait_slot(t, (int)(left < 1 ? 1 : left < TRG_LOOKUP_MS ? left : TRG_LOOKUP_MS));
             continue;
         }
         if (!rd) {

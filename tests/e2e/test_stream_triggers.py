@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from conftest import REPO, ddbchat_bin, make_table, client_for, start_ddbchat, stop_process
-from faultproxy import FaultProxy
+from faultproxy import FaultProxy, is_probe
 from msg_fixtures import start_remote_serve
 from test_streams import read_all, streams_for
 from test_streams_tail import SHARD_SHAPES, assert_shape
@@ -1054,6 +1054,51 @@ def test_batch_window_gathers_a_batch(work, target, start_triggered, table_name)
     batches = [[r["dynamodb"]["Keys"]["pk"]["S"] for r in ev["Records"]] for ev in events(work)]
     assert batches == [["s0", "s1", "s2"], [f"b{i:02}" for i in range(10)], ["b10", "b11"]]
     assert full_after < 2.5, full_after  # the full batch did not wait for its window
+
+
+@pytest.mark.requires_ddbchat
+def test_batch_window_ends_while_reads_back_off(work, start_triggered, table_name):
+    """A batch being gathered (--trigger-batch-window 3) is delivered when its window ends even
+    while the trigger's reads fail and back off: here every GetRecords fails from the moment
+    the record has been read (tests/e2e/faultproxy.py), so the reads of the other shards wait
+    2 s, then 4 s.  Before, the gathered batch waited for the next read attempt, ~6 s after it
+    was read (up to 30 s later in a longer streak).  A window of 3 s rather than 1 s: the
+    two answers then lie 3 s apart, not 1 s, which a loaded machine cannot blur.  ddbchat
+    only: a --stream-shards 4 stream behind the proxy, so that other shards are read (and
+    fail) while the record's shard is held; DynamoDB Local has one shard."""
+    backing = start_ddbchat("--stream-shards", "4")
+    proxy = FaultProxy(backing.ddb_url)
+    try:
+        name = table_name("trw")
+        ddb, _ = stream_table(backing.ddb_url, name)
+        ddb.put_item(TableName=name, Item={"pk": {"S": "w0"}})
+        read_at = []
+
+        def passthrough(op, body):
+            if is_probe(op, body) or op != "GetRecords":
+                return is_probe(op, body)
+            if not read_at and any(o == "GetRecords" and b'"w0"' in data
+                                   for o, _f, _s, data in list(proxy.answers)):
+                read_at.append(time.monotonic())  # the record was read: reads fail from now
+            return not read_at
+        proxy.passthrough = passthrough
+        proxy.script_for["GetRecords"] = ["deny"] * 1000
+        start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={handler_cmd(work)}",
+                        "--trigger-from", "trim-horizon", "--trigger-batch-window", "3",
+                        endpoint=proxy.url)
+        deadline = time.monotonic() + 40
+        while not events(work):
+            assert time.monotonic() < deadline, "the batch was never delivered"
+            time.sleep(0.05)
+        after = time.monotonic() - read_at[0]
+        assert [[r["dynamodb"]["Keys"]["pk"]["S"] for r in ev["Records"]]
+                for ev in events(work)] == [["w0"]]
+        assert "deny" in proxy.ops("GetRecords")  # the reads did fail meanwhile
+        assert 2.5 <= after < 4.5, after  # at the window's end (3 s), not at the next read
+    finally:
+        proxy.close()
+        backing.stop()
+        shutil.rmtree(backing.data_dir, ignore_errors=True)
 
 
 # A filter before every --trigger belongs to none: refused, not given to all of them.
