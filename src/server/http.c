@@ -583,6 +583,33 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     return r;
 }
 
+/* RFC 9110 5.5: whether a header value held a NUL.  libmicrohttpd 0.9.75 parses the head in
+ * place in its read buffer: each line's CR and LF become NULs, the name's colon a NUL, and a
+ * value ends at its first NUL (its size is its strlen), so "ListTables\0junk" reached us as
+ * "ListTables" and the rest of the line was dropped unseen (the value a signature covered
+ * too).  From the end of each value to the first byte of the next name -- for the last, to
+ * the end of the head: MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the method's first
+ * -- a line without a NUL leaves only NULs, and the trailing blanks http_collect_header cut
+ * off (a NUL then blanks only hides white space a value loses anyway).  A value outside that
+ * span is not judged (none is, but for a folded line, which libmicrohttpd joins elsewhere:
+ * its leftovers are judged, a 400, as RFC 9112 5.2 allows).  http_collect_header judges the
+ * gap before each name as it collects (its headers come in the order sent; a value's end is
+ * value + value_size, no strlen), http_begin the last one: usually two NULs, so a few
+ * instructions a header rather than a second pass with a strlen each (~440 a request).
+ * test_protocol test_nul_byte_in_header_is_400. */
+static inline bool http_gap_dirty(uintptr_t from, uintptr_t to, uintptr_t hi)
+{
+    if (to < from || to > hi)
+        return false;
+    const char *p = (const char *)from;
+    if (to - from == 2 && !p[0] && !p[1]) /* a line's CR LF, the usual gap */
+        return false;
+    for (; from < to; from++, p++)
+        if (*p && *p != ' ' && *p != '\t')
+            return true;
+    return false;
+}
+
 static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                            size_t key_size, const char *value,
                                            size_t value_size)
@@ -602,6 +629,11 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     }
     if (r->n_headers < HTTP_MAX_HEADERS) {
         r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
+        if (r->value_end && http_gap_dirty(r->value_end, (uintptr_t)key, r->head_hi))
+            r->bad_header_byte = true; /* the previous value's line held a NUL */
+        uintptr_t v = (uintptr_t)value;
+        /* in [head_lo, head_hi): one unsigned compare (a NULL value or an unknown span is out) */
+        r->value_end = v - r->head_lo < r->head_hi - r->head_lo ? v + value_size : 0;
         /* what http_blocking routes by: the first, as a search of headers[] finds */
         char k0 = (char)(key[0] | 0x20);
         if (k0 == 'x' && key_size == 12 && HTTP_NAME_IS(key, key_size, "x-amz-target")) {
@@ -626,7 +658,7 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     /* the names below start with c, t, h or o and have these lengths: most headers
      * (Content-Type, X-Amz-Date, Accept-Encoding, User-Agent) are passed over without a
      * name compare.  key_size is the name's strlen: libmicrohttpd answers 400 to a NUL before
-     * the colon (no colon found); one after it, http_value_had_nul. */
+     * the colon (no colon found); one after it, http_gap_dirty. */
     char c0 = (char)(key[0] | 0x20);
     if (c0 == 'c' && key_size == 14 && HTTP_NAME_IS(key, key_size, "content-length")) {
         if (r->content_length && strcmp(r->content_length, value ? value : "") != 0)
@@ -663,40 +695,6 @@ static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, co
     return MHD_YES;
 }
 
-/* RFC 9110 5.5: whether a header value held a NUL.  libmicrohttpd 0.9.75 parses the head in
- * place in its read buffer: each line's CR and LF become NULs, the name's colon a NUL, and a
- * value ends at its first NUL (its size is its strlen), so "ListTables\0junk" reached us as
- * "ListTables" and the rest of the line was dropped unseen (the value a signature covered
- * too).  From the end of each value to the first byte of the next name -- for the last, to
- * the end of the head: MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the method's first
- * -- a line without a NUL leaves only NULs, and the trailing blanks http_collect_header cut
- * off (a NUL then blanks only hides white space a value loses anyway).  A header outside that span is not judged (none is, but for a folded line, which
- * libmicrohttpd joins elsewhere: its leftovers are judged, a 400, as RFC 9112 5.2 allows).
- * Call after the 431 of too many headers: r->headers holds them all, in the order sent.
- * test_protocol test_nul_byte_in_header_is_400. */
-static bool http_value_had_nul(const http_req *r, struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    if (!ci || !r->method || r->n_headers == 0)
-        return false;
-    uintptr_t lo = (uintptr_t)r->method, hi = lo + ci->header_size;
-    for (size_t i = 0; i < r->n_headers; i++) {
-        uintptr_t v = (uintptr_t)r->headers[i].value;
-        if (v < lo || v >= hi)
-            continue;
-        uintptr_t from = v + strlen(r->headers[i].value),
-                  to = i + 1 < r->n_headers ? (uintptr_t)r->headers[i + 1].name : hi;
-        if (to < from || to > hi)
-            continue;
-        const char *p = r->headers[i].value + (from - v);
-        for (uintptr_t n = to - from; n; n--, p++)
-            if (*p && *p != ' ' && *p != '\t')
-                return true;
-    }
-    return false;
-}
-
 /* The first access-handler call: headers and parameters are in. */
 static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const char *method,
                                   const char *version)
@@ -710,7 +708,16 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         r->hc->body_ms = base_mono_ms();
         http_deadline_set(r->hc, r->hc->body_ms + (long long)l->read_timeout * 1000);
     }
+    /* the head's span for http_collect_header's NUL check (http_gap_dirty) */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci && method) {
+        r->head_lo = (uintptr_t)method;
+        r->head_hi = r->head_lo + ci->header_size;
+    }
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
+    if (r->value_end && http_gap_dirty(r->value_end, r->head_hi, r->head_hi))
+        r->bad_header_byte = true; /* the last value's line */
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
     const char *why = NULL;
     int st = http_split_target(r->target, r->target_len, r->path, &r->query, &r->query_len, &why);
@@ -759,7 +766,7 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
      * test_two_authorization_headers_are_refused).  The endpoint joins them for SigV4. */
     if (r->auths > 1 && l->dialect == &http_rest_dialect)
         return http_answer_now(r, 400, "more than one Authorization header", true);
-    if (r->bad_header_byte || http_value_had_nul(r, c))
+    if (r->bad_header_byte)
         return http_answer_now(r, 400, "invalid character in a header field", true);
     if (r->params_have_nul && l->dialect == &http_ddb_dialect)
         return http_answer_now(r, 400, "NUL in a query parameter", true);

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -169,6 +170,10 @@ struct http_req {
     size_t n_headers, headers_seen;
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
+    /* http_collect_header's NUL check (http_gap_dirty): the head's span in libmicrohttpd's
+     * read buffer (0, 0: unknown, nothing judged) and the end of the last collected value
+     * when that value lies in it (else 0) */
+    uintptr_t head_lo, head_hi, value_end;
     bool params_cut; /* the query held more than HTTP_MAX_PARAMS + 1 (http_cut_query) */
     const char *content_length, *content_encoding;
     /* the first of each among headers[] (or NULL) */
