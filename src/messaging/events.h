@@ -24,6 +24,8 @@
  * When the other participant of one of the user's conversations is renamed through this
  * process (msg_user_rename), the stream carries an event without an id,
  *     event: rename\ndata: {"message_group_uuid","uuid","handle","display_name"}\n\n
+ * and when the user is the one renamed, one event for all their conversations,
+ *     event: rename\ndata: {"you":true,"uuid","handle","display_name"}\n\n
  * (msg_events_renamed); it is not replayed (a page that was away loads the listing).
  *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
@@ -140,7 +142,8 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
  * each of that user's streams in a feed gets at once
  *     event: rename\ndata: <data>\n\n
  * (no id: the position stays the last message's; data: {"message_group_uuid","uuid",
- * "handle","display_name"}, the renamed user as now).  Only this process's streams: another
+ * "handle","display_name"}, the renamed user as now; to the renamed user's own streams,
+ * once the user row changed: {"you":true,"uuid","handle","display_name"}).  Only this process's streams: another
  * server's page learns the name from its next listing (a reconnection loads one), as a
  * stream still in its replay does.  data is copied. */
 void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data);

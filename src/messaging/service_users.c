@@ -405,6 +405,22 @@ static int rename_items(json_t *items, const char *table, const char *me, const 
 
 #define RENAME_BUSY 1 /* rename_batch: its tries ran out (every one cancelled by messages) */
 
+/* The user row took the new name: the user's own open streams in this process get the event
+ * "rename" with "you":true and no conversation (msg_events_renamed: their other devices show
+ * their own name without a reload; a page that knows only the other person's shape finds no
+ * conversation in it and leaves it). */
+static void rename_self_event(msg_service *s, const msg_user *u)
+{
+    if (!s->events)
+        return;
+    json_t *d = json_pack("{s:b,s:s,s:s,s:s}", "you", 1, "uuid", u->uuid, "handle", u->handle,
+                          "display_name", u->display_name);
+    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(d);
+    msg_events_renamed(s->events, u->uuid, text); /* NULL (no memory): not sent */
+    free(text);
+}
+
 /* A batch committed: each other participant's open streams in this process get the event
  * "rename" (msg_events_renamed: their page shows the name without a reload). */
 static void rename_events(msg_service *s, const msg_user *u, const rename_conv *c, size_t k)
@@ -588,6 +604,7 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
     }
     if (nothing)
         goto answer;
+    rename_self_event(s, &u);
     /* the name the other participants' listings show: one Query of the user's conversation
      * rows below the mark (every page), newest first, then the batches */
     char gpk[64];

@@ -922,8 +922,9 @@ def test_a_stream_that_cannot_be_written_is_dropped(tmp_path):
 def test_rename_reaches_the_other_persons_open_page(msg_server):
     """PUT /api/me with a new display name sends the other participant's streams an event
     `rename` (no id) naming the conversation and the user as now, within a second, so an open
-    page shows the name without a reload; the renamed user's own streams and a third person's
-    get none; the same name again sends nothing.  Through the REST server on every backend
+    page shows the name without a reload; a third person's streams get none, the renamed
+    user's own only the "you" form (test_rename_reaches_the_renamers_other_devices); the same
+    name again sends nothing.  Through the REST server on every backend
     (the hub is the one the messages use).  Before session 29 no event said so."""
     a = add_user(msg_server, "sse_rn_a", "Rn A")
     b = add_user(msg_server, "sse_rn_b", "Rn B")
@@ -946,6 +947,52 @@ def test_rename_reaches_the_other_persons_open_page(msg_server):
     for s in (sa, sb, sc):
         s.pump(0.5)
     assert len(renames(sb)) == 1
-    assert renames(sa) == [] and renames(sc) == []
+    assert [d.get("you") for _, d in renames(sa)] == [True] and renames(sc) == []
     for s in (sa, sb, sc):
+        s.close()
+
+
+def test_rename_reaches_the_renamers_other_devices(msg_server):
+    """PUT /api/me with a new display name sends the renamed user's own open streams (their
+    other devices) one event `rename` (no id) within a second, whatever the number of
+    conversations, none too: {"you": true, "uuid", "handle", "display_name"}, no
+    message_group_uuid (a page knowing only the other person's form finds no conversation in
+    it); the others' streams get their per-conversation form only; the same name again sends
+    nothing.  On every backend.  Before, the renamer's streams got no event and their other
+    devices showed the old name until a reload."""
+    a = add_user(msg_server, "sse_rnme_a", "Me A")
+    b = add_user(msg_server, "sse_rnme_b", "Me B")
+    c = add_user(msg_server, "sse_rnme_c", "Me C")
+    d = add_user(msg_server, "sse_rnme_d", "Me D")
+    ta, tb, tc, td = token(a), token(b), token(c), token(d)
+    m1 = send(msg_server, ta, "hi b", handle="sse_rnme_b")
+    send(msg_server, ta, "hi c", handle="sse_rnme_c")
+    # two devices of a, one of b, one of d (no conversation at all)
+    sa1, sa2, sb, sd = (open_stream(msg_server, t) for t in (ta, ta, tb, td))
+
+    def renames(s):
+        return [(e["id"], json.loads(e["data"])) for e in s.events() if e["event"] == "rename"]
+    t0 = time.time()
+    st, _, r = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Me \"A\" 2 🌸"})
+    assert st == 200 and r["conversations_renamed"] == 2, r
+    mine = (None, {"you": True, "uuid": a, "handle": "sse_rnme_a",
+                   "display_name": "Me \"A\" 2 🌸"})
+    for s in (sa1, sa2):
+        assert s.wait_for(lambda s: renames(s), 5)
+    assert time.time() - t0 < 1.5
+    assert sb.wait_for(lambda s: renames(s), 5)
+    st, _, r = rest(msg_server, "PUT", "/api/me", td, {"display_name": "Me D 2"})
+    assert st == 200 and r["conversations_renamed"] == 0, r
+    assert sd.wait_for(lambda s: renames(s), 5)
+    # the same name again: nothing more
+    st, _, r = rest(msg_server, "PUT", "/api/me", ta, {"display_name": "Me \"A\" 2 🌸"})
+    assert st == 200 and r["conversations_renamed"] == 0, r
+    for s in (sa1, sa2, sb, sd):
+        s.pump(0.5)
+    assert renames(sa1) == [mine] and renames(sa2) == [mine]
+    assert renames(sb) == [(None, {"message_group_uuid": m1["message_group_uuid"], "uuid": a,
+                                   "handle": "sse_rnme_a", "display_name": "Me \"A\" 2 🌸"})]
+    assert renames(sd) == [(None, {"you": True, "uuid": d, "handle": "sse_rnme_d",
+                                   "display_name": "Me D 2"})]
+    for s in (sa1, sa2, sb, sd):
         s.close()

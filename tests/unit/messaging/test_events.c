@@ -335,7 +335,8 @@ static void test_live_to_both_and_replay(void **state)
 /* A rename (PUT /api/me, msg_user_rename) reaches the other participant's open streams at
  * once: an event "rename" without an id, naming the conversation and the user's new name, so
  * an open page shows it without a reload; nobody else's stream gets it, and the renamed
- * user's own streams neither.  Before session 29 no event said so: the page kept the old name
+ * user's own streams get only the "you" form (test_rename_reaches_the_renamers_own_streams).
+ * Before session 29 no event said so: the page kept the old name
  * until it loaded the listing again. */
 static void test_rename_reaches_the_other_persons_stream(void **state)
 {
@@ -372,7 +373,8 @@ static void test_rename_reaches_the_other_persons_stream(void **state)
     reader_pump(&rb);
     assert_int_equal(count(rb.text, "event: rename"), 1);
     assert_int_equal(count(rc.text, "event: rename"), 0);
-    assert_int_equal(count(rd.text, "event: rename"), 0);
+    assert_int_equal(count(rd.text, "event: rename"), 1);
+    assert_int_equal(count(rd.text, "message_group_uuid"), 0);
     /* no id (its block starts with the event line): the position stays the last message's */
     const char *ev = strstr(rb.text, "event: rename");
     assert_true(ev - rb.text >= 2 && ev[-1] == '\n' && ev[-2] == '\n');
@@ -385,6 +387,65 @@ static void test_rename_reaches_the_other_persons_stream(void **state)
     reader_close(&rc);
     reader_close(&rd);
     msg_message_fini(&m);
+}
+
+/* A rename reaches the renamed user's own open streams too (their other devices): one event
+ * "rename" without an id whatever the number of conversations, {"you":true,"uuid","handle",
+ * "display_name"} and no conversation (a page knowing only the other person's form finds
+ * none in it), also for a user with no conversation at all; nobody else's stream gets it;
+ * the same name again sends nothing.  Before, the renamer's streams got no event: their
+ * other devices showed the old name until a reload. */
+static void test_rename_reaches_the_renamers_own_streams(void **state)
+{
+    (void)state;
+    msg_user f, g;
+    err_t e = {0};
+    if (msg_user_add(ENV.svc, "ev_rn_f", "Ev Rn F", NULL, &f, &e) ||
+        msg_user_add(ENV.svc, "ev_rn_g", "Ev Rn G", NULL, &g, &e))
+        fail_msg("add: %s", e.msg);
+    msg_message m1 = send_msg(&f, "eb", "hi b from f");
+    msg_message m2 = send_msg(&f, "ec", "hi c from f");
+    char tf1[MSG_TICKET_LEN + 1], tf2[MSG_TICKET_LEN + 1], tg[MSG_TICKET_LEN + 1];
+    ticket(&f, tf1);
+    ticket(&f, tf2);
+    ticket(&g, tg);
+    reader r1, r2, rg;
+    reader_open(&r1, tf1, NULL);
+    reader_open(&r2, tf2, NULL);
+    reader_open(&rg, tg, NULL);
+    assert_true(reader_wait(&r1, "event: ready", 1));
+    assert_true(reader_wait(&r2, "event: ready", 1));
+    assert_true(reader_wait(&rg, "event: ready", 1));
+    msg_rename_progress pr = {0};
+    assert_int_equal(msg_user_rename(ENV.svc, f.uuid, "Ev \"Rn\" F2", &pr, NULL, &e), 0);
+    assert_int_equal(pr.renamed, 2);
+    char want[512];
+    snprintf(want, sizeof want,
+             "\n\nevent: rename\ndata: {\"you\":true,\"uuid\":\"%s\",\"handle\":\"ev_rn_f\","
+             "\"display_name\":\"Ev \\\"Rn\\\" F2\"}\n\n",
+             f.uuid);
+    assert_true(reader_wait(&r1, want, 1));
+    assert_true(reader_wait(&r2, want, 1));
+    /* g, no conversation at all, renamed: its own stream hears it */
+    assert_int_equal(msg_user_rename(ENV.svc, g.uuid, "Ev Rn G2", &pr, NULL, &e), 0);
+    assert_int_equal(pr.renamed, 0);
+    assert_true(reader_wait(&rg, "\"you\":true", 1));
+    assert_true(reader_wait(&rg, "\"display_name\":\"Ev Rn G2\"}", 1));
+    /* the same name again: nothing */
+    assert_int_equal(msg_user_rename(ENV.svc, f.uuid, "Ev \"Rn\" F2", &pr, NULL, &e), 0);
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    reader_pump(&r1);
+    reader_pump(&r2);
+    reader_pump(&rg);
+    assert_int_equal(count(r1.text, "event: rename"), 1);
+    assert_int_equal(count(r2.text, "event: rename"), 1);
+    assert_int_equal(count(rg.text, "event: rename"), 1);
+    reader_close(&r1);
+    reader_close(&r2);
+    reader_close(&rg);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
 }
 
 /* A reader that goes away before the hub got to its replay, or in the middle of things. */
@@ -1137,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
         cmocka_unit_test(test_rename_reaches_the_other_persons_stream),
+        cmocka_unit_test(test_rename_reaches_the_renamers_own_streams),
         cmocka_unit_test(test_metrics_count_open_streams),
         cmocka_unit_test(test_late_read_commit_arrives),
         cmocka_unit_test(test_late_read_commit_reaches_a_reconnection),
