@@ -1871,10 +1871,17 @@
   // and the heading show it at once (takeName).  It has no id and is not replayed: a page
   // that was away takes names from the listing it loads on reconnecting
   // (test_web.py::test_a_rename_shows_at_once_in_every_tab).
+  // {"you":true,"uuid","handle","display_name"}: the user changed their own name, on another
+  // device or in another browser (this browser's tabs also hear the channel's 'me'): the top
+  // bar shows it (test_web.py::test_ones_new_name_reaches_ones_other_browser).
   function onRenameEvent(data) {
     let r;
     try { r = JSON.parse(data); } catch (e) { return; }
     if (!r || typeof r.display_name !== 'string' || !r.display_name) return;
+    if (r.you === true) {
+      if (state.me && r.uuid === state.me.uuid) myNameIs(r.display_name);
+      return;
+    }
     const c = typeof r.message_group_uuid === 'string' && state.convs.get(r.message_group_uuid);
     if (c) {
       c.namedAt = Date.now(); // a listing asked before it may still say the old name

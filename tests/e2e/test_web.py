@@ -3666,6 +3666,39 @@ def test_changing_ones_own_name(web, two):
         d.switch_to.window(home)
 
 
+def test_ones_new_name_reaches_ones_other_browser(web, two):
+    """One user signed in in two separate browsers (not tabs: no channel between them)
+    changes their name with "Name" in one: the other browser's top bar says the new name at
+    once, by the stream's "rename" event with "you": true, without a reload; again through the
+    API alone (PUT /api/me, as a phone would), both browsers follow.  Before, only the tabs of
+    the browser that saved it did; the other browser said the old name until a reload."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_selfname2"
+    web.tok[me_] = token(add_user(web, me_, "Two Browsers Web"), exp_in=3600)
+    send_rest(web, "web_alice", "hello two", handle=me_)
+    d, other = fresh(two[0]), fresh(two[1])
+    mine = lambda d, n: f"{n} (@{me_})" in by_css(d, "#me")[0].text  # noqa: E731
+    sign_in_by_link(d, web, me_)
+    sign_in_by_link(other, web, me_)
+    for b in (d, other):
+        wait(b, lambda b: by_css(b, "#live[data-state=on]") and mine(b, "Two Browsers Web"),
+             10, "signed in, the stream live")
+    by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+    wait(d, lambda d: d.execute_script("return document.activeElement.id") == "name-input", 5,
+         "the form, focused")
+    inp = by_css(d, "#name-input")[0]
+    d.execute_script("arguments[0].value = ''", inp)
+    inp.send_keys("Two Browsers Renamed" + Keys.ENTER)
+    wait(d, lambda d: mine(d, "Two Browsers Renamed"), 5, "the new name where it was saved")
+    wait(other, lambda o: mine(o, "Two Browsers Renamed"), 5, "the new name in the other browser")
+    shot(other, "own-name-other-browser")
+    st, _, body = rest(web, "PUT", "/api/me", web.tok[me_], {"display_name": "Two Phones Web"})
+    assert st == 200, body
+    for b in (d, other):
+        wait(b, lambda b: mine(b, "Two Phones Web"), 5, "a rename by the API, in both")
+    assert csp_violations(other) == []
+
+
 def test_a_reload_while_offline_keeps_the_page(web, two):
     """The browser offline, a message typed ("Not sent": it goes when the network is back),
     then a reload: the page comes from the copy its service worker kept (sw.js) and says it
