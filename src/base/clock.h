@@ -1,6 +1,6 @@
 /*
  * clock — milliseconds of the monotonic clock (intervals, deadlines, timeouts) and of the wall
- * clock (timestamps: ms since the epoch).  Layer: base.
+ * clock (timestamps: ms since the epoch), and microseconds of either.  Layer: base.
  */
 #ifndef DDB_BASE_CLOCK_H
 #define DDB_BASE_CLOCK_H
@@ -25,6 +25,16 @@ static inline int64_t base_mono_ms(void)
 static inline int64_t base_wall_ms(void)
 {
     return base_ms_of(CLOCK_REALTIME);
+}
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in microseconds: for a clock kept between the two
+ * (store/pitr.c), where two readings each truncated to the millisecond would put it up to a
+ * millisecond off. */
+static inline int64_t base_us_of(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The time ms (>= 0) milliseconds from now on clock, as pthread_cond_timedwait takes it: on the

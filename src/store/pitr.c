@@ -109,13 +109,18 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 
 /* ---- the write path (commit.c) ------------------------------------------------------------- */
 
-/* The history's clock as of now (mono, wall: the clocks read under clkmu): the wall clock,
- * or, when that is behind, the clock's last reading (clk_ms at the monotonic clk_mono) moved
- * on at half the monotonic time since, rounded up (a change a millisecond after the last
+/* The history's clock as of now, in microseconds (mono, wall: the clocks read under clkmu):
+ * the wall clock, or, when that is behind, the clock's last reading (clk_us at the monotonic
+ * clk_mono_us) moved on at half the monotonic time since, and to the next millisecond at
+ * least once a monotonic millisecond has passed (a change a millisecond after the last
  * round still gets a time of its own).  So the clock never goes back, changes at least a
  * millisecond apart keep their own times while the wall clock is behind, and once the wall
  * clock is back from a step ahead of D the clock meets it again within 2D; it never runs
  * faster than real time (at most a millisecond per millisecond, with a round every one).
+ * Kept in microseconds: in whole milliseconds of the two clocks, each truncated on its own,
+ * a round a monotonic millisecond after the last read a millisecond past the wall clock with
+ * no step at all, and a restore to the caller's "now" missed the change just acknowledged
+ * (test_clock_is_the_wall_clock_without_a_step).
  * Before, it went on at the full monotonic speed: a wall clock briefly ahead by D left the
  * history D ahead for good, and a restore to a wall-clock moment lost the last D of changes
  * (review29a F1, test_pitr.py test_clock_returns_after_a_forward_step); and before that it
@@ -123,33 +128,39 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
  * (test_pitr.py test_restore_between_changes_after_a_backward_step). */
 static int64_t pt_clock_at(const store_t *s, int64_t mono, int64_t wall)
 {
-    int64_t dt = mono - s->pitr.clk_mono;
-    int64_t h = s->pitr.clk_ms + (dt > 0 ? (dt + 1) / 2 : 0);
-    return wall > h ? wall : h;
+    int64_t dt = mono - s->pitr.clk_mono_us, last = s->pitr.clk_us;
+    int64_t h = last + (dt > 0 ? dt / 2 : 0);
+    if (h <= wall)
+        return wall;
+    if (dt >= 1000 && h / 1000 == last / 1000)
+        h = (last / 1000 + 1) * 1000;
+    return h;
 }
 
-/* The clock now; advance: the reading becomes the one later readings move on from (commit
- * rounds; store_pitr_now only reads, so describing a table does not speed the clock up). */
+/* The clock now, in ms; advance: the reading becomes the one later readings move on from
+ * (commit rounds; store_pitr_now only reads, so describing a table does not speed the clock
+ * up). */
 static int64_t pt_clock(store_t *s, bool advance)
 {
     pthread_mutex_lock(&s->pitr.clkmu);
-    int64_t mono = base_mono_ms(), wall = base_wall_ms(), h = pt_clock_at(s, mono, wall);
+    int64_t mono = base_us_of(CLOCK_MONOTONIC);
+    int64_t h = pt_clock_at(s, mono, base_us_of(CLOCK_REALTIME));
     if (advance) {
-        s->pitr.clk_ms = h;
-        s->pitr.clk_mono = mono;
+        s->pitr.clk_us = h;
+        s->pitr.clk_mono_us = mono;
     }
     pthread_mutex_unlock(&s->pitr.clkmu);
-    return h;
+    return h / 1000;
 }
 
 /* The clock reads at least at_ms from now on (write txns only). */
 static void pt_clock_raise(store_t *s, int64_t at_ms)
 {
     pthread_mutex_lock(&s->pitr.clkmu);
-    int64_t mono = base_mono_ms();
-    if (at_ms > pt_clock_at(s, mono, base_wall_ms())) {
-        s->pitr.clk_ms = at_ms;
-        s->pitr.clk_mono = mono;
+    int64_t mono = base_us_of(CLOCK_MONOTONIC);
+    if (at_ms * 1000 > pt_clock_at(s, mono, base_us_of(CLOCK_REALTIME))) {
+        s->pitr.clk_us = at_ms * 1000;
+        s->pitr.clk_mono_us = mono;
     }
     pthread_mutex_unlock(&s->pitr.clkmu);
 }
@@ -216,8 +227,8 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
      * of the wall clock (a record stamped while it was ahead), it slews back (pt_clock) */
     s->pitr.last_ms = newest;
     pthread_mutex_lock(&s->pitr.clkmu);
-    s->pitr.clk_ms = newest + 1;
-    s->pitr.clk_mono = base_mono_ms();
+    s->pitr.clk_us = (newest + 1) * 1000;
+    s->pitr.clk_mono_us = base_us_of(CLOCK_MONOTONIC);
     pthread_mutex_unlock(&s->pitr.clkmu);
 }
 

@@ -26,8 +26,9 @@
  * ms is the commit round's clock (never going backwards within a process, and always after
  * since: enabling raises it, opening starts it after every table's since and the newest
  * record; while the wall clock is behind it, it moves on at half the monotonic clock's speed,
- * rounded up, so changes a millisecond apart keep their own times and
- * the wall clock catches up within twice its step); txnid and n order the records of one
+ * and a millisecond at least when one has passed, so changes a millisecond apart keep their
+ * own times and the wall clock catches up within twice its step; with no step it is the wall
+ * clock exactly, kept in microseconds); txnid and n order the records of one
  * millisecond as they were committed.
  */
 #ifndef DDB_STORE_PITR_H

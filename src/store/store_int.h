@@ -252,10 +252,11 @@ struct store {
 
     /* pitr.c: the commit round's clock (round_ms; last_ms, the newest stamp given) and record
      * counter, and the recovery state of the last table looked up in this round, touched only
-     * inside write txns (serialised); the history's clock (clk_ms, its last reading, taken at
-     * the monotonic clk_mono), under clkmu, since store_pitr_now also reads it */
+     * inside write txns (serialised); the history's clock (clk_us, its last reading in
+     * microseconds, taken at the monotonic clk_mono_us), under clkmu, since store_pitr_now
+     * also reads it */
     struct {
-        int64_t round_ms, last_ms, clk_ms, clk_mono;
+        int64_t round_ms, last_ms, clk_us, clk_mono_us;
         uint32_t n, tid;
         bool cached, on;
         pthread_mutex_t clkmu;
