@@ -131,6 +131,7 @@ typedef struct serve_trig {
     long window;         /* --trigger-batch-window S (0 = none) */
     const char *on_failure; /* --trigger-on-failure FILE */
     bool any;            /* an option was given for it (tdef: one before every --trigger) */
+    const char *first;   /* the first such option's name ("--trigger-retries"), or NULL */
 } serve_trig;
 
 typedef struct serve_opts {
@@ -454,8 +455,11 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
     /* a trigger's setting: the --trigger before it, or every trigger's default */
     serve_trig *tr = o->n_triggers ? &o->trig[o->n_triggers - 1] : &o->tdef;
     void *field = so->per_trigger ? (char *)tr + so->off : (char *)o + so->off;
-    if (so->per_trigger)
+    if (so->per_trigger) {
+        if (!tr->any)
+            tr->first = so->name;
         tr->any = true;
+    }
     long v = 0;
     bool num = so->kind == SO_INT || so->kind == SO_UINT || so->kind == SO_LONG ||
                so->kind == SO_LLONG || so->kind == SO_U64 || so->kind == SO_PER_IP ||
@@ -499,6 +503,7 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
         }
         o->trig[o->n_triggers] = o->tdef; /* the defaults, then the options after it */
         o->trig[o->n_triggers].any = false;
+        o->trig[o->n_triggers].first = NULL;
         o->triggers[o->n_triggers++] = arg;
         break;
     case SO_TRIGGER_RETRIES:
@@ -595,6 +600,23 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         fprintf(stderr, "ddbchat serve: --trigger-filter applies to the --trigger before it; "
                         "give it after that --trigger\n");
         return 2;
+    }
+    /* options only after the last of several --trigger: before session 29 every trigger's, now
+     * the last one's alone; refused rather than changing an old command line's meaning silently
+     * (test_bad_trigger_flags) */
+    if (o->n_triggers >= 2 && o->trig[o->n_triggers - 1].any) {
+        bool earlier = false;
+        for (size_t i = 0; i + 1 < o->n_triggers; i++)
+            earlier |= o->trig[i].any;
+        if (!earlier) {
+            char *shown = cli_text_escape(o->triggers[o->n_triggers - 1], CLI_ARG_SHOWN_MAX);
+            fprintf(stderr, "ddbchat serve: %s after the last --trigger '%s' sets that trigger "
+                            "only (since session 29), not the others; give it before the "
+                            "first --trigger to set it for every trigger\n",
+                    o->trig[o->n_triggers - 1].first, shown ? shown : "");
+            free(shown);
+            return 2;
+        }
     }
     for (size_t i = 0; i < o->n_triggers; i++) {
         const serve_trig *tr = &o->trig[i];

@@ -1682,6 +1682,13 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
     # each trigger its own settings: the retries are t's, u's on-failure file would do nothing
     (["--trigger", "t=true", "--trigger-retries", "2", "--trigger", "u=true",
       "--trigger-on-failure", "/tmp/x.jsonl"], "--trigger 'u=true' has none"),
+    # options only after the last of several --trigger: once every trigger's, now the last's
+    # alone; refused, not taken with a new meaning (review29: a kept retrying forever)
+    (["--trigger-from", "trim-horizon", "--trigger", "tta=exit 1", "--trigger", "ttb=exit 1",
+      "--trigger-retries", "1", "--trigger-on-failure", "/tmp/x.jsonl"],
+     "--trigger-retries after the last --trigger 'ttb=exit 1' sets that trigger only"),
+    (["--trigger", "a=true", "--trigger", "b=true", "--trigger", "c=true",
+      "--trigger-batch", "5"], "give it before the first --trigger to set it for every"),
     (["--trigger-bisect", "--trigger-retries", "3"], "need a --trigger"),
     (["--trigger-report-batch-item-failures"], "need a --trigger"),
     (["--trigger-parallelization", "2"], "need a --trigger"),
