@@ -408,12 +408,50 @@ int cli_import(int argc, char **argv)
         io.csv_delimiter = o.delimiter[0];
     }
     if (o.header) {
+        /* Refused before anything is written: a header cut short or with an empty name would
+         * shift the columns, a name twice would keep one value of two (the file's own header
+         * skips its file for that: ops_csv_header_repeat). */
+        if (strlen(o.header) > 8192) {
+            fprintf(stderr, "ddbchat: --csv-header is at most 8192 bytes\n");
+            return 2;
+        }
         header = json_array();
-        char buf[8192];
-        snprintf(buf, sizeof buf, "%s", o.header);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            json_array_append_new(header, json_string(t));
+        for (const char *t = o.header;;) {
+            const char *end = strchr(t, ',');
+            size_t len = end ? (size_t)(end - t) : strlen(t);
+            if (len == 0) {
+                fprintf(stderr, "ddbchat: --csv-header has an empty column name\n");
+                json_decref(header);
+                return 2;
+            }
+            json_t *nm = json_stringn(t, len);
+            if (!nm) {
+                fprintf(stderr, "ddbchat: --csv-header is not UTF-8\n");
+                json_decref(header);
+                return 2;
+            }
+            if (json_array_append_new(header, nm)) {
+                fprintf(stderr, "ddbchat: out of memory\n");
+                json_decref(header);
+                return 1;
+            }
+            if (!end)
+                break;
+            t = end + 1;
+        }
+        if (json_array_size(header) > OPS_IMPORT_MAX_CSV_COLUMNS) {
+            fprintf(stderr, "ddbchat: --csv-header has more than %d columns\n",
+                    OPS_IMPORT_MAX_CSV_COLUMNS);
+            json_decref(header);
+            return 2;
+        }
+        long rep = ops_csv_header_repeat(header);
+        if (rep >= 0) {
+            fprintf(stderr, "ddbchat: --csv-header names the column \"%s\" twice\n",
+                    json_string_value(json_array_get(header, (size_t)rep)));
+            json_decref(header);
+            return 2;
+        }
         io.csv_header = header;
     }
     if (o.redo && !o.create) {

@@ -1215,6 +1215,24 @@ static void xp_csv_skip_rest(xp_in *x, const char *path, long lineno, const char
     xp_note_error(x, where, msg);
 }
 
+long ops_csv_header_repeat(const json_t *header)
+{
+    size_t n = json_array_size(header);
+    for (size_t i = 1; i < n; i++) {
+        const json_t *a = json_array_get(header, i);
+        size_t alen = json_string_length(a);
+        if (!json_is_string(a) || alen == 0)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            const json_t *b = json_array_get(header, j);
+            if (json_is_string(b) && json_string_length(b) == alen &&
+                memcmp(json_string_value(a), json_string_value(b), alen) == 0)
+                return (long)i;
+        }
+    }
+    return -1;
+}
+
 static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, err_t *e)
 {
     char delim = x->o->csv_delimiter ? x->o->csv_delimiter : ',';
@@ -1279,6 +1297,18 @@ static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, er
                 char why[80];
                 snprintf(why, sizeof why, "a header of more than %d columns",
                          OPS_IMPORT_MAX_CSV_COLUMNS);
+                xp_csv_skip_rest(x, path, start_line, why);
+                break;
+            }
+            /* A name twice is ambiguous as it is in a JSON line: which value is the
+             * attribute's?  (test_xport.c::test_csv_header_repeated_name_skips_its_file) */
+            long rep = ops_csv_header_repeat(header);
+            if (rep >= 0) {
+                const json_t *nm = json_array_get(header, (size_t)rep);
+                char why[160];
+                snprintf(why, sizeof why, "the column name \"%.*s\" repeated in the header",
+                         (int)(json_string_length(nm) > 100 ? 100 : json_string_length(nm)),
+                         json_string_value(nm));
                 xp_csv_skip_rest(x, path, start_line, why);
                 break;
             }

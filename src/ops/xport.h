@@ -130,6 +130,11 @@ typedef struct ops_import_result {
     int n_first_errors;
 } ops_import_result;
 
+/* The index of the first name in a CSV header (an array of strings) that repeats one before
+ * it, or -1 when none does.  Empty names (columns left out) are not repeats; names compare
+ * with their length. */
+long ops_csv_header_repeat(const json_t *header);
+
 /* Imports (see above).  Returns 0 when every file was read (check out->errors for refused
  * items); ERR_VALIDATION for a source or options that cannot work; backend errors. */
 int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e);

@@ -345,6 +345,40 @@ def test_import_create_and_usage_errors(ddb, ddb_url, table_name, tmp_path):
     assert p.returncode == 1 and "--key" in p.stderr
 
 
+def test_import_csv_header_option_mistakes(ddb, ddb_url, table_name, tmp_path):
+    """--csv-header with a name twice, an empty name (which strtok_r used to drop, shifting
+    the columns: "pk,,a" read "x" as a), more than 8,192 bytes (used to be cut short) or
+    more than 1,024 columns is a usage error (exit 2) before anything is written: --create
+    makes no table.  A file whose own header names a column twice counts one error and is
+    skipped; the next file is imported."""
+    f = tmp_path / "h.csv"
+    f.write_text("k1,skip,x\n")
+    made = table_name("hdr")
+    long_name = "n" * 8200
+    many = ",".join("c%d" % i for i in range(1025))
+    for hdr, says in [("pk,a,a", '"a" twice'), ("pk,,a", "empty column name"),
+                      ("pk,a,", "empty column name"), ("pk," + long_name, "8192 bytes"),
+                      (many, "1024 columns")]:
+        p = run("import", str(f), made, "--create", "--key", "pk:S", "--csv-header", hdr,
+                "--endpoint", ddb_url, check=False)
+        assert p.returncode == 2 and says in p.stderr, (hdr[:20], p.returncode, p.stderr)
+        with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+            ddb.describe_table(TableName=made)
+    out = json.loads(run("import", str(f), made, "--create", "--key", "pk:S", "--csv-header",
+                         "pk,b,a", "--endpoint", ddb_url, "--json").stdout)
+    assert out["items"] == 1 and out["errors"] == 0
+    assert scan_raw(ddb, made) == [{"pk": {"S": "k1"}, "b": {"S": "skip"}, "a": {"S": "x"}}]
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.csv").write_text("pk,a,a\nk2,x,y\n")
+    (d / "b.csv").write_text("pk,a\nk3,z\n")
+    p = run("import", str(d), made, "--endpoint", ddb_url, "--json", check=False)
+    out = json.loads(p.stdout)
+    assert out["items"] == 1 and out["errors"] == 1, out
+    assert 'a.csv:1: the column name "a" repeated in the header' in out["first_errors"][0]
+    assert sorted(i["pk"]["S"] for i in scan_raw(ddb, made)) == ["k1", "k3"]
+
+
 def test_nul_in_attribute_names_round_trip(ddb, ddb_url, table_name, tmp_path):
     """An attribute name with U+0000 (any UTF-8 is a name, issue 9.1) survives export through
     the endpoint (the client reads Scan pages with our reader, not json_loadb, which refuses

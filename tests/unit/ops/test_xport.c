@@ -553,6 +553,60 @@ static void test_csv_damage_skips_the_rest_of_its_file(void **state)
     msg_backend_free(b);
 }
 
+/* A CSV header that names a column twice is ambiguous as a JSON line naming an attribute
+ * twice is: the file counts one error naming its header line and is skipped, and the import
+ * goes on with the next file.  The check is made after a byte order mark is removed
+ * ("\xef\xbb\xbfpk,sk,pk").  Empty names are columns left out, not a repeat ("pk,sk,,").
+ * ops_csv_header_repeat finds the name for --csv-header's usage error.  Failed before:
+ * a.csv imported k1 with a = "y" (the last value kept), b.csv imported k3; items 5,
+ * errors 0. */
+static void test_csv_header_repeated_name_skips_its_file(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char dir[400], path[500];
+    snprintf(dir, sizeof dir, "%s/in", t->root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    write_file(path, "pk,sk,a,a\nk1,1,x,y\nk2,2,p,q\n", false);
+    snprintf(path, sizeof path, "%s/b.csv", dir);
+    write_file(path, "\xef\xbb\xbfpk,sk,pk\nk3,3,k4\n", false);
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    write_file(path, "pk,sk,,\nk5,5,x,y\n", false);
+    snprintf(path, sizeof path, "%s/d.csv", dir);
+    write_file(path, "pk,sk,a\nk6,6,z\n", false);
+    ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
+    ops_import_result ir;
+    int rc = ops_import(&io, &ir, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    assert_int_equal(ir.files, 4);
+    assert_int_equal(ir.items, 2); /* k5, k6 */
+    assert_int_equal(ir.errors, 2);
+    assert_int_equal(ir.n_first_errors, 2);
+    assert_non_null(strstr(ir.first_errors[0],
+                           "a.csv:1: the column name \"a\" repeated in the header (the rest"));
+    assert_non_null(strstr(ir.first_errors[1],
+                           "b.csv:1: the column name \"pk\" repeated in the header (the rest"));
+    json_t *all = ot_scan_all(t->api, "tab");
+    assert_int_equal(json_array_size(all), 2);
+    json_decref(all);
+    json_t *h = json_pack("[ssss]", "pk", "", "", "b");
+    assert_int_equal(ops_csv_header_repeat(h), -1);
+    json_array_append_new(h, json_string("b"));
+    assert_int_equal(ops_csv_header_repeat(h), 4);
+    json_decref(h);
+    h = json_array();
+    json_array_append_new(h, json_stringn("a\0x", 3));
+    json_array_append_new(h, json_stringn("a\0y", 3));
+    assert_int_equal(ops_csv_header_repeat(h), -1); /* names carry their length */
+    json_decref(h);
+    msg_backend_free(b);
+}
+
 /* A DynamoDB JSON line that names an attribute twice, or a key twice in a map, is one refused
  * item naming its file and line, and the import goes on.  Failed before: the last value was
  * kept and both lines imported (items 3, errors 0), "a" with v "second". */
@@ -797,6 +851,8 @@ int main(void)
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_files_manifest_is_refused, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_unfinished_export_is_refused, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_csv_header_repeated_name_skips_its_file, ot_setup,
+                                        ot_teardown),
         cmocka_unit_test_setup_teardown(test_csv_damage_skips_the_rest_of_its_file, ot_setup,
                                         ot_teardown),
         cmocka_unit_test_setup_teardown(test_repeated_attribute_name_is_one_refused_item,
