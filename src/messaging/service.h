@@ -181,6 +181,9 @@ typedef struct msg_user {
     char uuid[MSG_UUID_LEN + 1];
     char handle[MSG_HANDLE_MAX + 1];
     char display_name[MSG_NAME_BYTES + 1];
+    /* the user row's display_name is missing or not an S (display_name is then ""): a
+     * first message's check of the row holds that, not "" (service_send.c w_user_check) */
+    bool name_not_s;
 } msg_user;
 
 /* Validation used by msg_user_add: 0 or ERR_VALIDATION (row invalid_handle) /

@@ -630,18 +630,23 @@ static void w_pair_update(jout *req, const char *table, const char *pair_pk, con
 /* A first message's check that the user row (USER#<uuid>) still has the name the send
  * writes: a rename committed since the send read it cancels the transaction (no pair row
  * yet, so no name there to hold; the rename's Query of its conversations may have missed
- * this one). */
-static void w_user_check(jout *req, const char *table, const char *uuid, const char *name)
+ * this one).  The name as stored: a row whose display_name is missing or not an S (u's
+ * name_not_s; the send writes "") is held by NOT attribute_type(display_name, S), which a
+ * rename (it writes an S) ends.  Before session 29's fix such a row was checked against ""
+ * and no first message to or from it ever committed
+ * (test_service.c test_first_message_to_a_user_row_without_a_name). */
+static void w_user_check(jout *req, const char *table, const msg_user *u)
 {
     char pk[64];
-    snprintf(pk, sizeof pk, "USER#%s", uuid);
+    snprintf(pk, sizeof pk, "USER#%s", u->uuid);
     jout_raw(req, ",{\"ConditionCheck\":{", 20);
     msgi_jw_str(req, false, "TableName", table);
     msgi_jw_key(req, pk, "USER");
-    msgi_jw_str(req, true, "ConditionExpression", "display_name = :n");
+    msgi_jw_str(req, true, "ConditionExpression",
+                u->name_not_s ? "NOT attribute_type(display_name, :n)" : "display_name = :n");
     jout_member_key(req, true, "ExpressionAttributeValues", 25);
     jout_raw(req, "{", 1);
-    msgi_jw_attr(req, false, ":n", name);
+    msgi_jw_attr(req, false, ":n", u->name_not_s ? "S" : u->display_name);
     jout_raw(req, "}}}", 3);
 }
 
@@ -724,6 +729,12 @@ static int send_fresh_names(msg_service *s, const pair_rd *pr, bool all, msg_use
     return 0;
 }
 
+/* Whether a and b hold the same name as read (display_name, name_not_s). */
+static bool same_name(const msg_user *a, const msg_user *b)
+{
+    return a->name_not_s == b->name_not_s && strcmp(a->display_name, b->display_name) == 0;
+}
+
 /* The steps: the request's checks (send_check), the two people (send_parties), then attempts
  * until one commits: the pair row read (an Idempotency-Key's retry answered from it), the
  * recipient's marker (send_their_mark), the message's time, the transaction written
@@ -752,6 +763,7 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
     snprintf(nm_me, sizeof nm_me, "name_%s", me.uuid);
     snprintf(nm_other, sizeof nm_other, "name_%s", other.uuid);
     bool reread = false; /* a first message was cancelled: read both users again */
+    int checks_stuck = 0; /* re-reads that found both users as they were */
     snprintf(idem_name, sizeof idem_name, "idem_%s", me.uuid);
     snprintf(idem_pk, sizeof idem_pk, "IDEM#%s", me.uuid);
     bool keyed_race = false; /* a keyed attempt was cancelled: look for the key's row */
@@ -785,8 +797,21 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
          * since they were read (the pair row names someone otherwise, or a first message's
          * check of them failed), as the pair row's condition or the check then cancels the
          * send (msg_user_rename) */
+        msg_user was[2] = {me, other};
         if ((rc = send_fresh_names(s, &pr, reread, &me, &other, e)))
             goto done;
+        /* a check that failed while the rows read the same: a name the check cannot hold
+         * (an S longer than a name, cut to "" when read), not a rename -- a storage error
+         * after a few tries, not cfg.max_retries attempts */
+        if (reread && same_name(&was[0], &me) && same_name(&was[1], &other) &&
+            ++checks_stuck >= 3) {
+            rc = msg_failf(e, MSG_E_STORAGE,
+                           "a first message's check of the user rows of %s and %s keeps "
+                           "failing while they read the same (a display_name the service "
+                           "cannot read?)",
+                           me.uuid, other.uuid);
+            goto done;
+        }
         reread = false;
         if (pr.found) {
             bool ok = pr.has_group;
@@ -850,8 +875,8 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         w_message_put(&req, s->table, group, ts, msg_uuid, text, &me);
         if (first) {
             w_pair_put(&req, s->table, pair_pk, group, ts, me.uuid, idem_name, keys);
-            w_user_check(&req, s->table, me.uuid, me.display_name);
-            w_user_check(&req, s->table, other.uuid, other.display_name);
+            w_user_check(&req, s->table, &me);
+            w_user_check(&req, s->table, &other);
         } else {
             const char *names[2] = {me.display_name, other.display_name};
             w_pair_update(&req, s->table, pair_pk, ts, me.uuid, prev, idem_name, keys, &pr,

@@ -692,6 +692,8 @@ static int user_item(void *ctx, const char *key, const av_t *item)
     msgi_av_copy_s(item, "uuid", rd->u->uuid, sizeof rd->u->uuid);
     msgi_av_copy_s(item, "handle", rd->u->handle, sizeof rd->u->handle);
     msgi_av_copy_s(item, "display_name", rd->u->display_name, sizeof rd->u->display_name);
+    const av_t *nv = item && item->type == AV_M ? av_map_gets(item, "display_name") : NULL;
+    rd->u->name_not_s = !nv || nv->type != AV_S;
     return 0;
 }
 

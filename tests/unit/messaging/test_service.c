@@ -3142,6 +3142,67 @@ static void test_user_rename_batches_and_errors(void **state)
         msg_message_fini(&m[i]);
 }
 
+/* A user row's display_name set by hand (UpdateExpression, ExpressionAttributeValues as
+ * DynamoDB JSON text); NULL values: a REMOVE. */
+static void user_row_update(const msg_user *u, const char *ue, const char *vals)
+{
+    char pk[128];
+    snprintf(pk, sizeof pk, "USER#%s", u->uuid);
+    json_t *req = json_pack("{s:s,s:{s:{s:s},s:{s:s}},s:s}", "TableName", ENV.table, "Key", "pk",
+                            "S", pk, "sk", "S", "USER", "UpdateExpression", ue);
+    if (vals)
+        json_object_set_new(req, "ExpressionAttributeValues", json_loads(vals, 0, NULL));
+    json_t *resp = NULL;
+    err_t e = {0};
+    if (msg_backend_call(ENV.backend, "UpdateItem", req, &resp, &e))
+        fail_msg("update user row: %s", e.msg);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* A first message to or from a user whose row's display_name is missing or not an S goes
+ * through (with "" as the name): its check of the user row holds the name as stored
+ * (NOT attribute_type(display_name, S)), not the "" the service read.  Before session 29's
+ * fix the check compared display_name = "" and never held: 200 attempts, then 409
+ * conflict "too many concurrent writes".  A row the check cannot hold (an S longer than a
+ * name) ends after a few unchanged re-reads as a storage error, not 200 attempts. */
+static void test_first_message_to_a_user_row_without_a_name(void **state)
+{
+    (void)state;
+    msg_user a = add_user("nn_a", "Nn A");
+    msg_user b = add_user("nn_b", "Nn B");
+    msg_user c = add_user("nn_c", "Nn C");
+    msg_user d = add_user("nn_d", "Nn D");
+    user_row_update(&b, "REMOVE display_name", NULL);
+    user_row_update(&c, "SET display_name = :n", "{\":n\":{\"N\":\"5\"}}");
+    char big[MSG_NAME_BYTES + 40], vals[MSG_NAME_BYTES + 80];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    snprintf(vals, sizeof vals, "{\":n\":{\"S\":\"%s\"}}", big);
+    user_row_update(&d, "SET display_name = :n", vals);
+    msg_message m1 = send_ok(&a, NULL, "nn_b", "to b", NULL);
+    msg_message m2 = send_ok(&c, NULL, "nn_a", "from c", NULL);
+    assert_string_equal(m2.sender.display_name, "");
+    listing_names(&a, "");
+    listing_names(&b, "Nn A");
+    /* a conversation that exists: the pair row's names, no user row check */
+    msg_message m3 = send_ok(&b, m1.message_group_uuid, NULL, "back", NULL);
+    /* the over-long name: a storage error after a few tries, not 200 */
+    msg_config cfg = test_cfg();
+    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc = service_on(&hp.base, &cfg);
+    rs_updates = rs_marks = rs_queries = rs_gets = rs_fail_at = 0;
+    err_t e = {0};
+    msg_message m4;
+    assert_int_not_equal(msg_send(svc, a.uuid, NULL, "nn_d", "to d", NULL, &m4, &e), 0);
+    code_is(&e, "storage");
+    assert_true(rs_gets < 20);
+    msg_service_free(svc);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+}
+
 /* kr_call's backend: before the first TransactWriteItems (a keyed send's), the other
  * participant sends into the same conversation (its pair row moves: the keyed send is
  * cancelled by the pair row's condition); counts GetItems of IDEM# rows */
@@ -3289,6 +3350,7 @@ int main(void)
         cmocka_unit_test(test_rename_racing_a_send),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
+        cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
