@@ -311,6 +311,8 @@ typedef struct rename_conv {
     char g[MSG_UUID_LEN + 1], sk[MSG_TS_LEN + 1], other[MSG_UUID_LEN + 1];
     bool gone;   /* no row of the user in it any more: nothing to rename */
     bool nopair; /* its pair row is not the conversation's (not written by this service) */
+    bool stuck;  /* cannot be renamed (the other participant's row is not where mine says):
+                  * skipped, counted as left once */
 } rename_conv;
 
 /* msgi_query_pages's page for msg_user_rename: each conversation row's group, key time and
@@ -351,8 +353,11 @@ static int rename_page(void *ctx, const json_t *resp)
 }
 
 /* The conversation's rows found again by their key (a message moved them): c's key time and
- * other participant, or c->gone. */
-static int rename_refind(msg_service *s, const char *me, rename_conv *c, err_t *e)
+ * other participant, or c->gone.  My row where it was: the pair row's condition failed
+ * (c->nopair), or, when it already had (`known`: the answer named the failed items), the
+ * other participant's row is not there -- c->stuck, said once (doctor's "rows for 1
+ * participants"; before session 29 it was tried until the walk stopped at it). */
+static int rename_refind(msg_service *s, const char *me, rename_conv *c, bool known, err_t *e)
 {
     json_t *row = NULL;
     int rc = msgi_find_my_row_keyed(s, me, c->g, &row, e);
@@ -364,7 +369,12 @@ static int rename_refind(msg_service *s, const char *me, rename_conv *c, err_t *
     json_decref(row);
     if (!ok)
         c->gone = true; /* no row of mine in it now, or one without the other's uuid */
-    else if (strcmp(sk, c->sk) == 0)
+    else if (strcmp(sk, c->sk) == 0 && c->nopair && known) {
+        c->stuck = true;
+        log_warn("rename of %s: conversation %s skipped: the other participant's row %s is "
+                 "not at %s",
+                 me, c->g, c->other, c->sk);
+    } else if (strcmp(sk, c->sk) == 0)
         c->nopair = true; /* the row is where it was: the pair row's condition failed */
     else
         memcpy(c->sk, sk, sizeof sk);
@@ -428,7 +438,7 @@ static void rename_events(msg_service *s, const msg_user *u, const rename_conv *
     if (!s->events)
         return;
     for (size_t j = 0; j < k; j++) {
-        if (c[j].gone)
+        if (c[j].gone || c[j].stuck)
             continue;
         json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", c[j].g, "uuid",
                               u->uuid, "handle", u->handle, "display_name", u->display_name);
@@ -458,8 +468,15 @@ static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rena
                              "display_name = :n", "ExpressionAttributeValues", ":n", "S", name));
         int at = 1;
         for (size_t j = 0; j < k; j++) {
+            /* a second row of one conversation (a copy at another key, or two found again
+             * at one key): its updates are the first row's, which the transaction may not
+             * hold twice (a ValidationException of the whole batch, every try: before
+             * session 29 one duplicate stopped every rename of the user) */
+            for (size_t x = 0; x < j && !c[j].gone; x++)
+                c[j].gone = !c[x].gone && strcmp(c[x].g, c[j].g) == 0;
             first[j] = at;
-            nit[j] = c[j].gone ? 0 : rename_items(items, s->table, me, name, &c[j]);
+            nit[j] = c[j].gone || c[j].stuck ? 0
+                                             : rename_items(items, s->table, me, name, &c[j]);
             at += nit[j];
         }
         if (!items || json_array_size(items) != (size_t)at) {
@@ -501,8 +518,8 @@ static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rena
                     json_string_value(json_object_get(json_array_get(why, (size_t)x), "Code"));
                 failed = cx && strcmp(cx, "ConditionalCheckFailed") == 0;
             }
-            if (failed && !c[j].gone)
-                rc = rename_refind(s, me, &c[j], e);
+            if (failed && !c[j].gone && !c[j].stuck)
+                rc = rename_refind(s, me, &c[j], known, e);
         }
         json_decref(resp);
         if (rc)
@@ -628,23 +645,48 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
     long long stop = pr && pr->budget_ms > 0 ? t0 + (long long)pr->budget_ms * 1000 : 0;
     bool superseded = false;
     err_t fe = {0};
+    /* a batch that failed otherwise than by a race goes again one conversation at a time (up
+     * to single_to); one conversation the backend refuses (ValidationException), or one
+     * that cannot be renamed (rename_conv's stuck), is skipped and counted as left, instead
+     * of stopping the walk at it for good */
+    size_t single_to = 0, skipped = 0;
     while (!rc && i < n && !superseded) {
         if (stop && i > 0 && msg_now_usec() >= stop)
             break; /* the budget is spent: the rest is left for the next call */
-        size_t m = n - i < k ? n - i : k;
-        rc = rename_batch(s, upk, &u, &rr.v[i], m, &superseded, &fe);
-        if (rc == RENAME_BUSY && k > 1) { /* busy conversations: smaller batches */
+        size_t m = i < single_to ? 1 : n - i < k ? n - i : k;
+        err_t be = {0};
+        rc = rename_batch(s, upk, &u, &rr.v[i], m, &superseded, &be);
+        if (rc == RENAME_BUSY && k > 1 && i >= single_to) { /* busy: smaller batches */
             k = (k + 1) / 2;
             rc = 0;
             continue;
         }
+        if (rc && rc != RENAME_BUSY && m > 1) {
+            log_warn("rename of %s: a batch of %zu conversations failed, one at a time: %s",
+                     u.uuid, m, be.msg);
+            single_to = i + m;
+            rc = 0;
+            continue;
+        }
+        if (rc == ERR_VALIDATION) {
+            log_warn("rename of %s: conversation %s skipped: %s", u.uuid, rr.v[i].g, be.msg);
+            skipped++;
+            rc = 0;
+            i++;
+            continue;
+        }
         if (rc == RENAME_BUSY)
-            rc = msg_failf(&fe, MSG_E_CONFLICT,
+            rc = msg_failf(&be, MSG_E_CONFLICT,
                            "too many messages moved conversation %s during the rename, try "
                            "again",
                            rr.v[i].g);
-        if (!rc)
-            i += m;
+        if (rc) {
+            fe = be;
+            break;
+        }
+        for (size_t j = i; j < i + m; j++)
+            skipped += rr.v[j].stuck;
+        i += m;
     }
     /* the mark: below the oldest conversation renamed while some are left (a budget, an
      * error: the same name again goes on there), gone when all are (not when a later rename
@@ -666,8 +708,8 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
         log_warn("rename of %s: the resume mark: %s", u.uuid, me.msg);
     free(rr.v);
     if (pr) {
-        pr->renamed = i;
-        pr->left = superseded ? 0 : n - i;
+        pr->renamed = i - skipped;
+        pr->left = superseded ? 0 : n - i + skipped;
         pr->stopped = rc != 0;
     }
 answer:

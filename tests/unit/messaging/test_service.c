@@ -2962,6 +2962,8 @@ static void test_user_rename(void **state)
 /* Counts rename_slow_call's requests by operation; each batch takes 3 ms; from the
  * rs_fail_at-th batch on (1-based; 0: none), every batch fails with InternalServerError. */
 static int rs_updates, rs_marks, rs_queries, rs_gets, rs_fail_at;
+/* a group whose rename batches the backend refuses (ValidationException), NULL: none */
+static const char *rs_refuse_g;
 
 static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
@@ -2974,6 +2976,13 @@ static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t 
         if (rs_fail_at && rs_updates >= rs_fail_at) {
             *out = NULL;
             return err_set(e, ERR_INTERNAL, "Internal server error");
+        }
+        char *text = rs_refuse_g ? json_dumps(req, JSON_COMPACT) : NULL;
+        bool refuse = text && strstr(text, rs_refuse_g);
+        free(text);
+        if (refuse) {
+            *out = NULL;
+            return err_set(e, ERR_VALIDATION, "refused by the test");
         }
     } else if (strcmp(op, "UpdateItem") == 0 && ue &&
                (strncmp(ue, "SET rename_before", 17) == 0 ||
@@ -3139,6 +3148,107 @@ static void test_user_rename_batches_and_errors(void **state)
     check_invariants(all);
     json_decref(all);
     for (int i = 0; i < 5; i++)
+        msg_message_fini(&m[i]);
+}
+
+/* owner's conversation row of group (a new reference), failing when there is none. */
+static json_t *conv_row_of(const msg_user *owner, const char *group)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner->uuid);
+    json_t *all = scan_all(), *it, *found = NULL;
+    size_t i;
+    json_array_foreach(all, i, it)
+    {
+        const char *p = json_string_value(json_object_get(json_object_get(it, "pk"), "S"));
+        const char *g = json_string_value(
+            json_object_get(json_object_get(it, "message_group_uuid"), "S"));
+        if (p && g && strcmp(p, pk) == 0 && strcmp(g, group) == 0)
+            found = json_incref(it);
+    }
+    json_decref(all);
+    if (!found)
+        fail_msg("no row of %s in %s", owner->uuid, group);
+    return found;
+}
+
+static void table_call(const char *op, json_t *req)
+{
+    json_t *resp = NULL;
+    err_t e = {0};
+    if (msg_backend_call(ENV.backend, op, req, &resp, &e))
+        fail_msg("%s: %s", op, e.msg);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* A rename walks past what it cannot rename: a second row of one conversation (a copy at an
+ * older key: doctor's "two rows for conversation G") is renamed as the first, a conversation
+ * without the other participant's row (doctor's "rows for 1 participants") is skipped and
+ * counted as left once, a conversation the backend refuses (ValidationException) goes one at
+ * a time, is skipped and counted; the rest of the walk goes on.  Before session 29's fix the
+ * duplicate made every batch a ValidationException (two Updates of one pair row) and the
+ * one-participant conversation was tried until a conflict: every PUT /api/me answered
+ * renamed 0, and the fine conversations kept the old name for good. */
+static void test_user_rename_skips_what_it_cannot_rename(void **state)
+{
+    (void)state;
+    msg_user a = add_user("sk_a", "Sk A");
+    msg_user o[4];
+    msg_message m[4];
+    char h[16];
+    for (int i = 0; i < 4; i++) { /* o[3] newest */
+        snprintf(h, sizeof h, "sk_o%d", i);
+        o[i] = add_user(h, "Sk O");
+        m[i] = send_ok(&o[i], NULL, "sk_a", "hi", NULL);
+    }
+    /* a's row of o[0]'s conversation again, at an older key */
+    json_t *dup = conv_row_of(&a, m[0].message_group_uuid);
+    json_object_set_new(dup, "sk", json_pack("{s:s}", "S", "2001-01-01T00:00:00.000000Z"));
+    table_call("PutItem", json_pack("{s:s,s:o}", "TableName", ENV.table, "Item", dup));
+    /* o[3]'s row of the newest conversation gone */
+    json_t *row = conv_row_of(&o[3], m[3].message_group_uuid);
+    table_call("DeleteItem",
+               json_pack("{s:s,s:{s:O,s:O}}", "TableName", ENV.table, "Key", "pk",
+                         json_object_get(row, "pk"), "sk", json_object_get(row, "sk")));
+    msg_config cfg = test_cfg();
+    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc = service_on(&hp.base, &cfg);
+    rs_updates = rs_marks = rs_queries = rs_gets = rs_fail_at = 0;
+    rs_refuse_g = NULL;
+    err_t e = {0};
+    msg_rename_progress pr = {.budget_ms = 0};
+    assert_int_equal(msg_user_rename(svc, a.uuid, "Sk One", &pr, NULL, &e), 0);
+    assert_false(pr.stopped);
+    assert_int_equal(pr.renamed, 4); /* the three fine ones and the duplicate */
+    assert_int_equal(pr.left, 1);    /* o[3]'s */
+    for (int i = 0; i < 3; i++)
+        listing_names(&o[i], "Sk One");
+    /* counted once: the same name again has nothing left */
+    assert_int_equal(msg_user_rename(svc, a.uuid, "Sk One", &pr, NULL, &e), 0);
+    assert_int_equal(pr.left, 0);
+    /* a conversation the backend refuses: the batch goes one at a time, it is skipped */
+    rs_refuse_g = m[1].message_group_uuid;
+    assert_int_equal(msg_user_rename(svc, a.uuid, "Sk Two", &pr, NULL, &e), 0);
+    assert_false(pr.stopped);
+    assert_int_equal(pr.renamed, 3);
+    assert_int_equal(pr.left, 2);
+    listing_names(&o[0], "Sk Two");
+    listing_names(&o[1], "Sk One");
+    listing_names(&o[2], "Sk Two");
+    rs_refuse_g = NULL;
+    msg_service_free(svc);
+    /* the table as it was, for the tests after (check_invariants) */
+    char apk[64];
+    snprintf(apk, sizeof apk, "GRP#%s", a.uuid);
+    table_call("DeleteItem", json_pack("{s:s,s:{s:{s:s},s:{s:s}}}", "TableName", ENV.table,
+                                       "Key", "pk", "S", apk, "sk", "S",
+                                       "2001-01-01T00:00:00.000000Z"));
+    table_call("PutItem", json_pack("{s:s,s:o}", "TableName", ENV.table, "Item", row));
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    for (int i = 0; i < 4; i++)
         msg_message_fini(&m[i]);
 }
 
@@ -3351,6 +3461,7 @@ int main(void)
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
+        cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_mark_read_races),
