@@ -691,6 +691,39 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     return rc;
 }
 
+/* A TransactionCanceledException's reasons read from its message, where some backends give
+ * them only there (localstack, moto, some DynamoDB Local builds: "Transaction cancelled,
+ * please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]"):
+ * the bracketed list that ends the message, codes in TransactItems' order, as the
+ * CancellationReasons array AWS sends ([{"Code":...}], a new reference).  NULL when the
+ * message ends with no such list (each code letters only) or out of memory. */
+static json_t *ddbc_reasons_from_message(const char *msg)
+{
+    const char *open = strrchr(msg, '[');
+    size_t len = strlen(msg);
+    if (!open || len < 2 || msg[len - 1] != ']')
+        return NULL;
+    json_t *why = json_array();
+    const char *p = open + 1, *end = msg + len - 1;
+    while (why && p <= end) {
+        while (p < end && *p == ' ')
+            p++;
+        const char *q = p;
+        while (q < end && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+            q++;
+        const char *r = q;
+        while (r < end && *r == ' ')
+            r++;
+        if (q == p || (r < end && *r != ',') || q - p > 64 ||
+            json_array_append_new(why, json_pack("{s:s%}", "Code", p, (size_t)(q - p)))) {
+            json_decref(why);
+            return NULL;
+        }
+        p = r + 1; /* past the ',' (or the ']': the end) */
+    }
+    return why;
+}
+
 /* Turns an error body into (code, message, extras).  Returns the ERR_* code.  The type is the
  * body's __type, or else its "code", or else the x-amzn-ErrorType header's (`header`, "" when
  * absent), each read as the SDKs read it: the part before a ':' (a trailing URL) and after a
@@ -735,6 +768,12 @@ static int ddbc_error_from_body(json_t *doc, long status, const char *header, js
         if (strcmp(k, "__type") && strcmp(k, "message") && strcmp(k, "Message"))
             json_object_set(extra, k, v);
     }
+    json_t *why = code == ERR_TRANSACTION_CANCELED && extra &&
+                          !json_object_get(doc, "CancellationReasons")
+                      ? ddbc_reasons_from_message(msg)
+                      : NULL;
+    if (why)
+        json_object_set_new(extra, "CancellationReasons", why);
     if (json_object_size(extra) == 0) {
         json_decref(extra);
         extra = NULL;

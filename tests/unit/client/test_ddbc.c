@@ -22,6 +22,7 @@
 #include "client/ddbc.h"
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
+       FK_CANCELED_IN_MESSAGE, FK_CANCELED_ODD_MESSAGE,
        FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
        FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY, FK_200_MESSAGE_ONLY,
        FK_200_NESTED_MESSAGE };
@@ -107,6 +108,21 @@ static void *fake_main(void *arg)
                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
                        "TransactionCanceledException\",\"message\":\"Transaction cancelled\","
                        "\"CancellationReasons\":[{\"Code\":\"None\"}]}",
+                       1);
+            break;
+        case FK_CANCELED_IN_MESSAGE: /* localstack's, moto's: the reasons only in the text */
+            fake_reply(c, 400,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                       "TransactionCanceledException\",\"Message\":\"Transaction cancelled, "
+                       "please refer cancellation reasons for specific reasons "
+                       "[ConditionalCheckFailed, None]\"}",
+                       1);
+            break;
+        case FK_CANCELED_ODD_MESSAGE: /* a bracket that is no list of codes */
+            fake_reply(c, 400,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                       "TransactionCanceledException\",\"message\":\"Transaction cancelled "
+                       "[see the {docs}]\"}",
                        1);
             break;
         case FK_FOREIGN:
@@ -424,6 +440,36 @@ static void test_error_extras_kept(void **state)
     fake_stop(f);
 }
 
+/* A TransactionCanceledException whose reasons are only in its message (localstack, moto,
+ * some DynamoDB Local builds: "... for specific reasons [ConditionalCheckFailed, None]")
+ * gets them as CancellationReasons, in order, as AWS gives them; a message without such a
+ * list gets none.  Before session 29 there were none: the messaging service took every item
+ * as failed (a superseded rename refound all its conversations 8 times a batch size). */
+static void test_cancel_reasons_from_the_message(void **state)
+{
+    (void)state;
+    int script[] = {FK_CANCELED_IN_MESSAGE, FK_CANCELED_ODD_MESSAGE};
+    fake_t *f = fake_start(script, 2);
+    ddbc_t *c = client_for(f, 5);
+    json_t *extra = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &extra, &e), ERR_TRANSACTION_CANCELED);
+    json_t *why = json_object_get(extra, "CancellationReasons");
+    assert_int_equal(json_array_size(why), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(why, 0), "Code")),
+                        "ConditionalCheckFailed");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(why, 1), "Code")),
+                        "None");
+    json_decref(extra);
+    extra = NULL;
+    err_clear(&e);
+    assert_int_equal(call(c, &extra, &e), ERR_TRANSACTION_CANCELED);
+    assert_null(json_object_get(extra, "CancellationReasons"));
+    json_decref(extra);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
 static void test_unreachable_is_transport_error(void **state)
 {
     int script[] = {FK_OK};
@@ -707,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_gives_up_with_last_error),
         cmocka_unit_test(test_non_retryable_returned_at_once),
         cmocka_unit_test(test_error_extras_kept),
+        cmocka_unit_test(test_cancel_reasons_from_the_message),
         cmocka_unit_test(test_foreign_type_reported_as_itself),
         cmocka_unit_test(test_unreachable_is_transport_error),
         cmocka_unit_test(test_config_env_and_profiles),
