@@ -181,7 +181,8 @@
     const early = () => state.retryTimer && !state.live && state.streamOut;
     if (early()) setTimeout(() => { if (early()) reconnectNow(); }, 0);
     return { data, next: res.headers.get('X-Next-Cursor'),
-      total: res.headers.get('X-Unread-Total') };
+      total: res.headers.get('X-Unread-Total'),
+      retryAfterMs: retryAfterMs(res.headers.get('Retry-After')) };
   }
 
   // ---- time, in the reader's time zone ---------------------------------------------------
@@ -1208,13 +1209,21 @@
   // the people the user writes to see it at once (their pages by the stream's rename event),
   // the user's other tabs by the tabs' channel.  A user with more conversations than one
   // request renames in half its deadline gets conversations_left > 0: the same PUT goes
-  // again until none are left (NAME_TRIES at most, then said).  What the server refuses
+  // again until none are left (NAME_TRIES at most, then said), after the answer's
+  // Retry-After when it has one (the server's "stopped": a busy conversation or a storage
+  // error answers 200 + Retry-After: 1, and the 20 PUTs went back to back).  Then saving the
+  // same name again goes on with it (nameLeft); before, the form closed with no request, so
+  // the notice's "save it again" did nothing (test_web.py::
+  // test_saving_ones_name_again_goes_on_with_the_rename).  What the server refuses
   // (invalid_display_name) is said in its words and the form stays as typed.  Escape or
   // Cancel closes it, the focus back on "Name".  Before, the page could not change the
   // name: only the API or `ddbchat user rename` could
   // (test_web.py::test_changing_ones_own_name).
   const NAME_TRIES = 20;
-  let nameRefusal = null; // the notice a refused name put up: it goes once a name is saved
+  const NAME_WAIT_MAX_MS = 10000; // a longer Retry-After: the loop stops and says so
+  let nameRefusal = null; // the notice Save put up (a refusal, conversations left): it goes
+  // once a name is saved in full
+  let nameLeft = null; // { gen, name, left } of the last unfinished rename
   function showMe() {
     const myName = document.createElement('bdi');
     myName.textContent = state.me.display_name;
@@ -1256,22 +1265,28 @@
     ev.preventDefault();
     const name = el['name-input'].value.trim();
     if (!name || !state.me || el['name-save'].dataset.busy) return;
-    if (name === state.me.display_name) { closeName(true); return; }
+    const goOn = nameLeft && nameLeft.gen === state.gen && nameLeft.name === name;
+    if (name === state.me.display_name && !goOn) { closeName(true); return; }
     const gen = state.gen;
     el['name-save'].dataset.busy = '1';
     el['name-save'].disabled = true;
     try {
       let left = 0;
       for (let i = 0; i < NAME_TRIES; i++) {
-        const { data } = await api('PUT', '/api/me', { display_name: name });
+        const { data, retryAfterMs: pause } = await api('PUT', '/api/me', { display_name: name });
         if (gen !== state.gen) return;
         myNameIs(data && data.display_name ? data.display_name : name);
         if (state.share) {
           state.share.bc.postMessage({ type: 'me', display_name: state.me.display_name });
         }
         left = data && Number.isInteger(data.conversations_left) ? data.conversations_left : 0;
-        if (left <= 0) break;
+        if (left <= 0 || i === NAME_TRIES - 1 || pause > NAME_WAIT_MAX_MS) break;
+        if (pause) {
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          if (gen !== state.gen) return;
+        }
       }
+      nameLeft = left > 0 ? { gen, name: state.me.display_name, left } : null;
       closeName(true);
       if (nameRefusal !== null && !el.notice.hidden &&
           el['notice-text'].textContent === nameRefusal) hideNotice();
@@ -1279,6 +1294,7 @@
       if (left > 0) {
         showNotice(`Your name is changed; ${left} of your conversations still show the ` +
           'old one to the other person: save it again to go on.');
+        nameRefusal = el['notice-text'].textContent; // it goes once the rest is saved
       }
     } catch (e) {
       if (gen !== state.gen) return;

@@ -3666,6 +3666,69 @@ def test_changing_ones_own_name(web, two):
         d.switch_to.window(home)
 
 
+def test_saving_ones_name_again_goes_on_with_the_rename(web, two):
+    """A rename the server leaves unfinished (PUT /api/me answers conversations_left > 0 after
+    the page's NAME_TRIES) says "save it again to go on": opening "Name" (it holds the new
+    name) and saving it again sends PUT /api/me again, and the page waits the answer's
+    Retry-After (the server's "stopped": 200 + Retry-After: 1) before its own next PUT; once
+    none are left the notice goes.  Before, saving the same name closed the form with no
+    request, so the other people kept the old name; and the 20 PUTs went back to back even
+    when the server asked for a pause.  A fetch seam stands in for a server whose walk is cut
+    short every time (a conversation that stays busy)."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_selfname3"
+    web.tok[me_] = token(add_user(web, me_, "Again Name Web"), exp_in=3600)
+    send_rest(web, "web_alice", "hello again", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    # Each PUT /api/me answer gets the next {left, ra} of window.__plan (default: 3 left,
+    # no Retry-After); window.__puts holds when each PUT went out.
+    d.execute_script("""
+      window.__puts = [];
+      window.__plan = [];
+      const real = window.fetch;
+      window.fetch = async function(url, init) {
+        const r = await real.apply(this, arguments);
+        if (!(init && init.method === 'PUT' && String(url).endsWith('/api/me'))) return r;
+        window.__puts.push(performance.now());
+        const p = window.__plan.shift() || { left: 3 };
+        const j = await r.clone().json();
+        j.conversations_left = p.left;
+        const h = new Headers(r.headers);
+        if (p.ra) h.set('Retry-After', p.ra);
+        return new Response(JSON.stringify(j), { status: r.status, headers: h });
+      };""")
+    puts = lambda d: d.execute_script("return window.__puts.length")  # noqa: E731
+    by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+    inp = by_css(d, "#name-input")[0]
+    d.execute_script("arguments[0].value = ''", inp)
+    inp.send_keys("Again Renamed" + Keys.ENTER)
+    text = wait(d, notice, 10, "the notice: conversations left")
+    assert "3 of your conversations" in text and "save it again" in text, text
+    assert puts(d) == 20
+    # saving the same name again goes on: one answer asks for a pause, the next finishes
+    d.execute_script("window.__plan = [{ left: 3, ra: '1' }, { left: 0 }]")
+    by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+    inp = by_css(d, "#name-input")[0]
+    assert inp.get_attribute("value") == "Again Renamed"
+    inp.send_keys(Keys.ENTER)
+    wait(d, lambda d: puts(d) == 22 and by_css(d, "#name-form[hidden]"), 10,
+         "two more PUTs, the form closed")
+    gap = d.execute_script("const p = window.__puts; return p[21] - p[20]")
+    assert gap >= 950, f"the page did not wait the Retry-After: {gap:.0f} ms"
+    assert notice(d) == ""  # nothing left: the notice went
+    time.sleep(0.5)
+    assert puts(d) == 22
+    # with nothing left, saving the same name sends nothing
+    by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+    by_css(d, "#name-input")[0].send_keys(Keys.ENTER)
+    wait(d, lambda d: by_css(d, "#name-form[hidden]"), 5, "the form closed")
+    time.sleep(0.5)
+    assert puts(d) == 22
+    st, _, me = rest(web, "GET", "/api/me", web.tok[me_])
+    assert st == 200 and me["display_name"] == "Again Renamed", me
+
+
 def test_ones_new_name_reaches_ones_other_browser(web, two):
     """One user signed in in two separate browsers (not tabs: no channel between them)
     changes their name with "Name" in one: the other browser's top bar says the new name at
