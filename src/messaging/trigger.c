@@ -1025,9 +1025,11 @@ static void trg_checkpoint(msg_trigger *t, trg_slot *sl, const msg_sr_page *view
  * the records older than t->max_age_s are discarded (the rest delivered as a batch).  With
  * t->report_failures a run that exits 0 but reports failed records (trg_batch_response) has
  * the records before the first of them done and the rest retried as the batch (a run: an
- * attempt), as Lambda retries from its checkpoint at that record; the batch's position is
- * saved when the whole of it is done or discarded, so a restart meanwhile delivers the done
- * part again (at least once). */
+ * attempt), as Lambda retries from its checkpoint at that record; the records before it are
+ * checkpointed at once (trg_checkpoint: the loop saves the position past them) when the page
+ * is delivered in order, so a restart meanwhile delivers from the failed record on
+ * (test_report_batch_item_failures_checkpoints_at_once); a page split into key groups
+ * (--trigger-parallelization) is saved when the whole of it is done or discarded. */
 static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size_t i0,
                        size_t n, const char *arn, const char *shard)
 {
