@@ -330,7 +330,7 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
                                                                   : API_TXN_TOKEN_MAX_BYTES;
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
                                                               : API_ITERATOR_TTL_MS;
-    api->it_mono0 = base_mono_ms();
+    api->it_boot0 = base_boot_ms();
     api->it_wall0 = base_wall_ms();
     /* a miss (or no cache when out of memory) parses per request, as before */
     api->xcache = expr_cache_new(API_EXPR_CACHE_ENTRIES);

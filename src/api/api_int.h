@@ -51,7 +51,7 @@ struct api {
     unsigned char it_key[API_IT_KEY_LEN]; /* stream shard iterator MAC key, kept in the data
                                              dir (API_IT_SECRET, op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
-    int64_t it_wall0, it_mono0; /* the wall and monotonic clocks at api_new: the iterators'
+    int64_t it_wall0, it_boot0; /* the wall and boot-time clocks at api_new: the iterators'
                                    clock (op_stream.c sa_clock_ms) */
     /* tests only: called by GetRecords between its reads of the stream descriptor and of
      * the records (test_op_stream test_shard_closed_between_reads) */

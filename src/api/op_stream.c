@@ -420,15 +420,17 @@ static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
 }
 
 /* The clock of iterators' issue times and expiry: the wall clock as the process started,
- * moved on by the monotonic clock.  An iterator is a token a client may keep across a
+ * moved on by CLOCK_BOOTTIME.  An iterator is a token a client may keep across a
  * restart (its MAC key is in the data dir), so it carries a wall-clock time, but within a
  * process a step of the wall clock moves neither its age nor its end: before, a step forward
  * expired every iterator out, a step back kept them alive past the 15 minutes
- * (test_streams.py test_iterator_age_through_clock_steps).  A restart takes the wall clock
- * as it is then. */
+ * (test_streams.py test_iterator_age_through_clock_steps).  BOOTTIME, not MONOTONIC: it
+ * counts time the machine spends suspended (a laptop, a VM paused), so an iterator still
+ * ages through a suspend and this clock does not fall behind the wall clock by its length.
+ * A restart takes the wall clock as it is then. */
 static int64_t sa_clock_ms(const api_t *api)
 {
-    return api->it_wall0 + (base_mono_ms() - api->it_mono0);
+    return api->it_wall0 + (base_boot_ms() - api->it_boot0);
 }
 
 /* Whether an iterator issued at issued_ms is past its lifetime as of now_ms: older than the

@@ -21,6 +21,14 @@ static inline int64_t base_mono_ms(void)
     return base_ms_of(CLOCK_MONOTONIC);
 }
 
+/* CLOCK_BOOTTIME in ms: as CLOCK_MONOTONIC (never jumps with the wall clock) but it goes on
+ * while the machine is suspended, which CLOCK_MONOTONIC does not count: for a clock that
+ * stands for the wall clock's progress (the stream iterators', api/op_stream.c). */
+static inline int64_t base_boot_ms(void)
+{
+    return base_ms_of(CLOCK_BOOTTIME);
+}
+
 /* CLOCK_REALTIME in ms since the epoch: the service's timestamps. */
 static inline int64_t base_wall_ms(void)
 {

@@ -171,7 +171,9 @@ def faketime_env(clock_file, fake_monotonic=False):
     clock_file on every call (an offset such as "+0" or "-1h"; write a new file and
     os.replace it to step the clock at once).  fake_monotonic False (every test so far): the
     monotonic clock stays the real one, as an NTP step or `date -s` leaves it (0.9.10 reads
-    FAKETIME_DONT_FAKE_MONOTONIC, older releases DONT_FAKE_MONOTONIC: both are set).  Skips
+    FAKETIME_DONT_FAKE_MONOTONIC, older releases DONT_FAKE_MONOTONIC: both are set), and so
+    does CLOCK_BOOTTIME, the stream iterators' clock (0.9.10 fakes or leaves it with the
+    monotonic one: with "+1h", CLOCK_BOOTTIME read the same with and without the library).  Skips
     the test when libfaketime is not installed (Debian package faketime), and under a
     sanitizer build (ASan refuses to start with a library loaded before its runtime: the
     server exits with status 1; TSan misses the mutex releases inside libfaketime's
