@@ -3796,3 +3796,35 @@ def test_a_reload_while_offline_keeps_the_page(web, two):
         assert csp_violations(d) == []
     finally:
         network(d, online=True)
+
+
+def test_api_requests_do_not_start_the_service_worker(web, two):
+    """The page's service worker (sw.js) is there for its own four files only: the API and
+    the event stream skip it by the browser's static routing (InstallEvent.addRoutes), so a
+    send after a pause (the browser stops an idle worker after ~30 s) does not wait for the
+    worker to start.  Before, its fetch handler let /api/* through but the browser started
+    the worker for each of them first: ~10 ms on the first request after a pause in headless
+    Chromium (median of 8: 13.0 ms against 2.6 ms with the worker running; 3.7 ms with the
+    routes).  A request for a page file still starts it (the offline reload's copy)."""
+    me_ = "web_swroute"
+    web.tok[me_] = token(add_user(web, me_, "SW Route Web"), exp_in=3600)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), 10,
+         "the page's service worker in control")
+    running = lambda d: any(t["type"] == "service_worker" for t in  # noqa: E731
+                            d.execute_cdp_cmd("Target.getTargets", {})["targetInfos"])
+    get = """const done = arguments[arguments.length - 1];
+      fetch(arguments[0], { headers: { Authorization: 'Bearer ' + arguments[1] },
+                            cache: 'no-store' }).then((r) => done(r.status), () => done(0));"""
+    d.execute_cdp_cmd("ServiceWorker.enable", {})
+    try:
+        for path, starts in (("/api/me", False), ("/api/message_groups", False),
+                             ("/app.css", True)):
+            d.execute_cdp_cmd("ServiceWorker.stopAllWorkers", {})
+            wait(d, lambda d: not running(d), 5, "the worker stopped")
+            assert d.execute_async_script(get, path, web.tok[me_]) == 200
+            time.sleep(0.3)
+            assert running(d) == starts, f"{path}: the worker started: {running(d)}"
+    finally:
+        d.execute_cdp_cmd("ServiceWorker.disable", {})
