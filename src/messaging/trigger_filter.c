@@ -11,9 +11,23 @@
 
 #include "value/num.h"
 
+typedef enum { TF_LT, TF_LE, TF_EQ, TF_GT, TF_GE } tf_op;
+
+/* A "numeric" matcher's bounds, parsed once when its pattern is added (the matcher in pat[]
+ * then holds the range's index in ranges[] in place of its list). */
+typedef struct {
+    size_t n; /* 1 or 2 */
+    struct {
+        tf_op op;
+        num_t num;
+    } b[2];
+} tf_range;
+
 struct msg_trigger_filter {
     json_t *pat[MSG_TRIGGER_FILTERS_MAX]; /* validated patterns (owned) */
     size_t n;
+    tf_range *ranges; /* every pattern's "numeric" matchers (owned) */
+    size_t nranges, cap;
 };
 
 msg_trigger_filter *msg_trigger_filter_new(void)
@@ -27,6 +41,7 @@ void msg_trigger_filter_free(msg_trigger_filter *f)
         return;
     for (size_t i = 0; i < f->n; i++)
         json_decref(f->pat[i]);
+    free(f->ranges);
     free(f);
 }
 
@@ -61,17 +76,22 @@ static bool tf_parse_num(const json_t *v, num_t *out)
     return t && num_parse(t, strlen(t), out, NULL) == 0;
 }
 
-static bool tf_is_op(const json_t *v)
+/* The comparison v names (< <= = > >=) into out. */
+static bool tf_parse_op(const json_t *v, tf_op *out)
 {
-    static const char *const ops[] = {"<", "<=", "=", ">", ">="};
+    static const char *const ops[] = {"<", "<=", "=", ">", ">="}; /* in tf_op's order */
     const char *s = json_string_value(v);
     for (size_t i = 0; s && i < sizeof ops / sizeof ops[0]; i++)
-        if (strcmp(s, ops[i]) == 0)
+        if (strcmp(s, ops[i]) == 0) {
+            *out = (tf_op)i;
             return true;
+        }
     return false;
 }
 
-static int tf_check_matcher(const json_t *m, const char *key, err_t *e)
+/* Checks the matcher m of member `key`; a "numeric" one's bounds go to f->ranges, and its
+ * list in m is replaced by their index there. */
+static int tf_check_matcher(msg_trigger_filter *f, json_t *m, const char *key, err_t *e)
 {
     if (json_is_string(m) || json_is_boolean(m) || json_is_null(m))
         return 0;
@@ -122,20 +142,33 @@ static int tf_check_matcher(const json_t *m, const char *key, err_t *e)
     }
     if (!strcmp(op, "numeric")) {
         size_t k = json_array_size(arg);
+        tf_range r = {.n = k / 2};
         bool ok = json_is_array(arg) && (k == 2 || k == 4);
         for (size_t i = 0; ok && i < k; i += 2)
-            ok = tf_is_op(json_array_get(arg, i)) && tf_parse_num(json_array_get(arg, i + 1), &n);
+            ok = tf_parse_op(json_array_get(arg, i), &r.b[i / 2].op) &&
+                 tf_parse_num(json_array_get(arg, i + 1), &r.b[i / 2].num);
         if (!ok)
             return err_set(e, ERR_VALIDATION,
                            "filter: \"numeric\" of \"%s\" takes [op, number] or [op, number, "
                            "op, number] (op: < <= = > >=)",
                            key);
+        if (f->nranges == f->cap) {
+            size_t cap = f->cap ? 2 * f->cap : 8;
+            tf_range *g = realloc(f->ranges, cap * sizeof *g);
+            if (!g)
+                return err_set(e, ERR_NOMEM, "filter: out of memory");
+            f->ranges = g;
+            f->cap = cap;
+        }
+        if (json_object_set_new(m, "numeric", json_integer((json_int_t)f->nranges)))
+            return err_set(e, ERR_NOMEM, "filter: out of memory");
+        f->ranges[f->nranges++] = r;
         return 0;
     }
     return err_set(e, ERR_VALIDATION, "filter: unknown matcher \"%s\" of \"%s\"", op, key);
 }
 
-static int tf_check(const json_t *pat, int depth, err_t *e)
+static int tf_check(msg_trigger_filter *f, const json_t *pat, int depth, err_t *e)
 {
     if (!json_is_object(pat))
         return err_set(e, ERR_VALIDATION, "filter: a pattern must be a JSON object");
@@ -154,22 +187,22 @@ static int tf_check(const json_t *pat, int depth, err_t *e)
             const json_t *p;
             json_array_foreach(v, i, p)
             {
-                int rc = tf_check(p, depth + 1, e);
+                int rc = tf_check(f, p, depth + 1, e);
                 if (rc)
                     return rc;
             }
         } else if (json_is_object(v)) {
-            int rc = tf_check(v, depth + 1, e);
+            int rc = tf_check(f, v, depth + 1, e);
             if (rc)
                 return rc;
         } else if (json_is_array(v)) {
             if (json_array_size(v) == 0)
                 return err_set(e, ERR_VALIDATION, "filter: the list of \"%s\" is empty", key);
             size_t i;
-            const json_t *m;
+            json_t *m;
             json_array_foreach(v, i, m)
             {
-                int rc = tf_check_matcher(m, key, e);
+                int rc = tf_check_matcher(f, m, key, e);
                 if (rc)
                     return rc;
             }
@@ -191,8 +224,10 @@ int msg_trigger_filter_add(msg_trigger_filter *f, const char *text, err_t *e)
     json_t *p = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     if (!p)
         return err_set(e, ERR_VALIDATION, "filter: not JSON: %s", je.text);
-    int rc = tf_check(p, 0, e);
+    size_t had = f->nranges;
+    int rc = tf_check(f, p, 0, e);
     if (rc) {
+        f->nranges = had; /* the refused pattern's ranges go with it */
         json_decref(p);
         return rc;
     }
@@ -236,22 +271,32 @@ static bool tf_prefix(const json_t *v, const char *p, bool suffix)
     return n <= len && memcmp(suffix ? s + len - n : s, p, n) == 0;
 }
 
-static bool tf_numeric(const json_t *range, const json_t *v, const char *key)
+/* Does the record's value v satisfy the "numeric" range r? */
+static bool tf_numeric(const tf_range *r, const json_t *v, const char *key)
 {
     num_t x;
     if (!tf_value_num(v, key, &x))
         return false;
-    for (size_t i = 0; i + 1 < json_array_size(range); i += 2) {
-        const char *op = json_string_value(json_array_get(range, i));
-        num_t b;
-        if (!tf_parse_num(json_array_get(range, i + 1), &b))
-            return false;
-        int c = num_cmp(&x, &b);
-        bool ok = !strcmp(op, "<")    ? c < 0
-                  : !strcmp(op, "<=") ? c <= 0
-                  : !strcmp(op, "=")  ? c == 0
-                  : !strcmp(op, ">")  ? c > 0
-                                      : c >= 0;
+    for (size_t i = 0; i < r->n; i++) {
+        int c = num_cmp(&x, &r->b[i].num);
+        bool ok;
+        switch (r->b[i].op) {
+        case TF_LT:
+            ok = c < 0;
+            break;
+        case TF_LE:
+            ok = c <= 0;
+            break;
+        case TF_EQ:
+            ok = c == 0;
+            break;
+        case TF_GT:
+            ok = c > 0;
+            break;
+        default:
+            ok = c >= 0;
+            break;
+        }
         if (!ok)
             return false;
     }
@@ -259,7 +304,8 @@ static bool tf_numeric(const json_t *range, const json_t *v, const char *key)
 }
 
 /* Does matcher m match the record's value v (present, not a list)? */
-static bool tf_match_value(const json_t *m, const json_t *v, const char *key)
+static bool tf_match_value(const msg_trigger_filter *f, const json_t *m, const json_t *v,
+                           const char *key)
 {
     if (json_is_object(v) || json_is_array(v))
         return false; /* not a leaf: Lambda matches leaves only ("anything-but" too) */
@@ -276,7 +322,7 @@ static bool tf_match_value(const json_t *m, const json_t *v, const char *key)
                strncasecmp(json_string_value(v), json_string_value(arg),
                            json_string_length(v)) == 0;
     if (!strcmp(op, "numeric"))
-        return tf_numeric(arg, v, key);
+        return tf_numeric(&f->ranges[json_integer_value(arg)], v, key);
     if (!strcmp(op, "anything-but")) {
         if (json_is_object(arg))
             return json_is_string(v) &&
@@ -316,7 +362,8 @@ static bool tf_has_leaf(const json_t *v)
 }
 
 /* Does the list of matchers `ms` match the record's member `key` (v; NULL: absent)? */
-static bool tf_match_leaf(const json_t *ms, const json_t *v, const char *key)
+static bool tf_match_leaf(const msg_trigger_filter *f, const json_t *ms, const json_t *v,
+                          const char *key)
 {
     size_t i;
     const json_t *m;
@@ -331,7 +378,7 @@ static bool tf_match_leaf(const json_t *ms, const json_t *v, const char *key)
         if (!v)
             continue;
         if (!json_is_array(v)) {
-            if (tf_match_value(m, v, key))
+            if (tf_match_value(f, m, v, key))
                 return true;
             continue;
         }
@@ -339,14 +386,14 @@ static bool tf_match_leaf(const json_t *ms, const json_t *v, const char *key)
         const json_t *x;
         json_array_foreach(v, j, x)
         {
-            if (tf_match_value(m, x, key))
+            if (tf_match_value(f, m, x, key))
                 return true;
         }
     }
     return false;
 }
 
-static bool tf_match(const json_t *pat, const json_t *rec)
+static bool tf_match(const msg_trigger_filter *f, const json_t *pat, const json_t *rec)
 {
     const char *key;
     const json_t *p;
@@ -359,15 +406,16 @@ static bool tf_match(const json_t *pat, const json_t *rec)
             const json_t *alt;
             json_array_foreach(p, i, alt)
             {
-                if ((ok = tf_match(alt, rec)))
+                if ((ok = tf_match(f, alt, rec)))
                     break;
             }
         } else {
             const json_t *v = json_is_object(rec) ? json_object_get(rec, key) : NULL;
             if (json_is_object(p))
-                ok = tf_match(p, v); /* absent (NULL): every member absent, as tf_match reads it */
+                /* absent (NULL): every member absent, as tf_match reads it */
+                ok = tf_match(f, p, v);
             else
-                ok = tf_match_leaf(p, v, key);
+                ok = tf_match_leaf(f, p, v, key);
         }
         if (!ok)
             return false;
@@ -380,7 +428,7 @@ bool msg_trigger_filter_match(const msg_trigger_filter *f, const json_t *record)
     if (!f || f->n == 0)
         return true;
     for (size_t i = 0; i < f->n; i++)
-        if (tf_match(f->pat[i], record))
+        if (tf_match(f, f->pat[i], record))
             return true;
     return false;
 }

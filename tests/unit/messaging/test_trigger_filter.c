@@ -163,6 +163,64 @@ static void test_lambda_record(void **state)
     json_decref(del);
 }
 
+/* Many "numeric" matchers in one set (their bounds are parsed once, when a pattern is added,
+ * and found again per record): each keeps its own bounds, across "$or" alternatives and
+ * filters, and a refused pattern's bounds are not left behind for the next one. */
+static void test_numeric_bounds(void **state)
+{
+    (void)state;
+    json_t *rec = json_loads(REC, 0, NULL);
+    assert_non_null(rec);
+    /* Amount is 150.5: of the ranges [10i, 10i+10), only i = 15 holds it */
+    for (int skip = 14; skip <= 16; skip++) {
+        char pat[MSG_TRIGGER_FILTER_LEN_MAX];
+        size_t n = (size_t)snprintf(pat, sizeof pat, "{\"$or\":[");
+        for (int i = 0; i <= 20; i++)
+            if (i != skip)
+                n += (size_t)snprintf(pat + n, sizeof pat - n,
+                                      "%s{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{"
+                                      "\"numeric\":[\">=\",%d,\"<\",%d]}]}}}}",
+                                      n > 8 ? "," : "", 10 * i, 10 * i + 10);
+        n += (size_t)snprintf(pat + n, sizeof pat - n, "]}");
+        assert_true(n < sizeof pat);
+        msg_trigger_filter *f = msg_trigger_filter_new();
+        err_t e = {0};
+        if (msg_trigger_filter_add(f, pat, &e))
+            fail_msg("refused: %s", e.msg);
+        if (msg_trigger_filter_match(f, rec) != (skip != 15))
+            fail_msg("without [%d, %d): %s", 10 * skip, 10 * skip + 10,
+                     skip != 15 ? "no match" : "matched");
+        msg_trigger_filter_free(f);
+    }
+    /* one range per filter, the matching one last */
+    msg_trigger_filter *f = msg_trigger_filter_new();
+    err_t e = {0};
+    static const char *const one[] = {"[\"<\",150.5]", "[\">\",150.5]", "[\"=\",150.4]",
+                                      "[\"<=\",150.49,\">=\",0]", "[\">=\",150.5,\"<=\",150.5]"};
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        char pat[256];
+        snprintf(pat, sizeof pat,
+                 "{\"dynamodb\":{\"NewImage\":{\"Amount\":{\"N\":[{\"numeric\":%s}]}}}}", one[i]);
+        assert_int_equal(msg_trigger_filter_add(f, pat, &e), 0);
+        assert_int_equal(msg_trigger_filter_match(f, rec), i == 4);
+    }
+    msg_trigger_filter_free(f);
+    /* a pattern refused after its first numeric matcher was read, then one that does not
+     * match (the refused one's bounds would) */
+    f = msg_trigger_filter_new();
+    assert_int_equal(msg_trigger_filter_add(f,
+                                            "{\"dynamodb\":{\"SizeBytes\":[{\"numeric\":[\">\",1]}]"
+                                            ",\"Keys\":[{\"numeric\":[\"!=\",1]}]}}",
+                                            &e),
+                     ERR_VALIDATION);
+    assert_int_equal(
+        msg_trigger_filter_add(f, "{\"dynamodb\":{\"SizeBytes\":[{\"numeric\":[\"<\",1]}]}}", &e),
+        0);
+    assert_false(msg_trigger_filter_match(f, rec));
+    msg_trigger_filter_free(f);
+    json_decref(rec);
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -211,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_matchers),
         cmocka_unit_test(test_filters_or),
         cmocka_unit_test(test_lambda_record),
+        cmocka_unit_test(test_numeric_bounds),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
