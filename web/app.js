@@ -21,7 +21,7 @@
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
     'count', 'send', 'announce', 'live-text', 'jump', 'name-btn', 'name-form', 'name-input',
-    'name-save', 'name-cancel']) {
+    'name-save', 'name-cancel', 'notify-btn', 'notify-state']) {
     el[id] = $(id);
   }
 
@@ -351,6 +351,7 @@
     restoreOutbox();
     restoreDrafts();
     showMe();
+    drawNotify();
     el.signin.hidden = true;
     el.app.hidden = false;
     el['signin-error'].hidden = true;
@@ -1945,6 +1946,7 @@
       announced.add(m.uuid);
       if (announced.size > 100) announced.delete(announced.values().next().value);
       announce(`${m.display_name || m.handle}: ${m.message}`);
+      notifyHidden(m);
     }
     if (!known) c.readTo = '';
     dividerFollows(m, c, mine);
@@ -1957,6 +1959,94 @@
       renderConversation(c);
       updateTitle();
     }
+  }
+
+  // ---- desktop notifications --------------------------------------------------------------
+
+  // A message from the other person that comes while no tab of this page is on screen is
+  // shown as a desktop notification by one tab: the one holding the stream (every tab hears
+  // the message, only that one hears it first-hand), after asking the others on the
+  // BroadcastChannel whether one of them is visible (no answer within LOOK_MS: none is).
+  // Title: the sender's name; body: the text, cut to NOTE_MAX characters; tag: the
+  // conversation, so the next message there replaces it instead of stacking.  A click brings
+  // that tab forward with the conversation open.  Permission is asked only from "Notify me"
+  // (a click), never on load; the choice is kept in localStorage (this browser's, not the
+  // user's: it holds no data of theirs), so a refusal is not asked again
+  // (test_web.py::test_notifications_of_messages_while_hidden).
+  const NOTIFY_KEY = 'ddbchat.notify'; // 'on' | 'off' | 'refused'
+  const LOOK_MS = 250;
+  const NOTE_MAX = 100;
+  const looks = new Map(); // question id -> {seen}
+  const canNotify = () => typeof window.Notification === 'function';
+  function notifyPref() {
+    try { return localStorage.getItem(NOTIFY_KEY) || ''; } catch (e) { return ''; }
+  }
+  function setNotifyPref(v) {
+    try { localStorage.setItem(NOTIFY_KEY, v); } catch (e) { /* kept for this page only */ }
+    drawNotify();
+  }
+  function notifyOn() {
+    return canNotify() && Notification.permission === 'granted' && notifyPref() === 'on';
+  }
+  function drawNotify() {
+    const b = el['notify-btn'];
+    if (!canNotify()) { b.hidden = true; return; }
+    const on = notifyOn();
+    const refused = Notification.permission === 'denied' || notifyPref() === 'refused';
+    const t = on ? ': on' : (refused || notifyPref() === 'off') ? ': off' : '';
+    if (el['notify-state'].textContent !== t) el['notify-state'].textContent = t;
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    b.dataset.state = on ? 'on' : refused ? 'refused' : notifyPref() === 'off' ? 'off' : 'ask';
+  }
+  el['notify-btn'].addEventListener('click', () => {
+    if (!canNotify()) return;
+    const perm = Notification.permission;
+    if (perm === 'granted') {
+      setNotifyPref(notifyPref() === 'on' ? 'off' : 'on');
+    } else if (perm === 'denied' || notifyPref() === 'refused') {
+      showNotice('Notifications are refused for this page; allow them in the browser\'s site ' +
+        'settings to be notified.');
+      drawNotify();
+    } else {
+      Promise.resolve(Notification.requestPermission()).then((p) => {
+        setNotifyPref(p === 'granted' ? 'on' : 'refused');
+      }, () => setNotifyPref('refused'));
+    }
+  });
+  window.addEventListener('storage', (ev) => { if (ev.key === NOTIFY_KEY) drawNotify(); });
+  window.addEventListener('focus', drawNotify); // a permission changed in the site settings
+
+  function notifyHidden(m) {
+    const sh = state.share;
+    if ((sh && !sh.leader) || !notifyOn() || document.visibilityState === 'visible') return;
+    const show = () => {
+      if (!state.token || !notifyOn() || document.visibilityState === 'visible') return;
+      const text = [...String(m.message)];
+      const body = text.length > NOTE_MAX ? `${text.slice(0, NOTE_MAX - 1).join('')}…` :
+        text.join('');
+      let n;
+      try {
+        n = new Notification(m.display_name || m.handle, { body, tag: m.message_group_uuid });
+      } catch (e) { return; } // a browser that has no notifications from a page (Android)
+      const group = m.message_group_uuid;
+      n.onclick = () => {
+        window.focus();
+        if (n.close) n.close();
+        const c = state.convs.get(group);
+        if (!state.token) return;
+        if (c) openConversation(c.uuid, c.handle, c.display_name, true, 'push');
+        else openByGroup(group);
+      };
+    };
+    if (!sh) { show(); return; }
+    const q = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    const look = { seen: false };
+    looks.set(q, look);
+    sh.bc.postMessage({ type: 'look', q });
+    setTimeout(() => {
+      looks.delete(q);
+      if (!look.seen && state.share === sh) show();
+    }, LOOK_MS);
   }
 
   // ---- read markers: unread that survives a reload ---------------------------------------
@@ -2251,6 +2341,15 @@
       }
       if (msg.type === 'me') { // another tab changed the user's name
         myNameIs(msg.display_name);
+        return;
+      }
+      if (msg.type === 'look') { // the tab notifying asks whether a tab is on screen
+        if (document.visibilityState === 'visible') sh.bc.postMessage({ type: 'seen', q: msg.q });
+        return;
+      }
+      if (msg.type === 'seen') {
+        const q = looks.get(msg.q);
+        if (q) q.seen = true;
         return;
       }
       if (sh.leader) return; // only the leader's stream speaks

@@ -8,8 +8,8 @@
 // the API answers no-store); the kept files hold nothing of any user.
 'use strict';
 
-const CACHE = 'ddbchat-page-1';
-const PAGE = ['/', '/app.js', '/app.css', '/favicon.svg'];
+const CACHE = 'ddbchat-page-2';
+const PAGE = ['/', '/app.js', '/app.css', '/favicon.svg', '/bell.svg'];
 
 // The API and the event stream skip the worker altogether where the browser has static
 // routing (Chromium's InstallEvent.addRoutes): else the fetch handler, though it lets them

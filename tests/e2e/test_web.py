@@ -960,7 +960,7 @@ def test_keyboard_focus_is_visible(web, two):
     wait(d, lambda d: len(conv_names(d)) >= 2, 5, "the list")
     d.execute_script("document.activeElement.blur()")
     seen = []
-    for _ in range(5):  # Name, Sign out, New, the first two conversations
+    for _ in range(6):  # Name, Notify me, Sign out, New, the first two conversations
         ActionChains(d).send_keys(Keys.TAB).perform()
         seen.append(d.execute_script(FOCUS_RING))
     shot(d, "focus-list")
@@ -3799,7 +3799,7 @@ def test_a_reload_while_offline_keeps_the_page(web, two):
 
 
 def test_api_requests_do_not_start_the_service_worker(web, two):
-    """The page's service worker (sw.js) is there for its own four files only: the API and
+    """The page's service worker (sw.js) is there for its own files only: the API and
     the event stream skip it by the browser's static routing (InstallEvent.addRoutes), so a
     send after a pause (the browser stops an idle worker after ~30 s) does not wait for the
     worker to start.  Before, its fetch handler let /api/* through but the browser started
@@ -3828,3 +3828,132 @@ def test_api_requests_do_not_start_the_service_worker(web, two):
             assert running(d) == starts, f"{path}: the worker started: {running(d)}"
     finally:
         d.execute_cdp_cmd("ServiceWorker.disable", {})
+
+
+# Before the page's own script: window.Notification replaced by one that records what would
+# be shown (window.__notes: {title, body, tag}; the last made in window.__last) and counts the
+# permission requests (window.__asked; the answer is window.__answer).  Its permission is the
+# browser's (granted by CDP's Browser.grantPermissions) once a request answered, or the test
+# set window.__perm.
+NOTE_SEAMS = r"""window.__notes = []; window.__asked = 0; window.__answer = 'denied';
+window.__perm = '';
+const RealNotification = window.Notification;
+window.Notification = class {
+  constructor(title, o) { window.__notes.push({title, body: o.body, tag: o.tag}); window.__last = this; }
+  close() {}
+  static get permission() { return window.__perm || RealNotification.permission; }
+  static requestPermission() {
+    window.__asked++; window.__perm = window.__answer; return Promise.resolve(window.__answer);
+  }
+};"""
+
+
+def test_notifications_of_messages_while_hidden(web, two):
+    """A message from the other person that comes while no tab of the page is on screen is
+    shown as one desktop notification, by one of the user's two tabs (the one holding the
+    stream): title the sender's name, body the text cut to 100 characters, tag the
+    conversation (a second one replaces the first); a click on it opens the conversation.
+    None for one's own message, none while either tab is visible.  Permission is asked only
+    from "Notify me" (never on load) and a refusal is kept: not asked again, also after a
+    reload."""
+    me_, al = "web_nt_me", "web_nt_al"
+    for h, n in ((me_, "NT Me"), (al, "NT Alice")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, al, "hello", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    home = d.current_window_handle
+    tabs = []
+    btn = lambda d: d.execute_script(  # noqa: E731
+        "const b = document.getElementById('notify-btn');"
+        "return [b.textContent, b.getAttribute('aria-pressed'), window.__asked]")
+    notes = lambda: [n for h in tabs for n in  # noqa: E731
+                     (d.switch_to.window(h), d.execute_script("return window.__notes"))[1]]
+    try:
+        d.execute_cdp_cmd("Browser.resetPermissions", {})
+        d.switch_to.new_window("tab")
+        tabs.append(d.current_window_handle)
+        inject(d, READ_SEAMS)
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+        d.refresh()
+        wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "signed in again")
+        time.sleep(0.5)
+        assert btn(d) == ["Notify me", "false", 0]  # not asked on load
+        # refused: kept, not asked again, also after a reload
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: btn(d) == ["Notify me: off", "false", 1], 5, "the refusal")
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: "refused" in notice(d), 5, "the refusal said")
+        assert btn(d)[2] == 1
+        d.refresh()
+        wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "signed in again")
+        assert btn(d) == ["Notify me: off", "false", 0]
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: "refused" in notice(d), 5, "the refusal said again")
+        assert btn(d)[2] == 0
+        # allowed (the choice forgotten: as a new browser)
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+        d.refresh()
+        wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "signed in again")
+        assert btn(d) == ["Notify me", "false", 0]
+        d.execute_script("window.__answer = 'granted'")
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: btn(d) == ["Notify me: on", "true", 1], 5, "notifications on")
+        d.execute_cdp_cmd("Browser.grantPermissions",
+                          {"origin": web.api_url, "permissions": ["notifications"]})
+        # a second tab: the same browser's permission and choice
+        d.switch_to.new_window("tab")
+        tabs.append(d.current_window_handle)
+        inject(d, READ_SEAMS)
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        assert btn(d) == ["Notify me: on", "true", 0]
+        for h in tabs:
+            d.switch_to.window(h)
+            d.execute_script("window.__hide()")
+        send_rest(web, al, "while hidden", group=g)
+        wait(d, lambda d: len(notes()) >= 1, 5, "a notification")
+        time.sleep(1)
+        assert notes() == [{"title": "NT Alice", "body": "while hidden", "tag": g}]
+        long = "x" * 60 + " " + "y" * 89
+        send_rest(web, al, long, group=g)
+        wait(d, lambda d: len(notes()) >= 2, 5, "the second notification")
+        time.sleep(1)
+        assert notes()[1:] == [{"title": "NT Alice", "body": long[:99] + "…", "tag": g}]
+        # one's own message (sent from elsewhere): none
+        send_rest(web, me_, "mine", group=g)
+        time.sleep(1.5)
+        assert len(notes()) == 2
+        # either tab on screen: none
+        for shown in tabs:
+            d.switch_to.window(shown)
+            d.execute_script("window.__show()")
+            send_rest(web, al, f"seen in {shown}", group=g)
+            for h in tabs:
+                d.switch_to.window(h)
+                wait(d, lambda d: f"seen in {shown}" in d.execute_script(
+                    "return document.getElementById('conversations').textContent"), 5,
+                    "the message in each tab")
+            time.sleep(1)
+            assert len(notes()) == 2
+            d.switch_to.window(shown)
+            d.execute_script("window.__hide()")
+        # the click opens the conversation in the tab that showed it
+        owner = [h for h in tabs if (d.switch_to.window(h),
+                                     d.execute_script("return window.__notes.length"))[1]]
+        assert len(owner) == 1
+        d.switch_to.window(owner[0])
+        assert by_css(d, "#conv[hidden]")
+        d.execute_script("window.__last.onclick()")
+        wait(d, lambda d: by_css(d, "#conv:not([hidden])") and
+             by_css(d, "#conv-title")[0].text == "NT Alice", 5, "the conversation open")
+        assert d.current_url.endswith("#c=" + g)
+        assert csp_violations(d) == []
+    finally:
+        for h in tabs:
+            d.switch_to.window(h)
+            d.execute_script("localStorage.removeItem('ddbchat.notify')")
+            d.close()
+        d.switch_to.window(home)
+        d.execute_cdp_cmd("Browser.resetPermissions", {})
