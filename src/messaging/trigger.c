@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "value/jdigest.h"
+#include "value/jread.h"
 
 extern char **environ;
 
@@ -577,7 +578,19 @@ fail:
 
 /* ---- the loop ------------------------------------------------------------------------- */
 
-/* Record i of pg as AWS Lambda gets it (msg_stream_lambda_record's text) appended to b: its
+/* The ARN as a JSON string (with its quotes), for trg_event_record; NULL when out of memory.
+ * Freed by the caller. */
+static char *trg_arn_json(const char *arn)
+{
+    json_t *ja = json_string(arn);
+    char *out = ja ? json_dumps(ja, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(ja);
+    return out;
+}
+
+/* The one builder of the record as the command gets it, for the event (trg_event) and for the
+ * filter (trg_deliver_page), so the two cannot differ.
+ * Record i of pg as AWS Lambda gets it (msg_stream_lambda_record's text) appended to b: its
  * own text with eventSourceARN (arn_json: the ARN as a JSON string) spliced in before its
  * closing brace, as that function appends it to the tree (the text is the compact JSON
  * json_dumps gives of the tree: stream_reader.h); a record with userIdentity (respelled) or
@@ -618,9 +631,7 @@ static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, 
     buf_init(&b, 0);
     *newest = 0;
     snprintf(first, first_cap, "?");
-    json_t *ja = json_string(arn);
-    char *arn_json = ja ? json_dumps(ja, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    json_decref(ja);
+    char *arn_json = trg_arn_json(arn);
     bool ok = arn_json && buf_append(&b, "{\"Records\":[", 12) == 0;
     for (size_t i = 0; ok && i < pg->n; i++) {
         json_t *ts = msg_sr_page_member_json(pg, i, "dynamodb", "ApproximateCreationDateTime");
@@ -1271,6 +1282,9 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
         return trg_deliver_groups(t, sl, pg);
     msg_sr_page kept = {.text = pg->text};
     int out = TRG_STOPPED;
+    char *arn_json = NULL;
+    buf_t rb; /* one record's text, as the event holds it */
+    buf_init(&rb, 0);
     for (;;) { /* out of memory: tried again each second (never delivered unfiltered) */
         kept.off = malloc((pg->n ? pg->n : 1) * sizeof(size_t));
         kept.len = malloc((pg->n ? pg->n : 1) * sizeof(size_t));
@@ -1284,14 +1298,18 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
         if (trg_sleep(t, 1000))
             goto done; /* not released: the page comes again after a restart */
     }
+    arn_json = trg_arn_json(sl->arn);
     for (size_t i = 0; i < pg->n; i++) {
-        /* matched as the command gets it (Lambda filters its event's record): userIdentity
-         * respelled, eventSourceARN added; before, GetRecords' record, so AWS's TTL pattern
+        /* matched as the command gets it (Lambda filters its event's record): the text
+         * trg_event_record puts in the event (userIdentity respelled, eventSourceARN added),
+         * read back; before, GetRecords' record, so AWS's TTL pattern
          * {"userIdentity":{"type":["Service"],...}} matched nothing */
-        json_t *rec = msg_sr_page_record(pg, i);
-        bool pass = rec && msg_stream_lambda_respell(rec, sl->arn) == 0
-                        ? msg_trigger_filter_match(t->filter, rec)
-                        : true; /* kept: unsure */
+        jread_error je;
+        buf_reset(&rb);
+        json_t *rec = arn_json && trg_event_record(&rb, pg, i, sl->arn, arn_json) == 0
+                          ? jread_jansson((const char *)rb.data, rb.len, &je)
+                          : NULL;
+        bool pass = rec ? msg_trigger_filter_match(t->filter, rec) : true; /* kept: unsure */
         json_decref(rec);
         if (pass) {
             kept.off[kept.n] = pg->off[i];
@@ -1301,6 +1319,8 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
     __atomic_add_fetch(&t->n_filtered, pg->n - kept.n, __ATOMIC_RELAXED);
     out = kept.n ? trg_deliver_groups(t, sl, &kept) : TRG_DONE;
 done:
+    free(arn_json);
+    buf_fini(&rb);
     free(kept.off);
     free(kept.len);
     return out;
