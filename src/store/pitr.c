@@ -111,12 +111,13 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
 
 /* The history's clock as of now, in microseconds (mono, wall: the clocks read under clkmu):
  * the wall clock, or, when that is behind, the clock's last reading (clk_us at the monotonic
- * clk_mono_us) moved on at half the monotonic time since, and to the next millisecond at
- * least once a monotonic millisecond has passed (a change a millisecond after the last
- * round still gets a time of its own).  So the clock never goes back, changes at least a
- * millisecond apart keep their own times while the wall clock is behind, and once the wall
- * clock is back from a step ahead of D the clock meets it again within 2D; it never runs
- * faster than real time (at most a millisecond per millisecond, with a round every one).
+ * clk_mono_us) moved on at half the monotonic time since.  So the clock never goes back
+ * within a process, changes at least 2 ms apart keep their own times while the wall clock is
+ * behind (closer ones may share a millisecond, ordered by txnid and n), and once the wall
+ * clock is back from a step ahead of D the clock meets it again within 2D, at any rate of
+ * rounds.  (A bump to the next millisecond once a monotonic one had passed ran the clock at
+ * full speed with a round every 1-2 ms, the rate of a busy server's fsyncs, and it never
+ * caught up: test_clock_catches_up_with_a_round_every_millisecond.)
  * Kept in microseconds: in whole milliseconds of the two clocks, each truncated on its own,
  * a round a monotonic millisecond after the last read a millisecond past the wall clock with
  * no step at all, and a restore to the caller's "now" missed the change just acknowledged
@@ -130,11 +131,7 @@ static int64_t pt_clock_at(const store_t *s, int64_t mono, int64_t wall)
 {
     int64_t dt = mono - s->pitr.clk_mono_us, last = s->pitr.clk_us;
     int64_t h = last + (dt > 0 ? dt / 2 : 0);
-    if (h <= wall)
-        return wall;
-    if (dt >= 1000 && h / 1000 == last / 1000)
-        h = (last / 1000 + 1) * 1000;
-    return h;
+    return wall > h ? wall : h;
 }
 
 /* The clock now, in ms; advance: the reading becomes the one later readings move on from

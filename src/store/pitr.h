@@ -26,9 +26,9 @@
  * ms is the commit round's clock (never going backwards within a process, and always after
  * since: enabling raises it, opening starts it after every table's since and the newest
  * record; while the wall clock is behind it, it moves on at half the monotonic clock's speed,
- * and a millisecond at least when one has passed, so changes a millisecond apart keep their
- * own times and the wall clock catches up within twice its step; with no step it is the wall
- * clock exactly, kept in microseconds); txnid and n order the records of one
+ * so changes 2 ms apart keep their own times and the wall clock catches up within twice its
+ * step; with no step it is the wall clock exactly, kept in microseconds); txnid and n order
+ * the records of one
  * millisecond as they were committed.
  */
 #ifndef DDB_STORE_PITR_H
@@ -55,8 +55,11 @@ typedef struct store_pitr {
  * is behind the newest record (stepped back, or a restart with it stepped back: the newest
  * record's time is where the clock starts), its last reading moved on by half the monotonic
  * time since (so once the wall clock is back from a step ahead by D, the two meet again within
- * 2D: test_pitr.py test_clock_returns_after_a_forward_step).  Never goes back, within a process
- * or across a restart (st_pitr_round_begin, st_pitr_seed).
+ * 2D: test_pitr.py test_clock_returns_after_a_forward_step).  The commit rounds' stamps never
+ * go back, within a process or across a restart (st_pitr_round_begin, st_pitr_seed); a reading
+ * here does not advance the clock, so after a backward step a later commit may be stamped
+ * before a time an earlier reading reported (a restore to that reported time then includes
+ * it, as it would a change in the same millisecond).
  * With the wall clock stepped back, LatestRestorableDateTime was earlier than the changes
  * just made (a restore to it lost them) and earlier than EarliestRestorableDateTime (every
  * restore refused) until the clock caught up (test_fuzz_regressions.py::

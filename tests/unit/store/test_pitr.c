@@ -360,6 +360,32 @@ static void test_clock_slews_back_when_ahead(void **state)
     expect(f->s, t, m2, I(a, 1));
 }
 
+/* The history's clock an hour ahead of the wall clock and a commit round about every
+ * millisecond (a busy server's fsyncs): it still moves on at half speed, so it catches up.
+ * Before, a bump to the next millisecond once a monotonic one had passed ran it a millisecond
+ * a round: at one round a millisecond it never caught up (read29a). */
+static void test_clock_catches_up_with_a_round_every_millisecond(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    int64_t ahead = clock_ahead(f->s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 300; i++) {
+        st_put_ok(f->s, t, &f->a, I(a, 1));
+        arena_reset(&f->a);
+        usleep(1000);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t real = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    int64_t moved = store_pitr_now(f->s) - ahead;
+    if (moved * 4 > real * 3)
+        fprintf(stderr, "moved %lld ms in %lld ms\n", (long long)moved, (long long)real);
+    assert_true(moved * 4 <= real * 3); /* half speed, with room for the rounding */
+}
+
 /* With no clock step the history's clock is the wall clock: read right after a change, it is
  * never ahead of the wall clock read after it.  Before, it was kept in whole milliseconds of
  * two clocks truncated apart, so a round a monotonic millisecond after the last one could
@@ -492,6 +518,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clock_slews_back_when_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_clock_is_the_wall_clock_without_a_step, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_catches_up_with_a_round_every_millisecond,
+                                        st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_changes_apart_with_the_clock_stepped_back,
                                         st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_enable_again_with_the_clock_stepped_back, st_setup,
