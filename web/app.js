@@ -1281,6 +1281,9 @@
           state.share.bc.postMessage({ type: 'me', display_name: state.me.display_name });
         }
         left = data && Number.isInteger(data.conversations_left) ? data.conversations_left : 0;
+        // kept at each answer: a later repeat that fails leaves it, so saving the same name
+        // again goes on (it closed the form with no request)
+        nameLeft = left > 0 ? { gen, name: state.me.display_name, left } : null;
         if (left <= 0 || i === NAME_TRIES - 1 || pause > NAME_WAIT_MAX_MS) break;
         if (pause) {
           await new Promise((resolve) => setTimeout(resolve, pause));
