@@ -160,7 +160,6 @@ int api_tdef_parse_keyschema(api_req *r, json_t *ks, bool gsi, api_tdef_ks *out)
     return 0;
 }
 
-/* Projection of an index into ix; *total accumulates NonKeyAttributes. */
 /* The error "<head><name>" with the name whole (n bytes, a U+0000 inside kept). */
 static int tdef_name_error(api_req *r, const char *head, const char *name, size_t n)
 {
@@ -174,6 +173,7 @@ static int tdef_name_error(api_req *r, const char *head, const char *name, size_
     return err_set_text(r->err, ERR_VALIDATION, t, hl + n);
 }
 
+/* Projection of an index into ix; *total accumulates NonKeyAttributes. */
 static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *total)
 {
     const char *type;
