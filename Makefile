@@ -137,7 +137,7 @@ e2e-asan: deps
 #                       remote DynamoDB Local); last, alone, test_messaging_concurrency.py
 #                       over Local.  The crash cycles and the remote messaging files mostly
 #                       wait (on restarts; 12 s of CPU in 70 s), as the unit tests do.
-#  3. e2e-ddbchat+asan-quick  two jobs side by side (make -j2): e2e-ddbchat-files (the files
+#  3. e2e-ddbchat+asan-quick  two jobs side by side (test-e2e-both): e2e-ddbchat-files (the files
 #                       against ddbchat, two at a time: mostly asleep on their clocks and
 #                       windows, throttling, back-offs, UPDATING delays, that stretch with the
 #                       load) | e2e-asan-quick (the files against the ASan+UBSan ddbchat, two
@@ -164,12 +164,27 @@ TEST_PHASE = @s=$$(date +%s); $(MAKE) $(2) || exit 1; \
 test:
 	$(call TEST_PHASE,build,build)
 	$(call TEST_PHASE,unit+oracle+asan,-j2 --output-sync=target test-oracle-and-asan)
-	$(call TEST_PHASE,e2e-ddbchat+asan-quick,-j2 --output-sync=target test-e2e-both)
+	$(call TEST_PHASE,e2e-ddbchat+asan-quick,test-e2e-both)
 
 # Phase 3's two jobs side by side: the release files mostly wait (their clocks; load ~0.3 at
-# two workers in session 28's quiet run), the ASan files compute.
+# two workers in session 28's quiet run), the ASan files compute.  Two background shells, not
+# `make -j2 --output-sync`: under output sync a sub-make held the output lock for its whole
+# recipe, so the other job's make, reaping its `build` prerequisite, waited to print it and
+# started its pytest only when the ASan files ended (session 29's last clean clone: 904 s for
+# the phase instead of ~500).  Each job's output is printed when both have ended, headed by
+# its start, its time and its exit status.
 .PHONY: test-e2e-both
-test-e2e-both: e2e-ddbchat-files e2e-asan-quick
+test-e2e-both: build oracle
+	@d=$$(mktemp -d); \
+	for j in e2e-asan-quick e2e-ddbchat-files; do \
+		( s=$$(date +%s); $(MAKE) -j1 $$j > $$d/$$j.log 2>&1; r=$$?; \
+		  echo "== $$j: started $$(date -u -d @$$s +%T), took $$(( $$(date +%s) - s )) s, exit $$r" \
+			> $$d/$$j.end; exit $$r ) & \
+	done; \
+	fail=0; wait; \
+	for j in e2e-asan-quick e2e-ddbchat-files; do cat $$d/$$j.log $$d/$$j.end; \
+		grep -q "exit 0$$" $$d/$$j.end || fail=1; done; \
+	rm -rf $$d; exit $$fail
 
 # Three jobs in two slots, in this order: the third starts when either of the first two ends;
 # then the one messaging file that wants DynamoDB Local to itself (e2e-oracle-msg-alone).
