@@ -70,6 +70,7 @@ struct msg_trigger {
     int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
     msg_sr_start start;
+    int lock_fd; /* state_dir/trigger-<table>.lock, flock'd for the trigger's life (trg_claim) */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -1755,12 +1756,46 @@ static void *trg_main(void *arg)
     return NULL;
 }
 
+/* Claims the table's trigger for this process: an exclusive flock, never waited for, on
+ * state_dir/trigger-<table>.lock, held until msg_trigger_stop (the descriptor is close-on-exec,
+ * so the commands run hold nothing).  Another process on the same state dir (a second `serve`
+ * on the data dir) with a trigger on the table holds it: refused, as its positions file is
+ * this one's and each record would be delivered once per process (both ran before, every record
+ * delivered twice, each overwriting the other's positions:
+ * test_stream_triggers.py::test_a_second_process_cannot_trigger_the_same_table). */
+static int trg_claim(msg_trigger *t, err_t *e)
+{
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%s/trigger-%s.lock", t->state_dir, t->table);
+    if (n < 0 || (size_t)n >= sizeof p)
+        return err_set(e, ERR_IO, "trigger state path too long");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", p, strerror(errno));
+    int r;
+    while ((r = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    if (r != 0) {
+        int err = errno;
+        close(fd);
+        if (err == EWOULDBLOCK)
+            return err_set(e, ERR_RESOURCE_IN_USE,
+                           "the trigger on %s already runs in another process on %s (%s is "
+                           "locked): one process triggers a table; stop that one first",
+                           t->table, t->state_dir, p);
+        return err_set(e, ERR_IO, "cannot lock %s: %s", p, strerror(err));
+    }
+    t->lock_fd = fd;
+    return 0;
+}
+
 int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e)
 {
     *out = NULL;
     msg_trigger *t = calloc(1, sizeof *t);
     if (!t)
         return err_set(e, ERR_NOMEM, "out of memory");
+    t->lock_fd = -1;
     t->b = b;
     t->table = strdup(cfg->table);
     t->command = strdup(cfg->command);
@@ -1803,6 +1838,11 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
         msg_trigger_stop(t);
         return rc;
     }
+    int crc = trg_claim(t, e);
+    if (crc) {
+        msg_trigger_stop(t);
+        return crc;
+    }
     pthread_mutex_init(&t->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -1812,6 +1852,8 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     if (pthread_create(&t->thread, NULL, trg_main, t) != 0) {
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);
+        if (t->lock_fd >= 0)
+            close(t->lock_fd);
         free(t->table);
         free(t->command);
         free(t->state_dir);
@@ -1850,6 +1892,8 @@ void msg_trigger_stop(msg_trigger *t)
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);
     }
+    if (t->lock_fd >= 0)
+        close(t->lock_fd); /* after the thread and its commands are done: the claim ends */
     free(t->table);
     free(t->command);
     free(t->state_dir);

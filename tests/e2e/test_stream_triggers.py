@@ -312,6 +312,50 @@ def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
                              [("INSERT", f"b{i}") for i in range(3)])
 
 
+def test_a_second_process_cannot_trigger_the_same_table(work, target, start_triggered,
+                                                          table_name):
+    """Two processes on one data dir (a second `serve`, embedded or over --endpoint) with a
+    trigger on the same table: the second is refused at start with a clear error, as both
+    would deliver every record (the positions file is shared, each overwriting the other's).
+    Before the refusal both ran: five puts were delivered ten times, once per process.  Once
+    the first stops, the trigger is free again."""
+    from msg_fixtures import remote_env
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger", f"{name}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+    t = start_triggered(d, *args)
+    ddb, _ = stream_table(t.url, name)
+    wait_started(d, name, 1)
+    if target == "ddbchat":
+        cmd = [ddbchat_bin(), "serve", "--data-dir", d, "--dynamodb-port", "0",
+               "--dynamodb-only", "--quiet", *args]
+        env = None
+    else:
+        cmd = [ddbchat_bin(), "serve", "--endpoint", t.url, "--data-dir", d, "--api-port", "0",
+               "--quiet", *args]
+        env = remote_env()
+    second = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        _, err = second.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        for i in range(5):
+            ddb.put_item(TableName=name, Item={"pk": {"S": f"d{i}"}})
+        time.sleep(3)
+        n = len(delivered(work))
+        stop_process(second)
+        pytest.fail(f"a second trigger on {name} ran beside the first: 5 puts delivered {n} times")
+    assert second.returncode != 0
+    assert f"the trigger on {name} already runs in another process" in err, err
+    for i in range(5):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"d{i}"}})
+    assert keys_of(wait_records(work, 5)) == [("INSERT", f"d{i}") for i in range(5)]
+    t.srv.stop()
+    t2 = start_triggered(d, *args)  # the claim ended with the first process
+    client_for(t2.url).put_item(TableName=name, Item={"pk": {"S": "e0"}})
+    assert keys_of(wait_records(work, 6))[5:] == [("INSERT", "e0")]
+
+
 def test_restart_after_the_stream_was_replaced_resumes_the_old_one(work, start_triggered,
                                                                     table_name):
     """The saved position is in a stream that was disabled and enabled again while the
