@@ -1669,9 +1669,9 @@ static void *trg_main(void *arg)
                                                      : "from LATEST";
         }
         if (!start_saved) {
-            /* the start is a position before any read: TRIM_HORIZON, or LATEST saved as the
-             * time each shard was opened at it (msg_stream_reader_state's "since"; every
-             * shard's LATEST iterator is taken first), so a restart before the first batch
+            /* the start is a position before any read: TRIM_HORIZON, or LATEST saved as
+             * each open shard's last sequence number at the start (msg_stream_reader_new
+             * reads past what is there), so a restart before the first batch
              * does not start at LATEST again and skip what was written meanwhile
              * (test_latest_trigger_restart_loses_nothing).  A start that cannot be saved is
              * not read from: tried again every TRG_LOOKUP_MS, said once */

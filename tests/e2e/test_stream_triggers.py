@@ -1856,16 +1856,41 @@ def test_latest_trigger_restart_loses_nothing(work, start_triggered, table_name,
 
 
 @pytest.mark.requires_ddbchat
+def test_latest_trigger_restart_on_a_remote_whose_clock_is_behind(work, start_triggered,
+                                                                 table_name, tmp_path):
+    """A LATEST trigger over --endpoint on a remote whose wall clock is 30 s behind ours
+    (libfaketime on the second ddbchat), stopped before its shards returned a record and
+    restarted: what was written while it was down is delivered.  Before, each shard's LATEST
+    start was saved as our clock's time and the remote's records compared with it, so the
+    8 records written while the trigger was down, stamped 30 s "earlier" by the remote,
+    were skipped as older than the start (0 of 8 delivered).  The start is now the
+    shard's last sequence number: no clock is compared."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+    clock.write_text("-30s\n")
+    backing = start_ddbchat("--stream-shards", "4", env=faketime_env(clock))
+    try:
+        name = table_name("trb")
+        ddb, _ = stream_table(backing.ddb_url, name)
+        latest_restart(work, start_triggered, name, ddb, backing.ddb_url, False, shards=4)
+    finally:
+        backing.stop()
+        shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+@pytest.mark.requires_ddbchat
 def test_latest_trigger_resumed_skips_all_older_history(work, start_triggered, table_name):
     """final23 F3: a LATEST trigger resumed from its {"since"} state skipped only the first
     page of the records older than its start: once that page had set the shard's position,
     nothing more was skipped and the rest of the history (here 150 of 250 records, at the
     default batch of 100) was delivered as new.  Records older than the start are skipped
-    over every page now; one written after the restart is delivered."""
+    over every page now; one written after the restart is delivered.  A LATEST start is a
+    sequence number now: the {"since"} state, as the builds before wrote it, is written here
+    by hand (it waited for the trigger to write it)."""
     name = table_name("trs")
     d = os.path.join(work, "data")
     srv = start_ddbchat(data_dir=d)  # the table and 250 records of history, no trigger yet
-    ddb, _ = stream_table(srv.ddb_url, name)
+    ddb, arn = stream_table(srv.ddb_url, name)
     # over three seconds, the first page's 100 over two: a time that is no whole minute is
     # among them, so the stream reads as second precision (ApproximateCreationDateTime all on
     # whole minutes reads as DynamoDB Local's minute precision; the CI's run of 26e08252 had
@@ -1874,16 +1899,15 @@ def test_latest_trigger_resumed_skips_all_older_history(work, start_triggered, t
         if i in (50, 100):
             time.sleep(1.05)
         ddb.put_item(TableName=name, Item={"pk": {"S": f"old{i}"}})
+    shards = streams_for(srv.ddb_url).describe_stream(StreamArn=arn)["StreamDescription"]
     srv.stop()
-    time.sleep(3)  # the history is older than the trigger's start by more than the 2 s skew
+    time.sleep(3)  # the history is older than the start by more than the 2 s skew
+    os.makedirs(os.path.join(d, "triggers"), exist_ok=True)
+    with open(os.path.join(d, "triggers", f"trigger-{name}.json"), "w") as f:
+        json.dump({"v": 2, "arn": arn, "shards": [
+            {"shard": sh["ShardId"], "since": int(time.time() * 1000)}
+            for sh in shards["Shards"]]}, f)
     args = ("--trigger", f"{name}={handler_cmd(work)}")  # default: LATEST
-    t = start_triggered(d, *args)
-    state = os.path.join(d, "triggers", f"trigger-{name}.json")
-    deadline = time.time() + 30  # the shard opened at LATEST, saved as {"since"}
-    while not (os.path.exists(state) and '"since"' in open(state).read()):
-        assert time.time() < deadline, t.log_text()[-2000:]
-        time.sleep(0.1)
-    t.srv.stop()
     # resumed from {"since"}: what is written from now on is newer than the start, delivered
     # whenever the reader gets to it; the history before it is skipped
     t = start_triggered(d, *args)
