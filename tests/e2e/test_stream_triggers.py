@@ -936,6 +936,78 @@ def test_parallelization_keeps_each_partition_keys_order(work, start_triggered, 
     assert 2 <= most <= 4, rs
 
 
+PAR_POISON_HANDLER = r'''
+import json, sys
+out = sys.argv[1]
+ev = json.load(sys.stdin)
+keys = [r["dynamodb"]["Keys"]["pk"]["S"] + "/" + r["dynamodb"]["Keys"]["sk"]["S"]
+        for r in ev["Records"]]
+with open(out + ".runs", "a") as f:
+    f.write(",".join(keys) + "\n")
+if any(k.startswith("poison/") for k in keys):
+    sys.exit(4)
+with open(out, "a") as f:
+    f.write(json.dumps(ev) + "\n")
+'''
+
+
+# A poison key under --trigger-parallelization: the Lambda Developer Guide ("Retaining
+# discarded records for a DynamoDB event source in Lambda") says that when its error handling
+# measures (MaximumRetryAttempts, MaximumRecordAgeInSeconds) are spent Lambda discards the
+# records and goes on with the stream's batches, and that with the default settings (-1:
+# retried until the record expires) a bad record can block its shard for up to a day.  So
+# with --trigger-retries the poison key's batches go to the on-failure file after their runs
+# and the shard moves on, the other key's records each once, in order, a record written
+# after them too; by default the shard is held: a page written after is not delivered while
+# the poison key is retried.  Two keys (pk "good" and "poison", sort keys s0.., one shard),
+# batches of one record (whichever of the 2 groups each key falls in, a batch is one key's).
+@pytest.mark.parametrize("retries", [True, False])
+def test_parallelization_poison_key(work, start_triggered, table_name, retries):
+    with open(os.path.join(work, "pp.py"), "w") as f:
+        f.write(PAR_POISON_HANDLER)
+    out = os.path.join(work, "out.jsonl")
+    failed = os.path.join(work, "on-failure.jsonl")
+    name = table_name("trp")
+    opts = ["--trigger-retries", "1", "--trigger-on-failure", failed] if retries else []
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={sys.executable} {work}/pp.py {out}", "--trigger-from",
+                        "trim-horizon", "--trigger-batch", "1", "--trigger-parallelization",
+                        "2", *opts)
+    ddb = client_for(t.url)
+    make_table(ddb, name, range=("sk", "S"), StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    first = [("good", "s0"), ("poison", "s0"), ("good", "s1"), ("poison", "s1"),
+             ("good", "s2")]
+    ddb.batch_write_item(RequestItems={name: [
+        {"PutRequest": {"Item": {"pk": {"S": p}, "sk": {"S": sk}}}} for p, sk in first]})
+
+    def good_keys():
+        return [r["dynamodb"]["Keys"]["sk"]["S"] for r in delivered(work)
+                if r["dynamodb"]["Keys"]["pk"]["S"] == "good"]
+
+    if retries:
+        wait_runs(work, lambda r: sum(any(k.startswith("poison/") for k in x) for x in r) >= 2,
+                  "two runs of the poison key's batch")
+        ddb.put_item(TableName=name, Item={"pk": {"S": "good"}, "sk": {"S": "s3"}})
+        deadline = time.time() + 30
+        while len(good_keys()) < 4 and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        assert good_keys() == ["s0", "s1", "s2", "s3"], runs(work)  # each once, in order
+        with open(failed) as f:
+            lines = [json.loads(line) for line in f]
+        assert [x["requestContext"] for x in lines] == [
+            {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 2}] * 2
+        assert not any(r["dynamodb"]["Keys"]["pk"]["S"] == "poison" for r in delivered(work))
+    else:
+        wait_runs(work, lambda r: sum(any(k.startswith("poison/") for k in x) for x in r) >= 3,
+                  "three runs of the poison key's batch")
+        ddb.put_item(TableName=name, Item={"pk": {"S": "good"}, "sk": {"S": "s3"}})
+        time.sleep(3)  # retried for good: the shard's next page is not read
+        assert "s3" not in good_keys()
+        assert not any("good/s3" in x for x in runs(work))
+
+
 # Lambda's FilterCriteria (Developer Guide, "Control which events Lambda sends to your
 # function" and "Using event filtering with a DynamoDB event source"): a record is delivered
 # when it matches any filter (a filter: every member matches, a list: any matcher); the others
