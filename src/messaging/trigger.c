@@ -36,6 +36,7 @@ extern char **environ;
 #define TRG_LINE_MAX 4000    /* a longer output line is logged in pieces */
 #define TRG_PATH_MAX 4096
 #define TRG_STOP_GRACE_MS 5000 /* a running command's time to finish when the trigger stops */
+#define TRG_MORE_RETRY_MS 1000 /* records a batch could not take (out of memory): tried again */
 #define TRG_KILL_AFTER_MS 1000 /* then SIGTERM to its process group, SIGKILL this much later */
 #define TRG_TICK_MS 100        /* how often a running command's deadlines are looked at */
 #define TRG_FLOCK_POLL_MS 10   /* the on-failure file's lock held elsewhere: tried this often */
@@ -1534,6 +1535,23 @@ static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const ch
     trg_launch(sl);
 }
 
+/* Adds the records read into sl->more (held back by an out-of-memory) to its batch: true
+ * when none are left over. */
+static bool trg_add_more(msg_trigger *t, trg_slot *sl)
+{
+    if (sl->more.n == 0)
+        return true;
+    size_t add = trg_page_bytes(&sl->more);
+    if (trg_page_append(&sl->pg, &sl->more) == 0) {
+        sl->bytes += add;
+        return true;
+    }
+    /* kept until it can be added: never delivered without it */
+    log_error("trigger %s shard %s: out of memory gathering a batch; trying again", t->table,
+              sl->shard);
+    return false;
+}
+
 /* The batching window (Lambda's MaximumBatchingWindowInSeconds): each slot gathering a batch
  * reads more of its shard (held meanwhile: msg_stream_reader_next_page_of), up to `page`
  * records; a batch that is full, or whose shard is read to its end, or whose window has
@@ -1552,14 +1570,7 @@ static void trg_gather(msg_trigger *t, msg_stream_reader *rd, int page, int64_t 
                                                &ended, &e) != 0)
                 ended = false; /* a failed read: the main read reports it; tried again */
         }
-        if (sl->more.n) {
-            size_t add = trg_page_bytes(&sl->more);
-            if (trg_page_append(&sl->pg, &sl->more) == 0)
-                sl->bytes += add;
-            else /* kept until it can be added: never delivered without it */
-                log_error("trigger %s shard %s: out of memory gathering a batch; trying again",
-                          t->table, sl->shard);
-        }
+        trg_add_more(t, sl);
         if (sl->more.n == 0 && (ended || trg_full(sl, page) || base_mono_ms() >= sl->due))
             trg_launch(sl);
         else if (sl->due < *next_due)
@@ -1569,19 +1580,26 @@ static void trg_gather(msg_trigger *t, msg_stream_reader *rd, int page, int64_t 
 
 /* While reads back off: each batch being gathered whose window has passed is delivered with
  * what it has (its shard is not read further); *next_due: lowered to the earliest window
- * still open.  A batch with records not yet added to it (sl->more: out of memory) waits for
- * trg_gather, never delivered without them. */
+ * still open.  A batch with records read but not yet added to it (sl->more: out of memory)
+ * has them added first, and is delivered once they are (never without them), tried again
+ * every TRG_MORE_RETRY_MS.  Before, such a batch was skipped here, so it waited for the
+ * reads' back-off to end (up to TRG_RETRY_MAX_MS past its window) before trg_gather added
+ * them. */
 static void trg_launch_due(msg_trigger *t, int64_t *next_due)
 {
     int64_t now = base_mono_ms();
     for (size_t i = 0; i < MSG_TRIGGER_SHARDS_AT_ONCE; i++) {
         trg_slot *sl = &t->slots[i];
-        if (!sl->busy || !sl->gathering || sl->more.n)
+        if (!sl->busy || !sl->gathering)
             continue;
-        if (now >= sl->due)
+        if (now < sl->due) {
+            if (sl->due < *next_due)
+                *next_due = sl->due;
+        } else if (trg_add_more(t, sl)) {
             trg_launch(sl);
-        else if (sl->due < *next_due)
-            *next_due = sl->due;
+        } else if (now + TRG_MORE_RETRY_MS < *next_due) {
+            *next_due = now + TRG_MORE_RETRY_MS;
+        }
     }
 }
 
