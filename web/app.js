@@ -348,6 +348,7 @@
     if (seq !== signInSeq) return;
     sessionStorage.setItem(TOKEN_KEY, state.token);
     state.me = me;
+    renameLeftOver(me);
     restoreOutbox();
     restoreDrafts();
     showMe();
@@ -1225,6 +1226,20 @@
   let nameRefusal = null; // the notice Save put up (a refusal, conversations left): it goes
   // once a name is saved in full
   let nameLeft = null; // { gen, name, left } of the last unfinished rename
+  // A rename left unfinished (conversations left when the page that saved it gave up, was
+  // reloaded or closed, or its server stopped mid-walk): GET /api/me says so
+  // (rename_unfinished, the user row's resume mark), and saving the same name goes on with
+  // it here too.  Before, only the tab that saved it knew: after a reload Save closed the
+  // form with no request and the other people kept the old name
+  // (test_web.py::test_a_rename_left_unfinished_goes_on_after_a_reload).
+  function renameLeftOver(me) {
+    nameLeft = null;
+    if (!me || me.rename_unfinished !== true) return;
+    nameLeft = { gen: state.gen, name: me.display_name, left: 0 };
+    showNotice('Your last change of name is not finished: some of your conversations ' +
+      'still show the old one to the other person. Open “Name” and save it again to go on.');
+    nameRefusal = el['notice-text'].textContent; // it goes once the rest is saved
+  }
   function showMe() {
     const myName = document.createElement('bdi');
     myName.textContent = state.me.display_name;

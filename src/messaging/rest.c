@@ -746,11 +746,17 @@ static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
     json_decref(body);
 }
 
+/* GET /api/me: {"uuid","handle","display_name","rename_unfinished"}; rename_unfinished:
+ * the user's last display-name change left conversations with the old name (the user row's
+ * resume mark), so PUT /api/me of the same name goes on with them (a page reloaded while
+ * its rename was left unfinished learns it here: test_web.py::
+ * test_a_rename_left_unfinished_goes_on_after_a_reload) */
 static void get_me(msg_http_resp *r, const msg_user *me)
 {
     reply_json(r, 200,
-               json_pack("{s:s,s:s,s:s}", "uuid", me->uuid, "handle", me->handle, "display_name",
-                         me->display_name));
+               json_pack("{s:s,s:s,s:s,s:b}", "uuid", me->uuid, "handle", me->handle,
+                         "display_name", me->display_name, "rename_unfinished",
+                         me->rename_unfinished));
 }
 
 static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me, long long exp)

@@ -184,6 +184,10 @@ typedef struct msg_user {
     /* the user row's display_name is missing or not an S (display_name is then ""): a
      * first message's check of the row holds that, not "" (service_send.c w_user_check) */
     bool name_not_s;
+    /* the user row has rename_before: a display-name change left conversations with the old
+     * name (PUT /api/me's conversations_left, or a server stopped mid-walk); the same name
+     * again goes on (GET /api/me's "rename_unfinished", for a page reloaded meanwhile) */
+    bool rename_unfinished;
 } msg_user;
 
 /* Validation used by msg_user_add: 0 or ERR_VALIDATION (row invalid_handle) /

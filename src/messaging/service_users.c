@@ -736,6 +736,8 @@ static int user_item(void *ctx, const char *key, const av_t *item)
     msgi_av_copy_s(item, "display_name", rd->u->display_name, sizeof rd->u->display_name);
     const av_t *nv = item && item->type == AV_M ? av_map_gets(item, "display_name") : NULL;
     rd->u->name_not_s = !nv || nv->type != AV_S;
+    rd->u->rename_unfinished =
+        item && item->type == AV_M && av_map_gets(item, "rename_before") != NULL;
     return 0;
 }
 

@@ -3747,6 +3747,57 @@ def test_saving_ones_name_again_goes_on_with_the_rename(web, two):
     wait(d, lambda d: puts(d) == 25, 10, "saving the same name again sends it")
 
 
+def test_a_rename_left_unfinished_goes_on_after_a_reload(web, two):
+    """A rename the server left unfinished (the user row has the new name and its resume mark,
+    the other person's conversation the old name: what a server stopped mid-walk leaves, or a
+    page reloaded before its repeats ended) is known to a page loaded afterwards: GET /api/me
+    says rename_unfinished, the page says so, and saving the same name in "Name" sends PUT
+    /api/me again, which renames what was left (the other person's listing shows the new
+    name); the notice goes.  Before, only the tab that saved the rename knew: after a reload
+    Save with the same name closed the form with no request."""
+    from selenium.webdriver.common.keys import Keys
+    from conftest import client_for
+    me_ = "web_unfinished"
+    uid = add_user(web, me_, "Unf Old")
+    web.tok[me_] = token(uid, exp_in=3600)
+    send_rest(web, "web_alice", "hello unfinished", handle=me_)
+    # the rename's first write (the user row: the name and the mark "~", nothing renamed)
+    # and no walk after it
+    client_for(web.ddb_url).update_item(
+        TableName="cruddur-messages", Key={"pk": {"S": f"USER#{uid}"}, "sk": {"S": "USER"}},
+        UpdateExpression="SET display_name = :n, rename_before = :b",
+        ExpressionAttributeValues={":n": {"S": "Unf New"}, ":b": {"S": "~"}})
+    st, _, me = rest(web, "GET", "/api/me", web.tok[me_])
+    assert st == 200 and me["rename_unfinished"] is True, me
+
+    def alices_name():
+        st, _, items = rest(web, "GET", "/api/message_groups", web.tok["web_alice"])
+        assert st == 200, items
+        return [it["display_name"] for it in items if it["handle"] == me_]
+
+    assert alices_name() == ["Unf Old"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    text = wait(d, notice, 5, "the notice: the rename is not finished")
+    assert "not finished" in text and "save it again" in text, text
+    shot(d, "rename-unfinished")
+    by_css(d, "#name-btn")[0].send_keys(Keys.ENTER)
+    inp = by_css(d, "#name-input")[0]
+    assert inp.get_attribute("value") == "Unf New"
+    inp.send_keys(Keys.ENTER)
+    wait(d, lambda d: by_css(d, "#name-form[hidden]") and notice(d) == "", 10,
+         "the form closed and the notice gone")
+    wait(d, lambda d: alices_name() == ["Unf New"], 5, "the other person's listing renamed")
+    st, _, me = rest(web, "GET", "/api/me", web.tok[me_])
+    assert me["rename_unfinished"] is False, me
+    # finished: a reload says nothing more
+    d.refresh()
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "signed in again")
+    time.sleep(0.5)
+    assert notice(d) == ""
+    assert csp_violations(d) == []
+
+
 def test_ones_new_name_reaches_ones_other_browser(web, two):
     """One user signed in in two separate browsers (not tabs: no channel between them)
     changes their name with "Name" in one: the other browser's top bar says the new name at
