@@ -2223,11 +2223,25 @@
       else relist();
     }, Math.max(0, relistedAt + 2000 - Date.now()));
   }
+  // A reconnection (the stream back after a gap): the events it missed that have no id are
+  // not replayed (a rename), so the listing again is where names come from; the open
+  // conversation may lie below what it asks for (opened from further down the list, or by
+  // its address), and its heading kept the old name: it is asked for by its uuid then
+  // (test_web.py::test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down).
+  let relistOpen = false;
+  function relistAfterGap() {
+    relistOpen = true;
+    if (Date.now() - relistedAt < 2000 || state.listLoading) relistSoon();
+    else relist();
+  }
   async function relist() {
     if (!state.token || !state.listLoaded || state.listLoading ||
         Date.now() - relistedAt < 2000) return;
     relistedAt = Date.now();
     const gen = state.gen;
+    const askOpen = relistOpen;
+    relistOpen = false;
+    const covered = new Set();
     let lowest = -1; // the place in the list of the lowest conversation with a badge
     let oldest = '~'; // and the oldest created_at of those
     [...el.conversations.children].forEach((li, i) => {
@@ -2246,13 +2260,20 @@
         const { data, next, total } = await api('GET', `/api/message_groups?${q}`);
         if (gen !== state.gen) return;
         data.forEach((it, i) => {
+          covered.add(it.uuid);
           if ((first && i < PAGE_CONVERSATIONS) || state.convs.has(it.uuid)) listed(it, askedAt);
         });
         if (first) takeTotal(total, data);
         first = false;
-        if (!next || !data.length || data[data.length - 1].created_at <= oldest) return;
+        if (!next || !data.length || data[data.length - 1].created_at <= oldest) break;
         q.set('limit', String(max));
         q.set('cursor', next);
+      }
+      const o = state.open;
+      if (askOpen && o && o.group && !covered.has(o.group)) {
+        const askedAt = Date.now();
+        const { data } = await api('GET', `/api/message_groups/${encodeURIComponent(o.group)}`);
+        if (gen === state.gen && data && state.convs.has(data.uuid)) listed(data, askedAt);
       }
     } catch (e) {
       if (gen === state.gen && sessionEnded(e)) handleError(e);
@@ -2297,7 +2318,7 @@
       setLive(true);
       share({ type: 'live', on: true, id: state.lastEventId });
       if (!state.listLoaded) loadConversations(true);
-      else relist(); // a reconnection: what was read elsewhere meanwhile
+      else relistAfterGap(); // a reconnection: what was read or renamed meanwhile
       resendWaiting();
     });
     es.addEventListener('message', (ev) => { heard(); onMessageEvent(ev); });
@@ -2382,7 +2403,7 @@
         setLive(!!msg.on);
         // the leader's stream is open: what the list misses will come through it
         if (msg.on && !state.listLoaded) loadConversations(true);
-        else if (msg.on) relist(); // what was read elsewhere meanwhile
+        else if (msg.on) relistAfterGap(); // what was read or renamed meanwhile
         if (msg.on) resendWaiting();
       }
     };

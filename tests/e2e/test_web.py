@@ -3510,6 +3510,45 @@ def test_the_other_persons_new_name_shows_without_a_reload(web, two):
     assert conv_heading(d) == ["Ren A Third"] * 2 and metas(d) == ["Ren A", "Ren A Second"]
 
 
+def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two):
+    """The other person of a conversation below the listing's first page (21st of 21, opened
+    from further down the list) renames while the reader's network is gone: the rename event
+    is not replayed, and the listing the page asks for again on reconnecting covers the first
+    page only; the page asks for the open conversation by its uuid too, so its heading and
+    its list entry show the new name.  Before, they kept the old name until a message came."""
+    me_, far = "web_far_me", "web_far_old"
+    web.tok[me_] = token(add_user(web, me_, "Far Me"), exp_in=3600)
+    web.tok[far] = token(add_user(web, far, "Far Old"), exp_in=3600)
+    send_rest(web, far, "from far down", handle=me_)
+    for i in range(20):  # newer conversations: the far one is 21st
+        h = f"web_far_n{i}"
+        web.tok[h] = token(add_user(web, h, f"Far N{i}"), exp_in=3600)
+        send_rest(web, h, f"newer {i}", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    wait(d, lambda d: len(conv_names(d)) >= 20, 10, "the first page of the list")
+    for _ in range(3):  # scrolled down: the next page
+        d.execute_script("const p = document.getElementById('list-pane');"
+                         "p.scrollTop = p.scrollHeight")
+        if "Far Old" in conv_names(d):
+            break
+        time.sleep(0.5)
+    wait(d, lambda d: "Far Old" in conv_names(d), 10, "the 21st conversation")
+    open_conv(d, "Far Old")
+    wait(d, lambda d: bubbles(d) == ["from far down"], 5, "its message")
+    network(d, online=False)
+    try:
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
+        st, _, body = rest(web, "PUT", "/api/me", web.tok[far], {"display_name": "Far New"})
+        assert st == 200 and body["conversations_left"] == 0, body
+    finally:
+        network(d, online=True)
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
+    wait(d, lambda d: conv_heading(d) == ["Far New"] * 2, 5, "the new name in the heading")
+    assert "Far New" in conv_names(d) and "Far Old" not in conv_names(d)
+    assert metas(d) == ["Far Old"]  # the message keeps the name it was sent under
+
+
 def test_the_line_moves_to_what_came_unseen(web, two):
     """The "New messages" line follows the reading, as chat apps' does: the reader answers
     (their own message reads everything before it) and the line goes; the other person's
