@@ -2026,8 +2026,18 @@
         'settings to be notified.');
       drawNotify();
     } else {
+      // The prompt closed with no choice ('default': its ×, Escape, a click elsewhere) is
+      // no refusal: the user put it off, and "Notify me" asks again next time, as the
+      // browser itself does (Chromium blocks by itself after a few).  Before, it was kept as
+      // a refusal and never asked again (test_web.py::
+      // test_a_closed_permission_prompt_is_asked_again).
       Promise.resolve(Notification.requestPermission()).then((p) => {
-        setNotifyPref(p === 'granted' ? 'on' : 'refused');
+        if (p === 'granted' || p === 'denied') setNotifyPref(p === 'granted' ? 'on' : 'refused');
+        else {
+          drawNotify();
+          showNotice('Notifications are not on: the browser\'s question was closed with no ' +
+            'answer. "Notify me" asks again.');
+        }
       }, () => setNotifyPref('refused'));
     }
   });

@@ -3956,6 +3956,43 @@ window.Notification = class {
 };"""
 
 
+def test_a_closed_permission_prompt_is_asked_again(web, two):
+    """The browser's permission prompt closed with no answer (its close button, Escape:
+    requestPermission gives 'default') is no refusal: "Notify me" stays as it was, the page
+    says the question went unanswered, and the next click asks again; a refusal after it is
+    kept.  Before, a closed prompt was kept as a refusal and never asked again."""
+    me_ = "web_nt_closed"
+    web.tok[me_] = token(add_user(web, me_, "NT Closed"), exp_in=3600)
+    d = fresh(two[1])
+    btn = lambda d: d.execute_script(  # noqa: E731
+        "const b = document.getElementById('notify-btn');"
+        "return [b.textContent, b.getAttribute('aria-pressed'), window.__asked]")
+    try:
+        d.execute_cdp_cmd("Browser.resetPermissions", {})
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+        d.refresh()
+        wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "signed in again")
+        d.execute_script("window.__answer = 'default'")
+        by_css(d, "#notify-btn")[0].click()
+        text = wait(d, notice, 5, "the question unanswered, said")
+        assert "no answer" in text and "asks again" in text, text
+        assert btn(d) == ["Notify me", "false", 1]
+        assert d.execute_script("return localStorage.getItem('ddbchat.notify')") is None
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: btn(d)[2] == 2, 5, "asked again")
+        d.execute_script("window.__answer = 'denied'")
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: btn(d) == ["Notify me: off", "false", 3], 5, "the refusal")
+        by_css(d, "#notify-btn")[0].click()
+        wait(d, lambda d: "refused" in notice(d), 5, "the refusal said")
+        assert btn(d)[2] == 3
+    finally:
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+        d.execute_cdp_cmd("Browser.resetPermissions", {})
+
+
 def test_notifications_of_messages_while_hidden(web, two):
     """A message from the other person that comes while no tab of the page is on screen is
     shown as one desktop notification, by one of the user's two tabs (the one holding the
