@@ -766,6 +766,69 @@ def test_js_streams_client(ddb_url, table_name):
     assert out["badIterator"] == "ValidationException" and out["badIteratorStatus"] == 400
 
 
+def js_streams_api(url, prefix, mode):
+    """Runs js_streams_api.mjs (node, @aws-sdk/client-dynamodb-streams): its JSON line."""
+    import os
+    import shutil
+    import subprocess
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    node = shutil.which("node")
+    sdk = os.path.join(repo, "tools", "oracle", "node_modules", "@aws-sdk",
+                       "client-dynamodb-streams")
+    if not node or not os.path.isdir(sdk):
+        pytest.skip("node or @aws-sdk/client-dynamodb-streams not installed (make oracle)")
+    r = subprocess.run([node, os.path.join(repo, "tests", "e2e", "js_streams_api.mjs"), url,
+                        prefix, mode], env=dict(os.environ, NODE_NO_WARNINGS="1"),
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_js_streams_client_api(ddb_url, table_name):
+    """Each Streams call through @aws-sdk/client-dynamodb-streams as an application written
+    for AWS makes it (API Reference: ListStreams, DescribeStream, GetShardIterator,
+    GetRecords): ListStreams paged one stream at a time by ExclusiveStartStreamArn lists each
+    stream once; DescribeStream with Limit 1 and after the last shard (no Shards, no
+    LastEvaluatedShardId); TRIM_HORIZON paged by Limit 2; AT_SEQUENCE_NUMBER and
+    AFTER_SEQUENCE_NUMBER of the second record; LATEST sees only what is written after it; a
+    disabled stream's shard is closed and read to its end with no NextShardIterator."""
+    prefix = table_name("jsa")
+    out = js_streams_api(ddb_url, prefix, "api")
+    print(out)
+    assert out["listedOurs"] == [1, 1, 1] and out["listedDistinct"] and out["listPagesAtLeast3"]
+    assert out["byTable"] == [[True, prefix + "1", True]]
+    assert out["describe"] == {"shards": 1, "status": "ENABLED", "view": "KEYS_ONLY",
+                               "tableName": prefix + "0",
+                               "keySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                               "creation": "function", "startingSeq": "string", "open": True}
+    assert out["describeAfterLast"] == {"shards": 0, "lek": None}
+    assert out["trimHorizonPages"] == [["a", "b"], ["c"]]
+    assert out["atB"] == ["b", "c"] and out["afterB"] == ["c"]
+    assert out["latestBefore"] == [] and out["latestAfter"] == ["d"]
+    # DISABLED on both targets; the API Reference also has DISABLING, which AWS may show first
+    assert out["closed"] and out["closedStatus"] in ("DISABLING", "DISABLED")
+    assert out["closedRead"] == ["a", "b", "c", "d"]
+    assert out["closedEnded"] and not out["closedLastHadNext"] and out["endingIsLast"]
+
+
+def test_js_streams_client_errors(ddbchat_server, table_name):
+    """ExpiredIteratorException and TrimmedDataAccessException as the JS SDK parses them: the
+    exception class's name, AWS's message, 400, a client fault.  ddbchat with its short test
+    periods (DynamoDB Local cannot be made to expire an iterator or trim a record within a
+    test: 15 minutes, 24 hours)."""
+    srv = ddbchat_server("--stream-iterator-seconds", "1", "--stream-retention-seconds", "2")
+    out = js_streams_api(srv.ddb_url, table_name("jse"), "errors")
+    exp = out["expired"]
+    assert (exp["name"], exp["status"], exp["fault"]) == ("ExpiredIteratorException", 400,
+                                                          "client")
+    assert exp["message"].startswith("Iterator expired. The iterator was created at time ")
+    assert exp["message"].endswith("further in the future than the tolerated delay of 1000 "
+                                   "milliseconds.")
+    assert out["trimmed"] == {
+        "name": "TrimmedDataAccessException", "status": 400, "fault": "client",
+        "message": "The operation attempted to read past the oldest stream record in a shard."}
+
+
 # A member given the wrong JSON token is AWS's SerializationException (the texts of
 # test_protocol's test_wrong_json_token_in_request_member), read before any member is
 # validated: a missing StreamArn or ShardIterator does not hide it.  DynamoDB Local's
