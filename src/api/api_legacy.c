@@ -306,8 +306,11 @@ static int conds(const lg *L, const void *o, const char *param, expr_kind kind, 
     size_t nc = L->jv->size(jm), k = 0;
     bool use_or = false;
     if (cop) {
+        /* an empty map is no Filter or Expected at all (AWS, per ExtendDB's tests run against
+         * it: Scan ScanFilter {} with ConditionalOperator; DynamoDB Local agrees on all four
+         * operations); test_items.py test_legacy_condop_empty_map */
         if (nc < 2)
-            return err_set(r->err, ERR_VALIDATION, TXT_L_CONDOP_FEW);
+            return err_set(r->err, ERR_VALIDATION, nc ? TXT_L_CONDOP_FEW : TXT_L_CONDOP_ALONE);
         if (coplen == 2 && memcmp(cop, "OR", 2) == 0)
             use_or = true;
         else if (coplen != 3 || memcmp(cop, "AND", 3) != 0) {

@@ -976,6 +976,36 @@ def test_legacy_expected(ddb_url, target, t1):
         "ConditionalOperator can only be used when Filter or Expected has two or more elements")
 
 
+# ConditionalOperator with an empty Expected / ScanFilter / QueryFilter map: no filter at all,
+# so "cannot be used without", not "two or more elements" (AWS: ExtendDB's dual-target
+# test_scan_condop_empty_scan_filter; DynamoDB Local gives the same on all four operations).
+# ddbchat answered "... has two or more elements".
+def test_legacy_condop_empty_map(ddb_url, ddb, target, make_table, table_name):
+    t = table_name("condop")
+    make_table(ddb, t, range=("sk", "S"))
+    alone = "ConditionalOperator cannot be used without Filter or Expected"
+    few = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    key = {"pk": S("a"), "sk": S("b")}
+    kc = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("a")]}}
+    one = {"v": {"ComparisonOperator": "NOT_NULL"}}
+    for cop in ("AND", "OR"):
+        for op, body, member in [
+                ("PutItem", {"TableName": t, "Item": key}, "Expected"),
+                ("DeleteItem", {"TableName": t, "Key": key}, "Expected"),
+                ("UpdateItem", {"TableName": t, "Key": key}, "Expected"),
+                ("Scan", {"TableName": t}, "ScanFilter"),
+                ("Query", {"TableName": t, "KeyConditions": kc}, "QueryFilter")]:
+            err(ddb_url, op, {**body, member: {}, "ConditionalOperator": cop}, V, alone)
+            err(ddb_url, op, {**body, member: one, "ConditionalOperator": cop}, V, few)
+            err(ddb_url, op, {**body, "ConditionalOperator": cop}, V, alone)
+        # before Query's missing key conditions (the same AWS-run test,
+        # test_query_condop_without_any_key_condition); DynamoDB Local deviates and answers
+        # the missing key conditions first
+        err(ddb_url, "Query", {"TableName": t, "ConditionalOperator": cop}, V,
+            aws_or_local(target, alone, local="Either the KeyConditions or "
+                         "KeyConditionExpression parameter must be specified in the request."))
+
+
 # Legacy AttributeUpdates: PUT / DELETE / ADD, and the value-less PUT error.
 def test_legacy_attribute_updates(ddb_url, t1):
     ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "v": N(5),
