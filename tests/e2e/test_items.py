@@ -1021,6 +1021,22 @@ def test_legacy_attribute_updates(ddb_url, t1):
         "attribute value is specified")
 
 
+# An AttributeUpdates entry with a Value and no Action is a PUT (API Reference,
+# AttributeValueUpdate.Action: "Valid values are PUT (default), DELETE, and ADD"), whatever
+# the type it replaces.  DynamoDB Local deviates: it answers 200 and leaves the attribute as
+# it was.
+def test_attribute_updates_action_defaults_to_put(ddb_url, target, t1):
+    for old, new in ((S("a"), N("5")), (N("1"), {"BOOL": True}), ({"SS": ["x"]}, {"L": [S("q")]}),
+                     (None, {"M": {"k": S("v")}})):
+        item = {"pk": S("dflt")} if old is None else {"pk": S("dflt"), "v": old}
+        ok(ddb_url, "PutItem", {"TableName": t1, "Item": item})
+        r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("dflt")},
+                                       "AttributeUpdates": {"v": {"Value": new}},
+                                       "ReturnValues": "ALL_NEW"})
+        want = aws_or_local(target, {"pk": S("dflt"), "v": new}, local=item)
+        assert r["Attributes"] == want, (old, new, r)
+
+
 # An AttributeUpdates value of a type its action does not take is named by its descriptor
 # ("S", "BOOL", "SS"): dynalite's updateItem tests, recorded against AWS ("ADD action is not
 # supported for the type " + the value's key), and Dynoxide's AttributeUpdates checks agree,
