@@ -54,15 +54,18 @@ int api_tdef_parse_attrs(api_req *r, json_t *ad, api_tdef_attrs *out)
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(ad, i);
         const char *name, *type;
+        size_t name_len = 0;
         int rc;
         if (!json_is_object(e))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = api_json_str(e, "AttributeName", &name, r->err)) ||
+        if ((rc = api_json_strn(e, "AttributeName", &name, &name_len, r->err)) ||
             (rc = api_json_str(e, "AttributeType", &type, r->err)))
             return rc;
         if (!name)
             return api_verr(r, TXT_ATTR_NAME_MISSING);
-        if (strlen(name) > 255)
+        /* the whole name's bytes, a U+0000 inside counted (test_quotas.py
+         * test_key_name_limit_counts_past_nul) */
+        if (name_len > 255)
             return api_verr(r, TXT_KEY_NAME_LEN);
         if (!type)
             return api_verr(r, TXT_ATTR_TYPE_MISSING);
@@ -132,14 +135,15 @@ int api_tdef_parse_keyschema(api_req *r, json_t *ks, bool gsi, api_tdef_ks *out)
         int rc;
         if (!json_is_object(e))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = api_json_str(e, "AttributeName", &names[i], r->err)) ||
+        size_t name_len = 0;
+        if ((rc = api_json_strn(e, "AttributeName", &names[i], &name_len, r->err)) ||
             (rc = api_json_str(e, "KeyType", &types[i], r->err)))
             return rc;
         if (!types[i])
             return api_verr(r, TXT_KEY_TYPE_MISSING);
         if (!names[i])
             return api_verr(r, TXT_ATTR_NAME_MISSING);
-        if (strlen(names[i]) > 255)
+        if (name_len > 255) /* the whole name, as the attribute definitions' */
             return api_verr(r, TXT_KEY_NAME_LEN);
     }
     if (gsi && n > 2)
@@ -209,7 +213,9 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
             const char *s = json_string_value(json_array_get(nka, i));
             if (!s)
                 return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-            size_t sl = strlen(s);
+            /* bytes, not characters (test_quotas.py test_key_name_limit_is_bytes), the whole
+             * name's: a U+0000 inside does not end it */
+            size_t sl = json_string_length(json_array_get(nka, i));
             if (sl == 0 || sl > 255)
                 return api_verr(r, TXT_KEY_NAME_LEN);
             /* a name twice (each whole: a U+0000 inside kept) */
@@ -469,9 +475,13 @@ void api_tdef_tags_merge(json_t *meta, json_t *tags)
 
 /* ---- attribute names with U+0000 ------------------------------------------------------- */
 
+/* A name holding U+0000, unless it is over 255 bytes: the service's own length check refuses
+ * that one, with its text, where the name is parsed (api_tdef_parse_keyschema, _attrs, the
+ * projected names; test_quotas.py test_key_name_limit_counts_past_nul). */
 static bool js_has_nul(json_t *j)
 {
-    return json_is_string(j) && strlen(json_string_value(j)) != json_string_length(j);
+    return json_is_string(j) && json_string_length(j) <= 255 &&
+           strlen(json_string_value(j)) != json_string_length(j);
 }
 
 /* An index (or a table): its key schema's attribute names and projected names. */
@@ -507,8 +517,13 @@ int api_tdef_tbl_names_nul_check(api_req *r)
             nul = index_names_nul(l == 2 ? json_object_get(x, "Create") : x);
         }
     }
-    nul = nul ||
-          js_has_nul(json_object_get(json_object_get(b, "TimeToLiveSpecification"), "AttributeName"));
+    /* the TTL name's length is checked only when enabling (op_update_time_to_live): a long
+     * one with U+0000 that disables is refused here */
+    json_t *ttl = json_object_get(b, "TimeToLiveSpecification");
+    json_t *ttl_name = json_object_get(ttl, "AttributeName");
+    nul = nul || js_has_nul(ttl_name) ||
+          (json_is_string(ttl_name) && !json_is_true(json_object_get(ttl, "Enabled")) &&
+           strlen(json_string_value(ttl_name)) != json_string_length(ttl_name));
     return nul ? api_verr(r, TXT_TBL_NAME_NUL) : 0;
 }
 

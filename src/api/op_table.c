@@ -612,12 +612,12 @@ int op_update_time_to_live(api_req *r, json_t **out)
         return rc;
     if (!spec)
         return api_verr(r, TXT_TTL_SPEC_NULL);
-    if ((rc = api_json_str(spec, "AttributeName", &attr, r->err)) ||
+    size_t al = 0; /* the whole name's bytes, a U+0000 inside counted */
+    if ((rc = api_json_strn(spec, "AttributeName", &attr, &al, r->err)) ||
         (rc = api_json_bool(spec, "Enabled", &has_en, &en, r->err)))
         return rc;
     if (!has_en || !attr)
         return api_verr(r, TXT_TTL_ATTR_NULL);
-    size_t al = strlen(attr);
     if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
         return api_verr(r, TXT_KEY_NAME_LEN);
     ttl_change c = {.attr = attr, .en = en};

@@ -523,6 +523,34 @@ def test_index_key_name_length(ddb_url, target, table_name):
             call(ddb_url, "DeleteTable", {"TableName": name})
 
 
+# The 255-byte limit counts the whole name, past a U+0000 inside it: a 2-byte name then a NUL
+# then 400 bytes is refused with the length text in a table's key, an index's projected
+# attributes and a TTL attribute being enabled, as DynamoDB Local does (probed 2026-12-07).
+# ddbchat measured the name with strlen, stopped at the NUL, and answered its own U+0000
+# refusal instead.
+def test_key_name_limit_counts_past_nul(ddb_url, table_name):
+    too_long = "Names of key attributes and attributes projected into an index must be between 1 " \
+               "and 255 characters, inclusive"
+    bad = "x\u0000" + "\u00e9" * 200
+    assert len(bad) <= 255 < len(bad.encode())
+    name = table_name("kn")
+    err(ddb_url, "CreateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                                 "AttributeDefinitions": [{"AttributeName": bad,
+                                                           "AttributeType": "S"}],
+                                 "KeySchema": [{"AttributeName": bad, "KeyType": "HASH"}]},
+        V, too_long)
+    err(ddb_url, "CreateTable", _table(name, LocalSecondaryIndexes=[{
+        "IndexName": "lidx", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [bad]}}]), V, too_long)
+    ok(ddb_url, "CreateTable", _table(name))
+    try:
+        err(ddb_url, "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": {
+            "AttributeName": bad, "Enabled": True}}, V, too_long)
+    finally:
+        call(ddb_url, "DeleteTable", {"TableName": name})
+
+
 # Key attribute names are limited to 255 UTF-8 BYTES, not characters, though the text says
 # "characters": DynamoDB Local (whose semantic checks and texts are the service's) refuses 128
 # two-byte, 86 three-byte or 64 four-byte characters (256+ bytes) and takes 127, 85 and 63
