@@ -31,8 +31,16 @@ static void jd_init(jd *d, const unsigned char key[16])
     d->n = 0;
 }
 
-/* p[0 .. n) when buf cannot take it: buf filled up and hashed, then p's whole words, the rest
- * kept. */
+/* buf full (n == JD_BUF): hashed and emptied. */
+static void jd_flush(jd *d)
+{
+    siphash24_128_words(&d->sip, d->buf, JD_BUF);
+    d->hashed += JD_BUF;
+    d->n = 0;
+}
+
+/* p[0 .. n) when buf cannot take it (n > JD_BUF - d->n, so at least one byte more than the
+ * room): buf filled up and hashed, then p's whole words, the rest kept. */
 static void jd_spill(jd *d, const unsigned char *p, size_t n)
 {
     size_t room = JD_BUF - d->n;
@@ -57,12 +65,13 @@ static inline void jd_put(jd *d, const void *p, size_t n)
     jd_spill(d, p, n);
 }
 
+/* One byte: a full buffer is hashed first (not spilled through jd_spill, whose copy of the
+ * room from a one-byte source gcc -O3 could not bound: -Wstringop-overread). */
 static inline void jd_byte(jd *d, unsigned char b)
 {
-    if (d->n < JD_BUF)
-        d->buf[d->n++] = b;
-    else
-        jd_spill(d, &b, 1);
+    if (d->n >= JD_BUF)
+        jd_flush(d);
+    d->buf[d->n++] = b;
 }
 
 static inline void jd_word(jd *d, uint64_t w)

@@ -177,7 +177,8 @@ static int decode_string(jr *p, size_t start, size_t end, const char **out, size
             continue;
         }
         unsigned cp, lo;
-        hex4(s + i + 2, &cp); /* checked by the scan */
+        if (hex4(s + i + 2, &cp)) /* the scan refused these already: never taken */
+            return fail_at(p, i, "invalid escape");
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             if (i + 12 <= end && s[i + 6] == '\\' && s[i + 7] == 'u' && hex4(s + i + 8, &lo) == 0) {
                 if (lo < 0xDC00 || lo > 0xDFFF)

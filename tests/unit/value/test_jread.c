@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/siphash.h"
 #include "value/jdigest.h"
 #include "value/jout.h"
 #include "value/jread.h"
@@ -481,6 +482,58 @@ static void test_digest_same_request(void **state)
     }
 }
 
+/* A header as jdigest.h documents it: kind in the top 3 bits, a count or length up to 30 below,
+ * else 31 and the length as 8 bytes, little-endian.  Returns the bytes written. */
+static size_t enc_head(unsigned char *o, unsigned kind, size_t n)
+{
+    if (n <= 30) {
+        o[0] = (unsigned char)(kind << 5 | n);
+        return 1;
+    }
+    o[0] = (unsigned char)(kind << 5 | 31);
+    for (int i = 0; i < 8; i++)
+        o[1 + i] = (unsigned char)((uint64_t)n >> (8 * i));
+    return 9;
+}
+
+/* The digest is SipHash-2-4's 128-bit tag of the encoding jdigest.h documents, wherever the
+ * values fall against the digest's 256-byte buffer: [null x pad, "s" x len] for pad 0..300
+ * (header bytes that fill the buffer exactly, one at a time) and strings of 0..40 and
+ * 250..270 bytes (a string that spills past it).  The buffer-full header byte is hashed
+ * with the buffer, then kept (value/jdigest.c jd_byte; it went through jd_spill, whose copy
+ * gcc -O3 could not bound). */
+static void test_digest_is_siphash_of_its_encoding(void **state)
+{
+    (void)state;
+    static char text[8192];
+    static unsigned char enc[8192];
+    static const size_t lens[] = {0, 1, 7, 8, 9, 30, 31, 40, 250, 255, 256, 257, 270};
+    for (size_t pad = 0; pad <= 300; pad++)
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            size_t len = lens[li], k = 0, m = 0;
+            text[k++] = '[';
+            for (size_t i = 0; i < pad; i++)
+                k += (size_t)snprintf(text + k, sizeof text - k, "null,");
+            text[k++] = '"';
+            memset(text + k, 's', len);
+            k += len;
+            text[k++] = '"';
+            text[k++] = ']';
+            text[k] = 0;
+            m += enc_head(enc + m, 6 /* array */, pad + 1);
+            memset(enc + m, 0 /* null, count 0 */, pad);
+            m += pad;
+            m += enc_head(enc + m, 5 /* string */, len);
+            memset(enc + m, 's', len);
+            m += len;
+            uint64_t want[2], got[2];
+            siphash24_128(dkey, enc, m, want);
+            digest_of(text, got);
+            if (got[0] != want[0] || got[1] != want[1])
+                fail_msg("pad %zu, string of %zu: not the tag of the encoding", pad, len);
+        }
+}
+
 static void test_strings(void **state)
 {
     (void)state;
@@ -743,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_nul_in_keys),
         cmocka_unit_test(test_digest_both_ways),
         cmocka_unit_test(test_digest_same_request),
+        cmocka_unit_test(test_digest_is_siphash_of_its_encoding),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_string_scan_every_position),
         cmocka_unit_test(test_numbers),
