@@ -18,6 +18,7 @@ int cli_get_conversation(int argc, char **argv);  /* cmd_msg.c */
 int cli_list_conversations(int argc, char **argv);/* cmd_msg.c */
 int cli_mark_read(int argc, char **argv);         /* cmd_msg.c */
 int cli_send(int argc, char **argv);              /* cmd_msg.c */
+int cli_delete_message(int argc, char **argv);    /* cmd_msg.c */
 int cli_user(int argc, char **argv);              /* cmd_msg.c */
 int cli_token(int argc, char **argv);             /* cmd_msg.c */
 int cli_sql(int argc, char **argv);               /* cmd_sql.c */

@@ -7,6 +7,7 @@
  *   scan | drop | get-conversation <message_group_uuid> | list-conversations <handle> |
  *   send <from-handle> <to-handle|message_group_uuid> <text...> |
  *   mark-read <handle> <message_group_uuid> [<time>] |
+ *   delete-message <handle> <message_group_uuid> <created_at> |
  *   user add <handle> <display name...> [--uuid U] | user show <handle> | user fold
  *   | token <handle>
  *
@@ -757,6 +758,34 @@ int cli_mark_read(int argc, char **argv)
                                  "unread", (json_int_t)unread));
         else
             printf("read to %s, %lld unread\n", at, unread);
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+/* delete-message <handle> <message_group_uuid> <created_at>: the user's own message deleted
+ * (msg_delete_message); deleting one that is gone already is no error. */
+int cli_delete_message(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, TAKES_NONE, &o) || o.help || o.n_pos != 3)
+        return usage(&o, "delete-message", "<handle> <message_group_uuid> <created_at> [options]");
+    cli_ctx c;
+    if (ctx_open_writer(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user u;
+    bool deleted = false;
+    int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
+    if (!rc)
+        rc = msg_delete_message(c.svc, u.uuid, o.pos[1], o.pos[2], &deleted, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:s,s:b}", "message_group_uuid", o.pos[1], "created_at",
+                                 o.pos[2], "deleted", deleted));
+        else
+            printf(deleted ? "deleted the message of %s\n" : "no message at %s (deleted already)\n",
+                   o.pos[2]);
     }
     ctx_close(&c);
     return rc ? fail_err(&o, &e) : 0;

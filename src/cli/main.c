@@ -28,6 +28,7 @@ static const struct cli_cmd {
     {"list-conversations", cli_list_conversations, "print a user's conversations (pattern B)"},
     {"send", cli_send, "send a message (patterns C and D)"},
     {"mark-read", cli_mark_read, "move a user's read marker of a conversation forward"},
+    {"delete-message", cli_delete_message, "delete one's own message (patterns C and D undone)"},
     {"user", cli_user, "add or show users"},
     {"token", cli_token, "mint a REST API bearer token for a user"},
     {"sql", cli_sql, "run PartiQL statements (or an interactive prompt)"},

@@ -1317,16 +1317,18 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read)
     pthread_mutex_unlock(&h->mu);
 }
 
-void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data)
+/* An event without an id to each of the user's streams in this process, at once
+ * (msg_events_renamed, msg_events_deleted). */
+static void ev_push(msg_events *h, const char *user_uuid, const char *name, const char *data)
 {
     if (!h || !user_uuid || !data)
         return;
     /* the whole event in one append: a stream that cannot take it ends without half of it */
-    size_t n = strlen(data) + 24;
+    size_t n = strlen(data) + strlen(name) + 24;
     char *ev = malloc(n);
     if (!ev)
-        return; /* not delivered: the page's next listing shows the name */
-    int len = snprintf(ev, n, "event: rename\ndata: %s\n\n", data);
+        return; /* not delivered: the page's next listing shows the change */
+    int len = snprintf(ev, n, "event: %s\ndata: %s\n\n", name, data);
     /* readers resumed after both locks are released (as ev_flush_wakes does), from a list of
      * this call's own: h->wakes is the hub thread's */
     ev_wake wk[MSG_EVENTS_STREAMS_PER_USER];
@@ -1347,6 +1349,16 @@ void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data)
     for (size_t i = 0; i < nw; i++)
         wk[i].resume(wk[i].ctx);
     free(ev);
+}
+
+void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data)
+{
+    ev_push(h, user_uuid, "rename", data);
+}
+
+void msg_events_deleted(msg_events *h, const char *user_uuid, const char *data)
+{
+    ev_push(h, user_uuid, "delete", data);
 }
 
 /* The ticket taken (once) for its user and its token's expiry (until_s, 0 for none): a hub

@@ -148,6 +148,13 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
  * stream still in its replay does.  data is copied. */
 void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data);
 
+/* A message of a conversation of user_uuid was deleted (msg_delete_message, after its
+ * transaction committed): each of that user's streams in this process gets at once
+ *     event: delete\ndata: {"message_group_uuid","created_at"}\n\n
+ * (no id, not replayed, as rename: a page that was away loads the conversation again).
+ * data is copied. */
+void msg_events_deleted(msg_events *h, const char *user_uuid, const char *data);
+
 /* How the stream reaches its reader: suspend is called (under the stream's lock) when a read
  * finds nothing; resume is called once after that (under the same lock), when there is
  * something to read or the stream ended. */

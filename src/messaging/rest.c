@@ -24,6 +24,9 @@
  *        200 {"uuid","display_name","handle","message","created_at","message_group_uuid"}
  *        With "Idempotency-Key: K", a retry (same sender, conversation, K and text) answers
  *        the message stored the first time (msg_send_keyed); K with another text is 422.
+ *   DELETE /api/messages/<message_group_uuid>/<created_at>
+ *        204: the caller's own message deleted (also when it was already: msg_delete_message);
+ *        403 not_your_message for another sender's, 404 not_found for another conversation.
  *   GET  /api/me                     200 {"uuid","handle","display_name"}
  *   PUT  /api/me  {"display_name"}   200 the same, renamed, + conversations_renamed/_left
  *                                      (msg_user_rename)
@@ -259,7 +262,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
     add_header(r, "Access-Control-Expose-Headers",
                "X-Next-Cursor, X-Next-After, X-Unread-Total, WWW-Authenticate, Retry-After");
     if (preflight) {
-        add_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+        add_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
         add_header(r, "Access-Control-Allow-Headers",
                    "Authorization, Content-Type, Idempotency-Key");
         add_header(r, "Access-Control-Max-Age", "600");
@@ -746,6 +749,34 @@ static void put_me(msg_service *s, const msg_http_req *req, msg_http_resp *r,
     json_decref(body);
 }
 
+/* DELETE /api/messages/<g>/<created_at>: the caller's own message deleted
+ * (msg_delete_message); 204 also when it was deleted already. */
+static void delete_message(msg_service *s, msg_http_resp *r, const msg_user *me,
+                           const char *rest)
+{
+    const char *slash = strchr(rest, '/');
+    char g[MSG_UUID_LEN + 2];
+    size_t n = (size_t)(slash - rest);
+    snprintf(g, sizeof g, "%.*s", n < sizeof g - 1 ? (int)n : (int)sizeof g - 1, rest);
+    err_t e = {0};
+    if (!msgi_is_uuid(g) || n != MSG_UUID_LEN) { /* the conversation before the time */
+        char whole[MSG_UUID_LEN * 2];
+        snprintf(whole, sizeof whole, "%.*s", (int)(n < sizeof whole ? n : sizeof whole - 1),
+                 rest);
+        msgi_bad_group_id(&e, whole);
+        reply_err(s, r, &e);
+        return;
+    }
+    if (msg_delete_message(s, me->uuid, g, slash + 1, NULL, &e)) {
+        reply_err(s, r, &e);
+        return;
+    }
+    r->status = 204;
+    r->content_type = "text/plain";
+    r->body = NULL;
+    r->body_len = 0;
+}
+
 /* GET /api/me: {"uuid","handle","display_name","rename_unfinished"}; rename_unfinished:
  * the user's last display-name change left conversations with the old name (the user row's
  * resume mark), so PUT /api/me of the same name goes on with them (a page reloaded while
@@ -862,6 +893,7 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
 #define REST_ALLOW_EVENTS "GET, OPTIONS"
 #define REST_ALLOW_PUT "PUT, OPTIONS"
 #define REST_ALLOW_ME "GET, HEAD, PUT, OPTIONS"
+#define REST_ALLOW_DELETE "DELETE, OPTIONS"
 
 static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
@@ -872,12 +904,14 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
     bool put = strcmp(method, "PUT") == 0;
+    bool del = strcmp(method, "DELETE") == 0;
     const char *grp_prefix = "/api/messages/";
     size_t gpl = strlen(grp_prefix);
     const char *one_prefix = "/api/message_groups/";
     size_t opl = strlen(one_prefix);
     /* 0 the page, 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket,
-     * 7 events, 8 message_groups/<g>, 9 message_groups/<g>/read; -1 none */
+     * 7 events, 8 message_groups/<g>, 9 message_groups/<g>/read, 10 messages/<g>/<created_at>;
+     * -1 none */
     int route = -1;
     if (strncmp(path, "/api/", 5) != 0) {
         bool known = strcmp(path, "/") == 0;
@@ -890,6 +924,10 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         route = 2;
     else if (strncmp(path, grp_prefix, gpl) == 0 && path[gpl] && !strchr(path + gpl, '/'))
         route = 3;
+    else if (strncmp(path, grp_prefix, gpl) == 0 && path[gpl] != '/' &&
+             strchr(path + gpl, '/') && strchr(path + gpl, '/')[1] &&
+             !strchr(strchr(path + gpl, '/') + 1, '/'))
+        route = 10;
     else if (strcmp(path, "/api/messages") == 0)
         route = 4;
     else if (strcmp(path, "/api/me") == 0)
@@ -907,9 +945,10 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
     }
-    bool wants_post = route == 4 || route == 6, wants_put = route == 9;
+    bool wants_post = route == 4 || route == 6, wants_put = route == 9, wants_del = route == 10;
     const char *allow = wants_post   ? REST_ALLOW_POST
                         : wants_put  ? REST_ALLOW_PUT
+                        : wants_del  ? REST_ALLOW_DELETE
                         : route == 7 ? REST_ALLOW_EVENTS
                         : route == 5 ? REST_ALLOW_ME
                                      : REST_ALLOW_GET;
@@ -921,8 +960,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         r->body_len = 0;
         return;
     }
-    if ((wants_post && !post) || (wants_put && !put) ||
-        (!wants_post && !wants_put && !get && !(route == 5 && put)) ||
+    if ((wants_post && !post) || (wants_put && !put) || (wants_del && !del) ||
+        (!wants_post && !wants_put && !wants_del && !get && !(route == 5 && put)) ||
         (route == 7 && strcmp(method, "HEAD") == 0)) {
         add_header(r, "Allow", allow);
         reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
@@ -971,6 +1010,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         get_me(r, &me);
     else if (route == 6)
         post_ticket(s, r, &me, exp);
+    else if (route == 10)
+        delete_message(s, r, &me, path + gpl);
     else if (route == 9) {
         char g[MSG_UUID_LEN + 8]; /* the path's uuid part, up to "/read" */
         const char *p = path + opl;

@@ -338,6 +338,20 @@ int msg_get_conversation(msg_service *s, const char *viewer_uuid, const char *gr
 int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
                   const char *read_to, char *out_read_to, long long *out_unread, err_t *e);
 
+/* Deletes the caller's own message (group, created_at: any RFC 3339 time, read as
+ * msg_ts_parse_rfc3339) in one TransactWriteItems with what the write protocol keeps about
+ * it: the recipient's unread count when they had not read it; when it is the conversation's
+ * last message, the pair row's last_message_at / last_from and both conversation rows moved
+ * back to the previous message (their read markers capped at it), or, with no previous
+ * message, both conversation rows and those two attributes removed (a later send to the
+ * handle continues the same conversation).  Guarded by the pair row and the rows as read,
+ * retried on a race (service_delete.c).  A message that is not there (deleted already) is no
+ * error: *out_deleted (may be NULL) false.  Rows: invalid_uuid, bad_timestamp, not_found (not
+ * the caller's conversation), not_your_message (another sender's), conflict (retries
+ * exhausted), and the backend's. */
+int msg_delete_message(msg_service *s, const char *me_uuid, const char *message_group_uuid,
+                       const char *created_at, bool *out_deleted, err_t *e);
+
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
  * (row not_found)) or to a user by handle (to_handle non-NULL; starts the pair's conversation or

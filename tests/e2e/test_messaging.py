@@ -778,7 +778,12 @@ def test_allow_lists_every_method_a_route_answers(msg_server, people):
     assert st == 405 and h.get("allow") == "GET, OPTIONS", h
     st, h, _ = rest(msg_server, "OPTIONS", "/api/events")
     assert st == 204 and h.get("allow") == "GET, OPTIONS", h
-    for path in ("/api/nothing", "/nothing.js", "/api/messages/a/b",
+    # a message's own route answers DELETE (session 30: test_messaging_delete.py)
+    st, h, b = rest(msg_server, "GET", "/api/messages/a/b", tok["alice"])
+    assert st == 405 and h.get("allow") == "DELETE, OPTIONS", (st, h, b)
+    st, h, _ = rest(msg_server, "OPTIONS", "/api/messages/a/b")
+    assert st == 204 and h.get("allow") == "DELETE, OPTIONS", (st, h)
+    for path in ("/api/nothing", "/nothing.js", "/api/messages/a/b/c", "/api/messages/a/",
                  "/api/message_groups/a/b"):
         st_get, _, b_get = rest(msg_server, "GET", path, tok["alice"])
         st, h, b = rest(msg_server, "OPTIONS", path, headers={"Origin": CORS_ORIGIN})

@@ -788,6 +788,9 @@ static void check_invariants(json_t *all)
         } else if (strncmp(pk, "PAIR#", 5) == 0) {
             const char *g = msgi_item_s(it, "group_uuid");
             json_t *nw = json_object_get(newest, g);
+            /* every message deleted (msg_delete_message): the pair row names no last one */
+            if (!nw && !json_object_get(it, "last_message_at"))
+                continue;
             assert_non_null(nw);
             assert_string_equal(msgi_item_s(it, "last_message_at"), msgi_item_s(nw, "sk"));
             if (json_object_get(pairs_seen, g))
@@ -3432,6 +3435,382 @@ static void test_rename_racing_a_send(void **state)
     msg_message_fini(&m0);
 }
 
+/* Every conversation row of group g: its unread is the other person's messages after its
+ * read_to (all of them without one), and the pair row's last_from is the newest message's
+ * sender (the write protocol's rules, README "Read markers"). */
+static void check_unread(json_t *all, const char *g)
+{
+    char mpk[64];
+    snprintf(mpk, sizeof mpk, "MSG#%s", g);
+    size_t i, j;
+    json_t *it, *m;
+    const char *newest_sk = NULL, *newest_from = NULL;
+    json_array_foreach(all, i, it)
+    {
+        if (strcmp(msgi_item_s(it, "pk"), mpk) == 0 &&
+            (!newest_sk || strcmp(msgi_item_s(it, "sk"), newest_sk) > 0)) {
+            newest_sk = msgi_item_s(it, "sk");
+            newest_from = msgi_item_s(it, "user_uuid");
+        }
+    }
+    json_array_foreach(all, i, it)
+    {
+        const char *pk = msgi_item_s(it, "pk"), *ig = msgi_item_s(it, "message_group_uuid");
+        if (strncmp(pk, "PAIR#", 5) == 0 && strcmp(msgi_item_s(it, "group_uuid"), g) == 0) {
+            if (newest_sk)
+                assert_string_equal(msgi_item_s(it, "last_from"), newest_from);
+            else /* no message left: the pair row names none */
+                assert_null(json_object_get(it, "last_message_at"));
+        }
+        if (strncmp(pk, "GRP#", 4) != 0 || !ig || strcmp(ig, g) != 0)
+            continue;
+        const char *rt = msgi_item_s(it, "read_to");
+        long long want = 0;
+        json_array_foreach(all, j, m)
+        {
+            if (strcmp(msgi_item_s(m, "pk"), mpk) == 0 &&
+                strcmp(msgi_item_s(m, "user_uuid"), pk + 4) != 0 &&
+                (!rt || strcmp(msgi_item_s(m, "sk"), rt) > 0))
+                want++;
+        }
+        const char *n = json_string_value(json_object_get(json_object_get(it, "unread"), "N"));
+        if (!n || atoll(n) != want)
+            fail_msg("row %s of %s: unread %s, %lld of the other's messages after %s", pk, g,
+                     n ? n : "(none)", want, rt ? rt : "(no read_to)");
+    }
+}
+
+/* How many rows of the table have this pk prefix and group (GRP# rows: message_group_uuid). */
+static int count_rows(json_t *all, const char *pk_prefix, const char *g)
+{
+    int n = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(all, i, it)
+    {
+        const char *pk = msgi_item_s(it, "pk"), *ig = msgi_item_s(it, "message_group_uuid");
+        if (strncmp(pk, pk_prefix, strlen(pk_prefix)) == 0 &&
+            (strncmp(pk, "MSG#", 4) == 0 ? strcmp(pk + 4, g) == 0 : ig && strcmp(ig, g) == 0))
+            n++;
+    }
+    return n;
+}
+
+static void del_ok(const msg_user *u, const char *g, const char *ts, bool want_deleted)
+{
+    err_t e = {0};
+    bool deleted = !want_deleted;
+    if (msg_delete_message(S, u->uuid, g, ts, &deleted, &e))
+        fail_msg("delete %s %s: %s", g, ts, e.msg);
+    assert_int_equal(deleted, want_deleted);
+}
+
+static void del_fails(const msg_user *u, const char *g, const char *ts, const char *code)
+{
+    err_t e = {0};
+    assert_int_not_equal(msg_delete_message(S, u->uuid, g, ts, NULL, &e), 0);
+    code_is(&e, code);
+}
+
+/* The conversation row of u in g as listed: its time, last message and marker. */
+static void conv_is(const msg_user *u, const char *g, const char *at, const char *text,
+                    const char *read_to, long long unread)
+{
+    msg_conversation_page cp;
+    err_t e = {0};
+    assert_int_equal(msg_list_conversations(S, u->uuid, 100, NULL, &cp, &e), 0);
+    bool found = false;
+    for (size_t i = 0; i < cp.n; i++) {
+        if (strcmp(cp.items[i].message_group_uuid, g) != 0)
+            continue;
+        found = true;
+        assert_string_equal(cp.items[i].last_message_at, at);
+        assert_string_equal(cp.items[i].message, text);
+        assert_string_equal(cp.items[i].read_to, read_to);
+        assert_int_equal(cp.items[i].unread, unread);
+    }
+    msg_conversation_page_free(&cp);
+    assert_true(found);
+}
+
+/* Deleting one's own message (msg_delete_message: REST DELETE /api/messages/<g>/<created_at>):
+ * a message in the middle takes one off the recipient's unread when they had not read it; the
+ * last one moves both conversation rows and the pair row back to the message before it, the
+ * markers capped there; the only one leaves no conversation row, and the next message by
+ * handle continues the same conversation.  Another sender's message is 403 not_your_message,
+ * another conversation 404, a message gone already no error.  Before, no call deleted one. */
+static void test_delete_message(void **state)
+{
+    (void)state;
+    msg_user a = add_user("dl_a", "Dl A"), b = add_user("dl_b", "Dl B");
+    msg_user c = add_user("dl_c", "Dl C");
+    msg_message m1 = send_ok(&a, NULL, "dl_b", "one", NULL);
+    const char *g = m1.message_group_uuid;
+    msg_message m2 = send_ok(&b, g, NULL, "two", NULL);
+    msg_message m3 = send_ok(&a, g, NULL, "three", NULL);
+    msg_message m4 = send_ok(&a, g, NULL, "four", NULL);
+    conv_is(&b, g, m4.created_at, "four", m2.created_at, 2);
+
+    del_fails(&a, "not-a-uuid", m3.created_at, "invalid_uuid");
+    del_fails(&a, g, "yesterday", "bad_timestamp");
+    del_fails(&c, g, m3.created_at, "not_found");
+    del_fails(&b, g, m3.created_at, "not_your_message");
+
+    del_ok(&a, g, m3.created_at, true); /* the middle: b had not read it */
+    conv_is(&b, g, m4.created_at, "four", m2.created_at, 1);
+    conv_is(&a, g, m4.created_at, "four", m4.created_at, 0);
+    del_ok(&a, g, m3.created_at, false); /* gone already */
+
+    del_ok(&a, g, m4.created_at, true); /* the last: back to two, b's */
+    conv_is(&b, g, m2.created_at, "two", m2.created_at, 0);
+    conv_is(&a, g, m2.created_at, "two", m2.created_at, 0); /* capped at two */
+    json_t *all = scan_all();
+    check_invariants(all);
+    check_unread(all, g);
+    json_decref(all);
+
+    msg_message m5 = send_ok(&a, g, NULL, "five", NULL); /* the protocol goes on */
+    conv_is(&b, g, m5.created_at, "five", m2.created_at, 1);
+    del_ok(&b, g, m2.created_at, true);  /* a middle one a had read: nothing else moves */
+    conv_is(&a, g, m5.created_at, "five", m5.created_at, 0);
+    del_ok(&a, g, m5.created_at, true);  /* back to one */
+    conv_is(&b, g, m1.created_at, "one", m1.created_at, 0); /* b had read to two: capped */
+    del_ok(&a, g, m1.created_at, true);  /* the only one */
+    all = scan_all();
+    assert_int_equal(count_rows(all, "GRP#", g), 0);
+    assert_int_equal(count_rows(all, "MSG#", g), 0);
+    check_invariants(all);
+    check_unread(all, g);
+    json_decref(all);
+    del_fails(&a, g, m1.created_at, "not_found"); /* nothing of it is a's any more */
+
+    msg_message m6 = send_ok(&b, NULL, "dl_a", "again", NULL);
+    assert_string_equal(m6.message_group_uuid, g); /* the same conversation */
+    conv_is(&a, g, m6.created_at, "again", "", 1);
+    all = scan_all();
+    check_invariants(all);
+    check_unread(all, g);
+    json_decref(all);
+    msg_message *ms[] = {&m1, &m2, &m3, &m4, &m5, &m6};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        msg_message_fini(ms[i]);
+}
+
+/* Sends, deletes and mark-reads racing in one conversation: each of the two users' threads
+ * sends and deletes its own messages (the newest often, so the last message moves back while
+ * the other sends), a third marks read; afterwards the table keeps every invariant: one row
+ * per participant at the newest message with its text, the pair row on it, unread exact.  */
+#define DR_THREADS 4
+#define DR_ROUNDS 25
+static msg_user dr_users[2];
+static char dr_group[MSG_UUID_LEN + 1];
+static pthread_barrier_t dr_barrier;
+
+static void *dr_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    const msg_user *me = &dr_users[i % 2];
+    unsigned seed = (unsigned)i * 7919u + 1;
+    char mine[DR_ROUNDS][MSG_TS_LEN + 1];
+    int n = 0;
+    pthread_barrier_wait(&dr_barrier);
+    for (int r = 0; r < DR_ROUNDS; r++) {
+        err_t e = {0};
+        if (i == DR_THREADS) { /* the reader */
+            char at[MSG_TS_LEN + 1];
+            long long unread;
+            if (msg_mark_read(S, dr_users[1].uuid, dr_group, "9999-12-31T23:59:59.999999Z", at,
+                              &unread, &e)) {
+                fprintf(stderr, "mark-read: %s\n", e.msg);
+                return (void *)1;
+            }
+            continue;
+        }
+        msg_message m;
+        if (msg_send(S, me->uuid, dr_group, NULL, "racing", NULL, &m, &e)) {
+            fprintf(stderr, "send: %s\n", e.msg);
+            return (void *)1;
+        }
+        memcpy(mine[n++], m.created_at, MSG_TS_LEN + 1);
+        msg_message_fini(&m);
+        int k = rand_r(&seed) % 3 ? n - 1 : (int)(rand_r(&seed) % (unsigned)n);
+        if (rand_r(&seed) % 4 && n > 0 &&
+            msg_delete_message(S, me->uuid, dr_group, mine[k], NULL, &e)) {
+            fprintf(stderr, "delete: %s\n", e.msg);
+            return (void *)1;
+        }
+    }
+    return NULL;
+}
+
+static void test_delete_races_sends(void **state)
+{
+    (void)state;
+    dr_users[0] = add_user("dr_a", "Dr A");
+    dr_users[1] = add_user("dr_b", "Dr B");
+    msg_message m0 = send_ok(&dr_users[0], NULL, "dr_b", "start", NULL);
+    snprintf(dr_group, sizeof dr_group, "%s", m0.message_group_uuid);
+    msg_message_fini(&m0);
+    pthread_barrier_init(&dr_barrier, NULL, DR_THREADS + 1);
+    pthread_t th[DR_THREADS + 1];
+    for (int i = 0; i <= DR_THREADS; i++)
+        pthread_create(&th[i], NULL, dr_worker, (void *)(intptr_t)i);
+    int failed = 0;
+    for (int i = 0; i <= DR_THREADS; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        failed += r != NULL;
+    }
+    pthread_barrier_destroy(&dr_barrier);
+    assert_int_equal(failed, 0);
+    json_t *all = scan_all();
+    check_invariants(all);
+    check_unread(all, dr_group);
+    json_decref(all);
+}
+
+/* One writer's move injected between a delete's reads and its transaction (hook_backend at
+ * the first TransactWriteItems), for each writer that can race it: the delete is cancelled
+ * and goes again, and the table keeps every invariant (check_invariants, check_unread). */
+static msg_user dj_a, dj_b;
+static char dj_group[MSG_UUID_LEN + 1], dj_last[MSG_TS_LEN + 1];
+static void dj_delete_last(void) /* a deletes the conversation's last message elsewhere */
+{
+    del_ok(&dj_a, dj_group, dj_last, true);
+}
+static void dj_send(void) /* b sends */
+{
+    msg_message m = send_ok(&dj_b, dj_group, NULL, "meanwhile", NULL);
+    msg_message_fini(&m);
+}
+static void dj_mark(void) /* b reads everything */
+{
+    err_t e = {0};
+    char at[MSG_TS_LEN + 1];
+    long long unread;
+    if (msg_mark_read(S, dj_b.uuid, dj_group, "9999-12-31T23:59:59.999999Z", at, &unread, &e))
+        fail_msg("mark-read: %s", e.msg);
+}
+static void dj_rename(void) /* b renamed: a's row names b */
+{
+    static int n;
+    char name[32];
+    snprintf(name, sizeof name, "Dj B %d", ++n);
+    err_t e = {0};
+    if (msg_user_rename(S, dj_b.uuid, name, NULL, NULL, &e))
+        fail_msg("rename: %s", e.msg);
+}
+
+static void test_delete_races_injected(void **state)
+{
+    (void)state;
+    struct {
+        const char *what;
+        bool last;       /* delete the last message (else the one before it) */
+        void (*hook)(void);
+        bool deleted;    /* the hooked delete found the message */
+        bool read;       /* b read everything first */
+    } cases[] = {{"middle, the last deleted meanwhile", false, dj_delete_last, true, false},
+                 {"middle read, the last deleted meanwhile", false, dj_delete_last, true, true},
+                 {"middle, b read meanwhile", false, dj_mark, true, false},
+                 {"last, b sent meanwhile", true, dj_send, true, false},
+                 {"last, b read meanwhile", true, dj_mark, true, false},
+                 {"last, b renamed meanwhile", true, dj_rename, true, false},
+                 {"last, deleted meanwhile by another device", true, dj_delete_last, false,
+                  false}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char ha[16], hb[16]; /* each case in a conversation of its own */
+        snprintf(ha, sizeof ha, "dj_a%zu", i);
+        snprintf(hb, sizeof hb, "dj_b%zu", i);
+        dj_a = add_user(ha, "Dj A");
+        dj_b = add_user(hb, "Dj B");
+        msg_message m1 = send_ok(&dj_b, NULL, ha, "b first", NULL);
+        snprintf(dj_group, sizeof dj_group, "%s", m1.message_group_uuid);
+        msg_message m2 = send_ok(&dj_a, dj_group, NULL, "a one", NULL);
+        msg_message m3 = send_ok(&dj_a, dj_group, NULL, "a two", NULL);
+        snprintf(dj_last, sizeof dj_last, "%s", m3.created_at);
+        if (cases[i].read)
+            dj_mark();
+        hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend,
+                           .op = "TransactWriteItems", .hook = cases[i].hook};
+        msg_service *svc = service_on(&hp.base, NULL);
+        err_t e = {0};
+        bool deleted = false;
+        if (msg_delete_message(svc, dj_a.uuid, dj_group,
+                               cases[i].last ? m3.created_at : m2.created_at, &deleted, &e))
+            fail_msg("%s: %s", cases[i].what, e.msg);
+        msg_service_free(svc);
+        /* cancelled once, then committed; or, gone meanwhile, found gone by the next read */
+        if (deleted != cases[i].deleted || hp.calls != (deleted ? 2 : 1))
+            fail_msg("%s: deleted %d, %d transactions", cases[i].what, deleted, hp.calls);
+        json_t *all = scan_all();
+        check_invariants(all);
+        check_unread(all, dj_group);
+        json_decref(all);
+        msg_message_fini(&m1);
+        msg_message_fini(&m2);
+        msg_message_fini(&m3);
+    }
+}
+
+/* dc_call's backend: counts every request and those that write (TransactWriteItems) */
+static int dc_calls, dc_writes;
+static int dc_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    dc_calls++;
+    dc_writes += strcmp(op, "TransactWriteItems") == 0;
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops dc_ops = {.call = dc_call, .free = lagging_free, .name = "dc"};
+
+/* What one delete costs, in round trips: a middle message 5 (the membership on the GSI, the
+ * message, the pair row, the recipient's row, the transaction), the last one 7 (the previous
+ * message and both rows instead of one); one transaction each.  And its time, embedded
+ * (printed). */
+static void test_delete_cost(void **state)
+{
+    (void)state;
+    msg_user a = add_user("dc_a", "Dc A"), b = add_user("dc_b", "Dc B");
+    msg_message m0 = send_ok(&b, NULL, "dc_a", "start", NULL);
+    const char *g = m0.message_group_uuid;
+    enum { N = 40 };
+    char at[N][MSG_TS_LEN + 1];
+    for (int i = 0; i < N; i++) {
+        msg_message m = send_ok(&a, g, NULL, "x", NULL);
+        memcpy(at[i], m.created_at, sizeof at[i]);
+        msg_message_fini(&m);
+    }
+    hook_backend hp = {.base = {&dc_ops}, .inner = ENV.backend};
+    msg_service *svc = service_on(&hp.base, NULL);
+    long long t0 = msg_now_usec();
+    for (int i = 0; i < N / 2; i++) { /* the middle ones, oldest first */
+        err_t e = {0};
+        dc_calls = dc_writes = 0;
+        assert_int_equal(msg_delete_message(svc, a.uuid, g, at[i], NULL, &e), 0);
+        assert_int_equal(dc_calls, 5);
+        assert_int_equal(dc_writes, 1);
+    }
+    long long t1 = msg_now_usec();
+    for (int i = N - 1; i >= N / 2; i--) { /* the last one, each time */
+        err_t e = {0};
+        dc_calls = dc_writes = 0;
+        assert_int_equal(msg_delete_message(svc, a.uuid, g, at[i], NULL, &e), 0);
+        assert_int_equal(dc_calls, 7);
+        assert_int_equal(dc_writes, 1);
+    }
+    long long t2 = msg_now_usec();
+    msg_service_free(svc);
+    printf("delete: a middle message %lld us, the last %lld us (embedded)\n",
+           (t1 - t0) / (N / 2), (t2 - t1) / (N / 2));
+    json_t *all = scan_all();
+    check_invariants(all);
+    check_unread(all, g);
+    json_decref(all);
+    msg_message_fini(&m0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3458,6 +3837,10 @@ int main(void)
         cmocka_unit_test(test_user_rename),
         cmocka_unit_test(test_user_rename_budget),
         cmocka_unit_test(test_rename_racing_a_send),
+        cmocka_unit_test(test_delete_message),
+        cmocka_unit_test(test_delete_races_sends),
+        cmocka_unit_test(test_delete_races_injected),
+        cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
