@@ -84,6 +84,12 @@
  * (http_send: a client that does not read it is closed after that much silence).  The largest
  * reply (256 MB of text: ddb_proto.c) fits it alone. */
 #define HTTP_DDB_REPLY_BUDGET ((size_t)256 << 20)
+/* The REST listener's: the same rule on its replies' bytes past HTTP_REST_REPLY_FREE each
+ * (http_routes.c http_rest_api).  A listing of 100 messages of control characters (each
+ * escaped in six bytes) is ~630 KB; 1,000 clients that asked for one and never read held 562 MB
+ * (RssAnon) and 4,096 would have held ~2.5 GB; a read past it gets the busy 503 instead
+ * (test_overload.py::test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget). */
+#define HTTP_REST_REPLY_BUDGET ((size_t)64 << 20)
 #define HTTP_PARSE_FREE_BYTES ((size_t)1 << 20)
 #define HTTP_PARSE_PER_BODY_BYTE 32
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
@@ -1036,7 +1042,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->body_limit = rest ? HTTP_REST_MAX_BODY : DDB_PROTO_MAX_BODY;
     l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
     l->parse_budget = rest ? 0 : HTTP_DDB_PARSE_BUDGET;
-    l->reply_budget = rest ? 0 : HTTP_DDB_REPLY_BUDGET;
+    l->reply_budget = rest ? HTTP_REST_REPLY_BUDGET : HTTP_DDB_REPLY_BUDGET;
     l->max_connections = c->max_connections    ? c->max_connections
                          : rest ? HTTP_DEFAULT_REST_CONNECTIONS
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;

@@ -30,6 +30,9 @@
 #define HTTP_MAX_PARAMS 64       /* query parameters; more is a 400 */
 #define HTTP_RESP_MAX_HEADERS 8  /* extra reply headers a handler may add */
 #define HTTP_RESP_HEADER_MAX 256 /* bytes of one such header's value */
+/* A REST reply's bytes not charged to the listener's reply budget (http_routes.c
+ * http_rest_charge): most answers are a few KB; a page of 100 plain messages ~27 KB */
+#define HTTP_REST_REPLY_FREE ((size_t)16 << 10)
 
 struct MHD_Response;
 struct MHD_Connection;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -267,12 +268,35 @@ static void http_rest_reply(http_server *srv, const http_request *req, msg_http_
                         http_elapsed_us(&req->t0), resp->mhd ? " (event stream)" : "");
 }
 
+/* A REST reply's bytes past HTTP_REST_REPLY_FREE are charged to the listener's reply budget
+ * (http.c HTTP_REST_REPLY_BUDGET) until it is sent or its connection closes: a reply to a read
+ * (GET, HEAD) the budget cannot hold becomes the busy 503 (Retry-After: 1), so clients that
+ * ask for big listings and never read hold at most the budget; any other method's reply may
+ * follow a change already made, so it is charged whatever the budget says (as the endpoint's
+ * writes). */
+static void http_rest_charge(http_server *srv, const http_request *req, msg_http_resp *m)
+{
+    if (!req->reply_charge || m->body_len <= HTTP_REST_REPLY_FREE)
+        return;
+    bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    if (req->reply_charge(req->reply_ctx, m->body_len - HTTP_REST_REPLY_FREE, !read) == 0)
+        return;
+    free(m->body);
+    msg_rest_refuse(srv->svc, http_header(req, "Origin"), m, MSG_E_SERVER_BUSY, NULL);
+    if (m->n_headers < MSG_HTTP_MAX_HEADERS) {
+        m->headers[m->n_headers].name = "Retry-After";
+        snprintf(m->headers[m->n_headers].value, sizeof m->headers[0].value, "1");
+        m->n_headers++;
+    }
+}
+
 static void http_rest_api(http_server *srv, const http_request *req, http_response *resp)
 {
     msg_http_req mreq;
     msg_http_resp mresp;
     if (http_rest_req(srv, req, false, &mreq, &mresp))
         msg_rest_handle(srv->svc, &mreq, &mresp);
+    http_rest_charge(srv, req, &mresp);
     http_rest_reply(srv, req, &mresp, resp);
 }
 

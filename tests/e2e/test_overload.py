@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 import boto3
 from conftest import DUMMY_AUTH, busy_connection, client_for, raw_request, read_to_close
-from msg_fixtures import add_user, msg_server, token  # noqa: F401 (msg_server: a fixture)
+from msg_fixtures import add_user, msg_server, rest, token  # noqa: F401 (msg_server: a fixture)
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -1110,3 +1110,67 @@ def test_half_closing_rest_clients_are_answered(msg_server):
     for k in res:
         codes[k] = codes.get(k, 0) + 1
     assert codes == {b"HTTP/1.1 400": 480}, f"answers to 480 half-closed requests: {codes}"
+
+
+def rss_anon_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_server):
+    # A listing of 100 messages of control characters (each escaped in six bytes: ~630 KB)
+    # asked for by clients that never read: the REST listener holds at most its reply budget
+    # (64 MB past each reply's first 16 KB), a read past it gets the busy 503 at once, small
+    # answers still come, and once the clients go the listing is served again.  Before the
+    # budget 1,000 such clients held 562 MB (RssAnon) and every listing was a 200.
+    u = urllib.parse.urlparse(msg_server.api_url)
+    sender = token(add_user(msg_server, "bigsender", "Big Sender"))
+    add_user(msg_server, "bigreader", "Big Reader")
+    group = None
+    for _ in range(100):
+        st, _, body = rest(msg_server, "POST", "/api/messages", sender,
+                           {"message": "a" + "\x01" * 1023,
+                            **({"message_group_uuid": group} if group else {"handle": "bigreader"})})
+        assert st == 200, body
+        group = body["message_group_uuid"]
+    path = f"/api/messages/{group}?limit=100"
+    st, _, page = rest(msg_server, "GET", path, sender)
+    assert st == 200 and len(page) == 100
+    req = (f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {sender}\r\n\r\n").encode()
+    pid = msg_server.proc.pid
+    before = rss_anon_kb(pid)
+    held = []
+    try:
+        for _ in range(300):  # ~185 MB of replies past their free part, never read
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect((u.hostname, u.port))
+            s.sendall(req * 12)  # the kernel takes a few MB of replies first (tcp_wmem)
+            held.append(s)
+        deadline, peak = time.time() + 30, 0  # 300 listings take a while on a loaded machine
+        while True:
+            st, hdrs, body = rest(msg_server, "GET", path, sender)
+            peak = max(peak, rss_anon_kb(pid))
+            if st != 200 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        assert st == 503 and body["error"]["code"] == "server_busy", (st, str(body)[:200])
+        time.sleep(2)
+        peak = max(peak, rss_anon_kb(pid))
+        assert hdrs.get("retry-after") == "1"
+        st, _, me = rest(msg_server, "GET", "/api/me", sender)
+        assert st == 200 and me["handle"] == "bigsender"
+        assert peak - before < 120 * 1024, f"RssAnon grew {(peak - before) // 1024} MB"
+    finally:
+        for s in held:
+            s.close()
+    deadline = time.time() + 10
+    while True:
+        st, _, body = rest(msg_server, "GET", path, sender)
+        if st == 200 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert st == 200 and len(body) == 100, (st, body)
