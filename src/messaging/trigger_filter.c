@@ -4,6 +4,7 @@
  */
 #include "messaging/trigger_filter.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,8 +322,15 @@ static bool tf_match_value(const msg_trigger_filter *f, const json_t *m, const j
         return json_is_string(v) && json_string_length(v) == strlen(json_string_value(arg)) &&
                strncasecmp(json_string_value(v), json_string_value(arg),
                            json_string_length(v)) == 0;
-    if (!strcmp(op, "numeric"))
+    /* the index is ours, never the pattern's text: msg_trigger_filter_add stores a pattern
+     * only once tf_check has passed every matcher of it, and tf_check_matcher replaces a
+     * "numeric" list by the index of its range in ranges[] (a number or anything else there is
+     * refused); a refused pattern's ranges are dropped with it (f->nranges = had), and a
+     * stored one's are never removed, so each index in pat[] is below f->nranges */
+    if (!strcmp(op, "numeric")) {
+        assert(json_is_integer(arg) && (size_t)json_integer_value(arg) < f->nranges);
         return tf_numeric(&f->ranges[json_integer_value(arg)], v, key);
+    }
     if (!strcmp(op, "anything-but")) {
         if (json_is_object(arg))
             return json_is_string(v) &&
