@@ -977,7 +977,9 @@ const char *msg_stream_reader_last_shard(const msg_stream_reader *r)
     return r->last_shard;
 }
 
-int msg_stream_lambda_respell(json_t *rec, const char *arn)
+/* msg_stream_lambda_record's change made to rec itself.  0, or -1 when out of memory (rec then
+ * may hold only part of it). */
+static int sr_lambda_respell(json_t *rec, const char *arn)
 {
     json_t *ui = json_object_get(rec, "userIdentity");
     if (json_is_object(ui)) {
@@ -993,7 +995,19 @@ int msg_stream_lambda_respell(json_t *rec, const char *arn)
 json_t *msg_stream_lambda_record(const json_t *rec, const char *arn)
 {
     json_t *o = json_deep_copy(rec);
-    if (o)
-        msg_stream_lambda_respell(o, arn);
+    if (o && sr_lambda_respell(o, arn)) { /* was returned without its eventSourceARN */
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+json_t *msg_sr_page_lambda_record(const msg_sr_page *p, size_t i, const char *arn)
+{
+    json_t *o = msg_sr_page_record(p, i);
+    if (o && sr_lambda_respell(o, arn)) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }

@@ -117,10 +117,10 @@ const char *msg_stream_reader_arn(const msg_stream_reader *r);
 const char *msg_stream_reader_last_shard(const msg_stream_reader *r);
 
 /* A record as AWS Lambda delivers it: GetRecords' record plus eventSourceARN, userIdentity
- * spelled {"type","principalId"}.  New reference. */
+ * spelled {"type","principalId"}.  New reference; NULL when out of memory. */
 json_t *msg_stream_lambda_record(const json_t *rec, const char *arn);
-/* The same change made to rec itself (owned by the caller), without the copy.  0, or -1 when
- * out of memory (rec then may hold only part of it). */
-int msg_stream_lambda_respell(json_t *rec, const char *arn);
+/* Record i of p as AWS Lambda delivers it (msg_stream_lambda_record's), read from its text
+ * with no copy of the tree.  New reference; NULL when out of memory. */
+json_t *msg_sr_page_lambda_record(const msg_sr_page *p, size_t i, const char *arn);
 
 #endif

@@ -596,9 +596,11 @@ static char *trg_arn_json(const char *arn)
  * own text with eventSourceARN (arn_json: the ARN as a JSON string) spliced in before its
  * closing brace, as that function appends it to the tree (the text is the compact JSON
  * json_dumps gives of the tree: stream_reader.h); a record with userIdentity (respelled) or
- * an eventSourceARN of its own goes through the tree.  0, or -1 when out of memory. */
+ * an eventSourceARN of its own goes through the tree (msg_sr_page_lambda_record), which
+ * out_tree (may be NULL) takes instead of its text (the filter's: not written to b and read
+ * back, as e0b12ffe did).  0, or -1 when out of memory. */
 static int trg_event_record(buf_t *b, const msg_sr_page *pg, size_t i, const char *arn,
-                            const char *arn_json)
+                            const char *arn_json, json_t **out_tree)
 {
     size_t o, l;
     const char *t = pg->text + pg->off[i];
@@ -612,9 +614,11 @@ static int trg_event_record(buf_t *b, const msg_sr_page *pg, size_t i, const cha
                    ? -1
                    : 0;
     }
-    json_t *rec = msg_sr_page_record(pg, i);
-    json_t *lam = rec ? msg_stream_lambda_record(rec, arn) : NULL;
-    json_decref(rec);
+    json_t *lam = msg_sr_page_lambda_record(pg, i, arn);
+    if (out_tree) {
+        *out_tree = lam;
+        return lam ? 0 : -1;
+    }
     char *text = lam ? json_dumps(lam, JSON_COMPACT) : NULL;
     json_decref(lam);
     int rc = text && buf_append(b, text, strlen(text)) == 0 ? 0 : -1;
@@ -647,7 +651,7 @@ static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, 
             json_decref(sq);
         }
         ok = (i == 0 || buf_append(&b, ",", 1) == 0) &&
-             trg_event_record(&b, pg, i, arn, arn_json) == 0;
+             trg_event_record(&b, pg, i, arn, arn_json, NULL) == 0;
     }
     free(arn_json);
     char *out = NULL;
@@ -1308,9 +1312,9 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
          * {"userIdentity":{"type":["Service"],...}} matched nothing */
         jread_error je;
         buf_reset(&rb);
-        json_t *rec = arn_json && trg_event_record(&rb, pg, i, sl->arn, arn_json) == 0
-                          ? jread_jansson((const char *)rb.data, rb.len, &je)
-                          : NULL;
+        json_t *rec = NULL; /* the tree of a record trg_event_record builds as one */
+        if (arn_json && trg_event_record(&rb, pg, i, sl->arn, arn_json, &rec) == 0 && !rec)
+            rec = jread_jansson((const char *)rb.data, rb.len, &je);
         bool pass = rec ? msg_trigger_filter_match(t->filter, rec) : true; /* kept: unsure */
         json_decref(rec);
         if (pass) {
