@@ -78,23 +78,8 @@ typedef struct twa {
 static int tx_key_partial(api_req *r, const store_keydef *kd, const av_t *src, av_t *out_key)
 {
     const char *names[2];
-    size_t n = api_key_names(kd, names), got = 0;
-    av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
-    if (!kv)
-        return api_nomem(r);
-    for (size_t i = 0; i < n && src && src->type == AV_M; i++) {
-        const av_t *v = av_map_gets(src, names[i]);
-        if (!v)
-            continue;
-        kv[got].name = names[i];
-        kv[got].name_len = strlen(names[i]);
-        kv[got].val = *v;
-        got++;
-    }
-    out_key->type = AV_M;
-    out_key->u.map.kv = kv;
-    out_key->u.map.n = got;
-    return 0;
+    size_t n = api_key_names(kd, names);
+    return av_map_pick(r->arena, src, names, n, out_key) ? api_nomem(r) : 0;
 }
 
 /* A failure that becomes this action's cancellation reason: the message kept (arena). */

@@ -609,23 +609,7 @@ static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t 
     const char *names[ST_PAGE_KEY_MAX];
     av_type types[ST_PAGE_KEY_MAX];
     size_t n = st_key_names(q->table, q->index, names, types);
-    av_kv *kv = arena_alloc(a, sizeof *kv * n);
-    if (!kv)
-        return ERR_NOMEM;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const av_t *v = av_map_gets(item, names[i]);
-        if (!v)
-            continue;
-        kv[m].name = names[i];
-        kv[m].name_len = strlen(names[i]);
-        kv[m].val = *v;
-        m++;
-    }
-    out->type = AV_M;
-    out->u.map.kv = kv;
-    out->u.map.n = m;
-    return 0;
+    return av_map_pick(a, item, names, n, out);
 }
 
 /* store_query_run's first step: the key range the key condition gives, lo and hi (hi

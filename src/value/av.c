@@ -224,6 +224,26 @@ int av_map_del(arena_t *a, const av_t *m, const char *name, size_t len, av_t *ou
     return 0;
 }
 
+int av_map_pick(arena_t *a, const av_t *m, const char *const *names, size_t n, av_t *out)
+{
+    av_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof *kv);
+    if (!kv)
+        return ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n && m && m->type == AV_M; i++) {
+        size_t len = strlen(names[i]);
+        const av_t *v = av_map_get(m, names[i], len);
+        if (!v)
+            continue;
+        kv[k].name = names[i];
+        kv[k].name_len = len;
+        kv[k].val = *v;
+        k++;
+    }
+    *out = av_make_m(kv, k);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- ordering and equality */
 
 static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)

@@ -110,6 +110,10 @@ int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av
                av_t *out);
 /* A copy of map m without member (name,len) (a plain copy if absent).  ERR_NOMEM. */
 int av_map_del(arena_t *a, const av_t *m, const char *name, size_t len, av_t *out);
+/* A new map of the members of m named names[0..n) (NUL-terminated) that m holds, in names'
+ * order (shallow: member values are shared with m; a name m lacks is left out; no members when
+ * m is not a map).  For a key taken out of an item.  The array in the arena.  ERR_NOMEM. */
+int av_map_pick(arena_t *a, const av_t *m, const char *const *names, size_t n, av_t *out);
 /* True if set s (SS/NS/BS) holds a member equal to scalar x (N compares numerically). */
 bool av_set_contains(const av_t *s, const av_t *x);
 

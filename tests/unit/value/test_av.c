@@ -331,6 +331,37 @@ static void test_utf8(void **state)
         }
 }
 
+/* av_map_pick: the named members m holds, in the names' order, the values shared; a name m
+ * lacks is left out, and a value that is not a map gives an empty map (a transaction action's
+ * partial key, a page's LastEvaluatedKey). */
+static void test_map_pick(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    av_t m = J(&a, "{\"M\":{\"a\":{\"N\":\"1\"},\"b\":{\"S\":\"x\"},\"c\":{\"BOOL\":true}}}");
+    const char *names[] = {"c", "zz", "a"};
+    av_t out;
+    assert_int_equal(av_map_pick(&a, &m, names, 3, &out), 0);
+    assert_int_equal(out.type, AV_M);
+    assert_int_equal(out.u.map.n, 2);
+    assert_int_equal(out.u.map.kv[0].name_len, 1);
+    assert_memory_equal(out.u.map.kv[0].name, "c", 1);
+    assert_int_equal(out.u.map.kv[0].val.type, AV_BOOL);
+    assert_memory_equal(out.u.map.kv[1].name, "a", 1);
+    assert_ptr_equal(out.u.map.kv[1].val.u.str.ptr, av_map_gets(&m, "a")->u.str.ptr);
+    av_t s = av_make_s("a", 1);
+    assert_int_equal(av_map_pick(&a, &s, names, 3, &out), 0);
+    assert_int_equal(out.type, AV_M);
+    assert_int_equal(out.u.map.n, 0);
+    assert_int_equal(av_map_pick(&a, NULL, names, 3, &out), 0);
+    assert_int_equal(out.u.map.n, 0);
+    assert_int_equal(av_map_pick(&a, &m, names, 0, &out), 0);
+    assert_int_equal(out.type, AV_M);
+    assert_int_equal(out.u.map.n, 0);
+    arena_fini(&a);
+}
+
 static void test_map_helpers(void **state)
 {
     arena_t a;
@@ -818,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_item_size_names),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_map_helpers),
+        cmocka_unit_test(test_map_pick),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_corrupt),
         cmocka_unit_test(test_stored_scan),
