@@ -591,6 +591,171 @@ static int esk_size_check(api_req *r, const qreq *q, const store_table *t,
     return 0;
 }
 
+/* The queried index (q->iname's): refused when the table has none of that name (a vector
+ * index's own texts: api_vector.c), while UpdateTable is filling it, and for a consistent
+ * Scan of a GSI (a consistent Query of one is refused later, after the key paths). */
+static int q_index(api_req *r, const qreq *q, const store_index **out_ix)
+{
+    const store_table *t = q->t;
+    const store_index *ix = find_index(t, q->iname);
+    if (!ix && api_vix_named(r, t, q->iname)) /* a vector index: api_vector.c */
+        return err_set(r->err, ERR_VALIDATION, "%s",
+                       !q->query       ? TXT_VIX_NO_SCAN
+                       : q->consistent ? TXT_GSI_CONSISTENT
+                                       : TXT_VIX_NO_QUERY);
+    if (!ix)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, q->iname);
+    if (ix->backfilling) /* added by UpdateTable, not filled yet */
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, ix->name);
+    if (ix->global && q->consistent && !q->query)
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
+    *out_ix = ix;
+    return 0;
+}
+
+/* A Query's key condition against the queried key (ix's, else the table's) into *kcv, and
+ * the filter's paths into that key refused. */
+static int q_key_condition(api_req *r, const qreq *q, const store_index *ix, expr_keycond *kcv)
+{
+    const store_table *t = q->t;
+    const store_keydef *kd = ix ? &ix->key : &t->key;
+    const char *kn[STORE_KEY_ATTRS];
+    av_type kt[STORE_KEY_ATTRS];
+    size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
+    expr_keyschema ks = {.hash = kd->hash,
+                         .hash_type = kd->hash_type,
+                         .range = kd->range,
+                         .range_type = kd->range_type,
+                         .index = ix ? ix->name : NULL};
+    if (store_key_multi(kd)) {
+        ks.attrs = kn;
+        ks.attr_types = kt;
+        ks.n_attrs = nk;
+        ks.n_hash = nhash;
+    }
+    int rc;
+    /* the key condition's own checks, then the start key's size and shape, then the key
+     * condition against the schema: an empty start key, or one without the key attribute
+     * a or of its wrong type, with {"z": NULL} on a table keyed on a is the start key's
+     * text (dynalite's query tests, recorded against AWS), a sort key value over 1,024
+     * bytes still first (test_quotas test_key_condition_lengths,
+     * DynamoDB Local; test_query_scan test_start_key_before_key_condition_schema) */
+    if (q->has_esk) {
+        store_query shape = {.table = t, .index = ix, .start_key = &q->esk};
+        if ((rc = expr_keycond_values(q->kc, &ks, r->err)) ||
+            (rc = esk_size_check(r, q, t, ix, true)) ||
+            (rc = store_query_start_key_check(&shape, r->err)))
+            return rc;
+    }
+    if ((rc = expr_keycond_extract(q->kc, &ks, kcv, r->err)))
+        return rc;
+    if (!q->filter)
+        return 0;
+    /* the first key attribute (in key-schema order) the filter names is the one the
+     * service names (DynamoDB Local; tests/e2e/test_gsi_multikey.py) */
+    expr_name *names;
+    size_t n;
+    if ((rc = expr_top_names(r->arena, q->filter, &names, &n, r->err)))
+        return rc;
+    for (size_t k = 0; k < nk; k++)
+        for (size_t i = 0; i < n; i++)
+            if (strlen(kn[k]) == names[i].len && memcmp(kn[k], names[i].ptr, names[i].len) == 0)
+                return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
+                               q->qfilter ? "QueryFilter" : "Filter Expression", kn[k]);
+    return 0;
+}
+
+/* What an index that does not project every attribute (ix) lacks of what the request names:
+ * refused on a GSI (and a Query's filter on any index), fetched from the table on an LSI
+ * (*fetch); *only = ix when a Scan's filter alone needs the table's item, so the answer keeps
+ * the index's attributes.  An LSI that lacks attributes the request wants reads them from the
+ * table; not for a Query's filter, refused on any index (DynamoDB Local, and AWS's PartiQL
+ * read of an LSI keyed on its partition key: tests/golden/partiql/corpus.json "lsi-keys";
+ * review15 F3).  A Scan's filter is evaluated on the fetched item, answered with the index's
+ * attributes unless Select or a projection asks for more (DynamoDB Local). */
+static int q_index_lacks(api_req *r, const qreq *q, const store_index *ix, bool *fetch,
+                         const store_index **only)
+{
+    /* the filter's attributes first, then the projection's (DynamoDB Local, which names
+     * the filter's when both lack some: test_differential.py) */
+    char missing[512];
+    bool fmiss = false;
+    int rc = names_not_in_index(r, q->t, ix, q->filter, missing, sizeof missing, &fmiss);
+    if (rc)
+        return rc;
+    if (fmiss && (ix->global || q->query))
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOFILTER, ix->name, missing);
+    bool miss = false;
+    if ((rc = names_not_in_index(r, q->t, ix, q->proj, missing, sizeof missing, &miss)))
+        return rc;
+    if (miss && ix->global)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOPROJ, ix->name, missing);
+    if (!ix->global)
+        *fetch = miss || fmiss || q->sel == SEL_ALL;
+    if (fmiss && !q->proj && q->sel != SEL_ALL)
+        *only = ix;
+    return 0;
+}
+
+/* The store's read of one page (*sq) for the request, checked: the queried table or index
+ * (ix), a Query's key condition (kcv; NULL for a Scan), whether an LSI's items are fetched
+ * from the table (fetch).  The start key points into q. */
+static void q_plan(const qreq *q, const store_index *ix, const expr_keycond *kcv, bool fetch,
+                   store_query *sq)
+{
+    memset(sq, 0, sizeof *sq);
+    sq->table = q->t;
+    sq->index = ix;
+    sq->reverse = q->query && !q->fwd;
+    sq->limit = q->has_limit ? (size_t)q->limit : 0;
+    if (!q->query && q->has_tot) {
+        sq->segment = (uint32_t)q->seg;
+        sq->total_segments = (uint32_t)q->tot;
+    }
+    /* Nothing to evaluate on the items: the reply is written from their stored bytes. */
+    sq->stored = !fetch && !q->filter && !q->proj;
+    sq->fetch = fetch;
+    if (kcv) {
+        sq->eq = kcv->eq;
+        sq->n_eq = kcv->n_eq;
+        sq->rop = api_store_rop(kcv->rop);
+        sq->r1 = kcv->r1;
+        sq->r2 = kcv->r2;
+    }
+    /* the start key (converted before the table on both paths; its size checked above) */
+    if (q->has_esk) {
+        sq->start_key = &q->esk;
+        sq->start_key_checked = true; /* a Query's before its key condition's schema, a
+                                       * Scan's before Select */
+    }
+}
+
+/* What the page read costs: `bytes` of the queried table or index (ix) and fetch_h half-units
+ * of LSI fetches from the table, counted in the metrics, charged to the throttle
+ * (--throttle), and written as ConsumedCapacity when the request asks for it. */
+static void q_charge(api_req *r, const qreq *q, const store_index *ix, uint64_t bytes,
+                     uint64_t fetch_h, uint64_t min_h, api_out *o)
+{
+    const store_table *t = q->t;
+    uint64_t h = api_cap_read_h(bytes, q->consistent);
+    api_metrics_read(r, t, h + fetch_h);
+    if (r->api->thr) { /* --throttle: the index read (GSI: its own), the LSI fetches */
+        api_thr_charge_read(r, t, ix, h, min_h);
+        api_thr_charge_read(r, t, NULL, fetch_h, 0);
+    }
+    if (q->rcc == API_RCC_NONE)
+        return;
+    api_cap cap;
+    memset(&cap, 0, sizeof cap);
+    cap.table = api_cap_table(r, t);
+    if (ix)
+        api_cap_add_index(&cap, ix, h);
+    else
+        cap.table_h = h;
+    cap.table_h += fetch_h;
+    api_cap_out(o, "ConsumedCapacity", &cap, q->rcc, false);
+}
+
 static int run(api_req *r, json_t **out, bool query)
 {
     qreq q;
@@ -606,26 +771,12 @@ static int run(api_req *r, json_t **out, bool query)
     if (rc)
         return rc;
     const store_table *t = q.t;
-    const char *iname = q.iname;
     enum sel sel = q.sel;
     bool consistent = q.consistent;
-    api_rcc rcc = q.rcc;
-    expr_t *kc = q.kc, *filter = q.filter, *proj = q.proj;
+    expr_t *filter = q.filter, *proj = q.proj;
     const store_index *ix = NULL;
-    if (iname) {
-        ix = find_index(t, iname);
-        if (!ix && api_vix_named(r, t, iname)) /* a vector index: api_vector.c */
-            return err_set(r->err, ERR_VALIDATION, "%s",
-                           !query       ? TXT_VIX_NO_SCAN
-                           : consistent ? TXT_GSI_CONSISTENT
-                                        : TXT_VIX_NO_QUERY);
-        if (!ix)
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
-        if (ix->backfilling) /* added by UpdateTable, not filled yet */
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, ix->name);
-        if (ix->global && consistent && !query)
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
-    }
+    if (q.iname && (rc = q_index(r, &q, &ix)))
+        return rc;
     if (!query && (rc = esk_size_check(r, &q, t, ix, query)))
         return rc;
     /* a Scan's start key: the index's key attributes in it before Select, the table's and
@@ -655,52 +806,9 @@ static int run(api_req *r, json_t **out, bool query)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     /* A Query's key condition, then the filter's key attributes, before what the index holds
      * (dynalite's Query, checked against AWS, and DynamoDB Local read them in this order) */
-    const store_keydef *kd = ix ? &ix->key : &t->key;
     expr_keycond kcv;
-    if (query) {
-        const char *kn[STORE_KEY_ATTRS];
-        av_type kt[STORE_KEY_ATTRS];
-        size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
-        expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
-                             .range = kd->range, .range_type = kd->range_type,
-                             .index = ix ? ix->name : NULL};
-        if (store_key_multi(kd)) {
-            ks.attrs = kn;
-            ks.attr_types = kt;
-            ks.n_attrs = nk;
-            ks.n_hash = nhash;
-        }
-        /* the key condition's own checks, then the start key's size and shape, then the key
-         * condition against the schema: an empty start key, or one without the key attribute
-         * a or of its wrong type, with {"z": NULL} on a table keyed on a is the start key's
-         * text (dynalite's query tests, recorded against AWS), a sort key value over 1,024
-         * bytes still first (test_quotas test_key_condition_lengths,
-         * DynamoDB Local; test_query_scan test_start_key_before_key_condition_schema) */
-        if (q.has_esk) {
-            store_query shape = {.table = t, .index = ix, .start_key = &q.esk};
-            if ((rc = expr_keycond_values(kc, &ks, r->err)) ||
-                (rc = esk_size_check(r, &q, t, ix, query)) ||
-                (rc = store_query_start_key_check(&shape, r->err)))
-                return rc;
-        }
-        if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
-            return rc;
-        if (filter) {
-            /* the first key attribute (in key-schema order) the filter names is the one the
-             * service names (DynamoDB Local; tests/e2e/test_gsi_multikey.py) */
-            expr_name *names;
-            size_t n;
-            if ((rc = expr_top_names(r->arena, filter, &names, &n, r->err)))
-                return rc;
-            for (size_t k = 0; k < nk; k++)
-                for (size_t i = 0; i < n; i++)
-                    if (strlen(kn[k]) == names[i].len &&
-                        memcmp(kn[k], names[i].ptr, names[i].len) == 0)
-                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
-                                       q.qfilter ? "QueryFilter" : "Filter Expression",
-                                       kn[k]);
-        }
-    }
+    if (query && (rc = q_key_condition(r, &q, ix, &kcv)))
+        return rc;
     if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
@@ -709,62 +817,14 @@ static int run(api_req *r, json_t **out, bool query)
         return rc;
     if (q.x.keys_later && (rc = api_table_key_attr_check(t, q.x.keys_later, r->err)))
         return rc;
-    /* An LSI that lacks attributes the request wants reads them from the table; not for a
-     * Query's filter, refused on any index (DynamoDB Local, and AWS's PartiQL read of an LSI
-     * keyed on its partition key: tests/golden/partiql/corpus.json "lsi-keys"; review15 F3).
-     * A Scan's filter is evaluated on the fetched item, answered with the index's attributes
-     * unless Select or a projection asks for more (DynamoDB Local). */
     bool fetch = false;
     const store_index *only = NULL;
-    if (ix && ix->proj != STORE_PROJ_ALL) {
-        /* the filter's attributes first, then the projection's (DynamoDB Local, which names
-         * the filter's when both lack some: test_differential.py) */
-        char missing[512];
-        bool fmiss = false;
-        if ((rc = names_not_in_index(r, t, ix, filter, missing, sizeof missing, &fmiss)))
-            return rc;
-        if (fmiss && (ix->global || query))
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOFILTER, ix->name, missing);
-        bool miss = false;
-        if ((rc = names_not_in_index(r, t, ix, proj, missing, sizeof missing, &miss)))
-            return rc;
-        if (miss && ix->global)
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOPROJ, ix->name, missing);
-        if (!ix->global)
-            fetch = miss || fmiss || sel == SEL_ALL;
-        if (fmiss && !proj && sel != SEL_ALL)
-            only = ix;
-    }
+    if (ix && ix->proj != STORE_PROJ_ALL && (rc = q_index_lacks(r, &q, ix, &fetch, &only)))
+        return rc;
     uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
     size_t count = 0;
-
     store_query sq;
-    memset(&sq, 0, sizeof sq);
-    sq.table = t;
-    sq.index = ix;
-    sq.reverse = query && !q.fwd;
-    sq.limit = q.has_limit ? (size_t)q.limit : 0;
-    if (!query && q.has_tot) {
-        sq.segment = (uint32_t)q.seg;
-        sq.total_segments = (uint32_t)q.tot;
-    }
-    /* Nothing to evaluate on the items: the reply is written from their stored bytes. */
-    sq.stored = !fetch && !filter && !proj;
-    sq.fetch = fetch;
-    if (query) {
-        sq.eq = kcv.eq;
-        sq.n_eq = kcv.n_eq;
-        sq.rop = api_store_rop(kcv.rop);
-        sq.r1 = kcv.r1;
-        sq.r2 = kcv.r2;
-    }
-    /* the start key (converted before the table on both paths; its size checked above) */
-    av_t esk = q.esk;
-    if (q.has_esk) {
-        sq.start_key = &esk;
-        sq.start_key_checked = true; /* a Query's before its key condition's schema, a
-                                      * Scan's before Select */
-    }
+    q_plan(&q, ix, query ? &kcv : NULL, fetch, &sq);
     store_result res;
     memset(&res, 0, sizeof res);
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
@@ -798,23 +858,7 @@ static int run(api_req *r, json_t **out, bool query)
     ao_int(o, "ScannedCount", (long long)res.n);
     if (res.last_key.type == AV_M)
         ao_item(o, "LastEvaluatedKey", &res.last_key);
-    api_metrics_read(r, t, api_cap_read_h(res.bytes, consistent) + fetch_h);
-    if (r->api->thr) { /* --throttle: the index read (GSI: its own), the LSI fetches */
-        api_thr_charge_read(r, t, ix, api_cap_read_h(res.bytes, consistent), min_h);
-        api_thr_charge_read(r, t, NULL, fetch_h, 0);
-    }
-    if (rcc != API_RCC_NONE) {
-        api_cap cap;
-        memset(&cap, 0, sizeof cap);
-        cap.table = api_cap_table(r, t);
-        uint64_t h = api_cap_read_h(res.bytes, consistent);
-        if (ix)
-            api_cap_add_index(&cap, ix, h);
-        else
-            cap.table_h = h;
-        cap.table_h += fetch_h;
-        api_cap_out(o, "ConsumedCapacity", &cap, rcc, false);
-    }
+    q_charge(r, &q, ix, res.bytes, fetch_h, min_h, o);
     (void)out;
     return 0;
 }
