@@ -389,33 +389,20 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     return 0;
 }
 
-int op_batch_get_item(api_req *r, json_t **out)
+/* The request's tables (bt->t), then each key against its table's key schema: *out_kptr[k]
+ * the key of keys[k] (arena), *out_ktab[k] its table.  The same key twice, also under another
+ * RequestItems entry of the same table, is refused. */
+static int bg_keys(api_req *r, bg_table *tabs, size_t nt, size_t total, const av_t *ksrc,
+                   const store_table ***out_ktab, const av_t ***out_kptr)
 {
-    bg_table *tabs = NULL;
-    size_t nt = 0, total = 0, ti;
-    api_rcc rcc = API_RCC_NONE;
-    av_t *ksrc = NULL;
-    int rc = r->jbody && !r->api->thr ? bg_parse_jr(r, r->jbody, &tabs, &nt, &total, &rcc, &ksrc)
-                                      : BG_JANSSON;
-    if (rc) { /* not the common request: the jansson path from the start */
-        rcc = API_RCC_NONE;
-        if ((rc = api_req_body(r)) || (rc = bg_parse_json(r, &tabs, &nt, &total, &rcc, &ksrc)))
-            return rc;
-    }
-    /* two identical Keys entries of one table: bg_dup_given (the jansson path found them
-     * already, table by table; the reader-tree path's come here) */
-    for (ti = 0; ti < nt; ti++)
-        if ((rc = bg_dup_given(r, &ksrc[tabs[ti].first], tabs[ti].n)))
-            return rc;
     const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
     const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
     av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);
-    store_bytes *items = arena_zalloc(r->arena, sizeof *items * total); /* as stored */
-    bool *found = arena_zalloc(r->arena, sizeof *found * total);
     uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
-    if (!ktab || !kptr || !kv || !items || !found || !kd)
+    if (!ktab || !kptr || !kv || !kd)
         return api_nomem(r);
-    for (ti = 0; ti < nt; ti++) {
+    int rc;
+    for (size_t ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
         if ((rc = api_table_get(r, bt->name, bt->name_len, &bt->t)) ||
             (rc = api_exprs_keys_check(r, &bt->x, bt->t)))
@@ -436,7 +423,21 @@ int op_batch_get_item(api_req *r, json_t **out)
             kptr[k] = &kv[k];
         }
     }
-    /* --throttle: each key admitted on its own; the others are left unprocessed */
+    *out_ktab = ktab;
+    *out_kptr = kptr;
+    return 0;
+}
+
+/* The keys' items as stored (items[k], found[k], in request order), read in one snapshot and
+ * each decoded only while it is answered (100 keys of 240 KB items: 165 MB decoded at once in
+ * the request's arena before, for an answer of 16 MB; wider ones ran out of it).  With
+ * --throttle each key is admitted on its own: *out_skip[k] for those refused (NULL when none
+ * is throttled); the request's error when none is admitted.  *out_unread[k] for the keys past
+ * BATCH_GET_MAX_STORED, not read (NULL when all were).  Both go back as UnprocessedKeys. */
+static int bg_read(api_req *r, const bg_table *tabs, size_t nt, size_t total,
+                   const store_table **ktab, const av_t **kptr, store_bytes *items, bool *found,
+                   bool **out_skip, bool **out_unread)
+{
     bool *thr_skip = NULL;
     const store_table **rtab = ktab;
     const av_t **rptr = kptr;
@@ -452,7 +453,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         if (!thr_skip || !rtab || !rptr || !ritems || !rfound)
             return api_nomem(r);
         nrun = 0;
-        for (ti = 0; ti < nt; ti++)
+        for (size_t ti = 0; ti < nt; ti++)
             for (size_t i = 0; i < tabs[ti].n; i++) {
                 size_t k = tabs[ti].first + i;
                 if (api_thr_admit(r, ktab[k], NULL, false, bg_min_h(&tabs[ti]))) {
@@ -468,12 +469,10 @@ int op_batch_get_item(api_req *r, json_t **out)
         json_decref(r->err_extra);
         r->err_extra = NULL;
     }
-    /* the items' stored bytes in one snapshot, each decoded only while it is answered (100
-     * keys of 240 KB items: 165 MB decoded at once in the request's arena before, for an
-     * answer of 16 MB; wider ones ran out of it) */
     size_t nread = 0; /* keys read: the others past BATCH_GET_MAX_STORED go back unprocessed */
-    if ((rc = store_get_many_stored_capped(r->api->store, rtab, rptr, nrun, r->arena, ritems,
-                                           rfound, BATCH_GET_MAX_STORED, &nread, r->err)))
+    int rc = store_get_many_stored_capped(r->api->store, rtab, rptr, nrun, r->arena, ritems, rfound,
+                                          BATCH_GET_MAX_STORED, &nread, r->err);
+    if (rc)
         return rc;
     bool *unread = NULL;
     if (nread < nrun && !(unread = arena_zalloc(r->arena, sizeof *unread * total)))
@@ -486,6 +485,85 @@ int op_batch_get_item(api_req *r, json_t **out)
                 unread[k] = j >= nread;
             j++;
         }
+    *out_skip = thr_skip;
+    *out_unread = unread;
+    return 0;
+}
+
+/* A found item's size (*sz) as it is answered.  Without a projection, as GetItem: text mode
+ * writes the stored bytes into o and reads their size in one walk (the caller takes them back
+ * when past 16 MB: ao_unwrite), the other modes read the size without decoding
+ * (av_stored_scan); with one, the item is decoded into *full (values in ia).  A corrupt
+ * stored item is an InternalServerError. */
+static int bg_item_size(api_req *r, api_out *o, const bg_table *bt, const void *data, size_t len,
+                        arena_t *ia, av_t *full, size_t *sz)
+{
+    int rc;
+    if (bt->proj) {
+        int d = av_decode(data, len, ia, full);
+        if (d || full->type != AV_M)
+            return d == ERR_NOMEM ? api_nomem(r)
+                                  : err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+        *sz = av_item_size(full);
+    } else if (r->w) {
+        if ((rc = ao_item_stored_scan(o, NULL, data, len, ia, NULL, NULL, 0, NULL, sz)))
+            return rc == ERR_INTERNAL ? err_set(r->err, rc, "corrupt stored item") : api_nomem(r);
+    } else if (av_stored_scan(data, len, NULL, NULL, 0, NULL, sz)) {
+        return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+    }
+    return 0;
+}
+
+/* UnprocessedKeys: each table with keys left (lefts[ti], taken), with its parameters as
+ * sent, so the caller can resend it as it is. */
+static void bg_unprocessed_out(api_req *r, api_out *o, bg_table *tabs, size_t nt, json_t **lefts)
+{
+    ao_obj(o, "UnprocessedKeys");
+    for (size_t ti = 0; ti < nt; ti++) {
+        if (!lefts[ti])
+            continue;
+        /* the table's parameters as sent, with the keys left */
+        json_t *spec = json_copy(bg_spec(r, &tabs[ti]));
+        if (!spec)
+            json_decref(lefts[ti]);
+        else if (json_object_set_new(spec, "Keys", lefts[ti])) { /* takes lefts[ti] */
+            json_decref(spec);
+            spec = NULL;
+        }
+        ao_json(o, tabs[ti].name, spec); /* NULL (out of memory): the reply fails, 500 */
+    }
+    ao_close(o);
+}
+
+int op_batch_get_item(api_req *r, json_t **out)
+{
+    bg_table *tabs = NULL;
+    size_t nt = 0, total = 0, ti;
+    api_rcc rcc = API_RCC_NONE;
+    av_t *ksrc = NULL;
+    int rc = r->jbody && !r->api->thr ? bg_parse_jr(r, r->jbody, &tabs, &nt, &total, &rcc, &ksrc)
+                                      : BG_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        rcc = API_RCC_NONE;
+        if ((rc = api_req_body(r)) || (rc = bg_parse_json(r, &tabs, &nt, &total, &rcc, &ksrc)))
+            return rc;
+    }
+    /* two identical Keys entries of one table: bg_dup_given (the jansson path found them
+     * already, table by table; the reader-tree path's come here) */
+    for (ti = 0; ti < nt; ti++)
+        if ((rc = bg_dup_given(r, &ksrc[tabs[ti].first], tabs[ti].n)))
+            return rc;
+    const store_table **ktab = NULL;
+    const av_t **kptr = NULL;
+    if ((rc = bg_keys(r, tabs, nt, total, ksrc, &ktab, &kptr)))
+        return rc;
+    store_bytes *items = arena_zalloc(r->arena, sizeof *items * total); /* as stored */
+    bool *found = arena_zalloc(r->arena, sizeof *found * total);
+    if (!items || !found)
+        return api_nomem(r);
+    bool *thr_skip = NULL, *unread = NULL;
+    if ((rc = bg_read(r, tabs, nt, total, ktab, kptr, items, found, &thr_skip, &unread)))
+        return rc;
     /* per table: the items answered, the keys left (a jansson tree only when there are
      * any), the capacity consumed */
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
@@ -527,27 +605,8 @@ int op_batch_get_item(api_req *r, json_t **out)
             size_t len = items[k].len, sz = 0;
             av_t full;
             arena_reset(&one);
-            /* without a projection, as GetItem: text mode writes the stored bytes and reads
-             * their size in one walk (taken back below when past 16 MB), the other modes read
-             * the size without decoding (av_stored_scan); with one, the item is decoded */
-            if (bt->proj) {
-                int d = av_decode(data, len, ia, &full);
-                if (d || full.type != AV_M) {
-                    rc = d == ERR_NOMEM ? api_nomem(r)
-                                        : err_set(r->err, ERR_INTERNAL, "corrupt stored item");
-                    goto fail;
-                }
-                sz = av_item_size(&full);
-            } else if (r->w) {
-                if ((rc = ao_item_stored_scan(o, NULL, data, len, ia, NULL, NULL, 0, NULL, &sz))) {
-                    rc = rc == ERR_INTERNAL ? err_set(r->err, rc, "corrupt stored item")
-                                            : api_nomem(r);
-                    goto fail;
-                }
-            } else if (av_stored_scan(data, len, NULL, NULL, 0, NULL, &sz)) {
-                rc = err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+            if ((rc = bg_item_size(r, o, bt, data, len, ia, &full, &sz)))
                 goto fail;
-            }
             if (sent + sz > BATCH_GET_MAX_BYTES) {
                 /* past 16 MB: this key and the rest go back as UnprocessedKeys, with the
                  * table's other parameters, so the caller can resend them as they are */
@@ -592,21 +651,7 @@ int op_batch_get_item(api_req *r, json_t **out)
     }
     arena_fini(&one);
     ao_close(o);
-    ao_obj(o, "UnprocessedKeys");
-    for (ti = 0; ti < nt; ti++) {
-        if (!lefts[ti])
-            continue;
-        /* the table's parameters as sent, with the keys left */
-        json_t *spec = json_copy(bg_spec(r, &tabs[ti]));
-        if (!spec)
-            json_decref(lefts[ti]);
-        else if (json_object_set_new(spec, "Keys", lefts[ti])) { /* takes lefts[ti] */
-            json_decref(spec);
-            spec = NULL;
-        }
-        ao_json(o, tabs[ti].name, spec); /* NULL (out of memory): the reply fails, 500 */
-    }
-    ao_close(o);
+    bg_unprocessed_out(r, o, tabs, nt, lefts);
     if (rcc != API_RCC_NONE) {
         ao_arr(o, "ConsumedCapacity");
         for (ti = 0; ti < nt; ti++)
