@@ -655,6 +655,100 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
     return api_table_describe_at(r, t, status, creating_gsi, base_wall_ms(), out);
 }
 
+/* The table's AttributeDefinitions, sorted by name (DDB-TABLE-125): the metadata's, or for a
+ * table created without api/ metadata (e.g. by the CLI) its key attributes.  A new reference;
+ * NULL when out of memory. */
+static json_t *tbl_attr_defs(const store_table *t, json_t *meta)
+{
+    json_t *ad = json_object_get(meta, "AttributeDefinitions");
+    if (json_is_array(ad)) {
+        ad = json_incref(ad);
+    } else {
+        ad = json_array();
+        json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
+                                            "AttributeType", api_type_name(t->key.hash_type)));
+        if (t->key.range[0])
+            json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
+                                                "AttributeType", api_type_name(t->key.range_type)));
+    }
+    json_t *ads = tbl_attr_defs_sorted(ad);
+    json_decref(ad);
+    return ads;
+}
+
+/* What every index's description of one table shares (api_table_describe_at's). */
+typedef struct tbl_desc_ctx {
+    api_req *r;
+    const store_table *t;
+    json_t *gmeta;            /* the table metadata's "Gsi" (borrowed) */
+    const char *arn;          /* the table's ARN */
+    const char *creating_gsi; /* a GSI just added by UpdateTable, or NULL */
+    bool tbl_creating;        /* the table is CREATING (--table-delay) */
+    bool ppr;                 /* on-demand */
+    int64_t now;
+} tbl_desc_ctx;
+
+/* One index's description (an element of LocalSecondaryIndexes or GlobalSecondaryIndexes)
+ * into *out (new reference); deleting: a GSI being removed.  ERR_* from the store's counts. */
+static int tbl_index_describe(const tbl_desc_ctx *c, const store_index *ix, bool deleting,
+                              json_t **out)
+{
+    api_req *r = c->r;
+    const store_table *t = c->t;
+    json_t *x = json_object();
+    json_object_set_new(x, "IndexName", json_string(ix->name));
+    json_object_set_new(x, "KeySchema", api_keyschema_json(&ix->key));
+    json_object_set_new(x, "Projection", api_projection_json(ix));
+    /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
+     * without Backfilling), then CREATING with Backfilling false while its resources
+     * are allocated, CREATING with Backfilling true while it is filled from the table's
+     * items, then ACTIVE without Backfilling; a deleted one DELETING until it is gone */
+    bool ut_creating = ix->global && c->creating_gsi && strcmp(c->creating_gsi, ix->name) == 0;
+    bool creating = ut_creating || (ix->global && c->tbl_creating);
+    if (ix->global) {
+        json_t *g = json_object_get(c->gmeta, ix->name);
+        /* a throughput Update of the GSI: UPDATING for a while, with its old throughput
+         * (tp_shown) */
+        bool updating =
+            !deleting && !creating && !ix->backfilling && api_tp_capacity(g, c->now, NULL) != 0;
+        json_object_set_new(x, "IndexStatus",
+                            json_string(deleting                      ? "DELETING"
+                                        : creating || ix->backfilling ? "CREATING"
+                                        : updating                    ? "UPDATING"
+                                                                      : "ACTIVE"));
+        if (!creating && !deleting && ix->backfilling)
+            json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
+        /* an on-demand table's GSIs report 0/0 too (AWS, ack-api-quirks DDB-TABLE-133;
+         * DynamoDB Local leaves the block out) */
+        if (!deleting || g) {
+            long long gr, gw;
+            tp_shown(g, c->now, &gr, &gw);
+            json_object_set_new(x, "ProvisionedThroughput",
+                                tp_json(g, c->now, c->ppr ? 0 : gr, c->ppr ? 0 : gw));
+        }
+        if (!deleting)
+            json_object_set_new(x, "WarmThroughput", warm_json(g, c->ppr, c->now));
+        /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
+        json_t *godt = json_object_get(g, "Odt");
+        if (c->ppr && json_is_object(godt))
+            json_object_set(x, "OnDemandThroughput", godt);
+    }
+    if (!ut_creating) {
+        uint64_t ic = 0, ib = 0;
+        int rc = store_table_stats(r->api->store, t, ix, &ic, &ib, r->err);
+        if (rc) {
+            json_decref(x);
+            return rc;
+        }
+        json_object_set_new(x, "IndexSizeBytes", json_integer((json_int_t)ib));
+        json_object_set_new(x, "ItemCount", json_integer((json_int_t)ic));
+    }
+    json_object_set_new(x, "IndexArn",
+                        json_string(arena_printf(r->arena, "%s/index/%s", c->arn, ix->name)));
+    *out = x;
+    return 0;
+}
+
 int api_table_describe_at(api_req *r, const store_table *t, const char *status,
                           const char *creating_gsi, int64_t now, json_t **out)
 {
@@ -668,19 +762,7 @@ int api_table_describe_at(api_req *r, const store_table *t, const char *status,
         goto done;
     }
 
-    json_t *ad = json_object_get(meta, "AttributeDefinitions");
-    if (json_is_array(ad)) {
-        ad = json_incref(ad);
-    } else { /* a table created without api/ metadata (e.g. by the CLI): its key attributes */
-        ad = json_array();
-        json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
-                                            "AttributeType", api_type_name(t->key.hash_type)));
-        if (t->key.range[0])
-            json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
-                                                "AttributeType", api_type_name(t->key.range_type)));
-    }
-    json_t *ads = tbl_attr_defs_sorted(ad); /* sorted by name (DDB-TABLE-125) */
-    json_decref(ad);
+    json_t *ads = tbl_attr_defs(t, meta);
     if (!ads || json_object_set_new(d, "AttributeDefinitions", ads)) {
         rc = api_nomem(r);
         goto done;
@@ -727,62 +809,24 @@ int api_table_describe_at(api_req *r, const store_table *t, const char *status,
     }
 
     json_t *lsis = json_array(), *gsis = json_array();
-    json_t *gmeta = json_object_get(meta, "Gsi");
+    tbl_desc_ctx dc = {.r = r,
+                       .t = t,
+                       .gmeta = json_object_get(meta, "Gsi"),
+                       .arn = arn,
+                       .creating_gsi = creating_gsi,
+                       .tbl_creating = tbl_creating,
+                       .ppr = ppr,
+                       .now = now};
     /* the live indexes, then the GSIs being deleted (IndexStatus DELETING) */
     for (size_t i = 0; i < t->n_idx + t->n_dropping; i++) {
         bool deleting = i >= t->n_idx;
         const store_index *ix = deleting ? &t->dropping[i - t->n_idx] : &t->idx[i];
-        json_t *x = json_object();
-        json_object_set_new(x, "IndexName", json_string(ix->name));
-        json_object_set_new(x, "KeySchema", api_keyschema_json(&ix->key));
-        json_object_set_new(x, "Projection", api_projection_json(ix));
-        /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
-         * without Backfilling), then CREATING with Backfilling false while its resources
-         * are allocated, CREATING with Backfilling true while it is filled from the table's
-         * items, then ACTIVE without Backfilling; a deleted one DELETING until it is gone */
-        bool ut_creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
-        bool creating = ut_creating || (ix->global && tbl_creating);
-        if (ix->global) {
-            json_t *g = json_object_get(gmeta, ix->name);
-            /* a throughput Update of the GSI: UPDATING for a while, with its old throughput
-             * (tp_shown) */
-            bool updating =
-                !deleting && !creating && !ix->backfilling && api_tp_capacity(g, now, NULL) != 0;
-            json_object_set_new(x, "IndexStatus",
-                                json_string(deleting                      ? "DELETING"
-                                            : creating || ix->backfilling ? "CREATING"
-                                            : updating                    ? "UPDATING"
-                                                                          : "ACTIVE"));
-            if (!creating && !deleting && ix->backfilling)
-                json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
-            /* an on-demand table's GSIs report 0/0 too (AWS, ack-api-quirks DDB-TABLE-133;
-             * DynamoDB Local leaves the block out) */
-            if (!deleting || g) {
-                long long gr, gw;
-                tp_shown(g, now, &gr, &gw);
-                json_object_set_new(x, "ProvisionedThroughput",
-                                    tp_json(g, now, ppr ? 0 : gr, ppr ? 0 : gw));
-            }
-            if (!deleting)
-                json_object_set_new(x, "WarmThroughput", warm_json(g, ppr, now));
-            /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
-            json_t *godt = json_object_get(g, "Odt");
-            if (ppr && json_is_object(godt))
-                json_object_set(x, "OnDemandThroughput", godt);
+        json_t *x;
+        if ((rc = tbl_index_describe(&dc, ix, deleting, &x))) {
+            json_decref(lsis);
+            json_decref(gsis);
+            goto done;
         }
-        if (!ut_creating) {
-            uint64_t ic = 0, ib = 0;
-            if ((rc = store_table_stats(r->api->store, t, ix, &ic, &ib, r->err))) {
-                json_decref(x);
-                json_decref(lsis);
-                json_decref(gsis);
-                goto done;
-            }
-            json_object_set_new(x, "IndexSizeBytes", json_integer((json_int_t)ib));
-            json_object_set_new(x, "ItemCount", json_integer((json_int_t)ic));
-        }
-        json_object_set_new(x, "IndexArn",
-                            json_string(arena_printf(r->arena, "%s/index/%s", arn, ix->name)));
         json_array_append_new(ix->global ? gsis : lsis, x);
     }
     if (json_array_size(lsis))
