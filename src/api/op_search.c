@@ -415,28 +415,15 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
     return 0;
 }
 
-int op_search_vectors(api_req *r, json_t **out)
+/* The searched index (iname's; NULL: none named) of table t into *out: refused when the table
+ * has none of that name, or it is still allocating or being deleted, or backfilling, or not
+ * yet served by the search plane. */
+static int sv_index(api_req *r, const store_table *t, const char *iname, const api_vix **out)
 {
-    json_t *body = r->body, *sv;
-    const char *iname;
-    bool has_k;
-    long long topk;
-    int rc;
-    api_rcc rcc = API_RCC_NONE;
-    if ((rc = api_json_str(body, "IndexName", &iname, r->err)) ||
-        (rc = api_json_arr(body, "SearchVector", &sv, r->err)) ||
-        (rc = api_json_int(body, "TopK", &has_k, &topk, r->err)) ||
-        (rc = api_rcc_parse(r, body, &rcc)))
-        return rc;
-    if (topk > API_VIX_TOPK_MAX)
-        return err_set(r->err, ERR_VALIDATION, TXT_SV_TOPK, topk);
-
-    const store_table *t;
-    if ((rc = api_item_table(r, body, &t)))
-        return rc;
     api_vix *vs;
     size_t nv;
-    if ((rc = api_vix_of_table(r->api, r->arena, t, &vs, &nv, r->err)))
+    int rc = api_vix_of_table(r->api, r->arena, t, &vs, &nv, r->err);
+    if (rc)
         return rc;
     const api_vix *v = NULL;
     for (size_t i = 0; iname && i < nv; i++)
@@ -453,12 +440,17 @@ int op_search_vectors(api_req *r, json_t **out)
         base_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
                             r->api->vix_lag_ms)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_NO_INDEX, v->name);
+    *out = v;
+    return 0;
+}
 
-    /* the query: numbers that fit a float, then the index's dimension */
+/* The query vector (SearchVector, sv) as floats into *out (arena): numbers that fit a float,
+ * then the index's dimension. */
+static int sv_query_vector(api_req *r, json_t *sv, const api_vix *v, float **out)
+{
     size_t qn = json_array_size(sv);
     float *q = arena_alloc(r->arena, (qn ? qn : 1) * sizeof *q);
-    float *buf = arena_alloc(r->arena, (v->dims ? v->dims : 1) * sizeof *buf);
-    if (!q || !buf)
+    if (!q)
         return api_nomem(r);
     for (size_t i = 0; i < qn; i++) {
         json_t *x = json_array_get(sv, i), *n = json_object_get(x, "N");
@@ -468,17 +460,14 @@ int op_search_vectors(api_req *r, json_t **out)
     }
     if (qn != v->dims)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_DIMS, qn, v->dims);
+    *out = q;
+    return 0;
+}
 
-    /* the condition and the projection */
-    static const char *const params[] = {"SearchConditionExpression", "ProjectionExpression", NULL};
-    api_exprs x;
-    expr_t *cond = NULL, *proj = NULL;
-    if ((rc = api_exprs_init(r, body, &x, params, "")) ||
-        (rc = api_exprs_get(r, body, &x, "SearchConditionExpression", EXPR_SEARCH_CONDITION,
-                            &cond)) ||
-        (rc = api_exprs_get(r, body, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)) ||
-        (rc = api_exprs_done(r, &x)))
-        return rc;
+/* The SearchConditionExpression (cond; NULL: none) against the index: equality only, on
+ * attributes of its SearchSchema only, the HASH element fixed to a value of its type. */
+static int sv_condition_check(api_req *r, const api_vix *v, const expr_t *cond)
+{
     int bad = expr_search_refused(cond);
     if (bad)
         return err_set(r->err, ERR_VALIDATION, "%s",
@@ -489,7 +478,8 @@ int op_search_vectors(api_req *r, json_t **out)
     if (cond) {
         expr_name *names;
         size_t nn;
-        if ((rc = expr_top_names(r->arena, cond, &names, &nn, r->err)))
+        int rc = expr_top_names(r->arena, cond, &names, &nn, r->err);
+        if (rc)
             return rc;
         for (size_t i = 0; i < nn; i++) {
             bool in = false;
@@ -513,37 +503,46 @@ int op_search_vectors(api_req *r, json_t **out)
         if (hv && hv->type == AV_S && hv->u.str.len == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_SV_HASH_EMPTY, el->name);
     }
+    return 0;
+}
 
-    sv_ctx c = {.r = r, .v = v, .query = q, .buf = buf, .cond = cond, .topk = (size_t)topk};
-    c.hits = arena_zalloc(r->arena, ((size_t)topk + 1) * sizeof *c.hits);
-    if (!c.hits)
+/* The search over table t: c's TopK hits, best first, their encodings in r->arena. */
+static int sv_search(api_req *r, const store_table *t, sv_ctx *c)
+{
+    c->hits = arena_zalloc(r->arena, (c->topk + 1) * sizeof *c->hits);
+    if (!c->hits)
         return api_nomem(r);
-    arena_init(&c.hold[0]);
-    arena_init(&c.hold[1]);
-    buf_init(&c.enc, 0);
-    rc = api_vix_scan(r, t, sv_item, &c);
-    for (size_t i = 0; rc == 0 && i < c.n_hits; i++) /* the winners into the request's arena */
-        if (!(c.hits[i].data = arena_memdup(r->arena, c.hits[i].data, c.hits[i].len)))
+    arena_init(&c->hold[0]);
+    arena_init(&c->hold[1]);
+    buf_init(&c->enc, 0);
+    int rc = api_vix_scan(r, t, sv_item, c);
+    for (size_t i = 0; rc == 0 && i < c->n_hits; i++) /* the winners into the request's arena */
+        if (!(c->hits[i].data = arena_memdup(r->arena, c->hits[i].data, c->hits[i].len)))
             rc = api_nomem(r);
-    arena_fini(&c.hold[0]);
-    arena_fini(&c.hold[1]);
-    buf_fini(&c.enc);
-    if (rc)
-        return rc;
+    arena_fini(&c->hold[0]);
+    arena_fini(&c->hold[1]);
+    buf_fini(&c->enc);
+    return rc;
+}
 
-    /* the reply written as the results are (api_out.h: on the endpoint each item is its
-     * text, no jansson tree, ~16 MB of heap for a 240 KB item's: review12 F7) */
-    api_out *o = api_reply(r);
+/* SearchResults written as the results are (api_out.h: on the endpoint each item is its
+ * text, no jansson tree, ~16 MB of heap for a 240 KB item's: review12 F7): each hit's Item
+ * (the index's copy, proj's paths of it when given) and Score.  *out_bytes: the items' sizes.
+ * A reply past API_SV_REPLY_MAX is refused. */
+static int sv_results(api_req *r, api_out *o, const store_table *t, const sv_ctx *c,
+                      const expr_t *proj, uint64_t *out_bytes)
+{
+    const api_vix *v = c->v;
+    int rc = 0;
     ao_arr(o, "SearchResults");
-    uint64_t out_bytes = 0;
     size_t text = 32; /* the reply's JSON text: its frame, then each result and a comma */
     arena_t one; /* the result being written, decoded; reset after each */
     arena_init(&one);
-    for (size_t i = 0; i < c.n_hits; i++) {
+    for (size_t i = 0; i < c->n_hits; i++) {
         av_t entry, dec;
         const av_t *item = &dec;
         arena_reset(&one);
-        int d = av_decode(c.hits[i].data, c.hits[i].len, &one, &dec);
+        int d = av_decode(c->hits[i].data, c->hits[i].len, &one, &dec);
         if (d == ERR_NOMEM)
             goto nomem;
         if (d || dec.type != AV_M) {
@@ -557,7 +556,7 @@ int op_search_vectors(api_req *r, json_t **out)
                        * 2026-08, as Dynoxide records it) */
             av_t vec, full = entry, shown;
             if (vec_projected(v) &&
-                (!api_vix_vector(v, item, buf) || f32_list(&one, buf, v->dims, &vec) ||
+                (!api_vix_vector(v, item, c->buf) || f32_list(&one, c->buf, v->dims, &vec) ||
                  av_map_set(&one, &entry, v->attr, strlen(v->attr), &vec, &full)))
                 goto nomem;
             /* r->arena: expr_project keeps its plan there */
@@ -565,10 +564,10 @@ int op_search_vectors(api_req *r, json_t **out)
                 goto done;
             entry = shown;
         }
-        out_bytes += av_item_size(&entry);
+        *out_bytes += av_item_size(&entry);
         ao_obj(o, NULL);
         ao_item(o, "Item", &entry);
-        ao_real(o, "Score", c.hits[i].score);
+        ao_real(o, "Score", c->hits[i].score);
         ao_close(o);
         if (o->failed)
             goto nomem;
@@ -580,8 +579,59 @@ int op_search_vectors(api_req *r, json_t **out)
             goto done;
         }
     }
-    arena_fini(&one);
     ao_close(o);
+    goto done;
+nomem:
+    rc = api_nomem(r);
+done:
+    arena_fini(&one);
+    return rc;
+}
+
+int op_search_vectors(api_req *r, json_t **out)
+{
+    json_t *body = r->body, *sv;
+    const char *iname;
+    bool has_k;
+    long long topk;
+    int rc;
+    api_rcc rcc = API_RCC_NONE;
+    if ((rc = api_json_str(body, "IndexName", &iname, r->err)) ||
+        (rc = api_json_arr(body, "SearchVector", &sv, r->err)) ||
+        (rc = api_json_int(body, "TopK", &has_k, &topk, r->err)) ||
+        (rc = api_rcc_parse(r, body, &rcc)))
+        return rc;
+    if (topk > API_VIX_TOPK_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_SV_TOPK, topk);
+
+    const store_table *t;
+    const api_vix *v = NULL;
+    float *q = NULL;
+    if ((rc = api_item_table(r, body, &t)) || (rc = sv_index(r, t, iname, &v)) ||
+        (rc = sv_query_vector(r, sv, v, &q)))
+        return rc;
+    float *buf = arena_alloc(r->arena, (v->dims ? v->dims : 1) * sizeof *buf);
+    if (!buf)
+        return api_nomem(r);
+
+    /* the condition and the projection */
+    static const char *const params[] = {"SearchConditionExpression", "ProjectionExpression", NULL};
+    api_exprs x;
+    expr_t *cond = NULL, *proj = NULL;
+    if ((rc = api_exprs_init(r, body, &x, params, "")) ||
+        (rc = api_exprs_get(r, body, &x, "SearchConditionExpression", EXPR_SEARCH_CONDITION,
+                            &cond)) ||
+        (rc = api_exprs_get(r, body, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)) ||
+        (rc = api_exprs_done(r, &x)) || (rc = sv_condition_check(r, v, cond)))
+        return rc;
+
+    sv_ctx c = {.r = r, .v = v, .query = q, .buf = buf, .cond = cond, .topk = (size_t)topk};
+    if ((rc = sv_search(r, t, &c)))
+        return rc;
+    api_out *o = api_reply(r);
+    uint64_t out_bytes = 0;
+    if ((rc = sv_results(r, o, t, &c, proj, &out_bytes)))
+        return rc;
     if (rcc != API_RCC_NONE) {
         /* metered by the vector data examined and returned (the Developer Guide); the formula
          * is ddbchat's: the query's and TopK candidates' vectors plus the items returned, in
@@ -594,9 +644,4 @@ int op_search_vectors(api_req *r, json_t **out)
     }
     (void)out;
     return 0;
-nomem:
-    rc = api_nomem(r);
-done:
-    arena_fini(&one);
-    return rc;
 }
