@@ -1352,6 +1352,50 @@ def test_item_size_gate(ddb_url, t1):
         V, "Item size has exceeded the maximum allowed size")
 
 
+# The gate counts documents and sets by the Developer Guide's "DynamoDB item sizes and formats"
+# rules, to the byte: a List or Map is 3 bytes plus 1 per element (plus, in a Map, each
+# element's name), BOOL and NULL 1, a set the sum of its elements (a number by its
+# significant digits: 1 + ceil(digits / 2)).  Each fixture lands on exactly 409,600 and is
+# accepted, one more byte in the padding is refused, on PutItem, BatchWriteItem and a
+# transacted Put (all with the put wording); DynamoDB Local agrees on every case.
+def test_item_size_gate_documents(ddb_url, t1):
+    def docs(pk, pad):  # "pk" + key value + each attribute below + pad
+        return {"pk": S(pk),
+                "m": {"M": {"b": {"BOOL": True}, "l": {"L": [{"NULL": True}, N("12345")]},
+                            "p": S("x" * pad)}},
+                "ss": {"SS": ["ab", "cde"]}, "ns": {"NS": ["1", "100", "123.45"]},
+                "bs": {"BS": ["AAE=", "AgME"]}}
+    fixed = (1 + 3 +                          # "m": a Map
+             (1 + 1 + 1) +                    # element "b": BOOL
+             (1 + 1 + 3 + (1 + 1) + (1 + 4)) +  # element "l": a List of NULL and 12345 (4)
+             (1 + 1) +                        # element "p": its name (the value is the pad)
+             2 + (2 + 3) +                    # "ss": "ab", "cde"
+             2 + (2 + 2 + 4) +                # "ns": 1 (2), 100 (2), 123.45 (1 + 2 + 1 = 4)
+             2 + (2 + 3))                     # "bs": 2 raw bytes, 3 raw bytes
+    for pk in ("d1", "d2", "d3"):
+        pad = 409600 - (2 + len(pk)) - fixed
+        # over: the same attributes under a key one byte longer, so 409,601
+        at, over = docs(pk, pad), docs(pk + "o", pad)
+        if pk == "d1":
+            ok(ddb_url, "PutItem", {"TableName": t1, "Item": at})
+            err(ddb_url, "PutItem", {"TableName": t1, "Item": over}, V,
+                "Item size has exceeded the maximum allowed size")
+        elif pk == "d2":
+            ok(ddb_url, "BatchWriteItem", {"RequestItems": {t1: [{"PutRequest": {"Item": at}}]}})
+            err(ddb_url, "BatchWriteItem",
+                {"RequestItems": {t1: [{"PutRequest": {"Item": over}}]}}, V,
+                "Item size has exceeded the maximum allowed size")
+        else:
+            ok(ddb_url, "TransactWriteItems",
+               {"TransactItems": [{"Put": {"TableName": t1, "Item": at}}]})
+            err(ddb_url, "TransactWriteItems",
+                {"TransactItems": [{"Put": {"TableName": t1, "Item": over}}]}, V,
+                "Item size has exceeded the maximum allowed size")
+        got = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S(pk)},
+                                      "ConsistentRead": True})["Item"]
+        assert len(got["m"]["M"]["p"]["S"]) == pad
+
+
 # UpdateItem charges its statement as well as sizing the finished item: for these clauses
 # the written attributes' names and values plus 3 bytes per update, 19 per SET clause, 2 per
 # one-letter REMOVE; over 409,600 it is refused although the finished item is smaller (a
