@@ -1396,6 +1396,34 @@ def test_item_size_gate_documents(ddb_url, t1):
         assert len(got["m"]["M"]["p"]["S"]) == pad
 
 
+# Write capacity follows the same document sizing: each List element and Map entry costs a
+# byte beside the container's 3, recursively (ExtendDB's dual-target
+# test_list_map_item_size, its figures read from DynamoDB us-east-1 with
+# ReturnConsumedCapacity=TOTAL; DynamoDB Local agrees).  A sizer without the per-element
+# byte charges 500 two-byte strings 1 unit instead of 2, and 130,000 of them 254 instead of 381.
+@pytest.mark.parametrize("pk,attrs,units", [
+    ("l500", {"data": {"L": [S("aa")] * 500}}, 2.0),
+    ("l1500", {"data": {"L": [S("aa")] * 1500}}, 5.0),
+    ("l3000", {"data": {"L": [S("aa")] * 3000}}, 9.0),
+    ("m800", {"data": {"M": {f"k{i}": S("v") for i in range(800)}}}, 5.0),
+    ("nest", {"data": {"L": [{"M": {"a": S("b")}}] * 500}}, 4.0),
+    ("mapl", {"data": {"M": {f"k{i}": {"L": [S("b")]} for i in range(500)}}}, 5.0),
+    ("under", {"data": {"L": [S("aa")] * 130000}}, 381.0),
+    ("scalar", {"n": N("1"), "s": S("hello")}, 1.0),
+])
+def test_document_write_capacity(ddb_url, t1, pk, attrs, units):
+    r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S(pk), **attrs},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"]["CapacityUnits"] == units
+    if pk == "l1500":  # the same figure through UpdateItem
+        r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("upd")},
+                                       "UpdateExpression": "SET #d = :v",
+                                       "ExpressionAttributeNames": {"#d": "data"},
+                                       "ExpressionAttributeValues": {":v": attrs["data"]},
+                                       "ReturnConsumedCapacity": "TOTAL"})
+        assert r["ConsumedCapacity"]["CapacityUnits"] == units
+
+
 # UpdateItem charges its statement as well as sizing the finished item: for these clauses
 # the written attributes' names and values plus 3 bytes per update, 19 per SET clause, 2 per
 # one-letter REMOVE; over 409,600 it is refused although the finished item is smaller (a
