@@ -390,6 +390,7 @@
     clearTimeout(readTimer);
     readTimer = null;
     seen.clear();
+    deletedSeen.clear();
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
@@ -523,6 +524,11 @@
         sentRead: counted ? c.read_to || '' : '' };
       state.convs.set(c.uuid, cur);
     }
+    placeConversation(cur);
+  }
+
+  // c drawn again and put in its place in the list: newest first.
+  function placeConversation(cur) {
     const li = renderConversation(cur);
     let before = null;
     for (const other of el.conversations.children) {
@@ -730,6 +736,7 @@
     const name = document.createElement('bdi');
     name.textContent = m.display_name || m.handle;
     meta.append(name, ' · ', timeEl(m.created_at));
+    if (li.className === 'mine') meta.append(' ', deleteButton(li, m));
     li.append(text, meta);
     return li;
   }
@@ -1323,6 +1330,195 @@
       nameRefusal = el.notice.hidden ? null : el['notice-text'].textContent;
     }
   });
+
+  // ---- deleting one's own message --------------------------------------------------------
+
+  // One's own stored message has a "Delete" button in its meta line (a button: reached by
+  // Tab, Shift+Tab from the composer finds the newest first; its name says which message).
+  // It asks first, in the message itself (no window.confirm: a modal dialog stops the page,
+  // its stream and its timers, and a screen reader hears a group "Delete this message for
+  // both of you?" with its two buttons, the focus on the one that deletes); Escape or Cancel
+  // puts the focus back on "Delete".  Deleting (DELETE /api/messages/<g>/<created_at>) takes
+  // it off the page at once, "Deleting…" meanwhile; the other person's page and this user's
+  // other tabs and devices drop it by the stream's "delete" event, and every list redraws
+  // the conversation's item from the server (the message before it, the counts; none left:
+  // the conversation leaves the list).  One deleted already (another tab, another device) is
+  // no error: the server's 204 again, or 404 when none is left: it goes quietly.  What the
+  // server refuses is said in its words and the message stays
+  // (test_web.py::test_deleting_ones_own_message).
+  function deleteButton(li, m) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link del';
+    b.textContent = 'Delete';
+    b.setAttribute('aria-label', `Delete your message: ${short(m.message)}`);
+    b.addEventListener('click', () => askDelete(li, m, b));
+    return b;
+  }
+
+  function askDelete(li, m, b) {
+    const meta = b.parentNode;
+    if (!meta || li.querySelector('.ask')) return;
+    const ask = document.createElement('span');
+    ask.className = 'ask';
+    ask.setAttribute('role', 'group');
+    ask.setAttribute('aria-label', 'Delete this message for both of you?');
+    const q = document.createElement('span');
+    q.textContent = 'Delete for both of you? ';
+    const yes = document.createElement('button');
+    yes.type = 'button';
+    yes.className = 'link yes';
+    yes.textContent = 'Delete';
+    yes.setAttribute('aria-label', `Yes, delete: ${short(m.message)}`);
+    const no = document.createElement('button');
+    no.type = 'button';
+    no.className = 'link no';
+    no.textContent = 'Cancel';
+    const back = () => {
+      ask.replaceWith(b);
+      b.focus();
+    };
+    no.addEventListener('click', back);
+    ask.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape') return;
+      ev.preventDefault();
+      ev.stopPropagation(); // not also Back (phone width)
+      back();
+    });
+    yes.addEventListener('click', () => {
+      const focused = ask.contains(document.activeElement);
+      ask.replaceWith(b);
+      deleteMessage(li, m, focused);
+    });
+    ask.append(q, yes, ' ', no);
+    const stick = keepsNewest();
+    b.replaceWith(ask);
+    stick();
+    yes.focus();
+  }
+
+  // focused: the focus was on the question, which goes: it waits in the list of messages,
+  // then goes to the composer (or back to Delete when the delete failed).
+  async function deleteMessage(li, m, focused) {
+    const o = state.open;
+    const group = m.message_group_uuid || (o && o.group);
+    if (!group) return;
+    const gen = state.gen;
+    const meta = li.querySelector('.meta');
+    const was = meta ? [...meta.childNodes] : [];
+    li.classList.add('deleting');
+    if (focused) el.messages.focus({ preventScroll: true });
+    if (meta) meta.textContent = 'Deleting…';
+    try {
+      await api('DELETE', `/api/messages/${encodeURIComponent(group)}/` +
+        `${encodeURIComponent(m.created_at)}`);
+    } catch (e) {
+      if (gen !== state.gen) return;
+      if (e.status !== 404) { // 404: the conversation has no message left: gone already
+        li.classList.remove('deleting');
+        if (meta) meta.replaceChildren(...was);
+        handleError(e);
+        const b = li.querySelector('.del');
+        const waiting = document.activeElement === el.messages;
+        if (focused && waiting && b && li.isConnected) b.focus();
+        return;
+      }
+    }
+    if (gen !== state.gen) return;
+    const waiting = document.activeElement === el.messages ||
+      document.activeElement === document.body;
+    deleted(group, m.created_at);
+    if (focused && waiting && state.open && !el.conv.hidden) el.text.focus();
+  }
+
+  // The message of group at created_at is deleted (here, or said by the stream): off the
+  // open conversation, out of the counts, and the conversation's item as the server has it
+  // now.  Once per message: this page's own delete and its event both say it.
+  const deletedSeen = new Set();
+  function deleted(group, at) {
+    const key = `${group} ${at}`;
+    if (deletedSeen.has(key)) return;
+    deletedSeen.add(key);
+    if (deletedSeen.size > 200) deletedSeen.delete(deletedSeen.values().next().value);
+    const o = state.open;
+    if (o && o.group === group) {
+      o.held = o.held.filter((h) => h.created_at !== at);
+      for (const li of el.messages.querySelectorAll('li[data-uuid]')) {
+        if (li.dataset.at !== at) continue;
+        const stick = keepsNewest();
+        o.seen.delete(li.dataset.uuid);
+        li.remove();
+        stick();
+      }
+    }
+    const c = state.convs.get(group);
+    if (!c) { // not loaded: its share of the title's unread may have changed
+      if (state.unreadRest && state.listLoaded) relistSoon();
+      return;
+    }
+    for (const [u, t] of c.unread) if (t === at) c.unread.delete(u);
+    redrawCount(c);
+    relistOne(group);
+  }
+
+  // The conversation's item again (GET /api/message_groups/<g>) after a delete: its newest
+  // message may now be an older one (its place in the list moves down) and its unread count
+  // one less; 404: no message is left, and it leaves the list (a message to the handle
+  // starts it again: the open one becomes a draft to them).
+  async function relistOne(group) {
+    const gen = state.gen;
+    const askedAt = Date.now();
+    let it = null;
+    try {
+      ({ data: it } = await api('GET', `/api/message_groups/${encodeURIComponent(group)}`));
+    } catch (e) {
+      if (gen !== state.gen) return;
+      if (e.status === 404) dropConversation(group);
+      else if (sessionEnded(e)) handleError(e);
+      return;
+    }
+    const c = state.convs.get(group);
+    if (gen !== state.gen || !c || !it || it.uuid !== group) return;
+    if (it.created_at > c.created_at) { listed(it, askedAt); return; } // a newer one came
+    c.message = it.message;
+    c.created_at = it.created_at;
+    if (!(c.namedAt >= askedAt)) takeName(c, it.display_name);
+    c.baseAt = it.created_at;
+    countsFrom(c, it);
+    placeConversation(c);
+    updateTitle();
+  }
+
+  function dropConversation(group) {
+    const c = state.convs.get(group);
+    if (!c) return;
+    const hadFocus = c.li && c.li.contains(document.activeElement);
+    state.convs.delete(group);
+    if (c.li) c.li.remove();
+    el['list-empty'].hidden = state.convs.size > 0;
+    updateTitle();
+    const o = state.open;
+    if (o && o.group === group) {
+      o.group = null; // a draft to them: the next message starts the conversation again
+      history.replaceState({ ddbchat: 1 }, '', location.pathname + location.search);
+      el.messages.replaceChildren();
+      o.cursor = null;
+      o.seen.clear();
+      for (const x of outbox) if (sameHandle(x.handle, o.handle)) showEntry(x);
+    }
+    if (hadFocus) el['new-btn'].focus();
+  }
+
+  // "delete" {"message_group_uuid","created_at"}: a message of one of this user's
+  // conversations was deleted (by its sender: the other person, or this user elsewhere).
+  // No id, not replayed: a page that was away finds it gone in what it loads next.
+  function onDeleteEvent(data) {
+    let r;
+    try { r = JSON.parse(data); } catch (e) { return; }
+    if (r && typeof r.message_group_uuid === 'string' && typeof r.created_at === 'string') {
+      deleted(r.message_group_uuid, r.created_at);
+    }
+  }
 
   // ---- new conversation by handle --------------------------------------------------------
 
@@ -2342,6 +2538,11 @@
       share({ type: 'rename', data: ev.data });
       onRenameEvent(ev.data);
     });
+    es.addEventListener('delete', (ev) => {
+      heard();
+      share({ type: 'delete', data: ev.data });
+      onDeleteEvent(ev.data);
+    });
     es.addEventListener('ping', heard);
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
@@ -2408,6 +2609,8 @@
         onReadEvent(msg.id, msg.data);
       } else if (msg.type === 'rename') {
         onRenameEvent(msg.data);
+      } else if (msg.type === 'delete') {
+        onDeleteEvent(msg.data);
       } else if (msg.type === 'live') {
         if (msg.id) state.lastEventId = msg.id;
         setLive(!!msg.on);

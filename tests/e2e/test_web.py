@@ -3549,6 +3549,118 @@ def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two
     assert metas(d) == ["Far Old"]  # the message keeps the name it was sent under
 
 
+# Drops the stream's "delete" events while window.__dropDeletes is true (a page that missed
+# one: another tab's delete it did not hear), and counts window.confirm calls.
+DELETE_SEAMS = r"""window.__dropDeletes = false; window.__confirms = 0;
+window.confirm = () => { window.__confirms++; return true; };
+const realAddListener = EventSource.prototype.addEventListener;
+EventSource.prototype.addEventListener = function(type, f, o) {
+  if (type !== 'delete') return realAddListener.call(this, type, f, o);
+  return realAddListener.call(this, type, (ev) => { if (!window.__dropDeletes) f(ev); }, o);
+};"""
+
+
+def test_deleting_ones_own_message(web, two):
+    """A user deletes a message they sent, by keyboard: their own messages have a "Delete"
+    button (named after the message for a screen reader), the other person's none; it asks
+    first in the message itself (a group "Delete this message for both of you?", the focus
+    on its Delete; Escape puts the focus back; no window.confirm), then the message vanishes
+    from both people's pages at once (the stream's "delete" event), the focus in the
+    composer.  Deleting the newest puts the message before it back as both lists' last line;
+    one deleted already elsewhere (the page missed the event) goes quietly, no notice; the
+    last one left takes the conversation out of both lists.  Before, nothing on the page could
+    take a sent message back."""
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_del_a", "web_del_b"
+    for h, n in ((a_, "Del A"), (b_, "Del B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "from b", handle=a_)["message_group_uuid"]
+    for t in ("one", "two", "three"):
+        send_rest(web, a_, t, group=g)
+    alice, bob = fresh(two[0]), fresh(two[1], width=360, height=740)
+    inject(alice, DELETE_SEAMS)
+    sign_in_by_link(alice, web, a_)
+    sign_in_by_link(bob, web, b_)
+    open_conv(alice, "Del B")
+    open_conv(bob, "Del A")
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["from b", "one", "two", "three"], 5, "the messages")
+    dels = lambda d: d.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#messages li[data-uuid]')].map(li => "
+        "[li.querySelector('.text').textContent, (li.querySelector('.del') || {}).textContent || '',"
+        " li.querySelector('.del') ? li.querySelector('.del').getAttribute('aria-label') : '']"
+        ").filter(x => x[1])")
+    assert dels(alice) == [["one", "Delete", "Delete your message: one"],
+                           ["two", "Delete", "Delete your message: two"],
+                           ["three", "Delete", "Delete your message: three"]]
+    # none on the other person's messages
+    assert dels(bob) == [["from b", "Delete", "Delete your message: from b"]]
+    active = "const a = document.activeElement; return [a.id, a.className, a.textContent]"
+
+    def del_button(d, text):
+        return d.execute_script(
+            "return [...document.querySelectorAll('#messages li[data-uuid]')].find(li => "
+            "li.querySelector('.text').textContent === arguments[0]).querySelector('.del')", text)
+
+    # Delete, Escape: nothing deleted, the focus back on Delete
+    del_button(alice, "two").send_keys(Keys.ENTER)
+    wait(alice, lambda d: d.execute_script(active)[1] == "link yes", 5, "the question, focused")
+    ask = by_css(alice, "#messages .ask")[0]
+    assert ask.get_attribute("role") == "group"
+    assert ask.get_attribute("aria-label") == "Delete this message for both of you?"
+    shot(alice, "delete-ask")
+    alice.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(alice, lambda d: not by_css(d, "#messages .ask"), 5, "the question gone")
+    assert alice.execute_script(active)[1:] == ["link del", "Delete"]
+    assert bubbles(alice) == ["from b", "one", "two", "three"]
+    # Delete, Delete: gone from both pages, the focus in the composer
+    alice.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(alice, lambda d: d.execute_script(active)[1] == "link yes", 5, "the question again")
+    alice.switch_to.active_element.send_keys(Keys.ENTER)
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["from b", "one", "three"], 5, "two deleted, live")
+    wait(alice, lambda d: d.execute_script(active)[0] == "text", 5, "the focus in the composer")
+    assert alice.execute_script("return window.__confirms") == 0
+    st, _, ms = rest(web, "GET", f"/api/messages/{g}", web.tok[b_])
+    assert [m["message"] for m in ms] == ["from b", "one", "three"], ms
+    # the newest deleted: the lists' last line goes back to the one before it
+    del_button(alice, "three").click()
+    wait(alice, lambda d: by_css(d, "#messages .ask .yes"), 5, "the question")[0].click()
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["from b", "one"], 5, "three deleted, live")
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    for d in (alice, bob):
+        wait(d, lambda d: d.execute_script(last) == ["one"], 5, "the list's last line")
+    shot(bob, "deleted-360")
+    # deleted already elsewhere, the event missed: Delete goes quietly
+    alice.execute_script("window.__dropDeletes = true")
+    one_at = ms[1]["created_at"]
+    st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{one_at}", web.tok[a_])
+    assert st == 204
+    wait(bob, lambda d: bubbles(d) == ["from b"], 5, "one deleted, live")
+    time.sleep(0.5)
+    assert bubbles(alice) == ["from b", "one"]
+    del_button(alice, "one").click()
+    wait(alice, lambda d: by_css(d, "#messages .ask .yes"), 5, "the question")[0].click()
+    wait(alice, lambda d: bubbles(d) == ["from b"], 5, "gone quietly")
+    wait(alice, lambda d: d.execute_script(last) == ["from b"], 5, "the list's last line")
+    time.sleep(0.5)
+    assert notice(alice) == ""
+    alice.execute_script("window.__dropDeletes = false")
+    # bob deletes his only message: no message left, the conversation leaves both lists
+    open_conv(bob, "Del A") if by_css(bob, "#conv[hidden]") else None
+    b_del = del_button(bob, "from b")
+    assert b_del.get_attribute("aria-label") == "Delete your message: from b"
+    b_del.send_keys(Keys.ENTER)
+    wait(bob, lambda d: d.execute_script(active)[1] == "link yes", 5, "bob's question")
+    bob.switch_to.active_element.send_keys(Keys.ENTER)
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == [] and "Del" not in " ".join(conv_names(d)), 5,
+             "the conversation out of the list")
+    assert notice(alice) == "" and notice(bob) == ""
+    assert csp_violations(alice) == [] and csp_violations(bob) == []
+
+
 def test_the_line_moves_to_what_came_unseen(web, two):
     """The "New messages" line follows the reading, as chat apps' does: the reader answers
     (their own message reads everything before it) and the line goes; the other person's
