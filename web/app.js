@@ -1489,6 +1489,33 @@
     updateTitle();
   }
 
+  // After a gap in the stream (a reconnection): the open conversation's newest page again,
+  // and what it shows there that the page no longer has is gone (a delete event missed: it
+  // is not replayed).  Only while the newest are shown (scrolled back, the window loads
+  // them anew on the way down).
+  async function recheckOpen(o) {
+    if (o.newer || o.loading) return;
+    // what was shown before asking: a message that comes live meanwhile is not the page's
+    const before = new Set([...el.messages.querySelectorAll('li[data-uuid]')]
+      .map((li) => li.dataset.uuid));
+    let data;
+    try {
+      ({ data } = await api('GET',
+        `/api/messages/${encodeURIComponent(o.group)}?limit=${PAGE_MESSAGES}`));
+    } catch (e) {
+      return; // tried again at the next reconnection
+    }
+    if (state.open !== o || o.newer || !Array.isArray(data)) return;
+    const have = new Set(data.map((m) => m.uuid));
+    // the whole conversation when the page is not full, else from its oldest on
+    const from = data.length < PAGE_MESSAGES ? '' : data[0].created_at;
+    for (const li of [...el.messages.querySelectorAll('li[data-uuid]')]) {
+      if (before.has(li.dataset.uuid) && !have.has(li.dataset.uuid) && li.dataset.at >= from) {
+        deleted(o.group, li.dataset.at);
+      }
+    }
+  }
+
   function dropConversation(group) {
     const c = state.convs.get(group);
     if (!c) return;
@@ -2448,6 +2475,7 @@
     const askOpen = relistOpen;
     relistOpen = false;
     const covered = new Set();
+    const older = [];
     let lowest = -1; // the place in the list of the lowest conversation with a badge
     let oldest = '~'; // and the oldest created_at of those
     [...el.conversations.children].forEach((li, i) => {
@@ -2468,6 +2496,11 @@
         data.forEach((it, i) => {
           covered.add(it.uuid);
           if ((first && i < PAGE_CONVERSATIONS) || state.convs.has(it.uuid)) listed(it, askedAt);
+          // older than the newest this page knows: that one was deleted (an event missed:
+          // away, or a delete by another process), or the listing's index lags a message
+          // just sent; the conversation's own item, read consistently, tells which
+          const c = state.convs.get(it.uuid);
+          if (c && it.created_at < c.created_at && older.length < 5) older.push(it.uuid);
         });
         if (first) takeTotal(total, data);
         first = false;
@@ -2475,7 +2508,9 @@
         q.set('limit', String(max));
         q.set('cursor', next);
       }
+      for (const g of older) relistOne(g);
       const o = state.open;
+      if (askOpen && o && o.group) recheckOpen(o);
       if (askOpen && o && o.group && !covered.has(o.group)) {
         const askedAt = Date.now();
         const { data } = await api('GET', `/api/message_groups/${encodeURIComponent(o.group)}`);

@@ -3661,6 +3661,40 @@ def test_deleting_ones_own_message(web, two):
     assert csp_violations(alice) == [] and csp_violations(bob) == []
 
 
+def test_deletes_missed_while_away_show_on_reconnecting(web, two):
+    """Messages deleted while the page's network was gone (the stream's "delete" event has no
+    id and is not replayed): once the stream is back, the open conversation drops them (its
+    newest page asked again) and the list's last line goes back to the message before the
+    deleted newest (the conversation's item asked by its uuid when the listing says an older
+    one).  Before, the page showed them until a reload."""
+    a_, b_ = "web_delgap_a", "web_delgap_b"
+    for h, n in ((a_, "Delgap A"), (b_, "Delgap B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "b first", handle=a_)["message_group_uuid"]
+    mid = send_rest(web, a_, "a middle", group=g)
+    send_rest(web, a_, "a keeps", group=g)
+    newest = send_rest(web, b_, "b newest", group=g)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    open_conv(d, "Delgap B")
+    wait(d, lambda d: bubbles(d) == ["b first", "a middle", "a keeps", "b newest"], 5,
+         "the messages")
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    assert d.execute_script(last) == ["b newest"]
+    network(d, online=False)
+    try:
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
+        for who, m in ((a_, mid), (b_, newest)):
+            st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{m['created_at']}", web.tok[who])
+            assert st == 204
+    finally:
+        network(d, online=True)
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
+    wait(d, lambda d: bubbles(d) == ["b first", "a keeps"], 5, "the deleted ones gone")
+    wait(d, lambda d: d.execute_script(last) == ["a keeps"], 5, "the list's last line")
+    assert notice(d) == ""
+
+
 def test_the_line_moves_to_what_came_unseen(web, two):
     """The "New messages" line follows the reading, as chat apps' does: the reader answers
     (their own message reads everything before it) and the line goes; the other person's
