@@ -856,6 +856,23 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
             wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 2, "the list")
 
 
+def test_who_is_signed_in_shows_at_phone_width(web, two):
+    """At 360 px the top bar shows whom the page is signed in as: a 12-letter display name
+    whole (the handle after it may be cut), the page's own name giving way.  Before, beside
+    Name, the bell and Sign out the name had room for one letter ("S…")."""
+    me_ = "web_phone_me"
+    web.tok[me_] = token(add_user(web, me_, "Samantha Lee"), exp_in=3600)
+    d = fresh(two[1], width=360, height=700)
+    sign_in_by_link(d, web, me_)
+    fit = d.execute_script(
+        "const m = document.getElementById('me').getBoundingClientRect();"
+        "const n = document.querySelector('#me bdi').getBoundingClientRect();"
+        "return [n.left >= m.left && n.right <= m.right, m.right <= innerWidth, n.width]")
+    assert fit[:2] == [True, True], fit
+    shot(d, "phone-topbar")
+    assert d.execute_script(ONE_LINE_BUTTONS) == []
+
+
 # The page's POST /api/messages answered 400 with a long reason, as the server may word one:
 # the notice that says it runs to several lines.
 LONG_REFUSAL = """
