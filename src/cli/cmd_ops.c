@@ -439,16 +439,9 @@ int cli_import(int argc, char **argv)
                 break;
             t = end + 1;
         }
-        if (json_array_size(header) > OPS_IMPORT_MAX_CSV_COLUMNS) {
-            fprintf(stderr, "ddbchat: --csv-header has more than %d columns\n",
-                    OPS_IMPORT_MAX_CSV_COLUMNS);
-            json_decref(header);
-            return 2;
-        }
-        long rep = ops_csv_header_repeat(header);
-        if (rep >= 0) {
-            fprintf(stderr, "ddbchat: --csv-header names the column \"%s\" twice\n",
-                    json_string_value(json_array_get(header, (size_t)rep)));
+        err_t he = {0};
+        if (ops_csv_header_check(header, &he)) {
+            fprintf(stderr, "ddbchat: --csv-header: %s\n", he.msg);
             json_decref(header);
             return 2;
         }

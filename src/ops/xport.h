@@ -107,7 +107,8 @@ typedef struct ops_import_opts {
                               NULL: the export's ddbchat-table.json */
     ops_import_format format;
     char csv_delimiter;    /* 0 = ',' */
-    json_t *csv_header;    /* array of column names, or NULL: the first line */
+    json_t *csv_header;    /* array of column names (ops_csv_header_check), or NULL: the
+                              first line */
     ops_progress_fn progress;
     void *pctx;
 } ops_import_opts;
@@ -134,6 +135,12 @@ typedef struct ops_import_result {
  * it, or -1 when none does.  Empty names (columns left out) are not repeats; names compare
  * with their length. */
 long ops_csv_header_repeat(const json_t *header);
+
+/* A CSV header given with an import (ops_import_opts.csv_header): 1 to
+ * OPS_IMPORT_MAX_CSV_COLUMNS non-empty strings, none twice (ImportTable's HeaderList has at
+ * least one; a name twice would keep one value of two, an empty one shift the columns).
+ * 0, or ERR_VALIDATION saying why ("the CSV header names the column \"a\" twice"). */
+int ops_csv_header_check(const json_t *header, err_t *e);
 
 /* Imports (see above).  Returns 0 when every file was read (check out->errors for refused
  * items); ERR_VALIDATION for a source or options that cannot work; backend errors. */

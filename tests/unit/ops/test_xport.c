@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "messaging/backend.h"
+#include "ops/ops_int.h"
 #include "ops/xport.h"
 
 static void make_tab(api_t *api, const char *name)
@@ -60,6 +61,20 @@ static void write_file(const char *path, const char *text, bool gz)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* Table "tab" (import_setup's) given the item a/1 and exported to ROOT/ex: *xr. */
+static void export_one_item(ot_env *t, msg_backend *b, ops_export_result *xr)
+{
+    assert_int_equal(ot_call(t->api, "PutItem", NULL,
+                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
+                             "\"1\"}}}"),
+                     0);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/ex", t->root);
+    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
+    err_t e = {0};
+    assert_int_equal(ops_export(&xo, xr, &e), 0);
 }
 
 /* Export (from one snapshot, several data files) and import with --create into a second
@@ -832,6 +847,142 @@ static void test_unfinished_export_is_refused(void **state)
     msg_backend_free(b);
 }
 
+/* The base64 MD5 of the file at path (a manifest's md5Checksum). */
+static void md5_b64_of(const char *path, char out[32])
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    ops_md *md = NULL;
+    err_t e = {0};
+    assert_int_equal(ops_md_new(OPS_MD_MD5, &md, &e), 0);
+    unsigned char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        ops_md_update(md, buf, n);
+    fclose(f);
+    unsigned char d[OPS_MD_MAX];
+    unsigned dl = ops_md_final(md, d);
+    ops_md_free(md);
+    ops_base64(d, dl, out);
+}
+
+/* An export's data file whose manifest counts every {"Item": ...} line, a line naming an
+ * attribute twice among them, is refused before anything is written: the import refuses
+ * that line (test_repeated_attribute_name_is_one_refused_item), so its items are one fewer
+ * than the count.  Failed before: the check before writing counted the line too (2 = 2),
+ * the import wrote "a" and then failed on "holds 1 items, its manifest says 2", "a" left in
+ * "dst"; and a manifest counting what the import takes (1) was refused ("holds 2 items").
+ * Both counts are now the import's own. */
+static void test_manifest_count_is_what_the_import_takes(void **state)
+{
+    ot_env *t = *state;
+    msg_backend *b = import_setup(t);
+    make_tab(t->api, "dst");
+    err_t e = {0};
+    ops_export_result xr;
+    export_one_item(t, b, &xr);
+    char data[4200], file[4500] = "", man[4200];
+    snprintf(data, sizeof data, "%s/data", xr.export_dir);
+    DIR *d = opendir(data);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(file, sizeof file, "%s/%s", data, de->d_name);
+    closedir(d);
+    assert_true(file[0]);
+    write_file(file,
+               "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n"
+               "{\"Item\":{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"2\"},\"v\":{\"S\":\"x\"},"
+               "\"v\":{\"S\":\"y\"}}}\n",
+               true);
+    char md5[32];
+    md5_b64_of(file, md5);
+    snprintf(man, sizeof man, "%s/manifest-files.json", xr.export_dir);
+    json_error_t je;
+    json_t *line = json_load_file(man, 0, &je);
+    assert_non_null(line);
+    json_object_set_new(line, "md5Checksum", json_string(md5));
+    for (int count = 2; count >= 1; count--) {
+        json_object_set_new(line, "itemCount", json_integer(count));
+        assert_int_equal(json_dump_file(line, man, JSON_COMPACT), 0);
+        ops_import_opts io = {.src = xr.export_dir, .table = "dst", .backend = b};
+        ops_import_result ir;
+        err_clear(&e);
+        int rc = ops_import(&io, &ir, &e);
+        if (count == 2) {
+            assert_int_equal(rc, ERR_VALIDATION);
+            assert_non_null(strstr(e.msg, "holds 1 items, its manifest says 2"));
+            assert_int_equal(ir.items, 0);
+            assert_items(t, "dst", 0); /* refused before "a" was written */
+        } else {
+            if (rc)
+                fail_msg("%s", e.msg);
+            assert_int_equal(ir.items, 1);
+            assert_int_equal(ir.errors, 1);
+            assert_non_null(strstr(ir.first_errors[0], ":2: a name repeated"));
+            assert_items(t, "dst", 1);
+        }
+    }
+    json_decref(line);
+    msg_backend_free(b);
+}
+
+/* A CSV header given to ops_import (ImportTable's InputFormatOptions.Csv.HeaderList, the
+ * CLI's --csv-header) is checked by the import itself, before any table is created: a name
+ * twice, an empty name, no name, a name that is not a string, more than 1,024 columns.
+ * Failed before (only the CLI checked it): ["pk","sk","a","a"] imported k1 with a = "y",
+ * rc 0, and --create made the table. */
+static void test_given_csv_header_is_checked(void **state)
+{
+    ot_env *t = *state;
+    msg_backend *b = import_setup(t);
+    char path[500];
+    snprintf(path, sizeof path, "%s/in.csv", t->root);
+    write_file(path, "k1,1,x,y\n", false);
+    json_t *many = json_array();
+    for (int i = 0; i <= OPS_IMPORT_MAX_CSV_COLUMNS; i++)
+        json_array_append_new(many, json_sprintf("c%d", i));
+    struct {
+        json_t *header;
+        const char *says;
+    } bad[] = {
+        {json_pack("[ssss]", "pk", "sk", "a", "a"), "names the column \"a\" twice"},
+        {json_pack("[ssss]", "pk", "sk", "", "a"), "an empty column name"},
+        {json_array(), "names no column"},
+        {json_pack("[ssi]", "pk", "sk", 3), "column 3 is not a string"},
+        {many, "more than 1024 columns"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err_t e = {0};
+        ops_import_opts io = {.src = path, .table = "made", .backend = b, .create = true,
+                              .format = OPS_IMPORT_CSV, .csv_header = bad[i].header,
+                              .creation = json_pack("{s:[{s:s,s:s}],s:[{s:s,s:s}]}",
+                                                    "AttributeDefinitions", "AttributeName",
+                                                    "pk", "AttributeType", "S", "KeySchema",
+                                                    "AttributeName", "pk", "KeyType", "HASH")};
+        ops_import_result ir;
+        int rc = ops_import(&io, &ir, &e);
+        json_decref(io.creation);
+        json_decref(bad[i].header);
+        if (rc != ERR_VALIDATION || !strstr(e.msg, bad[i].says))
+            fail_msg("header %zu: rc %d, %s", i, rc, e.msg);
+        assert_false(ir.created);
+        assert_int_equal(ot_call(t->api, "DescribeTable", NULL, "{\"TableName\":\"made\"}"),
+                         ERR_RESOURCE_NOT_FOUND);
+    }
+    /* a good one: the columns as given */
+    err_t e = {0};
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b, .format = OPS_IMPORT_CSV,
+                          .csv_header = json_pack("[ssss]", "pk", "sk", "a", "b")};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    json_decref(io.csv_header);
+    assert_int_equal(ir.items, 1);
+    assert_items(t, "tab", 1);
+    msg_backend_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -859,6 +1010,9 @@ int main(void)
                                         ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_in_a_directory_is_named, ot_setup,
                                         ot_teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_count_is_what_the_import_takes, ot_setup,
+                                        ot_teardown),
+        cmocka_unit_test_setup_teardown(test_given_csv_header_is_checked, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
