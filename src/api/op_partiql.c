@@ -655,8 +655,9 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
 /* A replayed answer reads the stored result: its units are reads of the images the first call
  * was sized on, transactional, 4 KB units (the service, conformance suite tier2
  * executeTransaction 'idempotent replay'; a replayed 9 KB delete costs 6: Dynoxide PR #188,
- * measured against AWS). The first call keeps them in its cached answer under this member; an
- * answer cached without it is relabelled by txn_cap_as_read. */
+ * measured against AWS). The first call keeps them (INDEXES form, whatever it asked for) in
+ * its cached answer under this member, reported in the replay's own ReturnConsumedCapacity
+ * (api_txn_token_replay_cc); an answer cached without it is relabelled by txn_cap_as_read. */
 #define TXN_REPLAY_CC "ConsumedCapacity@replay"
 
 static void txn_cap_as_read(json_t *resp)
@@ -1054,7 +1055,7 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
             api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
     }
     caps_set(o, caps, ncap, rcc, true);
-    if (rcc != API_RCC_NONE) { /* what a replay under the token reports: see TXN_REPLAY_CC */
+    { /* what a replay under the token reports: see TXN_REPLAY_CC */
         api_cap *rcaps = arena_zalloc(r->arena, n * sizeof *rcaps);
         size_t nrc = 0;
         if (!rcaps) {
@@ -1069,7 +1070,7 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
             c->read_h += h;
         }
         json_t *t = json_object();
-        caps_set(t, rcaps, nrc, rcc, true);
+        caps_set(t, rcaps, nrc, API_RCC_INDEXES, true);
         json_object_set(o, TXN_REPLAY_CC, json_object_get(t, "ConsumedCapacity"));
         json_decref(t);
     }
@@ -1160,13 +1161,9 @@ int op_execute_transaction(api_req *r, json_t **out)
         if ((rc = api_txn_token_begin(r, token, &replay)))
             return rc;
         if (replay) {
-            json_t *cc = json_object_get(replay, TXN_REPLAY_CC);
-            if (cc) {
-                json_object_set(replay, "ConsumedCapacity", cc);
-                json_object_del(replay, TXN_REPLAY_CC);
-            } else {
+            if (!json_object_get(replay, TXN_REPLAY_CC))
                 txn_cap_as_read(replay);
-            }
+            api_txn_token_replay_cc(replay, TXN_REPLAY_CC, rcc);
             *out = replay;
             return 0;
         }

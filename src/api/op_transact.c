@@ -56,7 +56,8 @@
  * units consumed in reading the item" (API Reference, TransactWriteItems ClientRequestToken):
  * transactional reads of the images the first call was sized on, 4 KB units (a replayed delete
  * of a 9 KB item: 6 units; measured against AWS: Dynoxide PR #188). The first call stores that
- * ConsumedCapacity under this member of its cached answer; a replay swaps it in. */
+ * ConsumedCapacity (INDEXES form, whatever it asked for) under this member of its cached
+ * answer; a replay reports it in its own ReturnConsumedCapacity (api_txn_token_replay_cc). */
 #define TOK_REPLAY_CC "ConsumedCapacity@replay"
 
 typedef struct twa {
@@ -604,16 +605,15 @@ static int tw_finish(tw_run *run, int rc)
         }
     api_cap *caps = NULL, *rcaps = NULL; /* rcaps: what a replay reports (TOK_REPLAY_CC) */
     size_t ncap = 0, nrcap = 0;
-    if (rcc != API_RCC_NONE) {
-        caps = arena_zalloc(r->arena, sizeof *caps * n);
+    if (rcc != API_RCC_NONE || token) {
+        caps = rcc != API_RCC_NONE ? arena_zalloc(r->arena, sizeof *caps * n) : NULL;
         rcaps = token ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
-        if (!caps || (token && !rcaps)) {
+        if ((rcc != API_RCC_NONE && !caps) || (token && !rcaps)) {
             if (token) /* committed: a retry must not apply it again */
                 api_txn_token_end_text(r, token, NULL, true);
             return api_nomem(r);
         }
         for (size_t i = 0; i < n; i++) {
-            api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
             const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
             const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
             uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
@@ -624,6 +624,9 @@ static int tw_finish(tw_run *run, int rc)
                 q->table_h += h;
                 q->read_h += h;
             }
+            if (!caps)
+                continue;
+            api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
             if (acts[i].w.kind == API_W_CHECK) { /* billed as a write: see tx_units */
                 c->table_h += api_cap_write_h(w[i].old_size) * 2;
                 continue;
@@ -649,8 +652,7 @@ static int tw_finish(tw_run *run, int rc)
         api_out t;
         ao_open(&t, &tw);
         tw_reply(&t, acts, w, n, rcc, ricm, caps, ncap);
-        if (rcaps) /* set only when rcc is not NONE */
-            caps_out(&t, TOK_REPLAY_CC, rcaps, nrcap, rcc);
+        caps_out(&t, TOK_REPLAY_CC, rcaps, nrcap, API_RCC_INDEXES);
         json_t *none = NULL;
         size_t len = 0;
         char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
@@ -722,11 +724,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if ((rc = api_txn_token_begin(r, token, out)))
             return rc;
         if (*out) { /* a replay: the capacity its first call stored for it (TOK_REPLAY_CC) */
-            json_t *cc = json_object_get(*out, TOK_REPLAY_CC);
-            if (cc) {
-                json_object_set(*out, "ConsumedCapacity", cc);
-                json_object_del(*out, TOK_REPLAY_CC);
-            }
+            api_txn_token_replay_cc(*out, TOK_REPLAY_CC, rcc);
             return 0;
         }
     }

@@ -191,7 +191,18 @@ static void jd_sort_jread(const jread_val **m, size_t n)
     }
 }
 
-static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth);
+/* A member of the top-level object left out of the digest (jdigest_jread_but). */
+typedef struct jd_skip {
+    const char *name;
+    size_t len;
+} jd_skip;
+
+static inline bool jd_skipped(const jd_skip *s, const char *key, size_t key_len)
+{
+    return s && key_len == s->len && memcmp(key, s->name, key_len) == 0;
+}
+
+static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth, const jd_skip *skip);
 
 /* A member or element c: a string (most of a request's leaves) written here, without the
  * call; anything else by jd_jread. */
@@ -201,10 +212,10 @@ static inline int jd_jread_child(jd *d, const jread_val *c, arena_t *a, int dept
         jd_bytes(d, c->text, c->len);
         return 0;
     }
-    return jd_jread(d, c, a, depth);
+    return jd_jread(d, c, a, depth, NULL);
 }
 
-static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
+static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth, const jd_skip *skip)
 {
     if (depth > JREAD_MAX_DEPTH)
         return -1;
@@ -238,11 +249,16 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
         /* members already in key order (a one-member {"S": ..}, most of a request) are
          * walked as they are; the others sorted first */
         bool sorted = true;
+        size_t count = v->n; /* less the member skipped (keys are unique) */
+        for (const jread_val *c = v->child; c && skip; c = c->next)
+            count -= jd_skipped(skip, c->key, c->key_len);
         for (const jread_val *c = v->child; c && c->next && sorted; c = c->next)
             sorted = jd_key_cmp(c->key, c->key_len, c->next->key, c->next->key_len) < 0;
-        jd_head(d, JD_OBJ, v->n);
+        jd_head(d, JD_OBJ, count);
         if (sorted) {
             for (const jread_val *c = v->child; c; c = c->next) {
+                if (jd_skipped(skip, c->key, c->key_len))
+                    continue;
                 jd_bytes(d, c->key, c->key_len);
                 if (jd_jread_child(d, c, a, depth + 1))
                     return -1;
@@ -254,7 +270,8 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
         if (!m)
             return -1;
         for (const jread_val *c = v->child; c && n < v->n; c = c->next)
-            m[n++] = c;
+            if (!jd_skipped(skip, c->key, c->key_len))
+                m[n++] = c;
         jd_sort_jread(m, n);
         for (size_t i = 0; i < n; i++) {
             jd_bytes(d, m[i]->key, m[i]->key_len);
@@ -269,9 +286,16 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
 
 int jdigest_jread(const unsigned char key[16], const jread_val *v, arena_t *a, uint64_t out[2])
 {
+    return jdigest_jread_but(key, v, NULL, 0, a, out);
+}
+
+int jdigest_jread_but(const unsigned char key[16], const jread_val *v, const char *skip,
+                      size_t skip_len, arena_t *a, uint64_t out[2])
+{
     jd d;
+    jd_skip s = {skip, skip_len};
     jd_init(&d, key);
-    if (jd_jread(&d, v, a, 0))
+    if (jd_jread(&d, v, a, 0, skip ? &s : NULL))
         return -1;
     jd_finish(&d, out);
     return 0;
@@ -291,7 +315,7 @@ static int jd_member_cmp(const void *x, const void *y)
     return jd_key_cmp(a->key, a->key_len, b->key, b->key_len);
 }
 
-static int jd_json(jd *d, const json_t *v, int depth)
+static int jd_json(jd *d, const json_t *v, int depth, const jd_skip *skip)
 {
     if (depth > JREAD_MAX_DEPTH)
         return -1;
@@ -319,7 +343,7 @@ static int jd_json(jd *d, const json_t *v, int depth)
         size_t n = json_array_size(v);
         jd_head(d, JD_ARR, n);
         for (size_t i = 0; i < n; i++)
-            if (jd_json(d, json_array_get(v, i), depth + 1))
+            if (jd_json(d, json_array_get(v, i), depth + 1, NULL))
                 return -1;
         return 0;
     }
@@ -330,15 +354,16 @@ static int jd_json(jd *d, const json_t *v, int depth)
             return -1;
         for (void *it = json_object_iter((json_t *)v); it && k < n;
              it = json_object_iter_next((json_t *)v, it))
-            m[k++] = (jd_member){json_object_iter_key(it), json_object_iter_key_len(it),
-                                 json_object_iter_value(it)};
+            if (!jd_skipped(skip, json_object_iter_key(it), json_object_iter_key_len(it)))
+                m[k++] = (jd_member){json_object_iter_key(it), json_object_iter_key_len(it),
+                                     json_object_iter_value(it)};
         if (k > 1) /* keys unique: any sort gives the one order */
             qsort(m, k, sizeof *m, jd_member_cmp);
         jd_head(d, JD_OBJ, k);
         int rc = 0;
         for (size_t i = 0; i < k && !rc; i++) {
             jd_bytes(d, m[i].key, m[i].key_len);
-            rc = jd_json(d, m[i].val, depth + 1);
+            rc = jd_json(d, m[i].val, depth + 1, NULL);
         }
         free(m);
         return rc;
@@ -349,9 +374,16 @@ static int jd_json(jd *d, const json_t *v, int depth)
 
 int jdigest_json(const unsigned char key[16], const json_t *v, uint64_t out[2])
 {
+    return jdigest_json_but(key, v, NULL, 0, out);
+}
+
+int jdigest_json_but(const unsigned char key[16], const json_t *v, const char *skip,
+                     size_t skip_len, uint64_t out[2])
+{
     jd d;
+    jd_skip s = {skip, skip_len};
     jd_init(&d, key);
-    if (!v || jd_json(&d, v, 0))
+    if (!v || jd_json(&d, v, 0, skip ? &s : NULL))
         return -1;
     jd_finish(&d, out);
     return 0;

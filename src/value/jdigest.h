@@ -36,4 +36,13 @@ int jdigest_jread(const unsigned char key[16], const jread_val *v, arena_t *a, u
 /* The same for a jansson tree (scratch: malloc, freed before it returns). */
 int jdigest_json(const unsigned char key[16], const json_t *v, uint64_t out[2]);
 
+/* The digests of v without its member named skip (skip_len bytes) when v is an object: the
+ * digest of the object as if that member were not there (skip NULL: none left out).  What
+ * the ClientRequestToken cache keeps of a request: its ReturnConsumedCapacity is not one of
+ * the parameters a token names (api/api_txn_token.c). */
+int jdigest_jread_but(const unsigned char key[16], const jread_val *v, const char *skip,
+                      size_t skip_len, arena_t *a, uint64_t out[2]);
+int jdigest_json_but(const unsigned char key[16], const json_t *v, const char *skip,
+                     size_t skip_len, uint64_t out[2]);
+
 #endif

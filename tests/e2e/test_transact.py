@@ -187,6 +187,47 @@ def test_transact_idempotency(ddb_url, target, tt):
         assert r2["ConsumedCapacity"][0]["CapacityUnits"] == 2.0
 
 
+# A ClientRequestToken names the request's actions, not the capacity report it asks for: the
+# same TransactItems (or TransactStatements) with only ReturnConsumedCapacity changed is the
+# replay, not IdempotentParameterMismatchException, and each replay reports the first call's
+# reads in its own mode (NONE: none; TOTAL: the table's units; INDEXES: with "Table").  The
+# API Reference says only that "a change in other parameters" is a mismatch; Dynoxide, checked
+# against AWS, leaves ReturnConsumedCapacity out of what the token names ("a same-token call
+# differing only in the capacity mode replays rather than mismatching"), and DynamoDB Local
+# replays too (its units without the Read/Write split; none for PartiQL).  Failed before
+# (ddbchat hashed the whole request): IdempotentParameterMismatchException at the TOTAL
+# replay.  The update adds 1: applied once.
+def test_transact_idempotency_capacity_mode_is_not_a_parameter(ddb_url, target, tt):
+    body = {"TransactItems": [{"Update": {
+        "TableName": tt, "Key": K("t1"), "UpdateExpression": "SET v = v + :o",
+        "ExpressionAttributeValues": {":o": N(1)}}}], "ClientRequestToken": str(uuid.uuid4())}
+    assert "ConsumedCapacity" not in ok(ddb_url, "TransactWriteItems", body)
+    read = {"TableName": tt, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}
+    total = aws_or_local(target, read, local={"TableName": tt, "CapacityUnits": 2.0})
+    indexes = aws_or_local(target, dict(read, Table={"CapacityUnits": 2.0,
+                                                     "ReadCapacityUnits": 2.0}),
+                           local={"TableName": tt, "CapacityUnits": 2.0,
+                                  "Table": {"CapacityUnits": 2.0}})
+    for mode, want in [("TOTAL", [total]), ("INDEXES", [indexes]), ("NONE", None)]:
+        r = ok(ddb_url, "TransactWriteItems", dict(body, ReturnConsumedCapacity=mode))
+        assert r.get("ConsumedCapacity") == want, (mode, r)
+    assert get(ddb_url, tt, "t1")["v"] == N(2)
+    # a first call asking INDEXES, a replay asking TOTAL
+    body = dict(body, ClientRequestToken=str(uuid.uuid4()), ReturnConsumedCapacity="INDEXES")
+    ok(ddb_url, "TransactWriteItems", body)
+    r = ok(ddb_url, "TransactWriteItems", dict(body, ReturnConsumedCapacity="TOTAL"))
+    assert r["ConsumedCapacity"] == [total]
+    assert get(ddb_url, tt, "t1")["v"] == N(3)
+    # ExecuteTransaction alike
+    pq = {"TransactStatements": [{"Statement": f"UPDATE \"{tt}\" SET v = v + 1 WHERE pk = 't1'"}],
+          "ClientRequestToken": str(uuid.uuid4())}
+    assert "ConsumedCapacity" not in ok(ddb_url, "ExecuteTransaction", pq)
+    r = ok(ddb_url, "ExecuteTransaction", dict(pq, ReturnConsumedCapacity="TOTAL"))
+    if target != "dynamodb-local":  # DynamoDB Local reports none for PartiQL
+        assert r["ConsumedCapacity"] == [read]
+    assert get(ddb_url, tt, "t1")["v"] == N(4)
+
+
 # The same request written anew (its members in another order, a character escaped) with the
 # same ClientRequestToken is the replay, not a mismatch: the token names the request's
 # parameters ("the same request parameters", API Reference, ClientRequestToken), not its text

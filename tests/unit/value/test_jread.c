@@ -482,6 +482,57 @@ static void test_digest_same_request(void **state)
     }
 }
 
+/* jdigest_*_but: the digest of the object as if the member named were not there, from either
+ * tree and in any member order (the ClientRequestToken's request less its
+ * ReturnConsumedCapacity); a member nested deeper of that name counts, and so does one whose
+ * name only starts the same. */
+static void test_digest_but_a_member(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"{\"a\":1,\"R\":\"TOTAL\",\"b\":[2]}", "{\"b\":[2],\"a\":1}"},
+        {"{\"z\":1,\"y\":2,\"x\":3,\"R\":4,\"w\":5}", "{\"w\":5,\"x\":3,\"y\":2,\"z\":1}"},
+        {"{\"R\":null}", "{}"},
+        {"{\"R\":1,\"a\":2,\"b\":3}", "{\"a\":2,\"b\":3}"}, /* in key order already */
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        arena_t a;
+        arena_init(&a);
+        jread_val *with = parse_ok(&a, pairs[i][0], strlen(pairs[i][0]));
+        uint64_t x[2], y[2], z[2];
+        assert_int_equal(jdigest_jread_but(dkey, with, "R", 1, &a, x), 0);
+        json_t *k = jread_to_jansson(with);
+        assert_int_equal(jdigest_json_but(dkey, k, "R", 1, y), 0);
+        json_decref(k);
+        digest_of(pairs[i][1], z);
+        if (x[0] != z[0] || x[1] != z[1] || y[0] != z[0] || y[1] != z[1])
+            fail_msg("pair %zu: the member left out still counts", i);
+        /* nothing left out: the plain digest */
+        assert_int_equal(jdigest_jread_but(dkey, with, NULL, 0, &a, x), 0);
+        digest_of(pairs[i][0], y);
+        assert_true(x[0] == y[0] && x[1] == y[1]);
+        arena_fini(&a);
+    }
+    static const char *const kept[][2] = {
+        {"{\"a\":{\"R\":1}}", "{\"a\":{}}"}, /* only the top level's */
+        {"{\"a\":1,\"RR\":2}", "{\"a\":1}"},  /* the whole name */
+        {"{\"a\":1,\"R\":2}", "{\"a\":1,\"R\":3}"}, /* but with nothing skipped */
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        arena_t a;
+        arena_init(&a);
+        uint64_t x[2], y[2];
+        const char *skip = i == 2 ? NULL : "R";
+        assert_int_equal(jdigest_jread_but(dkey, parse_ok(&a, kept[i][0], strlen(kept[i][0])),
+                                           skip, skip ? 1 : 0, &a, x), 0);
+        assert_int_equal(jdigest_jread_but(dkey, parse_ok(&a, kept[i][1], strlen(kept[i][1])),
+                                           skip, skip ? 1 : 0, &a, y), 0);
+        if (x[0] == y[0] && x[1] == y[1])
+            fail_msg("kept %zu: two requests, one digest", i);
+        arena_fini(&a);
+    }
+}
+
 /* A header as jdigest.h documents it: kind in the top 3 bits, a count or length up to 30 below,
  * else 31 and the length as 8 bytes, little-endian.  Returns the bytes written. */
 static size_t enc_head(unsigned char *o, unsigned kind, size_t n)
@@ -797,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_digest_both_ways),
         cmocka_unit_test(test_digest_same_request),
         cmocka_unit_test(test_digest_is_siphash_of_its_encoding),
+        cmocka_unit_test(test_digest_but_a_member),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_string_scan_every_position),
         cmocka_unit_test(test_numbers),
