@@ -77,18 +77,20 @@ static void export_one_item(ot_env *t, msg_backend *b, ops_export_result *xr)
     assert_int_equal(ops_export(&xo, xr, &e), 0);
 }
 
-/* Export (from one snapshot, several data files) and import with --create into a second
- * table: same items, same index definition. */
-static void test_round_trip_small_files(void **state)
+/* Table "src" with 120 items (full: a string set and a map in each too) exported into
+ * several data files (file_bytes 2000) under ROOT/ex: *xr.  Returns an embedded backend over
+ * t's api (the test frees it). */
+static msg_backend *export_src(ot_env *t, bool full, ops_export_result *xr)
 {
-    ot_env *t = *state;
     make_tab(t->api, "src");
     for (int i = 0; i < 120; i++)
         assert_int_equal(ot_call(t->api, "PutItem", NULL,
                                  "{\"TableName\":\"src\",\"Item\":{\"pk\":{\"S\":\"p%d\"},"
-                                 "\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"},\"x\":{\"SS\":[\"a\","
-                                 "\"b\"]},\"m\":{\"M\":{\"n\":{\"NULL\":true}}}}}",
-                                 i % 9, i, i % 4),
+                                 "\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"}%s}}",
+                                 i % 9, i, i % 4,
+                                 full ? ",\"x\":{\"SS\":[\"a\",\"b\"]},\"m\":{\"M\":{\"n\":{"
+                                        "\"NULL\":true}}}"
+                                      : ""),
                          0);
     msg_backend *b = NULL;
     err_t e = {0};
@@ -97,10 +99,60 @@ static void test_round_trip_small_files(void **state)
     snprintf(dir, sizeof dir, "%s/ex", t->root);
     ops_export_opts xo = {.table = "src", .dir = dir, .backend = b, .store = t->s,
                           .file_bytes = 2000};
+    assert_int_equal(ops_export(&xo, xr, &e), 0);
+    assert_true(xr->files > 3); /* split by file_bytes */
+    return b;
+}
+
+/* The path of the one data file of export xr into out. */
+static void the_data_file(const ops_export_result *xr, char *out, size_t n)
+{
+    char data[4200];
+    snprintf(data, sizeof data, "%s/data", xr->export_dir);
+    DIR *d = opendir(data);
+    assert_non_null(d);
+    struct dirent *de;
+    out[0] = 0;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(out, n, "%s/%s", data, de->d_name);
+    closedir(d);
+    assert_true(out[0]);
+}
+
+/* DIR/name, a plain file holding text. */
+static void write_in(const char *dir, const char *name, const char *text)
+{
+    char path[500];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_file(path, text, false);
+}
+
+/* Imports src into table "tab" over b, which must succeed: *ir. */
+static void import_ok(msg_backend *b, const char *src, ops_import_result *ir)
+{
+    err_t e = {0};
+    ops_import_opts io = {.src = src, .table = "tab", .backend = b};
+    if (ops_import(&io, ir, &e))
+        fail_msg("%s", e.msg);
+}
+
+/* ROOT/in, made, into dir. */
+static void make_in_dir(ot_env *t, char dir[400])
+{
+    snprintf(dir, 400, "%s/in", t->root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+}
+
+/* Export (from one snapshot, several data files) and import with --create into a second
+ * table: same items, same index definition. */
+static void test_round_trip_small_files(void **state)
+{
+    ot_env *t = *state;
     ops_export_result xr;
-    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    msg_backend *b = export_src(t, true, &xr); /* several files: xr.files > 3 */
+    err_t e = {0};
     assert_int_equal(xr.items, 120);
-    assert_true(xr.files > 3); /* split by file_bytes */
     assert_true(xr.snapshot);
 
     ops_import_opts io = {.src = xr.export_dir, .table = "dst", .backend = b, .create = true};
@@ -192,20 +244,11 @@ static void test_csv_and_lines(void **state)
 static void test_manifest_count_mismatch(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
+    msg_backend *b = import_setup(t);
     make_tab(t->api, "dst");
-    msg_backend *b = NULL;
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
-    char dir[400];
-    snprintf(dir, sizeof dir, "%s/ex", t->root);
-    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
     ops_export_result xr;
-    assert_int_equal(ot_call(t->api, "PutItem", NULL,
-                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
-                             "\"1\"}}}"),
-                     0);
-    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    export_one_item(t, b, &xr);
     char man[4200];
     snprintf(man, sizeof man, "%s/manifest-files.json", xr.export_dir);
     FILE *f = fopen(man, "r");
@@ -303,8 +346,7 @@ static void test_truncated_gzip_is_refused(void **state)
 
     /* a directory: a good file named before the cut one is not imported either */
     char dir[400], good[500], bad[500];
-    snprintf(dir, sizeof dir, "%s/in", t->root);
-    assert_int_equal(mkdir(dir, 0700), 0);
+    make_in_dir(t, dir);
     snprintf(good, sizeof good, "%s/a.json.gz", dir);
     write_file(good, "{\"Item\":{\"pk\":{\"S\":\"good\"},\"sk\":{\"N\":\"1\"}}}\n", true);
     snprintf(bad, sizeof bad, "%s/b.json.gz", dir);
@@ -400,26 +442,10 @@ static void test_fifo_data_file_is_refused(void **state)
     ot_env *t = *state;
     msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(ot_call(t->api, "PutItem", NULL,
-                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
-                             "\"1\"}}}"),
-                     0);
-    char dir[400];
-    snprintf(dir, sizeof dir, "%s/ex", t->root);
-    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
     ops_export_result xr;
-    assert_int_equal(ops_export(&xo, &xr, &e), 0);
-    char data[4200];
-    snprintf(data, sizeof data, "%s/data", xr.export_dir);
-    DIR *d = opendir(data);
-    assert_non_null(d);
-    struct dirent *de;
-    char file[4500] = "";
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            snprintf(file, sizeof file, "%s/%s", data, de->d_name);
-    closedir(d);
-    assert_true(file[0]);
+    export_one_item(t, b, &xr);
+    char file[4500];
+    the_data_file(&xr, file, sizeof file);
     assert_int_equal(unlink(file), 0);
     assert_int_equal(mkfifo(file, 0600), 0);
     alarm(60);
@@ -527,13 +553,9 @@ static void test_nul_byte_in_last_line_without_newline(void **state)
 static void test_csv_damage_skips_the_rest_of_its_file(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
-    err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    msg_backend *b = import_setup(t);
     char dir[400], path[500];
-    snprintf(dir, sizeof dir, "%s/in", t->root);
-    assert_int_equal(mkdir(dir, 0700), 0);
+    make_in_dir(t, dir);
     snprintf(path, sizeof path, "%s/a.csv", dir);
     static const char csv[] = "pk,sk\na,1\nb,2\0junk\n\"x,3\n";
     FILE *f = fopen(path, "wb");
@@ -550,21 +572,15 @@ static void test_csv_damage_skips_the_rest_of_its_file(void **state)
     for (int i = 0; i < 17 * 1024; i++)
         assert_int_equal(fwrite(row, 1, sizeof row, f), sizeof row);
     fclose(f);
-    snprintf(path, sizeof path, "%s/c.csv", dir);
-    write_file(path, "pk,sk\nc,1\n", false);
-    ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
+    write_in(dir, "c.csv", "pk,sk\nc,1\n");
     ops_import_result ir;
-    int rc = ops_import(&io, &ir, &e);
-    if (rc)
-        fail_msg("%s", e.msg);
+    import_ok(b, dir, &ir);
     assert_int_equal(ir.files, 3);
     assert_int_equal(ir.items, 3); /* a, q, c */
     assert_int_equal(ir.errors, 2);
     assert_non_null(strstr(ir.first_errors[0], "a.csv:3: a NUL byte in CSV text (the rest"));
     assert_non_null(strstr(ir.first_errors[1], "b.csv:3: a record longer than"));
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 3);
-    json_decref(all);
+    assert_items(t, "tab", 3);
     msg_backend_free(b);
 }
 
@@ -578,26 +594,15 @@ static void test_csv_damage_skips_the_rest_of_its_file(void **state)
 static void test_csv_header_repeated_name_skips_its_file(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
-    err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
-    char dir[400], path[500];
-    snprintf(dir, sizeof dir, "%s/in", t->root);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof path, "%s/a.csv", dir);
-    write_file(path, "pk,sk,a,a\nk1,1,x,y\nk2,2,p,q\n", false);
-    snprintf(path, sizeof path, "%s/b.csv", dir);
-    write_file(path, "\xef\xbb\xbfpk,sk,pk\nk3,3,k4\n", false);
-    snprintf(path, sizeof path, "%s/c.csv", dir);
-    write_file(path, "pk,sk,,\nk5,5,x,y\n", false);
-    snprintf(path, sizeof path, "%s/d.csv", dir);
-    write_file(path, "pk,sk,a\nk6,6,z\n", false);
-    ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
+    msg_backend *b = import_setup(t);
+    char dir[400];
+    make_in_dir(t, dir);
+    write_in(dir, "a.csv", "pk,sk,a,a\nk1,1,x,y\nk2,2,p,q\n");
+    write_in(dir, "b.csv", "\xef\xbb\xbfpk,sk,pk\nk3,3,k4\n");
+    write_in(dir, "c.csv", "pk,sk,,\nk5,5,x,y\n");
+    write_in(dir, "d.csv", "pk,sk,a\nk6,6,z\n");
     ops_import_result ir;
-    int rc = ops_import(&io, &ir, &e);
-    if (rc)
-        fail_msg("%s", e.msg);
+    import_ok(b, dir, &ir);
     assert_int_equal(ir.files, 4);
     assert_int_equal(ir.items, 2); /* k5, k6 */
     assert_int_equal(ir.errors, 2);
@@ -606,9 +611,7 @@ static void test_csv_header_repeated_name_skips_its_file(void **state)
                            "a.csv:1: the column name \"a\" repeated in the header (the rest"));
     assert_non_null(strstr(ir.first_errors[1],
                            "b.csv:1: the column name \"pk\" repeated in the header (the rest"));
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 2);
-    json_decref(all);
+    assert_items(t, "tab", 2);
     json_t *h = json_pack("[ssss]", "pk", "", "", "b");
     assert_int_equal(ops_csv_header_repeat(h), -1);
     json_array_append_new(h, json_string("b"));
@@ -628,10 +631,8 @@ static void test_csv_header_repeated_name_skips_its_file(void **state)
 static void test_repeated_attribute_name_is_one_refused_item(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char path[500];
     snprintf(path, sizeof path, "%s/dup.json", t->root);
     write_file(path,
@@ -649,9 +650,7 @@ static void test_repeated_attribute_name_is_one_refused_item(void **state)
                  (unsigned long long)ir.errors);
     assert_non_null(strstr(ir.first_errors[0], "dup.json:1: a name repeated"));
     assert_non_null(strstr(ir.first_errors[1], "dup.json:2: a name repeated"));
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 1);
-    json_decref(all);
+    assert_items(t, "tab", 1);
     msg_backend_free(b);
 }
 
@@ -661,24 +660,18 @@ static void test_repeated_attribute_name_is_one_refused_item(void **state)
 static void test_fifo_in_a_directory_is_named(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "tab");
-    msg_backend *b = NULL;
+    msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char dir[400], path[500];
-    snprintf(dir, sizeof dir, "%s/in", t->root);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof path, "%s/a.json", dir);
-    write_file(path, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n", false);
+    make_in_dir(t, dir);
+    write_in(dir, "a.json", "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n");
     snprintf(path, sizeof path, "%s/pipe", dir);
     assert_int_equal(mkfifo(path, 0600), 0);
     ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
     ops_import_result ir;
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "in/pipe is not a regular file or a directory"));
-    json_t *all = ot_scan_all(t->api, "tab");
-    assert_int_equal(json_array_size(all), 0); /* refused before anything was written */
-    json_decref(all);
+    assert_items(t, "tab", 0); /* refused before anything was written */
     msg_backend_free(b);
 }
 
@@ -692,10 +685,8 @@ static void test_directory_link_loop_is_walked_once(void **state)
     msg_backend *b = import_setup(t);
     err_t e = {0};
     char dir[400], path[500];
-    snprintf(dir, sizeof dir, "%s/in", t->root);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof path, "%s/a.json", dir);
-    write_file(path, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n", false);
+    make_in_dir(t, dir);
+    write_in(dir, "a.json", "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n");
     snprintf(path, sizeof path, "%s/l", dir);
     assert_int_equal(symlink(".", path), 0);
     ops_import_opts io = {.src = dir, .table = "tab", .backend = b};
@@ -738,15 +729,8 @@ static void test_fifo_files_manifest_is_refused(void **state)
     ot_env *t = *state;
     msg_backend *b = import_setup(t);
     err_t e = {0};
-    assert_int_equal(ot_call(t->api, "PutItem", NULL,
-                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
-                             "\"1\"}}}"),
-                     0);
-    char dir[400];
-    snprintf(dir, sizeof dir, "%s/ex", t->root);
-    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
     ops_export_result xr;
-    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    export_one_item(t, b, &xr);
     char man[4200];
     snprintf(man, sizeof man, "%s/manifest-files.json", xr.export_dir);
     assert_int_equal(unlink(man), 0);
@@ -771,23 +755,11 @@ static void test_fifo_files_manifest_is_refused(void **state)
 static void test_unfinished_export_is_refused(void **state)
 {
     ot_env *t = *state;
-    make_tab(t->api, "src");
-    for (int i = 0; i < 120; i++)
-        assert_int_equal(ot_call(t->api, "PutItem", NULL,
-                                 "{\"TableName\":\"src\",\"Item\":{\"pk\":{\"S\":\"p%d\"},"
-                                 "\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"}}}",
-                                 i % 9, i, i % 4),
-                         0);
-    msg_backend *b = NULL;
+    ops_export_result xr;
+    msg_backend *b = export_src(t, false, &xr); /* several files: xr.files > 3 */
     err_t e = {0};
-    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
     char dir[400];
     snprintf(dir, sizeof dir, "%s/ex", t->root);
-    ops_export_opts xo = {.table = "src", .dir = dir, .backend = b, .store = t->s,
-                          .file_bytes = 2000};
-    ops_export_result xr;
-    assert_int_equal(ops_export(&xo, &xr, &e), 0);
-    assert_true(xr.files > 3);
     /* the state of a kill after the first data file: the rest not yet written */
     static const char *const after[] = {"manifest-files.json", "manifest-files.checksum",
                                         "manifest-summary.json", "manifest-summary.checksum",
@@ -836,9 +808,7 @@ static void test_unfinished_export_is_refused(void **state)
     ops_import_opts io = {.src = dir, .table = "dst", .backend = b};
     assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
     assert_non_null(strstr(e.msg, "an export that did not finish"));
-    json_t *all = ot_scan_all(t->api, "dst");
-    assert_int_equal(json_array_size(all), 0);
-    json_decref(all);
+    assert_items(t, "dst", 0);
     /* its data/ named on purpose: the files as they are */
     err_clear(&e);
     io.src = data;
@@ -881,16 +851,8 @@ static void test_manifest_count_is_what_the_import_takes(void **state)
     err_t e = {0};
     ops_export_result xr;
     export_one_item(t, b, &xr);
-    char data[4200], file[4500] = "", man[4200];
-    snprintf(data, sizeof data, "%s/data", xr.export_dir);
-    DIR *d = opendir(data);
-    assert_non_null(d);
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            snprintf(file, sizeof file, "%s/%s", data, de->d_name);
-    closedir(d);
-    assert_true(file[0]);
+    char file[4500], man[4200];
+    the_data_file(&xr, file, sizeof file);
     write_file(file,
                "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}\n"
                "{\"Item\":{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"2\"},\"v\":{\"S\":\"x\"},"
