@@ -145,6 +145,36 @@ static void ticket(const msg_user *u, char out[MSG_TICKET_LEN + 1])
         fail_msg("ticket: %s", e.msg);
 }
 
+/* A stream of u's (a ticket of its own) into r, past its "ready". */
+static void reader_ready(reader *r, const msg_user *u)
+{
+    char t[MSG_TICKET_LEN + 1];
+    ticket(u, t);
+    reader_open(r, t, NULL);
+    assert_true(reader_wait(r, "event: ready", 1));
+}
+
+/* u renamed to name (msg_user_rename), which must succeed; renamed >= 0: in that many
+ * conversations. */
+static void rename_ok(const msg_user *u, const char *name, int renamed)
+{
+    msg_rename_progress pr = {0};
+    err_t e = {0};
+    if (msg_user_rename(ENV.svc, u->uuid, name, &pr, NULL, &e))
+        fail_msg("rename: %s", e.msg);
+    if (renamed >= 0)
+        assert_int_equal(pr.renamed, renamed);
+}
+
+/* 200 ms for anything more to arrive, then what each of rs[0 .. n) has. */
+static void readers_settle(reader *const *rs, size_t n)
+{
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    for (size_t i = 0; i < n; i++)
+        reader_pump(rs[i]);
+}
+
 static msg_message send_msg(const msg_user *from, const char *to_handle, const char *text)
 {
     msg_message m;
@@ -260,17 +290,10 @@ static void test_per_user_caps(void **state)
 
 static void test_live_to_both_and_replay(void **state)
 {
-    char ta[MSG_TICKET_LEN + 1], tb[MSG_TICKET_LEN + 1], tc[MSG_TICKET_LEN + 1];
-    ticket(&A, ta);
-    ticket(&B, tb);
-    ticket(&C, tc);
     reader ra, rb, rc;
-    reader_open(&ra, ta, NULL);
-    reader_open(&rb, tb, NULL);
-    reader_open(&rc, tc, NULL);
-    assert_true(reader_wait(&ra, "event: ready", 1));
-    assert_true(reader_wait(&rb, "event: ready", 1));
-    assert_true(reader_wait(&rc, "event: ready", 1));
+    reader_ready(&ra, &A);
+    reader_ready(&rb, &B);
+    reader_ready(&rc, &C);
     /* idle: suspended, nobody busy-waits */
     reader_pump(&rb);
     assert_true(rb.io.suspended);
@@ -311,9 +334,7 @@ static void test_live_to_both_and_replay(void **state)
     msg_message m4 = send_msg(&C, "eb", "live after replay");
     assert_true(reader_wait(&rb2, m4.uuid, 1));
     assert_true(reader_wait(&rb, m4.uuid, 1));
-    struct timespec ts = {0, 200 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    reader_pump(&rb2);
+    readers_settle((reader *[]){&rb2}, 1);
     assert_int_equal(count(rb2.text, "event: message"), 3);
     assert_int_equal(count(rb2.text, m4.uuid), 1);
     msg_message_fini(&m2);
@@ -346,31 +367,18 @@ static void test_rename_reaches_the_other_persons_stream(void **state)
     if (msg_user_add(ENV.svc, "ev_rn_d", "Ev Rn D", NULL, &d, &e))
         fail_msg("add: %s", e.msg);
     msg_message m = send_msg(&d, "eb", "hi from d");
-    char tb[MSG_TICKET_LEN + 1], tc[MSG_TICKET_LEN + 1], td[MSG_TICKET_LEN + 1];
-    ticket(&B, tb);
-    ticket(&C, tc);
-    ticket(&d, td);
     reader rb, rc, rd;
-    reader_open(&rb, tb, NULL);
-    reader_open(&rc, tc, NULL);
-    reader_open(&rd, td, NULL);
-    assert_true(reader_wait(&rb, "event: ready", 1));
-    assert_true(reader_wait(&rc, "event: ready", 1));
-    assert_true(reader_wait(&rd, "event: ready", 1));
-    msg_rename_progress pr = {0};
-    assert_int_equal(msg_user_rename(ENV.svc, d.uuid, "Ev \"Rn\" D2", &pr, NULL, &e), 0);
-    assert_int_equal(pr.renamed, 1);
+    reader_ready(&rb, &B);
+    reader_ready(&rc, &C);
+    reader_ready(&rd, &d);
+    rename_ok(&d, "Ev \"Rn\" D2", 1);
     char want[512];
     snprintf(want, sizeof want,
              "event: rename\ndata: {\"message_group_uuid\":\"%s\",\"uuid\":\"%s\","
              "\"handle\":\"ev_rn_d\",\"display_name\":\"Ev \\\"Rn\\\" D2\"}\n\n",
              m.message_group_uuid, d.uuid);
     assert_true(reader_wait(&rb, want, 1));
-    struct timespec ts = {0, 200 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    reader_pump(&rc);
-    reader_pump(&rd);
-    reader_pump(&rb);
+    readers_settle((reader *[]){&rc, &rd, &rb}, 3);
     assert_int_equal(count(rb.text, "event: rename"), 1);
     assert_int_equal(count(rc.text, "event: rename"), 0);
     assert_int_equal(count(rd.text, "event: rename"), 1);
@@ -379,9 +387,8 @@ static void test_rename_reaches_the_other_persons_stream(void **state)
     const char *ev = strstr(rb.text, "event: rename");
     assert_true(ev - rb.text >= 2 && ev[-1] == '\n' && ev[-2] == '\n');
     /* the same name again: nothing renamed, no event */
-    assert_int_equal(msg_user_rename(ENV.svc, d.uuid, "Ev \"Rn\" D2", &pr, NULL, &e), 0);
-    nanosleep(&ts, NULL);
-    reader_pump(&rb);
+    rename_ok(&d, "Ev \"Rn\" D2", -1);
+    readers_settle((reader *[]){&rb}, 1);
     assert_int_equal(count(rb.text, "event: rename"), 1);
     reader_close(&rb);
     reader_close(&rc);
@@ -405,20 +412,11 @@ static void test_rename_reaches_the_renamers_own_streams(void **state)
         fail_msg("add: %s", e.msg);
     msg_message m1 = send_msg(&f, "eb", "hi b from f");
     msg_message m2 = send_msg(&f, "ec", "hi c from f");
-    char tf1[MSG_TICKET_LEN + 1], tf2[MSG_TICKET_LEN + 1], tg[MSG_TICKET_LEN + 1];
-    ticket(&f, tf1);
-    ticket(&f, tf2);
-    ticket(&g, tg);
     reader r1, r2, rg;
-    reader_open(&r1, tf1, NULL);
-    reader_open(&r2, tf2, NULL);
-    reader_open(&rg, tg, NULL);
-    assert_true(reader_wait(&r1, "event: ready", 1));
-    assert_true(reader_wait(&r2, "event: ready", 1));
-    assert_true(reader_wait(&rg, "event: ready", 1));
-    msg_rename_progress pr = {0};
-    assert_int_equal(msg_user_rename(ENV.svc, f.uuid, "Ev \"Rn\" F2", &pr, NULL, &e), 0);
-    assert_int_equal(pr.renamed, 2);
+    reader_ready(&r1, &f);
+    reader_ready(&r2, &f);
+    reader_ready(&rg, &g);
+    rename_ok(&f, "Ev \"Rn\" F2", 2);
     char want[512];
     snprintf(want, sizeof want,
              "\n\nevent: rename\ndata: {\"you\":true,\"uuid\":\"%s\",\"handle\":\"ev_rn_f\","
@@ -427,17 +425,12 @@ static void test_rename_reaches_the_renamers_own_streams(void **state)
     assert_true(reader_wait(&r1, want, 1));
     assert_true(reader_wait(&r2, want, 1));
     /* g, no conversation at all, renamed: its own stream hears it */
-    assert_int_equal(msg_user_rename(ENV.svc, g.uuid, "Ev Rn G2", &pr, NULL, &e), 0);
-    assert_int_equal(pr.renamed, 0);
+    rename_ok(&g, "Ev Rn G2", 0);
     assert_true(reader_wait(&rg, "\"you\":true", 1));
     assert_true(reader_wait(&rg, "\"display_name\":\"Ev Rn G2\"}", 1));
     /* the same name again: nothing */
-    assert_int_equal(msg_user_rename(ENV.svc, f.uuid, "Ev \"Rn\" F2", &pr, NULL, &e), 0);
-    struct timespec ts = {0, 200 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    reader_pump(&r1);
-    reader_pump(&r2);
-    reader_pump(&rg);
+    rename_ok(&f, "Ev \"Rn\" F2", -1);
+    readers_settle((reader *[]){&r1, &r2, &rg}, 3);
     assert_int_equal(count(r1.text, "event: rename"), 1);
     assert_int_equal(count(r2.text, "event: rename"), 1);
     assert_int_equal(count(rg.text, "event: rename"), 1);
