@@ -435,6 +435,34 @@ static inline void st_child_main(int argc, char **argv, const st_child *c, size_
     exit(127);
 }
 
+/* A child's write (`ddbchat send` beside the server): opens the store on dir as a second
+ * process (not durable, no TTL thread), puts item (DynamoDB JSON) into table, closes.  The
+ * exit status: 0 done, 1 the put failed, 2 the store did not open, 3 no such table. */
+static inline int st_child_put(const char *dir, const char *table, const char *item)
+{
+    store_t *s2 = NULL;
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = store_table_pin(s2, table);
+    if (!t2) {
+        store_close(s2);
+        return 3;
+    }
+    arena_t a;
+    arena_init(&a);
+    int rc = st_put(s2, t2, J(&a, item), &a, &e);
+    arena_fini(&a);
+    store_table_unpin(s2, t2);
+    store_close(s2);
+    return rc ? 1 : 0;
+}
+
 /* ---- the closed data dir with plain LMDB (tests that damage what the store wrote) ------ */
 
 /* A write txn on the data dir `dir` (its store closed), the environment in *env. */

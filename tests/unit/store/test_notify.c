@@ -85,23 +85,7 @@ static int other_writer(const char *dir)
 {
     struct timespec ts = {0, 200 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    store_t *s2 = NULL;
-    store_opts o;
-    store_opts_default(&o);
-    o.durable = false;
-    o.ttl_thread = false;
-    err_t e;
-    err_clear(&e);
-    if (store_open(dir, &o, &s2, &e))
-        return 2;
-    const store_table *t2 = store_table_pin(s2, "notify");
-    arena_t a;
-    arena_init(&a);
-    int rc = t2 ? st_put(s2, t2, J(&a, "{\"pk\":{\"S\":\"other\"}}"), &a, &e) : 3;
-    arena_fini(&a);
-    store_table_unpin(s2, t2);
-    store_close(s2);
-    return rc ? 1 : 0;
+    return st_child_put(dir, "notify", "{\"pk\":{\"S\":\"other\"}}");
 }
 
 static void test_other_process_noticed(void **state)

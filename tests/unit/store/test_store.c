@@ -398,6 +398,28 @@ static void *rr_hold(void *p)
     return NULL;
 }
 
+/* n threads each holding a read txn of s at one moment (rr_hold), joined; none failed. */
+static void rr_hold_together(store_t *s, const store_table *t, int n)
+{
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, (unsigned)n);
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    rr_arg *g = calloc((size_t)n, sizeof *g);
+    assert_non_null(th);
+    assert_non_null(g);
+    for (int i = 0; i < n; i++) {
+        g[i] = (rr_arg){.s = s, .t = t, .bar = &bar};
+        pthread_create(&th[i], NULL, rr_hold, &g[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(g[i].bad, 0);
+    }
+    pthread_barrier_destroy(&bar);
+    free(th);
+    free(g);
+}
+
 /* v of item pk=a as seen by txn */
 static long rr_v(st_fix *f, const store_table *t, MDB_txn *txn)
 {
@@ -468,20 +490,7 @@ static void test_read_txn_reuse(void **state)
     assert_item_json(&got, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"3\"}}");
 
     /* more readers at once than the pool keeps */
-    enum { N = ST_RPOOL_MAX + 16 };
-    pthread_barrier_t bar;
-    pthread_barrier_init(&bar, NULL, N);
-    pthread_t th[N];
-    rr_arg g[N];
-    for (int i = 0; i < N; i++) {
-        g[i] = (rr_arg){.s = f->s, .t = t, .bar = &bar};
-        pthread_create(&th[i], NULL, rr_hold, &g[i]);
-    }
-    for (int i = 0; i < N; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(g[i].bad, 0);
-    }
-    pthread_barrier_destroy(&bar);
+    rr_hold_together(f->s, t, ST_RPOOL_MAX + 16);
     assert_int_equal(st_rpool_count(f->s), ST_RPOOL_MAX);
     MDB_envinfo info;
     mdb_env_info(f->s->env, &info);
@@ -613,23 +622,7 @@ static void test_read_txn_live_threads(void **state)
 /* The other process (st_spawn_child): table lv's item pk=a gets v=7. */
 static int lv_child_put(const char *dir)
 {
-    store_t *s2 = NULL;
-    store_opts o;
-    store_opts_default(&o);
-    o.durable = false;
-    o.ttl_thread = false;
-    err_t e;
-    err_clear(&e);
-    if (store_open(dir, &o, &s2, &e))
-        return 2;
-    const store_table *t2 = store_table_pin(s2, "lv");
-    arena_t a;
-    arena_init(&a);
-    int rc = t2 ? st_put(s2, t2, J(&a, lv_item(&a, 7)), &a, &e) : 3;
-    arena_fini(&a);
-    store_table_unpin(s2, t2);
-    store_close(s2);
-    return rc ? 1 : 0;
+    return st_child_put(dir, "lv", "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"7\"}}"); /* lv_item 7 */
 }
 
 static void lv_run_child(const char *dir)
@@ -668,19 +661,7 @@ static void test_read_txn_live_other_process_idle(void **state)
     const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     st_put_ok(f->s, t, &f->a, lv_item(&f->a, 1));
     enum { N = 4 };
-    pthread_barrier_t bar;
-    pthread_barrier_init(&bar, NULL, N);
-    pthread_t th[N];
-    rr_arg g[N];
-    for (int i = 0; i < N; i++) {
-        g[i] = (rr_arg){.s = f->s, .t = t, .bar = &bar};
-        pthread_create(&th[i], NULL, rr_hold, &g[i]);
-    }
-    for (int i = 0; i < N; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(g[i].bad, 0);
-    }
-    pthread_barrier_destroy(&bar);
+    rr_hold_together(f->s, t, N);
     assert_true(st_rpool_live(f->s) >= N);
     lv_run_child(f->dir);
     size_t stale = lv_stale(f->s);
