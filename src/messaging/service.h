@@ -177,6 +177,8 @@ int msg_schema_drop(msg_service *s, err_t *e);
 
 /* ---- users ----------------------------------------------------------------------- */
 
+#define MSG_NAME_ODD_LONG 1
+#define MSG_NAME_ODD_NUL 2
 typedef struct msg_user {
     char uuid[MSG_UUID_LEN + 1];
     char handle[MSG_HANDLE_MAX + 1];
@@ -184,6 +186,12 @@ typedef struct msg_user {
     /* the user row's display_name is missing or not an S (display_name is then ""): a
      * first message's check of the row holds that, not "" (service_send.c w_user_check) */
     bool name_not_s;
+    /* the user row's display_name is an S no rename writes, which display_name holds only in
+     * part: MSG_NAME_ODD_LONG, longer than MSG_NAME_BYTES bytes (display_name: its first
+     * MSG_NAME_MAX characters), MSG_NAME_ODD_NUL, holding U+0000 (display_name: what is
+     * before it, at most MSG_NAME_MAX characters); 0 otherwise.  A first message's check of
+     * the row holds that (service_send.c w_user_check) */
+    unsigned char name_odd;
     /* the user row has rename_before: a display-name change left conversations with the old
      * name (PUT /api/me's conversations_left, or a server stopped mid-walk); the same name
      * again goes on (GET /api/me's "rename_unfinished", for a page reloaded meanwhile) */

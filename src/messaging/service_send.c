@@ -634,7 +634,13 @@ static void w_pair_update(jout *req, const char *table, const char *pair_pk, con
  * name_not_s; the send writes "") is held by NOT attribute_type(display_name, S), which a
  * rename (it writes an S) ends.  Before session 29's fix such a row was checked against ""
  * and no first message to or from it ever committed
- * (test_service.c test_first_message_to_a_user_row_without_a_name). */
+ * (test_service.c test_first_message_to_a_user_row_without_a_name).  An S the send holds
+ * only in part (u's name_odd; a rename writes neither): one holding U+0000 by
+ * contains(display_name, "\u0000"), one longer than MSG_NAME_BYTES by its size (past
+ * MSG_NAME_MAX in any unit: bytes, UTF-16 units or characters) and what it begins with (the
+ * part written); a rename ends both, unless to exactly that part, which the send writes
+ * anyway.  Before session 30 both were checked as the part and never held: the first message
+ * was a storage error after three tries. */
 static void w_user_check(jout *req, const char *table, const msg_user *u)
 {
     char pk[64];
@@ -643,10 +649,22 @@ static void w_user_check(jout *req, const char *table, const msg_user *u)
     msgi_jw_str(req, false, "TableName", table);
     msgi_jw_key(req, pk, "USER");
     msgi_jw_str(req, true, "ConditionExpression",
-                u->name_not_s ? "NOT attribute_type(display_name, :n)" : "display_name = :n");
+                u->name_not_s                        ? "NOT attribute_type(display_name, :n)"
+                : u->name_odd == MSG_NAME_ODD_NUL    ? "contains(display_name, :n)"
+                : u->name_odd == MSG_NAME_ODD_LONG   ? "size(display_name) > :m AND "
+                                                       "begins_with(display_name, :n)"
+                                                     : "display_name = :n");
     jout_member_key(req, true, "ExpressionAttributeValues", 25);
     jout_raw(req, "{", 1);
-    msgi_jw_attr(req, false, ":n", u->name_not_s ? "S" : u->display_name);
+    if (u->name_odd == MSG_NAME_ODD_NUL)
+        jout_raw(req, "\":n\":{\"S\":\"\\u0000\"}", 19);
+    else
+        msgi_jw_attr(req, false, ":n", u->name_not_s ? "S" : u->display_name);
+    if (u->name_odd == MSG_NAME_ODD_LONG && !u->name_not_s) {
+        char m[32];
+        int l = snprintf(m, sizeof m, ",\":m\":{\"N\":\"%d\"}", MSG_NAME_MAX);
+        jout_raw(req, m, (size_t)l);
+    }
     jout_raw(req, "}}}", 3);
 }
 
@@ -729,10 +747,11 @@ static int send_fresh_names(msg_service *s, const pair_rd *pr, bool all, msg_use
     return 0;
 }
 
-/* Whether a and b hold the same name as read (display_name, name_not_s). */
+/* Whether a and b hold the same name as read (display_name, name_not_s, name_odd). */
 static bool same_name(const msg_user *a, const msg_user *b)
 {
-    return a->name_not_s == b->name_not_s && strcmp(a->display_name, b->display_name) == 0;
+    return a->name_not_s == b->name_not_s && a->name_odd == b->name_odd &&
+           strcmp(a->display_name, b->display_name) == 0;
 }
 
 /* The steps: the request's checks (send_check), the two people (send_parties), then attempts

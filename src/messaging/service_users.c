@@ -736,6 +736,25 @@ static int user_item(void *ctx, const char *key, const av_t *item)
     msgi_av_copy_s(item, "display_name", rd->u->display_name, sizeof rd->u->display_name);
     const av_t *nv = item && item->type == AV_M ? av_map_gets(item, "display_name") : NULL;
     rd->u->name_not_s = !nv || nv->type != AV_S;
+    rd->u->name_odd = 0;
+    if (nv && nv->type == AV_S) { /* an S no rename writes: what it begins with (msg_user) */
+        const char *p = nv->u.str.ptr;
+        size_t full = nv->u.str.len, before = strnlen(p, full);
+        if (before < full || full > MSG_NAME_BYTES) {
+            rd->u->name_odd = before < full ? MSG_NAME_ODD_NUL : MSG_NAME_ODD_LONG;
+            size_t n = 0;
+            for (int cp = 0; n < before && n < MSG_NAME_BYTES; cp++) {
+                size_t l = 1; /* the code point's bytes: a lead byte and its continuations */
+                while (n + l < before && ((unsigned char)p[n + l] & 0xC0) == 0x80)
+                    l++;
+                if (cp == MSG_NAME_MAX || n + l > MSG_NAME_BYTES)
+                    break;
+                n += l;
+            }
+            memcpy(rd->u->display_name, p, n);
+            rd->u->display_name[n] = 0;
+        }
+    }
     rd->u->rename_unfinished =
         item && item->type == AV_M && av_map_gets(item, "rename_before") != NULL;
     return 0;

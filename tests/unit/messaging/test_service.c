@@ -3277,22 +3277,20 @@ static void user_row_update(const msg_user *u, const char *ue, const char *vals)
  * through (with "" as the name): its check of the user row holds the name as stored
  * (NOT attribute_type(display_name, S)), not the "" the service read.  Before session 29's
  * fix the check compared display_name = "" and never held: 200 attempts, then 409
- * conflict "too many concurrent writes".  A row the check cannot hold (an S longer than a
- * name) ends after a few unchanged re-reads as a storage error, not 200 attempts. */
+ * conflict "too many concurrent writes".  (An S the service holds only in part:
+ * test_first_message_to_a_user_row_with_an_odd_name.) */
+static const msg_user *rr_who;
+static const char *rr_name;
+static void rr_rename(void);
+
 static void test_first_message_to_a_user_row_without_a_name(void **state)
 {
     (void)state;
     msg_user a = add_user("nn_a", "Nn A");
     msg_user b = add_user("nn_b", "Nn B");
     msg_user c = add_user("nn_c", "Nn C");
-    msg_user d = add_user("nn_d", "Nn D");
     user_row_update(&b, "REMOVE display_name", NULL);
     user_row_update(&c, "SET display_name = :n", "{\":n\":{\"N\":\"5\"}}");
-    char big[MSG_NAME_BYTES + 40], vals[MSG_NAME_BYTES + 80];
-    memset(big, 'x', sizeof big - 1);
-    big[sizeof big - 1] = 0;
-    snprintf(vals, sizeof vals, "{\":n\":{\"S\":\"%s\"}}", big);
-    user_row_update(&d, "SET display_name = :n", vals);
     msg_message m1 = send_ok(&a, NULL, "nn_b", "to b", NULL);
     msg_message m2 = send_ok(&c, NULL, "nn_a", "from c", NULL);
     assert_string_equal(m2.sender.display_name, "");
@@ -3300,17 +3298,70 @@ static void test_first_message_to_a_user_row_without_a_name(void **state)
     listing_names(&b, "Nn A");
     /* a conversation that exists: the pair row's names, no user row check */
     msg_message m3 = send_ok(&b, m1.message_group_uuid, NULL, "back", NULL);
-    /* the over-long name: a storage error after a few tries, not 200 */
-    msg_config cfg = test_cfg();
-    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
-    msg_service *svc = service_on(&hp.base, &cfg);
-    rs_updates = rs_marks = rs_queries = rs_gets = rs_fail_at = 0;
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+}
+
+/* The user row's display_name as an S (name_value, DynamoDB JSON, "{\"S\": ...}" text with
+ * any escapes, U+0000 included). */
+static void user_row_name(const msg_user *u, const char *name_value)
+{
+    char pk[128];
+    snprintf(pk, sizeof pk, "USER#%s", u->uuid);
+    json_t *req = json_pack("{s:s,s:{s:{s:s},s:{s:s}},s:s,s:{s:o}}", "TableName", ENV.table,
+                            "Key", "pk", "S", pk, "sk", "S", "USER", "UpdateExpression",
+                            "SET display_name = :n", "ExpressionAttributeValues", ":n",
+                            json_loads(name_value, JSON_ALLOW_NUL, NULL));
+    json_t *resp = NULL;
     err_t e = {0};
-    msg_message m4;
-    assert_int_not_equal(msg_send(svc, a.uuid, NULL, "nn_d", "to d", NULL, &m4, &e), 0);
-    code_is(&e, "storage");
-    assert_true(rs_gets < 20);
+    if (msg_backend_call(ENV.backend, "UpdateItem", req, &resp, &e))
+        fail_msg("update user row: %s", e.msg);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* A first message to or from a user whose row's display_name is an S the service holds only
+ * in part goes through, the part as the name: one longer than MSG_NAME_BYTES (its first
+ * MSG_NAME_MAX characters; 100 x "é" + 300 x "x": 64 "é"), one holding U+0000 (what is
+ * before it).  The check holds it (size and prefix; contains U+0000), so a rename between
+ * the send's read and its transaction still cancels the send, which writes the new name.
+ * Before session 30 the check compared the part, never held, and the send was a storage
+ * error after three tries (service_send.c w_user_check). */
+static void test_first_message_to_a_user_row_with_an_odd_name(void **state)
+{
+    (void)state;
+    msg_user a = add_user("on_a", "On A"), d = add_user("on_d", "On D");
+    msg_user n = add_user("on_n", "On N"), r = add_user("on_r", "On R");
+    char big[1024] = "{\"S\":\"", want[256] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(big, "\u00e9");
+    for (int i = 0; i < 300; i++)
+        strcat(big, "x");
+    strcat(big, "\"}");
+    for (int i = 0; i < MSG_NAME_MAX; i++)
+        strcat(want, "\xc3\xa9");
+    user_row_name(&d, big);
+    user_row_name(&n, "{\"S\":\"Nul\\u0000junk\"}");
+    user_row_name(&r, big);
+    msg_message m1 = send_ok(&a, NULL, "on_d", "to d", NULL);
+    listing_names(&a, want);
+    msg_message m2 = send_ok(&n, NULL, "on_a", "from n", NULL);
+    assert_string_equal(m2.sender.display_name, "Nul");
+    listing_names(&a, "Nul");
+    /* the odd name renamed between the send's read and its transaction: the check fails, the
+     * send reads r again and writes the new name */
+    hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
+                       .hook = rr_rename};
+    msg_service *svc = service_on(&hp.base, NULL);
+    rr_who = &r;
+    rr_name = "On R New";
+    msg_message m3;
+    err_t e = {0};
+    assert_int_equal(msg_send(svc, a.uuid, NULL, "on_r", "to r", NULL, &m3, &e), 0);
     msg_service_free(svc);
+    assert_int_equal(hp.fired, 2);
+    listing_names(&a, "On R New");
     msg_message_fini(&m1);
     msg_message_fini(&m2);
     msg_message_fini(&m3);
@@ -3379,8 +3430,6 @@ static void test_keyed_retry_reads_the_key_row_only_when_it_failed(void **state)
 /* rr_hook's backend: before the first TransactWriteItems (the send's, after it read both
  * users), the user rr_who is renamed to rr_name, the whole fan-out done (on the table itself,
  * not through the hook) */
-static const msg_user *rr_who;
-static const char *rr_name;
 static void rr_rename(void)
 {
     err_t e = {0};
@@ -3844,6 +3893,7 @@ int main(void)
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
+        cmocka_unit_test(test_first_message_to_a_user_row_with_an_odd_name),
         cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
