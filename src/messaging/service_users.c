@@ -632,12 +632,23 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
                           "ProjectionExpression", "message_group_uuid, sk, user_uuid",
                           "ConsistentRead", 1, "ScanIndexForward", 0);
     rename_rows rr = {0};
-    rc = msgi_query_pages(s, q, rename_page, &rr, e);
+    err_t qe = {0};
+    rc = msgi_query_pages(s, q, rename_page, &rr, &qe);
     if (!rc && rr.oom)
-        rc = err_set(e, ERR_NOMEM, "out of memory");
+        rc = err_set(&qe, ERR_NOMEM, "out of memory");
     if (rc) {
         free(rr.v);
-        return rc;
+        if (!pr) { /* the CLI: the error; the mark ("~") makes the same command walk them all */
+            *e = qe;
+            return rc;
+        }
+        /* the name did change: the answer says so, as when a batch fails (below), with
+         * the conversations left unknown -- at least one, so a client repeats the PUT, which
+         * walks from the mark (before session 30 a 503, as if nothing had changed) */
+        log_warn("rename of %s: its conversations could not be read: %s", u.uuid, qe.msg);
+        pr->left = 1;
+        pr->stopped = true;
+        goto answer;
     }
     size_t n = rr.n, i = 0, k = s->cfg.rename_batch;
     if (k < 1 || k > MSG_RENAME_BATCH_MAX)

@@ -2967,6 +2967,8 @@ static void test_user_rename(void **state)
 static int rs_updates, rs_marks, rs_queries, rs_gets, rs_fail_at;
 /* a group whose rename batches the backend refuses (ValidationException), NULL: none */
 static const char *rs_refuse_g;
+/* every Query fails with InternalServerError */
+static bool rs_fail_query;
 
 static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
@@ -2993,6 +2995,10 @@ static int rename_slow_call(msg_backend *b, const char *op, json_t *req, json_t 
         rs_marks++;
     } else if (strcmp(op, "Query") == 0) {
         rs_queries++;
+        if (rs_fail_query) {
+            *out = NULL;
+            return err_set(e, ERR_INTERNAL, "Internal server error");
+        }
     } else if (strcmp(op, "GetItem") == 0) {
         rs_gets++;
     }
@@ -3860,6 +3866,42 @@ static void test_delete_cost(void **state)
     msg_message_fini(&m0);
 }
 
+/* A rename whose Query of the user's conversations fails after the user row took the new
+ * name answers what a failed batch answers (REST: 200, the name changed, conversations_left
+ * > 0, stopped: Retry-After), and the same name again walks them from the mark; the CLI
+ * (no progress asked) gets the error.  Before session 30 the REST answer was the error (a 503
+ * for a name that had changed). */
+static void test_user_rename_when_its_query_fails(void **state)
+{
+    (void)state;
+    msg_user u = add_user("rq_u", "Rq U"), o = add_user("rq_o", "Rq O");
+    msg_message m = send_ok(&u, NULL, "rq_o", "hi", NULL);
+    hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc = service_on(&hp.base, NULL);
+    rs_updates = rs_marks = rs_queries = rs_gets = rs_fail_at = 0;
+    rs_fail_query = true;
+    msg_rename_progress pr = {.budget_ms = 10000};
+    msg_user out;
+    err_t e = {0};
+    assert_int_equal(msg_user_rename(svc, u.uuid, "Rq U Two", &pr, &out, &e), 0);
+    assert_string_equal(out.display_name, "Rq U Two");
+    assert_true(pr.stopped);
+    assert_int_equal(pr.renamed, 0);
+    assert_true(pr.left >= 1);
+    listing_names(&o, "Rq U"); /* not reached yet */
+    e = (err_t){0};
+    assert_int_not_equal(msg_user_rename(svc, u.uuid, "Rq U Three", NULL, NULL, &e), 0);
+    rs_fail_query = false;
+    pr = (msg_rename_progress){.budget_ms = 10000};
+    assert_int_equal(msg_user_rename(svc, u.uuid, "Rq U Three", &pr, &out, &e), 0);
+    assert_false(pr.stopped);
+    assert_int_equal(pr.renamed, 1);
+    assert_int_equal(pr.left, 0);
+    listing_names(&o, "Rq U Three");
+    msg_service_free(svc);
+    msg_message_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3892,6 +3934,7 @@ int main(void)
         cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
+        cmocka_unit_test(test_user_rename_when_its_query_fails),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
         cmocka_unit_test(test_first_message_to_a_user_row_with_an_odd_name),
         cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
