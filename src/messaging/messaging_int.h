@@ -229,6 +229,13 @@ void msgi_race_backoff(int attempt, unsigned *seed);
  * NULL).  tests/unit/messaging/test_service.c test_throttled_transaction_is_not_a_race. */
 #define MSGI_RACED 1
 int msgi_write_outcome(int rc, const json_t *extra);
+/* Whether item i of a cancelled TransactWriteItems failed its condition: the answer's
+ * CancellationReasons[i].Code is ConditionalCheckFailed (the reasons follow TransactItems'
+ * order).  An answer without reasons (a conflict of the whole request, a backend that gives
+ * none) is `unknown`.  extra: the failure's body fields (msgi_call's response on failure;
+ * borrowed, may be NULL).  The one reading of it for the send (which item cancelled it), the
+ * rename's batches and user add. */
+bool msgi_failed_at(const json_t *extra, size_t i, bool unknown);
 /* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
 int msgi_bad_group_id(err_t *e, const char *group);
 /* The read log (service_mark.c writes it, events.c reads it): READ#<user> rows whose sort

@@ -707,15 +707,13 @@ static int send_answer(msg_message *out, const char *msg_uuid, const char *group
     return 0;
 }
 
-/* Whether the transaction's item i failed its condition (CancellationReasons[i] is
- * ConditionalCheckFailed), or may have: the answer gives no reasons (a conflict of the whole
- * request, a backend without them). */
-static bool send_failed_at(const json_t *extra, int i)
+/* (messaging_int.h) */
+bool msgi_failed_at(const json_t *extra, size_t i, bool unknown)
 {
     const json_t *rs = json_object_get(extra, "CancellationReasons");
     if (!json_is_array(rs) || json_array_size(rs) == 0)
-        return true;
-    const char *c = json_string_value(json_object_get(json_array_get(rs, (size_t)i), "Code"));
+        return unknown;
+    const char *c = json_string_value(json_object_get(json_array_get(rs, i), "Code"));
     return c && strcmp(c, "ConditionalCheckFailed") == 0;
 }
 
@@ -933,8 +931,10 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
         /* what failed its condition, by its place in TransactItems: the users read again
          * only when a first message's check of them did, the key's row read only when its
          * Put did (before session 29, after every cancelled keyed attempt) */
-        bool checks_failed = first && (send_failed_at(extra, 2) || send_failed_at(extra, 3));
-        bool key_failed = idem_key && send_failed_at(extra, idem_at);
+        /* (no reasons given: it may have been either) */
+        bool checks_failed =
+            first && (msgi_failed_at(extra, 2, true) || msgi_failed_at(extra, 3, true));
+        bool key_failed = idem_key && msgi_failed_at(extra, (size_t)idem_at, true);
         json_decref(extra);
         if (w == 0)
             break;

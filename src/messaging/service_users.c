@@ -267,12 +267,8 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
      * row's alone is a uuid (--uuid) some user has, under another handle; else (the handle's,
      * or a backend that gives no reasons) the handle is taken.  Before, a taken uuid was
      * "handle_taken" for a handle nobody has (test_service.c test_users) */
-    const json_t *why = json_object_get(resp, "CancellationReasons");
-    const char *c0 = json_string_value(json_object_get(json_array_get(why, 0), "Code")),
-               *c1 = json_string_value(json_object_get(json_array_get(why, 1), "Code"));
-    bool uuid_taken = rc == ERR_TRANSACTION_CANCELED && c0 &&
-                      strcmp(c0, "ConditionalCheckFailed") == 0 &&
-                      (!c1 || strcmp(c1, "ConditionalCheckFailed") != 0);
+    bool uuid_taken = rc == ERR_TRANSACTION_CANCELED && msgi_failed_at(resp, 0, false) &&
+                      !msgi_failed_at(resp, 1, false);
     json_decref(resp);
     if (uuid_taken)
         return msg_failf(e, MSG_E_UUID_TAKEN, "a user with the uuid %s exists", u.uuid);
@@ -502,10 +498,9 @@ static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rena
         /* which items failed their condition (CancellationReasons, in TransactItems' order):
          * the user row's, renamed again; a conversation's, moved (found again); none given
          * (a conflict, a backend without reasons): each conversation is looked up again */
-        const json_t *why = json_object_get(resp, "CancellationReasons");
-        bool known = json_array_size(why) == (size_t)at;
-        const char *c0 = json_string_value(json_object_get(json_array_get(why, 0), "Code"));
-        if (known && c0 && strcmp(c0, "ConditionalCheckFailed") == 0) {
+        bool known =
+            json_array_size(json_object_get(resp, "CancellationReasons")) == (size_t)at;
+        if (known && msgi_failed_at(resp, 0, false)) {
             json_decref(resp);
             *superseded = true;
             return 0;
@@ -513,11 +508,8 @@ static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rena
         rc = 0;
         for (size_t j = 0; j < k && !rc; j++) {
             bool failed = !known;
-            for (int x = first[j]; x < first[j] + nit[j] && !failed; x++) {
-                const char *cx =
-                    json_string_value(json_object_get(json_array_get(why, (size_t)x), "Code"));
-                failed = cx && strcmp(cx, "ConditionalCheckFailed") == 0;
-            }
+            for (int x = first[j]; x < first[j] + nit[j] && !failed; x++)
+                failed = msgi_failed_at(resp, (size_t)x, false);
             if (failed && !c[j].gone && !c[j].stuck)
                 rc = rename_refind(s, me, &c[j], known, e);
         }
