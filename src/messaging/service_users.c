@@ -411,38 +411,36 @@ static int rename_items(json_t *items, const char *table, const char *me, const 
 
 #define RENAME_BUSY 1 /* rename_batch: its tries ran out (every one cancelled by messages) */
 
-/* The user row took the new name: the user's own open streams in this process get the event
- * "rename" with "you":true and no conversation (msg_events_renamed: their other devices show
- * their own name without a reload; a page that knows only the other person's shape finds no
- * conversation in it and leaves it). */
-static void rename_self_event(msg_service *s, const msg_user *u)
+/* The event "rename" (msg_events_renamed) to user_uuid's open streams in this process, about
+ * u as renamed: in conversation `group` (the other participant's streams: their page shows
+ * the name without a reload), or, group NULL, {"you":true,...} (u's own streams, once the
+ * user row changed: their other devices show their own name; a page that knows only the other
+ * person's shape finds no conversation in it and leaves it). */
+static void rename_event(msg_service *s, const char *user_uuid, const char *group,
+                         const msg_user *u)
 {
-    if (!s->events)
-        return;
-    json_t *d = json_pack("{s:b,s:s,s:s,s:s}", "you", 1, "uuid", u->uuid, "handle", u->handle,
-                          "display_name", u->display_name);
+    json_t *d = group ? json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", group, "uuid",
+                                  u->uuid, "handle", u->handle, "display_name", u->display_name)
+                      : json_pack("{s:b,s:s,s:s,s:s}", "you", 1, "uuid", u->uuid, "handle",
+                                  u->handle, "display_name", u->display_name);
     char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(d);
-    msg_events_renamed(s->events, u->uuid, text); /* NULL (no memory): not sent */
+    msg_events_renamed(s->events, user_uuid, text); /* NULL (no memory): not sent */
     free(text);
 }
 
-/* A batch committed: each other participant's open streams in this process get the event
- * "rename" (msg_events_renamed: their page shows the name without a reload). */
+static void rename_self_event(msg_service *s, const msg_user *u)
+{
+    if (s->events)
+        rename_event(s, u->uuid, NULL, u);
+}
+
+/* A batch committed: each other participant's streams get the event of its conversation. */
 static void rename_events(msg_service *s, const msg_user *u, const rename_conv *c, size_t k)
 {
-    if (!s->events)
-        return;
-    for (size_t j = 0; j < k; j++) {
-        if (c[j].gone || c[j].stuck)
-            continue;
-        json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", c[j].g, "uuid",
-                              u->uuid, "handle", u->handle, "display_name", u->display_name);
-        char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(d);
-        msg_events_renamed(s->events, c[j].other, text); /* NULL (no memory): not sent */
-        free(text);
-    }
+    for (size_t j = 0; s->events && j < k; j++)
+        if (!c[j].gone && !c[j].stuck)
+            rename_event(s, c[j].other, c[j].g, u);
 }
 
 /* The k conversations c[0..k) renamed in one TransactWriteItems (above), tried again while
