@@ -33,6 +33,19 @@ static int key_encode_bytes(const unsigned char *p, size_t len, buf_t *out)
 {
     static const unsigned char esc[2] = {0x00, 0xFF}, term[2] = {0x00, 0x00};
     int rc = 0;
+    if (len <= out->max && !memchr(p, 0, len)) {
+        /* no zero byte (every key of a common table): one reservation and the bytes, then the
+         * terminator, instead of two buf_appends (~70 instructions a key: a GetItem encodes
+         * two) */
+        if ((rc = buf_reserve(out, len + 2)))
+            return rc;
+        if (len)
+            memcpy(out->data + out->len, p, len);
+        out->data[out->len + len] = 0x00;
+        out->data[out->len + len + 1] = 0x00;
+        out->len += len + 2;
+        return 0;
+    }
     while (len > 0 && rc == 0) {
         const unsigned char *z = memchr(p, 0, len);
         size_t run = z ? (size_t)(z - p) : len;

@@ -341,6 +341,14 @@ static void test_errors(void **state)
     v.u.str.len = 6;
     assert_int_equal(key_encode(&v, &small), ERR_NOMEM);
     assert_int_equal(small.len, 0);
+    /* the bytes fit, their terminator does not (key_encode_bytes' one reservation) */
+    v.u.str.len = 3;
+    assert_int_equal(key_encode(&v, &small), ERR_NOMEM);
+    assert_int_equal(small.len, 0);
+    v.u.str.len = 2;
+    assert_int_equal(key_encode(&v, &small), 0);
+    assert_int_equal(small.len, 4);
+    assert_memory_equal(small.data, "ab\x00\x00", 4);
     buf_fini(&small);
     /* malformed inputs */
     static const struct {
