@@ -488,6 +488,8 @@ done:
 typedef struct dr_fix {
     const store_table *t;
     const store_index *ix; /* NULL: the item counter */
+    uint64_t gen;          /* the catalog generation t was pinned at */
+    bool stale;            /* the catalog changed since: nothing written */
     uint64_t written;
 } dr_fix;
 
@@ -496,6 +498,18 @@ static int dr_fix_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     dr_fix *f = vctx;
     const store_table *t = f->t;
     f->written = 0;
+    /* The descriptor was pinned before this txn began, and another process (the `serve` a
+     * doctor runs beside) may have changed the catalog in between: a rebuild from it could
+     * write an index that process just dropped (test_doctor.c
+     * test_repair_after_another_process_dropped_the_index) */
+    uint64_t gen = 0;
+    int grc = st_meta_get_u64(s, txn, "gen", &gen);
+    if (grc)
+        return grc;
+    if (gen != f->gen) {
+        f->stale = true;
+        return 0;
+    }
     MDB_cursor *c = NULL;
     int rc = mdb_cursor_open(txn, s->db_data, &c);
     if (rc)
@@ -592,16 +606,46 @@ static int dr_dedupe_fn(void *ctx, store_alter *al, err_t *e)
     return 0;
 }
 
+/* The catalog generation this process's descriptors are at. */
+static uint64_t dr_cat_gen(store_t *s)
+{
+    pthread_rwlock_rdlock(&s->catlock);
+    uint64_t g = s->cat_gen;
+    pthread_rwlock_unlock(&s->catlock);
+    return g;
+}
+
+#define DR_REPAIR_TRIES 8 /* the catalog changed under a repair: looked at again this often */
+
+static int dr_repair_once(store_t *s, const char *table, const char *index,
+                          uint64_t *out_entries, unsigned *out_dropped, bool *stale, err_t *e);
+
 int store_doctor_repair(store_t *s, const char *table, const char *index, uint64_t *out_entries,
                         unsigned *out_dropped, err_t *e)
+{
+    for (int i = 0; i < DR_REPAIR_TRIES; i++) {
+        bool stale = false;
+        int rc = dr_repair_once(s, table, index, out_entries, out_dropped, &stale, e);
+        if (rc || !stale)
+            return rc;
+        if ((rc = st_cat_check(s, e))) /* another process changed it: read it again */
+            return rc;
+    }
+    return err_set(e, ERR_RESOURCE_IN_USE,
+                   "table %s keeps changing while it is repaired: run the repair again", table);
+}
+
+static int dr_repair_once(store_t *s, const char *table, const char *index,
+                          uint64_t *out_entries, unsigned *out_dropped, bool *stale, err_t *e)
 {
     *out_entries = 0;
     if (out_dropped)
         *out_dropped = 0;
+    uint64_t gen = dr_cat_gen(s);
     const store_table *t = store_table_pin(s, table);
     if (!t)
         return err_set(e, ERR_RESOURCE_NOT_FOUND, "no table %s", table);
-    dr_fix f = {.t = t};
+    dr_fix f = {.t = t, .gen = gen};
     int rc = 0;
     bool twice = false;
     for (size_t i = 0; index && i < t->n_idx && !twice; i++)
@@ -624,8 +668,11 @@ int store_doctor_repair(store_t *s, const char *table, const char *index, uint64
             rc = err_set(e, ERR_RESOURCE_IN_USE, "index %s of %s is being backfilled", index,
                          table);
     }
-    if (rc == 0)
+    if (rc == 0 && gen != dr_cat_gen(s))
+        f.stale = true; /* refreshed by the pin: pinned at a later generation */
+    else if (rc == 0)
         rc = st_write_txn(s, dr_fix_fn, &f, e);
+    *stale = f.stale;
     *out_entries = f.written;
     store_table_unpin(s, t);
     return rc;

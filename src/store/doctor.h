@@ -18,7 +18,9 @@
  *
  * store_doctor_repair rebuilds one index from its table, or the counters of a table, each in
  * ONE write transaction (entries removed, then written again from the items, counters set),
- * so a server writing meanwhile waits for it and never sees a half-built index.  A very large
+ * so a server writing meanwhile waits for it and never sees a half-built index; the txn first
+ * checks the catalog generation its table definition was pinned at, and a change by another
+ * process in between (an index dropped) makes it read the catalog and start again.  A very large
  * index may exceed what one LMDB transaction holds (ERR_IO "MDB_TXN_FULL"): stop the server
  * and run again, or rebuild by dropping and re-creating the GSI.
  */
@@ -52,7 +54,8 @@ int store_doctor_check(store_t *s, store_problem_fn fn, void *ctx, store_doctor_
  * *out_entries: entries written.  When the table's definition names `index` more than once,
  * it keeps the first index of each name instead and drops the others as a dropped GSI goes
  * (their entries removed in the background; store_work_wait): *out_dropped (may be NULL) says
- * how many.  ERR_RESOURCE_NOT_FOUND, ERR_IO. */
+ * how many.  ERR_RESOURCE_NOT_FOUND (also for an index another process dropped meanwhile),
+ * ERR_RESOURCE_IN_USE (the catalog changed under eight tries in a row), ERR_IO. */
 int store_doctor_repair(store_t *s, const char *table, const char *index, uint64_t *out_entries,
                         unsigned *out_dropped, err_t *e);
 

@@ -6,6 +6,8 @@
 #include "st_test.h"
 
 #include <lmdb.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "store/doctor.h"
 #include "store/pitr.h"
@@ -312,6 +314,78 @@ static void test_index_named_twice(void **state)
     assert_string_equal(now->idx[0].name, "by_g");
 }
 
+/* The child's change: inside its write txn, says so on the pipe, waits, then drops by_g. */
+static int drop_by_g_slowly(void *ctx, store_alter *al, err_t *e)
+{
+    int *fd = ctx;
+    if (*fd >= 0) {
+        assert_int_equal(write(*fd, "i", 1), 1);
+        *fd = -1;
+    }
+    struct timespec d = {0, 300 * 1000000L};
+    nanosleep(&d, NULL);
+    return store_alter_drop_index(al, "by_g", e);
+}
+
+/* doctor --repair beside a serve: another process drops the index while the repair waits for
+ * LMDB's write lock.  The repair's descriptor was pinned before that commit; it rebuilt the
+ * dropped index from it (60 entries written under the dropped index's id, rc 0) until the
+ * repair looked at the catalog generation inside its txn; now it reads the catalog again and
+ * finds no such index. */
+static void test_repair_after_another_process_dropped_the_index(void **state)
+{
+    st_fix *f = *state;
+    fill(f);
+    st_close(f->s);
+    f->s = NULL;
+    int go[2], in[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(in), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        store_t *s2 = st_open_dir(f->dir, 0);
+        char b;
+        if (read(go[0], &b, 1) != 1)
+            _exit(2);
+        err_t e = {0};
+        int fd = in[1];
+        int rc = store_table_alter(s2, "tab", drop_by_g_slowly, &fd, NULL, &e);
+        err_clear(&e);
+        if (rc == 0)
+            rc = store_work_wait(s2, 30000, &e);
+        st_close(s2);
+        _exit(rc != 0);
+    }
+    f->s = st_open_dir(f->dir, 0);
+    assert_int_equal(st_pin(f->s, "tab")->n_idx, 2);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    char b;
+    assert_int_equal(read(in[0], &b, 1), 1); /* the child is inside its write txn */
+    uint64_t n = 7;
+    err_t e = {0};
+    int rc = store_doctor_repair(f->s, "tab", "by_g", &n, NULL, &e);
+    fprintf(stderr, "repair: rc %d, %llu entries, %s\n", rc, (unsigned long long)n, e.msg);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(rc, ERR_RESOURCE_NOT_FOUND);
+    assert_string_equal(e.msg, "table tab has no index by_g");
+    assert_int_equal(n, 0);
+    err_clear(&e);
+    assert_int_equal(store_work_wait(f->s, 30000, &e), 0);
+    store_doctor_result r;
+    found got = check(f->s, &r);
+    for (int i = 0; i < got.n; i++)
+        fprintf(stderr, "after: %s\n", got.lines[i]);
+    assert_int_equal(r.problems, 0);
+    assert_int_equal(r.indexes, 1);
+    assert_int_equal(r.index_entries, 60);
+    for (int i = 0; i < 2; i++) {
+        close(go[i]);
+        close(in[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +393,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damage_found_and_repaired, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pitr_records, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_index_named_twice, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_repair_after_another_process_dropped_the_index,
+                                        st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
