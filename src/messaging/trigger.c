@@ -1607,6 +1607,20 @@ static void trg_launch_due(msg_trigger *t, int64_t *next_due)
     }
 }
 
+/* A read of the stream failed (e): the next is due at *read_at, after reread's back-off;
+ * said when a streak of failures starts. */
+static void trg_read_failed(const msg_trigger *t, backoff *reread, const err_t *e,
+                            int64_t *read_at)
+{
+    bool started;
+    int wait = (int)backoff_fail(reread, &started);
+    if (started)
+        log_warn("trigger %s: reading the stream failed: %s; reading it again after %d ms, "
+                 "doubling up to %d ms while it fails (logged once until a read succeeds)",
+                 t->table, e->msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
+    *read_at = base_mono_ms() + wait;
+}
+
 static void *trg_main(void *arg)
 {
     msg_trigger *t = arg;
@@ -1629,6 +1643,7 @@ static void *trg_main(void *arg)
     bool said_none = false;
     bool start_saved = false, said_unsaved = false; /* the reader's start is saved */
     bool announce = false;                          /* the "reading" line is due */
+    bool announced = false;                         /* it was said once */
     const char *from = "";
     int64_t read_at = 0; /* after a failed read: not before this (base_mono_ms) */
     /* Lambda's event source mapping processes the shards concurrently, one batch per shard at
@@ -1673,6 +1688,15 @@ static void *trg_main(void *arg)
             bool have = pos != NULL;
             int rc = msg_stream_reader_new(t->b, t->table, t->start, pos, &rd, &e);
             json_decref(pos);
+            if (rc && rc != ERR_RESOURCE_NOT_FOUND) {
+                /* a start that reads and cannot (a LATEST start reads past each open shard's
+                 * records: GetRecords refused) backs off as a failed read does, said once,
+                 * and nothing is said to be read until it can
+                 * (test_failing_reads_back_off[latest]) */
+                rd = NULL;
+                trg_read_failed(t, &reread, &e, &read_at);
+                continue;
+            }
             if (rc) {
                 if (!said_none)
                     log_warn("trigger %s: %s; looking again every %d ms (logged once until "
@@ -1685,7 +1709,9 @@ static void *trg_main(void *arg)
             msg_stream_reader_hold(rd, true);
             said_none = false;
             start_saved = have;
-            announce = !backoff_failing(&reread);
+            /* said once; after a streak of failed reads (the reader is opened again) not
+             * again */
+            announce = !announced || !backoff_failing(&reread);
             from = have ? "after the last finished batch"
                    : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
                                                      : "from LATEST";
@@ -1716,6 +1742,7 @@ static void *trg_main(void *arg)
         if (announce) {
             log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd), from);
             announce = false;
+            announced = true;
         }
         trg_find_hash_key(t);
         /* with a ParallelizationFactor, a page for each group to get a batch's worth */
@@ -1740,17 +1767,11 @@ static void *trg_main(void *arg)
         msg_sr_page pg;
         int rc = msg_stream_reader_next_page(rd, page, &pg, &e);
         if (rc) {
-            bool started;
-            int wait = (int)backoff_fail(&reread, &started);
-            if (started)
-                log_warn("trigger %s: reading the stream failed: %s; reading it again after "
-                         "%d ms, doubling up to %d ms while it fails (logged once until a "
-                         "read succeeds)", t->table, e.msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
             if (!busy) { /* opened again from the saved position: none of its shards held */
                 msg_stream_reader_free(rd);
                 rd = NULL;
             }
-            read_at = base_mono_ms() + wait;
+            trg_read_failed(t, &reread, &e, &read_at);
             continue;
         }
         if (backoff_ok(&reread))

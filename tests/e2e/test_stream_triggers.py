@@ -544,20 +544,25 @@ def test_trigger_through_a_second_ddbchat(work, target, start_triggered, table_n
         shutil.rmtree(backing.data_dir, ignore_errors=True)
 
 
-def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name):
+@pytest.mark.parametrize("start", ["trim-horizon", "latest"])
+def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name, start):
     """Every GetRecords refused (AccessDeniedException: an IAM policy without
     dynamodb:GetRecords), through tests/e2e/faultproxy.py: the trigger reads again after 2 s,
     then 4 s, doubling to 30 s, and says so once (and its "reading <arn>" line once).  Before:
     every 2 s for good, each time with the warning and the "reading" line.  ddbchat: a
     `serve --endpoint <proxy>` in front of the suite's server; dynamodb-local: in front of
-    DynamoDB Local."""
+    DynamoDB Local.  A LATEST start reads past each open shard's records before it is saved
+    (README: Triggers), so with GetRecords refused it is not taken: the same back-off, and no
+    "reading" line (nothing is read from a start not saved); it was a fixed 2 s, said as
+    "looking again every 2000 ms", when that start first read (a6039cc4)."""
     name = table_name("trg")
     stream_table(ddb_url, name)
     proxy = FaultProxy(ddb_url)
     proxy.script_for["GetRecords"] = ["deny"] * 1000
     try:
         t = start_triggered(os.path.join(work, "data"), "--trigger",
-                            f"{name}={handler_cmd(work)}", endpoint=proxy.url)
+                            f"{name}={handler_cmd(work)}", "--trigger-from", start,
+                            endpoint=proxy.url)
         wait_log(t, f"trigger {name}: reading the stream failed")
         time.sleep(5)
         reads = proxy.ops("GetRecords")
@@ -567,7 +572,8 @@ def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name):
         assert set(reads) == {"deny"}
         log = t.log_text()
         assert log.count(f"trigger {name}: reading the stream failed") == 1, log[-2000:]
-        assert log.count(f"trigger {name}: reading arn:") == 1, log[-2000:]
+        said = 1 if start == "trim-horizon" else 0
+        assert log.count(f"trigger {name}: reading arn:") == said, log[-2000:]
     finally:
         proxy.close()  # (the fixture stops the server)
 
