@@ -165,8 +165,8 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
         rc = st_mdb_err(rc, e);
         goto done;
     }
-    unsigned char ck[6] = {'c', (unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
-                           (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    unsigned char ck[1 + ST_PREFIX_LEN] = {'c'};
+    st_prefix5(ck + 1, t->id, 0);
     MDB_val k = {sizeof ck, ck}, v;
     uint64_t count = 0, bytes = 0;
     int g = mdb_get(txn, s->db_meta, &k, &v);
@@ -181,8 +181,8 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
         rc = st_mdb_err(rc, e);
         goto done;
     }
-    unsigned char pre[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
-                            (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    unsigned char pre[ST_PREFIX_LEN];
+    st_prefix5(pre, t->id, 0);
     k.mv_size = sizeof pre;
     k.mv_data = pre;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);

@@ -351,11 +351,7 @@ static int st_put_record(store_t *s, MDB_txn *txn, const store_table *t, uint8_t
 static int st_pending_key(unsigned char *kb, char kind, uint32_t tid, uint8_t iid)
 {
     kb[0] = (unsigned char)kind;
-    kb[1] = (unsigned char)(tid >> 24);
-    kb[2] = (unsigned char)(tid >> 16);
-    kb[3] = (unsigned char)(tid >> 8);
-    kb[4] = (unsigned char)tid;
-    kb[5] = iid;
+    st_prefix5(kb + 1, tid, iid);
     return kind == 'd' ? 5 : 6;
 }
 
@@ -565,8 +561,8 @@ static bool st_work_pause(store_t *s, int ms)
  * when the store closes. */
 static int st_purge(store_t *s, uint32_t tid, int iid, bool *stopped, err_t *e)
 {
-    unsigned char prefix[5] = {(unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
-                               (unsigned char)(tid >> 8), (unsigned char)tid, 0};
+    unsigned char prefix[ST_PREFIX_LEN];
+    st_prefix5(prefix, tid, 0);
     unsigned char pend[6];
     size_t pl = st_pending_key(pend, iid < 0 ? 'd' : 'i', tid, iid < 0 ? 0 : (uint8_t)iid);
     purge_ctx p = {.db = s->db_data,
@@ -632,8 +628,8 @@ static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     rc = mdb_cursor_open(txn, s->db_data, &cur);
     if (rc)
         goto done;
-    unsigned char pre[5] = {(unsigned char)(f->tid >> 24), (unsigned char)(f->tid >> 16),
-                            (unsigned char)(f->tid >> 8), (unsigned char)f->tid, 0};
+    unsigned char pre[ST_PREFIX_LEN];
+    st_prefix5(pre, f->tid, 0);
     MDB_val k, v;
     if (f->resume.len) {
         k.mv_size = f->resume.len;
@@ -1252,7 +1248,7 @@ int st_cat_finish_pending(store_t *s, err_t *e)
         int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         while (mrc == 0 && n < 64 && k.mv_size >= 5 && ((unsigned char *)k.mv_data)[0] == pre) {
             const unsigned char *p = k.mv_data;
-            uint32_t tid = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+            uint32_t tid = st_prefix5_tid(p + 1);
             if (pre == 'd' && k.mv_size == 5) {
                 tids[n] = tid;
                 iids[n++] = -1;

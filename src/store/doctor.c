@@ -61,21 +61,12 @@ static void dr_put_u64le(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static void dr_prefix5(unsigned char p[5], uint32_t tid, uint8_t iid)
-{
-    p[0] = (unsigned char)(tid >> 24);
-    p[1] = (unsigned char)(tid >> 16);
-    p[2] = (unsigned char)(tid >> 8);
-    p[3] = (unsigned char)tid;
-    p[4] = iid;
-}
-
 /* The counter record of (tid, iid): *found false when absent. */
 static int dr_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t *cnt,
                       uint64_t *bytes, bool *found)
 {
     unsigned char k[6] = {'c'};
-    dr_prefix5(k + 1, tid, iid);
+    st_prefix5(k + 1, tid, iid);
     MDB_val kv = {sizeof k, k}, v;
     *cnt = *bytes = 0;
     *found = false;
@@ -96,7 +87,7 @@ static int dr_set_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, u
                           uint64_t bytes)
 {
     unsigned char k[6] = {'c'}, v[17];
-    dr_prefix5(k + 1, tid, iid);
+    st_prefix5(k + 1, tid, iid);
     v[0] = STORE_CNT_VERSION;
     dr_put_u64le(v + 1, cnt);
     dr_put_u64le(v + 9, bytes);
@@ -133,7 +124,7 @@ static int dr_walk(dr *d, MDB_dbi dbi, const char *dbname, uint64_t *out_n)
 static bool dr_pending(dr *d, char kind, uint32_t tid, uint8_t iid)
 {
     unsigned char k[6] = {(unsigned char)kind};
-    dr_prefix5(k + 1, tid, iid);
+    st_prefix5(k + 1, tid, iid);
     MDB_val kv = {kind == 'd' ? 5u : 6u, k}, v;
     return mdb_get(d->txn, d->s->db_meta, &kv, &v) == 0;
 }
@@ -161,7 +152,7 @@ static void dr_ownership(dr *d, const store_table *const *tabs, size_t nt)
             continue;
         }
         const unsigned char *p = k.mv_data;
-        uint32_t tid = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        uint32_t tid = st_prefix5_tid(p);
         uint8_t iid = p[4];
         if (np && pv[np - 1].tid == tid && pv[np - 1].iid == iid) {
             pv[np - 1].n++;
@@ -322,8 +313,8 @@ static void dr_table(dr *d, const store_table *t)
     d->out->indexes += t->n_idx;
 
     /* the items: their count and size, and what each index should hold */
-    unsigned char pre[5];
-    dr_prefix5(pre, t->id, 0);
+    unsigned char pre[ST_PREFIX_LEN];
+    st_prefix5(pre, t->id, 0);
     MDB_cursor *c = NULL;
     if (mdb_cursor_open(d->txn, d->s->db_data, &c) != 0)
         return;
@@ -379,8 +370,8 @@ static void dr_table(dr *d, const store_table *t)
         const store_index *ix = ixs[i].ix;
         char iwhere[2 * STORE_NAME_MAX + 16];
         snprintf(iwhere, sizeof iwhere, "table %s index %s", t->name, ix->name);
-        unsigned char ipre[5];
-        dr_prefix5(ipre, t->id, ix->id);
+        unsigned char ipre[ST_PREFIX_LEN];
+        st_prefix5(ipre, t->id, ix->id);
         MDB_val ik = {sizeof ipre, ipre}, iv;
         uint64_t have = 0, stale = 0;
         int r2 = mdb_cursor_get(c, &ik, &iv, MDB_SET_RANGE);
@@ -514,11 +505,11 @@ static int dr_fix_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     int rc = mdb_cursor_open(txn, s->db_data, &c);
     if (rc)
         return rc;
-    unsigned char ipre[5], pre[5];
-    dr_prefix5(pre, t->id, 0);
+    unsigned char ipre[ST_PREFIX_LEN], pre[ST_PREFIX_LEN];
+    st_prefix5(pre, t->id, 0);
     MDB_val k, v;
     if (f->ix) { /* every entry of the index goes */
-        dr_prefix5(ipre, t->id, f->ix->id);
+        st_prefix5(ipre, t->id, f->ix->id);
         for (;;) {
             k.mv_size = sizeof ipre;
             k.mv_data = ipre;

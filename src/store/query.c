@@ -1034,8 +1034,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         rc = st_mdb_err(rc, e);
         goto done;
     }
-    unsigned char pre5[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
-                             (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
+    unsigned char pre5[ST_PREFIX_LEN];
+    st_prefix5(pre5, t->id, iid);
     MDB_val k, v;
     int mrc = st_query_seek(cur, q, &lo, &hi, has_hi, lo_excl, &k, &v);
     const st_range rg = {&lo, &hi, has_hi, lo_excl};

@@ -391,6 +391,23 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
                  int64_t dbytes);
 
 /* ---- keys (store.c) ---- */
+/* A table's or index's prefix of its keys, as the layout above writes it: tid (BE4) and iid
+ * (0: the table's items), in the data DB and after the kind byte of the meta DB's "c", "d"
+ * and "i" records.  st_prefix5 writes it at p; st_prefix5_tid reads the tid back. */
+#define ST_PREFIX_LEN 5
+static inline void st_prefix5(unsigned char *p, uint32_t tid, uint8_t iid)
+{
+    p[0] = (unsigned char)(tid >> 24);
+    p[1] = (unsigned char)(tid >> 16);
+    p[2] = (unsigned char)(tid >> 8);
+    p[3] = (unsigned char)tid;
+    p[4] = iid;
+}
+static inline uint32_t st_prefix5_tid(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+/* st_prefix5 appended to b.  ERR_NOMEM. */
 int st_key_prefix(buf_t *b, uint32_t tid, uint8_t iid);
 /* Appends enc(v) after checking v has type t. */
 int st_key_add(buf_t *b, const av_t *v);

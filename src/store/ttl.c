@@ -97,8 +97,8 @@ static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t 
     int rc = 0;
     bool more = true;
     ttl_ctx ctx = {.attr = t->ttl_attr, .now_s = now_s};
-    unsigned char pre[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
-                            (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    unsigned char pre[ST_PREFIX_LEN];
+    st_prefix5(pre, t->id, 0);
     while (more && rc == 0) {
         arena_reset(&a);
         more = false;

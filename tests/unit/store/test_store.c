@@ -870,12 +870,42 @@ static void test_pending_delete_finished_at_open(void **state)
     assert_int_equal(c, 0);
 }
 
+/* A table's key prefix (store_int.h's layout: tid big-endian, then the index id), written by
+ * st_prefix5 where a key is built in place and by st_key_prefix into a buffer: the same five
+ * bytes, and st_prefix5_tid reads the tid back (the doctor's and the removal's scans). */
+static void test_key_prefix_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t tid;
+        uint8_t iid;
+        unsigned char want[ST_PREFIX_LEN];
+    } cases[] = {
+        {0x01020304u, 7, {1, 2, 3, 4, 7}},
+        {0, 0, {0, 0, 0, 0, 0}},
+        {0xFFFFFFFEu, 255, {0xFF, 0xFF, 0xFF, 0xFE, 0xFF}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char p[ST_PREFIX_LEN];
+        st_prefix5(p, cases[i].tid, cases[i].iid);
+        assert_memory_equal(p, cases[i].want, ST_PREFIX_LEN);
+        assert_int_equal(st_prefix5_tid(p), cases[i].tid);
+        buf_t b;
+        buf_init(&b, 0);
+        assert_int_equal(st_key_prefix(&b, cases[i].tid, cases[i].iid), 0);
+        assert_int_equal(b.len, ST_PREFIX_LEN);
+        assert_memory_equal(b.data, p, ST_PREFIX_LEN);
+        buf_fini(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const st_child children[] = {{"grow_map", child_grow_map}, {"lv_put", lv_child_put}};
     st_child_main(argc, argv, children, 2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
+        cmocka_unit_test(test_key_prefix_bytes),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_kept, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_made_at_open, st_setup, st_teardown),
