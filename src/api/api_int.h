@@ -323,6 +323,11 @@ void api_err_open(api_req *r, struct api_out *o);
 int api_err_close(api_req *r, struct api_out *o);
 /* Drops the error extras set so far, in either mode. */
 void api_err_drop(api_req *r);
+/* Forgets a refusal that a handler turns into one member's outcome (a batch's unprocessed
+ * key, a transaction's cancellation reason, a PartiQL batch member's error): r->err cleared
+ * and the jansson extras it set (--throttle's ThrottlingReasons) dropped.  The reply written
+ * so far is untouched (api_err_drop would reset it in text mode). */
+void api_err_forget(api_req *r);
 
 /* Draws the NextToken MAC key (api_partiql.c).  ERR_IO when the kernel has no randomness. */
 int api_pq_init(api_t *api);

@@ -205,6 +205,13 @@ void api_err_drop(api_req *r)
     }
 }
 
+void api_err_forget(api_req *r)
+{
+    err_clear(r->err);
+    json_decref(r->err_extra);
+    r->err_extra = NULL;
+}
+
 void api_err_open(api_req *r, api_out *o)
 {
     api_err_drop(r);

@@ -465,9 +465,7 @@ static int bg_read(api_req *r, const bg_table *tabs, size_t nt, size_t total,
             }
         if (nrun == 0)
             return r->err->code; /* nothing admitted: the first refusal */
-        err_clear(r->err);
-        json_decref(r->err_extra);
-        r->err_extra = NULL;
+        api_err_forget(r);
     }
     size_t nread = 0; /* keys read: the others past BATCH_GET_MAX_STORED go back unprocessed */
     int rc = store_get_many_stored_capped(r->api->store, rtab, rptr, nrun, r->arena, ritems, rfound,
@@ -1065,9 +1063,7 @@ int op_batch_write_item(api_req *r, json_t **out)
                 api_hold_writes_release(r->api, hk, total, busy);
             return r->err->code; /* nothing admitted: the first refusal */
         }
-        err_clear(r->err);
-        json_decref(r->err_extra);
-        r->err_extra = NULL;
+        api_err_forget(r);
     }
     rc = nrun ? store_write_each(r->api->store, run, nrun, r->err) : 0;
     if (hk)

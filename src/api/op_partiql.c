@@ -398,8 +398,7 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
     for (size_t i = 0; i < n; i++)
         if (!m[i].rc && api_thr_admit(r, m[i].pw.t, NULL, true, API_THR_WRITE)) {
             member_fail(r, &m[i], r->err->code); /* --throttle: this member's error */
-            json_decref(r->err_extra);
-            r->err_extra = NULL;
+            api_err_forget(r);
         }
     /* the RETURNING items' room, all of it reserved before the members are applied: a member
      * the reply budget cannot hold is ThrottlingError, nothing written (review16 F1) */
@@ -523,8 +522,7 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
         uint64_t min_h = m[i].consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
         if (api_thr_admit(r, m[i].t, NULL, false, min_h)) { /* --throttle: its error */
             member_fail(r, &m[i], r->err->code);
-            json_decref(r->err_extra);
-            r->err_extra = NULL;
+            api_err_forget(r);
             batch_error(o, m[i].rc, m[i].msg, m[i].t, NULL);
             continue;
         }
@@ -833,9 +831,7 @@ static bool txn_throttle(api_req *r, pq_member *m, store_write *w, size_t n, boo
         err_clear(&w[i].err);
         err_set(&w[i].err, rc, "%s", r->err->msg);
         w[i].rc = rc;
-        err_clear(r->err);
-        json_decref(r->err_extra);
-        r->err_extra = NULL;
+        api_err_forget(r);
         any = true;
     }
     for (size_t i = 0; any && i < n; i++)

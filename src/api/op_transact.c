@@ -272,9 +272,7 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
         if (rc) {
             err_set(&w[i].err, rc, "%s", r->err->msg);
             w[i].rc = rc;
-            err_clear(r->err);
-            json_decref(r->err_extra);
-            r->err_extra = NULL;
+            api_err_forget(r);
             any = true;
         } else {
             took[i] = true;
@@ -827,9 +825,7 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if ((code[i] = api_thr_admit(r, tabs[i], NULL, false, min_h))) {
             msg[i] = arena_strdup(r->arena, r->err->msg);
-            err_clear(r->err);
-            json_decref(r->err_extra);
-            r->err_extra = NULL;
+            api_err_forget(r);
             any = true;
         }
     }

@@ -6,6 +6,7 @@
  */
 #include "api/item_test.h"
 
+#include "api/api_int.h"
 #include "api/api_text.h"
 
 /* it_setup's store, with the api replaced by one with the switch on. */
@@ -119,9 +120,34 @@ static void test_off(void **state)
     }
 }
 
+/* A refusal a handler turns into one member's outcome (BatchGetItem's unprocessed key, a
+ * transaction's cancellation reason, a PartiQL member's error) is forgotten whole: the error
+ * cleared and its ThrottlingReasons dropped, so neither reaches the request's reply
+ * (api_err_forget, api_req.c). */
+static void test_refusal_forgotten(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    err_clear(&e);
+    api_req r = {.arena = &a, .err = &e};
+    err_set(&e, ERR_PROVISIONED_THROUGHPUT, "%s", TXT_THR_TABLE);
+    r.err_extra = json_pack("{s:[{s:s}]}", "ThrottlingReasons", "reason",
+                            "TableReadProvisionedThroughputExceeded");
+    assert_non_null(r.err_extra);
+    api_err_forget(&r);
+    assert_int_equal(e.code, 0);
+    assert_null(r.err_extra);
+    api_err_forget(&r); /* nothing recorded: nothing to do */
+    assert_int_equal(e.code, 0);
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusal_forgotten),
         THR_TEST(test_lsi_reads_spend_the_table),
         THR_TEST(test_gsi_charged_only_when_touched),
         THR_TEST(test_switch_to_on_demand),
