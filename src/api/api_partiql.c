@@ -380,29 +380,20 @@ int api_pq_decomposed_reads(api_req *r, const expr_pq_bound *b, const store_keyd
 
 /* Plans a SELECT (also a batch / transaction member: then `key_only` requires the full
  * primary key by equality and fills *key). */
-static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *q)
+/* ORDER BY against the key read (kd): only its attributes; q->reverse the sort key's order
+ * (descending for the partition key alone); *order_hash whether it names the partition key,
+ * *hash_desc whether descending. */
+static int pq_order(api_req *r, const expr_pq_bound *b, const store_keydef *kd, pq_sel *q,
+                    bool *order_hash, bool *hash_desc)
 {
-    memset(q, 0, sizeof *q);
-    q->consistent = consistent;
-    int rc = api_pq_table(r, b, &q->t);
-    if (rc || (rc = api_pq_key_attr_check(r, b, q->t)))
-        return rc;
-    const store_table *t = q->t;
-    if ((rc = pq_index_check(r, b, t, &q->ix)))
-        return rc;
-    if (q->ix && q->ix->global && consistent)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
-    q->kd = q->ix ? &q->ix->key : &t->key;
-    const store_keydef *kd = q->kd;
-    /* ORDER BY: the key attributes of the table or index read */
-    bool order_hash = false, hash_desc = false, order_range = false;
+    bool order_range = false;
     for (size_t i = 0; i < b->norder; i++) {
         const char *nm = b->order[i].name;
         if (strcmp(nm, kd->hash) != 0 && strcmp(nm, kd->range) != 0)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_KEY, nm);
-        if (strcmp(nm, kd->hash) == 0 && !order_hash) {
-            order_hash = true;
-            hash_desc = b->order[i].desc;
+        if (strcmp(nm, kd->hash) == 0 && !*order_hash) {
+            *order_hash = true;
+            *hash_desc = b->order[i].desc;
         }
         if (kd->range[0] && strcmp(nm, kd->range) == 0) {
             q->reverse = b->order[i].desc;
@@ -416,11 +407,15 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
      * pk ASC" gives o/3, o/2, o/1; DynamoDB Local reads it ascending) */
     if (b->norder && kd->range[0] && !order_range)
         q->reverse = true;
-    const expr_node **conj = NULL;
-    size_t nc = 0;
-    if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
-        return rc;
-    /* the partition key by = or IN among the top-level conjuncts */
+    return 0;
+}
+
+/* The partitions read (q->hv, q->nh; none: a scan): the partition key by = or IN among the
+ * WHERE's top-level conjuncts (conj, nc), else by an OR of equalities; each a key value. */
+static int pq_partitions(api_req *r, const expr_pq_bound *b, const store_keydef *kd,
+                         const expr_node **conj, size_t nc, pq_sel *q)
+{
+    int rc;
     for (size_t i = 0; i < nc && !q->hv; i++) {
         const av_t *vals[EXPR_PQ_IN_MAX];
         size_t n;
@@ -447,6 +442,102 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             q->nh = n;
         }
     }
+    return 0;
+}
+
+/* The sort key (kd->range) in the conjuncts: its values checked as key values, and the first
+ * range condition that is a key condition into q->rop, r1, r2. */
+static int pq_sort_key(api_req *r, const store_keydef *kd, const expr_node **conj, size_t nc,
+                       pq_sel *q)
+{
+    int rc;
+    /* sort-key values in an IN list are key values too (AWS 2026-09: "sk IN ['1', 2]" on an
+     * S sort key is the key type text), one value alone as well (inferred: "sk IN ['1']" is
+     * a key read in a transaction, AWS 2026-09; DynamoDB Local refuses it with its
+     * "Condition parameter type" text) */
+    for (size_t i = 0; i < nc; i++) {
+        const av_t *vals[EXPR_PQ_IN_MAX];
+        size_t n;
+        if (!expr_pq_key_eq(conj[i], kd->range, true, vals, EXPR_PQ_IN_MAX, &n))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if ((rc = api_pq_key_value_check(r, kd->range, kd->range_type, vals[k])))
+                return rc;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        expr_krop op;
+        const av_t *r1, *r2;
+        if (!expr_pq_range_cond(conj[i], kd->range, &op, &r1, &r2))
+            continue;
+        if ((rc = api_pq_key_value_check(r, kd->range, kd->range_type, r1)) ||
+            (r2 && (rc = api_pq_key_value_check(r, kd->range, kd->range_type, r2))))
+            return rc;
+        if (op == EXPR_KR_BEGINS_WITH && kd->range_type == AV_N)
+            continue; /* not a key condition on a number: left to the filter */
+        q->rop = api_store_rop(op);
+        q->r1 = *r1;
+        if (r2)
+            q->r2 = *r2;
+        break;
+    }
+    return 0;
+}
+
+/* What an index that does not project every attribute (q->ix) lacks: the select list's
+ * attributes refused on a GSI, fetched from the table on an LSI (q->fetch); the filter's,
+ * read by partition (expr_pq_index_filter), refused on any index. */
+static int pq_index_lacks(api_req *r, const expr_pq_bound *b, pq_sel *q)
+{
+    char missing[512];
+    int rc = not_in_index(r, q->t, q->ix, b->proj, missing, sizeof missing);
+    if (rc)
+        return rc;
+    if (missing[0]) {
+        if (q->ix->global)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_NOPROJ, q->ix->name, missing);
+        q->fetch = true;
+    }
+    idx_ctx ic = {q->t, q->ix};
+    expr_name *names;
+    size_t nn;
+    if ((rc = expr_pq_index_filter(r->arena, b->where, q->kd->hash, idx_held, &ic, &names, &nn)))
+        return api_nomem(r);
+    if (nn) {
+        size_t used = 0;
+        for (size_t i = 0; i < nn; i++) {
+            int k = snprintf(missing + used, sizeof missing - used, "%s%.*s", used ? ", " : "",
+                             (int)names[i].len, names[i].ptr);
+            if (k > 0 && (size_t)k < sizeof missing - used)
+                used += (size_t)k;
+        }
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_NOFILTER, q->ix->name, missing);
+    }
+    return 0;
+}
+
+static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *q)
+{
+    memset(q, 0, sizeof *q);
+    q->consistent = consistent;
+    int rc = api_pq_table(r, b, &q->t);
+    if (rc || (rc = api_pq_key_attr_check(r, b, q->t)))
+        return rc;
+    const store_table *t = q->t;
+    if ((rc = pq_index_check(r, b, t, &q->ix)))
+        return rc;
+    if (q->ix && q->ix->global && consistent)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
+    q->kd = q->ix ? &q->ix->key : &t->key;
+    const store_keydef *kd = q->kd;
+    bool order_hash = false, hash_desc = false;
+    if ((rc = pq_order(r, b, kd, q, &order_hash, &hash_desc)))
+        return rc;
+    const expr_node **conj = NULL;
+    size_t nc = 0;
+    if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
+        return rc;
+    if ((rc = pq_partitions(r, b, kd, conj, nc, q)))
+        return rc;
     if (b->norder && !q->hv)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_HASH);
     if (q->hv) {
@@ -467,69 +558,16 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
                 q->hv[i] = q->hv[j];
                 q->hv[j] = x;
             }
-        if (kd->range[0]) {
-            /* sort-key values in an IN list are key values too (AWS 2026-09: "sk IN ['1',
-             * 2]" on an S sort key is the key type text), one value alone as well (inferred:
-             * "sk IN ['1']" is a key read in a transaction, AWS 2026-09; DynamoDB Local
-             * refuses it with its "Condition parameter type" text) */
-            for (size_t i = 0; i < nc; i++) {
-                const av_t *vals[EXPR_PQ_IN_MAX];
-                size_t n;
-                if (!expr_pq_key_eq(conj[i], kd->range, true, vals, EXPR_PQ_IN_MAX, &n))
-                    continue;
-                for (size_t k = 0; k < n; k++)
-                    if ((rc = api_pq_key_value_check(r, kd->range, kd->range_type, vals[k])))
-                        return rc;
-            }
-            for (size_t i = 0; i < nc; i++) {
-                expr_krop op;
-                const av_t *r1, *r2;
-                if (!expr_pq_range_cond(conj[i], kd->range, &op, &r1, &r2))
-                    continue;
-                if ((rc = api_pq_key_value_check(r, kd->range, kd->range_type, r1)) ||
-                    (r2 && (rc = api_pq_key_value_check(r, kd->range, kd->range_type, r2))))
-                    return rc;
-                if (op == EXPR_KR_BEGINS_WITH && kd->range_type == AV_N)
-                    continue; /* not a key condition on a number: left to the filter */
-                q->rop = api_store_rop(op);
-                q->r1 = *r1;
-                if (r2)
-                    q->r2 = *r2;
-                break;
-            }
-        }
+        if (kd->range[0] && (rc = pq_sort_key(r, kd, conj, nc, q)))
+            return rc;
     }
     if ((rc = api_pq_decomposed_reads(r, b, kd, NULL)))
         return rc;
     /* the whole primary key of the table by equality: the item is read directly */
     q->get = !q->ix && q->nh == 1 && (!kd->range[0] || q->rop == STORE_R_EQ);
     /* an index holds only its projection */
-    if (q->ix && q->ix->proj != STORE_PROJ_ALL) {
-        char missing[512];
-        if ((rc = not_in_index(r, t, q->ix, b->proj, missing, sizeof missing)))
-            return rc;
-        if (missing[0]) {
-            if (q->ix->global)
-                return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_NOPROJ, q->ix->name, missing);
-            q->fetch = true;
-        }
-        /* the filter, read by partition (expr_pq_index_filter) */
-        idx_ctx ic = {t, q->ix};
-        expr_name *names;
-        size_t nn;
-        if ((rc = expr_pq_index_filter(r->arena, b->where, kd->hash, idx_held, &ic, &names, &nn)))
-            return api_nomem(r);
-        if (nn) {
-            size_t used = 0;
-            for (size_t i = 0; i < nn; i++) {
-                int k = snprintf(missing + used, sizeof missing - used, "%s%.*s", used ? ", " : "",
-                                 (int)names[i].len, names[i].ptr);
-                if (k > 0 && (size_t)k < sizeof missing - used)
-                    used += (size_t)k;
-            }
-            return err_set(r->err, ERR_VALIDATION, TXT_PQ_NOFILTER, q->ix->name, missing);
-        }
-    }
+    if (q->ix && q->ix->proj != STORE_PROJ_ALL)
+        return pq_index_lacks(r, b, q);
     return 0;
 }
 
