@@ -172,7 +172,7 @@ struct http_req {
     bool params_have_nul, bad_header_byte;
     /* http_collect_header's NUL check (http_gap_dirty): the head's span in libmicrohttpd's
      * read buffer (0, 0: unknown, nothing judged) and the end of the last collected value
-     * when that value lies in it (else 0) */
+     * (0 for none; judged only when it lies in the span) */
     uintptr_t head_lo, head_hi, value_end;
     bool params_cut; /* the query held more than HTTP_MAX_PARAMS + 1 (http_cut_query) */
     const char *content_length, *content_encoding;

@@ -1056,7 +1056,8 @@ def test_control_byte_in_header_is_400(ddb_url):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.parametrize("case", ["target", "other", "last", "last-lf", "auth", "signed-date"])
+@pytest.mark.parametrize("case", ["target", "other", "last", "last-lf", "auth", "signed-date",
+                                  "target-end", "other-end", "nul-blank", "last-end"])
 def test_nul_byte_in_header_is_400(ddb_url, case):
     # RFC 9110 5.5: a NUL inside a field value MUST be refused or replaced with SP.
     # libmicrohttpd 0.9.75 ends the value at the NUL and drops the rest of the line, so
@@ -1064,7 +1065,9 @@ def test_nul_byte_in_header_is_400(ddb_url, case):
     # request took any "\0..." appended to a signed header (X-Amz-Date, the Authorization
     # itself) without a signature mismatch: a front end that reads the whole value saw another
     # request than the one served.  Now the 400 of any other control byte, on the last
-    # header too, with CRLF or bare LF line ends (attack29).
+    # header too, with CRLF or bare LF line ends (attack29).  A NUL that ends a value (nothing
+    # or blanks after it) too: "ListTables\0" then CR LF was served (200), its gap of three
+    # NULs taken for a line end (the "-end" and "nul-blank" cases; fix30).
     nul = b"\x00junk"
     body = b"Content-Length: 2\r\n\r\n{}"
     if case == "target":
@@ -1077,15 +1080,25 @@ def test_nul_byte_in_header_is_400(ddb_url, case):
         data = signed_head(extra=b"Content-Length: 2\r\nX-Last: a" + nul + b"\n\n{}")
     elif case == "auth":
         data = signed_head(extra=body).replace(DUMMY_AUTH.encode(), DUMMY_AUTH.encode() + nul)
+    elif case == "target-end":
+        data = signed_head(target="DynamoDB_20120810.ListTables\x00", extra=body)
+    elif case == "other-end":
+        data = signed_head(extra=b"X-Other: a\x00\r\n" + body)
+    elif case == "nul-blank":
+        data = signed_head(extra=b"X-Other: a\x00 \t\r\n" + body)
+    elif case == "last-end":
+        data = signed_head(extra=b"Content-Length: 2\r\nX-Last: a\x00\r\n\r\n{}")
     else:
         data = signed_head(extra=b"X-Amz-Date: 20260101T000000Z" + nul + b"\r\n" + body)
     status, _, out = raw_exchange(ddb_url, data)
     assert status == 400, (case, status, out[:200])
     assert b"TableNames" not in out
     assert error_of(out)[1] == "invalid character in a header field"
-    # what passes: blank padding after a value, a value that ends the header block
+    # what passes: blank padding after a value, a value that ends the header block, an empty
+    # value, line ends mixed (CR LF, bare LF)
     for extra in (b"X-Pad: a \t\r\n" + body, b"Content-Length: 2\r\nX-Last: v\r\n\r\n{}",
-                  b"Content-Length: 2\nX-Last: v\n\n{}"):
+                  b"Content-Length: 2\nX-Last: v\n\n{}", b"X-Empty:\r\nX-Blank: \t\r\n" + body,
+                  b"X-Lf: v\nContent-Length: 2\r\nX-Last: v\r\n\n{}"):
         status, _, out = raw_exchange(ddb_url, signed_head(extra=extra))
         assert status == 200 and b"TableNames" in out, (extra, status, out[:200])
 
