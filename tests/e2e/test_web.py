@@ -3678,6 +3678,40 @@ def test_deleting_ones_own_message(web, two):
     assert csp_violations(alice) == [] and csp_violations(bob) == []
 
 
+def test_a_deleted_unread_message_leaves_the_badge(web, two):
+    """The other person deletes messages the reader has not read yet (the reader's list
+    showing, no conversation open): the badge and the title's count go down with each, the
+    list's last line goes back to the message before a deleted newest, and when none is left
+    the conversation leaves the list.  Before, nothing on the page took a deletion in."""
+    a_, b_ = "web_delbadge_a", "web_delbadge_b"
+    for h, n in ((a_, "Delbadge A"), (b_, "Delbadge B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, b_)
+    ms = [send_rest(web, a_, "u1", handle=b_)]
+    g = ms[0]["message_group_uuid"]
+    ms += [send_rest(web, a_, t, group=g) for t in ("u2", "u3")]
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    wait(d, lambda d: unread(d) == {"Delbadge A": "3"} and d.title == "(3) ddbchat", 5,
+         "three unread")
+
+    def delete(m):
+        st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{m['created_at']}", web.tok[a_])
+        assert st == 204
+
+    delete(ms[1])  # a middle one
+    wait(d, lambda d: unread(d) == {"Delbadge A": "2"} and d.title == "(2) ddbchat", 5,
+         "two unread")
+    assert d.execute_script(last) == ["u3"]
+    delete(ms[2])  # the newest
+    wait(d, lambda d: unread(d) == {"Delbadge A": "1"} and d.title == "(1) ddbchat" and
+         d.execute_script(last) == ["u1"], 5, "one unread, the last line back")
+    delete(ms[0])  # none left
+    wait(d, lambda d: conv_names(d) == [] and d.title == "ddbchat", 5, "out of the list")
+    assert by_css(d, "#list-empty:not([hidden])")
+    assert notice(d) == ""
+
+
 def test_deletes_missed_while_away_show_on_reconnecting(web, two):
     """Messages deleted while the page's network was gone (the stream's "delete" event has no
     id and is not replayed): once the stream is back, the open conversation drops them (its
