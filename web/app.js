@@ -454,7 +454,12 @@
     b.setAttribute('aria-label', `${n ? `${n} unread, ` : ''}` +
       `${c.display_name || c.handle} (@${c.handle}): ${c.message}`);
     if (state.open && state.open.group === c.uuid) b.setAttribute('aria-current', 'true');
-    b.addEventListener('click', () => openConversation(c.uuid, c.handle, c.display_name, true));
+    // Opened by a tap, the composer does not take the focus: on a phone that raised the
+    // on-screen keyboard over half the conversation before a word was read; the list of
+    // messages has it instead (a screen reader starts there).  By mouse or keyboard it goes
+    // to the composer, as before (test_web.py::test_a_tap_opens_a_conversation_to_read_it).
+    b.addEventListener('click', (ev) => openConversation(c.uuid, c.handle, c.display_name,
+      ev.pointerType === 'touch' ? 'messages' : true));
     // drawn again (a count, a new last message) while it has the focus: the new button takes
     // it, or a keyboard user found the focus on the page's body (after Escape at phone
     // width, the read marker's answer redrew the conversation just focused:
@@ -1102,7 +1107,8 @@
     }
     updateTitle();
     for (const x of outbox) if (sameHandle(x.handle, handle)) showEntry(x);
-    if (focusComposer) el.text.focus();
+    if (focusComposer === 'messages') el.messages.focus({ preventScroll: true });
+    else if (focusComposer) el.text.focus();
     if (hist !== 'none') remember(state.open, hist === 'replace');
     if (group) loadMessages(true);
   }

@@ -856,6 +856,45 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
             wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 2, "the list")
 
 
+def tap(d, css):
+    """A finger's tap on the first element matching css (touch events through CDP: the page's
+    click is a PointerEvent with pointerType 'touch')."""
+    r = d.execute_script("return document.querySelector(arguments[0])"
+                         ".getBoundingClientRect().toJSON()", css)
+    x, y = r["x"] + min(20, r["width"] / 2), r["y"] + r["height"] / 2
+    d.execute_cdp_cmd("Input.dispatchTouchEvent",
+                      {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    d.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_tap_opens_a_conversation_to_read_it(web, two):
+    """On a phone (360 px, a touch screen) a tap on a conversation opens it with the focus in
+    its list of messages, not in the composer, so no on-screen keyboard rises over half the
+    conversation before a word is read; the composer is a tap away.  By mouse or keyboard
+    the composer still takes the focus.  Before, every tap raised the keyboard."""
+    me_, o_ = "web_tap_me", "web_tap_o"
+    for h, n in ((me_, "Tap Me"), (o_, "Tap Other")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    send_rest(web, o_, "read me first", handle=me_)
+    d = fresh(two[1], width=360, height=700)
+    d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        sign_in_by_link(d, web, me_)
+        wait(d, lambda d: conv_names(d) == ["Tap Other"], 5, "the list")
+        tap(d, "#conversations button")
+        wait(d, lambda d: bubbles(d) == ["read me first"], 5, "the conversation, opened by a tap")
+        assert d.execute_script("return document.activeElement.id") == "messages"
+        tap(d, "#text")
+        wait(d, lambda d: d.execute_script("return document.activeElement.id") == "text", 5,
+             "the composer, tapped")
+        by_css(d, "#back")[0].click()
+        wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list again")
+        open_conv(d, "Tap Other")  # a click (WebDriver's mouse): the composer, as before
+        assert d.execute_script("return document.activeElement.id") == "text"
+    finally:
+        d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+
+
 def test_who_is_signed_in_shows_at_phone_width(web, two):
     """At 360 px the top bar shows whom the page is signed in as: a 12-letter display name
     whole (the handle after it may be cut), the page's own name giving way.  Before, beside
