@@ -2491,6 +2491,9 @@
       if (c.created_at < oldest) oldest = c.created_at;
     });
     const max = Number(el.conversations.dataset.max) || LIST_MAX;
+    // after a gap in the stream, every loaded conversation's name may be out of date (a
+    // rename event missed is not replayed): as many as are loaded, up to one request's max
+    if (askOpen) lowest = Math.max(lowest, Math.min(max, el.conversations.childElementCount) - 1);
     const q = new URLSearchParams({
       limit: String(Math.min(max, Math.max(PAGE_CONVERSATIONS, lowest + 1))) });
     try {

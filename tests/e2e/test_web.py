@@ -3567,15 +3567,22 @@ def test_the_other_persons_new_name_shows_without_a_reload(web, two):
 
 
 def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two):
-    """The other person of a conversation below the listing's first page (21st of 21, opened
-    from further down the list) renames while the reader's network is gone: the rename event
-    is not replayed, and the listing the page asks for again on reconnecting covers the first
-    page only; the page asks for the open conversation by its uuid too, so its heading and
-    its list entry show the new name.  Before, they kept the old name until a message came."""
+    """The other people of two conversations below the listing's first page (21st and 22nd of
+    22, the oldest one open) rename while the reader's network is gone: the rename event is
+    not replayed, and the listing the page asked for again on reconnecting covered the first
+    page only.  It now covers every conversation loaded (up to a request's 100), and asks for
+    the open conversation by its uuid too, so its heading and both list entries show the new
+    names.  Before, they kept the old names until a message came."""
     me_, far = "web_far_me", "web_far_old"
     web.tok[me_] = token(add_user(web, me_, "Far Me"), exp_in=3600)
     web.tok[far] = token(add_user(web, far, "Far Old"), exp_in=3600)
     send_rest(web, far, "from far down", handle=me_)
+    web.tok["web_far_two"] = token(add_user(web, "web_far_two", "Far Two"), exp_in=3600)
+    two_m = send_rest(web, "web_far_two", "from far two", handle=me_)
+    # read: no badge (the listing again went down to the lowest badge only)
+    st, _, r = rest(web, "PUT", f"/api/message_groups/{two_m['message_group_uuid']}/read",
+                    web.tok[me_], {"read_to": two_m["created_at"]})
+    assert st == 200, r
     for i in range(20):  # newer conversations: the far one is 21st
         h = f"web_far_n{i}"
         web.tok[h] = token(add_user(web, h, f"Far N{i}"), exp_in=3600)
@@ -3589,19 +3596,22 @@ def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two
         if "Far Old" in conv_names(d):
             break
         time.sleep(0.5)
-    wait(d, lambda d: "Far Old" in conv_names(d), 10, "the 21st conversation")
+    wait(d, lambda d: "Far Old" in conv_names(d), 10, "the 22nd conversation")
     open_conv(d, "Far Old")
     wait(d, lambda d: bubbles(d) == ["from far down"], 5, "its message")
     network(d, online=False)
     try:
         wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
-        st, _, body = rest(web, "PUT", "/api/me", web.tok[far], {"display_name": "Far New"})
-        assert st == 200 and body["conversations_left"] == 0, body
+        for who, name in ((far, "Far New"), ("web_far_two", "Far Two New")):
+            st, _, body = rest(web, "PUT", "/api/me", web.tok[who], {"display_name": name})
+            assert st == 200 and body["conversations_left"] == 0, body
     finally:
         network(d, online=True)
     wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
     wait(d, lambda d: conv_heading(d) == ["Far New"] * 2, 5, "the new name in the heading")
     assert "Far New" in conv_names(d) and "Far Old" not in conv_names(d)
+    # the other one below the first page, not open: the listing again covers what is loaded
+    wait(d, lambda d: "Far Two New" in conv_names(d), 5, "the 21st conversation renamed")
     assert metas(d) == ["Far Old"]  # the message keeps the name it was sent under
 
 
