@@ -302,6 +302,10 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
 
 #define RENAME_TOP "~" /* rename_before when no conversation is renamed yet: > any key time */
 #define RENAME_TRIES 8 /* a batch's tries while messages move its conversations' rows */
+/* rename_since: the rename's start less this: a send takes its time before its transaction
+ * commits (and a sender's clock may be a little behind), so a row a send moved after the
+ * start may carry a time up to this much earlier */
+#define RENAME_SINCE_SLACK_S 1
 
 typedef struct rename_conv {
     char g[MSG_UUID_LEN + 1], sk[MSG_TS_LEN + 1], other[MSG_UUID_LEN + 1];
@@ -518,22 +522,28 @@ static int rename_batch(msg_service *s, const char *upk, const msg_user *u, rena
     return RENAME_BUSY;
 }
 
-/* The rename's resume mark in the user row: SET rename_before = before, or REMOVE it (NULL),
- * conditioned on the name still being `name`. */
+/* The rename's resume mark in the user row: SET rename_before = before (and rename_since =
+ * since, when given), or REMOVE both (before NULL), conditioned on the name still being
+ * `name`. */
 static int rename_mark(msg_service *s, const char *upk, const char *name, const char *before,
-                       err_t *e)
+                       const char *since, err_t *e)
 {
     json_t *resp = NULL;
     err_t in;
     json_t *req =
-        before ? json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}}}", "TableName", s->table, "Key",
-                           msgi_key2(upk, "USER"), "UpdateExpression", "SET rename_before = :b",
-                           "ConditionExpression", "display_name = :n", "ExpressionAttributeValues",
-                           ":n", "S", name, ":b", "S", before)
-               : json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}}}", "TableName", s->table, "Key",
-                           msgi_key2(upk, "USER"), "UpdateExpression", "REMOVE rename_before",
-                           "ConditionExpression", "display_name = :n", "ExpressionAttributeValues",
-                           ":n", "S", name);
+        !before ? json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s}}}", "TableName", s->table, "Key",
+                            msgi_key2(upk, "USER"), "UpdateExpression",
+                            "REMOVE rename_before, rename_since", "ConditionExpression",
+                            "display_name = :n", "ExpressionAttributeValues", ":n", "S", name)
+        : since ? json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
+                            s->table, "Key", msgi_key2(upk, "USER"), "UpdateExpression",
+                            "SET rename_before = :b, rename_since = :s", "ConditionExpression",
+                            "display_name = :n", "ExpressionAttributeValues", ":n", "S", name,
+                            ":b", "S", before, ":s", "S", since)
+                : json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}}}", "TableName", s->table,
+                            "Key", msgi_key2(upk, "USER"), "UpdateExpression",
+                            "SET rename_before = :b", "ConditionExpression", "display_name = :n",
+                            "ExpressionAttributeValues", ":n", "S", name, ":b", "S", before);
     int rc = msgi_call(s, "UpdateItem", req, &resp, &in);
     json_decref(resp);
     if (rc == ERR_CONDITIONAL_CHECK_FAILED)
@@ -544,21 +554,25 @@ static int rename_mark(msg_service *s, const char *upk, const char *name, const 
 /* The user row's change (above): *u (uuid, handle) and where the walk starts: before (the
  * mark), or *nothing (the name is the user's already, every conversation has it). */
 static int rename_user_row(msg_service *s, const char *upk, const char *name, msg_user *u,
-                           char before[MSG_TS_LEN + 1], bool *nothing, err_t *e)
+                           char before[MSG_TS_LEN + 1], char since[MSG_TS_LEN + 1],
+                           bool *nothing, err_t *e)
 {
     *nothing = false;
     for (int t = 0; t < RENAME_TRIES; t++) {
+        char now_less[MSG_TS_LEN + 1]; /* the rename's start, less RENAME_SINCE_SLACK_S */
+        msg_ts_format(msg_now_usec() - (long long)RENAME_SINCE_SLACK_S * 1000000, now_less);
         json_t *resp = NULL;
         err_t in;
         int rc = msgi_call(
             s, "UpdateItem",
-            json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}},s:s}", "TableName", s->table, "Key",
-                      msgi_key2(upk, "USER"), "UpdateExpression",
-                      "SET display_name = :n, rename_before = :top", "ConditionExpression",
+            json_pack("{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:s}", "TableName",
+                      s->table, "Key", msgi_key2(upk, "USER"), "UpdateExpression",
+                      "SET display_name = :n, rename_before = :top, rename_since = :since",
+                      "ConditionExpression",
                       "attribute_exists(pk) AND (attribute_not_exists(display_name) OR "
                       "display_name <> :n)",
                       "ExpressionAttributeValues", ":n", "S", name, ":top", "S", RENAME_TOP,
-                      "ReturnValues", "ALL_OLD"),
+                      ":since", "S", now_less, "ReturnValues", "ALL_OLD"),
             &resp, &in);
         json_t *row = rc ? NULL : json_incref(json_object_get(resp, "Attributes"));
         json_decref(resp);
@@ -573,10 +587,13 @@ static int rename_user_row(msg_service *s, const char *upk, const char *name, ms
                 continue;
             }
             *nothing = !msgi_copy_s(row, "rename_before", before, MSG_TS_LEN + 1);
+            if (!msgi_copy_s(row, "rename_since", since, MSG_TS_LEN + 1))
+                since[0] = 0; /* a mark an older version wrote: below it only */
         } else if (rc) {
             return msgi_storage(e, rc, &in);
         } else {
             snprintf(before, MSG_TS_LEN + 1, "%s", RENAME_TOP);
+            memcpy(since, now_less, MSG_TS_LEN + 1);
         }
         msgi_copy_s(row, "uuid", u->uuid, sizeof u->uuid);
         msgi_copy_s(row, "handle", u->handle, sizeof u->handle);
@@ -584,6 +601,19 @@ static int rename_user_row(msg_service *s, const char *upk, const char *name, ms
         return 0;
     }
     return msg_failf(e, MSG_E_CONFLICT, "the name changed too often meanwhile, try again");
+}
+
+/* The user's conversation rows (gpk) where the key condition kc holds with :b = b, every
+ * page, newest first (or oldest), appended to rr (rename_page).  msgi_query_pages's result. */
+static int rename_query(msg_service *s, const char *gpk, const char *kc, const char *b,
+                        bool oldest_first, rename_rows *rr, err_t *e)
+{
+    json_t *q = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:b,s:b}", "TableName", s->table,
+                          "KeyConditionExpression", kc, "ExpressionAttributeValues", ":pk", "S",
+                          gpk, ":b", "S", b, "ProjectionExpression",
+                          "message_group_uuid, sk, user_uuid", "ConsistentRead", 1,
+                          "ScanIndexForward", oldest_first);
+    return msgi_query_pages(s, q, rename_page, rr, e);
 }
 
 int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
@@ -597,10 +627,10 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
         return msg_fail(e, MSG_E_UNKNOWN_USER);
     msg_user u;
     memset(&u, 0, sizeof u);
-    char upk[256], before[MSG_TS_LEN + 1];
+    char upk[256], before[MSG_TS_LEN + 1], since[MSG_TS_LEN + 1];
     snprintf(upk, sizeof upk, "USER#%s", uuid);
     bool nothing;
-    if ((rc = rename_user_row(s, upk, display_name, &u, before, &nothing, e)))
+    if ((rc = rename_user_row(s, upk, display_name, &u, before, since, &nothing, e)))
         return rc;
     if (!u.uuid[0])
         snprintf(u.uuid, sizeof u.uuid, "%s", uuid);
@@ -613,17 +643,25 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
         goto answer;
     rename_self_event(s, &u);
     /* the name the other participants' listings show: one Query of the user's conversation
-     * rows below the mark (every page), newest first, then the batches */
+     * rows below the mark (every page), newest first, then the batches.  Going on with a
+     * walk that stopped, then also the rows above both the mark and rename_since, oldest
+     * first: conversations a message moved above the mark since the rename began, which a
+     * send that read the old name before the user row changed may have written with it (its
+     * pair row had no name of the rename yet to cancel it; before session 30 the next walk
+     * went below the mark only and such a conversation kept the old name); an Update is
+     * harmless where the send wrote the new one.  Stopped among them, the mark is "" (nothing
+     * below is left) and rename_since the last one renamed, so each walk gets further; a row
+     * that moves later is found by the next walk the same way, or, moved after a batch
+     * renamed its conversation, cancelled by that batch's pair-row name (Names). */
     char gpk[64];
     snprintf(gpk, sizeof gpk, "GRP#%s", u.uuid);
-    json_t *q = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:s,s:b,s:b}", "TableName", s->table,
-                          "KeyConditionExpression", "pk = :pk AND sk < :b",
-                          "ExpressionAttributeValues", ":pk", "S", gpk, ":b", "S", before,
-                          "ProjectionExpression", "message_group_uuid, sk, user_uuid",
-                          "ConsistentRead", 1, "ScanIndexForward", 0);
     rename_rows rr = {0};
     err_t qe = {0};
-    rc = msgi_query_pages(s, q, rename_page, &rr, &qe);
+    rc = before[0] ? rename_query(s, gpk, "pk = :pk AND sk < :b", before, false, &rr, &qe) : 0;
+    size_t n1 = rr.n; /* below the mark: rr.v[0, n1), newest first; above: [n1, n), oldest first */
+    if (!rc && strcmp(before, RENAME_TOP) != 0 && since[0])
+        rc = rename_query(s, gpk, "pk = :pk AND sk > :b",
+                          strcmp(since, before) > 0 ? since : before, true, &rr, &qe);
     if (!rc && rr.oom)
         rc = err_set(&qe, ERR_NOMEM, "out of memory");
     if (rc) {
@@ -695,9 +733,10 @@ int msg_user_rename(msg_service *s, const char *uuid, const char *display_name,
     int mrc = 0;
     err_t me = {0};
     if (!superseded && i < n && i > 0)
-        mrc = rename_mark(s, upk, display_name, rr.v[i - 1].sk, &me);
+        mrc = i <= n1 ? rename_mark(s, upk, display_name, rr.v[i - 1].sk, NULL, &me)
+                      : rename_mark(s, upk, display_name, "", rr.v[i - 1].sk, &me);
     else if (!superseded && i == n)
-        mrc = rename_mark(s, upk, display_name, NULL, &me);
+        mrc = rename_mark(s, upk, display_name, NULL, NULL, &me);
     if (rc && !pr) { /* the CLI: the error, the mark kept for the next call */
         free(rr.v);
         *e = fe;

@@ -3020,8 +3020,11 @@ static void test_user_rename_budget(void **state)
     msg_user o[3] = {add_user("rb_o0", "Rb O0"), add_user("rb_o1", "Rb O1"),
                      add_user("rb_o2", "Rb O2")};
     msg_message m[3];
-    for (int i = 0; i < 3; i++) /* o[2] newest */
-        m[i] = send_ok(&o[i], NULL, "rb_d", "hi", NULL);
+    char at[MSG_TS_LEN + 1]; /* older than a rename's rename_since (service_users.c) */
+    for (int i = 0; i < 3; i++) { /* o[2] newest */
+        msg_ts_format(msg_now_usec() - 10000000 + i, at);
+        m[i] = send_ok(&o[i], NULL, "rb_d", "hi", at);
+    }
     msg_config cfg = test_cfg();
     cfg.rename_batch = 1; /* a conversation a transaction: the budget cuts between them */
     hook_backend hp = {.base = {&rename_slow_ops}, .inner = ENV.backend};
@@ -3036,7 +3039,8 @@ static void test_user_rename_budget(void **state)
         assert_int_equal(pr.left, 2 - call);
         assert_int_equal(rs_updates, 1);
         assert_int_equal(rs_marks, 1); /* set while some are left, removed at the end */
-        assert_int_equal(rs_queries, 1);
+        /* going on: below the mark, and above it and rename_since (none here) */
+        assert_int_equal(rs_queries, call == 0 ? 1 : 2);
         for (int i = 0; i < 3; i++) {
             msg_conversation_page p;
             assert_int_equal(msg_list_conversations(S, o[i].uuid, 10, NULL, &p, &e), 0);
@@ -3104,7 +3108,9 @@ static void test_user_rename_batches_and_errors(void **state)
     for (int i = 0; i < 5; i++) { /* o[4] newest */
         snprintf(h, sizeof h, "rt_o%d", i);
         o[i] = add_user(h, "Rt O");
-        m[i] = send_ok(&o[i], NULL, "rt_d", "hi", NULL);
+        char at[MSG_TS_LEN + 1]; /* older than a rename's rename_since (service_users.c) */
+        msg_ts_format(msg_now_usec() - 10000000 + i, at);
+        m[i] = send_ok(&o[i], NULL, "rt_d", "hi", at);
     }
     msg_config cfg = test_cfg();
     cfg.rename_batch = 2;
@@ -3902,6 +3908,62 @@ static void test_user_rename_when_its_query_fails(void **state)
     msg_message_fini(&m);
 }
 
+/* A send that read the user's old name before a rename's user-row update and commits after
+ * the rename's walk stopped early (its budget) moves its conversation above the resume mark
+ * with the old name (its pair row had no name of the rename yet).  The same name again must
+ * rename it too: the walk goes on above rename_since as well as below the mark.  Before
+ * session 30 it went on below the mark only, and the conversation kept the old name. */
+static msg_service *rs_walk_svc;
+static const msg_user *rs_walk_user;
+static void rs_walk_stops(void) /* the rename, stopped after its first batch */
+{
+    msg_rename_progress pr = {.budget_ms = 1};
+    err_t e = {0};
+    if (msg_user_rename(rs_walk_svc, rs_walk_user->uuid, "Rw U New", &pr, NULL, &e))
+        fail_msg("rename: %s", e.msg);
+    if (!pr.left)
+        fail_msg("the rename did not stop early (%zu renamed)", (size_t)pr.renamed);
+}
+
+static void test_rename_resumed_finds_what_a_send_moved_above_the_mark(void **state)
+{
+    (void)state;
+    msg_user u = add_user("rw_u", "Rw U");
+    msg_user o1 = add_user("rw_o1", "Rw O1"), o2 = add_user("rw_o2", "Rw O2");
+    msg_user o3 = add_user("rw_o3", "Rw O3");
+    msg_message m1 = send_ok(&u, NULL, "rw_o1", "oldest", NULL);
+    msg_message m2 = send_ok(&u, NULL, "rw_o2", "middle", NULL);
+    msg_message m3 = send_ok(&u, NULL, "rw_o3", "newest", NULL);
+    msg_config cfg = test_cfg();
+    cfg.rename_batch = 1;
+    hook_backend slow = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    rs_walk_svc = service_on(&slow.base, &cfg);
+    rs_walk_user = &u;
+    rs_updates = rs_marks = rs_queries = rs_gets = rs_fail_at = 0;
+    rs_fail_query = false;
+    /* o1 writes u: the send has read u's old name when the rename runs and stops */
+    hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend, .op = "TransactWriteItems",
+                       .hook = rs_walk_stops};
+    msg_service *svc = service_on(&hp.base, NULL);
+    msg_message m4;
+    err_t e = {0};
+    assert_int_equal(msg_send(svc, o1.uuid, m1.message_group_uuid, NULL, "meanwhile", NULL, &m4,
+                              &e),
+                     0);
+    msg_service_free(svc);
+    listing_names(&o1, "Rw U"); /* the race: the old name, above the mark */
+    msg_rename_progress pr = {.budget_ms = 10000};
+    assert_int_equal(msg_user_rename(rs_walk_svc, u.uuid, "Rw U New", &pr, NULL, &e), 0);
+    assert_int_equal(pr.left, 0);
+    listing_names(&o1, "Rw U New");
+    listing_names(&o2, "Rw U New");
+    listing_names(&o3, "Rw U New");
+    msg_service_free(rs_walk_svc);
+    msg_message *ms[] = {&m1, &m2, &m3, &m4};
+    for (size_t i = 0; i < 4; i++)
+        msg_message_fini(ms[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3935,6 +3997,7 @@ int main(void)
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_user_rename_when_its_query_fails),
+        cmocka_unit_test(test_rename_resumed_finds_what_a_send_moved_above_the_mark),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
         cmocka_unit_test(test_first_message_to_a_user_row_with_an_odd_name),
         cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
