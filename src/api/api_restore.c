@@ -221,10 +221,25 @@ int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_tabl
     snprintf(j->id, sizeof j->id, "%s", id);
     snprintf(j->target, sizeof j->target, "%s", t->name);
     j->target_id = t->id;
+    /* One process loads a restore: the job holds backups/restore-<table id>.lock until it
+     * ends.  A process starting while another one's restore runs (a second `serve` on the
+     * data dir) found the table InProgress and loaded the same dump again beside it, its
+     * items written over the table once the first had made it ACTIVE
+     * (test_backups.py::test_a_second_server_does_not_resume_a_running_restore). */
+    char lock[64];
+    snprintf(lock, sizeof lock, "restore-%u.lock", (unsigned)t->id);
+    int rc = store_bk_lock(api->store, lock, false, &j->lock_fd, e);
+    if (rc == 0 && j->lock_fd < 0)
+        rc = err_set(e, ERR_RESOURCE_IN_USE, "it runs in another process");
+    if (rc) {
+        free(j);
+        return rc;
+    }
     atomic_fetch_add(&m->n_restoring, 1);
-    int rc = api_bk_start(m, j, bk_restore_main, e);
+    rc = api_bk_start(m, j, bk_restore_main, e);
     if (rc) {
         atomic_fetch_sub(&m->n_restoring, 1);
+        store_bk_unlock(j->lock_fd);
         free(j);
     }
     return rc;

@@ -927,6 +927,52 @@ def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
     assert "bk_full2 from backup" not in text, text[-2000:]  # no "restore ... failed"
 
 
+def test_a_second_server_does_not_resume_a_running_restore(ddbchat_server):
+    """A second `serve` started on the data dir while the first one's restore runs (held here
+    by a full disk: RLIMIT_FSIZE on the first) leaves that restore to it: one process loads a
+    restore.  Before, the second found the table InProgress at its start and loaded the same
+    dump beside the first (its log: "resuming the restore"), writing backup items over the
+    table after the first had made it ACTIVE.  Once the first has room, it finishes."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv = ddbchat_server(stderr=logs[0])
+    logs[0].close()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_two", hash=("pk", "S"))
+    for i in range(60):
+        d.put_item(TableName="bk_two", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
+    arn = d.create_backup(TableName="bk_two", BackupName="two")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
+    pid = srv.proc.pid
+    old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (cap, old[1]))
+
+    def log_text(i):
+        with open(logs[i].name) as f:
+            return f.read()
+    try:
+        d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
+        deadline = time.time() + 15
+        while "restore of bk_two2: writing its items failed" not in log_text(0):
+            assert time.time() < deadline, log_text(0)[-2000:]
+            time.sleep(0.1)
+        second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
+        logs[1].close()
+        time.sleep(1)
+        text = log_text(1)
+        assert "cannot resume the restore of bk_two2: it runs in another process" in text, \
+            text[-2000:]
+        t = client_for(second.ddb_url).describe_table(TableName="bk_two2")["Table"]
+        assert t["RestoreSummary"]["RestoreInProgress"] is True, t["RestoreSummary"]
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(d, "bk_two2", timeout=60)
+    assert len(scan_all(client_for(second.ddb_url), "bk_two2")) == 60
+    for f in logs:
+        os.unlink(f.name)
+
+
 def test_stop_during_the_restore_done_delay(ddbchat_server):
     """The test aid DDBCHAT_RESTORE_DONE_DELAY_MS (a pause between a restore's ACTIVE and its
     job's end, bounded to 60 s) does not hold up a stop: SIGTERM during it ends the server
