@@ -966,6 +966,38 @@ static int st_lek_own(av_t *lek, arena_t *a)
     return 0;
 }
 
+/* store_query_run's checks of q before any read: a fetch only from a local secondary index,
+ * the start key's shape and its place within the key condition, the key condition's
+ * equalities fitting the queried key's schema (kd), in number and in type.  *ks: that
+ * schema's attributes.  0, ERR_VALIDATION (the service's texts), or ERR_INTERNAL for a query
+ * the api layer should not have built. */
+static int st_query_check(const store_query *q, const store_keydef *kd, st_key_schema *ks,
+                          err_t *e)
+{
+    int rc;
+    if (q->fetch && (q->stored || !q->index || q->index->global))
+        return err_set(e, ERR_INTERNAL, "a fetch reads a local secondary index's items only");
+    if (q->start_key) {
+        if (!q->start_key_checked && (rc = store_query_start_key_check(q, e)))
+            return rc;
+        if (q->n_eq && (rc = st_check_esk_bounds(q, q->start_key, e)))
+            return rc;
+    }
+    size_t nhash;
+    ks->n = store_key_attrs(kd, ks->names, ks->types, &nhash);
+    for (size_t i = 0; i < ks->n; i++)
+        ks->lens[i] = strlen(ks->names[i]);
+    if (q->n_eq &&
+        (q->n_eq < nhash || q->n_eq > ks->n || (q->rop != STORE_R_NONE && q->n_eq == ks->n)))
+        return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
+    for (size_t i = 0; i < q->n_eq; i++)
+        if (q->eq[i].type != ks->types[i])
+            return err_set(e, ERR_VALIDATION,
+                           "One or more parameter values were invalid: Condition parameter type "
+                           "does not match schema type");
+    return 0;
+}
+
 int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
@@ -974,28 +1006,10 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     const store_index *ix = q->index;
     const store_keydef *kd = ix ? &ix->key : &t->key;
     size_t max_bytes = q->max_bytes ? q->max_bytes : STORE_PAGE_BYTES;
-    int rc = 0;
-    if (q->fetch && (q->stored || !ix || ix->global))
-        return err_set(e, ERR_INTERNAL, "a fetch reads a local secondary index's items only");
-    if (q->start_key) {
-        if (!q->start_key_checked && (rc = store_query_start_key_check(q, e)))
-            return rc;
-        if (q->n_eq && (rc = st_check_esk_bounds(q, q->start_key, e)))
-            return rc;
-    }
     st_key_schema ks;
-    size_t nhash;
-    ks.n = store_key_attrs(kd, ks.names, ks.types, &nhash);
-    for (size_t i = 0; i < ks.n; i++)
-        ks.lens[i] = strlen(ks.names[i]);
-    if (q->n_eq &&
-        (q->n_eq < nhash || q->n_eq > ks.n || (q->rop != STORE_R_NONE && q->n_eq == ks.n)))
-        return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
-    for (size_t i = 0; i < q->n_eq; i++)
-        if (q->eq[i].type != ks.types[i])
-            return err_set(e, ERR_VALIDATION,
-                           "One or more parameter values were invalid: Condition parameter type "
-                           "does not match schema type");
+    int rc = st_query_check(q, kd, &ks, e);
+    if (rc)
+        return rc;
 
     buf_t lo, hi, tmp;
     st_qtls *qt = st_qt_take(); /* given back at done */
