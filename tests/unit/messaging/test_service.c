@@ -3964,6 +3964,62 @@ static void test_rename_resumed_finds_what_a_send_moved_above_the_mark(void **st
         msg_message_fini(ms[i]);
 }
 
+/* A resumed rename that stops among the conversations above its mark (moved there by
+ * messages since the rename began) keeps its place there: the mark becomes "" (nothing below
+ * is left) and rename_since the last one renamed, so the next call goes on past it and the
+ * one that ends removes both; every call gets further. */
+static void test_rename_stopped_above_the_mark_gets_further(void **state)
+{
+    (void)state;
+    msg_user u = add_user("ra_u", "Ra U");
+    msg_user o[3] = {add_user("ra_o0", "Ra O0"), add_user("ra_o1", "Ra O1"),
+                     add_user("ra_o2", "Ra O2")};
+    msg_message m[3];
+    char at[MSG_TS_LEN + 1];
+    for (int i = 0; i < 3; i++) { /* older than rename_since; o[2] newest */
+        msg_ts_format(msg_now_usec() - 10000000 + i, at);
+        m[i] = send_ok(&u, NULL, o[i].handle, "hi", at);
+    }
+    msg_config cfg = test_cfg();
+    cfg.rename_batch = 1;
+    hook_backend slow = {.base = {&rename_slow_ops}, .inner = ENV.backend};
+    msg_service *svc = service_on(&slow.base, &cfg);
+    rs_fail_at = 0;
+    rs_fail_query = false;
+    err_t e = {0};
+    msg_rename_progress pr = {.budget_ms = 1};
+    assert_int_equal(msg_user_rename(svc, u.uuid, "Ra New", &pr, NULL, &e), 0);
+    assert_int_equal(pr.renamed, 1); /* o[2]; the mark at its row */
+    for (int i = 0; i < 2; i++) {    /* o[0], o[1] move above the mark */
+        msg_message r = send_ok(&o[i], m[i].message_group_uuid, NULL, "moved", NULL);
+        msg_message_fini(&r);
+    }
+    const size_t left[2] = {1, 0};
+    for (int call = 0; call < 2; call++) {
+        pr = (msg_rename_progress){.budget_ms = 1};
+        assert_int_equal(msg_user_rename(svc, u.uuid, "Ra New", &pr, NULL, &e), 0);
+        assert_int_equal(pr.renamed, 1);
+        assert_int_equal(pr.left, left[call]);
+        json_t *row = NULL;
+        char upk[64];
+        snprintf(upk, sizeof upk, "USER#%s", u.uuid);
+        assert_int_equal(msgi_get_item(S, upk, "USER", &row, &e), 0);
+        if (call == 0) { /* stopped among the rows above: "" and the one renamed */
+            assert_string_equal(msgi_item_s(row, "rename_before"), "");
+            assert_non_null(msgi_item_s(row, "rename_since"));
+        } else {
+            assert_null(json_object_get(row, "rename_before"));
+            assert_null(json_object_get(row, "rename_since"));
+        }
+        json_decref(row);
+    }
+    for (int i = 0; i < 3; i++)
+        listing_names(&o[i], "Ra New");
+    msg_service_free(svc);
+    for (int i = 0; i < 3; i++)
+        msg_message_fini(&m[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3998,6 +4054,7 @@ int main(void)
         cmocka_unit_test(test_user_rename_batches_and_errors),
         cmocka_unit_test(test_user_rename_when_its_query_fails),
         cmocka_unit_test(test_rename_resumed_finds_what_a_send_moved_above_the_mark),
+        cmocka_unit_test(test_rename_stopped_above_the_mark_gets_further),
         cmocka_unit_test(test_first_message_to_a_user_row_without_a_name),
         cmocka_unit_test(test_first_message_to_a_user_row_with_an_odd_name),
         cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
