@@ -1491,7 +1491,8 @@ def test_handles_are_case_insensitive(msg_server, people):
     assert [g["handle"] for g in groups if g["uuid"] == m["message_group_uuid"]] == ["CaseKim"]
     t = cli(msg_server, "token", "casekim").stdout.strip()
     st, _, me = rest(msg_server, "GET", "/api/me", t)
-    assert st == 200 and me == {"uuid": kim, "handle": "CaseKim", "display_name": "Kim Case"}
+    assert st == 200 and me == {"uuid": kim, "handle": "CaseKim", "display_name": "Kim Case",
+                                "rename_unfinished": False}
     # a token whose user claim is a handle (as Cognito's username, case-sensitive by
     # default) signs in only with the handle as registered, byte for byte: folding is for
     # finding a person, not for proving who one is (review20 R6: token "CASEKIM" signed in

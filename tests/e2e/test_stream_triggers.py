@@ -287,9 +287,9 @@ def test_two_triggers_each_on_its_table(work, start_triggered, table_name):
                 got = [r for line in f for r in json.loads(line)["Records"]]
     assert keys_of(got) == [("INSERT", f"b{i}") for i in range(3)]
     assert {r["eventSourceARN"].split("/")[1] for r in got} == {b}
-    # one saved position per trigger
+    # one saved position and one lock (one process triggers a table) per trigger
     assert sorted(os.listdir(os.path.join(d, "triggers"))) == sorted(
-        [f"trigger-{a}.json", f"trigger-{b}.json"])
+        [f"trigger-{a}.json", f"trigger-{b}.json", f"trigger-{a}.lock", f"trigger-{b}.lock"])
 
 
 def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
