@@ -35,8 +35,11 @@ run: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target ddbchat -- -s
 	$(BUILD)/ddbchat serve --data-dir $(DATA_DIR) --demo $(RUN_ARGS)
 
+# unit: the unit tests, then every source compiled once more with the Release flags (-O3
+# warns where -O2 does not: CMakeLists.txt's ddb_release_check).
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) --target ddb_release_check -- -s >/dev/null
 
 asan: deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
