@@ -391,6 +391,7 @@
     readTimer = null;
     seen.clear();
     deletedSeen.clear();
+    notes.clear();
     el.text.value = '';
     delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
@@ -1457,6 +1458,11 @@
         stick();
       }
     }
+    const note = notes.get(group);
+    if (note && note.at === at) {
+      notes.delete(group);
+      try { note.n.close(); } catch (e) { /* gone already */ }
+    }
     const c = state.convs.get(group);
     if (!c) { // not loaded: its share of the title's unread may have changed
       if (state.unreadRest && state.listLoaded) relistSoon();
@@ -2224,6 +2230,11 @@
   const LOOK_MS = 250;
   const NOTE_MAX = 100;
   const looks = new Map(); // question id -> {seen}
+  // conversation -> {n, at}: the notification this tab shows there (its tag) and the
+  // created_at of the message it shows, closed if that message is deleted: a message sent by
+  // mistake and taken back stayed on the reader's screen (deleted; test_web.py::
+  // test_a_deleted_message_takes_its_notification_away)
+  const notes = new Map();
   const canNotify = () => typeof window.Notification === 'function';
   function notifyPref() {
     try { return localStorage.getItem(NOTIFY_KEY) || ''; } catch (e) { return ''; }
@@ -2286,6 +2297,8 @@
         n = new Notification(m.display_name || m.handle, { body, tag: m.message_group_uuid });
       } catch (e) { return; } // a browser that has no notifications from a page (Android)
       const group = m.message_group_uuid;
+      notes.set(group, { n, at: m.created_at });
+      n.onclose = () => { if (notes.get(group) && notes.get(group).n === n) notes.delete(group); };
       n.onclick = () => {
         window.focus();
         if (n.close) n.close();

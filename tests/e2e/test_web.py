@@ -4189,17 +4189,49 @@ def test_api_requests_do_not_start_the_service_worker(web, two):
 # permission requests (window.__asked; the answer is window.__answer).  Its permission is the
 # browser's (granted by CDP's Browser.grantPermissions) once a request answered, or the test
 # set window.__perm.
-NOTE_SEAMS = r"""window.__notes = []; window.__asked = 0; window.__answer = 'denied';
+NOTE_SEAMS = r"""window.__notes = []; window.__closed = []; window.__asked = 0; window.__answer = 'denied';
 window.__perm = '';
 const RealNotification = window.Notification;
 window.Notification = class {
-  constructor(title, o) { window.__notes.push({title, body: o.body, tag: o.tag}); window.__last = this; }
-  close() {}
+  constructor(title, o) { window.__notes.push({title, body: o.body, tag: o.tag}); window.__last = this; this.tag = o.tag; }
+  close() { window.__closed.push(this.tag); }
   static get permission() { return window.__perm || RealNotification.permission; }
   static requestPermission() {
     window.__asked++; window.__perm = window.__answer; return Promise.resolve(window.__answer);
   }
 };"""
+
+
+def test_a_deleted_message_takes_its_notification_away(web, two):
+    """The other person deletes the message a desktop notification shows (sent by mistake,
+    taken back): the notification is closed, so its text does not stay on the reader's
+    screen; deleting an older message of theirs leaves the notification of the newer one.
+    Before, it stayed until the reader closed it."""
+    me_, al = "web_ntd_me", "web_ntd_al"
+    for h, n in ((me_, "NTD Me"), (al, "NTD Alice")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, al, "hello", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    try:
+        inject(d, READ_SEAMS)
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        d.execute_script("localStorage.setItem('ddbchat.notify', 'on'); window.__perm = 'granted'")
+        d.execute_script("window.__hide()")
+        older = send_rest(web, al, "older one", group=g)
+        wait(d, lambda d: len(d.execute_script("return window.__notes")) == 1, 5, "a notification")
+        oops = send_rest(web, al, "oops, wrong person", group=g)
+        wait(d, lambda d: len(d.execute_script("return window.__notes")) == 2, 5, "the second")
+        st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{older['created_at']}", web.tok[al])
+        assert st == 204
+        time.sleep(1)
+        assert d.execute_script("return window.__closed") == []  # not the one shown
+        st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{oops['created_at']}", web.tok[al])
+        assert st == 204
+        wait(d, lambda d: d.execute_script("return window.__closed") == [g], 5,
+             "the notification closed")
+    finally:
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
 
 
 def test_a_closed_permission_prompt_is_asked_again(web, two):
