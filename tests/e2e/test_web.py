@@ -3631,8 +3631,8 @@ def test_deleting_ones_own_message(web, two):
     button (named after the message for a screen reader), the other person's none; it asks
     first in the message itself (a group "Delete this message for both of you?", the focus
     on its Delete; Escape puts the focus back; no window.confirm), then the message vanishes
-    from both people's pages at once (the stream's "delete" event), the focus in the
-    composer.  Deleting the newest puts the message before it back as both lists' last line;
+    from both people's pages at once (the stream's "delete" event; the other person's screen
+    reader hears it), the focus in the composer.  Deleting the newest puts the message before it back as both lists' last line;
     one deleted already elsewhere (the page missed the event) goes quietly, no notice; the
     last one left takes the conversation out of both lists.  Before, nothing on the page could
     take a sent message back."""
@@ -3685,6 +3685,10 @@ def test_deleting_ones_own_message(web, two):
     alice.switch_to.active_element.send_keys(Keys.ENTER)
     for d in (alice, bob):
         wait(d, lambda d: bubbles(d) == ["from b", "one", "three"], 5, "two deleted, live")
+    # the other person's screen reader hears it (not the one who deleted it)
+    said = "return [...document.querySelectorAll('#announce p')].map(p => p.textContent)"
+    assert "Del A deleted a message: two" in bob.execute_script(said)
+    assert not any("deleted" in t for t in alice.execute_script(said))
     wait(alice, lambda d: d.execute_script(active)[0] == "text", 5, "the focus in the composer")
     assert alice.execute_script("return window.__confirms") == 0
     st, _, ms = rest(web, "GET", f"/api/messages/{g}", web.tok[b_])
