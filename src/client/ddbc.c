@@ -42,6 +42,7 @@ struct ddbc {
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
 static __thread int ddbc_attempts;
 static __thread long ddbc_retry_after = -1; /* the last call's last error's hint (ms) */
+static __thread long long ddbc_date = -1;   /* the last call's last answer's Date (s) */
 static __thread long long ddbc_deadline_at; /* monotonic ms; 0 = none (ddbc_deadline) */
 static __thread long ddbc_deadline_len;     /* its length, for the error's text */
 
@@ -120,6 +121,11 @@ int ddbc_last_attempts(void)
 long ddbc_last_retry_after_ms(void)
 {
     return ddbc_retry_after;
+}
+
+long long ddbc_last_date(void)
+{
+    return ddbc_date;
 }
 
 /* ---- configuration ------------------------------------------------------------------ */
@@ -407,6 +413,7 @@ typedef struct ddbc_resp {
     char crc[16]; /* x-amz-crc32 as sent, "" when absent */
     long retry_after_ms; /* x-amz-retry-after: whole milliseconds; -1 absent or not a number */
     long http_retry_after_ms; /* Retry-After (seconds or an HTTP-date) in ms; -1 absent or bad */
+    long long date; /* Date (an HTTP-date), seconds since the epoch; -1 absent or bad */
     char etype[DDBC_ETYPE_MAX]; /* x-amzn-ErrorType as sent (cut to fit), "" when absent */
     int too_big;
     int unanswered; /* connected and sent, but no answer within the request timeout */
@@ -485,6 +492,8 @@ static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)
         r->retry_after_ms = ms;
     } else if ((v = ddbc_header_value(p, len, "Retry-After:", &vl))) {
         r->http_retry_after_ms = ddbc_parse_retry_after(v, vl, time(NULL));
+    } else if ((v = ddbc_header_value(p, len, "Date:", &vl))) {
+        r->date = httpdate_parse(v, vl, false);
     } else if ((v = ddbc_header_value(p, len, "x-amzn-ErrorType:", &vl))) {
         size_t k = vl < sizeof r->etype - 1 ? vl : sizeof r->etype - 1;
         memcpy(r->etype, v, k);
@@ -849,6 +858,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     bool past_deadline = false; /* the thread's deadline ended the call */
     long hint = -1; /* the last failed attempt's x-amz-retry-after or Retry-After */
     ddbc_retry_after = -1;
+    ddbc_date = -1;
     for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
         if (attempt > 0 && !c->aborted) {
             long ms = ddbc_hinted_delay_ms(
@@ -875,6 +885,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         r.crc[0] = '\0';
         r.retry_after_ms = -1;
         r.http_retry_after_ms = -1;
+        r.date = -1;
         r.etype[0] = '\0';
         r.too_big = 0;
         r.unanswered = 0;
@@ -884,6 +895,8 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         err_clear(&last);
         kind = DDBC_FINAL;
         CURLcode cc = ddbc_attempt(c, op, body, body_len, &r, &status);
+        if (cc == CURLE_OK)
+            ddbc_date = r.date; /* this answer's, or none: never an earlier attempt's */
         if (cc != CURLE_OK) {
             /* an endpoint that took the request and never answered is not one that "cannot
              * be reached" (test_remote_backend.py::test_hung_endpoint_is_a_bounded_503) */

@@ -109,6 +109,13 @@ int ddbc_last_attempts(void);
  * API's 503 tells its client when to come back from it (rest.c). */
 long ddbc_last_retry_after_ms(void);
 
+/* The endpoint's clock when it answered this thread's last ddbc_call: that call's last
+ * answer's Date header (an HTTP-date, whole seconds since the epoch, rounded down as HTTP
+ * sends it), or -1 when that answer had none (or one that is no HTTP-date) or no answer came.
+ * A stream reader's LATEST start is saved as a time on the stream's own clock with it
+ * (messaging/stream_reader.c), not ours. */
+long long ddbc_last_date(void);
+
 /* The wait before a retry given the endpoint's hint (x-amz-retry-after, ms; < 0: none): the
  * hint, but at least backoff_ms (the policy's jittered backoff) and at most
  * DDBC_RETRY_AFTER_EXTRA_MS more -- the AWS SDKs' retries 2.1 (their 2026 defaults:

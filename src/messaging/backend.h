@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 
 typedef struct msg_backend msg_backend;
@@ -94,6 +95,13 @@ typedef struct msg_backend_ops {
      * otherwise.  The REST API's 503 unavailable turns it into Retry-After (rest.c).  May be
      * NULL (embedded: no hints).  Through msg_backend_retry_after_ms. */
     long (*retry_after_ms)(msg_backend *b);
+    /* The endpoint's clock when it answered the calling thread's last call (ms since the
+     * epoch; remote: that answer's HTTP Date header, whole seconds), or -1 when unknown (no
+     * Date sent).  A stream's ApproximateCreationDateTime is a time on that clock: a LATEST
+     * start is saved as it (stream_reader.c), not as ours, which may be ahead.  May be NULL
+     * (embedded: the engine stamps its records with our own clock).  Through
+     * msg_backend_clock_ms. */
+    long long (*clock_ms)(msg_backend *b);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
@@ -129,6 +137,15 @@ static inline void msg_backend_deadline(msg_backend *b, long ms)
 static inline long msg_backend_retry_after_ms(msg_backend *b)
 {
     return b && b->ops->retry_after_ms ? b->ops->retry_after_ms(b) : -1;
+}
+
+/* The endpoint's clock at the calling thread's last call's answer (clock_ms), or our own
+ * wall clock when the backend has none (embedded) or the answer did not say (a remote that
+ * sends no Date). */
+static inline int64_t msg_backend_clock_ms(msg_backend *b)
+{
+    long long ms = b && b->ops->clock_ms ? b->ops->clock_ms(b) : -1;
+    return ms >= 0 ? (int64_t)ms : base_wall_ms();
 }
 
 static inline void msg_backend_free(msg_backend *b)

@@ -218,6 +218,14 @@ static long remote_retry_after_ms(msg_backend *b)
     return ddbc_last_retry_after_ms();
 }
 
+/* The last call's answer's Date, in ms: ddbc's, per thread as the deadline */
+static long long remote_clock_ms(msg_backend *b)
+{
+    (void)b;
+    long long s = ddbc_last_date();
+    return s >= 0 ? s * 1000 : -1;
+}
+
 static const msg_backend_ops remote_ops = {
     .call = remote_call,
     .free = remote_free,
@@ -226,6 +234,7 @@ static const msg_backend_ops remote_ops = {
     .abort = remote_abort,
     .deadline = remote_deadline,
     .retry_after_ms = remote_retry_after_ms,
+    .clock_ms = remote_clock_ms,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

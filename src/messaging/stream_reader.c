@@ -18,7 +18,6 @@
 #define SR_LIST_MS 5000        /* DescribeStream for new shards at least this often */
 #define SR_SHARDS_MAX 100000   /* shards a reader keeps track of */
 #define SR_PASSES 1000         /* rounds over the shards in one call while shards end */
-#define SR_TIP_PAGES 100000    /* pages a LATEST start reads past at most (100M records) */
 
 enum { SR_WAIT, SR_READ, SR_DONE }; /* a shard: parent not read out yet / being read / read */
 
@@ -28,11 +27,13 @@ typedef struct sr_shard {
     char seq[MSG_SR_SEQ_MAX];      /* last record returned from it ("" none yet) */
     char *iter;                    /* SR_READ: the next GetRecords' iterator */
     int st;
-    /* a {"since":MS} state of the builds before the LATEST start was a sequence number (the
-     * wall-clock time the shard was opened at LATEST, ms; 0: none, or a record from then on
-     * has been read): resumed from TRIM_HORIZON (or after seq) skipping records older than
-     * this less SR_SKEW_S, and saved so (with its "seq" once older records were read past)
-     * until then */
+    bool at_latest; /* opened at LATEST in this run and nothing returned from it yet (since_ms
+                     * is then its time: a state never says LATEST again) */
+    /* when the reader first opened it at LATEST (ms since the epoch on the stream's clock:
+     * the GetShardIterator answer's Date, msg_backend_clock_ms; 0: not so, or a record from
+     * then on has been read): it is saved as {"since"} (with its "seq" once older records
+     * were read past) and a resume reads it from TRIM_HORIZON (or after seq) skipping records
+     * older than this less SR_SKEW_S, never at LATEST again */
     int64_t since_ms;
     bool listed;    /* in the last DescribeStream */
     /* hold mode: records returned from it are not finished yet (msg_stream_reader_release):
@@ -58,9 +59,12 @@ struct msg_stream_reader {
     bool hold;                /* msg_stream_reader_hold */
 };
 
-/* Clock skew allowed between the reader's host and the stream's (its records'
- * ApproximateCreationDateTime, whole seconds) when a {"since"} state is resumed: records of
- * up to this many seconds before that LATEST start may be delivered again. */
+/* The margin below a LATEST start's time (the stream's clock at the start: the HTTP Date,
+ * whole seconds, of the GetShardIterator answer) when a shard opened at LATEST is resumed:
+ * the Date and the records' ApproximateCreationDateTime are both rounded down to the second
+ * and the Date is stamped a little after the position was taken; a remote that sends no
+ * Date is measured on our clock, so this is also the skew allowed between the two then.
+ * Records of up to this many seconds before the LATEST start may be delivered again. */
 #define SR_SKEW_S MSG_SR_SKEW_S
 
 /* Record k's ApproximateCreationDateTime (seconds; 0 when it has none): of the page text pg,
@@ -162,15 +166,16 @@ static int sr_iter(msg_stream_reader *r, sr_shard *s, const char *type, const ch
     return rc;
 }
 
-/* Starts reading shard s: after its seq, or at its start.  A position
+/* Starts reading shard s: after its seq, at LATEST (at_latest) or at its start.  A position
  * that is no longer readable (trimmed) reads from the shard's oldest record kept; a shard
  * that is gone meanwhile is marked read (its children are then roots). */
 static int sr_open(msg_stream_reader *r, sr_shard *s, err_t *e)
 {
     err_t ie;
     err_clear(&ie);
-    int rc = s->seq[0] ? sr_iter(r, s, "AFTER_SEQUENCE_NUMBER", s->seq, &ie)
-                       : sr_iter(r, s, "TRIM_HORIZON", NULL, &ie);
+    int rc = s->seq[0]     ? sr_iter(r, s, "AFTER_SEQUENCE_NUMBER", s->seq, &ie)
+             : s->at_latest ? sr_iter(r, s, "LATEST", NULL, &ie)
+                            : sr_iter(r, s, "TRIM_HORIZON", NULL, &ie);
     if (s->seq[0] && (rc == ERR_TRIMMED_DATA_ACCESS || rc == ERR_VALIDATION)) {
         log_warn("stream %s: position %s/%s is no longer readable (%s); reading that shard "
                  "from its oldest record kept",
@@ -290,39 +295,8 @@ static int sr_list(msg_stream_reader *r, json_t **shards, err_t *e)
     return rc;
 }
 
-static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **out_tree,
-                         msg_sr_page *out_page, bool *got, err_t *e);
-
-/* A LATEST start of open shard s: it is read from its oldest record kept to its tip (a page
- * with no records), what is read dropped, so its position is its last record's sequence
- * number ("" when it has none: from its start), which a restart or an expired iterator goes
- * on after, never a time.  Lambda's LATEST is a GetShardIterator LATEST; ours was that too,
- * saved as our wall clock's time and resumed skipping records older than it by the
- * stream's ApproximateCreationDateTime: a stream whose clock is behind ours had what was
- * written after the start skipped
- * (test_stream_triggers.py::test_latest_trigger_restart_on_a_remote_whose_clock_is_behind).
- * A stream that answers an empty page before its tip (AWS may) has the records past that
- * page delivered: at least once, never lost. */
-static int sr_pass_history(msg_stream_reader *r, sr_shard *s, err_t *e)
-{
-    s->seq[0] = 0;
-    s->since_ms = 0;
-    int rc = sr_open(r, s, e);
-    for (long page = 0; rc == 0 && s->st == SR_READ && page < SR_TIP_PAGES; page++) {
-        msg_sr_page pg;
-        bool got = false;
-        memset(&pg, 0, sizeof pg);
-        rc = sr_read_shard(r, s, 1000, NULL, &pg, &got, e);
-        msg_sr_page_fini(&pg);
-        if (!got)
-            break;
-    }
-    return rc;
-}
-
 /* Starts at the stream's oldest records (TRIM_HORIZON: every lineage's first shard) or at
- * its open shards (LATEST: each past its records so far, sr_pass_history; the closed ones
- * count as read). */
+ * its open shards (LATEST: each at LATEST; the closed ones count as read). */
 static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
 {
     sr_forget_all(r);
@@ -348,10 +322,23 @@ static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
         if (!added) /* no id, or listed twice: taken once */
             continue;
         if (start == MSG_SR_LATEST && !sr_closed(j)) {
-            if ((rc = sr_pass_history(r, s, e))) {
+            s->at_latest = true;
+            if ((rc = sr_open(r, s, e))) {
                 json_decref(all);
                 return rc;
             }
+            /* the start's time on the stream's own clock, the one that stamps its records'
+             * ApproximateCreationDateTime: the GetShardIterator answer's Date (ours when the
+             * endpoint sends none, or embedded).  Ours was compared with the remote's
+             * stamps: a remote whose clock is behind ours had what was written after the
+             * start skipped on a resume
+             * (test_stream_triggers.py::test_latest_trigger_restart_on_a_remote_whose_clock_is_behind).
+             * A start that reads past each shard's history instead (a6039cc4) took an empty
+             * page, which AWS may answer before the tip, for the tip and delivered the
+             * history as new, and cost every LATEST reader its whole history. */
+            s->since_ms = msg_backend_clock_ms(r->b);
+            if (s->since_ms <= 0)
+                s->since_ms = 1; /* a clock at the epoch: still a LATEST start */
         }
     }
     json_decref(all);
@@ -720,10 +707,11 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             /* expired (or issued by an endpoint that restarted): from where we are */
             json_decref(resp);
             msg_sr_page_fini(&pg);
-            /* a shard started at LATEST that returned nothing yet is renewed after its last
-             * record at that start (sr_pass_history), not at a new LATEST that would skip
-             * what came meanwhile
+            /* a shard opened at LATEST that returned nothing yet is renewed from that start
+             * (TRIM_HORIZON, skipping what is older than since_ms, which at_latest always
+             * has), not at a new LATEST that would skip what came meanwhile
              * (test_stream_reader.c test_latest_iterator_expiring_before_a_record_loses_nothing) */
+            s->at_latest = false;
             if ((rc = sr_open(r, s, e)))
                 return rc;
             if (s->st != SR_READ)
@@ -767,14 +755,14 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             s->st = SR_DONE;
             r->relist = true;
         }
-        /* a {"since"} state resumed, no record from that LATEST start read yet: each record
-         * older than that start (less SR_SKEW_S) is dropped (the shard is read
+        /* a shard first opened at LATEST, no record from that start read yet: each record
+         * older than that start (less SR_SKEW_S) is dropped (after a resume the shard is read
          * from TRIM_HORIZON or after seq, over as many pages as the history takes) until one
          * from the start on is read.  ApproximateCreationDateTime is rounded down: to the
          * second by AWS and ddbchat, to the minute by DynamoDB Local.  While every time seen
          * is a whole minute the stream is taken as minute precision (at worst redelivered,
          * never dropped wrongly); one other time makes it second precision for good. */
-        if (n && s->since_ms > 0) {
+        if (n && s->since_ms > 0 && !s->at_latest) {
             double min_s = (double)s->since_ms / 1000.0 - SR_SKEW_S;
             for (size_t k = 0; k < n && !r->seconds; k++) {
                 double at = sr_acdt(out_page ? &pg : NULL, recs, k);
@@ -796,10 +784,14 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
                     json_array_remove(recs, kept);
                 }
             }
-            if (n) /* the position moves past every record returned, dropped or not */
+            if (n) { /* the position moves past every record returned, dropped or not */
+                s->at_latest = false;
                 sr_copy(s->seq, sizeof s->seq, json_string_value(last));
+            }
             n = kept;
         } else if (n) {
+            s->since_ms = 0; /* read from a LATEST opened in this run: all newer than it */
+            s->at_latest = false;
             sr_copy(s->seq, sizeof s->seq, json_string_value(last));
         }
         json_decref(last);

@@ -74,12 +74,11 @@ void msg_sr_page_fini(msg_sr_page *p);
 
 /* The position after the last records returned, as a new JSON object (NULL: out of memory):
  * {"v":2,"arn":A,"shards":[{"shard":ID,"seq":S},...]}, one entry per shard being read
- * (seq "" : from its start; a LATEST start is the shard's last record's seq then; "since":MS
- * instead, written by the builds before that: opened at LATEST at that wall-clock time,
- * nothing returned yet, so resumed from TRIM_HORIZON skipping records older than MS less
- * SR_SKEW_S (2 s), and saved so until then; "latest":true with no time, written by
- * 6787f1ee..4063a4cd only, is read from TRIM_HORIZON: older records again rather than a
- * loss) or read to its end
+ * (seq "" : from its start; "since":MS instead: opened at LATEST at that time on the
+ * stream's clock (the GetShardIterator answer's Date; ours when it sent none; builds before
+ * this wrote ours, and are read the same way), nothing returned yet, so resumed from TRIM_HORIZON skipping records older than MS less
+ * SR_SKEW_S (2 s); "latest":true with no time, written by 6787f1ee..4063a4cd only, is read
+ * from TRIM_HORIZON: older records again rather than a loss) or read to its end
  * ("done":true) while DescribeStream still lists it. */
 json_t *msg_stream_reader_state(const msg_stream_reader *r);
 /* Hold mode (a trigger's per-shard delivery, as Lambda's event source mapping: one batch per

@@ -1689,10 +1689,10 @@ static void *trg_main(void *arg)
             int rc = msg_stream_reader_new(t->b, t->table, t->start, pos, &rd, &e);
             json_decref(pos);
             if (rc && rc != ERR_RESOURCE_NOT_FOUND) {
-                /* a start that reads and cannot (a LATEST start reads past each open shard's
-                 * records: GetRecords refused) backs off as a failed read does, said once,
-                 * and nothing is said to be read until it can
-                 * (test_failing_reads_back_off[latest]) */
+                /* a start refused for another reason than a missing table or stream
+                 * (DescribeStream or GetShardIterator refused, the endpoint unreachable)
+                 * backs off as a failed read does, said once, and nothing is said to be read
+                 * until it can (test_failing_reads_back_off) */
                 rd = NULL;
                 trg_read_failed(t, &reread, &e, &read_at);
                 continue;
@@ -1717,9 +1717,9 @@ static void *trg_main(void *arg)
                                                      : "from LATEST";
         }
         if (!start_saved) {
-            /* the start is a position before any read: TRIM_HORIZON, or LATEST saved as
-             * each open shard's last sequence number at the start (msg_stream_reader_new
-             * reads past what is there), so a restart before the first batch
+            /* the start is a position before any read: TRIM_HORIZON, or LATEST saved as the
+             * time each shard was opened at it on the stream's clock (msg_stream_reader_state's
+             * "since"; every shard's LATEST iterator is taken first), so a restart before the first batch
              * does not start at LATEST again and skip what was written meanwhile
              * (test_latest_trigger_restart_loses_nothing).  A start that cannot be saved is
              * not read from: tried again every TRG_LOOKUP_MS, said once */

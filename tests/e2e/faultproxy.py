@@ -23,6 +23,10 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "html503"    answer 503 with an HTML page, no DynamoDB JSON (a load balancer's or a
                proxy's own answer) without forwarding
   "html429"    answer 429 with an HTML page (an HTTP intermediary's rate limit)
+  "empty"      a GetRecords answered 200 with no records and the request's own iterator as
+               NextShardIterator, without forwarding: the empty page the Streams API may
+               answer before a shard's records ("it might take multiple calls to get to a
+               portion of the shard that contains stream records", GetRecords)
   "hang"       read the request and never answer (until close(): then the connection is
                closed unanswered) -- an endpoint that accepts and then hangs
 
@@ -141,6 +145,9 @@ class FaultProxy:
                 if fault in ("html503", "html429"):
                     return self._raw(int(fault[4:]), b"<html><body>injected: " +
                                      fault.encode() + b"</body></html>")
+                if fault == "empty":
+                    it = json.loads(body or b"{}").get("ShardIterator")
+                    return self._answer(200, {"Records": [], "NextShardIterator": it})
                 if fault == "hang":
                     proxy.closed.wait()
                     self.close_connection = True

@@ -23,7 +23,7 @@
 
 enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED, FK_FOREIGN,
        FK_CANCELED_IN_MESSAGE, FK_CANCELED_ODD_MESSAGE,
-       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
+       FK_503_RETRY_AFTER_1, FK_503_RETRY_AFTER_DATE, FK_OK_DATED, FK_500_DATED, FK_503_HTML_DAY, FK_503_HTML, FK_429_HTML,
        FK_200_VALIDATION, FK_200_THROTTLE, FK_200_TYPE_ONLY, FK_200_MESSAGE_ONLY,
        FK_200_NESTED_MESSAGE };
 
@@ -170,6 +170,16 @@ static void *fake_main(void *arg)
             break;
         case FK_429_HTML:
             fake_reply_h(c, 429, "<html><body>rate limited</body></html>", 1, "");
+            break;
+        case FK_OK_DATED: /* an answer stamped with the endpoint's clock */
+            fake_reply_h(c, 200, "{\"TableNames\":[]}", 1,
+                         "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+            break;
+        case FK_500_DATED:
+            fake_reply_h(c, 500,
+                         "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                         "InternalServerError\",\"message\":\"x\"}",
+                         1, "Date: Sun, 06 Nov 1994 08:49:40 GMT\r\n");
             break;
         case FK_503_RETRY_AFTER_DATE: {
             char h[96], d[64];
@@ -639,6 +649,33 @@ static void test_retry_after_header_values(void **state)
 #undef RA
 }
 
+/* The endpoint's clock, its answer's Date (a stream reader saves a LATEST start as it:
+ * messaging/stream_reader.c): the last answer's of this thread's last call, -1 when that
+ * answer had none (never an earlier call's or attempt's). */
+static void test_last_date_is_the_last_answers(void **state)
+{
+    (void)state;
+    int script[] = {FK_OK_DATED, FK_OK, FK_500_DATED, FK_OK};
+    fake_t *f = fake_start(script, 4);
+    ddbc_t *c = client_for(f, 3);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(ddbc_last_date(), 784111777); /* Sun, 06 Nov 1994 08:49:37 GMT */
+    json_decref(resp);
+    resp = NULL;
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(ddbc_last_date(), -1); /* no Date: not the call's before */
+    json_decref(resp);
+    resp = NULL;
+    assert_int_equal(call(c, &resp, &e), 0); /* a dated 500, then an answer without one */
+    assert_int_equal(ddbc_last_attempts(), 2);
+    assert_int_equal(ddbc_last_date(), -1);
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
 /* A 503 with Retry-After (seconds, or an HTTP-date 2 s ahead) and no x-amz-retry-after: the
  * next attempt waits for it (the base backoff here is 1 ms), as for x-amz-retry-after; before,
  * the header was ignored and the retry came after ~1 ms. */
@@ -762,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_hint),
         cmocka_unit_test(test_retry_after_header_values),
         cmocka_unit_test(test_retry_after_header_is_honoured),
+        cmocka_unit_test(test_last_date_is_the_last_answers),
         cmocka_unit_test(test_intermediary_answers),
         cmocka_unit_test(test_retry_quota),
         cmocka_unit_test(test_200_error_document_is_an_error),
