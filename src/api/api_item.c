@@ -544,6 +544,24 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
     return prc ? prc : api_exprs_init_maps(r, o, x, null_what);
 }
 
+int api_exprs_init_tx(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
+                      const char *null_what)
+{
+    if (any_param(o, expr_params))
+        return api_exprs_init(r, o, x, expr_params, null_what);
+    /* no expression: the maps are read (their type, keys and values, as any input) and
+     * nothing is found unused (AWS us-east-1, ExtendDB's tests/
+     * test_transact_expression_validation.py; test_transact
+     * test_transact_names_values_without_expression) */
+    json_t *jn = api_param(o, "ExpressionAttributeNames");
+    json_t *jv = null_what ? api_param(o, "ExpressionAttributeValues") : NULL;
+    if ((jn && !json_is_object(jn)) || (jv && !json_is_object(jv)))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    int rc = api_exprs_init_maps(r, o, x, null_what);
+    x->have_env = false;
+    return rc;
+}
+
 int api_exprs_init_maps(api_req *r, const json_t *o, api_exprs *x, const char *null_what)
 {
     memset(x, 0, sizeof *x);

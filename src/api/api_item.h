@@ -195,6 +195,13 @@ int api_exprs_init_jr(api_req *r, const struct jread_val *names, const struct jr
  * dynalite's AWS-recorded tests; DynamoDB Local agrees; test_items test_write_check_order. */
 int api_exprs_pre(api_req *r, const json_t *o, const char *const *expr_params,
                   const char *null_what);
+/* api_exprs_init for one transaction action (TransactWriteItems' Put/Update/Delete/
+ * ConditionCheck, TransactGetItems' Get): with none of expr_params present the maps are
+ * taken without being used, where the single-item operations refuse them with "can only be
+ * specified when using expressions" (AWS).  Their own checks still run; errors as
+ * api_exprs_init. */
+int api_exprs_init_tx(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
+                      const char *null_what);
 /* api_exprs_init past api_exprs_pre, for a caller that has run api_exprs_pre on the same o,
  * expr_params and null_what (the writes, GetItem, Query and Scan on their jansson paths): the
  * maps' own checks and the env, without running those checks again. */

@@ -115,9 +115,9 @@ static int parse_action(api_req *r, twa *a)
     if ((rc = api_rvoccf_parse(r, s, &a->rvoccf)))
         return rc;
     api_exprs *x = &a->x;
-    if ((rc = api_exprs_init(r, s, x, k == API_W_UPDATE ? upd_params : cond_params,
-                             k == API_W_UPDATE ? "UpdateExpression and ConditionExpression are null"
-                                               : "ConditionExpression is null")))
+    const char *null_what = k == API_W_UPDATE ? "UpdateExpression and ConditionExpression are null"
+                                              : "ConditionExpression is null";
+    if ((rc = api_exprs_init_tx(r, s, x, k == API_W_UPDATE ? upd_params : cond_params, null_what)))
         return rc;
     expr_t *cond = NULL, *upd = NULL;
     /* an Update's UpdateExpression before its ConditionExpression, as UpdateItem's */
@@ -932,7 +932,7 @@ static int tg_parse_json(api_req *r, tga **out_gets, size_t *out_n, api_rcc *rcc
     for (size_t i = 0; i < n; i++) {
         json_t *g = api_param(json_array_get(items, i), "Get");
         gets[i].spec = g;
-        if ((rc = api_exprs_init(r, g, &gets[i].x, get_params, NULL)) ||
+        if ((rc = api_exprs_init_tx(r, g, &gets[i].x, get_params, NULL)) ||
             (rc = api_exprs_get(r, g, &gets[i].x, "ProjectionExpression", EXPR_PROJECTION,
                                 &gets[i].proj)) ||
             (rc = api_exprs_done(r, &gets[i].x)) ||

@@ -577,3 +577,60 @@ def test_transact_index_arm_not_doubled(ddb, ddb_url, target, table_name, make_t
         assert c["Table"]["CapacityUnits"] == 2.0, c
         assert c["GlobalSecondaryIndexes"] == {"gix": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}, c
         assert c["CapacityUnits"] == 3.0, c
+
+
+# A Put or Delete action without a ConditionExpression, and a Get without a
+# ProjectionExpression, take ExpressionAttributeNames / ExpressionAttributeValues they do not
+# use: the action runs (AWS us-east-1, as ExtendDB's tests/test_transact_expression_validation.py
+# records it; PutItem, DeleteItem and GetItem refuse the same maps with "can only be specified
+# when using expressions").  With an expression present, an unused name is still refused, and
+# the maps' own entries are still checked.  DynamoDB Local deviates: it refuses all five with
+# the single-item operations' texts.
+def test_transact_names_values_without_expression(ddb_url, target, tt):
+    ok(ddb_url, "PutItem", {"TableName": tt, "Item": {"pk": S("d1")}})
+    ok(ddb_url, "PutItem", {"TableName": tt, "Item": {"pk": S("d2")}})
+    names, values = {"#n": "v"}, {":v": N(1)}
+    writes = [
+        ({"Put": {"TableName": tt, "Item": K("p1"), "ExpressionAttributeNames": names}},
+         "ExpressionAttributeNames can only be specified when using expressions"),
+        ({"Put": {"TableName": tt, "Item": K("p2"), "ExpressionAttributeValues": values}},
+         "ExpressionAttributeValues can only be specified when using expressions: "
+         "ConditionExpression is null"),
+        ({"Delete": {"TableName": tt, "Key": K("d1"), "ExpressionAttributeNames": names}},
+         "ExpressionAttributeNames can only be specified when using expressions"),
+        ({"Delete": {"TableName": tt, "Key": K("d2"), "ExpressionAttributeValues": values}},
+         "ExpressionAttributeValues can only be specified when using expressions: "
+         "ConditionExpression is null"),
+    ]
+    get_one = {"TransactItems": [{"Get": {"TableName": tt, "Key": K("t1"),
+                                          "ExpressionAttributeNames": names}}]}
+    if target == "dynamodb-local":
+        for action, msg in writes:
+            err(ddb_url, "TransactWriteItems", {"TransactItems": [action]}, V, msg)
+        err(ddb_url, "TransactGetItems", get_one, V,
+            "ExpressionAttributeNames can only be specified when using expressions")
+        return
+    for action, _ in writes:
+        ok(ddb_url, "TransactWriteItems", {"TransactItems": [action]})
+    assert get(ddb_url, tt, "p1") == K("p1") and get(ddb_url, tt, "p2") == K("p2")
+    assert get(ddb_url, tt, "d1") is None and get(ddb_url, tt, "d2") is None
+    assert ok(ddb_url, "TransactGetItems", get_one)["Responses"] == [
+        {"Item": {"pk": S("t1"), "v": N(1)}}]
+    # with an expression, an unused name is refused (AWS and Local)
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("p3"), "ExpressionAttributeNames": names,
+                 "ConditionExpression": "attribute_not_exists(pk)"}}]}, V,
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}")
+    err(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K("t1"), "ProjectionExpression": "pk",
+                 "ExpressionAttributeNames": names}}]}, V,
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}")
+    # the maps' own entries are still read: an empty AttributeValue, a non-string name
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("p4"), "ExpressionAttributeValues": {":v": {}}}}]},
+        V)
+    assert "Supplied AttributeValue is empty" in e["message"], e
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Delete": {"TableName": tt, "Key": K("p1"), "ExpressionAttributeNames": {"#n": 5}}}]},
+        "SerializationException")
+    assert get(ddb_url, tt, "p4") is None and get(ddb_url, tt, "p1") == K("p1")

@@ -662,6 +662,10 @@ static void test_transact_get_same_answers(void **state)
                              "'ProjectionExpression':null}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
                              "'ExpressionAttributeValues':{':v':{'S':'x'}}}}]}"},
+        /* names without a ProjectionExpression: taken, unused (AWS; test_transact
+         * test_transact_names_values_without_expression) */
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ExpressionAttributeNames':{'#n':'v'}}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a',"
                              "'N':null}}}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}},"
@@ -689,7 +693,7 @@ static void test_transact_get_same_answers(void **state)
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab2','Key':{'pk':{'S':'a'},"
                              "'sk':{'N':'x'}}}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
-                             "'ExpressionAttributeNames':{'#n':'v'}}}]}"},
+                             "'ProjectionExpression':'v','ExpressionAttributeNames':{'#n':'v'}}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
                              "'ProjectionExpression':'#n'}}]}"},
         {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
