@@ -265,6 +265,15 @@ static int del_last(msg_service *s, const char *me, const char *other, const cha
     add(items, item_row(s->table, me, ts, &mine, 'a', -1));
     add(items, item_row(s->table, other, ts, &theirs, 'b', -1));
     if (p) {
+        /* p still there: a delete of p that commits first cancels this one, which reads
+         * again and moves to the message before p (else both rows kept p's deleted text:
+         * review30b, test_delete_races_injected "...the previous deleted meanwhile"); a delete
+         * of p after it is held by its own `last_message_at > :ts` */
+        char msg_pk[64];
+        snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
+        add(items,
+            json_pack("{s:{s:s,s:o,s:s}}", "ConditionCheck", "TableName", s->table, "Key",
+                      msgi_key2(msg_pk, p_sk), "ConditionExpression", "attribute_exists(pk)"));
         /* attribute_not_exists: (GRP#owner, p_sk) may be another conversation's row at the
          * same microsecond; that cancels (retried until conflict), never overwrites it */
         json_t *rows[2] = {moved_row(&mine, p_sk, p_text, false, ts),
@@ -322,6 +331,7 @@ int msg_delete_message(msg_service *s, const char *me, const char *group_in, con
     snprintf(pair_pk, sizeof pair_pk, "PAIR#%s#%s", lo, hi);
     snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
     unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    bool disagreed = false; /* the last attempt found ts there and the pair row before it */
     for (int attempt = 0;; attempt++) {
         if (attempt >= s->cfg.max_retries)
             return msg_failf(e, MSG_E_CONFLICT,
@@ -346,16 +356,27 @@ int msg_delete_message(msg_service *s, const char *me, const char *group_in, con
         bool found =
             g && strcmp(g, group) == 0 && msgi_copy_s(pair, "last_message_at", last, sizeof last);
         json_decref(pair);
-        if (!found)
-            return msg_failf(e, MSG_E_STORAGE,
-                             "the pair row %s does not name the conversation %s's last message",
-                             pair_pk, group);
-        int c = strcmp(last, ts);
-        rc = c > 0    ? del_middle(s, me, other, group, ts, pair_pk, last, e)
-             : c == 0 ? del_last(s, me, other, group, ts, pair_pk, e)
-                      : msg_failf(e, MSG_E_STORAGE,
-                                  "the pair row %s says %s is the last message, before %s", pair_pk,
-                                  last, ts); /* a send writes both at once */
+        int c = found ? strcmp(last, ts) : -1;
+        if (c < 0) {
+            /* the pair row names no message, or one before ts, while ts was there: another
+             * delete of ts (or of everything up to it) committed between the two reads (a
+             * send writes the message and the pair row at once).  Read again: gone is 204
+             * (it was 500 storage: review30b, test_delete_same_message_at_once).  Still
+             * there on the next reading too: the pair row is damaged. */
+            if (disagreed)
+                return found ? msg_failf(e, MSG_E_STORAGE,
+                                         "the pair row %s says %s is the last message, before %s",
+                                         pair_pk, last, ts)
+                             : msg_failf(e, MSG_E_STORAGE,
+                                         "the pair row %s does not name the conversation %s's "
+                                         "last message",
+                                         pair_pk, group);
+            disagreed = true;
+            continue;
+        }
+        disagreed = false;
+        rc = c > 0 ? del_middle(s, me, other, group, ts, pair_pk, last, e)
+                   : del_last(s, me, other, group, ts, pair_pk, e);
         if (rc == 0)
             break;
         if (rc != MSGI_RACED)

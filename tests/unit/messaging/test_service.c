@@ -3799,10 +3799,14 @@ static void test_delete_races_sends(void **state)
  * the first TransactWriteItems), for each writer that can race it: the delete is cancelled
  * and goes again, and the table keeps every invariant (check_invariants, check_unread). */
 static msg_user dj_a, dj_b;
-static char dj_group[MSG_UUID_LEN + 1], dj_last[MSG_TS_LEN + 1];
+static char dj_group[MSG_UUID_LEN + 1], dj_last[MSG_TS_LEN + 1], dj_prev[MSG_TS_LEN + 1];
 static void dj_delete_last(void) /* a deletes the conversation's last message elsewhere */
 {
     del_ok(&dj_a, dj_group, dj_last, true);
+}
+static void dj_delete_prev(void) /* a deletes the message before the last elsewhere */
+{
+    del_ok(&dj_a, dj_group, dj_prev, true);
 }
 static void dj_send(void) /* b sends */
 {
@@ -3843,7 +3847,11 @@ static void test_delete_races_injected(void **state)
                  {"last, b read meanwhile", true, dj_mark, true, false},
                  {"last, b renamed meanwhile", true, dj_rename, true, false},
                  {"last, deleted meanwhile by another device", true, dj_delete_last, false,
-                  false}};
+                  false},
+                 /* review30b HIGH: the previous message's text was put on both rows (b
+                  * read it: its delete writes no conversation row, only the message) */
+                 {"last read, the previous deleted meanwhile", true, dj_delete_prev, true,
+                  true}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char ha[16], hb[16]; /* each case in a conversation of its own */
         snprintf(ha, sizeof ha, "dj_a%zu", i);
@@ -3855,6 +3863,7 @@ static void test_delete_races_injected(void **state)
         msg_message m2 = send_ok(&dj_a, dj_group, NULL, "a one", NULL);
         msg_message m3 = send_ok(&dj_a, dj_group, NULL, "a two", NULL);
         snprintf(dj_last, sizeof dj_last, "%s", m3.created_at);
+        snprintf(dj_prev, sizeof dj_prev, "%s", m2.created_at);
         if (cases[i].read)
             dj_mark();
         hook_backend hp = {.base = {&hook_ops}, .inner = ENV.backend,
@@ -3876,6 +3885,63 @@ static void test_delete_races_injected(void **state)
         msg_message_fini(&m1);
         msg_message_fini(&m2);
         msg_message_fini(&m3);
+    }
+}
+
+/* A backend that runs `hook` once, just before the first GetItem of a pair row (PAIR#...)
+ * reaches the table: between a delete's read of the message and its read of the pair row. */
+static int pair_hook_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    hook_backend *h = (hook_backend *)b;
+    const char *pk =
+        json_string_value(json_object_get(json_object_get(json_object_get(req, "Key"), "pk"), "S"));
+    if (strcmp(op, "GetItem") == 0 && pk && strncmp(pk, "PAIR#", 5) == 0) {
+        h->calls++;
+        if (!h->fired++)
+            h->hook();
+    }
+    return msg_backend_call(h->inner, op, req, out, e);
+}
+
+static const msg_backend_ops pair_hook_ops = {
+    .call = pair_hook_call, .free = lagging_free, .name = "pair_hook"};
+
+/* Two deletes of the same last message at once (review30b MEDIUM): the other one commits
+ * between this one's read of the message and its read of the pair row, which then names the
+ * message before it (or, the only message, none).  That is the race, not a damaged pair row:
+ * read again, find it gone, 204 (it was 500 storage "the pair row ... says <p> is the last
+ * message, before <ts>" / "does not name the conversation's last message"). */
+static void test_delete_same_message_at_once(void **state)
+{
+    (void)state;
+    for (int only = 0; only < 2; only++) {
+        char ha[16], hb[16];
+        snprintf(ha, sizeof ha, "ds_a%d", only);
+        snprintf(hb, sizeof hb, "ds_b%d", only);
+        dj_a = add_user(ha, "Ds A");
+        dj_b = add_user(hb, "Ds B");
+        msg_message m1 = send_ok(&dj_a, NULL, hb, "one", NULL);
+        snprintf(dj_group, sizeof dj_group, "%s", m1.message_group_uuid);
+        msg_message m2 = {0};
+        if (!only)
+            m2 = send_ok(&dj_a, dj_group, NULL, "two", NULL);
+        snprintf(dj_last, sizeof dj_last, "%s", only ? m1.created_at : m2.created_at);
+        hook_backend hp = {.base = {&pair_hook_ops}, .inner = ENV.backend, .hook = dj_delete_last};
+        msg_service *svc = service_on(&hp.base, NULL);
+        err_t e = {0};
+        bool deleted = true;
+        if (msg_delete_message(svc, dj_a.uuid, dj_group, dj_last, &deleted, &e))
+            fail_msg("only %d: %s", only, e.msg);
+        msg_service_free(svc);
+        assert_false(deleted); /* the other one deleted it */
+        assert_int_equal(hp.fired, 1);
+        json_t *all = scan_all();
+        check_invariants(all);
+        check_unread(all, dj_group);
+        json_decref(all);
+        msg_message_fini(&m1);
+        if (!only)
+            msg_message_fini(&m2);
     }
 }
 
@@ -4114,6 +4180,7 @@ int main(void)
         cmocka_unit_test(test_delete_message),
         cmocka_unit_test(test_delete_races_sends),
         cmocka_unit_test(test_delete_races_injected),
+        cmocka_unit_test(test_delete_same_message_at_once),
         cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
