@@ -257,7 +257,7 @@ static int read_log_newest_repair(msg_service *s, const char *me, int64_t *out_n
  * for throttling is not "moved" but the error (msgi_write_outcome).  *out_seq: the log row's
  * number. */
 static int mark_update(msg_service *s, const char *me, const char *at, const char *group,
-                       const char *want, long long n, json_t *old, bool *moved,
+                       const char *want, long long n, json_t *old, json_t *old_n, bool *moved,
                        int64_t *out_seq, err_t *e)
 {
     *moved = false;
@@ -273,16 +273,24 @@ static int mark_update(msg_service *s, const char *me, const char *at, const cha
     msg_ts_format(now > last_stamp ? now : last_stamp + 1, stamp); /* rises with the number */
     *out_seq = last + 1;
     msgi_read_sk(last + 1, log_sk);
+    /* unread held as read too: a delete of a counted message between the count and this
+     * write lowers it (the row keeps its key and read_to), and n would count the deleted
+     * one (review30b; test_service.c test_mark_read_races_a_delete) */
+    char cond[200];
+    snprintf(cond, sizeof cond,
+             "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t%s) "
+             "AND %s",
+             old ? " OR read_to = :o" : "",
+             old_n ? "unread = :u" : "attribute_not_exists(unread)");
     json_t *upd = json_pack(
         "{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "TableName", s->table, "Key",
         msgi_key2(pk, at), "UpdateExpression", "SET read_to = :t, unread = :n",
-        "ConditionExpression",
-        old ? "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t OR "
-              "read_to = :o)"
-            : "message_group_uuid = :g AND (attribute_not_exists(read_to) OR read_to < :t)",
-        "ExpressionAttributeValues", ":t", "S", want, ":n", "N", num, ":g", "S", group);
+        "ConditionExpression", cond, "ExpressionAttributeValues", ":t", "S", want, ":n", "N",
+        num, ":g", "S", group);
     if (upd && old)
         json_object_set(json_object_get(upd, "ExpressionAttributeValues"), ":o", old);
+    if (upd && old_n)
+        json_object_set(json_object_get(upd, "ExpressionAttributeValues"), ":u", old_n);
     /* the read log's row (events.h: the user's other streams get a read event from it), in
      * the same transaction: a marker that moved is always logged, under the next number */
     json_t *req =
@@ -420,12 +428,16 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         msgi_conv_mark(row, cur, &cur_n);
         /* a read_to the rule refused: the update's condition holds it as stored */
         json_t *old = cur[0] || !ok ? NULL : json_incref(json_object_get(row, "read_to"));
+        json_t *old_n = json_incref(json_object_get(row, "unread")); /* as stored */
         json_decref(row);
-        if (!ok)
+        if (!ok) {
+            json_decref(old_n);
             return msg_failf(e, MSG_E_STORAGE, "a conversation row without its sort key");
+        }
         /* read up to the last message at most; never back */
         const char *want = strcmp(want_in, at) > 0 ? at : want_in;
         if (cur[0] && strcmp(want, cur) <= 0) { /* (old is NULL) */
+            json_decref(old_n);
             memcpy(out_read_to, cur, sizeof cur);
             *out_unread = cur_n;
             return 0;
@@ -433,12 +445,14 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
         long long n = 0;
         if (strcmp(want, at) < 0 && (rc = count_after(s, lower, viewer_uuid, want, &n, e))) {
             json_decref(old);
+            json_decref(old_n);
             return rc;
         }
         bool moved;
-        int64_t seq;
-        rc = mark_update(s, viewer_uuid, at, lower, want, n, old, &moved, &seq, e);
+        int64_t seq = 0;
+        rc = mark_update(s, viewer_uuid, at, lower, want, n, old, old_n, &moved, &seq, e);
         json_decref(old);
+        json_decref(old_n);
         if (rc)
             return rc;
         if (!moved) {

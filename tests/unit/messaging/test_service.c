@@ -3945,6 +3945,47 @@ static void test_delete_same_message_at_once(void **state)
     }
 }
 
+/* A middle delete between a mark-read's count and its write (review30b MEDIUM): the delete
+ * lowered the row's unread, the mark-read's count still held the deleted message; its
+ * condition holds unread as read too, so it is cancelled, counts again and writes 1 (it
+ * wrote 2, one too many, until the next mark-read past it). */
+static void dm_delete_x2(void)
+{
+    del_ok(&dj_a, dj_group, dj_prev, true);
+}
+static void test_mark_read_races_a_delete(void **state)
+{
+    (void)state;
+    dj_a = add_user("dm_a", "Dm A");
+    dj_b = add_user("dm_b", "Dm B");
+    msg_message x1 = send_ok(&dj_a, NULL, "dm_b", "x1", NULL);
+    snprintf(dj_group, sizeof dj_group, "%s", x1.message_group_uuid);
+    msg_message x2 = send_ok(&dj_a, dj_group, NULL, "x2", NULL);
+    msg_message x3 = send_ok(&dj_a, dj_group, NULL, "x3", NULL);
+    snprintf(dj_prev, sizeof dj_prev, "%s", x2.created_at);
+    hook_backend hu = {.base = {&hook_ops},
+                       .inner = ENV.backend,
+                       .op = "TransactWriteItems",
+                       .hook = dm_delete_x2};
+    msg_service *svc = service_on(&hu.base, NULL);
+    err_t e = {0};
+    char at[MSG_TS_LEN + 1];
+    long long n;
+    if (msg_mark_read(svc, dj_b.uuid, dj_group, x1.created_at, at, &n, &e))
+        fail_msg("mark-read: %s", e.msg);
+    msg_service_free(svc);
+    assert_int_equal(hu.calls, 2); /* cancelled by the delete, then committed */
+    assert_string_equal(at, x1.created_at);
+    assert_int_equal(n, 1); /* x3 */
+    json_t *all = scan_all();
+    check_invariants(all);
+    check_unread(all, dj_group);
+    json_decref(all);
+    msg_message_fini(&x1);
+    msg_message_fini(&x2);
+    msg_message_fini(&x3);
+}
+
 /* dc_call's backend: counts every request and those that write (TransactWriteItems) */
 static int dc_calls, dc_writes;
 static int dc_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -4181,6 +4222,7 @@ int main(void)
         cmocka_unit_test(test_delete_races_sends),
         cmocka_unit_test(test_delete_races_injected),
         cmocka_unit_test(test_delete_same_message_at_once),
+        cmocka_unit_test(test_mark_read_races_a_delete),
         cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
