@@ -364,8 +364,13 @@ static int idem_replay(msg_service *s, const msg_user *me, const char *group, co
         return rc;
     const char *mu = msgi_item_s(row, "message_uuid"), *mt = msgi_item_s(row, "message");
     const char *who = msgi_item_s(row, "user_uuid");
-    if (!row || !mu || strcmp(mu, uuid) != 0 || !who || strcmp(who, me->uuid) != 0 || !mt)
-        rc = msg_failf(e, MSG_E_STORAGE, "the message of this Idempotency-Key is missing");
+    if (!row || (mu && strcmp(mu, uuid) != 0))
+        /* deleted since (msg_delete_message keeps the pair row's keys): final, not sent
+         * again (it was 500 storage on every retry: review30b,
+         * test_service.c test_keyed_retry_of_a_deleted_message) */
+        rc = msg_fail(e, MSG_E_MESSAGE_DELETED);
+    else if (!mu || !who || strcmp(who, me->uuid) != 0 || !mt)
+        rc = msg_failf(e, MSG_E_STORAGE, "the message of this Idempotency-Key is malformed");
     else if (strcmp(mt, text) != 0)
         rc = msg_fail(e, MSG_E_IDEMPOTENCY_KEY_REUSED);
     else if (out) {

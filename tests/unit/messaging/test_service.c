@@ -3986,6 +3986,27 @@ static void test_mark_read_races_a_delete(void **state)
     msg_message_fini(&x3);
 }
 
+/* A keyed send retried after its message was deleted (review30b LOW 3): the key is still
+ * kept on the pair row, the message is gone.  410 message_deleted, which a client takes as
+ * final (the page's outbox drops it); it was 500 storage on every retry. */
+static void test_keyed_retry_of_a_deleted_message(void **state)
+{
+    (void)state;
+    msg_user a = add_user("kd_a", "Kd A");
+    add_user("kd_b", "Kd B");
+    msg_message m0 = send_ok(&a, NULL, "kd_b", "zero", NULL), m, r;
+    err_t e = {0};
+    const char *g = m0.message_group_uuid;
+    assert_int_equal(msg_send_keyed(S, a.uuid, g, NULL, "gone", NULL, "kd-1", &m, &e), 0);
+    del_ok(&a, g, m.created_at, true);
+    assert_int_not_equal(msg_send_keyed(S, a.uuid, g, NULL, "gone", NULL, "kd-1", &r, &e), 0);
+    code_is(&e, "message_deleted");
+    assert_int_equal(msg_err_status(msg_err_of(&e)), 410);
+    assert_int_equal(count_messages(g), 1); /* not sent again */
+    msg_message_fini(&m0);
+    msg_message_fini(&m);
+}
+
 /* dc_call's backend: counts every request and those that write (TransactWriteItems) */
 static int dc_calls, dc_writes;
 static int dc_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -4223,6 +4244,7 @@ int main(void)
         cmocka_unit_test(test_delete_races_injected),
         cmocka_unit_test(test_delete_same_message_at_once),
         cmocka_unit_test(test_mark_read_races_a_delete),
+        cmocka_unit_test(test_keyed_retry_of_a_deleted_message),
         cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
