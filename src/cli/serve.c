@@ -629,6 +629,25 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             return 2;
         }
     }
+    /* one trigger a table: its positions (and the lock that keeps a second process off them)
+     * are the table's, DATA_DIR/triggers/trigger-TABLE.json; a second one in the same process
+     * was refused as "already runs in another process" and serve exited 1 after printing its
+     * endpoints (test_stream_triggers.py::test_two_triggers_on_one_table_are_refused).  Lambda
+     * allows several event source mappings on one stream; ddbchat does not (yet) */
+    for (size_t i = 0; i < o->n_triggers; i++) {
+        size_t li = strcspn(o->triggers[i], "=");
+        for (size_t j = 0; j < i; j++) {
+            if (strcspn(o->triggers[j], "=") != li || memcmp(o->triggers[i], o->triggers[j], li))
+                continue;
+            char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
+            fprintf(stderr, "ddbchat serve: --trigger '%s' is the second trigger on its table: "
+                            "one trigger a table (its positions are "
+                            "DATA_DIR/triggers/trigger-TABLE.json); give one --trigger whose "
+                            "command does both\n", shown ? shown : "");
+            free(shown);
+            return 2;
+        }
+    }
     if (o->n_triggers && o->endpoint && !o->data_dir_given) {
         fprintf(stderr, "ddbchat serve: --trigger with --endpoint needs --data-dir (where the "
                         "triggers' positions are kept)\n");

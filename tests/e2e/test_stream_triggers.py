@@ -356,6 +356,26 @@ def test_a_second_process_cannot_trigger_the_same_table(work, target, start_trig
     assert keys_of(wait_records(work, 6))[5:] == [("INSERT", "e0")]
 
 
+def test_two_triggers_on_one_table_are_refused(work, target, ddb_url):
+    """Two --trigger on one table in one serve: refused by the option checks (exit 2, before
+    anything starts), as the table's positions file is one.  Lambda allows several event
+    source mappings on one stream; ddbchat keeps one trigger a table.  Before, serve printed
+    its endpoints and exited 1 saying the trigger "already runs in another process", there
+    being none (review30a F2)."""
+    d = os.path.join(work, "data")
+    where = (["--data-dir", d, "--dynamodb-port", "0", "--api-port", "0"]
+             if target == "ddbchat" else
+             ["--endpoint", ddb_url, "--data-dir", d, "--api-port", "0"])
+    from msg_fixtures import remote_env
+    r = subprocess.run([ddbchat_bin(), "serve", *where, "--trigger", "tt1=cat >/dev/null",
+                        "--trigger", "other=true", "--trigger", "tt1=true"],
+                       capture_output=True, text=True, timeout=30, env=remote_env())
+    assert r.returncode == 2, r.stderr
+    assert "--trigger 'tt1=true' is the second trigger on its table" in r.stderr, r.stderr
+    assert "on http" not in r.stdout + r.stderr  # no endpoint was announced
+    assert not os.path.exists(os.path.join(d, "triggers"))
+
+
 def test_restart_after_the_stream_was_replaced_resumes_the_old_one(work, start_triggered,
                                                                     table_name):
     """The saved position is in a stream that was disabled and enabled again while the
