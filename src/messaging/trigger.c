@@ -25,6 +25,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/siphash.h"
 #include "value/jdigest.h"
 #include "value/jread.h"
 
@@ -40,6 +41,18 @@ extern char **environ;
 #define TRG_KILL_AFTER_MS 1000 /* then SIGTERM to its process group, SIGKILL this much later */
 #define TRG_TICK_MS 100        /* how often a running command's deadlines are looked at */
 #define TRG_FLOCK_POLL_MS 10   /* the on-failure file's lock held elsewhere: tried this often */
+#define TRG_CLAIM_POLL_MS 500  /* the table's trigger held by another process: tried this often */
+/* A trigger's files are DATA_DIR/triggers/<stem>.json, .json.tmp and .lock, the stem
+ * "trigger-TABLE" while that fits a file name (NAME_MAX 255 with ".json.tmp": tables of up to
+ * 238 bytes, the names every earlier version used, so their saved positions are found); a
+ * longer name (DynamoDB allows 255 bytes) is cut to its first TRG_STEM_KEEP bytes and given
+ * '~' and 16 hex digits of a SipHash of the whole name ('~' is not in a table name, so no
+ * other table's stem can be it).  Before, such a table's files could not be created:
+ * test_stream_triggers.py::test_a_table_name_of_255_bytes_is_triggered. */
+#define TRG_STEM_PLAIN_MAX 238
+#define TRG_STEM_KEEP 200
+#define TRG_STEM_MAX (sizeof "trigger-" + TRG_STEM_PLAIN_MAX) /* with its NUL */
+_Static_assert(TRG_STEM_KEEP + 1 + 16 <= TRG_STEM_PLAIN_MAX, "a hashed stem fits TRG_STEM_MAX");
 /* the longest output line taken as the command's response (ReportBatchItemFailures): Lambda's
  * limit on a synchronous invocation's response payload */
 #define TRG_RESPONSE_MAX (6 * 1024 * 1024)
@@ -71,7 +84,9 @@ struct msg_trigger {
     int skew_s;       /* how far the stream's clock may be ahead of ours */
     char *on_failure; /* NULL: none */
     msg_sr_start start;
-    int lock_fd; /* state_dir/trigger-<table>.lock, flock'd for the trigger's life (trg_claim) */
+    char stem[TRG_STEM_MAX]; /* its files' name in state_dir, without the extension */
+    int lock_fd; /* state_dir/<stem>.lock, flock'd for the trigger's life (trg_claim) */
+    bool claimed; /* lock_fd is flock'd: set before trg_main starts, or by trg_main */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -221,9 +236,23 @@ static bool trg_stopped(msg_trigger *t)
 
 /* ---- the saved position ------------------------------------------------------------ */
 
+/* t->stem from t->table (TRG_STEM_PLAIN_MAX). */
+static void trg_set_stem(msg_trigger *t)
+{
+    static const unsigned char key[16] = "ddbchat-trigger";
+    size_t len = strlen(t->table);
+    if (len <= TRG_STEM_PLAIN_MAX) {
+        snprintf(t->stem, sizeof t->stem, "trigger-%s", t->table);
+        return;
+    }
+    uint64_t h = siphash24(key, (const unsigned char *)t->table, len);
+    snprintf(t->stem, sizeof t->stem, "trigger-%.*s~%016llx", TRG_STEM_KEEP, t->table,
+             (unsigned long long)h);
+}
+
 static int trg_state_path(const msg_trigger *t, char *out, size_t cap, const char *suffix)
 {
-    int n = snprintf(out, cap, "%s/trigger-%s.json%s", t->state_dir, t->table, suffix);
+    int n = snprintf(out, cap, "%s/%s.json%s", t->state_dir, t->stem, suffix);
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -1621,6 +1650,87 @@ static void trg_read_failed(const msg_trigger *t, backoff *reread, const err_t *
     *read_at = base_mono_ms() + wait;
 }
 
+/* One try at the table's trigger: an exclusive flock on t->lock_fd, never waited for.  0: got
+ * it (this process's id written into the file, for a second process to name); 1: another
+ * process holds it; else -errno. */
+static int trg_try_claim(msg_trigger *t)
+{
+    int r;
+    while ((r = flock(t->lock_fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    if (r != 0)
+        return errno == EWOULDBLOCK ? 1 : -errno;
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(t->lock_fd, 0) != 0 || pwrite(t->lock_fd, pid, (size_t)n, 0) != n)
+        log_warn("trigger %s: cannot write the process id into %s.lock: %s", t->table, t->stem,
+                 strerror(errno));
+    t->claimed = true;
+    return 0;
+}
+
+/* Claims the table's trigger for this process: an exclusive flock on state_dir/<stem>.lock,
+ * held until msg_trigger_stop (the descriptor is close-on-exec, so the commands run hold
+ * nothing).  Another process on the same state dir (a second `serve` on the data dir) with a
+ * trigger on the table may hold it: its positions file is this one's and each record would be
+ * delivered once per process (both ran before, every record delivered twice, each overwriting
+ * the other's positions), so this trigger reads nothing until it gets the lock (trg_wait_claim,
+ * in its thread).  0 with t->claimed false is that case; an error only when the file cannot be
+ * opened or locked at all. */
+static int trg_claim(msg_trigger *t, err_t *e)
+{
+    char p[TRG_PATH_MAX];
+    int n = snprintf(p, sizeof p, "%s/%s.lock", t->state_dir, t->stem);
+    if (n < 0 || (size_t)n >= sizeof p)
+        return err_set(e, ERR_IO, "trigger state path too long");
+    t->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (t->lock_fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", p, strerror(errno));
+    int r = trg_try_claim(t);
+    if (r < 0)
+        return err_set(e, ERR_IO, "cannot lock %s: %s", p, strerror(-r));
+    return 0;
+}
+
+/* The trigger's thread, before reading anything: the lock another process holds is tried every
+ * TRG_CLAIM_POLL_MS until it is free (that process stopped: a replacement `serve` started while
+ * the old one still finishes its batch, up to 6 s) and the wait is said once, naming it.
+ * Before, the second serve exited whole, having printed its endpoints:
+ * test_stream_triggers.py::test_a_second_process_waits_for_the_trigger_on_the_same_table.
+ * false: stopped meanwhile. */
+static bool trg_wait_claim(msg_trigger *t)
+{
+    bool said = false;
+    for (;;) {
+        int r = trg_try_claim(t);
+        if (r == 0) {
+            if (said)
+                log_info("trigger %s: the other process let it go; this one triggers the table",
+                         t->table);
+            return true;
+        }
+        if (!said) {
+            char pid[32] = "";
+            ssize_t n = pread(t->lock_fd, pid, sizeof pid - 1, 0);
+            pid[n > 0 ? n : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            if (r == 1)
+                log_warn("trigger %s: another process (pid %s) triggers this table on %s (%s.lock "
+                         "is locked): one process triggers a table; waiting for it to stop, "
+                         "trying every %d ms (logged once)",
+                         t->table, pid[0] ? pid : "unknown", t->state_dir, t->stem,
+                         TRG_CLAIM_POLL_MS);
+            else
+                log_warn("trigger %s: cannot lock %s/%s.lock: %s; trying every %d ms (logged "
+                         "once)", t->table, t->state_dir, t->stem, strerror(-r),
+                         TRG_CLAIM_POLL_MS);
+            said = true;
+        }
+        if (trg_sleep(t, TRG_CLAIM_POLL_MS))
+            return false;
+    }
+}
+
 static void *trg_main(void *arg)
 {
     msg_trigger *t = arg;
@@ -1632,6 +1742,8 @@ static void *trg_main(void *arg)
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &t->child_mask);
+    if (!t->claimed && !trg_wait_claim(t))
+        return NULL;
     /* Reads of the stream that fail (an IAM policy without dynamodb:GetRecords, say) are
      * tried again after TRG_LOOKUP_MS, doubling up to TRG_RETRY_MAX_MS, and said once until
      * one succeeds; a table without a stream is looked at every TRG_LOOKUP_MS (enabling one
@@ -1799,39 +1911,6 @@ static void *trg_main(void *arg)
     return NULL;
 }
 
-/* Claims the table's trigger for this process: an exclusive flock, never waited for, on
- * state_dir/trigger-<table>.lock, held until msg_trigger_stop (the descriptor is close-on-exec,
- * so the commands run hold nothing).  Another process on the same state dir (a second `serve`
- * on the data dir) with a trigger on the table holds it: refused, as its positions file is
- * this one's and each record would be delivered once per process (both ran before, every record
- * delivered twice, each overwriting the other's positions:
- * test_stream_triggers.py::test_a_second_process_cannot_trigger_the_same_table). */
-static int trg_claim(msg_trigger *t, err_t *e)
-{
-    char p[4096];
-    int n = snprintf(p, sizeof p, "%s/trigger-%s.lock", t->state_dir, t->table);
-    if (n < 0 || (size_t)n >= sizeof p)
-        return err_set(e, ERR_IO, "trigger state path too long");
-    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return err_set(e, ERR_IO, "cannot open %s: %s", p, strerror(errno));
-    int r;
-    while ((r = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
-        ;
-    if (r != 0) {
-        int err = errno;
-        close(fd);
-        if (err == EWOULDBLOCK)
-            return err_set(e, ERR_RESOURCE_IN_USE,
-                           "the trigger on %s already runs in another process on %s (%s is "
-                           "locked): one process triggers a table; stop that one first",
-                           t->table, t->state_dir, p);
-        return err_set(e, ERR_IO, "cannot lock %s: %s", p, strerror(err));
-    }
-    t->lock_fd = fd;
-    return 0;
-}
-
 int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e)
 {
     *out = NULL;
@@ -1863,6 +1942,8 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
                    1000;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
+    if (t->table)
+        trg_set_stem(t);
     t->slots = calloc(MSG_TRIGGER_SHARDS_AT_ONCE, sizeof *t->slots);
     if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure) ||
         !t->slots) {
