@@ -1452,13 +1452,12 @@
       o.held = o.held.filter((h) => h.created_at !== at);
       for (const li of el.messages.querySelectorAll('li[data-uuid]')) {
         if (li.dataset.at !== at) continue;
-        // the other person took it back: a screen reader hears it, as it heard it come
+        // the other person took it back: a screen reader hears that, as it heard it come,
+        // but not what it said (what its sender took back is not read out again)
         // (test_web.py::test_deleting_ones_own_message)
         if (!li.classList.contains('mine')) {
           const who = li.querySelector('.meta bdi');
-          const text = li.querySelector('.text');
-          announce(`${who ? who.textContent : 'The other person'} deleted a message` +
-            `${text ? `: ${short(text.textContent)}` : '.'}`);
+          announce(`${who ? who.textContent : 'The other person'} deleted a message.`);
         }
         const stick = keepsNewest();
         o.seen.delete(li.dataset.uuid);
