@@ -902,6 +902,16 @@
     for (const li of el.messages.querySelectorAll('li.divider')) li.remove();
   }
 
+  // The messages under the line deleted: it goes with them, not left above nothing
+  // (test_web.py::test_the_line_goes_with_the_unread_deleted).
+  function dropDividerAboveNothing() {
+    for (const li of el.messages.querySelectorAll('li.divider')) {
+      let n = li.nextElementSibling;
+      while (n && !n.matches('li[data-uuid]')) n = n.nextElementSibling;
+      if (!n) li.remove();
+    }
+  }
+
   // The line follows the reading, as chat apps' does.  The other person's message arriving
   // in the open conversation while the reader is away (the tab hidden, the list showing at
   // phone width) when everything before it was read: the line moves above it,
@@ -1462,6 +1472,7 @@
         const stick = keepsNewest();
         o.seen.delete(li.dataset.uuid);
         li.remove();
+        dropDividerAboveNothing();
         stick();
       }
     }

@@ -3801,6 +3801,32 @@ def test_deletes_missed_while_away_show_on_reconnecting(web, two):
     assert notice(d) == ""
 
 
+def test_the_line_goes_with_the_unread_deleted(web, two):
+    """The reader opens a conversation with two unread messages under the "New messages"
+    line; the other person deletes both: the line goes with them.  Before, it stayed above
+    nothing (and the next message, seen as it came, landed under it)."""
+    c_, w_ = "web_linedel_c", "web_linedel_w"
+    for h, n in ((c_, "Linedel C"), (w_, "Linedel W")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    m0 = send_rest(web, w_, "read one", handle=c_)
+    g = m0["message_group_uuid"]
+    st, _, body = rest(web, "PUT", f"/api/message_groups/{g}/read", web.tok[c_],
+                       {"read_to": m0["created_at"]})
+    assert st == 200, body
+    us = [send_rest(web, w_, t, group=g) for t in ("u1", "u2")]
+    d = fresh(two[0])
+    sign_in_by_link(d, web, c_)
+    open_conv(d, "Linedel W")
+    wait(d, lambda d: d.execute_script(ITEMS) ==
+         ["read one", "--New messages--separator", "u1", "u2"], 5, "the line above the unread")
+    for m in us:
+        st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{m['created_at']}", web.tok[w_])
+        assert st == 204
+    wait(d, lambda d: bubbles(d) == ["read one"], 5, "both deleted")
+    time.sleep(0.3)
+    assert d.execute_script(ITEMS) == ["read one"]
+
+
 def test_the_line_moves_to_what_came_unseen(web, two):
     """The "New messages" line follows the reading, as chat apps' does: the reader answers
     (their own message reads everything before it) and the line goes; the other person's
