@@ -2190,6 +2190,10 @@
     if (id) state.lastEventId = id;
     let m;
     try { m = JSON.parse(data); } catch (e) { return; }
+    // its delete was heard already: the stream's scan read it before the delete committed
+    // and hands it on after the delete's event (test_web.py::
+    // test_a_message_heard_after_its_delete_is_not_shown)
+    if (m && deletedSeen.has(`${m.message_group_uuid} ${m.created_at}`)) return;
     const known = state.convs.has(m.message_group_uuid);
     // not loaded: it may hold unread counted in the title's rest (takeTotal), asked again
     if (!known && state.unreadRest && state.listLoaded) relistSoon();

@@ -3801,6 +3801,53 @@ def test_deletes_missed_while_away_show_on_reconnecting(web, two):
     assert notice(d) == ""
 
 
+# Holds the stream's "message" events while window.__holdMessages is true (window.__release()
+# hands them on), counts "delete" events in window.__deletes: a message event the server's
+# scan read before its delete committed reaches the page after that delete's event.
+LATE_MESSAGE_SEAMS = r"""window.__holdMessages = false; window.__held = []; window.__deletes = 0;
+window.__release = () => { window.__holdMessages = false;
+  for (const [f, ev] of window.__held.splice(0)) f(ev); };
+const lateAddListener = EventSource.prototype.addEventListener;
+EventSource.prototype.addEventListener = function(type, f, o) {
+  if (type === 'delete') {
+    return lateAddListener.call(this, type, (ev) => { window.__deletes++; f(ev); }, o);
+  }
+  if (type !== 'message') return lateAddListener.call(this, type, f, o);
+  return lateAddListener.call(this, type, (ev) => {
+    if (window.__holdMessages) window.__held.push([f, ev]); else f(ev);
+  }, o);
+};"""
+
+
+def test_a_message_heard_after_its_delete_is_not_shown(web, two):
+    """The other person sends a message and deletes it at once; the stream hands the page
+    the "delete" event first and the message after it (the hub's scan read the message
+    before the delete committed).  The page does not draw it: not in the open conversation,
+    not as the list's last line.  Before, it drew it and kept it until a reload."""
+    a_, b_ = "web_late_a", "web_late_b"
+    for h, n in ((a_, "Late A"), (b_, "Late B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, a_, "before", handle=b_)["message_group_uuid"]
+    d = fresh(two[1])
+    inject(d, LATE_MESSAGE_SEAMS)
+    sign_in_by_link(d, web, b_)
+    open_conv(d, "Late A")
+    wait(d, lambda d: bubbles(d) == ["before"], 5, "the message")
+    d.execute_script("window.__holdMessages = true")
+    m = send_rest(web, a_, "taken back", group=g)
+    wait(d, lambda d: d.execute_script("return window.__held.length") == 1, 5, "its event held")
+    st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{m['created_at']}", web.tok[a_])
+    assert st == 204
+    wait(d, lambda d: d.execute_script("return window.__deletes") == 1, 5, "the delete heard")
+    d.execute_script("window.__release()")
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    time.sleep(1)
+    assert bubbles(d) == ["before"]
+    assert d.execute_script(last) == ["before"]
+    send_rest(web, a_, "after", group=g)  # the stream goes on
+    wait(d, lambda d: bubbles(d) == ["before", "after"], 5, "the next message")
+
+
 def test_the_line_goes_with_the_unread_deleted(web, two):
     """The reader opens a conversation with two unread messages under the "New messages"
     line; the other person deletes both: the line goes with them.  Before, it stayed above
