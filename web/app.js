@@ -1498,6 +1498,8 @@
   async function relistOne(group) {
     const gen = state.gen;
     const askedAt = Date.now();
+    const had = state.convs.get(group);
+    const wasAt = had ? had.created_at : null;
     let it = null;
     try {
       ({ data: it } = await api('GET', `/api/message_groups/${encodeURIComponent(group)}`));
@@ -1510,6 +1512,10 @@
     const c = state.convs.get(group);
     if (gen !== state.gen || !c || !it || it.uuid !== group) return;
     if (it.created_at > c.created_at) { listed(it, askedAt); return; } // a newer one came
+    // a message came (its event) while this was asked: the answer may have been read
+    // before it and would put the deleted one's predecessor back as the last line; ask
+    // again (test_web.py::test_a_message_during_a_deletes_reload_stays_the_last_line)
+    if (c.created_at !== wasAt) { relistOne(group); return; }
     c.message = it.message;
     c.created_at = it.created_at;
     if (!(c.namedAt >= askedAt)) takeName(c, it.display_name);

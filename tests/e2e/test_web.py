@@ -3848,6 +3848,54 @@ def test_a_message_heard_after_its_delete_is_not_shown(web, two):
     wait(d, lambda d: bubbles(d) == ["before", "after"], 5, "the next message")
 
 
+# Once window.__holdItem is set, the answer to GET /api/message_groups/<uuid> (the
+# conversation's item the page asks for after a delete) is read, counted in
+# window.__heldItems and handed to the page only at window.__releaseItem().
+HELD_ITEM = r"""window.__holdItem = false; window.__heldItems = 0;
+let itemGate = null;
+window.__releaseItem = () => { window.__holdItem = false; if (itemGate) itemGate(); };
+const itemFetch = window.fetch;
+window.fetch = async (path, init) => {
+  const hold = window.__holdItem && (!init || !init.method || init.method === 'GET') &&
+    /^\/api\/message_groups\/[^/?]+$/.test(path);
+  const r = await itemFetch(path, init);
+  if (hold) {
+    const gate = new Promise((res) => { itemGate = res; });
+    window.__heldItems++;
+    await gate;
+  }
+  return r;
+};"""
+
+
+def test_a_message_during_a_deletes_reload_stays_the_last_line(web, two):
+    """The other person deletes their newest message and sends another while the reader's
+    page is still waiting for the conversation's item it asked for after the delete (read
+    before the new message): the new message stays the list's last line.  Before, the late
+    answer put the message before the deleted one back as the last line, until the next
+    message."""
+    a_, b_ = "web_stale_a", "web_stale_b"
+    for h, n in ((a_, "Stale A"), (b_, "Stale B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, a_, "older", handle=b_)["message_group_uuid"]
+    typo = send_rest(web, a_, "typo", group=g)
+    d = fresh(two[1])
+    inject(d, HELD_ITEM)
+    sign_in_by_link(d, web, b_)
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    wait(d, lambda d: d.execute_script(last) == ["typo"], 5, "the list")
+    d.execute_script("window.__holdItem = true")
+    st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{typo['created_at']}", web.tok[a_])
+    assert st == 204
+    wait(d, lambda d: d.execute_script("return window.__heldItems") == 1, 5, "the item asked")
+    send_rest(web, a_, "fixed", group=g)
+    wait(d, lambda d: d.execute_script(last) == ["fixed"], 5, "the new message")
+    d.execute_script("window.__releaseItem()")
+    time.sleep(1)
+    assert d.execute_script(last) == ["fixed"]
+    assert unread(d) == {"Stale A": "2"}
+
+
 def test_the_line_goes_with_the_unread_deleted(web, two):
     """The reader opens a conversation with two unread messages under the "New messages"
     line; the other person deletes both: the line goes with them.  Before, it stayed above
