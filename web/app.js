@@ -1531,15 +1531,19 @@
   // them anew on the way down).
   async function recheckOpen(o) {
     if (o.newer || o.loading) return;
+    const group = o.group;
     // what was shown before asking: a message that comes live meanwhile is not the page's
     const before = new Set([...el.messages.querySelectorAll('li[data-uuid]')]
       .map((li) => li.dataset.uuid));
     let data;
     try {
       ({ data } = await api('GET',
-        `/api/messages/${encodeURIComponent(o.group)}?limit=${PAGE_MESSAGES}`));
+        `/api/messages/${encodeURIComponent(group)}?limit=${PAGE_MESSAGES}`));
     } catch (e) {
-      return; // tried again at the next reconnection
+      // 404: no message is left (deleted while away): it leaves the list, as in relistOne
+      // (test_web.py::test_conversations_emptied_while_away_leave_on_reconnecting)
+      if (e.status === 404 && state.open === o && o.group === group) dropConversation(group);
+      return; // else tried again at the next reconnection
     }
     if (state.open !== o || o.newer || !Array.isArray(data)) return;
     const have = new Set(data.map((m) => m.uuid));
@@ -2523,6 +2527,7 @@
     relistOpen = false;
     const covered = new Set();
     const older = [];
+    let coveredFrom = ''; // the listing covers every conversation from this created_at on
     let lowest = -1; // the place in the list of the lowest conversation with a badge
     let oldest = '~'; // and the oldest created_at of those
     [...el.conversations.children].forEach((li, i) => {
@@ -2554,16 +2559,35 @@
         });
         if (first) takeTotal(total, data);
         first = false;
-        if (!next || !data.length || data[data.length - 1].created_at <= oldest) break;
+        if (!next || !data.length) { coveredFrom = ''; break; }
+        coveredFrom = data[data.length - 1].created_at;
+        if (coveredFrom <= oldest) break;
         q.set('limit', String(max));
         q.set('cursor', next);
       }
-      for (const g of older) relistOne(g);
       const o = state.open;
+      // loaded, in the range the listing covers, yet absent from it: its every message
+      // was deleted (an event missed), or the listing lags a message just sent; its own
+      // item tells which (404: it leaves the list)
+      // (test_web.py::test_conversations_emptied_while_away_leave_on_reconnecting)
+      for (const [g, c] of state.convs) {
+        if (older.length >= 5) break;
+        if (!covered.has(g) && c.created_at >= coveredFrom && !(askOpen && o && o.group === g)) {
+          older.push(g);
+        }
+      }
+      for (const g of older) relistOne(g);
       if (askOpen && o && o.group) recheckOpen(o);
       if (askOpen && o && o.group && !covered.has(o.group)) {
+        const group = o.group;
         const askedAt = Date.now();
-        const { data } = await api('GET', `/api/message_groups/${encodeURIComponent(o.group)}`);
+        let data = null;
+        try {
+          ({ data } = await api('GET', `/api/message_groups/${encodeURIComponent(group)}`));
+        } catch (e) {
+          if (gen === state.gen && e.status === 404) { dropConversation(group); return; }
+          throw e;
+        }
         if (gen === state.gen && data && state.convs.has(data.uuid)) listed(data, askedAt);
       }
     } catch (e) {

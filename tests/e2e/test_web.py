@@ -3801,6 +3801,48 @@ def test_deletes_missed_while_away_show_on_reconnecting(web, two):
     assert notice(d) == ""
 
 
+def test_conversations_emptied_while_away_leave_on_reconnecting(web, two):
+    """Both of the reader's newest conversations lose their only message while the page's
+    network is gone (the "delete" events are not replayed): the open one (its newest page
+    asked again: 404) and one not open with a badge (no longer in the listing asked again).
+    Once the stream is back, neither deleted text is left on the page (bubbles, list, badge,
+    title); an older conversation that keeps its message stays.  Before, both stayed with
+    the deleted texts, the badge and "(1)" in the title until a reload (the 404s were
+    swallowed and a conversation absent from the listing was never asked about)."""
+    r_, e_, f_, k_ = "web_empty_r", "web_empty_e", "web_empty_f", "web_empty_k"
+    for h, n in ((r_, "Empty R"), (e_, "Empty E"), (f_, "Empty F"), (k_, "Empty K")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    k = send_rest(web, k_, "k keeps", handle=r_)
+    st, _, body = rest(web, "PUT", f"/api/message_groups/{k['message_group_uuid']}/read",
+                       web.tok[r_], {"read_to": k["created_at"]})
+    assert st == 200, body
+    em = send_rest(web, e_, "E only (open)", handle=r_)
+    fm = send_rest(web, f_, "F only (listed, unread)", handle=r_)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, r_)
+    open_conv(d, "Empty E")
+    wait(d, lambda d: bubbles(d) == ["E only (open)"], 5, "the open conversation")
+    wait(d, lambda d: unread(d) == {"Empty F": "1"} and d.title == "(1) ddbchat", 5,
+         "F's badge")
+    last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
+    network(d, online=False)
+    try:
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
+        for who, m in ((e_, em), (f_, fm)):
+            st, _, _ = rest(web, "DELETE",
+                            f"/api/messages/{m['message_group_uuid']}/{m['created_at']}",
+                            web.tok[who])
+            assert st == 204
+    finally:
+        network(d, online=True)
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
+    wait(d, lambda d: bubbles(d) == [] and d.execute_script(last)[-1:] == ["k keeps"] and
+         not any("only" in t for t in d.execute_script(last)), 5, "the deleted texts gone")
+    assert unread(d) == {} and d.title == "ddbchat"
+    assert "Empty K" in conv_names(d)
+    assert notice(d) == ""
+
+
 # Holds the stream's "message" events while window.__holdMessages is true (window.__release()
 # hands them on), counts "delete" events in window.__deletes: a message event the server's
 # scan read before its delete committed reaches the page after that delete's event.
