@@ -110,6 +110,7 @@ static int key_check_one(api_req *r, api_keyform form, const char *name, av_type
     if (v->u.str.len == 0)
         return err_set(r->err, ERR_VALIDATION, want == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S,
                        name);
+    *cls = API_KEYERR_SIZE;
     if (v->u.str.len > (range ? AV_MAX_RANGE_KEY_LEN : AV_MAX_HASH_KEY_LEN))
         return err_set(r->err, ERR_VALIDATION, range ? TXT_KEY_RANGE_TOO_LONG : TXT_KEY_HASH_TOO_LONG);
     *cls = API_KEYERR_NONE;

@@ -88,7 +88,14 @@ typedef enum api_keyform {
 /* Which family a key failure belongs to: the schema (missing / extra / mistyped attribute:
  * a transaction reports it as a cancellation reason) or the value (empty, too long: always
  * a ValidationException of the whole request). */
-typedef enum api_keyerr { API_KEYERR_NONE = 0, API_KEYERR_SCHEMA, API_KEYERR_VALUE } api_keyerr;
+/* A key's failure family: SCHEMA (missing, mistyped), VALUE (an empty S/B value), SIZE (a
+ * value over the hash or range key limit). */
+typedef enum api_keyerr {
+    API_KEYERR_NONE = 0,
+    API_KEYERR_SCHEMA,
+    API_KEYERR_VALUE,
+    API_KEYERR_SIZE
+} api_keyerr;
 
 /* Extracts the key of `src` (an M) per `kd` into *out_key (an M holding only the key
  * attributes, arena), checking presence, types, empty S/B values and the key size limits

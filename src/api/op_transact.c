@@ -145,8 +145,12 @@ static int parse_action(api_req *r, twa *a)
 }
 
 /* The table and the checks against its schema.  A key that fails the schema (missing,
- * mistyped) or a Put's mistyped index key is this action's cancellation reason; an empty or
- * too long key value, an empty index key value, a ValidationException of the request. */
+ * mistyped), a key value over the size limit or a Put's mistyped index key is this action's
+ * cancellation reason (ValidationError); an empty key value, an empty index key value, a
+ * ValidationException of the request.  The size: AWS us-east-1 as ExtendDB's tests/
+ * test_transaction_key_size_validation.py records it (the reason's code; its message is
+ * taken to be the single-item operations' text), DynamoDB Local agrees (its own text);
+ * test_transact test_transact_write_key_over_limit_is_a_reason. */
 static int bind_action(api_req *r, twa *a, const store_table *known)
 {
     const store_table *t = known;
@@ -162,7 +166,7 @@ static int bind_action(api_req *r, twa *a, const store_table *known)
         rc = api_key_check(r, &t->key, &a->item, API_KEY_ITEM, &a->key, &cls);
     else
         rc = api_key_check(r, &t->key, &a->src, API_KEY_PARAM, &a->key, &cls);
-    if (rc && cls != API_KEYERR_SCHEMA)
+    if (rc && cls != API_KEYERR_SCHEMA && cls != API_KEYERR_SIZE)
         return rc;
     if (rc)
         return (rc = tx_flag(r, a)) ? rc

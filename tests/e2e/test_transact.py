@@ -634,3 +634,56 @@ def test_transact_names_values_without_expression(ddb_url, target, tt):
         {"Delete": {"TableName": tt, "Key": K("p1"), "ExpressionAttributeNames": {"#n": 5}}}]},
         "SerializationException")
     assert get(ddb_url, tt, "p4") is None and get(ddb_url, tt, "p1") == K("p1")
+
+
+# A key value over the size limit (partition key over 2048 bytes, sort key over 1024) in any
+# TransactWriteItems action cancels the transaction with a ValidationError reason for that
+# action (AWS us-east-1, as ExtendDB's tests/test_transaction_key_size_validation.py records
+# it: the code, not the reason's message, which is taken to be the single-item operations'
+# text); the other actions' reasons are "None" and nothing is written.  An empty key value
+# stays a ValidationException of the request, ahead of the cancellation.  DynamoDB Local
+# agrees, with its own reason message.  (TransactGetItems keeps its ValidationException:
+# test_quotas.py test_key_lengths_in_reads.)
+def test_transact_write_key_over_limit_is_a_reason(ddb, ddb_url, target, tt, table_name,
+                                                   make_table):
+    comp = table_name("txr")
+    make_table(ddb, comp, range=("sk", "S"))
+    hash_long = aws_or_local(
+        target, "One or more parameter values were invalid: Size of hashkey has exceeded the "
+        "maximum size limit of2048 bytes", local="Hash primary key values must be under 2048 "
+        "bytes, and range primary key values must be under 1024 bytes")
+    range_long = aws_or_local(
+        target, "One or more parameter values were invalid: Aggregated size of all range keys "
+        "has exceeded the size limit of 1024 bytes", local="Hash primary key values must be "
+        "under 2048 bytes, and range primary key values must be under 1024 bytes")
+    big = K("k" * 2049)
+    big_sk = {"pk": S("a"), "sk": S("\u00e9" * 513)}  # 1,026 bytes
+    actions = [
+        ({"Put": {"TableName": tt, "Item": big}}, hash_long),
+        ({"Delete": {"TableName": tt, "Key": big}}, hash_long),
+        ({"Update": {"TableName": tt, "Key": big, "UpdateExpression": "SET #d = :v",
+                     "ExpressionAttributeNames": {"#d": "data"},
+                     "ExpressionAttributeValues": {":v": S("x")}}}, hash_long),
+        ({"ConditionCheck": {"TableName": tt, "Key": big,
+                             "ConditionExpression": "attribute_exists(pk)"}}, hash_long),
+        ({"Put": {"TableName": comp, "Item": big_sk}}, range_long),
+        ({"Delete": {"TableName": comp, "Key": big_sk}}, range_long),
+    ]
+    for action, msg in actions:
+        e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            action, {"Put": {"TableName": tt, "Item": K("kept-out")}}]}, TC,
+            "Transaction cancelled, please refer cancellation reasons for specific reasons "
+            "[ValidationError, None]")
+        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": msg},
+                                            {"Code": "None"}], action
+    assert get(ddb_url, tt, "kept-out") is None
+    # at the limits the actions run
+    ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("k" * 2048)}},
+        {"Put": {"TableName": comp, "Item": {"pk": S("a"), "sk": S("\u00e9" * 512)}}}]})
+    assert get(ddb_url, tt, "k" * 2048) == K("k" * 2048)
+    # an empty key value elsewhere in the request: the request's ValidationException
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": big}}, {"Put": {"TableName": tt, "Item": K("")}}]}, V,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: pk")
