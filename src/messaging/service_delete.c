@@ -229,7 +229,7 @@ static int del_middle(msg_service *s, const char *me, const char *other, const c
  * moved back to the previous message (or removed with the pair row's last_message_at /
  * last_from when there is none), in one transaction.  0 / MSGI_RACED / the error. */
 static int del_last(msg_service *s, const char *me, const char *other, const char *group,
-                    const char *ts, const char *pair_pk, err_t *e)
+                    const char *ts, const char *pair_pk, const char *top, err_t *e)
 {
     json_t *p = NULL;
     del_row mine = {0}, theirs = {0};
@@ -252,16 +252,17 @@ static int del_last(msg_service *s, const char *me, const char *other, const cha
     json_t *items = json_array();
     add(items, item_delete_message(s->table, group, ts, me));
     add(items,
-        p ? json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}", "Update",
+        p ? json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}", "Update",
                       "TableName", s->table, "Key", msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
-                      "SET last_message_at = :p, last_from = :f", "ConditionExpression",
+                      "SET last_message_at = :p, last_from = :f, top_at = :top",
+                      "ConditionExpression", "group_uuid = :g AND last_message_at = :ts",
+                      "ExpressionAttributeValues", ":g", "S", group, ":ts", "S", ts, ":p", "S",
+                      p_sk, ":f", "S", p_from, ":top", "S", top)
+          : json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}}", "Update", "TableName",
+                      s->table, "Key", msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
+                      "REMOVE last_message_at, last_from SET top_at = :top", "ConditionExpression",
                       "group_uuid = :g AND last_message_at = :ts", "ExpressionAttributeValues",
-                      ":g", "S", group, ":ts", "S", ts, ":p", "S", p_sk, ":f", "S", p_from)
-          : json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s}}}}", "Update", "TableName", s->table,
-                      "Key", msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
-                      "REMOVE last_message_at, last_from", "ConditionExpression",
-                      "group_uuid = :g AND last_message_at = :ts", "ExpressionAttributeValues",
-                      ":g", "S", group, ":ts", "S", ts));
+                      ":g", "S", group, ":ts", "S", ts, ":top", "S", top));
     add(items, item_row(s->table, me, ts, &mine, 'a', -1));
     add(items, item_row(s->table, other, ts, &theirs, 'b', -1));
     if (p) {
@@ -351,8 +352,13 @@ int msg_delete_message(msg_service *s, const char *me, const char *group_in, con
         json_t *pair;
         if ((rc = msgi_get_item(s, pair_pk, "PAIR", &pair, e)))
             return rc;
-        char last[MSG_TS_LEN + 1] = "";
+        char last[MSG_TS_LEN + 1] = "", top[MSG_TS_LEN + 1] = "";
         const char *g = msgi_item_s(pair, "group_uuid");
+        /* top_at: the newest last message deleted, kept at the highest (a send goes after it:
+         * service_send.c); held by the pair row's `last_message_at = :ts`, which every
+         * writer of top_at moves */
+        if (!msgi_copy_s(pair, "top_at", top, sizeof top) || strcmp(top, ts) < 0)
+            snprintf(top, sizeof top, "%s", ts);
         bool found =
             g && strcmp(g, group) == 0 && msgi_copy_s(pair, "last_message_at", last, sizeof last);
         json_decref(pair);
@@ -376,7 +382,7 @@ int msg_delete_message(msg_service *s, const char *me, const char *group_in, con
         }
         disagreed = false;
         rc = c > 0 ? del_middle(s, me, other, group, ts, pair_pk, last, e)
-                   : del_last(s, me, other, group, ts, pair_pk, e);
+                   : del_last(s, me, other, group, ts, pair_pk, top, e);
         if (rc == 0)
             break;
         if (rc != MSGI_RACED)

@@ -183,6 +183,7 @@ typedef struct pair_rd {
     const char *nm_attr[2]; /* name_<uuid> of the sender [0] and the recipient [1] */
     bool found, has_group;
     char group[MSG_UUID_LEN + 1], prev[MSG_TS_LEN + 1];
+    char top[MSG_TS_LEN + 1]; /* top_at: the newest deleted last message's time ("" none) */
     char last_from[MSG_UUID_LEN + 1]; /* the last message's sender ("" when not recorded) */
     /* the names a rename's fan-out wrote (msg_user_rename): nm_attr[i]'s value as stored
      * (DynamoDB JSON, NULL when absent), which the send's condition holds verbatim, and as
@@ -208,6 +209,8 @@ static int pair_item(void *ctx, const char *key, const av_t *item)
     rd->found = true;
     rd->has_group = msgi_av_copy_s(item, "group_uuid", rd->group, sizeof rd->group);
     msgi_av_copy_s(item, "last_message_at", rd->prev, sizeof rd->prev);
+    if (!msgi_av_copy_s(item, "top_at", rd->top, sizeof rd->top))
+        rd->top[0] = 0;
     if (!msgi_av_copy_s(item, "last_from", rd->last_from, sizeof rd->last_from))
         rd->last_from[0] = 0;
     for (int i = 0; i < 2; i++) {
@@ -877,9 +880,14 @@ static int send_keyed(msg_service *s, const msg_user *sender, const char *sender
             continue;
         /* a retry never reuses a seeded time: it may be the one that collided */
         long long t = at ? at_us + attempt : msg_now_usec();
-        if (prev[0]) {
+        /* after the last message, and after the last one deleted (the pair row's top_at,
+         * service_delete.c): a stream that delivered the deleted one is at its time, and
+         * a writer whose clock is behind would go under it (review30b LOW,
+         * test_service.c test_send_after_a_deleted_last_message_is_later) */
+        const char *floors[2] = {prev, pr.top};
+        for (int i = 0; i < 2; i++) {
             long long p;
-            if (msg_ts_parse(prev, &p, NULL) == 0 && t <= p)
+            if (floors[i][0] && msg_ts_parse(floors[i], &p, NULL) == 0 && t <= p)
                 t = p + 1;
         }
         msg_ts_format(t, ts);

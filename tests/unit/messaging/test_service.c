@@ -4007,6 +4007,38 @@ static void test_keyed_retry_of_a_deleted_message(void **state)
     msg_message_fini(&m);
 }
 
+/* A send from a writer whose clock is behind, after a delete of the conversation's last
+ * message (review30b LOW): its time was the previous message's + 1 us, before the deleted
+ * one's, so an event stream already at the deleted message's time skipped it for good.  The
+ * delete leaves the pair row's top_at at the deleted message's time, and a send goes after
+ * it, also when no message is left.  (msg_send's `at` is the clock that is behind.) */
+static void test_send_after_a_deleted_last_message_is_later(void **state)
+{
+    (void)state;
+    msg_user a = add_user("hw_a", "Hw A");
+    add_user("hw_b", "Hw B");
+    msg_message m1 = send_ok(&a, NULL, "hw_b", "k1", NULL);
+    const char *g = m1.message_group_uuid;
+    msg_message m2 = send_ok(&a, g, NULL, "k2", NULL);
+    del_ok(&a, g, m2.created_at, true);
+    msg_message m3 = send_ok(&a, g, NULL, "k3", m1.created_at); /* a clock 1 message behind */
+    if (strcmp(m3.created_at, m2.created_at) <= 0)
+        fail_msg("k3 at %s, not after the deleted k2 at %s", m3.created_at, m2.created_at);
+    /* none left: the next one still goes after the deleted ones */
+    del_ok(&a, g, m3.created_at, true);
+    del_ok(&a, g, m1.created_at, true);
+    msg_message m4 = send_ok(&a, NULL, "hw_b", "k4", m1.created_at);
+    if (strcmp(m4.created_at, m3.created_at) <= 0)
+        fail_msg("k4 at %s, not after the deleted k3 at %s", m4.created_at, m3.created_at);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+    msg_message_fini(&m4);
+}
+
 /* dc_call's backend: counts every request and those that write (TransactWriteItems) */
 static int dc_calls, dc_writes;
 static int dc_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -4245,6 +4277,7 @@ int main(void)
         cmocka_unit_test(test_delete_same_message_at_once),
         cmocka_unit_test(test_mark_read_races_a_delete),
         cmocka_unit_test(test_keyed_retry_of_a_deleted_message),
+        cmocka_unit_test(test_send_after_a_deleted_last_message_is_later),
         cmocka_unit_test(test_delete_cost),
         cmocka_unit_test(test_keyed_retry_reads_the_key_row_only_when_it_failed),
         cmocka_unit_test(test_user_rename_batches_and_errors),
