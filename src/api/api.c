@@ -484,7 +484,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     arena_t *arena = tls ? &tls->arena : &own;
     arena->grow = NULL; /* the thread's arena keeps the last request's maximum: set below */
     api_out out;
-    memset(&out, 0, sizeof out);
+    out.depth = 0; /* all api_req_finish and api_err_open read before ao_open clears the rest */
     api_req r = {.api = api,
                  .values = values_layer(row->fn),
                  .op = row->name,
