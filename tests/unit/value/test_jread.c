@@ -807,6 +807,52 @@ static void test_out_of_memory(void **state)
     arena_fini(&a);
 }
 
+/* jread_parse of the text t, for its verdict and e alone */
+static int parse_into(arena_t *a, const char *t, jread_error *e)
+{
+    jread_val *v;
+    return jread_parse(t, strlen(t), a, &v, e);
+}
+
+/* One jread_error reused across parses, as a caller's loop does (ops/xport.c reads
+ * `repeated` after each success): jread_parse does not clear the whole struct (only the
+ * error path writes its position and text), so what a success leaves must still read as one:
+ * repeated counts this parse's folded keys only and nomem is false; a failure after a success
+ * or an out-of-memory gives its own position, text and nomem. */
+static void test_error_struct_reused(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    jread_error e;
+    memset(&e, 0x5a, sizeof e); /* whatever the caller's stack held */
+    assert_int_equal(parse_into(&a, "{\"a\":1,\"a\":2}", &e), 0);
+    assert_false(e.nomem);
+    assert_int_equal(e.repeated, 1);
+    assert_int_equal(parse_into(&a, "{\"a\":1}", &e), 0);
+    assert_int_equal(e.repeated, 0);
+    assert_false(e.nomem);
+    assert_int_equal(parse_into(&a, "{\"a\" 1}", &e), -1);
+    assert_false(e.nomem);
+    assert_int_equal(e.line, 1);
+    assert_int_equal(e.column, 6);
+    assert_int_equal(e.position, 5);
+    assert_string_equal(e.text, "':' expected");
+    arena_t tiny;
+    arena_init(&tiny);
+    tiny.max = 1;
+    assert_int_equal(parse_into(&tiny, "{\"a\":[1]}", &e), -1);
+    assert_true(e.nomem);
+    arena_fini(&tiny);
+    assert_int_equal(parse_into(&a, "[1,]", &e), -1);
+    assert_false(e.nomem); /* the last failure's nomem does not stay */
+    assert_int_equal(e.position, 3);
+    assert_int_equal(parse_into(&a, "[1]", &e), 0);
+    assert_false(e.nomem);
+    assert_int_equal(e.repeated, 0);
+    arena_fini(&a);
+}
+
 /* jread_ws / jread_skip: a value's extent in text (the one skipper of the stream reader's
  * reply scan and SearchVectors' member walk), and false with n when the text ends first. */
 static void test_skip(void **state)
@@ -855,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_error_struct_reused),
         cmocka_unit_test(test_corpora_identical),
         cmocka_unit_test(test_skip),
     };
