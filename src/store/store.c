@@ -748,12 +748,8 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
 {
     if (dcount == 0 && dbytes == 0)
         return 0;
-    unsigned char kb[6] = {'c',
-                           (unsigned char)(tid >> 24),
-                           (unsigned char)(tid >> 16),
-                           (unsigned char)(tid >> 8),
-                           (unsigned char)tid,
-                           iid};
+    unsigned char kb[1 + ST_PREFIX_LEN] = {'c'};
+    st_prefix5(kb + 1, tid, iid);
     MDB_val k = {sizeof kb, kb}, v;
     uint64_t cnt = 0, bytes = 0;
     int rc = mdb_get(txn, s->db_meta, &k, &v);
@@ -781,12 +777,8 @@ int store_table_stats(store_t *s, const store_table *t, const store_index *idx, 
     if (rc)
         return st_mdb_err(rc, e);
     uint8_t iid = idx ? idx->id : 0;
-    unsigned char kb[6] = {'c',
-                           (unsigned char)(t->id >> 24),
-                           (unsigned char)(t->id >> 16),
-                           (unsigned char)(t->id >> 8),
-                           (unsigned char)t->id,
-                           iid};
+    unsigned char kb[1 + ST_PREFIX_LEN] = {'c'};
+    st_prefix5(kb + 1, t->id, iid);
     MDB_val k = {sizeof kb, kb}, v;
     *out_count = 0;
     *out_bytes = 0;
@@ -816,10 +808,12 @@ uint64_t st_hash64(const void *p, size_t n)
 
 int st_key_prefix(buf_t *b, uint32_t tid, uint8_t iid)
 {
-    int rc = buf_put_u32be(b, tid);
-    if (rc == 0)
-        rc = buf_putc(b, iid);
-    return rc;
+    int rc = buf_reserve(b, ST_PREFIX_LEN);
+    if (rc)
+        return rc;
+    st_prefix5(b->data + b->len, tid, iid);
+    b->len += ST_PREFIX_LEN;
+    return 0;
 }
 
 int st_key_add(buf_t *b, const av_t *v)

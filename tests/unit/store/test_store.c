@@ -895,6 +895,9 @@ static void test_key_prefix_bytes(void **state)
         assert_int_equal(st_key_prefix(&b, cases[i].tid, cases[i].iid), 0);
         assert_int_equal(b.len, ST_PREFIX_LEN);
         assert_memory_equal(b.data, p, ST_PREFIX_LEN);
+        assert_int_equal(st_key_prefix(&b, cases[i].tid, cases[i].iid), 0); /* appended */
+        assert_int_equal(b.len, 2 * ST_PREFIX_LEN);
+        assert_memory_equal(b.data + ST_PREFIX_LEN, p, ST_PREFIX_LEN);
         buf_fini(&b);
     }
 }
