@@ -213,6 +213,12 @@ int api_op_index(const char *op)
     return row ? (int)(row - api_ops) : -1;
 }
 
+/* The row of api_op_index's i, or NULL (a negative i: no such operation). */
+static const struct api_op_row *api_row_at(int i)
+{
+    return i >= 0 && (size_t)i < sizeof api_ops / sizeof api_ops[0] ? &api_ops[i] : NULL;
+}
+
 /* Each row's input model (api_schema_input), looked up once: the dispatch validates every
  * request against it without searching the schema's table by name. */
 #define API_OP_N (sizeof api_ops / sizeof api_ops[0])
@@ -521,18 +527,22 @@ bool api_writes_later(const api_t *api)
     return api && !api->txn_conflicts && !api->thr;
 }
 
-int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
-                          const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
-                          err_t *e, const api_later *later)
+static int api_call_jr(api_t *api, const struct api_op_row *row, const jread_val *req,
+                       const api_caller *caller, jout *w, const api_sink *sink,
+                       json_t **out_extra, err_t *e);
+
+/* api_call_out_jr_later and api_call_out_jr_later_at, for the operation's row (or NULL) */
+static int api_later_run(api_t *api, const struct api_op_row *row, const jread_val *req,
+                         const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
+                         err_t *e, const api_later *later)
 {
-    const struct api_op_row *row = op ? api_find(op) : NULL;
     /* the single-item writes, BatchWriteItem and TransactWriteItems answer later;
      * --transaction-conflicts and --throttle wait */
     bool can = row && (row->fn == op_put_item || row->fn == op_update_item ||
                        row->fn == op_delete_item || row->fn == op_batch_write_item ||
                        row->fn == op_transact_write_items);
     if (!can || !later || !api_writes_later(api))
-        return api_call_out_jr(api, op, req, caller, w, out_extra, e);
+        return api_call_jr(api, row, req, caller, w, NULL, out_extra, e);
     *out_extra = NULL;
     int rc = api_precheck(api, row, NULL, req, caller, NULL, e);
     if (rc)
@@ -566,9 +576,30 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     return api_req_finish(&st->r, rc, tree, false, st->oom0, out_extra);
 }
 
+int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
+                          const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
+                          err_t *e, const api_later *later)
+{
+    return api_later_run(api, op ? api_find(op) : NULL, req, caller, arena, w, out_extra, e,
+                         later);
+}
+
+int api_call_out_jr_later_at(api_t *api, int op_index, const jread_val *req,
+                             const api_caller *caller, arena_t *arena, jout *w,
+                             json_t **out_extra, err_t *e, const api_later *later)
+{
+    return api_later_run(api, api_row_at(op_index), req, caller, arena, w, out_extra, e, later);
+}
+
 bool api_op_reads_jread(const char *op)
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
+    return row && row->jread;
+}
+
+bool api_op_reads_jread_at(int op_index)
+{
+    const struct api_op_row *row = api_row_at(op_index);
     return row && row->jread;
 }
 
@@ -592,11 +623,10 @@ int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *call
 
 /* api_call_out_jr and api_call_sink_jr: the operations that read jread values take req as it
  * is; the others read the jansson tree json_loadb would have given. */
-static int api_call_jr(api_t *api, const char *op, const jread_val *req,
+static int api_call_jr(api_t *api, const struct api_op_row *row, const jread_val *req,
                        const api_caller *caller, jout *w, const api_sink *sink,
                        json_t **out_extra, err_t *e)
 {
-    const struct api_op_row *row = op ? api_find(op) : NULL;
     if (row && row->jread)
         return api_run(api, row, NULL, req, caller, w, sink, out_extra, e);
     *out_extra = NULL;
@@ -611,14 +641,23 @@ static int api_call_jr(api_t *api, const char *op, const jread_val *req,
 int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
                     jout *w, json_t **out_extra, err_t *e)
 {
-    return api_call_jr(api, op, req, caller, w, NULL, out_extra, e);
+    return api_call_jr(api, op ? api_find(op) : NULL, req, caller, w, NULL, out_extra, e);
+}
+
+int api_call_out_at(api_t *api, int op_index, json_t *req, const jread_val *jreq,
+                    const api_caller *caller, jout *w, json_t **out_extra, err_t *e)
+{
+    const struct api_op_row *row = api_row_at(op_index);
+    if (jreq)
+        return api_call_jr(api, row, jreq, caller, w, NULL, out_extra, e);
+    return api_run(api, row, req, NULL, caller, w, NULL, out_extra, e);
 }
 
 int api_call_sink_jr(api_t *api, const char *op, const jread_val *req,
                      const api_caller *caller, const api_sink *sink, json_t **out_extra,
                      err_t *e)
 {
-    return api_call_jr(api, op, req, caller, NULL, sink, out_extra, e);
+    return api_call_jr(api, op ? api_find(op) : NULL, req, caller, NULL, sink, out_extra, e);
 }
 
 bool api_pq_is_select(const char *text, size_t len)

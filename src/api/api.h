@@ -139,6 +139,16 @@ int api_call_out_jr_later(api_t *api, const char *op, const struct jread_val *re
                           const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
                           err_t *e, const api_later *later);
 
+/* The calls above for a transport that has looked the operation up once (api_op_index; -1,
+ * or any index that is not an operation's, as an unknown name): api_call_out_at is
+ * api_call_out_jr with jreq set, else api_call_out with req; api_call_out_jr_later_at is
+ * api_call_out_jr_later.  The same answers, errors and lifetimes as by name. */
+int api_call_out_at(api_t *api, int op_index, json_t *req, const struct jread_val *jreq,
+                    const api_caller *caller, jout *w, json_t **out_extra, err_t *e);
+int api_call_out_jr_later_at(api_t *api, int op_index, const struct jread_val *req,
+                             const api_caller *caller, arena_t *arena, jout *w,
+                             json_t **out_extra, err_t *e, const api_later *later);
+
 /* A reply handed to the caller as values instead of JSON (api_call_sink).  item() gets each
  * item of the reply: key is the member's name ("Item", "LastEvaluatedKey", "Attributes") or,
  * for an element of an array, the array's name ("Items"); the value (an M) and everything it
@@ -179,6 +189,8 @@ int api_op_count(void);
  * writes, ...); the others get jansson's tree, which a caller holding only the body may as
  * well have json_loadb build (no reader's tree beside it).  False for an unknown name. */
 bool api_op_reads_jread(const char *op);
+/* api_op_reads_jread for api_op_index's index (false for -1). */
+bool api_op_reads_jread_at(int op_index);
 /* The name of operation i (static), or NULL. */
 const char *api_op_name(int i);
 /* Whether a PartiQL statement's text (len bytes) is a SELECT, read as the PartiQL lexer reads

@@ -852,7 +852,7 @@ typedef struct dp_early {
  * is the request's type check, after authentication (review18 M2).
  * 0, *out_root our reader's tree of the body in ja when it was built here (else NULL), auth
  * filled when early->verified; or -1 with the reply in resp. */
-static int dp_body_first(const ddb_proto *p, const ddb_proto_req *req, const char *op,
+static int dp_body_first(const ddb_proto *p, const ddb_proto_req *req, int op_index,
                          bool creds, arena_t *ja, jread_val **out_root, sigv4_auth *auth,
                          dp_early *early, ddb_proto_resp *resp)
 {
@@ -870,7 +870,7 @@ static int dp_body_first(const ddb_proto *p, const ddb_proto_req *req, const cha
      * signature: a body that is not JSON is the SerializationException, signed or not).  Any
      * other request, or a body the parse refuses, is checked without a tree, as above.
      * test_auth test_hot_operations_one_pass_same_answers. */
-    bool hot = op && api_op_reads_jread(op);
+    bool hot = api_op_reads_jread_at(op_index);
     bool unsigned_ok =
         !creds && hot &&
         sigv4_is_aws4(req->authorization ? req->authorization
@@ -1006,11 +1006,11 @@ static int dp_authenticate(const ddb_proto *p, const ddb_proto_req *req, bool cr
  * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the others
  * get the jansson tree json_loadb would have built).  0 with *root (in ja) or *out_jreq (the
  * caller's reference); or -1 with the reply in resp. */
-static int dp_body_tree(const ddb_proto_req *req, const char *op, arena_t *ja, jread_val **root,
+static int dp_body_tree(const ddb_proto_req *req, int op_index, arena_t *ja, jread_val **root,
                         json_t **out_jreq, ddb_proto_resp *resp)
 {
     json_t *jreq = NULL;
-    if (!*root && !api_op_reads_jread(op) &&
+    if (!*root && !api_op_reads_jread_at(op_index) &&
         (jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)) !=
             NULL &&
         json_is_object(jreq)) {
@@ -1064,8 +1064,8 @@ static void dp_log_table(ddb_proto_resp *resp, const jread_val *root, const json
  * out of line +5 a GetItem; inlined at both calls +3 a GetItem, +2 a PutItem; dp_call_later's
  * copy kept out of line -3 a GetItem but +30 a PutItem. */
 static bool dp_call_later(const ddb_proto *p, const ddb_proto_req *req, dp_later *d,
-                          const char *op, const jread_val *root, const api_caller *caller,
-                          unsigned long oom0, ddb_proto_resp *resp)
+                          const char *op, int op_index, const jread_val *root,
+                          const api_caller *caller, unsigned long oom0, ddb_proto_resp *resp)
 {
     err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
     d->caller = *caller;
@@ -1074,8 +1074,8 @@ static bool dp_call_later(const ddb_proto *p, const ddb_proto_req *req, dp_later
     dp_charge_writer(&d->ch, op, root, NULL, &d->w);
     api_later al = {dp_later_suspend, dp_later_done, d};
     err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
-    int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
-                                   &d->e, &al);
+    int rc = api_call_out_jr_later_at(p->api, op_index, root, &d->caller, &d->arena, &d->w,
+                                      &d->jresp, &d->e, &al);
     err_whole_detach(&wh);
     if (rc == API_LATER) { /* d is dp_later_done's; an error then is set on its thread */
         err_whole_fini(&wh);
@@ -1090,7 +1090,7 @@ static bool dp_call_later(const ddb_proto *p, const ddb_proto_req *req, dp_later
 /* The api call of a request answered now (its tree root, or jreq): its reply into resp;
  * *out_jresp the caller's to release. */
 static void dp_call(const ddb_proto *p, const ddb_proto_req *req, const char *op,
-                    const jread_val *root, json_t *jreq, const api_caller *caller,
+                    int op_index, const jread_val *root, json_t *jreq, const api_caller *caller,
                     dp_charge *ch, err_t *e, json_t **out_jresp, ddb_proto_resp *resp)
 {
     err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
@@ -1098,8 +1098,7 @@ static void dp_call(const ddb_proto *p, const ddb_proto_req *req, const char *op
     jout_init(&w, DP_REPLY_MAX);
     dp_charge_writer(ch, op, root, jreq, &w);
     err_whole_attach(&wh, e, req->body_len + DP_WHOLE_SLACK);
-    int rc = root ? api_call_out_jr(p->api, op, root, caller, &w, out_jresp, e)
-                  : api_call_out(p->api, op, jreq, caller, &w, out_jresp, e);
+    int rc = api_call_out_at(p->api, op_index, jreq, root, caller, &w, out_jresp, e);
     err_whole_detach(&wh);
     dp_reply(resp, rc, &w, e, &wh, *out_jresp);
     dp_charge_final(ch, resp);
@@ -1170,9 +1169,11 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     jread_val *root = NULL; /* our reader's tree of the body (built here, or by dp_body_tree) */
     bool creds = p->creds && sigv4_creds_count(p->creds) > 0;
     sigv4_auth auth;
-    if (dp_body_first(p, req, op, creds, ja, &root, &auth, &early, resp))
-        goto done;
+    /* the operation looked up once, here, and passed on by its index (three look-ups by
+     * name a request before: dp_body_first, this one, the api call's) */
     int op_index = op ? api_op_index(op) : -1;
+    if (dp_body_first(p, req, op_index, creds, ja, &root, &auth, &early, resp))
+        goto done;
     if (op_index < 0) {
         /* AWS's names no message (dynalite's connection tests, recorded against AWS);
          * DynamoDB Local says "An unknown operation was requested." */
@@ -1203,18 +1204,18 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
         goto done;
     }
-    if (dp_body_tree(req, op, ja, &root, &jreq, resp))
+    if (dp_body_tree(req, op_index, ja, &root, &jreq, resp))
         goto done;
     dp_log_table(resp, root, jreq);
 
     /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
      * value/jout.h): no reply tree, no second pass. */
     if (d && root) {
-        if (dp_call_later(p, req, d, op, root, &caller, oom0, resp))
+        if (dp_call_later(p, req, d, op, op_index, root, &caller, oom0, resp))
             return true;
         jresp = d->jresp;
     } else {
-        dp_call(p, req, op, root, jreq, &caller, ch, &e, &jresp, resp);
+        dp_call(p, req, op, op_index, root, jreq, &caller, ch, &e, &jresp, resp);
     }
 done:
     err_clear(&early.e);

@@ -1281,6 +1281,79 @@ static void test_partiql_members_same(void **state)
     free(t1);
 }
 
+/* op's request t through the entry a transport uses once it has looked the operation up
+ * (api_call_out_at with op_index; jread: our reader's tree, else jansson's). */
+static void via_index(it_fix *f, bool jread, int op_index, const char *t, it_answer *a)
+{
+    arena_t ar;
+    arena_init(&ar);
+    jread_val *v;
+    jread_error je;
+    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
+    json_t *j = jread ? NULL : jread_to_jansson(v);
+    jout w;
+    jout_init(&w, 0);
+    err_t e = {0};
+    json_t *extra = NULL;
+    int rc = api_call_out_at(f->api, op_index, j, jread ? v : NULL, NULL, &w, &extra, &e);
+    json_decref(j);
+    arena_fini(&ar);
+    it_answer_take(a, rc, &e, &w, extra);
+}
+
+/* The server looks an operation up once and calls by its index (ddb_proto.c dp_handle):
+ * the same answers as by name through both trees, successes and refusals; an index that
+ * is no operation's answers as an unknown name does; api_op_reads_jread_at agrees with
+ * the by-name api_op_reads_jread for every operation. */
+static void test_by_index_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase cases[] = {
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'ix'},'v':{'N':'2'}}}"},
+        {"GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'ix'}}}"},
+        {"GetItem", "{'TableName':'tab1','Key':{'pk':{'N':'1'}}}"},
+        {"GetItem", "{'TableName':'nope','Key':{'pk':{'S':'ix'}}}"},
+        {"Query", "{'TableName':'tab1','KeyConditionExpression':'pk = :p',"
+                  "'ExpressionAttributeValues':{':p':{'S':'ix'}}}"},
+        {"DescribeTable", "{'TableName':'tab2'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'none'}},'ReturnValues':'ALL_OLD'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'ix'}},"
+                       "'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'N':'3'}},'ReturnValues':'ALL_NEW'}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = it_quoted(cases[i].req);
+        int ix = api_op_index(cases[i].op);
+        assert_true(ix >= 0);
+        for (int jr = 0; jr < 2; jr++) {
+            it_answer a, b;
+            it_via(f, jr, cases[i].op, t, &a, NULL);
+            via_index(f, jr, ix, t, &b);
+            it_same_answer(cases[i].op, t, &a, &b);
+            it_answer_fini(&a);
+            it_answer_fini(&b);
+        }
+        free(t);
+    }
+    const int bad[] = {-1, api_op_count(), api_op_count() + 7};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        it_answer a, b;
+        it_via(f, true, "NoSuchOperation", "{}", &a, NULL);
+        via_index(f, true, bad[i], "{}", &b);
+        assert_int_not_equal(a.rc, 0);
+        it_same_answer("NoSuchOperation", "{}", &a, &b);
+        it_answer_fini(&a);
+        it_answer_fini(&b);
+        assert_false(api_op_reads_jread_at(bad[i]));
+    }
+    int n_jread = 0;
+    for (int i = 0; i < api_op_count(); i++) {
+        assert_int_equal(api_op_reads_jread_at(i), api_op_reads_jread(api_op_name(i)));
+        n_jread += api_op_reads_jread_at(i);
+    }
+    assert_true(n_jread > 0 && n_jread < api_op_count());
+}
+
 static void test_other_operations(void **state)
 {
     it_fix *f = *state;
@@ -1302,6 +1375,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         IT_TEST(test_get_item_same_answers),
         IT_TEST(test_other_operations),
+        IT_TEST(test_by_index_same_answers),
         IT_TEST(test_put_item_same_answers),
         IT_TEST(test_update_item_same_answers),
         IT_TEST(test_delete_item_same_answers),
