@@ -973,8 +973,8 @@ static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, a
 /* The writes of a transaction: all or nothing (store_write_atomic).  *committed: they were
  * applied (then a later failure, out of memory building the answer, must not let a retry
  * under the same ClientRequestToken apply them again: review15 F8). */
-static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out,
-                      bool *committed)
+static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, bool token,
+                      json_t **out, bool *committed)
 {
     *committed = false;
     store_write *w = store_writes_new(r->arena, n);
@@ -1051,7 +1051,8 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
             api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
     }
     caps_set(o, caps, ncap, rcc, true);
-    { /* what a replay under the token reports: see TXN_REPLAY_CC */
+    if (token) { /* what a replay under the token reports (TXN_REPLAY_CC); built only when
+                  * there is one, as TransactWriteItems (review30c R30c-2) */
         api_cap *rcaps = arena_zalloc(r->arena, n * sizeof *rcaps);
         size_t nrc = 0;
         if (!rcaps) {
@@ -1165,10 +1166,11 @@ int op_execute_transaction(api_req *r, json_t **out)
         }
     }
     bool committed;
-    rc = txn_writes(r, m, n, rcc, out, &committed);
-    if (token)
+    rc = txn_writes(r, m, n, rcc, token != NULL, out, &committed);
+    if (token) {
         api_txn_token_end(r, token, rc ? NULL : *out, committed);
-    if (!rc)
-        json_object_del(*out, TXN_REPLAY_CC); /* kept in the cache only */
+        if (!rc)
+            json_object_del(*out, TXN_REPLAY_CC); /* kept in the cache only */
+    }
     return rc;
 }
