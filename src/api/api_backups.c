@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+#include "base/log.h"
+
 #define BK_DONE_DELAY_MAX_MS 60000 /* the test aid DDBCHAT_RESTORE_DONE_DELAY_MS's bound */
+#define BK_FOREIGN_RETRY_MS 1000   /* another process's restore: its lock tried this often */
 
 int api_backups_init(api_t *api, err_t *e)
 {
@@ -67,6 +71,19 @@ void api_bk_reap_now(bk_mgr *m)
     pthread_mutex_unlock(&m->mu);
 }
 
+/* Unlinks and frees job j of m's list (a foreign one: no thread; caller holds mu). */
+static void bk_drop_foreign_locked(bk_mgr *m, bk_job *j)
+{
+    for (bk_job **pp = &m->jobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            if (!j->opened)
+                atomic_fetch_sub(&m->n_restoring, 1);
+            free(j);
+            return;
+        }
+}
+
 void api_backups_fini(api_t *api)
 {
     bk_mgr *m = api->backups;
@@ -74,6 +91,11 @@ void api_backups_fini(api_t *api)
         return;
     pthread_mutex_lock(&m->mu);
     m->stopping = true;
+    for (bk_job *j = m->jobs, *next; j; j = next) { /* foreign ones have no thread to wait */
+        next = j->next;
+        if (j->foreign)
+            bk_drop_foreign_locked(m, j);
+    }
     while (m->jobs) {
         bk_reap(m);
         if (m->jobs)
@@ -211,15 +233,96 @@ bool api_bk_stopping(bk_job *j)
     return s;
 }
 
+int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *t, err_t *e)
+{
+    bk_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    j->m = m;
+    j->kind = BK_JOB_RESTORE;
+    j->foreign = true;
+    j->pitr = pitr;
+    j->lock_fd = -1;
+    j->started = true;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    snprintf(j->target, sizeof j->target, "%s", t->name);
+    j->target_id = t->id;
+    j->retry_ms = base_mono_ms() + BK_FOREIGN_RETRY_MS;
+    pthread_mutex_lock(&m->mu);
+    bool known = false; /* (one entry a table) */
+    for (bk_job *o = m->jobs; o && !known; o = o->next)
+        known = o->kind == BK_JOB_RESTORE && !o->opened && o->target_id == t->id;
+    if (!known) {
+        j->next = m->jobs;
+        m->jobs = j;
+        atomic_fetch_add(&m->n_restoring, 1);
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (known)
+        free(j);
+    return 0;
+}
+
+bool api_bk_foreign_drop(bk_mgr *m, uint32_t table_id)
+{
+    bool dropped = false;
+    pthread_mutex_lock(&m->mu);
+    for (bk_job *j = m->jobs, *next; j; j = next) {
+        next = j->next;
+        if (j->foreign && j->target_id == table_id) {
+            bk_drop_foreign_locked(m, j);
+            dropped = true;
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    return dropped;
+}
+
+bool api_bk_meta_restoring(const store_table *t)
+{
+    if (!t || !t->meta || !t->meta_len || !strstr(t->meta, "\"InProgress\":true"))
+        return false;
+    json_t *meta = api_table_meta(t);
+    bool busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
+    json_decref(meta);
+    return busy;
+}
+
+/* The slow path (a restore is registered): this process's own restore of t gates it until
+ * the job opens the table.  Another process's (foreign) gates it until t's metadata says
+ * restored (t is the request's pin of the current catalog), when the entry goes; while it
+ * still says InProgress, the lock is tried again at most every BK_FOREIGN_RETRY_MS, from a
+ * request to the table: free, that process died, and this one resumes the restore (the
+ * request is still refused: the table is being restored, here now). */
 bool api_backup_restoring(api_t *api, const store_table *t)
 {
     bk_mgr *m = api->backups;
     if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
         return false;
-    bool found = false;
+    bool found = false, retry = false;
     pthread_mutex_lock(&m->mu);
-    for (bk_job *j = m->jobs; j && !found; j = j->next)
+    bk_job *j = m->jobs;
+    for (; j && !found; j = found ? j : j->next)
         found = j->kind == BK_JOB_RESTORE && !j->opened && j->target_id == t->id;
+    if (found && j->foreign && !api_bk_meta_restoring(t)) {
+        bk_drop_foreign_locked(m, j);
+        found = false;
+    } else if (found && j->foreign && base_mono_ms() >= j->retry_ms && !m->stopping) {
+        j->retry_ms = base_mono_ms() + BK_FOREIGN_RETRY_MS;
+        retry = true;
+    }
+    char id[sizeof j->id];
+    bool pitr = false;
+    if (retry) {
+        snprintf(id, sizeof id, "%s", j->id);
+        pitr = j->pitr;
+    }
     pthread_mutex_unlock(&m->mu);
+    if (retry) {
+        err_t e = {0};
+        int rc = api_bk_start_restore(api, id, pitr, t, &e);
+        if (rc && rc != ERR_RESOURCE_IN_USE)
+            log_error("cannot resume the restore of %s: %s", t->name, e.msg);
+    }
     return found;
 }

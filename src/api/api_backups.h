@@ -38,6 +38,12 @@ typedef struct bk_job {
     /* restore: the table's data plane is open (set just before the metadata says ACTIVE, so
      * a client that saw ACTIVE never meets the restoring table's not-found) */
     bool opened;
+    /* restore: another process runs it (its restore-<table id>.lock was held): no thread,
+     * registered only so this process's data plane refuses the table as for its own
+     * restore; dropped once the metadata says restored, or turned into a job of ours when
+     * the lock is free (that process died): api_backup_restoring */
+    bool foreign;
+    int64_t retry_ms; /* foreign: the next try of the lock (mono ms) */
     uint64_t snap_count, snap_bytes;
     store_dump *dump;
     int rc;
@@ -108,9 +114,25 @@ void api_bk_signal(bk_job *j, bool started, bool finished);
 /* Whether the server is stopping (a worker gives up). */
 bool api_bk_stopping(bk_job *j);
 
+/* backups/<this> is held while a restore creates its table and takes the table's
+ * restore-<id>.lock, and while a start-up looks for restores to resume (op_backup.c). */
+#define RESTORE_GUARD "restore-new.lock"
+
+/* Whether t's metadata says a restore is loading it (Restore.InProgress). */
+bool api_bk_meta_restoring(const store_table *t);
+/* Registers a foreign restore (bk_job.foreign) of backup id into table t. */
+int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *t, err_t *e);
+/* Drops the foreign restore of table table_id (a job of ours runs it now, or it is done):
+ * true when there was one. */
+bool api_bk_foreign_drop(bk_mgr *m, uint32_t table_id);
+
 /* api_restore.c: starts the job that loads backups/<id>.dump into table t (pitr: a
- * point-in-time restore's own dump, removed once loaded) and marks it restored.  0 once the
- * job runs; ERR_NOMEM, or api_bk_start's errors. */
+ * point-in-time restore's own dump, removed once loaded) and marks it restored.  The job
+ * holds backups/restore-<table id>.lock until it ends.  0 once the job runs, or when t's
+ * metadata no longer says InProgress (another process finished it: no job); when another
+ * process holds the lock, the restore is registered as foreign and ERR_RESOURCE_IN_USE
+ * ("it runs in another process"); ERR_NOMEM, ERR_IO (the lock file), or api_bk_start's
+ * errors. */
 int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_table *t,
                          err_t *e);
 

@@ -201,6 +201,18 @@ static void *bk_restore_main(void *arg)
                  j->target);
     else if (rc)
         log_error("restore of %s from backup %s failed: %s", j->target, j->id, e.msg);
+    /* done with the table: the lock goes now (before: kept, its descriptor open, until the
+     * next CreateBackup reaped the job; review30c R30c-6), and with the restore finished its
+     * file too, removed while still held (a paused one's stays: it resumes) */
+    if (rc != ERR_SERVICE_UNAVAILABLE) {
+        char lock[64];
+        err_t ie = {0};
+        snprintf(lock, sizeof lock, "restore-%u.lock", (unsigned)j->target_id);
+        if (store_bk_remove(s, lock, &ie))
+            log_warn("restore of %s: backups/%s is left behind: %s", j->target, lock, ie.msg);
+    }
+    store_bk_unlock(j->lock_fd);
+    j->lock_fd = -1;
     j->rc = rc;
     j->err = e;
     api_bk_signal(j, false, true);
@@ -211,6 +223,7 @@ int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_tabl
                          err_t *e)
 {
     bk_mgr *m = api->backups;
+    api_bk_reap_now(m); /* the finished jobs' threads joined (before: at a CreateBackup) */
     bk_job *j = calloc(1, sizeof *j);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -225,15 +238,31 @@ int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_tabl
      * ends.  A process starting while another one's restore runs (a second `serve` on the
      * data dir) found the table InProgress and loaded the same dump again beside it, its
      * items written over the table once the first had made it ACTIVE
-     * (test_backups.py::test_a_second_server_does_not_resume_a_running_restore). */
+     * (test_backups.py::test_a_second_server_does_not_resume_a_running_restore).  Held
+     * elsewhere: registered as foreign, so this process's data plane refuses the table too
+     * (test_a_second_server_refuses_the_data_plane_of_a_running_restore). */
     char lock[64];
     snprintf(lock, sizeof lock, "restore-%u.lock", (unsigned)t->id);
     int rc = store_bk_lock(api->store, lock, false, &j->lock_fd, e);
-    if (rc == 0 && j->lock_fd < 0)
-        rc = err_set(e, ERR_RESOURCE_IN_USE, "it runs in another process");
+    if (rc == 0 && j->lock_fd < 0) {
+        rc = api_bk_foreign_add(m, id, pitr, t, e);
+        if (rc == 0)
+            rc = err_set(e, ERR_RESOURCE_IN_USE, "it runs in another process");
+    }
     if (rc) {
         free(j);
         return rc;
+    }
+    /* the lock is ours: the process that held it may have finished the restore since t was
+     * read (its job lets go of the lock as it ends) */
+    const store_table *now = store_table_pin(api->store, t->name);
+    bool still = now && now->id == t->id && api_bk_meta_restoring(now);
+    store_table_unpin(api->store, now);
+    if (!still) {
+        api_bk_foreign_drop(m, t->id);
+        store_bk_unlock(j->lock_fd);
+        free(j);
+        return 0;
     }
     atomic_fetch_add(&m->n_restoring, 1);
     rc = api_bk_start(m, j, bk_restore_main, e);
@@ -241,6 +270,10 @@ int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_tabl
         atomic_fetch_sub(&m->n_restoring, 1);
         store_bk_unlock(j->lock_fd);
         free(j);
+        return rc;
     }
-    return rc;
+    if (api_bk_foreign_drop(m, t->id)) /* ours now: the process that ran it stopped */
+        log_info("resuming the restore of %s from backup %s: the process that ran it stopped",
+                 t->name, id);
+    return 0;
 }

@@ -991,7 +991,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     const char *target = x->target, *bmo = x->ov.bmo, *id = x->dump_id;
     json_t *pto = x->ov.pto, *sseo = x->ov.sseo;
     json_t *meta = NULL;
-    int rc;
+    int rc, guard = -1;
     char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
     int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), target);
     if (n < 0 || n >= (int)sizeof sn) {
@@ -1087,6 +1087,14 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         goto done;
     }
     t->created_ms = now;
+    /* The table is created and its restore's lock taken under RESTORE_GUARD, which a
+     * start-up resume takes once it has found a restore, before it tries the restore's lock
+     * (api_backups_resume): it never tries this table's before the job holds it (and then
+     * leaves the restore to us).
+     * Before, a resume in that window took the lock first and this answered "it runs in
+     * another process" for a restore that ran (review30c R30c-3). */
+    if ((rc = store_bk_lock(r->api->store, RESTORE_GUARD, true, &guard, r->err)))
+        goto done;
     const store_table *created = NULL;
     if ((rc = store_table_create(r->api->store, t, &created, r->err))) {
         if (rc == ERR_RESOURCE_IN_USE) {
@@ -1103,13 +1111,25 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         rc = err_set(r->err, ERR_INTERNAL, "the restored table vanished");
         goto done;
     }
-    if ((rc = api_bk_start_restore(r->api, id, x->pitr, created, r->err)))
+    if ((rc = api_bk_start_restore(r->api, id, x->pitr, created, r->err))) {
+        /* no job (its lock file cannot be opened, the server is stopping, ...): the table
+         * goes again rather than stay CREATING with nothing loading it (before: until the
+         * next start, and served meanwhile; review30c R30c-3) */
+        err_t de = {0};
+        api_bk_foreign_drop(api_bk_mgr(r->api), created->id);
+        if (store_table_delete(r->api->store, sn, &de))
+            log_error("restore of %s: its table cannot be removed after the restore "
+                      "could not start: %s", target, de.msg);
         goto done;
+    }
+    store_bk_unlock(guard);
+    guard = -1;
     json_t *desc = NULL;
     if ((rc = api_table_describe(r, created, "CREATING", &desc)))
         goto done;
     *out = json_pack("{s:o}", "TableDescription", desc);
 done:
+    store_bk_unlock(guard);
     json_decref(meta);
     return rc;
 }
@@ -1576,7 +1596,7 @@ int api_backups_resume(api_t *api, err_t *e)
 {
     arena_t a;
     arena_init(&a);
-    int rc = 0;
+    int rc = 0, guard = -1;
     /* backups left CREATING by a process that is gone */
     char **names = NULL;
     size_t n = 0;
@@ -1612,6 +1632,11 @@ int api_backups_resume(api_t *api, err_t *e)
             store_table_unpin(api->store, t);
             continue;
         }
+        /* a restore found: RESTORE_GUARD taken before its lock is tried (bk_restore_into
+         * holds it from before the table's creation until its job has the lock) */
+        err_t ge = {0};
+        if (guard < 0 && store_bk_lock(api->store, RESTORE_GUARD, true, &guard, &ge))
+            log_warn("restores to resume: %s", ge.msg);
         json_t *meta = api_table_meta(t);
         json_t *res = json_object_get(meta, "Restore");
         const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
@@ -1631,8 +1656,11 @@ int api_backups_resume(api_t *api, err_t *e)
         json_decref(meta);
         store_table_unpin(api->store, t);
     }
+    store_bk_unlock(guard);
+    guard = -1;
     bk_sweep_dumps(api, &a);
 done:
+    store_bk_unlock(guard);
     arena_fini(&a);
     return rc;
 }

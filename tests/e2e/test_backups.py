@@ -973,6 +973,167 @@ def test_a_second_server_does_not_resume_a_running_restore(ddbchat_server):
         os.unlink(f.name)
 
 
+def _restore_held_beside_a_second(ddbchat_server, logs):
+    """The set-up of test_a_second_server_does_not_resume_a_running_restore: the first
+    server's restore of bk_two2 (60 items of 40 KB) held by a full disk (RLIMIT_FSIZE), a
+    second serve started on the data dir.  Returns (first, second, first's RLIMIT_FSIZE)."""
+    srv = ddbchat_server(stderr=logs[0])
+    logs[0].close()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_two", hash=("pk", "S"))
+    for i in range(60):
+        d.put_item(TableName="bk_two", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
+    arn = d.create_backup(TableName="bk_two", BackupName="two")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
+    old = resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (cap, old[1]))
+    d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
+    deadline = time.time() + 15
+    while True:
+        with open(logs[0].name) as f:
+            if "restore of bk_two2: writing its items failed" in f.read():
+                break
+        assert time.time() < deadline
+        time.sleep(0.1)
+    second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
+    logs[1].close()
+    return srv, second, old
+
+
+def _data_plane(d):
+    """GetItem, Scan and PutItem of bk_two2: each one's error code, or "served"."""
+    res = {}
+    for op, call in [
+            ("GetItem", lambda: d.get_item(TableName="bk_two2", Key={"pk": {"S": "k000"}})),
+            ("Scan", lambda: d.scan(TableName="bk_two2", Select="COUNT")),
+            ("PutItem", lambda: d.put_item(TableName="bk_two2",
+                                           Item={"pk": {"S": "k000"}, "v": {"S": "second"}}))]:
+        try:
+            call()
+            res[op] = "served"
+        except ClientError as ex:
+            res[op] = ex.response["Error"]["Code"]
+    return res
+
+
+def test_a_second_server_refuses_the_data_plane_of_a_running_restore(ddbchat_server):
+    """A table another process restores is CREATING for every process on the data dir: the
+    second `serve` answers its data plane ResourceNotFoundException as the restoring one does
+    (AWS's answer for a table being restored), and serves it once the restore is done.
+    Before (406cad29 left the restore to the first process, so the second had no job gating
+    it): the second served GetItem, a Scan of the partial table, and a PutItem acknowledged
+    and then overwritten by the restore (review30c R30c-1).  The finished restore leaves no
+    restore-<table id>.lock behind (R30c-6)."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv, second, old = _restore_held_beside_a_second(ddbchat_server, logs)
+    d, d2 = client_for(srv.ddb_url), client_for(second.ddb_url)
+    try:
+        time.sleep(0.5)
+        want = {op: "ResourceNotFoundException" for op in ("GetItem", "Scan", "PutItem")}
+        assert _data_plane(d) == want
+        assert _data_plane(d2) == want
+        time.sleep(1.2)  # past the second's retry of the lock: still held, still refused
+        assert _data_plane(d2) == want
+    finally:
+        resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(d, "bk_two2", timeout=60)
+    wait_restored(d2, "bk_two2", timeout=10)
+    it = d2.get_item(TableName="bk_two2", Key={"pk": {"S": "k000"}}, ConsistentRead=True)
+    assert it["Item"]["v"]["S"] == "x" * 40000
+    assert len(scan_all(d2, "bk_two2")) == 60
+    deadline = time.time() + 5  # (the job lets go of its lock just after ACTIVE)
+    while [n for n in os.listdir(os.path.join(srv.data_dir, "backups"))
+           if re.fullmatch(r"restore-\d+\.lock", n)]:
+        assert time.time() < deadline, os.listdir(os.path.join(srv.data_dir, "backups"))
+        time.sleep(0.1)
+    for f in logs:
+        os.unlink(f.name)
+
+
+def test_a_second_server_takes_over_the_restore_of_a_process_that_died(ddbchat_server):
+    """When the process running a restore dies, the second `serve` finds its lock free at the
+    next data-plane request to the table (the lock is tried at most once a second) and
+    resumes the restore itself; the table becomes ACTIVE and whole.  Before: nobody resumed
+    it until the second restarted (review30c R30c-1)."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv, second, old = _restore_held_beside_a_second(ddbchat_server, logs)
+    srv.proc.kill()
+    srv.proc.wait()
+    d2 = client_for(second.ddb_url)
+    deadline = time.time() + 60
+    while True:  # GetItem until served (a request to the table is what tries the lock)
+        try:
+            d2.get_item(TableName="bk_two2", Key={"pk": {"S": "k000"}})
+            break
+        except ClientError as ex:
+            assert ex.response["Error"]["Code"] == "ResourceNotFoundException"
+        assert time.time() < deadline, open(logs[1].name).read()[-2000:]
+        time.sleep(0.3)
+    t = wait_restored(d2, "bk_two2", timeout=10)
+    assert t["RestoreSummary"]["RestoreInProgress"] is False
+    items = scan_all(d2, "bk_two2")
+    assert len(items) == 60 and all(i["v"]["S"] == "x" * 40000 for i in items)
+    with open(logs[1].name) as f:
+        assert "resuming the restore of bk_two2 from backup" in f.read()
+    for f in logs:
+        os.unlink(f.name)
+
+
+def test_finished_restores_keep_no_lock(ddbchat_server):
+    """A restore lets go of backups/restore-<table id>.lock when it ends: no descriptor kept
+    open (before: one more per restore until the next CreateBackup, walking a restoring
+    server towards its fd limit) and no file left in backups/ (review30c R30c-6)."""
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_fd", hash=("pk", "S"))
+    d.put_item(TableName="bk_fd", Item={"pk": {"S": "a"}})
+    arn = d.create_backup(TableName="bk_fd", BackupName="fdb")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    for i in range(4):
+        d.restore_table_from_backup(TargetTableName=f"bk_fd{i}", BackupArn=arn)
+        wait_restored(d, f"bk_fd{i}")
+    lock = re.compile(r".*/restore-\d+\.lock$")
+    deadline = time.time() + 5  # (the job lets go of its lock just after ACTIVE)
+    while True:
+        fds = [os.readlink(f"/proc/{srv.proc.pid}/fd/{n}")
+               for n in os.listdir(f"/proc/{srv.proc.pid}/fd")]
+        held = [p for p in fds if lock.match(p)]
+        files = [n for n in os.listdir(os.path.join(srv.data_dir, "backups"))
+                 if re.fullmatch(r"restore-\d+\.lock", n)]
+        if not held and not files:
+            break
+        assert time.time() < deadline, (held, files)
+        time.sleep(0.1)
+
+
+def test_a_restore_that_cannot_start_leaves_no_table(ddbchat_server):
+    """A RestoreTableFromBackup whose job cannot start (here its lock file cannot be opened:
+    a directory stands at backups/restore-<id>.lock for every id it could get) answers an
+    error and leaves no table.  Before, the table stayed CREATING with no job loading it
+    until the next start (review30c R30c-3)."""
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_nolock", hash=("pk", "S"))
+    arn = d.create_backup(TableName="bk_nolock", BackupName="nlb")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    bdir = os.path.join(srv.data_dir, "backups")
+    for i in range(1, 200):
+        os.makedirs(os.path.join(bdir, f"restore-{i}.lock"), exist_ok=True)
+    with pytest.raises(ClientError) as ex:
+        d.restore_table_from_backup(TargetTableName="bk_nolock2", BackupArn=arn)
+    assert ex.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500, ex.value.response
+    with pytest.raises(ClientError) as ex:
+        d.describe_table(TableName="bk_nolock2")
+    assert ex.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    for i in range(1, 200):
+        os.rmdir(os.path.join(bdir, f"restore-{i}.lock"))
+    d.restore_table_from_backup(TargetTableName="bk_nolock2", BackupArn=arn)
+    wait_restored(d, "bk_nolock2")
+
+
 def test_stop_during_the_restore_done_delay(ddbchat_server):
     """The test aid DDBCHAT_RESTORE_DONE_DELAY_MS (a pause between a restore's ACTIVE and its
     job's end, bounded to 60 s) does not hold up a stop: SIGTERM during it ends the server
