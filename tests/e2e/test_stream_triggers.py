@@ -361,6 +361,25 @@ def test_two_triggers_on_one_table_are_refused(work, target, ddb_url):
     assert not os.path.exists(os.path.join(d, "triggers"))
 
 
+@pytest.mark.parametrize("table", ["a/b", "ab", "x" * 256, "caf\u00e9"])
+def test_a_trigger_on_an_invalid_table_name_is_refused(work, target, ddb_url, table):
+    """--trigger's TABLE is a DynamoDB table name (3..255 of [a-zA-Z0-9_.-]), checked with
+    the other options (exit 2, before anything starts): the trigger's files are named by it.
+    Before, 'a/b' printed the endpoints and exited 1 ("cannot open .../trigger-a/b.lock"),
+    and a name no table can have waited for its table for good (fixtrig30's report)."""
+    d = os.path.join(work, "data")
+    where = (["--data-dir", d, "--dynamodb-port", "0", "--api-port", "0"]
+             if target == "ddbchat" else
+             ["--endpoint", ddb_url, "--data-dir", d, "--api-port", "0"])
+    from msg_fixtures import remote_env
+    r = subprocess.run([ddbchat_bin(), "serve", *where, "--trigger", f"{table}=cat >/dev/null"],
+                       capture_output=True, text=True, timeout=30, env=remote_env())
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    assert "the table name must be 3 to 255 of" in r.stderr, r.stderr
+    assert "on http" not in r.stdout + r.stderr  # no endpoint was announced
+    assert not os.path.exists(os.path.join(d, "triggers"))
+
+
 @pytest.mark.parametrize("length", [238, 255])
 def test_a_table_name_of_255_bytes_is_triggered(work, start_triggered, length):
     """DynamoDB allows table names of 255 bytes; the trigger's files are
