@@ -2015,6 +2015,13 @@
           // the next sign-in (handleError: signOut)
           x.state = 'queued';
           saveOutbox();
+        } else if (e.ours && e.code === 'message_deleted' && outbox.includes(x)) {
+          // stored by a try whose answer was lost, and deleted since (here or elsewhere):
+          // taken back by its sender, it is not sent again; it leaves the outbox quietly and
+          // what waits behind it goes on
+          // (test_web.py::test_a_send_deleted_before_its_retry_leaves_the_outbox)
+          dropEntry(x);
+          continue;
         } else if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
           const offline = e.code === 'network' && navigator.onLine === false;
           // no answer, or a server down or overloaded: not the message's fault, sent again

@@ -3964,6 +3964,58 @@ def test_the_line_goes_with_the_unread_deleted(web, two):
     assert d.execute_script(ITEMS) == ["read one"]
 
 
+# Once window.__loseSend is set, the next POST /api/messages reaches the server but the page
+# gets a 500 for it (its answer lost); while window.__dropMessages is set the stream's
+# "message" events are dropped (the stored copy's event missed as well).
+SEND_ANSWER_LOST = r"""window.__loseSend = false; window.__dropMessages = false;
+const lostFetch = window.fetch;
+window.fetch = async (path, init) => {
+  const lose = window.__loseSend && init && init.method === 'POST' && path === '/api/messages';
+  const r = await lostFetch(path, init);
+  if (!lose) return r;
+  window.__loseSend = false;
+  return new Response(JSON.stringify({ error: { code: 'storage', message: 'lost by the test' } }),
+    { status: 500, headers: { 'Content-Type': 'application/json' } });
+};
+const lostAddListener = EventSource.prototype.addEventListener;
+EventSource.prototype.addEventListener = function(type, f, o) {
+  if (type !== 'message') return lostAddListener.call(this, type, f, o);
+  return lostAddListener.call(this, type, (ev) => { if (!window.__dropMessages) f(ev); }, o);
+};"""
+
+
+def test_a_send_deleted_before_its_retry_leaves_the_outbox(web, two):
+    """A message whose answer was lost ("Not sent", Retry) was stored, and its sender deleted
+    it elsewhere meanwhile; Retry sends it with its Idempotency-Key and the server answers
+    410 message_deleted: the page drops it from its outbox, quietly (it was taken back), and
+    sends on.  Before, it stayed "Not sent" with the server's message, Retry failing again."""
+    a_, b_ = "web_keydel_a", "web_keydel_b"
+    for h, n in ((a_, "Keydel A"), (b_, "Keydel B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "hello", handle=a_)["message_group_uuid"]
+    d = fresh(two[0])
+    inject(d, SEND_ANSWER_LOST)
+    sign_in_by_link(d, web, a_)
+    open_conv(d, "Keydel B")
+    wait(d, lambda d: bubbles(d) == ["hello"], 5, "the message")
+    d.execute_script("window.__loseSend = true; window.__dropMessages = true")
+    type_and_enter(d, "oops")
+    wait(d, lambda d: by_css(d, "#messages li.failed .retry"), 5, "Not sent, with Retry")
+    st, _, ms = rest(web, "GET", f"/api/messages/{g}", web.tok[a_])
+    assert st == 200 and [m["message"] for m in ms] == ["hello", "oops"], ms
+    st, _, _ = rest(web, "DELETE", f"/api/messages/{g}/{ms[1]['created_at']}", web.tok[a_])
+    assert st == 204
+    d.execute_script("window.__dropMessages = false")
+    by_css(d, "#messages li.failed .retry")[0].click()
+    wait(d, lambda d: not by_css(d, "#messages li.pending"), 5, "out of the outbox")
+    assert bubbles(d) == ["hello"]
+    assert "deleted" not in notice(d)
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.outbox')") is None
+    type_and_enter(d, "next one")  # sends on
+    wait(d, lambda d: bubbles(d) == ["hello", "next one"] and
+         not by_css(d, "#messages li.pending"), 5, "the next message sent")
+
+
 def test_the_line_moves_to_what_came_unseen(web, two):
     """The "New messages" line follows the reading, as chat apps' does: the reader answers
     (their own message reads everything before it) and the line goes; the other person's
