@@ -730,7 +730,10 @@ static const api_shape in_create_table = {
                        {"WarmThroughput", &sh_warm, 0},
                        {"GlobalTableSourceArn", &sh_gt_source_arn, 0},
                        {"GlobalTableSettingsReplicationMode", &sh_gt_settings_mode, 0},
-                       {"VectorIndexes", &sh_vixes, 0})};
+                       {"VectorIndexes", &sh_vixes, 0},
+                       /* BillingMode's stand-in, not in the published model (AWS
+                        * 2026-08-21; test_tables test_table_throughput_mode_member) */
+                       {"TableThroughputMode", &sh_billing, 0})};
 
 static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
@@ -855,7 +858,8 @@ static const api_shape in_update_table = {
                        {"OnDemandThroughput", &sh_on_demand, 0},
                        {"WarmThroughput", &sh_warm, 0},
                        {"GlobalTableSettingsReplicationMode", &sh_gt_settings_mode, 0},
-                       {"VectorIndexUpdates", &sh_vix_updates, 0})};
+                       {"VectorIndexUpdates", &sh_vix_updates, 0},
+                       {"TableThroughputMode", &sh_billing, 0})};
 
 static const api_shape sh_ttl_attr = {.name = "String", .type = API_ST_STRING, .min = 1,
                                       .max = 255};

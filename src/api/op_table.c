@@ -96,6 +96,8 @@ static int ct_keys(api_req *r, ct_req *c)
         (rc = api_json_arr(body, "LocalSecondaryIndexes", &c->lsij, r->err)) ||
         (rc = api_json_arr(body, "GlobalSecondaryIndexes", &c->gsij, r->err)) ||
         (rc = api_json_str(body, "BillingMode", &c->billing, r->err)) ||
+        /* TableThroughputMode stands in for an absent BillingMode (api_schema.c) */
+        (!c->billing && (rc = api_json_str(body, "TableThroughputMode", &c->billing, r->err))) ||
         (rc = api_json_obj(body, "StreamSpecification", &c->ssj, r->err)) ||
         (rc = api_json_arr(body, "Tags", &c->tags, r->err)) ||
         (rc = api_json_obj(body, "SSESpecification", &c->sse, r->err)) ||

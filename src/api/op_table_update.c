@@ -247,6 +247,8 @@ static int ut_members(api_req *r, ut_req *q)
     if ((rc = api_json_arr(body, "AttributeDefinitions", &q->adj, r->err)) ||
         (rc = api_json_arr(body, "GlobalSecondaryIndexUpdates", &q->gu, r->err)) ||
         (rc = api_json_str(body, "BillingMode", &q->billing, r->err)) ||
+        /* TableThroughputMode stands in for an absent BillingMode (api_schema.c) */
+        (!q->billing && (rc = api_json_str(body, "TableThroughputMode", &q->billing, r->err))) ||
         (rc = api_json_obj(body, "StreamSpecification", &q->ssj, r->err)) ||
         (rc = api_json_obj(body, "SSESpecification", &q->sse, r->err)) ||
         (rc = api_json_obj(body, "OnDemandThroughput", &q->odt, r->err)) ||

@@ -2904,3 +2904,55 @@ def test_empty_member_hand_written_texts(ddb_url, table_name):
         + name + "/backup/01791504762511-2779fadd"}) == tname
     assert call("DescribeGlobalTable", {"GlobalTableName": ""}) == tname
     assert call("DescribeGlobalTableSettings", {"GlobalTableName": ""}) == tname
+
+
+# TableThroughputMode (a request member the botocore model does not have yet) is taken by
+# CreateTable and UpdateTable as BillingMode's stand-in: alone it sets the mode, with
+# BillingMode the latter decides; its value is checked against [PROVISIONED,
+# PAY_PER_REQUEST] on its own, after billingMode's, "2 validation errors detected" when both
+# are bad (AWS 2026-08-21, as ExtendDB's tests/test_table_throughput_mode.py records it).
+# ddbchat ignored the member.  DynamoDB Local deviates: it ignores it (a table with no
+# throughput is refused, with it one is provisioned) and answers 500 to two bad enums.
+def test_table_throughput_mode_member(ddb_url, table_name, target):
+    def call_(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        doc = json.loads(resp)
+        return status, doc.get("__type", "").split("#")[-1], doc.get("message", doc)
+    enum = "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
+    shape = {"KeySchema": ks("h"), "AttributeDefinitions": ad(h="S")}
+    alone, both, ppr_pt = table_name("ttm-alone"), table_name("ttm-both"), table_name("ttm-pt")
+    got = [call_("CreateTable", dict(shape, TableName=alone, TableThroughputMode="PAY_PER_REQUEST")),
+           call_("CreateTable", dict(shape, TableName=both, BillingMode="PROVISIONED",
+                                     ProvisionedThroughput=PT,
+                                     TableThroughputMode="PAY_PER_REQUEST")),
+           call_("CreateTable", dict(shape, TableName=ppr_pt, ProvisionedThroughput=PT,
+                                     TableThroughputMode="PAY_PER_REQUEST")),
+           call_("CreateTable", dict(shape, TableName=table_name("ttm-bad"),
+                                     BillingMode="BOGUS1", TableThroughputMode="BOGUS2"))]
+    if target == "dynamodb-local":
+        assert [g[:2] for g in got] == [(400, "ValidationException"), (200, ""), (200, ""),
+                                        (500, "InternalFailure")], got
+        return
+    assert got[0][0] == 200 and got[1][0] == 200, got
+    assert got[2] == (400, "ValidationException", "One or more parameter values were invalid: "
+                      "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                      "BillingMode is PAY_PER_REQUEST")
+    assert got[3] == (400, "ValidationException",
+                      f"2 validation errors detected: Value 'BOGUS1' at 'billingMode' failed to "
+                      f"satisfy constraint: {enum}; Value 'BOGUS2' at 'tableThroughputMode' failed "
+                      f"to satisfy constraint: {enum}")
+    assert describe_raw(ddb_url, alone)["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    d = describe_raw(ddb_url, both)
+    assert "BillingModeSummary" not in d and d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    # a bad value counts even when BillingMode decides, before the table is looked up
+    assert call_("UpdateTable", {"TableName": table_name("ttm-absent"),
+                                 "BillingMode": "PAY_PER_REQUEST",
+                                 "TableThroughputMode": "BOGUS"}) == (
+        400, "ValidationException", "1 validation error detected: Value 'BOGUS' at "
+        f"'tableThroughputMode' failed to satisfy constraint: {enum}")
+    # UpdateTable switches by it
+    assert call_("UpdateTable", {"TableName": alone, "TableThroughputMode": "PROVISIONED",
+                                 "ProvisionedThroughput": PT})[0] == 200
+    d = describe_raw(ddb_url, alone)
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
