@@ -442,7 +442,11 @@
     const last = document.createElement('span');
     last.className = 'last';
     last.dir = 'auto';
-    last.textContent = c.message;
+    // a conversation whose every message was deleted stays, with no last message
+    // ("message": ""): said so, as chat apps show an emptied chat
+    // (test_web.py::test_deleting_ones_own_message)
+    last.textContent = c.message || 'No messages';
+    if (!c.message) last.classList.add('none');
     b.append(who, timeEl(c.created_at), last);
     const n = unreadCount(c);
     if (n) {
@@ -453,7 +457,7 @@
       b.classList.add('has-unread');
     }
     b.setAttribute('aria-label', `${n ? `${n} unread, ` : ''}` +
-      `${c.display_name || c.handle} (@${c.handle}): ${c.message}`);
+      `${c.display_name || c.handle} (@${c.handle}): ${c.message || 'no messages'}`);
     if (state.open && state.open.group === c.uuid) b.setAttribute('aria-current', 'true');
     // Opened by a tap, the composer does not take the focus: on a phone that raised the
     // on-screen keyboard over half the conversation before a word was read; the list of
@@ -1493,8 +1497,8 @@
 
   // The conversation's item again (GET /api/message_groups/<g>) after a delete: its newest
   // message may now be an older one (its place in the list moves down) and its unread count
-  // one less; 404: no message is left, and it leaves the list (a message to the handle
-  // starts it again: the open one becomes a draft to them).
+  // one less; none left, it stays with "message": "" (drawn "No messages"); 404: it is no
+  // longer this user's, and it leaves the list (the open one becomes a draft to them).
   async function relistOne(group) {
     const gen = state.gen;
     const askedAt = Date.now();

@@ -3,7 +3,9 @@
  * in the same TransactWriteItems, what the write protocol (service_send.c) keeps about it:
  * the recipient's unread count, and when it was the conversation's last message the pair
  * row's last_message_at / last_from and both conversation rows (pattern D), moved back to
- * the previous message.  Layer: messaging (part of the service, service.h).
+ * the previous message, or, when none is left, emptied where they are (the conversation
+ * stays both people's, at its last time, with no message).  Layer: messaging (part of the
+ * service, service.h).
  *
  * Invariants kept (README "Deleting a message"): a conversation row is at its conversation's
  * newest message with that message's text, one per participant; the pair row's
@@ -168,6 +170,35 @@ static json_t *item_row(const char *table, const char *owner, const char *at, co
                      cond, "ExpressionAttributeValues", vals, "ExpressionAttributeNames", names);
 }
 
+/* A conversation row emptied in place (the conversation's only message deleted): at its key,
+ * held as read (hold_row), its last message's text removed, unread 0 (no message is left to
+ * count), a read_to past ts capped at it (a later message must count as unread). */
+static json_t *item_row_emptied(const char *table, const char *owner, const char *ts,
+                                const del_row *r, char p)
+{
+    char pk[64], cond[512] = "", upd[96];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    json_t *vals = json_object(), *names = json_object();
+    if (!vals || !names || hold_row(r, p, cond, sizeof cond, vals, names)) {
+        json_decref(vals);
+        json_decref(names);
+        return NULL;
+    }
+    bool cap = r->read_to[0] && strcmp(r->read_to, ts) > 0;
+    /* hold_row named read_to #<p>r and unread #<p>n */
+    if (cap)
+        snprintf(upd, sizeof upd, "REMOVE #m SET #%cn = :x, #%cr = :t", p, p);
+    else
+        snprintf(upd, sizeof upd, "REMOVE #m SET #%cn = :x", p);
+    json_object_set_new(names, "#m", json_string("message"));
+    json_object_set_new(vals, ":x", num(0));
+    if (cap)
+        json_object_set_new(vals, ":t", msgi_s(ts));
+    return json_pack("{s:{s:s,s:o,s:s,s:s,s:o,s:o}}", "Update", "TableName", table, "Key",
+                     msgi_key2(pk, ts), "UpdateExpression", upd, "ConditionExpression", cond,
+                     "ExpressionAttributeValues", vals, "ExpressionAttributeNames", names);
+}
+
 /* One attempt's transaction (items consumed) sent: 0 committed, MSGI_RACED, or the error. */
 static int del_commit(msg_service *s, json_t *items, err_t *e)
 {
@@ -226,8 +257,12 @@ static int del_middle(msg_service *s, const char *me, const char *other, const c
 }
 
 /* The delete of the conversation's last message ts: the pair row, both conversation rows
- * moved back to the previous message (or removed with the pair row's last_message_at /
- * last_from when there is none), in one transaction.  0 / MSGI_RACED / the error. */
+ * moved back to the previous message, in one transaction.  When there is none, the rows stay
+ * at ts emptied (item_row_emptied) and the pair row keeps last_message_at = ts (so a send's
+ * guard `last_message_at = :prev` and its Deletes of the rows at prev hold as after any
+ * message) and loses last_from; before session 30 both rows were deleted and the uuid
+ * answered 404 to both people (test_messaging_delete.py::
+ * test_the_only_message_deleted_leaves_the_conversation).  0 / MSGI_RACED / the error. */
 static int del_last(msg_service *s, const char *me, const char *other, const char *group,
                     const char *ts, const char *pair_pk, const char *top, err_t *e)
 {
@@ -260,12 +295,15 @@ static int del_last(msg_service *s, const char *me, const char *other, const cha
                       p_sk, ":f", "S", p_from, ":top", "S", top)
           : json_pack("{s:{s:s,s:o,s:s,s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}}", "Update", "TableName",
                       s->table, "Key", msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
-                      "REMOVE last_message_at, last_from SET top_at = :top", "ConditionExpression",
+                      "REMOVE last_from SET top_at = :top", "ConditionExpression",
                       "group_uuid = :g AND last_message_at = :ts", "ExpressionAttributeValues",
                       ":g", "S", group, ":ts", "S", ts, ":top", "S", top));
-    add(items, item_row(s->table, me, ts, &mine, 'a', -1));
-    add(items, item_row(s->table, other, ts, &theirs, 'b', -1));
-    if (p) {
+    if (!p) { /* none left: both rows stay at ts, emptied, as the pair row's time stays */
+        add(items, item_row_emptied(s->table, me, ts, &mine, 'a'));
+        add(items, item_row_emptied(s->table, other, ts, &theirs, 'b'));
+    } else {
+        add(items, item_row(s->table, me, ts, &mine, 'a', -1));
+        add(items, item_row(s->table, other, ts, &theirs, 'b', -1));
         /* p still there: a delete of p that commits first cancels this one, which reads
          * again and moves to the message before p (else both rows kept p's deleted text:
          * review30b, test_delete_races_injected "...the previous deleted meanwhile"); a delete

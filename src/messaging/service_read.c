@@ -384,6 +384,11 @@ static int my_row_since(msg_service *s, const char *pk, const char *group, const
  * conversations read 2,000 rows for each 404: test_service.c
  * test_membership_is_a_keyed_read).  After MSG_KEYED_TRIES changes in a row (a conversation
  * written to faster than it is read), the filtered Query of them all decides. */
+typedef struct member_rd member_rd;
+static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e);
+static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
+                       err_t *e);
+
 #define MSG_KEYED_TRIES 4
 int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
                              err_t *e)
@@ -395,8 +400,9 @@ int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, 
     for (int i = 0; i < MSG_KEYED_TRIES; i++) {
         if ((rc = newest_message_at(s, group, at, e)))
             return rc;
-        /* no conversation; or no row at or after a time that stayed the newest */
-        if (!at[0] || strcmp(at, prev) == 0)
+        if (!at[0]) /* no message: no conversation, or one emptied by deletes */
+            return emptied_row(s, pk, group, out, e);
+        if (strcmp(at, prev) == 0) /* no row at or after a time that stayed the newest */
             return 0;
         json_t *row;
         if ((rc = msgi_get_item(s, pk, at, &row, e)))
@@ -470,6 +476,29 @@ static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e)
     jout_fini(&req);
     json_decref(extra);
     return rc ? msgi_storage(e, rc, &in) : 0;
+}
+
+/* The row `pk` (GRP#<user>) of a conversation without a message (every one deleted: its rows
+ * stay at the last one's time, msg_delete_message), new reference or *out NULL: the row the
+ * GSI shows, read again by its key (a consistent GetItem: the GSI may show an older marker).
+ * No time to read it at without the GSI: a conversation emptied within the GSI's lag of its
+ * first message is found only once the GSI shows it.  One GSI Query more for a 404 of a
+ * conversation nobody has (no row on it). */
+static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
+                       err_t *e)
+{
+    member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
+    int rc = group_rows(s, group, &m, e);
+    const char *sk = m.row ? msgi_item_s(m.row, "sk") : NULL;
+    json_t *row = NULL;
+    if (!rc && sk && (rc = msgi_get_item(s, pk, sk, &row, e)) == 0) {
+        const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
+        if (g && strcmp(g, group) == 0)
+            *out = json_incref(row);
+    }
+    json_decref(row);
+    json_decref(m.row);
+    return rc;
 }
 
 /* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:

@@ -146,6 +146,7 @@ static void doc_messaging(doc *d, json_t *items)
              k_users = {"users and handles that disagree", 0};
     json_t *newest = json_object(), *rows = json_object(), *pairs = json_object();
     json_t *members = json_object(), *users = json_object(), *handles = json_object();
+    json_t *pair_at = json_object(); /* group -> its pair row's last_message_at */
     bool folded = false; /* the table's handle rows were case-folded (the marker row) */
     size_t i;
     json_t *it;
@@ -167,6 +168,10 @@ static void doc_messaging(doc *d, json_t *items)
             json_object_set(handles, pk + 7, it);
         } else if (!strcmp(pk, "SCHEMA") && !strcmp(sk, "HANDLES")) {
             folded = true;
+        } else if (!strncmp(pk, "PAIR#", 5) && doc_s(it, "group_uuid") &&
+                   doc_s(it, "last_message_at")) {
+            json_object_set_new(pair_at, doc_s(it, "group_uuid"),
+                                json_string(doc_s(it, "last_message_at")));
         }
     }
     json_array_foreach(items, i, it) {
@@ -189,6 +194,9 @@ static void doc_messaging(doc *d, json_t *items)
             }
             json_array_append_new(m, json_string(pk + 4));
             json_t *n = json_object_get(newest, g);
+            const char *at = json_string_value(json_object_get(pair_at, g));
+            if (!n && at && !strcmp(at, sk) && !json_object_get(it, "message"))
+                continue; /* every message deleted: the rows stay, emptied, at the last time */
             if (!n) {
                 doc_msg(d, &k_orphan, "user %s has a row for conversation %s, which has no "
                                       "messages", pk + 4, g);
@@ -294,6 +302,7 @@ static void doc_messaging(doc *d, json_t *items)
     json_decref(members);
     json_decref(users);
     json_decref(handles);
+    json_decref(pair_at);
 }
 
 /* ---- backups ---------------------------------------------------------------------------------- */

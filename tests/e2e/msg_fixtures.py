@@ -224,22 +224,32 @@ def check_invariants(items):
                 newest[g] = it
     rows = {}
     pairs = {}
+    pair_at = {it["group_uuid"]: it.get("last_message_at") for it in items
+               if it["pk"].startswith("PAIR#")}
+    emptied = set()  # every message deleted: the rows stay at the pair row's time, no message
     for it in items:
         if it["pk"].startswith("GRP#"):
             key = (it["pk"], it["message_group_uuid"])
             assert key not in rows, f"two conversation rows for {key}"
             rows[key] = it
-            n = newest[it["message_group_uuid"]]
+            g = it["message_group_uuid"]
+            if g not in newest:
+                assert pair_at.get(g) == it["sk"] and "message" not in it, it
+                assert int(it["unread"]) == 0, it
+                emptied.add(g)
+                continue
+            n = newest[g]
             assert it["sk"] == n["sk"], (it, n)
             assert it["message"] == n["message"], (it, n)
         elif it["pk"].startswith("PAIR#"):
             g = it["group_uuid"]
             assert g not in pairs, f"group {g} in two pair rows"
             pairs[g] = it
-            if g not in newest and "last_message_at" not in it:
-                continue  # every message deleted: the pair row names no last one
+            if g not in newest:
+                assert "last_from" not in it, it  # every message deleted: no sender named
+                continue
             assert it["last_message_at"] == newest[g]["sk"]
-    for g in newest:
+    for g in list(newest) + sorted(emptied):
         members = sorted(pk[4:] for (pk, gg) in rows if gg == g)
         assert len(members) == 2, f"group {g} has conversation rows for {members}"
         assert g in pairs

@@ -72,6 +72,44 @@ def test_healthy_then_broken_messaging(ddbchat_server, tmp_path):
 
 
 
+def test_a_conversation_emptied_by_deletes_is_healthy(ddbchat_server, tmp_path):
+    """Every message of a conversation deleted (`delete-message`): its two rows stay at the
+    last message's time with no message, the pair row at that time (src/messaging/README.md
+    "Deleting a message"); doctor finds nothing there.  A row of that conversation at another
+    time is still a conversation row without messages."""
+    data = str(tmp_path / "d")
+    p = run("seed", "--data-dir", data, "--users", "4", "--conversations", "2", "--messages", "3")
+    assert p.returncode == 0, p.stderr
+    srv = ddbchat_server(data_dir=data)
+    d = client_for(srv.ddb_url)
+    items = d.scan(TableName="cruddur-messages")["Items"]
+    srv.stop()
+    handle = {it["uuid"]["S"]: it["handle"]["S"] for it in items
+              if it["pk"]["S"].startswith("USER#")}
+    g = next(it["message_group_uuid"]["S"] for it in items if it["pk"]["S"].startswith("GRP#"))
+    msgs = sorted((it for it in items if it["pk"]["S"] == "MSG#" + g),
+                  key=lambda it: it["sk"]["S"])
+    assert msgs
+    for m in reversed(msgs):  # each the last one left
+        p = run("delete-message", handle[m["user_uuid"]["S"]], g, m["sk"]["S"],
+                "--data-dir", data)
+        assert p.returncode == 0, p.stderr
+    rc, r = doctor(data)
+    assert rc == 0 and r["healthy"] and r["problems"] == 0, r
+    srv = ddbchat_server(data_dir=data)
+    d = client_for(srv.ddb_url)
+    rows = [it for it in d.scan(TableName="cruddur-messages")["Items"]
+            if it["pk"]["S"].startswith("GRP#") and it["message_group_uuid"]["S"] == g]
+    assert len(rows) == 2 and all("message" not in it and it["sk"]["S"] == msgs[0]["sk"]["S"]
+                                  for it in rows), rows
+    d.put_item(TableName="cruddur-messages",
+               Item=dict(rows[0], sk={"S": "2000-01-01T00:00:00.000000Z"}))
+    srv.stop()
+    rc, r = doctor(data)
+    whats = [l["what"] for l in r["report"] if l["where"] == "messaging"]
+    assert rc == 1 and any(f"conversation {g}, which has no messages" in w for w in whats), whats
+
+
 def test_case_folded_and_older_handle_rows_are_healthy(ddbchat_server, tmp_path):
     # A handle's row is keyed by the handle in lower case (handles are case-insensitive), or,
     # written before that, as typed: both agree with their user.  A handle row pointing at

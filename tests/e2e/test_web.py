@@ -3634,8 +3634,9 @@ def test_deleting_ones_own_message(web, two):
     from both people's pages at once (the stream's "delete" event; the other person's screen
     reader hears it), the focus in the composer.  Deleting the newest puts the message before it back as both lists' last line;
     one deleted already elsewhere (the page missed the event) goes quietly, no notice; the
-    last one left takes the conversation out of both lists.  Before, nothing on the page could
-    take a sent message back."""
+    last one left keeps the conversation in both lists as "No messages" (before session 30 it
+    left both, and the other person could not answer in it), and a reply continues it.
+    Before, nothing on the page could take a sent message back."""
     from selenium.webdriver.common.keys import Keys
     a_, b_ = "web_del_a", "web_del_b"
     for h, n in ((a_, "Del A"), (b_, "Del B")):
@@ -3719,7 +3720,8 @@ def test_deleting_ones_own_message(web, two):
     time.sleep(0.5)
     assert notice(alice) == ""
     alice.execute_script("window.__dropDeletes = false")
-    # bob deletes his only message: no message left, the conversation leaves both lists
+    # bob deletes his only message: no message left, the conversation stays in both lists,
+    # "No messages" at its old time, open and empty where it was open; alice replies in it
     open_conv(bob, "Del A") if by_css(bob, "#conv[hidden]") else None
     b_del = del_button(bob, "from b")
     assert b_del.get_attribute("aria-label") == "Delete your message: from b"
@@ -3727,8 +3729,18 @@ def test_deleting_ones_own_message(web, two):
     wait(bob, lambda d: d.execute_script(active)[1] == "link yes", 5, "bob's question")
     bob.switch_to.active_element.send_keys(Keys.ENTER)
     for d in (alice, bob):
-        wait(d, lambda d: bubbles(d) == [] and "Del" not in " ".join(conv_names(d)), 5,
-             "the conversation out of the list")
+        wait(d, lambda d: bubbles(d) == [] and d.execute_script(last) == ["No messages"], 5,
+             "the conversation kept, with no message")
+    assert [n for n in conv_names(alice) if "Del" in n] == ["Del B"]
+    assert [n for n in conv_names(bob) if "Del" in n] == ["Del A"]
+    label = bob.execute_script("return document.querySelector('#conversations button')"
+                               ".getAttribute('aria-label')")
+    assert label == "Del A (@web_del_a): no messages", label
+    shot(bob, "emptied-360")
+    send_rest(web, a_, "still there?", group=g)  # the conversation goes on
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["still there?"] and
+             d.execute_script(last) == ["still there?"], 5, "the reply")
     assert notice(alice) == "" and notice(bob) == ""
     assert csp_violations(alice) == [] and csp_violations(bob) == []
 
@@ -3737,7 +3749,8 @@ def test_a_deleted_unread_message_leaves_the_badge(web, two):
     """The other person deletes messages the reader has not read yet (the reader's list
     showing, no conversation open): the badge and the title's count go down with each, the
     list's last line goes back to the message before a deleted newest, and when none is left
-    the conversation leaves the list.  Before, nothing on the page took a deletion in."""
+    the conversation stays, "No messages", no badge.  Before, nothing on the page took a
+    deletion in."""
     a_, b_ = "web_delbadge_a", "web_delbadge_b"
     for h, n in ((a_, "Delbadge A"), (b_, "Delbadge B")):
         web.tok[h] = token(add_user(web, h, n), exp_in=3600)
@@ -3762,8 +3775,9 @@ def test_a_deleted_unread_message_leaves_the_badge(web, two):
     wait(d, lambda d: unread(d) == {"Delbadge A": "1"} and d.title == "(1) ddbchat" and
          d.execute_script(last) == ["u1"], 5, "one unread, the last line back")
     delete(ms[0])  # none left
-    wait(d, lambda d: conv_names(d) == [] and d.title == "ddbchat", 5, "out of the list")
-    assert by_css(d, "#list-empty:not([hidden])")
+    wait(d, lambda d: unread(d) == {} and d.title == "ddbchat" and
+         d.execute_script(last) == ["No messages"], 5, "kept, with no message")
+    assert conv_names(d) == ["Delbadge A"]
     assert notice(d) == ""
 
 

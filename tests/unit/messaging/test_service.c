@@ -770,6 +770,13 @@ static void check_invariants(json_t *all)
         }
     }
     json_t *pairs_seen = json_object();
+    json_t *pair_at = json_object(); /* group -> its pair row's last_message_at */
+    json_array_foreach(all, i, it)
+    {
+        const char *pk = msgi_item_s(it, "pk"), *at = msgi_item_s(it, "last_message_at");
+        if (strncmp(pk, "PAIR#", 5) == 0 && at)
+            json_object_set_new(pair_at, msgi_item_s(it, "group_uuid"), json_string(at));
+    }
     json_array_foreach(all, i, it)
     {
         const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
@@ -781,6 +788,11 @@ static void check_invariants(json_t *all)
                 fail_msg("two conversation rows for %s", k);
             json_object_set_new(grp_rows, k, json_true());
             json_t *nw = json_object_get(newest, g);
+            const char *at = json_string_value(json_object_get(pair_at, g));
+            const char *un = json_string_value(json_object_get(json_object_get(it, "unread"), "N"));
+            if (!nw && at && strcmp(at, sk) == 0 && !json_object_get(it, "message") && un &&
+                strcmp(un, "0") == 0)
+                continue; /* every message deleted: emptied at the pair row's time */
             if (!nw) /* a conversation row without messages: a ghost conversation */
                 fail_msg("conversation row %s %s: its group %s has no message", pk, sk, g);
             assert_string_equal(sk, msgi_item_s(nw, "sk"));
@@ -788,8 +800,9 @@ static void check_invariants(json_t *all)
         } else if (strncmp(pk, "PAIR#", 5) == 0) {
             const char *g = msgi_item_s(it, "group_uuid");
             json_t *nw = json_object_get(newest, g);
-            /* every message deleted (msg_delete_message): the pair row names no last one */
-            if (!nw && !json_object_get(it, "last_message_at"))
+            /* every message deleted (msg_delete_message): the pair row keeps the last time
+             * (its rows are there, checked above) and names no sender */
+            if (!nw && !json_object_get(it, "last_from"))
                 continue;
             assert_non_null(nw);
             assert_string_equal(msgi_item_s(it, "last_message_at"), msgi_item_s(nw, "sk"));
@@ -817,6 +830,7 @@ static void check_invariants(json_t *all)
         assert_non_null(json_object_get(pairs_seen, g));
     }
     json_decref(pairs_seen);
+    json_decref(pair_at);
     json_decref(newest);
     json_decref(grp_rows);
 }
@@ -3585,8 +3599,8 @@ static void check_unread(json_t *all, const char *g)
         if (strncmp(pk, "PAIR#", 5) == 0 && strcmp(msgi_item_s(it, "group_uuid"), g) == 0) {
             if (newest_sk)
                 assert_string_equal(msgi_item_s(it, "last_from"), newest_from);
-            else /* no message left: the pair row names none */
-                assert_null(json_object_get(it, "last_message_at"));
+            else /* no message left: the pair row names no sender */
+                assert_null(json_object_get(it, "last_from"));
         }
         if (strncmp(pk, "GRP#", 4) != 0 || !ig || strcmp(ig, g) != 0)
             continue;
@@ -3662,8 +3676,10 @@ static void conv_is(const msg_user *u, const char *g, const char *at, const char
 /* Deleting one's own message (msg_delete_message: REST DELETE /api/messages/<g>/<created_at>):
  * a message in the middle takes one off the recipient's unread when they had not read it; the
  * last one moves both conversation rows and the pair row back to the message before it, the
- * markers capped there; the only one leaves no conversation row, and the next message by
- * handle continues the same conversation.  Another sender's message is 403 not_your_message,
+ * markers capped there; the only one leaves both conversation rows where they were, with no
+ * message and unread 0 (before session 30 it removed them and the conversation was nobody's:
+ * a retried delete, a read, a reply by uuid were 404), and the next message by uuid or handle
+ * continues it.  Another sender's message is 403 not_your_message,
  * another conversation 404, a message gone already no error.  Before, no call deleted one. */
 static void test_delete_message(void **state)
 {
@@ -3701,23 +3717,39 @@ static void test_delete_message(void **state)
     conv_is(&a, g, m5.created_at, "five", m5.created_at, 0);
     del_ok(&a, g, m5.created_at, true);  /* back to one */
     conv_is(&b, g, m1.created_at, "one", m1.created_at, 0); /* b had read to two: capped */
-    del_ok(&a, g, m1.created_at, true);  /* the only one */
+    del_ok(&a, g, m1.created_at, true);  /* the only one: the conversation stays, empty */
     all = scan_all();
-    assert_int_equal(count_rows(all, "GRP#", g), 0);
+    assert_int_equal(count_rows(all, "GRP#", g), 2);
     assert_int_equal(count_rows(all, "MSG#", g), 0);
     check_invariants(all);
     check_unread(all, g);
     json_decref(all);
-    del_fails(&a, g, m1.created_at, "not_found"); /* nothing of it is a's any more */
+    conv_is(&a, g, m1.created_at, "", m1.created_at, 0); /* at its old time, no message */
+    conv_is(&b, g, m1.created_at, "", m1.created_at, 0);
+    del_ok(&a, g, m1.created_at, false); /* a retry: gone already, still a's conversation */
+    msg_message_page mp;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages(S, b.uuid, g, 0, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, 0); /* an empty page, not a 404 */
+    msg_message_page_free(&mp);
+    del_fails(&c, g, m1.created_at, "not_found"); /* still nobody else's */
 
-    msg_message m6 = send_ok(&b, NULL, "dl_a", "again", NULL);
-    assert_string_equal(m6.message_group_uuid, g); /* the same conversation */
-    conv_is(&a, g, m6.created_at, "again", "", 1);
+    msg_message m6 = send_ok(&b, g, NULL, "again", NULL); /* the partner replies by uuid */
+    conv_is(&a, g, m6.created_at, "again", m1.created_at, 1);
     all = scan_all();
     check_invariants(all);
     check_unread(all, g);
     json_decref(all);
-    msg_message *ms[] = {&m1, &m2, &m3, &m4, &m5, &m6};
+    del_ok(&b, g, m6.created_at, true); /* emptied again, at m6's time */
+    conv_is(&a, g, m6.created_at, "", m1.created_at, 0);
+    msg_message m7 = send_ok(&b, NULL, "dl_a", "by handle", NULL); /* and by handle */
+    assert_string_equal(m7.message_group_uuid, g); /* the same conversation */
+    conv_is(&a, g, m7.created_at, "by handle", m1.created_at, 1);
+    all = scan_all();
+    check_invariants(all);
+    check_unread(all, g);
+    json_decref(all);
+    msg_message *ms[] = {&m1, &m2, &m3, &m4, &m5, &m6, &m7};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         msg_message_fini(ms[i]);
 }
