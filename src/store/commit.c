@@ -142,6 +142,7 @@ static int st_prep(store_t *s, store_write *w, size_t n, buf_t *b)
         if (!t || !x->key || x->key->type != AV_M)
             continue;
         const av_t *kh = NULL, *kr = NULL;
+        err_clear(&e); /* err_set keeps a first error: each check starts clear */
         if (st_check_key_attr(x->key, t->key.hash, t->key.hash_type, &kh, &e) ||
             (t->key.range[0] &&
              st_check_key_attr(x->key, t->key.range, t->key.range_type, &kr, &e)))
