@@ -185,6 +185,9 @@ def test_the_only_message_deleted_leaves_the_conversation(msg_server, people, md
         assert (st, ms) == (200, []), ms
     st, _, body = delete(msg_server, te, g, m1["created_at"])  # a retry
     assert (st, body) == (204, None), body
+    st, _, r = rest(msg_server, "PUT", f"/api/message_groups/{g}/read", tb,
+                    {"read_to": m1["created_at"]})  # the page marks an opened one read
+    assert st == 200 and r["unread"] == 0, r
     st, _, body = rest(msg_server, "GET", f"/api/messages/{g}", tc)
     assert (st, body["error"]["code"]) == (404, "not_found"), body
     items = scan_table(mddb)
