@@ -807,6 +807,7 @@ int api_table_describe_at(api_req *r, const store_table *t, const char *status,
                                 api_ms_json(api_meta_int(meta, "PprSince")));
         json_object_set_new(d, "BillingModeSummary", bms);
     }
+    api_tdesc_mirror_ttms(d);
 
     json_t *lsis = json_array(), *gsis = json_array();
     tbl_desc_ctx dc = {.r = r,
@@ -889,4 +890,23 @@ done:
 int api_table_describe(api_req *r, const store_table *t, const char *status, json_t **out)
 {
     return api_table_describe_as(r, t, status, NULL, out);
+}
+
+void api_tdesc_mirror_ttms(json_t *desc)
+{
+    json_t *bms = json_object_get(desc, "BillingModeSummary");
+    if (!json_is_object(bms)) {
+        json_object_del(desc, "TableThroughputModeSummary");
+        return;
+    }
+    json_t *ttms = json_object();
+    if (!ttms)
+        return;
+    json_t *mode = json_object_get(bms, "BillingMode");
+    json_t *since = json_object_get(bms, "LastUpdateToPayPerRequestDateTime");
+    if (mode)
+        json_object_set(ttms, "TableThroughputMode", mode);
+    if (since)
+        json_object_set(ttms, "LastUpdateToPayPerRequestDateTime", since);
+    json_object_set_new(desc, "TableThroughputModeSummary", ttms);
 }

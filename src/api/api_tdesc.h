@@ -13,6 +13,11 @@
 #define API_WARM_OD_READ 12000
 #define API_WARM_OD_WRITE 4000
 
+/* A description's BillingModeSummary (may be absent or have changed) mirrored into the
+ * TableThroughputModeSummary AWS sends beside it: present exactly when it is, the same mode
+ * (as TableThroughputMode) and LastUpdateToPayPerRequestDateTime (AWS 2026-08-21, ExtendDB's
+ * tests/test_table_throughput_mode.py; test_tables test_table_throughput_mode_summary). */
+void api_tdesc_mirror_ttms(json_t *desc);
 /* OnDemandThroughput's members: MaxReadRequestUnits, MaxWriteRequestUnits. */
 extern const char *const api_odt_m[2];
 /* The first member an OnDemandThroughput object gives (its name), or NULL: the member a

@@ -402,6 +402,7 @@ static int ct_apply(api_req *r, ct_req *c, json_t **out)
      * test_create_pay_per_request_answer_has_no_switch_time) */
     json_object_del(json_object_get(desc, "BillingModeSummary"),
                     "LastUpdateToPayPerRequestDateTime");
+    api_tdesc_mirror_ttms(desc);
     *out = json_pack("{s:o}", "TableDescription", desc);
     return 0;
 }

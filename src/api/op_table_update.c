@@ -1376,6 +1376,7 @@ int op_update_table(api_req *r, json_t **out)
             json_object_del(json_object_get(json_object_get(*out, "TableDescription"),
                                             "BillingModeSummary"),
                             "LastUpdateToPayPerRequestDateTime");
+        api_tdesc_mirror_ttms(json_object_get(*out, "TableDescription"));
         return 0;
     }
     int rc = ut_parse(r, &q);
@@ -1425,6 +1426,7 @@ int op_update_table(api_req *r, json_t **out)
     if (c.plan.to_ppr)
         json_object_del(json_object_get(desc, "BillingModeSummary"),
                         "LastUpdateToPayPerRequestDateTime");
+    api_tdesc_mirror_ttms(desc);
     if ((rc = ut_echo_cleared_odt(r, desc, q.odt))) {
         json_decref(desc);
         return rc;

@@ -2956,3 +2956,43 @@ def test_table_throughput_mode_member(ddb_url, table_name, target):
     d = describe_raw(ddb_url, alone)
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
     assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+
+
+# Table descriptions carry TableThroughputModeSummary beside BillingModeSummary, its mirror:
+# there exactly when it is, the same mode and LastUpdateToPayPerRequestDateTime, in
+# CreateTable's, UpdateTable's and DescribeTable's answers (AWS 2026-08-21, as ExtendDB's
+# tests/test_table_throughput_mode.py records it).  DynamoDB Local deviates: it has neither
+# the member nor the summary.
+def test_table_throughput_mode_summary(ddb_url, table_name, target):
+    def call_(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        assert status == 200, resp
+        return json.loads(resp)
+    def mirrors(d):
+        bms, ttms = d.get("BillingModeSummary"), d.get("TableThroughputModeSummary")
+        if target == "dynamodb-local":
+            return ttms is None
+        if bms is None:
+            return ttms is None
+        return ttms == {("TableThroughputMode" if k == "BillingMode" else k): v
+                        for k, v in bms.items()}
+    ppr, prov = table_name("ttms-ppr"), table_name("ttms-prov")
+    shape = {"KeySchema": ks("h"), "AttributeDefinitions": ad(h="S")}
+    d = call_("CreateTable", dict(shape, TableName=ppr, BillingMode="PAY_PER_REQUEST"))
+    assert "BillingModeSummary" in d["TableDescription"] and mirrors(d["TableDescription"]), d
+    d = call_("CreateTable", dict(shape, TableName=prov, ProvisionedThroughput=PT))
+    assert "BillingModeSummary" not in d["TableDescription"] and mirrors(d["TableDescription"])
+    d = describe_raw(ddb_url, ppr)
+    assert "LastUpdateToPayPerRequestDateTime" in d["BillingModeSummary"] and mirrors(d), d
+    assert mirrors(describe_raw(ddb_url, prov))
+    d = call_("UpdateTable", {"TableName": ppr, "BillingMode": "PROVISIONED",
+                              "ProvisionedThroughput": PT})["TableDescription"]
+    assert mirrors(d), d
+    for _ in range(300):
+        d = describe_raw(ddb_url, ppr)
+        if d["TableStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED" and mirrors(d), d
+    d = call_("UpdateTable", {"TableName": prov, "BillingMode": "PAY_PER_REQUEST"})
+    assert mirrors(d["TableDescription"]), d
