@@ -3818,11 +3818,12 @@ def test_deletes_missed_while_away_show_on_reconnecting(web, two):
 def test_conversations_emptied_while_away_leave_on_reconnecting(web, two):
     """Both of the reader's newest conversations lose their only message while the page's
     network is gone (the "delete" events are not replayed): the open one (its newest page
-    asked again: 404) and one not open with a badge (no longer in the listing asked again).
-    Once the stream is back, neither deleted text is left on the page (bubbles, list, badge,
-    title); an older conversation that keeps its message stays.  Before, both stayed with
-    the deleted texts, the badge and "(1)" in the title until a reload (the 404s were
-    swallowed and a conversation absent from the listing was never asked about)."""
+    asked again: empty) and one not open with a badge (listed again at the same time with
+    "message": "": an emptied conversation stays, 770c8aca).  Once the stream is back,
+    neither deleted text is left on the page (bubbles, list, badge, title); an older
+    conversation that keeps its message stays.  Before 19dbf888 both stayed with the deleted
+    texts, the badge and "(1)" in the title until a reload; after 770c8aca the listed one
+    kept its deleted text (a listing item at the same time changed only the name)."""
     r_, e_, f_, k_ = "web_empty_r", "web_empty_e", "web_empty_f", "web_empty_k"
     for h, n in ((r_, "Empty R"), (e_, "Empty E"), (f_, "Empty F"), (k_, "Empty K")):
         web.tok[h] = token(add_user(web, h, n), exp_in=3600)
