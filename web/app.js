@@ -2582,9 +2582,9 @@
         q.set('cursor', next);
       }
       const o = state.open;
-      // loaded, in the range the listing covers, yet absent from it: its every message
-      // was deleted (an event missed), or the listing lags a message just sent; its own
-      // item tells which (404: it leaves the list)
+      // loaded, in the range the listing covers, yet absent from it: the listing lags a
+      // message just sent, or the conversation is gone (an emptied one stays listed, with
+      // "message": ""); its own item tells which (404: it leaves the list)
       // (test_web.py::test_conversations_emptied_while_away_leave_on_reconnecting)
       for (const [g, c] of state.convs) {
         if (older.length >= 5) break;
