@@ -254,12 +254,16 @@ int api_bk_start_restore(api_t *api, const char *id, bool pitr, const store_tabl
         return rc;
     }
     /* the lock is ours: the process that held it may have finished the restore since t was
-     * read (its job lets go of the lock as it ends) */
-    const store_table *now = store_table_pin(api->store, t->name);
+     * read (its job lets go of the lock as it ends, after committing the table ACTIVE): the
+     * catalog read again, not store_table_pin's copy of up to a few ms, which could still
+     * say restoring and load the dump again over the live table (read30a R30a-1) */
+    const store_table *now = store_table_pin_fresh(api->store, t->name);
     bool still = now && now->id == t->id && api_bk_meta_restoring(now);
     store_table_unpin(api->store, now);
     if (!still) {
+        err_t ie = {0};
         api_bk_foreign_drop(m, t->id);
+        store_bk_remove(api->store, lock, &ie); /* created by our lock: the restore is done */
         store_bk_unlock(j->lock_fd);
         free(j);
         return 0;

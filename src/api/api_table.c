@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "api/api_backups.h"
 #include "api/api_int.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
@@ -126,13 +127,7 @@ int api_restore_refuse(api_req *r, const store_table *t)
 {
     if (!t)
         return 0;
-    bool busy = api_backup_restoring(r->api, t);
-    if (!busy && t->meta && t->meta_len && strstr(t->meta, "\"InProgress\":true")) {
-        json_t *meta = api_table_meta(t);
-        busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
-        json_decref(meta);
-    }
-    if (!busy)
+    if (!api_backup_restoring(r->api, t) && !api_bk_meta_restoring(t))
         return 0;
     return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_BK_RESTORING, api_table_name(t));
 }

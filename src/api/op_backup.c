@@ -1645,12 +1645,18 @@ int api_backups_resume(api_t *api, err_t *e)
         if (json_is_true(json_object_get(res, "InProgress")) && p && bk_id_ok(p + 8)) {
             log_info("resuming the restore of %s from backup %s", t->name, p + 8);
             err_t ie = {0};
-            if (api_bk_start_restore(api, p + 8, false, t, &ie))
+            int rrc = api_bk_start_restore(api, p + 8, false, t, &ie);
+            if (rrc == ERR_RESOURCE_IN_USE) /* another process runs it: the usual case */
+                log_info("the restore of %s runs in another process", t->name);
+            else if (rrc)
                 log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
         } else if (json_is_true(json_object_get(res, "InProgress")) && pd && bk_id_ok(pd)) {
             log_info("resuming the point-in-time restore of %s", t->name);
             err_t ie = {0};
-            if (api_bk_start_restore(api, pd, true, t, &ie))
+            int rrc = api_bk_start_restore(api, pd, true, t, &ie);
+            if (rrc == ERR_RESOURCE_IN_USE) /* another process runs it: the usual case */
+                log_info("the point-in-time restore of %s runs in another process", t->name);
+            else if (rrc)
                 log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
         }
         json_decref(meta);

@@ -258,6 +258,13 @@ const store_table *store_table_pin(store_t *s, const char *name)
     return c ? &c->t : NULL;
 }
 
+const store_table *store_table_pin_fresh(store_t *s, const char *name)
+{
+    st_cat_check(s, NULL);
+    cat_ent *c = st_pin_name(s, name);
+    return c ? &c->t : NULL;
+}
+
 void store_table_unpin(store_t *s, const store_table *t)
 {
     st_ent_unref(s, (cat_ent *)t);

@@ -231,6 +231,10 @@ void store_close(store_t *s);
  * Cheap (no LMDB parse on the hot path: a catalog changed by another process is reloaded at
  * most every few ms, and at once on a miss).  Release it with store_table_unpin. */
 const store_table *store_table_pin(store_t *s, const char *name);
+/* store_table_pin after reading the catalog again: a change another process committed a
+ * moment ago is seen (store_table_pin's copy may be a few ms old).  For decisions that must
+ * not act on a stale copy (a restore's lock taken: is it still restoring?); not a hot path. */
+const store_table *store_table_pin_fresh(store_t *s, const char *name);
 /* Releases a pin (from store_table_pin, _create, _alter or _repin).  Accepts NULL. */
 void store_table_unpin(store_t *s, const store_table *t);
 /* One more pin on a descriptor the caller already holds pinned. */

@@ -961,8 +961,9 @@ def test_a_second_server_does_not_resume_a_running_restore(ddbchat_server):
         logs[1].close()
         time.sleep(1)
         text = log_text(1)
-        assert "cannot resume the restore of bk_two2: it runs in another process" in text, \
-            text[-2000:]
+        # said as information, not an error: the usual case of two serves (read30a R30a-3)
+        assert "info the restore of bk_two2 runs in another process" in text, text[-2000:]
+        assert "cannot resume the restore of bk_two2" not in text, text[-2000:]
         t = client_for(second.ddb_url).describe_table(TableName="bk_two2")["Table"]
         assert t["RestoreSummary"]["RestoreInProgress"] is True, t["RestoreSummary"]
     finally:
