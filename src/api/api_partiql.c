@@ -378,8 +378,6 @@ int api_pq_decomposed_reads(api_req *r, const expr_pq_bound *b, const store_keyd
     return err_set(r->err, ERR_VALIDATION, "%s%s", txn_prefix ? txn_prefix : "", text);
 }
 
-/* Plans a SELECT (also a batch / transaction member: then `key_only` requires the full
- * primary key by equality and fills *key). */
 /* ORDER BY against the key read (kd): only its attributes; q->reverse the sort key's order
  * (descending for the partition key alone); *order_hash whether it names the partition key,
  * *hash_desc whether descending. */
@@ -515,6 +513,8 @@ static int pq_index_lacks(api_req *r, const expr_pq_bound *b, pq_sel *q)
     return 0;
 }
 
+/* Plans a SELECT: the index, ORDER BY (pq_order), the partitions it reads, its sort key
+ * bounds and what an index lacks, into q. */
 static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *q)
 {
     memset(q, 0, sizeof *q);
