@@ -351,8 +351,9 @@ int msg_mark_read(msg_service *s, const char *viewer_uuid, const char *group,
  * it: the recipient's unread count when they had not read it; when it is the conversation's
  * last message, the pair row's last_message_at / last_from and both conversation rows moved
  * back to the previous message (their read markers capped at it), or, with no previous
- * message, both conversation rows and those two attributes removed (a later send to the
- * handle continues the same conversation).  Guarded by the pair row and the rows as read,
+ * message, both conversation rows kept at their time and emptied in place ("message": "",
+ * unread 0) and the pair row's last_from removed (a later send, by uuid or handle, continues
+ * the same conversation).  Guarded by the pair row and the rows as read,
  * retried on a race (service_delete.c).  A message that is not there (deleted already) is no
  * error: *out_deleted (may be NULL) false.  Rows: invalid_uuid, bad_timestamp, not_found (not
  * the caller's conversation), not_your_message (another sender's), conflict (retries
