@@ -630,25 +630,6 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             return 2;
         }
     }
-    /* a trigger's TABLE is a DynamoDB table name (3..255 of [a-zA-Z0-9_.-]): the trigger's
-     * files are named by it, so 'a/b' made serve exit 1 after printing its endpoints
-     * ("cannot open .../trigger-a/b.lock"), and no such table can exist anyway
-     * (test_stream_triggers.py::test_a_trigger_on_an_invalid_table_name_is_refused) */
-    for (size_t i = 0; i < o->n_triggers; i++) {
-        size_t li = strcspn(o->triggers[i], "=");
-        char name[256];
-        if (li >= 3 && li < sizeof name) {
-            memcpy(name, o->triggers[i], li);
-            name[li] = 0;
-            if (api_name_valid(name))
-                continue;
-        }
-        char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
-        fprintf(stderr, "ddbchat serve: --trigger '%s': the table name must be 3 to 255 of "
-                        "a-z, A-Z, 0-9, '_', '-' and '.'\n", shown ? shown : "");
-        free(shown);
-        return 2;
-    }
     /* one trigger a table: its positions (and the lock that keeps a second process off them)
      * are the table's, DATA_DIR/triggers/trigger-TABLE.json; a second one in the same process
      * was refused as "already runs in another process" and serve exited 1 after printing its
@@ -675,6 +656,26 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     }
     if (o->dynamodb_only && o->endpoint) {
         fprintf(stderr, "ddbchat serve: --dynamodb-only and --endpoint exclude each other\n");
+        return 2;
+    }
+    /* a trigger's TABLE is a DynamoDB table name (3..255 of [a-zA-Z0-9_.-]): the trigger's
+     * files are named by it, so 'a/b' made serve exit 1 after printing its endpoints
+     * ("cannot open .../trigger-a/b.lock"), and no such table can exist anyway
+     * (test_stream_triggers.py::test_a_trigger_on_an_invalid_table_name_is_refused); checked
+     * last, so the other options' messages come first as before */
+    for (size_t i = 0; i < o->n_triggers; i++) {
+        size_t li = strcspn(o->triggers[i], "=");
+        char name[256];
+        if (li >= 3 && li < sizeof name) {
+            memcpy(name, o->triggers[i], li);
+            name[li] = 0;
+            if (api_name_valid(name))
+                continue;
+        }
+        char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
+        fprintf(stderr, "ddbchat serve: --trigger '%s': the table name must be 3 to 255 of "
+                        "a-z, A-Z, 0-9, '_', '-' and '.'\n", shown ? shown : "");
+        free(shown);
         return 2;
     }
     return 0;
