@@ -599,9 +599,14 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
  * to the end of the head (MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the method's
  * first), its line end and the blank line's: 2 to 4 NULs.  Anything more is the rest of a line
  * a NUL cut short ("ListTables\0" then CR LF: three NULs, taken before as a line end and
- * served).  `most` is that bound (2, or 4 for the last).  Not told apart: a NUL followed by a
- * bare LF reads as a CR LF (both become NULs in place), so one NUL before a bare LF where the
- * other lines end in CR LF still passes.  A value outside the span is not judged (none is,
+ * served).  `most` is that bound: 2, and for the last twice the width of the line end seen
+ * before it (4 after a CR LF, 2 after a bare LF: the blank line is taken to end as the lines
+ * before it, so a head that turns from bare LF to CR LF on its last line is refused).  Not
+ * told apart: a NUL followed by a bare LF reads as a CR LF (both become NULs in place), so
+ * one NUL before a bare LF where the line before ends in CR LF still passes (two on the last
+ * line: "a\0\0" then LF LF after CR LF lines); what a front end reads there is our value with
+ * NULs after it, nothing else (any other byte is judged).  libmicrohttpd's in-place parse
+ * leaves no other trace of the line ends to tell them by.  A value outside the span is not judged (none is,
  * but for a folded line, which libmicrohttpd joins elsewhere: its leftovers are judged, a
  * 400, as RFC 9112 5.2 allows).  http_collect_header judges the gap before each name as it
  * collects (its headers come in the order sent; a value's end is value + value_size, no
@@ -656,9 +661,12 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     }
     if (r->n_headers < HTTP_MAX_HEADERS) {
         r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
-        if (!http_gap_clean(r->value_end, key) &&
-            http_gap_dirty(r->value_end, (uintptr_t)key, r->head_lo, r->head_hi, 2))
+        if (http_gap_clean(r->value_end, key))
+            r->eol = 2;
+        else if (http_gap_dirty(r->value_end, (uintptr_t)key, r->head_lo, r->head_hi, 2))
             r->bad_header_byte = true; /* the previous value's line held a NUL */
+        else if (r->value_end && (uintptr_t)key > r->value_end)
+            r->eol = (unsigned char)((uintptr_t)key - r->value_end); /* 1 or 2, judged */
         r->value_end = value_end;
         /* what http_blocking routes by: the first, as a search of headers[] finds */
         char k0 = (char)(key[0] | 0x20);
@@ -742,8 +750,12 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         r->head_hi = r->head_lo + ci->header_size;
     }
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
-    if (http_gap_dirty(r->value_end, r->head_hi, r->head_lo, r->head_hi, 4))
-        r->bad_header_byte = true; /* the last value's line */
+    /* the last value's line end and the blank line's: twice the last line end seen (a head
+     * of bare LFs leaves 2 NULs, where CR LF's bound of 4 let "a\0\0" then LF LF through:
+     * read30a R30a-8); 4 when no line end was seen */
+    if (http_gap_dirty(r->value_end, r->head_hi, r->head_lo, r->head_hi,
+                       r->eol ? 2u * r->eol : 4u))
+        r->bad_header_byte = true;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
     const char *why = NULL;
     int st = http_split_target(r->target, r->target_len, r->path, &r->query, &r->query_len, &why);

@@ -172,8 +172,10 @@ struct http_req {
     bool params_have_nul, bad_header_byte;
     /* http_collect_header's NUL check (http_gap_dirty): the head's span in libmicrohttpd's
      * read buffer (0, 0: unknown, nothing judged) and the end of the last collected value
-     * (0 for none; judged only when it lies in the span) */
+     * (0 for none; judged only when it lies in the span); the width of the last line end
+     * seen before a name (1: bare LF, 2: CR LF; 0: none judged), which bounds the last gap */
     uintptr_t head_lo, head_hi, value_end;
+    unsigned char eol;
     bool params_cut; /* the query held more than HTTP_MAX_PARAMS + 1 (http_cut_query) */
     const char *content_length, *content_encoding;
     /* the first of each among headers[] (or NULL) */
