@@ -193,9 +193,11 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
  * errors. */
 int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
                       bool *out_found, err_t *e);
-/* msgi_find_my_row without the GSI: the conversation's newest message time (a consistent
- * Query) and the user's row at it (a consistent GetItem), read again while a message moves
- * them; what a write that needs the row's current key uses (service_mark.c). */
+/* msgi_find_my_row without the GSI: the conversation's newest message time and sender (a
+ * consistent Query) and the user's row at it (a consistent GetItem), on a miss the pair row
+ * of (sender, user) by its key (no pair row of this group: not a participant), read again
+ * while a message moves them; what a write that needs the row's current key uses
+ * (service_mark.c). */
 int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
                            err_t *e);
 /* A conversation row's read marker, by the one rule every reader of it takes (the listing's

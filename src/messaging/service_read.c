@@ -278,18 +278,20 @@ static int check_limit(int limit, int def, int *out, err_t *e)
 }
 
 /* The newest message's sort key (its created_at) of `group` into out, "" when the group has
- * no message (no such conversation: a conversation is made by its first message).  A
- * consistent Query, newest first, Limit 1. */
+ * no message (no such conversation, or one emptied by deletes), and its sender's uuid
+ * (user_uuid) into from, "" when it has none that fits.  A consistent Query, newest first,
+ * Limit 1. */
 static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_LEN + 1],
-                             err_t *e)
+                             char from[MSG_UUID_LEN + 1], err_t *e)
 {
     out[0] = 0;
+    from[0] = 0;
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
     json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i, s:b, s:s}", "TableName", s->table,
                             "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
                             ":pk", "S", pk, "ScanIndexForward", 0, "Limit", 1, "ConsistentRead",
-                            1, "ProjectionExpression", "sk");
+                            1, "ProjectionExpression", "sk, user_uuid");
     json_t *resp;
     err_t in;
     int rc = msgi_call(s, "Query", req, &resp, &in);
@@ -297,7 +299,10 @@ static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_
         json_decref(resp);
         return msgi_storage(e, rc, &in);
     }
-    msgi_copy_s(json_array_get(json_object_get(resp, "Items"), 0), "sk", out, MSG_TS_LEN + 1);
+    const json_t *m = json_array_get(json_object_get(resp, "Items"), 0);
+    msgi_copy_s(m, "sk", out, MSG_TS_LEN + 1);
+    if (!msgi_copy_s(m, "user_uuid", from, MSG_UUID_LEN + 1) || !msgi_is_uuid(from))
+        from[0] = 0;
     json_decref(resp);
     return 0;
 }
@@ -367,42 +372,57 @@ static int my_row_since(msg_service *s, const char *pk, const char *group, const
 /* The conversation row of (user, group) by its key, without the GSI, new reference or *out
  * NULL.  Both participants' conversation rows sit at the newest message's created_at (the
  * write protocol moves them in the message's own transaction), so: the newest message's time
- * t (consistent Query, Limit 1), then GetItem GRP#<user>, t (consistent) and its group.  A
- * message committed between the two reads moves the rows up; so the user's rows at or after
- * t are Queried (my_row_since: those since the conversation's last message, not all of
- * them), and the newest time read again: still t, the message t was there from the first read
- * to the last (a deleted message never comes back), so a participant's rows were at t or
- * above during the Query: not a participant.  Else again with the new time.  Before, a
- * stable t and the GetItem's miss said "not a participant"; but a delete
- * (msg_delete_message) makes the newest time go back: a send and the delete of its message
- * around the GetItem (t, then t again) hid a participant's row, and under a lagging GSI
- * (`serve --gsi-lag`) sends racing deletes answered 404
- * (test_service.c test_membership_keyed_read_when_the_newest_goes_back;
- * test_messaging_delete.py::test_deletes_racing_sends_keep_the_invariants, e2e-msg-remote).
- * Two to four reads, the Query's rows those of the user's conversations active since t; it
- * was a Query of all the user's conversation rows filtered on the group (a user with 2,000
- * conversations read 2,000 rows for each 404: test_service.c
- * test_membership_is_a_keyed_read).  After MSG_KEYED_TRIES changes in a row (a conversation
- * written to faster than it is read), the filtered Query of them all decides. */
+ * t and sender (consistent Query, Limit 1), then GetItem GRP#<user>, t (consistent) and its
+ * group.  On a miss, who is in the conversation is asked of the pair row of (sender, user)
+ * by its key (a consistent GetItem: written with the conversation's first message, its
+ * group_uuid never changes, one conversation per pair): none, or another conversation's, and
+ * the user is no participant (the sender is one, so the other one is the pair's); the pair's
+ * or the user the sender, and a message moved the rows between the reads: again from the
+ * newest message.  Before session 31 a miss Queried the user's rows at or after t (every
+ * conversation active since the conversation's last message: all of them for an old one;
+ * 300 rows read for a 404, test_service.c test_membership_404_is_bounded), and before session
+ * 30 the stable newest time with the GetItem's miss said "not a participant", which a send
+ * and the delete of its message around the GetItem made wrong (the newest time goes back:
+ * test_membership_keyed_read_when_the_newest_goes_back).  A newest message without a sender
+ * uuid (written by hand) takes that Query, my_row_since, still.  Two reads for a participant,
+ * three for anyone else; after MSG_KEYED_TRIES changes in a row (a conversation written to
+ * faster than it is read), the filtered Query of all the user's rows decides.  gsi_missed:
+ * the caller has just read the GSI and the user was not on it; a conversation without a
+ * message then has nothing more to read (emptied_row would read the GSI again). */
 typedef struct member_rd member_rd;
 static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e);
 static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
                        err_t *e);
 
+/* Whether the pair row of users a and b names `group`: *out. */
+static int pair_is(msg_service *s, const char *a, const char *b, const char *group, bool *out,
+                   err_t *e)
+{
+    const char *lo = strcmp(a, b) < 0 ? a : b, *hi = lo == a ? b : a;
+    char pk[128];
+    snprintf(pk, sizeof pk, "PAIR#%s#%s", lo, hi);
+    json_t *row;
+    int rc = msgi_get_item(s, pk, "PAIR", &row, e);
+    const char *g = row ? msgi_item_s(row, "group_uuid") : NULL;
+    *out = !rc && g && strcmp(g, group) == 0;
+    json_decref(row);
+    return rc;
+}
+
 #define MSG_KEYED_TRIES 4
-int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
-                             err_t *e)
+static int find_my_row_keyed(msg_service *s, const char *user, const char *group, bool gsi_missed,
+                             json_t **out, err_t *e)
 {
     *out = NULL;
-    char pk[256], at[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1] = "";
+    char pk[256], at[MSG_TS_LEN + 1], from[MSG_UUID_LEN + 1], prev[MSG_TS_LEN + 1] = "";
     snprintf(pk, sizeof pk, "GRP#%s", user);
     int rc;
     for (int i = 0; i < MSG_KEYED_TRIES; i++) {
-        if ((rc = newest_message_at(s, group, at, e)))
+        if ((rc = newest_message_at(s, group, at, from, e)))
             return rc;
         if (!at[0]) /* no message: no conversation, or one emptied by deletes */
-            return emptied_row(s, pk, group, out, e);
-        if (strcmp(at, prev) == 0) /* no row at or after a time that stayed the newest */
+            return gsi_missed ? 0 : emptied_row(s, pk, group, out, e);
+        if (!from[0] && strcmp(at, prev) == 0) /* no row at or after a stable newest time */
             return 0;
         json_t *row;
         if ((rc = msgi_get_item(s, pk, at, &row, e)))
@@ -413,9 +433,15 @@ int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, 
             return 0;
         }
         json_decref(row);
-        if ((rc = my_row_since(s, pk, group, at, out, e)) || *out)
-            return rc;
-        memcpy(prev, at, sizeof prev);
+        if (from[0] && strcmp(from, user) != 0) {
+            bool in;
+            if ((rc = pair_is(s, from, user, group, &in, e)) || !in)
+                return rc;
+        } else if (!from[0]) {
+            if ((rc = my_row_since(s, pk, group, at, out, e)) || *out)
+                return rc;
+            memcpy(prev, at, sizeof prev);
+        }
     }
     return msgi_query_pages(
         s,
@@ -424,6 +450,12 @@ int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, 
                   "message_group_uuid = :g", "ExpressionAttributeValues", ":pk", "S", pk, ":g",
                   "S", group, "ConsistentRead", 1),
         first_item, out, e);
+}
+
+int msgi_find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
+                           err_t *e)
+{
+    return find_my_row_keyed(s, user, group, false, out, e);
 }
 
 /* The GSI's rows of a group (two per conversation), read as values (msgi_call_text: no JSON
@@ -482,8 +514,10 @@ static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e)
  * stay at the last one's time, msg_delete_message), new reference or *out NULL: the row the
  * GSI shows, read again by its key (a consistent GetItem: the GSI may show an older marker).
  * No time to read it at without the GSI: a conversation emptied within the GSI's lag of its
- * first message is found only once the GSI shows it.  One GSI Query more for a 404 of a
- * conversation nobody has (no row on it). */
+ * first message is found only once the GSI shows it (nothing keyed by the conversation is
+ * left; the caller's rows filtered on the group would be a Query of all of them for every
+ * 404: messaging README, Deleting a message).  Not called by a lookup that has just read the
+ * GSI (find_my_row_keyed's gsi_missed): one GSI Query a 404, not two. */
 static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
                        err_t *e)
 {
@@ -519,7 +553,7 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
     }
     if ((*out = m.row))
         return 0;
-    return msgi_find_my_row_keyed(s, user, group, out, e);
+    return find_my_row_keyed(s, user, group, true, out, e);
 }
 
 int msgi_find_partner(msg_service *s, const char *user, const char *group, char *out, size_t n,
@@ -539,7 +573,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
         return 0;
     }
     json_t *mine; /* not among the GSI's rows: the keyed read decides (msgi_find_my_row) */
-    if ((rc = msgi_find_my_row_keyed(s, user, group, &mine, e)))
+    if ((rc = find_my_row_keyed(s, user, group, true, &mine, e)))
         return rc;
     *out_found = mine && msgi_copy_s(mine, "user_uuid", out, n);
     json_decref(mine);
@@ -559,7 +593,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
         return rc;
     if (!m.found) {
         json_t *mine;
-        if ((rc = msgi_find_my_row_keyed(s, user, group, &mine, e)))
+        if ((rc = find_my_row_keyed(s, user, group, true, &mine, e)))
             return rc;
         m.found = mine != NULL;
         json_decref(mine);

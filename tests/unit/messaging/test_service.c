@@ -1587,6 +1587,8 @@ typedef struct blind_backend {
     msg_backend *inner;
     long long scanned;
     int calls;
+    int gsi;       /* GSI Queries asked for */
+    bool sees;     /* the GSI answers (only counted) */
 } blind_backend;
 
 static int blind_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -1594,6 +1596,9 @@ static int blind_call(msg_backend *b, const char *op, json_t *req, json_t **out,
     blind_backend *l = (blind_backend *)b;
     l->calls++;
     if (strcmp(op, "Query") == 0 && json_object_get(req, "IndexName")) { /* req borrowed */
+        l->gsi++;
+        if (l->sees)
+            return msg_backend_call(l->inner, op, req, out, e);
         *out = json_pack("{s:[], s:i, s:i}", "Items", "Count", 0, "ScannedCount", 0);
         return 0;
     }
@@ -1688,6 +1693,96 @@ static void test_membership_is_a_keyed_read(void **state)
         json_decref(resp);
     }
     msg_message_fini(&other);
+    msg_message_fini(&mine);
+}
+
+/* Writes (put) or removes n conversation rows of u at `day`T00:00:00.<i>Z, i < n, each of a
+ * conversation of its own that has no message (stand-ins for a busy user's conversations;
+ * removed again so that the table keeps pattern D's invariants). */
+static void stand_in_rows(const msg_user *u, const char *day, int n, bool put)
+{
+    err_t e = {0};
+    for (int i = 0; i < n; i += 25) {
+        json_t *reqs = json_array();
+        for (int j = i; j < i + 25 && j < n; j++) {
+            char pk[64], sk[40], g[MSG_UUID_LEN + 1];
+            snprintf(pk, sizeof pk, "GRP#%s", u->uuid);
+            snprintf(sk, sizeof sk, "%sT00:00:00.%06dZ", day, j);
+            msgi_uuid(g);
+            json_array_append_new(
+                reqs, put ? json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}",
+                                      "PutRequest", "Item", "pk", "S", pk, "sk", "S", sk,
+                                      "message_group_uuid", "S", g, "message", "S", "m",
+                                      "user_uuid", "S", u->uuid)
+                          : json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
+        }
+        json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, reqs);
+        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
+        assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
+        json_decref(req);
+        json_decref(resp);
+    }
+}
+
+/* A non-participant's 404 costs the same however many conversations he has and however old
+ * the conversation is: the newest message (its sender), the caller's row at its time, and the
+ * pair row of (sender, caller) by its key, 3 keyed reads after the GSI's.  Before, a miss of
+ * the row Queried the caller's rows since the conversation's newest message: for a
+ * conversation older than all of his 300, all 300 (5 round trips, 300+ rows read).  A
+ * participant the GSI does not show, whose row a race moved, still finds it (the pair row
+ * says he is one: test_membership_keyed_read_when_the_newest_goes_back).  And a 404 of a
+ * conversation with no message reads the GSI once, not again (it read it twice). */
+static void test_membership_404_is_bounded(void **state)
+{
+    (void)state;
+    msg_user busy = add_user("kn_busy", "Kn Busy"), x = add_user("kn_x", "Kn X");
+    add_user("kn_y", "Kn Y");
+    msg_message old = send_ok(&x, NULL, "kn_y", "an old one", "2021-06-01T00:00:00.000000Z");
+    msg_message mine = send_ok(&busy, NULL, "kn_x", "his own", "2021-06-02T00:00:00.000000Z");
+    stand_in_rows(&busy, "2098-01-01", 300, true);
+    /* the GSI seeing (embedded, consistent): a conversation nobody has, one GSI Query */
+    blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend, .sees = true};
+    msg_service *svc = service_on(&bb.base, NULL);
+    msg_message_page p;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages(svc, busy.uuid, "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab", 0,
+                                       NULL, &p, &e),
+                     ERR_NOT_FOUND);
+    assert_int_equal(bb.gsi, 1);
+    /* the GSI blind from here */
+    bb.sees = false;
+    bb.calls = 0;
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(svc, busy.uuid, old.message_group_uuid, 0, NULL, &p, &e),
+                     ERR_NOT_FOUND);
+    code_is(&e, "not_found");
+    if (bb.scanned > 2 || bb.calls > 4)
+        fail_msg("a non-participant's read of an old conversation: %d round trips, %lld rows "
+                 "scanned",
+                 bb.calls, bb.scanned);
+    /* the one-conversation route and the mark-read: the keyed read alone, 3 round trips */
+    msg_conversation c;
+    bb.calls = 0;
+    bb.scanned = 0;
+    err_clear(&e);
+    assert_int_equal(msg_get_conversation(svc, busy.uuid, old.message_group_uuid, &c, &e),
+                     ERR_NOT_FOUND);
+    if (bb.scanned > 1 || bb.calls > 3)
+        fail_msg("a non-participant's GET of an old conversation: %d round trips, %lld rows "
+                 "scanned",
+                 bb.calls, bb.scanned);
+    /* the participant, the GSI blind, the newest message his partner's or his own */
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(svc, busy.uuid, mine.message_group_uuid, 0, NULL, &p, &e),
+                     0);
+    assert_int_equal(p.n, 1);
+    msg_message_page_free(&p);
+    assert_int_equal(msg_list_messages(svc, x.uuid, mine.message_group_uuid, 0, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 1);
+    msg_message_page_free(&p);
+    msg_service_free(svc);
+    stand_in_rows(&busy, "2098-01-01", 300, false);
+    msg_message_fini(&old);
     msg_message_fini(&mine);
 }
 
@@ -4321,6 +4416,7 @@ int main(void)
         cmocka_unit_test(test_user_rename_skips_what_it_cannot_rename),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
+        cmocka_unit_test(test_membership_404_is_bounded),
         cmocka_unit_test(test_membership_keyed_read_when_the_newest_goes_back),
         cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_throttled_transaction_is_not_a_race),
