@@ -64,6 +64,9 @@ def test_counters_move_with_requests(ddbchat_server):
     with pytest.raises(d.exceptions.ConditionalCheckFailedException):
         d.put_item(TableName="metrics_t", Item={"pk": {"S": "k0"}},
                    ConditionExpression="attribute_not_exists(pk)")
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):  # no item: the put's size
+        d.put_item(TableName="metrics_t", Item={"pk": {"S": "none"}, "v": {"S": "x" * 2500}},
+                   ConditionExpression="attribute_exists(pk)")
     d.batch_write_item(RequestItems={"metrics_t": [
         {"PutRequest": {"Item": {"pk": {"S": f"b{i}"}}}} for i in range(5)]})
     text, after = scrape(srv.ddb_url)
@@ -71,21 +74,27 @@ def test_counters_move_with_requests(ddbchat_server):
     def delta(name, **labels):
         return val(after, name, **labels) - val(before, name, **labels)
 
-    assert delta("ddbchat_requests_total", operation="PutItem") == 8
+    assert delta("ddbchat_requests_total", operation="PutItem") == 9
     assert delta("ddbchat_requests_total", operation="GetItem") == 5
     assert delta("ddbchat_requests_total", operation="BatchWriteItem") == 1
     assert delta("ddbchat_request_errors_total", operation="GetItem",
                  error="ResourceNotFoundException") == 2
     assert delta("ddbchat_request_errors_total", operation="PutItem",
-                 error="ConditionalCheckFailedException") == 1
-    assert delta("ddbchat_request_duration_seconds_count", operation="PutItem") == 8
-    assert delta("ddbchat_request_duration_seconds_bucket", operation="PutItem", le="+Inf") == 8
+                 error="ConditionalCheckFailedException") == 2
+    assert delta("ddbchat_request_duration_seconds_count", operation="PutItem") == 9
+    assert delta("ddbchat_request_duration_seconds_bucket", operation="PutItem", le="+Inf") == 9
     assert delta("ddbchat_request_duration_seconds_sum", operation="PutItem") > 0
-    # 7 puts of ~1.5 KB = 2 units each; 5 batch puts of 1 unit; 3 strong reads of 1 unit
-    assert delta("ddbchat_consumed_capacity_units_total", table="metrics_t", kind="write") == 19
+    # 7 puts of ~1.5 KB = 2 units each; 5 batch puts of 1 unit; 3 strong reads of 1 unit;
+    # and the two puts whose condition failed: a failed condition still consumes write units,
+    # sized on the larger of the existing item and the one the put would write: k0's ~1.5 KB
+    # (2), the missing item's ~2.5 KB put (3) (Developer Guide, "DynamoDB read and write
+    # operations": "If the expression evaluates to false, DynamoDB still consumes write
+    # capacity units from the table ... an existing item in the table or a new one you're
+    # attempting to create"; ddbchat counted nothing for them: 19)
+    assert delta("ddbchat_consumed_capacity_units_total", table="metrics_t", kind="write") == 24
     assert delta("ddbchat_consumed_capacity_units_total", table="metrics_t", kind="read") == 3
-    # 7 puts + 5 batch writes committed (the failed conditional put also went through a round)
-    assert delta("ddbchat_group_commit_writes_total") == 13
+    # 7 puts + 5 batch writes committed (the failed conditional puts also went through a round)
+    assert delta("ddbchat_group_commit_writes_total") == 14
     assert delta("ddbchat_group_commit_batch_writes_count") == delta(
         "ddbchat_group_commit_rounds_total") >= 1
     assert delta("ddbchat_group_commit_sync_seconds_count") >= 1

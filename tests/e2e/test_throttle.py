@@ -193,6 +193,30 @@ def test_units_follow_item_size(server):
     assert gets[:4] == [True] * 4 and not all(gets[4:]), gets
 
 
+# A write whose condition fails still takes write units from the table, sized on the item
+# (Developer Guide, "DynamoDB read and write operations": the larger of the existing item and
+# the one being written; op_item.c cond_failed_bill): a failed conditional put of a ~5 KB
+# item spends 5 of a 6 WCU table's first second of credit, so of three 1 KB puts after it one
+# gets through.  ddbchat took only the 1 unit of admission: all three got through.
+def test_failed_condition_spends_write_units(server):
+    url = server("--throttle")
+    for attempt in range(5):
+        name = f"thrc{attempt}"
+        provisioned(url, name, 2, 6)
+        t0 = time.monotonic()
+        failed, data = call(url, "PutItem", {
+            "TableName": name, "Item": {"pk": S("big"), "v": S("x" * 5000)},
+            "ConditionExpression": "attribute_exists(pk)"})
+        good, errors = burst(url, name, 3)
+        if time.monotonic() - t0 < 1 / 6:
+            break
+    else:
+        pytest.skip("machine too slow for the 1/6 s window in 5 attempts")
+    assert not failed and data["__type"].endswith("ConditionalCheckFailedException"), data
+    assert good == 1, (good, errors)
+    assert errors[0]["__type"].endswith("ProvisionedThroughputExceededException"), errors
+
+
 # UpdateTable's new capacity applies to the next request: a 1 WCU table throttles a burst,
 # the same table at 1000 WCU takes it.
 def test_update_table_takes_effect(server):
