@@ -741,8 +741,8 @@ fail:
 }
 
 /* --demo, after start-up: print how to try the REST API as the demo user. */
-static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool created,
-                             const char *api_url, const unsigned char *secret, size_t secret_len,
+static int serve_demo_banner(const msg_service *svc, const msg_user *u, msg_demo_outcome how,
+                             bool remote, const char *api_url, const unsigned char *secret, size_t secret_len,
                              err_t *e)
 {
     char *token = NULL;
@@ -753,9 +753,16 @@ static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool cre
                                     "sub", u->uuid, ttl, &token, e);
     if (rc)
         return rc;
-    printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n",
-           created ? "created" : "already present", msg_service_table((msg_service *)svc),
-           u->handle, u->uuid);
+    /* made elsewhere: another serve --demo racing on the data dir (or another client of the
+     * endpoint); its demo data may still be coming (test_serve.py
+     * test_two_demo_serves_racing_on_one_data_dir_say_which_made_the_data) */
+    const char *said = how == MSG_DEMO_CREATED ? "created"
+                       : how == MSG_DEMO_PRESENT
+                           ? "already present"
+                       : remote ? "created by another client of the endpoint just now"
+                                : "created by another process on this data dir just now";
+    printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n", said,
+           msg_service_table((msg_service *)svc), u->handle, u->uuid);
     printf("ddbchat: bearer token (valid %lld s): %s\n", ttl, token);
     /* the token rides in the fragment, which the browser never sends to the server */
     printf("ddbchat: open the page (signed in as @%s): %s/#token=%s\n", u->handle, api_url,
@@ -1017,22 +1024,28 @@ static void serve_stop(serve_run *s)
 
 /* --demo's outcome (serve_demo_ensure), for its banner once the server is up. */
 typedef struct serve_demo {
+    long long since_ms; /* when this serve started (wall clock): a table made since is not ours */
     msg_user user;
-    bool created, ok;
+    msg_demo_outcome how;
+    bool ok;
 } serve_demo;
 
 /* --demo, before the server answers: the table and the demo data when absent.  A failure is
- * said and the start goes on without the banner. */
+ * said and the start goes on without the banner.  The note on a data dir that was not empty
+ * only when the table was there before this serve started: a second serve --demo started
+ * with the first on a new data dir found the first's data.mdb and said so, though the dir
+ * was empty and the demo data was being added (by the other process). */
 static void serve_demo_ensure(serve_run *s, bool remote, bool was_empty, serve_demo *d)
 {
-    if (!was_empty && !remote)
+    err_t de = {0};
+    if (msg_demo_ensure(s->svc, d->since_ms, &d->user, &d->how, &de)) {
+        fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
+        return;
+    }
+    d->ok = true;
+    if (!was_empty && !remote && d->how == MSG_DEMO_PRESENT)
         fprintf(stderr, "ddbchat: --demo: data dir not empty; demo data is only added when "
                         "the messaging table is missing\n");
-    err_t de = {0};
-    if (msg_demo_ensure(s->svc, &d->user, &d->created, &de))
-        fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
-    else
-        d->ok = true;
 }
 
 /* Everything before the server answers, in order: the ports bound, the credentials, the
@@ -1108,7 +1121,7 @@ int cli_serve(int argc, char **argv)
     int status = 1;
     err_t e = {0};
     serve_run s = {.ddb_fd = -1, .api_fd = -1};
-    serve_demo demo = {0};
+    serve_demo demo = {.since_ms = base_wall_ms()};
     const char *step = "starting";
     bool remote = o.endpoint != NULL;
     bool want_rest = !o.dynamodb_only;
@@ -1132,7 +1145,7 @@ int cli_serve(int argc, char **argv)
     serve_say_started(&o, remote, want_rest, &s, api_url, sizeof api_url);
     if (demo.ok) {
         err_t de = {0};
-        if (serve_demo_banner(s.svc, &demo.user, demo.created, api_url, s.jwt_secret,
+        if (serve_demo_banner(s.svc, &demo.user, demo.how, remote, api_url, s.jwt_secret,
                               s.jwt_secret_len, &de))
             fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }

@@ -234,26 +234,52 @@ done:
     return rc;
 }
 
-int msg_demo_ensure(msg_service *s, msg_user *out_user, bool *out_created, err_t *e)
+/* Whether the table exists, and when it was created (DescribeTable's CreationDateTime, in
+ * ms since the epoch; 0 when not told). */
+static int demo_table_made(msg_service *s, bool *out_exists, long long *out_ms, err_t *e)
+{
+    json_t *resp = NULL;
+    err_t in = {0};
+    int rc = msgi_call(s, "DescribeTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
+    *out_exists = rc == 0;
+    *out_ms = 0;
+    if (rc == 0) {
+        json_t *at = json_object_get(json_object_get(resp, "Table"), "CreationDateTime");
+        if (json_is_number(at))
+            *out_ms = (long long)(json_number_value(at) * 1000.0);
+    }
+    json_decref(resp);
+    if (rc == ERR_RESOURCE_NOT_FOUND)
+        rc = 0;
+    return rc ? msgi_storage(e, rc, &in) : 0;
+}
+
+int msg_demo_ensure(msg_service *s, long long since_ms, msg_user *out_user,
+                    msg_demo_outcome *out_how, err_t *e)
 {
     bool exists = false;
+    long long made_ms = 0;
     int rc;
-    if (out_created)
-        *out_created = false;
-    if ((rc = msg_schema_exists(s, &exists, e)))
+    msg_demo_outcome how = MSG_DEMO_PRESENT;
+    if ((rc = demo_table_made(s, &exists, &made_ms, e)))
         return rc;
+    if (exists && since_ms > 0 && made_ms >= since_ms)
+        how = MSG_DEMO_MADE_ELSEWHERE; /* created since this process started: not ours */
     if (!exists) {
         err_t in = {0};
         rc = msg_schema_load(s, &in);
         if (rc && rc != ERR_RESOURCE_IN_USE)
             return msg_err_pass(e, rc, &in);
-        if (rc == 0) {
+        if (rc == ERR_RESOURCE_IN_USE) { /* another process created it in between */
+            how = MSG_DEMO_MADE_ELSEWHERE;
+        } else {
             msg_seed_opts o = {.demo = true};
             if ((rc = msg_seed(s, &o, e)))
                 return rc;
-            if (out_created)
-                *out_created = true;
+            how = MSG_DEMO_CREATED;
         }
     }
+    if (out_how)
+        *out_how = how;
     return ensure_user(s, MSG_DEMO_HANDLE, "Andrew Brown", out_user, e);
 }

@@ -418,10 +418,21 @@ typedef struct msg_seed_opts {
  * repeat them; synthetic conversations are added again). */
 int msg_seed(msg_service *s, const msg_seed_opts *o, err_t *e);
 
+/* What msg_demo_ensure found. */
+typedef enum msg_demo_outcome {
+    MSG_DEMO_PRESENT = 0,    /* the table was there before (nothing seeded) */
+    MSG_DEMO_CREATED,        /* created now, the demo data seeded by this call */
+    MSG_DEMO_MADE_ELSEWHERE, /* created since since_ms by someone else (another serve --demo on
+                                the data dir): its demo data is theirs, maybe still coming */
+} msg_demo_outcome;
+
 /* For `serve --demo`: when the table does not exist, creates it and seeds the demo data.
  * Always returns the demo user (MSG_DEMO_HANDLE) in *out_user (creating it if missing).
- * *out_created (may be NULL) tells whether the table was created now. */
-int msg_demo_ensure(msg_service *s, msg_user *out_user, bool *out_created, err_t *e);
+ * *out_how (may be NULL) tells who made the table; since_ms (ms since the epoch, 0: not
+ * told) is when the caller started: a table created at or after it, or by someone else
+ * between this call's DescribeTable and its CreateTable, is MSG_DEMO_MADE_ELSEWHERE. */
+int msg_demo_ensure(msg_service *s, long long since_ms, msg_user *out_user,
+                    msg_demo_outcome *out_how, err_t *e);
 
 /* ---- time --------------------------------------------------------------------------- */
 

@@ -916,3 +916,38 @@ def test_jwt_max_lifetime_flag_and_env():
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=20)
+
+
+def test_two_demo_serves_racing_on_one_data_dir_say_which_made_the_data():
+    # Two `serve --demo` started together on one new data dir: one creates the messaging
+    # table and the demo data, the other finds them made meanwhile and says so.  Before, the
+    # loser said "data dir not empty; demo data is only added when the messaging table is
+    # missing" (the dir was empty; the other process had just created its data.mdb) and then
+    # "demo data already present" while the winner was still writing it.
+    data_dir = os.path.join(tempfile.mkdtemp(prefix="ddbchat-demo-race-"), "data")
+    ps = [subprocess.Popen([ddbchat_bin(), "serve", "--data-dir", data_dir, "--dynamodb-port",
+                            "0", "--api-port", "0", "--demo"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+          for _ in range(2)]
+    outs = []
+    try:
+        for p in ps:
+            lines, deadline = [], time.time() + 30
+            while time.time() < deadline and not any("bearer token" in x for x in lines):
+                line = p.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+            outs.append("".join(lines))
+    finally:
+        for p in ps:
+            p.send_signal(signal.SIGTERM)
+        errs = [p.communicate(timeout=20)[1] for p in ps]
+    said = [re.search(r"demo data (.*) \(table cruddur-messages\); demo user @andrewbrown "
+                      r"\(([0-9a-f-]+)\)", o) for o in outs]
+    assert all(said), (outs, errs)
+    assert sorted(m.group(1) for m in said) == [
+        "created", "created by another process on this data dir just now"], (outs, errs)
+    assert said[0].group(2) == said[1].group(2)  # one demo user
+    for err in errs:
+        assert "data dir not empty" not in err, errs

@@ -940,11 +940,14 @@ static void test_first_message_race(void **state)
 static void test_seed_and_demo(void **state)
 {
     msg_user demo;
-    bool created = true;
+    msg_demo_outcome how = MSG_DEMO_CREATED;
     err_t e = {0};
     /* the table exists already: nothing is seeded, but the demo user is made */
-    assert_int_equal(msg_demo_ensure(S, &demo, &created, &e), 0);
-    assert_false(created);
+    assert_int_equal(msg_demo_ensure(S, 0, &demo, &how, &e), 0);
+    assert_int_equal(how, MSG_DEMO_PRESENT);
+    /* made since a start just before now: another process's */
+    assert_int_equal(msg_demo_ensure(S, 1, &demo, &how, &e), 0);
+    assert_int_equal(how, MSG_DEMO_MADE_ELSEWHERE);
     assert_string_equal(demo.handle, MSG_DEMO_HANDLE);
     msg_seed_opts o = {.demo = true, .users = 4, .conversations = 5, .messages = 3};
     assert_int_equal(msg_seed(S, &o, &e), 0);
