@@ -2342,7 +2342,12 @@
         text.join('');
       let n;
       try {
-        n = new Notification(m.display_name || m.handle, { body, tag: m.message_group_uuid });
+        // the name isolated (U+2068 FSI ... U+2069 PDI): a display name holding a bidi
+        // control (U+202E, right-to-left override) reversed what the system puts after it
+        // in the title (the site, the app's name) and read backwards
+        // (test_web.py::test_notifications_of_messages_while_hidden)
+        n = new Notification(`\u2068${m.display_name || m.handle}\u2069`,
+          { body, tag: m.message_group_uuid });
       } catch (e) { return; } // a browser that has no notifications from a page (Android)
       const group = m.message_group_uuid;
       notes.set(group, { n, at: m.created_at });

@@ -4470,6 +4470,31 @@ def test_a_deleted_message_takes_its_notification_away(web, two):
         d.execute_script("localStorage.removeItem('ddbchat.notify')")
 
 
+def test_a_notification_title_isolates_the_senders_name(web, two):
+    """A display name holding a right-to-left override (U+202E) is the title of a desktop
+    notification isolated (U+2068 FSI ... U+2069 PDI), so the override ends with the name:
+    what the system shows after it (the site, the browser's name) reads as it is.  Before
+    session 31 the title was the bare name and everything after it read backwards."""
+    me_, ev = "web_ntb_me", "web_ntb_ev"
+    name = "Eve \u202eevil"
+    for h, n in ((me_, "NTB Me"), (ev, name)):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, ev, "hello", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    try:
+        inject(d, READ_SEAMS)
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        d.execute_script("localStorage.setItem('ddbchat.notify', 'on'); window.__perm = 'granted'")
+        d.execute_script("window.__hide()")
+        send_rest(web, ev, "\u202egniht emos", group=g)
+        wait(d, lambda d: len(d.execute_script("return window.__notes")) == 1, 5, "a notification")
+        assert d.execute_script("return window.__notes") == [
+            {"title": "\u2068" + name + "\u2069", "body": "\u202egniht emos", "tag": g}]
+    finally:
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+
+
 def test_a_closed_permission_prompt_is_asked_again(web, two):
     """The browser's permission prompt closed with no answer (its close button, Escape:
     requestPermission gives 'default') is no refusal: "Notify me" stays as it was, the page
@@ -4574,12 +4599,13 @@ def test_notifications_of_messages_while_hidden(web, two):
         send_rest(web, al, "while hidden", group=g)
         wait(d, lambda d: len(notes()) >= 1, 5, "a notification")
         time.sleep(1)
-        assert notes() == [{"title": "NT Alice", "body": "while hidden", "tag": g}]
+        assert notes() == [{"title": "\u2068NT Alice\u2069", "body": "while hidden", "tag": g}]
         long = "x" * 60 + " " + "y" * 89
         send_rest(web, al, long, group=g)
         wait(d, lambda d: len(notes()) >= 2, 5, "the second notification")
         time.sleep(1)
-        assert notes()[1:] == [{"title": "NT Alice", "body": long[:99] + "…", "tag": g}]
+        assert notes()[1:] == [{"title": "\u2068NT Alice\u2069", "body": long[:99] + "…",
+                                "tag": g}]
         # one's own message (sent from elsewhere): none
         send_rest(web, me_, "mine", group=g)
         time.sleep(1.5)
