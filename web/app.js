@@ -2899,6 +2899,36 @@
     }
   });
 
+  // The on-screen keyboard (a phone): the page takes the height the keyboard leaves, so the
+  // composer and the newest messages stay above it.  Where the browser resizes the page for
+  // the keyboard (index.html's interactive-widget=resizes-content: Chrome on Android) this
+  // finds nothing to do; where it only shrinks the visual viewport over the page (Safari on
+  // iOS, Chrome before 108), the composer was under the keyboard while typing.  The height
+  // the keyboard leaves is the visual viewport's times its scale (a pinch zoom shrinks the
+  // visual viewport too, with nothing covered: the page then stays as it is), and the page
+  // follows the visual viewport's offset when the browser scrolls it (offsetTop)
+  // (test_web.py::test_the_page_on_a_phone).
+  const vv = window.visualViewport;
+  function fitKeyboard() {
+    const v = window.visualViewport;
+    if (!v) return;
+    const root = document.documentElement.style;
+    const left = Math.round(v.height * v.scale);
+    if (left >= window.innerHeight - 1) {
+      root.removeProperty('--kb-height');
+      root.removeProperty('--kb-top');
+      return;
+    }
+    const stick = keepsNewest();
+    root.setProperty('--kb-height', `${left}px`);
+    root.setProperty('--kb-top', `${Math.round(v.offsetTop)}px`);
+    stick();
+  }
+  if (vv) {
+    vv.addEventListener('resize', fitKeyboard);
+    vv.addEventListener('scroll', fitKeyboard);
+  }
+
   // The link `make run` prints: http://127.0.0.1:4567/#token=...  The fragment never reaches
   // the server; it is removed from the address bar and history at once.
   function tokenFromFragment() {

@@ -3570,9 +3570,11 @@ def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two
     """The other people of two conversations below the listing's first page (21st and 22nd of
     22, the oldest one open) rename while the reader's network is gone: the rename event is
     not replayed, and the listing the page asked for again on reconnecting covered the first
-    page only.  It now covers every conversation loaded (up to a request's 100), and asks for
-    the open conversation by its uuid too, so its heading and both list entries show the new
-    names.  Before, they kept the old names until a message came."""
+    page only.  It now covers every conversation loaded, one request's 100 at a time (here
+    lowered to 20: the 21st lies beyond the first request), and asks for the open
+    conversation by its uuid too, so its heading and both list entries show the new names.
+    Before, they kept the old names until a message came; before session 31 one loaded
+    below the first request's 100 still did (the 21st here kept "Far Two")."""
     me_, far = "web_far_me", "web_far_old"
     web.tok[me_] = token(add_user(web, me_, "Far Me"), exp_in=3600)
     web.tok[far] = token(add_user(web, far, "Far Old"), exp_in=3600)
@@ -3599,6 +3601,8 @@ def test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down(web, two
     wait(d, lambda d: "Far Old" in conv_names(d), 10, "the 22nd conversation")
     open_conv(d, "Far Old")
     wait(d, lambda d: bubbles(d) == ["from far down"], 5, "its message")
+    # one request's listing covers 20 (100 by default): the 21st needs a second request
+    d.execute_script("document.getElementById('conversations').dataset.max = '20'")
     network(d, online=False)
     try:
         wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 5, "the stream dropped")
