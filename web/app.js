@@ -753,8 +753,59 @@
     meta.append(name, ' · ', timeEl(m.created_at));
     if (li.className === 'mine') meta.append(' ', deleteButton(li, m));
     li.append(text, meta);
+    // one Tab stop for the whole list, not one per Delete and link: roving (rove, below)
+    li.tabIndex = -1;
+    for (const c of li.querySelectorAll('a, button')) c.tabIndex = -1;
     return li;
   }
+
+  // The list of messages by keyboard (WAI-ARIA Authoring Practices, "Developing a Keyboard
+  // Interface: Managing Focus Within Components Using a Roving tabindex"): the list is one
+  // Tab stop; ArrowUp and ArrowDown go from message to message (from the list itself,
+  // ArrowUp takes the newest, ArrowDown the oldest shown), Home and End to the first and
+  // last shown, and Tab from a message reaches its own controls (its links, its Delete)
+  // only: those of the other messages are out of the Tab order (tabindex=-1) until their
+  // message is the current one.  Delete (or Backspace) on one's own message asks as its
+  // Delete button does.  Before session 31 every own message's Delete and every link was a
+  // Tab stop: a conversation of 40 own messages took 40 more Tab presses to reach the
+  // composer (test_web.py::test_the_list_of_messages_is_one_tab_stop).
+  let roving = null; // the current message: its controls are in the Tab order
+  function rove(li) {
+    if (roving === li) return;
+    if (roving) for (const c of roving.querySelectorAll('.text a, .meta .del')) c.tabIndex = -1;
+    roving = li;
+    if (li) for (const c of li.querySelectorAll('.text a, .meta .del')) c.tabIndex = 0;
+  }
+  el.messages.addEventListener('focusin', (ev) => {
+    const li = ev.target.closest && ev.target.closest('#messages > li[data-uuid]');
+    if (li) rove(li);
+  });
+  el.messages.addEventListener('keydown', (ev) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) return;
+    const t = ev.target;
+    const on = t !== el.messages && t.matches('#messages > li[data-uuid]') ? t : null;
+    if (t !== el.messages && !on) return; // a link's or a button's own keys
+    if (on && (ev.key === 'Delete' || ev.key === 'Backspace')) {
+      const b = on.querySelector('.meta .del');
+      if (b) {
+        ev.preventDefault();
+        b.click();
+      }
+      return;
+    }
+    const all = [...shownMessages()];
+    if (!all.length || ev.shiftKey) return;
+    const i = on ? all.indexOf(on) : -1;
+    let to = null;
+    if (ev.key === 'ArrowUp') to = on ? all[Math.max(0, i - 1)] : all[all.length - 1];
+    else if (ev.key === 'ArrowDown') to = on ? all[Math.min(all.length - 1, i + 1)] : all[0];
+    else if (ev.key === 'Home' && on) to = all[0];
+    else if (ev.key === 'End' && on) to = all[all.length - 1];
+    if (!to) return;
+    ev.preventDefault();
+    to.focus({ preventScroll: true });
+    to.scrollIntoView({ block: 'nearest' });
+  });
 
   // Adds m in created_at order (live messages go last; a replayed one finds its place; a
   // message being sent stays below them all).  One's own message replaces its "Sending" copy.

@@ -3749,6 +3749,78 @@ def test_deleting_ones_own_message(web, two):
     assert csp_violations(alice) == [] and csp_violations(bob) == []
 
 
+def test_the_list_of_messages_is_one_tab_stop(web, two):
+    """The list of messages is one Tab stop, however many of one's own messages (each with a
+    Delete) and links it holds (WAI-ARIA's roving tabindex): Tab from the list goes straight
+    to the composer.  ArrowUp from the list takes the newest message, ArrowUp and ArrowDown
+    go from message to message, Home and End to the first and last; Tab from a message
+    reaches its own link and Delete only, and the Delete key on one's own message asks, as
+    its Delete button does (Escape: the focus back on Delete).  Before session 31 every
+    Delete and link was a Tab stop: 6 own messages, 7 presses from the list to the
+    composer."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_rove_a", "web_rove_b"
+    for h, n in ((a_, "Rove A"), (b_, "Rove B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "see https://example.com/b", handle=a_)["message_group_uuid"]
+    for i in range(5):
+        send_rest(web, a_, f"mine {i}", group=g)
+    send_rest(web, a_, "mine https://example.com/a", group=g)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    open_conv(d, "Rove B")
+    wait(d, lambda d: len(bubbles(d)) == 7, 5, "the messages")
+    keys = lambda *k: ActionChains(d).send_keys(*k).perform()  # noqa: E731
+    active = lambda: d.execute_script(  # noqa: E731
+        "const a = document.activeElement;"
+        "const li = a.closest('#messages > li');"
+        "return [a.id || a.tagName.toLowerCase() + (a.className ? '.' + a.className : ''),"
+        " li ? li.querySelector('.text').textContent : null]")
+    d.execute_script("document.getElementById('messages').focus()")
+    keys(Keys.TAB)
+    assert active() == ["text", None]  # the composer, in one press
+    back_tab = lambda: ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.TAB) \
+        .key_up(Keys.SHIFT).perform()  # noqa: E731
+    back_tab()
+    assert active() == ["messages", None]
+    keys(Keys.ARROW_UP)  # the newest
+    assert active() == ["li.mine", "mine https://example.com/a"]
+    keys(Keys.TAB)  # its link, then its Delete, then the composer
+    assert active() == ["a", "mine https://example.com/a"]
+    keys(Keys.TAB)
+    assert active() == ["button.link del", "mine https://example.com/a"]
+    keys(Keys.TAB)
+    assert active() == ["text", None]
+    back_tab()
+    assert active() == ["button.link del", "mine https://example.com/a"]
+    d.execute_script("document.activeElement.closest('li').focus()")
+    keys(Keys.ARROW_UP, Keys.ARROW_UP)
+    assert active() == ["li.mine", "mine 3"]
+    keys(Keys.HOME)
+    assert active() == ["li", "see https://example.com/b"]  # the other person's
+    keys(Keys.TAB)  # its link, no Delete; the others' controls are out of the order
+    assert active() == ["a", "see https://example.com/b"]
+    keys(Keys.TAB)
+    assert active() == ["text", None]
+    d.execute_script("document.querySelector('#messages li').focus()")
+    keys(Keys.ARROW_DOWN)
+    assert active() == ["li.mine", "mine 0"]
+    # the Delete key asks; Escape: the focus on that message's Delete
+    keys(Keys.DELETE)
+    wait(d, lambda d: active() == ["button.link yes", "mine 0"], 5, "the question")
+    keys(Keys.ESCAPE)
+    wait(d, lambda d: active() == ["button.link del", "mine 0"], 5, "back on Delete")
+    assert bubbles(d)[1] == "mine 0"
+    keys(Keys.END)  # not from a button: its own keys
+    assert active() == ["button.link del", "mine 0"]
+    tabbable = d.execute_script(
+        "return [...document.querySelectorAll('#messages a, #messages button')]"
+        ".filter(e => e.tabIndex >= 0).length")
+    assert tabbable == 1, tabbable  # the current message's Delete only
+    shot(d, "roving")
+
+
 def test_a_deleted_unread_message_leaves_the_badge(web, two):
     """The other person deletes messages the reader has not read yet (the reader's list
     showing, no conversation open): the badge and the title's count go down with each, the
