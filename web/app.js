@@ -102,7 +102,8 @@
     if (noticeOut && !el.notice.hidden) hideNotice();
     noticeOut = false;
   }
-  function showNotice(text, out) {
+  // stay: it stays until closed or replaced (the sign-in's end coming: expiryAhead)
+  function showNotice(text, out, stay) {
     noticeOut = !!out;
     const stick = keepsNewest();
     el['notice-text'].textContent = text;
@@ -111,7 +112,7 @@
     const a = document.activeElement;
     if (a && !el.notice.contains(a)) noticeReturn = a;
     clearTimeout(state.noticeTimer);
-    state.noticeTimer = setTimeout(hideNotice, 10000);
+    if (!stay) state.noticeTimer = setTimeout(hideNotice, 10000);
   }
   function hideNotice() {
     const had = el.notice.contains(document.activeElement);
@@ -181,7 +182,7 @@
     const early = () => state.retryTimer && !state.live && state.streamOut;
     if (early()) setTimeout(() => { if (early()) reconnectNow(); }, 0);
     return { data, next: res.headers.get('X-Next-Cursor'),
-      total: res.headers.get('X-Unread-Total'),
+      total: res.headers.get('X-Unread-Total'), date: res.headers.get('Date'),
       retryAfterMs: retryAfterMs(res.headers.get('Retry-After')) };
   }
 
@@ -318,8 +319,9 @@
     const bare = bareToken(token);
     state.token = bare;
     let me;
+    let date = null;
     try {
-      ({ data: me } = await api('GET', '/api/me'));
+      ({ data: me, date } = await api('GET', '/api/me'));
     } catch (e) {
       if (seq !== signInSeq) return;
       state.token = null;
@@ -358,9 +360,69 @@
     el['signin-error'].hidden = true;
     startLive();
     fromAddress();
+    expiryAhead(bare, date);
     // The list is loaded once the event stream is open (so nothing falls between the two);
     // without a stream after a few seconds, load it anyway.
     setTimeout(() => { if (state.token && !state.listLoaded) loadConversations(true); }, 3000);
+  }
+
+  // The sign-in's end, read ahead: the token's "exp" (the server refuses a token past it, and
+  // ends its live stream within a second of it).  There is nothing to renew it with (tokens
+  // come from `ddbchat token` or the identity provider; the API has no refresh), so the page
+  // says it EXPIRY_WARN_MS before, on a notice that stays: the time it ends, and that what is
+  // not sent by then is kept for the next sign-in (signOut keeps the outbox and the drafts
+  // of a session that ended).  Before session 31 the page learnt of it only from the 401
+  // that ended it, the reader mid-sentence (test_web.py::test_the_end_of_a_sign_in_is_said_ahead).
+  // Times are the server's: the skew of the reader's clock is taken from the sign-in's Date
+  // header.  At the end the page asks GET /api/me (its 401 ends the session) without waiting
+  // for a send or the stream: the stream may be off, and a clock read wrong only delays that.
+  const EXPIRY_WARN_MS = 5 * 60 * 1000;
+  let expiryTimer = null;
+  function tokenExpMs(t) {
+    try {
+      const p = t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const exp = JSON.parse(atob(p)).exp;
+      return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : 0;
+    } catch (e) {
+      return 0; // not a JWT the page can read: the server's 401 says when it ends
+    }
+  }
+  function expiryAhead(token, date) {
+    clearTimeout(expiryTimer);
+    expiryTimer = null;
+    const exp = tokenExpMs(token);
+    if (!exp) return;
+    const server = Date.parse(date || '');
+    // server minus reader; the header counts whole seconds: a skew under 2 s is its rounding
+    let skew = Number.isFinite(server) ? server - Date.now() : 0;
+    if (Math.abs(skew) < 2000) skew = 0;
+    const gen = state.gen;
+    const endsIn = () => exp - (Date.now() + skew);
+    const warn = () => {
+      if (gen !== state.gen) return;
+      const ends = new Date(exp - skew); // in the reader's clock, as they read it
+      const at = ends.toDateString() === new Date().toDateString() ? fmtTime.format(ends) :
+        fmtDay.format(ends);
+      showNotice(`Your sign-in ends at ${at} (its token expires then). Messages not sent by ` +
+        'then are kept for your next sign-in: get a new token or link before it.', false, true);
+      expiryTimer = setTimeout(check, Math.max(0, endsIn()) + 1000);
+    };
+    const check = async () => {
+      expiryTimer = null;
+      if (gen !== state.gen || !state.token) return;
+      try {
+        await api('GET', '/api/me');
+        // still good (the clocks read wrong): asked again later
+        if (gen === state.gen) expiryTimer = setTimeout(check, 30000);
+      } catch (e) {
+        if (gen !== state.gen) return;
+        if (sessionEnded(e)) handleError(e);
+        else expiryTimer = setTimeout(check, 30000);
+      }
+    };
+    // a timer waits at most 2^31-1 ms (24.8 days): a token lives a day at most by default
+    const lead = Math.min(endsIn() - EXPIRY_WARN_MS, 0x7fffffff);
+    expiryTimer = setTimeout(warn, Math.max(0, lead));
   }
 
   // The session ended (ended: a 401, the token expired or was refused; a new link opened) or
@@ -373,6 +435,8 @@
   // user signing in, discards them.
   function signOut(message, ended) {
     stopLive();
+    clearTimeout(expiryTimer);
+    expiryTimer = null;
     // a send on its way may still arrive, but its loop stops there (state.gen) and leaves
     // the next sign-in's outbox alone; one stored meanwhile goes again with its
     // Idempotency-Key and is stored once

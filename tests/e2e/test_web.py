@@ -3290,6 +3290,35 @@ window.fetch = (path, init) => {
 };"""
 
 
+def test_the_end_of_a_sign_in_is_said_ahead(web, two):
+    """The token's end is read ahead (its "exp"): within 5 minutes of it the page says when
+    the sign-in ends, on a notice that stays, and that what is not sent by then is kept; at
+    the end it is the sign-in view, with the reason, without a send or a reload.  A token of
+    an hour says nothing.  Before session 31 the page learnt of it only from the 401 that
+    ended it."""
+    me_ = "web_exp_ahead"
+    uid = add_user(web, me_, "Exp Ahead")
+    web.tok[me_] = token(uid, exp_in=3600)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    time.sleep(0.5)
+    assert notice(d) == ""
+    d = fresh(two[1])
+    exp = math.ceil(time.time() + 15)
+    sign_in_by_link(d, web, me_, tok=token(uid, exp_in=None, exp=exp))
+    text = wait(d, notice, 5, "the end said")
+    at = datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).strftime("%I:%M %p")
+    assert text == (f"Your sign-in ends at {at} (its token expires then). Messages not sent "
+                    "by then are kept for your next sign-in: get a new token or link before "
+                    "it."), text
+    assert d.execute_script("return document.getElementById('notice').getAttribute('role')") \
+        == "alert"
+    err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+               exp + 10 - time.time(), "the sign-in view at the end")[0].text
+    assert time.time() >= exp - 1
+    assert "Sign in again." in err, err
+
+
 def test_a_proxys_401_does_not_sign_out(web, two):
     """Only ddbchat's own 401 (its JSON error: the token expired or was refused) ends the
     session.  A 401 from a proxy in front of it (basic auth, an SSO gateway whose cookie ran
