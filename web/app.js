@@ -359,6 +359,7 @@
     el.app.hidden = false;
     el['signin-error'].hidden = true;
     startLive();
+    listUnder();
     fromAddress();
     expiryAhead(bare, date);
     // The list is loaded once the event stream is open (so nothing falls between the two);
@@ -1274,14 +1275,31 @@
   // state is a marker only, and a draft (no uuid yet) is not in the address: a page cannot
   // remove the earlier entries of its tab's history, so they name no one; Back after sign-out
   // clears the address it lands on (test_sign_out_leaves_nothing_of_the_user).
+  // An entry pushed over the list (no conversation open) says so (list: 1): the page's own
+  // Back (←) is then the browser's, so the history holds the list once and Forward opens the
+  // conversation again.
   function remember(o, replace) {
     if (!o.group) return;
     const url = `${location.pathname}${location.search}#c=${encodeURIComponent(o.group)}`;
     if (replace || location.hash === url.slice(url.indexOf('#'))) {
-      history.replaceState({ ddbchat: 1 }, '', url);
+      const was = history.state && history.state.ddbchat ? history.state : {};
+      history.replaceState({ ddbchat: 1, list: was.list ? 1 : 0 }, '', url);
     } else {
-      history.pushState({ ddbchat: 1 }, '', url);
+      history.pushState({ ddbchat: 1, list: /^#c=/.test(location.hash) ? 0 : 1 }, '', url);
     }
+  }
+
+  // Loaded with a conversation in the address and no entry of the page's own before it (a
+  // bookmark, a link, a notification's click in a new tab): the list goes in under it, so
+  // the browser's Back (a phone's back button, gesture) shows the list rather than leaving
+  // the page, as the page's ← does.  A reload keeps its entry's state: nothing goes in again.
+  // Before session 31 Back from there left the page
+  // (test_web.py::test_the_page_on_a_phone).
+  function listUnder() {
+    if (!/^#c=[^&]+$/.test(location.hash) || (history.state && history.state.ddbchat)) return;
+    const url = location.href;
+    history.replaceState({ ddbchat: 1 }, '', location.pathname + location.search);
+    history.pushState({ ddbchat: 1, list: 1 }, '', url);
   }
 
   // Opens what the address names (after sign-in, Back, Forward).
@@ -1346,8 +1364,11 @@
   // test_back_forward_and_reload_keep_the_open_conversation).
   el.back.addEventListener('click', () => {
     const c = state.open && state.open.group && state.convs.get(state.open.group);
+    const overList = !!(state.me && state.open && state.open.group && history.state &&
+      history.state.ddbchat && history.state.list && /^#c=/.test(location.hash));
     closeConversation();
-    if (state.me) {
+    if (overList) history.back(); // the list's entry is the one before: popstate finds it so
+    else if (state.me) {
       history.replaceState({ ddbchat: 1 }, '', location.pathname + location.search);
     }
     if (c && c.li) c.li.firstChild.focus();
@@ -2674,8 +2695,14 @@
     });
     const max = Number(el.conversations.dataset.max) || LIST_MAX;
     // after a gap in the stream, every loaded conversation's name may be out of date (a
-    // rename event missed is not replayed): as many as are loaded, up to one request's max
-    if (askOpen) lowest = Math.max(lowest, Math.min(max, el.conversations.childElementCount) - 1);
+    // rename event missed is not replayed): the listing down to the oldest one loaded, one
+    // request's max at a time.  Before session 31 it stopped at one request's max (100), so
+    // a conversation loaded below the 100th kept the old name until a message came
+    // (test_web.py::test_a_rename_missed_reaches_the_heading_of_a_conversation_far_down)
+    if (askOpen) {
+      lowest = Math.max(lowest, Math.min(max, el.conversations.childElementCount) - 1);
+      for (const c of state.convs.values()) if (c.created_at < oldest) oldest = c.created_at;
+    }
     const q = new URLSearchParams({
       limit: String(Math.min(max, Math.max(PAGE_CONVERSATIONS, lowest + 1))) });
     try {

@@ -895,6 +895,146 @@ def test_a_tap_opens_a_conversation_to_read_it(web, two):
         d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
 
 
+# A stand-in for the visual viewport of a phone whose on-screen keyboard rises: Chromium on a
+# desktop has no such keyboard, so window.__keyboard(px, top) takes px off the visual
+# viewport's height (the keyboard), moves its offsetTop (the browser scrolling the page) and
+# tells the page, as the browser does (a "resize" of window.visualViewport).
+KEYBOARD_SEAM = r"""(() => {
+  const real = window.visualViewport;
+  const fake = new EventTarget();
+  let kb = 0, top = 0;
+  for (const k of ['width', 'offsetLeft', 'pageLeft', 'pageTop', 'scale']) {
+    Object.defineProperty(fake, k, { get: () => real[k] });
+  }
+  Object.defineProperty(fake, 'height', { get: () => real.height - kb });
+  Object.defineProperty(fake, 'offsetTop', { get: () => top });
+  window.__keyboard = (px, at) => { kb = px; top = at || 0; fake.dispatchEvent(new Event('resize')); };
+  Object.defineProperty(window, 'visualViewport', { value: fake, configurable: true });
+})();"""
+
+# The controls a finger may tap that are smaller than 44 x 44 px (shown ones only; a link
+# inside a message's text is exempt, inline in a sentence as WCAG 2.5.5 allows).
+SMALL_TARGETS = """
+const out = [];
+for (const e of document.querySelectorAll('button, input, textarea, a[href]')) {
+  if (!e.getClientRects().length || e.closest('.visually-hidden')) continue;
+  if (e.matches('.messages .text a')) continue;
+  const r = e.getBoundingClientRect();
+  if (r.width < 44 || r.height < 44) {
+    out.push(`${e.tagName}#${e.id}.${e.className} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+}
+return out;"""
+
+# Where the composer, the newest message and the top bar are against the visible area (the
+# visual viewport, keyboard or not): [composer top >= visible top, composer bottom <= visible
+# bottom, the newest message's end shown in the list, the heading's top >= visible top, the
+# body's height]; and the list's own height, for the message.
+IN_SIGHT = """
+const v = window.visualViewport;
+const top = v.offsetTop, bottom = v.offsetTop + v.height;
+const c = document.getElementById('composer').getBoundingClientRect();
+const list = document.getElementById('messages').getBoundingClientRect();
+const lis = document.querySelectorAll('#messages li[data-uuid]');
+const last = lis.length ? lis[lis.length - 1].getBoundingClientRect() : null;
+const bar = document.querySelector('.conv-head').getBoundingClientRect();
+return [c.top >= top - 0.5, c.bottom <= bottom + 0.5,
+        !!last && last.bottom <= list.bottom + 1 && last.bottom > list.top + 20,
+        bar.top >= top - 0.5, Math.round(document.body.getBoundingClientRect().height)];"""
+
+
+def test_the_page_on_a_phone(web, two, tmp_path):
+    """Two phones' sizes, 360x640 and 390x844, as a phone shows the page (mobile viewport,
+    touch): at both, in the list and the conversation, nothing is wider than the window (a
+    long word, a long URL, a long name wrap or are cut), every control a finger taps is 44 px
+    at least each way (a message's inline link exempt), screenshots of each view go to the
+    test's tmp dir.  The on-screen keyboard rising (the visual viewport shrinking, and
+    scrolled) leaves the composer, the conversation's heading and the newest message in
+    sight above it; gone, the page takes the whole height again.  The browser's Back (a
+    phone's back button) from a conversation shows the list and stays on the page, also when
+    the conversation was loaded from its address (a bookmark, a notification); the page's
+    own Back (←) is the browser's, so Forward opens the conversation again.  Before session
+    31 the composer stayed under the keyboard where the browser only shrinks the visual
+    viewport (iOS), the buttons were 26-33 px tall, Back from a conversation loaded by its
+    address left the page, and after ← Forward went nowhere."""
+    pa, pb, pc = "web_phone_a", "web_phone_b", "web_phone_c"
+    for h, n in ((pa, "Phone A"), (pb, "Phone B " + "Q" * 40), (pc, "Phone C")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    send_rest(web, pc, "from c", handle=pa)
+    g = send_rest(web, pb, "w" * 300, handle=pa)["message_group_uuid"]
+    send_rest(web, pb, "https://example.com/" + "long/" * 60, group=g)
+    for i in range(12):
+        send_rest(web, pa if i % 2 else pb, f"line {i}", group=g)
+    name_b = "Phone B " + "Q" * 40
+    d = two[1]
+    for w, h in ((360, 640), (390, 844)):
+        d = fresh(two[1], width=w, height=h)
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                          {"width": w, "height": h, "deviceScaleFactor": 2, "mobile": True})
+        d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled",
+                          {"enabled": True, "maxTouchPoints": 5})
+        try:
+            inject(d, KEYBOARD_SEAM)
+            sign_in_by_link(d, web, pa)
+            wait(d, lambda d: conv_names(d)[:2] == [name_b, "Phone C"], 5, "the list")
+            assert d.execute_script("return [innerWidth, matchMedia('(pointer: coarse)')"
+                                    ".matches]") == [w, True]
+            assert d.execute_script(OFF_SCREEN) == []
+            assert d.execute_script(SMALL_TARGETS) == []
+            d.save_screenshot(str(tmp_path / f"phone-{w}-list.png"))
+            tap(d, "#conversations button")
+            wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed() and
+                 "line 11" in bubbles(d), 5, "the conversation, by a tap")
+            assert not by_css(d, "#list-pane")[0].is_displayed()
+            assert d.execute_script(OFF_SCREEN) == []
+            assert d.execute_script(SMALL_TARGETS) == []
+            d.save_screenshot(str(tmp_path / f"phone-{w}-conversation.png"))
+            tap(d, "#text")
+            wait(d, lambda d: d.execute_script("return document.activeElement.id") == "text",
+                 5, "the composer, tapped")
+            full = d.execute_script(IN_SIGHT)
+            assert full[:4] == [True] * 4 and full[4] == h, full
+            for kb, top in ((h // 2, 0), (h // 2, 60)):  # risen; the browser scrolled it too
+                d.execute_script("window.__keyboard(arguments[0], arguments[1])", kb, top)
+                wait(d, lambda d: d.execute_script(IN_SIGHT)[4] == h - kb, 2, "the page fitted")
+                assert d.execute_script(IN_SIGHT) == [True] * 4 + [h - kb], (kb, top)
+                assert d.execute_script(OFF_SCREEN) == []
+            d.save_screenshot(str(tmp_path / f"phone-{w}-keyboard.png"))
+            type_and_enter(d, f"typed on a {w} px phone")
+            wait(d, lambda d: bubbles(d)[-1:] == [f"typed on a {w} px phone"], 5, "sent")
+            assert d.execute_script(IN_SIGHT)[:4] == [True] * 4
+            d.execute_script("window.__keyboard(0, 0)")
+            wait(d, lambda d: d.execute_script(IN_SIGHT)[4] == h, 2, "the whole height again")
+            # the browser's Back: the list, on the page; Forward: the conversation
+            d.back()
+            wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list by Back")
+            assert d.current_url.startswith(web.api_url) and by_css(d, "#app:not([hidden])")
+            d.forward()
+            wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed(), 5, "by Forward")
+            # the page's ←: the list, and Forward opens the conversation again
+            tap(d, "#back")
+            wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list by ←")
+            wait(d, lambda d: d.execute_script("return location.hash") == "", 5, "no #c=")
+            d.forward()
+            wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed() and
+                 conv_heading(d)[0] == name_b, 5, "the conversation by Forward after ←")
+            # loaded from its address: Back shows the list, not the page before it
+            d.get("about:blank")
+            d.get(f"{web.api_url}/#c={g}")
+            wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed() and
+                 bubbles(d)[-1:] == [f"typed on a {w} px phone"], 10, "from the address")
+            d.back()
+            wait(d, lambda d: d.current_url.startswith(web.api_url) and
+                 by_css(d, "#list-pane")[0].is_displayed(), 5, "the list, by Back")
+            assert by_css(d, "#app:not([hidden])")
+            d.save_screenshot(str(tmp_path / f"phone-{w}-back.png"))
+        finally:
+            d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+            d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    shots = sorted(p.name for p in tmp_path.iterdir())
+    assert len(shots) == 8 and all((tmp_path / n).stat().st_size > 1000 for n in shots), shots
+
+
 def test_who_is_signed_in_shows_at_phone_width(web, two):
     """At 360 px the top bar shows whom the page is signed in as: a 12-letter display name
     whole (the handle after it may be cut), the page's own name giving way.  Before, beside
