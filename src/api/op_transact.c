@@ -977,11 +977,19 @@ int op_transact_get_items(api_req *r, json_t **out)
         api_keyerr cls = API_KEYERR_NONE;
         if ((rc = api_key_check(r, &tabs[i]->key, &gets[i].src, API_KEY_PARAM, &keys[i], &cls))) {
             /* a key that fails the schema is this Get's ValidationError cancellation reason
-             * (conformance tier3 transactGetItems); an empty or too long key value is a
-             * ValidationException of the request */
-            if (cls != API_KEYERR_SCHEMA)
+             * (conformance tier3 transactGetItems), and so is a key value over the size
+             * limit (AWS, as ExtendDB's dual-target tests/test_transaction_key_size_
+             * validation.py records it, as for TransactWriteItems' actions: the code; the
+             * message taken to be GetItem's text; DynamoDB Local answers a ValidationException
+             * of the request); an empty key value is a ValidationException of the request.
+             * test_transact.py test_transact_get_key_over_limit_is_a_reason */
+            if (cls != API_KEYERR_SCHEMA && cls != API_KEYERR_SIZE)
                 return rc;
-            bad[i] = TXT_KEY_SCHEMA;
+            if (cls == API_KEYERR_SIZE &&
+                !(bad[i] = arena_strndup(r->arena, r->err->msg, strlen(r->err->msg))))
+                return api_nomem(r);
+            if (cls == API_KEYERR_SCHEMA)
+                bad[i] = TXT_KEY_SCHEMA;
             bad_code[i] = "ValidationError";
             nbad++;
             err_clear(r->err);

@@ -579,6 +579,42 @@ def test_transact_index_arm_not_doubled(ddb, ddb_url, target, table_name, make_t
         assert c["CapacityUnits"] == 3.0, c
 
 
+# TransactGetItems the same way: a Get whose key value is over the size limit cancels the
+# request with a ValidationError reason for that Get, "None" for the others (AWS, as
+# ExtendDB's dual-target tests/test_transaction_key_size_validation.py records it: its
+# test_transact_get_oversized_hash_key_cancels; the reason's message taken to be GetItem's
+# text, as for the write actions).  An empty key value stays the request's
+# ValidationException.  DynamoDB Local refuses the request with a ValidationException of its
+# own text (ddbchat did too, with GetItem's text).
+def test_transact_get_key_over_limit_is_a_reason(ddb, ddb_url, target, tt, table_name,
+                                                 make_table):
+    comp = table_name("tgr")
+    make_table(ddb, comp, range=("sk", "S"))
+    local = ("Hash primary key values must be under 2048 bytes, and range primary key values "
+             "must be under 1024 bytes")
+    for tname, key, msg in (
+            (tt, K("k" * 2049), "One or more parameter values were invalid: Size of hashkey has "
+             "exceeded the maximum size limit of2048 bytes"),
+            (comp, {"pk": S("a"), "sk": S("\u00e9" * 513)}, "One or more parameter values were "
+             "invalid: Aggregated size of all range keys has exceeded the size limit of 1024 "
+             "bytes")):
+        body = {"TransactItems": [{"Get": {"TableName": tt, "Key": K("t1")}},
+                                  {"Get": {"TableName": tname, "Key": key}}]}
+        if target == "dynamodb-local":
+            err(ddb_url, "TransactGetItems", body, V, local)
+            continue
+        e = err(ddb_url, "TransactGetItems", body, TC,
+                "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                "[None, ValidationError]")
+        assert e["CancellationReasons"] == [{"Code": "None"},
+                                            {"Code": "ValidationError", "Message": msg}], e
+    err(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K("k" * 2049)}}, {"Get": {"TableName": tt, "Key": K("")}}]},
+        V, aws_or_local(target, "One or more parameter values are not valid. The AttributeValue "
+                        "for a key attribute cannot contain an empty string value. Key: pk",
+                        local=local))
+
+
 # A Put or Delete action without a ConditionExpression, and a Get without a
 # ProjectionExpression, take ExpressionAttributeNames / ExpressionAttributeValues they do not
 # use: the action runs (AWS us-east-1, as ExtendDB's tests/test_transact_expression_validation.py
