@@ -275,10 +275,12 @@ static void serve_usage(FILE *f)
             "                            (default 86400: DynamoDB keeps them 24 h)\n"
             "  --stream-iterator-seconds S  shard iterators expire after S seconds\n"
             "                            (default 900, as DynamoDB)\n"
-            "  --trigger TABLE=COMMAND   run COMMAND (/bin/sh -c) for each batch of TABLE's\n"
-            "                            stream records, the Lambda event {\"Records\":[...]}\n"
-            "                            on its stdin; exit 0 = done (position kept in\n"
-            "                            DATA_DIR/triggers), else retried; repeatable.\n"
+            "  --trigger [NAME@]TABLE=COMMAND  run COMMAND (/bin/sh -c) for each batch of\n"
+            "                            TABLE's stream records, the Lambda event\n"
+            "                            {\"Records\":[...]} on its stdin; exit 0 = done\n"
+            "                            (position kept in DATA_DIR/triggers), else retried;\n"
+            "                            repeatable.  Several on one table each need a NAME\n"
+            "                            (1..64 of a-z A-Z 0-9 _ - .), but one of them.\n"
             "                            Each --trigger-* option below sets the --trigger\n"
             "                            before it (one event source mapping's settings);\n"
             "                            given before any --trigger, every trigger's default\n"
@@ -498,7 +500,8 @@ static int serve_opt_set(serve_opts *o, const serve_opt *so, const char *arg)
         break;
     case SO_TRIGGER:
         if (o->n_triggers == SERVE_MAX_TRIGGERS || !strchr(arg, '=') || arg[0] == '=') {
-            fprintf(stderr, "ddbchat serve: --trigger expects TABLE=COMMAND (at most %d)\n",
+            fprintf(stderr, "ddbchat serve: --trigger expects [NAME@]TABLE=COMMAND (at most "
+                            "%d)\n",
                     SERVE_MAX_TRIGGERS);
             return -1;
         }
@@ -630,21 +633,22 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             return 2;
         }
     }
-    /* one trigger a table: its positions (and the lock that keeps a second process off them)
-     * are the table's, DATA_DIR/triggers/trigger-TABLE.json; a second one in the same process
-     * was refused as "already runs in another process" and serve exited 1 after printing its
-     * endpoints (test_stream_triggers.py::test_two_triggers_on_one_table_are_refused).  Lambda
-     * allows several event source mappings on one stream; ddbchat does not (yet) */
+    /* several triggers on one table, as Lambda allows several event source mappings on one
+     * stream, each with its own positions and lock (DATA_DIR/triggers/trigger-NAME@TABLE.*):
+     * all but one need a name, and no two the same, else two would share one positions file
+     * (a second unnamed one was refused as "already runs in another process" and serve exited
+     * 1 after printing its endpoints;
+     * test_stream_triggers.py::test_two_triggers_on_one_table_need_names) */
     for (size_t i = 0; i < o->n_triggers; i++) {
         size_t li = strcspn(o->triggers[i], "=");
         for (size_t j = 0; j < i; j++) {
             if (strcspn(o->triggers[j], "=") != li || memcmp(o->triggers[i], o->triggers[j], li))
                 continue;
             char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
-            fprintf(stderr, "ddbchat serve: --trigger '%s' is the second trigger on its table: "
-                            "one trigger a table (its positions are "
-                            "DATA_DIR/triggers/trigger-TABLE.json); give one --trigger whose "
-                            "command does both\n", shown ? shown : "");
+            fprintf(stderr, "ddbchat serve: --trigger '%s' is the second trigger on its table "
+                            "with that name (or none): its positions would be the other's; "
+                            "give each trigger on a table but one a name of its own, "
+                            "--trigger NAME@TABLE=COMMAND\n", shown ? shown : "");
             free(shown);
             return 2;
         }
@@ -664,19 +668,43 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
      * (test_stream_triggers.py::test_a_trigger_on_an_invalid_table_name_is_refused); checked
      * last, so the other options' messages come first as before */
     for (size_t i = 0; i < o->n_triggers; i++) {
-        size_t li = strcspn(o->triggers[i], "=");
-        char name[256];
-        if (li >= 3 && li < sizeof name) {
-            memcpy(name, o->triggers[i], li);
-            name[li] = 0;
-            if (api_name_valid(name))
-                continue;
-        }
+        char *table;
+        const char *name, *cmd;
+        err_t pe;
+        err_clear(&pe);
+        int prc = msg_trigger_parse(o->triggers[i], &table, &name, &cmd, &pe);
+        bool ok = prc == 0 && strlen(table) >= 3 && api_name_valid(table);
+        free(table);
+        if (ok)
+            continue;
         char *shown = cli_text_escape(o->triggers[i], CLI_ARG_SHOWN_MAX);
-        fprintf(stderr, "ddbchat serve: --trigger '%s': the table name must be 3 to 255 of "
-                        "a-z, A-Z, 0-9, '_', '-' and '.'\n", shown ? shown : "");
+        fprintf(stderr, "ddbchat serve: --trigger '%s': %s\n", shown ? shown : "",
+                prc ? pe.msg
+                    : "the table name must be 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'");
         free(shown);
         return 2;
+    }
+    /* the DynamoDB Streams developer guide: no more than two processes should read a shard at
+     * once, more may be throttled; said, not refused (an embedded stream is not throttled) */
+    for (size_t i = 0; i < o->n_triggers; i++) {
+        const char *ti = strchr(o->triggers[i], '@');
+        size_t ei = strcspn(o->triggers[i], "=");
+        const char *tbl = ti && (size_t)(ti - o->triggers[i]) < ei ? ti + 1 : o->triggers[i];
+        size_t tl = (size_t)(o->triggers[i] + ei - tbl), same = 0, first = i;
+        for (size_t j = 0; j < o->n_triggers; j++) {
+            const char *tj = strchr(o->triggers[j], '@');
+            size_t ej = strcspn(o->triggers[j], "=");
+            const char *tb2 = tj && (size_t)(tj - o->triggers[j]) < ej ? tj + 1 : o->triggers[j];
+            if ((size_t)(o->triggers[j] + ej - tb2) == tl && !memcmp(tbl, tb2, tl)) {
+                same++;
+                if (j < first)
+                    first = j;
+            }
+        }
+        if (same > 2 && first == i)
+            fprintf(stderr, "ddbchat serve: warning: %zu triggers read table %.*s's stream; "
+                            "DynamoDB Streams advises at most two readers a shard (more may "
+                            "be throttled)\n", same, (int)tl, tbl);
     }
     return 0;
 }
@@ -950,11 +978,12 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                 return -1;
         }
         char *table;
-        const char *cmd;
-        if (msg_trigger_parse(o->triggers[i], &table, &cmd, e))
+        const char *cmd, *name;
+        if (msg_trigger_parse(o->triggers[i], &table, &name, &cmd, e))
             return -1;
         const serve_trig *tr = &o->trig[i];
-        msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)tr->batch,
+        msg_trigger_cfg tc = {.table = table, .name = name, .command = cmd,
+                              .batch = (int)tr->batch,
                               .timeout_s = (int)tr->timeout,
                               .max_attempts = (int)tr->retries,
                               .max_record_age_s = (int)tr->max_age,
@@ -969,7 +998,8 @@ static int serve_start_triggers(const serve_opts *o, bool remote, serve_run *s, 
                               .state_dir = sdir};
         int trc = msg_trigger_start(s->tbackend, &tc, &s->triggers[i], e);
         if (trc == 0)
-            fprintf(stderr, "ddbchat: trigger on %s: %s\n", table, cmd);
+            fprintf(stderr, "ddbchat: trigger on %s%s%s: %s\n", name ? name : "",
+                    name ? "@" : "", table, cmd);
         free(table);
         if (trc)
             return -1;

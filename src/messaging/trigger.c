@@ -64,6 +64,8 @@ _Static_assert(TRG_STEM_KEEP + 1 + 16 <= TRG_STEM_PLAIN_MAX, "a hashed stem fits
 struct msg_trigger {
     msg_backend *b;
     char *table, *command, *state_dir;
+    char *name; /* NULL: the table's unnamed trigger */
+    char *id;   /* what the log, the files and /metrics know it by: TABLE, or NAME@TABLE */
     int batch, poll_ms, timeout_s;
     int max_attempts; /* 0: unlimited */
     int max_age_s;    /* 0: unlimited */
@@ -175,6 +177,10 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
             buf_append(b, fam[f].name, strlen(fam[f].name));
             buf_append(b, "{table=\"", 8);
             met_prom_escape(b, t->table);
+            if (t->name) { /* one of several triggers on the table (msg_trigger_cfg.name) */
+                buf_append(b, "\",trigger=\"", 11);
+                met_prom_escape(b, t->name);
+            }
             buf_append(b, "\"} ", 3);
             if (f == 0)
                 met_prom_double(b, (double)trg_iterator_age(ts[i]) / 1e3);
@@ -190,19 +196,42 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
     }
 }
 
-int msg_trigger_parse(const char *spec, char **table, const char **command, err_t *e)
+int msg_trigger_parse(const char *spec, char **table, const char **name, const char **command,
+                      err_t *e)
 {
     *table = NULL;
+    *name = NULL;
     *command = NULL;
     const char *eq = strchr(spec, '=');
     if (!eq || eq == spec || !eq[1])
-        return err_set(e, ERR_VALIDATION, "--trigger expects TABLE=COMMAND, got '%s'", spec);
-    char *t = strdup(spec);
+        return err_set(e, ERR_VALIDATION, "--trigger expects [NAME@]TABLE=COMMAND, got '%s'",
+                       spec);
+    const char *at = memchr(spec, '@', (size_t)(eq - spec));
+    if (at) {
+        size_t nl = (size_t)(at - spec);
+        bool ok = nl >= 1 && nl <= MSG_TRIGGER_NAME_MAX;
+        for (size_t i = 0; ok && i < nl; i++)
+            ok = (spec[i] >= 'a' && spec[i] <= 'z') || (spec[i] >= 'A' && spec[i] <= 'Z') ||
+                 (spec[i] >= '0' && spec[i] <= '9') || strchr("_.-", spec[i]);
+        if (!ok)
+            return err_set(e, ERR_VALIDATION,
+                           "the trigger's name (before '@') must be 1 to %d of a-z, A-Z, 0-9, "
+                           "'_', '-' and '.'", MSG_TRIGGER_NAME_MAX);
+    }
+    /* one copy, "TABLE\0NAME\0COMMAND\0" (the table first: the caller frees it) */
+    const char *tb = at ? at + 1 : spec;
+    size_t tl = (size_t)(eq - tb), nl = at ? (size_t)(at - spec) : 0, cl = strlen(eq + 1);
+    char *t = malloc(tl + nl + cl + 3);
     if (!t)
         return err_set(e, ERR_NOMEM, "out of memory");
-    t[eq - spec] = 0;
+    memcpy(t, tb, tl);
+    t[tl] = 0;
+    memcpy(t + tl + 1, spec, nl);
+    t[tl + 1 + nl] = 0;
+    memcpy(t + tl + nl + 2, eq + 1, cl + 1);
     *table = t;
-    *command = t + (eq - spec) + 1;
+    *name = at ? t + tl + 1 : NULL;
+    *command = t + tl + nl + 2;
     return 0;
 }
 
@@ -236,17 +265,19 @@ static bool trg_stopped(msg_trigger *t)
 
 /* ---- the saved position ------------------------------------------------------------ */
 
-/* t->stem from t->table (TRG_STEM_PLAIN_MAX). */
+/* t->stem from t->id (TRG_STEM_PLAIN_MAX): "trigger-TABLE" for a table's unnamed trigger (the
+ * files of every earlier version), "trigger-NAME@TABLE" for a named one ('@' is in no table
+ * or trigger name, so no stem is another's). */
 static void trg_set_stem(msg_trigger *t)
 {
     static const unsigned char key[16] = "ddbchat-trigger";
-    size_t len = strlen(t->table);
+    size_t len = strlen(t->id);
     if (len <= TRG_STEM_PLAIN_MAX) {
-        snprintf(t->stem, sizeof t->stem, "trigger-%s", t->table);
+        snprintf(t->stem, sizeof t->stem, "trigger-%s", t->id);
         return;
     }
-    uint64_t h = siphash24(key, (const unsigned char *)t->table, len);
-    snprintf(t->stem, sizeof t->stem, "trigger-%.*s~%016llx", TRG_STEM_KEEP, t->table,
+    uint64_t h = siphash24(key, (const unsigned char *)t->id, len);
+    snprintf(t->stem, sizeof t->stem, "trigger-%.*s~%016llx", TRG_STEM_KEEP, t->id,
              (unsigned long long)h);
 }
 
@@ -312,13 +343,13 @@ static void trg_log_lines(const msg_trigger *t, const char *shard, buf_t *out, b
     size_t start = 0;
     for (size_t i = 0; i < out->len; i++) {
         if (out->data[i] == '\n' || i - start >= TRG_LINE_MAX) {
-            log_info("trigger %s shard %s: %.*s", t->table, shard, (int)(i - start),
+            log_info("trigger %s shard %s: %.*s", t->id, shard, (int)(i - start),
                      out->data + start);
             start = i + 1;
         }
     }
     if (flush && start < out->len) {
-        log_info("trigger %s shard %s: %.*s", t->table, shard, (int)(out->len - start),
+        log_info("trigger %s shard %s: %.*s", t->id, shard, (int)(out->len - start),
                  out->data + start);
         start = out->len;
     }
@@ -477,7 +508,7 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
     *timed_out = false;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-        log_error("trigger %s shard %s: pipe: %s", t->table, shard, strerror(errno));
+        log_error("trigger %s shard %s: pipe: %s", t->id, shard, strerror(errno));
         goto fail;
     }
     posix_spawn_file_actions_t fa;
@@ -510,7 +541,7 @@ static int trg_run(msg_trigger *t, const char *shard, const char *input, size_t 
     in[0] = out[1] = err[1] = -1;
     if (src) {
         if (src != ECANCELED)
-            log_error("trigger %s shard %s: cannot run /bin/sh: %s", t->table, shard,
+            log_error("trigger %s shard %s: cannot run /bin/sh: %s", t->id, shard,
                       strerror(src));
         goto fail;
     }
@@ -867,7 +898,7 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
         err = errno; /* a new file's name durable too */
     if (fd >= 0 && err && start >= 0 && ftruncate(fd, start) != 0)
         log_error("trigger %s shard %s: the on-failure file %s keeps part of a record: %s",
-                  t->table, shard, t->on_failure, strerror(errno));
+                  t->id, shard, t->on_failure, strerror(errno));
     if (fd >= 0)
         close(fd);
     pthread_mutex_unlock(&trg_on_failure_mu);
@@ -875,7 +906,7 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
     if (!ok)
         log_error("trigger %s shard %s: the on-failure record of the batch from %s was not "
                   "written to %s: %s",
-                  t->table, shard, first_seq, t->on_failure, why ? why : strerror(err));
+                  t->id, shard, first_seq, t->on_failure, why ? why : strerror(err));
     free(line);
     free(text);
     return ok;
@@ -897,7 +928,7 @@ static bool trg_record_failure(msg_trigger *t, const msg_sr_page *pg, const char
         int wait = (int)backoff_fail(&bo, NULL);
         log_error("trigger %s shard %s: the batch is kept until its on-failure record is "
                   "written (%s); trying again in %d ms",
-                  t->table, shard, condition, wait);
+                  t->id, shard, condition, wait);
         if (trg_sleep(t, wait))
             return false;
     }
@@ -964,7 +995,7 @@ static bool trg_discard_old(msg_trigger *t, const msg_sr_page *pg, size_t i0, si
         return false;
     log_error("trigger %s shard %s: %zu records older than %d s are discarded "
               "(--trigger-max-record-age)%s%s",
-              t->table, shard, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
+              t->id, shard, k, t->max_age_s, t->on_failure ? "; their record is in " : "",
               t->on_failure ? t->on_failure : "");
     __atomic_add_fetch(&t->n_discarded, k, __ATOMIC_RELAXED);
     return true;
@@ -1125,7 +1156,7 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
             log_warn("trigger %s shard %s: the command reported failed records of the batch "
                      "of %zu from %s (ReportBatchItemFailures): %zu done, the %zu from the "
                      "first failed are the batch now",
-                     t->table, shard, n, first, done, n - done);
+                     t->id, shard, n, first, done, n - done);
             trg_checkpoint(t, sl, &view, done);
             if (done) { /* the rest is the batch, retried (Lambda: from its checkpoint) */
                 i0 += done;
@@ -1143,7 +1174,7 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
             size_t h = n / 2;
             log_warn("trigger %s shard %s: the batch of %zu records from %s failed; "
                      "delivering it in two halves (%zu and %zu records)",
-                     t->table, shard, n, first, h, n - h);
+                     t->id, shard, n, first, h, n - h);
             free(text);
             text = NULL;
             out = trg_deliver(t, sl, pg, i0, h, arn, shard);
@@ -1183,13 +1214,13 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
                 log_error("trigger %s shard %s: the command %s (batch of %zu records from "
                           "%s); %d runs failed: the batch is discarded (--trigger-retries) once "
                           "its on-failure record is written",
-                          t->table, shard, what, n, first, attempt);
+                          t->id, shard, what, n, first, attempt);
             if (!trg_record_failure(t, &view, arn, shard, "RetryAttemptsExhausted", attempt,
                                     st, timed_out))
                 break;
             log_error("trigger %s shard %s: the command %s (batch of %zu records from %s); "
                       "%d runs failed: the batch is discarded (--trigger-retries)%s%s",
-                      t->table, shard, what, n, first, attempt,
+                      t->id, shard, what, n, first, attempt,
                       t->on_failure ? "; its record is in " : "",
                       t->on_failure ? t->on_failure : "");
             __atomic_add_fetch(&t->n_discarded, n, __ATOMIC_RELAXED);
@@ -1198,7 +1229,7 @@ static int trg_deliver(msg_trigger *t, trg_slot *sl, const msg_sr_page *pg, size
         }
         log_warn("trigger %s shard %s: the command %s (batch of %zu records from %s); retry %d "
                  "in %d ms",
-                 t->table, shard, what, n, first, attempt, delay);
+                 t->id, shard, what, n, first, attempt, delay);
         if (trg_sleep(t, delay))
             break;
     }
@@ -1329,7 +1360,7 @@ static int trg_deliver_page(msg_trigger *t, trg_slot *sl)
         free(kept.len);
         kept.off = kept.len = NULL;
         log_error("trigger %s shard %s: out of memory filtering a page; trying again in 1 s",
-                  t->table, sl->shard);
+                  t->id, sl->shard);
         if (trg_sleep(t, 1000))
             goto done; /* not released: the page comes again after a restart */
     }
@@ -1395,7 +1426,7 @@ static void trg_find_hash_key(msg_trigger *t)
         __atomic_store_n(&t->hash_known, true, __ATOMIC_RELEASE);
         if (t->hash_said)
             log_info("trigger %s: its partition key is known: %s (%ld more failed lookups)",
-                     t->table, t->hash_key, t->hash_unsaid);
+                     t->id, t->hash_key, t->hash_unsaid);
     } else if (!t->hash_said) {
         /* said once until a lookup works, as the events hub says a failing scan
          * (ev_fail_note); before, a line every TRG_LOOKUP_MS for as long as DescribeTable
@@ -1403,7 +1434,7 @@ static void trg_find_hash_key(msg_trigger *t)
         log_warn("trigger %s: its partition key is not known (%s): a shard's records are "
                  "delivered one batch at a time until it is; looking again every %d ms "
                  "(logged once until it is known)",
-                 t->table, rc ? e.msg : "no HASH key in DescribeTable", TRG_LOOKUP_MS);
+                 t->id, rc ? e.msg : "no HASH key in DescribeTable", TRG_LOOKUP_MS);
         t->hash_said = true;
     } else {
         t->hash_unsaid++;
@@ -1476,7 +1507,7 @@ static size_t trg_reap(msg_trigger *t, msg_stream_reader *rd)
     err_t e;
     err_clear(&e);
     if (save && trg_save(t, rd, &e))
-        log_error("trigger %s: a batch is done but its position was not saved: %s", t->table,
+        log_error("trigger %s: a batch is done but its position was not saved: %s", t->id,
                   e.msg);
     return busy;
 }
@@ -1580,7 +1611,7 @@ static bool trg_add_more(msg_trigger *t, trg_slot *sl)
         return true;
     }
     /* kept until it can be added: never delivered without it */
-    log_error("trigger %s shard %s: out of memory gathering a batch; trying again", t->table,
+    log_error("trigger %s shard %s: out of memory gathering a batch; trying again", t->id,
               sl->shard);
     return false;
 }
@@ -1646,7 +1677,7 @@ static void trg_read_failed(const msg_trigger *t, backoff *reread, const err_t *
     if (started)
         log_warn("trigger %s: reading the stream failed: %s; reading it again after %d ms, "
                  "doubling up to %d ms while it fails (logged once until a read succeeds)",
-                 t->table, e->msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
+                 t->id, e->msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
     *read_at = base_mono_ms() + wait;
 }
 
@@ -1663,7 +1694,7 @@ static int trg_try_claim(msg_trigger *t)
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(t->lock_fd, 0) != 0 || pwrite(t->lock_fd, pid, (size_t)n, 0) != n)
-        log_warn("trigger %s: cannot write the process id into %s.lock: %s", t->table, t->stem,
+        log_warn("trigger %s: cannot write the process id into %s.lock: %s", t->id, t->stem,
                  strerror(errno));
     t->claimed = true;
     return 0;
@@ -1706,7 +1737,7 @@ static bool trg_wait_claim(msg_trigger *t)
         if (r == 0) {
             if (said)
                 log_info("trigger %s: the other process let it go; this one triggers the table",
-                         t->table);
+                         t->id);
             return true;
         }
         if (!said) {
@@ -1718,11 +1749,11 @@ static bool trg_wait_claim(msg_trigger *t)
                 log_warn("trigger %s: another process (pid %s) triggers this table on %s (%s.lock "
                          "is locked): one process triggers a table; waiting for it to stop, "
                          "trying every %d ms (logged once)",
-                         t->table, pid[0] ? pid : "unknown", t->state_dir, t->stem,
+                         t->id, pid[0] ? pid : "unknown", t->state_dir, t->stem,
                          TRG_CLAIM_POLL_MS);
             else
                 log_warn("trigger %s: cannot lock %s/%s.lock: %s; trying every %d ms (logged "
-                         "once)", t->table, t->state_dir, t->stem, strerror(-r),
+                         "once)", t->id, t->state_dir, t->stem, strerror(-r),
                          TRG_CLAIM_POLL_MS);
             said = true;
         }
@@ -1812,7 +1843,7 @@ static void *trg_main(void *arg)
             if (rc) {
                 if (!said_none)
                     log_warn("trigger %s: %s; looking again every %d ms (logged once until "
-                             "it is found)", t->table, e.msg, TRG_LOOKUP_MS);
+                             "it is found)", t->id, e.msg, TRG_LOOKUP_MS);
                 said_none = true;
                 rd = NULL;
                 trg_sleep(t, TRG_LOOKUP_MS); /* also in a streak of failed reads */
@@ -1839,7 +1870,7 @@ static void *trg_main(void *arg)
                 if (!said_unsaved)
                     log_warn("trigger %s: its start is not saved (%s); trying again every %d "
                              "ms before reading the stream (logged once)",
-                             t->table, e.msg, TRG_LOOKUP_MS);
+                             t->id, e.msg, TRG_LOOKUP_MS);
                 said_unsaved = true;
                 trg_sleep(t, TRG_LOOKUP_MS);
                 continue;
@@ -1852,7 +1883,7 @@ static void *trg_main(void *arg)
          * failed: a restart then started at LATEST again, past what was written meanwhile
          * (test_a_trigger_says_reading_once_its_start_is_saved) */
         if (announce) {
-            log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd), from);
+            log_info("trigger %s: reading %s (%s)", t->id, msg_stream_reader_arn(rd), from);
             announce = false;
             announced = true;
         }
@@ -1887,7 +1918,7 @@ static void *trg_main(void *arg)
             continue;
         }
         if (backoff_ok(&reread))
-            log_info("trigger %s: reading %s works again", t->table, msg_stream_reader_arn(rd));
+            log_info("trigger %s: reading %s works again", t->id, msg_stream_reader_arn(rd));
         if (pg.n == 0) {
             msg_sr_page_fini(&pg);
             if (!busy)
@@ -1920,6 +1951,11 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     t->lock_fd = -1;
     t->b = b;
     t->table = strdup(cfg->table);
+    t->name = cfg->name ? strdup(cfg->name) : NULL;
+    if (!cfg->name)
+        t->id = strdup(cfg->table);
+    else if (asprintf(&t->id, "%s@%s", cfg->name, cfg->table) < 0)
+        t->id = NULL;
     t->command = strdup(cfg->command);
     t->state_dir = strdup(cfg->state_dir);
     t->batch = cfg->batch < 1 ? MSG_TRIGGER_BATCH_DEFAULT
@@ -1942,10 +1978,11 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
                    1000;
     t->on_failure = cfg->on_failure ? strdup(cfg->on_failure) : NULL;
     t->start = cfg->start;
-    if (t->table)
+    if (t->id)
         trg_set_stem(t);
     t->slots = calloc(MSG_TRIGGER_SHARDS_AT_ONCE, sizeof *t->slots);
-    if (!t->table || !t->command || !t->state_dir || (cfg->on_failure && !t->on_failure) ||
+    if (!t->table || (cfg->name && !t->name) || !t->id || !t->command || !t->state_dir ||
+        (cfg->on_failure && !t->on_failure) ||
         !t->slots) {
         msg_trigger_stop(t);
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -1979,6 +2016,8 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
         if (t->lock_fd >= 0)
             close(t->lock_fd);
         free(t->table);
+        free(t->name);
+        free(t->id);
         free(t->command);
         free(t->state_dir);
         free(t->on_failure);
@@ -2019,6 +2058,8 @@ void msg_trigger_stop(msg_trigger *t)
     if (t->lock_fd >= 0)
         close(t->lock_fd); /* after the thread and its commands are done: the claim ends */
     free(t->table);
+    free(t->name);
+    free(t->id);
     free(t->command);
     free(t->state_dir);
     free(t->on_failure);

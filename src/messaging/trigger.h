@@ -58,6 +58,11 @@
 
 typedef struct msg_trigger_cfg {
     const char *table;
+    const char *name;      /* NULL, or one of several triggers on the table (as Lambda allows
+                            * several event source mappings on one stream): its files are
+                            * state_dir/trigger-NAME@TABLE.{json,lock} (unnamed:
+                            * trigger-TABLE.*), its log lines say "trigger NAME@TABLE", its
+                            * /metrics series carry trigger="NAME" */
     const char *command;   /* run by /bin/sh -c */
     int batch;             /* records per event, 1..MSG_TRIGGER_BATCH_MAX */
     msg_sr_start start;    /* where to begin when no position was saved */
@@ -114,9 +119,15 @@ typedef struct msg_trigger msg_trigger;
 bool msg_trigger_surely_older(int64_t at_ms, bool seconds, int skew_s, int64_t now_ms,
                               int max_age_s);
 
-/* Parses "TABLE=COMMAND" (the --trigger flag) into *table / *command (pointers into a copy
- * the caller frees with free(*table)).  ERR_VALIDATION with a message. */
-int msg_trigger_parse(const char *spec, char **table, const char **command, err_t *e);
+/* A trigger's name (NAME@TABLE=COMMAND): 1 to MSG_TRIGGER_NAME_MAX of [a-zA-Z0-9_.-], the
+ * characters of a table name, so a file name and a metrics label as it is */
+#define MSG_TRIGGER_NAME_MAX 64
+
+/* Parses "[NAME@]TABLE=COMMAND" (the --trigger flag) into *table, *name (NULL when not named)
+ * and *command (pointers into a copy the caller frees with free(*table)).  The table name is
+ * not checked (api_name_valid); the trigger name is.  ERR_VALIDATION with a message. */
+int msg_trigger_parse(const char *spec, char **table, const char **name, const char **command,
+                      err_t *e);
 
 /* Starts the trigger's thread (cfg's strings are copied; b borrowed, must outlive it). */
 int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e);
@@ -125,7 +136,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
 void msg_trigger_request_stop(msg_trigger *t);
 /* Renders the triggers' families for /metrics into b (a met collector's body: the serving
  * process registers one for all its triggers, so each family's HELP and TYPE come once).
- * ts[0..n-1] may hold NULLs.  Labels: the table's name only.
+ * ts[0..n-1] may hold NULLs.  Labels: table, and trigger (its name) for a named trigger.
  *   ddbchat_trigger_iterator_age_seconds  Lambda's IteratorAge, the most lagging shard's: the
  *                                         oldest of the batches being delivered (each the age
  *                                         of its newest record now, growing while it is

@@ -341,24 +341,132 @@ def test_a_second_process_waits_for_the_trigger_on_the_same_table(work, start_tr
     assert t2.log_text().count(f"trigger {name}: another process") == 1  # said once
 
 
-def test_two_triggers_on_one_table_are_refused(work, target, ddb_url):
-    """Two --trigger on one table in one serve: refused by the option checks (exit 2, before
-    anything starts), as the table's positions file is one.  Lambda allows several event
-    source mappings on one stream; ddbchat keeps one trigger a table.  Before, serve printed
-    its endpoints and exited 1 saying the trigger "already runs in another process", there
-    being none (review30a F2)."""
+@pytest.mark.parametrize("second,msg", [
+    ("tt1=true", "--trigger 'tt1=true' is the second trigger on its table with that name"),
+    ("x@tt1=true", "--trigger 'x@tt1=true' is the second trigger on its table with that name"),
+    ("a/b@tt1=true", "the trigger's name (before '@') must be 1 to 64 of"),
+    ("@tt1=true", "the trigger's name (before '@') must be 1 to 64 of"),
+    ("x@ab=true", "the table name must be 3 to 255 of"),
+])
+def test_two_triggers_on_one_table_need_names(work, target, ddb_url, second, msg):
+    """Several --trigger on one table (Lambda: several event source mappings on one stream)
+    each have their own positions and lock, DATA_DIR/triggers/trigger-NAME@TABLE.*: all but
+    one need a name, and no two the same, else two would share one positions file; such a
+    command line, and a name a file or a label cannot take, is refused by the option checks
+    (exit 2, before anything starts).  Before, any second trigger on a table was refused; a
+    second unnamed one once printed the endpoints and exited 1 (review30a F2)."""
     d = os.path.join(work, "data")
     where = (["--data-dir", d, "--dynamodb-port", "0", "--api-port", "0"]
              if target == "ddbchat" else
              ["--endpoint", ddb_url, "--data-dir", d, "--api-port", "0"])
     from msg_fixtures import remote_env
     r = subprocess.run([ddbchat_bin(), "serve", *where, "--trigger", "tt1=cat >/dev/null",
-                        "--trigger", "other=true", "--trigger", "tt1=true"],
+                        "--trigger", "other=true", "--trigger", "x@tt1=true",
+                        "--trigger", second],
                        capture_output=True, text=True, timeout=30, env=remote_env())
     assert r.returncode == 2, r.stderr
-    assert "--trigger 'tt1=true' is the second trigger on its table" in r.stderr, r.stderr
+    assert msg in r.stderr, r.stderr
     assert "on http" not in r.stdout + r.stderr  # no endpoint was announced
     assert not os.path.exists(os.path.join(d, "triggers"))
+
+
+def read_out(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [r for line in f for r in json.loads(line)["Records"]]
+
+
+def wait_out(path, n, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if len(read_out(path)) >= n:
+            time.sleep(0.5)  # anything beyond n would show up now
+            return read_out(path)
+        time.sleep(0.1)
+    pytest.fail(f"{len(read_out(path))} of {n} records in {path} within {timeout}s")
+
+
+def test_several_triggers_on_one_table(work, target, start_triggered, table_name):
+    """Two triggers on one table (Lambda allows several event source mappings on one stream;
+    the Streams guide advises at most two readers a shard): each delivers every record once,
+    in order, to its own command, with its own batch size, positions file and lock; a restart
+    resumes each from its own position (neither delivers again what it finished); /metrics
+    tells them apart by a trigger label.  Before, the second --trigger on a table was refused
+    (exit 2, test_two_triggers_on_one_table_are_refused)."""
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    out_b = os.path.join(work, "out_b.jsonl")
+    args = ("--trigger-from", "trim-horizon",
+            "--trigger", f"audit@{name}={sys.executable} {work}/handler.py {out_b} 0",
+            "--trigger-batch", "1",
+            "--trigger", f"{name}={handler_cmd(work)}")
+    t = start_triggered(d, *args)
+    ddb, _ = stream_table(t.url, name)
+    for i in range(4):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"a{i}"}})
+    want = [("INSERT", f"a{i}") for i in range(4)]
+    assert keys_of(wait_records(work, 4)) == want
+    assert keys_of(wait_out(out_b, 4)) == want
+    with open(out_b) as f:
+        assert [len(json.loads(line)["Records"]) for line in f] == [1, 1, 1, 1]  # its batch
+    assert sorted(os.listdir(os.path.join(d, "triggers"))) == sorted(
+        [f"trigger-{name}.json", f"trigger-{name}.lock",
+         f"trigger-audit@{name}.json", f"trigger-audit@{name}.lock"])
+    assert f"trigger audit@{name} shard " in t.log_text()  # its runs' lines name it
+    if target == "ddbchat":
+        with urllib.request.urlopen(t.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        assert f'ddbchat_trigger_records_total{{table="{name}"}} 4' in text, text
+        assert f'ddbchat_trigger_records_total{{table="{name}",trigger="audit"}} 4' in text
+        assert f'ddbchat_trigger_batches_total{{table="{name}",trigger="audit"}} 4' in text
+    t.srv.stop()
+    t2 = start_triggered(d, *args)  # trim-horizon again: only the saved positions avoid a replay
+    ddb = client_for(t2.url)
+    for i in range(2):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"b{i}"}})
+    want += [("INSERT", f"b{i}") for i in range(2)]
+    assert keys_of(wait_records(work, 6)) == want
+    assert keys_of(wait_out(out_b, 6)) == want
+
+
+def test_three_triggers_on_one_table_are_warned_of(work, start_triggered, table_name):
+    """The DynamoDB Streams developer guide advises at most two processes reading one shard at
+    once (more may be throttled): a third trigger on a table is said on stderr, not refused."""
+    name, other = table_name("trg"), table_name("trg")
+    t = start_triggered(os.path.join(work, "data"),
+                        "--trigger", f"{name}=true", "--trigger", f"b@{name}=true",
+                        "--trigger", f"c@{name}=true", "--trigger", f"{other}=true",
+                        "--trigger", f"b@{other}=true")
+    wait_log(t, f"warning: 3 triggers read table {name}'s stream; DynamoDB Streams advises at "
+                "most two readers a shard")
+    assert f"table {other}'s stream" not in t.log_text()  # two are fine
+    assert t.srv.proc.poll() is None
+
+
+def test_a_failing_trigger_does_not_hold_another_on_its_table(work, start_triggered,
+                                                             table_name):
+    """Two triggers on one table, one whose command always fails (a poison batch, retried for
+    good by default): the other delivers every record as it comes, its positions its own; the
+    failing one's retries are logged under its name."""
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    t = start_triggered(d, "--trigger-from", "trim-horizon",
+                        "--trigger", f"bad@{name}=echo refusing; exit 1",
+                        "--trigger", f"{name}={handler_cmd(work)}")
+    ddb, _ = stream_table(t.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "p0"}})
+    wait_log(t, f"trigger bad@{name} shard ")  # the failing one runs (and fails) on p0
+    for i in range(1, 5):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}})
+    assert keys_of(wait_records(work, 5)) == [("INSERT", f"p{i}") for i in range(5)]
+    assert "refusing" in t.log_text()
+    with open(os.path.join(d, "triggers", f"trigger-{name}.json")) as f:
+        good = json.load(f)
+    with open(os.path.join(d, "triggers", f"trigger-bad@{name}.json")) as f:
+        bad = json.load(f)
+    assert good["shards"] and all(s.get("seq") for s in good["shards"]), good
+    assert not any(s.get("seq") for s in bad["shards"]), bad  # still at its start
 
 
 @pytest.mark.parametrize("table", ["a/b", "ab", "x" * 256, "caf\u00e9"])
@@ -1845,8 +1953,8 @@ def test_max_record_age_keeps_a_young_record_of_whole_minute_times(work, target,
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
-    (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
+    (["--trigger", "noequals"], "--trigger expects [NAME@]TABLE=COMMAND"),
+    (["--trigger", "=cmd"], "--trigger expects [NAME@]TABLE=COMMAND"),
     (["--trigger-batch", "0", "--trigger", "t=true"], "--trigger-batch"),
     (["--trigger-batch", "1001", "--trigger", "t=true"], "--trigger-batch"),
     (["--trigger-from", "oldest", "--trigger", "t=true"], "--trigger-from"),

@@ -724,15 +724,34 @@ static void test_parse(void **state)
 {
     (void)state;
     char *table;
-    const char *cmd;
+    const char *cmd, *name;
     err_t e = {0};
-    assert_int_equal(msg_trigger_parse("tbl=echo a=b", &table, &cmd, &e), 0);
+    assert_int_equal(msg_trigger_parse("tbl=echo a=b", &table, &name, &cmd, &e), 0);
     assert_string_equal(table, "tbl");
+    assert_null(name);
     assert_string_equal(cmd, "echo a=b");
     free(table);
-    assert_int_equal(msg_trigger_parse("=x", &table, &cmd, &e), ERR_VALIDATION);
-    assert_int_equal(msg_trigger_parse("x=", &table, &cmd, &e), ERR_VALIDATION);
-    assert_int_equal(msg_trigger_parse("x", &table, &cmd, &e), ERR_VALIDATION);
+    /* NAME@TABLE: one of several triggers on the table; an '@' in the command is the
+     * command's */
+    assert_int_equal(msg_trigger_parse("audit@tbl=echo a@b=c", &table, &name, &cmd, &e), 0);
+    assert_string_equal(table, "tbl");
+    assert_string_equal(name, "audit");
+    assert_string_equal(cmd, "echo a@b=c");
+    free(table);
+    assert_int_equal(msg_trigger_parse("=x", &table, &name, &cmd, &e), ERR_VALIDATION);
+    assert_int_equal(msg_trigger_parse("x=", &table, &name, &cmd, &e), ERR_VALIDATION);
+    assert_int_equal(msg_trigger_parse("x", &table, &name, &cmd, &e), ERR_VALIDATION);
+    /* a name that is empty, too long, or holds a character no file or label name takes */
+    assert_int_equal(msg_trigger_parse("@tbl=x", &table, &name, &cmd, &e), ERR_VALIDATION);
+    assert_int_equal(msg_trigger_parse("a/b@tbl=x", &table, &name, &cmd, &e), ERR_VALIDATION);
+    char longname[MSG_TRIGGER_NAME_MAX + 16];
+    memset(longname, 'n', MSG_TRIGGER_NAME_MAX + 1);
+    snprintf(longname + MSG_TRIGGER_NAME_MAX + 1, 15, "@tbl=x");
+    assert_int_equal(msg_trigger_parse(longname, &table, &name, &cmd, &e), ERR_VALIDATION);
+    snprintf(longname + MSG_TRIGGER_NAME_MAX, 15, "@tbl=x");
+    assert_int_equal(msg_trigger_parse(longname, &table, &name, &cmd, &e), 0);
+    assert_int_equal(strlen(name), MSG_TRIGGER_NAME_MAX);
+    free(table);
 }
 
 int main(void)
