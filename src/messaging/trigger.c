@@ -89,6 +89,8 @@ struct msg_trigger {
     char stem[TRG_STEM_MAX]; /* its files' name in state_dir, without the extension */
     int lock_fd; /* state_dir/<stem>.lock, flock'd for the trigger's life (trg_claim) */
     bool claimed; /* lock_fd is flock'd: set before trg_main starts, or by trg_main */
+    bool waiting; /* another process holds the lock: this trigger waits (relaxed atomic, for
+                   * /metrics' ddbchat_trigger_waiting_for_lock) */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -167,6 +169,9 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
          "MaximumRetryAttempts)"},
         {"ddbchat_trigger_filtered_records_total", "counter",
          "Records skipped by --trigger-filter (Lambda's FilterCriteria)"},
+        {"ddbchat_trigger_waiting_for_lock", "gauge",
+         "1 while another process holds the trigger's lock (it triggers the table) and this "
+         "one waits, reading nothing; else 0"},
     };
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
         met_prom_header(b, fam[f].name, fam[f].type, fam[f].help);
@@ -184,6 +189,8 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
             buf_append(b, "\"} ", 3);
             if (f == 0)
                 met_prom_double(b, (double)trg_iterator_age(ts[i]) / 1e3);
+            else if (f == 6)
+                met_prom_u64(b, __atomic_load_n(&t->waiting, __ATOMIC_RELAXED) ? 1 : 0);
             else
                 met_prom_u64(b, __atomic_load_n(f == 1   ? &t->n_records
                                                 : f == 2 ? &t->n_batches
@@ -1734,6 +1741,7 @@ static bool trg_wait_claim(msg_trigger *t)
     bool said = false;
     for (;;) {
         int r = trg_try_claim(t);
+        __atomic_store_n(&t->waiting, r != 0, __ATOMIC_RELAXED);
         if (r == 0) {
             if (said)
                 log_info("trigger %s: the other process let it go; this one triggers the table",

@@ -341,6 +341,28 @@ def test_a_second_process_waits_for_the_trigger_on_the_same_table(work, start_tr
     assert t2.log_text().count(f"trigger {name}: another process") == 1  # said once
 
 
+def test_a_waiting_trigger_shows_in_metrics(work, target, start_triggered, table_name):
+    """A trigger waiting for another process's lock on its table reads nothing: its /metrics
+    say so, ddbchat_trigger_waiting_for_lock 1 (0 in the process that triggers the table, 0
+    once it took over).  Before, the waiting trigger showed zeros only, as a caught-up one."""
+    if target != "ddbchat":
+        pytest.skip("/metrics is ddbchat's own (serve --endpoint serves the REST API only)")
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger", f"{name}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+    t = start_triggered(d, *args)
+    stream_table(t.url, name)
+    wait_started(d, name, 1)
+    t2 = start_triggered(d, *args)
+    wait_log(t2, f"trigger {name}: another process (pid {t.srv.proc.pid}) triggers this table")
+    fam = "ddbchat_trigger_waiting_for_lock"
+    assert metric(t2.url, fam, name) == 1
+    assert metric(t.url, fam, name) == 0
+    t.srv.stop()
+    wait_log(t2, f"trigger {name}: the other process let it go")
+    assert metric(t2.url, fam, name) == 0
+
+
 @pytest.mark.parametrize("second,msg", [
     ("tt1=true", "--trigger 'tt1=true' is the second trigger on its table with that name"),
     ("x@tt1=true", "--trigger 'x@tt1=true' is the second trigger on its table with that name"),
