@@ -152,6 +152,38 @@ def test_consumed_capacity(ddb, tab, target):
         assert r["ConsumedCapacity"]["CapacityUnits"] == 1.0
 
 
+# A SELECT is charged on the rows it evaluated, not on what it returned: the whole table for
+# one without a key condition, the partition for a partition key alone, each row read whole
+# before the filter and the projection; a Limit bounds the rows evaluated; ConsistentRead
+# doubles.  Four rows of ~3 KB: 1.5 units together, 0.5 one alone (Dynoxide's
+# tests/read_capacity_on_evaluated_bytes.rs, measured against DynamoDB eu-west-2 in
+# 2026-08).  DynamoDB Local omits ConsumedCapacity from ExecuteStatement.
+def test_select_capacity_on_evaluated_rows(ddb, ddb_url, target, table_name, make_table):
+    t = table_name("pqrc")
+    make_table(ddb, t, range=("sk", "S"))
+    for i in range(4):
+        ok(ddb_url, "PutItem", {"TableName": t, "Item": {
+            "pk": S("p"), "sk": S(f"s{i:04d}"), "tag": S("one" if i == 0 else "many"),
+            "filler": S("x" * 3000)}})
+    for where, kw, units in (
+            ("", {}, 1.5),
+            (" WHERE tag = 'one'", {}, 1.5),
+            (" WHERE tag = 'absent'", {}, 1.5),
+            (" WHERE pk = 'p'", {}, 1.5),
+            (" WHERE pk = 'p' AND tag = 'one'", {}, 1.5),
+            (" WHERE pk = 'p' AND sk = 's0000'", {}, 0.5),
+            (" WHERE tag = 'one'", {"ConsistentRead": True}, 3.0),
+            (" WHERE tag = 'absent'", {"Limit": 1}, 0.5)):
+        for cols in ("*", "sk"):
+            r = ok(ddb_url, "ExecuteStatement", dict(
+                kw, Statement=f'SELECT {cols} FROM "{t}"{where}', ReturnConsumedCapacity="TOTAL"))
+            if target == "dynamodb-local":
+                assert "ConsumedCapacity" not in r
+            else:
+                assert r["ConsumedCapacity"] == {"TableName": t, "CapacityUnits": units}, (
+                    cols, where, kw)
+
+
 # UPDATE and DELETE need the full key; the rest of WHERE is the condition
 # (ConditionalCheckFailedException, the old item with ReturnValuesOnConditionCheckFailure);
 # an UPDATE of a missing item fails its condition, a DELETE of one does not.
