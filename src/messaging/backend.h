@@ -106,10 +106,15 @@ typedef struct msg_backend_ops {
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
 
-/* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...). */
+/* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...).
+ * row, when not NULL, is also told each record's kind ("INSERT", "MODIFY", "REMOVE": a
+ * DynamoDB stream record's eventName) and keys (sk NULL when the record has none), after
+ * changed(pk), on the waiting thread (it may call the backend: events.c reads the row of
+ * another process's rename or delete there). */
 typedef struct msg_change_keys {
     void (*changed)(void *ctx, const char *pk);
     void *ctx;
+    void (*row)(void *ctx, const char *event_name, const char *pk, const char *sk);
 } msg_change_keys;
 
 struct msg_backend {

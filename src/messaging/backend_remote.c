@@ -114,7 +114,8 @@ static bool remote_feed_current(remote_backend *r)
 /* The change feed of a remote endpoint: the messaging table's DynamoDB stream, read through
  * the Streams API (stream_reader.h; on AWS streams.dynamodb.<region>.amazonaws.com).  Each
  * record's partition key is reported (MSG_CHANGE_KEYS: a "GRP#<user>" row moved when a
- * message was sent to that user).  Without an enabled stream (or while it cannot be read) the
+ * message was sent to that user), and its kind and keys to keys->row (another process's
+ * rename or delete: events.c).  Without an enabled stream (or while it cannot be read) the
  * answer is MSG_CHANGE_POLL after timeout_ms: the event streams then poll the table with
  * back-off, and the stream is looked up again every REMOTE_FEED_LOOKUP_MS; a feed that starts (or
  * restarts) answers MSG_CHANGE_ANY first, so what was written before it is scanned once. */
@@ -189,11 +190,13 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
     json_t *rec;
     json_array_foreach(recs, i, rec)
     {
-        const char *pk = json_string_value(json_object_get(
-            json_object_get(json_object_get(json_object_get(rec, "dynamodb"), "Keys"), "pk"),
-            "S"));
+        const json_t *k = json_object_get(json_object_get(rec, "dynamodb"), "Keys");
+        const char *pk = json_string_value(json_object_get(json_object_get(k, "pk"), "S"));
         if (pk && keys && keys->changed)
             keys->changed(keys->ctx, pk);
+        if (pk && keys && keys->row) /* another process's rename or delete (events.c) */
+            keys->row(keys->ctx, json_string_value(json_object_get(rec, "eventName")), pk,
+                      json_string_value(json_object_get(json_object_get(k, "sk"), "S")));
     }
     json_decref(recs);
     if (n) {

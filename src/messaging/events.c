@@ -34,6 +34,11 @@
 #define EV_READS_EVERY 4  /* without a change feed: a feed reads the read log every Nth poll */
 #define EV_RESOLVE_PAGE 16   /* read-log rows per page when a read position is a stamp ... */
 #define EV_RESOLVE_PAGES 64  /* ... and at most this many pages back */
+/* rename and delete events delivered, kept so that one that comes back through the change
+ * feed is not delivered again: slots of a direct-mapped table (a collision forgets the older
+ * one, which is then delivered once more: harmless, the page puts the same name or drops a
+ * message it no longer shows) */
+#define EV_SEEN_SLOTS 4096
 
 typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
@@ -131,6 +136,10 @@ struct msg_events {
     bool fail_ever_said;
     int64_t fail_said_ms;  /* when "scan failed" was last said */
     long fails_unsaid;     /* failed scans since it was said */
+    /* the rename and delete events delivered (ev_seen_put), under mu */
+    struct {
+        uint64_t key, val;
+    } seen[EV_SEEN_SLOTS];
 };
 
 /* "scan failed" is said at most this often: a flapping endpoint is not a line per failure */
@@ -1071,6 +1080,104 @@ static void ev_changed_key(void *ctx, const char *pk)
     pthread_mutex_unlock(&h->mu);
 }
 
+static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
+                      const char *handle, const char *name, bool only_fresh);
+static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts,
+                      bool only_fresh);
+static bool ev_seen_has(msg_events *h, uint64_t key);
+static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val);
+static uint64_t ev_rename_key(const char *user_uuid, const char *group);
+static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *name);
+
+/* Whether a rename ever reached conversation `group` of users a and b for b: its pair row has
+ * name_<b> (a rename writes it there, with the other participant's row; service_users.c).
+ * Unsure (a read that fails, no pair row): true. */
+static bool ev_ever_renamed(msg_service *s, const char *a, const char *b, const char *group)
+{
+    const char *lo = strcmp(a, b) < 0 ? a : b, *hi = lo == a ? b : a;
+    char pk[16 + 2 * MSG_UUID_LEN], attr[8 + MSG_UUID_LEN];
+    snprintf(pk, sizeof pk, "PAIR#%s#%s", lo, hi);
+    snprintf(attr, sizeof attr, "name_%s", b);
+    json_t *row = NULL;
+    err_t e = {0};
+    bool ever = msgi_get_item(s, pk, "PAIR", &row, &e) || !row ||
+                !msgi_item_s(row, "group_uuid") ||
+                strcmp(msgi_item_s(row, "group_uuid"), group) != 0 ||
+                json_object_get(row, attr) != NULL;
+    json_decref(row);
+    return ever;
+}
+
+/* Whether user (NULL: anybody) has a feed here. */
+static bool ev_has_feed(msg_events *h, const char *user)
+{
+    pthread_mutex_lock(&h->mu);
+    bool has = user ? feed_find(h, user) != NULL : h->feeds != NULL;
+    pthread_mutex_unlock(&h->mu);
+    return has;
+}
+
+/* Another process's delete, rename or mark-read, seen in the change feed's records
+ * (backend.h msg_change_keys.row; the watcher thread, no lock held): the events this
+ * process's own changes gave at once (msg_events_deleted, msg_events_renamed), for users with
+ * a stream here, each read by its key; one this process delivered already (its own change,
+ * back through the stream) is not delivered again (ev_seen_put).
+ * - REMOVE of a message row MSG#<g>, <created_at>: the delete event to the conversation's two
+ *   participants (the GSI Query of g: msgi_group_users).
+ * - MODIFY of a conversation row GRP#<u>, <sk>: a rename writes the other participant's name
+ *   there (so do a mark-read and a delete, which leave it): the row read by its key, and the
+ *   rename event to u when its name is not the one last delivered for that conversation.  A
+ *   conversation this process has delivered no name of: its pair row read too, and no event
+ *   when no rename ever reached it (no name_<other>); else one with the name as it is (after
+ *   a rename long ago, a mark-read's MODIFY gives one more event with the same name:
+ *   harmless, the page puts the name it shows), the first time only.
+ * - MODIFY of a user row USER#<x>: the "you" event to x's streams, as above.
+ * A read that fails leaves the event out (logged at debug): the page's next listing or
+ * reconnection shows the change, as before session 31. */
+static void ev_changed_row(void *ctx, const char *event_name, const char *pk, const char *sk)
+{
+    msg_events *h = ctx;
+    if (!event_name || !pk || !sk || !ev_has_feed(h, NULL))
+        return;
+    msg_service *s = h->svc;
+    err_t e = {0};
+    int rc = 0;
+    if (strcmp(event_name, "REMOVE") == 0 && strncmp(pk, "MSG#", 4) == 0 &&
+        msgi_is_uuid(pk + 4)) {
+        char users[2][MSG_UUID_LEN + 1];
+        int n = 0;
+        rc = msgi_group_users(s, pk + 4, users, &n, &e);
+        for (int i = 0; !rc && i < n; i++)
+            if (ev_has_feed(h, users[i]))
+                ev_delete(h, users[i], pk + 4, sk, true);
+    } else if (strcmp(event_name, "MODIFY") == 0 &&
+               ((strncmp(pk, "GRP#", 4) == 0 && ev_has_feed(h, pk + 4)) ||
+                (strncmp(pk, "USER#", 5) == 0 && strcmp(sk, "USER") == 0 &&
+                 ev_has_feed(h, pk + 5)))) {
+        json_t *row = NULL;
+        rc = msgi_get_item(s, pk, sk, &row, &e);
+        bool you = pk[0] == 'U';
+        const char *g = msgi_item_s(row, "message_group_uuid"),
+                   *uuid = msgi_item_s(row, you ? "uuid" : "user_uuid"),
+                   *handle = msgi_item_s(row, you ? "handle" : "user_handle"),
+                   *name = msgi_item_s(row, you ? "display_name" : "user_display_name");
+        const char *user = pk + (you ? 5 : 4);
+        if (!rc && row && uuid && handle && name && (you || (g && msgi_is_uuid(g)))) {
+            /* a conversation none of whose names this process delivered: a rename only if
+             * one ever reached it (its pair row says); else noted, no event (the MODIFY of a
+             * mark-read or a delete) */
+            if (!you && !ev_seen_has(h, ev_rename_key(user, g)) &&
+                msgi_is_uuid(uuid) && !ev_ever_renamed(s, user, uuid, g))
+                ev_seen_put(h, ev_rename_key(user, g), ev_rename_val(uuid, handle, name));
+            else
+                ev_rename(h, user, you ? NULL : g, uuid, handle, name, true);
+        }
+        json_decref(row);
+    }
+    if (rc)
+        log_debug("live delivery: %s %s %s not delivered: %s", event_name, pk, sk, e.msg);
+}
+
 /* While no stream is open, joining or being replayed, the watcher does not follow a change
  * feed that may go unread (backend.h wait_change_idle: the embedded engine's): it sleeps here
  * (h->mu held) until a stream opens (msg_stream_open signals watch_cv) or the hub stops.  What a stream missed meanwhile is its replay's (the hub scans the table
@@ -1094,7 +1201,7 @@ static void *ev_watch_main(void *arg)
 {
     msg_events *h = arg;
     msg_backend *b = h->svc->backend;
-    msg_change_keys keys = {ev_changed_key, h};
+    msg_change_keys keys = {ev_changed_key, h, ev_changed_row};
     uint64_t seq = 0;
     for (;;) {
         pthread_mutex_lock(&h->mu);
@@ -1318,7 +1425,7 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read)
 }
 
 /* An event without an id to each of the user's streams in this process, at once
- * (msg_events_renamed, msg_events_deleted). */
+ * (msg_events_renamed, msg_events_deleted, and the same from the change feed). */
 static void ev_push(msg_events *h, const char *user_uuid, const char *name, const char *data)
 {
     if (!h || !user_uuid || !data)
@@ -1351,14 +1458,94 @@ static void ev_push(msg_events *h, const char *user_uuid, const char *name, cons
     free(ev);
 }
 
-void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data)
+/* FNV-1a over the strings given, each ended by a byte no string holds (0xff) */
+static uint64_t ev_hash(int n, const char *const *v)
 {
-    ev_push(h, user_uuid, "rename", data);
+    uint64_t x = 14695981039346656037ULL;
+    for (int i = 0; i < n; i++) {
+        for (const char *p = v[i] ? v[i] : ""; *p; p++)
+            x = (x ^ (unsigned char)*p) * 1099511628211ULL;
+        x = (x ^ 0xff) * 1099511628211ULL;
+    }
+    return x;
 }
 
-void msg_events_deleted(msg_events *h, const char *user_uuid, const char *data)
+/* The slot of `key` now holds val; false when it did already (the event was delivered). */
+static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val)
 {
-    ev_push(h, user_uuid, "delete", data);
+    key |= 1; /* 0: an empty slot */
+    pthread_mutex_lock(&h->mu);
+    size_t i = key % EV_SEEN_SLOTS;
+    bool fresh = h->seen[i].key != key || h->seen[i].val != val;
+    h->seen[i].key = key;
+    h->seen[i].val = val;
+    pthread_mutex_unlock(&h->mu);
+    return fresh;
+}
+
+/* Whether the slot of `key` holds it (something of it was delivered). */
+static bool ev_seen_has(msg_events *h, uint64_t key)
+{
+    key |= 1;
+    pthread_mutex_lock(&h->mu);
+    bool has = h->seen[key % EV_SEEN_SLOTS].key == key;
+    pthread_mutex_unlock(&h->mu);
+    return has;
+}
+
+static uint64_t ev_rename_key(const char *user_uuid, const char *group)
+{
+    return ev_hash(3, (const char *[]){group ? "r" : "y", user_uuid, group});
+}
+
+static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *name)
+{
+    return ev_hash(3, (const char *[]){uuid, handle, name});
+}
+
+/* The rename event to user_uuid's streams (msg_events_renamed's form), unless only_fresh and
+ * this one (the user, the conversation or "you", the name) was the last delivered. */
+static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
+                      const char *handle, const char *name, bool only_fresh)
+{
+    if (!ev_seen_put(h, ev_rename_key(user_uuid, group), ev_rename_val(uuid, handle, name)) &&
+        only_fresh)
+        return;
+    json_t *d = group ? json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", group, "uuid",
+                                  uuid, "handle", handle, "display_name", name)
+                      : json_pack("{s:b,s:s,s:s,s:s}", "you", 1, "uuid", uuid, "handle",
+                                  handle, "display_name", name);
+    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(d);
+    ev_push(h, user_uuid, "rename", text); /* NULL (no memory): not sent */
+    free(text);
+}
+
+static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts,
+                      bool only_fresh)
+{
+    if (!ev_seen_put(h, ev_hash(4, (const char *[]){"d", user_uuid, group, ts}), 1) &&
+        only_fresh)
+        return;
+    json_t *d = json_pack("{s:s,s:s}", "message_group_uuid", group, "created_at", ts);
+    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(d);
+    ev_push(h, user_uuid, "delete", text); /* NULL (no memory): not sent */
+    free(text);
+}
+
+void msg_events_renamed(msg_events *h, const char *user_uuid, const char *group,
+                        const char *uuid, const char *handle, const char *display_name)
+{
+    if (h && user_uuid && uuid && handle && display_name)
+        ev_rename(h, user_uuid, group, uuid, handle, display_name, false);
+}
+
+void msg_events_deleted(msg_events *h, const char *user_uuid, const char *group,
+                        const char *created_at)
+{
+    if (h && user_uuid && group && created_at)
+        ev_delete(h, user_uuid, group, created_at, false);
 }
 
 /* The ticket taken (once) for its user and its token's expiry (until_s, 0 for none): a hub

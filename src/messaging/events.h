@@ -21,8 +21,9 @@
  * position ";s<n>"; so a reconnection replays exactly the read events it missed, also one
  * that committed after a later-stamped one was delivered.
  *
- * When the other participant of one of the user's conversations is renamed through this
- * process (msg_user_rename), the stream carries an event without an id,
+ * When the other participant of one of the user's conversations is renamed (msg_user_rename,
+ * in this process or, through a table stream, another), the stream carries an event without
+ * an id,
  *     event: rename\ndata: {"message_group_uuid","uuid","handle","display_name"}\n\n
  * and when the user is the one renamed, one event for all their conversations,
  *     event: rename\ndata: {"you":true,"uuid","handle","display_name"}\n\n
@@ -140,20 +141,29 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
 
 /* A rename reached a conversation of user_uuid (msg_user_rename, after its batch committed):
  * each of that user's streams in a feed gets at once
- *     event: rename\ndata: <data>\n\n
- * (no id: the position stays the last message's; data: {"message_group_uuid","uuid",
- * "handle","display_name"}, the renamed user as now; to the renamed user's own streams,
- * once the user row changed: {"you":true,"uuid","handle","display_name"}).  Only this process's streams: another
- * server's page learns the name from its next listing (a reconnection loads one), as a
- * stream still in its replay does.  data is copied. */
-void msg_events_renamed(msg_events *h, const char *user_uuid, const char *data);
+ *     event: rename\ndata: {"message_group_uuid","uuid","handle","display_name"}\n\n
+ * (no id: the position stays the last message's; group, uuid, handle, display_name: the
+ * conversation and the renamed user as now); to the renamed user's own streams, once the
+ * user row changed (group NULL): {"you":true,"uuid","handle","display_name"}.  Another
+ * process's rename reaches them through the change feed's records when the backend reports
+ * them (backend.h msg_change_keys.row: a remote table's stream): the MODIFY of a conversation
+ * row of a user with a stream here, or of the user row of one, read by its key.  The hub
+ * keeps what it delivered (user, conversation: the name; EV_SEEN_SLOTS), so this process's
+ * own rename, whose records come back through the stream, is not delivered twice.  Not
+ * replayed: a page that was away (a reconnection, a stream still in its replay) loads the
+ * listing.  The strings are copied. */
+void msg_events_renamed(msg_events *h, const char *user_uuid, const char *group,
+                        const char *uuid, const char *handle, const char *display_name);
 
 /* A message of a conversation of user_uuid was deleted (msg_delete_message, after its
  * transaction committed): each of that user's streams in this process gets at once
  *     event: delete\ndata: {"message_group_uuid","created_at"}\n\n
  * (no id, not replayed, as rename: a page that was away loads the conversation again).
- * data is copied. */
-void msg_events_deleted(msg_events *h, const char *user_uuid, const char *data);
+ * Another process's delete arrives through the change feed's REMOVE record of the message
+ * row, its participants read on the GSI, once (the hub keeps the deletes it delivered, as
+ * renames).  The strings are copied. */
+void msg_events_deleted(msg_events *h, const char *user_uuid, const char *group,
+                        const char *created_at);
 
 /* How the stream reaches its reader: suspend is called (under the stream's lock) when a read
  * finds nothing; resume is called once after that (under the same lock), when there is

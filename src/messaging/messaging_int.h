@@ -187,6 +187,12 @@ int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const j
  * the user has none.  The backend's errors. */
 int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out,
                      err_t *e);
+/* The users whose conversation rows the GSI shows for `group` (at most 2, *n of them, into
+ * out): one GSI Query (eventually consistent on AWS: a conversation's first moments may show
+ * fewer).  The live delete event of another process's delete (events.c).  The backend's
+ * errors. */
+int msgi_group_users(msg_service *s, const char *group, char out[2][MSG_UUID_LEN + 1], int *n,
+                     err_t *e);
 /* The other participant of the user's conversation `group`: msgi_find_my_row's row's
  * user_uuid, copied into out (n bytes) without the row's tree.  *out_found: the row exists
  * and its user_uuid is an S that fits (msgi_copy_s); out is "" otherwise.  The backend's

@@ -331,18 +331,15 @@ done:
     return rc;
 }
 
-/* The live event "delete" to both participants' streams in this process (events.h). */
+/* The live event "delete" to both participants' streams in this process (events.h; other
+ * processes' streams get it from the message row's REMOVE record in a table stream). */
 static void del_events(msg_service *s, const char *me, const char *other, const char *group,
                        const char *ts)
 {
     if (!s->events)
         return;
-    json_t *d = json_pack("{s:s,s:s}", "message_group_uuid", group, "created_at", ts);
-    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(d);
-    msg_events_deleted(s->events, me, text); /* NULL (no memory): not sent */
-    msg_events_deleted(s->events, other, text);
-    free(text);
+    msg_events_deleted(s->events, me, group, ts);
+    msg_events_deleted(s->events, other, group, ts);
 }
 
 int msg_delete_message(msg_service *s, const char *me, const char *group_in, const char *created_at,

@@ -535,6 +535,34 @@ static int emptied_row(msg_service *s, const char *pk, const char *group, json_t
     return rc;
 }
 
+int msgi_group_users(msg_service *s, const char *group, char out[2][MSG_UUID_LEN + 1], int *n,
+                     err_t *e)
+{
+    *n = 0;
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}, s:s}", "TableName", s->table,
+                            "IndexName", MSG_GSI_NAME, "KeyConditionExpression",
+                            "message_group_uuid = :g", "ExpressionAttributeValues", ":g", "S",
+                            group, "ProjectionExpression", "pk");
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *pk = msgi_item_s(item, "pk");
+        if (*n < 2 && pk && strncmp(pk, "GRP#", 4) == 0 && msgi_is_uuid(pk + 4) &&
+            (*n == 0 || strcmp(out[0], pk + 4) != 0))
+            snprintf(out[(*n)++], MSG_UUID_LEN + 1, "%s", pk + 4);
+    }
+    json_decref(resp);
+    return 0;
+}
+
 /* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
  * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
  * AWS, so when the row is not there the keyed read above decides (only paid on a miss: a

@@ -415,22 +415,15 @@ static int rename_items(json_t *items, const char *table, const char *me, const 
 
 #define RENAME_BUSY 1 /* rename_batch: its tries ran out (every one cancelled by messages) */
 
-/* The event "rename" (msg_events_renamed) to user_uuid's open streams in this process, about
- * u as renamed: in conversation `group` (the other participant's streams: their page shows
- * the name without a reload), or, group NULL, {"you":true,...} (u's own streams, once the
- * user row changed: their other devices show their own name; a page that knows only the other
+/* The event "rename" (msg_events_renamed) to user_uuid's open streams, about u as renamed:
+ * in conversation `group` (the other participant's streams: their page shows the name
+ * without a reload), or, group NULL, {"you":true,...} (u's own streams, once the user row
+ * changed: their other devices show their own name; a page that knows only the other
  * person's shape finds no conversation in it and leaves it). */
 static void rename_event(msg_service *s, const char *user_uuid, const char *group,
                          const msg_user *u)
 {
-    json_t *d = group ? json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", group, "uuid",
-                                  u->uuid, "handle", u->handle, "display_name", u->display_name)
-                      : json_pack("{s:b,s:s,s:s,s:s}", "you", 1, "uuid", u->uuid, "handle",
-                                  u->handle, "display_name", u->display_name);
-    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(d);
-    msg_events_renamed(s->events, user_uuid, text); /* NULL (no memory): not sent */
-    free(text);
+    msg_events_renamed(s->events, user_uuid, group, u->uuid, u->handle, u->display_name);
 }
 
 static void rename_self_event(msg_service *s, const msg_user *u)

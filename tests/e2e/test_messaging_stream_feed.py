@@ -18,7 +18,7 @@ import pytest
 
 from conftest import client_for, ddbchat_bin, start_ddbchat, start_dynamodb_local
 from faultproxy import FaultProxy
-from msg_fixtures import add_user, cli, remote_env, start_remote_serve, token
+from msg_fixtures import add_user, cli, remote_env, rest, start_remote_serve, token
 from test_streams import streams_for
 from test_streams_tail import SHARD_SHAPES, assert_shape
 from test_messaging_sse import open_stream
@@ -142,6 +142,99 @@ def test_mark_read_from_another_process_arrives_through_the_stream(backing):
         assert ann.reads() == []
         ben.close()
         ann.close()
+    finally:
+        srv.stop()
+
+
+def events_of(s, name):
+    return [json.loads(e["data"]) for e in s.events() if e["event"] == name and not e["id"]]
+
+
+def test_delete_from_another_process_arrives_through_the_stream(backing):
+    """A delete by another process (`ddbchat delete-message --endpoint`) reaches both
+    participants' open streams as `event: delete` within a second, from the message row's
+    REMOVE record in the table's stream (before session 31 only at their next reconnection);
+    a delete through the server itself is delivered once, not again when its record comes
+    back through the stream; a third user's stream gets none."""
+    table_with_stream(backing)
+    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ids = {h: add_user(srv, h, n) for h, n in [("feedd_ann", "Ann D"), ("feedd_ben", "Ben D"),
+                                                   ("feedd_cal", "Cal D")]}
+        sent = [json.loads(cli(srv, "send", "feedd_ann", "feedd_ben", f"d{i}", "--json").stdout)
+                for i in range(3)]
+        g = sent[0]["message_group_uuid"]
+        ann, ben, cal = (open_stream(srv, token(ids[h]))
+                         for h in ("feedd_ann", "feedd_ben", "feedd_cal"))
+        # a middle message, then the last one, by another process
+        for m in (sent[1], sent[2]):
+            cli(srv, "delete-message", "feedd_ann", g, m["created_at"])
+            t1 = time.time()
+            want = {"message_group_uuid": g, "created_at": m["created_at"]}
+            for s in (ann, ben):
+                assert s.wait_for(lambda s: want in events_of(s, "delete"), 5), s.raw[-400:]
+            assert time.time() - t1 < 1.5, f"arrived {time.time() - t1:.2f}s after the delete"
+        # through this server: at once, and once
+        st, _, _ = rest(srv, "DELETE", f"/api/messages/{g}/{sent[0]['created_at']}",
+                        token(ids["feedd_ann"]))
+        assert st == 204
+        ann.pump(1.5)  # the record comes back through the stream meanwhile
+        ben.pump(0.1)
+        cal.pump(0.1)
+        want = [{"message_group_uuid": g, "created_at": m["created_at"]}
+                for m in (sent[1], sent[2], sent[0])]
+        assert events_of(ann, "delete") == want
+        assert events_of(ben, "delete") == want
+        assert events_of(cal, "delete") == []
+        # the deletes modified ben's row (his unread count): no rename event for it
+        assert events_of(ben, "rename") == [] and events_of(ann, "rename") == []
+        for s in (ann, ben, cal):
+            s.close()
+    finally:
+        srv.stop()
+
+
+def test_rename_from_another_process_arrives_through_the_stream(backing):
+    """A rename by another process (`ddbchat user rename --endpoint`) reaches the other
+    participant's open stream as `event: rename` {"message_group_uuid","uuid","handle",
+    "display_name"}, and the renamed user's own as {"you":true,...}, within a second, from the
+    conversation row's and the user row's MODIFY records (before session 31 only at their next
+    listing); a rename through the server itself is delivered once each, not again when its
+    records come back; a mark-read afterwards (another MODIFY of the row) gives none."""
+    table_with_stream(backing)
+    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ids = {h: add_user(srv, h, n) for h, n in [("feedn_cy", "Cy N"), ("feedn_di", "Di N")]}
+        m = json.loads(cli(srv, "send", "feedn_cy", "feedn_di", "hello", "--json").stdout)
+        g = m["message_group_uuid"]
+        cy, di = (open_stream(srv, token(ids[h])) for h in ("feedn_cy", "feedn_di"))
+        cli(srv, "user", "rename", "feedn_cy", "Cy", "Elsewhere")
+        t1 = time.time()
+        other = {"message_group_uuid": g, "uuid": ids["feedn_cy"], "handle": "feedn_cy",
+                 "display_name": "Cy Elsewhere"}
+        you = {"you": True, "uuid": ids["feedn_cy"], "handle": "feedn_cy",
+               "display_name": "Cy Elsewhere"}
+        assert di.wait_for(lambda s: other in events_of(s, "rename"), 5), di.raw[-400:]
+        assert cy.wait_for(lambda s: you in events_of(s, "rename"), 5), cy.raw[-400:]
+        assert time.time() - t1 < 1.5, f"arrived {time.time() - t1:.2f}s after the rename"
+        # through this server: once each
+        st, _, _ = rest(srv, "PUT", "/api/me", token(ids["feedn_cy"]),
+                        {"display_name": "Cy Here"})
+        assert st == 200
+        cy.pump(1.5)
+        di.pump(0.1)
+        here = dict(other, display_name="Cy Here")
+        assert events_of(di, "rename") == [other, here]
+        assert events_of(cy, "rename") == [you, dict(you, display_name="Cy Here")]
+        # di's mark-read by another process modifies her row: no rename event
+        cli(srv, "mark-read", "feedn_di", g)
+        assert di.wait_for(lambda s: s.reads(), 5), di.raw[-400:]
+        di.pump(1.0)
+        assert events_of(di, "rename") == [other, here]
+        cy.close()
+        di.close()
     finally:
         srv.stop()
 
