@@ -21,6 +21,7 @@
 
 #define BK_DONE_DELAY_MAX_MS 60000 /* the test aid DDBCHAT_RESTORE_DONE_DELAY_MS's bound */
 #define BK_FOREIGN_RETRY_MS 1000   /* another process's restore: its lock tried this often */
+#define BK_SWEEP_MAX 8 /* foreign entries of other tables looked at by one request */
 
 int api_backups_init(api_t *api, err_t *e)
 {
@@ -288,25 +289,65 @@ bool api_bk_meta_restoring(const store_table *t)
     return busy;
 }
 
+/* Foreign entries of tables other than the request's, looked at once every
+ * BK_FOREIGN_RETRY_MS by whichever request comes (api_backup_restoring): an entry goes when
+ * its table is gone, is another table now, or is restored.  Before, an entry went only at a
+ * request to its own table: a restore the other process finished for a table no client of
+ * this one reaches, or a table deleted since, kept it until this process stopped, and with
+ * it every table lookup's slow path (the manager's lock and a walk of its jobs; read30a
+ * R30a-2; test_backups.py
+ * test_a_second_server_forgets_a_finished_foreign_restore_without_touching_its_table).
+ * The catalog is read with the manager's lock let go: ids and names are copied first. */
+static void bk_sweep_foreign(api_t *api, bk_mgr *m, uint32_t skip_id)
+{
+    struct {
+        uint32_t id;
+        char name[sizeof ((bk_job *)0)->target];
+    } look[BK_SWEEP_MAX];
+    int n = 0;
+    long long now = base_mono_ms();
+    pthread_mutex_lock(&m->mu);
+    if (now >= m->sweep_ms && !m->stopping) {
+        m->sweep_ms = now + BK_FOREIGN_RETRY_MS;
+        for (bk_job *j = m->jobs; j && n < BK_SWEEP_MAX; j = j->next)
+            if (j->foreign && j->target_id != skip_id) {
+                look[n].id = j->target_id;
+                snprintf(look[n].name, sizeof look[n].name, "%s", j->target);
+                n++;
+            }
+    }
+    pthread_mutex_unlock(&m->mu);
+    for (int i = 0; i < n; i++) {
+        const store_table *cur = store_table_pin(api->store, look[i].name);
+        bool ended = !cur || cur->id != look[i].id || !api_bk_meta_restoring(cur);
+        store_table_unpin(api->store, cur);
+        if (ended && api_bk_foreign_drop(m, look[i].id))
+            log_info("the restore of %s in another process has ended", look[i].name);
+    }
+}
+
 /* The slow path (a restore is registered): this process's own restore of t gates it until
  * the job opens the table.  Another process's (foreign) gates it until t's metadata says
  * restored (t is the request's pin of the current catalog), when the entry goes; while it
  * still says InProgress, the lock is tried again at most every BK_FOREIGN_RETRY_MS, from a
  * request to the table: free, that process died, and this one resumes the restore (the
- * request is still refused: the table is being restored, here now). */
+ * request is still refused: the table is being restored, here now).  Other tables' foreign
+ * entries: bk_sweep_foreign. */
 bool api_backup_restoring(api_t *api, const store_table *t)
 {
     bk_mgr *m = api->backups;
     if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
         return false;
-    bool found = false, retry = false;
+    bool found = false, retry = false, ended = false;
     pthread_mutex_lock(&m->mu);
     bk_job *j = m->jobs;
     for (; j && !found; j = found ? j : j->next)
         found = j->kind == BK_JOB_RESTORE && !j->opened && j->target_id == t->id;
+    bool sweep = m->sweep_ms <= base_mono_ms();
     if (found && j->foreign && !api_bk_meta_restoring(t)) {
         bk_drop_foreign_locked(m, j);
         found = false;
+        ended = true;
     } else if (found && j->foreign && base_mono_ms() >= j->retry_ms && !m->stopping) {
         j->retry_ms = base_mono_ms() + BK_FOREIGN_RETRY_MS;
         retry = true;
@@ -318,11 +359,15 @@ bool api_backup_restoring(api_t *api, const store_table *t)
         pitr = j->pitr;
     }
     pthread_mutex_unlock(&m->mu);
+    if (ended)
+        log_info("the restore of %s in another process has ended", t->name);
     if (retry) {
         err_t e = {0};
         int rc = api_bk_start_restore(api, id, pitr, t, &e);
         if (rc && rc != ERR_RESOURCE_IN_USE)
             log_error("cannot resume the restore of %s: %s", t->name, e.msg);
     }
+    if (sweep)
+        bk_sweep_foreign(api, m, t->id);
     return found;
 }

@@ -70,6 +70,8 @@ typedef struct bk_mgr {
     bk_hold *holds;
     bool stopping;
     atomic_int n_restoring; /* fast path of api_backup_restoring */
+    long long sweep_ms;     /* api_backup_restoring looks at other tables' foreign entries
+                               from then on (monotonic ms; under mu) */
     long done_delay_ms;     /* tests: a pause between a restore's ACTIVE and its job's end */
 } bk_mgr;
 

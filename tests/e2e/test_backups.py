@@ -1053,6 +1053,33 @@ def test_a_second_server_refuses_the_data_plane_of_a_running_restore(ddbchat_ser
         os.unlink(f.name)
 
 
+def test_a_second_server_forgets_a_finished_foreign_restore_without_touching_its_table(
+        ddbchat_server):
+    """The second `serve` registers the first one's running restore (its data plane refuses
+    the table); once that restore is done, a request of the second's to any other table lets
+    the entry go (its catalog is looked at, at most once a second): no request to the
+    restored table is needed.  Before, the entry stayed until a request reached that very
+    table, and while it stayed every table lookup of the second took the restore manager's
+    lock and walked its jobs (read30a R30a-2)."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv, second, old = _restore_held_beside_a_second(ddbchat_server, logs)
+    resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(client_for(srv.ddb_url), "bk_two2", timeout=60)
+    d2 = client_for(second.ddb_url)
+    said = "info the restore of bk_two2 in another process has ended"
+    deadline = time.time() + 10
+    while True:  # requests to bk_two (the backup's source), never to bk_two2
+        d2.get_item(TableName="bk_two", Key={"pk": {"S": "k000"}})
+        with open(logs[1].name) as f:
+            if said in f.read():
+                break
+        assert time.time() < deadline, open(logs[1].name).read()[-2000:]
+        time.sleep(0.3)
+    for f in logs:
+        os.unlink(f.name)
+
+
 def test_a_second_server_takes_over_the_restore_of_a_process_that_died(ddbchat_server):
     """When the process running a restore dies, the second `serve` finds its lock free at the
     next data-plane request to the table (the lock is tried at most once a second) and
