@@ -1111,10 +1111,26 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         rc = err_set(r->err, ERR_INTERNAL, "the restored table vanished");
         goto done;
     }
-    if ((rc = api_bk_start_restore(r->api, id, x->pitr, created, r->err))) {
-        /* no job (its lock file cannot be opened, the server is stopping, ...): the table
-         * goes again rather than stay CREATING with nothing loading it (before: until the
-         * next start, and served meanwhile; review30c R30c-3) */
+    rc = api_bk_start_restore(r->api, id, x->pitr, created, r->err);
+    if (rc == ERR_SERVICE_UNAVAILABLE) {
+        /* the api is stopping (its manager refuses new jobs): the restore is accepted and
+         * waits, as one a stop pauses does, for the next start (api_backups_resume loads a
+         * table whose Restore says InProgress and whose lock is free); registered like
+         * another process's restore so that this process refuses its data plane until then.
+         * A DescribeTable already saw it CREATING: AWS's table of an accepted restore
+         * becomes ACTIVE.  (serve drains its requests before api_free, so a request rarely
+         * meets this.)  Before: deleted and 503 (test_op_backup
+         * test_restore_met_by_a_stop_waits_for_the_next_start). */
+        err_clear(r->err);
+        if ((rc = api_bk_foreign_add(api_bk_mgr(r->api), id, x->pitr, created, r->err)) == 0)
+            log_info("restore of %s from backup %s waits for the next start: the server is "
+                     "stopping",
+                     target, id);
+    }
+    if (rc) {
+        /* no job (its lock file cannot be opened, ...): the table goes again rather than
+         * stay CREATING with nothing loading it (before: until the next start, and served
+         * meanwhile; review30c R30c-3) */
         err_t de = {0};
         api_bk_foreign_drop(api_bk_mgr(r->api), created->id);
         if (store_table_delete(r->api->store, sn, &de))
