@@ -3050,6 +3050,15 @@
   // visual viewport too, with nothing covered: the page then stays as it is), and the page
   // follows the visual viewport's offset when the browser scrolls it (offsetTop)
   // (test_web.py::test_the_page_on_a_phone).
+  // The composer's hint: at phone width its one row holds a short one (the keys' hint ran
+  // past it: "Shift+Enter: new l…"; a phone's keyboard has no Shift+Enter anyway)
+  const narrow = window.matchMedia('(max-width: 700px)');
+  const placeHint = () => {
+    el.text.placeholder = narrow.matches ? 'Write a message' :
+      'Write a message (Enter sends, Shift+Enter: new line)';
+  };
+  narrow.addEventListener('change', placeHint);
+  placeHint();
   const vv = window.visualViewport;
   function fitKeyboard() {
     const v = window.visualViewport;
