@@ -146,24 +146,44 @@
     showNotice(sentence(err && err.message ? err.message : String(err)), outOfReach(err));
   }
 
-  async function api(method, path, body, extraHeaders) {
+  // timeoutMs: the request is given up after it (a send: sendTimeoutMs), as one that met no
+  // server ('network'): a server that takes the request and never answers (hung, stopped, a
+  // proxy holding it) left a send "Sending…" for minutes and every later one queued behind
+  // it (test_web.py::test_a_send_into_a_hung_server_goes_again_once).
+  async function api(method, path, body, extraHeaders, timeoutMs) {
     const headers = { Authorization: `Bearer ${state.token}`, ...(extraHeaders || {}) };
     const init = { method, headers, cache: 'no-store' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    let res;
-    try {
-      res = await fetch(path, init);
-    } catch (e) {
-      throw new ApiError(0, 'network', navigator.onLine === false ?
-        'you are offline: nothing reached the server; try again once the network is back' :
-        'cannot reach the server: is ddbchat still running?');
+    let timer = null;
+    let late = false;
+    if (timeoutMs) {
+      const ac = new AbortController();
+      init.signal = ac.signal;
+      timer = setTimeout(() => { late = true; ac.abort(); }, timeoutMs);
     }
+    let res;
     let data = null;
-    if ((res.headers.get('Content-Type') || '').includes('application/json')) {
-      try { data = await res.json(); } catch (e) { data = null; }
+    try {
+      try {
+        res = await fetch(path, init);
+      } catch (e) {
+        throw new ApiError(0, 'network', late ?
+          `the server did not answer in ${Math.round(timeoutMs / 1000)} s` :
+          navigator.onLine === false ?
+            'you are offline: nothing reached the server; try again once the network is back' :
+            'cannot reach the server: is ddbchat still running?');
+      }
+      if ((res.headers.get('Content-Type') || '').includes('application/json')) {
+        try { data = await res.json(); } catch (e) { data = null; }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    if (late && res.ok && data === null) { // the body cut by the timeout: no answer either
+      throw new ApiError(0, 'network', `the server did not answer in ${Math.round(timeoutMs / 1000)} s`);
     }
     if (!res.ok) {
       const e = (data && data.error) || {};
@@ -2119,6 +2139,13 @@
     dropEntry(x);
   }
 
+  // A send the server has not answered in SEND_TIMEOUT_MS is given up and goes again by
+  // itself with its Idempotency-Key (stored once, also when the first try is stored after
+  // all: the server dedupes the key, and its live copy settles the entry: storedCopy).  The
+  // server's own deadline answers a REST request within 20 s (503), so a send past 30 s met
+  // something that does not answer.  #composer data-timeout lowers it (for tests).
+  const SEND_TIMEOUT_MS = 30000;
+  const sendTimeoutMs = () => Number(el.composer.dataset.timeout) || SEND_TIMEOUT_MS;
   async function sendOutbox() {
     if (el.send.dataset.busy) return; // the loop running sends what was queued
     el.send.dataset.busy = '1';
@@ -2132,7 +2159,7 @@
         const payload = c ? { message: x.body, message_group_uuid: c.uuid } :
           { message: x.body, handle: x.handle };
         const { data } = await api('POST', '/api/messages', payload,
-          { 'Idempotency-Key': x.key });
+          { 'Idempotency-Key': x.key }, sendTimeoutMs());
         if (gen !== state.gen) return;
         settle(data.uuid);
         storedAs(x, data.created_at);
@@ -2815,7 +2842,9 @@
       share({ type: 'delete', data: ev.data });
       onDeleteEvent(ev.data);
     });
-    es.addEventListener('ping', heard);
+    // the server's ping says it answers again: what waits for it goes (a send given up by
+    // its timeout while the stream stayed up had nothing else to send it)
+    es.addEventListener('ping', () => { heard(); resendWaiting(); });
     es.addEventListener('error', () => {
       if (gen !== state.esGen) return;
       // EventSource closes itself on an answer that is no stream (a 503 at the streams cap,

@@ -1808,6 +1808,46 @@ def test_sends_that_met_a_server_down_go_by_themselves(web, two):
     assert st == 200 and [m["message"] for m in page] == ["before", "one", "two"], page
 
 
+def test_a_send_into_a_hung_server_goes_again_once(web, two):
+    """A send the server takes and never answers (hung: stopped here by SIGSTOP, its
+    connections open and silent) is given up after the page's timeout (lowered to 2 s here;
+    30 s by default, past the server's own 20 s deadline) and shown "Not sent: the server did
+    not answer; it goes when the server is back", the composer free.  Once the server runs
+    again it is stored once, whether its first try got through after all or it went again
+    with the same Idempotency-Key (the server dedupes the key; the stream's ping says the
+    server answers), and both people see it once.  Before session 31 it stayed "Sending…"
+    until the browser gave up on the request (minutes), every later send queued behind it."""
+    import signal
+    a_, b_ = "web_hung_a", "web_hung_b"
+    for h, n in ((a_, "Hung A"), (b_, "Hung B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "before", handle=a_)["message_group_uuid"]
+    alice, bob = fresh(two[0]), fresh(two[1])
+    sign_in_by_link(alice, web, a_)
+    sign_in_by_link(bob, web, b_)
+    open_conv(alice, "Hung B")
+    open_conv(bob, "Hung A")
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["before"], 5, "the first message")
+    # its mark-read answered: no request of the page's own in flight into the stop
+    wait(alice, lambda d: listing(web, a_)[b_][0] == 0, 5, "'before' marked read")
+    alice.execute_script("document.getElementById('composer').dataset.timeout = '2000'")
+    web.proc.send_signal(signal.SIGSTOP)
+    try:
+        type_and_enter(alice, "into the hang")
+        wait(alice, lambda d: by_css(d, "#messages li.failed"), 4, "the send given up")
+        meta = by_css(alice, "#messages li.failed .meta")[0].text
+        assert "the server did not answer" in meta and "when the server is back" in meta, meta
+        assert by_css(alice, "#text")[0].get_attribute("value") == ""
+    finally:
+        web.proc.send_signal(signal.SIGCONT)
+    for d in (alice, bob):
+        wait(d, lambda d: bubbles(d) == ["before", "into the hang"] and
+             not by_css(d, "#messages li.pending"), 20, "stored, and shown once")
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[a_])
+    assert st == 200 and [m["message"] for m in page] == ["before", "into the hang"], page
+
+
 # The page's POST /api/messages wait until the test lets them go (RELEASE): a server far
 # away or busy, without a fixed delay that a loaded machine may outrun.
 SLOW_SENDS = """
