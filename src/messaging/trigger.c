@@ -124,6 +124,7 @@ typedef struct trg_slot {
     int64_t due;
     size_t bytes;
     msg_sr_page more;
+    msg_trigger_streak more_oom; /* adding `more` failing (out of memory): said once */
     /* ReportBatchItemFailures' checkpoint: the page is delivered in its order (in_order, set
      * before delivery), and the records up to ckpt (a SequenceNumber; ckpt_new, under t->mu,
      * until the loop saved it) are done while the rest is retried */
@@ -240,6 +241,23 @@ int msg_trigger_parse(const char *spec, char **table, const char **name, const c
     *name = at ? t + tl + 1 : NULL;
     *command = t + tl + nl + 2;
     return 0;
+}
+
+bool msg_trigger_streak_fail(msg_trigger_streak *s, int64_t now_ms)
+{
+    if (s->tries++ > 0)
+        return false;
+    s->since_ms = now_ms;
+    return true;
+}
+
+bool msg_trigger_streak_ok(msg_trigger_streak *s, int64_t now_ms, long *tries, int64_t *ms)
+{
+    *tries = s->tries;
+    *ms = s->tries ? now_ms - s->since_ms : 0;
+    bool ended = s->tries > 0;
+    *s = (msg_trigger_streak){0};
+    return ended;
 }
 
 /* The absolute time ms from now on t->cv's clock (CLOCK_MONOTONIC, msg_trigger_start: a step
@@ -1598,6 +1616,7 @@ static void trg_dispatch(msg_trigger *t, trg_slot *sl, msg_sr_page *pg, const ch
     sl->ckpt[0] = 0;
     sl->busy = true;
     sl->bytes = trg_page_bytes(&sl->pg);
+    sl->more_oom = (msg_trigger_streak){0};
     if (t->window_ms > 0 && !trg_full(sl, page)) {
         sl->gathering = true;
         sl->due = base_mono_ms() + t->window_ms;
@@ -1613,13 +1632,22 @@ static bool trg_add_more(msg_trigger *t, trg_slot *sl)
     if (sl->more.n == 0)
         return true;
     size_t add = trg_page_bytes(&sl->more);
+    long tries;
+    int64_t ms;
     if (trg_page_append(&sl->pg, &sl->more) == 0) {
         sl->bytes += add;
+        if (msg_trigger_streak_ok(&sl->more_oom, base_mono_ms(), &tries, &ms))
+            log_info("trigger %s shard %s: the records held back are in the batch now, after "
+                     "%ld tries failed over %lld ms (out of memory)", t->id, sl->shard, tries,
+                     (long long)ms);
         return true;
     }
-    /* kept until it can be added: never delivered without it */
-    log_error("trigger %s shard %s: out of memory gathering a batch; trying again", t->id,
-              sl->shard);
+    /* kept until it can be added: never delivered without it.  Said once, then summed up
+     * when it works (msg_trigger_streak); before, a line at every try, every
+     * TRG_MORE_RETRY_MS or at each pass of the loop */
+    if (msg_trigger_streak_fail(&sl->more_oom, base_mono_ms()))
+        log_error("trigger %s shard %s: out of memory gathering a batch; trying again (logged "
+                  "once until it works)", t->id, sl->shard);
     return false;
 }
 

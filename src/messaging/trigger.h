@@ -119,6 +119,20 @@ typedef struct msg_trigger msg_trigger;
 bool msg_trigger_surely_older(int64_t at_ms, bool seconds, int skew_s, int64_t now_ms,
                               int max_age_s);
 
+/* A condition retried until it clears (records a batch could not take for want of memory):
+ * said once when it starts, and once, with how many tries and how long, when it ends, not at
+ * every try.  Zeroed: none. */
+typedef struct msg_trigger_streak {
+    long tries;       /* failed tries in this streak (0: none) */
+    int64_t since_ms; /* the first one's time */
+} msg_trigger_streak;
+
+/* A try failed at now_ms: true when it starts a streak (say so). */
+bool msg_trigger_streak_fail(msg_trigger_streak *s, int64_t now_ms);
+/* A try worked at now_ms: true when it ends a streak (say how many tries failed, *tries, over
+ * how long, *ms); the streak is then over. */
+bool msg_trigger_streak_ok(msg_trigger_streak *s, int64_t now_ms, long *tries, int64_t *ms);
+
 /* A trigger's name (NAME@TABLE=COMMAND): 1 to MSG_TRIGGER_NAME_MAX of [a-zA-Z0-9_.-], the
  * characters of a table name, so a file name and a metrics label as it is */
 #define MSG_TRIGGER_NAME_MAX 64

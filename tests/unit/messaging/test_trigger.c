@@ -2,7 +2,8 @@
  * test_trigger — the --trigger-max-record-age rule (messaging/trigger.c,
  * msg_trigger_surely_older): a record is discarded only when every time it may have been
  * made at, given the precision of ApproximateCreationDateTime and the stream's clock skew, is
- * older than the maximum age.  The rest of the trigger runs commands and is covered end to end
+ * older than the maximum age; and the say-once rule of a retried condition
+ * (msg_trigger_streak).  The rest of the trigger runs commands and is covered end to end
  * (tests/e2e/test_stream_triggers.py).
  */
 #include <setjmp.h>
@@ -47,9 +48,31 @@ static void test_surely_older_with_second_times(void **state)
     assert_true(msg_trigger_surely_older(at, true, 0, at + 604801000LL, 604800));
 }
 
+/* Records a batch could not take for want of memory are tried again until they fit: said
+ * when that starts and summed up when it ends, not at each try (the loop tries each second,
+ * and at each pass: before, an error line every time, for as long as memory was short). */
+static void test_a_streak_is_said_once_then_summed_up(void **state)
+{
+    (void)state;
+    msg_trigger_streak s = {0};
+    long tries = -1;
+    int64_t ms = -1;
+    assert_false(msg_trigger_streak_ok(&s, 1000, &tries, &ms)); /* no streak: nothing said */
+    assert_int_equal(tries, 0);
+    assert_true(msg_trigger_streak_fail(&s, 5000));
+    for (int i = 1; i < 30; i++) /* thirty tries a second apart: the first one said */
+        assert_false(msg_trigger_streak_fail(&s, 5000 + i * 1000));
+    assert_true(msg_trigger_streak_ok(&s, 35500, &tries, &ms));
+    assert_int_equal(tries, 30);
+    assert_int_equal(ms, 30500);
+    assert_false(msg_trigger_streak_ok(&s, 36000, &tries, &ms)); /* over: said once */
+    assert_true(msg_trigger_streak_fail(&s, 40000)); /* a new streak is said again */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_streak_is_said_once_then_summed_up),
         cmocka_unit_test(test_surely_older_allows_minute_times),
         cmocka_unit_test(test_surely_older_with_second_times),
     };
