@@ -795,6 +795,7 @@ int api_pq_select(api_req *r, const pq_stmt *s, json_t **out)
                              &next, &h, &fetch_h)))
         return rc;
     ao_close(o);
+    api_metrics_read(r, q.t, h + fetch_h);
     if (r->api->thr) {
         api_thr_charge_read(r, q.t, q.ix, h, min_h);
         api_thr_charge_read(r, q.t, NULL, fetch_h, 0);
@@ -1023,6 +1024,17 @@ void api_pq_write_units(const pq_write *pw, const store_write *sw, int factor, a
     *out = cap;
 }
 
+uint64_t api_pq_failed_h(const pq_write *pw, const store_write *sw)
+{
+    uint64_t sz = sw->old_size;
+    if (pw->insert && pw->w.item) {
+        uint64_t mine = av_item_size(pw->w.item);
+        if (mine > sz)
+            sz = mine;
+    }
+    return api_cap_write_h(sz);
+}
+
 static json_t *write_cap(const pq_write *pw, const store_write *sw, api_rcc rcc, int factor)
 {
     api_cap cap;
@@ -1049,6 +1061,13 @@ int api_pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         return rc;
     api_vix_bill(pw.t, &sw); /* a vector is billed at 4 bytes a dimension (api_vector.c) */
     if (sw.rc) {
+        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED) { /* still consumes write units */
+            api_cap u;
+            memset(&u, 0, sizeof u);
+            u.table_h = api_pq_failed_h(&pw, &sw);
+            api_metrics_write(r, pw.t, u.table_h);
+            api_thr_charge_write(r, pw.t, &u, API_THR_WRITE);
+        }
         if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
             return err_set(r->err, ERR_DUPLICATE_ITEM, TXT_PQ_DUPLICATE);
         err_set(r->err, sw.rc, "%s", sw.err.msg);
@@ -1066,11 +1085,10 @@ int api_pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     if (have)
         ao_item(o, NULL, &ret);
     ao_close(o);
-    if (r->api->thr) {
-        api_cap u;
-        api_pq_write_units(&pw, &sw, 1, &u);
-        api_thr_charge_write(r, pw.t, &u, API_THR_WRITE);
-    }
+    api_cap u;
+    api_pq_write_units(&pw, &sw, 1, &u);
+    api_metrics_write(r, pw.t, u.table_h);
+    api_thr_charge_write(r, pw.t, &u, API_THR_WRITE);
     if (rcc != API_RCC_NONE)
         ao_json(o, "ConsumedCapacity", write_cap(&pw, &sw, rcc, 1));
     (void)out;

@@ -80,6 +80,12 @@ int api_pq_returning_item(api_req *r, const pq_write *pw, const store_write *sw,
                           bool *have);
 /* The units a write consumed (its GSIs' included), times factor (transactional: 2). */
 void api_pq_write_units(const pq_write *pw, const store_write *sw, int factor, api_cap *out);
+/* The half units a write whose condition failed (a duplicate INSERT, an UPDATE / DELETE whose
+ * WHERE did not hold) consumes: the write units of the larger of the stored item and, for an
+ * INSERT, the item it carried; 1 unit when neither is known (AWS: Dynoxide's capture U2,
+ * three failed INSERTs of small items costing 1, 1 and 3 units where the third key held a
+ * 3 KB item; the Developer Guide's "DynamoDB read and write operations"). */
+uint64_t api_pq_failed_h(const pq_write *pw, const store_write *sw);
 /* ExecuteStatement's INSERT / UPDATE / DELETE: applied, answered into *out. */
 int api_pq_write_one(api_req *r, const pq_stmt *s, json_t **out);
 

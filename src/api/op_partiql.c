@@ -343,22 +343,6 @@ static int batch_peek(void *ctx, const void *stored, size_t len, err_t *e)
     return api_write_peek(ctx, stored, len, e); /* RETURNING ALL OLD's room, if any */
 }
 
-/* The half units a BatchExecuteStatement member whose write failed its condition (a
- * duplicate INSERT, an UPDATE / DELETE whose WHERE did not hold) adds to its table's total: the write units of the
- * larger of the stored item and, for an INSERT, the item it carried (AWS: Dynoxide's capture
- * U2, three failed INSERTs of small items costing 1, 1 and 3 units where the third key held a
- * 3 KB item); 1 unit when neither is known. */
-static void failed_units(const pq_write *pw, const store_write *w, uint64_t *out_h)
-{
-    uint64_t sz = w->old_size;
-    if (pw->insert && pw->w.item) {
-        uint64_t mine = av_item_size(pw->w.item);
-        if (mine > sz)
-            sz = mine;
-    }
-    *out_h = api_cap_write_h(sz);
-}
-
 /* The room a failed member's Item asks beyond its text: its Error's other members and the
  * reply's tail (ConsumedCapacity), as op_item.c's WRITE_ROOM_SLACK. */
 #define BATCH_ITEM_SLACK ((size_t)16 << 10)
@@ -431,8 +415,13 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         }
         store_write *w = &sw[map[i]];
         if (w->rc) {
-            if (w->rc == ERR_CONDITIONAL_CHECK_FAILED)
-                failed_units(&m[i].pw, w, &fail_h[i]);
+            if (w->rc == ERR_CONDITIONAL_CHECK_FAILED) { /* still consumes write units */
+                api_cap fu;
+                memset(&fu, 0, sizeof fu);
+                fu.table_h = fail_h[i] = api_pq_failed_h(&m[i].pw, w);
+                api_metrics_write(r, m[i].pw.t, fu.table_h);
+                api_thr_charge_write(r, m[i].pw.t, &fu, API_THR_WRITE);
+            }
             /* the failed condition's item with ReturnValuesOnConditionCheckFailure ALL_OLD, on
              * the member's Error (API Reference, BatchStatementError.Item; DynamoDB Local);
              * the member itself has no Item (the conformance suite's capture) */
@@ -480,8 +469,8 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
             for (size_t x = 0; x < m[i].t->n_idx; x++)
                 if (strcmp(m[i].t->idx[x].name, u.idx[k].name) == 0)
                     api_cap_add_index(c, &m[i].t->idx[x], u.idx[k].h);
-        if (r->api->thr)
-            api_thr_charge_write(r, m[i].pw.t, &u, API_THR_WRITE);
+        api_metrics_write(r, m[i].pw.t, u.table_h);
+        api_thr_charge_write(r, m[i].pw.t, &u, API_THR_WRITE);
     }
     ao_close(o);
     /* a failed member's units on its table's total, when the table has an entry (a table
@@ -541,6 +530,7 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
         ao_close(o);
         uint64_t h = api_cap_read_h(found ? av_item_size(&item) : 0, m[i].consistent);
         cap_of(caps, &ncap, m[i].t)->table_h += h;
+        api_metrics_read(r, m[i].t, h);
         api_thr_charge_read(r, m[i].t, NULL, h, min_h);
         arena_reset(&one);
     }
@@ -933,6 +923,7 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
         uint64_t h = api_cap_read_h(sizes[i], true) * 2;
         c->table_h += h;
         c->read_h += h;
+        api_metrics_read(r, m[i].t, h);
         api_thr_charge_read(r, m[i].t, NULL, h, API_THR_READ_STRONG * API_THR_TXN);
         arena_reset(&one); /* the item is written: text, or its own tree */
     }
@@ -1041,14 +1032,17 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, bool toke
     size_t ncap = 0;
     if (rcc != API_RCC_NONE)
         txn_write_caps(m, w, n, caps, &ncap);
-    for (size_t i = 0; r->api->thr && i < n; i++) { /* --throttle: each member's units */
+    for (size_t i = 0; i < n; i++) { /* /metrics and --throttle: each member's units */
         api_cap u;
         size_t nu = 0;
         txn_write_caps(&m[i], &w[i], 1, &u, &nu);
-        if (m[i].pw.w.kind == API_W_CHECK)
+        if (m[i].pw.w.kind == API_W_CHECK) {
+            api_metrics_read(r, m[i].t, u.table_h);
             api_thr_charge_read(r, m[i].t, NULL, u.table_h, API_THR_READ_STRONG * API_THR_TXN);
-        else
+        } else {
+            api_metrics_write(r, m[i].t, u.table_h);
             api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
+        }
     }
     caps_set(o, caps, ncap, rcc, true);
     if (token) { /* what a replay under the token reports (TXN_REPLAY_CC); built only when

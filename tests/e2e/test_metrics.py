@@ -115,6 +115,49 @@ def test_counters_move_with_requests(ddbchat_server):
     assert all(a[1] <= b[1] for a, b in zip(les, les[1:]))
 
 
+# PartiQL's reads and writes count in the capacity counter as the operations they stand for:
+# ExecuteStatement's SELECT its read units, its INSERT / UPDATE / DELETE their table write units
+# (a duplicate INSERT or a WHERE that fails still consumes: the larger of the stored item and
+# the one carried, as PutItem's failed condition), BatchExecuteStatement's members theirs,
+# ExecuteTransaction's twice.  ddbchat counted none of them (0 read, 0 write).
+def test_partiql_counts_capacity(ddbchat_server):
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "metrics_p", hash=("pk", "S"))
+    d.put_item(TableName="metrics_p", Item={"pk": {"S": "big"}, "v": {"S": "x" * 1500}})
+    _, before = scrape(srv.ddb_url)
+
+    def es(stmt, **kw):
+        return d.execute_statement(Statement=stmt, **kw)
+    es("SELECT * FROM metrics_p WHERE pk = 'big'", ConsistentRead=True)             # read 1
+    es("INSERT INTO metrics_p VALUE {'pk': 'n1', 'v': 'a'}")                          # write 1
+    es("UPDATE metrics_p SET w = 1 WHERE pk = 'big'")                                 # write 2
+    with pytest.raises(d.exceptions.DuplicateItemException):
+        es("INSERT INTO metrics_p VALUE {'pk': 'big'}")                               # write 2
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):
+        es("DELETE FROM metrics_p WHERE pk = 'n1' AND v = 'zz'")                      # write 1
+    d.batch_execute_statement(Statements=[                                            # read 1
+        {"Statement": "SELECT * FROM metrics_p WHERE pk = 'big'", "ConsistentRead": True},
+        {"Statement": "SELECT * FROM metrics_p WHERE pk = 'none'", "ConsistentRead": True}])
+    d.batch_execute_statement(Statements=[                                            # write 1 + 2
+        {"Statement": "INSERT INTO metrics_p VALUE {'pk': 'n2'}"},
+        {"Statement": "INSERT INTO metrics_p VALUE {'pk': 'big'}"}])
+    d.execute_transaction(TransactStatements=[                                        # read 2
+        {"Statement": "SELECT * FROM metrics_p WHERE pk = 'n2'"}])
+    d.execute_transaction(TransactStatements=[                                        # write 2
+        {"Statement": "INSERT INTO metrics_p VALUE {'pk': 'n3'}"}])
+    _, after = scrape(srv.ddb_url)
+
+    def delta(kind):
+        return (val(after, "ddbchat_consumed_capacity_units_total", table="metrics_p", kind=kind)
+                - val(before, "ddbchat_consumed_capacity_units_total", table="metrics_p",
+                      kind=kind))
+    # reads: 1 (strong ~1.5 KB) + 1 + 1 (batch: found, missing) + 2 (transactional)
+    assert delta("read") == 5
+    # writes: 1 + 2 + 2 (duplicate) + 1 (failed DELETE) + 1 + 2 (batch) + 2 (transactional)
+    assert delta("write") == 11
+
+
 def test_no_secrets_or_keys_in_labels(ddbchat_server, tmp_path):
     """Key and item values, an access key, a bogus operation name and a bogus table name never
     appear; an unknown operation counts as operation="unknown"."""
