@@ -22,7 +22,11 @@ allowed, and the check then learns which one it was):
   txn      TransactWriteItems: Put crash_a, Put crash_b, Update of the writer's counter in
            crash_b (n = T guarded by n = T-1) and Delete of transaction T-2's crash_a item
   msg x2   POST /api/messages between six users (messaging patterns C + D); the recipient
-           marks every third one read (PUT /api/message_groups/<g>/read)
+           marks every third one read (PUT /api/message_groups/<g>/read); every fourth step
+           deletes a conversation's newest message (its sender's DELETE /api/messages/<g>/
+           <created_at>: the rows move back to the message before), every 40th all of its
+           messages; every 20th sends 1-3 messages in the writer's own pair's conversation
+           (EMPTIED users) and deletes them all: it stays emptied
   stream x2  PutItem (now and then a BatchWriteItem of 3) into crash_s, whose stream is on
            (NEW_IMAGE): each of the writer's 8 keys gets v = 1, 2, 3, ... in order
 The server runs with --stream-split-seconds 1 --stream-shard-seconds 3: crash_s's stream
@@ -38,13 +42,18 @@ Checks (CHECKS, in order; each gets the Harness and returns a list of problems):
                none of T > c; every acknowledged T <= c; c <= the last one sent
   indexes      every index of crash_a (GSI ALL, GSI KEYS_ONLY, LSI INCLUDE) and the messaging
                GSI equals the projection of its table's items that carry its key
-  messages     every acknowledged message is stored (by its key) with its uuid and text
+  messages     every acknowledged message is stored (by its key) with its uuid and text; a
+               message whose DELETE was answered 204 is not
   pattern_d    over the whole messaging table: per conversation two conversation rows (one
                per participant) at the newest message's time with its text, the pair row's
                last_message_at equal to it, one pair row per conversation; each row's read
                marker: unread = the other person's messages after its read_to, and every
                acknowledged mark-read (the msg writers' recipient reads every third message)
-               still there (read_to at least the one answered)
+               still there (read_to at least the one answered; unless a message at or
+               before it was deleted since, which caps a marker past the new last one); a
+               conversation whose every message is deleted: its two rows at the pair row's
+               last_message_at, no message, unread 0, the pair row without last_from (before
+               session 31 such rows were taken for orphans)
   streams      crash_s's stream, every shard read by GetRecords from TRIM_HORIZON, parents
                before children: each acknowledged put's record once, an in-doubt one's at
                most once, no other; per key in write order on one root-to-leaf path of the
@@ -79,6 +88,7 @@ DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_re
 MSG_TABLE = "cruddur-messages"
 MSG_GSI = "message-group-sk-index"
 USERS = [f"cu{i}" for i in range(6)]
+EMPTIED = [f"ce{i}" for i in range(4)]  # a pair per msg writer: conversations it empties
 TXN_WRITERS = 1
 
 
@@ -196,6 +206,8 @@ class Conn:
                                   "Content-Type": "application/json"})
         if st == 200:
             return json.loads(data)
+        if st == 204:  # (a DELETE's answer)
+            return None
         if st >= 500:
             raise InDoubt(f"{method} {path}: {st} {data[:300]!r}")
         raise Refused(f"{method} {path}: {st} {data[:300]!r}")
@@ -484,20 +496,62 @@ class MsgWriter(Writer):
         super().__init__(h, "msg", wid)
         self.n = 0
 
-    def step(self):
-        a, b = self.rng.sample(range(len(USERS)), 2)
-        self.n += 1
-        text = f"m{self.wid}-{self.n} {pad(self.rng)[:50]}"
-        try:
-            ans = self.conn.rest("POST", "/api/messages", self.h.tokens[USERS[a]],
-                                 {"message": text, "handle": USERS[b]})
-        except InDoubt:
-            raise
+    def delete(self, m):
+        """DELETE /api/messages/<g>/<created_at> of message m, by its sender."""
+        g = m["group"]
+        with self.h.lock:
+            self.h.messages = [x for x in self.h.messages if x["uuid"] != m["uuid"]]
+            # either outcome from here on (a delete in doubt): an answered mark-read at or
+            # after it may have been capped to the message before (service_delete.c)
+            self.h.deletes.setdefault(g, []).append(m["created_at"])
+        self.conn.rest("DELETE", f"/api/messages/{g}/{m['created_at']}",
+                       self.h.tokens[m["from"]])
+        with self.h.lock:
+            self.h.deleted.append(m)
+        self.h.record("delete_message", (MSG_TABLE, "MSG#" + g, m["created_at"]), None)
+
+    def delete_newest(self, every):
+        """Deletes the newest acknowledged message of a conversation (its last one: the rows
+        move back to the one before), or, every, all of them newest first (the conversation
+        stays, emptied)."""
+        with self.h.lock:
+            groups = sorted({m["group"] for m in self.h.messages})
+            g = self.rng.choice(groups) if groups else None
+            ms = sorted((m for m in self.h.messages if m["group"] == g),
+                        key=lambda m: m["created_at"], reverse=True)
+        for m in ms if every else ms[:1]:
+            self.delete(m)
+
+    def send(self, frm, to, text):
+        ans = self.conn.rest("POST", "/api/messages", self.h.tokens[frm],
+                             {"message": text, "handle": to})
         m = {"group": ans["message_group_uuid"], "created_at": ans["created_at"],
-             "uuid": ans["uuid"], "message": text}
+             "uuid": ans["uuid"], "message": text, "from": frm}
         with self.h.lock:
             self.h.messages.append(m)
         self.h.record("message", (MSG_TABLE, "MSG#" + m["group"], m["created_at"]), m)
+        return m
+
+    def empty_own(self):
+        """A few messages in this writer's own pair's conversation (EMPTIED), then all of them
+        deleted, newest first: it stays emptied until the next time (unless a kill cuts it)."""
+        x, y = EMPTIED[2 * (self.wid % 2):2 * (self.wid % 2) + 2]
+        sent = [self.send(*(x, y) if self.rng.random() < 0.5 else (y, x),
+                          f"e{self.wid}-{self.n}-{i}") for i in range(self.rng.randint(1, 3))]
+        for m in reversed(sent):
+            self.delete(m)
+
+    def step(self):
+        self.n += 1
+        if self.n % 20 == 0:
+            self.empty_own()
+            return
+        if self.n % 4 == 0:
+            self.delete_newest(self.n % 40 == 0)
+            return
+        a, b = self.rng.sample(range(len(USERS)), 2)
+        text = f"m{self.wid}-{self.n} {pad(self.rng)[:50]}"
+        m = self.send(USERS[a], USERS[b], text)
         if self.n % 3 == 0:  # the recipient reads it (a read marker, service_mark.c)
             r = self.conn.rest("PUT", f"/api/message_groups/{m['group']}/read",
                                self.h.tokens[USERS[b]], {"read_to": m["created_at"]})
@@ -622,6 +676,11 @@ def check_messages(h):
                 problems.append(f"message lost or changed: {m['uuid']} in {m['group']} at "
                                 f"{m['created_at']}: {canon(it)[:200]}")
         h.stats["messages checked"] = len(h.messages)
+        for m in h.deleted:  # an acknowledged delete: gone
+            if ("MSG#" + m["group"], m["created_at"]) in rows:
+                problems.append(f"message deleted (204) still there: {m['uuid']} in "
+                                f"{m['group']} at {m['created_at']}")
+        h.stats["deletes checked"] = len(h.deleted)
     return problems
 
 
@@ -660,10 +719,24 @@ def check_pattern_d(h):
         elif ps[0]["last_message_at"]["S"] != m["sk"]["S"]:
             problems.append(f"pattern D: pair row of {g} says {ps[0]['last_message_at']['S']}, "
                             f"the newest message is at {m['sk']['S']}")
-    for g in conv:
-        if g not in newest:
-            problems.append(f"pattern D: conversation rows for {g}, which has no message")
+    emptied = 0
+    for g, cs in conv.items():
+        if g in newest:
+            continue
+        # every message deleted: the conversation stays, emptied (service_delete.c): both
+        # rows at the pair row's last_message_at, no message, unread 0, no last_from
+        owners = sorted(c["pk"]["S"] for c in cs)
+        ps = pairs.get(g, [])
+        at = ps[0].get("last_message_at", {}).get("S") if len(ps) == 1 else None
+        if (len(cs) != 2 or owners[0] == owners[1] or at is None or "last_from" in ps[0]
+                or any(c["sk"]["S"] != at or "message" in c
+                       or c.get("unread", {}).get("N") != "0" for c in cs)):
+            problems.append(f"pattern D: conversation rows for {g}, which has no message, "
+                            f"are not an emptied conversation's: {[canon(c)[:160] for c in cs]}"
+                            f" pair {[canon(p)[:160] for p in ps]}")
+        emptied += 1
     h.stats["conversations checked"] = len(newest)
+    h.stats["emptied conversations checked"] = emptied
     # read markers: a row's unread is the other person's messages after its read_to, and an
     # acknowledged mark-read is not lost (its row's read_to is at least the answered one)
     msgs = {}
@@ -689,6 +762,8 @@ def check_pattern_d(h):
                                 f"{c['unread']['N']} unread after {rt or 'none'}, the table {n}")
     for who, g, rt in h.marks:
         have = marker.get((uuid_of.get(who), g))
+        if any(ts <= rt for ts in h.deletes.get(g, [])):
+            continue  # a delete of the last message caps a marker past it (service_delete.c)
         if have is None or have < rt:
             problems.append(f"read marker: {who}'s mark-read of {g} to {rt} lost ({have})")
     h.stats["mark-reads checked"] = len(h.marks)
@@ -845,6 +920,8 @@ class Harness:
         self.ledger = []
         self.messages = []
         self.marks = []  # acknowledged mark-reads: (reader's handle, group, read_to answered)
+        self.deletes = {}  # group -> created_at of each message a DELETE was sent for
+        self.deleted = []  # messages whose DELETE was answered 204
         self.msg_rows = {}
         self.problems = []
         self.stats = {}
@@ -876,7 +953,7 @@ class Harness:
 
     def setup(self):
         self.cli("schema-load")
-        for u in USERS:
+        for u in USERS + EMPTIED:
             self.cli("user", "add", u, "Crash " + u)
             self.tokens[u] = self.cli("token", u, "--ttl", "86400").split()[-1]
         self.server.start()
