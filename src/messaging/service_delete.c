@@ -146,19 +146,33 @@ static json_t *item_delete_message(const char *table, const char *group, const c
                      "ExpressionAttributeValues", ":me", "S", me);
 }
 
-/* A conversation row's write conditioned on the row as read (hold_row): kind "Delete" (no
+/* The start of a write of owner's conversation row r (item_row, item_row_emptied): its
+ * partition key into pk, and the condition that holds it as read (hold_row, prefix p) into
+ * cond with its values and names (*vals, *names: new objects).  false: out of memory (none
+ * left to free). */
+static bool held_row(const char *owner, const del_row *r, char p, char pk[64], char cond[512],
+                     json_t **vals, json_t **names)
+{
+    snprintf(pk, 64, "GRP#%s", owner);
+    cond[0] = 0;
+    *vals = json_object();
+    *names = json_object();
+    if (*vals && *names && hold_row(r, p, cond, 512, *vals, *names) == 0)
+        return true;
+    json_decref(*vals);
+    json_decref(*names);
+    return false;
+}
+
+/* A conversation row's write conditioned on the row as read (held_row): kind "Delete" (no
  * more) or "Update" with upd (SET unread = :x, value x). */
 static json_t *item_row(const char *table, const char *owner, const char *at, const del_row *r,
                         char p, long long x)
 {
-    char pk[64], cond[512] = "";
-    snprintf(pk, sizeof pk, "GRP#%s", owner);
-    json_t *vals = json_object(), *names = json_object();
-    if (!vals || !names || hold_row(r, p, cond, sizeof cond, vals, names)) {
-        json_decref(vals);
-        json_decref(names);
+    char pk[64], cond[512];
+    json_t *vals, *names;
+    if (!held_row(owner, r, p, pk, cond, &vals, &names))
         return NULL;
-    }
     if (x < 0)
         return json_pack("{s:{s:s,s:o,s:s,s:o,s:o}}", "Delete", "TableName", table, "Key",
                          msgi_key2(pk, at), "ConditionExpression", cond,
@@ -171,19 +185,15 @@ static json_t *item_row(const char *table, const char *owner, const char *at, co
 }
 
 /* A conversation row emptied in place (the conversation's only message deleted): at its key,
- * held as read (hold_row), its last message's text removed, unread 0 (no message is left to
+ * held as read (held_row), its last message's text removed, unread 0 (no message is left to
  * count), a read_to past ts capped at it (a later message must count as unread). */
 static json_t *item_row_emptied(const char *table, const char *owner, const char *ts,
                                 const del_row *r, char p)
 {
-    char pk[64], cond[512] = "", upd[96];
-    snprintf(pk, sizeof pk, "GRP#%s", owner);
-    json_t *vals = json_object(), *names = json_object();
-    if (!vals || !names || hold_row(r, p, cond, sizeof cond, vals, names)) {
-        json_decref(vals);
-        json_decref(names);
+    char pk[64], cond[512], upd[96];
+    json_t *vals, *names;
+    if (!held_row(owner, r, p, pk, cond, &vals, &names))
         return NULL;
-    }
     bool cap = r->read_to[0] && strcmp(r->read_to, ts) > 0;
     /* hold_row named read_to #<p>r and unread #<p>n */
     if (cap)
