@@ -2221,9 +2221,17 @@
   }
 
   el.text.addEventListener('input', () => { updateCount(); saveDrafts(); });
+  // Enter sends, Shift+Enter is a new line; on a touch screen alone (a phone: no hover, a
+  // coarse pointer) Enter is a new line and Send sends, as phones' chat apps do: an
+  // on-screen keyboard has no Shift+Enter, so no message written there could have two lines
+  // (test_web.py::test_the_page_on_a_phone).  Ctrl+Enter (Cmd+Enter) sends everywhere.
+  const touchOnly = window.matchMedia('(hover: none) and (pointer: coarse)');
+  const enterHint = () => { el.text.enterKeyHint = touchOnly.matches ? 'enter' : 'send'; };
+  touchOnly.addEventListener('change', enterHint);
+  enterHint();
   el.text.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey &&
-        !ev.metaKey) {
+    if (ev.key !== 'Enter' || ev.shiftKey || ev.isComposing || ev.altKey) return;
+    if (ev.ctrlKey || ev.metaKey || !touchOnly.matches) {
       ev.preventDefault();
       send();
     }

@@ -1002,8 +1002,21 @@ def test_the_page_on_a_phone(web, two, tmp_path):
                 assert d.execute_script(IN_SIGHT) == [True] * 4 + [h - kb], (kb, top)
                 assert d.execute_script(OFF_SCREEN) == []
             d.save_screenshot(str(tmp_path / f"phone-{w}-keyboard.png"))
+            # Enter is a new line on a touch screen alone (no Shift+Enter there); Send sends
+            assert d.execute_script("return [matchMedia('(hover: none)').matches, "
+                                    "document.getElementById('text').enterKeyHint]") == \
+                [True, "enter"]
             type_and_enter(d, f"typed on a {w} px phone")
-            wait(d, lambda d: bubbles(d)[-1:] == [f"typed on a {w} px phone"], 5, "sent")
+            by_css(d, "#text")[0].send_keys("two lines")
+            assert by_css(d, "#text")[0].get_attribute("value") == \
+                f"typed on a {w} px phone\ntwo lines"
+            assert not by_css(d, "#messages li.pending")
+            tap(d, "#send")
+            wait(d, lambda d: bubbles(d)[-1:] == [f"typed on a {w} px phone\ntwo lines"], 5,
+                 "sent by Send")
+            from selenium.webdriver.common.keys import Keys
+            by_css(d, "#text")[0].send_keys("by Ctrl+Enter", Keys.CONTROL, Keys.ENTER)
+            wait(d, lambda d: bubbles(d)[-1:] == ["by Ctrl+Enter"], 5, "sent by Ctrl+Enter")
             assert d.execute_script(IN_SIGHT)[:4] == [True] * 4
             d.execute_script("window.__keyboard(0, 0)")
             wait(d, lambda d: d.execute_script(IN_SIGHT)[4] == h, 2, "the whole height again")
@@ -1024,7 +1037,7 @@ def test_the_page_on_a_phone(web, two, tmp_path):
             d.get("about:blank")
             d.get(f"{web.api_url}/#c={g}")
             wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed() and
-                 bubbles(d)[-1:] == [f"typed on a {w} px phone"], 10, "from the address")
+                 bubbles(d)[-1:] == ["by Ctrl+Enter"], 10, "from the address")
             d.back()
             wait(d, lambda d: d.current_url.startswith(web.api_url) and
                  by_css(d, "#list-pane")[0].is_displayed(), 5, "the list, by Back")
