@@ -165,11 +165,14 @@ def open_conv(d, name):
     """Clicks the conversation with name in the list (found in one round trip; a button that
     an arriving message or count redraws between finding and clicking is found again)."""
     from selenium.common.exceptions import StaleElementReferenceException
+    find = ("return [...document.querySelectorAll('#conversations button')]"
+            ".find((b) => b.querySelector('.who').textContent === arguments[0]) || null")
     for _ in range(5):
-        b = d.execute_script(
-            "return [...document.querySelectorAll('#conversations button')]"
-            ".find((b) => b.querySelector('.who').textContent === arguments[0]) || null", name)
-        if b is None:
+        # the list loads once the stream is open, after sign_in_by_link's wait: a test that
+        # opened one at once found none ("no conversation with Alice Web: ['Alice Web']")
+        try:
+            b = wait(d, lambda d: d.execute_script(find, name), 5, f"{name} in the list")
+        except AssertionError:
             break
         try:
             b.click()
