@@ -90,6 +90,17 @@
  * (RssAnon) and 4,096 would have held ~2.5 GB; a read past it gets the busy 503 instead
  * (test_overload.py::test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget). */
 #define HTTP_REST_REPLY_BUDGET ((size_t)64 << 20)
+/* A REST connection's kernel send buffer (SO_SNDBUF; Linux doubles it for its bookkeeping, 128
+ * KB a socket).  The budget above counts the bytes libmicrohttpd has not handed to the kernel;
+ * what it has sits in the socket until the client reads, and Linux grows a socket's buffer up
+ * to tcp_wmem's max (4 MB here) for a client that does not read: 300 clients of a 630 KB
+ * listing that never read held 73 MB of RssAnon and 379 MB of socket buffers (ss -tm, the
+ * sum of the server's sockets' w).  Capped, they hold 128 KB each at most: 4,096 connections
+ * (REST's default max) hold 512 MB of kernel memory at worst.  A reply then travels at
+ * 128 KB a round trip (50 ms away: ~2.5 MB/s), ample for a listing.  The endpoint keeps the
+ * kernel's autotuning (its SDK clients' replies reach 16 MB): README says what that costs.
+ * test_overload.py::test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget. */
+#define HTTP_REST_SNDBUF (64 << 10)
 #define HTTP_PARSE_FREE_BYTES ((size_t)1 << 20)
 #define HTTP_PARSE_PER_BODY_BYTE 32
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
@@ -1075,6 +1086,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
     l->parse_budget = rest ? 0 : HTTP_DDB_PARSE_BUDGET;
     l->reply_budget = rest ? HTTP_REST_REPLY_BUDGET : HTTP_DDB_REPLY_BUDGET;
+    l->sndbuf = rest ? HTTP_REST_SNDBUF : 0;
     l->max_connections = c->max_connections    ? c->max_connections
                          : rest ? HTTP_DEFAULT_REST_CONNECTIONS
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;

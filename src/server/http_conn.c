@@ -155,14 +155,19 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
     http_listener *l = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&l->open, 1);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int fd = ci ? (int)ci->connect_fd : -1;
+        /* the kernel's share of a reply a client does not read (http.c HTTP_REST_SNDBUF);
+         * a failure leaves the kernel's default */
+        if (fd >= 0 && l->sndbuf > 0)
+            (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &l->sndbuf, sizeof l->sndbuf);
         http_conn *hc = calloc(1, sizeof *hc);
         *socket_context = hc;
         if (!hc) /* not tracked: only libmicrohttpd's inactivity timeout applies */
             return;
         hc->l = l;
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        hc->fd = ci ? (int)ci->connect_fd : -1;
+        hc->fd = fd;
         long long now = base_mono_ms();
         atomic_init(&hc->deadline, hc->fd >= 0 ? now + (long long)l->first_timeout * 1000 : 0);
         /* idle until its first request line: no byte received yet is its baseline */

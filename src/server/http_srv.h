@@ -112,6 +112,7 @@ struct http_listener {
     int port;
     size_t body_limit, memory_budget;
     size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
+    int sndbuf;             /* SO_SNDBUF of its connections (0: the kernel's autotuning) */
     size_t reply_budget;    /* HTTP_DDB_REPLY_BUDGET on the endpoint, HTTP_REST_REPLY_BUDGET (REST) */
     unsigned max_connections, read_timeout, idle_timeout;
     unsigned overflow_max; /* connections beyond max_connections answered busy */

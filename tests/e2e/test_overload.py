@@ -8,7 +8,10 @@ ddbchat-only: DynamoDB Local has no admission control (it queues without bound).
 import http.client
 import json
 import os
+import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -1125,7 +1128,10 @@ def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_serve
     # asked for by clients that never read: the REST listener holds at most its reply budget
     # (64 MB past each reply's first 16 KB), a read past it gets the busy 503 at once, small
     # answers still come, and once the clients go the listing is served again.  Before the
-    # budget 1,000 such clients held 562 MB (RssAnon) and every listing was a 200.
+    # budget 1,000 such clients held 562 MB (RssAnon) and every listing was a 200.  What the
+    # kernel took of the replies sits in the server's sockets on top of that: each holds at
+    # most its SO_SNDBUF (128 KB); before that cap Linux grew them to tcp_wmem's 4 MB, and
+    # these 300 clients held 379 MB of socket buffers beside 73 MB of RssAnon (fix31).
     u = urllib.parse.urlparse(msg_server.api_url)
     sender = token(add_user(msg_server, "bigsender", "Big Sender"))
     add_user(msg_server, "bigreader", "Big Reader")
@@ -1164,6 +1170,13 @@ def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_serve
         st, _, me = rest(msg_server, "GET", "/api/me", sender)
         assert st == 200 and me["handle"] == "bigsender"
         assert peak - before < 120 * 1024, f"RssAnon grew {(peak - before) // 1024} MB"
+        if shutil.which("ss"):  # the server's end of each connection: bytes queued, buffer
+            out = subprocess.run(["ss", "-tnmH", "state", "established", f"( sport = :{u.port} )"],
+                                 capture_output=True, text=True, timeout=20).stdout
+            queued = sum(int(x) for x in re.findall(r",w(\d+)", out))
+            bufs = [int(x) for x in re.findall(r",tb(\d+)", out)]
+            assert len(bufs) >= 300 and max(bufs) <= 256 * 1024, (len(bufs), max(bufs or [0]))
+            assert queued < 300 * 160 * 1024, f"socket buffers hold {queued >> 20} MB"
     finally:
         for s in held:
             s.close()
