@@ -882,6 +882,37 @@ def test_delete_that_cannot_remove_the_record(ddbchat_server):
     assert not os.path.exists(rec) and not os.path.exists(dump)
 
 
+def _full_disk_beside(ddbchat_server, log, src, name):
+    """A server logging to `log` (closed here) with table `src` of 60 items of 40 KB and
+    its backup `name` AVAILABLE, its data file then capped by RLIMIT_FSIZE just above its
+    size: a restore's items cannot be written.  Returns (server, client, backup arn, the
+    RLIMIT_FSIZE to put back)."""
+    srv = ddbchat_server(stderr=log)
+    log.close()
+    d = client_for(srv.ddb_url)
+    make_table(d, src, hash=("pk", "S"))
+    for i in range(60):
+        d.put_item(TableName=src, Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
+    arn = d.create_backup(TableName=src, BackupName=name)["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
+    old = resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (cap, old[1]))
+    return srv, d, arn, old
+
+
+def _wait_logged(path, text, timeout=15):
+    """Waits until the log at `path` holds `text`; returns the log."""
+    deadline = time.time() + timeout
+    while True:
+        with open(path) as f:
+            got = f.read()
+        if text in got:
+            return got
+        assert time.time() < deadline, got[-2000:]
+        time.sleep(0.1)
+
+
 def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
     """RestoreTableFromBackup while the disk is full (RLIMIT_FSIZE set on the running server
     just above its data file: the restored items cannot be written): the table stays
@@ -890,18 +921,8 @@ def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
     ended at the first refused batch and the table became ACTIVE with part of its items (here
     none), RestoreInProgress false."""
     log = tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
-    srv = ddbchat_server(stderr=log)
-    log.close()
-    d = client_for(srv.ddb_url)
-    make_table(d, "bk_full", hash=("pk", "S"))
-    for i in range(60):
-        d.put_item(TableName="bk_full", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
-    arn = d.create_backup(TableName="bk_full", BackupName="full")["BackupDetails"]["BackupArn"]
-    wait_available(d, arn)
-    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
+    srv, d, arn, old = _full_disk_beside(ddbchat_server, log, "bk_full", "full")
     pid = srv.proc.pid
-    old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
-    resource.prlimit(pid, resource.RLIMIT_FSIZE, (cap, old[1]))
 
     def log_text():
         with open(log.name) as f:
@@ -935,40 +956,19 @@ def test_a_second_server_does_not_resume_a_running_restore(ddbchat_server):
     table after the first had made it ACTIVE.  Once the first has room, it finishes."""
     logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
             for _ in range(2)]
-    srv = ddbchat_server(stderr=logs[0])
-    logs[0].close()
-    d = client_for(srv.ddb_url)
-    make_table(d, "bk_two", hash=("pk", "S"))
-    for i in range(60):
-        d.put_item(TableName="bk_two", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
-    arn = d.create_backup(TableName="bk_two", BackupName="two")["BackupDetails"]["BackupArn"]
-    wait_available(d, arn)
-    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
-    pid = srv.proc.pid
-    old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
-    resource.prlimit(pid, resource.RLIMIT_FSIZE, (cap, old[1]))
-
-    def log_text(i):
-        with open(logs[i].name) as f:
-            return f.read()
+    srv, second, old = _restore_held_beside_a_second(ddbchat_server, logs)
     try:
-        d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
-        deadline = time.time() + 15
-        while "restore of bk_two2: writing its items failed" not in log_text(0):
-            assert time.time() < deadline, log_text(0)[-2000:]
-            time.sleep(0.1)
-        second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
-        logs[1].close()
         time.sleep(1)
-        text = log_text(1)
+        with open(logs[1].name) as f:
+            text = f.read()
         # said as information, not an error: the usual case of two serves (read30a R30a-3)
         assert "info the restore of bk_two2 runs in another process" in text, text[-2000:]
         assert "cannot resume the restore of bk_two2" not in text, text[-2000:]
         t = client_for(second.ddb_url).describe_table(TableName="bk_two2")["Table"]
         assert t["RestoreSummary"]["RestoreInProgress"] is True, t["RestoreSummary"]
     finally:
-        resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
-    wait_restored(d, "bk_two2", timeout=60)
+        resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(client_for(srv.ddb_url), "bk_two2", timeout=60)
     assert len(scan_all(client_for(second.ddb_url), "bk_two2")) == 60
     for f in logs:
         os.unlink(f.name)
@@ -978,25 +978,9 @@ def _restore_held_beside_a_second(ddbchat_server, logs):
     """The set-up of test_a_second_server_does_not_resume_a_running_restore: the first
     server's restore of bk_two2 (60 items of 40 KB) held by a full disk (RLIMIT_FSIZE), a
     second serve started on the data dir.  Returns (first, second, first's RLIMIT_FSIZE)."""
-    srv = ddbchat_server(stderr=logs[0])
-    logs[0].close()
-    d = client_for(srv.ddb_url)
-    make_table(d, "bk_two", hash=("pk", "S"))
-    for i in range(60):
-        d.put_item(TableName="bk_two", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
-    arn = d.create_backup(TableName="bk_two", BackupName="two")["BackupDetails"]["BackupArn"]
-    wait_available(d, arn)
-    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
-    old = resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE)
-    resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (cap, old[1]))
+    srv, d, arn, old = _full_disk_beside(ddbchat_server, logs[0], "bk_two", "two")
     d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
-    deadline = time.time() + 15
-    while True:
-        with open(logs[0].name) as f:
-            if "restore of bk_two2: writing its items failed" in f.read():
-                break
-        assert time.time() < deadline
-        time.sleep(0.1)
+    _wait_logged(logs[0].name, "restore of bk_two2: writing its items failed")
     second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
     logs[1].close()
     return srv, second, old
