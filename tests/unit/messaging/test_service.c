@@ -1613,6 +1613,42 @@ static int blind_call(msg_backend *b, const char *op, json_t *req, json_t **out,
 
 static const msg_backend_ops blind_ops = {.call = blind_call, .free = lagging_free, .name = "blind"};
 
+/* One BatchWriteItem of reqs (its 25 or fewer requests; consumed) on the messaging table,
+ * every request processed. */
+static void batch_write(json_t *reqs)
+{
+    err_t e = {0};
+    json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, reqs);
+    assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
+    assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* Writes (put) or removes n conversation rows of u at `day`T00:00:00.<i>Z, i < n, each of a
+ * conversation of its own with `with` that has no message (stand-ins for a busy user's
+ * conversations; removed again so that the table keeps pattern D's invariants). */
+static void stand_in_rows(const msg_user *u, const msg_user *with, const char *day, int n,
+                          bool put)
+{
+    for (int i = 0; i < n; i += 25) {
+        json_t *reqs = json_array();
+        for (int j = i; j < i + 25 && j < n; j++) {
+            char pk[64], sk[40], g[MSG_UUID_LEN + 1];
+            snprintf(pk, sizeof pk, "GRP#%s", u->uuid);
+            snprintf(sk, sizeof sk, "%sT00:00:00.%06dZ", day, j);
+            msgi_uuid(g);
+            json_array_append_new(
+                reqs, put ? json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}",
+                                      "PutRequest", "Item", "pk", "S", pk, "sk", "S", sk,
+                                      "message_group_uuid", "S", g, "message", "S", "m",
+                                      "user_uuid", "S", with->uuid)
+                          : json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
+        }
+        batch_write(reqs);
+    }
+}
+
 /* Whether a user is in a conversation, when the GSI does not say so: a keyed read (the
  * conversation's newest message, then the user's conversation row at its time), not a Query
  * of every conversation of the user filtered on the group.  A user with 300 conversations
@@ -1626,23 +1662,7 @@ static void test_membership_is_a_keyed_read(void **state)
     msg_message other = send_ok(&x, NULL, "km_y", "not yours", NULL);
     msg_message mine = send_ok(&busy, NULL, "km_x", "yours", NULL);
     err_t e = {0};
-    for (int i = 0; i < 300; i += 25) { /* 300 more conversation rows of km_busy */
-        json_t *puts = json_array();
-        for (int j = i; j < i + 25; j++) {
-            char pk[64], sk[40], g[MSG_UUID_LEN + 1];
-            snprintf(pk, sizeof pk, "GRP#%s", busy.uuid);
-            snprintf(sk, sizeof sk, "2020-01-01T00:00:00.%06dZ", j);
-            msgi_uuid(g);
-            json_array_append_new(
-                puts, json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}", "PutRequest",
-                                "Item", "pk", "S", pk, "sk", "S", sk, "message_group_uuid", "S",
-                                g, "message", "S", "m", "user_uuid", "S", y.uuid));
-        }
-        json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, puts);
-        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
-        json_decref(req);
-        json_decref(resp);
-    }
+    stand_in_rows(&busy, &y, "2020-01-01", 300, true); /* 300 more conversation rows of km_busy */
     blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend};
     msg_service *svc = service_on(&bb.base, NULL);
     msg_message_page p;
@@ -1680,51 +1700,9 @@ static void test_membership_is_a_keyed_read(void **state)
     msg_service_free(svc);
     /* the 300 rows stand for conversations only for this test (they have no messages): gone,
      * so the table holds pattern D's invariants for test_invariants_at_the_end */
-    for (int i = 0; i < 300; i += 25) {
-        json_t *dels = json_array();
-        for (int j = i; j < i + 25; j++) {
-            char pk[64], sk[40];
-            snprintf(pk, sizeof pk, "GRP#%s", busy.uuid);
-            snprintf(sk, sizeof sk, "2020-01-01T00:00:00.%06dZ", j);
-            json_array_append_new(dels, json_pack("{s:{s:o}}", "DeleteRequest", "Key",
-                                                  msgi_key2(pk, sk)));
-        }
-        json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, dels);
-        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
-        assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
-        json_decref(req);
-        json_decref(resp);
-    }
+    stand_in_rows(&busy, &y, "2020-01-01", 300, false);
     msg_message_fini(&other);
     msg_message_fini(&mine);
-}
-
-/* Writes (put) or removes n conversation rows of u at `day`T00:00:00.<i>Z, i < n, each of a
- * conversation of its own that has no message (stand-ins for a busy user's conversations;
- * removed again so that the table keeps pattern D's invariants). */
-static void stand_in_rows(const msg_user *u, const char *day, int n, bool put)
-{
-    err_t e = {0};
-    for (int i = 0; i < n; i += 25) {
-        json_t *reqs = json_array();
-        for (int j = i; j < i + 25 && j < n; j++) {
-            char pk[64], sk[40], g[MSG_UUID_LEN + 1];
-            snprintf(pk, sizeof pk, "GRP#%s", u->uuid);
-            snprintf(sk, sizeof sk, "%sT00:00:00.%06dZ", day, j);
-            msgi_uuid(g);
-            json_array_append_new(
-                reqs, put ? json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}",
-                                      "PutRequest", "Item", "pk", "S", pk, "sk", "S", sk,
-                                      "message_group_uuid", "S", g, "message", "S", "m",
-                                      "user_uuid", "S", u->uuid)
-                          : json_pack("{s:{s:o}}", "DeleteRequest", "Key", msgi_key2(pk, sk)));
-        }
-        json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, reqs);
-        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
-        assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
-        json_decref(req);
-        json_decref(resp);
-    }
 }
 
 /* A non-participant's 404 costs the same however many conversations he has and however old
@@ -1742,7 +1720,7 @@ static void test_membership_404_is_bounded(void **state)
     add_user("kn_y", "Kn Y");
     msg_message old = send_ok(&x, NULL, "kn_y", "an old one", "2021-06-01T00:00:00.000000Z");
     msg_message mine = send_ok(&busy, NULL, "kn_x", "his own", "2021-06-02T00:00:00.000000Z");
-    stand_in_rows(&busy, "2098-01-01", 300, true);
+    stand_in_rows(&busy, &busy, "2098-01-01", 300, true);
     /* the GSI seeing (embedded, consistent): a conversation nobody has, one GSI Query */
     blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend, .sees = true};
     msg_service *svc = service_on(&bb.base, NULL);
@@ -1784,7 +1762,7 @@ static void test_membership_404_is_bounded(void **state)
     assert_int_equal(p.n, 1);
     msg_message_page_free(&p);
     msg_service_free(svc);
-    stand_in_rows(&busy, "2098-01-01", 300, false);
+    stand_in_rows(&busy, &busy, "2098-01-01", 300, false);
     msg_message_fini(&old);
     msg_message_fini(&mine);
 }
@@ -2397,12 +2375,7 @@ static void put_junk_rows(const char *pk, const char *prefix, const char *g, int
                 reqs, json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s}}}}", "PutRequest", "Item", "pk",
                                 "S", pk, "sk", "S", sk, "group_uuid", "S", g));
         }
-        json_t *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, reqs), *resp = NULL;
-        err_t e = {0};
-        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
-        assert_int_equal(json_object_size(json_object_get(resp, "UnprocessedItems")), 0);
-        json_decref(req);
-        json_decref(resp);
+        batch_write(reqs);
     }
 }
 
