@@ -16,20 +16,16 @@
 // it is absent (a closed shard's end); an expired iterator is taken again after the last
 // record read (AFTER_SEQUENCE_NUMBER).  Prints one JSON line: what was written and read per
 // key, the shards seen, the splits, and the errors met (none expected).
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+import { clientConfig, sdk } from "./js_sdk.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, "..", "..", "tools", "oracle", "package.json"));
 const {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, DeleteItemCommand,
   DeleteTableCommand,
-} = require("@aws-sdk/client-dynamodb");
+} = sdk("@aws-sdk/client-dynamodb");
 const {
   DynamoDBStreamsClient, ListStreamsCommand, DescribeStreamCommand, GetShardIteratorCommand,
   GetRecordsCommand,
-} = require("@aws-sdk/client-dynamodb-streams");
+} = sdk("@aws-sdk/client-dynamodb-streams");
 
 const [endpoint, table, pauseArg, writeSecondsArg] = process.argv.slice(2);
 const pause = () => new Promise((ok) => setTimeout(ok, Number(pauseArg || 0)));
@@ -37,8 +33,7 @@ if (!endpoint || !table) {
   console.error("usage: js_streams.mjs <endpoint-url> <table-name>");
   process.exit(2);
 }
-const cfg = { endpoint, region: "us-east-1", maxAttempts: 1,
-              credentials: { accessKeyId: "x", secretAccessKey: "x" } };
+const cfg = clientConfig(endpoint);
 const ddb = new DynamoDBClient(cfg);
 const streams = new DynamoDBStreamsClient(cfg);
 

@@ -14,28 +14,23 @@
 //   them (name, message, HTTP status, fault).
 // Prints one JSON line with what it saw; exits non-zero on an unexpected failure.  Driven by
 // tests/e2e/test_streams.py (test_js_streams_client_api, test_js_streams_client_errors).
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+import { clientConfig, sdk } from "./js_sdk.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, "..", "..", "tools", "oracle", "package.json"));
 const {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, UpdateTableCommand,
   DeleteTableCommand,
-} = require("@aws-sdk/client-dynamodb");
+} = sdk("@aws-sdk/client-dynamodb");
 const {
   DynamoDBStreamsClient, ListStreamsCommand, DescribeStreamCommand, GetShardIteratorCommand,
   GetRecordsCommand,
-} = require("@aws-sdk/client-dynamodb-streams");
+} = sdk("@aws-sdk/client-dynamodb-streams");
 
 const [endpoint, prefix, mode] = process.argv.slice(2);
 if (!endpoint || !prefix || !["api", "errors"].includes(mode)) {
   console.error("usage: js_streams_api.mjs <endpoint-url> <table-prefix> api|errors");
   process.exit(2);
 }
-const cfg = { endpoint, region: "us-east-1", maxAttempts: 1,
-              credentials: { accessKeyId: "x", secretAccessKey: "x" } };
+const cfg = clientConfig(endpoint);
 const ddb = new DynamoDBClient(cfg);
 const streams = new DynamoDBStreamsClient(cfg);
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
