@@ -206,6 +206,20 @@ def oracle_dir():
     return dirs[-1]
 
 
+def wait_text(path, text, timeout=30):
+    """Waits until the file at `path` (a server's log) holds `text`; returns the file's text.
+    AssertionError with the file's end after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        with open(path) as f:
+            got = f.read()
+        if text in got:
+            return got
+        if time.time() > deadline:
+            raise AssertionError(f"{text!r} not in {path}: {got[-2000:]!r}")
+        time.sleep(0.05)
+
+
 def stop_process(proc, timeout=10.0):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

@@ -20,7 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import canon, client_for, client_error as err, ddbchat_bin, make_table, raw_request, \
-    scan_all, start_ddbchat, wait_restored
+    scan_all, start_ddbchat, wait_restored, wait_text
 
 ARN_RE = re.compile(r"^arn:aws:dynamodb:us-east-1:\d{12}:table/([^/]+)/backup/\d{14}-[0-9a-f]{8}$")
 OPS = ("CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup")
@@ -901,18 +901,6 @@ def _full_disk_beside(ddbchat_server, log, src, name):
     return srv, d, arn, old
 
 
-def _wait_logged(path, text, timeout=15):
-    """Waits until the log at `path` holds `text`; returns the log."""
-    deadline = time.time() + timeout
-    while True:
-        with open(path) as f:
-            got = f.read()
-        if text in got:
-            return got
-        assert time.time() < deadline, got[-2000:]
-        time.sleep(0.1)
-
-
 def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
     """RestoreTableFromBackup while the disk is full (RLIMIT_FSIZE set on the running server
     just above its data file: the restored items cannot be written): the table stays
@@ -980,7 +968,7 @@ def _restore_held_beside_a_second(ddbchat_server, logs):
     second serve started on the data dir.  Returns (first, second, first's RLIMIT_FSIZE)."""
     srv, d, arn, old = _full_disk_beside(ddbchat_server, logs[0], "bk_two", "two")
     d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
-    _wait_logged(logs[0].name, "restore of bk_two2: writing its items failed")
+    wait_text(logs[0].name, "restore of bk_two2: writing its items failed", timeout=15)
     second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
     logs[1].close()
     return srv, second, old

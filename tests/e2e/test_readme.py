@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ddbchat_bin, free_port, stop_process, wait_port
+from conftest import ddbchat_bin, free_port, stop_process, wait_port, wait_text
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -189,18 +189,6 @@ def test_trigger_example_as_written(demo):
         assert "has no stream" not in text, text
     finally:
         stop_process(proc)
-
-
-def wait_text(path, text, timeout=30):
-    deadline = time.time() + timeout
-    while True:
-        with open(path) as f:
-            got = f.read()
-        if text in got:
-            return got
-        if time.time() > deadline:
-            raise AssertionError(f"{text!r} not in {path}: {got[-2000:]!r}")
-        time.sleep(0.05)
 
 
 def test_operating_section_commands(demo):
