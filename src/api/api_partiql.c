@@ -40,6 +40,7 @@
 #include "api/api_throttle.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "base/bytes.h"
 #include "base/hex.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
@@ -88,14 +89,6 @@ int api_pq_init(api_t *api)
     return store_secret(api->store, API_PQ_SECRET, api->pq_key, sizeof api->pq_key, &e)
                ? ERR_IO
                : 0;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
 }
 
 /* ---- request ---------------------------------------------------------------------------- */
@@ -589,12 +582,6 @@ static uint64_t stmt_digest(const pq_stmt *s)
     return h;
 }
 
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* NextToken: hex of [version, op (2), digest (8), start key (av_encode)..., mac (8)]. */
 static char *token_make(api_req *r, const pq_stmt *s, size_t op, const av_t *esk)
 {
@@ -604,12 +591,12 @@ static char *token_make(api_req *r, const pq_stmt *s, size_t op, const av_t *esk
     head[0] = PQ_TOKEN_VERSION;
     head[1] = (unsigned char)(op & 0xFF);
     head[2] = (unsigned char)(op >> 8);
-    put_u64(head + 3, stmt_digest(s));
+    base_le_put(head + 3, stmt_digest(s), 8);
     char *out = NULL;
     if (buf_append(&b, head, sizeof head) || (esk && esk->type == AV_M && av_encode(esk, &b)))
         goto done;
     unsigned char mac[8];
-    put_u64(mac, siphash24(r->api->pq_key, b.data, b.len));
+    base_le_put(mac, siphash24(r->api->pq_key, b.data, b.len), 8);
     if (buf_append(&b, mac, sizeof mac))
         goto done;
     out = arena_alloc(r->arena, b.len * 2 + 1);
@@ -644,11 +631,11 @@ static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, 
             goto bad;
         raw[i] = (unsigned char)(hi << 4 | lo);
     }
-    if (le64(raw + n - 8) != siphash24(r->api->pq_key, raw, n - 8))
+    if (base_le_get(raw + n - 8, 8) != siphash24(r->api->pq_key, raw, n - 8))
         goto bad;
     if (raw[0] != PQ_TOKEN_VERSION)
         goto bad;
-    if (le64(raw + 3) != stmt_digest(s))
+    if (base_le_get(raw + 3, 8) != stmt_digest(s))
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_TOKEN_MISMATCH);
     *op = (size_t)raw[1] | (size_t)raw[2] << 8;
     if (*op >= nops)
@@ -809,7 +796,6 @@ int api_pq_select(api_req *r, const pq_stmt *s, json_t **out)
 }
 
 /* ---- writes ------------------------------------------------------------------------------ */
-
 
 /* attribute_not_exists(<hash key>) */
 static expr_node *not_exists_node(api_req *r, const store_table *t)

@@ -19,6 +19,7 @@
 #include "api/api_text.h"
 #include "api/api_tstate.h"
 #include "api/api_vector.h"
+#include "base/bytes.h"
 #include "base/siphash.h"
 
 /* ---- metadata ------------------------------------------------------------------------ */
@@ -121,10 +122,8 @@ static void sse_managed_key_id(const api_t *api, char out[37])
     uint64_t h[2];
     siphash24_128(k, (const unsigned char *)m, len, h);
     unsigned char b[16];
-    for (int i = 0; i < 8; i++) {
-        b[i] = (unsigned char)(h[0] >> (8 * i));
-        b[8 + i] = (unsigned char)(h[1] >> (8 * i));
-    }
+    base_le_put(b, h[0], 8);
+    base_le_put(b + 8, h[1], 8);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     snprintf(out, 37,

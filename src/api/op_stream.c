@@ -25,6 +25,7 @@
 #include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "base/bytes.h"
 #include "base/hex.h"
 #include "base/siphash.h"
 
@@ -367,20 +368,6 @@ int op_describe_stream(api_req *r, json_t **out)
 
 /* ---- shard iterators ------------------------------------------------------------------ */
 
-static void sa_put_le(unsigned char *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t sa_get_le(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 typedef struct sa_iter {
     uint32_t sid, shard;
     uint64_t pos;      /* the next sequence number to read */
@@ -404,15 +391,15 @@ static int sa_iter_mac(api_req *r, const char *prefix, size_t plen, const unsign
 static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
 {
     unsigned char raw[SA_IT_RAW];
-    sa_put_le(raw, it->sid, 4);
-    sa_put_le(raw + 4, it->shard, 4);
-    sa_put_le(raw + 8, it->pos, 8);
-    sa_put_le(raw + 16, (uint64_t)it->issued_ms, 8);
+    base_le_put(raw, it->sid, 4);
+    base_le_put(raw + 4, it->shard, 4);
+    base_le_put(raw + 8, it->pos, 8);
+    base_le_put(raw + 16, (uint64_t)it->issued_ms, 8);
     char *prefix = arena_printf(r->arena, "%s|1|", arn);
     uint64_t mac;
     if (!prefix || sa_iter_mac(r, prefix, strlen(prefix), raw, &mac))
         return NULL;
-    sa_put_le(raw + SA_IT_PAYLOAD, mac, 8);
+    base_le_put(raw + SA_IT_PAYLOAD, mac, 8);
     char hex[SA_IT_RAW * 2 + 1];
     for (size_t i = 0; i < SA_IT_RAW; i++)
         snprintf(hex + 2 * i, 3, "%02x", raw[i]);
@@ -458,12 +445,12 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
     uint64_t mac;
     if (sa_iter_mac(r, s, (size_t)(bar + 1 - s), raw, &mac))
         return api_nomem(r);
-    if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != mac)
+    if (base_le_get(raw + SA_IT_PAYLOAD, 8) != mac)
         return err_set(r->err, ERR_VALIDATION, TXT_STREAM_BAD_ITERATOR);
-    it->sid = (uint32_t)sa_get_le(raw, 4);
-    it->shard = (uint32_t)sa_get_le(raw + 4, 4);
-    it->pos = sa_get_le(raw + 8, 8);
-    it->issued_ms = (int64_t)sa_get_le(raw + 16, 8);
+    it->sid = (uint32_t)base_le_get(raw, 4);
+    it->shard = (uint32_t)base_le_get(raw + 4, 4);
+    it->pos = base_le_get(raw + 8, 8);
+    it->issued_ms = (int64_t)base_le_get(raw + 16, 8);
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * buf — growable byte buffer with a maximum.  Layer: base.  See buf.h.
  */
 #include "buf.h"
+#include "bytes.h"
 #include "err.h"
 #include "mem.h"
 
@@ -69,8 +70,8 @@ int buf_putc(buf_t *b, unsigned char c)
 
 int buf_put_u32be(buf_t *b, uint32_t v)
 {
-    unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
+    unsigned char x[4];
+    base_be32_put(x, v);
     return buf_append(b, x, 4);
 }
 

@@ -142,14 +142,6 @@ void st_stats_note_round(store_commit_stats *cs, uint64_t writes, int64_t sync_u
 
 /* ---- one table as of one snapshot ------------------------------------------------------- */
 
-static uint64_t bk_rd_u64le(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn started,
                          store_item_fn fn, void *ctx, err_t *e)
 {
@@ -171,8 +163,8 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
     uint64_t count = 0, bytes = 0;
     int g = mdb_get(txn, s->db_meta, &k, &v);
     if (g == 0 && v.mv_size == 17) {
-        count = bk_rd_u64le((unsigned char *)v.mv_data + 1);
-        bytes = bk_rd_u64le((unsigned char *)v.mv_data + 9);
+        count = base_le_get((unsigned char *)v.mv_data + 1, 8);
+        bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
     }
     if (started)
         started(ctx, count, bytes);
@@ -230,23 +222,6 @@ static uint64_t bk_fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static void bk_u32le(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t bk_rd_u32le(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void bk_u64le(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 static void bk_dump_free(store_dump *d)
 {
     if (!d)
@@ -294,7 +269,7 @@ int store_dump_create(const char *path, const void *hdr, size_t hdr_len, store_d
     unsigned char head[13];
     memcpy(head, ST_DUMP_MAGIC, 8);
     head[8] = ST_DUMP_VERSION;
-    bk_u32le(head + 9, (uint32_t)hdr_len);
+    base_le_put(head + 9, (uint32_t)hdr_len, 4);
     if (fwrite(head, 1, sizeof head, d->f) != sizeof head ||
         (hdr_len && fwrite(hdr, 1, hdr_len, d->f) != hdr_len)) {
         store_dump_abort(d);
@@ -310,7 +285,7 @@ int store_dump_add(store_dump *d, const av_t *item, err_t *e)
     if (av_encode(item, &d->rec) != 0)
         return err_set(e, ERR_NOMEM, "cannot encode an item for the dump");
     unsigned char len[4];
-    bk_u32le(len, (uint32_t)d->rec.len);
+    base_le_put(len, (uint32_t)d->rec.len, 4);
     if (fwrite(len, 1, 4, d->f) != 4 || fwrite(d->rec.data, 1, d->rec.len, d->f) != d->rec.len)
         return err_set(e, ERR_IO, "cannot write %s: %s", d->tmp, strerror(errno));
     d->hash = bk_fnv(d->hash, d->rec.data, d->rec.len);
@@ -322,10 +297,10 @@ int store_dump_add(store_dump *d, const av_t *item, err_t *e)
 int store_dump_finish(store_dump *d, uint64_t *out_count, uint64_t *out_bytes, err_t *e)
 {
     unsigned char tail[28];
-    bk_u32le(tail, ST_DUMP_END);
-    bk_u64le(tail + 4, d->count);
-    bk_u64le(tail + 12, d->bytes);
-    bk_u64le(tail + 20, d->hash);
+    base_le_put(tail, ST_DUMP_END, 4);
+    base_le_put(tail + 4, d->count, 8);
+    base_le_put(tail + 12, d->bytes, 8);
+    base_le_put(tail + 20, d->hash, 8);
     int rc = 0;
     if (fwrite(tail, 1, sizeof tail, d->f) != sizeof tail || fflush(d->f) != 0 ||
         fsync(fileno(d->f)) != 0)
@@ -393,7 +368,7 @@ int store_dump_open(const char *path, store_dump **out, const char **hdr, size_t
         bk_dump_free(d);
         return err_set(e, ERR_IO, "%s is not a dump this build reads", path);
     }
-    d->hdr_len = bk_rd_u32le(head + 9);
+    d->hdr_len = (uint32_t)base_le_get(head + 9, 4);
     if (d->hdr_len > STORE_DUMP_MAX_HEADER) {
         bk_dump_free(d);
         return err_set(e, ERR_IO, "%s: damaged header", path);
@@ -421,13 +396,13 @@ int store_dump_next(store_dump *d, arena_t *a, av_t *out_item, bool *end, err_t 
     unsigned char len[4];
     if (fread(len, 1, 4, d->f) != 4)
         return err_set(e, ERR_IO, "%s is truncated", d->path);
-    uint32_t n = bk_rd_u32le(len);
+    uint32_t n = (uint32_t)base_le_get(len, 4);
     if (n == ST_DUMP_END) {
         unsigned char tail[24];
         if (fread(tail, 1, sizeof tail, d->f) != sizeof tail)
             return err_set(e, ERR_IO, "%s is truncated", d->path);
-        if (bk_rd_u64le(tail) != d->count || bk_rd_u64le(tail + 8) != d->bytes ||
-            bk_rd_u64le(tail + 16) != d->hash)
+        if (base_le_get(tail, 8) != d->count || base_le_get(tail + 8, 8) != d->bytes ||
+            base_le_get(tail + 16, 8) != d->hash)
             return err_set(e, ERR_IO, "%s is damaged (its checksum does not match)", d->path);
         *end = true;
         return 0;

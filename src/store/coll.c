@@ -121,10 +121,7 @@ static int coll_read(store_t *s, MDB_txn *txn, const store_table *t, const av_t 
     MDB_val k = {kb->len, kb->data}, v;
     int rc = mdb_get(txn, s->db_meta, &k, &v);
     if (rc == 0 && v.mv_size == 9 && ((unsigned char *)v.mv_data)[0] == ST_COLL_VERSION) {
-        uint64_t x = 0;
-        for (int i = 0; i < 8; i++)
-            x |= (uint64_t)((unsigned char *)v.mv_data)[1 + i] << (8 * i);
-        *out = x;
+        *out = base_le_get((unsigned char *)v.mv_data + 1, 8);
         return 0;
     }
     if (rc && rc != MDB_NOTFOUND)
@@ -167,8 +164,7 @@ int st_coll_add(store_t *s, MDB_txn *txn, const store_table *t, const av_t *h, u
     } else {
         unsigned char vb[9];
         vb[0] = ST_COLL_VERSION;
-        for (int i = 0; i < 8; i++)
-            vb[1 + i] = (unsigned char)(nw >> (8 * i));
+        base_le_put(vb + 1, nw, 8);
         MDB_val d = {sizeof vb, vb};
         rc = mdb_put(txn, s->db_meta, &k, &d, 0);
     }

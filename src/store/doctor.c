@@ -47,20 +47,6 @@ static void dr_report(dr *d, const char *where, const char *table, const char *i
     d->fn(d->ctx, where, what, table, index);
 }
 
-static uint64_t dr_u64le(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void dr_put_u64le(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* The counter record of (tid, iid): *found false when absent. */
 static int dr_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t *cnt,
                       uint64_t *bytes, bool *found)
@@ -76,8 +62,8 @@ static int dr_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint6
     if (rc)
         return rc;
     if (v.mv_size == 17) {
-        *cnt = dr_u64le((unsigned char *)v.mv_data + 1);
-        *bytes = dr_u64le((unsigned char *)v.mv_data + 9);
+        *cnt = base_le_get((unsigned char *)v.mv_data + 1, 8);
+        *bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
         *found = true;
     }
     return 0;
@@ -89,8 +75,8 @@ static int dr_set_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, u
     unsigned char k[6] = {'c'}, v[17];
     st_prefix5(k + 1, tid, iid);
     v[0] = STORE_CNT_VERSION;
-    dr_put_u64le(v + 1, cnt);
-    dr_put_u64le(v + 9, bytes);
+    base_le_put(v + 1, cnt, 8);
+    base_le_put(v + 9, bytes, 8);
     MDB_val kv = {sizeof k, k}, vv = {sizeof v, v};
     return mdb_put(txn, s->db_meta, &kv, &vv, 0);
 }
@@ -220,8 +206,7 @@ static void dr_pitr(dr *d)
                 bad++;
                 continue;
             }
-            uint32_t kl = (uint32_t)vp[2] | (uint32_t)vp[3] << 8 | (uint32_t)vp[4] << 16 |
-                          (uint32_t)vp[5] << 24;
+            uint32_t kl = (uint32_t)base_le_get(vp + 2, 4);
             if (kl > v.mv_size - 6 || kl < 5 || memcmp(vp + 6, kp + 1, 4) != 0 || vp[10] != 0) {
                 bad++;
                 continue;

@@ -20,49 +20,10 @@
 
 /* ---- encoding ------------------------------------------------------------------------------ */
 
-static void pt_be32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * (3 - i)));
-}
-
-static void pt_be64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * (7 - i)));
-}
-
-static uint32_t pt_rd_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t pt_rd_be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void pt_le(unsigned char *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t pt_rd_le(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static void pt_state_key(unsigned char k[5], uint32_t tid)
 {
     k[0] = 'p';
-    pt_be32(k + 1, tid);
+    base_be32_put(k + 1, tid);
 }
 
 /* The state record of tid in txn (enabled false when absent).  0 or an MDB error. */
@@ -81,9 +42,9 @@ static int pt_state_read(store_t *s, MDB_txn *txn, uint32_t tid, store_pitr *out
     if (v.mv_size != PT_STATE_LEN || p[0] != PT_STATE_VERSION)
         return MDB_CORRUPTED;
     out->enabled = true;
-    out->since_ms = (int64_t)pt_rd_le(p + 1, 8);
-    out->retention_ms = (int64_t)pt_rd_le(p + 9, 8);
-    out->days = (uint32_t)pt_rd_le(p + 17, 4);
+    out->since_ms = (int64_t)base_le_get(p + 1, 8);
+    out->retention_ms = (int64_t)base_le_get(p + 9, 8);
+    out->days = (uint32_t)base_le_get(p + 17, 4);
     return 0;
 }
 
@@ -100,9 +61,9 @@ static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pi
     unsigned char kb[5], vb[PT_STATE_LEN];
     pt_state_key(kb, tid);
     vb[0] = PT_STATE_VERSION;
-    pt_le(vb + 1, (uint64_t)p->since_ms, 8);
-    pt_le(vb + 9, (uint64_t)p->retention_ms, 8);
-    pt_le(vb + 17, p->days, 4);
+    base_le_put(vb + 1, (uint64_t)p->since_ms, 8);
+    base_le_put(vb + 9, (uint64_t)p->retention_ms, 8);
+    base_le_put(vb + 17, p->days, 4);
     MDB_val k = {sizeof kb, kb}, v = {sizeof vb, vb};
     return mdb_put(txn, s->db_meta, &k, &v, 0);
 }
@@ -180,23 +141,23 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
     uint32_t tid = 0;
     for (;;) { /* per table with history: its first record, then its last */
         unsigned char seek[5] = {'h'};
-        pt_be32(seek + 1, tid);
+        base_be32_put(seek + 1, tid);
         MDB_val k = {sizeof seek, seek}, v;
         if (mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) || k.mv_size != PT_KEY_LEN ||
             ((unsigned char *)k.mv_data)[0] != 'h')
             break;
-        tid = pt_rd_be32((unsigned char *)k.mv_data + 1);
+        tid = base_be32_get((unsigned char *)k.mv_data + 1);
         unsigned char past[5] = {'h' + 1}; /* one past the table's records */
         MDB_val pk = {1, past};
         if (tid != UINT32_MAX) {
             past[0] = 'h';
-            pt_be32(past + 1, tid + 1);
+            base_be32_put(past + 1, tid + 1);
             pk.mv_size = sizeof past;
         }
         int rc = mdb_cursor_get(c, &pk, &v, MDB_SET_RANGE);
         rc = rc == 0 ? mdb_cursor_get(c, &pk, &v, MDB_PREV) : mdb_cursor_get(c, &pk, &v, MDB_LAST);
         if (rc == 0 && pk.mv_size == PT_KEY_LEN && ((unsigned char *)pk.mv_data)[0] == 'h') {
-            int64_t ms = (int64_t)pt_rd_be64((unsigned char *)pk.mv_data + 5);
+            int64_t ms = (int64_t)base_be64_get((unsigned char *)pk.mv_data + 5);
             if (ms > newest)
                 newest = ms;
         }
@@ -213,7 +174,7 @@ void st_pitr_seed(store_t *s, MDB_txn *txn)
     while (rc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'p') {
         const unsigned char *p = v.mv_data;
         if (v.mv_size == PT_STATE_LEN && p[0] == PT_STATE_VERSION) {
-            int64_t since = (int64_t)pt_rd_le(p + 1, 8);
+            int64_t since = (int64_t)base_le_get(p + 1, 8);
             if (since < INT64_MAX && since + 1 > newest)
                 newest = since + 1;
         }
@@ -249,10 +210,10 @@ int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, cons
         return 0;
     unsigned char kb[PT_KEY_LEN];
     kb[0] = 'h';
-    pt_be32(kb + 1, tid);
-    pt_be64(kb + 5, (uint64_t)s->pitr.round_ms);
-    pt_be64(kb + 13, (uint64_t)mdb_txn_id(txn));
-    pt_be32(kb + 21, s->pitr.n++);
+    base_be32_put(kb + 1, tid);
+    base_be64_put(kb + 5, (uint64_t)s->pitr.round_ms);
+    base_be64_put(kb + 13, (uint64_t)mdb_txn_id(txn));
+    base_be32_put(kb + 21, s->pitr.n++);
     /* old points into LMDB's pages: copied first, since a put may spill dirty pages */
     unsigned char *copy = NULL;
     if (old && old->mv_size) {
@@ -268,7 +229,7 @@ int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, cons
         unsigned char *p = v.mv_data;
         p[0] = PT_REC_VERSION;
         p[1] = old ? 1 : 0;
-        pt_le(p + 2, key->mv_size, 4);
+        base_le_put(p + 2, key->mv_size, 4);
         memcpy(p + PT_REC_HDR, key->mv_data, key->mv_size);
         if (copy)
             memcpy(p + PT_REC_HDR + key->mv_size, copy, old->mv_size);
@@ -438,14 +399,14 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
     }
     unsigned char hk[13];
     hk[0] = 'h';
-    pt_be32(hk + 1, t->id);
-    pt_be64(hk + 5, (uint64_t)at_ms + 1);
+    base_be32_put(hk + 1, t->id);
+    base_be64_put(hk + 5, (uint64_t)at_ms + 1);
     MDB_val k = {sizeof hk, hk}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size == PT_KEY_LEN && memcmp(k.mv_data, hk, 5) == 0) {
         const unsigned char *p = v.mv_data;
         if (v.mv_size < PT_REC_HDR || p[0] != PT_REC_VERSION ||
-            pt_rd_le(p + 2, 4) > v.mv_size - PT_REC_HDR) {
+            base_le_get(p + 2, 4) > v.mv_size - PT_REC_HDR) {
             rc = err_set(e, ERR_IO, "a damaged history record of table %s", t->name);
             goto done;
         }
@@ -459,7 +420,7 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
             u = nu;
             cap = nc;
         }
-        size_t kl = (size_t)pt_rd_le(p + 2, 4);
+        size_t kl = (size_t)base_le_get(p + 2, 4);
         u[n] = (pt_undo){.key = p + PT_REC_HDR, .klen = kl, .item = p + PT_REC_HDR + kl,
                          .ilen = v.mv_size - PT_REC_HDR - kl, .ord = n, .present = p[1] == 1};
         n++;
@@ -482,12 +443,12 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
 
     if (started) {
         unsigned char ck[6] = {'c', 0, 0, 0, 0, 0};
-        pt_be32(ck + 1, t->id);
+        base_be32_put(ck + 1, t->id);
         MDB_val cv, ckv = {sizeof ck, ck};
         uint64_t count = 0, bytes = 0;
         if (mdb_get(txn, s->db_meta, &ckv, &cv) == 0 && cv.mv_size == 17) {
-            count = pt_rd_le((unsigned char *)cv.mv_data + 1, 8);
-            bytes = pt_rd_le((unsigned char *)cv.mv_data + 9, 8);
+            count = base_le_get((unsigned char *)cv.mv_data + 1, 8);
+            bytes = base_le_get((unsigned char *)cv.mv_data + 9, 8);
         }
         started(ctx, count, bytes);
     }
@@ -497,7 +458,7 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
         goto done;
     }
     unsigned char pre[5];
-    pt_be32(pre, t->id);
+    base_be32_put(pre, t->id);
     pre[4] = 0;
     k.mv_size = sizeof pre;
     k.mv_data = pre;
@@ -544,7 +505,7 @@ int store_pitr_count(store_t *s, const store_table *t, uint64_t *out, err_t *e)
         rc = mdb_cursor_open(txn, s->db_meta, &cur);
     if (rc == 0) {
         unsigned char hk[5] = {'h'};
-        pt_be32(hk + 1, t->id);
+        base_be32_put(hk + 1, t->id);
         MDB_val k = {sizeof hk, hk}, v;
         int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         while (mrc == 0 && k.mv_size == PT_KEY_LEN && memcmp(k.mv_data, hk, 5) == 0) {
@@ -604,7 +565,7 @@ static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'p' &&
            p->removed < PT_PASS_BATCH) {
-        uint32_t tid = pt_rd_be32((unsigned char *)k.mv_data + 1);
+        uint32_t tid = base_be32_get((unsigned char *)k.mv_data + 1);
         if (!pt_table_live(s, tid)) {
             p->removed++;
             if (!p->dry && (rc = mdb_cursor_del(cur, 0)))
@@ -625,22 +586,22 @@ static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         const unsigned char *kp = k.mv_data;
         if (k.mv_size != PT_KEY_LEN || kp[0] != 'h')
             break;
-        uint32_t tid = pt_rd_be32(kp + 1);
+        uint32_t tid = base_be32_get(kp + 1);
         store_pitr st;
         if ((rc = pt_state_read(s, txn, tid, &st)))
             goto done;
         int64_t cut = st.enabled ? pt_window_start(&st, p->now_ms) : INT64_MAX;
         int64_t trimmed = INT64_MIN; /* the last (newest) record removed */
         while (mrc == 0 && k.mv_size == PT_KEY_LEN && ((unsigned char *)k.mv_data)[0] == 'h' &&
-               pt_rd_be32((unsigned char *)k.mv_data + 1) == tid &&
-               (int64_t)pt_rd_be64((unsigned char *)k.mv_data + 5) < cut &&
+               base_be32_get((unsigned char *)k.mv_data + 1) == tid &&
+               (int64_t)base_be64_get((unsigned char *)k.mv_data + 5) < cut &&
                p->removed < PT_PASS_BATCH) {
             p->removed++;
             if (p->dry) {
                 mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
                 continue;
             }
-            trimmed = (int64_t)pt_rd_be64((unsigned char *)k.mv_data + 5);
+            trimmed = (int64_t)base_be64_get((unsigned char *)k.mv_data + 5);
             if ((rc = mdb_cursor_del(cur, 0)))
                 goto done;
             mrc = pt_after_del(cur, &k, &v);
@@ -657,7 +618,7 @@ static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
             break;
         /* on to the next table's history */
         hk[0] = 'h';
-        pt_be32(hk + 1, tid + 1);
+        base_be32_put(hk + 1, tid + 1);
         k.mv_size = 5;
         k.mv_data = hk;
         mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);

@@ -612,19 +612,14 @@ int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out)
         return 0;
     if (rc)
         return rc;
-    uint64_t x = 0;
-    size_t n = v.mv_size < 8 ? v.mv_size : 8;
-    for (size_t i = 0; i < n; i++)
-        x |= (uint64_t)((unsigned char *)v.mv_data)[i] << (8 * i);
-    *out = x;
+    *out = base_le_get(v.mv_data, v.mv_size < 8 ? (int)v.mv_size : 8);
     return 0;
 }
 
 int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
 {
     unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
+    base_le_put(b, v, 8);
     MDB_val k = {strlen(key), (void *)key}, d = {8, b};
     return mdb_put(txn, s->db_meta, &k, &d, 0);
 }
@@ -729,20 +724,6 @@ int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e)
     return st_write_txn_ex(s, st_secret_txn, &c, e);
 }
 
-static void st_u64le(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t st_rd_u64le(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
                  int64_t dbytes)
 {
@@ -754,8 +735,8 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
     uint64_t cnt = 0, bytes = 0;
     int rc = mdb_get(txn, s->db_meta, &k, &v);
     if (rc == 0 && v.mv_size == 17) {
-        cnt = st_rd_u64le((unsigned char *)v.mv_data + 1);
-        bytes = st_rd_u64le((unsigned char *)v.mv_data + 9);
+        cnt = base_le_get((unsigned char *)v.mv_data + 1, 8);
+        bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
     } else if (rc && rc != MDB_NOTFOUND) {
         return rc;
     }
@@ -763,8 +744,8 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
     bytes = (int64_t)bytes + dbytes < 0 ? 0 : (uint64_t)((int64_t)bytes + dbytes);
     unsigned char vb[17];
     vb[0] = STORE_CNT_VERSION;
-    st_u64le(vb + 1, cnt);
-    st_u64le(vb + 9, bytes);
+    base_le_put(vb + 1, cnt, 8);
+    base_le_put(vb + 9, bytes, 8);
     MDB_val d = {sizeof vb, vb};
     return mdb_put(txn, s->db_meta, &k, &d, 0);
 }
@@ -784,8 +765,8 @@ int store_table_stats(store_t *s, const store_table *t, const store_index *idx, 
     *out_bytes = 0;
     rc = mdb_get(txn, s->db_meta, &k, &v);
     if (rc == 0 && v.mv_size == 17) {
-        *out_count = st_rd_u64le((unsigned char *)v.mv_data + 1);
-        *out_bytes = st_rd_u64le((unsigned char *)v.mv_data + 9);
+        *out_count = base_le_get((unsigned char *)v.mv_data + 1, 8);
+        *out_bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
     }
     if (rc == MDB_NOTFOUND)
         rc = 0;

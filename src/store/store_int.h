@@ -55,6 +55,7 @@
 #include <stdatomic.h>
 
 #include "base/buf.h"
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "store/store.h"
 
@@ -397,15 +398,12 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
 #define ST_PREFIX_LEN 5
 static inline void st_prefix5(unsigned char *p, uint32_t tid, uint8_t iid)
 {
-    p[0] = (unsigned char)(tid >> 24);
-    p[1] = (unsigned char)(tid >> 16);
-    p[2] = (unsigned char)(tid >> 8);
-    p[3] = (unsigned char)tid;
+    base_be32_put(p, tid);
     p[4] = iid;
 }
 static inline uint32_t st_prefix5_tid(const unsigned char *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return base_be32_get(p);
 }
 /* st_prefix5 appended to b.  ERR_NOMEM. */
 int st_key_prefix(buf_t *b, uint32_t tid, uint8_t iid);

@@ -43,72 +43,31 @@
 
 /* ---- keys -------------------------------------------------------------------------- */
 
-static void st_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void st_be64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (56 - 8 * i));
-}
-
-static uint64_t st_rd_be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t st_rd_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void st_le(unsigned char *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t st_rd_le(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static void st_skey(unsigned char *k, uint32_t sid)
 {
     k[0] = 'S';
-    st_be32(k + 1, sid);
+    base_be32_put(k + 1, sid);
 }
 
 static void st_rkey(unsigned char *k, uint32_t sid, uint64_t seq)
 {
     k[0] = 'R';
-    st_be32(k + 1, sid);
-    st_be64(k + 5, seq);
+    base_be32_put(k + 1, sid);
+    base_be64_put(k + 5, seq);
 }
 
 static void st_lkey(unsigned char *k, uint32_t sid)
 {
     k[0] = 'L';
-    st_be32(k + 1, sid);
+    base_be32_put(k + 1, sid);
 }
 
 static void st_xkey(unsigned char *k, uint32_t sid, uint32_t shard, uint64_t seq)
 {
     k[0] = 'X';
-    st_be32(k + 1, sid);
-    st_be32(k + 5, shard);
-    st_be64(k + 9, seq);
+    base_be32_put(k + 1, sid);
+    base_be32_put(k + 5, shard);
+    base_be64_put(k + 9, seq);
 }
 
 /* ---- descriptor encoding ----------------------------------------------------------- */
@@ -342,9 +301,9 @@ static int st_layout_put(store_t *s, MDB_txn *txn, const st_sdesc *x)
         if (n == 2 * STORE_STREAM_SHARDS_MAX)
             return ERR_IO;
         unsigned char *p = v + 1 + n++ * ST_LAYOUT_ENTRY;
-        st_be32(p, sh->lo);
-        st_be32(p + 4, sh->hi);
-        st_be32(p + 8, sh->idx);
+        base_be32_put(p, sh->lo);
+        base_be32_put(p + 4, sh->hi);
+        base_be32_put(p + 8, sh->idx);
     }
     MDB_val val = {1 + n * ST_LAYOUT_ENTRY, v};
     return mdb_put(txn, s->db_streams, &k, &val, 0);
@@ -368,8 +327,8 @@ static int st_layout_shard(store_t *s, MDB_txn *txn, uint32_t sid, uint32_t h, b
     if (v.mv_size < 1 || p[0] != ST_LAYOUT_VERSION || (v.mv_size - 1) % ST_LAYOUT_ENTRY)
         return ERR_IO;
     for (size_t i = 1; i < v.mv_size; i += ST_LAYOUT_ENTRY)
-        if (st_rd_be32(p + i) <= h && h <= st_rd_be32(p + i + 4)) {
-            *out = st_rd_be32(p + i + 8);
+        if (base_be32_get(p + i) <= h && h <= base_be32_get(p + i + 4)) {
+            *out = base_be32_get(p + i + 8);
             *found = true;
             return 0;
         }
@@ -535,8 +494,8 @@ int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_wr
     hdr[0] = ST_SREC_VERSION;
     hdr[1] = ev;
     hdr[2] = w->by_service ? 1 : 0;
-    st_le(hdr + 3, (uint64_t)base_wall_ms(), 8);
-    st_le(hdr + 11, size > UINT32_MAX ? UINT32_MAX : size, 4);
+    base_le_put(hdr + 3, (uint64_t)base_wall_ms(), 8);
+    base_le_put(hdr + 11, size > UINT32_MAX ? UINT32_MAX : size, 4);
     int rc = buf_append(&b, hdr, sizeof hdr);
     if (rc == 0)
         rc = av_encode(&m, &b);
@@ -622,7 +581,7 @@ int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err
             cap = nc;
         }
         st_sdesc x;
-        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        uint32_t sid = base_be32_get((unsigned char *)k.mv_data + 1);
         if ((rc = st_sdesc_decode(sid, &d, a, &x, e))) {
             /* one descriptor no version here reads (damaged, or a newer build's) does not
              * take every stream's listing down: passed over, said once, as by the pass */
@@ -686,11 +645,11 @@ static int st_srec_decode(const MDB_val *k, const MDB_val *v, arena_t *a, store_
     const unsigned char *p = v->mv_data;
     if (v->mv_size < ST_SREC_HDR + 1 || p[0] != ST_SREC_VERSION)
         return err_set(e, ERR_IO, "corrupt stream record");
-    r->seq = st_rd_be64((const unsigned char *)k->mv_data + 5);
+    r->seq = base_be64_get((const unsigned char *)k->mv_data + 5);
     r->event = p[1];
     r->by_service = p[2] & 1;
-    r->ms = (int64_t)st_rd_le(p + 3, 8);
-    r->size = (uint32_t)st_rd_le(p + 11, 4);
+    r->ms = (int64_t)base_le_get(p + 3, 8);
+    r->size = (uint32_t)base_le_get(p + 11, 4);
     MDB_val body = {v->mv_size - ST_SREC_HDR, (void *)(p + ST_SREC_HDR)};
     av_t m;
     int rc = st_decode(a, &body, &m, e);
@@ -743,7 +702,7 @@ static int st_read_take(const MDB_val *k, const MDB_val *d, uint64_t seq, size_t
                         uint64_t *last_seq, bool *full, bool *end, err_t *e)
 {
     if (max_bytes && *n > 0 && d->mv_size >= ST_SREC_HDR &&
-        *bytes + st_rd_le((const unsigned char *)d->mv_data + 11, 4) > max_bytes) {
+        *bytes + base_le_get((const unsigned char *)d->mv_data + 11, 4) > max_bytes) {
         *full = *end = true;
         return 0;
     }
@@ -821,7 +780,7 @@ static int st_read(store_t *s, uint32_t id, const st_rsel *sel, uint64_t from, u
     bool full = false; /* stopped by the size cap */
     int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, plen) == 0) {
-        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + plen);
+        uint64_t seq = base_be64_get((unsigned char *)k.mv_data + plen);
         if (upto && seq > upto)
             break;
         unsigned char rb[13];
@@ -911,7 +870,7 @@ typedef struct pass_ctx {
 static bool st_srec_expired(const MDB_val *v, int64_t cutoff)
 {
     return v->mv_size >= ST_SREC_HDR &&
-           (int64_t)st_rd_le((const unsigned char *)v->mv_data + 3, 8) <= cutoff;
+           (int64_t)base_le_get((const unsigned char *)v->mv_data + 3, 8) <= cutoff;
 }
 
 /* A closed shard that goes: none of its records is left (first: the stream's first record's
@@ -949,7 +908,7 @@ static int st_first_seq(MDB_cursor *cur, uint32_t sid, uint64_t *out)
     if (rc)
         return rc;
     if (k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0)
-        *out = st_rd_be64((unsigned char *)k.mv_data + 5);
+        *out = base_be64_get((unsigned char *)k.mv_data + 5);
     return 0;
 }
 
@@ -973,7 +932,7 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
             *more = true;
             break;
         }
-        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
+        uint64_t seq = base_be64_get((unsigned char *)k.mv_data + 5);
         if ((rc = mdb_cursor_del(cur, 0)))
             return rc;
         nd++;
@@ -996,7 +955,7 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
         MDB_val xk = {sizeof xb, xb}, xv;
         rc = mdb_cursor_get(cur, &xk, &xv, MDB_SET_RANGE);
         while (rc == 0 && xk.mv_size == 17 && memcmp(xk.mv_data, xb, 9) == 0 &&
-               st_rd_be64((unsigned char *)xk.mv_data + 9) < d->trim) {
+               base_be64_get((unsigned char *)xk.mv_data + 9) < d->trim) {
             if ((rc = mdb_cursor_del(cur, 0)))
                 return rc;
             rc = mdb_cursor_get(cur, &xk, &xv, MDB_GET_CURRENT);
@@ -1115,7 +1074,7 @@ static int st_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     size_t seen = 0;
     int mrc = mdb_cursor_get(sc, &k, &v, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
-        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        uint32_t sid = base_be32_get((unsigned char *)k.mv_data + 1);
         if (seen++ == ST_PASS_STREAMS) {
             c->more = true;
             break;
@@ -1182,7 +1141,7 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
     MDB_val k = {1, kb}, v;
     int mrc = mdb_cursor_get(sc, &k, &v, MDB_SET_RANGE);
     while (!*due && mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
-        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        uint32_t sid = base_be32_get((unsigned char *)k.mv_data + 1);
         arena_reset(&a);
         st_sdesc x;
         if ((rc = st_sdesc_decode(sid, &v, &a, &x, e))) {
@@ -1206,7 +1165,7 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
             n_open += d->shards[i].end == 0;
         for (size_t i = 0; i < d->n_shards; i++) {
             const store_shard *sh = &d->shards[i];
-            uint64_t first = has ? st_rd_be64((unsigned char *)k2.mv_data + 5) : 0;
+            uint64_t first = has ? base_be64_get((unsigned char *)k2.mv_data + 5) : 0;
             if (st_shard_gone(sh, first, cutoff))
                 *due = true;
             /* an empty open shard stays open (st_pass_one): not due, or an idle store
