@@ -157,15 +157,8 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
         rc = st_mdb_err(rc, e);
         goto done;
     }
-    unsigned char ck[1 + ST_PREFIX_LEN] = {'c'};
-    st_prefix5(ck + 1, t->id, 0);
-    MDB_val k = {sizeof ck, ck}, v;
-    uint64_t count = 0, bytes = 0;
-    int g = mdb_get(txn, s->db_meta, &k, &v);
-    if (g == 0 && v.mv_size == 17) {
-        count = base_le_get((unsigned char *)v.mv_data + 1, 8);
-        bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
-    }
+    uint64_t count, bytes;
+    st_cnt_get(s, txn, t->id, 0, &count, &bytes); /* 0, 0 when absent or unreadable */
     if (started)
         started(ctx, count, bytes);
     rc = mdb_cursor_open(txn, s->db_data, &cur);
@@ -175,8 +168,7 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
     }
     unsigned char pre[ST_PREFIX_LEN];
     st_prefix5(pre, t->id, 0);
-    k.mv_size = sizeof pre;
-    k.mv_data = pre;
+    MDB_val k = {sizeof pre, pre}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size >= sizeof pre && memcmp(k.mv_data, pre, sizeof pre) == 0) {
         av_t item;

@@ -51,34 +51,9 @@ static void dr_report(dr *d, const char *where, const char *table, const char *i
 static int dr_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t *cnt,
                       uint64_t *bytes, bool *found)
 {
-    unsigned char k[6] = {'c'};
-    st_prefix5(k + 1, tid, iid);
-    MDB_val kv = {sizeof k, k}, v;
-    *cnt = *bytes = 0;
-    *found = false;
-    int rc = mdb_get(txn, s->db_meta, &kv, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    if (v.mv_size == 17) {
-        *cnt = base_le_get((unsigned char *)v.mv_data + 1, 8);
-        *bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
-        *found = true;
-    }
-    return 0;
-}
-
-static int dr_set_counter(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t cnt,
-                          uint64_t bytes)
-{
-    unsigned char k[6] = {'c'}, v[17];
-    st_prefix5(k + 1, tid, iid);
-    v[0] = STORE_CNT_VERSION;
-    base_le_put(v + 1, cnt, 8);
-    base_le_put(v + 9, bytes, 8);
-    MDB_val kv = {sizeof k, k}, vv = {sizeof v, v};
-    return mdb_put(txn, s->db_meta, &kv, &vv, 0);
+    int rc = st_cnt_get(s, txn, tid, iid, cnt, bytes);
+    *found = rc == 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* ---- LMDB integrity and key ownership --------------------------------------------------------- */
@@ -552,7 +527,7 @@ static int dr_fix_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (rc == MDB_NOTFOUND)
         rc = 0;
     if (rc == 0)
-        rc = dr_set_counter(s, txn, t->id, f->ix ? f->ix->id : 0, n, bytes);
+        rc = st_cnt_put(s, txn, t->id, f->ix ? f->ix->id : 0, n, bytes);
     f->written = n;
     buf_fini(&kb);
     buf_fini(&vb);

@@ -442,14 +442,8 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
     cur = NULL;
 
     if (started) {
-        unsigned char ck[6] = {'c', 0, 0, 0, 0, 0};
-        base_be32_put(ck + 1, t->id);
-        MDB_val cv, ckv = {sizeof ck, ck};
-        uint64_t count = 0, bytes = 0;
-        if (mdb_get(txn, s->db_meta, &ckv, &cv) == 0 && cv.mv_size == 17) {
-            count = base_le_get((unsigned char *)cv.mv_data + 1, 8);
-            bytes = base_le_get((unsigned char *)cv.mv_data + 9, 8);
-        }
+        uint64_t count, bytes;
+        st_cnt_get(s, txn, t->id, 0, &count, &bytes); /* 0, 0 when absent or unreadable */
         started(ctx, count, bytes);
     }
     /* the current items, each replaced by its state at at_ms where it changed since */

@@ -724,30 +724,54 @@ int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e)
     return st_write_txn_ex(s, st_secret_txn, &c, e);
 }
 
+/* The meta DB's key of the counter record of (tid, iid): "c" tid(BE4) iid. */
+static void st_cnt_key(unsigned char k[1 + ST_PREFIX_LEN], uint32_t tid, uint8_t iid)
+{
+    k[0] = 'c';
+    st_prefix5(k + 1, tid, iid);
+}
+
+int st_cnt_get(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t *out_count,
+               uint64_t *out_bytes)
+{
+    unsigned char kb[1 + ST_PREFIX_LEN];
+    st_cnt_key(kb, tid, iid);
+    MDB_val k = {sizeof kb, kb}, v;
+    *out_count = *out_bytes = 0;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != ST_CNT_LEN)
+        return MDB_NOTFOUND;
+    *out_count = base_le_get((unsigned char *)v.mv_data + 1, 8);
+    *out_bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
+    return 0;
+}
+
+int st_cnt_put(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t count,
+               uint64_t bytes)
+{
+    unsigned char kb[1 + ST_PREFIX_LEN], vb[ST_CNT_LEN];
+    st_cnt_key(kb, tid, iid);
+    vb[0] = STORE_CNT_VERSION;
+    base_le_put(vb + 1, count, 8);
+    base_le_put(vb + 9, bytes, 8);
+    MDB_val k = {sizeof kb, kb}, d = {sizeof vb, vb};
+    return mdb_put(txn, s->db_meta, &k, &d, 0);
+}
+
 int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
                  int64_t dbytes)
 {
     if (dcount == 0 && dbytes == 0)
         return 0;
-    unsigned char kb[1 + ST_PREFIX_LEN] = {'c'};
-    st_prefix5(kb + 1, tid, iid);
-    MDB_val k = {sizeof kb, kb}, v;
-    uint64_t cnt = 0, bytes = 0;
-    int rc = mdb_get(txn, s->db_meta, &k, &v);
-    if (rc == 0 && v.mv_size == 17) {
-        cnt = base_le_get((unsigned char *)v.mv_data + 1, 8);
-        bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
-    } else if (rc && rc != MDB_NOTFOUND) {
+    uint64_t cnt, bytes;
+    int rc = st_cnt_get(s, txn, tid, iid, &cnt, &bytes);
+    if (rc && rc != MDB_NOTFOUND)
         return rc;
-    }
     cnt = (int64_t)cnt + dcount < 0 ? 0 : (uint64_t)((int64_t)cnt + dcount);
     bytes = (int64_t)bytes + dbytes < 0 ? 0 : (uint64_t)((int64_t)bytes + dbytes);
-    unsigned char vb[17];
-    vb[0] = STORE_CNT_VERSION;
-    base_le_put(vb + 1, cnt, 8);
-    base_le_put(vb + 9, bytes, 8);
-    MDB_val d = {sizeof vb, vb};
-    return mdb_put(txn, s->db_meta, &k, &d, 0);
+    return st_cnt_put(s, txn, tid, iid, cnt, bytes);
 }
 
 int store_table_stats(store_t *s, const store_table *t, const store_index *idx, uint64_t *out_count,
@@ -757,17 +781,7 @@ int store_table_stats(store_t *s, const store_table *t, const store_index *idx, 
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
-    uint8_t iid = idx ? idx->id : 0;
-    unsigned char kb[1 + ST_PREFIX_LEN] = {'c'};
-    st_prefix5(kb + 1, t->id, iid);
-    MDB_val k = {sizeof kb, kb}, v;
-    *out_count = 0;
-    *out_bytes = 0;
-    rc = mdb_get(txn, s->db_meta, &k, &v);
-    if (rc == 0 && v.mv_size == 17) {
-        *out_count = base_le_get((unsigned char *)v.mv_data + 1, 8);
-        *out_bytes = base_le_get((unsigned char *)v.mv_data + 9, 8);
-    }
+    rc = st_cnt_get(s, txn, t->id, idx ? idx->id : 0, out_count, out_bytes);
     if (rc == MDB_NOTFOUND)
         rc = 0;
     st_rtxn_end(s, txn);

@@ -387,7 +387,16 @@ int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
  * has it with its length; store_secret reads it then (store_open's first txn,
  * store_opts.secrets).  0, ERR_INTERNAL (a bad name or length), ERR_IO, or LMDB's error. */
 int st_secret_make(store_t *s, MDB_txn *txn, const store_secret_def *def, err_t *e);
-/* Adds (dcount, dbytes) to the counters of table tid / index iid. */
+/* The counter record ("c" in the layout above: {u8 STORE_CNT_VERSION, u64 LE count, u64 LE
+ * bytes}) of table tid / index iid (0: the table).  st_cnt_get reads it in txn: 0;
+ * MDB_NOTFOUND when there is none or it is not ST_CNT_LEN bytes long (both counts then 0); or
+ * another LMDB error.  st_cnt_put writes it in a write txn: 0 or an LMDB error. */
+#define ST_CNT_LEN 17
+int st_cnt_get(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t *out_count,
+               uint64_t *out_bytes);
+int st_cnt_put(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, uint64_t count,
+               uint64_t bytes);
+/* Adds (dcount, dbytes) to the counters of table tid / index iid (never below 0). */
 int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
                  int64_t dbytes);
 

@@ -902,6 +902,71 @@ static void test_key_prefix_bytes(void **state)
     }
 }
 
+/* The counter record (store_int.h's layout: "c" tid(BE4) iid -> {u8 version, u64 LE count,
+ * u64 LE bytes}) through its one codec: st_cnt_put writes those 17 bytes under that key;
+ * st_cnt_get reads them back, and says MDB_NOTFOUND with both counts 0 for a record that is
+ * absent or of another length; st_count_add adds to it and never goes below 0. */
+typedef struct cnt_case {
+    uint32_t tid;
+    uint8_t iid;
+    int step;
+} cnt_case;
+
+static int cnt_write(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+{
+    (void)e;
+    cnt_case *c = ctx;
+    if (c->step == 0)
+        return st_cnt_put(s, txn, c->tid, c->iid, 0x0102030405060708ull, 9);
+    if (c->step == 1)
+        return st_count_add(s, txn, c->tid, c->iid, -1, -20); /* bytes would go below 0 */
+    unsigned char k[6] = {'c', 0, 0, 0, 0, 0}, short_rec[16] = {STORE_CNT_VERSION};
+    st_prefix5(k + 1, c->tid, c->iid);
+    MDB_val kv = {sizeof k, k}, vv = {sizeof short_rec, short_rec};
+    return mdb_put(txn, s->db_meta, &kv, &vv, 0);
+}
+
+static void test_counter_record(void **state)
+{
+    st_fix *f = *state;
+    cnt_case c = {0x00ABCDEFu, 3, 0};
+    err_t e;
+    err_clear(&e);
+    MDB_txn *txn;
+    uint64_t n = 1, b = 1;
+    assert_int_equal(st_rtxn_begin(f->s, &txn), 0);
+    assert_int_equal(st_cnt_get(f->s, txn, c.tid, c.iid, &n, &b), MDB_NOTFOUND);
+    st_rtxn_end(f->s, txn);
+    assert_true(n == 0 && b == 0);
+
+    assert_int_equal(st_write_txn(f->s, cnt_write, &c, &e), 0);
+    assert_int_equal(st_rtxn_begin(f->s, &txn), 0);
+    unsigned char k[6] = {'c', 0x00, 0xAB, 0xCD, 0xEF, 3};
+    MDB_val kv = {sizeof k, k}, v;
+    assert_int_equal(mdb_get(txn, f->s->db_meta, &kv, &v), 0);
+    const unsigned char want[ST_CNT_LEN] = {STORE_CNT_VERSION, 8, 7, 6, 5, 4, 3, 2, 1,
+                                            9, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(v.mv_size, ST_CNT_LEN);
+    assert_memory_equal(v.mv_data, want, ST_CNT_LEN);
+    assert_int_equal(st_cnt_get(f->s, txn, c.tid, c.iid, &n, &b), 0);
+    st_rtxn_end(f->s, txn);
+    assert_true(n == 0x0102030405060708ull && b == 9);
+
+    c.step = 1;
+    assert_int_equal(st_write_txn(f->s, cnt_write, &c, &e), 0);
+    assert_int_equal(st_rtxn_begin(f->s, &txn), 0);
+    assert_int_equal(st_cnt_get(f->s, txn, c.tid, c.iid, &n, &b), 0);
+    st_rtxn_end(f->s, txn);
+    assert_true(n == 0x0102030405060707ull && b == 0);
+
+    c.step = 2; /* a record of another length is none */
+    assert_int_equal(st_write_txn(f->s, cnt_write, &c, &e), 0);
+    assert_int_equal(st_rtxn_begin(f->s, &txn), 0);
+    assert_int_equal(st_cnt_get(f->s, txn, c.tid, c.iid, &n, &b), MDB_NOTFOUND);
+    st_rtxn_end(f->s, txn);
+    assert_true(n == 0 && b == 0);
+}
+
 int main(int argc, char **argv)
 {
     static const st_child children[] = {{"grow_map", child_grow_map}, {"lv_put", lv_child_put}};
@@ -909,6 +974,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test(test_key_prefix_bytes),
+        cmocka_unit_test_setup_teardown(test_counter_record, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_kept, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_made_at_open, st_setup, st_teardown),
