@@ -551,14 +551,14 @@ static int st_purge_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 static bool st_work_pause(store_t *s, int ms)
 {
     st_readers_poll(s);
-    pthread_mutex_lock(&s->workmu);
-    if (ms > 0 && !s->work_stop) {
+    pthread_mutex_lock(&s->work.mu);
+    if (ms > 0 && !s->work.stop) {
         struct timespec ts = base_deadline(CLOCK_MONOTONIC, ms);
-        while (!s->work_stop && pthread_cond_timedwait(&s->workcv, &s->workmu, &ts) != ETIMEDOUT)
+        while (!s->work.stop && pthread_cond_timedwait(&s->work.cv, &s->work.mu, &ts) != ETIMEDOUT)
             ;
     }
-    bool stop = s->work_stop;
-    pthread_mutex_unlock(&s->workmu);
+    bool stop = s->work.stop;
+    pthread_mutex_unlock(&s->work.mu);
     return stop;
 }
 
@@ -1076,11 +1076,11 @@ static int st_alter_finish(store_t *s, const alter_ctx *x, err_t *e)
  * maintenance thread waits for none before it starts a round of table work. */
 static void st_alters_add(store_t *s, int d)
 {
-    pthread_mutex_lock(&s->workmu);
+    pthread_mutex_lock(&s->work.mu);
     s->alters += (unsigned)d;
     if (!s->alters && s->work_waits_alters) /* only then: a wake of the idle thread polls */
-        pthread_cond_broadcast(&s->workcv);
-    pthread_mutex_unlock(&s->workmu);
+        pthread_cond_broadcast(&s->work.cv);
+    pthread_mutex_unlock(&s->work.mu);
 }
 
 int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,

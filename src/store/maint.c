@@ -26,15 +26,15 @@
 #include "base/log.h"
 #include "store/store_int.h"
 
-/* Waits until woken or ms have passed (ms < 0: until woken); workmu held. */
+/* Waits until woken or ms have passed (ms < 0: until woken); work.mu held. */
 static void st_work_wait(store_t *s, int64_t ms)
 {
     if (ms < 0) {
-        pthread_cond_wait(&s->workcv, &s->workmu);
+        pthread_cond_wait(&s->work.cv, &s->work.mu);
         return;
     }
     struct timespec ts = base_deadline(CLOCK_MONOTONIC, ms);
-    pthread_cond_timedwait(&s->workcv, &s->workmu, &ts);
+    pthread_cond_timedwait(&s->work.cv, &s->work.mu, &ts);
 }
 
 static void *st_maint_main(void *arg)
@@ -43,21 +43,21 @@ static void *st_maint_main(void *arg)
     backoff bo; /* the wait after failed work; a kick without a failure waits the first */
     backoff_init(&bo, ST_WORK_RETRY_MS, ST_WORK_RETRY_MAX_MS);
     int64_t retry_ms = ST_WORK_RETRY_MS;
-    pthread_mutex_lock(&s->workmu);
-    while (!s->work_stop) {
+    pthread_mutex_lock(&s->work.mu);
+    while (!s->work.stop) {
         if (!s->work_pending) {
             st_work_wait(s, ST_WORK_POLL_MS);
-            if (s->work_stop)
+            if (s->work.stop)
                 break;
-            pthread_mutex_unlock(&s->workmu);
+            pthread_mutex_unlock(&s->work.mu);
             st_readers_check(s);
-            pthread_mutex_lock(&s->workmu);
+            pthread_mutex_lock(&s->work.mu);
             if (!s->work_pending) { /* index work another process left? */
-                pthread_mutex_unlock(&s->workmu);
+                pthread_mutex_unlock(&s->work.mu);
                 err_t ce;
                 err_clear(&ce);
                 bool busy = st_cat_check(s, &ce) == 0 && st_cat_busy(s);
-                pthread_mutex_lock(&s->workmu);
+                pthread_mutex_lock(&s->work.mu);
                 if (!busy)
                     continue;
                 s->work_pending = s->work_now = true;
@@ -70,31 +70,31 @@ static void *st_maint_main(void *arg)
             int64_t until = base_mono_ms() + retry_ms;
             for (;;) {
                 int64_t left = until - base_mono_ms();
-                if (left <= 0 || s->work_stop || s->work_now)
+                if (left <= 0 || s->work.stop || s->work_now)
                     break;
                 st_work_wait(s, left < ST_WORK_POLL_MS ? left : ST_WORK_POLL_MS);
-                if (s->work_stop)
+                if (s->work.stop)
                     break;
-                pthread_mutex_unlock(&s->workmu);
+                pthread_mutex_unlock(&s->work.mu);
                 st_readers_check(s);
-                pthread_mutex_lock(&s->workmu);
+                pthread_mutex_lock(&s->work.mu);
             }
-            if (s->work_stop)
+            if (s->work.stop)
                 break;
         }
-        while (s->alters && !s->work_stop) { /* let an alter pin what it committed first */
+        while (s->alters && !s->work.stop) { /* let an alter pin what it committed first */
             s->work_waits_alters = true;
-            pthread_cond_wait(&s->workcv, &s->workmu);
+            pthread_cond_wait(&s->work.cv, &s->work.mu);
         }
         s->work_waits_alters = false;
-        if (s->work_stop)
+        if (s->work.stop)
             break;
         s->work_pending = s->work_now = false;
-        pthread_mutex_unlock(&s->workmu);
+        pthread_mutex_unlock(&s->work.mu);
         err_t e;
         err_clear(&e);
         int rc = st_cat_finish_pending(s, &e);
-        pthread_mutex_lock(&s->workmu);
+        pthread_mutex_lock(&s->work.mu);
         if (rc) {
             retry_ms = backoff_fail(&bo, NULL);
             log_warn("store: left-over table work failed (retrying in %lld ms): %s",
@@ -111,7 +111,7 @@ static void *st_maint_main(void *arg)
             }
         }
     }
-    pthread_mutex_unlock(&s->workmu);
+    pthread_mutex_unlock(&s->work.mu);
     return NULL;
 }
 
@@ -135,20 +135,10 @@ int store_work_wait(store_t *s, int timeout_ms, err_t *e)
 
 int st_maint_start(store_t *s, err_t *e)
 {
-    if (pthread_create(&s->work, NULL, st_maint_main, s) != 0)
-        return err_set(e, ERR_INTERNAL, "cannot start the maintenance thread");
-    s->work_running = true;
-    return 0;
+    return st_thread_start(&s->work, st_maint_main, s, "maintenance", e);
 }
 
 void st_maint_stop(store_t *s)
 {
-    if (!s->work_running)
-        return;
-    pthread_mutex_lock(&s->workmu);
-    s->work_stop = true;
-    pthread_cond_broadcast(&s->workcv);
-    pthread_mutex_unlock(&s->workmu);
-    pthread_join(s->work, NULL);
-    s->work_running = false;
+    st_thread_stop(&s->work);
 }

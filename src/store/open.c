@@ -254,20 +254,11 @@ static store_t *st_open_alloc(const store_opts *opts)
     pthread_cond_init(&s->qcv, NULL);
     pthread_cond_init(&s->durcv, NULL);
     pthread_cond_init(&s->ccv, NULL);
-    pthread_mutex_init(&s->ttlmu, NULL);
     pthread_mutex_init(&s->pitr.clkmu, NULL);
     pthread_mutex_init(&s->badmu, NULL);
-    pthread_mutex_init(&s->workmu, NULL);
     s->readers_check = mdb_reader_check;
-    /* the TTL and maintenance threads' timed waits are intervals: on the monotonic clock, a
-     * step of the wall clock neither stalls them (stepped back) nor cuts them short (stepped
-     * forward); test_ttl.c test_ttl_thread_wall_clock_step */
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->ttlcv, &ca);
-    pthread_cond_init(&s->workcv, &ca);
-    pthread_condattr_destroy(&ca);
+    st_thread_init(&s->ttl);
+    st_thread_init(&s->work);
     st_change_init(s);
     st_lag_init(s);
     return s;
@@ -476,12 +467,10 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->durcv);
     pthread_cond_destroy(&s->ccv);
-    pthread_mutex_destroy(&s->ttlmu);
     pthread_mutex_destroy(&s->pitr.clkmu);
     pthread_mutex_destroy(&s->badmu);
-    pthread_cond_destroy(&s->ttlcv);
-    pthread_mutex_destroy(&s->workmu);
-    pthread_cond_destroy(&s->workcv);
+    st_thread_fini(&s->ttl);
+    st_thread_fini(&s->work);
     st_change_fini(s);
     st_lag_fini(s);
     buf_fini(&s->wb_item);

@@ -291,9 +291,9 @@ void st_readers_check(store_t *s)
     st_map_rdlock(s);
     st_rpool_release(s, false);
     st_map_unlock(s);
-    pthread_mutex_lock(&s->workmu);
+    pthread_mutex_lock(&s->work.mu);
     int (*check)(MDB_env *, int *) = s->readers_check;
-    pthread_mutex_unlock(&s->workmu);
+    pthread_mutex_unlock(&s->work.mu);
     int dead = 0;
     int rc = check(s->env, &dead);
     s->readers_checked_ms = base_mono_ms();
@@ -578,26 +578,65 @@ uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms)
 
 void st_work_start(store_t *s)
 {
-    pthread_mutex_lock(&s->workmu);
+    pthread_mutex_lock(&s->work.mu);
     s->work_pending = true;
     s->work_now = true;
-    pthread_cond_broadcast(&s->workcv);
-    pthread_mutex_unlock(&s->workmu);
+    pthread_cond_broadcast(&s->work.cv);
+    pthread_mutex_unlock(&s->work.mu);
 }
 
 void st_work_kick(store_t *s)
 {
-    pthread_mutex_lock(&s->workmu);
+    pthread_mutex_lock(&s->work.mu);
     s->work_pending = true;
-    pthread_cond_signal(&s->workcv);
-    pthread_mutex_unlock(&s->workmu);
+    pthread_cond_signal(&s->work.cv);
+    pthread_mutex_unlock(&s->work.mu);
+}
+
+void st_thread_init(st_thread *t)
+{
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    t->stop = t->running = false;
+}
+
+void st_thread_fini(st_thread *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+}
+
+int st_thread_start(st_thread *t, void *(*fn)(void *), store_t *s, const char *what, err_t *e)
+{
+    if (pthread_create(&t->id, NULL, fn, s) != 0)
+        return err_set(e, ERR_INTERNAL, "cannot start the %s thread", what);
+    t->running = true;
+    return 0;
+}
+
+void st_thread_stop(st_thread *t)
+{
+    if (!t->running)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->stop = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->id, NULL);
+    t->running = false;
 }
 
 bool st_ttl_stopping(store_t *s)
 {
-    pthread_mutex_lock(&s->ttlmu);
-    bool stop = s->ttl_stop;
-    pthread_mutex_unlock(&s->ttlmu);
+    pthread_mutex_lock(&s->ttl.mu);
+    bool stop = s->ttl.stop;
+    pthread_mutex_unlock(&s->ttl.mu);
     return stop;
 }
 

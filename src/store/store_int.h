@@ -125,6 +125,24 @@ typedef struct wreq {
 #define ST_PREALLOC_LOW ((uint64_t)1 << 20)
 #define ST_PREALLOC_PAUSE 256
 
+/* A background thread of the store that a flag stops: the TTL reaper (ttl.c) and the
+ * maintenance thread (maint.c).  Its wake-ups and `stop` are under mu; cv is on the monotonic
+ * clock, so its timed waits are intervals (test_ttl.c test_ttl_thread_wall_clock_step).
+ * st_thread_init / st_thread_fini (open.c) bracket it; st_thread_start runs fn(s) and sets
+ * running (ERR_INTERNAL "cannot start the <what> thread"); st_thread_stop sets stop under mu,
+ * wakes the thread and joins it, and does nothing for a thread that never started (store.c). */
+typedef struct st_thread {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    bool running;
+    pthread_t id;
+} st_thread;
+void st_thread_init(st_thread *t);
+void st_thread_fini(st_thread *t);
+int st_thread_start(st_thread *t, void *(*fn)(void *), store_t *s, const char *what, err_t *e);
+void st_thread_stop(st_thread *t);
+
 struct store {
     MDB_env *env;
     MDB_dbi db_meta, db_cat, db_data;
@@ -208,11 +226,7 @@ struct store {
     bool cstop;
     pthread_cond_t ccv; /* clead or cstop was set */
 
-    pthread_mutex_t ttlmu;
-    pthread_cond_t ttlcv;
-    bool ttl_stop;
-    bool ttl_running;
-    pthread_t ttl;
+    st_thread ttl; /* the reaper (ttl.c) */
     /* stream descriptors the stream pass and the listing could not decode and pass over
      * (stream.c): each said once; under badmu (the TTL thread and request threads) */
     pthread_mutex_t badmu;
@@ -220,19 +234,15 @@ struct store {
     unsigned n_bad_sdesc;
 
     /* left-over table work (removals, backfills) that failed and waits for a retry: set by
-     * st_work_kick (store.c), taken by the maintenance thread (maint.c); under workmu */
-    pthread_mutex_t workmu;
-    pthread_cond_t workcv;
+     * st_work_kick (store.c), taken by the maintenance thread (maint.c); under work.mu */
+    st_thread work; /* the maintenance thread (maint.c) */
     bool work_pending;
     bool work_now; /* new work (st_work_start): no back-off before it */
-    bool work_stop;
-    bool work_running;
     unsigned alters; /* store_table_alter calls between their commit and their pin: the
                         thread starts no work meanwhile, so `out` is the table as that
                         change left it (an added GSI still backfilling) */
-    bool work_waits_alters; /* the thread waits on workcv for alters to reach 0 */
-    pthread_t work;
-    /* mdb_reader_check, or a unit test's stand-in (set under workmu) */
+    bool work_waits_alters; /* the thread waits on work.cv for alters to reach 0 */
+    /* mdb_reader_check, or a unit test's stand-in (set under work.mu) */
     int (*readers_check)(MDB_env *env, int *dead);
     /* store.c st_readers_check, the maintenance thread's alone: when it last ran (base_mono_ms)
      * and whether it is failing (logged once) */

@@ -241,13 +241,13 @@ static void *st_ttl_main(void *arg)
     backoff_init(&b_ttl, 1, 1);
     backoff_init(&b_stream, 1, 1);
     backoff_init(&b_pitr, 1, 1);
-    pthread_mutex_lock(&s->ttlmu);
-    while (!s->ttl_stop) {
+    pthread_mutex_lock(&s->ttl.mu);
+    while (!s->ttl.stop) {
         struct timespec ts = base_deadline(CLOCK_MONOTONIC, wait_ms);
-        pthread_cond_timedwait(&s->ttlcv, &s->ttlmu, &ts);
-        if (s->ttl_stop)
+        pthread_cond_timedwait(&s->ttl.cv, &s->ttl.mu, &ts);
+        if (s->ttl.stop)
             break;
-        pthread_mutex_unlock(&s->ttlmu);
+        pthread_mutex_unlock(&s->ttl.mu);
         err_t e;
         err_clear(&e);
         size_t n = 0;
@@ -271,28 +271,18 @@ static void *st_ttl_main(void *arg)
          * a pass made the reaper rest 9 hours (e2e test_ttl_clock.py) */
         int64_t took = base_mono_ms() - t0;
         wait_ms = took * 9 > s->opts.ttl_interval_ms ? took * 9 : s->opts.ttl_interval_ms;
-        pthread_mutex_lock(&s->ttlmu);
+        pthread_mutex_lock(&s->ttl.mu);
     }
-    pthread_mutex_unlock(&s->ttlmu);
+    pthread_mutex_unlock(&s->ttl.mu);
     return NULL;
 }
 
 int st_ttl_start(store_t *s, err_t *e)
 {
-    if (pthread_create(&s->ttl, NULL, st_ttl_main, s) != 0)
-        return err_set(e, ERR_INTERNAL, "cannot start the TTL thread");
-    s->ttl_running = true;
-    return 0;
+    return st_thread_start(&s->ttl, st_ttl_main, s, "TTL", e);
 }
 
 void st_ttl_stop(store_t *s)
 {
-    if (!s->ttl_running)
-        return;
-    pthread_mutex_lock(&s->ttlmu);
-    s->ttl_stop = true;
-    pthread_cond_broadcast(&s->ttlcv);
-    pthread_mutex_unlock(&s->ttlmu);
-    pthread_join(s->ttl, NULL);
-    s->ttl_running = false;
+    st_thread_stop(&s->ttl);
 }

@@ -326,9 +326,9 @@ static int fake_check_fails(MDB_env *env, int *dead)
 
 static void set_check(store_t *s, int (*fn)(MDB_env *, int *))
 {
-    pthread_mutex_lock(&s->workmu);
+    pthread_mutex_lock(&s->work.mu);
     s->readers_check = fn;
-    pthread_mutex_unlock(&s->workmu);
+    pthread_mutex_unlock(&s->work.mu);
 }
 
 /* A failing reader check is logged once, not on every poll, and its recovery once.  Before:

@@ -3,6 +3,7 @@
  */
 #include "st_test.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -967,6 +968,56 @@ static void test_counter_record(void **state)
     assert_true(n == 0 && b == 0);
 }
 
+/* The store's stoppable threads (st_thread: the TTL reaper and the maintenance thread):
+ * st_thread_stop sets stop under mu and wakes a thread that waits on cv, which ends before
+ * stop returns (joined); a second stop, or one of a thread never started, does nothing. */
+static atomic_int thr_woken; /* 1: saw stop before its 10 s wait ran out; 2: timed out */
+static atomic_bool thr_waiting; /* set under mu just before its first wait */
+
+static void *thr_wait_for_stop(void *arg)
+{
+    store_t *s = arg;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until); /* cv is on the monotonic clock */
+    until.tv_sec += 10;
+    pthread_mutex_lock(&s->ttl.mu);
+    int rc = 0;
+    atomic_store(&thr_waiting, true);
+    while (!s->ttl.stop && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&s->ttl.cv, &s->ttl.mu, &until);
+    atomic_store(&thr_woken, s->ttl.stop ? 1 : 2);
+    pthread_mutex_unlock(&s->ttl.mu);
+    return NULL;
+}
+
+static void test_thread_start_stop(void **state)
+{
+    st_fix *f = *state;
+    store_t *s = f->s; /* the fixture runs no TTL thread (ttl_thread false) */
+    assert_false(s->ttl.running);
+    st_thread_stop(&s->ttl); /* never started: nothing to join */
+    assert_false(s->ttl.stop);
+    err_t e;
+    err_clear(&e);
+    atomic_store(&thr_woken, 0);
+    atomic_store(&thr_waiting, false);
+    assert_int_equal(st_thread_start(&s->ttl, thr_wait_for_stop, s, "TTL", &e), 0);
+    assert_true(s->ttl.running);
+    assert_false(st_ttl_stopping(s));
+    /* stop only once the thread waits (it holds mu from before it says so until it waits):
+     * a stop before would be seen without any wake-up */
+    for (int i = 0; i < 5000 && !atomic_load(&thr_waiting); i++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    assert_true(atomic_load(&thr_waiting));
+    int64_t t0 = base_mono_ms();
+    st_thread_stop(&s->ttl);
+    assert_int_equal(atomic_load(&thr_woken), 1); /* ended, by the wake-up, before stop returned */
+    assert_true(base_mono_ms() - t0 < 5000);
+    assert_false(s->ttl.running);
+    assert_true(st_ttl_stopping(s));
+    st_thread_stop(&s->ttl); /* again: nothing */
+}
+
 int main(int argc, char **argv)
 {
     static const st_child children[] = {{"grow_map", child_grow_map}, {"lv_put", lv_child_put}};
@@ -975,6 +1026,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test(test_key_prefix_bytes),
         cmocka_unit_test_setup_teardown(test_counter_record, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_thread_start_stop, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_kept, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_secret_made_at_open, st_setup, st_teardown),
