@@ -905,6 +905,181 @@ static __attribute__((noinline)) void walk_struct(walk *w, const api_shape *sh, 
         walk_member(w, &sh->members[i], n);
 }
 
+/* A list whose elements are scalars with constraints of their own: those are reported once,
+ * at the list, the list echoed whole, "Member must satisfy constraint: [...]" (AWS's
+ * validator's form for a list, as "Map value must satisfy constraint: [...]" for a map's
+ * values; test_model_constraints test_list_element_constraints). */
+static void list_elems_check(walk *w, bool bare, const api_shape *sh, const void *n)
+{
+    const api_jview *jv = w->jv;
+    const api_shape *el = sh->elem;
+    size_t cnt = jv->size(n);
+    bool bad = false;
+    for (size_t i = 0; i < cnt && !bad; i++) {
+        const void *x = jv->elem(n, i);
+        bad = x && jv->kind(x) != API_JK_NULL && !shape_ok(w, el, x);
+    }
+    if (bad) {
+        char c[600];
+        sbuf b = api_sb_make(c, sizeof c);
+        api_sb_str(&b, "Member must satisfy constraint: [");
+        constraint_list(el, &b);
+        api_sb_str(&b, "]");
+        violation(w, bare, sh, n, c);
+    }
+}
+
+/* The elements of list n (shape sh): their types (pass 1), or what they hold (pass 2). */
+static inline __attribute__((always_inline)) void walk_list(walk *w, bool bare,
+                                                             const api_shape *sh, const void *n)
+{
+    const api_shape *el = sh->elem;
+    if (el->type == API_ST_ATTRVAL && w->types_only) {
+        attr_kinds(w, el, n, false);
+        return;
+    }
+    if (!w->types_only && !descend(el) && el->type != API_ST_ATTRVAL && has_constraints(el)) {
+        list_elems_check(w, bare, sh, n);
+        return;
+    }
+    if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
+        return;
+    const api_jview *jv = w->jv;
+    size_t cnt = jv->size(n);
+    for (size_t i = 0; i < cnt && !w->rc; i++) {
+        const void *x = jv->elem(n, i);
+        if (!x || jv->kind(x) == API_JK_NULL)
+            continue;
+        push(w, 'i', NULL, 0, i + 1);
+        walk_node(w, NULL, el, x);
+        pop(w);
+    }
+}
+
+/* Whether map key k satisfies the key shape ks: its length in UTF-16 units and its pattern;
+ * a key that is a table's ARN (BatchGetItem's and BatchWriteItem's RequestItems): its
+ * characters and length, as a TableName's (arn_value); "<ARN>\u0000junk" still breaks the
+ * pattern. */
+static bool map_key_ok(const api_shape *ks, const char *k, size_t kl)
+{
+    size_t ku = str_units(ks, k, kl);
+    bool ok = (ks->min == API_NOLIM || (int64_t)ku >= ks->min) &&
+              (ks->max == API_NOLIM || (int64_t)ku <= ks->max) &&
+              (!ks->pattern || ks->pattern->match(k, kl));
+    if (!ok && ks->arn_ok && arn_chars(k, kl))
+        ok = kl <= API_TABLE_ARN_MAX;
+    return ok;
+}
+
+/* Pass 2 at map n (shape sh): the constraints of its keys and of its values themselves,
+ * reported once, at the map: "Map keys must satisfy constraint: [...]", "Map value must
+ * satisfy constraint: [...]".  Returns `each` (API_MF_EACH_VALUE: each value's own
+ * constraints at its own path), false when a value under its minimum was reported here.
+ * Inlined into walk_node, where it was written until it had a name: called, it cost a GetItem
+ * ~35 instructions more (callgrind, every map of every request passes here). */
+static inline __attribute__((always_inline)) bool map_check(walk *w, bool bare,
+                                                             const api_shape *sh, const void *n,
+                                                             bool each)
+{
+    const api_shape *el = sh->elem, *ks = sh->key;
+    bool bad_key = false, bad_val = false;
+    bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el) && !each;
+    /* API_MF_EACH_VALUE still reports a value under its minimum (an empty list) at the
+     * map, echoed, and then no value at its own path (us-east-1 and eu-west-2, the
+     * conformance suite's capture of 2026-10-09; test_batch.py
+     * test_batch_write_validation) */
+    if (each && el->min != API_NOLIM) {
+        const api_jview *jv = w->jv;
+        for (void *it = jv->iter(n); it && !bad_val; it = jv->iter_next(n, it)) {
+            const void *x = jv->iter_value(it);
+            bad_val = x && jv->kind(x) != API_JK_NULL && (int64_t)node_len(w, x) < el->min;
+        }
+        if (bad_val)
+            each = false;
+    }
+    if (check_keys || check_vals) {
+        const api_jview *jv = w->jv;
+        for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
+            const void *x = jv->iter_value(it);
+            if (check_keys && !bad_key) {
+                size_t kl;
+                const char *k = jv->iter_key(it, &kl);
+                bad_key = !map_key_ok(ks, k, kl);
+            }
+            if (check_vals && !bad_val && x && jv->kind(x) != API_JK_NULL)
+                bad_val = !shape_ok(w, el, x);
+        }
+    }
+    char c[600];
+    if (bad_key) {
+        sbuf b = api_sb_make(c, sizeof c);
+        api_sb_str(&b, "Map keys must satisfy constraint: [");
+        constraint_list(ks, &b);
+        api_sb_str(&b, "]");
+        if (w->keys_last && !w->late_set) {
+            w->late = violation_text(w, bare, sh, n, c, &w->late_len);
+            w->late_set = true;
+        } else
+            violation(w, bare, sh, n, c);
+    }
+    if (bad_val) {
+        sbuf b = api_sb_make(c, sizeof c);
+        api_sb_str(&b, "Map value must satisfy constraint: [");
+        constraint_list(el, &b);
+        api_sb_str(&b, "]");
+        violation(w, bare, sh, n, c);
+    }
+    return each;
+}
+
+/* The values of map n (shape sh; m its member, NULL inside a container): their types (pass
+ * 1), or the map's own constraints and then what the values hold (pass 2). */
+static inline __attribute__((always_inline)) void walk_map(walk *w, const api_member *m,
+                                                            bool bare, const api_shape *sh,
+                                                            const void *n)
+{
+    const api_shape *el = sh->elem;
+    bool each = m && (m->flags & API_MF_EACH_VALUE);
+    if (!w->types_only)
+        each = map_check(w, bare, sh, n, each);
+    if (el->type == API_ST_ATTRVAL && w->types_only) {
+        attr_kinds(w, el, n, true);
+        return;
+    }
+    if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
+        return;
+    const api_jview *jv = w->jv;
+    for (void *it = jv->iter(n); it && !w->rc; it = jv->iter_next(n, it)) {
+        const void *x = jv->iter_value(it);
+        if (!x || jv->kind(x) == API_JK_NULL)
+            continue;
+        size_t kl;
+        const char *k = jv->iter_key(it, &kl);
+        push(w, 'k', k, kl, 0);
+        /* the values' own constraints were reported at the map (or, each, here); only
+         * their insides are walked (types in pass 1, members in pass 2) */
+        if (each && !w->types_only)
+            check_node(w, true, el, x);
+        if (w->types_only || el->type != API_ST_LIST) {
+            walk_node(w, NULL, el, x);
+        } else {
+            const api_shape *el2 = el->elem;
+            size_t cnt = jv->size(x);
+            for (size_t i = 0; descend(el2) && i < cnt && !w->rc; i++) {
+                const void *y = jv->elem(x, i);
+                if (!y || jv->kind(y) == API_JK_NULL)
+                    continue;
+                push(w, 'i', NULL, 0, i + 1);
+                walk_node(w, NULL, el2, y);
+                pop(w);
+            }
+        }
+        pop(w);
+    }
+}
+
+/* Node n of shape sh (m its member, NULL inside a container): pass 1 (types_only) its JSON
+ * kind, pass 2 its own constraints; then what it holds. */
 static void walk_node(walk *w, const api_member *m, const api_shape *sh, const void *n)
 {
     const api_jview *jv = w->jv;
@@ -934,144 +1109,12 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
     case API_ST_STRUCT:
         walk_struct(w, sh, n);
         return;
-    case API_ST_LIST: {
-        const api_shape *el = sh->elem;
-        if (el->type == API_ST_ATTRVAL && w->types_only) {
-            attr_kinds(w, el, n, false);
-            return;
-        }
-        if (!w->types_only && !descend(el) && el->type != API_ST_ATTRVAL && has_constraints(el)) {
-            /* elements that are scalars: their member's constraints reported once, at the
-             * list, the list echoed whole, "Member must satisfy constraint: [...]" (AWS's
-             * validator's form for a list, as "Map value must satisfy constraint: [...]" for a
-             * map's values; test_model_constraints test_list_element_constraints) */
-            size_t cnt = jv->size(n);
-            bool bad = false;
-            for (size_t i = 0; i < cnt && !bad; i++) {
-                const void *x = jv->elem(n, i);
-                bad = x && jv->kind(x) != API_JK_NULL && !shape_ok(w, el, x);
-            }
-            if (bad) {
-                char c[600];
-                sbuf b = api_sb_make(c, sizeof c);
-                api_sb_str(&b, "Member must satisfy constraint: [");
-                constraint_list(el, &b);
-                api_sb_str(&b, "]");
-                violation(w, bare, sh, n, c);
-            }
-            return;
-        }
-        if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
-            return;
-        size_t cnt = jv->size(n);
-        for (size_t i = 0; i < cnt && !w->rc; i++) {
-            const void *x = jv->elem(n, i);
-            if (!x || jv->kind(x) == API_JK_NULL)
-                continue;
-            push(w, 'i', NULL, 0, i + 1);
-            walk_node(w, NULL, el, x);
-            pop(w);
-        }
+    case API_ST_LIST:
+        walk_list(w, bare, sh, n);
         return;
-    }
-    case API_ST_MAP: {
-        const api_shape *el = sh->elem, *ks = sh->key;
-        /* API_MF_EACH_VALUE: each value's own constraints at its own path, bare */
-        bool each = m && (m->flags & API_MF_EACH_VALUE);
-        if (!w->types_only) {
-            /* constraints of the keys and of the values themselves are reported once, at
-             * the map: "Map value must satisfy constraint: [...]" */
-            bool bad_key = false, bad_val = false;
-            bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el) && !each;
-            /* API_MF_EACH_VALUE still reports a value under its minimum (an empty list) at the
-             * map, echoed, and then no value at its own path (us-east-1 and eu-west-2, the
-             * conformance suite's capture of 2026-10-09; test_batch.py
-             * test_batch_write_validation) */
-            if (each && el->min != API_NOLIM) {
-                for (void *it = jv->iter(n); it && !bad_val; it = jv->iter_next(n, it)) {
-                    const void *x = jv->iter_value(it);
-                    bad_val = x && jv->kind(x) != API_JK_NULL &&
-                              (int64_t)node_len(w, x) < el->min;
-                }
-                if (bad_val)
-                    each = false;
-            }
-            if (check_keys || check_vals) {
-                for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
-                    const void *x = jv->iter_value(it);
-                    if (check_keys && !bad_key) {
-                        size_t kl;
-                        const char *k = jv->iter_key(it, &kl);
-                        size_t ku = str_units(ks, k, kl);
-                        bool ok = (ks->min == API_NOLIM || (int64_t)ku >= ks->min) &&
-                                  (ks->max == API_NOLIM || (int64_t)ku <= ks->max) &&
-                                  (!ks->pattern || ks->pattern->match(k, kl));
-                        /* a key that is a table's ARN (BatchGetItem's and BatchWriteItem's
-                         * RequestItems): its characters and length, as a TableName's
-                         * (arn_value); "<ARN>\u0000junk" still breaks the pattern */
-                        if (!ok && ks->arn_ok && arn_chars(k, kl))
-                            ok = kl <= API_TABLE_ARN_MAX;
-                        bad_key = !ok;
-                    }
-                    if (check_vals && !bad_val && x && jv->kind(x) != API_JK_NULL)
-                        bad_val = !shape_ok(w, el, x);
-                }
-            }
-            char c[600];
-            if (bad_key) {
-                sbuf b = api_sb_make(c, sizeof c);
-                api_sb_str(&b, "Map keys must satisfy constraint: [");
-                constraint_list(ks, &b);
-                api_sb_str(&b, "]");
-                if (w->keys_last && !w->late_set) {
-                    w->late = violation_text(w, bare, sh, n, c, &w->late_len);
-                    w->late_set = true;
-                } else
-                    violation(w, bare, sh, n, c);
-            }
-            if (bad_val) {
-                sbuf b = api_sb_make(c, sizeof c);
-                api_sb_str(&b, "Map value must satisfy constraint: [");
-                constraint_list(el, &b);
-                api_sb_str(&b, "]");
-                violation(w, bare, sh, n, c);
-            }
-        }
-        if (el->type == API_ST_ATTRVAL && w->types_only) {
-            attr_kinds(w, el, n, true);
-            return;
-        }
-        if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
-            return;
-        for (void *it = jv->iter(n); it && !w->rc; it = jv->iter_next(n, it)) {
-            const void *x = jv->iter_value(it);
-            if (!x || jv->kind(x) == API_JK_NULL)
-                continue;
-            size_t kl;
-            const char *k = jv->iter_key(it, &kl);
-            push(w, 'k', k, kl, 0);
-            /* the values' own constraints were reported at the map (or, each, here); only
-             * their insides are walked (types in pass 1, members in pass 2) */
-            if (each && !w->types_only)
-                check_node(w, true, el, x);
-            if (w->types_only || el->type != API_ST_LIST) {
-                walk_node(w, NULL, el, x);
-            } else {
-                const api_shape *el2 = el->elem;
-                size_t cnt = jv->size(x);
-                for (size_t i = 0; descend(el2) && i < cnt && !w->rc; i++) {
-                    const void *y = jv->elem(x, i);
-                    if (!y || jv->kind(y) == API_JK_NULL)
-                        continue;
-                    push(w, 'i', NULL, 0, i + 1);
-                    walk_node(w, NULL, el2, y);
-                    pop(w);
-                }
-            }
-            pop(w);
-        }
+    case API_ST_MAP:
+        walk_map(w, m, bare, sh, n);
         return;
-    }
     default:
         return;
     }
