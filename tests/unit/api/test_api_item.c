@@ -285,6 +285,66 @@ static void enum_members(void **state)
     arena_fini(&a);
 }
 
+/* api_index_keys_check names the offending index key attribute whose index comes first by
+ * name, not first in the table's list; an LSI's partition key is the table's and is not
+ * checked as the index's; an attribute an update leaves as it was is not checked again. */
+static void index_key_refusal_order(void **state)
+{
+    (void)state;
+    store_table t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.name, sizeof t.name, "t");
+    snprintf(t.key.hash, sizeof t.key.hash, "pk");
+    t.key.hash_type = AV_S;
+    static const struct {
+        const char *name, *hash, *range;
+        av_type ht, rt;
+        bool global;
+    } ix[] = {
+        {"zz", "gz", "", AV_S, AV_NONE, true},
+        {"lsi", "pk", "r", AV_N, AV_S, false}, /* pk as N: would refuse every item if checked */
+        {"mm", "gm", "", AV_N, AV_NONE, true},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        store_index *x = &t.idx[i];
+        snprintf(x->name, sizeof x->name, "%s", ix[i].name);
+        snprintf(x->key.hash, sizeof x->key.hash, "%s", ix[i].hash);
+        snprintf(x->key.range, sizeof x->key.range, "%s", ix[i].range);
+        x->key.hash_type = ix[i].ht;
+        x->key.range_type = ix[i].rt;
+        x->global = ix[i].global;
+        x->proj = STORE_PROJ_ALL;
+    }
+    t.n_idx = 3;
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    err_clear(&e);
+    av_t ok = item(&a, "{\"pk\":{\"S\":\"x\"},\"gz\":{\"S\":\"z\"},\"gm\":{\"N\":\"1\"},"
+                       "\"r\":{\"S\":\"r\"}}");
+    assert_int_equal(api_index_keys_check(&t, &ok, NULL, API_SIZE_UNKNOWN, NULL, &e), 0);
+    /* zz and mm both refuse: mm is named (before zz by name, after it in the list) */
+    av_t both = item(&a, "{\"pk\":{\"S\":\"x\"},\"gz\":{\"N\":\"2\"},\"gm\":{\"S\":\"s\"}}");
+    assert_int_equal(api_index_keys_check(&t, &both, NULL, API_SIZE_UNKNOWN, NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values were invalid: Type mismatch for "
+                               "Index Key gm Expected: N Actual: S IndexName: mm");
+    /* the same as an update that changed only gz: mm's gm is as it was, zz is named */
+    err_clear(&e);
+    av_t before = item(&a, "{\"pk\":{\"S\":\"x\"},\"gz\":{\"S\":\"z\"},\"gm\":{\"S\":\"s\"}}");
+    assert_int_equal(api_index_keys_check(&t, &both, &before, API_SIZE_UNKNOWN, NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values were invalid: Type mismatch for "
+                               "Index Key gz Expected: S Actual: N IndexName: zz");
+    /* an empty string as an LSI's sort key: that index and attribute named */
+    err_clear(&e);
+    av_t empty = item(&a, "{\"pk\":{\"S\":\"x\"},\"r\":{\"S\":\"\"}}");
+    assert_int_equal(api_index_keys_check(&t, &empty, NULL, API_SIZE_UNKNOWN, NULL, &e),
+                     ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "IndexName: lsi, IndexKey: r"));
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +354,7 @@ int main(void)
         cmocka_unit_test(capacity_json),
         cmocka_unit_test(collection_metrics),
         cmocka_unit_test(enum_members),
+        cmocka_unit_test(index_key_refusal_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
