@@ -43,8 +43,9 @@ extern char **environ;
 #define TRG_FLOCK_POLL_MS 10   /* the on-failure file's lock held elsewhere: tried this often */
 #define TRG_CLAIM_POLL_MS 500  /* the table's trigger held by another process: tried this often */
 /* A trigger's files are DATA_DIR/triggers/<stem>.json, .json.tmp and .lock, the stem
- * "trigger-TABLE" while that fits a file name (NAME_MAX 255 with ".json.tmp": tables of up to
- * 238 bytes, the names every earlier version used, so their saved positions are found); a
+ * "trigger-TABLE" (a named trigger's "trigger-NAME@TABLE", trg_set_stem) while that fits a
+ * file name (NAME_MAX 255 with ".json.tmp": tables of up to 238 bytes, the names every
+ * earlier version used, so their saved positions are found); a
  * longer name (DynamoDB allows 255 bytes) is cut to its first TRG_STEM_KEEP bytes and given
  * '~' and 16 hex digits of a SipHash of the whole name ('~' is not in a table name, so no
  * other table's stem can be it).  Before, such a table's files could not be created:

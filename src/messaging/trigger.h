@@ -9,8 +9,8 @@
  * before its children's are read), up to MSG_TRIGGER_SHARDS_AT_ONCE shards at once; it
  * runs COMMAND through /bin/sh -c with the event Lambda delivers on its standard input:
  * {"Records":[...]} (each record with eventSourceARN).  Exit status 0 means the batch is done:
- * the position after it is saved (state_dir/trigger-<table>.json, written atomically and
- * synced; a shard whose batch is still running saved at its position before that batch)
+ * the position after it is saved (state_dir/trigger-<table>.json, trigger-<name>@<table>.json
+ * for a named one (cfg.name), written atomically and synced; a shard whose batch is still running saved at its position before that batch)
  * before that shard's next batch is read, so a restart continues after the last finished batch
  * and never delivers a finished batch again (a batch cut off by a crash or a stop is delivered
  * again: at least once, in order).  Any other status, or a command killed by a signal, is
