@@ -209,9 +209,13 @@ static json_t *item_row_emptied(const char *table, const char *owner, const char
                      "ExpressionAttributeValues", vals, "ExpressionAttributeNames", names);
 }
 
-/* One attempt's transaction (items consumed) sent: 0 committed, MSGI_RACED, or the error. */
-static int del_commit(msg_service *s, json_t *items, err_t *e)
+/* One attempt's transaction (items consumed) sent: 0 committed, MSGI_RACED, or the error.
+ * failed (may be NULL): on MSGI_RACED, a bit per item (1u << index, the first 32) whose
+ * cancellation reason is ConditionalCheckFailed (0: none said). */
+static int del_commit(msg_service *s, json_t *items, unsigned *failed, err_t *e)
 {
+    if (failed)
+        *failed = 0;
     if (!items)
         return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < json_array_size(items); i++)
@@ -227,10 +231,31 @@ static int del_commit(msg_service *s, json_t *items, err_t *e)
                        json_pack("{s:o,s:s}", "TransactItems", items, "ClientRequestToken", token),
                        &resp, &in);
     int w = msgi_write_outcome(rc, resp);
+    const json_t *rs = json_object_get(resp, "CancellationReasons");
+    for (size_t i = 0; failed && w == MSGI_RACED && i < json_array_size(rs) && i < 32; i++) {
+        const char *c = json_string_value(json_object_get(json_array_get(rs, i), "Code"));
+        if (c && strcmp(c, "ConditionalCheckFailed") == 0)
+            *failed |= 1u << i;
+    }
     json_decref(resp);
     if (w == 0 || w == MSGI_RACED)
         return w;
     return msgi_storage(e, w, &in);
+}
+
+/* Whether owner's conversation row at `at` is another conversation's than group's (a message
+ * of it at that very microsecond): *out.  The backend's errors. */
+static int taken_by_another(msg_service *s, const char *owner, const char *at, const char *group,
+                            bool *out, err_t *e)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    json_t *row;
+    int rc = msgi_get_item(s, pk, at, &row, e);
+    const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
+    *out = !rc && row && (!g || strcmp(g, group) != 0);
+    json_decref(row);
+    return rc;
 }
 
 /* json_array_append_new that keeps a NULL (out of memory) as a JSON null, which del_commit
@@ -261,7 +286,7 @@ static int del_middle(msg_service *s, const char *me, const char *other, const c
                          ":g", "S", group, ":ts", "S", ts));
     if (strcmp(theirs.read_to, ts) < 0 && theirs.unread > 0)
         add(items, item_row(s->table, other, last, &theirs, 'b', theirs.unread - 1));
-    rc = del_commit(s, items, e);
+    rc = del_commit(s, items, NULL, e);
     json_decref(theirs.row);
     return rc;
 }
@@ -324,7 +349,7 @@ static int del_last(msg_service *s, const char *me, const char *other, const cha
             json_pack("{s:{s:s,s:o,s:s}}", "ConditionCheck", "TableName", s->table, "Key",
                       msgi_key2(msg_pk, p_sk), "ConditionExpression", "attribute_exists(pk)"));
         /* attribute_not_exists: (GRP#owner, p_sk) may be another conversation's row at the
-         * same microsecond; that cancels (retried until conflict), never overwrites it */
+         * same microsecond; that cancels, never overwrites it (below) */
         json_t *rows[2] = {moved_row(&mine, p_sk, p_text, false, ts),
                            moved_row(&theirs, p_sk, p_text, true, ts)};
         for (int i = 0; i < 2; i++)
@@ -333,7 +358,24 @@ static int del_last(msg_service *s, const char *me, const char *other, const cha
                                        rows[i], "ConditionExpression", "attribute_not_exists(pk)")
                            : NULL);
     }
-    rc = del_commit(s, items, e);
+    unsigned failed;
+    rc = del_commit(s, items, &failed, e);
+    /* only a Put of the moved rows failed (items 5 and 6: mine, theirs), and the key holds
+     * another conversation's row (its message at p's microsecond): no retry can move the
+     * rows there until that conversation moves on; 409 at once.  Before session 31 the
+     * delete read and tried again max_retries times (200), to the same conflict
+     * (test_service.c test_delete_last_when_the_previous_time_is_taken). */
+    bool taken = false;
+    for (int i = 0; p && rc == MSGI_RACED && failed && !(failed & ~(3u << 5)) && !taken && i < 2;
+         i++)
+        if ((failed & (1u << (5 + i))) &&
+            (rc = taken_by_another(s, i ? other : me, p_sk, group, &taken, e)) == 0 && !taken)
+            rc = MSGI_RACED;
+    if (taken)
+        rc = msg_failf(e, MSG_E_CONFLICT,
+                       "the message before it was sent at the same microsecond as another "
+                       "conversation's last message; it can be deleted once that one has a "
+                       "newer message");
 done:
     json_decref(p);
     json_decref(mine.row);

@@ -1592,12 +1592,14 @@ typedef struct blind_backend {
     int calls;
     int gsi;       /* GSI Queries asked for */
     bool sees;     /* the GSI answers (only counted) */
+    int txns;      /* TransactWriteItems sent */
 } blind_backend;
 
 static int blind_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
 {
     blind_backend *l = (blind_backend *)b;
     l->calls++;
+    l->txns += strcmp(op, "TransactWriteItems") == 0;
     if (strcmp(op, "Query") == 0 && json_object_get(req, "IndexName")) { /* req borrowed */
         l->gsi++;
         if (l->sees)
@@ -1765,6 +1767,50 @@ static void test_membership_404_is_bounded(void **state)
     stand_in_rows(&busy, &busy, "2098-01-01", 300, false);
     msg_message_fini(&old);
     msg_message_fini(&mine);
+}
+
+/* The delete of a conversation's last message moves both rows back to the message before;
+ * when one of the owners has a row of another conversation at that very microsecond, the
+ * two cannot share the key (the Put is attribute_not_exists: never overwritten), and no
+ * retry changes that until the other conversation moves on: 409 conflict after one
+ * transaction, nothing changed.  Before, the delete read and sent its transaction again
+ * cfg.max_retries (200) times, with back-off, to the same conflict. */
+static void test_delete_last_when_the_previous_time_is_taken(void **state)
+{
+    (void)state;
+    msg_user a = add_user("sm_a", "Sm A");
+    add_user("sm_b", "Sm B");
+    add_user("sm_c", "Sm C");
+    const char *t1 = "2024-03-01T00:00:00.000001Z";
+    msg_message p = send_ok(&a, NULL, "sm_b", "before", t1);
+    msg_message last = send_ok(&a, p.message_group_uuid, NULL, "last",
+                               "2024-03-01T00:00:01.000000Z");
+    msg_message y = send_ok(&a, NULL, "sm_c", "the same microsecond", t1);
+    assert_string_equal(y.created_at, t1);
+    blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend, .sees = true};
+    msg_service *svc = service_on(&bb.base, NULL);
+    err_t e = {0};
+    assert_int_not_equal(
+        msg_delete_message(svc, a.uuid, p.message_group_uuid, last.created_at, NULL, &e), 0);
+    code_is(&e, "conflict");
+    if (bb.txns > 1)
+        fail_msg("a delete that cannot move the rows back sent %d transactions", bb.txns);
+    msg_message_page pg;
+    assert_int_equal(msg_list_messages(S, a.uuid, p.message_group_uuid, 0, NULL, &pg, &e), 0);
+    assert_int_equal(pg.n, 2);
+    msg_message_page_free(&pg);
+    /* the other conversation moved on: the delete goes through */
+    msg_message on = send_ok(&a, y.message_group_uuid, NULL, "moved on", NULL);
+    bool deleted = false;
+    err_clear(&e);
+    if (msg_delete_message(svc, a.uuid, p.message_group_uuid, last.created_at, &deleted, &e))
+        fail_msg("delete: %s", e.msg);
+    assert_true(deleted);
+    msg_service_free(svc);
+    msg_message_fini(&on);
+    msg_message_fini(&y);
+    msg_message_fini(&last);
+    msg_message_fini(&p);
 }
 
 /* The GSI blind (as a lagging GSI is to a new conversation), and each of the first 3 GetItems
@@ -4393,6 +4439,7 @@ int main(void)
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
         cmocka_unit_test(test_membership_404_is_bounded),
+        cmocka_unit_test(test_delete_last_when_the_previous_time_is_taken),
         cmocka_unit_test(test_membership_keyed_read_when_the_newest_goes_back),
         cmocka_unit_test(test_mark_read_races),
         cmocka_unit_test(test_throttled_transaction_is_not_a_race),
