@@ -206,6 +206,25 @@ def csp_violations(d):
             if "Content Security Policy" in e["message"] or "Refused to" in e["message"]]
 
 
+def users(srv, *people):
+    """Adds each (handle, name) as a user of srv with a bearer token valid an hour, in
+    srv.tok[handle] (the set-up of the tests that bring their own people)."""
+    for h, n in people:
+        srv.tok[h] = token(add_user(srv, h, n), exp_in=3600)
+
+
+def conv_page(srv, d, who, conv, want, what, seams=()):
+    """d's page, fresh, with each of `seams` injected, signed in as `who`, conversation `conv`
+    open and showing the messages `want` (`what` names them when they do not come)."""
+    d = fresh(d)
+    for js in seams:
+        inject(d, js)
+    sign_in_by_link(d, srv, who)
+    open_conv(d, conv)
+    wait(d, lambda d: bubbles(d) == want, 5, what)
+    return d
+
+
 def send_rest(srv, frm, text, handle=None, group=None):
     body = {"message": text}
     body.update({"handle": handle} if handle else {"message_group_uuid": group})
@@ -484,8 +503,7 @@ def test_right_to_left_text_reads_right_to_left(web, two):
     # out left to right, its question mark at the wrong end; an English message stays LTR
     # beside it.  The composer follows what is typed (dir=auto) and names are isolated from
     # the time next to them (<bdi>).
-    for h, n in (("web_rtl", "דוד כהן"), ("web_ltr", "Lee Ltr")):  # new: only this talk
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, ("web_rtl", "דוד כהן"), ("web_ltr", "Lee Ltr"))  # new: only this talk
     heb, eng = "שלום, מה שלומך?", "fine, thanks!"
     send_rest(web, "web_rtl", heb, handle="web_ltr")
     d = fresh(two[0])
@@ -818,8 +836,7 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     # scroll bar.
     from selenium.webdriver.common.keys import Keys
     name = "W" * 64
-    for h, n in (("web_longname", name), ("web_narrow", "Narrow Web")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, ("web_longname", name), ("web_narrow", "Narrow Web"))
     m = send_rest(web, "web_longname", "x" * 1000, handle="web_narrow")
     send_rest(web, "web_longname", "https://example.com/" + "a/" * 300,
               group=m["message_group_uuid"])
@@ -876,8 +893,7 @@ def test_a_tap_opens_a_conversation_to_read_it(web, two):
     conversation before a word is read; the composer is a tap away.  By mouse or keyboard
     the composer still takes the focus.  Before, every tap raised the keyboard."""
     me_, o_ = "web_tap_me", "web_tap_o"
-    for h, n in ((me_, "Tap Me"), (o_, "Tap Other")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (me_, "Tap Me"), (o_, "Tap Other"))
     send_rest(web, o_, "read me first", handle=me_)
     d = fresh(two[1], width=360, height=700)
     d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
@@ -961,8 +977,7 @@ def test_the_page_on_a_phone(web, two, tmp_path):
     viewport (iOS), the buttons were 26-33 px tall, Back from a conversation loaded by its
     address left the page, and after ← Forward went nowhere."""
     pa, pb, pc = "web_phone_a", "web_phone_b", "web_phone_c"
-    for h, n in ((pa, "Phone A"), (pb, "Phone B " + "Q" * 40), (pc, "Phone C")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (pa, "Phone A"), (pb, "Phone B " + "Q" * 40), (pc, "Phone C"))
     send_rest(web, pc, "from c", handle=pa)
     g = send_rest(web, pb, "w" * 300, handle=pa)["message_group_uuid"]
     send_rest(web, pb, "https://example.com/" + "long/" * 60, group=g)
@@ -1634,12 +1649,8 @@ def test_the_stream_back_as_soon_as_the_server_answers(web, two):
     me_ = "web_sseback"
     web.tok[me_] = token(add_user(web, me_, "Sseback Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
-    d = fresh(two[1])
-    inject(d, SERVER_OUT)
-    inject(d, HOLD_BACKOFF)
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"],
+                  "alice's conversation", seams=(SERVER_OUT, HOLD_BACKOFF))
     # the stream dropped (the 'offline' event closes it) and the server gone
     d.execute_script("window.__down = true; window.__tickets = 0;"
                      "window.dispatchEvent(new Event('offline'))")
@@ -1664,11 +1675,8 @@ def test_a_refused_stream_keeps_its_backoff(web, two):
     me_ = "web_ssecap"
     web.tok[me_] = token(add_user(web, me_, "Ssecap Web"), exp_in=3600)
     send_rest(web, "web_alice", "from alice", handle=me_)
-    d = fresh(two[1])
-    inject(d, SSE_DOWN)
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"],
+                  "alice's conversation", seams=(SSE_DOWN,))
     d.execute_script("window.__sseDown = true; window.dispatchEvent(new Event('offline'))")
     wait(d, lambda d: d.execute_script("return window.__streams") >= 4, 8,
          "three streams refused (the next try 3-5 s away)")
@@ -1715,11 +1723,8 @@ def test_the_stream_back_as_soon_as_a_proxy_answers_again(web, two):
     me_ = "web_sseproxy"
     web.tok[me_] = token(add_user(web, me_, "Sseproxy Web"), exp_in=3600)
     send_rest(web, "web_alice", "from alice", handle=me_)
-    d = fresh(two[1])
-    inject(d, PROXY_503)
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"],
+                  "alice's conversation", seams=(PROXY_503,))
     d.execute_script("window.__proxyDown = true; window.dispatchEvent(new Event('offline'))")
     wait(d, lambda d: len(d.execute_script("return window.__proxyAt")) >= 4, 12,
          "four tickets answered 503 by the proxy (the next try 6-10 s away)")
@@ -1761,11 +1766,8 @@ def test_the_stream_waits_as_long_as_retry_after_says(web, two):
     me_ = "web_sseafter"
     web.tok[me_] = token(add_user(web, me_, "Sseafter Web"), exp_in=3600)
     send_rest(web, "web_alice", "from alice", handle=me_)
-    d = fresh(two[1])
-    inject(d, TICKET_BUSY)
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"],
+                  "alice's conversation", seams=(TICKET_BUSY,))
     d.execute_script("window.__ticketBusy = true; window.dispatchEvent(new Event('offline'))")
     wait(d, lambda d: len(d.execute_script("return window.__busyAt")) >= 1, 3, "a refused ticket")
     type_and_enter(d, "meanwhile")
@@ -1789,10 +1791,7 @@ def test_sends_that_met_a_server_down_go_by_themselves(web, two):
     web.tok[me_] = token(add_user(web, me_, "Down Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "before", handle=me_)["message_group_uuid"]
     send_rest(web, "web_bob", "other", handle=me_)
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["before"], 5, "the first message")
+    d = conv_page(web, two[1], me_, "Alice Web", ["before"], "the first message")
     # the page's mark-read of 'before' (sent 0.5 s after it shows) answered first: any answer
     # tells the page the server is back, and one that came after 'one' failed sent 'one' a
     # third time while down (flaky under load: ['one', 'one', 'one', 'one', 'two'])
@@ -1835,8 +1834,7 @@ def test_a_send_into_a_hung_server_goes_again_once(web, two):
     until the browser gave up on the request (minutes), every later send queued behind it."""
     import signal
     a_, b_ = "web_hung_a", "web_hung_b"
-    for h, n in ((a_, "Hung A"), (b_, "Hung B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Hung A"), (b_, "Hung B"))
     g = send_rest(web, b_, "before", handle=a_)["message_group_uuid"]
     alice, bob = fresh(two[0]), fresh(two[1])
     sign_in_by_link(alice, web, a_)
@@ -1889,10 +1887,7 @@ def test_typing_on_while_a_send_is_on_its_way(web, two):
     me_ = "web_slow"
     web.tok[me_] = token(add_user(web, me_, "Slow Web"), exp_in=3600)
     m = send_rest(web, "web_alice", "talk to me", handle=me_)
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["talk to me"], 5, "the first message")
+    d = conv_page(web, two[1], me_, "Alice Web", ["talk to me"], "the first message")
     d.execute_script(SLOW_SENDS)
     type_and_enter(d, "first")
     by_css(d, "#text")[0].send_keys("second")
@@ -1921,10 +1916,7 @@ def test_enter_pressed_quickly_sends_each_message_in_order(web, two):
     me_ = "web_quick"
     web.tok[me_] = token(add_user(web, me_, "Quick Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "go", handle=me_)["message_group_uuid"]
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["go"], 5, "the first message")
+    d = conv_page(web, two[1], me_, "Alice Web", ["go"], "the first message")
     d.execute_script(SLOW_SENDS)
     by_css(d, "#text")[0].send_keys("one", Keys.ENTER, "two", Keys.ENTER, "three", Keys.ENTER)
     assert bubbles(d) == ["go", "one", "two", "three"]
@@ -2075,10 +2067,7 @@ def test_a_failed_send_keeps_its_place_and_retry_moves_it_last(web, two):
     web.tok[me_] = token(add_user(web, me_, "Order Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
     send_rest(web, "web_bob", "from bob", handle=me_)
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"], "alice's conversation")
     d.execute_script(SENDS, "fail")
     type_and_enter(d, "lost one")
     wait(d, lambda d: by_css(d, "#messages li.failed"), 5, "'Not sent'")
@@ -2159,10 +2148,7 @@ def test_a_failed_send_stays_where_it_was_typed(web, two):
     me_ = "web_typed"
     web.tok[me_] = token(add_user(web, me_, "Typed Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"], "alice's conversation")
     d.execute_script(HOLD_THEN_FAIL)
     type_and_enter(d, "FAIL typed first")
     send_rest(web, "web_alice", "alice meanwhile", group=g)
@@ -2699,10 +2685,7 @@ def test_a_silent_stream_is_reconnected(web, two):
     me_ = "web_silent"
     web.tok[me_] = token(add_user(web, me_, "Silent Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "before", handle=me_)["message_group_uuid"]
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["before"], 5, "the first message")
+    d = conv_page(web, two[1], me_, "Alice Web", ["before"], "the first message")
     web.proc.send_signal(signal.SIGSTOP)
     try:
         d.execute_script("const now = Date.now; Date.now = () => now() + 40000;")
@@ -3443,10 +3426,7 @@ def test_a_send_refused_401_goes_at_the_next_sign_in(web, two):
     uid = add_user(web, me, "Expiry Two")
     web.tok[me] = token(uid, exp_in=3600)
     g = send_rest(web, "web_alice", "hello again", handle=me)["message_group_uuid"]
-    d = fresh(two[1])
-    sign_in_by_link(d, web, me)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["hello again"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me, "Alice Web", ["hello again"], "alice's conversation")
     d.execute_script(SEND_GETS_401)
     type_and_enter(d, "refused once")
     err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
@@ -3528,11 +3508,8 @@ def test_a_proxys_401_does_not_sign_out(web, two):
     me_ = "web_proxy401"
     web.tok[me_] = token(add_user(web, me_, "Proxy Web"), exp_in=3600)
     g = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
-    d = fresh(two[1])
-    inject(d, PROXY_401)
-    sign_in_by_link(d, web, me_)
-    open_conv(d, "Alice Web")
-    wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's conversation")
+    d = conv_page(web, two[1], me_, "Alice Web", ["from alice"],
+                  "alice's conversation", seams=(PROXY_401,))
     d.execute_script("sessionStorage.setItem('__p401', '1')")
     type_and_enter(d, "behind the proxy")
     why = wait(d, lambda d: by_css(d, "#messages li.failed") and notice(d), 10,
@@ -3753,13 +3730,9 @@ def test_the_other_persons_new_name_shows_without_a_reload(web, two):
     the old name until the conversation was opened again, and a listing without a newer
     message left the old name in the list."""
     a_, b_ = "web_ren_a", "web_ren_b"
-    for h, n in ((a_, "Ren A"), (b_, "Ren B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Ren A"), (b_, "Ren B"))
     g = send_rest(web, a_, "under the first name", handle=b_)["message_group_uuid"]
-    d = fresh(two[1])
-    sign_in_by_link(d, web, b_)
-    open_conv(d, "Ren A")
-    wait(d, lambda d: bubbles(d) == ["under the first name"], 5, "the first message")
+    d = conv_page(web, two[1], b_, "Ren A", ["under the first name"], "the first message")
     assert conv_heading(d) == ["Ren A", "Ren A"]
 
     def rename(name):
@@ -3870,8 +3843,7 @@ def test_deleting_ones_own_message(web, two):
     Before, nothing on the page could take a sent message back."""
     from selenium.webdriver.common.keys import Keys
     a_, b_ = "web_del_a", "web_del_b"
-    for h, n in ((a_, "Del A"), (b_, "Del B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Del A"), (b_, "Del B"))
     g = send_rest(web, b_, "from b", handle=a_)["message_group_uuid"]
     for t in ("one", "two", "three"):
         send_rest(web, a_, t, group=g)
@@ -3988,8 +3960,7 @@ def test_the_list_of_messages_is_one_tab_stop(web, two):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     a_, b_ = "web_rove_a", "web_rove_b"
-    for h, n in ((a_, "Rove A"), (b_, "Rove B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Rove A"), (b_, "Rove B"))
     g = send_rest(web, b_, "see https://example.com/b", handle=a_)["message_group_uuid"]
     for i in range(5):
         send_rest(web, a_, f"mine {i}", group=g)
@@ -4055,8 +4026,7 @@ def test_a_deleted_unread_message_leaves_the_badge(web, two):
     the conversation stays, "No messages", no badge.  Before, nothing on the page took a
     deletion in."""
     a_, b_ = "web_delbadge_a", "web_delbadge_b"
-    for h, n in ((a_, "Delbadge A"), (b_, "Delbadge B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Delbadge A"), (b_, "Delbadge B"))
     d = fresh(two[1])
     sign_in_by_link(d, web, b_)
     ms = [send_rest(web, a_, "u1", handle=b_)]
@@ -4091,8 +4061,7 @@ def test_deletes_missed_while_away_show_on_reconnecting(web, two):
     deleted newest (the conversation's item asked by its uuid when the listing says an older
     one).  Before, the page showed them until a reload."""
     a_, b_ = "web_delgap_a", "web_delgap_b"
-    for h, n in ((a_, "Delgap A"), (b_, "Delgap B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Delgap A"), (b_, "Delgap B"))
     g = send_rest(web, b_, "b first", handle=a_)["message_group_uuid"]
     mid = send_rest(web, a_, "a middle", group=g)
     send_rest(web, a_, "a keeps", group=g)
@@ -4128,18 +4097,14 @@ def test_conversations_emptied_while_away_leave_on_reconnecting(web, two):
     texts, the badge and "(1)" in the title until a reload; after 770c8aca the listed one
     kept its deleted text (a listing item at the same time changed only the name)."""
     r_, e_, f_, k_ = "web_empty_r", "web_empty_e", "web_empty_f", "web_empty_k"
-    for h, n in ((r_, "Empty R"), (e_, "Empty E"), (f_, "Empty F"), (k_, "Empty K")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (r_, "Empty R"), (e_, "Empty E"), (f_, "Empty F"), (k_, "Empty K"))
     k = send_rest(web, k_, "k keeps", handle=r_)
     st, _, body = rest(web, "PUT", f"/api/message_groups/{k['message_group_uuid']}/read",
                        web.tok[r_], {"read_to": k["created_at"]})
     assert st == 200, body
     em = send_rest(web, e_, "E only (open)", handle=r_)
     fm = send_rest(web, f_, "F only (listed, unread)", handle=r_)
-    d = fresh(two[0])
-    sign_in_by_link(d, web, r_)
-    open_conv(d, "Empty E")
-    wait(d, lambda d: bubbles(d) == ["E only (open)"], 5, "the open conversation")
+    d = conv_page(web, two[0], r_, "Empty E", ["E only (open)"], "the open conversation")
     wait(d, lambda d: unread(d) == {"Empty F": "1"} and d.title == "(1) ddbchat", 5,
          "F's badge")
     last = "return [...document.querySelectorAll('#conversations .last')].map(e => e.textContent)"
@@ -4185,14 +4150,10 @@ def test_a_message_heard_after_its_delete_is_not_shown(web, two):
     before the delete committed).  The page does not draw it: not in the open conversation,
     not as the list's last line.  Before, it drew it and kept it until a reload."""
     a_, b_ = "web_late_a", "web_late_b"
-    for h, n in ((a_, "Late A"), (b_, "Late B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Late A"), (b_, "Late B"))
     g = send_rest(web, a_, "before", handle=b_)["message_group_uuid"]
-    d = fresh(two[1])
-    inject(d, LATE_MESSAGE_SEAMS)
-    sign_in_by_link(d, web, b_)
-    open_conv(d, "Late A")
-    wait(d, lambda d: bubbles(d) == ["before"], 5, "the message")
+    d = conv_page(web, two[1], b_, "Late A", ["before"],
+                  "the message", seams=(LATE_MESSAGE_SEAMS,))
     d.execute_script("window.__holdMessages = true")
     m = send_rest(web, a_, "taken back", group=g)
     wait(d, lambda d: d.execute_script("return window.__held.length") == 1, 5, "its event held")
@@ -4235,8 +4196,7 @@ def test_a_message_during_a_deletes_reload_stays_the_last_line(web, two):
     answer put the message before the deleted one back as the last line, until the next
     message."""
     a_, b_ = "web_stale_a", "web_stale_b"
-    for h, n in ((a_, "Stale A"), (b_, "Stale B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Stale A"), (b_, "Stale B"))
     g = send_rest(web, a_, "older", handle=b_)["message_group_uuid"]
     typo = send_rest(web, a_, "typo", group=g)
     d = fresh(two[1])
@@ -4261,8 +4221,7 @@ def test_the_line_goes_with_the_unread_deleted(web, two):
     line; the other person deletes both: the line goes with them.  Before, it stayed above
     nothing (and the next message, seen as it came, landed under it)."""
     c_, w_ = "web_linedel_c", "web_linedel_w"
-    for h, n in ((c_, "Linedel C"), (w_, "Linedel W")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (c_, "Linedel C"), (w_, "Linedel W"))
     m0 = send_rest(web, w_, "read one", handle=c_)
     g = m0["message_group_uuid"]
     st, _, body = rest(web, "PUT", f"/api/message_groups/{g}/read", web.tok[c_],
@@ -4308,14 +4267,9 @@ def test_a_send_deleted_before_its_retry_leaves_the_outbox(web, two):
     410 message_deleted: the page drops it from its outbox, quietly (it was taken back), and
     sends on.  Before, it stayed "Not sent" with the server's message, Retry failing again."""
     a_, b_ = "web_keydel_a", "web_keydel_b"
-    for h, n in ((a_, "Keydel A"), (b_, "Keydel B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "Keydel A"), (b_, "Keydel B"))
     g = send_rest(web, b_, "hello", handle=a_)["message_group_uuid"]
-    d = fresh(two[0])
-    inject(d, SEND_ANSWER_LOST)
-    sign_in_by_link(d, web, a_)
-    open_conv(d, "Keydel B")
-    wait(d, lambda d: bubbles(d) == ["hello"], 5, "the message")
+    d = conv_page(web, two[0], a_, "Keydel B", ["hello"], "the message", seams=(SEND_ANSWER_LOST,))
     d.execute_script("window.__loseSend = true; window.__dropMessages = true")
     type_and_enter(d, "oops")
     wait(d, lambda d: by_css(d, "#messages li.failed .retry"), 5, "Not sent, with Retry")
@@ -4392,8 +4346,7 @@ def test_a_rename_shows_at_once_in_every_tab(web, two):
     keep the name they were sent under.  Before, an open page kept the old name until it
     loaded the listing again."""
     a_, b_ = "web_rl_a", "web_rl_b"
-    for h, n in ((a_, "RL A"), (b_, "RL B")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (a_, "RL A"), (b_, "RL B"))
     send_rest(web, a_, "before the rename", handle=b_)
     d = fresh(two[1])
     home = d.current_window_handle
@@ -4747,8 +4700,7 @@ def test_a_deleted_message_takes_its_notification_away(web, two):
     screen; deleting an older message of theirs leaves the notification of the newer one.
     Before, it stayed until the reader closed it."""
     me_, al = "web_ntd_me", "web_ntd_al"
-    for h, n in ((me_, "NTD Me"), (al, "NTD Alice")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (me_, "NTD Me"), (al, "NTD Alice"))
     g = send_rest(web, al, "hello", handle=me_)["message_group_uuid"]
     d = fresh(two[1])
     try:
@@ -4780,8 +4732,7 @@ def test_a_notification_title_isolates_the_senders_name(web, two):
     session 31 the title was the bare name and everything after it read backwards."""
     me_, ev = "web_ntb_me", "web_ntb_ev"
     name = "Eve \u202eevil"
-    for h, n in ((me_, "NTB Me"), (ev, name)):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (me_, "NTB Me"), (ev, name))
     g = send_rest(web, ev, "hello", handle=me_)["message_group_uuid"]
     d = fresh(two[1])
     try:
@@ -4844,8 +4795,7 @@ def test_notifications_of_messages_while_hidden(web, two):
     from "Notify me" (never on load) and a refusal is kept: not asked again, also after a
     reload."""
     me_, al = "web_nt_me", "web_nt_al"
-    for h, n in ((me_, "NT Me"), (al, "NT Alice")):
-        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    users(web, (me_, "NT Me"), (al, "NT Alice"))
     g = send_rest(web, al, "hello", handle=me_)["message_group_uuid"]
     d = fresh(two[1])
     home = d.current_window_handle
