@@ -1592,8 +1592,11 @@
     if (focused) el.messages.focus({ preventScroll: true });
     if (meta) meta.textContent = 'Deleting…';
     try {
+      // given up as a send is (sendTimeoutMs): a hung server left it "Deleting…" for
+      // minutes; the message is back with its Delete and the notice says the server did not
+      // answer (test_web.py::test_a_delete_into_a_hung_server_is_given_up)
       await api('DELETE', `/api/messages/${encodeURIComponent(group)}/` +
-        `${encodeURIComponent(m.created_at)}`);
+        `${encodeURIComponent(m.created_at)}`, undefined, undefined, sendTimeoutMs());
     } catch (e) {
       if (gen !== state.gen) return;
       if (e.status !== 404) { // 404: the conversation has no message left: gone already

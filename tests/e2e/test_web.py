@@ -1862,6 +1862,43 @@ def test_a_send_into_a_hung_server_goes_again_once(web, two):
     assert st == 200 and [m["message"] for m in page] == ["before", "into the hang"], page
 
 
+def test_a_delete_into_a_hung_server_is_given_up(web, two):
+    """A Delete the server takes and never answers (SIGSTOP) is given up after the page's
+    timeout (2 s here, 30 s by default, as a send's): the message is back with its Delete and
+    the notice says the server did not answer.  The server, running again, may still apply
+    the request it holds: then the message goes by the stream's delete event, as any delete
+    from elsewhere does.  Before session 31 it stayed "Deleting…" until the browser gave up
+    on the request (minutes)."""
+    import signal
+    a_, b_ = "web_hungdel_a", "web_hungdel_b"
+    for h, n in ((a_, "HungDel A"), (b_, "HungDel B")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    g = send_rest(web, b_, "before", handle=a_)["message_group_uuid"]
+    send_rest(web, a_, "take me back", group=g)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    open_conv(d, "HungDel B")
+    wait(d, lambda d: bubbles(d) == ["before", "take me back"], 5, "the messages")
+    wait(d, lambda d: listing(web, a_)[b_][0] == 0, 5, "marked read")
+    d.execute_script("document.getElementById('composer').dataset.timeout = '2000'")
+    web.proc.send_signal(signal.SIGSTOP)
+    try:
+        by_css(d, "#messages li.mine .del")[0].click()
+        wait(d, lambda d: by_css(d, "#messages .ask .yes"), 5, "the question")[0].click()
+        wait(d, lambda d: by_css(d, "#messages li.deleting"), 2, "Deleting…")
+        wait(d, lambda d: not by_css(d, "#messages li.deleting") and
+             by_css(d, "#messages li.mine .del"), 4, "given up: the message back")
+        assert "did not answer" in notice(d), notice(d)
+        assert bubbles(d) == ["before", "take me back"]
+    finally:
+        web.proc.send_signal(signal.SIGCONT)
+    # whatever the server did with the request it held, the page shows what it holds
+    time.sleep(1)
+    wait(d, lambda d: bubbles(d) == [m["message"] for m in
+                                     rest(web, "GET", f"/api/messages/{g}", web.tok[a_])[2]],
+         10, "the page as the server")
+
+
 # The page's POST /api/messages wait until the test lets them go (RELEASE): a server far
 # away or busy, without a fixed delay that a loaded machine may outrun.
 SLOW_SENDS = """
