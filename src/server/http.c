@@ -277,6 +277,8 @@ static enum MHD_Result http_send(http_req *r)
         r->hc->sse_stall_ms = 0;
         pthread_mutex_unlock(&r->l->conns_mu);
     }
+    else if (r->hc) /* the reaper watches it until it is sent (http_reap_send) */
+        atomic_store(&r->hc->sending, r->hc->replies + 1);
     p->sse = NULL;
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
@@ -921,8 +923,10 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     if (r->hc && r->hc->cur == r)
         r->hc->cur = NULL;
-    if (r->hc)
-        http_eof_hold(r->hc->fd, false); /* its next read may see the client's FIN */
+    if (r->hc) {
+        atomic_store(&r->hc->sending, 0); /* sent, or never will be */
+        http_eof_hold(r->hc->fd, false);  /* its next read may see the client's FIN */
+    }
     if (r->counted)
         atomic_fetch_sub(&l->in_flight, 1);
     if (r->reserved)

@@ -2,8 +2,9 @@
  * http_conn — a listener's connections: counted from libmicrohttpd's "started" to its
  * "closed" notification, each holding one of --max-connections' slots or over them (the
  * busy reply); at the limit an idle one gives way to a new one; and the reaper thread that
- * shuts down connections past their request deadline (slowloris) or idle past their idle
- * timeout.  Layer: server.  The deadlines themselves are set on the request's path (http.c).
+ * shuts down connections past their request deadline (slowloris), idle past their idle
+ * timeout, or whose reply their client has not read for the read timeout.  Layer: server.
+ * The deadlines themselves are set on the request's path (http.c).
  * Tests: tests/e2e/test_overload.py, test_protocol.py (dropped and silent clients),
  * test_serve.py (--max-connections).
  */
@@ -305,12 +306,40 @@ static void http_reap_streams(http_listener *l, long long now, bool stall)
     }
 }
 
+/* A reply being sent (conns_mu held; once a second, stall): dropped once its client has
+ * acknowledged none of its waiting bytes for the read timeout, as a stream is and as nginx's
+ * send_timeout drops a reply that cannot progress.  Before, a client that never read its
+ * reply held it, its connection and its part of the reply budget for the idle timeout (300
+ * s): 15 clients that did not read 16 MB BatchGetItem replies left every other client's
+ * large read ThrottlingException for five minutes (test_overload.py
+ * test_replies_that_are_never_read_are_dropped_at_the_read_timeout).  A slow reader that
+ * takes a byte in that time keeps its connection. */
+static void http_reap_send(http_listener *l, http_conn *hc, unsigned long long seq, long long now)
+{
+    unsigned long long acked = 0;
+    if (!http_unacked(hc->fd, &acked)) {
+        hc->send_stall_ms = 0;
+    } else if (seq != hc->send_seq || !hc->send_stall_ms || acked != hc->send_acked) {
+        hc->send_seq = seq;
+        hc->send_stall_ms = now;
+        hc->send_acked = acked;
+    } else if (now - hc->send_stall_ms >= (long long)l->read_timeout * 1000) {
+        hc->send_stall_ms = 0;
+        atomic_store(&hc->deadline, 0);
+        shutdown(hc->fd, SHUT_RDWR); /* MHD's send fails; MHD closes the socket */
+        atomic_fetch_add(&l->reaped, 1);
+    }
+}
+
 /* Shuts down the sockets of l's connections past their deadline (reaper thread). */
 static void http_reap(http_listener *l, long long now, bool stall)
 {
     pthread_mutex_lock(&l->conns_mu);
     http_reap_streams(l, now, stall);
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
+        unsigned long long seq = stall && hc->fd >= 0 ? atomic_load(&hc->sending) : 0;
+        if (seq)
+            http_reap_send(l, hc, seq, now);
         long long d = atomic_load(&hc->deadline);
         /* an idle keep-alive connection whose next request has begun: libmicrohttpd says
          * nothing until its request line is complete, the kernel's byte count does.  The

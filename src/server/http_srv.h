@@ -67,6 +67,14 @@ typedef struct http_conn {
     bool sse_dropped;                /* the reaper ended it (reaper thread) */
     long long sse_stall_ms;          /* since when its socket took no byte (0: it does) */
     unsigned long long sse_acked;    /* bytes the client had acknowledged then */
+    /* a reply being sent (not a stream's): its number (http_send), 0 once complete; the
+     * reaper drops the connection once its client has acknowledged none of the reply's
+     * waiting bytes for the read timeout (http_reap_send; the fields below are the
+     * reaper's, guarded by conns_mu) */
+    atomic_ullong sending;
+    unsigned long long send_seq;     /* the reply send_stall_ms is about */
+    long long send_stall_ms;         /* since when its socket took no byte (0: it does) */
+    unsigned long long send_acked;   /* bytes the client had acknowledged then */
     struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
     struct http_req *cur;   /* the context http_uri_log made, until http_completed takes it:
                                libmicrohttpd 0.9.75 closes a connection whose pool ran out

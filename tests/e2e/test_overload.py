@@ -1187,3 +1187,118 @@ def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_serve
             break
         time.sleep(0.2)
     assert st == 200 and len(body) == 100, (st, body)
+
+
+def _connections(url):
+    """The endpoint's open connections as its GET /metrics counts them (this one included)."""
+    u = urllib.parse.urlparse(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    for line in text.splitlines():
+        if line.startswith('ddbchat_http_connections{listener="dynamodb"} '):
+            return int(line.split()[1])
+    raise AssertionError("no connection gauge in /metrics")
+
+
+def _big_batch_table(url, items=100, size=163_000):
+    """A table whose 100-key BatchGetItem answers ~16 MB (AWS's reply limit)."""
+    c = big_table(url, items=0)
+    for i in range(items):
+        c.put_item(TableName="big", Item={"pk": {"S": f"k{i}"}, "v": {"S": "y" * size}})
+    body = json.dumps({"RequestItems": {"big": {"Keys": [
+        {"pk": {"S": f"k{i}"}} for i in range(items)]}}}).encode()
+    return c, body
+
+
+def _batch_get_request(body):
+    return (f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchGetItem\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_replies_that_are_never_read_are_dropped_at_the_read_timeout(ddbchat_server):
+    # A slow-read attack (attack31): clients that send a BatchGetItem answering 16 MB and never
+    # read it.  Their replies' text waits in the server, charged to the endpoint's 256 MB reply
+    # budget, and the budget held, every other client's large read is refused
+    # (ThrottlingException) until the non-readers' connections go.  They went only at the idle
+    # timeout (300 s): 20 such clients (15 answered, the budget then full) left a legitimate
+    # BatchGetItem ThrottlingException for the 43 s measured.  Now a reply whose client has
+    # acknowledged none of its waiting bytes for --read-timeout is dropped (nginx's
+    # send_timeout), its budget given back: the legitimate read is answered within the read
+    # timeout and the reaper's second, and the non-readers answered 200 are disconnected.
+    srv = ddbchat_server("--read-timeout", "2", "--connection-timeout", "300")
+    _, body = _big_batch_table(srv.ddb_url)
+    c = boto3.client("dynamodb", endpoint_url=srv.ddb_url, region_name="us-east-1",
+                     aws_access_key_id="x", aws_secret_access_key="x",
+                     config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                   read_timeout=60))  # one attempt: no retries waiting it out
+    port = int(srv.ddb_url.rsplit(":", 1)[1])
+    socks, throttled = [], 0
+    try:
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(_batch_get_request(body))
+            s.settimeout(60)
+            head = s.recv(300, socket.MSG_PEEK)  # answered (its first bytes), never read
+            assert head.startswith(b"HTTP/1.1 200") or b"ThrottlingException" in head, head
+            throttled += b"ThrottlingException" in head
+            socks.append(s)
+        assert throttled, "the reply budget never filled: the test proves nothing"
+        t0 = time.time()
+        keys = json.loads(body)["RequestItems"]["big"]["Keys"]
+        while True:
+            try:
+                r = c.batch_get_item(RequestItems={"big": {"Keys": keys}})
+                break
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "ThrottlingException", e.response
+            assert time.time() - t0 < 15, "the non-readers still hold the reply budget"
+            time.sleep(0.5)
+        assert time.time() - t0 < 15, "the non-readers held the reply budget"
+        assert len(r["Responses"]["big"]) + sum(
+            len(v["Keys"]) for v in r.get("UnprocessedKeys", {}).values()) == 100
+        # the non-readers answered 200 are gone; those answered ThrottlingException took their
+        # small reply and idle (the idle timeout's), as do boto3's and the probe's
+        while (n := _connections(srv.ddb_url)) > throttled + 2:
+            assert time.time() - t0 < 15, f"{n - throttled - 2} non-readers still connected"
+            time.sleep(0.5)
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_a_slow_reader_of_a_large_reply_keeps_its_connection(ddbchat_server):
+    # The other side of the send timeout above: a client that reads its 16 MB reply slowly
+    # (64 KB every 0.5 s for 5 s, past the 2 s read timeout, then the rest at once) acknowledges
+    # bytes all along and gets the whole reply.
+    srv = ddbchat_server("--read-timeout", "2", "--connection-timeout", "300")
+    _, body = _big_batch_table(srv.ddb_url)
+    port = int(srv.ddb_url.rsplit(":", 1)[1])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    try:
+        s.sendall(_batch_get_request(body))
+        s.settimeout(30)
+        data = b""
+        t0 = time.time()
+        while time.time() - t0 < 5:
+            chunk = s.recv(65536)
+            assert chunk, f"closed after {len(data)} bytes, {time.time() - t0:.1f} s"
+            data += chunk
+            time.sleep(0.5)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        length = int([h.split(b":")[1] for h in head.split(b"\r\n")
+                      if h.lower().startswith(b"content-length:")][0])
+        while len(rest) < length:
+            chunk = s.recv(1 << 20)
+            assert chunk, f"closed after {len(rest)} of {length} bytes"
+            rest += chunk
+        assert len(json.loads(rest)["Responses"]["big"]) > 0
+    finally:
+        s.close()
