@@ -50,12 +50,10 @@ static int bk_headroom(store_t *s, err_t *e)
     if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0) {
         uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
         if (used * ST_COPY_HEADROOM_DEN > (uint64_t)s->mapsize * ST_COPY_HEADROOM_NUM) {
-            rc = mdb_env_set_mapsize(s->env, s->mapsize * 2);
-            if (rc == 0) {
-                mdb_env_info(s->env, &info);
-                s->mapsize = info.me_mapsize;
+            st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
+            rc = st_map_resize(s, s->mapsize * 2);
+            if (rc == 0)
                 log_info("store: map grown to %zu bytes before a copy", s->mapsize);
-            }
         }
     }
     pthread_rwlock_unlock(&s->maplock);

@@ -9,6 +9,8 @@
  * MDB_MAP_FULL: st_write_txn aborts, takes maplock exclusively (so no txn of this process is
  * open, as mdb_env_set_mapsize requires), grows, and runs the txn again.  A txn_begin that
  * returns MDB_MAP_RESIZED (another process grew the map) adopts the new size the same way.
+ * A growth the address space refuses (RLIMIT_AS) fails the write with a storage error and
+ * keeps the old map; the next write that needs room tries again (st_map_resize).
  * Durable commits: the env is opened with MDB_NOMETASYNC, so mdb_txn_commit syncs the data
  * pages and writes the meta page without syncing it (LMDB keeps its integrity: a crash can
  * only undo that last txn); st_sync_meta then syncs it before anyone is told the txn is
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -91,21 +94,46 @@ static void st_map_adopt(store_t *s)
     pthread_rwlock_unlock(&s->maplock);
 }
 
+int st_map_resize(store_t *s, size_t size)
+{
+    /* LMDB unmaps the old map before it maps the new one, and a failed mmap leaves the env
+     * with no map at all: its next txn reads the meta pages through a NULL map (SIGSEGV),
+     * and a second resize "succeeds" without mapping anything.  So the new size is mapped
+     * once beside the old first, as LMDB will map it (read-only, shared, the data file):
+     * where that fails (an address-space limit, RLIMIT_AS) the env keeps its map and the
+     * caller its error, and the write that needed room fails cleanly (test_store.c
+     * test_map_growth_refused_by_the_address_space: the next read crashed the process). */
+    int fd = -1;
+    int rc = mdb_env_get_fd(s->env, &fd);
+    if (rc)
+        return rc;
+    void *probe = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (probe == MAP_FAILED)
+        return errno ? errno : ENOMEM;
+    munmap(probe, size);
+    rc = mdb_env_set_mapsize(s->env, size);
+    if (rc) { /* the old map is gone and no new one came (the room taken meanwhile) */
+        log_error("store: the LMDB map could not be mapped again at %zu bytes (%s): "
+                  "stopping before any transaction uses it",
+                  size, mdb_strerror(rc));
+        abort();
+    }
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->mapsize = info.me_mapsize;
+    return 0;
+}
+
 /* Doubles the map unless someone already grew it past `seen`. */
 static int st_map_grow(store_t *s, size_t seen)
 {
     int rc = 0;
     pthread_rwlock_wrlock(&s->maplock);
     if (s->mapsize == seen) {
-        size_t nsz = seen * 2;
         st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
-        rc = mdb_env_set_mapsize(s->env, nsz);
-        if (rc == 0) {
-            MDB_envinfo info;
-            mdb_env_info(s->env, &info);
-            s->mapsize = info.me_mapsize;
+        rc = st_map_resize(s, seen * 2);
+        if (rc == 0)
             log_info("store: map grown to %zu bytes", s->mapsize);
-        }
     }
     pthread_rwlock_unlock(&s->maplock);
     return rc;

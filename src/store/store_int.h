@@ -363,6 +363,10 @@ void st_readers_poll(store_t *s);
  * unknown.  Takes maplock shared: mdb_env_info reads the meta pages, which a map growth
  * (st_write_txn_ex on MDB_MAP_FULL, another thread) unmaps and maps again. */
 uint64_t st_last_txnid(store_t *s);
+/* Maps the env at size bytes (maplock held exclusively, no txn of this process open): 0, or
+ * the errno of a mapping the address space refused, the env's old map kept. */
+int st_map_resize(store_t *s, size_t size);
+
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
  * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL
  * retried, others become ERR_IO). */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -279,6 +280,118 @@ static void test_map_resized_by_other(void **state)
     /* and we can keep writing */
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"parent\"}}");
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 501);
+}
+
+/* The other process of test_map_growth_refused_by_the_address_space (a process of its own:
+ * it lowers its address-space limit).  Opens with a 256 KB map, caps RLIMIT_AS 24 MB above
+ * what it uses, writes items of 10 KB until a write fails (the map cannot double), lifts
+ * the cap, reads every acknowledged item and writes again.  The exit status says which step
+ * went wrong; a crash is a signal. */
+static int child_as_limit(const char *dir)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.initial_map = 256 * 1024;
+    store_t *s2;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = st_pin(s2, "aslim");
+    if (!t2)
+        return 2;
+    long vm_kb = 0;
+    FILE *st = fopen("/proc/self/status", "r");
+    char line[256];
+    while (st && fgets(line, sizeof line, st))
+        if (strncmp(line, "VmSize:", 7) == 0)
+            vm_kb = atol(line + 7);
+    if (st)
+        fclose(st);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_AS, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)(vm_kb + 24 * 1024) * 1024;
+    if (vm_kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0)
+        return 2;
+    arena_t a;
+    arena_init(&a);
+    char *blob = malloc(10000);
+    if (!blob)
+        return 2;
+    memset(blob, 'a', 10000);
+    int acked = 0, rc = 3;
+    for (int i = 0; i < 10000; i++) {
+        arena_reset(&a);
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * 2);
+        char *nm = arena_printf(&a, "a%d", i);
+        kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
+        kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
+        av_t it = av_make_m(kv, 2);
+        store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        err_clear(&e);
+        int wrc = store_write_each(s2, &w, 1, &e);
+        if (wrc == 0 && w.rc == 0) {
+            acked++;
+            continue;
+        }
+        const char *msg = wrc ? e.msg : w.err.msg;
+        rc = strstr(msg, "cannot grow the LMDB map") ? 0 : 4;
+        if (rc)
+            fprintf(stderr, "child_as_limit: write %d failed: %s\n", i, msg);
+        break;
+    }
+    setrlimit(RLIMIT_AS, &old); /* room for the read's memory; the map is as the failure left it */
+    if (rc == 0) { /* every acknowledged item is read (the process crashed here before) */
+        arena_reset(&a);
+        av_t *items;
+        store_query q = {.table = t2, .limit = 50};
+        if (st_query_all(s2, q, &a, &items) != (size_t)acked)
+            rc = 5;
+    }
+    if (rc == 0) { /* room again: the map grows and the write is taken */
+        size_t before = s2->mapsize;
+        arena_reset(&a);
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * 2);
+        kv[0] = (av_kv){"pk", 2, av_make_s("again", 5)};
+        kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
+        av_t it = av_make_m(kv, 2);
+        store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        if (store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0)
+            rc = 6;
+        else if (s2->mapsize <= before)
+            rc = 7;
+    }
+    free(blob);
+    arena_fini(&a);
+    st_close(s2);
+    return rc;
+}
+
+/* A map that cannot double (the address space is capped: RLIMIT_AS, a 32-bit-like limit)
+ * fails the write that needed the room with a storage error and leaves the store whole:
+ * LMDB unmaps the old map before it maps the new one, and a failed mmap left the env without
+ * a map, so the next read crashed the process (SIGSEGV; attack31).  Once the limit is lifted
+ * the map grows and writes are taken again. */
+static void test_map_growth_refused_by_the_address_space(void **state)
+{
+#ifdef __SANITIZE_ADDRESS__
+    skip(); /* ASan's shadow memory does not fit under an address-space limit */
+#endif
+    st_fix *f = *state;
+    st_create(f->s, "aslim", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_close(f->s);
+    f->s = NULL;
+    pid_t pid = st_spawn_child("as_limit", f->dir);
+    assert_true(pid > 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the child died of signal %d", WTERMSIG(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    f->s = st_open_dir(f->dir, 0);
 }
 
 /* the map grows while writers and readers run concurrently */
@@ -1020,8 +1133,9 @@ static void test_thread_start_stop(void **state)
 
 int main(int argc, char **argv)
 {
-    static const st_child children[] = {{"grow_map", child_grow_map}, {"lv_put", lv_child_put}};
-    st_child_main(argc, argv, children, 2);
+    static const st_child children[] = {
+        {"grow_map", child_grow_map}, {"lv_put", lv_child_put}, {"as_limit", child_as_limit}};
+    st_child_main(argc, argv, children, 3);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test(test_key_prefix_bytes),
@@ -1033,6 +1147,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_map_growth_refused_by_the_address_space, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_reuse, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_live_threads, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_live_other_process, st_setup, st_teardown),
