@@ -119,6 +119,12 @@ void api_metrics_render_store(api_t *api, buf_t *b)
         am_gauge(b, API_MET_NS "lmdb_readers_max", "LMDB reader slots available.", es.max_readers);
         am_counter(b, API_MET_NS "lmdb_last_txn_id", "Id of the last committed LMDB transaction.",
                    es.last_txnid);
+        am_gauge(b, API_MET_NS "lmdb_oldest_snapshot_seconds",
+                 "Age of the oldest read snapshot commits have passed, of any process on the "
+                 "data dir (LMDB reuses no page freed after it while it lives).",
+                 (uint64_t)(es.oldest_snapshot_ms / 1000));
+        am_gauge(b, API_MET_NS "lmdb_oldest_snapshot_pid", "The process holding it (0: none).",
+                 (uint64_t)es.oldest_snapshot_pid);
     }
     arena_t a;
     arena_init(&a);

@@ -154,6 +154,7 @@ typedef struct serve_opts {
     int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
     uint64_t item_collection_limit; /* hidden, for tests: 0 = DynamoDB's 10 GiB */
     int backfill_delay_ms; /* hidden test aid: paces index creation / deletion (README) */
+    int snapshot_warn_ms;  /* hidden test aid: an old snapshot is logged this soon */
     bool txn_conflicts;
     bool throttle;
     int table_delay_ms; /* --table-delay: CREATING / DELETING / UPDATING for this long */
@@ -442,6 +443,7 @@ static const serve_opt serve_optv[] = {
     SOT("--trigger-on-failure", on_failure, 0, 0),
     SO("--gsi-lag", gsi_lag_ms, 0, 3600000),
     SO("--backfill-batch-delay-ms", backfill_delay_ms, 0, 60000), /* not in the help: a test aid */
+    SO("--old-snapshot-warn-ms", snapshot_warn_ms, 1, 3600000),   /* not in the help: a test aid */
     SO_ARG("--transaction-conflicts", txn_conflicts),
     SO_ARG("--throttle", throttle),
     /* at most 10 minutes: AWS's windows are seconds (api_tstate.c keeps what a DELETING table
@@ -834,6 +836,7 @@ static int serve_open_engine(const serve_opts *o, const char *region, serve_run 
     so.gsi_lag_ms = o->gsi_lag_ms;
     so.item_collection_limit = o->item_collection_limit;
     so.backfill_delay_ms = o->backfill_delay_ms;
+    so.snapshot_warn_ms = o->snapshot_warn_ms;
     so.index_phase_ms = o->table_delay_ms;
     /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
     so.later_wait_ms = o->queue_timeout_ms ? o->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;

@@ -110,6 +110,8 @@ int store_env_stats_get(store_t *s, store_env_stats *out, err_t *e)
     out->last_txnid = info.me_last_txnid;
     out->readers = info.me_numreaders;
     out->max_readers = info.me_maxreaders;
+    out->oldest_snapshot_ms = atomic_load(&s->snap_age_ms);
+    out->oldest_snapshot_pid = atomic_load(&s->snap_pid);
     int fd = -1;
     struct stat sb;
     if (mdb_env_get_fd(s->env, &fd) == 0 && fd >= 0 && fstat(fd, &sb) == 0)

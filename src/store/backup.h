@@ -44,6 +44,10 @@ typedef struct store_env_stats {
     uint64_t last_txnid;
     uint32_t readers;     /* reader slots used so far (high-water mark, all processes) */
     uint32_t max_readers;
+    /* the oldest read snapshot that commits have passed, of any process: how long it has
+     * been held (ms, as the maintenance thread last saw it; 0: none) and whose */
+    int64_t oldest_snapshot_ms;
+    int oldest_snapshot_pid;
 } store_env_stats;
 
 int store_env_stats_get(store_t *s, store_env_stats *out, err_t *e);

@@ -312,6 +312,64 @@ void st_rpool_drain(store_t *s)
  * what keeps it full (before, the check ran only while no work was pending: store
  * test_faults test_stale_reader_freed_while_work_fails).  A failing check is logged once,
  * and once more when it works again (test_reader_check_failure_logged_once). */
+/* mdb_reader_list's lines ("%10d %zx %llu" or "... -" for a slot between txns): the
+ * oldest txn id in use and its process. */
+typedef struct st_oldest {
+    uint64_t txnid;
+    int pid;
+} st_oldest;
+
+static int st_reader_line(const char *msg, void *ctx)
+{
+    st_oldest *o = ctx;
+    int pid;
+    size_t tid;
+    unsigned long long txnid;
+    if (sscanf(msg, "%d %zx %llu", &pid, &tid, &txnid) == 3 && (!o->txnid || txnid < o->txnid)) {
+        o->txnid = txnid;
+        o->pid = pid;
+    }
+    return 0;
+}
+
+/* The oldest read snapshot of any process on the data dir, once a tick (maintenance thread):
+ * held while commits pass, it keeps LMDB from reusing the pages they free, so data.mdb grows
+ * with every write until it ends (a `ddbchat export`, `backup` or `doctor` stopped with
+ * Ctrl-Z grew a 13 MB file to 120-204 MB in a minute of ~100 writes a second: attack31,
+ * RELIABILITY.md).  No process can end another's snapshot; this says whose it is: logged
+ * once per snapshot after opts.snapshot_warn_ms, and its age is a metric
+ * (ddbchat_lmdb_oldest_snapshot_seconds; test_storage_faults.py
+ * test_an_old_snapshot_of_another_process_is_named). */
+static void st_snapshot_watch(store_t *s, int64_t now)
+{
+    st_oldest o = {0, 0};
+    uint64_t last = st_last_txnid(s);
+    if (mdb_reader_list(s->env, st_reader_line, &o) != 0 || !o.txnid || o.txnid >= last) {
+        s->snap_txnid = 0;
+        atomic_store(&s->snap_age_ms, 0);
+        atomic_store(&s->snap_pid, 0);
+        return;
+    }
+    if (o.txnid != s->snap_txnid || o.pid != s->snap_pid_seen) {
+        s->snap_txnid = o.txnid;
+        s->snap_pid_seen = o.pid;
+        s->snap_since_ms = now;
+        s->snap_warned = false;
+    }
+    int64_t age = now - s->snap_since_ms;
+    atomic_store(&s->snap_age_ms, age);
+    atomic_store(&s->snap_pid, o.pid);
+    int warn_ms = s->opts.snapshot_warn_ms ? s->opts.snapshot_warn_ms : ST_SNAPSHOT_WARN_MS;
+    if (!s->snap_warned && age >= warn_ms) {
+        s->snap_warned = true;
+        log_warn("store: process %d has held an LMDB read snapshot for %lld s, %llu commits "
+                 "ago: the pages later commits free cannot be reused until it ends, so "
+                 "data.mdb grows with every write meanwhile (a stopped or stalled export, "
+                 "backup or doctor?)",
+                 o.pid, (long long)(age / 1000), (unsigned long long)(last - o.txnid));
+    }
+}
+
 void st_readers_check(store_t *s)
 {
     /* and the kept read txns whose snapshot another process's commit made old (this
@@ -325,6 +383,9 @@ void st_readers_check(store_t *s)
     int dead = 0;
     int rc = check(s->env, &dead);
     s->readers_checked_ms = base_mono_ms();
+    st_map_rdlock(s); /* the reader table and the meta pages are in the maps */
+    st_snapshot_watch(s, s->readers_checked_ms);
+    st_map_unlock(s);
     if (rc) {
         if (!s->readers_failing)
             log_warn("store: the check for LMDB reader slots of exited processes failed: %s "

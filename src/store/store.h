@@ -187,6 +187,11 @@ typedef struct store_opts {
      * maintenance thread pauses this long before a new index leaves its allocation phase and
      * before each backfill batch, so that clients can observe AWS's phases on small tables. */
     int backfill_delay_ms;
+    /* A read snapshot (of any process on the data dir) that commits have passed is logged,
+     * with its process id, once it has been held this many ms (0 = ST_SNAPSHOT_WARN_MS, a
+     * minute; `serve --old-snapshot-warn-ms`, hidden, a test aid): while it lives LMDB cannot
+     * reuse the pages later commits free, so data.mdb grows with every write. */
+    int snapshot_warn_ms;
     /* Opt-in realism (`serve --table-delay MS`; 0 = off, the default): a GSI added by
      * UpdateTable stays in its resource allocation phase (the table UPDATING) at least this
      * long, and a deleted one DELETING at least this long, as AWS's take seconds. */

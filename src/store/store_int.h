@@ -73,6 +73,7 @@
 #define ST_WORK_POLL_MS 1000 /* idle: index work left by another process is found this soon */
 #define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
 #define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
+#define ST_SNAPSHOT_WARN_MS 60000 /* an old read snapshot is logged after this (store.c) */
 #define ST_RPOOL_MAX 64 /* read txns kept for reuse (store.c); more are aborted */
 
 /* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
@@ -248,6 +249,16 @@ struct store {
      * and whether it is failing (logged once) */
     int64_t readers_checked_ms;
     bool readers_failing;
+    /* the oldest read snapshot of the reader table (st_snapshot_watch, the maintenance
+     * thread's): its txn id and process, since when it has been the oldest (base_mono_ms),
+     * whether it was logged; snap_age_ms/snap_pid are read by store_env_stats_get (atomics:
+     * 0 when no snapshot is behind the last commit) */
+    uint64_t snap_txnid;
+    int snap_pid_seen;
+    int64_t snap_since_ms;
+    bool snap_warned;
+    _Atomic int64_t snap_age_ms;
+    _Atomic int snap_pid;
     /* opts.index_phase_ms (`serve --table-delay`), the maintenance thread's alone (catalog.c
      * st_phase_left): when it first saw each index's allocation phase or removal (base_mono_ms),
      * at most ST_PHASE_MAX of them (past that an index waits no phase); and how long until the
