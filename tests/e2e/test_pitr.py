@@ -315,10 +315,13 @@ def test_clock_returns_after_a_forward_step(ddbchat_server, tmp_path):
     assert ahead() < 1
     t = time.time()
     d.put_item(TableName="pitr_fwd", Item={"pk": {"S": "X"}})
-    time.sleep(1.2)
+    # the history may still be up to 1 s ahead (the assert above), so X's moment in it is
+    # before t + 1 + the put's own time: a restore to t + 2 holds it (t + 1 had no margin
+    # and failed under load)
+    time.sleep(2.5)
     d.restore_table_to_point_in_time(
         SourceTableName="pitr_fwd", TargetTableName="pitr_fwd1",
-        RestoreDateTime=datetime.datetime.fromtimestamp(t + 1, datetime.timezone.utc))
+        RestoreDateTime=datetime.datetime.fromtimestamp(t + 2, datetime.timezone.utc))
     wait_restored(d, "pitr_fwd1")
     assert "X" in {i["pk"]["S"] for i in scan_all(d, "pitr_fwd1")}
 
