@@ -10,7 +10,10 @@
  * BENCHMARKS.md).  Here a block of at most CALLOC_SMALL_MAX bytes is malloc()ed and cleared;
  * a larger one, or a count whose product overflows, goes to glibc's calloc (which can skip the
  * clearing of fresh pages and sets errno on overflow).  The block is the same a calloc would
- * give: zeroed, freed with free(), the same alignment.
+ * give: zeroed, freed with free(), the same alignment.  libmicrohttpd's calls are wrapped
+ * only when it is linked from its static archive (CMakeLists.txt: DDB_STATIC_DEPS, with
+ * libmicrohttpd.a and the GnuTLS headers present, as scripts/deps.sh installs them); with the
+ * shared library's fallback only our own calloc()s come here.
  *
  * The name is the linker's (--wrap turns every call to calloc in the link's objects into
  * __wrap_calloc and __real_calloc into glibc's); not exported from the binary.
