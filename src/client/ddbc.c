@@ -45,6 +45,12 @@ static __thread long ddbc_retry_after = -1; /* the last call's last error's hint
 static __thread long long ddbc_date = -1;   /* the last call's last answer's Date (s) */
 static __thread long long ddbc_deadline_at; /* monotonic ms; 0 = none (ddbc_deadline) */
 static __thread long ddbc_deadline_len;     /* its length, for the error's text */
+static __thread int ddbc_attempts_cap;      /* 0 = none (ddbc_attempts_max) */
+
+void ddbc_attempts_max(int n)
+{
+    ddbc_attempts_cap = n > 0 ? n : 0;
+}
 
 void ddbc_deadline(long ms)
 {
@@ -847,6 +853,10 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         return err_set(e, ERR_NOMEM, "out of memory");
     size_t body_len = strlen(body);
     unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+    /* this thread's cap (ddbc_attempts_max) when below the client's */
+    int max_attempts = ddbc_attempts_cap && ddbc_attempts_cap < c->cfg.max_attempts
+                           ? ddbc_attempts_cap
+                           : c->cfg.max_attempts;
     int rc = 0;
     err_t last;
     err_clear(&last);
@@ -859,7 +869,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
     long hint = -1; /* the last failed attempt's x-amz-retry-after or Retry-After */
     ddbc_retry_after = -1;
     ddbc_date = -1;
-    for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
+    for (int attempt = 0; attempt < max_attempts; attempt++) {
         if (attempt > 0 && !c->aborted) {
             long ms = ddbc_hinted_delay_ms(
                 ddbc_backoff_pick(c, attempt, kind == DDBC_THROTTLING, &seed), hint);
@@ -904,7 +914,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                 rc = err_set(&last, ERR_TRANSPORT,
                              "no answer from %s: timed out after %ld ms (attempt %d of %d)",
                              c->url, c->cfg.request_timeout_ms, attempt + 1,
-                             c->cfg.max_attempts);
+                             max_attempts);
             else
                 rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
                              r.too_big ? "response too large" : ddbc_curl.easy_strerror(cc));
@@ -973,7 +983,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             past_deadline = true;
             break;
         }
-        if (attempt + 1 >= c->cfg.max_attempts)
+        if (attempt + 1 >= max_attempts)
             break;
         cost = kind == DDBC_THROTTLING ? DDBC_RETRY_COST_THROTTLING : DDBC_RETRY_COST_TRANSIENT;
         if (!ddbc_quota_take(c, cost)) {
@@ -992,13 +1002,13 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             err_set(e, ERR_TRANSPORT,
                     "no answer from %s within the request's deadline of %ld ms (attempt %d "
                     "of %d: %s%s%s)",
-                    c->url, ddbc_deadline_len, ddbc_attempts, c->cfg.max_attempts,
+                    c->url, ddbc_deadline_len, ddbc_attempts, max_attempts,
                     typed ? err_type(rc) : "", typed ? ": " : "", last.msg);
         else if (rc)
             err_set(e, ERR_TRANSPORT,
                     "no answer from %s within the request's deadline of %ld ms (attempt %d "
                     "of %d)",
-                    c->url, ddbc_deadline_len, ddbc_attempts, c->cfg.max_attempts);
+                    c->url, ddbc_deadline_len, ddbc_attempts, max_attempts);
         else
             err_set(e, ERR_TRANSPORT, "no answer from %s within the request's deadline of %ld ms",
                     c->url, ddbc_deadline_len);

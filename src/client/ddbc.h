@@ -95,6 +95,12 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
  * error, when one came).  For work made of several calls: a REST request. */
 void ddbc_deadline(long ms);
 
+/* Caps the attempts of this thread's next calls (of any client) at n (1: no retry, so no
+ * back-off either), or lifts the cap (n <= 0): a call then makes at most the smaller of n and
+ * the client's max_attempts.  For work that is better left out than waited for (events.c's
+ * side reads of another process's renames and deletes). */
+void ddbc_attempts_max(int n);
+
 /* For a process that is stopping: the calls in flight end within about a second (libcurl's
  * progress callback) and every later ddbc_call fails at once, without retries, with
  * ERR_TRANSPORT.  Irreversible.  Thread-safe; accepts NULL. */

@@ -316,6 +316,29 @@ static void test_retries_5xx_throttle_drop_badcrc(void **state)
     fake_stop(f);
 }
 
+/* ddbc_attempts_max(1): a throttled call fails at its first answer, no retry, no back-off;
+ * the cap is this thread's, and lifted again by 0 */
+static void test_attempts_cap_is_per_thread(void **state)
+{
+    (void)state;
+    int script[] = {FK_THROTTLE, FK_THROTTLE, FK_OK};
+    fake_t *f = fake_start(script, 3);
+    ddbc_t *c = client_for(f, 4);
+    json_t *resp = NULL;
+    err_t e = {0};
+    ddbc_attempts_max(1);
+    assert_int_equal(call(c, &resp, &e), ERR_PROVISIONED_THROUGHPUT);
+    assert_int_equal(ddbc_last_attempts(), 1);
+    assert_int_equal(f->served, 1);
+    ddbc_attempts_max(0);
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(ddbc_last_attempts(), 2);
+    assert_int_equal(f->served, 3);
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
 static void test_gives_up_with_last_error(void **state)
 {
     int script[] = {FK_500, FK_500, FK_THROTTLE, FK_OK};
@@ -802,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_last_date_is_the_last_answers),
         cmocka_unit_test(test_intermediary_answers),
         cmocka_unit_test(test_retry_quota),
+        cmocka_unit_test(test_attempts_cap_is_per_thread),
         cmocka_unit_test(test_200_error_document_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
