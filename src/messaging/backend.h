@@ -89,6 +89,10 @@ typedef struct msg_backend_ops {
      * request (rest.c msg_rest_handle).  May be NULL (embedded: its calls are local and its
      * writes' waits bounded by the server's queue timeout).  Through msg_backend_deadline. */
     void (*deadline)(msg_backend *b, long ms);
+    /* Caps the calling thread's next calls at n attempts each (1: no retry, no back-off); n <=
+     * 0 lifts the cap.  For reads better left out than waited for (events.c's side reads).
+     * May be NULL (embedded: no retries).  Through msg_backend_attempts_max. */
+    void (*attempts_max)(msg_backend *b, int n);
     /* The endpoint's retry hint for the calling thread's last call, when that call failed
      * and its last answer carried one (remote: x-amz-retry-after, whole milliseconds, or else
      * Retry-After in seconds or as an HTTP-date: ddbc_parse_retry_after); -1
@@ -109,8 +113,9 @@ enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_
 /* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...).
  * row, when not NULL, is also told each record's kind ("INSERT", "MODIFY", "REMOVE": a
  * DynamoDB stream record's eventName) and keys (sk NULL when the record has none), after
- * changed(pk), on the waiting thread (it may call the backend: events.c reads the row of
- * another process's rename or delete there). */
+ * changed(pk), on the waiting thread, before wait_change returns: it should not wait on the
+ * backend (events.c queues the read of another process's rename or delete for its own
+ * thread: the batch's keys, its messages, are not held by it). */
 typedef struct msg_change_keys {
     void (*changed)(void *ctx, const char *pk);
     void *ctx;
@@ -137,6 +142,12 @@ static inline void msg_backend_deadline(msg_backend *b, long ms)
 {
     if (b && b->ops->deadline)
         b->ops->deadline(b, ms);
+}
+
+static inline void msg_backend_attempts_max(msg_backend *b, int n)
+{
+    if (b && b->ops->attempts_max)
+        b->ops->attempts_max(b, n);
 }
 
 static inline long msg_backend_retry_after_ms(msg_backend *b)

@@ -194,7 +194,7 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
         const char *pk = json_string_value(json_object_get(json_object_get(k, "pk"), "S"));
         if (pk && keys && keys->changed)
             keys->changed(keys->ctx, pk);
-        if (pk && keys && keys->row) /* another process's rename or delete (events.c) */
+        if (pk && keys && keys->row) /* another process's rename or delete (events.c queues it) */
             keys->row(keys->ctx, json_string_value(json_object_get(rec, "eventName")), pk,
                       json_string_value(json_object_get(json_object_get(k, "sk"), "S")));
     }
@@ -212,6 +212,13 @@ static void remote_deadline(msg_backend *b, long ms)
 {
     (void)b;
     ddbc_deadline(ms);
+}
+
+/* The attempts cap: ddbc's, per thread as the deadline */
+static void remote_attempts_max(msg_backend *b, int n)
+{
+    (void)b;
+    ddbc_attempts_max(n);
 }
 
 /* The last call's x-amz-retry-after: ddbc's, per thread as the deadline */
@@ -236,6 +243,7 @@ static const msg_backend_ops remote_ops = {
     .wait_change = remote_wait_change,
     .abort = remote_abort,
     .deadline = remote_deadline,
+    .attempts_max = remote_attempts_max,
     .retry_after_ms = remote_retry_after_ms,
     .clock_ms = remote_clock_ms,
 };

@@ -39,6 +39,11 @@
  * one, which is then delivered once more: harmless, the page puts the same name or drops a
  * message it no longer shows) */
 #define EV_SEEN_SLOTS 4096
+/* Side reads queued at most (ev_changed_row): beyond, a record is left out (its change shows
+ * at the page's next listing or reconnection) */
+#define EV_SIDE_MAX 1024
+/* A side read's deadline (ev_side_main) */
+#define EV_SIDE_DEADLINE_MS 2000
 
 typedef struct ev_event {
     char group[MSG_UUID_LEN + 1];
@@ -126,8 +131,17 @@ struct msg_events {
     int poll_max_ms; /* MSG_EVENTS_POLL_MAX_MS, or DDBCHAT_EVENTS_POLL_MAX_MS's (lower) */
     int poll_min_ms; /* MSG_EVENTS_POLL_MIN_MS, or DDBCHAT_EVENTS_POLL_MIN_MS's (longer, up to
                         poll_max_ms: a test tells a polled message from a streamed one) */
-    pthread_t hub_th, watch_th;
-    bool hub_started, watch_started;
+    pthread_t hub_th, watch_th, side_th;
+    bool hub_started, watch_started, side_started;
+    /* the side reads of another process's renames and deletes (ev_changed_row queues them,
+     * ev_side_main reads them), under mu: off the watcher, so a slow or throttled read never
+     * holds a batch's message events */
+    pthread_cond_t side_cv;
+    struct ev_side {
+        char *event_name, *pk, *sk;
+    } side[EV_SIDE_MAX];
+    size_t side_head, side_n;
+    long side_dropped; /* records left out because the queue was full */
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
     size_t n_wakes, cap_wakes;
     /* failing scans, said once an outage (ev_scan_feed), under mu */
@@ -1118,7 +1132,8 @@ static bool ev_has_feed(msg_events *h, const char *user)
 }
 
 /* Another process's delete, rename or mark-read, seen in the change feed's records
- * (backend.h msg_change_keys.row; the watcher thread, no lock held): the events this
+ * (backend.h msg_change_keys.row, queued by ev_changed_row; read here on the side-read
+ * thread, no lock held): the events this
  * process's own changes gave at once (msg_events_deleted, msg_events_renamed), for users with
  * a stream here, each read by its key; one this process delivered already (its own change,
  * back through the stream) is not delivered again (ev_seen_put).
@@ -1134,10 +1149,9 @@ static bool ev_has_feed(msg_events *h, const char *user)
  * - MODIFY of a user row USER#<x>: the "you" event to x's streams, as above.
  * A read that fails leaves the event out (logged at debug): the page's next listing or
  * reconnection shows the change, as before session 31. */
-static void ev_changed_row(void *ctx, const char *event_name, const char *pk, const char *sk)
+static void ev_side_read(msg_events *h, const char *event_name, const char *pk, const char *sk)
 {
-    msg_events *h = ctx;
-    if (!event_name || !pk || !sk || !ev_has_feed(h, NULL))
+    if (!ev_has_feed(h, NULL))
         return;
     msg_service *s = h->svc;
     err_t e = {0};
@@ -1176,6 +1190,102 @@ static void ev_changed_row(void *ctx, const char *event_name, const char *pk, co
     }
     if (rc)
         log_debug("live delivery: %s %s %s not delivered: %s", event_name, pk, sk, e.msg);
+}
+
+static void ev_side_fini(struct ev_side *q)
+{
+    free(q->event_name);
+    free(q->pk);
+    free(q->sk);
+}
+
+/* Whether a change feed record may give a rename or delete event here (ev_side_read's cases,
+ * without reading anything): a message row's REMOVE while any stream is open; a MODIFY of a
+ * conversation row or a user row of a user with a stream here. */
+static bool ev_side_wanted(msg_events *h, const char *event_name, const char *pk, const char *sk)
+{
+    if (strcmp(event_name, "REMOVE") == 0)
+        return strncmp(pk, "MSG#", 4) == 0 && msgi_is_uuid(pk + 4) && ev_has_feed(h, NULL);
+    if (strcmp(event_name, "MODIFY") != 0)
+        return false;
+    if (strncmp(pk, "GRP#", 4) == 0)
+        return ev_has_feed(h, pk + 4);
+    return strncmp(pk, "USER#", 5) == 0 && strcmp(sk, "USER") == 0 && ev_has_feed(h, pk + 5);
+}
+
+/* The change feed's record of another process's possible rename or delete (backend.h
+ * msg_change_keys.row; the watcher thread, no lock held): queued for the side-read thread
+ * (ev_side_main), not read here.  Before, the watcher read the rows itself (1-2 consistent
+ * GetItems per mark-read's MODIFY, each retried with back-off when throttled) before it
+ * handed over the batch's keys, so a batch's message events waited for them: 40 mark-reads
+ * with GetItems 30 ms slower held the next message 3.8 s, and throttled GetItems 12.8 s
+ * (test_messaging_stream_feed.py test_side_reads_do_not_hold_messages).  A record already
+ * queued is not queued again; one that finds the queue full is left out (counted, logged at
+ * debug). */
+static void ev_changed_row(void *ctx, const char *event_name, const char *pk, const char *sk)
+{
+    msg_events *h = ctx;
+    if (!event_name || !pk || !sk || !ev_side_wanted(h, event_name, pk, sk))
+        return;
+    pthread_mutex_lock(&h->mu);
+    bool queued = false;
+    for (size_t i = 0; i < h->side_n && !queued; i++) {
+        const struct ev_side *q = &h->side[(h->side_head + i) % EV_SIDE_MAX];
+        queued = strcmp(q->pk, pk) == 0 && strcmp(q->sk, sk) == 0 &&
+                 strcmp(q->event_name, event_name) == 0;
+    }
+    bool full = !queued && h->side_n == EV_SIDE_MAX;
+    if (!queued && !full) {
+        struct ev_side *q = &h->side[(h->side_head + h->side_n) % EV_SIDE_MAX];
+        q->event_name = strdup(event_name);
+        q->pk = strdup(pk);
+        q->sk = strdup(sk);
+        if (q->event_name && q->pk && q->sk) {
+            h->side_n++;
+            pthread_cond_signal(&h->side_cv);
+        } else {
+            ev_side_fini(q);
+            full = true; /* no memory: left out as well */
+        }
+    }
+    if (full)
+        h->side_dropped++;
+    long dropped = h->side_dropped;
+    pthread_mutex_unlock(&h->mu);
+    if (full)
+        log_debug("live delivery: %s %s %s not delivered: %d side reads queued already (%ld "
+                  "records left out so far)",
+                  event_name, pk, sk, EV_SIDE_MAX, dropped);
+}
+
+/* The side-read thread: reads the records ev_changed_row queued, oldest first, while the
+ * watcher goes on handing over the stream's batches.  Each call is tried once (no retry, no
+ * back-off: a throttled or failing table empties the queue instead of holding it) and within
+ * EV_SIDE_DEADLINE_MS.  At worst a rename or delete event is left out (logged at debug); the
+ * page's next listing or reconnection shows the change. */
+static void *ev_side_main(void *arg)
+{
+    msg_events *h = arg;
+    msg_backend *b = h->svc->backend;
+    msg_backend_attempts_max(b, 1);
+    pthread_mutex_lock(&h->mu);
+    while (!h->stopping) {
+        if (!h->side_n) {
+            pthread_cond_wait(&h->side_cv, &h->mu);
+            continue;
+        }
+        struct ev_side q = h->side[h->side_head];
+        h->side_head = (h->side_head + 1) % EV_SIDE_MAX;
+        h->side_n--;
+        pthread_mutex_unlock(&h->mu);
+        msg_backend_deadline(b, EV_SIDE_DEADLINE_MS);
+        ev_side_read(h, q.event_name, q.pk, q.sk);
+        msg_backend_deadline(b, 0);
+        ev_side_fini(&q);
+        pthread_mutex_lock(&h->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
 }
 
 /* While no stream is open, joining or being replayed, the watcher does not follow a change
@@ -1258,6 +1368,7 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->cv, &ca);
     pthread_cond_init(&h->watch_cv, &ca);
+    pthread_cond_init(&h->side_cv, &ca);
     pthread_condattr_destroy(&ca);
     h->heartbeat_ms = (int64_t)MSG_EVENTS_HEARTBEAT_S * 1000;
     /* tests: token expiry at once */
@@ -1287,6 +1398,11 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
             goto fail;
         }
         h->watch_started = true;
+        if (pthread_create(&h->side_th, NULL, ev_side_main, h) != 0) {
+            rc = err_set(e, ERR_INTERNAL, "cannot start the side-read thread");
+            goto fail;
+        }
+        h->side_started = true;
     }
     *out = h;
     return 0;
@@ -1303,6 +1419,7 @@ void msg_events_stop(msg_events *h)
     h->stopping = true;
     pthread_cond_broadcast(&h->cv);
     pthread_cond_broadcast(&h->watch_cv);
+    pthread_cond_broadcast(&h->side_cv);
     pthread_mutex_unlock(&h->mu);
     /* the hub thread no longer touches feeds or wakes once it has stopped */
     if (h->hub_started) {
@@ -1312,6 +1429,10 @@ void msg_events_stop(msg_events *h)
     if (h->watch_started) {
         pthread_join(h->watch_th, NULL);
         h->watch_started = false;
+    }
+    if (h->side_started) { /* after the watcher: nothing is queued any more */
+        pthread_join(h->side_th, NULL);
+        h->side_started = false;
     }
     pthread_mutex_lock(&h->mu);
     for (ev_feed *f = h->feeds; f; f = f->next)
@@ -1340,6 +1461,9 @@ void msg_events_free(msg_events *h)
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     pthread_cond_destroy(&h->watch_cv);
+    pthread_cond_destroy(&h->side_cv);
+    for (; h->side_n; h->side_n--, h->side_head = (h->side_head + 1) % EV_SIDE_MAX)
+        ev_side_fini(&h->side[h->side_head]);
     msg_tickets_fini(&h->tickets);
     free(h->wakes);
     free(h);
