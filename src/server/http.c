@@ -678,7 +678,10 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
             r->eol = 2;
         else if (http_gap_dirty(r->value_end, (uintptr_t)key, r->head_lo, r->head_hi, 2))
             r->bad_header_byte = true; /* the previous value's line held a NUL */
-        else if (r->value_end && (uintptr_t)key > r->value_end)
+        else if (!r->value_end) /* the first name: the request line's end before it, the
+                                 * only line end a one-header head shows (review31a) */
+            r->eol = (uintptr_t)key >= r->head_lo + 2 && key[-2] == 0 ? 2 : 1;
+        else if ((uintptr_t)key > r->value_end)
             r->eol = (unsigned char)((uintptr_t)key - r->value_end); /* 1 or 2, judged */
         r->value_end = value_end;
         /* what http_blocking routes by: the first, as a search of headers[] finds */
@@ -763,9 +766,10 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         r->head_hi = r->head_lo + ci->header_size;
     }
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
-    /* the last value's line end and the blank line's: twice the last line end seen (a head
-     * of bare LFs leaves 2 NULs, where CR LF's bound of 4 let "a\0\0" then LF LF through:
-     * read30a R30a-8); 4 when no line end was seen */
+    /* the last value's line end and the blank line's: twice the last line end seen, the
+     * request line's for a head of one header (a head of bare LFs leaves 2 NULs, where CR
+     * LF's bound of 4 let "a\0\0" then LF LF through: read30a R30a-8, review31a); 4 when
+     * no header was collected */
     if (http_gap_dirty(r->value_end, r->head_hi, r->head_lo, r->head_hi,
                        r->eol ? 2u * r->eol : 4u))
         r->bad_header_byte = true;
