@@ -8,9 +8,10 @@
  * The map starts at opts.initial_map (default 1 GiB; LMDB's file is sparse) and doubles on
  * MDB_MAP_FULL: st_write_txn aborts, takes maplock exclusively (so no txn of this process is
  * open, as mdb_env_set_mapsize requires), grows, and runs the txn again.  A txn_begin that
- * returns MDB_MAP_RESIZED (another process grew the map) adopts the new size the same way.
- * A growth the address space refuses (RLIMIT_AS) fails the write with a storage error and
- * keeps the old map; the next write that needs room tries again (st_map_resize).
+ * returns MDB_MAP_RESIZED (another process grew the map) adopts a size that holds its data
+ * the same way (st_map_adopt).  A growth or an adoption the address space refuses (RLIMIT_AS)
+ * fails the txn with a storage error and keeps the old map; the next txn that needs room
+ * tries again (st_map_resize).
  * Durable commits: the env is opened with MDB_NOMETASYNC, so mdb_txn_commit syncs the data
  * pages and writes the meta page without syncing it (LMDB keeps its integrity: a crash can
  * only undo that last txn); st_sync_meta then syncs it before anyone is told the txn is
@@ -81,17 +82,32 @@ int st_mdb_err(int rc, err_t *e)
 
 /* ---- map size ---------------------------------------------------------------------- */
 
-/* Adopts another process's map size; caller holds no txn and no maplock. */
-static void st_map_adopt(store_t *s)
+/* Adopts the map another process grew (MDB_MAP_RESIZED: its data reached past our map);
+ * caller holds no txn and no maplock.  0, or the errno of a map the address space refused
+ * (our map kept, the caller's txn not begun).  LMDB's own adoption (mdb_env_set_mapsize 0)
+ * unmaps ours and maps the other's size, and a refused mmap left the env without a map: the
+ * next txn read through it (SIGSEGV).  Its size is not told through LMDB's API, so ours is
+ * doubled until it holds the data that is there (me_last_pgno), the size test-mapped first
+ * like a growth (st_map_resize): where the other process doubled from the same start, that is
+ * its size; else ours may be smaller, as LMDB allows (the next MDB_MAP_RESIZED or
+ * MDB_MAP_FULL grows it).  test_store.c test_map_adoption_refused_by_the_address_space. */
+static int st_map_adopt(store_t *s)
 {
+    int rc = 0;
     pthread_rwlock_wrlock(&s->maplock);
-    st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
-    if (mdb_env_set_mapsize(s->env, 0) == 0) {
-        MDB_envinfo info;
-        mdb_env_info(s->env, &info);
-        s->mapsize = info.me_mapsize;
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0) {
+        size_t need = ((size_t)info.me_last_pgno + 1) * st.ms_psize, size = s->mapsize;
+        while (size < need && size <= SIZE_MAX / 2)
+            size *= 2;
+        if (size > s->mapsize) { /* else another thread adopted it meanwhile */
+            st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
+            rc = st_map_resize(s, size);
+        }
     }
     pthread_rwlock_unlock(&s->maplock);
+    return rc;
 }
 
 int st_map_resize(store_t *s, size_t size)
@@ -225,7 +241,9 @@ int st_rtxn_begin(store_t *s, MDB_txn **out)
         st_map_unlock(s);
         if (rc != MDB_MAP_RESIZED || nested)
             return rc;
-        st_map_adopt(s);
+        rc = st_map_adopt(s);
+        if (rc)
+            return rc;
     }
 }
 
@@ -468,7 +486,10 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
         if (rc == MDB_MAP_RESIZED) {
             st_map_unlock(s);
-            st_map_adopt(s);
+            int g = st_map_adopt(s);
+            if (g)
+                return err_set(e, ERR_IO, "cannot adopt the LMDB map another process grew: %s",
+                               mdb_strerror(g));
             continue;
         }
         if (rc) {
@@ -492,7 +513,10 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
             continue;
         }
         if (rc == MDB_MAP_RESIZED) {
-            st_map_adopt(s);
+            int g = st_map_adopt(s);
+            if (g)
+                return err_set(e, ERR_IO, "cannot adopt the LMDB map another process grew: %s",
+                               mdb_strerror(g));
             continue;
         }
         if (rc == 0 && other) /* a round's: after it settled its partition versions (st_lead) */

@@ -394,6 +394,133 @@ static void test_map_growth_refused_by_the_address_space(void **state)
     f->s = st_open_dir(f->dir, 0);
 }
 
+/* The other process of test_map_adoption_refused_by_the_address_space (its own: it lowers
+ * its address-space limit).  Opens with a 256 KB map, has grow_map (a third process) grow the
+ * map to 8 MB, caps RLIMIT_AS 2 MB above what it uses, then reads and writes: each must fail
+ * with an error (the new map does not fit), not crash.  Lifts the cap, and the read sees
+ * grow_map's 500 items and the write is taken.  The exit status says which step went wrong;
+ * a crash is a signal. */
+static int child_adopt_limit(const char *dir)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.initial_map = 256 * 1024;
+    store_t *s2;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = st_pin(s2, "shared");
+    if (!t2)
+        return 2;
+    arena_t a;
+    arena_init(&a);
+    store_query q = {.table = t2, .limit = 50};
+    store_result r;
+    int rc = 0;
+    if (store_query_run(s2, &q, &a, &r, &e) != 0 || r.n != 0) /* mapped at 256 KB */
+        rc = 3;
+    pid_t pid = rc ? -1 : st_spawn_child("grow_map", dir);
+    int status = 0;
+    if (!rc && (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+                WEXITSTATUS(status) != 0))
+        rc = 4;
+    long vm_kb = 0;
+    FILE *st = fopen("/proc/self/status", "r");
+    char line[256];
+    while (st && fgets(line, sizeof line, st))
+        if (strncmp(line, "VmSize:", 7) == 0)
+            vm_kb = atol(line + 7);
+    if (st)
+        fclose(st);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_AS, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)(vm_kb + 2 * 1024) * 1024;
+    if (!rc && (vm_kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0))
+        rc = 2;
+    size_t before = s2->mapsize;
+    if (!rc) { /* the read meets MDB_MAP_RESIZED: the 8 MB map is refused (a crash here before) */
+        err_clear(&e);
+        if (store_query_run(s2, &q, &a, &r, &e) == 0)
+            rc = 5;
+        else if (s2->mapsize != before)
+            rc = 6;
+    }
+    if (!rc) { /* and a write the same way */
+        av_kv *kv = arena_zalloc(&a, sizeof *kv);
+        kv[0] = (av_kv){"pk", 2, av_make_s("capped", 6)};
+        av_t it = av_make_m(kv, 1);
+        store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        err_clear(&e);
+        if (store_write_each(s2, &w, 1, &e) == 0 && w.rc == 0)
+            rc = 7;
+        else if (!strstr(e.msg, "cannot adopt the LMDB map")) {
+            fprintf(stderr, "child_adopt_limit: the write failed with: %s\n", e.msg);
+            rc = 8;
+        }
+    }
+    setrlimit(RLIMIT_AS, &old);
+    if (!rc) { /* room again: the map is adopted, the other's items read, a write taken */
+        size_t n = 0;
+        store_query qa = q;
+        for (;;) {
+            err_clear(&e);
+            if (store_query_run(s2, &qa, &a, &r, &e) != 0) {
+                rc = 9;
+                break;
+            }
+            n += r.n;
+            if (r.last_key.type == AV_NONE)
+                break;
+            av_t *lk = arena_alloc(&a, sizeof *lk);
+            *lk = r.last_key;
+            qa.start_key = lk;
+        }
+        if (!rc && (n != 500 || s2->mapsize <= before))
+            rc = 10;
+    }
+    if (!rc) {
+        arena_reset(&a);
+        av_kv *kv = arena_zalloc(&a, sizeof *kv);
+        kv[0] = (av_kv){"pk", 2, av_make_s("after", 5)};
+        av_t it = av_make_m(kv, 1);
+        store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        if (store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0)
+            rc = 11;
+    }
+    arena_fini(&a);
+    st_close(s2);
+    return rc;
+}
+
+/* Another process grew the map, and ours cannot follow (the address space is capped:
+ * RLIMIT_AS): the read and the write that meet MDB_MAP_RESIZED fail with a storage error and
+ * leave the store whole.  LMDB's adoption unmapped ours before it mapped the other's size, and
+ * a refused mmap left the env without a map: the next txn crashed the process (SIGSEGV, as
+ * test_map_growth_refused_by_the_address_space for our own growth; attack31).  Once the
+ * limit is lifted the map is adopted and the other's items read. */
+static void test_map_adoption_refused_by_the_address_space(void **state)
+{
+#ifdef __SANITIZE_ADDRESS__
+    skip(); /* ASan's shadow memory does not fit under an address-space limit */
+#endif
+    st_fix *f = *state;
+    st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_close(f->s);
+    f->s = NULL;
+    pid_t pid = st_spawn_child("adopt_limit", f->dir);
+    assert_true(pid > 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the child died of signal %d", WTERMSIG(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    f->s = st_open_dir(f->dir, 0);
+}
+
 /* the map grows while writers and readers run concurrently */
 typedef struct mg_arg {
     store_t *s;
@@ -1133,9 +1260,11 @@ static void test_thread_start_stop(void **state)
 
 int main(int argc, char **argv)
 {
-    static const st_child children[] = {
-        {"grow_map", child_grow_map}, {"lv_put", lv_child_put}, {"as_limit", child_as_limit}};
-    st_child_main(argc, argv, children, 3);
+    static const st_child children[] = {{"grow_map", child_grow_map},
+                                        {"lv_put", lv_child_put},
+                                        {"as_limit", child_as_limit},
+                                        {"adopt_limit", child_adopt_limit}};
+    st_child_main(argc, argv, children, 4);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test(test_key_prefix_bytes),
@@ -1149,6 +1278,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_refused_by_the_address_space, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_map_adoption_refused_by_the_address_space,
+                                        st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_reuse, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_live_threads, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_live_other_process, st_setup, st_teardown),
