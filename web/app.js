@@ -850,11 +850,17 @@
   // ArrowUp takes the newest, ArrowDown the oldest shown), Home and End to the first and
   // last shown, and Tab from a message reaches its own controls (its links, its Delete)
   // only: those of the other messages are out of the Tab order (tabindex=-1) until their
-  // message is the current one.  Delete (or Backspace) on one's own message asks as its
-  // Delete button does.  Before session 31 every own message's Delete and every link was a
-  // Tab stop: a conversation of 40 own messages took 40 more Tab presses to reach the
-  // composer (test_web.py::test_the_list_of_messages_is_one_tab_stop).
+  // message is the current one.  Delete on one's own message asks as its Delete button
+  // does, but only on a message the arrow keys (Home, End) went to: a click or a tap also
+  // focuses a message (tabindex=-1), and Delete there is nobody's keyboard path.  Backspace
+  // is not Delete here: it is the composer's key, and a click on one's own message then
+  // Backspace, Enter (meant for the composer) deleted it for both people
+  // (test_web.py::test_a_clicked_message_is_not_deleted_by_keys).  Before session 31 every
+  // own message's Delete and every link was a Tab stop: a conversation of 40 own messages
+  // took 40 more Tab presses to reach the composer
+  // (test_web.py::test_the_list_of_messages_is_one_tab_stop).
   let roving = null; // the current message: its controls are in the Tab order
+  let keyed = null; // the message the keys went to (Delete acts on it only)
   function rove(li) {
     if (roving === li) return;
     if (roving) for (const c of roving.querySelectorAll('.text a, .meta .del')) c.tabIndex = -1;
@@ -864,14 +870,16 @@
   el.messages.addEventListener('focusin', (ev) => {
     const li = ev.target.closest && ev.target.closest('#messages > li[data-uuid]');
     if (li) rove(li);
+    if (ev.target !== keyed) keyed = null;
   });
+  el.messages.addEventListener('pointerdown', () => { keyed = null; });
   el.messages.addEventListener('keydown', (ev) => {
     if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) return;
     const t = ev.target;
     const on = t !== el.messages && t.matches('#messages > li[data-uuid]') ? t : null;
     if (t !== el.messages && !on) return; // a link's or a button's own keys
-    if (on && (ev.key === 'Delete' || ev.key === 'Backspace')) {
-      const b = on.querySelector('.meta .del');
+    if (on && ev.key === 'Delete') {
+      const b = on === keyed && on.querySelector('.meta .del');
       if (b) {
         ev.preventDefault();
         b.click();
@@ -888,6 +896,7 @@
     else if (ev.key === 'End' && on) to = all[all.length - 1];
     if (!to) return;
     ev.preventDefault();
+    keyed = to;
     to.focus({ preventScroll: true });
     to.scrollIntoView({ block: 'nearest' });
   });
@@ -1519,10 +1528,11 @@
   // Tab, Shift+Tab from the composer finds the newest first; its name says which message).
   // It asks first, in the message itself (no window.confirm: a modal dialog stops the page,
   // its stream and its timers, and a screen reader hears a group "Delete this message for
-  // both of you?" with its two buttons, the focus on the one that deletes); Escape or Cancel
-  // puts the focus back on "Delete".  Deleting (DELETE /api/messages/<g>/<created_at>) takes
-  // it off the page at once, "Deleting…" meanwhile; the other person's page and this user's
-  // other tabs and devices drop it by the stream's "delete" event, and every list redraws
+  // both of you?" with its two buttons, the focus on Cancel: Enter at once keeps the
+  // message); Escape or Cancel puts the focus back on "Delete".  Deleting
+  // (DELETE /api/messages/<g>/<created_at>) takes it off the page at once, "Deleting…"
+  // meanwhile; the other person's page and this user's other tabs and devices drop it by
+  // the stream's "delete" event, and every list redraws
   // the conversation's item from the server (the message before it, the counts; none left:
   // the conversation leaves the list).  One deleted already (another tab, another device) is
   // no error: the server's 204 again, or 404 when none is left: it goes quietly.  What the
@@ -1576,7 +1586,9 @@
     const stick = keepsNewest();
     b.replaceWith(ask);
     stick();
-    yes.focus();
+    // the focus starts on Cancel: Enter (or Space) at once keeps the message; deleting for
+    // both takes a deliberate move to Delete (Shift+Tab, or a click)
+    no.focus();
   }
 
   // focused: the focus was on the question, which goes: it waits in the list of messages,

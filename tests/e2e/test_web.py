@@ -3871,13 +3871,15 @@ def test_deleting_ones_own_message(web, two):
     """A user deletes a message they sent, by keyboard: their own messages have a "Delete"
     button (named after the message for a screen reader), the other person's none; it asks
     first in the message itself (a group "Delete this message for both of you?", the focus
-    on its Delete; Escape puts the focus back; no window.confirm), then the message vanishes
+    on its Cancel, so Enter at once keeps the message; Escape puts the focus back; no
+    window.confirm), then the message vanishes
     from both people's pages at once (the stream's "delete" event; the other person's screen
     reader hears it), the focus in the composer.  Deleting the newest puts the message before it back as both lists' last line;
     one deleted already elsewhere (the page missed the event) goes quietly, no notice; the
     last one left keeps the conversation in both lists as "No messages" (before session 30 it
     left both, and the other person could not answer in it), and a reply continues it.
     Before, nothing on the page could take a sent message back."""
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     a_, b_ = "web_del_a", "web_del_b"
     users(web, (a_, "Del A"), (b_, "Del B"))
@@ -3909,9 +3911,11 @@ def test_deleting_ones_own_message(web, two):
             "return [...document.querySelectorAll('#messages li[data-uuid]')].find(li => "
             "li.querySelector('.text').textContent === arguments[0]).querySelector('.del')", text)
 
+    back_tab = lambda d: ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.TAB) \
+        .key_up(Keys.SHIFT).perform()  # noqa: E731
     # Delete, Escape: nothing deleted, the focus back on Delete
     del_button(alice, "two").send_keys(Keys.ENTER)
-    wait(alice, lambda d: d.execute_script(active)[1] == "link yes", 5, "the question, focused")
+    wait(alice, lambda d: d.execute_script(active)[1] == "link no", 5, "the question, focused")
     ask = by_css(alice, "#messages .ask")[0]
     assert ask.get_attribute("role") == "group"
     assert ask.get_attribute("aria-label") == "Delete this message for both of you?"
@@ -3920,9 +3924,18 @@ def test_deleting_ones_own_message(web, two):
     wait(alice, lambda d: not by_css(d, "#messages .ask"), 5, "the question gone")
     assert alice.execute_script(active)[1:] == ["link del", "Delete"]
     assert bubbles(alice) == ["from b", "one", "two", "three"]
-    # Delete, Delete: gone from both pages, the focus in the composer
+    # Delete, Enter: the question starts on Cancel, nothing deleted
     alice.switch_to.active_element.send_keys(Keys.ENTER)
-    wait(alice, lambda d: d.execute_script(active)[1] == "link yes", 5, "the question again")
+    wait(alice, lambda d: d.execute_script(active)[1] == "link no", 5, "the question again")
+    alice.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(alice, lambda d: not by_css(d, "#messages .ask"), 5, "the question gone by Cancel")
+    assert alice.execute_script(active)[1:] == ["link del", "Delete"]
+    assert bubbles(alice) == ["from b", "one", "two", "three"]
+    # Delete, Shift+Tab to its Delete, Enter: gone from both pages, the focus in the composer
+    alice.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(alice, lambda d: d.execute_script(active)[1] == "link no", 5, "the question again")
+    back_tab(alice)
+    assert alice.execute_script(active)[1:] == ["link yes", "Delete"]
     alice.switch_to.active_element.send_keys(Keys.ENTER)
     for d in (alice, bob):
         wait(d, lambda d: bubbles(d) == ["from b", "one", "three"], 5, "two deleted, live")
@@ -3966,7 +3979,8 @@ def test_deleting_ones_own_message(web, two):
     b_del = del_button(bob, "from b")
     assert b_del.get_attribute("aria-label") == "Delete your message: from b"
     b_del.send_keys(Keys.ENTER)
-    wait(bob, lambda d: d.execute_script(active)[1] == "link yes", 5, "bob's question")
+    wait(bob, lambda d: d.execute_script(active)[1] == "link no", 5, "bob's question")
+    back_tab(bob)
     bob.switch_to.active_element.send_keys(Keys.ENTER)
     for d in (alice, bob):
         wait(d, lambda d: bubbles(d) == [] and d.execute_script(last) == ["No messages"], 5,
@@ -3991,9 +4005,9 @@ def test_the_list_of_messages_is_one_tab_stop(web, two):
     to the composer.  ArrowUp from the list takes the newest message, ArrowUp and ArrowDown
     go from message to message, Home and End to the first and last; Tab from a message
     reaches its own link and Delete only, and the Delete key on one's own message asks, as
-    its Delete button does (Escape: the focus back on Delete).  Before session 31 every
-    Delete and link was a Tab stop: 6 own messages, 7 presses from the list to the
-    composer."""
+    its Delete button does, the focus on Cancel (Escape: the focus back on Delete).  Before
+    session 31 every Delete and link was a Tab stop: 6 own messages, 7 presses from the list
+    to the composer."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     a_, b_ = "web_rove_a", "web_rove_b"
@@ -4043,7 +4057,7 @@ def test_the_list_of_messages_is_one_tab_stop(web, two):
     assert active() == ["li.mine", "mine 0"]
     # the Delete key asks; Escape: the focus on that message's Delete
     keys(Keys.DELETE)
-    wait(d, lambda d: active() == ["button.link yes", "mine 0"], 5, "the question")
+    wait(d, lambda d: active() == ["button.link no", "mine 0"], 5, "the question")
     keys(Keys.ESCAPE)
     wait(d, lambda d: active() == ["button.link del", "mine 0"], 5, "back on Delete")
     assert bubbles(d)[1] == "mine 0"
@@ -4054,6 +4068,55 @@ def test_the_list_of_messages_is_one_tab_stop(web, two):
         ".filter(e => e.tabIndex >= 0).length")
     assert tabbable == 1, tabbable  # the current message's Delete only
     shot(d, "roving")
+
+
+def test_a_clicked_message_is_not_deleted_by_keys(web, two):
+    """A click on one's own message focuses it (its tabindex=-1), but no key deletes it from
+    there: Backspace then Enter (meant for the composer) and the Delete key leave it, on the
+    page and on the server.  The keyboard's path still deletes: ArrowUp to the message,
+    Delete, the question on Cancel, Shift+Tab to its Delete, Enter.  Before, the click,
+    Backspace (taken as Delete, the question's focus on its Delete) and Enter deleted the
+    message for both people."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_clickdel_a", "web_clickdel_b"
+    users(web, (a_, "Clickdel A"), (b_, "Clickdel B"))
+    g = send_rest(web, b_, "from b", handle=a_)["message_group_uuid"]
+    send_rest(web, a_, "my own words", group=g)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    open_conv(d, "Clickdel B")
+    wait(d, lambda d: bubbles(d) == ["from b", "my own words"], 5, "the messages")
+    keys = lambda *k: ActionChains(d).send_keys(*k).perform()  # noqa: E731
+    active = lambda: d.execute_script(  # noqa: E731
+        "const a = document.activeElement; return a.tagName.toLowerCase() + '.' + a.className")
+    on_server = lambda: [m["message"] for m in  # noqa: E731
+                         rest(web, "GET", f"/api/messages/{g}", web.tok[a_])[2]]
+    mine = [li for li in by_css(d, "#messages > li") if "my own words" in li.text][0]
+    ActionChains(d).move_to_element_with_offset(mine, 5, 5).click().perform()
+    assert active() == "li.mine"  # the click focused it
+    keys(Keys.BACKSPACE)
+    time.sleep(0.3)
+    assert not by_css(d, "#messages .ask") and active() == "li.mine"
+    keys(Keys.ENTER)
+    keys(Keys.DELETE)
+    time.sleep(0.5)
+    assert not by_css(d, "#messages .ask") and active() == "li.mine"
+    keys(Keys.ENTER)
+    time.sleep(1)
+    assert bubbles(d) == ["from b", "my own words"]
+    assert on_server() == ["from b", "my own words"]
+    # by keys: from the list ArrowUp takes the newest, Delete asks, on Cancel
+    d.execute_script("document.getElementById('messages').focus()")
+    keys(Keys.ARROW_UP)
+    assert active() == "li.mine"
+    keys(Keys.DELETE)
+    wait(d, lambda d: active() == "button.link no", 5, "the question, on Cancel")
+    ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    assert active() == "button.link yes"
+    keys(Keys.ENTER)
+    wait(d, lambda d: bubbles(d) == ["from b"], 5, "deleted by keys")
+    assert on_server() == ["from b"]
 
 
 def test_a_deleted_unread_message_leaves_the_badge(web, two):
