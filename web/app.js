@@ -3103,13 +3103,17 @@
   // follows the visual viewport's offset when the browser scrolls it (offsetTop)
   // (test_web.py::test_the_page_on_a_phone).
   // The composer's hint: at phone width its one row holds a short one (the keys' hint ran
-  // past it: "Shift+Enter: new l…"; a phone's keyboard has no Shift+Enter anyway)
+  // past it: "Shift+Enter: new l…"), and on a touch screen alone (touchOnly, Enter's meaning
+  // above) at any width, a tablet's too: there Enter is a new line and an on-screen keyboard
+  // has no Shift+Enter, so the keys' hint would be wrong
+  // (test_web.py::test_the_composers_hint_on_a_touch_tablet).
   const narrow = window.matchMedia('(max-width: 700px)');
   const placeHint = () => {
-    el.text.placeholder = narrow.matches ? 'Write a message' :
+    el.text.placeholder = narrow.matches || touchOnly.matches ? 'Write a message' :
       'Write a message (Enter sends, Shift+Enter: new line)';
   };
   narrow.addEventListener('change', placeHint);
+  touchOnly.addEventListener('change', placeHint);
   placeHint();
   const vv = window.visualViewport;
   function fitKeyboard() {

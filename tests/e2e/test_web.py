@@ -1068,6 +1068,41 @@ def test_the_page_on_a_phone(web, two, tmp_path):
     assert len(shots) == 8 and all((tmp_path / n).stat().st_size > 1000 for n in shots), shots
 
 
+def test_the_composers_hint_on_a_touch_tablet(web, two):
+    """On a touch screen alone wider than a phone (a tablet, 1024x768, touch), where Enter is
+    a new line, the composer's hint is the short one, as on a phone: it does not say "Enter
+    sends, Shift+Enter: new line" (an on-screen keyboard has no Shift+Enter).  At the same
+    width with a mouse the hint says the keys, and Enter sends.  Before, the hint followed
+    the width alone and told a tablet's user Enter sends, which it did not."""
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_tablet_a", "web_tablet_b"
+    users(web, (a_, "Tablet A"), (b_, "Tablet B"))
+    send_rest(web, b_, "hello tablet", handle=a_)
+    keys_hint = "Write a message (Enter sends, Shift+Enter: new line)"
+    hint = "return [innerWidth, matchMedia('(hover: none) and (pointer: coarse)').matches," \
+        " document.getElementById('text').placeholder," \
+        " document.getElementById('text').enterKeyHint]"
+    w, h = 1024, 768
+    d = fresh(two[1], width=w, height=h)
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": w, "height": h, "deviceScaleFactor": 2, "mobile": True})
+    d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled",
+                      {"enabled": True, "maxTouchPoints": 5})
+    try:
+        sign_in_by_link(d, web, a_)
+        open_conv(d, "Tablet B")
+        wait(d, lambda d: bubbles(d) == ["hello tablet"], 5, "the conversation")
+        assert d.execute_script(hint) == [w, True, "Write a message", "enter"]
+        by_css(d, "#text")[0].send_keys("line one", Keys.ENTER)
+        assert by_css(d, "#text")[0].get_attribute("value") == "line one\n"
+    finally:
+        d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # the touch gone (the media query's change), the keys' hint back
+    wait(d, lambda d: d.execute_script(hint)[1:] == [False, keys_hint, "send"], 5,
+         "the keys' hint with a mouse")
+
+
 def test_who_is_signed_in_shows_at_phone_width(web, two):
     """At 360 px the top bar shows whom the page is signed in as: a 12-letter display name
     whole (the handle after it may be cut), the page's own name giving way.  Before, beside
