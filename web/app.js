@@ -2463,6 +2463,9 @@
   const NOTIFY_KEY = 'ddbchat.notify'; // 'on' | 'off' | 'refused'
   const LOOK_MS = 250;
   const NOTE_MAX = 100;
+  // a name without its bidi controls (embeddings and overrides U+202A-202E, isolates
+  // U+2066-2069, the marks U+200E, U+200F, U+061C), for text the system lays out itself
+  const noBidi = (s) => String(s).replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '');
   const looks = new Map(); // question id -> {seen}
   // conversation -> {n, at}: the notification this tab shows there (its tag) and the
   // created_at of the message it shows, closed if that message is deleted: a message sent by
@@ -2531,8 +2534,11 @@
         // the name isolated (U+2068 FSI ... U+2069 PDI): a display name holding a bidi
         // control (U+202E, right-to-left override) reversed what the system puts after it
         // in the title (the site, the app's name) and read backwards
-        // (test_web.py::test_notifications_of_messages_while_hidden)
-        n = new Notification(`\u2068${m.display_name || m.handle}\u2069`,
+        // (test_web.py::test_notifications_of_messages_while_hidden).  Its own bidi controls
+        // go first: a PDI in it closed the page's FSI early and left its override open
+        // (test_web.py::test_a_notification_title_isolates_the_senders_name).
+        const name = noBidi(m.display_name || m.handle) || m.handle;
+        n = new Notification(`\u2068${name}\u2069`,
           { body, tag: m.message_group_uuid });
       } catch (e) { return; } // a browser that has no notifications from a page (Android)
       const group = m.message_group_uuid;

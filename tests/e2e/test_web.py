@@ -4861,14 +4861,18 @@ def test_a_deleted_message_takes_its_notification_away(web, two):
 
 
 def test_a_notification_title_isolates_the_senders_name(web, two):
-    """A display name holding a right-to-left override (U+202E) is the title of a desktop
-    notification isolated (U+2068 FSI ... U+2069 PDI), so the override ends with the name:
-    what the system shows after it (the site, the browser's name) reads as it is.  Before
-    session 31 the title was the bare name and everything after it read backwards."""
-    me_, ev = "web_ntb_me", "web_ntb_ev"
+    """A display name is the title of a desktop notification without its bidi controls
+    (a right-to-left override U+202E, embeddings, isolates, marks) and isolated (U+2068
+    FSI ... U+2069 PDI), so nothing in it reverses what the system shows after it (the site,
+    the browser's name).  Before session 31 the title was the bare name and everything after
+    it read backwards; then the isolate alone let a name holding a PDI (U+2069) and an
+    override close it early, and the override ran on past the title."""
+    me_, ev, ev2 = "web_ntb_me", "web_ntb_ev", "web_ntb_ev2"
     name = "Eve \u202eevil"
-    users(web, (me_, "NTB Me"), (ev, name))
+    name2 = "Eve \u2069\u202eevil \u2066\u202a\u202b\u202c\u202d\u2067\u200e\u200f\u061cend"
+    users(web, (me_, "NTB Me"), (ev, name), (ev2, name2))
     g = send_rest(web, ev, "hello", handle=me_)["message_group_uuid"]
+    g2 = send_rest(web, ev2, "hello", handle=me_)["message_group_uuid"]
     d = fresh(two[1])
     try:
         inject(d, READ_SEAMS)
@@ -4879,7 +4883,11 @@ def test_a_notification_title_isolates_the_senders_name(web, two):
         send_rest(web, ev, "\u202egniht emos", group=g)
         wait(d, lambda d: len(d.execute_script("return window.__notes")) == 1, 5, "a notification")
         assert d.execute_script("return window.__notes") == [
-            {"title": "\u2068" + name + "\u2069", "body": "\u202egniht emos", "tag": g}]
+            {"title": "\u2068Eve evil\u2069", "body": "\u202egniht emos", "tag": g}]
+        send_rest(web, ev2, "from the other eve", group=g2)
+        wait(d, lambda d: len(d.execute_script("return window.__notes")) == 2, 5, "the second")
+        assert d.execute_script("return window.__notes")[1] == {
+            "title": "\u2068Eve evil end\u2069", "body": "from the other eve", "tag": g2}
     finally:
         d.execute_script("localStorage.removeItem('ddbchat.notify')")
 
