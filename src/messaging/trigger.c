@@ -833,8 +833,9 @@ static int trg_fsync_dir(const char *path)
  * t->on_failure, one JSON line, synced (a new file's directory too); true when it is durable
  * (or there is no file), false (logged) when not: Lambda's record for a DynamoDB stream source
  * (requestContext.condition, RetryAttemptsExhausted or RecordAgeExceeded, and
- * approximateInvokeCount, version, timestamp, DDBStreamBatchInfo), with the command's last
- * result in responseContext (ours: exitStatus, or signal, or timedOut; {} before any run). */
+ * approximateInvokeCount, version, timestamp, DDBStreamBatchInfo; a named trigger's name as
+ * requestContext.trigger, ours), with the command's last result in responseContext (ours:
+ * exitStatus, or signal, or timedOut; {} before any run). */
 static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *arn,
                            const char *shard, const char *condition, int attempts, int st,
                            bool timed_out)
@@ -861,6 +862,12 @@ static bool trg_on_failure(msg_trigger *t, const msg_sr_page *pg, const char *ar
         "endSequenceNumber", last_seq, "approximateArrivalOfFirstRecord", first_at,
         "approximateArrivalOfLastRecord", last_at, "batchSize", (json_int_t)pg->n, "streamArn",
         arn);
+    /* a named trigger says its name (ours: Lambda's record has the function's ARN), so the
+     * records of several triggers on one table told apart in one file
+     * (test_on_failure_records_name_their_trigger) */
+    if (rec && t->name)
+        json_object_set_new(json_object_get(rec, "requestContext"), "trigger",
+                            json_string(t->name));
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
     size_t len = text ? strlen(text) : 0;

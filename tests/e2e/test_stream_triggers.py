@@ -1872,6 +1872,31 @@ def test_on_failure_records_of_several_triggers_stay_whole(work, start_triggered
     assert sorted(len(v) for v in by_arn.values()) == [per_table] * len(names)
 
 
+# Two named triggers on one table discarding into one on-failure file: each record says which
+# trigger discarded it (requestContext.trigger; the unnamed trigger's has none).  Failed before:
+# the two records differed only in their exit status (review31a).
+def test_on_failure_records_name_their_trigger(work, start_triggered, table_name):
+    name = table_name("trg")
+    failed = os.path.join(work, "on-failure.jsonl")
+    t = start_triggered(os.path.join(work, "data"), "--trigger-from", "trim-horizon",
+                        "--trigger-retries", "0", "--trigger-on-failure", failed,
+                        "--trigger", f"a@{name}=exit 1", "--trigger", f"b@{name}=exit 3",
+                        "--trigger", f"{name}=exit 4")
+    ddb, _ = stream_table(t.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}})
+    deadline = time.time() + 60
+    recs = []
+    while len(recs) < 3 and time.time() < deadline:
+        time.sleep(0.3)
+        if os.path.exists(failed):
+            with open(failed) as f:
+                recs = [json.loads(line) for line in f if line.strip()]
+    assert len(recs) == 3, recs
+    said = sorted((r["requestContext"].get("trigger", ""), r["responseContext"]["exitStatus"])
+                  for r in recs)
+    assert said == [("", 4), ("a", 1), ("b", 3)]
+
+
 # Two processes may share an on-failure file (two serves, each with --trigger-on-failure FILE):
 # a record is appended under an exclusive flock of the file, so they take turns, and a record
 # cut short is cut back (ftruncate to where it started) without cutting away the other's.
