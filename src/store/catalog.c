@@ -299,6 +299,18 @@ store_memo *store_table_memo_set(const store_table *t, store_memo *m)
     return want; /* another thread's, set first */
 }
 
+uint8_t store_table_mark(const store_table *t)
+{
+    return t && t->self == t ? atomic_load_explicit(&((cat_ent *)t)->mark, memory_order_acquire)
+                             : 0;
+}
+
+void store_table_mark_set(const store_table *t, uint8_t bits)
+{
+    if (t && t->self == t)
+        atomic_fetch_or_explicit(&((cat_ent *)t)->mark, bits, memory_order_acq_rel);
+}
+
 int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e)
 {
     st_cat_maybe_check(s);

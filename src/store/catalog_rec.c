@@ -292,6 +292,7 @@ int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, err_t *e
     }
     atomic_init(&c->refs, 1);
     atomic_init(&c->memo, NULL);
+    atomic_init(&c->mark, 0);
     c->t.self = &c->t;
     c->raw = malloc(len);
     if (!c->raw) {

@@ -259,6 +259,12 @@ store_memo *store_table_memo(const store_table *t);
  * set first (then m is not taken: the caller frees it); NULL when t is not one of the store's
  * descriptors (m not taken). */
 store_memo *store_table_memo_set(const store_table *t, store_memo *m);
+/* A descriptor's mark: 8 bits for the store's user, 0 on a new descriptor (as its memo,
+ * lock-free; for a flag the user derives once from a descriptor, e.g. "metadata looked at").
+ * store_table_mark: t's bits, 0 when t is not one of the store's descriptors;
+ * store_table_mark_set: ors bits into them (nothing when t is not the store's). */
+uint8_t store_table_mark(const store_table *t);
+void store_table_mark_set(const store_table *t, uint8_t bits);
 
 /* Creates a table from the descriptor (id and index ids are assigned here, and created_ms
  * unless the descriptor gives one: the caller's time, which its metadata's stamps share).

@@ -87,6 +87,7 @@ typedef struct cat_ent {
     _Atomic uint32_t refs;
     bool counted; /* in s->live_ents: installed in the cache by st_cat_refresh */
     _Atomic(store_memo *) memo; /* the user's (store_table_memo_set), freed with the entry */
+    _Atomic uint8_t mark;       /* the user's bits (store_table_mark_set) */
 } cat_ent;
 
 /* One caller's batch in the group-commit queue. */
