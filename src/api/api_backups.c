@@ -234,7 +234,11 @@ bool api_bk_stopping(bk_job *j)
     return s;
 }
 
-int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *t, err_t *e)
+/* own: a job of this process on t, opened or not, counts as t's entry too (bk_meet: a
+ * restore of ours that opened its table is not another process's while its metadata still
+ * says InProgress for a moment) */
+static int bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *t,
+                          bool own, err_t *e)
 {
     bk_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -252,7 +256,8 @@ int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *
     pthread_mutex_lock(&m->mu);
     bool known = false; /* (one entry a table) */
     for (bk_job *o = m->jobs; o && !known; o = o->next)
-        known = o->kind == BK_JOB_RESTORE && !o->opened && o->target_id == t->id;
+        known = o->kind == BK_JOB_RESTORE && o->target_id == t->id &&
+                (!o->opened || (own && !o->foreign));
     if (!known) {
         j->next = m->jobs;
         m->jobs = j;
@@ -262,6 +267,11 @@ int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *
     if (known)
         free(j);
     return 0;
+}
+
+int api_bk_foreign_add(bk_mgr *m, const char *id, bool pitr, const store_table *t, err_t *e)
+{
+    return bk_foreign_add(m, id, pitr, t, false, e);
 }
 
 bool api_bk_foreign_drop(bk_mgr *m, uint32_t table_id)
@@ -326,6 +336,35 @@ static void bk_sweep_foreign(api_t *api, bk_mgr *m, uint32_t skip_id)
     }
 }
 
+#define BK_MARK_MET 1u /* store_table_mark: bk_meet has looked at the descriptor */
+
+/* A descriptor this process meets for the first time (a table created, changed, or
+ * reloaded from another process's commit): when its metadata says a restore is loading it
+ * and no entry here says so, another process started that restore after this one looked
+ * (at start-up, api_backups_resume): registered as foreign, so the data plane is refused
+ * and the restore taken over if that process dies (api_backup_restoring).  Before, a serve
+ * running when another one's RestoreTableFromBackup began served the restoring table: its
+ * writes were overwritten by the backup's items or stayed in the restored table, and a
+ * restorer killed was resumed only by a restart (review31a; test_backups.py
+ * test_a_running_server_refuses_the_data_plane_of_another_ones_new_restore).  Once per
+ * descriptor (its mark), so not a cost of every request. */
+static void bk_meet(bk_mgr *m, const store_table *t)
+{
+    store_table_mark_set(t, BK_MARK_MET);
+    if (!api_bk_meta_restoring(t))
+        return;
+    json_t *meta = api_table_meta(t);
+    json_t *res = json_object_get(meta, "Restore");
+    const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
+    const char *p = src ? strstr(src, "/backup/") : NULL;
+    const char *pd = json_string_value(json_object_get(res, "PitrDump"));
+    const char *id = p ? p + 8 : pd; /* as api_backups_resume reads them */
+    err_t e = {0};
+    if (id && *id && bk_foreign_add(m, id, !p, t, true, &e))
+        log_error("the restore of %s in another process: %s", t->name, e.msg);
+    json_decref(meta);
+}
+
 /* The slow path (a restore is registered): this process's own restore of t gates it until
  * the job opens the table.  Another process's (foreign) gates it until t's metadata says
  * restored (t is the request's pin of the current catalog), when the entry goes; while it
@@ -336,7 +375,11 @@ static void bk_sweep_foreign(api_t *api, bk_mgr *m, uint32_t skip_id)
 bool api_backup_restoring(api_t *api, const store_table *t)
 {
     bk_mgr *m = api->backups;
-    if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
+    if (!m || !t)
+        return false;
+    if (!(store_table_mark(t) & BK_MARK_MET))
+        bk_meet(m, t);
+    if (atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
         return false;
     bool found = false, retry = false, ended = false;
     pthread_mutex_lock(&m->mu);
@@ -362,8 +405,13 @@ bool api_backup_restoring(api_t *api, const store_table *t)
     if (ended)
         log_info("the restore of %s in another process has ended", t->name);
     if (retry) {
+        /* under RESTORE_GUARD, not waited for: a restore met by bk_meet may have its table
+         * and not yet its lock (the restorer holds the guard until it has both) */
         err_t e = {0};
-        int rc = api_bk_start_restore(api, id, pitr, t, &e);
+        int guard = -1, rc = store_bk_lock(api->store, RESTORE_GUARD, false, &guard, &e);
+        if (rc == 0 && guard >= 0)
+            rc = api_bk_start_restore(api, id, pitr, t, &e);
+        store_bk_unlock(guard);
         if (rc && rc != ERR_RESOURCE_IN_USE)
             log_error("cannot resume the restore of %s: %s", t->name, e.msg);
     }

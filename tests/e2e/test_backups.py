@@ -1082,6 +1082,85 @@ def test_a_second_server_takes_over_the_restore_of_a_process_that_died(ddbchat_s
         os.unlink(f.name)
 
 
+def _second_running_before_a_restore(ddbchat_server, logs):
+    """As _restore_held_beside_a_second, but the second serve is running (and has read the
+    catalog) before the first one's RestoreTableFromBackup: it meets the restoring table as
+    a change of the catalog, not at its start-up.  Returns (first, second, RLIMIT_FSIZE)."""
+    srv, d, arn, old = _full_disk_beside(ddbchat_server, logs[0], "bk_two", "two")
+    second = ddbchat_server(data_dir=srv.data_dir, stderr=logs[1])
+    logs[1].close()
+    d2 = client_for(second.ddb_url)
+    assert "bk_two2" not in d2.list_tables()["TableNames"]
+    d2.get_item(TableName="bk_two", Key={"pk": {"S": "k000"}})
+    d.restore_table_from_backup(TargetTableName="bk_two2", BackupArn=arn)
+    wait_text(logs[0].name, "restore of bk_two2: writing its items failed", timeout=15)
+    return srv, second, old
+
+
+def test_a_running_server_refuses_the_data_plane_of_another_ones_new_restore(ddbchat_server):
+    """A serve already running when another serve on the data dir starts a restore refuses
+    the restoring table's data plane as the restorer does (ResourceNotFoundException, AWS's
+    answer for a table being restored; its DescribeTable says CREATING), and the restored
+    table holds exactly the backup's items.  Before, only a restore found at start-up was
+    registered: the running serve answered GetItem, Scan and PutItem; the PutItem of a backup
+    key was overwritten by the restore and one of a new key stayed, 61 items instead of the
+    backup's 60 (review31a MEDIUM 1)."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv, second, old = _second_running_before_a_restore(ddbchat_server, logs)
+    d, d2 = client_for(srv.ddb_url), client_for(second.ddb_url)
+    try:
+        time.sleep(0.5)  # (past the catalog copy's few ms)
+        t = d2.describe_table(TableName="bk_two2")["Table"]
+        assert (t["TableStatus"], t["RestoreSummary"]["RestoreInProgress"]) == ("CREATING", True)
+        want = {op: "ResourceNotFoundException" for op in ("GetItem", "Scan", "PutItem")}
+        assert _data_plane(d) == want
+        assert _data_plane(d2) == want
+        with pytest.raises(ClientError) as ex:
+            d2.put_item(TableName="bk_two2", Item={"pk": {"S": "p2-wrote"}, "v": {"S": "2"}})
+        assert ex.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        time.sleep(1.2)  # past the second's retry of the lock: still held, still refused
+        assert _data_plane(d2) == want
+    finally:
+        resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(d, "bk_two2", timeout=60)
+    wait_restored(d2, "bk_two2", timeout=10)
+    items = scan_all(d2, "bk_two2")
+    assert sorted(i["pk"]["S"] for i in items) == [f"k{i:03d}" for i in range(60)]
+    assert all(i["v"]["S"] == "x" * 40000 for i in items)
+    for f in logs:
+        os.unlink(f.name)
+
+
+def test_a_running_server_takes_over_another_ones_new_restore_when_it_dies(ddbchat_server):
+    """The restorer of test_a_running_server_refuses_the_data_plane_of_another_ones_new_restore
+    killed (-9): the serve that was running before the restore resumes it at a request to the
+    table (its lock tried at most once a second), without a restart.  Before: the table stayed
+    CREATING with RestoreInProgress until a restart (review31a MEDIUM 1)."""
+    logs = [tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+            for _ in range(2)]
+    srv, second, old = _second_running_before_a_restore(ddbchat_server, logs)
+    time.sleep(0.5)
+    srv.proc.kill()
+    srv.proc.wait()
+    d2 = client_for(second.ddb_url)
+    deadline = time.time() + 60
+    while True:  # GetItem until served (a request to the table is what tries the lock)
+        try:
+            d2.get_item(TableName="bk_two2", Key={"pk": {"S": "k000"}})
+            break
+        except ClientError as ex:
+            assert ex.response["Error"]["Code"] == "ResourceNotFoundException"
+        assert time.time() < deadline, open(logs[1].name).read()[-2000:]
+        time.sleep(0.3)
+    t = wait_restored(d2, "bk_two2", timeout=10)
+    assert t["RestoreSummary"]["RestoreInProgress"] is False
+    items = scan_all(d2, "bk_two2")
+    assert len(items) == 60 and all(i["v"]["S"] == "x" * 40000 for i in items)
+    for f in logs:
+        os.unlink(f.name)
+
+
 def test_finished_restores_keep_no_lock(ddbchat_server):
     """A restore lets go of backups/restore-<table id>.lock when it ends: no descriptor kept
     open (before: one more per restore until the next CreateBackup, walking a restoring
