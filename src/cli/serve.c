@@ -219,6 +219,7 @@ static void serve_usage(FILE *f)
             "                            1 s per 64 KB; a client that closes mid-request\n"
             "                            frees its slot at once, and one that takes no\n"
             "                            byte of its reply for S seconds is dropped\n"
+            "                            when replies hold over half their budget\n"
             "  --threads N               request threads per listener (default: one per CPU\n"
             "                            it may run on, taskset/cpuset included;\n"
             "                            PartiQL writes, compressed bodies, bodies over\n"
