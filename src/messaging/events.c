@@ -1597,9 +1597,9 @@ static uint64_t ev_hash(int n, const char *const *v)
 /* The slot of `key` now holds val; false when it did already (the event was delivered). */
 static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val)
 {
-    key |= 1; /* 0: an empty slot */
+    size_t i = (key >> 1) % EV_SEEN_SLOTS; /* before the tag: every slot, not the odd half */
+    key |= 1;                               /* 0: an empty slot */
     pthread_mutex_lock(&h->mu);
-    size_t i = key % EV_SEEN_SLOTS;
     bool fresh = h->seen[i].key != key || h->seen[i].val != val;
     h->seen[i].key = key;
     h->seen[i].val = val;
@@ -1610,9 +1610,10 @@ static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val)
 /* Whether the slot of `key` holds it (something of it was delivered). */
 static bool ev_seen_has(msg_events *h, uint64_t key)
 {
+    size_t i = (key >> 1) % EV_SEEN_SLOTS;
     key |= 1;
     pthread_mutex_lock(&h->mu);
-    bool has = h->seen[key % EV_SEEN_SLOTS].key == key;
+    bool has = h->seen[i].key == key;
     pthread_mutex_unlock(&h->mu);
     return has;
 }

@@ -172,8 +172,9 @@ void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
         {"ddbchat_trigger_filtered_records_total", "counter",
          "Records skipped by --trigger-filter (Lambda's FilterCriteria)"},
         {"ddbchat_trigger_waiting_for_lock", "gauge",
-         "1 while another process holds the trigger's lock (it triggers the table) and this "
-         "one waits, reading nothing; else 0"},
+         "1 while this trigger waits for its lock, reading nothing: another process holds it "
+         "(it triggers the table), or the lock cannot be taken (an flock error, said in the "
+         "log); else 0"},
     };
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
         met_prom_header(b, fam[f].name, fam[f].type, fam[f].help);

@@ -161,8 +161,9 @@ void msg_trigger_request_stop(msg_trigger *t);
  *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch
  *   ddbchat_trigger_discarded_records_total  records of batches discarded after max_attempts
  *   ddbchat_trigger_filtered_records_total   records the filter skipped (cfg.filter)
- *   ddbchat_trigger_waiting_for_lock      1 while another process holds the trigger's lock
- *                                         and this one waits for it (reading nothing) */
+ *   ddbchat_trigger_waiting_for_lock      1 while this one waits for the trigger's lock
+ *                                         (reading nothing): another process holds it, or
+ *                                         flock fails */
 void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b);
 
 /* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to
