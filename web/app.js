@@ -421,12 +421,17 @@
     const endsIn = () => exp - (Date.now() + skew);
     const warn = () => {
       if (gen !== state.gen) return;
+      // a token living past a timer's 24.8 days: the first timer fired early, wait on
+      if (endsIn() - EXPIRY_WARN_MS > 1000) {
+        expiryTimer = setTimeout(warn, Math.min(endsIn() - EXPIRY_WARN_MS, 0x7fffffff));
+        return;
+      }
       const ends = new Date(exp - skew); // in the reader's clock, as they read it
       const at = ends.toDateString() === new Date().toDateString() ? fmtTime.format(ends) :
         fmtDay.format(ends);
       showNotice(`Your sign-in ends at ${at} (its token expires then). Messages not sent by ` +
         'then are kept for your next sign-in: get a new token or link before it.', false, true);
-      expiryTimer = setTimeout(check, Math.max(0, endsIn()) + 1000);
+      expiryTimer = setTimeout(check, Math.min(Math.max(0, endsIn()) + 1000, 0x7fffffff));
     };
     const check = async () => {
       expiryTimer = null;
