@@ -1272,67 +1272,49 @@ def test_replies_that_are_never_read_are_dropped_at_the_read_timeout(ddbchat_ser
             s.close()
 
 
+def _read_slowly_then_whole(srv, chunk, seconds):
+    """Sends the 16 MB BatchGetItem on a raw socket (64 KB receive buffer), reads `chunk`
+    bytes every 0.5 s for `seconds`, then the rest at once: the whole reply must come."""
+    _, body = _big_batch_table(srv.ddb_url)
+    port = int(srv.ddb_url.rsplit(":", 1)[1])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    try:
+        s.sendall(_batch_get_request(body))
+        s.settimeout(30)
+        data = b""
+        t0 = time.time()
+        while time.time() - t0 < seconds:
+            got = s.recv(chunk)
+            assert got, f"closed after {len(data)} bytes, {time.time() - t0:.1f} s"
+            data += got
+            time.sleep(0.5)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        length = int([h.split(b":")[1] for h in head.split(b"\r\n")
+                      if h.lower().startswith(b"content-length:")][0])
+        while len(rest) < length:
+            got = s.recv(1 << 20)
+            assert got, f"closed after {len(rest)} of {length} bytes"
+            rest += got
+        assert len(json.loads(rest)["Responses"]["big"]) > 0
+    finally:
+        s.close()
+
+
 def test_a_very_slow_reader_keeps_its_connection_while_replies_have_room(ddbchat_server):
     # A reader too slow for the kernel to reopen its window within the read timeout (4 KB
     # every 0.5 s: on loopback the window moves in steps of ~64 KB, so no byte is acknowledged
     # for ~8 s) is not a non-reader to drop while the reply budget has room: it gets its whole
     # reply.  Failed before (review31c R31c-3): dropped after 2 s of no acknowledged byte, its
     # reply cut off after the ~4 MB the kernel had queued.
-    srv = ddbchat_server("--read-timeout", "2", "--connection-timeout", "300")
-    _, body = _big_batch_table(srv.ddb_url)
-    port = int(srv.ddb_url.rsplit(":", 1)[1])
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    try:
-        s.sendall(_batch_get_request(body))
-        s.settimeout(30)
-        data = b""
-        t0 = time.time()
-        while time.time() - t0 < 9:
-            chunk = s.recv(4096)
-            assert chunk, f"closed after {len(data)} bytes, {time.time() - t0:.1f} s"
-            data += chunk
-            time.sleep(0.5)
-        head, _, rest = data.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 200"), head
-        length = int([h.split(b":")[1] for h in head.split(b"\r\n")
-                      if h.lower().startswith(b"content-length:")][0])
-        while len(rest) < length:
-            chunk = s.recv(1 << 20)
-            assert chunk, f"closed after {len(rest)} of {length} bytes"
-            rest += chunk
-        assert len(json.loads(rest)["Responses"]["big"]) > 0
-    finally:
-        s.close()
+    _read_slowly_then_whole(ddbchat_server("--read-timeout", "2", "--connection-timeout", "300"),
+                            4096, 9)
 
 
 def test_a_slow_reader_of_a_large_reply_keeps_its_connection(ddbchat_server):
     # The other side of the send timeout above: a client that reads its 16 MB reply slowly
     # (64 KB every 0.5 s for 5 s, past the 2 s read timeout, then the rest at once) acknowledges
     # bytes all along and gets the whole reply.
-    srv = ddbchat_server("--read-timeout", "2", "--connection-timeout", "300")
-    _, body = _big_batch_table(srv.ddb_url)
-    port = int(srv.ddb_url.rsplit(":", 1)[1])
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    try:
-        s.sendall(_batch_get_request(body))
-        s.settimeout(30)
-        data = b""
-        t0 = time.time()
-        while time.time() - t0 < 5:
-            chunk = s.recv(65536)
-            assert chunk, f"closed after {len(data)} bytes, {time.time() - t0:.1f} s"
-            data += chunk
-            time.sleep(0.5)
-        head, _, rest = data.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 200"), head
-        length = int([h.split(b":")[1] for h in head.split(b"\r\n")
-                      if h.lower().startswith(b"content-length:")][0])
-        while len(rest) < length:
-            chunk = s.recv(1 << 20)
-            assert chunk, f"closed after {len(rest)} of {length} bytes"
-            rest += chunk
-        assert len(json.loads(rest)["Responses"]["big"]) > 0
-    finally:
-        s.close()
+    _read_slowly_then_whole(ddbchat_server("--read-timeout", "2", "--connection-timeout", "300"),
+                            65536, 5)
