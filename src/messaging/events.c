@@ -1105,19 +1105,28 @@ static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *
 
 /* Whether a rename ever reached conversation `group` of users a and b for b: its pair row has
  * name_<b> (a rename writes it there, with the other participant's row; service_users.c).
- * Unsure (a read that fails, no pair row): true. */
-static bool ev_ever_renamed(msg_service *s, const char *a, const char *b, const char *group)
+ * 1 when it has, or unsure (no pair row, or one of another conversation); 0 when not; else
+ * the read's error (e): the caller leaves the event out, as for any side read that fails.
+ * A failed read counted as "unsure" gave a mark-read a rename event with the unchanged name
+ * when its row was read just before a throttle and its pair row just after
+ * (test_messaging_stream_feed.py::test_side_reads_do_not_hold_messages, on DynamoDB Local in
+ * a clean-clone make test). */
+static int ev_ever_renamed(msg_service *s, const char *a, const char *b, const char *group,
+                           err_t *e)
 {
     const char *lo = strcmp(a, b) < 0 ? a : b, *hi = lo == a ? b : a;
     char pk[16 + 2 * MSG_UUID_LEN], attr[8 + MSG_UUID_LEN];
     snprintf(pk, sizeof pk, "PAIR#%s#%s", lo, hi);
     snprintf(attr, sizeof attr, "name_%s", b);
     json_t *row = NULL;
-    err_t e = {0};
-    bool ever = msgi_get_item(s, pk, "PAIR", &row, &e) || !row ||
-                !msgi_item_s(row, "group_uuid") ||
-                strcmp(msgi_item_s(row, "group_uuid"), group) != 0 ||
-                json_object_get(row, attr) != NULL;
+    int rc = msgi_get_item(s, pk, "PAIR", &row, e);
+    if (rc) {
+        json_decref(row);
+        return rc < 0 ? rc : -rc;
+    }
+    int ever = !row || !msgi_item_s(row, "group_uuid") ||
+               strcmp(msgi_item_s(row, "group_uuid"), group) != 0 ||
+               json_object_get(row, attr) != NULL;
     json_decref(row);
     return ever;
 }
@@ -1180,8 +1189,12 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
             /* a conversation none of whose names this process delivered: a rename only if
              * one ever reached it (its pair row says); else noted, no event (the MODIFY of a
              * mark-read or a delete) */
-            if (!you && !ev_seen_has(h, ev_rename_key(user, g)) &&
-                msgi_is_uuid(uuid) && !ev_ever_renamed(s, user, uuid, g))
+            int ever = !you && !ev_seen_has(h, ev_rename_key(user, g)) && msgi_is_uuid(uuid)
+                           ? ev_ever_renamed(s, user, uuid, g, &e)
+                           : 1;
+            if (ever < 0)
+                rc = ever;
+            else if (!ever)
                 ev_seen_put(h, ev_rename_key(user, g), ev_rename_val(uuid, handle, name));
             else
                 ev_rename(h, user, you ? NULL : g, uuid, handle, name, true);

@@ -308,6 +308,45 @@ def test_side_reads_do_not_hold_messages(backing):
         proxy.close()
 
 
+def test_a_side_read_that_fails_gives_no_rename(backing):
+    """Another process's mark-read of a conversation none of whose names this server
+    delivered: its row read (the GetItem passes), then its pair row to tell a rename from a
+    mark-read (that GetItem throttled, tried once): no event.  Failed before (a failed pair
+    read counted as "a rename may have reached it"): a rename event with the unchanged name,
+    seen in a clean-clone make test when test_side_reads_do_not_hold_messages' throttle began
+    between a side read's two GetItems."""
+    table_with_stream(backing)
+    proxy = FaultProxy(backing.ddb_url)
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    other = start_remote_serve(backing.ddb_url)
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ben = add_user(other, "sidef_ben", "Ben F")
+        cal = add_user(other, "sidef_cal", "Cal F")
+        st, _, m = rest(other, "POST", "/api/messages", token(cal),
+                        {"message": "hi", "handle": "sidef_ben"})
+        assert st == 200, m
+        s = open_stream(srv, token(ben))
+        s.pump(1)
+        n0 = len(proxy.log)
+        proxy.script_for["GetItem"] = ["ok", "throttle"]
+        st, _, b = rest(other, "PUT", f"/api/message_groups/{m['message_group_uuid']}/read",
+                        token(ben), {"read_to": m["created_at"]})
+        assert st in (200, 204), (st, b)
+        deadline = time.time() + 10
+        while proxy.script_for["GetItem"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert not proxy.script_for["GetItem"], "the side reads never came"
+        s.pump(1.5)
+        assert [f for o, f in proxy.log[n0:] if o == "GetItem"][:2] == ["ok", "throttle"]
+        assert events_of(s, "rename") == []
+        s.close()
+    finally:
+        srv.stop()
+        other.stop()
+        proxy.close()
+
+
 def test_failing_stream_reads_back_off(backing):
     """Every GetRecords of the table's stream refused (AccessDeniedException: an IAM policy
     without dynamodb:GetRecords), with DDBCHAT_FEED_LOOKUP_MS=1 (below the test aid's floor
