@@ -199,7 +199,7 @@ def test_serve_help_lists_exactly_the_options_serve_takes():
     table = src[src.index("static const serve_opt serve_optv[]"):]
     table = table[:table.index("};")]
     taken = set(re.findall(r'"(--[a-z0-9-]+)"', table)) | {"--help"}
-    hidden = {"--backfill-batch-delay-ms", "--item-collection-limit"}
+    hidden = {"--backfill-batch-delay-ms", "--item-collection-limit", "--old-snapshot-warn-ms"}
     assert hidden <= taken and len(taken) > 40, sorted(taken)
     r = run("serve", "--help")
     assert r.returncode == 0
@@ -946,8 +946,11 @@ def test_two_demo_serves_racing_on_one_data_dir_say_which_made_the_data():
     said = [re.search(r"demo data (.*) \(table cruddur-messages\); demo user @andrewbrown "
                       r"\(([0-9a-f-]+)\)", o) for o in outs]
     assert all(said), (outs, errs)
-    assert sorted(m.group(1) for m in said) == [
-        "created", "created by another process on this data dir just now"], (outs, errs)
+    # the loser says the other made it; one that started only after the winner had finished
+    # (a slow start: the ASan build's) finds it already present, which is then true
+    assert sorted(m.group(1) for m in said) in (
+        ["created", "created by another process on this data dir just now"],
+        ["already present", "created"]), (outs, errs)
     assert said[0].group(2) == said[1].group(2)  # one demo user
     for err in errs:
         assert "data dir not empty" not in err, errs
