@@ -27,10 +27,18 @@ extern void __libc_free(void *);
 static atomic_long oom_target; /* 0: off; else fail the oom_target-th allocation from arming */
 static atomic_long oom_seen;
 static atomic_bool oom_hit;
+/* armed by oom_arm_here: only the arming thread's allocations count (oom_mine), so that a
+ * store thread's allocation meanwhile (the maintenance thread's left-over table work) does
+ * not take the failure meant for the test's own call: test_refusal_per_write failed once in
+ * a clean-clone make test that way ("left-over table work failed: out of memory") */
+static atomic_bool oom_owned;
+static _Thread_local bool oom_mine;
 
 static bool oom_fail_now(void)
 {
     if (!atomic_load(&oom_target))
+        return false;
+    if (atomic_load(&oom_owned) && !oom_mine)
         return false;
     long n = atomic_fetch_add(&oom_seen, 1) + 1;
     if (n != atomic_load(&oom_target))
@@ -76,8 +84,19 @@ void free(void *p)
 
 static void oom_arm(long n)
 {
+    atomic_store(&oom_owned, false);
     atomic_store(&oom_seen, 0);
     atomic_store(&oom_hit, false);
+    atomic_store(&oom_target, n);
+}
+
+/* oom_arm for the calling thread's allocations only */
+static void oom_arm_here(long n)
+{
+    oom_mine = true;
+    atomic_store(&oom_seen, 0);
+    atomic_store(&oom_hit, false);
+    atomic_store(&oom_owned, true);
     atomic_store(&oom_target, n);
 }
 
@@ -85,6 +104,8 @@ static void oom_arm(long n)
 static bool oom_disarm(void)
 {
     atomic_store(&oom_target, 0);
+    atomic_store(&oom_owned, false);
+    oom_mine = false;
     return atomic_load(&oom_hit);
 }
 #endif
@@ -262,7 +283,7 @@ static int apply_alloc(void *ctx, const av_t *old, arena_t *a, const av_t **out_
     (void)old;
     (void)out_size;
     if (c->fail)
-        oom_arm(1);
+        oom_arm_here(1);
     void *p = arena_alloc(a, c->n);
     if (c->fail)
         oom_disarm();
