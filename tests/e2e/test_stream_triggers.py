@@ -555,6 +555,68 @@ def test_a_table_name_of_255_bytes_is_triggered(work, start_triggered, length):
         ddb.delete_table(TableName=name)
 
 
+def test_the_longest_names_through_the_whole_trigger_path(work, start_triggered, target):
+    """A trigger name of 64 bytes (the most --trigger takes) on a table name of 255 bytes
+    (DynamoDB's most): its id NAME@TABLE is 320 bytes, so its files are named by its first
+    200 bytes, '~' and a hash; the poison record the command refuses is discarded (--trigger-retries 0)
+    with an on-failure record naming the whole trigger and the whole stream ARN; the position
+    is saved past it, and a restart goes on after it (nothing delivered twice, nothing lost).
+    Each piece was tested with short names only (the stem with an unnamed trigger of 255,
+    the on-failure record's trigger with 'a')."""
+    import uuid
+    name = ("T" * 243) + uuid.uuid4().hex[:12]
+    trig = ("n" * 52) + uuid.uuid4().hex[:12]
+    assert len(name) == 255 and len(trig) == 64
+    d, failed = os.path.join(work, "data"), os.path.join(work, "on-failure.jsonl")
+    args = ("--trigger-from", "trim-horizon", "--trigger-batch", "1", "--trigger-retries", "0",
+            "--trigger-on-failure", failed,
+            "--trigger", f"{trig}@{name}={poison_cmd(work)}")
+    t = start_triggered(d, *args)
+    ddb, arn = stream_table(t.url, name)
+    try:
+        put_keys(t.url, name, ["a0", "poison", "a1"])
+        assert keys_of(wait_records(work, 2)) == [("INSERT", "a0"), ("INSERT", "a1")]
+        assert all(r["eventSourceARN"] == arn for r in delivered(work))
+        deadline = time.time() + 30
+        while not (os.path.exists(failed) and os.path.getsize(failed)):
+            assert time.time() < deadline, t.log_text()[-2000:]
+            time.sleep(0.1)
+        with open(failed) as f:
+            recs = [json.loads(line) for line in f]
+        assert len(recs) == 1, recs
+        rec = recs[0]
+        assert rec["requestContext"]["trigger"] == trig
+        assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        assert rec["responseContext"]["exitStatus"] == 4
+        info = rec["DDBStreamBatchInfo"]
+        assert info["streamArn"] == arn and info["batchSize"] == 1
+        files = sorted(os.listdir(os.path.join(d, "triggers")))
+        stems = {f.rsplit(".", 1)[0] for f in files}
+        assert len(files) == 2 and len(stems) == 1, files
+        stem = stems.pop()
+        assert re.fullmatch("trigger-" + re.escape(f"{trig}@{name}"[:200]) + "~[0-9a-f]{16}",
+                            stem), stem
+        with open(os.path.join(d, "triggers", stem + ".json")) as f:
+            pos = json.load(f)
+        assert pos["arn"] == arn and pos["shards"] and all(s.get("seq") for s in pos["shards"])
+        assert f"trigger {trig}@{name} shard " in t.log_text()  # whole in its lines
+        if target == "ddbchat":
+            with urllib.request.urlopen(t.url + "/metrics", timeout=10) as r:
+                text = r.read().decode()
+            assert (f'ddbchat_trigger_records_total{{table="{name}",trigger="{trig}"}} 2'
+                    in text), text
+            assert (f'ddbchat_trigger_discarded_records_total{{table="{name}",'
+                    f'trigger="{trig}"}} 1' in text), text
+        t.srv.stop()
+        t = start_triggered(d, *args)
+        put_keys(t.url, name, ["b0"])
+        assert keys_of(wait_records(work, 3))[2:] == [("INSERT", "b0")]  # not from the start
+        with open(failed) as f:
+            assert len(f.readlines()) == 1  # the discarded record not run again
+    finally:
+        client_for(t.url).delete_table(TableName=name)
+
+
 def test_restart_after_the_stream_was_replaced_resumes_the_old_one(work, start_triggered,
                                                                     table_name):
     """The saved position is in a stream that was disabled and enabled again while the
