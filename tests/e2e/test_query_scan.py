@@ -629,6 +629,41 @@ def test_query_capacity(ddb_url, qt):
                                      "Table": {"CapacityUnits": 0.5}}
 
 
+# A Query / Scan page that reads nothing is still a read: one 4 KB unit's minimum, halved for
+# an eventually consistent read (0.5, 1.0 strongly consistent), charged to the index it read
+# with INDEXES.  AWS's answer as Dynoxide gives it (its read units take at least one unit for
+# any read, an empty Query's and Scan's too: src/types.rs read_capacity_units, checked against
+# AWS by the conformance suite) and as the Developer Guide rules a read of a missing item
+# ("DynamoDB read and write operations": a read of an item that does not exist still consumes
+# read capacity); no capture of AWS answers an empty page itself.  DynamoDB Local charges 0.0
+# (and so does dynalite, which sums the sizes read and rounds 0 up to 0); diffgen's
+# rule_empty_page_capacity names the difference.
+def test_empty_page_capacity(ddb, ddb_url, target, qt, table_name, make_table):
+    none = {":p": S("no such partition")}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ReturnConsumedCapacity="TOTAL", EAV=none))
+    assert r["Count"] == 0
+    assert r["ConsumedCapacity"] == {"TableName": qt,
+                                     "CapacityUnits": aws_or_local(target, 0.5, local=0.0)}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ReturnConsumedCapacity="INDEXES", EAV=none,
+                               ConsistentRead=True))
+    one = aws_or_local(target, 1.0, local=0.0)
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": one,
+                                     "Table": {"CapacityUnits": one}}
+    r = ok(ddb_url, "Query", {"TableName": qt, "IndexName": "gidx",
+                              "KeyConditionExpression": "g = :g",
+                              "ExpressionAttributeValues": {":g": S("none")},
+                              "ReturnConsumedCapacity": "INDEXES"})
+    half = aws_or_local(target, 0.5, local=0.0)
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": half,
+                                     "Table": {"CapacityUnits": 0.0},
+                                     "GlobalSecondaryIndexes": {"gidx": {"CapacityUnits": half}}}
+    empty = table_name("qsempty")
+    make_table(ddb, empty)
+    r = ok(ddb_url, "Scan", {"TableName": empty, "ReturnConsumedCapacity": "TOTAL"})
+    assert (r["Count"], r["ScannedCount"]) == (0, 0)
+    assert r["ConsumedCapacity"] == {"TableName": empty, "CapacityUnits": half}
+
+
 # Large items: 10 items of ~3000 bytes = 30000 bytes -> 8 units -> 4.0 eventually consistent.
 def test_scan_capacity_large(ddb, ddb_url, table_name, make_table):
     name = table_name("qsbig")
