@@ -2468,8 +2468,9 @@
   const NOTIFY_KEY = 'ddbchat.notify'; // 'on' | 'off' | 'refused'
   const LOOK_MS = 250;
   const NOTE_MAX = 100;
-  // a name without its bidi controls (embeddings and overrides U+202A-202E, isolates
-  // U+2066-2069, the marks U+200E, U+200F, U+061C), for text the system lays out itself
+  // text (a name, a message) without its bidi controls (embeddings and overrides
+  // U+202A-202E, isolates U+2066-2069, the marks U+200E, U+200F, U+061C), for text the
+  // system lays out itself
   const noBidi = (s) => String(s).replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '');
   const looks = new Map(); // question id -> {seen}
   // conversation -> {n, at}: the notification this tab shows there (its tag) and the
@@ -2531,9 +2532,14 @@
     if ((sh && !sh.leader) || !notifyOn() || document.visibilityState === 'visible') return;
     const show = () => {
       if (!state.token || !notifyOn() || document.visibilityState === 'visible') return;
-      const text = [...String(m.message)];
-      const body = text.length > NOTE_MAX ? `${text.slice(0, NOTE_MAX - 1).join('')}…` :
+      // the body as the title: without its bidi controls, then isolated, so a message
+      // holding an override (U+202E) or a PDI cannot reverse what the system lays out after
+      // it; cut to NOTE_MAX letters after they went, the ellipsis inside the isolate
+      // (test_web.py::test_a_notification_body_isolates_the_message)
+      const text = [...noBidi(m.message)];
+      const cut = text.length > NOTE_MAX ? `${text.slice(0, NOTE_MAX - 1).join('')}…` :
         text.join('');
+      const body = cut ? `\u2068${cut}\u2069` : '';
       let n;
       try {
         // the name isolated (U+2068 FSI ... U+2069 PDI): a display name holding a bidi

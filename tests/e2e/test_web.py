@@ -4883,11 +4883,41 @@ def test_a_notification_title_isolates_the_senders_name(web, two):
         send_rest(web, ev, "\u202egniht emos", group=g)
         wait(d, lambda d: len(d.execute_script("return window.__notes")) == 1, 5, "a notification")
         assert d.execute_script("return window.__notes") == [
-            {"title": "\u2068Eve evil\u2069", "body": "\u202egniht emos", "tag": g}]
+            {"title": "\u2068Eve evil\u2069", "body": "\u2068gniht emos\u2069", "tag": g}]
         send_rest(web, ev2, "from the other eve", group=g2)
         wait(d, lambda d: len(d.execute_script("return window.__notes")) == 2, 5, "the second")
         assert d.execute_script("return window.__notes")[1] == {
-            "title": "\u2068Eve evil end\u2069", "body": "from the other eve", "tag": g2}
+            "title": "\u2068Eve evil end\u2069", "body": "\u2068from the other eve\u2069", "tag": g2}
+    finally:
+        d.execute_script("localStorage.removeItem('ddbchat.notify')")
+
+
+def test_a_notification_body_isolates_the_message(web, two):
+    """A message is the body of a desktop notification as a name is its title: without its
+    bidi controls (U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C) and isolated (U+2068 FSI
+    ... U+2069 PDI), cut to 100 letters after the controls went, the ellipsis inside the
+    isolate; right-to-left letters and emoji stay as they are (a message of controls alone
+    is refused by the server as blank).  Before session 32 the body was the message as sent: a PDI then
+    an override in it reversed what the system shows after the body."""
+    me_, ev = "web_nbb_me", "web_nbb_ev"
+    users(web, (me_, "NBB Me"), (ev, "NBB Eve"))
+    g = send_rest(web, ev, "hello", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    notes = lambda: d.execute_script("return window.__notes.map((n) => n.body)")
+    try:
+        inject(d, READ_SEAMS)
+        inject(d, NOTE_SEAMS)
+        sign_in_by_link(d, web, me_)
+        d.execute_script("localStorage.setItem('ddbchat.notify', 'on'); window.__perm = 'granted'")
+        d.execute_script("window.__hide()")
+        evil = "a \u2069\u202eevil \u2066\u202a\u202b\u202c\u202d\u2067\u200e\u200f\u061cend"
+        rtl = "שלום עולם 👋🏽 مرحبا"
+        controls = "\u200f" * 120 + "x" * 99 + "yz"  # 221 code points, 101 letters
+        for i, text in enumerate((evil, rtl, controls)):
+            send_rest(web, ev, text, group=g)
+            wait(d, lambda d: len(notes()) == i + 1, 5, f"notification {i + 1}")
+        assert notes() == ["\u2068a evil end\u2069", f"\u2068{rtl}\u2069",
+                           "\u2068" + "x" * 99 + "…\u2069"]
     finally:
         d.execute_script("localStorage.removeItem('ddbchat.notify')")
 
@@ -4995,13 +5025,14 @@ def test_notifications_of_messages_while_hidden(web, two):
         send_rest(web, al, "while hidden", group=g)
         wait(d, lambda d: len(notes()) >= 1, 5, "a notification")
         time.sleep(1)
-        assert notes() == [{"title": "\u2068NT Alice\u2069", "body": "while hidden", "tag": g}]
+        assert notes() == [{"title": "\u2068NT Alice\u2069", "body": "\u2068while hidden\u2069",
+                            "tag": g}]
         long = "x" * 60 + " " + "y" * 89
         send_rest(web, al, long, group=g)
         wait(d, lambda d: len(notes()) >= 2, 5, "the second notification")
         time.sleep(1)
-        assert notes()[1:] == [{"title": "\u2068NT Alice\u2069", "body": long[:99] + "…",
-                                "tag": g}]
+        assert notes()[1:] == [{"title": "\u2068NT Alice\u2069",
+                                "body": "\u2068" + long[:99] + "…\u2069", "tag": g}]
         # one's own message (sent from elsewhere): none
         send_rest(web, me_, "mine", group=g)
         time.sleep(1.5)
