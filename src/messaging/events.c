@@ -249,19 +249,13 @@ static void st_append_ev(msg_stream *st, const ev_event *ev)
 static int ev_query_after(msg_service *s, const char *pk, const char *from, int limit,
                           json_t **resp, err_t *e)
 {
-    err_t in;
-    int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
-                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
-                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit", limit),
-                       resp, &in);
-    if (rc) {
-        json_decref(*resp);
-        *resp = NULL;
-        return msgi_storage(e, rc, &in);
-    }
-    return 0;
+    return msgi_request(
+        s, "Query",
+        json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName", s->table,
+                  "KeyConditionExpression", "pk = :pk AND sk > :from",
+                  "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
+                  "ConsistentRead", 1, "ScanIndexForward", 1, "Limit", limit),
+        resp, e);
 }
 
 /* One conversation's messages after `start`, ascending, into out.  A page that does not reach
@@ -354,12 +348,9 @@ static int ev_reads_resolve(msg_service *s, const char *user, msg_event_state *s
             json_decref(start);
         start = NULL;
         json_t *resp, *item;
-        err_t in;
-        int rc = msgi_call(s, "Query", req, &resp, &in);
-        if (rc) {
-            json_decref(resp);
-            return msgi_storage(e, rc, &in);
-        }
+        int rc = msgi_request(s, "Query", req, &resp, e);
+        if (rc)
+            return rc;
         size_t i;
         json_array_foreach(json_object_get(resp, "Items"), i, item)
         {
@@ -477,12 +468,8 @@ static int ev_scan_groups(msg_service *s, const char *user, const msg_event_stat
             json_decref(start);
         start = NULL;
         json_t *resp;
-        err_t in;
-        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
-            json_decref(resp);
-            rc = msgi_storage(e, rc, &in);
+        if ((rc = msgi_request(s, "Query", req, &resp, e)))
             break;
-        }
         rc = ev_scan_groups_page(s, user, st, resp, out, cutoff, e);
         start = rc ? NULL : json_incref(json_object_get(resp, "LastEvaluatedKey"));
         json_decref(resp);

@@ -111,6 +111,9 @@ long msgi_utf8_len(const char *s, size_t n);
  * backend's error (code, DynamoDB message) lands in *inner, which the caller inspects;
  * *out_resp as in msg_backend_call (the caller owns it, also on failure). */
 int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *inner);
+/* msgi_call whose failure is the service's (msgi_storage): *out_resp the answer (caller
+ * owns), NULL on failure (the error body's fields are dropped).  req consumed as msgi_call's. */
+int msgi_request(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *e);
 /* msgi_call with the successful response's items (Items' elements, Item, Attributes,
  * LastEvaluatedKey, in that order) handed to sink as values instead of a tree: the backend's
  * call_items when it has one (the embedded engine: no JSON at all), else call's tree converted

@@ -117,18 +117,16 @@ static int prev_message(msg_service *s, const char *group, const char *ts, json_
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
     *out = NULL;
-    json_t *resp = NULL;
-    err_t in;
-    int rc = msgi_call(s, "Query",
-                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:i,s:b,s:b}", "TableName", s->table,
-                                 "KeyConditionExpression", "pk = :pk AND sk < :ts",
-                                 "ExpressionAttributeValues", ":pk", "S", pk, ":ts", "S", ts,
-                                 "Limit", 1, "ScanIndexForward", 0, "ConsistentRead", 1),
-                       &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
+    json_t *resp;
+    int rc = msgi_request(
+        s, "Query",
+        json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:i,s:b,s:b}", "TableName", s->table,
+                  "KeyConditionExpression", "pk = :pk AND sk < :ts", "ExpressionAttributeValues",
+                  ":pk", "S", pk, ":ts", "S", ts, "Limit", 1, "ScanIndexForward", 0,
+                  "ConsistentRead", 1),
+        &resp, e);
+    if (rc)
+        return rc;
     json_t *it = json_array_get(json_object_get(resp, "Items"), 0);
     *out = json_incref(it);
     json_decref(resp);

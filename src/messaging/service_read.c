@@ -293,12 +293,9 @@ static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_
                             ":pk", "S", pk, "ScanIndexForward", 0, "Limit", 1, "ConsistentRead",
                             1, "ProjectionExpression", "sk, user_uuid");
     json_t *resp;
-    err_t in;
-    int rc = msgi_call(s, "Query", req, &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
+    int rc = msgi_request(s, "Query", req, &resp, e);
+    if (rc)
+        return rc;
     const json_t *m = json_array_get(json_object_get(resp, "Items"), 0);
     msgi_copy_s(m, "sk", out, MSG_TS_LEN + 1);
     if (!msgi_copy_s(m, "user_uuid", from, MSG_UUID_LEN + 1) || !msgi_is_uuid(from))
@@ -313,12 +310,8 @@ int msgi_query_pages(msg_service *s, json_t *req, int (*page)(void *ctx, const j
     int rc = 0;
     for (long pages = 1;; pages++) {
         json_t *resp;
-        err_t in;
-        if ((rc = msgi_call(s, "Query", json_incref(req), &resp, &in))) {
-            json_decref(resp);
-            rc = msgi_storage(e, rc, &in);
+        if ((rc = msgi_request(s, "Query", json_incref(req), &resp, e)))
             break;
-        }
         const json_t *esk = json_object_get(resp, "LastEvaluatedKey");
         bool more = !page(ctx, resp) && esk;
         /* an endpoint that answers the key it was sent, or a key on every page, would keep
@@ -389,8 +382,9 @@ static int my_row_since(msg_service *s, const char *pk, const char *group, const
  * faster than it is read), the filtered Query of all the user's rows decides.  gsi_missed:
  * the caller has just read the GSI and the user was not on it; a conversation without a
  * message then has nothing more to read (emptied_row would read the GSI again). */
-typedef struct member_rd member_rd;
-static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e);
+static int group_rows(msg_service *s, const char *group,
+                      int (*item)(void *ctx, const char *key, const av_t *item), void *ctx,
+                      err_t *e);
 static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
                        err_t *e);
 
@@ -488,8 +482,11 @@ static int member_item(void *ctx, const char *key, const av_t *item)
     return 0;
 }
 
-/* The GSI Query of `group`'s rows, each to m (member_item). */
-static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e)
+/* The GSI Query of `group`'s rows (two per conversation), each to item (an api_sink's item
+ * callback: member_item, users_item) with ctx. */
+static int group_rows(msg_service *s, const char *group,
+                      int (*item)(void *ctx, const char *key, const av_t *item), void *ctx,
+                      err_t *e)
 {
     jout req;
     jout_init(&req, 0);
@@ -501,7 +498,7 @@ static int group_rows(msg_service *s, const char *group, member_rd *m, err_t *e)
     jout_raw(&req, "{", 1);
     msgi_jw_attr(&req, false, ":g", group);
     jout_raw(&req, "}}", 2);
-    api_sink sink = {.item = member_item, .ctx = m};
+    api_sink sink = {.item = item, .ctx = ctx};
     json_t *extra = NULL;
     err_t in;
     int rc = msgi_call_text(s, "Query", &req, &sink, &extra, &in);
@@ -522,7 +519,7 @@ static int emptied_row(msg_service *s, const char *pk, const char *group, json_t
                        err_t *e)
 {
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
-    int rc = group_rows(s, group, &m, e);
+    int rc = group_rows(s, group, member_item, &m, e);
     const char *sk = m.row ? msgi_item_s(m.row, "sk") : NULL;
     json_t *row = NULL;
     if (!rc && sk && (rc = msgi_get_item(s, pk, sk, &row, e)) == 0) {
@@ -535,32 +532,30 @@ static int emptied_row(msg_service *s, const char *pk, const char *group, json_t
     return rc;
 }
 
+/* msgi_group_users's rows: each GRP#<uuid> row's user, the first two distinct. */
+typedef struct users_rd {
+    char (*out)[MSG_UUID_LEN + 1];
+    int n;
+} users_rd;
+
+static int users_item(void *ctx, const char *key, const av_t *item)
+{
+    users_rd *u = ctx;
+    char pk[4 + MSG_UUID_LEN + 1];
+    if (u->n < 2 && strcmp(key, "Items") == 0 && msgi_av_copy_s(item, "pk", pk, sizeof pk) &&
+        strncmp(pk, "GRP#", 4) == 0 && msgi_is_uuid(pk + 4) &&
+        (u->n == 0 || strcmp(u->out[0], pk + 4) != 0))
+        memcpy(u->out[u->n++], pk + 4, MSG_UUID_LEN + 1);
+    return 0;
+}
+
 int msgi_group_users(msg_service *s, const char *group, char out[2][MSG_UUID_LEN + 1], int *n,
                      err_t *e)
 {
-    *n = 0;
-    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}, s:s}", "TableName", s->table,
-                            "IndexName", MSG_GSI_NAME, "KeyConditionExpression",
-                            "message_group_uuid = :g", "ExpressionAttributeValues", ":g", "S",
-                            group, "ProjectionExpression", "pk");
-    json_t *resp;
-    err_t in;
-    int rc = msgi_call(s, "Query", req, &resp, &in);
-    if (rc) {
-        json_decref(resp);
-        return msgi_storage(e, rc, &in);
-    }
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(resp, "Items"), i, item)
-    {
-        const char *pk = msgi_item_s(item, "pk");
-        if (*n < 2 && pk && strncmp(pk, "GRP#", 4) == 0 && msgi_is_uuid(pk + 4) &&
-            (*n == 0 || strcmp(out[0], pk + 4) != 0))
-            snprintf(out[(*n)++], MSG_UUID_LEN + 1, "%s", pk + 4);
-    }
-    json_decref(resp);
-    return 0;
+    users_rd u = {.out = out};
+    int rc = group_rows(s, group, users_item, &u, e);
+    *n = u.n;
+    return rc;
 }
 
 /* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
@@ -574,7 +569,7 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
-    int rc = group_rows(s, group, &m, e);
+    int rc = group_rows(s, group, member_item, &m, e);
     if (rc) {
         json_decref(m.row);
         return rc;
@@ -593,7 +588,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .partner = out, .partner_n = n};
-    int rc = group_rows(s, group, &m, e);
+    int rc = group_rows(s, group, member_item, &m, e);
     if (rc)
         return rc;
     if (m.found) {
@@ -616,7 +611,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk)};
-    int rc = group_rows(s, group, &m, e);
+    int rc = group_rows(s, group, member_item, &m, e);
     if (rc)
         return rc;
     if (!m.found) {

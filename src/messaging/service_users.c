@@ -129,11 +129,8 @@ static int handles_fold_locked(msg_service *s, bool force, size_t *rows, size_t 
             json_decref(esk);
         esk = NULL;
         json_t *resp;
-        err_t in;
-        if ((rc = msgi_call(s, "Scan", req, &resp, &in))) {
-            json_decref(resp);
-            return msgi_storage(e, rc, &in);
-        }
+        if ((rc = msgi_request(s, "Scan", req, &resp, e)))
+            return rc;
         size_t i;
         json_t *it;
         json_array_foreach(json_object_get(resp, "Items"), i, it)

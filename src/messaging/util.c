@@ -207,6 +207,18 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
     return rc;
 }
 
+int msgi_request(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *e)
+{
+    err_t in;
+    int rc = msgi_call(s, op, req, out_resp, &in);
+    if (rc) {
+        json_decref(*out_resp);
+        *out_resp = NULL;
+        return msgi_storage(e, rc, &in);
+    }
+    return 0;
+}
+
 /* A tree's items handed to sink (msgi_call_items without the backend's call_items): decoded
  * into an arena that lives for this call, as the engine's values live for its call. */
 static int tree_items(const json_t *resp, const api_sink *sink, const char *op, err_t *inner)
