@@ -5,6 +5,7 @@
 #ifndef DDB_BASE_CLOCK_H
 #define DDB_BASE_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -56,6 +57,18 @@ static inline struct timespec base_deadline(clockid_t clock, int64_t ms)
     ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
     ts.tv_nsec = (long)(ns % 1000000000);
     return ts;
+}
+
+/* Initialises *cv to wait on the monotonic clock: its timed waits are intervals, which a step
+ * of the wall clock neither stretches nor cuts short (deadlines from
+ * base_deadline(CLOCK_MONOTONIC, ...)).  With these attributes glibc's init cannot fail. */
+static inline void base_cond_init_mono(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
 }
 
 #endif

@@ -91,12 +91,8 @@ static void serve_watch_start(serve_watch *w, msg_backend *backend)
     w->started = false;
     if (!backend || !backend->ops->abort)
         return;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    base_cond_init_mono(&w->cv);
     w->started = pthread_create(&w->th, NULL, serve_watch_main, w) == 0;
     if (!w->started) {
         pthread_cond_destroy(&w->cv);

@@ -1363,13 +1363,9 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     if (msgi_env_long("DDBCHAT_EVENTS_BUFFERS_MB", 1, (MSG_EVENTS_BUFFERS_MAX >> 20) - 1, &v))
         h->buffered_max = v << 20; /* tests: lower only */
     pthread_mutex_init(&h->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cv, &ca);
-    pthread_cond_init(&h->watch_cv, &ca);
-    pthread_cond_init(&h->side_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    base_cond_init_mono(&h->cv);
+    base_cond_init_mono(&h->watch_cv);
+    base_cond_init_mono(&h->side_cv);
     h->heartbeat_ms = (int64_t)MSG_EVENTS_HEARTBEAT_S * 1000;
     /* tests: token expiry at once */
     if (msgi_env_long("DDBCHAT_EVENTS_HEARTBEAT_MS", 10, (long)MSG_EVENTS_HEARTBEAT_S * 1000, &v))

@@ -1332,13 +1332,7 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     pthread_mutex_init(&srv->ddb.conns_mu, NULL);
     pthread_mutex_init(&srv->rest.conns_mu, NULL);
     pthread_mutex_init(&srv->reaper_mu, NULL);
-    {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&srv->reaper_cv, &ca);
-        pthread_condattr_destroy(&ca);
-    }
+    base_cond_init_mono(&srv->reaper_cv);
     srv->ddb.port = srv->rest.port = -1;
     if ((rc = http_fit_fd_limit(srv, e)))
         goto fail;

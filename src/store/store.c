@@ -631,22 +631,11 @@ uint64_t store_partition_version(store_t *s, const store_table *t, const av_t *h
 
 #define STORE_CHANGE_POLL_MS 50
 
-/* cv waiting on the monotonic clock: its timed waits are intervals, which a step of the wall
- * clock neither stretches nor cuts short (deadlines from base_deadline(CLOCK_MONOTONIC, ...)). */
-static void st_cond_init_mono(pthread_cond_t *cv)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(cv, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
 /* Like store_open's other mutexes and condvars: with default attributes (and the monotonic
  * clock) glibc's init functions cannot fail. */
 void st_change_init(store_t *s)
 {
-    st_cond_init_mono(&s->chcv);
+    base_cond_init_mono(&s->chcv);
     pthread_mutex_init(&s->chmu, NULL);
     atomic_init(&s->ch_waiters, 0);
 }
@@ -721,7 +710,7 @@ void st_work_kick(store_t *s)
 void st_thread_init(st_thread *t)
 {
     pthread_mutex_init(&t->mu, NULL);
-    st_cond_init_mono(&t->cv);
+    base_cond_init_mono(&t->cv);
     t->stop = t->running = false;
 }
 
