@@ -574,6 +574,91 @@ def test_iterator_across_restarts(ddbchat_server, tmp_path):
     assert code == "ExpiredIteratorException"
 
 
+def test_latest_iterators_across_a_restart_see_what_came_before_it(ddbchat_server, tmp_path):
+    """A LATEST iterator is the shard's tip when it is issued: every record written after it,
+    here also before a restart of the server, is read with it after the restart, on each of
+    the 4 shards of a ranged stream (--stream-shards 4), none twice, none of the history
+    before it (API Reference, GetShardIterator: LATEST "Start reading just after the most
+    recent stream record in the shard").  The restart neither narrows the iterator's
+    position (the sequence counter is stored, not recomputed from the records kept) nor
+    moves the shards (their ranges are the same before and after)."""
+    data = str(tmp_path / "data")
+    srv = ddbchat_server("--stream-shards", "4", data_dir=data)
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "latest", "KEYS_ONLY")
+    for i in range(8):
+        ddb.put_item(TableName="latest", Item={"pk": {"S": f"old{i}"}})
+    shards = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert len(shards) == 4
+    its = [st.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                 ShardIteratorType="LATEST")["ShardIterator"] for sh in shards]
+    for i in range(16):
+        ddb.put_item(TableName="latest", Item={"pk": {"S": f"new{i}"}})
+    srv.stop()
+    srv = ddbchat_server("--stream-shards", "4", data_dir=data)
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    ddb.put_item(TableName="latest", Item={"pk": {"S": "after"}})
+    assert st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"] == shards
+    got, per_shard = [], []
+    for it in its:
+        r = st.get_records(ShardIterator=it)
+        keys = [x["dynamodb"]["Keys"]["pk"]["S"] for x in r["Records"]]
+        per_shard.append(keys)
+        got += keys
+        assert r["NextShardIterator"]  # the shards are open
+    assert sorted(got) == sorted([f"new{i}" for i in range(16)] + ["after"])
+    assert sum(1 for k in per_shard if k) > 1  # the keys spread over the shards
+
+
+def test_iterators_across_table_deletion_and_recreation(ddbchat_server):
+    """DeleteTable leaves the table's stream DISABLED, readable until it expires (API
+    Reference, DeleteTable: "the stream is automatically deleted after 24 hours"; 5 s here):
+    an iterator taken before the deletion reads the old records, a LATEST one ends at the
+    closed shard (no NextShardIterator), and the table created again under the same name has
+    a stream of its own (another label and ARN, other shards: the old shard under the new ARN,
+    and the new under the old, are "Shard does not exist").  Once the old stream has expired
+    its ARN and iterators are not found (DescribeStream's, GetShardIterator's and
+    GetRecords' ResourceNotFoundException texts), and the new stream goes on."""
+    srv = ddbchat_server("--stream-retention-seconds", "5")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "again", "KEYS_ONLY")
+    ddb.put_item(TableName="again", Item={"pk": {"S": "old"}})
+    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    th = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    latest = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                   ShardIteratorType="LATEST")["ShardIterator"]
+    ddb.delete_table(TableName="again")
+    r = st.get_records(ShardIterator=latest)
+    assert r["Records"] == [] and "NextShardIterator" not in r  # the closed shard's end
+    arn2 = stream_table(ddb, "again", "KEYS_ONLY")
+    assert arn2 != arn
+    ddb.put_item(TableName="again", Item={"pk": {"S": "new"}})
+    assert summary(st.get_records(ShardIterator=th)["Records"]) == [("INSERT", "old")]
+    assert st.describe_stream(StreamArn=arn)["StreamDescription"]["StreamStatus"] == "DISABLED"
+    sid2 = st.describe_stream(StreamArn=arn2)["StreamDescription"]["Shards"][0]["ShardId"]
+    assert sid2 != sid
+    for a, s in ((arn2, sid), (arn, sid2)):
+        assert err_of(st.get_shard_iterator, StreamArn=a, ShardId=s,
+                      ShardIteratorType="TRIM_HORIZON") == ("ResourceNotFoundException",
+                                                            "Shard does not exist")
+    deadline = time.time() + 60
+    while arn in [x["StreamArn"] for x in st.list_streams(TableName="again")["Streams"]]:
+        assert time.time() < deadline, "the old stream did not expire"
+        time.sleep(0.2)
+    assert err_of(st.describe_stream, StreamArn=arn) == (
+        "ResourceNotFoundException", f"Requested resource not found: Stream: {arn} not found")
+    assert err_of(st.get_shard_iterator, StreamArn=arn, ShardId=sid,
+                  ShardIteratorType="TRIM_HORIZON") == ("ResourceNotFoundException",
+                                                        "Stream does not exist")
+    assert err_of(st.get_records, ShardIterator=th) == ("ResourceNotFoundException",
+                                                        "Requested resource not found")
+    # the new stream is untouched (its first record may be trimmed by now: 5 s)
+    assert st.describe_stream(StreamArn=arn2)["StreamDescription"]["StreamStatus"] == "ENABLED"
+    ddb.put_item(TableName="again", Item={"pk": {"S": "newer"}})
+    assert summary(read_all(st, arn2))[-1] == ("INSERT", "newer")
+
+
 def test_shard_rollover_lineage(ddbchat_server):
     srv = ddbchat_server("--stream-shard-seconds", "1")
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
