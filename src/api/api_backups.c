@@ -347,22 +347,42 @@ static void bk_sweep_foreign(api_t *api, bk_mgr *m, uint32_t skip_id)
  * writes were overwritten by the backup's items or stayed in the restored table, and a
  * restorer killed was resumed only by a restart (review31a; test_backups.py
  * test_a_running_server_refuses_the_data_plane_of_another_ones_new_restore).  Once per
- * descriptor (its mark), so not a cost of every request. */
-static void bk_meet(bk_mgr *m, const store_table *t)
+ * descriptor (its mark), so not a cost of every request.
+ *
+ * The mark is set only once the entry is in (or none is needed): set first, a request
+ * meeting the descriptor at the same time as another went past it before the entry was
+ * added and was served, and an entry that could not be made (out of memory) was never tried
+ * again, the restoring table served for good (attack32; fault_test_restore_meet).  Returns
+ * whether the table must be refused although no entry could be made (out of memory). */
+static bool bk_meet(bk_mgr *m, const store_table *t)
 {
-    store_table_mark_set(t, BK_MARK_MET);
-    if (!api_bk_meta_restoring(t))
-        return;
+    /* api_bk_meta_restoring's cheap look first: most tables are not being restored */
+    if (!t->meta || !t->meta_len || !strstr(t->meta, "\"InProgress\":true")) {
+        store_table_mark_set(t, BK_MARK_MET);
+        return false;
+    }
     json_t *meta = api_table_meta(t);
+    if (!meta) {
+        log_error("the restore state of %s cannot be read (out of memory)", t->name);
+        return true; /* met again at the next request */
+    }
     json_t *res = json_object_get(meta, "Restore");
-    const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
-    const char *p = src ? strstr(src, "/backup/") : NULL;
-    const char *pd = json_string_value(json_object_get(res, "PitrDump"));
-    const char *id = p ? p + 8 : pd; /* as api_backups_resume reads them */
-    err_t e = {0};
-    if (id && *id && bk_foreign_add(m, id, !p, t, true, &e))
-        log_error("the restore of %s in another process: %s", t->name, e.msg);
+    bool refuse = false;
+    if (json_is_true(json_object_get(res, "InProgress"))) {
+        const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
+        const char *p = src ? strstr(src, "/backup/") : NULL;
+        const char *pd = json_string_value(json_object_get(res, "PitrDump"));
+        const char *id = p ? p + 8 : pd; /* as api_backups_resume reads them */
+        err_t e = {0};
+        if (id && *id && bk_foreign_add(m, id, !p, t, true, &e)) {
+            log_error("the restore of %s in another process: %s", t->name, e.msg);
+            refuse = true;
+        }
+    }
     json_decref(meta);
+    if (!refuse)
+        store_table_mark_set(t, BK_MARK_MET);
+    return refuse;
 }
 
 /* The slow path (a restore is registered): this process's own restore of t gates it until
@@ -377,8 +397,8 @@ bool api_backup_restoring(api_t *api, const store_table *t)
     bk_mgr *m = api->backups;
     if (!m || !t)
         return false;
-    if (!(store_table_mark(t) & BK_MARK_MET))
-        bk_meet(m, t);
+    if (!(store_table_mark(t) & BK_MARK_MET) && bk_meet(m, t))
+        return true;
     if (atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
         return false;
     bool found = false, retry = false, ended = false;

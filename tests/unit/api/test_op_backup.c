@@ -11,12 +11,6 @@
 #include "api/api_backups.h"
 #include "store/backup.h"
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void seed(api_t *api, const char *name, int n)
 {
     assert_int_equal(
@@ -36,30 +30,6 @@ static void seed(api_t *api, const char *name, int n)
                                  "\"g\":{\"S\":\"g%d\"},\"pad\":{\"S\":\"%0300d\"}}}",
                                  name, i, i % 5, i),
                          0);
-}
-
-static char *create_backup(api_t *api, const char *table)
-{
-    json_t *resp = NULL;
-    assert_int_equal(ot_call(api, "CreateBackup", &resp,
-                             "{\"TableName\":\"%s\",\"BackupName\":\"bk1\"}", table),
-                     0);
-    char *arn = strdup(json_string_value(
-        json_object_get(json_object_get(resp, "BackupDetails"), "BackupArn")));
-    json_decref(resp);
-    for (int i = 0; i < 2000; i++) {
-        assert_int_equal(ot_call(api, "DescribeBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
-        const char *st = json_string_value(json_object_get(
-            json_object_get(json_object_get(resp, "BackupDescription"), "BackupDetails"),
-            "BackupStatus"));
-        bool ok = st && strcmp(st, "AVAILABLE") == 0;
-        json_decref(resp);
-        if (ok)
-            return arn;
-        sleep_ms(5);
-    }
-    fail_msg("backup not AVAILABLE");
-    return NULL;
 }
 
 /* The stored record of the backup arn (store_bk_read of "<id>.json"), parsed. */
@@ -105,7 +75,7 @@ static void wait_active(api_t *api, const char *table)
         json_decref(keep);
         if (ok)
             return;
-        sleep_ms(5);
+        ot_sleep_ms(5);
     }
     fail_msg("restore did not finish");
 }
@@ -114,7 +84,7 @@ static void test_lifecycle_and_restore(void **state)
 {
     ot_env *t = *state;
     seed(t->api, "src", 50);
-    char *arn = create_backup(t->api, "src");
+    char *arn = ot_create_backup(t->api, "src");
     /* a table without multi-attribute keys keeps version 1, which older builds read */
     json_t *rec = record_of(t->s, arn);
     assert_int_equal(json_integer_value(json_object_get(rec, "v")), 1);
@@ -194,7 +164,7 @@ static void test_multikey_gsi_backup(void **state)
     json_t *want = gsi_keyschema(json_object_get(json_object_get(src, "Table"),
                                                  "GlobalSecondaryIndexes"));
     assert_int_equal(json_array_size(want), 4);
-    char *arn = create_backup(t->api, "mktab");
+    char *arn = ot_create_backup(t->api, "mktab");
     json_t *resp = NULL;
     assert_int_equal(ot_call(t->api, "DescribeBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
     json_t *got = gsi_keyschema(json_object_get(
@@ -277,7 +247,7 @@ static void test_pause_and_resume(void **state)
 {
     ot_env *t = *state;
     seed(t->api, "src", 3000);
-    char *arn = create_backup(t->api, "src");
+    char *arn = ot_create_backup(t->api, "src");
     json_t *resp = NULL;
     assert_int_equal(ot_call(t->api, "RestoreTableFromBackup", &resp,
                              "{\"TargetTableName\":\"dst\",\"BackupArn\":\"%s\"}", arn),
@@ -316,7 +286,7 @@ static void test_restore_met_by_a_stop_waits_for_the_next_start(void **state)
 {
     ot_env *t = *state;
     seed(t->api, "src", 200);
-    char *arn = create_backup(t->api, "src");
+    char *arn = ot_create_backup(t->api, "src");
     bk_mgr *m = api_bk_mgr(t->api);
     pthread_mutex_lock(&m->mu);
     m->stopping = true;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -63,9 +64,13 @@ static inline void ot_close(ot_env *t)
 static inline int ot_setup(void **state)
 {
     ot_env *t = calloc(1, sizeof *t);
-    snprintf(t->root, sizeof t->root, "/tmp/ddb_ops_test_XXXXXX");
-    if (!t || !mkdtemp(t->root))
+    if (!t)
         return -1;
+    snprintf(t->root, sizeof t->root, "/tmp/ddb_ops_test_XXXXXX");
+    if (!mkdtemp(t->root)) {
+        free(t);
+        return -1;
+    }
     snprintf(t->data, sizeof t->data, "%s/data", t->root);
     ot_open(t, t->data);
     *state = t;
@@ -108,6 +113,37 @@ static inline int ot_call(api_t *api, const char *op, json_t **out, const char *
     else
         json_decref(resp);
     return rc;
+}
+
+static inline void ot_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* CreateBackup of table (named bk1), waited for until AVAILABLE; its ARN (malloc'd). */
+static inline char *ot_create_backup(api_t *api, const char *table)
+{
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(api, "CreateBackup", &resp,
+                             "{\"TableName\":\"%s\",\"BackupName\":\"bk1\"}", table),
+                     0);
+    char *arn = strdup(json_string_value(
+        json_object_get(json_object_get(resp, "BackupDetails"), "BackupArn")));
+    json_decref(resp);
+    for (int i = 0; i < 2000; i++) {
+        assert_int_equal(ot_call(api, "DescribeBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
+        const char *st = json_string_value(json_object_get(
+            json_object_get(json_object_get(resp, "BackupDescription"), "BackupDetails"),
+            "BackupStatus"));
+        bool ok = st && strcmp(st, "AVAILABLE") == 0;
+        json_decref(resp);
+        if (ok)
+            return arn;
+        ot_sleep_ms(5);
+    }
+    fail_msg("backup not AVAILABLE");
+    return NULL;
 }
 
 /* Every item of a table, sorted by their JSON text (a stable comparison form). */
