@@ -396,6 +396,10 @@ typedef struct api_wctx {
     size_t kept_mine;    /* its share of *kept_text (a re-run of apply replaces it) */
     uint64_t old_billed; /* out (a transaction's ConditionCheck): its item's billed size with
                             a vector index (api_vix_billed), 0: none */
+    /* out (UPDATE whose condition failed): av_item_size of the item the update would have
+     * written, 0 when it could not be built (api_write_apply: a failed write is billed on
+     * the larger of the old item and the new one) */
+    uint64_t failed_size;
     /* out (UPDATE) */
     av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

@@ -1018,6 +1018,8 @@ uint64_t api_pq_failed_h(const pq_write *pw, const store_write *sw)
         if (mine > sz)
             sz = mine;
     }
+    if (pw->w.kind == API_W_UPDATE && pw->w.failed_size > sz) /* api_write_apply */
+        sz = pw->w.failed_size;
     return api_cap_write_h(sz);
 }
 

@@ -86,6 +86,28 @@ static int keep_old(api_wctx *w, const av_t *old, arena_t *a, err_t *e)
     return 0;
 }
 
+/* An update whose condition failed is still billed on the larger of the existing item and
+ * the one it would have written (Developer Guide, "DynamoDB read and write operations": "an
+ * existing item in the table or a new one you're attempting to create or update ... 300 KB
+ * ... 310 KB ... will be 310 KB"): the update is applied to a scratch copy for its size
+ * alone.  An update that could not be applied (a type error the failed condition hides)
+ * leaves 0, the existing item's size.  tests/e2e/test_metrics.py
+ * test_a_failed_conditional_update_is_billed_on_the_larger_item */
+static void failed_update_size(api_wctx *w, const av_t *old, arena_t *a)
+{
+    if (!w->upd)
+        return;
+    const char *names[2];
+    size_t n = api_key_names(&w->t->key, names);
+    av_t tmp = old ? *old : *w->key;
+    expr_t *paths = NULL;
+    err_t scratch;
+    memset(&scratch, 0, sizeof scratch);
+    if (expr_update_apply(a, w->upd, old ? old : w->key, names, n, &tmp, &paths, &scratch))
+        return;
+    w->failed_size = av_item_size(&tmp);
+}
+
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
                     uint64_t *out_size, err_t *e)
 {
@@ -105,6 +127,9 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
             return rc;
         if (!ok && w->kept_text && old && (rc = keep_old(w, old, a, e)))
             return rc;
+        w->failed_size = 0;
+        if (!ok && w->kind == API_W_UPDATE)
+            failed_update_size(w, old, a);
         if (!ok)
             return err_set(e, ERR_CONDITIONAL_CHECK_FAILED, TXT_COND_FAILED);
     }

@@ -86,8 +86,9 @@ static int run_write(wreq *q)
  * Guide, "DynamoDB read and write operations": sized on the item, "an existing item in the
  * table or a new one you're attempting to create", the larger of the two; at least one
  * unit, its older "Capacity units consumed by conditional writes": one when no item
- * exists).  A Put's new item is known; an Update's is never built when its condition fails,
- * so it is sized on the existing item (the older text's rule).  Counted in the capacity
+ * exists).  A Put's new item is known; an Update's is built for its size alone
+ * (api_write_apply: failed_size; the Guide's "create or update", 300 KB then 310 KB: 310).
+ * Counted in the capacity
  * metric and, under --throttle, taken from the table's bucket; nothing is written to an
  * index, so no index is charged; and the ConditionalCheckFailedException carries no
  * ConsumedCapacity (its shape: message, Item).  tests/e2e/test_metrics.py
@@ -101,6 +102,8 @@ static void cond_failed_bill(wreq *q, const store_write *sw)
         if (n > size)
             size = n;
     }
+    if (q->w.kind == API_W_UPDATE && q->w.failed_size > size)
+        size = q->w.failed_size;
     uint64_t h = api_cap_write_h(size);
     api_metrics_write(r, q->t, h);
     if (r->api->thr) {

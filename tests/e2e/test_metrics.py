@@ -158,6 +158,47 @@ def test_partiql_counts_capacity(ddbchat_server):
     assert delta("write") == 11
 
 
+def test_a_failed_conditional_update_is_billed_on_the_larger_item(ddbchat_server):
+    # A write whose condition fails consumes write units sized on the larger of the existing
+    # item and the one the write would have made, an update's too (Developer Guide, "DynamoDB
+    # read and write operations": "an existing item in the table or a new one you're
+    # attempting to create or update ... an existing item is 300 KB ... the new item ... 310
+    # KB ... will be 310 KB").  ddbchat billed a failed update on the existing item alone (1
+    # unit each here instead of 3).  The exception carries no ConsumedCapacity: the metric
+    # (and --throttle's bucket) is where it shows.
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "metrics_u", hash=("pk", "S"))
+    d.put_item(TableName="metrics_u", Item={"pk": {"S": "small"}, "v": {"S": "a"}})
+    d.put_item(TableName="metrics_u", Item={"pk": {"S": "big"}, "v": {"S": "x" * 2500}})
+    _, before = scrape(srv.ddb_url)
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # 1 -> ~2.5 KB: 3
+        d.update_item(TableName="metrics_u", Key={"pk": {"S": "small"}},
+                      UpdateExpression="SET w = :w", ConditionExpression="v = :no",
+                      ExpressionAttributeValues={":w": {"S": "y" * 2500}, ":no": {"S": "no"}})
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # no item -> ~2 KB: 2
+        d.update_item(TableName="metrics_u", Key={"pk": {"S": "none"}},
+                      UpdateExpression="SET w = :w", ConditionExpression="attribute_exists(pk)",
+                      ExpressionAttributeValues={":w": {"S": "y" * 1500}})
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # ~2.5 KB -> 1: 3
+        d.update_item(TableName="metrics_u", Key={"pk": {"S": "big"}}, UpdateExpression="REMOVE v",
+                      ConditionExpression="v = :no", ExpressionAttributeValues={":no": {"S": "no"}})
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # the update fails too:
+        d.update_item(TableName="metrics_u", Key={"pk": {"S": "small"}},  # the existing item, 1
+                      UpdateExpression="SET v = v + :one", ConditionExpression="v = :no",
+                      ExpressionAttributeValues={":one": {"N": "1"}, ":no": {"S": "no"}})
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # PartiQL: 3
+        d.execute_statement(Statement="UPDATE metrics_u SET w = ? WHERE pk = 'small' AND v = 'no'",
+                            Parameters=[{"S": "y" * 2500}])
+    _, after = scrape(srv.ddb_url)
+    got = (val(after, "ddbchat_consumed_capacity_units_total", table="metrics_u", kind="write")
+           - val(before, "ddbchat_consumed_capacity_units_total", table="metrics_u", kind="write"))
+    assert got == 3 + 2 + 3 + 1 + 3
+    assert d.get_item(TableName="metrics_u", Key={"pk": {"S": "small"}})["Item"] == {
+        "pk": {"S": "small"}, "v": {"S": "a"}}  # nothing written
+    assert "Item" not in d.get_item(TableName="metrics_u", Key={"pk": {"S": "none"}})
+
+
 def test_no_secrets_or_keys_in_labels(ddbchat_server, tmp_path):
     """Key and item values, an access key, a bogus operation name and a bogus table name never
     appear; an unknown operation counts as operation="unknown"."""
