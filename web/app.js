@@ -60,6 +60,12 @@
     }
   }
 
+  // A request the server has not answered in ANSWER_TIMEOUT_MS is given up (api).  The
+  // server's own deadline answers a REST request within 20 s (503), so one past 30 s met
+  // something that does not answer.  #composer data-timeout lowers it (for tests).
+  const ANSWER_TIMEOUT_MS = 30000;
+  const answerTimeoutMs = () => Number(el.composer.dataset.timeout) || ANSWER_TIMEOUT_MS;
+
   // ddbchat's own 401 ({"error": {"code": "unauthorized"}}, an expired or refused token): the
   // session is over.  A 401 without that body is not ddbchat's: an authenticating proxy in
   // front of it (basic auth, an SSO gateway whose cookie ran out) asking for its own sign-in,
@@ -146,24 +152,25 @@
     showNotice(sentence(err && err.message ? err.message : String(err)), outOfReach(err));
   }
 
-  // timeoutMs: the request is given up after it (a send: sendTimeoutMs), as one that met no
-  // server ('network'): a server that takes the request and never answers (hung, stopped, a
-  // proxy holding it) left a send "Sending…" for minutes and every later one queued behind
-  // it (test_web.py::test_a_send_into_a_hung_server_goes_again_once).
+  // Every request is given up after timeoutMs (answerTimeoutMs() when not given), as one
+  // that met no server ('network'): a server that takes the request and never answers (hung,
+  // stopped, a proxy holding it) left a send "Sending…" for minutes and every later one
+  // queued behind it (test_web.py::test_a_send_into_a_hung_server_goes_again_once); a page of
+  // messages "loading" with nothing to try again, a rename's Save greyed out, a mark-read
+  // never told again and the live stream's ticket waited for with the stream down for good
+  // (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again).
   async function api(method, path, body, extraHeaders, timeoutMs) {
+    if (!timeoutMs) timeoutMs = answerTimeoutMs();
     const headers = { Authorization: `Bearer ${state.token}`, ...(extraHeaders || {}) };
     const init = { method, headers, cache: 'no-store' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    let timer = null;
     let late = false;
-    if (timeoutMs) {
-      const ac = new AbortController();
-      init.signal = ac.signal;
-      timer = setTimeout(() => { late = true; ac.abort(); }, timeoutMs);
-    }
+    const ac = new AbortController();
+    init.signal = ac.signal;
+    const timer = setTimeout(() => { late = true; ac.abort(); }, timeoutMs);
     let res;
     let data = null;
     try {
@@ -480,6 +487,7 @@
     clearTimeout(readTimer);
     readTimer = null;
     seen.clear();
+    readsWaiting.clear();
     deletedSeen.clear();
     notes.clear();
     el.text.value = '';
@@ -1135,8 +1143,11 @@
       o.cursor = next;
       olderButton(!!o.cursor);
       if (first) unreadDivider(o);
+      loadFailed(o, null);
     } catch (e) {
+      if (state.open === o && !sessionEnded(e)) loadFailed(o, e, () => loadMessages(first));
       handleError(e);
+      return;
     } finally {
       o.loading = false;
     }
@@ -1215,11 +1226,51 @@
         for (const x of outbox) if (sameHandle(x.handle, o.handle)) showEntry(x);
       }
       windowAbove(o);
+      loadFailed(o, null);
     } catch (e) {
+      if (state.open === o && !sessionEnded(e)) loadFailed(o, e, loadNewer, true);
       handleError(e);
     } finally {
       o.loading = false;
     }
+  }
+
+  // A page of messages that did not come (no answer in answerTimeoutMs, the server down or
+  // refusing): said where it was to be, in words, with "Try again" (retry), at the top of
+  // the open conversation (the first page, an older one) or at its bottom (below: a newer
+  // one); the notice (role=alert) reads the reason out.  What was typed and the open
+  // conversation stay.  Before, a page that never came left the conversation empty, with
+  // nothing to try again but leaving and opening it anew; an older page's retry only by
+  // scrolling (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again).
+  // e null: the page came, what said it did not goes.
+  function loadFailed(o, e, retry, below) {
+    const had = el.messages.querySelector('li.load-failed');
+    if (!e) {
+      if (!had) return;
+      const focused = had.contains(document.activeElement);
+      had.remove();
+      if (focused) el.messages.focus({ preventScroll: true }); // where the page came
+      return;
+    }
+    const moveFocus = had && had.contains(document.activeElement);
+    if (had) had.remove();
+    const li = document.createElement('li');
+    li.className = 'load-failed';
+    const p = document.createElement('span');
+    p.textContent = `Messages did not load: ${String(e.message || e).replace(/[.!]+$/, '')}. `;
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link';
+    b.textContent = 'Try again';
+    b.setAttribute('aria-label', 'Try again to load the messages');
+    b.addEventListener('click', () => {
+      if (state.open !== o || o.loading) return;
+      retry();
+    });
+    li.append(p, b);
+    if (below) el.messages.insertBefore(li, el.messages.querySelector('li.pending'));
+    else el.messages.insertBefore(li, el.messages.querySelector('li:not(.older)'));
+    if (moveFocus) b.focus({ preventScroll: true });
   }
 
   el.messages.addEventListener('scroll', () => {
@@ -1522,8 +1573,18 @@
       if (gen !== state.gen) return;
       delete el['name-save'].dataset.busy;
       el['name-save'].disabled = false;
-      handleError(e);
+      // no answer (given up after answerTimeoutMs: api), the server out of reach: the form
+      // stays open with the name typed, and the notice says Save tries again; the focus,
+      // dropped to the page by the disabled Save, goes back to the name.  Before, a server
+      // that never answered left Save greyed out for good, the name unsaved
+      // (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again)
+      if (outOfReach(e)) {
+        showNotice(`Your name may not be saved: ${String(e.message).replace(/[.!]+$/, '')}. ` +
+          '“Save” tries again.', true);
+      } else handleError(e);
       nameRefusal = el.notice.hidden ? null : el['notice-text'].textContent;
+      const a = document.activeElement;
+      if (!el['name-form'].hidden && (!a || a === document.body)) el['name-input'].focus();
     }
   });
 
@@ -1609,11 +1670,11 @@
     if (focused) el.messages.focus({ preventScroll: true });
     if (meta) meta.textContent = 'Deleting…';
     try {
-      // given up as a send is (sendTimeoutMs): a hung server left it "Deleting…" for
-      // minutes; the message is back with its Delete and the notice says the server did not
-      // answer (test_web.py::test_a_delete_into_a_hung_server_is_given_up)
+      // given up as any request is (api: answerTimeoutMs): a hung server left it
+      // "Deleting…" for minutes; the message is back with its Delete and the notice says the
+      // server did not answer (test_web.py::test_a_delete_into_a_hung_server_is_given_up)
       await api('DELETE', `/api/messages/${encodeURIComponent(group)}/` +
-        `${encodeURIComponent(m.created_at)}`, undefined, undefined, sendTimeoutMs());
+        `${encodeURIComponent(m.created_at)}`);
     } catch (e) {
       if (gen !== state.gen) return;
       if (e.status !== 404) { // 404: the conversation has no message left: gone already
@@ -2159,13 +2220,9 @@
     dropEntry(x);
   }
 
-  // A send the server has not answered in SEND_TIMEOUT_MS is given up and goes again by
-  // itself with its Idempotency-Key (stored once, also when the first try is stored after
-  // all: the server dedupes the key, and its live copy settles the entry: storedCopy).  The
-  // server's own deadline answers a REST request within 20 s (503), so a send past 30 s met
-  // something that does not answer.  #composer data-timeout lowers it (for tests).
-  const SEND_TIMEOUT_MS = 30000;
-  const sendTimeoutMs = () => Number(el.composer.dataset.timeout) || SEND_TIMEOUT_MS;
+  // A send the server has not answered in ANSWER_TIMEOUT_MS (api) is given up and goes
+  // again by itself with its Idempotency-Key (stored once, also when the first try is stored
+  // after all: the server dedupes the key, and its live copy settles the entry: storedCopy).
   async function sendOutbox() {
     if (el.send.dataset.busy) return; // the loop running sends what was queued
     el.send.dataset.busy = '1';
@@ -2179,7 +2236,7 @@
         const payload = c ? { message: x.body, message_group_uuid: c.uuid } :
           { message: x.body, handle: x.handle };
         const { data } = await api('POST', '/api/messages', payload,
-          { 'Idempotency-Key': x.key }, sendTimeoutMs());
+          { 'Idempotency-Key': x.key });
         if (gen !== state.gen) return;
         settle(data.uuid);
         storedAs(x, data.created_at);
@@ -2328,6 +2385,7 @@
   }
   let resendSoon = false;
   function resendWaiting() {
+    resendReads();
     if (resendSoon || !outbox.some((x) => x.state === 'failed' && x.auto)) return;
     resendSoon = true;
     setTimeout(() => { // after the answer that called it is handled
@@ -2681,8 +2739,25 @@
     } catch (e) {
       if (gen !== state.gen) return;
       if (c && c.sentRead === at) c.sentRead = ''; // told again when next seen
-      if (sessionEnded(e)) handleError(e); // anything else: quietly, told again later
+      if (sessionEnded(e)) { handleError(e); return; }
+      // anything else: quietly, told again when next seen or, given up for want of the
+      // server (no answer in answerTimeoutMs: api; down), once it answers again
+      // (resendWaiting).  Before, a mark-read the server never answered held its
+      // conversation's marker: nothing told the server again until a newer message was seen,
+      // and another device kept the badge (test_web.py::
+      // test_requests_into_a_stalled_server_are_given_up_and_tried_again)
+      if (outOfReach(e) && at > (readsWaiting.get(group) || '')) readsWaiting.set(group, at);
     }
+  }
+  // group -> the read_to a mark-read given up for want of the server did not tell it
+  const readsWaiting = new Map();
+  function resendReads() {
+    if (!readsWaiting.size || !state.token) return;
+    for (const [group, at] of readsWaiting) {
+      if (at > (seen.get(group) || '')) seen.set(group, at);
+    }
+    readsWaiting.clear();
+    if (!readTimer) readTimer = setTimeout(sendReads, READ_DELAY_MS);
   }
 
   // Read elsewhere (another tab of this browser, the stream's "read" event): taken here.
@@ -2846,7 +2921,10 @@
       // no answer, or one that is not ddbchat's own error body (a proxy's 502, 504, or 503
       // "no healthy upstream" for a server it cannot reach): the server out of reach; only
       // ddbchat's own error is its refusal, with its Retry-After
-      // (test_web.py::test_the_stream_back_as_soon_as_a_proxy_answers_again)
+      // (test_web.py::test_the_stream_back_as_soon_as_a_proxy_answers_again).  A ticket
+      // not answered in answerTimeoutMs (api) is one of those: before, the page waited for
+      // it for good, "offline" with no further try
+      // (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again)
       state.streamOut = !e.status || !e.ours;
       scheduleReconnect(gen, e.retryAfterMs);
       return;

@@ -1934,6 +1934,163 @@ def test_a_delete_into_a_hung_server_is_given_up(web, two):
          10, "the page as the server")
 
 
+class StallProxy:
+    """The server as a stalled one looks to the page: a loopback proxy in front of srv's
+    REST port that passes every byte both ways, except that a request whose first line
+    starts with one of `stalls` ("PUT /api/me") is read and never forwarded nor answered:
+    its connection stays open and silent until close() (a hung server, a proxy holding the
+    request).  `held` counts the requests held, by the prefix that held them.  Bounded:
+    loopback only, one thread per connection and direction, all ended by close()."""
+
+    def __init__(self, srv):
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+        up = urlsplit(srv.api_url)
+        self.up = (up.hostname, up.port)
+        self.stalls = set()
+        self.held = {}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.socks = []
+        self.ls = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.ls.getsockname()[1]}"
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while not self.done.is_set():
+            try:
+                c, _ = self.ls.accept()
+                u = socket.create_connection(self.up, timeout=10)
+                u.settimeout(None)
+            except OSError:
+                continue
+            with self.lock:
+                self.socks += [c, u]
+            for a, b, ask in ((c, u, True), (u, c, False)):
+                t = threading.Thread(target=self._pump, args=(a, b, ask), daemon=True)
+                t.start()
+
+    def _pump(self, a, b, ask):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                head = data[:200].decode("latin-1")
+                hit = ask and next((p for p in list(self.stalls) if head.startswith(p)), None)
+                if hit:
+                    with self.lock:
+                        self.held[hit] = self.held.get(hit, 0) + 1
+                    self.done.wait()  # never forwarded: held until close()
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(2)
+            except OSError:
+                pass
+
+    def count(self, prefix):
+        with self.lock:
+            return self.held.get(prefix, 0)
+
+    def close(self):
+        self.done.set()
+        self.ls.close()
+        with self.lock:
+            for x in self.socks:
+                try:
+                    x.close()
+                except OSError:
+                    pass
+
+
+def test_requests_into_a_stalled_server_are_given_up_and_tried_again(web, two):
+    """Behind a proxy that holds chosen requests unanswered (StallProxy), each request of the
+    page is given up after its timeout (30 s, 2 s here by #composer data-timeout) and goes
+    again, with what the user typed and chose kept:
+    - a page of messages that never comes says so in the conversation, "Messages did not
+      load: the server did not answer in 2 s." with "Try again", and the notice (role=alert)
+      reads it out; the draft and the conversation chosen stay; Try again loads it;
+    - a rename (PUT /api/me) leaves the form open with the name typed and Save enabled, the
+      focus back on the name, the notice saying Save tries again; Enter then saves it;
+    - a mark-read given up is told again once the server answers (the rename's answer):
+      the server's unread count goes to 0 although the first try never reached it;
+    - the live stream's ticket is given up and tried again (a second ticket held), and the
+      stream is back once the proxy lets tickets through.
+    Before session 32 only sends and deletes had a timeout: the page waited for each of
+    these for good (the list "loading", Save greyed out, the marker never told, the stream
+    "offline" with no further try)."""
+    from types import SimpleNamespace
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_stall_a", "web_stall_b"
+    users(web, (a_, "Stall A"), (b_, "Stall B"))
+    g = send_rest(web, b_, "one", handle=a_)["message_group_uuid"]
+    proxy = StallProxy(web)
+    try:
+        d = fresh(two[0])
+        sign_in_by_link(d, SimpleNamespace(api_url=proxy.url, tok=web.tok), a_)
+        d.execute_script("document.getElementById('composer').dataset.timeout = '2000'")
+        # the first page of messages
+        page = f"GET /api/messages/{g}"
+        proxy.stalls.add(page)
+        open_conv(d, "Stall B")
+        by_css(d, "#text")[0].send_keys("half written")
+        failed = wait(d, lambda d: by_css(d, "#messages li.load-failed"), 5, "the page given up")
+        assert failed[0].text == "Messages did not load: the server did not answer in 2 s. " \
+            "Try again", failed[0].text
+        assert "did not answer" in notice(d), notice(d)
+        assert by_css(d, "#text")[0].get_attribute("value") == "half written"
+        assert bubbles(d) == [] and proxy.count(page) == 1
+        # the mark-read that the page, once shown, sends: held in its turn
+        read = f"PUT /api/message_groups/{g}/read"
+        proxy.stalls = {read}
+        b = by_css(d, "#messages li.load-failed button")[0]
+        assert b.accessible_name == "Try again to load the messages"
+        b.send_keys(Keys.ENTER)
+        wait(d, lambda d: bubbles(d) == ["one"] and not by_css(d, "#messages li.load-failed"),
+             5, "the page, tried again")
+        assert by_css(d, "#text")[0].get_attribute("value") == "half written"
+        assert by_css(d, "#conversations button[aria-current=true] .who")[0].text == "Stall B"
+        wait(d, lambda d: proxy.count(read) == 1, 5, "the mark-read held")
+        # the rename
+        proxy.stalls = {read, "PUT /api/me"}
+        by_css(d, "#name-btn")[0].click()
+        inp = by_css(d, "#name-input")[0]
+        inp.clear()
+        inp.send_keys("Stall A2" + Keys.ENTER)
+        wait(d, lambda d: "may not be saved" in notice(d), 5, "the rename given up")
+        assert "“Save” tries again" in notice(d), notice(d)
+        assert inp.get_attribute("value") == "Stall A2" and inp.is_enabled()
+        assert by_css(d, "#name-save")[0].is_enabled()
+        assert d.execute_script("return document.activeElement.id") == "name-input"
+        assert listing(web, a_)[b_][0] == 1  # the mark-read never reached the server
+        proxy.stalls = set()
+        inp.send_keys(Keys.ENTER)
+        wait(d, lambda d: "Stall A2 (@web_stall_a)" in by_css(d, "#me")[0].text and
+             by_css(d, "#name-form[hidden]"), 5, "the name saved")
+        wait(d, lambda d: listing(web, a_)[b_][0] == 0, 5, "the mark-read told again")
+        assert by_css(d, "#text")[0].get_attribute("value") == "half written"
+        # the stream's ticket
+        ticket = "POST /api/events/ticket"
+        proxy.stalls = {ticket}
+        d.execute_script("window.dispatchEvent(new Event('offline'))")
+        wait(d, lambda d: proxy.count(ticket) >= 2, 10, "the ticket given up and asked again")
+        assert by_css(d, "#live[data-state=off]")
+        proxy.stalls = set()
+        wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
+        send_rest(web, b_, "two", group=g)
+        wait(d, lambda d: bubbles(d) == ["one", "two"], 5, "a message by the stream")
+    finally:
+        proxy.close()
+
+
 # The page's POST /api/messages wait until the test lets them go (RELEASE): a server far
 # away or busy, without a fixed delay that a loaded machine may outrun.
 SLOW_SENDS = """
