@@ -9,6 +9,7 @@ The test starts its own backing endpoint and remote server, so --msg-backend cha
 in it: `make test` runs it in the two plain runs (ddbchat and DynamoDB Local as the backing)
 and skips it in the two --msg-backend runs of test_messaging*.py, which would only repeat the
 first (about 5 s each)."""
+import contextlib
 import json
 import shutil
 import subprocess
@@ -239,6 +240,25 @@ def test_rename_from_another_process_arrives_through_the_stream(backing):
         srv.stop()
 
 
+@contextlib.contextmanager
+def _side_read_servers(backing):
+    """The side-read tests' servers: the table with its stream, a serve following it through a
+    FaultProxy (its GetItems scripted by the test; polling slowed so that the feed delivers),
+    and another serve straight on the backing endpoint, whose writes are the other process's.
+    Yields (proxy, srv, other) once srv follows the stream; stops both and the proxy after."""
+    table_with_stream(backing)
+    proxy = FaultProxy(backing.ddb_url)
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    other = start_remote_serve(backing.ddb_url)
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        yield proxy, srv, other
+    finally:
+        srv.stop()
+        other.stop()
+        proxy.close()
+
+
 def test_side_reads_do_not_hold_messages(backing):
     """Another process's mark-reads modify the reader's conversation rows, and each such
     record makes the server read the row (and the pair row) to tell a rename from a
@@ -249,12 +269,7 @@ def test_side_reads_do_not_hold_messages(backing):
     rows, retrying throttled reads with back-off, before it handed over the batch's keys):
     3.8 s late, and 12.8 s throttled, where 0.2-0.9 s is usual here.  A rename by another
     process afterwards still arrives (its reads are queued behind, not lost)."""
-    table_with_stream(backing)
-    proxy = FaultProxy(backing.ddb_url)
-    srv = start_remote_serve(proxy.url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
-    other = start_remote_serve(backing.ddb_url)
-    try:
-        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+    with _side_read_servers(backing) as (proxy, srv, other):
         ben = add_user(other, "side_ben", "Ben S")
         ann = add_user(other, "side_ann", "Ann S")
         groups = []
@@ -302,10 +317,6 @@ def test_side_reads_do_not_hold_messages(backing):
         assert s.wait_for(lambda s: any(want.items() <= r.items()
                                         for r in events_of(s, "rename")), 10), s.raw[-400:]
         s.close()
-    finally:
-        srv.stop()
-        other.stop()
-        proxy.close()
 
 
 def test_a_side_read_that_fails_gives_no_rename(backing):
@@ -315,12 +326,7 @@ def test_a_side_read_that_fails_gives_no_rename(backing):
     read counted as "a rename may have reached it"): a rename event with the unchanged name,
     seen in a clean-clone make test when test_side_reads_do_not_hold_messages' throttle began
     between a side read's two GetItems."""
-    table_with_stream(backing)
-    proxy = FaultProxy(backing.ddb_url)
-    srv = start_remote_serve(proxy.url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
-    other = start_remote_serve(backing.ddb_url)
-    try:
-        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+    with _side_read_servers(backing) as (proxy, srv, other):
         ben = add_user(other, "sidef_ben", "Ben F")
         cal = add_user(other, "sidef_cal", "Cal F")
         st, _, m = rest(other, "POST", "/api/messages", token(cal),
@@ -341,10 +347,6 @@ def test_a_side_read_that_fails_gives_no_rename(backing):
         assert [f for o, f in proxy.log[n0:] if o == "GetItem"][:2] == ["ok", "throttle"]
         assert events_of(s, "rename") == []
         s.close()
-    finally:
-        srv.stop()
-        other.stop()
-        proxy.close()
 
 
 def test_failing_stream_reads_back_off(backing):

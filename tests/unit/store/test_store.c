@@ -224,9 +224,9 @@ static void test_map_growth(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1000);
 }
 
-/* The other process of test_map_resized_by_other (st_spawn_child): opens with a 256 KB map
- * and writes 500 items of 10 KB, growing the map. */
-static int child_grow_map(const char *dir)
+/* A child process's own store on dir: a 256 KB map, not durable, no TTL thread; its table
+ * `table` pinned into *out_t (NULL when there is none).  NULL when the store cannot open. */
+static store_t *child_open_small(const char *dir, const char *table, const store_table **out_t)
 {
     store_opts o;
     store_opts_default(&o);
@@ -236,9 +236,40 @@ static int child_grow_map(const char *dir)
     store_t *s2;
     err_t e;
     err_clear(&e);
+    *out_t = NULL;
     if (store_open(dir, &o, &s2, &e))
+        return NULL;
+    *out_t = st_pin(s2, table);
+    return s2;
+}
+
+/* Caps this process's address space (RLIMIT_AS's soft limit) room_kb above what it uses now
+ * (VmSize); old: the limits it had.  0, or -1 when VmSize cannot be read or the cap set. */
+static int child_cap_address_space(const struct rlimit *old, long room_kb)
+{
+    long vm_kb = 0;
+    FILE *st = fopen("/proc/self/status", "r");
+    char line[256];
+    while (st && fgets(line, sizeof line, st))
+        if (strncmp(line, "VmSize:", 7) == 0)
+            vm_kb = strtol(line + 7, NULL, 10);
+    if (st)
+        fclose(st);
+    struct rlimit lim = *old;
+    lim.rlim_cur = (rlim_t)(vm_kb + room_kb) * 1024;
+    return vm_kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0 ? -1 : 0;
+}
+
+/* The other process of test_map_resized_by_other (st_spawn_child): opens with a 256 KB map
+ * and writes 500 items of 10 KB, growing the map. */
+static int child_grow_map(const char *dir)
+{
+    const store_table *t2;
+    store_t *s2 = child_open_small(dir, "shared", &t2);
+    if (!s2)
         return 2;
-    const store_table *t2 = st_pin(s2, "shared");
+    err_t e;
+    err_clear(&e);
     arena_t a;
     arena_init(&a);
     char *blob = arena_alloc(&a, 10000);
@@ -282,6 +313,24 @@ static void test_map_resized_by_other(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 501);
 }
 
+/* The address-space tests' parent: creates table (key pk, S) in f's store, closes it, runs
+ * child (st_spawn_child's name) on the data dir and fails on the child's signal or a non-zero
+ * exit status (the step that went wrong); then opens f's store again. */
+static void st_run_capped_child(st_fix *f, const char *table, const char *child)
+{
+    st_create(f->s, table, st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_close(f->s);
+    f->s = NULL;
+    pid_t pid = st_spawn_child(child, f->dir);
+    assert_true(pid > 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the child died of signal %d", WTERMSIG(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    f->s = st_open_dir(f->dir, 0);
+}
+
 /* The other process of test_map_growth_refused_by_the_address_space (a process of its own:
  * it lowers its address-space limit).  Opens with a 256 KB map, caps RLIMIT_AS 44 MB above
  * what it uses, writes items of 10 KB until a write fails (the map cannot double), lifts
@@ -289,19 +338,12 @@ static void test_map_resized_by_other(void **state)
  * went wrong; a crash is a signal. */
 static int child_as_limit(const char *dir)
 {
-    store_opts o;
-    store_opts_default(&o);
-    o.durable = false;
-    o.ttl_thread = false;
-    o.initial_map = 256 * 1024;
-    store_t *s2;
+    const store_table *t2;
+    store_t *s2 = child_open_small(dir, "aslim", &t2);
+    if (!s2 || !t2)
+        return 2;
     err_t e;
     err_clear(&e);
-    if (store_open(dir, &o, &s2, &e))
-        return 2;
-    const store_table *t2 = st_pin(s2, "aslim");
-    if (!t2)
-        return 2;
     arena_t a;
     arena_init(&a);
     char *blob = malloc(10000);
@@ -309,24 +351,14 @@ static int child_as_limit(const char *dir)
         return 2;
     memset(blob, 'a', 10000);
     int acked = 0, rc = 3;
-    struct rlimit old, lim;
+    struct rlimit old;
     getrlimit(RLIMIT_AS, &old);
     for (int i = 0; i < 10000; i++) {
         if (i == 1) {
             /* the cap once a write has been taken (its threads, arenas and buffers made: a
              * thread's first malloc reserves a 64 MB arena, and with the cap set before it the
              * first write failed "out of memory" now and then) */
-            long vm_kb = 0;
-            FILE *st = fopen("/proc/self/status", "r");
-            char line[256];
-            while (st && fgets(line, sizeof line, st))
-                if (strncmp(line, "VmSize:", 7) == 0)
-                    vm_kb = atol(line + 7);
-            if (st)
-                fclose(st);
-            lim = old;
-            lim.rlim_cur = (rlim_t)(vm_kb + 44 * 1024) * 1024;
-            if (vm_kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0)
+            if (child_cap_address_space(&old, 44 * 1024))
                 return 2;
         }
         arena_reset(&a);
@@ -395,18 +427,7 @@ static void test_map_growth_refused_by_the_address_space(void **state)
 #ifdef __SANITIZE_ADDRESS__
     skip(); /* ASan's shadow memory does not fit under an address-space limit */
 #endif
-    st_fix *f = *state;
-    st_create(f->s, "aslim", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    st_close(f->s);
-    f->s = NULL;
-    pid_t pid = st_spawn_child("as_limit", f->dir);
-    assert_true(pid > 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status))
-        fail_msg("the child died of signal %d", WTERMSIG(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    f->s = st_open_dir(f->dir, 0);
+    st_run_capped_child(*state, "aslim", "as_limit");
 }
 
 /* The other process of test_map_adoption_refused_by_the_address_space (its own: it lowers
@@ -417,19 +438,12 @@ static void test_map_growth_refused_by_the_address_space(void **state)
  * a crash is a signal. */
 static int child_adopt_limit(const char *dir)
 {
-    store_opts o;
-    store_opts_default(&o);
-    o.durable = false;
-    o.ttl_thread = false;
-    o.initial_map = 256 * 1024;
-    store_t *s2;
+    const store_table *t2;
+    store_t *s2 = child_open_small(dir, "shared", &t2);
+    if (!s2 || !t2)
+        return 2;
     err_t e;
     err_clear(&e);
-    if (store_open(dir, &o, &s2, &e))
-        return 2;
-    const store_table *t2 = st_pin(s2, "shared");
-    if (!t2)
-        return 2;
     arena_t a;
     arena_init(&a);
     store_query q = {.table = t2, .limit = 50};
@@ -442,19 +456,9 @@ static int child_adopt_limit(const char *dir)
     if (!rc && (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
                 WEXITSTATUS(status) != 0))
         rc = 4;
-    long vm_kb = 0;
-    FILE *st = fopen("/proc/self/status", "r");
-    char line[256];
-    while (st && fgets(line, sizeof line, st))
-        if (strncmp(line, "VmSize:", 7) == 0)
-            vm_kb = atol(line + 7);
-    if (st)
-        fclose(st);
-    struct rlimit old, lim;
+    struct rlimit old;
     getrlimit(RLIMIT_AS, &old);
-    lim = old;
-    lim.rlim_cur = (rlim_t)(vm_kb + 2 * 1024) * 1024;
-    if (!rc && (vm_kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0))
+    if (!rc && child_cap_address_space(&old, 2 * 1024))
         rc = 2;
     size_t before = s2->mapsize;
     if (!rc) { /* the read meets MDB_MAP_RESIZED: the 8 MB map is refused (a crash here before) */
@@ -522,18 +526,7 @@ static void test_map_adoption_refused_by_the_address_space(void **state)
 #ifdef __SANITIZE_ADDRESS__
     skip(); /* ASan's shadow memory does not fit under an address-space limit */
 #endif
-    st_fix *f = *state;
-    st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    st_close(f->s);
-    f->s = NULL;
-    pid_t pid = st_spawn_child("adopt_limit", f->dir);
-    assert_true(pid > 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status))
-        fail_msg("the child died of signal %d", WTERMSIG(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    f->s = st_open_dir(f->dir, 0);
+    st_run_capped_child(*state, "shared", "adopt_limit");
 }
 
 /* the map grows while writers and readers run concurrently */
