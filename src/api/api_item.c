@@ -305,43 +305,70 @@ static size_t lsi_entries_size(const store_table *t, const av_t *item, size_t si
     return sum;
 }
 
-int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
-                         const expr_t *upd, err_t *e)
+/* An index key attribute refused, of the index the service names: the one first by name. */
+typedef struct idx_bad {
+    const store_index *ix; /* NULL: none refused */
+    const char *attr;
+    av_type want, got; /* the key's type, and the type met */
+} idx_bad;
+
+/* Whether key attribute name (of key type want) is refused, and the type met (*out_got). */
+typedef bool (*idx_key_refused_fn)(const void *ctx, const char *name, av_type want,
+                                   av_type *out_got);
+
+/* The key attributes of t's indexes, each given to refused(): the one refused whose index comes
+ * first by name into *out (out->ix NULL: none).  An LSI's hash key is the table's: checked as a
+ * table key, not here. */
+static inline void index_key_first_refused(const store_table *t, idx_key_refused_fn refused,
+                                           const void *ctx, idx_bad *out)
 {
-    /* the offending index that comes first by name is the one the service names */
-    const store_index *bad = NULL;
-    const char *bad_attr = NULL;
-    const av_t *bad_v = NULL;
-    av_type bad_want = AV_S;
+    out->ix = NULL;
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
         const char *kn[STORE_KEY_ATTRS];
         av_type kt[STORE_KEY_ATTRS];
         size_t nk = store_key_attrs(&ix->key, kn, kt, NULL);
         for (size_t k = 0; k < nk; k++) {
-            /* an LSI's hash key is the table's: checked as a table key */
-            if (!ix->global && k == 0)
+            av_type got;
+            if ((!ix->global && k == 0) || !refused(ctx, kn[k], kt[k], &got))
                 continue;
-            const av_t *v = av_map_gets(item, kn[k]);
-            if (!v)
-                continue;
-            if (before) {
-                const av_t *o = av_map_gets(before, kn[k]);
-                if (o && av_equal(o, v))
-                    continue; /* unchanged by this update */
-            }
-            bool ok = v->type == kt[k] && !((v->type == AV_S || v->type == AV_B) &&
-                                              v->u.str.len == 0);
-            if (ok)
-                continue;
-            if (!bad || strcmp(ix->name, bad->name) < 0) {
-                bad = ix;
-                bad_attr = kn[k];
-                bad_v = v;
-                bad_want = kt[k];
-            }
+            if (!out->ix || strcmp(ix->name, out->ix->name) < 0)
+                *out = (idx_bad){ix, kn[k], kt[k], got};
         }
     }
+}
+
+/* api_index_keys_check's item and the item before (NULL: none). */
+typedef struct idx_items {
+    const av_t *item, *before;
+} idx_items;
+
+/* An item's index key attribute is refused when present (and, in an update, changed) with
+ * another type than the key's, or empty. */
+static bool item_key_refused(const void *ctx, const char *name, av_type want, av_type *out_got)
+{
+    const idx_items *x = ctx;
+    const av_t *v = av_map_gets(x->item, name);
+    if (!v)
+        return false;
+    if (x->before) {
+        const av_t *o = av_map_gets(x->before, name);
+        if (o && av_equal(o, v))
+            return false; /* unchanged by this update */
+    }
+    *out_got = v->type;
+    return !(v->type == want && !((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0));
+}
+
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
+                         const expr_t *upd, err_t *e)
+{
+    const idx_items x = {item, before};
+    idx_bad b;
+    index_key_first_refused(t, item_key_refused, &x, &b);
+    const store_index *bad = b.ix;
+    const char *bad_attr = b.attr;
+    av_type bad_want = b.want;
     if (!bad) {
         int rc = index_key_sizes_check(t, item, before, e);
         /* then the vector indexes' rules (api_vector.c) */
@@ -357,12 +384,12 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
                            before ? TXT_ITEM_TOO_BIG_UPDATE : TXT_ITEM_TOO_BIG);
         return 0;
     }
-    if (bad_v->type != bad_want && before && upd &&
+    if (b.got != bad_want && before && upd &&
         expr_update_sets_attr(upd, bad_attr, strlen(bad_attr)))
         return err_set(e, ERR_VALIDATION, "%s", TXT_IDX_TYPE_UPDATE);
-    if (bad_v->type != bad_want)
+    if (b.got != bad_want)
         return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
-                       av_type_name(bad_v->type), bad->name);
+                       av_type_name(b.got), bad->name);
     if (before)
         return err_set(e, ERR_VALIDATION,
                        bad_want == AV_B ? TXT_IDX_EMPTY_B_UPDATE : TXT_IDX_EMPTY_S_UPDATE);
@@ -370,40 +397,28 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
                    bad->name, bad_attr);
 }
 
+/* An index key attribute is refused when the update sets it to a value of another type than
+ * the key's, known without the item. */
+static bool update_key_refused(const void *ctx, const char *name, av_type want, av_type *out_got)
+{
+    *out_got = expr_update_known_type(ctx, name, strlen(name));
+    return *out_got != AV_NONE && *out_got != want;
+}
+
 int api_update_static_index_types(const store_table *t, const expr_t *upd, err_t *e)
 {
     if (!upd)
         return 0;
-    const store_index *bad = NULL;
-    const char *bad_attr = NULL;
-    av_type bad_want = AV_S, bad_got = AV_S;
-    for (size_t i = 0; i < t->n_idx; i++) {
-        const store_index *ix = &t->idx[i];
-        const char *kn[STORE_KEY_ATTRS];
-        av_type kt[STORE_KEY_ATTRS];
-        size_t nk = store_key_attrs(&ix->key, kn, kt, NULL);
-        for (size_t k = 0; k < nk; k++) {
-            if (!ix->global && k == 0) /* an LSI's hash key is the table's */
-                continue;
-            av_type got = expr_update_known_type(upd, kn[k], strlen(kn[k]));
-            if (got == AV_NONE || got == kt[k])
-                continue;
-            if (!bad || strcmp(ix->name, bad->name) < 0) {
-                bad = ix;
-                bad_attr = kn[k];
-                bad_want = kt[k];
-                bad_got = got;
-            }
-        }
-    }
-    if (!bad)
+    idx_bad b;
+    index_key_first_refused(t, update_key_refused, upd, &b);
+    if (!b.ix)
         return 0;
     const char *names[2];
     size_t n = api_key_names(&t->key, names);
     int rc = expr_update_key_targets(upd, names, n, e);
     return rc ? rc
-              : err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
-                        av_type_name(bad_got), bad->name);
+              : err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, b.attr, av_type_name(b.want),
+                        av_type_name(b.got), b.ix->name);
 }
 
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
