@@ -153,74 +153,84 @@ static json_t *fix_statement_member(const char *k, json_t *v)
     return json_incref(v);
 }
 
-/* Where (1-based line, byte column) the value of statement `idx`'s member `key` starts in
- * the document's text as sent (a valid JSON object: api_policy_check parsed it).  Only Statement's
- * members at the top are looked at; (0,0) when not found.  For DDB-TABLE-356's text. */
-static void stmt_member_pos(const char *t, size_t len, size_t idx, const char *key, int *line,
-                            int *col)
+/* The end of the JSON string whose text starts at t[b] (after its opening quote): the index of
+ * its closing quote, or len. */
+static size_t pol_str_end(const char *t, size_t len, size_t b)
 {
-    int depth = 0, stmt_depth = 0;
-    bool in_stmt = false, stmt_list = false, expect_key = false;
-    size_t n = (size_t)-1, kl = strlen(key);
-    const char *top_key = NULL, *want = NULL;
-    size_t top_kl = 0;
-    *line = *col = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = t[i];
-        if (c == '"') {
-            size_t b = i + 1;
-            for (i = b; i < len && t[i] != '"'; i++)
-                if (t[i] == '\\')
-                    i++;
-            if (want == t + b - 1) { /* the value we waited for */
-                goto found;
-            }
-            if (expect_key) {
-                if (depth == 1) {
-                    top_key = t + b;
-                    top_kl = i - b;
-                }
-                size_t j = i + 1;
-                while (j < len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
-                    j++;
-                if (j < len && t[j] == ':') {
-                    j++;
-                    while (j < len &&
-                           (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
-                        j++;
-                    if (in_stmt && depth == stmt_depth && n == idx && i - b == kl &&
-                        memcmp(t + b, key, kl) == 0)
-                        want = t + j;
-                }
-                expect_key = false;
-            }
-            continue;
+    size_t i = b;
+    for (; i < len && t[i] != '"'; i++)
+        if (t[i] == '\\')
+            i++;
+    return i;
+}
+
+/* j past JSON's white space in t[j..len). */
+static size_t pol_ws(const char *t, size_t len, size_t j)
+{
+    while (j < len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
+        j++;
+    return j;
+}
+
+/* stmt_member_pos's walk through the document's text: where it is. */
+typedef struct pol_scan {
+    int depth, stmt_depth;
+    bool in_stmt, stmt_list, expect_key;
+    size_t n; /* the statement the walk is in: its index ((size_t)-1 before the first) */
+    const char *top_key; /* the last key at the top (depth 1), top_kl bytes */
+    size_t top_kl;
+} pol_scan;
+
+/* The walk meets c, one of { [ } ] or a comma, outside strings. */
+static void pol_scan_punct(pol_scan *sc, char c)
+{
+    if (c == '{' || c == '[') {
+        sc->depth++;
+        bool under = sc->top_key && sc->top_kl == 9 && memcmp(sc->top_key, "Statement", 9) == 0;
+        if (c == '{' && under && (sc->depth == 2 || (sc->depth == 3 && sc->stmt_list))) {
+            /* Statement's object, or an object inside its list */
+            sc->in_stmt = true;
+            sc->stmt_depth = sc->depth;
+            sc->n++;
+        } else if (c == '[' && under && sc->depth == 2) {
+            sc->stmt_list = true;
         }
-        if (c == '{' || c == '[') {
-            depth++;
-            bool under = top_key && top_kl == 9 && memcmp(top_key, "Statement", 9) == 0;
-            if (c == '{' && under && (depth == 2 || (depth == 3 && stmt_list))) {
-                /* Statement's object, or an object inside its list */
-                in_stmt = true;
-                stmt_depth = depth;
-                n++;
-            } else if (c == '[' && under && depth == 2) {
-                stmt_list = true;
-            }
-            expect_key = c == '{';
-        } else if (c == '}' || c == ']') {
-            if (in_stmt && depth == stmt_depth && c == '}')
-                in_stmt = false;
-            if (depth == 2 && c == ']')
-                stmt_list = false;
-            depth--;
-        } else if (c == ',') {
-            expect_key = true; /* only meaningful inside an object */
-        }
+        sc->expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+        if (sc->in_stmt && sc->depth == sc->stmt_depth && c == '}')
+            sc->in_stmt = false;
+        if (sc->depth == 2 && c == ']')
+            sc->stmt_list = false;
+        sc->depth--;
+    } else if (c == ',') {
+        sc->expect_key = true; /* only meaningful inside an object */
     }
-    return;
-found:;
-    const char *at = want;
+}
+
+/* The walk meets a key: the string t[b..e) (e: its closing quote).  Where its value starts
+ * when it is statement idx's member key (kl bytes), else NULL. */
+static const char *pol_scan_key(pol_scan *sc, const char *t, size_t len, size_t b, size_t e,
+                                size_t idx, const char *key, size_t kl)
+{
+    const char *want = NULL;
+    if (sc->depth == 1) {
+        sc->top_key = t + b;
+        sc->top_kl = e - b;
+    }
+    size_t j = pol_ws(t, len, e + 1);
+    if (j < len && t[j] == ':') {
+        j = pol_ws(t, len, j + 1);
+        if (sc->in_stmt && sc->depth == sc->stmt_depth && sc->n == idx && e - b == kl &&
+            memcmp(t + b, key, kl) == 0)
+            want = t + j;
+    }
+    sc->expect_key = false;
+    return want;
+}
+
+/* The 1-based line and byte column of at in t. */
+static void pol_line_col(const char *t, const char *at, int *line, int *col)
+{
     int l = 1;
     const char *ls = t;
     for (const char *q = t; q < at; q++)
@@ -230,6 +240,34 @@ found:;
         }
     *line = l;
     *col = (int)(at - ls) + 1;
+}
+
+/* Where (1-based line, byte column) the value of statement `idx`'s member `key` starts in
+ * the document's text as sent (a valid JSON object: api_policy_check parsed it).  Only Statement's
+ * members at the top are looked at; (0,0) when not found, or when the value is not a string.
+ * For DDB-TABLE-356's text. */
+static void stmt_member_pos(const char *t, size_t len, size_t idx, const char *key, int *line,
+                            int *col)
+{
+    pol_scan sc = {.n = (size_t)-1};
+    size_t kl = strlen(key);
+    const char *want = NULL;
+    *line = *col = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] != '"') {
+            pol_scan_punct(&sc, t[i]);
+            continue;
+        }
+        size_t b = i + 1;
+        i = pol_str_end(t, len, b);
+        if (want == t + b - 1) { /* the value we waited for */
+            pol_line_col(t, want, line, col);
+            return;
+        }
+        const char *w = sc.expect_key ? pol_scan_key(&sc, t, len, b, i, idx, key, kl) : NULL;
+        if (w)
+            want = w;
+    }
 }
 
 /* Checks a policy document (text[0..len)) as DynamoDB does and writes its canonical form

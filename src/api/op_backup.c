@@ -986,27 +986,60 @@ static void bk_meta_not_restored(json_t *meta)
     json_object_del(meta, "Kinesis"); /* Kinesis destinations: a stream setting */
 }
 
-static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
+/* The restore's target name: sn (STORE_NAME_MAX), x's target in the caller's namespace, of no
+ * table (also none still DELETING).  0, ERR_VALIDATION (too long), ERR_TABLE_ALREADY_EXISTS. */
+static int bk_restore_name(api_req *r, const bk_target *x, char *sn)
 {
-    const char *target = x->target, *bmo = x->ov.bmo, *id = x->dump_id;
+    char nsb[STORE_NAME_MAX];
+    int n = snprintf(sn, STORE_NAME_MAX, "%s%s", bk_ns(r, nsb), x->target);
+    if (n < 0 || n >= STORE_NAME_MAX)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
+    const store_table *existing = NULL;
+    int rc = api_pin_table(r, sn, &existing);
+    if (rc)
+        return rc;
+    if (api_table_name_taken(r->api, sn, existing)) /* also one still DELETING */
+        return err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, x->target);
+    return 0;
+}
+
+/* OnDemandThroughputOverride into meta: only onto an on-demand restore (ppr), and it replaces
+ * the recorded ceilings (AWS, ack-api-quirks DDB-TABLE-280 / 281, live probes 2026-10-09).
+ * 0 or ERR_VALIDATION. */
+static int bk_restore_odt(api_req *r, const bk_target *x, bool ppr, json_t *meta)
+{
+    const char *odm = NULL;
+    for (int k = 0; !odm && k < 2; k++) {
+        static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+        if (json_is_integer(json_object_get(x->ov.odto, m[k])))
+            odm = m[k];
+    }
+    if (odm && !ppr)
+        return err_set(r->err, ERR_VALIDATION, TXT_BK_ODT_OVERRIDE, odm);
+    /* the override's ceilings in CreateTable's range (1 or more; -1 refused as at a
+     * creation): the service's answer to a bad override is not known, so CreateTable's rule
+     * and text (test_backups test_restore_odt_override_range) */
+    const char *odr = odm ? api_odt_out_of_range(x->ov.odto, false) : NULL;
+    if (odr)
+        return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odr);
+    if (odm) {
+        json_object_del(meta, "Odt");
+        api_odt_merge(meta, x->ov.odto);
+    }
+    return 0;
+}
+
+/* The target table (name sn) the restore creates, into *out (r->arena): the backup's key
+ * schema and indexes and its metadata with the overrides (billing mode, units, ceilings, SSE),
+ * less what a restore does not carry, with a new TableId and its Restore record.  0,
+ * ERR_VALIDATION (an override that does not fit), ERR_INTERNAL (a damaged definition) or
+ * ERR_NOMEM. */
+static int bk_restore_plan(api_req *r, const bk_target *x, const char *sn, store_table **out)
+{
+    const char *bmo = x->ov.bmo, *id = x->dump_id;
     json_t *pto = x->ov.pto, *sseo = x->ov.sseo;
     json_t *meta = NULL;
-    int rc, guard = -1;
-    char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
-    int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), target);
-    if (n < 0 || n >= (int)sizeof sn) {
-        rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
-        goto done;
-    }
-    const store_table *existing = NULL;
-    if ((rc = api_pin_table(r, sn, &existing)))
-        goto done;
-    if (api_table_name_taken(r->api, sn, existing)) { /* also one still DELETING */
-        rc = err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
-        goto done;
-    }
-
-    /* the definition, with the overrides */
+    int rc = 0;
     json_t *def = x->def;
     store_table *t = arena_zalloc(r->arena, sizeof *t);
     if (!t) {
@@ -1031,30 +1064,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_PROVISIONED);
         goto done;
     }
-    /* OnDemandThroughputOverride: only onto an on-demand restore, and it replaces the
-     * recorded ceilings (AWS, ack-api-quirks DDB-TABLE-280 / 281, live probes 2026-10-09) */
-    const char *odm = NULL;
-    for (int k = 0; !odm && k < 2; k++) {
-        static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-        if (json_is_integer(json_object_get(x->ov.odto, m[k])))
-            odm = m[k];
-    }
-    if (odm && !ppr) {
-        rc = err_set(r->err, ERR_VALIDATION, TXT_BK_ODT_OVERRIDE, odm);
+    if ((rc = bk_restore_odt(r, x, ppr, meta)))
         goto done;
-    }
-    /* the override's ceilings in CreateTable's range (1 or more; -1 refused as at a
-     * creation): the service's answer to a bad override is not known, so CreateTable's rule
-     * and text (test_backups test_restore_odt_override_range) */
-    const char *odr = odm ? api_odt_out_of_range(x->ov.odto, false) : NULL;
-    if (odr) {
-        rc = err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odr);
-        goto done;
-    }
-    if (odm) {
-        json_object_del(meta, "Odt");
-        api_odt_merge(meta, x->ov.odto);
-    }
     json_t *gmeta = json_object_get(meta, "Gsi");
     json_t *new_gmeta = json_object();
     if ((rc = bk_restore_indexes(r, x, ppr, gmeta, t, new_gmeta))) {
@@ -1087,13 +1098,28 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         goto done;
     }
     t->created_ms = now;
+    *out = t;
+done:
+    json_decref(meta);
+    return rc;
+}
+
+/* Creates the planned table t (name sn) and starts its restore job: *out the created table,
+ * pinned for the request.  A job that cannot start takes the table away again; a stopping api
+ * leaves the restore waiting for the next start.  0 or the error. */
+static int bk_restore_apply(api_req *r, const bk_target *x, store_table *t, const char *sn,
+                            const store_table **out)
+{
+    const char *target = x->target, *id = x->dump_id;
+    int guard = -1;
     /* The table is created and its restore's lock taken under RESTORE_GUARD, which a
      * start-up resume takes once it has found a restore, before it tries the restore's lock
      * (api_backups_resume): it never tries this table's before the job holds it (and then
      * leaves the restore to us).
      * Before, a resume in that window took the lock first and this answered "it runs in
      * another process" for a restore that ran (review30c R30c-3). */
-    if ((rc = store_bk_lock(r->api->store, RESTORE_GUARD, true, &guard, r->err)))
+    int rc = store_bk_lock(r->api->store, RESTORE_GUARD, true, &guard, r->err);
+    if (rc)
         goto done;
     const store_table *created = NULL;
     if ((rc = store_table_create(r->api->store, t, &created, r->err))) {
@@ -1138,16 +1164,28 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                       "could not start: %s", target, de.msg);
         goto done;
     }
-    store_bk_unlock(guard);
-    guard = -1;
-    json_t *desc = NULL;
-    if ((rc = api_table_describe(r, created, "CREATING", &desc)))
-        goto done;
-    *out = json_pack("{s:o}", "TableDescription", desc);
+    *out = created;
 done:
     store_bk_unlock(guard);
-    json_decref(meta);
     return rc;
+}
+
+/* Restores x into its target: the name checked, the table planned, then created with its
+ * restore job started; *out the reply (TableDescription, CREATING). */
+static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
+{
+    char sn[STORE_NAME_MAX];
+    store_table *t = NULL;
+    const store_table *created = NULL;
+    int rc;
+    if ((rc = bk_restore_name(r, x, sn)) || (rc = bk_restore_plan(r, x, sn, &t)) ||
+        (rc = bk_restore_apply(r, x, t, sn, &created)))
+        return rc;
+    json_t *desc = NULL;
+    if ((rc = api_table_describe(r, created, "CREATING", &desc)))
+        return rc;
+    *out = json_pack("{s:o}", "TableDescription", desc);
+    return 0;
 }
 
 /* The two restores' shared members (RestoreTableFromBackup, RestoreTableToPointInTime): the
