@@ -998,6 +998,54 @@ static int st_query_check(const store_query *q, const store_keydef *kd, st_key_s
     return 0;
 }
 
+/* store_query_run's bounds buffers: the thread's set qt's, emptied, or (qt NULL) new ones. */
+static inline void st_qt_bufs_take(st_qtls *qt, buf_t *lo, buf_t *hi, buf_t *tmp)
+{
+    if (qt) {
+        *lo = qt->b[0];
+        *hi = qt->b[1];
+        *tmp = qt->b[2];
+        buf_reset(lo);
+        buf_reset(hi);
+        buf_reset(tmp);
+    } else {
+        buf_init(lo, 0);
+        buf_init(hi, 0);
+        buf_init(tmp, 0);
+    }
+}
+
+/* The buffers st_qt_bufs_take gave, given back to the thread's set qt (then no longer busy),
+ * or (qt NULL) freed. */
+static inline void st_qt_bufs_give(st_qtls *qt, buf_t *lo, buf_t *hi, buf_t *tmp)
+{
+    if (qt) {
+        qt->b[0] = *lo;
+        qt->b[1] = *hi;
+        qt->b[2] = *tmp;
+        qt->busy = false;
+    } else {
+        buf_fini(lo);
+        buf_fini(hi);
+        buf_fini(tmp);
+    }
+}
+
+/* The full page's last key, of the last item kept (item, or in stored mode without it
+ * (have_item false) the key attributes read: pn's vals, keys their room), into out->last_key
+ * (arena a); own: its values copied into a (they point into LMDB's page).  0 or ERR_NOMEM. */
+static inline int st_page_last_key(const store_query *q, bool have_item, av_t *item,
+                                   const st_page_names *pn, const av_t *vals, av_kv *keys,
+                                   bool own, arena_t *a, store_result *out)
+{
+    if (!have_item)
+        *item = st_vals_item(pn->names, pn->lens, vals, pn->n, keys);
+    int rc = st_make_lek(q, item, a, &out->last_key);
+    if (rc == 0 && own)
+        rc = st_lek_own(&out->last_key, a);
+    return rc;
+}
+
 int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
@@ -1013,18 +1061,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 
     buf_t lo, hi, tmp;
     st_qtls *qt = st_qt_take(); /* given back at done */
-    if (qt) {
-        lo = qt->b[0];
-        hi = qt->b[1];
-        tmp = qt->b[2];
-        buf_reset(&lo);
-        buf_reset(&hi);
-        buf_reset(&tmp);
-    } else {
-        buf_init(&lo, 0);
-        buf_init(&hi, 0);
-        buf_init(&tmp, 0);
-    }
+    st_qt_bufs_take(qt, &lo, &hi, &tmp);
     bool has_hi = true, lo_excl = false;
     uint8_t iid = ix ? ix->id : 0;
     MDB_txn *txn = NULL;
@@ -1096,12 +1133,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             out->bytes += isize;
             if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
                 /* the key's values point into LMDB's page: copied, the key outlives it */
-                if (!have_item)
-                    item = st_vals_item(pn.names, pn.lens, vals, pn.n, keys);
-                rc = st_make_lek(q, &item, a, &out->last_key);
-                if (rc == 0)
-                    rc = st_lek_own(&out->last_key, a);
-                if (rc)
+                if (st_page_last_key(q, have_item, &item, &pn, vals, keys, true, a, out))
                     goto nomem;
                 break;
             }
@@ -1116,10 +1148,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                 out->items[out->n++] = item;
             out->bytes += isize;
             if ((q->limit && out->n >= q->limit) || out->bytes + out->fetched_bytes >= max_bytes) {
-                if (!have_item)
-                    item = st_vals_item(pn.names, pn.lens, vals, pn.n, keys);
-                rc = st_make_lek(q, &item, a, &out->last_key);
-                if (rc)
+                if (st_page_last_key(q, have_item, &item, &pn, vals, keys, false, a, out))
                     goto nomem;
                 break;
             }
@@ -1135,15 +1164,6 @@ done:
         mdb_cursor_close(cur);
     if (txn)
         st_rtxn_end(s, txn);
-    if (qt) {
-        qt->b[0] = lo;
-        qt->b[1] = hi;
-        qt->b[2] = tmp;
-        qt->busy = false;
-    } else {
-        buf_fini(&lo);
-        buf_fini(&hi);
-        buf_fini(&tmp);
-    }
+    st_qt_bufs_give(qt, &lo, &hi, &tmp);
     return rc;
 }
