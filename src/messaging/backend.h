@@ -34,7 +34,9 @@ typedef struct msg_backend_ops {
      * timeout_ms passes; *seq starts at 0 and is the backend's own position (opaque).
      * Returns MSG_CHANGE_NONE (timeout), MSG_CHANGE_ANY (something changed, unknown what),
      * or MSG_CHANGE_KEYS (only the partition keys reported through keys->changed changed).
-     * Embedded: the engine's commit notification (ANY).  Remote: the table's DynamoDB
+     * Embedded: the engine's commit notification (ANY), and, when keys->row is given and
+     * the messaging table has a stream enabled, the records of the commits that stream has
+     * to keys->row (no changed(pk): ANY scans every feed).  Remote: the table's DynamoDB
      * stream, which reports the changed keys (KEYS; "GRP#<user>" names a user whose
      * conversations moved), or MSG_CHANGE_POLL after timeout_ms while the table has no
      * readable stream: no feed for now, poll the table (the next answer that is not POLL

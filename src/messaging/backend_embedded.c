@@ -7,13 +7,28 @@
 
 #include "api/api.h"
 #include "base/arena.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "messaging/backend.h"
+#include "messaging/service.h"
+#include "messaging/stream_reader.h"
 #include "value/jout.h"
 #include "value/jread.h"
+
+#define EMBEDDED_FEED_LOOKUP_MS 1000 /* the table's stream looked up (again) this often */
+#define EMBEDDED_FEED_IDLE_MS 5000   /* a feed not followed this long is opened again at its end */
+#define EMBEDDED_FEED_BATCH 1000     /* records per GetRecords */
+#define EMBEDDED_FEED_READS 8        /* GetRecords per wait at most (the rest: the next wait's) */
 
 typedef struct embedded_backend {
     msg_backend base; /* first: a msg_backend* is an embedded_backend* */
     api_t *api;       /* borrowed */
+    /* the change feed's records (wait_change, one thread at a time): the messaging table's
+     * stream while it has one enabled, for keys->row (another process's rename or delete) */
+    msg_stream_reader *feed;
+    int64_t next_lookup_ms; /* when to look at the table's stream (again) */
+    int64_t last_wait_ms;   /* when wait_change last returned */
+    bool read_failing;      /* a read of the stream failed: said once until one works */
 } embedded_backend;
 
 static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
@@ -74,18 +89,102 @@ static int embedded_call_text(msg_backend *b, const char *op, json_t *req, char 
     return rc;
 }
 
+/* The messaging table's stream as the feed follows it: looked up every
+ * EMBEDDED_FEED_LOOKUP_MS (also while nothing commits, so that a stream enabled meanwhile is
+ * followed from then on, not from after the next commit) and opened at its end; dropped when
+ * disabled or replaced, and when wait_change was not called for EMBEDDED_FEED_IDLE_MS (no
+ * event stream open: events.c's idle watcher; what was written meanwhile is for nobody, and
+ * reading it would be a backlog of GetRecords first). */
+static void embedded_feed_lookup(embedded_backend *eb, int64_t now)
+{
+    if (eb->feed && now - eb->last_wait_ms > EMBEDDED_FEED_IDLE_MS) {
+        msg_stream_reader_free(eb->feed);
+        eb->feed = NULL;
+        eb->next_lookup_ms = now;
+    }
+    if (now < eb->next_lookup_ms)
+        return;
+    eb->next_lookup_ms = now + EMBEDDED_FEED_LOOKUP_MS;
+    char arn[MSG_SR_ARN_MAX];
+    int v = msg_stream_enabled(&eb->base, MSG_TABLE_DEFAULT, arn, sizeof arn);
+    if (v < 0 || (eb->feed && v == 1 && strcmp(arn, msg_stream_reader_arn(eb->feed)) == 0))
+        return; /* not described now (the table is being created): as it was */
+    if (eb->feed) {
+        log_info("live delivery: the stream of %s was disabled or replaced", MSG_TABLE_DEFAULT);
+        msg_stream_reader_free(eb->feed);
+        eb->feed = NULL;
+    }
+    err_t e;
+    err_clear(&e);
+    if (v == 1 &&
+        msg_stream_reader_new(&eb->base, MSG_TABLE_DEFAULT, MSG_SR_LATEST, NULL, &eb->feed, &e)) {
+        eb->feed = NULL;
+        log_debug("live delivery: %s's stream cannot be followed now: %s", MSG_TABLE_DEFAULT,
+                  e.msg);
+    } else if (eb->feed)
+        log_info("live delivery: following %s for other processes' renames and deletes",
+                 msg_stream_reader_arn(eb->feed));
+}
+
+/* The feed's new records, each one's kind and keys to keys->row (events.c queues the read of
+ * another process's rename or delete).  A read that fails drops the feed (looked up again at
+ * the next lookup); the events it would have given come at the pages' next listing. */
+static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys)
+{
+    for (int n = 0; eb->feed && n < EMBEDDED_FEED_READS; n++) {
+        json_t *recs = NULL;
+        err_t e;
+        err_clear(&e);
+        if (msg_stream_reader_next(eb->feed, EMBEDDED_FEED_BATCH, &recs, &e)) {
+            if (!eb->read_failing)
+                log_warn("live delivery: reading %s failed: %s; followed again from its end "
+                         "(logged once until a read succeeds)",
+                         msg_stream_reader_arn(eb->feed), e.msg);
+            eb->read_failing = true;
+            msg_stream_reader_free(eb->feed);
+            eb->feed = NULL;
+            return;
+        }
+        eb->read_failing = false;
+        size_t i, k = json_array_size(recs);
+        json_t *rec;
+        json_array_foreach(recs, i, rec)
+        {
+            const json_t *ks = json_object_get(json_object_get(rec, "dynamodb"), "Keys");
+            const char *pk = json_string_value(json_object_get(json_object_get(ks, "pk"), "S"));
+            if (pk)
+                keys->row(keys->ctx, json_string_value(json_object_get(rec, "eventName")), pk,
+                          json_string_value(json_object_get(json_object_get(ks, "sk"), "S")));
+        }
+        json_decref(recs);
+        if (k < EMBEDDED_FEED_BATCH)
+            return;
+    }
+}
+
 /* The engine's commit notification: any commit to the data dir (this process or another
- * one, e.g. `ddbchat send` while the server runs) may have added messages. */
+ * one, e.g. `ddbchat send` while the server runs) may have added messages (ANY: the feeds
+ * scan the table).  When keys->row is asked for and the messaging table has a stream, the
+ * stream's records of those commits go to it too (embedded_feed_read), so that another
+ * process's rename or delete reaches this process's event streams as with a remote table's
+ * stream (before, with the embedded engine only at the pages' next listing). */
 static int embedded_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
                                 const msg_change_keys *keys)
 {
     embedded_backend *eb = (embedded_backend *)b;
-    (void)keys;
+    bool rows = keys && keys->row;
+    if (rows)
+        embedded_feed_lookup(eb, base_mono_ms());
     uint64_t cur = api_change_wait(eb->api, *seq, timeout_ms);
-    if (cur == *seq)
-        return MSG_CHANGE_NONE;
-    *seq = cur;
-    return MSG_CHANGE_ANY;
+    int r = MSG_CHANGE_NONE;
+    if (cur != *seq) {
+        *seq = cur;
+        r = MSG_CHANGE_ANY;
+        if (rows)
+            embedded_feed_read(eb, keys);
+    }
+    eb->last_wait_ms = base_mono_ms();
+    return r;
 }
 
 static uint64_t embedded_version(msg_backend *b)
@@ -103,6 +202,8 @@ static uint64_t embedded_partition_version(msg_backend *b, const char *table, co
 
 static void embedded_free(msg_backend *b)
 {
+    if (b)
+        msg_stream_reader_free(((embedded_backend *)b)->feed);
     free(b);
 }
 

@@ -80,33 +80,12 @@ static void remote_sleep_until(int64_t until_ms)
     nanosleep(&ts, NULL);
 }
 
-/* The messaging table's stream as DescribeTable shows it: 1 when one is enabled (its ARN into
- * arn), 0 when none is -- no stream, or the latest one disabled, whose ARN stays on the table
- * (LatestStreamArn) though it never gets another record --, -1 when the table could not be
- * described. */
-static int remote_stream_enabled(remote_backend *r, char *arn, size_t cap)
-{
-    json_t *req = json_pack("{s:s}", "TableName", MSG_TABLE_DEFAULT), *resp = NULL;
-    err_t e;
-    err_clear(&e);
-    int rc = req ? ddbc_call(r->client, "DescribeTable", req, &resp, &e) : ERR_NOMEM;
-    json_decref(req);
-    const json_t *t = json_object_get(resp, "Table");
-    const char *latest = json_string_value(json_object_get(t, "LatestStreamArn"));
-    bool on = json_is_true(json_object_get(json_object_get(t, "StreamSpecification"),
-                                           "StreamEnabled"));
-    int v = rc ? -1 : on && latest ? 1 : 0;
-    snprintf(arn, cap, "%s", v == 1 ? latest : "");
-    json_decref(resp);
-    return v;
-}
-
 /* Is the feed still the table's enabled latest stream?  (A disabled or replaced stream
  * never returns records again; the reader would wait on it forever.) */
 static bool remote_feed_current(remote_backend *r)
 {
     char arn[MSG_SR_ARN_MAX];
-    int v = remote_stream_enabled(r, arn, sizeof arn);
+    int v = msg_stream_enabled(&r->base, MSG_TABLE_DEFAULT, arn, sizeof arn);
     return v < 0 || /* unreachable for now: keep the feed */
            (v == 1 && strcmp(arn, msg_stream_reader_arn(r->feed)) == 0);
 }
@@ -146,7 +125,7 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
          * would wait for its records instead of polling (only the next lookup, 10 s on,
          * looked at the table again) */
         char arn[MSG_SR_ARN_MAX];
-        int rc = remote_stream_enabled(r, arn, sizeof arn) == 0
+        int rc = msg_stream_enabled(b, MSG_TABLE_DEFAULT, arn, sizeof arn) == 0
                      ? err_set(&e, ERR_RESOURCE_NOT_FOUND, "no stream of it is enabled")
                      : msg_stream_reader_new(b, MSG_TABLE_DEFAULT, MSG_SR_LATEST, NULL,
                                              &r->feed, &e);

@@ -1082,9 +1082,8 @@ static void ev_changed_key(void *ctx, const char *pk)
 }
 
 static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
-                      const char *handle, const char *name, bool only_fresh);
-static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts,
-                      bool only_fresh);
+                      const char *handle, const char *name);
+static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts);
 static bool ev_seen_has(msg_events *h, uint64_t key);
 static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val);
 static uint64_t ev_rename_key(const char *user_uuid, const char *group);
@@ -1159,7 +1158,7 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
         rc = msgi_group_users(s, pk + 4, users, &n, &e);
         for (int i = 0; !rc && i < n; i++)
             if (ev_has_feed(h, users[i]))
-                ev_delete(h, users[i], pk + 4, sk, true);
+                ev_delete(h, users[i], pk + 4, sk);
     } else if (strcmp(event_name, "MODIFY") == 0 &&
                ((strncmp(pk, "GRP#", 4) == 0 && ev_has_feed(h, pk + 4)) ||
                 (strncmp(pk, "USER#", 5) == 0 && strcmp(sk, "USER") == 0 &&
@@ -1184,7 +1183,7 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
             else if (!ever)
                 ev_seen_put(h, ev_rename_key(user, g), ev_rename_val(uuid, handle, name));
             else
-                ev_rename(h, user, you ? NULL : g, uuid, handle, name, true);
+                ev_rename(h, user, you ? NULL : g, uuid, handle, name);
         }
         json_decref(row);
     }
@@ -1624,13 +1623,16 @@ static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *
     return ev_hash(3, (const char *[]){uuid, handle, name});
 }
 
-/* The rename event to user_uuid's streams (msg_events_renamed's form), unless only_fresh and
- * this one (the user, the conversation or "you", the name) was the last delivered. */
+/* The rename event to user_uuid's streams (msg_events_renamed's form), unless this one (the
+ * user, the conversation or "you", the name) was the last delivered: this process's own
+ * rename and its records back through the change feed give one event, whichever comes first
+ * (the embedded engine's feed reads a record before the renaming request thread has told the
+ * hub: before, both delivered it; test_messaging_stream_feed.py::
+ * test_embedded_delete_and_rename_from_another_process_arrive). */
 static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
-                      const char *handle, const char *name, bool only_fresh)
+                      const char *handle, const char *name)
 {
-    if (!ev_seen_put(h, ev_rename_key(user_uuid, group), ev_rename_val(uuid, handle, name)) &&
-        only_fresh)
+    if (!ev_seen_put(h, ev_rename_key(user_uuid, group), ev_rename_val(uuid, handle, name)))
         return;
     json_t *d = group ? json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", group, "uuid",
                                   uuid, "handle", handle, "display_name", name)
@@ -1642,11 +1644,10 @@ static void ev_rename(msg_events *h, const char *user_uuid, const char *group, c
     free(text);
 }
 
-static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts,
-                      bool only_fresh)
+/* The delete event to user_uuid's streams, once (as ev_rename). */
+static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts)
 {
-    if (!ev_seen_put(h, ev_hash(4, (const char *[]){"d", user_uuid, group, ts}), 1) &&
-        only_fresh)
+    if (!ev_seen_put(h, ev_hash(4, (const char *[]){"d", user_uuid, group, ts}), 1))
         return;
     json_t *d = json_pack("{s:s,s:s}", "message_group_uuid", group, "created_at", ts);
     char *text = d ? json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -1659,14 +1660,14 @@ void msg_events_renamed(msg_events *h, const char *user_uuid, const char *group,
                         const char *uuid, const char *handle, const char *display_name)
 {
     if (h && user_uuid && uuid && handle && display_name)
-        ev_rename(h, user_uuid, group, uuid, handle, display_name, false);
+        ev_rename(h, user_uuid, group, uuid, handle, display_name);
 }
 
 void msg_events_deleted(msg_events *h, const char *user_uuid, const char *group,
                         const char *created_at)
 {
     if (h && user_uuid && group && created_at)
-        ev_delete(h, user_uuid, group, created_at, false);
+        ev_delete(h, user_uuid, group, created_at);
 }
 
 /* The ticket taken (once) for its user and its token's expiry (until_s, 0 for none): a hub

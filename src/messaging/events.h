@@ -146,10 +146,11 @@ void msg_events_hint(msg_events *h, const char *user_uuid, bool read);
  * conversation and the renamed user as now); to the renamed user's own streams, once the
  * user row changed (group NULL): {"you":true,"uuid","handle","display_name"}.  Another
  * process's rename reaches them through the change feed's records when the backend reports
- * them (backend.h msg_change_keys.row: a remote table's stream): the MODIFY of a conversation
- * row of a user with a stream here, or of the user row of one, read by its key.  The hub
- * keeps what it delivered (user, conversation: the name; EV_SEEN_SLOTS), so this process's
- * own rename, whose records come back through the stream, is not delivered twice.  Not
+ * them (backend.h msg_change_keys.row: a table's stream, remote or embedded): the MODIFY of
+ * a conversation row of a user with a stream here, or of the user row of one, read by its
+ * key.  The hub keeps what it delivered (user, conversation: the name; EV_SEEN_SLOTS), so
+ * this process's own rename, whose records come back through the stream (before or after
+ * this call), is delivered once.  Not
  * replayed: a page that was away (a reconnection, a stream still in its replay) loads the
  * listing.  The strings are copied. */
 void msg_events_renamed(msg_events *h, const char *user_uuid, const char *group,

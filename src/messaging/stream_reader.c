@@ -6,6 +6,7 @@
  */
 #include "messaging/stream_reader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -452,6 +453,23 @@ static int sr_next_stream(msg_stream_reader *r, bool *moved, err_t *e)
     sr_copy(r->arn, sizeof r->arn, arn);
     *moved = true;
     return sr_start(r, MSG_SR_TRIM_HORIZON, e);
+}
+
+int msg_stream_enabled(msg_backend *b, const char *table, char *arn, size_t cap)
+{
+    json_t *req = json_pack("{s:s}", "TableName", table), *resp = NULL;
+    err_t e;
+    err_clear(&e);
+    int rc = req ? msg_backend_call(b, "DescribeTable", req, &resp, &e) : ERR_NOMEM;
+    json_decref(req);
+    const json_t *t = json_object_get(resp, "Table");
+    const char *latest = json_string_value(json_object_get(t, "LatestStreamArn"));
+    bool on = json_is_true(json_object_get(json_object_get(t, "StreamSpecification"),
+                                           "StreamEnabled"));
+    int v = rc ? -1 : on && latest ? 1 : 0;
+    snprintf(arn, cap, "%s", v == 1 ? latest : "");
+    json_decref(resp);
+    return v;
 }
 
 int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,

@@ -37,6 +37,13 @@ typedef enum msg_sr_start { MSG_SR_LATEST = 0, MSG_SR_TRIM_HORIZON } msg_sr_star
 
 typedef struct msg_stream_reader msg_stream_reader;
 
+/* table's stream as DescribeTable shows it (through b): 1 when one is enabled (its ARN into
+ * arn), 0 when none is -- no stream, or the latest one disabled, whose ARN stays on the table
+ * (LatestStreamArn) though it never gets another record --, -1 when the table could not be
+ * described.  For a change feed (backend_remote.c, backend_embedded.c): which stream to
+ * follow, and whether the one followed is still it. */
+int msg_stream_enabled(msg_backend *b, const char *table, char *arn, size_t cap);
+
 /* Opens the latest stream of `table`.  resume (borrowed; may be NULL or of another stream):
  * a msg_stream_reader_state, to continue after it; else start at `start`.  A resume of the
  * older one-position form {"arn","shard","seq"} is carried over: that shard is read on after

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import client_for, ddbchat_bin, start_ddbchat, start_dynamodb_local
 from faultproxy import FaultProxy
-from msg_fixtures import add_user, cli, remote_env, rest, start_remote_serve, token
+from msg_fixtures import SECRET, add_user, cli, remote_env, rest, start_remote_serve, token
 from test_streams import streams_for
 from test_streams_tail import SHARD_SHAPES, assert_shape
 from test_messaging_sse import open_stream
@@ -151,6 +151,33 @@ def events_of(s, name):
     return [json.loads(e["data"]) for e in s.events() if e["event"] == name and not e["id"]]
 
 
+def three_in_a_conversation(srv, prefix, letter):
+    """Users <prefix>_ann, _ben, _cal; three messages ann -> ben sent by the CLI; a stream open
+    for each user.  (ids, sent, g, (ann, ben, cal))."""
+    ids = {h: add_user(srv, h, n) for h, n in [(f"{prefix}_ann", f"Ann {letter}"),
+                                               (f"{prefix}_ben", f"Ben {letter}"),
+                                               (f"{prefix}_cal", f"Cal {letter}")]}
+    sent = [json.loads(cli(srv, "send", f"{prefix}_ann", f"{prefix}_ben", f"{letter}{i}",
+                           "--json").stdout) for i in range(3)]
+    streams = tuple(open_stream(srv, token(ids[f"{prefix}_{h}"])) for h in ("ann", "ben", "cal"))
+    return ids, sent, sent[0]["message_group_uuid"], streams
+
+
+def rename_arrives(srv, handle, first, last, uuid, g, own, other_s):
+    """`ddbchat user rename handle first last` by another process: the other participant's
+    stream other_s gets the rename of conversation g, the renamed user's own stream own the
+    "you" form, both within 1.5 s; the two events, for the later assertions."""
+    cli(srv, "user", "rename", handle, first, last)
+    t1 = time.time()
+    other = {"message_group_uuid": g, "uuid": uuid, "handle": handle,
+             "display_name": f"{first} {last}"}
+    you = {"you": True, "uuid": uuid, "handle": handle, "display_name": f"{first} {last}"}
+    assert other_s.wait_for(lambda s: other in events_of(s, "rename"), 5), other_s.raw[-400:]
+    assert own.wait_for(lambda s: you in events_of(s, "rename"), 5), own.raw[-400:]
+    assert time.time() - t1 < 1.5, f"arrived {time.time() - t1:.2f}s after the rename"
+    return other, you
+
+
 def test_delete_from_another_process_arrives_through_the_stream(backing):
     """A delete by another process (`ddbchat delete-message --endpoint`) reaches both
     participants' open streams as `event: delete` within a second, from the message row's
@@ -161,13 +188,7 @@ def test_delete_from_another_process_arrives_through_the_stream(backing):
     srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
     try:
         wait_log(srv, "live delivery: following arn:aws:dynamodb:")
-        ids = {h: add_user(srv, h, n) for h, n in [("feedd_ann", "Ann D"), ("feedd_ben", "Ben D"),
-                                                   ("feedd_cal", "Cal D")]}
-        sent = [json.loads(cli(srv, "send", "feedd_ann", "feedd_ben", f"d{i}", "--json").stdout)
-                for i in range(3)]
-        g = sent[0]["message_group_uuid"]
-        ann, ben, cal = (open_stream(srv, token(ids[h]))
-                         for h in ("feedd_ann", "feedd_ben", "feedd_cal"))
+        ids, sent, g, (ann, ben, cal) = three_in_a_conversation(srv, "feedd", "D")
         # a middle message, then the last one, by another process
         for m in (sent[1], sent[2]):
             cli(srv, "delete-message", "feedd_ann", g, m["created_at"])
@@ -211,15 +232,8 @@ def test_rename_from_another_process_arrives_through_the_stream(backing):
         m = json.loads(cli(srv, "send", "feedn_cy", "feedn_di", "hello", "--json").stdout)
         g = m["message_group_uuid"]
         cy, di = (open_stream(srv, token(ids[h])) for h in ("feedn_cy", "feedn_di"))
-        cli(srv, "user", "rename", "feedn_cy", "Cy", "Elsewhere")
-        t1 = time.time()
-        other = {"message_group_uuid": g, "uuid": ids["feedn_cy"], "handle": "feedn_cy",
-                 "display_name": "Cy Elsewhere"}
-        you = {"you": True, "uuid": ids["feedn_cy"], "handle": "feedn_cy",
-               "display_name": "Cy Elsewhere"}
-        assert di.wait_for(lambda s: other in events_of(s, "rename"), 5), di.raw[-400:]
-        assert cy.wait_for(lambda s: you in events_of(s, "rename"), 5), cy.raw[-400:]
-        assert time.time() - t1 < 1.5, f"arrived {time.time() - t1:.2f}s after the rename"
+        other, you = rename_arrives(srv, "feedn_cy", "Cy", "Elsewhere", ids["feedn_cy"], g,
+                                    cy, di)
         # through this server: once each
         st, _, _ = rest(srv, "PUT", "/api/me", token(ids["feedn_cy"]),
                         {"display_name": "Cy Here"})
@@ -423,3 +437,75 @@ def test_every_shard_of_a_sharded_stream_is_followed(target, shape):
             srv.stop()
         backing.stop()
         shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+# ---- the embedded engine: another process on the same data dir -------------------------------
+
+@pytest.fixture
+def embedded_serve(target, tmp_path):
+    """`ddbchat serve --demo` on the embedded engine (its log in a file), the messaging table
+    given a KEYS_ONLY stream through its own DynamoDB endpoint; the CLI writes to the same
+    data dir (msg_fixtures.cli) while it runs."""
+    if target != "ddbchat":
+        pytest.skip("the embedded engine's change feed: ddbchat only")
+    log = open(tmp_path / "serve.log", "w")
+    srv = start_ddbchat("--demo", dynamodb_only=False, quiet=False, stderr=log,
+                        env={"DDBCHAT_JWT_SECRET": SECRET,
+                             "DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    srv.log = log.name
+    try:
+        deadline = time.time() + 30
+        while rest(srv, "GET", "/api/health")[0] != 200 and time.time() < deadline:
+            time.sleep(0.1)
+        client_for(srv.ddb_url).update_table(
+            TableName=TABLE, StreamSpecification={"StreamEnabled": True,
+                                                  "StreamViewType": "KEYS_ONLY"})
+        yield srv
+    finally:
+        srv.stop()
+        log.close()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_embedded_delete_and_rename_from_another_process_arrive(embedded_serve):
+    """With the embedded engine, the CLI deleting a message and renaming a user in the data
+    dir a `serve` runs on reaches that serve's open event streams within a second and a half
+    (`delete` to both participants; `rename` to the other one and the "you" form to the
+    renamed), through the messaging table's stream read through the backend seam, as with a
+    remote table's stream (before, with the embedded engine only at the pages' next listing
+    or reconnection: the 5-s waits below failed).  The server's own delete and rename come
+    back through the stream and are delivered once; a mark-read by the CLI (a MODIFY of the
+    reader's row) is no rename; a third user's stream gets nothing."""
+    srv = embedded_serve
+    ids, sent, g, (ann, ben, cal) = three_in_a_conversation(srv, "embf", "E")
+    # the watcher follows the engine's commits while a stream is open, and the table's stream
+    # from its first look at the table (then every second)
+    wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+    cli(srv, "delete-message", "embf_ann", g, sent[1]["created_at"])
+    t1 = time.time()
+    want = {"message_group_uuid": g, "created_at": sent[1]["created_at"]}
+    for s in (ann, ben):
+        assert s.wait_for(lambda s: want in events_of(s, "delete"), 5), s.raw[-400:]
+    assert time.time() - t1 < 1.5, f"arrived {time.time() - t1:.2f}s after the delete"
+    other, you = rename_arrives(srv, "embf_ann", "Ann", "Elsewhere", ids["embf_ann"], g, ann,
+                                ben)
+    # through this server: at once, and once (the records that come back give nothing more)
+    st, _, _ = rest(srv, "DELETE", f"/api/messages/{g}/{sent[2]['created_at']}",
+                    token(ids["embf_ann"]))
+    assert st == 204
+    st, _, _ = rest(srv, "PUT", "/api/me", token(ids["embf_ann"]), {"display_name": "Ann Here"})
+    assert st == 200
+    cli(srv, "mark-read", "embf_ben", g)
+    assert ben.wait_for(lambda s: s.reads(), 5), ben.raw[-400:]
+    ann.pump(1.5)
+    ben.pump(0.1)
+    cal.pump(0.1)
+    deletes = [{"message_group_uuid": g, "created_at": m["created_at"]}
+               for m in (sent[1], sent[2])]
+    assert events_of(ann, "delete") == deletes
+    assert events_of(ben, "delete") == deletes
+    assert events_of(ben, "rename") == [other, dict(other, display_name="Ann Here")]
+    assert events_of(ann, "rename") == [you, dict(you, display_name="Ann Here")]
+    assert events_of(cal, "delete") == [] and events_of(cal, "rename") == []
+    for s in (ann, ben, cal):
+        s.close()
