@@ -420,6 +420,34 @@ def proc_ctxsw(pids):
     return t
 
 
+def proc_poll_cpu(pids):
+    """{(pid, tid): utime + stime ticks} of libmicrohttpd's polling threads (comm MHD-worker) of the
+    given processes: ddbchat's and bench_baremhd's."""
+    out = {}
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    if f.read().strip() != "MHD-worker":
+                        continue
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    a = f.read().rsplit(")", 1)[1].split()
+                out[(pid, tid)] = int(a[11]) + int(a[12])
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def poll_split(p0, p1):
+    """The polling threads' shares of their CPU over a run, in %, largest first, those that
+    ran only.  libmicrohttpd's thread pool hands a new connection to whichever polling thread
+    wins the race for accept(): at 8 connections all of them often land on one thread, the
+    other idle (session 32, perf32), and that run's rate and p99 are a one-thread server's."""
+    d = [p1[k] - p0.get(k, 0) for k in p1]
+    tot = sum(d)
+    return sorted((round(100 * x / tot) for x in d if x > 0), reverse=True) if tot > 0 else []
+
+
 def proc_rqwait(pids):
     """Nanoseconds the threads of the given processes have spent runnable but waiting for a
     CPU (/proc/PID/task/TID/schedstat, 2nd field; threads that exited are not counted).
@@ -924,6 +952,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     g0 = server_gc(port) if metric_op and mode != "lines" else None
     sc = syscall_counter(pids)
     c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
+    pc0 = proc_poll_cpu(pids)
     k0 = proc_cpu(pids, kernel_only=True)
     # wrk's own threads (the client's side of the tail): their CPU and their wait for a CPU,
     # read from /proc between 0.3 s after the start and 0.3 s before the end (wrk's process
@@ -944,7 +973,11 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
         wp.kill()
         raise
     out = subprocess.CompletedProcess(cmd, wp.returncode, stdout, stderr)
+    client = {}
     c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
+    split = poll_split(pc0, proc_poll_cpu(pids))
+    if split:
+        client["poll_split"] = split
     k1 = proc_cpu(pids, kernel_only=True)
     nsys = syscall_count(sc)
     srv_p99, srv_over = server_p99(h0 or {}, server_hist(port, metric_op) if metric_op else None)
@@ -957,12 +990,11 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     first = re.search(r"^FIRSTERR (.*)$", out.stdout, re.M)
     if first:
         log(f"   first error answer: {first.group(1)[:300]}")
-    client = {}
     if cw0 and cw1 and n and r["duration_us"] > 0:
         covered = n * min(1.0, (tw1 - tw0) / (r["duration_us"] / 1e6))
         if covered:
-            client = {"wrk_cpu_us": (cw1[0] - cw0[0]) / 1e3 / covered,
-                      "wrk_rqwait_us": (cw1[1] - cw0[1]) / 1e3 / covered}
+            client.update(wrk_cpu_us=(cw1[0] - cw0[0]) / 1e3 / covered,
+                          wrk_rqwait_us=(cw1[1] - cw0[1]) / 1e3 / covered)
     if nsys is not None and n:
         client["syscalls"] = nsys / n
     return {**client, **gc, "rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
@@ -994,6 +1026,9 @@ def client_note(x):
               f"({x['gc_own_sync_ms']:.2f} ms each)")
     if "gc_chained_per_round" in x:
         t += f", {x['gc_chained_per_round']:.2f} chained a round"
+    splits = [r["poll_split"] for r in x.get("runs", []) if r.get("poll_split")]
+    if splits:  # every run's, not the median's: a one-thread run is the figure to see
+        t += "; polling threads' CPU " + ", ".join("/".join(map(str, v)) for v in splits) + " %"
     return t
 
 
