@@ -358,6 +358,45 @@ int st_stream_seq_store(store_t *s, MDB_txn *txn, uint64_t seq)
     return st_meta_put_u64(s, txn, "sseq", seq);
 }
 
+static int st_sdesc_skip(store_t *s, uint32_t sid, int rc, err_t *e);
+
+/* The newest label (ms) of any stream kept of the table named `name` (a deleted table's
+ * streams are kept until they expire), 0 for none, into *out.  A table created again under
+ * a name whose old stream is still kept gets a later label than it: with the same label (the
+ * same ms, or the wall clock stepped back) the two streams had one StreamArn, and the new
+ * table's LatestStreamArn named the old, DISABLED stream, so a reader never saw its records
+ * (test_streams.py test_a_recreated_tables_stream_has_its_own_arn). */
+static int st_stream_label_floor(store_t *s, MDB_txn *txn, const char *name, int64_t *out,
+                                 err_t *e)
+{
+    *out = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->db_streams, &cur);
+    if (rc)
+        return rc;
+    arena_t a;
+    arena_init(&a);
+    unsigned char kb[1] = {'S'};
+    MDB_val k = {1, kb}, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
+        st_sdesc x;
+        uint32_t sid = base_be32_get((unsigned char *)k.mv_data + 1);
+        rc = st_sdesc_decode(sid, &v, &a, &x, e);
+        if (rc)
+            rc = st_sdesc_skip(s, sid, rc, e); /* unreadable: passed over, as by the listing */
+        else if (strncmp(x.d.table, name, sizeof x.d.table) == 0 && x.d.label_ms > *out)
+            *out = x.d.label_ms;
+        arena_reset(&a);
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0 && mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+    arena_fini(&a);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, err_t *e)
 {
     (void)e;
@@ -365,6 +404,8 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     int rc = st_meta_get_u64(s, txn, "next_sid", &sid);
     if (rc == 0)
         rc = st_meta_get_u64(s, txn, "sseq", &sseq);
+    if (rc == 0 && prev_ms == 0) /* a new table: after any stream kept of its name */
+        rc = st_stream_label_floor(s, txn, t->name, &prev_ms, e);
     if (rc)
         return rc;
     if (sid == 0)
@@ -374,7 +415,7 @@ int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, 
     if ((rc = st_meta_put_u64(s, txn, "next_sid", sid + 1)))
         return rc;
     int64_t now = base_wall_ms();
-    if (now <= prev_ms) /* a new stream of the same table gets a new label */
+    if (now <= prev_ms) /* a new stream of the table (or its name) gets a later label */
         now = prev_ms + 1;
     uint32_t nsl = s->opts.stream_shards > 1 ? (uint32_t)s->opts.stream_shards : 1;
     if (nsl > STORE_STREAM_SHARDS_MAX)

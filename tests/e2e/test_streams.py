@@ -659,6 +659,33 @@ def test_iterators_across_table_deletion_and_recreation(ddbchat_server):
     assert summary(read_all(st, arn2))[-1] == ("INSERT", "newer")
 
 
+def test_a_recreated_tables_stream_has_its_own_arn(ddbchat_server, tmp_path):
+    """A table deleted and created again under its name in the same millisecond of the wall
+    clock (here frozen by libfaketime; a clock stepped back does the same) gets a stream
+    label, so a StreamArn, of its own, later than the old stream's, which is kept DISABLED
+    until it expires.  Before, both streams had one label: the new table's LatestStreamArn
+    named the old, DISABLED stream (DescribeStream answered it), and a reader following it
+    never saw the new table's records."""
+    from conftest import faketime_env
+    clock = tmp_path / "clock"
+    clock.write_text("+0\n")
+    srv = ddbchat_server(env=faketime_env(clock))
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    (tmp_path / "frozen").write_text("2026-12-07 20:00:00\n")  # no '@': the clock stands
+    (tmp_path / "frozen").replace(clock)
+    arn1 = stream_table(ddb, "again", "KEYS_ONLY")
+    ddb.put_item(TableName="again", Item={"pk": {"S": "old"}})
+    ddb.delete_table(TableName="again")
+    arn2 = stream_table(ddb, "again", "KEYS_ONLY")
+    ddb.put_item(TableName="again", Item={"pk": {"S": "new"}})
+    assert arn1.endswith("/stream/2026-12-07T20:00:00.000")
+    assert arn2.endswith("/stream/2026-12-07T20:00:00.001")
+    assert st.describe_stream(StreamArn=arn2)["StreamDescription"]["StreamStatus"] == "ENABLED"
+    assert summary(read_all(st, arn2)) == [("INSERT", "new")]
+    assert summary(read_all(st, arn1)) == [("INSERT", "old")]
+    assert [s["StreamArn"] for s in st.list_streams(TableName="again")["Streams"]] == [arn2, arn1]
+
+
 def test_shard_rollover_lineage(ddbchat_server):
     srv = ddbchat_server("--stream-shard-seconds", "1")
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
