@@ -159,8 +159,11 @@ def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
     put_items(ddb_url, name, {f"a{k}": N(1) for k in range(30000)},
               [{"pk": S(f"k{i}")} for i in range(20)])
+    # 120 s: DynamoDB Local took over 30 s to refuse on a busy new host (load ~19, the first
+    # clean-clone make test of session 32)
     good, data = call(ddb_url, "TransactGetItems", {"TransactItems": [
-        {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(20)]})
+        {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(20)]},
+        timeout=120)
     assert not good, f"{len(data.get('Responses', []))} items returned"
     assert data.get("__type", "").endswith("ValidationException"), data
 
