@@ -97,12 +97,16 @@ static int64_t pt_clock_at(const store_t *s, int64_t mono, int64_t wall)
 
 /* The clock now, in ms; advance: the reading becomes the one later readings move on from
  * (commit rounds; store_pitr_now only reads, so describing a table does not speed the clock
- * up). */
+ * up).  The wall clock is read first: a thread put aside between the two readings keeps a
+ * monotonic reading later than its wall clock's, and the clock moving on from them stays at
+ * or behind the wall clock; the other way round it kept a later wall clock with an earlier
+ * monotonic reading and ran up to half the pause ahead (test_pitr.c
+ * test_clock_not_ahead_when_a_round_is_put_aside). */
 static int64_t pt_clock(store_t *s, bool advance)
 {
     pthread_mutex_lock(&s->pitr.clkmu);
-    int64_t mono = base_us_of(CLOCK_MONOTONIC);
-    int64_t h = pt_clock_at(s, mono, base_us_of(CLOCK_REALTIME));
+    int64_t wall = base_us_of(CLOCK_REALTIME), mono = base_us_of(CLOCK_MONOTONIC);
+    int64_t h = pt_clock_at(s, mono, wall);
     if (advance) {
         s->pitr.clk_us = h;
         s->pitr.clk_mono_us = mono;
@@ -115,8 +119,8 @@ static int64_t pt_clock(store_t *s, bool advance)
 static void pt_clock_raise(store_t *s, int64_t at_ms)
 {
     pthread_mutex_lock(&s->pitr.clkmu);
-    int64_t mono = base_us_of(CLOCK_MONOTONIC);
-    if (at_ms * 1000 > pt_clock_at(s, mono, base_us_of(CLOCK_REALTIME))) {
+    int64_t wall = base_us_of(CLOCK_REALTIME), mono = base_us_of(CLOCK_MONOTONIC);
+    if (at_ms * 1000 > pt_clock_at(s, mono, wall)) {
         s->pitr.clk_us = at_ms * 1000;
         s->pitr.clk_mono_us = mono;
     }
