@@ -262,6 +262,62 @@ def test_concurrent_create_same_name(ddb_url, table_name, target):
     assert all(r == ("ResourceInUseException", exists) for r in results if r != "ok"), results
 
 
+def test_create_table_deleted_at_once_still_answers_its_description(ddb_url, table_name, target):
+    # Pins: a CreateTable that succeeded answers its TableDescription also when another
+    # client's DeleteTable of the name comes at once after it; CreateTable never answers
+    # ResourceNotFoundException (not among its errors in the API Reference).  ddbchat answered
+    # ResourceNotFoundException for a table it had created when the delete came between the
+    # create's commit and its pin (attack32: 34 of ~2,900 creates in 15 s of this race).  The
+    # answer made after such a delete has no LatestStreamArn (its label is the commit's time,
+    # gone with the table): not asserted.
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local answers such creates ResourceNotFoundException 'Cannot do "
+                    "operations on a non-existent table' and InternalFailure (its deviation)")
+    import threading
+    name = table_name("crdel")
+    stop = time.time() + 4
+    got, bad = [], []
+
+    def create():
+        c = client_for(ddb_url)
+        while time.time() < stop:
+            try:
+                t = c.create_table(
+                    TableName=name, KeySchema=ks("h"),
+                    AttributeDefinitions=ad(h="S", g="S"), BillingMode="PAY_PER_REQUEST",
+                    GlobalSecondaryIndexes=[{"IndexName": "gix", "KeySchema": ks("g"),
+                                             "Projection": G_ALL}],
+                    StreamSpecification={"StreamEnabled": True,
+                                         "StreamViewType": "KEYS_ONLY"})["TableDescription"]
+                got.append(t)
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ResourceInUseException":
+                    bad.append((e.response["Error"]["Code"], e.response["Error"]["Message"]))
+
+    def delete():
+        c = client_for(ddb_url)
+        while time.time() < stop:
+            try:
+                c.delete_table(TableName=name)
+            except ClientError as e:
+                if e.response["Error"]["Code"] not in ("ResourceNotFoundException",
+                                                       "ResourceInUseException"):
+                    bad.append((e.response["Error"]["Code"], e.response["Error"]["Message"]))
+
+    threads = [threading.Thread(target=f) for f in (create, create, delete, delete)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad, bad[:5]
+    assert got
+    for t in got:
+        assert (t["TableName"], t["TableStatus"], t["KeySchema"]) == (name, "ACTIVE", ks("h"))
+        assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["gix"]
+        assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+        assert t["TableId"] and t["ItemCount"] == 0
+
+
 # ---- CreateTable validation ------------------------------------------------------------------
 
 G_ALL = {"ProjectionType": "ALL"}
