@@ -16,9 +16,19 @@
  * each set in the environment changes one thing: BARE_EPOLL (MHD_USE_EPOLL instead of poll),
  * BARE_TURBO (MHD_USE_TURBO), BARE_POOL=BYTES (the connection pool), BARE_INCR=BYTES
  * (MHD_OPTION_CONNECTION_MEMORY_INCREMENT), BARE_REUSE (one response with its headers,
- * created once and queued for every request).  Unset: ddbchat's settings.
+ * created once and queued for every request), BARE_ADD (MHD_USE_NO_LISTEN_SOCKET: a thread of
+ * ours accepts on 127.0.0.1 and hands each socket to MHD_add_connection, which gives it to the
+ * polling thread its socket number modulo the pool size picks, so that connections opened
+ * together are spread over the polling threads instead of going to whichever wins the
+ * accept() race: BENCHMARKS "Session 32: perf32").  Unset: ddbchat's settings.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +93,48 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *c, const ch
     return ret;
 }
 
+/* BARE_ADD: the accept loop; ends when main shuts the listening socket down. */
+struct bare_acceptor {
+    struct MHD_Daemon *d;
+    int fd;
+};
+
+static void *bare_accept(void *arg)
+{
+    struct bare_acceptor *a = arg;
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t alen = sizeof addr;
+        int c = accept4(a->fd, (struct sockaddr *)&addr, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                usleep(1000);
+                continue;
+            }
+            return NULL; /* shut down (EINVAL) or broken */
+        }
+        /* MHD closes the socket itself when it cannot take it */
+        (void)MHD_add_connection(a->d, c, (struct sockaddr *)&addr, alen);
+    }
+}
+
+static int bare_listen(unsigned long port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4096) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
@@ -111,7 +163,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
                      (getenv("BARE_EPOLL") ? MHD_USE_EPOLL : MHD_USE_POLL) |
-                     (getenv("BARE_TURBO") ? MHD_USE_TURBO : 0);
+                     (getenv("BARE_TURBO") ? MHD_USE_TURBO : 0) |
+                     (getenv("BARE_ADD") ? MHD_USE_NO_LISTEN_SOCKET : 0);
     const char *pool_env = getenv("BARE_POOL"), *incr_env = getenv("BARE_INCR");
     size_t pool = pool_env ? strtoul(pool_env, NULL, 10) : BARE_POOL;
     struct MHD_OptionItem opts[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
@@ -132,8 +185,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_baremhd: cannot listen on port %lu\n", port);
         return 1;
     }
+    struct bare_acceptor acc = {d, -1};
+    pthread_t acc_thread = {0};
+    if (getenv("BARE_ADD")) {
+        acc.fd = bare_listen(port);
+        if (acc.fd < 0 || pthread_create(&acc_thread, NULL, bare_accept, &acc) != 0) {
+            fprintf(stderr, "bench_baremhd: cannot listen on port %lu\n", port);
+            MHD_stop_daemon(d);
+            return 1;
+        }
+    }
     int sig = 0;
     sigwait(&stop, &sig);
+    if (acc.fd >= 0) {
+        shutdown(acc.fd, SHUT_RDWR); /* accept4 returns EINVAL */
+        pthread_join(acc_thread, NULL);
+        close(acc.fd);
+    }
     MHD_stop_daemon(d);
     if (bare_reused)
         MHD_destroy_response(bare_reused);
