@@ -257,6 +257,11 @@ struct store {
     uint64_t snap_txnid;
     int snap_pid_seen;
     int64_t snap_since_ms;
+    /* ... and the oldest of another process, the one a warning names (this process's own
+     * are left out: test_store.c test_own_old_snapshot_not_warned) */
+    uint64_t warn_txnid;
+    int warn_pid;
+    int64_t warn_since_ms;
     bool snap_warned;
     _Atomic int64_t snap_age_ms;
     _Atomic int snap_pid;
