@@ -95,7 +95,7 @@ int st_mdb_err(int rc, err_t *e)
 static int st_map_adopt(store_t *s)
 {
     int rc = 0;
-    pthread_rwlock_wrlock(&s->maplock);
+    st_map_wrlock(s);
     MDB_envinfo info;
     MDB_stat st;
     if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0) {
@@ -146,11 +146,18 @@ int st_map_resize(store_t *s, size_t size)
     return 0;
 }
 
+void st_map_wrlock(store_t *s)
+{
+    atomic_fetch_add(&s->map_waiters, 1);
+    pthread_rwlock_wrlock(&s->maplock);
+    atomic_fetch_sub(&s->map_waiters, 1);
+}
+
 /* Doubles the map unless someone already grew it past `seen`. */
 static int st_map_grow(store_t *s, size_t seen)
 {
     int rc = 0;
-    pthread_rwlock_wrlock(&s->maplock);
+    st_map_wrlock(s);
     if (s->mapsize == seen) {
         st_rpool_release(s, true); /* no snapshot of this process kept across the remap */
         rc = st_map_resize(s, seen * 2);
@@ -190,6 +197,19 @@ static void st_map_unlock(store_t *s)
 bool st_map_held(const store_t *s)
 {
     return st_tls_store == s && st_tls_depth > 0;
+}
+
+bool st_map_yield_wanted(store_t *s)
+{
+    return atomic_load(&s->map_waiters) > 0 && st_tls_store == s && st_tls_depth == 1;
+}
+
+void st_map_yield(store_t *s)
+{
+    if (st_tls_store != s || st_tls_depth != 1)
+        return;
+    st_map_unlock(s);
+    st_map_rdlock(s); /* writer-preferring: after the waiting grower */
 }
 
 /* The last committed txn's id, by any process (mdb_env_info reads the meta pages: maplock

@@ -154,6 +154,9 @@ struct store {
 
     pthread_rwlock_t maplock;
     size_t mapsize;
+    /* threads waiting to take maplock exclusively (st_map_wrlock): a long read lets them in
+     * between its steps (st_map_yield) */
+    _Atomic int map_waiters;
 
     /* read txns kept between reads (store.c st_rtxn_begin/_end): each keeps its reader slot
      * (MDB_NOTLS).  One given back while its snapshot is still the last commit stays live
@@ -380,9 +383,22 @@ void st_readers_poll(store_t *s);
  * unknown.  Takes maplock shared: mdb_env_info reads the meta pages, which a map growth
  * (st_write_txn_ex on MDB_MAP_FULL, another thread) unmaps and maps again. */
 uint64_t st_last_txnid(store_t *s);
-/* Maps the env at size bytes (maplock held exclusively, no txn of this process open): 0, or
- * the errno of a mapping the address space refused, the env's old map kept. */
+/* Maps the env at size bytes (maplock held exclusively, no txn of this process open but
+ * the long reads that let it in, st_map_yield): 0, or the errno of a mapping the address
+ * space refused, the env's old map kept. */
 int st_map_resize(store_t *s, size_t size);
+/* Takes maplock exclusively (a map growth or adoption), counted as waiting meanwhile so
+ * that long reads let it in (st_map_yield). */
+void st_map_wrlock(store_t *s);
+/* For a long read that holds one snapshot over a whole table (store_table_snapshot: a
+ * CreateBackup, an export), between two of its steps: true when a map growth or adoption
+ * waits for maplock.  The reader then closes its cursors, keeps no pointer into the map,
+ * and calls st_map_yield, which lets maplock go and takes it again once the map changed;
+ * its txn and so its snapshot live on (an LMDB read txn keeps page numbers, not addresses,
+ * outside its cursors), and it reopens its cursor where it was.  False when the caller's
+ * hold rides on an outer one (a nested read): it cannot let that go. */
+bool st_map_yield_wanted(store_t *s);
+void st_map_yield(store_t *s);
 
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
  * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL

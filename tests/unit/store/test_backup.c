@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "store/backup.h"
+#include "store/store_int.h"
 
 typedef struct snap_ctx {
     uint64_t started_count;
@@ -310,6 +311,81 @@ static void test_env_copy_and_stats(void **state)
     store_close(c);
 }
 
+/* A write that must grow the map while a long snapshot read runs (a CreateBackup's, an
+ * export's) grows it between two of the read's items, and the read still sees the table as
+ * of its start, across the remap.  Before, the growth waited for maplock until the whole
+ * read was over, and with it every other request (maplock prefers its writer). */
+typedef struct grow_ctx {
+    store_t *s;
+    const store_table *t;
+    uint64_t seen;
+    bool late_seen;
+    _Atomic bool writer_done;
+    bool done_while_reading; /* the writer finished while the snapshot still had items */
+    pthread_t th;
+    bool started;
+} grow_ctx;
+
+static void *grow_writer(void *arg)
+{
+    grow_ctx *c = arg;
+    arena_t a;
+    arena_init(&a);
+    char *blob = arena_alloc(&a, 20001);
+    memset(blob, 'z', 20000);
+    blob[20000] = 0;
+    size_t before = c->s->mapsize;
+    for (int i = 0; i < 400 && c->s->mapsize == before; i++) { /* up to 8 MB */
+        char *txt = arena_printf(&a, "{\"pk\":{\"S\":\"late%03d\"},\"d\":{\"S\":\"%s\"}}", i, blob);
+        st_put_ok(c->s, c->t, &a, txt);
+        arena_reset(&a);
+        blob = arena_alloc(&a, 20001);
+        memset(blob, 'z', 20000);
+        blob[20000] = 0;
+    }
+    arena_fini(&a);
+    atomic_store(&c->writer_done, true);
+    return NULL;
+}
+
+static int grow_item(void *ctx, const av_t *item, err_t *e)
+{
+    grow_ctx *c = ctx;
+    (void)e;
+    const av_t *pk = av_map_get(item, "pk", 2);
+    if (pk && pk->type == AV_S && pk->u.str.len >= 4 && memcmp(pk->u.str.ptr, "late", 4) == 0)
+        c->late_seen = true;
+    c->seen++;
+    if (c->seen == 10) {
+        assert_int_equal(pthread_create(&c->th, NULL, grow_writer, c), 0);
+        c->started = true;
+    }
+    if (c->seen > 10 && atomic_load(&c->writer_done) && c->seen < 1000)
+        c->done_while_reading = true;
+    usleep(2000); /* ~2 s for the 1,000 items */
+    return 0;
+}
+
+static void test_snapshot_lets_the_map_grow(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 1000);
+    size_t before = f->s->mapsize;
+    grow_ctx c = {.s = f->s, .t = t};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_snapshot(f->s, t, NULL, grow_item, &c, &e), 0);
+    assert_true(c.started);
+    pthread_join(c.th, NULL);
+    assert_true(f->s->mapsize > before); /* the writes grew it */
+    assert_true(c.done_while_reading);   /* ... while the snapshot was read */
+    assert_int_equal(c.seen, 1000);      /* which kept its snapshot across the remap */
+    assert_false(c.late_seen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dump_damage, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_bk_files, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_env_copy_and_stats, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_lets_the_map_grow, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
