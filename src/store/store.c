@@ -467,6 +467,24 @@ void st_readers_check(store_t *s)
         log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
 }
 
+/* A write that found no room (the map full, or the disk: ENOSPC, EFBIG) frees the reader
+ * slots of exited processes at once, not at the maintenance thread's next tick: a killed
+ * export's, backup's or doctor's snapshot keeps every page freed after it from being used
+ * again, so the map grew (doubling, for good: the file never shrinks) or the write failed on
+ * a full disk although freed pages were there to reuse.  True when a slot was freed (the
+ * write is run again before growing the map or failing).  test_faults.c
+ * test_dead_reader_freed_before_the_map_grows. */
+static bool st_readers_free_now(store_t *s)
+{
+    int dead = 0;
+    if (mdb_reader_check(s->env, &dead) != 0 || dead == 0)
+        return false;
+    log_info("store: cleared %d stale LMDB reader slot(s) of exited processes (a write "
+             "needed their pages)",
+             dead);
+    return true;
+}
+
 void st_readers_poll(store_t *s)
 {
     if (base_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
@@ -525,6 +543,7 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
         return err_set(e, ERR_IO, "store opened read-only");
     if (st_map_held(s))
         return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
+    bool freed_dead = false;
     for (;;) {
         MDB_txn *txn = NULL;
         if (other)
@@ -554,6 +573,11 @@ static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e)
         if (rc == 0) /* the kept live snapshots are older now: let LMDB use their pages */
             st_rpool_release(s, false);
         st_map_unlock(s);
+        if ((rc == MDB_MAP_FULL || rc == ENOSPC || rc == EFBIG) && !freed_dead &&
+            st_readers_free_now(s)) {
+            freed_dead = true; /* once: the pages its snapshot held are free for this txn */
+            continue;
+        }
         if (rc == MDB_MAP_FULL) {
             int g = st_map_grow(s, seen);
             if (g)

@@ -458,12 +458,44 @@ static void test_failing_backfill_does_not_block_other_tables(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 20);
 }
 
+/* A write that finds the map full frees the reader slot of a process that exited inside a
+ * read txn (a killed export, backup or doctor) before it grows the map: that slot's snapshot
+ * kept every page freed after it from being used again, so overwrites grew the map (and the
+ * file, for good) until the maintenance thread's next tick, or failed on a full disk.  The
+ * maintenance thread is stopped here, so only the write's own check can free it. */
+static void test_dead_reader_freed_before_the_map_grows(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 1024 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+        arena_reset(&f->a);
+    }
+    st_maint_stop(f->s);
+    size_t before = f->s->mapsize;
+    pid_t pid = dead_reader(f->s, f->dir);
+    /* 20 overwrites of the 50 items, ~3 MB of pages: far past the 1 MB map unless reused */
+    for (int r = 0; r < 20; r++)
+        for (int i = 0; i < 50; i++) {
+            assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+            arena_reset(&f->a);
+        }
+    bool freed = reader_freed(f->s, pid, 100);
+    assert_true(freed);
+    assert_int_equal(f->s->mapsize, before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_size_limit, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_failed_commit, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_stale_reader_freed_while_work_fails, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_reader_freed_before_the_map_grows, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_reader_check_failure_logged_once, st_setup,
                                         st_teardown),
