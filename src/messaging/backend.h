@@ -114,14 +114,16 @@ enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_
 
 /* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...).
  * row, when not NULL, is also told each record's kind ("INSERT", "MODIFY", "REMOVE": a
- * DynamoDB stream record's eventName) and keys (sk NULL when the record has none), after
+ * DynamoDB stream record's eventName) and keys (sk NULL when the record has none) and its
+ * NewImage (DynamoDB JSON, borrowed for the call; NULL when the stream's view has none), after
  * changed(pk), on the waiting thread, before wait_change returns: it should not wait on the
  * backend (events.c queues the read of another process's rename or delete for its own
  * thread: the batch's keys, its messages, are not held by it). */
 typedef struct msg_change_keys {
     void (*changed)(void *ctx, const char *pk);
     void *ctx;
-    void (*row)(void *ctx, const char *event_name, const char *pk, const char *sk);
+    void (*row)(void *ctx, const char *event_name, const char *pk, const char *sk,
+                const json_t *new_image);
 } msg_change_keys;
 
 struct msg_backend {

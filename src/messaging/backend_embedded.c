@@ -154,7 +154,8 @@ static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys
             const char *pk = json_string_value(json_object_get(json_object_get(ks, "pk"), "S"));
             if (pk)
                 keys->row(keys->ctx, json_string_value(json_object_get(rec, "eventName")), pk,
-                          json_string_value(json_object_get(json_object_get(ks, "sk"), "S")));
+                          json_string_value(json_object_get(json_object_get(ks, "sk"), "S")),
+                          json_object_get(json_object_get(rec, "dynamodb"), "NewImage"));
         }
         json_decref(recs);
         if (k < EMBEDDED_FEED_BATCH)

@@ -175,7 +175,8 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
             keys->changed(keys->ctx, pk);
         if (pk && keys && keys->row) /* another process's rename or delete (events.c queues it) */
             keys->row(keys->ctx, json_string_value(json_object_get(rec, "eventName")), pk,
-                      json_string_value(json_object_get(json_object_get(k, "sk"), "S")));
+                      json_string_value(json_object_get(json_object_get(k, "sk"), "S")),
+                      json_object_get(json_object_get(rec, "dynamodb"), "NewImage"));
     }
     json_decref(recs);
     if (n) {

@@ -139,6 +139,7 @@ struct msg_events {
     pthread_cond_t side_cv;
     struct ev_side {
         char *event_name, *pk, *sk;
+        char *image; /* the record's NewImage as text (NULL: none, the row is read) */
     } side[EV_SIDE_MAX];
     size_t side_head, side_n;
     long side_dropped; /* records left out because the queue was full */
@@ -1135,7 +1136,8 @@ static bool ev_has_feed(msg_events *h, const char *user)
  * - REMOVE of a message row MSG#<g>, <created_at>: the delete event to the conversation's two
  *   participants (the GSI Query of g: msgi_group_users).
  * - MODIFY of a conversation row GRP#<u>, <sk>: a rename writes the other participant's name
- *   there (so do a mark-read and a delete, which leave it): the row read by its key, and the
+ *   there (so do a mark-read and a delete, which leave it): the row read by its key (taken
+ *   from the record's new image instead when the stream's view has one), and the
  *   rename event to u when its name is not the one last delivered for that conversation.  A
  *   conversation this process has delivered no name of: its pair row read too, and no event
  *   when no rename ever reached it (no name_<other>); else one with the name as it is (after
@@ -1144,7 +1146,8 @@ static bool ev_has_feed(msg_events *h, const char *user)
  * - MODIFY of a user row USER#<x>: the "you" event to x's streams, as above.
  * A read that fails leaves the event out (logged at debug): the page's next listing or
  * reconnection shows the change, as before session 31. */
-static void ev_side_read(msg_events *h, const char *event_name, const char *pk, const char *sk)
+static void ev_side_read(msg_events *h, const char *event_name, const char *pk, const char *sk,
+                         const char *image)
 {
     if (!ev_has_feed(h, NULL))
         return;
@@ -1164,7 +1167,10 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
                 (strncmp(pk, "USER#", 5) == 0 && strcmp(sk, "USER") == 0 &&
                  ev_has_feed(h, pk + 5)))) {
         json_t *row = NULL;
-        rc = msgi_get_item(s, pk, sk, &row, &e);
+        if (image) /* the row as the record's commit left it: no GetItem */
+            row = json_loads(image, 0, NULL);
+        else
+            rc = msgi_get_item(s, pk, sk, &row, &e);
         bool you = pk[0] == 'U';
         const char *g = msgi_item_s(row, "message_group_uuid"),
                    *uuid = msgi_item_s(row, you ? "uuid" : "user_uuid"),
@@ -1196,6 +1202,7 @@ static void ev_side_fini(struct ev_side *q)
     free(q->event_name);
     free(q->pk);
     free(q->sk);
+    free(q->image);
 }
 
 /* Whether a change feed record may give a rename or delete event here (ev_side_read's cases,
@@ -1221,17 +1228,28 @@ static bool ev_side_wanted(msg_events *h, const char *event_name, const char *pk
  * (test_messaging_stream_feed.py test_side_reads_do_not_hold_messages).  A record already
  * queued is not queued again; one that finds the queue full is left out (counted, logged at
  * debug). */
-static void ev_changed_row(void *ctx, const char *event_name, const char *pk, const char *sk)
+static void ev_changed_row(void *ctx, const char *event_name, const char *pk, const char *sk,
+                           const json_t *new_image)
 {
     msg_events *h = ctx;
     if (!event_name || !pk || !sk || !ev_side_wanted(h, event_name, pk, sk))
         return;
+    /* a MODIFY's new image (the stream's view has it): the side read takes the row from it
+     * instead of a GetItem (a mark-read, this process's own too, cost one) */
+    char *image = strcmp(event_name, "MODIFY") == 0 && json_is_object(new_image)
+                      ? json_dumps(new_image, JSON_COMPACT)
+                      : NULL;
     pthread_mutex_lock(&h->mu);
     bool queued = false;
     for (size_t i = 0; i < h->side_n && !queued; i++) {
-        const struct ev_side *q = &h->side[(h->side_head + i) % EV_SIDE_MAX];
+        struct ev_side *q = &h->side[(h->side_head + i) % EV_SIDE_MAX];
         queued = strcmp(q->pk, pk) == 0 && strcmp(q->sk, sk) == 0 &&
                  strcmp(q->event_name, event_name) == 0;
+        if (queued) { /* the queued read takes the newest record's image (none: read it) */
+            free(q->image);
+            q->image = image;
+            image = NULL;
+        }
     }
     bool full = !queued && h->side_n == EV_SIDE_MAX;
     if (!queued && !full) {
@@ -1239,6 +1257,8 @@ static void ev_changed_row(void *ctx, const char *event_name, const char *pk, co
         q->event_name = strdup(event_name);
         q->pk = strdup(pk);
         q->sk = strdup(sk);
+        q->image = image; /* (NULL when the dump failed: the row is read) */
+        image = NULL;
         if (q->event_name && q->pk && q->sk) {
             h->side_n++;
             pthread_cond_signal(&h->side_cv);
@@ -1251,6 +1271,7 @@ static void ev_changed_row(void *ctx, const char *event_name, const char *pk, co
         h->side_dropped++;
     long dropped = h->side_dropped;
     pthread_mutex_unlock(&h->mu);
+    free(image);
     if (full)
         log_debug("live delivery: %s %s %s not delivered: %d side reads queued already (%ld "
                   "records left out so far)",
@@ -1278,7 +1299,7 @@ static void *ev_side_main(void *arg)
         h->side_n--;
         pthread_mutex_unlock(&h->mu);
         msg_backend_deadline(b, EV_SIDE_DEADLINE_MS);
-        ev_side_read(h, q.event_name, q.pk, q.sk);
+        ev_side_read(h, q.event_name, q.pk, q.sk, q.image);
         msg_backend_deadline(b, 0);
         ev_side_fini(&q);
         pthread_mutex_lock(&h->mu);

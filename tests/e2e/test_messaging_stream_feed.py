@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import time
+import types
 
 import pytest
 
@@ -57,8 +58,9 @@ def wait_log(srv, text, timeout=30):
     pytest.fail(f"{text!r} not in the log: {log_of(srv)[-2000:]}")
 
 
-def table_with_stream(backing):
-    """The messaging table on the backing endpoint, with a KEYS_ONLY stream; its client."""
+def table_with_stream(backing, view="KEYS_ONLY"):
+    """The messaging table on the backing endpoint, with a stream (view: its view type); its
+    client."""
     r = subprocess.run([ddbchat_bin(), "schema-load", "--endpoint", backing.ddb_url],
                        env=remote_env(), capture_output=True, text=True, timeout=120)
     # a slow DynamoDB Local may answer the client's resent CreateTable "already exists"
@@ -66,7 +68,7 @@ def table_with_stream(backing):
     ddb = client_for(backing.ddb_url)
     ddb.get_waiter("table_exists").wait(TableName=TABLE)
     ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True,
-                                                           "StreamViewType": "KEYS_ONLY"})
+                                                           "StreamViewType": view})
     return ddb
 
 
@@ -270,6 +272,39 @@ def _side_read_servers(backing):
     finally:
         srv.stop()
         other.stop()
+        proxy.close()
+
+
+def test_side_reads_take_the_rows_from_new_images(backing):
+    """With a stream whose view has new images (NEW_AND_OLD_IMAGES), a MODIFY record of a
+    watched conversation row carries the row: the side read takes it from the record and
+    reads no row by its key (before, one consistent GetItem of the row per MODIFY: every
+    mark-read and every message to the reader cost one more GetItem here).  Another process's
+    rename still arrives (from the image); its mark-reads and messages give no rename."""
+    table_with_stream(backing, "NEW_AND_OLD_IMAGES")
+    proxy = FaultProxy(backing.ddb_url)  # counts the serve's requests
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_EVENTS_POLL_MIN_MS": POLL_SLOW})
+    direct = types.SimpleNamespace(endpoint=backing.ddb_url, data_dir=None)  # another CLI
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ids = {h: add_user(direct, h, n) for h, n in [("img_cy", "Cy I"), ("img_di", "Di I")]}
+        g = json.loads(cli(direct, "send", "img_cy", "img_di", "hi", "--json").stdout)[
+            "message_group_uuid"]
+        di = open_stream(srv, token(ids["img_di"]))
+        other, _ = rename_arrives(direct, "img_cy", "Cy", "Imaged", ids["img_cy"], g,
+                                  open_stream(srv, token(ids["img_cy"])), di)
+        for i in range(5):
+            cli(direct, "send", "img_cy", "img_di", f"m{i}")
+            cli(direct, "mark-read", "img_di", g)
+            assert di.wait_for(lambda s: len(s.reads()) > i, 5), di.raw[-400:]
+        di.pump(1.0)
+        assert events_of(di, "rename") == [other]
+        rows_read = [b for op, _, b in proxy.bodies if op == "GetItem" and json.loads(b).get(
+            "Key", {}).get("pk", {}).get("S", "").startswith("GRP#")]
+        assert rows_read == [], f"{len(rows_read)} conversation rows read by their keys"
+        di.close()
+    finally:
+        srv.stop()
         proxy.close()
 
 
