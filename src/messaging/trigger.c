@@ -1987,6 +1987,22 @@ static void *trg_main(void *arg)
     return NULL;
 }
 
+/* Ends t's claim (its lock) and frees it: its thread, when it ran, is done, and its commands
+ * with it. */
+static void trg_free(msg_trigger *t)
+{
+    if (t->lock_fd >= 0)
+        close(t->lock_fd); /* after the thread and its commands are done: the claim ends */
+    free(t->table);
+    free(t->name);
+    free(t->id);
+    free(t->command);
+    free(t->state_dir);
+    free(t->on_failure);
+    free(t->slots);
+    free(t);
+}
+
 int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e)
 {
     *out = NULL;
@@ -2054,16 +2070,7 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
     if (pthread_create(&t->thread, NULL, trg_main, t) != 0) {
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);
-        if (t->lock_fd >= 0)
-            close(t->lock_fd);
-        free(t->table);
-        free(t->name);
-        free(t->id);
-        free(t->command);
-        free(t->state_dir);
-        free(t->on_failure);
-        free(t->slots);
-        free(t);
+        trg_free(t);
         return err_set(e, ERR_INTERNAL, "cannot start the trigger thread");
     }
     *out = t;
@@ -2096,14 +2103,5 @@ void msg_trigger_stop(msg_trigger *t)
         pthread_cond_destroy(&t->cv);
         pthread_mutex_destroy(&t->mu);
     }
-    if (t->lock_fd >= 0)
-        close(t->lock_fd); /* after the thread and its commands are done: the claim ends */
-    free(t->table);
-    free(t->name);
-    free(t->id);
-    free(t->command);
-    free(t->state_dir);
-    free(t->on_failure);
-    free(t->slots);
-    free(t);
+    trg_free(t);
 }
