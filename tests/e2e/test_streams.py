@@ -59,6 +59,13 @@ def read_all(streams, arn, itype="TRIM_HORIZON", limit=None):
     return out
 
 
+def first_shard_iterator(streams, arn, itype="TRIM_HORIZON"):
+    """The stream's first shard's id and an iterator of it."""
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    return sid, streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                           ShardIteratorType=itype)["ShardIterator"]
+
+
 def err_of(fn, **kw):
     with pytest.raises(ClientError) as ei:
         fn(**kw)
@@ -623,9 +630,7 @@ def test_iterators_across_table_deletion_and_recreation(ddbchat_server):
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
     arn = stream_table(ddb, "again", "KEYS_ONLY")
     ddb.put_item(TableName="again", Item={"pk": {"S": "old"}})
-    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    th = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
-                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    sid, th = first_shard_iterator(st, arn)
     latest = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
                                    ShardIteratorType="LATEST")["ShardIterator"]
     ddb.delete_table(TableName="again")
@@ -796,9 +801,7 @@ def test_trimming(ddbchat_server):
     ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
     arn = stream_table(ddb, "trim", "KEYS_ONLY")
     ddb.put_item(TableName="trim", Item={"pk": {"S": "old"}})
-    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    old_it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
-                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    sid, old_it = first_shard_iterator(st, arn)
     old_seq = st.get_records(ShardIterator=old_it)["Records"][0]["dynamodb"]["SequenceNumber"]
     # the record is trimmed once older than the retention (the background pass runs every
     # second): waited for as a condition, not slept for (60 s before the test gives up)
