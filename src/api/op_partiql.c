@@ -811,7 +811,7 @@ static bool txn_throttle(api_req *r, pq_member *m, store_write *w, size_t n, boo
     if (!took)
         return false; /* out of memory: unthrottled (a simulation, not a guard) */
     for (size_t i = 0; i < n; i++) {
-        bool wr = writes && m[i].pw.w.kind != API_W_CHECK;
+        bool wr = writes; /* an EXISTS is billed as a write (txn_write_caps) */
         uint64_t min_h = (wr ? API_THR_WRITE : API_THR_READ_STRONG) * API_THR_TXN;
         int rc = api_thr_admit(r, m[i].t, NULL, wr, min_h);
         if (!rc) {
@@ -826,7 +826,7 @@ static bool txn_throttle(api_req *r, pq_member *m, store_write *w, size_t n, boo
     }
     for (size_t i = 0; any && i < n; i++)
         if (took[i]) {
-            bool wr = writes && m[i].pw.w.kind != API_W_CHECK;
+            bool wr = writes;
             api_thr_refund(r, m[i].t, NULL, wr,
                            (wr ? API_THR_WRITE : API_THR_READ_STRONG) * API_THR_TXN);
         }
@@ -934,17 +934,21 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     return 0;
 }
 
-/* Transactional units of the writes (the table's x2; checks as reads; index writes as
- * outside a transaction, like TransactWriteItems). */
+/* Transactional units of the writes (the table's x2; index writes as outside a
+ * transaction, like TransactWriteItems).  An EXISTS is ExecuteTransaction's ConditionCheck
+ * (the API Reference's ParameterizedStatement / PartiQL transactions: EXISTS "works like the
+ * ConditionCheck action in the TransactWriteItems API") and is billed as TransactWriteItems
+ * bills one: a transactional write of the item, in WriteCapacityUnits (op_transact.c
+ * tx_units: the conformance suite's tier2 transactWrite, 2 WCU for a small item; Dynoxide's
+ * ExecuteTransaction: "condition-only checks (which AWS counts in the write set)").  It was
+ * billed as a transactional read.  test_partiql.py test_transaction_exists_billed_as_write */
 static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, api_cap *caps,
                            size_t *ncap)
 {
     for (size_t i = 0; i < n; i++) {
         api_cap *c = cap_of(caps, ncap, m[i].t);
         if (m[i].pw.w.kind == API_W_CHECK) {
-            uint64_t h = api_cap_read_h(w[i].old_size, true) * 2;
-            c->table_h += h;
-            c->read_h += h;
+            c->table_h += api_cap_write_h(w[i].old_size) * 2;
             continue;
         }
         uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
@@ -1036,13 +1040,8 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, bool toke
         api_cap u;
         size_t nu = 0;
         txn_write_caps(&m[i], &w[i], 1, &u, &nu);
-        if (m[i].pw.w.kind == API_W_CHECK) {
-            api_metrics_read(r, m[i].t, u.table_h);
-            api_thr_charge_read(r, m[i].t, NULL, u.table_h, API_THR_READ_STRONG * API_THR_TXN);
-        } else {
-            api_metrics_write(r, m[i].t, u.table_h);
-            api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
-        }
+        api_metrics_write(r, m[i].t, u.table_h); /* an EXISTS too: billed as a write */
+        api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
     }
     caps_set(o, caps, ncap, rcc, true);
     if (token) { /* what a replay under the token reports (TXN_REPLAY_CC); built only when

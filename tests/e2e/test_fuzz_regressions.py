@@ -98,8 +98,14 @@ def test_transact_get_key_value_errors_are_validation(ddb, target, keyed_table):
     # Found by --oracle: a TransactGetItems key with an empty VALUE is a plain
     # ValidationException (a too long one a cancellation reason since f69a28ca); schema mismatches (missing / extra / mistyped key
     # attribute) come back as TransactionCanceledException.  The service's texts (a
-    # ValidationError cancellation reason: conformance tier3 transactGetItems), with DynamoDB
-    # Local's where they differ.
+    # ValidationError cancellation reason: conformance tier3 transactGetItems, whose AWS
+    # capture is the empty Key {}), with DynamoDB Local's where they differ.
+    # The empty value stays the request's ValidationException although Dynoxide answers a
+    # ValidationError reason for it: the empty-value check is the request-wide one every
+    # operation runs on its keys ("are not valid", not the key checks' "were invalid"),
+    # ExtendDB's transact_key_validation (checked against DynamoDB) has a transaction's empty
+    # key value refused up front as a ValidationException, and no capture of AWS gives it a
+    # reason (the conformance suite's is the empty Key map, below).
     import botocore
     from conftest import aws_or_local
     t = keyed_table
@@ -120,6 +126,8 @@ def test_transact_get_key_value_errors_are_validation(ddb, target, keyed_table):
          aws_or_local(target, cancel,
                       local="One or more parameter values were invalid: Type mismatch for key")),
         ({"pk": {"S": "a"}}, "TransactionCanceledException",
+         aws_or_local(target, cancel, local="The number of conditions on the keys is invalid")),
+        ({}, "TransactionCanceledException",
          aws_or_local(target, cancel, local="The number of conditions on the keys is invalid")),
     ]
     for key, code, msg in cases:

@@ -847,6 +847,26 @@ def test_transaction(ddb, tab, target):
     assert code(e) == "IdempotentParameterMismatchException"
 
 
+# An EXISTS is ExecuteTransaction's ConditionCheck and is billed as TransactWriteItems bills
+# one: a transactional write of the item (2 WCU for a small one) in WriteCapacityUnits, not a
+# transactional read (test_transact.py test_transact_condition_check_billed_as_write, the
+# conformance suite's tier2 transactWrite; Dynoxide's ExecuteTransaction: AWS counts
+# condition-only checks in the write set).  ddbchat billed it as 2 RCU.  DynamoDB Local
+# reports no ConsumedCapacity for PartiQL.
+def test_transaction_exists_billed_as_write(ddb, tab, target):
+    r = ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"EXISTS(SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 AND v = 10)"},
+        {"Statement": f"INSERT INTO \"{tab}\" VALUE {{'pk': 'exw', 'sk': 1}}"}],
+        ReturnConsumedCapacity="INDEXES")
+    assert ddb.get_item(TableName=tab, Key={"pk": S("exw"), "sk": N(1)})["Item"]
+    if target == "dynamodb-local":
+        assert "ConsumedCapacity" not in r
+        return
+    assert r["ConsumedCapacity"] == [{
+        "TableName": tab, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0,
+        "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}}]
+
+
 # The AWS CLI's `aws dynamodb execute-statement` with --parameters.
 def test_aws_cli_execute_statement(ddb_url, tab):
     exe = shutil.which("aws")
