@@ -504,6 +504,7 @@
     // partner, a handle typed in "New", a notice, the count of a draft
     // (test_web.py::test_sign_out_leaves_nothing_of_the_user)
     el.conversations.replaceChildren();
+    listFailed(null);
     el.messages.replaceChildren();
     el.jump.hidden = true;
     el.me.replaceChildren();
@@ -714,14 +715,29 @@
       const want = first && state.wantGroup; // the address's conversation (openByGroup)
       state.wantGroup = first ? null : state.wantGroup;
       if (want && !state.open) openByGroup(want);
+      listFailed(null);
     } catch (e) {
+      // "Conversations did not load" with "Try again" below the list (failedLine), and no
+      // next page asked at once: before, a list that failed stayed empty with nothing to try
+      // again until the stream reconnected, and a later page that failed while the list was
+      // shorter than its pane was asked again at once, on and on, while the server was down
+      // (test_web.py::test_a_list_that_did_not_load_is_tried_again)
+      if (!sessionEnded(e)) listFailed(e, () => loadConversations(first));
       handleError(e);
+      return;
     } finally {
       state.listLoading = false;
       el['list-more'].hidden = true;
     }
     const pane = el['list-pane'];
     if (state.listCursor && pane.scrollHeight <= pane.clientHeight + 40) loadConversations(false);
+  }
+
+  function listFailed(e, retry) {
+    const focusTo = el.conversations.querySelector('button') || el['new-btn'];
+    failedLine(el['list-pane'], 'p', 'conversations', e, () => {
+      if (!state.listLoading) retry();
+    }, focusTo, (p) => el['list-pane'].insertBefore(p, el['list-more']));
   }
 
   el['list-pane'].addEventListener('scroll', () => {
@@ -1244,33 +1260,39 @@
   // scrolling (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again).
   // e null: the page came, what said it did not goes.
   function loadFailed(o, e, retry, below) {
-    const had = el.messages.querySelector('li.load-failed');
+    failedLine(el.messages, 'li', 'messages', e, () => {
+      if (state.open === o && !o.loading) retry();
+    }, el.messages, (li) => {
+      if (below) el.messages.insertBefore(li, el.messages.querySelector('li.pending'));
+      else el.messages.insertBefore(li, el.messages.querySelector('li:not(.older)'));
+    });
+  }
+
+  // "<What> did not load: <why>. Try again" in box, put there by put(line); e null: the line
+  // goes (the focus, if it was on it, to focusTo).  A line there already is replaced, its
+  // focus kept on the new one's button.
+  function failedLine(box, tag, what, e, retry, focusTo, put) {
+    const had = box.querySelector(':scope > .load-failed');
+    const focused = !!had && had.contains(document.activeElement);
+    if (had) had.remove();
     if (!e) {
-      if (!had) return;
-      const focused = had.contains(document.activeElement);
-      had.remove();
-      if (focused) el.messages.focus({ preventScroll: true }); // where the page came
+      if (focused) focusTo.focus({ preventScroll: true }); // where what was asked for came
       return;
     }
-    const moveFocus = had && had.contains(document.activeElement);
-    if (had) had.remove();
-    const li = document.createElement('li');
-    li.className = 'load-failed';
-    const p = document.createElement('span');
-    p.textContent = `Messages did not load: ${String(e.message || e).replace(/[.!]+$/, '')}. `;
+    const line = document.createElement(tag);
+    line.className = 'load-failed';
+    const why = document.createElement('span');
+    why.textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)} did not load: ` +
+      `${String(e.message || e).replace(/[.!]+$/, '')}. `;
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'link';
     b.textContent = 'Try again';
-    b.setAttribute('aria-label', 'Try again to load the messages');
-    b.addEventListener('click', () => {
-      if (state.open !== o || o.loading) return;
-      retry();
-    });
-    li.append(p, b);
-    if (below) el.messages.insertBefore(li, el.messages.querySelector('li.pending'));
-    else el.messages.insertBefore(li, el.messages.querySelector('li:not(.older)'));
-    if (moveFocus) b.focus({ preventScroll: true });
+    b.setAttribute('aria-label', `Try again to load the ${what}`);
+    b.addEventListener('click', retry);
+    line.append(why, b);
+    put(line);
+    if (focused) b.focus({ preventScroll: true });
   }
 
   el.messages.addEventListener('scroll', () => {

@@ -2048,6 +2048,7 @@ def test_requests_into_a_stalled_server_are_given_up_and_tried_again(web, two):
         assert "did not answer" in notice(d), notice(d)
         assert by_css(d, "#text")[0].get_attribute("value") == "half written"
         assert bubbles(d) == [] and proxy.count(page) == 1
+        shot(d, "messages-did-not-load")
         # the mark-read that the page, once shown, sends: held in its turn
         read = f"PUT /api/message_groups/{g}/read"
         proxy.stalls = {read}
@@ -2087,6 +2088,50 @@ def test_requests_into_a_stalled_server_are_given_up_and_tried_again(web, two):
         wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream back")
         send_rest(web, b_, "two", group=g)
         wait(d, lambda d: bubbles(d) == ["one", "two"], 5, "a message by the stream")
+    finally:
+        proxy.close()
+
+
+# Before the page's own script: its requests are given up after 2 s (#composer data-timeout,
+# set as soon as the composer is parsed), from the first one on.
+QUICK_TIMEOUT = """new MutationObserver((ms, obs) => {
+  const c = document.getElementById('composer');
+  if (c) { c.dataset.timeout = '2000'; obs.disconnect(); }
+}).observe(document, {childList: true, subtree: true});"""
+
+
+def test_a_list_that_did_not_load_is_tried_again(web, two):
+    """The list of conversations that never comes (held by StallProxy, given up after 2 s)
+    says "Conversations did not load: the server did not answer in 2 s." below the list with
+    "Try again" (the notice reads it out); Try again, by keyboard, loads it, and the focus
+    goes from the button, which leaves, to the first conversation.  Before session 32 the
+    list stayed empty with nothing to try again until the stream happened to reconnect."""
+    from types import SimpleNamespace
+    from selenium.webdriver.common.keys import Keys
+    a_, b_ = "web_stalllist_a", "web_stalllist_b"
+    users(web, (a_, "StallList A"), (b_, "StallList B"))
+    send_rest(web, b_, "hello", handle=a_)
+    proxy = StallProxy(web)
+    listing_ = "GET /api/message_groups?"
+    try:
+        d = fresh(two[0])
+        inject(d, QUICK_TIMEOUT)
+        proxy.stalls.add(listing_)
+        sign_in_by_link(d, SimpleNamespace(api_url=proxy.url, tok=web.tok), a_)
+        line = wait(d, lambda d: by_css(d, "#list-pane > .load-failed"), 5, "the list given up")
+        assert line[0].text == "Conversations did not load: the server did not answer in " \
+            "2 s. Try again", line[0].text
+        assert "did not answer" in notice(d) and conv_names(d) == []
+        assert proxy.count(listing_) >= 1
+        shot(d, "list-did-not-load")
+        proxy.stalls = set()
+        b = by_css(d, "#list-pane > .load-failed button")[0]
+        assert b.accessible_name == "Try again to load the conversations"
+        b.send_keys(Keys.ENTER)
+        wait(d, lambda d: conv_names(d) == ["StallList B"] and
+             not by_css(d, "#list-pane > .load-failed"), 5, "the list, tried again")
+        assert d.execute_script("return document.activeElement.closest('#conversations') "
+                                "&& document.activeElement.textContent").startswith("StallList B")
     finally:
         proxy.close()
 
