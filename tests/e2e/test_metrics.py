@@ -171,6 +171,7 @@ def test_a_failed_conditional_update_is_billed_on_the_larger_item(ddbchat_server
     make_table(d, "metrics_u", hash=("pk", "S"))
     d.put_item(TableName="metrics_u", Item={"pk": {"S": "small"}, "v": {"S": "a"}})
     d.put_item(TableName="metrics_u", Item={"pk": {"S": "big"}, "v": {"S": "x" * 2500}})
+    d.put_item(TableName="metrics_u", Item={"pk": {"S": "huge"}, "v": {"S": "h" * 300000}})
     _, before = scrape(srv.ddb_url)
     with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # 1 -> ~2.5 KB: 3
         d.update_item(TableName="metrics_u", Key={"pk": {"S": "small"}},
@@ -190,10 +191,24 @@ def test_a_failed_conditional_update_is_billed_on_the_larger_item(ddbchat_server
     with pytest.raises(d.exceptions.ConditionalCheckFailedException):   # PartiQL: 3
         d.execute_statement(Statement="UPDATE metrics_u SET w = ? WHERE pk = 'small' AND v = 'no'",
                             Parameters=[{"S": "y" * 2500}])
+    # an update that would make an item over 400 KB could not have been written (refused,
+    # billed 0, had its condition passed): billed on the existing item, ~293 KB: 293 units.
+    # It was billed on the would-be item, however large (review32a F1: 137,201 units for 400
+    # SETs of a 343 KB list; here the 8 SETs would bill ~2,300)
+    _, before_huge = scrape(srv.ddb_url)
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):
+        d.update_item(TableName="metrics_u", Key={"pk": {"S": "huge"}},
+                      UpdateExpression="SET " + ", ".join(f"c{i} = v" for i in range(8)),
+                      ConditionExpression="v = :no", ExpressionAttributeValues={":no": {"S": "no"}})
     _, after = scrape(srv.ddb_url)
-    got = (val(after, "ddbchat_consumed_capacity_units_total", table="metrics_u", kind="write")
+    got = (val(before_huge, "ddbchat_consumed_capacity_units_total", table="metrics_u",
+               kind="write")
            - val(before, "ddbchat_consumed_capacity_units_total", table="metrics_u", kind="write"))
     assert got == 3 + 2 + 3 + 1 + 3
+    huge = (val(after, "ddbchat_consumed_capacity_units_total", table="metrics_u", kind="write")
+            - val(before_huge, "ddbchat_consumed_capacity_units_total", table="metrics_u",
+                  kind="write"))
+    assert huge == 293
     assert d.get_item(TableName="metrics_u", Key={"pk": {"S": "small"}})["Item"] == {
         "pk": {"S": "small"}, "v": {"S": "a"}}  # nothing written
     assert "Item" not in d.get_item(TableName="metrics_u", Key={"pk": {"S": "none"}})
