@@ -100,9 +100,7 @@ int store_env_stats_get(store_t *s, store_env_stats *out, err_t *e)
     memset(out, 0, sizeof *out);
     MDB_envinfo info;
     MDB_stat st;
-    int rc = mdb_env_info(s->env, &info);
-    if (rc == 0)
-        rc = mdb_env_stat(s->env, &st);
+    int rc = st_env_info(s, &info, &st);
     if (rc)
         return st_mdb_err(rc, e);
     out->map_bytes = info.me_mapsize;

@@ -521,6 +521,17 @@ uint64_t st_last_txnid(store_t *s)
     return rc ? 0 : (uint64_t)info.me_last_txnid;
 }
 
+int st_env_info(store_t *s, MDB_envinfo *out_info, MDB_stat *out_stat)
+{
+    /* both read the meta pages, in the map: not while a grower moves it (review32 r32c H1) */
+    st_map_rdlock(s);
+    int rc = mdb_env_info(s->env, out_info);
+    if (rc == 0)
+        rc = mdb_env_stat(s->env, out_stat);
+    st_map_unlock(s);
+    return rc;
+}
+
 static int st_txn_run(store_t *s, st_txn_fn fn, void *ctx, bool other, err_t *e);
 
 int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)

@@ -383,6 +383,12 @@ void st_readers_poll(store_t *s);
  * unknown.  Takes maplock shared: mdb_env_info reads the meta pages, which a map growth
  * (st_write_txn_ex on MDB_MAP_FULL, another thread) unmaps and maps again. */
 uint64_t st_last_txnid(store_t *s);
+/* mdb_env_info and mdb_env_stat of the env into out_info and out_stat, under maplock shared
+ * (both read the meta pages through the data map, which a map growth in another thread
+ * unmaps and maps again; /metrics called them bare and could crash in mdb_env_info:
+ * test_backup.c test_env_stats_during_map_growth).  0 or LMDB's error.  Not with maplock
+ * held exclusively. */
+int st_env_info(store_t *s, MDB_envinfo *out_info, MDB_stat *out_stat);
 /* Maps the env at size bytes (maplock held exclusively, no txn of this process open but
  * the long reads that let it in, st_map_yield): 0, or the errno of a mapping the address
  * space refused, the env's old map kept. */

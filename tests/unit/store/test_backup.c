@@ -386,6 +386,61 @@ static void test_snapshot_lets_the_map_grow(void **state)
     assert_false(c.late_seen);
 }
 
+/* /metrics (store_env_stats_get) while another thread grows the map: mdb_env_info and
+ * mdb_env_stat read the meta pages through the data map, which the growth unmaps and maps
+ * again.  Before, they ran without maplock and the reader died (SIGSEGV in mdb_env_info,
+ * review32 r32c H1); now each call waits for the growth and answers. */
+typedef struct stats_ctx {
+    store_t *s;
+    _Atomic bool stop;
+    _Atomic long calls;
+    _Atomic long failed;
+} stats_ctx;
+
+static void *stats_hammer(void *arg)
+{
+    stats_ctx *c = arg;
+    while (!atomic_load(&c->stop)) {
+        store_env_stats es;
+        err_t e;
+        err_clear(&e);
+        if (store_env_stats_get(c->s, &es, &e) != 0 || es.used_bytes > es.map_bytes ||
+            es.page_size < 512)
+            atomic_fetch_add(&c->failed, 1);
+        atomic_fetch_add(&c->calls, 1);
+    }
+    return NULL;
+}
+
+static void test_env_stats_during_map_growth(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 64 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    size_t before = f->s->mapsize;
+    stats_ctx c = {.s = f->s};
+    pthread_t h[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&h[i], NULL, stats_hammer, &c), 0);
+    char *blob = malloc(20001);
+    assert_non_null(blob);
+    memset(blob, 'q', 20000);
+    blob[20000] = 0;
+    for (int i = 0; i < 1000; i++) { /* 20 MB of puts: the map doubles nine times */
+        char *txt = arena_printf(&f->a, "{\"pk\":{\"S\":\"g%05d\"},\"d\":{\"S\":\"%s\"}}", i, blob);
+        st_put_ok(f->s, t, &f->a, txt);
+        arena_reset(&f->a);
+    }
+    free(blob);
+    atomic_store(&c.stop, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(h[i], NULL);
+    assert_true(f->s->mapsize > before);
+    assert_true(atomic_load(&c.calls) > 0);
+    assert_int_equal(atomic_load(&c.failed), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bk_files, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_env_copy_and_stats, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_lets_the_map_grow, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_env_stats_during_map_growth, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
