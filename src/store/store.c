@@ -473,7 +473,8 @@ void st_readers_check(store_t *s)
  * again, so the map grew (doubling, for good: the file never shrinks) or the write failed on
  * a full disk although freed pages were there to reuse.  True when a slot was freed (the
  * write is run again before growing the map or failing).  test_faults.c
- * test_dead_reader_freed_before_the_map_grows. */
+ * test_dead_reader_freed_before_the_map_grows (the map) and
+ * test_dead_reader_freed_on_a_full_disk (the disk). */
 static bool st_readers_free_now(store_t *s)
 {
     int dead = 0;

@@ -488,6 +488,45 @@ static void test_dead_reader_freed_before_the_map_grows(void **state)
     assert_int_equal(f->s->mapsize, before);
 }
 
+/* The same on a full disk: a write that fails with EFBIG (here RLIMIT_FSIZE; ENOSPC on a full
+ * filesystem) frees the dead reader's slot and is tried again, in the pages its snapshot
+ * held.  The map is big enough that it never fills: only the disk does.  Without the
+ * ENOSPC/EFBIG branch (a318f9df) 995 of these 1,000 overwrites failed with "File too large"
+ * and the slot stayed (review32 r32c M2). */
+static void test_dead_reader_freed_on_a_full_disk(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 64 * 1024 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    for (int r = 0; r < 2; r++) /* written twice: a freelist exists */
+        for (int i = 0; i < 50; i++) {
+            assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+            arena_reset(&f->a);
+        }
+    st_maint_stop(f->s);
+    size_t before = f->s->mapsize;
+    pid_t pid = dead_reader(f->s, f->dir);
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit cap = {.rlim_cur = (rlim_t)data_size(f->dir) + 64 * 1024,
+                         .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+    int failed = 0;
+    for (int r = 0; r < 20; r++)
+        for (int i = 0; i < 50; i++) {
+            if (put_big(f->s, t, &f->a, i, &e) != 0 && failed++ == 0)
+                fprintf(stderr, "first failed overwrite, round %d item %d: %s\n", r, i, e.msg);
+            arena_reset(&f->a);
+        }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    bool freed = reader_freed(f->s, pid, 100);
+    assert_true(freed);
+    assert_int_equal(failed, 0);
+    assert_int_equal(f->s->mapsize, before); /* the disk filled, not the map */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +535,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_reader_freed_while_work_fails, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_dead_reader_freed_before_the_map_grows, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_reader_freed_on_a_full_disk, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_reader_check_failure_logged_once, st_setup,
                                         st_teardown),
