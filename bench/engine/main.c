@@ -86,7 +86,7 @@ static const store_table *mk_table(store_t *s, const char *name)
     const store_table *t;
     err_t e;
     err_clear(&e);
-    if (store_table_create(s, &def, &t, &e))
+    if (store_table_create(s, &def, &t, NULL, &e))
         die("create", e.msg);
     return t; /* pinned: unpinned before store_close */
 }

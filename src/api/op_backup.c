@@ -1122,7 +1122,7 @@ static int bk_restore_apply(api_req *r, const bk_target *x, store_table *t, cons
     if (rc)
         goto done;
     const store_table *created = NULL;
-    if ((rc = store_table_create(r->api->store, t, &created, r->err))) {
+    if ((rc = store_table_create(r->api->store, t, &created, NULL, r->err))) {
         if (rc == ERR_RESOURCE_IN_USE) {
             err_clear(r->err);
             rc = err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);

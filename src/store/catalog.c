@@ -385,6 +385,8 @@ static int st_put_pending(store_t *s, MDB_txn *txn, char kind, uint32_t tid, uin
 typedef struct create_ctx {
     const store_table *def;
     uint32_t id;
+    uint32_t stream_id; /* the stream this create made (0: none) and its label */
+    int64_t stream_ms;
 } create_ctx;
 
 static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
@@ -428,6 +430,8 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     t.stream_ms = 0;
     if (t.stream_view && (rc = st_stream_create(s, txn, &t, 0, e)))
         return rc;
+    c->stream_id = t.stream_id;
+    c->stream_ms = t.stream_ms;
     return st_put_record(s, txn, &t, (uint8_t)(t.n_idx + 1));
 }
 
@@ -442,10 +446,13 @@ static const store_table *st_pin_if(store_t *s, const char *name, uint32_t tid)
     return c ? &c->t : NULL;
 }
 
-int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e)
+int store_table_create(store_t *s, const store_table *def, const store_table **out,
+                       store_table_made *out_made, err_t *e)
 {
     if (out)
         *out = NULL;
+    if (out_made)
+        *out_made = (store_table_made){0};
     if (!def->name[0] || !def->key.hash[0] || def->n_idx > STORE_MAX_INDEXES)
         return err_set(e, ERR_VALIDATION, "invalid table definition");
     /* an index named twice: a table whose every later change fails (an older build's restore
@@ -460,6 +467,9 @@ int store_table_create(store_t *s, const store_table *def, const store_table **o
     rc = st_cat_check(s, e);
     if (rc)
         return rc;
+    if (out_made)
+        *out_made = (store_table_made){.id = c.id, .stream_id = c.stream_id,
+                                       .stream_ms = c.stream_ms};
     if (out)
         *out = st_pin_if(s, def->name, c.id);
     return 0;

@@ -266,11 +266,21 @@ store_memo *store_table_memo_set(const store_table *t, store_memo *m);
 uint8_t store_table_mark(const store_table *t);
 void store_table_mark_set(const store_table *t, uint8_t bits);
 
+/* What store_table_create committed: the table's id and the stream it made with the table
+ * (stream_id 0 when none; stream_ms its label).  A deleted table's stream is kept, DISABLED,
+ * so these still name a stream when the table was dropped again at once. */
+typedef struct store_table_made {
+    uint32_t id;
+    uint32_t stream_id;
+    int64_t stream_ms;
+} store_table_made;
 /* Creates a table from the descriptor (id and index ids are assigned here, and created_ms
  * unless the descriptor gives one: the caller's time, which its metadata's stamps share).
  * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the new descriptor,
- * pinned (NULL if the table was dropped again at once). */
-int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e);
+ * pinned (NULL if the table was dropped again at once); *out_made (may be NULL) what the
+ * commit made (zeroed on failure), also when *out is NULL. */
+int store_table_create(store_t *s, const store_table *def, const store_table **out,
+                       store_table_made *out_made, err_t *e);
 /* Table names in byte order, arena-allocated array of NUL-terminated names. */
 int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e);
 

@@ -324,7 +324,7 @@ static inline const store_table *st_create(store_t *s, const char *name, store_k
     const store_table *t = NULL;
     err_t e;
     err_clear(&e);
-    int rc = store_table_create(s, &def, &t, &e);
+    int rc = store_table_create(s, &def, &t, NULL, &e);
     if (rc)
         fprintf(stderr, "create %s: %s\n", name, e.msg);
     assert_int_equal(rc, 0);

@@ -33,7 +33,7 @@ static void test_create_list_delete(void **state)
     assert_string_equal(names[1], "bbb");
     /* duplicate */
     store_table def = *a;
-    assert_int_equal(store_table_create(f->s, &def, NULL, &e), ERR_RESOURCE_IN_USE);
+    assert_int_equal(store_table_create(f->s, &def, NULL, NULL, &e), ERR_RESOURCE_IN_USE);
     assert_string_equal(e.msg, "Cannot create preexisting table");
     /* delete removes data; a new table of the same name gets a new id and is empty */
     st_put_ok(f->s, b, &f->a, "{\"pk\":{\"S\":\"x\"}}");
@@ -148,7 +148,7 @@ static int child_catalog(const char *dir)
     memset(&def, 0, sizeof def);
     snprintf(def.name, sizeof def.name, "fromchild");
     def.key = st_kd("id", AV_N, NULL, AV_NONE);
-    int bad = store_table_create(s2, &def, NULL, &e) != 0;
+    int bad = store_table_create(s2, &def, NULL, NULL, &e) != 0;
     store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
     bad |= st_index_add(s2, "shared", &ix, &e) != 0;
     st_close(s2);

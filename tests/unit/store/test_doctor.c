@@ -264,7 +264,7 @@ static void test_index_named_twice(void **state)
     def.idx[1] = ix[1];
     def.n_idx = 2;
     err_t e = {0};
-    assert_int_equal(store_table_create(f->s, &def, NULL, &e), ERR_VALIDATION);
+    assert_int_equal(store_table_create(f->s, &def, NULL, NULL, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "Attempting to create an index which already exists");
     assert_null(st_pin(f->s, "dup"));
 

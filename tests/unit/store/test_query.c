@@ -968,11 +968,11 @@ static void test_multi_key_catalog(void **state)
     snprintf(def.name, sizeof def.name, "bad");
     def.key = mk;
     const store_table *out = NULL;
-    assert_int_equal(store_table_create(f->s, &def, &out, &e), ERR_INTERNAL);
+    assert_int_equal(store_table_create(f->s, &def, &out, NULL, &e), ERR_INTERNAL);
     def.key = st_kd("pk", AV_S, "sk", AV_S);
     def.idx[0] = st_ix("l", false, mk, STORE_PROJ_ALL);
     def.n_idx = 1;
-    assert_int_equal(store_table_create(f->s, &def, &out, &e), ERR_INTERNAL);
+    assert_int_equal(store_table_create(f->s, &def, &out, NULL, &e), ERR_INTERNAL);
     assert_null(st_pin(f->s, "bad"));
 }
 
