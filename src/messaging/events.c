@@ -39,6 +39,9 @@
  * one, which is then delivered once more: harmless, the page puts the same name or drops a
  * message it no longer shows) */
 #define EV_SEEN_SLOTS 4096
+/* This process's own rename is dropped as delivered only when the change feed delivered the
+ * same name this recently (its record read before the renaming request told the hub) */
+#define EV_OWN_ECHO_MS 5000
 /* Side reads queued at most (ev_changed_row): beyond, a record is left out (its change shows
  * at the page's next listing or reconnection) */
 #define EV_SIDE_MAX 1024
@@ -154,6 +157,7 @@ struct msg_events {
     /* the rename and delete events delivered (ev_seen_put), under mu */
     struct {
         uint64_t key, val;
+        int64_t feed_ms; /* when the change feed delivered it; 0: this process's own tell */
     } seen[EV_SEEN_SLOTS];
 };
 
@@ -1083,9 +1087,10 @@ static void ev_changed_key(void *ctx, const char *pk)
 }
 
 static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
-                      const char *handle, const char *name);
+                      const char *handle, const char *name, bool own);
 static void ev_delete(msg_events *h, const char *user_uuid, const char *group, const char *ts);
 static bool ev_seen_has(msg_events *h, uint64_t key);
+static bool ev_seen_get(msg_events *h, uint64_t key, uint64_t *out_val);
 static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val);
 static uint64_t ev_rename_key(const char *user_uuid, const char *group);
 static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *name);
@@ -1137,7 +1142,8 @@ static bool ev_has_feed(msg_events *h, const char *user)
  *   participants (the GSI Query of g: msgi_group_users).
  * - MODIFY of a conversation row GRP#<u>, <sk>: a rename writes the other participant's name
  *   there (so do a mark-read and a delete, which leave it): the row read by its key (taken
- *   from the record's new image instead when the stream's view has one), and the
+ *   from the record's new image instead when the stream's view has one and its name is the
+ *   one last delivered, or none was: an image is the row as of its record, not now), and the
  *   rename event to u when its name is not the one last delivered for that conversation.  A
  *   conversation this process has delivered no name of: its pair row read too, and no event
  *   when no rename ever reached it (no name_<other>); else one with the name as it is (after
@@ -1167,11 +1173,30 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
                 (strncmp(pk, "USER#", 5) == 0 && strcmp(sk, "USER") == 0 &&
                  ev_has_feed(h, pk + 5)))) {
         json_t *row = NULL;
-        if (image) /* the row as the record's commit left it: no GetItem */
-            row = json_loads(image, 0, NULL);
-        else
-            rc = msgi_get_item(s, pk, sk, &row, &e);
         bool you = pk[0] == 'U';
+        if (image) /* the row as the record's commit left it */
+            row = json_loads(image, 0, NULL);
+        if (row) {
+            /* the image is the row as of that record, not now: a late record of an older
+             * rename after a newer one was delivered (the own tell is at once, records come
+             * later) would replay the older name.  So the image only spares the GetItem when
+             * it can give nothing older: its name is the one last delivered (a mark-read's or
+             * a message's MODIFY), or none was delivered for that key; else the row is read
+             * as it is now, as without images */
+            const char *g = msgi_item_s(row, "message_group_uuid"),
+                       *uuid = msgi_item_s(row, you ? "uuid" : "user_uuid"),
+                       *handle = msgi_item_s(row, you ? "handle" : "user_handle"),
+                       *name = msgi_item_s(row, you ? "display_name" : "user_display_name");
+            uint64_t last = 0;
+            if (!(you || g) || !uuid || !handle || !name ||
+                (ev_seen_get(h, ev_rename_key(pk + (you ? 5 : 4), you ? NULL : g), &last) &&
+                 last != ev_rename_val(uuid, handle, name))) {
+                json_decref(row);
+                row = NULL;
+            }
+        }
+        if (!row)
+            rc = msgi_get_item(s, pk, sk, &row, &e);
         const char *g = msgi_item_s(row, "message_group_uuid"),
                    *uuid = msgi_item_s(row, you ? "uuid" : "user_uuid"),
                    *handle = msgi_item_s(row, you ? "handle" : "user_handle"),
@@ -1189,7 +1214,7 @@ static void ev_side_read(msg_events *h, const char *event_name, const char *pk, 
             else if (!ever)
                 ev_seen_put(h, ev_rename_key(user, g), ev_rename_val(uuid, handle, name));
             else
-                ev_rename(h, user, you ? NULL : g, uuid, handle, name);
+                ev_rename(h, user, you ? NULL : g, uuid, handle, name, false);
         }
         json_decref(row);
     }
@@ -1619,8 +1644,47 @@ static bool ev_seen_put(msg_events *h, uint64_t key, uint64_t val)
     bool fresh = h->seen[i].key != key || h->seen[i].val != val;
     h->seen[i].key = key;
     h->seen[i].val = val;
+    h->seen[i].feed_ms = 0;
     pthread_mutex_unlock(&h->mu);
     return fresh;
+}
+
+/* Whether the slot of `key` holds it; its value in *out_val when it does. */
+static bool ev_seen_get(msg_events *h, uint64_t key, uint64_t *out_val)
+{
+    size_t i = (key >> 1) % EV_SEEN_SLOTS;
+    key |= 1;
+    pthread_mutex_lock(&h->mu);
+    bool has = h->seen[i].key == key;
+    if (has)
+        *out_val = h->seen[i].val;
+    pthread_mutex_unlock(&h->mu);
+    return has;
+}
+
+/* Whether the rename (key, val) is to be delivered, noting it when it is.  One from the change
+ * feed (own false) is not when it was the last delivered (this process's own tell, or the
+ * feed's).  This process's own (own true) is not only when the feed delivered that same name
+ * in the last EV_OWN_ECHO_MS (its record read first): the hub hears every rename only while a
+ * feed carries them all, so a name equal to the last delivered one may still be news (X here,
+ * Y by a process the hub does not hear, X here again). */
+static bool ev_seen_rename(msg_events *h, uint64_t key, uint64_t val, bool own)
+{
+    size_t i = (key >> 1) % EV_SEEN_SLOTS;
+    key |= 1;
+    int64_t now = base_mono_ms();
+    pthread_mutex_lock(&h->mu);
+    bool same = h->seen[i].key == key && h->seen[i].val == val;
+    bool deliver = own ? !(same && h->seen[i].feed_ms &&
+                           now - h->seen[i].feed_ms < EV_OWN_ECHO_MS)
+                       : !same;
+    if (deliver || own) { /* an own tell dropped: the feed's echo is spent */
+        h->seen[i].key = key;
+        h->seen[i].val = val;
+        h->seen[i].feed_ms = deliver && !own ? (now ? now : 1) : 0;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return deliver;
 }
 
 /* Whether the slot of `key` holds it (something of it was delivered). */
@@ -1644,16 +1708,18 @@ static uint64_t ev_rename_val(const char *uuid, const char *handle, const char *
     return ev_hash(3, (const char *[]){uuid, handle, name});
 }
 
-/* The rename event to user_uuid's streams (msg_events_renamed's form), unless this one (the
- * user, the conversation or "you", the name) was the last delivered: this process's own
- * rename and its records back through the change feed give one event, whichever comes first
- * (the embedded engine's feed reads a record before the renaming request thread has told the
- * hub: before, both delivered it; test_messaging_stream_feed.py::
- * test_embedded_delete_and_rename_from_another_process_arrive). */
+/* The rename event to user_uuid's streams (msg_events_renamed's form), unless ev_seen_rename
+ * says it was delivered: this process's own rename (own) and its records back through the
+ * change feed give one event, whichever comes first (the embedded engine's feed reads a
+ * record before the renaming request thread has told the hub: before, both delivered it;
+ * test_messaging_stream_feed.py::test_embedded_delete_and_rename_from_another_process_arrive),
+ * and an own rename back to a name delivered earlier is delivered
+ * (test_an_own_rename_back_to_an_earlier_name_arrives). */
 static void ev_rename(msg_events *h, const char *user_uuid, const char *group, const char *uuid,
-                      const char *handle, const char *name)
+                      const char *handle, const char *name, bool own)
 {
-    if (!ev_seen_put(h, ev_rename_key(user_uuid, group), ev_rename_val(uuid, handle, name)))
+    if (!ev_seen_rename(h, ev_rename_key(user_uuid, group), ev_rename_val(uuid, handle, name),
+                        own))
         return;
     json_t *d = group ? json_pack("{s:s,s:s,s:s,s:s}", "message_group_uuid", group, "uuid",
                                   uuid, "handle", handle, "display_name", name)
@@ -1681,7 +1747,7 @@ void msg_events_renamed(msg_events *h, const char *user_uuid, const char *group,
                         const char *uuid, const char *handle, const char *display_name)
 {
     if (h && user_uuid && uuid && handle && display_name)
-        ev_rename(h, user_uuid, group, uuid, handle, display_name);
+        ev_rename(h, user_uuid, group, uuid, handle, display_name, true);
 }
 
 void msg_events_deleted(msg_events *h, const char *user_uuid, const char *group,
