@@ -311,6 +311,17 @@ static void test_env_copy_and_stats(void **state)
     store_close(c);
 }
 
+/* The map's size as the store reports it: store_env_stats_get takes maplock, and s->mapsize
+ * is written by whichever thread grows the map (read bare from another thread it is a data
+ * race); 0 when unknown. */
+static size_t map_bytes(store_t *s)
+{
+    store_env_stats es;
+    err_t e;
+    err_clear(&e);
+    return store_env_stats_get(s, &es, &e) == 0 ? (size_t)es.map_bytes : 0;
+}
+
 /* A write that must grow the map while a long snapshot read runs (a CreateBackup's, an
  * export's) grows it between two of the read's items, and the read still sees the table as
  * of its start, across the remap.  Before, the growth waited for maplock until the whole
@@ -334,8 +345,8 @@ static void *grow_writer(void *arg)
     char *blob = arena_alloc(&a, 20001);
     memset(blob, 'z', 20000);
     blob[20000] = 0;
-    size_t before = c->s->mapsize;
-    for (int i = 0; i < 400 && c->s->mapsize == before; i++) { /* up to 8 MB */
+    size_t before = map_bytes(c->s);
+    for (int i = 0; i < 400 && map_bytes(c->s) == before; i++) { /* up to 8 MB */
         char *txt = arena_printf(&a, "{\"pk\":{\"S\":\"late%03d\"},\"d\":{\"S\":\"%s\"}}", i, blob);
         st_put_ok(c->s, c->t, &a, txt);
         arena_reset(&a);
@@ -384,6 +395,111 @@ static void test_snapshot_lets_the_map_grow(void **state)
     assert_true(c.done_while_reading);   /* ... while the snapshot was read */
     assert_int_equal(c.seen, 1000);      /* which kept its snapshot across the remap */
     assert_false(c.late_seen);
+}
+
+/* The same with the snapshotted items themselves changed during the read: two snapshot
+ * reads run while a writer deletes every third item and overwrites the others with 20 KB
+ * values, over and over, growing the map several times.  Each read must still see each item
+ * as it was (its key in order, its own n, no d): a read that went on at the current state
+ * after a remap, or through a pointer into the old map, would see d or miss items (review32
+ * r32c L2; test_snapshot_lets_the_map_grow writes only new keys). */
+typedef struct churn_ctx {
+    store_t *s;
+    const store_table *t;
+    _Atomic bool stop;
+} churn_ctx;
+
+typedef struct churn_reader {
+    churn_ctx *c;
+    uint64_t seen;
+    int bad;
+    int rc;
+} churn_reader;
+
+
+static void *churn_writer(void *arg)
+{
+    churn_ctx *c = arg;
+    arena_t a;
+    arena_init(&a);
+    char *blob = malloc(20001);
+    assert_non_null(blob);
+    memset(blob, 'z', 20000);
+    blob[20000] = 0;
+    for (int round = 0; !atomic_load(&c->stop) && round < 4; round++)
+        for (int i = 0; i < 1000 && !atomic_load(&c->stop); i++) {
+            if (i % 3 == 0) {
+                char txt[64];
+                snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%05d\"}}", i);
+                st_del(c->s, c->t, J(&a, txt), &a);
+            } else {
+                char *txt = arena_printf(
+                    &a, "{\"pk\":{\"S\":\"k%05d\"},\"n\":{\"N\":\"-1\"},\"d\":{\"S\":\"%s\"}}", i,
+                    blob);
+                st_put_ok(c->s, c->t, &a, txt);
+            }
+            arena_reset(&a);
+        }
+    free(blob);
+    arena_fini(&a);
+    return NULL;
+}
+
+static int churn_item(void *ctx, const av_t *item, err_t *e)
+{
+    churn_reader *r = ctx;
+    (void)e;
+    const av_t *pk = av_map_get(item, "pk", 2);
+    const av_t *n = av_map_get(item, "n", 1);
+    char wk[16], wn[16];
+    snprintf(wk, sizeof wk, "k%05llu", (unsigned long long)r->seen);
+    snprintf(wn, sizeof wn, "%llu", (unsigned long long)r->seen);
+    if (!pk || pk->type != AV_S || pk->u.str.len != strlen(wk) ||
+        memcmp(pk->u.str.ptr, wk, strlen(wk)) != 0 || !n || n->type != AV_N ||
+        n->u.str.len != strlen(wn) || memcmp(n->u.str.ptr, wn, strlen(wn)) != 0 ||
+        av_map_get(item, "d", 1) != NULL)
+        r->bad++;
+    r->seen++;
+    usleep(1500); /* ~1.5 s for the 1,000 items */
+    return 0;
+}
+
+static void *churn_snap(void *arg)
+{
+    churn_reader *r = arg;
+    err_t e;
+    err_clear(&e);
+    r->rc = store_table_snapshot(r->c->s, r->c->t, NULL, churn_item, r, &e);
+    return NULL;
+}
+
+static void test_snapshot_keeps_its_content_across_remaps(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 1000);
+    size_t before = map_bytes(f->s);
+    assert_true(before > 0);
+    churn_ctx c = {.s = f->s, .t = t};
+    churn_reader r[2] = {{.c = &c}, {.c = &c}};
+    pthread_t w, s[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&s[i], NULL, churn_snap, &r[i]), 0);
+    usleep(20000);
+    assert_int_equal(pthread_create(&w, NULL, churn_writer, &c), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(s[i], NULL);
+    size_t during = map_bytes(f->s); /* what the writer had grown it to by the reads' end */
+    atomic_store(&c.stop, true);
+    pthread_join(w, NULL);
+    assert_true(during > before);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(r[i].rc, 0);
+        assert_int_equal(r[i].seen, 1000);
+        assert_int_equal(r[i].bad, 0);
+    }
 }
 
 /* /metrics (store_env_stats_get) while another thread grows the map: mdb_env_info and
@@ -451,6 +567,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bk_files, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_env_copy_and_stats, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_lets_the_map_grow, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_keeps_its_content_across_remaps, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_env_stats_during_map_growth, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
