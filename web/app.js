@@ -495,8 +495,8 @@
     sessionStorage.removeItem(TOKEN_KEY);
     history.replaceState(null, '', location.pathname + location.search);
     Object.assign(state, {
-      token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
-      wantGroup: null, unreadRest: 0,
+      token: null, me: null, listCursor: null, listLoading: false, listLoaded: false, open: null,
+      lastEventId: null, wantGroup: null, unreadRest: 0,
     });
     state.convs.clear();
     settled.clear();
@@ -504,6 +504,7 @@
     // partner, a handle typed in "New", a notice, the count of a draft
     // (test_web.py::test_sign_out_leaves_nothing_of_the_user)
     el.conversations.replaceChildren();
+    el['list-more'].hidden = true;
     listFailed(null);
     el.messages.replaceChildren();
     el.jump.hidden = true;
@@ -699,14 +700,21 @@
     }
   }
 
+  // A listing still on its way at sign-out belongs to the user who asked for it: its answer
+  // or its failure touches nothing of the next user's page (state.gen), and it holds no
+  // next listing back (listLoading, reset by signOut).  Before, the next user's first
+  // listing was skipped and the previous user's conversations were added to their list
+  // when the old answer came (test_web.py::test_a_listing_of_the_previous_user_stays_out).
   async function loadConversations(first) {
     if (state.listLoading || (!first && !state.listCursor)) return;
+    const gen = state.gen;
     state.listLoading = true;
     el['list-more'].hidden = first;
     const q = new URLSearchParams({ limit: String(PAGE_CONVERSATIONS) });
     if (!first) q.set('cursor', state.listCursor);
     try {
       const { data, next, total } = await api('GET', `/api/message_groups?${q}`);
+      if (gen !== state.gen) return;
       if (first) state.listLoaded = true;
       state.listCursor = next;
       for (const c of data) listed(c);
@@ -717,6 +725,7 @@
       if (want && !state.open) openByGroup(want);
       listFailed(null);
     } catch (e) {
+      if (gen !== state.gen) return;
       // "Conversations did not load" with "Try again" below the list (failedLine), and no
       // next page asked at once: before, a list that failed stayed empty with nothing to try
       // again until the stream reconnected, and a later page that failed while the list was
@@ -726,8 +735,10 @@
       handleError(e);
       return;
     } finally {
-      state.listLoading = false;
-      el['list-more'].hidden = true;
+      if (gen === state.gen) {
+        state.listLoading = false;
+        el['list-more'].hidden = true;
+      }
     }
     const pane = el['list-pane'];
     if (state.listCursor && pane.scrollHeight <= pane.clientHeight + 40) loadConversations(false);
@@ -1123,6 +1134,7 @@
   async function loadMessages(first) {
     const o = state.open;
     if (!o || !o.group || o.loading || (!first && !o.cursor)) return;
+    const gen = state.gen;
     o.loading = true;
     const q = new URLSearchParams({ limit: String(PAGE_MESSAGES) });
     if (!first) q.set('cursor', o.cursor);
@@ -1161,6 +1173,7 @@
       if (first) unreadDivider(o);
       loadFailed(o, null);
     } catch (e) {
+      if (gen !== state.gen) return; // the previous user's: not told to the next one
       if (state.open === o && !sessionEnded(e)) loadFailed(o, e, () => loadMessages(first));
       handleError(e);
       return;
@@ -1222,6 +1235,7 @@
   async function loadNewer() {
     const o = state.open;
     if (!o || !o.group || o.loading || !o.newer) return;
+    const gen = state.gen;
     o.loading = true;
     const q = new URLSearchParams({ limit: String(PAGE_MESSAGES), after: o.newer });
     try {
@@ -1244,6 +1258,7 @@
       windowAbove(o);
       loadFailed(o, null);
     } catch (e) {
+      if (gen !== state.gen) return;
       if (state.open === o && !sessionEnded(e)) loadFailed(o, e, loadNewer, true);
       handleError(e);
     } finally {
@@ -2798,8 +2813,11 @@
       return;
     }
     if (unreadCount(c) && at < c.created_at) {
+      const gen = state.gen; // the next user may share the conversation: not their count
       api('GET', `/api/message_groups/${encodeURIComponent(group)}`)
-        .then(({ data }) => countsFrom(state.convs.get(group), data || {}), () => {});
+        .then(({ data }) => {
+          if (gen === state.gen) countsFrom(state.convs.get(group), data || {});
+        }, () => {});
     }
   }
 
@@ -2935,10 +2953,13 @@
   async function startEvents() {
     stopEvents();
     const gen = state.esGen;
+    const signedIn = state.gen;
     let ticket;
     try {
       ({ data: { ticket } } = await api('POST', '/api/events/ticket'));
     } catch (e) {
+      // a ticket the previous user asked for: its refusal does not sign the next one out
+      if (signedIn !== state.gen) return;
       if (sessionEnded(e)) { handleError(e); return; }
       // no answer, or one that is not ddbchat's own error body (a proxy's 502, 504, or 503
       // "no healthy upstream" for a server it cannot reach): the server out of reach; only

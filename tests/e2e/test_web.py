@@ -2136,6 +2136,63 @@ def test_a_list_that_did_not_load_is_tried_again(web, two):
         proxy.close()
 
 
+# The page's first listing (GET /api/message_groups?) after HOLD_LISTING waits until the test
+# lets it go (window.__release()); later ones pass.  window.__served: the held one answered.
+HOLD_LISTING = """
+window.__held = [];
+window.__served = false;
+window.__release = () => { const h = window.__held.splice(0); h.forEach((r) => r()); };
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+let holdOne = true;
+window.fetch = async (path, init) => {
+  if (holdOne && String(path).startsWith('/api/message_groups?')) {
+    holdOne = false;
+    await new Promise((r) => window.__held.push(r));
+    const res = await realFetch(path, init);
+    await res.clone().text();
+    setTimeout(() => { window.__served = true; }, 300);
+    return res;
+  }
+  return realFetch(path, init);
+};
+"""
+
+
+def test_a_listing_of_the_previous_user_stays_out(web, two):
+    """A's listing held (HOLD_LISTING) while A signs out and B signs in by the token box on
+    the same page: B's own listing comes at once, and A's, let go of afterwards, adds
+    nothing to B's list.  Before, B's listing was skipped (the page still thought a listing
+    was loading) and A's answer, sent with A's token, put A's correspondent in B's list
+    (review r32b, finding 0)."""
+    a_, b_ = "web_prev_a", "web_prev_b"
+    users(web, (a_, "Prev A"), ("web_prev_secret", "Prev Secret"), (b_, "Prev B"),
+          ("web_prev_friend", "Prev Friend"))
+    send_rest(web, "web_prev_secret", "private", handle=a_)
+    send_rest(web, "web_prev_friend", "hello B", handle=b_)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    wait(d, lambda d: conv_names(d) == ["Prev Secret"], 5, "A's list")
+
+    def sign_in_box(tok):
+        by_css(d, "#signout")[0].click()
+        box = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #token"), 5, "sign-in")[0]
+        box.send_keys(tok + "\n")
+        wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, "the app view")
+
+    d.execute_script(HOLD_LISTING)
+    sign_in_box(web.tok[a_])  # A again: this listing is held
+    wait(d, lambda d: d.execute_script("return window.__held.length") == 1, 10,
+         "A's listing held")
+    sign_in_box(web.tok[b_])
+    assert f"@{b_})" in by_css(d, "#me")[0].text
+    wait(d, lambda d: conv_names(d) == ["Prev Friend"], 10, "B's own list")
+    d.execute_script("window.__release()")
+    wait(d, lambda d: d.execute_script("return window.__served"), 10, "A's listing answered")
+    assert conv_names(d) == ["Prev Friend"], conv_names(d)
+    assert not by_css(d, "#list-pane > .load-failed")
+    assert f"@{b_})" in by_css(d, "#me")[0].text
+
+
 # The page's POST /api/messages wait until the test lets them go (RELEASE): a server far
 # away or busy, without a fixed delay that a loaded machine may outrun.
 SLOW_SENDS = """
