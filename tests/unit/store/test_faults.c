@@ -458,6 +458,27 @@ static void test_failing_backfill_does_not_block_other_tables(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 20);
 }
 
+/* The dead-reader tests' set-up: the store reopened with a map of mapsize, a table of 50 big
+ * items written rounds times, the maintenance thread stopped (only a write's own check can
+ * free a slot), then a process that exits inside a read txn.  Returns its pid; *t the table,
+ * *before the map size then. */
+static pid_t fill_then_dead_reader(st_fix *f, size_t mapsize, int rounds, const store_table **t,
+                                   size_t *before)
+{
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, mapsize);
+    *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 50; i++) {
+            assert_int_equal(put_big(f->s, *t, &f->a, i, &e), 0);
+            arena_reset(&f->a);
+        }
+    st_maint_stop(f->s);
+    *before = f->s->mapsize;
+    return dead_reader(f->s, f->dir);
+}
+
 /* A write that finds the map full frees the reader slot of a process that exited inside a
  * read txn (a killed export, backup or doctor) before it grows the map: that slot's snapshot
  * kept every page freed after it from being used again, so overwrites grew the map (and the
@@ -466,17 +487,10 @@ static void test_failing_backfill_does_not_block_other_tables(void **state)
 static void test_dead_reader_freed_before_the_map_grows(void **state)
 {
     st_fix *f = *state;
-    st_close(f->s);
-    f->s = st_open_dir(f->dir, 1024 * 1024);
-    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t;
+    size_t before;
+    pid_t pid = fill_then_dead_reader(f, 1024 * 1024, 1, &t, &before);
     err_t e;
-    for (int i = 0; i < 50; i++) {
-        assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
-        arena_reset(&f->a);
-    }
-    st_maint_stop(f->s);
-    size_t before = f->s->mapsize;
-    pid_t pid = dead_reader(f->s, f->dir);
     /* 20 overwrites of the 50 items, ~3 MB of pages: far past the 1 MB map unless reused */
     for (int r = 0; r < 20; r++)
         for (int i = 0; i < 50; i++) {
@@ -496,18 +510,10 @@ static void test_dead_reader_freed_before_the_map_grows(void **state)
 static void test_dead_reader_freed_on_a_full_disk(void **state)
 {
     st_fix *f = *state;
-    st_close(f->s);
-    f->s = st_open_dir(f->dir, 64 * 1024 * 1024);
-    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t;
+    size_t before; /* written twice: a freelist exists */
+    pid_t pid = fill_then_dead_reader(f, 64 * 1024 * 1024, 2, &t, &before);
     err_t e;
-    for (int r = 0; r < 2; r++) /* written twice: a freelist exists */
-        for (int i = 0; i < 50; i++) {
-            assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
-            arena_reset(&f->a);
-        }
-    st_maint_stop(f->s);
-    size_t before = f->s->mapsize;
-    pid_t pid = dead_reader(f->s, f->dir);
     struct rlimit old;
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     struct rlimit cap = {.rlim_cur = (rlim_t)data_size(f->dir) + 64 * 1024,
