@@ -29,6 +29,9 @@ typedef struct embedded_backend {
     int64_t next_lookup_ms; /* when to look at the table's stream (again) */
     int64_t last_wait_ms;   /* when wait_change last returned */
     bool read_failing;      /* a read of the stream failed: said once until one works */
+    bool backlog; /* the feed may hold records not read yet (just opened, or its last read
+                   * filled EMBEDDED_FEED_READS batches): the next wait reads them at once,
+                   * a commit or not (before, they waited for an unrelated commit) */
 } embedded_backend;
 
 static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
@@ -121,9 +124,11 @@ static void embedded_feed_lookup(embedded_backend *eb, int64_t now)
         eb->feed = NULL;
         log_debug("live delivery: %s's stream cannot be followed now: %s", MSG_TABLE_DEFAULT,
                   e.msg);
-    } else if (eb->feed)
+    } else if (eb->feed) {
+        eb->backlog = true; /* what came between its opening and the next commit */
         log_info("live delivery: following %s for other processes' renames and deletes",
                  msg_stream_reader_arn(eb->feed));
+    }
 }
 
 /* The feed's new records, each one's kind and keys to keys->row (events.c queues the read of
@@ -131,6 +136,7 @@ static void embedded_feed_lookup(embedded_backend *eb, int64_t now)
  * the next lookup); the events it would have given come at the pages' next listing. */
 static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys)
 {
+    eb->backlog = false;
     for (int n = 0; eb->feed && n < EMBEDDED_FEED_READS; n++) {
         json_t *recs = NULL;
         err_t e;
@@ -161,6 +167,7 @@ static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys
         if (k < EMBEDDED_FEED_BATCH)
             return;
     }
+    eb->backlog = eb->feed != NULL; /* every read full: more may wait (the next wait's) */
 }
 
 /* The engine's commit notification: any commit to the data dir (this process or another
@@ -168,15 +175,21 @@ static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys
  * scan the table).  When keys->row is asked for and the messaging table has a stream, the
  * stream's records of those commits go to it too (embedded_feed_read), so that another
  * process's rename or delete reaches this process's event streams as with a remote table's
- * stream (before, with the embedded engine only at the pages' next listing). */
+ * stream (before, with the embedded engine only at the pages' next listing).  A backlog (a
+ * feed just opened, or a read cut at EMBEDDED_FEED_READS pages) is read by the next wait
+ * without waiting for a commit (test_events.c test_embedded_feed_backlog_read_without_commit). */
 static int embedded_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
                                 const msg_change_keys *keys)
 {
     embedded_backend *eb = (embedded_backend *)b;
     bool rows = keys && keys->row;
-    if (rows)
+    if (rows) {
         embedded_feed_lookup(eb, base_mono_ms());
-    uint64_t cur = api_change_wait(eb->api, *seq, timeout_ms);
+        if (eb->feed && eb->backlog)
+            embedded_feed_read(eb, keys);
+    }
+    /* a backlog still left: no waiting (the next wait reads on) */
+    uint64_t cur = api_change_wait(eb->api, *seq, rows && eb->feed && eb->backlog ? 0 : timeout_ms);
     int r = MSG_CHANGE_NONE;
     if (cur != *seq) {
         *seq = cur;

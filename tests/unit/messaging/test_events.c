@@ -1182,6 +1182,81 @@ static void test_a_changed_grp_drops_the_kept_unread_total(void **state)
     msg_message_fini(&m1);
 }
 
+/* The embedded feed's backlog (r32b L3): a burst of more records than one wait reads
+ * (EMBEDDED_FEED_READS x EMBEDDED_FEED_BATCH, 8 x 1,000) is read on by the next waits with no
+ * further commit (before: the rest waited for an unrelated commit; on a quiet data dir, for
+ * good).  Its own data dir: the feed follows MSG_TABLE_DEFAULT's stream. */
+static int backlog_rows;
+static void backlog_row(void *ctx, const char *event_name, const char *pk, const char *sk,
+                        const json_t *new_image)
+{
+    (void)ctx, (void)event_name, (void)pk, (void)sk, (void)new_image;
+    backlog_rows++;
+}
+static void backlog_changed(void *ctx, const char *pk) { (void)ctx, (void)pk; }
+
+static void test_embedded_feed_backlog_read_without_commit(void **state)
+{
+    (void)state;
+    if (!ENV.api) {
+        skip(); /* the embedded engine's feed (MSG_TEST_ENDPOINT: remote) */
+        return;
+    }
+    char dir[] = "/tmp/msgfeed-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    store_t *st = NULL;
+    api_t *api = NULL;
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(store_open(dir, &o, &st, &e), 0);
+    assert_int_equal(api_new(st, NULL, &api, &e), 0);
+    assert_int_equal(msg_backend_embedded_new(api, &b, &e), 0);
+    json_t *resp = NULL;
+    json_t *req = json_pack(
+        "{s:s,s:[{s:s,s:s},{s:s,s:s}],s:[{s:s,s:s},{s:s,s:s}],s:s,s:{s:b,s:s}}", "TableName",
+        MSG_TABLE_DEFAULT, "AttributeDefinitions", "AttributeName", "pk", "AttributeType", "S",
+        "AttributeName", "sk", "AttributeType", "S", "KeySchema", "AttributeName", "pk",
+        "KeyType", "HASH", "AttributeName", "sk", "KeyType", "RANGE", "BillingMode",
+        "PAY_PER_REQUEST", "StreamSpecification", "StreamEnabled", 1, "StreamViewType",
+        "KEYS_ONLY");
+    assert_int_equal(api_call(api, "CreateTable", req, NULL, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+    msg_change_keys keys = {backlog_changed, NULL, backlog_row};
+    uint64_t seq = b->ops->version(b);
+    b->ops->wait_change(b, &seq, 0, &keys); /* opens the feed at the stream's end */
+    backlog_rows = 0;
+    enum { BURST = 8 * 1000 + 30 };
+    for (int i = 0; i < BURST; i += 25) {
+        json_t *puts = json_array();
+        for (int k = i; k < i + 25 && k < BURST; k++) {
+            char sk[32];
+            snprintf(sk, sizeof sk, "%06d", k);
+            json_array_append_new(puts, json_pack("{s:{s:{s:{s:s},s:{s:s}}}}", "PutRequest",
+                                                  "Item", "pk", "S", "BURST", "sk", "S", sk));
+        }
+        req = json_pack("{s:{s:o}}", "RequestItems", MSG_TABLE_DEFAULT, puts);
+        assert_int_equal(api_call(api, "BatchWriteItem", req, NULL, &resp, &e), 0);
+        json_decref(req);
+        json_decref(resp);
+    }
+    /* the burst's commits, then waits with none: every record is read within a few waits */
+    for (int w = 0; w < 20 && backlog_rows < BURST; w++)
+        b->ops->wait_change(b, &seq, 10, &keys);
+    print_message("rows read: %d of %d\n", backlog_rows, BURST);
+    assert_int_equal(backlog_rows, BURST);
+    msg_backend_free(b);
+    api_free(api);
+    store_close(st);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1202,6 +1277,7 @@ int main(void)
         cmocka_unit_test(test_a_changed_grp_drops_the_kept_unread_total),
         cmocka_unit_test(test_rest_routes),
         cmocka_unit_test(test_stop_ends_streams),
+        cmocka_unit_test(test_embedded_feed_backlog_read_without_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
