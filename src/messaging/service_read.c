@@ -382,7 +382,7 @@ static int my_row_since(msg_service *s, const char *pk, const char *group, const
  * faster than it is read), the filtered Query of all the user's rows decides.  gsi_missed:
  * the caller has just read the GSI and the user was not on it; a conversation without a
  * message then has nothing more to read (emptied_row would read the GSI again). */
-static int group_rows(msg_service *s, const char *group,
+static int group_rows(msg_service *s, const char *group, const char *proj,
                       int (*item)(void *ctx, const char *key, const av_t *item), void *ctx,
                       err_t *e);
 static int emptied_row(msg_service *s, const char *pk, const char *group, json_t **out,
@@ -483,8 +483,9 @@ static int member_item(void *ctx, const char *key, const av_t *item)
 }
 
 /* The GSI Query of `group`'s rows (two per conversation), each to item (an api_sink's item
- * callback: member_item, users_item) with ctx. */
-static int group_rows(msg_service *s, const char *group,
+ * callback: member_item, users_item) with ctx; proj: the ProjectionExpression (NULL: whole
+ * rows; users_item reads only "pk", as before 48e02898: r32b L4). */
+static int group_rows(msg_service *s, const char *group, const char *proj,
                       int (*item)(void *ctx, const char *key, const av_t *item), void *ctx,
                       err_t *e)
 {
@@ -494,6 +495,8 @@ static int group_rows(msg_service *s, const char *group,
     msgi_jw_str(&req, false, "TableName", s->table);
     msgi_jw_str(&req, true, "IndexName", MSG_GSI_NAME);
     msgi_jw_str(&req, true, "KeyConditionExpression", "message_group_uuid = :g");
+    if (proj)
+        msgi_jw_str(&req, true, "ProjectionExpression", proj);
     jout_member_key(&req, true, "ExpressionAttributeValues", 25);
     jout_raw(&req, "{", 1);
     msgi_jw_attr(&req, false, ":g", group);
@@ -519,7 +522,7 @@ static int emptied_row(msg_service *s, const char *pk, const char *group, json_t
                        err_t *e)
 {
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
-    int rc = group_rows(s, group, member_item, &m, e);
+    int rc = group_rows(s, group, NULL, member_item, &m, e);
     const char *sk = m.row ? msgi_item_s(m.row, "sk") : NULL;
     json_t *row = NULL;
     if (!rc && sk && (rc = msgi_get_item(s, pk, sk, &row, e)) == 0) {
@@ -553,7 +556,7 @@ int msgi_group_users(msg_service *s, const char *group, char out[2][MSG_UUID_LEN
                      err_t *e)
 {
     users_rd u = {.out = out};
-    int rc = group_rows(s, group, users_item, &u, e);
+    int rc = group_rows(s, group, "pk", users_item, &u, e);
     *n = u.n;
     return rc;
 }
@@ -569,7 +572,7 @@ int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .want_row = true};
-    int rc = group_rows(s, group, member_item, &m, e);
+    int rc = group_rows(s, group, NULL, member_item, &m, e);
     if (rc) {
         json_decref(m.row);
         return rc;
@@ -588,7 +591,7 @@ int msgi_find_partner(msg_service *s, const char *user, const char *group, char 
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk), .partner = out, .partner_n = n};
-    int rc = group_rows(s, group, member_item, &m, e);
+    int rc = group_rows(s, group, "pk, user_uuid", member_item, &m, e);
     if (rc)
         return rc;
     if (m.found) {
@@ -611,7 +614,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user);
     member_rd m = {.pk = pk, .pk_len = strlen(pk)};
-    int rc = group_rows(s, group, member_item, &m, e);
+    int rc = group_rows(s, group, "pk", member_item, &m, e);
     if (rc)
         return rc;
     if (!m.found) {

@@ -1257,6 +1257,57 @@ static void test_embedded_feed_backlog_read_without_commit(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A backend that notes the widest item (its attribute count) a GSI Query returned. */
+static atomic_int gsi_widest, gsi_queries;
+static int gsi_count_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    counting_backend *c = (counting_backend *)b;
+    int rc = msg_backend_call(c->inner, op, req, out, e);
+    if (!rc && strcmp(op, "Query") == 0 && json_object_get(req, "IndexName")) {
+        atomic_fetch_add(&gsi_queries, 1);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(*out, "Items"), i, it)
+        {
+            int w = (int)json_object_size(it);
+            if (w > atomic_load(&gsi_widest))
+                atomic_store(&gsi_widest, w);
+        }
+    }
+    return rc;
+}
+static const msg_backend_ops gsi_count_ops = {
+    .call = gsi_count_call, .free = counting_free, .name = "gsi-count"};
+
+/* msgi_group_users (a delete's and a rename's side read: who is in the conversation) and the
+ * membership check of every GET of messages read only the rows' "pk" from the GSI (r32b L4:
+ * 48e02898 made them read whole rows, last message included). */
+static void test_group_users_reads_only_the_keys(void **state)
+{
+    (void)state;
+    msg_message m = send_msg(&B, "ea", "who is in it");
+    counting_backend cb = {.base = {&gsi_count_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
+    atomic_store(&gsi_widest, 0);
+    atomic_store(&gsi_queries, 0);
+    char users[2][MSG_UUID_LEN + 1];
+    int n = 0;
+    assert_int_equal(msgi_group_users(svc, m.message_group_uuid, users, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_true((strcmp(users[0], A.uuid) == 0 && strcmp(users[1], B.uuid) == 0) ||
+                (strcmp(users[0], B.uuid) == 0 && strcmp(users[1], A.uuid) == 0));
+    assert_int_equal(atomic_load(&gsi_queries), 1);
+    print_message("widest GSI row read: %d attributes\n", atomic_load(&gsi_widest));
+    assert_int_equal(atomic_load(&gsi_widest), 1); /* "pk" alone */
+    msg_service_free(svc);
+    msg_message_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1278,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_rest_routes),
         cmocka_unit_test(test_stop_ends_streams),
         cmocka_unit_test(test_embedded_feed_backlog_read_without_commit),
+        cmocka_unit_test(test_group_users_reads_only_the_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

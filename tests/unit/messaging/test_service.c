@@ -1246,15 +1246,17 @@ static void test_send_request_text(void **state)
 #undef RQ_CHECK
 #undef RQ_NAMES
     /* the reads a send and the listings make, written as text too (perf22): the pair row's
-     * GetItem, the GSI Query of the group's rows, a user row's GetItem, a page's Query */
+     * GetItem, the GSI Query of the group's rows (the partner's: its keys and user_uuid
+     * alone), a user row's GetItem, a page's Query */
     snprintf(want, sizeof want,
              "GetItem {\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"PAIR#%s#%s\"},\"sk\":{\"S\":"
              "\"PAIR\"}},\"ConsistentRead\":true}", T, lo, hi);
     assert_true(recorded(&rb, want));
     snprintf(want, sizeof want,
              "Query {\"TableName\":\"%s\",\"IndexName\":\"message-group-sk-index\","
-             "\"KeyConditionExpression\":\"message_group_uuid = :g\",\"ExpressionAttributeValues\":"
-             "{\":g\":{\"S\":\"%s\"}}}", T, g);
+             "\"KeyConditionExpression\":\"message_group_uuid = :g\",\"ProjectionExpression\":"
+             "\"pk, user_uuid\",\"ExpressionAttributeValues\":{\":g\":{\"S\":\"%s\"}}}",
+             T, g);
     assert_true(recorded(&rb, want));
     snprintf(want, sizeof want,
              "GetItem {\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"USER#%s\"},\"sk\":{\"S\":"
