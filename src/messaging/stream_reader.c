@@ -36,6 +36,12 @@ typedef struct sr_shard {
      * were read past) and a resume reads it from TRIM_HORIZON (or after seq) skipping records
      * older than this less SR_SKEW_S, never at LATEST again */
     int64_t since_ms;
+    /* CLOCK_BOOTTIME at that start (0: unknown, e.g. saved in another boot): the stream's
+     * clock may step back after it (NTP); since_ms is then taken back by as much as the
+     * stream's clock now lags the start plus the time elapsed (sr_since_now), so that what
+     * was written after the start, stamped with the stepped-back clock, is not taken for
+     * older than the start */
+    int64_t since_boot_ms;
     bool listed;    /* in the last DescribeStream */
     /* hold mode: records returned from it are not finished yet (msg_stream_reader_release):
      * it is not read again, its children are not opened, and its state is its position from
@@ -58,6 +64,7 @@ struct msg_stream_reader {
     bool seconds;             /* a record time not on a whole minute seen: second precision */
     char last_shard[MSG_SR_SHARD_MAX]; /* the shard the last records returned came from */
     bool hold;                /* msg_stream_reader_hold */
+    char boot[48];            /* this boot's id (/proc/sys/kernel/random/boot_id; "" unknown) */
 };
 
 /* The margin below a LATEST start's time (the stream's clock at the start: the HTTP Date,
@@ -338,6 +345,7 @@ static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
              * page, which AWS may answer before the tip, for the tip and delivered the
              * history as new, and cost every LATEST reader its whole history. */
             s->since_ms = msg_backend_clock_ms(r->b);
+            s->since_boot_ms = base_boot_ms();
             if (s->since_ms <= 0)
                 s->since_ms = 1; /* a clock at the epoch: still a LATEST start */
         }
@@ -373,8 +381,15 @@ static int sr_resume(msg_stream_reader *r, const json_t *st, err_t *e)
                 s->st = SR_DONE;
                 continue;
             }
-            json_t *since = json_object_get(j, "since");
+            json_t *since = json_object_get(j, "since"), *at = json_object_get(j, "since_boot");
             s->since_ms = json_is_integer(since) ? (int64_t)json_integer_value(since) : 0;
+            /* its start's CLOCK_BOOTTIME, when saved in this boot (another boot's means
+             * nothing here) */
+            const char *boot = json_string_value(json_object_get(j, "boot"));
+            s->since_boot_ms = r->boot[0] && boot && strcmp(boot, r->boot) == 0 &&
+                                       json_is_integer(at) && json_integer_value(at) > 0
+                                   ? (int64_t)json_integer_value(at)
+                                   : 0;
             /* {"latest":true}, written by 6787f1ee..4063a4cd for a shard opened at LATEST that
              * had returned nothing yet, says not when it was opened: read from TRIM_HORIZON,
              * so its older records come again rather than what was written while the reader
@@ -472,6 +487,19 @@ int msg_stream_enabled(msg_backend *b, const char *table, char *arn, size_t cap)
     return v;
 }
 
+/* This boot's id into out ("" when it cannot be read). */
+static void sr_boot_id(char *out, size_t n)
+{
+    out[0] = 0;
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (!f)
+        return;
+    if (!fgets(out, (int)n, f))
+        out[0] = 0;
+    fclose(f);
+    out[strcspn(out, "\n")] = 0;
+}
+
 int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
                           const json_t *resume, msg_stream_reader **out, err_t *e)
 {
@@ -481,6 +509,7 @@ int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
         return err_set(e, ERR_NOMEM, "out of memory");
     r->b = b;
     sr_copy(r->table, sizeof r->table, table);
+    sr_boot_id(r->boot, sizeof r->boot);
     int rc = sr_latest_arn(b, table, r->arn, sizeof r->arn, e);
     if (rc)
         goto fail;
@@ -703,6 +732,24 @@ static int sr_get_text(msg_stream_reader *r, json_t *req, char **out_text, size_
     return rc;
 }
 
+/* Shard s's LATEST start (since_ms) on the stream's clock as it reads now: taken back by as
+ * much as that clock (the last answer's Date, or ours) is behind the start plus the time
+ * elapsed since on CLOCK_BOOTTIME, which a wall-clock step does not move.  A step back of D
+ * seconds after the start otherwise had what was written in the D - SR_SKEW_S seconds after
+ * it dropped as older than the start (test_stream_reader.c
+ * test_latest_resume_after_the_streams_clock_stepped_back).  Never later than since_ms: a
+ * clock that jumped ahead only keeps what it kept before. */
+static int64_t sr_since_now(msg_stream_reader *r, const sr_shard *s)
+{
+    if (s->since_boot_ms <= 0)
+        return s->since_ms;
+    int64_t elapsed = base_boot_ms() - s->since_boot_ms;
+    if (elapsed < 0)
+        return s->since_ms; /* not this boot's after all */
+    int64_t lag = s->since_ms + elapsed - msg_backend_clock_ms(r->b);
+    return lag > 0 ? s->since_ms - lag : s->since_ms;
+}
+
 /* One GetRecords of shard s into out_tree / out_page.  *got: records returned (the shard's
  * position moved past them); a shard read to its end is marked read (r->relist). */
 static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **out_tree,
@@ -781,7 +828,8 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
          * is a whole minute the stream is taken as minute precision (at worst redelivered,
          * never dropped wrongly); one other time makes it second precision for good. */
         if (n && s->since_ms > 0 && !s->at_latest) {
-            double min_s = (double)s->since_ms / 1000.0 - SR_SKEW_S;
+            int64_t since = sr_since_now(r, s);
+            double min_s = (double)since / 1000.0 - SR_SKEW_S;
             for (size_t k = 0; k < n && !r->seconds; k++) {
                 double at = sr_acdt(out_page ? &pg : NULL, recs, k);
                 r->seconds = at > 0 && ((double)(long long)at != at || (long long)at % 60);
@@ -790,7 +838,7 @@ static int sr_read_shard(msg_stream_reader *r, sr_shard *s, int max, json_t **ou
             for (size_t k = 0; k < n; k++) {
                 double at = sr_acdt(out_page ? &pg : NULL, recs, kept);
                 bool old = at > 0 && at + (r->seconds ? 1 : 60) <= min_s;
-                if (at * 1000.0 >= (double)s->since_ms)
+                if (at * 1000.0 >= (double)since)
                     s->since_ms = 0; /* from the start on: what follows is newer still */
                 if (!old) {
                     kept++;
@@ -922,6 +970,13 @@ json_t *msg_stream_reader_state(const msg_stream_reader *r)
                         ? json_pack("{s:s,s:s,s:I}", "shard", s->id, "seq", seq, "since",
                                     (json_int_t)since)
                     : json_pack("{s:s,s:s}", "shard", s->id, "seq", seq);
+        /* a start of this boot: its CLOCK_BOOTTIME (sr_since_now after a restart) */
+        if (x && since > 0 && s->since_boot_ms > 0 && r->boot[0] &&
+            (json_object_set_new(x, "boot", json_string(r->boot)) ||
+             json_object_set_new(x, "since_boot", json_integer((json_int_t)s->since_boot_ms)))) {
+            json_decref(x);
+            x = NULL;
+        }
         if (st != SR_WAIT && (!x || json_array_append_new(list, x))) {
             json_decref(o);
             return NULL;

@@ -85,7 +85,9 @@ void msg_sr_page_fini(msg_sr_page *p);
  * stream's clock (the GetShardIterator answer's Date; ours when it sent none; builds before
  * this wrote ours, and are read the same way), nothing returned yet, so resumed from TRIM_HORIZON skipping records older than MS less
  * SR_SKEW_S (2 s); "latest":true with no time, written by 6787f1ee..4063a4cd only, is read
- * from TRIM_HORIZON: older records again rather than a loss) or read to its end
+ * from TRIM_HORIZON: older records again rather than a loss; with "boot" and "since_boot",
+ * this boot's id and CLOCK_BOOTTIME at that start, a resume in the same boot takes MS back
+ * by as much as the stream's clock stepped back since) or read to its end
  * ("done":true) while DescribeStream still lists it. */
 json_t *msg_stream_reader_state(const msg_stream_reader *r);
 /* Hold mode (a trigger's per-shard delivery, as Lambda's event source mapping: one batch per
