@@ -190,8 +190,8 @@ int api_req_body(api_req *r);
 
 /* An OnDemandThroughput object merged into holder's "Odt" (a table's metadata or a GSI's
  * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (api_tdesc.c;
- * UpdateTable and the restores). */
-void api_odt_merge(json_t *holder, json_t *odt);
+ * UpdateTable and the restores).  0, or -1 out of memory (holder then changed in part). */
+int api_odt_merge(json_t *holder, json_t *odt);
 /* The first member of an OnDemandThroughput object out of range (its name), or NULL: a
  * ceiling is 1 or more, -1 only where it removes one (`minus1`: UpdateTable). */
 const char *api_odt_out_of_range(json_t *odt, bool minus1);

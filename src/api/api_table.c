@@ -24,6 +24,7 @@
 #include "api/api_text.h"
 #include "api/api_tstate.h"
 #include "api/api_validate.h"
+#include "base/mem.h"
 #include "value/ddbjson.h"
 
 /* ---- namespaces ---------------------------------------------------------------------- */
@@ -182,10 +183,11 @@ static json_t *meta_load(const store_table *t)
     return m;
 }
 
-/* meta as the table's new metadata blob (into the change's arena). */
-static int meta_put(store_alter *al, json_t *meta, err_t *e)
+/* meta, changed since oom0 (mem_failures() then), as the table's new metadata blob (into the
+ * change's arena): refused when an allocation failed meanwhile (ddbjson_dumps_built). */
+static int meta_put(store_alter *al, json_t *meta, unsigned long oom0, err_t *e)
 {
-    char *s = ddbjson_dumps_whole(meta, JSON_COMPACT);
+    char *s = ddbjson_dumps_built(meta, JSON_COMPACT, oom0);
     char *p = s ? arena_strdup(al->arena, s) : NULL;
     size_t n = s ? strlen(s) : 0;
     free(s);
@@ -211,13 +213,14 @@ static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
     err_t *saved = r->err;
     json_t *meta = NULL;
     int rc = 0;
+    unsigned long oom0 = mem_failures();
     r->err = e;
     if (x->with_meta && !(meta = meta_load(al->cur)))
         rc = err_set(e, ERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = x->fn_rc = x->fn(r, x->ctx, al, meta);
     if (rc == 0 && meta)
-        rc = meta_put(al, meta, e);
+        rc = meta_put(al, meta, oom0, e);
     json_decref(meta);
     r->err = saved;
     return rc;

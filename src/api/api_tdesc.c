@@ -26,24 +26,24 @@
 
 const char *const api_odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
 
-void api_odt_merge(json_t *holder, json_t *odt)
+int api_odt_merge(json_t *holder, json_t *odt)
 {
     if (!json_is_object(odt))
-        return;
+        return 0;
     json_t *cur = json_object_get(holder, "Odt");
-    if (!json_is_object(cur)) {
-        cur = json_object();
-        json_object_set_new(holder, "Odt", cur);
-    }
-    for (int k = 0; cur && k < 2; k++) {
+    if (!json_is_object(cur) && json_object_set_new(holder, "Odt", cur = json_object()))
+        return -1;
+    for (int k = 0; k < 2; k++) {
         json_t *v = json_object_get(odt, api_odt_m[k]);
         if (json_is_integer(v) && json_integer_value(v) == -1)
             json_object_del(cur, api_odt_m[k]);
-        else if (json_is_integer(v))
-            json_object_set_new(cur, api_odt_m[k], json_integer(json_integer_value(v)));
+        else if (json_is_integer(v) &&
+                 json_object_set_new(cur, api_odt_m[k], json_integer(json_integer_value(v))))
+            return -1;
     }
-    if (cur && json_object_size(cur) == 0)
+    if (json_object_size(cur) == 0)
         json_object_del(holder, "Odt");
+    return 0;
 }
 
 /* The first member an OnDemandThroughput object gives (its name), or NULL: the member a
@@ -71,13 +71,17 @@ const char *api_odt_out_of_range(json_t *odt, bool minus1)
     return NULL;
 }
 
-/* An index's throughput entry in the metadata: its provisioned units, and on an on-demand
- * table the ceilings its definition gives (a new reference; NULL out of memory). */
+/* An index's throughput entry in the metadata: its provisioned units, on an on-demand
+ * table the ceilings its definition gives, and its warm throughput (a new reference; NULL
+ * out of memory). */
 json_t *api_gsi_entry(long long rcu, long long wcu, bool ppr, json_t *def)
 {
     json_t *g = json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU", (json_int_t)wcu);
-    if (g && ppr)
-        api_odt_merge(g, json_object_get(def, "OnDemandThroughput"));
+    if (g && ((ppr && api_odt_merge(g, json_object_get(def, "OnDemandThroughput"))) ||
+              api_warm_init(g, ppr, json_object_get(def, "WarmThroughput")))) {
+        json_decref(g);
+        g = NULL;
+    }
     return g;
 }
 
@@ -97,16 +101,14 @@ void api_odt_drop_all(json_t *meta)
 /* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
  * OnDemandThroughput (those given), into a table's metadata: CreateTable and UpdateTable
  * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling. */
-void api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
-                          json_t *odt)
+int api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
+                         json_t *odt)
 {
-    if (sse)
-        json_object_set(meta, "SSE", sse);
-    if (tclass)
-        json_object_set_new(meta, "TableClass", json_string(tclass));
-    if (has_dp)
-        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
-    api_odt_merge(meta, odt);
+    if ((sse && json_object_set(meta, "SSE", sse)) ||
+        (tclass && json_object_set_new(meta, "TableClass", json_string(tclass))) ||
+        (has_dp && json_object_set_new(meta, "DeletionProtection", json_boolean(dp))))
+        return -1;
+    return api_odt_merge(meta, odt);
 }
 
 /* The id of the account's AWS managed key for DynamoDB (alias/aws/dynamodb): one key in an
@@ -200,18 +202,19 @@ bool api_warm_shown(json_t *m, bool ppr, int64_t now, long long out[2])
 
 /* Sets m's warm throughput to v; with until > 0 the values shown now stay shown (Status
  * UPDATING) until then (a second raise meanwhile wins, DDB-TABLE-459). */
-void api_warm_set(json_t *m, bool ppr, const long long v[2], int64_t until)
+int api_warm_set(json_t *m, bool ppr, const long long v[2], int64_t until)
 {
     long long shown[2];
     api_warm_shown(m, ppr, base_wall_ms(), shown);
     json_t *w = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
-    if (w && until > 0) {
-        json_object_set_new(w, "PrevR", json_integer(shown[0]));
-        json_object_set_new(w, "PrevW", json_integer(shown[1]));
-        json_object_set_new(w, "Until", json_integer(until));
+    if (w && until > 0 &&
+        (json_object_set_new(w, "PrevR", json_integer(shown[0])) ||
+         json_object_set_new(w, "PrevW", json_integer(shown[1])) ||
+         json_object_set_new(w, "Until", json_integer(until)))) {
+        json_decref(w);
+        return -1;
     }
-    if (w)
-        json_object_set_new(m, "Warm", w);
+    return json_object_set_new(m, "Warm", w);
 }
 
 /* Stores m's derived warm throughput when it has none yet (before its billing changes). */
@@ -284,7 +287,7 @@ void api_warm_want(json_t *req, const long long base[2], long long out[2])
 
 /* A new table's or index's warm throughput: what its definition asks for (checked against
  * its floor), at least the derived one. */
-void api_warm_init(json_t *m, bool ppr, json_t *req)
+int api_warm_init(json_t *m, bool ppr, json_t *req)
 {
     long long base[2], v[2];
     warm_cur(m, ppr, base);
@@ -292,7 +295,7 @@ void api_warm_init(json_t *m, bool ppr, json_t *req)
     for (int k = 0; k < 2; k++)
         if (v[k] < base[k])
             v[k] = base[k];
-    api_warm_set(m, ppr, v, 0);
+    return api_warm_set(m, ppr, v, 0);
 }
 
 /* ---- descriptions -------------------------------------------------------------------- */

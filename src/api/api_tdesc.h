@@ -23,17 +23,19 @@ extern const char *const api_odt_m[2];
 /* The first member an OnDemandThroughput object gives (its name), or NULL: the member a
  * refusal of the whole object names (AWS names MaxReadRequestUnits first). */
 const char *api_odt_first(json_t *odt);
-/* An index's throughput entry in the metadata: its provisioned units, and on an on-demand
- * table the ceilings its definition gives (a new reference; NULL out of memory). */
+/* An index's throughput entry in the metadata: its provisioned units, on an on-demand table
+ * the ceilings its definition gives, and its warm throughput (api_warm_init of the
+ * definition's WarmThroughput); a new reference, NULL out of memory. */
 json_t *api_gsi_entry(long long rcu, long long wcu, bool ppr, json_t *def);
 /* A switch to PROVISIONED drops the on-demand ceilings of the table and of its indexes
  * (AWS, ack-api-quirks DDB-TABLE-153: the blocks are absent afterwards, not zeroed). */
 void api_odt_drop_all(json_t *meta);
 /* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
  * OnDemandThroughput (those given), into a table's metadata: CreateTable and UpdateTable
- * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling. */
-void api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
-                          json_t *odt);
+ * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling.  0, or -1
+ * out of memory (meta then changed in part: the caller drops it). */
+int api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
+                         json_t *odt);
 /* The ARN DescribeTable names for the KMS key of a table whose metadata meta has encryption
  * enabled (the key given, as an ARN when it is one, else an ARN made of it or, for the AWS
  * managed key, of the table's id); NULL when the table has none (no KMS key) or out of
@@ -45,8 +47,9 @@ extern const char *const api_warm_m[2];
  * it (the ones AWS still runs and compares a new request with, DDB-TABLE-049 / 179). */
 bool api_warm_shown(json_t *m, bool ppr, int64_t now, long long out[2]);
 /* Sets m's warm throughput to v; with until > 0 the values shown now stay shown (Status
- * UPDATING) until then (a second raise meanwhile wins, DDB-TABLE-459). */
-void api_warm_set(json_t *m, bool ppr, const long long v[2], int64_t until);
+ * UPDATING) until then (a second raise meanwhile wins, DDB-TABLE-459).  0, or -1 out of
+ * memory (m unchanged). */
+int api_warm_set(json_t *m, bool ppr, const long long v[2], int64_t until);
 /* Stores m's derived warm throughput when it has none yet (before its billing changes). */
 void api_warm_fix(json_t *m, bool ppr);
 /* Raises m's warm throughput to at least r/w at once (a provisioned change, a switch to
@@ -58,8 +61,8 @@ const char *api_warm_below(json_t *req, const long long floor[2]);
 /* The values a requested WarmThroughput asks for: its members, the others from base. */
 void api_warm_want(json_t *req, const long long base[2], long long out[2]);
 /* A new table's or index's warm throughput: what its definition asks for (checked against
- * its floor), at least the derived one. */
-void api_warm_init(json_t *m, bool ppr, json_t *req);
+ * its floor), at least the derived one.  0, or -1 out of memory. */
+int api_warm_init(json_t *m, bool ppr, json_t *req);
 /* An attribute type's name as AttributeDefinitions write it: "S", "N" or "B". */
 const char *api_type_name(av_type t);
 /* True while the table is UPDATING for its indexes: a GSI added by UpdateTable in its

@@ -904,9 +904,12 @@ static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t 
                         return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, gm, in);
                     }
                     json_t *ge = bk_gsi_entry(json_object_get(gmeta, in), rcu, wcu, ppr);
-                    if (ppr)
-                        api_odt_merge(ge, json_object_get(o, "OnDemandThroughput"));
-                    json_object_set_new(new_gmeta, in, ge);
+                    if (ge && ppr && api_odt_merge(ge, json_object_get(o, "OnDemandThroughput"))) {
+                        json_decref(ge);
+                        ge = NULL;
+                    }
+                    if (json_object_set_new(new_gmeta, in, ge))
+                        return api_nomem(r);
                 }
             }
         } else {
@@ -1024,7 +1027,8 @@ static int bk_restore_odt(api_req *r, const bk_target *x, bool ppr, json_t *meta
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odr);
     if (odm) {
         json_object_del(meta, "Odt");
-        api_odt_merge(meta, x->ov.odto);
+        if (api_odt_merge(meta, x->ov.odto))
+            return api_nomem(r);
     }
     return 0;
 }

@@ -82,6 +82,7 @@ typedef struct ct_req {
     api_tdef_tp tp;           /* the table's provisioned units (0 on demand) */
     json_t *vixj;             /* VectorIndexes (borrowed from body) */
     const char *rp_doc;       /* ResourcePolicy's document, or NULL */
+    unsigned long oom0;       /* mem_failures() at the start: meta is whole (ct_meta) */
 } ct_req;
 
 /* The parameters' JSON types, the table name, api_tdef_ct_check; then the key schema and
@@ -203,10 +204,8 @@ static int ct_gsis(api_req *r, ct_req *c)
             (rc = api_tdef_gsi_keydef(r, &gks, &c->attrs, &ix->key)))
             return rc;
         ix->global = true;
-        json_t *ge = api_gsi_entry(tp.rcu, tp.wcu, c->ppr, g);
-        if (ge)
-            api_warm_init(ge, c->ppr, json_object_get(g, "WarmThroughput"));
-        json_object_set_new(gsi_meta, ix->name, ge);
+        if (json_object_set_new(gsi_meta, ix->name, api_gsi_entry(tp.rcu, tp.wcu, c->ppr, g)))
+            return api_nomem(r);
         def->n_idx++;
     }
     return 0;
@@ -336,9 +335,10 @@ static int ct_meta(api_req *r, ct_req *c)
         api_tdef_tags_merge(meta, c->tags);
     if (c->rp_doc && api_policy_attach(meta, c->rp_doc, now))
         return api_nomem(r);
-    api_meta_set_options(meta, c->sse, c->tclass, c->has_dp, c->dp,
-                         api_tdef_jparam(c->body, "OnDemandThroughput"));
-    api_warm_init(meta, c->ppr, api_tdef_jparam(c->body, "WarmThroughput"));
+    if (api_meta_set_options(meta, c->sse, c->tclass, c->has_dp, c->dp,
+                             api_tdef_jparam(c->body, "OnDemandThroughput")) ||
+        api_warm_init(meta, c->ppr, api_tdef_jparam(c->body, "WarmThroughput")))
+        return api_nomem(r);
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -352,7 +352,7 @@ static int ct_meta(api_req *r, ct_req *c)
             return api_nomem(r);
     }
 
-    char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
+    char *ms = ddbjson_dumps_built(meta, JSON_COMPACT, c->oom0);
     if (!ms)
         return api_nomem(r);
     c->def->meta = arena_strdup(r->arena, ms);
@@ -421,7 +421,7 @@ static int ct_apply(api_req *r, ct_req *c, json_t **out)
 
 int op_create_table(api_req *r, json_t **out)
 {
-    ct_req c = {.body = r->body};
+    ct_req c = {.body = r->body, .oom0 = mem_failures()};
     c.def = arena_zalloc(r->arena, sizeof *c.def);
     if (!c.def)
         return api_nomem(r);

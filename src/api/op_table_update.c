@@ -355,11 +355,14 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     const char *wm = api_warm_below(warm, shown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_DECREASE, wm, iname);
-    api_odt_merge(g, odt);
+    if (api_odt_merge(g, odt))
+        return api_nomem(r);
     if (ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
         api_warm_want(warm, shown, v);
-        api_warm_set(g, true, v,
-                     r->api->update_delay_ms > 0 ? base_wall_ms() + r->api->update_delay_ms : 0);
+        if (api_warm_set(g, true, v,
+                         r->api->update_delay_ms > 0 ? base_wall_ms() + r->api->update_delay_ms
+                                                     : 0))
+            return api_nomem(r);
     }
     return 0;
 }
@@ -849,10 +852,8 @@ static int ut_pc_gsi_create(ut_pc *c, json_t *act, const char *iname, const stor
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
     c->n_gsi++;
     ix->global = true;
-    json_t *ge = api_gsi_entry(gtp.rcu, gtp.wcu, c->to_ppr, act);
-    if (ge)
-        api_warm_init(ge, c->to_ppr, json_object_get(act, "WarmThroughput"));
-    json_object_set_new(c->gmeta, ix->name, ge);
+    if (json_object_set_new(c->gmeta, ix->name, api_gsi_entry(gtp.rcu, gtp.wcu, c->to_ppr, act)))
+        return api_nomem(r);
     p->creating = ix->name;
     p->n_adds++;
     return 0;
@@ -1193,7 +1194,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         goto out;
     ut_pc_set_billing(&c, now);
     ut_pc_set_stream(&c, now);
-    api_meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
+    if (api_meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt)) {
+        rc = api_nomem(r);
+        goto out;
+    }
     ut_pc_set_warm(&c, now);
 out:
     json_decref(c.stream);

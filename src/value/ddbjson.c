@@ -47,15 +47,19 @@ __attribute__((constructor)) static void ddbjson_install_alloc(void)
     json_set_alloc_funcs(mem_malloc, mem_free);
 }
 
-char *ddbjson_dumps_whole(const json_t *j, size_t flags)
+char *ddbjson_dumps_built(const json_t *j, size_t flags, unsigned long since)
 {
-    unsigned long before = mem_failures();
-    char *s = json_dumps(j, flags);
-    if (s && mem_failures() != before) {
+    char *s = mem_failures() == since ? json_dumps(j, flags) : NULL;
+    if (s && mem_failures() != since) {
         free(s);
         s = NULL;
     }
     return s;
+}
+
+char *ddbjson_dumps_whole(const json_t *j, size_t flags)
+{
+    return ddbjson_dumps_built(j, flags, mem_failures());
 }
 
 /* ---------------------------------------------------------------- message texts */

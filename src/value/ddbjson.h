@@ -92,5 +92,11 @@ json_t *ddbjson_from_item(const av_t *item);
  * it and still return a (wrong) string; stored, that wrong text is a table's metadata or a
  * backup record lost.  (free() the result.) */
 char *ddbjson_dumps_whole(const json_t *j, size_t flags);
+/* ddbjson_dumps_whole of a tree built since `since` (mem_failures() when its building
+ * began): NULL also when an allocation failed meanwhile, since jansson's setters drop a
+ * member they could not make and the tree then lacks it.  For a metadata whose every setter
+ * is not checked one by one (CreateTable's, a table change's: tests/unit/fault
+ * test_alloc_fail.c test_table_settings). */
+char *ddbjson_dumps_built(const json_t *j, size_t flags, unsigned long since);
 
 #endif

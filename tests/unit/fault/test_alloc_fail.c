@@ -896,6 +896,124 @@ static void test_table_change_is_whole(void **state)
     free(body);
 }
 
+/* fagx's settings as its stored metadata keeps them (the members a table change writes; not
+ * its id or times) and its indexes as the store lists them; "(none)" when there is no fagx. */
+static char *fagx_view(void)
+{
+    const store_table *t = store_table_pin(F.store, "fagx");
+    if (!t)
+        return strdup("(none)");
+    json_t *m = json_loadb(t->meta ? t->meta : "{}", t->meta ? t->meta_len : 2, 0, NULL);
+    assert_non_null(m);
+    json_t *v = json_object();
+    static const char *const keep[] = {
+        "v",    "AttributeDefinitions", "BillingMode",       "RCU", "WCU", "Gsi", "Odt",
+        "Warm", "TableClass",           "DeletionProtection"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (json_object_get(m, keep[i]))
+            json_object_set(v, keep[i], json_object_get(m, keep[i]));
+    json_t *ix = json_array();
+    for (size_t i = 0; i < t->n_idx; i++)
+        json_array_append_new(ix, json_string(t->idx[i].name));
+    json_object_set_new(v, "idx", ix);
+    store_table_unpin(F.store, t);
+    char *s = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(v);
+    json_decref(m);
+    assert_non_null(s);
+    return s;
+}
+
+/* fagx gone, then (base != NULL) created from base. */
+static void fagx_reset(const char *base)
+{
+    reply r;
+    err_t e = {0};
+    if (store_work_wait(F.store, 120000, &e)) /* a GSI being filled: not deleted */
+        fail_msg("fagx: %s", e.msg);
+    ddb_raw("DeleteTable", "{\"TableName\":\"fagx\"}", &r);
+    if (r.status != 200 && !strstr(r.body ? r.body : "", "#ResourceNotFoundException"))
+        fail_msg("DeleteTable fagx: %d %s", r.status, r.body ? r.body : "");
+    free(r.body);
+    if (base)
+        json_decref(ddb_ok("CreateTable", base));
+}
+
+/* `op` on fagx (made from base first, when given) with each allocation failing in turn: a 200
+ * leaves fagx exactly as the reference left it, any other answer is a 500 and leaves fagx as
+ * before or as after.  CreateTable and UpdateTable stored a GSI's entry, its on-demand ceilings,
+ * the table's ceilings, class or warm throughput only when their allocations succeeded, and
+ * committed the metadata without them (a 500 over a table changed by half, or created without
+ * its index's settings). */
+static void fagx_case(const char *base, const char *op, const char *text)
+{
+    char *body = dq(text);
+    reply ref, r;
+    fagx_reset(base);
+    char *before = fagx_view();
+    fa_arm(0);
+    ddb_raw(op, body, &ref);
+    long total = fa_disarm(NULL);
+    if (ref.status != 200)
+        fail_msg("%s reference: %d %s", op, ref.status, ref.body);
+    char *after = fagx_view();
+    for (long n = 1; n <= total + 5; n++) {
+        fagx_reset(base);
+        fa_arm(n);
+        ddb_raw(op, body, &r);
+        fa_disarm(NULL);
+        char *now = fagx_view();
+        bool as_after = strcmp(now, after) == 0, as_before = strcmp(now, before) == 0;
+        if ((r.status == 200 && !as_after) ||
+            (r.status != 200 && (!is_internal_error(&r) || !(as_before || as_after))))
+            fail_msg("%s, allocation %ld of %ld failed: answered %d %s\n  fagx: %s\n  before: "
+                     "%s\n  after: %s",
+                     op, n, total, r.status, r.body ? r.body : "(no body)", now, before, after);
+        free(now);
+        free(r.body);
+    }
+    fagx_reset(NULL);
+    free(ref.body);
+    free(before);
+    free(after);
+    free(body);
+}
+
+#define FAGX_DEFS                                                                                  \
+    "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'g',"     \
+    "'AttributeType':'S'}]"
+#define FAGX_GX                                                                                    \
+    "{'IndexName':'gx1','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],'Projection':"        \
+    "{'ProjectionType':'ALL'},'OnDemandThroughput':{'MaxReadRequestUnits':7,"                      \
+    "'MaxWriteRequestUnits':9},'WarmThroughput':{'ReadUnitsPerSecond':13000}}"
+#define FAGX_BASE                                                                                  \
+    "{'TableName':'fagx','BillingMode':'PAY_PER_REQUEST'," FAGX_DEFS ",'KeySchema':["              \
+    "{'AttributeName':'pk','KeyType':'HASH'}],'GlobalSecondaryIndexes':[" FAGX_GX "]}"
+
+/* CreateTable and UpdateTable with an index's and the table's settings (op_table.c ct_gsis,
+ * ct_meta; op_table_update.c: a GSI's Create and Update, the table's options). */
+static void test_table_settings(void **state)
+{
+    (void)state;
+    fagx_case(NULL, "CreateTable",
+              "{'TableName':'fagx','BillingMode':'PAY_PER_REQUEST'," FAGX_DEFS ",'KeySchema':["
+              "{'AttributeName':'pk','KeyType':'HASH'}],'GlobalSecondaryIndexes':[" FAGX_GX "],"
+              "'OnDemandThroughput':{'MaxReadRequestUnits':5},'WarmThroughput':"
+              "{'ReadUnitsPerSecond':13000},'TableClass':'STANDARD_INFREQUENT_ACCESS'}");
+    fagx_case(FAGX_BASE, "UpdateTable",
+              "{'TableName':'fagx','AttributeDefinitions':[{'AttributeName':'h','AttributeType':"
+              "'S'}],'GlobalSecondaryIndexUpdates':[{'Create':"
+              "{'IndexName':'gy1','KeySchema':[{'AttributeName':'h','KeyType':'HASH'}],"
+              "'Projection':{'ProjectionType':'KEYS_ONLY'},'OnDemandThroughput':"
+              "{'MaxReadRequestUnits':3,'MaxWriteRequestUnits':4}}}]}");
+    fagx_case(FAGX_BASE, "UpdateTable",
+              "{'TableName':'fagx','GlobalSecondaryIndexUpdates':[{'Update':{'IndexName':'gx1',"
+              "'OnDemandThroughput':{'MaxReadRequestUnits':11},'WarmThroughput':"
+              "{'ReadUnitsPerSecond':14000}}}]}");
+    fagx_case(FAGX_BASE, "UpdateTable",
+              "{'TableName':'fagx','OnDemandThroughput':{'MaxWriteRequestUnits':8}}");
+}
+
 /* fat2 k1's counter c (0 when absent). */
 static long counter_c(void)
 {
@@ -1412,6 +1530,8 @@ static int setup(void **state)
     setenv("DDBCHAT_VECTOR_FILL_MS", "0", 1);
     setenv("DDBCHAT_VECTOR_DROP_MS", "0", 1);
     setenv("DDBCHAT_VECTOR_LAG_MS", "0", 1);
+    /* an index's warm throughput raise is over at once: its table can be deleted (fagx) */
+    setenv("DDBCHAT_UPDATE_DONE_DELAY_MS", "0", 1);
     if (getenv("FA_STACK")) /* FA_STACK=N prints where allocation N fails, for debugging */
         fa_print_stack = strtol(getenv("FA_STACK"), NULL, 10);
     /* jansson's parsers: see failalloc.h.  libjwt 1.10's jwt_decode reports most of its own
@@ -1516,8 +1636,11 @@ int main(void)
         cmocka_unit_test(test_vector_more),
         cmocka_unit_test(test_vector_write_parses_nothing),
         cmocka_unit_test(test_table_change_is_whole),
+        cmocka_unit_test(test_table_settings),
         cmocka_unit_test(test_messaging_send),
         cmocka_unit_test(test_messaging_mark_read),
     };
+    if (getenv("FA_TEST")) /* FA_TEST=test_table_settings runs that test alone */
+        cmocka_set_test_filter(getenv("FA_TEST"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
