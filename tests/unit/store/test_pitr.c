@@ -78,6 +78,14 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The monotonic clock in us (the history's clock moves on from its readings). */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* a moment strictly between the writes before and after it */
 static int64_t moment(void)
 {
@@ -365,14 +373,22 @@ static void test_clock_slews_back_when_ahead(void **state)
     const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     err_t e = {0};
     assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
-    int64_t ahead = clock_ahead(f->s);
+    int64_t ahead = clock_ahead(f->s), mono0 = f->s->pitr.clk_mono_us;
+    /* half of the monotonic time since mono0, that time read just before and just after the
+     * clock (a loaded machine's usleep(200 ms) may sleep much longer: before, the test
+     * assumed it slept under 380 ms); at full speed the reading is past the upper bound
+     * unless the read itself took as long as the sleep */
     usleep(200000);
-    int64_t m = store_pitr_now(f->s);
-    assert_true(m >= ahead + 100 && m < ahead + 190);
+    int64_t lo = mono_us(), m = store_pitr_now(f->s), hi = mono_us();
+    assert_true(m >= ahead + (lo - mono0) / 2000 - 1 && m <= ahead + (hi - mono0) / 2000 + 1);
+    assert_true(m >= ahead + 100);
     st_put_ok(f->s, t, &f->a, I(a, 1)); /* a round: its reading is where the clock goes on */
     usleep(200000);
+    lo = mono_us();
     int64_t m2 = store_pitr_now(f->s);
-    assert_true(m2 >= m + 100 && m2 < m + 190);
+    hi = mono_us();
+    assert_true(m2 >= ahead + (lo - mono0) / 2000 - 2 && m2 <= ahead + (hi - mono0) / 2000 + 2);
+    assert_true(m2 >= m + 100);
     expect(f->s, t, m2, I(a, 1));
 }
 
