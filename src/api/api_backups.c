@@ -361,9 +361,15 @@ static bool bk_meet(bk_mgr *m, const store_table *t)
         store_table_mark_set(t, BK_MARK_MET);
         return false;
     }
+    /* damaged metadata (api_table_meta logged it once): its restore state cannot be known,
+     * so the table stays refused (InternalServerError: api_table_meta_fail): served, a
+     * restore another process runs would overwrite its writes */
+    if (api_table_meta_damaged(t))
+        return true;
     json_t *meta = api_table_meta(t);
     if (!meta) {
-        log_error("the restore state of %s cannot be read (out of memory)", t->name);
+        if (!api_table_meta_damaged(t))
+            log_error("the restore state of %s cannot be read (out of memory)", t->name);
         return true; /* met again at the next request */
     }
     json_t *res = json_object_get(meta, "Restore");

@@ -449,9 +449,19 @@ void api_unpin_all(api_req *r);
  * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (api_table.c) */
 const char *api_table_name(const store_table *t);
 /* The metadata of t as an object (new reference; {} when it has none; NULL when the stored
- * text cannot be read, out of memory: never treat that as {}, a change would store it back).
- * (api_table.c; op_table.c documents its members) */
+ * text cannot be read, out of memory or damaged: never treat that as {}, a change would
+ * store it back).  A damaged text (one that does not parse with no allocation failing) is
+ * logged once per descriptor and marks it (api_table_meta_damaged).  (api_table.c;
+ * op_table.c documents its members) */
 json_t *api_table_meta(const store_table *t);
+/* store_table_mark bit of a descriptor whose metadata was found damaged (api_backups.c's
+ * BK_MARK_MET is 1u) */
+#define API_MARK_META_DAMAGED 2u
+/* True when api_table_meta found t's metadata damaged. */
+bool api_table_meta_damaged(const store_table *t);
+/* The error of a request that needed t's metadata and got NULL from api_table_meta:
+ * InternalServerError, TXT_META_DAMAGED when damaged, else out of memory. */
+int api_table_meta_fail(api_req *r, const store_table *t);
 /* Changes t's metadata: fn gets the committed metadata object inside the store's write
  * transaction (one read-modify-write, CONVENTIONS 9) and edits it in place; it is stored
  * back when fn returns 0.  fn's errors (set in r->err) are the request's; a table deleted

@@ -24,6 +24,7 @@
 #include "api/api_text.h"
 #include "api/api_tstate.h"
 #include "api/api_validate.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"
 
@@ -105,10 +106,14 @@ const store_table *api_table(api_req *r, const char *name)
     const store_table *t;
     if (api_table_named(r, name, &t))
         return NULL;
-    /* not ACTIVE yet (being restored, CREATING under --table-delay): DynamoDB's not-found */
+    /* not ACTIVE yet (being restored, CREATING under --table-delay): DynamoDB's not-found;
+     * one whose restore state is damaged: InternalServerError (api_table_meta_fail) */
     if (api_backup_restoring(r->api, t) ||
         (r->api->table_delay_ms > 0 && api_table_creating_until(r->api, t))) {
-        err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_RES_NOT_FOUND);
+        if (api_table_meta_damaged(t))
+            api_table_meta_fail(r, t);
+        else
+            err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_RES_NOT_FOUND);
         return NULL;
     }
     return t;
@@ -170,17 +175,45 @@ int api_table_lookup(api_req *r, const store_table **out)
 /* The table's meta object (new reference; an empty object when the table has none).  NULL
  * when the stored text cannot be read (out of memory, or not an object): never an empty
  * object then, which a change would store back over the table's settings, tags and policies
- * (a TagResource whose parse failed for memory wiped them all). */
+ * (a TagResource whose parse failed for memory wiped them all).  A text that does not parse
+ * while no allocation failed is damaged: said once per descriptor, which is marked; before,
+ * every request to such a table logged "out of memory" (review32a F3;
+ * test_table_meta.c test_damaged_metadata). */
 static json_t *meta_load(const store_table *t)
 {
     if (!t->meta || !t->meta_len)
         return json_object();
-    json_t *m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL);
-    if (!json_is_object(m)) {
-        json_decref(m);
-        return NULL;
+    unsigned long oom0 = mem_failures();
+    json_error_t je;
+    json_t *m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, &je);
+    if (json_is_object(m))
+        return m;
+    if (mem_failures() == oom0 && !(store_table_mark(t) & API_MARK_META_DAMAGED)) {
+        store_table_mark_set(t, API_MARK_META_DAMAGED);
+        log_error("the metadata of table %s is damaged (%s at byte %d of %zu): the table "
+                  "cannot be used until it is repaired",
+                  t->name, m ? "not an object" : je.text, m ? 0 : je.position, t->meta_len);
     }
-    return m;
+    json_decref(m);
+    return NULL;
+}
+
+bool api_table_meta_damaged(const store_table *t)
+{
+    return (store_table_mark(t) & API_MARK_META_DAMAGED) != 0;
+}
+
+/* A table whose metadata is damaged cannot be used: every request that needs its metadata,
+ * or names it while a restore's state in it says InProgress (bk_meet refuses its data plane:
+ * served, a restore another process runs would overwrite its writes), answers AWS's
+ * InternalServerError, a fault on the server's side, naming the damage: not the
+ * ResourceNotFoundException of a table being restored, which would say the table does not
+ * exist while CreateTable says it does, nor "out of memory", which it is not. */
+int api_table_meta_fail(api_req *r, const store_table *t)
+{
+    if (api_table_meta_damaged(t))
+        return err_set(r->err, ERR_INTERNAL, TXT_META_DAMAGED, api_table_name(t));
+    return api_nomem(r);
 }
 
 /* meta, changed since oom0 (mem_failures() then), as the table's new metadata blob (into the
@@ -216,7 +249,7 @@ static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
     unsigned long oom0 = mem_failures();
     r->err = e;
     if (x->with_meta && !(meta = meta_load(al->cur)))
-        rc = err_set(e, ERR_NOMEM, "out of memory");
+        rc = api_table_meta_fail(r, al->cur);
     if (rc == 0)
         rc = x->fn_rc = x->fn(r, x->ctx, al, meta);
     if (rc == 0 && meta)
@@ -287,8 +320,12 @@ int api_table_find(api_req *r, const char *name, const store_table **out)
     if (api_table_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
         return rc;
     if (*out && (api_backup_restoring(r->api, *out) || /* not ACTIVE yet: not there */
-                 api_table_creating_until(r->api, *out)))
+                 api_table_creating_until(r->api, *out))) {
+        const store_table *t = *out;
         *out = NULL;
+        if (api_table_meta_damaged(t)) /* its restore state unknown: see api_table_meta_fail */
+            return api_table_meta_fail(r, t);
+    }
     return 0;
 }
 

@@ -760,7 +760,7 @@ int api_table_describe_at(api_req *r, const store_table *t, const char *status,
     const char *name = api_table_name(t);
     const char *arn = tbl_arn(r, name);
     if (!arn || !meta) {
-        rc = api_nomem(r);
+        rc = meta ? api_nomem(r) : api_table_meta_fail(r, t);
         goto done;
     }
 

@@ -899,6 +899,9 @@
  * ack-api-quirks lab's live probes: table-restore.md DDB-TABLE-273/279/405, DDB-TABLE-457
  * describe_backup_empty_arn) */
 #define TXT_BK_INVALID_ARN "Invalid Backup ARN"
+/* A table whose stored metadata does not parse (no DynamoDB text: a fault on the server's
+ * side, api_table_meta_fail) */
+#define TXT_META_DAMAGED "The metadata of table %s is damaged: the table cannot be used"
 /* DeleteTable / UpdateTable of a table being restored (api_restore_refuse) */
 #define TXT_BK_RESTORING                                                                         \
     "Attempt to change a resource which is still in use: Table is being restored: %s"

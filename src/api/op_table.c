@@ -962,6 +962,11 @@ static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
                              api_backup_restoring(r->api, *out)); /* restoring: CREATING too */
     if (*out && !creating)
         return 0;
+    if (creating && api_table_meta_damaged(*out)) { /* its restore state unknown */
+        rc = api_table_meta_fail(r, *out);
+        *out = NULL;
+        return rc;
+    }
     *out = NULL;
     if (listing && !creating)
         return err_set(r->err, ERR_ACCESS_DENIED, TXT_TAGS_LIST_DENIED, r->api->account_id, arn);
@@ -1139,7 +1144,7 @@ int op_list_tags_of_resource(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(t);
     if (!meta)
-        return api_nomem(r);
+        return api_table_meta_fail(r, t);
     json_t *tags = json_object_get(meta, "Tags");
     *out = json_is_array(tags) ? json_pack("{s:O}", "Tags", tags)
                                : json_pack("{s:o}", "Tags", json_array());

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "base/log.h"
 #include "store/store.h"
 
 /* metadata changes in the "flat over 10,000 changes" tests; under ASan (some 20x slower)
@@ -172,6 +173,72 @@ static void run_all(thr *t, size_t n)
             fail_msg("%s %s: %s %s", t[i].op, t[i].body, err_name(t[i].rc), t[i].msg);
     }
     pthread_barrier_destroy(&go);
+}
+
+/* A restore's metadata whose text was cut short (a damaged catalog entry). */
+#define DAMAGED "{\"v\":1,\"Restore\":{\"InProgress\":true,\"SourceBackupArn\":\"arn:aws:dyn"
+
+static int damage(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    (void)e;
+    al->next.meta = DAMAGED;
+    al->next.meta_len = strlen(DAMAGED);
+    return 0;
+}
+
+/* A table whose stored metadata, a restore's, is damaged (review32a F3): GetItem,
+ * DescribeTable, ListTagsOfResource and TagResource answer InternalServerError naming the
+ * damage (api_table.c api_table_meta_fail: its restore state cannot be read, and served, a
+ * restore another process runs would overwrite its writes), and the damage is logged once.
+ * Before, every request logged "the restore state of tbl cannot be read (out of memory)", the
+ * data plane answered ResourceNotFoundException and DescribeTable "out of memory". */
+static void test_damaged_metadata(void **state)
+{
+    fx *f = *state;
+    create_table(f);
+    err_t e = {0};
+    assert_int_equal(store_table_alter(f->store, "tbl", damage, NULL, NULL, &e), 0);
+    char path[] = "/tmp/test_table_meta_log.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0 && dup2(fd, 2) == 2);
+    int level = log_get_level();
+    log_set_level(LOG_INFO);
+    static const char *const reqs[][2] = {
+        {"GetItem", "{\"TableName\":\"tbl\",\"Key\":{\"h\":{\"S\":\"k\"}}}"},
+        {"GetItem", "{\"TableName\":\"tbl\",\"Key\":{\"h\":{\"S\":\"k\"}}}"},
+        {"DescribeTable", "{\"TableName\":\"tbl\"}"},
+        {"ListTagsOfResource", "{\"ResourceArn\":\"" ARN "\"}"},
+        {"TagResource", "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"a\",\"Value\":\"b\"}]}"},
+        {"GetItem", "{\"TableName\":\"tbl\",\"Key\":{\"h\":{\"S\":\"k\"}}}"}};
+    enum { N = sizeof reqs / sizeof reqs[0] };
+    int rc[N];
+    char msg[N][sizeof e.msg];
+    for (int i = 0; i < N; i++) {
+        rc[i] = call(f, reqs[i][0], reqs[i][1], NULL, &e);
+        snprintf(msg[i], sizeof msg[i], "%s", e.msg);
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    log_set_level(level);
+    char logged[8192];
+    ssize_t n = pread(fd, logged, sizeof logged - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n >= 0);
+    logged[n] = '\0';
+    static const char want[] = "The metadata of table tbl is damaged: the table cannot be used";
+    for (int i = 0; i < N; i++)
+        if (rc[i] != ERR_INTERNAL || strcmp(msg[i], want) != 0)
+            fail_msg("%s: %s %s", reqs[i][0], err_name(rc[i]), msg[i]);
+    assert_null(strstr(logged, "out of memory"));
+    const char *first = strstr(logged, "the metadata of table tbl is damaged");
+    if (!first || strstr(first + strlen("the metadata of table tbl is damaged"), "is damaged"))
+        fail_msg("the damage is not logged exactly once:\n%s", logged);
 }
 
 /* 48 concurrent TagResource calls, each answered 200, leave 48 tags (round one kept 12) */
@@ -382,6 +449,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_mix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptors_freed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_metadata, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gsi_status_while_backfilling, setup_paced, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
