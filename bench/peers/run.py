@@ -421,14 +421,15 @@ def proc_ctxsw(pids):
 
 
 def proc_poll_cpu(pids):
-    """{(pid, tid): utime + stime ticks} of libmicrohttpd's polling threads (comm MHD-worker) of the
-    given processes: ddbchat's and bench_baremhd's."""
+    """{(pid, tid): utime + stime ticks} of libmicrohttpd's polling threads of the given
+    processes: ddbchat's (one daemon a thread since session 33: comm MHD-single) and
+    bench_baremhd's (a thread pool: MHD-worker)."""
     out = {}
     for pid in pids:
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
                 with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                    if f.read().strip() != "MHD-worker":
+                    if f.read().strip() not in ("MHD-worker", "MHD-single"):
                         continue
                 with open(f"/proc/{pid}/task/{tid}/stat") as f:
                     a = f.read().rsplit(")", 1)[1].split()
@@ -442,7 +443,8 @@ def poll_split(p0, p1):
     """The polling threads' shares of their CPU over a run, in %, largest first, those that
     ran only.  libmicrohttpd's thread pool hands a new connection to whichever polling thread
     wins the race for accept(): at 8 connections all of them often land on one thread, the
-    other idle (session 32, perf32), and that run's rate and p99 are a one-thread server's."""
+    other idle (session 32, perf32), and that run's rate and p99 are a one-thread server's;
+    ddbchat's accept thread hands each to the thread holding the fewest (session 33)."""
     d = [p1[k] - p0.get(k, 0) for k in p1]
     tot = sum(d)
     return sorted((round(100 * x / tot) for x in d if x > 0), reverse=True) if tot > 0 else []

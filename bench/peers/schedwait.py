@@ -4,7 +4,7 @@
 run.py's "server p99" (the server's own histogram of request handling) stays <= 0.05 ms while
 wrk's p99 at 8 connections is 0.3-1 ms in quiet sittings, so the tail is outside request
 handling.  This reads a system-wide `perf sched record` taken while a run.py workload runs
-and prints, for the polling threads (comm MHD-worker) and wrk's threads, how long each waited
+and prints, for the polling threads (comm MHD-single, a thread pool's MHD-worker) and wrk's threads, how long each waited
 to run once runnable (perf sched timehist's "sch delay": after a wake-up or a preemption),
 and, for the waits above --long-ms, what the waiting thread's CPU and the other CPUs ran
 meanwhile: our other threads, the idle task, or other tasks.  On a shared machine other
@@ -23,7 +23,7 @@ import collections
 import re
 import subprocess
 
-OURS = ("MHD-worker", "wrk")
+OURS = ("MHD-worker", "MHD-single", "wrk")
 
 
 def parse(path):

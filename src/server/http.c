@@ -953,6 +953,9 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         unsigned idle = http_after_reply_timeout(l);
         long long now = idle ? base_mono_ms() : 0;
         atomic_store_explicit(&r->hc->idle_ms, now, memory_order_relaxed);
+        if (idle)
+            atomic_store_explicit(&r->hc->idle_seq, atomic_fetch_add(&l->idle_seq, 1),
+                                  memory_order_relaxed);
         http_deadline_set(r->hc, idle ? now + (long long)idle * 1000 : 0);
         /* and once the first byte of a next request comes, however slowly the rest of its
          * request line trickles, the read timeout (http_reap).  The kernel's byte count is
@@ -1028,6 +1031,24 @@ unsigned http_default_threads(void)
     return n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)n;
 }
 
+/* A TCP socket bound to addr (SO_REUSEADDR; IPv6 only for an IPv6 address, as ever) in
+ * *out_fd; 0, or the errno of what failed (nothing left open). */
+static int http_socket_bind(int family, const struct sockaddr_storage *addr, socklen_t alen,
+                            int *out_fd)
+{
+    int on = 1, s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
+        (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)) ||
+        bind(s, (const struct sockaddr *)addr, alen)) {
+        int errnum = errno; /* before close */
+        if (s >= 0)
+            close(s);
+        return errnum ? errnum : EIO;
+    }
+    *out_fd = s;
+    return 0;
+}
+
 int http_bind_listener(const char *host, int port, const char *option, int *fd, int *bound,
                        err_t *e)
 {
@@ -1040,14 +1061,8 @@ int http_bind_listener(const char *host, int port, const char *option, int *fd, 
     int family, rc = http_resolve(host, port, &addr, &alen, &family, e);
     if (rc)
         return rc;
-    int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
-        (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)) ||
-        bind(s, (struct sockaddr *)&addr, alen)) {
-        int errnum = errno; /* before close */
-        if (s >= 0)
-            close(s);
+    int s = -1, errnum = http_socket_bind(family, &addr, alen, &s);
+    if (errnum) {
         /* Another port helps only when this one is taken or privileged; an address this
          * machine does not have (--host 192.0.2.1) needs another host. */
         bool privileged = errnum == EACCES && port > 0 && port < 1024;
@@ -1081,8 +1096,174 @@ int http_bind_listener(const char *host, int port, const char *option, int *fd, 
     return 0;
 }
 
-/* fd: a socket http_bind_listener bound (taken: it listens from here on, libmicrohttpd closes
- * it when it stops; closed here on failure), or -1 to bind port here. */
+/* ---- the accept thread ------------------------------------------------------------ */
+
+/* A client address's key (family, then its 4 or 16 bytes; the port left out, as
+ * libmicrohttpd's per-address cap did) and its bucket. */
+static unsigned http_ip_key(const struct sockaddr *a, unsigned char key[17])
+{
+    memset(key, 0, 17);
+    if (!a)
+        return 0;
+    key[0] = (unsigned char)a->sa_family;
+    if (a->sa_family == AF_INET)
+        memcpy(key + 1, &((const struct sockaddr_in *)a)->sin_addr, 4);
+    else if (a->sa_family == AF_INET6)
+        memcpy(key + 1, &((const struct sockaddr_in6 *)a)->sin6_addr, 16);
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < 17; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h % HTTP_IP_BUCKETS;
+}
+
+/* One more connection from a's address, unless it holds l->per_ip already (or no memory is
+ * left to count it): then false, and the caller closes it at once (what libmicrohttpd's
+ * MHD_OPTION_PER_IP_CONNECTION_LIMIT did; test_overload.py
+ * test_one_address_cannot_take_every_slot). */
+static bool http_ip_take(http_listener *l, const struct sockaddr *a)
+{
+    unsigned char key[17];
+    unsigned b = http_ip_key(a, key);
+    bool ok = false;
+    pthread_mutex_lock(&l->ip_mu);
+    http_ip_count *ic = l->ip_tab[b];
+    while (ic && memcmp(ic->key, key, sizeof key) != 0)
+        ic = ic->next;
+    if (!ic && (ic = calloc(1, sizeof *ic)) != NULL) {
+        memcpy(ic->key, key, sizeof key);
+        ic->next = l->ip_tab[b];
+        l->ip_tab[b] = ic;
+    }
+    if (ic && ic->n < l->per_ip) {
+        ic->n++;
+        ok = true;
+    }
+    pthread_mutex_unlock(&l->ip_mu);
+    return ok;
+}
+
+/* One connection fewer from a's address (http_ip_take counted it). */
+static void http_ip_give(http_listener *l, const struct sockaddr *a)
+{
+    unsigned char key[17];
+    unsigned b = http_ip_key(a, key);
+    pthread_mutex_lock(&l->ip_mu);
+    http_ip_count **pp = &l->ip_tab[b];
+    while (*pp && memcmp((*pp)->key, key, sizeof key) != 0)
+        pp = &(*pp)->next;
+    http_ip_count *ic = *pp;
+    if (ic && ic->n > 0 && --ic->n == 0) {
+        *pp = ic->next;
+        free(ic);
+    }
+    pthread_mutex_unlock(&l->ip_mu);
+}
+
+/* Daemon i's share of l's hard connection limit (as libmicrohttpd's thread pool split it). */
+static unsigned http_share(const http_listener *l, unsigned i)
+{
+    return l->hard / l->nd + (i < l->hard % l->nd);
+}
+
+void http_conn_gone(http_listener *l, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *di = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+    for (unsigned i = 0; di && i < l->nd; i++)
+        if (l->ds[i] == di->daemon) {
+            atomic_fetch_sub(&l->held[i], 1);
+            break;
+        }
+    if (atomic_load(&l->acc_full)) { /* the accept thread waits for this */
+        pthread_mutex_lock(&l->acc_mu);
+        pthread_cond_signal(&l->acc_cv);
+        pthread_mutex_unlock(&l->acc_mu);
+    }
+    if (l->per_ip) {
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        http_ip_give(l, ai ? ai->client_addr : NULL);
+    }
+}
+
+/* The daemon with room holding the fewest connections, or -1 when every share is full. */
+static int http_pick(http_listener *l)
+{
+    int best = -1;
+    unsigned least = 0;
+    for (unsigned i = 0; i < l->nd; i++) {
+        unsigned h = atomic_load(&l->held[i]);
+        if (h < http_share(l, i) && (best < 0 || h < least)) {
+            least = h;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+/* The listener's accept loop: takes each new connection from the listening socket and hands
+ * it to the polling thread (daemon) holding the fewest, so that a load test's connections,
+ * opened at once or one after another, are shared evenly between the CPUs.  (libmicrohttpd's
+ * thread pool had each thread accept for itself; its MHD_add_connection picks a pool thread
+ * by the socket's number, which reconnections reuse.)  While every daemon holds its share of
+ * the hard limit it accepts nothing: new clients wait in the backlog until a connection
+ * closes (as libmicrohttpd did at its limit; an idle one gives way to the one over
+ * max_connections: test_overload.py test_low_descriptor_limit_cuts_the_connection_limits).
+ * libmicrohttpd's own limit is never reached (0.9.75 deadlocked a polling thread on its
+ * cleanup mutex when a connection added from outside found it full).  Ends when
+ * http_server_stop sets `stopping` and shuts the listening socket down (accept then fails
+ * with EINVAL). */
+#define HTTP_ACCEPT_RETRY_MS 10 /* after accept() failed for want of descriptors or memory */
+#define HTTP_ACCEPT_FULL_MS 100 /* every share full: the longest wait before looking again */
+
+static void *http_accept_main(void *arg)
+{
+    http_listener *l = arg;
+    while (!atomic_load(&l->stopping)) {
+        if (http_pick(l) < 0) { /* full: wait for a close (or the stop) */
+            pthread_mutex_lock(&l->acc_mu);
+            atomic_store(&l->acc_full, true);
+            if (http_pick(l) < 0 && !atomic_load(&l->stopping)) {
+                /* bounded: a count libmicrohttpd never gave back (a connection it dropped
+                 * for want of memory) must not stop the loop for good */
+                struct timespec ts = base_deadline(CLOCK_MONOTONIC, HTTP_ACCEPT_FULL_MS);
+                pthread_cond_timedwait(&l->acc_cv, &l->acc_mu, &ts);
+            }
+            atomic_store(&l->acc_full, false);
+            pthread_mutex_unlock(&l->acc_mu);
+            continue;
+        }
+        struct sockaddr_storage addr;
+        socklen_t alen = sizeof addr;
+        int c = accept4(l->lfd, (struct sockaddr *)&addr, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EPROTO)
+                continue;
+            if (atomic_load(&l->stopping) || errno == EINVAL || errno == EBADF)
+                break;
+            /* out of descriptors or memory: the client waits in the backlog meanwhile */
+            struct timespec ts = {0, HTTP_ACCEPT_RETRY_MS * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (l->per_ip && !http_ip_take(l, (struct sockaddr *)&addr)) {
+            close(c);
+            continue;
+        }
+        int best = http_pick(l); /* only this thread adds: still room */
+        atomic_fetch_add(&l->held[best], 1);
+        /* refused (its share of the connection limit is full, or no memory), libmicrohttpd
+         * has closed it */
+        if (MHD_add_connection(l->ds[best], c, (struct sockaddr *)&addr, alen) != MHD_YES) {
+            atomic_fetch_sub(&l->held[best], 1);
+            if (l->per_ip)
+                http_ip_give(l, (struct sockaddr *)&addr);
+        }
+    }
+    return NULL;
+}
+
+/* fd: a socket http_bind_listener bound (taken: it listens from here on, closed when the
+ * listener stops, or here on failure), or -1 to bind port here. */
 static int http_listen(http_server *srv, http_listener *l, bool rest, int port, int fd,
                        err_t *e)
 {
@@ -1113,6 +1294,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     atomic_init(&l->open, 0);
     atomic_init(&l->slots, 0);
     atomic_init(&l->overflows, 0);
+    atomic_init(&l->idle_seq, 0);
     atomic_init(&l->mem, 0);
     atomic_init(&l->parse, 0);
     atomic_init(&l->reply, 0);
@@ -1120,33 +1302,50 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;
     int family;
-    if (fd >= 0) {
-        memset(&addr, 0, sizeof addr);
-        /* listening only now, with everything ready: a client (or a readiness check) that
-         * connects is answered, never parked in the backlog while the store opens */
-        if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0 || listen(fd, 4096) != 0) {
-            close(fd);
-            return err_set(e, ERR_IO, "the listening socket for port %d: %s", port,
-                           strerror(errno));
-        }
-        family = addr.ss_family;
-    } else {
+    if (fd < 0) { /* bound here: the system's reason when it cannot be (test_http
+                   * test_bind_failure) */
         int rc = http_resolve(srv->host, port, &addr, &alen, &family, e);
         if (rc)
             return rc;
+        int errnum = http_socket_bind(family, &addr, alen, &fd);
+        if (errnum)
+            return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", srv->host, port,
+                           strerror(errnum));
+        port = -1; /* the one getsockname tells (port 0: any free one) */
     }
+    memset(&addr, 0, sizeof addr);
+    alen = sizeof addr;
+    /* listening only now, with everything ready: a client (or a readiness check) that
+     * connects is answered, never parked in the backlog while the store opens */
+    if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0 || listen(fd, 4096) != 0) {
+        int errnum = errno;
+        close(fd);
+        return err_set(e, ERR_IO, "the listening socket for port %d: %s", port,
+                       strerror(errnum));
+    }
+    family = addr.ss_family;
+    l->lfd = fd; /* closed by http_server_stop from here on */
+    if (port < 0)
+        port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                        : ((struct sockaddr_in *)&addr)->sin_port);
 
     unsigned threads = c->threads ? c->threads : http_default_threads();
-    /* MHD's hard limit is above ours, so the connections between get the "busy" reply
-     * rather than a reset.  MHD splits it over its threads; a thread with a share of 0 would
-     * refuse every connection it picks up. */
+    /* the hard limit is above ours, so the connections between get the "busy" reply rather
+     * than a reset.  Each polling thread has its share of it (http_share); a thread with a
+     * share of 0 would never be given a connection. */
     unsigned hard = l->max_connections + l->overflow_max;
     if (threads > hard)
         threads = hard;
+    l->hard = hard;
+    l->ds = calloc(threads, sizeof *l->ds);
+    l->held = calloc(threads, sizeof *l->held);
+    if (!l->ds || !l->held)
+        return err_set(e, ERR_NOMEM, "out of memory");
     /* poll(2), level-triggered: with epoll libmicrohttpd 0.9.75 missed the FIN of many
-     * clients that closed mid-request, leaving them in CLOSE-WAIT (issue 9.2) */
+     * clients that closed mid-request, leaving them in CLOSE-WAIT (issue 9.2).  No listening
+     * socket: the accept thread hands each connection to one daemon (http_accept_main) */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                     MHD_ALLOW_SUSPEND_RESUME;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* a new connection has until the read timeout (or the idle one, if shorter) to send its
@@ -1155,50 +1354,45 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     if (l->idle_timeout && l->idle_timeout < first)
         first = l->idle_timeout;
     l->first_timeout = first;
-    struct MHD_OptionItem opts[16];
-    int n = 0;
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, first, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, hard, NULL};
-    /* libmicrohttpd zeroes the whole per-connection pool on every request: a 256 KB pool cost
-     * ~10 us of memset per GetItem.  16 KB takes request headers up to ~15 KB (DynamoDB
-     * Local's Jetty answers 431 above 8 KB; so do we, above the pool); bodies are streamed
-     * into our own buffer. */
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_POOL, NULL};
-    /* RFC 9112 3.2: an HTTP/1.1 request needs its Host header; no whitespace before ':' */
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL};
-    /* beyond it libmicrohttpd closes a new connection at once (counted over all threads) */
-    if (l->per_ip)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_ip, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    errno = 0; /* what failed, if a call MHD made failed (below) */
-    if (fd >= 0) /* bound already (http_bind_listener) */
-        l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
-                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                                MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
-                                MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
-                                MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
-                                MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    else
-        l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
-                                MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
-                                MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
-                                MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (!l->d) {
-        /* the reason, not a guess: before, every failure read "(in use or not permitted)",
-         * a thread or descriptor shortage too (test_http test_bind_failure) */
-        int errnum = errno; /* before close */
-        if (fd >= 0)
-            close(fd);
-        return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", srv->host, port,
-                       errnum ? strerror(errnum) : "libmicrohttpd could not start");
+    for (unsigned i = 0; i < threads; i++) {
+        struct MHD_OptionItem opts[8];
+        int n = 0;
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, first, NULL};
+        /* never reached: the accept thread keeps each to its share (http_pick), and this
+         * leaves room for the closed connections libmicrohttpd has not cleaned up yet */
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * hard + 16, NULL};
+        /* libmicrohttpd zeroes the whole per-connection pool on every request: a 256 KB pool
+         * cost ~10 us of memset per GetItem.  16 KB takes request headers up to ~15 KB
+         * (DynamoDB Local's Jetty answers 431 above 8 KB; so do we, above the pool); bodies
+         * are streamed into our own buffer. */
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_POOL, NULL};
+        /* RFC 9112 3.2: an HTTP/1.1 request needs its Host header; no whitespace before ':' */
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        errno = 0; /* what failed, if a call MHD made failed (below) */
+        l->ds[i] = MHD_start_daemon(flags, 0, NULL, NULL, http_access, l,
+                                    MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
+                                    MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
+                                    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
+                                    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        if (!l->ds[i]) {
+            /* the reason, not a guess: before, every failure read "(in use or not
+             * permitted)", a thread or descriptor shortage too (test_http
+             * test_bind_failure) */
+            int errnum = errno;
+            return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", srv->host, port,
+                           errnum ? strerror(errnum) : "libmicrohttpd could not start");
+        }
+        l->nd = i + 1;
     }
-    const union MHD_DaemonInfo *info =
-        fd >= 0 ? NULL : MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
-    l->port = info ? (int)info->port : port; /* with fd: the port it was bound to */
+    /* the per-address cap is the accept thread's (over all the daemons) */
+    if (pthread_create(&l->acceptor, NULL, http_accept_main, l) != 0)
+        return err_set(e, ERR_NOMEM, "cannot start the accept thread for port %d", port);
+    l->acceptor_started = true;
+    (void)pthread_setname_np(l->acceptor, "ddb-accept");
+    l->d = l->ds[0];
+    l->port = port;
     return 0;
 }
 
@@ -1332,8 +1526,15 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     pthread_mutex_init(&srv->ddb.conns_mu, NULL);
     pthread_mutex_init(&srv->rest.conns_mu, NULL);
     pthread_mutex_init(&srv->reaper_mu, NULL);
+    pthread_mutex_init(&srv->ddb.ip_mu, NULL);
+    pthread_mutex_init(&srv->rest.ip_mu, NULL);
+    pthread_mutex_init(&srv->ddb.acc_mu, NULL);
+    pthread_mutex_init(&srv->rest.acc_mu, NULL);
+    base_cond_init_mono(&srv->ddb.acc_cv);
+    base_cond_init_mono(&srv->rest.acc_cv);
     base_cond_init_mono(&srv->reaper_cv);
     srv->ddb.port = srv->rest.port = -1;
+    srv->ddb.lfd = srv->rest.lfd = -1;
     if ((rc = http_fit_fd_limit(srv, e)))
         goto fail;
     http_fit_streams(srv);
@@ -1383,11 +1584,21 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
-    int lfd[2] = {-1, -1};
     http_listener *ls[2] = {&s->ddb, &s->rest};
-    for (int i = 0; i < 2; i++) /* stop accepting */
-        if (ls[i]->d)
-            lfd[i] = (int)MHD_quiesce_daemon(ls[i]->d);
+    for (int i = 0; i < 2; i++) { /* stop accepting: the accept thread's accept() fails */
+        pthread_mutex_lock(&ls[i]->acc_mu);
+        atomic_store(&ls[i]->stopping, true);
+        pthread_cond_broadcast(&ls[i]->acc_cv);
+        pthread_mutex_unlock(&ls[i]->acc_mu);
+        if (ls[i]->lfd >= 0)
+            (void)shutdown(ls[i]->lfd, SHUT_RDWR);
+        if (ls[i]->acceptor_started)
+            pthread_join(ls[i]->acceptor, NULL);
+        ls[i]->acceptor_started = false;
+        if (ls[i]->lfd >= 0)
+            close(ls[i]->lfd);
+        ls[i]->lfd = -1;
+    }
     /* let in-flight requests finish (bounded) */
     for (int i = 0; i < HTTP_DRAIN_SECONDS * 100 &&
                     atomic_load(&s->ddb.in_flight) + atomic_load(&s->rest.in_flight) > 0;
@@ -1414,11 +1625,21 @@ void http_server_stop(http_server *s)
         pthread_join(s->reaper, NULL);
     }
     for (int i = 0; i < 2; i++) {
-        if (ls[i]->d)
-            MHD_stop_daemon(ls[i]->d);
+        for (unsigned k = 0; k < ls[i]->nd; k++)
+            MHD_stop_daemon(ls[i]->ds[k]);
         ls[i]->d = NULL;
-        if (lfd[i] >= 0)
-            close(lfd[i]);
+        ls[i]->nd = 0;
+        free(ls[i]->ds);
+        free(ls[i]->held);
+        for (int b = 0; b < HTTP_IP_BUCKETS; b++) /* counts no closed connection gave back */
+            while (ls[i]->ip_tab[b]) {
+                http_ip_count *ic = ls[i]->ip_tab[b];
+                ls[i]->ip_tab[b] = ic->next;
+                free(ic);
+            }
+        pthread_mutex_destroy(&ls[i]->ip_mu);
+        pthread_mutex_destroy(&ls[i]->acc_mu);
+        pthread_cond_destroy(&ls[i]->acc_cv);
     }
     pthread_mutex_destroy(&s->pool_mu);
     pthread_cond_destroy(&s->later_cv);

@@ -7,8 +7,9 @@
  * Listener 2, the messaging REST API: every request goes to msg_rest_handle.  Routes are
  * tables in http_routes.c (http_int.h says how to add one).
  *
- * Threads: each listener runs MHD's polling threads (by default one per CPU in the process's
- * affinity mask: http_default_threads); they parse
+ * Threads: each listener runs its polling threads (by default one per CPU in the process's
+ * affinity mask: http_default_threads), one libmicrohttpd daemon each, and an accept thread
+ * that gives each new connection to the polling thread holding the fewest; they parse
  * requests and run those that do not block (reads).  Requests that may block (writes waiting
  * for their group commit, compressed bodies, REST over a remote endpoint) are handed to the
  * blocking pool (http_pool.h) while their connection is suspended; to a client that

@@ -72,7 +72,7 @@ static bool http_evict_idle(http_listener *l, const http_conn *self)
     for (int tries = 0; tries < HTTP_EVICT_TRIES && !done; tries++) {
         http_conn *best = NULL;
         long long best_ms = 0;
-        unsigned long long best_base = 0;
+        unsigned long long best_base = 0, best_seq = 0;
         for (http_conn *hc = l->conns; hc; hc = hc->next) {
             if (hc == self || hc->fd < 0 || !atomic_load(&hc->idle) ||
                 atomic_load(&hc->evicted) || atomic_load(&hc->overflow))
@@ -81,10 +81,15 @@ static bool http_evict_idle(http_listener *l, const http_conn *self)
             if (base & HTTP_RX_UNSET)
                 continue;
             long long ms = atomic_load_explicit(&hc->idle_ms, memory_order_relaxed);
-            if (!best || ms <= best_ms) { /* a tie: the older (the list is newest first) */
+            unsigned long long seq = atomic_load_explicit(&hc->idle_seq, memory_order_relaxed);
+            /* a tie: the first become idle (test_overload.py
+             * test_idle_keep_alive_clients_cannot_hold_every_slot: its connections answered
+             * within one ms, on both polling threads) */
+            if (!best || ms < best_ms || (ms == best_ms && seq < best_seq)) {
                 best = hc;
                 best_ms = ms;
                 best_base = base;
+                best_seq = seq;
             }
         }
         if (!best)
@@ -174,6 +179,7 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         /* idle until its first request line: no byte received yet is its baseline */
         atomic_init(&hc->idle_rx, 0);
         atomic_init(&hc->idle_ms, now);
+        atomic_init(&hc->idle_seq, atomic_fetch_add(&l->idle_seq, 1));
         atomic_init(&hc->idle, true);
         /* beyond the limit an idle connection gives way to it, or it gets the busy reply */
         atomic_init(&hc->overflow, !http_slot_take(l, NULL));
@@ -187,6 +193,7 @@ void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_c
         pthread_mutex_unlock(&l->conns_mu);
     } else {
         atomic_fetch_sub(&l->open, 1);
+        http_conn_gone(l, c);
         http_conn *hc = *socket_context;
         if (!hc)
             return;

@@ -57,6 +57,9 @@ typedef struct http_conn {
                                from its start to its first request line (idle_rx 0) */
     atomic_llong idle_ms;   /* when it became idle (its start, or its last reply; 0 when no
                                idle timeout was set): the longest idle gives way first */
+    atomic_ullong idle_seq; /* its listener's count of connections become idle, then: of two
+                               idle since the same ms, the first gives way (its polling
+                               thread may be another's: the list's order is not theirs) */
     atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
@@ -113,10 +116,38 @@ typedef struct http_dialect {
     bool cors_any_origin;
 } http_dialect;
 
+/* Connections open from one client address (a listener's per-address cap, http.c
+ * http_ip_take). */
+typedef struct http_ip_count {
+    struct http_ip_count *next;
+    unsigned char key[17]; /* family, then the address (4 or 16 bytes) */
+    unsigned n;
+} http_ip_count;
+
+#define HTTP_IP_BUCKETS 256
+
 struct http_listener {
     http_server *srv;
     const http_dialect *dialect;
-    struct MHD_Daemon *d;
+    struct MHD_Daemon *d;   /* ds[0] (non-NULL: the listener runs) */
+    /* its polling threads: one libmicrohttpd daemon each, without a listening socket of its
+     * own; the accept thread hands each new connection to the one holding the fewest
+     * (http_accept_main).  libmicrohttpd's own thread pool let whichever thread woke first
+     * accept, often all 8 of a load test's connections (BENCHMARKS.md, sessions 32-33) */
+    struct MHD_Daemon **ds;
+    atomic_uint *held;      /* connections handed to ds[i], not yet closed */
+    unsigned nd;
+    unsigned hard;          /* max_connections + overflow_max: ds[i] takes its share
+                               (http_share); beyond, new clients wait in the backlog */
+    pthread_mutex_t acc_mu; /* with acc_cv: the accept thread waits for a share to free */
+    pthread_cond_t acc_cv;
+    atomic_bool acc_full;   /* it waits (http_conn_gone signals) */
+    int lfd;                /* the listening socket (-1: none) */
+    pthread_t acceptor;
+    bool acceptor_started;
+    atomic_bool stopping;   /* the accept thread ends (http_server_stop) */
+    pthread_mutex_t ip_mu;  /* guards ip_tab */
+    http_ip_count *ip_tab[HTTP_IP_BUCKETS]; /* with per_ip: connections open per address */
     int port;
     size_t body_limit, memory_budget;
     size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
@@ -138,6 +169,7 @@ struct http_listener {
     atomic_uint slots;      /* of max_connections, those held: connections open, not
                                overflow, not evicted (an evicted one's passed to a new one) */
     atomic_uint overflows;  /* connections open over the limit (a freed slot passes to one) */
+    atomic_ullong idle_seq; /* connections become idle so far (http_conn.idle_seq) */
 };
 
 struct http_server {
@@ -337,6 +369,10 @@ bool http_still_over(http_listener *l);
 /* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the listener). */
 void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                             enum MHD_ConnectionNotificationCode toe);
+/* A connection of l's has closed (its "closed" notification, before libmicrohttpd frees
+ * it): what http_accept_main counted for it (its daemon's share, its address's) is given
+ * back.  http.c. */
+void http_conn_gone(http_listener *l, struct MHD_Connection *c);
 /* The reaper thread (arg: the http_server). */
 void *http_reaper_main(void *arg);
 

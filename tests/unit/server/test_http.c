@@ -2,8 +2,9 @@
  * test_http — the libmicrohttpd listeners in-process: port 0 binding, the DynamoDB
  * listener's headers and CRC32, the REST listener without a messaging service (503), the
  * REST body limit (413), keep-alive reuse (the request context a connection keeps for its
- * next request), stop/start on the same store, and the default polling-thread count (the
- * CPUs of the affinity mask).  Requests go through libcurl.
+ * next request), stop/start on the same store, the default polling-thread count (the
+ * CPUs of the affinity mask), and the accept thread's even split of connections over the
+ * polling threads.  Requests go through libcurl, or a raw socket.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <zlib.h>
 
 #include "server/http.h"
+#include "server/http_srv.h" /* the listener's per-thread counts (test_accept_spreads) */
 
 typedef struct fixture {
     char dir[64];
@@ -381,6 +383,80 @@ static void test_bind_failure(void **state)
     assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), ERR_VALIDATION);
 }
 
+/* A raw keep-alive connection to port that has been answered one ListTables. */
+static int answered_conn(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+    static const char req[] =
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+        "Content-Type: application/x-amz-json-1.0\r\nAuthorization: AWS4-HMAC-SHA256 "
+        "Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
+        "Signature=00\r\nContent-Length: 2\r\n\r\n{}";
+    assert_int_equal(send(s, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+    char buf[4096];
+    size_t got = 0;
+    while (got < sizeof buf - 1) {
+        ssize_t n = recv(s, buf + got, sizeof buf - 1 - got, 0);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+        if (strstr(buf, "{\"TableNames\":"))
+            break;
+    }
+    assert_non_null(strstr(buf, "HTTP/1.1 200 "));
+    return s;
+}
+
+/* Until the listener's polling threads hold `total` connections between them (a closed
+ * connection is given back when its thread sees the close: a generous deadline). */
+static void wait_held(const http_listener *l, unsigned total)
+{
+    for (int i = 0; i < 3000; i++) {
+        unsigned sum = 0;
+        for (unsigned k = 0; k < l->nd; k++)
+            sum += atomic_load(&l->held[k]);
+        if (sum == total)
+            return;
+        usleep(10 * 1000);
+    }
+    fail_msg("the polling threads did not come to %u connections", total);
+}
+
+/* The accept thread gives each new connection to the polling thread holding the fewest, so
+ * 8 connections are 4 and 4 on two threads, also after reconnections that reuse the lowest
+ * descriptors, and after closing half of them, wherever those were.  libmicrohttpd's own
+ * thread pool let whichever thread woke first accept (often all 8 on one: one CPU served a
+ * load test while the other idled, BENCHMARKS.md session 32), and its MHD_add_connection
+ * picks a thread by the socket's number, which reconnections reuse. */
+static void test_accept_spreads_connections(void **state)
+{
+    fixture *f = *state;
+    const http_listener *l = &f->srv->ddb;
+    int port = http_server_dynamodb_port(f->srv);
+    assert_int_equal(l->nd, 2);
+    int s[8];
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 8; i++)
+            s[i] = answered_conn(port);
+        assert_int_equal(atomic_load(&l->held[0]), 4);
+        assert_int_equal(atomic_load(&l->held[1]), 4);
+        for (int i = 0; i < 8; i += 2) /* every other one: which thread's, whatever */
+            close(s[i]);
+        wait_held(l, 4);
+        for (int i = 0; i < 8; i += 2)
+            s[i] = answered_conn(port);
+        assert_int_equal(atomic_load(&l->held[0]), 4);
+        assert_int_equal(atomic_load(&l->held[1]), 4);
+        for (int i = 0; i < 8; i++)
+            close(s[i]);
+        wait_held(l, 0);
+    }
+}
+
 /* The default polling threads follow the affinity mask, not the machine's CPUs: pinned to
  * one CPU (taskset -c 0), two threads preempt each other (more CPU a request: BENCHMARKS.md,
  * session 12).
@@ -419,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_restart_same_store),
         cmocka_unit_test(test_bind_failure),
         cmocka_unit_test(test_default_threads),
+        cmocka_unit_test(test_accept_spreads_connections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
