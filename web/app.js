@@ -159,6 +159,21 @@
   // messages "loading" with nothing to try again, a rename's Save greyed out, a mark-read
   // never told again and the live stream's ticket waited for with the stream down for good
   // (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again).
+  // The answer's body as JSON, progress() called at each piece that arrives (a browser
+  // without a readable body: read at once, under the timer as it stands).
+  async function bodyJson(res, progress) {
+    if (!res.body || !res.body.getReader) return res.json();
+    const reader = res.body.getReader();
+    const parts = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      progress();
+    }
+    return JSON.parse(await new Blob(parts).text());
+  }
+
   async function api(method, path, body, extraHeaders, timeoutMs) {
     if (!timeoutMs) timeoutMs = answerTimeoutMs();
     const headers = { Authorization: `Bearer ${state.token}`, ...(extraHeaders || {}) };
@@ -167,10 +182,20 @@
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    // The timer runs while the answer's headers are awaited, then while its body makes no
+    // progress: each piece that arrives starts it again.  A body that comes slowly but comes
+    // (a page of messages over a slow link) is read however long it takes; before, the one
+    // timer also covered the body and cut it as "the server did not answer"
+    // (test_web.py::test_a_slow_body_is_read_and_a_stalled_one_given_up).
     let late = false;
     const ac = new AbortController();
     init.signal = ac.signal;
-    const timer = setTimeout(() => { late = true; ac.abort(); }, timeoutMs);
+    let timer = 0;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { late = true; ac.abort(); }, timeoutMs);
+    };
+    arm();
     let res;
     let data = null;
     try {
@@ -184,7 +209,7 @@
             'cannot reach the server: is ddbchat still running?');
       }
       if ((res.headers.get('Content-Type') || '').includes('application/json')) {
-        try { data = await res.json(); } catch (e) { data = null; }
+        try { data = await bodyJson(res, arm); } catch (e) { data = null; }
       }
     } finally {
       clearTimeout(timer);
@@ -1256,7 +1281,7 @@
         for (const x of outbox) if (sameHandle(x.handle, o.handle)) showEntry(x);
       }
       windowAbove(o);
-      loadFailed(o, null);
+      loadFailed(o, null, null, true);
     } catch (e) {
       if (gen !== state.gen) return;
       if (state.open === o && !sessionEnded(e)) loadFailed(o, e, loadNewer, true);
@@ -1273,21 +1298,26 @@
   // conversation stay.  Before, a page that never came left the conversation empty, with
   // nothing to try again but leaving and opening it anew; an older page's retry only by
   // scrolling (test_web.py::test_requests_into_a_stalled_server_are_given_up_and_tried_again).
-  // e null: the page came, what said it did not goes.
+  // e null: the page came, what said it did not goes.  The top's line and the bottom's are
+  // each their own (data-where): an older page failing and then a newer one keeps both, each
+  // with its Try again, and a page that comes takes away only its own end's line; before,
+  // there was one line for the whole conversation, the second failure replaced the first and
+  // any page that came took away the other end's (r32b L6;
+  // test_web.py::test_each_end_keeps_its_own_did_not_load_line).
   function loadFailed(o, e, retry, below) {
     failedLine(el.messages, 'li', 'messages', e, () => {
       if (state.open === o && !o.loading) retry();
     }, el.messages, (li) => {
       if (below) el.messages.insertBefore(li, el.messages.querySelector('li.pending'));
       else el.messages.insertBefore(li, el.messages.querySelector('li:not(.older)'));
-    });
+    }, below ? 'below' : 'top');
   }
 
   // "<What> did not load: <why>. Try again" in box, put there by put(line); e null: the line
-  // goes (the focus, if it was on it, to focusTo).  A line there already is replaced, its
-  // focus kept on the new one's button.
-  function failedLine(box, tag, what, e, retry, focusTo, put) {
-    const had = box.querySelector(':scope > .load-failed');
+  // goes (the focus, if it was on it, to focusTo).  A line there already at the same place
+  // (where: its data-where) is replaced, its focus kept on the new one's button.
+  function failedLine(box, tag, what, e, retry, focusTo, put, where = 'here') {
+    const had = box.querySelector(`:scope > .load-failed[data-where="${where}"]`);
     const focused = !!had && had.contains(document.activeElement);
     if (had) had.remove();
     if (!e) {
@@ -1296,6 +1326,7 @@
     }
     const line = document.createElement(tag);
     line.className = 'load-failed';
+    line.dataset.where = where;
     const why = document.createElement('span');
     why.textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)} did not load: ` +
       `${String(e.message || e).replace(/[.!]+$/, '')}. `;

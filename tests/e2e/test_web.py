@@ -2092,6 +2092,73 @@ def test_requests_into_a_stalled_server_are_given_up_and_tried_again(web, two):
         proxy.close()
 
 
+# Pages of messages (GET /api/messages/...) answered at once, then their body given in
+# window.__trickle.pieces pieces, window.__trickle.gapMs apart; with stall: true, the first
+# piece only, and the body never ends.  The page's abort (its timer) ends the body in error.
+TRICKLE = """
+window.__trickle = null;
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  const t = window.__trickle;
+  if (!t || !String(path).startsWith('/api/messages/')) return realFetch(path, init);
+  const res = await realFetch(path, init);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const size = Math.ceil(bytes.length / t.pieces);
+  const signal = init && init.signal;
+  const body = new ReadableStream({ start(ctl) {
+    let i = 0, over = false;
+    if (signal) signal.addEventListener('abort', () => {
+      over = true;
+      try { ctl.error(new DOMException('aborted', 'AbortError')); } catch (e) {}
+    });
+    const next = () => {
+      if (over) return;
+      if (i >= t.pieces) { over = true; ctl.close(); return; }
+      ctl.enqueue(bytes.slice(i * size, (i + 1) * size));
+      i++;
+      if (!(t.stall && i === 1)) setTimeout(next, t.gapMs);
+    };
+    next();
+  } });
+  return new Response(body, { status: res.status, statusText: res.statusText,
+                              headers: res.headers });
+};
+"""
+
+
+def test_a_slow_body_is_read_and_a_stalled_one_given_up(web, two):
+    """r32b L5: the request timeout (30 s, 2 s here by #composer data-timeout) covers the wait
+    for the answer's headers and then each pause in its body, not the whole body: a page of
+    messages whose body comes in 6 pieces 0.7 s apart (3.5 s in all, over a slow link) is
+    shown, with no "did not load"; a body that stops after its first piece is given up after
+    2 s without progress, "Messages did not load: the server did not answer in 2 s.".
+    Before, the one timer cut the slow body at 2 s and said the server did not answer."""
+    a_, b_, c_ = "web_trickle_a", "web_trickle_b", "web_trickle_c"
+    users(web, (a_, "Trickle A"), (b_, "Trickle B"), (c_, "Trickle C"))
+    send_rest(web, b_, "slowly but surely", handle=a_)
+    send_rest(web, c_, "never whole", handle=a_)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, a_)
+    d.execute_script("document.getElementById('composer').dataset.timeout = '2000'")
+    d.execute_script(TRICKLE)
+    d.execute_script("window.__trickle = {pieces: 6, gapMs: 700}")
+    t0 = time.monotonic()
+    open_conv(d, "Trickle B")
+    wait(d, lambda d: bubbles(d) == ["slowly but surely"] or by_css(d, "#messages li.load-failed"),
+         10, "the slow page or its failure")
+    assert bubbles(d) == ["slowly but surely"], by_css(d, "#messages li.load-failed")[0].text
+    assert time.monotonic() - t0 > 2.5  # it did take longer than the timeout
+    assert not by_css(d, "#messages li.load-failed")
+    d.execute_script("window.__trickle = {pieces: 6, gapMs: 100, stall: true}")
+    open_conv(d, "Trickle C")
+    failed = wait(d, lambda d: by_css(d, "#messages li.load-failed"), 8, "the stalled page given up")
+    assert failed[0].text == "Messages did not load: the server did not answer in 2 s. " \
+        "Try again", failed[0].text
+    d.execute_script("window.__trickle = null")
+    failed[0].find_element("css selector", "button").click()
+    wait(d, lambda d: bubbles(d) == ["never whole"], 5, "the page, tried again")
+
+
 # Before the page's own script: its requests are given up after 2 s (#composer data-timeout,
 # set as soon as the composer is parsed), from the first one on.
 QUICK_TIMEOUT = """new MutationObserver((ms, obs) => {
@@ -3499,6 +3566,83 @@ def test_a_long_conversation_stays_bounded_at_its_newest(web, two):
     assert bubbles(d)[-2:] == ["long 149", "not sent, kept"], bubbles(d)[-3:]
     assert len(bubbles(d)) == len(set(bubbles(d))) <= 91
     assert above_pending(d) == ["long 149"] and by_css(d, "#messages li.failed .retry")
+
+
+# While window.__failPages is true, every page of messages (GET /api/messages/...) is
+# answered 500 "injected failure" (the server refusing).
+FAIL_PAGES = """
+window.__failPages = false;
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (window.__failPages && String(path).startsWith('/api/messages/'))
+    return new Response(JSON.stringify({error: {code: 'internal', message: 'injected failure'}}),
+      {status: 500, headers: {'Content-Type': 'application/json'}});
+  return realFetch(path, init);
+};
+"""
+
+
+def test_each_end_keeps_its_own_did_not_load_line(web, two):
+    """r32b L6, and loadNewer's failure (untested before): in a conversation scrolled back
+    (#messages data-max 50: its newest let go of, to come back by ?after= pages), an older
+    page that fails says so at the top and a newer page that fails says so at the bottom,
+    both at once, each with its own Try again; the newer page's Try again loads it and takes
+    away only the bottom line, the older one's then the top line.  Before, one line served
+    the whole conversation: the bottom failure replaced the top one, and any page that came
+    took away the other end's line."""
+    me_ = "web_ends"
+    web.tok[me_] = token(add_user(web, me_, "Ends Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "ends 000", handle=me_)["message_group_uuid"]
+    for i in range(1, 140):
+        send_rest(web, "web_alice", f"ends {i:03d}", group=g)
+    d = fresh(two[1], height=600)
+    sign_in_by_link(d, web, me_)
+    d.execute_script(FAIL_PAGES)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d)[-1:] == ["ends 139"], 5, "the newest")
+    d.execute_script("document.getElementById('messages').dataset.max = '50'")
+    to_top = ("const m = document.getElementById('messages'); m.scrollTop = 0;"
+              "m.dispatchEvent(new Event('scroll'))")
+    to_bottom = ("const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight;"
+                 "m.dispatchEvent(new Event('scroll'))")
+    d.execute_script(to_top)  # an older page: the newest let go of
+    wait(d, lambda d: "ends 139" not in bubbles(d) and "ends 099" in bubbles(d), 5,
+         "an older page, the newest let go of")
+    d.execute_script("window.__failPages = true")
+    lines = lambda d: d.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#messages > li.load-failed')].map((li) =>"
+        " [li.dataset.where, li.textContent,"
+        "  !!(li.previousElementSibling && li.previousElementSibling.dataset.uuid),"
+        "  !!(li.nextElementSibling && li.nextElementSibling.dataset.uuid)])")
+    wait(d, lambda d: (d.execute_script(to_top) or True) and len(lines(d)) == 1, 5,
+         "the older page's failure")
+    d.execute_script(to_bottom)
+    wait(d, lambda d: len(lines(d)) == 2, 5, "the newer page's failure beside it")
+    got = lines(d)
+    text = "Messages did not load: injected failure. Try again"
+    # the top's line above the first message shown, the bottom's below the last
+    assert got == [["top", text, False, True], ["below", text, True, False]], got
+    d.execute_script("window.__failPages = false")
+    below = by_css(d, "#messages > li.load-failed[data-where=below] button")[0]
+    assert below.accessible_name == "Try again to load the messages"
+    last_shown = bubbles(d)[-1]
+    below.click()
+    wait(d, lambda d: bubbles(d)[-1] > last_shown, 5, "the newer page, tried again")
+    assert [x[0] for x in lines(d)] == ["top"], lines(d)
+    # (the newer page let go of the oldest shown: the top's line stays above those left;
+    # what its Try again loads may be let go of in turn at a bound of 50, so the page's
+    # answer is what is looked at)
+    d.execute_script(
+        "window.__pages = []; const f = window.fetch; window.fetch = async (p, i) => {"
+        " const r = await f(p, i); if (String(p).includes('cursor='))"
+        " window.__pages.push((await r.clone().json()).map((m) => m.message)); return r; }")
+    d.execute_script(
+        "const b = document.querySelector('#messages > li.load-failed[data-where=top] button');"
+        "if (b) b.click()")
+    wait(d, lambda d: lines(d) == [] and d.execute_script("return window.__pages.length"), 5,
+         "the older page, tried again")
+    older = d.execute_script("return window.__pages[0]")
+    assert older and older[-1] < "ends 100", older
 
 
 def test_a_frozen_tab_gives_the_stream_to_the_others(web, two):
