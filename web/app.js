@@ -21,7 +21,7 @@
     'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
     'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
     'count', 'send', 'announce', 'live-text', 'jump', 'name-btn', 'name-form', 'name-input',
-    'name-save', 'name-cancel', 'notify-btn', 'notify-state']) {
+    'name-save', 'name-cancel', 'notify-btn', 'notify-state', 'live-retry']) {
     el[id] = $(id);
   }
 
@@ -2174,7 +2174,7 @@
     sendOutbox();
   }
 
-  const short = (t) => (charCount(t) > 40 ? `${[...t].slice(0, 40).join('')}…` : t);
+  const short = (t) => (charCount(t) > 40 ? `${graphemes(t).slice(0, 40).join('')}…` : t);
 
   // x shown in the open conversation, if it is x's: on its way, below every stored message;
   // failed, where it failed.
@@ -2391,6 +2391,23 @@
     el.live.dataset.state = on ? 'on' : 'off';
     const t = on ? 'live' : 'offline';
     if (el['live-text'].textContent !== t) el['live-text'].textContent = t; // said once a change
+    drawRetry();
+  }
+
+  // "offline · retrying in N s" while this tab's stream waits for its next try on a timer
+  // (scheduleReconnect), counted down each second; nothing while live, trying, or when
+  // another tab holds the stream.  Hidden from screen readers (#live-retry aria-hidden): a
+  // status that changed every second would be read out every second; "offline" still is,
+  // once.  Before, "offline" said nothing of when the page would try again, up to 30 s
+  // away (r32b; test_web.py::test_the_stream_waits_as_long_as_retry_after_says).
+  function drawRetry() {
+    clearTimeout(state.retryTick);
+    state.retryTick = 0;
+    const ms = state.retryTimer && !state.live ? state.retryAt - performance.now() : 0;
+    const left = Math.ceil(ms / 1000);
+    const t = left > 0 ? ` · retrying in ${left} s` : '';
+    if (el['live-retry'].textContent !== t) el['live-retry'].textContent = t;
+    if (left > 0) state.retryTick = setTimeout(drawRetry, ms - (left - 1) * 1000);
   }
 
   function stopEvents() {
@@ -2399,7 +2416,7 @@
     state.retryTimer = null;
     if (state.es) state.es.close();
     state.es = null;
-    setLive(false);
+    setLive(false); // (and the countdown goes: drawRetry)
   }
 
   // The next try after a failure: the backoff's, or later when the server said when
@@ -2408,10 +2425,13 @@
     if (gen !== state.esGen || !state.token) return;
     const wait = Math.max(state.retryMs * (0.75 + Math.random() / 2), minMs || 0);
     state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
+    state.retryAt = performance.now() + wait;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
+      drawRetry();
       if (gen === state.esGen) startEvents();
     }, wait);
+    drawRetry();
   }
 
   // The network going and coming back, as the browser tells it.  Gone: a stream whose network
@@ -2594,6 +2614,13 @@
   const NOTIFY_KEY = 'ddbchat.notify'; // 'on' | 'off' | 'refused'
   const LOOK_MS = 250;
   const NOTE_MAX = 100;
+  // t's graphemes (what a reader takes for one letter: an emoji with its modifiers and
+  // joiners, a flag, a letter with its combining marks), by Intl.Segmenter; its code points
+  // in a browser without it.
+  const segmenter = typeof Intl !== 'undefined' && Intl.Segmenter ?
+    new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+  const graphemes = (t) => (segmenter ? Array.from(segmenter.segment(t), (x) => x.segment) :
+    [...t]);
   // text (a name, a message) without its bidi controls (embeddings and overrides
   // U+202A-202E, isolates U+2066-2069, the marks U+200E, U+200F, U+061C), for text the
   // system lays out itself
@@ -2661,8 +2688,10 @@
       // the body as the title: without its bidi controls, then isolated, so a message
       // holding an override (U+202E) or a PDI cannot reverse what the system lays out after
       // it; cut to NOTE_MAX letters after they went, the ellipsis inside the isolate
-      // (test_web.py::test_a_notification_body_isolates_the_message)
-      const text = [...noBidi(m.message)];
+      // (test_web.py::test_a_notification_body_isolates_the_message); a letter is a
+      // grapheme, so the cut never splits an emoji of several code points, a flag or a
+      // letter from its combining marks (before: cut by code point, r32b L7)
+      const text = graphemes(noBidi(m.message));
       const cut = text.length > NOTE_MAX ? `${text.slice(0, NOTE_MAX - 1).join('')}…` :
         text.join('');
       const body = cut ? `\u2068${cut}\u2069` : '';

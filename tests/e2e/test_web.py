@@ -23,6 +23,7 @@ import datetime
 import json
 import math
 import os
+import re
 import shutil
 import time
 import zoneinfo
@@ -1805,6 +1806,15 @@ def test_the_stream_waits_as_long_as_retry_after_says(web, two):
                   "alice's conversation", seams=(TICKET_BUSY,))
     d.execute_script("window.__ticketBusy = true; window.dispatchEvent(new Event('offline'))")
     wait(d, lambda d: len(d.execute_script("return window.__busyAt")) >= 1, 3, "a refused ticket")
+    # "offline" says when the next try is, counted down (before: nothing said when)
+    retry = lambda d: d.execute_script(  # noqa: E731
+        "return [document.getElementById('live-text').textContent,"
+        " document.getElementById('live-retry').textContent]")
+    first = wait(d, lambda d: retry(d)[1] and retry(d), 3, "the countdown")
+    assert first[0] == "offline" and re.fullmatch(r" · retrying in [2-5] s", first[1]), first
+    time.sleep(1.2)
+    later = retry(d)
+    assert later[1] and int(later[1].split()[-2]) < int(first[1].split()[-2]), (first, later)
     type_and_enter(d, "meanwhile")
     wait(d, lambda d: bubbles(d) == ["from alice", "meanwhile"] and
          not by_css(d, "#messages li.pending"), 5, "the send stored")
@@ -1813,6 +1823,7 @@ def test_the_stream_waits_as_long_as_retry_after_says(web, two):
     assert at[1] - at[0] >= 3900, f"the second try {at[1] - at[0]:.0f} ms after the first"
     d.execute_script("window.__ticketBusy = false")
     wait(d, lambda d: by_css(d, "#live[data-state=on]"), 8, "live once the tickets are given")
+    assert retry(d) == ["live", ""], retry(d)
 
 
 def test_sends_that_met_a_server_down_go_by_themselves(web, two):
@@ -5316,11 +5327,17 @@ def test_a_notification_body_isolates_the_message(web, two):
         evil = "a \u2069\u202eevil \u2066\u202a\u202b\u202c\u202d\u2067\u200e\u200f\u061cend"
         rtl = "שלום עולם 👋🏽 مرحبا"
         controls = "\u200f" * 120 + "x" * 99 + "yz"  # 221 code points, 101 letters
-        for i, text in enumerate((evil, rtl, controls)):
+        # the 99th letter a family of 5 code points (joined by U+200D), the 100th and 101st
+        # an e with a combining acute and a flag (2 code points each): cut by grapheme, the
+        # family whole before the ellipsis (r32b L7: by code point, its man alone)
+        family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+        graphemes = "x" * 98 + family + "e\u0301" + "\U0001F1EB\U0001F1F7"
+        for i, text in enumerate((evil, rtl, controls, graphemes)):
             send_rest(web, ev, text, group=g)
             wait(d, lambda d: len(notes()) == i + 1, 5, f"notification {i + 1}")
         assert notes() == ["\u2068a evil end\u2069", f"\u2068{rtl}\u2069",
-                           "\u2068" + "x" * 99 + "…\u2069"]
+                           "\u2068" + "x" * 99 + "…\u2069",
+                           "\u2068" + "x" * 98 + family + "…\u2069"]
     finally:
         d.execute_script("localStorage.removeItem('ddbchat.notify')")
 
