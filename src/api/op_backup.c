@@ -287,9 +287,25 @@ static json_t *bk_gsi_entry(json_t *old, long long rcu, long long wcu, bool ppr)
 {
     json_t *g = json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU", (json_int_t)wcu);
     json_t *odt = json_object_get(old, "Odt");
-    if (g && ppr && json_is_object(odt))
-        json_object_set_new(g, "Odt", json_deep_copy(odt));
+    if (g && ppr && json_is_object(odt) && json_object_set_new(g, "Odt", json_deep_copy(odt))) {
+        json_decref(g);
+        return NULL;
+    }
     return g;
+}
+
+/* o[k] = v, v taken (also when it is NULL, a failed allocation, or the set fails): 0 or
+ * ERR_NOMEM.  The restored table's metadata is built with it: a member lost to an allocation
+ * failure would restore a table that differs from its backup, with a 200 (test_restore_alloc). */
+static int bk_put(api_req *r, json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) ? api_nomem(r) : 0;
+}
+
+/* o[k] = v, v borrowed (a new reference is taken): 0 or ERR_NOMEM. */
+static int bk_put_ref(api_req *r, json_t *o, const char *k, json_t *v)
+{
+    return json_object_set(o, k, v) ? api_nomem(r) : 0;
 }
 
 /* SourceTableDetails and SourceTableFeatureDetails of a table (counts patched in later from
@@ -851,8 +867,8 @@ typedef struct bk_target {
 /* The target's indexes (into t->idx) and the GSIs' metadata (into new_gmeta: units and, on
  * demand, ceilings, from the backup's gmeta and the overrides): LSIs, then GSIs, each kind
  * from the request's overrides when it gives them (each the backup's index, listed once),
- * else every index of that kind in the definition.  0, ERR_VALIDATION, or ERR_INTERNAL for a
- * damaged definition. */
+ * else every index of that kind in the definition.  0, ERR_VALIDATION, ERR_INTERNAL for a
+ * damaged definition, or ERR_NOMEM. */
 static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t *gmeta,
                               store_table *t, json_t *new_gmeta)
 {
@@ -929,7 +945,9 @@ static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t 
                     long long rcu = bk_int(g, "RCU"), wcu = bk_int(g, "WCU");
                     if (!ppr && (rcu < 1 || wcu < 1))
                         rcu = wcu = 1; /* from on-demand to provisioned: the least */
-                    json_object_set_new(new_gmeta, in, bk_gsi_entry(g, rcu, wcu, ppr));
+                    int rc = bk_put(r, new_gmeta, in, bk_gsi_entry(g, rcu, wcu, ppr));
+                    if (rc)
+                        return rc;
                 }
             }
         }
@@ -939,27 +957,29 @@ static int bk_restore_indexes(api_req *r, const bk_target *tg, bool ppr, json_t 
 
 /* The target's billing mode and table throughput into its metadata: on demand (since now
  * unless it was already), or provisioned with the override's units (pto, may be NULL) or the
- * backup's, at least 1 each, without on-demand ceilings.  0 or ERR_VALIDATION. */
+ * backup's, at least 1 each, without on-demand ceilings.  0, ERR_VALIDATION or ERR_NOMEM. */
 static int bk_restore_billing(api_req *r, json_t *pto, bool ppr, bool was_ppr, int64_t now,
                               json_t *meta)
 {
+    int rc;
     if (ppr) {
-        json_object_set_new(meta, "BillingMode", json_string("PAY_PER_REQUEST"));
-        if (!was_ppr || !json_object_get(meta, "PprSince"))
-            json_object_set_new(meta, "PprSince", json_integer(now));
-        json_object_set_new(meta, "RCU", json_integer(0));
-        json_object_set_new(meta, "WCU", json_integer(0));
+        if ((rc = bk_put(r, meta, "BillingMode", json_string("PAY_PER_REQUEST"))) ||
+            ((!was_ppr || !json_object_get(meta, "PprSince")) &&
+             (rc = bk_put(r, meta, "PprSince", json_integer(now)))) ||
+            (rc = bk_put(r, meta, "RCU", json_integer(0))) ||
+            (rc = bk_put(r, meta, "WCU", json_integer(0))))
+            return rc;
     } else {
         long long rcu = bk_int(meta, "RCU"), wcu = bk_int(meta, "WCU");
-        int rc = pto ? bk_tp(r, pto, &rcu, &wcu) : 0;
-        if (rc)
+        if ((rc = pto ? bk_tp(r, pto, &rcu, &wcu) : 0))
             return rc;
         if (rcu < 1 || wcu < 1)
             return err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
-        json_object_set_new(meta, "BillingMode", json_string("PROVISIONED"));
         json_object_del(meta, "Odt"); /* no on-demand ceilings on a provisioned table */
-        json_object_set_new(meta, "RCU", json_integer(rcu));
-        json_object_set_new(meta, "WCU", json_integer(wcu));
+        if ((rc = bk_put(r, meta, "BillingMode", json_string("PROVISIONED"))) ||
+            (rc = bk_put(r, meta, "RCU", json_integer(rcu))) ||
+            (rc = bk_put(r, meta, "WCU", json_integer(wcu))))
+            return rc;
     }
     return 0;
 }
@@ -1008,7 +1028,7 @@ static int bk_restore_name(api_req *r, const bk_target *x, char *sn)
 
 /* OnDemandThroughputOverride into meta: only onto an on-demand restore (ppr), and it replaces
  * the recorded ceilings (AWS, ack-api-quirks DDB-TABLE-280 / 281, live probes 2026-10-09).
- * 0 or ERR_VALIDATION. */
+ * 0, ERR_VALIDATION or ERR_NOMEM. */
 static int bk_restore_odt(api_req *r, const bk_target *x, bool ppr, json_t *meta)
 {
     const char *odm = NULL;
@@ -1055,10 +1075,12 @@ static int bk_restore_plan(api_req *r, const bk_target *x, const char *sn, store
         rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
         goto done;
     }
-    meta = json_deep_copy(x->meta);
-    if (!json_is_object(meta)) {
-        json_decref(meta);
-        meta = json_object();
+    /* a backup without metadata restores with none; a failed copy is out of memory, not
+     * an empty metadata (a table without its billing and GSIs' units) */
+    meta = json_is_object(x->meta) ? json_deep_copy(x->meta) : json_object();
+    if (!meta) {
+        rc = api_nomem(r);
+        goto done;
     }
     const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
     bool was_ppr = bm && !strcmp(bm, "PAY_PER_REQUEST"); /* bm dies when meta changes */
@@ -1072,23 +1094,28 @@ static int bk_restore_plan(api_req *r, const bk_target *x, const char *sn, store
         goto done;
     json_t *gmeta = json_object_get(meta, "Gsi");
     json_t *new_gmeta = json_object();
+    if (!new_gmeta) {
+        rc = api_nomem(r);
+        goto done;
+    }
     if ((rc = bk_restore_indexes(r, x, ppr, gmeta, t, new_gmeta))) {
         json_decref(new_gmeta);
         goto done;
     }
-    json_object_set_new(meta, "Gsi", new_gmeta);
+    if ((rc = bk_put(r, meta, "Gsi", new_gmeta))) /* gmeta dies here */
+        goto done;
     int64_t now = base_wall_ms();
     if ((rc = bk_restore_billing(r, pto, ppr, was_ppr, now, meta)))
         goto done;
     bk_meta_not_restored(meta);
-    if (sseo)
-        json_object_set(meta, "SSE", sseo);
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
     uuid_unparse_lower(u, us);
-    json_object_set_new(meta, "TableId", json_string(us));
-    json_object_set(meta, "Restore", x->restore);
+    if ((sseo && (rc = bk_put_ref(r, meta, "SSE", sseo))) ||
+        (rc = bk_put(r, meta, "TableId", json_string(us))) ||
+        (rc = bk_put_ref(r, meta, "Restore", x->restore)))
+        goto done;
     char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
         rc = api_nomem(r);
@@ -1175,21 +1202,26 @@ done:
 }
 
 /* Restores x into its target: the name checked, the table planned, then created with its
- * restore job started; *out the reply (TableDescription, CREATING). */
-static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
+ * restore job started; *out the reply (TableDescription, CREATING).  *out_started: the table
+ * was created and its restore started (its job owns the dump), also when the reply could not
+ * be built after that (ERR_NOMEM: the restore goes on, as after a lost reply; a point-in-time
+ * restore must then leave its dump, test_restore_alloc). */
+static int bk_restore_into(api_req *r, const bk_target *x, bool *out_started, json_t **out)
 {
     char sn[STORE_NAME_MAX];
     store_table *t = NULL;
     const store_table *created = NULL;
     int rc;
+    *out_started = false;
     if ((rc = bk_restore_name(r, x, sn)) || (rc = bk_restore_plan(r, x, sn, &t)) ||
         (rc = bk_restore_apply(r, x, t, sn, &created)))
         return rc;
+    *out_started = true;
     json_t *desc = NULL;
     if ((rc = api_table_describe(r, created, "CREATING", &desc)))
         return rc;
-    *out = json_pack("{s:o}", "TableDescription", desc);
-    return 0;
+    *out = json_pack("{s:o}", "TableDescription", desc); /* takes desc, also on failure */
+    return *out ? 0 : api_nomem(r);
 }
 
 /* The two restores' shared members (RestoreTableFromBackup, RestoreTableToPointInTime): the
@@ -1299,7 +1331,9 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
                    .ov = ov};
-    rc = restore ? bk_restore_into(r, &x, out) : api_nomem(r); /* the job is registered */
+    bool started = false;
+    /* the job is registered */
+    rc = restore ? bk_restore_into(r, &x, &started, out) : api_nomem(r);
     json_decref(restore);
 done:
     if (m)
@@ -1563,8 +1597,10 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     }
     bk_target x = {.target = target, .def = def, .meta = meta, .restore = restore,
                    .dump_id = id, .pitr = true, .ov = ov};
-    if ((rc = bk_restore_into(r, &x, out)) == 0)
-        made = false; /* the restore job owns the dump now */
+    bool started = false;
+    rc = bk_restore_into(r, &x, &started, out);
+    if (started)
+        made = false; /* the restore job owns the dump now (also when its reply failed) */
 done:
     if (made) {
         err_t ie = {0};
