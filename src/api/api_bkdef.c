@@ -26,29 +26,39 @@ static av_type bk_type_of(const char *s)
     return !s ? AV_NONE : !strcmp(s, "S") ? AV_S : !strcmp(s, "N") ? AV_N : !strcmp(s, "B") ? AV_B : AV_NONE;
 }
 
-/* A multi-attribute key's further partition or sort key attributes: [{"name","type"}, ...]. */
+/* A multi-attribute key's further partition or sort key attributes: [{"name","type"}, ...];
+ * NULL out of memory. */
 static json_t *bk_xattrs_json(char *const *names, const av_type *types, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "type",
-                                           bk_type_name(types[i])));
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "type",
+                                               bk_type_name(types[i])))) {
+            json_decref(a);
+            a = NULL;
+        }
     return a;
 }
 
 /* A key definition as the backup keeps it: hash, hash_type, range, range_type, and for a
- * multi-attribute GSI key xhash / xrange (bk_xattrs_json; absent in backups made before). */
+ * multi-attribute GSI key xhash / xrange (bk_xattrs_json; absent in backups made before).
+ * NULL out of memory: never a definition with a member lost (a restore would make a table
+ * without its sort key, test_restore_alloc). */
 static json_t *bk_keydef_json(const store_keydef *k)
 {
     json_t *o = json_pack("{s:s,s:s}", "hash", k->hash, "hash_type", bk_type_name(k->hash_type));
-    if (k->range[0]) {
-        json_object_set_new(o, "range", json_string(k->range));
-        json_object_set_new(o, "range_type", json_string(bk_type_name(k->range_type)));
+    if (o && ((k->range[0] && (json_object_set_new(o, "range", json_string(k->range)) ||
+                               json_object_set_new(o, "range_type",
+                                                   json_string(bk_type_name(k->range_type))))) ||
+              (k->n_xhash &&
+               json_object_set_new(o, "xhash",
+                                   bk_xattrs_json(k->xhash, k->xhash_type, k->n_xhash))) ||
+              (k->n_xrange &&
+               json_object_set_new(o, "xrange",
+                                   bk_xattrs_json(k->xrange, k->xrange_type, k->n_xrange))))) {
+        json_decref(o);
+        o = NULL;
     }
-    if (k->n_xhash)
-        json_object_set_new(o, "xhash", bk_xattrs_json(k->xhash, k->xhash_type, k->n_xhash));
-    if (k->n_xrange)
-        json_object_set_new(o, "xrange", bk_xattrs_json(k->xrange, k->xrange_type, k->n_xrange));
     return o;
 }
 
@@ -107,16 +117,22 @@ int api_bkdef_version(const store_table *t)
     return 1;
 }
 
-/* The store-level definition of t (what a restore needs besides the metadata). */
+/* The store-level definition of t (what a restore needs besides the metadata); NULL out of
+ * memory, never one with an index lost (a point-in-time restore made the table without its
+ * LSI, test_restore_alloc). */
 json_t *api_bkdef_json(const store_table *t)
 {
     json_t *idx = json_array();
-    for (size_t i = 0; i < t->n_idx; i++) {
+    for (size_t i = 0; idx && i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
+        /* "o" takes its value also when the pack fails; a NULL value fails the pack */
         json_t *x = json_pack("{s:s,s:b,s:o,s:o}", "name", ix->name, "global", ix->global, "key",
                               bk_keydef_json(&ix->key), "Projection",
                               api_projection_json(ix));
-        json_array_append_new(idx, x);
+        if (json_array_append_new(idx, x)) {
+            json_decref(idx);
+            idx = NULL;
+        }
     }
     return json_pack("{s:o,s:o}", "key", bk_keydef_json(&t->key), "idx", idx);
 }

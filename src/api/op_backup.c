@@ -550,22 +550,25 @@ int op_create_backup(api_req *r, json_t **out)
     char *arn = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/backup/%s",
                              r->api->region, r->api->account_id, vis, j->id);
     json_t *rec = json_object();
-    json_object_set_new(rec, "v", json_integer(api_bkdef_version(t)));
-    json_object_set_new(rec, "BackupArn", json_string(arn ? arn : ""));
-    json_object_set_new(rec, "BackupName", json_string(bname));
-    json_object_set_new(rec, "BackupStatus", json_string("CREATING"));
-    json_object_set_new(rec, "BackupType", json_string("USER"));
-    json_object_set_new(rec, "BackupCreationMs", json_integer(now));
-    json_object_set_new(rec, "BackupSizeBytes", json_integer(0));
-    json_object_set_new(rec, "Namespace", json_string(bk_ns(r, nsb)));
-    json_object_set_new(rec, "TableName", json_string(vis));
-    json_object_set_new(rec, "SourceTableDetails", src);
-    json_object_set_new(rec, "SourceTableFeatureDetails", feat);
-    json_object_set_new(rec, "Def", api_bkdef_json(t));
-    json_object_set_new(rec, "Meta", meta);
+    /* a member lost to an allocation failure would save a backup that restores a different
+     * table (a definition without its index): every set is checked */
+    bool bad = !rec;
+    bad |= json_object_set_new(rec, "v", json_integer(api_bkdef_version(t))) != 0;
+    bad |= json_object_set_new(rec, "BackupArn", json_string(arn ? arn : "")) != 0;
+    bad |= json_object_set_new(rec, "BackupName", json_string(bname)) != 0;
+    bad |= json_object_set_new(rec, "BackupStatus", json_string("CREATING")) != 0;
+    bad |= json_object_set_new(rec, "BackupType", json_string("USER")) != 0;
+    bad |= json_object_set_new(rec, "BackupCreationMs", json_integer(now)) != 0;
+    bad |= json_object_set_new(rec, "BackupSizeBytes", json_integer(0)) != 0;
+    bad |= json_object_set_new(rec, "Namespace", json_string(bk_ns(r, nsb))) != 0;
+    bad |= json_object_set_new(rec, "TableName", json_string(vis)) != 0;
+    bad |= json_object_set_new(rec, "SourceTableDetails", src) != 0;
+    bad |= json_object_set_new(rec, "SourceTableFeatureDetails", feat) != 0;
+    bad |= json_object_set_new(rec, "Def", api_bkdef_json(t)) != 0;
+    bad |= json_object_set_new(rec, "Meta", meta) != 0;
     char lock[64];
     api_bk_file(lock, sizeof lock, j->id, ".lock");
-    if (!arn || !meta) { /* never a backup without the table's settings */
+    if (!arn || bad) { /* never a backup without the table's settings */
         rc = api_nomem(r);
         goto fail;
     }

@@ -464,9 +464,13 @@ int store_table_create(store_t *s, const store_table *def, const store_table **o
     int rc = st_write_txn(s, st_create_fn, &c, e);
     if (rc)
         return rc;
-    rc = st_cat_check(s, e);
-    if (rc)
-        return rc;
+    /* committed: the table exists whatever the cache's reload says.  A reload that ran out
+     * of memory is tried once more; when that fails too, *out is NULL and the caller's next
+     * lookup (store_table_pin) reloads.  Failing the
+     * create here answered a create that happened as failed (a point-in-time restore then
+     * removed the dump its table waits for: test_restore_alloc) */
+    if (st_cat_check(s, NULL))
+        st_cat_check(s, NULL);
     if (out_made)
         *out_made = (store_table_made){.id = c.id, .stream_id = c.stream_id,
                                        .stream_ms = c.stream_ms};
