@@ -107,17 +107,25 @@ static int count(const char *hay, const char *needle)
     return n;
 }
 
-/* Pumps until `needle` appears `times` times (or 5 s). */
+/* What a wait for something that must happen gives it before the test fails: far more than a
+ * loaded machine takes (the CI runs this under ASan beside a Java DynamoDB Local on 2 cores);
+ * a wait returns as soon as its condition holds.  Timed by the clock, not by a count of
+ * sleeps. */
+#define WAIT_US (30 * 1000000LL)
+
+/* Pumps until `needle` appears `times` times (or WAIT_US). */
 static bool reader_wait(reader *r, const char *needle, int times)
 {
-    for (int i = 0; i < 500; i++) {
+    int64_t until = (int64_t)msg_now_usec() + WAIT_US;
+    for (;;) {
         reader_pump(r);
         if (count(r->text, needle) >= times)
             return true;
+        if ((int64_t)msg_now_usec() > until)
+            return false;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    return false;
 }
 
 static void reader_close(reader *r)
@@ -378,6 +386,7 @@ static void test_rename_reaches_the_other_persons_stream(void **state)
              "\"handle\":\"ev_rn_d\",\"display_name\":\"Ev \\\"Rn\\\" D2\"}\n\n",
              m.message_group_uuid, d.uuid);
     assert_true(reader_wait(&rb, want, 1));
+    assert_true(reader_wait(&rd, "event: rename", 1)); /* d's own form, below */
     readers_settle((reader *[]){&rc, &rd, &rb}, 3);
     assert_int_equal(count(rb.text, "event: rename"), 1);
     assert_int_equal(count(rc.text, "event: rename"), 0);
@@ -454,9 +463,9 @@ static void test_close_early(void **state)
         reader_close(&r);
     }
     msg_events_stats st;
-    for (int i = 0; i < 200; i++) {
+    for (int64_t until = (int64_t)msg_now_usec() + WAIT_US;;) {
         msg_events_stats_get(HUB, &st);
-        if (st.streams == 0)
+        if (st.streams == 0 || (int64_t)msg_now_usec() > until)
             break;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -472,7 +481,8 @@ static void streams_metric_is(long want)
     char line[64];
     snprintf(line, sizeof line, "\nddbchat_events_streams %ld\n", want);
     bool seen = false;
-    for (int i = 0; i < 200 && !seen; i++) {
+    for (int64_t until = (int64_t)msg_now_usec() + WAIT_US;
+         !seen && (int64_t)msg_now_usec() <= until;) {
         buf_t b;
         buf_init(&b, 0);
         msg_events_metrics(HUB, &b);
@@ -1168,7 +1178,8 @@ static void test_a_changed_grp_drops_the_kept_unread_total(void **state)
     snprintf(pk, sizeof pk, "GRP#%s", me.uuid);
     int told = atomic_load(&keyed_told);
     atomic_store(&keyed_pk, pk);
-    for (int i = 0; i < 400 && atomic_load(&keyed_told) == told; i++) {
+    for (int64_t until = (int64_t)msg_now_usec() + WAIT_US;
+         atomic_load(&keyed_told) == told && (int64_t)msg_now_usec() <= until;) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
