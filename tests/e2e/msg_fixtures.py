@@ -24,6 +24,8 @@ module sets `pytestmark = pytest.mark.requires_ddbchat`.
                  the tables in the namespace boto3 sees) and region us-east-1.
   start_remote_serve(endpoint, *extra_args, env=None) -> Server of a `ddbchat serve
                  --endpoint <endpoint> --quiet` on a free API port (caller stops it).
+  start_msg_server(*extra_args) -> Server: msg_server's embedded one with extra serve flags
+                 (caller stops it and removes its data dir).
   add_user(server, handle, name) -> uuid (through the CLI, --json).
   scan_table(ddb, table) -> every item, plain Python values, through the DynamoDB endpoint.
 """
@@ -83,6 +85,21 @@ def start_remote_serve(endpoint, *extra_args, env=None, timeout=180):
     return srv
 
 
+def start_msg_server(*extra_args):
+    """msg_server's embedded server with extra serve flags (caller stops it and removes its
+    data dir), for a test that needs other settings than the module's server."""
+    srv = start_ddbchat("--demo", "--cors-origin", CORS_ORIGIN, *extra_args,
+                        dynamodb_only=False, env={"DDBCHAT_JWT_SECRET": SECRET})
+    # --demo creates the table and demo data before serving; wait until it is visible
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        st, _, _ = rest(srv, "GET", "/api/health")
+        if st == 200:
+            break
+        time.sleep(0.1)
+    return srv
+
+
 @pytest.fixture(scope="module")
 def msg_server(pytestconfig):
     if pytestconfig.getoption("--target") != "ddbchat":
@@ -106,15 +123,7 @@ def msg_server(pytestconfig):
                 shutil.rmtree(backing.data_dir, ignore_errors=True)
             os.unlink(srv.log)
         return
-    srv = start_ddbchat("--demo", "--cors-origin", CORS_ORIGIN, dynamodb_only=False,
-                        env={"DDBCHAT_JWT_SECRET": SECRET})
-    # --demo creates the table and demo data before serving; wait until it is visible
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        st, _, _ = rest(srv, "GET", "/api/health")
-        if st == 200:
-            break
-        time.sleep(0.1)
+    srv = start_msg_server()
     try:
         yield srv
     finally:

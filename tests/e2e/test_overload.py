@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 import boto3
 from conftest import DUMMY_AUTH, busy_connection, client_for, raw_request, read_to_close
 from msg_fixtures import add_user, msg_server, rest, token  # noqa: F401 (msg_server: a fixture)
+from msg_fixtures import start_msg_server
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -1123,7 +1124,20 @@ def rss_anon_kb(pid):
     return 0
 
 
-def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_server):
+@pytest.fixture
+def msg_server_unreaped():
+    """A messaging server whose replies that are never read stay held for the whole test: its
+    read timeout (600 s) is longer than the test, so the reaper (http_conn.c http_reap_send)
+    drops none of them (the module's server drops them at 10 s)."""
+    srv = start_msg_server("--read-timeout", "600")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_server_unreaped):
     # A listing of 100 messages of control characters (each escaped in six bytes: ~630 KB)
     # asked for by clients that never read: the REST listener holds at most its reply budget
     # (64 MB past each reply's first 16 KB), a read past it gets the busy 503 at once, small
@@ -1131,7 +1145,11 @@ def test_rest_replies_to_clients_that_do_not_read_stay_within_a_budget(msg_serve
     # budget 1,000 such clients held 562 MB (RssAnon) and every listing was a 200.  What the
     # kernel took of the replies sits in the server's sockets on top of that: each holds at
     # most its SO_SNDBUF (128 KB); before that cap Linux grew them to tcp_wmem's 4 MB, and
-    # these 300 clients held 379 MB of socket buffers beside 73 MB of RssAnon (fix31).
+    # these 300 clients held 379 MB of socket buffers beside 73 MB of RssAnon (fix31).  On a
+    # server of its own: with the module's 10 s read timeout, at load 9 the first listing was
+    # answered 12 s after the 300 clients had asked, the reaper had dropped 109 of them (ss)
+    # and more later, and the budget never filled (a 200 at the 30 s deadline, 3 runs of 3).
+    msg_server = msg_server_unreaped
     u = urllib.parse.urlparse(msg_server.api_url)
     sender = token(add_user(msg_server, "bigsender", "Big Sender"))
     add_user(msg_server, "bigreader", "Big Reader")
