@@ -2406,7 +2406,14 @@
     const ms = state.retryTimer && !state.live ? state.retryAt - performance.now() : 0;
     const left = Math.ceil(ms / 1000);
     const t = left > 0 ? ` · retrying in ${left} s` : '';
-    if (el['live-retry'].textContent !== t) el['live-retry'].textContent = t;
+    if (el['live-retry'].textContent !== t) {
+      // "retrying in" its own span: at phone width the top bar has room for "offline · 12 s"
+      const word = document.createElement('span');
+      word.className = 'retry-word';
+      word.textContent = 'retrying in ';
+      if (t) el['live-retry'].replaceChildren(' · ', word, `${left} s`);
+      else el['live-retry'].replaceChildren();
+    }
     if (left > 0) state.retryTick = setTimeout(drawRetry, ms - (left - 1) * 1000);
   }
 

@@ -1815,6 +1815,18 @@ def test_the_stream_waits_as_long_as_retry_after_says(web, two):
     time.sleep(1.2)
     later = retry(d)
     assert later[1] and int(later[1].split()[-2]) < int(first[1].split()[-2]), (first, later)
+    # at phone width the words go ("offline · 3 s") and the top bar holds in 360 px
+    size = d.get_window_size()
+    try:
+        d.set_window_size(360, 740)
+        phone = wait(d, lambda d: d.execute_script(
+            "const t = document.querySelector('.topbar'), l = document.getElementById('live');"
+            "return innerWidth <= 400 && l.innerText.includes('·') &&"
+            " [l.innerText, t.scrollWidth <= t.clientWidth]"), 3, "the countdown at 360 px")
+        # (innerText: what is laid out, the visually hidden "Connection:" too)
+        assert re.search(r"(^|\s)offline · [1-5] s$", phone[0]) and phone[1], phone
+    finally:
+        d.set_window_size(size["width"], size["height"])
     type_and_enter(d, "meanwhile")
     wait(d, lambda d: bubbles(d) == ["from alice", "meanwhile"] and
          not by_css(d, "#messages li.pending"), 5, "the send stored")
