@@ -28,7 +28,6 @@
 #define ST_DUMP_END 0xFFFFFFFFu
 #define ST_DUMP_IOBUF (1 << 20)
 #define ST_BK_LIST_MAX 100000 /* files listed under backups/ */
-#define ST_RESUME_KEY_MAX 512 /* LMDB's key limit is 511 bytes (mdb_env_get_maxkeysize) */
 
 const char *store_dir(store_t *s)
 {
@@ -166,7 +165,6 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
         goto done;
     }
     unsigned char pre[ST_PREFIX_LEN];
-    unsigned char resume[ST_RESUME_KEY_MAX]; /* the last key read, when letting a grower in */
     st_prefix5(pre, t->id, 0);
     MDB_val k = {sizeof pre, pre}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -177,29 +175,12 @@ int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn
         if ((rc = fn(ctx, &item, e)))
             goto done;
         arena_reset(&a);
-        if (st_map_yield_wanted(s) && k.mv_size <= sizeof resume) {
-            /* a write waits to grow the map (or to adopt another process's growth), which
-             * cannot happen while this thread's txn holds maplock: let it in between two
-             * items, the snapshot kept, and go on after this item.  Before, the growth (and
-             * with it every request of the server, maplock preferring its writer) waited for
-             * the whole backup or export (test_backup.c test_snapshot_lets_the_map_grow). */
-            size_t rl = k.mv_size;
-            memcpy(resume, k.mv_data, rl);
-            mdb_cursor_close(cur);
-            cur = NULL;
-            st_map_yield(s);
-            if ((rc = mdb_cursor_open(txn, s->db_data, &cur))) {
-                cur = NULL;
-                rc = st_mdb_err(rc, e);
-                goto done;
-            }
-            k = (MDB_val){rl, resume};
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            if (mrc == 0 && k.mv_size == rl && memcmp(k.mv_data, resume, rl) == 0)
-                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-            continue;
-        }
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        /* a write waits to grow the map (or to adopt another process's growth), which
+         * cannot happen while this thread's txn holds maplock: it is let in between two
+         * items, the snapshot kept.  Before, the growth (and with it every request of the
+         * server, maplock preferring its writer) waited for the whole backup or export
+         * (test_backup.c test_snapshot_lets_the_map_grow). */
+        mrc = st_cursor_next_yielding(s, txn, s->db_data, &cur, &k, &v);
     }
     if (mrc != MDB_NOTFOUND && mrc != 0)
         rc = st_mdb_err(mrc, e);

@@ -320,7 +320,8 @@ int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
 /* ---- the table as of a moment ------------------------------------------------------------- */
 
 typedef struct pt_undo {
-    const unsigned char *key, *item; /* in the read txn's pages */
+    const unsigned char *key, *item; /* copies (pt_hist), not the map's pages */
+    size_t off;                      /* of key in pt_hist's buffer, while it grows */
     size_t klen, ilen;
     size_t ord; /* commit order: the first change after T wins */
     bool present, used;
@@ -377,6 +378,14 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
     MDB_cursor *cur = NULL;
     pt_undo *u = NULL;
     size_t n = 0, cap = 0;
+    /* the undo records' keys and before-images, copied out of the map: the read lets a map
+     * growth in between two steps (st_cursor_next_yielding), after which a pointer into the
+     * map is stale.  Before, u[] pointed into the map and the whole read held maplock, so a
+     * growth, and with it every request of the server, waited for the restore's read
+     * (review32 r32c M1; test_backup.c test_pitr_read_lets_the_map_grow).  The copies are
+     * as big as the table's history after at_ms. */
+    unsigned char *hb = NULL;
+    size_t hlen = 0, hcap = 0;
     arena_t a;
     arena_init(&a);
     int rc = st_rtxn_begin(s, &txn);
@@ -424,15 +433,33 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
             u = nu;
             cap = nc;
         }
-        size_t kl = (size_t)base_le_get(p + 2, 4);
-        u[n] = (pt_undo){.key = p + PT_REC_HDR, .klen = kl, .item = p + PT_REC_HDR + kl,
-                         .ilen = v.mv_size - PT_REC_HDR - kl, .ord = n, .present = p[1] == 1};
+        size_t kl = (size_t)base_le_get(p + 2, 4), body = v.mv_size - PT_REC_HDR;
+        if (body > hcap - hlen) {
+            size_t nc = hcap ? hcap : 65536;
+            while (nc - hlen < body)
+                nc *= 2;
+            unsigned char *nb = realloc(hb, nc);
+            if (!nb) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            hb = nb;
+            hcap = nc;
+        }
+        memcpy(hb + hlen, p + PT_REC_HDR, body);
+        u[n] = (pt_undo){.off = hlen, .klen = kl, .ilen = body - kl, .ord = n,
+                         .present = p[1] == 1};
+        hlen += body;
         n++;
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        mrc = st_cursor_next_yielding(s, txn, s->db_meta, &cur, &k, &v);
     }
     if (mrc != 0 && mrc != MDB_NOTFOUND) {
         rc = st_mdb_err(mrc, e);
         goto done;
+    }
+    for (size_t i = 0; i < n; i++) { /* hb moved no more */
+        u[i].key = hb + u[i].off;
+        u[i].item = u[i].key + u[i].klen;
     }
     /* per item, keep its first change after at_ms: its before-image is its state at at_ms */
     if (n) /* (u is NULL when there is nothing to undo) */
@@ -472,7 +499,7 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
         }
         if (rc)
             goto done;
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        mrc = st_cursor_next_yielding(s, txn, s->db_data, &cur, &k, &v);
     }
     if (mrc != 0 && mrc != MDB_NOTFOUND) {
         rc = st_mdb_err(mrc, e);
@@ -489,6 +516,7 @@ done:
     if (txn)
         st_rtxn_end(s, txn);
     free(u);
+    free(hb);
     arena_fini(&a);
     return rc;
 }

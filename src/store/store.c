@@ -212,6 +212,31 @@ void st_map_yield(store_t *s)
     st_map_rdlock(s); /* writer-preferring: after the waiting grower */
 }
 
+#define ST_RESUME_KEY_MAX 512 /* LMDB's key limit is 511 bytes (mdb_env_get_maxkeysize) */
+
+int st_cursor_next_yielding(store_t *s, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cur, MDB_val *k,
+                            MDB_val *v)
+{
+    unsigned char resume[ST_RESUME_KEY_MAX]; /* the last key read */
+    size_t rl = k->mv_size;
+    if (!st_map_yield_wanted(s) || rl > sizeof resume)
+        return mdb_cursor_get(*cur, k, v, MDB_NEXT);
+    memcpy(resume, k->mv_data, rl);
+    mdb_cursor_close(*cur);
+    *cur = NULL;
+    st_map_yield(s);
+    int rc = mdb_cursor_open(txn, dbi, cur);
+    if (rc) {
+        *cur = NULL;
+        return rc;
+    }
+    *k = (MDB_val){rl, resume};
+    rc = mdb_cursor_get(*cur, k, v, MDB_SET_RANGE); /* *k into the map again when found */
+    if (rc == 0 && k->mv_size == rl && memcmp(k->mv_data, resume, rl) == 0)
+        rc = mdb_cursor_get(*cur, k, v, MDB_NEXT);
+    return rc;
+}
+
 /* The last committed txn's id, by any process (mdb_env_info reads the meta pages: maplock
  * held, shared or exclusively). */
 static uint64_t st_meta_txnid(store_t *s)

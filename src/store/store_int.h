@@ -405,6 +405,14 @@ void st_map_wrlock(store_t *s);
  * hold rides on an outer one (a nested read): it cannot let that go. */
 bool st_map_yield_wanted(store_t *s);
 void st_map_yield(store_t *s);
+/* A long read's step to its cursor's next entry, letting a waiting grower in first when one
+ * waits (st_map_yield_wanted): *cur, at key *k, is closed, the grower let in, *cur opened
+ * again on dbi in txn and moved past *k.  Returns what the move returned (0 with *k, *v the
+ * next entry, MDB_NOTFOUND at the end) or an LMDB error (*cur NULL when it could not be
+ * opened again).  Every pointer into the map the caller read before is stale after a yield:
+ * it copies out what it keeps first (store_table_snapshot, store_pitr_snapshot). */
+int st_cursor_next_yielding(store_t *s, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cur, MDB_val *k,
+                            MDB_val *v);
 
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
  * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL
