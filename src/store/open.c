@@ -299,6 +299,9 @@ static int st_open_env(store_t *s, const char *dir, err_t *e)
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
     s->maxkey = (unsigned)mdb_env_get_maxkeysize(s->env);
+    int major = 0, minor = 0;
+    mdb_version(&major, &minor, NULL);
+    s->map_yield_ok = major == 0 && minor == 9; /* st_map_yield_wanted: 0.9's internals */
     int dead = 0;
     int crc = mdb_reader_check(s->env, &dead); /* free reader slots of crashed processes */
     if (crc)

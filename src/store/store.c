@@ -201,7 +201,8 @@ bool st_map_held(const store_t *s)
 
 bool st_map_yield_wanted(store_t *s)
 {
-    return atomic_load(&s->map_waiters) > 0 && st_tls_store == s && st_tls_depth == 1;
+    return s->map_yield_ok && atomic_load(&s->map_waiters) > 0 && st_tls_store == s &&
+           st_tls_depth == 1;
 }
 
 void st_map_yield(store_t *s)

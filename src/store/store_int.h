@@ -157,6 +157,9 @@ struct store {
     /* threads waiting to take maplock exclusively (st_map_wrlock): a long read lets them in
      * between its steps (st_map_yield) */
     _Atomic int map_waiters;
+    /* long reads may let a grower in (st_map_yield_wanted): only with LMDB 0.9.x, whose
+     * internals that relies on (set at open from mdb_version) */
+    bool map_yield_ok;
 
     /* read txns kept between reads (store.c st_rtxn_begin/_end): each keeps its reader slot
      * (MDB_NOTLS).  One given back while its snapshot is still the last commit stays live
@@ -400,9 +403,17 @@ void st_map_wrlock(store_t *s);
  * CreateBackup, an export), between two of its steps: true when a map growth or adoption
  * waits for maplock.  The reader then closes its cursors, keeps no pointer into the map,
  * and calls st_map_yield, which lets maplock go and takes it again once the map changed;
- * its txn and so its snapshot live on (an LMDB read txn keeps page numbers, not addresses,
- * outside its cursors), and it reopens its cursor where it was.  False when the caller's
- * hold rides on an outer one (a nested read): it cannot let that go. */
+ * its txn and so its snapshot live on, and it reopens its cursor where it was.  False when
+ * the caller's hold rides on an outer one (a nested read): it cannot let that go.
+ * This is against mdb_env_set_mapsize's documented rule ("may be called at later times if
+ * no transactions are active in this process"): it relies on LMDB 0.9's internals, checked
+ * in 0.9.24 (Debian 12's liblmdb0; review32 r32c): a read txn keeps copies of its DB records
+ * and page numbers, not addresses, outside its cursors, its reader slot is in the lock
+ * file's map (not remapped), and mdb_page_get computes each page's address from the
+ * current map.  So it is allowed only with LMDB 0.9.x (s->map_yield_ok, from mdb_version at
+ * open); with another version this is always false and a growth waits for the long read
+ * to end, as before.  test_backup.c test_snapshot_keeps_its_content_across_remaps catches
+ * a liblmdb that breaks it, test_snapshot_without_yield_holds_the_growth the fallback. */
 bool st_map_yield_wanted(store_t *s);
 void st_map_yield(store_t *s);
 /* A long read's step to its cursor's next entry, letting a waiting grower in first when one

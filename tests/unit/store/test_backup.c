@@ -398,6 +398,32 @@ static void test_snapshot_lets_the_map_grow(void **state)
     assert_false(c.late_seen);
 }
 
+/* With an LMDB other than 0.9.x (whose internals the yield relies on: st_map_yield_wanted),
+ * a long read never lets a grower in: the growth waits for the read's end, as before
+ * 7b091c89, and the read still sees its snapshot (review32 r32c L1).  This machine's LMDB
+ * is 0.9.x (Debian 12: 0.9.24), so the other version is played by clearing the flag. */
+static void test_snapshot_without_yield_holds_the_growth(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    assert_true(f->s->map_yield_ok); /* LMDB 0.9.x here */
+    f->s->map_yield_ok = false;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 200);
+    size_t before = map_bytes(f->s);
+    grow_ctx c = {.s = f->s, .t = t};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_snapshot(f->s, t, NULL, grow_item, &c, &e), 0);
+    assert_true(c.started);
+    pthread_join(c.th, NULL);
+    assert_true(map_bytes(f->s) > before); /* the writes grew it, after the read */
+    assert_false(c.done_while_reading);    /* maplock held for the whole read */
+    assert_int_equal(c.seen, 200);
+    assert_false(c.late_seen);
+}
+
 /* The same with the snapshotted items themselves changed during the read: two snapshot
  * reads run while a writer deletes every third item and overwrites the others with 20 KB
  * values, over and over, growing the map several times.  Each read must still see each item
@@ -641,6 +667,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bk_files, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_env_copy_and_stats, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_lets_the_map_grow, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_without_yield_holds_the_growth, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_keeps_its_content_across_remaps, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_pitr_read_lets_the_map_grow, st_setup, st_teardown),
