@@ -462,6 +462,27 @@ static void st_snapshot_watch(store_t *s, int64_t now)
     }
 }
 
+/* Runs the reader check through the store's hook (s->readers_check: mdb_reader_check, or a
+ * fault test's stand-in) and keeps readers_failing, a failure logged once until a check
+ * works again.  0 or the check's error; *dead the slots it freed. */
+static int st_readers_run(store_t *s, int *dead)
+{
+    pthread_mutex_lock(&s->work.mu);
+    int (*check)(MDB_env *, int *) = s->readers_check;
+    pthread_mutex_unlock(&s->work.mu);
+    *dead = 0;
+    int rc = check(s->env, dead);
+    if (rc) {
+        if (!atomic_exchange(&s->readers_failing, true))
+            log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
+                     "(stale slots stay until it succeeds; retried every %d ms, logged once)",
+                     mdb_strerror(rc), ST_WORK_POLL_MS);
+    } else if (atomic_exchange(&s->readers_failing, false)) {
+        log_info("store: the check for LMDB reader slots of exited processes works again");
+    }
+    return rc;
+}
+
 void st_readers_check(store_t *s)
 {
     /* and the kept read txns whose snapshot another process's commit made old (this
@@ -469,27 +490,13 @@ void st_readers_check(store_t *s)
     st_map_rdlock(s);
     st_rpool_release(s, false);
     st_map_unlock(s);
-    pthread_mutex_lock(&s->work.mu);
-    int (*check)(MDB_env *, int *) = s->readers_check;
-    pthread_mutex_unlock(&s->work.mu);
     int dead = 0;
-    int rc = check(s->env, &dead);
+    int rc = st_readers_run(s, &dead);
     s->readers_checked_ms = base_mono_ms();
     st_map_rdlock(s); /* the reader table and the meta pages are in the maps */
     st_snapshot_watch(s, s->readers_checked_ms);
     st_map_unlock(s);
-    if (rc) {
-        if (!s->readers_failing)
-            log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
-                     "(stale slots stay until it succeeds; retried every %d ms, logged once)",
-                     mdb_strerror(rc), ST_WORK_POLL_MS);
-        s->readers_failing = true;
-        return;
-    }
-    if (s->readers_failing)
-        log_info("store: the check for LMDB reader slots of exited processes works again");
-    s->readers_failing = false;
-    if (dead)
+    if (rc == 0 && dead)
         log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
 }
 
@@ -500,11 +507,14 @@ void st_readers_check(store_t *s)
  * a full disk although freed pages were there to reuse.  True when a slot was freed (the
  * write is run again before growing the map or failing).  test_faults.c
  * test_dead_reader_freed_before_the_map_grows (the map) and
- * test_dead_reader_freed_on_a_full_disk (the disk). */
+ * test_dead_reader_freed_on_a_full_disk (the disk).  Through the store's hook, as the
+ * maintenance thread's check: before, it called mdb_reader_check itself, which a fault test
+ * could not reach and whose failure went unsaid (review32 r32c L4; test_faults.c
+ * test_write_reader_check_through_the_hook). */
 static bool st_readers_free_now(store_t *s)
 {
     int dead = 0;
-    if (mdb_reader_check(s->env, &dead) != 0 || dead == 0)
+    if (st_readers_run(s, &dead) != 0 || dead == 0)
         return false;
     log_info("store: cleared %d stale LMDB reader slot(s) of exited processes (a write "
              "needed their pages)",

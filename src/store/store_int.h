@@ -255,7 +255,9 @@ struct store {
     /* store.c st_readers_check, the maintenance thread's alone: when it last ran (base_mono_ms)
      * and whether it is failing (logged once) */
     int64_t readers_checked_ms;
-    bool readers_failing;
+    /* the last reader check failed (logged once until one works): the maintenance thread's
+     * and a write's own check (st_readers_free_now) both set it */
+    _Atomic bool readers_failing;
     /* the oldest read snapshot of the reader table (st_snapshot_watch, the maintenance
      * thread's): its txn id and process, since when it has been the oldest (base_mono_ms),
      * whether it was logged; snap_age_ms/snap_pid are read by store_env_stats_get (atomics:

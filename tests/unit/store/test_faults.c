@@ -502,6 +502,40 @@ static void test_dead_reader_freed_before_the_map_grows(void **state)
     assert_int_equal(f->s->mapsize, before);
 }
 
+/* A write's own reader check (a write that found the map full) goes through the store's
+ * hook and its failure state, as the maintenance thread's does: with the check failing the
+ * write still succeeds (the map grows, the dead reader's slot stays), and the failure is
+ * logged once however many writes meet it.  The maintenance thread is stopped, so every
+ * check seen is a write's.  Before, that check called mdb_reader_check itself: the hook
+ * never saw it (0 checks here) and its failure went unsaid (review32 r32c L4). */
+static void test_write_reader_check_through_the_hook(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t;
+    size_t before;
+    pid_t pid = fill_then_dead_reader(f, 1024 * 1024, 1, &t, &before);
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+    atomic_store(&fake_checks, 0);
+    set_check(f->s, fake_check_fails);
+    err_t e;
+    int failed = 0;
+    for (int r = 0; r < 20; r++) /* ~3 MB of pages: the 1 MB map fills */
+        for (int i = 0; i < 50; i++) {
+            failed += put_big(f->s, t, &f->a, i, &e) != 0;
+            arena_reset(&f->a);
+        }
+    int checks = atomic_load(&fake_checks);
+    int said = log_count(logp, "check for LMDB reader slots of exited processes failed");
+    set_check(f->s, mdb_reader_check);
+    log_release(saved, logp);
+    assert_int_equal(failed, 0);
+    assert_true(checks >= 1);
+    assert_int_equal(said, 1);
+    assert_true(f->s->mapsize > before); /* the slot stayed: the map grew instead */
+    assert_false(reader_freed(f->s, pid, 100)); /* the failing checks freed nothing */
+}
+
 /* The same on a full disk: a write that fails with EFBIG (here RLIMIT_FSIZE; ENOSPC on a full
  * filesystem) frees the dead reader's slot and is tried again, in the pages its snapshot
  * held.  The map is big enough that it never fills: only the disk does.  Without the
@@ -543,6 +577,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_reader_freed_before_the_map_grows, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_dead_reader_freed_on_a_full_disk, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_write_reader_check_through_the_hook, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_reader_check_failure_logged_once, st_setup,
                                         st_teardown),
