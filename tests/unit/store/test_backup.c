@@ -360,6 +360,20 @@ static void *grow_writer(void *arg)
     return NULL;
 }
 
+/* One item of a read: the writer started at the 10th; true once it is done. */
+static bool grow_step(grow_ctx *c)
+{
+    c->seen++;
+    if (c->seen == 10) {
+        assert_int_equal(pthread_create(&c->th, NULL, grow_writer, c), 0);
+        c->started = true;
+    }
+    bool done = atomic_load(&c->writer_done);
+    if (c->seen > 10 && done && c->seen < 1000)
+        c->done_while_reading = true;
+    return done;
+}
+
 static int grow_item(void *ctx, const av_t *item, err_t *e)
 {
     grow_ctx *c = ctx;
@@ -367,13 +381,7 @@ static int grow_item(void *ctx, const av_t *item, err_t *e)
     const av_t *pk = av_map_get(item, "pk", 2);
     if (pk && pk->type == AV_S && pk->u.str.len >= 4 && memcmp(pk->u.str.ptr, "late", 4) == 0)
         c->late_seen = true;
-    c->seen++;
-    if (c->seen == 10) {
-        assert_int_equal(pthread_create(&c->th, NULL, grow_writer, c), 0);
-        c->started = true;
-    }
-    if (c->seen > 10 && atomic_load(&c->writer_done) && c->seen < 1000)
-        c->done_while_reading = true;
+    grow_step(c);
     usleep(2000); /* ~2 s for the 1,000 items */
     return 0;
 }
@@ -555,17 +563,9 @@ static int pitr_grow_item(void *ctx, const av_t *item, err_t *e)
         n->u.str.len != strlen(wn) || memcmp(n->u.str.ptr, wn, strlen(wn)) != 0 ||
         av_map_get(item, "d", 1) != NULL)
         c->bad++; /* not the item as it was at at_ms */
-    c->g.seen++;
-    if (c->g.seen == 10) {
-        assert_int_equal(pthread_create(&c->g.th, NULL, grow_writer, &c->g), 0);
-        c->g.started = true;
-    }
-    bool done = atomic_load(&c->g.writer_done);
-    if (c->g.seen > 10 && done && c->g.seen < 1000)
-        c->g.done_while_reading = true;
     /* a read of up to 5 s while the writer is not done (a loaded machine's scheduler), then
      * at once */
-    if (!done)
+    if (!grow_step(&c->g))
         usleep(5000);
     return 0;
 }
