@@ -1057,8 +1057,8 @@ int http_bind_listener(const char *host, int port, const char *option, int *fd, 
     if (!host)
         host = "127.0.0.1";
     struct sockaddr_storage addr;
-    socklen_t alen;
-    int family, rc = http_resolve(host, port, &addr, &alen, &family, e);
+    socklen_t alen = 0;
+    int family = AF_UNSPEC, rc = http_resolve(host, port, &addr, &alen, &family, e);
     if (rc)
         return rc;
     int s = -1, errnum = http_socket_bind(family, &addr, alen, &s);
@@ -1301,7 +1301,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
 
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;
-    int family;
+    int family = AF_UNSPEC;
     if (fd < 0) { /* bound here: the system's reason when it cannot be (test_http
                    * test_bind_failure) */
         int rc = http_resolve(srv->host, port, &addr, &alen, &family, e);
