@@ -29,9 +29,10 @@ typedef struct embedded_backend {
     int64_t next_lookup_ms; /* when to look at the table's stream (again) */
     int64_t last_wait_ms;   /* when wait_change last returned */
     bool read_failing;      /* a read of the stream failed: said once until one works */
-    bool backlog; /* the feed may hold records not read yet (just opened, or its last read
-                   * filled EMBEDDED_FEED_READS batches): the next wait reads them at once,
-                   * a commit or not (before, they waited for an unrelated commit) */
+    bool backlog; /* the feed may hold records not read yet (just opened, or each of its
+                   * last EMBEDDED_FEED_READS reads returned records): the next wait reads
+                   * them at once, a commit or not (before, they waited for an unrelated
+                   * commit) */
 } embedded_backend;
 
 static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
@@ -133,7 +134,14 @@ static void embedded_feed_lookup(embedded_backend *eb, int64_t now)
 
 /* The feed's new records, each one's kind and keys to keys->row (events.c queues the read of
  * another process's rename or delete).  A read that fails drops the feed (looked up again at
- * the next lookup); the events it would have given come at the pages' next listing. */
+ * the next lookup); the events it would have given come at the pages' next listing.  Only an
+ * empty read says nothing is left: a page shorter than EMBEDDED_FEED_BATCH may still have
+ * records behind it (GetRecords stops at 1 MB, SA_RECORDS_BYTES, and a ranged stream's reader
+ * returns one shard's page at a time), so the reads go on until one is empty, and a wait that
+ * stopped at EMBEDDED_FEED_READS with records in each leaves the backlog to the next.  Before,
+ * a short page ended the backlog: with images of 1.5 KB, 683 of 8,030 records were read and
+ * the rest waited for an unrelated commit (r33b #1; test_events.c
+ * test_embedded_feed_backlog_of_large_images). */
 static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys)
 {
     eb->backlog = false;
@@ -164,10 +172,10 @@ static void embedded_feed_read(embedded_backend *eb, const msg_change_keys *keys
                           json_object_get(json_object_get(rec, "dynamodb"), "NewImage"));
         }
         json_decref(recs);
-        if (k < EMBEDDED_FEED_BATCH)
+        if (k == 0)
             return;
     }
-    eb->backlog = eb->feed != NULL; /* every read full: more may wait (the next wait's) */
+    eb->backlog = eb->feed != NULL; /* every read had records: more may wait (the next wait's) */
 }
 
 /* The engine's commit notification: any commit to the data dir (this process or another
