@@ -16,6 +16,7 @@
 #define PT_STATE_LEN 21 /* u8 version, i64 since, i64 retention, u32 days */
 #define PT_KEY_LEN 25   /* 'h', tid, ms, txnid, n */
 #define PT_REC_HDR 6    /* u8 version, u8 kind, u32 key length */
+#define PT_ITEM_KEY_MAX 511 /* an item key is an LMDB key (mdb_env_get_maxkeysize) */
 #define PT_PASS_BATCH 5000 /* records removed per write txn by the pass */
 
 /* ---- encoding ------------------------------------------------------------------------------ */
@@ -320,9 +321,10 @@ int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
 /* ---- the table as of a moment ------------------------------------------------------------- */
 
 typedef struct pt_undo {
-    const unsigned char *key, *item; /* copies (pt_hist), not the map's pages */
-    size_t off;                      /* of key in pt_hist's buffer, while it grows */
-    size_t klen, ilen;
+    const unsigned char *key; /* the item key's copy in pt_hist's key buffer, not the map's */
+    size_t off;               /* of key in that buffer, while it grows */
+    size_t klen;
+    unsigned char hk[PT_KEY_LEN]; /* the history record's key: its before-image is read again */
     size_t ord; /* commit order: the first change after T wins */
     bool present, used;
 } pt_undo;
@@ -371,6 +373,24 @@ static int pt_emit(store_t *s, arena_t *a, const unsigned char *data, size_t len
     return rc;
 }
 
+/* Emits x's before-image, read again from its history record in the snapshot's txn: a
+ * record's body is copied nowhere, so what a snapshot holds is bounded by its keys (review
+ * r33a F9).  The txn is the one the records were found in (kept across a map growth), so
+ * the record is there and the same. */
+static int pt_emit_undo(store_t *s, MDB_txn *txn, arena_t *a, const pt_undo *x,
+                        const store_table *t, store_item_fn fn, void *ctx, err_t *e)
+{
+    MDB_val k = {PT_KEY_LEN, (void *)x->hk}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc)
+        return st_mdb_err(rc, e);
+    const unsigned char *p = v.mv_data;
+    size_t kl = v.mv_size < PT_REC_HDR ? 0 : (size_t)base_le_get(p + 2, 4);
+    if (v.mv_size < PT_REC_HDR || kl != x->klen || kl > v.mv_size - PT_REC_HDR)
+        return err_set(e, ERR_IO, "a damaged history record of table %s", t->name);
+    return pt_emit(s, a, p + PT_REC_HDR + kl, v.mv_size - PT_REC_HDR - kl, fn, ctx, e);
+}
+
 int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
                         store_snap_started_fn started, store_item_fn fn, void *ctx, err_t *e)
 {
@@ -378,12 +398,13 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
     MDB_cursor *cur = NULL;
     pt_undo *u = NULL;
     size_t n = 0, cap = 0;
-    /* the undo records' keys and before-images, copied out of the map: the read lets a map
-     * growth in between two steps (st_cursor_next_yielding), after which a pointer into the
-     * map is stale.  Before, u[] pointed into the map and the whole read held maplock, so a
-     * growth, and with it every request of the server, waited for the restore's read
-     * (review32 r32c M1; test_backup.c test_pitr_read_lets_the_map_grow).  The copies are
-     * as big as the table's history after at_ms. */
+    /* the undo records' item keys, copied out of the map: the read lets a map growth in
+     * between two steps (st_cursor_next_yielding), after which a pointer into the map is
+     * stale (review32 r32c M1; test_backup.c test_pitr_read_lets_the_map_grow).  Only keys
+     * (each at most LMDB's 511 bytes) and the history keys are held; each chosen
+     * before-image is read again from the map when it is emitted (pt_emit_undo), so a
+     * history of large items is never copied whole (review r33a F9;
+     * test_pitr.c test_snapshot_holds_keys_only). */
     unsigned char *hb = NULL;
     size_t hlen = 0, hcap = 0;
     arena_t a;
@@ -433,10 +454,14 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
             u = nu;
             cap = nc;
         }
-        size_t kl = (size_t)base_le_get(p + 2, 4), body = v.mv_size - PT_REC_HDR;
-        if (body > hcap - hlen) {
-            size_t nc = hcap ? hcap : 65536;
-            while (nc - hlen < body)
+        size_t kl = (size_t)base_le_get(p + 2, 4);
+        if (kl > PT_ITEM_KEY_MAX) {
+            rc = err_set(e, ERR_IO, "a damaged history record of table %s", t->name);
+            goto done;
+        }
+        if (kl > hcap - hlen) {
+            size_t nc = hcap ? hcap : 4096;
+            while (nc - hlen < kl)
                 nc *= 2;
             unsigned char *nb = realloc(hb, nc);
             if (!nb) {
@@ -446,10 +471,10 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
             hb = nb;
             hcap = nc;
         }
-        memcpy(hb + hlen, p + PT_REC_HDR, body);
-        u[n] = (pt_undo){.off = hlen, .klen = kl, .ilen = body - kl, .ord = n,
-                         .present = p[1] == 1};
-        hlen += body;
+        memcpy(hb + hlen, p + PT_REC_HDR, kl);
+        u[n] = (pt_undo){.off = hlen, .klen = kl, .ord = n, .present = p[1] == 1};
+        memcpy(u[n].hk, k.mv_data, PT_KEY_LEN);
+        hlen += kl;
         n++;
         mrc = st_cursor_next_yielding(s, txn, s->db_meta, &cur, &k, &v);
     }
@@ -457,10 +482,8 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
         rc = st_mdb_err(mrc, e);
         goto done;
     }
-    for (size_t i = 0; i < n; i++) { /* hb moved no more */
+    for (size_t i = 0; i < n; i++) /* hb moved no more */
         u[i].key = hb + u[i].off;
-        u[i].item = u[i].key + u[i].klen;
-    }
     /* per item, keep its first change after at_ms: its before-image is its state at at_ms */
     if (n) /* (u is NULL when there is nothing to undo) */
         qsort(u, n, sizeof *u, pt_undo_cmp);
@@ -493,7 +516,7 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
         if (x) {
             x->used = true;
             if (x->present)
-                rc = pt_emit(s, &a, x->item, x->ilen, fn, ctx, e);
+                rc = pt_emit_undo(s, txn, &a, x, t, fn, ctx, e);
         } else {
             rc = pt_emit(s, &a, v.mv_data, v.mv_size, fn, ctx, e);
         }
@@ -508,7 +531,7 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
     /* items deleted since at_ms */
     for (size_t i = 0; i < n; i++)
         if (!u[i].used && u[i].present &&
-            (rc = pt_emit(s, &a, u[i].item, u[i].ilen, fn, ctx, e)))
+            (rc = pt_emit_undo(s, txn, &a, &u[i], t, fn, ctx, e)))
             goto done;
 done:
     if (cur)

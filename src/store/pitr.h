@@ -15,8 +15,9 @@
  * moved up by the pass to the newest record it removed and, when the retention changes, to
  * the window's start then (a longer period grows the window from there on, it never reaches
  * back into trimmed history).  The history of a table is bounded by its write rate times its
- * retention (35 days by default); a restore holds the records after T in memory (pointers
- * into the read txn's pages plus ~48 bytes per record).
+ * retention (35 days by default); a restore holds, per record after T, its item key and its
+ * history key (~80 bytes plus the item key, at most 511 bytes), never its before-image: the
+ * chosen ones are read again from the read txn as they are emitted.
  *
  * Records live in the meta DB (no format change; store_int.h lists the keys):
  *   "p" tid(BE4)                         -> u8 1 | i64 LE since_ms | i64 LE retention_ms |

@@ -71,6 +71,19 @@ int __wrap_clock_gettime(clockid_t clock, struct timespec *ts)
     return rc;
 }
 
+/* ... and realloc: while counting_reallocs is set on a thread, the largest size it asked of
+ * realloc (test_snapshot_holds_keys_only). */
+void *__real_realloc(void *p, size_t n);
+static _Thread_local bool counting_reallocs;
+static _Thread_local size_t largest_realloc;
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (counting_reallocs && n > largest_realloc)
+        largest_realloc = n;
+    return __real_realloc(p, n);
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -558,6 +571,64 @@ static void test_restart_with_the_clock_stepped_back(void **state)
     expect(f->s, t, store_pitr_now(f->s), I(a, 1) "|" I(b, 1));
 }
 
+static int count_item(void *ctx, const av_t *item, err_t *e)
+{
+    (void)item;
+    (void)e;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* A restore early in a busy window holds the history's keys, not its before-images: 40
+ * changes of 200 KB items (8 MB of before-images) are restored with no realloc over 1 MB.
+ * Before, every record's before-image was copied into one buffer that doubled without a
+ * bound (review r33a F9). */
+static void test_snapshot_holds_keys_only(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    enum { BIG = 200 * 1024, ITEMS = 8, ROUNDS = 5 };
+    char *text = malloc(BIG + 128);
+    assert_non_null(text);
+    for (int i = 0; i < ITEMS; i++) {
+        int h = snprintf(text, 64, "{\"pk\":{\"S\":\"k%d\"},\"v\":{\"S\":\"", i);
+        memset(text + h, 'a', BIG);
+        memcpy(text + h + BIG, "\"}}", 4);
+        st_put_ok(f->s, t, &f->a, text);
+    }
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    int64_t at = moment();
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < ITEMS; i++) {
+            int h = snprintf(text, 64, "{\"pk\":{\"S\":\"k%d\"},\"v\":{\"S\":\"", i);
+            memset(text + h, 'b' + r, BIG);
+            memcpy(text + h + BIG, "\"}}", 4);
+            st_put_ok(f->s, t, &f->a, text);
+        }
+    free(text);
+    uint64_t recs = 0;
+    assert_int_equal(store_pitr_count(f->s, t, &recs, &e), 0);
+    assert_int_equal(recs, ITEMS * ROUNDS);
+    size_t n = 0;
+    largest_realloc = 0;
+    counting_reallocs = true;
+    int rc = store_pitr_snapshot(f->s, t, at, NULL, count_item, &n, &e);
+    counting_reallocs = false;
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, ITEMS);
+    if (largest_realloc > 1024 * 1024)
+        fprintf(stderr, "largest realloc: %zu bytes\n", largest_realloc);
+    assert_true(largest_realloc <= 1024 * 1024);
+    /* and the before-images read again are the state at `at` */
+    st_put_ok(f->s, t, &f->a, I(z, 1));
+    char *got = as_of(f->s, t, at);
+    assert_non_null(strstr(got, "aaaa"));
+    assert_null(strstr(got, "bbbb"));
+    assert_null(strstr(got, "\"z\""));
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +651,7 @@ int main(void)
                                         st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_enable_again_with_the_clock_stepped_back, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_holds_keys_only, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_restart_with_the_clock_stepped_back, st_setup,
                                         st_teardown),
     };
