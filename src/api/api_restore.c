@@ -17,6 +17,7 @@
 
 #include "api/api_backups.h"
 #include "api/api_int.h"
+#include "api/api_text.h"
 #include "base/backoff.h"
 #include "base/log.h"
 #include "store/backup.h"
@@ -41,6 +42,8 @@ static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
     if (al->cur->id != j->target_id)
         return err_set(e, ERR_RESOURCE_NOT_FOUND, "the restored table was replaced");
     json_t *meta = api_table_meta(al->cur);
+    if (!meta && api_table_meta_damaged(al->cur))
+        return err_set(e, ERR_INTERNAL, TXT_META_DAMAGED, api_table_name(al->cur));
     if (!meta)
         return err_set(e, ERR_NOMEM, "out of memory");
     json_t *res = json_object_get(meta, "Restore");

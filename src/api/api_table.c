@@ -179,7 +179,17 @@ int api_table_lookup(api_req *r, const store_table **out)
  * while no allocation failed is damaged: said once per descriptor, which is marked; before,
  * every request to such a table logged "out of memory" (review32a F3;
  * test_table_meta.c test_damaged_metadata). */
+static json_t *meta_load_as(const store_table *t, const store_table *mark);
+
 static json_t *meta_load(const store_table *t)
+{
+    return meta_load_as(t, t);
+}
+
+/* meta_load of t, whose damage is said and marked on mark: the request's pinned descriptor
+ * when t is the store's own copy inside a write txn with the same text (tbl_edit_run), so a
+ * write to a damaged table logs it once too (review r33a F2). */
+static json_t *meta_load_as(const store_table *t, const store_table *mark)
 {
     if (!t->meta || !t->meta_len)
         return json_object();
@@ -188,10 +198,13 @@ static json_t *meta_load(const store_table *t)
     json_t *m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, &je);
     if (json_is_object(m))
         return m;
-    if (mem_failures() == oom0 && !(store_table_mark(t) & API_MARK_META_DAMAGED)) {
-        store_table_mark_set(t, API_MARK_META_DAMAGED);
+    if (mem_failures() == oom0 && !(store_table_mark(mark) & API_MARK_META_DAMAGED)) {
+        store_table_mark_set(mark, API_MARK_META_DAMAGED);
+        if (mark != t) /* t is the one api_table_meta_fail is asked about */
+            store_table_mark_set(t, API_MARK_META_DAMAGED);
         log_error("the metadata of table %s is damaged (%s at byte %d of %zu): the table "
-                  "cannot be used until it is repaired",
+                  "cannot be used; DeleteTable removes it with its items (unless a restore "
+                  "into it was running), or restore the data dir from a backup",
                   t->name, m ? "not an object" : je.text, m ? 0 : je.position, t->meta_len);
     }
     json_decref(m);
@@ -233,6 +246,7 @@ static int meta_put(store_alter *al, json_t *meta, unsigned long oom0, err_t *e)
 
 typedef struct tbl_edit {
     api_req *r;
+    const store_table *t; /* the request's pinned descriptor */
     api_table_edit_fn fn;
     void *ctx;
     bool with_meta;
@@ -248,8 +262,12 @@ static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
     int rc = 0;
     unsigned long oom0 = mem_failures();
     r->err = e;
-    if (x->with_meta && !(meta = meta_load(al->cur)))
-        rc = api_table_meta_fail(r, al->cur);
+    const store_table *mark = al->cur;
+    if (x->t && x->t->meta_len == al->cur->meta_len &&
+        (!al->cur->meta_len || memcmp(x->t->meta, al->cur->meta, al->cur->meta_len) == 0))
+        mark = x->t; /* the same text: said once, on the descriptor requests pin */
+    if (x->with_meta && !(meta = meta_load_as(al->cur, mark)))
+        rc = api_table_meta_fail(r, mark);
     if (rc == 0)
         rc = x->fn_rc = x->fn(r, x->ctx, al, meta);
     if (rc == 0 && meta)
@@ -264,7 +282,7 @@ static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
 int api_table_alter(api_req *r, const store_table *t, bool with_meta, api_table_edit_fn fn,
                     void *ctx, const store_table **out)
 {
-    tbl_edit x = {.r = r, .fn = fn, .ctx = ctx, .with_meta = with_meta};
+    tbl_edit x = {.r = r, .t = t, .fn = fn, .ctx = ctx, .with_meta = with_meta};
     const store_table *nt = NULL;
     int rc = store_table_alter(r->api->store, t->name, tbl_edit_run, &x, out ? &nt : NULL, r->err);
     if (rc == ERR_RESOURCE_NOT_FOUND && x.fn_rc != rc) { /* the store's: DynamoDB's text */

@@ -751,6 +751,28 @@ static int tbl_index_describe(const tbl_desc_ctx *c, const store_index *ix, bool
     return 0;
 }
 
+int api_table_describe_damaged(api_req *r, const store_table *t, const char *status,
+                               json_t **out)
+{
+    const char *name = api_table_name(t);
+    const char *arn = tbl_arn(r, name);
+    uint64_t count = 0, bytes = 0;
+    int rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err);
+    if (rc)
+        return rc;
+    json_t *d = arn ? json_pack("{s:o,s:s,s:o,s:s,s:o,s:I,s:I,s:s}", "AttributeDefinitions",
+                                tbl_attr_defs(t, NULL), "TableName", name, "KeySchema",
+                                api_keyschema_json(&t->key), "TableStatus", status,
+                                "CreationDateTime", api_ms_json(t->created_ms),
+                                "TableSizeBytes", (json_int_t)bytes, "ItemCount",
+                                (json_int_t)count, "TableArn", arn)
+                    : NULL;
+    if (!d)
+        return api_nomem(r);
+    *out = d;
+    return 0;
+}
+
 int api_table_describe_at(api_req *r, const store_table *t, const char *status,
                           const char *creating_gsi, int64_t now, json_t **out)
 {

@@ -99,6 +99,11 @@ bool api_table_gsi_updating(json_t *meta);
  * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
 int api_table_describe_as(api_req *r, const store_table *t, const char *status,
                           const char *creating_gsi, json_t **out);
+/* What is known of a table whose metadata is damaged (api_table_meta_damaged): its name,
+ * status, key schema and key attributes (the store's descriptor), ARN, creation time and
+ * size.  Into *out (new reference); ERR_NOMEM, or the store's error from its counts. */
+int api_table_describe_damaged(api_req *r, const store_table *t, const char *status,
+                               json_t **out);
 /* api_table_describe_as as of `now` (ms since the epoch) rather than the time it runs: the
  * changes in progress then (throughput, billing, stream, vector indexes) described as such.
  * UpdateTable describes the table as of its call, however late its answer is built. */

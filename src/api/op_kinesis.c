@@ -168,7 +168,7 @@ int op_update_kinesis_streaming_destination(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(k.t);
     if (!meta)
-        return api_nomem(r);
+        return api_table_meta_fail(r, k.t);
     bool known = kds_find(meta, k.arn, NULL) != NULL;
     json_decref(meta);
     if (!known)
@@ -211,7 +211,7 @@ int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)
     if (!o) {
         if (rc)
             json_decref(list);
-        return api_nomem(r);
+        return meta ? api_nomem(r) : api_table_meta_fail(r, t);
     }
     *out = o;
     return 0;

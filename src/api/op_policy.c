@@ -274,7 +274,7 @@ int op_get_resource_policy(api_req *r, json_t **out)
         return rc;
     json_t *meta = api_table_meta(p.t);
     if (!meta)
-        return api_nomem(r);
+        return api_table_meta_fail(r, p.t);
     json_t *slot = pol_slot(meta, &p);
     json_t *doc = json_object_get(slot, "Doc");
     if (!json_is_string(doc))

@@ -488,10 +488,23 @@ int op_delete_table(api_req *r, json_t **out)
     const store_table *t;
     json_t *desc;
     int rc = api_table_deleting_refuse(r, api_table_lookup(r, &t));
-    if (rc || (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)) ||
-        (rc = api_table_describe_as(r, t, "DELETING", NULL, &desc)))
+    if (rc || (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)))
         return rc;
-    if ((rc = api_table_alter(r, t, true, delete_edit, NULL, NULL))) {
+    /* damaged metadata, the table not being restored (api_restore_refuse): deleted with what
+     * the store knows, the way out of the damage (review r33a F4; its settings, deletion
+     * protection among them, cannot be read; test_table_meta.c test_damaged_no_restore) */
+    bool damaged = false;
+    rc = api_table_describe_as(r, t, "DELETING", NULL, &desc);
+    if (rc == ERR_INTERNAL && api_table_meta_damaged(t)) {
+        err_clear(r->err);
+        damaged = true;
+        rc = api_table_describe_damaged(r, t, "DELETING", &desc);
+    }
+    if (rc)
+        return rc;
+    if (damaged)
+        log_warn("DeleteTable %s: its damaged metadata deleted with it", t->name);
+    if ((rc = api_table_alter(r, t, !damaged, delete_edit, NULL, NULL))) {
         json_decref(desc);
         return rc;
     }
@@ -709,7 +722,9 @@ int op_describe_contributor_insights(api_req *r, json_t **out)
     if (rc || (rc = ci_index(r, t, &in)))
         return rc;
     json_t *meta = api_table_meta(t);
-    json_t *o = meta ? ci_json(r, t, meta, in, true) : NULL;
+    if (!meta)
+        return api_table_meta_fail(r, t);
+    json_t *o = ci_json(r, t, meta, in, true);
     json_decref(meta);
     if (!o)
         return api_nomem(r);
@@ -782,12 +797,16 @@ int op_update_contributor_insights(api_req *r, json_t **out)
     return 0;
 }
 
-/* Appends the summaries of t's entries (the table first, then its GSIs in order). */
+/* Appends the summaries of t's entries (the table first, then its GSIs in order).  A table
+ * whose metadata is damaged answers api_table_meta_fail; the account-wide listing skips it
+ * (logged once by api_table_meta): AWS never fails a listing for one table (review r33a F1). */
 static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
 {
     json_t *meta = api_table_meta(t);
+    if (!meta)
+        return api_table_meta_fail(r, t);
     json_t *ci = json_object_get(meta, "Ci");
-    int rc = meta ? 0 : ERR_NOMEM;
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i <= t->n_idx; i++) {
         const char *in = i == 0 ? NULL : t->idx[i - 1].name;
         json_t *e = json_object_get(ci, in ? in : "");
@@ -837,8 +856,12 @@ int op_list_contributor_insights(api_req *r, json_t **out)
                 err_clear(r->err);
                 continue;
             }
-            if ((rc = ci_list_table(r, t, arr)))
+            if ((rc = ci_list_table(r, t, arr)) && !api_table_meta_damaged(t))
                 goto fail;
+            if (rc) { /* damaged: not listed */
+                err_clear(r->err);
+                rc = 0;
+            }
         }
     }
     /* NextToken: the position of the next summary (an opaque string to the caller) */
