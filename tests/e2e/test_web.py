@@ -4474,6 +4474,31 @@ def test_deleting_ones_own_message(web, two):
     assert csp_violations(alice) == [] and csp_violations(bob) == []
 
 
+def test_a_delete_label_cuts_by_graphemes(web, two):
+    """A Delete's label quotes the message's first 40 characters as the reader sees them
+    (graphemes) and says "…" only when something was cut: ten family emoji (70 code points,
+    10 graphemes) are quoted whole with no "…"; 41 of them are cut to 40, whole, then "…".
+    Before, the length was counted in code points and the cut made in graphemes, so the ten
+    came back whole with "…" after them (r33b #4)."""
+    a_, b_ = "web_delg_a", "web_delg_b"
+    users(web, (a_, "Delg A"), (b_, "Delg B"))
+    family = "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466"
+    g = send_rest(web, b_, "from b", handle=a_)["message_group_uuid"]
+    for t in (family * 10, family * 41, "x" * 40, "y" * 41):
+        send_rest(web, a_, t, group=g)
+    alice = fresh(two[0])
+    sign_in_by_link(alice, web, a_)
+    open_conv(alice, "Delg B")
+    wait(alice, lambda d: len(bubbles(d)) == 5, 5, "the messages")
+    labels = alice.execute_script(
+        "return [...document.querySelectorAll('#messages li[data-uuid] .del')]"
+        ".map(b => b.getAttribute('aria-label'))")
+    assert labels == ["Delete your message: " + family * 10,
+                      "Delete your message: " + family * 40 + "…",
+                      "Delete your message: " + "x" * 40,
+                      "Delete your message: " + "y" * 40 + "…"], labels
+
+
 def test_the_list_of_messages_is_one_tab_stop(web, two):
     """The list of messages is one Tab stop, however many of one's own messages (each with a
     Delete) and links it holds (WAI-ARIA's roving tabindex): Tab from the list goes straight
