@@ -1238,8 +1238,15 @@ static void *http_accept_main(void *arg)
         if (c < 0) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EPROTO)
                 continue;
-            if (atomic_load(&l->stopping) || errno == EINVAL || errno == EBADF)
+            if (atomic_load(&l->stopping))
                 break;
+            if (errno == EINVAL || errno == EBADF) {
+                /* not a stop: the socket is gone, and a client would wait in the backlog
+                 * for nothing; said (review r33a F5; test_http test_accept_end_logged) */
+                log_error("accept on port %d: %s; no new connections", l->port,
+                          strerror(errno));
+                break;
+            }
             /* out of descriptors or memory: the client waits in the backlog meanwhile */
             struct timespec ts = {0, HTTP_ACCEPT_RETRY_MS * 1000 * 1000};
             nanosleep(&ts, NULL);
@@ -1302,6 +1309,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;
     int family = AF_UNSPEC;
+    const int asked = port; /* for the messages: port turns -1 below */
     if (fd < 0) { /* bound here: the system's reason when it cannot be (test_http
                    * test_bind_failure) */
         int rc = http_resolve(srv->host, port, &addr, &alen, &family, e);
@@ -1320,8 +1328,8 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0 || listen(fd, 4096) != 0) {
         int errnum = errno;
         close(fd);
-        return err_set(e, ERR_IO, "the listening socket for port %d: %s", port,
-                       strerror(errnum));
+        return err_set(e, ERR_IO, "cannot listen on %s port %d (%s)", srv->host, asked,
+                       strerror(errnum)); /* not port -1 (review r33a F6; test_listen_failure) */
     }
     family = addr.ss_family;
     l->lfd = fd; /* closed by http_server_stop from here on */
@@ -1387,12 +1395,12 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
         l->nd = i + 1;
     }
     /* the per-address cap is the accept thread's (over all the daemons) */
+    l->port = port; /* before the thread, which names it in its log */
     if (pthread_create(&l->acceptor, NULL, http_accept_main, l) != 0)
         return err_set(e, ERR_NOMEM, "cannot start the accept thread for port %d", port);
     l->acceptor_started = true;
-    (void)pthread_setname_np(l->acceptor, "ddb-accept");
+    (void)pthread_setname_np(l->acceptor, rest ? "rest-accept" : "ddb-accept");
     l->d = l->ds[0];
-    l->port = port;
     return 0;
 }
 

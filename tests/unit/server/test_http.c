@@ -383,6 +383,103 @@ static void test_bind_failure(void **state)
     assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), ERR_VALIDATION);
 }
 
+/* The linker wraps listen and accept4 in this executable (CMakeLists.txt): while fail_listen
+ * is set, listen fails with EADDRINUSE; while fail_accept is, an accepted connection is
+ * closed and accept4 fails with EBADF, as on a listening socket gone from under the server. */
+int __real_listen(int fd, int backlog);
+int __real_accept4(int fd, struct sockaddr *a, socklen_t *alen, int flags);
+static atomic_int fail_listen, fail_accept;
+
+int __wrap_listen(int fd, int backlog)
+{
+    if (atomic_load(&fail_listen)) {
+        errno = EADDRINUSE;
+        return -1;
+    }
+    return __real_listen(fd, backlog);
+}
+
+int __wrap_accept4(int fd, struct sockaddr *a, socklen_t *alen, int flags)
+{
+    int c = __real_accept4(fd, a, alen, flags);
+    if (c >= 0 && atomic_load(&fail_accept)) {
+        close(c);
+        errno = EBADF;
+        return -1;
+    }
+    return c;
+}
+
+/* A listen() failure names the host and the port asked for (review r33a F6: it read "the
+ * listening socket for port -1"). */
+static void test_listen_failure(void **state)
+{
+    fixture *f = *state;
+    http_config c;
+    http_config_default(&c);
+    c.dynamodb_port = 0;
+    c.api_port = -1;
+    c.quiet = true;
+    http_server *s2 = NULL;
+    err_t e = {0};
+    atomic_store(&fail_listen, 1);
+    int rc = http_server_start(&c, f->api, NULL, NULL, &s2, &e);
+    atomic_store(&fail_listen, 0);
+    assert_int_equal(rc, ERR_IO);
+    assert_null(s2);
+    char want[256];
+    snprintf(want, sizeof want, "cannot listen on %s port 0 (%s)", c.host, strerror(EADDRINUSE));
+    assert_string_equal(e.msg, want);
+}
+
+/* An accept loop that ends outside a stop (its socket gone) says so in the log, naming the
+ * port (review r33a F5: it ended silently, the port bound and never served again). */
+static void test_accept_end_logged(void **state)
+{
+    fixture *f = *state;
+    http_config c;
+    http_config_default(&c);
+    c.dynamodb_port = 0;
+    c.api_port = -1;
+    c.quiet = true;
+    http_server *s2 = NULL;
+    err_t e = {0};
+    assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), 0);
+    int port = http_server_dynamodb_port(s2);
+    char path[] = "/tmp/test_http_log.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0 && dup2(fd, 2) == 2);
+    atomic_store(&fail_accept, 1);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int crc = connect(s, (struct sockaddr *)&a, sizeof a);
+    char logged[4096] = "";
+    for (int i = 0; i < 600 && !strstr(logged, "no new connections"); i++) { /* 60 s */
+        usleep(100 * 1000);
+        fflush(stderr);
+        ssize_t n = pread(fd, logged, sizeof logged - 1, 0);
+        logged[n > 0 ? n : 0] = '\0';
+    }
+    atomic_store(&fail_accept, 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    unlink(path);
+    close(s);
+    http_server_stop(s2);
+    assert_int_equal(crc, 0);
+    char want[64];
+    snprintf(want, sizeof want, "accept on port %d: ", port);
+    if (!strstr(logged, want) || !strstr(logged, "no new connections"))
+        fail_msg("not logged: %s", logged);
+}
+
 /* A raw keep-alive connection to port that has been answered one ListTables. */
 static int answered_conn(int port)
 {
@@ -494,6 +591,8 @@ int main(void)
         cmocka_unit_test(test_rest_body_limit),
         cmocka_unit_test(test_restart_same_store),
         cmocka_unit_test(test_bind_failure),
+        cmocka_unit_test(test_listen_failure),
+        cmocka_unit_test(test_accept_end_logged),
         cmocka_unit_test(test_default_threads),
         cmocka_unit_test(test_accept_spreads_connections),
     };
