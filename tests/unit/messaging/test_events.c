@@ -1350,6 +1350,32 @@ static void test_group_users_reads_only_the_keys(void **state)
     msg_message_fini(&m);
 }
 
+/* The membership check every GET of a conversation's messages makes (service_read.c
+ * is_member) reads only "pk" of the group's GSI rows, not the whole rows (6355094f; before
+ * r33b #6 nothing tested it: with its projection set back to NULL every test passed). */
+static void test_is_member_reads_only_the_keys(void **state)
+{
+    (void)state;
+    msg_message m = send_msg(&B, "ea", "am I in it");
+    counting_backend cb = {.base = {&gsi_count_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
+    atomic_store(&gsi_widest, 0);
+    atomic_store(&gsi_queries, 0);
+    msg_message_page mp = {0};
+    assert_int_equal(msg_list_messages(svc, A.uuid, m.message_group_uuid, 0, NULL, &mp, &e), 0);
+    msg_message_page_free(&mp);
+    assert_true(atomic_load(&gsi_queries) >= 1);
+    print_message("widest GSI row read: %d attributes\n", atomic_load(&gsi_widest));
+    assert_int_equal(atomic_load(&gsi_widest), 1); /* "pk" alone */
+    msg_service_free(svc);
+    msg_message_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1373,6 +1399,7 @@ int main(void)
         cmocka_unit_test(test_embedded_feed_backlog_read_without_commit),
         cmocka_unit_test(test_embedded_feed_backlog_of_large_images),
         cmocka_unit_test(test_group_users_reads_only_the_keys),
+        cmocka_unit_test(test_is_member_reads_only_the_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
