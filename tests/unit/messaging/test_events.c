@@ -1321,6 +1321,21 @@ static int gsi_count_call(msg_backend *b, const char *op, json_t *req, json_t **
 static const msg_backend_ops gsi_count_ops = {
     .call = gsi_count_call, .free = counting_free, .name = "gsi-count"};
 
+/* A service on cb (the gsi_count backend over ENV's), its counts at zero. */
+static msg_service *gsi_count_service(counting_backend *cb)
+{
+    *cb = (counting_backend){.base = {&gsi_count_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&cb->base, &cfg, &svc, &e), 0);
+    atomic_store(&gsi_widest, 0);
+    atomic_store(&gsi_queries, 0);
+    return svc;
+}
+
 /* msgi_group_users (a delete's and a rename's side read: who is in the conversation) and the
  * membership check of every GET of messages read only the rows' "pk" from the GSI (r32b L4:
  * 48e02898 made them read whole rows, last message included). */
@@ -1328,15 +1343,9 @@ static void test_group_users_reads_only_the_keys(void **state)
 {
     (void)state;
     msg_message m = send_msg(&B, "ea", "who is in it");
-    counting_backend cb = {.base = {&gsi_count_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    counting_backend cb;
+    msg_service *svc = gsi_count_service(&cb);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
-    atomic_store(&gsi_widest, 0);
-    atomic_store(&gsi_queries, 0);
     char users[2][MSG_UUID_LEN + 1];
     int n = 0;
     assert_int_equal(msgi_group_users(svc, m.message_group_uuid, users, &n, &e), 0);
@@ -1357,15 +1366,9 @@ static void test_is_member_reads_only_the_keys(void **state)
 {
     (void)state;
     msg_message m = send_msg(&B, "ea", "am I in it");
-    counting_backend cb = {.base = {&gsi_count_ops}, .inner = ENV.backend};
-    msg_config cfg;
-    msg_config_default(&cfg);
-    cfg.table = ENV.table;
-    msg_service *svc;
+    counting_backend cb;
+    msg_service *svc = gsi_count_service(&cb);
     err_t e = {0};
-    assert_int_equal(msg_service_new(&cb.base, &cfg, &svc, &e), 0);
-    atomic_store(&gsi_widest, 0);
-    atomic_store(&gsi_queries, 0);
     msg_message_page mp = {0};
     assert_int_equal(msg_list_messages(svc, A.uuid, m.message_group_uuid, 0, NULL, &mp, &e), 0);
     msg_message_page_free(&mp);
