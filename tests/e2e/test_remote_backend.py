@@ -772,8 +772,13 @@ def test_rest_request_has_one_deadline(proxy, upstream):
     them (here ~4.2 s and more; ~40 s per call by default).  One deadline per REST request
     (DDBCHAT_REST_DEADLINE_MS, default 20 s): each attempt's timeout is clipped to what is
     left, no backoff sleeps past it, and the request answers 503 `unavailable` saying so."""
+    # DDBCHAT_MAX_ATTEMPTS 100: the deadline, not the attempts, must end the throttled call
+    # below; with 4, full jitter's three backoffs (caps 1, 2 and 4 s) summed under 1.5 s in a
+    # few runs of a hundred and the call ended on its last throttle answer (the clean clone of
+    # 4f5da7a2).  The hung calls are bound by the deadline either way.
     srv = start_remote_serve(proxy.url, env={"DDBCHAT_REQUEST_TIMEOUT_MS": "1000",
-                                             "DDBCHAT_REST_DEADLINE_MS": "1500"})
+                                             "DDBCHAT_REST_DEADLINE_MS": "1500",
+                                             "DDBCHAT_MAX_ATTEMPTS": "100"})
     try:
         alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
         tok = token(alice["uuid"])
