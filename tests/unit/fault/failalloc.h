@@ -95,6 +95,17 @@ static inline int fa_guard(const char *fn)
     return 0;
 }
 
+/* jansson's parsers guarded (only their first allocation is failed: see the header comment);
+ * 0, or -1 with a message when they cannot be found. */
+static inline int fa_guard_jansson(void)
+{
+    if (fa_guard("json_loadb") || fa_guard("json_loads")) {
+        fprintf(stderr, "cannot find jansson's parsers\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* True when the armed run let an allocation through because of a guard. */
 static inline bool fa_exempt(void)
 {

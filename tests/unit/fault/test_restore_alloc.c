@@ -297,11 +297,8 @@ static void test_restores_with_overrides_at_every_allocation_failure(void **stat
 int main(void)
 {
     log_set_level(-1); /* the out-of-memory errors are expected */
-    /* jansson's parsers: only their first allocation is failed (failalloc.h) */
-    if (fa_guard("json_loadb") || fa_guard("json_loads")) {
-        fprintf(stderr, "cannot find jansson's parsers\n");
+    if (fa_guard_jansson())
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_restores_with_overrides_at_every_allocation_failure,
                                         ra_setup, ra_teardown),
